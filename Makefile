@@ -1,0 +1,75 @@
+# balloonbench - a benchmark and stress test for VM memory ballooning.
+#
+#   make run     install what is missing, build, make the guest image, run bench/quick.ini
+#   make check   the same set-up, then every test (unit, ASan+UBSan, real-VM integration)
+#   make         build the runner and the guest agent
+#   make image   the guest image (Debian kernel + initramfs with the agent as /init)
+
+CC      ?= gcc
+BUILD   ?= build
+CFLAGS  ?= -O2 -g
+PKGS    := libvirt libvirt-qemu jansson inih hwloc
+WARN    := -Wall -Wextra -Wformat=2 -Wno-format-truncation -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+BASE    := -std=c11 -D_GNU_SOURCE -pthread $(WARN)
+SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+RUNNER_SRCS := $(wildcard host-runner/*.c) common/proto.c
+# Pure parts, linked into unit tests without libvirt.
+LIB_SRCS    := host-runner/scenario.c host-runner/metrics.c host-runner/log.c common/proto.c
+TEST_SRCS   := $(wildcard tests/*.c)
+HDRS        := $(wildcard host-runner/*.h common/*.h tests/*.h)
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+
+BIN      := $(BUILD)/balloonbench
+ASAN_BIN := $(BUILD)/asan/balloonbench
+AGENT    := $(BUILD)/bb-agent
+IMAGE    := $(BUILD)/guest/initrd.img
+UNIT     := $(patsubst tests/%.c,$(BUILD)/tests/%.t,$(TEST_SRCS))
+UNIT_ASAN := $(patsubst tests/%.c,$(BUILD)/asan/tests/%.t,$(TEST_SRCS))
+
+.PHONY: all deps image run check unit clean
+all: $(BIN) $(AGENT)
+
+deps:
+	@scripts/install-deps.sh
+
+$(BIN): $(RUNNER_SRCS) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(CFLAGS) $(PKG_CFLAGS) -o $@ $(RUNNER_SRCS) $(PKG_LIBS)
+
+$(ASAN_BIN): $(RUNNER_SRCS) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE) -O1 -g $(SANITIZE) $(PKG_CFLAGS) -o $@ $(RUNNER_SRCS) $(PKG_LIBS)
+
+# The agent is /init in the guest: static, no dependencies at run time.
+$(AGENT): guest-agent/agent.c common/proto.c common/proto.h
+	@mkdir -p $(@D)
+	$(CC) $(BASE) -O2 -static -o $@ guest-agent/agent.c common/proto.c
+
+$(BUILD)/tests/%.t: tests/%.c $(LIB_SRCS) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE) $(CFLAGS) $(PKG_CFLAGS) -Ihost-runner -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+
+$(BUILD)/asan/tests/%.t: tests/%.c $(LIB_SRCS) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE) -O1 -g $(SANITIZE) $(PKG_CFLAGS) -Ihost-runner -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+
+# Cheap when nothing changed: the script keeps the kernel and rebuilds the
+# initramfs only when the agent, the modules or the script are newer.
+image: $(AGENT)
+	@guest-agent/mkimage.sh $(AGENT) $(BUILD)/guest
+
+run: deps
+	@$(MAKE) --no-print-directory all image
+	$(BIN) run bench/quick.ini
+
+unit: $(UNIT) $(UNIT_ASAN)
+
+check: deps
+	@$(MAKE) --no-print-directory all $(ASAN_BIN) unit image
+	prove -f --exec '' $(UNIT) $(UNIT_ASAN) tests/*.t
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: MIT
+/*
+ * proto.c - encode and decode agent protocol lines (see proto.h for the
+ * specification). Each message type is a table of fields; one decoder and one
+ * encoder walk the tables.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+
+enum field_kind { F_U64, F_STR };
+
+struct field {
+	const char *key;
+	enum field_kind kind;
+	size_t off;
+	size_t size;	/* F_STR: buffer size */
+};
+
+#define U64(s, k)	{ #k, F_U64, offsetof(struct s, k), 0 }
+#define U64N(s, k, m)	{ k, F_U64, offsetof(struct s, m), 0 }
+#define STR(s, k)	{ #k, F_STR, offsetof(struct s, k), sizeof(((struct s *)0)->k) }
+
+static const struct field hello_fields[] = {
+	U64(bbp_hello, proto), STR(bbp_hello, agent), STR(bbp_hello, kernel),
+	U64(bbp_hello, mem_kib), U64(bbp_hello, page_size), U64(bbp_hello, cpus),
+	STR(bbp_hello, nodes), STR(bbp_hello, features), STR(bbp_hello, clocksource),
+	U64(bbp_hello, fast_hz), U64(bbp_hello, slow_hz), U64N(bbp_hello, "t", t_ns),
+};
+static const struct field sample_fields[] = {
+	U64(bbp_sample, seq), U64N(bbp_sample, "t", t_ns), U64N(bbp_sample, "inf", inflate),
+	U64N(bbp_sample, "def", deflate), U64N(bbp_sample, "oom", oom_kill),
+	U64(bbp_sample, total_kib), U64(bbp_sample, free_kib),
+};
+static const struct field pong_fields[] = {
+	U64(bbp_pong, id), U64N(bbp_pong, "t", t_ns),
+};
+static const struct field cost_fields[] = {
+	U64N(bbp_cost, "t", t_ns), U64(bbp_cost, utime_us), U64(bbp_cost, stime_us),
+	U64(bbp_cost, rss_kib), U64(bbp_cost, samples), U64(bbp_cost, dropped),
+	U64(bbp_cost, max_gap_us), U64(bbp_cost, hz), U64(bbp_cost, sample_us),
+};
+static const struct field log_fields[] = {
+	U64(bbp_log, level), STR(bbp_log, msg),
+};
+static const struct field ping_fields[] = {
+	U64(bbp_ping, id),
+};
+static const struct field fast_fields[] = {
+	U64(bbp_fast, ms),
+};
+static const struct field conf_fields[] = {
+	U64(bbp_conf, fast_hz), U64(bbp_conf, slow_hz), U64(bbp_conf, idle_ms),
+	U64(bbp_conf, watchdog_s),
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define TYPE(t, n, f) [t] = { n, f, ARRAY_SIZE(f) }
+
+static const struct msg_desc {
+	const char *name;
+	const struct field *fields;
+	size_t nfields;
+} msg_desc[] = {
+	TYPE(BBP_HELLO, "HELLO", hello_fields),
+	TYPE(BBP_SAMPLE, "S", sample_fields),
+	TYPE(BBP_PONG, "PONG", pong_fields),
+	TYPE(BBP_COST, "COST", cost_fields),
+	TYPE(BBP_LOG, "LOG", log_fields),
+	TYPE(BBP_PING, "PING", ping_fields),
+	TYPE(BBP_FAST, "FAST", fast_fields),
+	TYPE(BBP_CONF, "CONF", conf_fields),
+	[BBP_QUIT] = { "QUIT", NULL, 0 },
+};
+_Static_assert(ARRAY_SIZE(msg_desc) == BBP_NTYPES, "msg_desc must cover enum bbp_type");
+
+const char *bbp_type_name(enum bbp_type type)
+{
+	if ((unsigned)type >= BBP_NTYPES)
+		return "?";
+	return msg_desc[type].name;
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Unescape [v, v+n) into dst (size >= 1). Returns 0 or -1 on bad escape/overflow. */
+static int unescape(char *dst, size_t size, const char *v, size_t n)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (i + 2 >= n)
+				return -1;
+			hi = hexval(v[i + 1]);
+			lo = hexval(v[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			c = (char)(hi << 4 | lo);
+			i += 2;
+		}
+		if (o + 1 >= size)
+			return -1;
+		dst[o++] = c;
+	}
+	dst[o] = '\0';
+	return 0;
+}
+
+static int parse_u64(const char *v, size_t n, uint64_t *out)
+{
+	uint64_t x = 0;
+
+	if (n == 0 || n > 20)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d;
+
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		d = (unsigned)(v[i] - '0');
+		if (x > (UINT64_MAX - d) / 10)
+			return -1;
+		x = x * 10 + d;
+	}
+	*out = x;
+	return 0;
+}
+
+int bbp_decode(const char *line, size_t len, struct bbp_msg *m, char *err, size_t errlen)
+{
+	const struct msg_desc *d = NULL;
+	uint32_t seen = 0;
+	size_t i = 0, tlen;
+
+	if (len && line[len - 1] == '\n')
+		len--;
+	if (len && line[len - 1] == '\r')
+		len--;
+	if (len >= BBP_MAX_LINE)
+		return fail(err, errlen, "line too long (%zu bytes)", len);
+	while (i < len && line[i] != ' ')
+		i++;
+	tlen = i;
+	if (tlen == 0)
+		return fail(err, errlen, "empty message");
+	for (int t = 0; t < BBP_NTYPES; t++) {
+		if (strlen(msg_desc[t].name) == tlen && !memcmp(msg_desc[t].name, line, tlen)) {
+			d = &msg_desc[t];
+			memset(m, 0, sizeof(*m));
+			m->type = (enum bbp_type)t;
+			break;
+		}
+	}
+	if (!d)
+		return fail(err, errlen, "unknown message type '%.*s'", (int)(tlen > 16 ? 16 : tlen), line);
+
+	while (i < len) {
+		size_t ks, ke, ve;
+		const struct field *f = NULL;
+
+		while (i < len && line[i] == ' ')
+			i++;
+		if (i >= len)
+			break;
+		ks = i;
+		while (i < len && line[i] != '=' && line[i] != ' ')
+			i++;
+		if (i >= len || line[i] != '=')
+			return fail(err, errlen, "%s: expected key=value at byte %zu", d->name, ks);
+		ke = i++;
+		while (i < len && line[i] != ' ')
+			i++;
+		ve = i;
+		for (size_t k = 0; k < d->nfields; k++) {
+			if (strlen(d->fields[k].key) == ke - ks &&
+			    !memcmp(d->fields[k].key, line + ks, ke - ks)) {
+				f = &d->fields[k];
+				seen |= 1u << k;
+				break;
+			}
+		}
+		if (!f)
+			continue;	/* unknown key: a newer peer's addition */
+		if (f->kind == F_U64) {
+			if (parse_u64(line + ke + 1, ve - ke - 1, (uint64_t *)((char *)&m->u + f->off)))
+				return fail(err, errlen, "%s: %s: expected an unsigned integer",
+					    d->name, f->key);
+		} else if (unescape((char *)&m->u + f->off, f->size, line + ke + 1, ve - ke - 1)) {
+			return fail(err, errlen, "%s: %s: bad escape or longer than %zu bytes",
+				    d->name, f->key, f->size - 1);
+		}
+	}
+	for (size_t k = 0; k < d->nfields; k++)
+		if (!(seen & (1u << k)))
+			return fail(err, errlen, "%s: missing key '%s'", d->name, d->fields[k].key);
+	return 0;
+}
+
+static int put(char *buf, size_t size, size_t *o, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int put(char *buf, size_t size, size_t *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *o, size - *o, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size - *o)
+		return -ENOSPC;
+	*o += (size_t)n;
+	return 0;
+}
+
+int bbp_encode(char *buf, size_t size, const struct bbp_msg *m)
+{
+	const struct msg_desc *d;
+	size_t o = 0;
+
+	if ((unsigned)m->type >= BBP_NTYPES)
+		return -EINVAL;
+	if (size > BBP_MAX_LINE + 1)
+		size = BBP_MAX_LINE + 1;
+	if (size == 0)
+		return -ENOSPC;
+	d = &msg_desc[m->type];
+	if (put(buf, size, &o, "%s", d->name))
+		return -ENOSPC;
+	for (size_t k = 0; k < d->nfields; k++) {
+		const struct field *f = &d->fields[k];
+		const char *p = (const char *)&m->u + f->off;
+
+		if (put(buf, size, &o, " %s=", f->key))
+			return -ENOSPC;
+		if (f->kind == F_U64) {
+			if (put(buf, size, &o, "%" PRIu64, *(const uint64_t *)p))
+				return -ENOSPC;
+			continue;
+		}
+		for (size_t j = 0; j < f->size && p[j]; j++) {
+			unsigned char c = (unsigned char)p[j];
+			int r;
+
+			if (c < '!' || c > '~' || c == '%' || c == '=')
+				r = put(buf, size, &o, "%%%02X", c);
+			else
+				r = put(buf, size, &o, "%c", c);
+			if (r)
+				return -ENOSPC;
+		}
+	}
+	if (put(buf, size, &o, "\n"))
+		return -ENOSPC;
+	return (int)o;
+}
+
+void bbp_reader_init(struct bbp_reader *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void bbp_reader_feed(struct bbp_reader *r, const char *data, size_t n, bbp_line_fn on_line,
+		     void *opaque)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = data[i];
+
+		if (r->discarding) {
+			if (c == '\n')
+				r->discarding = 0;
+			continue;
+		}
+		if (c == '\n') {
+			r->buf[r->len] = '\0';
+			on_line(r->buf, r->len, opaque);
+			r->len = 0;
+			continue;
+		}
+		if (r->len + 1 >= sizeof(r->buf)) {
+			r->len = 0;
+			r->discarding = 1;
+			r->overflows++;
+			continue;
+		}
+		r->buf[r->len++] = c;
+	}
+}

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proto.h - the agent protocol between the host runner and the guest agent.
+ *
+ * This comment is the protocol's one specification.
+ *
+ * Transport: one virtio-serial port named "org.balloonbench.agent.0", reached
+ * by the host through virDomainOpenChannel() and by the agent as /dev/vportNpM.
+ *
+ * Framing: ASCII text, one message per line, '\n' terminated, at most
+ * BBP_MAX_LINE bytes including the newline. A line is
+ *
+ *	TYPE key=value key=value ...
+ *
+ * TYPE is an upper-case word, keys are [a-z0-9_]+, values are either unsigned
+ * decimal integers or strings. Strings are percent-escaped: bytes outside
+ * [!-~], '%' and '=' are written as %XX. Receivers ignore unknown keys (newer
+ * peers may add keys) and reject a message whose required keys are missing or
+ * malformed: it is logged and dropped, never fatal. An over-long line is
+ * dropped up to the next newline. Unknown types are reported and dropped.
+ *
+ * Version: BBP_VERSION, sent in HELLO as proto=. A host refuses an agent whose
+ * major version differs. Additions that old peers can ignore (new keys, new
+ * message types a peer may drop) do not bump the version.
+ *
+ * Time: every t= is the guest's CLOCK_MONOTONIC in nanoseconds.
+ *
+ * guest -> host
+ *	HELLO proto agent kernel mem_kib page_size cpus nodes features clocksource
+ *	      fast_hz slow_hz t
+ *		once, when the port opens; features is the balloon device's
+ *		negotiated virtio feature string (bit 0 first, as in sysfs).
+ *	S seq t inf def oom total_kib free_kib
+ *		one sample: /proc/vmstat balloon_inflate, balloon_deflate (pages,
+ *		cumulative since boot), oom_kill, and MemTotal/MemFree (KiB).
+ *		seq counts samples taken; a gap in seq means samples were dropped
+ *		because the port was full.
+ *	PONG id t
+ *		answer to PING id, t taken when the PING was read.
+ *	COST t utime_us stime_us rss_kib samples dropped max_gap_us hz sample_us
+ *		the agent's own cost, once a second: cumulative CPU time,
+ *		resident set, samples taken and dropped since boot, the largest
+ *		gap between two samples in the last period, the sampling rate in
+ *		force, and the cumulative wall time spent taking samples.
+ *		Samples are sent in batches (every 10 ms at most); PONG at once.
+ *	LOG level msg
+ *		a diagnostic (level 0 error, 1 warning, 2 info).
+ *
+ * host -> guest
+ *	PING id		answered by PONG; used to estimate the clock offset.
+ *	FAST ms		sample at fast_hz for the next ms milliseconds (sent
+ *			just before a target change, so its start is caught).
+ *	CONF fast_hz slow_hz idle_ms watchdog_s
+ *			sampling rates; after idle_ms without balloon movement
+ *			the agent falls back to slow_hz; with watchdog_s > 0 the
+ *			agent powers the guest off when the host has been
+ *			silent that long (so no VM outlives a killed runner).
+ *	QUIT		power the guest off.
+ */
+#ifndef BB_PROTO_H
+#define BB_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BBP_VERSION	1
+#define BBP_MAX_LINE	512
+#define BBP_PORT_NAME	"org.balloonbench.agent.0"
+
+enum bbp_type {
+	BBP_HELLO,
+	BBP_SAMPLE,
+	BBP_PONG,
+	BBP_COST,
+	BBP_LOG,
+	BBP_PING,
+	BBP_FAST,
+	BBP_CONF,
+	BBP_QUIT,
+	BBP_NTYPES
+};
+
+struct bbp_hello {
+	uint64_t proto;
+	char agent[32];
+	char kernel[65];
+	uint64_t mem_kib;
+	uint64_t page_size;
+	uint64_t cpus;
+	char nodes[32];
+	char features[72];
+	char clocksource[32];
+	uint64_t fast_hz;
+	uint64_t slow_hz;
+	uint64_t t_ns;
+};
+
+struct bbp_sample {
+	uint64_t seq;
+	uint64_t t_ns;
+	uint64_t inflate;	/* pages */
+	uint64_t deflate;	/* pages */
+	uint64_t oom_kill;
+	uint64_t total_kib;
+	uint64_t free_kib;
+};
+
+struct bbp_pong {
+	uint64_t id;
+	uint64_t t_ns;
+};
+
+struct bbp_cost {
+	uint64_t t_ns;
+	uint64_t utime_us;
+	uint64_t stime_us;
+	uint64_t rss_kib;
+	uint64_t samples;
+	uint64_t dropped;
+	uint64_t max_gap_us;
+	uint64_t hz;
+	uint64_t sample_us;	/* cumulative time spent taking samples */
+};
+
+struct bbp_log {
+	uint64_t level;
+	char msg[256];
+};
+
+struct bbp_ping {
+	uint64_t id;
+};
+
+struct bbp_fast {
+	uint64_t ms;
+};
+
+struct bbp_conf {
+	uint64_t fast_hz;
+	uint64_t slow_hz;
+	uint64_t idle_ms;
+	uint64_t watchdog_s;
+};
+
+struct bbp_msg {
+	enum bbp_type type;
+	union {
+		struct bbp_hello hello;
+		struct bbp_sample sample;
+		struct bbp_pong pong;
+		struct bbp_cost cost;
+		struct bbp_log log;
+		struct bbp_ping ping;
+		struct bbp_fast fast;
+		struct bbp_conf conf;
+	} u;
+};
+
+/* The message's type name ("HELLO", "S", ...), or "?" for an invalid type. */
+const char *bbp_type_name(enum bbp_type type);
+
+/*
+ * Decode one line (without or with its trailing newline) into @m.
+ * Returns 0, or -EINVAL with a one-line reason in @err (if non-NULL).
+ */
+int bbp_decode(const char *line, size_t len, struct bbp_msg *m, char *err, size_t errlen);
+
+/*
+ * Encode @m as one line, newline included, NUL-terminated in @buf.
+ * Returns the line's length (without the NUL), or -ENOSPC if it does not fit
+ * in @size or in BBP_MAX_LINE, or -EINVAL for an invalid type.
+ */
+int bbp_encode(char *buf, size_t size, const struct bbp_msg *m);
+
+/*
+ * Line assembly for a byte stream: feed whatever arrived, get one callback per
+ * complete line. Over-long lines are dropped up to the next newline and
+ * reported through @on_overflow (may be NULL).
+ */
+struct bbp_reader {
+	char buf[BBP_MAX_LINE];
+	size_t len;
+	int discarding;
+	uint64_t overflows;
+};
+
+typedef void (*bbp_line_fn)(const char *line, size_t len, void *opaque);
+
+void bbp_reader_init(struct bbp_reader *r);
+void bbp_reader_feed(struct bbp_reader *r, const char *data, size_t n, bbp_line_fn on_line,
+		     void *opaque);
+
+#endif /* BB_PROTO_H */

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+int hr_verbosity = HR_INFO;
+
+void hr_log(enum hr_level level, const char *fmt, ...)
+{
+	static const char *const prefix[] = {
+		[HR_ERR] = "balloonbench: ",
+		[HR_WARN] = "balloonbench: warning: ",
+		[HR_INFO] = "",
+		[HR_DEBUG] = "debug: ",
+	};
+	char buf[2048];
+	va_list ap;
+
+	if ((int)level > hr_verbosity)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	/* One message, one line: libvirt's and the guest's texts may hold newlines. */
+	for (char *p = buf; (p = strchr(p, '\n'));)
+		*p = ' ';
+	fprintf(stderr, "%s%s\n", prefix[level], buf);
+}

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: MIT
+/*
+ * main.c - the balloonbench command: subcommands as a table.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hwloc.h>
+#include <libvirt/libvirt.h>
+
+#include "../common/proto.h"
+#include "log.h"
+#include "run.h"
+#include "scenario.h"
+#include "version.h"
+
+struct command {
+	const char *name;
+	const char *args;
+	const char *help;
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct command commands[];
+
+static void default_state_dir(char *buf, size_t size)
+{
+	const char *env = getenv("BALLOONBENCH_STATE");
+	const char *home = getenv("HOME");
+
+	if (env && *env)
+		snprintf(buf, size, "%s", env);
+	else if (geteuid() == 0)
+		snprintf(buf, size, "/var/lib/balloonbench");
+	else
+		snprintf(buf, size, "%s/.local/state/balloonbench", home ? home : "/tmp");
+}
+
+/* The guest image: $BB_IMAGE_DIR, else guest/ beside the binary (the build tree). */
+static void default_image_dir(char *buf, size_t size)
+{
+	const char *env = getenv("BB_IMAGE_DIR");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(buf, size, "%s", env);
+		return;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		/* build/asan/balloonbench shares build/guest with build/balloonbench */
+		if (strlen(exe) > 5 && !strcmp(exe + strlen(exe) - 5, "/asan"))
+			exe[strlen(exe) - 5] = '\0';
+		snprintf(buf, size, "%s/guest", exe);
+		return;
+	}
+	snprintf(buf, size, "/usr/local/share/balloonbench/guest");
+}
+
+static void usage_run(FILE *f)
+{
+	fprintf(f,
+		"usage: balloonbench run [OPTIONS] SCENARIO.ini\n"
+		"\n"
+		"Boot a guest per job, move its balloon through the job's targets and record\n"
+		"every transition in results/<run-id>/ (run.json, samples.csv, transitions.csv,\n"
+		"events.csv). Prints a table of the transitions.\n"
+		"\n"
+		"options:\n"
+		"  -c, --connect URI     libvirt URI (default: qemu:///embed?root=STATE/embed,\n"
+		"                        libvirt's QEMU driver inside this process, no daemon);\n"
+		"                        e.g. qemu:///system, qemu+ssh://host/system\n"
+		"  -s, --state-dir DIR   state: embedded libvirt root, lock, KVM probe cache\n"
+		"                        (default $BALLOONBENCH_STATE, /var/lib/balloonbench as root)\n"
+		"  -o, --results DIR     where run directories go (default: results)\n"
+		"  -i, --image-dir DIR   guest image with vmlinuz and initrd.img (default\n"
+		"                        $BB_IMAGE_DIR, else guest/ beside the binary)\n"
+		"      --reprobe-kvm     with accel=auto, try KVM again even if it failed before\n"
+		"  -q, --quiet           no progress and no table, errors only\n"
+		"  -v, --verbose         more detail (repeat for libvirt debug)\n"
+		"  -h, --help            this text\n"
+		"\n"
+		"exit status: 0 done, 1 run failed or incomplete (results kept),\n"
+		"             2 bad input, 130 interrupted (results kept)\n"
+		"See 'balloonbench list options' for what a scenario may set.\n");
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "connect", required_argument, NULL, 'c' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "results", required_argument, NULL, 'o' },
+		{ "image-dir", required_argument, NULL, 'i' },
+		{ "reprobe-kvm", no_argument, NULL, 'K' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	char state[PATH_MAX], image[PATH_MAX];
+	struct hr_run_opts o = { .results = "results" };
+	struct hr_scenario *sc;
+	int c, r;
+
+	default_state_dir(state, sizeof(state));
+	default_image_dir(image, sizeof(image));
+	o.state_dir = state;
+	o.image_dir = image;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+c:s:o:i:qvh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c': o.uri = optarg; break;
+		case 's': o.state_dir = optarg; break;
+		case 'o': o.results = optarg; break;
+		case 'i': o.image_dir = optarg; break;
+		case 'K': o.reprobe_kvm = 1; break;
+		case 'q': hr_verbosity = HR_ERR; break;
+		case 'v': hr_verbosity++; break;
+		case 'h': usage_run(stdout); return HR_EXIT_OK;
+		default:
+			fprintf(stderr, "balloonbench: see 'balloonbench run --help'\n");
+			return HR_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		hr_err("run: expected one scenario file (see 'balloonbench run --help')");
+		return HR_EXIT_USAGE;
+	}
+	if (o.uri && !*o.uri) {
+		hr_err("--connect: expected a libvirt URI, got an empty string");
+		return HR_EXIT_USAGE;
+	}
+	sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		return HR_EXIT_FAIL;
+	if (hr_scenario_load(argv[optind], sc)) {
+		hr_scenario_free(sc);
+		free(sc);
+		return HR_EXIT_USAGE;
+	}
+	r = hr_run(sc, &o);
+	hr_scenario_free(sc);
+	free(sc);
+	return r;
+}
+
+/* First comment line of a scenario: what question it answers. */
+static void scenario_summary(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	char line[512];
+
+	snprintf(buf, size, "-");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = line;
+
+		if (*p != '#' && *p != ';')
+			break;
+		while (*p == '#' || *p == ';' || *p == ' ')
+			p++;
+		p[strcspn(p, "\n")] = '\0';
+		if (*p) {
+			snprintf(buf, size, "%s", p);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+static int filter_ini(const struct dirent *e)
+{
+	size_t n = strlen(e->d_name);
+
+	return n > 4 && !strcmp(e->d_name + n - 4, ".ini");
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(what, "options")) {
+		hr_options_print(stdout);
+		return HR_EXIT_OK;
+	}
+	if (!strcmp(what, "scenarios")) {
+		const char *dir = argc > 2 ? argv[2] : "bench";
+		struct dirent **ents;
+		int n = scandir(dir, &ents, filter_ini, alphasort);
+
+		if (n < 0) {
+			hr_err("list scenarios: %s: %s", dir, strerror(errno));
+			return HR_EXIT_USAGE;
+		}
+		for (int i = 0; i < n; i++) {
+			char path[PATH_MAX], s[256];
+
+			snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
+			scenario_summary(path, s, sizeof(s));
+			printf("%-28s %s\n", path, s);
+			free(ents[i]);
+		}
+		free(ents);
+		return HR_EXIT_OK;
+	}
+	hr_err("list: expected 'options' or 'scenarios [DIR]'");
+	return HR_EXIT_USAGE;
+}
+
+static void doctor_line(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void doctor_line(const char *what, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%-16s ", what);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static int cmd_doctor(int argc, char **argv)
+{
+	static const char *const kvm_mods[] = { "kvm_intel", "kvm_amd", "kvm_pvm" };
+	char state[PATH_MAX], image[PATH_MAX], path[PATH_MAX + 32], line[512] = "";
+	unsigned long lv = 0;
+	hwloc_topology_t topo;
+	const char *mod = "none";
+	FILE *f;
+	int problems = 0;
+
+	(void)argc;
+	(void)argv;
+	default_state_dir(state, sizeof(state));
+	default_image_dir(image, sizeof(image));
+	doctor_line("balloonbench", "%s", BB_VERSION);
+	if (!virGetVersion(&lv, NULL, NULL))
+		doctor_line("libvirt", "%lu.%lu.%lu (library)", lv / 1000000, lv / 1000 % 1000,
+			    lv % 1000);
+	f = popen("qemu-system-x86_64 --version 2>/dev/null", "r");
+	if (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		doctor_line("qemu", "%s", line);
+	} else {
+		doctor_line("qemu", "MISSING: qemu-system-x86_64 not found (make deps)");
+		problems++;
+	}
+	if (f)
+		pclose(f);
+	for (size_t i = 0; i < sizeof(kvm_mods) / sizeof(kvm_mods[0]); i++) {
+		snprintf(path, sizeof(path), "/sys/module/%s", kvm_mods[i]);
+		if (!access(path, F_OK))
+			mod = kvm_mods[i];
+	}
+	doctor_line("kvm", "/dev/kvm %s, module %s%s",
+		    access("/dev/kvm", R_OK | W_OK) ? "not usable" : "present", mod,
+		    !strcmp(mod, "kvm_pvm") ? " (a nested PVM hypervisor: stock guests may not boot; accel=auto probes)" : "");
+	snprintf(path, sizeof(path), "%s/kvm-probe", state);
+	f = fopen(path, "re");
+	if (f) {
+		char why[512] = "";
+
+		if (fgets(line, sizeof(line), f) && fgets(why, sizeof(why), f)) {
+			why[strcspn(why, "\n")] = '\0';
+			doctor_line("kvm probe", "KVM failed to boot a guest: %s (%s)", why, path);
+		}
+		fclose(f);
+	} else {
+		doctor_line("kvm probe", "not probed yet (the first accel=auto run does it)");
+	}
+	if (!hwloc_topology_init(&topo)) {
+		if (!hwloc_topology_load(topo))
+			doctor_line("host numa", "%d node(s), %d core(s), %d PU(s) (hwloc)",
+				    hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE),
+				    hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE),
+				    hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU));
+		hwloc_topology_destroy(topo);
+	}
+	if (getpwnam("libvirt-qemu"))
+		doctor_line("libvirt-qemu", "user present (the embedded driver needs it)");
+	else {
+		doctor_line("libvirt-qemu", "MISSING: the embedded driver needs this user (make deps)");
+		problems++;
+	}
+	snprintf(path, sizeof(path), "%s/kernel.release", image);
+	f = fopen(path, "re");
+	if (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		doctor_line("guest image", "%s (kernel %s)", image, line);
+	} else {
+		doctor_line("guest image", "MISSING in %s (make image)", image);
+		problems++;
+	}
+	if (f)
+		fclose(f);
+	doctor_line("state dir", "%s", state);
+	printf("%s\n", problems ? "problems found: see MISSING above" : "ready");
+	return problems ? HR_EXIT_FAIL : HR_EXIT_OK;
+}
+
+static int cmd_help(int argc, char **argv);
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("balloonbench %s (agent protocol %d)\n", BB_VERSION, BBP_VERSION);
+	return HR_EXIT_OK;
+}
+
+static const struct command commands[] = {
+	{ "run", "[OPTIONS] SCENARIO.ini", "boot guests, move balloons, record results", cmd_run },
+	{ "list", "options | scenarios [DIR]", "what a scenario may set; the shipped scenarios", cmd_list },
+	{ "doctor", "", "what this host can do: KVM or TCG, NUMA, versions, guest image", cmd_doctor },
+	{ "version", "", "print the version", cmd_version },
+	{ "help", "[COMMAND]", "this text, or a command's", cmd_help },
+	{ NULL, NULL, NULL, NULL },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: balloonbench COMMAND [ARGS]\n\n"
+		   "A benchmark and stress test for VM memory ballooning (virtio-balloon).\n\n"
+		   "commands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(f, "  %-8s %-28s %s\n", c->name, c->args, c->help);
+	fprintf(f, "\nglobal options: -h/--help, --version\n"
+		   "Start with: balloonbench run bench/quick.ini\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "run")) {
+		usage_run(stdout);
+		return HR_EXIT_OK;
+	}
+	usage(stdout);
+	return HR_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2) {
+		usage(stderr);
+		return HR_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
+		return cmd_help(1, argv);
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(1, argv);
+	for (const struct command *c = commands; c->name; c++)
+		if (!strcmp(argv[1], c->name))
+			return c->fn(argc - 1, argv + 1);
+	hr_err("unknown command '%s' (see 'balloonbench --help')", argv[1]);
+	return HR_EXIT_USAGE;
+}

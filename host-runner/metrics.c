@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+/* metrics.c - transition metrics; see metrics.h for the definitions. */
+#include <math.h>
+#include <string.h>
+
+#include "metrics.h"
+
+int hr_transition_metrics(const struct hr_trans_in *in, struct hr_trans_out *o)
+{
+	double req = in->bt - in->b0, dir, last = in->b0, t_first = NAN, t_prog = NAN;
+	size_t first = 0, j;
+
+	memset(o, 0, sizeof(*o));
+	o->control = o->t50 = o->t90 = o->t100 = NAN;
+	if (in->n && !in->pts)
+		return -1;
+	o->requested = req;
+	o->direction = req > 0 ? 1 : req < 0 ? -1 : 0;
+	dir = o->direction;
+	if (fabs(req) <= in->granule) {
+		o->reached = 1;
+		o->t100 = 0;
+		return 0;
+	}
+	while (first < in->n && in->pts[first].t < in->t_set)
+		first++;
+	t_prog = in->t_set;
+	for (size_t i = first; i < in->n; i++) {
+		const struct hr_point *p = &in->pts[i];
+		double progress = (p->pages - in->b0) / req;
+		double rel = p->t - in->t_set;
+
+		o->npoints++;
+		if (isnan(t_first) && fabs(p->pages - in->b0) >= 1) {
+			t_first = p->t;
+			o->control = rel;
+		}
+		if ((p->pages - last) * dir > 0) {
+			/* progress: was the wait since the last progress a stall? */
+			double gap = p->t - t_prog;
+
+			if (!isnan(t_first) && t_prog > in->t_set && gap > in->stall) {
+				o->stalls++;
+				if (gap > o->longest_stall)
+					o->longest_stall = gap;
+			}
+			t_prog = p->t;
+		}
+		last = p->pages;
+		if (isnan(o->t50) && progress >= 0.5)
+			o->t50 = rel;
+		if (isnan(o->t90) && progress >= 0.9)
+			o->t90 = rel;
+		if (isnan(o->t100) && fabs(in->bt - p->pages) <= in->granule) {
+			o->t100 = rel;
+			o->reached = 1;
+			/* within one granule of the target counts as all of it */
+			if (isnan(o->t50))
+				o->t50 = rel;
+			if (isnan(o->t90))
+				o->t90 = rel;
+			break;
+		}
+	}
+	o->moved = last - in->b0;
+	if (!o->reached) {
+		o->shortfall = fabs(in->bt - last);
+		if (in->t_end - t_prog > in->stall && !isnan(t_first)) {
+			o->stalls++;
+			if (in->t_end - t_prog > o->longest_stall)
+				o->longest_stall = in->t_end - t_prog;
+		}
+	}
+	if (isnan(t_first))
+		return 0;
+	{
+		double end = o->reached ? in->t_set + o->t100 : t_prog;
+
+		if (end > t_first)
+			o->mean_rate = fabs(o->moved) / (end - t_first);
+	}
+	/* Peak: for each end point i, start j = the latest point >= window before it. */
+	j = first;
+	for (size_t i = first; i < first + o->npoints; i++) {
+		while (j + 1 < i && in->pts[i].t - in->pts[j + 1].t >= in->window)
+			j++;
+		if (in->pts[i].t - in->pts[j].t >= in->window) {
+			double r = (in->pts[i].pages - in->pts[j].pages) * dir /
+				   (in->pts[i].t - in->pts[j].t);
+
+			if (r > o->peak_rate)
+				o->peak_rate = r;
+		}
+	}
+	if (o->peak_rate < o->mean_rate)
+		o->peak_rate = o->mean_rate;
+	return 0;
+}

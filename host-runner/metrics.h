@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * metrics.h - what one balloon transition measured, computed from a series
+ * of (time, balloon size) points. Pure: no I/O, no clocks; unit-tested on
+ * synthetic series.
+ *
+ * Definitions (times in seconds from the target being set, t_set):
+ *   requested    bt - b0 pages (sign: + inflate, - deflate)
+ *   control      first point that differs from b0 by at least one page
+ *   t50, t90     first point with progress >= 50 % / 90 % of the request,
+ *                or t100 if the target is reached (within @granule) first
+ *   t100         first point within @granule pages of the target (the guest
+ *                driver moves at most 256 pages per request, so one batch is
+ *                the natural tolerance); NAN when never reached
+ *   mean rate    pages moved / (end - first movement), end = t100 or, if the
+ *                target was not reached, the last point that made progress
+ *   peak rate    a sliding window: for each point, the movement since the
+ *                latest earlier point at least @window seconds before it,
+ *                divided by the time between the two; the largest of these
+ *                (the mean if the whole movement is shorter than the window)
+ *   stall        a gap longer than @stall between two points of progress,
+ *                or from the last progress to the end when not reached
+ * A point whose time is before t_set is ignored. NAN marks "did not happen".
+ */
+#ifndef HR_METRICS_H
+#define HR_METRICS_H
+
+#include <stddef.h>
+
+struct hr_point {
+	double t;	/* seconds, the run's time base */
+	double pages;	/* balloon size in pages */
+};
+
+struct hr_trans_in {
+	double t_set;
+	double t_end;		/* when recording stopped */
+	double b0, bt;		/* balloon pages at t_set, and requested */
+	double granule;		/* pages: tolerance for "reached" */
+	double stall;		/* seconds */
+	double window;		/* seconds, for the peak rate */
+	const struct hr_point *pts;
+	size_t n;
+};
+
+struct hr_trans_out {
+	int direction;		/* +1 inflate, -1 deflate, 0 none */
+	double requested;	/* pages, signed */
+	double moved;		/* pages, signed like requested */
+	double control;		/* s */
+	double t50, t90, t100;	/* s */
+	double mean_rate;	/* pages/s, >= 0 */
+	double peak_rate;	/* pages/s, >= 0 */
+	unsigned stalls;
+	double longest_stall;	/* s */
+	int reached;
+	double shortfall;	/* pages still to go, >= 0 */
+	size_t npoints;		/* points used */
+};
+
+/* Fill @out from @in. Returns 0, or -1 if @in is unusable (n == 0 is fine). */
+int hr_transition_metrics(const struct hr_trans_in *in, struct hr_trans_out *out);
+
+#endif /* HR_METRICS_H */

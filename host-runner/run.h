@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef HR_RUN_H
+#define HR_RUN_H
+
+#include "scenario.h"
+
+/* Exit codes of balloonbench, documented in --help. */
+enum hr_exit {
+	HR_EXIT_OK = 0,		/* done; every job complete */
+	HR_EXIT_FAIL = 1,	/* a run failed or is incomplete (results kept) */
+	HR_EXIT_USAGE = 2,	/* bad command line, scenario or missing input */
+	HR_EXIT_INTR = 130,	/* interrupted (SIGINT/SIGTERM); results kept */
+};
+
+struct hr_run_opts {
+	const char *uri;	/* NULL: qemu:///embed?root=STATE/embed */
+	const char *state_dir;
+	const char *results;
+	const char *image_dir;
+	int reprobe_kvm;
+};
+
+/* Run every job of @sc. Returns an enum hr_exit. */
+int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o);
+
+#endif /* HR_RUN_H */

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * runner.h - the run engine's state: one run, its libvirt connection, its VMs
+ * and where their samples go.
+ *
+ * Threads: main drives the schedule; one thread runs libvirt's event loop,
+ * which delivers the agent's stream data and domain lifecycle events. The
+ * event thread appends samples under vm->lock; main reads them under it.
+ */
+#ifndef HR_RUNNER_H
+#define HR_RUNNER_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <libvirt/libvirt.h>
+
+#include "../common/proto.h"
+#include "scenario.h"
+
+#define HR_META_NS	"https://balloonbench.invalid/ns/run/1"
+#define HR_MAX_VMS	16
+
+/* One guest sample, in the run's time base. */
+struct hr_gsample {
+	int64_t t_ns;		/* host CLOCK_MONOTONIC - run start */
+	uint64_t guest_ns;	/* as the guest stamped it */
+	uint64_t seq, inflate, deflate, oom_kill, total_kib, free_kib;
+};
+
+/* One host sample: QEMU's view of the balloon. */
+struct hr_hsample {
+	int64_t t_ns;
+	uint64_t actual_kib;
+};
+
+struct hr_clock_est {
+	int64_t t_ns;		/* when it was taken (run time base) */
+	int64_t offset_ns;	/* guest - host */
+	uint64_t rtt_ns;
+};
+
+struct hr_vm {
+	char name[64];
+	int index;
+	const struct hr_job *job;
+	struct hr_run *run;
+	virDomainPtr dom;
+	virStreamPtr st;
+	int accel;			/* HR_ACCEL_KVM or HR_ACCEL_TCG once booted */
+	char accel_note[512];
+	char console_path[PATH_MAX];
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct bbp_reader rd;
+	int have_hello;
+	struct bbp_hello hello;
+	int dead;			/* the domain stopped */
+	char dead_reason[128];
+	int hangup;
+	uint64_t bad_msgs;
+	uint64_t seq_gaps;		/* samples the agent dropped, seen as seq gaps */
+	int64_t boot_ns;		/* create -> hello */
+
+	/* Clock: the pair with the smallest round trip wins. */
+	uint64_t ping_id;
+	uint64_t ping_sent;		/* host ns of the outstanding ping */
+	int have_offset;
+	struct hr_clock_est best;
+	struct hr_clock_est est[64];
+	int nest;
+
+	struct hr_gsample *gs;
+	size_t ngs, gcap;
+	struct hr_hsample *hs;
+	size_t nhs, hcap;
+	int host_via_stats;		/* query-balloon refused: use memory stats */
+	struct bbp_cost cost_first, cost_last;
+	int ncost;
+};
+
+struct hr_run {
+	const struct hr_scenario *sc;
+	char id[64];
+	char dir[PATH_MAX];
+	char uri[1024];
+	char state_dir[PATH_MAX];
+	char image_dir[PATH_MAX];
+	int reprobe_kvm;
+	int lock_fd;
+	virConnectPtr conn;
+	int lifecycle_cb;
+	pthread_t ev_thread;
+	int ev_running;
+	uint64_t t0_mono_ns;
+	char started_at[40];
+
+	pthread_mutex_t out_lock;
+	FILE *samples_csv, *trans_csv, *events_csv;
+	uint64_t ntransitions;
+
+	struct hr_vm *vms[HR_MAX_VMS];
+	int nvms;
+
+	int incomplete;
+	char reason[2048];
+};
+
+extern volatile sig_atomic_t hr_stop;
+
+/* Host CLOCK_MONOTONIC in ns. */
+uint64_t hr_now_ns(void);
+/* Run time base: ns since the run started. */
+int64_t hr_run_time(const struct hr_run *run);
+
+/* vm.c */
+int hr_conn_open(struct hr_run *run);
+void hr_conn_close(struct hr_run *run);
+int hr_reap_leftovers(struct hr_run *run);
+/* Boot with the job's accel policy; on failure the reason is in @err. */
+int hr_vm_boot(struct hr_run *run, struct hr_vm *vm, char *err, size_t errlen);
+void hr_vm_destroy(struct hr_vm *vm);
+int hr_vm_send(struct hr_vm *vm, const struct bbp_msg *m);
+int hr_vm_clock_sync(struct hr_vm *vm, int pings);
+int hr_vm_set_target(struct hr_vm *vm, uint64_t kib);
+int hr_vm_poll_host(struct hr_vm *vm);
+/* Wait up to @ms for a new guest sample; returns 1 if one came, 0 if not. */
+int hr_vm_wait_sample(struct hr_vm *vm, size_t seen, int ms);
+void hr_vm_free(struct hr_vm *vm);
+
+/* results.c */
+/* mkdir -p; returns 0 or -errno. */
+int hr_mkdir_p(const char *path);
+int hr_results_open(struct hr_run *run, const char *results_root);
+void hr_results_close(struct hr_run *run);
+void hr_event(struct hr_run *run, const struct hr_vm *vm, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void hr_write_gsample(struct hr_run *run, const struct hr_vm *vm, const struct hr_gsample *s);
+void hr_write_hsample(struct hr_run *run, const struct hr_vm *vm, const struct hr_hsample *s);
+int hr_write_run_json(struct hr_run *run, const char *status);
+
+#endif /* HR_RUNNER_H */

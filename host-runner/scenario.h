@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * scenario.h - scenario files (bench/NAME.ini): jobs and their options.
+ *
+ * A scenario is an INI file. [global] sets defaults for the jobs that follow
+ * it; every other section is a job. A file without job sections is one job
+ * named after the file. Options are declared once, as data (hr_options[]),
+ * with type, unit, range, default and help; `balloonbench list options`
+ * prints that table.
+ */
+#ifndef HR_SCENARIO_H
+#define HR_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define HR_MAX_TARGETS	64
+#define HR_MAX_JOBS	64
+#define HR_NAME_MAX	32
+
+enum hr_accel { HR_ACCEL_AUTO, HR_ACCEL_KVM, HR_ACCEL_TCG, HR_ACCEL_N };
+
+/* A size as written: KiB, or a percentage of the guest's memory. */
+struct hr_size {
+	uint64_t kib;
+	double percent;		/* > 0: kib is derived from it and memory= */
+};
+
+struct hr_job {
+	char name[HR_NAME_MAX];
+	char description[256];
+	int vcpus;
+	uint64_t memory_kib;
+	int accel;			/* enum hr_accel */
+	struct hr_size targets[HR_MAX_TARGETS];
+	int ntargets;
+	int cycles;
+	uint64_t settle_us;
+	uint64_t timeout_us;
+	uint64_t give_up_us;
+	uint64_t stall_us;
+	uint64_t peak_window_us;
+	int sample_hz;
+	int idle_hz;
+	int host_hz;
+	int stats_period;
+	int deflate_on_oom;
+	int free_page_reporting;
+	uint64_t boot_timeout_us;
+	uint64_t kvm_boot_timeout_us;
+	char kernel[512];
+	char initrd[512];
+	char cmdline[256];
+
+	int line[64];			/* per option: line it was set on, 0 = default */
+	int section_line;		/* line of the job's [name], 0 if none */
+};
+
+struct hr_scenario {
+	char path[512];
+	char *text;			/* the file as read, kept for run.json */
+	struct hr_job jobs[HR_MAX_JOBS];
+	int njobs;
+};
+
+enum hr_opt_type { HR_T_STR, HR_T_INT, HR_T_BOOL, HR_T_SIZE, HR_T_DUR, HR_T_ENUM, HR_T_SIZES };
+
+struct hr_option {
+	const char *name;
+	enum hr_opt_type type;
+	size_t off;
+	size_t size;			/* HR_T_STR: buffer size */
+	int64_t min, max;		/* HR_T_INT; HR_T_SIZE in KiB; HR_T_DUR in us */
+	const char *def;		/* default, as it would be written in the file */
+	const char *const *choices;	/* HR_T_ENUM, NULL-terminated */
+	const char *unit;
+	const char *help;
+};
+
+extern const struct hr_option hr_options[];
+extern const size_t hr_noptions;
+extern const char *const hr_accel_names[];
+
+/*
+ * Parse @path into @sc. On error, prints one line "FILE:LINE: what was
+ * expected" (via hr_err) and returns -1; returns 0 on success. Free with
+ * hr_scenario_free().
+ */
+int hr_scenario_load(const char *path, struct hr_scenario *sc);
+void hr_scenario_free(struct hr_scenario *sc);
+
+/* Set every option of @job to its default. */
+void hr_job_defaults(struct hr_job *job);
+
+/*
+ * Parse one value for option @name into @job. Returns 0, or -1 with a reason
+ * in @err (no file/line: the caller adds them).
+ */
+int hr_job_set(struct hr_job *job, const char *name, const char *value, char *err, size_t errlen);
+
+/* Unit parsers. Return 0 or -1. Sizes: 512M, 2G, 1048576K, 50%; bare = MiB. */
+int hr_parse_size(const char *s, struct hr_size *out);
+/* Durations: 250us, 500ms, 10s, 2m, 1h; bare = seconds. */
+int hr_parse_duration(const char *s, uint64_t *us);
+
+/* Print the options table (for `balloonbench list options`). */
+void hr_options_print(FILE *f);
+
+/* Print a value of @job's option @o as it would be written in a file. */
+void hr_option_format(const struct hr_option *o, const struct hr_job *job, char *buf, size_t size);
+
+#endif /* HR_SCENARIO_H */

@@ -1,0 +1,37 @@
+#!/bin/sh
+# install-deps.sh - install what balloonbench needs on Debian 12, idempotently.
+# Run as root (make deps does). Does nothing when everything is present.
+set -eu
+
+PKGS="build-essential pkg-config perl make gzip cpio kmod xz-utils zstd
+qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
+liburing-dev libhwloc-dev hwloc libnuma-dev numactl libjansson-dev libinih-dev"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "install-deps: missing packages:$missing; run as root (or: apt-get install$missing)" >&2
+		exit 1
+	fi
+	echo "install-deps: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+fi
+
+# libvirt's embedded QEMU driver parses its default user even when qemu.conf
+# says root (see shared notes): make sure it exists.
+if ! getent group libvirt-qemu >/dev/null; then
+	[ "$(id -u)" -eq 0 ] && groupadd -r libvirt-qemu
+fi
+if ! getent passwd libvirt-qemu >/dev/null; then
+	[ "$(id -u)" -eq 0 ] && useradd -r -g libvirt-qemu -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+fi
+exit 0

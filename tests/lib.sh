@@ -1,0 +1,58 @@
+# tests/lib.sh - TAP helpers for the integration tests (sourced, not run).
+# Every test gets its own state dir (embedded libvirt root) and results dir,
+# and checks that it leaves no QEMU of its own behind.
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BB=${BB:-$TOP/build/balloonbench}
+export BB_IMAGE_DIR=${BB_IMAGE_DIR:-$TOP/build/guest}
+T=$(mktemp -d /tmp/bbtest.XXXXXX)
+STATE=$T/state
+RESULTS=$T/results
+n=0
+failed=0
+
+cleanup() {
+	# Never leave a guest behind, whatever happened in the test.
+	for pid in $(pgrep -f "qemu-system.*$STATE" 2>/dev/null); do
+		kill -9 "$pid" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+plan() { echo "1..$1"; }
+ok() { # ok COND-EXIT-STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+}
+check() { # check DESCRIPTION COMMAND...
+	desc=$1; shift
+	if "$@"; then ok 0 "$desc"; else ok 1 "$desc"; fi
+}
+skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
+diag() { echo "# $*"; }
+finish() { [ "$failed" -eq 0 ]; exit $?; }
+
+# Can this machine boot a guest at all? Say why not, as TAP wants.
+need_vm() {
+	if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built (make all)"; exit 0; fi
+	if [ ! -f "$BB_IMAGE_DIR/vmlinuz" ]; then echo "1..0 # SKIP no guest image (make image)"; exit 0; fi
+	if ! command -v qemu-system-x86_64 >/dev/null; then echo "1..0 # SKIP no qemu-system-x86_64"; exit 0; fi
+}
+
+# qemu processes of this test's state dir
+qemus() { pgrep -f "qemu-system.*$STATE" | wc -l; }
+
+# scenario NAME <<EOF ... writes $T/NAME.ini
+scenario() { cat > "$T/$1.ini"; }
+
+# csv_col FILE COLUMN-NAME: print that column of every data row
+csv_col() {
+	awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } k { print $k }' "$1"
+}
+
+# within A B TOL: |A - B| <= TOL (floats)
+within() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
+
+# Dump a file into the TAP stream as diagnostics (on failure).
+show() { [ -f "$1" ] && sed 's/^/#   /' "$1"; }

@@ -1,0 +1,419 @@
+/* proto.c - the agent protocol codec: encode/decode round trips, rejects, line reader, fuzz. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/proto.h"
+#include "tap.h"
+
+#define NLINES_MAX 16
+
+/* What the reader handed to the callback. */
+struct lines {
+	int n;
+	char line[NLINES_MAX][BBP_MAX_LINE + 1];
+	size_t len[NLINES_MAX];
+	int bad;	/* a line not NUL-terminated at len, or holding a newline */
+};
+
+static void collect(const char *line, size_t len, void *opaque)
+{
+	struct lines *l = opaque;
+
+	if (line[len] != '\0' || memchr(line, '\n', len) || len >= BBP_MAX_LINE)
+		l->bad++;
+	if (l->n < NLINES_MAX) {
+		memcpy(l->line[l->n], line, len + 1);
+		l->len[l->n] = len;
+	}
+	l->n++;
+}
+
+/* @s with \r and \n spelled out, for a test description. */
+static const char *printable(const char *s)
+{
+	static char buf[128];
+	size_t o = 0;
+
+	for (; *s && o + 3 < sizeof(buf); s++) {
+		if (*s == '\n' || *s == '\r') {
+			buf[o++] = '\\';
+			buf[o++] = *s == '\n' ? 'n' : 'r';
+		} else {
+			buf[o++] = *s;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static int decode_str(const char *line, struct bbp_msg *m, char *err, size_t errlen)
+{
+	return bbp_decode(line, strlen(line), m, err, errlen);
+}
+
+/* Encode @in, check the line, decode it back and compare. */
+static void roundtrip(const struct bbp_msg *in, const char *what)
+{
+	char buf[BBP_MAX_LINE + 1], err[128] = "";
+	struct bbp_msg out;
+	int r = bbp_encode(buf, sizeof(buf), in);
+
+	ok(r > 0 && (size_t)r == strlen(buf) && buf[r - 1] == '\n', "%s: encodes to one line (%d)",
+	   what, r);
+	if (r <= 0) {
+		ok(0, "%s: decode skipped", what);
+		ok(0, "%s: compare skipped", what);
+		return;
+	}
+	is_int(bbp_decode(buf, (size_t)r, &out, err, sizeof(err)), 0, "%s: decodes back", what);
+	if (*err)
+		diag("err: %s", err);
+	ok(out.type == in->type && !memcmp(&out.u, &in->u, sizeof(in->u)),
+	   "%s: round trip is exact", what);
+}
+
+static void test_roundtrip(void)
+{
+	struct bbp_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_HELLO;
+	m.u.hello = (struct bbp_hello){ .proto = BBP_VERSION, .mem_kib = 1048576, .page_size = 4096,
+					.cpus = 2, .fast_hz = 1000, .slow_hz = 10,
+					.t_ns = 123456789012ull };
+	strcpy(m.u.hello.agent, "bb-agent 0.1 (test)");
+	strcpy(m.u.hello.kernel, "6.1.0-56-amd64 #1 SMP PREEMPT_DYNAMIC Debian");
+	strcpy(m.u.hello.nodes, "0-1");
+	strcpy(m.u.hello.features, "0110000000000000000000000000000011");
+	strcpy(m.u.hello.clocksource, "kvm-clock");
+	roundtrip(&m, "HELLO");
+
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_SAMPLE;
+	m.u.sample = (struct bbp_sample){ 7, 1000000001, 65536, 256, 0, 1012345, 800000 };
+	roundtrip(&m, "S");
+
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_PONG;
+	m.u.pong = (struct bbp_pong){ UINT64_MAX, 42 };
+	roundtrip(&m, "PONG (u64 max)");
+
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_COST;
+	m.u.cost = (struct bbp_cost){ 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	roundtrip(&m, "COST");
+
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_LOG;
+	m.u.log.level = 1;
+	strcpy(m.u.log.msg, "50% done: a=b c\t\"q\" \xc3\xa9\x7f\x01 %41");
+	roundtrip(&m, "LOG (spaces, %, =, tab, non-ASCII)");
+
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_PING;
+	m.u.ping.id = 99;
+	roundtrip(&m, "PING");
+
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_FAST;
+	m.u.fast.ms = 2500;
+	roundtrip(&m, "FAST");
+
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_CONF;
+	m.u.conf = (struct bbp_conf){ 1000, 10, 500, 30 };
+	roundtrip(&m, "CONF");
+
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_QUIT;
+	roundtrip(&m, "QUIT");
+}
+
+static void test_encode_text(void)
+{
+	char buf[BBP_MAX_LINE + 1];
+	struct bbp_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_SAMPLE;
+	m.u.sample = (struct bbp_sample){ 1, 2, 3, 4, 5, 6, 7 };
+	bbp_encode(buf, sizeof(buf), &m);
+	is_str(buf, "S seq=1 t=2 inf=3 def=4 oom=5 total_kib=6 free_kib=7\n", "S: wire text");
+
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_LOG;
+	m.u.log.level = 2;
+	strcpy(m.u.log.msg, "50% a=b\xc3\xa9");
+	bbp_encode(buf, sizeof(buf), &m);
+	is_str(buf, "LOG level=2 msg=50%25%20a%3Db%C3%A9\n", "LOG: escapes space, %%, = and bytes > '~'");
+
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_QUIT;
+	bbp_encode(buf, sizeof(buf), &m);
+	is_str(buf, "QUIT\n", "QUIT: wire text");
+	is_str(bbp_type_name(BBP_SAMPLE), "S", "type name of BBP_SAMPLE");
+	is_str(bbp_type_name(BBP_NTYPES), "?", "type name of an invalid type");
+}
+
+static void test_encode_nospace(void)
+{
+	char buf[BBP_MAX_LINE * 2];
+	struct bbp_msg m;
+	int bad = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_PING;
+	m.u.ping.id = 7;	/* "PING id=7\n": 10 bytes, 11 with the NUL */
+	for (size_t size = 0; size <= 10; size++)
+		if (bbp_encode(buf, size, &m) != -ENOSPC)
+			bad++;
+	is_int(bad, 0, "buffer of 0..10 bytes for a 10-byte line: -ENOSPC");
+	is_int(bbp_encode(buf, 11, &m), 10, "buffer of exactly 11 bytes: fits");
+
+	/* Every string at its longest, all escaped: far beyond BBP_MAX_LINE. */
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_HELLO;
+	memset(m.u.hello.agent, ' ', sizeof(m.u.hello.agent) - 1);
+	memset(m.u.hello.kernel, ' ', sizeof(m.u.hello.kernel) - 1);
+	memset(m.u.hello.features, '%', sizeof(m.u.hello.features) - 1);
+	is_int(bbp_encode(buf, sizeof(buf), &m), -ENOSPC, "line over BBP_MAX_LINE: -ENOSPC");
+
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_NTYPES;
+	is_int(bbp_encode(buf, sizeof(buf), &m), -EINVAL, "invalid type: -EINVAL");
+}
+
+static void test_decode_tolerant(void)
+{
+	static const char partial[] = "PING id=12345";
+	char err[128] = "";
+	struct bbp_msg m;
+	int r;
+
+	r = decode_str("PING id=5 future_key=x%20y other=1\r\n", &m, err, sizeof(err));
+	ok(r == 0 && m.type == BBP_PING && m.u.ping.id == 5, "unknown keys and \\r\\n are ignored");
+	r = decode_str("PONG  t=9   id=3 ", &m, err, sizeof(err));
+	ok(r == 0 && m.type == BBP_PONG && m.u.pong.id == 3 && m.u.pong.t_ns == 9,
+	   "keys in any order, extra spaces");
+	r = decode_str("QUIT\n", &m, err, sizeof(err));
+	ok(r == 0 && m.type == BBP_QUIT, "QUIT with newline");
+	r = decode_str("LOG level=0 msg=", &m, err, sizeof(err));
+	ok(r == 0 && m.u.log.msg[0] == '\0', "empty string value");
+	r = bbp_decode(partial, 10, &m, err, sizeof(err));
+	ok(r == 0 && m.u.ping.id == 12, "decode stops at len (\"PING id=12\")");
+	r = decode_str("PING id=18446744073709551615", &m, err, sizeof(err));
+	ok(r == 0 && m.u.ping.id == UINT64_MAX, "UINT64_MAX accepted");
+}
+
+static void test_decode_rejects(void)
+{
+	static const char *const bad[] = {
+		"", "\n", "\r\n", " PING id=1", "NOPE id=1", "ping id=1", "PINGX id=1",
+		"PING", "PING x=1", "S seq=1 t=2 inf=3 def=4 oom=5 total_kib=6",
+		"PING id=abc", "PING id=", "PING id=-1", "PING id=1x", "PING id= 1",
+		"PING id=18446744073709551616", "PING id=99999999999999999999",
+		"PING id=000000000000000000001",
+		"LOG level=1 msg=%G1", "LOG level=1 msg=%4", "LOG level=1 msg=ab%",
+		"LOG level=1 msg=%%", "PING id", "PING id=1 junk", "PING =1 id=2x",
+	};
+	char line[BBP_MAX_LINE + 64], err[128];
+	struct bbp_msg m;
+	size_t o;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		is_int(decode_str(bad[i], &m, err, sizeof(err)), -EINVAL, "rejects \"%s\"",
+		       printable(bad[i]));
+		ok(err[0] && !strchr(err, '\n'), "  with a one-line reason: %s", err);
+	}
+
+	/* A string one byte longer than its field (agent holds 31). */
+	o = (size_t)sprintf(line, "HELLO proto=1 agent=");
+	memset(line + o, 'a', 32);
+	strcpy(line + o + 32, " kernel=k mem_kib=1 page_size=4096 cpus=1 nodes=0 features=0 "
+			      "clocksource=tsc fast_hz=1 slow_hz=1 t=1");
+	err[0] = '\0';
+	is_int(decode_str(line, &m, err, sizeof(err)), -EINVAL, "agent of 32 bytes rejected");
+	ok(err[0] != '\0', "  with a reason: %s", err);
+	memmove(line + o, line + o + 1, strlen(line + o + 1) + 1);	/* 31 bytes */
+	is_int(decode_str(line, &m, err, sizeof(err)), 0, "agent of 31 bytes accepted");
+	is_int(strlen(m.u.hello.agent), 31, "  and kept whole");
+
+	/* A line of BBP_MAX_LINE bytes before its newline is too long. */
+	memset(line, 'x', sizeof(line));
+	memcpy(line, "PING id=1 pad=", 14);
+	err[0] = '\0';
+	is_int(bbp_decode(line, BBP_MAX_LINE, &m, err, sizeof(err)), -EINVAL,
+	       "line of BBP_MAX_LINE bytes without newline rejected");
+	ok(err[0] != '\0', "  with a reason: %s", err);
+	is_int(bbp_decode(line, BBP_MAX_LINE - 1, &m, err, sizeof(err)), 0,
+	       "line of BBP_MAX_LINE - 1 bytes accepted");
+	is_int(bbp_decode("NOPE", 4, &m, NULL, 0), -EINVAL, "err may be NULL");
+}
+
+static void test_reader(void)
+{
+	static const char stream[] = "PING id=1\nPONG id=2 t=3\nQUIT\n";
+	static struct lines l;
+	struct bbp_reader r;
+	char big[BBP_MAX_LINE + 2];
+
+	bbp_reader_init(&r);
+	memset(&l, 0, sizeof(l));
+	bbp_reader_feed(&r, "PING id=1\nPO", 12, collect, &l);
+	bbp_reader_feed(&r, "NG id=2", 7, collect, &l);
+	bbp_reader_feed(&r, " t=3", 4, collect, &l);
+	is_int(l.n, 1, "split feeds: only complete lines so far");
+	bbp_reader_feed(&r, "\n", 1, collect, &l);
+	ok(l.n == 2 && !strcmp(l.line[0], "PING id=1") && !strcmp(l.line[1], "PONG id=2 t=3") &&
+	   l.len[1] == 13, "split feeds: lines reassembled");
+
+	bbp_reader_init(&r);
+	memset(&l, 0, sizeof(l));
+	bbp_reader_feed(&r, stream, strlen(stream), collect, &l);
+	ok(l.n == 3 && !strcmp(l.line[0], "PING id=1") && !strcmp(l.line[1], "PONG id=2 t=3") &&
+	   !strcmp(l.line[2], "QUIT"), "three lines in one feed: three callbacks in order");
+
+	bbp_reader_init(&r);
+	memset(&l, 0, sizeof(l));
+	for (size_t i = 0; i < strlen(stream); i++)
+		bbp_reader_feed(&r, stream + i, 1, collect, &l);
+	ok(l.n == 3 && !strcmp(l.line[2], "QUIT"), "one byte per feed: same three lines");
+	is_int(l.bad, 0, "lines are NUL-terminated and hold no newline");
+
+	/* Over-long: dropped up to its newline, counted, the next line intact. */
+	bbp_reader_init(&r);
+	memset(&l, 0, sizeof(l));
+	memset(big, 'x', sizeof(big));
+	for (int i = 0; i < 3; i++)	/* 3 * 514 bytes, across feeds */
+		bbp_reader_feed(&r, big, sizeof(big), collect, &l);
+	bbp_reader_feed(&r, "tail\nPING id=9\n", 15, collect, &l);
+	ok(l.n == 1 && !strcmp(l.line[0], "PING id=9"), "over-long line dropped, next line intact");
+	is_int(r.overflows, 1, "over-long line counted once");
+
+	/* The limit: BBP_MAX_LINE bytes including the newline. */
+	bbp_reader_init(&r);
+	memset(&l, 0, sizeof(l));
+	memset(big, 'y', sizeof(big));
+	big[BBP_MAX_LINE - 1] = '\n';
+	bbp_reader_feed(&r, big, BBP_MAX_LINE, collect, &l);
+	ok(l.n == 1 && l.len[0] == BBP_MAX_LINE - 1 && r.overflows == 0,
+	   "line of exactly BBP_MAX_LINE bytes (with newline) delivered");
+	big[BBP_MAX_LINE - 1] = 'y';
+	big[BBP_MAX_LINE] = '\n';
+	bbp_reader_feed(&r, big, BBP_MAX_LINE + 1, collect, &l);
+	bbp_reader_feed(&r, "QUIT\n", 5, collect, &l);
+	ok(l.n == 2 && !strcmp(l.line[1], "QUIT") && r.overflows == 1,
+	   "line of BBP_MAX_LINE + 1 bytes dropped");
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state >> 32);
+}
+
+static void test_fuzz(void)
+{
+	static const char *const seeds[] = {
+		"HELLO proto=1 agent=bb-agent kernel=6.1.0 mem_kib=1048576 page_size=4096 cpus=2 "
+		"nodes=0 features=0110 clocksource=kvm-clock fast_hz=1000 slow_hz=10 t=5\n",
+		"S seq=1 t=2 inf=3 def=4 oom=5 total_kib=6 free_kib=7\n",
+		"PONG id=1 t=2\n", "COST t=1 utime_us=2 stime_us=3 rss_kib=4 samples=5 dropped=6 "
+		"max_gap_us=7 hz=8 sample_us=9\n",
+		"LOG level=1 msg=a%20b%25c\n", "PING id=1\n", "FAST ms=100\n",
+		"CONF fast_hz=1 slow_hz=2 idle_ms=3 watchdog_s=4\n", "QUIT\n",
+	};
+	static const char alphabet[] = "%=  \n\r09aZ_SPINGLOG";
+	int other = 0, decoded = 0, unstable = 0, badlines = 0;
+	struct bbp_reader rd;
+	static struct lines l;
+
+	bbp_reader_init(&rd);
+	for (int it = 0; it < 20000; it++) {
+		char tmp[BBP_MAX_LINE + 100], e1[BBP_MAX_LINE + 1], e2[BBP_MAX_LINE + 1], err[128];
+		size_t len;
+		struct bbp_msg m, m2;
+		char *line;
+		int r;
+
+		if (it % 2) {	/* mutate a valid line */
+			const char *s = seeds[rnd() % (sizeof(seeds) / sizeof(seeds[0]))];
+
+			len = strlen(s);
+			memcpy(tmp, s, len);
+			for (int k = 1 + (int)(rnd() % 4); k > 0; k--) {
+				size_t pos = rnd() % (len + 1);
+
+				switch (rnd() % 3) {
+				case 0:	/* replace */
+					if (pos < len)
+						tmp[pos] = rnd() % 2 ? (char)rnd() :
+							   alphabet[rnd() % (sizeof(alphabet) - 1)];
+					break;
+				case 1:	/* insert */
+					if (len < sizeof(tmp) - 1) {
+						memmove(tmp + pos + 1, tmp + pos, len - pos);
+						tmp[pos] = alphabet[rnd() % (sizeof(alphabet) - 1)];
+						len++;
+					}
+					break;
+				default:	/* delete */
+					if (pos < len) {
+						memmove(tmp + pos, tmp + pos + 1, len - pos - 1);
+						len--;
+					}
+				}
+			}
+		} else {	/* random bytes, sometimes from a small alphabet */
+			len = rnd() % (sizeof(tmp) + 1);
+			for (size_t i = 0; i < len; i++)
+				tmp[i] = rnd() % 2 ? (char)rnd() :
+					 alphabet[rnd() % (sizeof(alphabet) - 1)];
+		}
+		/* Exactly @len bytes on the heap, no NUL: ASan catches any over-read. */
+		line = malloc(len ? len : 1);
+		if (!line)
+			abort();
+		memcpy(line, tmp, len);
+		r = bbp_decode(line, len, &m, err, sizeof(err));
+		if (r != 0 && r != -EINVAL)
+			other++;
+		if (r == 0) {
+			/* Whatever decodes re-encodes to a line that decodes the same. */
+			decoded++;
+			if (bbp_encode(e1, sizeof(e1), &m) > 0) {
+				if (bbp_decode(e1, strlen(e1), &m2, err, sizeof(err)) ||
+				    bbp_encode(e2, sizeof(e2), &m2) <= 0 || strcmp(e1, e2))
+					unstable++;
+			}
+		}
+		memset(&l, 0, sizeof(l));
+		bbp_reader_feed(&rd, line, len, collect, &l);
+		badlines += l.bad;
+		free(line);
+	}
+	is_int(other, 0, "fuzz: 20000 inputs, every return is 0 or -EINVAL");
+	is_int(unstable, 0, "fuzz: decode -> encode -> decode -> encode is stable (%d decoded)",
+	       decoded);
+	is_int(badlines, 0, "fuzz: the reader's lines stay under BBP_MAX_LINE, NUL-terminated");
+}
+
+int main(void)
+{
+	plan(112);
+	test_roundtrip();
+	test_encode_text();
+	test_encode_nospace();
+	test_decode_tolerant();
+	test_decode_rejects();
+	test_reader();
+	test_fuzz();
+	return done_testing();
+}

@@ -1,0 +1,247 @@
+/* scenario.c - scenario files: size/duration parsers, option defaults, loading and error lines. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scenario.h"
+#include "tap.h"
+
+#define DATA	"tests/data/"
+#define GIB	(1024ull * 1024)
+
+static void test_parse_size(void)
+{
+	static const struct { const char *s; uint64_t kib; } good[] = {
+		{ "512M", 524288 }, { "2G", 2 * GIB }, { "1048576K", 1048576 },
+		{ "1.5G", 1572864 }, { "100", 102400 }, { "0.5M", 512 }, { " 2g ", 2 * GIB },
+		{ "256MiB", 262144 }, { "1T", 1024 * GIB },
+	};
+	static const char *const bad[] = {
+		"", "abc", "-1M", "12Q", "0.5K", "101%", "0%", "M", "1M2", "%", "1.2.3G",
+	};
+	struct hr_size sz;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		memset(&sz, 0xff, sizeof(sz));
+		is_int(hr_parse_size(good[i].s, &sz), 0, "size \"%s\" parses", good[i].s);
+		ok(sz.kib == good[i].kib && sz.percent == 0, "  to %llu KiB (got %llu)",
+		   (unsigned long long)good[i].kib, (unsigned long long)sz.kib);
+	}
+	is_int(hr_parse_size("50%", &sz), 0, "size \"50%%\" parses");
+	is_double(sz.percent, 50, 0, "  as 50 percent");
+	is_int(hr_parse_size("100%", &sz), 0, "size \"100%%\" parses");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		is_int(hr_parse_size(bad[i], &sz), -1, "size \"%s\" rejected", bad[i]);
+}
+
+static void test_parse_duration(void)
+{
+	static const struct { const char *s; uint64_t us; } good[] = {
+		{ "250us", 250 }, { "500ms", 500000 }, { "10s", 10000000 }, { "2m", 120000000 },
+		{ "1h", 3600000000ull }, { "30", 30000000 }, { "1.5s", 1500000 }, { "0", 0 },
+	};
+	static const char *const bad[] = { "", "abc", "-1s", "10x", "5 sec", "ms", "1d", "s" };
+	uint64_t us;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		int r;
+
+		us = 12345;
+		r = hr_parse_duration(good[i].s, &us);
+		ok(r == 0 && us == good[i].us,
+		   "duration \"%s\" = %llu us (got %llu)", good[i].s,
+		   (unsigned long long)good[i].us, (unsigned long long)us);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		is_int(hr_parse_duration(bad[i], &us), -1, "duration \"%s\" rejected", bad[i]);
+}
+
+static void test_defaults(void)
+{
+	struct hr_job *j = calloc(1, sizeof(*j));
+	char err[256] = "";
+	int zero_lines = 1;
+
+	if (!j)
+		abort();
+	hr_job_defaults(j);
+	is_int(j->memory_kib, GIB, "default memory 1G");
+	is_int(j->vcpus, 2, "default vcpus 2");
+	is_int(j->sample_hz, 1000, "default sample-rate 1000");
+	is_int(j->idle_hz, 10, "default idle-sample-rate 10");
+	is_int(j->host_hz, 50, "default host-sample-rate 50");
+	is_int(j->cycles, 1, "default cycles 1");
+	is_int(j->accel, HR_ACCEL_AUTO, "default accel auto");
+	ok(j->ntargets == 2 && j->targets[0].kib == 262144 && j->targets[1].percent == 100,
+	   "default targets 256M,100%%");
+	ok(j->settle_us == 500000 && j->stall_us == 500000 && j->peak_window_us == 100000,
+	   "default settle 500ms, stall 500ms, peak-window 100ms");
+	ok(j->timeout_us == 120000000 && j->give_up_us == 10000000 &&
+	   j->boot_timeout_us == 120000000 && j->kvm_boot_timeout_us == 20000000,
+	   "default timeout 120s, give-up 10s, boot-timeout 120s, kvm-boot-timeout 20s");
+	ok(j->stats_period == 1 && !j->deflate_on_oom && !j->free_page_reporting,
+	   "default stats-period 1, deflate-on-oom 0, free-page-reporting 0");
+	ok(!j->name[0] && !j->description[0] && !j->kernel[0] && !j->initrd[0] && !j->cmdline[0],
+	   "default strings empty");
+	for (size_t i = 0; i < sizeof(j->line) / sizeof(j->line[0]); i++)
+		zero_lines &= j->line[i] == 0;
+	ok(zero_lines, "defaults set on no line");
+
+	is_int(hr_job_set(j, "vcpus", "8", err, sizeof(err)), 0, "hr_job_set vcpus=8");
+	is_int(j->vcpus, 8, "  sets it");
+	is_int(hr_job_set(j, "no-such-option", "1", err, sizeof(err)), -1,
+	       "hr_job_set of an unknown option fails");
+	ok(strstr(err, "no-such-option") != NULL, "  naming it: %s", err);
+	free(j);
+}
+
+/*
+ * Load @path with stderr captured into @out. Returns hr_scenario_load()'s
+ * result; @sc is freed (text) but its jobs stay readable.
+ */
+static int load(const char *path, struct hr_scenario *sc, char *out, size_t size)
+{
+	char tmpl[] = "/tmp/bb-scenario-test-XXXXXX";
+	int fd = mkstemp(tmpl), saved, r;
+	ssize_t n;
+
+	if (fd < 0 || (saved = dup(2)) < 0)
+		abort();
+	fflush(stderr);
+	dup2(fd, 2);
+	r = hr_scenario_load(path, sc);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, out, size - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+	close(fd);
+	unlink(tmpl);
+	hr_scenario_free(sc);
+	return r;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static struct hr_scenario *sc;
+
+static void test_valid(void)
+{
+	char err[4096];
+	const struct hr_job *a = &sc->jobs[0], *b = &sc->jobs[1];
+
+	is_int(load(DATA "valid.ini", sc, err, sizeof(err)), 0, "valid.ini loads");
+	is_str(err, "", "  silently");
+	is_int(sc->njobs, 2, "  two jobs");
+	is_str(a->name, "inflate", "job 1 named after its section");
+	is_str(a->description, "inherits everything but cycles", "job 1 description");
+	is_int(a->memory_kib, GIB, "job 1 inherits memory = 1G");
+	is_int(a->vcpus, 4, "job 1 inherits vcpus = 4");
+	is_int(a->accel, HR_ACCEL_TCG, "job 1 inherits accel = tcg");
+	is_int(a->sample_hz, 2000, "job 1 inherits sample-rate = 2000");
+	is_int(a->cycles, 3, "job 1 sets cycles = 3");
+	is_int(a->settle_us, 500000, "job 1 keeps the default settle");
+	ok(a->ntargets == 2 && a->targets[0].kib == 262144 && a->targets[0].percent == 25 &&
+	   a->targets[1].kib == 524288, "job 1 targets: 25%% of 1G = 262144 KiB, 512M");
+	is_int(a->line[0], 5, "job 1: accel set on line 5 (in [global])");
+
+	is_str(b->name, "small", "job 2 named after its section");
+	is_int(b->memory_kib, 524288, "job 2 overrides memory = 512M");
+	is_int(b->vcpus, 1, "job 2 overrides vcpus = 1");
+	is_int(b->accel, HR_ACCEL_KVM, "job 2 overrides accel = KVM (case-insensitive)");
+	is_int(b->cycles, 1, "job 2 keeps the default cycles");
+	is_int(b->sample_hz, 2000, "job 2 inherits sample-rate");
+	is_int(b->settle_us, 250000, "job 2 settle = 250ms");
+	is_int(b->deflate_on_oom, 1, "job 2 deflate-on-oom = yes");
+	ok(b->ntargets == 2 && b->targets[0].kib == 262144 && b->targets[1].kib == 524288,
+	   "job 2 targets: 50%% and 100%% of 512M");
+}
+
+static void test_solo(void)
+{
+	char err[4096];
+
+	is_int(load(DATA "solo.ini", sc, err, sizeof(err)), 0, "solo.ini loads");
+	is_int(sc->njobs, 1, "  one job");
+	is_str(sc->jobs[0].name, "solo", "  named after the file");
+	ok(sc->jobs[0].vcpus == 3 && sc->jobs[0].ntargets == 2 &&
+	   sc->jobs[0].targets[0].kib == 131072 && sc->jobs[0].targets[1].kib == 786432,
+	   "  with [global]'s values (targets 128M, 75%% of 1G)");
+}
+
+/* scenario.h: "every other section is a job", keys or not. */
+static void test_empty_job(void)
+{
+	char err[4096];
+
+	is_int(load(DATA "empty-job.ini", sc, err, sizeof(err)), 0, "empty-job.ini loads");
+	is_int(sc->njobs, 3, "  a section without keys is a job too");
+	ok(sc->njobs == 3 && !strcmp(sc->jobs[1].name, "idle") && sc->jobs[1].vcpus == 3,
+	   "  [idle] is job 2, with [global]'s vcpus");
+}
+
+/* Loading @file fails with exactly one line "FILE:LINE: ..." holding @what. */
+static void expect_error(const char *file, int line, int alt_line, const char *what)
+{
+	char err[4096], want[256], alt[256];
+
+	snprintf(want, sizeof(want), "%s:%d: ", file, line);
+	snprintf(alt, sizeof(alt), "%s:%d: ", file, alt_line);
+	is_int(load(file, sc, err, sizeof(err)), -1, "%s: load fails", file);
+	ok(count_lines(err) == 1 && (strstr(err, want) || (alt_line && strstr(err, alt))) &&
+	   strstr(err, what), "%s: one line naming line %d and '%s'", file, line, what);
+	diag("stderr: %.*s", (int)strcspn(err, "\n"), err);
+}
+
+static void test_errors(void)
+{
+	expect_error(DATA "err-unknown-key.ini", 3, 0, "colour");
+	expect_error(DATA "err-int.ini", 2, 0, "cycles");
+	expect_error(DATA "err-size.ini", 3, 0, "memory");
+	expect_error(DATA "err-duration.ini", 4, 0, "settle");
+	expect_error(DATA "err-enum.ini", 2, 0, "auto, kvm, tcg");
+	expect_error(DATA "err-bool.ini", 3, 0, "deflate-on-oom");
+	expect_error(DATA "err-range.ini", 2, 0, "vcpus");
+	expect_error(DATA "err-target.ini", 6, 0, "1G");
+	expect_error(DATA "err-syntax.ini", 3, 0, "expected");
+	/* The duplicate's [a] header (5) or its first key (6). */
+	expect_error(DATA "err-dup-job.ini", 5, 6, "[a]");
+	/* The same, with the two [a] sections next to each other. */
+	expect_error(DATA "err-dup-adjacent.ini", 3, 4, "[a]");
+	/* Default targets (256M) above memory=128M: name memory='s line, not line 0. */
+	expect_error(DATA "err-target-default.ini", 3, 0, "256M");
+}
+
+static void test_missing(void)
+{
+	char err[4096];
+
+	is_int(load(DATA "no-such-file.ini", sc, err, sizeof(err)), -1, "missing file: fails");
+	ok(count_lines(err) == 1 && strstr(err, DATA "no-such-file.ini"),
+	   "missing file: one line naming the file: %.*s", (int)strcspn(err, "\n"), err);
+}
+
+int main(void)
+{
+	sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		abort();
+	plan(120);
+	test_parse_size();
+	test_parse_duration();
+	test_defaults();
+	test_valid();
+	test_solo();
+	test_empty_job();
+	test_errors();
+	test_missing();
+	free(sc);
+	return done_testing();
+}

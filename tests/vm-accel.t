@@ -1,0 +1,72 @@
+#!/bin/bash
+# vm-accel: accel=kvm fails clearly within its watchdog where KVM cannot boot a guest; auto falls back to TCG and says so.
+. "$(dirname "$0")/lib.sh"
+need_vm
+plan 12
+
+scenario kvm <<'INI'
+[kvm]
+accel = kvm
+kvm-boot-timeout = 15s
+targets = 768M
+settle = 100ms
+INI
+start=$(date +%s)
+timeout 300 "$BB" run -q -s "$STATE" -o "$RESULTS" "$T/kvm.ini" >"$T/out" 2>"$T/err"
+rc=$?
+took=$(( $(date +%s) - start ))
+if [ $rc -eq 0 ]; then
+	diag "KVM boots guests on this host: accel=kvm ran ($took s)"
+	ok 0 "accel=kvm runs where KVM works"
+	skip "KVM works here: no failure to report"
+	skip "KVM works here: no watchdog to check"
+else
+	grep -q "accel=kvm: the guest did not boot under KVM" "$T/err"; ok $? "accel=kvm fails with a clear error"
+	show "$T/err"
+	check "accel=kvm: exit 1 (got $rc)" test $rc -eq 1
+	check "accel=kvm: gave up within the watchdog (took $took s, limit 15 s + start-up)" test $took -le 60
+fi
+check "accel=kvm: no VM left running" test "$(qemus)" -eq 0
+
+scenario auto <<'INI'
+[auto]
+accel = auto
+kvm-boot-timeout = 15s
+targets = 768M
+settle = 100ms
+INI
+# A fresh state dir: no cached KVM probe, so auto really tries KVM first.
+"$BB" run -s "$STATE.auto" -o "$RESULTS/auto" "$T/auto.ini" >"$T/out" 2>"$T/err"
+rc=$?
+check "accel=auto: exit 0 (got $rc)" test $rc -eq 0
+[ $rc -eq 0 ] || show "$T/err"
+if grep -q '"accel": "kvm"' "$RESULTS"/auto/2*/run.json; then
+	diag "KVM works here: auto chose it"
+	ok 0 "accel=auto chose KVM where it works"
+	skip "KVM works here: no fallback"
+	skip "KVM works here: no cached probe"
+else
+	grep -q '"accel": "tcg"' "$RESULTS"/auto/2*/run.json; ok $? "accel=auto ended on TCG (run.json)"
+	grep -q "retrying under TCG\|running under TCG" "$T/err"; ok $? "accel=auto says loudly that it fell back to TCG"
+	"$BB" run -s "$STATE.auto" -o "$RESULTS/auto2" "$T/auto.ini" >"$T/out" 2>"$T/err"
+	grep -q "cached in" "$T/err"; ok $? "a second auto run reuses the probe result and says where it is cached"
+fi
+check "accel=auto: no VM left running" test "$(pgrep -f "qemu-system.*$STATE" | wc -l)" -eq 0
+rm -rf "$STATE.auto"
+
+# The boot watchdog itself: a hello that cannot arrive in time (TCG needs ~3 s of
+# guest time) ends the boot with the reason, and nothing stays behind.
+scenario dog <<'INI'
+[dog]
+accel = tcg
+boot-timeout = 1s
+INI
+start=$(date +%s)
+"$BB" run -q -s "$STATE" -o "$RESULTS/dog" "$T/dog.ini" >"$T/out" 2>"$T/err"
+rc=$?
+took=$(( $(date +%s) - start ))
+check "boot watchdog: exit 1 (got $rc)" test $rc -eq 1
+grep -q "hello did not arrive within 1 s" "$T/err"; ok $? "boot watchdog: says the hello did not arrive (took $took s)"
+show "$T/err"
+check "boot watchdog: no VM left running" test "$(qemus)" -eq 0
+finish

@@ -1,0 +1,51 @@
+#!/bin/bash
+# vm-e2e: a real guest under TCG through embedded libvirt; inflate, deflate, check the counters.
+. "$(dirname "$0")/lib.sh"
+need_vm
+plan 12
+
+scenario e2e <<'INI'
+[e2e]
+memory = 1G
+vcpus = 2
+accel = tcg
+targets = 256M, 1G
+settle = 300ms
+INI
+
+"$BB" run -s "$STATE" -o "$RESULTS" "$T/e2e.ini" >"$T/out" 2>"$T/err"
+rc=$?
+ok $rc "run exits 0"
+[ $rc -eq 0 ] || { show "$T/err"; }
+dir=$(ls -d "$RESULTS"/2* 2>/dev/null | head -n 1)
+check "results directory written" test -n "$dir" -a -f "$dir/run.json" -a -f "$dir/samples.csv" -a -f "$dir/transitions.csv"
+check "run.json says complete, under tcg" grep -q '"status": "complete"' "$dir/run.json"
+grep -q '"accel": "tcg"' "$dir/run.json"; ok $? "run.json records accel tcg"
+check "two transitions recorded" test "$(csv_col "$dir/transitions.csv" direction | tr '\n' ' ')" = "inflate deflate "
+
+# Pages moved match the request within the driver's granularity (256 pages = 1 MiB).
+req=$(csv_col "$dir/transitions.csv" requested_mib | head -n 1)
+mov=$(csv_col "$dir/transitions.csv" moved_mib | head -n 1)
+check "inflate moved $mov MiB of $req requested (within 1 MiB)" within "$req" "$mov" 1
+req=$(csv_col "$dir/transitions.csv" requested_mib | tail -n 1)
+mov=$(csv_col "$dir/transitions.csv" moved_mib | tail -n 1)
+check "deflate moved $mov MiB of $req requested (within 1 MiB)" within "$req" "$mov" 1
+
+# QEMU's actual agrees with the guest's counters, per transition and at the end.
+g=$(csv_col "$dir/transitions.csv" moved_mib | head -n 1)
+h=$(csv_col "$dir/transitions.csv" host_moved_mib | head -n 1)
+check "host view (QEMU actual) moved $h MiB, guest $g MiB" within "$g" "$h" 1
+glast=$(awk -F, '$3 == "guest" { b = $6 } END { print b }' "$dir/samples.csv")
+hlast=$(awk -F, '$3 == "host" { b = $6 } END { print b }' "$dir/samples.csv")
+check "final balloon: guest $glast MiB, QEMU $hlast MiB" within "$glast" "$hlast" 1
+
+# The numbers are plausible: it moved, with a positive rate and a control latency.
+rate=$(csv_col "$dir/transitions.csv" mean_rate_mib_s | head -n 1)
+ctl=$(csv_col "$dir/transitions.csv" control_latency_ms | head -n 1)
+check "inflate rate $rate MiB/s > 0 and control latency $ctl ms measured" \
+	awk -v r="$rate" -v c="$ctl" 'BEGIN { exit !(r > 0 && c != "" && c >= 0) }'
+hz=$(csv_col "$dir/transitions.csv" guest_sample_hz | head -n 1)
+diag "guest sampled at $hz Hz while the balloon moved"
+check "guest samples fast while moving ($hz Hz >= 200)" awk -v h="$hz" 'BEGIN { exit !(h >= 200) }'
+check "no VM left running" test "$(qemus)" -eq 0
+finish

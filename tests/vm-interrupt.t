@@ -1,0 +1,59 @@
+#!/bin/bash
+# vm-interrupt: Ctrl-C leaves no VM and keeps the samples; a killed run's VM is reaped by the next run.
+. "$(dirname "$0")/lib.sh"
+need_vm
+plan 10
+
+scenario long <<'INI'
+[long]
+accel = tcg
+targets = 256M, 1G
+cycles = 100
+INI
+
+# wait_for FILE PATTERN SECONDS
+wait_for() {
+	for _ in $(seq "$(( $3 * 10 ))"); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+"$BB" run -s "$STATE" -o "$RESULTS/a" "$T/long.ini" >"$T/out" 2>"$T/err" &
+pid=$!
+sleep 1
+dir=$(ls -d "$RESULTS"/a/2* | head -n 1)
+check "first transition recorded" wait_for "$dir/transitions.csv" "reached" 120
+check "its guest is running (QEMU seen)" test "$(qemus)" -ge 1
+kill -INT $pid
+wait $pid
+rc=$?
+check "SIGINT: exit 130 (got $rc)" test $rc -eq 130
+check "SIGINT: no VM left running" test "$(qemus)" -eq 0
+check "SIGINT: run.json says incomplete, interrupted" \
+	grep -q '"incomplete_reason": "interrupted' "$dir/run.json"
+rows=$(grep -c ',guest,' "$dir/samples.csv")
+check "SIGINT: samples kept ($rows guest samples)" test "$rows" -gt 100
+grep -q INCOMPLETE "$T/err"; ok $? "SIGINT: says the run is incomplete"
+
+# SIGKILL: nothing runs in the process any more; the next run must reap the VM.
+"$BB" run -s "$STATE" -o "$RESULTS/b" "$T/long.ini" >"$T/out" 2>"$T/err" &
+pid=$!
+sleep 1
+dir=$(ls -d "$RESULTS"/b/2* | head -n 1)
+wait_for "$dir/events.csv" "hello" 120
+kill -KILL $pid
+wait $pid 2>/dev/null
+check "SIGKILL: the guest outlived its runner (as libvirt embed does)" test "$(qemus)" -ge 1
+
+scenario short <<'INI'
+[short]
+accel = tcg
+targets = 768M
+settle = 100ms
+INI
+"$BB" run -s "$STATE" -o "$RESULTS/c" "$T/short.ini" >"$T/out" 2>"$T/err"
+grep -q "reaped domain" "$T/err"; ok $? "next run reaps the leftover domain"; show "$T/err"
+check "no VM left running after the next run" test "$(qemus)" -eq 0
+finish
