@@ -8,19 +8,21 @@
 CC      ?= gcc
 BUILD   ?= build
 CFLAGS  ?= -O2 -g
-PKGS    := libvirt libvirt-qemu jansson inih hwloc
+PKGS    := libvirt libvirt-qemu jansson inih hwloc liburing
 WARN    := -Wall -Wextra -Wformat=2 -Wno-format-truncation -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 BASE    := -std=c11 -D_GNU_SOURCE -pthread $(WARN)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-RUNNER_SRCS := $(wildcard host-runner/*.c) common/proto.c
+WL_SRCS     := $(wildcard workloads/*.c)
+RUNNER_SRCS := $(wildcard host-runner/*.c) common/proto.c $(WL_SRCS)
+AGENT_SRCS  := $(wildcard guest-agent/*.c) common/proto.c $(WL_SRCS)
 # Pure parts, linked into unit tests without libvirt.
-LIB_SRCS    := host-runner/scenario.c host-runner/metrics.c host-runner/log.c common/proto.c
+LIB_SRCS    := host-runner/scenario.c host-runner/metrics.c host-runner/log.c common/proto.c $(WL_SRCS)
 TEST_SRCS   := $(wildcard tests/*.c)
-HDRS        := $(wildcard host-runner/*.h common/*.h tests/*.h)
+HDRS        := $(wildcard host-runner/*.h common/*.h tests/*.h workloads/*.h guest-agent/*.h)
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnuma -lm
 
 BIN      := $(BUILD)/balloonbench
 ASAN_BIN := $(BUILD)/asan/balloonbench
@@ -44,9 +46,9 @@ $(ASAN_BIN): $(RUNNER_SRCS) $(HDRS)
 	$(CC) $(BASE) -O1 -g $(SANITIZE) $(PKG_CFLAGS) -o $@ $(RUNNER_SRCS) $(PKG_LIBS)
 
 # The agent is /init in the guest: static, no dependencies at run time.
-$(AGENT): guest-agent/agent.c common/proto.c common/proto.h
+$(AGENT): $(AGENT_SRCS) $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(BASE) -O2 -static -o $@ guest-agent/agent.c common/proto.c
+	$(CC) $(BASE) -O2 -static -o $@ $(AGENT_SRCS) -luring -lnuma -lm
 
 $(BUILD)/tests/%.t: tests/%.c $(LIB_SRCS) $(HDRS)
 	@mkdir -p $(@D)

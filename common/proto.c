@@ -13,7 +13,7 @@
 
 #include "proto.h"
 
-enum field_kind { F_U64, F_STR };
+enum field_kind { F_U64, F_STR, F_DBL };
 
 struct field {
 	const char *key;
@@ -24,6 +24,7 @@ struct field {
 
 #define U64(s, k)	{ #k, F_U64, offsetof(struct s, k), 0 }
 #define U64N(s, k, m)	{ k, F_U64, offsetof(struct s, m), 0 }
+#define DBL(s, k)	{ #k, F_DBL, offsetof(struct s, k), 0 }
 #define STR(s, k)	{ #k, F_STR, offsetof(struct s, k), sizeof(((struct s *)0)->k) }
 
 static const struct field hello_fields[] = {
@@ -59,6 +60,51 @@ static const struct field conf_fields[] = {
 	U64(bbp_conf, watchdog_s),
 };
 
+static const struct field cal_fields[] = {
+	U64(bbp_cal, rdtsc_ns), U64(bbp_cal, clock_ns), DBL(bbp_cal, ns_per_tick),
+	U64(bbp_cal, plain_ns), U64(bbp_cal, instr_ns),
+};
+static const struct field node_fields[] = {
+	U64N(bbp_node, "t", t_ns), U64(bbp_node, node), U64(bbp_node, total_kib),
+	U64(bbp_node, free_kib),
+};
+static const struct field wstart_fields[] = {
+	U64(bbp_wstart, w), U64(bbp_wstart, pid), U64N(bbp_wstart, "t", t_ns), STR(bbp_wstart, name),
+};
+static const struct field wexit_fields[] = {
+	U64(bbp_wexit, w), U64N(bbp_wexit, "t", t_ns), U64(bbp_wexit, code), U64(bbp_wexit, sig),
+	U64(bbp_wexit, oom), U64(bbp_wexit, ops), U64(bbp_wexit, bytes),
+};
+static const struct field hs_fields[] = {
+	U64(bbp_hs, w), U64(bbp_hs, e), U64(bbp_hs, k), U64(bbp_hs, n), DBL(bbp_hs, mean),
+	DBL(bbp_hs, m2), U64(bbp_hs, min), U64(bbp_hs, max),
+};
+static const struct field hb_fields[] = {
+	U64(bbp_hb, w), U64(bbp_hb, e), U64(bbp_hb, k), STR(bbp_hb, b),
+};
+static const struct field eend_fields[] = {
+	U64(bbp_eend, e),
+};
+static const struct field f_fields[] = {
+	U64(bbp_f, w), U64N(bbp_f, "t", t_ns), U64(bbp_f, n), U64(bbp_f, slow), U64(bbp_f, sum_ns),
+	U64(bbp_f, max_ns), U64(bbp_f, minflt), U64(bbp_f, majflt),
+};
+static const struct field slow_fields[] = {
+	U64(bbp_slow, w), U64N(bbp_slow, "t", t_ns), U64(bbp_slow, lat_ns),
+};
+static const struct field oom_fields[] = {
+	U64N(bbp_oom, "t", t_ns), U64(bbp_oom, pid), STR(bbp_oom, comm), U64(bbp_oom, anon_kib),
+};
+static const struct field run_fields[] = {
+	U64(bbp_run, w), STR(bbp_run, spec),
+};
+static const struct field stopw_fields[] = {
+	U64(bbp_stopw, w),
+};
+static const struct field phase_fields[] = {
+	U64(bbp_phase, e), U64(bbp_phase, p),
+};
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define TYPE(t, n, f) [t] = { n, f, ARRAY_SIZE(f) }
 
@@ -76,6 +122,19 @@ static const struct msg_desc {
 	TYPE(BBP_FAST, "FAST", fast_fields),
 	TYPE(BBP_CONF, "CONF", conf_fields),
 	[BBP_QUIT] = { "QUIT", NULL, 0 },
+	TYPE(BBP_CAL, "CAL", cal_fields),
+	TYPE(BBP_NODE, "NODE", node_fields),
+	TYPE(BBP_WSTART, "WSTART", wstart_fields),
+	TYPE(BBP_WEXIT, "WEXIT", wexit_fields),
+	TYPE(BBP_HS, "HS", hs_fields),
+	TYPE(BBP_HB, "HB", hb_fields),
+	TYPE(BBP_EEND, "EEND", eend_fields),
+	TYPE(BBP_F, "F", f_fields),
+	TYPE(BBP_SLOW, "SLOW", slow_fields),
+	TYPE(BBP_OOM, "OOM", oom_fields),
+	TYPE(BBP_RUN, "RUN", run_fields),
+	TYPE(BBP_STOPW, "STOPW", stopw_fields),
+	TYPE(BBP_PHASE, "PHASE", phase_fields),
 };
 _Static_assert(ARRAY_SIZE(msg_desc) == BBP_NTYPES, "msg_desc must cover enum bbp_type");
 
@@ -160,6 +219,21 @@ static int parse_u64(const char *v, size_t n, uint64_t *out)
 	return 0;
 }
 
+static int parse_dbl(const char *v, size_t n, double *out)
+{
+	char buf[64], *end;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("0123456789+-.eE", buf[i]))
+			return -1;	/* no "nan", "inf" or hex from a peer */
+	*out = strtod(buf, &end);
+	return *end ? -1 : 0;
+}
+
 int bbp_decode(const char *line, size_t len, struct bbp_msg *m, char *err, size_t errlen)
 {
 	const struct msg_desc *d = NULL;
@@ -219,6 +293,9 @@ int bbp_decode(const char *line, size_t len, struct bbp_msg *m, char *err, size_
 			if (parse_u64(line + ke + 1, ve - ke - 1, (uint64_t *)((char *)&m->u + f->off)))
 				return fail(err, errlen, "%s: %s: expected an unsigned integer",
 					    d->name, f->key);
+		} else if (f->kind == F_DBL) {
+			if (parse_dbl(line + ke + 1, ve - ke - 1, (double *)((char *)&m->u + f->off)))
+				return fail(err, errlen, "%s: %s: expected a number", d->name, f->key);
 		} else if (unescape((char *)&m->u + f->off, f->size, line + ke + 1, ve - ke - 1)) {
 			return fail(err, errlen, "%s: %s: bad escape or longer than %zu bytes",
 				    d->name, f->key, f->size - 1);
@@ -269,6 +346,13 @@ int bbp_encode(char *buf, size_t size, const struct bbp_msg *m)
 			return -ENOSPC;
 		if (f->kind == F_U64) {
 			if (put(buf, size, &o, "%" PRIu64, *(const uint64_t *)p))
+				return -ENOSPC;
+			continue;
+		}
+		if (f->kind == F_DBL) {
+			double x = *(const double *)p;
+
+			if (put(buf, size, &o, "%.17g", x == x && x - x == 0 ? x : 0.0))
 				return -ENOSPC;
 			continue;
 		}

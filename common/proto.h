@@ -12,8 +12,8 @@
  *
  *	TYPE key=value key=value ...
  *
- * TYPE is an upper-case word, keys are [a-z0-9_]+, values are either unsigned
- * decimal integers or strings. Strings are percent-escaped: bytes outside
+ * TYPE is an upper-case word, keys are [a-z0-9_]+, values are unsigned decimal
+ * integers, decimal numbers (printf %.17g, for means and variances) or strings. Strings are percent-escaped: bytes outside
  * [!-~], '%' and '=' are written as %XX. Receivers ignore unknown keys (newer
  * peers may add keys) and reject a message whose required keys are missing or
  * malformed: it is logged and dropped, never fatal. An over-long line is
@@ -46,6 +46,37 @@
  *	LOG level msg
  *		a diagnostic (level 0 error, 1 warning, 2 info).
  *
+ *	CAL rdtsc_ns clock_ns ns_per_tick plain_ns instr_ns
+ *		what timestamps cost in this guest, measured once at CONF: one
+ *		rdtsc, one clock_gettime(CLOCK_MONOTONIC), the rdtsc period, and
+ *		the first touch of a page without and with per-page timing (the
+ *		instrumentation overhead is instr_ns / plain_ns).
+ *	NODE t node total_kib free_kib
+ *		one guest NUMA node's MemTotal/MemFree, every 100 ms while a
+ *		workload runs or the balloon moves, every second otherwise.
+ *	WSTART w pid t name
+ *		workload w (the host's id) started as process pid.
+ *	WEXIT w t code sig oom ops bytes
+ *		it ended: exit code, or the signal that killed it; oom=1 when the
+ *		kernel confirms an OOM kill of pid (a "Killed process" line in
+ *		/dev/kmsg, or /proc/vmstat oom_kill moving).
+ *	HS w e k n mean m2 min max
+ *	HB w e k b
+ *		latency statistics of workload w in epoch e for kind k (0 access,
+ *		1 request): Welford n/mean/M2 and min/max in ns, and histogram
+ *		buckets as "index:count,..." (several HB lines per histogram).
+ *		A flush sends what was recorded since the last one: the host
+ *		adds them up (workloads/stats.h: histograms merge by addition).
+ *	EEND e	every workload's statistics of epoch e have been sent.
+ *	F w t n slow sum_ns max_ns minflt majflt
+ *		fault time series: one 10 ms bin starting at t: accesses timed,
+ *		how many were slow (>= the workload's slow threshold), their
+ *		latency sum and max; minflt/majflt are the workload's cumulative
+ *		perf_event_open page-fault counters when the bin was sent.
+ *	SLOW w t lat_ns	one of the slowest accesses, sent when w ends.
+ *	OOM t pid comm anon_kib
+ *		the kernel's OOM killer killed pid (t from /dev/kmsg).
+ *
  * host -> guest
  *	PING id		answered by PONG; used to estimate the clock offset.
  *	FAST ms		sample at fast_hz for the next ms milliseconds (sent
@@ -56,6 +87,12 @@
  *			agent powers the guest off when the host has been
  *			silent that long (so no VM outlives a killed runner).
  *	QUIT		power the guest off.
+ *	RUN w spec	start workload w: spec is "NAME:key=value,..."
+ *			(workloads/workload.h); answered by WSTART or WEXIT.
+ *	STOPW w		stop workload w (stop flag, SIGTERM, SIGKILL after 2 s).
+ *	PHASE e p	a new epoch e begins, in phase p (0 steady, 1 inflating,
+ *			2 deflating): the agent flushes the previous epoch's
+ *			statistics (HS/HB for every workload, then EEND).
  */
 #ifndef BB_PROTO_H
 #define BB_PROTO_H
@@ -77,6 +114,19 @@ enum bbp_type {
 	BBP_FAST,
 	BBP_CONF,
 	BBP_QUIT,
+	BBP_CAL,
+	BBP_NODE,
+	BBP_WSTART,
+	BBP_WEXIT,
+	BBP_HS,
+	BBP_HB,
+	BBP_EEND,
+	BBP_F,
+	BBP_SLOW,
+	BBP_OOM,
+	BBP_RUN,
+	BBP_STOPW,
+	BBP_PHASE,
 	BBP_NTYPES
 };
 
@@ -142,6 +192,67 @@ struct bbp_conf {
 	uint64_t watchdog_s;
 };
 
+struct bbp_cal {
+	uint64_t rdtsc_ns, clock_ns;
+	double ns_per_tick;
+	uint64_t plain_ns, instr_ns;
+};
+
+struct bbp_node {
+	uint64_t t_ns, node, total_kib, free_kib;
+};
+
+struct bbp_wstart {
+	uint64_t w, pid, t_ns;
+	char name[32];
+};
+
+struct bbp_wexit {
+	uint64_t w, t_ns, code, sig, oom, ops, bytes;
+};
+
+struct bbp_hs {
+	uint64_t w, e, k, n;
+	double mean, m2;
+	uint64_t min, max;
+};
+
+struct bbp_hb {
+	uint64_t w, e, k;
+	char b[420];
+};
+
+struct bbp_eend {
+	uint64_t e;
+};
+
+struct bbp_f {
+	uint64_t w, t_ns, n, slow, sum_ns, max_ns, minflt, majflt;
+};
+
+struct bbp_slow {
+	uint64_t w, t_ns, lat_ns;
+};
+
+struct bbp_oom {
+	uint64_t t_ns, pid;
+	char comm[32];
+	uint64_t anon_kib;
+};
+
+struct bbp_run {
+	uint64_t w;
+	char spec[400];
+};
+
+struct bbp_stopw {
+	uint64_t w;
+};
+
+struct bbp_phase {
+	uint64_t e, p;
+};
+
 struct bbp_msg {
 	enum bbp_type type;
 	union {
@@ -153,6 +264,19 @@ struct bbp_msg {
 		struct bbp_ping ping;
 		struct bbp_fast fast;
 		struct bbp_conf conf;
+		struct bbp_cal cal;
+		struct bbp_node node;
+		struct bbp_wstart wstart;
+		struct bbp_wexit wexit;
+		struct bbp_hs hs;
+		struct bbp_hb hb;
+		struct bbp_eend eend;
+		struct bbp_f f;
+		struct bbp_slow slow;
+		struct bbp_oom oom;
+		struct bbp_run run;
+		struct bbp_stopw stopw;
+		struct bbp_phase phase;
 	} u;
 };
 

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "../common/proto.h"
+#include "wlmgr.h"
 
 #define AGENT_VERSION	"0.1"
 #define OUTBUF_SIZE	(256 * 1024)
@@ -65,6 +66,7 @@ struct agent {
 	int urgent;			/* flush now: an answer is waiting */
 	uint64_t prev_inf, prev_def;
 	int quit;
+	struct wlm wlm;
 };
 
 static uint64_t now_ns(void)
@@ -102,6 +104,25 @@ static int send_msg(struct agent *a, const struct bbp_msg *m)
 	memcpy(a->out + a->out_len, line, (size_t)n);
 	a->out_len += (size_t)n;
 	return 0;
+}
+
+static void flush_out(struct agent *a);
+
+/* Workload statistics must not be dropped: wait (briefly) for room. */
+static int send_reliable(void *opaque, const struct bbp_msg *m)
+{
+	struct agent *a = opaque;
+
+	for (int tries = 0; tries < 200; tries++) {
+		if (!send_msg(a, m))
+			return 0;
+		flush_out(a);
+		if (!send_msg(a, m))
+			return 0;
+		usleep(1000);
+	}
+	a->dropped++;
+	return -1;
 }
 
 static void send_log(struct agent *a, unsigned level, const char *fmt, ...)
@@ -352,8 +373,11 @@ static void send_cost(struct agent *a, uint64_t now)
 	(void)send_msg(a, &m);
 }
 
+static struct agent agent;
+
 static void power_off(void)
 {
+	wlm_shutdown(&agent.wlm);
 	sync();
 	if (getpid() == 1) {
 		(void)reboot(RB_POWER_OFF);
@@ -398,11 +422,26 @@ static void on_line(const char *line, size_t len, void *opaque)
 		a->slow_hz = m.u.conf.slow_hz;
 		a->idle_ns = m.u.conf.idle_ms * 1000000ull;
 		a->watchdog_ns = m.u.conf.watchdog_s * NSEC;
+		if (!a->configured)
+			wlm_calibrate(&a->wlm);
 		a->configured = 1;
-		a->next_sample = now;
+		a->next_sample = now_ns();
 		break;
 	case BBP_QUIT:
 		a->quit = 1;
+		break;
+	case BBP_RUN:
+		if (!a->wlm.calibrated)
+			wlm_calibrate(&a->wlm);
+		wlm_run(&a->wlm, &m.u.run);
+		a->urgent = 1;
+		break;
+	case BBP_STOPW:
+		wlm_stop(&a->wlm, m.u.stopw.w);
+		break;
+	case BBP_PHASE:
+		wlm_phase(&a->wlm, m.u.phase.e);
+		a->urgent = 1;
 		break;
 	default:
 		send_log(a, 1, "unexpected %s from host", bbp_type_name(m.type));
@@ -427,6 +466,8 @@ static void serve(struct agent *a)
 			if (a->next_sample < now)	/* fell behind: do not burst */
 				a->next_sample = now + NSEC / current_hz(a, now);
 		}
+		if (a->configured)
+			wlm_poll(&a->wlm, now, current_hz(a, now) == a->fast_hz);
 		if (a->configured && now >= a->next_cost) {
 			send_cost(a, now);
 			a->next_cost = now + NSEC;
@@ -442,6 +483,8 @@ static void serve(struct agent *a)
 		deadline = a->configured ? a->next_sample : now + 50000000ull;
 		if (deadline > a->next_cost)
 			deadline = a->next_cost;
+		if (a->configured && deadline > wlm_next_deadline(&a->wlm))
+			deadline = wlm_next_deadline(&a->wlm);
 		if (!a->host_connected && deadline > now + 20000000ull)
 			deadline = now + 20000000ull;
 		ts.tv_sec = deadline > now ? (time_t)((deadline - now) / NSEC) : 0;
@@ -480,20 +523,21 @@ static void serve(struct agent *a)
 	flush_out(a);
 }
 
-static struct agent agent = {
-	.fast_hz = 1000,
-	.slow_hz = 10,
-	.idle_ns = 500000000ull,
-};
 
 int main(int argc, char **argv)
 {
 	struct agent *a = &agent;
 	char port[300] = "";
+	int stage2 = 0;
 
+	a->fast_hz = 1000;
+	a->slow_hz = 10;
+	a->idle_ns = 500000000ull;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--port") && i + 1 < argc) {
 			snprintf(port, sizeof(port), "%s", argv[++i]);
+		} else if (!strcmp(argv[i], "--stage2")) {
+			stage2 = 1;
 		} else if (!strcmp(argv[i], "--version")) {
 			printf("bb-agent %s protocol %d\n", AGENT_VERSION, BBP_VERSION);
 			return 0;
@@ -502,9 +546,15 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (getpid() == 1) {
+	if (getpid() == 1 && !stage2) {
 		mount_basics();
 		load_modules("/etc/bb-modules");
+		/*
+		 * libnuma reads /sys in a constructor, before main(): start again
+		 * now that /sys is mounted, so workloads can bind to guest nodes.
+		 */
+		execl("/init", "/init", "--stage2", (char *)NULL);
+		say("re-exec /init: %s: NUMA binding will not work", strerror(errno));
 	}
 	(void)signal(SIGPIPE, SIG_IGN);
 	if (!port[0] && find_port(port, sizeof(port), 30)) {
@@ -529,6 +579,7 @@ int main(int argc, char **argv)
 	}
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	bbp_reader_init(&a->rd);
+	wlm_init(&a->wlm, send_reliable, a);
 	send_hello(a);
 	serve(a);
 	power_off();

@@ -25,7 +25,7 @@
 set -euo pipefail
 
 MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev
-         virtio_pci virtio_balloon virtio_console)
+         virtio_pci virtio_balloon virtio_console virtio_blk)
 
 die() { echo "mkimage: $*" >&2; exit 1; }
 [ $# -eq 2 ] || die "usage: mkimage.sh AGENT_BIN OUTDIR"

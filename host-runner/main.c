@@ -220,7 +220,13 @@ static int cmd_list(int argc, char **argv)
 		free(ents);
 		return HR_EXIT_OK;
 	}
-	hr_err("list: expected 'options' or 'scenarios [DIR]'");
+	if (!strcmp(what, "workloads")) {
+		printf("Workloads run in the guest while the balloon moves. In a scenario:\n"
+		       "  workload = NAME:key=value,key=value   (sizes 64M, durations 500ms)\n\n");
+		wl_print(stdout);
+		return HR_EXIT_OK;
+	}
+	hr_err("list: expected 'options', 'workloads' or 'scenarios [DIR]'");
 	return HR_EXIT_USAGE;
 }
 
@@ -328,7 +334,7 @@ static int cmd_version(int argc, char **argv)
 
 static const struct command commands[] = {
 	{ "run", "[OPTIONS] SCENARIO.ini", "boot guests, move balloons, record results", cmd_run },
-	{ "list", "options | scenarios [DIR]", "what a scenario may set; the shipped scenarios", cmd_list },
+	{ "list", "options|workloads|scenarios", "what a scenario may set; workloads; shipped scenarios", cmd_list },
 	{ "doctor", "", "what this host can do: KVM or TCG, NUMA, versions, guest image", cmd_doctor },
 	{ "version", "", "print the version", cmd_version },
 	{ "help", "[COMMAND]", "this text, or a command's", cmd_help },

@@ -90,8 +90,19 @@ int hr_results_open(struct hr_run *run, const char *root)
 		"vm,job,index,cycle,direction,from_mib,to_mib,requested_mib,moved_mib,t_set_s,"
 		"set_call_ms,control_latency_ms,t50_ms,t90_ms,t100_ms,mean_rate_mib_s,peak_rate_mib_s,"
 		"stalls,longest_stall_ms,reached,shortfall_mib,guest_samples,guest_sample_hz,"
-		"host_moved_mib,host_t100_ms,host_mean_rate_mib_s,agent_cpu_pct,end_reason");
-	if (!run->samples_csv || !run->events_csv || !run->trans_csv)
+		"host_moved_mib,host_t100_ms,host_mean_rate_mib_s,agent_cpu_pct,faults,slow_accesses,"
+		"fault_p50_us,fault_p99_us,fault_max_us,wl_kind,wl_p50_us,wl_p99_us,wl_p999_us,"
+		"steady_p50_us,steady_p99_us,steady_p999_us,oom_kills,end_reason");
+	run->faults_csv = open_csv(run, "faults.csv",
+		"t_s,vm,workload,bin_ms,accesses,slow_accesses,slow_mean_ns,slow_max_ns,minflt,majflt");
+	run->latency_csv = open_csv(run, "latency.csv",
+		"vm,workload,epoch,phase,transition,kind,bucket_lo_ns,bucket_hi_ns,count");
+	run->latstats_csv = open_csv(run, "latency_stats.csv",
+		"vm,workload,epoch,phase,transition,kind,n,mean_ns,stddev_ns,min_ns,max_ns,p50_ns,p99_ns,p999_ns");
+	run->nodes_csv = open_csv(run, "nodes.csv", "t_s,vm,node,mem_total_kib,mem_free_kib");
+	run->slowest_csv = open_csv(run, "slowest.csv", "t_s,vm,workload,latency_ns");
+	if (!run->samples_csv || !run->events_csv || !run->trans_csv || !run->faults_csv ||
+	    !run->latency_csv || !run->latstats_csv || !run->nodes_csv || !run->slowest_csv)
 		return -1;
 	pthread_mutex_init(&run->out_lock, NULL);
 	return 0;
@@ -159,7 +170,8 @@ void hr_event(struct hr_run *run, const struct hr_vm *vm, const char *kind, cons
 
 void hr_results_close(struct hr_run *run)
 {
-	FILE **fs[] = { &run->samples_csv, &run->events_csv, &run->trans_csv };
+	FILE **fs[] = { &run->samples_csv, &run->events_csv, &run->trans_csv, &run->faults_csv,
+			&run->latency_csv, &run->latstats_csv, &run->nodes_csv, &run->slowest_csv };
 
 	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++) {
 		if (*fs[i] && fclose(*fs[i]))
@@ -286,6 +298,37 @@ static json_t *vm_json(struct hr_vm *vm)
 		json_object_set_new(k, "samples", json_integer((json_int_t)b->samples));
 		json_object_set_new(k, "dropped", json_integer((json_int_t)b->dropped));
 		json_object_set_new(o, "agent_cost", k);
+	}
+	if (vm->have_cal) {
+		json_t *k = json_object();
+
+		json_object_set_new(k, "rdtsc_ns", json_integer((json_int_t)vm->cal.rdtsc_ns));
+		json_object_set_new(k, "clock_gettime_ns", json_integer((json_int_t)vm->cal.clock_ns));
+		json_object_set_new(k, "ns_per_tick", json_real(vm->cal.ns_per_tick));
+		json_object_set_new(k, "first_touch_plain_ns", json_integer((json_int_t)vm->cal.plain_ns));
+		json_object_set_new(k, "first_touch_timed_ns", json_integer((json_int_t)vm->cal.instr_ns));
+		if (vm->cal.plain_ns)
+			json_object_set_new(k, "timing_overhead_ratio",
+				json_real((double)vm->cal.instr_ns / (double)vm->cal.plain_ns));
+		json_object_set_new(k, "method", json_string(
+			"8 MiB first-touched 3 times plain and 3 times with rdtsc + recorder per page, alternating"));
+		json_object_set_new(o, "timestamp_cost", k);
+	}
+	if (vm->job->workload_name[0]) {
+		json_t *w = json_object();
+
+		json_object_set_new(w, "name", json_string(vm->job->workload_name));
+		json_object_set_new(w, "spec", json_string(vm->job->workload_spec));
+		json_object_set_new(w, "started", json_boolean(vm->wl_started));
+		if (vm->wl_exited) {
+			json_object_set_new(w, "exit_code", json_integer((json_int_t)vm->wexit.code));
+			json_object_set_new(w, "signal", json_integer((json_int_t)vm->wexit.sig));
+			json_object_set_new(w, "oom_killed", json_boolean(vm->wexit.oom));
+			json_object_set_new(w, "ops", json_integer((json_int_t)vm->wexit.ops));
+			json_object_set_new(w, "bytes", json_integer((json_int_t)vm->wexit.bytes));
+		}
+		json_object_set_new(w, "oom_kills", json_integer(vm->nooms));
+		json_object_set_new(o, "workload", w);
 	}
 	json_object_set_new(o, "samples_guest", json_integer((json_int_t)vm->ngs));
 	json_object_set_new(o, "samples_host", json_integer((json_int_t)vm->nhs));

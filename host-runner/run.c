@@ -4,6 +4,7 @@
  * schedule, record every transition, and make sure no VM outlives the run.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
@@ -30,6 +31,7 @@ struct trans_row {
 	char vm[64];
 	int index, cycle;
 	struct hr_trans_out g, h;
+	struct hr_wl_tstats wl;
 	double from_mib, to_mib, agent_cpu;
 	const char *end_reason;
 };
@@ -165,6 +167,24 @@ static void fmt_ms(FILE *f, double s)
 		fprintf(f, ",%.3f", s * 1e3);
 }
 
+/* ns -> us, empty when it did not happen */
+static void fmt_us(FILE *f, double ns)
+{
+	if (isnan(ns))
+		fputc(',', f);
+	else
+		fprintf(f, ",%.3f", ns / 1e3);
+}
+
+static int send_phase(struct hr_vm *vm, uint64_t e, int phase)
+{
+	struct bbp_msg m = { .type = BBP_PHASE };
+
+	m.u.phase.e = e;
+	m.u.phase.p = (uint64_t)phase;
+	return hr_vm_send(vm, &m);
+}
+
 static void write_row(struct hr_run *run, const struct hr_vm *vm, const struct trans_row *r,
 		      double t_set, double set_call_s, size_t nsamples, double hz)
 {
@@ -185,7 +205,19 @@ static void write_row(struct hr_run *run, const struct hr_vm *vm, const struct t
 	fprintf(f, ",%d,%.3f,%zu,%.1f,%.3f", r->g.reached, pages_mib(r->g.shortfall), nsamples, hz,
 		pages_mib(r->h.moved));
 	fmt_ms(f, r->h.t100);
-	fprintf(f, ",%.3f,%.1f,%s\n", pages_mib(r->h.mean_rate), r->agent_cpu, r->end_reason);
+	fprintf(f, ",%.3f,%.1f,%" PRIu64 ",%" PRIu64, pages_mib(r->h.mean_rate), r->agent_cpu,
+		r->wl.faults, r->wl.slow);
+	fmt_us(f, r->wl.fault_p50);
+	fmt_us(f, r->wl.fault_p99);
+	fmt_us(f, r->wl.fault_max);
+	fprintf(f, ",%s", r->wl.kind);
+	fmt_us(f, r->wl.p50);
+	fmt_us(f, r->wl.p99);
+	fmt_us(f, r->wl.p999);
+	fmt_us(f, r->wl.s50);
+	fmt_us(f, r->wl.s99);
+	fmt_us(f, r->wl.s999);
+	fprintf(f, ",%d,%s\n", r->wl.ooms, r->end_reason);
 	fflush(f);
 	run->ntransitions++;
 	pthread_mutex_unlock(&run->out_lock);
@@ -225,7 +257,18 @@ static int transition(struct hr_vm *vm, int index, int cycle, uint64_t target_ki
 	c0 = vm->cost_last;
 	pthread_mutex_unlock(&vm->lock);
 
-	if (send_fast(vm, j->timeout_us / 1000))
+	{
+		/* remember the direction, for the phase names of this epoch */
+		int *dirs = realloc(vm->trans_dir, (size_t)(index + 1) * sizeof(int));
+
+		if (dirs) {
+			vm->trans_dir = dirs;
+			dirs[index] = bt > b0 ? 1 : -1;
+			vm->ntrans_dir = (size_t)index + 1;
+		}
+	}
+	if (send_phase(vm, 2 * (uint64_t)index + 1, bt > b0 ? WL_INFLATING : WL_DEFLATING) ||
+	    send_fast(vm, j->timeout_us / 1000))
 		return -1;
 	t_set = hr_run_time(run);
 	if (hr_vm_set_target(vm, target_kib)) {
@@ -270,12 +313,26 @@ static int transition(struct hr_vm *vm, int index, int cycle, uint64_t target_ki
 		}
 	}
 	(void)send_fast(vm, 0);
+	(void)send_phase(vm, 2 * (uint64_t)index + 2, WL_STEADY);
 	hr_event(run, vm, "transition-end", "%s", row->end_reason);
 	if (!strcmp(row->end_reason, "reached") || !strcmp(row->end_reason, "gave-up") ||
 	    !strcmp(row->end_reason, "timeout"))
 		record_until(vm, hr_run_time(run) + (int64_t)j->settle_us * 1000);
 	t_end = hr_run_time(run);
 	compute(vm, t_set / 1e9, t_end / 1e9, b0, bt, row, &nsamples);
+	if (j->workload_name[0]) {
+		if (!hr_wl_wait_epoch(vm, 2 * (uint64_t)index + 1, 3000))
+			hr_warn("%s: workload statistics of transition %d did not arrive", vm->name,
+				index);
+		/* faults and latency while the balloon moved: t_set to the end of movement */
+		hr_wl_transition(vm, index, t_set, t_set + (int64_t)((!isnan(row->g.t100) ?
+				 row->g.t100 : (t_end - t_set) / 1e9) * 1e9), &row->wl);
+	} else {
+		row->wl.fault_p50 = row->wl.fault_p99 = row->wl.fault_max = NAN;
+		row->wl.p50 = row->wl.p99 = row->wl.p999 = NAN;
+		row->wl.s50 = row->wl.s99 = row->wl.s999 = NAN;
+		row->wl.kind = "";
+	}
 	if (row->g.npoints > 1) {
 		/* achieved guest sampling rate while the balloon was being moved */
 		double t_stop = !isnan(row->g.t100) ? row->g.t100 : (t_end - t_set) / 1e9;
@@ -381,10 +438,79 @@ static struct hr_vm *vm_new(struct hr_run *run, const struct hr_job *j, int inde
 	vm->index = index;
 	snprintf(vm->name, sizeof(vm->name), "bb-%s-%.16s", run->id + strlen(run->id) - 4, j->name);
 	snprintf(vm->console_path, sizeof(vm->console_path), "%s/console-%s.log", run->dir, j->name);
+	if (!strcmp(j->workload_name, "pagecache")) {
+		int fd;
+
+		snprintf(vm->disk_path, sizeof(vm->disk_path), "%s/disk-%s.img", run->state_dir,
+			 vm->name);
+		fd = open(vm->disk_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || ftruncate(fd, (off_t)((j->workload.size + (1 << 20) - 1) & ~((1ull << 20) - 1)))) {
+			hr_err("cannot create the pagecache disk %s: %s", vm->disk_path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			pthread_mutex_destroy(&vm->lock);
+			pthread_cond_destroy(&vm->cond);
+			free(vm);
+			return NULL;
+		}
+		close(fd);
+	}
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_cond_init(&vm->cond, NULL);
 	bbp_reader_init(&vm->rd);
 	return vm;
+}
+
+/* Start the job's workload (host id 1) and let it run `warmup` at rest. */
+static int start_workload(struct hr_vm *vm)
+{
+	const struct hr_job *j = vm->job;
+	struct bbp_msg m = { .type = BBP_RUN };
+	uint64_t deadline;
+	int started, exited;
+
+	m.u.run.w = 1;
+	snprintf(m.u.run.spec, sizeof(m.u.run.spec), "%s", j->workload_spec);
+	if (hr_vm_send(vm, &m))
+		return -1;
+	deadline = hr_now_ns() + 10000000000ull;
+	do {
+		(void)hr_vm_wait_sample(vm, SIZE_MAX, 50);
+		pthread_mutex_lock(&vm->lock);
+		started = vm->wl_started;
+		exited = vm->wl_exited;
+		pthread_mutex_unlock(&vm->lock);
+	} while (!started && !exited && !hr_stop && hr_now_ns() < deadline);
+	if (!started) {
+		snprintf(vm->run->reason, sizeof(vm->run->reason),
+			 "%s: workload '%s' did not start (see events.csv and the agent's messages)",
+			 vm->name, j->workload_spec);
+		return -1;
+	}
+	hr_info("%s: workload %s running; warm-up %.1f s", vm->name, j->workload_name,
+		j->warmup_us / 1e6);
+	record_until(vm, hr_run_time(vm->run) + (int64_t)j->warmup_us * 1000);
+	return 0;
+}
+
+/* End the last epoch, stop the workload, wait for its last statistics. */
+static void stop_workload(struct hr_vm *vm, uint64_t last_epoch)
+{
+	struct bbp_msg m = { .type = BBP_STOPW };
+	uint64_t deadline = hr_now_ns() + 5000000000ull;
+	int exited;
+
+	(void)send_phase(vm, last_epoch, WL_STEADY);
+	m.u.stopw.w = 1;
+	if (hr_vm_send(vm, &m))
+		return;
+	do {
+		(void)hr_vm_wait_sample(vm, SIZE_MAX, 50);
+		pthread_mutex_lock(&vm->lock);
+		exited = vm->wl_exited;
+		pthread_mutex_unlock(&vm->lock);
+	} while (!exited && hr_now_ns() < deadline);
+	hr_wl_write_rest(vm);
 }
 
 static int run_job(struct hr_run *run, struct hr_vm *vm, struct trans_row **rows, size_t *nrows,
@@ -420,6 +546,8 @@ static int run_job(struct hr_run *run, struct hr_vm *vm, struct trans_row **rows
 	conf.u.conf.idle_ms = 500;
 	conf.u.conf.watchdog_s = WATCHDOG_S;
 	if (hr_vm_send(vm, &conf))
+		return -1;
+	if (j->workload_name[0] && start_workload(vm))
 		return -1;
 	(void)hr_write_run_json(run, "running");
 	for (int c = 0; c < j->cycles && !hr_stop; c++) {
@@ -462,6 +590,8 @@ static int run_job(struct hr_run *run, struct hr_vm *vm, struct trans_row **rows
 		snprintf(run->reason, sizeof(run->reason), "interrupted by a signal");
 		return -1;
 	}
+	if (j->workload_name[0])
+		stop_workload(vm, 2 * (uint64_t)idx + 1);
 	return 0;
 }
 

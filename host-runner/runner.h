@@ -20,6 +20,7 @@
 
 #include "../common/proto.h"
 #include "scenario.h"
+#include "../workloads/workload.h"
 
 #define HR_META_NS	"https://balloonbench.invalid/ns/run/1"
 #define HR_MAX_VMS	16
@@ -43,6 +44,27 @@ struct hr_clock_est {
 	uint64_t rtt_ns;
 };
 
+/* Latency statistics of one workload in one epoch, one kind; added up from HS/HB. */
+struct hr_lat {
+	uint64_t e;
+	int k;
+	int written;
+	struct st_hist h;
+	struct st_welford w;
+};
+
+struct hr_fault_bin {
+	int64_t t_ns;
+	uint64_t n, slow, sum_ns, max_ns, minflt, majflt;
+};
+
+struct hr_oom {
+	int64_t t_ns;
+	uint64_t pid;
+	char comm[32];
+	double balloon_mib;
+};
+
 struct hr_vm {
 	char name[64];
 	int index;
@@ -53,6 +75,7 @@ struct hr_vm {
 	int accel;			/* HR_ACCEL_KVM or HR_ACCEL_TCG once booted */
 	char accel_note[512];
 	char console_path[PATH_MAX];
+	char disk_path[PATH_MAX];	/* pagecache workload's disk, "" = none */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -81,6 +104,21 @@ struct hr_vm {
 	int host_via_stats;		/* query-balloon refused: use memory stats */
 	struct bbp_cost cost_first, cost_last;
 	int ncost;
+
+	/* workload (one per job; host id 1) */
+	int have_cal;
+	struct bbp_cal cal;
+	int wl_started, wl_exited;
+	struct bbp_wexit wexit;
+	struct hr_lat *lat;
+	size_t nlat, latcap;
+	uint64_t eend;			/* epochs below this have ended (EEND e => e + 1) */
+	struct hr_fault_bin *fb;
+	size_t nfb, fbcap;
+	struct hr_oom ooms[64];
+	int nooms;
+	int *trans_dir;			/* direction of transition i (for phase names) */
+	size_t ntrans_dir;
 };
 
 struct hr_run {
@@ -101,6 +139,7 @@ struct hr_run {
 
 	pthread_mutex_t out_lock;
 	FILE *samples_csv, *trans_csv, *events_csv;
+	FILE *faults_csv, *latency_csv, *latstats_csv, *nodes_csv, *slowest_csv;
 	uint64_t ntransitions;
 
 	struct hr_vm *vms[HR_MAX_VMS];
@@ -131,6 +170,26 @@ int hr_vm_poll_host(struct hr_vm *vm);
 /* Wait up to @ms for a new guest sample; returns 1 if one came, 0 if not. */
 int hr_vm_wait_sample(struct hr_vm *vm, size_t seen, int ms);
 void hr_vm_free(struct hr_vm *vm);
+
+/* wlhost.c: workload messages (event thread, vm->lock held) and their figures */
+int hr_wl_msg(struct hr_vm *vm, const struct bbp_msg *m);
+int64_t hr_guest_to_run(const struct hr_vm *vm, uint64_t guest_ns);
+/* Write every epoch not yet written (end of a job). */
+void hr_wl_write_rest(struct hr_vm *vm);
+/* Wait up to @ms for EEND of epoch @e. Returns 1 if it came. */
+int hr_wl_wait_epoch(struct hr_vm *vm, uint64_t e, int ms);
+
+struct hr_wl_tstats {
+	uint64_t faults;		/* perf minflt during the transition */
+	uint64_t slow;			/* timed accesses >= slow threshold */
+	double fault_p50, fault_p99, fault_max;	/* ns, NAN if none */
+	const char *kind;		/* "request" or "access" */
+	double p50, p99, p999;		/* ns, during the transition */
+	double s50, s99, s999;		/* ns, in the steady epoch before it */
+	int ooms;
+};
+void hr_wl_transition(struct hr_vm *vm, int index, int64_t t_set, int64_t t_end,
+		      struct hr_wl_tstats *out);
 
 /* results.c */
 /* mkdir -p; returns 0 or -errno. */

@@ -74,6 +74,10 @@ const struct hr_option hr_options[] = {
 	    .help = "balloon targets in order, sizes or % of memory (e.g. 256M,1G or 25%,100%)"),
 	OPT("timeout", HR_T_DUR, timeout_us, .min = SEC(1), .max = SEC(86400), .def = "120s",
 	    .help = "longest a single transition may take"),
+	OPT("warmup", HR_T_DUR, warmup_us, .min = 0, .max = SEC(3600), .def = "1s",
+	    .help = "workload time at rest before the first target change"),
+	OPT("workload", HR_T_STR, workload_spec, .size = 400, .def = "",
+	    .help = "guest workload, NAME:key=value,... (see 'balloonbench list workloads')"),
 	OPT("vcpus", HR_T_INT, vcpus, .min = 1, .max = 256, .def = "2", .help = "guest vCPUs"),
 };
 const size_t hr_noptions = sizeof(hr_options) / sizeof(hr_options[0]);
@@ -498,6 +502,19 @@ static int validate_job(const char *path, struct hr_job *j)
 			       i + 1);
 			return -1;
 		}
+	}
+	if (j->workload_spec[0]) {
+		const struct wl_desc *d;
+		char err[256];
+
+		if (wl_parse_spec(j->workload_spec, &d, &j->workload, err, sizeof(err))) {
+			hr_err("%s:%d: [%s] workload: %s", path,
+			       j->line[find_option("workload") - hr_options], j->name, err);
+			return -1;
+		}
+		snprintf(j->workload_name, sizeof(j->workload_name), "%s", d->name);
+	} else {
+		j->workload_name[0] = '\0';
 	}
 	if (j->idle_hz > j->sample_hz) {
 		int l = j->line[find_option("idle-sample-rate") - hr_options];

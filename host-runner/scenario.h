@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../workloads/workload.h"
+
 #define HR_MAX_TARGETS	64
 #define HR_MAX_JOBS	64
 #define HR_NAME_MAX	32
@@ -52,6 +54,12 @@ struct hr_job {
 	char kernel[512];
 	char initrd[512];
 	char cmdline[256];
+	char workload_spec[400];	/* as written: NAME:key=value,... ("" = none) */
+	uint64_t warmup_us;
+
+	/* derived from workload_spec by validation */
+	char workload_name[32];
+	struct wl_opts workload;
 
 	int line[64];			/* per option: line it was set on, 0 = default */
 	int section_line;		/* line of the job's [name], 0 if none */

@@ -378,6 +378,12 @@ static char *domain_xml(const struct hr_vm *vm, int accel)
 	fputs("    <serial type='file'><source path='", f);
 	xml_escape(f, vm->console_path);
 	fputs("'/><target port='0'/></serial>\n", f);
+	if (!strcmp(j->workload_name, "pagecache")) {
+		/* A disk for the page cache to cache (sparse: reads are cheap on the host). */
+		fputs("    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='", f);
+		xml_escape(f, vm->disk_path);
+		fputs("'/><target dev='vda' bus='virtio'/></disk>\n", f);
+	}
 	fprintf(f, "    <channel type='unix'><source mode='bind'/>"
 		"<target type='virtio' name='%s'/></channel>\n", BBP_PORT_NAME);
 	fprintf(f, "    <memballoon model='virtio' autodeflate='%s' freePageReporting='%s'>",
@@ -468,8 +474,8 @@ static void on_line(const char *line, size_t len, void *opaque)
 		hr_event(vm->run, vm, "agent-log", "%s", m.u.log.msg);
 		break;
 	default:
-		if (vm->bad_msgs++ < 5)
-			hr_warn("%s: unexpected %s from agent dropped", vm->name,
+		if (hr_wl_msg(vm, &m) && vm->bad_msgs++ < 5)
+			hr_warn("%s: unexpected or bad %s from agent dropped", vm->name,
 				bbp_type_name(m.type));
 	}
 	pthread_cond_broadcast(&vm->cond);
@@ -879,6 +885,11 @@ void hr_vm_free(struct hr_vm *vm)
 	hr_vm_destroy(vm);
 	free(vm->gs);
 	free(vm->hs);
+	free(vm->lat);
+	free(vm->fb);
+	free(vm->trans_dir);
+	if (vm->disk_path[0])
+		(void)unlink(vm->disk_path);
 	pthread_mutex_destroy(&vm->lock);
 	pthread_cond_destroy(&vm->cond);
 	free(vm);

@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: MIT
+/*
+ * wlmgr.c - workloads in the guest: see wlmgr.h and workloads/workload.h.
+ *
+ * A workload runs in a child (fork, no exec: the agent is the image's only
+ * binary) with oom_score_adj 1000, so the OOM killer picks it and never the
+ * agent (-1000). It records into a MAP_SHARED region that outlives it: a
+ * kill loses nothing recorded. Its page faults are counted by perf_event_open
+ * software counters opened on it (inherit, counting mode: about 30 ns a fault,
+ * see the performance notes) before it starts.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/perf_event.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wlmgr.h"
+
+#define NSEC	((uint64_t)1000000000)
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
+}
+
+static void wlog(struct wlm *m, unsigned level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void wlog(struct wlm *m, unsigned level, const char *fmt, ...)
+{
+	struct bbp_msg msg = { .type = BBP_LOG };
+	va_list ap;
+
+	msg.u.log.level = level;
+	va_start(ap, fmt);
+	vsnprintf(msg.u.log.msg, sizeof(msg.u.log.msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "bb-agent: %s\n", msg.u.log.msg);
+	(void)m->send(m->opaque, &msg);
+}
+
+static uint64_t vmstat_oom_kill(void)
+{
+	char buf[16384];
+	int fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	char *p;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, "\noom_kill ");
+	return p ? strtoull(p + 10, NULL, 10) : 0;
+}
+
+static void parse_nodes(struct wlm *m)
+{
+	char buf[256], *p;
+	FILE *f = fopen("/sys/devices/system/node/online", "re");
+
+	m->nnodes = 0;
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		if (f)
+			fclose(f);
+		return;
+	}
+	fclose(f);
+	for (p = buf; *p && *p != '\n';) {
+		long a = strtol(p, &p, 10), b = a;
+
+		if (*p == '-')
+			b = strtol(p + 1, &p, 10);
+		for (long i = a; i <= b && m->nnodes < 64; i++)
+			m->nodes[m->nnodes++] = (int)i;
+		if (*p == ',')
+			p++;
+		else
+			break;
+	}
+}
+
+void wlm_init(struct wlm *m, wlm_send_fn send, void *opaque)
+{
+	memset(m, 0, sizeof(*m));
+	m->send = send;
+	m->opaque = opaque;
+	m->kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (m->kmsg >= 0)
+		(void)lseek(m->kmsg, 0, SEEK_END);	/* only what happens from now on */
+	parse_nodes(m);
+}
+
+static void touch_pages(char *p, size_t pages, struct wl_rec *r)
+{
+	for (size_t i = 0; i < pages; i++) {
+		if (r) {
+			uint64_t t0 = wl_ticks();
+
+			p[i * 4096] = 1;
+			(void)wl_record_since(r, WL_K_ACCESS, t0);
+		} else {
+			p[i * 4096] = 1;
+		}
+	}
+}
+
+void wlm_calibrate(struct wlm *m)
+{
+	const size_t pages = 2048, rounds = 3;
+	struct bbp_msg msg = { .type = BBP_CAL };
+	struct timespec d = { 0, 20000000 };
+	uint64_t t0, t1, k0, k1, x = 0, plain = 0, instr = 0;
+	struct wl_shm *scratch;
+
+	t0 = mono_ns();
+	k0 = wl_ticks();
+	nanosleep(&d, NULL);
+	t1 = mono_ns();
+	k1 = wl_ticks();
+	m->ns_per_tick = k1 > k0 ? (double)(t1 - t0) / (double)(k1 - k0) : 1.0;
+	m->tick0 = k1;
+	m->ns0 = t1;
+	m->calibrated = 1;
+
+	t0 = mono_ns();
+	for (int i = 0; i < 10000; i++)
+		x ^= wl_ticks();
+	msg.u.cal.rdtsc_ns = (mono_ns() - t0) / 10000 + (x & 0);
+	t0 = mono_ns();
+	for (int i = 0; i < 1000; i++)
+		(void)mono_ns();
+	msg.u.cal.clock_ns = (mono_ns() - t0) / 1000;
+	msg.u.cal.ns_per_tick = m->ns_per_tick;
+
+	/* First touch of 8 MiB, plain vs timed per page with the real recorder, alternating. */
+	scratch = mmap(NULL, sizeof(*scratch), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	if (scratch != MAP_FAILED) {
+		struct wl_rec r;
+
+		memset(scratch, 0, sizeof(*scratch));
+		scratch->ns_per_tick = m->ns_per_tick;
+		scratch->tick0 = m->tick0;
+		scratch->ns0 = m->ns0;
+		scratch->t0_ns = mono_ns();
+		scratch->slow_ns = 2000;
+		wl_rec_init(&r, scratch, 0);
+		for (size_t i = 0; i < 2 * rounds; i++) {
+			char *p = mmap(NULL, pages * 4096, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (p == MAP_FAILED)
+				break;
+			(void)madvise(p, pages * 4096, MADV_NOHUGEPAGE);
+			t0 = mono_ns();
+			touch_pages(p, pages, i & 1 ? &r : NULL);
+			t1 = mono_ns();
+			*(i & 1 ? &instr : &plain) += t1 - t0;
+			munmap(p, pages * 4096);
+		}
+		munmap(scratch, sizeof(*scratch));
+		msg.u.cal.plain_ns = plain / (rounds * pages);
+		msg.u.cal.instr_ns = instr / (rounds * pages);
+	}
+	(void)m->send(m->opaque, &msg);
+}
+
+static int perf_open(pid_t pid, uint64_t config)
+{
+	struct perf_event_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.type = PERF_TYPE_SOFTWARE;
+	a.size = sizeof(a);
+	a.config = config;
+	a.inherit = 1;
+	return (int)syscall(SYS_perf_event_open, &a, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static uint64_t perf_read(int fd, uint64_t last)
+{
+	uint64_t v;
+
+	if (fd < 0 || read(fd, &v, sizeof(v)) != sizeof(v))
+		return last;
+	return v;
+}
+
+static void child(struct wlm *m, const struct wl_desc *d, const struct wl_opts *o,
+		  struct wl_shm *shm, int go)
+{
+	struct wl_ctx ctx = { .desc = d, .o = *o, .shm = shm };
+	char c;
+	int fd, r;
+
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	(void)prctl(PR_SET_NAME, d->name);
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)!write(fd, "1000", 4);
+		close(fd);
+	}
+	munlockall();
+	signal(SIGPIPE, SIG_DFL);
+	for (int i = 3; i < 1024; i++)	/* the port, vmstat, kmsg: not the workload's */
+		if (i != go && i != m->kmsg)
+			close(i);
+	close(m->kmsg);
+	(void)!read(go, &c, 1);		/* wait until the agent counts our faults */
+	close(go);
+	r = d->run(&ctx);
+	_exit(r ? 1 : 0);
+}
+
+void wlm_run(struct wlm *m, const struct bbp_run *rq)
+{
+	struct bbp_msg msg = { .type = BBP_WEXIT };
+	const struct wl_desc *d;
+	struct wlm_slot *s = NULL;
+	struct wl_opts o;
+	char err[256];
+	const char *why;
+	int pipefd[2];
+
+	msg.u.wexit.w = rq->w;
+	msg.u.wexit.t_ns = mono_ns();
+	for (int i = 0; i < WLM_MAX && !s; i++)
+		if (!m->slot[i].used)
+			s = &m->slot[i];
+	if (!s || wl_parse_spec(rq->spec, &d, &o, err, sizeof(err))) {
+		wlog(m, 0, "workload %" PRIu64 ": %s", rq->w, s ? err : "too many workloads");
+		msg.u.wexit.code = EINVAL;
+		(void)m->send(m->opaque, &msg);
+		return;
+	}
+	if (d->supported && (why = d->supported())) {
+		wlog(m, 0, "workload %s cannot run here: %s", d->name, why);
+		msg.u.wexit.code = EOPNOTSUPP;
+		(void)m->send(m->opaque, &msg);
+		return;
+	}
+	memset(s, 0, sizeof(*s));
+	s->shm = mmap(NULL, sizeof(*s->shm), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (s->shm == MAP_FAILED || pipe2(pipefd, O_CLOEXEC)) {
+		wlog(m, 0, "workload %s: no memory for its statistics: %s", d->name, strerror(errno));
+		msg.u.wexit.code = ENOMEM;
+		(void)m->send(m->opaque, &msg);
+		return;
+	}
+	s->shm->epoch = m->epoch;
+	s->shm->t0_ns = mono_ns();
+	s->shm->ns_per_tick = m->ns_per_tick;
+	s->shm->tick0 = m->tick0;
+	s->shm->ns0 = m->ns0;
+	s->shm->slow_ns = o.slow_ns;
+	s->oom_before = vmstat_oom_kill();
+	s->pid = fork();
+	if (s->pid == 0) {
+		close(pipefd[1]);
+		child(m, d, &o, s->shm, pipefd[0]);
+	}
+	close(pipefd[0]);
+	if (s->pid < 0) {
+		wlog(m, 0, "workload %s: fork: %s", d->name, strerror(errno));
+		munmap(s->shm, sizeof(*s->shm));
+		close(pipefd[1]);
+		msg.u.wexit.code = EAGAIN;
+		(void)m->send(m->opaque, &msg);
+		return;
+	}
+	s->used = 1;
+	s->w = rq->w;
+	s->perf_min = perf_open(s->pid, PERF_COUNT_SW_PAGE_FAULTS_MIN);
+	s->perf_maj = perf_open(s->pid, PERF_COUNT_SW_PAGE_FAULTS_MAJ);
+	if (s->perf_min < 0)
+		wlog(m, 1, "workload %s: perf_event_open: %s: no fault counts", d->name, strerror(errno));
+	(void)!write(pipefd[1], "g", 1);
+	close(pipefd[1]);
+	msg.type = BBP_WSTART;
+	memset(&msg.u, 0, sizeof(msg.u));
+	msg.u.wstart.w = rq->w;
+	msg.u.wstart.pid = (uint64_t)s->pid;
+	msg.u.wstart.t_ns = mono_ns();
+	snprintf(msg.u.wstart.name, sizeof(msg.u.wstart.name), "%s", d->name);
+	(void)m->send(m->opaque, &msg);
+}
+
+void wlm_stop(struct wlm *m, uint64_t w)
+{
+	for (int i = 0; i < WLM_MAX; i++) {
+		struct wlm_slot *s = &m->slot[i];
+
+		if (s->used && s->w == w && !s->stop_at) {
+			s->shm->stop = 1;
+			s->stop_at = mono_ns() + 2 * NSEC;
+		}
+	}
+}
+
+/* Ship one histogram's buckets as HB lines. */
+static void send_hist(struct wlm *m, uint64_t w, uint64_t label, int k, const struct st_hist *h)
+{
+	struct bbp_msg msg = { .type = BBP_HB };
+	size_t o = 0;
+
+	msg.u.hb.w = w;
+	msg.u.hb.e = label;
+	msg.u.hb.k = (uint64_t)k;
+	for (unsigned b = 0; b < ST_NBUCKETS; b++) {
+		if (!h->count[b])
+			continue;
+		if (o + 32 >= sizeof(msg.u.hb.b)) {
+			(void)m->send(m->opaque, &msg);
+			o = 0;
+		}
+		o += (size_t)snprintf(msg.u.hb.b + o, sizeof(msg.u.hb.b) - o, "%s%u:%" PRIu64,
+				      o ? "," : "", b, h->count[b]);
+	}
+	if (o)
+		(void)m->send(m->opaque, &msg);
+}
+
+/* Send and clear buffer @buf of slot @s, under the host's @label. */
+static void flush(struct wlm *m, struct wlm_slot *s, unsigned buf, uint64_t label)
+{
+	static struct wl_epoch_stats sum;
+
+	memset(&sum, 0, sizeof(sum));
+	for (int t = 0; t < WL_MAX_THREADS; t++) {
+		struct wl_epoch_stats *ep = &s->shm->th[t].ep[buf];
+
+		for (int k = 0; k < WL_NKINDS; k++) {
+			if (!ep->w[k].n)
+				continue;
+			st_hist_merge(&sum.hist[k], &ep->hist[k]);
+			st_welford_merge(&sum.w[k], &ep->w[k]);
+		}
+		memset(ep, 0, sizeof(*ep));
+	}
+	for (int k = 0; k < WL_NKINDS; k++) {
+		struct bbp_msg msg = { .type = BBP_HS };
+
+		if (!sum.w[k].n)
+			continue;
+		send_hist(m, s->w, label, k, &sum.hist[k]);
+		msg.u.hs = (struct bbp_hs){ s->w, label, (uint64_t)k, sum.w[k].n, sum.w[k].mean,
+					    sum.w[k].m2, sum.w[k].min, sum.w[k].max };
+		(void)m->send(m->opaque, &msg);
+	}
+}
+
+void wlm_phase(struct wlm *m, uint64_t label)
+{
+	struct bbp_msg msg = { .type = BBP_EEND };
+	unsigned old = m->epoch & 1;
+	int any = 0;
+
+	m->epoch++;
+	for (int i = 0; i < WLM_MAX; i++) {
+		if (m->slot[i].used) {
+			m->slot[i].shm->epoch = m->epoch;
+			any = 1;
+		}
+	}
+	if (any)
+		usleep(1000);	/* a record started before the switch lands in the old buffer */
+	for (int i = 0; i < WLM_MAX; i++)
+		if (m->slot[i].used)
+			flush(m, &m->slot[i], old, m->label);
+	msg.u.eend.e = m->label;
+	(void)m->send(m->opaque, &msg);
+	m->label = label;
+}
+
+/* Ship the completed fault bins (all of them when @final). */
+static void drain_bins(struct wlm *m, struct wlm_slot *s, uint64_t now, int final)
+{
+	struct wl_shm *shm = s->shm;
+	uint64_t cur = (now - shm->t0_ns) / WL_BIN_NS + 1, upto = final ? cur : cur - 1, id;
+
+	if (upto <= s->last_bin)
+		return;
+	s->minflt = perf_read(s->perf_min, s->minflt);
+	s->majflt = perf_read(s->perf_maj, s->majflt);
+	id = s->last_bin + 1;
+	if (upto >= WL_NBINS && id < upto - WL_NBINS + 1)
+		id = upto - WL_NBINS + 1;
+	for (; id <= upto; id++) {
+		struct bbp_msg msg = { .type = BBP_F };
+		struct bbp_f *f = &msg.u.f;
+
+		for (int t = 0; t < WL_MAX_THREADS; t++) {
+			const struct wl_bin *b = &shm->th[t].bins[id % WL_NBINS];
+
+			if (__atomic_load_n(&b->id, __ATOMIC_ACQUIRE) != id)
+				continue;
+			f->n += b->n;
+			f->slow += b->slow;
+			f->sum_ns += b->sum_ns;
+			if (b->max_ns > f->max_ns)
+				f->max_ns = b->max_ns;
+		}
+		if (!f->n)
+			continue;
+		f->w = s->w;
+		f->t_ns = shm->t0_ns + (id - 1) * WL_BIN_NS;
+		f->minflt = s->minflt;
+		f->majflt = s->majflt;
+		(void)m->send(m->opaque, &msg);
+	}
+	s->last_bin = upto;
+}
+
+/* "Out of memory: Killed process 123 (grow) total-vm:..., anon-rss:456kB, ..." */
+static void read_kmsg(struct wlm *m)
+{
+	char rec[1024];
+	ssize_t n;
+
+	if (m->kmsg < 0)
+		return;
+	while ((n = read(m->kmsg, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		struct bbp_msg msg = { .type = BBP_OOM };
+		unsigned long long ts_us = 0, anon = 0;
+		char *p, *semi;
+		int pid;
+
+		if (n < 0)
+			continue;	/* EPIPE: records were overwritten; go on */
+		rec[n] = '\0';
+		semi = strchr(rec, ';');
+		p = strstr(rec, "Killed process ");
+		if (!semi || !p || sscanf(rec, "%*u,%*u,%llu", &ts_us) != 1)
+			continue;
+		if (sscanf(p, "Killed process %d (%31[^)])", &pid, msg.u.oom.comm) != 2)
+			continue;
+		if ((p = strstr(p, "anon-rss:")))
+			anon = strtoull(p + 9, NULL, 10);
+		msg.u.oom.t_ns = ts_us * 1000;
+		msg.u.oom.pid = (uint64_t)pid;
+		msg.u.oom.anon_kib = anon;
+		m->oom_pids[m->noom++ % 16] = pid;
+		(void)m->send(m->opaque, &msg);
+	}
+}
+
+static void on_exit_slot(struct wlm *m, struct wlm_slot *s, int status)
+{
+	struct bbp_msg msg = { .type = BBP_WEXIT };
+	struct bbp_wexit *x = &msg.u.wexit;
+	int seen = 0;
+
+	read_kmsg(m);
+	drain_bins(m, s, mono_ns(), 1);
+	for (int t = 0; t < WL_MAX_THREADS; t++) {
+		for (int i = 0; i < WL_SLOWEST; i++) {
+			struct bbp_msg sm = { .type = BBP_SLOW };
+			const struct wl_slow *sl = &s->shm->th[t].slowest[i];
+
+			if (!sl->lat_ns)
+				continue;
+			sm.u.slow = (struct bbp_slow){ s->w, sl->t_ns, sl->lat_ns };
+			(void)m->send(m->opaque, &sm);
+		}
+		x->ops += s->shm->th[t].ops;
+		x->bytes += s->shm->th[t].bytes;
+	}
+	flush(m, s, m->epoch & 1, m->label);
+	x->w = s->w;
+	x->t_ns = mono_ns();
+	if (WIFEXITED(status))
+		x->code = (uint64_t)WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		x->sig = (uint64_t)WTERMSIG(status);
+	for (int i = 0; i < 16 && i < m->noom; i++)
+		if (m->oom_pids[i] == s->pid)
+			seen = 1;
+	x->oom = x->sig == SIGKILL && !s->stop_at && (seen || vmstat_oom_kill() > s->oom_before);
+	(void)m->send(m->opaque, &msg);
+	if (s->perf_min >= 0)
+		close(s->perf_min);
+	if (s->perf_maj >= 0)
+		close(s->perf_maj);
+	munmap(s->shm, sizeof(*s->shm));
+	s->used = 0;
+}
+
+static void sample_nodes(struct wlm *m, uint64_t now)
+{
+	for (int i = 0; i < m->nnodes; i++) {
+		struct bbp_msg msg = { .type = BBP_NODE };
+		char path[96], line[160];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", m->nodes[i]);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			unsigned long long v;
+			char key[32];
+
+			if (sscanf(line, "Node %*d %31[^:]: %llu", key, &v) != 2)
+				continue;
+			if (!strcmp(key, "MemTotal"))
+				msg.u.node.total_kib = v;
+			else if (!strcmp(key, "MemFree"))
+				msg.u.node.free_kib = v;
+		}
+		fclose(f);
+		msg.u.node.t_ns = now;
+		msg.u.node.node = (uint64_t)m->nodes[i];
+		(void)m->send(m->opaque, &msg);
+	}
+}
+
+static int active(const struct wlm *m)
+{
+	for (int i = 0; i < WLM_MAX; i++)
+		if (m->slot[i].used)
+			return 1;
+	return 0;
+}
+
+void wlm_poll(struct wlm *m, uint64_t now, int busy)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		for (int i = 0; i < WLM_MAX; i++)
+			if (m->slot[i].used && m->slot[i].pid == pid)
+				on_exit_slot(m, &m->slot[i], status);
+	read_kmsg(m);
+	if (now >= m->next_drain) {
+		for (int i = 0; i < WLM_MAX; i++)
+			if (m->slot[i].used)
+				drain_bins(m, &m->slot[i], now, 0);
+		m->next_drain = now + WL_BIN_NS;
+	}
+	for (int i = 0; i < WLM_MAX; i++)
+		if (m->slot[i].used && m->slot[i].stop_at && now > m->slot[i].stop_at)
+			kill(m->slot[i].pid, SIGKILL);
+	if (now >= m->next_nodes) {
+		sample_nodes(m, now);
+		m->next_nodes = now + (busy || active(m) ? NSEC / 10 : NSEC);
+	}
+}
+
+uint64_t wlm_next_deadline(const struct wlm *m)
+{
+	uint64_t d = m->next_nodes;
+
+	if (active(m) && m->next_drain < d)
+		d = m->next_drain;
+	return d;
+}
+
+void wlm_shutdown(struct wlm *m)
+{
+	for (int i = 0; i < WLM_MAX; i++)
+		if (m->slot[i].used)
+			kill(m->slot[i].pid, SIGKILL);
+}

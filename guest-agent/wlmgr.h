@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wlmgr.h - the agent's side of workloads: runs each in a forked child with a
+ * shared, locked statistics region, ships its statistics by epoch, its fault
+ * time series, its slowest accesses and its end (OOM kills confirmed by the
+ * kernel), and samples the guest's NUMA nodes.
+ */
+#ifndef GA_WLMGR_H
+#define GA_WLMGR_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../common/proto.h"
+#include "../workloads/workload.h"
+
+#define WLM_MAX		8
+
+typedef int (*wlm_send_fn)(void *opaque, const struct bbp_msg *m);
+
+struct wlm_slot {
+	int used;
+	uint64_t w;			/* the host's id */
+	pid_t pid;
+	struct wl_shm *shm;
+	int perf_min, perf_maj;
+	uint64_t minflt, majflt;	/* last values read */
+	uint64_t last_bin;		/* highest bin id shipped */
+	uint64_t oom_before;		/* /proc/vmstat oom_kill when it started */
+	uint64_t stop_at;		/* SIGKILL deadline after STOPW, 0 = none */
+};
+
+struct wlm {
+	wlm_send_fn send;
+	void *opaque;
+	struct wlm_slot slot[WLM_MAX];
+	uint32_t epoch;			/* internal epoch counter: buffer = epoch & 1 */
+	uint64_t label;			/* the host's label for the current epoch */
+	double ns_per_tick;
+	uint64_t tick0, ns0;
+	int calibrated;
+	int kmsg;
+	pid_t oom_pids[16];		/* recent "Killed process" pids */
+	int noom;
+	int nodes[64], nnodes;
+	uint64_t next_nodes, next_drain;
+};
+
+void wlm_init(struct wlm *m, wlm_send_fn send, void *opaque);
+/* Measure rdtsc and clock costs and the timing overhead; sends CAL. */
+void wlm_calibrate(struct wlm *m);
+void wlm_run(struct wlm *m, const struct bbp_run *r);
+void wlm_stop(struct wlm *m, uint64_t w);
+void wlm_phase(struct wlm *m, uint64_t label);
+/* Reap, drain, read /dev/kmsg, sample nodes when due. @busy: the balloon moves. */
+void wlm_poll(struct wlm *m, uint64_t now, int busy);
+/* When wlm_poll next has work, in guest ns (UINT64_MAX: nothing to do). */
+uint64_t wlm_next_deadline(const struct wlm *m);
+/* Stop everything, for power-off. */
+void wlm_shutdown(struct wlm *m);
+
+#endif /* GA_WLMGR_H */

@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: MIT
+/*
+ * registry.c - the workloads, their options, and what every workload shares:
+ * the option parser (host and guest), the recorder, pacing, threads, NUMA
+ * binding (guest).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <numa.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "workload.h"
+
+extern const struct wl_desc wl_grow, wl_hold, wl_kv, wl_pagecache, wl_touch;
+
+/* Sorted by name: the whole set in one place. */
+const struct wl_desc *const wl_registry[] = {
+	&wl_grow, &wl_hold, &wl_kv, &wl_pagecache, &wl_touch,
+};
+const size_t wl_nregistry = sizeof(wl_registry) / sizeof(wl_registry[0]);
+
+const char *const wl_kind_names[WL_NKINDS] = { "access", "request" };
+const char *const wl_phase_names[WL_NPHASES] = { "steady", "inflating", "deflating" };
+
+static const char *const pattern_names[] = { "seq", "random", NULL };
+_Static_assert(sizeof(pattern_names) / sizeof(pattern_names[0]) == WL_NPATTERNS + 1,
+	       "pattern_names must cover enum wl_pattern");
+
+#define O(id, n, t, f, ...) [id] = { .name = n, .type = t, .off = offsetof(struct wl_opts, f), __VA_ARGS__ }
+#define MIB		(1024LL * 1024)
+#define SEC		1000000000LL
+
+const struct wl_option wl_options[WL_NOPTS] = {
+	O(WL_O_SIZE, "size", WL_T_SIZE, size, .min = 4096, .max = 1024 * 1024 * MIB, .def = "128M",
+	  .help = "memory the workload uses (touch/hold/kv: working set; grow: at most; pagecache: file set)"),
+	O(WL_O_RATE, "rate", WL_T_UINT, rate, .min = 0, .max = 100000000, .def = "0",
+	  .help = "per second: pages (touch/hold), requests (kv), MiB (grow), reads (pagecache); 0 = flat out"),
+	O(WL_O_DURATION, "duration", WL_T_DUR, duration_ns, .min = 0, .max = 86400 * SEC, .def = "0",
+	  .help = "stop after this long (0: until the job ends)"),
+	O(WL_O_SLOW, "slow", WL_T_DUR, slow_ns, .min = 100, .max = SEC, .def = "2us",
+	  .help = "an access at least this slow counts as a fault in the time series"),
+	O(WL_O_PASSES, "passes", WL_T_UINT, passes, .min = 0, .max = 1000000, .def = "0",
+	  .help = "touch: map, touch and unmap this many times (0: until stopped)"),
+	O(WL_O_VALUE_SIZE, "value-size", WL_T_SIZE, value_size, .min = 8, .max = MIB, .def = "1K",
+	  .help = "kv: bytes per value"),
+	O(WL_O_BLOCK, "block", WL_T_SIZE, block, .min = 512, .max = 16 * MIB, .def = "64K",
+	  .help = "pagecache: bytes per read"),
+	O(WL_O_THREADS, "threads", WL_T_INT, threads, .min = 1, .max = WL_MAX_THREADS, .def = "1",
+	  .help = "threads, each on its share of the memory"),
+	O(WL_O_NODE, "node", WL_T_INT, node, .min = -1, .max = 63, .def = "-1",
+	  .help = "guest NUMA node to bind CPU and memory to (-1: none)"),
+	O(WL_O_PATTERN, "pattern", WL_T_ENUM, pattern, .def = "seq", .choices = pattern_names,
+	  .help = "access order"),
+	O(WL_O_THP, "thp", WL_T_BOOL, thp, .min = 0, .max = 1, .def = "0",
+	  .help = "ask for transparent huge pages (madvise MADV_HUGEPAGE)"),
+	O(WL_O_READ_PCT, "read-pct", WL_T_INT, read_pct, .min = 0, .max = 100, .def = "90",
+	  .help = "kv: percentage of requests that are gets"),
+	O(WL_O_QD, "qd", WL_T_INT, qd, .min = 1, .max = 256, .def = "4",
+	  .help = "pagecache: io_uring queue depth"),
+};
+
+const struct wl_desc *wl_find(const char *name)
+{
+	for (size_t i = 0; i < wl_nregistry; i++)
+		if (!strcmp(wl_registry[i]->name, name))
+			return wl_registry[i];
+	return NULL;
+}
+
+static int bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int bad(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Number with a unit: sizes (K M G, bare = bytes) or durations (ns us ms s m). */
+static int parse_scaled(const char *v, int dur, int64_t *out)
+{
+	static const struct { const char *sfx; double mul; } sizes[] = {
+		{ "", 1 }, { "k", 1024 }, { "m", 1024.0 * 1024 }, { "g", 1024.0 * 1024 * 1024 },
+		{ "kib", 1024 }, { "mib", 1024.0 * 1024 }, { "gib", 1024.0 * 1024 * 1024 },
+	}, durs[] = {
+		{ "", 1e9 }, { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 },
+	};
+	const size_t n = dur ? sizeof(durs) / sizeof(durs[0]) : sizeof(sizes) / sizeof(sizes[0]);
+	char *end;
+	double x;
+
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	x = strtod(v, &end);
+	if (errno || !isfinite(x))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *s = dur ? durs[i].sfx : sizes[i].sfx;
+		double m = dur ? durs[i].mul : sizes[i].mul;
+
+		if (!strcasecmp(end, s)) {
+			x *= m;
+			if (x > 9e18 || x != floor(x))
+				return -1;
+			*out = (int64_t)x;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int set_opt(const struct wl_option *o, struct wl_opts *w, const char *v, char *err, size_t errlen)
+{
+	void *p = (char *)w + o->off;
+	int64_t x;
+	char *end;
+
+	switch (o->type) {
+	case WL_T_SIZE:
+	case WL_T_DUR:
+		if (parse_scaled(v, o->type == WL_T_DUR, &x) || x < o->min || x > o->max)
+			return bad(err, errlen, "%s: '%s' is not a %s from %" PRId64 "%s to %" PRId64 "%s",
+				   o->name, v, o->type == WL_T_DUR ? "duration" : "size",
+				   o->type == WL_T_DUR ? o->min : o->min,
+				   o->type == WL_T_DUR ? "ns" : " bytes", o->max,
+				   o->type == WL_T_DUR ? "ns" : " bytes");
+		*(uint64_t *)p = (uint64_t)x;
+		return 0;
+	case WL_T_UINT:
+	case WL_T_INT:
+	case WL_T_BOOL:
+		errno = 0;
+		x = strtoll(v, &end, 10);
+		if (errno || end == v || *end || x < o->min || x > o->max)
+			return bad(err, errlen, "%s: '%s' is not an integer from %" PRId64 " to %" PRId64,
+				   o->name, v, o->min, o->max);
+		if (o->type == WL_T_UINT)
+			*(uint64_t *)p = (uint64_t)x;
+		else
+			*(int *)p = (int)x;
+		return 0;
+	case WL_T_ENUM:
+		for (int i = 0; o->choices[i]; i++) {
+			if (!strcasecmp(o->choices[i], v)) {
+				*(int *)p = i;
+				return 0;
+			}
+		}
+		return bad(err, errlen, "%s: '%s' is not one of seq, random", o->name, v);
+	}
+	return bad(err, errlen, "%s: bad option type", o->name);
+}
+
+int wl_parse_spec(const char *spec, const struct wl_desc **desc, struct wl_opts *o, char *err,
+		  size_t errlen)
+{
+	char buf[1024], *name, *rest, *save = NULL, *kv;
+	const struct wl_desc *d;
+
+	if (strlen(spec) >= sizeof(buf))
+		return bad(err, errlen, "workload spec longer than %zu characters", sizeof(buf) - 1);
+	strcpy(buf, spec);
+	name = buf;
+	while (isspace((unsigned char)*name))
+		name++;
+	rest = strchr(name, ':');
+	if (rest)
+		*rest++ = '\0';
+	for (char *e = name + strlen(name); e > name && isspace((unsigned char)e[-1]);)
+		*--e = '\0';
+	d = wl_find(name);
+	if (!d) {
+		size_t off = 0;
+		char names[256];
+
+		for (size_t i = 0; i < wl_nregistry; i++)
+			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", i ? ", " : "",
+						wl_registry[i]->name);
+		return bad(err, errlen, "unknown workload '%s' (one of %s)", name, names);
+	}
+	memset(o, 0, sizeof(*o));
+	for (int i = 0; i < WL_NOPTS; i++)
+		if (set_opt(&wl_options[i], o, wl_options[i].def, err, errlen))
+			return -1;
+	for (kv = rest ? strtok_r(rest, ",", &save) : NULL; kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		int id = -1;
+
+		while (isspace((unsigned char)*kv))
+			kv++;
+		if (!eq)
+			return bad(err, errlen, "%s: expected key=value, got '%s'", d->name, kv);
+		*eq = '\0';
+		for (char *e = eq; e > kv && isspace((unsigned char)e[-1]);)
+			*--e = '\0';
+		for (int i = 0; i < WL_NOPTS; i++)
+			if (!strcmp(wl_options[i].name, kv))
+				id = i;
+		if (id < 0 || !(d->opts & WL_OPT(id)))
+			return bad(err, errlen, "%s: unknown option '%s' (see 'balloonbench list workloads')",
+				   d->name, kv);
+		eq++;
+		while (isspace((unsigned char)*eq))
+			eq++;
+		if (set_opt(&wl_options[id], o, eq, err, errlen))
+			return -1;
+	}
+	*desc = d;
+	return 0;
+}
+
+void wl_print(void *file)
+{
+	FILE *f = file;
+
+	for (size_t i = 0; i < wl_nregistry; i++) {
+		const struct wl_desc *d = wl_registry[i];
+
+		fprintf(f, "%s: %s\n", d->name, d->help);
+		for (int k = 0; k < WL_NOPTS; k++)
+			if (d->opts & WL_OPT(k))
+				fprintf(f, "    %-11s %-8s %s\n", wl_options[k].name, wl_options[k].def,
+					wl_options[k].help);
+	}
+}
+
+/* ---- guest side ---- */
+
+void wl_rec_init(struct wl_rec *r, struct wl_shm *shm, int tid)
+{
+	r->shm = shm;
+	r->tid = tid;
+	r->th = &shm->th[tid];
+}
+
+void wl_record(struct wl_rec *r, enum wl_kind kind, uint64_t t0, uint64_t lat_ns)
+{
+	struct wl_thread_shm *th = r->th;
+	struct wl_epoch_stats *ep = &th->ep[r->shm->epoch & 1];
+	uint64_t t_ns, id;
+	struct wl_bin *b;
+
+	st_hist_add(&ep->hist[kind], lat_ns);
+	st_welford_add(&ep->w[kind], lat_ns);
+	th->ops++;
+	if (kind != WL_K_ACCESS)
+		return;
+	t_ns = wl_ticks_to_ns(r->shm, t0);
+	id = (t_ns - r->shm->t0_ns) / WL_BIN_NS + 1;
+	b = &th->bins[id % WL_NBINS];
+	if (b->id != id) {
+		/* A new bin: publish its id last, so the agent never ships a half-reset bin. */
+		b->n = b->slow = b->sum_ns = b->max_ns = 0;
+		__atomic_store_n(&b->id, id, __ATOMIC_RELEASE);
+	}
+	b->n++;
+	if (lat_ns < r->shm->slow_ns)
+		return;
+	b->slow++;
+	b->sum_ns += lat_ns;
+	if (lat_ns > b->max_ns)
+		b->max_ns = lat_ns;
+	{
+		/* keep the WL_SLOWEST slowest: replace the smallest */
+		int m = 0;
+
+		for (int i = 1; i < WL_SLOWEST; i++)
+			if (th->slowest[i].lat_ns < th->slowest[m].lat_ns)
+				m = i;
+		if (lat_ns > th->slowest[m].lat_ns) {
+			th->slowest[m].t_ns = t_ns;
+			th->slowest[m].lat_ns = lat_ns;
+		}
+	}
+}
+
+int wl_should_stop(const struct wl_ctx *ctx, uint64_t start_ticks)
+{
+	if (ctx->shm->stop)
+		return 1;
+	if (ctx->o.duration_ns &&
+	    (double)(wl_ticks() - start_ticks) * ctx->shm->ns_per_tick >= (double)ctx->o.duration_ns)
+		return 1;
+	return 0;
+}
+
+void wl_pace_until(const struct wl_ctx *ctx, uint64_t ticks)
+{
+	for (;;) {
+		uint64_t now = wl_ticks();
+		double ns;
+		struct timespec ts;
+
+		if (now >= ticks || ctx->shm->stop)
+			return;
+		ns = (double)(ticks - now) * ctx->shm->ns_per_tick;
+		if (ns < 20000)
+			continue;	/* spin the last 20 us: a sleep under TCG overshoots */
+		ns -= 20000;
+		ts.tv_sec = (time_t)(ns / 1e9);
+		ts.tv_nsec = (long)fmod(ns, 1e9);
+		nanosleep(&ts, NULL);
+	}
+}
+
+int wl_bind_node(const struct wl_ctx *ctx)
+{
+	struct bitmask *bm;
+
+	if (ctx->o.node < 0)
+		return 0;
+	if (numa_available() < 0 || ctx->o.node > numa_max_node())
+		return -ENODEV;
+	if (numa_run_on_node(ctx->o.node))
+		return -errno;
+	bm = numa_allocate_nodemask();
+	numa_bitmask_setbit(bm, (unsigned)ctx->o.node);
+	numa_set_membind(bm);
+	numa_free_nodemask(bm);
+	return 0;
+}
+
+struct thread_arg {
+	struct wl_ctx *ctx;
+	int tid;
+	int (*fn)(struct wl_ctx *ctx, int tid);
+	int ret;
+};
+
+static void *thread_main(void *p)
+{
+	struct thread_arg *a = p;
+
+	a->ret = wl_bind_node(a->ctx);
+	if (!a->ret)
+		a->ret = a->fn(a->ctx, a->tid);
+	return NULL;
+}
+
+int wl_run_threads(struct wl_ctx *ctx, int (*fn)(struct wl_ctx *ctx, int tid))
+{
+	struct thread_arg args[WL_MAX_THREADS];
+	pthread_t th[WL_MAX_THREADS];
+	int n = ctx->o.threads < 1 ? 1 : ctx->o.threads, ret = 0;
+
+	ctx->shm->nthreads = n;
+	for (int i = 0; i < n; i++) {
+		args[i] = (struct thread_arg){ ctx, i, fn, 0 };
+		if (i && pthread_create(&th[i], NULL, thread_main, &args[i])) {
+			args[i].ret = -EAGAIN;
+			n = i;
+			break;
+		}
+	}
+	thread_main(&args[0]);
+	for (int i = 1; i < n; i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < n; i++)
+		if (args[i].ret && !ret)
+			ret = args[i].ret;
+	return ret;
+}
