@@ -75,7 +75,9 @@
  *		perf_event_open page-fault counters when the bin was sent.
  *	SLOW w t lat_ns	one of the slowest accesses, sent when w ends.
  *	OOM t pid comm anon_kib
- *		the kernel's OOM killer killed pid (t from /dev/kmsg).
+ *		the kernel's OOM killer killed pid; t is when the agent read
+ *		the "Killed process" line from /dev/kmsg (polled every 1-100 ms;
+ *		the line's own stamp is on another clock, local_clock).
  *
  * host -> guest
  *	PING id		answered by PONG; used to estimate the clock offset.

@@ -454,7 +454,12 @@ static void read_kmsg(struct wlm *m)
 			continue;
 		if ((p = strstr(p, "anon-rss:")))
 			anon = strtoull(p + 9, NULL, 10);
-		msg.u.oom.t_ns = ts_us * 1000;
+		/*
+		 * The record's own stamp is the kernel's local_clock, not
+		 * CLOCK_MONOTONIC: use when we read it (polled every 1-100 ms).
+		 */
+		msg.u.oom.t_ns = mono_ns();
+		(void)ts_us;
 		msg.u.oom.pid = (uint64_t)pid;
 		msg.u.oom.anon_kib = anon;
 		m->oom_pids[m->noom++ % 16] = pid;

@@ -56,3 +56,10 @@ within() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = 
 
 # Dump a file into the TAP stream as diagnostics (on failure).
 show() { [ -f "$1" ] && sed 's/^/#   /' "$1"; }
+
+# csv_where FILE COL VALUE OUTCOL: OUTCOL of the rows whose COL is VALUE
+csv_where() {
+	awk -F, -v c="$2" -v v="$3" -v o="$4" '
+		NR == 1 { for (i = 1; i <= NF; i++) { if ($i == c) k = i; if ($i == o) q = i }; next }
+		k && q && $k == v { print $q }' "$1"
+}

@@ -27,10 +27,8 @@
 #define CHUNK	(1ul << 20)
 #define STEP_NS	10e6		/* longest sleep between two looks at stop */
 
-static int fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* Report "wl grow: WHAT: strerror(err)" once; returns -err. */
-static int fail(int err, const char *fmt, ...)
+static __attribute__((format(printf, 2, 3))) int fail(int err, const char *fmt, ...)
 {
 	va_list ap;
 

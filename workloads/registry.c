@@ -185,7 +185,7 @@ int wl_parse_spec(const char *spec, const struct wl_desc **desc, struct wl_opts 
 		size_t off = 0;
 		char names[256];
 
-		for (size_t i = 0; i < wl_nregistry; i++)
+		for (size_t i = 0; i < wl_nregistry && off < sizeof(names); i++)
 			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", i ? ", " : "",
 						wl_registry[i]->name);
 		return bad(err, errlen, "unknown workload '%s' (one of %s)", name, names);
@@ -288,7 +288,7 @@ void wl_record(struct wl_rec *r, enum wl_kind kind, uint64_t t0, uint64_t lat_ns
 
 int wl_should_stop(const struct wl_ctx *ctx, uint64_t start_ticks)
 {
-	if (ctx->shm->stop)
+	if (__atomic_load_n(&ctx->shm->stop, __ATOMIC_RELAXED))
 		return 1;
 	if (ctx->o.duration_ns &&
 	    (double)(wl_ticks() - start_ticks) * ctx->shm->ns_per_tick >= (double)ctx->o.duration_ns)
@@ -303,12 +303,14 @@ void wl_pace_until(const struct wl_ctx *ctx, uint64_t ticks)
 		double ns;
 		struct timespec ts;
 
-		if (now >= ticks || ctx->shm->stop)
+		if (now >= ticks || __atomic_load_n(&ctx->shm->stop, __ATOMIC_RELAXED))
 			return;
 		ns = (double)(ticks - now) * ctx->shm->ns_per_tick;
 		if (ns < 20000)
 			continue;	/* spin the last 20 us: a sleep under TCG overshoots */
 		ns -= 20000;
+		if (ns > 10e6)
+			ns = 10e6;	/* look at stop every 10 ms at most */
 		ts.tv_sec = (time_t)(ns / 1e9);
 		ts.tv_nsec = (long)fmod(ns, 1e9);
 		nanosleep(&ts, NULL);

@@ -1,0 +1,70 @@
+#!/bin/bash
+# vm-workloads: touch faults once per page (perf agrees); grow is OOM-killed, not the agent; hold's latency per phase.
+. "$(dirname "$0")/lib.sh"
+need_vm
+plan 16
+
+scenario wl <<'INI'
+[global]
+accel = tcg
+memory = 1G
+settle = 300ms
+
+; 64 MiB first-touched once: 16384 pages, 16384 timed accesses, ~16384 minor faults
+[touch]
+workload = touch:size=64M,passes=1
+warmup = 3s
+targets = 768M
+
+; the balloon takes 768 MiB, then grow allocates until the OOM killer takes it
+[grow]
+workload = grow:size=900M,rate=60
+warmup = 500ms
+targets = 256M, 1G
+settle = 12s
+
+; hold re-touches 128 MiB while the balloon goes down and up
+[hold]
+workload = hold:size=128M,pattern=random
+warmup = 1s
+targets = 384M, 1G
+INI
+
+"$BB" run -s "$STATE" -o "$RESULTS" "$T/wl.ini" >"$T/out" 2>"$T/err"
+rc=$?
+ok $rc "run with three workload jobs exits 0"
+[ $rc -eq 0 ] || show "$T/err"
+dir=$(ls -d "$RESULTS"/2* | head -n 1)
+check "run.json says complete" grep -q '"status": "complete"' "$dir/run.json"
+
+# touch: one fault per page
+ops=$(grep ',workload-exit,' "$dir/events.csv" | grep -o 'touch code=0 [^"]*' | sed 's/.*ops=\([0-9]*\).*/\1/')
+check "touch: 16384 pages touched, 16384 accesses timed (got $ops)" test "$ops" = 16384
+minflt=$(awk -F, '$3 == "touch" { m = $9 } END { print m }' "$dir/faults.csv")
+diag "touch: perf counted $minflt minor faults for 16384 first touches"
+check "touch: perf page-fault counter agrees ($minflt within 16384..17000)" \
+	test "${minflt:-0}" -ge 16384 -a "${minflt:-0}" -le 17000
+acc=$(awk -F, '$2 == "touch" && $6 == "access" { n += $7 } END { print n }' "$dir/latency_stats.csv")
+check "touch: latency histograms hold all 16384 accesses (got $acc)" test "$acc" = 16384
+check "touch: slowest accesses recorded" grep -q ',touch,' "$dir/slowest.csv"
+
+# grow: OOM-killed, the agent survives, the run goes on
+check "grow: an OOM kill is recorded with the balloon size" grep -q ',oom-kill,"victim=grow ' "$dir/events.csv"
+check "grow: the workload's end is an OOM kill (wait status + kernel evidence)" \
+	grep -q ',workload-oom-killed,"grow code=0 signal=9 oom=1' "$dir/events.csv"
+check "grow: the agent was not the victim" sh -c "! grep ',oom-kill,' '$dir/events.csv' | grep -q 'victim=init\|victim=bb-agent'"
+after=$(csv_where "$dir/transitions.csv" job grow end_reason | tail -n 1)
+check "grow: the run went on after the kill (deflate back: $after)" test "$after" = reached
+bal=$(grep ',oom-kill,"victim=grow ' "$dir/events.csv" | head -n 1 | sed 's/.*balloon_mib=\([0-9.]*\).*/\1/')
+diag "grow: killed with the balloon at $bal MiB"
+check "grow: killed with the balloon inflated (balloon $bal MiB >= 512)" awk -v b="$bal" 'BEGIN { exit !(b >= 512) }'
+
+# hold: latency per phase
+for ph in steady inflating deflating; do
+	cnt=$(awk -F, -v p=$ph '$2 == "hold" && $4 == p && $6 == "access" { n += $7 } END { print n + 0 }' "$dir/latency_stats.csv")
+	check "hold: $ph phase has an access-latency histogram ($cnt accesses)" test "$cnt" -gt 0
+done
+p99=$(csv_where "$dir/transitions.csv" job hold wl_p99_us | head -n 1)
+diag "hold: p99 access latency while inflating: $p99 us"
+check "no VM left running" test "$(qemus)" -eq 0
+finish
