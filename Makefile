@@ -46,6 +46,8 @@ $(ASAN_BIN): $(RUNNER_SRCS) $(HDRS)
 	$(CC) $(BASE) -O1 -g $(SANITIZE) $(PKG_CFLAGS) -o $@ $(RUNNER_SRCS) $(PKG_LIBS)
 
 # The agent is /init in the guest: static, no dependencies at run time.
+# (ld warns that libnuma's affinity.o references getaddrinfo: that libnuma
+# function is never called, nothing resolves names in the guest.)
 $(AGENT): $(AGENT_SRCS) $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(BASE) -O2 -static -o $@ $(AGENT_SRCS) -luring -lnuma -lm

@@ -234,7 +234,7 @@ static int transition(struct hr_vm *vm, int index, int cycle, uint64_t target_ki
 	const struct hr_job *j = vm->job;
 	struct hr_run *run = vm->run;
 	double b0, bt = (double)(j->memory_kib - target_kib) / PAGE_KIB, last, hz = 0;
-	int64_t t_set, t_ret, t_end, last_prog, period_ns = 1000000000LL / j->host_hz;
+	int64_t t_set, t_ret, t_stop, last_prog, period_ns = 1000000000LL / j->host_hz;
 	struct bbp_cost c0, c1;
 	size_t n, nsamples = 0;
 	char why[256];
@@ -312,21 +312,20 @@ static int transition(struct hr_vm *vm, int index, int cycle, uint64_t target_ki
 			break;
 		}
 	}
+	t_stop = hr_run_time(run);	/* the transition ends here; what follows is rest */
 	(void)send_fast(vm, 0);
 	(void)send_phase(vm, 2 * (uint64_t)index + 2, WL_STEADY);
 	hr_event(run, vm, "transition-end", "%s", row->end_reason);
 	if (!strcmp(row->end_reason, "reached") || !strcmp(row->end_reason, "gave-up") ||
 	    !strcmp(row->end_reason, "timeout"))
 		record_until(vm, hr_run_time(run) + (int64_t)j->settle_us * 1000);
-	t_end = hr_run_time(run);
-	compute(vm, t_set / 1e9, t_end / 1e9, b0, bt, row, &nsamples);
+	compute(vm, t_set / 1e9, t_stop / 1e9, b0, bt, row, &nsamples);
 	if (j->workload_name[0]) {
 		if (!hr_wl_wait_epoch(vm, 2 * (uint64_t)index + 1, 3000))
 			hr_warn("%s: workload statistics of transition %d did not arrive", vm->name,
 				index);
 		/* faults and latency while the balloon moved: t_set to the end of movement */
-		hr_wl_transition(vm, index, t_set, t_set + (int64_t)((!isnan(row->g.t100) ?
-				 row->g.t100 : (t_end - t_set) / 1e9) * 1e9), &row->wl);
+		hr_wl_transition(vm, index, t_set, t_stop, &row->wl);
 	} else {
 		row->wl.fault_p50 = row->wl.fault_p99 = row->wl.fault_max = NAN;
 		row->wl.p50 = row->wl.p99 = row->wl.p999 = NAN;
@@ -335,7 +334,7 @@ static int transition(struct hr_vm *vm, int index, int cycle, uint64_t target_ki
 	}
 	if (row->g.npoints > 1) {
 		/* achieved guest sampling rate while the balloon was being moved */
-		double t_stop = !isnan(row->g.t100) ? row->g.t100 : (t_end - t_set) / 1e9;
+		double t_move = !isnan(row->g.t100) ? row->g.t100 : (t_stop - t_set) / 1e9;
 
 		pthread_mutex_lock(&vm->lock);
 		{
@@ -344,11 +343,11 @@ static int transition(struct hr_vm *vm, int index, int cycle, uint64_t target_ki
 			for (size_t i = 0; i < vm->ngs; i++) {
 				double t = vm->gs[i].t_ns / 1e9 - t_set / 1e9;
 
-				if (t >= 0 && t <= t_stop)
+				if (t >= 0 && t <= t_move)
 					cnt++;
 			}
-			if (t_stop > 0)
-				hz = cnt / t_stop;
+			if (t_move > 0)
+				hz = cnt / t_move;
 		}
 		pthread_mutex_unlock(&vm->lock);
 	}
@@ -591,7 +590,7 @@ static int run_job(struct hr_run *run, struct hr_vm *vm, struct trans_row **rows
 		return -1;
 	}
 	if (j->workload_name[0])
-		stop_workload(vm, 2 * (uint64_t)idx + 1);
+		stop_workload(vm, 2 * (uint64_t)idx + 1);	/* "final" epoch */
 	return 0;
 }
 

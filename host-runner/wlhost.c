@@ -6,7 +6,8 @@
  * compute what transitions.csv reports about the workload.
  *
  * Epochs are labelled by the host: 0 is the warm-up, transition i is epoch
- * 2i+1 (inflating or deflating) and the rest after it is epoch 2i+2 (steady).
+ * 2i+1 (inflating or deflating) and the rest after it is epoch 2i+2 (steady);
+ * the short epoch between the last rest and the workload's stop is "final".
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -28,12 +29,12 @@ static const char *epoch_phase(const struct hr_vm *vm, uint64_t e)
 {
 	size_t i;
 
+	i = (size_t)(e - 1) / 2;
+	if (e > 0 && i >= vm->ntrans_dir)
+		return "final";		/* after the last transition's rest, until the stop */
 	if (e == 0 || e % 2 == 0)
 		return "steady";
-	i = (size_t)(e - 1) / 2;
-	if (i < vm->ntrans_dir)
-		return vm->trans_dir[i] > 0 ? "inflating" : "deflating";
-	return "moving";
+	return vm->trans_dir[i] > 0 ? "inflating" : "deflating";
 }
 
 /* Transition index of epoch @e, or -1 for the warm-up. */
