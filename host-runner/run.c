@@ -119,12 +119,17 @@ static double cost_cpu(const struct bbp_cost *a, const struct bbp_cost *b)
 	return 100.0 * (double)(b->utime_us + b->stime_us - a->utime_us - a->stime_us) / 1e6 / dt;
 }
 
-static void compute(struct hr_vm *vm, double t_set, double t_end, double b0, double bt,
-		    struct trans_row *row, size_t *nsamples)
+/*
+ * Guest view over [t_set, t_stop] (the transition); the host view over
+ * [t_set, t_end], the rest included: QEMU's actual lags the guest's counters
+ * by up to a poll period, and its own t100 may come after the guest's.
+ */
+static void compute(struct hr_vm *vm, double t_set, double t_stop, double t_end, double b0,
+		    double bt, struct trans_row *row, size_t *nsamples)
 {
 	const struct hr_job *j = vm->job;
 	struct hr_trans_in in = {
-		.t_set = t_set, .t_end = t_end, .b0 = b0, .bt = bt, .granule = GRANULE_PAGES,
+		.t_set = t_set, .t_end = t_stop, .b0 = b0, .bt = bt, .granule = GRANULE_PAGES,
 		.stall = j->stall_us / 1e6, .window = j->peak_window_us / 1e6,
 	};
 	struct hr_point *pts;
@@ -136,7 +141,7 @@ static void compute(struct hr_vm *vm, double t_set, double t_end, double b0, dou
 		for (size_t i = 0; i < vm->ngs; i++) {
 			double t = vm->gs[i].t_ns / 1e9;
 
-			if (t >= t_set && t <= t_end)
+			if (t >= t_set && t <= t_stop)
 				pts[n++] = (struct hr_point){ t, (double)(vm->gs[i].inflate -
 									  vm->gs[i].deflate) };
 		}
@@ -153,6 +158,7 @@ static void compute(struct hr_vm *vm, double t_set, double t_end, double b0, dou
 						vm->hs[i].actual_kib) / PAGE_KIB };
 		}
 		in.n = n;
+		in.t_end = t_end;
 		(void)hr_transition_metrics(&in, &row->h);
 	}
 	pthread_mutex_unlock(&vm->lock);
@@ -319,7 +325,7 @@ static int transition(struct hr_vm *vm, int index, int cycle, uint64_t target_ki
 	if (!strcmp(row->end_reason, "reached") || !strcmp(row->end_reason, "gave-up") ||
 	    !strcmp(row->end_reason, "timeout"))
 		record_until(vm, hr_run_time(run) + (int64_t)j->settle_us * 1000);
-	compute(vm, t_set / 1e9, t_stop / 1e9, b0, bt, row, &nsamples);
+	compute(vm, t_set / 1e9, t_stop / 1e9, hr_run_time(run) / 1e9, b0, bt, row, &nsamples);
 	if (j->workload_name[0]) {
 		if (!hr_wl_wait_epoch(vm, 2 * (uint64_t)index + 1, 3000))
 			hr_warn("%s: workload statistics of transition %d did not arrive", vm->name,

@@ -48,6 +48,8 @@ const struct hr_option hr_options[] = {
 	    .help = "memballoon freePageReporting"),
 	OPT("give-up", HR_T_DUR, give_up_us, .min = SEC(0) + 1000, .max = SEC(3600), .def = "10s",
 	    .help = "a transition with no progress for this long ends, not reached"),
+	OPT("guest-numa", HR_T_INT, guest_numa, .min = 1, .max = 8, .def = "1",
+	    .help = "guest NUMA cells; vCPUs and memory are split evenly between them"),
 	OPT("host-sample-rate", HR_T_INT, host_hz, .min = 1, .max = 1000, .def = "50",
 	    .unit = "Hz", .help = "how often QEMU's actual is polled while the balloon moves"),
 	OPT("idle-sample-rate", HR_T_INT, idle_hz, .min = 1, .max = 1000, .def = "10",
@@ -503,6 +505,13 @@ static int validate_job(const char *path, struct hr_job *j)
 			return -1;
 		}
 	}
+	if (j->guest_numa > j->vcpus) {
+		int l = j->line[find_option("guest-numa") - hr_options];
+
+		hr_err("%s:%d: [%s] guest-numa: %d cells need at least as many vcpus (vcpus=%d)", path,
+		       l ? l : j->section_line, j->name, j->guest_numa, j->vcpus);
+		return -1;
+	}
 	if (j->workload_spec[0]) {
 		const struct wl_desc *d;
 		char err[256];
@@ -513,6 +522,12 @@ static int validate_job(const char *path, struct hr_job *j)
 			return -1;
 		}
 		snprintf(j->workload_name, sizeof(j->workload_name), "%s", d->name);
+		if (j->workload.node >= j->guest_numa) {
+			hr_err("%s:%d: [%s] workload: node=%d but the guest has %d NUMA node(s) (guest-numa=%d)",
+			       path, j->line[find_option("workload") - hr_options], j->name,
+			       j->workload.node, j->guest_numa, j->guest_numa);
+			return -1;
+		}
 	} else {
 		j->workload_name[0] = '\0';
 	}

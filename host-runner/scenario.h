@@ -34,6 +34,7 @@ struct hr_job {
 	char description[256];
 	int vcpus;
 	uint64_t memory_kib;
+	int guest_numa;			/* guest NUMA cells, CPUs and memory split evenly */
 	int accel;			/* enum hr_accel */
 	struct hr_size targets[HR_MAX_TARGETS];
 	int ntargets;

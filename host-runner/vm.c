@@ -370,8 +370,22 @@ static char *domain_xml(const struct hr_vm *vm, int accel)
 	fputs("</initrd>\n    <cmdline>console=ttyS0 quiet panic=-1 ", f);
 	xml_escape(f, j->cmdline);
 	fputs("</cmdline>\n  </os>\n  <features><acpi/></features>\n", f);
-	if (accel == HR_ACCEL_KVM)
-		fputs("  <cpu mode='host-passthrough' check='none'/>\n", f);
+	fputs(accel == HR_ACCEL_KVM ? "  <cpu mode='host-passthrough' check='none'>" : "  <cpu>", f);
+	if (j->guest_numa > 1) {
+		uint64_t mib = j->memory_kib / 1024, per = mib / (uint64_t)j->guest_numa;
+		int cpu = 0;
+
+		fputs("<numa>", f);
+		for (int c = 0; c < j->guest_numa; c++) {
+			int ncpu = j->vcpus / j->guest_numa + (c < j->vcpus % j->guest_numa);
+
+			fprintf(f, "<cell id='%d' cpus='%d-%d' memory='%" PRIu64 "' unit='MiB'/>", c, cpu,
+				cpu + ncpu - 1, c == j->guest_numa - 1 ? mib - per * (uint64_t)c : per);
+			cpu += ncpu;
+		}
+		fputs("</numa>", f);
+	}
+	fputs("</cpu>\n", f);
 	fputs("  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>destroy</on_reboot>\n"
 	      "  <on_crash>destroy</on_crash>\n  <devices>\n"
 	      "    <controller type='usb' model='none'/>\n", f);

@@ -2,7 +2,7 @@
 # vm-workloads: touch faults once per page (perf agrees); grow is OOM-killed, not the agent; hold's latency per phase.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 16
+plan 17
 
 scenario wl <<'INI'
 [global]
@@ -28,11 +28,18 @@ settle = 12s
 workload = hold:size=128M,pattern=random
 warmup = 1s
 targets = 384M, 1G
+
+; two guest NUMA cells, hold bound to node 1: its 200 MiB must come from node 1
+[numa]
+guest-numa = 2
+workload = hold:size=200M,node=1
+warmup = 1s
+targets = 768M
 INI
 
 "$BB" run -s "$STATE" -o "$RESULTS" "$T/wl.ini" >"$T/out" 2>"$T/err"
 rc=$?
-ok $rc "run with three workload jobs exits 0"
+ok $rc "run with four workload jobs exits 0"
 [ $rc -eq 0 ] || show "$T/err"
 dir=$(ls -d "$RESULTS"/2* | head -n 1)
 check "run.json says complete" grep -q '"status": "complete"' "$dir/run.json"
@@ -66,5 +73,15 @@ for ph in steady inflating deflating; do
 done
 p99=$(csv_where "$dir/transitions.csv" job hold wl_p99_us | head -n 1)
 diag "hold: p99 access latency while inflating: $p99 us"
+# numa: node 1 gave the workload's memory, node 0 did not
+numa_vm=$(csv_where "$dir/transitions.csv" job numa vm | head -n 1)
+t_target=$(awk -F, -v v="$numa_vm" '$2 == v && $3 == "target" { print $1; exit }' "$dir/events.csv")
+drops=$(awk -F, -v v="$numa_vm" -v t="$t_target" '
+	$2 == v && !($3 in first) { first[$3] = $5 }
+	$2 == v && $1 < t { last[$3] = $5 }
+	END { printf "%d %d", (first[0] - last[0]) / 1024, (first[1] - last[1]) / 1024 }' "$dir/nodes.csv")
+diag "numa: MemFree drop before the first target: node 0 ${drops% *} MiB, node 1 ${drops#* } MiB"
+check "numa: node 1 gave the bound workload >= 150 MiB" test "${drops#* }" -ge 150
+check "numa: node 0 gave < 50 MiB" test "${drops% *}" -lt 50
 check "no VM left running" test "$(qemus)" -eq 0
 finish
