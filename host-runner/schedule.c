@@ -473,8 +473,6 @@ int hr_sched_build(const struct hr_sched_spec *s, uint64_t memory_kib,
 		if (count > HR_SCHED_MAX_EVENTS)
 			return fail(&b, "%s: %" PRIu64 " events, more than %u",
 				    hr_sched_names[s->kind], count, HR_SCHED_MAX_EVENTS);
-		if ((k->uses & USE_PERIOD) && count > 1 && s->period_us == 0)
-			return fail(&b, "period must be above 0 for more than one event");
 		if ((k->uses & USE_PERIOD) && s->period_us > UINT64_MAX / count)
 			return fail(&b, "period (%" PRIu64 " us) is too long for %" PRIu64
 				    " events", s->period_us, count);

@@ -10,7 +10,8 @@
  * Time. For every kind but trace, event i is planned at i * period: period is
  * the time between two consecutive changes, the first change comes at 0. (So a
  * square wave holds each level for one period: its full period is 2 * period.)
- * period must be above 0 when a schedule has more than one event.
+ * period 0 plans every change at 0: each comes as soon as the one before it
+ * is done (the runner's pace=wait; pace=period needs a period above 0).
  *
  * Start. The guest is assumed to start at high (its whole memory when high is
  * 0, see below); the first event is the first change away from it.
