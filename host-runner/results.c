@@ -92,7 +92,8 @@ int hr_results_open(struct hr_run *run, const char *root)
 		"stalls,longest_stall_ms,reached,shortfall_mib,guest_samples,guest_sample_hz,"
 		"host_moved_mib,host_t100_ms,host_mean_rate_mib_s,agent_cpu_pct,faults,slow_accesses,"
 		"fault_p50_us,fault_p99_us,fault_max_us,wl_kind,wl_p50_us,wl_p99_us,wl_p999_us,"
-		"steady_p50_us,steady_p99_us,steady_p999_us,oom_kills,end_reason");
+		"steady_p50_us,steady_p99_us,steady_p999_us,oom_kills,end_reason,rep,warmup,label,"
+		"planned_s,late_ms,node_total_delta_mib,node_free_delta_mib");
 	run->faults_csv = open_csv(run, "faults.csv",
 		"t_s,vm,workload,bin_ms,accesses,slow_accesses,slow_mean_ns,slow_max_ns,minflt,majflt");
 	run->latency_csv = open_csv(run, "latency.csv",
@@ -330,6 +331,11 @@ static json_t *vm_json(struct hr_vm *vm)
 		json_object_set_new(w, "oom_kills", json_integer(vm->nooms));
 		json_object_set_new(o, "workload", w);
 	}
+	json_object_set_new(o, "rep", json_integer(vm->rep));
+	json_object_set_new(o, "warmup", json_boolean(vm->warmup));
+	json_object_set_new(o, "vm_index", json_integer(vm->index));
+	if (vm->placement)
+		json_object_set_new(o, "host_numa_placement_mib", json_loads(vm->placement, 0, NULL));
 	json_object_set_new(o, "samples_guest", json_integer((json_int_t)vm->ngs));
 	json_object_set_new(o, "samples_host", json_integer((json_int_t)vm->nhs));
 	json_object_set_new(o, "sample_gaps", json_integer((json_int_t)vm->seq_gaps));
@@ -371,8 +377,14 @@ int hr_write_run_json(struct hr_run *run, const char *status)
 	json_object_set_new(r, "versions", v);
 	json_object_set_new(s, "file", json_string(run->sc->path));
 	json_object_set_new(s, "text", json_string(run->sc->text ? run->sc->text : ""));
-	for (int i = 0; i < run->sc->njobs; i++)
-		json_array_append_new(jobs, job_json(&run->sc->jobs[i]));
+	for (int i = 0; i < run->sc->njobs; i++) {
+		json_t *jj = job_json(&run->sc->jobs[i]);
+
+		json_object_set_new(jj, "label", json_string(run->sc->jobs[i].label));
+		if (run->skipped[i][0])
+			json_object_set_new(jj, "skipped", json_string(run->skipped[i]));
+		json_array_append_new(jobs, jj);
+	}
 	json_object_set_new(s, "jobs", jobs);
 	json_object_set_new(r, "scenario", s);
 	for (int i = 0; i < run->nvms; i++)

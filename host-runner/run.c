@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,7 +18,9 @@
 #include "log.h"
 #include "metrics.h"
 #include "run.h"
+#include "layout.h"
 #include "runner.h"
+#include "schedule.h"
 
 #define PAGE_KIB	4
 #define GRANULE_PAGES	256	/* one guest driver batch (1 MiB): see metrics.h */
@@ -29,12 +32,56 @@ static struct hr_run *cur_run;
 
 struct trans_row {
 	char vm[64];
+	const struct hr_job *job;
+	int vm_index, rep, warmup;
+	double planned_s, late_ms;
+	char node_total[256], node_free[256];
 	int index, cycle;
 	struct hr_trans_out g, h;
 	struct hr_wl_tstats wl;
 	double from_mib, to_mib, agent_cpu;
 	const char *end_reason;
 };
+
+static void set_reason(struct hr_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The first failure of a run is its reason; VM threads may race for it. */
+static void set_reason(struct hr_run *run, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&run->reason_lock);
+	if (!run->reason[0]) {
+		va_start(ap, fmt);
+		vsnprintf(run->reason, sizeof(run->reason), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&run->reason_lock);
+}
+
+/* Every transition of the run, for the final table and statistics. */
+static struct {
+	pthread_mutex_t lock;
+	struct trans_row *v;
+	size_t n, cap;
+} rows = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void keep_row(const struct trans_row *r)
+{
+	pthread_mutex_lock(&rows.lock);
+	if (rows.n == rows.cap) {
+		size_t cap = rows.cap ? rows.cap * 2 : 64;
+		struct trans_row *n = realloc(rows.v, cap * sizeof(*n));
+
+		if (n) {
+			rows.v = n;
+			rows.cap = cap;
+		}
+	}
+	if (rows.n < rows.cap)
+		rows.v[rows.n++] = *r;
+	pthread_mutex_unlock(&rows.lock);
+}
 
 static void on_signal(int sig)
 {
@@ -223,19 +270,22 @@ static void write_row(struct hr_run *run, const struct hr_vm *vm, const struct t
 	fmt_us(f, r->wl.s50);
 	fmt_us(f, r->wl.s99);
 	fmt_us(f, r->wl.s999);
-	fprintf(f, ",%d,%s\n", r->wl.ooms, r->end_reason);
+	fprintf(f, ",%d,%s,%d,%d,\"%s\",%.6f,%.3f,%s,%s\n", r->wl.ooms, r->end_reason, r->rep,
+		r->warmup, r->job->label, r->planned_s, r->late_ms, r->node_total, r->node_free);
 	fflush(f);
 	run->ntransitions++;
 	pthread_mutex_unlock(&run->out_lock);
 }
 
 /*
- * One target change: set it, record until reached, given up or timed out,
- * then record @settle at rest. Returns 0 (also when the target was not
- * reached: that is a result), or -1 when the run cannot go on.
+ * One target change, planned for run time @planned: set it, record until
+ * reached, given up, timed out or (with @deadline, pace=period) superseded by
+ * the next planned change, then record @settle at rest (pace=wait). Returns 0
+ * (also when the target was not reached: that is a result), or -1 when the
+ * run cannot go on.
  */
 static int transition(struct hr_vm *vm, int index, int cycle, uint64_t target_kib,
-		      struct trans_row *row)
+		      int64_t planned, int64_t deadline, struct trans_row *row)
 {
 	const struct hr_job *j = vm->job;
 	struct hr_run *run = vm->run;
@@ -247,13 +297,18 @@ static int transition(struct hr_vm *vm, int index, int cycle, uint64_t target_ki
 
 	memset(row, 0, sizeof(*row));
 	snprintf(row->vm, sizeof(row->vm), "%s", vm->name);
+	row->job = j;
+	row->vm_index = vm->index;
+	row->rep = vm->rep;
+	row->warmup = vm->warmup;
 	row->index = index;
 	row->cycle = cycle;
 	row->to_mib = kib_to_mib(target_kib);
+	row->planned_s = planned / 1e9;
 	(void)hr_vm_wait_sample(vm, SIZE_MAX, 0);
 	b0 = latest_pages(vm, &n);
 	if (b0 < 0 || !hr_vm_wait_sample(vm, n, 2000)) {
-		snprintf(run->reason, sizeof(run->reason), "%s: the agent stopped sending samples",
+		set_reason(run, "%s: the agent stopped sending samples",
 			 vm->name);
 		return -1;
 	}
@@ -277,8 +332,12 @@ static int transition(struct hr_vm *vm, int index, int cycle, uint64_t target_ki
 	    send_fast(vm, j->timeout_us / 1000))
 		return -1;
 	t_set = hr_run_time(run);
+	row->late_ms = (t_set - planned) / 1e6;
+	vm->state = bt > b0 ? "inflating" : "deflating";
+	vm->target_mib = row->to_mib;
+	vm->t_state = t_set;
 	if (hr_vm_set_target(vm, target_kib)) {
-		snprintf(run->reason, sizeof(run->reason), "%s: setting the balloon target failed",
+		set_reason(run, "%s: setting the balloon target failed",
 			 vm->name);
 		return -1;
 	}
@@ -317,14 +376,22 @@ static int transition(struct hr_vm *vm, int index, int cycle, uint64_t target_ki
 			row->end_reason = "timeout";
 			break;
 		}
+		if (deadline && now >= deadline) {
+			row->end_reason = "superseded";	/* the next change is due */
+			break;
+		}
 	}
 	t_stop = hr_run_time(run);	/* the transition ends here; what follows is rest */
 	(void)send_fast(vm, 0);
 	(void)send_phase(vm, 2 * (uint64_t)index + 2, WL_STEADY);
 	hr_event(run, vm, "transition-end", "%s", row->end_reason);
-	if (!strcmp(row->end_reason, "reached") || !strcmp(row->end_reason, "gave-up") ||
-	    !strcmp(row->end_reason, "timeout"))
+	vm->state = "rest";
+	vm->t_state = t_stop;
+	if (!deadline && (!strcmp(row->end_reason, "reached") || !strcmp(row->end_reason, "gave-up") ||
+			  !strcmp(row->end_reason, "timeout")))
 		record_until(vm, hr_run_time(run) + (int64_t)j->settle_us * 1000);
+	else if (deadline)	/* pace=period: the rest lasts until the next change */
+		record_until(vm, deadline);
 	compute(vm, t_set / 1e9, t_stop / 1e9, hr_run_time(run) / 1e9, b0, bt, row, &nsamples);
 	if (j->workload_name[0]) {
 		if (!hr_wl_wait_epoch(vm, 2 * (uint64_t)index + 1, 3000))
@@ -361,13 +428,14 @@ static int transition(struct hr_vm *vm, int index, int cycle, uint64_t target_ki
 	c1 = vm->cost_last;
 	pthread_mutex_unlock(&vm->lock);
 	row->agent_cpu = cost_cpu(&c0, &c1);
+	hr_node_deltas(vm, t_set, t_stop, row->node_total, row->node_free, sizeof(row->node_total));
 	write_row(run, vm, row, t_set / 1e9, (t_ret - t_set) / 1e9, nsamples, hz);
 	if (!strcmp(row->end_reason, "interrupted")) {
-		snprintf(run->reason, sizeof(run->reason), "interrupted by a signal");
+		set_reason(run, "interrupted by a signal");
 		return -1;
 	}
 	if (!strcmp(row->end_reason, "guest-gone")) {
-		snprintf(run->reason, sizeof(run->reason), "%s", why);
+		set_reason(run, "%s", why);
 		return -1;
 	}
 	return 0;
@@ -432,17 +500,27 @@ static int check_image(const struct hr_run *run, const struct hr_job *j)
 	return 0;
 }
 
-static struct hr_vm *vm_new(struct hr_run *run, const struct hr_job *j, int index)
+static struct hr_vm *vm_new(struct hr_run *run, const struct hr_job *j, int index, int rep,
+			    int warmup)
 {
 	struct hr_vm *vm = calloc(1, sizeof(*vm));
+	size_t o;
 
 	if (!vm)
 		return NULL;
 	vm->run = run;
 	vm->job = j;
 	vm->index = index;
-	snprintf(vm->name, sizeof(vm->name), "bb-%s-%.16s", run->id + strlen(run->id) - 4, j->name);
-	snprintf(vm->console_path, sizeof(vm->console_path), "%s/console-%s.log", run->dir, j->name);
+	vm->rep = rep;
+	vm->warmup = warmup;
+	vm->state = "new";
+	o = (size_t)snprintf(vm->name, sizeof(vm->name), "bb-%s-%.16s", run->id + strlen(run->id) - 4,
+			     j->name);
+	if (j->repeat > 1)
+		o += (size_t)snprintf(vm->name + o, sizeof(vm->name) - o, "-r%d", rep);
+	if (j->vms > 1)
+		snprintf(vm->name + o, sizeof(vm->name) - o, "-v%d", index);
+	snprintf(vm->console_path, sizeof(vm->console_path), "%s/console-%s.log", run->dir, vm->name);
 	if (!strcmp(j->workload_name, "pagecache")) {
 		int fd;
 
@@ -487,7 +565,7 @@ static int start_workload(struct hr_vm *vm)
 		pthread_mutex_unlock(&vm->lock);
 	} while (!started && !exited && !hr_stop && hr_now_ns() < deadline);
 	if (!started) {
-		snprintf(vm->run->reason, sizeof(vm->run->reason),
+		set_reason(vm->run,
 			 "%s: workload '%s' did not start (see events.csv and the agent's messages)",
 			 vm->name, j->workload_spec);
 		return -1;
@@ -518,86 +596,136 @@ static void stop_workload(struct hr_vm *vm, uint64_t last_epoch)
 	hr_wl_write_rest(vm);
 }
 
-static int run_job(struct hr_run *run, struct hr_vm *vm, struct trans_row **rows, size_t *nrows,
-		   size_t *caprows)
+/* Events per cycle of a schedule, for the cycle column. */
+static size_t per_cycle(const struct hr_job *j)
+{
+	switch (j->schedule) {
+	case HR_SCHED_LIST: return (size_t)j->ntargets;
+	case HR_SCHED_SQUARE: return 2;
+	case HR_SCHED_SAWTOOTH: return (size_t)j->steps + 1;
+	case HR_SCHED_STAIRCASE: return 2 * (size_t)j->steps;
+	default: return SIZE_MAX;
+	}
+}
+
+/* One guest through its job: boot, workload, every scheduled change, stop. */
+static int run_vm(struct hr_run *run, struct hr_vm *vm)
 {
 	const struct hr_job *j = vm->job;
 	struct bbp_msg conf = { .type = BBP_CONF };
-	int idx = 0;
+	struct hr_sched_event *ev = NULL;
+	char err[2048];
+	size_t nev = 0, idx;
+	int64_t t0;
 
+	if (hr_job_schedule(j, vm->index, &ev, &nev, err, sizeof(err))) {
+		set_reason(run, "%s: schedule: %s", vm->name, err);
+		return -1;
+	}
+	vm->state = "booting";
+	vm->t_state = hr_run_time(run);
 	hr_info("%s: booting (%d vCPUs, %.0f MiB, accel=%s)", vm->name, j->vcpus,
 		kib_to_mib(j->memory_kib), hr_accel_names[j->accel]);
-	hr_event(run, vm, "boot", "accel=%s", hr_accel_names[j->accel]);
-	if (hr_vm_boot(run, vm, run->reason, sizeof(run->reason)))
-		return -1;
+	hr_event(run, vm, "boot", "accel=%s rep=%d%s", hr_accel_names[j->accel], vm->rep,
+		 vm->warmup ? " (warm-up)" : "");
+	if (hr_vm_boot(run, vm, err, sizeof(err))) {
+		set_reason(run, "%s", err);
+		goto fail;
+	}
 	hr_info("%s: up in %.1f s under %s, guest kernel %s, balloon features %s", vm->name,
 		vm->boot_ns / 1e9, vm->accel == HR_ACCEL_KVM ? "KVM" : "TCG", vm->hello.kernel,
 		vm->hello.features);
 	hr_event(run, vm, "hello", "accel=%s kernel=%s boot_s=%.3f",
 		 vm->accel == HR_ACCEL_KVM ? "kvm" : "tcg", vm->hello.kernel, vm->boot_ns / 1e9);
 	if (vm->hello.proto != BBP_VERSION) {
-		snprintf(run->reason, sizeof(run->reason),
-			 "%s: agent speaks protocol %" PRIu64 ", this runner %d: rebuild the image",
-			 vm->name, vm->hello.proto, BBP_VERSION);
-		hr_err("%s", run->reason);
-		return -1;
+		set_reason(run, "%s: agent speaks protocol %" PRIu64 ", this runner %d: rebuild the image",
+			   vm->name, vm->hello.proto, BBP_VERSION);
+		goto fail;
 	}
 	if (hr_vm_clock_sync(vm, CLOCK_PINGS)) {
-		snprintf(run->reason, sizeof(run->reason), "%s: clock sync failed", vm->name);
-		return -1;
+		set_reason(run, "%s: clock sync failed", vm->name);
+		goto fail;
 	}
 	conf.u.conf.fast_hz = (uint64_t)j->sample_hz;
 	conf.u.conf.slow_hz = (uint64_t)j->idle_hz;
 	conf.u.conf.idle_ms = 500;
 	conf.u.conf.watchdog_s = WATCHDOG_S;
 	if (hr_vm_send(vm, &conf))
-		return -1;
+		goto fail;
 	if (j->workload_name[0] && start_workload(vm))
-		return -1;
+		goto fail;
 	(void)hr_write_run_json(run, "running");
-	for (int c = 0; c < j->cycles && !hr_stop; c++) {
-		for (int t = 0; t < j->ntargets && !hr_stop; t++) {
-			struct trans_row row;
-			int r;
+	/* VM k of vms= starts its schedule k * vm-offset later */
+	t0 = hr_run_time(run) + (int64_t)vm->index * (int64_t)j->vm_offset_us * 1000;
+	for (idx = 0; idx < nev && !hr_stop; idx++) {
+		int64_t planned = t0 + (int64_t)ev[idx].at_us * 1000, deadline = 0;
+		struct trans_row row;
+		int r;
 
-			/* A few pings per transition show clock drift in run.json. */
-			pthread_mutex_lock(&vm->lock);
-			{
-				struct hr_clock_est keep = vm->best;
+		if (j->pace == HR_PACE_PERIOD && idx + 1 < nev)
+			deadline = t0 + (int64_t)ev[idx + 1].at_us * 1000;
+		record_until(vm, planned);	/* pace: not before its planned time */
+		if (hr_stop)
+			break;
+		/* A few pings per transition show clock drift in run.json. */
+		pthread_mutex_lock(&vm->lock);
+		{
+			struct hr_clock_est keep = vm->best;
 
-				pthread_mutex_unlock(&vm->lock);
-				(void)hr_vm_clock_sync(vm, 2);
-				pthread_mutex_lock(&vm->lock);
-				vm->best = keep;	/* one offset for the whole run */
-			}
 			pthread_mutex_unlock(&vm->lock);
-			r = transition(vm, idx++, c, j->targets[t].kib, &row);
-			if (row.end_reason) {
-				if (*nrows == *caprows) {
-					size_t cap = *caprows ? *caprows * 2 : 16;
-					struct trans_row *n = realloc(*rows, cap * sizeof(*n));
-
-					if (n) {
-						*rows = n;
-						*caprows = cap;
-					}
-				}
-				if (*nrows < *caprows)
-					(*rows)[(*nrows)++] = row;
-				if (hr_verbosity >= HR_INFO)
-					print_row(&row), fflush(stdout);
-			}
-			if (r)
-				return -1;
+			(void)hr_vm_clock_sync(vm, 2);
+			pthread_mutex_lock(&vm->lock);
+			vm->best = keep;	/* one offset for the whole run */
 		}
+		pthread_mutex_unlock(&vm->lock);
+		r = transition(vm, (int)idx, per_cycle(j) == SIZE_MAX ? 0 : (int)(idx / per_cycle(j)),
+			       ev[idx].kib, planned, deadline, &row);
+		if (row.end_reason) {
+			keep_row(&row);
+			if (hr_verbosity >= HR_INFO)
+				print_row(&row), fflush(stdout);
+		}
+		if (r)
+			goto fail;
 	}
 	if (hr_stop) {
-		snprintf(run->reason, sizeof(run->reason), "interrupted by a signal");
-		return -1;
+		set_reason(run, "interrupted by a signal");
+		goto fail;
 	}
 	if (j->workload_name[0])
 		stop_workload(vm, 2 * (uint64_t)idx + 1);	/* "final" epoch */
+	{
+		json_t *pl = vm->dom ? hr_layout_placement(vm->dom) : NULL;
+
+		if (pl) {
+			vm->placement = json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS);
+			json_decref(pl);
+		}
+	}
+	vm->state = "done";
+	free(ev);
 	return 0;
+fail:
+	vm->state = "failed";
+	free(ev);
+	return -1;
+}
+
+/* qemu+ssh://host/system names a host; qemu:///system and qemu:///embed do not. */
+static int uri_is_remote(const char *uri)
+{
+	const char *p = strstr(uri, "://");
+
+	return p && p[3] && p[3] != '/';
+}
+
+static void *vm_thread(void *arg)
+{
+	struct hr_vm *vm = arg;
+
+	vm->result = run_vm(vm->run, vm);
+	hr_vm_destroy(vm);
+	return NULL;
 }
 
 static void make_run_id(struct hr_run *run)
@@ -632,14 +760,13 @@ static void summary(const struct hr_run *run)
 int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 {
 	struct hr_run *run = calloc(1, sizeof(*run));
-	struct trans_row *rows = NULL;
-	size_t nrows = 0, caprows = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
 	int ret = HR_EXIT_FAIL, failed = 0;
 
 	if (!run)
 		return HR_EXIT_FAIL;
 	run->sc = sc;
+	pthread_mutex_init(&run->reason_lock, NULL);
 	run->lock_fd = -1;
 	run->lifecycle_cb = -1;
 	run->reprobe_kvm = o->reprobe_kvm;
@@ -668,26 +795,61 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 		goto out;
 	hr_info("run %s: %d job(s) from %s, results in %s", run->id, sc->njobs, sc->path, run->dir);
 	(void)hr_write_run_json(run, "running");
-	for (int i = 0; i < sc->njobs && !failed; i++) {
-		struct hr_vm *vm = vm_new(run, &sc->jobs[i], i);
+	if (hr_verbosity >= HR_INFO)
+		print_header();
+	for (int i = 0; i < sc->njobs && !failed && !hr_stop; i++) {
+		const struct hr_job *j = &sc->jobs[i];
+		int reps = j->repeat + (j->repeat > 1 ? j->warmup_runs : 0);
+		char why[256];
 
-		if (!vm) {
-			snprintf(run->reason, sizeof(run->reason), "out of memory");
-			failed = 1;
-			break;
+		if (hr_layout_check(j, uri_is_remote(run->uri), why, sizeof(why))) {
+			snprintf(run->skipped[i], sizeof(run->skipped[i]), "%s", why);
+			hr_warn("job %s skipped: %s", j->name, why);
+			hr_event(run, NULL, "skipped", "job=%s: %s", j->name, why);
+			continue;
 		}
-		run->vms[run->nvms++] = vm;
-		if (i == 0 && hr_verbosity >= HR_INFO)
-			print_header();
-		if (run_job(run, vm, &rows, &nrows, &caprows))
-			failed = 1;
-		hr_vm_destroy(vm);
-		hr_event(run, vm, "destroyed", "%s", failed ? "after an error" : "done");
+		if (j->label[0])
+			hr_info("job %s: %s", j->name, j->label);
+		for (int rep = 0; rep < reps && !failed && !hr_stop; rep++) {
+			pthread_t th[16];
+			int first = run->nvms;
+
+			if (run->nvms + j->vms > HR_MAX_VMS) {
+				set_reason(run, "more than %d guests in one run", HR_MAX_VMS);
+				failed = 1;
+				break;
+			}
+			for (int k = 0; k < j->vms; k++) {
+				struct hr_vm *vm = vm_new(run, j, k, rep, rep < reps - j->repeat);
+
+				if (!vm) {
+					set_reason(run, "cannot set up guest %d of job %s", k, j->name);
+					failed = 1;
+					break;
+				}
+				run->vms[run->nvms++] = vm;
+			}
+			if (failed)
+				break;
+			/* One thread per guest: their balloons move at the same time. */
+			for (int k = 0; k < j->vms; k++)
+				if (j->vms == 1 || pthread_create(&th[k], NULL, vm_thread, run->vms[first + k]))
+					th[k] = 0, vm_thread(run->vms[first + k]);
+			for (int k = 0; k < j->vms; k++) {
+				struct hr_vm *vm = run->vms[first + k];
+
+				if (th[k])
+					pthread_join(th[k], NULL);
+				if (vm->result)
+					failed = 1;
+				hr_event(run, vm, "destroyed", "%s", vm->result ? "after an error" : "done");
+			}
+		}
 	}
 	if (failed) {
 		run->incomplete = 1;
 		if (!run->reason[0])
-			snprintf(run->reason, sizeof(run->reason), "a job failed");
+			set_reason(run, "a job failed");
 		hr_err("run %s INCOMPLETE: %s (%" PRIu64 " transition(s) and every sample so far kept in %s)",
 		       run->id, run->reason, run->ntransitions, run->dir);
 		hr_event(run, NULL, "incomplete", "%s", run->reason);
@@ -707,7 +869,9 @@ out:
 	cur_run = NULL;
 	for (int i = 0; i < run->nvms; i++)
 		hr_vm_free(run->vms[i]);
-	free(rows);
+	free(rows.v);
+	rows.v = NULL;
+	rows.n = rows.cap = 0;
 	free(run);
 	return ret;
 }

@@ -23,7 +23,7 @@
 #include "../workloads/workload.h"
 
 #define HR_META_NS	"https://balloonbench.invalid/ns/run/1"
-#define HR_MAX_VMS	16
+#define HR_MAX_VMS	256	/* over all jobs and repetitions of a run */
 
 /* One guest sample, in the run's time base. */
 struct hr_gsample {
@@ -65,9 +65,17 @@ struct hr_oom {
 	double balloon_mib;
 };
 
+struct hr_node_sample {
+	int64_t t_ns;
+	int node;
+	uint64_t total_kib, free_kib;
+};
+
 struct hr_vm {
 	char name[64];
-	int index;
+	int index;			/* VM number within the job (0 .. vms-1) */
+	int rep;			/* repetition (warm-up runs first) */
+	int warmup;			/* this repetition is a warm-up run */
 	const struct hr_job *job;
 	struct hr_run *run;
 	virDomainPtr dom;
@@ -119,6 +127,15 @@ struct hr_vm {
 	int nooms;
 	int *trans_dir;			/* direction of transition i (for phase names) */
 	size_t ntrans_dir;
+	struct hr_node_sample *ns;
+	size_t nns, nscap;
+	char *placement;		/* JSON: QEMU memory per host node, MiB */
+
+	/* progress, for the live line */
+	const char *state;
+	double target_mib;
+	int64_t t_state;
+	int result;			/* of its thread: 0 or -1 */
 };
 
 struct hr_run {
@@ -147,6 +164,8 @@ struct hr_run {
 
 	int incomplete;
 	char reason[2048];
+	pthread_mutex_t reason_lock;
+	char skipped[HR_MAX_JOBS][256];	/* per job: why it was skipped, "" = ran */
 };
 
 extern volatile sig_atomic_t hr_stop;
@@ -190,6 +209,12 @@ struct hr_wl_tstats {
 };
 void hr_wl_transition(struct hr_vm *vm, int index, int64_t t_set, int64_t t_end,
 		      struct hr_wl_tstats *out);
+
+/*
+ * Per guest NUMA node, MemTotal and MemFree change between the last sample at
+ * or before @t0 and the first at or after @t1, as "0:-512.0;1:-256.0" (MiB).
+ */
+void hr_node_deltas(struct hr_vm *vm, int64_t t0, int64_t t1, char *total, char *freed, size_t len);
 
 /* results.c */
 /* mkdir -p; returns 0 or -errno. */

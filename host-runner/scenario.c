@@ -20,10 +20,16 @@
 
 #include "log.h"
 #include "scenario.h"
+#include "schedule.h"
 
 #define KIB_PER_MIB	1024ull
 
 const char *const hr_accel_names[] = { "auto", "kvm", "tcg", NULL };
+const char *const hr_pace_names[] = { "wait", "period", NULL };
+const char *const hr_numa_mode_names[] = { "none", "strict", "preferred", "interleave", NULL };
+_Static_assert(sizeof(hr_pace_names) / sizeof(hr_pace_names[0]) == HR_PACE_N + 1, "pace names");
+_Static_assert(sizeof(hr_numa_mode_names) / sizeof(hr_numa_mode_names[0]) == HR_NUMA_N + 1,
+	       "numa mode names");
 _Static_assert(sizeof(hr_accel_names) / sizeof(hr_accel_names[0]) == HR_ACCEL_N + 1,
 	       "hr_accel_names must cover enum hr_accel");
 
@@ -50,8 +56,16 @@ const struct hr_option hr_options[] = {
 	    .help = "a transition with no progress for this long ends, not reached"),
 	OPT("guest-numa", HR_T_INT, guest_numa, .min = 1, .max = 8, .def = "1",
 	    .help = "guest NUMA cells; vCPUs and memory are split evenly between them"),
+	OPT("high", HR_T_SIZEP, high, .def = "100%",
+	    .help = "upper bound of square/sawtooth/staircase/random schedules (size or %)"),
+	OPT("host-numa-mode", HR_T_ENUM, host_numa_mode, .def = "none", .choices = hr_numa_mode_names,
+	    .help = "numatune memory mode for the guest's memory on the host"),
+	OPT("host-numa-nodes", HR_T_STR, host_numa_nodes, .size = 64, .def = "0",
+	    .help = "host NUMA nodes for host-numa-mode (e.g. 0 or 0-1); a job the host cannot provide is skipped"),
 	OPT("host-sample-rate", HR_T_INT, host_hz, .min = 1, .max = 1000, .def = "50",
 	    .unit = "Hz", .help = "how often QEMU's actual is polled while the balloon moves"),
+	OPT("hugepages", HR_T_BOOL, hugepages, .def = "0",
+	    .help = "back guest memory with host huge pages (skipped where the host has too few free)"),
 	OPT("idle-sample-rate", HR_T_INT, idle_hz, .min = 1, .max = 1000, .def = "10",
 	    .unit = "Hz", .help = "guest sampling rate while the balloon rests"),
 	OPT("initrd", HR_T_STR, initrd, .size = 512, .def = "",
@@ -60,27 +74,53 @@ const struct hr_option hr_options[] = {
 	    .help = "guest kernel (default: the built image's vmlinuz)"),
 	OPT("kvm-boot-timeout", HR_T_DUR, kvm_boot_timeout_us, .min = SEC(1), .max = SEC(3600),
 	    .def = "20s", .help = "watchdog for a boot under KVM; accel=auto then retries under TCG"),
+	OPT("low", HR_T_SIZEP, low, .def = "25%",
+	    .help = "lower bound or step target of a schedule (size or %)"),
 	OPT("memory", HR_T_SIZE, memory_kib, .min = MIB(64), .max = MIB(1024 * 1024), .def = "1G",
 	    .help = "guest memory (the balloon's maximum)"),
+	OPT("min-step", HR_T_SIZEP, min_step, .def = "64M",
+	    .help = "random: smallest change between two targets"),
+	OPT("pace", HR_T_ENUM, pace, .def = "wait", .choices = hr_pace_names,
+	    .help = "wait: a change waits for the last to finish; period: changes keep the schedule's times"),
 	OPT("peak-window", HR_T_DUR, peak_window_us, .min = 1000, .max = SEC(60), .def = "100ms",
 	    .help = "window over which the peak rate is measured"),
+	OPT("period", HR_T_DUR, period_us, .min = 0, .max = SEC(86400), .def = "0",
+	    .help = "time between planned changes (0: back to back)"),
+	OPT("repeat", HR_T_INT, repeat, .min = 1, .max = 1000, .def = "1",
+	    .help = "measured repetitions of the job, each on fresh guests"),
 	OPT("sample-rate", HR_T_INT, sample_hz, .min = 1, .max = 100000, .def = "1000", .unit = "Hz",
 	    .help = "guest sampling rate while the balloon moves"),
+	OPT("schedule", HR_T_ENUM, schedule, .def = "list", .choices = hr_sched_names,
+	    .help = "list (targets=), step, square, sawtooth, staircase, random, trace"),
+	OPT("seed", HR_T_INT, seed, .min = 0, .max = 2147483647, .def = "1",
+	    .help = "random: the walk's seed (VM k of vms= uses seed + k)"),
 	OPT("settle", HR_T_DUR, settle_us, .min = 0, .max = SEC(3600), .def = "500ms",
 	    .help = "time recorded at rest after each transition"),
 	OPT("stall", HR_T_DUR, stall_us, .min = 1000, .max = SEC(3600), .def = "500ms",
 	    .help = "no progress for longer than this counts as a stall"),
 	OPT("stats-period", HR_T_INT, stats_period, .min = 0, .max = 3600, .def = "1", .unit = "s",
 	    .help = "memballoon stats period (0: off)"),
+	OPT("steps", HR_T_INT, steps, .min = 1, .max = 100000, .def = "4",
+	    .help = "sawtooth/staircase: steps per cycle; random: number of changes"),
 	OPT("targets", HR_T_SIZES, targets, .def = "256M,100%",
 	    .help = "balloon targets in order, sizes or % of memory (e.g. 256M,1G or 25%,100%)"),
 	OPT("timeout", HR_T_DUR, timeout_us, .min = SEC(1), .max = SEC(86400), .def = "120s",
 	    .help = "longest a single transition may take"),
+	OPT("trace", HR_T_STR, trace, .size = 512, .def = "",
+	    .help = "trace: CSV of time,target (relative to the scenario file's directory if relative)"),
+	OPT("vcpu-pin", HR_T_STR, vcpu_pin, .size = 64, .def = "none",
+	    .help = "host CPUs the vCPUs are pinned to (e.g. 0-1), or none"),
+	OPT("vcpus", HR_T_INT, vcpus, .min = 1, .max = 256, .def = "2", .help = "guest vCPUs"),
+	OPT("vm-offset", HR_T_DUR, vm_offset_us, .min = 0, .max = SEC(3600), .def = "0",
+	    .help = "vms > 1: VM k starts its schedule k * vm-offset later"),
+	OPT("vms", HR_T_INT, vms, .min = 1, .max = 16, .def = "1",
+	    .help = "guests run at once, each with the job's schedule"),
 	OPT("warmup", HR_T_DUR, warmup_us, .min = 0, .max = SEC(3600), .def = "1s",
 	    .help = "workload time at rest before the first target change"),
+	OPT("warmup-runs", HR_T_INT, warmup_runs, .min = 0, .max = 10, .def = "1",
+	    .help = "repeat > 1: runs first, recorded but left out of the statistics"),
 	OPT("workload", HR_T_STR, workload_spec, .size = 400, .def = "",
 	    .help = "guest workload, NAME:key=value,... (see 'balloonbench list workloads')"),
-	OPT("vcpus", HR_T_INT, vcpus, .min = 1, .max = 256, .def = "2", .help = "guest vCPUs"),
 };
 const size_t hr_noptions = sizeof(hr_options) / sizeof(hr_options[0]);
 _Static_assert(sizeof(hr_options) / sizeof(hr_options[0]) <=
@@ -90,6 +130,7 @@ static const char *const type_names[] = {
 	[HR_T_STR] = "string", [HR_T_INT] = "integer", [HR_T_BOOL] = "bool (0/1)",
 	[HR_T_SIZE] = "size", [HR_T_DUR] = "duration", [HR_T_ENUM] = "choice",
 	[HR_T_SIZES] = "size list",
+	[HR_T_SIZEP] = "size or %",
 };
 
 int hr_parse_size(const char *s, struct hr_size *out)
@@ -242,6 +283,9 @@ static void range_text(const struct hr_option *o, char *buf, size_t size)
 	case HR_T_SIZES:
 		snprintf(buf, size, "a comma-separated list of sizes or percentages (e.g. 256M,1G)");
 		break;
+	case HR_T_SIZEP:
+		snprintf(buf, size, "a size of at least 1M or a percentage of memory (e.g. 256M, 25%%)");
+		break;
 	default:
 		snprintf(buf, size, "a string");
 	}
@@ -305,6 +349,11 @@ static int set_option(struct hr_job *job, const struct hr_option *o, const char 
 			}
 		}
 		return set_err(err, errlen, "%s: '%s' is not %s", o->name, v, range);
+	case HR_T_SIZEP:
+		if (hr_parse_size(v, &sz) || (!sz.percent && sz.kib < 1024))
+			return set_err(err, errlen, "%s: '%s' is not %s", o->name, v, range);
+		*(struct hr_size *)p = sz;
+		return 0;
 	case HR_T_SIZES: {
 		char buf[1024], *save = NULL, *tok;
 		int n = 0;
@@ -360,6 +409,8 @@ struct parse_ctx {
 	int cur_section;	/* a [section] was seen */
 	int err_line;
 	char err[512];
+	char *owned[64];	/* matrix value lists, freed after expansion */
+	int nowned;
 };
 
 static int valid_name(const char *s)
@@ -415,6 +466,40 @@ static char *reader(char *str, int num, void *stream)
 	return r;
 }
 
+/*
+ * key = a, b, c on a single-valued option: a matrix. Every value is checked
+ * now (so errors name this line); the job is expanded after parsing.
+ */
+static int matrix_option(struct parse_ctx *c, const struct hr_option *o, const char *value)
+{
+	char buf[1024], *save = NULL, *tok;
+	struct hr_job scratch = *c->cur;
+	int n = 0;
+
+	if (strlen(value) >= sizeof(buf) || c->nowned == (int)(sizeof(c->owned) / sizeof(c->owned[0]))) {
+		c->err_line = c->lineno;
+		snprintf(c->err, sizeof(c->err), "%s: matrix too large", o->name);
+		return 0;
+	}
+	strcpy(buf, value);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save), n++) {
+		while (isspace((unsigned char)*tok))
+			tok++;
+		for (char *e = tok + strlen(tok); e > tok && isspace((unsigned char)e[-1]);)
+			*--e = '\0';
+		if (set_option(&scratch, o, tok, c->err, sizeof(c->err))) {
+			c->err_line = c->lineno;
+			return 0;
+		}
+		if (!n)
+			(void)set_option(c->cur, o, tok, c->err, sizeof(c->err));
+	}
+	c->owned[c->nowned] = strdup(value);
+	c->cur->matrix[o - hr_options] = c->owned[c->nowned++];
+	c->cur->line[o - hr_options] = c->lineno;
+	return 1;
+}
+
 /* A "[name]" line starts a job (or [global]), even if no key follows. */
 static void begin_section(struct parse_ctx *c, const char *name)
 {
@@ -465,6 +550,9 @@ static int handler(void *user, const char *section, const char *name, const char
 			 c->cur == &c->global ? "global" : c->cur->name);
 		return 0;
 	}
+	c->cur->matrix[o - hr_options] = NULL;
+	if (strchr(value, ',') && o->type != HR_T_STR && o->type != HR_T_SIZES)
+		return matrix_option(c, o, value);
 	if (set_option(c->cur, o, value, c->err, sizeof(c->err))) {
 		c->err_line = c->lineno;
 		return 0;
@@ -505,6 +593,34 @@ static int validate_job(const char *path, struct hr_job *j)
 			return -1;
 		}
 	}
+	{
+		struct hr_sched_event *ev = NULL;
+		char err[512];
+		size_t n = 0;
+		int l = j->line[find_option("schedule") - hr_options];
+
+		if (j->schedule == HR_SCHED_TRACE && j->trace[0] && j->trace[0] != '/') {
+			/* a relative trace is found beside the scenario */
+			char full[1024];
+			const char *slash = strrchr(path, '/');
+
+			snprintf(full, sizeof(full), "%.*s%s", slash ? (int)(slash - path + 1) : 0, path,
+				 j->trace);
+			snprintf(j->trace, sizeof(j->trace), "%s", full);
+		}
+		if (hr_job_schedule(j, 0, &ev, &n, err, sizeof(err))) {
+			hr_err("%s:%d: [%s] schedule %s: %s", path, l ? l : j->section_line, j->name,
+			       hr_sched_names[j->schedule], err);
+			return -1;
+		}
+		free(ev);
+		if (j->pace == HR_PACE_PERIOD && j->period_us == 0 && j->schedule != HR_SCHED_TRACE) {
+			l = j->line[find_option("pace") - hr_options];
+			hr_err("%s:%d: [%s] pace=period needs period > 0", path, l ? l : j->section_line,
+			       j->name);
+			return -1;
+		}
+	}
 	if (j->guest_numa > j->vcpus) {
 		int l = j->line[find_option("guest-numa") - hr_options];
 
@@ -541,6 +657,105 @@ static int validate_job(const char *path, struct hr_job *j)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Replace every job that has matrix options by one job per combination of
+ * their values, named NAME-1, NAME-2, ... and labelled "key=value ...".
+ */
+static int expand_matrix(const char *path, struct hr_scenario *sc)
+{
+	static struct hr_job out[HR_MAX_JOBS];
+	int nout = 0;
+
+	for (int i = 0; i < sc->njobs; i++) {
+		struct hr_job *j = &sc->jobs[i];
+		char vals[64][16][64];
+		int nval[64] = { 0 }, idx[64] = { 0 }, keys[64], nkeys = 0, combo = 0;
+
+		for (size_t k = 0; k < hr_noptions; k++) {
+			char buf[1024], *save = NULL, *tok;
+
+			if (!j->matrix[k])
+				continue;
+			snprintf(buf, sizeof(buf), "%s", j->matrix[k]);
+			for (tok = strtok_r(buf, ",", &save); tok && nval[k] < 16;
+			     tok = strtok_r(NULL, ",", &save)) {
+				while (isspace((unsigned char)*tok))
+					tok++;
+				snprintf(vals[k][nval[k]++], 64, "%s", tok);
+			}
+			keys[nkeys++] = (int)k;
+		}
+		for (;;) {
+			struct hr_job *n;
+			size_t off = 0;
+			char err[256];
+			int carry;
+
+			if (nout == HR_MAX_JOBS) {
+				hr_err("%s:%d: [%s] the matrix makes more than %d jobs", path,
+				       j->section_line, j->name, HR_MAX_JOBS);
+				return -1;
+			}
+			n = &out[nout++];
+			*n = *j;
+			memset(n->matrix, 0, sizeof(n->matrix));
+			if (nkeys)
+				snprintf(n->name, sizeof(n->name), "%.24s-%d", j->name, ++combo);
+			for (int q = 0; q < nkeys; q++) {
+				const struct hr_option *o = &hr_options[keys[q]];
+
+				(void)set_option(n, o, vals[keys[q]][idx[keys[q]]], err, sizeof(err));
+				off += (size_t)snprintf(n->label + off, sizeof(n->label) - off, "%s%s=%s",
+							q ? " " : "", o->name, vals[keys[q]][idx[keys[q]]]);
+				if (off >= sizeof(n->label))
+					off = sizeof(n->label) - 1;
+			}
+			for (carry = 0; carry < nkeys; carry++) {
+				int k = keys[carry];
+
+				if (++idx[k] < nval[k])
+					break;
+				idx[k] = 0;
+			}
+			if (carry == nkeys)
+				break;
+		}
+	}
+	memcpy(sc->jobs, out, sizeof(out[0]) * (size_t)nout);
+	sc->njobs = nout;
+	return 0;
+}
+
+static uint64_t resolve(const struct hr_size *z, uint64_t memory_kib)
+{
+	if (z->percent > 0)
+		return (uint64_t)llround(memory_kib * z->percent / 100.0 / 4) * 4;
+	return z->kib;
+}
+
+int hr_job_schedule(const struct hr_job *j, int vm, struct hr_sched_event **out, size_t *n,
+		    char *err, size_t errlen)
+{
+	uint64_t list[HR_MAX_TARGETS];
+	struct hr_sched_spec sp = {
+		.kind = j->schedule,
+		.low_kib = resolve(&j->low, j->memory_kib),
+		.high_kib = resolve(&j->high, j->memory_kib),
+		.period_us = j->period_us,
+		.cycles = j->cycles,
+		.steps = j->steps,
+		.seed = (uint64_t)j->seed + (uint64_t)vm,
+		.min_step_kib = resolve(&j->min_step, j->memory_kib),
+		.list_kib = list,
+		.nlist = j->ntargets,
+		.trace_path = j->trace,
+	};
+
+	for (int i = 0; i < j->ntargets; i++)
+		list[i] = j->targets[i].kib;
+	return hr_sched_build(&sp, j->memory_kib, out, n, err, errlen);
 }
 
 int hr_scenario_load(const char *path, struct hr_scenario *sc)
@@ -606,6 +821,11 @@ int hr_scenario_load(const char *path, struct hr_scenario *sc)
 			snprintf(sc->jobs[0].name, sizeof(sc->jobs[0].name), "job");
 		sc->njobs = 1;
 	}
+	r = expand_matrix(path, sc);
+	for (int i = 0; i < c.nowned; i++)
+		free(c.owned[i]);
+	if (r)
+		return -1;
 	for (int i = 0; i < sc->njobs; i++)
 		if (validate_job(path, &sc->jobs[i]))
 			return -1;
@@ -641,6 +861,15 @@ void hr_option_format(const struct hr_option *o, const struct hr_job *job, char 
 	case HR_T_ENUM:
 		snprintf(buf, size, "%s", o->choices[*(const int *)p]);
 		break;
+	case HR_T_SIZEP: {
+		const struct hr_size *z = (const struct hr_size *)p;
+
+		if (z->percent > 0)
+			snprintf(buf, size, "%g%%", z->percent);
+		else
+			fmt_size(buf, size, z->kib);
+		break;
+	}
 	case HR_T_SIZES: {
 		size_t n = 0;
 

@@ -22,6 +22,8 @@
 #define HR_NAME_MAX	32
 
 enum hr_accel { HR_ACCEL_AUTO, HR_ACCEL_KVM, HR_ACCEL_TCG, HR_ACCEL_N };
+enum hr_pace { HR_PACE_WAIT, HR_PACE_PERIOD, HR_PACE_N };
+enum hr_numa_mode { HR_NUMA_NONE, HR_NUMA_STRICT, HR_NUMA_PREFERRED, HR_NUMA_INTERLEAVE, HR_NUMA_N };
 
 /* A size as written: KiB, or a percentage of the guest's memory. */
 struct hr_size {
@@ -39,6 +41,22 @@ struct hr_job {
 	struct hr_size targets[HR_MAX_TARGETS];
 	int ntargets;
 	int cycles;
+	int schedule;			/* enum hr_sched_kind */
+	struct hr_size low, high;
+	uint64_t period_us;
+	int steps;
+	int seed;
+	struct hr_size min_step;
+	char trace[512];
+	int pace;			/* enum hr_pace */
+	int vms;
+	uint64_t vm_offset_us;
+	int repeat;
+	int warmup_runs;
+	int host_numa_mode;		/* enum hr_numa_mode */
+	char host_numa_nodes[64];
+	char vcpu_pin[64];
+	int hugepages;
 	uint64_t settle_us;
 	uint64_t timeout_us;
 	uint64_t give_up_us;
@@ -64,6 +82,8 @@ struct hr_job {
 
 	int line[64];			/* per option: line it was set on, 0 = default */
 	int section_line;		/* line of the job's [name], 0 if none */
+	char label[256];		/* matrix values this job was expanded with, "" if none */
+	char *matrix[64];		/* per option: "a,b,c" when several values were given */
 };
 
 struct hr_scenario {
@@ -73,7 +93,7 @@ struct hr_scenario {
 	int njobs;
 };
 
-enum hr_opt_type { HR_T_STR, HR_T_INT, HR_T_BOOL, HR_T_SIZE, HR_T_DUR, HR_T_ENUM, HR_T_SIZES };
+enum hr_opt_type { HR_T_STR, HR_T_INT, HR_T_BOOL, HR_T_SIZE, HR_T_DUR, HR_T_ENUM, HR_T_SIZES, HR_T_SIZEP };
 
 struct hr_option {
 	const char *name;
@@ -90,6 +110,8 @@ struct hr_option {
 extern const struct hr_option hr_options[];
 extern const size_t hr_noptions;
 extern const char *const hr_accel_names[];
+extern const char *const hr_pace_names[];
+extern const char *const hr_numa_mode_names[];
 
 /*
  * Parse @path into @sc. On error, prints one line "FILE:LINE: what was
@@ -97,6 +119,14 @@ extern const char *const hr_accel_names[];
  * hr_scenario_free().
  */
 int hr_scenario_load(const char *path, struct hr_scenario *sc);
+
+/*
+ * The job's schedule for VM @vm (random walks get seed + vm): *out malloc'ed.
+ * Returns 0, or -1 with a reason in @err.
+ */
+struct hr_sched_event;
+int hr_job_schedule(const struct hr_job *job, int vm, struct hr_sched_event **out, size_t *n,
+		    char *err, size_t errlen);
 void hr_scenario_free(struct hr_scenario *sc);
 
 /* Set every option of @job to its default. */

@@ -25,6 +25,7 @@
 #include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 
+#include "layout.h"
 #include "log.h"
 #include "runner.h"
 
@@ -370,6 +371,7 @@ static char *domain_xml(const struct hr_vm *vm, int accel)
 	fputs("</initrd>\n    <cmdline>console=ttyS0 quiet panic=-1 ", f);
 	xml_escape(f, j->cmdline);
 	fputs("</cmdline>\n  </os>\n  <features><acpi/></features>\n", f);
+	hr_layout_xml(f, j);
 	fputs(accel == HR_ACCEL_KVM ? "  <cpu mode='host-passthrough' check='none'>" : "  <cpu>", f);
 	if (j->guest_numa > 1) {
 		uint64_t mib = j->memory_kib / 1024, per = mib / (uint64_t)j->guest_numa;
@@ -902,6 +904,8 @@ void hr_vm_free(struct hr_vm *vm)
 	free(vm->lat);
 	free(vm->fb);
 	free(vm->trans_dir);
+	free(vm->ns);
+	free(vm->placement);
 	if (vm->disk_path[0])
 		(void)unlink(vm->disk_path);
 	pthread_mutex_destroy(&vm->lock);

@@ -140,6 +140,19 @@ int hr_wl_msg(struct hr_vm *vm, const struct bbp_msg *m)
 		vm->have_cal = 1;
 		return 0;
 	case BBP_NODE:
+		if (vm->nns == vm->nscap) {
+			size_t cap = vm->nscap ? vm->nscap * 2 : 256;
+			struct hr_node_sample *n = realloc(vm->ns, cap * sizeof(*n));
+
+			if (n) {
+				vm->ns = n;
+				vm->nscap = cap;
+			}
+		}
+		if (vm->nns < vm->nscap)
+			vm->ns[vm->nns++] = (struct hr_node_sample){
+				hr_guest_to_run(vm, m->u.node.t_ns), (int)m->u.node.node,
+				m->u.node.total_kib, m->u.node.free_kib };
 		pthread_mutex_lock(&run->out_lock);
 		fprintf(run->nodes_csv, "%.6f,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
 			hr_guest_to_run(vm, m->u.node.t_ns) / 1e9, vm->name, m->u.node.node,
@@ -310,5 +323,36 @@ void hr_wl_transition(struct hr_vm *vm, int index, int64_t t_set, int64_t t_end,
 	for (int i = 0; i < vm->nooms && i < 64; i++)
 		if (vm->ooms[i].t_ns >= t_set && vm->ooms[i].t_ns <= t_end)
 			o->ooms++;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void hr_node_deltas(struct hr_vm *vm, int64_t t0, int64_t t1, char *total, char *freed, size_t len)
+{
+	size_t ot = 0, of = 0;
+
+	total[0] = freed[0] = '\0';
+	pthread_mutex_lock(&vm->lock);
+	for (int node = 0; node < 64; node++) {
+		const struct hr_node_sample *a = NULL, *b = NULL;
+
+		for (size_t i = 0; i < vm->nns; i++) {
+			const struct hr_node_sample *x = &vm->ns[i];
+
+			if (x->node != node)
+				continue;
+			if (x->t_ns <= t0)
+				a = x;
+			if (x->t_ns >= t1 && !b)
+				b = x;
+		}
+		if (!a || !b)
+			continue;
+		ot += (size_t)snprintf(total + ot, len - ot, "%s%d:%.1f", ot ? ";" : "", node,
+				       ((double)b->total_kib - (double)a->total_kib) / 1024);
+		of += (size_t)snprintf(freed + of, len - of, "%s%d:%.1f", of ? ";" : "", node,
+				       ((double)b->free_kib - (double)a->free_kib) / 1024);
+		if (ot >= len || of >= len)
+			break;
+	}
 	pthread_mutex_unlock(&vm->lock);
 }
