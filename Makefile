@@ -17,7 +17,7 @@ WL_SRCS     := $(wildcard workloads/*.c)
 RUNNER_SRCS := $(wildcard host-runner/*.c) common/proto.c $(WL_SRCS)
 AGENT_SRCS  := $(wildcard guest-agent/*.c) common/proto.c $(WL_SRCS)
 # Pure parts, linked into unit tests without libvirt.
-LIB_SRCS    := host-runner/scenario.c host-runner/schedule.c host-runner/metrics.c host-runner/log.c common/proto.c $(WL_SRCS)
+LIB_SRCS    := host-runner/scenario.c host-runner/schedule.c host-runner/summary.c host-runner/metrics.c host-runner/log.c common/proto.c $(WL_SRCS)
 TEST_SRCS   := $(wildcard tests/*.c)
 HDRS        := $(wildcard host-runner/*.h common/*.h tests/*.h workloads/*.h guest-agent/*.h)
 

@@ -30,18 +30,6 @@
 volatile sig_atomic_t hr_stop;
 static struct hr_run *cur_run;
 
-struct trans_row {
-	char vm[64];
-	const struct hr_job *job;
-	int vm_index, rep, warmup;
-	double planned_s, late_ms;
-	char node_total[256], node_free[256];
-	int index, cycle;
-	struct hr_trans_out g, h;
-	struct hr_wl_tstats wl;
-	double from_mib, to_mib, agent_cpu;
-	const char *end_reason;
-};
 
 static void set_reason(struct hr_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -62,16 +50,16 @@ static void set_reason(struct hr_run *run, const char *fmt, ...)
 /* Every transition of the run, for the final table and statistics. */
 static struct {
 	pthread_mutex_t lock;
-	struct trans_row *v;
+	struct hr_trow *v;
 	size_t n, cap;
 } rows = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-static void keep_row(const struct trans_row *r)
+static void keep_row(const struct hr_trow *r)
 {
 	pthread_mutex_lock(&rows.lock);
 	if (rows.n == rows.cap) {
 		size_t cap = rows.cap ? rows.cap * 2 : 64;
-		struct trans_row *n = realloc(rows.v, cap * sizeof(*n));
+		struct hr_trow *n = realloc(rows.v, cap * sizeof(*n));
 
 		if (n) {
 			rows.v = n;
@@ -172,7 +160,7 @@ static double cost_cpu(const struct bbp_cost *a, const struct bbp_cost *b)
  * by up to a poll period, and its own t100 may come after the guest's.
  */
 static void compute(struct hr_vm *vm, double t_set, double t_stop, double t_end, double b0,
-		    double bt, struct trans_row *row, size_t *nsamples)
+		    double bt, struct hr_trow *row, size_t *nsamples)
 {
 	const struct hr_job *j = vm->job;
 	struct hr_trans_in in = {
@@ -238,7 +226,7 @@ static int send_phase(struct hr_vm *vm, uint64_t e, int phase)
 	return hr_vm_send(vm, &m);
 }
 
-static void write_row(struct hr_run *run, const struct hr_vm *vm, const struct trans_row *r,
+static void write_row(struct hr_run *run, const struct hr_vm *vm, const struct hr_trow *r,
 		      double t_set, double set_call_s, size_t nsamples, double hz)
 {
 	FILE *f = run->trans_csv;
@@ -285,7 +273,7 @@ static void write_row(struct hr_run *run, const struct hr_vm *vm, const struct t
  * run cannot go on.
  */
 static int transition(struct hr_vm *vm, int index, int cycle, uint64_t target_kib,
-		      int64_t planned, int64_t deadline, struct trans_row *row)
+		      int64_t planned, int64_t deadline, struct hr_trow *row)
 {
 	const struct hr_job *j = vm->job;
 	struct hr_run *run = vm->run;
@@ -448,7 +436,7 @@ static void print_header(void)
 	       "peak MiB/s", "result");
 }
 
-static void print_row(const struct trans_row *r)
+static void print_row(const struct hr_trow *r)
 {
 	static const char *const dir[] = { "deflate", "none", "inflate" };
 	char ft[32];
@@ -608,6 +596,25 @@ static size_t per_cycle(const struct hr_job *j)
 	}
 }
 
+/* Arrive at the start line; returns the common start time (run time base). */
+static int64_t gate_pass(struct hr_gate *g, struct hr_run *run)
+{
+	int64_t t0;
+
+	if (!g)
+		return hr_run_time(run);
+	pthread_mutex_lock(&g->lock);
+	if (++g->arrived == g->need) {
+		g->t0 = hr_run_time(run);
+		pthread_cond_broadcast(&g->cond);
+	}
+	while (g->arrived < g->need)
+		pthread_cond_wait(&g->cond, &g->lock);
+	t0 = g->t0;
+	pthread_mutex_unlock(&g->lock);
+	return t0;
+}
+
 /* One guest through its job: boot, workload, every scheduled change, stop. */
 static int run_vm(struct hr_run *run, struct hr_vm *vm)
 {
@@ -617,10 +624,11 @@ static int run_vm(struct hr_run *run, struct hr_vm *vm)
 	char err[2048];
 	size_t nev = 0, idx;
 	int64_t t0;
+	int passed = 0;
 
 	if (hr_job_schedule(j, vm->index, &ev, &nev, err, sizeof(err))) {
 		set_reason(run, "%s: schedule: %s", vm->name, err);
-		return -1;
+		goto fail;
 	}
 	vm->state = "booting";
 	vm->t_state = hr_run_time(run);
@@ -655,11 +663,12 @@ static int run_vm(struct hr_run *run, struct hr_vm *vm)
 	if (j->workload_name[0] && start_workload(vm))
 		goto fail;
 	(void)hr_write_run_json(run, "running");
-	/* VM k of vms= starts its schedule k * vm-offset later */
-	t0 = hr_run_time(run) + (int64_t)vm->index * (int64_t)j->vm_offset_us * 1000;
+	/* The job's guests start together; VM k of vms= k * vm-offset later. */
+	t0 = gate_pass(vm->gate, run) + (int64_t)vm->index * (int64_t)j->vm_offset_us * 1000;
+	passed = 1;
 	for (idx = 0; idx < nev && !hr_stop; idx++) {
 		int64_t planned = t0 + (int64_t)ev[idx].at_us * 1000, deadline = 0;
-		struct trans_row row;
+		struct hr_trow row;
 		int r;
 
 		if (j->pace == HR_PACE_PERIOD && idx + 1 < nev)
@@ -707,6 +716,8 @@ static int run_vm(struct hr_run *run, struct hr_vm *vm)
 	return 0;
 fail:
 	vm->state = "failed";
+	if (!passed)
+		(void)gate_pass(vm->gate, run);	/* never keep the others waiting */
 	free(ev);
 	return -1;
 }
@@ -813,6 +824,10 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 		for (int rep = 0; rep < reps && !failed && !hr_stop; rep++) {
 			pthread_t th[16];
 			int first = run->nvms;
+			struct hr_gate gate = { .need = j->vms };
+
+			pthread_mutex_init(&gate.lock, NULL);
+			pthread_cond_init(&gate.cond, NULL);
 
 			if (run->nvms + j->vms > HR_MAX_VMS) {
 				set_reason(run, "more than %d guests in one run", HR_MAX_VMS);
@@ -827,6 +842,7 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 					failed = 1;
 					break;
 				}
+				vm->gate = &gate;
 				run->vms[run->nvms++] = vm;
 			}
 			if (failed)
@@ -842,8 +858,11 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 					pthread_join(th[k], NULL);
 				if (vm->result)
 					failed = 1;
+				vm->gate = NULL;
 				hr_event(run, vm, "destroyed", "%s", vm->result ? "after an error" : "done");
 			}
+			pthread_mutex_destroy(&gate.lock);
+			pthread_cond_destroy(&gate.cond);
 		}
 	}
 	if (failed) {
@@ -858,9 +877,13 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 		ret = HR_EXIT_OK;
 	}
 	(void)hr_write_run_json(run, failed ? "incomplete" : "complete");
+	pthread_mutex_lock(&rows.lock);
+	(void)hr_summary_write(run, rows.v, rows.n, hr_verbosity >= HR_INFO);
+	pthread_mutex_unlock(&rows.lock);
 	if (hr_verbosity >= HR_INFO) {
 		summary(run);
-		printf("results: %s/ (run.json samples.csv transitions.csv events.csv)\n", run->dir);
+		printf("results: %s/ (run.json summary.csv transitions.csv samples.csv events.csv ...)\n",
+		       run->dir);
 	}
 out:
 	destroy_all();

@@ -19,6 +19,7 @@
 #include <libvirt/libvirt.h>
 
 #include "../common/proto.h"
+#include "metrics.h"
 #include "scenario.h"
 #include "../workloads/workload.h"
 
@@ -136,6 +137,15 @@ struct hr_vm {
 	double target_mib;
 	int64_t t_state;
 	int result;			/* of its thread: 0 or -1 */
+	struct hr_gate *gate;		/* the job's guests start their schedules together */
+};
+
+/* A start line: every guest of a job arrives (ready or failed); all leave at t0. */
+struct hr_gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int need, arrived;
+	int64_t t0;
 };
 
 struct hr_run {
@@ -175,6 +185,30 @@ uint64_t hr_now_ns(void);
 /* Run time base: ns since the run started. */
 int64_t hr_run_time(const struct hr_run *run);
 
+struct hr_wl_tstats {
+	uint64_t faults;		/* perf minflt during the transition */
+	uint64_t slow;			/* timed accesses >= slow threshold */
+	double fault_p50, fault_p99, fault_max;	/* ns, NAN if none */
+	const char *kind;		/* "request" or "access" */
+	double p50, p99, p999;		/* ns, during the transition */
+	double s50, s99, s999;		/* ns, in the steady epoch before it */
+	int ooms;
+};
+
+/* One transition as recorded (transitions.csv row), kept for the table and statistics. */
+struct hr_trow {
+	char vm[64];
+	const struct hr_job *job;
+	int vm_index, rep, warmup;
+	double planned_s, late_ms;
+	char node_total[256], node_free[256];
+	int index, cycle;
+	struct hr_trans_out g, h;
+	struct hr_wl_tstats wl;
+	double from_mib, to_mib, agent_cpu;
+	const char *end_reason;
+};
+
 /* vm.c */
 int hr_conn_open(struct hr_run *run);
 void hr_conn_close(struct hr_run *run);
@@ -198,15 +232,6 @@ void hr_wl_write_rest(struct hr_vm *vm);
 /* Wait up to @ms for EEND of epoch @e. Returns 1 if it came. */
 int hr_wl_wait_epoch(struct hr_vm *vm, uint64_t e, int ms);
 
-struct hr_wl_tstats {
-	uint64_t faults;		/* perf minflt during the transition */
-	uint64_t slow;			/* timed accesses >= slow threshold */
-	double fault_p50, fault_p99, fault_max;	/* ns, NAN if none */
-	const char *kind;		/* "request" or "access" */
-	double p50, p99, p999;		/* ns, during the transition */
-	double s50, s99, s999;		/* ns, in the steady epoch before it */
-	int ooms;
-};
 void hr_wl_transition(struct hr_vm *vm, int index, int64_t t_set, int64_t t_end,
 		      struct hr_wl_tstats *out);
 
@@ -215,6 +240,17 @@ void hr_wl_transition(struct hr_vm *vm, int index, int64_t t_set, int64_t t_end,
  * or before @t0 and the first at or after @t1, as "0:-512.0;1:-256.0" (MiB).
  */
 void hr_node_deltas(struct hr_vm *vm, int64_t t0, int64_t t1, char *total, char *freed, size_t len);
+
+/* summary.c: statistics across repetitions */
+struct hr_stats {
+	size_t n;
+	double median, mean, stddev, min, max;
+	double ci_lo, ci_hi, ci_coverage;	/* distribution-free CI of the median */
+};
+/* Statistics of @v[0..n) (sorted in place). Returns 0, or -1 if n == 0. */
+int hr_stats_compute(double *v, size_t n, struct hr_stats *out);
+/* summary.csv from every recorded transition; prints a table if @print. */
+int hr_summary_write(struct hr_run *run, const struct hr_trow *rows, size_t n, int print);
 
 /* results.c */
 /* mkdir -p; returns 0 or -errno. */

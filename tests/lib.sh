@@ -8,7 +8,7 @@ export BB_IMAGE_DIR=${BB_IMAGE_DIR:-$TOP/build/guest}
 T=$(mktemp -d /tmp/bbtest.XXXXXX)
 STATE=$T/state
 RESULTS=$T/results
-n=0
+_tap_n=0
 failed=0
 
 cleanup() {
@@ -22,14 +22,14 @@ trap cleanup EXIT
 
 plan() { echo "1..$1"; }
 ok() { # ok COND-EXIT-STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
+	_tap_n=$((_tap_n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $_tap_n - $2"; else echo "not ok $_tap_n - $2"; failed=$((failed + 1)); fi
 }
 check() { # check DESCRIPTION COMMAND...
 	desc=$1; shift
 	if "$@"; then ok 0 "$desc"; else ok 1 "$desc"; fi
 }
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
+skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $1"; }
 diag() { echo "# $*"; }
 finish() { [ "$failed" -eq 0 ]; exit $?; }
 

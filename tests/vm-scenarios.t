@@ -1,0 +1,117 @@
+#!/bin/bash
+# vm-scenarios: square wave, pace=period, per-node breakdown, two guests at once, deflate-on-oom vs not, skipped layouts.
+. "$(dirname "$0")/lib.sh"
+need_vm
+plan 16
+
+scenario sc <<'INI'
+[global]
+accel = tcg
+memory = 1G
+settle = 200ms
+
+; 3 cycles of a square wave, each change waiting for the last: 6 transitions
+[square]
+schedule = square
+low = 512M
+high = 1G
+cycles = 3
+
+; changes every 300 ms: too fast for TCG, so some are superseded, and say so
+[period]
+schedule = square
+low = 256M
+high = 1G
+period = 300ms
+cycles = 2
+pace = period
+
+; two guest cells: the per-node change must add up to what the balloon moved
+[numa]
+guest-numa = 2
+targets = 384M, 1G
+
+; two guests moving at once
+[two]
+vms = 2
+vcpus = 1
+targets = 512M, 1G
+
+; the same grow with deflate-on-oom off and on (a matrix: jobs oom-1, oom-2)
+[oom]
+deflate-on-oom = 0, 1
+workload = grow:size=600M,rate=60
+warmup = 300ms
+targets = 256M
+settle = 14s
+
+; a host layout this host may not have
+[far]
+host-numa-mode = strict
+host-numa-nodes = 7
+targets = 768M
+INI
+
+"$BB" run -s "$STATE" -o "$RESULTS" "$T/sc.ini" >"$T/out" 2>"$T/err"
+rc=$?
+ok $rc "run exits 0"
+[ $rc -eq 0 ] || show "$T/err"
+dir=$(ls -d "$RESULTS"/2* | head -n 1)
+tr="$dir/transitions.csv"
+
+# square
+n=$(csv_where "$tr" job square end_reason | grep -c reached)
+check "square: 3 cycles, all 6 transitions recorded and reached ($n)" test "$n" -eq 6
+cyc=$(csv_where "$tr" job square cycle | sort -u | tr '\n' ' ')
+check "square: cycles 0 1 2 ($cyc)" test "$cyc" = "0 1 2 "
+
+# pace=period
+rs=$(csv_where "$tr" job period end_reason | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+diag "pace=period: $rs"
+check "pace=period: 4 changes recorded" test "$(csv_where "$tr" job period end_reason | wc -l)" -eq 4
+check "pace=period: a change overtaken by the next is recorded as superseded" \
+	grep -q superseded <(csv_where "$tr" job period end_reason)
+
+# numa: node deltas add up to the balloon's movement
+bad=0
+while IFS= read -r line; do
+	moved=${line%%|*}; nodes=${line#*|}
+	sum=$(echo "$nodes" | tr ';' '\n' | awk -F: '{ s += $2 } END { print s + 0 }')
+	within "$sum" "$(awk -v m="$moved" 'BEGIN { print -m }')" 2 || bad=1
+	diag "numa: moved $moved MiB, per node $nodes (sum $sum)"
+done < <(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "job") j = i; if ($i == "moved_mib") m = i; if ($i == "node_total_delta_mib") d = i } next }
+	$j == "numa" { print $m "|" $d }' "$tr")
+check "numa: per-node MemTotal changes add up to the movement (within 2 MiB)" test $bad -eq 0
+nn=$(csv_where "$tr" job numa node_total_delta_mib | head -n 1 | tr ';' '\n' | wc -l)
+check "numa: both guest nodes reported ($nn)" test "$nn" -eq 2
+
+# two guests at once
+vms=$(csv_where "$tr" job two vm | sort -u | wc -l)
+check "two: two guests recorded ($vms)" test "$vms" -eq 2
+overlap=$(awk -F, 'BEGIN { n = 0 } NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "job") j = i; if ($i == "t_set_s") t = i; if ($i == "t100_ms") d = i; if ($i == "index") x = i } next }
+	$j == "two" && $x == 0 { s[n] = $t; e[n] = $t + $d / 1000; n++ }
+	END { print (n == 2 && s[0] < e[1] && s[1] < e[0]) ? 1 : 0 }' "$tr")
+check "two: their first inflations overlapped in time" test "$overlap" = 1
+check "summary.csv has per-guest rows (v0, v1) for the two-guest job" \
+	sh -c "grep -q ',two,\"\",v0,inflate,mean_rate_mib_s,' '$dir/summary.csv' && grep -q ',two,\"\",v1,' '$dir/summary.csv'"
+
+# deflate-on-oom off vs on
+off=$(grep -c ',oom-kill,' <(grep "$(csv_where "$tr" label 'deflate-on-oom=0' vm | head -n 1)" "$dir/events.csv"))
+on_vm=$(awk -F, '$0 ~ /deflate-on-oom=1/ { print $1; exit }' "$tr")
+on=$(grep -c ',oom-kill,' <(grep "$on_vm" "$dir/events.csv"))
+diag "grow: OOM kills with deflate-on-oom off: $off, on: $on"
+check "deflate-on-oom off: grow is OOM-killed" test "$off" -ge 1
+check "deflate-on-oom on: fewer OOM kills ($on < $off)" test "$on" -lt "$off"
+defl=$(awk -F, -v v="$on_vm" '$2 == v && $3 == "guest" { b = $6 } END { print b }' "$dir/samples.csv")
+diag "deflate-on-oom on: balloon at the end $defl MiB (was 768)"
+check "deflate-on-oom on: the guest took memory back from the balloon" awk -v b="$defl" 'BEGIN { exit !(b < 700) }'
+
+# skipped layout
+nodes=$(lstopo-no-graphics --only numanode 2>/dev/null | wc -l)
+if [ "${nodes:-1}" -lt 8 ]; then
+	grep -q "job far skipped: host-numa-nodes=7 needs host NUMA node 7" "$T/err"; ok $? "far: skipped, with the reason"
+else
+	skip "this host has 8 or more NUMA nodes"
+fi
+check "no VM left running" test "$(qemus)" -eq 0
+finish
