@@ -111,16 +111,40 @@ static double latest_pages(struct hr_vm *vm, size_t *n)
 	return p;
 }
 
+/* The guest kernel's panic line from the console log, if it panicked. */
+static void console_panic(const char *path, char *buf, size_t size)
+{
+	char line[512];
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "Kernel panic");
+
+		if (p) {
+			p[strcspn(p, "\r\n")] = '\0';
+			snprintf(buf, size, " (guest console: '%s')", p);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
 static int vm_gone(struct hr_vm *vm, char *why, size_t len)
 {
+	char panic[300];
 	int r;
 
 	pthread_mutex_lock(&vm->lock);
 	r = vm->dead || vm->hangup;
-	if (r)
-		snprintf(why, len, "%s: the guest %s", vm->name,
-			 vm->dead ? vm->dead_reason : "closed the agent channel");
 	pthread_mutex_unlock(&vm->lock);
+	if (r) {
+		usleep(200000);	/* let the console log catch up */
+		console_panic(vm->console_path, panic, sizeof(panic));
+		snprintf(why, len, "%s: the guest %s%s", vm->name,
+			 vm->dead ? vm->dead_reason : "closed the agent channel", panic);
+	}
 	return r;
 }
 
@@ -429,6 +453,71 @@ static int transition(struct hr_vm *vm, int index, int cycle, uint64_t target_ki
 	return 0;
 }
 
+/* ---- the live progress line: only on a terminal ---- */
+
+static int progress_on;
+static volatile int progress_stop;
+
+/* One guest's part of the line: state, target, actual, rate, elapsed/estimated. */
+static size_t progress_vm(struct hr_vm *vm, char *buf, size_t size)
+{
+	const struct hr_job *j = vm->job;
+	int64_t now = hr_run_time(vm->run);
+	double actual = NAN, rate = 0, eta = NAN;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->ngs) {
+		const struct hr_gsample *a = &vm->gs[vm->ngs - 1], *b = a;
+
+		for (size_t i = vm->ngs; i-- > 0 && a->t_ns - vm->gs[i].t_ns < 250000000;)
+			b = &vm->gs[i];
+		actual = (double)j->memory_kib / 1024 - (double)(a->inflate - a->deflate) * 4 / 1024;
+		if (a->t_ns > b->t_ns)
+			rate = fabs((double)((int64_t)(a->inflate - a->deflate) -
+					     (int64_t)(b->inflate - b->deflate))) * 4 / 1024 /
+			       ((double)(a->t_ns - b->t_ns) / 1e9);
+	}
+	pthread_mutex_unlock(&vm->lock);
+	if (rate > 1 && !isnan(actual))
+		eta = fabs(actual - vm->target_mib) / rate;
+	if (strcmp(vm->state, "inflating") && strcmp(vm->state, "deflating"))
+		return (size_t)snprintf(buf, size, "%s %s %.1fs", vm->name + 8, vm->state,
+					(now - vm->t_state) / 1e9);
+	return (size_t)snprintf(buf, size, "%s %s ->%.0f at %.0f MiB %.0f MiB/s %.1fs/%s%.1fs",
+				vm->name + 8, vm->state, vm->target_mib, actual, rate,
+				(now - vm->t_state) / 1e9, isnan(eta) ? "?" : "",
+				isnan(eta) ? 0.0 : (now - vm->t_state) / 1e9 + eta);
+}
+
+static void *progress_thread(void *arg)
+{
+	struct hr_run *run = arg;
+
+	while (!progress_stop) {
+		char line[512];
+		size_t o = 0;
+
+		for (int i = 0; i < run->nvms && o < 200; i++) {
+			struct hr_vm *vm = run->vms[i];
+
+			if (!vm || !strcmp(vm->state, "new") || !strcmp(vm->state, "done") ||
+			    !strcmp(vm->state, "failed"))
+				continue;
+			if (o)
+				o += (size_t)snprintf(line + o, sizeof(line) - o, " | ");
+			o += progress_vm(vm, line + o, sizeof(line) - o);
+		}
+		if (o) {
+			line[o > 200 ? 200 : o] = '\0';
+			fprintf(stderr, "\r\033[K%s", line);
+			fflush(stderr);
+		}
+		usleep(250000);
+	}
+	fputs("\r\033[K", stderr);
+	return NULL;
+}
+
 static void print_header(void)
 {
 	printf("%-16s %3s %-8s %13s %9s %8s %8s %8s %8s %10s %10s %s\n", "vm", "#", "dir",
@@ -442,6 +531,8 @@ static void print_row(const struct hr_trow *r)
 	char ft[32];
 	double v[4] = { r->g.control, r->g.t50, r->g.t90, r->g.t100 };
 
+	if (progress_on)
+		fputs("\r\033[K", stderr);	/* the row replaces the progress line */
 	snprintf(ft, sizeof(ft), "%.0f->%.0f", r->from_mib, r->to_mib);
 	printf("%-16s %3d %-8s %13s %9.1f", r->vm, r->index, dir[r->g.direction + 1], ft,
 	       pages_mib(r->g.moved));
@@ -771,6 +862,7 @@ static void summary(const struct hr_run *run)
 int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 {
 	struct hr_run *run = calloc(1, sizeof(*run));
+	pthread_t progress;
 	struct sigaction sa = { .sa_handler = on_signal };
 	int ret = HR_EXIT_FAIL, failed = 0;
 
@@ -808,6 +900,10 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	(void)hr_write_run_json(run, "running");
 	if (hr_verbosity >= HR_INFO)
 		print_header();
+	if (hr_verbosity >= HR_INFO && isatty(STDERR_FILENO)) {
+		progress_stop = 0;
+		progress_on = !pthread_create(&progress, NULL, progress_thread, run);
+	}
 	for (int i = 0; i < sc->njobs && !failed && !hr_stop; i++) {
 		const struct hr_job *j = &sc->jobs[i];
 		int reps = j->repeat + (j->repeat > 1 ? j->warmup_runs : 0);
@@ -864,6 +960,11 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 			pthread_mutex_destroy(&gate.lock);
 			pthread_cond_destroy(&gate.cond);
 		}
+	}
+	if (progress_on) {
+		progress_stop = 1;
+		pthread_join(progress, NULL);
+		progress_on = 0;
 	}
 	if (failed) {
 		run->incomplete = 1;

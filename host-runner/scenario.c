@@ -609,6 +609,14 @@ static int validate_job(const char *path, struct hr_job *j)
 			snprintf(j->trace, sizeof(j->trace), "%s", full);
 		}
 		if (hr_job_schedule(j, 0, &ev, &n, err, sizeof(err))) {
+			/* blame the line of the field the reason names ("low (2G) is ...") */
+			char word[32];
+			const struct hr_option *o;
+
+			if (sscanf(err, "%31[a-z-]", word) == 1 &&
+			    (o = find_option(!strcmp(word, "list") ? "targets" : word)) &&
+			    j->line[o - hr_options])
+				l = j->line[o - hr_options];
 			hr_err("%s:%d: [%s] schedule %s: %s", path, l ? l : j->section_line, j->name,
 			       hr_sched_names[j->schedule], err);
 			return -1;

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+/* matrix: a key with several values expands a job into the cross product; schedule options and their errors. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scenario.h"
+#include "schedule.h"
+#include "tap.h"
+
+static struct hr_scenario sc;
+
+/* Load @path with stderr captured into @err (one message expected on failure). */
+static int load(const char *path, char *err, size_t len)
+{
+	char tmpl[] = "/tmp/bb-matrix-XXXXXX";
+	int fd = mkstemp(tmpl), saved = dup(2), r;
+	ssize_t n;
+
+	fflush(stderr);
+	dup2(fd, 2);
+	r = hr_scenario_load(path, &sc);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = pread(fd, err, len - 1, 0);
+	err[n > 0 ? n : 0] = '\0';
+	close(fd);
+	unlink(tmpl);
+	return r;
+}
+
+static void test_expand(void)
+{
+	char err[512];
+	int combos = 0;
+
+	ok(load("tests/data/matrix.ini", err, sizeof(err)) == 0, "matrix file loads");
+	is_int(sc.njobs, 5, "2 x 2 matrix jobs + 1 plain job");
+	for (int i = 0; i < 4 && i < sc.njobs; i++) {
+		char want[64];
+		const struct hr_job *j = &sc.jobs[i];
+
+		snprintf(want, sizeof(want), "deflate-on-oom=%d guest-numa=%d", j->deflate_on_oom,
+			 j->guest_numa);
+		if (!strcmp(j->label, want) && !strncmp(j->name, "m-", 2) && j->ntargets == 2)
+			combos |= 1 << (j->deflate_on_oom * 2 + j->guest_numa - 1);
+	}
+	is_int(combos, 15, "each combination once, labelled with its values, inheriting the rest");
+	is_str(sc.jobs[4].name, "plain", "a job without a matrix keeps its name");
+	is_str(sc.jobs[4].label, "", "and has no label");
+	is_int(sc.jobs[4].schedule, HR_SCHED_SQUARE, "schedule = square");
+	{
+		struct hr_sched_event *ev = NULL;
+		size_t n = 0;
+		char e[256];
+
+		ok(hr_job_schedule(&sc.jobs[4], 0, &ev, &n, e, sizeof(e)) == 0 && n == 4 &&
+		   ev[0].kib == 262144 && ev[1].kib == 1048576,
+		   "low = 25%% of memory resolves to 256M: 4 events 256M/1G");
+		free(ev);
+	}
+	hr_scenario_free(&sc);
+}
+
+static void expect_err(const char *path, const char *want)
+{
+	char err[512];
+
+	ok(load(path, err, sizeof(err)) == -1 && strstr(err, want) && strchr(err, '\n') ==
+	   err + strlen(err) - 1, "%s: one line with '%s'", path, want);
+	if (!strstr(err, want))
+		diag("got: %s", err);
+	hr_scenario_free(&sc);
+}
+
+int main(void)
+{
+	plan(11);
+	test_expand();
+	expect_err("tests/data/err-matrix.ini", "err-matrix.ini:2: guest-numa: '9' is not an integer from 1 to 8");
+	expect_err("tests/data/err-schedule.ini", "err-schedule.ini:4: [sq] schedule square: low (2G) is above memory (1G)");
+	expect_err("tests/data/err-pace.ini", "err-pace.ini:3: [p] pace=period needs period > 0");
+	expect_err("tests/data/err-numa.ini", "err-numa.ini:2: [n] guest-numa: 2 cells need at least as many vcpus");
+	return done_testing();
+}
