@@ -2,7 +2,7 @@
 # vm-scenarios: square wave, pace=period, per-node breakdown, two guests at once, deflate-on-oom vs not, skipped layouts.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 16
+plan 15
 
 scenario sc <<'INI'
 [global]
