@@ -14,12 +14,22 @@ BASE    := -std=c11 -D_GNU_SOURCE -pthread $(WARN)
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 WL_SRCS     := $(wildcard workloads/*.c)
-RUNNER_SRCS := $(wildcard host-runner/*.c) common/proto.c $(WL_SRCS)
+RUNNER_SRCS := $(wildcard host-runner/*.c) host-runner/assets.S common/proto.c $(WL_SRCS)
 AGENT_SRCS  := $(wildcard guest-agent/*.c) common/proto.c $(WL_SRCS)
 # Pure parts, linked into unit tests without libvirt.
-LIB_SRCS    := host-runner/scenario.c host-runner/schedule.c host-runner/summary.c host-runner/metrics.c host-runner/log.c common/proto.c $(WL_SRCS)
+LIB_SRCS    := host-runner/scenario.c host-runner/schedule.c host-runner/summary.c host-runner/metrics.c \
+	       host-runner/log.c host-runner/csv.c host-runner/downsample.c host-runner/abstat.c \
+	       common/proto.c $(WL_SRCS)
 TEST_SRCS   := $(wildcard tests/*.c)
 HDRS        := $(wildcard host-runner/*.h common/*.h tests/*.h workloads/*.h guest-agent/*.h)
+
+# uPlot, from the npm registry at the version reports/package-lock.json pins,
+# is built into the runner (host-runner/assets.S) and inlined into report.html.
+NPM_DIR  := $(BUILD)/npm
+UPLOT    := $(NPM_DIR)/node_modules/uplot/dist/uPlot.iife.min.js
+UPLOT_CSS := $(NPM_DIR)/node_modules/uplot/dist/uPlot.min.css
+ASSETS   := $(UPLOT) reports/report.js reports/report.css
+ASSET_FLAGS = -DRP_UPLOT_JS='"$(UPLOT)"' -DRP_UPLOT_CSS='"$(UPLOT_CSS)"'
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnuma -lm
@@ -37,13 +47,20 @@ all: $(BIN) $(AGENT)
 deps:
 	@scripts/install-deps.sh
 
-$(BIN): $(RUNNER_SRCS) $(HDRS)
+$(BIN): $(RUNNER_SRCS) $(HDRS) $(ASSETS)
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(CFLAGS) $(PKG_CFLAGS) -o $@ $(RUNNER_SRCS) $(PKG_LIBS)
+	$(CC) $(BASE) $(CFLAGS) $(PKG_CFLAGS) $(ASSET_FLAGS) -o $@ $(RUNNER_SRCS) $(PKG_LIBS)
 
-$(ASAN_BIN): $(RUNNER_SRCS) $(HDRS)
+$(ASAN_BIN): $(RUNNER_SRCS) $(HDRS) $(ASSETS)
 	@mkdir -p $(@D)
-	$(CC) $(BASE) -O1 -g $(SANITIZE) $(PKG_CFLAGS) -o $@ $(RUNNER_SRCS) $(PKG_LIBS)
+	$(CC) $(BASE) -O1 -g $(SANITIZE) $(PKG_CFLAGS) $(ASSET_FLAGS) -o $@ $(RUNNER_SRCS) $(PKG_LIBS)
+
+# npm ci installs exactly what the lock file says (its integrity hashes checked).
+$(UPLOT): reports/package.json reports/package-lock.json
+	@mkdir -p $(NPM_DIR)
+	cp reports/package.json reports/package-lock.json $(NPM_DIR)/
+	cd $(NPM_DIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
 
 # The agent is /init in the guest: static, no dependencies at run time.
 # (ld warns that libnuma's affinity.o references getaddrinfo: that libnuma
@@ -71,7 +88,8 @@ run: deps
 
 unit: $(UNIT) $(UNIT_ASAN)
 
-check: deps
+check:
+	@scripts/install-deps.sh --test
 	@$(MAKE) --no-print-directory all $(ASAN_BIN) unit image
 	prove -f --exec '' $(UNIT) $(UNIT_ASAN) tests/*.t
 

@@ -19,6 +19,7 @@
 
 #include "../common/proto.h"
 #include "log.h"
+#include "report.h"
 #include "run.h"
 #include "scenario.h"
 #include "version.h"
@@ -80,7 +81,8 @@ static void usage_run(FILE *f)
 		"\n"
 		"Boot a guest per job, move its balloon through the job's targets and record\n"
 		"every transition in results/<run-id>/ (run.json, samples.csv, transitions.csv,\n"
-		"events.csv). Prints a table of the transitions.\n"
+		"events.csv, ...), then summary.csv and report.html (see 'balloonbench report').\n"
+		"Prints a table of the transitions and where the report is.\n"
 		"\n"
 		"options:\n"
 		"  -c, --connect URI     libvirt URI (default: qemu:///embed?root=STATE/embed,\n"
@@ -324,6 +326,66 @@ static int cmd_doctor(int argc, char **argv)
 
 static int cmd_help(int argc, char **argv);
 
+static void usage_report(FILE *f)
+{
+	fprintf(f,
+		"usage: balloonbench report [OPTIONS] RESULTS_DIR...\n"
+		"\n"
+		"Write summary.csv (statistics across repetitions) and report.html (charts and\n"
+		"tables, one self-contained file that opens offline) into each results directory.\n"
+		"'balloonbench run' does this at the end of every run; run it again on an\n"
+		"older or interrupted run, or after editing nothing: the CSV files are the data.\n"
+		"\n"
+		"options:\n"
+		"  -q, --quiet           print nothing but errors\n"
+		"  -h, --help            this text\n"
+		"\n"
+		"exit status: 0 written, 1 a file could not be read or written (what could\n"
+		"             be shown is still written), 2 bad usage\n");
+}
+
+static int cmd_report(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int c, ret = HR_EXIT_OK, quiet = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+qh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'q': quiet = 1; break;
+		case 'h': usage_report(stdout); return HR_EXIT_OK;
+		default:
+			fprintf(stderr, "balloonbench: see 'balloonbench report --help'\n");
+			return HR_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		hr_err("report: expected a results directory (see 'balloonbench report --help')");
+		return HR_EXIT_USAGE;
+	}
+	for (int i = optind; i < argc; i++) {
+		struct stat st;
+
+		if (stat(argv[i], &st) || !S_ISDIR(st.st_mode)) {
+			hr_err("report: %s: not a results directory", argv[i]);
+			ret = HR_EXIT_USAGE;
+			continue;
+		}
+		if (hr_report(argv[i], 0)) {
+			if (ret == HR_EXIT_OK)
+				ret = HR_EXIT_FAIL;
+			continue;
+		}
+		if (!quiet)
+			printf("report: %s/report.html\n", argv[i]);
+	}
+	return ret;
+}
+
 static int cmd_version(int argc, char **argv)
 {
 	(void)argc;
@@ -334,6 +396,7 @@ static int cmd_version(int argc, char **argv)
 
 static const struct command commands[] = {
 	{ "run", "[OPTIONS] SCENARIO.ini", "boot guests, move balloons, record results", cmd_run },
+	{ "report", "[OPTIONS] RESULTS_DIR...", "summary.csv and report.html of a results directory", cmd_report },
 	{ "list", "options|workloads|scenarios", "what a scenario may set; workloads; shipped scenarios", cmd_list },
 	{ "doctor", "", "what this host can do: KVM or TCG, NUMA, versions, guest image", cmd_doctor },
 	{ "version", "", "print the version", cmd_version },
@@ -356,6 +419,10 @@ static int cmd_help(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "run")) {
 		usage_run(stdout);
+		return HR_EXIT_OK;
+	}
+	if (argc > 1 && !strcmp(argv[1], "report")) {
+		usage_report(stdout);
 		return HR_EXIT_OK;
 	}
 	usage(stdout);

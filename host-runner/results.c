@@ -169,6 +169,18 @@ void hr_event(struct hr_run *run, const struct hr_vm *vm, const char *kind, cons
 	pthread_mutex_unlock(&run->out_lock);
 }
 
+void hr_results_flush(struct hr_run *run)
+{
+	FILE *fs[] = { run->samples_csv, run->events_csv, run->trans_csv, run->faults_csv,
+		       run->latency_csv, run->latstats_csv, run->nodes_csv, run->slowest_csv };
+
+	pthread_mutex_lock(&run->out_lock);
+	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
+		if (fs[i] && fflush(fs[i]))
+			hr_err("writing results in %s: %s", run->dir, strerror(errno));
+	pthread_mutex_unlock(&run->out_lock);
+}
+
 void hr_results_close(struct hr_run *run)
 {
 	FILE **fs[] = { &run->samples_csv, &run->events_csv, &run->trans_csv, &run->faults_csv,
@@ -334,6 +346,8 @@ static json_t *vm_json(struct hr_vm *vm)
 	json_object_set_new(o, "rep", json_integer(vm->rep));
 	json_object_set_new(o, "warmup", json_boolean(vm->warmup));
 	json_object_set_new(o, "vm_index", json_integer(vm->index));
+	json_object_set_new(o, "memory_mib", json_integer((json_int_t)(vm->job->memory_kib / 1024)));
+	json_object_set_new(o, "label", json_string(vm->job->label));
 	if (vm->placement)
 		json_object_set_new(o, "host_numa_placement_mib", json_loads(vm->placement, 0, NULL));
 	json_object_set_new(o, "samples_guest", json_integer((json_int_t)vm->ngs));

@@ -19,6 +19,7 @@
 #include "metrics.h"
 #include "run.h"
 #include "layout.h"
+#include "report.h"
 #include "runner.h"
 #include "schedule.h"
 
@@ -978,13 +979,14 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 		ret = HR_EXIT_OK;
 	}
 	(void)hr_write_run_json(run, failed ? "incomplete" : "complete");
-	pthread_mutex_lock(&rows.lock);
-	(void)hr_summary_write(run, rows.v, rows.n, hr_verbosity >= HR_INFO);
-	pthread_mutex_unlock(&rows.lock);
+	hr_results_flush(run);
+	if (hr_report(run->dir, hr_verbosity >= HR_INFO) && !failed)
+		ret = HR_EXIT_FAIL;
 	if (hr_verbosity >= HR_INFO) {
 		summary(run);
 		printf("results: %s/ (run.json summary.csv transitions.csv samples.csv events.csv ...)\n",
 		       run->dir);
+		printf("report:  %s/report.html\n", run->dir);
 	}
 out:
 	destroy_all();

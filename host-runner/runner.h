@@ -249,14 +249,14 @@ struct hr_stats {
 };
 /* Statistics of @v[0..n) (sorted in place). Returns 0, or -1 if n == 0. */
 int hr_stats_compute(double *v, size_t n, struct hr_stats *out);
-/* summary.csv from every recorded transition; prints a table if @print. */
-int hr_summary_write(struct hr_run *run, const struct hr_trow *rows, size_t n, int print);
 
 /* results.c */
 /* mkdir -p; returns 0 or -errno. */
 int hr_mkdir_p(const char *path);
 int hr_results_open(struct hr_run *run, const char *results_root);
 void hr_results_close(struct hr_run *run);
+/* Push every CSV file to disk (before reading them back for the report). */
+void hr_results_flush(struct hr_run *run);
 void hr_event(struct hr_run *run, const struct hr_vm *vm, const char *kind, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void hr_write_gsample(struct hr_run *run, const struct hr_vm *vm, const struct hr_gsample *s);

@@ -23,61 +23,48 @@
  *                interval is [min, max]
  *   ci_coverage  that interval's exact coverage (0.95 or more when n >= 6)
  */
+#include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "runner.h"
+#include <jansson.h>
 
-#define PAGE_KIB	4
+#include "log.h"
+#include "report.h"
+#include "runner.h"
 
 enum unit_kind { U_MS, U_US, U_RATE, U_MIB, U_COUNT };
 
+/* A metric is a transitions.csv column; it knows its unit and which way is better. */
 struct metric {
 	const char *name;
 	enum unit_kind unit;
 	int higher_better;
-	double (*get)(const struct hr_trow *r);
 };
 
 static const char *const unit_names[] = { "ms", "us", "MiB/s", "MiB", "count" };
 
-#define PMIB(x)	((x) * PAGE_KIB / 1024.0)
-static double g_ctl(const struct hr_trow *r) { return r->g.control * 1e3; }
-static double g_t50(const struct hr_trow *r) { return r->g.t50 * 1e3; }
-static double g_t90(const struct hr_trow *r) { return r->g.t90 * 1e3; }
-static double g_t100(const struct hr_trow *r) { return r->g.t100 * 1e3; }
-static double g_mean(const struct hr_trow *r) { return r->g.npoints ? PMIB(r->g.mean_rate) : NAN; }
-static double g_peak(const struct hr_trow *r) { return r->g.npoints ? PMIB(r->g.peak_rate) : NAN; }
-static double h_mean(const struct hr_trow *r) { return r->h.npoints ? PMIB(r->h.mean_rate) : NAN; }
-static double g_stalls(const struct hr_trow *r) { return r->g.stalls; }
-static double g_short(const struct hr_trow *r) { return PMIB(r->g.shortfall); }
-static double w_faults(const struct hr_trow *r) { return r->wl.kind[0] ? (double)r->wl.faults : NAN; }
-static double w_fp99(const struct hr_trow *r) { return r->wl.fault_p99 / 1e3; }
-static double w_p50(const struct hr_trow *r) { return r->wl.p50 / 1e3; }
-static double w_p99(const struct hr_trow *r) { return r->wl.p99 / 1e3; }
-static double w_p999(const struct hr_trow *r) { return r->wl.p999 / 1e3; }
-static double w_oom(const struct hr_trow *r) { return r->wl.kind[0] ? r->wl.ooms : NAN; }
-
 static const struct metric metrics[] = {
-	{ "control_latency_ms", U_MS, 0, g_ctl },
-	{ "t50_ms", U_MS, 0, g_t50 },
-	{ "t90_ms", U_MS, 0, g_t90 },
-	{ "t100_ms", U_MS, 0, g_t100 },
-	{ "mean_rate_mib_s", U_RATE, 1, g_mean },
-	{ "peak_rate_mib_s", U_RATE, 1, g_peak },
-	{ "host_mean_rate_mib_s", U_RATE, 1, h_mean },
-	{ "stalls", U_COUNT, 0, g_stalls },
-	{ "shortfall_mib", U_MIB, 0, g_short },
-	{ "faults", U_COUNT, 0, w_faults },
-	{ "fault_p99_us", U_US, 0, w_fp99 },
-	{ "wl_p50_us", U_US, 0, w_p50 },
-	{ "wl_p99_us", U_US, 0, w_p99 },
-	{ "wl_p999_us", U_US, 0, w_p999 },
-	{ "oom_kills", U_COUNT, 0, w_oom },
+	{ "control_latency_ms", U_MS, 0 },
+	{ "t50_ms", U_MS, 0 },
+	{ "t90_ms", U_MS, 0 },
+	{ "t100_ms", U_MS, 0 },
+	{ "mean_rate_mib_s", U_RATE, 1 },
+	{ "peak_rate_mib_s", U_RATE, 1 },
+	{ "host_mean_rate_mib_s", U_RATE, 1 },
+	{ "stalls", U_COUNT, 0 },
+	{ "shortfall_mib", U_MIB, 0 },
+	{ "faults", U_COUNT, 0 },
+	{ "fault_p99_us", U_US, 0 },
+	{ "wl_p50_us", U_US, 0 },
+	{ "wl_p99_us", U_US, 0 },
+	{ "wl_p999_us", U_US, 0 },
+	{ "oom_kills", U_COUNT, 0 },
 };
+#define NMETRICS	(sizeof(metrics) / sizeof(metrics[0]))
 
 static int cmp_dbl(const void *a, const void *b)
 {
@@ -132,37 +119,118 @@ int hr_stats_compute(double *v, size_t n, struct hr_stats *o)
 	return 0;
 }
 
-static void row_out(FILE *f, const struct hr_run *run, const struct hr_job *j, const char *vm,
+/* One transitions.csv row, reduced to what the summary groups and averages. */
+struct srow {
+	int job;		/* index into the run's jobs */
+	int vm_index;
+	int dir;		/* +1 inflate, -1 deflate */
+	double m[NMETRICS];
+};
+
+struct sjob {
+	const char *name, *label;
+	int vms;
+};
+
+static int find_job(const struct sjob *jobs, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(jobs[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* vm_index of guest @name from run.json's vms[], 0 if not listed. */
+static int vm_index_of(json_t *vms, const char *name)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(vms, i, v)
+		if (!strcmp(json_string_value(json_object_get(v, "name")) ?: "", name))
+			return (int)json_integer_value(json_object_get(v, "vm_index"));
+	return 0;
+}
+
+/* Read the run's transitions (warm-up runs left out). Returns rows, or NULL and *n = 0. */
+static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t njobs, json_t *vms,
+			      size_t *n, int *err)
+{
+	char path[PATH_MAX];
+	struct rp_csv c;
+	struct srow *rows = NULL;
+	size_t cap = 0;
+	int cj, cv, cd, cw, cm[NMETRICS], r;
+
+	*n = 0;
+	*err = 0;
+	snprintf(path, sizeof(path), "%s/transitions.csv", dir);
+	r = rp_csv_open(&c, path);
+	if (r == -ENOENT)
+		return NULL;	/* a run that failed before its first transition */
+	if (r) {
+		*err = 1;
+		return NULL;
+	}
+	cj = rp_csv_col(&c, "job");
+	cv = rp_csv_col(&c, "vm");
+	cd = rp_csv_col(&c, "direction");
+	cw = rp_csv_col(&c, "warmup");
+	if (cj < 0 || cv < 0 || cd < 0) {
+		hr_err("%s:1: expected columns job, vm and direction", path);
+		rp_csv_close(&c);
+		*err = 1;
+		return NULL;
+	}
+	for (size_t k = 0; k < NMETRICS; k++)
+		cm[k] = rp_csv_col(&c, metrics[k].name);
+	while ((r = rp_csv_next(&c)) > 0) {
+		struct srow *row;
+		int j = find_job(jobs, njobs, rp_csv_str(&c, cj));
+
+		if (j < 0 || rp_csv_num(&c, cw) == 1)
+			continue;
+		if (*n == cap) {
+			struct srow *nr = realloc(rows, (cap = cap ? 2 * cap : 64) * sizeof(*rows));
+
+			if (!nr) {
+				*err = 1;
+				break;
+			}
+			rows = nr;
+		}
+		row = &rows[(*n)++];
+		row->job = j;
+		row->vm_index = vm_index_of(vms, rp_csv_str(&c, cv));
+		row->dir = !strcmp(rp_csv_str(&c, cd), "inflate") ? 1 : -1;
+		for (size_t k = 0; k < NMETRICS; k++)
+			row->m[k] = rp_csv_num(&c, cm[k]);
+	}
+	if (r < 0)
+		*err = 1;
+	rp_csv_close(&c);
+	return rows;
+}
+
+static void row_out(FILE *f, const char *scenario, const struct sjob *j, const char *vm,
 		    const char *dir, const struct metric *m, const struct hr_stats *s)
 {
 	fprintf(f, "1,%s,%s,\"%s\",%s,%s,%s,%s,%s,%zu,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.4f\n",
-		run->sc->path, j->name, j->label, vm, dir, m->name, unit_names[m->unit],
+		scenario, j->name, j->label, vm, dir, m->name, unit_names[m->unit],
 		m->higher_better ? "higher" : "lower", s->n, s->median, s->mean, s->stddev, s->min,
 		s->max, s->ci_lo, s->ci_hi, s->ci_coverage);
 }
 
-int hr_summary_write(struct hr_run *run, const struct hr_trow *rows, size_t n, int print)
+/* The per-job, per-direction, per-guest, per-metric rows; prints the short table if @print. */
+static void write_groups(FILE *f, const char *scenario, const struct sjob *jobs, size_t njobs,
+			 const struct srow *rows, size_t n, double *v, int print)
 {
-	char path[PATH_MAX + 16];
-	double *v = calloc(n + 1, sizeof(*v));
-	FILE *f;
 	int printed = 0;
 
-	snprintf(path, sizeof(path), "%s/summary.csv", run->dir);
-	f = fopen(path, "we");
-	if (!f || !v) {
-		hr_err("cannot write %s", path);
-		free(v);
-		if (f)
-			fclose(f);
-		return -1;
-	}
-	fprintf(f, "schema,scenario,job,label,vm,direction,metric,unit,better,n,median,mean,stddev,"
-		   "min,max,ci_lo,ci_hi,ci_coverage\n");
-	for (int ji = 0; ji < run->sc->njobs; ji++) {
-		const struct hr_job *j = &run->sc->jobs[ji];
+	for (size_t ji = 0; ji < njobs; ji++) {
+		const struct sjob *j = &jobs[ji];
 
-		for (int d = -1; d <= 1; d += 2) {
+		for (int d = 1; d >= -1; d -= 2) {
 			const char *dir = d > 0 ? "inflate" : "deflate";
 
 			for (int vmi = -1; vmi < j->vms; vmi++) {
@@ -171,41 +239,92 @@ int hr_summary_write(struct hr_run *run, const struct hr_trow *rows, size_t n, i
 				if (vmi >= 0 && j->vms == 1)
 					continue;	/* "all" is the one guest */
 				snprintf(vmname, sizeof(vmname), vmi < 0 ? "all" : "v%d", vmi);
-				for (size_t mi = 0; mi < sizeof(metrics) / sizeof(metrics[0]); mi++) {
+				for (size_t mi = 0; mi < NMETRICS; mi++) {
 					struct hr_stats st;
 					size_t c = 0;
 
 					for (size_t i = 0; i < n; i++) {
-						const struct hr_trow *r = &rows[i];
-						double x;
+						const struct srow *r = &rows[i];
 
-						if (r->job != j || r->warmup || r->g.direction != d ||
-						    (vmi >= 0 && r->vm_index != vmi))
+						if (r->job != (int)ji || r->dir != d ||
+						    (vmi >= 0 && r->vm_index != vmi) || isnan(r->m[mi]))
 							continue;
-						x = metrics[mi].get(r);
-						if (!isnan(x))
-							v[c++] = x;
+						v[c++] = r->m[mi];
 					}
 					if (hr_stats_compute(v, c, &st))
 						continue;
-					row_out(f, run, j, vmname, dir, &metrics[mi], &st);
-					if (print && vmi < 0 && (!strcmp(metrics[mi].name, "mean_rate_mib_s") ||
-								 !strcmp(metrics[mi].name, "t100_ms"))) {
-						if (!printed++)
-							printf("%-16s %-8s %-16s %4s %10s %21s\n", "job", "dir",
-							       "metric", "n", "median", "95% CI of median");
-						printf("%-16s %-8s %-16s %4zu %10.1f [%8.1f, %8.1f]%s\n", j->name,
-						       dir, metrics[mi].name, st.n, st.median, st.ci_lo, st.ci_hi,
-						       st.ci_coverage < 0.95 ? " (n<6: min-max)" : "");
-					}
+					row_out(f, scenario, j, vmname, dir, &metrics[mi], &st);
+					if (!print || vmi >= 0 || (strcmp(metrics[mi].name, "mean_rate_mib_s") &&
+								   strcmp(metrics[mi].name, "t100_ms")))
+						continue;
+					if (!printed++)
+						printf("%-16s %-8s %-16s %4s %10s %21s\n", "job", "dir",
+						       "metric", "n", "median", "95% CI of median");
+					printf("%-16s %-8s %-16s %4zu %10.1f [%8.1f, %8.1f]%s\n", j->name, dir,
+					       metrics[mi].name, st.n, st.median, st.ci_lo, st.ci_hi,
+					       st.ci_coverage < 0.95 ? " (n<6: min-max)" : "");
 				}
 			}
 		}
 	}
-	free(v);
-	if (fclose(f)) {
-		hr_err("cannot write %s", path);
+}
+
+int hr_summary_dir(const char *dir, int print)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	json_error_t jerr;
+	json_t *run, *jobsj, *vms, *jj;
+	struct sjob *jobs = NULL;
+	struct srow *rows = NULL;
+	size_t njobs = 0, n = 0, i;
+	double *v = NULL;
+	FILE *f = NULL;
+	int err = 0, ret = -1;
+
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	run = json_load_file(path, 0, &jerr);
+	if (!run) {
+		hr_err("%s:%d: %s", path, jerr.line, jerr.text);
 		return -1;
 	}
-	return 0;
+	jobsj = json_object_get(json_object_get(run, "scenario"), "jobs");
+	vms = json_object_get(run, "vms");
+	njobs = json_array_size(jobsj);
+	jobs = calloc(njobs + 1, sizeof(*jobs));
+	if (!jobs)
+		goto out;
+	json_array_foreach(jobsj, i, jj) {
+		jobs[i].name = json_string_value(json_object_get(jj, "name")) ?: "";
+		jobs[i].label = json_string_value(json_object_get(jj, "label")) ?: "";
+		jobs[i].vms = atoi(json_string_value(json_object_get(jj, "vms")) ?: "1");
+		if (jobs[i].vms < 1)
+			jobs[i].vms = 1;
+	}
+	rows = read_rows(dir, jobs, njobs, vms, &n, &err);
+	if (err)
+		goto out;
+	v = calloc(n + 1, sizeof(*v));
+	snprintf(path, sizeof(path), "%s/summary.csv", dir);
+	snprintf(tmp, sizeof(tmp), "%s/.summary.csv.tmp", dir);
+	if (!v || !(f = fopen(tmp, "we"))) {
+		hr_err("cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fprintf(f, "schema,scenario,job,label,vm,direction,metric,unit,better,n,median,mean,stddev,"
+		   "min,max,ci_lo,ci_hi,ci_coverage\n");
+	write_groups(f, json_string_value(json_object_get(json_object_get(run, "scenario"), "file")) ?: "",
+		     jobs, njobs, rows, n, v, print);
+	if (fclose(f) || rename(tmp, path)) {
+		f = NULL;
+		hr_err("cannot write %s: %s", path, strerror(errno));
+		goto out;
+	}
+	f = NULL;
+	ret = 0;
+out:
+	free(v);
+	free(rows);
+	free(jobs);
+	json_decref(run);
+	return ret;
 }

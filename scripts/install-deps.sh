@@ -1,11 +1,13 @@
 #!/bin/sh
 # install-deps.sh - install what balloonbench needs on Debian 12, idempotently.
 # Run as root (make deps does). Does nothing when everything is present.
+#   --test   also what `make check` needs: chromium for the report's browser test
 set -eu
 
 PKGS="build-essential pkg-config perl make gzip cpio kmod xz-utils zstd
 qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
 liburing-dev libhwloc-dev hwloc libnuma-dev numactl libjansson-dev libinih-dev"
+[ "${1:-}" = "--test" ] && PKGS="$PKGS chromium"
 
 missing=""
 for p in $PKGS; do
@@ -13,6 +15,10 @@ for p in $PKGS; do
 		missing="$missing $p"
 	fi
 done
+
+# npm fetches uPlot for the report (reports/package-lock.json). Debian's npm
+# package brings Node.js; a Node.js from elsewhere with its own npm is fine too.
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
 if [ -n "$missing" ]; then
 	if [ "$(id -u)" -ne 0 ]; then

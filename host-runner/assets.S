@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * assets.S - the report page's script and style, and uPlot, built into the
+ * binary so that `balloonbench report` needs no files at run time and
+ * report.html needs no network. The Makefile passes the paths (uPlot comes
+ * from the npm registry at the version pinned in reports/package-lock.json).
+ * Each blob ends with a NUL and a symbol marking its end.
+ */
+#define ASSET(sym, path)		\
+	.global sym, sym##_end;		\
+	.balign 16;			\
+sym:	.incbin path;			\
+sym##_end:				\
+	.byte 0
+
+	.section .rodata
+	ASSET(rp_uplot_js, RP_UPLOT_JS)
+	ASSET(rp_uplot_css, RP_UPLOT_CSS)
+	ASSET(rp_report_js, "reports/report.js")
+	ASSET(rp_report_css, "reports/report.css")
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: MIT
+/*
+ * report.c - `balloonbench report DIR` (and the end of every run): a results
+ * directory becomes summary.csv and report.html.
+ *
+ * report.html is one self-contained file: uPlot (npm, pinned in
+ * reports/package-lock.json) and the page's own script and style are built
+ * into this binary (assets.S) and inlined, the data is embedded as one JSON
+ * object; it opens from disk with no network. Time series are downsampled for
+ * display with min/max buckets (downsample.c) so that an hour at 1 kHz is
+ * still a light page and every peak survives; the CSV files keep every sample.
+ *
+ * The embedded JSON ("bb-data"), schema 1:
+ *   run          run.json as written by the run
+ *   vms[]        per guest: name, job, label, rep, warmup, vm_index, memory_mib,
+ *                raw_samples, guest/host: [[t_s...], [MiB...]] guest memory
+ *                (memory_mib - balloon) from the guest's counters and QEMU's
+ *                actual; faults: {rate, slow_max_us, slow_rate} series;
+ *                nodes[]: {node, total, free} MiB series; latency[]:
+ *                {workload, kind, phases[]: {phase, n, p50..max (us), cdf}}
+ *   transitions, summary, events: {columns[], rows[][]} as in the CSV files
+ *   downsample   {buckets, method}
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "log.h"
+#include "report.h"
+#include "version.h"
+
+#define BUCKETS		1500	/* display points per series: 2 per bucket at most */
+
+/* assets.S: the page's script, style and uPlot, built in. */
+extern const char rp_uplot_js[], rp_uplot_js_end[];
+extern const char rp_uplot_css[], rp_uplot_css_end[];
+extern const char rp_report_js[], rp_report_js_end[];
+extern const char rp_report_css[], rp_report_css_end[];
+
+/* A growable series of (t, v). */
+struct series {
+	double *t, *v;
+	size_t n, cap;
+};
+
+static int series_add(struct series *s, double t, double v)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+		double *nt = realloc(s->t, cap * sizeof(double));
+
+		if (!nt)
+			return -1;
+		s->t = nt;
+		nt = realloc(s->v, cap * sizeof(double));
+		if (!nt)
+			return -1;
+		s->v = nt;
+		s->cap = cap;
+	}
+	s->t[s->n] = t;
+	s->v[s->n++] = v;
+	return 0;
+}
+
+static void series_free(struct series *s)
+{
+	free(s->t);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/* [[t...], [v...]] of @s, downsampled for display. */
+static json_t *series_json(const struct series *s)
+{
+	double *ot = malloc((2 * BUCKETS + 2) * sizeof(double));
+	double *ov = malloc((2 * BUCKETS + 2) * sizeof(double));
+	json_t *t = json_array(), *v = json_array(), *o = json_array();
+	size_t n = 0;
+
+	if (ot && ov)
+		n = rp_downsample(s->t, s->v, s->n, BUCKETS, ot, ov);
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(t, json_real(ot[i]));
+		json_array_append_new(v, json_real(ov[i]));
+	}
+	free(ot);
+	free(ov);
+	json_array_append_new(o, t);
+	json_array_append_new(o, v);
+	return o;
+}
+
+#define MAX_NODES	64
+
+struct vmdata {
+	const char *name;
+	json_t *j;		/* its object in the page's vms[] */
+	double memory_mib;
+	size_t raw;
+	struct series guest, host;
+	struct series frate, fslow, fslowrate;
+	double last_faults;	/* faults.csv's counters are cumulative: the previous row's */
+	struct series ntotal[MAX_NODES], nfree[MAX_NODES];
+	int nnodes;
+};
+
+struct report {
+	const char *dir;
+	struct vmdata *vms;
+	size_t nvms;
+	int errors;
+	size_t last;		/* vm_find's cache */
+};
+
+static struct vmdata *vm_find(struct report *r, const char *name)
+{
+	if (r->last < r->nvms && !strcmp(r->vms[r->last].name, name))
+		return &r->vms[r->last];
+	for (size_t i = 0; i < r->nvms; i++)
+		if (!strcmp(r->vms[i].name, name)) {
+			r->last = i;
+			return &r->vms[i];
+		}
+	return NULL;
+}
+
+/* Open DIR/NAME; 1 if open, 0 if absent (an older or shorter run), -1 on error. */
+static int open_csv(struct report *r, struct rp_csv *c, const char *name)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s", r->dir, name);
+	ret = rp_csv_open(c, path);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret) {
+		r->errors++;
+		return -1;
+	}
+	return 1;
+}
+
+static void finish_csv(struct report *r, struct rp_csv *c, int ret)
+{
+	if (ret < 0)
+		r->errors++;
+	rp_csv_close(c);
+}
+
+static void read_samples(struct report *r)
+{
+	struct rp_csv c;
+	int ct, cv, cs, cb, ca, ret;
+
+	if (open_csv(r, &c, "samples.csv") <= 0)
+		return;
+	ct = rp_csv_col(&c, "t_s");
+	cv = rp_csv_col(&c, "vm");
+	cs = rp_csv_col(&c, "source");
+	cb = rp_csv_col(&c, "balloon_mib");
+	ca = rp_csv_col(&c, "actual_mib");
+	while ((ret = rp_csv_next(&c)) > 0) {
+		struct vmdata *vm = vm_find(r, rp_csv_str(&c, cv));
+		const char *src = rp_csv_str(&c, cs);
+		double t = rp_csv_num(&c, ct);
+
+		if (!vm || isnan(t))
+			continue;
+		vm->raw++;
+		if (!strcmp(src, "guest")) {
+			double b = rp_csv_num(&c, cb);
+
+			if (!isnan(b) && series_add(&vm->guest, t, vm->memory_mib - b))
+				break;
+		} else if (!strcmp(src, "host")) {
+			double a = rp_csv_num(&c, ca);
+
+			if (!isnan(a) && series_add(&vm->host, t, a))
+				break;
+		}
+	}
+	finish_csv(r, &c, ret);
+}
+
+static void read_faults(struct report *r)
+{
+	struct rp_csv c;
+	int ct, cv, cb, cmin, cmaj, csm, csa, ret;
+
+	if (open_csv(r, &c, "faults.csv") <= 0)
+		return;
+	ct = rp_csv_col(&c, "t_s");
+	cv = rp_csv_col(&c, "vm");
+	cb = rp_csv_col(&c, "bin_ms");
+	cmin = rp_csv_col(&c, "minflt");
+	cmaj = rp_csv_col(&c, "majflt");
+	csm = rp_csv_col(&c, "slow_max_ns");
+	csa = rp_csv_col(&c, "slow_accesses");
+	while ((ret = rp_csv_next(&c)) > 0) {
+		struct vmdata *vm = vm_find(r, rp_csv_str(&c, cv));
+		double t = rp_csv_num(&c, ct), bin = rp_csv_num(&c, cb) / 1e3;
+		double f = rp_csv_num(&c, cmin) + rp_csv_num(&c, cmaj);
+
+		double df;
+
+		if (!vm || isnan(t) || !(bin > 0))
+			continue;
+		/* the perf counters count from the workload's start: the rate is the difference */
+		df = f >= vm->last_faults ? f - vm->last_faults : NAN;
+		vm->last_faults = isnan(f) ? vm->last_faults : f;
+		if (series_add(&vm->frate, t, df / bin) ||
+		    series_add(&vm->fslow, t, rp_csv_num(&c, csm) / 1e3) ||
+		    series_add(&vm->fslowrate, t, rp_csv_num(&c, csa) / bin))
+			break;
+	}
+	finish_csv(r, &c, ret);
+}
+
+static void read_nodes(struct report *r)
+{
+	struct rp_csv c;
+	int ct, cv, cn, ctot, cfree, ret;
+
+	if (open_csv(r, &c, "nodes.csv") <= 0)
+		return;
+	ct = rp_csv_col(&c, "t_s");
+	cv = rp_csv_col(&c, "vm");
+	cn = rp_csv_col(&c, "node");
+	ctot = rp_csv_col(&c, "mem_total_kib");
+	cfree = rp_csv_col(&c, "mem_free_kib");
+	while ((ret = rp_csv_next(&c)) > 0) {
+		struct vmdata *vm = vm_find(r, rp_csv_str(&c, cv));
+		double t = rp_csv_num(&c, ct), node = rp_csv_num(&c, cn);
+		int k = (int)node;
+
+		if (!vm || isnan(t) || !(node >= 0 && node < MAX_NODES))
+			continue;
+		if (k >= vm->nnodes)
+			vm->nnodes = k + 1;
+		if (series_add(&vm->ntotal[k], t, rp_csv_num(&c, ctot) / 1024) ||
+		    series_add(&vm->nfree[k], t, rp_csv_num(&c, cfree) / 1024))
+			break;
+	}
+	finish_csv(r, &c, ret);
+}
+
+/* One histogram bucket of latency.csv, tagged with its group. */
+struct lbucket {
+	int group;
+	double lo, hi, count;
+};
+
+struct lgroup {
+	char vm[128], workload[32], kind[16], phase[16];
+};
+
+static int cmp_lbucket(const void *a, const void *b)
+{
+	const struct lbucket *x = a, *y = b;
+
+	if (x->group != y->group)
+		return x->group - y->group;
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* The percentile @q of a merged histogram: the midpoint of the bucket that holds it. */
+static double hist_pct(const struct lbucket *b, size_t n, double total, double q)
+{
+	double want = q * total, cum = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		cum += b[i].count;
+		if (cum >= want)
+			return (b[i].lo + b[i].hi) / 2;
+	}
+	return n ? (b[n - 1].lo + b[n - 1].hi) / 2 : NAN;
+}
+
+static json_t *jnum(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* Merge latency.csv's histograms per guest, workload, kind and phase (all epochs) into vms[]. */
+static void read_latency(struct report *r)
+{
+	struct rp_csv c;
+	struct lgroup *g = NULL;
+	struct lbucket *b = NULL;
+	size_t ng = 0, nb = 0, capb = 0, capg = 0;
+	int cv, cw, cp, ck, clo, chi, cc, ret;
+
+	if (open_csv(r, &c, "latency.csv") <= 0)
+		return;
+	cv = rp_csv_col(&c, "vm");
+	cw = rp_csv_col(&c, "workload");
+	cp = rp_csv_col(&c, "phase");
+	ck = rp_csv_col(&c, "kind");
+	clo = rp_csv_col(&c, "bucket_lo_ns");
+	chi = rp_csv_col(&c, "bucket_hi_ns");
+	cc = rp_csv_col(&c, "count");
+	while ((ret = rp_csv_next(&c)) > 0) {
+		struct lgroup k;
+		size_t gi;
+
+		memset(&k, 0, sizeof(k));	/* compared whole with memcmp */
+		snprintf(k.vm, sizeof(k.vm), "%s", rp_csv_str(&c, cv));
+		snprintf(k.workload, sizeof(k.workload), "%s", rp_csv_str(&c, cw));
+		snprintf(k.kind, sizeof(k.kind), "%s", rp_csv_str(&c, ck));
+		snprintf(k.phase, sizeof(k.phase), "%s", rp_csv_str(&c, cp));
+		for (gi = ng; gi > 0; gi--)	/* rows of one group come together: search backwards */
+			if (!memcmp(&g[gi - 1], &k, sizeof(k)))
+				break;
+		if (gi == 0) {
+			if (ng == capg) {
+				struct lgroup *ngp = realloc(g, (capg = capg ? 2 * capg : 16) * sizeof(*g));
+
+				if (!ngp)
+					break;
+				g = ngp;
+			}
+			g[ng] = k;
+			gi = ++ng;
+		}
+		if (nb == capb) {
+			struct lbucket *nbp = realloc(b, (capb = capb ? 2 * capb : 1024) * sizeof(*b));
+
+			if (!nbp)
+				break;
+			b = nbp;
+		}
+		b[nb].group = (int)gi - 1;
+		b[nb].lo = rp_csv_num(&c, clo);
+		b[nb].hi = rp_csv_num(&c, chi);
+		b[nb].count = rp_csv_num(&c, cc);
+		if (isnan(b[nb].lo) || isnan(b[nb].hi) || !(b[nb].count > 0))
+			continue;
+		nb++;
+	}
+	finish_csv(r, &c, ret);
+	qsort(b, nb, sizeof(*b), cmp_lbucket);
+	/* merge equal buckets of a group, then one JSON entry per group */
+	for (size_t i = 0; i < nb;) {
+		size_t j, m = i;
+		const struct lgroup *gr = &g[b[i].group];
+		struct vmdata *vm = vm_find(r, gr->vm);
+		json_t *lat, *entry = NULL, *ph, *cx, *cy, *cdf;
+		double total = 0, cum = 0;
+		size_t k;
+
+		for (j = i + 1; j < nb && b[j].group == b[i].group; j++) {
+			if (b[j].lo == b[m].lo)
+				b[m].count += b[j].count;
+			else
+				b[++m] = b[j];
+		}
+		m = m + 1 - i;	/* merged buckets: b[i .. i + m) */
+		for (k = 0; k < m; k++)
+			total += b[i + k].count;
+		if (!vm || total <= 0) {
+			i = j;
+			continue;
+		}
+		lat = json_object_get(vm->j, "latency");
+		json_array_foreach(lat, k, ph)
+			if (!strcmp(json_string_value(json_object_get(ph, "workload")), gr->workload) &&
+			    !strcmp(json_string_value(json_object_get(ph, "kind")), gr->kind))
+				entry = ph;
+		if (!entry) {
+			entry = json_pack("{s:s, s:s, s:[]}", "workload", gr->workload, "kind", gr->kind,
+					  "phases");
+			json_array_append_new(lat, entry);
+		}
+		cx = json_array();
+		cy = json_array();
+		for (k = 0; k < m; k++) {
+			cum += b[i + k].count;
+			json_array_append_new(cx, json_real(b[i + k].hi / 1e3));
+			json_array_append_new(cy, json_real(cum / total));
+		}
+		cdf = json_pack("[o, o]", cx, cy);
+		ph = json_pack("{s:s, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "phase", gr->phase,
+			       "n", total, "p50", jnum(hist_pct(&b[i], m, total, 0.5) / 1e3),
+			       "p90", jnum(hist_pct(&b[i], m, total, 0.9) / 1e3),
+			       "p99", jnum(hist_pct(&b[i], m, total, 0.99) / 1e3),
+			       "p999", jnum(hist_pct(&b[i], m, total, 0.999) / 1e3),
+			       "min", jnum(b[i].lo / 1e3), "max", jnum(b[i + m - 1].hi / 1e3), "cdf", cdf);
+		json_array_append_new(json_object_get(entry, "phases"), ph);
+		i = j;
+	}
+	free(b);
+	free(g);
+}
+
+/* A whole CSV file as {columns: [...], rows: [[...]]} of strings; NULL if absent. */
+static json_t *table_json(struct report *r, const char *name)
+{
+	struct rp_csv c;
+	json_t *cols, *rows;
+	int ret;
+
+	if (open_csv(r, &c, name) <= 0)
+		return json_null();
+	cols = json_array();
+	rows = json_array();
+	for (int i = 0; i < c.ncols; i++)
+		json_array_append_new(cols, json_string(c.cols[i]));
+	while ((ret = rp_csv_next(&c)) > 0) {
+		json_t *row = json_array();
+
+		for (int i = 0; i < c.nf; i++)
+			json_array_append_new(row, json_string(c.f[i]));
+		json_array_append_new(rows, row);
+	}
+	finish_csv(r, &c, ret);
+	return json_pack("{s:o, s:o}", "columns", cols, "rows", rows);
+}
+
+static void vms_init(struct report *r, json_t *run, json_t *out)
+{
+	json_t *vms = json_object_get(run, "vms"), *v;
+	size_t i;
+
+	r->nvms = json_array_size(vms);
+	r->vms = calloc(r->nvms + 1, sizeof(*r->vms));
+	if (!r->vms) {
+		r->nvms = 0;
+		return;
+	}
+	json_array_foreach(vms, i, v) {
+		struct vmdata *d = &r->vms[i];
+		json_t *o = json_object();
+
+		d->name = json_string_value(json_object_get(v, "name")) ?: "";
+		d->memory_mib = (double)json_integer_value(json_object_get(v, "memory_mib"));
+		d->last_faults = INFINITY;	/* no rate for the first row */
+		json_object_set_new(o, "name", json_string(d->name));
+		json_object_set(o, "job", json_object_get(v, "job"));
+		json_object_set(o, "label", json_object_get(v, "label"));
+		json_object_set(o, "rep", json_object_get(v, "rep"));
+		json_object_set(o, "warmup", json_object_get(v, "warmup"));
+		json_object_set(o, "vm_index", json_object_get(v, "vm_index"));
+		json_object_set(o, "memory_mib", json_object_get(v, "memory_mib"));
+		json_object_set_new(o, "latency", json_array());
+		d->j = o;
+		json_array_append_new(out, o);
+	}
+}
+
+static void vms_finish(struct report *r)
+{
+	for (size_t i = 0; i < r->nvms; i++) {
+		struct vmdata *d = &r->vms[i];
+		json_t *nodes = json_array();
+
+		json_object_set_new(d->j, "raw_samples", json_integer((json_int_t)d->raw));
+		json_object_set_new(d->j, "guest", series_json(&d->guest));
+		json_object_set_new(d->j, "host", series_json(&d->host));
+		if (d->frate.n)
+			json_object_set_new(d->j, "faults",
+				json_pack("{s:o, s:o, s:o}", "rate", series_json(&d->frate),
+					  "slow_max_us", series_json(&d->fslow),
+					  "slow_rate", series_json(&d->fslowrate)));
+		for (int k = 0; k < d->nnodes; k++)
+			if (d->ntotal[k].n)
+				json_array_append_new(nodes, json_pack("{s:i, s:o, s:o}", "node", k,
+					"total", series_json(&d->ntotal[k]), "free", series_json(&d->nfree[k])));
+		json_object_set_new(d->j, "nodes", nodes);
+		series_free(&d->guest);
+		series_free(&d->host);
+		series_free(&d->frate);
+		series_free(&d->fslow);
+		series_free(&d->fslowrate);
+		for (int k = 0; k < MAX_NODES; k++) {
+			series_free(&d->ntotal[k]);
+			series_free(&d->nfree[k]);
+		}
+	}
+}
+
+static int put(FILE *f, const char *a, const char *end)
+{
+	return fwrite(a, 1, (size_t)(end - a), f) == (size_t)(end - a) ? 0 : -1;
+}
+
+static int write_html(const char *path, const char *title, const char *json)
+{
+	char tmp[PATH_MAX + 8];
+	FILE *f;
+	int bad = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f) {
+		hr_err("cannot write %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		   "<meta name=\"generator\" content=\"balloonbench %s\">\n<title>", BB_VERSION);
+	for (const char *p = title; *p; p++) {	/* run ids and file names: escape anyway */
+		if (*p == '<')
+			fputs("&lt;", f);
+		else if (*p == '&')
+			fputs("&amp;", f);
+		else
+			fputc(*p, f);
+	}
+	fputs("</title>\n<style>\n", f);
+	bad |= put(f, rp_uplot_css, rp_uplot_css_end);
+	bad |= put(f, rp_report_css, rp_report_css_end);
+	/* errors are caught from the first line on, for people and for the browser test */
+	fputs("</style>\n<script>window.bbErrors=[];window.addEventListener('error',function(e)"
+	      "{window.bbErrors.push(String(e.message))});</script>\n</head>\n<body>\n"
+	      "<main id=\"app\"><p>This report draws its charts with JavaScript; "
+	      "enable it to see them.</p></main>\n"
+	      "<script id=\"bb-data\" type=\"application/json\">", f);
+	fputs(json, f);	/* JSON_ESCAPE_SLASH: no "</script>" can end it early */
+	fputs("</script>\n<script>\n", f);
+	bad |= put(f, rp_uplot_js, rp_uplot_js_end);
+	fputs("\n</script>\n<script>\n", f);
+	bad |= put(f, rp_report_js, rp_report_js_end);
+	fputs("\n</script>\n</body>\n</html>\n", f);
+	if (fclose(f) || bad || rename(tmp, path)) {
+		hr_err("cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int hr_report(const char *dir, int print)
+{
+	struct report r = { .dir = dir };
+	char path[PATH_MAX], now[40], title[256];
+	json_error_t jerr;
+	json_t *run, *data, *vms;
+	char *text;
+	time_t t = time(NULL);
+	int ret;
+
+	/* summary.csv first: the report shows it */
+	ret = hr_summary_dir(dir, print);
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	run = json_load_file(path, 0, &jerr);
+	if (!run) {
+		hr_err("%s:%d: %s (not a balloonbench results directory?)", path, jerr.line, jerr.text);
+		return -1;
+	}
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	vms = json_array();
+	data = json_pack("{s:i, s:s, s:s, s:O, s:o}", "schema", 1, "generated_at", now,
+			 "generator", "balloonbench " BB_VERSION, "run", run, "vms", vms);
+	vms_init(&r, run, vms);
+	read_samples(&r);
+	read_faults(&r);
+	read_nodes(&r);
+	read_latency(&r);
+	vms_finish(&r);
+	json_object_set_new(data, "transitions", table_json(&r, "transitions.csv"));
+	json_object_set_new(data, "summary", table_json(&r, "summary.csv"));
+	json_object_set_new(data, "events", table_json(&r, "events.csv"));
+	json_object_set_new(data, "downsample", json_pack("{s:i, s:s}", "buckets", BUCKETS, "method",
+		"per series, the x range cut into equal buckets; each bucket's lowest and highest point kept"));
+	text = json_dumps(data, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_REAL_PRECISION(7));
+	snprintf(title, sizeof(title), "balloonbench %s %s",
+		 json_string_value(json_object_get(run, "run_id")) ?: "",
+		 json_string_value(json_object_get(json_object_get(run, "scenario"), "file")) ?: "");
+	snprintf(path, sizeof(path), "%s/report.html", dir);
+	if (!text || write_html(path, title, text))
+		ret = -1;
+	if (r.errors) {
+		hr_err("%s: %d file(s) could not be read whole; the report shows what could", dir,
+		       r.errors);
+		ret = -1;
+	}
+	free(text);
+	free(r.vms);
+	json_decref(data);
+	json_decref(run);
+	return ret;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report.h - reading a results directory back (CSV reader, display
+ * downsampling) and turning it into summary.csv and report.html.
+ */
+#ifndef HR_REPORT_H
+#define HR_REPORT_H
+
+#include <stddef.h>
+
+/* csv.c: the results' CSV files (header row, RFC 4180 quoting), read whole. */
+#define RP_CSV_MAX_FIELDS	64
+
+struct rp_csv {
+	char path[4096];
+	char *buf;			/* the file, NUL-terminated, split in place */
+	size_t len;
+	char *pos;			/* next row */
+	size_t line;			/* line number of the current row (1 = header) */
+	char *cols[RP_CSV_MAX_FIELDS];	/* header names */
+	int ncols;
+	char *f[RP_CSV_MAX_FIELDS];	/* the current row's fields */
+	int nf;
+};
+
+/*
+ * Open @path and read its header. Returns 0; -ENOENT (no message) if the
+ * file does not exist; -1 with the error reported otherwise.
+ */
+int rp_csv_open(struct rp_csv *c, const char *path);
+/* Index of column @name, or -1. */
+int rp_csv_col(const struct rp_csv *c, const char *name);
+/*
+ * Next data row into c->f[]. Returns 1, 0 at the end, or -1 (reported,
+ * with file:line) for a row whose field count differs from the header's.
+ */
+int rp_csv_next(struct rp_csv *c);
+/* Field @i of the current row ("" if @i < 0 or missing). */
+const char *rp_csv_str(const struct rp_csv *c, int i);
+/* Field @i as a number; NAN if empty, missing or not a number. */
+double rp_csv_num(const struct rp_csv *c, int i);
+void rp_csv_close(struct rp_csv *c);
+
+/*
+ * downsample.c: min/max decimation for display. The x range [x[0], x[n-1]]
+ * (x ascending) is cut into @buckets equal buckets; from each bucket the
+ * points with the smallest and the largest y are kept, in x order (one if
+ * they are the same point), so every peak and trough survives while a chart
+ * gets at most 2 * buckets points. NaN y values are dropped. The first and
+ * last points are always kept. @ox/@oy need room for 2 * buckets + 2 points.
+ * Returns the number of points written. With n <= 2 * buckets the series is
+ * copied as it is (NaNs dropped).
+ */
+size_t rp_downsample(const double *x, const double *y, size_t n, size_t buckets, double *ox,
+		     double *oy);
+
+/* summary.c: summary.csv of results directory @dir from its run.json and transitions.csv. */
+int hr_summary_dir(const char *dir, int print);
+
+/* report.c: summary.csv and report.html for results directory @dir. Returns 0 or -1. */
+int hr_report(const char *dir, int print);
+
+#endif /* HR_REPORT_H */

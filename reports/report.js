@@ -1,0 +1,547 @@
+/*
+ * report.js - balloonbench's report page: charts (uPlot) and tables drawn
+ * from the JSON that `balloonbench report` embeds (#bb-data, schema in
+ * host-runner/report.c). Inlined into report.html; fetches nothing.
+ *
+ * Open the page with #selftest and, once drawn, it checks that every chart
+ * has pixels of its first series' colour and writes the outcome into
+ * <body data-charts data-blank data-errors> (the browser test reads it).
+ */
+(function () {
+	'use strict';
+
+	var D = JSON.parse(document.getElementById('bb-data').textContent);
+	var app = document.getElementById('app');
+	var charts = [];	/* {name, plot, color} */
+	var COL = {
+		target: '#4a4a4a', guest: '#1f77b4', host: '#ff7f0e', oom: '#d62728',
+		inflate: '#e6550d', deflate: '#3182bd', fault: '#2ca02c', slow: '#9467bd',
+		p50: '#1f77b4', p90: '#2ca02c', p99: '#ff7f0e', p999: '#d62728'
+	};
+	var PHASES = ['steady', 'inflating', 'deflating'];
+	var PHASE_COL = { steady: '#2ca02c', inflating: '#e6550d', deflating: '#3182bd', final: '#8c564b' };
+	var NODE_COL = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22'];
+
+	/* ---- small helpers ---- */
+	function el(tag, attrs) {
+		var e = document.createElement(tag);
+		var k;
+
+		for (k in attrs || {}) {
+			if (k === 'text')
+				e.textContent = attrs[k];
+			else if (k === 'html')
+				e.innerHTML = attrs[k];
+			else
+				e.setAttribute(k, attrs[k]);
+		}
+		for (k = 2; k < arguments.length; k++)
+			if (arguments[k] != null)
+				e.appendChild(typeof arguments[k] === 'string' ? document.createTextNode(arguments[k]) : arguments[k]);
+		return e;
+	}
+	function num(s) {
+		if (s === '' || s == null)
+			return null;
+		var v = Number(s);
+		return isFinite(v) ? v : null;
+	}
+	function fmt(v, digits) {
+		if (v == null || v === '' || !isFinite(Number(v)))
+			return v == null ? '' : String(v);
+		v = Number(v);
+		if (digits == null)
+			digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
+		return v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+	}
+	function table(t) {	/* {columns, rows} -> map of name -> index */
+		var m = {};
+		if (t && t.columns)
+			t.columns.forEach(function (c, i) { m[c] = i; });
+		return m;
+	}
+	function width() {
+		return Math.max(480, Math.min(1200, (app.clientWidth || 1200) - 8));
+	}
+	/* a column name as a person reads it: "t100_ms" -> "t100 (ms)" */
+	function header(c) {
+		var units = [['_mib_s', ' (MiB/s)'], ['_mib', ' (MiB)'], ['_ms', ' (ms)'], ['_us', ' (µs)'],
+			['_ns', ' (ns)'], ['_kib', ' (KiB)'], ['_s', ' (s)'], ['_pct', ' (%)'], ['_hz', ' (Hz)']];
+		for (var i = 0; i < units.length; i++)
+			if (c.length > units[i][0].length && c.slice(-units[i][0].length) === units[i][0])
+				return c.slice(0, -units[i][0].length).replace(/_/g, ' ') + units[i][1];
+		return c.replace(/_/g, ' ');
+	}
+
+	/* ---- charts ---- */
+	function chart(parent, name, opts, data, note) {
+		var box = el('div', { class: 'chart' });
+		var plot;
+
+		parent.appendChild(box);
+		opts.title = name;
+		opts.width = opts.width || width();
+		opts.height = opts.height || 260;
+		opts.legend = opts.legend || { live: true };
+		plot = new uPlot(opts, data, box);
+		if (note)
+			box.appendChild(el('div', { class: 'note', text: note }));
+		charts.push({ name: name, plot: plot, colors: opts.series.slice(1).map(function (x) { return x.stroke; }) });
+		return plot;
+	}
+	function line(label, color, extra) {
+		var s = { label: label, stroke: color, width: 1.5, spanGaps: true, points: { show: false } };
+		for (var k in extra || {})
+			s[k] = extra[k];
+		return s;
+	}
+	function dots(label, color) {
+		return { label: label, stroke: color, fill: color, paths: function () { return null; },
+			points: { show: true, size: 7, stroke: color, fill: color } };
+	}
+	function xRange(lo, hi) {
+		return function () { return [lo, hi > lo ? hi : lo + 1]; };
+	}
+	/* shade the transitions, mark OOM kills: [{t0, t1, dir}], [t] */
+	function overlays(intervals, ooms) {
+		return {
+			drawClear: [function (u) {
+				var ctx = u.ctx, b = u.bbox;
+				ctx.save();
+				intervals.forEach(function (iv) {
+					var x0 = Math.max(b.left, u.valToPos(iv.t0, 'x', true));
+					var x1 = Math.min(b.left + b.width, u.valToPos(iv.t1, 'x', true));
+					if (x1 < x0)
+						return;
+					ctx.fillStyle = iv.dir > 0 ? 'rgba(230,85,13,0.10)' : 'rgba(49,130,189,0.10)';
+					ctx.fillRect(x0, b.top, Math.max(1, x1 - x0), b.height);
+				});
+				ctx.restore();
+			}],
+			draw: [function (u) {
+				var ctx = u.ctx, b = u.bbox;
+				ctx.save();
+				ctx.strokeStyle = COL.oom;
+				ctx.fillStyle = COL.oom;
+				ctx.lineWidth = 2;
+				ctx.setLineDash([6, 4]);
+				ctx.font = 'bold ' + Math.round(11 * devicePixelRatio) + 'px sans-serif';
+				ooms.forEach(function (t) {
+					var x = u.valToPos(t, 'x', true);
+					if (x < b.left || x > b.left + b.width)
+						return;
+					ctx.beginPath();
+					ctx.moveTo(x, b.top);
+					ctx.lineTo(x, b.top + b.height);
+					ctx.stroke();
+					ctx.fillText('OOM', x + 3, b.top + 12 * devicePixelRatio);
+				});
+				ctx.restore();
+			}]
+		};
+	}
+
+	/* ---- the run's tables ---- */
+	var T = D.transitions || { columns: [], rows: [] };
+	var TC = table(T);
+	var E = D.events || { columns: [], rows: [] };
+	var EC = table(E);
+	var S = D.summary || { columns: [], rows: [] };
+	var SC = table(S);
+	var run = D.run || {};
+
+	function vmTransitions(name) {
+		return T.rows.filter(function (r) { return r[TC.vm] === name; });
+	}
+	function vmOoms(name) {
+		return E.rows.filter(function (r) { return r[EC.vm] === name && r[EC.event] === 'oom-kill'; })
+			.map(function (r) { return num(r[EC.t_s]); });
+	}
+
+	/* ---- page ---- */
+	function headerSection() {
+		var sc = run.scenario || {};
+		var h = el('header');
+		var toc = el('nav', { class: 'toc' });
+
+		h.appendChild(el('h1', { text: 'balloonbench: ' + (sc.file || 'run') }));
+		h.appendChild(el('p', { class: 'sub', text: 'run ' + (run.run_id || '?') + ', started ' +
+			(run.started_at || '?') + ', ' + (D.vms || []).length + ' guest(s), ' + T.rows.length +
+			' transition(s); report by ' + D.generator + ' at ' + D.generated_at }));
+		if (run.status !== 'complete')
+			h.appendChild(el('div', { class: 'banner bad', text: 'This run is ' + (run.status || 'unknown').toUpperCase() +
+				(run.incomplete_reason ? ': ' + run.incomplete_reason : '') +
+				'. Everything it recorded is shown; statistics cover what finished.' }));
+		(sc.jobs || []).forEach(function (j) {
+			if (j.skipped)
+				h.appendChild(el('div', { class: 'banner bad', text: 'job ' + j.name + ' skipped: ' + j.skipped }));
+		});
+		h.appendChild(keyFigures());
+		[['#summary', 'summary'], ['#rates', 'rates per transition'], ['#guests', 'guests'],
+			['#transitions', 'transitions'], ['#meta', 'run metadata'], ['#events', 'events']].forEach(function (a) {
+			toc.appendChild(el('a', { href: a[0], text: a[1] }));
+		});
+		h.appendChild(toc);
+		app.appendChild(h);
+	}
+	function keyFigures() {
+		var box = el('div', { class: 'keyfigs' });
+		S.rows.forEach(function (r) {
+			if (r[SC.vm] !== 'all' || (r[SC.metric] !== 'mean_rate_mib_s' && r[SC.metric] !== 't100_ms'))
+				return;
+			box.appendChild(el('div', { class: 'keyfig' },
+				el('span', { text: r[SC.job] + (r[SC.label] ? ' [' + r[SC.label] + ']' : '') + ': ' + r[SC.direction] + ' ' + header(r[SC.metric]) }),
+				el('b', { text: fmt(r[SC.median]) + ' ' + r[SC.unit] }),
+				el('span', { text: 'median of ' + r[SC.n] + ', 95% CI [' + fmt(r[SC.ci_lo]) + ', ' + fmt(r[SC.ci_hi]) + ']' })));
+		});
+		return box;
+	}
+
+	function summarySection() {
+		var sec = el('section', { id: 'summary' });
+		sec.appendChild(el('h2', { text: 'Summary across repetitions' }));
+		sec.appendChild(el('p', { class: 'muted', text: 'summary.csv: per job, guest (v0, v1, ... or all) and direction; warm-up runs excluded. ' +
+			'The confidence interval of the median is distribution-free (order statistics); below 6 values it is the min-max range.' }));
+		if (!S.rows.length)
+			sec.appendChild(el('p', { text: 'No transition finished, so there are no statistics.' }));
+		else
+			sec.appendChild(htmlTable(S, ['job', 'label', 'vm', 'direction', 'metric', 'unit', 'better', 'n', 'median',
+				'ci_lo', 'ci_hi', 'mean', 'stddev', 'min', 'max'], 400));
+		app.appendChild(sec);
+	}
+
+	function htmlTable(t, cols, maxRows, cellClass) {
+		var m = table(t), wrap = el('div', { class: 'scroll' }), tb = el('table'), tr = el('tr');
+		cols = cols.filter(function (c) { return m[c] != null; });
+		cols.forEach(function (c) { tr.appendChild(el('th', { class: isText(t, m[c]) ? 's' : '', text: header(c) })); });
+		tb.appendChild(el('thead', null, tr));
+		var body = el('tbody');
+		t.rows.slice(0, maxRows || t.rows.length).forEach(function (r) {
+			var row = el('tr');
+			cols.forEach(function (c) {
+				var v = r[m[c]], text = isText(t, m[c]) ? v : fmt(v);
+				var cls = isText(t, m[c]) ? 's' : '';
+				if (cellClass)
+					cls += ' ' + (cellClass(c, v, r, m) || '');
+				row.appendChild(el('td', { class: cls, text: text }));
+			});
+			body.appendChild(row);
+		});
+		tb.appendChild(body);
+		wrap.appendChild(tb);
+		if (maxRows && t.rows.length > maxRows)
+			wrap.appendChild(el('p', { class: 'muted', text: 'first ' + maxRows + ' of ' + t.rows.length + ' rows; the CSV file has all' }));
+		return wrap;
+	}
+	function isText(t, i) {
+		for (var k = 0; k < t.rows.length && k < 50; k++)
+			if (t.rows[k][i] !== '' && num(t.rows[k][i]) == null)
+				return true;
+		return false;
+	}
+
+	function ratesSection() {
+		var sec = el('section', { id: 'rates' });
+		var jobs = [];
+		sec.appendChild(el('h2', { text: 'Inflate and deflate rate per transition' }));
+		app.appendChild(sec);
+		if (!T.rows.length) {
+			sec.appendChild(el('p', { text: 'No transitions recorded.' }));
+			return;
+		}
+		T.rows.forEach(function (r) { if (jobs.indexOf(r[TC.job]) < 0) jobs.push(r[TC.job]); });
+		jobs.forEach(function (job) {
+			var rows = T.rows.filter(function (r) { return r[TC.job] === job; });
+			var x = [], inf = [], def = [], cdf = { inflate: [], deflate: [] };
+			rows.forEach(function (r, i) {
+				var v = num(r[TC.mean_rate_mib_s]), d = r[TC.direction];
+				x.push(i);
+				inf.push(d === 'inflate' ? v : null);
+				def.push(d === 'deflate' ? v : null);
+				if (v != null && r[TC.warmup] !== '1' && cdf[d])
+					cdf[d].push(v);
+			});
+			chart(sec, job + ': mean rate of each transition (MiB/s)', {
+				scales: { x: { time: false } },
+				axes: [{ label: 'transition (in the order recorded, all guests and repetitions)', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] },
+					{ label: 'MiB/s', size: 60 }],
+				series: [{ label: 'transition' }, dots('inflate', COL.inflate), dots('deflate', COL.deflate)]
+			}, [x, inf, def], 'warm-up repetitions are included here and marked in the transitions table; the statistics leave them out');
+			/* distribution across repetitions: empirical CDF per direction */
+			var tables = [], series = [{ label: 'MiB/s' }];
+			['inflate', 'deflate'].forEach(function (d) {
+				var v = cdf[d].slice().sort(function (a, b) { return a - b; });
+				if (!v.length)
+					return;
+				tables.push([v, v.map(function (_, i) { return (i + 1) / v.length; })]);
+				series.push(line(d + ' (n=' + v.length + ')', COL[d], { paths: uPlot.paths.stepped({ align: 1 }) }));
+			});
+			if (tables.length)
+				chart(sec, job + ': distribution of the mean rate across transitions and repetitions', {
+					scales: { x: { time: false } },
+					axes: [{ label: 'mean rate (MiB/s)' }, { label: 'fraction of transitions' }],
+					series: series
+				}, uPlot.join(tables));
+		});
+	}
+
+	function guestSections() {
+		var sec = el('section', { id: 'guests' });
+		sec.appendChild(el('h2', { text: 'Guests: balloon, faults, NUMA nodes, workload latency' }));
+		sec.appendChild(el('p', { class: 'muted', text: 'Shaded: a transition from its target change to 100 % (orange inflating, blue deflating). ' +
+			'Dashed red: an OOM kill. Time series are drawn from ' + (D.downsample ? D.downsample.buckets : '?') +
+			' min/max buckets per series (peaks kept); the CSV files hold every sample.' }));
+		app.appendChild(sec);
+		(D.vms || []).forEach(function (vm, i) { guestSection(sec, vm, i); });
+	}
+
+	function guestSection(parent, vm, idx) {
+		var sec = el('div', { class: 'vm', id: 'vm-' + idx });
+		var trs = vmTransitions(vm.name), ooms = vmOoms(vm.name), intervals = [];
+		var g = vm.guest || [[], []], h = vm.host || [[], []];
+		var t0 = Infinity, t1 = -Infinity, sync = { key: 'vm' + idx };
+
+		parent.appendChild(sec);
+		sec.appendChild(el('h3', { text: vm.name + ' (job ' + vm.job + (vm.label ? ' [' + vm.label + ']' : '') +
+			', guest ' + vm.vm_index + ', repetition ' + vm.rep + (vm.warmup ? ', warm-up' : '') + ')' }));
+		[g[0], h[0]].forEach(function (a) {
+			if (a.length) {
+				t0 = Math.min(t0, a[0]);
+				t1 = Math.max(t1, a[a.length - 1]);
+			}
+		});
+		/* target: the guest's memory at boot, then each transition's to_mib from the moment it was set */
+		var tx = [], ty = [];
+		if (isFinite(t0)) {
+			tx.push(t0);
+			ty.push(vm.memory_mib);
+		}
+		trs.forEach(function (r, i) {
+			var ts = num(r[TC.t_set_s]), t100 = num(r[TC.t100_ms]), next = trs[i + 1] ? num(trs[i + 1][TC.t_set_s]) : null;
+			if (ts == null)
+				return;
+			tx.push(ts);
+			ty.push(num(r[TC.to_mib]));
+			intervals.push({ t0: ts, t1: t100 != null ? ts + t100 / 1e3 : (next != null ? next : t1),
+				dir: r[TC.direction] === 'inflate' ? 1 : -1 });
+			t0 = Math.min(t0, ts);
+		});
+		if (tx.length && isFinite(t1)) {
+			tx.push(Math.max(t1, tx[tx.length - 1]));
+			ty.push(ty[ty.length - 1]);
+		}
+		if (!g[0].length && !h[0].length) {
+			sec.appendChild(el('p', { text: 'No samples from this guest (it did not boot, or the run stopped before).' }));
+			return;
+		}
+		ooms.forEach(function (t) { t1 = Math.max(t1, t); });
+		var tables = [], series = [{ label: 't (s)' }];
+		if (g[0].length) {
+			tables.push(g);
+			series.push(line('guest view (MiB)', COL.guest, { width: 2.5 }));
+		}
+		if (h[0].length) {
+			tables.push(h);
+			series.push(line('host view: QEMU actual (MiB)', COL.host, { dash: [5, 5], width: 1.5 }));
+		}
+		if (tx.length) {
+			tables.push([tx, ty]);
+			series.push(line('target (MiB)', COL.target, { paths: uPlot.paths.stepped({ align: 1 }), width: 1 }));
+		}
+		chart(sec, 'Guest memory: target vs actual', {
+			scales: { x: { time: false, range: xRange(t0, t1) } },
+			axes: [{ label: 'time since the run started (s)' }, { label: 'MiB', size: 60 }],
+			series: series, cursor: { sync: sync }, hooks: overlays(intervals, ooms)
+		}, uPlot.join(tables), 'guest view: memory_mib minus the balloon from the guest\'s own counters (' +
+			fmt(vm.raw_samples, 0) + ' samples recorded); host view: what QEMU reports.' +
+			(ooms.length ? ' ' + ooms.length + ' OOM kill(s).' : ''));
+
+		if (vm.faults) {
+			var f = vm.faults;
+			chart(sec, 'Page faults and slow accesses of the workload', {
+				scales: { x: { time: false, range: xRange(t0, t1) }, us: {} },
+				axes: [{ label: 'time since the run started (s)' }, { label: 'faults/s', size: 70 },
+					{ scale: 'us', side: 1, label: 'slowest access (µs)', size: 70, grid: { show: false } }],
+				series: [{ label: 't (s)' }, line('faults/s', COL.fault), line('slow accesses/s', COL.slow, { dash: [3, 3] }),
+					line('slowest access in 10 ms (µs)', COL.oom, { scale: 'us', width: 1 })],
+				cursor: { sync: sync }, hooks: overlays(intervals, ooms)
+			}, uPlot.join([f.rate, f.slow_rate, f.slow_max_us]),
+			'per 10 ms bin: minor + major faults from perf counters, and accesses slower than the workload\'s threshold');
+		}
+		if (vm.nodes && vm.nodes.length) {
+			var nt = [], ns = [{ label: 't (s)' }];
+			vm.nodes.forEach(function (n, k) {
+				nt.push(n.total);
+				ns.push(line('node ' + n.node + ' MemTotal (MiB)', NODE_COL[k % NODE_COL.length]));
+			});
+			vm.nodes.forEach(function (n, k) {
+				nt.push(n.free);
+				ns.push(line('node ' + n.node + ' MemFree (MiB)', NODE_COL[k % NODE_COL.length], { dash: [4, 4], width: 1 }));
+			});
+			chart(sec, 'Memory per guest NUMA node', {
+				scales: { x: { time: false, range: xRange(t0, t1) } },
+				axes: [{ label: 'time since the run started (s)' }, { label: 'MiB', size: 60 }],
+				series: ns, cursor: { sync: sync }, hooks: overlays(intervals, ooms)
+			}, uPlot.join(nt), 'the balloon takes pages out of MemTotal: which node it took them from');
+		}
+		(vm.latency || []).forEach(function (l) { latencyCharts(sec, vm, l); });
+	}
+
+	function latencyCharts(sec, vm, l) {
+		/* steady, inflating, deflating, then any other (the epoch after the last change is "final") */
+		var rank = function (p) { var i = PHASES.indexOf(p.phase); return i < 0 ? PHASES.length : i; };
+		var phases = l.phases.slice().sort(function (a, b) { return rank(a) - rank(b); });
+		var x = phases.map(function (_, i) { return i; });
+		var pick = function (k) { return phases.map(function (p) { return p[k] > 0 ? p[k] : null; }); };
+		chart(sec, l.workload + ' ' + l.kind + ' latency percentiles per phase (µs, log scale)', {
+			height: 240,
+			scales: { x: { time: false, range: [-0.5, phases.length - 0.5] }, y: { distr: 3 } },
+			axes: [{ label: 'phase', splits: function () { return x; },
+				values: function (u, splits) { return splits.map(function (i) {
+					var p = phases[i];
+					return p ? p.phase + ' (n=' + fmt(p.n, 0) + ')' : '';
+				}); } },
+				{ label: 'µs', size: 60 }],
+			series: [{ label: 'phase' }, line('p50', COL.p50, { points: { show: true, size: 8 } }),
+				line('p90', COL.p90, { points: { show: true, size: 8 } }),
+				line('p99', COL.p99, { points: { show: true, size: 8 } }),
+				line('p99.9', COL.p999, { points: { show: true, size: 8 } })]
+		}, [x, pick('p50'), pick('p90'), pick('p99'), pick('p999')],
+		'from the full histograms (log-linear, relative error <= 1/128) merged over all epochs of each phase');
+		var tables = [], series = [{ label: 'µs' }];
+		phases.forEach(function (p) {
+			if (!p.cdf || !p.cdf[0].length)
+				return;
+			tables.push(p.cdf);
+			series.push(line(p.phase, PHASE_COL[p.phase] || '#777', { paths: uPlot.paths.stepped({ align: 1 }) }));
+		});
+		if (tables.length)
+			chart(sec, l.workload + ' ' + l.kind + ' latency CDF per phase', {
+				height: 240,
+				scales: { x: { time: false, distr: 3 } },
+				axes: [{ label: 'latency (µs, log scale)' }, { label: 'fraction at or below', size: 60 }],
+				series: series
+			}, uPlot.join(tables));
+	}
+
+	function transitionsSection() {
+		var sec = el('section', { id: 'transitions' });
+		sec.appendChild(el('h2', { text: 'Transitions' }));
+		sec.appendChild(el('p', { class: 'muted', text: 'transitions.csv, one row per target change; control latency is target set to first page moved.' }));
+		if (!T.rows.length)
+			sec.appendChild(el('p', { text: 'None recorded.' }));
+		else
+			sec.appendChild(htmlTable(T, ['vm', 'job', 'label', 'rep', 'warmup', 'index', 'direction', 'from_mib', 'to_mib',
+				'moved_mib', 'control_latency_ms', 't50_ms', 't90_ms', 't100_ms', 'mean_rate_mib_s', 'peak_rate_mib_s',
+				'host_mean_rate_mib_s', 'stalls', 'faults', 'fault_p99_us', 'wl_p99_us', 'steady_p99_us', 'oom_kills',
+				'node_total_delta_mib', 'end_reason'], 5000, function (c, v) {
+				return c === 'end_reason' && v !== 'reached' ? 'bad' : '';
+			}));
+		app.appendChild(sec);
+	}
+
+	function kv(dl, k, v) {
+		if (v == null || v === '')
+			return;
+		dl.appendChild(el('dt', { text: k }));
+		dl.appendChild(el('dd', { text: typeof v === 'object' ? JSON.stringify(v) : String(v) }));
+	}
+	function metaSection() {
+		var sec = el('section', { id: 'meta' }), dl = el('dl', { class: 'meta' });
+		var host = run.host || {}, ver = run.versions || {};
+		sec.appendChild(el('h2', { text: 'Run metadata' }));
+		kv(dl, 'status', run.status + (run.incomplete_reason ? ': ' + run.incomplete_reason : ''));
+		kv(dl, 'run id', run.run_id);
+		kv(dl, 'started', run.started_at);
+		kv(dl, 'libvirt URI', run.connect);
+		kv(dl, 'host', [host.hostname, host.cpu_model, host.cpus + ' CPUs', host.mem_mib + ' MiB',
+			'kernel ' + host.kernel, 'NUMA nodes ' + host.numa_nodes].join(', '));
+		kv(dl, 'versions', Object.keys(ver).map(function (k) { return k + ' ' + ver[k]; }).join(', '));
+		kv(dl, 'time base', run.time_base);
+		sec.appendChild(dl);
+		var vms = run.vms || [];
+		if (vms.length) {
+			var rows = vms.map(function (v) {
+				var g = v.guest || {}, c = v.clock || {}, a = v.agent_cost || {}, ts = v.timestamp_cost || {};
+				return [v.name, v.job, String(v.rep), v.warmup ? 'yes' : '', v.accel + (v.accel_note ? ' (' + v.accel_note + ')' : ''),
+					fmt(v.boot_s), g.kernel || '', g.balloon_features || '', g.numa_nodes || '',
+					c.error_bound_ns != null ? fmt(c.error_bound_ns / 1e3) : '', a.cpu_percent_of_one_vcpu != null ? fmt(a.cpu_percent_of_one_vcpu) : '',
+					a.rss_kib != null ? fmt(a.rss_kib / 1024) : '', a.us_per_sample != null ? fmt(a.us_per_sample) : '',
+					ts.timing_overhead_ratio != null ? fmt(ts.timing_overhead_ratio, 3) : '',
+					v.host_numa_placement_mib ? JSON.stringify(v.host_numa_placement_mib) : ''];
+			});
+			sec.appendChild(el('h3', { text: 'Guests' }));
+			sec.appendChild(htmlTable({ columns: ['vm', 'job', 'rep', 'warm-up', 'accel', 'boot_s', 'guest kernel', 'balloon features',
+				'guest NUMA nodes', 'clock error bound (µs)', 'agent CPU (% of a vCPU)', 'agent RSS (MiB)', 'agent µs/sample',
+				'timestamp overhead ratio', 'QEMU memory per host node (MiB)'], rows: rows },
+				['vm', 'job', 'rep', 'warm-up', 'accel', 'boot_s', 'guest kernel', 'balloon features', 'guest NUMA nodes',
+				'clock error bound (µs)', 'agent CPU (% of a vCPU)', 'agent RSS (MiB)', 'agent µs/sample',
+				'timestamp overhead ratio', 'QEMU memory per host node (MiB)']));
+		}
+		var sc = run.scenario || {};
+		sec.appendChild(el('h3', { text: 'Scenario ' + (sc.file || '') }));
+		sec.appendChild(el('pre', { text: sc.text || '' }));
+		var d = el('details');
+		d.appendChild(el('summary', { text: 'every job option as parsed' }));
+		d.appendChild(el('pre', { text: JSON.stringify(sc.jobs || [], null, 2) }));
+		sec.appendChild(d);
+		app.appendChild(sec);
+	}
+
+	function eventsSection() {
+		var sec = el('section', { id: 'events' });
+		var d = el('details');
+		sec.appendChild(el('h2', { text: 'Events' }));
+		d.appendChild(el('summary', { text: E.rows.length + ' events (boots, targets, workload exits, OOM kills, errors)' }));
+		d.appendChild(htmlTable(E, ['t_s', 'vm', 'event', 'detail'], 5000, function (c, v, r, m) {
+			return /oom|error|fail|incomplete/.test(r[m.event]) ? 'bad' : '';
+		}));
+		sec.appendChild(d);
+		app.appendChild(sec);
+	}
+
+	/* #selftest: every chart must show pixels of its series' colours, not only axes and grid */
+	function selfTest() {
+		var blank = [];
+		charts.forEach(function (c) {
+			var cv = c.plot.ctx.canvas, ctx = c.plot.ctx, hits = 0;
+			var px = ctx.getImageData(0, 0, cv.width, cv.height).data;
+			var rgb = c.colors.filter(Boolean).map(function (h) {
+				return [parseInt(h.substr(1, 2), 16), parseInt(h.substr(3, 2), 16), parseInt(h.substr(5, 2), 16)];
+			});
+			for (var i = 0; i < px.length; i += 4) {
+				if (px[i + 3] < 200)
+					continue;
+				for (var k = 0; k < rgb.length; k++)
+					if (Math.abs(px[i] - rgb[k][0]) + Math.abs(px[i + 1] - rgb[k][1]) + Math.abs(px[i + 2] - rgb[k][2]) < 40) {
+						hits++;
+						break;
+					}
+			}
+			if (hits < 10)
+				blank.push(c.name + ' (' + hits + ' series pixels)');
+		});
+		document.body.setAttribute('data-charts', String(charts.length));
+		document.body.setAttribute('data-blank', blank.join(' | '));
+		document.body.setAttribute('data-errors', (window.bbErrors || []).join(' | '));
+		document.body.setAttribute('data-selftest', 'done');
+	}
+
+	try {
+		app.textContent = '';
+		headerSection();
+		summarySection();
+		ratesSection();
+		guestSections();
+		transitionsSection();
+		metaSection();
+		eventsSection();
+	} catch (e) {
+		(window.bbErrors = window.bbErrors || []).push(String(e && e.stack || e));
+		app.appendChild(el('div', { class: 'banner bad', text: 'The report page failed while drawing: ' + e }));
+		throw e;
+	} finally {
+		if (location.hash === '#selftest')
+			setTimeout(selfTest, 50);
+	}
+})();

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: MIT
+/* report: the CSV reader, min/max downsampling (peaks kept) and summary.csv from a results directory. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "report.h"
+#include "tap.h"
+
+static char tmpdir[] = "/tmp/bb-report-test.XXXXXX";
+
+static void write_file(const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_csv(void)
+{
+	struct rp_csv c;
+	char path[512];
+
+	write_file("a.csv", "t_s,vm,detail\r\n1.5,a,\"x, \"\"y\"\"\nz\"\n\n2,b,\n");
+	snprintf(path, sizeof(path), "%s/a.csv", tmpdir);
+	ok(rp_csv_open(&c, path) == 0 && c.ncols == 3, "header: 3 columns");
+	is_int(rp_csv_col(&c, "vm"), 1, "column index by name");
+	is_int(rp_csv_col(&c, "nope"), -1, "unknown column: -1");
+	ok(rp_csv_next(&c) == 1, "first row");
+	is_double(rp_csv_num(&c, 0), 1.5, 0, "a number (CRLF line end)");
+	is_str(rp_csv_str(&c, 2), "x, \"y\"\nz", "a quoted field with a comma, doubled quotes and a newline");
+	ok(rp_csv_next(&c) == 1 && !strcmp(rp_csv_str(&c, 1), "b"), "blank line skipped, next row");
+	ok(isnan(rp_csv_num(&c, 2)), "empty field: NAN");
+	ok(isnan(rp_csv_num(&c, 7)), "missing field: NAN");
+	is_int(rp_csv_next(&c), 0, "end");
+	rp_csv_close(&c);
+
+	write_file("bad.csv", "a,b\n1,2\n1,2,3\n");
+	snprintf(path, sizeof(path), "%s/bad.csv", tmpdir);
+	ok(rp_csv_open(&c, path) == 0 && rp_csv_next(&c) == 1, "good row");
+	ok(rp_csv_next(&c) == -1, "a row with too many fields: -1");
+	is_int((int)c.line, 3, "... and its line number is known");
+	rp_csv_close(&c);
+	snprintf(path, sizeof(path), "%s/none.csv", tmpdir);
+	ok(rp_csv_open(&c, path) == -ENOENT, "missing file: -ENOENT");
+	write_file("empty.csv", "");
+	snprintf(path, sizeof(path), "%s/empty.csv", tmpdir);
+	ok(rp_csv_open(&c, path) == -1, "empty file: refused");
+}
+
+static void test_downsample(void)
+{
+	enum { N = 1000000, B = 500 };
+	double *x = malloc(N * sizeof(double)), *y = malloc(N * sizeof(double));
+	double ox[2 * B + 2], oy[2 * B + 2], mn = INFINITY, mx = -INFINITY, top = -INFINITY;
+	size_t n, spikes = 0, ordered = 1;
+
+	/* a slow sine, with one-sample spikes up and down that an average would lose */
+	for (size_t i = 0; i < N; i++) {
+		x[i] = (double)i / 1000;
+		y[i] = sin((double)i / 50000);
+		if (i % 99991 == 7)
+			top = y[i] = 10 + (double)i / N;
+		if (i % 199999 == 3)
+			y[i] = -10;
+	}
+	y[N / 2] = NAN;
+	n = rp_downsample(x, y, N, B, ox, oy);
+	ok(n <= 2 * B + 2 && n >= B, "1e6 points -> %zu (at most 2 per bucket + ends)", n);
+	for (size_t i = 0; i < n; i++) {
+		if (oy[i] >= 10 || oy[i] == -10)
+			spikes++;
+		if (i && ox[i] <= ox[i - 1])
+			ordered = 0;
+		mn = fmin(mn, oy[i]);
+		mx = fmax(mx, oy[i]);
+	}
+	is_int((int)spikes, 11 + 6, "every one-sample spike kept (10 up at 99991 steps + 1, 5 down + 1)");
+	ok(ordered, "points in x order");
+	ok(mn == -10 && mx == top, "global min and max kept");
+	ok(ox[0] == x[0] && ox[n - 1] == x[N - 1], "first and last point kept");
+	for (size_t i = 0; i < n; i++)
+		if (isnan(oy[i]))
+			ordered = 0;
+	ok(ordered, "no NaN in the output");
+	n = rp_downsample(x, y, 100, B, ox, oy);
+	is_int((int)n, 100, "a short series is kept whole");
+	free(x);
+	free(y);
+}
+
+/* summary.csv of tests/data/results-mini: value of one row's column */
+static int summary_has(const char *dir, const char *prefix, const char *want_tail)
+{
+	char path[512], line[1024];
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "%s/summary.csv", dir);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, prefix, strlen(prefix))) {
+			found = strstr(line, want_tail) != NULL;
+			if (!found)
+				diag("row: %s", line);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static void test_summary(void)
+{
+	char dir[512], cmd[1200];
+
+	snprintf(dir, sizeof(dir), "%s/mini", tmpdir);
+	snprintf(cmd, sizeof(cmd), "cp -r tests/data/results-mini %s", dir);
+	ok(system(cmd) == 0, "fixture copied");
+	ok(hr_summary_dir(dir, 0) == 0, "summary.csv written");
+	/* warm-up rows (9999) left out: the two guests' inflates are 100 and 200 */
+	ok(summary_has(dir, "1,bench/fixture.ini,two,\"\",all,inflate,mean_rate_mib_s,MiB/s,higher,2,",
+		       ",2,150,150,"), "two/all inflate rate: n 2, median 150 (warm-up left out)");
+	ok(summary_has(dir, "1,bench/fixture.ini,two,\"\",v1,inflate,mean_rate_mib_s,", ",1,200,200,"),
+	   "per-guest row v1: 200");
+	ok(summary_has(dir, "1,bench/fixture.ini,two,\"\",all,deflate,t100_ms,", ",1,250,"),
+	   "a transition that did not get there has no t100: n 1");
+	ok(summary_has(dir, "1,bench/fixture.ini,solo,\"guest-numa=2\",all,inflate,wl_p99_us,us,lower,2,",
+		       ",2,15,15,"), "solo: workload p99 over the 2 transitions that have one");
+	ok(!summary_has(dir, "1,bench/fixture.ini,solo,\"guest-numa=2\",v0,", ","),
+	   "a one-guest job has only 'all' rows");
+	ok(summary_has(dir, "1,bench/fixture.ini,solo,\"guest-numa=2\",all,inflate,t100_ms,ms,lower,3,",
+		       ",3,200,200,100,100,300,100,300,0.75"), "n 3: the CI is min..max with its coverage 0.75");
+	hr_verbosity = -1;	/* the next two report their errors: keep TAP output clean */
+	ok(hr_summary_dir("/nonexistent", 0) == -1, "no run.json: -1");
+	write_file("mini/transitions.csv", "vm,job\nx,two\n");
+	ok(hr_summary_dir(dir, 0) == -1, "transitions.csv without a direction column: -1");
+	hr_verbosity = HR_INFO;
+}
+
+int main(void)
+{
+	char cmd[600];
+
+	plan(32);
+	if (!mkdtemp(tmpdir))
+		return 1;
+	test_csv();
+	test_downsample();
+	test_summary();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	(void)system(cmd);
+	return done_testing();
+}
