@@ -6,6 +6,7 @@
 #include "log.h"
 
 int hr_verbosity = HR_INFO;
+const char *hr_log_context;
 
 void hr_log(enum hr_level level, const char *fmt, ...)
 {
@@ -26,5 +27,6 @@ void hr_log(enum hr_level level, const char *fmt, ...)
 	/* One message, one line: libvirt's and the guest's texts may hold newlines. */
 	for (char *p = buf; (p = strchr(p, '\n'));)
 		*p = ' ';
-	fprintf(stderr, "%s%s\n", prefix[level], buf);
+	fprintf(stderr, "%s%s%s%s\n", prefix[level], buf, hr_log_context && level == HR_ERR ? " " : "",
+		hr_log_context && level == HR_ERR ? hr_log_context : "");
 }

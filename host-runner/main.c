@@ -93,6 +93,9 @@ static void usage_run(FILE *f)
 		"  -o, --results DIR     where run directories go (default: results)\n"
 		"  -i, --image-dir DIR   guest image with vmlinuz and initrd.img (default\n"
 		"                        $BB_IMAGE_DIR, else guest/ beside the binary)\n"
+		"      --set KEY=VALUE   set a scenario option in every job, over what the file\n"
+		"                        says (repeatable; recorded in run.json), e.g.\n"
+		"                        --set workload=spin:threads=2 for a busy guest\n"
 		"      --reprobe-kvm     with accel=auto, try KVM again even if it failed before\n"
 		"  -q, --quiet           no progress and no table, errors only\n"
 		"  -v, --verbose         more detail (repeat for libvirt debug)\n"
@@ -111,6 +114,7 @@ static int cmd_run(int argc, char **argv)
 		{ "results", required_argument, NULL, 'o' },
 		{ "image-dir", required_argument, NULL, 'i' },
 		{ "reprobe-kvm", no_argument, NULL, 'K' },
+		{ "set", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -119,7 +123,8 @@ static int cmd_run(int argc, char **argv)
 	char state[PATH_MAX], image[PATH_MAX];
 	struct hr_run_opts o = { .results = "results" };
 	struct hr_scenario *sc;
-	int c, r;
+	const char *sets[32];
+	int c, r, nsets = 0;
 
 	default_state_dir(state, sizeof(state));
 	default_image_dir(image, sizeof(image));
@@ -133,6 +138,13 @@ static int cmd_run(int argc, char **argv)
 		case 'o': o.results = optarg; break;
 		case 'i': o.image_dir = optarg; break;
 		case 'K': o.reprobe_kvm = 1; break;
+		case 'S':
+			if (nsets == (int)(sizeof(sets) / sizeof(sets[0]))) {
+				hr_err("--set: at most %zu", sizeof(sets) / sizeof(sets[0]));
+				return HR_EXIT_USAGE;
+			}
+			sets[nsets++] = optarg;
+			break;
 		case 'q': hr_verbosity = HR_ERR; break;
 		case 'v': hr_verbosity++; break;
 		case 'h': usage_run(stdout); return HR_EXIT_OK;
@@ -152,7 +164,10 @@ static int cmd_run(int argc, char **argv)
 	sc = calloc(1, sizeof(*sc));
 	if (!sc)
 		return HR_EXIT_FAIL;
-	if (hr_scenario_load(argv[optind], sc)) {
+	r = hr_scenario_load(argv[optind], sc);
+	for (int i = 0; !r && i < nsets; i++)
+		r = hr_scenario_set(sc, sets[i]);
+	if (r) {
 		hr_scenario_free(sc);
 		free(sc);
 		return HR_EXIT_USAGE;
@@ -397,6 +412,7 @@ static int cmd_version(int argc, char **argv)
 static const struct command commands[] = {
 	{ "run", "[OPTIONS] SCENARIO.ini", "boot guests, move balloons, record results", cmd_run },
 	{ "report", "[OPTIONS] RESULTS_DIR...", "summary.csv and report.html of a results directory", cmd_report },
+	{ "compare", "[OPTIONS] BASELINE CANDIDATE", "A/B: did the candidate runs regress against the baseline?", hr_compare_main },
 	{ "list", "options|workloads|scenarios", "what a scenario may set; workloads; shipped scenarios", cmd_list },
 	{ "doctor", "", "what this host can do: KVM or TCG, NUMA, versions, guest image", cmd_doctor },
 	{ "version", "", "print the version", cmd_version },
@@ -424,6 +440,11 @@ static int cmd_help(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "report")) {
 		usage_report(stdout);
 		return HR_EXIT_OK;
+	}
+	if (argc > 1 && !strcmp(argv[1], "compare")) {
+		char *av[] = { argv[1], (char *)"--help", NULL };
+
+		return hr_compare_main(2, av);
 	}
 	usage(stdout);
 	return HR_EXIT_OK;

@@ -54,10 +54,23 @@ void rp_csv_close(struct rp_csv *c);
 size_t rp_downsample(const double *x, const double *y, size_t n, size_t buckets, double *ox,
 		     double *oy);
 
+/* summary.c: the metrics (transitions.csv columns) with their unit and direction. */
+struct hr_metric {
+	const char *name;
+	const char *unit;
+	int higher_better;
+};
+extern const struct hr_metric hr_metrics[];
+extern const size_t hr_nmetrics;
+const struct hr_metric *hr_metric_find(const char *name);
+
 /* summary.c: summary.csv of results directory @dir from its run.json and transitions.csv. */
 int hr_summary_dir(const char *dir, int print);
 
 /* report.c: summary.csv and report.html for results directory @dir. Returns 0 or -1. */
 int hr_report(const char *dir, int print);
+
+/* compare.c: `balloonbench compare` (argv[0] is "compare"); returns the exit status. */
+int hr_compare_main(int argc, char **argv);
 
 #endif /* HR_REPORT_H */

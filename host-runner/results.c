@@ -391,6 +391,7 @@ int hr_write_run_json(struct hr_run *run, const char *status)
 	json_object_set_new(r, "versions", v);
 	json_object_set_new(s, "file", json_string(run->sc->path));
 	json_object_set_new(s, "text", json_string(run->sc->text ? run->sc->text : ""));
+	json_object_set_new(s, "overrides", json_string(run->sc->overrides));
 	for (int i = 0; i < run->sc->njobs; i++) {
 		json_t *jj = job_json(&run->sc->jobs[i]);
 

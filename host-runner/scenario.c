@@ -840,6 +840,36 @@ int hr_scenario_load(const char *path, struct hr_scenario *sc)
 	return 0;
 }
 
+int hr_scenario_set(struct hr_scenario *sc, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	char name[64], err[256];
+	size_t n = eq ? (size_t)(eq - kv) : 0;
+
+	if (!eq || !n || n >= sizeof(name)) {
+		hr_err("--set %s: expected KEY=VALUE, e.g. --set workload=spin:threads=2", kv);
+		return -1;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)n, kv);
+	for (int i = 0; i < sc->njobs; i++) {
+		if (hr_job_set(&sc->jobs[i], name, eq + 1, err, sizeof(err))) {
+			hr_err("--set %s: %s", kv, err);
+			return -1;
+		}
+	}
+	snprintf(err, sizeof(err), "(with --set %s)", kv);
+	hr_log_context = err;
+	for (int i = 0; i < sc->njobs; i++)
+		if (validate_job(sc->path, &sc->jobs[i])) {
+			hr_log_context = NULL;
+			return -1;
+		}
+	hr_log_context = NULL;
+	n = strlen(sc->overrides);
+	snprintf(sc->overrides + n, sizeof(sc->overrides) - n, "%s%s", n ? " " : "", kv);
+	return 0;
+}
+
 void hr_scenario_free(struct hr_scenario *sc)
 {
 	if (!sc)

@@ -89,6 +89,7 @@ struct hr_job {
 struct hr_scenario {
 	char path[512];
 	char *text;			/* the file as read, kept for run.json */
+	char overrides[1024];		/* --set KEY=VALUE ..., as given ("" if none) */
 	struct hr_job jobs[HR_MAX_JOBS];
 	int njobs;
 };
@@ -119,6 +120,13 @@ extern const char *const hr_numa_mode_names[];
  * hr_scenario_free().
  */
 int hr_scenario_load(const char *path, struct hr_scenario *sc);
+
+/*
+ * Apply "KEY=VALUE" (the command line's --set) to every job of a loaded
+ * scenario, as if each job's section said so last, then validate the jobs
+ * again. Returns 0, or -1 with a one-line error naming the --set.
+ */
+int hr_scenario_set(struct hr_scenario *sc, const char *kv);
 
 /*
  * The job's schedule for VM @vm (random walks get seed + vm): *out malloc'ed.

@@ -36,35 +36,35 @@
 #include "report.h"
 #include "runner.h"
 
-enum unit_kind { U_MS, U_US, U_RATE, U_MIB, U_COUNT };
-
-/* A metric is a transitions.csv column; it knows its unit and which way is better. */
-struct metric {
-	const char *name;
-	enum unit_kind unit;
-	int higher_better;
+/* Every metric is a transitions.csv column; it knows its unit and which way is better. */
+const struct hr_metric hr_metrics[] = {
+	{ "control_latency_ms", "ms", 0 },
+	{ "t50_ms", "ms", 0 },
+	{ "t90_ms", "ms", 0 },
+	{ "t100_ms", "ms", 0 },
+	{ "mean_rate_mib_s", "MiB/s", 1 },
+	{ "peak_rate_mib_s", "MiB/s", 1 },
+	{ "host_mean_rate_mib_s", "MiB/s", 1 },
+	{ "stalls", "count", 0 },
+	{ "shortfall_mib", "MiB", 0 },
+	{ "faults", "count", 0 },
+	{ "fault_p99_us", "us", 0 },
+	{ "wl_p50_us", "us", 0 },
+	{ "wl_p99_us", "us", 0 },
+	{ "wl_p999_us", "us", 0 },
+	{ "oom_kills", "count", 0 },
 };
+const size_t hr_nmetrics = sizeof(hr_metrics) / sizeof(hr_metrics[0]);
 
-static const char *const unit_names[] = { "ms", "us", "MiB/s", "MiB", "count" };
+const struct hr_metric *hr_metric_find(const char *name)
+{
+	for (size_t i = 0; i < hr_nmetrics; i++)
+		if (!strcmp(hr_metrics[i].name, name))
+			return &hr_metrics[i];
+	return NULL;
+}
 
-static const struct metric metrics[] = {
-	{ "control_latency_ms", U_MS, 0 },
-	{ "t50_ms", U_MS, 0 },
-	{ "t90_ms", U_MS, 0 },
-	{ "t100_ms", U_MS, 0 },
-	{ "mean_rate_mib_s", U_RATE, 1 },
-	{ "peak_rate_mib_s", U_RATE, 1 },
-	{ "host_mean_rate_mib_s", U_RATE, 1 },
-	{ "stalls", U_COUNT, 0 },
-	{ "shortfall_mib", U_MIB, 0 },
-	{ "faults", U_COUNT, 0 },
-	{ "fault_p99_us", U_US, 0 },
-	{ "wl_p50_us", U_US, 0 },
-	{ "wl_p99_us", U_US, 0 },
-	{ "wl_p999_us", U_US, 0 },
-	{ "oom_kills", U_COUNT, 0 },
-};
-#define NMETRICS	(sizeof(metrics) / sizeof(metrics[0]))
+#define NMETRICS	(sizeof(hr_metrics) / sizeof(hr_metrics[0]))
 
 static int cmp_dbl(const void *a, const void *b)
 {
@@ -183,7 +183,7 @@ static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t njobs, 
 		return NULL;
 	}
 	for (size_t k = 0; k < NMETRICS; k++)
-		cm[k] = rp_csv_col(&c, metrics[k].name);
+		cm[k] = rp_csv_col(&c, hr_metrics[k].name);
 	while ((r = rp_csv_next(&c)) > 0) {
 		struct srow *row;
 		int j = find_job(jobs, njobs, rp_csv_str(&c, cj));
@@ -213,10 +213,10 @@ static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t njobs, 
 }
 
 static void row_out(FILE *f, const char *scenario, const struct sjob *j, const char *vm,
-		    const char *dir, const struct metric *m, const struct hr_stats *s)
+		    const char *dir, const struct hr_metric *m, const struct hr_stats *s)
 {
 	fprintf(f, "1,%s,%s,\"%s\",%s,%s,%s,%s,%s,%zu,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.4f\n",
-		scenario, j->name, j->label, vm, dir, m->name, unit_names[m->unit],
+		scenario, j->name, j->label, vm, dir, m->name, m->unit,
 		m->higher_better ? "higher" : "lower", s->n, s->median, s->mean, s->stddev, s->min,
 		s->max, s->ci_lo, s->ci_hi, s->ci_coverage);
 }
@@ -253,15 +253,15 @@ static void write_groups(FILE *f, const char *scenario, const struct sjob *jobs,
 					}
 					if (hr_stats_compute(v, c, &st))
 						continue;
-					row_out(f, scenario, j, vmname, dir, &metrics[mi], &st);
-					if (!print || vmi >= 0 || (strcmp(metrics[mi].name, "mean_rate_mib_s") &&
-								   strcmp(metrics[mi].name, "t100_ms")))
+					row_out(f, scenario, j, vmname, dir, &hr_metrics[mi], &st);
+					if (!print || vmi >= 0 || (strcmp(hr_metrics[mi].name, "mean_rate_mib_s") &&
+								   strcmp(hr_metrics[mi].name, "t100_ms")))
 						continue;
 					if (!printed++)
 						printf("%-16s %-8s %-16s %4s %10s %21s\n", "job", "dir",
 						       "metric", "n", "median", "95% CI of median");
 					printf("%-16s %-8s %-16s %4zu %10.1f [%8.1f, %8.1f]%s\n", j->name, dir,
-					       metrics[mi].name, st.n, st.median, st.ci_lo, st.ci_hi,
+					       hr_metrics[mi].name, st.n, st.median, st.ci_lo, st.ci_hi,
 					       st.ci_coverage < 0.95 ? " (n<6: min-max)" : "");
 				}
 			}

@@ -19,11 +19,11 @@
 
 #include "workload.h"
 
-extern const struct wl_desc wl_grow, wl_hold, wl_kv, wl_pagecache, wl_touch;
+extern const struct wl_desc wl_grow, wl_hold, wl_kv, wl_pagecache, wl_spin, wl_touch;
 
 /* Sorted by name: the whole set in one place. */
 const struct wl_desc *const wl_registry[] = {
-	&wl_grow, &wl_hold, &wl_kv, &wl_pagecache, &wl_touch,
+	&wl_grow, &wl_hold, &wl_kv, &wl_pagecache, &wl_spin, &wl_touch,
 };
 const size_t wl_nregistry = sizeof(wl_registry) / sizeof(wl_registry[0]);
 

@@ -1,0 +1,780 @@
+// SPDX-License-Identifier: MIT
+/*
+ * compare.c - `balloonbench compare BASELINE CANDIDATE`: an A/B comparison of
+ * two run sets, metric by metric, with the statistics of abstat.c.
+ *
+ * A side is a results directory (it has run.json) or a directory of them
+ * (every subdirectory with a run.json: the runs of a CI job). Values are the
+ * transitions.csv rows of every run, warm-up runs left out, matched by job,
+ * matrix label, direction and metric (pooled over a job's guests), the same
+ * population summary.csv describes.
+ *
+ * Thresholds (--thresholds FILE, INI; e.g. ci/thresholds.ini): a [default]
+ * section and one section per metric, keys alpha, min-change, min-n, max-ci
+ * (see abstat.h) and gate (yes: a regression or an inconclusive result fails
+ * the comparison; no: reported only). Without a file: alpha 0.05, min-change
+ * 10 %, min-n 5, max-ci 20 %, and only the gated defaults below gate.
+ *
+ * Output: a table (or TAP with --tap), and compare.csv, compare.tap and
+ * compare.html in the output directory. Exit status: 0 no regression and
+ * every gated metric conclusive; 1 a gated metric regressed; 2 bad input,
+ * runs that are not comparable, or a gated metric inconclusive (no regression).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <ini.h>
+#include <jansson.h>
+
+#include "abstat.h"
+#include "log.h"
+#include "report.h"
+#include "version.h"
+
+#define MAX_RUNS	256
+#define MAX_KEYS	1024
+
+/* Metrics that gate by default: how fast the balloon moves and what the workload feels. */
+static const char *const default_gated[] = { "mean_rate_mib_s", "t100_ms", "wl_p99_us" };
+
+struct policy {
+	struct ab_policy ab;
+	int gate;		/* -1: not set in the file */
+};
+
+struct thresholds {
+	const char *path;
+	struct policy def;
+	struct policy metric[64];	/* by index into hr_metrics */
+	int err_line;
+	char err[256];
+};
+
+/* One compared series: a job, label, direction and metric. */
+struct key {
+	char job[64], label[128], dir[8];
+	const struct hr_metric *m;
+	double *v[2];
+	size_t n[2], cap[2];
+};
+
+struct side {
+	const char *arg;
+	char *runs[MAX_RUNS];
+	int nruns;
+	/* what makes two sides comparable, from run.json */
+	char accel[64], text_hash[32], guests[512], overrides[1024];
+};
+
+struct cmp {
+	struct side side[2];
+	struct key *keys;
+	size_t nkeys;
+};
+
+/* ---- thresholds file ---- */
+
+static int parse_pct(const char *v, double *out)
+{
+	char *end;
+	double x = strtod(v, &end);
+
+	if (end == v)
+		return -1;
+	if (*end == '%') {
+		x /= 100;
+		end++;
+	}
+	if (*end || !(x >= 0))
+		return -1;
+	*out = x;
+	return 0;
+}
+
+static int th_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct thresholds *t = user;
+	struct policy *p;
+	const struct hr_metric *m = NULL;
+	char *end;
+
+	if (t->err[0])
+		return 1;
+	if (!strcmp(section, "default")) {
+		p = &t->def;
+	} else if ((m = hr_metric_find(section))) {
+		p = &t->metric[m - hr_metrics];
+	} else {
+		snprintf(t->err, sizeof(t->err), "[%s]: expected [default] or a metric name (a transitions.csv column such as mean_rate_mib_s, t100_ms)", section);
+		return 0;
+	}
+	if (!strcmp(name, "alpha")) {
+		double a = strtod(value, &end);
+
+		if (*end || !(a > 0 && a < 1)) {
+			snprintf(t->err, sizeof(t->err), "alpha: '%s', expected a number between 0 and 1", value);
+			return 0;
+		}
+		p->ab.alpha = a;
+	} else if (!strcmp(name, "min-change") || !strcmp(name, "max-ci")) {
+		double x;
+
+		if (parse_pct(value, &x) || x > 10) {
+			snprintf(t->err, sizeof(t->err), "%s: '%s', expected a relative change such as 10%% or 0.1", name, value);
+			return 0;
+		}
+		if (name[1] == 'i')
+			p->ab.min_rel_change = x;
+		else
+			p->ab.max_ci_halfwidth = x;
+	} else if (!strcmp(name, "min-n")) {
+		long n = strtol(value, &end, 10);
+
+		if (*end || n < 2 || n > 100000) {
+			snprintf(t->err, sizeof(t->err), "min-n: '%s', expected an integer from 2 to 100000", value);
+			return 0;
+		}
+		p->ab.min_n = (size_t)n;
+	} else if (!strcmp(name, "gate")) {
+		if (!strcmp(value, "yes") || !strcmp(value, "1") || !strcmp(value, "true"))
+			p->gate = 1;
+		else if (!strcmp(value, "no") || !strcmp(value, "0") || !strcmp(value, "false"))
+			p->gate = 0;
+		else {
+			snprintf(t->err, sizeof(t->err), "gate: '%s', expected yes or no", value);
+			return 0;
+		}
+	} else {
+		snprintf(t->err, sizeof(t->err), "unknown key '%s': expected alpha, min-change, min-n, max-ci or gate", name);
+		return 0;
+	}
+	return 1;
+}
+
+/* inih reports the line of the first handler error; we keep our message. */
+static int th_load(struct thresholds *t, const char *path)
+{
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	ab_policy_default(&t->def.ab);
+	t->def.gate = -1;
+	for (size_t i = 0; i < sizeof(t->metric) / sizeof(t->metric[0]); i++) {
+		t->metric[i].ab.alpha = NAN;
+		t->metric[i].ab.min_rel_change = NAN;
+		t->metric[i].ab.max_ci_halfwidth = NAN;
+		t->metric[i].ab.min_n = 0;
+		t->metric[i].gate = -1;
+	}
+	if (!path)
+		return 0;
+	t->path = path;
+	r = ini_parse(path, th_handler, t);
+	if (r < 0) {
+		hr_err("%s: cannot open thresholds file: %s", path, strerror(errno));
+		return -1;
+	}
+	if (r > 0) {
+		hr_err("%s:%d: %s", path, r, t->err[0] ? t->err : "expected '[section]' or 'key = value'");
+		return -1;
+	}
+	return 0;
+}
+
+/* The policy for metric @m: the file's metric section over its [default] over built-ins. */
+static void th_policy(const struct thresholds *t, const struct hr_metric *m, struct ab_policy *out,
+		      int *gate)
+{
+	const struct policy *p = &t->metric[m - hr_metrics];
+
+	*out = t->def.ab;
+	if (!isnan(p->ab.alpha))
+		out->alpha = p->ab.alpha;
+	if (!isnan(p->ab.min_rel_change))
+		out->min_rel_change = p->ab.min_rel_change;
+	if (!isnan(p->ab.max_ci_halfwidth))
+		out->max_ci_halfwidth = p->ab.max_ci_halfwidth;
+	if (p->ab.min_n)
+		out->min_n = p->ab.min_n;
+	if (p->gate >= 0) {
+		*gate = p->gate;
+	} else if (t->def.gate >= 0) {
+		*gate = t->def.gate;
+	} else {
+		*gate = 0;
+		for (size_t i = 0; i < sizeof(default_gated) / sizeof(default_gated[0]); i++)
+			if (!strcmp(default_gated[i], m->name))
+				*gate = 1;
+	}
+}
+
+/* ---- run sets ---- */
+
+static int is_run_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/run.json", dir);
+	return !stat(path, &st) && S_ISREG(st.st_mode);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* The runs of a side: ARG itself, or its subdirectories that hold a run.json. */
+static int side_find(struct side *s, const char *arg)
+{
+	struct dirent **ents;
+	int n;
+
+	s->arg = arg;
+	if (is_run_dir(arg)) {
+		s->runs[s->nruns++] = strdup(arg);
+		return 0;
+	}
+	n = scandir(arg, &ents, NULL, by_name);
+	if (n < 0) {
+		hr_err("compare: %s: %s", arg, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/%s", arg, ents[i]->d_name);
+		/* "latest" is a link to a run already in the list */
+		if (ents[i]->d_name[0] != '.' && !lstat(path, &st) && S_ISDIR(st.st_mode) &&
+		    is_run_dir(path) && s->nruns < MAX_RUNS)
+			s->runs[s->nruns++] = strdup(path);
+		free(ents[i]);
+	}
+	free(ents);
+	if (!s->nruns) {
+		hr_err("compare: %s: not a results directory, and no results directory in it (expected run.json)", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static unsigned long long fnv1a(const char *s)
+{
+	unsigned long long h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* Append @v to the comma list @buf if not there yet. */
+static void add_unique(char *buf, size_t size, const char *v)
+{
+	char probe[300];
+	size_t n = strlen(buf);
+
+	snprintf(probe, sizeof(probe), ",%s,", v);
+	if (n) {
+		char tmp[1200];
+
+		snprintf(tmp, sizeof(tmp), ",%s,", buf);
+		if (strstr(tmp, probe))
+			return;
+	}
+	snprintf(buf + n, size - n, "%s%s", n ? "," : "", v);
+}
+
+/* What must agree for two sides to be comparable, from each run's run.json. */
+static int side_describe(struct side *s)
+{
+	for (int i = 0; i < s->nruns; i++) {
+		char path[PATH_MAX], hash[32], g[256];
+		json_error_t jerr;
+		json_t *run, *vms, *v, *sc;
+		size_t k;
+
+		snprintf(path, sizeof(path), "%s/run.json", s->runs[i]);
+		run = json_load_file(path, 0, &jerr);
+		if (!run) {
+			hr_err("%s:%d: %s", path, jerr.line, jerr.text);
+			return -1;
+		}
+		sc = json_object_get(run, "scenario");
+		snprintf(hash, sizeof(hash), "%016llx",
+			 fnv1a(json_string_value(json_object_get(sc, "text")) ?: ""));
+		add_unique(s->text_hash, sizeof(s->text_hash), hash);
+		add_unique(s->overrides, sizeof(s->overrides),
+			   json_string_value(json_object_get(sc, "overrides")) ?: "");
+		vms = json_object_get(run, "vms");
+		json_array_foreach(vms, k, v) {
+			add_unique(s->accel, sizeof(s->accel),
+				   json_string_value(json_object_get(v, "accel")) ?: "?");
+			snprintf(g, sizeof(g), "%s:%lldMiB",
+				 json_string_value(json_object_get(v, "job")) ?: "?",
+				 (long long)json_integer_value(json_object_get(v, "memory_mib")));
+			add_unique(s->guests, sizeof(s->guests), g);
+		}
+		json_decref(run);
+	}
+	return 0;
+}
+
+/* ---- values ---- */
+
+static struct key *key_get(struct cmp *c, const char *job, const char *label, const char *dir,
+			   const struct hr_metric *m)
+{
+	for (size_t i = 0; i < c->nkeys; i++) {
+		struct key *k = &c->keys[i];
+
+		if (k->m == m && !strcmp(k->job, job) && !strcmp(k->label, label) && !strcmp(k->dir, dir))
+			return k;
+	}
+	if (c->nkeys == MAX_KEYS)
+		return NULL;
+	struct key *k = &c->keys[c->nkeys++];
+
+	memset(k, 0, sizeof(*k));
+	snprintf(k->job, sizeof(k->job), "%s", job);
+	snprintf(k->label, sizeof(k->label), "%s", label);
+	snprintf(k->dir, sizeof(k->dir), "%s", dir);
+	k->m = m;
+	return k;
+}
+
+static int key_add(struct key *k, int side, double v)
+{
+	if (k->n[side] == k->cap[side]) {
+		size_t cap = k->cap[side] ? 2 * k->cap[side] : 16;
+		double *nv = realloc(k->v[side], cap * sizeof(double));
+
+		if (!nv)
+			return -1;
+		k->v[side] = nv;
+		k->cap[side] = cap;
+	}
+	k->v[side][k->n[side]++] = v;
+	return 0;
+}
+
+static int read_side(struct cmp *c, int side)
+{
+	for (int i = 0; i < c->side[side].nruns; i++) {
+		char path[PATH_MAX];
+		struct rp_csv f;
+		int cj, cl, cd, cw, cm[64], r;
+
+		snprintf(path, sizeof(path), "%s/transitions.csv", c->side[side].runs[i]);
+		r = rp_csv_open(&f, path);
+		if (r == -ENOENT)
+			continue;	/* a run that recorded no transition: nothing to add */
+		if (r)
+			return -1;
+		cj = rp_csv_col(&f, "job");
+		cl = rp_csv_col(&f, "label");
+		cd = rp_csv_col(&f, "direction");
+		cw = rp_csv_col(&f, "warmup");
+		if (cj < 0 || cd < 0) {
+			hr_err("%s:1: expected columns job and direction", path);
+			rp_csv_close(&f);
+			return -1;
+		}
+		for (size_t m = 0; m < hr_nmetrics; m++)
+			cm[m] = rp_csv_col(&f, hr_metrics[m].name);
+		while ((r = rp_csv_next(&f)) > 0) {
+			if (rp_csv_num(&f, cw) == 1)
+				continue;
+			for (size_t m = 0; m < hr_nmetrics; m++) {
+				double v = rp_csv_num(&f, cm[m]);
+				struct key *k;
+
+				if (isnan(v))
+					continue;
+				k = key_get(c, rp_csv_str(&f, cj), rp_csv_str(&f, cl), rp_csv_str(&f, cd),
+					    &hr_metrics[m]);
+				if (!k || key_add(k, side, v)) {
+					hr_err("compare: too many metrics or out of memory");
+					rp_csv_close(&f);
+					return -1;
+				}
+			}
+		}
+		rp_csv_close(&f);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- output ---- */
+
+struct row {
+	const struct key *k;
+	struct ab_result r;
+	enum ab_verdict v;
+	int gate;
+	char why[200];
+};
+
+static const char *pct(double x, char *buf, size_t size)
+{
+	if (isnan(x))
+		snprintf(buf, size, "-");
+	else
+		snprintf(buf, size, "%+.1f%%", 100 * x);
+	return buf;
+}
+
+static void csv_out(FILE *f, const struct row *rows, size_t n)
+{
+	fprintf(f, "schema,job,label,direction,metric,unit,better,gated,n_base,n_cand,median_base,"
+		   "median_cand,rel_change,ci_lo,ci_hi,abs_change,abs_ci_lo,abs_ci_hi,u,p_value,exact,"
+		   "verdict,reason\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w = &rows[i];
+		const struct ab_result *r = &w->r;
+
+		fprintf(f, "1,%s,\"%s\",%s,%s,%s,%s,%d,%zu,%zu,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,"
+			   "%.6g,%.6g,%d,%s,\"%s\"\n",
+			w->k->job, w->k->label, w->k->dir, w->k->m->name, w->k->m->unit,
+			w->k->m->higher_better ? "higher" : "lower", w->gate, w->k->n[0], w->k->n[1],
+			r->median_a, r->median_b, r->rel_change, r->ci_lo, r->ci_hi, r->abs_change,
+			r->abs_ci_lo, r->abs_ci_hi, r->u, r->p_value, r->exact, ab_verdict_name(w->v),
+			w->why);
+	}
+}
+
+/* TAP: a gated metric passes unless it regressed or is inconclusive; an ungated one is a TODO. */
+static void tap_out(FILE *f, const struct row *rows, size_t n)
+{
+	fprintf(f, "TAP version 13\n1..%zu\n", n);
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w = &rows[i];
+		int bad = w->v == AB_REGRESSION || w->v == AB_INCONCLUSIVE;
+
+		fprintf(f, "%sok %zu - %s%s%s %s %s: %s (%s)%s\n", bad ? "not " : "", i + 1, w->k->job,
+			w->k->label[0] ? " " : "", w->k->label, w->k->dir, w->k->m->name,
+			ab_verdict_name(w->v), w->why, w->gate ? "" : " # TODO not gated, reported only");
+	}
+}
+
+static void html_esc(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}
+
+extern const char rp_report_css[], rp_report_css_end[];
+
+/* compare.html: the verdicts, with each change and its CI drawn on a -50 % .. +50 % scale. */
+static void html_out(FILE *f, const struct cmp *c, const struct row *rows, size_t n, int status,
+		     const char *mismatch)
+{
+	static const char *const vcol[] = { "#5b6475", "#1e7b34", "#b3261e", "#b07a00" };
+
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<title>balloonbench compare</title>\n<style>\n", f);
+	fwrite(rp_report_css, 1, (size_t)(rp_report_css_end - rp_report_css), f);
+	fputs(".bar{position:relative;width:300px;height:14px;background:#f5f7fa;border:1px solid #d8dce3}"
+	      ".bar .z{position:absolute;left:50%;top:0;bottom:0;border-left:1px solid #888}"
+	      ".bar .ci{position:absolute;top:3px;height:6px;opacity:.45}"
+	      ".bar .pt{position:absolute;top:0;width:3px;height:12px}\n</style>\n</head>\n<body><main>\n", f);
+	fputs("<h1>balloonbench compare</h1>\n<p class=\"sub\">baseline <b>", f);
+	html_esc(f, c->side[0].arg);
+	fprintf(f, "</b> (%d run(s)) against candidate <b>", c->side[0].nruns);
+	html_esc(f, c->side[1].arg);
+	fprintf(f, "</b> (%d run(s)); balloonbench %s</p>\n", c->side[1].nruns, BB_VERSION);
+	fprintf(f, "<div class=\"banner %s\">%s</div>\n", status ? "bad" : "ok",
+		status == 0 ? "No regression: every gated metric unchanged or better" :
+		status == 1 ? "REGRESSION in a gated metric" :
+			      "INCONCLUSIVE or not comparable: see below");
+	if (mismatch[0]) {
+		fputs("<div class=\"banner bad\">", f);
+		html_esc(f, mismatch);
+		fputs("</div>\n", f);
+	}
+	fputs("<p class=\"muted\">Per metric: medians of every transition (warm-up runs left out), the "
+	      "relative change of the median with its 95 % bootstrap CI (bar: -50 % .. +50 %, dot: the "
+	      "change), Mann-Whitney U p-value, and the verdict. Gated metrics decide the outcome; the "
+	      "others are shown for information.</p>\n<div class=\"scroll\" style=\"max-height:none\">"
+	      "<table><thead><tr><th class=s>job</th><th class=s>direction</th><th class=s>metric</th>"
+	      "<th>n base/cand</th><th>median base</th><th>median cand</th><th>change</th><th>95% CI</th>"
+	      "<th class=s>change and CI</th><th>p</th><th class=s>verdict</th><th class=s>why</th>"
+	      "</tr></thead><tbody>\n", f);
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w = &rows[i];
+		const struct ab_result *r = &w->r;
+		char a[32], cl[32], ch[32];
+		double lo = fmax(-0.5, fmin(0.5, r->ci_lo)), hi = fmax(-0.5, fmin(0.5, r->ci_hi));
+		double pt = fmax(-0.5, fmin(0.5, r->rel_change));
+
+		fputs("<tr><td class=s>", f);
+		html_esc(f, w->k->job);
+		if (w->k->label[0]) {
+			fputs(" [", f);
+			html_esc(f, w->k->label);
+			fputs("]", f);
+		}
+		fprintf(f, "</td><td class=s>%s</td><td class=s>%s%s (%s, %s is better)</td><td>%zu/%zu</td>"
+			   "<td>%.4g</td><td>%.4g</td><td>%s</td><td>[%s, %s]</td><td class=s>",
+			w->k->dir, w->gate ? "<b>" : "", w->k->m->name, w->k->m->unit,
+			w->k->m->higher_better ? "higher" : "lower", w->k->n[0], w->k->n[1], r->median_a,
+			r->median_b, pct(r->rel_change, a, sizeof(a)), pct(r->ci_lo, cl, sizeof(cl)),
+			pct(r->ci_hi, ch, sizeof(ch)));
+		if (!isnan(r->rel_change))
+			fprintf(f, "<div class=bar><div class=z></div><div class=ci style=\"left:%.1f%%;"
+				   "width:%.1f%%;background:%s\"></div><div class=pt style=\"left:calc(%.1f%% - 1px);"
+				   "background:%s\"></div></div>",
+				(lo + 0.5) * 100, fmax(0.5, (hi - lo) * 100), vcol[w->v], (pt + 0.5) * 100,
+				vcol[w->v]);
+		fprintf(f, "</td><td>%.3g</td><td class=s style=\"color:%s;font-weight:600\">%s%s</td>"
+			   "<td class=s>", r->p_value, vcol[w->v], ab_verdict_name(w->v),
+			w->gate ? "" : " (not gated)");
+		html_esc(f, w->why);
+		fputs("</td></tr>\n", f);
+	}
+	fputs("</tbody></table></div>\n<h2>Runs</h2>\n<ul>\n", f);
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < c->side[s].nruns; i++) {
+			fprintf(f, "<li>%s: ", s ? "candidate" : "baseline");
+			html_esc(f, c->side[s].runs[i]);
+			fputs("</li>\n", f);
+		}
+	fputs("</ul>\n</main></body></html>\n", f);
+}
+
+static int write_file(const char *dir, const char *name, const struct cmp *c, const struct row *rows,
+		      size_t n, int status, const char *mismatch)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "we");
+	if (!f) {
+		hr_err("cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!strcmp(name, "compare.csv"))
+		csv_out(f, rows, n);
+	else if (!strcmp(name, "compare.tap"))
+		tap_out(f, rows, n);
+	else
+		html_out(f, c, rows, n, status, mismatch);
+	if (fclose(f)) {
+		hr_err("cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: balloonbench compare [OPTIONS] BASELINE CANDIDATE\n"
+		"\n"
+		"Compare two run sets metric by metric: the change of the median with a 95 %%\n"
+		"bootstrap confidence interval, a Mann-Whitney U test, and a verdict per metric:\n"
+		"regression, improvement, no-change or inconclusive (too few values, too noisy).\n"
+		"BASELINE and CANDIDATE are each a results directory or a directory of them.\n"
+		"\n"
+		"options:\n"
+		"  -t, --thresholds FILE  per-metric alpha, min-change, min-n, max-ci and gate\n"
+		"                         (INI: [default] and [METRIC] sections; see ci/thresholds.ini)\n"
+		"  -o, --output DIR       where compare.csv, compare.tap and compare.html go\n"
+		"                         (default: CANDIDATE)\n"
+		"      --tap              print TAP (one test per metric) instead of the table\n"
+		"      --allow-mismatch   compare even if accel, guest sizes or the scenario differ\n"
+		"      --seed N           bootstrap seed (default 1): same input, same output\n"
+		"  -q, --quiet            print nothing but errors\n"
+		"  -h, --help             this text\n"
+		"\n"
+		"gated by default: mean_rate_mib_s, t100_ms, wl_p99_us; defaults alpha 0.05,\n"
+		"min-change 10%%, min-n 5, max-ci 20%%.\n"
+		"exit status: 0 no regression and every gated metric conclusive, 1 a gated\n"
+		"             metric regressed, 2 bad input, runs not comparable, or a gated\n"
+		"             metric inconclusive\n");
+}
+
+int hr_compare_main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "thresholds", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "tap", no_argument, NULL, 'T' },
+		{ "allow-mismatch", no_argument, NULL, 'M' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *thpath = NULL, *out = NULL;
+	struct thresholds th;
+	struct cmp cmp = { 0 };
+	struct row *rows = NULL;
+	char mismatch[2048] = "", *end;
+	unsigned long long seed = 1;
+	int c, tap = 0, allow = 0, quiet = 0, status = 0, ret = 2, nreg = 0, ninc = 0;
+	size_t n = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+t:o:qh", lo, NULL)) != -1) {
+		switch (c) {
+		case 't': thpath = optarg; break;
+		case 'o': out = optarg; break;
+		case 'T': tap = 1; break;
+		case 'M': allow = 1; break;
+		case 'S':
+			seed = strtoull(optarg, &end, 10);
+			if (*end || !*optarg) {
+				hr_err("--seed: '%s', expected a non-negative integer", optarg);
+				return 2;
+			}
+			break;
+		case 'q': quiet = 1; break;
+		case 'h': usage(stdout); return 0;
+		default:
+			fprintf(stderr, "balloonbench: see 'balloonbench compare --help'\n");
+			return 2;
+		}
+	}
+	if (argc - optind != 2) {
+		hr_err("compare: expected BASELINE and CANDIDATE (see 'balloonbench compare --help')");
+		return 2;
+	}
+	if (th_load(&th, thpath))
+		return 2;
+	cmp.keys = calloc(MAX_KEYS, sizeof(*cmp.keys));
+	if (!cmp.keys || side_find(&cmp.side[0], argv[optind]) || side_find(&cmp.side[1], argv[optind + 1]) ||
+	    side_describe(&cmp.side[0]) || side_describe(&cmp.side[1]))
+		goto out;
+
+	/* comparable? accel, guest sizes and scenario text must agree, within and between sides */
+	{
+		static const char *const what[] = { "accel", "guest sizes", "scenario text" };
+		const struct side *A = &cmp.side[0], *B = &cmp.side[1];
+		const char *a[] = { A->accel, A->guests, A->text_hash };
+		const char *b[] = { B->accel, B->guests, B->text_hash };
+
+		for (int i = 0; i < 3; i++) {
+			size_t len = strlen(mismatch);
+
+			if (strcmp(a[i], b[i]) && i == 2)
+				snprintf(mismatch + len, sizeof(mismatch) - len,
+					 "%sthe scenario text is not the same", len ? "; " : "");
+			else if (strcmp(a[i], b[i]))
+				snprintf(mismatch + len, sizeof(mismatch) - len,
+					 "%s%s: baseline %s, candidate %s", len ? "; " : "", what[i], a[i], b[i]);
+			else if (i != 1 && strchr(a[i], ','))
+				snprintf(mismatch + len, sizeof(mismatch) - len,
+					 "%sthe runs of each side differ in %s (%s)", len ? "; " : "", what[i],
+					 i == 2 ? "several scenario texts" : a[i]);
+		}
+		if (mismatch[0] && !allow) {
+			hr_err("compare: not comparable: %s (--allow-mismatch to compare anyway)", mismatch);
+			goto out;
+		}
+		if (mismatch[0])
+			hr_warn("comparing runs that are not comparable (--allow-mismatch): %s", mismatch);
+		if (strcmp(A->overrides, B->overrides) && !quiet)
+			fprintf(stderr, "note: runs made with different --set: baseline '%s', candidate '%s'\n",
+				A->overrides, B->overrides);
+	}
+	if (read_side(&cmp, 0) || read_side(&cmp, 1))
+		goto out;
+
+	rows = calloc(cmp.nkeys + 1, sizeof(*rows));
+	if (!rows)
+		goto out;
+	for (size_t i = 0; i < cmp.nkeys; i++) {
+		const struct key *k = &cmp.keys[i];
+		struct row *w = &rows[n];
+		struct ab_policy p;
+
+		if (!k->n[0] && !k->n[1])
+			continue;
+		w->k = k;
+		th_policy(&th, k->m, &p, &w->gate);
+		if (!k->n[0] || !k->n[1]) {
+			memset(&w->r, 0, sizeof(w->r));
+			w->r.na = k->n[0];
+			w->r.nb = k->n[1];
+			w->r.median_a = w->r.median_b = w->r.rel_change = w->r.ci_lo = w->r.ci_hi = NAN;
+			w->r.abs_change = w->r.abs_ci_lo = w->r.abs_ci_hi = w->r.u = w->r.p_value = NAN;
+			w->v = AB_INCONCLUSIVE;
+			snprintf(w->why, sizeof(w->why), "no values in the %s", k->n[0] ? "candidate" : "baseline");
+		} else if (ab_compare(k->v[0], k->n[0], k->v[1], k->n[1], seed, &w->r)) {
+			w->v = AB_INCONCLUSIVE;
+			snprintf(w->why, sizeof(w->why), "cannot compare: %s", strerror(errno));
+		} else {
+			w->v = ab_judge(&w->r, k->m->higher_better, &p, w->why, sizeof(w->why));
+		}
+		if (w->gate && w->v == AB_REGRESSION)
+			nreg++;
+		if (w->gate && w->v == AB_INCONCLUSIVE)
+			ninc++;
+		n++;
+	}
+	status = nreg ? 1 : (ninc || mismatch[0]) ? 2 : 0;
+
+	if (!out)
+		out = cmp.side[1].arg;
+	if (write_file(out, "compare.csv", &cmp, rows, n, status, mismatch) ||
+	    write_file(out, "compare.tap", &cmp, rows, n, status, mismatch) ||
+	    write_file(out, "compare.html", &cmp, rows, n, status, mismatch))
+		goto out;
+	if (tap) {
+		tap_out(stdout, rows, n);
+	} else if (!quiet) {
+		printf("%-20s %-8s %-22s %9s %10s %10s %8s %18s %8s  %s\n", "job", "dir", "metric",
+		       "n b/c", "median b", "median c", "change", "95% CI", "p", "verdict");
+		for (size_t i = 0; i < n; i++) {
+			const struct row *w = &rows[i];
+			char nn[24], ch[16], cl[16], chi[16], ci[40];
+
+			snprintf(nn, sizeof(nn), "%zu/%zu", w->k->n[0], w->k->n[1]);
+			snprintf(ci, sizeof(ci), "[%s, %s]", pct(w->r.ci_lo, cl, sizeof(cl)),
+				 pct(w->r.ci_hi, chi, sizeof(chi)));
+			char ma[16] = "-", mb[16] = "-", p[16] = "-";
+
+			if (!isnan(w->r.median_a))
+				snprintf(ma, sizeof(ma), "%.4g", w->r.median_a);
+			if (!isnan(w->r.median_b))
+				snprintf(mb, sizeof(mb), "%.4g", w->r.median_b);
+			if (!isnan(w->r.p_value))
+				snprintf(p, sizeof(p), "%.2g", w->r.p_value);
+			printf("%-20.20s %-8s %-22s %9s %10s %10s %8s %18s %8s  %s%s\n", w->k->job,
+			       w->k->dir, w->k->m->name, nn, ma, mb, pct(w->r.rel_change, ch, sizeof(ch)), ci,
+			       p, ab_verdict_name(w->v), w->gate ? " *" : "");
+		}
+		printf("* gated. %s: %d gated regression(s), %d gated inconclusive; %s/compare.html\n",
+		       status == 0 ? "PASS" : status == 1 ? "REGRESSION" : "INCONCLUSIVE", nreg, ninc, out);
+	}
+	ret = status;
+out:
+	for (size_t i = 0; i < cmp.nkeys; i++) {
+		free(cmp.keys[i].v[0]);
+		free(cmp.keys[i].v[1]);
+	}
+	free(cmp.keys);
+	free(rows);
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < cmp.side[s].nruns; i++)
+			free(cmp.side[s].runs[i]);
+	return ret;
+}

@@ -1,0 +1,93 @@
+#!/bin/bash
+# compare: balloonbench compare on synthetic results directories with known
+# answers (no VM: this checks the command, its verdicts, outputs and errors;
+# vm-compare.t compares real runs). Values are seeded draws, so the outcome is fixed.
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BB=${BB:-$TOP/build/balloonbench}
+T=$(mktemp -d /tmp/bbcompare.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+n=0 failed=0
+ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+check() { d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
+if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
+echo "1..16"
+
+# mkrun DIR SEED RATE NOISE [ACCEL] [MEMORY] [TEXT]: a results directory whose 10
+# inflations have mean rates RATE * (1 + NOISE * N(0,1)) and t100 = 768 MiB / rate
+mkrun() {
+	local d=$1 seed=$2 rate=$3 noise=$4 accel=${5:-tcg} mem=${6:-1024} text=${7:-"[square]"}
+	mkdir -p "$d"
+	cat > "$d/run.json" <<JSON
+{ "run_id": "$(basename "$d")", "status": "complete",
+  "scenario": { "file": "ci.ini", "text": "$text", "overrides": "", "jobs": [ { "name": "square", "label": "", "vms": "1" } ] },
+  "vms": [ { "name": "vm-$(basename "$d")", "job": "square", "vm_index": 0, "rep": 0, "warmup": false,
+             "memory_mib": $mem, "accel": "$accel" } ] }
+JSON
+	awk -v s="$seed" -v r="$rate" -v z="$noise" -v vm="vm-$(basename "$d")" 'BEGIN {
+		srand(s); print "vm,job,direction,mean_rate_mib_s,t100_ms,warmup,label"
+		for (i = 0; i < 10; i++) {
+			# Box-Muller normal
+			u = rand(); v = rand(); g = sqrt(-2 * log(u + 1e-12)) * cos(6.283185307 * v)
+			x = r * (1 + z * g); if (x < 1) x = 1
+			printf "%s,square,inflate,%.3f,%.3f,0,\"\"\n", vm, x, 768 / x * 1000
+		}
+	}' > "$d/transitions.csv"
+}
+
+for i in 1 2 3; do
+	mkrun "$T/base/r$i" "$i" 500 0.05
+	mkrun "$T/same/r$i" "$((i + 10))" 500 0.05
+	mkrun "$T/slow/r$i" "$((i + 20))" 400 0.05	# 20 % slower
+	mkrun "$T/noisy/r$i" "$((i + 30))" 500 0.6
+done
+mkrun "$T/few/r1" 41 500 0.05
+sed -i '5,$d' "$T/few/r1/transitions.csv"		# 3 values
+mkrun "$T/kvm/r1" 51 500 0.05 kvm
+mkrun "$T/big/r1" 52 500 0.05 tcg 2048
+mkrun "$T/other/r1" 53 500 0.05 tcg 1024 "[other]"
+
+mkdir -p "$T/o1"
+"$BB" compare -o "$T/o1" "$T/base" "$T/same" >"$T/out1" 2>&1
+rc=$?
+check "same distribution: exit 0 (got $rc)" test $rc -eq 0
+check "same distribution: the rate is no-change" grep -Eq '^square +inflate +mean_rate_mib_s +30/30 .*no-change \*$' "$T/out1"
+check "compare.csv, compare.tap and compare.html written" test -s "$T/o1/compare.csv" -a -s "$T/o1/compare.tap" -a -s "$T/o1/compare.html"
+check "compare.csv: documented header" grep -q '^schema,job,label,direction,metric,unit,better,gated,n_base,n_cand,median_base,median_cand,rel_change,ci_lo,ci_hi,' "$T/o1/compare.csv"
+
+mkdir -p "$T/o2"
+"$BB" compare -o "$T/o2" "$T/base" "$T/slow" >"$T/out2" 2>&1
+rc=$?
+check "20 % slower: exit 1 (got $rc)" test $rc -eq 1
+check "20 % slower: the rate is a regression" grep -Eq '^square +inflate +mean_rate_mib_s .*regression \*$' "$T/out2"
+check "... and t100 too (lower is better there)" grep -Eq '^square +inflate +t100_ms .*regression \*$' "$T/out2"
+check "reversed: an improvement, exit 0" sh -c "'$BB' compare -q -o '$T/o2' '$T/slow' '$T/base'; [ \$? -eq 0 ] && grep -q ',mean_rate_mib_s,.*,improvement,' '$T/o2/compare.csv'"
+
+mkdir -p "$T/o3"
+"$BB" compare -o "$T/o3" "$T/base/r1" "$T/noisy/r1" >"$T/out3" 2>&1
+rc=$?
+check "60 % noise, 10 values: inconclusive, exit 2 (got $rc)" sh -c "[ $rc -eq 2 ] && grep -Eq 'mean_rate_mib_s .*inconclusive \*' '$T/out3'"
+"$BB" compare -o "$T/o3" "$T/base/r1" "$T/few/r1" >"$T/out4" 2>&1
+rc=$?
+check "3 values: inconclusive, exit 2 (got $rc)" sh -c "[ $rc -eq 2 ] && grep -Eq '3 .*inconclusive' '$T/out4'"
+
+# TAP: prove reads it; the slow comparison's gated lines fail
+"$BB" compare --tap -o "$T/o2" "$T/base" "$T/slow" >"$T/tap" 2>/dev/null
+check "--tap: one line per metric, the gated regressions 'not ok'" \
+	sh -c "grep -q '^1\.\.' '$T/tap' && grep -Eq '^not ok [0-9]+ - square inflate mean_rate_mib_s: regression' '$T/tap'"
+
+# not comparable
+for what in kvm big other; do
+	"$BB" compare -q -o "$T/o3" "$T/base/r1" "$T/$what/r1" >"$T/out5" 2>&1
+	rc=$?
+	check "not comparable ($what): exit 2, one line saying why ($(head -c 90 "$T/out5"))" \
+		sh -c "[ $rc -eq 2 ] && [ \$(wc -l < '$T/out5') -eq 1 ] && grep -q 'not comparable' '$T/out5'"
+done
+"$BB" compare -q --allow-mismatch -o "$T/o3" "$T/base/r1" "$T/kvm/r1" >/dev/null 2>&1
+check "--allow-mismatch: compared anyway" test $? -ne 2 -o -s "$T/o3/compare.csv"
+
+# a bad thresholds file names file:line
+printf '[default]\nmin-change = lots\n' > "$T/th.ini"
+"$BB" compare -t "$T/th.ini" "$T/base" "$T/same" >"$T/out6" 2>&1
+rc=$?
+check "bad thresholds: exit 2 and file:line ($(cat "$T/out6"))" sh -c "[ $rc -eq 2 ] && grep -q 'th.ini:2: min-change' '$T/out6'"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,52 @@
+#!/bin/bash
+# vm-compare: ci/perf-regression end to end on real guests: the first run becomes
+# the baseline; a second run of the same build reports no regression; a run whose
+# guest is kept busy (--set workload=spin:threads=2, the deliberate slowdown) is
+# a regression in the rate metrics, and does not replace the baseline.
+. "$(dirname "$0")/lib.sh"
+need_vm
+plan 12
+
+# bench/ci.ini, shorter: 8 inflations and 8 deflations a run
+scenario ci <<'INI'
+[global]
+accel = tcg
+memory = 1G
+vcpus = 2
+settle = 200ms
+
+[square]
+schedule = square
+low = 512M
+high = 1G
+cycles = 8
+INI
+PR=("$TOP/ci/perf-regression" --bin "$BB" -s "$T/ci.ini" -n 1 -b "$T/baseline")
+export BALLOONBENCH_STATE=$STATE
+
+"${PR[@]}" -o "$T/o1" >"$T/out1" 2>&1
+ok $? "first run: exit 0"
+check "... and it became the baseline" grep -q 'stored these runs as the baseline' "$T/out1"
+check "... kept in the baseline directory" test -f "$(ls -d "$T"/baseline/2*/ | head -n 1)/transitions.csv"
+
+"${PR[@]}" -o "$T/o2" >"$T/out2" 2>&1
+rc=$?
+sed -n '/^job /,/gated/p' "$T/out2" | sed 's/^/# /'
+check "same build: no regression (exit $rc: 0 pass, 2 inconclusive)" test $rc -eq 0 -o $rc -eq 2
+reg=$(awk -F, 'NR > 1 && $8 == 1 && $22 == "regression"' "$T/o2/compare.csv" | wc -l)
+check "same build: no gated metric called a regression ($reg)" test "$reg" -eq 0
+check "artefacts: compare.html, compare.csv, compare.tap and the run's report.html" \
+	sh -c "test -s '$T/o2/compare.html' -a -s '$T/o2/compare.csv' -a -s '$T/o2/compare.tap' && ls '$T'/o2/candidate/2*/report.html >/dev/null"
+
+"${PR[@]}" -o "$T/o3" -u --set workload=spin:threads=2 >"$T/out3" 2>&1
+rc=$?
+sed -n '/^job /,/gated/p' "$T/out3" | sed 's/^/# /'
+check "busy guest: exit 1, a regression ($rc)" test $rc -eq 1
+for d in inflate deflate; do
+	v=$(awk -F, -v d=$d 'NR > 1 && $4 == d && $5 == "mean_rate_mib_s" { print $22 " " $13 }' "$T/o3/compare.csv")
+	check "busy guest: $d mean rate is a regression ($v)" test "${v%% *}" = regression
+done
+check "busy guest: TAP says 'not ok' for the rate" grep -Eq '^not ok [0-9]+ - square inflate mean_rate_mib_s: regression' "$T/o3/compare.tap"
+check "after a regression -u leaves the baseline alone" grep -q 'not updating the baseline after a regression' "$T/out3"
+check "no VM left running" test "$(qemus)" -eq 0
+finish
