@@ -490,7 +490,7 @@ static void html_out(FILE *f, const struct cmp *c, const struct row *rows, size_
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<title>balloonbench compare</title>\n<style>\n", f);
 	fwrite(rp_report_css, 1, (size_t)(rp_report_css_end - rp_report_css), f);
-	fputs(".bar{position:relative;width:300px;height:14px;background:#f5f7fa;border:1px solid #d8dce3}"
+	fputs(".bar{position:relative;width:200px;height:14px;background:#f5f7fa;border:1px solid #d8dce3}"
 	      ".bar .z{position:absolute;left:50%;top:0;bottom:0;border-left:1px solid #888}"
 	      ".bar .ci{position:absolute;top:3px;height:6px;opacity:.45}"
 	      ".bar .pt{position:absolute;top:0;width:3px;height:12px}\n</style>\n</head>\n<body><main>\n", f);
@@ -509,42 +509,49 @@ static void html_out(FILE *f, const struct cmp *c, const struct row *rows, size_
 		fputs("</div>\n", f);
 	}
 	fputs("<p class=\"muted\">Per metric: medians of every transition (warm-up runs left out), the "
-	      "relative change of the median with its 95 % bootstrap CI (bar: -50 % .. +50 %, dot: the "
-	      "change), Mann-Whitney U p-value, and the verdict. Gated metrics decide the outcome; the "
-	      "others are shown for information.</p>\n<div class=\"scroll\" style=\"max-height:none\">"
-	      "<table><thead><tr><th class=s>job</th><th class=s>direction</th><th class=s>metric</th>"
-	      "<th>n base/cand</th><th>median base</th><th>median cand</th><th>change</th><th>95% CI</th>"
-	      "<th class=s>change and CI</th><th>p</th><th class=s>verdict</th><th class=s>why</th>"
-	      "</tr></thead><tbody>\n", f);
+	      "relative change of the median with its 95 % bootstrap CI (bar: -100 % .. +100 %, clipped "
+	      "at the ends; mark: the change), the Mann-Whitney U p-value, and the verdict. Gated metrics "
+	      "(bold) decide the outcome; the others are shown for information.</p>\n"
+	      "<div class=\"scroll\" style=\"max-height:none\"><table><thead><tr><th class=s>job</th>"
+	      "<th class=s>dir</th><th class=s>metric</th><th>n base/cand</th><th>median base</th>"
+	      "<th>median cand</th><th>change</th><th>95% CI</th><th class=s>verdict</th>"
+	      "<th class=s>change and CI</th><th>p</th><th class=s>why</th></tr></thead><tbody>\n", f);
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
 		const struct ab_result *r = &w->r;
 		char a[32], cl[32], ch[32];
-		double lo = fmax(-0.5, fmin(0.5, r->ci_lo)), hi = fmax(-0.5, fmin(0.5, r->ci_hi));
-		double pt = fmax(-0.5, fmin(0.5, r->rel_change));
+		double lo = fmax(-1, fmin(1, r->ci_lo)), hi = fmax(-1, fmin(1, r->ci_hi));
+		double pt = fmax(-1, fmin(1, r->rel_change));
 
-		fputs("<tr><td class=s>", f);
+		fprintf(f, "<tr%s><td class=s>", w->gate ? "" : " style=\"opacity:.75\"");
 		html_esc(f, w->k->job);
 		if (w->k->label[0]) {
 			fputs(" [", f);
 			html_esc(f, w->k->label);
 			fputs("]", f);
 		}
-		fprintf(f, "</td><td class=s>%s</td><td class=s>%s%s (%s, %s is better)</td><td>%zu/%zu</td>"
-			   "<td>%.4g</td><td>%.4g</td><td>%s</td><td>[%s, %s]</td><td class=s>",
-			w->k->dir, w->gate ? "<b>" : "", w->k->m->name, w->k->m->unit,
-			w->k->m->higher_better ? "higher" : "lower", w->k->n[0], w->k->n[1], r->median_a,
-			r->median_b, pct(r->rel_change, a, sizeof(a)), pct(r->ci_lo, cl, sizeof(cl)),
-			pct(r->ci_hi, ch, sizeof(ch)));
+		fprintf(f, "</td><td class=s>%s</td><td class=s title=\"%s, %s is better\">%s%s%s</td>"
+			   "<td>%zu/%zu</td>", w->k->dir, w->k->m->unit,
+			w->k->m->higher_better ? "higher" : "lower", w->gate ? "<b>" : "", w->k->m->name,
+			w->gate ? "</b>" : "", w->k->n[0], w->k->n[1]);
+		if (isnan(r->median_a) || isnan(r->median_b))
+			fputs("<td>-</td><td>-</td>", f);
+		else
+			fprintf(f, "<td>%.4g</td><td>%.4g</td>", r->median_a, r->median_b);
+		fprintf(f, "<td>%s</td><td>[%s, %s]</td><td class=s style=\"color:%s;font-weight:600\">%s</td>"
+			   "<td class=s>", pct(r->rel_change, a, sizeof(a)), pct(r->ci_lo, cl, sizeof(cl)),
+			pct(r->ci_hi, ch, sizeof(ch)), vcol[w->v], ab_verdict_name(w->v));
 		if (!isnan(r->rel_change))
 			fprintf(f, "<div class=bar><div class=z></div><div class=ci style=\"left:%.1f%%;"
 				   "width:%.1f%%;background:%s\"></div><div class=pt style=\"left:calc(%.1f%% - 1px);"
 				   "background:%s\"></div></div>",
-				(lo + 0.5) * 100, fmax(0.5, (hi - lo) * 100), vcol[w->v], (pt + 0.5) * 100,
-				vcol[w->v]);
-		fprintf(f, "</td><td>%.3g</td><td class=s style=\"color:%s;font-weight:600\">%s%s</td>"
-			   "<td class=s>", r->p_value, vcol[w->v], ab_verdict_name(w->v),
-			w->gate ? "" : " (not gated)");
+				(lo + 1) * 50, fmax(0.5, (hi - lo) * 50), vcol[w->v], (pt + 1) * 50, vcol[w->v]);
+		fputs("</td><td>", f);
+		if (isnan(r->p_value))
+			fputs("-", f);
+		else
+			fprintf(f, "%.2g", r->p_value);
+		fputs("</td><td class=s style=\"white-space:normal;min-width:220px\">", f);
 		html_esc(f, w->why);
 		fputs("</td></tr>\n", f);
 	}

@@ -31,7 +31,7 @@ check "... kept in the baseline directory" test -f "$(ls -d "$T"/baseline/2*/ | 
 
 "${PR[@]}" -o "$T/o2" >"$T/out2" 2>&1
 rc=$?
-sed -n '/^job /,/gated/p' "$T/out2" | sed 's/^/# /'
+grep -E '\*$|gated' "$T/out2" | sed 's/^/# /'
 check "same build: no regression (exit $rc: 0 pass, 2 inconclusive)" test $rc -eq 0 -o $rc -eq 2
 reg=$(awk -F, 'NR > 1 && $8 == 1 && $22 == "regression"' "$T/o2/compare.csv" | wc -l)
 check "same build: no gated metric called a regression ($reg)" test "$reg" -eq 0
@@ -40,7 +40,7 @@ check "artefacts: compare.html, compare.csv, compare.tap and the run's report.ht
 
 "${PR[@]}" -o "$T/o3" -u --set workload=spin:threads=2 >"$T/out3" 2>&1
 rc=$?
-sed -n '/^job /,/gated/p' "$T/out3" | sed 's/^/# /'
+grep -E '\*$|gated' "$T/out3" | sed 's/^/# /'
 check "busy guest: exit 1, a regression ($rc)" test $rc -eq 1
 for d in inflate deflate; do
 	v=$(awk -F, -v d=$d 'NR > 1 && $4 == d && $5 == "mean_rate_mib_s" { print $22 " " $13 }' "$T/o3/compare.csv")

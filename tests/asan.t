@@ -1,0 +1,48 @@
+#!/bin/bash
+# asan: the ASan+UBSan build of the runner (build/asan/balloonbench) on what
+# needs no VM: compare (its whole test), report of a results directory, bad
+# scenarios and thresholds. Any sanitizer report fails the test (the runtime
+# aborts and the exit status is not the expected one).
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+ASAN=$TOP/build/asan/balloonbench
+T=$(mktemp -d /tmp/bbasan.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+n=0 failed=0
+ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+if [ ! -x "$ASAN" ]; then echo "1..0 # SKIP $ASAN not built (make check builds it)"; exit 0; fi
+echo "1..6"
+export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+BB=$ASAN "$TOP/tests/compare.t" >"$T/compare.tap" 2>"$T/compare.err"
+rc=$?
+ok $rc "tests/compare.t under ASan+UBSan ($(grep -c '^ok' "$T/compare.tap") ok)"
+[ $rc -eq 0 ] && ! grep -q 'Sanitizer' "$T/compare.err" || sed 's/^/#   /' "$T/compare.err" | head -20
+
+cp -r "$TOP/tests/data/results-mini" "$T/mini"
+"$ASAN" report "$T/mini" >"$T/out" 2>&1
+ok $? "report of a results directory"
+grep -q Sanitizer "$T/out" && sed 's/^/#   /' "$T/out"
+test -s "$T/mini/report.html" -a -s "$T/mini/summary.csv"
+ok $? "... wrote report.html and summary.csv"
+
+# broken CSV: reported with file:line, still a page, exit 1, no sanitizer report
+printf 'vm,job,direction\nx,two\n' > "$T/mini/transitions.csv"
+"$ASAN" report "$T/mini" >"$T/out" 2>&1
+rc=$?
+[ $rc -eq 1 ] && grep -q 'transitions.csv:2:' "$T/out" && ! grep -q Sanitizer "$T/out"
+ok $? "a truncated transitions.csv: exit 1 with file:line ($rc)"
+
+bad=0
+for f in "$TOP"/tests/data/err-*.ini; do
+	"$ASAN" run -s "$T/state" -o "$T/res" "$f" >"$T/out" 2>&1
+	rc=$?
+	if [ $rc -ne 2 ] || grep -q Sanitizer "$T/out"; then
+		bad=$((bad + 1))
+		echo "#   $f: exit $rc: $(head -c 200 "$T/out")"
+	fi
+done
+ok $bad "every bad scenario in tests/data: exit 2, no sanitizer report"
+"$ASAN" run --set nope=1 -s "$T/state" "$TOP/bench/quick.ini" >"$T/out" 2>&1
+[ $? -eq 2 ] && ! grep -q Sanitizer "$T/out"
+ok $? "a bad --set: exit 2"
+[ "$failed" -eq 0 ]
