@@ -466,19 +466,6 @@ static void tap_out(FILE *f, const struct row *rows, size_t n)
 	}
 }
 
-static void html_esc(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
-
 extern const char rp_report_css[], rp_report_css_end[];
 
 /* compare.html: the verdicts, with each change and its CI drawn on a -50 % .. +50 % scale. */
@@ -495,9 +482,9 @@ static void html_out(FILE *f, const struct cmp *c, const struct row *rows, size_
 	      ".bar .ci{position:absolute;top:3px;height:6px;opacity:.45}"
 	      ".bar .pt{position:absolute;top:0;width:3px;height:12px}\n</style>\n</head>\n<body><main>\n", f);
 	fputs("<h1>balloonbench compare</h1>\n<p class=\"sub\">baseline <b>", f);
-	html_esc(f, c->side[0].arg);
+	rp_escape_markup(f, c->side[0].arg);
 	fprintf(f, "</b> (%d run(s)) against candidate <b>", c->side[0].nruns);
-	html_esc(f, c->side[1].arg);
+	rp_escape_markup(f, c->side[1].arg);
 	fprintf(f, "</b> (%d run(s)); balloonbench %s</p>\n", c->side[1].nruns, BB_VERSION);
 	fprintf(f, "<div class=\"banner %s\">%s</div>\n", status ? "bad" : "ok",
 		status == 0 ? "No regression: every gated metric unchanged or better" :
@@ -505,7 +492,7 @@ static void html_out(FILE *f, const struct cmp *c, const struct row *rows, size_
 			      "INCONCLUSIVE or not comparable: see below");
 	if (mismatch[0]) {
 		fputs("<div class=\"banner bad\">", f);
-		html_esc(f, mismatch);
+		rp_escape_markup(f, mismatch);
 		fputs("</div>\n", f);
 	}
 	fputs("<p class=\"muted\">Per metric: medians of every transition (warm-up runs left out), the "
@@ -524,10 +511,10 @@ static void html_out(FILE *f, const struct cmp *c, const struct row *rows, size_
 		double pt = fmax(-1, fmin(1, r->rel_change));
 
 		fprintf(f, "<tr%s><td class=s>", w->gate ? "" : " style=\"opacity:.75\"");
-		html_esc(f, w->k->job);
+		rp_escape_markup(f, w->k->job);
 		if (w->k->label[0]) {
 			fputs(" [", f);
-			html_esc(f, w->k->label);
+			rp_escape_markup(f, w->k->label);
 			fputs("]", f);
 		}
 		fprintf(f, "</td><td class=s>%s</td><td class=s title=\"%s, %s is better\">%s%s%s</td>"
@@ -552,14 +539,14 @@ static void html_out(FILE *f, const struct cmp *c, const struct row *rows, size_
 		else
 			fprintf(f, "%.2g", r->p_value);
 		fputs("</td><td class=s style=\"white-space:normal;min-width:220px\">", f);
-		html_esc(f, w->why);
+		rp_escape_markup(f, w->why);
 		fputs("</td></tr>\n", f);
 	}
 	fputs("</tbody></table></div>\n<h2>Runs</h2>\n<ul>\n", f);
 	for (int s = 0; s < 2; s++)
 		for (int i = 0; i < c->side[s].nruns; i++) {
 			fprintf(f, "<li>%s: ", s ? "candidate" : "baseline");
-			html_esc(f, c->side[s].runs[i]);
+			rp_escape_markup(f, c->side[s].runs[i]);
 			fputs("</li>\n", f);
 		}
 	fputs("</ul>\n</main></body></html>\n", f);

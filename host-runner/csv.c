@@ -161,3 +161,17 @@ void rp_csv_close(struct rp_csv *c)
 	free(c->buf);
 	c->buf = c->pos = NULL;
 }
+
+void rp_escape_markup(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+	}
+}

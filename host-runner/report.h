@@ -7,6 +7,7 @@
 #define HR_REPORT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* csv.c: the results' CSV files (header row, RFC 4180 quoting), read whole. */
 #define RP_CSV_MAX_FIELDS	64
@@ -40,6 +41,8 @@ const char *rp_csv_str(const struct rp_csv *c, int i);
 /* Field @i as a number; NAN if empty, missing or not a number. */
 double rp_csv_num(const struct rp_csv *c, int i);
 void rp_csv_close(struct rp_csv *c);
+/* Write @s with & < > ' " escaped: for HTML and for XML (the domain XML). */
+void rp_escape_markup(FILE *f, const char *s);
 
 /*
  * downsample.c: min/max decimation for display. The x range [x[0], x[n-1]]

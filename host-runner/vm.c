@@ -27,6 +27,7 @@
 
 #include "layout.h"
 #include "log.h"
+#include "report.h"
 #include "runner.h"
 
 static int ev_stop;
@@ -317,20 +318,6 @@ int hr_reap_leftovers(struct hr_run *run)
 	return 0;
 }
 
-static void xml_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
-
 static void image_path(const struct hr_vm *vm, int initrd, char *buf, size_t size)
 {
 	const char *set = initrd ? vm->job->initrd : vm->job->kernel;
@@ -357,19 +344,19 @@ static char *domain_xml(const struct hr_vm *vm, int accel)
 		vm->name);
 	fprintf(f, "  <metadata><bb:run xmlns:bb='%s' run='%s' pid='%d' host='", HR_META_NS,
 		vm->run->id, (int)getpid());
-	xml_escape(f, host);
+	rp_escape_markup(f, host);
 	fprintf(f, "' boot_id='%s'/></metadata>\n", bid);
 	fprintf(f, "  <memory unit='KiB'>%" PRIu64 "</memory>\n", j->memory_kib);
 	fprintf(f, "  <currentMemory unit='KiB'>%" PRIu64 "</currentMemory>\n", j->memory_kib);
 	fprintf(f, "  <vcpu>%d</vcpu>\n  <os>\n    <type arch='x86_64'>hvm</type>\n", j->vcpus);
 	image_path(vm, 0, path, sizeof(path));
 	fputs("    <kernel>", f);
-	xml_escape(f, path);
+	rp_escape_markup(f, path);
 	image_path(vm, 1, path, sizeof(path));
 	fputs("</kernel>\n    <initrd>", f);
-	xml_escape(f, path);
+	rp_escape_markup(f, path);
 	fputs("</initrd>\n    <cmdline>console=ttyS0 quiet panic=-1 ", f);
-	xml_escape(f, j->cmdline);
+	rp_escape_markup(f, j->cmdline);
 	fputs("</cmdline>\n  </os>\n  <features><acpi/></features>\n", f);
 	hr_layout_xml(f, j);
 	fputs(accel == HR_ACCEL_KVM ? "  <cpu mode='host-passthrough' check='none'>" : "  <cpu>", f);
@@ -392,12 +379,12 @@ static char *domain_xml(const struct hr_vm *vm, int accel)
 	      "  <on_crash>destroy</on_crash>\n  <devices>\n"
 	      "    <controller type='usb' model='none'/>\n", f);
 	fputs("    <serial type='file'><source path='", f);
-	xml_escape(f, vm->console_path);
+	rp_escape_markup(f, vm->console_path);
 	fputs("'/><target port='0'/></serial>\n", f);
 	if (!strcmp(j->workload_name, "pagecache")) {
 		/* A disk for the page cache to cache (sparse: reads are cheap on the host). */
 		fputs("    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='", f);
-		xml_escape(f, vm->disk_path);
+		rp_escape_markup(f, vm->disk_path);
 		fputs("'/><target dev='vda' bus='virtio'/></disk>\n", f);
 	}
 	fprintf(f, "    <channel type='unix'><source mode='bind'/>"
