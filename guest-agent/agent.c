@@ -45,6 +45,7 @@
 #define NSEC		((uint64_t)1000000000)
 #define FLUSH_NS	(10 * (uint64_t)1000000)
 #define FLUSH_BYTES	4096
+#define AGENT_NICE	(-10)		/* above workloads (nice 0), below nothing else */
 
 struct agent {
 	int port;
@@ -577,6 +578,12 @@ int main(int argc, char **argv)
 		if (fd >= 0)
 			close(fd);
 	}
+	/*
+	 * Above the workloads (nice 0; a CPU hog such as spin takes every vCPU):
+	 * the sampler must keep its rate. The workload child goes back to 0.
+	 */
+	if (setpriority(PRIO_PROCESS, 0, AGENT_NICE))
+		say("setpriority: %s", strerror(errno));
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	bbp_reader_init(&a->rd);
 	wlm_init(&a->wlm, send_reliable, a);

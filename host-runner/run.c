@@ -34,13 +34,18 @@ static struct hr_run *cur_run;
 
 static void set_reason(struct hr_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The first failure of a run is its reason; VM threads may race for it. */
+/*
+ * The first failure of a run is its reason; VM threads may race for it. After
+ * a signal, whatever fails next (a wait cut short, say) failed because of it.
+ */
 static void set_reason(struct hr_run *run, const char *fmt, ...)
 {
 	va_list ap;
 
 	pthread_mutex_lock(&run->reason_lock);
-	if (!run->reason[0]) {
+	if (!run->reason[0] && hr_stop) {
+		snprintf(run->reason, sizeof(run->reason), "interrupted by a signal");
+	} else if (!run->reason[0]) {
 		va_start(ap, fmt);
 		vsnprintf(run->reason, sizeof(run->reason), fmt, ap);
 		va_end(ap);

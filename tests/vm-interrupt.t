@@ -31,6 +31,7 @@ wait $pid
 rc=$?
 check "SIGINT: exit 130 (got $rc)" test $rc -eq 130
 check "SIGINT: no VM left running" test "$(qemus)" -eq 0
+grep -q "\"incomplete_reason\": \"interrupted" "$dir/run.json" || grep -E "status|reason" "$dir/run.json" | sed "s/^/# /"
 check "SIGINT: run.json says incomplete, interrupted" \
 	grep -q '"incomplete_reason": "interrupted' "$dir/run.json"
 rows=$(grep -c ',guest,' "$dir/samples.csv")
