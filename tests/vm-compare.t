@@ -21,7 +21,21 @@ low = 512M
 high = 1G
 cycles = 8
 INI
-PR=("$TOP/ci/perf-regression" --bin "$BB" -s "$T/ci.ini" -n 1 -b "$T/baseline")
+# One run a side, on a shared machine: single runs of the same build drift apart
+# by 20 % and more at times (bench/compare-fpr.sh: 2 of 15 pairs of single runs
+# called a regression at ci/thresholds.ini's 20 %; 0 of 10 at 3 runs a side).
+# The busy guest slows inflating by 65-75 %: a 40 % threshold tells them apart.
+cat > "$T/th.ini" <<'TH'
+[default]
+min-change = 40%
+max-ci = 60%
+gate = no
+[mean_rate_mib_s]
+gate = yes
+[t100_ms]
+gate = yes
+TH
+PR=("$TOP/ci/perf-regression" --bin "$BB" -s "$T/ci.ini" -n 1 -b "$T/baseline" -t "$T/th.ini")
 export BALLOONBENCH_STATE=$STATE
 
 "${PR[@]}" -o "$T/o1" >"$T/out1" 2>&1
