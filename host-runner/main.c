@@ -349,7 +349,7 @@ static void usage_report(FILE *f)
 		"Write summary.csv (statistics across repetitions) and report.html (charts and\n"
 		"tables, one self-contained file that opens offline) into each results directory.\n"
 		"'balloonbench run' does this at the end of every run; run it again on an\n"
-		"older or interrupted run, or after editing nothing: the CSV files are the data.\n"
+		"older or an interrupted run: the CSV files are the data, nothing else is needed.\n"
 		"\n"
 		"options:\n"
 		"  -q, --quiet           print nothing but errors\n"
@@ -412,7 +412,7 @@ static int cmd_version(int argc, char **argv)
 static const struct command commands[] = {
 	{ "run", "[OPTIONS] SCENARIO.ini", "boot guests, move balloons, record results", cmd_run },
 	{ "report", "[OPTIONS] RESULTS_DIR...", "summary.csv and report.html of a results directory", cmd_report },
-	{ "compare", "[OPTIONS] BASELINE CANDIDATE", "A/B: did the candidate runs regress against the baseline?", hr_compare_main },
+	{ "compare", "[OPTIONS] BASE CAND", "A/B: did the candidate runs regress against the baseline?", hr_compare_main },
 	{ "list", "options|workloads|scenarios", "what a scenario may set; workloads; shipped scenarios", cmd_list },
 	{ "doctor", "", "what this host can do: KVM or TCG, NUMA, versions, guest image", cmd_doctor },
 	{ "version", "", "print the version", cmd_version },
