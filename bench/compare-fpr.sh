@@ -36,7 +36,7 @@ one() {	# one BASE CAND: append "exit regressions inconclusive gated" to $T/res
 	mkdir -p "$T/o"
 	"$BB" compare -q -t "$TH" -o "$T/o" "$1" "$2" >/dev/null 2>&1
 	local rc=$?
-	awk -F, -v rc=$rc 'NR > 1 && $8 == 1 { g++; if ($22 == "regression") r++; if ($22 == "inconclusive") i++ }
+	awk -F, -v rc=$rc 'NR > 1 && $9 == 1 { g++; if ($23 == "regression") r++; if ($23 == "inconclusive") i++ }
 		END { print rc, r + 0, i + 0, g + 0 }' "$T/o/compare.csv" >> "$T/res"
 }
 

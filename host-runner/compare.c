@@ -16,7 +16,12 @@
  * 10 %, min-n 5, max-ci 20 %, and only the gated defaults below gate.
  *
  * Output: a table (or TAP with --tap), and compare.csv, compare.tap and
- * compare.html in the output directory. Exit status: 0 no regression and
+ * compare.html in the output directory. compare.csv, schema 1 (columns are
+ * only ever appended): schema, scenario (file name), job, label, direction,
+ * metric, unit, better (higher/lower), gated (1/0), n_base, n_cand,
+ * median_base, median_cand, rel_change (fraction), ci_lo, ci_hi (95 % CI of
+ * rel_change), abs_change, abs_ci_lo, abs_ci_hi, u, p_value, exact (1 if the
+ * p-value is exact), verdict, reason. Exit status: 0 no regression and
  * every gated metric conclusive; 1 a gated metric regressed; 2 bad input,
  * runs that are not comparable, or a gated metric inconclusive (no regression).
  */
@@ -57,9 +62,9 @@ struct thresholds {
 	char err[256];
 };
 
-/* One compared series: a job, label, direction and metric. */
+/* One compared series: a scenario's job, label, direction and metric. */
 struct key {
-	char job[64], label[128], dir[8];
+	char scen[64], job[64], label[128], dir[8];
 	const struct hr_metric *m;
 	double *v[2];
 	size_t n[2], cap[2];
@@ -70,7 +75,8 @@ struct side {
 	char *runs[MAX_RUNS];
 	int nruns;
 	/* what makes two sides comparable, from run.json */
-	char accel[64], text_hash[32], guests[512], overrides[1024];
+	char scen[MAX_RUNS][64];	/* each run's scenario file, without its directory */
+	char accel[64], texts[2048], guests[2048], overrides[1024];	/* sorted lists */
 };
 
 struct cmp {
@@ -283,7 +289,7 @@ static void add_unique(char *buf, size_t size, const char *v)
 
 	snprintf(probe, sizeof(probe), ",%s,", v);
 	if (n) {
-		char tmp[1200];
+		char tmp[2200];
 
 		snprintf(tmp, sizeof(tmp), ",%s,", buf);
 		if (strstr(tmp, probe))
@@ -292,11 +298,47 @@ static void add_unique(char *buf, size_t size, const char *v)
 	snprintf(buf + n, size - n, "%s%s", n ? "," : "", v);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sort the comma list @buf in place, so that two sides list the same things alike. */
+static void sort_list(char *buf)
+{
+	char tmp[2048], *items[256], *save = NULL, *t;
+	size_t n = 0, off = 0, cap = strlen(buf) + 1;	/* sorted, the list is as long */
+
+	snprintf(tmp, sizeof(tmp), "%s", buf);
+	for (t = strtok_r(tmp, ",", &save); t && n < 256; t = strtok_r(NULL, ",", &save))
+		items[n++] = t;
+	qsort(items, n, sizeof(items[0]), cmp_str);
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)snprintf(buf + off, cap - off, "%s%s", i ? "," : "", items[i]);
+}
+
+/* 1 if the sorted "name=hash" list @texts names one scenario file with two texts. */
+static int texts_clash(const char *texts)
+{
+	const char *p = texts, *q;
+
+	while ((q = strchr(p, ','))) {
+		size_t n = strcspn(p, "=");
+
+		if (!strncmp(p, q + 1, n + 1))
+			return 1;
+		p = q + 1;
+	}
+	return 0;
+}
+
 /* What must agree for two sides to be comparable, from each run's run.json. */
 static int side_describe(struct side *s)
 {
 	for (int i = 0; i < s->nruns; i++) {
-		char path[PATH_MAX], hash[32], g[256];
+		char path[PATH_MAX], hash[128], g[256];
+		const char *file;
 		json_error_t jerr;
 		json_t *run, *vms, *v, *sc;
 		size_t k;
@@ -308,34 +350,40 @@ static int side_describe(struct side *s)
 			return -1;
 		}
 		sc = json_object_get(run, "scenario");
-		snprintf(hash, sizeof(hash), "%016llx",
+		file = json_string_value(json_object_get(sc, "file")) ?: "?";
+		snprintf(s->scen[i], sizeof(s->scen[i]), "%s", strrchr(file, '/') ? strrchr(file, '/') + 1 : file);
+		snprintf(hash, sizeof(hash), "%s=%016llx", s->scen[i],
 			 fnv1a(json_string_value(json_object_get(sc, "text")) ?: ""));
-		add_unique(s->text_hash, sizeof(s->text_hash), hash);
+		add_unique(s->texts, sizeof(s->texts), hash);
 		add_unique(s->overrides, sizeof(s->overrides),
 			   json_string_value(json_object_get(sc, "overrides")) ?: "");
 		vms = json_object_get(run, "vms");
 		json_array_foreach(vms, k, v) {
 			add_unique(s->accel, sizeof(s->accel),
 				   json_string_value(json_object_get(v, "accel")) ?: "?");
-			snprintf(g, sizeof(g), "%s:%lldMiB",
+			snprintf(g, sizeof(g), "%s/%s:%lldMiB", s->scen[i],
 				 json_string_value(json_object_get(v, "job")) ?: "?",
 				 (long long)json_integer_value(json_object_get(v, "memory_mib")));
 			add_unique(s->guests, sizeof(s->guests), g);
 		}
 		json_decref(run);
 	}
+	sort_list(s->accel);
+	sort_list(s->texts);
+	sort_list(s->guests);
 	return 0;
 }
 
 /* ---- values ---- */
 
-static struct key *key_get(struct cmp *c, const char *job, const char *label, const char *dir,
-			   const struct hr_metric *m)
+static struct key *key_get(struct cmp *c, const char *scen, const char *job, const char *label,
+			   const char *dir, const struct hr_metric *m)
 {
 	for (size_t i = 0; i < c->nkeys; i++) {
 		struct key *k = &c->keys[i];
 
-		if (k->m == m && !strcmp(k->job, job) && !strcmp(k->label, label) && !strcmp(k->dir, dir))
+		if (k->m == m && !strcmp(k->job, job) && !strcmp(k->label, label) &&
+		    !strcmp(k->dir, dir) && !strcmp(k->scen, scen))
 			return k;
 	}
 	if (c->nkeys == MAX_KEYS)
@@ -343,6 +391,7 @@ static struct key *key_get(struct cmp *c, const char *job, const char *label, co
 	struct key *k = &c->keys[c->nkeys++];
 
 	memset(k, 0, sizeof(*k));
+	snprintf(k->scen, sizeof(k->scen), "%s", scen);
 	snprintf(k->job, sizeof(k->job), "%s", job);
 	snprintf(k->label, sizeof(k->label), "%s", label);
 	snprintf(k->dir, sizeof(k->dir), "%s", dir);
@@ -398,8 +447,8 @@ static int read_side(struct cmp *c, int side)
 
 				if (isnan(v))
 					continue;
-				k = key_get(c, rp_csv_str(&f, cj), rp_csv_str(&f, cl), rp_csv_str(&f, cd),
-					    &hr_metrics[m]);
+				k = key_get(c, c->side[side].scen[i], rp_csv_str(&f, cj),
+					    rp_csv_str(&f, cl), rp_csv_str(&f, cd), &hr_metrics[m]);
 				if (!k || key_add(k, side, v)) {
 					hr_err("compare: too many metrics or out of memory");
 					rp_csv_close(&f);
@@ -435,16 +484,16 @@ static const char *pct(double x, char *buf, size_t size)
 
 static void csv_out(FILE *f, const struct row *rows, size_t n)
 {
-	fprintf(f, "schema,job,label,direction,metric,unit,better,gated,n_base,n_cand,median_base,"
+	fprintf(f, "schema,scenario,job,label,direction,metric,unit,better,gated,n_base,n_cand,median_base,"
 		   "median_cand,rel_change,ci_lo,ci_hi,abs_change,abs_ci_lo,abs_ci_hi,u,p_value,exact,"
 		   "verdict,reason\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
 		const struct ab_result *r = &w->r;
 
-		fprintf(f, "1,%s,\"%s\",%s,%s,%s,%s,%d,%zu,%zu,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,"
+		fprintf(f, "1,%s,%s,\"%s\",%s,%s,%s,%s,%d,%zu,%zu,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,"
 			   "%.6g,%.6g,%d,%s,\"%s\"\n",
-			w->k->job, w->k->label, w->k->dir, w->k->m->name, w->k->m->unit,
+			w->k->scen, w->k->job, w->k->label, w->k->dir, w->k->m->name, w->k->m->unit,
 			w->k->m->higher_better ? "higher" : "lower", w->gate, w->k->n[0], w->k->n[1],
 			r->median_a, r->median_b, r->rel_change, r->ci_lo, r->ci_hi, r->abs_change,
 			r->abs_ci_lo, r->abs_ci_hi, r->u, r->p_value, r->exact, ab_verdict_name(w->v),
@@ -460,7 +509,8 @@ static void tap_out(FILE *f, const struct row *rows, size_t n)
 		const struct row *w = &rows[i];
 		int bad = w->v == AB_REGRESSION || w->v == AB_INCONCLUSIVE;
 
-		fprintf(f, "%sok %zu - %s%s%s %s %s: %s (%s)%s\n", bad ? "not " : "", i + 1, w->k->job,
+		fprintf(f, "%sok %zu - %s %s%s%s %s %s: %s (%s)%s\n", bad ? "not " : "", i + 1, w->k->scen,
+			w->k->job,
 			w->k->label[0] ? " " : "", w->k->label, w->k->dir, w->k->m->name,
 			ab_verdict_name(w->v), w->why, w->gate ? "" : " # TODO not gated, reported only");
 	}
@@ -511,6 +561,8 @@ static void html_out(FILE *f, const struct cmp *c, const struct row *rows, size_
 		double pt = fmax(-1, fmin(1, r->rel_change));
 
 		fprintf(f, "<tr%s><td class=s>", w->gate ? "" : " style=\"opacity:.75\"");
+		rp_escape_markup(f, w->k->scen);
+		fputs(": ", f);
 		rp_escape_markup(f, w->k->job);
 		if (w->k->label[0]) {
 			fputs(" [", f);
@@ -662,22 +714,25 @@ int hr_compare_main(int argc, char **argv)
 	{
 		static const char *const what[] = { "accel", "guest sizes", "scenario text" };
 		const struct side *A = &cmp.side[0], *B = &cmp.side[1];
-		const char *a[] = { A->accel, A->guests, A->text_hash };
-		const char *b[] = { B->accel, B->guests, B->text_hash };
+		const char *a[] = { A->accel, A->guests, A->texts };
+		const char *b[] = { B->accel, B->guests, B->texts };
 
 		for (int i = 0; i < 3; i++) {
 			size_t len = strlen(mismatch);
 
-			if (strcmp(a[i], b[i]) && i == 2)
+			if (i == 2 && (texts_clash(a[i]) || texts_clash(b[i])))
+				snprintf(mismatch + len, sizeof(mismatch) - len,
+					 "%sthe runs of a side ran different texts of one scenario file",
+					 len ? "; " : "");
+			else if (strcmp(a[i], b[i]) && i == 2)
 				snprintf(mismatch + len, sizeof(mismatch) - len,
 					 "%sthe scenario text is not the same", len ? "; " : "");
 			else if (strcmp(a[i], b[i]))
 				snprintf(mismatch + len, sizeof(mismatch) - len,
 					 "%s%s: baseline %s, candidate %s", len ? "; " : "", what[i], a[i], b[i]);
-			else if (i != 1 && strchr(a[i], ','))
+			else if (i == 0 && strchr(a[i], ','))
 				snprintf(mismatch + len, sizeof(mismatch) - len,
-					 "%sthe runs of each side differ in %s (%s)", len ? "; " : "", what[i],
-					 i == 2 ? "several scenario texts" : a[i]);
+					 "%sthe runs of each side differ in accel (%s)", len ? "; " : "", a[i]);
 		}
 		if (mismatch[0] && !allow) {
 			hr_err("compare: not comparable: %s (--allow-mismatch to compare anyway)", mismatch);
@@ -735,7 +790,7 @@ int hr_compare_main(int argc, char **argv)
 	if (tap) {
 		tap_out(stdout, rows, n);
 	} else if (!quiet) {
-		printf("%-20s %-8s %-22s %9s %10s %10s %8s %18s %8s  %s\n", "job", "dir", "metric",
+		printf("%-24s %-8s %-22s %9s %10s %10s %8s %18s %8s  %s\n", "scenario:job", "dir", "metric",
 		       "n b/c", "median b", "median c", "change", "95% CI", "p", "verdict");
 		for (size_t i = 0; i < n; i++) {
 			const struct row *w = &rows[i];
@@ -752,7 +807,10 @@ int hr_compare_main(int argc, char **argv)
 				snprintf(mb, sizeof(mb), "%.4g", w->r.median_b);
 			if (!isnan(w->r.p_value))
 				snprintf(p, sizeof(p), "%.2g", w->r.p_value);
-			printf("%-20.20s %-8s %-22s %9s %10s %10s %8s %18s %8s  %s%s\n", w->k->job,
+			char job[160];
+
+			snprintf(job, sizeof(job), "%s:%s", w->k->scen, w->k->job);
+			printf("%-24.24s %-8s %-22s %9s %10s %10s %8s %18s %8s  %s%s\n", job,
 			       w->k->dir, w->k->m->name, nn, ma, mb, pct(w->r.rel_change, ch, sizeof(ch)), ci,
 			       p, ab_verdict_name(w->v), w->gate ? " *" : "");
 		}

@@ -10,16 +10,16 @@ n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 check() { d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
 if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
-echo "1..16"
+echo "1..18"
 
 # mkrun DIR SEED RATE NOISE [ACCEL] [MEMORY] [TEXT]: a results directory whose 10
 # inflations have mean rates RATE * (1 + NOISE * N(0,1)) and t100 = 768 MiB / rate
 mkrun() {
-	local d=$1 seed=$2 rate=$3 noise=$4 accel=${5:-tcg} mem=${6:-1024} text=${7:-"[square]"}
+	local d=$1 seed=$2 rate=$3 noise=$4 accel=${5:-tcg} mem=${6:-1024} text=${7:-"[square]"} file=${8:-ci.ini}
 	mkdir -p "$d"
 	cat > "$d/run.json" <<JSON
 { "run_id": "$(basename "$d")", "status": "complete",
-  "scenario": { "file": "ci.ini", "text": "$text", "overrides": "", "jobs": [ { "name": "square", "label": "", "vms": "1" } ] },
+  "scenario": { "file": "bench/$file", "text": "$text", "overrides": "", "jobs": [ { "name": "square", "label": "", "vms": "1" } ] },
   "vms": [ { "name": "vm-$(basename "$d")", "job": "square", "vm_index": 0, "rep": 0, "warmup": false,
              "memory_mib": $mem, "accel": "$accel" } ] }
 JSON
@@ -50,16 +50,16 @@ mkdir -p "$T/o1"
 "$BB" compare -o "$T/o1" "$T/base" "$T/same" >"$T/out1" 2>&1
 rc=$?
 check "same distribution: exit 0 (got $rc)" test $rc -eq 0
-check "same distribution: the rate is no-change" grep -Eq '^square +inflate +mean_rate_mib_s +30/30 .*no-change \*$' "$T/out1"
+check "same distribution: the rate is no-change" grep -Eq '^ci.ini:square +inflate +mean_rate_mib_s +30/30 .*no-change \*$' "$T/out1"
 check "compare.csv, compare.tap and compare.html written" test -s "$T/o1/compare.csv" -a -s "$T/o1/compare.tap" -a -s "$T/o1/compare.html"
-check "compare.csv: documented header" grep -q '^schema,job,label,direction,metric,unit,better,gated,n_base,n_cand,median_base,median_cand,rel_change,ci_lo,ci_hi,' "$T/o1/compare.csv"
+check "compare.csv: documented header" grep -q '^schema,scenario,job,label,direction,metric,unit,better,gated,n_base,n_cand,median_base,median_cand,rel_change,ci_lo,ci_hi,' "$T/o1/compare.csv"
 
 mkdir -p "$T/o2"
 "$BB" compare -o "$T/o2" "$T/base" "$T/slow" >"$T/out2" 2>&1
 rc=$?
 check "20 % slower: exit 1 (got $rc)" test $rc -eq 1
-check "20 % slower: the rate is a regression" grep -Eq '^square +inflate +mean_rate_mib_s .*regression \*$' "$T/out2"
-check "... and t100 too (lower is better there)" grep -Eq '^square +inflate +t100_ms .*regression \*$' "$T/out2"
+check "20 % slower: the rate is a regression" grep -Eq '^ci.ini:square +inflate +mean_rate_mib_s .*regression \*$' "$T/out2"
+check "... and t100 too (lower is better there)" grep -Eq '^ci.ini:square +inflate +t100_ms .*regression \*$' "$T/out2"
 check "reversed: an improvement, exit 0" sh -c "'$BB' compare -q -o '$T/o2' '$T/slow' '$T/base'; [ \$? -eq 0 ] && grep -q ',mean_rate_mib_s,.*,improvement,' '$T/o2/compare.csv'"
 
 mkdir -p "$T/o3"
@@ -73,7 +73,7 @@ check "3 values: inconclusive, exit 2 (got $rc)" sh -c "[ $rc -eq 2 ] && grep -E
 # TAP: prove reads it; the slow comparison's gated lines fail
 "$BB" compare --tap -o "$T/o2" "$T/base" "$T/slow" >"$T/tap" 2>/dev/null
 check "--tap: one line per metric, the gated regressions 'not ok'" \
-	sh -c "grep -q '^1\.\.' '$T/tap' && grep -Eq '^not ok [0-9]+ - square inflate mean_rate_mib_s: regression' '$T/tap'"
+	sh -c "grep -q '^1\.\.' '$T/tap' && grep -Eq '^not ok [0-9]+ - ci.ini square inflate mean_rate_mib_s: regression' '$T/tap'"
 
 # not comparable
 for what in kvm big other; do
@@ -84,6 +84,26 @@ for what in kvm big other; do
 done
 "$BB" compare -q --allow-mismatch -o "$T/o3" "$T/base/r1" "$T/kvm/r1" >/dev/null 2>&1
 check "--allow-mismatch: compared anyway" test $? -ne 2 -o -s "$T/o3/compare.csv"
+
+# a set of two scenarios: matched per scenario, not mixed
+for i in 1 2 3; do
+	mkrun "$T/two-a/r$i" "$((i + 60))" 500 0.05
+	mkrun "$T/two-a/s$i" "$((i + 70))" 100 0.05 tcg 1024 "[other]" other.ini
+	mkrun "$T/two-b/r$i" "$((i + 80))" 500 0.05
+	mkrun "$T/two-b/s$i" "$((i + 90))" 100 0.05 tcg 1024 "[other]" other.ini
+done
+mkdir -p "$T/o4"
+"$BB" compare -q -o "$T/o4" "$T/two-a" "$T/two-b" >"$T/out7" 2>&1
+rc=$?
+rows=$(grep -c ',mean_rate_mib_s,' "$T/o4/compare.csv")
+check "two scenarios a side: exit 0 ($rc), a rate row for each scenario ($rows)" \
+	sh -c "[ $rc -eq 0 ] && [ $rows -eq 2 ] && grep -q '^1,other.ini,square,' '$T/o4/compare.csv'"
+mkrun "$T/clash/r1" 101 500 0.05
+mkrun "$T/clash/r2" 102 500 0.05 tcg 1024 "[square] changed"
+"$BB" compare -q -o "$T/o4" "$T/base" "$T/clash" >"$T/out8" 2>&1
+rc=$?
+check "one scenario file run with two texts in a side: not comparable ($rc)" \
+	sh -c "[ $rc -eq 2 ] && grep -q 'different texts of one scenario file' '$T/out8'"
 
 # a bad thresholds file names file:line
 printf '[default]\nmin-change = lots\n' > "$T/th.ini"

@@ -48,7 +48,7 @@ rc=$?
 grep -E '\*$|gated' "$T/out2" | sed 's/^/# /'
 check "same build: no regression (exit $rc: 0 pass, 2 inconclusive)" test $rc -eq 0 -o $rc -eq 2
 [ $rc -eq 0 ] || [ $rc -eq 2 ] || show "$T/out2"
-reg=$(awk -F, 'NR > 1 && $8 == 1 && $22 == "regression"' "$T/o2/compare.csv" | wc -l)
+reg=$(awk -F, 'NR > 1 && $9 == 1 && $23 == "regression"' "$T/o2/compare.csv" | wc -l)
 check "same build: no gated metric called a regression ($reg)" test "$reg" -eq 0
 check "artefacts: compare.html, compare.csv, compare.tap and the run's report.html" \
 	sh -c "test -s '$T/o2/compare.html' -a -s '$T/o2/compare.csv' -a -s '$T/o2/compare.tap' && ls '$T'/o2/candidate/2*/report.html >/dev/null"
@@ -60,11 +60,11 @@ check "busy guest: exit 1, a regression ($rc)" test $rc -eq 1
 [ $rc -eq 1 ] || { show "$T/out3"; ls "$T"/o3/candidate/2*/events.csv >/dev/null 2>&1 && show "$(ls "$T"/o3/candidate/2*/events.csv | head -n 1)"; }
 # inflating is what a busy guest slows most (-65 to -73 % here); deflating less (-27 to -55 %)
 for m in mean_rate_mib_s t100_ms; do
-	v=$(awk -F, -v m=$m 'NR > 1 && $4 == "inflate" && $5 == m { print $22 " " $13 }' "$T/o3/compare.csv")
+	v=$(awk -F, -v m=$m 'NR > 1 && $5 == "inflate" && $6 == m { print $23 " " $14 }' "$T/o3/compare.csv")
 	check "busy guest: inflate $m is a regression ($v)" test "${v%% *}" = regression
 done
-diag "busy guest, deflate: $(awk -F, 'NR > 1 && $4 == "deflate" && $5 == "mean_rate_mib_s" { print $22 " " $13 }' "$T/o3/compare.csv")"
-check "busy guest: TAP says 'not ok' for the rate" grep -Eq '^not ok [0-9]+ - square inflate mean_rate_mib_s: regression' "$T/o3/compare.tap"
+diag "busy guest, deflate: $(awk -F, 'NR > 1 && $5 == "deflate" && $6 == "mean_rate_mib_s" { print $23 " " $14 }' "$T/o3/compare.csv")"
+check "busy guest: TAP says 'not ok' for the rate" grep -Eq '^not ok [0-9]+ - ci.ini square inflate mean_rate_mib_s: regression' "$T/o3/compare.tap"
 check "after a regression -u leaves the baseline alone" grep -q 'not updating the baseline after a regression' "$T/out3"
 check "no VM left running" test "$(qemus)" -eq 0
 finish
