@@ -270,14 +270,25 @@ static void write_row(struct hr_run *run, const struct hr_vm *vm, const struct h
 	fmt_ms(f, r->g.t50);
 	fmt_ms(f, r->g.t90);
 	fmt_ms(f, r->g.t100);
-	fprintf(f, ",%.3f,%.3f,%u", pages_mib(r->g.mean_rate), pages_mib(r->g.peak_rate),
-		r->g.stalls);
+	/* a value that does not exist is an empty field, never 0 (summary.csv skips it) */
+	if (r->g.npoints)
+		fprintf(f, ",%.3f,%.3f,%u", pages_mib(r->g.mean_rate), pages_mib(r->g.peak_rate),
+			r->g.stalls);
+	else
+		fprintf(f, ",,,%u", r->g.stalls);
 	fmt_ms(f, r->g.longest_stall);
 	fprintf(f, ",%d,%.3f,%zu,%.1f,%.3f", r->g.reached, pages_mib(r->g.shortfall), nsamples, hz,
 		pages_mib(r->h.moved));
 	fmt_ms(f, r->h.t100);
-	fprintf(f, ",%.3f,%.1f,%" PRIu64 ",%" PRIu64, pages_mib(r->h.mean_rate), r->agent_cpu,
-		r->wl.faults, r->wl.slow);
+	if (r->h.npoints)
+		fprintf(f, ",%.3f", pages_mib(r->h.mean_rate));
+	else
+		fputc(',', f);
+	fprintf(f, ",%.1f", r->agent_cpu);
+	if (r->wl.kind[0])
+		fprintf(f, ",%" PRIu64 ",%" PRIu64, r->wl.faults, r->wl.slow);
+	else
+		fputs(",,", f);
 	fmt_us(f, r->wl.fault_p50);
 	fmt_us(f, r->wl.fault_p99);
 	fmt_us(f, r->wl.fault_max);
@@ -288,7 +299,11 @@ static void write_row(struct hr_run *run, const struct hr_vm *vm, const struct h
 	fmt_us(f, r->wl.s50);
 	fmt_us(f, r->wl.s99);
 	fmt_us(f, r->wl.s999);
-	fprintf(f, ",%d,%s,%d,%d,\"%s\",%.6f,%.3f,%s,%s\n", r->wl.ooms, r->end_reason, r->rep,
+	if (r->wl.kind[0])
+		fprintf(f, ",%d", r->wl.ooms);
+	else
+		fputc(',', f);
+	fprintf(f, ",%s,%d,%d,\"%s\",%.6f,%.3f,%s,%s\n", r->end_reason, r->rep,
 		r->warmup, r->job->label, r->planned_s, r->late_ms, r->node_total, r->node_free);
 	fflush(f);
 	run->ntransitions++;
