@@ -28,7 +28,7 @@ HDRS        := $(wildcard host-runner/*.h common/*.h tests/*.h workloads/*.h gue
 NPM_DIR  := $(BUILD)/npm
 UPLOT    := $(NPM_DIR)/node_modules/uplot/dist/uPlot.iife.min.js
 UPLOT_CSS := $(NPM_DIR)/node_modules/uplot/dist/uPlot.min.css
-ASSETS   := $(UPLOT) reports/report.js reports/report.css
+ASSETS   := $(UPLOT) reports/common.js reports/report.js reports/compare.js reports/report.css
 ASSET_FLAGS = -DRP_UPLOT_JS='"$(UPLOT)"' -DRP_UPLOT_CSS='"$(UPLOT_CSS)"'
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

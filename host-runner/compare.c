@@ -516,21 +516,70 @@ static void tap_out(FILE *f, const struct row *rows, size_t n)
 	}
 }
 
-extern const char rp_report_css[], rp_report_css_end[];
+/* JSON number, or null for what is not one (jansson refuses NaN) */
+static json_t *jnum(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
 
-/* compare.html: the verdicts, with each change and its CI drawn on a -50 % .. +50 % scale. */
-static void html_out(FILE *f, const struct cmp *c, const struct row *rows, size_t n, int status,
-		     const char *mismatch)
+/*
+ * compare.html's data (#bb-data, read by reports/compare.js): schema 1,
+ * {schema, metrics: [{title, unit, higher_better, gated, verdict, change,
+ * ci_lo, ci_hi, p_value, base: [values], cand: [values]}]}, one per table row
+ * that has values on both sides, in the table's order.
+ */
+static char *html_data(const struct row *rows, size_t n)
+{
+	json_t *ms = json_array(), *root;
+	char *text;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w = &rows[i];
+		char title[400];
+		json_t *side[2];
+
+		if (!w->k->n[0] || !w->k->n[1])
+			continue;
+		for (int s = 0; s < 2; s++) {
+			side[s] = json_array();
+			for (size_t j = 0; j < w->k->n[s]; j++)
+				json_array_append_new(side[s], jnum(w->k->v[s][j]));
+		}
+		snprintf(title, sizeof(title), "%s: %s%s%s %s %s", w->k->scen, w->k->job,
+			 w->k->label[0] ? " " : "", w->k->label, w->k->dir, w->k->m->name);
+		json_array_append_new(ms, json_pack("{s:s, s:s, s:b, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+			"title", title, "unit", w->k->m->unit, "higher_better", w->k->m->higher_better,
+			"gated", w->gate, "verdict", ab_verdict_name(w->v), "change", jnum(w->r.rel_change),
+			"ci_lo", jnum(w->r.ci_lo), "ci_hi", jnum(w->r.ci_hi), "p_value", jnum(w->r.p_value),
+			"base", side[0], "cand", side[1]));
+	}
+	root = json_pack("{s:i, s:o}", "schema", 1, "metrics", ms);
+	text = root ? json_dumps(root, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_REAL_PRECISION(8)) : NULL;
+	json_decref(root);
+	return text;
+}
+
+/*
+ * compare.html: the verdicts, with each change and its CI drawn on a
+ * -100 % .. +100 % bar (works without JavaScript), then compare.js draws
+ * each metric's two distributions (empirical CDFs) with uPlot.
+ */
+static int html_out(FILE *f, const struct cmp *c, const struct row *rows, size_t n, int status,
+		    const char *mismatch)
 {
 	static const char *const vcol[] = { "#5b6475", "#1e7b34", "#b3261e", "#b07a00" };
+	char *data = html_data(rows, n);
+	int bad;
 
-	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	      "<title>balloonbench compare</title>\n<style>\n", f);
-	fwrite(rp_report_css, 1, (size_t)(rp_report_css_end - rp_report_css), f);
-	fputs(".bar{position:relative;width:200px;height:14px;background:#f5f7fa;border:1px solid #d8dce3}"
-	      ".bar .z{position:absolute;left:50%;top:0;bottom:0;border-left:1px solid #888}"
-	      ".bar .ci{position:absolute;top:3px;height:6px;opacity:.45}"
-	      ".bar .pt{position:absolute;top:0;width:3px;height:12px}\n</style>\n</head>\n<body><main>\n", f);
+	if (!data)
+		return -1;
+	bad = rp_page_head(f, "balloonbench compare",
+		".bar{position:relative;width:120px;height:14px;background:#f5f7fa;border:1px solid #d8dce3}"
+		".bar .z{position:absolute;left:50%;top:0;bottom:0;border-left:1px solid #888}"
+		".bar .ci{position:absolute;top:3px;height:6px;opacity:.45}"
+		".bar .pt{position:absolute;top:0;width:3px;height:12px}"
+		".grid{display:flex;flex-wrap:wrap;gap:0 16px}\n");
+	fputs("<main id=\"app\">\n", f);
 	fputs("<h1>balloonbench compare</h1>\n<p class=\"sub\">baseline <b>", f);
 	rp_escape_markup(f, c->side[0].arg);
 	fprintf(f, "</b> (%d run(s)) against candidate <b>", c->side[0].nruns);
@@ -550,7 +599,7 @@ static void html_out(FILE *f, const struct cmp *c, const struct row *rows, size_
 	      "at the ends; mark: the change), the Mann-Whitney U p-value, and the verdict. Gated metrics "
 	      "(bold) decide the outcome; the others are shown for information.</p>\n"
 	      "<div class=\"scroll\" style=\"max-height:none\"><table><thead><tr><th class=s>job</th>"
-	      "<th class=s>dir</th><th class=s>metric</th><th>n base/cand</th><th>median base</th>"
+	      "<th class=s>dir</th><th class=s>metric</th><th title=\"values: baseline/candidate\">n</th><th>median base</th>"
 	      "<th>median cand</th><th>change</th><th>95% CI</th><th class=s>verdict</th>"
 	      "<th class=s>change and CI</th><th>p</th><th class=s>why</th></tr></thead><tbody>\n", f);
 	for (size_t i = 0; i < n; i++) {
@@ -590,18 +639,21 @@ static void html_out(FILE *f, const struct cmp *c, const struct row *rows, size_
 			fputs("-", f);
 		else
 			fprintf(f, "%.2g", r->p_value);
-		fputs("</td><td class=s style=\"white-space:normal;min-width:220px\">", f);
+		fputs("</td><td class=s style=\"white-space:normal;min-width:200px;font-size:11.5px\">", f);
 		rp_escape_markup(f, w->why);
 		fputs("</td></tr>\n", f);
 	}
-	fputs("</tbody></table></div>\n<h2>Runs</h2>\n<ul>\n", f);
+	fputs("</tbody></table></div>\n<section id=\"dist\"></section>\n<h2>Runs</h2>\n<ul>\n", f);
 	for (int s = 0; s < 2; s++)
 		for (int i = 0; i < c->side[s].nruns; i++) {
 			fprintf(f, "<li>%s: ", s ? "candidate" : "baseline");
 			rp_escape_markup(f, c->side[s].runs[i]);
 			fputs("</li>\n", f);
 		}
-	fputs("</ul>\n</main></body></html>\n", f);
+	fputs("</ul>\n</main>\n", f);
+	bad |= rp_page_tail(f, data, rp_compare_js, rp_compare_js_end);
+	free(data);
+	return bad;
 }
 
 static int write_file(const char *dir, const char *name, const struct cmp *c, const struct row *rows,
@@ -620,8 +672,11 @@ static int write_file(const char *dir, const char *name, const struct cmp *c, co
 		csv_out(f, rows, n);
 	else if (!strcmp(name, "compare.tap"))
 		tap_out(f, rows, n);
-	else
-		html_out(f, c, rows, n, status, mismatch);
+	else if (html_out(f, c, rows, n, status, mismatch)) {
+		fclose(f);
+		hr_err("cannot write %s", path);
+		return -1;
+	}
 	if (fclose(f)) {
 		hr_err("cannot write %s: %s", path, strerror(errno));
 		return -1;

@@ -42,6 +42,7 @@ extern const char rp_uplot_js[], rp_uplot_js_end[];
 extern const char rp_uplot_css[], rp_uplot_css_end[];
 extern const char rp_report_js[], rp_report_js_end[];
 extern const char rp_report_css[], rp_report_css_end[];
+extern const char rp_common_js[], rp_common_js_end[];
 
 /* A growable series of (t, v). */
 struct series {
@@ -491,11 +492,46 @@ static int put(FILE *f, const char *a, const char *end)
 	return fwrite(a, 1, (size_t)(end - a), f) == (size_t)(end - a) ? 0 : -1;
 }
 
+int rp_page_head(FILE *f, const char *title, const char *css)
+{
+	int bad = 0;
+
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		   "<meta name=\"generator\" content=\"balloonbench %s\">\n<title>", BB_VERSION);
+	rp_escape_markup(f, title);
+	fputs("</title>\n<style>\n", f);
+	bad |= put(f, rp_uplot_css, rp_uplot_css_end);
+	bad |= put(f, rp_report_css, rp_report_css_end);
+	if (css)
+		fputs(css, f);
+	/* errors are caught from the first line on, for people and for the browser tests */
+	fputs("</style>\n<script>window.bbErrors=[];window.addEventListener('error',function(e)"
+	      "{window.bbErrors.push(String(e.message))});</script>\n</head>\n<body>\n", f);
+	return bad;
+}
+
+int rp_page_tail(FILE *f, const char *json, const char *js, const char *js_end)
+{
+	int bad = 0;
+
+	fputs("<script id=\"bb-data\" type=\"application/json\">", f);
+	fputs(json, f);	/* dumped with JSON_ESCAPE_SLASH: no "</script>" can end it early */
+	fputs("</script>\n<script>\n", f);
+	bad |= put(f, rp_uplot_js, rp_uplot_js_end);
+	fputs("\n</script>\n<script>\n", f);
+	bad |= put(f, rp_common_js, rp_common_js_end);
+	fputs("\n</script>\n<script>\n", f);
+	bad |= put(f, js, js_end);
+	fputs("\n</script>\n</body>\n</html>\n", f);
+	return bad;
+}
+
 static int write_html(const char *path, const char *title, const char *json)
 {
 	char tmp[PATH_MAX + 8];
 	FILE *f;
-	int bad = 0;
+	int bad;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "we");
@@ -503,32 +539,10 @@ static int write_html(const char *path, const char *title, const char *json)
 		hr_err("cannot write %s: %s", tmp, strerror(errno));
 		return -1;
 	}
-	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-		   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		   "<meta name=\"generator\" content=\"balloonbench %s\">\n<title>", BB_VERSION);
-	for (const char *p = title; *p; p++) {	/* run ids and file names: escape anyway */
-		if (*p == '<')
-			fputs("&lt;", f);
-		else if (*p == '&')
-			fputs("&amp;", f);
-		else
-			fputc(*p, f);
-	}
-	fputs("</title>\n<style>\n", f);
-	bad |= put(f, rp_uplot_css, rp_uplot_css_end);
-	bad |= put(f, rp_report_css, rp_report_css_end);
-	/* errors are caught from the first line on, for people and for the browser test */
-	fputs("</style>\n<script>window.bbErrors=[];window.addEventListener('error',function(e)"
-	      "{window.bbErrors.push(String(e.message))});</script>\n</head>\n<body>\n"
-	      "<main id=\"app\"><p>This report draws its charts with JavaScript; "
-	      "enable it to see them.</p></main>\n"
-	      "<script id=\"bb-data\" type=\"application/json\">", f);
-	fputs(json, f);	/* JSON_ESCAPE_SLASH: no "</script>" can end it early */
-	fputs("</script>\n<script>\n", f);
-	bad |= put(f, rp_uplot_js, rp_uplot_js_end);
-	fputs("\n</script>\n<script>\n", f);
-	bad |= put(f, rp_report_js, rp_report_js_end);
-	fputs("\n</script>\n</body>\n</html>\n", f);
+	bad = rp_page_head(f, title, NULL);
+	fputs("<main id=\"app\"><p>This report draws its charts with JavaScript; "
+	      "enable it to see them.</p></main>\n", f);
+	bad |= rp_page_tail(f, json, rp_report_js, rp_report_js_end);
 	if (fclose(f) || bad || rename(tmp, path)) {
 		hr_err("cannot write %s: %s", path, strerror(errno));
 		return -1;

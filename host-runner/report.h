@@ -70,6 +70,18 @@ const struct hr_metric *hr_metric_find(const char *name);
 /* summary.c: summary.csv of results directory @dir from its run.json and transitions.csv. */
 int hr_summary_dir(const char *dir, int print);
 
+/*
+ * report.c: the pages' shared frame. rp_page_head writes everything up to
+ * <body> (title escaped; uPlot's and report.css's styles, then @css if not
+ * NULL; the error catcher the browser tests read). rp_page_tail writes @json
+ * as #bb-data (it must be dumped with JSON_ESCAPE_SLASH), then uPlot,
+ * common.js and the page's script [@js, @js_end), and closes the page.
+ * Both return 0, or -1 if a write failed.
+ */
+int rp_page_head(FILE *f, const char *title, const char *css);
+int rp_page_tail(FILE *f, const char *json, const char *js, const char *js_end);
+extern const char rp_compare_js[], rp_compare_js_end[];
+
 /* report.c: summary.csv and report.html for results directory @dir. Returns 0 or -1. */
 int hr_report(const char *dir, int print);
 

@@ -1,18 +1,15 @@
 /*
  * report.js - balloonbench's report page: charts (uPlot) and tables drawn
  * from the JSON that `balloonbench report` embeds (#bb-data, schema in
- * host-runner/report.c). Inlined into report.html; fetches nothing.
- *
- * Open the page with #selftest and, once drawn, it checks that every chart
- * has pixels of its first series' colour and writes the outcome into
- * <body data-charts data-blank data-errors> (the browser test reads it).
+ * host-runner/report.c). Inlined into report.html after uPlot and
+ * common.js (bb: helpers, charts, #selftest); fetches nothing.
  */
 (function () {
 	'use strict';
 
 	var D = JSON.parse(document.getElementById('bb-data').textContent);
 	var app = document.getElementById('app');
-	var charts = [];	/* {name, plot, color} */
+	var el = bb.el, num = bb.num, fmt = bb.fmt, chart = bb.chart, line = bb.line;
 	var COL = {
 		target: '#4a4a4a', guest: '#1f77b4', host: '#ff7f0e', oom: '#d62728',
 		inflate: '#e6550d', deflate: '#3182bd', fault: '#2ca02c', slow: '#9467bd',
@@ -23,45 +20,11 @@
 	var NODE_COL = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22'];
 
 	/* ---- small helpers ---- */
-	function el(tag, attrs) {
-		var e = document.createElement(tag);
-		var k;
-
-		for (k in attrs || {}) {
-			if (k === 'text')
-				e.textContent = attrs[k];
-			else if (k === 'html')
-				e.innerHTML = attrs[k];
-			else
-				e.setAttribute(k, attrs[k]);
-		}
-		for (k = 2; k < arguments.length; k++)
-			if (arguments[k] != null)
-				e.appendChild(typeof arguments[k] === 'string' ? document.createTextNode(arguments[k]) : arguments[k]);
-		return e;
-	}
-	function num(s) {
-		if (s === '' || s == null)
-			return null;
-		var v = Number(s);
-		return isFinite(v) ? v : null;
-	}
-	function fmt(v, digits) {
-		if (v == null || v === '' || !isFinite(Number(v)))
-			return v == null ? '' : String(v);
-		v = Number(v);
-		if (digits == null)
-			digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
-		return v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
-	}
 	function table(t) {	/* {columns, rows} -> map of name -> index */
 		var m = {};
 		if (t && t.columns)
 			t.columns.forEach(function (c, i) { m[c] = i; });
 		return m;
-	}
-	function width() {
-		return Math.max(480, Math.min(1200, (app.clientWidth || 1200) - 8));
 	}
 	/* a column name as a person reads it: "t100_ms" -> "t100 (ms)" */
 	function header(c) {
@@ -74,27 +37,6 @@
 	}
 
 	/* ---- charts ---- */
-	function chart(parent, name, opts, data, note) {
-		var box = el('div', { class: 'chart' });
-		var plot;
-
-		parent.appendChild(box);
-		opts.title = name;
-		opts.width = opts.width || width();
-		opts.height = opts.height || 260;
-		opts.legend = opts.legend || { live: true };
-		plot = new uPlot(opts, data, box);
-		if (note)
-			box.appendChild(el('div', { class: 'note', text: note }));
-		charts.push({ name: name, plot: plot, colors: opts.series.slice(1).map(function (x) { return x.stroke; }) });
-		return plot;
-	}
-	function line(label, color, extra) {
-		var s = { label: label, stroke: color, width: 1.5, spanGaps: true, points: { show: false } };
-		for (var k in extra || {})
-			s[k] = extra[k];
-		return s;
-	}
 	function dots(label, color) {
 		return { label: label, stroke: color, fill: color, paths: function () { return null; },
 			points: { show: true, size: 7, stroke: color, fill: color } };
@@ -500,34 +442,7 @@
 		app.appendChild(sec);
 	}
 
-	/* #selftest: every chart must show pixels of its series' colours, not only axes and grid */
-	function selfTest() {
-		var blank = [];
-		charts.forEach(function (c) {
-			var cv = c.plot.ctx.canvas, ctx = c.plot.ctx, hits = 0;
-			var px = ctx.getImageData(0, 0, cv.width, cv.height).data;
-			var rgb = c.colors.filter(Boolean).map(function (h) {
-				return [parseInt(h.substr(1, 2), 16), parseInt(h.substr(3, 2), 16), parseInt(h.substr(5, 2), 16)];
-			});
-			for (var i = 0; i < px.length; i += 4) {
-				if (px[i + 3] < 200)
-					continue;
-				for (var k = 0; k < rgb.length; k++)
-					if (Math.abs(px[i] - rgb[k][0]) + Math.abs(px[i + 1] - rgb[k][1]) + Math.abs(px[i + 2] - rgb[k][2]) < 40) {
-						hits++;
-						break;
-					}
-			}
-			if (hits < 10)
-				blank.push(c.name + ' (' + hits + ' series pixels)');
-		});
-		document.body.setAttribute('data-charts', String(charts.length));
-		document.body.setAttribute('data-blank', blank.join(' | '));
-		document.body.setAttribute('data-errors', (window.bbErrors || []).join(' | '));
-		document.body.setAttribute('data-selftest', 'done');
-	}
-
-	try {
+	bb.draw(app, function () {
 		app.textContent = '';
 		headerSection();
 		summarySection();
@@ -536,12 +451,5 @@
 		transitionsSection();
 		metaSection();
 		eventsSection();
-	} catch (e) {
-		(window.bbErrors = window.bbErrors || []).push(String(e && e.stack || e));
-		app.appendChild(el('div', { class: 'banner bad', text: 'The report page failed while drawing: ' + e }));
-		throw e;
-	} finally {
-		if (location.hash === '#selftest')
-			setTimeout(selfTest, 50);
-	}
+	});
 })();

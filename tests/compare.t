@@ -10,7 +10,7 @@ n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 check() { d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
 if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
-echo "1..18"
+echo "1..21"
 
 # mkrun DIR SEED RATE NOISE [ACCEL] [MEMORY] [TEXT]: a results directory whose 10
 # inflations have mean rates RATE * (1 + NOISE * N(0,1)) and t100 = 768 MiB / rate
@@ -104,6 +104,29 @@ mkrun "$T/clash/r2" 102 500 0.05 tcg 1024 "[square] changed"
 rc=$?
 check "one scenario file run with two texts in a side: not comparable ($rc)" \
 	sh -c "[ $rc -eq 2 ] && grep -q 'different texts of one scenario file' '$T/out8'"
+
+# compare.html in a browser: a CDF chart per compared metric, drawn, no errors
+. "$TOP/tests/browser.sh"
+mkdir -p "$T/o5"
+"$BB" compare -q -o "$T/o5" "$T/base" "$T/slow" >/dev/null 2>&1
+if [ -z "$CHROMIUM" ]; then
+	for i in 1 2 3; do echo "ok $((n += 1)) # SKIP no chromium (make check installs it: scripts/install-deps.sh --test)"; done
+else
+	body=$(selftest "$T/o5/compare.html")
+	want=$(awk -F, 'NR > 1 && $10 > 0 && $11 > 0' "$T/o5/compare.csv" | wc -l)
+	got=$(sed -n 's/.*data-charts="\([0-9]*\)".*/\1/p' <<<"$body")
+	[ "$want" -gt 0 ] && [ "${got:-0}" -eq "$want" ] && grep -q 'data-blank=""' <<<"$body"
+	ok $? "compare.html draws a chart per compared metric ($want), none blank: got ${got:-none}"
+	cons=$(grep -c CONSOLE "$T/console")
+	[ "$cons" -eq 0 ] && grep -q 'data-errors=""' <<<"$body"
+	ok $? "no console message ($cons) and no page error"
+	mkdir -p "$TOP/build/artefacts"
+	shot="$TOP/build/artefacts/compare.png"
+	rm -f "$shot"
+	browse "$T/sout" "$T/serr" --hide-scrollbars --window-size=1280,1800 --screenshot="$shot" \
+		"file://$T/o5/compare.html"
+	check "a screenshot kept as a test artefact ($shot)" test -s "$shot"
+fi
 
 # a bad thresholds file names file:line
 printf '[default]\nmin-change = lots\n' > "$T/th.ini"

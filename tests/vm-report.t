@@ -59,27 +59,20 @@ check "report of a missing directory: exit 2, one line ($rc: $(head -c 100 "$T/r
 	sh -c "[ $rc -eq 2 ] && [ \$(wc -l < '$T/rbad') -eq 1 ] && grep -q 'nowhere: not a results directory' '$T/rbad'"
 
 # the page in a browser
-CHROMIUM=$(command -v chromium || command -v chromium-browser)
+. "$TOP/tests/browser.sh"
 if [ -z "$CHROMIUM" ]; then
 	for i in 1 2 3 4 5 6; do skip "no chromium (make check installs it: scripts/install-deps.sh --test)"; done
 else
-	browse() {	# browse OUT ERR ARGS...: headless, no network, a fresh profile
-		out=$1 err=$2; shift 2
-		timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \
-			--disable-component-update --no-first-run --user-data-dir="$(mktemp -d "$T/prof.XXXX")" \
-			--virtual-time-budget=15000 "$@" >"$out" 2>"$err"
-	}
-	browse "$T/dom" "$T/cerr" --enable-logging=stderr --v=0 --dump-dom "file://$html#selftest"
+	body=$(selftest "$html")
 	ok $? "chromium opened the page"
-	body=$(grep -o '<body[^>]*data-selftest[^>]*>' "$T/dom" | head -n 1)
 	diag "$body"
 	check "the page drew itself and checked its charts" grep -q 'data-selftest="done"' <<<"$body"
 	charts=$(sed -n 's/.*data-charts="\([0-9]*\)".*/\1/p' <<<"$body")
 	# rates (2) + per guest: memory, faults, nodes, latency percentiles, latency CDF
 	check "17 charts (2 for rates, 5 per guest x 3 guests): got ${charts:-none}" test "${charts:-0}" -eq 17
 	check "every chart has its series drawn (no blank canvas)" grep -q 'data-blank=""' <<<"$body"
-	cons=$(grep -c 'CONSOLE' "$T/cerr")
-	[ "$cons" -eq 0 ] || grep 'CONSOLE' "$T/cerr" | head -n 5 | sed 's/^/#   /'
+	cons=$(grep -c 'CONSOLE' "$T/console")
+	[ "$cons" -eq 0 ] || grep 'CONSOLE' "$T/console" | head -n 5 | sed 's/^/#   /'
 	grep -q 'data-errors=""' <<<"$body"
 	errs=$?
 	check "no console message ($cons) and no page error" test "$cons" -eq 0 -a "$errs" -eq 0
