@@ -566,6 +566,9 @@ void wlm_poll(struct wlm *m, uint64_t now, int busy)
 	for (int i = 0; i < WLM_MAX; i++)
 		if (m->slot[i].used && m->slot[i].stop_at && now > m->slot[i].stop_at)
 			kill(m->slot[i].pid, SIGKILL);
+	if (busy != m->was_busy)
+		m->next_nodes = now;
+	m->was_busy = busy;
 	if (now >= m->next_nodes) {
 		sample_nodes(m, now);
 		m->next_nodes = now + (busy || active(m) ? NSEC / 10 : NSEC);

@@ -44,6 +44,7 @@ struct wlm {
 	int noom;
 	int nodes[64], nnodes;
 	uint64_t next_nodes, next_drain;
+	int was_busy;			/* @busy at the last wlm_poll */
 };
 
 void wlm_init(struct wlm *m, wlm_send_fn send, void *opaque);
@@ -52,7 +53,11 @@ void wlm_calibrate(struct wlm *m);
 void wlm_run(struct wlm *m, const struct bbp_run *r);
 void wlm_stop(struct wlm *m, uint64_t w);
 void wlm_phase(struct wlm *m, uint64_t label);
-/* Reap, drain, read /dev/kmsg, sample nodes when due. @busy: the balloon moves. */
+/*
+ * Reap, drain, read /dev/kmsg, sample nodes when due (and at once when
+ * @busy changes, so a transition's per-node change has a sample at each
+ * end). @busy: the balloon moves.
+ */
 void wlm_poll(struct wlm *m, uint64_t now, int busy);
 /* When wlm_poll next has work, in guest ns (UINT64_MAX: nothing to do). */
 uint64_t wlm_next_deadline(const struct wlm *m);

@@ -425,6 +425,18 @@ static int transition(struct hr_vm *vm, int index, int cycle, uint64_t target_ki
 		record_until(vm, hr_run_time(run) + (int64_t)j->settle_us * 1000);
 	else if (deadline)	/* pace=period: the rest lasts until the next change */
 		record_until(vm, deadline);
+	/*
+	 * The per-node change needs a node sample after the end; the agent sends
+	 * one as soon as fast sampling stops. Wait for it a little (a short
+	 * settle), never past the next change.
+	 */
+	for (int i = 0; i < 20 && !hr_node_after(vm, t_stop); i++) {
+		int64_t until = hr_run_time(run) + 50000000;
+
+		if (deadline && until > deadline)
+			break;
+		record_until(vm, until);
+	}
 	compute(vm, t_set / 1e9, t_stop / 1e9, hr_run_time(run) / 1e9, b0, bt, row, &nsamples);
 	if (j->workload_name[0]) {
 		if (!hr_wl_wait_epoch(vm, 2 * (uint64_t)index + 1, 3000))

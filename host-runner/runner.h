@@ -240,6 +240,8 @@ void hr_wl_transition(struct hr_vm *vm, int index, int64_t t_set, int64_t t_end,
  * or before @t0 and the first at or after @t1, as "0:-512.0;1:-256.0" (MiB).
  */
 void hr_node_deltas(struct hr_vm *vm, int64_t t0, int64_t t1, char *total, char *freed, size_t len);
+/* 1 if a node sample at or after @t has arrived, or the guest sends none at all. */
+int hr_node_after(struct hr_vm *vm, int64_t t);
 
 /* summary.c: statistics across repetitions */
 struct hr_stats {

@@ -356,3 +356,13 @@ void hr_node_deltas(struct hr_vm *vm, int64_t t0, int64_t t1, char *total, char 
 	}
 	pthread_mutex_unlock(&vm->lock);
 }
+
+int hr_node_after(struct hr_vm *vm, int64_t t)
+{
+	int ret;
+
+	pthread_mutex_lock(&vm->lock);
+	ret = !vm->nns || vm->ns[vm->nns - 1].t_ns >= t;
+	pthread_mutex_unlock(&vm->lock);
+	return ret;
+}

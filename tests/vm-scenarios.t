@@ -77,11 +77,12 @@ bad=0
 while IFS= read -r line; do
 	moved=${line%%|*}; nodes=${line#*|}
 	sum=$(echo "$nodes" | tr ';' '\n' | awk -F: '{ s += $2 } END { print s + 0 }')
+	[ -n "$nodes" ] || bad=1	# every transition has its breakdown
 	within "$sum" "$(awk -v m="$moved" 'BEGIN { print -m }')" 2 || bad=1
 	diag "numa: moved $moved MiB, per node $nodes (sum $sum)"
 done < <(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "job") j = i; if ($i == "moved_mib") m = i; if ($i == "node_total_delta_mib") d = i } next }
 	$j == "numa" { print $m "|" $d }' "$tr")
-check "numa: per-node MemTotal changes add up to the movement (within 2 MiB)" test $bad -eq 0
+check "numa: every transition has per-node MemTotal changes, adding up to the movement (within 2 MiB)" test $bad -eq 0
 nn=$(csv_where "$tr" job numa node_total_delta_mib | head -n 1 | tr ';' '\n' | wc -l)
 check "numa: both guest nodes reported ($nn)" test "$nn" -eq 2
 
