@@ -49,11 +49,13 @@
  *	CAL rdtsc_ns clock_ns ns_per_tick plain_ns instr_ns
  *		what timestamps cost in this guest, measured once at CONF: one
  *		rdtsc, one clock_gettime(CLOCK_MONOTONIC), the rdtsc period, and
- *		the first touch of a page without and with per-page timing (the
- *		instrumentation overhead is instr_ns / plain_ns).
+ *		the first touch of a page without and with per-page timing, each
+ *		the fastest of 7 alternating rounds (the instrumentation overhead
+ *		is instr_ns / plain_ns; both 0 if it could not be measured).
  *	NODE t node total_kib free_kib
  *		one guest NUMA node's MemTotal/MemFree, every 100 ms while a
- *		workload runs or the balloon moves, every second otherwise.
+ *		workload runs or the balloon moves, every second otherwise, and
+ *		at once when fast sampling starts or stops.
  *	WSTART w pid t name
  *		workload w (the host's id) started as process pid.
  *	WEXIT w t code sig oom ops bytes

@@ -324,7 +324,8 @@ static json_t *vm_json(struct hr_vm *vm)
 			json_object_set_new(k, "timing_overhead_ratio",
 				json_real((double)vm->cal.instr_ns / (double)vm->cal.plain_ns));
 		json_object_set_new(k, "method", json_string(
-			"8 MiB first-touched 3 times plain and 3 times with rdtsc + recorder per page, alternating"));
+			"4 MiB first-touched 7 times plain and 7 times with rdtsc + recorder per page, alternating; "
+			"the fastest round of each side"));
 		json_object_set_new(o, "timestamp_cost", k);
 	}
 	if (vm->job->workload_name[0]) {

@@ -2,7 +2,7 @@
 # vm-e2e: a real guest under TCG through embedded libvirt; inflate, deflate, check the counters.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 12
+plan 14
 
 scenario e2e <<'INI'
 [e2e]
@@ -47,5 +47,16 @@ check "inflate rate $rate MiB/s > 0 and control latency $ctl ms measured" \
 hz=$(csv_col "$dir/transitions.csv" guest_sample_hz | head -n 1)
 diag "guest sampled at $hz Hz while the balloon moved"
 check "guest samples fast while moving ($hz Hz >= 200)" awk -v h="$hz" 'BEGIN { exit !(h >= 200) }'
+# The agent's own cost and the cost of timestamps, as run.json records them.
+jnum() { sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" "$dir/run.json" | head -n 1; }
+cpu=$(jnum cpu_percent_of_one_vcpu) rss=$(jnum rss_kib)
+diag "agent: $cpu % of one vCPU, RSS $rss KiB, $(jnum us_per_sample) us a sample"
+check "agent cost recorded: 0 < CPU ${cpu:-none} % < 100, 0 < RSS ${rss:-none} KiB < 65536" \
+	awk -v c="$cpu" -v r="$rss" 'BEGIN { exit !(c != "" && c > 0 && c < 100 && r > 0 && r < 65536) }'
+ratio=$(jnum timing_overhead_ratio)
+diag "timestamps: rdtsc $(jnum rdtsc_ns) ns, clock_gettime $(jnum clock_gettime_ns) ns, first touch" \
+	"$(jnum first_touch_plain_ns) ns plain, $(jnum first_touch_timed_ns) ns timed"
+check "timed first touch costs more than plain (ratio ${ratio:-none} > 1)" \
+	awk -v r="$ratio" 'BEGIN { exit !(r != "" && r > 1) }'
 check "no VM left running" test "$(qemus)" -eq 0
 finish
