@@ -26,7 +26,6 @@
 #define PAGE_KIB	4
 #define GRANULE_PAGES	256	/* one guest driver batch (1 MiB): see metrics.h */
 #define CLOCK_PINGS	32
-#define WATCHDOG_S	30	/* the agent powers off after this much host silence */
 
 volatile sig_atomic_t hr_stop;
 static struct hr_run *cur_run;
@@ -626,6 +625,10 @@ static struct hr_vm *vm_new(struct hr_run *run, const struct hr_job *j, int inde
 	vm->rep = rep;
 	vm->warmup = warmup;
 	vm->state = "new";
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_mutex_init(&vm->send_lock, NULL);
+	pthread_cond_init(&vm->cond, NULL);
+	bbp_reader_init(&vm->rd);
 	o = (size_t)snprintf(vm->name, sizeof(vm->name), "bb-%s-%.16s", run->id + strlen(run->id) - 4,
 			     j->name);
 	if (j->repeat > 1)
@@ -644,15 +647,13 @@ static struct hr_vm *vm_new(struct hr_run *run, const struct hr_job *j, int inde
 			if (fd >= 0)
 				close(fd);
 			pthread_mutex_destroy(&vm->lock);
+			pthread_mutex_destroy(&vm->send_lock);
 			pthread_cond_destroy(&vm->cond);
 			free(vm);
 			return NULL;
 		}
 		close(fd);
 	}
-	pthread_mutex_init(&vm->lock, NULL);
-	pthread_cond_init(&vm->cond, NULL);
-	bbp_reader_init(&vm->rd);
 	return vm;
 }
 
@@ -781,7 +782,7 @@ static int run_vm(struct hr_run *run, struct hr_vm *vm)
 	conf.u.conf.fast_hz = (uint64_t)j->sample_hz;
 	conf.u.conf.slow_hz = (uint64_t)j->idle_hz;
 	conf.u.conf.idle_ms = 500;
-	conf.u.conf.watchdog_s = WATCHDOG_S;
+	conf.u.conf.watchdog_s = (j->agent_watchdog_us + 999999) / 1000000;	/* vm.c keeps it fed */
 	if (hr_vm_send(vm, &conf))
 		goto fail;
 	if (j->workload_name[0] && start_workload(vm))

@@ -88,6 +88,8 @@ struct hr_vm {
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	pthread_mutex_t send_lock;	/* hr_vm_send: one message at a time */
+	uint64_t last_send;		/* hr_now_ns() of the last message sent, 0 before the first */
 	struct bbp_reader rd;
 	int have_hello;
 	struct bbp_hello hello;
@@ -144,6 +146,8 @@ struct hr_vm {
 struct hr_gate {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	pthread_mutex_t send_lock;	/* hr_vm_send: one message at a time */
+	uint64_t last_send;		/* hr_now_ns() of the last message sent, 0 before the first */
 	int need, arrived;
 	int64_t t0;
 };

@@ -40,6 +40,9 @@ _Static_assert(sizeof(hr_accel_names) / sizeof(hr_accel_names[0]) == HR_ACCEL_N 
 const struct hr_option hr_options[] = {
 	OPT("accel", HR_T_ENUM, accel, .def = "auto", .choices = hr_accel_names,
 	    .help = "auto: KVM if a guest really boots under it, else TCG (said loudly); kvm; tcg"),
+	OPT("agent-watchdog", HR_T_DUR, agent_watchdog_us, .min = SEC(2), .max = SEC(3600), .def = "30s",
+	    .help = "the agent powers its guest off after this long without a word from the runner "
+		    "(a killed runner leaves no guest behind); the runner speaks at least every sixth of it"),
 	OPT("boot-timeout", HR_T_DUR, boot_timeout_us, .min = SEC(1), .max = SEC(3600), .def = "120s",
 	    .help = "watchdog: the agent's hello must arrive within this (TCG)"),
 	OPT("cmdline", HR_T_STR, cmdline, .size = 256, .def = "",

@@ -70,6 +70,7 @@ struct hr_job {
 	int free_page_reporting;
 	uint64_t boot_timeout_us;
 	uint64_t kvm_boot_timeout_us;
+	uint64_t agent_watchdog_us;
 	char kernel[512];
 	char initrd[512];
 	char cmdline[256];

@@ -484,6 +484,24 @@ static void on_line(const char *line, size_t len, void *opaque)
 	pthread_cond_broadcast(&vm->cond);
 }
 
+/*
+ * The agent powers its guest off after `agent-watchdog` of host silence (so
+ * a guest never outlives a killed runner); a runner that is only waiting
+ * (settle, a long period, other guests booting) keeps it fed with a PING
+ * every sixth of that, which nobody waits for (id 0: its PONG is ignored).
+ */
+static void keepalive(struct hr_vm *vm)
+{
+	struct bbp_msg m = { .type = BBP_PING };
+	uint64_t last;
+
+	pthread_mutex_lock(&vm->send_lock);
+	last = vm->last_send;
+	pthread_mutex_unlock(&vm->send_lock);
+	if (last && hr_now_ns() - last > vm->job->agent_watchdog_us * 1000 / 6)
+		(void)hr_vm_send(vm, &m);
+}
+
 static void stream_cb(virStreamPtr st, int events, void *opaque)
 {
 	struct hr_vm *vm = opaque;
@@ -493,8 +511,10 @@ static void stream_cb(virStreamPtr st, int events, void *opaque)
 	for (;;) {
 		int n = virStreamRecv(st, buf, sizeof(buf));
 
-		if (n == -2)
+		if (n == -2) {
+			keepalive(vm);	/* the agent talks at least once a second */
 			return;
+		}
 		pthread_mutex_lock(&vm->lock);
 		if (n > 0) {
 			bbp_reader_feed(&vm->rd, buf, (size_t)n, on_line, vm);
@@ -514,8 +534,11 @@ int hr_vm_send(struct hr_vm *vm, const struct bbp_msg *m)
 	char buf[BBP_MAX_LINE + 1];
 	int n = bbp_encode(buf, sizeof(buf), m), off = 0;
 
+	int ret = 0;
+
 	if (n < 0 || !vm->st)
 		return -1;
+	pthread_mutex_lock(&vm->send_lock);	/* the event loop's keepalive sends too */
 	for (int tries = 0; off < n; ) {
 		int r = virStreamSend(vm->st, buf + off, (size_t)(n - off));
 
@@ -526,10 +549,14 @@ int hr_vm_send(struct hr_vm *vm, const struct bbp_msg *m)
 		} else {
 			hr_err("%s: cannot send %s to the agent: %s", vm->name,
 			       bbp_type_name(m->type), r == -2 ? "channel full for 1 s" : lv_err());
-			return -1;
+			ret = -1;
+			break;
 		}
 	}
-	return 0;
+	if (!ret)
+		vm->last_send = hr_now_ns();
+	pthread_mutex_unlock(&vm->send_lock);
+	return ret;
 }
 
 /* Wait on vm->cond (lock held) for at most @ms. */
@@ -896,6 +923,7 @@ void hr_vm_free(struct hr_vm *vm)
 	if (vm->disk_path[0])
 		(void)unlink(vm->disk_path);
 	pthread_mutex_destroy(&vm->lock);
+	pthread_mutex_destroy(&vm->send_lock);
 	pthread_cond_destroy(&vm->cond);
 	free(vm);
 }

@@ -2,7 +2,7 @@
 # vm-e2e: a real guest under TCG through embedded libvirt; inflate, deflate, check the counters.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 14
+plan 15
 
 scenario e2e <<'INI'
 [e2e]
@@ -58,5 +58,22 @@ diag "timestamps: rdtsc $(jnum rdtsc_ns) ns, clock_gettime $(jnum clock_gettime_
 	"$(jnum first_touch_plain_ns) ns plain, $(jnum first_touch_timed_ns) ns timed"
 check "timed first touch costs more than plain (ratio ${ratio:-none} > 1)" \
 	awk -v r="$ratio" 'BEGIN { exit !(r != "" && r > 1) }'
+# A runner that only waits (settle here) keeps the agent's watchdog fed: a settle
+# three times the watchdog must not power the guest off.
+scenario quiet <<'INI'
+[quiet]
+memory = 1G
+accel = tcg
+targets = 768M, 1G
+agent-watchdog = 2s
+settle = 6s
+INI
+"$BB" run -q -s "$STATE" -o "$RESULTS/quiet" "$T/quiet.ini" >"$T/qout" 2>&1
+rc=$?
+qdir=$(ls -d "$RESULTS"/quiet/2* 2>/dev/null | head -n 1)
+ends=$(csv_col "$qdir/transitions.csv" end_reason | tr '\n' ' ')
+[ $rc -eq 0 ] || show "$T/qout"
+check "settle 6 s with agent-watchdog 2 s: the guest stays up (exit $rc, transitions: $ends)" \
+	test $rc -eq 0 -a "$ends" = "reached reached "
 check "no VM left running" test "$(qemus)" -eq 0
 finish
