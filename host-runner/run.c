@@ -1000,6 +1000,10 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 		pthread_join(progress, NULL);
 		progress_on = 0;
 	}
+	if (hr_stop && !failed) {	/* stopped between guests: what did not run is missing */
+		failed = 1;
+		set_reason(run, "interrupted by a signal");
+	}
 	if (failed) {
 		run->incomplete = 1;
 		if (!run->reason[0])

@@ -24,7 +24,6 @@
 #include "../workloads/workload.h"
 
 #define HR_META_NS	"https://balloonbench.invalid/ns/run/1"
-#define HR_MAX_VMS	256	/* over all jobs and repetitions of a run */
 
 /* One guest sample, in the run's time base. */
 struct hr_gsample {

@@ -126,6 +126,8 @@ const struct hr_option hr_options[] = {
 	    .help = "guest workload, NAME:key=value,... (see 'balloonbench list workloads')"),
 };
 const size_t hr_noptions = sizeof(hr_options) / sizeof(hr_options[0]);
+_Static_assert(sizeof(hr_options) / sizeof(hr_options[0]) <= HR_MAX_OPTIONS,
+	       "per-option arrays of struct hr_job hold HR_MAX_OPTIONS");
 _Static_assert(sizeof(hr_options) / sizeof(hr_options[0]) <=
 	       sizeof(((struct hr_job *)0)->line) / sizeof(int), "hr_job.line too small");
 
@@ -497,6 +499,12 @@ static int matrix_option(struct parse_ctx *c, const struct hr_option *o, const c
 		if (!n)
 			(void)set_option(c->cur, o, tok, c->err, sizeof(c->err));
 	}
+	if (n > HR_MATRIX_VALUES) {
+		c->err_line = c->lineno;
+		snprintf(c->err, sizeof(c->err), "%s: %d values, expected at most %d in a matrix", o->name,
+			 n, HR_MATRIX_VALUES);
+		return 0;
+	}
 	c->owned[c->nowned] = strdup(value);
 	c->cur->matrix[o - hr_options] = c->owned[c->nowned++];
 	c->cur->line[o - hr_options] = c->lineno;
@@ -602,7 +610,8 @@ static int validate_job(const char *path, struct hr_job *j)
 		size_t n = 0;
 		int l = j->line[find_option("schedule") - hr_options];
 
-		if (j->schedule == HR_SCHED_TRACE && j->trace[0] && j->trace[0] != '/') {
+		if (j->schedule == HR_SCHED_TRACE && j->trace[0] && j->trace[0] != '/' &&
+		    !j->trace_resolved) {
 			/* a relative trace is found beside the scenario */
 			char full[1024];
 			const char *slash = strrchr(path, '/');
@@ -610,6 +619,7 @@ static int validate_job(const char *path, struct hr_job *j)
 			snprintf(full, sizeof(full), "%.*s%s", slash ? (int)(slash - path + 1) : 0, path,
 				 j->trace);
 			snprintf(j->trace, sizeof(j->trace), "%s", full);
+			j->trace_resolved = 1;	/* once: validation runs again after --set */
 		}
 		if (hr_job_schedule(j, 0, &ev, &n, err, sizeof(err))) {
 			/* blame the line of the field the reason names ("low (2G) is ...") */
@@ -681,8 +691,9 @@ static int expand_matrix(const char *path, struct hr_scenario *sc)
 
 	for (int i = 0; i < sc->njobs; i++) {
 		struct hr_job *j = &sc->jobs[i];
-		char vals[64][16][64];
-		int nval[64] = { 0 }, idx[64] = { 0 }, keys[64], nkeys = 0, combo = 0;
+		char vals[HR_MAX_OPTIONS][HR_MATRIX_VALUES][64];
+		int nval[HR_MAX_OPTIONS] = { 0 }, idx[HR_MAX_OPTIONS] = { 0 }, keys[HR_MAX_OPTIONS];
+		int nkeys = 0, combo = 0;
 
 		for (size_t k = 0; k < hr_noptions; k++) {
 			char buf[1024], *save = NULL, *tok;
@@ -690,7 +701,7 @@ static int expand_matrix(const char *path, struct hr_scenario *sc)
 			if (!j->matrix[k])
 				continue;
 			snprintf(buf, sizeof(buf), "%s", j->matrix[k]);
-			for (tok = strtok_r(buf, ",", &save); tok && nval[k] < 16;
+			for (tok = strtok_r(buf, ",", &save); tok && nval[k] < HR_MATRIX_VALUES;
 			     tok = strtok_r(NULL, ",", &save)) {
 				while (isspace((unsigned char)*tok))
 					tok++;
@@ -769,6 +780,29 @@ int hr_job_schedule(const struct hr_job *j, int vm, struct hr_sched_event **out,
 	return hr_sched_build(&sp, j->memory_kib, out, n, err, errlen);
 }
 
+/* The run's guests (repetitions, warm-up runs included, times vms) must fit in one run. */
+static int check_guests(const struct hr_scenario *sc)
+{
+	int total = 0;
+
+	for (int i = 0; i < sc->njobs; i++) {
+		const struct hr_job *j = &sc->jobs[i];
+		int n = (j->repeat + (j->repeat > 1 ? j->warmup_runs : 0)) * j->vms;
+		int line = j->line[find_option("repeat") - hr_options];
+
+		total += n;
+		if (total > HR_MAX_VMS) {
+			if (!line)
+				line = j->line[find_option("vms") - hr_options];
+			hr_err("%s:%d: [%s] %d guests in this run by the end of this job (repeat and "
+			       "warm-up runs times vms, over the jobs), expected at most %d", sc->path,
+			       line ? line : j->section_line, j->name, total, HR_MAX_VMS);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int hr_scenario_load(const char *path, struct hr_scenario *sc)
 {
 	struct parse_ctx c = { .sc = sc };
@@ -840,7 +874,7 @@ int hr_scenario_load(const char *path, struct hr_scenario *sc)
 	for (int i = 0; i < sc->njobs; i++)
 		if (validate_job(path, &sc->jobs[i]))
 			return -1;
-	return 0;
+	return check_guests(sc);
 }
 
 int hr_scenario_set(struct hr_scenario *sc, const char *kv)
@@ -855,10 +889,18 @@ int hr_scenario_set(struct hr_scenario *sc, const char *kv)
 	}
 	snprintf(name, sizeof(name), "%.*s", (int)n, kv);
 	for (int i = 0; i < sc->njobs; i++) {
-		if (hr_job_set(&sc->jobs[i], name, eq + 1, err, sizeof(err))) {
+		struct hr_job *j = &sc->jobs[i];
+		const struct hr_option *o = find_option(name);
+
+		if (hr_job_set(j, name, eq + 1, err, sizeof(err))) {
 			hr_err("--set %s: %s", kv, err);
 			return -1;
 		}
+		/* errors found later name the job's section (and say "with --set") */
+		if (o)
+			j->line[o - hr_options] = j->section_line ? j->section_line : 1;
+		if (!strcmp(name, "trace"))
+			j->trace_resolved = 1;	/* a path on the command line: from here */
 	}
 	snprintf(err, sizeof(err), "(with --set %s)", kv);
 	hr_log_context = err;
@@ -867,6 +909,10 @@ int hr_scenario_set(struct hr_scenario *sc, const char *kv)
 			hr_log_context = NULL;
 			return -1;
 		}
+	if (check_guests(sc)) {
+		hr_log_context = NULL;
+		return -1;
+	}
 	hr_log_context = NULL;
 	n = strlen(sc->overrides);
 	snprintf(sc->overrides + n, sizeof(sc->overrides) - n, "%s%s", n ? " " : "", kv);

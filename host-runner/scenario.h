@@ -20,6 +20,9 @@
 #define HR_MAX_TARGETS	64
 #define HR_MAX_JOBS	64
 #define HR_NAME_MAX	32
+#define HR_MATRIX_VALUES 16	/* values of one matrix key */
+#define HR_MAX_OPTIONS	64	/* scenario options (hr_options) */
+#define HR_MAX_VMS	256	/* guests in one run, over all jobs and repetitions */
 
 enum hr_accel { HR_ACCEL_AUTO, HR_ACCEL_KVM, HR_ACCEL_TCG, HR_ACCEL_N };
 enum hr_pace { HR_PACE_WAIT, HR_PACE_PERIOD, HR_PACE_N };
@@ -48,6 +51,7 @@ struct hr_job {
 	int seed;
 	struct hr_size min_step;
 	char trace[512];
+	int trace_resolved;		/* trace is a path as given on the command line or beside the scenario */
 	int pace;			/* enum hr_pace */
 	int vms;
 	uint64_t vm_offset_us;
@@ -81,10 +85,10 @@ struct hr_job {
 	char workload_name[32];
 	struct wl_opts workload;
 
-	int line[64];			/* per option: line it was set on, 0 = default */
+	int line[HR_MAX_OPTIONS];	/* per option: line it was set on, 0 = default */
 	int section_line;		/* line of the job's [name], 0 if none */
 	char label[256];		/* matrix values this job was expanded with, "" if none */
-	char *matrix[64];		/* per option: "a,b,c" when several values were given */
+	char *matrix[HR_MAX_OPTIONS];	/* per option: "a,b,c" when several values were given */
 };
 
 struct hr_scenario {

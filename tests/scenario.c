@@ -99,7 +99,14 @@ static void test_defaults(void)
  * Load @path with stderr captured into @out. Returns hr_scenario_load()'s
  * result; @sc is freed (text) but its jobs stay readable.
  */
-static int load(const char *path, struct hr_scenario *sc, char *out, size_t size)
+static int do_load(struct hr_scenario *to, const char *path)
+{
+	return hr_scenario_load(path, to);
+}
+
+/* Run @fn(@sc, @arg) with stderr captured into @out. */
+static int capture(int (*fn)(struct hr_scenario *, const char *), struct hr_scenario *to,
+		   const char *arg, char *out, size_t size)
 {
 	char tmpl[] = "/tmp/bb-scenario-test-XXXXXX";
 	int fd = mkstemp(tmpl), saved, r;
@@ -109,7 +116,7 @@ static int load(const char *path, struct hr_scenario *sc, char *out, size_t size
 		abort();
 	fflush(stderr);
 	dup2(fd, 2);
-	r = hr_scenario_load(path, sc);
+	r = fn(to, arg);
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
@@ -117,6 +124,14 @@ static int load(const char *path, struct hr_scenario *sc, char *out, size_t size
 	out[n > 0 ? n : 0] = '\0';
 	close(fd);
 	unlink(tmpl);
+	return r;
+}
+
+/* Load @path (stderr into @out); the jobs stay in @sc, its text is freed. */
+static int load(const char *path, struct hr_scenario *sc, char *out, size_t size)
+{
+	int r = capture(do_load, sc, path, out, size);
+
 	hr_scenario_free(sc);
 	return r;
 }
@@ -217,6 +232,57 @@ static void test_errors(void)
 	expect_error(DATA "err-dup-adjacent.ini", 3, 4, "[a]");
 	/* Default targets (256M) above memory=128M: name memory='s line, not line 0. */
 	expect_error(DATA "err-target-default.ini", 3, 0, "256M");
+	/* (100 + 1 warm-up) x 3 guests: refused before anything boots */
+	expect_error(DATA "err-guests.ini", 2, 0, "at most 256");
+	expect_error(DATA "err-matrix-many.ini", 2, 0, "17 values, expected at most 16");
+	expect_error(DATA "err-name.ini", 3, 0, "bad name!");
+	expect_error(DATA "err-pct.ini", 3, 0, "150%");
+	expect_error(DATA "err-idle-rate.ini", 3, 0, "above sample-rate");
+	expect_error(DATA "err-node.ini", 3, 0, "node=3");
+}
+
+static int do_set(struct hr_scenario *to, const char *kv)
+{
+	return hr_scenario_set(to, kv);
+}
+
+/* --set: applied to every job, validated again; errors name the section and the --set. */
+static void test_set(void)
+{
+	char err[4096];
+	int r;
+
+	r = capture(do_load, sc, DATA "trace.ini", err, sizeof(err));
+	is_int(r, 0, "trace.ini (a relative trace beside it) loads: %s", err);
+	is_str(sc->jobs[0].trace, DATA "trace-valid.csv", "  the trace is found beside the scenario");
+	r = capture(do_set, sc, "seed=7", err, sizeof(err));
+	is_int(r, 0, "--set seed=7 validates again: %.*s", (int)strcspn(err, "\n"), err);
+	is_str(sc->jobs[0].trace, DATA "trace-valid.csv", "  ... without prefixing the trace's directory twice");
+	r = capture(do_set, sc, "workload=bogus", err, sizeof(err));
+	ok(r == -1 && count_lines(err) == 1 && strstr(err, DATA "trace.ini:2: [t] workload") &&
+	   strstr(err, "with --set workload=bogus"),
+	   "--set workload=bogus: one line naming the job's section and the --set: %.*s",
+	   (int)strcspn(err, "\n"), err);
+	hr_scenario_free(sc);
+	(void)capture(do_load, sc, DATA "trace.ini", err, sizeof(err));	/* without the bogus workload */
+	r = capture(do_set, sc, "repeat=300", err, sizeof(err));
+	ok(r == -1 && strstr(err, "301 guests"), "--set repeat=300 (301 guests with the warm-up run): %.*s",
+	   (int)strcspn(err, "\n"), r ? err : "accepted");
+	hr_scenario_free(sc);
+}
+
+/* Every shipped scenario loads (a typo in bench/ fails here, not in a VM run). */
+static void test_shipped(void)
+{
+	static const char *const shipped[] = { "quick", "ci", "inflate-deflate-sweep", "oscillate",
+					       "app-latency", "oom-edge", "numa-2cell", "multi-vm" };
+	char err[4096], path[64];
+
+	for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
+		snprintf(path, sizeof(path), "bench/%s.ini", shipped[i]);
+		is_int(load(path, sc, err, sizeof(err)), 0, "%s loads%s%.*s", path, err[0] ? ": " : "",
+		       (int)strcspn(err, "\n"), err);
+	}
 }
 
 static void test_missing(void)
@@ -233,7 +299,7 @@ int main(void)
 	sc = calloc(1, sizeof(*sc));
 	if (!sc)
 		abort();
-	plan(120);
+	plan(146);
 	test_parse_size();
 	test_parse_duration();
 	test_defaults();
@@ -241,6 +307,8 @@ int main(void)
 	test_solo();
 	test_empty_job();
 	test_errors();
+	test_set();
+	test_shipped();
 	test_missing();
 	free(sc);
 	return done_testing();
