@@ -11,9 +11,12 @@
  *
  * Thresholds (--thresholds FILE, INI; e.g. ci/thresholds.ini): a [default]
  * section and one section per metric, keys alpha, min-change, min-n, max-ci
- * (see abstat.h) and gate (yes: a regression or an inconclusive result fails
- * the comparison; no: reported only). Without a file: alpha 0.05, min-change
- * 10 %, min-n 5, max-ci 20 %, and only the gated defaults below gate.
+ * (see abstat.h), min-runs (fewer runs - repetitions on fresh guests - on a
+ * side is inconclusive, whatever the values say: the transitions of one run
+ * share its guest and its minute of the host) and gate (yes: a regression or
+ * an inconclusive result fails the comparison; no: reported only). Without a
+ * file: alpha 0.05, min-change 10 %, min-n 5, max-ci 20 %, min-runs 3, and
+ * only the gated defaults below gate.
  *
  * Output: a table (or TAP with --tap), and compare.csv, compare.tap and
  * compare.html in the output directory. compare.csv, schema 1 (columns are
@@ -23,7 +26,8 @@
  * rel_change), abs_change, abs_ci_lo, abs_ci_hi, u, p_value, exact (1 if the
  * p-value is exact), verdict, reason. Exit status: 0 no regression and
  * every gated metric conclusive; 1 a gated metric regressed; 2 bad input,
- * runs that are not comparable, or a gated metric inconclusive (no regression).
+ * runs that are not comparable (without --allow-mismatch), or a gated metric
+ * inconclusive (no regression).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -52,7 +56,10 @@ static const char *const default_gated[] = { "mean_rate_mib_s", "t100_ms", "wl_p
 struct policy {
 	struct ab_policy ab;
 	int gate;		/* -1: not set in the file */
+	int min_runs;		/* 0: not set in the file */
 };
+
+#define DEFAULT_MIN_RUNS	3
 
 struct thresholds {
 	const char *path;
@@ -68,6 +75,8 @@ struct key {
 	const struct hr_metric *m;
 	double *v[2];
 	size_t n[2], cap[2];
+	int runs[2];		/* runs (repetitions on fresh guests) the values come from */
+	long last_run[2];	/* the one that gave the last value, 0 = none yet */
 };
 
 struct side {
@@ -148,6 +157,14 @@ static int th_handler(void *user, const char *section, const char *name, const c
 			return 0;
 		}
 		p->ab.min_n = (size_t)n;
+	} else if (!strcmp(name, "min-runs")) {
+		long n = strtol(value, &end, 10);
+
+		if (*end || n < 1 || n > 100000) {
+			snprintf(t->err, sizeof(t->err), "min-runs: '%s', expected an integer from 1 to 100000", value);
+			return 0;
+		}
+		p->min_runs = (int)n;
 	} else if (!strcmp(name, "gate")) {
 		if (!strcmp(value, "yes") || !strcmp(value, "1") || !strcmp(value, "true"))
 			p->gate = 1;
@@ -158,7 +175,7 @@ static int th_handler(void *user, const char *section, const char *name, const c
 			return 0;
 		}
 	} else {
-		snprintf(t->err, sizeof(t->err), "unknown key '%s': expected alpha, min-change, min-n, max-ci or gate", name);
+		snprintf(t->err, sizeof(t->err), "unknown key '%s': expected alpha, min-change, min-n, min-runs, max-ci or gate", name);
 		return 0;
 	}
 	return 1;
@@ -172,6 +189,7 @@ static int th_load(struct thresholds *t, const char *path)
 	memset(t, 0, sizeof(*t));
 	ab_policy_default(&t->def.ab);
 	t->def.gate = -1;
+	t->def.min_runs = DEFAULT_MIN_RUNS;
 	for (size_t i = 0; i < sizeof(t->metric) / sizeof(t->metric[0]); i++) {
 		t->metric[i].ab.alpha = NAN;
 		t->metric[i].ab.min_rel_change = NAN;
@@ -196,11 +214,12 @@ static int th_load(struct thresholds *t, const char *path)
 
 /* The policy for metric @m: the file's metric section over its [default] over built-ins. */
 static void th_policy(const struct thresholds *t, const struct hr_metric *m, struct ab_policy *out,
-		      int *gate)
+		      int *gate, int *min_runs)
 {
 	const struct policy *p = &t->metric[m - hr_metrics];
 
 	*out = t->def.ab;
+	*min_runs = p->min_runs ? p->min_runs : t->def.min_runs;
 	if (!isnan(p->ab.alpha))
 		out->alpha = p->ab.alpha;
 	if (!isnan(p->ab.min_rel_change))
@@ -399,8 +418,13 @@ static struct key *key_get(struct cmp *c, const char *scen, const char *job, con
 	return k;
 }
 
-static int key_add(struct key *k, int side, double v)
+/* @run: which run and repetition @v comes from (> 0) */
+static int key_add(struct key *k, int side, long run, double v)
 {
+	if (k->last_run[side] != run) {
+		k->last_run[side] = run;
+		k->runs[side]++;
+	}
 	if (k->n[side] == k->cap[side]) {
 		size_t cap = k->cap[side] ? 2 * k->cap[side] : 16;
 		double *nv = realloc(k->v[side], cap * sizeof(double));
@@ -419,7 +443,7 @@ static int read_side(struct cmp *c, int side)
 	for (int i = 0; i < c->side[side].nruns; i++) {
 		char path[PATH_MAX];
 		struct rp_csv f;
-		int cj, cl, cd, cw, cm[64], r;
+		int cj, cl, cd, cw, cr, cm[64], r;
 
 		snprintf(path, sizeof(path), "%s/transitions.csv", c->side[side].runs[i]);
 		r = rp_csv_open(&f, path);
@@ -431,6 +455,7 @@ static int read_side(struct cmp *c, int side)
 		cl = rp_csv_col(&f, "label");
 		cd = rp_csv_col(&f, "direction");
 		cw = rp_csv_col(&f, "warmup");
+		cr = rp_csv_col(&f, "rep");
 		if (cj < 0 || cd < 0) {
 			hr_err("%s:1: expected columns job and direction", path);
 			rp_csv_close(&f);
@@ -439,6 +464,9 @@ static int read_side(struct cmp *c, int side)
 		for (size_t m = 0; m < hr_nmetrics; m++)
 			cm[m] = rp_csv_col(&f, hr_metrics[m].name);
 		while ((r = rp_csv_next(&f)) > 0) {
+			double rep = rp_csv_num(&f, cr);
+			long run = (long)i * 100000 + (isnan(rep) ? 0 : (long)rep) + 1;
+
 			if (rp_csv_num(&f, cw) == 1)
 				continue;
 			for (size_t m = 0; m < hr_nmetrics; m++) {
@@ -449,7 +477,7 @@ static int read_side(struct cmp *c, int side)
 					continue;
 				k = key_get(c, c->side[side].scen[i], rp_csv_str(&f, cj),
 					    rp_csv_str(&f, cl), rp_csv_str(&f, cd), &hr_metrics[m]);
-				if (!k || key_add(k, side, v)) {
+				if (!k || key_add(k, side, run, v)) {
 					hr_err("compare: too many metrics or out of memory");
 					rp_csv_close(&f);
 					return -1;
@@ -691,22 +719,24 @@ static void usage(FILE *f)
 		"\n"
 		"Compare two run sets metric by metric: the change of the median with a 95 %%\n"
 		"bootstrap confidence interval, a Mann-Whitney U test, and a verdict per metric:\n"
-		"regression, improvement, no-change or inconclusive (too few values, too noisy).\n"
+		"regression, improvement, no-change or inconclusive (too few runs or values, too\n"
+		"noisy). Compare sets of runs: fewer than min-runs (3) a side is inconclusive.\n"
 		"BASELINE and CANDIDATE are each a results directory or a directory of them.\n"
 		"\n"
 		"options:\n"
-		"  -t, --thresholds FILE  per-metric alpha, min-change, min-n, max-ci and gate\n"
+		"  -t, --thresholds FILE  per-metric alpha, min-change, min-n, min-runs, max-ci, gate\n"
 		"                         (INI: [default] and [METRIC] sections; see ci/thresholds.ini)\n"
 		"  -o, --output DIR       where compare.csv, compare.tap and compare.html go\n"
 		"                         (default: CANDIDATE)\n"
 		"      --tap              print TAP (one test per metric) instead of the table\n"
 		"      --allow-mismatch   compare even if accel, guest sizes or the scenario differ\n"
+		"                         (warned, and the exit status is the verdicts')\n"
 		"      --seed N           bootstrap seed (default 1): same input, same output\n"
 		"  -q, --quiet            print nothing but errors\n"
 		"  -h, --help             this text\n"
 		"\n"
 		"gated by default: mean_rate_mib_s, t100_ms, wl_p99_us; defaults alpha 0.05,\n"
-		"min-change 10%%, min-n 5, max-ci 20%%.\n"
+		"min-change 10%%, min-n 5, max-ci 20%%, min-runs 3.\n"
 		"exit status: 0 no regression and every gated metric conclusive, 1 a gated\n"
 		"             metric regressed, 2 bad input, runs not comparable, or a gated\n"
 		"             metric inconclusive\n");
@@ -809,11 +839,12 @@ int hr_compare_main(int argc, char **argv)
 		const struct key *k = &cmp.keys[i];
 		struct row *w = &rows[n];
 		struct ab_policy p;
+		int min_runs;
 
 		if (!k->n[0] && !k->n[1])
 			continue;
 		w->k = k;
-		th_policy(&th, k->m, &p, &w->gate);
+		th_policy(&th, k->m, &p, &w->gate, &min_runs);
 		if (!k->n[0] || !k->n[1]) {
 			memset(&w->r, 0, sizeof(w->r));
 			w->r.na = k->n[0];
@@ -827,6 +858,20 @@ int hr_compare_main(int argc, char **argv)
 			snprintf(w->why, sizeof(w->why), "cannot compare: %s", strerror(errno));
 		} else {
 			w->v = ab_judge(&w->r, k->m->higher_better, &p, w->why, sizeof(w->why));
+			/*
+			 * Transitions of one run share its guest and its minute of
+			 * the host: too few runs are too few repetitions, however
+			 * many values they hold.
+			 */
+			if (k->runs[0] < min_runs || k->runs[1] < min_runs) {
+				char was[sizeof(w->why)];
+
+				snprintf(was, sizeof(was), "%s", w->why);
+				snprintf(w->why, sizeof(w->why), "%d vs %d run(s): fewer than min-runs %d "
+					 "(alone: %s, %s)", k->runs[0], k->runs[1], min_runs,
+					 ab_verdict_name(w->v), was);
+				w->v = AB_INCONCLUSIVE;
+			}
 		}
 		if (w->gate && w->v == AB_REGRESSION)
 			nreg++;
@@ -834,7 +879,7 @@ int hr_compare_main(int argc, char **argv)
 			ninc++;
 		n++;
 	}
-	status = nreg ? 1 : (ninc || mismatch[0]) ? 2 : 0;
+	status = nreg ? 1 : ninc ? 2 : 0;	/* a mismatch got here only with --allow-mismatch */
 
 	if (!out)
 		out = cmp.side[1].arg;
