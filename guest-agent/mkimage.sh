@@ -8,6 +8,8 @@
 #
 #   OUTDIR/vmlinuz          kernel image (boot/vmlinuz-* from the package)
 #   OUTDIR/kernel.release   kernel release string, e.g. 6.1.0-56-amd64
+#   OUTDIR/kernel.config    its build configuration (balloonbench doctor reads
+#                           the balloon options from it)
 #   OUTDIR/initrd.img       gzip'ed newc cpio, owner root:
 #       /init                 AGENT_BIN (0755)
 #       /lib/modules/*.ko     needed modules + their dependencies, uncompressed
@@ -94,6 +96,9 @@ KDIR=$ROOT/lib/modules/$REL/kernel
 [ -d "$KDIR" ] || die "$PKG has no lib/modules/$REL/kernel"
 cmp -s "$1" "$OUT/vmlinuz" || cp "$1" "$OUT/vmlinuz"
 [ "$(cat "$OUT/kernel.release" 2>/dev/null)" = "$REL" ] || echo "$REL" > "$OUT/kernel.release"
+if [ -f "$ROOT/boot/config-$REL" ]; then
+	cmp -s "$ROOT/boot/config-$REL" "$OUT/kernel.config" || cp "$ROOT/boot/config-$REL" "$OUT/kernel.config"
+fi
 
 # --- collect modules + dependencies, compute load order ---------------------
 WORK=$(mktemp -d "$CACHE/work.XXXXXX")

@@ -20,34 +20,6 @@
 #include "layout.h"
 #include "log.h"
 
-/* Highest number in a list like "0", "0-3", "0,2-3"; -1 if malformed or empty. */
-static int set_max(const char *s)
-{
-	int max = -1;
-
-	while (*s) {
-		char *end;
-		long a = strtol(s, &end, 10), b = a;
-
-		if (end == s || a < 0)
-			return -1;
-		s = end;
-		if (*s == '-') {
-			b = strtol(s + 1, &end, 10);
-			if (end == s + 1 || b < a)
-				return -1;
-			s = end;
-		}
-		if (b > max)
-			max = (int)b;
-		if (*s == ',')
-			s++;
-		else if (*s)
-			return -1;
-	}
-	return max;
-}
-
 static void host_counts(int *nodes, int *pus)
 {
 	hwloc_topology_t t;
@@ -63,7 +35,7 @@ static void host_counts(int *nodes, int *pus)
 	hwloc_topology_destroy(t);
 }
 
-static uint64_t free_hugepages_kib(void)
+uint64_t hr_free_hugepages_kib(void)
 {
 	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "re");
 	unsigned long long n = 0;
@@ -76,7 +48,7 @@ static uint64_t free_hugepages_kib(void)
 	return n * 2048;
 }
 
-static int hugetlbfs_mounted(void)
+int hr_hugetlbfs_mounted(void)
 {
 	char line[512];
 	FILE *f = fopen("/proc/mounts", "re");
@@ -96,7 +68,7 @@ int hr_layout_check(const struct hr_job *j, int remote, char *why, size_t len)
 
 	host_counts(&nodes, &pus);
 	if (j->host_numa_mode != HR_NUMA_NONE) {
-		m = set_max(j->host_numa_nodes);
+		m = hr_set_max(j->host_numa_nodes);
 		if (m < 0) {
 			snprintf(why, len, "host-numa-nodes '%s' is not a node list like 0 or 0-1",
 				 j->host_numa_nodes);
@@ -109,7 +81,7 @@ int hr_layout_check(const struct hr_job *j, int remote, char *why, size_t len)
 		}
 	}
 	if (strcmp(j->vcpu_pin, "none")) {
-		m = set_max(j->vcpu_pin);
+		m = hr_set_max(j->vcpu_pin);
 		if (m < 0) {
 			snprintf(why, len, "vcpu-pin '%s' is not a CPU list like 0-1", j->vcpu_pin);
 			return 1;
@@ -121,9 +93,9 @@ int hr_layout_check(const struct hr_job *j, int remote, char *why, size_t len)
 		}
 	}
 	if (j->hugepages && !remote) {
-		uint64_t free_kib = free_hugepages_kib();
+		uint64_t free_kib = hr_free_hugepages_kib();
 
-		if (!hugetlbfs_mounted()) {
+		if (!hr_hugetlbfs_mounted()) {
 			snprintf(why, len, "hugepages=1 but no hugetlbfs is mounted on this host");
 			return 1;
 		}

@@ -16,6 +16,9 @@
  * the remote host: only the syntax is checked.
  */
 int hr_layout_check(const struct hr_job *j, int remote, char *why, size_t len);
+/* Free 2 MiB huge pages on the host, in KiB; whether a hugetlbfs is mounted. */
+uint64_t hr_free_hugepages_kib(void);
+int hr_hugetlbfs_mounted(void);
 
 /* The domain XML elements for the layout (memoryBacking, numatune, cputune). */
 void hr_layout_xml(FILE *f, const struct hr_job *j);

@@ -18,6 +18,7 @@
 #include <libvirt/libvirt.h>
 
 #include "../common/proto.h"
+#include "layout.h"
 #include "log.h"
 #include "report.h"
 #include "run.h"
@@ -209,9 +210,35 @@ static int filter_ini(const struct dirent *e)
 	return n > 4 && !strcmp(e->d_name + n - 4, ".ini");
 }
 
+static void usage_list(FILE *f)
+{
+	fprintf(f,
+		"usage: balloonbench list options|workloads|scenarios [DIR]\n"
+		"\n"
+		"  options     every scenario option: type, default, allowed values, meaning\n"
+		"  workloads   the guest workloads and their options\n"
+		"  scenarios   the scenario files in DIR (default bench/) and the question each answers\n");
+}
+
+static void usage_doctor(FILE *f)
+{
+	fprintf(f,
+		"usage: balloonbench doctor\n"
+		"\n"
+		"What this host offers: versions (libvirt, QEMU), KVM or TCG (and the last KVM\n"
+		"probe), host NUMA, huge pages, which balloon options QEMU, libvirt and the guest\n"
+		"kernel support, the guest image and the state directory. Exit 1 if something\n"
+		"a run needs is missing.\n");
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
+
+	if (!strcmp(what, "-h") || !strcmp(what, "--help")) {
+		usage_list(stdout);
+		return HR_EXIT_OK;
+	}
 
 	if (!strcmp(what, "options")) {
 		hr_options_print(stdout);
@@ -243,7 +270,7 @@ static int cmd_list(int argc, char **argv)
 		wl_print(stdout);
 		return HR_EXIT_OK;
 	}
-	hr_err("list: expected 'options', 'workloads' or 'scenarios [DIR]'");
+	hr_err("list: expected 'options', 'workloads' or 'scenarios [DIR]' (see 'balloonbench list --help')");
 	return HR_EXIT_USAGE;
 }
 
@@ -260,6 +287,86 @@ static void doctor_line(const char *what, const char *fmt, ...)
 	putchar('\n');
 }
 
+/* "yes"/"no" for a property of QEMU's virtio-balloon device (its -device help text) */
+static const char *has_prop(const char *help, const char *prop)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), "  %s=", prop);
+	return strstr(help, want) ? "yes" : "no";
+}
+
+/* CONFIG_@opt of the guest kernel: "y", "m", "no" or "?" (no config to read) */
+static const char *kconfig(const char *config, const char *opt)
+{
+	char want[64];
+	const char *p;
+
+	if (!config)
+		return "?";
+	snprintf(want, sizeof(want), "\nCONFIG_%s=", opt);
+	p = strstr(config, want);
+	if (!p)
+		return "no";
+	p += strlen(want);
+	return *p == 'y' ? "y" : *p == 'm' ? "m" : "no";
+}
+
+/*
+ * Which balloon options the host (QEMU's device, libvirt's memballoon XML,
+ * huge pages) and the guest kernel support. What the guest negotiated is
+ * known only once it runs: each run records it (run.json, balloon_features).
+ */
+static void doctor_balloon(const char *image, unsigned long lv)
+{
+	char help[16384] = "", path[PATH_MAX + 32], *config = NULL;
+	size_t n = 0;
+	FILE *f = popen("qemu-system-x86_64 -device virtio-balloon-pci,help 2>&1", "r");
+	uint64_t huge = hr_free_hugepages_kib();
+
+	if (f) {
+		n = fread(help, 1, sizeof(help) - 1, f);
+		help[n] = '\0';
+		pclose(f);
+	}
+	if (strstr(help, "virtio-balloon-pci options"))
+		doctor_line("balloon/qemu", "virtio-balloon-pci: deflate-on-oom %s, free-page-reporting %s, "
+			    "free-page-hint %s, guest-stats-polling-interval %s",
+			    has_prop(help, "deflate-on-oom"), has_prop(help, "free-page-reporting"),
+			    has_prop(help, "free-page-hint"), has_prop(help, "guest-stats-polling-interval"));
+	else
+		doctor_line("balloon/qemu", "cannot ask qemu-system-x86_64 about virtio-balloon-pci");
+	/* <memballoon autodeflate> since libvirt 1.3.1, freePageReporting since 6.9.0 */
+	if (lv)
+		doctor_line("balloon/libvirt", "deflate-on-oom (autodeflate) %s, free-page-reporting "
+			    "(freePageReporting) %s, stats period yes",
+			    lv >= 1003001 ? "yes" : "no (libvirt < 1.3.1)",
+			    lv >= 6009000 ? "yes" : "no (libvirt < 6.9.0)");
+	doctor_line("hugepages", "%s, %llu MiB free in 2 MiB pages%s", hr_hugetlbfs_mounted() ?
+		    "hugetlbfs mounted" : "no hugetlbfs mounted", (unsigned long long)huge / 1024,
+		    huge ? "" : " (hugepages=1 jobs are skipped)");
+	snprintf(path, sizeof(path), "%s/kernel.config", image);
+	f = fopen(path, "re");
+	if (f) {
+		config = calloc(1, 1 << 20);
+		if (config) {
+			config[0] = '\n';
+			n = fread(config + 1, 1, (1 << 20) - 2, f);
+			config[n + 1] = '\0';
+		}
+		fclose(f);
+	}
+	if (config)
+		doctor_line("balloon/guest", "kernel VIRTIO_BALLOON %s, BALLOON_COMPACTION %s, "
+			    "PAGE_REPORTING %s (free page reporting), NUMA %s; negotiated features: "
+			    "run.json of a run", kconfig(config, "VIRTIO_BALLOON"),
+			    kconfig(config, "BALLOON_COMPACTION"), kconfig(config, "PAGE_REPORTING"),
+			    kconfig(config, "NUMA"));
+	else
+		doctor_line("balloon/guest", "no %s (make image writes it)", path);
+	free(config);
+}
+
 static int cmd_doctor(int argc, char **argv)
 {
 	static const char *const kvm_mods[] = { "kvm_intel", "kvm_amd", "kvm_pvm" };
@@ -270,8 +377,14 @@ static int cmd_doctor(int argc, char **argv)
 	FILE *f;
 	int problems = 0;
 
-	(void)argc;
-	(void)argv;
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage_doctor(stdout);
+		return HR_EXIT_OK;
+	}
+	if (argc > 1) {
+		hr_err("doctor: unexpected '%s' (see 'balloonbench doctor --help')", argv[1]);
+		return HR_EXIT_USAGE;
+	}
 	default_state_dir(state, sizeof(state));
 	default_image_dir(image, sizeof(image));
 	doctor_line("balloonbench", "%s", BB_VERSION);
@@ -334,6 +447,7 @@ static int cmd_doctor(int argc, char **argv)
 	}
 	if (f)
 		fclose(f);
+	doctor_balloon(image, lv);
 	doctor_line("state dir", "%s", state);
 	printf("%s\n", problems ? "problems found: see MISSING above" : "ready");
 	return problems ? HR_EXIT_FAIL : HR_EXIT_OK;
@@ -433,14 +547,19 @@ static void usage(FILE *f)
 
 static int cmd_help(int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "run")) {
-		usage_run(stdout);
-		return HR_EXIT_OK;
-	}
-	if (argc > 1 && !strcmp(argv[1], "report")) {
-		usage_report(stdout);
-		return HR_EXIT_OK;
-	}
+	static const struct {
+		const char *name;
+		void (*usage)(FILE *f);
+	} pages[] = {
+		{ "run", usage_run }, { "report", usage_report }, { "list", usage_list },
+		{ "doctor", usage_doctor },
+	};
+
+	for (size_t i = 0; argc > 1 && i < sizeof(pages) / sizeof(pages[0]); i++)
+		if (!strcmp(argv[1], pages[i].name)) {
+			pages[i].usage(stdout);
+			return HR_EXIT_OK;
+		}
 	if (argc > 1 && !strcmp(argv[1], "compare")) {
 		char *av[] = { argv[1], (char *)"--help", NULL };
 

@@ -2,7 +2,7 @@
 # vm-e2e: a real guest under TCG through embedded libvirt; inflate, deflate, check the counters.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 15
+plan 17
 
 scenario e2e <<'INI'
 [e2e]
@@ -58,6 +58,16 @@ diag "timestamps: rdtsc $(jnum rdtsc_ns) ns, clock_gettime $(jnum clock_gettime_
 	"$(jnum first_touch_plain_ns) ns plain, $(jnum first_touch_timed_ns) ns timed"
 check "timed first touch costs more than plain (ratio ${ratio:-none} > 1)" \
 	awk -v r="$ratio" 'BEGIN { exit !(r != "" && r > 1) }'
+# doctor: what the host and the guest kernel support, from the real QEMU and image
+"$BB" doctor >"$T/doc" 2>&1
+rc=$?
+sed -n '/^balloon/p;/^hugepages/p' "$T/doc" | sed 's/^/# /'
+check "doctor: exit $rc, ready" sh -c "[ $rc -eq 0 ] && tail -n 1 '$T/doc' | grep -qx ready"
+check "doctor: balloon options of QEMU, libvirt and the guest kernel" \
+	sh -c "grep -q '^balloon/qemu .*deflate-on-oom yes, free-page-reporting yes' '$T/doc' &&
+		grep -q '^balloon/libvirt .*autodeflate) yes' '$T/doc' &&
+		grep -Eq '^balloon/guest .*VIRTIO_BALLOON [ym],' '$T/doc' && grep -q '^hugepages ' '$T/doc'"
+
 # A runner that only waits (settle here) keeps the agent's watchdog fed: a settle
 # three times the watchdog must not power the guest off.
 scenario quiet <<'INI'
