@@ -7,6 +7,7 @@
 
 int hr_verbosity = HR_INFO;
 const char *hr_log_context;
+void (*hr_log_around)(int before);
 
 void hr_log(enum hr_level level, const char *fmt, ...)
 {
@@ -27,6 +28,10 @@ void hr_log(enum hr_level level, const char *fmt, ...)
 	/* One message, one line: libvirt's and the guest's texts may hold newlines. */
 	for (char *p = buf; (p = strchr(p, '\n'));)
 		*p = ' ';
+	if (hr_log_around)
+		hr_log_around(1);
 	fprintf(stderr, "%s%s%s%s\n", prefix[level], buf, hr_log_context && level == HR_ERR ? " " : "",
 		hr_log_context && level == HR_ERR ? hr_log_context : "");
+	if (hr_log_around)
+		hr_log_around(0);
 }

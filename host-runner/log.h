@@ -11,6 +11,8 @@ enum hr_level { HR_ERR, HR_WARN, HR_INFO, HR_DEBUG };
 
 extern int hr_verbosity;	/* messages above this level are not shown */
 extern const char *hr_log_context;	/* appended to errors while set, e.g. "(after --set x=y)" */
+/* Called with 1 before and 0 after a message is written (the live progress block moves aside). */
+extern void (*hr_log_around)(int before);
 
 void hr_log(enum hr_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -488,6 +488,8 @@ static int transition(struct hr_vm *vm, int index, int cycle, uint64_t target_ki
 /* ---- the live progress line: only on a terminal ---- */
 
 static int progress_on;
+static pthread_mutex_t progress_lock = PTHREAD_MUTEX_INITIALIZER;
+static int progress_drawn;	/* lines the progress block takes now, 0 = none */
 static volatile int progress_stop;
 
 /* One guest's part of the line: state, target, actual, rate, elapsed/estimated. */
@@ -515,38 +517,79 @@ static size_t progress_vm(struct hr_vm *vm, char *buf, size_t size)
 	if (strcmp(vm->state, "inflating") && strcmp(vm->state, "deflating"))
 		return (size_t)snprintf(buf, size, "%s %s %.1fs", vm->name + 8, vm->state,
 					(now - vm->t_state) / 1e9);
-	return (size_t)snprintf(buf, size, "%s %s ->%.0f at %.0f MiB %.0f MiB/s %.1fs/%s%.1fs",
+	if (isnan(eta))
+		return (size_t)snprintf(buf, size, "%s %s ->%.0f at %.0f MiB %.0f MiB/s %.1fs/?",
+					vm->name + 8, vm->state, vm->target_mib, actual, rate,
+					(now - vm->t_state) / 1e9);
+	return (size_t)snprintf(buf, size, "%s %s ->%.0f at %.0f MiB %.0f MiB/s %.1fs/%.1fs",
 				vm->name + 8, vm->state, vm->target_mib, actual, rate,
-				(now - vm->t_state) / 1e9, isnan(eta) ? "?" : "",
-				isnan(eta) ? 0.0 : (now - vm->t_state) / 1e9 + eta);
+				(now - vm->t_state) / 1e9, (now - vm->t_state) / 1e9 + eta);
 }
 
+/* Erase the progress block (progress_lock held); the cursor ends its last line. */
+static void progress_erase(void)
+{
+	if (progress_drawn > 1)
+		fprintf(stderr, "\033[%dA", progress_drawn - 1);
+	if (progress_drawn)
+		fputs("\r\033[J", stderr);
+	progress_drawn = 0;
+}
+
+/* hr_log_around while the block is live: a message goes where the block was. */
+static void progress_around_log(int before)
+{
+	if (before) {
+		pthread_mutex_lock(&progress_lock);
+		progress_erase();
+	} else {
+		fflush(stderr);
+		pthread_mutex_unlock(&progress_lock);
+	}
+}
+
+/* A line per guest that is booting, moving or resting (at most 16, then a count). */
 static void *progress_thread(void *arg)
 {
 	struct hr_run *run = arg;
 
 	while (!progress_stop) {
-		char line[512];
+		char block[16 * 164 + 64];
 		size_t o = 0;
+		int lines = 0, more = 0;
 
-		for (int i = 0; i < run->nvms && o < 200; i++) {
+		for (int i = 0; i < run->nvms; i++) {
 			struct hr_vm *vm = run->vms[i];
+			char line[256];
 
 			if (!vm || !strcmp(vm->state, "new") || !strcmp(vm->state, "done") ||
 			    !strcmp(vm->state, "failed"))
 				continue;
-			if (o)
-				o += (size_t)snprintf(line + o, sizeof(line) - o, " | ");
-			o += progress_vm(vm, line + o, sizeof(line) - o);
+			if (lines == 16) {
+				more++;
+				continue;
+			}
+			progress_vm(vm, line, sizeof(line));
+			o += (size_t)snprintf(block + o, sizeof(block) - o, "%s%.160s", lines ? "\n" : "",
+					      line);
+			lines++;
 		}
-		if (o) {
-			line[o > 200 ? 200 : o] = '\0';
-			fprintf(stderr, "\r\033[K%s", line);
-			fflush(stderr);
+		if (more)
+			o += (size_t)snprintf(block + o, sizeof(block) - o, "\n... and %d more guest(s)",
+					      more), lines++;
+		pthread_mutex_lock(&progress_lock);
+		progress_erase();
+		if (lines) {
+			fputs(block, stderr);
+			progress_drawn = lines;
 		}
+		fflush(stderr);
+		pthread_mutex_unlock(&progress_lock);
 		usleep(250000);
 	}
-	fputs("\r\033[K", stderr);
+	pthread_mutex_lock(&progress_lock);
+	progress_erase();
+	pthread_mutex_unlock(&progress_lock);
 	return NULL;
 }
 
@@ -563,8 +606,11 @@ static void print_row(const struct hr_trow *r)
 	char ft[32];
 	double v[4] = { r->g.control, r->g.t50, r->g.t90, r->g.t100 };
 
-	if (progress_on)
-		fputs("\r\033[K", stderr);	/* the row replaces the progress line */
+	pthread_mutex_lock(&progress_lock);
+	if (progress_on) {	/* the row goes where the progress block was; it is drawn again */
+		progress_erase();
+		fflush(stderr);
+	}
 	snprintf(ft, sizeof(ft), "%.0f->%.0f", r->from_mib, r->to_mib);
 	printf("%-16s %3d %-8s %13s %9.1f", r->vm, r->index, dir[r->g.direction + 1], ft,
 	       pages_mib(r->g.moved));
@@ -576,6 +622,8 @@ static void print_row(const struct hr_trow *r)
 	}
 	printf(" %10.1f %10.1f %s\n", pages_mib(r->g.mean_rate), pages_mib(r->g.peak_rate),
 	       r->end_reason);
+	fflush(stdout);
+	pthread_mutex_unlock(&progress_lock);
 }
 
 static int check_image(const struct hr_run *run, const struct hr_job *j)
@@ -937,6 +985,8 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	if (hr_verbosity >= HR_INFO && isatty(STDERR_FILENO)) {
 		progress_stop = 0;
 		progress_on = !pthread_create(&progress, NULL, progress_thread, run);
+		if (progress_on)
+			hr_log_around = progress_around_log;
 	}
 	for (int i = 0; i < sc->njobs && !failed && !hr_stop; i++) {
 		const struct hr_job *j = &sc->jobs[i];
@@ -998,6 +1048,7 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	if (progress_on) {
 		progress_stop = 1;
 		pthread_join(progress, NULL);
+		hr_log_around = NULL;
 		progress_on = 0;
 	}
 	if (hr_stop && !failed) {	/* stopped between guests: what did not run is missing */

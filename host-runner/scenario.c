@@ -573,9 +573,56 @@ static int handler(void *user, const char *section, const char *name, const char
 }
 
 /* Checks that need the whole job: targets against memory, files present. */
+int hr_set_max(const char *s)
+{
+	int max = -1;
+
+	while (*s) {
+		char *end;
+		long a = strtol(s, &end, 10), b = a;
+
+		if (end == s || a < 0)
+			return -1;
+		s = end;
+		if (*s == '-') {
+			b = strtol(s + 1, &end, 10);
+			if (end == s + 1 || b < a)
+				return -1;
+			s = end;
+		}
+		if (b > max)
+			max = (int)b;
+		if (*s == ',')
+			s++;
+		else if (*s)
+			return -1;
+	}
+	return max;
+}
+
+/* The line option @name was set on, else the job's section line. */
+static int opt_line(const struct hr_job *j, const char *name)
+{
+	int l = j->line[find_option(name) - hr_options];
+
+	return l ? l : j->section_line;
+}
+
 static int validate_job(const char *path, struct hr_job *j)
 {
 	int tl = j->line[find_option("targets") - hr_options];
+
+	/* the syntax of host lists is checked here; whether this host has them, at run time */
+	if (j->host_numa_mode != HR_NUMA_NONE && hr_set_max(j->host_numa_nodes) < 0) {
+		hr_err("%s:%d: [%s] host-numa-nodes: '%s' is not a node list like 0, 0-1 or 0,2", path,
+		       opt_line(j, "host-numa-nodes"), j->name, j->host_numa_nodes);
+		return -1;
+	}
+	if (strcmp(j->vcpu_pin, "none") && hr_set_max(j->vcpu_pin) < 0) {
+		hr_err("%s:%d: [%s] vcpu-pin: '%s' is not none or a CPU list like 0-1 or 0,2", path,
+		       opt_line(j, "vcpu-pin"), j->name, j->vcpu_pin);
+		return -1;
+	}
 
 	/* Targets left at their default: blame memory=, else the job's header. */
 	if (!tl)

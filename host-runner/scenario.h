@@ -141,6 +141,8 @@ struct hr_sched_event;
 int hr_job_schedule(const struct hr_job *job, int vm, struct hr_sched_event **out, size_t *n,
 		    char *err, size_t errlen);
 void hr_scenario_free(struct hr_scenario *sc);
+/* Highest number in a list like "0", "0-3", "0,2-3"; -1 if malformed or empty. */
+int hr_set_max(const char *s);
 
 /* Set every option of @job to its default. */
 void hr_job_defaults(struct hr_job *job);

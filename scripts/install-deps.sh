@@ -7,7 +7,8 @@ set -eu
 PKGS="build-essential pkg-config perl make gzip cpio kmod xz-utils zstd
 qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
 liburing-dev libhwloc-dev hwloc libnuma-dev numactl libjansson-dev libinih-dev"
-[ "${1:-}" = "--test" ] && PKGS="$PKGS chromium"
+# tests: the browser for the page tests, pgrep for the no-guest-left-behind checks
+[ "${1:-}" = "--test" ] && PKGS="$PKGS chromium procps"
 
 missing=""
 for p in $PKGS; do

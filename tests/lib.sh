@@ -38,6 +38,8 @@ need_vm() {
 	if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built (make all)"; exit 0; fi
 	if [ ! -f "$BB_IMAGE_DIR/vmlinuz" ]; then echo "1..0 # SKIP no guest image (make image)"; exit 0; fi
 	if ! command -v qemu-system-x86_64 >/dev/null; then echo "1..0 # SKIP no qemu-system-x86_64"; exit 0; fi
+	# without pgrep every "no VM left running" check would pass blindly
+	if ! command -v pgrep >/dev/null; then echo "1..0 # SKIP no pgrep (procps; make check installs it)"; exit 0; fi
 }
 
 # qemu processes of this test's state dir
