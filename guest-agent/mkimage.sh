@@ -79,8 +79,16 @@ else
     if [ -z "${DEB:-}" ]; then
         mkdir -p "$CACHE/dl" && chmod 755 "$CACHE/dl"
         chown _apt "$CACHE/dl" 2>/dev/null || true   # lets apt download sandboxed
-        (cd "$CACHE/dl" && apt-get download -qq "$PKG=$VER" >/dev/null) ||
-            die "apt-get download $PKG=$VER failed"
+        if ! (cd "$CACHE/dl" && apt-get download -qq "$PKG=$VER" >/dev/null); then
+            # stale apt lists: the mirror may have dropped that version; ask again
+            echo "mkimage: apt-get download $PKG=$VER failed; apt-get update and retry" >&2
+            apt-get update -q >&2 || die "apt-get update failed"
+            [ -n "${BB_KERNEL_PKG:-}" ] || PKG=$(meta_pkg)
+            VER=$(cand_ver "$PKG")
+            [ -n "$VER" ] || die "no installable version of $PKG in the apt lists"
+            (cd "$CACHE/dl" && apt-get download -qq "$PKG=$VER" >/dev/null) ||
+                die "apt-get download $PKG=$VER failed"
+        fi
         DEB=$(compgen -G "$CACHE/dl/*.deb" | head -n1)
         [ -n "$DEB" ] || die "apt-get download left no .deb in $CACHE/dl"
     fi

@@ -10,6 +10,14 @@
 
 #include "report.h"
 
+/* Bucket of @x: one formula for starting a bucket and for staying in it. */
+static size_t bucket_of(double x, double x0, double span, size_t buckets)
+{
+	size_t b = span > 0 && x > x0 ? (size_t)((x - x0) / span * (double)buckets) : 0;
+
+	return b >= buckets ? buckets - 1 : b;
+}
+
 size_t rp_downsample(const double *x, const double *y, size_t n, size_t buckets, double *ox,
 		     double *oy)
 {
@@ -31,14 +39,16 @@ size_t rp_downsample(const double *x, const double *y, size_t n, size_t buckets,
 	x0 = x[0];
 	span = x[n - 1] - x0;
 	while (i < n) {
-		size_t b = span > 0 ? (size_t)((x[i] - x0) / span * (double)buckets) : 0;
+		size_t b = bucket_of(x[i], x0, span, buckets), first = i;
 		size_t lo = n, hi = n;
-		double bend;
 
-		if (b >= buckets)
-			b = buckets - 1;
-		bend = x0 + span * (double)(b + 1) / (double)buckets;
-		for (; i < n && (x[i] < bend || b == buckets - 1); i++) {
+		/*
+		 * The bucket's points: the first always (so the loop always moves
+		 * on), then while the same formula gives the same bucket. (Comparing
+		 * with a computed bucket end instead hung on a point that rounding
+		 * put below the end by one formula and on it by the other.)
+		 */
+		for (; i < n && (i == first || bucket_of(x[i], x0, span, buckets) <= b); i++) {
 			if (isnan(y[i]))
 				continue;
 			if (lo == n || y[i] < y[lo])

@@ -97,6 +97,36 @@ static void test_downsample(void)
 	free(y);
 }
 
+/*
+ * Found by a real run (vm-scenarios, a guest's node series): a point that
+ * starts bucket 674 by (x - x0) / span * 1500 = 674.9999999999998 but lies on
+ * x0 + span * 675 / 1500 exactly. The old loop never moved past it. An alarm
+ * turns a hang into a failure.
+ */
+static void test_downsample_rounding(void)
+{
+	enum { N = 4191, B = 1500 };
+	static double x[N], y[N], ox[2 * B + 2], oy[2 * B + 2];
+	const double x0 = 14.236404, xl = 19.316324, hit = 16.522368;
+	size_t n, k = 0, kept = 0;
+
+	for (size_t i = 0; i < N; i++) {
+		x[i] = x0 + (xl - x0) * (double)i / (N - 1);
+		y[i] = (double)(i % 7);
+		if (x[i] <= hit)
+			k = i;
+	}
+	x[k] = hit;	/* between its neighbours: still in order */
+	y[k] = 100;
+	alarm(10);
+	n = rp_downsample(x, y, N, B, ox, oy);
+	alarm(0);
+	for (size_t i = 0; i < n; i++)
+		if (ox[i] == hit && oy[i] == 100)
+			kept = 1;
+	ok(n > 0 && n <= 2 * B + 2 && kept, "a point on a bucket edge by rounding: %zu points, it among them", n);
+}
+
 /* summary.csv of tests/data/results-mini: value of one row's column */
 static int summary_has(const char *dir, const char *prefix, const char *want_tail)
 {
@@ -150,10 +180,11 @@ int main(void)
 {
 	char cmd[600];
 
-	plan(32);
+	plan(33);
 	if (!mkdtemp(tmpdir))
 		return 1;
 	test_csv();
+	test_downsample_rounding();
 	test_downsample();
 	test_summary();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);

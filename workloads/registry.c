@@ -58,7 +58,7 @@ const struct wl_option wl_options[WL_NOPTS] = {
 	O(WL_O_NODE, "node", WL_T_INT, node, .min = -1, .max = 63, .def = "-1",
 	  .help = "guest NUMA node to bind CPU and memory to (-1: none)"),
 	O(WL_O_PATTERN, "pattern", WL_T_ENUM, pattern, .def = "seq", .choices = pattern_names,
-	  .help = "access order"),
+	  .help = "access order: seq or random"),
 	O(WL_O_THP, "thp", WL_T_BOOL, thp, .min = 0, .max = 1, .def = "0",
 	  .help = "ask for transparent huge pages (madvise MADV_HUGEPAGE)"),
 	O(WL_O_READ_PCT, "read-pct", WL_T_INT, read_pct, .min = 0, .max = 100, .def = "90",
