@@ -2,7 +2,7 @@
 # vm-interrupt: Ctrl-C leaves no VM and keeps the samples; a killed run's VM is reaped by the next run.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 10
+plan 13
 
 scenario long <<'INI'
 [long]
@@ -37,6 +37,22 @@ check "SIGINT: run.json says incomplete, interrupted" \
 rows=$(grep -c ',guest,' "$dir/samples.csv")
 check "SIGINT: samples kept ($rows guest samples)" test "$rows" -gt 100
 grep -q INCOMPLETE "$T/err"; ok $? "SIGINT: says the run is incomplete"
+
+# SIGINT while the guest boots (before any transition): incomplete too, never "complete"
+"$BB" run -s "$STATE" -o "$RESULTS/boot" "$T/long.ini" >"$T/out" 2>"$T/err" &
+pid=$!
+sleep 1
+dir=$(ls -d "$RESULTS"/boot/2* | head -n 1)
+wait_for "$dir/events.csv" ",boot," 60
+sleep 1
+kill -INT $pid
+wait $pid
+rc=$?
+check "SIGINT while booting: exit 130 (got $rc)" test $rc -eq 130
+check "SIGINT while booting: no VM left running" test "$(qemus)" -eq 0
+grep -E '"status"|incomplete_reason' "$dir/run.json" | sed "s/^/# /"
+check "SIGINT while booting: run.json says incomplete, interrupted" \
+	sh -c "grep -q '\"status\": \"incomplete\"' '$dir/run.json' && grep -q '\"incomplete_reason\": \"interrupted' '$dir/run.json'"
 
 # SIGKILL: nothing runs in the process any more; the next run must reap the VM.
 "$BB" run -s "$STATE" -o "$RESULTS/b" "$T/long.ini" >"$T/out" 2>"$T/err" &
