@@ -29,6 +29,7 @@
  * runs that are not comparable (without --allow-mismatch), or a gated metric
  * inconclusive (no regression).
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -291,12 +292,36 @@ static int side_find(struct side *s, const char *arg)
 	return 0;
 }
 
-static unsigned long long fnv1a(const char *s)
+/*
+ * FNV-1a of a scenario's meaning: its text without comments (lines starting
+ * with ';' or '#', and ' ;' to the end of a line, as inih reads them), blank
+ * lines and whitespace, so that editing a comment does not make a stored
+ * baseline incomparable.
+ */
+static unsigned long long scenario_hash(const char *s)
 {
 	unsigned long long h = 1469598103934665603ull;
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	while (*s) {
+		const char *end = s + strcspn(s, "\n");
+		const char *p = s;
+		int any = 0;
+
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		if (*p != ';' && *p != '#')
+			for (; p < end; p++) {
+				if (*p == ';' && p > s && isspace((unsigned char)p[-1]))
+					break;	/* an inline comment */
+				if (isspace((unsigned char)*p))
+					continue;
+				h = (h ^ (unsigned char)*p) * 1099511628211ull;
+				any = 1;
+			}
+		if (any)
+			h = (h ^ '\n') * 1099511628211ull;
+		s = *end ? end + 1 : end;
+	}
 	return h;
 }
 
@@ -372,7 +397,7 @@ static int side_describe(struct side *s)
 		file = json_string_value(json_object_get(sc, "file")) ?: "?";
 		snprintf(s->scen[i], sizeof(s->scen[i]), "%s", strrchr(file, '/') ? strrchr(file, '/') + 1 : file);
 		snprintf(hash, sizeof(hash), "%s=%016llx", s->scen[i],
-			 fnv1a(json_string_value(json_object_get(sc, "text")) ?: ""));
+			 scenario_hash(json_string_value(json_object_get(sc, "text")) ?: ""));
 		add_unique(s->texts, sizeof(s->texts), hash);
 		add_unique(s->overrides, sizeof(s->overrides),
 			   json_string_value(json_object_get(sc, "overrides")) ?: "");
@@ -811,7 +836,7 @@ int hr_compare_main(int argc, char **argv)
 					 len ? "; " : "");
 			else if (strcmp(a[i], b[i]) && i == 2)
 				snprintf(mismatch + len, sizeof(mismatch) - len,
-					 "%sthe scenario text is not the same", len ? "; " : "");
+					 "%sthe scenario text is not the same (comments and blank space aside)", len ? "; " : "");
 			else if (strcmp(a[i], b[i]))
 				snprintf(mismatch + len, sizeof(mismatch) - len,
 					 "%s%s: baseline %s, candidate %s", len ? "; " : "", what[i], a[i], b[i]);

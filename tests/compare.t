@@ -10,7 +10,7 @@ n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 check() { d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
 if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
-echo "1..22"
+echo "1..23"
 
 # mkrun DIR SEED RATE NOISE [ACCEL] [MEMORY] [TEXT]: a results directory whose 10
 # inflations have mean rates RATE * (1 + NOISE * N(0,1)) and t100 = 768 MiB / rate
@@ -138,6 +138,14 @@ else
 		"file://$T/o5/compare.html"
 	check "a screenshot kept as a test artefact ($shot)" test -s "$shot"
 fi
+
+# the same scenario with a comment edited and blank space changed: still comparable
+for i in 1 2 3; do
+	mkrun "$T/recomment/r$i" "$((i + 110))" 500 0.05 tcg 1024 '; the CI set, commented anew\n\n[square]   ; a job\n'
+done
+"$BB" compare -q -o "$T/o4" "$T/base" "$T/recomment" >"$T/out10" 2>&1
+rc=$?
+check "a comment edited in the scenario: still comparable (exit $rc)" test $rc -eq 0
 
 # a bad thresholds file names file:line
 printf '[default]\nmin-change = lots\n' > "$T/th.ini"
