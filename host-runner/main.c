@@ -266,7 +266,8 @@ static int cmd_list(int argc, char **argv)
 	}
 	if (!strcmp(what, "workloads")) {
 		printf("Workloads run in the guest while the balloon moves. In a scenario:\n"
-		       "  workload = NAME:key=value,key=value   (sizes 64M, durations 500ms)\n\n");
+		       "  workload = NAME:key=value,key=value   (sizes 64M, durations 500ms)\n"
+		       "A bare number is bytes in value-size and block; size needs a unit.\n\n");
 		wl_print(stdout);
 		return HR_EXIT_OK;
 	}

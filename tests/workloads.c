@@ -179,6 +179,11 @@ static void test_parse(void)
 	ok(strstr(err, "unknown option") && strstr(err, "value-size"), "  says so: %s", err);
 	is_int(wl_parse_spec("hold:size=lots", &d, &o, err, sizeof(err)), -1, "a bad size");
 	ok(strstr(err, "size") && strstr(err, "lots"), "  says which: %s", err);
+	is_int(wl_parse_spec("hold:size=8192", &d, &o, err, sizeof(err)), -1, "a bare size");
+	ok(strstr(err, "needs a unit") && strstr(err, "8192M"), "  asks for a unit: %s", err);
+	is_int(wl_parse_spec("kv:value-size=100", &d, &o, err, sizeof(err)), 0,
+	       "a bare value-size is bytes");
+	ok(o.value_size == 100, "  100 bytes");
 	is_int(wl_parse_spec("kv:read-pct=101", &d, &o, err, sizeof(err)), -1, "out of range");
 	ok(strstr(err, "read-pct") != NULL, "  says which: %s", err);
 	is_int(wl_parse_spec("hold:size", &d, &o, err, sizeof(err)), -1, "no '='");

@@ -40,7 +40,7 @@ _Static_assert(sizeof(pattern_names) / sizeof(pattern_names[0]) == WL_NPATTERNS 
 
 const struct wl_option wl_options[WL_NOPTS] = {
 	O(WL_O_SIZE, "size", WL_T_SIZE, size, .min = 4096, .max = 1024 * 1024 * MIB, .def = "128M",
-	  .help = "memory the workload uses (touch/hold/kv: working set; grow: at most; pagecache: file set)"),
+	  .unit = 1, .help = "memory the workload uses (touch/hold/kv: working set; grow: at most; pagecache: file set)"),
 	O(WL_O_RATE, "rate", WL_T_UINT, rate, .min = 0, .max = 100000000, .def = "0",
 	  .help = "per second: pages (touch/hold), requests (kv), MiB (grow), reads (pagecache); 0 = flat out"),
 	O(WL_O_DURATION, "duration", WL_T_DUR, duration_ns, .min = 0, .max = 86400 * SEC, .def = "0",
@@ -130,6 +130,14 @@ static int set_opt(const struct wl_option *o, struct wl_opts *w, const char *v, 
 	switch (o->type) {
 	case WL_T_SIZE:
 	case WL_T_DUR:
+		/*
+		 * A bare number is bytes here and MiB in the scenario's own sizes
+		 * (memory, targets): a working set given without a unit is far
+		 * more likely a slip than 8192 bytes, so it needs one.
+		 */
+		if (o->unit && *v && v[strspn(v, "0123456789.")] == '\0')
+			return bad(err, errlen, "%s: '%s' needs a unit: %sK, %sM or %sG", o->name, v, v,
+				   v, v);
 		if (parse_scaled(v, o->type == WL_T_DUR, &x) || x < o->min || x > o->max)
 			return bad(err, errlen, "%s: '%s' is not a %s from %" PRId64 "%s to %" PRId64 "%s",
 				   o->name, v, o->type == WL_T_DUR ? "duration" : "size",

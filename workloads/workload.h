@@ -116,6 +116,7 @@ struct wl_option {
 	int64_t min, max;		/* WL_T_SIZE in bytes, WL_T_DUR in ns */
 	const char *def;
 	const char *const *choices;	/* WL_T_ENUM, NULL-terminated */
+	int unit;			/* WL_T_SIZE: a bare number is refused */
 	const char *help;
 };
 
