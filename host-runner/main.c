@@ -98,6 +98,9 @@ static void usage_run(FILE *f)
 		"                        says (repeatable; recorded in run.json), e.g.\n"
 		"                        --set workload=spin:threads=2 for a busy guest\n"
 		"      --reprobe-kvm     with accel=auto, try KVM again even if it failed before\n"
+		"  -n, --dry-run         check the scenario and print the plan (jobs, guests,\n"
+		"                        each guest's target changes, what this host would\n"
+		"                        skip, a lower bound of the time); starts nothing\n"
 		"  -q, --quiet           no progress and no table, errors only\n"
 		"  -v, --verbose         more detail (repeat for libvirt debug)\n"
 		"  -h, --help            this text\n"
@@ -116,6 +119,7 @@ static int cmd_run(int argc, char **argv)
 		{ "image-dir", required_argument, NULL, 'i' },
 		{ "reprobe-kvm", no_argument, NULL, 'K' },
 		{ "set", required_argument, NULL, 'S' },
+		{ "dry-run", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -125,14 +129,14 @@ static int cmd_run(int argc, char **argv)
 	struct hr_run_opts o = { .results = "results" };
 	struct hr_scenario *sc;
 	const char *sets[32];
-	int c, r, nsets = 0;
+	int c, r, nsets = 0, dry = 0;
 
 	default_state_dir(state, sizeof(state));
 	default_image_dir(image, sizeof(image));
 	o.state_dir = state;
 	o.image_dir = image;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+c:s:o:i:qvh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:s:o:i:nqvh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': o.uri = optarg; break;
 		case 's': o.state_dir = optarg; break;
@@ -146,6 +150,7 @@ static int cmd_run(int argc, char **argv)
 			}
 			sets[nsets++] = optarg;
 			break;
+		case 'n': dry = 1; break;
 		case 'q': hr_verbosity = HR_ERR; break;
 		case 'v': hr_verbosity++; break;
 		case 'h': usage_run(stdout); return HR_EXIT_OK;
@@ -173,7 +178,7 @@ static int cmd_run(int argc, char **argv)
 		free(sc);
 		return HR_EXIT_USAGE;
 	}
-	r = hr_run(sc, &o);
+	r = dry ? hr_plan(sc, o.uri, stdout) : hr_run(sc, &o);
 	hr_scenario_free(sc);
 	free(sc);
 	return r;

@@ -896,7 +896,7 @@ fail:
 }
 
 /* qemu+ssh://host/system names a host; qemu:///system and qemu:///embed do not. */
-static int uri_is_remote(const char *uri)
+int hr_uri_is_remote(const char *uri)
 {
 	const char *p = strstr(uri, "://");
 
@@ -993,7 +993,7 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 		int reps = j->repeat + (j->repeat > 1 ? j->warmup_runs : 0);
 		char why[256];
 
-		if (hr_layout_check(j, uri_is_remote(run->uri), why, sizeof(why))) {
+		if (hr_layout_check(j, hr_uri_is_remote(run->uri), why, sizeof(why))) {
 			snprintf(run->skipped[i], sizeof(run->skipped[i]), "%s", why);
 			hr_warn("job %s skipped: %s", j->name, why);
 			hr_event(run, NULL, "skipped", "job=%s: %s", j->name, why);

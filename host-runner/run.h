@@ -2,6 +2,8 @@
 #ifndef HR_RUN_H
 #define HR_RUN_H
 
+#include <stdio.h>
+
 #include "scenario.h"
 
 /* Exit codes of balloonbench, documented in --help. */
@@ -22,5 +24,15 @@ struct hr_run_opts {
 
 /* Run every job of @sc. Returns an enum hr_exit. */
 int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o);
+
+/* Whether a libvirt URI names another host (qemu+ssh://host/system). */
+int hr_uri_is_remote(const char *uri);
+
+/*
+ * run --dry-run: print to @f what hr_run would do with @sc (jobs after the
+ * matrix, guests, repetitions, each guest's planned target changes, what this
+ * host would skip) without libvirt or a guest. Returns an enum hr_exit.
+ */
+int hr_plan(const struct hr_scenario *sc, const char *uri, FILE *f);
 
 #endif /* HR_RUN_H */

@@ -1,7 +1,7 @@
 #!/bin/bash
 # asan: the ASan+UBSan build of the runner (build/asan/balloonbench) on what
-# needs no VM: compare (its whole test), report of a results directory, bad
-# scenarios and thresholds. Any sanitizer report fails the test (the runtime
+# needs no VM: compare and dry-run (their whole tests), report of a results
+# directory, bad scenarios and thresholds. Any sanitizer report fails the test (the runtime
 # aborts and the exit status is not the expected one).
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 ASAN=$TOP/build/asan/balloonbench
@@ -10,13 +10,18 @@ trap 'rm -rf "$T"' EXIT
 n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 if [ ! -x "$ASAN" ]; then echo "1..0 # SKIP $ASAN not built (make check builds it)"; exit 0; fi
-echo "1..6"
+echo "1..7"
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 BB=$ASAN "$TOP/tests/compare.t" >"$T/compare.tap" 2>"$T/compare.err"
 rc=$?
 ok $rc "tests/compare.t under ASan+UBSan ($(grep -c '^ok' "$T/compare.tap") ok)"
 [ $rc -eq 0 ] && ! grep -q 'Sanitizer' "$T/compare.err" || sed 's/^/#   /' "$T/compare.err" | head -20
+
+BB=$ASAN "$TOP/tests/dry-run.t" >"$T/dry.tap" 2>"$T/dry.err"
+rc=$?
+ok $rc "tests/dry-run.t under ASan+UBSan ($(grep -c '^ok' "$T/dry.tap") ok)"
+[ $rc -eq 0 ] && ! grep -q 'Sanitizer' "$T/dry.err" || sed 's/^/#   /' "$T/dry.err" | head -20
 
 cp -r "$TOP/tests/data/results-mini" "$T/mini"
 "$ASAN" report "$T/mini" >"$T/out" 2>&1

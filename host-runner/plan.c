@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+/*
+ * plan.c - `balloonbench run --dry-run`: what a run of a scenario would do,
+ * from the parsed scenario alone (no libvirt, no guest, nothing written).
+ *
+ * Like fio's --parse-only with a look at the plan: the jobs after the matrix,
+ * the guests and repetitions, each guest's planned target changes (the same
+ * hr_job_schedule() the run uses, so a random walk shows the targets it will
+ * really take), what this host would skip and why, and a lower bound of the
+ * time it takes. The bound leaves out what only a run knows: boot, and under
+ * pace=wait each change's own time.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "layout.h"
+#include "log.h"
+#include "run.h"
+#include "scenario.h"
+#include "schedule.h"
+
+#define PLAN_HEAD	10	/* rows shown before a long schedule is cut */
+#define PLAN_TAIL	3	/* and after */
+
+static void print_events(FILE *f, const struct hr_sched_event *ev, size_t n)
+{
+	fprintf(f, "    %6s %14s %12s\n", "change", "not before(s)", "target(MiB)");
+	for (size_t i = 0; i < n; i++) {
+		if (n > PLAN_HEAD + PLAN_TAIL + 1 && i == PLAN_HEAD) {
+			fprintf(f, "    %6s %zu more\n", "...", n - PLAN_HEAD - PLAN_TAIL);
+			i = n - PLAN_TAIL - 1;
+			continue;
+		}
+		fprintf(f, "    %6zu %14.3f %12.1f\n", i + 1, ev[i].at_us / 1e6, ev[i].kib / 1024.0);
+	}
+}
+
+static void fmt_s(char *buf, size_t size, uint64_t us)
+{
+	if (us % 1000000 == 0)
+		snprintf(buf, size, "%" PRIu64 " s", us / 1000000);
+	else
+		snprintf(buf, size, "%.3g s", us / 1e6);
+}
+
+/*
+ * The least time a guest's changes can take: each is issued at its planned
+ * time at the earliest, takes no time itself, and is followed by settle where
+ * run.c's transition() rests (pace=wait after every change, pace=period after
+ * the last one).
+ */
+static double min_time(const struct hr_job *j, const struct hr_sched_event *ev, size_t n)
+{
+	double t = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].at_us / 1e6 > t)
+			t = ev[i].at_us / 1e6;
+		if (j->pace == HR_PACE_WAIT || i + 1 == n)
+			t += j->settle_us / 1e6;
+	}
+	return t;
+}
+
+/* One job; adds its lower bound of seconds to *@at_least. 0, or -1 if a schedule fails. */
+static int plan_job(const struct hr_job *j, int remote, FILE *f, double *at_least, int *skipped)
+{
+	int reps = j->repeat + (j->repeat > 1 ? j->warmup_runs : 0);
+	int differ = j->schedule == HR_SCHED_RANDOM && j->vms > 1;
+	char why[256], period[32], settle[32], offset[32], warm[32];
+	double span = 0;
+
+	fmt_s(period, sizeof(period), j->period_us);
+	fmt_s(settle, sizeof(settle), j->settle_us);
+	fmt_s(offset, sizeof(offset), j->vm_offset_us);
+	fmt_s(warm, sizeof(warm), j->warmup_us);
+	fprintf(f, "\njob %s%s%s%s: %d guest%s, %d run%s", j->name, j->label[0] ? " (" : "", j->label,
+		j->label[0] ? ")" : "", j->vms, j->vms > 1 ? "s" : "", reps, reps > 1 ? "s" : "");
+	if (reps > j->repeat)
+		fprintf(f, " (%d warm-up, left out of the statistics)", reps - j->repeat);
+	fprintf(f, "; %.0f MiB, %d vCPU%s, guest-numa=%d, accel=%s\n", j->memory_kib / 1024.0, j->vcpus,
+		j->vcpus > 1 ? "s" : "", j->guest_numa, hr_accel_names[j->accel]);
+	if (j->description[0])
+		fprintf(f, "  %s\n", j->description);
+	if (hr_layout_check(j, remote, why, sizeof(why))) {
+		fprintf(f, "  SKIPPED on this host: %s\n", why);
+		(*skipped)++;
+		return 0;
+	}
+	fprintf(f, "  balloon: stats-period=%d, deflate-on-oom=%d, free-page-reporting=%d%s\n",
+		j->stats_period, j->deflate_on_oom, j->free_page_reporting,
+		j->hugepages ? ", huge-page backing" : "");
+	if (j->workload_name[0])
+		fprintf(f, "  workload: %s (warm-up %s before the first change)\n", j->workload_spec,
+			warm);
+	else
+		fprintf(f, "  workload: none\n");
+	for (int k = 0; k < (differ ? j->vms : 1); k++) {
+		struct hr_sched_event *ev = NULL;
+		char err[2048];
+		size_t n = 0;
+		double end;
+
+		if (hr_job_schedule(j, k, &ev, &n, err, sizeof(err))) {
+			hr_err("job %s: schedule: %s", j->name, err);
+			return -1;
+		}
+		if (!k)
+			fprintf(f, "  schedule %s, pace=%s (period %s, settle %s): %zu change%s%s\n",
+				hr_sched_names[j->schedule], hr_pace_names[j->pace], period, settle, n,
+				n > 1 ? "s" : "", j->vms > 1 && !differ ? " for every guest" : "");
+		if (differ)
+			fprintf(f, "  guest %d (seed %d):\n", k, j->seed + k);
+		print_events(f, ev, n);
+		end = (double)k * j->vm_offset_us / 1e6 + min_time(j, ev, n);
+		if (!differ)
+			end += (double)(j->vms - 1) * j->vm_offset_us / 1e6;
+		if (end > span)
+			span = end;
+		free(ev);
+	}
+	if (j->vms > 1)
+		fprintf(f, "  guest k starts its changes k * %s after guest 0\n", offset);
+	if (j->workload_name[0])
+		span += j->warmup_us / 1e6;	/* run.c's start_workload() */
+	fprintf(f, "  time: at least %.1f s a run (%.1f s in all), plus boot%s\n", span, span * reps,
+		j->pace == HR_PACE_WAIT ? " and each change's own time (pace=wait)" : "");
+	*at_least += span * reps;
+	return 0;
+}
+
+int hr_plan(const struct hr_scenario *sc, const char *uri, FILE *f)
+{
+	int remote = uri && hr_uri_is_remote(uri), guests = 0, skipped = 0;
+	double at_least = 0;
+
+	for (int i = 0; i < sc->njobs; i++) {
+		const struct hr_job *j = &sc->jobs[i];
+
+		guests += j->vms * (j->repeat + (j->repeat > 1 ? j->warmup_runs : 0));
+	}
+	fprintf(f, "%s: %d job%s, %d guest%s in all (repetitions and warm-up runs included)\n",
+		sc->path, sc->njobs, sc->njobs > 1 ? "s" : "", guests, guests > 1 ? "s" : "");
+	if (sc->overrides[0])
+		fprintf(f, "overrides: %s (--set)\n", sc->overrides);
+	for (int i = 0; i < sc->njobs; i++)
+		if (plan_job(&sc->jobs[i], remote, f, &at_least, &skipped))
+			return HR_EXIT_USAGE;
+	fprintf(f, "\nthe scenario is valid; %d job%s would run", sc->njobs - skipped,
+		sc->njobs - skipped == 1 ? "" : "s");
+	if (skipped)
+		fprintf(f, ", %d would be skipped on this host", skipped);
+	fprintf(f, "; at least %.1f s plus boots (a dry run: no guest was started)\n", at_least);
+	return HR_EXIT_OK;
+}

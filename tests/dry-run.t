@@ -1,0 +1,89 @@
+#!/bin/bash
+# dry-run: `balloonbench run --dry-run` checks a scenario and prints its plan
+# without libvirt or a guest: every shipped scenario, the targets and times
+# the run would use, --set, a layout this host would skip, bad input.
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BB=${BB:-$TOP/build/balloonbench}
+T=$(mktemp -d /tmp/bbdry.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+n=0 failed=0
+ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+check() { d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
+if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
+echo "1..14"
+dry() { "$BB" run --dry-run -s "$T/state" -o "$T/results" "$@" >"$T/out" 2>"$T/err"; }
+
+bad=0
+for f in "$TOP"/bench/*.ini; do
+	if ! dry "$f" || ! grep -q '^the scenario is valid' "$T/out" || [ -s "$T/err" ]; then
+		bad=$((bad + 1))
+		echo "#   $f: $(head -c 300 "$T/err")"
+	fi
+done
+ok $bad "every scenario in bench/ dry-runs: exit 0, valid, nothing on stderr"
+check "nothing was started or written: no results, no state directory" \
+	test ! -e "$T/results" -a ! -e "$T/state"
+
+dry "$TOP/bench/quick.ini"
+ok $? "quick.ini: exit 0"
+# four changes: 256, 1024, 256, 1024 MiB
+check "  lists its four changes (256, 1024, 256, 1024 MiB)" test \
+	"$(awk '$1 ~ /^[0-9]+$/ && NF == 3 { printf "%s ", $3 }' "$T/out")" = "256.0 1024.0 256.0 1024.0 "
+
+# pace=period: changes at 0, 2 and 4 s, then settle 1 s: at least 5 s
+cat > "$T/period.ini" <<'INI'
+[p]
+memory = 1G
+targets = 512M, 1G, 256M
+pace = period
+period = 2s
+settle = 1s
+INI
+dry "$T/period.ini"
+check "pace=period: changes not before 0, 2 and 4 s" test \
+	"$(awk '$1 ~ /^[0-9]+$/ && NF == 3 { printf "%s ", $2 }' "$T/out")" = "0.000 2.000 4.000 "
+check "  at least 5.0 s a run (the last change's time plus settle)" grep -q 'at least 5.0 s a run' "$T/out"
+
+# a random walk for two guests: each its own seed, the same plan every time
+cat > "$T/random.ini" <<'INI'
+[r]
+memory = 1G
+schedule = random
+low = 256M
+high = 1G
+steps = 5
+seed = 7
+vms = 2
+repeat = 3
+warmup-runs = 1
+INI
+dry "$T/random.ini"
+check "random, vms=2: a table for guest 0 (seed 7)" grep -q 'guest 0 (seed 7)' "$T/out"
+check "  ... and one for guest 1 (seed 8)" grep -q 'guest 1 (seed 8)' "$T/out"
+g0=$(awk '/guest 0/ { on = 1; next } /guest 1/ { on = 0 } on && $1 ~ /^[0-9]+$/ { printf "%s ", $3 }' "$T/out")
+g1=$(awk '/guest 1/ { on = 1; next } /^  [a-z]/ { on = 0 } on && $1 ~ /^[0-9]+$/ { printf "%s ", $3 }' "$T/out")
+check "  the two guests walk differently ($g0/ $g1)" test -n "$g0" -a "$g0" != "$g1"
+cp "$T/out" "$T/out1"
+dry "$T/random.ini"
+check "  and the same way every time (seeded)" cmp -s "$T/out" "$T/out1"
+check "  8 guests in all: 2 x (3 runs + 1 warm-up)" grep -q '8 guests in all' "$T/out"
+
+dry --set cycles=3 "$TOP/bench/quick.ini"
+check "--set cycles=3: six changes, the override shown" test \
+	"$(awk '$1 ~ /^[0-9]+$/ && NF == 3' "$T/out" | wc -l)" = 6 -a \
+	"$(grep -c '^overrides: cycles=3 (--set)$' "$T/out")" = 1
+
+# a layout the host cannot give: skipped, with the reason
+nodes=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)
+printf '[far]\nmemory = 1G\ntargets = 512M\nhost-numa-mode = strict\nhost-numa-nodes = 0-%d\n' "$nodes" > "$T/numa.ini"
+dry "$T/numa.ini"
+rc=$?
+[ $rc -eq 0 ] && grep -q 'SKIPPED on this host:' "$T/out" && grep -q '1 would be skipped' "$T/out"
+ok $? "host nodes 0-$nodes on a $nodes-node host: the job would be skipped, and why"
+
+printf '[bad]\nmemory = 1G\ntargets = 2G\n' > "$T/bad.ini"
+dry "$T/bad.ini"
+rc=$?
+[ $rc -eq 2 ] && grep -q "bad.ini:3:" "$T/err" && ! grep -q 'valid' "$T/out"
+ok $? "a target above memory: exit 2 with file:line, no plan ($rc: $(head -c 200 "$T/err"))"
+[ "$failed" -eq 0 ]
