@@ -10,7 +10,7 @@ n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 check() { d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
 if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
-echo "1..14"
+echo "1..15"
 dry() { "$BB" run --dry-run -s "$T/state" -o "$T/results" "$@" >"$T/out" 2>"$T/err"; }
 
 bad=0
@@ -86,4 +86,10 @@ dry "$T/bad.ini"
 rc=$?
 [ $rc -eq 2 ] && grep -q "bad.ini:3:" "$T/err" && ! grep -q 'valid' "$T/out"
 ok $? "a target above memory: exit 2 with file:line, no plan ($rc: $(head -c 200 "$T/err"))"
+
+# ci/perf-regression checks its scenarios this way before any run
+"$TOP/ci/perf-regression" --bin "$BB" --set nope=1 -o "$T/pr" -b "$T/base" >"$T/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && grep -q "unknown option 'nope'" "$T/out" && [ ! -e "$T/pr" ] && [ ! -e "$T/base" ]
+ok $? "perf-regression with a bad --set: exit 2 before any run, nothing written ($rc)"
 [ "$failed" -eq 0 ]
