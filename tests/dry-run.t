@@ -2,15 +2,9 @@
 # dry-run: `balloonbench run --dry-run` checks a scenario and prints its plan
 # without libvirt or a guest: every shipped scenario, the targets and times
 # the run would use, --set, a layout this host would skip, bad input.
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-BB=${BB:-$TOP/build/balloonbench}
-T=$(mktemp -d /tmp/bbdry.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-check() { d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
+. "$(dirname "$0")/lib.sh"
 if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
-echo "1..15"
+plan 15
 dry() { "$BB" run --dry-run -s "$T/state" -o "$T/results" "$@" >"$T/out" 2>"$T/err"; }
 
 bad=0
@@ -92,4 +86,4 @@ ok $? "a target above memory: exit 2 with file:line, no plan ($rc: $(head -c 200
 rc=$?
 [ $rc -eq 2 ] && grep -q "unknown option 'nope'" "$T/out" && [ ! -e "$T/pr" ] && [ ! -e "$T/base" ]
 ok $? "perf-regression with a bad --set: exit 2 before any run, nothing written ($rc)"
-[ "$failed" -eq 0 ]
+finish
