@@ -239,6 +239,10 @@ static void test_errors(void)
 	expect_error(DATA "err-pct.ini", 3, 0, "150%");
 	expect_error(DATA "err-idle-rate.ini", 3, 0, "above sample-rate");
 	expect_error(DATA "err-node.ini", 3, 0, "node=3");
+	expect_error(DATA "err-target-min.ini", 3, 0, "entry 2 is below 4M");
+	expect_error(DATA "err-period.ini", 3, 0, "pace=period needs period > 0");
+	expect_error(DATA "err-wl-unit.ini", 3, 0, "size: '256' needs a unit");
+	expect_error(DATA "err-wl-name.ini", 3, 0, "unknown workload 'hog'");
 	/* host lists: a syntax error is bad input, not a layout this host lacks (a skip) */
 	expect_error(DATA "err-pin.ini", 2, 0, "vcpu-pin: '0-x'");
 	expect_error(DATA "err-numa-nodes.ini", 3, 0, "host-numa-nodes: 'foo'");
@@ -302,7 +306,7 @@ int main(void)
 	sc = calloc(1, sizeof(*sc));
 	if (!sc)
 		abort();
-	plan(150);
+	plan(158);
 	test_parse_size();
 	test_parse_duration();
 	test_defaults();
