@@ -111,7 +111,8 @@ static int plan_job(const struct hr_job *j, int remote, FILE *f, double *at_leas
 				hr_sched_names[j->schedule], hr_pace_names[j->pace], period, settle, n,
 				n > 1 ? "s" : "", j->vms > 1 && !differ ? " for every guest" : "");
 		if (differ)
-			fprintf(f, "  guest %d (seed %d):\n", k, j->seed + k);
+			fprintf(f, "  guest %d (seed %" PRIu64 "):\n", k,
+				(uint64_t)j->seed + (uint64_t)k);	/* as hr_job_schedule() */
 		print_events(f, ev, n);
 		end = (double)k * j->vm_offset_us / 1e6 + min_time(j, ev, n);
 		if (!differ)

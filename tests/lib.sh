@@ -16,6 +16,17 @@ cleanup() {
 	for pid in $(pgrep -f "qemu-system.*$STATE" 2>/dev/null); do
 		kill -9 "$pid" 2>/dev/null
 	done
+	# A failed test keeps what it saw for whoever reads the CI log: its files
+	# (results, output) and QEMU's logs, not the guests' disks.
+	if [ "$failed" -gt 0 ] && [ -d "$T" ]; then
+		keep=$TOP/build/artefacts/failed/$(basename "$0" .t)-$(date -u +%Y%m%dT%H%M%SZ)-$$
+		mkdir -p "$keep" &&
+			(cd "$T" && find . -path ./state -prune -o -type f -size -64M -print0 |
+				xargs -0 -r cp --parents -t "$keep") &&
+			(cd "$T" && find ./state -type f -name '*.log' -print0 2>/dev/null |
+				xargs -0 -r cp --parents -t "$keep")
+		echo "$(basename "$0"): $failed failed; its files are kept in $keep" >&2
+	fi
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -57,7 +68,8 @@ csv_col() {
 within() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 
 # Dump a file into the TAP stream as diagnostics (on failure).
-show() { [ -f "$1" ] && sed 's/^/#   /' "$1"; }
+# show FILE: as TAP comments, and on stderr too, where prove shows it without -v
+show() { [ -f "$1" ] && sed 's/^/#   /' "$1" | tee /dev/stderr; }
 
 # csv_where FILE COL VALUE OUTCOL: OUTCOL of the rows whose COL is VALUE
 csv_where() {
