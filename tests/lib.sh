@@ -68,8 +68,12 @@ csv_col() {
 within() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 
 # Dump a file into the TAP stream as diagnostics (on failure).
-# show FILE: as TAP comments, and on stderr too, where prove shows it without -v
-show() { [ -f "$1" ] && sed 's/^/#   /' "$1" | tee /dev/stderr; }
+# show FILE: as TAP comments; once a test has failed, on stderr too, where
+# prove shows it without -v (a CI log then says why)
+show() {
+	[ -f "$1" ] || return 0
+	if [ "$failed" -gt 0 ]; then sed 's/^/#   /' "$1" | tee /dev/stderr; else sed 's/^/#   /' "$1"; fi
+}
 
 # csv_where FILE COL VALUE OUTCOL: OUTCOL of the rows whose COL is VALUE
 csv_where() {
