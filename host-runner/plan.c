@@ -66,7 +66,7 @@ static double min_time(const struct hr_job *j, const struct hr_sched_event *ev, 
 /* One job; adds its lower bound of seconds to *@at_least. 0, or -1 if a schedule fails. */
 static int plan_job(const struct hr_job *j, int remote, FILE *f, double *at_least, int *skipped)
 {
-	int reps = j->repeat + (j->repeat > 1 ? j->warmup_runs : 0);
+	int reps = hr_job_runs(j);
 	int differ = j->schedule == HR_SCHED_RANDOM && j->vms > 1;
 	char why[256], period[32], settle[32], offset[32], warm[32];
 	double span = 0;
@@ -139,7 +139,7 @@ int hr_plan(const struct hr_scenario *sc, const char *uri, FILE *f)
 	for (int i = 0; i < sc->njobs; i++) {
 		const struct hr_job *j = &sc->jobs[i];
 
-		guests += j->vms * (j->repeat + (j->repeat > 1 ? j->warmup_runs : 0));
+		guests += j->vms * hr_job_runs(j);
 	}
 	fprintf(f, "%s: %d job%s, %d guest%s in all (repetitions and warm-up runs included)\n",
 		sc->path, sc->njobs, sc->njobs > 1 ? "s" : "", guests, guests > 1 ? "s" : "");

@@ -498,6 +498,7 @@ static size_t progress_vm(struct hr_vm *vm, char *buf, size_t size)
 	const struct hr_job *j = vm->job;
 	int64_t now = hr_run_time(vm->run);
 	double actual = NAN, rate = 0, eta = NAN;
+	char total[32];
 
 	pthread_mutex_lock(&vm->lock);
 	if (vm->ngs) {
@@ -518,12 +519,11 @@ static size_t progress_vm(struct hr_vm *vm, char *buf, size_t size)
 		return (size_t)snprintf(buf, size, "%s %s %.1fs", vm->name + 8, vm->state,
 					(now - vm->t_state) / 1e9);
 	if (isnan(eta))
-		return (size_t)snprintf(buf, size, "%s %s ->%.0f at %.0f MiB %.0f MiB/s %.1fs/?",
-					vm->name + 8, vm->state, vm->target_mib, actual, rate,
-					(now - vm->t_state) / 1e9);
-	return (size_t)snprintf(buf, size, "%s %s ->%.0f at %.0f MiB %.0f MiB/s %.1fs/%.1fs",
-				vm->name + 8, vm->state, vm->target_mib, actual, rate,
-				(now - vm->t_state) / 1e9, (now - vm->t_state) / 1e9 + eta);
+		snprintf(total, sizeof(total), "?");
+	else
+		snprintf(total, sizeof(total), "%.1fs", (now - vm->t_state) / 1e9 + eta);
+	return (size_t)snprintf(buf, size, "%s %s ->%.0f at %.0f MiB %.0f MiB/s %.1fs/%s", vm->name + 8,
+				vm->state, vm->target_mib, actual, rate, (now - vm->t_state) / 1e9, total);
 }
 
 /* Erase the progress block (progress_lock held); the cursor ends its last line. */
@@ -990,7 +990,7 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	}
 	for (int i = 0; i < sc->njobs && !failed && !hr_stop; i++) {
 		const struct hr_job *j = &sc->jobs[i];
-		int reps = j->repeat + (j->repeat > 1 ? j->warmup_runs : 0);
+		int reps = hr_job_runs(j);
 		char why[256];
 
 		if (hr_layout_check(j, hr_uri_is_remote(run->uri), why, sizeof(why))) {

@@ -834,7 +834,7 @@ static int check_guests(const struct hr_scenario *sc)
 
 	for (int i = 0; i < sc->njobs; i++) {
 		const struct hr_job *j = &sc->jobs[i];
-		int n = (j->repeat + (j->repeat > 1 ? j->warmup_runs : 0)) * j->vms;
+		int n = hr_job_runs(j) * j->vms;
 		int line = j->line[find_option("repeat") - hr_options];
 
 		total += n;

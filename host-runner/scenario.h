@@ -137,6 +137,12 @@ int hr_scenario_set(struct hr_scenario *sc, const char *kv);
  * The job's schedule for VM @vm (random walks get seed + vm): *out malloc'ed.
  * Returns 0, or -1 with a reason in @err.
  */
+/* Runs of a job: repeat, plus warm-up runs when it repeats at all. */
+static inline int hr_job_runs(const struct hr_job *j)
+{
+	return j->repeat + (j->repeat > 1 ? j->warmup_runs : 0);
+}
+
 struct hr_sched_event;
 int hr_job_schedule(const struct hr_job *job, int vm, struct hr_sched_event **out, size_t *n,
 		    char *err, size_t errlen);

@@ -532,9 +532,7 @@ static void stream_cb(virStreamPtr st, int events, void *opaque)
 int hr_vm_send(struct hr_vm *vm, const struct bbp_msg *m)
 {
 	char buf[BBP_MAX_LINE + 1];
-	int n = bbp_encode(buf, sizeof(buf), m), off = 0;
-
-	int ret = 0;
+	int n = bbp_encode(buf, sizeof(buf), m), off = 0, ret = 0;
 
 	if (n < 0 || !vm->st)
 		return -1;

@@ -72,7 +72,7 @@ within() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = 
 # prove shows it without -v (a CI log then says why)
 show() {
 	[ -f "$1" ] || return 0
-	if [ "$failed" -gt 0 ]; then sed 's/^/#   /' "$1" | tee /dev/stderr; else sed 's/^/#   /' "$1"; fi
+	sed 's/^/#   /' "$1" | if [ "$failed" -gt 0 ]; then tee /dev/stderr; else cat; fi
 }
 
 # csv_where FILE COL VALUE OUTCOL: OUTCOL of the rows whose COL is VALUE
