@@ -1,30 +1,37 @@
 # balloonbench - a benchmark and stress test for VM memory ballooning.
 #
 #   make run     install what is missing, build, make the guest image, run bench/quick.ini
-#   make check   the same set-up, then every test (unit, ASan+UBSan, real-VM integration)
+#   make check   the same set-up, then every test (unit, ASan+UBSan, TSan, real-VM integration)
 #   make         build the runner and the guest agent
+#   make unit    the unit tests alone, plain and ASan+UBSan (no guest: the inner loop)
 #   make image   the guest image (Debian kernel + initramfs with the agent as /init)
+#
+# Every source is compiled once per flavour into an object file under
+# $(BUILD)/<flavour>/obj, with its header dependencies (-MMD), so `make -j` is
+# safe and an edit rebuilds what it touches. The pure code (host-runner/core,
+# the protocol, the workloads' descriptors and statistics) is one static
+# library, the reports another; unit tests link those and only the system
+# libraries their objects use (--as-needed).
 
 CC      ?= gcc
 BUILD   ?= build
 CFLAGS  ?= -O2 -g
 PKGS    := libvirt libvirt-qemu jansson inih hwloc liburing
-WARN    := -Wall -Wextra -Wformat=2 -Wno-format-truncation -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-BASE    := -std=c11 -D_GNU_SOURCE -pthread $(WARN)
+WARN    := -Wall -Wextra -Wformat=2 -Wformat-truncation -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes
+BASE    := -std=c11 -D_GNU_SOURCE -pthread $(WARN) -I. -Ihost-runner -MMD -MP
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+TSANITIZE := -fsanitize=thread -fno-omit-frame-pointer
 
-WL_SRCS     := $(wildcard workloads/*.c)
-RUNNER_SRCS := $(wildcard host-runner/*.c) host-runner/assets.S common/proto.c $(WL_SRCS)
-AGENT_SRCS  := $(wildcard guest-agent/*.c) common/proto.c $(WL_SRCS)
-# Pure parts, linked into unit tests without libvirt.
-LIB_SRCS    := host-runner/scenario.c host-runner/schedule.c host-runner/summary.c host-runner/metrics.c \
-	       host-runner/log.c host-runner/csv.c host-runner/downsample.c host-runner/abstat.c \
-	       common/proto.c $(WL_SRCS)
+# The three layers of the runner (see README, "Layout").
+CORE_SRCS   := $(wildcard host-runner/core/*.c) common/proto.c $(wildcard workloads/*.c)
+REPORT_SRCS := $(wildcard host-runner/report/*.c)
+ENGINE_SRCS := $(wildcard host-runner/engine/*.c) host-runner/main.c
+AGENT_SRCS  := $(wildcard guest-agent/*.c) common/proto.c $(wildcard workloads/*.c)
 TEST_SRCS   := $(wildcard tests/*.c)
-HDRS        := $(wildcard host-runner/*.h common/*.h tests/*.h workloads/*.h guest-agent/*.h)
 
 # uPlot, from the npm registry at the version reports/package-lock.json pins,
-# is built into the runner (host-runner/assets.S) and inlined into report.html.
+# is built into the runner (host-runner/report/assets.S) and inlined into report.html.
 NPM_DIR  := $(BUILD)/npm
 UPLOT    := $(NPM_DIR)/node_modules/uplot/dist/uPlot.iife.min.js
 UPLOT_CSS := $(NPM_DIR)/node_modules/uplot/dist/uPlot.min.css
@@ -32,28 +39,61 @@ ASSETS   := $(UPLOT) reports/common.js reports/report.js reports/compare.js repo
 ASSET_FLAGS = -DRP_UPLOT_JS='"$(UPLOT)"' -DRP_UPLOT_CSS='"$(UPLOT_CSS)"'
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CORE_LIBS  = -linih -luring -lnuma -lm
+REPORT_LIBS = $(shell pkg-config --libs jansson 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnuma -lm
 
 BIN      := $(BUILD)/balloonbench
 ASAN_BIN := $(BUILD)/asan/balloonbench
+TSAN_BIN := $(BUILD)/tsan/balloonbench
 AGENT    := $(BUILD)/bb-agent
 IMAGE    := $(BUILD)/guest/initrd.img
 UNIT     := $(patsubst tests/%.c,$(BUILD)/tests/%.t,$(TEST_SRCS))
 UNIT_ASAN := $(patsubst tests/%.c,$(BUILD)/asan/tests/%.t,$(TEST_SRCS))
 
-.PHONY: all deps image run check unit clean
+# objs FLAVOUR SOURCES: their object files in that flavour
+objs = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(filter %.c,$(2))) \
+       $(patsubst %.S,$(BUILD)/$(1)/obj/%.o,$(filter %.S,$(2)))
+
+FLAVOURS := plain asan tsan agent
+plain_FLAGS := $(CFLAGS)
+asan_FLAGS  := -O1 -g $(SANITIZE)
+tsan_FLAGS  := -O1 -g $(TSANITIZE)
+agent_FLAGS := -O2
+
+.PHONY: all deps image run check unit fast clean
 all: $(BIN) $(AGENT)
 
 deps:
 	@scripts/install-deps.sh
 
-$(BIN): $(RUNNER_SRCS) $(HDRS) $(ASSETS)
-	@mkdir -p $(@D)
-	$(CC) $(BASE) $(CFLAGS) $(PKG_CFLAGS) $(ASSET_FLAGS) -o $@ $(RUNNER_SRCS) $(PKG_LIBS)
+# Object files, one rule per flavour.
+define flavour
+$(BUILD)/$(1)/obj/%.o: %.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(BASE) $$($(1)_FLAGS) $$(PKG_CFLAGS) -c -o $$@ $$<
+$(BUILD)/$(1)/obj/%.o: %.S $$(ASSETS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(BASE) $$(ASSET_FLAGS) -c -o $$@ $$<
+$(BUILD)/$(1)/libbbcore.a: $$(call objs,$(1),$$(CORE_SRCS))
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+$(BUILD)/$(1)/libbbreport.a: $$(call objs,$(1),$$(REPORT_SRCS) host-runner/report/assets.S)
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach f,$(FLAVOURS),$(eval $(call flavour,$(f))))
 
-$(ASAN_BIN): $(RUNNER_SRCS) $(HDRS) $(ASSETS)
-	@mkdir -p $(@D)
-	$(CC) $(BASE) -O1 -g $(SANITIZE) $(PKG_CFLAGS) $(ASSET_FLAGS) -o $@ $(RUNNER_SRCS) $(PKG_LIBS)
+RUNNER_LINK = $(1) $(BUILD)/$(2)/libbbreport.a $(BUILD)/$(2)/libbbcore.a $(PKG_LIBS)
+
+$(BIN): $(call objs,plain,$(ENGINE_SRCS)) $(BUILD)/plain/libbbreport.a $(BUILD)/plain/libbbcore.a
+	$(CC) $(BASE) $(CFLAGS) -o $@ $(call RUNNER_LINK,$(filter %.o,$^),plain)
+
+$(ASAN_BIN): $(call objs,asan,$(ENGINE_SRCS)) $(BUILD)/asan/libbbreport.a $(BUILD)/asan/libbbcore.a
+	$(CC) $(BASE) -O1 -g $(SANITIZE) -o $@ $(call RUNNER_LINK,$(filter %.o,$^),asan)
+
+$(TSAN_BIN): $(call objs,tsan,$(ENGINE_SRCS)) $(BUILD)/tsan/libbbreport.a $(BUILD)/tsan/libbbcore.a
+	$(CC) $(BASE) -O1 -g $(TSANITIZE) -o $@ $(call RUNNER_LINK,$(filter %.o,$^),tsan)
 
 # npm ci installs exactly what the lock file says (its integrity hashes checked).
 $(UPLOT): reports/package.json reports/package-lock.json
@@ -65,17 +105,19 @@ $(UPLOT): reports/package.json reports/package-lock.json
 # The agent is /init in the guest: static, no dependencies at run time.
 # (ld warns that libnuma's affinity.o references getaddrinfo: that libnuma
 # function is never called, nothing resolves names in the guest.)
-$(AGENT): $(AGENT_SRCS) $(HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(BASE) -O2 -static -o $@ $(AGENT_SRCS) -luring -lnuma -lm
+$(AGENT): $(call objs,agent,$(AGENT_SRCS))
+	$(CC) -static -pthread -o $@ $^ -luring -lnuma -lm
 
-$(BUILD)/tests/%.t: tests/%.c $(LIB_SRCS) $(HDRS)
+# Unit tests: pure code only, no libvirt; --as-needed keeps out what they do not use.
+$(BUILD)/tests/%.t: $(BUILD)/plain/obj/tests/%.o $(BUILD)/plain/libbbreport.a $(BUILD)/plain/libbbcore.a
 	@mkdir -p $(@D)
-	$(CC) $(BASE) $(CFLAGS) $(PKG_CFLAGS) -Ihost-runner -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+	$(CC) -pthread -Wl,--as-needed -o $@ $^ $(REPORT_LIBS) $(CORE_LIBS)
 
-$(BUILD)/asan/tests/%.t: tests/%.c $(LIB_SRCS) $(HDRS)
+$(BUILD)/asan/tests/%.t: $(BUILD)/asan/obj/tests/%.o $(BUILD)/asan/libbbreport.a $(BUILD)/asan/libbbcore.a
 	@mkdir -p $(@D)
-	$(CC) $(BASE) -O1 -g $(SANITIZE) $(PKG_CFLAGS) -Ihost-runner -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+	$(CC) -pthread $(SANITIZE) -Wl,--as-needed -o $@ $^ $(REPORT_LIBS) $(CORE_LIBS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # Cheap when nothing changed: the script keeps the kernel and rebuilds the
 # initramfs only when the agent, the modules or the script are newer.
@@ -88,12 +130,23 @@ run: deps
 
 unit: $(UNIT) $(UNIT_ASAN)
 
-# A test that hangs fails after 15 minutes (timeout signals its whole process
-# group: the runner under test destroys its guests) instead of stalling CI.
+# The inner loop: every test that needs no guest, in parallel.
+fast: unit $(BIN) $(ASAN_BIN)
+	prove -j2 -f $(UNIT) $(UNIT_ASAN) tests/asan.t tests/compare.t tests/dry-run.t
+
+# Tests run in parallel (prove -j) where they do not share a guest; the few
+# that time the balloon against a threshold run alone, after the rest, so a
+# neighbour's guest does not move their figures. A test that hangs fails after
+# 15 minutes (timeout signals its whole process group: the runner under test
+# destroys its guests) instead of stalling CI.
+SERIAL_TESTS := tests/vm-compare.t tests/vm-probe.t
 check:
 	@scripts/install-deps.sh --test
-	@$(MAKE) --no-print-directory all $(ASAN_BIN) unit image
-	prove -f --exec 'timeout -k 30 900' $(UNIT) $(UNIT_ASAN) tests/*.t
+	@$(MAKE) --no-print-directory -j2 all $(ASAN_BIN) $(TSAN_BIN) unit
+	@$(MAKE) --no-print-directory image
+	prove -j2 -f --exec 'timeout -k 30 900' $(UNIT) $(UNIT_ASAN) \
+		$(filter-out $(SERIAL_TESTS),$(wildcard tests/*.t))
+	prove -f --exec 'timeout -k 30 900' $(wildcard $(SERIAL_TESTS))
 
 clean:
 	rm -rf $(BUILD)

@@ -17,13 +17,13 @@
 #include <hwloc.h>
 #include <libvirt/libvirt.h>
 
-#include "../common/proto.h"
-#include "layout.h"
-#include "log.h"
-#include "report.h"
-#include "run.h"
-#include "scenario.h"
-#include "version.h"
+#include "common/proto.h"
+#include "engine/layout.h"
+#include "core/log.h"
+#include "report/report.h"
+#include "engine/run.h"
+#include "core/scenario.h"
+#include "core/version.h"
 
 struct command {
 	const char *name;
@@ -67,7 +67,7 @@ static void default_image_dir(char *buf, size_t size)
 		if (slash)
 			*slash = '\0';
 		/* build/asan/balloonbench shares build/guest with build/balloonbench */
-		if (strlen(exe) > 5 && !strcmp(exe + strlen(exe) - 5, "/asan"))
+		if (strlen(exe) > 5 && (!strcmp(exe + strlen(exe) - 5, "/asan") || !strcmp(exe + strlen(exe) - 5, "/tsan")))
 			exe[strlen(exe) - 5] = '\0';
 		snprintf(buf, size, "%s/guest", exe);
 		return;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "abstat.h"
+#include "core/abstat.h"
 #include "tap.h"
 
 #define DRAWS	400	/* simulated A/B comparisons per scenario */

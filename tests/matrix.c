@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "scenario.h"
-#include "schedule.h"
+#include "core/scenario.h"
+#include "core/schedule.h"
 #include "tap.h"
 
 static struct hr_scenario sc;

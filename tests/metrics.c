@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics.h"
+#include "core/metrics.h"
 #include "tap.h"
 
 #define EPS	1e-6	/* for times computed as differences of doubles */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/proto.h"
+#include "common/proto.h"
 #include "tap.h"
 
 #define NLINES_MAX 16

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "report.h"
+#include "core/log.h"
+#include "report/report.h"
 #include "tap.h"
 
 static char tmpdir[] = "/tmp/bb-report-test.XXXXXX";

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "scenario.h"
+#include "core/scenario.h"
 #include "tap.h"
 
 #define DATA	"tests/data/"

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schedule.h"
+#include "core/schedule.h"
 #include "tap.h"
 
 #define DATA	"tests/data/"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../workloads/stats.h"
+#include "workloads/stats.h"
 #include "tap.h"
 
 static struct st_hist a, b, c;

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "runner.h"
+#include "report/report.h"
 #include "tap.h"
 
 static void test_ten(void)

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "../workloads/workload.h"
+#include "workloads/workload.h"
 
 #define MIB	(1024ull * 1024)
 

@@ -15,7 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../workloads/workload.h"
+#include "workloads/workload.h"
+#include "units.h"
 
 #define HR_MAX_TARGETS	64
 #define HR_MAX_JOBS	64
@@ -27,12 +28,6 @@
 enum hr_accel { HR_ACCEL_AUTO, HR_ACCEL_KVM, HR_ACCEL_TCG, HR_ACCEL_N };
 enum hr_pace { HR_PACE_WAIT, HR_PACE_PERIOD, HR_PACE_N };
 enum hr_numa_mode { HR_NUMA_NONE, HR_NUMA_STRICT, HR_NUMA_PREFERRED, HR_NUMA_INTERLEAVE, HR_NUMA_N };
-
-/* A size as written: KiB, or a percentage of the guest's memory. */
-struct hr_size {
-	uint64_t kib;
-	double percent;		/* > 0: kib is derived from it and memory= */
-};
 
 struct hr_job {
 	char name[HR_NAME_MAX];
@@ -158,11 +153,6 @@ void hr_job_defaults(struct hr_job *job);
  * in @err (no file/line: the caller adds them).
  */
 int hr_job_set(struct hr_job *job, const char *name, const char *value, char *err, size_t errlen);
-
-/* Unit parsers. Return 0 or -1. Sizes: 512M, 2G, 1048576K, 50%; bare = MiB. */
-int hr_parse_size(const char *s, struct hr_size *out);
-/* Durations: 250us, 500ms, 10s, 2m, 1h; bare = seconds. */
-int hr_parse_duration(const char *s, uint64_t *us);
 
 /* Print the options table (for `balloonbench list options`). */
 void hr_options_print(FILE *f);

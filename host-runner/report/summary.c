@@ -32,9 +32,8 @@
 
 #include <jansson.h>
 
-#include "log.h"
+#include "core/log.h"
 #include "report.h"
-#include "runner.h"
 
 /* Every metric is a transitions.csv column; it knows its unit and which way is better. */
 const struct hr_metric hr_metrics[] = {

@@ -88,4 +88,13 @@ int hr_report(const char *dir, int print);
 /* compare.c: `balloonbench compare` (argv[0] is "compare"); returns the exit status. */
 int hr_compare_main(int argc, char **argv);
 
+/* summary.c: statistics across repetitions */
+struct hr_stats {
+	size_t n;
+	double median, mean, stddev, min, max;
+	double ci_lo, ci_hi, ci_coverage;	/* distribution-free CI of the median */
+};
+/* Statistics of @v[0..n) (sorted in place). Returns 0, or -1 if n == 0. */
+int hr_stats_compute(double *v, size_t n, struct hr_stats *out);
+
 #endif /* HR_REPORT_H */

@@ -31,9 +31,9 @@
 
 #include <jansson.h>
 
-#include "log.h"
+#include "core/log.h"
 #include "report.h"
-#include "version.h"
+#include "core/version.h"
 
 #define BUCKETS		1500	/* display points per series: 2 per bucket at most */
 

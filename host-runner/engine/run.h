@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "scenario.h"
+#include "core/scenario.h"
 
 /* Exit codes of balloonbench, documented in --help. */
 enum hr_exit {

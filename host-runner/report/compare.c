@@ -43,10 +43,10 @@
 #include <ini.h>
 #include <jansson.h>
 
-#include "abstat.h"
-#include "log.h"
+#include "core/abstat.h"
+#include "core/log.h"
 #include "report.h"
-#include "version.h"
+#include "core/version.h"
 
 #define MAX_RUNS	256
 #define MAX_KEYS	1024

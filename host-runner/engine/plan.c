@@ -15,10 +15,10 @@
 #include <stdlib.h>
 
 #include "layout.h"
-#include "log.h"
+#include "core/log.h"
 #include "run.h"
-#include "scenario.h"
-#include "schedule.h"
+#include "core/scenario.h"
+#include "core/schedule.h"
 
 #define PLAN_HEAD	10	/* rows shown before a long schedule is cut */
 #define PLAN_TAIL	3	/* and after */

@@ -19,7 +19,7 @@
 #include <strings.h>
 #include <sys/types.h>
 
-#include "scenario.h"
+#include "units.h"
 #include "schedule.h"
 
 #define PAGE_KIB	4u

@@ -18,7 +18,7 @@
 #include <libvirt/libvirt-qemu.h>
 
 #include "layout.h"
-#include "log.h"
+#include "core/log.h"
 
 static void host_counts(int *nodes, int *pus)
 {

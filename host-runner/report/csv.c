@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "core/log.h"
 #include "report.h"
 
 /* Split one row at c->pos into @out; returns the field count, -1 if too many. */

@@ -8,7 +8,7 @@
 #include <jansson.h>
 #include <libvirt/libvirt.h>
 
-#include "scenario.h"
+#include "core/scenario.h"
 
 /*
  * Can this host give @j its layout? 0 if so; 1 with the reason in @why if the

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: MIT
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+int hr_verbosity = HR_INFO;
+const char *hr_log_context;
+static _Atomic(void (*)(int)) around;
+
+void hr_log_set_around(void (*fn)(int before))
+{
+	around = fn;
+}
+
+void hr_log(enum hr_level level, const char *fmt, ...)
+{
+	static const char *const prefix[] = {
+		[HR_ERR] = "balloonbench: ",
+		[HR_WARN] = "balloonbench: warning: ",
+		[HR_INFO] = "",
+		[HR_DEBUG] = "debug: ",
+	};
+	char buf[2048];
+	va_list ap;
+
+	if ((int)level > hr_verbosity)
+		return;
+	va_start(ap, fmt);
+	hr_vfmt(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	/* One message, one line: libvirt's and the guest's texts may hold newlines. */
+	for (char *p = buf; (p = strchr(p, '\n'));)
+		*p = ' ';
+	void (*ar)(int) = around;
+
+	if (ar)
+		ar(1);
+	fprintf(stderr, "%s%s%s%s\n", prefix[level], buf, hr_log_context && level == HR_ERR ? " " : "",
+		hr_log_context && level == HR_ERR ? hr_log_context : "");
+	if (ar)
+		ar(0);
+}
+
+char *hr_vfmt(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	if (!size)
+		return buf;
+	if (vsnprintf(buf, size, fmt, ap) < 0)
+		buf[0] = '\0';
+	return buf;
+}
+
+static _Thread_local char err_msg[1024];
+static _Thread_local int err_set;
+
+int hr_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err_set)
+		return -1;
+	va_start(ap, fmt);
+	hr_vfmt(err_msg, sizeof(err_msg), fmt, ap);
+	va_end(ap);
+	for (char *p = err_msg; (p = strchr(p, '\n'));)
+		*p = ' ';
+	err_set = 1;
+	return -1;
+}
+
+int hr_error_pending(void)
+{
+	return err_set;
+}
+
+void hr_error_take(char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", err_set ? err_msg : "unknown error");
+	err_set = 0;
+	err_msg[0] = '\0';
+}

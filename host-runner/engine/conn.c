@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: MIT
+/*
+ * conn.c - the libvirt connection (the embedded QEMU driver by default), the
+ * thread that runs libvirt's event loop, and what that thread does: read the
+ * agent's bytes, split and decode lines, and queue them, with the domain's
+ * lifecycle events, in the guest's channel (struct hr_chan). It never
+ * sleeps, sends or writes a file: a slow disk or a full channel cannot stall
+ * another guest's stream.
+ *
+ * Domains started through qemu:///embed outlive this process (libvirt 9.0
+ * refuses AUTODESTROY there), so every domain we start carries a <metadata>
+ * element naming this process, is destroyed by its controller on every path,
+ * and a later run reaps the domains a killed run left behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <libvirt/virterror.h>
+
+#include "core/log.h"
+#include "engine.h"
+
+static atomic_int ev_stop;
+
+const char *hr_lv_err(void)
+{
+	const char *m = virGetLastErrorMessage();
+
+	return m && *m ? m : "unknown libvirt error";
+}
+
+static void quiet_errors(void *opaque, virErrorPtr err)
+{
+	(void)opaque;
+	if (hr_verbosity >= HR_DEBUG && err && err->message)
+		hr_debug("libvirt: %s", err->message);
+}
+
+static void *event_loop(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&ev_stop))
+		if (virEventRunDefaultImpl() < 0)
+			break;
+	return NULL;
+}
+
+/* ---- the channel: the event thread's half ---- */
+
+struct hr_chan *hr_chan_new(const char *name)
+{
+	struct hr_chan *c = calloc(1, sizeof(*c));
+
+	if (!c || hr_queue_init(&c->q)) {
+		free(c);
+		hr_error("%s: out of memory", name);
+		return NULL;
+	}
+	bbp_reader_init(&c->rd);
+	atomic_init(&c->refs, 1);
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	return c;
+}
+
+static void free_in(struct hr_qnode *n)
+{
+	free(n);
+}
+
+void hr_chan_unref(void *chan)
+{
+	struct hr_chan *c = chan;
+
+	if (c && atomic_fetch_sub(&c->refs, 1) == 1) {
+		hr_queue_destroy(&c->q, free_in);
+		free(c);
+	}
+}
+
+static void queue_item(struct hr_chan *c, enum hr_in_kind kind, const struct bbp_msg *m,
+		       const char *text)
+{
+	struct hr_in *in = malloc(sizeof(*in));
+
+	if (!in)
+		return;		/* the controller sees a sequence gap or a missing reply */
+	in->kind = kind;
+	in->t_recv = hr_now_ns();
+	if (m)
+		in->u.m = *m;
+	else
+		snprintf(in->u.text, sizeof(in->u.text), "%s", text ? text : "");
+	hr_queue_push(&c->q, &in->node);
+}
+
+static void on_line(const char *line, size_t len, void *opaque)
+{
+	struct hr_chan *c = opaque;
+	struct bbp_msg m;
+	char err[160];
+
+	if (bbp_decode(line, len, &m, err, sizeof(err)))
+		queue_item(c, HR_IN_BAD, NULL, err);
+	else
+		queue_item(c, HR_IN_MSG, &m, NULL);
+}
+
+static void stream_cb(virStreamPtr st, int events, void *opaque)
+{
+	struct hr_chan *c = opaque;
+	char buf[16384];
+
+	(void)events;
+	for (;;) {
+		int n = virStreamRecv(st, buf, sizeof(buf));
+
+		if (n == -2)
+			return;		/* nothing more for now */
+		if (n > 0) {
+			bbp_reader_feed(&c->rd, buf, (size_t)n, on_line, c);
+			continue;
+		}
+		queue_item(c, HR_IN_HANGUP, NULL, n < 0 ? hr_lv_err() : "end of stream");
+		(void)virStreamEventRemoveCallback(st);
+		return;
+	}
+}
+
+static void lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
+{
+	static const char *const stopped[] = {
+		"shut down", "destroyed", "crashed", "migrated", "saved", "failed", "snapshot",
+	};
+
+	(void)conn;
+	(void)dom;
+	if (event == VIR_DOMAIN_EVENT_STOPPED || event == VIR_DOMAIN_EVENT_CRASHED)
+		queue_item(opaque, HR_IN_DEAD, NULL, event == VIR_DOMAIN_EVENT_CRASHED ? "crashed" :
+			   detail >= 0 && detail < 7 ? stopped[detail] : "stopped");
+}
+
+int hr_chan_attach(struct hr_run *run, virDomainPtr dom, virStreamPtr st, struct hr_chan *c,
+		   int *lifecycle_id)
+{
+	atomic_fetch_add(&c->refs, 1);
+	*lifecycle_id = virConnectDomainEventRegisterAny(run->conn, dom,
+		VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb), c, hr_chan_unref);
+	if (*lifecycle_id < 0) {
+		hr_chan_unref(c);
+		return hr_error("%s: cannot watch the domain's lifecycle events: %s", c->name,
+				hr_lv_err());
+	}
+	if (virDomainOpenChannel(dom, BBP_PORT_NAME, st, VIR_DOMAIN_CHANNEL_FORCE))
+		return hr_error("%s: cannot open the agent channel: %s", c->name, hr_lv_err());
+	atomic_fetch_add(&c->refs, 1);
+	if (virStreamEventAddCallback(st, VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR |
+				      VIR_STREAM_EVENT_HANGUP, stream_cb, c, hr_chan_unref)) {
+		hr_chan_unref(c);
+		return hr_error("%s: cannot watch the agent channel: %s", c->name, hr_lv_err());
+	}
+	return 0;
+}
+
+/* ---- the connection ---- */
+
+/* The embedded driver's private config: no virtlogd, no separate user. */
+static int write_embed_conf(const char *root)
+{
+	static const char conf[] =
+		"# written by balloonbench for its embedded libvirt QEMU driver\n"
+		"stdio_handler = \"file\"\n"
+		"user = \"root\"\n"
+		"group = \"root\"\n"
+		"security_driver = \"none\"\n"
+		"remember_owner = 0\n"
+		"namespaces = [ ]\n";
+	char path[PATH_MAX];
+	FILE *f;
+	int r;
+
+	if (snprintf(path, sizeof(path), "%s/etc", root) >= (int)sizeof(path))
+		return hr_error("state dir %s: path too long", root);
+	r = hr_mkdir_p(path);
+	if (r)
+		return hr_error("cannot create %s: %s", path, strerror(-r));
+	snprintf(path, sizeof(path), "%s/etc/qemu.conf", root);
+	f = fopen(path, "we");
+	if (!f)
+		return hr_error("cannot write %s: %s", path, strerror(errno));
+	if (fputs(conf, f) == EOF) {
+		r = errno;
+		fclose(f);
+		return hr_error("cannot write %s: %s", path, strerror(r));
+	}
+	if (fclose(f))
+		return hr_error("cannot write %s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* One process per embedded root: say who holds it, not libvirt's guess. */
+static int lock_state_dir(struct hr_run *run)
+{
+	char lockpath[PATH_MAX + 8], pid[32] = "?";
+
+	snprintf(lockpath, sizeof(lockpath), "%s/lock", run->state_dir);
+	run->lock_fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (run->lock_fd < 0)
+		return hr_error("cannot open %s: %s", lockpath, strerror(errno));
+	if (flock(run->lock_fd, LOCK_EX | LOCK_NB)) {
+		ssize_t n = pread(run->lock_fd, pid, sizeof(pid) - 1, 0);
+
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		return hr_error("state dir %s is in use by another balloonbench run (pid %s); wait for it or use --state-dir",
+				run->state_dir, pid);
+	}
+	if (ftruncate(run->lock_fd, 0) == 0)
+		(void)dprintf(run->lock_fd, "%d\n", (int)getpid());
+	return 0;
+}
+
+int hr_conn_open(struct hr_run *run)
+{
+	static int registered;
+	int r;
+
+	r = hr_mkdir_p(run->state_dir);
+	if (r)
+		return hr_error("cannot create state dir %s: %s", run->state_dir, strerror(-r));
+	if (!registered) {
+		char logs[PATH_MAX + 64];
+
+		/* libvirt's own log (the embedded driver's warnings) goes to a file. */
+		snprintf(logs, sizeof(logs), "3:file:%s/libvirt.log", run->state_dir);
+		if (hr_verbosity < HR_DEBUG)
+			setenv("LIBVIRT_LOG_OUTPUTS", logs, 0);
+		virSetErrorFunc(NULL, quiet_errors);
+		if (virEventRegisterDefaultImpl() < 0)
+			return hr_error("cannot start libvirt's event loop: %s", hr_lv_err());
+		registered = 1;
+	}
+	if (!run->uri[0]) {
+		char root[PATH_MAX];
+
+		if (snprintf(root, sizeof(root), "%s/embed", run->state_dir) >= (int)sizeof(root))
+			return hr_error("state dir %s: path too long", run->state_dir);
+		if (write_embed_conf(root))
+			return -1;
+		snprintf(run->uri, sizeof(run->uri), "qemu:///embed?root=%s", root);
+		if (lock_state_dir(run))
+			return -1;
+	}
+	atomic_store(&ev_stop, 0);
+	if (pthread_create(&run->ev_thread, NULL, event_loop, NULL))
+		return hr_error("cannot start the event thread");
+	run->ev_running = 1;
+	run->conn = virConnectOpen(run->uri);
+	if (!run->conn) {
+		const char *m = hr_lv_err();
+
+		return hr_error("cannot connect to '%s': %s%s", run->uri, m, strstr(m, "libvirt-qemu") ?
+				" (run 'make deps' to create the libvirt-qemu user)" : "");
+	}
+	(void)virConnectSetKeepAlive(run->conn, 5, 3);
+	return 0;
+}
+
+static void wake_event_loop(int timer, void *opaque)
+{
+	(void)timer;
+	(void)opaque;
+}
+
+void hr_conn_close(struct hr_run *run)
+{
+	if (run->conn) {
+		virConnectClose(run->conn);
+		run->conn = NULL;
+	}
+	if (run->ev_running) {
+		int t;
+
+		atomic_store(&ev_stop, 1);
+		/* A timer that fires at once makes virEventRunDefaultImpl return. */
+		t = virEventAddTimeout(0, wake_event_loop, NULL, NULL);
+		pthread_join(run->ev_thread, NULL);
+		if (t >= 0)
+			virEventRemoveTimeout(t);
+		run->ev_running = 0;
+	}
+	if (run->lock_fd >= 0) {
+		close(run->lock_fd);
+		run->lock_fd = -1;
+	}
+}
+
+/* ---- leftovers of a killed run ---- */
+
+void hr_boot_id(char *buf, size_t size)
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	if (!f || !fgets(buf, (int)size, f))
+		snprintf(buf, size, "unknown");
+	buf[strcspn(buf, "\n")] = '\0';
+	if (f)
+		fclose(f);
+}
+
+static int attr(const char *xml, const char *name, char *out, size_t size)
+{
+	char key[64];
+	const char *p, *e;
+
+	snprintf(key, sizeof(key), " %s=\"", name);
+	p = strstr(xml, key);
+	if (!p) {
+		snprintf(key, sizeof(key), " %s='", name);
+		if (!(p = strstr(xml, key)))
+			return -1;
+	}
+	p += strlen(key);
+	e = strpbrk(p, "\"'");
+	if (!e || (size_t)(e - p) >= size)
+		return -1;
+	memcpy(out, p, (size_t)(e - p));
+	out[e - p] = '\0';
+	return 0;
+}
+
+/* Is the process that started a domain gone? Only judged on the same host. */
+static int owner_gone(const char *meta)
+{
+	char host[256], pid[32], bid[64], mybid[64], myhost[256], path[64], comm[64] = "";
+	FILE *f;
+
+	if (attr(meta, "host", host, sizeof(host)) || attr(meta, "pid", pid, sizeof(pid)) ||
+	    attr(meta, "boot_id", bid, sizeof(bid)))
+		return 0;
+	if (gethostname(myhost, sizeof(myhost)) || strcmp(host, myhost))
+		return 0;
+	hr_boot_id(mybid, sizeof(mybid));
+	if (strcmp(bid, mybid))
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%.20s/comm", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 1;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = '\0';
+	fclose(f);
+	return strncmp(comm, "balloonbench", 12) != 0 || atoi(pid) == (int)getpid();
+}
+
+int hr_reap_leftovers(struct hr_run *run)
+{
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(run->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+
+	if (n < 0) {
+		hr_warn("cannot list domains to reap leftovers: %s", hr_lv_err());
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		char *meta = virDomainGetMetadata(doms[i], VIR_DOMAIN_METADATA_ELEMENT, HR_META_NS,
+						  VIR_DOMAIN_AFFECT_LIVE);
+
+		if (meta && owner_gone(meta)) {
+			char rid[64] = "?";
+
+			(void)attr(meta, "run", rid, sizeof(rid));
+			if (virDomainDestroy(doms[i]) == 0)
+				hr_warn("reaped domain %s left running by killed run %s",
+					virDomainGetName(doms[i]), rid);
+			else if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN)
+				/* The embedded driver's reconnect may stop it first ("daemon"). */
+				hr_warn("reaped domain %s left running by killed run %s (libvirt stopped it on reconnect)",
+					virDomainGetName(doms[i]), rid);
+			else
+				hr_warn("cannot reap domain %s left by killed run %s: %s",
+					virDomainGetName(doms[i]), rid, hr_lv_err());
+		}
+		free(meta);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	return 0;
+}

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+/*
+ * domain.c - the domain a guest runs in: its XML (kernel and initrd of the
+ * guest image, NUMA cells, host layout, memballoon, the agent's channel),
+ * what its console says when it fails, whether KVM was found unable to boot
+ * a guest, and QEMU's view of the balloon.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <libvirt/libvirt-qemu.h>
+
+#include "core/log.h"
+#include "engine.h"
+#include "layout.h"
+#include "report/report.h"
+
+static void image_path(const struct hr_run *run, const struct hr_job *j, int initrd, char *buf,
+		       size_t size)
+{
+	const char *set = initrd ? j->initrd : j->kernel;
+
+	if (*set)
+		snprintf(buf, size, "%s", set);
+	else
+		snprintf(buf, size, "%s/%s", run->image_dir, initrd ? "initrd.img" : "vmlinuz");
+}
+
+char *hr_domain_xml(const struct hr_run *run, const struct hr_job *j, const char *name,
+		    int accel, const char *console, const char *disk)
+{
+	char host[256] = "", bid[64], path[PATH_MAX], *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	(void)gethostname(host, sizeof(host));
+	hr_boot_id(bid, sizeof(bid));
+	fprintf(f, "<domain type='%s'>\n  <name>%s</name>\n", accel == HR_ACCEL_KVM ? "kvm" : "qemu",
+		name);
+	fprintf(f, "  <metadata><bb:run xmlns:bb='%s' run='%s' pid='%d' host='", HR_META_NS,
+		run->id, (int)getpid());
+	rp_escape_markup(f, host);
+	fprintf(f, "' boot_id='%s'/></metadata>\n", bid);
+	fprintf(f, "  <memory unit='KiB'>%" PRIu64 "</memory>\n", j->memory_kib);
+	fprintf(f, "  <currentMemory unit='KiB'>%" PRIu64 "</currentMemory>\n", j->memory_kib);
+	fprintf(f, "  <vcpu>%d</vcpu>\n  <os>\n    <type arch='x86_64'>hvm</type>\n", j->vcpus);
+	image_path(run, j, 0, path, sizeof(path));
+	fputs("    <kernel>", f);
+	rp_escape_markup(f, path);
+	image_path(run, j, 1, path, sizeof(path));
+	fputs("</kernel>\n    <initrd>", f);
+	rp_escape_markup(f, path);
+	fputs("</initrd>\n    <cmdline>console=ttyS0 quiet panic=-1 ", f);
+	rp_escape_markup(f, j->cmdline);
+	fputs("</cmdline>\n  </os>\n  <features><acpi/></features>\n", f);
+	hr_layout_xml(f, j);
+	fputs(accel == HR_ACCEL_KVM ? "  <cpu mode='host-passthrough' check='none'>" : "  <cpu>", f);
+	if (j->guest_numa > 1) {
+		uint64_t mib = j->memory_kib / 1024, per = mib / (uint64_t)j->guest_numa;
+		int cpu = 0;
+
+		fputs("<numa>", f);
+		for (int c = 0; c < j->guest_numa; c++) {
+			int ncpu = j->vcpus / j->guest_numa + (c < j->vcpus % j->guest_numa);
+
+			fprintf(f, "<cell id='%d' cpus='%d-%d' memory='%" PRIu64 "' unit='MiB'/>", c, cpu,
+				cpu + ncpu - 1, c == j->guest_numa - 1 ? mib - per * (uint64_t)c : per);
+			cpu += ncpu;
+		}
+		fputs("</numa>", f);
+	}
+	fputs("</cpu>\n", f);
+	fputs("  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>destroy</on_reboot>\n"
+	      "  <on_crash>destroy</on_crash>\n  <devices>\n"
+	      "    <controller type='usb' model='none'/>\n", f);
+	fputs("    <serial type='file'><source path='", f);
+	rp_escape_markup(f, console);
+	fputs("'/><target port='0'/></serial>\n", f);
+	if (disk && *disk) {
+		/* A disk for the page cache to cache (sparse: reads are cheap on the host). */
+		fputs("    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='", f);
+		rp_escape_markup(f, disk);
+		fputs("'/><target dev='vda' bus='virtio'/></disk>\n", f);
+	}
+	fprintf(f, "    <channel type='unix'><source mode='bind'/>"
+		"<target type='virtio' name='%s'/></channel>\n", BBP_PORT_NAME);
+	fprintf(f, "    <memballoon model='virtio' autodeflate='%s' freePageReporting='%s'>",
+		j->deflate_on_oom ? "on" : "off", j->free_page_reporting ? "on" : "off");
+	if (j->stats_period)
+		fprintf(f, "<stats period='%d'/>", j->stats_period);
+	fputs("</memballoon>\n  </devices>\n</domain>\n", f);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Last non-empty line of a file, for error messages about a failed boot. */
+void hr_last_line(const char *path, char *out, size_t size)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t end;
+	ssize_t n;
+	char *p;
+
+	snprintf(out, size, "(nothing)");
+	if (fd < 0)
+		return;
+	end = lseek(fd, 0, SEEK_END);
+	n = pread(fd, buf, sizeof(buf) - 1, end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	p = strrchr(buf, '\n');
+	snprintf(out, size, "'%s'", p ? p + 1 : buf);
+	for (p = out; *p; p++)
+		if (*p == '\r')
+			*p = ' ';
+}
+
+void hr_console_panic(const char *path, char *buf, size_t size)
+{
+	char line[512];
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "Kernel panic");
+
+		if (p) {
+			p[strcspn(p, "\r\n")] = '\0';
+			snprintf(buf, size, "%s", p);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+/* KVM found unusable earlier on this host, kernel and QEMU? Cached in state dir. */
+int hr_kvm_known_broken(const struct hr_run *run, const char *key, char *why, size_t wlen)
+{
+	char path[PATH_MAX], line[512];
+	FILE *f;
+	int broken = 0;
+
+	snprintf(path, sizeof(path), "%s/kvm-probe", run->state_dir);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fgets(line, sizeof(line), f) && !strncmp(line, "broken ", 7)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strcmp(line + 7, key) && fgets(why, (int)wlen, f)) {
+			why[strcspn(why, "\n")] = '\0';
+			broken = 1;
+		}
+	}
+	fclose(f);
+	return broken;
+}
+
+void hr_kvm_mark_broken(const struct hr_run *run, const char *key, const char *why)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/kvm-probe", run->state_dir);
+	f = fopen(path, "we");
+	if (!f)
+		return;
+	fprintf(f, "broken %s\n%s\n", key, why);
+	fclose(f);
+}
+
+/* QEMU's "actual" in KiB: query-balloon, or memory stats where that is refused. */
+int hr_domain_actual(virDomainPtr dom, int *via_stats, uint64_t *kib)
+{
+	if (!*via_stats) {
+		char *res = NULL;
+		json_t *j, *a;
+		int r = -1;
+
+		if (virDomainQemuMonitorCommand(dom, "{\"execute\":\"query-balloon\"}", &res, 0) == 0) {
+			j = json_loads(res, 0, NULL);
+			a = json_object_get(json_object_get(j, "return"), "actual");
+			if (json_is_integer(a)) {
+				*kib = (uint64_t)json_integer_value(a) / 1024;
+				r = 0;
+			}
+			json_decref(j);
+		}
+		free(res);
+		if (r == 0)
+			return 0;
+		hr_debug("%s: query-balloon failed (%s): using memory stats", virDomainGetName(dom),
+			 hr_lv_err());
+		*via_stats = 1;
+	}
+	{
+		virDomainMemoryStatStruct st[VIR_DOMAIN_MEMORY_STAT_NR];
+		int n = virDomainMemoryStats(dom, st, VIR_DOMAIN_MEMORY_STAT_NR, 0);
+
+		for (int i = 0; i < n; i++) {
+			if (st[i].tag == VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON) {
+				*kib = st[i].val;
+				return 0;
+			}
+		}
+	}
+	return -1;
+}

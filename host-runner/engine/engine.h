@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine.h - the run engine: who owns what.
+ *
+ *   libvirt event thread (conn.c)   reads the agent's bytes, splits and decodes
+ *       |                           lines, turns domain lifecycle events into
+ *       |                           items; queues them in the guest's inbox.
+ *       |                           Never sleeps, never sends, never writes files.
+ *       v  struct hr_chan (a queue)
+ *   guest controller (guest.c, transition.c, wlhost.c): one thread per guest,
+ *       |  the only one that touches its struct hr_guest: the channel's
+ *       |  sending side, the target, clock sync, every measurement. A state
+ *       |  machine (enum hr_gstate); every wait has a deadline and ends on a
+ *       |  signal, a dead guest or a failed write.
+ *       v  rows and events (a queue)
+ *   recorder (recorder.c): one per run, its own thread; owns every results
+ *       file and run.json, fsyncs at the end of each transition and of the
+ *       run; its first write error fails the run, naming the file.
+ *
+ *   progress (progress.c): reads the snapshots controllers publish.
+ *   run (run.c): the main thread; owns the run, starts the guests' threads,
+ *       reads a guest only after joining its thread.
+ *
+ * Shared read-only after set-up: struct hr_run's scenario, ids, paths, the
+ * connection pointer, the recorder and board pointers.
+ */
+#ifndef HR_ENGINE_H
+#define HR_ENGINE_H
+
+#include <limits.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <libvirt/libvirt.h>
+
+#include "common/proto.h"
+#include "core/clock.h"
+#include "core/metrics.h"
+#include "core/scenario.h"
+#include "queue.h"
+#include "workloads/workload.h"
+
+#define HR_META_NS	"https://balloonbench.invalid/ns/run/1"
+#define HR_PAGE_KIB	4
+#define HR_GRANULE	256	/* pages in one guest driver batch (1 MiB): see metrics.h */
+
+/* Set by SIGINT, SIGTERM, SIGHUP: every wait ends, the run is interrupted. */
+extern volatile sig_atomic_t hr_stop;
+
+/* ---- recorder.c: every results file, one owner ---- */
+
+enum hr_file {
+	HR_F_SAMPLES, HR_F_EVENTS, HR_F_TRANS, HR_F_FAULTS, HR_F_LATENCY, HR_F_LATSTATS,
+	HR_F_NODES, HR_F_SLOWEST, HR_NFILES
+};
+
+struct hr_rec;
+
+/* mkdir -p; returns 0 or -errno. */
+int hr_mkdir_p(const char *path);
+
+/*
+ * Create @root/@id/ with every CSV file and its header, point @root/latest
+ * at it, and start the recorder's thread; @t0 is the run's start (host ns)
+ * for the time of events. Returns 0, or -1 (hr_error).
+ */
+int hr_rec_open(struct hr_rec **out, const char *root, const char *id, uint64_t t0,
+		char *dir, size_t dirlen);
+/* Append one row (formatted here, written by the recorder's thread). */
+void hr_rec_row(struct hr_rec *r, enum hr_file f, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* An events.csv row at the current run time; @vm "" for the run itself. */
+void hr_rec_event(struct hr_rec *r, const char *vm, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Flush and fsync every file once what is queued so far is written (no wait). */
+void hr_rec_sync_later(struct hr_rec *r);
+/* The same, and wait for it (at most @timeout_ms). Returns 0, or -1 (hr_error). */
+int hr_rec_sync(struct hr_rec *r, int timeout_ms);
+/* Replace run.json with @text (taken over, freed by the recorder): tmp, fsync, rename. */
+void hr_rec_run_json(struct hr_rec *r, char *text);
+/* 1 if a write failed; its reason ("writing X: No space left on device") in @why. */
+int hr_rec_failed(struct hr_rec *r, char *why, size_t len);
+/*
+ * Write what is queued, fsync and close every file, stop the thread, free.
+ * Returns 0, or -1 (hr_error) if any write, flush or close failed.
+ */
+int hr_rec_close(struct hr_rec *r);
+
+/* ---- progress.c: the live block on a terminal, from published snapshots ---- */
+
+enum hr_gstate {
+	HR_GS_NEW, HR_GS_BOOTING, HR_GS_READY, HR_GS_INFLATING, HR_GS_DEFLATING, HR_GS_REST,
+	HR_GS_STOPPING, HR_GS_DONE, HR_GS_FAILED, HR_GS_N
+};
+extern const char *const hr_gstate_names[HR_GS_N];
+
+struct hr_snap {
+	char name[64];
+	enum hr_gstate state;
+	int64_t t_state;		/* run time it entered the state */
+	double target_mib, actual_mib, rate_mib_s;
+};
+
+struct hr_board;
+
+struct hr_board *hr_board_new(uint64_t t0);
+/* A slot for a guest (main thread, before the guest's thread starts); -1 if full. */
+int hr_board_add(struct hr_board *b, const char *name);
+void hr_board_publish(struct hr_board *b, int slot, const struct hr_snap *s);
+/* Draw the block on stderr every 250 ms while on a terminal (and verbose). */
+void hr_board_start(struct hr_board *b);
+void hr_board_stop(struct hr_board *b);
+/* Print @line on stdout where the block was (it is drawn again). */
+void hr_board_print(struct hr_board *b, const char *line);
+void hr_board_free(struct hr_board *b);
+
+/* ---- the run (run.c): main thread ---- */
+
+struct hr_guest;
+
+struct hr_run {
+	const struct hr_scenario *sc;
+	char id[64];
+	char dir[PATH_MAX];
+	char uri[PATH_MAX + 32];
+	char state_dir[PATH_MAX];
+	char image_dir[PATH_MAX];
+	int reprobe_kvm;
+	int lock_fd;
+	virConnectPtr conn;
+	pthread_t ev_thread;
+	int ev_running;
+	uint64_t t0_mono_ns;
+	char started_at[40];
+	struct hr_rec *rec;
+	struct hr_board *board;
+
+	/* main thread only */
+	struct hr_guest *guests[HR_MAX_VMS];
+	int nguests;
+	char skipped[HR_MAX_JOBS][256];	/* per job: why it was skipped, "" = ran */
+	uint64_t ntransitions;
+	int failed;
+	char reason[1024];
+};
+
+/* Run time base: ns since the run started. */
+int64_t hr_run_time(const struct hr_run *run);
+
+/* ---- conn.c: the connection and the event thread ---- */
+
+/* An item the event thread queues for a guest's controller. */
+enum hr_in_kind { HR_IN_MSG, HR_IN_BAD, HR_IN_HANGUP, HR_IN_DEAD };
+
+struct hr_in {
+	struct hr_qnode node;
+	enum hr_in_kind kind;
+	uint64_t t_recv;		/* host ns when it arrived */
+	union {
+		struct bbp_msg m;	/* HR_IN_MSG */
+		char text[160];		/* HR_IN_BAD: why; HR_IN_DEAD: how the domain stopped */
+	} u;
+};
+
+/*
+ * The meeting point of a guest's controller and the event thread: a queue,
+ * and the line reader the event thread alone uses. Reference-counted: the
+ * controller and each libvirt callback registered with it hold one.
+ */
+struct hr_chan {
+	struct hr_queue q;
+	struct bbp_reader rd;		/* event thread only */
+	atomic_int refs;
+	char name[64];
+};
+
+struct hr_chan *hr_chan_new(const char *name);
+void hr_chan_unref(void *chan);		/* a libvirt free callback too */
+
+int hr_conn_open(struct hr_run *run);
+void hr_conn_close(struct hr_run *run);
+int hr_reap_leftovers(struct hr_run *run);
+/* Register the stream and lifecycle callbacks that feed @chan. Returns 0 or -1 (hr_error). */
+int hr_chan_attach(struct hr_run *run, virDomainPtr dom, virStreamPtr st, struct hr_chan *c,
+		   int *lifecycle_id);
+/* /proc/sys/kernel/random/boot_id, or "unknown". */
+void hr_boot_id(char *buf, size_t size);
+/* libvirt's last error as one line. */
+const char *hr_lv_err(void);
+
+/* ---- domain.c: the domain's XML, its start and its stop ---- */
+
+/* The domain for guest @name of job @j under @accel, as a malloc'ed string. */
+char *hr_domain_xml(const struct hr_run *run, const struct hr_job *j, const char *name,
+		    int accel, const char *console, const char *disk);
+/* The last non-empty line of @path, quoted, for messages about a failed boot. */
+void hr_last_line(const char *path, char *out, size_t size);
+/* The guest kernel's panic line from the console log, "" if none. */
+void hr_console_panic(const char *path, char *buf, size_t size);
+/* KVM found unable to boot a guest earlier (cached in the state dir)? */
+int hr_kvm_known_broken(const struct hr_run *run, const char *key, char *why, size_t len);
+void hr_kvm_mark_broken(const struct hr_run *run, const char *key, const char *why);
+/* QEMU's balloon "actual" in KiB; *via_stats set once query-balloon is refused. */
+int hr_domain_actual(virDomainPtr dom, int *via_stats, uint64_t *kib);
+
+/* ---- guest.c: a guest's controller ---- */
+
+/*
+ * A guest of job @j (VM @index, repetition @rep). Main thread, before the
+ * guest's thread starts. NULL on failure (hr_error).
+ */
+struct hr_guest *hr_guest_new(struct hr_run *run, const struct hr_job *j, int index, int rep,
+			      int warmup);
+/* The job's guests start their schedules together: a start line for @need. */
+struct hr_gate;
+struct hr_gate *hr_gate_new(int need);
+void hr_gate_free(struct hr_gate *g);
+/* A guest that will never arrive (its thread did not start): the others need not wait. */
+void hr_gate_leave(struct hr_gate *g, int64_t now);
+void hr_guest_set_gate(struct hr_guest *g, struct hr_gate *gate);
+/* The guest's whole life, in its own thread: boot, schedule, stop, destroy. */
+void *hr_guest_thread(void *guest);
+/* After its thread has been joined: */
+int hr_guest_failed(const struct hr_guest *g, const char **why);
+const char *hr_guest_name(const struct hr_guest *g);
+size_t hr_guest_transitions(const struct hr_guest *g);
+/* Its entry in run.json's "vms". */
+struct json_t *hr_guest_json(const struct hr_guest *g);
+/* One line of the end-of-run summary (agent cost, clock), or "" */
+void hr_guest_summary(const struct hr_guest *g, char *buf, size_t len);
+/* Destroy its domain if it has one (any thread, at exit: see run.c). */
+void hr_guest_destroy_domain(struct hr_guest *g);
+void hr_guest_free(struct hr_guest *g);
+
+/* ---- runjson.c ---- */
+
+/* run.json's text for @run with @status ("running", "complete", "incomplete"). */
+char *hr_run_json(const struct hr_run *run, const char *status);
+
+#endif /* HR_ENGINE_H */

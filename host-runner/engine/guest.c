@@ -1,0 +1,834 @@
+// SPDX-License-Identifier: MIT
+/*
+ * guest.c - a guest's controller: its thread alone owns struct hr_guest and
+ * walks it through booting -> ready -> (inflating | deflating -> rest)* ->
+ * stopping -> done, or failed from anywhere. Everything the agent says
+ * arrives through the channel's queue and is applied here (hr_guest_pump);
+ * every wait is a pump with a deadline that also ends on a signal, a dead
+ * domain, a closed channel or a failed write, and keeps the agent's
+ * watchdog fed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "core/log.h"
+#include "core/schedule.h"
+#include "guest.h"
+#include "layout.h"
+
+#define CLOCK_PINGS	32
+#define PUBLISH_NS	100000000ull	/* progress snapshots at most every 100 ms */
+
+static double kib_to_mib(uint64_t kib)
+{
+	return (double)kib / 1024.0;
+}
+
+/* ---- the start line of a job's guests ---- */
+
+struct hr_gate *hr_gate_new(int need)
+{
+	struct hr_gate *gt = calloc(1, sizeof(*gt));
+
+	if (!gt)
+		return NULL;
+	pthread_mutex_init(&gt->lock, NULL);
+	gt->need = need;
+	return gt;
+}
+
+void hr_gate_free(struct hr_gate *gt)
+{
+	if (!gt)
+		return;
+	pthread_mutex_destroy(&gt->lock);
+	free(gt);
+}
+
+void hr_gate_leave(struct hr_gate *gt, int64_t now)
+{
+	pthread_mutex_lock(&gt->lock);
+	gt->need--;
+	if (gt->arrived >= gt->need && !gt->open) {
+		gt->open = 1;
+		gt->t0 = now;
+	}
+	pthread_mutex_unlock(&gt->lock);
+}
+
+/*
+ * Arrive at the start line and wait for the others (ready or failed),
+ * keeping our own agent fed meanwhile. Returns the common start time.
+ */
+static int64_t gate_pass(struct hr_guest *g)
+{
+	struct hr_gate *gt = g->gate;
+	int64_t t0 = 0;
+	int open = 0;
+
+	if (!gt)
+		return hr_run_time(g->run);
+	pthread_mutex_lock(&gt->lock);
+	if (++gt->arrived >= gt->need && !gt->open) {
+		gt->open = 1;
+		gt->t0 = hr_run_time(g->run);
+	}
+	pthread_mutex_unlock(&gt->lock);
+	for (;;) {
+		pthread_mutex_lock(&gt->lock);
+		open = gt->open;
+		t0 = gt->t0;
+		pthread_mutex_unlock(&gt->lock);
+		if (open)
+			return t0;
+		if (hr_stop || g->dead || g->hangup)
+			return hr_run_time(g->run);
+		hr_guest_pump(g, hr_now_ns() + 20000000ull);
+	}
+}
+
+void hr_guest_set_gate(struct hr_guest *g, struct hr_gate *gate)
+{
+	g->gate = gate;
+}
+
+/* ---- progress ---- */
+
+static void publish(struct hr_guest *g)
+{
+	g->snap.actual_mib = NAN;
+	g->snap.rate_mib_s = 0;
+	if (g->ngs) {
+		const struct hr_gsample *a = &g->gs[g->ngs - 1], *b = a;
+
+		for (size_t i = g->ngs; i-- > 0 && a->t_ns - g->gs[i].t_ns < 250000000;)
+			b = &g->gs[i];
+		g->snap.actual_mib = kib_to_mib(g->job->memory_kib) -
+				     (double)(a->inflate - a->deflate) * HR_PAGE_KIB / 1024;
+		if (a->t_ns > b->t_ns)
+			g->snap.rate_mib_s = fabs((double)((int64_t)(a->inflate - a->deflate) -
+							   (int64_t)(b->inflate - b->deflate))) *
+					     HR_PAGE_KIB / 1024 / ((double)(a->t_ns - b->t_ns) / 1e9);
+	}
+	g->snap.state = g->state;
+	hr_board_publish(g->run->board, g->slot, &g->snap);
+	g->last_publish = hr_now_ns();
+}
+
+void hr_guest_set_state(struct hr_guest *g, enum hr_gstate s, double target_mib)
+{
+	g->state = s;
+	g->snap.t_state = hr_run_time(g->run);
+	g->snap.target_mib = target_mib;
+	publish(g);
+}
+
+/* ---- what the agent says ---- */
+
+int hr_guest_time(const struct hr_guest *g, uint64_t guest_ns, int64_t *t)
+{
+	return hr_clock_to_run(guest_ns, g->best.offset_ns, g->run->t0_mono_ns, t);
+}
+
+static void bad_msg(struct hr_guest *g, const char *fmt, const char *what)
+{
+	if (g->bad_msgs++ < 5)
+		hr_warn(fmt, g->name, what);
+}
+
+static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint64_t t_recv)
+{
+	struct hr_gsample x;
+
+	if (g->ngs == g->gcap) {
+		size_t cap = g->gcap ? g->gcap * 2 : 4096;
+		struct hr_gsample *n = realloc(g->gs, cap * sizeof(*n));
+
+		if (!n) {
+			bad_msg(g, "%s: %s", "out of memory: a sample dropped");
+			return;
+		}
+		g->gs = n;
+		g->gcap = cap;
+	}
+	if (g->ngs && s->seq <= g->gs[g->ngs - 1].seq) {
+		bad_msg(g, "%s: sample dropped: %s", "its sequence number went backwards");
+		return;
+	}
+	if (g->have_offset) {
+		if (hr_guest_time(g, s->t_ns, &x.t_ns)) {
+			bad_msg(g, "%s: sample dropped: %s", "its time is out of range");
+			return;
+		}
+	} else {
+		x.t_ns = (int64_t)(t_recv - g->run->t0_mono_ns);
+	}
+	if (g->ngs && s->seq > g->gs[g->ngs - 1].seq + 1)
+		g->seq_gaps += s->seq - g->gs[g->ngs - 1].seq - 1;
+	x.guest_ns = s->t_ns;
+	x.seq = s->seq;
+	x.inflate = s->inflate;
+	x.deflate = s->deflate;
+	x.oom_kill = s->oom_kill;
+	x.total_kib = s->total_kib;
+	x.free_kib = s->free_kib;
+	g->gs[g->ngs++] = x;
+	hr_rec_row(g->run->rec, HR_F_SAMPLES,
+		   "%.6f,%s,guest,%" PRIu64 ",%" PRIu64 ",%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		   ",%" PRIu64 ",%" PRIu64 ",\n", x.t_ns / 1e9, g->name, x.seq, x.guest_ns,
+		   ((double)x.inflate - (double)x.deflate) * HR_PAGE_KIB / 1024.0, x.inflate,
+		   x.deflate, x.oom_kill, x.total_kib, x.free_kib);
+}
+
+static void on_pong(struct hr_guest *g, const struct bbp_pong *p, uint64_t t_recv)
+{
+	struct hr_clock_est e;
+
+	if (p->id != g->ping_id || !g->ping_sent)
+		return;		/* a keepalive's, or a late one */
+	if (hr_clock_pair(g->ping_sent, t_recv, p->t_ns, g->run->t0_mono_ns, &e)) {
+		bad_msg(g, "%s: %s", "PONG with a time out of range dropped");
+		return;
+	}
+	g->est[g->nest++ % 64] = e;
+	g->ping_sent = 0;
+}
+
+static void apply(struct hr_guest *g, const struct hr_in *in)
+{
+	const struct bbp_msg *m = &in->u.m;
+
+	switch (in->kind) {
+	case HR_IN_BAD:
+		bad_msg(g, "%s: malformed message from agent dropped: %s", in->u.text);
+		return;
+	case HR_IN_HANGUP:
+		g->hangup = 1;
+		return;
+	case HR_IN_DEAD:
+		g->dead = 1;
+		snprintf(g->dead_reason, sizeof(g->dead_reason), "%s", in->u.text);
+		return;
+	case HR_IN_MSG:
+		break;
+	}
+	switch (m->type) {
+	case BBP_HELLO:
+		g->hello = m->u.hello;
+		g->have_hello = 1;
+		break;
+	case BBP_SAMPLE:
+		append_gsample(g, &m->u.sample, in->t_recv);
+		break;
+	case BBP_PONG:
+		on_pong(g, &m->u.pong, in->t_recv);
+		break;
+	case BBP_COST:
+		if (!g->ncost++)
+			g->cost_first = m->u.cost;
+		g->cost_last = m->u.cost;
+		break;
+	case BBP_LOG:
+		hr_log(m->u.log.level <= 1 ? HR_WARN : HR_DEBUG, "%s: agent: %s", g->name,
+		       m->u.log.msg);
+		hr_rec_event(g->run->rec, g->name, "agent-log", "%s", m->u.log.msg);
+		break;
+	default:
+		if (hr_wl_msg(g, m))
+			bad_msg(g, "%s: unexpected or bad %s from agent dropped", bbp_type_name(m->type));
+	}
+}
+
+/*
+ * The agent powers its guest off after `agent-watchdog` of host silence (so
+ * a guest never outlives a killed runner); every wait keeps it fed with a
+ * PING every sixth of that, which nobody waits for (id 0: its PONG is ignored).
+ */
+static void keepalive(struct hr_guest *g)
+{
+	static _Thread_local int sending;
+	struct bbp_msg m = { .type = BBP_PING };
+
+	if (sending || !g->st || !g->last_send ||
+	    hr_now_ns() - g->last_send <= g->job->agent_watchdog_us * 1000 / 6)
+		return;
+	sending = 1;
+	(void)hr_guest_send(g, &m);
+	sending = 0;
+}
+
+void hr_guest_pump(struct hr_guest *g, uint64_t deadline)
+{
+	struct hr_in *in;
+
+	if (!g->chan)
+		return;
+	keepalive(g);
+	in = (struct hr_in *)hr_queue_pop(&g->chan->q, deadline);
+	while (in) {
+		apply(g, in);
+		free(in);
+		in = (struct hr_in *)hr_queue_pop(&g->chan->q, 0);
+	}
+	if (hr_now_ns() - g->last_publish > PUBLISH_NS)
+		publish(g);
+}
+
+int hr_guest_check(struct hr_guest *g)
+{
+	char why[PATH_MAX + 160];
+
+	if (hr_stop)
+		return hr_error("interrupted by a signal");
+	if (hr_rec_failed(g->run->rec, why, sizeof(why)))
+		return hr_error("%s", why);
+	if (g->dead || g->hangup) {
+		char panic[300];
+
+		if (!g->dead)	/* QEMU's death closes the channel first: wait for its event */
+			hr_guest_pump(g, hr_now_ns() + 200000000ull);
+		hr_console_panic(g->console_path, panic, sizeof(panic));
+		return hr_error("%s: %s%s%s%s", g->name, g->dead ? "the domain " : "",
+				g->dead ? g->dead_reason : "the guest closed the agent channel",
+				panic[0] ? "; guest console: " : "", panic);
+	}
+	return 0;
+}
+
+int hr_guest_send(struct hr_guest *g, const struct bbp_msg *m)
+{
+	char buf[BBP_MAX_LINE + 1];
+	int n = bbp_encode(buf, sizeof(buf), m), off = 0;
+	uint64_t deadline = hr_now_ns() + 1000000000ull;
+
+	if (n < 0)
+		return hr_error("%s: cannot encode %s for the agent (too long?)", g->name,
+				bbp_type_name(m->type));
+	if (!g->st)
+		return hr_error("%s: no agent channel", g->name);
+	while (off < n) {
+		int r = virStreamSend(g->st, buf + off, (size_t)(n - off));
+
+		if (r > 0) {
+			off += r;
+		} else if (r == -2 && hr_now_ns() < deadline && !hr_stop) {
+			hr_guest_pump(g, hr_now_ns() + 1000000ull);	/* full: let the agent read */
+		} else {
+			return hr_error("%s: cannot send %s to the agent: %s", g->name,
+					bbp_type_name(m->type), r == -2 ? "channel full for 1 s" :
+					hr_lv_err());
+		}
+	}
+	g->last_send = hr_now_ns();
+	return 0;
+}
+
+void hr_guest_poll_host(struct hr_guest *g)
+{
+	struct hr_hsample h;
+
+	if (!g->dom || hr_domain_actual(g->dom, &g->host_via_stats, &h.actual_kib))
+		return;
+	h.t_ns = hr_run_time(g->run);
+	if (g->nhs == g->hcap) {
+		size_t cap = g->hcap ? g->hcap * 2 : 1024;
+		struct hr_hsample *n = realloc(g->hs, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		g->hs = n;
+		g->hcap = cap;
+	}
+	g->hs[g->nhs++] = h;
+	hr_rec_row(g->run->rec, HR_F_SAMPLES, "%.6f,%s,host,,,%.3f,,,,,,%.3f\n", h.t_ns / 1e9,
+		   g->name, ((double)g->job->memory_kib - (double)h.actual_kib) / 1024.0,
+		   h.actual_kib / 1024.0);
+}
+
+int hr_guest_record_until(struct hr_guest *g, int64_t until)
+{
+	uint64_t period = 1000000000ull / (uint64_t)g->job->host_hz;
+
+	while (hr_run_time(g->run) < until) {
+		uint64_t next = hr_now_ns() + period, end = g->run->t0_mono_ns + (uint64_t)until;
+
+		if (hr_guest_check(g))
+			return -1;
+		hr_guest_poll_host(g);
+		while (hr_now_ns() < next && hr_now_ns() < end && !hr_stop)
+			hr_guest_pump(g, next < end ? next : end);
+	}
+	return hr_guest_check(g);
+}
+
+double hr_guest_balloon_pages(const struct hr_guest *g)
+{
+	if (!g->ngs)
+		return -1;
+	return (double)g->gs[g->ngs - 1].inflate - (double)g->gs[g->ngs - 1].deflate;
+}
+
+int hr_guest_clock_sync(struct hr_guest *g, int pings)
+{
+	int got = 0;
+
+	for (int i = 0; i < pings; i++) {
+		struct bbp_msg m = { .type = BBP_PING };
+		uint64_t deadline;
+		int nest = g->nest;
+
+		if (hr_guest_check(g))
+			return -1;
+		m.u.ping.id = ++g->ping_id;
+		g->ping_sent = hr_now_ns();
+		if (hr_guest_send(g, &m))
+			return -1;
+		deadline = hr_now_ns() + 500000000ull;
+		while (g->nest == nest && !g->dead && !g->hangup && !hr_stop && hr_now_ns() < deadline)
+			hr_guest_pump(g, deadline);
+		if (g->nest != nest) {
+			const struct hr_clock_est *e = &g->est[(g->nest - 1) % 64];
+
+			got++;
+			if (!g->have_offset || e->rtt_ns < g->best.rtt_ns)
+				g->best = *e;
+			g->have_offset = 1;
+		}
+	}
+	if (!got && !hr_guest_check(g))
+		return hr_error("%s: the agent answered none of %d pings", g->name, pings);
+	return got ? 0 : -1;
+}
+
+/* ---- the domain: start, channel, stop ---- */
+
+static void drop_domain(struct hr_guest *g)
+{
+	if (g->st) {
+		(void)virStreamEventRemoveCallback(g->st);
+		(void)virStreamAbort(g->st);
+		virStreamFree(g->st);
+		g->st = NULL;
+	}
+	if (g->lifecycle_id >= 0) {
+		(void)virConnectDomainEventDeregisterAny(g->run->conn, g->lifecycle_id);
+		g->lifecycle_id = -1;
+	}
+	if (g->dom) {
+		if (virDomainDestroy(g->dom) < 0 && virDomainIsActive(g->dom) == 1)
+			hr_err("%s: could not destroy the domain: %s", g->name, hr_lv_err());
+		virDomainFree(g->dom);
+		g->dom = NULL;
+	}
+	hr_chan_unref(g->chan);
+	g->chan = NULL;
+}
+
+void hr_guest_destroy_domain(struct hr_guest *g)
+{
+	if (g && g->dom) {
+		drop_domain(g);
+		hr_rec_event(g->run->rec, g->name, "destroyed", "%s",
+			     g->failed ? "after an error" : "done");
+	}
+}
+
+/*
+ * Start the domain under @accel and wait up to @timeout_us for the agent's
+ * hello. Returns 0, or -1 with the reason in @why (the domain is gone then).
+ */
+static int boot_once(struct hr_guest *g, int accel, uint64_t timeout_us, char *why, size_t wlen)
+{
+	char *xml = hr_domain_xml(g->run, g->job, g->name, accel, g->console_path, g->disk_path);
+	uint64_t t0 = hr_now_ns(), deadline = t0 + timeout_us * 1000;
+	char console[256];
+
+	if (!xml) {
+		snprintf(why, wlen, "cannot build domain XML");
+		return -1;
+	}
+	g->dead = g->hangup = g->have_hello = 0;
+	g->chan = hr_chan_new(g->name);
+	(void)unlink(g->console_path);
+	hr_debug("%s: domain XML:\n%s", g->name, xml);
+	g->dom = g->chan ? virDomainCreateXML(g->run->conn, xml, 0) : NULL;
+	free(xml);
+	if (!g->dom) {
+		snprintf(why, wlen, "libvirt could not start it: %s", hr_lv_err());
+		drop_domain(g);
+		return -1;
+	}
+	g->st = virStreamNew(g->run->conn, VIR_STREAM_NONBLOCK);
+	if (!g->st || hr_chan_attach(g->run, g->dom, g->st, g->chan, &g->lifecycle_id)) {
+		if (!g->st)
+			snprintf(why, wlen, "cannot create a stream: %s", hr_lv_err());
+		else
+			hr_error_take(why, wlen);
+		drop_domain(g);
+		return -1;
+	}
+	while (!g->have_hello && !g->dead && !g->hangup && !hr_stop && hr_now_ns() < deadline)
+		hr_guest_pump(g, deadline);
+	if (g->have_hello) {
+		g->boot_ns = (int64_t)(hr_now_ns() - t0);
+		return 0;
+	}
+	hr_last_line(g->console_path, console, sizeof(console));
+	if (hr_stop)
+		snprintf(why, wlen, "interrupted while booting");
+	else if (g->dead)
+		snprintf(why, wlen, "the domain %s during boot (last console line: %s)",
+			 g->dead_reason, console);
+	else if (g->hangup)
+		snprintf(why, wlen, "the agent channel closed during boot (last console line: %s)",
+			 console);
+	else
+		snprintf(why, wlen, "the agent's hello did not arrive within %.0f s (last console line: %s)",
+			 timeout_us / 1e6, console);
+	drop_domain(g);
+	return -1;
+}
+
+/* Under accel=auto: may KVM be tried? 1 if so; 0 with the reason in accel_note if not. */
+static int kvm_worth_trying(struct hr_guest *g, int kvm_ok, const char *key)
+{
+	char why[1024];
+
+	if (!kvm_ok) {
+		snprintf(g->accel_note, sizeof(g->accel_note),
+			 "accel=auto: no KVM on this host; running under TCG");
+		return 0;
+	}
+	if (!g->run->reprobe_kvm && hr_kvm_known_broken(g->run, key, why, sizeof(why))) {
+		snprintf(g->accel_note, sizeof(g->accel_note),
+			 "accel=auto: KVM is present but could not boot a guest when probed (%.400s); running under TCG (cached in the state dir's kvm-probe; --reprobe-kvm tries again)",
+			 why);
+		return 0;
+	}
+	return 1;
+}
+
+/* Boot with the job's accel policy. Returns 0, or -1 (hr_error). */
+static int boot(struct hr_guest *g)
+{
+	const struct hr_job *j = g->job;
+	char why[1024], key[256], *caps;
+	unsigned long hv = 0;
+	struct utsname u;
+	int kvm_ok;
+
+	caps = virConnectGetDomainCapabilities(g->run->conn, NULL, "x86_64", NULL, "kvm", 0);
+	kvm_ok = caps != NULL;
+	free(caps);
+	(void)virConnectGetVersion(g->run->conn, &hv);
+	uname(&u);
+	snprintf(key, sizeof(key), "%.200s qemu-%lu", u.release, hv);
+
+	if (j->accel == HR_ACCEL_KVM) {
+		if (!kvm_ok)
+			return hr_error("%s: accel=kvm: this host offers no KVM (libvirt: %s)", g->name,
+					hr_lv_err());
+		if (boot_once(g, HR_ACCEL_KVM, j->kvm_boot_timeout_us, why, sizeof(why)))
+			return hr_error("%s: accel=kvm: the guest did not boot under KVM: %s; use accel=tcg or accel=auto",
+					g->name, why);
+		g->accel = HR_ACCEL_KVM;
+		return 0;
+	}
+	if (j->accel == HR_ACCEL_AUTO) {
+		if (!kvm_worth_trying(g, kvm_ok, key)) {
+			/* said below */
+		} else if (boot_once(g, HR_ACCEL_KVM, j->kvm_boot_timeout_us, why, sizeof(why))) {
+			if (hr_stop)
+				return hr_error("%s: interrupted while booting", g->name);
+			hr_kvm_mark_broken(g->run, key, why);
+			snprintf(g->accel_note, sizeof(g->accel_note),
+				 "accel=auto: KVM is present but the guest did not boot under it (%.400s); retrying under TCG",
+				 why);
+		} else {
+			g->accel = HR_ACCEL_KVM;
+			snprintf(g->accel_note, sizeof(g->accel_note), "accel=auto: KVM works");
+			return 0;
+		}
+		hr_warn("%s: %s", g->name, g->accel_note);
+		hr_warn("%s: TCG is software emulation: expect figures 10-100x below a KVM host's", g->name);
+	}
+	if (boot_once(g, HR_ACCEL_TCG, j->boot_timeout_us, why, sizeof(why)))
+		return hr_error("%s: the guest did not boot under TCG: %s", g->name, why);
+	g->accel = HR_ACCEL_TCG;
+	return 0;
+}
+
+/* ---- the workload ---- */
+
+static int send_phase(struct hr_guest *g, uint64_t e, int phase)
+{
+	struct bbp_msg m = { .type = BBP_PHASE };
+
+	m.u.phase.e = e;
+	m.u.phase.p = (uint64_t)phase;
+	return hr_guest_send(g, &m);
+}
+
+/* Start the job's workload (host id 1) and let it run `warmup` at rest. */
+static int start_workload(struct hr_guest *g)
+{
+	const struct hr_job *j = g->job;
+	struct bbp_msg m = { .type = BBP_RUN };
+	uint64_t deadline;
+
+	m.u.run.w = 1;
+	if ((size_t)snprintf(m.u.run.spec, sizeof(m.u.run.spec), "%s", j->workload_spec) >=
+	    sizeof(m.u.run.spec))
+		return hr_error("%s: workload '%s' is too long to send to the agent (at most %zu characters)",
+				g->name, j->workload_spec, sizeof(m.u.run.spec) - 1);
+	if (hr_guest_send(g, &m))
+		return -1;
+	deadline = hr_now_ns() + 10000000000ull;
+	while (!g->wl_started && !g->wl_exited && hr_now_ns() < deadline) {
+		if (hr_guest_check(g))
+			return -1;
+		hr_guest_pump(g, hr_now_ns() + 50000000ull);
+	}
+	if (!g->wl_started)
+		return hr_error("%s: workload '%s' did not start (see events.csv and the agent's messages)",
+				g->name, j->workload_spec);
+	hr_info("%s: workload %s running; warm-up %.1f s", g->name, j->workload_name,
+		j->warmup_us / 1e6);
+	return hr_guest_record_until(g, hr_run_time(g->run) + (int64_t)j->warmup_us * 1000);
+}
+
+/* End the last epoch, stop the workload, wait (5 s at most) for its last statistics. */
+static void stop_workload(struct hr_guest *g, uint64_t last_epoch)
+{
+	struct bbp_msg m = { .type = BBP_STOPW };
+	uint64_t deadline = hr_now_ns() + 5000000000ull;
+
+	m.u.stopw.w = 1;
+	if (send_phase(g, last_epoch, WL_STEADY) || hr_guest_send(g, &m))
+		return;
+	while (!g->wl_exited && hr_now_ns() < deadline && !hr_guest_check(g))
+		hr_guest_pump(g, hr_now_ns() + 50000000ull);
+	hr_wl_write_rest(g);
+}
+
+/* ---- a guest's life ---- */
+
+/* Events per cycle of a schedule, for the cycle column. */
+static size_t per_cycle(const struct hr_job *j)
+{
+	switch (j->schedule) {
+	case HR_SCHED_LIST: return (size_t)j->ntargets;
+	case HR_SCHED_SQUARE: return 2;
+	case HR_SCHED_SAWTOOTH: return (size_t)j->steps + 1;
+	case HR_SCHED_STAIRCASE: return 2 * (size_t)j->steps;
+	default: return SIZE_MAX;
+	}
+}
+
+/* Boot, say hello, sync clocks, configure the agent, start the workload. */
+static int bring_up(struct hr_guest *g)
+{
+	const struct hr_job *j = g->job;
+	struct bbp_msg conf = { .type = BBP_CONF };
+
+	hr_guest_set_state(g, HR_GS_BOOTING, NAN);
+	hr_info("%s: booting (%d vCPUs, %.0f MiB, accel=%s)", g->name, j->vcpus,
+		kib_to_mib(j->memory_kib), hr_accel_names[j->accel]);
+	hr_rec_event(g->run->rec, g->name, "boot", "accel=%s rep=%d%s", hr_accel_names[j->accel],
+		     g->rep, g->warmup ? " (warm-up)" : "");
+	if (boot(g))
+		return -1;
+	hr_info("%s: up in %.1f s under %s, guest kernel %s, balloon features %s", g->name,
+		g->boot_ns / 1e9, g->accel == HR_ACCEL_KVM ? "KVM" : "TCG", g->hello.kernel,
+		g->hello.features);
+	hr_rec_event(g->run->rec, g->name, "hello", "accel=%s kernel=%s boot_s=%.3f",
+		     g->accel == HR_ACCEL_KVM ? "kvm" : "tcg", g->hello.kernel, g->boot_ns / 1e9);
+	if (g->hello.proto != BBP_VERSION)
+		return hr_error("%s: agent speaks protocol %" PRIu64 ", this runner %d: rebuild the image",
+				g->name, g->hello.proto, BBP_VERSION);
+	if (hr_guest_clock_sync(g, CLOCK_PINGS))
+		return -1;
+	conf.u.conf.fast_hz = (uint64_t)j->sample_hz;
+	conf.u.conf.slow_hz = (uint64_t)j->idle_hz;
+	conf.u.conf.idle_ms = 500;
+	conf.u.conf.watchdog_s = (j->agent_watchdog_us + 999999) / 1000000;	/* kept fed: keepalive() */
+	if (hr_guest_send(g, &conf))
+		return -1;
+	hr_guest_set_state(g, HR_GS_READY, NAN);
+	if (j->workload_name[0] && start_workload(g))
+		return -1;
+	return 0;
+}
+
+/* Every scheduled change, from the job's common start. */
+static int walk_schedule(struct hr_guest *g, const struct hr_sched_event *ev, size_t nev,
+			 size_t *done)
+{
+	const struct hr_job *j = g->job;
+	int64_t t0 = gate_pass(g) + (int64_t)g->index * (int64_t)j->vm_offset_us * 1000;
+
+	for (*done = 0; *done < nev; (*done)++) {
+		size_t i = *done;
+		int64_t planned = t0 + (int64_t)ev[i].at_us * 1000, deadline = 0;
+		struct hr_clock_est keep;
+
+		if (j->pace == HR_PACE_PERIOD && i + 1 < nev)
+			deadline = t0 + (int64_t)ev[i + 1].at_us * 1000;
+		if (hr_guest_record_until(g, planned))	/* pace: not before its planned time */
+			return -1;
+		/* A few pings per transition show clock drift in run.json; one offset for the run. */
+		keep = g->best;
+		if (hr_guest_clock_sync(g, 2))
+			return -1;
+		g->best = keep;
+		if (hr_transition(g, (int)i, per_cycle(j) == SIZE_MAX ? 0 : (int)(i / per_cycle(j)),
+				  ev[i].kib, planned, deadline))
+			return -1;
+	}
+	return hr_guest_check(g);
+}
+
+static int guest_run(struct hr_guest *g)
+{
+	struct hr_sched_event *ev = NULL;
+	char err[2048];
+	size_t nev = 0, done = 0;
+	json_t *pl;
+	int r;
+
+	if (hr_job_schedule(g->job, g->index, &ev, &nev, err, sizeof(err))) {
+		if (g->gate)
+			(void)gate_pass(g);	/* never keep the others waiting */
+		return hr_error("%s: schedule: %s", g->name, err);
+	}
+	r = bring_up(g);
+	if (r) {
+		if (g->gate)
+			(void)gate_pass(g);
+		free(ev);
+		return -1;
+	}
+	r = walk_schedule(g, ev, nev, &done);
+	free(ev);
+	if (r)
+		return -1;
+	hr_guest_set_state(g, HR_GS_STOPPING, NAN);
+	if (g->job->workload_name[0])
+		stop_workload(g, 2 * (uint64_t)done + 1);	/* "final" epoch */
+	pl = g->dom ? hr_layout_placement(g->dom) : NULL;
+	if (pl) {
+		g->placement = json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(pl);
+	}
+	return hr_guest_check(g);
+}
+
+void *hr_guest_thread(void *arg)
+{
+	struct hr_guest *g = arg;
+
+	if (guest_run(g)) {
+		g->failed = 1;
+		hr_error_take(g->fail_reason, sizeof(g->fail_reason));
+		hr_rec_event(g->run->rec, g->name, "failed", "%s", g->fail_reason);
+		hr_guest_set_state(g, HR_GS_FAILED, NAN);
+	} else {
+		hr_guest_set_state(g, HR_GS_DONE, NAN);
+	}
+	hr_guest_destroy_domain(g);
+	return NULL;
+}
+
+/* ---- set-up and accessors (main thread) ---- */
+
+static int make_disk(struct hr_guest *g)
+{
+	uint64_t size = (g->job->workload.size + (1 << 20) - 1) & ~((1ull << 20) - 1);
+	int fd, e;
+
+	snprintf(g->disk_path, sizeof(g->disk_path), "%s/disk-%s.img", g->run->state_dir, g->name);
+	fd = open(g->disk_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)size)) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		return hr_error("cannot create the pagecache disk %s: %s", g->disk_path, strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
+struct hr_guest *hr_guest_new(struct hr_run *run, const struct hr_job *j, int index, int rep,
+			      int warmup)
+{
+	struct hr_guest *g = calloc(1, sizeof(*g));
+	size_t o;
+
+	if (!g) {
+		hr_error("out of memory");
+		return NULL;
+	}
+	g->run = run;
+	g->job = j;
+	g->index = index;
+	g->rep = rep;
+	g->warmup = warmup;
+	g->lifecycle_id = -1;
+	o = (size_t)snprintf(g->name, sizeof(g->name), "bb-%s-%.16s", run->id + strlen(run->id) - 4,
+			     j->name);
+	if (j->repeat > 1)
+		o += (size_t)snprintf(g->name + o, sizeof(g->name) - o, "-r%d", rep);
+	if (j->vms > 1)
+		snprintf(g->name + o, sizeof(g->name) - o, "-v%d", index);
+	snprintf(g->console_path, sizeof(g->console_path), "%s/console-%s.log", run->dir, g->name);
+	if (!strcmp(j->workload_name, "pagecache") && make_disk(g)) {
+		free(g);
+		return NULL;
+	}
+	snprintf(g->snap.name, sizeof(g->snap.name), "%s", g->name);
+	g->slot = hr_board_add(run->board, g->name);
+	return g;
+}
+
+int hr_guest_failed(const struct hr_guest *g, const char **why)
+{
+	if (why)
+		*why = g->fail_reason;
+	return g->failed;
+}
+
+const char *hr_guest_name(const struct hr_guest *g)
+{
+	return g->name;
+}
+
+size_t hr_guest_transitions(const struct hr_guest *g)
+{
+	return g->nrows;
+}
+
+void hr_guest_free(struct hr_guest *g)
+{
+	if (!g)
+		return;
+	drop_domain(g);
+	free(g->gs);
+	free(g->hs);
+	free(g->lat);
+	free(g->fb);
+	free(g->trans_dir);
+	free(g->ns);
+	free(g->placement);
+	free(g->rows);
+	if (g->disk_path[0])
+		(void)unlink(g->disk_path);
+	free(g);
+}

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * guest.h - a guest's state, owned by its controller's thread alone (no
+ * locks): guest.c (life and waits), transition.c (one target change),
+ * wlhost.c (the workload's data), guestjson.c (its part of run.json, read by
+ * main after the thread was joined).
+ */
+#ifndef HR_GUEST_H
+#define HR_GUEST_H
+
+#include "engine.h"
+
+/* One guest sample, in the run's time base. */
+struct hr_gsample {
+	int64_t t_ns;		/* host CLOCK_MONOTONIC - run start */
+	uint64_t guest_ns;	/* as the guest stamped it */
+	uint64_t seq, inflate, deflate, oom_kill, total_kib, free_kib;
+};
+
+/* One host sample: QEMU's view of the balloon. */
+struct hr_hsample {
+	int64_t t_ns;
+	uint64_t actual_kib;
+};
+
+/* Latency statistics of one workload in one epoch, one kind; added up from HS/HB. */
+struct hr_lat {
+	uint64_t e;
+	int k;
+	int written;
+	struct st_hist h;
+	struct st_welford w;
+};
+
+struct hr_fault_bin {
+	int64_t t_ns;
+	uint64_t n, slow, sum_ns, max_ns, minflt, majflt;
+};
+
+struct hr_oom {
+	int64_t t_ns;
+	uint64_t pid;
+	char comm[32];
+	double balloon_mib;
+};
+
+struct hr_node_sample {
+	int64_t t_ns;
+	int node;
+	uint64_t total_kib, free_kib;
+};
+
+/* What transitions.csv reports about the workload during one transition. */
+struct hr_wl_tstats {
+	uint64_t faults;		/* perf minflt during the transition */
+	uint64_t slow;			/* timed accesses >= slow threshold */
+	double fault_p50, fault_p99, fault_max;	/* ns, NAN if none */
+	const char *kind;		/* "request", "access" or "" */
+	double p50, p99, p999;		/* ns, during the transition */
+	double s50, s99, s999;		/* ns, in the steady epoch before it */
+	int ooms;
+};
+
+/* How a transition ended. */
+enum hr_end {
+	HR_END_REACHED, HR_END_GAVE_UP, HR_END_TIMEOUT, HR_END_SUPERSEDED, HR_END_INTERRUPTED,
+	HR_END_GUEST_GONE, HR_END_FAILED, HR_END_N
+};
+extern const char *const hr_end_names[HR_END_N];
+
+/* One transition as recorded (a transitions.csv row). */
+struct hr_trow {
+	int index, cycle;
+	double planned_s, late_ms;
+	char node_total[256], node_free[256];
+	struct hr_trans_out g, h;
+	struct hr_wl_tstats wl;
+	double from_mib, to_mib, agent_cpu, hz, t_set_s, set_call_ms;
+	size_t nsamples;
+	uint64_t samples, dropped, max_gap_us;	/* the agent's own count over the transition */
+	enum hr_end end;
+};
+
+struct hr_gate {
+	pthread_mutex_t lock;
+	int need, arrived, open;
+	int64_t t0;
+};
+
+struct hr_guest {
+	char name[64];
+	int index;			/* VM number within the job (0 .. vms-1) */
+	int rep;			/* repetition (warm-up runs first) */
+	int warmup;			/* this repetition is a warm-up run */
+	const struct hr_job *job;
+	struct hr_run *run;		/* read-only here */
+	struct hr_gate *gate;
+	int slot;			/* on the progress board */
+	struct hr_snap snap;		/* what it last published */
+	uint64_t last_publish;
+
+	virDomainPtr dom;
+	virStreamPtr st;
+	struct hr_chan *chan;
+	int lifecycle_id;
+	int accel;			/* HR_ACCEL_KVM or HR_ACCEL_TCG once booted */
+	char accel_note[512];
+	char console_path[PATH_MAX + 80];
+	char disk_path[PATH_MAX + 80];	/* pagecache workload's disk, "" = none */
+
+	enum hr_gstate state;
+	int failed;
+	char fail_reason[1024];
+	uint64_t last_send;		/* hr_now_ns() of the last message sent, 0 before the first */
+
+	int have_hello;
+	struct bbp_hello hello;
+	int dead;			/* the domain stopped */
+	char dead_reason[160];
+	int hangup;
+	uint64_t bad_msgs;
+	uint64_t seq_gaps;		/* samples the agent dropped, seen as seq gaps */
+	int64_t boot_ns;		/* create -> hello */
+
+	/* Clock: the pair with the smallest round trip wins. */
+	uint64_t ping_id;
+	uint64_t ping_sent;		/* host ns of the outstanding ping */
+	int have_offset;
+	struct hr_clock_est best;
+	struct hr_clock_est est[64];
+	int nest;
+
+	struct hr_gsample *gs;
+	size_t ngs, gcap;
+	struct hr_hsample *hs;
+	size_t nhs, hcap;
+	int host_via_stats;		/* query-balloon refused: use memory stats */
+	struct bbp_cost cost_first, cost_last;
+	int ncost;
+
+	/* workload (one per job; host id 1) */
+	int have_cal;
+	struct bbp_cal cal;
+	int wl_started, wl_exited;
+	struct bbp_wexit wexit;
+	struct hr_lat *lat;
+	size_t nlat, latcap;
+	uint64_t eend;			/* epochs below this have ended (EEND e => e + 1) */
+	struct hr_fault_bin *fb;
+	size_t nfb, fbcap;
+	struct hr_oom ooms[64];
+	int nooms;
+	int *trans_dir;			/* direction of transition i (for phase names) */
+	size_t ntrans_dir;
+	struct hr_node_sample *ns;
+	size_t nns, nscap;
+	char *placement;		/* JSON: QEMU memory per host node, MiB */
+
+	struct hr_trow *rows;		/* every transition, for the table and run.json */
+	size_t nrows, rowcap;
+};
+
+/* guest.c */
+/* Take every item the event thread queued, waiting until @deadline for the first. */
+void hr_guest_pump(struct hr_guest *g, uint64_t deadline);
+/* Why the guest cannot go on (signal, domain gone, failed write), or 0. Sets hr_error. */
+int hr_guest_check(struct hr_guest *g);
+int hr_guest_send(struct hr_guest *g, const struct bbp_msg *m);
+/* Record QEMU's view now (a host sample). */
+void hr_guest_poll_host(struct hr_guest *g);
+/* Keep sampling the host view at host_hz until @until (run time, ns); 0, or -1 (hr_error). */
+int hr_guest_record_until(struct hr_guest *g, int64_t until);
+int hr_guest_clock_sync(struct hr_guest *g, int pings);
+void hr_guest_set_state(struct hr_guest *g, enum hr_gstate s, double target_mib);
+/* Balloon size of the latest guest sample in pages, or -1 if there is none. */
+double hr_guest_balloon_pages(const struct hr_guest *g);
+/* Guest time @guest_ns in the run's time base; 0 if it cannot be mapped. */
+int hr_guest_time(const struct hr_guest *g, uint64_t guest_ns, int64_t *t);
+
+/* transition.c */
+/*
+ * One target change, planned for run time @planned: set it, record until
+ * reached, given up, timed out or (with @deadline, pace=period) superseded by
+ * the next planned change, then record `settle` at rest (pace=wait). Returns 0
+ * (also when the target was not reached: that is a result), or -1 (hr_error)
+ * when the guest cannot go on.
+ */
+int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib, int64_t planned,
+		  int64_t deadline);
+
+/* wlhost.c: the workload's messages and figures */
+int hr_wl_msg(struct hr_guest *g, const struct bbp_msg *m);
+/* Write every epoch not yet written (end of a job). */
+void hr_wl_write_rest(struct hr_guest *g);
+void hr_wl_transition(struct hr_guest *g, int index, int64_t t_set, int64_t t_end,
+		      struct hr_wl_tstats *out);
+/* Per guest NUMA node, MemTotal and MemFree change over [t0, t1] as "0:-512.0;1:-256.0" (MiB). */
+void hr_node_deltas(const struct hr_guest *g, int64_t t0, int64_t t1, char *total, char *freed,
+		    size_t len);
+/* 1 if a node sample at or after @t has arrived, or the guest sends none at all. */
+int hr_node_after(const struct hr_guest *g, int64_t t);
+
+#endif /* HR_GUEST_H */

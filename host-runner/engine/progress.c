@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+/*
+ * progress.c - the live block on a terminal: a line per guest that is
+ * booting, moving or resting (at most 16, then a count), redrawn every
+ * 250 ms from the snapshots the guests' controllers publish. Rows of the
+ * transitions table and log messages go where the block was; it is drawn
+ * again after them. Quiet when stderr is not a terminal.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "engine.h"
+
+const char *const hr_gstate_names[HR_GS_N] = {
+	[HR_GS_NEW] = "new", [HR_GS_BOOTING] = "booting", [HR_GS_READY] = "ready",
+	[HR_GS_INFLATING] = "inflating", [HR_GS_DEFLATING] = "deflating", [HR_GS_REST] = "rest",
+	[HR_GS_STOPPING] = "stopping", [HR_GS_DONE] = "done", [HR_GS_FAILED] = "failed",
+};
+
+#define BLOCK_LINES	16
+
+struct hr_board {
+	pthread_mutex_t lock;		/* the slots, and the terminal */
+	struct hr_snap s[HR_MAX_VMS];
+	int n;
+	uint64_t t0;
+	int drawn;			/* lines the block takes now, 0 = none */
+	int on;
+	atomic_int stop;
+	pthread_t th;
+};
+
+/* hr_log_around needs the board: one live board at a time. */
+static struct hr_board *_Atomic live;
+
+struct hr_board *hr_board_new(uint64_t t0)
+{
+	struct hr_board *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	pthread_mutex_init(&b->lock, NULL);
+	b->t0 = t0;
+	return b;
+}
+
+int hr_board_add(struct hr_board *b, const char *name)
+{
+	int slot = -1;
+
+	pthread_mutex_lock(&b->lock);
+	if (b->n < HR_MAX_VMS) {
+		slot = b->n++;
+		memset(&b->s[slot], 0, sizeof(b->s[slot]));
+		snprintf(b->s[slot].name, sizeof(b->s[slot].name), "%s", name);
+	}
+	pthread_mutex_unlock(&b->lock);
+	return slot;
+}
+
+void hr_board_publish(struct hr_board *b, int slot, const struct hr_snap *s)
+{
+	if (slot < 0)
+		return;
+	pthread_mutex_lock(&b->lock);
+	if (slot < b->n)
+		b->s[slot] = *s;
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* One guest's line: state, target, actual, rate, elapsed/estimated. */
+static void line_of(const struct hr_snap *s, int64_t now, char *buf, size_t size)
+{
+	const char *name = strlen(s->name) > 8 ? s->name + 8 : s->name;	/* without "bb-XXXX-" */
+	double el = (double)(now - s->t_state) / 1e9;
+	char total[32] = "?";
+
+	if (s->state != HR_GS_INFLATING && s->state != HR_GS_DEFLATING) {
+		snprintf(buf, size, "%s %s %.1fs", name, hr_gstate_names[s->state], el);
+		return;
+	}
+	if (s->rate_mib_s > 1 && !isnan(s->actual_mib))
+		snprintf(total, sizeof(total), "%.1fs",
+			 el + fabs(s->actual_mib - s->target_mib) / s->rate_mib_s);
+	snprintf(buf, size, "%s %s ->%.0f at %.0f MiB %.0f MiB/s %.1fs/%s", name,
+		 hr_gstate_names[s->state], s->target_mib, s->actual_mib, s->rate_mib_s, el, total);
+}
+
+/* Erase the block (lock held); the cursor ends up where it began. */
+static void erase(struct hr_board *b)
+{
+	if (b->drawn > 1)
+		fprintf(stderr, "\033[%dA", b->drawn - 1);
+	if (b->drawn)
+		fputs("\r\033[J", stderr);
+	b->drawn = 0;
+}
+
+static void around_log(int before)
+{
+	struct hr_board *b = live;
+
+	if (!b)
+		return;
+	if (before) {
+		pthread_mutex_lock(&b->lock);
+		erase(b);
+	} else {
+		fflush(stderr);
+		pthread_mutex_unlock(&b->lock);
+	}
+}
+
+static void draw(struct hr_board *b)
+{
+	int64_t now = (int64_t)(hr_now_ns() - b->t0);
+	int lines = 0, more = 0;
+
+	erase(b);
+	for (int i = 0; i < b->n; i++) {
+		const struct hr_snap *s = &b->s[i];
+		char line[256];
+
+		if (s->state == HR_GS_NEW || s->state == HR_GS_DONE || s->state == HR_GS_FAILED)
+			continue;
+		if (lines == BLOCK_LINES) {
+			more++;
+			continue;
+		}
+		line_of(s, now, line, sizeof(line));
+		fprintf(stderr, "%s%.160s", lines ? "\n" : "", line);
+		lines++;
+	}
+	if (more)
+		fprintf(stderr, "\n... and %d more guest(s)", more), lines++;
+	b->drawn = lines;
+	fflush(stderr);
+}
+
+static void *board_thread(void *arg)
+{
+	struct hr_board *b = arg;
+
+	while (!atomic_load(&b->stop)) {
+		pthread_mutex_lock(&b->lock);
+		draw(b);
+		pthread_mutex_unlock(&b->lock);
+		usleep(250000);
+	}
+	pthread_mutex_lock(&b->lock);
+	erase(b);
+	fflush(stderr);
+	pthread_mutex_unlock(&b->lock);
+	return NULL;
+}
+
+void hr_board_start(struct hr_board *b)
+{
+	if (hr_verbosity < HR_INFO || !isatty(STDERR_FILENO) || live)
+		return;
+	atomic_store(&b->stop, 0);
+	if (pthread_create(&b->th, NULL, board_thread, b))
+		return;
+	b->on = 1;
+	live = b;
+	hr_log_set_around(around_log);
+}
+
+void hr_board_stop(struct hr_board *b)
+{
+	if (!b || !b->on)
+		return;
+	atomic_store(&b->stop, 1);
+	pthread_join(b->th, NULL);
+	hr_log_set_around(NULL);
+	live = NULL;
+	b->on = 0;
+}
+
+void hr_board_print(struct hr_board *b, const char *line)
+{
+	pthread_mutex_lock(&b->lock);
+	if (b->on) {
+		erase(b);
+		fflush(stderr);
+	}
+	fputs(line, stdout);
+	fflush(stdout);
+	pthread_mutex_unlock(&b->lock);
+}
+
+void hr_board_free(struct hr_board *b)
+{
+	if (!b)
+		return;
+	hr_board_stop(b);
+	pthread_mutex_destroy(&b->lock);
+	free(b);
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+/* queue.c - an unbounded FIFO between threads; see queue.h. */
+#include <time.h>
+
+#include "core/clock.h"
+#include "queue.h"
+
+int hr_queue_init(struct hr_queue *q)
+{
+	pthread_condattr_t a;
+
+	q->head = q->tail = NULL;
+	q->n = 0;
+	if (pthread_mutex_init(&q->lock, NULL))
+		return -1;
+	if (pthread_condattr_init(&a) || pthread_condattr_setclock(&a, CLOCK_MONOTONIC) ||
+	    pthread_cond_init(&q->cond, &a)) {
+		pthread_mutex_destroy(&q->lock);
+		return -1;
+	}
+	pthread_condattr_destroy(&a);
+	return 0;
+}
+
+void hr_queue_destroy(struct hr_queue *q, void (*free_node)(struct hr_qnode *))
+{
+	struct hr_qnode *n = q->head;
+
+	while (n) {
+		struct hr_qnode *next = n->next;
+
+		if (free_node)
+			free_node(n);
+		n = next;
+	}
+	q->head = q->tail = NULL;
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->cond);
+}
+
+void hr_queue_push(struct hr_queue *q, struct hr_qnode *node)
+{
+	node->next = NULL;
+	pthread_mutex_lock(&q->lock);
+	if (q->tail)
+		q->tail->next = node;
+	else
+		q->head = node;
+	q->tail = node;
+	q->n++;
+	pthread_cond_signal(&q->cond);
+	pthread_mutex_unlock(&q->lock);
+}
+
+struct hr_qnode *hr_queue_pop(struct hr_queue *q, uint64_t deadline_ns)
+{
+	struct hr_qnode *n;
+
+	pthread_mutex_lock(&q->lock);
+	while (!q->head && deadline_ns && hr_now_ns() < deadline_ns) {
+		struct timespec ts = {
+			.tv_sec = (time_t)(deadline_ns / 1000000000ull),
+			.tv_nsec = (long)(deadline_ns % 1000000000ull),
+		};
+
+		(void)pthread_cond_timedwait(&q->cond, &q->lock, &ts);
+	}
+	n = q->head;
+	if (n) {
+		q->head = n->next;
+		if (!q->head)
+			q->tail = NULL;
+		q->n--;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+size_t hr_queue_len(struct hr_queue *q)
+{
+	size_t n;
+
+	pthread_mutex_lock(&q->lock);
+	n = q->n;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: MIT
+/*
+ * runjson.c - run.json: the host, versions, the scenario as written and as
+ * parsed, every guest (accel, clock offset with its bound, the agent's cost
+ * per transition, the workload, its failure if any). Built by the main
+ * thread from guests whose threads have ended; written by the recorder.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hwloc.h>
+#include <jansson.h>
+
+#include "core/log.h"
+#include "core/version.h"
+#include "guest.h"
+
+/* The host's facts, gathered once (hwloc's topology load is not cheap). */
+static json_t *host_json(void)
+{
+	static json_t *cached;
+	json_t *h;
+	struct utsname u;
+	char name[256] = "", line[512];
+	FILE *f;
+	hwloc_topology_t topo;
+
+	if (cached)
+		return json_incref(cached);
+	h = json_object();
+	if (!uname(&u)) {
+		json_object_set_new(h, "kernel", json_string(u.release));
+		json_object_set_new(h, "arch", json_string(u.machine));
+	}
+	(void)gethostname(name, sizeof(name));
+	json_object_set_new(h, "hostname", json_string(name));
+	json_object_set_new(h, "cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+	json_object_set_new(h, "mem_mib", json_integer((json_int_t)sysconf(_SC_PHYS_PAGES) *
+						       sysconf(_SC_PAGESIZE) / (1 << 20)));
+	f = fopen("/proc/cpuinfo", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "model name", 10) && strchr(line, ':')) {
+			char *v = strchr(line, ':') + 2;
+
+			v[strcspn(v, "\n")] = '\0';
+			json_object_set_new(h, "cpu_model", json_string(v));
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (!hwloc_topology_init(&topo)) {
+		if (!hwloc_topology_load(topo))
+			json_object_set_new(h, "numa_nodes",
+				json_integer(hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE)));
+		hwloc_topology_destroy(topo);
+	}
+	cached = h;
+	return json_incref(h);
+}
+
+static json_t *job_json(const struct hr_job *j)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "name", json_string(j->name));
+	for (size_t i = 0; i < hr_noptions; i++) {
+		char buf[1024];
+
+		hr_option_format(&hr_options[i], j, buf, sizeof(buf));
+		json_object_set_new(o, hr_options[i].name, json_string(buf));
+	}
+	{
+		json_t *t = json_array();
+
+		for (int i = 0; i < j->ntargets; i++)
+			json_array_append_new(t, json_integer((json_int_t)(j->targets[i].kib / 1024)));
+		json_object_set_new(o, "targets_mib", t);
+	}
+	return o;
+}
+
+/*
+ * The probe's own cost per transition: the agent's CPU, the samples it took
+ * and dropped, the achieved rate while the balloon moved, the largest gap.
+ */
+static json_t *probe_json(const struct hr_guest *g)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < g->nrows; i++) {
+		const struct hr_trow *r = &g->rows[i];
+		json_t *x = json_object();
+
+		json_object_set_new(x, "transition", json_integer(r->index));
+		json_object_set_new(x, "agent_cpu_pct", isnan(r->agent_cpu) ? json_null() :
+				    json_real(r->agent_cpu));
+		json_object_set_new(x, "samples", json_integer((json_int_t)r->samples));
+		json_object_set_new(x, "dropped", json_integer((json_int_t)r->dropped));
+		json_object_set_new(x, "achieved_hz", json_real(r->hz));
+		json_object_set_new(x, "largest_gap_us", json_integer((json_int_t)r->max_gap_us));
+		json_array_append_new(a, x);
+	}
+	return a;
+}
+
+json_t *hr_guest_json(const struct hr_guest *g)
+{
+	json_t *o = json_object(), *gg = json_object(), *c = json_object(), *e = json_array();
+
+	json_object_set_new(o, "name", json_string(g->name));
+	json_object_set_new(o, "job", json_string(g->job->name));
+	json_object_set_new(o, "accel", json_string(g->accel == HR_ACCEL_KVM ? "kvm" :
+						    g->accel == HR_ACCEL_TCG ? "tcg" : "none"));
+	json_object_set_new(o, "accel_note", json_string(g->accel_note));
+	json_object_set_new(o, "boot_s", json_real(g->boot_ns / 1e9));
+	if (g->have_hello) {
+		const struct bbp_hello *h = &g->hello;
+
+		json_object_set_new(gg, "kernel", json_string(h->kernel));
+		json_object_set_new(gg, "agent", json_string(h->agent));
+		json_object_set_new(gg, "protocol", json_integer((json_int_t)h->proto));
+		json_object_set_new(gg, "mem_kib", json_integer((json_int_t)h->mem_kib));
+		json_object_set_new(gg, "page_size", json_integer((json_int_t)h->page_size));
+		json_object_set_new(gg, "cpus", json_integer((json_int_t)h->cpus));
+		json_object_set_new(gg, "numa_nodes", json_string(h->nodes));
+		json_object_set_new(gg, "balloon_features", json_string(h->features));
+		json_object_set_new(gg, "clocksource", json_string(h->clocksource));
+	}
+	json_object_set_new(o, "guest", gg);
+	if (g->have_offset) {
+		json_object_set_new(c, "offset_ns", json_integer(g->best.offset_ns));
+		json_object_set_new(c, "error_bound_ns", json_integer((json_int_t)g->best.rtt_ns / 2));
+		json_object_set_new(c, "method", json_string(
+			"PING/PONG pairs; offset = guest_t - (sent + rtt/2) of the pair with the smallest round trip; bound = rtt/2"));
+		for (int i = 0; i < g->nest && i < 64; i++) {
+			json_t *x = json_object();
+
+			json_object_set_new(x, "t_s", json_real(g->est[i].t_ns / 1e9));
+			json_object_set_new(x, "offset_ns", json_integer(g->est[i].offset_ns));
+			json_object_set_new(x, "rtt_ns", json_integer((json_int_t)g->est[i].rtt_ns));
+			json_array_append_new(e, x);
+		}
+		json_object_set_new(c, "estimates", e);
+	} else {
+		json_decref(e);
+	}
+	json_object_set_new(o, "clock", c);
+	if (g->ncost >= 2) {
+		const struct bbp_cost *a = &g->cost_first, *b = &g->cost_last;
+		double dt = (double)(b->t_ns - a->t_ns) / 1e9;
+		double cpu = (double)(b->utime_us + b->stime_us - a->utime_us - a->stime_us) / 1e6;
+		json_t *k = json_object();
+
+		json_object_set_new(k, "cpu_percent_of_one_vcpu", json_real(dt > 0 ? 100 * cpu / dt : 0));
+		json_object_set_new(k, "window_s", json_real(dt));
+		json_object_set_new(k, "rss_kib", json_integer((json_int_t)b->rss_kib));
+		if (b->samples > a->samples)
+			json_object_set_new(k, "us_per_sample", json_real(
+				(double)(b->sample_us - a->sample_us) / (double)(b->samples - a->samples)));
+		json_object_set_new(k, "samples", json_integer((json_int_t)b->samples));
+		json_object_set_new(k, "dropped", json_integer((json_int_t)b->dropped));
+		json_object_set_new(o, "agent_cost", k);
+	}
+	if (g->have_cal) {
+		json_t *k = json_object();
+
+		json_object_set_new(k, "rdtsc_ns", json_integer((json_int_t)g->cal.rdtsc_ns));
+		json_object_set_new(k, "clock_gettime_ns", json_integer((json_int_t)g->cal.clock_ns));
+		json_object_set_new(k, "ns_per_tick", json_real(g->cal.ns_per_tick));
+		json_object_set_new(k, "first_touch_plain_ns", json_integer((json_int_t)g->cal.plain_ns));
+		json_object_set_new(k, "first_touch_timed_ns", json_integer((json_int_t)g->cal.instr_ns));
+		if (g->cal.plain_ns)
+			json_object_set_new(k, "timing_overhead_ratio",
+				json_real((double)g->cal.instr_ns / (double)g->cal.plain_ns));
+		json_object_set_new(k, "method", json_string(
+			"4 MiB first-touched 7 times plain and 7 times with rdtsc + recorder per page, alternating; "
+			"the fastest round of each side"));
+		json_object_set_new(o, "timestamp_cost", k);
+	}
+	if (g->job->workload_name[0]) {
+		json_t *w = json_object();
+
+		json_object_set_new(w, "name", json_string(g->job->workload_name));
+		json_object_set_new(w, "spec", json_string(g->job->workload_spec));
+		json_object_set_new(w, "started", json_boolean(g->wl_started));
+		if (g->wl_exited) {
+			json_object_set_new(w, "exit_code", json_integer((json_int_t)g->wexit.code));
+			json_object_set_new(w, "signal", json_integer((json_int_t)g->wexit.sig));
+			json_object_set_new(w, "oom_killed", json_boolean(g->wexit.oom));
+			json_object_set_new(w, "ops", json_integer((json_int_t)g->wexit.ops));
+			json_object_set_new(w, "bytes", json_integer((json_int_t)g->wexit.bytes));
+		}
+		json_object_set_new(w, "oom_kills", json_integer(g->nooms));
+		json_object_set_new(o, "workload", w);
+	}
+	json_object_set_new(o, "rep", json_integer(g->rep));
+	json_object_set_new(o, "warmup", json_boolean(g->warmup));
+	json_object_set_new(o, "vm_index", json_integer(g->index));
+	json_object_set_new(o, "memory_mib", json_integer((json_int_t)(g->job->memory_kib / 1024)));
+	json_object_set_new(o, "label", json_string(g->job->label));
+	if (g->placement)
+		json_object_set_new(o, "host_numa_placement_mib", json_loads(g->placement, 0, NULL));
+	json_object_set_new(o, "samples_guest", json_integer((json_int_t)g->ngs));
+	json_object_set_new(o, "samples_host", json_integer((json_int_t)g->nhs));
+	json_object_set_new(o, "sample_gaps", json_integer((json_int_t)g->seq_gaps));
+	json_object_set_new(o, "malformed_messages", json_integer((json_int_t)g->bad_msgs));
+	json_object_set_new(o, "host_view", json_string(g->host_via_stats ?
+		"virDomainMemoryStats actual" : "QMP query-balloon actual"));
+	json_object_set_new(o, "state", json_string(hr_gstate_names[g->state]));
+	if (g->failed)
+		json_object_set_new(o, "failure", json_string(g->fail_reason));
+	json_object_set_new(o, "probe", probe_json(g));
+	return o;
+}
+
+char *hr_run_json(const struct hr_run *run, const char *status)
+{
+	json_t *r = json_object(), *v = json_object(), *s = json_object(), *jobs = json_array();
+	json_t *vms = json_array();
+	unsigned long lv = 0, hv = 0;
+	time_t t = time(NULL);
+	struct tm tm;
+	char now[40], *text;
+
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_object_set_new(r, "schema_version", json_integer(1));
+	json_object_set_new(r, "run_id", json_string(run->id));
+	json_object_set_new(r, "status", json_string(status));
+	if (run->failed)
+		json_object_set_new(r, "incomplete_reason", json_string(run->reason));
+	json_object_set_new(r, "started_at", json_string(run->started_at));
+	json_object_set_new(r, "written_at", json_string(now));
+	json_object_set_new(r, "connect", json_string(run->uri));
+	json_object_set_new(r, "time_base",
+		json_string("t_s: seconds since the run started, host CLOCK_MONOTONIC; guest samples mapped with the clock offset"));
+	json_object_set_new(r, "host", host_json());
+	json_object_set_new(v, "balloonbench", json_string(BB_VERSION));
+	if (run->conn && !virConnectGetLibVersion(run->conn, &lv))
+		json_object_set_new(v, "libvirt", json_sprintf("%lu.%lu.%lu", lv / 1000000,
+							       lv / 1000 % 1000, lv % 1000));
+	if (run->conn && !virConnectGetVersion(run->conn, &hv))
+		json_object_set_new(v, "qemu", json_sprintf("%lu.%lu.%lu", hv / 1000000,
+							    hv / 1000 % 1000, hv % 1000));
+	json_object_set_new(r, "versions", v);
+	json_object_set_new(s, "file", json_string(run->sc->path));
+	json_object_set_new(s, "text", json_string(run->sc->text ? run->sc->text : ""));
+	json_object_set_new(s, "overrides", json_string(run->sc->overrides));
+	for (int i = 0; i < run->sc->njobs; i++) {
+		json_t *jj = job_json(&run->sc->jobs[i]);
+
+		json_object_set_new(jj, "label", json_string(run->sc->jobs[i].label));
+		if (run->skipped[i][0])
+			json_object_set_new(jj, "skipped", json_string(run->skipped[i]));
+		json_array_append_new(jobs, jj);
+	}
+	json_object_set_new(s, "jobs", jobs);
+	json_object_set_new(r, "scenario", s);
+	for (int i = 0; i < run->nguests; i++)
+		json_array_append_new(vms, hr_guest_json(run->guests[i]));
+	json_object_set_new(r, "vms", vms);
+	json_object_set_new(r, "transitions", json_integer((json_int_t)run->ntransitions));
+	text = json_dumps(r, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(r);
+	return text;
+}
+
+void hr_guest_summary(const struct hr_guest *g, char *buf, size_t len)
+{
+	const struct bbp_cost *a = &g->cost_first, *b = &g->cost_last;
+	double dt = ((double)b->t_ns - (double)a->t_ns) / 1e9;
+
+	buf[0] = '\0';
+	if (g->ncost < 2 || dt <= 0)
+		return;
+	snprintf(buf, len, "%s: agent %.1f%% of one vCPU over the run, RSS %.1f MiB, %" PRIu64
+		 " samples (%" PRIu64 " dropped), clock offset error bound +-%.0f us", g->name,
+		 100.0 * ((double)(b->utime_us + b->stime_us) - (double)(a->utime_us + a->stime_us)) /
+		 1e6 / dt, b->rss_kib / 1024.0, b->samples, b->dropped, g->best.rtt_ns / 2e3);
+}

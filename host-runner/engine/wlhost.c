@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: MIT
+/*
+ * wlhost.c - the host's side of guest workloads: add up their latency
+ * statistics by epoch, write faults.csv, latency.csv, latency_stats.csv,
+ * nodes.csv and slowest.csv as the data arrives, record OOM kills, and
+ * compute what transitions.csv reports about the workload.
+ *
+ * Epochs are labelled by the host: 0 is the warm-up, transition i is epoch
+ * 2i+1 (inflating or deflating) and the rest after it is epoch 2i+2 (steady);
+ * the short epoch between the last rest and the workload's stop is "final".
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "guest.h"
+
+
+static const char *epoch_phase(const struct hr_guest *g, uint64_t e)
+{
+	size_t i;
+
+	i = (size_t)(e - 1) / 2;
+	if (e > 0 && i >= g->ntrans_dir)
+		return "final";		/* after the last transition's rest, until the stop */
+	if (e == 0 || e % 2 == 0)
+		return "steady";
+	return g->trans_dir[i] > 0 ? "inflating" : "deflating";
+}
+
+/* Transition index of epoch @e, or -1 for the warm-up. */
+static long epoch_transition(uint64_t e)
+{
+	if (e == 0)
+		return -1;
+	return (long)((e - 1) / 2);
+}
+
+/* The epoch's statistics; NULL if @e cannot be an epoch of this guest (yet). */
+static struct hr_lat *lat_get(struct hr_guest *g, uint64_t e, int k)
+{
+	if (e > 2 * (uint64_t)g->ntrans_dir + 2)
+		return NULL;
+	for (size_t i = 0; i < g->nlat; i++)
+		if (g->lat[i].e == e && g->lat[i].k == k)
+			return &g->lat[i];
+	if (g->nlat == g->latcap) {
+		size_t cap = g->latcap ? g->latcap * 2 : 16;
+		struct hr_lat *n = realloc(g->lat, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		g->lat = n;
+		g->latcap = cap;
+	}
+	memset(&g->lat[g->nlat], 0, sizeof(g->lat[0]));
+	g->lat[g->nlat].e = e;
+	g->lat[g->nlat].k = k;
+	return &g->lat[g->nlat++];
+}
+
+static void write_epoch(struct hr_guest *g, uint64_t e)
+{
+	struct hr_rec *rec = g->run->rec;
+	const char *wl = g->job->workload_name;
+
+	for (size_t i = 0; i < g->nlat; i++) {
+		struct hr_lat *l = &g->lat[i];
+
+		if (l->e != e || l->written)
+			continue;
+		l->written = 1;
+		for (unsigned b = 0; b < ST_NBUCKETS; b++)
+			if (l->h.count[b])
+				hr_rec_row(rec, HR_F_LATENCY, "%s,%s,%" PRIu64 ",%s,%ld,%s,%" PRIu64
+					   ",%" PRIu64 ",%" PRIu64 "\n", g->name, wl, e,
+					   epoch_phase(g, e), epoch_transition(e),
+					   wl_kind_names[l->k], st_bucket_lo(b), st_bucket_hi(b),
+					   l->h.count[b]);
+		hr_rec_row(rec, HR_F_LATSTATS, "%s,%s,%" PRIu64 ",%s,%ld,%s,%" PRIu64 ",%.1f,%.1f,%"
+			   PRIu64 ",%" PRIu64 ",%.0f,%.0f,%.0f\n", g->name, wl, e, epoch_phase(g, e),
+			   epoch_transition(e), wl_kind_names[l->k], l->w.n, l->w.mean,
+			   st_welford_stddev(&l->w), l->w.min, l->w.max, st_hist_percentile(&l->h, 50),
+			   st_hist_percentile(&l->h, 99), st_hist_percentile(&l->h, 99.9));
+	}
+}
+
+void hr_wl_write_rest(struct hr_guest *g)
+{
+	for (size_t i = 0; i < g->nlat; i++)
+		if (!g->lat[i].written)
+			write_epoch(g, g->lat[i].e);
+}
+
+/* "index:count,index:count" into the histogram. Returns 0 or -1. */
+static int add_buckets(struct st_hist *h, const char *s)
+{
+	while (*s) {
+		char *end;
+		unsigned long b = strtoul(s, &end, 10);
+		unsigned long long c;
+
+		if (end == s || *end != ':' || b >= ST_NBUCKETS)
+			return -1;
+		s = end + 1;
+		c = strtoull(s, &end, 10);
+		if (end == s || (*end && *end != ','))
+			return -1;
+		h->count[b] += c;
+		s = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+static double latest_balloon_mib(const struct hr_guest *g)
+{
+	if (!g->ngs)
+		return NAN;
+	return (double)(g->gs[g->ngs - 1].inflate - g->gs[g->ngs - 1].deflate) * HR_PAGE_KIB / 1024;
+}
+
+static int wl_node(struct hr_guest *g, const struct bbp_node *m)
+{
+	int64_t t;
+
+	if (m->node >= 64 || hr_guest_time(g, m->t_ns, &t))
+		return -1;
+	if (g->nns == g->nscap) {
+		size_t cap = g->nscap ? g->nscap * 2 : 256;
+		struct hr_node_sample *n = realloc(g->ns, cap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		g->ns = n;
+		g->nscap = cap;
+	}
+	g->ns[g->nns++] = (struct hr_node_sample){ t, (int)m->node, m->total_kib, m->free_kib };
+	hr_rec_row(g->run->rec, HR_F_NODES, "%.6f,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+		   t / 1e9, g->name, m->node, m->total_kib, m->free_kib);
+	return 0;
+}
+
+static int wl_fault_bin(struct hr_guest *g, const struct bbp_f *m)
+{
+	struct hr_fault_bin b = { 0, m->n, m->slow, m->sum_ns, m->max_ns, m->minflt, m->majflt };
+
+	if (hr_guest_time(g, m->t_ns, &b.t_ns))
+		return -1;
+	if (g->nfb == g->fbcap) {
+		size_t cap = g->fbcap ? g->fbcap * 2 : 1024;
+		struct hr_fault_bin *n = realloc(g->fb, cap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		g->fb = n;
+		g->fbcap = cap;
+	}
+	g->fb[g->nfb++] = b;
+	hr_rec_row(g->run->rec, HR_F_FAULTS, "%.6f,%s,%s,%.3f,%" PRIu64 ",%" PRIu64 ",%.0f,%" PRIu64
+		   ",%" PRIu64 ",%" PRIu64 "\n", b.t_ns / 1e9, g->name, g->job->workload_name,
+		   WL_BIN_NS / 1e6, b.n, b.slow, b.slow ? (double)b.sum_ns / (double)b.slow : 0.0,
+		   b.max_ns, b.minflt, b.majflt);
+	return 0;
+}
+
+static int wl_oom(struct hr_guest *g, const struct bbp_oom *m)
+{
+	struct hr_oom *o = &g->ooms[g->nooms % 64];
+	int64_t t;
+
+	if (hr_guest_time(g, m->t_ns, &t))
+		return -1;
+	o->t_ns = t;
+	o->pid = m->pid;
+	snprintf(o->comm, sizeof(o->comm), "%s", m->comm);
+	o->balloon_mib = latest_balloon_mib(g);
+	g->nooms++;
+	hr_rec_event(g->run->rec, g->name, "oom-kill", "victim=%s pid=%" PRIu64 " anon_kib=%" PRIu64
+		     " balloon_mib=%.1f guest_t_s=%.6f", o->comm, o->pid, m->anon_kib,
+		     o->balloon_mib, o->t_ns / 1e9);
+	return 0;
+}
+
+/*
+ * A workload message from the agent (untrusted: every index and time is
+ * checked before use). Returns 0, or -1 if it is not one or is out of range.
+ */
+int hr_wl_msg(struct hr_guest *g, const struct bbp_msg *m)
+{
+	struct hr_lat *l;
+	int64_t t;
+
+	switch (m->type) {
+	case BBP_CAL:
+		g->cal = m->u.cal;
+		g->have_cal = 1;
+		return 0;
+	case BBP_NODE:
+		return wl_node(g, &m->u.node);
+	case BBP_WSTART:
+		g->wl_started = 1;
+		hr_rec_event(g->run->rec, g->name, "workload-start", "%s pid=%" PRIu64,
+			     m->u.wstart.name, m->u.wstart.pid);
+		return 0;
+	case BBP_WEXIT:
+		g->wl_exited = 1;
+		g->wexit = m->u.wexit;
+		hr_rec_event(g->run->rec, g->name, m->u.wexit.oom ? "workload-oom-killed" :
+			     "workload-exit", "%s code=%" PRIu64 " signal=%" PRIu64 " oom=%" PRIu64
+			     " ops=%" PRIu64 " bytes=%" PRIu64 " balloon_mib=%.1f",
+			     g->job->workload_name, m->u.wexit.code, m->u.wexit.sig, m->u.wexit.oom,
+			     m->u.wexit.ops, m->u.wexit.bytes, latest_balloon_mib(g));
+		return 0;
+	case BBP_HS: {
+		struct st_welford w = { m->u.hs.n, m->u.hs.mean, m->u.hs.m2, m->u.hs.min,
+					m->u.hs.max };
+
+		if (m->u.hs.k >= WL_NKINDS || !(l = lat_get(g, m->u.hs.e, (int)m->u.hs.k)))
+			return -1;
+		st_welford_merge(&l->w, &w);
+		return 0;
+	}
+	case BBP_HB:
+		if (m->u.hb.k >= WL_NKINDS || !(l = lat_get(g, m->u.hb.e, (int)m->u.hb.k)) ||
+		    add_buckets(&l->h, m->u.hb.b))
+			return -1;
+		return 0;
+	case BBP_EEND:
+		if (m->u.eend.e == UINT64_MAX)
+			return -1;
+		write_epoch(g, m->u.eend.e);
+		if (m->u.eend.e + 1 > g->eend)
+			g->eend = m->u.eend.e + 1;
+		return 0;
+	case BBP_F:
+		return wl_fault_bin(g, &m->u.f);
+	case BBP_SLOW:
+		if (hr_guest_time(g, m->u.slow.t_ns, &t))
+			return -1;
+		hr_rec_row(g->run->rec, HR_F_SLOWEST, "%.6f,%s,%s,%" PRIu64 "\n", t / 1e9, g->name,
+			   g->job->workload_name, m->u.slow.lat_ns);
+		return 0;
+	case BBP_OOM:
+		return wl_oom(g, &m->u.oom);
+	default:
+		return -1;
+	}
+}
+
+static const struct hr_lat *lat_find(const struct hr_guest *g, uint64_t e, int k)
+{
+	for (size_t i = 0; i < g->nlat; i++)
+		if (g->lat[i].e == e && g->lat[i].k == k)
+			return &g->lat[i];
+	return NULL;
+}
+
+void hr_wl_transition(struct hr_guest *g, int index, int64_t t_set, int64_t t_end,
+		      struct hr_wl_tstats *o)
+{
+	uint64_t e = 2 * (uint64_t)index + 1, min0 = 0, min1 = 0;
+	const struct hr_lat *acc, *req, *main_l, *steady;
+	int k;
+
+	memset(o, 0, sizeof(*o));
+	o->fault_p50 = o->fault_p99 = o->fault_max = NAN;
+	o->p50 = o->p99 = o->p999 = o->s50 = o->s99 = o->s999 = NAN;
+	o->kind = "";
+	for (size_t i = 0; i < g->nfb; i++) {
+		const struct hr_fault_bin *b = &g->fb[i];
+
+		if (b->t_ns <= t_set)
+			min0 = b->minflt;
+		if (b->t_ns <= t_end)
+			min1 = b->minflt;
+		if (b->t_ns >= t_set && b->t_ns < t_end)
+			o->slow += b->slow;
+	}
+	o->faults = min1 > min0 ? min1 - min0 : 0;
+	acc = lat_find(g, e, WL_K_ACCESS);
+	if (acc && acc->w.n) {
+		uint64_t floor = g->job->workload.slow_ns;
+
+		o->fault_p50 = st_hist_percentile_above(&acc->h, 50, floor);
+		o->fault_p99 = st_hist_percentile_above(&acc->h, 99, floor);
+		if (st_hist_count_above(&acc->h, floor))
+			o->fault_max = (double)acc->w.max;
+	}
+	req = lat_find(g, e, WL_K_REQUEST);
+	k = req && req->w.n ? WL_K_REQUEST : WL_K_ACCESS;
+	main_l = k == WL_K_REQUEST ? req : acc;
+	o->kind = main_l ? wl_kind_names[k] : "";
+	if (main_l && main_l->w.n) {
+		o->p50 = st_hist_percentile(&main_l->h, 50);
+		o->p99 = st_hist_percentile(&main_l->h, 99);
+		o->p999 = st_hist_percentile(&main_l->h, 99.9);
+	}
+	steady = lat_find(g, e - 1, k);
+	if (steady && steady->w.n) {
+		o->s50 = st_hist_percentile(&steady->h, 50);
+		o->s99 = st_hist_percentile(&steady->h, 99);
+		o->s999 = st_hist_percentile(&steady->h, 99.9);
+	}
+	for (int i = 0; i < g->nooms && i < 64; i++)
+		if (g->ooms[i].t_ns >= t_set && g->ooms[i].t_ns <= t_end)
+			o->ooms++;
+}
+
+void hr_node_deltas(const struct hr_guest *g, int64_t t0, int64_t t1, char *total, char *freed, size_t len)
+{
+	size_t ot = 0, of = 0;
+
+	total[0] = freed[0] = '\0';
+	for (int node = 0; node < 64; node++) {
+		const struct hr_node_sample *a = NULL, *b = NULL;
+
+		for (size_t i = 0; i < g->nns; i++) {
+			const struct hr_node_sample *x = &g->ns[i];
+
+			if (x->node != node)
+				continue;
+			if (x->t_ns <= t0)
+				a = x;
+			if (x->t_ns >= t1 && !b)
+				b = x;
+		}
+		if (!a || !b)
+			continue;
+		ot += (size_t)snprintf(total + ot, len - ot, "%s%d:%.1f", ot ? ";" : "", node,
+				       ((double)b->total_kib - (double)a->total_kib) / 1024);
+		of += (size_t)snprintf(freed + of, len - of, "%s%d:%.1f", of ? ";" : "", node,
+				       ((double)b->free_kib - (double)a->free_kib) / 1024);
+		if (ot >= len || of >= len)
+			break;
+	}
+}
+
+int hr_node_after(const struct hr_guest *g, int64_t t)
+{
+	int ret;
+
+	ret = !g->nns || g->ns[g->nns - 1].t_ns >= t;
+	return ret;
+}
