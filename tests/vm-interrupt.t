@@ -11,6 +11,17 @@ targets = 256M, 1G
 cycles = 100
 INI
 
+# run_dir PARENT: the run's results directory, once the runner made it (30 s at most)
+run_dir() {
+	for _ in $(seq 300); do
+		d=$(ls -d "$1"/2* 2>/dev/null | head -n 1)
+		[ -n "$d" ] && [ -f "$d/events.csv" ] && { echo "$d"; return 0; }
+		sleep 0.1
+	done
+	echo "$1/none"
+	return 1
+}
+
 # wait_for FILE PATTERN SECONDS
 wait_for() {
 	for _ in $(seq "$(( $3 * 10 ))"); do
@@ -22,9 +33,8 @@ wait_for() {
 
 "$BB" run -s "$STATE" -o "$RESULTS/a" "$T/long.ini" >"$T/out" 2>"$T/err" &
 pid=$!
-sleep 1
-dir=$(ls -d "$RESULTS"/a/2* | head -n 1)
-check "first transition recorded" wait_for "$dir/transitions.csv" "reached" 120
+dir=$(run_dir "$RESULTS/a")
+check "first transition recorded" wait_for "$dir/transitions.csv" ",reached," 120
 check "its guest is running (QEMU seen)" test "$(qemus)" -ge 1
 kill -INT $pid
 wait $pid
@@ -41,10 +51,9 @@ grep -q INCOMPLETE "$T/err"; ok $? "SIGINT: says the run is incomplete"
 # SIGINT while the guest boots (before any transition): incomplete too, never "complete"
 "$BB" run -s "$STATE" -o "$RESULTS/boot" "$T/long.ini" >"$T/out" 2>"$T/err" &
 pid=$!
-sleep 1
-dir=$(ls -d "$RESULTS"/boot/2* | head -n 1)
+dir=$(run_dir "$RESULTS/boot")
+# the boot event is written before the domain starts; its hello comes seconds later
 wait_for "$dir/events.csv" ",boot," 60
-sleep 1
 kill -INT $pid
 wait $pid
 rc=$?
@@ -57,8 +66,7 @@ check "SIGINT while booting: run.json says incomplete, interrupted" \
 # SIGKILL: nothing runs in the process any more; the next run must reap the VM.
 "$BB" run -s "$STATE" -o "$RESULTS/b" "$T/long.ini" >"$T/out" 2>"$T/err" &
 pid=$!
-sleep 1
-dir=$(ls -d "$RESULTS"/b/2* | head -n 1)
+dir=$(run_dir "$RESULTS/b")
 wait_for "$dir/events.csv" "hello" 120
 kill -KILL $pid
 wait $pid 2>/dev/null

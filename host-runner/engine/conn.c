@@ -66,6 +66,26 @@ struct hr_chan *hr_chan_new(const char *name)
 	return c;
 }
 
+/*
+ * The channel passes between threads through libvirt's registration and its
+ * event loop, whose locking is libvirt's own. Make the hand-over ours and
+ * explicit: a callback begins by acquiring the reference count (which the
+ * registering thread raised after setting the channel up) and ends by
+ * releasing it, so the last unref sees everything a callback did.
+ */
+static struct hr_chan *chan_enter(void *opaque)
+{
+	struct hr_chan *c = opaque;
+
+	(void)atomic_load_explicit(&c->refs, memory_order_acquire);
+	return c;
+}
+
+static void chan_leave(struct hr_chan *c)
+{
+	(void)atomic_fetch_add_explicit(&c->refs, 0, memory_order_release);
+}
+
 static void free_in(struct hr_qnode *n)
 {
 	free(n);
@@ -75,7 +95,7 @@ void hr_chan_unref(void *chan)
 {
 	struct hr_chan *c = chan;
 
-	if (c && atomic_fetch_sub(&c->refs, 1) == 1) {
+	if (c && atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1) {
 		hr_queue_destroy(&c->q, free_in);
 		free(c);
 	}
@@ -111,7 +131,7 @@ static void on_line(const char *line, size_t len, void *opaque)
 
 static void stream_cb(virStreamPtr st, int events, void *opaque)
 {
-	struct hr_chan *c = opaque;
+	struct hr_chan *c = chan_enter(opaque);
 	char buf[16384];
 
 	(void)events;
@@ -119,15 +139,17 @@ static void stream_cb(virStreamPtr st, int events, void *opaque)
 		int n = virStreamRecv(st, buf, sizeof(buf));
 
 		if (n == -2)
-			return;		/* nothing more for now */
+			break;		/* nothing more for now */
 		if (n > 0) {
 			bbp_reader_feed(&c->rd, buf, (size_t)n, on_line, c);
 			continue;
 		}
 		queue_item(c, HR_IN_HANGUP, NULL, n < 0 ? hr_lv_err() : "end of stream");
+		chan_leave(c);
 		(void)virStreamEventRemoveCallback(st);
 		return;
 	}
+	chan_leave(c);
 }
 
 static void lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
@@ -136,11 +158,14 @@ static void lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int de
 		"shut down", "destroyed", "crashed", "migrated", "saved", "failed", "snapshot",
 	};
 
+	struct hr_chan *c = chan_enter(opaque);
+
 	(void)conn;
 	(void)dom;
 	if (event == VIR_DOMAIN_EVENT_STOPPED || event == VIR_DOMAIN_EVENT_CRASHED)
-		queue_item(opaque, HR_IN_DEAD, NULL, event == VIR_DOMAIN_EVENT_CRASHED ? "crashed" :
+		queue_item(c, HR_IN_DEAD, NULL, event == VIR_DOMAIN_EVENT_CRASHED ? "crashed" :
 			   detail >= 0 && detail < 7 ? stopped[detail] : "stopped");
+	chan_leave(c);
 }
 
 int hr_chan_attach(struct hr_run *run, virDomainPtr dom, virStreamPtr st, struct hr_chan *c,

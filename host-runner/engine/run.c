@@ -196,27 +196,38 @@ static int run_jobs(struct hr_run *run)
 	return run->failed ? -1 : 0;
 }
 
-/* The end: run.json's status, every file synced and closed, the report. */
+/*
+ * The end: every row written and synced first, so that run.json's status
+ * tells the truth about the files; then run.json, the close (a failure there
+ * fails the run too), the report only of a run whose files are whole.
+ */
 static int finish(struct hr_run *run)
 {
 	char why[1024];
-	int ret;
+	int ret = HR_EXIT_OK;
 
-	if (hr_rec_failed(run->rec, why, sizeof(why)))
+	if (hr_rec_sync(run->rec, 60000)) {
+		hr_error_take(why, sizeof(why));
 		run_fail(run, why);
+		ret = HR_EXIT_FAIL;
+	}
 	if (run->failed) {
 		hr_err("run %s INCOMPLETE: %s (%" PRIu64 " transition(s) and every sample so far kept in %s)",
 		       run->id, run->reason, run->ntransitions, run->dir);
 		hr_rec_event(run->rec, "", "incomplete", "%s", run->reason);
 	}
 	run_json(run, run->failed ? "incomplete" : "complete");
-	ret = hr_rec_close(run->rec);
-	run->rec = NULL;
-	if (ret) {
+	if (hr_rec_close(run->rec)) {
 		hr_error_take(why, sizeof(why));
-		hr_err("run %s: results may be incomplete: %s", run->id, why);
-		return HR_EXIT_FAIL;
+		if (!run->failed)
+			hr_err("run %s INCOMPLETE: %s", run->id, why);
+		run_fail(run, why);
+		ret = HR_EXIT_FAIL;
 	}
+	run->rec = NULL;
+	if (ret != HR_EXIT_OK)
+		return ret;	/* the files are not whole: no report from them */
+	/* An incomplete run gets its report too: what it recorded, marked so. */
 	if (hr_report(run->dir, hr_verbosity >= HR_INFO) && !run->failed)
 		return HR_EXIT_FAIL;
 	if (hr_verbosity >= HR_INFO) {

@@ -1,0 +1,119 @@
+#!/bin/bash
+# vm-engine: the engine's owners under stress: two guests under ThreadSanitizer, QEMU killed mid-run, a full disk.
+. "$(dirname "$0")/lib.sh"
+need_vm
+plan 16
+
+TSAN_BB=${TSAN_BB:-$TOP/build/tsan/balloonbench}
+
+# run_dir PARENT: the run's results directory, once the runner made it (30 s at most)
+run_dir() {
+	for _ in $(seq 300); do
+		d=$(ls -d "$1"/2* 2>/dev/null | head -n 1)
+		[ -n "$d" ] && { echo "$d"; return 0; }
+		sleep 0.1
+	done
+	echo "$1/none"
+	return 1
+}
+
+# wait_for FILE PATTERN SECONDS
+wait_for() {
+	for _ in $(seq "$(( $3 * 10 ))"); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_exit PID SECONDS: 0 once PID has exited, 1 if it still runs after SECONDS
+wait_exit() {
+	for _ in $(seq "$(( $2 * 10 ))"); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# 1. Two guests at once, each with a workload, under ThreadSanitizer: the
+# event thread, two controllers, the recorder and the progress board share
+# nothing but their queues. libvirt's and GLib's own insides are not
+# instrumented and are left out (tests/tsan.supp says why).
+scenario two <<'INI'
+[two]
+accel = tcg
+memory = 512M
+vms = 2
+vcpus = 1
+targets = 256M, 512M
+settle = 200ms
+workload = touch:size=64M
+warmup = 300ms
+INI
+if [ -x "$TSAN_BB" ]; then
+	TSAN_OPTIONS="halt_on_error=0 exitcode=66 suppressions=$TOP/tests/tsan.supp" \
+		"$TSAN_BB" run -s "$STATE" -o "$RESULTS/tsan" "$T/two.ini" >"$T/out" 2>"$T/err"
+	rc=$?
+	check "TSan: two guests with workloads ran (exit $rc)" test $rc -eq 0
+	n=$(grep -c "WARNING: ThreadSanitizer" "$T/err")
+	check "TSan: no data race, no lock-order inversion ($n reports)" test "$n" -eq 0
+	[ "$n" -eq 0 ] && [ $rc -eq 0 ] || show "$T/err"
+	dir=$(run_dir "$RESULTS/tsan")
+	rows=$(csv_col "$dir/transitions.csv" end_reason | grep -c reached)
+	check "TSan: both guests' transitions recorded ($rows of 4)" test "$rows" -eq 4
+else
+	skip "no TSan build ($TSAN_BB)"; skip "no TSan build"; skip "no TSan build"
+fi
+check "TSan: no VM left running" test "$(qemus)" -eq 0
+
+# 2. QEMU killed while the balloon moves: that guest fails with the reason
+# (its domain, not "the agent stopped sending"), run.json names it per
+# guest, the run exits 1 with what it recorded, and nothing is left.
+scenario long <<'INI'
+[long]
+accel = tcg
+targets = 256M, 1G
+cycles = 100
+settle = 100ms
+INI
+"$BB" run -s "$STATE" -o "$RESULTS/kill" "$T/long.ini" >"$T/out" 2>"$T/err" &
+pid=$!
+dir=$(run_dir "$RESULTS/kill")
+wait_for "$dir/transitions.csv" ",reached," 120
+pkill -KILL -f "qemu-system.*$STATE"
+wait_exit $pid 20; ok $? "QEMU killed: the runner ends within 20 s"
+wait $pid
+rc=$?
+check "QEMU killed: exit 1 (got $rc)" test $rc -eq 1
+grep -E '"status"|"failure"|incomplete_reason' "$dir/run.json" | sed "s/^/# /"
+check "QEMU killed: run.json says incomplete" grep -q '"status": "incomplete"' "$dir/run.json"
+check "QEMU killed: the guest's failure names its domain" grep -q '"failure": ".*the domain' "$dir/run.json"
+awk -F, '$3 == "failed" || $3 == "destroyed" { print $3 }' "$dir/events.csv" | tr '\n' ' ' >"$T/ev"
+check "QEMU killed: events.csv has failed, then destroyed ($(cat "$T/ev"))" grep -q "failed destroyed" "$T/ev"
+rows=$(grep -c ',guest,' "$dir/samples.csv")
+check "QEMU killed: samples kept ($rows)" test "$rows" -gt 100
+check "QEMU killed: no VM left running" test "$(qemus)" -eq 0
+
+# 3. A full disk: the first failed write stops the run within seconds with
+# one clear error naming the file, exit 1, and no guest left. (A 256 KiB
+# tmpfs: the 1 kHz samples fill it within seconds of the first transition.)
+mkdir -p "$T/full"
+if mount -t tmpfs -o size=256k bbtest "$T/full" 2>/dev/null; then
+	start=$(date +%s)
+	"$BB" run -s "$STATE" -o "$T/full" "$T/long.ini" >"$T/out" 2>"$T/err" &
+	pid=$!
+	wait_exit $pid 120; ok $? "disk full: the runner ends (within 120 s)"
+	wait $pid
+	rc=$?
+	took=$(( $(date +%s) - start ))
+	check "disk full: exit 1 (got $rc, after $took s)" test $rc -eq 1
+	grep -q "writing .*/2.*/[a-z_]*\.csv: No space left on device" "$T/err"
+	ok $? "disk full: the error names the file and the cause"
+	show "$T/err"
+	grep -q "^report:" "$T/out"; ok $((! $?)) "disk full: no report is announced"
+	check "disk full: no VM left running" test "$(qemus)" -eq 0
+	umount "$T/full"
+else
+	for i in 1 2 3 4 5; do skip "cannot mount a tmpfs here (not root, or no CAP_SYS_ADMIN)"; done
+fi
+finish
