@@ -56,14 +56,14 @@ rm -rf "$STATE.auto"
 
 # The fallback itself, on any host: a KVM watchdog of 1 ms is shorter than any
 # boot, so auto must fall back to TCG whether this host's KVM works or not.
-scenario fallback <<'INI'
-[fallback]
+scenario fb <<'INI'
+[fb]
 accel = auto
 kvm-boot-timeout = 1ms
 targets = 768M
 settle = 100ms
 INI
-"$BB" run --reprobe-kvm -s "$STATE.fb" -o "$RESULTS/fb" "$T/fallback.ini" >"$T/out" 2>"$T/err"
+"$BB" run --reprobe-kvm -s "$STATE.fb" -o "$RESULTS/fb" "$T/fb.ini" >"$T/out" 2>"$T/err"
 rc=$?
 check "fallback: exit 0 (got $rc)" test $rc -eq 0
 [ $rc -eq 0 ] || show "$T/err"

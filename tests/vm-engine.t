@@ -79,7 +79,7 @@ INI
 "$BB" run -s "$STATE" -o "$RESULTS/kill" "$T/long.ini" >"$T/out" 2>"$T/err" &
 pid=$!
 dir=$(run_dir "$RESULTS/kill")
-wait_for "$dir/transitions.csv" ",reached," 120
+wait_for "$dir/transitions.csv" ",reached,[0-9]" 120
 pkill -KILL -f "qemu-system.*$STATE"
 wait_exit $pid 20; ok $? "QEMU killed: the runner ends within 20 s"
 wait $pid

@@ -52,6 +52,16 @@ char *hr_vfmt(char *buf, size_t size, const char *fmt, va_list ap)
 	return buf;
 }
 
+char *hr_fmt(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	hr_vfmt(buf, size, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
 static _Thread_local char err_msg[1024];
 static _Thread_local int err_set;
 

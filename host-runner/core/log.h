@@ -40,6 +40,8 @@ int hr_error_pending(void);
 /* Copy this thread's error into @buf (or "unknown error") and clear it. */
 void hr_error_take(char *buf, size_t size);
 
+/* snprintf for display text that may be cut short by design (a terminal line). */
+char *hr_fmt(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* vsnprintf into @buf that never leaves it unterminated; returns @buf. */
 char *hr_vfmt(char *buf, size_t size, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 

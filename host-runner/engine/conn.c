@@ -203,7 +203,7 @@ static int write_embed_conf(const char *root)
 		"security_driver = \"none\"\n"
 		"remember_owner = 0\n"
 		"namespaces = [ ]\n";
-	char path[PATH_MAX];
+	char path[PATH_MAX + 32];
 	FILE *f;
 	int r;
 

@@ -34,7 +34,7 @@ static void image_path(const struct hr_run *run, const struct hr_job *j, int ini
 char *hr_domain_xml(const struct hr_run *run, const struct hr_job *j, const char *name,
 		    int accel, const char *console, const char *disk)
 {
-	char host[256] = "", bid[64], path[PATH_MAX], *buf = NULL;
+	char host[256] = "", bid[64], path[PATH_MAX + 16], *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
@@ -152,7 +152,7 @@ void hr_console_panic(const char *path, char *buf, size_t size)
 /* KVM found unusable earlier on this host, kernel and QEMU? Cached in state dir. */
 int hr_kvm_known_broken(const struct hr_run *run, const char *key, char *why, size_t wlen)
 {
-	char path[PATH_MAX], line[512];
+	char path[PATH_MAX + 16], line[512];
 	FILE *f;
 	int broken = 0;
 
@@ -173,7 +173,7 @@ int hr_kvm_known_broken(const struct hr_run *run, const char *key, char *why, si
 
 void hr_kvm_mark_broken(const struct hr_run *run, const char *key, const char *why)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX + 16];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/kvm-probe", run->state_dir);

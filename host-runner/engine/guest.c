@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -138,10 +139,20 @@ int hr_guest_time(const struct hr_guest *g, uint64_t guest_ns, int64_t *t)
 	return hr_clock_to_run(guest_ns, g->best.offset_ns, g->run->t0_mono_ns, t);
 }
 
-static void bad_msg(struct hr_guest *g, const char *fmt, const char *what)
+/* Something the agent sent was refused: count it, say so the first five times. */
+static void bad_msg(struct hr_guest *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void bad_msg(struct hr_guest *g, const char *fmt, ...)
 {
-	if (g->bad_msgs++ < 5)
-		hr_warn(fmt, g->name, what);
+	char what[256];
+	va_list ap;
+
+	if (g->bad_msgs++ >= 5)
+		return;
+	va_start(ap, fmt);
+	hr_vfmt(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	hr_warn("%s: %s", g->name, what);
 }
 
 static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint64_t t_recv)
@@ -153,19 +164,19 @@ static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint6
 		struct hr_gsample *n = realloc(g->gs, cap * sizeof(*n));
 
 		if (!n) {
-			bad_msg(g, "%s: %s", "out of memory: a sample dropped");
+			bad_msg(g, "out of memory: a sample dropped");
 			return;
 		}
 		g->gs = n;
 		g->gcap = cap;
 	}
 	if (g->ngs && s->seq <= g->gs[g->ngs - 1].seq) {
-		bad_msg(g, "%s: sample dropped: %s", "its sequence number went backwards");
+		bad_msg(g, "sample dropped: its sequence number went backwards");
 		return;
 	}
 	if (g->have_offset) {
 		if (hr_guest_time(g, s->t_ns, &x.t_ns)) {
-			bad_msg(g, "%s: sample dropped: %s", "its time is out of range");
+			bad_msg(g, "sample dropped: its time is out of range");
 			return;
 		}
 	} else {
@@ -195,7 +206,7 @@ static void on_pong(struct hr_guest *g, const struct bbp_pong *p, uint64_t t_rec
 	if (p->id != g->ping_id || !g->ping_sent)
 		return;		/* a keepalive's, or a late one */
 	if (hr_clock_pair(g->ping_sent, t_recv, p->t_ns, g->run->t0_mono_ns, &e)) {
-		bad_msg(g, "%s: %s", "PONG with a time out of range dropped");
+		bad_msg(g, "PONG with a time out of range dropped");
 		return;
 	}
 	g->est[g->nest++ % 64] = e;
@@ -208,7 +219,7 @@ static void apply(struct hr_guest *g, const struct hr_in *in)
 
 	switch (in->kind) {
 	case HR_IN_BAD:
-		bad_msg(g, "%s: malformed message from agent dropped: %s", in->u.text);
+		bad_msg(g, "malformed message from agent dropped: %s", in->u.text);
 		return;
 	case HR_IN_HANGUP:
 		g->hangup = 1;
@@ -243,7 +254,7 @@ static void apply(struct hr_guest *g, const struct hr_in *in)
 		break;
 	default:
 		if (hr_wl_msg(g, m))
-			bad_msg(g, "%s: unexpected or bad %s from agent dropped", bbp_type_name(m->type));
+			bad_msg(g, "unexpected or bad %s from agent dropped", bbp_type_name(m->type));
 	}
 }
 
@@ -282,6 +293,37 @@ void hr_guest_pump(struct hr_guest *g, uint64_t deadline)
 		publish(g);
 }
 
+/*
+ * The agent's channel closed. QEMU's death closes it first and libvirt's
+ * lifecycle event comes later (when libvirt has noticed the monitor's end):
+ * ask libvirt, for up to 3 s, whether the domain still runs, so that a dead
+ * QEMU is not reported as an agent that hung up.
+ */
+static void domain_gone(struct hr_guest *g)
+{
+	static const char *const shutoff[] = {
+		[VIR_DOMAIN_SHUTOFF_SHUTDOWN] = "shut down", [VIR_DOMAIN_SHUTOFF_DESTROYED] = "destroyed",
+		[VIR_DOMAIN_SHUTOFF_CRASHED] = "crashed", [VIR_DOMAIN_SHUTOFF_FAILED] = "failed (QEMU ended)",
+		[VIR_DOMAIN_SHUTOFF_DAEMON] = "stopped by libvirt",
+	};
+	uint64_t deadline = hr_now_ns() + 3000000000ull;
+
+	while (!g->dead && g->dom && hr_now_ns() < deadline && !hr_stop) {
+		int state = 0, reason = 0;
+
+		if (virDomainGetState(g->dom, &state, &reason, 0) == 0 && state != VIR_DOMAIN_RUNNING &&
+		    state != VIR_DOMAIN_PAUSED && state != VIR_DOMAIN_BLOCKED) {
+			g->dead = 1;
+			snprintf(g->dead_reason, sizeof(g->dead_reason), "%s",
+				 state == VIR_DOMAIN_CRASHED ? "crashed" :
+				 reason > 0 && reason < (int)(sizeof(shutoff) / sizeof(shutoff[0])) &&
+				 shutoff[reason] ? shutoff[reason] : "stopped");
+			return;
+		}
+		hr_guest_pump(g, hr_now_ns() + 100000000ull);
+	}
+}
+
 int hr_guest_check(struct hr_guest *g)
 {
 	char why[PATH_MAX + 160];
@@ -293,8 +335,8 @@ int hr_guest_check(struct hr_guest *g)
 	if (g->dead || g->hangup) {
 		char panic[300];
 
-		if (!g->dead)	/* QEMU's death closes the channel first: wait for its event */
-			hr_guest_pump(g, hr_now_ns() + 200000000ull);
+		if (!g->dead)
+			domain_gone(g);
 		hr_console_panic(g->console_path, panic, sizeof(panic));
 		return hr_error("%s: %s%s%s%s", g->name, g->dead ? "the domain " : "",
 				g->dead ? g->dead_reason : "the guest closed the agent channel",
@@ -591,15 +633,16 @@ static int start_workload(struct hr_guest *g)
 				g->name, j->workload_spec, sizeof(m.u.run.spec) - 1);
 	if (hr_guest_send(g, &m))
 		return -1;
-	deadline = hr_now_ns() + 10000000000ull;
+	/* 10 s, and twice what this guest took to boot: a loaded host is slow at both */
+	deadline = hr_now_ns() + 10000000000ull + 2 * (uint64_t)g->boot_ns;
 	while (!g->wl_started && !g->wl_exited && hr_now_ns() < deadline) {
 		if (hr_guest_check(g))
 			return -1;
 		hr_guest_pump(g, hr_now_ns() + 50000000ull);
 	}
 	if (!g->wl_started)
-		return hr_error("%s: workload '%s' did not start (see events.csv and the agent's messages)",
-				g->name, j->workload_spec);
+		return hr_error("%s: workload '%s' did not start within %.0f s (see events.csv and the agent's messages)",
+				g->name, j->workload_spec, (10e9 + 2.0 * (double)g->boot_ns) / 1e9);
 	hr_info("%s: workload %s running; warm-up %.1f s", g->name, j->workload_name,
 		j->warmup_us / 1e6);
 	return hr_guest_record_until(g, hr_run_time(g->run) + (int64_t)j->warmup_us * 1000);

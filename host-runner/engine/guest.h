@@ -104,7 +104,7 @@ struct hr_guest {
 	struct hr_chan *chan;
 	int lifecycle_id;
 	int accel;			/* HR_ACCEL_KVM or HR_ACCEL_TCG once booted */
-	char accel_note[512];
+	char accel_note[1024];
 	char console_path[PATH_MAX + 80];
 	char disk_path[PATH_MAX + 80];	/* pagecache workload's disk, "" = none */
 

@@ -79,15 +79,16 @@ static void line_of(const struct hr_snap *s, int64_t now, char *buf, size_t size
 	double el = (double)(now - s->t_state) / 1e9;
 	char total[32] = "?";
 
+	/* a display line: cut at the terminal's width by design */
 	if (s->state != HR_GS_INFLATING && s->state != HR_GS_DEFLATING) {
-		snprintf(buf, size, "%s %s %.1fs", name, hr_gstate_names[s->state], el);
+		hr_fmt(buf, size, "%s %s %.1fs", name, hr_gstate_names[s->state], el);
 		return;
 	}
 	if (s->rate_mib_s > 1 && !isnan(s->actual_mib))
-		snprintf(total, sizeof(total), "%.1fs",
-			 el + fabs(s->actual_mib - s->target_mib) / s->rate_mib_s);
-	snprintf(buf, size, "%s %s ->%.0f at %.0f MiB %.0f MiB/s %.1fs/%s", name,
-		 hr_gstate_names[s->state], s->target_mib, s->actual_mib, s->rate_mib_s, el, total);
+		hr_fmt(total, sizeof(total), "%.1fs",
+		       el + fabs(s->actual_mib - s->target_mib) / s->rate_mib_s);
+	hr_fmt(buf, size, "%s %s ->%.0f at %.0f MiB %.0f MiB/s %.1fs/%s", name,
+	       hr_gstate_names[s->state], s->target_mib, s->actual_mib, s->rate_mib_s, el, total);
 }
 
 /* Erase the block (lock held); the cursor ends up where it began. */

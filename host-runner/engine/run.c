@@ -57,7 +57,7 @@ static int check_image(const struct hr_run *run, const struct hr_job *j)
 	const char *deflt[2] = { "vmlinuz", "initrd.img" };
 
 	for (int i = 0; i < 2; i++) {
-		char path[PATH_MAX];
+		char path[PATH_MAX + 16];
 		struct stat st;
 
 		if (*which[i])

@@ -110,9 +110,106 @@ static json_t *probe_json(const struct hr_guest *g)
 	return a;
 }
 
+static json_t *hello_json(const struct hr_guest *g)
+{
+	const struct bbp_hello *h = &g->hello;
+	json_t *o = json_object();
+
+	if (!g->have_hello)
+		return o;
+	json_object_set_new(o, "kernel", json_string(h->kernel));
+	json_object_set_new(o, "agent", json_string(h->agent));
+	json_object_set_new(o, "protocol", json_integer((json_int_t)h->proto));
+	json_object_set_new(o, "mem_kib", json_integer((json_int_t)h->mem_kib));
+	json_object_set_new(o, "page_size", json_integer((json_int_t)h->page_size));
+	json_object_set_new(o, "cpus", json_integer((json_int_t)h->cpus));
+	json_object_set_new(o, "numa_nodes", json_string(h->nodes));
+	json_object_set_new(o, "balloon_features", json_string(h->features));
+	json_object_set_new(o, "clocksource", json_string(h->clocksource));
+	return o;
+}
+
+static json_t *clock_json(const struct hr_guest *g)
+{
+	json_t *c = json_object(), *e;
+
+	if (!g->have_offset)
+		return c;
+	json_object_set_new(c, "offset_ns", json_integer(g->best.offset_ns));
+	json_object_set_new(c, "error_bound_ns", json_integer((json_int_t)g->best.rtt_ns / 2));
+	json_object_set_new(c, "method", json_string(
+		"PING/PONG pairs; offset = guest_t - (sent + rtt/2) of the pair with the smallest round trip; bound = rtt/2"));
+	e = json_array();
+	for (int i = 0; i < g->nest && i < 64; i++) {
+		json_t *x = json_object();
+
+		json_object_set_new(x, "t_s", json_real(g->est[i].t_ns / 1e9));
+		json_object_set_new(x, "offset_ns", json_integer(g->est[i].offset_ns));
+		json_object_set_new(x, "rtt_ns", json_integer((json_int_t)g->est[i].rtt_ns));
+		json_array_append_new(e, x);
+	}
+	json_object_set_new(c, "estimates", e);
+	return c;
+}
+
+/* The agent's own cost over the run, from its first and last COST messages. */
+static json_t *cost_json(const struct hr_guest *g)
+{
+	const struct bbp_cost *a = &g->cost_first, *b = &g->cost_last;
+	double dt = ((double)b->t_ns - (double)a->t_ns) / 1e9;
+	double cpu = ((double)(b->utime_us + b->stime_us) - (double)(a->utime_us + a->stime_us)) / 1e6;
+	json_t *k = json_object();
+
+	json_object_set_new(k, "cpu_percent_of_one_vcpu", json_real(dt > 0 ? 100 * cpu / dt : 0));
+	json_object_set_new(k, "window_s", json_real(dt));
+	json_object_set_new(k, "rss_kib", json_integer((json_int_t)b->rss_kib));
+	if (b->samples > a->samples)
+		json_object_set_new(k, "us_per_sample", json_real(
+			((double)b->sample_us - (double)a->sample_us) / (double)(b->samples - a->samples)));
+	json_object_set_new(k, "samples", json_integer((json_int_t)b->samples));
+	json_object_set_new(k, "dropped", json_integer((json_int_t)b->dropped));
+	return k;
+}
+
+static json_t *cal_json(const struct hr_guest *g)
+{
+	json_t *k = json_object();
+
+	json_object_set_new(k, "rdtsc_ns", json_integer((json_int_t)g->cal.rdtsc_ns));
+	json_object_set_new(k, "clock_gettime_ns", json_integer((json_int_t)g->cal.clock_ns));
+	json_object_set_new(k, "ns_per_tick", json_real(g->cal.ns_per_tick));
+	json_object_set_new(k, "first_touch_plain_ns", json_integer((json_int_t)g->cal.plain_ns));
+	json_object_set_new(k, "first_touch_timed_ns", json_integer((json_int_t)g->cal.instr_ns));
+	if (g->cal.plain_ns)
+		json_object_set_new(k, "timing_overhead_ratio",
+			json_real((double)g->cal.instr_ns / (double)g->cal.plain_ns));
+	json_object_set_new(k, "method", json_string(
+		"4 MiB first-touched 7 times plain and 7 times with rdtsc + recorder per page, alternating; "
+		"the fastest round of each side"));
+	return k;
+}
+
+static json_t *workload_json(const struct hr_guest *g)
+{
+	json_t *w = json_object();
+
+	json_object_set_new(w, "name", json_string(g->job->workload_name));
+	json_object_set_new(w, "spec", json_string(g->job->workload_spec));
+	json_object_set_new(w, "started", json_boolean(g->wl_started));
+	if (g->wl_exited) {
+		json_object_set_new(w, "exit_code", json_integer((json_int_t)g->wexit.code));
+		json_object_set_new(w, "signal", json_integer((json_int_t)g->wexit.sig));
+		json_object_set_new(w, "oom_killed", json_boolean(g->wexit.oom));
+		json_object_set_new(w, "ops", json_integer((json_int_t)g->wexit.ops));
+		json_object_set_new(w, "bytes", json_integer((json_int_t)g->wexit.bytes));
+	}
+	json_object_set_new(w, "oom_kills", json_integer(g->nooms));
+	return w;
+}
+
 json_t *hr_guest_json(const struct hr_guest *g)
 {
-	json_t *o = json_object(), *gg = json_object(), *c = json_object(), *e = json_array();
+	json_t *o = json_object();
 
 	json_object_set_new(o, "name", json_string(g->name));
 	json_object_set_new(o, "job", json_string(g->job->name));
@@ -120,86 +217,14 @@ json_t *hr_guest_json(const struct hr_guest *g)
 						    g->accel == HR_ACCEL_TCG ? "tcg" : "none"));
 	json_object_set_new(o, "accel_note", json_string(g->accel_note));
 	json_object_set_new(o, "boot_s", json_real(g->boot_ns / 1e9));
-	if (g->have_hello) {
-		const struct bbp_hello *h = &g->hello;
-
-		json_object_set_new(gg, "kernel", json_string(h->kernel));
-		json_object_set_new(gg, "agent", json_string(h->agent));
-		json_object_set_new(gg, "protocol", json_integer((json_int_t)h->proto));
-		json_object_set_new(gg, "mem_kib", json_integer((json_int_t)h->mem_kib));
-		json_object_set_new(gg, "page_size", json_integer((json_int_t)h->page_size));
-		json_object_set_new(gg, "cpus", json_integer((json_int_t)h->cpus));
-		json_object_set_new(gg, "numa_nodes", json_string(h->nodes));
-		json_object_set_new(gg, "balloon_features", json_string(h->features));
-		json_object_set_new(gg, "clocksource", json_string(h->clocksource));
-	}
-	json_object_set_new(o, "guest", gg);
-	if (g->have_offset) {
-		json_object_set_new(c, "offset_ns", json_integer(g->best.offset_ns));
-		json_object_set_new(c, "error_bound_ns", json_integer((json_int_t)g->best.rtt_ns / 2));
-		json_object_set_new(c, "method", json_string(
-			"PING/PONG pairs; offset = guest_t - (sent + rtt/2) of the pair with the smallest round trip; bound = rtt/2"));
-		for (int i = 0; i < g->nest && i < 64; i++) {
-			json_t *x = json_object();
-
-			json_object_set_new(x, "t_s", json_real(g->est[i].t_ns / 1e9));
-			json_object_set_new(x, "offset_ns", json_integer(g->est[i].offset_ns));
-			json_object_set_new(x, "rtt_ns", json_integer((json_int_t)g->est[i].rtt_ns));
-			json_array_append_new(e, x);
-		}
-		json_object_set_new(c, "estimates", e);
-	} else {
-		json_decref(e);
-	}
-	json_object_set_new(o, "clock", c);
-	if (g->ncost >= 2) {
-		const struct bbp_cost *a = &g->cost_first, *b = &g->cost_last;
-		double dt = (double)(b->t_ns - a->t_ns) / 1e9;
-		double cpu = (double)(b->utime_us + b->stime_us - a->utime_us - a->stime_us) / 1e6;
-		json_t *k = json_object();
-
-		json_object_set_new(k, "cpu_percent_of_one_vcpu", json_real(dt > 0 ? 100 * cpu / dt : 0));
-		json_object_set_new(k, "window_s", json_real(dt));
-		json_object_set_new(k, "rss_kib", json_integer((json_int_t)b->rss_kib));
-		if (b->samples > a->samples)
-			json_object_set_new(k, "us_per_sample", json_real(
-				(double)(b->sample_us - a->sample_us) / (double)(b->samples - a->samples)));
-		json_object_set_new(k, "samples", json_integer((json_int_t)b->samples));
-		json_object_set_new(k, "dropped", json_integer((json_int_t)b->dropped));
-		json_object_set_new(o, "agent_cost", k);
-	}
-	if (g->have_cal) {
-		json_t *k = json_object();
-
-		json_object_set_new(k, "rdtsc_ns", json_integer((json_int_t)g->cal.rdtsc_ns));
-		json_object_set_new(k, "clock_gettime_ns", json_integer((json_int_t)g->cal.clock_ns));
-		json_object_set_new(k, "ns_per_tick", json_real(g->cal.ns_per_tick));
-		json_object_set_new(k, "first_touch_plain_ns", json_integer((json_int_t)g->cal.plain_ns));
-		json_object_set_new(k, "first_touch_timed_ns", json_integer((json_int_t)g->cal.instr_ns));
-		if (g->cal.plain_ns)
-			json_object_set_new(k, "timing_overhead_ratio",
-				json_real((double)g->cal.instr_ns / (double)g->cal.plain_ns));
-		json_object_set_new(k, "method", json_string(
-			"4 MiB first-touched 7 times plain and 7 times with rdtsc + recorder per page, alternating; "
-			"the fastest round of each side"));
-		json_object_set_new(o, "timestamp_cost", k);
-	}
-	if (g->job->workload_name[0]) {
-		json_t *w = json_object();
-
-		json_object_set_new(w, "name", json_string(g->job->workload_name));
-		json_object_set_new(w, "spec", json_string(g->job->workload_spec));
-		json_object_set_new(w, "started", json_boolean(g->wl_started));
-		if (g->wl_exited) {
-			json_object_set_new(w, "exit_code", json_integer((json_int_t)g->wexit.code));
-			json_object_set_new(w, "signal", json_integer((json_int_t)g->wexit.sig));
-			json_object_set_new(w, "oom_killed", json_boolean(g->wexit.oom));
-			json_object_set_new(w, "ops", json_integer((json_int_t)g->wexit.ops));
-			json_object_set_new(w, "bytes", json_integer((json_int_t)g->wexit.bytes));
-		}
-		json_object_set_new(w, "oom_kills", json_integer(g->nooms));
-		json_object_set_new(o, "workload", w);
-	}
+	json_object_set_new(o, "guest", hello_json(g));
+	json_object_set_new(o, "clock", clock_json(g));
+	if (g->ncost >= 2)
+		json_object_set_new(o, "agent_cost", cost_json(g));
+	if (g->have_cal)
+		json_object_set_new(o, "timestamp_cost", cal_json(g));
+	if (g->job->workload_name[0])
+		json_object_set_new(o, "workload", workload_json(g));
 	json_object_set_new(o, "rep", json_integer(g->rep));
 	json_object_set_new(o, "warmup", json_boolean(g->warmup));
 	json_object_set_new(o, "vm_index", json_integer(g->index));
