@@ -67,6 +67,36 @@ csv_col() {
 # within A B TOL: |A - B| <= TOL (floats)
 within() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
 
+# run_dir PARENT: a run's results directory under PARENT, once the runner has
+# made it (30 s at most); PARENT/none if it never came
+run_dir() {
+	for _ in $(seq 300); do
+		d=$(ls -d "$1"/2* 2>/dev/null | head -n 1)
+		[ -n "$d" ] && [ -f "$d/events.csv" ] && { echo "$d"; return 0; }
+		sleep 0.1
+	done
+	echo "$1/none"
+	return 1
+}
+
+# wait_for FILE PATTERN SECONDS: 0 once FILE holds PATTERN (grep), 1 after SECONDS
+wait_for() {
+	for _ in $(seq "$(( $3 * 10 ))"); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_exit PID SECONDS: 0 once PID has exited, 1 if it still runs after SECONDS
+wait_exit() {
+	for _ in $(seq "$(( $2 * 10 ))"); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # Dump a file into the TAP stream as diagnostics (on failure).
 # show FILE: as TAP comments; once a test has failed, on stderr too, where
 # prove shows it without -v (a CI log then says why)

@@ -18,6 +18,7 @@ static void test_parse_size(void)
 	};
 	static const char *const bad[] = {
 		"", "abc", "-1M", "12Q", "0.5K", "101%", "0%", "M", "1M2", "%", "1.2.3G",
+		"0x10M", "1e3M", "inf", "nan", "+5M", ".",
 	};
 	struct hr_size sz;
 
@@ -40,7 +41,8 @@ static void test_parse_duration(void)
 		{ "250us", 250 }, { "500ms", 500000 }, { "10s", 10000000 }, { "2m", 120000000 },
 		{ "1h", 3600000000ull }, { "30", 30000000 }, { "1.5s", 1500000 }, { "0", 0 },
 	};
-	static const char *const bad[] = { "", "abc", "-1s", "10x", "5 sec", "ms", "1d", "s" };
+	static const char *const bad[] = { "", "abc", "-1s", "10x", "5 sec", "ms", "1d", "s",
+					   "0x10s", "1e3ms", "infs", "1 0s" };
 	uint64_t us;
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {

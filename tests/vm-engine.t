@@ -6,35 +6,6 @@ plan 16
 
 TSAN_BB=${TSAN_BB:-$TOP/build/tsan/balloonbench}
 
-# run_dir PARENT: the run's results directory, once the runner made it (30 s at most)
-run_dir() {
-	for _ in $(seq 300); do
-		d=$(ls -d "$1"/2* 2>/dev/null | head -n 1)
-		[ -n "$d" ] && { echo "$d"; return 0; }
-		sleep 0.1
-	done
-	echo "$1/none"
-	return 1
-}
-
-# wait_for FILE PATTERN SECONDS
-wait_for() {
-	for _ in $(seq "$(( $3 * 10 ))"); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# wait_exit PID SECONDS: 0 once PID has exited, 1 if it still runs after SECONDS
-wait_exit() {
-	for _ in $(seq "$(( $2 * 10 ))"); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # 1. Two guests at once, each with a workload, under ThreadSanitizer: the
 # event thread, two controllers, the recorder and the progress board share
 # nothing but their queues. libvirt's and GLib's own insides are not

@@ -11,26 +11,6 @@ targets = 256M, 1G
 cycles = 100
 INI
 
-# run_dir PARENT: the run's results directory, once the runner made it (30 s at most)
-run_dir() {
-	for _ in $(seq 300); do
-		d=$(ls -d "$1"/2* 2>/dev/null | head -n 1)
-		[ -n "$d" ] && [ -f "$d/events.csv" ] && { echo "$d"; return 0; }
-		sleep 0.1
-	done
-	echo "$1/none"
-	return 1
-}
-
-# wait_for FILE PATTERN SECONDS
-wait_for() {
-	for _ in $(seq "$(( $3 * 10 ))"); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 "$BB" run -s "$STATE" -o "$RESULTS/a" "$T/long.ini" >"$T/out" 2>"$T/err" &
 pid=$!
 dir=$(run_dir "$RESULTS/a")

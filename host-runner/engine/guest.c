@@ -610,12 +610,20 @@ static int boot(struct hr_guest *g)
 
 /* ---- the workload ---- */
 
-static int send_phase(struct hr_guest *g, uint64_t e, int phase)
+int hr_guest_send_phase(struct hr_guest *g, uint64_t e, int phase)
 {
 	struct bbp_msg m = { .type = BBP_PHASE };
 
 	m.u.phase.e = e;
 	m.u.phase.p = (uint64_t)phase;
+	return hr_guest_send(g, &m);
+}
+
+int hr_guest_send_fast(struct hr_guest *g, uint64_t ms)
+{
+	struct bbp_msg m = { .type = BBP_FAST };
+
+	m.u.fast.ms = ms;
 	return hr_guest_send(g, &m);
 }
 
@@ -655,7 +663,7 @@ static void stop_workload(struct hr_guest *g, uint64_t last_epoch)
 	uint64_t deadline = hr_now_ns() + 5000000000ull;
 
 	m.u.stopw.w = 1;
-	if (send_phase(g, last_epoch, WL_STEADY) || hr_guest_send(g, &m))
+	if (hr_guest_send_phase(g, last_epoch, WL_STEADY) || hr_guest_send(g, &m))
 		return;
 	while (!g->wl_exited && hr_now_ns() < deadline && !hr_guest_check(g))
 		hr_guest_pump(g, hr_now_ns() + 50000000ull);

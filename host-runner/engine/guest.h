@@ -166,6 +166,10 @@ void hr_guest_pump(struct hr_guest *g, uint64_t deadline);
 /* Why the guest cannot go on (signal, domain gone, failed write), or 0. Sets hr_error. */
 int hr_guest_check(struct hr_guest *g);
 int hr_guest_send(struct hr_guest *g, const struct bbp_msg *m);
+/* PHASE: epoch @e of the workload begins, in @phase (enum wl_phase). */
+int hr_guest_send_phase(struct hr_guest *g, uint64_t e, int phase);
+/* FAST: sample at the fast rate for @ms (0: back to the slow rate). */
+int hr_guest_send_fast(struct hr_guest *g, uint64_t ms);
 /* Record QEMU's view now (a host sample). */
 void hr_guest_poll_host(struct hr_guest *g);
 /* Keep sampling the host view at host_hz until @until (run time, ns); 0, or -1 (hr_error). */

@@ -183,23 +183,6 @@ static int keep_row(struct hr_guest *g, const struct hr_trow *r)
 	return 0;
 }
 
-static int send_phase(struct hr_guest *g, uint64_t e, int phase)
-{
-	struct bbp_msg m = { .type = BBP_PHASE };
-
-	m.u.phase.e = e;
-	m.u.phase.p = (uint64_t)phase;
-	return hr_guest_send(g, &m);
-}
-
-static int send_fast(struct hr_guest *g, uint64_t ms)
-{
-	struct bbp_msg m = { .type = BBP_FAST };
-
-	m.u.fast.ms = ms;
-	return hr_guest_send(g, &m);
-}
-
 /* Wait (at most @ms) for a guest sample after the @seen-th. 1 if one came. */
 static int wait_sample(struct hr_guest *g, size_t seen, int ms)
 {
@@ -301,8 +284,8 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	g->trans_dir = dirs;
 	dirs[index] = bt > b0 ? 1 : -1;
 	g->ntrans_dir = (size_t)index + 1;
-	if (send_phase(g, 2 * (uint64_t)index + 1, bt > b0 ? WL_INFLATING : WL_DEFLATING) ||
-	    send_fast(g, j->timeout_us / 1000))
+	if (hr_guest_send_phase(g, 2 * (uint64_t)index + 1, bt > b0 ? WL_INFLATING : WL_DEFLATING) ||
+	    hr_guest_send_fast(g, j->timeout_us / 1000))
 		return -1;
 	t_set = hr_run_time(run);
 	row.late_ms = (t_set - planned) / 1e6;
@@ -315,7 +298,7 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	row.end = watch(g, t_set, deadline, b0, bt);
 	t_stop = hr_run_time(run);	/* the transition ends here; what follows is rest */
 	if (row.end <= HR_END_SUPERSEDED) {
-		if (send_fast(g, 0) || send_phase(g, 2 * (uint64_t)index + 2, WL_STEADY))
+		if (hr_guest_send_fast(g, 0) || hr_guest_send_phase(g, 2 * (uint64_t)index + 2, WL_STEADY))
 			row.end = HR_END_FAILED;
 	}
 	hr_rec_event(run->rec, g->name, "transition-end", "%s", hr_end_names[row.end]);
