@@ -308,7 +308,7 @@ int main(void)
 	sc = calloc(1, sizeof(*sc));
 	if (!sc)
 		abort();
-	plan(158);
+	plan(168);
 	test_parse_size();
 	test_parse_duration();
 	test_defaults();
