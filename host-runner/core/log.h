@@ -40,7 +40,7 @@ int hr_error_pending(void);
 /* Copy this thread's error into @buf (or "unknown error") and clear it. */
 void hr_error_take(char *buf, size_t size);
 
-/* vsnprintf into @buf that never leaves it unterminated; returns @buf. */
+/* vsnprintf into @buf that never leaves it unterminated (a message cut short ends in "..."); returns @buf. */
 char *hr_vfmt(char *buf, size_t size, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 #endif /* HR_LOG_H */
