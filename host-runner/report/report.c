@@ -139,7 +139,10 @@ static int open_csv(struct report *r, struct rp_csv *c, const char *name)
 	char path[PATH_MAX];
 	int ret;
 
-	snprintf(path, sizeof(path), "%s/%s", r->dir, name);
+	if (rp_path(path, sizeof(path), r->dir, name)) {
+		r->errors++;
+		return -1;
+	}
 	ret = rp_csv_open(c, path);
 	if (ret == -ENOENT)
 		return 0;
@@ -574,7 +577,8 @@ int hr_report(const char *dir, int print)
 
 	/* summary.csv first: the report shows it */
 	ret = hr_summary_dir(dir, print);
-	snprintf(path, sizeof(path), "%s/run.json", dir);
+	if (rp_path(path, sizeof(path), dir, "run.json"))
+		return -1;
 	run = json_load_file(path, 0, &jerr);
 	if (!run) {
 		hr_err("%s:%d: %s (not a balloonbench results directory?)", path, jerr.line, jerr.text);
@@ -599,8 +603,7 @@ int hr_report(const char *dir, int print)
 	snprintf(title, sizeof(title), "balloonbench %s %s",
 		 json_string_value(json_object_get(run, "run_id")) ?: "",
 		 json_string_value(json_object_get(json_object_get(run, "scenario"), "file")) ?: "");
-	snprintf(path, sizeof(path), "%s/report.html", dir);
-	if (!text || write_html(path, title, text))
+	if (!text || rp_path(path, sizeof(path), dir, "report.html") || write_html(path, title, text))
 		ret = -1;
 	if (r.errors) {
 		hr_err("%s: %d file(s) could not be read whole; the report shows what could", dir,
