@@ -108,17 +108,14 @@ void wlm_init(struct wlm *m, wlm_send_fn send, void *opaque)
 	parse_nodes(m);
 }
 
+/* First-touch @pages pages at @p: timed as the workloads time them with @r, plain without. */
 static void touch_pages(char *p, size_t pages, struct wl_rec *r)
 {
 	for (size_t i = 0; i < pages; i++) {
-		if (r) {
-			uint64_t t0 = wl_ticks();
-
-			p[i * 4096] = 1;
-			(void)wl_record_since(r, WL_K_ACCESS, t0);
-		} else {
-			p[i * 4096] = 1;
-		}
+		if (r)
+			wl_write_timed(r, p + i * WL_PAGE, 1);
+		else
+			p[i * WL_PAGE] = 1;
 	}
 }
 

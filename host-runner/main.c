@@ -184,11 +184,13 @@ static int cmd_run(int argc, char **argv)
 	return r;
 }
 
-/* First comment line of a scenario: what question it answers. */
+#define SUMMARY_LINE	512	/* a scenario's first comment line, read whole: fits a summary */
+
+/* First comment line of a scenario: what question it answers. @size: SUMMARY_LINE. */
 static void scenario_summary(const char *path, char *buf, size_t size)
 {
 	FILE *f = fopen(path, "re");
-	char line[512];
+	char line[SUMMARY_LINE];
 
 	snprintf(buf, size, "-");
 	while (f && fgets(line, sizeof(line), f)) {
@@ -259,11 +261,12 @@ static int cmd_list(int argc, char **argv)
 			return HR_EXIT_USAGE;
 		}
 		for (int i = 0; i < n; i++) {
-			char path[PATH_MAX], s[256];
+			char path[PATH_MAX], s[SUMMARY_LINE];
 
-			snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
-			scenario_summary(path, s, sizeof(s));
-			printf("%-28s %s\n", path, s);
+			if (!rp_path(path, sizeof(path), dir, ents[i]->d_name)) {
+				scenario_summary(path, s, sizeof(s));
+				printf("%-28s %s\n", path, s);
+			}
 			free(ents[i]);
 		}
 		free(ents);
@@ -373,14 +376,80 @@ static void doctor_balloon(const char *image, unsigned long lv)
 	free(config);
 }
 
-static int cmd_doctor(int argc, char **argv)
+/* qemu's version; 1 if it is missing. */
+static int doctor_qemu(void)
+{
+	FILE *f = popen("qemu-system-x86_64 --version 2>/dev/null", "r");
+	char line[512] = "";
+	int missing = 0;
+
+	if (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		doctor_line("qemu", "%s", line);
+	} else {
+		doctor_line("qemu", "MISSING: qemu-system-x86_64 not found (make deps)");
+		missing = 1;
+	}
+	if (f)
+		pclose(f);
+	return missing;
+}
+
+/* /dev/kvm, the KVM module, and what the last accel=auto probe (in @state) found. */
+static void doctor_kvm(const char *state)
 {
 	static const char *const kvm_mods[] = { "kvm_intel", "kvm_amd", "kvm_pvm" };
-	char state[PATH_MAX], image[PATH_MAX], path[PATH_MAX + 32], line[512] = "";
-	unsigned long lv = 0;
-	hwloc_topology_t topo;
+	char path[PATH_MAX + 32], line[512] = "", why[512] = "";	/* fits PATH_MAX + "/kvm-probe" */
 	const char *mod = "none";
 	FILE *f;
+
+	for (size_t i = 0; i < sizeof(kvm_mods) / sizeof(kvm_mods[0]); i++) {
+		snprintf(path, sizeof(path), "/sys/module/%s", kvm_mods[i]);
+		if (!access(path, F_OK))
+			mod = kvm_mods[i];
+	}
+	doctor_line("kvm", "/dev/kvm %s, module %s%s",
+		    access("/dev/kvm", R_OK | W_OK) ? "not usable" : "present", mod,
+		    !strcmp(mod, "kvm_pvm") ? " (a nested PVM hypervisor: stock guests may not boot; accel=auto probes)" : "");
+	snprintf(path, sizeof(path), "%s/kvm-probe", state);
+	f = fopen(path, "re");
+	if (!f) {
+		doctor_line("kvm probe", "not probed yet (the first accel=auto run does it)");
+		return;
+	}
+	if (fgets(line, sizeof(line), f) && fgets(why, sizeof(why), f)) {
+		why[strcspn(why, "\n")] = '\0';
+		doctor_line("kvm probe", "KVM failed to boot a guest: %s (%s)", why, path);
+	}
+	fclose(f);
+}
+
+/* The guest image in @image and its kernel; 1 if it is missing. */
+static int doctor_image(const char *image)
+{
+	char path[PATH_MAX + 32], line[512] = "";	/* fits PATH_MAX + "/kernel.release" */
+	FILE *f;
+	int missing = 0;
+
+	snprintf(path, sizeof(path), "%s/kernel.release", image);
+	f = fopen(path, "re");
+	if (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		doctor_line("guest image", "%s (kernel %s)", image, line);
+	} else {
+		doctor_line("guest image", "MISSING in %s (make image)", image);
+		missing = 1;
+	}
+	if (f)
+		fclose(f);
+	return missing;
+}
+
+static int cmd_doctor(int argc, char **argv)
+{
+	char state[PATH_MAX], image[PATH_MAX];
+	unsigned long lv = 0;
+	hwloc_topology_t topo;
 	int problems = 0;
 
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -397,37 +466,8 @@ static int cmd_doctor(int argc, char **argv)
 	if (!virGetVersion(&lv, NULL, NULL))
 		doctor_line("libvirt", "%lu.%lu.%lu (library)", lv / 1000000, lv / 1000 % 1000,
 			    lv % 1000);
-	f = popen("qemu-system-x86_64 --version 2>/dev/null", "r");
-	if (f && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		doctor_line("qemu", "%s", line);
-	} else {
-		doctor_line("qemu", "MISSING: qemu-system-x86_64 not found (make deps)");
-		problems++;
-	}
-	if (f)
-		pclose(f);
-	for (size_t i = 0; i < sizeof(kvm_mods) / sizeof(kvm_mods[0]); i++) {
-		snprintf(path, sizeof(path), "/sys/module/%s", kvm_mods[i]);
-		if (!access(path, F_OK))
-			mod = kvm_mods[i];
-	}
-	doctor_line("kvm", "/dev/kvm %s, module %s%s",
-		    access("/dev/kvm", R_OK | W_OK) ? "not usable" : "present", mod,
-		    !strcmp(mod, "kvm_pvm") ? " (a nested PVM hypervisor: stock guests may not boot; accel=auto probes)" : "");
-	snprintf(path, sizeof(path), "%s/kvm-probe", state);
-	f = fopen(path, "re");
-	if (f) {
-		char why[512] = "";
-
-		if (fgets(line, sizeof(line), f) && fgets(why, sizeof(why), f)) {
-			why[strcspn(why, "\n")] = '\0';
-			doctor_line("kvm probe", "KVM failed to boot a guest: %s (%s)", why, path);
-		}
-		fclose(f);
-	} else {
-		doctor_line("kvm probe", "not probed yet (the first accel=auto run does it)");
-	}
+	problems += doctor_qemu();
+	doctor_kvm(state);
 	if (!hwloc_topology_init(&topo)) {
 		if (!hwloc_topology_load(topo))
 			doctor_line("host numa", "%d node(s), %d core(s), %d PU(s) (hwloc)",
@@ -442,17 +482,7 @@ static int cmd_doctor(int argc, char **argv)
 		doctor_line("libvirt-qemu", "MISSING: the embedded driver needs this user (make deps)");
 		problems++;
 	}
-	snprintf(path, sizeof(path), "%s/kernel.release", image);
-	f = fopen(path, "re");
-	if (f && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		doctor_line("guest image", "%s (kernel %s)", image, line);
-	} else {
-		doctor_line("guest image", "MISSING in %s (make image)", image);
-		problems++;
-	}
-	if (f)
-		fclose(f);
+	problems += doctor_image(image);
 	doctor_balloon(image, lv);
 	doctor_line("state dir", "%s", state);
 	printf("%s\n", problems ? "problems found: see MISSING above" : "ready");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* matrix: a key with several values expands a job into the cross product; schedule options and their errors. */
+/* matrix: a key with several values expands a job into the cross product (blanks around values, [global] matrices); schedule options and their errors. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,10 +75,38 @@ static void expect_err(const char *path, const char *want)
 	hr_scenario_free(&sc);
 }
 
+/* Write @text to a new file; its path in @path. */
+static void write_ini(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+
+	if (fd >= 0) {
+		(void)!write(fd, text, strlen(text));
+		close(fd);
+	}
+}
+
+/* Blanks around a value are no part of it; a [global] matrix expands in every job. */
+static void test_blanks(void)
+{
+	char path[] = "/tmp/bb-matrix-ini-XXXXXX", err[512];
+
+	write_ini(path, "[global]\nvcpus = 2 , 4\n[j]\ntargets = 256M\ncycles = 1, 2 , 3\n[k]\n");
+	ok(load(path, err, sizeof(err)) == 0, "blanks around matrix values: loads");
+	is_int(sc.njobs, 8, "[j]: 2 x 3 jobs, [k]: 2");
+	is_int(sc.jobs[1].cycles, 2, "' 2 ': the job runs 2 cycles");
+	is_str(sc.jobs[1].label, "cycles=2 vcpus=2", "... and its label says 2, no blank");
+	is_int(sc.jobs[3].vcpus, 4, "'2 , 4' in [global]: [j]'s jobs get vcpus=4 too");
+	is_str(sc.jobs[7].label, "vcpus=4", "... and so do [k]'s (a shared list, split once per job)");
+	hr_scenario_free(&sc);
+	unlink(path);
+}
+
 int main(void)
 {
-	plan(11);
+	plan(17);
 	test_expand();
+	test_blanks();
 	expect_err("tests/data/err-matrix.ini", "err-matrix.ini:2: guest-numa: '9' is not an integer from 1 to 8");
 	expect_err("tests/data/err-schedule.ini", "err-schedule.ini:4: [sq] schedule square: low (2G) is above memory (1G)");
 	expect_err("tests/data/err-pace.ini", "err-pace.ini:3: [p] pace=period needs period > 0");

@@ -1,4 +1,4 @@
-/* workloads.c - every workload run on the host, in-process, small and short; wl_parse_spec. */
+/* workloads.c - every workload run on the host, in-process, small and short; wl_parse_spec; the shared helpers (core.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <numa.h>
@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -188,6 +189,63 @@ static void test_parse(void)
 	ok(strstr(err, "read-pct") != NULL, "  says which: %s", err);
 	is_int(wl_parse_spec("hold:size", &d, &o, err, sizeof(err)), -1, "no '='");
 	ok(strstr(err, "key=value") != NULL, "  says so: %s", err);
+}
+
+/* core.c's pure helpers: shares, generator, pacing arithmetic, mappings, failures. */
+static void test_helpers(void)
+{
+	uint64_t s = 1, seed = wl_seed(0), hist[10] = { 0 };
+	struct wl_shm shm = { .ns_per_tick = 0.5, .nthreads = 4 };
+	struct wl_ctx ctx = { .shm = &shm };
+	size_t total = 0, lo = SIZE_MAX, hi = 0;
+	char *p = NULL;
+	int fine = 1;
+
+	for (int t = 0; t < 3; t++) {
+		size_t n = wl_share_pages(4100 * 1024, 3, t);
+
+		total += n;
+		lo = n < lo ? n : lo;
+		hi = n > hi ? n : hi;
+	}
+	is_int(total, 1025, "shares of 1025 pages over 3 threads add up");
+	ok(hi - lo <= 1, "shares differ by at most one page (%zu..%zu)", lo, hi);
+	is_int(wl_share_pages(4096 * 7, 8, 0), 0, "more threads than pages: thread 0 gets none");
+	is_int(wl_share_pages(4096 * 7, 8, 7), 1, "... the last thread one");
+	is_int(wl_share_pages(4095, 1, 0), 0, "less than a page: no page");
+	is_int(wl_xorshift(&s), 1082269761ull, "xorshift64 from 1: its first value");
+	is_int(s, 1082269761ull, "... kept in the state");
+	for (int i = 0; i < 10000; i++) {
+		uint64_t b = wl_below(&seed, 10);
+
+		if (b >= 10)
+			fine = 0;
+		else
+			hist[b]++;
+	}
+	ok(fine, "below(10) stays in [0, 10)");
+	for (int i = 0; i < 10; i++)
+		fine &= hist[i] > 800 && hist[i] < 1200;
+	ok(fine, "below(10): every value about as often");
+	ok(wl_seed(0) && wl_seed(1) && wl_seed(0) != wl_seed(1), "per-thread seeds: distinct, not 0");
+	is_double(wl_gap(&ctx), 0, 0, "rate=0: no gap (flat out)");
+	ctx.o.rate = 1000;
+	is_double(wl_gap(&ctx), 8e6, 1e-6, "rate=1000 over 4 threads at 0.5 ns/tick: 8e6 ticks");
+	is_int(wl_due(100, 0, 5), 0, "flat out: every operation due now");
+	is_int(wl_due(100, 2.5, 4), 110, "paced: operation 4 due at start + 4 gaps");
+	is_int(wl_map("test", 4 * MIB, 1, &p), 0, "map thp: 0");
+	ok(p && ((uintptr_t)p & (WL_HPAGE - 1)) == 0, "map thp: 2 MiB aligned");
+	if (p) {
+		memset(p, 1, 4 * MIB);
+		(void)munmap(p, 4 * MIB);
+	}
+	p = NULL;
+	is_int(wl_map("test", MIB, 0, &p), 0, "map without thp: 0");
+	if (p)
+		(void)munmap(p, MIB);
+	diag("an expected error follows:");
+	is_int(wl_map("test", SIZE_MAX - WL_HPAGE, 1, &p), -ENOMEM, "an impossible map: -ENOMEM");
+	is_int(wl_fail("test", EIO, "expected: %d", 1), -EIO, "wl_fail returns -err");
 }
 
 static void test_touch(void)
@@ -424,6 +482,7 @@ int main(void)
 		pc_skip = pc->supported();
 	test_registry();
 	test_parse();
+	test_helpers();
 	test_touch();
 	test_hold();
 	test_grow();

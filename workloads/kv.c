@@ -18,16 +18,14 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "workload.h"
 
+#define WHO	"kv"
 #define STRIPES	1024
-#define STEP_NS	10e6		/* longest sleep between two looks at stop */
 
 struct kv {
 	struct wl_ctx ctx;	/* first: the threads get &kv->ctx */
@@ -37,35 +35,6 @@ struct kv {
 	size_t vsize, vlen, slen;
 	pthread_mutex_t lock[STRIPES];
 };
-
-/* Report "wl kv: WHAT: strerror(err)" once; returns -err. */
-static __attribute__((format(printf, 2, 3))) int fail(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "wl kv: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": %s\n", strerror(err));
-	return -err;
-}
-
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
-/* Uniform in [0, n) for n < 2^32 (Lemire's multiply-shift). */
-static uint64_t below(uint64_t *s, uint64_t n)
-{
-	return ((xorshift(s) >> 32) * n) >> 32;
-}
 
 /* The key of value @i: a bijection, so keys are distinct and look random. */
 static uint64_t key_of(uint64_t i)
@@ -134,43 +103,24 @@ static int request(struct kv *kv, uint64_t i, int get, unsigned char fill)
 	return ret;
 }
 
-/*
- * Wait until @when (ticks; 0: not at all) in sleeps of at most 10 ms, so that
- * a stop is seen promptly whatever the rate. Returns 1 if the workload should stop.
- */
-static int pace(const struct wl_ctx *ctx, uint64_t start, uint64_t when)
-{
-	uint64_t step = (uint64_t)(STEP_NS / ctx->shm->ns_per_tick);
-
-	while (!wl_should_stop(ctx, start)) {
-		uint64_t now = wl_ticks();
-
-		if (now >= when)
-			return 0;
-		wl_pace_until(ctx, when - now > step ? now + step : when);
-	}
-	return 1;
-}
-
 static int kv_thread(struct wl_ctx *ctx, int tid)
 {
 	struct kv *kv = (struct kv *)ctx;
-	double gap = ctx->o.rate ? 1e9 * (double)ctx->shm->nthreads / (double)ctx->o.rate /
-				   ctx->shm->ns_per_tick : 0;
-	uint64_t start = wl_ticks(), seed = 0x9e3779b97f4a7c15ull * (uint64_t)(tid + 1);
+	double gap = wl_gap(ctx);
+	uint64_t start = wl_ticks(), seed = wl_seed(tid);
 	struct wl_rec r;
 
 	wl_rec_init(&r, ctx->shm, tid);
 	for (uint64_t n = 0;; n++) {
-		uint64_t due = gap > 0 ? start + (uint64_t)((double)n * gap) : 0, t0;
+		uint64_t due = wl_due(start, gap, n), t0;
 		int get;
 
-		if (pace(ctx, start, due))
+		if (wl_pace(ctx, start, due))
 			return 0;
 		t0 = due ? due : wl_ticks();
-		get = below(&seed, 100) < (uint64_t)ctx->o.read_pct;
-		if (request(kv, below(&seed, kv->nkeys), get, (unsigned char)n))
-			return fail(EIO, "a get saw a torn value (thread %d)", tid);
+		get = wl_below(&seed, 100) < (uint64_t)ctx->o.read_pct;
+		if (request(kv, wl_below(&seed, kv->nkeys), get, (unsigned char)n))
+			return wl_fail(WHO, EIO, "a get saw a torn value (thread %d)", tid);
 		(void)wl_record_since(&r, WL_K_REQUEST, t0);
 	}
 }
@@ -183,7 +133,7 @@ static int kv_fill(struct kv *kv)
 	kv->vsize = (size_t)kv->ctx.o.value_size;
 	kv->nkeys = kv->ctx.o.size / kv->vsize;
 	if (!kv->nkeys || kv->nkeys >= UINT32_MAX / 2)
-		return fail(EINVAL, "size / value-size = %llu keys, not in 1 .. %u",
+		return wl_fail(WHO, EINVAL, "size / value-size = %llu keys, not in 1 .. %u",
 			    (unsigned long long)kv->nkeys, UINT32_MAX / 2 - 1);
 	while (slots < 2 * kv->nkeys)
 		slots <<= 1;
@@ -192,10 +142,10 @@ static int kv_fill(struct kv *kv)
 	kv->slen = (size_t)slots * sizeof(uint32_t);
 	kv->vals = mmap(NULL, kv->vlen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (kv->vals == MAP_FAILED)
-		return fail(errno, "mmap %zu bytes of values", kv->vlen);
+		return wl_fail(WHO, errno, "mmap %zu bytes of values", kv->vlen);
 	kv->slots = mmap(NULL, kv->slen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (kv->slots == MAP_FAILED)
-		return fail(errno, "mmap a %zu-byte index", kv->slen);
+		return wl_fail(WHO, errno, "mmap a %zu-byte index", kv->slen);
 	for (uint64_t i = 0; i < kv->nkeys; i++) {
 		if (!(i & 4095) && kv->ctx.shm->stop)
 			return 1;
@@ -212,7 +162,7 @@ static int kv_run(struct wl_ctx *ctx)
 	int ret = wl_bind_node(ctx);
 
 	if (ret)
-		return fail(-ret, "bind to node %d", ctx->o.node);
+		return wl_fail(WHO, -ret, "bind to node %d", ctx->o.node);
 	for (int i = 0; i < STRIPES; i++)
 		pthread_mutex_init(&kv.lock[i], NULL);
 	ret = kv_fill(&kv);
@@ -228,7 +178,7 @@ static int kv_run(struct wl_ctx *ctx)
 }
 
 const struct wl_desc wl_kv = {
-	.name = "kv",
+	.name = WHO,
 	.help = "request latency of an in-memory key-value store (random gets/puts, open-loop at rate=)",
 	.opts = WL_OPT(WL_O_SIZE) | WL_OPT(WL_O_RATE) | WL_OPT(WL_O_DURATION) |
 		WL_OPT(WL_O_VALUE_SIZE) | WL_OPT(WL_O_READ_PCT) | WL_OPT(WL_O_THREADS) |

@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <liburing.h>
 #include <linux/fs.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +28,7 @@
 
 #include "workload.h"
 
+#define WHO	"pagecache"
 #define MAX_QD	256		/* wl_options[WL_O_QD].max */
 #define STEP_NS	10e6		/* longest wait between two looks at stop */
 
@@ -45,19 +45,6 @@ struct pc_ring {
 	uint64_t stamp[MAX_QD];	/* when each slot's read was submitted (ticks) */
 	int free[MAX_QD], nfree, nprep;
 };
-
-/* Report "wl pagecache: WHAT: strerror(err)" once; returns -err. */
-static __attribute__((format(printf, 2, 3))) int fail(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "wl pagecache: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": %s\n", strerror(err));
-	return -err;
-}
 
 static const char *pc_supported(void)
 {
@@ -81,7 +68,7 @@ static int make_tmp(uint64_t size)
 	int fd = mkostemp(path, O_CLOEXEC);
 
 	if (fd < 0)
-		return fail(errno, "create %s", path);
+		return wl_fail(WHO, errno, "create %s", path);
 	(void)unlink(path);
 	if (!told++)
 		fprintf(stderr, "wl pagecache: no BB_PAGECACHE_PATH and no /dev/vda: reading a new "
@@ -96,7 +83,7 @@ static int make_tmp(uint64_t size)
 			int e = w ? errno : ENOSPC;
 
 			close(fd);
-			return fail(e, "write %s", path);
+			return wl_fail(WHO, e, "write %s", path);
 		}
 		off += (uint64_t)w;
 	}
@@ -114,19 +101,19 @@ static int pc_open(struct pc *pc)
 		path = "/dev/vda";
 	pc->fd = path ? open(path, O_RDONLY | O_CLOEXEC) : make_tmp(pc->ctx.o.size);
 	if (pc->fd < 0)
-		return path ? fail(errno, "open %s", path) : pc->fd;
+		return path ? wl_fail(WHO, errno, "open %s", path) : pc->fd;
 	if (!path)
 		path = "the /tmp file";
 	if (fstat(pc->fd, &st))
-		return fail(errno, "stat %s", path);
+		return wl_fail(WHO, errno, "stat %s", path);
 	bytes = (uint64_t)st.st_size;
 	if (S_ISBLK(st.st_mode) && ioctl(pc->fd, BLKGETSIZE64, &bytes))
-		return fail(errno, "BLKGETSIZE64 %s", path);
+		return wl_fail(WHO, errno, "BLKGETSIZE64 %s", path);
 	if (bytes > pc->ctx.o.size)
 		bytes = pc->ctx.o.size;
 	pc->nblocks = bytes / block;
 	if (!pc->nblocks)
-		return fail(EINVAL, "%s: %llu bytes to read, less than one block of %llu", path,
+		return wl_fail(WHO, EINVAL, "%s: %llu bytes to read, less than one block of %llu", path,
 			    (unsigned long long)bytes, (unsigned long long)block);
 	pc->ctx.shm->th[0].bytes = pc->nblocks * block;
 	return 0;
@@ -139,10 +126,7 @@ static void prep(struct pc *pc, struct pc_ring *r, uint64_t *seed)
 	uint64_t block = pc->ctx.o.block, b;
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);	/* never NULL: qd entries */
 
-	*seed ^= *seed << 13;	/* xorshift64, then Lemire's multiply-shift into [0, nblocks) */
-	*seed ^= *seed >> 7;
-	*seed ^= *seed << 17;
-	b = ((*seed >> 32) * pc->nblocks) >> 32;
+	b = wl_below(seed, pc->nblocks);
 	io_uring_prep_read(sqe, pc->fd, r->buf + (size_t)slot * block, (unsigned)block, b * block);
 	sqe->user_data = (uint64_t)slot;
 	r->stamp[slot] = wl_ticks();
@@ -162,14 +146,14 @@ static int reap(struct pc_ring *r, struct wl_rec *rec, uint64_t ns)
 	if (ret == -ETIME || ret == -EINTR)
 		return 0;
 	if (ret < 0)
-		return fail(-ret, "io_uring_wait_cqe_timeout");
+		return wl_fail(WHO, -ret, "io_uring_wait_cqe_timeout");
 	while (!io_uring_peek_cqe(&r->ring, &cqe)) {
 		int slot = (int)cqe->user_data, res = cqe->res;
 
 		io_uring_cqe_seen(&r->ring, cqe);
 		r->free[r->nfree++] = slot;
 		if (res < 0 && !err)
-			err = fail(-res, "read");
+			err = wl_fail(WHO, -res, "read");
 		else if (res >= 0)
 			(void)wl_record_since(rec, WL_K_REQUEST, r->stamp[slot]);
 	}
@@ -180,8 +164,7 @@ static int reap(struct pc_ring *r, struct wl_rec *rec, uint64_t ns)
 static int pc_loop(struct pc *pc, struct pc_ring *r, struct wl_rec *rec, uint64_t seed)
 {
 	const struct wl_ctx *ctx = &pc->ctx;
-	double tick = ctx->shm->ns_per_tick, gap = ctx->o.rate ?
-		1e9 * (double)ctx->shm->nthreads / (double)ctx->o.rate / tick : 0;
+	double tick = ctx->shm->ns_per_tick, gap = wl_gap(ctx);
 	uint64_t start = wl_ticks(), n = 0, next = start, step = (uint64_t)(STEP_NS / tick);
 	int ret = 0, stopping = 0;
 
@@ -197,7 +180,7 @@ static int pc_loop(struct pc *pc, struct pc_ring *r, struct wl_rec *rec, uint64_
 		}
 		if (r->nprep && (e = io_uring_submit(&r->ring)) < 0) {
 			r->nfree += r->nprep;	/* none went: free[] still holds them */
-			ret = fail(-e, "io_uring_submit");
+			ret = wl_fail(WHO, -e, "io_uring_submit");
 			stopping = 1;
 		}
 		r->nprep = 0;
@@ -232,15 +215,15 @@ static int pc_thread(struct wl_ctx *ctx, int tid)
 	memset(&r, 0, sizeof(r));
 	r.buf = mmap(NULL, blen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r.buf == MAP_FAILED)
-		return fail(errno, "mmap %zu bytes of buffers", blen);
+		return wl_fail(WHO, errno, "mmap %zu bytes of buffers", blen);
 	ret = io_uring_queue_init((unsigned)ctx->o.qd, &r.ring, 0);
 	if (ret < 0) {
 		(void)munmap(r.buf, blen);
-		return fail(-ret, "io_uring_queue_init");
+		return wl_fail(WHO, -ret, "io_uring_queue_init");
 	}
 	for (int i = 0; i < ctx->o.qd; i++)
 		r.free[r.nfree++] = i;
-	ret = pc_loop(pc, &r, &rec, 0x9e3779b97f4a7c15ull * (uint64_t)(tid + 1));
+	ret = pc_loop(pc, &r, &rec, wl_seed(tid));
 	io_uring_queue_exit(&r.ring);
 	(void)munmap(r.buf, blen);
 	return ret;
@@ -259,7 +242,7 @@ static int pc_run(struct wl_ctx *ctx)
 }
 
 const struct wl_desc wl_pagecache = {
-	.name = "pagecache",
+	.name = WHO,
 	.help = "latency of buffered random reads (io_uring) of a file set while the page cache "
 		"shrinks and grows",
 	.opts = WL_OPT(WL_O_SIZE) | WL_OPT(WL_O_RATE) | WL_OPT(WL_O_DURATION) | WL_OPT(WL_O_BLOCK) |

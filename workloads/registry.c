@@ -1,22 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
- * registry.c - the workloads, their options, and what every workload shares:
- * the option parser (host and guest), the recorder, pacing, threads, NUMA
- * binding (guest).
+ * registry.c - the workloads and their options: the registry, the option
+ * table and the spec parser (host and guest). What the workloads share at
+ * run time is in core.c.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <numa.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
+#include "parse.h"
 #include "workload.h"
 
 extern const struct wl_desc wl_grow, wl_hold, wl_kv, wl_pagecache, wl_spin, wl_touch;
@@ -75,57 +73,54 @@ const struct wl_desc *wl_find(const char *name)
 	return NULL;
 }
 
-static int bad(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int bad(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Number with a unit: sizes (K M G, bare = bytes) or durations (ns us ms s m). */
+/* A workload's size (bytes; a bare number is bytes) or duration (ns; a bare number is seconds). */
 static int parse_scaled(const char *v, int dur, int64_t *out)
 {
-	static const struct { const char *sfx; double mul; } sizes[] = {
+	static const struct wl_unit sizes[] = {
 		{ "", 1 }, { "k", 1024 }, { "m", 1024.0 * 1024 }, { "g", 1024.0 * 1024 * 1024 },
 		{ "kib", 1024 }, { "mib", 1024.0 * 1024 }, { "gib", 1024.0 * 1024 * 1024 },
 	}, durs[] = {
 		{ "", 1e9 }, { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 },
 	};
-	const size_t n = dur ? sizeof(durs) / sizeof(durs[0]) : sizeof(sizes) / sizeof(sizes[0]);
-	char *end;
+	const struct wl_unit *u = dur ? durs : sizes;
+	size_t n = dur ? sizeof(durs) / sizeof(durs[0]) : sizeof(sizes) / sizeof(sizes[0]);
 	double x;
+	int i = wl_parse_scaled(v, u, n, 0, &x);
 
-	if (!isdigit((unsigned char)*v))
+	if (i < 0)
 		return -1;
-	errno = 0;
-	x = strtod(v, &end);
-	if (errno || !isfinite(x))
+	x *= u[i].mul;
+	if (x > 9e18 || x != floor(x))
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		const char *s = dur ? durs[i].sfx : sizes[i].sfx;
-		double m = dur ? durs[i].mul : sizes[i].mul;
+	*out = (int64_t)x;
+	return 0;
+}
 
-		if (!strcasecmp(end, s)) {
-			x *= m;
-			if (x > 9e18 || x != floor(x))
-				return -1;
-			*out = (int64_t)x;
-			return 0;
-		}
+/* The message for a value of @o outside its type or range. */
+static int out_of_range(const struct wl_option *o, const char *v, char *err, size_t errlen)
+{
+	char choices[128];
+
+	switch (o->type) {
+	case WL_T_SIZE:
+		return wl_err(err, errlen, "%s: '%s' is not a size from %" PRId64 " bytes to %" PRId64
+			      " bytes", o->name, v, o->min, o->max);
+	case WL_T_DUR:
+		return wl_err(err, errlen, "%s: '%s' is not a duration from %" PRId64 "ns to %" PRId64
+			      "ns", o->name, v, o->min, o->max);
+	case WL_T_ENUM:
+		(void)wl_join(choices, sizeof(choices), o->choices, SIZE_MAX, ", ");
+		return wl_err(err, errlen, "%s: '%s' is not one of %s", o->name, v, choices);
+	default:
+		return wl_err(err, errlen, "%s: '%s' is not an integer from %" PRId64 " to %" PRId64,
+			      o->name, v, o->min, o->max);
 	}
-	return -1;
 }
 
 static int set_opt(const struct wl_option *o, struct wl_opts *w, const char *v, char *err, size_t errlen)
 {
 	void *p = (char *)w + o->off;
 	int64_t x;
-	char *end;
 
 	switch (o->type) {
 	case WL_T_SIZE:
@@ -136,39 +131,41 @@ static int set_opt(const struct wl_option *o, struct wl_opts *w, const char *v, 
 		 * more likely a slip than 8192 bytes, so it needs one.
 		 */
 		if (o->unit && *v && v[strspn(v, "0123456789.")] == '\0')
-			return bad(err, errlen, "%s: '%s' needs a unit: %sK, %sM or %sG", o->name, v, v,
-				   v, v);
+			return wl_err(err, errlen, "%s: '%s' needs a unit: %sK, %sM or %sG", o->name,
+				      v, v, v, v);
 		if (parse_scaled(v, o->type == WL_T_DUR, &x) || x < o->min || x > o->max)
-			return bad(err, errlen, "%s: '%s' is not a %s from %" PRId64 "%s to %" PRId64 "%s",
-				   o->name, v, o->type == WL_T_DUR ? "duration" : "size",
-				   o->type == WL_T_DUR ? o->min : o->min,
-				   o->type == WL_T_DUR ? "ns" : " bytes", o->max,
-				   o->type == WL_T_DUR ? "ns" : " bytes");
+			return out_of_range(o, v, err, errlen);
 		*(uint64_t *)p = (uint64_t)x;
 		return 0;
 	case WL_T_UINT:
 	case WL_T_INT:
 	case WL_T_BOOL:
-		errno = 0;
-		x = strtoll(v, &end, 10);
-		if (errno || end == v || *end || x < o->min || x > o->max)
-			return bad(err, errlen, "%s: '%s' is not an integer from %" PRId64 " to %" PRId64,
-				   o->name, v, o->min, o->max);
+		if (wl_parse_int(v, o->min, o->max, &x))
+			return out_of_range(o, v, err, errlen);
 		if (o->type == WL_T_UINT)
 			*(uint64_t *)p = (uint64_t)x;
 		else
 			*(int *)p = (int)x;
 		return 0;
 	case WL_T_ENUM:
-		for (int i = 0; o->choices[i]; i++) {
-			if (!strcasecmp(o->choices[i], v)) {
-				*(int *)p = i;
-				return 0;
-			}
-		}
-		return bad(err, errlen, "%s: '%s' is not one of seq, random", o->name, v);
+		x = wl_parse_choice(o->choices, v);
+		if (x < 0)
+			return out_of_range(o, v, err, errlen);
+		*(int *)p = (int)x;
+		return 0;
 	}
-	return bad(err, errlen, "%s: bad option type", o->name);
+	return wl_err(err, errlen, "%s: bad option type", o->name);
+}
+
+static int unknown_workload(const char *name, char *err, size_t errlen)
+{
+	const char *names[sizeof(wl_registry) / sizeof(wl_registry[0])];
+	char list[256];
+
+	for (size_t i = 0; i < wl_nregistry; i++)
+		names[i] = wl_registry[i]->name;
+	(void)wl_join(list, sizeof(list), names, wl_nregistry, ", ");	/* 6 short names fit */
+	return wl_err(err, errlen, "unknown workload '%s' (one of %s)", name, list);
 }
 
 int wl_parse_spec(const char *spec, const struct wl_desc **desc, struct wl_opts *o, char *err,
@@ -178,7 +175,7 @@ int wl_parse_spec(const char *spec, const struct wl_desc **desc, struct wl_opts 
 	const struct wl_desc *d;
 
 	if (strlen(spec) >= sizeof(buf))
-		return bad(err, errlen, "workload spec longer than %zu characters", sizeof(buf) - 1);
+		return wl_err(err, errlen, "workload spec longer than %zu characters", sizeof(buf) - 1);
 	strcpy(buf, spec);
 	name = buf;
 	while (isspace((unsigned char)*name))
@@ -189,15 +186,8 @@ int wl_parse_spec(const char *spec, const struct wl_desc **desc, struct wl_opts 
 	for (char *e = name + strlen(name); e > name && isspace((unsigned char)e[-1]);)
 		*--e = '\0';
 	d = wl_find(name);
-	if (!d) {
-		size_t off = 0;
-		char names[256];
-
-		for (size_t i = 0; i < wl_nregistry && off < sizeof(names); i++)
-			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", i ? ", " : "",
-						wl_registry[i]->name);
-		return bad(err, errlen, "unknown workload '%s' (one of %s)", name, names);
-	}
+	if (!d)
+		return unknown_workload(name, err, errlen);
 	memset(o, 0, sizeof(*o));
 	for (int i = 0; i < WL_NOPTS; i++)
 		if (set_opt(&wl_options[i], o, wl_options[i].def, err, errlen))
@@ -209,7 +199,7 @@ int wl_parse_spec(const char *spec, const struct wl_desc **desc, struct wl_opts 
 		while (isspace((unsigned char)*kv))
 			kv++;
 		if (!eq)
-			return bad(err, errlen, "%s: expected key=value, got '%s'", d->name, kv);
+			return wl_err(err, errlen, "%s: expected key=value, got '%s'", d->name, kv);
 		*eq = '\0';
 		for (char *e = eq; e > kv && isspace((unsigned char)e[-1]);)
 			*--e = '\0';
@@ -217,7 +207,7 @@ int wl_parse_spec(const char *spec, const struct wl_desc **desc, struct wl_opts 
 			if (!strcmp(wl_options[i].name, kv))
 				id = i;
 		if (id < 0 || !(d->opts & WL_OPT(id)))
-			return bad(err, errlen, "%s: unknown option '%s' (see 'balloonbench list workloads')",
+			return wl_err(err, errlen, "%s: unknown option '%s' (see 'balloonbench list workloads')",
 				   d->name, kv);
 		eq++;
 		while (isspace((unsigned char)*eq))
@@ -242,143 +232,4 @@ void wl_print(void *file)
 				fprintf(f, "    %-11s %-8s %s\n", wl_options[k].name, wl_options[k].def,
 					wl_options[k].help);
 	}
-}
-
-/* ---- guest side ---- */
-
-void wl_rec_init(struct wl_rec *r, struct wl_shm *shm, int tid)
-{
-	r->shm = shm;
-	r->tid = tid;
-	r->th = &shm->th[tid];
-}
-
-void wl_record(struct wl_rec *r, enum wl_kind kind, uint64_t t0, uint64_t lat_ns)
-{
-	struct wl_thread_shm *th = r->th;
-	struct wl_epoch_stats *ep = &th->ep[r->shm->epoch & 1];
-	uint64_t t_ns, id;
-	struct wl_bin *b;
-
-	st_hist_add(&ep->hist[kind], lat_ns);
-	st_welford_add(&ep->w[kind], lat_ns);
-	th->ops++;
-	if (kind != WL_K_ACCESS)
-		return;
-	t_ns = wl_ticks_to_ns(r->shm, t0);
-	id = (t_ns - r->shm->t0_ns) / WL_BIN_NS + 1;
-	b = &th->bins[id % WL_NBINS];
-	if (b->id != id) {
-		/* A new bin: publish its id last, so the agent never ships a half-reset bin. */
-		b->n = b->slow = b->sum_ns = b->max_ns = 0;
-		__atomic_store_n(&b->id, id, __ATOMIC_RELEASE);
-	}
-	b->n++;
-	if (lat_ns < r->shm->slow_ns)
-		return;
-	b->slow++;
-	b->sum_ns += lat_ns;
-	if (lat_ns > b->max_ns)
-		b->max_ns = lat_ns;
-	{
-		/* keep the WL_SLOWEST slowest: replace the smallest */
-		int m = 0;
-
-		for (int i = 1; i < WL_SLOWEST; i++)
-			if (th->slowest[i].lat_ns < th->slowest[m].lat_ns)
-				m = i;
-		if (lat_ns > th->slowest[m].lat_ns) {
-			th->slowest[m].t_ns = t_ns;
-			th->slowest[m].lat_ns = lat_ns;
-		}
-	}
-}
-
-int wl_should_stop(const struct wl_ctx *ctx, uint64_t start_ticks)
-{
-	if (__atomic_load_n(&ctx->shm->stop, __ATOMIC_RELAXED))
-		return 1;
-	if (ctx->o.duration_ns &&
-	    (double)(wl_ticks() - start_ticks) * ctx->shm->ns_per_tick >= (double)ctx->o.duration_ns)
-		return 1;
-	return 0;
-}
-
-void wl_pace_until(const struct wl_ctx *ctx, uint64_t ticks)
-{
-	for (;;) {
-		uint64_t now = wl_ticks();
-		double ns;
-		struct timespec ts;
-
-		if (now >= ticks || __atomic_load_n(&ctx->shm->stop, __ATOMIC_RELAXED))
-			return;
-		ns = (double)(ticks - now) * ctx->shm->ns_per_tick;
-		if (ns < 20000)
-			continue;	/* spin the last 20 us: a sleep under TCG overshoots */
-		ns -= 20000;
-		if (ns > 10e6)
-			ns = 10e6;	/* look at stop every 10 ms at most */
-		ts.tv_sec = (time_t)(ns / 1e9);
-		ts.tv_nsec = (long)fmod(ns, 1e9);
-		nanosleep(&ts, NULL);
-	}
-}
-
-int wl_bind_node(const struct wl_ctx *ctx)
-{
-	struct bitmask *bm;
-
-	if (ctx->o.node < 0)
-		return 0;
-	if (numa_available() < 0 || ctx->o.node > numa_max_node())
-		return -ENODEV;
-	if (numa_run_on_node(ctx->o.node))
-		return -errno;
-	bm = numa_allocate_nodemask();
-	numa_bitmask_setbit(bm, (unsigned)ctx->o.node);
-	numa_set_membind(bm);
-	numa_free_nodemask(bm);
-	return 0;
-}
-
-struct thread_arg {
-	struct wl_ctx *ctx;
-	int tid;
-	int (*fn)(struct wl_ctx *ctx, int tid);
-	int ret;
-};
-
-static void *thread_main(void *p)
-{
-	struct thread_arg *a = p;
-
-	a->ret = wl_bind_node(a->ctx);
-	if (!a->ret)
-		a->ret = a->fn(a->ctx, a->tid);
-	return NULL;
-}
-
-int wl_run_threads(struct wl_ctx *ctx, int (*fn)(struct wl_ctx *ctx, int tid))
-{
-	struct thread_arg args[WL_MAX_THREADS];
-	pthread_t th[WL_MAX_THREADS];
-	int n = ctx->o.threads < 1 ? 1 : ctx->o.threads, ret = 0;
-
-	ctx->shm->nthreads = n;
-	for (int i = 0; i < n; i++) {
-		args[i] = (struct thread_arg){ ctx, i, fn, 0 };
-		if (i && pthread_create(&th[i], NULL, thread_main, &args[i])) {
-			args[i].ret = -EAGAIN;
-			n = i;
-			break;
-		}
-	}
-	thread_main(&args[0]);
-	for (int i = 1; i < n; i++)
-		pthread_join(th[i], NULL);
-	for (int i = 0; i < n; i++)
-		if (args[i].ret && !ret)
-			ret = args[i].ret;
-	return ret;
 }

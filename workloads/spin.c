@@ -18,18 +18,15 @@
 
 static int spin_thread(struct wl_ctx *ctx, int tid)
 {
-	uint64_t start = wl_ticks(), x = 0x9e3779b97f4a7c15ull * (uint64_t)(tid + 1);
+	uint64_t start = wl_ticks(), x = wl_seed(tid);
 	struct wl_rec r;
 
 	wl_rec_init(&r, ctx->shm, tid);
 	while (!wl_should_stop(ctx, start)) {
 		uint64_t t = wl_ticks();
 
-		for (int i = 0; i < UNIT; i++) {	/* xorshift: no memory traffic */
-			x ^= x << 13;
-			x ^= x >> 7;
-			x ^= x << 17;
-		}
+		for (int i = 0; i < UNIT; i++)	/* in registers: no memory traffic */
+			(void)wl_xorshift(&x);
 		__asm__ __volatile__("" : "+r"(x));
 		(void)wl_record_since(&r, WL_K_REQUEST, t);
 	}

@@ -163,6 +163,73 @@ int wl_parse_spec(const char *spec, const struct wl_desc **desc, struct wl_opts 
 /* Print the workloads and their options (for `balloonbench list workloads`). */
 void wl_print(void *file);
 
+/* ---- what every workload shares (core.c) ---- */
+
+#define WL_PAGE		4096ul		/* the page size the workloads touch by */
+#define WL_HPAGE	(2ul << 20)	/* a transparent huge page */
+
+/*
+ * Report "wl WHO: WHAT: strerror(err)" once on stderr (WHO a workload's
+ * name). Returns -err, for `return wl_fail(...)`.
+ */
+int wl_fail(const char *who, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* xorshift64: the next value of the generator in *@s (never 0 if *@s is not). */
+static inline uint64_t wl_xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+/* Uniform in [0, @n) for @n < 2^32 (the top 32 bits, Lemire's multiply-shift). */
+static inline uint64_t wl_below(uint64_t *s, uint64_t n)
+{
+	return ((wl_xorshift(s) >> 32) * n) >> 32;
+}
+
+/* Thread @tid's generator seed: distinct per thread, never 0. */
+static inline uint64_t wl_seed(int tid)
+{
+	return 0x9e3779b97f4a7c15ull * (uint64_t)(tid + 1);
+}
+
+/*
+ * Pacing at rate= (operations per second, all threads together): a thread's
+ * operation i is due @gap ticks after its operation i-1, on an absolute
+ * schedule from the thread's start. wl_gap: that gap, 0 when rate=0 (flat
+ * out); wl_due: when operation @i is due (ticks), 0 (now) when flat out.
+ */
+double wl_gap(const struct wl_ctx *ctx);
+
+static inline uint64_t wl_due(uint64_t start, double gap, uint64_t i)
+{
+	return gap > 0 ? start + (uint64_t)((double)i * gap) : 0;
+}
+
+/*
+ * Wait until @when (ticks; 0: not at all) in sleeps of at most 10 ms, so that
+ * a stop is seen promptly whatever the rate. Returns 1 if the workload should
+ * stop (see wl_should_stop; @start is the thread's start), else 0.
+ */
+int wl_pace(const struct wl_ctx *ctx, uint64_t start, uint64_t when);
+
+/*
+ * Pages of thread @tid's share of @bytes split over @nthreads: the pages
+ * (bytes / WL_PAGE) split evenly, so the shares add up to all of them.
+ */
+size_t wl_share_pages(uint64_t bytes, int nthreads, int tid);
+
+/*
+ * Map @len bytes of private anonymous memory into *@out: with @thp 2 MiB
+ * aligned and madvised MADV_HUGEPAGE, without it MADV_NOHUGEPAGE. Returns 0,
+ * or -errno after wl_fail(@who, ...).
+ */
+int wl_map(const char *who, size_t len, int thp, char **out);
+
 /* ---- recording, for workloads ---- */
 
 static inline uint64_t wl_ticks(void)
@@ -192,6 +259,28 @@ static inline uint64_t wl_record_since(struct wl_rec *r, enum wl_kind kind, uint
 	wl_record(r, kind, t0, (uint64_t)((double)(t1 - t0) * r->shm->ns_per_tick));
 	return t1;
 }
+
+/*
+ * Write @v to *@q, timed: one WL_K_ACCESS record (a page's first write is its
+ * page fault). The compiler barriers keep the write between the two clock reads.
+ */
+static inline void wl_write_timed(struct wl_rec *r, volatile char *q, char v)
+{
+	uint64_t t = wl_ticks();
+
+	__asm__ __volatile__("" ::: "memory");
+	*q = v;
+	__asm__ __volatile__("" ::: "memory");
+	(void)wl_record_since(r, WL_K_ACCESS, t);
+}
+
+/*
+ * One operation of a paced page loop (touch, hold): wait until operation @i
+ * is due, then write @v to page @page of @p, timed. Returns 1 if told to stop
+ * meanwhile (nothing written), else 0.
+ */
+int wl_page_op(const struct wl_ctx *ctx, struct wl_rec *r, uint64_t start, double gap, uint64_t i,
+	       char *p, size_t page, char v);
 
 /* Should the workload stop? (the agent set stop, or duration is over) */
 int wl_should_stop(const struct wl_ctx *ctx, uint64_t start_ticks);

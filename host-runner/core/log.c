@@ -45,10 +45,15 @@ void hr_log(enum hr_level level, const char *fmt, ...)
 
 char *hr_vfmt(char *buf, size_t size, const char *fmt, va_list ap)
 {
+	int n;
+
 	if (!size)
 		return buf;
-	if (vsnprintf(buf, size, fmt, ap) < 0)
+	n = vsnprintf(buf, size, fmt, ap);
+	if (n < 0)
 		buf[0] = '\0';
+	else if ((size_t)n >= size && size > 4)
+		memcpy(buf + size - 4, "...", 4);	/* cut short, and says so */
 	return buf;
 }
 

@@ -42,7 +42,7 @@ void hr_error_take(char *buf, size_t size);
 
 /* snprintf for display text that may be cut short by design (a terminal line). */
 char *hr_fmt(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* vsnprintf into @buf that never leaves it unterminated; returns @buf. */
+/* vsnprintf into @buf that never leaves it unterminated (a message cut short ends in "..."); returns @buf. */
 char *hr_vfmt(char *buf, size_t size, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 #endif /* HR_LOG_H */

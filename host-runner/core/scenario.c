@@ -22,305 +22,7 @@
 #include "scenario.h"
 #include "schedule.h"
 
-#define KIB_PER_MIB	1024ull
 
-const char *const hr_accel_names[] = { "auto", "kvm", "tcg", NULL };
-const char *const hr_pace_names[] = { "wait", "period", NULL };
-const char *const hr_numa_mode_names[] = { "none", "strict", "preferred", "interleave", NULL };
-_Static_assert(sizeof(hr_pace_names) / sizeof(hr_pace_names[0]) == HR_PACE_N + 1, "pace names");
-_Static_assert(sizeof(hr_numa_mode_names) / sizeof(hr_numa_mode_names[0]) == HR_NUMA_N + 1,
-	       "numa mode names");
-_Static_assert(sizeof(hr_accel_names) / sizeof(hr_accel_names[0]) == HR_ACCEL_N + 1,
-	       "hr_accel_names must cover enum hr_accel");
-
-#define OPT(n, t, f, ...) { .name = n, .type = t, .off = offsetof(struct hr_job, f), __VA_ARGS__ }
-#define MIB(x)		((int64_t)(x) * 1024)
-#define SEC(x)		((int64_t)(x) * 1000000)
-
-const struct hr_option hr_options[] = {
-	OPT("accel", HR_T_ENUM, accel, .def = "auto", .choices = hr_accel_names,
-	    .help = "auto: KVM if a guest really boots under it, else TCG (said loudly); kvm; tcg"),
-	OPT("agent-watchdog", HR_T_DUR, agent_watchdog_us, .min = SEC(2), .max = SEC(3600), .def = "30s",
-	    .help = "the agent powers its guest off after this long without a word from the runner "
-		    "(a killed runner leaves no guest behind); the runner speaks at least every sixth of it"),
-	OPT("boot-timeout", HR_T_DUR, boot_timeout_us, .min = SEC(1), .max = SEC(3600), .def = "120s",
-	    .help = "watchdog: the agent's hello must arrive within this (TCG)"),
-	OPT("cmdline", HR_T_STR, cmdline, .size = 256, .def = "",
-	    .help = "extra guest kernel command line"),
-	OPT("cycles", HR_T_INT, cycles, .min = 1, .max = 100000, .def = "1",
-	    .help = "how many times to go through targets"),
-	OPT("deflate-on-oom", HR_T_BOOL, deflate_on_oom, .def = "0",
-	    .help = "memballoon autodeflate: the guest deflates under OOM pressure"),
-	OPT("description", HR_T_STR, description, .size = 256, .def = "",
-	    .help = "what question this job answers"),
-	OPT("free-page-reporting", HR_T_BOOL, free_page_reporting, .def = "0",
-	    .help = "memballoon freePageReporting"),
-	OPT("give-up", HR_T_DUR, give_up_us, .min = SEC(0) + 1000, .max = SEC(3600), .def = "10s",
-	    .help = "a transition with no progress for this long ends, not reached"),
-	OPT("guest-numa", HR_T_INT, guest_numa, .min = 1, .max = 8, .def = "1",
-	    .help = "guest NUMA cells; vCPUs and memory are split evenly between them"),
-	OPT("high", HR_T_SIZEP, high, .def = "100%",
-	    .help = "upper bound of square/sawtooth/staircase/random schedules (size or %)"),
-	OPT("host-numa-mode", HR_T_ENUM, host_numa_mode, .def = "none", .choices = hr_numa_mode_names,
-	    .help = "numatune memory mode for the guest's memory on the host"),
-	OPT("host-numa-nodes", HR_T_STR, host_numa_nodes, .size = 64, .def = "0",
-	    .help = "host NUMA nodes for host-numa-mode (e.g. 0 or 0-1); a job the host cannot provide is skipped"),
-	OPT("host-sample-rate", HR_T_INT, host_hz, .min = 1, .max = 1000, .def = "50",
-	    .unit = "Hz", .help = "how often QEMU's actual is polled while the balloon moves"),
-	OPT("hugepages", HR_T_BOOL, hugepages, .def = "0",
-	    .help = "back guest memory with host huge pages (skipped where the host has too few free)"),
-	OPT("idle-sample-rate", HR_T_INT, idle_hz, .min = 1, .max = 1000, .def = "10",
-	    .unit = "Hz", .help = "guest sampling rate while the balloon rests"),
-	OPT("initrd", HR_T_STR, initrd, .size = 512, .def = "",
-	    .help = "guest initramfs holding the agent (default: the built image)"),
-	OPT("kernel", HR_T_STR, kernel, .size = 512, .def = "",
-	    .help = "guest kernel (default: the built image's vmlinuz)"),
-	OPT("kvm-boot-timeout", HR_T_DUR, kvm_boot_timeout_us, .min = 1000, .max = SEC(3600),
-	    .def = "20s", .help = "watchdog for a boot under KVM; accel=auto then retries under TCG (below a boot's time, e.g. 1ms, it forces that fallback)"),
-	OPT("low", HR_T_SIZEP, low, .def = "25%",
-	    .help = "lower bound or step target of a schedule (size or %)"),
-	OPT("memory", HR_T_SIZE, memory_kib, .min = MIB(64), .max = MIB(1024 * 1024), .def = "1G",
-	    .help = "guest memory (the balloon's maximum)"),
-	OPT("min-step", HR_T_SIZEP, min_step, .def = "64M",
-	    .help = "random: smallest change between two targets"),
-	OPT("pace", HR_T_ENUM, pace, .def = "wait", .choices = hr_pace_names,
-	    .help = "wait: a change waits for the last to finish; period: changes keep the schedule's times"),
-	OPT("peak-window", HR_T_DUR, peak_window_us, .min = 1000, .max = SEC(60), .def = "100ms",
-	    .help = "window over which the peak rate is measured"),
-	OPT("period", HR_T_DUR, period_us, .min = 0, .max = SEC(86400), .def = "0",
-	    .help = "time between planned changes (0: back to back)"),
-	OPT("repeat", HR_T_INT, repeat, .min = 1, .max = 1000, .def = "1",
-	    .help = "measured repetitions of the job, each on fresh guests"),
-	OPT("sample-rate", HR_T_INT, sample_hz, .min = 1, .max = 100000, .def = "1000", .unit = "Hz",
-	    .help = "guest sampling rate while the balloon moves"),
-	OPT("schedule", HR_T_ENUM, schedule, .def = "list", .choices = hr_sched_names,
-	    .help = "list (targets=), step, square, sawtooth, staircase, random, trace"),
-	OPT("seed", HR_T_INT, seed, .min = 0, .max = 2147483647, .def = "1",
-	    .help = "random: the walk's seed (VM k of vms= uses seed + k)"),
-	OPT("settle", HR_T_DUR, settle_us, .min = 0, .max = SEC(3600), .def = "500ms",
-	    .help = "time recorded at rest after each transition"),
-	OPT("stall", HR_T_DUR, stall_us, .min = 1000, .max = SEC(3600), .def = "500ms",
-	    .help = "no progress for longer than this counts as a stall"),
-	OPT("stats-period", HR_T_INT, stats_period, .min = 0, .max = 3600, .def = "1", .unit = "s",
-	    .help = "memballoon stats period (0: off)"),
-	OPT("steps", HR_T_INT, steps, .min = 1, .max = 100000, .def = "4",
-	    .help = "sawtooth/staircase: steps per cycle; random: number of changes"),
-	OPT("targets", HR_T_SIZES, targets, .def = "256M,100%",
-	    .help = "balloon targets in order, sizes or % of memory (e.g. 256M,1G or 25%,100%)"),
-	OPT("timeout", HR_T_DUR, timeout_us, .min = SEC(1), .max = SEC(86400), .def = "120s",
-	    .help = "longest a single transition may take"),
-	OPT("trace", HR_T_STR, trace, .size = 512, .def = "",
-	    .help = "trace: CSV of time,target (relative to the scenario file's directory if relative)"),
-	OPT("vcpu-pin", HR_T_STR, vcpu_pin, .size = 64, .def = "none",
-	    .help = "host CPUs the vCPUs are pinned to (e.g. 0-1), or none"),
-	OPT("vcpus", HR_T_INT, vcpus, .min = 1, .max = 256, .def = "2", .help = "guest vCPUs"),
-	OPT("vm-offset", HR_T_DUR, vm_offset_us, .min = 0, .max = SEC(3600), .def = "0",
-	    .help = "vms > 1: VM k starts its schedule k * vm-offset later"),
-	OPT("vms", HR_T_INT, vms, .min = 1, .max = 16, .def = "1",
-	    .help = "guests run at once, each with the job's schedule"),
-	OPT("warmup", HR_T_DUR, warmup_us, .min = 0, .max = SEC(3600), .def = "1s",
-	    .help = "workload time at rest before the first target change"),
-	OPT("warmup-runs", HR_T_INT, warmup_runs, .min = 0, .max = 10, .def = "1",
-	    .help = "repeat > 1: runs first, recorded but left out of the statistics"),
-	OPT("workload", HR_T_STR, workload_spec, .size = 400, .def = "",
-	    .help = "guest workload, NAME:key=value,... (see 'balloonbench list workloads')"),
-};
-const size_t hr_noptions = sizeof(hr_options) / sizeof(hr_options[0]);
-_Static_assert(sizeof(hr_options) / sizeof(hr_options[0]) <= HR_MAX_OPTIONS,
-	       "per-option arrays of struct hr_job hold HR_MAX_OPTIONS");
-_Static_assert(sizeof(hr_options) / sizeof(hr_options[0]) <=
-	       sizeof(((struct hr_job *)0)->line) / sizeof(int), "hr_job.line too small");
-
-static const char *const type_names[] = {
-	[HR_T_STR] = "string", [HR_T_INT] = "integer", [HR_T_BOOL] = "bool (0/1)",
-	[HR_T_SIZE] = "size", [HR_T_DUR] = "duration", [HR_T_ENUM] = "choice",
-	[HR_T_SIZES] = "size list",
-	[HR_T_SIZEP] = "size or %",
-};
-
-static int set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static void fmt_size(char *buf, size_t size, uint64_t kib)
-{
-	if (kib % (1024 * 1024) == 0)
-		snprintf(buf, size, "%" PRIu64 "G", kib / (1024 * 1024));
-	else if (kib % 1024 == 0)
-		snprintf(buf, size, "%" PRIu64 "M", kib / 1024);
-	else
-		snprintf(buf, size, "%" PRIu64 "K", kib);
-}
-
-static void fmt_dur(char *buf, size_t size, uint64_t us)
-{
-	if (us % 1000000 == 0)
-		snprintf(buf, size, "%" PRIu64 "s", us / 1000000);
-	else if (us % 1000 == 0)
-		snprintf(buf, size, "%" PRIu64 "ms", us / 1000);
-	else
-		snprintf(buf, size, "%" PRIu64 "us", us);
-}
-
-/* The allowed range of @o, as text for an error message. */
-static void range_text(const struct hr_option *o, char *buf, size_t size)
-{
-	char lo[32], hi[32];
-
-	switch (o->type) {
-	case HR_T_INT:
-		snprintf(buf, size, "an integer from %" PRId64 " to %" PRId64 "%s%s", o->min, o->max,
-			 o->unit ? " " : "", o->unit ? o->unit : "");
-		break;
-	case HR_T_SIZE:
-		fmt_size(lo, sizeof(lo), (uint64_t)o->min);
-		fmt_size(hi, sizeof(hi), (uint64_t)o->max);
-		snprintf(buf, size, "a size from %s to %s (e.g. 512M, 2G)", lo, hi);
-		break;
-	case HR_T_DUR:
-		fmt_dur(lo, sizeof(lo), (uint64_t)o->min);
-		fmt_dur(hi, sizeof(hi), (uint64_t)o->max);
-		snprintf(buf, size, "a duration from %s to %s (e.g. 500ms, 10s)", lo, hi);
-		break;
-	case HR_T_BOOL:
-		snprintf(buf, size, "0 or 1");
-		break;
-	case HR_T_ENUM: {
-		size_t o2 = 0;
-
-		o2 += (size_t)snprintf(buf, size, "one of");
-		for (int i = 0; o->choices[i] && o2 < size; i++)
-			o2 += (size_t)snprintf(buf + o2, size - o2, "%s %s", i ? "," : "",
-					       o->choices[i]);
-		break;
-	}
-	case HR_T_SIZES:
-		snprintf(buf, size, "a comma-separated list of sizes or percentages (e.g. 256M,1G)");
-		break;
-	case HR_T_SIZEP:
-		snprintf(buf, size, "a size of at least 1M or a percentage of memory (e.g. 256M, 25%%)");
-		break;
-	default:
-		snprintf(buf, size, "a string");
-	}
-}
-
-static const struct hr_option *find_option(const char *name)
-{
-	for (size_t i = 0; i < hr_noptions; i++)
-		if (!strcmp(hr_options[i].name, name))
-			return &hr_options[i];
-	return NULL;
-}
-
-static int set_option(struct hr_job *job, const struct hr_option *o, const char *v, char *err,
-		      size_t errlen)
-{
-	char *p = (char *)job + o->off, range[160], *end;
-	struct hr_size sz;
-	uint64_t us;
-	long long x;
-
-	range_text(o, range, sizeof(range));
-	switch (o->type) {
-	case HR_T_STR:
-		if (strlen(v) >= o->size)
-			return set_err(err, errlen, "%s: longer than %zu characters", o->name,
-				       o->size - 1);
-		memcpy(p, v, strlen(v) + 1);
-		return 0;
-	case HR_T_INT:
-	case HR_T_BOOL:
-		errno = 0;
-		x = strtoll(v, &end, 10);
-		if (o->type == HR_T_BOOL && (!strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
-					     !strcasecmp(v, "on")))
-			x = 1, end = (char *)v + strlen(v);
-		else if (o->type == HR_T_BOOL && (!strcasecmp(v, "false") || !strcasecmp(v, "no") ||
-						  !strcasecmp(v, "off")))
-			x = 0, end = (char *)v + strlen(v);
-		if (errno || end == v || *end || x < (o->type == HR_T_BOOL ? 0 : o->min) ||
-		    x > (o->type == HR_T_BOOL ? 1 : o->max))
-			return set_err(err, errlen, "%s: '%s' is not %s", o->name, v, range);
-		*(int *)p = (int)x;
-		return 0;
-	case HR_T_SIZE:
-		if (hr_parse_size(v, &sz) || sz.percent > 0 || sz.kib < (uint64_t)o->min ||
-		    sz.kib > (uint64_t)o->max)
-			return set_err(err, errlen, "%s: '%s' is not %s", o->name, v, range);
-		*(uint64_t *)p = sz.kib;
-		return 0;
-	case HR_T_DUR:
-		if (hr_parse_duration(v, &us) || us < (uint64_t)o->min || us > (uint64_t)o->max)
-			return set_err(err, errlen, "%s: '%s' is not %s", o->name, v, range);
-		*(uint64_t *)p = us;
-		return 0;
-	case HR_T_ENUM:
-		for (int i = 0; o->choices[i]; i++) {
-			if (!strcasecmp(o->choices[i], v)) {
-				*(int *)p = i;
-				return 0;
-			}
-		}
-		return set_err(err, errlen, "%s: '%s' is not %s", o->name, v, range);
-	case HR_T_SIZEP:
-		if (hr_parse_size(v, &sz) || (!sz.percent && sz.kib < 1024))
-			return set_err(err, errlen, "%s: '%s' is not %s", o->name, v, range);
-		*(struct hr_size *)p = sz;
-		return 0;
-	case HR_T_SIZES: {
-		char buf[1024], *save = NULL, *tok;
-		int n = 0;
-
-		if (strlen(v) >= sizeof(buf))
-			return set_err(err, errlen, "%s: list too long", o->name);
-		strcpy(buf, v);
-		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (n == HR_MAX_TARGETS)
-				return set_err(err, errlen, "%s: more than %d entries", o->name,
-					       HR_MAX_TARGETS);
-			if (hr_parse_size(tok, &sz) || (!sz.percent && sz.kib < 1024))
-				return set_err(err, errlen,
-					       "%s: '%s' is not a size of at least 1M or a percentage (0-100%%]",
-					       o->name, tok);
-			job->targets[n++] = sz;
-		}
-		if (!n)
-			return set_err(err, errlen, "%s: expected %s", o->name, range);
-		job->ntargets = n;
-		return 0;
-	}
-	}
-	return set_err(err, errlen, "%s: internal error: bad option type", o->name);
-}
-
-int hr_job_set(struct hr_job *job, const char *name, const char *value, char *err, size_t errlen)
-{
-	const struct hr_option *o = find_option(name);
-
-	if (!o)
-		return set_err(err, errlen,
-			       "unknown option '%s' (see 'balloonbench list options')", name);
-	return set_option(job, o, value, err, errlen);
-}
-
-void hr_job_defaults(struct hr_job *job)
-{
-	char err[256];
-
-	memset(job, 0, sizeof(*job));
-	for (size_t i = 0; i < hr_noptions; i++)
-		if (set_option(job, &hr_options[i], hr_options[i].def, err, sizeof(err)))
-			hr_err("internal error: default of %s: %s", hr_options[i].name, err);
-}
 
 struct parse_ctx {
 	struct hr_scenario *sc;
@@ -347,6 +49,15 @@ static int valid_name(const char *s)
 
 static void begin_section(struct parse_ctx *c, const char *name);
 
+/* Refuse the job name @len bytes at @name. */
+static void bad_name(struct parse_ctx *c, const char *name, size_t len)
+{
+	c->err_line = c->lineno;
+	snprintf(c->err, sizeof(c->err),
+		 "job name '[%.*s]': expected letters, digits, '-', '_', '.' (at most %d)",
+		 (int)len, name, HR_NAME_MAX - 1);
+}
+
 /* inih calls the handler only for keys: find "[name]" lines here. */
 static void section_line(struct parse_ctx *c, const char *line)
 {
@@ -365,7 +76,12 @@ static void section_line(struct parse_ctx *c, const char *line)
 		p++;
 	while (e > p && isspace((unsigned char)e[-1]))
 		e--;
-	snprintf(name, sizeof(name), "%.*s", (int)(e - p), p);
+	if ((size_t)(e - p) >= sizeof(name)) {
+		bad_name(c, p, (size_t)(e - p));	/* too long for any job */
+		return;
+	}
+	memcpy(name, p, (size_t)(e - p));
+	name[e - p] = '\0';
 	begin_section(c, name);
 }
 
@@ -388,15 +104,39 @@ static char *reader(char *str, int num, void *stream)
 	return r;
 }
 
+/* The most values a matrix list of HR_MATRIX_LIST characters can hold. */
+#define HR_MATRIX_LIST	1024
+#define MAX_TOKENS	(HR_MATRIX_LIST / 2)
+
+/*
+ * Split the comma-separated list @s in place into its values, blanks around
+ * each trimmed, at most @max of them into @tok. Returns how many there are.
+ */
+static int split_values(char *s, char **tok, int max)
+{
+	char *save = NULL, *t;
+	int n = 0;
+
+	for (t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save), n++) {
+		while (isspace((unsigned char)*t))
+			t++;
+		for (char *e = t + strlen(t); e > t && isspace((unsigned char)e[-1]);)
+			*--e = '\0';
+		if (n < max)
+			tok[n] = t;
+	}
+	return n;
+}
+
 /*
  * key = a, b, c on a single-valued option: a matrix. Every value is checked
  * now (so errors name this line); the job is expanded after parsing.
  */
 static int matrix_option(struct parse_ctx *c, const struct hr_option *o, const char *value)
 {
-	char buf[1024], *save = NULL, *tok;
+	char buf[HR_MATRIX_LIST], *tok[MAX_TOKENS];
 	struct hr_job scratch = *c->cur;
-	int n = 0;
+	int n;
 
 	if (strlen(value) >= sizeof(buf) || c->nowned == (int)(sizeof(c->owned) / sizeof(c->owned[0]))) {
 		c->err_line = c->lineno;
@@ -404,17 +144,12 @@ static int matrix_option(struct parse_ctx *c, const struct hr_option *o, const c
 		return 0;
 	}
 	strcpy(buf, value);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save), n++) {
-		while (isspace((unsigned char)*tok))
-			tok++;
-		for (char *e = tok + strlen(tok); e > tok && isspace((unsigned char)e[-1]);)
-			*--e = '\0';
-		if (set_option(&scratch, o, tok, c->err, sizeof(c->err))) {
+	n = split_values(buf, tok, MAX_TOKENS);
+	for (int i = 0; i < n; i++) {
+		if (hr_option_set(&scratch, o, tok[i], c->err, sizeof(c->err))) {
 			c->err_line = c->lineno;
 			return 0;
 		}
-		if (!n)
-			(void)set_option(c->cur, o, tok, c->err, sizeof(c->err));
 	}
 	if (n > HR_MATRIX_VALUES) {
 		c->err_line = c->lineno;
@@ -422,6 +157,8 @@ static int matrix_option(struct parse_ctx *c, const struct hr_option *o, const c
 			 n, HR_MATRIX_VALUES);
 		return 0;
 	}
+	if (n)
+		(void)hr_option_set(c->cur, o, tok[0], c->err, sizeof(c->err));
 	c->owned[c->nowned] = strdup(value);
 	c->cur->matrix[o - hr_options] = c->owned[c->nowned++];
 	c->cur->line[o - hr_options] = c->lineno;
@@ -437,10 +174,7 @@ static void begin_section(struct parse_ctx *c, const char *name)
 		return;
 	}
 	if (!valid_name(name)) {
-		c->err_line = c->lineno;
-		snprintf(c->err, sizeof(c->err),
-			 "job name '[%s]': expected letters, digits, '-', '_', '.' (at most %d)",
-			 name, HR_NAME_MAX - 1);
+		bad_name(c, name, strlen(name));
 		return;
 	}
 	for (int i = 0; i < c->sc->njobs; i++) {
@@ -458,7 +192,7 @@ static void begin_section(struct parse_ctx *c, const char *name)
 	}
 	c->cur = &c->sc->jobs[c->sc->njobs++];
 	*c->cur = c->global;
-	snprintf(c->cur->name, sizeof(c->cur->name), "%s", name);
+	memcpy(c->cur->name, name, strlen(name) + 1);	/* valid_name: it fits */
 	c->cur->section_line = c->lineno;
 }
 
@@ -470,7 +204,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	(void)section;
 	if (c->err_line)
 		return 1;	/* report only the first error */
-	o = find_option(name);
+	o = hr_option_find(name);
 	if (!o) {
 		c->err_line = c->lineno;
 		snprintf(c->err, sizeof(c->err),
@@ -481,7 +215,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	c->cur->matrix[o - hr_options] = NULL;
 	if (strchr(value, ',') && o->type != HR_T_STR && o->type != HR_T_SIZES)
 		return matrix_option(c, o, value);
-	if (set_option(c->cur, o, value, c->err, sizeof(c->err))) {
+	if (hr_option_set(c->cur, o, value, c->err, sizeof(c->err))) {
 		c->err_line = c->lineno;
 		return 0;
 	}
@@ -520,16 +254,14 @@ int hr_set_max(const char *s)
 /* The line option @name was set on, else the job's section line. */
 static int opt_line(const struct hr_job *j, const char *name)
 {
-	int l = j->line[find_option(name) - hr_options];
+	int l = hr_job_line(j, name);
 
 	return l ? l : j->section_line;
 }
 
-static int validate_job(const char *path, struct hr_job *j)
+/* The syntax of host lists is checked here; whether this host has them, at run time. */
+static int check_host_lists(const char *path, const struct hr_job *j)
 {
-	int tl = j->line[find_option("targets") - hr_options];
-
-	/* the syntax of host lists is checked here; whether this host has them, at run time */
 	if (j->host_numa_mode != HR_NUMA_NONE && hr_set_max(j->host_numa_nodes) < 0) {
 		hr_err("%s:%d: [%s] host-numa-nodes: '%s' is not a node list like 0, 0-1 or 0,2", path,
 		       opt_line(j, "host-numa-nodes"), j->name, j->host_numa_nodes);
@@ -540,106 +272,193 @@ static int validate_job(const char *path, struct hr_job *j)
 		       opt_line(j, "vcpu-pin"), j->name, j->vcpu_pin);
 		return -1;
 	}
+	return 0;
+}
 
-	/* Targets left at their default: blame memory=, else the job's header. */
-	if (!tl)
-		tl = j->line[find_option("memory") - hr_options];
-	if (!tl)
-		tl = j->section_line;
-	char m[32];
+/* Targets in KiB (percentages of memory resolved), each from 4M to memory=. */
+static int resolve_targets(const char *path, struct hr_job *j)
+{
+	/* targets left at their default: blame memory=, else the job's header */
+	int tl = hr_job_line(j, "targets");
+	char m[HR_UNIT_TEXT], v[HR_UNIT_TEXT];
 
-	fmt_size(m, sizeof(m), j->memory_kib);
+	if (!tl)
+		tl = opt_line(j, "memory");
+	(void)hr_format_size(m, sizeof(m), j->memory_kib);
 	for (int i = 0; i < j->ntargets; i++) {
 		struct hr_size *t = &j->targets[i];
 
 		if (t->percent > 0)
 			t->kib = (uint64_t)llround(j->memory_kib * t->percent / 100.0 / 4) * 4;
 		if (t->kib > j->memory_kib) {
-			char v[32];
-
-			fmt_size(v, sizeof(v), t->kib);
+			(void)hr_format_size(v, sizeof(v), t->kib);
 			hr_err("%s:%d: [%s] targets: %s is above memory=%s, the guest's maximum", path,
 			       tl, j->name, v, m);
 			return -1;
 		}
 		if (t->kib < 4096) {
-			hr_err("%s:%d: [%s] targets: entry %d is below 4M", path, tl, j->name,
-			       i + 1);
+			hr_err("%s:%d: [%s] targets: entry %d is below 4M", path, tl, j->name, i + 1);
 			return -1;
 		}
 	}
-	{
-		struct hr_sched_event *ev = NULL;
-		char err[512];
-		size_t n = 0;
-		int l = j->line[find_option("schedule") - hr_options];
+	return 0;
+}
 
-		if (j->schedule == HR_SCHED_TRACE && j->trace[0] && j->trace[0] != '/' &&
-		    !j->trace_resolved) {
-			/* a relative trace is found beside the scenario */
-			char full[1024];
-			const char *slash = strrchr(path, '/');
+/* A relative trace is found beside the scenario: make it that path, once. */
+static int resolve_trace(const char *path, struct hr_job *j)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dir = slash ? (size_t)(slash - path + 1) : 0, len = strlen(j->trace);
 
-			snprintf(full, sizeof(full), "%.*s%s", slash ? (int)(slash - path + 1) : 0, path,
-				 j->trace);
-			snprintf(j->trace, sizeof(j->trace), "%s", full);
-			j->trace_resolved = 1;	/* once: validation runs again after --set */
-		}
-		if (hr_job_schedule(j, 0, &ev, &n, err, sizeof(err))) {
-			/* blame the line of the field the reason names ("low (2G) is ...") */
-			char word[32];
-			const struct hr_option *o;
-
-			if (sscanf(err, "%31[a-z-]", word) == 1 &&
-			    (o = find_option(!strcmp(word, "list") ? "targets" : word)) &&
-			    j->line[o - hr_options])
-				l = j->line[o - hr_options];
-			hr_err("%s:%d: [%s] schedule %s: %s", path, l ? l : j->section_line, j->name,
-			       hr_sched_names[j->schedule], err);
-			return -1;
-		}
-		free(ev);
-		if (j->pace == HR_PACE_PERIOD && j->period_us == 0 && j->schedule != HR_SCHED_TRACE) {
-			l = j->line[find_option("pace") - hr_options];
-			hr_err("%s:%d: [%s] pace=period needs period > 0", path, l ? l : j->section_line,
-			       j->name);
-			return -1;
-		}
-	}
-	if (j->guest_numa > j->vcpus) {
-		int l = j->line[find_option("guest-numa") - hr_options];
-
-		hr_err("%s:%d: [%s] guest-numa: %d cells need at least as many vcpus (vcpus=%d)", path,
-		       l ? l : j->section_line, j->name, j->guest_numa, j->vcpus);
+	if (j->schedule != HR_SCHED_TRACE || !j->trace[0] || j->trace[0] == '/' ||
+	    j->trace_resolved)
+		return 0;
+	if (dir + len >= sizeof(j->trace)) {
+		hr_err("%s:%d: [%s] trace: '%.*s%s' is longer than %zu characters", path,
+		       opt_line(j, "trace"), j->name, (int)dir, path, j->trace, sizeof(j->trace) - 1);
 		return -1;
 	}
-	if (j->workload_spec[0]) {
-		const struct wl_desc *d;
-		char err[256];
+	memmove(j->trace + dir, j->trace, len + 1);
+	memcpy(j->trace, path, dir);
+	j->trace_resolved = 1;	/* once: validation runs again after --set */
+	return 0;
+}
 
-		if (wl_parse_spec(j->workload_spec, &d, &j->workload, err, sizeof(err))) {
-			hr_err("%s:%d: [%s] workload: %s", path,
-			       j->line[find_option("workload") - hr_options], j->name, err);
-			return -1;
-		}
-		snprintf(j->workload_name, sizeof(j->workload_name), "%s", d->name);
-		if (j->workload.node >= j->guest_numa) {
-			hr_err("%s:%d: [%s] workload: node=%d but the guest has %d NUMA node(s) (guest-numa=%d)",
-			       path, j->line[find_option("workload") - hr_options], j->name,
-			       j->workload.node, j->guest_numa, j->guest_numa);
-			return -1;
-		}
-	} else {
-		j->workload_name[0] = '\0';
+/* The schedule builds (the reason blames the line of the field it names), and pace= fits it. */
+static int check_schedule(const char *path, struct hr_job *j)
+{
+	struct hr_sched_event *ev = NULL;
+	char err[512], word[32];
+	const struct hr_option *o;
+	size_t n = 0;
+	int l = hr_job_line(j, "schedule");
+
+	if (resolve_trace(path, j))
+		return -1;
+	if (hr_job_schedule(j, 0, &ev, &n, err, sizeof(err))) {
+		/* "low (2G) is ...": low's line */
+		if (sscanf(err, "%31[a-z-]", word) == 1 &&
+		    (o = hr_option_find(!strcmp(word, "list") ? "targets" : word)) &&
+		    j->line[o - hr_options])
+			l = j->line[o - hr_options];
+		hr_err("%s:%d: [%s] schedule %s: %s", path, l ? l : j->section_line, j->name,
+		       hr_sched_names[j->schedule], err);
+		return -1;
 	}
-	if (j->idle_hz > j->sample_hz) {
-		int l = j->line[find_option("idle-sample-rate") - hr_options];
+	free(ev);
+	if (j->pace == HR_PACE_PERIOD && j->period_us == 0 && j->schedule != HR_SCHED_TRACE) {
+		hr_err("%s:%d: [%s] pace=period needs period > 0", path, opt_line(j, "pace"), j->name);
+		return -1;
+	}
+	return 0;
+}
 
+/* workload=: parsed by the workloads' own parser, its node within the guest's. */
+static int check_workload(const char *path, struct hr_job *j)
+{
+	const struct wl_desc *d;
+	char err[256];
+
+	j->workload_name[0] = '\0';
+	if (!j->workload_spec[0])
+		return 0;
+	if (wl_parse_spec(j->workload_spec, &d, &j->workload, err, sizeof(err))) {
+		hr_err("%s:%d: [%s] workload: %s", path, hr_job_line(j, "workload"), j->name, err);
+		return -1;
+	}
+	if (j->workload.node >= j->guest_numa) {
+		hr_err("%s:%d: [%s] workload: node=%d but the guest has %d NUMA node(s) (guest-numa=%d)",
+		       path, hr_job_line(j, "workload"), j->name, j->workload.node, j->guest_numa,
+		       j->guest_numa);
+		return -1;
+	}
+	snprintf(j->workload_name, sizeof(j->workload_name), "%s", d->name);	/* names are short */
+	return 0;
+}
+
+/* Checks that need the whole job: host lists, targets against memory, the schedule, the workload. */
+static int validate_job(const char *path, struct hr_job *j)
+{
+	int l;
+
+	if (check_host_lists(path, j) || resolve_targets(path, j) || check_schedule(path, j))
+		return -1;
+	if (j->guest_numa > j->vcpus) {
+		hr_err("%s:%d: [%s] guest-numa: %d cells need at least as many vcpus (vcpus=%d)", path,
+		       opt_line(j, "guest-numa"), j->name, j->guest_numa, j->vcpus);
+		return -1;
+	}
+	if (check_workload(path, j))
+		return -1;
+	if (j->idle_hz > j->sample_hz) {
+		l = hr_job_line(j, "idle-sample-rate");
 		if (!l)
-			l = j->line[find_option("sample-rate") - hr_options];
+			l = hr_job_line(j, "sample-rate");
 		hr_err("%s:%d: [%s] idle-sample-rate: %d Hz is above sample-rate=%d Hz", path,
 		       l ? l : j->section_line, j->name, j->idle_hz, j->sample_hz);
 		return -1;
+	}
+	return 0;
+}
+
+/* A job's matrix: its keys (option indices) and each key's values, and where the walk is. */
+struct matrix {
+	int keys[HR_MAX_OPTIONS], nkeys;
+	char list[HR_MAX_OPTIONS][HR_MATRIX_LIST];	/* copies: jobs share [global]'s lists */
+	char *vals[HR_MAX_OPTIONS][HR_MATRIX_VALUES];
+	int nval[HR_MAX_OPTIONS], idx[HR_MAX_OPTIONS];
+};
+
+/* @j's matrix lists, copied and split. */
+static void matrix_init(struct matrix *m, const struct hr_job *j)
+{
+	memset(m, 0, sizeof(*m));
+	for (size_t k = 0; k < hr_noptions; k++) {
+		if (!j->matrix[k])
+			continue;
+		/* matrix_option refused a list that does not fit */
+		snprintf(m->list[k], sizeof(m->list[k]), "%s", j->matrix[k]);
+		m->nval[k] = split_values(m->list[k], m->vals[k], HR_MATRIX_VALUES);
+		if (m->nval[k] > HR_MATRIX_VALUES)
+			m->nval[k] = HR_MATRIX_VALUES;	/* matrix_option refused more */
+		m->keys[m->nkeys++] = (int)k;
+	}
+}
+
+/* Set @n to the matrix's current combination and label it. 0, or -1 (reported). */
+static int matrix_apply(const char *path, const struct hr_job *j, const struct matrix *m,
+			struct hr_job *n)
+{
+	size_t off = 0;
+	char err[256];
+
+	for (int q = 0; q < m->nkeys; q++) {
+		int k = m->keys[q], w;
+		const struct hr_option *o = &hr_options[k];
+		const char *v = m->vals[k][m->idx[k]];
+
+		(void)hr_option_set(n, o, v, err, sizeof(err));	/* checked by matrix_option */
+		w = snprintf(n->label + off, sizeof(n->label) - off, "%s%s=%s", q ? " " : "",
+			     o->name, v);
+		if (w < 0 || (size_t)w >= sizeof(n->label) - off) {
+			hr_err("%s:%d: [%s] the matrix values make a label longer than %zu characters",
+			       path, j->section_line, j->name, sizeof(n->label) - 1);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* The next combination, the first key counting fastest. 0 once they are all done. */
+static int matrix_next(struct matrix *m)
+{
+	for (int carry = 0; carry < m->nkeys; carry++) {
+		int k = m->keys[carry];
+
+		if (++m->idx[k] < m->nval[k])
+			return 1;
+		m->idx[k] = 0;
 	}
 	return 0;
 }
@@ -651,33 +470,16 @@ static int validate_job(const char *path, struct hr_job *j)
 static int expand_matrix(const char *path, struct hr_scenario *sc)
 {
 	static struct hr_job out[HR_MAX_JOBS];
+	static struct matrix m;
 	int nout = 0;
 
 	for (int i = 0; i < sc->njobs; i++) {
 		struct hr_job *j = &sc->jobs[i];
-		char vals[HR_MAX_OPTIONS][HR_MATRIX_VALUES][64];
-		int nval[HR_MAX_OPTIONS] = { 0 }, idx[HR_MAX_OPTIONS] = { 0 }, keys[HR_MAX_OPTIONS];
-		int nkeys = 0, combo = 0;
+		int combo = 0;
 
-		for (size_t k = 0; k < hr_noptions; k++) {
-			char buf[1024], *save = NULL, *tok;
-
-			if (!j->matrix[k])
-				continue;
-			snprintf(buf, sizeof(buf), "%s", j->matrix[k]);
-			for (tok = strtok_r(buf, ",", &save); tok && nval[k] < HR_MATRIX_VALUES;
-			     tok = strtok_r(NULL, ",", &save)) {
-				while (isspace((unsigned char)*tok))
-					tok++;
-				snprintf(vals[k][nval[k]++], 64, "%s", tok);
-			}
-			keys[nkeys++] = (int)k;
-		}
-		for (;;) {
+		matrix_init(&m, j);
+		do {
 			struct hr_job *n;
-			size_t off = 0;
-			char err[256];
-			int carry;
 
 			if (nout == HR_MAX_JOBS) {
 				hr_err("%s:%d: [%s] the matrix makes more than %d jobs", path,
@@ -687,27 +489,11 @@ static int expand_matrix(const char *path, struct hr_scenario *sc)
 			n = &out[nout++];
 			*n = *j;
 			memset(n->matrix, 0, sizeof(n->matrix));
-			if (nkeys)
+			if (m.nkeys)	/* at most 24 + 1 + 2 characters: fits HR_NAME_MAX */
 				snprintf(n->name, sizeof(n->name), "%.24s-%d", j->name, ++combo);
-			for (int q = 0; q < nkeys; q++) {
-				const struct hr_option *o = &hr_options[keys[q]];
-
-				(void)set_option(n, o, vals[keys[q]][idx[keys[q]]], err, sizeof(err));
-				off += (size_t)snprintf(n->label + off, sizeof(n->label) - off, "%s%s=%s",
-							q ? " " : "", o->name, vals[keys[q]][idx[keys[q]]]);
-				if (off >= sizeof(n->label))
-					off = sizeof(n->label) - 1;
-			}
-			for (carry = 0; carry < nkeys; carry++) {
-				int k = keys[carry];
-
-				if (++idx[k] < nval[k])
-					break;
-				idx[k] = 0;
-			}
-			if (carry == nkeys)
-				break;
-		}
+			if (matrix_apply(path, j, &m, n))
+				return -1;
+		} while (matrix_next(&m));
 	}
 	memcpy(sc->jobs, out, sizeof(out[0]) * (size_t)nout);
 	sc->njobs = nout;
@@ -752,12 +538,12 @@ static int check_guests(const struct hr_scenario *sc)
 	for (int i = 0; i < sc->njobs; i++) {
 		const struct hr_job *j = &sc->jobs[i];
 		int n = hr_job_runs(j) * j->vms;
-		int line = j->line[find_option("repeat") - hr_options];
+		int line = hr_job_line(j, "repeat");
 
 		total += n;
 		if (total > HR_MAX_VMS) {
 			if (!line)
-				line = j->line[find_option("vms") - hr_options];
+				line = hr_job_line(j, "vms");
 			hr_err("%s:%d: [%s] %d guests in this run by the end of this job (repeat and "
 			       "warm-up runs times vms, over the jobs), expected at most %d", sc->path,
 			       line ? line : j->section_line, j->name, total, HR_MAX_VMS);
@@ -767,47 +553,52 @@ static int check_guests(const struct hr_scenario *sc)
 	return 0;
 }
 
-int hr_scenario_load(const char *path, struct hr_scenario *sc)
+/* Read @path whole into sc->text (kept for run.json); its stream, rewound, in *@f. 0 or -1. */
+static int read_text(const char *path, struct hr_scenario *sc, FILE **f)
 {
-	struct parse_ctx c = { .sc = sc };
 	long size;
-	int r;
 
-	memset(sc, 0, sizeof(*sc));
-	snprintf(sc->path, sizeof(sc->path), "%s", path);
-	c.f = fopen(path, "re");
-	if (!c.f) {
+	*f = fopen(path, "re");
+	if (!*f) {
 		hr_err("%s: cannot open scenario: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fseek(c.f, 0, SEEK_END) || (size = ftell(c.f)) < 0 || fseek(c.f, 0, SEEK_SET)) {
+	if (fseek(*f, 0, SEEK_END) || (size = ftell(*f)) < 0 || fseek(*f, 0, SEEK_SET)) {
 		hr_err("%s: cannot read scenario: %s", path, strerror(errno));
-		fclose(c.f);
-		return -1;
+		goto err;
 	}
 	if (size > 1 << 20) {
 		hr_err("%s: scenario larger than 1 MiB: expected an INI file", path);
-		fclose(c.f);
-		return -1;
+		goto err;
 	}
 	sc->text = calloc(1, (size_t)size + 1);
-	if (!sc->text || fread(sc->text, 1, (size_t)size, c.f) != (size_t)size) {
+	if (!sc->text || fread(sc->text, 1, (size_t)size, *f) != (size_t)size) {
 		hr_err("%s: cannot read scenario", path);
-		fclose(c.f);
-		return -1;
+		goto err;
 	}
 	if (memchr(sc->text, '\0', (size_t)size)) {
 		hr_err("%s:1: binary data: expected an INI text file", path);
-		fclose(c.f);
-		return -1;
+		goto err;
 	}
-	rewind(c.f);
-	hr_job_defaults(&c.global);
-	c.cur = &c.global;
-	r = ini_parse_stream(reader, &c, handler, &c);
-	fclose(c.f);
-	if (c.err_line) {
-		hr_err("%s:%d: %s", path, c.err_line, c.err);
+	rewind(*f);
+	return 0;
+err:
+	fclose(*f);
+	*f = NULL;
+	return -1;
+}
+
+/* Parse the INI stream into c->sc's jobs (a file without jobs: [global] is one, named after it). */
+static int parse_jobs(const char *path, struct parse_ctx *c)
+{
+	struct hr_scenario *sc = c->sc;
+	int r;
+
+	hr_job_defaults(&c->global);
+	c->cur = &c->global;
+	r = ini_parse_stream(reader, c, handler, c);
+	if (c->err_line) {
+		hr_err("%s:%d: %s", path, c->err_line, c->err);
 		return -1;
 	}
 	if (r > 0) {
@@ -819,18 +610,37 @@ int hr_scenario_load(const char *path, struct hr_scenario *sc)
 		return -1;
 	}
 	if (sc->njobs == 0) {
-		/* No job sections: [global] is the one job, named after the file. */
 		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 		size_t n = strcspn(base, ".");
 
-		sc->jobs[0] = c.global;
+		sc->jobs[0] = c->global;
+		/* at most HR_NAME_MAX - 1 characters of it, then checked */
 		snprintf(sc->jobs[0].name, sizeof(sc->jobs[0].name), "%.*s",
 			 (int)(n < HR_NAME_MAX - 1 ? n : HR_NAME_MAX - 1), base);
 		if (!valid_name(sc->jobs[0].name))
 			snprintf(sc->jobs[0].name, sizeof(sc->jobs[0].name), "job");
 		sc->njobs = 1;
 	}
-	r = expand_matrix(path, sc);
+	return 0;
+}
+
+int hr_scenario_load(const char *path, struct hr_scenario *sc)
+{
+	struct parse_ctx c = { .sc = sc };
+	int r;
+
+	memset(sc, 0, sizeof(*sc));
+	if (strlen(path) >= sizeof(sc->path)) {
+		hr_err("%s: a scenario path longer than %zu characters", path, sizeof(sc->path) - 1);
+		return -1;
+	}
+	memcpy(sc->path, path, strlen(path) + 1);
+	if (read_text(path, sc, &c.f))
+		return -1;
+	r = parse_jobs(path, &c);
+	fclose(c.f);
+	if (!r)
+		r = expand_matrix(path, sc);
 	for (int i = 0; i < c.nowned; i++)
 		free(c.owned[i]);
 	if (r)
@@ -841,20 +651,44 @@ int hr_scenario_load(const char *path, struct hr_scenario *sc)
 	return check_guests(sc);
 }
 
+/* Validate every job again after a --set (errors say "(with --set KV)"). 0 or -1. */
+static int revalidate(struct hr_scenario *sc, const char *kv)
+{
+	char *ctx = NULL;
+	int r = 0;
+
+	if (asprintf(&ctx, "(with --set %s)", kv) < 0)
+		ctx = NULL;
+	hr_log_context = ctx ? ctx : "(with --set)";
+	for (int i = 0; i < sc->njobs && !r; i++)
+		r = validate_job(sc->path, &sc->jobs[i]);
+	if (!r)
+		r = check_guests(sc);
+	hr_log_context = NULL;
+	free(ctx);
+	return r;
+}
+
 int hr_scenario_set(struct hr_scenario *sc, const char *kv)
 {
 	const char *eq = strchr(kv, '=');
 	char name[64], err[256];
-	size_t n = eq ? (size_t)(eq - kv) : 0;
+	size_t n = eq ? (size_t)(eq - kv) : 0, used = strlen(sc->overrides);
 
 	if (!eq || !n || n >= sizeof(name)) {
 		hr_err("--set %s: expected KEY=VALUE, e.g. --set workload=spin:threads=2", kv);
 		return -1;
 	}
-	snprintf(name, sizeof(name), "%.*s", (int)n, kv);
+	if (used + (used ? 1 : 0) + strlen(kv) >= sizeof(sc->overrides)) {
+		hr_err("--set %s: the --set options add up to more than %zu characters", kv,
+		       sizeof(sc->overrides) - 1);
+		return -1;
+	}
+	memcpy(name, kv, n);
+	name[n] = '\0';
 	for (int i = 0; i < sc->njobs; i++) {
 		struct hr_job *j = &sc->jobs[i];
-		const struct hr_option *o = find_option(name);
+		const struct hr_option *o = hr_option_find(name);
 
 		if (hr_job_set(j, name, eq + 1, err, sizeof(err))) {
 			hr_err("--set %s: %s", kv, err);
@@ -866,20 +700,9 @@ int hr_scenario_set(struct hr_scenario *sc, const char *kv)
 		if (!strcmp(name, "trace"))
 			j->trace_resolved = 1;	/* a path on the command line: from here */
 	}
-	snprintf(err, sizeof(err), "(with --set %s)", kv);
-	hr_log_context = err;
-	for (int i = 0; i < sc->njobs; i++)
-		if (validate_job(sc->path, &sc->jobs[i])) {
-			hr_log_context = NULL;
-			return -1;
-		}
-	if (check_guests(sc)) {
-		hr_log_context = NULL;
+	if (revalidate(sc, kv))
 		return -1;
-	}
-	hr_log_context = NULL;
-	n = strlen(sc->overrides);
-	snprintf(sc->overrides + n, sizeof(sc->overrides) - n, "%s%s", n ? " " : "", kv);
+	snprintf(sc->overrides + used, sizeof(sc->overrides) - used, "%s%s", used ? " " : "", kv);
 	return 0;
 }
 
@@ -889,65 +712,4 @@ void hr_scenario_free(struct hr_scenario *sc)
 		return;
 	free(sc->text);
 	sc->text = NULL;
-}
-
-void hr_option_format(const struct hr_option *o, const struct hr_job *job, char *buf, size_t size)
-{
-	const char *p = (const char *)job + o->off;
-
-	switch (o->type) {
-	case HR_T_STR:
-		snprintf(buf, size, "%s", p);
-		break;
-	case HR_T_INT:
-	case HR_T_BOOL:
-		snprintf(buf, size, "%d", *(const int *)p);
-		break;
-	case HR_T_SIZE:
-		fmt_size(buf, size, *(const uint64_t *)p);
-		break;
-	case HR_T_DUR:
-		fmt_dur(buf, size, *(const uint64_t *)p);
-		break;
-	case HR_T_ENUM:
-		snprintf(buf, size, "%s", o->choices[*(const int *)p]);
-		break;
-	case HR_T_SIZEP: {
-		const struct hr_size *z = (const struct hr_size *)p;
-
-		if (z->percent > 0)
-			snprintf(buf, size, "%g%%", z->percent);
-		else
-			fmt_size(buf, size, z->kib);
-		break;
-	}
-	case HR_T_SIZES: {
-		size_t n = 0;
-
-		buf[0] = '\0';
-		for (int i = 0; i < job->ntargets && n + 1 < size; i++) {
-			char one[32];
-
-			if (job->targets[i].percent > 0)
-				snprintf(one, sizeof(one), "%g%%", job->targets[i].percent);
-			else
-				fmt_size(one, sizeof(one), job->targets[i].kib);
-			n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? "," : "", one);
-		}
-		break;
-	}
-	}
-}
-
-void hr_options_print(FILE *f)
-{
-	fprintf(f, "%-20s %-10s %-10s %s\n", "OPTION", "TYPE", "DEFAULT", "MEANING (allowed values)");
-	for (size_t i = 0; i < hr_noptions; i++) {
-		const struct hr_option *o = &hr_options[i];
-		char range[160];
-
-		range_text(o, range, sizeof(range));
-		fprintf(f, "%-20s %-10s %-10s %s (%s)\n", o->name, type_names[o->type],
-			*o->def ? o->def : "-", o->help, range);
-	}
 }

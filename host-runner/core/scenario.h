@@ -148,16 +148,29 @@ int hr_set_max(const char *s);
 /* Set every option of @job to its default. */
 void hr_job_defaults(struct hr_job *job);
 
+/* ---- options.c: the options table ---- */
+
+/* The option called @name, or NULL. */
+const struct hr_option *hr_option_find(const char *name);
+
+/* The line of the scenario option @name of @job was set on; 0 if a default (or no such option). */
+int hr_job_line(const struct hr_job *job, const char *name);
+
 /*
- * Parse one value for option @name into @job. Returns 0, or -1 with a reason
- * in @err (no file/line: the caller adds them).
+ * Parse one value for option @name (@o) into @job. Returns 0, or -1 with a
+ * reason in @err (no file/line: the caller adds them).
  */
 int hr_job_set(struct hr_job *job, const char *name, const char *value, char *err, size_t errlen);
+int hr_option_set(struct hr_job *job, const struct hr_option *o, const char *v, char *err,
+		  size_t errlen);
 
 /* Print the options table (for `balloonbench list options`). */
 void hr_options_print(FILE *f);
 
-/* Print a value of @job's option @o as it would be written in a file. */
-void hr_option_format(const struct hr_option *o, const struct hr_job *job, char *buf, size_t size);
+/*
+ * Write a value of @job's option @o as it would be written in a file.
+ * Returns 0, or -1 if it did not fit in @size (@buf then holds a prefix).
+ */
+int hr_option_format(const struct hr_option *o, const struct hr_job *job, char *buf, size_t size);
 
 #endif /* HR_SCENARIO_H */

@@ -1,87 +1,41 @@
 // SPDX-License-Identifier: MIT
-/* units.c - sizes and durations as written; see units.h. */
-#include <ctype.h>
-#include <errno.h>
+/* units.c - sizes and durations as written, and back; see units.h. */
+#include <inttypes.h>
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
+#include <stdio.h>
 
 #include "units.h"
+#include "workloads/parse.h"
 
-struct unit {
-	const char *sfx;
-	double scale;
+#define PERCENT	(-1.0)		/* the unit "%" in size_units[] */
+
+static const struct wl_unit size_units[] = {
+	{ "", 1024 }, { "k", 1 }, { "kib", 1 }, { "m", 1024 }, { "mib", 1024 },
+	{ "g", 1024 * 1024 }, { "gib", 1024 * 1024 }, { "t", 1024.0 * 1024 * 1024 },
+	{ "tib", 1024.0 * 1024 * 1024 }, { "%", PERCENT },
 };
 
-/*
- * A plain decimal number ("512", "1.5", ".5"; no sign, exponent or hex)
- * with blanks around it, then one of @units (case-insensitive; "" for a bare
- * number) or, with @percent, a '%'. The value times the unit's scale in *v,
- * or the percentage in *pct (and *v = -1). Returns 0 or -1.
- */
-static int parse_unit(const char *s, const struct unit *units, size_t nunits, int percent,
-		      double *v, double *pct)
-{
-	const char *p, *end;
-	size_t n, digits = 0;
-	char num[64];
-	double x;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	for (p = s; isdigit((unsigned char)*p); p++)
-		digits++;
-	if (*p == '.')
-		for (p++; isdigit((unsigned char)*p); p++)
-			digits++;
-	if (!digits || (size_t)(p - s) >= sizeof(num))
-		return -1;
-	memcpy(num, s, (size_t)(p - s));
-	num[p - s] = '\0';
-	errno = 0;
-	x = strtod(num, NULL);
-	if (errno || !isfinite(x))
-		return -1;
-	while (isspace((unsigned char)*p))
-		p++;
-	n = strlen(p);
-	while (n && isspace((unsigned char)p[n - 1]))
-		n--;
-	end = p + n;
-	if (percent && n == 1 && *p == '%') {
-		if (x <= 0 || x > 100)
-			return -1;
-		*pct = x;
-		*v = -1;
-		return 0;
-	}
-	for (size_t i = 0; i < nunits; i++) {
-		if (strlen(units[i].sfx) == (size_t)(end - p) && !strncasecmp(p, units[i].sfx, n)) {
-			*v = x * units[i].scale;
-			return *v > 1e15 ? -1 : 0;
-		}
-	}
-	return -1;
-}
+static const struct wl_unit dur_units[] = {
+	{ "", 1e6 }, { "us", 1 }, { "ms", 1e3 }, { "s", 1e6 }, { "m", 60e6 }, { "h", 3600e6 },
+};
 
 int hr_parse_size(const char *s, struct hr_size *out)
 {
-	static const struct unit units[] = {
-		{ "", 1024 }, { "k", 1 }, { "kib", 1 }, { "m", 1024 }, { "mib", 1024 },
-		{ "g", 1024 * 1024 }, { "gib", 1024 * 1024 }, { "t", 1024.0 * 1024 * 1024 },
-		{ "tib", 1024.0 * 1024 * 1024 },
-	};
-	double kib, pct = 0;
+	double v, kib;
+	int i = wl_parse_scaled(s, size_units, sizeof(size_units) / sizeof(size_units[0]),
+				WL_PARSE_BLANKS, &v);
 
-	if (parse_unit(s, units, sizeof(units) / sizeof(units[0]), 1, &kib, &pct))
+	if (i < 0)
 		return -1;
-	if (kib < 0) {
-		out->percent = pct;
+	if (size_units[i].mul == PERCENT) {
+		if (v <= 0 || v > 100)
+			return -1;
+		out->percent = v;
 		out->kib = 0;
 		return 0;
 	}
-	if (kib != floor(kib))
+	kib = v * size_units[i].mul;
+	if (kib > 1e15 || kib != floor(kib))
 		return -1;
 	out->kib = (uint64_t)kib;
 	out->percent = 0;
@@ -90,13 +44,41 @@ int hr_parse_size(const char *s, struct hr_size *out)
 
 int hr_parse_duration(const char *s, uint64_t *us)
 {
-	static const struct unit units[] = {
-		{ "", 1e6 }, { "us", 1 }, { "ms", 1e3 }, { "s", 1e6 }, { "m", 60e6 }, { "h", 3600e6 },
-	};
-	double x, pct;
+	double v, x;
+	int i = wl_parse_scaled(s, dur_units, sizeof(dur_units) / sizeof(dur_units[0]),
+				WL_PARSE_BLANKS, &v);
 
-	if (parse_unit(s, units, sizeof(units) / sizeof(units[0]), 0, &x, &pct))
+	if (i < 0)
+		return -1;
+	x = v * dur_units[i].mul;
+	if (x > 1e15)
 		return -1;
 	*us = (uint64_t)llround(x);
 	return 0;
+}
+
+int hr_format_size(char *buf, size_t size, uint64_t kib)
+{
+	int n;
+
+	if (kib % (1024 * 1024) == 0)
+		n = snprintf(buf, size, "%" PRIu64 "G", kib / (1024 * 1024));
+	else if (kib % 1024 == 0)
+		n = snprintf(buf, size, "%" PRIu64 "M", kib / 1024);
+	else
+		n = snprintf(buf, size, "%" PRIu64 "K", kib);
+	return n >= 0 && (size_t)n < size ? 0 : -1;
+}
+
+int hr_format_duration(char *buf, size_t size, uint64_t us)
+{
+	int n;
+
+	if (us % 1000000 == 0)
+		n = snprintf(buf, size, "%" PRIu64 "s", us / 1000000);
+	else if (us % 1000 == 0)
+		n = snprintf(buf, size, "%" PRIu64 "ms", us / 1000);
+	else
+		n = snprintf(buf, size, "%" PRIu64 "us", us);
+	return n >= 0 && (size_t)n < size ? 0 : -1;
 }

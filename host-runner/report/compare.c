@@ -35,6 +35,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,8 +249,8 @@ static int is_run_dir(const char *dir)
 	char path[PATH_MAX];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/run.json", dir);
-	return !stat(path, &st) && S_ISREG(st.st_mode);
+	return !rp_path(path, sizeof(path), dir, "run.json") && !stat(path, &st) &&
+	       S_ISREG(st.st_mode);
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)
@@ -277,9 +278,9 @@ static int side_find(struct side *s, const char *arg)
 		char path[PATH_MAX];
 		struct stat st;
 
-		snprintf(path, sizeof(path), "%s/%s", arg, ents[i]->d_name);
 		/* "latest" is a link to a run already in the list */
-		if (ents[i]->d_name[0] != '.' && !lstat(path, &st) && S_ISDIR(st.st_mode) &&
+		if (ents[i]->d_name[0] != '.' && !rp_path(path, sizeof(path), arg, ents[i]->d_name) &&
+		    !lstat(path, &st) && S_ISDIR(st.st_mode) &&
 		    is_run_dir(path) && s->nruns < MAX_RUNS)
 			s->runs[s->nruns++] = strdup(path);
 		free(ents[i]);
@@ -387,7 +388,8 @@ static int side_describe(struct side *s)
 		json_t *run, *vms, *v, *sc;
 		size_t k;
 
-		snprintf(path, sizeof(path), "%s/run.json", s->runs[i]);
+		if (rp_path(path, sizeof(path), s->runs[i], "run.json"))
+			return -1;
 		run = json_load_file(path, 0, &jerr);
 		if (!run) {
 			hr_err("%s:%d: %s", path, jerr.line, jerr.text);
@@ -470,7 +472,8 @@ static int read_side(struct cmp *c, int side)
 		struct rp_csv f;
 		int cj, cl, cd, cw, cr, cm[64], r;
 
-		snprintf(path, sizeof(path), "%s/transitions.csv", c->side[side].runs[i]);
+		if (rp_path(path, sizeof(path), c->side[side].runs[i], "transitions.csv"))
+			return -1;
 		r = rp_csv_open(&f, path);
 		if (r == -ENOENT)
 			continue;	/* a run that recorded no transition: nothing to add */
@@ -715,7 +718,8 @@ static int write_file(const char *dir, const char *name, const struct cmp *c, co
 	char path[PATH_MAX];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (rp_path(path, sizeof(path), dir, name))
+		return -1;
 	f = fopen(path, "we");
 	if (!f) {
 		hr_err("cannot write %s: %s", path, strerror(errno));
@@ -767,7 +771,15 @@ static void usage(FILE *f)
 		"             metric inconclusive\n");
 }
 
-int hr_compare_main(int argc, char **argv)
+/* What the command line asked for. */
+struct cmp_args {
+	const char *thpath, *out;
+	unsigned long long seed;
+	int tap, allow, quiet;
+};
+
+/* Options into @a. Returns 0, 1 after --help (exit 0), or -1 (said; exit 2). */
+static int parse_args(int argc, char **argv, struct cmp_args *a)
 {
 	static const struct option lo[] = {
 		{ "thresholds", required_argument, NULL, 't' },
@@ -779,179 +791,227 @@ int hr_compare_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *thpath = NULL, *out = NULL;
-	struct thresholds th;
-	struct cmp cmp = { 0 };
-	struct row *rows = NULL;
-	char mismatch[2048] = "", *end;
-	unsigned long long seed = 1;
-	int c, tap = 0, allow = 0, quiet = 0, status = 0, ret = 2, nreg = 0, ninc = 0;
-	size_t n = 0;
+	char *end;
+	int c;
 
+	memset(a, 0, sizeof(*a));
+	a->seed = 1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+t:o:qh", lo, NULL)) != -1) {
 		switch (c) {
-		case 't': thpath = optarg; break;
-		case 'o': out = optarg; break;
-		case 'T': tap = 1; break;
-		case 'M': allow = 1; break;
+		case 't': a->thpath = optarg; break;
+		case 'o': a->out = optarg; break;
+		case 'T': a->tap = 1; break;
+		case 'M': a->allow = 1; break;
 		case 'S':
-			seed = strtoull(optarg, &end, 10);
+			a->seed = strtoull(optarg, &end, 10);
 			if (*end || !*optarg) {
 				hr_err("--seed: '%s', expected a non-negative integer", optarg);
-				return 2;
+				return -1;
 			}
 			break;
-		case 'q': quiet = 1; break;
-		case 'h': usage(stdout); return 0;
+		case 'q': a->quiet = 1; break;
+		case 'h': usage(stdout); return 1;
 		default:
 			fprintf(stderr, "balloonbench: see 'balloonbench compare --help'\n");
-			return 2;
+			return -1;
 		}
 	}
 	if (argc - optind != 2) {
 		hr_err("compare: expected BASELINE and CANDIDATE (see 'balloonbench compare --help')");
-		return 2;
+		return -1;
 	}
-	if (th_load(&th, thpath))
+	return 0;
+}
+
+/* Append to the message in @buf, "; " between parts; one cut short ends in "...". */
+static void __attribute__((format(printf, 3, 4))) append(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t len = strlen(buf);
+	va_list ap;
+
+	if (len + 1 >= size)
+		return;	/* full: it already ends in "..." */
+	if (len)
+		snprintf(buf + len, size - len, "; ");
+	len = strlen(buf);
+	va_start(ap, fmt);
+	(void)hr_vfmt(buf + len, size - len, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Accel, guest sizes and scenario text must agree, within and between sides:
+ * what does not into @mismatch. Returns 0, or -1 (said) if they disagree and
+ * --allow-mismatch was not given.
+ */
+static int check_comparable(const struct cmp *cmp, const struct cmp_args *a, char *mismatch,
+			    size_t size)
+{
+	static const char *const what[] = { "accel", "guest sizes", "scenario text" };
+	const struct side *A = &cmp->side[0], *B = &cmp->side[1];
+	const char *va[] = { A->accel, A->guests, A->texts };
+	const char *vb[] = { B->accel, B->guests, B->texts };
+
+	mismatch[0] = '\0';
+	for (int i = 0; i < 3; i++) {
+		if (i == 2 && (texts_clash(va[i]) || texts_clash(vb[i])))
+			append(mismatch, size, "the runs of a side ran different texts of one scenario file");
+		else if (strcmp(va[i], vb[i]) && i == 2)
+			append(mismatch, size,
+			       "the scenario text is not the same (comments and blank space aside)");
+		else if (strcmp(va[i], vb[i]))
+			append(mismatch, size, "%s: baseline %s, candidate %s", what[i], va[i], vb[i]);
+		else if (i == 0 && strchr(va[i], ','))
+			append(mismatch, size, "the runs of each side differ in accel (%s)", va[i]);
+	}
+	if (mismatch[0] && !a->allow) {
+		hr_err("compare: not comparable: %s (--allow-mismatch to compare anyway)", mismatch);
+		return -1;
+	}
+	if (mismatch[0])
+		hr_warn("comparing runs that are not comparable (--allow-mismatch): %s", mismatch);
+	if (strcmp(A->overrides, B->overrides) && !a->quiet)
+		fprintf(stderr, "note: runs made with different --set: baseline '%s', candidate '%s'\n",
+			A->overrides, B->overrides);
+	return 0;
+}
+
+/* Set @w->why; a reason cut short ends in "...". */
+static void __attribute__((format(printf, 2, 3))) set_why(struct row *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)hr_vfmt(w->why, sizeof(w->why), fmt, ap);
+	va_end(ap);
+}
+
+/* The verdict on key @k into @w: compared, judged, and inconclusive on too few runs. */
+static void judge(const struct key *k, const struct thresholds *th, unsigned long long seed,
+		  struct row *w)
+{
+	struct ab_policy p;
+	int min_runs;
+
+	w->k = k;
+	th_policy(th, k->m, &p, &w->gate, &min_runs);
+	if (!k->n[0] || !k->n[1]) {
+		memset(&w->r, 0, sizeof(w->r));
+		w->r.na = k->n[0];
+		w->r.nb = k->n[1];
+		w->r.median_a = w->r.median_b = w->r.rel_change = w->r.ci_lo = w->r.ci_hi = NAN;
+		w->r.abs_change = w->r.abs_ci_lo = w->r.abs_ci_hi = w->r.u = w->r.p_value = NAN;
+		w->v = AB_INCONCLUSIVE;
+		set_why(w, "no values in the %s", k->n[0] ? "candidate" : "baseline");
+	} else if (ab_compare(k->v[0], k->n[0], k->v[1], k->n[1], seed, &w->r)) {
+		w->v = AB_INCONCLUSIVE;
+		set_why(w, "cannot compare: %s", strerror(errno));
+	} else {
+		w->v = ab_judge(&w->r, k->m->higher_better, &p, w->why, sizeof(w->why));
+		/*
+		 * Transitions of one run share its guest and its minute of the
+		 * host: too few runs are too few repetitions, however many
+		 * values they hold.
+		 */
+		if (k->runs[0] < min_runs || k->runs[1] < min_runs) {
+			char was[sizeof(w->why)];
+
+			memcpy(was, w->why, sizeof(was));
+			set_why(w, "%d vs %d run(s): fewer than min-runs %d (alone: %s, %s)",
+				k->runs[0], k->runs[1], min_runs, ab_verdict_name(w->v), was);
+			w->v = AB_INCONCLUSIVE;
+		}
+	}
+}
+
+/* The table on stdout: one line per row, then the outcome. */
+static void print_rows(const struct row *rows, size_t n, int status, int nreg, int ninc,
+		       const char *out)
+{
+	printf("%-24s %-8s %-22s %9s %10s %10s %8s %18s %8s  %s\n", "scenario:job", "dir", "metric",
+	       "n b/c", "median b", "median c", "change", "95% CI", "p", "verdict");
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w = &rows[i];
+		char nn[48], ch[16], cl[16], chi[16], ci[40], ma[16] = "-", mb[16] = "-", p[16] = "-";
+		char job[sizeof(w->k->scen) + sizeof(w->k->job)];	/* fits "scen:job" */
+
+		snprintf(nn, sizeof(nn), "%zu/%zu", w->k->n[0], w->k->n[1]);
+		snprintf(ci, sizeof(ci), "[%s, %s]", pct(w->r.ci_lo, cl, sizeof(cl)),
+			 pct(w->r.ci_hi, chi, sizeof(chi)));
+		if (!isnan(w->r.median_a))
+			snprintf(ma, sizeof(ma), "%.4g", w->r.median_a);
+		if (!isnan(w->r.median_b))
+			snprintf(mb, sizeof(mb), "%.4g", w->r.median_b);
+		if (!isnan(w->r.p_value))
+			snprintf(p, sizeof(p), "%.2g", w->r.p_value);
+		snprintf(job, sizeof(job), "%s:%s", w->k->scen, w->k->job);
+		printf("%-24.24s %-8s %-22s %9s %10s %10s %8s %18s %8s  %s%s\n", job,
+		       w->k->dir, w->k->m->name, nn, ma, mb, pct(w->r.rel_change, ch, sizeof(ch)), ci,
+		       p, ab_verdict_name(w->v), w->gate ? " *" : "");
+	}
+	printf("* gated. %s: %d gated regression(s), %d gated inconclusive; %s/compare.html\n",
+	       status == 0 ? "PASS" : status == 1 ? "REGRESSION" : "INCONCLUSIVE", nreg, ninc, out);
+}
+
+static void cmp_free(struct cmp *cmp)
+{
+	for (size_t i = 0; cmp->keys && i < cmp->nkeys; i++) {
+		free(cmp->keys[i].v[0]);
+		free(cmp->keys[i].v[1]);
+	}
+	free(cmp->keys);
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < cmp->side[s].nruns; i++)
+			free(cmp->side[s].runs[i]);
+}
+
+int hr_compare_main(int argc, char **argv)
+{
+	struct cmp_args a;
+	struct thresholds th;
+	struct cmp cmp = { 0 };
+	struct row *rows = NULL;
+	char mismatch[2048] = "";
+	int status, ret = 2, nreg = 0, ninc = 0;
+	size_t n = 0;
+
+	status = parse_args(argc, argv, &a);
+	if (status)
+		return status > 0 ? 0 : 2;
+	if (th_load(&th, a.thpath))
 		return 2;
 	cmp.keys = calloc(MAX_KEYS, sizeof(*cmp.keys));
-	if (!cmp.keys || side_find(&cmp.side[0], argv[optind]) || side_find(&cmp.side[1], argv[optind + 1]) ||
-	    side_describe(&cmp.side[0]) || side_describe(&cmp.side[1]))
+	if (!cmp.keys || side_find(&cmp.side[0], argv[optind]) ||
+	    side_find(&cmp.side[1], argv[optind + 1]) || side_describe(&cmp.side[0]) ||
+	    side_describe(&cmp.side[1]) || check_comparable(&cmp, &a, mismatch, sizeof(mismatch)) ||
+	    read_side(&cmp, 0) || read_side(&cmp, 1))
 		goto out;
-
-	/* comparable? accel, guest sizes and scenario text must agree, within and between sides */
-	{
-		static const char *const what[] = { "accel", "guest sizes", "scenario text" };
-		const struct side *A = &cmp.side[0], *B = &cmp.side[1];
-		const char *a[] = { A->accel, A->guests, A->texts };
-		const char *b[] = { B->accel, B->guests, B->texts };
-
-		for (int i = 0; i < 3; i++) {
-			size_t len = strlen(mismatch);
-
-			if (i == 2 && (texts_clash(a[i]) || texts_clash(b[i])))
-				snprintf(mismatch + len, sizeof(mismatch) - len,
-					 "%sthe runs of a side ran different texts of one scenario file",
-					 len ? "; " : "");
-			else if (strcmp(a[i], b[i]) && i == 2)
-				snprintf(mismatch + len, sizeof(mismatch) - len,
-					 "%sthe scenario text is not the same (comments and blank space aside)", len ? "; " : "");
-			else if (strcmp(a[i], b[i]))
-				snprintf(mismatch + len, sizeof(mismatch) - len,
-					 "%s%s: baseline %s, candidate %s", len ? "; " : "", what[i], a[i], b[i]);
-			else if (i == 0 && strchr(a[i], ','))
-				snprintf(mismatch + len, sizeof(mismatch) - len,
-					 "%sthe runs of each side differ in accel (%s)", len ? "; " : "", a[i]);
-		}
-		if (mismatch[0] && !allow) {
-			hr_err("compare: not comparable: %s (--allow-mismatch to compare anyway)", mismatch);
-			goto out;
-		}
-		if (mismatch[0])
-			hr_warn("comparing runs that are not comparable (--allow-mismatch): %s", mismatch);
-		if (strcmp(A->overrides, B->overrides) && !quiet)
-			fprintf(stderr, "note: runs made with different --set: baseline '%s', candidate '%s'\n",
-				A->overrides, B->overrides);
-	}
-	if (read_side(&cmp, 0) || read_side(&cmp, 1))
-		goto out;
-
 	rows = calloc(cmp.nkeys + 1, sizeof(*rows));
 	if (!rows)
 		goto out;
 	for (size_t i = 0; i < cmp.nkeys; i++) {
-		const struct key *k = &cmp.keys[i];
-		struct row *w = &rows[n];
-		struct ab_policy p;
-		int min_runs;
-
-		if (!k->n[0] && !k->n[1])
+		if (!cmp.keys[i].n[0] && !cmp.keys[i].n[1])
 			continue;
-		w->k = k;
-		th_policy(&th, k->m, &p, &w->gate, &min_runs);
-		if (!k->n[0] || !k->n[1]) {
-			memset(&w->r, 0, sizeof(w->r));
-			w->r.na = k->n[0];
-			w->r.nb = k->n[1];
-			w->r.median_a = w->r.median_b = w->r.rel_change = w->r.ci_lo = w->r.ci_hi = NAN;
-			w->r.abs_change = w->r.abs_ci_lo = w->r.abs_ci_hi = w->r.u = w->r.p_value = NAN;
-			w->v = AB_INCONCLUSIVE;
-			snprintf(w->why, sizeof(w->why), "no values in the %s", k->n[0] ? "candidate" : "baseline");
-		} else if (ab_compare(k->v[0], k->n[0], k->v[1], k->n[1], seed, &w->r)) {
-			w->v = AB_INCONCLUSIVE;
-			snprintf(w->why, sizeof(w->why), "cannot compare: %s", strerror(errno));
-		} else {
-			w->v = ab_judge(&w->r, k->m->higher_better, &p, w->why, sizeof(w->why));
-			/*
-			 * Transitions of one run share its guest and its minute of
-			 * the host: too few runs are too few repetitions, however
-			 * many values they hold.
-			 */
-			if (k->runs[0] < min_runs || k->runs[1] < min_runs) {
-				char was[sizeof(w->why)];
-
-				snprintf(was, sizeof(was), "%s", w->why);
-				snprintf(w->why, sizeof(w->why), "%d vs %d run(s): fewer than min-runs %d "
-					 "(alone: %s, %s)", k->runs[0], k->runs[1], min_runs,
-					 ab_verdict_name(w->v), was);
-				w->v = AB_INCONCLUSIVE;
-			}
-		}
-		if (w->gate && w->v == AB_REGRESSION)
-			nreg++;
-		if (w->gate && w->v == AB_INCONCLUSIVE)
-			ninc++;
+		judge(&cmp.keys[i], &th, a.seed, &rows[n]);
+		nreg += rows[n].gate && rows[n].v == AB_REGRESSION;
+		ninc += rows[n].gate && rows[n].v == AB_INCONCLUSIVE;
 		n++;
 	}
 	status = nreg ? 1 : ninc ? 2 : 0;	/* a mismatch got here only with --allow-mismatch */
-
-	if (!out)
-		out = cmp.side[1].arg;
-	if (write_file(out, "compare.csv", &cmp, rows, n, status, mismatch) ||
-	    write_file(out, "compare.tap", &cmp, rows, n, status, mismatch) ||
-	    write_file(out, "compare.html", &cmp, rows, n, status, mismatch))
+	if (!a.out)
+		a.out = cmp.side[1].arg;
+	if (write_file(a.out, "compare.csv", &cmp, rows, n, status, mismatch) ||
+	    write_file(a.out, "compare.tap", &cmp, rows, n, status, mismatch) ||
+	    write_file(a.out, "compare.html", &cmp, rows, n, status, mismatch))
 		goto out;
-	if (tap) {
+	if (a.tap)
 		tap_out(stdout, rows, n);
-	} else if (!quiet) {
-		printf("%-24s %-8s %-22s %9s %10s %10s %8s %18s %8s  %s\n", "scenario:job", "dir", "metric",
-		       "n b/c", "median b", "median c", "change", "95% CI", "p", "verdict");
-		for (size_t i = 0; i < n; i++) {
-			const struct row *w = &rows[i];
-			char nn[24], ch[16], cl[16], chi[16], ci[40];
-
-			snprintf(nn, sizeof(nn), "%zu/%zu", w->k->n[0], w->k->n[1]);
-			snprintf(ci, sizeof(ci), "[%s, %s]", pct(w->r.ci_lo, cl, sizeof(cl)),
-				 pct(w->r.ci_hi, chi, sizeof(chi)));
-			char ma[16] = "-", mb[16] = "-", p[16] = "-";
-
-			if (!isnan(w->r.median_a))
-				snprintf(ma, sizeof(ma), "%.4g", w->r.median_a);
-			if (!isnan(w->r.median_b))
-				snprintf(mb, sizeof(mb), "%.4g", w->r.median_b);
-			if (!isnan(w->r.p_value))
-				snprintf(p, sizeof(p), "%.2g", w->r.p_value);
-			char job[160];
-
-			snprintf(job, sizeof(job), "%s:%s", w->k->scen, w->k->job);
-			printf("%-24.24s %-8s %-22s %9s %10s %10s %8s %18s %8s  %s%s\n", job,
-			       w->k->dir, w->k->m->name, nn, ma, mb, pct(w->r.rel_change, ch, sizeof(ch)), ci,
-			       p, ab_verdict_name(w->v), w->gate ? " *" : "");
-		}
-		printf("* gated. %s: %d gated regression(s), %d gated inconclusive; %s/compare.html\n",
-		       status == 0 ? "PASS" : status == 1 ? "REGRESSION" : "INCONCLUSIVE", nreg, ninc, out);
-	}
+	else if (!a.quiet)
+		print_rows(rows, n, status, nreg, ninc, a.out);
 	ret = status;
 out:
-	for (size_t i = 0; i < cmp.nkeys; i++) {
-		free(cmp.keys[i].v[0]);
-		free(cmp.keys[i].v[1]);
-	}
-	free(cmp.keys);
+	cmp_free(&cmp);
 	free(rows);
-	for (int s = 0; s < 2; s++)
-		for (int i = 0; i < cmp.side[s].nruns; i++)
-			free(cmp.side[s].runs[i]);
 	return ret;
 }

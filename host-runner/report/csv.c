@@ -175,3 +175,13 @@ void rp_escape_markup(FILE *f, const char *s)
 		}
 	}
 }
+
+int rp_path(char *buf, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(buf, size, "%s/%s", dir, name);
+
+	if (n >= 0 && (size_t)n < size)
+		return 0;
+	hr_err("%s/%s: a path longer than %zu characters", dir, name, size - 1);
+	return -1;
+}

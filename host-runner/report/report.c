@@ -34,6 +34,7 @@
 #include "core/log.h"
 #include "report.h"
 #include "core/version.h"
+#include "workloads/stats.h"
 
 #define BUCKETS		1500	/* display points per series: 2 per bucket at most */
 
@@ -138,7 +139,10 @@ static int open_csv(struct report *r, struct rp_csv *c, const char *name)
 	char path[PATH_MAX];
 	int ret;
 
-	snprintf(path, sizeof(path), "%s/%s", r->dir, name);
+	if (rp_path(path, sizeof(path), r->dir, name)) {
+		r->errors++;
+		return -1;
+	}
 	ret = rp_csv_open(c, path);
 	if (ret == -ENOENT)
 		return 0;
@@ -253,50 +257,68 @@ static void read_nodes(struct report *r)
 	finish_csv(r, &c, ret);
 }
 
-/* One histogram bucket of latency.csv, tagged with its group. */
-struct lbucket {
-	int group;
-	double lo, hi, count;
-};
-
-struct lgroup {
+/*
+ * latency.csv's histograms of one guest, workload, kind and phase, merged
+ * over the phase's epochs into one st_hist: the page's percentiles are
+ * st_hist_percentile's, the definition latency_stats.csv and transitions.csv
+ * use (stats.h), never a second one.
+ */
+struct lkey {
 	char vm[128], workload[32], kind[16], phase[16];
 };
 
-static int cmp_lbucket(const void *a, const void *b)
-{
-	const struct lbucket *x = a, *y = b;
+struct lgroup {
+	struct lkey k;
+	struct st_hist h;
+};
 
-	if (x->group != y->group)
-		return x->group - y->group;
-	return x->lo < y->lo ? -1 : x->lo > y->lo;
-}
-
-/* The percentile @q of a merged histogram: the midpoint of the bucket that holds it. */
-static double hist_pct(const struct lbucket *b, size_t n, double total, double q)
-{
-	double want = q * total, cum = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		cum += b[i].count;
-		if (cum >= want)
-			return (b[i].lo + b[i].hi) / 2;
-	}
-	return n ? (b[n - 1].lo + b[n - 1].hi) / 2 : NAN;
-}
+struct lgroups {
+	struct lgroup *g;
+	size_t n, cap;
+};
 
 static json_t *jnum(double v)
 {
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
-/* Merge latency.csv's histograms per guest, workload, kind and phase (all epochs) into vms[]. */
-static void read_latency(struct report *r)
+/* The group of @k, added at the end if new (groups keep the file's order); NULL if out of memory. */
+static struct lgroup *lgroup_get(struct lgroups *gs, const struct lkey *k)
+{
+	for (size_t i = gs->n; i > 0; i--)	/* rows of one group come together: search backwards */
+		if (!memcmp(&gs->g[i - 1].k, k, sizeof(*k)))
+			return &gs->g[i - 1];
+	if (gs->n == gs->cap) {
+		size_t cap = gs->cap ? 2 * gs->cap : 16;
+		struct lgroup *ng = realloc(gs->g, cap * sizeof(*ng));
+
+		if (!ng)
+			return NULL;
+		gs->g = ng;
+		gs->cap = cap;
+	}
+	memset(&gs->g[gs->n], 0, sizeof(gs->g[0]));
+	gs->g[gs->n].k = *k;
+	return &gs->g[gs->n++];
+}
+
+/* The histogram bucket whose bounds are [@lo, @hi) ns, or -1 if no bucket has them. */
+static int lbucket_of(double lo, double hi)
+{
+	unsigned b;
+
+	if (!(lo >= 0 && lo < 9e18))
+		return -1;
+	b = st_bucket((uint64_t)lo);
+	if ((double)st_bucket_lo(b) != lo || (double)st_bucket_hi(b) != hi)
+		return -1;
+	return (int)b;
+}
+
+/* Read latency.csv into @gs: every row's count added to its group's bucket. */
+static void read_latency_rows(struct report *r, struct lgroups *gs)
 {
 	struct rp_csv c;
-	struct lgroup *g = NULL;
-	struct lbucket *b = NULL;
-	size_t ng = 0, nb = 0, capb = 0, capg = 0;
 	int cv, cw, cp, ck, clo, chi, cc, ret;
 
 	if (open_csv(r, &c, "latency.csv") <= 0)
@@ -309,96 +331,89 @@ static void read_latency(struct report *r)
 	chi = rp_csv_col(&c, "bucket_hi_ns");
 	cc = rp_csv_col(&c, "count");
 	while ((ret = rp_csv_next(&c)) > 0) {
-		struct lgroup k;
-		size_t gi;
+		int b = lbucket_of(rp_csv_num(&c, clo), rp_csv_num(&c, chi));
+		double count = rp_csv_num(&c, cc);
+		struct lgroup *g;
+		struct lkey k;
 
+		if (b < 0 || !(count > 0))
+			continue;
 		memset(&k, 0, sizeof(k));	/* compared whole with memcmp */
 		snprintf(k.vm, sizeof(k.vm), "%s", rp_csv_str(&c, cv));
 		snprintf(k.workload, sizeof(k.workload), "%s", rp_csv_str(&c, cw));
 		snprintf(k.kind, sizeof(k.kind), "%s", rp_csv_str(&c, ck));
 		snprintf(k.phase, sizeof(k.phase), "%s", rp_csv_str(&c, cp));
-		for (gi = ng; gi > 0; gi--)	/* rows of one group come together: search backwards */
-			if (!memcmp(&g[gi - 1], &k, sizeof(k)))
-				break;
-		if (gi == 0) {
-			if (ng == capg) {
-				struct lgroup *ngp = realloc(g, (capg = capg ? 2 * capg : 16) * sizeof(*g));
-
-				if (!ngp)
-					break;
-				g = ngp;
-			}
-			g[ng] = k;
-			gi = ++ng;
-		}
-		if (nb == capb) {
-			struct lbucket *nbp = realloc(b, (capb = capb ? 2 * capb : 1024) * sizeof(*b));
-
-			if (!nbp)
-				break;
-			b = nbp;
-		}
-		b[nb].group = (int)gi - 1;
-		b[nb].lo = rp_csv_num(&c, clo);
-		b[nb].hi = rp_csv_num(&c, chi);
-		b[nb].count = rp_csv_num(&c, cc);
-		if (isnan(b[nb].lo) || isnan(b[nb].hi) || !(b[nb].count > 0))
-			continue;
-		nb++;
+		g = lgroup_get(gs, &k);
+		if (!g)
+			break;
+		g->h.count[b] += (uint64_t)count;
 	}
 	finish_csv(r, &c, ret);
-	qsort(b, nb, sizeof(*b), cmp_lbucket);
-	/* merge equal buckets of a group, then one JSON entry per group */
-	for (size_t i = 0; i < nb;) {
-		size_t j, m = i;
-		const struct lgroup *gr = &g[b[i].group];
-		struct vmdata *vm = vm_find(r, gr->vm);
-		json_t *lat, *entry = NULL, *ph, *cx, *cy, *cdf;
-		double total = 0, cum = 0;
-		size_t k;
+}
 
-		for (j = i + 1; j < nb && b[j].group == b[i].group; j++) {
-			if (b[j].lo == b[m].lo)
-				b[m].count += b[j].count;
-			else
-				b[++m] = b[j];
-		}
-		m = m + 1 - i;	/* merged buckets: b[i .. i + m) */
-		for (k = 0; k < m; k++)
-			total += b[i + k].count;
-		if (!vm || total <= 0) {
-			i = j;
+/*
+ * One phase of the page's latency[]: {phase, n, p50, p90, p99, p999, min,
+ * max (us), cdf: [[bucket upper bounds (us)...], [fraction at or below...]]};
+ * min and max are the lowest bucket's lower and the highest's upper bound.
+ */
+static json_t *latency_phase_json(const char *phase, const struct st_hist *h, double total)
+{
+	json_t *cx = json_array(), *cy = json_array();
+	double cum = 0, lo = NAN, hi = NAN;
+
+	for (unsigned b = 0; b < ST_NBUCKETS; b++) {
+		if (!h->count[b])
 			continue;
-		}
-		lat = json_object_get(vm->j, "latency");
-		json_array_foreach(lat, k, ph)
-			if (!strcmp(json_string_value(json_object_get(ph, "workload")), gr->workload) &&
-			    !strcmp(json_string_value(json_object_get(ph, "kind")), gr->kind))
-				entry = ph;
-		if (!entry) {
-			entry = json_pack("{s:s, s:s, s:[]}", "workload", gr->workload, "kind", gr->kind,
-					  "phases");
-			json_array_append_new(lat, entry);
-		}
-		cx = json_array();
-		cy = json_array();
-		for (k = 0; k < m; k++) {
-			cum += b[i + k].count;
-			json_array_append_new(cx, json_real(b[i + k].hi / 1e3));
-			json_array_append_new(cy, json_real(cum / total));
-		}
-		cdf = json_pack("[o, o]", cx, cy);
-		ph = json_pack("{s:s, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "phase", gr->phase,
-			       "n", total, "p50", jnum(hist_pct(&b[i], m, total, 0.5) / 1e3),
-			       "p90", jnum(hist_pct(&b[i], m, total, 0.9) / 1e3),
-			       "p99", jnum(hist_pct(&b[i], m, total, 0.99) / 1e3),
-			       "p999", jnum(hist_pct(&b[i], m, total, 0.999) / 1e3),
-			       "min", jnum(b[i].lo / 1e3), "max", jnum(b[i + m - 1].hi / 1e3), "cdf", cdf);
-		json_array_append_new(json_object_get(entry, "phases"), ph);
-		i = j;
+		if (isnan(lo))
+			lo = (double)st_bucket_lo(b);
+		hi = (double)st_bucket_hi(b);
+		cum += (double)h->count[b];
+		json_array_append_new(cx, json_real(hi / 1e3));
+		json_array_append_new(cy, json_real(cum / total));
 	}
-	free(b);
-	free(g);
+	return json_pack("{s:s, s:f, s:o, s:o, s:o, s:o, s:o, s:o, s:[o, o]}", "phase", phase,
+			 "n", total, "p50", jnum(st_hist_percentile(h, 50) / 1e3),
+			 "p90", jnum(st_hist_percentile(h, 90) / 1e3),
+			 "p99", jnum(st_hist_percentile(h, 99) / 1e3),
+			 "p999", jnum(st_hist_percentile(h, 99.9) / 1e3),
+			 "min", jnum(lo / 1e3), "max", jnum(hi / 1e3), "cdf", cx, cy);
+}
+
+/* @vm's latency[] entry of @workload and @kind, added if new. */
+static json_t *latency_entry(struct vmdata *vm, const char *workload, const char *kind)
+{
+	json_t *lat = json_object_get(vm->j, "latency"), *e, *entry = NULL;
+	size_t i;
+
+	json_array_foreach(lat, i, e)
+		if (!strcmp(json_string_value(json_object_get(e, "workload")), workload) &&
+		    !strcmp(json_string_value(json_object_get(e, "kind")), kind))
+			entry = e;
+	if (!entry) {
+		entry = json_pack("{s:s, s:s, s:[]}", "workload", workload, "kind", kind, "phases");
+		json_array_append_new(lat, entry);
+	}
+	return entry;
+}
+
+/* Merge latency.csv's histograms per guest, workload, kind and phase (all epochs) into vms[]. */
+static void read_latency(struct report *r)
+{
+	struct lgroups gs = { 0 };
+
+	read_latency_rows(r, &gs);
+	for (size_t i = 0; i < gs.n; i++) {
+		const struct lgroup *g = &gs.g[i];
+		struct vmdata *vm = vm_find(r, g->k.vm);
+		double total = (double)st_hist_total(&g->h);
+
+		if (!vm || total <= 0)
+			continue;
+		json_array_append_new(json_object_get(latency_entry(vm, g->k.workload, g->k.kind),
+						      "phases"),
+				      latency_phase_json(g->k.phase, &g->h, total));
+	}
+	free(gs.g);
 }
 
 /* A whole CSV file as {columns: [...], rows: [[...]]} of strings; NULL if absent. */
@@ -562,7 +577,8 @@ int hr_report(const char *dir, int print)
 
 	/* summary.csv first: the report shows it */
 	ret = hr_summary_dir(dir, print);
-	snprintf(path, sizeof(path), "%s/run.json", dir);
+	if (rp_path(path, sizeof(path), dir, "run.json"))
+		return -1;
 	run = json_load_file(path, 0, &jerr);
 	if (!run) {
 		hr_err("%s:%d: %s (not a balloonbench results directory?)", path, jerr.line, jerr.text);
@@ -587,8 +603,7 @@ int hr_report(const char *dir, int print)
 	snprintf(title, sizeof(title), "balloonbench %s %s",
 		 json_string_value(json_object_get(run, "run_id")) ?: "",
 		 json_string_value(json_object_get(json_object_get(run, "scenario"), "file")) ?: "");
-	snprintf(path, sizeof(path), "%s/report.html", dir);
-	if (!text || write_html(path, title, text))
+	if (!text || rp_path(path, sizeof(path), dir, "report.html") || write_html(path, title, text))
 		ret = -1;
 	if (r.errors) {
 		hr_err("%s: %d file(s) could not be read whole; the report shows what could", dir,

@@ -41,6 +41,11 @@ const char *rp_csv_str(const struct rp_csv *c, int i);
 /* Field @i as a number; NAN if empty, missing or not a number. */
 double rp_csv_num(const struct rp_csv *c, int i);
 void rp_csv_close(struct rp_csv *c);
+/*
+ * @dir/@name into @buf of @size. Returns 0, or -1 (reported: the path is
+ * longer than @size allows; never a path cut short).
+ */
+int rp_path(char *buf, size_t size, const char *dir, const char *name);
 /* Write @s with & < > ' " escaped: for HTML and for XML (the domain XML). */
 void rp_escape_markup(FILE *f, const char *s);
 

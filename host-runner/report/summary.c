@@ -163,7 +163,10 @@ static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t njobs, 
 
 	*n = 0;
 	*err = 0;
-	snprintf(path, sizeof(path), "%s/transitions.csv", dir);
+	if (rp_path(path, sizeof(path), dir, "transitions.csv")) {
+		*err = 1;
+		return NULL;
+	}
 	r = rp_csv_open(&c, path);
 	if (r == -ENOENT)
 		return NULL;	/* a run that failed before its first transition */
@@ -280,7 +283,8 @@ int hr_summary_dir(const char *dir, int print)
 	FILE *f = NULL;
 	int err = 0, ret = -1;
 
-	snprintf(path, sizeof(path), "%s/run.json", dir);
+	if (rp_path(path, sizeof(path), dir, "run.json"))
+		return -1;
 	run = json_load_file(path, 0, &jerr);
 	if (!run) {
 		hr_err("%s:%d: %s", path, jerr.line, jerr.text);
@@ -303,8 +307,9 @@ int hr_summary_dir(const char *dir, int print)
 	if (err)
 		goto out;
 	v = calloc(n + 1, sizeof(*v));
-	snprintf(path, sizeof(path), "%s/summary.csv", dir);
-	snprintf(tmp, sizeof(tmp), "%s/.summary.csv.tmp", dir);
+	if (rp_path(path, sizeof(path), dir, "summary.csv") ||
+	    rp_path(tmp, sizeof(tmp), dir, ".summary.csv.tmp"))
+		goto out;
 	if (!v || !(f = fopen(tmp, "we"))) {
 		hr_err("cannot write %s: %s", tmp, strerror(errno));
 		goto out;
