@@ -376,6 +376,25 @@ static int check_workload(const char *path, struct hr_job *j)
 	return 0;
 }
 
+#define MIB_KIB(n)	((uint64_t)(n) * 1024)
+
+/* prefill= and refill= must leave the guest room to run. */
+static int check_fills(const char *path, const struct hr_job *j)
+{
+	static const char *const name[2] = { "prefill", "refill" };
+	const uint64_t kib[2] = { j->prefill_kib, j->refill_kib };
+
+	for (int i = 0; i < 2; i++) {
+		if (kib[i] && kib[i] + MIB_KIB(64) > j->memory_kib) {
+			hr_err("%s:%d: [%s] %s: %" PRIu64 "M leaves the guest less than 64M of its memory=%" PRIu64 "M",
+			       path, hr_job_line(j, name[i]), j->name, name[i], kib[i] / 1024,
+			       j->memory_kib / 1024);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Checks that need the whole job: host lists, targets against memory, the schedule, the workload. */
 static int validate_job(const char *path, struct hr_job *j)
 {
@@ -388,7 +407,7 @@ static int validate_job(const char *path, struct hr_job *j)
 		       opt_line(j, "guest-numa"), j->name, j->guest_numa, j->vcpus);
 		return -1;
 	}
-	if (check_workload(path, j))
+	if (check_workload(path, j) || check_fills(path, j))
 		return -1;
 	if (j->idle_hz > j->sample_hz) {
 		l = hr_job_line(j, "idle-sample-rate");

@@ -75,6 +75,7 @@ struct hr_job {
 	char cmdline[256];
 	char workload_spec[400];	/* as written: NAME:key=value,... ("" = none) */
 	uint64_t warmup_us;
+	uint64_t prefill_kib, refill_kib;	/* touched once before the first / after the last change */
 
 	/* derived from workload_spec by validation */
 	char workload_name[32];

@@ -234,6 +234,11 @@ void hr_guest_summary(const struct hr_guest *g, char *buf, size_t len);
 void hr_guest_destroy_domain(struct hr_guest *g);
 void hr_guest_free(struct hr_guest *g);
 
+/* ---- reclaim.c ---- */
+
+/* With prefill= or refill= in a job: the four reclaim figures as one table, on stdout. */
+void hr_reclaim_table(const struct hr_run *run);
+
 /* ---- runjson.c ---- */
 
 /* run.json's text for @run with @status ("running", "complete", "incomplete"). */

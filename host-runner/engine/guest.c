@@ -24,6 +24,7 @@
 #include "core/schedule.h"
 #include "guest.h"
 #include "layout.h"
+#include "run.h"
 
 #define CLOCK_PINGS	32
 #define PUBLISH_NS	100000000ull	/* progress snapshots at most every 100 ms */
@@ -194,7 +195,7 @@ static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint6
 	g->gs[g->ngs++] = x;
 	hr_rec_row(g->run->rec, HR_F_SAMPLES,
 		   "%.6f,%s,guest,%" PRIu64 ",%" PRIu64 ",%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64
-		   ",%" PRIu64 ",%" PRIu64 ",\n", x.t_ns / 1e9, g->name, x.seq, x.guest_ns,
+		   ",%" PRIu64 ",%" PRIu64 ",,,,,,,,,,\n", x.t_ns / 1e9, g->name, x.seq, x.guest_ns,
 		   ((double)x.inflate - (double)x.deflate) * HR_PAGE_KIB / 1024.0, x.inflate,
 		   x.deflate, x.oom_kill, x.total_kib, x.free_kib);
 }
@@ -373,12 +374,25 @@ int hr_guest_send(struct hr_guest *g, const struct bbp_msg *m)
 	return 0;
 }
 
+/* ",v" or "," for unknown (-1) */
+static const char *opt_kib(char *buf, size_t size, int64_t v)
+{
+	if (v < 0)
+		snprintf(buf, size, ",");
+	else
+		snprintf(buf, size, ",%" PRId64, v);
+	return buf;
+}
+
 void hr_guest_poll_host(struct hr_guest *g)
 {
+	char f[9][24], nodes[HR_HOST_NODES * 24] = "";
 	struct hr_hsample h;
+	size_t o = 0;
 
 	if (!g->dom || hr_domain_actual(g->dom, &g->host_via_stats, &h.actual_kib))
 		return;
+	hr_hostprobe_read(&g->hp, g->run->conn, g->dom, &h.fig);
 	h.t_ns = hr_run_time(g->run);
 	if (g->nhs == g->hcap) {
 		size_t cap = g->hcap ? g->hcap * 2 : 1024;
@@ -390,9 +404,16 @@ void hr_guest_poll_host(struct hr_guest *g)
 		g->hcap = cap;
 	}
 	g->hs[g->nhs++] = h;
-	hr_rec_row(g->run->rec, HR_F_SAMPLES, "%.6f,%s,host,,,%.3f,,,,,,%.3f\n", h.t_ns / 1e9,
-		   g->name, ((double)g->job->memory_kib - (double)h.actual_kib) / 1024.0,
-		   h.actual_kib / 1024.0);
+	for (int i = 0; i < HR_HOST_NODES && h.fig.node_free_kib[i] >= 0; i++)
+		o += (size_t)snprintf(nodes + o, sizeof(nodes) - o, "%s%d:%" PRId64, i ? ";" : "", i,
+				      h.fig.node_free_kib[i]);
+	hr_rec_row(g->run->rec, HR_F_SAMPLES, "%.6f,%s,host,,,%.3f,,,,,,%.3f%s%s%s%s%s%s,%s%s%s\n",
+		   h.t_ns / 1e9, g->name, ((double)g->job->memory_kib - (double)h.actual_kib) / 1024.0,
+		   h.actual_kib / 1024.0, opt_kib(f[0], 24, h.fig.rss_kib),
+		   opt_kib(f[1], 24, h.fig.anon_kib), opt_kib(f[2], 24, h.fig.file_kib),
+		   opt_kib(f[3], 24, h.fig.shmem_kib), opt_kib(f[4], 24, h.fig.huge_kib),
+		   opt_kib(f[5], 24, h.fig.avail_kib), nodes, opt_kib(f[6], 24, h.fig.vcpu_ms),
+		   opt_kib(f[7], 24, h.fig.other_ms));
 }
 
 int hr_guest_record_until(struct hr_guest *g, int64_t until)
@@ -670,6 +691,89 @@ static void stop_workload(struct hr_guest *g, uint64_t last_epoch)
 	hr_wl_write_rest(g);
 }
 
+/* ---- fills: touched memory, freed (prefill), and touched again (refill) ---- */
+
+static int64_t rss_near(const struct hr_guest *g, int64_t t)
+{
+	int64_t v = -1;
+
+	for (size_t i = 0; i < g->nhs && g->hs[i].t_ns <= t; i++)
+		if (hr_hostfig_held(&g->hs[i].fig) >= 0)
+			v = hr_hostfig_held(&g->hs[i].fig);
+	return v;
+}
+
+/* After the free: QEMU's RSS drop and when it reached within 1 MiB or 2 % of its lowest. */
+static void fill_drop(const struct hr_guest *g, struct hr_fill *f)
+{
+	int64_t low = -1, t_low = 0;
+
+	f->drop_mib = f->drop_delay_ms = NAN;
+	for (size_t i = 0; i < g->nhs; i++)
+		if (g->hs[i].t_ns >= f->t_free && hr_hostfig_held(&g->hs[i].fig) >= 0 &&
+		    (low < 0 || hr_hostfig_held(&g->hs[i].fig) < low))
+			low = hr_hostfig_held(&g->hs[i].fig);
+	if (low < 0 || f->rss_at_free < 0)
+		return;
+	f->drop_mib = (double)(f->rss_at_free - low) / 1024;
+	for (size_t i = 0; i < g->nhs; i++) {
+		const struct hr_hsample *h = &g->hs[i];
+
+		if (h->t_ns >= f->t_free && hr_hostfig_held(&h->fig) >= 0 &&
+		    (double)(hr_hostfig_held(&h->fig) - low) <= fmax(1024, 0.02 * (double)(f->rss_at_free - low))) {
+			t_low = h->t_ns;
+			break;
+		}
+	}
+	f->drop_delay_ms = (t_low - f->t_free) / 1e6;
+}
+
+/*
+ * The guest touches @kib once (the touch workload, one pass, as workload
+ * @w) and frees it; then rest for @rest_us, sampling the host, to see what
+ * QEMU's RSS does after the free (free page reporting gives it back).
+ */
+static int run_fill(struct hr_guest *g, struct hr_fill *f, uint64_t w, uint64_t kib, uint64_t rest_us)
+{
+	struct bbp_msg m = { .type = BBP_RUN };
+	uint64_t deadline = hr_now_ns() + g->job->timeout_us * 1000;
+	int64_t t0 = hr_run_time(g->run);
+
+	memset(f, 0, sizeof(*f));
+	f->kib = kib;
+	m.u.run.w = w;
+	snprintf(m.u.run.spec, sizeof(m.u.run.spec), "touch:size=%" PRIu64 "k,passes=1", kib);
+	hr_guest_poll_host(g);
+	f->rss_before = rss_near(g, hr_run_time(g->run));
+	hr_rec_event(g->run->rec, g->name, "fill-start", "%.0f MiB (workload %" PRIu64 ")",
+		     kib / 1024.0, w);
+	if (hr_guest_send(g, &m))
+		return -1;
+	while (!f->exited) {
+		if (hr_now_ns() >= deadline)
+			return hr_error("%s: touching %.0f MiB did not end within timeout=%.0f s",
+					g->name, kib / 1024.0, g->job->timeout_us / 1e6);
+		if (hr_guest_record_until(g, hr_run_time(g->run) + 20000000))
+			return -1;
+	}
+	if (!f->started || f->wexit.code || f->wexit.sig || f->wexit.oom ||
+	    f->t_end_guest <= f->t_start_guest)
+		return hr_error("%s: touching %.0f MiB failed (code %" PRIu64 ", signal %" PRIu64
+				"%s; see events.csv)", g->name, kib / 1024.0, f->wexit.code, f->wexit.sig,
+				f->wexit.oom ? ", OOM-killed" : "");
+	f->seconds = (double)(f->t_end_guest - f->t_start_guest) / 1e9;
+	f->rate_gib_s = (double)kib / (1024.0 * 1024) / f->seconds;
+	hr_guest_poll_host(g);
+	f->rss_at_free = rss_near(g, hr_run_time(g->run));
+	hr_rec_event(g->run->rec, g->name, "fill-end", "%.0f MiB in %.3f s (%.3f GiB/s) after %.3f s",
+		     kib / 1024.0, f->seconds, f->rate_gib_s, (f->t_free - t0) / 1e9);
+	if (hr_guest_record_until(g, hr_run_time(g->run) + (int64_t)rest_us * 1000))
+		return -1;
+	f->rss_after = rss_near(g, hr_run_time(g->run));
+	fill_drop(g, f);
+	return 0;
+}
+
 /* ---- a guest's life ---- */
 
 /* Events per cycle of a schedule, for the cycle column. */
@@ -697,6 +801,11 @@ static int bring_up(struct hr_guest *g)
 		     g->rep, g->warmup ? " (warm-up)" : "");
 	if (boot(g))
 		return -1;
+	hr_hostprobe_init(&g->hp, g->run->conn, g->dom, !hr_uri_is_remote(g->run->uri));
+	if (g->hp.why[0]) {
+		hr_warn("%s: host sampler: %s (those columns stay empty)", g->name, g->hp.why);
+		hr_rec_event(g->run->rec, g->name, "host-sampler", "%s", g->hp.why);
+	}
 	hr_info("%s: up in %.1f s under %s, guest kernel %s, balloon features %s", g->name,
 		g->boot_ns / 1e9, g->accel == HR_ACCEL_KVM ? "KVM" : "TCG", g->hello.kernel,
 		g->hello.features);
@@ -715,6 +824,8 @@ static int bring_up(struct hr_guest *g)
 		return -1;
 	hr_guest_set_state(g, HR_GS_READY, NAN);
 	if (j->workload_name[0] && start_workload(g))
+		return -1;
+	if (j->prefill_kib && run_fill(g, &g->fills[HR_FILL_PRE], 2, j->prefill_kib, j->warmup_us))
 		return -1;
 	return 0;
 }
@@ -770,6 +881,9 @@ static int guest_run(struct hr_guest *g)
 	r = walk_schedule(g, ev, nev, &done);
 	free(ev);
 	if (r)
+		return -1;
+	if (g->job->refill_kib &&
+	    run_fill(g, &g->fills[HR_FILL_RE], 3, g->job->refill_kib, g->job->settle_us))
 		return -1;
 	hr_guest_set_state(g, HR_GS_STOPPING, NAN);
 	if (g->job->workload_name[0])

@@ -9,6 +9,7 @@
 #define HR_GUEST_H
 
 #include "engine.h"
+#include "hostprobe.h"
 
 /* One guest sample, in the run's time base. */
 struct hr_gsample {
@@ -17,10 +18,11 @@ struct hr_gsample {
 	uint64_t seq, inflate, deflate, oom_kill, total_kib, free_kib;
 };
 
-/* One host sample: QEMU's view of the balloon. */
+/* One host sample: QEMU's view of the balloon, and what the host holds and spends. */
 struct hr_hsample {
 	int64_t t_ns;
 	uint64_t actual_kib;
+	struct hr_hostfig fig;
 };
 
 /* Latency statistics of one workload in one epoch, one kind; added up from HS/HB. */
@@ -76,9 +78,30 @@ struct hr_trow {
 	struct hr_trans_out g, h;
 	struct hr_wl_tstats wl;
 	double from_mib, to_mib, agent_cpu, hz, t_set_s, set_call_ms;
+	/* the host's side (NAN: unknown): QEMU's RSS over the transition and its rest */
+	double rss_delta_mib, returned_mib, rss_settle_ms, host_lag_ms;
+	double vcpu_ms_per_gib, other_ms_per_gib;	/* QEMU's CPU per GiB moved */
 	size_t nsamples;
 	uint64_t samples, dropped, max_gap_us;	/* the agent's own count over the transition */
 	enum hr_end end;
+};
+
+/*
+ * A fill: the guest touches some memory once and frees it (touch with
+ * passes=1, run as workload 2 before the schedule, 3 after it), timed in the
+ * guest; and what QEMU's RSS did around it.
+ */
+enum { HR_FILL_PRE, HR_FILL_RE, HR_NFILLS };
+
+struct hr_fill {
+	uint64_t kib;			/* asked for; 0: none */
+	int started, exited;
+	uint64_t t_start_guest, t_end_guest;	/* guest ns, WSTART and WEXIT */
+	struct bbp_wexit wexit;
+	int64_t t_free;			/* run time the host heard of its end */
+	int64_t rss_before, rss_at_free, rss_after;	/* KiB, -1: unknown */
+	double seconds, rate_gib_s;	/* the touching, by the guest's clock */
+	double drop_mib, drop_delay_ms;	/* RSS after the free: how much, how soon (NAN: unknown) */
 };
 
 struct hr_gate {
@@ -135,6 +158,7 @@ struct hr_guest {
 	struct hr_hsample *hs;
 	size_t nhs, hcap;
 	int host_via_stats;		/* query-balloon refused: use memory stats */
+	struct hr_hostprobe hp;		/* QEMU's process and the host's memory */
 	struct bbp_cost cost_first, cost_last;
 	int ncost;
 
@@ -155,6 +179,7 @@ struct hr_guest {
 	struct hr_node_sample *ns;
 	size_t nns, nscap;
 	char *placement;		/* JSON: QEMU memory per host node, MiB */
+	struct hr_fill fills[HR_NFILLS];
 
 	struct hr_trow *rows;		/* every transition, for the table and run.json */
 	size_t nrows, rowcap;

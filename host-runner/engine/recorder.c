@@ -33,7 +33,9 @@ static const struct {
 } files[HR_NFILES] = {
 	[HR_F_SAMPLES] = { "samples.csv",
 		"t_s,vm,source,seq,t_guest_ns,balloon_mib,inflated_pages,deflated_pages,oom_kills,"
-		"mem_total_kib,mem_free_kib,actual_mib" },
+		"mem_total_kib,mem_free_kib,actual_mib,qemu_rss_kib,qemu_anon_kib,qemu_file_kib,"
+		"qemu_shmem_kib,qemu_hugetlb_kib,host_avail_kib,host_node_free_kib,qemu_vcpu_cpu_ms,"
+		"qemu_other_cpu_ms" },
 	[HR_F_EVENTS] = { "events.csv", "t_s,vm,event,detail" },
 	[HR_F_TRANS] = { "transitions.csv",
 		"vm,job,index,cycle,direction,from_mib,to_mib,requested_mib,moved_mib,t_set_s,"
@@ -42,7 +44,9 @@ static const struct {
 		"host_moved_mib,host_t100_ms,host_mean_rate_mib_s,agent_cpu_pct,faults,slow_accesses,"
 		"fault_p50_us,fault_p99_us,fault_max_us,wl_kind,wl_p50_us,wl_p99_us,wl_p999_us,"
 		"steady_p50_us,steady_p99_us,steady_p999_us,oom_kills,end_reason,rep,warmup,label,"
-		"planned_s,late_ms,node_total_delta_mib,node_free_delta_mib" },
+		"planned_s,late_ms,node_total_delta_mib,node_free_delta_mib,host_rss_delta_mib,"
+		"host_returned_mib,host_rss_settle_ms,host_lag_ms,qemu_vcpu_ms_per_gib,"
+		"qemu_other_ms_per_gib" },
 	[HR_F_FAULTS] = { "faults.csv",
 		"t_s,vm,workload,bin_ms,accesses,slow_accesses,slow_mean_ns,slow_max_ns,minflt,majflt" },
 	[HR_F_LATENCY] = { "latency.csv",

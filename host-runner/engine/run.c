@@ -238,6 +238,7 @@ static int finish(struct hr_run *run)
 			if (line[0])
 				printf("%s\n", line);
 		}
+		hr_reclaim_table(run);
 		printf("results: %s/ (run.json summary.csv transitions.csv samples.csv events.csv ...)\n",
 		       run->dir);
 		printf("report:  %s/report.html\n", run->dir);

@@ -207,6 +207,47 @@ static json_t *workload_json(const struct hr_guest *g)
 	return w;
 }
 
+/* How the host's side was sampled, and what could not be had. */
+static json_t *host_sampler_json(const struct hr_guest *g)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "qemu_pid", json_integer(g->hp.pid));
+	json_object_set_new(o, "vcpu_threads", json_integer(g->hp.ntids));
+	json_object_set_new(o, "host_numa_nodes", json_integer(g->hp.nnodes));
+	json_object_set_new(o, "method", json_string(g->hp.local ?
+		"/proc/QEMU/status (VmRSS, RssAnon, RssFile, RssShmem, HugetlbPages), /proc/QEMU/stat and its vCPU threads' (query-cpus-fast thread ids), /proc/meminfo MemAvailable, virNodeGetCellsFreeMemory" :
+		"virDomainMemoryStats RSS, virNodeGetMemoryStats free+buffers+cached, virNodeGetCellsFreeMemory"));
+	if (g->hp.why[0])
+		json_object_set_new(o, "unknown", json_string(g->hp.why));
+	return o;
+}
+
+static json_t *num_or_null(double v)
+{
+	return isnan(v) ? json_null() : json_real(v);
+}
+
+/* A fill: what was touched, how fast, and what QEMU's RSS did around it. */
+static json_t *fill_json(const struct hr_fill *f)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "mib", json_real(f->kib / 1024.0));
+	json_object_set_new(o, "seconds", json_real(f->seconds));
+	json_object_set_new(o, "rate_gib_s", json_real(f->rate_gib_s));
+	json_object_set_new(o, "qemu_rss_before_kib", json_integer(f->rss_before));
+	json_object_set_new(o, "qemu_rss_at_free_kib", json_integer(f->rss_at_free));
+	json_object_set_new(o, "qemu_rss_after_rest_kib", json_integer(f->rss_after));
+	json_object_set_new(o, "rss_drop_after_free_mib", num_or_null(f->drop_mib));
+	json_object_set_new(o, "rss_drop_delay_ms", num_or_null(f->drop_delay_ms));
+	json_object_set_new(o, "method", json_string(
+		"touch workload, one pass over the size, timed by the guest (WSTART to WEXIT); "
+		"RSS from the host sampler: before, at the host's news of the end, lowest after it "
+		"(drop) and when it came within 1 MiB or 2 % of that (delay)"));
+	return o;
+}
+
 json_t *hr_guest_json(const struct hr_guest *g)
 {
 	json_t *o = json_object();
@@ -238,6 +279,11 @@ json_t *hr_guest_json(const struct hr_guest *g)
 	json_object_set_new(o, "malformed_messages", json_integer((json_int_t)g->bad_msgs));
 	json_object_set_new(o, "host_view", json_string(g->host_via_stats ?
 		"virDomainMemoryStats actual" : "QMP query-balloon actual"));
+	json_object_set_new(o, "host_sampler", host_sampler_json(g));
+	if (g->fills[HR_FILL_PRE].exited)
+		json_object_set_new(o, "prefill", fill_json(&g->fills[HR_FILL_PRE]));
+	if (g->fills[HR_FILL_RE].exited)
+		json_object_set_new(o, "refill", fill_json(&g->fills[HR_FILL_RE]));
 	json_object_set_new(o, "state", json_string(hr_gstate_names[g->state]));
 	if (g->failed)
 		json_object_set_new(o, "failure", json_string(g->fail_reason));

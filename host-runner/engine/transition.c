@@ -81,6 +81,71 @@ static int compute(const struct hr_guest *g, double t_set, double t_stop, double
 	return 0;
 }
 
+/* The host sample nearest before or at @t with @what known (>= 0), else the first after; NULL if none. */
+static const struct hr_hsample *host_at(const struct hr_guest *g, int64_t t,
+					 int64_t (*what)(const struct hr_hsample *))
+{
+	const struct hr_hsample *best = NULL;
+
+	for (size_t i = 0; i < g->nhs; i++) {
+		if (what(&g->hs[i]) < 0)
+			continue;
+		if (g->hs[i].t_ns <= t || !best)
+			best = &g->hs[i];
+		if (g->hs[i].t_ns > t)
+			break;
+	}
+	return best;
+}
+
+static int64_t rss_of(const struct hr_hsample *h)
+{
+	return hr_hostfig_held(&h->fig);
+}
+
+static int64_t cpu_of(const struct hr_hsample *h)
+{
+	return h->fig.vcpu_ms < 0 || h->fig.other_ms < 0 ? -1 : h->fig.vcpu_ms;
+}
+
+/*
+ * The host's side of a transition: what QEMU holds (RSS + huge pages) from the target set (@t_set)
+ * to the end of the rest (@t_end): its change, what the host got back, when
+ * it settled (the first time after which it stays within 1 MiB or 2 % of the
+ * change of its final value), the lag of that after the guest's t100; and
+ * QEMU's CPU time over the change proper (to @t_stop) per GiB moved.
+ */
+static void host_side(const struct hr_guest *g, struct hr_trow *row, int64_t t_set, int64_t t_stop,
+		      int64_t t_end)
+{
+	const struct hr_hsample *a = host_at(g, t_set, rss_of), *b = host_at(g, t_end, rss_of);
+	double gib = fabs(pages_mib(row->g.moved)) / 1024;
+
+	row->rss_delta_mib = row->returned_mib = row->rss_settle_ms = row->host_lag_ms = NAN;
+	row->vcpu_ms_per_gib = row->other_ms_per_gib = NAN;
+	if (a && b && b->t_ns > a->t_ns) {
+		double fin = (double)rss_of(b), tol;
+		int64_t settled = a->t_ns;
+
+		row->rss_delta_mib = (fin - (double)rss_of(a)) / 1024;
+		row->returned_mib = -row->rss_delta_mib;
+		tol = fmax(1024, 0.02 * fabs(fin - (double)rss_of(a)));
+		for (const struct hr_hsample *h = a; h <= b; h++)
+			if (rss_of(h) >= 0 && fabs((double)rss_of(h) - fin) > tol)
+				settled = h[1].t_ns;
+		row->rss_settle_ms = settled > t_set ? (settled - t_set) / 1e6 : 0;
+		/* the lag means something only where the host's memory moved */
+		if (!isnan(row->g.t100) && fabs(row->rss_delta_mib) > 1)
+			row->host_lag_ms = row->rss_settle_ms - row->g.t100 * 1e3;
+	}
+	a = host_at(g, t_set, cpu_of);
+	b = host_at(g, t_stop, cpu_of);
+	if (a && b && b->t_ns > a->t_ns && gib > 0) {
+		row->vcpu_ms_per_gib = (double)(b->fig.vcpu_ms - a->fig.vcpu_ms) / gib;
+		row->other_ms_per_gib = (double)(b->fig.other_ms - a->fig.other_ms) / gib;
+	}
+}
+
 /* Achieved guest sampling rate while the balloon was being moved. */
 static double achieved_hz(const struct hr_guest *g, const struct hr_trow *row, int64_t t_set,
 			  int64_t t_stop)
@@ -114,12 +179,17 @@ static void write_row(const struct hr_guest *g, const struct hr_trow *r)
 	const double ms[] = { r->g.control, r->g.t50, r->g.t90, r->g.t100 };
 	const double us[] = { r->wl.fault_p50, r->wl.fault_p99, r->wl.fault_max, r->wl.p50,
 			      r->wl.p99, r->wl.p999, r->wl.s50, r->wl.s99, r->wl.s999 };
+	const double hv[6] = { r->rss_delta_mib, r->returned_mib, r->rss_settle_ms, r->host_lag_ms,
+			       r->vcpu_ms_per_gib, r->other_ms_per_gib };
 	char t[4][24], w[9][24], stall[24], h100[24], rates[64], hrate[32], wlc[48], ooms[16];
+	char hs[6][24];
 
 	for (int i = 0; i < 4; i++)
 		fmt_opt(t[i], sizeof(t[i]), ms[i], 1e3);
 	for (int i = 0; i < 9; i++)
 		fmt_opt(w[i], sizeof(w[i]), us[i], 1e-3);
+	for (int i = 0; i < 6; i++)
+		fmt_opt(hs[i], sizeof(hs[i]), hv[i], 1);
 	fmt_opt(stall, sizeof(stall), r->g.longest_stall, 1e3);
 	fmt_opt(h100, sizeof(h100), r->h.t100, 1e3);
 	if (r->g.npoints)
@@ -137,14 +207,14 @@ static void write_row(const struct hr_guest *g, const struct hr_trow *r)
 	}
 	hr_rec_row(g->run->rec, HR_F_TRANS,
 		   "%s,%s,%d,%d,%s,%.3f,%.3f,%.3f,%.3f,%.6f,%.3f%s%s%s%s%s,%u%s,%d,%.3f,%zu,%.1f,%.3f"
-		   "%s%s,%.1f%s%s%s%s,%s%s%s%s%s%s%s%s,%s,%d,%d,\"%s\",%.6f,%.3f,%s,%s\n",
+		   "%s%s,%.1f%s%s%s%s,%s%s%s%s%s%s%s%s,%s,%d,%d,\"%s\",%.6f,%.3f,%s,%s%s%s%s%s%s%s\n",
 		   g->name, j->name, r->index, r->cycle, dir_names[r->g.direction + 1], r->from_mib,
 		   r->to_mib, pages_mib(r->g.requested), pages_mib(r->g.moved), r->t_set_s,
 		   r->set_call_ms, t[0], t[1], t[2], t[3], rates, r->g.stalls, stall, r->g.reached,
 		   pages_mib(r->g.shortfall), r->nsamples, r->hz, pages_mib(r->h.moved), h100, hrate,
 		   r->agent_cpu, wlc, w[0], w[1], w[2], r->wl.kind, w[3], w[4], w[5], w[6], w[7],
 		   w[8], ooms, hr_end_names[r->end], g->rep, g->warmup, j->label, r->planned_s,
-		   r->late_ms, r->node_total, r->node_free);
+		   r->late_ms, r->node_total, r->node_free, hs[0], hs[1], hs[2], hs[3], hs[4], hs[5]);
 }
 
 /* The table line on stdout (the progress block moves aside). */
@@ -264,7 +334,7 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	struct hr_run *run = g->run;
 	double b0, bt = ((double)j->memory_kib - (double)target_kib) / HR_PAGE_KIB;
 	struct hr_trow row = { .index = index, .cycle = cycle };
-	int64_t t_set, t_ret, t_stop;
+	int64_t t_set, t_ret, t_stop, t_end;
 	struct bbp_cost c0;
 	int *dirs, r;
 
@@ -304,8 +374,10 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	hr_rec_event(run->rec, g->name, "transition-end", "%s", hr_end_names[row.end]);
 	hr_guest_set_state(g, HR_GS_REST, row.to_mib);
 	r = row.end <= HR_END_SUPERSEDED ? rest(g, &row, t_stop, deadline) : 0;
-	if (compute(g, t_set / 1e9, t_stop / 1e9, hr_run_time(run) / 1e9, b0, bt, &row))
+	t_end = hr_run_time(run);
+	if (compute(g, t_set / 1e9, t_stop / 1e9, t_end / 1e9, b0, bt, &row))
 		return -1;
+	host_side(g, &row, t_set, t_stop, t_end);
 	if (j->workload_name[0] && !r) {
 		uint64_t e = 2 * (uint64_t)index + 1, until = hr_now_ns() + 3000000000ull;
 

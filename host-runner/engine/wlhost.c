@@ -188,11 +188,49 @@ static int wl_oom(struct hr_guest *g, const struct bbp_oom *m)
  * A workload message from the agent (untrusted: every index and time is
  * checked before use). Returns 0, or -1 if it is not one or is out of range.
  */
+/* A fill's start or end (workloads 2 and 3). Returns 0, or -1 if @w is no fill's. */
+static int wl_fill(struct hr_guest *g, const struct bbp_msg *m, uint64_t w)
+{
+	struct hr_fill *f;
+
+	if (w < 2 || w >= 2 + HR_NFILLS)
+		return -1;
+	f = &g->fills[w - 2];
+	if (m->type == BBP_WSTART) {
+		f->started = 1;
+		f->t_start_guest = m->u.wstart.t_ns;
+	} else {
+		f->exited = 1;
+		f->wexit = m->u.wexit;
+		f->t_end_guest = m->u.wexit.t_ns;
+		f->t_free = hr_run_time(g->run);
+	}
+	return 0;
+}
+
 int hr_wl_msg(struct hr_guest *g, const struct bbp_msg *m)
 {
 	struct hr_lat *l;
 	int64_t t;
 
+	/* only workload 1's data is the job's; fills say when they start and end */
+	switch (m->type) {
+	case BBP_WSTART:
+	case BBP_WEXIT:
+		if ((m->type == BBP_WSTART ? m->u.wstart.w : m->u.wexit.w) != 1)
+			return wl_fill(g, m, m->type == BBP_WSTART ? m->u.wstart.w : m->u.wexit.w);
+		break;
+	case BBP_HS:
+	case BBP_HB:
+	case BBP_F:
+	case BBP_SLOW:
+		if ((m->type == BBP_HS ? m->u.hs.w : m->type == BBP_HB ? m->u.hb.w :
+		     m->type == BBP_F ? m->u.f.w : m->u.slow.w) != 1)
+			return 0;
+		break;
+	default:
+		break;
+	}
 	switch (m->type) {
 	case BBP_CAL:
 		g->cal = m->u.cal;
