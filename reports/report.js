@@ -11,7 +11,7 @@
 	var app = document.getElementById('app');
 	var el = bb.el, num = bb.num, fmt = bb.fmt, chart = bb.chart, line = bb.line;
 	var COL = {
-		target: '#4a4a4a', guest: '#1f77b4', host: '#ff7f0e', oom: '#d62728',
+		target: '#4a4a4a', guest: '#1f77b4', host: '#ff7f0e', oom: '#d62728', rss: '#2ca02c', avail: '#9467bd',
 		inflate: '#e6550d', deflate: '#3182bd', fault: '#2ca02c', slow: '#9467bd',
 		p50: '#1f77b4', p90: '#2ca02c', p99: '#ff7f0e', p999: '#d62728'
 	};
@@ -290,12 +290,22 @@
 			tables.push([tx, ty]);
 			series.push(line('target (MiB)', COL.target, { paths: uPlot.paths.stepped({ align: 1 }), width: 1 }));
 		}
-		chart(sec, 'Guest memory: target vs actual', {
-			scales: { x: { time: false, range: xRange(t0, t1) } },
-			axes: [{ label: 'time since the run started (s)' }, { label: 'MiB', size: 60 }],
+		var qr = vm.qemu_rss || [[], []], av = vm.host_avail || [[], []];
+		if (qr[0].length) {
+			tables.push(qr);
+			series.push(line('host: QEMU RSS + huge pages (MiB)', COL.rss, { width: 1.5 }));
+		}
+		if (av[0].length) {
+			tables.push(av);
+			series.push(line('host: available memory (MiB, right axis)', COL.avail, { scale: 'avail', width: 1, dash: [2, 4] }));
+		}
+		chart(sec, 'Guest memory: target vs actual, and the host\'s side', {
+			scales: { x: { time: false, range: xRange(t0, t1) }, avail: {} },
+			axes: [{ label: 'time since the run started (s)' }, { label: 'MiB', size: 60 },
+				{ scale: 'avail', side: 1, label: 'host available (MiB)', size: 80, grid: { show: false } }],
 			series: series, cursor: { sync: sync }, hooks: overlays(intervals, ooms)
 		}, uPlot.join(tables), 'guest view: memory_mib minus the balloon from the guest\'s own counters (' +
-			fmt(vm.raw_samples, 0) + ' samples recorded); host view: what QEMU reports.' +
+			fmt(vm.raw_samples, 0) + ' samples recorded); host view: what QEMU reports; QEMU RSS: what the host really holds for the guest (it falls only when the balloon takes pages the guest had touched).' +
 			(ooms.length ? ' ' + ooms.length + ' OOM kill(s).' : ''));
 
 		if (vm.faults) {
@@ -375,7 +385,8 @@
 		else
 			sec.appendChild(htmlTable(T, ['vm', 'job', 'label', 'rep', 'warmup', 'index', 'direction', 'from_mib', 'to_mib',
 				'moved_mib', 'control_latency_ms', 't50_ms', 't90_ms', 't100_ms', 'mean_rate_mib_s', 'peak_rate_mib_s',
-				'host_mean_rate_mib_s', 'stalls', 'faults', 'fault_p99_us', 'wl_p99_us', 'steady_p99_us', 'oom_kills',
+				'host_mean_rate_mib_s', 'host_returned_mib', 'host_rss_settle_ms', 'qemu_vcpu_ms_per_gib',
+				'qemu_other_ms_per_gib', 'stalls', 'faults', 'fault_p99_us', 'wl_p99_us', 'steady_p99_us', 'oom_kills',
 				'node_total_delta_mib', 'end_reason'], 5000, function (c, v) {
 				return c === 'end_reason' && v !== 'reached' ? 'bad' : '';
 			}));

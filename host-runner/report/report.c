@@ -106,7 +106,7 @@ struct vmdata {
 	json_t *j;		/* its object in the page's vms[] */
 	double memory_mib;
 	size_t raw;
-	struct series guest, host;
+	struct series guest, host, qrss, avail;	/* qrss: QEMU's RSS + huge pages; avail: the host's */
 	struct series frate, fslow, fslowrate;
 	double last_faults;	/* faults.csv's counters are cumulative: the previous row's */
 	struct series ntotal[MAX_NODES], nfree[MAX_NODES];
@@ -163,7 +163,7 @@ static void finish_csv(struct report *r, struct rp_csv *c, int ret)
 static void read_samples(struct report *r)
 {
 	struct rp_csv c;
-	int ct, cv, cs, cb, ca, ret;
+	int ct, cv, cs, cb, ca, cr, ch, cm, ret;
 
 	if (open_csv(r, &c, "samples.csv") <= 0)
 		return;
@@ -172,6 +172,9 @@ static void read_samples(struct report *r)
 	cs = rp_csv_col(&c, "source");
 	cb = rp_csv_col(&c, "balloon_mib");
 	ca = rp_csv_col(&c, "actual_mib");
+	cr = rp_csv_col(&c, "qemu_rss_kib");		/* -1 in runs older than the host sampler */
+	ch = rp_csv_col(&c, "qemu_hugetlb_kib");
+	cm = rp_csv_col(&c, "host_avail_kib");
 	while ((ret = rp_csv_next(&c)) > 0) {
 		struct vmdata *vm = vm_find(r, rp_csv_str(&c, cv));
 		const char *src = rp_csv_str(&c, cs);
@@ -186,9 +189,14 @@ static void read_samples(struct report *r)
 			if (!isnan(b) && series_add(&vm->guest, t, vm->memory_mib - b))
 				break;
 		} else if (!strcmp(src, "host")) {
-			double a = rp_csv_num(&c, ca);
+			double a = rp_csv_num(&c, ca), rss = cr >= 0 ? rp_csv_num(&c, cr) : NAN;
+			double huge = ch >= 0 ? rp_csv_num(&c, ch) : NAN, av = cm >= 0 ? rp_csv_num(&c, cm) : NAN;
 
 			if (!isnan(a) && series_add(&vm->host, t, a))
+				break;
+			if (!isnan(rss) && series_add(&vm->qrss, t, (rss + (isnan(huge) ? 0 : huge)) / 1024))
+				break;
+			if (!isnan(av) && series_add(&vm->avail, t, av / 1024))
 				break;
 		}
 	}
@@ -480,6 +488,8 @@ static void vms_finish(struct report *r)
 		json_object_set_new(d->j, "raw_samples", json_integer((json_int_t)d->raw));
 		json_object_set_new(d->j, "guest", series_json(&d->guest));
 		json_object_set_new(d->j, "host", series_json(&d->host));
+		json_object_set_new(d->j, "qemu_rss", series_json(&d->qrss));
+		json_object_set_new(d->j, "host_avail", series_json(&d->avail));
 		if (d->frate.n)
 			json_object_set_new(d->j, "faults",
 				json_pack("{s:o, s:o, s:o}", "rate", series_json(&d->frate),
@@ -492,6 +502,8 @@ static void vms_finish(struct report *r)
 		json_object_set_new(d->j, "nodes", nodes);
 		series_free(&d->guest);
 		series_free(&d->host);
+		series_free(&d->qrss);
+		series_free(&d->avail);
 		series_free(&d->frate);
 		series_free(&d->fslow);
 		series_free(&d->fslowrate);

@@ -52,6 +52,11 @@ const struct hr_metric hr_metrics[] = {
 	{ "wl_p99_us", "us", 0 },
 	{ "wl_p999_us", "us", 0 },
 	{ "oom_kills", "count", 0 },
+	{ "host_returned_mib", "MiB", 1 },
+	{ "host_rss_settle_ms", "ms", 0 },
+	{ "host_lag_ms", "ms", 0 },
+	{ "qemu_vcpu_ms_per_gib", "ms/GiB", 0 },
+	{ "qemu_other_ms_per_gib", "ms/GiB", 0 },
 };
 const size_t hr_nmetrics = sizeof(hr_metrics) / sizeof(hr_metrics[0]);
 
