@@ -2,7 +2,7 @@
 # vm-accel: accel=kvm fails clearly within its watchdog where KVM cannot boot a guest; auto falls back to TCG and says so.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 15
+plan 17
 
 scenario kvm <<'INI'
 [kvm]
@@ -71,6 +71,19 @@ grep -q '"accel": "tcg"' "$RESULTS"/fb/2*/run.json && grep -q "retrying under TC
 ok $? "fallback: ran under TCG and said why"
 check "fallback: no VM left running" test "$(pgrep -f "qemu-system.*$STATE" | wc -l)" -eq 0
 rm -rf "$STATE.fb"
+
+# A guest whose kernel panics at boot: the error quotes the panic line, not
+# whatever the console said last.
+scenario panic <<'INI'
+[panic]
+accel = tcg
+cmdline = rdinit=/nonexistent init=/nonexistent
+INI
+"$BB" run -q -s "$STATE" -o "$RESULTS/panic" "$T/panic.ini" >"$T/out" 2>"$T/err"
+rc=$?
+check "boot panic: exit 1 (got $rc)" test $rc -eq 1
+grep -q "panic console line: 'Kernel panic - not syncing" "$T/err"; ok $? "boot panic: the error quotes the kernel's panic line"
+show "$T/err"
 
 # The boot watchdog itself: a guest whose kernel finds no init and, told
 # panic=0, hangs there: its hello never comes on any host, however fast, so

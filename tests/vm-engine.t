@@ -2,7 +2,7 @@
 # vm-engine: the engine's owners under stress: two guests under ThreadSanitizer, QEMU killed mid-run, a full disk.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 16
+plan 23
 
 TSAN_BB=${TSAN_BB:-$TOP/build/tsan/balloonbench}
 
@@ -64,6 +64,66 @@ check "QEMU killed: events.csv has failed, then destroyed ($(cat "$T/ev"))" grep
 rows=$(grep -c ',guest,' "$dir/samples.csv")
 check "QEMU killed: samples kept ($rows)" test "$rows" -gt 100
 check "QEMU killed: no VM left running" test "$(qemus)" -eq 0
+
+# 4. QEMU stopped (SIGSTOP) in the middle of an inflate: it answers nothing,
+# and libvirt would wait for it for ever. give-up (3 s here) holds: the guest
+# fails within it with the reason, the run ends, nothing is left, and no
+# transition is recorded as reached after the stop. Then Ctrl-C while QEMU is
+# stopped acts within 2 s.
+scenario stop <<'INI'
+[stop]
+accel = tcg
+targets = 256M, 1G
+cycles = 100
+settle = 100ms
+give-up = 3s
+INI
+"$BB" run -s "$STATE" -o "$RESULTS/stop" "$T/stop.ini" >"$T/out" 2>"$T/err" &
+pid=$!
+dir=$(run_dir "$RESULTS/stop")
+wait_for "$dir/transitions.csv" ",reached,[0-9]" 120
+wait_for "$dir/events.csv" "256 MiB -> 1024 MiB" 60
+qpid=$(pgrep -f "qemu-system.*$STATE" | head -n 1)
+t0=$(date +%s.%N)
+kill -STOP "$qpid"
+wait_exit $pid 30
+t1=$(date +%s.%N)
+kill -CONT "$qpid" 2>/dev/null
+wait $pid
+rc=$?
+took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+check "QEMU stopped: the run ends within give-up and a few seconds (took $took s), exit 1 (got $rc)" \
+	awk -v t="$took" -v r=$rc 'BEGIN { exit !(r == 1 && t <= 10) }'
+check "QEMU stopped: the reason says QEMU did not answer" grep -q '"failure": ".*did not answer' "$dir/run.json"
+last=$(csv_col "$dir/transitions.csv" end_reason | tail -n 1)
+check "QEMU stopped: the transition it stopped is not recorded as reached ($last)" test "$last" != reached
+check "QEMU stopped: no VM left running" test "$(qemus)" -eq 0
+
+"$BB" run -s "$STATE" -o "$RESULTS/stopint" "$T/stop.ini" >"$T/out" 2>"$T/err" &
+pid=$!
+dir=$(run_dir "$RESULTS/stopint")
+wait_for "$dir/transitions.csv" ",reached,[0-9]" 120
+qpid=$(pgrep -f "qemu-system.*$STATE" | head -n 1)
+kill -STOP "$qpid"
+sleep 0.5	# the runner is now waiting on the stopped QEMU
+t0=$(date +%s.%N)
+kill -INT $pid
+wait_exit $pid 10
+t1=$(date +%s.%N)
+kill -CONT "$qpid" 2>/dev/null
+wait $pid
+rc=$?
+took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+# libvirt's destroy of the killed QEMU is libvirt's time, not the runner's: it
+# polls until the process is reaped (here by the sandbox's init, slowly)
+lv=$(awk -F, '$3 == "failed" { f = $1 } $3 == "destroyed" { d = $1 } END { printf "%.2f", d - f }' "$dir/events.csv")
+acted=$(awk -v t="$took" -v l="$lv" 'BEGIN { printf "%.2f", t - l }')
+diag "Ctrl-C with QEMU stopped: exit after $took s, of which libvirt's destroy $lv s"
+check "QEMU stopped, Ctrl-C: exit 130 (got $rc), within 10 s ($took s)" \
+	awk -v r=$rc -v t="$took" 'BEGIN { exit !(r == 130 && t <= 10) }'
+check "QEMU stopped, Ctrl-C: the runner acted within 2 s ($acted s besides libvirt's destroy)" \
+	awk -v t="$acted" 'BEGIN { exit !(t <= 2) }'
+check "QEMU stopped, Ctrl-C: no VM left running" test "$(qemus)" -eq 0
 
 # 3. A full disk: the first failed write stops the run within seconds with
 # one clear error naming the file, exit 1, and no guest left. (A 256 KiB

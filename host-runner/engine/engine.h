@@ -116,6 +116,22 @@ void hr_board_stop(struct hr_board *b);
 void hr_board_print(struct hr_board *b, const char *line);
 void hr_board_free(struct hr_board *b);
 
+/* ---- watchdog.c: deadlines for calls that wait for QEMU ---- */
+
+struct hr_wd;
+
+struct hr_wd *hr_wd_new(void);
+void hr_wd_free(struct hr_wd *w);
+/*
+ * Before a call on @dom that waits for QEMU's answer (@what names it): if it
+ * has not returned within @ms, or a signal comes, the domain is destroyed
+ * (QEMU's process @pid, when it runs here and is known, killed first), which
+ * ends the call. Returns a slot for hr_wd_disarm (-1: not watched).
+ */
+int hr_wd_arm(struct hr_wd *w, virDomainPtr dom, pid_t pid, uint64_t ms, const char *what);
+/* After the call: 1 if the watchdog fired (QEMU did not answer in time, or a signal). */
+int hr_wd_disarm(struct hr_wd *w, int slot);
+
 /* ---- the run (run.c): main thread ---- */
 
 struct hr_guest;
@@ -136,6 +152,7 @@ struct hr_run {
 	char started_at[40];
 	struct hr_rec *rec;
 	struct hr_board *board;
+	struct hr_wd *wd;
 
 	/* main thread only */
 	struct hr_guest *guests[HR_MAX_VMS];

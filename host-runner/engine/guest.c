@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,8 +227,9 @@ static void apply(struct hr_guest *g, const struct hr_in *in)
 		g->hangup = 1;
 		return;
 	case HR_IN_DEAD:
+		if (!g->dead)	/* the watchdog may have said why already */
+			snprintf(g->dead_reason, sizeof(g->dead_reason), "%s", in->u.text);
 		g->dead = 1;
-		snprintf(g->dead_reason, sizeof(g->dead_reason), "%s", in->u.text);
 		return;
 	case HR_IN_MSG:
 		break;
@@ -268,12 +270,17 @@ static void keepalive(struct hr_guest *g)
 {
 	static _Thread_local int sending;
 	struct bbp_msg m = { .type = BBP_PING };
+	int had = hr_error_pending();
 
 	if (sending || !g->st || !g->last_send ||
 	    hr_now_ns() - g->last_send <= g->job->agent_watchdog_us * 1000 / 6)
 		return;
 	sending = 1;
-	(void)hr_guest_send(g, &m);
+	if (hr_guest_send(g, &m) && !had) {	/* best effort: the wait that follows says why */
+		char junk[16];
+
+		hr_error_take(junk, sizeof(junk));
+	}
 	sending = 0;
 }
 
@@ -357,6 +364,8 @@ int hr_guest_send(struct hr_guest *g, const struct bbp_msg *m)
 				bbp_type_name(m->type));
 	if (!g->st)
 		return hr_error("%s: no agent channel", g->name);
+	if ((g->dead || g->hangup) && hr_guest_check(g))
+		return -1;	/* why the guest is gone, not the stream's "broken pipe" */
 	while (off < n) {
 		int r = virStreamSend(g->st, buf + off, (size_t)(n - off));
 
@@ -372,6 +381,33 @@ int hr_guest_send(struct hr_guest *g, const struct bbp_msg *m)
 	}
 	g->last_send = hr_now_ns();
 	return 0;
+}
+
+/*
+ * A call that waits for QEMU's answer, under the run's watchdog: QEMU that
+ * does not answer within give-up (at most 10 s) is taken for hung and its
+ * domain destroyed; the guest then fails with that reason. Returns 0 or -1.
+ */
+int hr_guest_qemu_call(struct hr_guest *g, enum hr_qemu_call call, uint64_t *kib)
+{
+	static const char *const what[] = { "query-balloon", "the balloon target" };
+	uint64_t ms = g->job->give_up_us / 1000;
+	int slot, r;
+
+	if (ms > 10000)
+		ms = 10000;
+	slot = hr_wd_arm(g->run->wd, g->dom, g->hp.pid, ms < 1000 ? 1000 : ms, what[call]);
+	if (call == QEMU_ACTUAL)
+		r = hr_domain_actual(g->dom, &g->host_via_stats, kib);
+	else
+		r = virDomainSetMemoryFlags(g->dom, *kib, VIR_DOMAIN_AFFECT_LIVE) < 0 ? -1 : 0;
+	if (hr_wd_disarm(g->run->wd, slot) && !hr_stop && !g->dead) {
+		g->dead = 1;
+		snprintf(g->dead_reason, sizeof(g->dead_reason),
+			 "was destroyed: QEMU did not answer %s within %.0f s (stopped or hung)",
+			 what[call], (double)(ms < 1000 ? 1000 : ms) / 1e3);
+	}
+	return r;
 }
 
 /* ",v" or "," for unknown (-1) */
@@ -390,7 +426,7 @@ void hr_guest_poll_host(struct hr_guest *g)
 	struct hr_hsample h;
 	size_t o = 0;
 
-	if (!g->dom || hr_domain_actual(g->dom, &g->host_via_stats, &h.actual_kib))
+	if (!g->dom || hr_guest_qemu_call(g, QEMU_ACTUAL, &h.actual_kib))
 		return;
 	hr_hostprobe_read(&g->hp, g->run->conn, g->dom, &h.fig);
 	h.t_ns = hr_run_time(g->run);
@@ -486,6 +522,14 @@ static void drop_domain(struct hr_guest *g)
 		g->lifecycle_id = -1;
 	}
 	if (g->dom) {
+		/*
+		 * After a signal or a failure QEMU may be stopped or hung: libvirt's
+		 * destroy would send it SIGTERM and wait. Kill it at once when it
+		 * runs here; libvirt then only cleans up.
+		 */
+		if ((hr_stop || g->failed || g->dead) && g->hp.pid > 0 && !g->hp.gone &&
+		    hr_pid_is_qemu(g->hp.pid))
+			(void)kill(g->hp.pid, SIGKILL);
 		if (virDomainDestroy(g->dom) < 0 && virDomainIsActive(g->dom) == 1)
 			hr_err("%s: could not destroy the domain: %s", g->name, hr_lv_err());
 		virDomainFree(g->dom);
@@ -512,7 +556,7 @@ static int boot_once(struct hr_guest *g, int accel, uint64_t timeout_us, char *w
 {
 	char *xml = hr_domain_xml(g->run, g->job, g->name, accel, g->console_path, g->disk_path);
 	uint64_t t0 = hr_now_ns(), deadline = t0 + timeout_us * 1000;
-	char console[256];
+	char console[256], panic[256];
 
 	if (!xml) {
 		snprintf(why, wlen, "cannot build domain XML");
@@ -544,18 +588,23 @@ static int boot_once(struct hr_guest *g, int accel, uint64_t timeout_us, char *w
 		g->boot_ns = (int64_t)(hr_now_ns() - t0);
 		return 0;
 	}
-	hr_last_line(g->console_path, console, sizeof(console));
+	/* the console's panic line if the kernel panicked, else its last line */
+	hr_console_panic(g->console_path, panic, sizeof(panic));
+	if (panic[0])
+		snprintf(console, sizeof(console), "'%.200s'", panic);
+	else
+		hr_last_line(g->console_path, console, sizeof(console));
 	if (hr_stop)
 		snprintf(why, wlen, "interrupted while booting");
 	else if (g->dead)
-		snprintf(why, wlen, "the domain %s during boot (last console line: %s)",
-			 g->dead_reason, console);
+		snprintf(why, wlen, "the domain %s during boot (%s console line: %s)",
+			 g->dead_reason, panic[0] ? "panic" : "last", console);
 	else if (g->hangup)
-		snprintf(why, wlen, "the agent channel closed during boot (last console line: %s)",
-			 console);
+		snprintf(why, wlen, "the agent channel closed during boot (%s console line: %s)",
+			 panic[0] ? "panic" : "last", console);
 	else
-		snprintf(why, wlen, "the agent's hello did not arrive within %.0f s (last console line: %s)",
-			 timeout_us / 1e6, console);
+		snprintf(why, wlen, "the agent's hello did not arrive within %.0f s (%s console line: %s)",
+			 timeout_us / 1e6, panic[0] ? "panic" : "last", console);
 	drop_domain(g);
 	return -1;
 }

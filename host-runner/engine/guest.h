@@ -195,6 +195,9 @@ int hr_guest_send(struct hr_guest *g, const struct bbp_msg *m);
 int hr_guest_send_phase(struct hr_guest *g, uint64_t e, int phase);
 /* FAST: sample at the fast rate for @ms (0: back to the slow rate). */
 int hr_guest_send_fast(struct hr_guest *g, uint64_t ms);
+enum hr_qemu_call { QEMU_ACTUAL, QEMU_SET_TARGET };
+/* QEMU's "actual" into *kib, or set the target to *kib, under the watchdog. 0 or -1. */
+int hr_guest_qemu_call(struct hr_guest *g, enum hr_qemu_call call, uint64_t *kib);
 /* Record QEMU's view now (a host sample). */
 void hr_guest_poll_host(struct hr_guest *g);
 /* Keep sampling the host view at host_hz until @until (run time, ns); 0, or -1 (hr_error). */

@@ -89,6 +89,14 @@ static int vcpu_threads(virDomainPtr dom, pid_t *tids, int max)
 	return n;
 }
 
+int hr_pid_is_qemu(pid_t pid)
+{
+	char path[64], comm[32];
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	return slurp(path, comm, sizeof(comm)) > 0 && !strncmp(comm, "qemu", 4);
+}
+
 void hr_hostprobe_init(struct hr_hostprobe *p, virConnectPtr conn, virDomainPtr dom, int local)
 {
 	virNodeInfo ni;

@@ -56,6 +56,9 @@ static inline int64_t hr_hostfig_held(const struct hr_hostfig *f)
 	return f->rss_kib < 0 ? -1 : f->rss_kib + (f->huge_kib > 0 ? f->huge_kib : 0);
 }
 
+/* Is @pid (still) a QEMU process of this host, and not a recycled pid? */
+int hr_pid_is_qemu(pid_t pid);
+
 /* Take the figures now. */
 void hr_hostprobe_read(struct hr_hostprobe *p, virConnectPtr conn, virDomainPtr dom,
 		       struct hr_hostfig *f);

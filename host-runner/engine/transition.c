@@ -360,9 +360,12 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	t_set = hr_run_time(run);
 	row.late_ms = (t_set - planned) / 1e6;
 	hr_guest_set_state(g, bt > b0 ? HR_GS_INFLATING : HR_GS_DEFLATING, row.to_mib);
-	if (virDomainSetMemoryFlags(g->dom, target_kib, VIR_DOMAIN_AFFECT_LIVE) < 0)
+	if (hr_guest_qemu_call(g, QEMU_SET_TARGET, &target_kib)) {
+		if (hr_guest_check(g))
+			return -1;
 		return hr_error("%s: cannot set the balloon target to %" PRIu64 " KiB: %s", g->name,
 				target_kib, hr_lv_err());
+	}
 	t_ret = hr_run_time(run);
 	hr_rec_event(run->rec, g->name, "target", "%.0f MiB -> %.0f MiB", row.from_mib, row.to_mib);
 	row.end = watch(g, t_set, deadline, b0, bt);

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+/*
+ * watchdog.c - deadlines for the libvirt calls that wait for QEMU's answer
+ * (query-balloon, the balloon target, memory stats). A stopped or hung QEMU
+ * never answers, and libvirt waits for it without a limit; so a controller
+ * arms a deadline around each such call, and this thread destroys the
+ * domain of a call that outlives it, or of any call in flight once a signal
+ * came. Destroying kills QEMU, which ends the call with an error; the
+ * controller then says why (hr_wd_disarm tells it the watchdog fired).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "engine.h"
+#include "hostprobe.h"
+
+#define WD_SLOTS	HR_MAX_VMS
+#define WD_TICK_US	50000
+
+struct wd_slot {
+	int used, fired;
+	pid_t pid;			/* QEMU's, when it runs here: killed at once */
+	virDomainPtr dom;
+	uint64_t deadline;
+	char what[96];
+};
+
+struct hr_wd {
+	pthread_mutex_t lock;
+	struct wd_slot slot[WD_SLOTS];
+	pthread_t th;
+	atomic_int stop;
+};
+
+static void *wd_thread(void *arg)
+{
+	struct hr_wd *w = arg;
+
+	while (!atomic_load(&w->stop)) {
+		uint64_t now = hr_now_ns();
+
+		for (int i = 0; i < WD_SLOTS; i++) {
+			virDomainPtr dom = NULL;
+			pid_t pid = 0;
+			char what[96];
+
+			pthread_mutex_lock(&w->lock);
+			if (w->slot[i].used && !w->slot[i].fired && (hr_stop || now > w->slot[i].deadline)) {
+				w->slot[i].fired = 1;
+				dom = w->slot[i].dom;
+				pid = w->slot[i].pid;
+				virDomainRef(dom);
+				snprintf(what, sizeof(what), "%s", w->slot[i].what);
+			}
+			pthread_mutex_unlock(&w->lock);
+			if (!dom)
+				continue;
+			if (!hr_stop)
+				hr_warn("%s: QEMU did not answer %s in time: destroying the domain",
+					virDomainGetName(dom), what);
+			/*
+			 * libvirt's destroy sends SIGTERM and waits up to 10 s before
+			 * SIGKILL; a stopped QEMU never sees the SIGTERM. Kill it first.
+			 */
+			if (pid > 0 && hr_pid_is_qemu(pid))
+				(void)kill(pid, SIGKILL);	/* the call ends at once; its controller destroys */
+			else
+				(void)virDomainDestroy(dom);
+			virDomainFree(dom);
+		}
+		usleep(WD_TICK_US);
+	}
+	return NULL;
+}
+
+struct hr_wd *hr_wd_new(void)
+{
+	struct hr_wd *w = calloc(1, sizeof(*w));
+
+	if (!w) {
+		hr_error("out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	if (pthread_create(&w->th, NULL, wd_thread, w)) {
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+		hr_error("cannot start the watchdog thread");
+		return NULL;
+	}
+	return w;
+}
+
+void hr_wd_free(struct hr_wd *w)
+{
+	if (!w)
+		return;
+	atomic_store(&w->stop, 1);
+	pthread_join(w->th, NULL);
+	for (int i = 0; i < WD_SLOTS; i++)
+		if (w->slot[i].used)
+			virDomainFree(w->slot[i].dom);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
+
+int hr_wd_arm(struct hr_wd *w, virDomainPtr dom, pid_t pid, uint64_t ms, const char *what)
+{
+	int slot = -1;
+
+	if (!w || !dom)
+		return -1;
+	pthread_mutex_lock(&w->lock);
+	for (int i = 0; i < WD_SLOTS && slot < 0; i++) {
+		if (w->slot[i].used)
+			continue;
+		slot = i;
+		w->slot[i].used = 1;
+		w->slot[i].fired = 0;
+		w->slot[i].dom = dom;
+		w->slot[i].pid = pid;
+		virDomainRef(dom);
+		w->slot[i].deadline = hr_now_ns() + ms * 1000000ull;
+		snprintf(w->slot[i].what, sizeof(w->slot[i].what), "%s", what);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return slot;
+}
+
+int hr_wd_disarm(struct hr_wd *w, int slot)
+{
+	int fired;
+
+	if (!w || slot < 0)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	fired = w->slot[slot].fired;
+	w->slot[slot].used = 0;
+	virDomainFree(w->slot[slot].dom);
+	w->slot[slot].dom = NULL;
+	pthread_mutex_unlock(&w->lock);
+	return fired;
+}
