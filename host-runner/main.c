@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <hwloc.h>
+#include <jansson.h>
 #include <libvirt/libvirt.h>
 
 #include "common/proto.h"
@@ -24,6 +25,7 @@
 #include "engine/run.h"
 #include "core/scenario.h"
 #include "core/version.h"
+#include "core/virtio.h"
 
 struct command {
 	const char *name;
@@ -321,6 +323,23 @@ static const char *kconfig(const char *config, const char *opt)
 	return *p == 'y' ? "y" : *p == 'm' ? "m" : "no";
 }
 
+/* What the guest of the run @runjson negotiated, by name (known only once a guest runs). */
+static void doctor_features(const char *runjson)
+{
+	json_t *run = json_load_file(runjson, 0, NULL);
+	json_t *vm = json_array_get(json_object_get(run, "vms"), 0);
+	const char *bits = json_string_value(json_object_get(json_object_get(vm, "guest"), "balloon_features"));
+	char names[1024];
+
+	if (bits) {
+		(void)hr_virtio_features_str(bits, names, sizeof(names));
+		doctor_line("balloon/features", "%s (negotiated by the guest of %s)", names, runjson);
+	} else {
+		doctor_line("balloon/features", "known once a guest ran: run.json of a run (vms[].guest)");
+	}
+	json_decref(run);
+}
+
 /*
  * Which balloon options the host (QEMU's device, libvirt's memballoon XML,
  * huge pages) and the guest kernel support. What the guest negotiated is
@@ -367,13 +386,13 @@ static void doctor_balloon(const char *image, unsigned long lv)
 	}
 	if (config)
 		doctor_line("balloon/guest", "kernel VIRTIO_BALLOON %s, BALLOON_COMPACTION %s, "
-			    "PAGE_REPORTING %s (free page reporting), NUMA %s; negotiated features: "
-			    "run.json of a run", kconfig(config, "VIRTIO_BALLOON"),
+			    "PAGE_REPORTING %s (free page reporting), NUMA %s", kconfig(config, "VIRTIO_BALLOON"),
 			    kconfig(config, "BALLOON_COMPACTION"), kconfig(config, "PAGE_REPORTING"),
 			    kconfig(config, "NUMA"));
 	else
 		doctor_line("balloon/guest", "no %s (make image writes it)", path);
 	free(config);
+	doctor_features("results/latest/run.json");
 }
 
 /* qemu's version; 1 if it is missing. */
