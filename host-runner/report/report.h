@@ -93,6 +93,22 @@ int hr_report(const char *dir, int print);
 /* compare.c: `balloonbench compare` (argv[0] is "compare"); returns the exit status. */
 int hr_compare_main(int argc, char **argv);
 
+/*
+ * output.c: --output-format and --output-file of run, report and compare.
+ * rp_formats_parse: "normal,json,csv" (any of them, comma-separated) into
+ * @mask; -1 (said) for an unknown format. rp_output_open: @path, or stdout
+ * for NULL or "-"; NULL (said) if it cannot be written. rp_output_close
+ * closes (or flushes stdout); -1 (said) if a write failed.
+ * rp_results_write: the JSON and/or CSV of results directories @dirs[0..n)
+ * (schema at the top of output.c) to @f; 0, or -1 (said).
+ */
+enum { RP_FMT_NORMAL = 1, RP_FMT_JSON = 2, RP_FMT_CSV = 4 };
+#define RP_RESULTS_SCHEMA	1
+int rp_formats_parse(const char *arg, unsigned *mask);
+FILE *rp_output_open(const char *path);
+int rp_output_close(FILE *f, const char *path);
+int rp_results_write(FILE *f, unsigned fmts, char *const *dirs, int n);
+
 /* summary.c: statistics across repetitions */
 struct hr_stats {
 	size_t n;
