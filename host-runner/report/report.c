@@ -603,6 +603,8 @@ int hr_report(const char *dir, int print)
 		hr_err("%s:%d: %s (not a balloonbench results directory?)", path, jerr.line, jerr.text);
 		return -1;
 	}
+	if (!ret && rp_openmetrics_write(dir, run))
+		ret = -1;
 	name_features(run);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	vms = json_array();

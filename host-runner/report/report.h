@@ -87,10 +87,23 @@ int rp_page_head(FILE *f, const char *title, const char *css);
 int rp_page_tail(FILE *f, const char *json, const char *js, const char *js_end);
 extern const char rp_compare_js[], rp_compare_js_end[];
 
-/* report.c: summary.csv and report.html for results directory @dir. Returns 0 or -1. */
+/*
+ * openmetrics.c: metrics.prom in results directory @dir: its summary.csv as
+ * OpenMetrics text (names at the top of openmetrics.c); @run is its run.json
+ * (a json_t *). Returns 0, or -1 (said).
+ */
+struct json_t;
+int rp_openmetrics_write(const char *dir, struct json_t *run);
+
+/* report.c: summary.csv, metrics.prom and report.html for results directory @dir. Returns 0 or -1. */
 int hr_report(const char *dir, int print);
 
 /* compare.c: `balloonbench compare` (argv[0] is "compare"); returns the exit status. */
+/*
+ * compare.c: FNV-1a of a scenario text's meaning: comments, blank lines and
+ * white space left out, so that editing a comment keeps runs comparable.
+ */
+unsigned long long rp_scenario_hash(const char *text);
 int hr_compare_main(int argc, char **argv);
 
 /*
