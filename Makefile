@@ -35,7 +35,7 @@ TEST_SRCS   := $(wildcard tests/*.c)
 NPM_DIR  := $(BUILD)/npm
 UPLOT    := $(NPM_DIR)/node_modules/uplot/dist/uPlot.iife.min.js
 UPLOT_CSS := $(NPM_DIR)/node_modules/uplot/dist/uPlot.min.css
-ASSETS   := $(UPLOT) reports/common.js reports/report.js reports/compare.js reports/report.css
+ASSETS   := $(UPLOT) reports/common.js reports/report.js reports/compare.js reports/trend.js reports/report.css
 ASSET_FLAGS = -DRP_UPLOT_JS='"$(UPLOT)"' -DRP_UPLOT_CSS='"$(UPLOT_CSS)"'
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

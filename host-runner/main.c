@@ -756,6 +756,7 @@ static const struct command commands[] = {
 	{ "run", "[OPTIONS] SCENARIO.ini", "boot guests, move balloons, record results", cmd_run },
 	{ "report", "[OPTIONS] RESULTS_DIR...", "summary.csv and report.html of a results directory", cmd_report },
 	{ "compare", "[OPTIONS] BASE CAND", "A/B: did the candidate runs regress against the baseline?", hr_compare_main },
+	{ "trend", "[OPTIONS] RESULTS...", "a metric over many runs, change points marked", hr_trend_main },
 	{ "list", "options|workloads|scenarios", "what a scenario may set; workloads; shipped scenarios", cmd_list },
 	{ "doctor", "", "what this host can do: KVM or TCG, NUMA, versions, guest image", cmd_doctor },
 	{ "version", "", "print the version", cmd_version },
@@ -789,10 +790,10 @@ static int cmd_help(int argc, char **argv)
 			pages[i].usage(stdout);
 			return HR_EXIT_OK;
 		}
-	if (argc > 1 && !strcmp(argv[1], "compare")) {
+	if (argc > 1 && (!strcmp(argv[1], "compare") || !strcmp(argv[1], "trend"))) {
 		char *av[] = { argv[1], (char *)"--help", NULL };
 
-		return hr_compare_main(2, av);
+		return argv[1][0] == 'c' ? hr_compare_main(2, av) : hr_trend_main(2, av);
 	}
 	usage(stdout);
 	return HR_EXIT_OK;

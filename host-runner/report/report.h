@@ -86,6 +86,10 @@ int hr_summary_dir(const char *dir, int print);
 int rp_page_head(FILE *f, const char *title, const char *css);
 int rp_page_tail(FILE *f, const char *json, const char *js, const char *js_end);
 extern const char rp_compare_js[], rp_compare_js_end[];
+extern const char rp_trend_js[], rp_trend_js_end[];
+
+/* trend.c: `balloonbench trend` (argv[0] is "trend"); returns the exit status. */
+int hr_trend_main(int argc, char **argv);
 
 /*
  * openmetrics.c: metrics.prom in results directory @dir: its summary.csv as
