@@ -32,6 +32,7 @@ struct command {
 	const char *args;
 	const char *help;
 	int (*fn)(int argc, char **argv);
+	void (*usage)(FILE *f);		/* its --help text (help COMMAND, the man page) */
 };
 
 static const struct command commands[];
@@ -381,7 +382,10 @@ static int cmd_list(int argc, char **argv)
 	}
 
 	if (!strcmp(what, "options")) {
-		hr_options_print(stdout);
+		if (argc > 2 && !strcmp(argv[2], "--man"))
+			rp_man_scenario(stdout);	/* balloonbench-scenario(5), for make docs */
+		else
+			hr_options_print(stdout);
 		return HR_EXIT_OK;
 	}
 	if (!strcmp(what, "scenarios")) {
@@ -752,16 +756,30 @@ static int cmd_version(int argc, char **argv)
 	return HR_EXIT_OK;
 }
 
+static void usage_version(FILE *f)
+{
+	fprintf(f, "usage: balloonbench version (or --version)\n");
+}
+
+static void usage_help(FILE *f)
+{
+	fprintf(f, "usage: balloonbench help [COMMAND]   (or COMMAND --help)\n");
+}
+
 static const struct command commands[] = {
-	{ "run", "[OPTIONS] SCENARIO.ini", "boot guests, move balloons, record results", cmd_run },
-	{ "report", "[OPTIONS] RESULTS_DIR...", "summary.csv and report.html of a results directory", cmd_report },
-	{ "compare", "[OPTIONS] BASE CAND", "A/B: did the candidate runs regress against the baseline?", hr_compare_main },
-	{ "trend", "[OPTIONS] RESULTS...", "a metric over many runs, change points marked", hr_trend_main },
-	{ "list", "options|workloads|scenarios", "what a scenario may set; workloads; shipped scenarios", cmd_list },
-	{ "doctor", "", "what this host can do: KVM or TCG, NUMA, versions, guest image", cmd_doctor },
-	{ "version", "", "print the version", cmd_version },
-	{ "help", "[COMMAND]", "this text, or a command's", cmd_help },
-	{ NULL, NULL, NULL, NULL },
+	{ "run", "[OPTIONS] SCENARIO.ini", "boot guests, move balloons, record results", cmd_run, usage_run },
+	{ "report", "[OPTIONS] RESULTS_DIR...", "summary.csv and report.html of a results directory", cmd_report,
+	  usage_report },
+	{ "compare", "[OPTIONS] BASE CAND", "A/B: did the candidate runs regress against the baseline?", hr_compare_main,
+	  rp_compare_usage },
+	{ "trend", "[OPTIONS] RESULTS...", "a metric over many runs, change points marked", hr_trend_main, rp_trend_usage },
+	{ "list", "options|workloads|scenarios", "what a scenario may set; workloads; shipped scenarios", cmd_list,
+	  usage_list },
+	{ "doctor", "", "what this host can do: KVM or TCG, NUMA, versions, guest image", cmd_doctor,
+	  usage_doctor },
+	{ "version", "", "print the version", cmd_version, usage_version },
+	{ "help", "[COMMAND]", "this text, or a command's", cmd_help, usage_help },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
 
 static void usage(FILE *f)
@@ -775,26 +793,30 @@ static void usage(FILE *f)
 		   "Start with: balloonbench run bench/quick.ini\n");
 }
 
+/* balloonbench(1): every command with its --help, from the same texts. */
+static int man_main(void)
+{
+	struct rp_man_cmd m[16];
+	size_t n = 0;
+
+	for (const struct command *c = commands; c->name && n < sizeof(m) / sizeof(m[0]); c++, n++) {
+		m[n].name = c->name;
+		m[n].help = c->help;
+		m[n].usage = c->usage;
+	}
+	rp_man_main(stdout, m, n);
+	return HR_EXIT_OK;
+}
+
 static int cmd_help(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		void (*usage)(FILE *f);
-	} pages[] = {
-		{ "run", usage_run }, { "report", usage_report }, { "list", usage_list },
-		{ "doctor", usage_doctor },
-	};
-
-	for (size_t i = 0; argc > 1 && i < sizeof(pages) / sizeof(pages[0]); i++)
-		if (!strcmp(argv[1], pages[i].name)) {
-			pages[i].usage(stdout);
+	if (argc > 1 && !strcmp(argv[1], "--man"))
+		return man_main();	/* balloonbench(1), for make docs */
+	for (const struct command *c = commands; argc > 1 && c->name; c++)
+		if (!strcmp(argv[1], c->name)) {
+			c->usage(stdout);
 			return HR_EXIT_OK;
 		}
-	if (argc > 1 && (!strcmp(argv[1], "compare") || !strcmp(argv[1], "trend"))) {
-		char *av[] = { argv[1], (char *)"--help", NULL };
-
-		return argv[1][0] == 'c' ? hr_compare_main(2, av) : hr_trend_main(2, av);
-	}
 	usage(stdout);
 	return HR_EXIT_OK;
 }

@@ -702,7 +702,7 @@ static int write_file(const char *dir, const char *name, const struct cmp *c, co
 	return 0;
 }
 
-static void usage(FILE *f)
+void rp_compare_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: balloonbench compare [OPTIONS] BASELINE CANDIDATE\n"
@@ -787,7 +787,7 @@ static int parse_args(int argc, char **argv, struct cmp_args *a)
 				return -1;
 			break;
 		case 'O': a->outfile = optarg; break;
-		case 'h': usage(stdout); return 1;
+		case 'h': rp_compare_usage(stdout); return 1;
 		default:
 			fprintf(stderr, "balloonbench: see 'balloonbench compare --help'\n");
 			return -1;

@@ -24,7 +24,6 @@
  *   balloonbench_metric_values{run_id,scenario,job,label,vm,direction,metric}
  *       n: the transitions each statistic is over
  */
-#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <limits.h>
 #include <math.h>

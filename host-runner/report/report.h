@@ -126,6 +126,22 @@ FILE *rp_output_open(const char *path);
 int rp_output_close(FILE *f, const char *path);
 int rp_results_write(FILE *f, unsigned fmts, char *const *dirs, int n);
 
+/*
+ * manpage.c: the man pages in roff, generated from the binary's own texts.
+ * rp_man_main: balloonbench(1), a section per command of @cmds[0..n) with
+ * its --help text (@usage; NULL: none). rp_man_scenario:
+ * balloonbench-scenario(5) from the option table and the workloads.
+ */
+struct rp_man_cmd {
+	const char *name, *help;
+	void (*usage)(FILE *f);
+};
+void rp_man_main(FILE *f, const struct rp_man_cmd *cmds, size_t n);
+void rp_man_scenario(FILE *f);
+/* compare.c and trend.c: their --help texts */
+void rp_compare_usage(FILE *f);
+void rp_trend_usage(FILE *f);
+
 /* summary.c: statistics across repetitions */
 struct hr_stats {
 	size_t n;

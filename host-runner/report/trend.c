@@ -546,7 +546,7 @@ static void print_table(const struct trend *t)
 
 /* ---- the command ---- */
 
-static void usage(FILE *f)
+void rp_trend_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: balloonbench trend [OPTIONS] RESULTS...\n"
@@ -633,7 +633,7 @@ static int parse_args(int argc, char **argv, struct trend *t)
 			break;
 		case 'M': t->allow = 1; break;
 		case 'q': t->quiet = 1; break;
-		case 'h': usage(stdout); return 1;
+		case 'h': rp_trend_usage(stdout); return 1;
 		default:
 			fprintf(stderr, "balloonbench: see 'balloonbench trend --help'\n");
 			return -1;
