@@ -226,6 +226,25 @@ static int run_and_write(const struct hr_scenario *sc, const struct hr_run_opts 
 	return r;
 }
 
+/* Scenario @path with the --set options @sets[0..n) applied; NULL (said) if it is not valid. */
+static struct hr_scenario *load_scenario(const char *path, const char *const *sets, int n)
+{
+	struct hr_scenario *sc = calloc(1, sizeof(*sc));
+	int r;
+
+	if (!sc)
+		return NULL;
+	r = hr_scenario_load(path, sc);
+	for (int i = 0; !r && i < n; i++)
+		r = hr_scenario_set(sc, sets[i]);
+	if (r) {
+		hr_scenario_free(sc);
+		free(sc);
+		return NULL;
+	}
+	return sc;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -292,17 +311,9 @@ static int cmd_run(int argc, char **argv)
 		hr_err("--connect: expected a libvirt URI, got an empty string");
 		return HR_EXIT_USAGE;
 	}
-	if (find_scenario(argv[optind], scen, sizeof(scen)))
+	if (find_scenario(argv[optind], scen, sizeof(scen)) || !(sc = load_scenario(scen, sets, nsets)))
 		return HR_EXIT_USAGE;
-	sc = calloc(1, sizeof(*sc));
-	if (!sc)
-		return HR_EXIT_FAIL;
-	r = hr_scenario_load(scen, sc);
-	for (int i = 0; !r && i < nsets; i++)
-		r = hr_scenario_set(sc, sets[i]);
-	if (!r && !dry && (fmts & ~RP_FMT_NORMAL) && !(out = rp_output_open(outpath)))
-		r = -1;
-	if (r) {
+	if (!dry && (fmts & ~RP_FMT_NORMAL) && !(out = rp_output_open(outpath))) {
 		hr_scenario_free(sc);
 		free(sc);
 		return HR_EXIT_USAGE;
