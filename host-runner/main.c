@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <hwloc.h>
+#include <jansson.h>
 #include <libvirt/libvirt.h>
 
 #include "common/proto.h"
@@ -24,12 +25,14 @@
 #include "engine/run.h"
 #include "core/scenario.h"
 #include "core/version.h"
+#include "core/virtio.h"
 
 struct command {
 	const char *name;
 	const char *args;
 	const char *help;
 	int (*fn)(int argc, char **argv);
+	void (*usage)(FILE *f);		/* its --help text (help COMMAND, the man page) */
 };
 
 static const struct command commands[];
@@ -47,43 +50,109 @@ static void default_state_dir(char *buf, size_t size)
 		snprintf(buf, size, "%s/.local/state/balloonbench", home ? home : "/tmp");
 }
 
-/* The guest image: $BB_IMAGE_DIR, else guest/ beside the binary (the build tree). */
+/*
+ * The directory this binary is in; build/asan/ and build/tsan/ count as
+ * build/ (they share its guest image). Returns 0, or -1 if it is not known.
+ */
+static int exe_dir(char *buf, size_t size)
+{
+	char exe[PATH_MAX], *slash;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	size_t len;
+
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	len = strlen(exe);
+	if (len > 5 && (!strcmp(exe + len - 5, "/asan") || !strcmp(exe + len - 5, "/tsan")))
+		exe[len - 5] = '\0';
+	return snprintf(buf, size, "%s", exe) < (int)size ? 0 : -1;
+}
+
+/*
+ * What the binary ships, found from where it is: @tree (relative to its
+ * directory in the build tree, e.g. "guest" beside build/balloonbench) or,
+ * installed, @installed (e.g. "../lib/balloonbench/guest" from PREFIX/bin).
+ * The first that exists; the build tree's if neither does (then the error
+ * names it). @fallback if the binary's path is unknown.
+ */
+static void shipped_dir(char *buf, size_t size, const char *tree, const char *installed,
+			const char *fallback)
+{
+	char dir[PATH_MAX], path[PATH_MAX], real[PATH_MAX];
+	struct stat st;
+
+	if (exe_dir(dir, sizeof(dir))) {
+		snprintf(buf, size, "%s", fallback);
+		return;
+	}
+	for (int i = 1; i >= 0; i--) {
+		/* the installed one only if the build tree's is not there */
+		if (!rp_path(path, sizeof(path), dir, i ? tree : installed) && !stat(path, &st) &&
+		    S_ISDIR(st.st_mode) && realpath(path, real)) {
+			snprintf(buf, size, "%s", real);
+			return;
+		}
+	}
+	(void)rp_path(buf, size, dir, tree);
+}
+
+/* The guest image: $BB_IMAGE_DIR, else guest/ beside the binary, else PREFIX/lib/balloonbench/guest. */
 static void default_image_dir(char *buf, size_t size)
 {
 	const char *env = getenv("BB_IMAGE_DIR");
-	char exe[PATH_MAX];
-	ssize_t n;
 
-	if (env && *env) {
+	if (env && *env)
 		snprintf(buf, size, "%s", env);
-		return;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		char *slash;
+	else
+		shipped_dir(buf, size, "guest", "../lib/balloonbench/guest",
+			    "/usr/local/lib/balloonbench/guest");
+}
 
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		/* build/asan/balloonbench shares build/guest with build/balloonbench */
-		if (strlen(exe) > 5 && (!strcmp(exe + strlen(exe) - 5, "/asan") || !strcmp(exe + strlen(exe) - 5, "/tsan")))
-			exe[strlen(exe) - 5] = '\0';
-		snprintf(buf, size, "%s/guest", exe);
-		return;
+/* The shipped scenarios: bench/ of the source tree, else PREFIX/share/balloonbench/bench. */
+static void default_bench_dir(char *buf, size_t size)
+{
+	shipped_dir(buf, size, "../bench", "../share/balloonbench/bench",
+		    "/usr/local/share/balloonbench/bench");
+}
+
+/*
+ * The scenario file @arg names: @arg itself if it exists; else, for a bare
+ * name ("quick" or "quick.ini"), the shipped scenario of that name; else
+ * @arg (loading it then says what is wrong). Returns 0, or -1 (said) if a
+ * path does not fit @size.
+ */
+static int find_scenario(const char *arg, char *buf, size_t size)
+{
+	char dir[PATH_MAX];
+
+	if (access(arg, F_OK) && !strchr(arg, '/')) {
+		default_bench_dir(dir, sizeof(dir));
+		if (snprintf(buf, size, "%s/%s", dir, arg) < (int)size && !access(buf, F_OK))
+			return 0;
+		if (snprintf(buf, size, "%s/%s.ini", dir, arg) < (int)size && !access(buf, F_OK))
+			return 0;
 	}
-	snprintf(buf, size, "/usr/local/share/balloonbench/guest");
+	if (snprintf(buf, size, "%s", arg) >= (int)size) {
+		hr_err("run: %.60s...: path too long", arg);
+		return -1;
+	}
+	return 0;
 }
 
 static void usage_run(FILE *f)
 {
 	fprintf(f,
-		"usage: balloonbench run [OPTIONS] SCENARIO.ini\n"
+		"usage: balloonbench run [OPTIONS] SCENARIO.ini|NAME\n"
 		"\n"
 		"Boot a guest per job, move its balloon through the job's targets and record\n"
 		"every transition in results/<run-id>/ (run.json, samples.csv, transitions.csv,\n"
 		"events.csv, ...), then summary.csv and report.html (see 'balloonbench report').\n"
-		"Prints a table of the transitions and where the report is.\n"
+		"Prints a table of the transitions and where the report is. NAME (quick,\n"
+		"oscillate, ...) is a shipped scenario ('balloonbench list scenarios').\n"
 		"\n"
 		"options:\n"
 		"  -c, --connect URI     libvirt URI (default: qemu:///embed?root=STATE/embed,\n"
@@ -93,7 +162,8 @@ static void usage_run(FILE *f)
 		"                        (default $BALLOONBENCH_STATE, /var/lib/balloonbench as root)\n"
 		"  -o, --results DIR     where run directories go (default: results)\n"
 		"  -i, --image-dir DIR   guest image with vmlinuz and initrd.img (default\n"
-		"                        $BB_IMAGE_DIR, else guest/ beside the binary)\n"
+		"                        $BB_IMAGE_DIR, else guest/ beside the binary, else\n"
+		"                        PREFIX/lib/balloonbench/guest when installed)\n"
 		"      --set KEY=VALUE   set a scenario option in every job, over what the file\n"
 		"                        says (repeatable; recorded in run.json), e.g.\n"
 		"                        --set workload=spin:threads=2 for a busy guest\n"
@@ -101,6 +171,11 @@ static void usage_run(FILE *f)
 		"  -n, --dry-run         check the scenario and print the plan (jobs, guests,\n"
 		"                        each guest's target changes, what this host would\n"
 		"                        skip, a lower bound of the time); starts nothing\n"
+		"      --output-format LIST  normal (the table, on stdout), json (the run's\n"
+		"                        transitions and summary statistics, schema in\n"
+		"                        report/output.c), csv (summary.csv's rows), several\n"
+		"                        comma-separated; default normal\n"
+		"      --output-file FILE    where json and csv go (default: stdout)\n"
 		"  -q, --quiet           no progress and no table, errors only\n"
 		"  -v, --verbose         more detail (repeat for libvirt debug)\n"
 		"  -h, --help            this text\n"
@@ -108,6 +183,66 @@ static void usage_run(FILE *f)
 		"exit status: 0 done, 1 run failed or incomplete (results kept),\n"
 		"             2 bad input, 130 interrupted (results kept)\n"
 		"See 'balloonbench list options' for what a scenario may set.\n");
+}
+
+/* The run results/latest points at now, or "" if none. */
+static void latest_run(const char *results, char *buf, size_t size)
+{
+	char link[PATH_MAX];
+	ssize_t n = -1;
+
+	if (!rp_path(link, sizeof(link), results, "latest"))
+		n = readlink(link, buf, size - 1);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+/*
+ * hr_run, then --output-format's json and csv from the results directory it
+ * wrote (the files, read back as `report` reads them). Returns hr_run's exit
+ * status, or HR_EXIT_FAIL if the output could not be written after a run that
+ * went well.
+ */
+static int run_and_write(const struct hr_scenario *sc, const struct hr_run_opts *o, unsigned fmts,
+			 FILE *out, const char *outpath)
+{
+	char before[PATH_MAX], after[PATH_MAX], dir[PATH_MAX];
+	char *dirs[1] = { dir };
+	int r;
+
+	latest_run(o->results, before, sizeof(before));
+	r = hr_run(sc, o);
+	if (!out)
+		return r;
+	latest_run(o->results, after, sizeof(after));
+	if (!after[0] || !strcmp(before, after) || rp_path(dir, sizeof(dir), o->results, after)) {
+		hr_err("run: no results directory to write --output-format from");
+		if (!r)
+			r = HR_EXIT_FAIL;
+	} else if (rp_results_write(out, fmts, dirs, 1) && !r) {
+		r = HR_EXIT_FAIL;
+	}
+	if (rp_output_close(out, outpath) && !r)
+		r = HR_EXIT_FAIL;
+	return r;
+}
+
+/* Scenario @path with the --set options @sets[0..n) applied; NULL (said) if it is not valid. */
+static struct hr_scenario *load_scenario(const char *path, const char *const *sets, int n)
+{
+	struct hr_scenario *sc = calloc(1, sizeof(*sc));
+	int r;
+
+	if (!sc)
+		return NULL;
+	r = hr_scenario_load(path, sc);
+	for (int i = 0; !r && i < n; i++)
+		r = hr_scenario_set(sc, sets[i]);
+	if (r) {
+		hr_scenario_free(sc);
+		free(sc);
+		return NULL;
+	}
+	return sc;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -122,14 +257,18 @@ static int cmd_run(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "output-format", required_argument, NULL, 'F' },
+		{ "output-file", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	char state[PATH_MAX], image[PATH_MAX];
+	char state[PATH_MAX], image[PATH_MAX], scen[PATH_MAX];
 	struct hr_run_opts o = { .results = "results" };
 	struct hr_scenario *sc;
-	const char *sets[32];
+	const char *sets[32], *outpath = NULL;
+	unsigned fmts = RP_FMT_NORMAL;
 	int c, r, nsets = 0, dry = 0;
+	FILE *out = NULL;
 
 	default_state_dir(state, sizeof(state));
 	default_image_dir(image, sizeof(image));
@@ -153,6 +292,11 @@ static int cmd_run(int argc, char **argv)
 		case 'n': dry = 1; break;
 		case 'q': hr_verbosity = HR_ERR; break;
 		case 'v': hr_verbosity++; break;
+		case 'F':
+			if (rp_formats_parse(optarg, &fmts))
+				return HR_EXIT_USAGE;
+			break;
+		case 'O': outpath = optarg; break;
 		case 'h': usage_run(stdout); return HR_EXIT_OK;
 		default:
 			fprintf(stderr, "balloonbench: see 'balloonbench run --help'\n");
@@ -167,18 +311,16 @@ static int cmd_run(int argc, char **argv)
 		hr_err("--connect: expected a libvirt URI, got an empty string");
 		return HR_EXIT_USAGE;
 	}
-	sc = calloc(1, sizeof(*sc));
-	if (!sc)
-		return HR_EXIT_FAIL;
-	r = hr_scenario_load(argv[optind], sc);
-	for (int i = 0; !r && i < nsets; i++)
-		r = hr_scenario_set(sc, sets[i]);
-	if (r) {
+	if (find_scenario(argv[optind], scen, sizeof(scen)) || !(sc = load_scenario(scen, sets, nsets)))
+		return HR_EXIT_USAGE;
+	if (!dry && (fmts & ~RP_FMT_NORMAL) && !(out = rp_output_open(outpath))) {
 		hr_scenario_free(sc);
 		free(sc);
 		return HR_EXIT_USAGE;
 	}
-	r = dry ? hr_plan(sc, o.uri, stdout) : hr_run(sc, &o);
+	if (!(fmts & RP_FMT_NORMAL) && hr_verbosity > HR_WARN)
+		hr_verbosity = HR_WARN;	/* no table: stdout is the JSON's or the CSV's */
+	r = dry ? hr_plan(sc, o.uri, stdout) : run_and_write(sc, &o, fmts, out, outpath);
 	hr_scenario_free(sc);
 	free(sc);
 	return r;
@@ -224,7 +366,10 @@ static void usage_list(FILE *f)
 		"\n"
 		"  options     every scenario option: type, default, allowed values, meaning\n"
 		"  workloads   the guest workloads and their options\n"
-		"  scenarios   the scenario files in DIR (default bench/) and the question each answers\n");
+		"  scenarios   the scenario files in DIR (default: the shipped ones, bench/ of the\n"
+		"              source tree or PREFIX/share/balloonbench/bench) and what each answers;\n"
+		"              'balloonbench run NAME' runs a shipped one from anywhere\n"
+		"exit status: 0 listed, 1 no shipped scenario found, 2 bad usage or no scenario in DIR\n");
 }
 
 static void usage_doctor(FILE *f)
@@ -248,28 +393,44 @@ static int cmd_list(int argc, char **argv)
 	}
 
 	if (!strcmp(what, "options")) {
-		hr_options_print(stdout);
+		if (argc > 2 && !strcmp(argv[2], "--man"))
+			rp_man_scenario(stdout);	/* balloonbench-scenario(5), for make docs */
+		else
+			hr_options_print(stdout);
 		return HR_EXIT_OK;
 	}
 	if (!strcmp(what, "scenarios")) {
-		const char *dir = argc > 2 ? argv[2] : "bench";
+		char shipped[PATH_MAX];
+		const char *dir = argc > 2 ? argv[2] : shipped;
 		struct dirent **ents;
-		int n = scandir(dir, &ents, filter_ini, alphasort);
+		int n;
 
-		if (n < 0) {
-			hr_err("list scenarios: %s: %s", dir, strerror(errno));
-			return HR_EXIT_USAGE;
+		default_bench_dir(shipped, sizeof(shipped));
+		n = scandir(dir, &ents, filter_ini, alphasort);
+		if (n <= 0) {
+			hr_err("list scenarios: %s: %s%s", dir, n ? strerror(errno) : "no scenario (*.ini) in it",
+			       dir == shipped ? " (the shipped scenarios: is balloonbench built or installed?)" : "");
+			if (!n)
+				free(ents);
+			return dir == shipped ? HR_EXIT_FAIL : HR_EXIT_USAGE;
 		}
 		for (int i = 0; i < n; i++) {
 			char path[PATH_MAX], s[SUMMARY_LINE];
 
 			if (!rp_path(path, sizeof(path), dir, ents[i]->d_name)) {
 				scenario_summary(path, s, sizeof(s));
-				printf("%-28s %s\n", path, s);
+				/* shipped: by the name 'run NAME' takes; else by path */
+				if (dir == shipped)
+					printf("%-22.*s %s\n", (int)strlen(ents[i]->d_name) - 4,
+					       ents[i]->d_name, s);
+				else
+					printf("%-28s %s\n", path, s);
 			}
 			free(ents[i]);
 		}
 		free(ents);
+		if (dir == shipped)
+			fprintf(stderr, "(in %s: 'balloonbench run NAME' runs one from anywhere)\n", shipped);
 		return HR_EXIT_OK;
 	}
 	if (!strcmp(what, "workloads")) {
@@ -321,6 +482,23 @@ static const char *kconfig(const char *config, const char *opt)
 	return *p == 'y' ? "y" : *p == 'm' ? "m" : "no";
 }
 
+/* What the guest of the run @runjson negotiated, by name (known only once a guest runs). */
+static void doctor_features(const char *runjson)
+{
+	json_t *run = json_load_file(runjson, 0, NULL);
+	json_t *vm = json_array_get(json_object_get(run, "vms"), 0);
+	const char *bits = json_string_value(json_object_get(json_object_get(vm, "guest"), "balloon_features"));
+	char names[1024];
+
+	if (bits) {
+		(void)hr_virtio_features_str(bits, names, sizeof(names));
+		doctor_line("balloon/features", "%s (negotiated by the guest of %s)", names, runjson);
+	} else {
+		doctor_line("balloon/features", "known once a guest ran: run.json of a run (vms[].guest)");
+	}
+	json_decref(run);
+}
+
 /*
  * Which balloon options the host (QEMU's device, libvirt's memballoon XML,
  * huge pages) and the guest kernel support. What the guest negotiated is
@@ -367,13 +545,13 @@ static void doctor_balloon(const char *image, unsigned long lv)
 	}
 	if (config)
 		doctor_line("balloon/guest", "kernel VIRTIO_BALLOON %s, BALLOON_COMPACTION %s, "
-			    "PAGE_REPORTING %s (free page reporting), NUMA %s; negotiated features: "
-			    "run.json of a run", kconfig(config, "VIRTIO_BALLOON"),
+			    "PAGE_REPORTING %s (free page reporting), NUMA %s", kconfig(config, "VIRTIO_BALLOON"),
 			    kconfig(config, "BALLOON_COMPACTION"), kconfig(config, "PAGE_REPORTING"),
 			    kconfig(config, "NUMA"));
 	else
 		doctor_line("balloon/guest", "no %s (make image writes it)", path);
 	free(config);
+	doctor_features("results/latest/run.json");
 }
 
 /* qemu's version; 1 if it is missing. */
@@ -501,7 +679,15 @@ static void usage_report(FILE *f)
 		"'balloonbench run' does this at the end of every run; run it again on an\n"
 		"older or an interrupted run: the CSV files are the data, nothing else is needed.\n"
 		"\n"
+		"It also writes metrics.prom: the summary statistics as OpenMetrics text, for\n"
+		"Prometheus (node_exporter's textfile collector) and other metric stores.\n"
+		"\n"
 		"options:\n"
+		"      --output-format LIST  normal (a line per report written), json (each\n"
+		"                        run's transitions and summary statistics, schema in\n"
+		"                        report/output.c), csv (summary.csv's rows with a\n"
+		"                        run_id column), several comma-separated; default normal\n"
+		"      --output-file FILE    where json and csv go (default: stdout)\n"
 		"  -q, --quiet           print nothing but errors\n"
 		"  -h, --help            this text\n"
 		"\n"
@@ -513,15 +699,26 @@ static int cmd_report(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "output-format", required_argument, NULL, 'F' },
+		{ "output-file", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	int c, ret = HR_EXIT_OK, quiet = 0;
+	int c, ret = HR_EXIT_OK, quiet = 0, ndone = 0;
+	unsigned fmts = RP_FMT_NORMAL;
+	const char *outpath = NULL;
+	char **done;
+	FILE *out = NULL;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'q': quiet = 1; break;
+		case 'F':
+			if (rp_formats_parse(optarg, &fmts))
+				return HR_EXIT_USAGE;
+			break;
+		case 'O': outpath = optarg; break;
 		case 'h': usage_report(stdout); return HR_EXIT_OK;
 		default:
 			fprintf(stderr, "balloonbench: see 'balloonbench report --help'\n");
@@ -532,6 +729,11 @@ static int cmd_report(int argc, char **argv)
 		hr_err("report: expected a results directory (see 'balloonbench report --help')");
 		return HR_EXIT_USAGE;
 	}
+	if ((fmts & ~RP_FMT_NORMAL) && !(out = rp_output_open(outpath)))
+		return HR_EXIT_USAGE;
+	done = calloc((size_t)argc, sizeof(*done));
+	if (!done)
+		return HR_EXIT_FAIL;
 	for (int i = optind; i < argc; i++) {
 		struct stat st;
 
@@ -545,9 +747,15 @@ static int cmd_report(int argc, char **argv)
 				ret = HR_EXIT_FAIL;
 			continue;
 		}
-		if (!quiet)
+		done[ndone++] = argv[i];
+		if (!quiet && (fmts & RP_FMT_NORMAL))
 			printf("report: %s/report.html\n", argv[i]);
 	}
+	if (out && ndone && rp_results_write(out, fmts, done, ndone) && ret == HR_EXIT_OK)
+		ret = HR_EXIT_FAIL;
+	if (out && rp_output_close(out, outpath) && ret == HR_EXIT_OK)
+		ret = HR_EXIT_FAIL;
+	free(done);
 	return ret;
 }
 
@@ -559,15 +767,30 @@ static int cmd_version(int argc, char **argv)
 	return HR_EXIT_OK;
 }
 
+static void usage_version(FILE *f)
+{
+	fprintf(f, "usage: balloonbench version (or --version)\n");
+}
+
+static void usage_help(FILE *f)
+{
+	fprintf(f, "usage: balloonbench help [COMMAND]   (or COMMAND --help)\n");
+}
+
 static const struct command commands[] = {
-	{ "run", "[OPTIONS] SCENARIO.ini", "boot guests, move balloons, record results", cmd_run },
-	{ "report", "[OPTIONS] RESULTS_DIR...", "summary.csv and report.html of a results directory", cmd_report },
-	{ "compare", "[OPTIONS] BASE CAND", "A/B: did the candidate runs regress against the baseline?", hr_compare_main },
-	{ "list", "options|workloads|scenarios", "what a scenario may set; workloads; shipped scenarios", cmd_list },
-	{ "doctor", "", "what this host can do: KVM or TCG, NUMA, versions, guest image", cmd_doctor },
-	{ "version", "", "print the version", cmd_version },
-	{ "help", "[COMMAND]", "this text, or a command's", cmd_help },
-	{ NULL, NULL, NULL, NULL },
+	{ "run", "[OPTIONS] SCENARIO.ini", "boot guests, move balloons, record results", cmd_run, usage_run },
+	{ "report", "[OPTIONS] RESULTS_DIR...", "summary.csv and report.html of a results directory", cmd_report,
+	  usage_report },
+	{ "compare", "[OPTIONS] BASE CAND", "A/B: did the candidate runs regress against the baseline?", hr_compare_main,
+	  rp_compare_usage },
+	{ "trend", "[OPTIONS] RESULTS...", "a metric over many runs, change points marked", hr_trend_main, rp_trend_usage },
+	{ "list", "options|workloads|scenarios", "what a scenario may set; workloads; shipped scenarios", cmd_list,
+	  usage_list },
+	{ "doctor", "", "what this host can do: KVM or TCG, NUMA, versions, guest image", cmd_doctor,
+	  usage_doctor },
+	{ "version", "", "print the version", cmd_version, usage_version },
+	{ "help", "[COMMAND]", "this text, or a command's", cmd_help, usage_help },
+	{ NULL, NULL, NULL, NULL, NULL },
 };
 
 static void usage(FILE *f)
@@ -581,26 +804,30 @@ static void usage(FILE *f)
 		   "Start with: balloonbench run bench/quick.ini\n");
 }
 
+/* balloonbench(1): every command with its --help, from the same texts. */
+static int man_main(void)
+{
+	struct rp_man_cmd m[16];
+	size_t n = 0;
+
+	for (const struct command *c = commands; c->name && n < sizeof(m) / sizeof(m[0]); c++, n++) {
+		m[n].name = c->name;
+		m[n].help = c->help;
+		m[n].usage = c->usage;
+	}
+	rp_man_main(stdout, m, n);
+	return HR_EXIT_OK;
+}
+
 static int cmd_help(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		void (*usage)(FILE *f);
-	} pages[] = {
-		{ "run", usage_run }, { "report", usage_report }, { "list", usage_list },
-		{ "doctor", usage_doctor },
-	};
-
-	for (size_t i = 0; argc > 1 && i < sizeof(pages) / sizeof(pages[0]); i++)
-		if (!strcmp(argv[1], pages[i].name)) {
-			pages[i].usage(stdout);
+	if (argc > 1 && !strcmp(argv[1], "--man"))
+		return man_main();	/* balloonbench(1), for make docs */
+	for (const struct command *c = commands; argc > 1 && c->name; c++)
+		if (!strcmp(argv[1], c->name)) {
+			c->usage(stdout);
 			return HR_EXIT_OK;
 		}
-	if (argc > 1 && !strcmp(argv[1], "compare")) {
-		char *av[] = { argv[1], (char *)"--help", NULL };
-
-		return hr_compare_main(2, av);
-	}
 	usage(stdout);
 	return HR_EXIT_OK;
 }

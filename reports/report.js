@@ -417,7 +417,7 @@
 			var rows = vms.map(function (v) {
 				var g = v.guest || {}, c = v.clock || {}, a = v.agent_cost || {}, ts = v.timestamp_cost || {};
 				return [v.name, v.job, String(v.rep), v.warmup ? 'yes' : '', v.accel + (v.accel_note ? ' (' + v.accel_note + ')' : ''),
-					fmt(v.boot_s), g.kernel || '', g.balloon_features || '', g.numa_nodes || '',
+					fmt(v.boot_s), g.kernel || '', g.balloon_feature_names || g.balloon_features || '', g.numa_nodes || '',
 					c.error_bound_ns != null ? fmt(c.error_bound_ns / 1e3) : '', a.cpu_percent_of_one_vcpu != null ? fmt(a.cpu_percent_of_one_vcpu) : '',
 					a.rss_kib != null ? fmt(a.rss_kib / 1024) : '', a.us_per_sample != null ? fmt(a.us_per_sample) : '',
 					ts.timing_overhead_ratio != null ? fmt(ts.timing_overhead_ratio, 3) : '',

@@ -7,8 +7,10 @@ set -eu
 PKGS="build-essential pkg-config perl make gzip cpio kmod xz-utils zstd
 qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
 liburing-dev libhwloc-dev hwloc libnuma-dev numactl libjansson-dev libinih-dev"
-# tests: the browser for the page tests, pgrep for the no-guest-left-behind checks
-[ "${1:-}" = "--test" ] && PKGS="$PKGS chromium procps"
+# tests: the browser for the page tests, pgrep for the no-guest-left-behind checks;
+# xmllint (JUnit XML against a schema), man (the man pages), a real OpenMetrics
+# parser (python3-prometheus-client) and bash-completion for the output and install tests
+[ "${1:-}" = "--test" ] && PKGS="$PKGS chromium procps libxml2-utils man-db python3-prometheus-client bash-completion"
 
 missing=""
 for p in $PKGS; do

@@ -173,6 +173,17 @@ static void range_text(const struct hr_option *o, char *buf, size_t size)
 }
 #define RANGE_TEXT	256	/* fits every range_text: the longest is "one of " and a list of 127 */
 
+/* For the generated documentation (the man page): the table's words, not a copy of them. */
+const char *hr_option_type_name(const struct hr_option *o)
+{
+	return type_names[o->type];
+}
+
+void hr_option_range(const struct hr_option *o, char *buf, size_t size)
+{
+	range_text(o, buf, size);
+}
+
 const struct hr_option *hr_option_find(const char *name)
 {
 	for (size_t i = 0; i < hr_noptions; i++)

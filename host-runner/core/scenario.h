@@ -153,6 +153,9 @@ void hr_job_defaults(struct hr_job *job);
 
 /* The option called @name, or NULL. */
 const struct hr_option *hr_option_find(const char *name);
+/* What `list options` prints of @o: its type's name, and its allowed values in words into @buf. */
+const char *hr_option_type_name(const struct hr_option *o);
+void hr_option_range(const struct hr_option *o, char *buf, size_t size);
 
 /* The line of the scenario option @name of @job was set on; 0 if a default (or no such option). */
 int hr_job_line(const struct hr_job *job, const char *name);

@@ -18,8 +18,9 @@
  * file: alpha 0.05, min-change 10 %, min-n 5, max-ci 20 %, min-runs 3, and
  * only the gated defaults below gate.
  *
- * Output: a table (or TAP with --tap), and compare.csv, compare.tap and
- * compare.html in the output directory. compare.csv, schema 1 (columns are
+ * Output: a table (or TAP with --tap; or --output-format json and csv,
+ * to stdout or --output-file), and compare.csv, compare.tap, compare.html,
+ * compare.junit.xml and compare.md (cmpout.c) in the output directory. compare.csv, schema 1 (columns are
  * only ever appended): schema, scenario (file name), job, label, direction,
  * metric, unit, better (higher/lower), gated (1/0), n_base, n_cand,
  * median_base, median_cand, rel_change (fraction), ci_lo, ci_hi (95 % CI of
@@ -46,10 +47,10 @@
 
 #include "core/abstat.h"
 #include "core/log.h"
+#include "compare.h"
 #include "report.h"
 #include "core/version.h"
 
-#define MAX_RUNS	256
 #define MAX_KEYS	1024
 
 /* Metrics that gate by default: how fast the balloon moves and what the workload feels. */
@@ -69,31 +70,6 @@ struct thresholds {
 	struct policy metric[64];	/* by index into hr_metrics */
 	int err_line;
 	char err[256];
-};
-
-/* One compared series: a scenario's job, label, direction and metric. */
-struct key {
-	char scen[64], job[64], label[128], dir[8];
-	const struct hr_metric *m;
-	double *v[2];
-	size_t n[2], cap[2];
-	int runs[2];		/* runs (repetitions on fresh guests) the values come from */
-	long last_run[2];	/* the one that gave the last value, 0 = none yet */
-};
-
-struct side {
-	const char *arg;
-	char *runs[MAX_RUNS];
-	int nruns;
-	/* what makes two sides comparable, from run.json */
-	char scen[MAX_RUNS][64];	/* each run's scenario file, without its directory */
-	char accel[64], texts[2048], guests[2048], overrides[1024];	/* sorted lists */
-};
-
-struct cmp {
-	struct side side[2];
-	struct key *keys;
-	size_t nkeys;
 };
 
 /* ---- thresholds file ---- */
@@ -299,7 +275,7 @@ static int side_find(struct side *s, const char *arg)
  * lines and whitespace, so that editing a comment does not make a stored
  * baseline incomparable.
  */
-static unsigned long long scenario_hash(const char *s)
+unsigned long long rp_scenario_hash(const char *s)
 {
 	unsigned long long h = 1469598103934665603ull;
 
@@ -399,7 +375,7 @@ static int side_describe(struct side *s)
 		file = json_string_value(json_object_get(sc, "file")) ?: "?";
 		snprintf(s->scen[i], sizeof(s->scen[i]), "%s", strrchr(file, '/') ? strrchr(file, '/') + 1 : file);
 		snprintf(hash, sizeof(hash), "%s=%016llx", s->scen[i],
-			 scenario_hash(json_string_value(json_object_get(sc, "text")) ?: ""));
+			 rp_scenario_hash(json_string_value(json_object_get(sc, "text")) ?: ""));
 		add_unique(s->texts, sizeof(s->texts), hash);
 		add_unique(s->overrides, sizeof(s->overrides),
 			   json_string_value(json_object_get(sc, "overrides")) ?: "");
@@ -521,24 +497,7 @@ static int read_side(struct cmp *c, int side)
 
 /* ---- output ---- */
 
-struct row {
-	const struct key *k;
-	struct ab_result r;
-	enum ab_verdict v;
-	int gate;
-	char why[200];
-};
-
-static const char *pct(double x, char *buf, size_t size)
-{
-	if (isnan(x))
-		snprintf(buf, size, "-");
-	else
-		snprintf(buf, size, "%+.1f%%", 100 * x);
-	return buf;
-}
-
-static void csv_out(FILE *f, const struct row *rows, size_t n)
+void rp_cmp_csv(FILE *f, const struct row *rows, size_t n)
 {
 	fprintf(f, "schema,scenario,job,label,direction,metric,unit,better,gated,n_base,n_cand,median_base,"
 		   "median_cand,rel_change,ci_lo,ci_hi,abs_change,abs_ci_lo,abs_ci_hi,u,p_value,exact,"
@@ -683,8 +642,8 @@ static int html_out(FILE *f, const struct cmp *c, const struct row *rows, size_t
 		else
 			fprintf(f, "<td>%.4g</td><td>%.4g</td>", r->median_a, r->median_b);
 		fprintf(f, "<td>%s</td><td>[%s, %s]</td><td class=s style=\"color:%s;font-weight:600\">%s</td>"
-			   "<td class=s>", pct(r->rel_change, a, sizeof(a)), pct(r->ci_lo, cl, sizeof(cl)),
-			pct(r->ci_hi, ch, sizeof(ch)), vcol[w->v], ab_verdict_name(w->v));
+			   "<td class=s>", rp_pct(r->rel_change, a, sizeof(a)), rp_pct(r->ci_lo, cl, sizeof(cl)),
+			rp_pct(r->ci_hi, ch, sizeof(ch)), vcol[w->v], ab_verdict_name(w->v));
 		if (!isnan(r->rel_change))
 			fprintf(f, "<div class=bar><div class=z></div><div class=ci style=\"left:%.1f%%;"
 				   "width:%.1f%%;background:%s\"></div><div class=pt style=\"left:calc(%.1f%% - 1px);"
@@ -726,10 +685,12 @@ static int write_file(const char *dir, const char *name, const struct cmp *c, co
 		return -1;
 	}
 	if (!strcmp(name, "compare.csv"))
-		csv_out(f, rows, n);
+		rp_cmp_csv(f, rows, n);
 	else if (!strcmp(name, "compare.tap"))
 		tap_out(f, rows, n);
-	else if (html_out(f, c, rows, n, status, mismatch)) {
+	else if (!strcmp(name, "compare.junit.xml") ? rp_cmp_junit(f, c, rows, n, status, mismatch) :
+		 !strcmp(name, "compare.md") ? rp_cmp_markdown(f, c, rows, n, status, mismatch) :
+		 html_out(f, c, rows, n, status, mismatch)) {
 		fclose(f);
 		hr_err("cannot write %s", path);
 		return -1;
@@ -741,7 +702,7 @@ static int write_file(const char *dir, const char *name, const struct cmp *c, co
 	return 0;
 }
 
-static void usage(FILE *f)
+void rp_compare_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: balloonbench compare [OPTIONS] BASELINE CANDIDATE\n"
@@ -755,9 +716,15 @@ static void usage(FILE *f)
 		"options:\n"
 		"  -t, --thresholds FILE  per-metric alpha, min-change, min-n, min-runs, max-ci, gate\n"
 		"                         (INI: [default] and [METRIC] sections; see ci/thresholds.ini)\n"
-		"  -o, --output DIR       where compare.csv, compare.tap and compare.html go\n"
-		"                         (default: CANDIDATE)\n"
+		"  -o, --output DIR       where compare.csv, compare.tap, compare.html,\n"
+		"                         compare.junit.xml (JUnit XML: a testcase per gated\n"
+		"                         metric) and compare.md (Markdown, for a pull request\n"
+		"                         or $GITHUB_STEP_SUMMARY) go (default: CANDIDATE)\n"
 		"      --tap              print TAP (one test per metric) instead of the table\n"
+		"      --output-format LIST  normal (the table), json (every verdict with its\n"
+		"                         statistics, schema in report/cmpout.c), csv (compare.csv),\n"
+		"                         several comma-separated; default normal\n"
+		"      --output-file FILE where json and csv go (default: stdout)\n"
 		"      --allow-mismatch   compare even if accel, guest sizes or the scenario differ\n"
 		"                         (warned, and the exit status is the verdicts')\n"
 		"      --seed N           bootstrap seed (default 1): same input, same output\n"
@@ -773,8 +740,9 @@ static void usage(FILE *f)
 
 /* What the command line asked for. */
 struct cmp_args {
-	const char *thpath, *out;
+	const char *thpath, *out, *outfile;
 	unsigned long long seed;
+	unsigned fmts;		/* RP_FMT_* */
 	int tap, allow, quiet;
 };
 
@@ -788,6 +756,8 @@ static int parse_args(int argc, char **argv, struct cmp_args *a)
 		{ "allow-mismatch", no_argument, NULL, 'M' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "output-format", required_argument, NULL, 'F' },
+		{ "output-file", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -796,6 +766,7 @@ static int parse_args(int argc, char **argv, struct cmp_args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->seed = 1;
+	a->fmts = RP_FMT_NORMAL;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+t:o:qh", lo, NULL)) != -1) {
 		switch (c) {
@@ -811,7 +782,12 @@ static int parse_args(int argc, char **argv, struct cmp_args *a)
 			}
 			break;
 		case 'q': a->quiet = 1; break;
-		case 'h': usage(stdout); return 1;
+		case 'F':
+			if (rp_formats_parse(optarg, &a->fmts))
+				return -1;
+			break;
+		case 'O': a->outfile = optarg; break;
+		case 'h': rp_compare_usage(stdout); return 1;
 		default:
 			fprintf(stderr, "balloonbench: see 'balloonbench compare --help'\n");
 			return -1;
@@ -937,8 +913,8 @@ static void print_rows(const struct row *rows, size_t n, int status, int nreg, i
 		char job[sizeof(w->k->scen) + sizeof(w->k->job)];	/* fits "scen:job" */
 
 		snprintf(nn, sizeof(nn), "%zu/%zu", w->k->n[0], w->k->n[1]);
-		snprintf(ci, sizeof(ci), "[%s, %s]", pct(w->r.ci_lo, cl, sizeof(cl)),
-			 pct(w->r.ci_hi, chi, sizeof(chi)));
+		snprintf(ci, sizeof(ci), "[%s, %s]", rp_pct(w->r.ci_lo, cl, sizeof(cl)),
+			 rp_pct(w->r.ci_hi, chi, sizeof(chi)));
 		if (!isnan(w->r.median_a))
 			snprintf(ma, sizeof(ma), "%.4g", w->r.median_a);
 		if (!isnan(w->r.median_b))
@@ -947,7 +923,7 @@ static void print_rows(const struct row *rows, size_t n, int status, int nreg, i
 			snprintf(p, sizeof(p), "%.2g", w->r.p_value);
 		snprintf(job, sizeof(job), "%s:%s", w->k->scen, w->k->job);
 		printf("%-24.24s %-8s %-22s %9s %10s %10s %8s %18s %8s  %s%s\n", job,
-		       w->k->dir, w->k->m->name, nn, ma, mb, pct(w->r.rel_change, ch, sizeof(ch)), ci,
+		       w->k->dir, w->k->m->name, nn, ma, mb, rp_pct(w->r.rel_change, ch, sizeof(ch)), ci,
 		       p, ab_verdict_name(w->v), w->gate ? " *" : "");
 	}
 	printf("* gated. %s: %d gated regression(s), %d gated inconclusive; %s/compare.html\n",
@@ -966,6 +942,10 @@ static void cmp_free(struct cmp *cmp)
 			free(cmp->side[s].runs[i]);
 }
 
+/* What compare writes into its output directory, every time. */
+static const char *const cmp_files[] = { "compare.csv", "compare.tap", "compare.html",
+					 "compare.junit.xml", "compare.md" };
+
 int hr_compare_main(int argc, char **argv)
 {
 	struct cmp_args a;
@@ -975,11 +955,14 @@ int hr_compare_main(int argc, char **argv)
 	char mismatch[2048] = "";
 	int status, ret = 2, nreg = 0, ninc = 0;
 	size_t n = 0;
+	FILE *out = NULL;
 
 	status = parse_args(argc, argv, &a);
 	if (status)
 		return status > 0 ? 0 : 2;
 	if (th_load(&th, a.thpath))
+		return 2;
+	if ((a.fmts & ~RP_FMT_NORMAL) && !(out = rp_output_open(a.outfile)))
 		return 2;
 	cmp.keys = calloc(MAX_KEYS, sizeof(*cmp.keys));
 	if (!cmp.keys || side_find(&cmp.side[0], argv[optind]) ||
@@ -1001,16 +984,21 @@ int hr_compare_main(int argc, char **argv)
 	status = nreg ? 1 : ninc ? 2 : 0;	/* a mismatch got here only with --allow-mismatch */
 	if (!a.out)
 		a.out = cmp.side[1].arg;
-	if (write_file(a.out, "compare.csv", &cmp, rows, n, status, mismatch) ||
-	    write_file(a.out, "compare.tap", &cmp, rows, n, status, mismatch) ||
-	    write_file(a.out, "compare.html", &cmp, rows, n, status, mismatch))
-		goto out;
+	for (size_t i = 0; i < sizeof(cmp_files) / sizeof(cmp_files[0]); i++)
+		if (write_file(a.out, cmp_files[i], &cmp, rows, n, status, mismatch))
+			goto out;
 	if (a.tap)
 		tap_out(stdout, rows, n);
-	else if (!a.quiet)
+	else if (!a.quiet && (a.fmts & RP_FMT_NORMAL))
 		print_rows(rows, n, status, nreg, ninc, a.out);
+	if ((a.fmts & RP_FMT_JSON) && rp_cmp_json(out, &cmp, rows, n, status, mismatch))
+		goto out;
+	if (a.fmts & RP_FMT_CSV)
+		rp_cmp_csv(out, rows, n);
 	ret = status;
 out:
+	if (out && rp_output_close(out, a.outfile))
+		ret = 2;
 	cmp_free(&cmp);
 	free(rows);
 	return ret;

@@ -34,6 +34,7 @@
 #include "core/log.h"
 #include "report.h"
 #include "core/version.h"
+#include "core/virtio.h"
 #include "workloads/stats.h"
 
 #define BUCKETS		1500	/* display points per series: 2 per bucket at most */
@@ -554,6 +555,24 @@ int rp_page_tail(FILE *f, const char *json, const char *js, const char *js_end)
 	return bad;
 }
 
+/* Each guest's negotiated balloon features by name beside the bits (guest.balloon_feature_names). */
+static void name_features(json_t *run)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(run, "vms"), i, v) {
+		json_t *g = json_object_get(v, "guest");
+		const char *bits = json_string_value(json_object_get(g, "balloon_features"));
+		char names[1024];
+
+		if (!bits)
+			continue;
+		(void)hr_virtio_features_str(bits, names, sizeof(names));
+		json_object_set_new(g, "balloon_feature_names", json_string(names));
+	}
+}
+
 static int write_html(const char *path, const char *title, const char *json)
 {
 	char tmp[PATH_MAX + 8];
@@ -596,6 +615,9 @@ int hr_report(const char *dir, int print)
 		hr_err("%s:%d: %s (not a balloonbench results directory?)", path, jerr.line, jerr.text);
 		return -1;
 	}
+	if (!ret && rp_openmetrics_write(dir, run))
+		ret = -1;
+	name_features(run);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	vms = json_array();
 	data = json_pack("{s:i, s:s, s:s, s:O, s:o}", "schema", 1, "generated_at", now,

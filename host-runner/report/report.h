@@ -86,12 +86,61 @@ int hr_summary_dir(const char *dir, int print);
 int rp_page_head(FILE *f, const char *title, const char *css);
 int rp_page_tail(FILE *f, const char *json, const char *js, const char *js_end);
 extern const char rp_compare_js[], rp_compare_js_end[];
+extern const char rp_trend_js[], rp_trend_js_end[];
 
-/* report.c: summary.csv and report.html for results directory @dir. Returns 0 or -1. */
+/* trend.c: `balloonbench trend` (argv[0] is "trend"); returns the exit status. */
+int hr_trend_main(int argc, char **argv);
+
+/*
+ * openmetrics.c: metrics.prom in results directory @dir: its summary.csv as
+ * OpenMetrics text (names at the top of openmetrics.c); @run is its run.json
+ * (a json_t *). Returns 0, or -1 (said).
+ */
+struct json_t;
+int rp_openmetrics_write(const char *dir, struct json_t *run);
+
+/* report.c: summary.csv, metrics.prom and report.html for results directory @dir. Returns 0 or -1. */
 int hr_report(const char *dir, int print);
 
 /* compare.c: `balloonbench compare` (argv[0] is "compare"); returns the exit status. */
+/*
+ * compare.c: FNV-1a of a scenario text's meaning: comments, blank lines and
+ * white space left out, so that editing a comment keeps runs comparable.
+ */
+unsigned long long rp_scenario_hash(const char *text);
 int hr_compare_main(int argc, char **argv);
+
+/*
+ * output.c: --output-format and --output-file of run, report and compare.
+ * rp_formats_parse: "normal,json,csv" (any of them, comma-separated) into
+ * @mask; -1 (said) for an unknown format. rp_output_open: @path, or stdout
+ * for NULL or "-"; NULL (said) if it cannot be written. rp_output_close
+ * closes (or flushes stdout); -1 (said) if a write failed.
+ * rp_results_write: the JSON and/or CSV of results directories @dirs[0..n)
+ * (schema at the top of output.c) to @f; 0, or -1 (said).
+ */
+enum { RP_FMT_NORMAL = 1, RP_FMT_JSON = 2, RP_FMT_CSV = 4 };
+#define RP_RESULTS_SCHEMA	1
+int rp_formats_parse(const char *arg, unsigned *mask);
+FILE *rp_output_open(const char *path);
+int rp_output_close(FILE *f, const char *path);
+int rp_results_write(FILE *f, unsigned fmts, char *const *dirs, int n);
+
+/*
+ * manpage.c: the man pages in roff, generated from the binary's own texts.
+ * rp_man_main: balloonbench(1), a section per command of @cmds[0..n) with
+ * its --help text (@usage; NULL: none). rp_man_scenario:
+ * balloonbench-scenario(5) from the option table and the workloads.
+ */
+struct rp_man_cmd {
+	const char *name, *help;
+	void (*usage)(FILE *f);
+};
+void rp_man_main(FILE *f, const struct rp_man_cmd *cmds, size_t n);
+void rp_man_scenario(FILE *f);
+/* compare.c and trend.c: their --help texts */
+void rp_compare_usage(FILE *f);
+void rp_trend_usage(FILE *f);
 
 /* summary.c: statistics across repetitions */
 struct hr_stats {

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+/*
+ * output.c - `--output-format=normal,json,csv` and `--output-file FILE` of
+ * run, report and compare (fio's idea: one results model, several writers,
+ * chosen on the command line), and the results writers of run and report.
+ *
+ * The JSON of run and report, schema_version 1 (fields are only ever added):
+ *   { "schema": "balloonbench-results", "schema_version": 1,
+ *     "generator": "balloonbench VERSION",
+ *     "runs": [ { "dir", "run_id", "started_at", "status", "incomplete_reason",
+ *                 "scenario": { "file", "overrides" }, "versions", "host",
+ *                 "vms": [ { "name", "job", "label", "rep", "warmup", "accel",
+ *                            "memory_mib", "balloon_features" (the bit string),
+ *                            "balloon_feature_names" } ],
+ *                 "transitions": [ one object per transitions.csv row ],
+ *                 "summary": [ one object per summary.csv row ] } ] }
+ * built from the results directory's files (run.json, transitions.csv,
+ * summary.csv) with the same reader `report` uses: the same values as the
+ * files, a column's number as a JSON number, an empty number as null.
+ *
+ * The CSV is summary.csv's (schema 1, see summary.c) with a run_id column
+ * appended (the results directory's name: the run id of a run the runner
+ * wrote), one header for every run.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/log.h"
+#include "core/version.h"
+#include "core/virtio.h"
+#include "report.h"
+
+static const char *const fmt_names[] = { "normal", "json", "csv" };
+
+int rp_formats_parse(const char *arg, unsigned *mask)
+{
+	char buf[256], *save = NULL, *t;
+
+	*mask = 0;
+	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf) || !*arg) {
+		hr_err("--output-format: '%.40s', expected normal, json or csv (comma-separated)", arg);
+		return -1;
+	}
+	for (t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(fmt_names) / sizeof(fmt_names[0]); i++)
+			if (!strcmp(t, fmt_names[i]))
+				break;
+		if (i == sizeof(fmt_names) / sizeof(fmt_names[0])) {
+			hr_err("--output-format: unknown format '%s' (expected normal, json or csv, "
+			       "comma-separated)", t);
+			return -1;
+		}
+		*mask |= 1u << i;
+	}
+	return 0;
+}
+
+FILE *rp_output_open(const char *path)
+{
+	FILE *f;
+
+	if (!path || !strcmp(path, "-"))
+		return stdout;
+	f = fopen(path, "we");
+	if (!f)
+		hr_err("--output-file: cannot write %s: %s", path, strerror(errno));
+	return f;
+}
+
+int rp_output_close(FILE *f, const char *path)
+{
+	if (f == stdout)
+		return fflush(f) ? -1 : 0;
+	if (fclose(f)) {
+		hr_err("--output-file: cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* transitions.csv and summary.csv columns that hold text even when it looks like a number */
+static int text_column(const char *name)
+{
+	static const char *const text[] = { "vm", "job", "label", "direction", "wl_kind", "end_reason",
+					     "scenario", "metric", "unit", "better",
+					     "node_total_delta_mib", "node_free_delta_mib" };
+
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++)
+		if (!strcmp(name, text[i]))
+			return 1;
+	return 0;
+}
+
+/* A field as JSON: null if empty, a number if it is one whole, else a string. */
+static json_t *field_json(const char *col, const char *v)
+{
+	char *end;
+	double x;
+
+	if (text_column(col))
+		return json_string(v);
+	if (!*v)
+		return json_null();
+	x = strtod(v, &end);
+	if (*end || !isfinite(x))
+		return json_string(v);
+	if (x == (double)(json_int_t)x && !strpbrk(v, ".eE"))
+		return json_integer((json_int_t)x);
+	return json_real(x);
+}
+
+/* The rows of CSV file @name in @dir as objects; an empty array if it is absent. NULL: said. */
+static json_t *rows_json(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	struct rp_csv c;
+	json_t *rows = json_array();
+	int r;
+
+	if (!rows || rp_path(path, sizeof(path), dir, name)) {
+		json_decref(rows);
+		return NULL;
+	}
+	r = rp_csv_open(&c, path);
+	if (r == -ENOENT)
+		return rows;
+	if (r) {
+		json_decref(rows);
+		return NULL;
+	}
+	while ((r = rp_csv_next(&c)) > 0) {
+		json_t *o = json_object();
+
+		for (int i = 0; i < c.ncols; i++)
+			json_object_set_new(o, c.cols[i], field_json(c.cols[i], rp_csv_str(&c, i)));
+		json_array_append_new(rows, o);
+	}
+	rp_csv_close(&c);
+	if (r < 0) {
+		json_decref(rows);
+		return NULL;
+	}
+	return rows;
+}
+
+/* run.json's guests, with what a reader of the JSON needs. */
+static json_t *vms_json(json_t *run)
+{
+	json_t *out = json_array(), *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(run, "vms"), i, v) {
+		const char *bits = json_string_value(json_object_get(json_object_get(v, "guest"),
+								     "balloon_features"));
+		static const char *const keep[] = { "name", "job", "label", "rep", "warmup", "accel",
+						    "memory_mib" };
+		json_t *o = json_object();
+		char names[1024];
+
+		for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
+			if (json_object_get(v, keep[k]))
+				json_object_set(o, keep[k], json_object_get(v, keep[k]));
+		(void)hr_virtio_features_str(bits, names, sizeof(names));
+		json_object_set_new(o, "balloon_features", bits ? json_string(bits) : json_null());
+		json_object_set_new(o, "balloon_feature_names", json_string(names));
+		json_array_append_new(out, o);
+	}
+	return out;
+}
+
+/* One run of the JSON (see the top of this file); NULL: said. */
+static json_t *run_json(const char *dir)
+{
+	static const char *const keep[] = { "run_id", "started_at", "status", "incomplete_reason",
+					    "versions", "host" };
+	char path[PATH_MAX];
+	json_error_t jerr;
+	json_t *run, *o, *sc, *tr, *sm;
+
+	if (rp_path(path, sizeof(path), dir, "run.json"))
+		return NULL;
+	run = json_load_file(path, 0, &jerr);
+	if (!run) {
+		hr_err("%s:%d: %s (not a balloonbench results directory?)", path, jerr.line, jerr.text);
+		return NULL;
+	}
+	o = json_pack("{s:s}", "dir", dir);
+	for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
+		if (json_object_get(run, keep[k]))
+			json_object_set(o, keep[k], json_object_get(run, keep[k]));
+	sc = json_object_get(run, "scenario");
+	json_object_set_new(o, "scenario", json_pack("{s:O?, s:O?}", "file", json_object_get(sc, "file"),
+						     "overrides", json_object_get(sc, "overrides")));
+	json_object_set_new(o, "vms", vms_json(run));
+	json_decref(run);
+	tr = rows_json(dir, "transitions.csv");
+	sm = rows_json(dir, "summary.csv");
+	if (!o || !tr || !sm) {
+		json_decref(o);
+		json_decref(tr);
+		json_decref(sm);
+		return NULL;
+	}
+	json_object_set_new(o, "transitions", tr);
+	json_object_set_new(o, "summary", sm);
+	return o;
+}
+
+static int results_json(FILE *f, char *const *dirs, int n)
+{
+	json_t *runs = json_array(), *root;
+	int ret = 0;
+
+	for (int i = 0; i < n; i++) {
+		json_t *r = run_json(dirs[i]);
+
+		if (!r)
+			ret = -1;
+		else
+			json_array_append_new(runs, r);
+	}
+	root = json_pack("{s:s, s:i, s:s, s:o}", "schema", "balloonbench-results", "schema_version",
+			 RP_RESULTS_SCHEMA, "generator", "balloonbench " BB_VERSION, "runs", runs);
+	if (!root || json_dumpf(root, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) || fputc('\n', f) == EOF)
+		ret = -1;
+	json_decref(root);
+	return ret;
+}
+
+/* summary.csv of each run, a run_id column appended, one header. */
+static int results_csv(FILE *f, char *const *dirs, int n)
+{
+	int header = 0, ret = 0;
+
+	for (int i = 0; i < n; i++) {
+		char path[PATH_MAX], line[4096], id[256];
+		const char *slash = strrchr(dirs[i], '/');
+		FILE *in;
+
+		snprintf(id, sizeof(id), "%s", slash && slash[1] ? slash + 1 : dirs[i]);
+		if (rp_path(path, sizeof(path), dirs[i], "summary.csv"))
+			return -1;
+		in = fopen(path, "re");
+		if (!in) {
+			hr_err("cannot read %s: %s", path, strerror(errno));
+			ret = -1;
+			continue;
+		}
+		for (int l = 0; fgets(line, sizeof(line), in); l++) {
+			line[strcspn(line, "\r\n")] = '\0';
+			if (!l && header)
+				continue;
+			fprintf(f, "%s,%s\n", line, l ? id : "run_id");
+			header = 1;
+		}
+		fclose(in);
+	}
+	return ret;
+}
+
+int rp_results_write(FILE *f, unsigned fmts, char *const *dirs, int n)
+{
+	int ret = 0;
+
+	if ((fmts & RP_FMT_JSON) && results_json(f, dirs, n))
+		ret = -1;
+	if ((fmts & RP_FMT_CSV) && results_csv(f, dirs, n))
+		ret = -1;
+	if (ferror(f)) {
+		hr_err("cannot write the output: %s", strerror(errno));
+		ret = -1;
+	}
+	return ret;
+}
