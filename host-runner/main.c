@@ -171,8 +171,8 @@ static int cmd_run(int argc, char **argv)
 	if (!sc)
 		return HR_EXIT_FAIL;
 	r = hr_scenario_load(argv[optind], sc);
-	for (int i = 0; !r && i < nsets; i++)
-		r = hr_scenario_set(sc, sets[i]);
+	if (!r)
+		r = hr_scenario_set_all(sc, sets, nsets);	/* validated once, after them all */
 	if (r) {
 		hr_scenario_free(sc);
 		free(sc);
