@@ -299,8 +299,9 @@ static void write_groups(FILE *f, const char *scenario, const struct sjob *jobs,
 	int printed = 0;
 	size_t i = 0;
 
-	if (n)
-		qsort(rows, n, sizeof(*rows), cmp_srow);
+	if (!n)
+		return;	/* no transition (and @rows may be NULL) */
+	qsort(rows, n, sizeof(*rows), cmp_srow);
 	for (size_t ji = 0; ji < njobs; ji++) {
 		const struct sjob *j = &jobs[ji];
 
