@@ -516,7 +516,7 @@ static int cmd_report(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	int c, ret = HR_EXIT_OK, quiet = 0;
+	int c, r, ret = HR_EXIT_OK, quiet = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+qh", lo, NULL)) != -1) {
@@ -540,9 +540,10 @@ static int cmd_report(int argc, char **argv)
 			ret = HR_EXIT_USAGE;
 			continue;
 		}
-		if (hr_report(argv[i], 0)) {
-			if (ret == HR_EXIT_OK)
-				ret = HR_EXIT_FAIL;
+		r = hr_report(argv[i], 0);
+		if (r) {	/* bad input: 2, as every command; a failed write: 1 */
+			if (ret != HR_EXIT_FAIL)
+				ret = r == RP_BAD_INPUT ? HR_EXIT_USAGE : HR_EXIT_FAIL;
 			continue;
 		}
 		if (!quiet)

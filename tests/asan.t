@@ -45,12 +45,12 @@ grep -q Sanitizer "$T/out" && sed 's/^/#   /' "$T/out"
 test -s "$T/mini/report.html" -a -s "$T/mini/summary.csv"
 ok $? "... wrote report.html and summary.csv"
 
-# broken CSV: reported with file:line, still a page, exit 1, no sanitizer report
+# broken CSV: reported with file:line, still a page, exit 2 (bad input), no sanitizer report
 printf 'vm,job,direction\nx,two\n' > "$T/mini/transitions.csv"
 "$ASAN" report "$T/mini" >"$T/out" 2>&1
 rc=$?
-[ $rc -eq 1 ] && grep -q 'transitions.csv:2:' "$T/out" && ! grep -q Sanitizer "$T/out"
-ok $? "a truncated transitions.csv: exit 1 with file:line ($rc)"
+[ $rc -eq 2 ] && grep -q 'transitions.csv:2:' "$T/out" && ! grep -q Sanitizer "$T/out"
+ok $? "a truncated transitions.csv: exit 2 with file:line ($rc)"
 
 bad=0
 for f in "$TOP"/tests/data/err-*.ini; do

@@ -174,9 +174,9 @@ static void test_summary(void)
 	ok(summary_has(dir, "1,bench/fixture.ini,solo,\"guest-numa=2\",all,inflate,t100_ms,ms,lower,3,",
 		       ",3,200,200,100,100,300,100,300,0.75"), "n 3: the CI is min..max with its coverage 0.75");
 	hr_verbosity = -1;	/* the next two report their errors: keep TAP output clean */
-	ok(hr_summary_dir("/nonexistent", 0) == -1, "no run.json: -1");
+	ok(hr_summary_dir("/nonexistent", 0) == RP_BAD_INPUT, "no run.json: bad input");
 	write_file("mini/transitions.csv", "vm,job\nx,two\n");
-	ok(hr_summary_dir(dir, 0) == -1, "transitions.csv without a direction column: -1");
+	ok(hr_summary_dir(dir, 0) == RP_BAD_INPUT, "transitions.csv without a direction column: bad input");
 	hr_verbosity = HR_INFO;
 }
 
@@ -224,7 +224,7 @@ static void test_damaged(void)
 	write_file("huge/run.json", "{ \"scenario\": { \"jobs\": [ { \"name\": \"j\", "
 		   "\"vms\": \"2000000000\" } ] } }");
 	write_file("huge/transitions.csv", "vm,job,direction,mean_rate_mib_s\nv,j,inflate,1\n");
-	ok(hr_summary_dir(dir, 0) == -1, "a job of 2000000000 guests in run.json: refused, not a loop");
+	ok(hr_summary_dir(dir, 0) == RP_BAD_INPUT, "a job of 2000000000 guests in run.json: refused, not a loop");
 	write_file("torn.csv", "a,b\n1,2\n3");
 	snprintf(path, sizeof(path), "%s/torn.csv", tmpdir);
 	ok(rp_csv_open(&c, path) == 0 && rp_csv_next(&c) == 1 && rp_csv_next(&c) == 0,

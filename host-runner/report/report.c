@@ -578,10 +578,10 @@ int hr_report(const char *dir, int print)
 	/* summary.csv first: the report shows it */
 	ret = hr_summary_dir(dir, print);
 	if (rp_path(path, sizeof(path), dir, "run.json"))
-		return -1;
+		return RP_BAD_INPUT;
 	run = rp_run_load(path);
 	if (!run)
-		return -1;
+		return RP_BAD_INPUT;
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	vms = json_array();
 	data = json_pack("{s:i, s:s, s:s, s:O, s:o}", "schema", 1, "generated_at", now,
@@ -606,7 +606,8 @@ int hr_report(const char *dir, int print)
 	if (r.errors) {
 		hr_err("%s: %d file(s) could not be read whole; the report shows what could", dir,
 		       r.errors);
-		ret = -1;
+		if (!ret)
+			ret = RP_BAD_INPUT;
 	}
 	free(text);
 	free(r.vms);

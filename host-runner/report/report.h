@@ -95,7 +95,14 @@ const struct hr_metric *hr_metric_find(const char *name);
  */
 int hr_metric_counts(const struct hr_metric *m, const char *end_reason);
 
-/* summary.c: summary.csv of results directory @dir from its run.json and transitions.csv. */
+/* What hr_summary_dir and hr_report return when an input file is bad (reported), not a write. */
+#define RP_BAD_INPUT	(-2)
+
+/*
+ * summary.c: summary.csv of results directory @dir from its run.json and
+ * transitions.csv. Returns 0; RP_BAD_INPUT if an input file is bad; -1 if
+ * summary.csv could not be written (all reported).
+ */
 int hr_summary_dir(const char *dir, int print);
 
 /*
@@ -110,7 +117,11 @@ int rp_page_head(FILE *f, const char *title, const char *css);
 int rp_page_tail(FILE *f, const char *json, const char *js, const char *js_end);
 extern const char rp_compare_js[], rp_compare_js_end[];
 
-/* report.c: summary.csv and report.html for results directory @dir. Returns 0 or -1. */
+/*
+ * report.c: summary.csv and report.html for results directory @dir (the page
+ * shows what could be read). Returns 0; -1 if a file could not be written;
+ * otherwise RP_BAD_INPUT if an input file was bad (all reported).
+ */
 int hr_report(const char *dir, int print);
 
 /* compare.c: `balloonbench compare` (argv[0] is "compare"); returns the exit status. */

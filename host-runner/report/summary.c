@@ -362,13 +362,13 @@ int hr_summary_dir(const char *dir, int print)
 	size_t njobs = 0, n = 0, i;
 	double *v = NULL;
 	FILE *f = NULL;
-	int err = 0, ret = -1;
+	int err = 0, ret = RP_BAD_INPUT;
 
 	if (rp_path(path, sizeof(path), dir, "run.json"))
-		return -1;
+		return RP_BAD_INPUT;
 	run = rp_run_load(path);
 	if (!run)
-		return -1;
+		return RP_BAD_INPUT;
 	jobsj = json_object_get(json_object_get(run, "scenario"), "jobs");
 	vms = json_object_get(run, "vms");
 	njobs = json_array_size(jobsj);
@@ -384,6 +384,7 @@ int hr_summary_dir(const char *dir, int print)
 	rows = read_rows(dir, jobs, njobs, vms, &n, &err);
 	if (err)
 		goto out;
+	ret = -1;	/* from here on, a failure is this side's: memory, a write */
 	v = calloc(n + 1, sizeof(*v));
 	if (rp_path(path, sizeof(path), dir, "summary.csv") ||
 	    rp_path(tmp, sizeof(tmp), dir, ".summary.csv.tmp"))
