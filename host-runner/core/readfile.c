@@ -124,6 +124,11 @@ int hr_read_file(const char *path, const char *what, size_t max, int enoent_quie
 	if (fd < 0) {
 		if (errno == ENOENT && enoent_quiet)
 			return -ENOENT;
+		if (errno != ENOENT && !stat(path, &st) && !S_ISREG(st.st_mode)) {
+			say(o, "%s: %s, not a regular file: expected a %s file", path,
+			    hr_file_kind(st.st_mode), what);	/* a socket: ENXIO */
+			return -1;
+		}
 		say(o, "%s: cannot open %s: %s", path, what, strerror(errno));
 		return -1;
 	}

@@ -390,6 +390,8 @@ static int check_schedule(const char *path, struct hr_job *j)
 		    (o = hr_option_find(!strcmp(word, "list") ? "targets" : word)) &&
 		    j->line[o - hr_options])
 			l = j->line[o - hr_options];
+		else if (j->schedule == HR_SCHED_TRACE && hr_job_line(j, "trace"))
+			l = hr_job_line(j, "trace");	/* the trace file's own error: trace='s line */
 		hr_err("%s:%d: [%s] schedule %s: %s", path, l ? l : j->section_line, j->name,
 		       hr_sched_names[j->schedule], err);
 		return -1;

@@ -267,10 +267,18 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 /* The runs of a side: ARG itself, or its subdirectories that hold a run.json. */
 static int side_find(struct side *s, const char *arg)
 {
+	char path[PATH_MAX];
 	struct dirent **ents;
+	struct stat st;
 	int n;
 
 	s->arg = arg;
+	if (!rp_path(path, sizeof(path), arg, "run.json") && !stat(path, &st) &&
+	    !S_ISREG(st.st_mode)) {
+		hr_err("%s: %s, not a regular file: expected a JSON file", path,
+		       hr_file_kind(st.st_mode));
+		return -1;
+	}
 	if (is_run_dir(arg)) {
 		s->runs[s->nruns++] = strdup(arg);
 		return 0;
@@ -281,9 +289,6 @@ static int side_find(struct side *s, const char *arg)
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		char path[PATH_MAX];
-		struct stat st;
-
 		/* "latest" is a link to a run already in the list */
 		if (ents[i]->d_name[0] != '.' && !rp_path(path, sizeof(path), arg, ents[i]->d_name) &&
 		    !lstat(path, &st) && S_ISDIR(st.st_mode) &&
