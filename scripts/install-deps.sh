@@ -1,14 +1,16 @@
 #!/bin/sh
 # install-deps.sh - install what balloonbench needs on Debian 12, idempotently.
 # Run as root (make deps does). Does nothing when everything is present.
-#   --test   also what `make check` needs: chromium for the report's browser test
+#   --test   also what `make check` needs: chromium for the report's browser test,
+#            clang and libFuzzer's runtime (libclang-rt-14-dev) for tests/fuzz.t
 set -eu
 
 PKGS="build-essential pkg-config perl make gzip cpio kmod xz-utils zstd
 qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
 liburing-dev libhwloc-dev hwloc libnuma-dev numactl libjansson-dev libinih-dev"
-# tests: the browser for the page tests, pgrep for the no-guest-left-behind checks
-[ "${1:-}" = "--test" ] && PKGS="$PKGS chromium procps"
+# tests: the browser for the page tests, pgrep for the no-guest-left-behind checks,
+# clang and libclang-rt-14-dev for the fuzz targets (tests/fuzz.t)
+[ "${1:-}" = "--test" ] && PKGS="$PKGS chromium procps clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do
