@@ -136,7 +136,7 @@ unit: $(UNIT) $(UNIT_ASAN)
 # The inner loop: every test that needs no guest, in parallel.
 fast: unit $(BIN) $(ASAN_BIN)
 	prove -j2 -f $(UNIT) $(UNIT_ASAN) tests/asan.t tests/compare.t tests/dry-run.t \
-		tests/formats.t tests/trend.t tests/install.t
+		tests/formats.t tests/trend.t tests/install.t tests/corpus.t
 
 # Tests run in parallel (prove -j) where they do not share a guest; the few
 # that time the balloon against a threshold run alone, after the rest, so a
@@ -204,3 +204,41 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/balloonbench $(DESTDIR)$(MANDIR)/man1/balloonbench.1 \
 		$(DESTDIR)$(MANDIR)/man5/balloonbench-scenario.5 $(DESTDIR)$(COMPDIR)/balloonbench
 	rm -rf $(DESTDIR)$(BBLIBDIR) $(DESTDIR)$(BBSHARE)
+
+# ---- fuzzing (libFuzzer; see README, "Hardening") ----------------------------
+# make fuzz: each target (tests/fuzz/NAME.c) for FUZZ_SECONDS, from its seeds
+# (tests/fuzz/seeds.sh) and what earlier runs found (build/fuzz/corpus/NAME);
+# crashes are kept in build/fuzz/crashes/NAME. tests/fuzz.t (make check) runs
+# each briefly. The pure code and the reports are built again with clang and
+# coverage; they are the only objects of the fuzz flavour.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS := scenario proto trace csv report compare
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_BASE    := $(filter-out -Wformat-truncation,$(BASE))
+FUZZ_BINS    := $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_TARGETS))
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_BASE) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c -o $@ $<
+$(BUILD)/fuzz/obj/%.o: %.S $(ASSETS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_BASE) $(ASSET_FLAGS) -c -o $@ $<
+$(BUILD)/fuzz/libbbfuzz.a: $(call objs,fuzz,$(CORE_SRCS) $(REPORT_SRCS) host-runner/report/assets.S)
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(BUILD)/fuzz/%: $(BUILD)/fuzz/obj/tests/fuzz/%.o $(BUILD)/fuzz/libbbfuzz.a
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -pthread -o $@ $^ $(REPORT_LIBS) $(CORE_LIBS)
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BINS)
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus/$$t $(BUILD)/fuzz/crashes/$$t; \
+		tests/fuzz/seeds.sh $$t $(BUILD)/fuzz/seeds/$$t || exit 1; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		$(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+			-rss_limit_mb=4096 -artifact_prefix=$(BUILD)/fuzz/crashes/$$t/ \
+			$(BUILD)/fuzz/corpus/$$t $(BUILD)/fuzz/seeds/$$t >$(BUILD)/fuzz/$$t.log 2>&1; \
+		rc=$$?; tail -n 3 $(BUILD)/fuzz/$$t.log; [ $$rc -eq 0 ] || exit 1; \
+	done

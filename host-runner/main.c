@@ -235,8 +235,8 @@ static struct hr_scenario *load_scenario(const char *path, const char *const *se
 	if (!sc)
 		return NULL;
 	r = hr_scenario_load(path, sc);
-	for (int i = 0; !r && i < n; i++)
-		r = hr_scenario_set(sc, sets[i]);
+	if (!r)
+		r = hr_scenario_set_all(sc, sets, n);	/* validated once, after them all */
 	if (r) {
 		hr_scenario_free(sc);
 		free(sc);
@@ -704,7 +704,7 @@ static int cmd_report(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	int c, ret = HR_EXIT_OK, quiet = 0, ndone = 0;
+	int c, r, ret = HR_EXIT_OK, quiet = 0, ndone = 0;
 	unsigned fmts = RP_FMT_NORMAL;
 	const char *outpath = NULL;
 	char **done;
@@ -742,9 +742,10 @@ static int cmd_report(int argc, char **argv)
 			ret = HR_EXIT_USAGE;
 			continue;
 		}
-		if (hr_report(argv[i], 0)) {
-			if (ret == HR_EXIT_OK)
-				ret = HR_EXIT_FAIL;
+		r = hr_report(argv[i], 0);
+		if (r) {	/* bad input: 2, as every command; a failed write: 1 */
+			if (ret != HR_EXIT_FAIL)
+				ret = r == RP_BAD_INPUT ? HR_EXIT_USAGE : HR_EXIT_FAIL;
 			continue;
 		}
 		done[ndone++] = argv[i];

@@ -1,7 +1,8 @@
 #!/bin/sh
 # install-deps.sh - install what balloonbench needs on Debian 12, idempotently.
 # Run as root (make deps does). Does nothing when everything is present.
-#   --test   also what `make check` needs: chromium for the report's browser test
+#   --test   also what `make check` needs: chromium for the report's browser test,
+#            clang and libFuzzer's runtime (libclang-rt-14-dev) for tests/fuzz.t
 set -eu
 
 PKGS="build-essential pkg-config perl make gzip cpio kmod xz-utils zstd
@@ -9,8 +10,9 @@ qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvir
 liburing-dev libhwloc-dev hwloc libnuma-dev numactl libjansson-dev libinih-dev"
 # tests: the browser for the page tests, pgrep for the no-guest-left-behind checks;
 # xmllint (JUnit XML against a schema), man (the man pages), a real OpenMetrics
-# parser (python3-prometheus-client) and bash-completion for the output and install tests
-[ "${1:-}" = "--test" ] && PKGS="$PKGS chromium procps libxml2-utils man-db python3-prometheus-client bash-completion"
+# parser (python3-prometheus-client) and bash-completion for the output and install
+# tests; clang and libclang-rt-14-dev for the fuzz targets (tests/fuzz.t)
+[ "${1:-}" = "--test" ] && PKGS="$PKGS chromium procps libxml2-utils man-db python3-prometheus-client bash-completion clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

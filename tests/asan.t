@@ -10,7 +10,7 @@ trap 'rm -rf "$T"' EXIT
 n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 if [ ! -x "$ASAN" ]; then echo "1..0 # SKIP $ASAN not built (make check builds it)"; exit 0; fi
-echo "1..7"
+echo "1..9"
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 BB=$ASAN "$TOP/tests/compare.t" >"$T/compare.tap" 2>"$T/compare.err"
@@ -23,6 +23,21 @@ rc=$?
 ok $rc "tests/dry-run.t under ASan+UBSan ($(grep -c '^ok' "$T/dry.tap") ok)"
 [ $rc -eq 0 ] && ! grep -q 'Sanitizer' "$T/dry.err" || sed 's/^/#   /' "$T/dry.err" | head -20
 
+# a real run's results: every file the recorder writes, in its format (two guests,
+# a workload, a transition that gave up): the normal path, no sanitizer report
+cp -r "$TOP/tests/data/results-real" "$T/real"
+"$ASAN" report "$T/real" >"$T/out" 2>&1
+rc=$?
+[ $rc -eq 0 ] && ! grep -q Sanitizer "$T/out"
+ok $? "report of a real run's results (tests/data/results-real): exit 0, no sanitizer report ($rc)"
+[ $rc -eq 0 ] || sed 's/^/#   /' "$T/out" | head -20
+mkdir -p "$T/cmp"
+"$ASAN" compare -o "$T/cmp" "$T/real" "$TOP/tests/data/results-real" >"$T/out" 2>&1
+rc=$?
+[ $rc -eq 2 ] && ! grep -q Sanitizer "$T/out" && test -s "$T/cmp/compare.html"
+ok $? "compare of a real run with itself: inconclusive (one run a side), exit 2, no sanitizer report ($rc)"
+[ $rc -eq 2 ] || sed 's/^/#   /' "$T/out" | head -20
+
 cp -r "$TOP/tests/data/results-mini" "$T/mini"
 "$ASAN" report "$T/mini" >"$T/out" 2>&1
 ok $? "report of a results directory"
@@ -30,12 +45,12 @@ grep -q Sanitizer "$T/out" && sed 's/^/#   /' "$T/out"
 test -s "$T/mini/report.html" -a -s "$T/mini/summary.csv"
 ok $? "... wrote report.html and summary.csv"
 
-# broken CSV: reported with file:line, still a page, exit 1, no sanitizer report
+# broken CSV: reported with file:line, still a page, exit 2 (bad input), no sanitizer report
 printf 'vm,job,direction\nx,two\n' > "$T/mini/transitions.csv"
 "$ASAN" report "$T/mini" >"$T/out" 2>&1
 rc=$?
-[ $rc -eq 1 ] && grep -q 'transitions.csv:2:' "$T/out" && ! grep -q Sanitizer "$T/out"
-ok $? "a truncated transitions.csv: exit 1 with file:line ($rc)"
+[ $rc -eq 2 ] && grep -q 'transitions.csv:2:' "$T/out" && ! grep -q Sanitizer "$T/out"
+ok $? "a truncated transitions.csv: exit 2 with file:line ($rc)"
 
 bad=0
 for f in "$TOP"/tests/data/err-*.ini; do

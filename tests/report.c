@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -173,9 +174,70 @@ static void test_summary(void)
 	ok(summary_has(dir, "1,bench/fixture.ini,solo,\"guest-numa=2\",all,inflate,t100_ms,ms,lower,3,",
 		       ",3,200,200,100,100,300,100,300,0.75"), "n 3: the CI is min..max with its coverage 0.75");
 	hr_verbosity = -1;	/* the next two report their errors: keep TAP output clean */
-	ok(hr_summary_dir("/nonexistent", 0) == -1, "no run.json: -1");
+	ok(hr_summary_dir("/nonexistent", 0) == RP_BAD_INPUT, "no run.json: bad input");
 	write_file("mini/transitions.csv", "vm,job\nx,two\n");
-	ok(hr_summary_dir(dir, 0) == -1, "transitions.csv without a direction column: -1");
+	ok(hr_summary_dir(dir, 0) == RP_BAD_INPUT, "transitions.csv without a direction column: bad input");
+	hr_verbosity = HR_INFO;
+}
+
+/*
+ * summary.csv counts what its header says: a transition that ended
+ * interrupted, guest-gone or failed has no value at all; one that gave up,
+ * timed out or was superseded has no rate or t100, and its other metrics count.
+ */
+static void test_summary_end_reasons(void)
+{
+	char dir[512];
+
+	snprintf(dir, sizeof(dir), "%s/ends", tmpdir);
+	(void)mkdir(dir, 0700);
+	write_file("ends/run.json", "{ \"scenario\": { \"file\": \"e.ini\", \"jobs\": "
+		   "[ { \"name\": \"j\", \"label\": \"\", \"vms\": \"1\" } ] }, \"vms\": [] }");
+	write_file("ends/transitions.csv",
+		   "vm,job,direction,mean_rate_mib_s,t100_ms,control_latency_ms,stalls,end_reason\n"
+		   "v,j,inflate,100,1000,5,0,reached\n"
+		   "v,j,inflate,300,3000,7,0,reached\n"
+		   "v,j,inflate,1,,9,2,gave-up\n"
+		   "v,j,inflate,2,,11,0,timeout\n"
+		   "v,j,inflate,3,,13,0,superseded\n"
+		   "v,j,inflate,5000,50,900,9,interrupted\n"
+		   "v,j,inflate,6000,60,900,9,guest-gone\n"
+		   "v,j,inflate,7000,70,900,9,failed\n");
+	ok(hr_summary_dir(dir, 0) == 0, "end reasons: summary.csv written");
+	ok(summary_has(dir, "1,e.ini,j,\"\",all,inflate,mean_rate_mib_s,MiB/s,higher,2,", ",2,200,200,"),
+	   "the rate counts reached transitions only (n 2, median 200)");
+	ok(summary_has(dir, "1,e.ini,j,\"\",all,inflate,control_latency_ms,ms,lower,5,", ",5,9,9,"),
+	   "control latency: gave-up, timeout, superseded count; interrupted, guest-gone, failed not");
+	ok(summary_has(dir, "1,e.ini,j,\"\",all,inflate,stalls,count,lower,5,", ",5,0,"),
+	   "stalls: the same five");
+}
+
+/* A damaged run.json or CSV file ends in an error or a warning, never a hang or a wrong row. */
+static void test_damaged(void)
+{
+	char dir[512], path[600];
+	struct rp_csv c;
+
+	hr_verbosity = -1;
+	snprintf(dir, sizeof(dir), "%s/huge", tmpdir);
+	(void)mkdir(dir, 0700);
+	write_file("huge/run.json", "{ \"scenario\": { \"jobs\": [ { \"name\": \"j\", "
+		   "\"vms\": \"2000000000\" } ] } }");
+	write_file("huge/transitions.csv", "vm,job,direction,mean_rate_mib_s\nv,j,inflate,1\n");
+	ok(hr_summary_dir(dir, 0) == RP_BAD_INPUT, "a job of 2000000000 guests in run.json: refused, not a loop");
+	write_file("torn.csv", "a,b\n1,2\n3");
+	snprintf(path, sizeof(path), "%s/torn.csv", tmpdir);
+	ok(rp_csv_open(&c, path) == 0 && rp_csv_next(&c) == 1 && rp_csv_next(&c) == 0,
+	   "a torn last line (no newline): left out, not a row or an error");
+	rp_csv_close(&c);
+	write_file("torn2.csv", "a,b\n1,2\n3,4");
+	snprintf(path, sizeof(path), "%s/torn2.csv", tmpdir);
+	ok(rp_csv_open(&c, path) == 0 && rp_csv_next(&c) == 1 && rp_csv_next(&c) == 0,
+	   "  even with all its fields (a number may be cut short)");
+	rp_csv_close(&c);
+	snprintf(path, sizeof(path), "%s/fifo.csv", tmpdir);
+	ok(mkfifo(path, 0600) == 0 && rp_csv_open(&c, path) == -1, "a FIFO: refused, no wait");
+	ok(rp_csv_open(&c, "/dev/zero") == -1, "/dev/zero: refused");
 	hr_verbosity = HR_INFO;
 }
 
@@ -259,13 +321,15 @@ int main(void)
 {
 	char cmd[600];
 
-	plan(46);
+	plan(55);
 	if (!mkdtemp(tmpdir))
 		return 1;
 	test_csv();
 	test_downsample_rounding();
 	test_downsample();
 	test_summary();
+	test_summary_end_reasons();
+	test_damaged();
 	test_latency_percentiles();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	(void)system(cmd);

@@ -262,7 +262,7 @@ static void test_trace(void)
 		{ "trace-err-above.csv", "2: target 2G is above memory (1G)" },
 		{ "trace-err-below.csv", "3: target 1048K is below 4M" },
 		{ "trace-empty.csv", " no events (expected lines of 'time,target', e.g. 0,512M)" },
-		{ "trace-missing.csv", " cannot open: No such file or directory" },
+		{ "trace-missing.csv", " cannot open trace: No such file or directory" },
 	};
 	struct hr_sched_spec s = {
 		.kind = HR_SCHED_TRACE, .trace_path = DATA "trace-valid.csv",

@@ -212,6 +212,20 @@ static int parse_bool(const char *v, int64_t *x)
 	return wl_parse_int(v, 0, 1, x);
 }
 
+int hr_list_empty_entry(const char *s)
+{
+	for (int i = 1;; i++) {
+		size_t n = strcspn(s, ",");
+		size_t b = strspn(s, " \t");
+
+		if (b >= n)
+			return i;
+		if (!s[n])
+			return 0;
+		s += n + 1;
+	}
+}
+
 /* targets=: a comma-separated list of sizes (at least 1M) or percentages. */
 static int set_sizes(struct hr_job *job, const struct hr_option *o, const char *v, char *err,
 		     size_t errlen)
@@ -222,6 +236,8 @@ static int set_sizes(struct hr_job *job, const struct hr_option *o, const char *
 
 	if (strlen(v) >= sizeof(buf))
 		return wl_err(err, errlen, "%s: list too long", o->name);
+	if (*v && (n = hr_list_empty_entry(v)))
+		return wl_err(err, errlen, "%s: entry %d of '%s' is empty", o->name, n, v);
 	strcpy(buf, v);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (n == HR_MAX_TARGETS)

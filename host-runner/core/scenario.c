@@ -18,9 +18,12 @@
 
 #include <ini.h>
 
+#include "common/proto.h"
 #include "log.h"
+#include "readfile.h"
 #include "scenario.h"
 #include "schedule.h"
+#include "workloads/parse.h"
 
 
 
@@ -31,6 +34,8 @@ struct parse_ctx {
 	struct hr_job global;
 	struct hr_job *cur;	/* job being filled, or &global */
 	int cur_section;	/* a [section] was seen */
+	int seen[HR_MAX_OPTIONS];	/* per option: its line in the current section, 0 = not yet */
+	int global_line;	/* the line of [global], 0 = none yet */
 	int err_line;
 	char err[512];
 	char *owned[64];	/* matrix value lists, freed after expansion */
@@ -58,6 +63,23 @@ static void bad_name(struct parse_ctx *c, const char *name, size_t len)
 		 (int)len, name, HR_NAME_MAX - 1);
 }
 
+/* Anything but blanks or a ';' comment after a "[name]": refused (1), never dropped. */
+static int junk_after(struct parse_ctx *c, const char *q)
+{
+	size_t n;
+
+	while (*q == ' ' || *q == '\t')
+		q++;
+	if (!*q || *q == '\n' || *q == '\r' || *q == ';')
+		return 0;
+	n = strcspn(q, "\r\n");
+	c->err_line = c->lineno;
+	snprintf(c->err, sizeof(c->err),
+		 "text after the section header: '%.*s%s' (a comment starts with ';')",
+		 (int)(n > 40 ? 40 : n), q, n > 40 ? "..." : "");
+	return 1;
+}
+
 /* inih calls the handler only for keys: find "[name]" lines here. */
 static void section_line(struct parse_ctx *c, const char *line)
 {
@@ -71,6 +93,8 @@ static void section_line(struct parse_ctx *c, const char *line)
 	e = strchr(p, ']');
 	if (!e)
 		return;	/* inih reports it */
+	if (junk_after(c, e + 1))
+		return;
 	p++;
 	while (p < e && isspace((unsigned char)*p))
 		p++;
@@ -88,12 +112,16 @@ static void section_line(struct parse_ctx *c, const char *line)
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse_ctx *c = stream;
-	char *r = fgets(str, num, c->f);
+	char *r = c->f ? fgets(str, num, c->f) : NULL;
 
 	if (r) {
-		size_t n = strlen(str);
+		size_t n;
 
 		c->lineno++;
+		/* a UTF-8 byte order mark: not part of the first line (its [section] counts) */
+		if (c->lineno == 1 && !strncmp(str, "\xef\xbb\xbf", 3))
+			memmove(str, str + 3, strlen(str + 3) + 1);
+		n = strlen(str);
 		/* A line longer than inih's buffer would be split silently: refuse it. */
 		if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(c->f) && !c->err_line) {
 			c->err_line = c->lineno;
@@ -143,6 +171,12 @@ static int matrix_option(struct parse_ctx *c, const struct hr_option *o, const c
 		snprintf(c->err, sizeof(c->err), "%s: matrix too large", o->name);
 		return 0;
 	}
+	if ((n = hr_list_empty_entry(value))) {
+		c->err_line = c->lineno;
+		snprintf(c->err, sizeof(c->err), "%s: value %d of the list '%s' is empty", o->name, n,
+			 value);
+		return 0;
+	}
 	strcpy(buf, value);
 	n = split_values(buf, tok, MAX_TOKENS);
 	for (int i = 0; i < n; i++) {
@@ -169,7 +203,15 @@ static int matrix_option(struct parse_ctx *c, const struct hr_option *o, const c
 static void begin_section(struct parse_ctx *c, const char *name)
 {
 	c->cur_section = 1;
+	memset(c->seen, 0, sizeof(c->seen));
 	if (!strcmp(name, "global")) {
+		if (c->global_line) {
+			c->err_line = c->lineno;
+			snprintf(c->err, sizeof(c->err), "[global] given twice (first on line %d)",
+				 c->global_line);
+			return;
+		}
+		c->global_line = c->lineno;
 		c->cur = &c->global;
 		return;
 	}
@@ -212,6 +254,13 @@ static int handler(void *user, const char *section, const char *name, const char
 			 c->cur == &c->global ? "global" : c->cur->name);
 		return 0;
 	}
+	if (c->seen[o - hr_options]) {
+		c->err_line = c->lineno;
+		snprintf(c->err, sizeof(c->err), "%s given twice in [%s] (first on line %d)", name,
+			 c->cur == &c->global ? "global" : c->cur->name, c->seen[o - hr_options]);
+		return 0;
+	}
+	c->seen[o - hr_options] = c->lineno;
 	c->cur->matrix[o - hr_options] = NULL;
 	if (strchr(value, ',') && o->type != HR_T_STR && o->type != HR_T_SIZES)
 		return matrix_option(c, o, value);
@@ -341,6 +390,8 @@ static int check_schedule(const char *path, struct hr_job *j)
 		    (o = hr_option_find(!strcmp(word, "list") ? "targets" : word)) &&
 		    j->line[o - hr_options])
 			l = j->line[o - hr_options];
+		else if (j->schedule == HR_SCHED_TRACE && hr_job_line(j, "trace"))
+			l = hr_job_line(j, "trace");	/* the trace file's own error: trace='s line */
 		hr_err("%s:%d: [%s] schedule %s: %s", path, l ? l : j->section_line, j->name,
 		       hr_sched_names[j->schedule], err);
 		return -1;
@@ -353,7 +404,76 @@ static int check_schedule(const char *path, struct hr_job *j)
 	return 0;
 }
 
-/* workload=: parsed by the workloads' own parser, its node within the guest's. */
+/* The entry after @k's in a comma-separated list (at the list's end: its NUL). */
+static const char *next_entry(const char *k)
+{
+	k += strcspn(k, ",");
+	return *k ? k + 1 : k;
+}
+
+/* The options of a workload spec "NAME:k=v,...": no empty entry, no key twice. 0, or -1 (@err). */
+static int check_spec_keys(const char *spec, char *err, size_t errlen)
+{
+	const char *p = strchr(spec, ':');
+	int n;
+
+	if (!p)
+		return 0;
+	if ((n = hr_list_empty_entry(p + 1)))
+		return wl_err(err, errlen, "option %d of '%s' is empty", n, spec);
+	for (const char *k = p + 1; *k; k = next_entry(k)) {
+		size_t kl = strcspn(k, "=,");
+
+		for (const char *q = next_entry(k); *q; q = next_entry(q))
+			if (strcspn(q, "=,") == kl && !strncmp(q, k, kl))
+				return wl_err(err, errlen, "option '%.*s' given twice in '%s'",
+					      (int)kl, k, spec);
+	}
+	return 0;
+}
+
+/* The agent's RUN message must carry the spec whole (proto.h: BBP_MAX_LINE, escaped). */
+static int check_spec_sendable(const char *spec, char *err, size_t errlen)
+{
+	struct bbp_msg m = { .type = BBP_RUN };
+	char line[BBP_MAX_LINE + 1];
+	size_t n = strlen(spec);
+
+	m.u.run.w = 1;	/* the id the runner sends */
+	if (n >= sizeof(m.u.run.spec))
+		return wl_err(err, errlen, "%zu characters, the agent's RUN message carries at most %zu",
+			      n, sizeof(m.u.run.spec) - 1);
+	memcpy(m.u.run.spec, spec, n + 1);
+	if (bbp_encode(line, sizeof(line), &m) < 0)
+		return wl_err(err, errlen, "%zu characters make a RUN message longer than %d bytes "
+			      "(each blank, '=' and '%%' is sent as 3): too long to send to the agent",
+			      n, BBP_MAX_LINE);
+	return 0;
+}
+
+/* A workload's size must fit the guest (its node's share, when bound to one). 0, or -1 (@err). */
+static int check_spec_fits(const struct hr_job *j, const struct wl_desc *d, char *err,
+			   size_t errlen)
+{
+	uint64_t mem = j->memory_kib * 1024, node = mem / (uint64_t)j->guest_numa;
+	char a[HR_UNIT_TEXT], b[HR_UNIT_TEXT];
+
+	if (!(d->opts & WL_OPT(WL_O_SIZE)))
+		return 0;
+	(void)hr_format_size(a, sizeof(a), (j->workload.size + 1023) / 1024);
+	if (j->workload.size > mem) {
+		(void)hr_format_size(b, sizeof(b), j->memory_kib);
+		return wl_err(err, errlen, "size=%s does not fit the guest (memory=%s)", a, b);
+	}
+	if (j->workload.node >= 0 && j->guest_numa > 1 && j->workload.size > node) {
+		(void)hr_format_size(b, sizeof(b), node / 1024);
+		return wl_err(err, errlen, "size=%s does not fit guest node %d (%s of memory)", a,
+			      j->workload.node, b);
+	}
+	return 0;
+}
+
+/* workload=: parsed by the workloads' own parser, sendable to the agent, fitting the guest. */
 static int check_workload(const char *path, struct hr_job *j)
 {
 	const struct wl_desc *d;
@@ -362,14 +482,20 @@ static int check_workload(const char *path, struct hr_job *j)
 	j->workload_name[0] = '\0';
 	if (!j->workload_spec[0])
 		return 0;
-	if (wl_parse_spec(j->workload_spec, &d, &j->workload, err, sizeof(err))) {
-		hr_err("%s:%d: [%s] workload: %s", path, hr_job_line(j, "workload"), j->name, err);
+	if (check_spec_sendable(j->workload_spec, err, sizeof(err)) ||
+	    check_spec_keys(j->workload_spec, err, sizeof(err)) ||
+	    wl_parse_spec(j->workload_spec, &d, &j->workload, err, sizeof(err))) {
+		hr_err("%s:%d: [%s] workload: %s", path, opt_line(j, "workload"), j->name, err);
 		return -1;
 	}
 	if (j->workload.node >= j->guest_numa) {
 		hr_err("%s:%d: [%s] workload: node=%d but the guest has %d NUMA node(s) (guest-numa=%d)",
-		       path, hr_job_line(j, "workload"), j->name, j->workload.node, j->guest_numa,
+		       path, opt_line(j, "workload"), j->name, j->workload.node, j->guest_numa,
 		       j->guest_numa);
+		return -1;
+	}
+	if (check_spec_fits(j, d, err, sizeof(err))) {
+		hr_err("%s:%d: [%s] workload: %s", path, opt_line(j, "workload"), j->name, err);
 		return -1;
 	}
 	snprintf(j->workload_name, sizeof(j->workload_name), "%s", d->name);	/* names are short */
@@ -572,39 +698,40 @@ static int check_guests(const struct hr_scenario *sc)
 	return 0;
 }
 
-/* Read @path whole into sc->text (kept for run.json); its stream, rewound, in *@f. 0 or -1. */
+/* The line number of byte @off of @text. */
+static int line_of(const char *text, size_t off)
+{
+	int l = 1;
+
+	for (size_t i = 0; i < off; i++)
+		l += text[i] == '\n';
+	return l;
+}
+
+/*
+ * Read @path whole into sc->text (kept for run.json): a regular file of at
+ * most 1 MiB (readfile.h); a stream over that text in *@f. 0 or -1.
+ */
 static int read_text(const char *path, struct hr_scenario *sc, FILE **f)
 {
-	long size;
+	size_t size;
 
-	*f = fopen(path, "re");
-	if (!*f) {
-		hr_err("%s: cannot open scenario: %s", path, strerror(errno));
+	*f = NULL;
+	if (hr_read_file(path, "scenario", HR_MAX_SCENARIO, 0, &sc->text, &size, NULL, 0))
+		return -1;
+	if (memchr(sc->text, '\0', size)) {
+		hr_err("%s:%d: binary data (a NUL byte): expected an INI text file", path,
+		       line_of(sc->text, (size_t)((char *)memchr(sc->text, '\0', size) - sc->text)));
 		return -1;
 	}
-	if (fseek(*f, 0, SEEK_END) || (size = ftell(*f)) < 0 || fseek(*f, 0, SEEK_SET)) {
+	if (!size)
+		return 0;	/* nothing to read: no stream */
+	*f = fmemopen(sc->text, size, "r");
+	if (!*f) {
 		hr_err("%s: cannot read scenario: %s", path, strerror(errno));
-		goto err;
+		return -1;
 	}
-	if (size > 1 << 20) {
-		hr_err("%s: scenario larger than 1 MiB: expected an INI file", path);
-		goto err;
-	}
-	sc->text = calloc(1, (size_t)size + 1);
-	if (!sc->text || fread(sc->text, 1, (size_t)size, *f) != (size_t)size) {
-		hr_err("%s: cannot read scenario", path);
-		goto err;
-	}
-	if (memchr(sc->text, '\0', (size_t)size)) {
-		hr_err("%s:1: binary data: expected an INI text file", path);
-		goto err;
-	}
-	rewind(*f);
 	return 0;
-err:
-	fclose(*f);
-	*f = NULL;
-	return -1;
 }
 
 /* Parse the INI stream into c->sc's jobs (a file without jobs: [global] is one, named after it). */
@@ -657,7 +784,8 @@ int hr_scenario_load(const char *path, struct hr_scenario *sc)
 	if (read_text(path, sc, &c.f))
 		return -1;
 	r = parse_jobs(path, &c);
-	fclose(c.f);
+	if (c.f)
+		fclose(c.f);
 	if (!r)
 		r = expand_matrix(path, sc);
 	for (int i = 0; i < c.nowned; i++)
@@ -670,29 +798,34 @@ int hr_scenario_load(const char *path, struct hr_scenario *sc)
 	return check_guests(sc);
 }
 
-/* Validate every job again after a --set (errors say "(with --set KV)"). 0 or -1. */
-static int revalidate(struct hr_scenario *sc, const char *kv)
+/* Validate every job again after the --set options @kv (errors say "(with --set KV ...)"). */
+static int revalidate(struct hr_scenario *sc, const char *const *kv, int n)
 {
-	char *ctx = NULL;
+	char ctx[sizeof(sc->overrides) + 16];
+	size_t off;
 	int r = 0;
 
-	if (asprintf(&ctx, "(with --set %s)", kv) < 0)
-		ctx = NULL;
-	hr_log_context = ctx ? ctx : "(with --set)";
+	off = (size_t)snprintf(ctx, sizeof(ctx), "(with --set");
+	for (int i = 0; i < n && off < sizeof(ctx); i++)
+		off += (size_t)snprintf(ctx + off, sizeof(ctx) - off, " %s", kv[i]);
+	if (off < sizeof(ctx))
+		snprintf(ctx + off, sizeof(ctx) - off, ")");
+	hr_log_context = ctx;	/* the --set list fits overrides: checked by set_one */
 	for (int i = 0; i < sc->njobs && !r; i++)
 		r = validate_job(sc->path, &sc->jobs[i]);
 	if (!r)
 		r = check_guests(sc);
 	hr_log_context = NULL;
-	free(ctx);
 	return r;
 }
 
-int hr_scenario_set(struct hr_scenario *sc, const char *kv)
+/* Apply one "KEY=VALUE" to every job and add it to sc->overrides; no validation. 0 or -1. */
+static int set_one(struct hr_scenario *sc, const char *kv)
 {
 	const char *eq = strchr(kv, '=');
 	char name[64], err[256];
 	size_t n = eq ? (size_t)(eq - kv) : 0, used = strlen(sc->overrides);
+	const struct hr_option *o;
 
 	if (!eq || !n || n >= sizeof(name)) {
 		hr_err("--set %s: expected KEY=VALUE, e.g. --set workload=spin:threads=2", kv);
@@ -705,24 +838,34 @@ int hr_scenario_set(struct hr_scenario *sc, const char *kv)
 	}
 	memcpy(name, kv, n);
 	name[n] = '\0';
+	o = hr_option_find(name);
 	for (int i = 0; i < sc->njobs; i++) {
 		struct hr_job *j = &sc->jobs[i];
-		const struct hr_option *o = hr_option_find(name);
 
 		if (hr_job_set(j, name, eq + 1, err, sizeof(err))) {
 			hr_err("--set %s: %s", kv, err);
 			return -1;
 		}
 		/* errors found later name the job's section (and say "with --set") */
-		if (o)
-			j->line[o - hr_options] = j->section_line ? j->section_line : 1;
+		j->line[o - hr_options] = j->section_line ? j->section_line : 1;
 		if (!strcmp(name, "trace"))
 			j->trace_resolved = 1;	/* a path on the command line: from here */
 	}
-	if (revalidate(sc, kv))
-		return -1;
 	snprintf(sc->overrides + used, sizeof(sc->overrides) - used, "%s%s", used ? " " : "", kv);
 	return 0;
+}
+
+int hr_scenario_set_all(struct hr_scenario *sc, const char *const *kv, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (set_one(sc, kv[i]))
+			return -1;
+	return n ? revalidate(sc, kv, n) : 0;
+}
+
+int hr_scenario_set(struct hr_scenario *sc, const char *kv)
+{
+	return hr_scenario_set_all(sc, &kv, 1);
 }
 
 void hr_scenario_free(struct hr_scenario *sc)

@@ -128,6 +128,12 @@ int hr_scenario_load(const char *path, struct hr_scenario *sc);
  * again. Returns 0, or -1 with a one-line error naming the --set.
  */
 int hr_scenario_set(struct hr_scenario *sc, const char *kv);
+/*
+ * Apply every "KEY=VALUE" of @kv[0..n) in order, then validate the jobs once:
+ * the result does not depend on the order of --set options that each leave
+ * the job valid only together (memory=512M and high=512M). 0, or -1 as above.
+ */
+int hr_scenario_set_all(struct hr_scenario *sc, const char *const *kv, int n);
 
 /*
  * The job's schedule for VM @vm (random walks get seed + vm): *out malloc'ed.
@@ -167,6 +173,9 @@ int hr_job_line(const struct hr_job *job, const char *name);
 int hr_job_set(struct hr_job *job, const char *name, const char *value, char *err, size_t errlen);
 int hr_option_set(struct hr_job *job, const struct hr_option *o, const char *v, char *err,
 		  size_t errlen);
+
+/* The first empty entry (1-based) of the comma-separated list @s ("256M,,1G": 2), or 0. */
+int hr_list_empty_entry(const char *s);
 
 /* Print the options table (for `balloonbench list options`). */
 void hr_options_print(FILE *f);

@@ -19,6 +19,7 @@
 #include <strings.h>
 #include <sys/types.h>
 
+#include "readfile.h"
 #include "units.h"
 #include "schedule.h"
 
@@ -335,28 +336,32 @@ static int trace_line(struct build *b, int lineno, char *line, int *header_ok)
 	return 0;
 }
 
+/* A trace: a regular file of at most HR_MAX_TRACE bytes (readfile.h), read whole, line by line. */
 static int make_trace(struct build *b)
 {
 	const char *path = b->s->trace_path;
-	char *line = NULL;
-	size_t cap = 0;
+	char *text = NULL, *line, *next;
+	size_t len;
 	int lineno = 0, header_ok = 1, ret = -1;
-	FILE *f = fopen(path, "r");
 
-	if (!f)
-		return fail(b, "%s: cannot open: %s", path, strerror(errno));
-	while (getline(&line, &cap, f) >= 0) {
-		char *p = trim(line);
+	if (hr_read_file(path, "trace", HR_MAX_TRACE, 0, &text, &len, b->err, b->errlen))
+		return -1;
+	if (memchr(text, '\0', len)) {
+		fail(b, "%s: binary data (a NUL byte): expected a CSV text file", path);
+		goto out;
+	}
+	for (line = text; *line; line = next) {
+		char *p;
 
+		next = line + strcspn(line, "\n");
+		if (*next)
+			*next++ = '\0';
+		p = trim(line);
 		lineno++;
 		if (!*p || *p == '#')
 			continue;
 		if (trace_line(b, lineno, p, &header_ok))
 			goto out;
-	}
-	if (ferror(f)) {
-		fail(b, "%s: cannot read: %s", path, strerror(errno));
-		goto out;
 	}
 	if (!b->n) {
 		fail(b, "%s: no events (expected lines of 'time,target', e.g. 0,512M)", path);
@@ -364,8 +369,7 @@ static int make_trace(struct build *b)
 	}
 	ret = 0;
 out:
-	free(line);
-	fclose(f);
+	free(text);
 	return ret;
 }
 

@@ -48,6 +48,7 @@
 #include "core/abstat.h"
 #include "core/log.h"
 #include "compare.h"
+#include "core/readfile.h"
 #include "report.h"
 #include "core/version.h"
 
@@ -162,6 +163,8 @@ static int th_handler(void *user, const char *section, const char *name, const c
 /* inih reports the line of the first handler error; we keep our message. */
 static int th_load(struct thresholds *t, const char *path)
 {
+	char *text;
+	size_t len;
 	int r;
 
 	memset(t, 0, sizeof(*t));
@@ -178,9 +181,12 @@ static int th_load(struct thresholds *t, const char *path)
 	if (!path)
 		return 0;
 	t->path = path;
-	r = ini_parse(path, th_handler, t);
+	if (hr_read_file(path, "thresholds", HR_MAX_SCENARIO, 0, &text, &len, NULL, 0))
+		return -1;	/* a regular file of at most 1 MiB (core/readfile.h) */
+	r = memchr(text, '\0', len) ? 1 : ini_parse_string(text, th_handler, t);
+	free(text);
 	if (r < 0) {
-		hr_err("%s: cannot open thresholds file: %s", path, strerror(errno));
+		hr_err("%s: cannot parse thresholds file (out of memory)", path);
 		return -1;
 	}
 	if (r > 0) {
@@ -237,10 +243,18 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 /* The runs of a side: ARG itself, or its subdirectories that hold a run.json. */
 static int side_find(struct side *s, const char *arg)
 {
+	char path[PATH_MAX];
 	struct dirent **ents;
+	struct stat st;
 	int n;
 
 	s->arg = arg;
+	if (!rp_path(path, sizeof(path), arg, "run.json") && !stat(path, &st) &&
+	    !S_ISREG(st.st_mode)) {
+		hr_err("%s: %s, not a regular file: expected a JSON file", path,
+		       hr_file_kind(st.st_mode));
+		return -1;
+	}
 	if (is_run_dir(arg)) {
 		s->runs[s->nruns++] = strdup(arg);
 		return 0;
@@ -251,9 +265,6 @@ static int side_find(struct side *s, const char *arg)
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		char path[PATH_MAX];
-		struct stat st;
-
 		/* "latest" is a link to a run already in the list */
 		if (ents[i]->d_name[0] != '.' && !rp_path(path, sizeof(path), arg, ents[i]->d_name) &&
 		    !lstat(path, &st) && S_ISDIR(st.st_mode) &&
@@ -360,17 +371,14 @@ static int side_describe(struct side *s)
 	for (int i = 0; i < s->nruns; i++) {
 		char path[PATH_MAX], hash[128], g[256];
 		const char *file;
-		json_error_t jerr;
 		json_t *run, *vms, *v, *sc;
 		size_t k;
 
 		if (rp_path(path, sizeof(path), s->runs[i], "run.json"))
 			return -1;
-		run = json_load_file(path, 0, &jerr);
-		if (!run) {
-			hr_err("%s:%d: %s", path, jerr.line, jerr.text);
+		run = rp_run_load(path);
+		if (!run)
 			return -1;
-		}
 		sc = json_object_get(run, "scenario");
 		file = json_string_value(json_object_get(sc, "file")) ?: "?";
 		snprintf(s->scen[i], sizeof(s->scen[i]), "%s", strrchr(file, '/') ? strrchr(file, '/') + 1 : file);
@@ -469,7 +477,8 @@ static int read_side(struct cmp *c, int side)
 			cm[m] = rp_csv_col(&f, hr_metrics[m].name);
 		while ((r = rp_csv_next(&f)) > 0) {
 			double rep = rp_csv_num(&f, cr);
-			long run = (long)i * 100000 + (isnan(rep) ? 0 : (long)rep) + 1;
+			/* a repetition is below 100000 (repeat <= 1000): anything else is not one */
+			long run = (long)i * 100000 + (rep >= 0 && rep < 100000 ? (long)rep : 0) + 1;
 
 			if (rp_csv_num(&f, cw) == 1)
 				continue;

@@ -7,15 +7,16 @@
  * per row.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include <jansson.h>
 
 #include "core/log.h"
+#include "core/readfile.h"
+#include "core/scenario.h"
 #include "report.h"
 
 /* Split one row at c->pos into @out; returns the field count, -1 if too many. */
@@ -71,35 +72,57 @@ static int split_row(struct rp_csv *c, char **out)
 	return n;
 }
 
+/*
+ * A last line without its newline is a torn write (the run was killed, the
+ * disk filled): whatever its fields say, it is not a row. Cut it off, with a
+ * warning naming its line. 0, or -1 if not even the header is whole.
+ */
+static int drop_torn_tail(struct rp_csv *c)
+{
+	char *nl;
+	size_t line = 1;
+
+	if (c->buf[c->len - 1] == '\n')
+		return 0;
+	nl = memrchr(c->buf, '\n', c->len);
+	if (!nl) {
+		hr_err("%s:1: the header row has no newline at its end (a torn write?)", c->path);
+		return -1;
+	}
+	for (const char *p = c->buf; p < nl; p++)
+		line += *p == '\n';
+	hr_warn("%s:%zu: the last line has no newline at its end (a torn write): left out",
+		c->path, line + 1);
+	c->len = (size_t)(nl + 1 - c->buf);
+	c->buf[c->len] = '\0';
+	return 0;
+}
+
 int rp_csv_open(struct rp_csv *c, const char *path)
 {
-	struct stat st;
-	ssize_t r;
-	size_t got = 0;
-	int fd;
+	int r;
 
 	memset(c, 0, sizeof(*c));
-	snprintf(c->path, sizeof(c->path), "%s", path);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return -ENOENT;
-		hr_err("%s: %s", path, strerror(errno));
+	if (strlen(path) >= sizeof(c->path)) {
+		hr_err("%s: a path longer than %zu characters", path, sizeof(c->path) - 1);
 		return -1;
 	}
-	if (fstat(fd, &st) || !(c->buf = malloc((size_t)st.st_size + 1))) {
-		hr_err("%s: cannot read: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	while (got < (size_t)st.st_size && (r = read(fd, c->buf + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)r;
-	close(fd);
-	c->buf[got] = '\0';
-	c->len = got;
+	memcpy(c->path, path, strlen(path) + 1);
+	r = hr_read_file(path, "CSV", HR_MAX_CSV, 1, &c->buf, &c->len, NULL, 0);
+	if (r)
+		return r;	/* -ENOENT quietly, or -1 reported */
 	c->pos = c->buf;
-	if (!got) {
+	if (!c->len) {
 		hr_err("%s: empty file, expected a header row", path);
+		rp_csv_close(c);
+		return -1;
+	}
+	if (memchr(c->buf, '\0', c->len)) {
+		hr_err("%s: binary data (a NUL byte): expected a CSV text file", path);
+		rp_csv_close(c);
+		return -1;
+	}
+	if (drop_torn_tail(c)) {
 		rp_csv_close(c);
 		return -1;
 	}
@@ -111,6 +134,58 @@ int rp_csv_open(struct rp_csv *c, const char *path)
 		return -1;
 	}
 	return 0;
+}
+
+struct json_t *rp_json_load(const char *path, int enoent_quiet)
+{
+	json_error_t jerr;
+	json_t *j;
+	char *text;
+	size_t len;
+	int r = hr_read_file(path, "JSON", HR_MAX_RUN_JSON, enoent_quiet, &text, &len, NULL, 0);
+
+	if (r)
+		return NULL;
+	j = json_loadb(text, len, 0, &jerr);
+	free(text);
+	if (!j)
+		hr_err("%s:%d: %s", path, jerr.line, jerr.text);
+	else if (!json_is_object(j)) {
+		hr_err("%s:1: expected a JSON object", path);
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+/* @what of run.json at @path: absent, or an array of at most @max entries. 0, or -1 (reported). */
+static int check_array(const char *path, json_t *a, const char *what, size_t max)
+{
+	if (!a)
+		return 0;
+	if (!json_is_array(a)) {
+		hr_err("%s: %s: expected an array", path, what);
+		return -1;
+	}
+	if (json_array_size(a) > max) {
+		hr_err("%s: %s: %zu entries, a run has at most %zu", path, what, json_array_size(a),
+		       max);
+		return -1;
+	}
+	return 0;
+}
+
+struct json_t *rp_run_load(const char *path)
+{
+	json_t *run = rp_json_load(path, 0);
+
+	if (run && (check_array(path, json_object_get(run, "vms"), "vms", HR_MAX_VMS) ||
+		    check_array(path, json_object_get(json_object_get(run, "scenario"), "jobs"),
+				"scenario.jobs", HR_MAX_JOBS))) {
+		json_decref(run);
+		return NULL;
+	}
+	return run;
 }
 
 int rp_csv_col(const struct rp_csv *c, const char *name)

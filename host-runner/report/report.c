@@ -253,10 +253,11 @@ static void read_nodes(struct report *r)
 	while ((ret = rp_csv_next(&c)) > 0) {
 		struct vmdata *vm = vm_find(r, rp_csv_str(&c, cv));
 		double t = rp_csv_num(&c, ct), node = rp_csv_num(&c, cn);
-		int k = (int)node;
+		int k;
 
 		if (!vm || isnan(t) || !(node >= 0 && node < MAX_NODES))
 			continue;
+		k = (int)node;	/* in range: checked first */
 		if (k >= vm->nnodes)
 			vm->nnodes = k + 1;
 		if (series_add(&vm->ntotal[k], t, rp_csv_num(&c, ctot) / 1024) ||
@@ -345,8 +346,8 @@ static void read_latency_rows(struct report *r, struct lgroups *gs)
 		struct lgroup *g;
 		struct lkey k;
 
-		if (b < 0 || !(count > 0))
-			continue;
+		if (b < 0 || !(count > 0 && count < 1e18))
+			continue;	/* also a count no run makes (a cast of it would be undefined) */
 		memset(&k, 0, sizeof(k));	/* compared whole with memcmp */
 		snprintf(k.vm, sizeof(k.vm), "%s", rp_csv_str(&c, cv));
 		snprintf(k.workload, sizeof(k.workload), "%s", rp_csv_str(&c, cw));
@@ -600,7 +601,6 @@ int hr_report(const char *dir, int print)
 {
 	struct report r = { .dir = dir };
 	char path[PATH_MAX], now[40], title[256];
-	json_error_t jerr;
 	json_t *run, *data, *vms;
 	char *text;
 	time_t t = time(NULL);
@@ -609,12 +609,10 @@ int hr_report(const char *dir, int print)
 	/* summary.csv first: the report shows it */
 	ret = hr_summary_dir(dir, print);
 	if (rp_path(path, sizeof(path), dir, "run.json"))
-		return -1;
-	run = json_load_file(path, 0, &jerr);
-	if (!run) {
-		hr_err("%s:%d: %s (not a balloonbench results directory?)", path, jerr.line, jerr.text);
-		return -1;
-	}
+		return RP_BAD_INPUT;
+	run = rp_run_load(path);
+	if (!run)
+		return RP_BAD_INPUT;
 	if (!ret && rp_openmetrics_write(dir, run))
 		ret = -1;
 	name_features(run);
@@ -642,7 +640,8 @@ int hr_report(const char *dir, int print)
 	if (r.errors) {
 		hr_err("%s: %d file(s) could not be read whole; the report shows what could", dir,
 		       r.errors);
-		ret = -1;
+		if (!ret)
+			ret = RP_BAD_INPUT;
 	}
 	free(text);
 	free(r.vms);

@@ -25,10 +25,24 @@ struct rp_csv {
 };
 
 /*
- * Open @path and read its header. Returns 0; -ENOENT (no message) if the
- * file does not exist; -1 with the error reported otherwise.
+ * Open @path (a regular file of at most HR_MAX_CSV bytes, read whole) and
+ * read its header. A last line without a newline is a torn write: left out,
+ * with a warning. Returns 0; -ENOENT (no message) if the file does not
+ * exist; -1 with the error reported otherwise.
  */
 int rp_csv_open(struct rp_csv *c, const char *path);
+/*
+ * A JSON file (run.json) read whole, bounded and regular-files-only
+ * (core/readfile.h), parsed: an object, or NULL with one line naming the
+ * file and where (nothing said for a missing file if @enoent_quiet).
+ */
+struct json_t *rp_json_load(const char *path, int enoent_quiet);
+/*
+ * A run's run.json: rp_json_load, and its vms[] and scenario.jobs[] (if
+ * there) arrays no longer than a run can make (HR_MAX_VMS, HR_MAX_JOBS), so
+ * that no reader's work grows with a damaged file. NULL if not (reported).
+ */
+struct json_t *rp_run_load(const char *path);
 /* Index of column @name, or -1. */
 int rp_csv_col(const struct rp_csv *c, const char *name);
 /*
@@ -67,12 +81,28 @@ struct hr_metric {
 	const char *name;
 	const char *unit;
 	int higher_better;
+	int needs_reached;	/* a time to the target or a rate: only a transition that got there has one */
 };
 extern const struct hr_metric hr_metrics[];
 extern const size_t hr_nmetrics;
 const struct hr_metric *hr_metric_find(const char *name);
+/*
+ * Whether a transition that ended with @end_reason (transitions.csv; "" in
+ * files from before it) has a value of metric @m: 1 if reached; 0 for every
+ * metric if interrupted, guest-gone or failed (the run's end, not the
+ * balloon, ended it); for the metrics of getting there (needs_reached)
+ * 0 otherwise (gave-up, timeout, superseded), 1 for the rest.
+ */
+int hr_metric_counts(const struct hr_metric *m, const char *end_reason);
 
-/* summary.c: summary.csv of results directory @dir from its run.json and transitions.csv. */
+/* What hr_summary_dir and hr_report return when an input file is bad (reported), not a write. */
+#define RP_BAD_INPUT	(-2)
+
+/*
+ * summary.c: summary.csv of results directory @dir from its run.json and
+ * transitions.csv. Returns 0; RP_BAD_INPUT if an input file is bad; -1 if
+ * summary.csv could not be written (all reported).
+ */
 int hr_summary_dir(const char *dir, int print);
 
 /*
@@ -99,7 +129,11 @@ int hr_trend_main(int argc, char **argv);
 struct json_t;
 int rp_openmetrics_write(const char *dir, struct json_t *run);
 
-/* report.c: summary.csv, metrics.prom and report.html for results directory @dir. Returns 0 or -1. */
+/*
+ * report.c: summary.csv, metrics.prom and report.html for results directory @dir (the page
+ * shows what could be read). Returns 0; -1 if a file could not be written;
+ * otherwise RP_BAD_INPUT if an input file was bad (all reported).
+ */
 int hr_report(const char *dir, int print);
 
 /* compare.c: `balloonbench compare` (argv[0] is "compare"); returns the exit status. */

@@ -14,7 +14,14 @@
  *   metric       a transitions.csv column (control_latency_ms, mean_rate_mib_s, ...)
  *   unit         ms, us, MiB/s, MiB, count
  *   better       lower or higher: what an improvement is
- *   n            transitions with a value (a transition that did not get there has none)
+ *   n            transitions with a value (a transition that did not get there has none):
+ *                a transition that ended interrupted, guest-gone or failed
+ *                (transitions.csv end_reason) measured the run's end, not
+ *                the balloon, and has no value at all; one that gave up,
+ *                timed out or was superseded has none for the metrics of
+ *                getting there (t100_ms and the rates), and counts for the
+ *                others (control latency, t50/t90 if it got that far,
+ *                stalls, shortfall, the workload's figures)
  *   median, mean, stddev (n - 1), min, max
  *   ci_lo, ci_hi the distribution-free confidence interval of the median:
  *                order statistics x(k), x(n-k+1) with the largest k such that
@@ -33,30 +40,31 @@
 #include <jansson.h>
 
 #include "core/log.h"
+#include "core/scenario.h"
 #include "report.h"
 
 /* Every metric is a transitions.csv column; it knows its unit and which way is better. */
 const struct hr_metric hr_metrics[] = {
-	{ "control_latency_ms", "ms", 0 },
-	{ "t50_ms", "ms", 0 },
-	{ "t90_ms", "ms", 0 },
-	{ "t100_ms", "ms", 0 },
-	{ "mean_rate_mib_s", "MiB/s", 1 },
-	{ "peak_rate_mib_s", "MiB/s", 1 },
-	{ "host_mean_rate_mib_s", "MiB/s", 1 },
-	{ "stalls", "count", 0 },
-	{ "shortfall_mib", "MiB", 0 },
-	{ "faults", "count", 0 },
-	{ "fault_p99_us", "us", 0 },
-	{ "wl_p50_us", "us", 0 },
-	{ "wl_p99_us", "us", 0 },
-	{ "wl_p999_us", "us", 0 },
-	{ "oom_kills", "count", 0 },
-	{ "host_returned_mib", "MiB", 1 },
-	{ "host_rss_settle_ms", "ms", 0 },
-	{ "host_lag_ms", "ms", 0 },
-	{ "qemu_vcpu_ms_per_gib", "ms/GiB", 0 },
-	{ "qemu_other_ms_per_gib", "ms/GiB", 0 },
+	{ "control_latency_ms", "ms", 0, 0 },
+	{ "t50_ms", "ms", 0, 0 },
+	{ "t90_ms", "ms", 0, 0 },
+	{ "t100_ms", "ms", 0, 1 },
+	{ "mean_rate_mib_s", "MiB/s", 1, 1 },
+	{ "peak_rate_mib_s", "MiB/s", 1, 1 },
+	{ "host_mean_rate_mib_s", "MiB/s", 1, 1 },
+	{ "stalls", "count", 0, 0 },
+	{ "shortfall_mib", "MiB", 0, 0 },
+	{ "faults", "count", 0, 0 },
+	{ "fault_p99_us", "us", 0, 0 },
+	{ "wl_p50_us", "us", 0, 0 },
+	{ "wl_p99_us", "us", 0, 0 },
+	{ "wl_p999_us", "us", 0, 0 },
+	{ "oom_kills", "count", 0, 0 },
+	{ "host_returned_mib", "MiB", 1, 0 },
+	{ "host_rss_settle_ms", "ms", 0, 0 },
+	{ "host_lag_ms", "ms", 0, 0 },
+	{ "qemu_vcpu_ms_per_gib", "ms/GiB", 0, 0 },
+	{ "qemu_other_ms_per_gib", "ms/GiB", 0, 0 },
 };
 const size_t hr_nmetrics = sizeof(hr_metrics) / sizeof(hr_metrics[0]);
 
@@ -69,6 +77,18 @@ const struct hr_metric *hr_metric_find(const char *name)
 }
 
 #define NMETRICS	(sizeof(hr_metrics) / sizeof(hr_metrics[0]))
+
+int hr_metric_counts(const struct hr_metric *m, const char *end_reason)
+{
+	static const char *const cut[] = { "interrupted", "guest-gone", "failed" };
+
+	if (!*end_reason || !strcmp(end_reason, "reached"))
+		return 1;	/* reached, or a file from before end_reason */
+	for (size_t i = 0; i < sizeof(cut) / sizeof(cut[0]); i++)
+		if (!strcmp(end_reason, cut[i]))
+			return 0;
+	return !m->needs_reached;
+}
 
 static int cmp_dbl(const void *a, const void *b)
 {
@@ -152,7 +172,11 @@ static int vm_index_of(json_t *vms, const char *name)
 
 	json_array_foreach(vms, i, v)
 		if (!strcmp(json_string_value(json_object_get(v, "name")) ?: "", name))
-			return (int)json_integer_value(json_object_get(v, "vm_index"));
+		{
+			json_int_t k = json_integer_value(json_object_get(v, "vm_index"));
+
+			return k >= 0 && k < HR_MAX_VMS ? (int)k : -1;
+		}
 	return 0;
 }
 
@@ -164,7 +188,7 @@ static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t njobs, 
 	struct rp_csv c;
 	struct srow *rows = NULL;
 	size_t cap = 0;
-	int cj, cv, cd, cw, cm[NMETRICS], r;
+	int cj, cv, cd, cw, ce, cm[NMETRICS], r;
 
 	*n = 0;
 	*err = 0;
@@ -183,6 +207,7 @@ static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t njobs, 
 	cv = rp_csv_col(&c, "vm");
 	cd = rp_csv_col(&c, "direction");
 	cw = rp_csv_col(&c, "warmup");
+	ce = rp_csv_col(&c, "end_reason");
 	if (cj < 0 || cv < 0 || cd < 0) {
 		hr_err("%s:1: expected columns job, vm and direction", path);
 		rp_csv_close(&c);
@@ -211,7 +236,8 @@ static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t njobs, 
 		row->vm_index = vm_index_of(vms, rp_csv_str(&c, cv));
 		row->dir = !strcmp(rp_csv_str(&c, cd), "inflate") ? 1 : -1;
 		for (size_t k = 0; k < NMETRICS; k++)
-			row->m[k] = rp_csv_num(&c, cm[k]);
+			row->m[k] = hr_metric_counts(&hr_metrics[k], rp_csv_str(&c, ce)) ?
+				    rp_csv_num(&c, cm[k]) : NAN;
 	}
 	if (r < 0)
 		*err = 1;
@@ -228,73 +254,126 @@ static void row_out(FILE *f, const char *scenario, const struct sjob *j, const c
 		s->max, s->ci_lo, s->ci_hi, s->ci_coverage);
 }
 
-/* The per-job, per-direction, per-guest, per-metric rows; prints the short table if @print. */
+/* Rows in the order of the groups: job, inflate before deflate, guest. */
+static int cmp_srow(const void *a, const void *b)
+{
+	const struct srow *x = a, *y = b;
+
+	if (x->job != y->job)
+		return x->job < y->job ? -1 : 1;
+	if (x->dir != y->dir)
+		return x->dir > y->dir ? -1 : 1;
+	return x->vm_index < y->vm_index ? -1 : x->vm_index > y->vm_index;
+}
+
+/* Every metric's row of one group (@rows[0..n): a job, direction and guest or "all"). */
+static void write_metrics(FILE *f, const char *scenario, const struct sjob *j, const char *vm,
+			  const char *dir, const struct srow *rows, size_t n, double *v,
+			  int print, int *printed)
+{
+	for (size_t mi = 0; mi < NMETRICS; mi++) {
+		const char *name = hr_metrics[mi].name;
+		struct hr_stats st;
+		size_t c = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (!isnan(rows[i].m[mi]))
+				v[c++] = rows[i].m[mi];
+		if (hr_stats_compute(v, c, &st))
+			continue;
+		row_out(f, scenario, j, vm, dir, &hr_metrics[mi], &st);
+		if (!print || strcmp(vm, "all") ||
+		    (strcmp(name, "mean_rate_mib_s") && strcmp(name, "t100_ms")))
+			continue;
+		if (!(*printed)++)
+			printf("%-16s %-8s %-16s %4s %10s %21s\n", "job", "dir", "metric", "n",
+			       "median", "95% CI of median");
+		printf("%-16s %-8s %-16s %4zu %10.1f [%8.1f, %8.1f]%s\n", j->name, dir, name, st.n,
+		       st.median, st.ci_lo, st.ci_hi, st.ci_coverage < 0.95 ? " (n<6: min-max)" : "");
+	}
+}
+
+/*
+ * The per-job, per-direction, per-guest, per-metric rows; prints the short
+ * table if @print. @rows are sorted here so that each group is one range:
+ * the work is the rows' count, whatever run.json says of jobs and guests.
+ */
 static void write_groups(FILE *f, const char *scenario, const struct sjob *jobs, size_t njobs,
-			 const struct srow *rows, size_t n, double *v, int print)
+			 struct srow *rows, size_t n, double *v, int print)
 {
 	int printed = 0;
+	size_t i = 0;
 
+	if (!n)
+		return;	/* no transition (and @rows may be NULL) */
+	qsort(rows, n, sizeof(*rows), cmp_srow);
 	for (size_t ji = 0; ji < njobs; ji++) {
 		const struct sjob *j = &jobs[ji];
 
 		for (int d = 1; d >= -1; d -= 2) {
 			const char *dir = d > 0 ? "inflate" : "deflate";
+			size_t lo = i;
 
-			for (int vmi = -1; vmi < j->vms; vmi++) {
+			while (i < n && rows[i].job == (int)ji && rows[i].dir == d)
+				i++;
+			write_metrics(f, scenario, j, "all", dir, rows + lo, i - lo, v, print, &printed);
+			for (size_t k = lo, e; j->vms > 1 && k < i; k = e) {
 				char vmname[16];
 
-				if (vmi >= 0 && j->vms == 1)
-					continue;	/* "all" is the one guest */
-				snprintf(vmname, sizeof(vmname), vmi < 0 ? "all" : "v%d", vmi);
-				for (size_t mi = 0; mi < NMETRICS; mi++) {
-					struct hr_stats st;
-					size_t c = 0;
-
-					for (size_t i = 0; i < n; i++) {
-						const struct srow *r = &rows[i];
-
-						if (r->job != (int)ji || r->dir != d ||
-						    (vmi >= 0 && r->vm_index != vmi) || isnan(r->m[mi]))
-							continue;
-						v[c++] = r->m[mi];
-					}
-					if (hr_stats_compute(v, c, &st))
-						continue;
-					row_out(f, scenario, j, vmname, dir, &hr_metrics[mi], &st);
-					if (!print || vmi >= 0 || (strcmp(hr_metrics[mi].name, "mean_rate_mib_s") &&
-								   strcmp(hr_metrics[mi].name, "t100_ms")))
-						continue;
-					if (!printed++)
-						printf("%-16s %-8s %-16s %4s %10s %21s\n", "job", "dir",
-						       "metric", "n", "median", "95% CI of median");
-					printf("%-16s %-8s %-16s %4zu %10.1f [%8.1f, %8.1f]%s\n", j->name, dir,
-					       hr_metrics[mi].name, st.n, st.median, st.ci_lo, st.ci_hi,
-					       st.ci_coverage < 0.95 ? " (n<6: min-max)" : "");
-				}
+				for (e = k; e < i && rows[e].vm_index == rows[k].vm_index; e++)
+					;
+				if (rows[k].vm_index < 0 || rows[k].vm_index >= j->vms)
+					continue;	/* "all" has them */
+				snprintf(vmname, sizeof(vmname), "v%d", rows[k].vm_index);
+				write_metrics(f, scenario, j, vmname, dir, rows + k, e - k, v, print,
+					      &printed);
 			}
 		}
 	}
 }
 
+/* A job's vms from run.json (a string or a number): 1..HR_MAX_VMS. 0, or -1 (reported). */
+static int job_vms(const char *path, size_t i, json_t *jv, int *out)
+{
+	const char *s = json_string_value(jv);
+	char *end = NULL;
+	long long x = 1;
+
+	if (json_is_integer(jv))
+		x = json_integer_value(jv);
+	else if (s) {
+		errno = 0;
+		x = strtoll(s, &end, 10);
+		if (end == s || *end || errno)
+			x = -1;
+	} else if (jv) {
+		x = -1;
+	}
+	if (x < 1 || x > HR_MAX_VMS) {
+		hr_err("%s: scenario.jobs[%zu].vms: expected a number of guests from 1 to %d",
+		       path, i, HR_MAX_VMS);
+		return -1;
+	}
+	*out = (int)x;
+	return 0;
+}
+
 int hr_summary_dir(const char *dir, int print)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
-	json_error_t jerr;
 	json_t *run, *jobsj, *vms, *jj;
 	struct sjob *jobs = NULL;
 	struct srow *rows = NULL;
 	size_t njobs = 0, n = 0, i;
 	double *v = NULL;
 	FILE *f = NULL;
-	int err = 0, ret = -1;
+	int err = 0, ret = RP_BAD_INPUT;
 
 	if (rp_path(path, sizeof(path), dir, "run.json"))
-		return -1;
-	run = json_load_file(path, 0, &jerr);
-	if (!run) {
-		hr_err("%s:%d: %s", path, jerr.line, jerr.text);
-		return -1;
-	}
+		return RP_BAD_INPUT;
+	run = rp_run_load(path);
+	if (!run)
+		return RP_BAD_INPUT;
 	jobsj = json_object_get(json_object_get(run, "scenario"), "jobs");
 	vms = json_object_get(run, "vms");
 	njobs = json_array_size(jobsj);
@@ -304,13 +383,13 @@ int hr_summary_dir(const char *dir, int print)
 	json_array_foreach(jobsj, i, jj) {
 		jobs[i].name = json_string_value(json_object_get(jj, "name")) ?: "";
 		jobs[i].label = json_string_value(json_object_get(jj, "label")) ?: "";
-		jobs[i].vms = atoi(json_string_value(json_object_get(jj, "vms")) ?: "1");
-		if (jobs[i].vms < 1)
-			jobs[i].vms = 1;
+		if (job_vms(path, i, json_object_get(jj, "vms"), &jobs[i].vms))
+			goto out;
 	}
 	rows = read_rows(dir, jobs, njobs, vms, &n, &err);
 	if (err)
 		goto out;
+	ret = -1;	/* from here on, a failure is this side's: memory, a write */
 	v = calloc(n + 1, sizeof(*v));
 	if (rp_path(path, sizeof(path), dir, "summary.csv") ||
 	    rp_path(tmp, sizeof(tmp), dir, ".summary.csv.tmp"))

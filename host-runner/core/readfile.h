@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * readfile.h - every file the runner reads as input (a scenario, a trace,
+ * thresholds, a results directory's CSV files and run.json) is read whole
+ * by one function, with two rules: only a regular file is read (a FIFO, a
+ * device such as /dev/zero, a directory or a socket is refused by its type,
+ * and opening it never blocks), and never more than a stated limit.
+ */
+#ifndef HR_READFILE_H
+#define HR_READFILE_H
+
+#include <stddef.h>
+
+/* The limits, in bytes (also in README, "Hardening"). */
+#define HR_MAX_SCENARIO		(1u << 20)		/* scenario and thresholds files: 1 MiB */
+#define HR_MAX_TRACE		(64u << 20)		/* a trace: 64 MiB */
+#define HR_MAX_RUN_JSON		(64u << 20)		/* run.json: 64 MiB */
+#define HR_MAX_CSV		(4ull << 30)		/* one results CSV file: 4 GiB */
+
+/*
+ * Read @path (a @what: "scenario", "trace", ...) into a malloc'ed buffer,
+ * NUL-terminated, in *@buf and its length in *@len. Returns 0; -ENOENT
+ * without a word if it does not exist and @enoent_quiet; otherwise -1 with
+ * one line naming the file and why (not a regular file, and what it is;
+ * larger than @max; a read error): in @err if not NULL, else through hr_err.
+ */
+int hr_read_file(const char *path, const char *what, size_t max, int enoent_quiet, char **buf,
+		 size_t *len, char *err, size_t errlen);
+
+/* What a file of mode @mode is, in words ("a directory", "a FIFO", ...). */
+const char *hr_file_kind(unsigned mode);
+
+#endif /* HR_READFILE_H */
