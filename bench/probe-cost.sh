@@ -17,9 +17,12 @@
 # (a run's transitions share a guest and a minute of the host), 2000 draws,
 # seeded (--seed). A ratio of 1.02 means the probe lengthens the host's view
 # of a transition by 2 %.
+# --base TREE adds two arms, base-default and base-10hz, run with another
+# build's runner and guest image (TREE/build/balloonbench, TREE/build/guest),
+# interleaved with the others: did a change of the agent lower its cost?
 #
 # usage: bench/probe-cost.sh [-n N] [-s STATE_DIR] [-o OUT_DIR] [--seed S]
-#                            [--rates "1000_default 10 2000"] [SCENARIO]
+#                            [--base TREE] [SCENARIO]
 #        bench/probe-cost.sh --report OUT_DIR     (the figures again, no runs)
 # exit status: 0 every run completed, 1 a run failed (the others still ran and
 #              are reported), 2 bad usage
@@ -32,6 +35,7 @@ OUT=""
 SEED=1
 REPORT_ONLY=0
 SC=$TOP/bench/quick.ini
+BASE=""
 usage() { sed -n '/^# usage:/,/^# exit/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -39,6 +43,7 @@ while [ $# -gt 0 ]; do
 	-s) STATE=$2; shift 2 ;;
 	-o) OUT=$2; shift 2 ;;
 	--seed) SEED=$2; shift 2 ;;
+	--base) BASE=$(cd "$2" && pwd) || exit 2; shift 2 ;;
 	--report) REPORT_ONLY=1; OUT=$2; shift 2 ;;
 	-h|--help) usage ;;
 	-*) usage ;;
@@ -48,25 +53,37 @@ done
 case $N in ''|*[!0-9]*) usage ;; esac
 [ -n "$OUT" ] || OUT=$TOP/build/probe-cost/$(date -u +%Y%m%d-%H%M%S)
 ARMS="default 10hz 2khz"
+[ -n "$BASE" ] && ARMS="$ARMS base-default base-10hz"
+[ $REPORT_ONLY -eq 1 ] && ARMS="default 10hz 2khz base-default base-10hz"
 arm_set() {	# the --set for an arm (the default rate: none)
-	case $1 in default) ;; 10hz) echo "--set sample-rate=10" ;; 2khz) echo "--set sample-rate=2000" ;; esac
+	case $1 in *default) ;; *10hz) echo "--set sample-rate=10" ;; 2khz) echo "--set sample-rate=2000" ;; esac
+}
+arm_bb() {	# the runner and image of an arm
+	case $1 in
+	base-*) echo "$BASE/build/balloonbench -i $BASE/build/guest" ;;
+	*) echo "$BB" ;;
+	esac
 }
 
 failed=0
 if [ $REPORT_ONLY -eq 0 ]; then
 	[ -x "$BB" ] || { echo "probe-cost: $BB not built (make all image)" >&2; exit 2; }
+	if [ -n "$BASE" ] && [ ! -x "$BASE/build/balloonbench" ] || [ -n "$BASE" ] && [ ! -f "$BASE/build/guest/initrd.img" ]; then
+		echo "probe-cost: $BASE has no build/balloonbench or build/guest (make all image there)" >&2
+		exit 2
+	fi
 	mkdir -p "$OUT"
 	echo "probe-cost: $N rounds of $ARMS on $(basename "$SC"), results in $OUT"
 	for r in $(seq 1 "$N"); do
 		set -- $ARMS
-		k=$(( (r - 1) % 3 ))
+		k=$(( (r - 1) % $# ))
 		while [ $k -gt 0 ]; do a=$1; shift; set -- "$@" "$a"; k=$((k - 1)); done
 		for arm in "$@"; do
 			d=$OUT/$arm/$(printf %03d "$r")
 			mkdir -p "$d"
 			t0=$(date +%s)
 			# shellcheck disable=SC2046
-			if ! "$BB" run -q -s "$STATE" -o "$d" $(arm_set "$arm") "$SC" >"$d/out" 2>&1; then
+			if ! $(arm_bb "$arm") run -q -s "$STATE" -o "$d" $(arm_set "$arm") "$SC" >"$d/out" 2>&1; then
 				echo "probe-cost: round $r $arm FAILED (exit $?): $d/out" >&2
 				sed 's/^/  /' "$d/out" | tail -n 5 >&2
 				failed=$((failed + 1))
@@ -84,6 +101,8 @@ trap 'rm -f "$rows" "$runs"' EXIT
 for arm in $ARMS; do
 	for t in "$OUT"/$arm/*/2*/transitions.csv; do
 		[ -f "$t" ] || continue
+		# complete runs only (a failed one was reported; one in progress has no run.json yet)
+		grep -q '"status": "complete"' "$(dirname "$t")/run.json" 2>/dev/null || continue
 		run=$(basename "$(dirname "$(dirname "$t")")")
 		awk -F, -v arm="$arm" -v run="$run" '
 			NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
@@ -128,14 +147,14 @@ FILENAME == ARGV[1] {
 }
 END {
 	srand(seed)
-	printf "%-8s %-8s %4s %12s %22s %12s %10s %10s %9s\n", "dir", "arm", "runs", "host_t100", "ratio to 10 Hz [95% CI]",
+	printf "%-8s %-12s %4s %12s %22s %10s %8s %7s %9s\n", "dir", "arm", "runs", "host_t100", "ratio to 10 Hz [95% CI]",
 	       "sample_hz", "min_hz", "cpu_%", "us/sample"
 	split("inflate deflate", D, " ")
-	split("default 2khz 10hz", A, " ")
+	na = split("default 2khz 10hz base-default base-10hz", A, " ")
 	for (di = 1; di <= 2; di++) {
 		dir = D[di]
 		if (!(dir in dirs)) continue
-		for (ai = 1; ai <= 3; ai++) {
+		for (ai = 1; ai <= na; ai++) {
 			arm = A[ai]
 			if (!nrun[arm]) continue
 			for (i = 1; i <= nrun[arm]; i++) pick[i] = i
@@ -148,24 +167,25 @@ END {
 			delete u; for (i = 1; i <= nus[arm]; i++) u[i] = us[arm, i]
 			mu = median(u, nus[arm])
 			ci = "(reference)"
-			if (arm != "10hz" && nrun["10hz"]) {
-				for (i = 1; i <= nrun["10hz"]; i++) pick[i] = i
-				ref = med_of("10hz", dir, nrun["10hz"])
+			R = arm ~ /^base-/ ? "base-10hz" : "10hz"
+			if (arm != R && nrun[R]) {
+				for (i = 1; i <= nrun[R]; i++) pick[i] = i
+				ref = med_of(R, dir, nrun[R])
 				ratio = m / ref
 				for (b = 1; b <= B; b++) {
 					for (i = 1; i <= nrun[arm]; i++) pick[i] = 1 + int(rand() * nrun[arm])
 					x = med_of(arm, dir, nrun[arm])
-					for (i = 1; i <= nrun["10hz"]; i++) pick[i] = 1 + int(rand() * nrun["10hz"])
-					y = med_of("10hz", dir, nrun["10hz"])
+					for (i = 1; i <= nrun[R]; i++) pick[i] = 1 + int(rand() * nrun[R])
+					y = med_of(R, dir, nrun[R])
 					bs[b] = x / y
 				}
 				median(bs, B)
 				ci = sprintf("%.3f [%.3f, %.3f]", ratio, bs[int(0.025 * B) + 1], bs[int(0.975 * B)])
 			}
-			printf "%-8s %-8s %4d %9.1f ms %22s %12.1f %10.1f %10.1f %9.1f\n", dir, arm, nrun[arm], m, ci, mh, mn, mc, mu
+			printf "%-8s %-12s %4d %9.1f ms %22s %10.1f %8.1f %7.1f %9.1f\n", dir, arm, nrun[arm], m, ci, mh, mn, mc, mu
 		}
 	}
-	for (ai = 1; ai <= 3; ai++) {
+	for (ai = 1; ai <= na; ai++) {
 		arm = A[ai]
 		if (nrun[arm])
 			printf "%s: %d runs, samples dropped %d, seq gaps %d (run.json agent_cost.dropped, sample_gaps)\n",

@@ -45,7 +45,7 @@ static const struct field cost_fields[] = {
 	U64N(bbp_cost, "t", t_ns), U64(bbp_cost, utime_us), U64(bbp_cost, stime_us),
 	U64(bbp_cost, rss_kib), U64(bbp_cost, samples), U64(bbp_cost, dropped),
 	U64(bbp_cost, max_gap_us), U64(bbp_cost, hz), U64(bbp_cost, sample_us),
-	U64(bbp_cost, vmstat), U64(bbp_cost, writes),
+	U64(bbp_cost, vmstat), U64(bbp_cost, vmstat_us), U64(bbp_cost, writes),
 };
 static const struct field log_fields[] = {
 	U64(bbp_log, level), STR(bbp_log, msg),

@@ -79,13 +79,15 @@
  *	PONG id t
  *		answer to PING id, t taken when the PING was read.
  *	COST t utime_us stime_us rss_kib samples dropped max_gap_us hz sample_us vmstat
- *	     writes
+ *	     vmstat_us writes
  *		the agent's own cost, once a second: cumulative CPU time,
  *		resident set, samples taken and dropped since boot, the largest
  *		gap between two samples since the last COST, the sampling rate in
  *		force, the cumulative wall time spent taking and encoding samples
  *		(sample_us / samples is the cost of one sample), how many samples
- *		read /proc/vmstat (src=0), and how many write()s went to the port
+ *		read /proc/vmstat and the time those reads took (so a sample
+ *		from totalram costs (sample_us - vmstat_us) / (samples - vmstat)),
+ *		and how many write()s went to the port
  *		(each one virtio-serial kick, a VM exit). All cumulative since
  *		boot except max_gap_us and hz. PONG is written at once.
  *	LOG level msg
@@ -149,7 +151,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BBP_VERSION	2	/* 2: S src=, SB batches, COST vmstat= writes= */
+#define BBP_VERSION	2	/* 2: S src=, SB batches, COST vmstat= vmstat_us= writes= */
 #define BBP_MAX_LINE	512
 #define BBP_BATCH_MAX	64	/* samples in one SB line, at most */
 #define BBP_FLUSH_MS	20	/* the agent writes samples this often while sampling fast */
@@ -227,6 +229,7 @@ struct bbp_cost {
 	uint64_t hz;
 	uint64_t sample_us;	/* cumulative time spent taking samples */
 	uint64_t vmstat;	/* samples that read /proc/vmstat */
+	uint64_t vmstat_us;	/* cumulative time of those reads */
 	uint64_t writes;	/* write()s to the port */
 };
 

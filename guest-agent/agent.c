@@ -70,7 +70,7 @@ struct agent {
 	uint64_t next_cost;
 	uint64_t seq, dropped;
 	uint64_t sample_ns;		/* time spent taking and encoding samples, for COST */
-	uint64_t vmstat_reads, writes;
+	uint64_t vmstat_reads, vmstat_ns, writes;
 	uint64_t last_flush;
 	int urgent;			/* flush now: an answer is waiting */
 	uint64_t prev_inf, prev_def;
@@ -128,7 +128,8 @@ static uint64_t ticks(void)
  * needs too; rdtsc costs about 16 ns and reads the host's TSC. The rate is
  * fitted against CLOCK_MONOTONIC over the agent's life, the model re-anchored
  * once a second (clock_sync: steps of about 1 us); times never go back.
- * Until the second sync (or without rdtsc) it is clock_gettime itself.
+ * Until the second sync (or without rdtsc, or after the model was 1 ms off at
+ * a sync: the fit starts again) it is clock_gettime itself.
  */
 static struct {
 	uint64_t tsc0, ns0;	/* the first pair */
@@ -154,6 +155,13 @@ static void clock_sync(void)
 	}
 	if (best == UINT64_MAX)
 		return;
+	if (clk.k > 0) {
+		int64_t pred = (int64_t)clk.ns1 + (int64_t)((double)(int64_t)(tsc - clk.tsc1) * clk.k);
+		int64_t err = pred - (int64_t)ns;
+
+		if (err > 1000000 || err < -1000000)	/* 1 ms off: no steady TSC here */
+			clk.tsc0 = clk.ns0 = 0, clk.k = 0;
+	}
 	if (!clk.tsc0) {
 		clk.tsc0 = tsc;
 		clk.ns0 = ns;
@@ -550,6 +558,45 @@ static void with_vmstat(struct agent *a, uint64_t tot1, uint64_t tot2, uint64_t 
 	s->src = BBP_SRC_VMSTAT;
 }
 
+/*
+ * What each source of a sample costs in this guest, measured once at CONF
+ * (per call, the fastest of 5 rounds of 20) and said in a LOG line, which
+ * the runner keeps in events.csv.
+ */
+static void probe_costs(struct agent *a)
+{
+	static const char *const what[] = { "sysinfo", "/proc/vmstat", "null syscall",
+					     "clock_gettime", "rdtsc" };
+	double best[5] = { 1e18, 1e18, 1e18, 1e18, 1e18 };
+	uint64_t reads = a->vmstat_reads;
+	volatile uint64_t x = 0;	/* the clock reads must happen */
+	char line[200];
+	size_t o = 0;
+
+	for (int r = 0; r < 5; r++) {
+		for (int k = 0; k < 5; k++) {
+			uint64_t t0 = mono_ns(), tp, tk, fk, inf, def, oom;
+
+			for (int i = 0; i < 20; i++) {
+				switch (k) {
+				case 0: (void)read_sysinfo(a, &tp, &tk, &fk); break;
+				case 1: (void)read_vmstat(a, &inf, &def, &oom); break;
+				case 2: (void)syscall(SYS_getppid); break;
+				case 3: x += mono_ns(); break;
+				default: x += ticks(); break;
+				}
+			}
+			if ((double)(mono_ns() - t0) / 20 < best[k])
+				best[k] = (double)(mono_ns() - t0) / 20;
+		}
+	}
+	a->vmstat_reads = reads;
+	for (int k = 0; k < 5; k++)
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s %.2f us", k ? ", " : "",
+				      what[k], best[k] / 1000);
+	send_log(a, 2, "probe sources: %s (per call, fastest of 5 rounds of 20)", line);
+}
+
 static void take_sample(struct agent *a, uint64_t now)
 {
 	struct bbp_sample s = { 0 };
@@ -560,9 +607,11 @@ static void take_sample(struct agent *a, uint64_t now)
 	if (read_sysinfo(a, &tot1, &s.total_kib, &s.free_kib))
 		return;
 	if (vm) {
-		uint64_t inf = 0, def = 0, oom = 0;
+		uint64_t inf = 0, def = 0, oom = 0, v0 = now_ns();
+		int r = read_vmstat(a, &inf, &def, &oom);
 
-		if (read_vmstat(a, &inf, &def, &oom))
+		a->vmstat_ns += now_ns() - v0;
+		if (r)
 			return;
 		if (read_sysinfo(a, &tot2, &s.total_kib, &s.free_kib))
 			return;
@@ -607,6 +656,7 @@ static void send_cost(struct agent *a, uint64_t now)
 	m.u.cost.hz = current_hz(a, now);
 	m.u.cost.sample_us = a->sample_ns / 1000;
 	m.u.cost.vmstat = a->vmstat_reads;
+	m.u.cost.vmstat_us = a->vmstat_ns / 1000;
 	m.u.cost.writes = a->writes;
 	a->max_gap_ns = 0;
 	(void)send_msg(a, &m);
@@ -663,8 +713,10 @@ static void on_line(const char *line, size_t len, void *opaque)
 		a->slow_hz = m.u.conf.slow_hz;
 		a->idle_ns = m.u.conf.idle_ms * 1000000ull;
 		a->watchdog_ns = m.u.conf.watchdog_s * NSEC;
-		if (!a->configured)
+		if (!a->configured) {
 			wlm_calibrate(&a->wlm);
+			probe_costs(a);
+		}
 		a->configured = 1;
 		a->next_sample = now_ns();
 		break;

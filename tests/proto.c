@@ -102,7 +102,7 @@ static void test_roundtrip(void)
 
 	memset(&m, 0, sizeof(m));
 	m.type = BBP_COST;
-	m.u.cost = (struct bbp_cost){ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 };
+	m.u.cost = (struct bbp_cost){ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
 	roundtrip(&m, "COST");
 
 	memset(&m, 0, sizeof(m));
@@ -588,7 +588,7 @@ static void test_fuzz(void)
 		"d=1000000:256::-1024:-1030,999000:256::-1024:-1040:1:-1 n=3\n",
 		"SB seq=1 t=2 inf=3 def=4 oom=5 total_kib=6 free_kib=7 src=0 d= n=1\n",
 		"PONG id=1 t=2\n", "COST t=1 utime_us=2 stime_us=3 rss_kib=4 samples=5 dropped=6 "
-		"max_gap_us=7 hz=8 sample_us=9 vmstat=10 writes=11\n",
+		"max_gap_us=7 hz=8 sample_us=9 vmstat=10 vmstat_us=11 writes=12\n",
 		"LOG level=1 msg=a%20b%25c\n", "PING id=1\n", "FAST ms=100\n",
 		"CONF fast_hz=1 slow_hz=2 idle_ms=3 watchdog_s=4\n", "QUIT\n",
 	};
