@@ -20,9 +20,10 @@
 # --base TREE adds two arms, base-default and base-10hz, run with another
 # build's runner and guest image (TREE/build/balloonbench, TREE/build/guest),
 # interleaved with the others: did a change of the agent lower its cost?
+# (Without base-10hz among the arms, base-default is set against 10hz.)
 #
 # usage: bench/probe-cost.sh [-n N] [-s STATE_DIR] [-o OUT_DIR] [--seed S]
-#                            [--base TREE] [SCENARIO]
+#                            [--base TREE] [--arms "default 10hz ..."] [SCENARIO]
 #        bench/probe-cost.sh --report OUT_DIR     (the figures again, no runs)
 # exit status: 0 every run completed, 1 a run failed (the others still ran and
 #              are reported), 2 bad usage
@@ -36,6 +37,7 @@ SEED=1
 REPORT_ONLY=0
 SC=$TOP/bench/quick.ini
 BASE=""
+ARMS_OPT=""
 usage() { sed -n '/^# usage:/,/^# exit/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -44,6 +46,7 @@ while [ $# -gt 0 ]; do
 	-o) OUT=$2; shift 2 ;;
 	--seed) SEED=$2; shift 2 ;;
 	--base) BASE=$(cd "$2" && pwd) || exit 2; shift 2 ;;
+	--arms) ARMS_OPT=$2; shift 2 ;;
 	--report) REPORT_ONLY=1; OUT=$2; shift 2 ;;
 	-h|--help) usage ;;
 	-*) usage ;;
@@ -54,15 +57,16 @@ case $N in ''|*[!0-9]*) usage ;; esac
 [ -n "$OUT" ] || OUT=$TOP/build/probe-cost/$(date -u +%Y%m%d-%H%M%S)
 ARMS="default 10hz 2khz"
 [ -n "$BASE" ] && ARMS="$ARMS base-default base-10hz"
+[ -n "$ARMS_OPT" ] && ARMS=$ARMS_OPT
 [ $REPORT_ONLY -eq 1 ] && ARMS="default 10hz 2khz base-default base-10hz"
 arm_set() {	# the --set for an arm (the default rate: none)
 	case $1 in *default) ;; *10hz) echo "--set sample-rate=10" ;; 2khz) echo "--set sample-rate=2000" ;; esac
 }
-arm_bb() {	# the runner and image of an arm
-	case $1 in
-	base-*) echo "$BASE/build/balloonbench -i $BASE/build/guest" ;;
-	*) echo "$BB" ;;
-	esac
+arm_bb() {	# the runner of an arm
+	case $1 in base-*) echo "$BASE/build/balloonbench" ;; *) echo "$BB" ;; esac
+}
+arm_img() {	# its guest image, when not the runner's own
+	case $1 in base-*) echo "-i $BASE/build/guest" ;; esac
 }
 
 failed=0
@@ -83,8 +87,10 @@ if [ $REPORT_ONLY -eq 0 ]; then
 			mkdir -p "$d"
 			t0=$(date +%s)
 			# shellcheck disable=SC2046
-			if ! $(arm_bb "$arm") run -q -s "$STATE" -o "$d" $(arm_set "$arm") "$SC" >"$d/out" 2>&1; then
-				echo "probe-cost: round $r $arm FAILED (exit $?): $d/out" >&2
+			$(arm_bb "$arm") run -q -s "$STATE" -o "$d" $(arm_img "$arm") $(arm_set "$arm") "$SC" >"$d/out" 2>&1
+			rc=$?
+			if [ $rc -ne 0 ]; then
+				echo "probe-cost: round $r $arm FAILED (exit $rc): $d/out" >&2
 				sed 's/^/  /' "$d/out" | tail -n 5 >&2
 				failed=$((failed + 1))
 				continue
@@ -167,7 +173,7 @@ END {
 			delete u; for (i = 1; i <= nus[arm]; i++) u[i] = us[arm, i]
 			mu = median(u, nus[arm])
 			ci = "(reference)"
-			R = arm ~ /^base-/ ? "base-10hz" : "10hz"
+			R = arm ~ /^base-/ && nrun["base-10hz"] ? "base-10hz" : "10hz"
 			if (arm != R && nrun[R]) {
 				for (i = 1; i <= nrun[R]; i++) pick[i] = i
 				ref = med_of(R, dir, nrun[R])

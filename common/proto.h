@@ -48,9 +48,9 @@
  *		  vmstat counts a batch (<= 256 pages) when the driver takes it
  *		  out, totalram when the host has acknowledged it (as QEMU's
  *		  `actual` does).
- *		The agent reads /proc/vmstat (src=0) at every slow-rate sample,
- *		at the first sample after FAST, at most every 1/slow_hz while
- *		sampling fast, and at every sample when deflate-on-oom was
+ *		The agent reads /proc/vmstat (src=0) at the first sample after
+ *		FAST, then every 1/slow_hz while sampling fast and once a second
+ *		at rest, and at every sample when deflate-on-oom was
  *		negotiated (totalram does not move then) or when totalram
  *		stopped following the vmstat counters (it says so in a LOG).
  *		seq counts samples taken; a gap in seq means samples were dropped
@@ -80,7 +80,9 @@
  *		answer to PING id, t taken when the PING was read.
  *	COST t utime_us stime_us rss_kib samples dropped max_gap_us hz sample_us vmstat
  *	     vmstat_us writes
- *		the agent's own cost, once a second: cumulative CPU time,
+ *		the agent's own cost, once a second and at once on FAST (so a
+ *		change's cost is the difference of the COSTs that answer its
+ *		FAST and its FAST 0): cumulative CPU time,
  *		resident set, samples taken and dropped since boot, the largest
  *		gap between two samples since the last COST, the sampling rate in
  *		force, the cumulative wall time spent taking and encoding samples

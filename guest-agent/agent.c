@@ -16,8 +16,9 @@
  * (oom_score_adj -1000). A fast sample costs one sysinfo() and one clock
  * read: the balloon's size is taken from totalram, which the driver moves
  * page by page (without deflate-on-oom), and /proc/vmstat (about 100 us
- * under TCG, it sums every CPU's counters) is read at the slow rate to keep
- * the counters exact (see S in proto.h). Samples leave in SB batches, one
+ * under TCG, it sums every CPU's counters) is read every 1/slow_hz while
+ * sampling fast and once a second at rest, to keep the counters exact (see S
+ * in proto.h). Samples leave in SB batches, one
  * write (one VM exit) every BBP_FLUSH_MS.
  */
 #include <dirent.h>
@@ -601,8 +602,9 @@ static void take_sample(struct agent *a, uint64_t now)
 {
 	struct bbp_sample s = { 0 };
 	uint64_t tot1, tot2;
-	int vm = a->bal_mode != 2 || a->vmstat_now || current_hz(a, now) != a->fast_hz ||
-		 now - a->last_vmstat >= NSEC / a->slow_hz;
+	/* /proc/vmstat: every 1/slow_hz while fast, once a second at rest */
+	uint64_t every = current_hz(a, now) == a->fast_hz ? NSEC / a->slow_hz : NSEC;
+	int vm = a->bal_mode != 2 || a->vmstat_now || now - a->last_vmstat >= every;
 
 	if (read_sysinfo(a, &tot1, &s.total_kib, &s.free_kib))
 		return;
@@ -702,6 +704,11 @@ static void on_line(const char *line, size_t len, void *opaque)
 			a->vmstat_now = 1;	/* an exact start for the change */
 		if (a->next_sample > now)
 			a->next_sample = now;
+		/* the probe's cost at each end of a change, not only once a second */
+		if (a->configured) {
+			send_cost(a, now_ns());
+			a->urgent = 1;
+		}
 		break;
 	case BBP_CONF:
 		if (!m.u.conf.fast_hz || !m.u.conf.slow_hz || m.u.conf.fast_hz > 100000) {
