@@ -36,7 +36,7 @@ static const struct field hello_fields[] = {
 static const struct field sample_fields[] = {
 	U64(bbp_sample, seq), U64N(bbp_sample, "t", t_ns), U64N(bbp_sample, "inf", inflate),
 	U64N(bbp_sample, "def", deflate), U64N(bbp_sample, "oom", oom_kill),
-	U64(bbp_sample, total_kib), U64(bbp_sample, free_kib),
+	U64(bbp_sample, total_kib), U64(bbp_sample, free_kib), U64(bbp_sample, src),
 };
 static const struct field pong_fields[] = {
 	U64(bbp_pong, id), U64N(bbp_pong, "t", t_ns),
@@ -45,6 +45,7 @@ static const struct field cost_fields[] = {
 	U64N(bbp_cost, "t", t_ns), U64(bbp_cost, utime_us), U64(bbp_cost, stime_us),
 	U64(bbp_cost, rss_kib), U64(bbp_cost, samples), U64(bbp_cost, dropped),
 	U64(bbp_cost, max_gap_us), U64(bbp_cost, hz), U64(bbp_cost, sample_us),
+	U64(bbp_cost, vmstat), U64(bbp_cost, vmstat_us), U64(bbp_cost, writes),
 };
 static const struct field log_fields[] = {
 	U64(bbp_log, level), STR(bbp_log, msg),
@@ -234,33 +235,14 @@ static int parse_dbl(const char *v, size_t n, double *out)
 	return *end ? -1 : 0;
 }
 
-int bbp_decode(const char *line, size_t len, struct bbp_msg *m, char *err, size_t errlen)
+/*
+ * Decode the key=value pairs of [line + i, line + len) into @base by the
+ * message's field table. Returns 0 or -EINVAL with the reason.
+ */
+static int decode_fields(const struct msg_desc *d, const char *line, size_t i, size_t len,
+			 char *base, char *err, size_t errlen)
 {
-	const struct msg_desc *d = NULL;
 	uint32_t seen = 0;
-	size_t i = 0, tlen;
-
-	if (len && line[len - 1] == '\n')
-		len--;
-	if (len && line[len - 1] == '\r')
-		len--;
-	if (len >= BBP_MAX_LINE)
-		return fail(err, errlen, "line too long (%zu bytes)", len);
-	while (i < len && line[i] != ' ')
-		i++;
-	tlen = i;
-	if (tlen == 0)
-		return fail(err, errlen, "empty message");
-	for (int t = 0; t < BBP_NTYPES; t++) {
-		if (strlen(msg_desc[t].name) == tlen && !memcmp(msg_desc[t].name, line, tlen)) {
-			d = &msg_desc[t];
-			memset(m, 0, sizeof(*m));
-			m->type = (enum bbp_type)t;
-			break;
-		}
-	}
-	if (!d)
-		return fail(err, errlen, "unknown message type '%.*s'", (int)(tlen > 16 ? 16 : tlen), line);
 
 	while (i < len) {
 		size_t ks, ke, ve;
@@ -290,13 +272,13 @@ int bbp_decode(const char *line, size_t len, struct bbp_msg *m, char *err, size_
 		if (!f)
 			continue;	/* unknown key: a newer peer's addition */
 		if (f->kind == F_U64) {
-			if (parse_u64(line + ke + 1, ve - ke - 1, (uint64_t *)((char *)&m->u + f->off)))
+			if (parse_u64(line + ke + 1, ve - ke - 1, (uint64_t *)(base + f->off)))
 				return fail(err, errlen, "%s: %s: expected an unsigned integer",
 					    d->name, f->key);
 		} else if (f->kind == F_DBL) {
-			if (parse_dbl(line + ke + 1, ve - ke - 1, (double *)((char *)&m->u + f->off)))
+			if (parse_dbl(line + ke + 1, ve - ke - 1, (double *)(base + f->off)))
 				return fail(err, errlen, "%s: %s: expected a number", d->name, f->key);
-		} else if (unescape((char *)&m->u + f->off, f->size, line + ke + 1, ve - ke - 1)) {
+		} else if (unescape(base + f->off, f->size, line + ke + 1, ve - ke - 1)) {
 			return fail(err, errlen, "%s: %s: bad escape or longer than %zu bytes",
 				    d->name, f->key, f->size - 1);
 		}
@@ -305,6 +287,52 @@ int bbp_decode(const char *line, size_t len, struct bbp_msg *m, char *err, size_
 		if (!(seen & (1u << k)))
 			return fail(err, errlen, "%s: missing key '%s'", d->name, d->fields[k].key);
 	return 0;
+}
+
+/* Is [line, line + len) an SB line (type word "SB")? */
+static int is_batch(const char *line, size_t len)
+{
+	return len >= 2 && line[0] == 'S' && line[1] == 'B' && (len == 2 || line[2] == ' ');
+}
+
+int bbp_decode(const char *line, size_t len, struct bbp_msg *m, char *err, size_t errlen)
+{
+	const struct msg_desc *d = NULL;
+	size_t i = 0, tlen;
+
+	if (len && line[len - 1] == '\n')
+		len--;
+	if (len && line[len - 1] == '\r')
+		len--;
+	if (len >= BBP_MAX_LINE)
+		return fail(err, errlen, "line too long (%zu bytes)", len);
+	if (is_batch(line, len)) {
+		/* reached only when bbp_reader_feed did not expand it: say why */
+		struct bbp_sample s[BBP_BATCH_MAX];
+		size_t n;
+		int r = bbp_decode_batch(line, len, s, BBP_BATCH_MAX, &n, err, errlen);
+
+		if (r)
+			return r;
+		return fail(err, errlen, "SB: a batch of %zu samples: bbp_reader_feed expands it",
+			    n);
+	}
+	while (i < len && line[i] != ' ')
+		i++;
+	tlen = i;
+	if (tlen == 0)
+		return fail(err, errlen, "empty message");
+	for (int t = 0; t < BBP_NTYPES; t++) {
+		if (strlen(msg_desc[t].name) == tlen && !memcmp(msg_desc[t].name, line, tlen)) {
+			d = &msg_desc[t];
+			memset(m, 0, sizeof(*m));
+			m->type = (enum bbp_type)t;
+			break;
+		}
+	}
+	if (!d)
+		return fail(err, errlen, "unknown message type '%.*s'", (int)(tlen > 16 ? 16 : tlen), line);
+	return decode_fields(d, line, i, len, (char *)&m->u, err, errlen);
 }
 
 static int put(char *buf, size_t size, size_t *o, const char *fmt, ...)
@@ -373,9 +401,260 @@ int bbp_encode(char *buf, size_t size, const struct bbp_msg *m)
 	return (int)o;
 }
 
+/*
+ * SB: a batch of samples in one line (proto.h). The first sample's keys are
+ * those of S; d holds one record of differences per further sample.
+ */
+struct sbatch {
+	struct bbp_sample s;
+	char d[BBP_MAX_LINE];
+	uint64_t n;
+};
+
+#define SBF(k, m)	{ k, F_U64, offsetof(struct sbatch, s.m), 0 }
+static const struct field sbatch_fields[] = {
+	SBF("seq", seq), SBF("t", t_ns), SBF("inf", inflate), SBF("def", deflate),
+	SBF("oom", oom_kill), SBF("total_kib", total_kib), SBF("free_kib", free_kib),
+	SBF("src", src), { "d", F_STR, offsetof(struct sbatch, d), BBP_MAX_LINE },
+	{ "n", F_U64, offsetof(struct sbatch, n), 0 },
+};
+static const struct msg_desc sbatch_desc = { "SB", sbatch_fields, ARRAY_SIZE(sbatch_fields) };
+
+/* A record's fields, in their order on the wire. */
+static const struct {
+	const char *name;
+	size_t off;
+} rec_fields[] = {
+	{ "t", offsetof(struct bbp_sample, t_ns) },
+	{ "inf", offsetof(struct bbp_sample, inflate) },
+	{ "def", offsetof(struct bbp_sample, deflate) },
+	{ "total_kib", offsetof(struct bbp_sample, total_kib) },
+	{ "free_kib", offsetof(struct bbp_sample, free_kib) },
+	{ "oom", offsetof(struct bbp_sample, oom_kill) },
+	{ "src", offsetof(struct bbp_sample, src) },
+};
+#define NREC	ARRAY_SIZE(rec_fields)
+
+static uint64_t sfield(const struct bbp_sample *s, size_t j)
+{
+	return *(const uint64_t *)((const char *)s + rec_fields[j].off);
+}
+
+/* Write @v in decimal at @p; returns the end. No printf: this is the agent's hot path. */
+static char *put_u64(char *p, uint64_t v)
+{
+	char tmp[20];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *put_key(char *p, const char *key, uint64_t v)
+{
+	*p++ = ' ';
+	while (*key)
+		*p++ = *key++;
+	*p++ = '=';
+	return put_u64(p, v);
+}
+
+/* One record: the differences of @c to @prev; trailing zero fields left out. */
+static char *put_record(char *p, const struct bbp_sample *prev, const struct bbp_sample *c)
+{
+	char *end = p;
+
+	for (size_t j = 0; j < NREC; j++) {
+		uint64_t a = sfield(prev, j), b = sfield(c, j);
+
+		if (j)
+			*p++ = ':';
+		if (b > a) {
+			p = put_u64(p, b - a);
+		} else if (b < a) {
+			*p++ = '-';
+			p = put_u64(p, a - b);
+		}
+		if (b != a)
+			end = p;
+	}
+	return end;
+}
+
+int bbp_encode_batch(char *buf, size_t size, const struct bbp_sample *s, size_t n, size_t *used)
+{
+	/* a header of 8 keys, then records of at most 7 * 21 + 6 bytes */
+	char line[BBP_MAX_LINE + 8 * 32 + NREC * 22 + 16], *p = line;
+	size_t max, k;
+
+	*used = 0;
+	if (!n)
+		return -EINVAL;
+	if (size == 0)
+		return -ENOSPC;
+	max = size - 1 < BBP_MAX_LINE ? size - 1 : BBP_MAX_LINE;	/* with the newline */
+	memcpy(p, "SB", 2);
+	p += 2;
+	p = put_key(p, "seq", s[0].seq);
+	p = put_key(p, "t", s[0].t_ns);
+	p = put_key(p, "inf", s[0].inflate);
+	p = put_key(p, "def", s[0].deflate);
+	p = put_key(p, "oom", s[0].oom_kill);
+	p = put_key(p, "total_kib", s[0].total_kib);
+	p = put_key(p, "free_kib", s[0].free_kib);
+	p = put_key(p, "src", s[0].src);
+	memcpy(p, " d=", 3);
+	p += 3;
+	/* " n=" + up to 2 digits + "\n" */
+	if ((size_t)(p - line) + 6 > max)
+		return -ENOSPC;
+	for (k = 1; k < n && k < BBP_BATCH_MAX; k++) {
+		char rec[NREC * 22 + 2], *r = rec;
+
+		if (s[k - 1].seq == UINT64_MAX || s[k].seq != s[k - 1].seq + 1 ||
+		    s[k].t_ns < s[k - 1].t_ns)
+			break;	/* the next line starts there */
+		if (k > 1)
+			*r++ = ',';
+		r = put_record(r, &s[k - 1], &s[k]);
+		if ((size_t)(p - line) + (size_t)(r - rec) + 6 > max)
+			break;
+		memcpy(p, rec, (size_t)(r - rec));
+		p += r - rec;
+	}
+	memcpy(p, " n=", 3);
+	p = put_u64(p + 3, k);
+	*p++ = '\n';
+	memcpy(buf, line, (size_t)(p - line));
+	buf[p - line] = '\0';
+	*used = k;
+	return (int)(p - line);
+}
+
+int bbp_decode_batch(const char *line, size_t len, struct bbp_sample *out, size_t max, size_t *n,
+		     char *err, size_t errlen)
+{
+	struct sbatch b;
+	const char *p;
+	int r;
+
+	*n = 0;
+	if (len && line[len - 1] == '\n')
+		len--;
+	if (len && line[len - 1] == '\r')
+		len--;
+	if (len >= BBP_MAX_LINE)
+		return fail(err, errlen, "line too long (%zu bytes)", len);
+	if (!is_batch(line, len))
+		return fail(err, errlen, "not an SB line");
+	memset(&b, 0, sizeof(b));
+	r = decode_fields(&sbatch_desc, line, 2, len, (char *)&b, err, errlen);
+	if (r)
+		return r;
+	if (b.n == 0 || b.n > BBP_BATCH_MAX)
+		return fail(err, errlen, "SB: n=%" PRIu64 ": must be 1..%d", b.n, BBP_BATCH_MAX);
+	if (b.n > max)
+		return fail(err, errlen, "SB: n=%" PRIu64 ": room for %zu samples only", b.n, max);
+	if (b.s.src > BBP_SRC_TOTALRAM)
+		return fail(err, errlen, "SB: src=%" PRIu64 ": must be 0 or 1", b.s.src);
+	if (b.s.seq > UINT64_MAX - (b.n - 1))
+		return fail(err, errlen, "SB: seq + n - 1 is beyond 2^64-1");
+	out[0] = b.s;
+	p = b.d;
+	if (b.n == 1 && *p)
+		return fail(err, errlen, "SB: n=1 but d holds records");
+	for (size_t k = 1; k < b.n; k++) {
+		struct bbp_sample *c = &out[k];
+
+		*c = out[k - 1];
+		c->seq++;
+		for (size_t j = 0;; j++) {
+			const char *q = p;
+			uint64_t mag = 0, *v;
+			int neg = 0;
+
+			if (j >= NREC)
+				return fail(err, errlen, "SB: record %zu: more than %zu fields", k,
+					    (size_t)NREC);
+			if (*q == '-') {
+				neg = 1;
+				q++;
+			}
+			while (*q >= '0' && *q <= '9')
+				q++;
+			if (q > p + neg) {
+				if (parse_u64(p + neg, (size_t)(q - p - neg), &mag))
+					return fail(err, errlen, "SB: record %zu: %s: beyond 2^64-1",
+						    k, rec_fields[j].name);
+			} else if (neg) {
+				return fail(err, errlen, "SB: record %zu: %s: '-' without digits", k,
+					    rec_fields[j].name);
+			}
+			if (neg && j == 0)
+				return fail(err, errlen, "SB: record %zu: t goes back", k);
+			v = (uint64_t *)((char *)c + rec_fields[j].off);
+			if (neg ? mag > *v : *v > UINT64_MAX - mag)
+				return fail(err, errlen, "SB: record %zu: %s leaves 0..2^64-1", k,
+					    rec_fields[j].name);
+			*v = neg ? *v - mag : *v + mag;
+			p = q;
+			if (*p != ':')
+				break;
+			p++;
+		}
+		if (c->src > BBP_SRC_TOTALRAM)
+			return fail(err, errlen, "SB: record %zu: src=%" PRIu64 ": must be 0 or 1", k,
+				    c->src);
+		if (*p == ',') {
+			if (k + 1 == b.n)
+				return fail(err, errlen, "SB: more than n - 1 = %" PRIu64 " records",
+					    b.n - 1);
+			p++;
+		} else if (*p == '\0') {
+			if (k + 1 < b.n)
+				return fail(err, errlen, "SB: %zu records, n=%" PRIu64 " needs %" PRIu64,
+					    k, b.n, b.n - 1);
+		} else {
+			return fail(err, errlen, "SB: record %zu: unexpected character 0x%02x", k,
+				    (unsigned char)*p);
+		}
+	}
+	*n = (size_t)b.n;
+	return 0;
+}
+
 void bbp_reader_init(struct bbp_reader *r)
 {
 	memset(r, 0, sizeof(*r));
+}
+
+/* Hand a line to @on_line; a valid SB line as one S line per sample. */
+static void expand(const char *line, size_t len, bbp_line_fn on_line, void *opaque)
+{
+	struct bbp_sample s[BBP_BATCH_MAX];
+	struct bbp_msg m = { .type = BBP_SAMPLE };
+	char one[BBP_MAX_LINE + 1];
+	size_t n;
+
+	if (!is_batch(line, len) || bbp_decode_batch(line, len, s, BBP_BATCH_MAX, &n, NULL, 0)) {
+		on_line(line, len, opaque);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int k;
+
+		m.u.sample = s[i];
+		k = bbp_encode(one, sizeof(one), &m);
+		if (k <= 0)
+			continue;	/* cannot happen: an S line is at most about 200 bytes */
+		one[--k] = '\0';
+		on_line(one, (size_t)k, opaque);
+	}
 }
 
 void bbp_reader_feed(struct bbp_reader *r, const char *data, size_t n, bbp_line_fn on_line,
@@ -391,7 +670,7 @@ void bbp_reader_feed(struct bbp_reader *r, const char *data, size_t n, bbp_line_
 		}
 		if (c == '\n') {
 			r->buf[r->len] = '\0';
-			on_line(r->buf, r->len, opaque);
+			expand(r->buf, r->len, on_line, opaque);
 			r->len = 0;
 			continue;
 		}

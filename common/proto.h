@@ -30,19 +30,68 @@
  *	      fast_hz slow_hz t
  *		once, when the port opens; features is the balloon device's
  *		negotiated virtio feature string (bit 0 first, as in sysfs).
- *	S seq t inf def oom total_kib free_kib
- *		one sample: /proc/vmstat balloon_inflate, balloon_deflate (pages,
- *		cumulative since boot), oom_kill, and MemTotal/MemFree (KiB).
+ *	S seq t inf def oom total_kib free_kib src
+ *		one sample. total_kib/free_kib: sysinfo() totalram/freeram
+ *		(MemTotal/MemFree, KiB) at t, always. inf/def: the balloon's
+ *		/proc/vmstat balloon_inflate/balloon_deflate (pages, cumulative
+ *		since boot), oom: vmstat oom_kill; how they were obtained says src:
+ *		src=0: all three read from /proc/vmstat at t (exact).
+ *		src=1: the balloon taken from totalram (the driver takes each
+ *		  inflated page out of totalram and gives it back on deflate, when
+ *		  deflate-on-oom is off): inf - def = K - totalram, exact in pages,
+ *		  where K = totalram + inf - def is the guest's constant, measured
+ *		  at a /proc/vmstat read while nothing moved. inf and def are the
+ *		  last src=0 values plus the net growth (to inf) or shrinkage (to
+ *		  def) of the balloon since, so both stay monotonic and inf - def
+ *		  is exact; oom is the last value read from /proc/vmstat. Both
+ *		  views agree whenever the balloon rests; while it deflates,
+ *		  vmstat counts a batch (<= 256 pages) when the driver takes it
+ *		  out, totalram when the host has acknowledged it (as QEMU's
+ *		  `actual` does).
+ *		The agent reads /proc/vmstat (src=0) at the first sample after
+ *		FAST, then every 1/slow_hz while sampling fast and once a second
+ *		at rest, and at every sample when deflate-on-oom was
+ *		negotiated (totalram does not move then) or when totalram
+ *		stopped following the vmstat counters (it says so in a LOG).
  *		seq counts samples taken; a gap in seq means samples were dropped
  *		because the port was full.
+ *	SB seq t inf def oom total_kib free_kib src d n
+ *		a batch of n consecutive samples (1 <= n <= BBP_BATCH_MAX) in one
+ *		line: the first sample's fields as in S, then in d one record
+ *		per further sample, comma-separated (d is empty when n = 1).
+ *		A record is the differences to the previous sample, in the
+ *		order t:inf:def:total_kib:free_kib:oom:src, each a decimal
+ *		integer, negative with a leading '-' (t never: it does not go
+ *		back); an empty or omitted trailing field is 0; seq goes up by 1
+ *		per sample. Example: two samples 1 ms apart while inflating,
+ *		"SB seq=7 t=5000000 inf=300 def=0 oom=0 total_kib=1000000
+ *		free_kib=900000 src=1 d=1000000:256::-1024:-1030 n=2".
+ *		Every value must stay within 0..2^64-1 and src within 0..1, the
+ *		record count must be n - 1, the line at most BBP_MAX_LINE bytes:
+ *		otherwise the whole line is refused. bbp_reader_feed() expands
+ *		a valid batch into n S lines for its callback, so a receiver
+ *		sees S messages only; it hands a malformed one over as it is,
+ *		and bbp_decode() refuses it with the reason.
+ *		The agent sends its samples as SB lines, written every
+ *		BBP_FLUSH_MS while sampling fast (one virtio-serial kick per
+ *		write), at once while sampling slowly and when fast sampling
+ *		ends.
  *	PONG id t
  *		answer to PING id, t taken when the PING was read.
- *	COST t utime_us stime_us rss_kib samples dropped max_gap_us hz sample_us
- *		the agent's own cost, once a second: cumulative CPU time,
+ *	COST t utime_us stime_us rss_kib samples dropped max_gap_us hz sample_us vmstat
+ *	     vmstat_us writes
+ *		the agent's own cost, once a second and at once on FAST (so a
+ *		change's cost is the difference of the COSTs that answer its
+ *		FAST and its FAST 0): cumulative CPU time,
  *		resident set, samples taken and dropped since boot, the largest
- *		gap between two samples in the last period, the sampling rate in
- *		force, and the cumulative wall time spent taking samples.
- *		Samples are sent in batches (every 10 ms at most); PONG at once.
+ *		gap between two samples since the last COST, the sampling rate in
+ *		force, the cumulative wall time spent taking and encoding samples
+ *		(sample_us / samples is the cost of one sample), how many samples
+ *		read /proc/vmstat and the time those reads took (so a sample
+ *		from totalram costs (sample_us - vmstat_us) / (samples - vmstat)),
+ *		and how many write()s went to the port
+ *		(each one virtio-serial kick, a VM exit). All cumulative since
+ *		boot except max_gap_us and hz. PONG is written at once.
  *	LOG level msg
  *		a diagnostic (level 0 error, 1 warning, 2 info).
  *
@@ -104,8 +153,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BBP_VERSION	1
+#define BBP_VERSION	2	/* 2: S src=, SB batches, COST vmstat= vmstat_us= writes= */
 #define BBP_MAX_LINE	512
+#define BBP_BATCH_MAX	64	/* samples in one SB line, at most */
+#define BBP_FLUSH_MS	20	/* the agent writes samples this often while sampling fast */
+
+/* struct bbp_sample.src: where inf/def/oom came from (see S above) */
+#define BBP_SRC_VMSTAT		0
+#define BBP_SRC_TOTALRAM	1
 #define BBP_PORT_NAME	"org.balloonbench.agent.0"
 
 enum bbp_type {
@@ -157,6 +212,7 @@ struct bbp_sample {
 	uint64_t oom_kill;
 	uint64_t total_kib;
 	uint64_t free_kib;
+	uint64_t src;		/* BBP_SRC_* */
 };
 
 struct bbp_pong {
@@ -174,6 +230,9 @@ struct bbp_cost {
 	uint64_t max_gap_us;
 	uint64_t hz;
 	uint64_t sample_us;	/* cumulative time spent taking samples */
+	uint64_t vmstat;	/* samples that read /proc/vmstat */
+	uint64_t vmstat_us;	/* cumulative time of those reads */
+	uint64_t writes;	/* write()s to the port */
 };
 
 struct bbp_log {
@@ -301,9 +360,27 @@ int bbp_decode(const char *line, size_t len, struct bbp_msg *m, char *err, size_
 int bbp_encode(char *buf, size_t size, const struct bbp_msg *m);
 
 /*
+ * Encode as many of the @n samples @s as fit in one SB line (newline included,
+ * NUL-terminated in @buf), at most BBP_BATCH_MAX, stopping early where seq is
+ * not consecutive or t goes back. *@used is how many went in. Returns the
+ * line's length, -ENOSPC if not even one sample fits, -EINVAL if @n is 0.
+ */
+int bbp_encode_batch(char *buf, size_t size, const struct bbp_sample *s, size_t n, size_t *used);
+
+/*
+ * Decode one SB line into @out (room for @max samples); *@n is the count.
+ * Returns 0, or -EINVAL with a one-line reason in @err (if non-NULL): every
+ * field is range-checked, a malformed line yields no sample at all.
+ */
+int bbp_decode_batch(const char *line, size_t len, struct bbp_sample *out, size_t max, size_t *n,
+		     char *err, size_t errlen);
+
+/*
  * Line assembly for a byte stream: feed whatever arrived, get one callback per
  * complete line. Over-long lines are dropped up to the next newline and
- * reported through @on_overflow (may be NULL).
+ * counted in overflows. A valid SB line is expanded: one callback per sample,
+ * with its S line (as bbp_encode writes it, without the newline); a malformed
+ * SB line is passed on as it is (bbp_decode then says what is wrong).
  */
 struct bbp_reader {
 	char buf[BBP_MAX_LINE];

@@ -13,7 +13,13 @@
  * It must not disturb what it measures: its memory is locked (mlockall), it
  * never blocks on the port (samples are dropped and counted when the port is
  * full), and it is the one process the OOM killer must not pick
- * (oom_score_adj -1000).
+ * (oom_score_adj -1000). A fast sample costs one sysinfo() and one clock
+ * read: the balloon's size is taken from totalram, which the driver moves
+ * page by page (without deflate-on-oom), and /proc/vmstat (about 100 us
+ * under TCG, it sums every CPU's counters) is read every 1/slow_hz while
+ * sampling fast and once a second at rest, to keep the counters exact (see S
+ * in proto.h). Samples leave in SB batches, one
+ * write (one VM exit) every BBP_FLUSH_MS.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -43,8 +49,10 @@
 #define AGENT_VERSION	"0.1"
 #define OUTBUF_SIZE	(256 * 1024)
 #define NSEC		((uint64_t)1000000000)
-#define FLUSH_NS	(10 * (uint64_t)1000000)
+#define FLUSH_NS	(BBP_FLUSH_MS * (uint64_t)1000000)
 #define FLUSH_BYTES	4096
+/* totalram and vmstat may differ by the batch in flight (256 4 KiB pages); more is a fault */
+#define BAL_SLACK_KIB	(2 * 1024)
 #define AGENT_NICE	(-10)		/* above workloads (nice 0), below nothing else */
 
 struct agent {
@@ -62,20 +70,124 @@ struct agent {
 	uint64_t next_sample, last_sample_t, max_gap_ns;
 	uint64_t next_cost;
 	uint64_t seq, dropped;
-	uint64_t sample_ns;		/* time spent taking samples, for COST */
+	uint64_t sample_ns;		/* time spent taking and encoding samples, for COST */
+	uint64_t vmstat_reads, vmstat_ns, writes;
 	uint64_t last_flush;
 	int urgent;			/* flush now: an answer is waiting */
 	uint64_t prev_inf, prev_def;
+	int was_fast;
+
+	/* samples not yet encoded: one SB line holds up to BBP_BATCH_MAX */
+	struct bbp_sample pend[BBP_BATCH_MAX];
+	size_t npend;
+
+	/*
+	 * The balloon from totalram (S src=1). bal_mode: 0 /proc/vmstat at every
+	 * sample (deflate-on-oom, or totalram stopped following it), 1 looking
+	 * for K (two equal vmstat reads in a row), 2 totalram. K = totalram +
+	 * inflate - deflate in pages, constant while nothing else changes
+	 * totalram. inf_r/def_r/oom_r: the counters as reported last.
+	 */
+	int bal_mode;
+	int64_t K;
+	uint64_t page_size;
+	uint64_t inf_r, def_r, oom_r;
+	uint64_t last_vmstat;		/* when /proc/vmstat was read last */
+	int vmstat_now;			/* read it at the next sample (FAST arrived) */
+	struct { uint64_t inf, def, tot; int valid; } prev_v;	/* the last vmstat read */
+	int still_n;			/* vmstat reads in a row that saw nothing move */
 	int quit;
 	struct wlm wlm;
 };
 
-static uint64_t now_ns(void)
+static uint64_t mono_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+static uint64_t ticks(void)
+{
+	return __builtin_ia32_rdtsc();
+}
+#define HAVE_TICKS 1
+#else
+static uint64_t ticks(void)
+{
+	return 0;
+}
+#define HAVE_TICKS 0
+#endif
+
+/*
+ * The agent's clock: CLOCK_MONOTONIC, read through rdtsc. Under TCG the guest
+ * clocksource is hpet: clock_gettime is a syscall and an emulated device read
+ * (about 860 ns) under QEMU's big lock, which the balloon's work in QEMU
+ * needs too; rdtsc costs about 16 ns and reads the host's TSC. The rate is
+ * fitted against CLOCK_MONOTONIC over the agent's life, the model re-anchored
+ * once a second (clock_sync: steps of about 1 us); times never go back.
+ * Until the second sync (or without rdtsc, or after the model was 1 ms off at
+ * a sync: the fit starts again) it is clock_gettime itself.
+ */
+static struct {
+	uint64_t tsc0, ns0;	/* the first pair */
+	uint64_t tsc1, ns1;	/* the latest pair: the model goes through it */
+	double k;		/* ns per tick, 0 while unknown */
+	uint64_t last;
+} clk;
+
+static void clock_sync(void)
+{
+	uint64_t tsc = 0, ns = 0, best = UINT64_MAX;
+
+	if (!HAVE_TICKS)
+		return;
+	for (int i = 0; i < 3; i++) {	/* the tightest of three pairs */
+		uint64_t a = ticks(), t = mono_ns(), b = ticks();
+
+		if (b >= a && b - a < best) {
+			best = b - a;
+			tsc = a + (b - a) / 2;
+			ns = t;
+		}
+	}
+	if (best == UINT64_MAX)
+		return;
+	if (clk.k > 0) {
+		int64_t pred = (int64_t)clk.ns1 + (int64_t)((double)(int64_t)(tsc - clk.tsc1) * clk.k);
+		int64_t err = pred - (int64_t)ns;
+
+		if (err > 1000000 || err < -1000000)	/* 1 ms off: no steady TSC here */
+			clk.tsc0 = clk.ns0 = 0, clk.k = 0;
+	}
+	if (!clk.tsc0) {
+		clk.tsc0 = tsc;
+		clk.ns0 = ns;
+	} else if (tsc > clk.tsc0 && ns > clk.ns0) {
+		clk.k = (double)(ns - clk.ns0) / (double)(tsc - clk.tsc0);
+	}
+	clk.tsc1 = tsc;
+	clk.ns1 = ns;
+}
+
+static uint64_t now_ns(void)
+{
+	uint64_t t;
+
+	if (clk.k > 0) {
+		int64_t d = (int64_t)(ticks() - clk.tsc1);
+
+		t = (uint64_t)((int64_t)clk.ns1 + (int64_t)((double)d * clk.k));
+	} else {
+		t = mono_ns();
+	}
+	if (t < clk.last)
+		t = clk.last;
+	clk.last = t;
+	return t;
 }
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -142,13 +254,45 @@ static void send_log(struct agent *a, unsigned level, const char *fmt, ...)
 	(void)send_msg(a, &m);
 }
 
+/* Samples not yet encoded go out as SB lines; dropped (and counted) when out is full. */
+static void encode_pending(struct agent *a)
+{
+	uint64_t t0;
+	size_t done = 0;
+
+	if (!a->npend)
+		return;
+	t0 = now_ns();
+	while (done < a->npend) {
+		char line[BBP_MAX_LINE + 1];
+		size_t used = 0;
+		int n = bbp_encode_batch(line, sizeof(line), a->pend + done, a->npend - done, &used);
+
+		if (n <= 0 || !used) {	/* cannot happen: one sample always fits */
+			a->dropped += a->npend - done;
+			break;
+		}
+		if (a->out_len + (size_t)n > sizeof(a->out)) {
+			a->dropped += used;
+		} else {
+			memcpy(a->out + a->out_len, line, (size_t)n);
+			a->out_len += (size_t)n;
+		}
+		done += used;
+	}
+	a->npend = 0;
+	a->sample_ns += now_ns() - t0;
+}
+
 static void flush_out(struct agent *a)
 {
+	encode_pending(a);
 	while (a->out_len) {
 		ssize_t n = write(a->port, a->out, a->out_len);
 
 		if (n <= 0)
 			return;	/* EAGAIN or host gone: keep it for later */
+		a->writes++;
 		memmove(a->out, a->out + n, a->out_len - (size_t)n);
 		a->out_len -= (size_t)n;
 	}
@@ -282,66 +426,16 @@ static void send_hello(struct agent *a)
 	if (read_small("/sys/devices/system/node/online", h->nodes, sizeof(h->nodes)))
 		snprintf(h->nodes, sizeof(h->nodes), "0");
 	balloon_features(h->features, sizeof(h->features));
+	/* bit 2, deflate-on-oom: the driver leaves totalram alone, only vmstat counts */
+	a->bal_mode = strlen(h->features) > 2 && strspn(h->features, "01") == strlen(h->features) &&
+		      h->features[2] == '0' ? 1 : 0;
 	if (read_small("/sys/devices/system/clocksource/clocksource0/current_clocksource",
 		       h->clocksource, sizeof(h->clocksource)))
 		snprintf(h->clocksource, sizeof(h->clocksource), "unknown");
 	h->fast_hz = a->fast_hz;
 	h->slow_hz = a->slow_hz;
-	h->t_ns = now_ns();
+	h->t_ns = mono_ns();
 	(void)send_msg(a, &m);
-}
-
-/* Scan /proc/vmstat for the three counters we stream. Returns 0 or -1. */
-static int read_vmstat(struct agent *a, struct bbp_sample *s)
-{
-	static char buf[16384];
-	ssize_t n = pread(a->vmstat, buf, sizeof(buf) - 1, 0);
-	int found = 0;
-
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	for (char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		if (!strncmp(p, "oom_kill ", 9)) {
-			s->oom_kill = strtoull(p + 9, NULL, 10);
-			found |= 1;
-		} else if (!strncmp(p, "balloon_inflate ", 16)) {
-			s->inflate = strtoull(p + 16, NULL, 10);
-			found |= 2;
-		} else if (!strncmp(p, "balloon_deflate ", 16)) {
-			s->deflate = strtoull(p + 16, NULL, 10);
-			found |= 4;
-		}
-	}
-	return (found & 6) == 6 ? 0 : -1;
-}
-
-static void take_sample(struct agent *a, uint64_t now)
-{
-	struct bbp_msg m = { .type = BBP_SAMPLE };
-	struct bbp_sample *s = &m.u.sample;
-	struct sysinfo si;
-
-	uint64_t t0 = now_ns();
-
-	if (read_vmstat(a, s))
-		return;
-	if (!sysinfo(&si)) {
-		s->total_kib = (uint64_t)si.totalram * si.mem_unit / 1024;
-		s->free_kib = (uint64_t)si.freeram * si.mem_unit / 1024;
-	}
-	s->t_ns = now_ns();
-	s->seq = a->seq++;
-	if (s->inflate != a->prev_inf || s->deflate != a->prev_def)
-		a->last_move = now;
-	a->prev_inf = s->inflate;
-	a->prev_def = s->deflate;
-	if (a->last_sample_t && now - a->last_sample_t > a->max_gap_ns)
-		a->max_gap_ns = now - a->last_sample_t;
-	a->last_sample_t = now;
-	if (send_msg(a, &m))
-		a->dropped++;
-	a->sample_ns += now_ns() - t0;
 }
 
 static uint64_t current_hz(const struct agent *a, uint64_t now)
@@ -349,6 +443,199 @@ static uint64_t current_hz(const struct agent *a, uint64_t now)
 	if (now < a->fast_until || now - a->last_move < a->idle_ns)
 		return a->fast_hz;
 	return a->slow_hz;
+}
+
+/* Scan /proc/vmstat for the three counters we stream. Returns 0 or -1. */
+static int read_vmstat(struct agent *a, uint64_t *inf, uint64_t *def, uint64_t *oom)
+{
+	static char buf[16384];
+	ssize_t n = pread(a->vmstat, buf, sizeof(buf) - 1, 0);
+	int found = 0;
+
+	a->vmstat_reads++;
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	*oom = 0;
+	for (char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (!strncmp(p, "oom_kill ", 9)) {
+			*oom = strtoull(p + 9, NULL, 10);
+			found |= 1;
+		} else if (!strncmp(p, "balloon_inflate ", 16)) {
+			*inf = strtoull(p + 16, NULL, 10);
+			found |= 2;
+		} else if (!strncmp(p, "balloon_deflate ", 16)) {
+			*def = strtoull(p + 16, NULL, 10);
+			found |= 4;
+		}
+	}
+	return (found & 6) == 6 ? 0 : -1;
+}
+
+/* Pages of totalram (sysinfo), and free KiB. */
+static int read_sysinfo(const struct agent *a, uint64_t *tot_pages, uint64_t *total_kib,
+			uint64_t *free_kib)
+{
+	struct sysinfo si;
+
+	if (sysinfo(&si))
+		return -1;
+	*total_kib = (uint64_t)si.totalram * si.mem_unit / 1024;
+	*free_kib = (uint64_t)si.freeram * si.mem_unit / 1024;
+	*tot_pages = (uint64_t)si.totalram * si.mem_unit / a->page_size;
+	return 0;
+}
+
+/* Report the balloon as totalram has it now: inf_r/def_r move by the net change. */
+static void from_totalram(struct agent *a, uint64_t tot, struct bbp_sample *s)
+{
+	int64_t bal = a->K - (int64_t)tot, cur = (int64_t)a->inf_r - (int64_t)a->def_r;
+
+	if (bal > cur)
+		a->inf_r += (uint64_t)(bal - cur);
+	else
+		a->def_r += (uint64_t)(cur - bal);
+	s->inflate = a->inf_r;
+	s->deflate = a->def_r;
+	s->oom_kill = a->oom_r;
+	s->src = BBP_SRC_TOTALRAM;
+}
+
+/*
+ * A /proc/vmstat read, between two totalram reads @tot1 and @tot2: the exact
+ * counters (src=0) when both views agree, which also re-anchors inf_r/def_r;
+ * otherwise (a deflate batch in flight) the totalram view, so the stream
+ * stays on one basis. Finds K and checks it.
+ */
+static void with_vmstat(struct agent *a, uint64_t tot1, uint64_t tot2, uint64_t inf, uint64_t def,
+			uint64_t oom, struct bbp_sample *s)
+{
+	int64_t bal_v = (int64_t)inf - (int64_t)def;
+	int still = a->prev_v.valid && tot1 == tot2 && tot2 == a->prev_v.tot &&
+		    inf == a->prev_v.inf && def == a->prev_v.def;
+	int64_t slack = BAL_SLACK_KIB * 1024 / (int64_t)a->page_size;
+
+	a->prev_v.inf = inf;
+	a->prev_v.def = def;
+	a->prev_v.tot = tot2;
+	a->prev_v.valid = tot1 == tot2;
+	a->still_n = still ? a->still_n + 1 : 0;
+	if (a->oom_r < oom)
+		a->oom_r = oom;
+	if (a->bal_mode == 2) {
+		/* vmstat was read between tot1 and tot2: its balloon lies between theirs */
+		int64_t b1 = a->K - (int64_t)tot1, b2 = a->K - (int64_t)tot2;
+		int64_t lo = b1 < b2 ? b1 : b2, hi = b1 < b2 ? b2 : b1;
+		int64_t d = bal_v < lo ? lo - bal_v : bal_v > hi ? hi - bal_v : b2 - bal_v;
+
+		if (bal_v < lo - slack || bal_v > hi + slack) {
+			send_log(a, 1, "totalram does not follow the balloon (%lld pages apart): "
+				 "reading /proc/vmstat at every sample from now on", (long long)d);
+			a->bal_mode = 0;
+		} else if (d && a->still_n >= 5) {
+			/*
+			 * Nothing moved for half a second or more (a deflate batch in
+			 * flight takes about 1 ms), yet they differ: totalram changed
+			 * otherwise (memory hotplug). Measure K again.
+			 */
+			send_log(a, 2, "totalram moved by %lld pages without the balloon: "
+				 "recalibrated", (long long)-d);
+			a->K -= d;
+			d = 0;
+		}
+		if (a->bal_mode == 2 && (d || tot1 != tot2)) {
+			from_totalram(a, tot2, s);
+			return;
+		}
+	} else if (a->bal_mode == 1 && still) {
+		a->K = (int64_t)tot2 + bal_v;
+		a->bal_mode = 2;
+	}
+	a->inf_r = inf;
+	a->def_r = def;
+	s->inflate = inf;
+	s->deflate = def;
+	s->oom_kill = oom;
+	s->src = BBP_SRC_VMSTAT;
+}
+
+/*
+ * What each source of a sample costs in this guest, measured once at CONF
+ * (per call, the fastest of 5 rounds of 20) and said in a LOG line, which
+ * the runner keeps in events.csv.
+ */
+static void probe_costs(struct agent *a)
+{
+	static const char *const what[] = { "sysinfo", "/proc/vmstat", "null syscall",
+					     "clock_gettime", "rdtsc" };
+	double best[5] = { 1e18, 1e18, 1e18, 1e18, 1e18 };
+	uint64_t reads = a->vmstat_reads;
+	volatile uint64_t x = 0;	/* the clock reads must happen */
+	char line[200];
+	size_t o = 0;
+
+	for (int r = 0; r < 5; r++) {
+		for (int k = 0; k < 5; k++) {
+			uint64_t t0 = mono_ns(), tp, tk, fk, inf, def, oom;
+
+			for (int i = 0; i < 20; i++) {
+				switch (k) {
+				case 0: (void)read_sysinfo(a, &tp, &tk, &fk); break;
+				case 1: (void)read_vmstat(a, &inf, &def, &oom); break;
+				case 2: (void)syscall(SYS_getppid); break;
+				case 3: x += mono_ns(); break;
+				default: x += ticks(); break;
+				}
+			}
+			if ((double)(mono_ns() - t0) / 20 < best[k])
+				best[k] = (double)(mono_ns() - t0) / 20;
+		}
+	}
+	a->vmstat_reads = reads;
+	for (int k = 0; k < 5; k++)
+		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s %.2f us", k ? ", " : "",
+				      what[k], best[k] / 1000);
+	send_log(a, 2, "probe sources: %s (per call, fastest of 5 rounds of 20)", line);
+}
+
+static void take_sample(struct agent *a, uint64_t now)
+{
+	struct bbp_sample s = { 0 };
+	uint64_t tot1, tot2;
+	/* /proc/vmstat: every 1/slow_hz while fast, once a second at rest */
+	uint64_t every = current_hz(a, now) == a->fast_hz ? NSEC / a->slow_hz : NSEC;
+	int vm = a->bal_mode != 2 || a->vmstat_now || now - a->last_vmstat >= every;
+
+	if (read_sysinfo(a, &tot1, &s.total_kib, &s.free_kib))
+		return;
+	if (vm) {
+		uint64_t inf = 0, def = 0, oom = 0, v0 = now_ns();
+		int r = read_vmstat(a, &inf, &def, &oom);
+
+		a->vmstat_ns += now_ns() - v0;
+		if (r)
+			return;
+		if (read_sysinfo(a, &tot2, &s.total_kib, &s.free_kib))
+			return;
+		a->last_vmstat = now;
+		a->vmstat_now = 0;
+		with_vmstat(a, tot1, tot2, inf, def, oom, &s);
+	} else {
+		from_totalram(a, tot1, &s);
+	}
+	s.t_ns = now_ns();
+	s.seq = a->seq++;
+	if (s.inflate != a->prev_inf || s.deflate != a->prev_def)
+		a->last_move = now;
+	a->prev_inf = s.inflate;
+	a->prev_def = s.deflate;
+	if (a->last_sample_t && now - a->last_sample_t > a->max_gap_ns)
+		a->max_gap_ns = now - a->last_sample_t;
+	a->last_sample_t = now;
+	if (a->npend == BBP_BATCH_MAX)
+		encode_pending(a);
+	a->pend[a->npend++] = s;
+	a->sample_ns += s.t_ns - now;
 }
 
 static void send_cost(struct agent *a, uint64_t now)
@@ -370,6 +657,9 @@ static void send_cost(struct agent *a, uint64_t now)
 	m.u.cost.max_gap_us = a->max_gap_ns / 1000;
 	m.u.cost.hz = current_hz(a, now);
 	m.u.cost.sample_us = a->sample_ns / 1000;
+	m.u.cost.vmstat = a->vmstat_reads;
+	m.u.cost.vmstat_us = a->vmstat_ns / 1000;
+	m.u.cost.writes = a->writes;
 	a->max_gap_ns = 0;
 	(void)send_msg(a, &m);
 }
@@ -404,14 +694,21 @@ static void on_line(const char *line, size_t len, void *opaque)
 	case BBP_PING:
 		r.type = BBP_PONG;
 		r.u.pong.id = m.u.ping.id;
-		r.u.pong.t_ns = now;
+		r.u.pong.t_ns = mono_ns();	/* for the clock offset: the real clock */
 		(void)send_msg(a, &r);
 		a->urgent = 1;
 		break;
 	case BBP_FAST:
 		a->fast_until = now + m.u.fast.ms * 1000000ull;
+		if (m.u.fast.ms)
+			a->vmstat_now = 1;	/* an exact start for the change */
 		if (a->next_sample > now)
 			a->next_sample = now;
+		/* the probe's cost at each end of a change, not only once a second */
+		if (a->configured) {
+			send_cost(a, now_ns());
+			a->urgent = 1;
+		}
 		break;
 	case BBP_CONF:
 		if (!m.u.conf.fast_hz || !m.u.conf.slow_hz || m.u.conf.fast_hz > 100000) {
@@ -423,8 +720,10 @@ static void on_line(const char *line, size_t len, void *opaque)
 		a->slow_hz = m.u.conf.slow_hz;
 		a->idle_ns = m.u.conf.idle_ms * 1000000ull;
 		a->watchdog_ns = m.u.conf.watchdog_s * NSEC;
-		if (!a->configured)
+		if (!a->configured) {
 			wlm_calibrate(&a->wlm);
+			probe_costs(a);
+		}
 		a->configured = 1;
 		a->next_sample = now_ns();
 		break;
@@ -450,10 +749,32 @@ static void on_line(const char *line, size_t len, void *opaque)
 	}
 }
 
+/*
+ * Write what is queued: at once for answers, when much is queued, and while
+ * sampling slowly; while sampling fast every FLUSH_NS (every write is a
+ * virtqueue kick, a VM exit), and at once when fast sampling ends.
+ */
+static void maybe_flush(struct agent *a, uint64_t now)
+{
+	int fast = a->configured && current_hz(a, now) == a->fast_hz;
+	int ended = a->was_fast && !fast;
+
+	a->was_fast = fast;
+	if (!a->out_len && !a->npend)
+		return;
+	if (a->urgent || a->out_len >= FLUSH_BYTES || !fast || ended ||
+	    now - a->last_flush >= FLUSH_NS) {
+		flush_out(a);
+		a->last_flush = now;
+		a->urgent = 0;
+	}
+}
+
 static void serve(struct agent *a)
 {
 	char buf[4096];
 
+	clock_sync();
 	a->next_cost = now_ns() + NSEC;
 	while (!a->quit) {
 		uint64_t now = now_ns(), deadline;
@@ -471,6 +792,8 @@ static void serve(struct agent *a)
 			wlm_poll(&a->wlm, now, current_hz(a, now) == a->fast_hz);
 		if (a->configured && now >= a->next_cost) {
 			send_cost(a, now);
+			clock_sync();
+			now = now_ns();
 			a->next_cost = now + NSEC;
 		}
 		if (a->watchdog_ns && now - a->last_host > a->watchdog_ns) {
@@ -479,6 +802,7 @@ static void serve(struct agent *a)
 			flush_out(a);
 			power_off();
 		}
+		maybe_flush(a, now);
 		if (a->out_len && a->out_len >= FLUSH_BYTES)
 			pfd.events |= POLLOUT;
 		deadline = a->configured ? a->next_sample : now + 50000000ull;
@@ -486,6 +810,8 @@ static void serve(struct agent *a)
 			deadline = a->next_cost;
 		if (a->configured && deadline > wlm_next_deadline(&a->wlm))
 			deadline = wlm_next_deadline(&a->wlm);
+		if ((a->out_len || a->npend) && deadline > a->last_flush + FLUSH_NS)
+			deadline = a->last_flush + FLUSH_NS;
 		if (!a->host_connected && deadline > now + 20000000ull)
 			deadline = now + 20000000ull;
 		ts.tv_sec = deadline > now ? (time_t)((deadline - now) / NSEC) : 0;
@@ -509,21 +835,11 @@ static void serve(struct agent *a)
 			if (n > 0)
 				bbp_reader_feed(&a->rd, buf, (size_t)n, on_line, a);
 		}
-		/*
-		 * Batch samples: every write is a virtqueue kick (a VM exit), so
-		 * flush every FLUSH_NS or when much is queued; answers go at once.
-		 */
-		now = now_ns();
-		if (a->out_len && (a->urgent || a->out_len >= FLUSH_BYTES ||
-				   now - a->last_flush >= FLUSH_NS)) {
-			flush_out(a);
-			a->last_flush = now;
-			a->urgent = 0;
-		}
+		if (a->urgent || (pfd.revents & POLLOUT))
+			maybe_flush(a, now_ns());
 	}
 	flush_out(a);
 }
-
 
 int main(int argc, char **argv)
 {
@@ -534,6 +850,7 @@ int main(int argc, char **argv)
 	a->fast_hz = 1000;
 	a->slow_hz = 10;
 	a->idle_ns = 500000000ull;
+	a->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--port") && i + 1 < argc) {
 			snprintf(port, sizeof(port), "%s", argv[++i]);

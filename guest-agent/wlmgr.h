@@ -43,7 +43,7 @@ struct wlm {
 	pid_t oom_pids[16];		/* recent "Killed process" pids */
 	int noom;
 	int nodes[64], nnodes;
-	uint64_t next_nodes, next_drain;
+	uint64_t next_nodes, next_drain, next_kmsg;
 	int was_busy;			/* @busy at the last wlm_poll */
 };
 
@@ -54,7 +54,8 @@ void wlm_run(struct wlm *m, const struct bbp_run *r);
 void wlm_stop(struct wlm *m, uint64_t w);
 void wlm_phase(struct wlm *m, uint64_t label);
 /*
- * Reap, drain, read /dev/kmsg, sample nodes when due (and at once when
+ * Reap, drain, read /dev/kmsg (every 100 ms while no workload runs), sample
+ * nodes when due (and at once when
  * @busy changes, so a transition's per-node change has a sample at each
  * end). @busy: the balloon moves.
  */

@@ -1,4 +1,4 @@
-/* proto.c - the agent protocol codec: encode/decode round trips, rejects, line reader, fuzz. */
+/* proto.c - the agent protocol codec: encode/decode round trips, rejects, SB batches, line reader, fuzz. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -92,7 +92,7 @@ static void test_roundtrip(void)
 
 	memset(&m, 0, sizeof(m));
 	m.type = BBP_SAMPLE;
-	m.u.sample = (struct bbp_sample){ 7, 1000000001, 65536, 256, 0, 1012345, 800000 };
+	m.u.sample = (struct bbp_sample){ 7, 1000000001, 65536, 256, 0, 1012345, 800000, 1 };
 	roundtrip(&m, "S");
 
 	memset(&m, 0, sizeof(m));
@@ -102,7 +102,7 @@ static void test_roundtrip(void)
 
 	memset(&m, 0, sizeof(m));
 	m.type = BBP_COST;
-	m.u.cost = (struct bbp_cost){ 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	m.u.cost = (struct bbp_cost){ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
 	roundtrip(&m, "COST");
 
 	memset(&m, 0, sizeof(m));
@@ -138,9 +138,9 @@ static void test_encode_text(void)
 
 	memset(&m, 0, sizeof(m));
 	m.type = BBP_SAMPLE;
-	m.u.sample = (struct bbp_sample){ 1, 2, 3, 4, 5, 6, 7 };
+	m.u.sample = (struct bbp_sample){ 1, 2, 3, 4, 5, 6, 7, 1 };
 	bbp_encode(buf, sizeof(buf), &m);
-	is_str(buf, "S seq=1 t=2 inf=3 def=4 oom=5 total_kib=6 free_kib=7\n", "S: wire text");
+	is_str(buf, "S seq=1 t=2 inf=3 def=4 oom=5 total_kib=6 free_kib=7 src=1\n", "S: wire text");
 
 	memset(&m, 0, sizeof(m));
 	m.type = BBP_LOG;
@@ -212,6 +212,7 @@ static void test_decode_rejects(void)
 	static const char *const bad[] = {
 		"", "\n", "\r\n", " PING id=1", "NOPE id=1", "ping id=1", "PINGX id=1",
 		"PING", "PING x=1", "S seq=1 t=2 inf=3 def=4 oom=5 total_kib=6",
+		"S seq=1 t=2 inf=3 def=4 oom=5 total_kib=6 free_kib=7",
 		"PING id=abc", "PING id=", "PING id=-1", "PING id=1x", "PING id= 1",
 		"PING id=18446744073709551616", "PING id=99999999999999999999",
 		"PING id=000000000000000000001",
@@ -319,18 +320,279 @@ static uint32_t rnd(void)
 	return (uint32_t)(rng_state >> 32);
 }
 
+/* What the reader handed over, decoded: S lines only, as samples. */
+struct sampled {
+	int n, other;
+	struct bbp_sample s[256];
+	char raw[BBP_MAX_LINE + 1];	/* the last line that was not an S */
+};
+
+static void collect_samples(const char *line, size_t len, void *opaque)
+{
+	struct sampled *o = opaque;
+	struct bbp_msg m;
+
+	if (!bbp_decode(line, len, &m, NULL, 0) && m.type == BBP_SAMPLE) {
+		if (o->n < 256)
+			o->s[o->n] = m.u.sample;
+		o->n++;
+		return;
+	}
+	o->other++;
+	memcpy(o->raw, line, len + 1);
+}
+
+static int same_samples(const struct bbp_sample *a, const struct bbp_sample *b, size_t n)
+{
+	return !memcmp(a, b, n * sizeof(*a));
+}
+
+/*
+ * Encode @n samples as SB lines until all are out, decode each line directly
+ * and through the reader; 0 when everything came back exactly.
+ */
+static int batch_trip(const struct bbp_sample *s, size_t n, int *lines, size_t *maxlen)
+{
+	static struct sampled got;
+	struct bbp_sample dec[BBP_BATCH_MAX];
+	struct bbp_reader rd;
+	size_t done = 0;
+	int bad = 0;
+
+	memset(&got, 0, sizeof(got));
+	bbp_reader_init(&rd);
+	*lines = 0;
+	*maxlen = 0;
+	while (done < n) {
+		char buf[BBP_MAX_LINE + 1];
+		size_t used = 0, nd = 0;
+		int r = bbp_encode_batch(buf, sizeof(buf), s + done, n - done, &used);
+
+		if (r <= 0 || used == 0 || (size_t)r != strlen(buf) || buf[r - 1] != '\n')
+			return -1;
+		if ((size_t)r > *maxlen)
+			*maxlen = (size_t)r;
+		if (bbp_decode_batch(buf, (size_t)r, dec, BBP_BATCH_MAX, &nd, NULL, 0) || nd != used ||
+		    !same_samples(dec, s + done, used))
+			bad++;
+		bbp_reader_feed(&rd, buf, (size_t)r, collect_samples, &got);
+		done += used;
+		(*lines)++;
+	}
+	if (got.other || (size_t)got.n != n || (n <= 256 && !same_samples(got.s, s, n)))
+		bad++;
+	return bad;
+}
+
+static void test_batch_roundtrip(void)
+{
+	static struct bbp_sample s[300];
+	size_t maxlen;
+	int lines;
+
+	/* an inflate at 1 kHz: 20 samples, the balloon from totalram, a vmstat read at 10 */
+	for (int i = 0; i < 20; i++) {
+		s[i] = (struct bbp_sample){ .seq = 1000 + (uint64_t)i,
+			.t_ns = 5000000000ull + (uint64_t)i * 1000000 + (uint64_t)(i * 37 % 5000),
+			.inflate = 300 + (uint64_t)(i / 2) * 256, .deflate = 12,
+			.total_kib = 1000000 - (uint64_t)(i / 2) * 1024,
+			.free_kib = 900000 - (uint64_t)i * 1030, .src = i == 10 ? 0 : 1 };
+	}
+	is_int(batch_trip(s, 20, &lines, &maxlen), 0, "SB: 20 samples of an inflate come back exactly");
+	diag("20 samples: %d lines, the longest %zu bytes", lines, maxlen);
+	ok(lines <= 2 && maxlen <= BBP_MAX_LINE, "SB: 20 samples in %d lines (at most 2)", lines);
+
+	is_int(batch_trip(s, 1, &lines, &maxlen), 0, "SB: one sample (n=1, d empty)");
+
+	/* extremes: 0 <-> 2^64-1 both ways in every field, t by 2^64-1 */
+	memset(s, 0, 4 * sizeof(s[0]));
+	for (int i = 0; i < 4; i++)
+		s[i].seq = UINT64_MAX - 3 + (uint64_t)i;
+	s[1] = (struct bbp_sample){ UINT64_MAX - 2, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX,
+				    UINT64_MAX, UINT64_MAX, 1 };
+	s[2] = (struct bbp_sample){ .seq = UINT64_MAX - 1, .t_ns = UINT64_MAX };
+	s[3] = (struct bbp_sample){ .seq = UINT64_MAX, .t_ns = UINT64_MAX, .inflate = 1 };
+	is_int(batch_trip(s, 4, &lines, &maxlen), 0,
+	       "SB: 0 <-> 2^64-1 in every field, seq up to 2^64-1 (%d lines)", lines);
+
+	/* 300 samples that only move in time: BBP_BATCH_MAX a line */
+	for (int i = 0; i < 300; i++)
+		s[i] = (struct bbp_sample){ .seq = (uint64_t)i, .t_ns = (uint64_t)i * 1000,
+					    .total_kib = 4096, .free_kib = 2048 };
+	is_int(batch_trip(s, 300, &lines, &maxlen), 0, "SB: 300 samples come back exactly");
+	is_int(lines, (300 + BBP_BATCH_MAX - 1) / BBP_BATCH_MAX, "SB: at most BBP_BATCH_MAX samples a line");
+
+	/* a seq gap (a dropped sample) and a clock going back start a new line */
+	s[5].seq = 99;
+	for (int i = 6; i < 10; i++)
+		s[i].seq = 94 + (uint64_t)i;
+	s[8].t_ns = 1;
+	{
+		char buf[BBP_MAX_LINE + 1];
+		size_t used = 0;
+
+		bbp_encode_batch(buf, sizeof(buf), s, 10, &used);
+		is_int(used, 5, "SB: a seq gap ends the batch before it");
+		bbp_encode_batch(buf, sizeof(buf), s + 5, 5, &used);
+		is_int(used, 3, "SB: t going back ends the batch before it");
+		is_int(batch_trip(s, 10, &lines, &maxlen), 0, "SB: such samples still come back exactly");
+	}
+
+	/* random walks, every field, signed deltas: encode all, decode all */
+	{
+		int bad = 0, total_lines = 0;
+
+		for (int it = 0; it < 200; it++) {
+			size_t n = 1 + rnd() % 300;
+
+			s[0] = (struct bbp_sample){ rnd(), rnd(), rnd(), rnd(), rnd(), rnd(), rnd(),
+						    rnd() % 2 };
+			for (size_t i = 1; i < n; i++) {
+				s[i] = s[i - 1];
+				s[i].seq++;
+				s[i].t_ns += rnd() % (it % 2 ? 2000000 : 3);
+				s[i].inflate += rnd() % 3 ? 0 : rnd() % 512;
+				s[i].deflate += rnd() % 3 ? 0 : rnd() % 512;
+				s[i].total_kib += rnd() % 1024 - 512;
+				s[i].free_kib += rnd() % 4096 - 2048;
+				s[i].oom_kill += rnd() % 50 == 0;
+				s[i].src = rnd() % 10 ? s[i - 1].src : !s[i - 1].src;
+			}
+			bad += batch_trip(s, n, &lines, &maxlen) != 0 || maxlen > BBP_MAX_LINE;
+			total_lines += lines;
+		}
+		is_int(bad, 0, "SB: 200 random series (%d lines) come back exactly, lines <= BBP_MAX_LINE",
+		       total_lines);
+	}
+}
+
+static void test_batch_text(void)
+{
+	static const char want[] = "SB seq=7 t=5000000 inf=300 def=0 oom=0 total_kib=1000000 "
+				   "free_kib=900000 src=1 d=1000000:256::-1024:-1030 n=2\n";
+	struct bbp_sample s[2] = {
+		{ 7, 5000000, 300, 0, 0, 1000000, 900000, 1 },
+		{ 8, 6000000, 556, 0, 0, 998976, 898970, 1 },
+	};
+	char buf[BBP_MAX_LINE + 1];
+	size_t used = 0;
+	int r;
+
+	bbp_encode_batch(buf, sizeof(buf), s, 2, &used);
+	is_str(buf, want, "SB: wire text (the example in proto.h)");
+	/* the buffer's size: the header alone, then less */
+	r = bbp_encode_batch(buf, 90, s, 2, &used);
+	ok(r > 0 && used == 1 && strstr(buf, " d= n=1\n"), "SB: a small buffer takes one sample (%d)", r);
+	is_int(bbp_encode_batch(buf, 40, s, 2, &used), -ENOSPC, "SB: too small for one: -ENOSPC");
+	is_int(bbp_encode_batch(buf, 0, s, 2, &used), -ENOSPC, "SB: size 0: -ENOSPC");
+	is_int(bbp_encode_batch(buf, sizeof(buf), s, 0, &used), -EINVAL, "SB: no samples: -EINVAL");
+	s[1] = s[0];
+	s[1].seq++;
+	bbp_encode_batch(buf, sizeof(buf), s, 2, &used);
+	ok(strstr(buf, " d= n=2\n") != NULL, "SB: a sample equal to the last is an empty record");
+}
+
+static void test_batch_rejects(void)
+{
+#define SBH "SB seq=1 t=2 inf=3 def=4 oom=5 total_kib=6 free_kib=7 src=0 "
+	static const char *const bad[] = {
+		SBH "d= n=0", SBH "d= n=65", SBH "d= n=18446744073709551616", SBH "d= n=-1",
+		SBH "d=", SBH "n=1", "SB", "SB ", "SB n=1 d=",
+		SBH "d= n=3", SBH "d=1,2 n=2", SBH "d=5 n=1", SBH "d=1,,, n=3",
+		SBH "d=-1 n=2", SBH "d=-0 n=2", SBH "d=1:-4 n=2", SBH "d=1:2:-5 n=2",
+		SBH "d=1:99999999999999999999 n=2", SBH "d=18446744073709551614 n=2",
+		SBH "d=1:- n=2", SBH "d=1:2:3:4:5:6:0:8 n=2", SBH "d=1x n=2", SBH "d=1;2 n=2",
+		SBH "d=1:::::-6 n=2", SBH "d=1::::::1:1 n=2", SBH "d=1::::::2 n=2",
+		SBH "d=1::::::-1 n=2", SBH "d=%2C n=2",
+		"SB seq=18446744073709551615 t=2 inf=3 def=4 oom=5 total_kib=6 free_kib=7 src=0 d=1 n=2",
+		"SB seq=1 t=2 inf=18446744073709551615 def=4 oom=5 total_kib=6 free_kib=7 src=0 d=1:1 n=2",
+		"SB seq=1 t=2 inf=3 def=4 oom=5 total_kib=6 free_kib=7 src=2 d= n=1",
+		"SB seq=1 t=abc inf=3 def=4 oom=5 total_kib=6 free_kib=7 src=0 d= n=1",
+		"SB seq=1 inf=3 def=4 oom=5 total_kib=6 free_kib=7 src=0 d= n=1",
+	};
+	static struct sampled got;
+	char line[BBP_MAX_LINE + 64], err[160];
+	struct bbp_sample out[BBP_BATCH_MAX];
+	struct bbp_reader rd;
+	struct bbp_msg m;
+	int bad_refused = 0, bad_reason = 0, bad_reader = 0;
+	size_t n, o;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r1, r2;
+
+		err[0] = '\0';
+		n = 99;
+		r1 = bbp_decode_batch(bad[i], strlen(bad[i]), out, BBP_BATCH_MAX, &n, err, sizeof(err));
+		if (r1 != -EINVAL || n != 0) {
+			bad_refused++;
+			diag("not refused: %s", bad[i]);
+		}
+		if (!err[0] || strchr(err, '\n'))
+			bad_reason++;
+		else
+			diag("%-40.40s -> %s", bad[i] + (strncmp(bad[i], SBH, strlen(SBH)) ? 0 : strlen(SBH)), err);
+		/* bbp_decode refuses it with the same reason; the reader hands it on as it is */
+		r2 = bbp_decode(bad[i], strlen(bad[i]), &m, line, sizeof(line));
+		if (r2 != -EINVAL || strcmp(line, err))
+			bad_reason++;
+		memset(&got, 0, sizeof(got));
+		bbp_reader_init(&rd);
+		bbp_reader_feed(&rd, bad[i], strlen(bad[i]), collect_samples, &got);
+		bbp_reader_feed(&rd, "\n", 1, collect_samples, &got);
+		if (got.n != 0 || got.other != 1 || strcmp(got.raw, bad[i]))
+			bad_reader++;
+	}
+	is_int(bad_refused, 0, "SB: %zu malformed batches refused whole", sizeof(bad) / sizeof(bad[0]));
+	is_int(bad_reason, 0, "SB: each with a one-line reason, the same from bbp_decode");
+	is_int(bad_reader, 0, "SB: the reader passes each on as it is, no sample from it");
+
+	/* room: a valid n=3 into space for 2 */
+	strcpy(line, SBH "d=1,1 n=3");
+	is_int(bbp_decode_batch(line, strlen(line), out, 2, &n, err, sizeof(err)), -EINVAL,
+	       "SB: more samples than the caller's room: refused (%s)", err);
+	is_int(bbp_decode_batch(line, strlen(line), out, 3, &n, err, sizeof(err)), 0,
+	       "SB: exactly the caller's room: accepted");
+	is_int(bbp_decode(line, strlen(line), &m, err, sizeof(err)), -EINVAL,
+	       "SB: a valid batch is not one message for bbp_decode (%s)", err);
+	is_int(bbp_decode_batch("PING id=1", 9, out, 3, &n, err, sizeof(err)), -EINVAL,
+	       "SB: a PING is not a batch");
+	is_int(bbp_decode_batch("SBX n=1", 7, out, 3, &n, NULL, 0), -EINVAL, "SB: SBX is not SB (err NULL)");
+
+	/* the length limit: BBP_MAX_LINE bytes with the newline (an unknown key pads it) */
+	o = (size_t)sprintf(line, SBH "d=1,1 n=3 pad=");
+	memset(line + o, 'p', BBP_MAX_LINE - 1 - o);
+	line[BBP_MAX_LINE - 1] = '\n';
+	line[BBP_MAX_LINE] = '\0';
+	memset(&got, 0, sizeof(got));
+	bbp_reader_init(&rd);
+	bbp_reader_feed(&rd, line, BBP_MAX_LINE, collect_samples, &got);
+	ok(got.n == 3 && got.other == 0 && got.s[2].seq == 3 && got.s[2].t_ns == 4,
+	   "SB: a batch line of exactly BBP_MAX_LINE bytes is expanded (%d samples)", got.n);
+	memmove(line + o + 1, line + o, BBP_MAX_LINE - o + 1);	/* one byte more */
+	is_int(bbp_decode_batch(line, BBP_MAX_LINE + 1, out, BBP_BATCH_MAX, &n, err, sizeof(err)),
+	       -EINVAL, "SB: one byte longer is refused (%s)", err);
+	memset(&got, 0, sizeof(got));
+	bbp_reader_feed(&rd, line, BBP_MAX_LINE + 1, collect_samples, &got);
+	ok(got.n == 0 && got.other == 0 && rd.overflows == 1, "SB: and the reader drops it as over-long");
+#undef SBH
+}
+
 static void test_fuzz(void)
 {
 	static const char *const seeds[] = {
 		"HELLO proto=1 agent=bb-agent kernel=6.1.0 mem_kib=1048576 page_size=4096 cpus=2 "
 		"nodes=0 features=0110 clocksource=kvm-clock fast_hz=1000 slow_hz=10 t=5\n",
-		"S seq=1 t=2 inf=3 def=4 oom=5 total_kib=6 free_kib=7\n",
+		"S seq=1 t=2 inf=3 def=4 oom=5 total_kib=6 free_kib=7 src=0\n",
+		"SB seq=7 t=5000000 inf=300 def=0 oom=0 total_kib=1000000 free_kib=900000 src=1 "
+		"d=1000000:256::-1024:-1030,999000:256::-1024:-1040:1:-1 n=3\n",
+		"SB seq=1 t=2 inf=3 def=4 oom=5 total_kib=6 free_kib=7 src=0 d= n=1\n",
 		"PONG id=1 t=2\n", "COST t=1 utime_us=2 stime_us=3 rss_kib=4 samples=5 dropped=6 "
-		"max_gap_us=7 hz=8 sample_us=9\n",
+		"max_gap_us=7 hz=8 sample_us=9 vmstat=10 vmstat_us=11 writes=12\n",
 		"LOG level=1 msg=a%20b%25c\n", "PING id=1\n", "FAST ms=100\n",
 		"CONF fast_hz=1 slow_hz=2 idle_ms=3 watchdog_s=4\n", "QUIT\n",
 	};
-	static const char alphabet[] = "%=  \n\r09aZ_SPINGLOG";
+	static const char alphabet[] = "%=  \n\r09aZ_SPINGLOGB:,-";
 	int other = 0, decoded = 0, unstable = 0, badlines = 0;
 	struct bbp_reader rd;
 	static struct lines l;
@@ -407,13 +669,16 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	plan(112);
+	plan(141);
 	test_roundtrip();
 	test_encode_text();
 	test_encode_nospace();
 	test_decode_tolerant();
 	test_decode_rejects();
 	test_reader();
+	test_batch_roundtrip();
+	test_batch_text();
+	test_batch_rejects();
 	test_fuzz();
 	return done_testing();
 }

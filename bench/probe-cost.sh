@@ -1,0 +1,203 @@
+#!/bin/bash
+# probe-cost: does the guest agent's sampling move what it measures?
+#
+# Method: N rounds; each round runs SCENARIO (default bench/quick.ini, 2
+# inflates and 2 deflates) once per arm: the default sample rate (1 kHz),
+# --set sample-rate=10 (the reference: the agent nearly asleep) and
+# --set sample-rate=2000; the order rotates every round (A B C, B C A, C A B)
+# so no arm always follows another. Each run has its own results directory;
+# all use one state dir of their own (-s), never the default one.
+# What it reads: host_t100_ms (QEMU's `actual` as the runner polls it: a view
+# the agent cannot bias by its own clock) per direction from transitions.csv,
+# and guest_sample_hz (the achieved rate while the balloon moved),
+# agent_cpu_pct, and per run from run.json the agent's us_per_sample, dropped
+# samples and seq gaps.
+# Statistics: per direction, the ratio of the median host_t100 of an arm over
+# that of 10 Hz, with a 95 % percentile bootstrap CI that resamples whole runs
+# (a run's transitions share a guest and a minute of the host), 2000 draws,
+# seeded (--seed). A ratio of 1.02 means the probe lengthens the host's view
+# of a transition by 2 %.
+# --base TREE adds two arms, base-default and base-10hz, run with another
+# build's runner and guest image (TREE/build/balloonbench, TREE/build/guest),
+# interleaved with the others: did a change of the agent lower its cost?
+# (Without base-10hz among the arms, base-default is set against 10hz.)
+#
+# usage: bench/probe-cost.sh [-n N] [-s STATE_DIR] [-o OUT_DIR] [--seed S]
+#                            [--base TREE] [--arms "default 10hz ..."] [SCENARIO]
+#        bench/probe-cost.sh --report OUT_DIR     (the figures again, no runs)
+# exit status: 0 every run completed, 1 a run failed (the others still ran and
+#              are reported), 2 bad usage
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BB=${BB:-$TOP/build/balloonbench}
+N=10
+STATE=/tmp/bb-probe-cost-state
+OUT=""
+SEED=1
+REPORT_ONLY=0
+SC=$TOP/bench/quick.ini
+BASE=""
+ARMS_OPT=""
+usage() { sed -n '/^# usage:/,/^# exit/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	-n) N=$2; shift 2 ;;
+	-s) STATE=$2; shift 2 ;;
+	-o) OUT=$2; shift 2 ;;
+	--seed) SEED=$2; shift 2 ;;
+	--base) BASE=$(cd "$2" && pwd) || exit 2; shift 2 ;;
+	--arms) ARMS_OPT=$2; shift 2 ;;
+	--report) REPORT_ONLY=1; OUT=$2; shift 2 ;;
+	-h|--help) usage ;;
+	-*) usage ;;
+	*) SC=$1; shift ;;
+	esac
+done
+case $N in ''|*[!0-9]*) usage ;; esac
+[ -n "$OUT" ] || OUT=$TOP/build/probe-cost/$(date -u +%Y%m%d-%H%M%S)
+ARMS="default 10hz 2khz"
+[ -n "$BASE" ] && ARMS="$ARMS base-default base-10hz"
+[ -n "$ARMS_OPT" ] && ARMS=$ARMS_OPT
+[ $REPORT_ONLY -eq 1 ] && ARMS="default 10hz 2khz base-default base-10hz"
+arm_set() {	# the --set for an arm (the default rate: none)
+	case $1 in *default) ;; *10hz) echo "--set sample-rate=10" ;; 2khz) echo "--set sample-rate=2000" ;; esac
+}
+arm_bb() {	# the runner of an arm
+	case $1 in base-*) echo "$BASE/build/balloonbench" ;; *) echo "$BB" ;; esac
+}
+arm_img() {	# its guest image, when not the runner's own
+	case $1 in base-*) echo "-i $BASE/build/guest" ;; esac
+}
+
+failed=0
+if [ $REPORT_ONLY -eq 0 ]; then
+	[ -x "$BB" ] || { echo "probe-cost: $BB not built (make all image)" >&2; exit 2; }
+	if [ -n "$BASE" ] && [ ! -x "$BASE/build/balloonbench" ] || [ -n "$BASE" ] && [ ! -f "$BASE/build/guest/initrd.img" ]; then
+		echo "probe-cost: $BASE has no build/balloonbench or build/guest (make all image there)" >&2
+		exit 2
+	fi
+	mkdir -p "$OUT"
+	echo "probe-cost: $N rounds of $ARMS on $(basename "$SC"), results in $OUT"
+	for r in $(seq 1 "$N"); do
+		set -- $ARMS
+		k=$(( (r - 1) % $# ))
+		while [ $k -gt 0 ]; do a=$1; shift; set -- "$@" "$a"; k=$((k - 1)); done
+		for arm in "$@"; do
+			d=$OUT/$arm/$(printf %03d "$r")
+			mkdir -p "$d"
+			t0=$(date +%s)
+			# shellcheck disable=SC2046
+			$(arm_bb "$arm") run -q -s "$STATE" -o "$d" $(arm_img "$arm") $(arm_set "$arm") "$SC" >"$d/out" 2>&1
+			rc=$?
+			if [ $rc -ne 0 ]; then
+				echo "probe-cost: round $r $arm FAILED (exit $rc): $d/out" >&2
+				sed 's/^/  /' "$d/out" | tail -n 5 >&2
+				failed=$((failed + 1))
+				continue
+			fi
+			echo "round $r/$N $arm: $(( $(date +%s) - t0 )) s"
+		done
+	done
+fi
+
+# One line per transition: arm run direction host_t100_ms guest_sample_hz agent_cpu_pct
+rows=$(mktemp /tmp/bb-probe-cost.XXXXXX)
+runs=$(mktemp /tmp/bb-probe-cost.XXXXXX)
+trap 'rm -f "$rows" "$runs"' EXIT
+for arm in $ARMS; do
+	for t in "$OUT"/$arm/*/2*/transitions.csv; do
+		[ -f "$t" ] || continue
+		# complete runs only (a failed one was reported; one in progress has no run.json yet)
+		grep -q '"status": "complete"' "$(dirname "$t")/run.json" 2>/dev/null || continue
+		run=$(basename "$(dirname "$(dirname "$t")")")
+		awk -F, -v arm="$arm" -v run="$run" '
+			NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+			$c["end_reason"] == "reached" && $c["host_t100_ms"] != "" {
+				print arm, run, $c["direction"], $c["host_t100_ms"], $c["guest_sample_hz"],
+				      $c["agent_cpu_pct"] }' "$t" >>"$rows"
+		j=$(dirname "$t")/run.json
+		us=$(sed -n 's/.*"us_per_sample": \([-0-9.e+]*\).*/\1/p' "$j" | head -n 1)
+		dr=$(sed -n 's/.*"dropped": \([0-9]*\).*/\1/p' "$j" | head -n 1)
+		gp=$(sed -n 's/.*"sample_gaps": \([0-9]*\).*/\1/p' "$j" | head -n 1)
+		cpu=$(sed -n 's/.*"cpu_percent_of_one_vcpu": \([-0-9.e+]*\).*/\1/p' "$j" | head -n 1)
+		echo "$arm $run ${us:-nan} ${dr:-nan} ${gp:-nan} ${cpu:-nan}" >>"$runs"
+	done
+done
+[ -s "$rows" ] || { echo "probe-cost: no transitions under $OUT" >&2; exit 1; }
+
+awk -v seed="$SEED" -v B=2000 '
+function median(a, n,   i, j, t) {	# sorts a[1..n] in place (insertion: n is small)
+	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+	if (n == 0) return "nan"
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+# the median host_t100 of arm/dir over the runs listed in pick[1..nr]
+function med_of(arm, dir, nr,   i, k, n, v) {
+	n = 0
+	for (i = 1; i <= nr; i++)
+		for (k = 1; k <= cnt[arm, dir, pick[i]]; k++)
+			v[++n] = val[arm, dir, pick[i], k]
+	return median(v, n)
+}
+FILENAME == ARGV[1] {
+	arm = $1; run = $2; dir = $3
+	if (!((arm, run) in seen)) { seen[arm, run] = 1; nrun[arm]++; runid[arm, nrun[arm]] = run; ridx[arm, run] = nrun[arm] }
+	r = ridx[arm, run]
+	val[arm, dir, r, ++cnt[arm, dir, r]] = $4
+	hz[arm, dir, ++nhz[arm, dir]] = $5; cpu[arm, dir, ++ncpu[arm, dir]] = $6
+	dirs[dir] = 1
+	next
+}
+{	# runs file: arm run us dropped gaps cpu
+	us[$1, ++nus[$1]] = $3; drop[$1] += $4; gaps[$1] += $5; rcpu[$1, ++nrc[$1]] = $6
+}
+END {
+	srand(seed)
+	printf "%-8s %-12s %4s %12s %22s %10s %8s %7s %9s\n", "dir", "arm", "runs", "host_t100", "ratio to 10 Hz [95% CI]",
+	       "sample_hz", "min_hz", "cpu_%", "us/sample"
+	split("inflate deflate", D, " ")
+	na = split("default 2khz 10hz base-default base-10hz", A, " ")
+	for (di = 1; di <= 2; di++) {
+		dir = D[di]
+		if (!(dir in dirs)) continue
+		for (ai = 1; ai <= na; ai++) {
+			arm = A[ai]
+			if (!nrun[arm]) continue
+			for (i = 1; i <= nrun[arm]; i++) pick[i] = i
+			m = med_of(arm, dir, nrun[arm])
+			n = nhz[arm, dir]; delete h; mn = 1e18
+			for (i = 1; i <= n; i++) { h[i] = hz[arm, dir, i]; if (h[i] + 0 < mn) mn = h[i] + 0 }
+			mh = median(h, n)
+			delete c; for (i = 1; i <= ncpu[arm, dir]; i++) c[i] = cpu[arm, dir, i]
+			mc = median(c, ncpu[arm, dir])
+			delete u; for (i = 1; i <= nus[arm]; i++) u[i] = us[arm, i]
+			mu = median(u, nus[arm])
+			ci = "(reference)"
+			R = arm ~ /^base-/ && nrun["base-10hz"] ? "base-10hz" : "10hz"
+			if (arm != R && nrun[R]) {
+				for (i = 1; i <= nrun[R]; i++) pick[i] = i
+				ref = med_of(R, dir, nrun[R])
+				ratio = m / ref
+				for (b = 1; b <= B; b++) {
+					for (i = 1; i <= nrun[arm]; i++) pick[i] = 1 + int(rand() * nrun[arm])
+					x = med_of(arm, dir, nrun[arm])
+					for (i = 1; i <= nrun[R]; i++) pick[i] = 1 + int(rand() * nrun[R])
+					y = med_of(R, dir, nrun[R])
+					bs[b] = x / y
+				}
+				median(bs, B)
+				ci = sprintf("%.3f [%.3f, %.3f]", ratio, bs[int(0.025 * B) + 1], bs[int(0.975 * B)])
+			}
+			printf "%-8s %-12s %4d %9.1f ms %22s %10.1f %8.1f %7.1f %9.1f\n", dir, arm, nrun[arm], m, ci, mh, mn, mc, mu
+		}
+	}
+	for (ai = 1; ai <= na; ai++) {
+		arm = A[ai]
+		if (nrun[arm])
+			printf "%s: %d runs, samples dropped %d, seq gaps %d (run.json agent_cost.dropped, sample_gaps)\n",
+			       arm, nrun[arm], drop[arm], gaps[arm]
+	}
+	print "host_t100: median over the transitions that reached their target; sample_hz, min_hz: the guest_sample_hz column (achieved rate while moving); cpu_%: agent_cpu_pct (agent CPU during the transition, % of one vCPU); us/sample: agent_cost.us_per_sample (run.json), the median over runs"
+}' "$rows" "$runs"
+[ $failed -eq 0 ] || { echo "probe-cost: $failed run(s) failed" >&2; exit 1; }
+exit 0
