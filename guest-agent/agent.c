@@ -783,10 +783,17 @@ static void serve(struct agent *a)
 		int r;
 
 		if (a->configured && now >= a->next_sample) {
+			uint64_t p = NSEC / current_hz(a, now);
+
 			take_sample(a, now);
-			a->next_sample += NSEC / current_hz(a, now);
-			if (a->next_sample < now)	/* fell behind: do not burst */
-				a->next_sample = now + NSEC / current_hz(a, now);
+			/*
+			 * Keep the grid: a wake-up late by less than a period costs
+			 * nothing (the next sample comes sooner); later than that, the
+			 * ticks missed are skipped, never taken in a burst.
+			 */
+			a->next_sample += p;
+			if (a->next_sample <= now)
+				a->next_sample += ((now - a->next_sample) / p + 1) * p;
 		}
 		if (a->configured)
 			wlm_poll(&a->wlm, now, current_hz(a, now) == a->fast_hz);
