@@ -848,6 +848,33 @@ static void serve(struct agent *a)
 	flush_out(a);
 }
 
+/*
+ * bb.watchdog=N on the kernel command line arms the watchdog from boot on,
+ * before the host has said anything: a runner killed while its guest boots
+ * leaves no guest running. CONF sets it again.
+ */
+static void arm_watchdog_from_cmdline(struct agent *a)
+{
+	char buf[4096], *p;
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	unsigned long s;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (p = strstr(buf, "bb.watchdog="); p; p = strstr(p + 1, "bb.watchdog="))
+		if (p == buf || p[-1] == ' ') {
+			s = strtoul(p + 12, NULL, 10);
+			if (s > 0 && s <= 86400) {
+				a->watchdog_ns = (uint64_t)s * NSEC;
+				a->last_host = now_ns();
+			}
+		}
+}
+
 int main(int argc, char **argv)
 {
 	struct agent *a = &agent;
@@ -909,6 +936,7 @@ int main(int argc, char **argv)
 	if (setpriority(PRIO_PROCESS, 0, AGENT_NICE))
 		say("setpriority: %s", strerror(errno));
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	arm_watchdog_from_cmdline(a);
 	bbp_reader_init(&a->rd);
 	wlm_init(&a->wlm, send_reliable, a);
 	send_hello(a);

@@ -2,7 +2,7 @@
 # vm-interrupt: Ctrl-C leaves no VM and keeps the samples; a killed run's VM is reaped by the next run.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 13
+plan 18
 
 scenario long <<'INI'
 [long]
@@ -50,7 +50,13 @@ dir=$(run_dir "$RESULTS/b")
 wait_for "$dir/events.csv" "hello" 120
 kill -KILL $pid
 wait $pid 2>/dev/null
-check "SIGKILL: the guest outlived its runner (as libvirt embed does)" test "$(qemus)" -ge 1
+for _ in $(seq 50); do [ "$(qemus)" -eq 0 ] && break; sleep 0.1; done
+check "SIGKILL: the runner's guardian ended its QEMU within 5 s" test "$(qemus)" -eq 0
+
+# A killed run's run.json said "running" for ever: the next look at it says killed.
+"$BB" report "$dir" >/dev/null 2>"$T/rep"
+check "SIGKILL: report finds the run killed; run.json says incomplete (killed)" \
+	sh -c "grep -q '\"status\": \"incomplete\"' '$dir/run.json' && grep -q 'killed: its runner' '$dir/run.json'"
 
 scenario short <<'INI'
 [short]
@@ -61,4 +67,43 @@ INI
 "$BB" run -s "$STATE" -o "$RESULTS/c" "$T/short.ini" >"$T/out" 2>"$T/err"
 grep -q "reaped domain" "$T/err"; ok $? "next run reaps the leftover domain"; show "$T/err"
 check "no VM left running after the next run" test "$(qemus)" -eq 0
+
+# SIGKILL of the runner while its guest boots: libvirt starts QEMU paused and
+# would never let it go on; the guardian (a process the runner forks, which
+# sees the runner's end) kills it. Then SIGKILL of the runner AND its guardian
+# while the balloon moves: the agent's own watchdog, armed from the kernel
+# command line at boot, powers the guest off and QEMU ends, within the
+# watchdog (4 s here) and 5 s.
+scenario dog <<'INI'
+[dog]
+accel = tcg
+agent-watchdog = 4s
+targets = 256M, 1G
+cycles = 100
+INI
+"$BB" run -s "$STATE" -o "$RESULTS/d" "$T/dog.ini" >"$T/out" 2>"$T/err" &
+pid=$!
+dir=$(run_dir "$RESULTS/d")
+wait_for "$dir/events.csv" ",boot," 60
+for _ in $(seq 100); do [ "$(qemus)" -ge 1 ] && break; sleep 0.1; done	# QEMU is starting
+kill -KILL $pid
+wait $pid 2>/dev/null
+for _ in $(seq 50); do [ "$(qemus)" -eq 0 ] && break; sleep 0.1; done
+check "SIGKILL while booting: the guardian ended the starting QEMU within 5 s" test "$(qemus)" -eq 0
+
+"$BB" run -s "$STATE" -o "$RESULTS/e" "$T/dog.ini" >"$T/out" 2>"$T/err" &
+pid=$!
+dir=$(run_dir "$RESULTS/e")
+wait_for "$dir/transitions.csv" ",reached,[0-9]" 120
+guardian=$(pgrep -P $pid -x bb-guardian)
+t0=$(date +%s)
+kill -KILL $pid $guardian
+wait $pid 2>/dev/null
+for _ in $(seq 90); do [ "$(qemus)" -eq 0 ] && break; sleep 0.1; done
+took=$(( $(date +%s) - t0 ))
+check "SIGKILL of runner and guardian (${guardian:-none found}) while moving: the agent's watchdog ended QEMU within 4 + 5 s (took $took s)" \
+	test -n "$guardian" -a "$(qemus)" -eq 0
+"$BB" run -s "$STATE" -o "$RESULTS/f" "$T/short.ini" >"$T/out" 2>"$T/err"
+check "the next run after those starts cleanly (exit $?)" test $? -eq 0
+check "no VM left running at the end" test "$(qemus)" -eq 0
 finish

@@ -42,7 +42,8 @@ char *hr_domain_xml(const struct hr_run *run, const struct hr_job *j, const char
 		return NULL;
 	(void)gethostname(host, sizeof(host));
 	hr_boot_id(bid, sizeof(bid));
-	fprintf(f, "<domain type='%s'>\n  <name>%s</name>\n", accel == HR_ACCEL_KVM ? "kvm" : "qemu",
+	fprintf(f, "<domain type='%s' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n"
+		"  <name>%s</name>\n", accel == HR_ACCEL_KVM ? "kvm" : "qemu",
 		name);
 	fprintf(f, "  <metadata><bb:run xmlns:bb='%s' run='%s' pid='%d' host='", HR_META_NS,
 		run->id, (int)getpid());
@@ -57,7 +58,9 @@ char *hr_domain_xml(const struct hr_run *run, const struct hr_job *j, const char
 	image_path(run, j, 1, path, sizeof(path));
 	fputs("</kernel>\n    <initrd>", f);
 	rp_escape_markup(f, path);
-	fputs("</initrd>\n    <cmdline>console=ttyS0 quiet panic=-1 ", f);
+	/* bb.watchdog: the agent powers off after that much host silence, from boot on */
+	fprintf(f, "</initrd>\n    <cmdline>console=ttyS0 quiet panic=-1 bb.watchdog=%" PRIu64 " ",
+		(j->agent_watchdog_us + 999999) / 1000000);
 	rp_escape_markup(f, j->cmdline);
 	fputs("</cmdline>\n  </os>\n  <features><acpi/></features>\n", f);
 	hr_layout_xml(f, j);
@@ -95,7 +98,15 @@ char *hr_domain_xml(const struct hr_run *run, const struct hr_job *j, const char
 		j->deflate_on_oom ? "on" : "off", j->free_page_reporting ? "on" : "off");
 	if (j->stats_period)
 		fprintf(f, "<stats period='%d'/>", j->stats_period);
-	fputs("</memballoon>\n  </devices>\n</domain>\n", f);
+	fputs("</memballoon>\n  </devices>\n", f);
+	/*
+	 * libvirt starts QEMU with -no-shutdown and destroys the domain itself on
+	 * the guest's poweroff. A runner that was killed destroys nothing: make
+	 * QEMU end by itself when the agent's watchdog powers the guest off.
+	 * (libvirt marks the domain "tainted: custom-argv" for it.)
+	 */
+	fputs("  <qemu:commandline><qemu:arg value='-action'/>"
+	      "<qemu:arg value='shutdown=poweroff'/></qemu:commandline>\n</domain>\n", f);
 	if (fclose(f)) {
 		free(buf);
 		return NULL;

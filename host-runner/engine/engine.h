@@ -153,6 +153,8 @@ struct hr_run {
 	struct hr_rec *rec;
 	struct hr_board *board;
 	struct hr_wd *wd;
+	int guardian_fd;		/* the guardian's pipe: see guardian.c */
+	pid_t guardian_pid;
 
 	/* main thread only */
 	struct hr_guest *guests[HR_MAX_VMS];
@@ -165,6 +167,13 @@ struct hr_run {
 
 /* Run time base: ns since the run started. */
 int64_t hr_run_time(const struct hr_run *run);
+
+/* ---- guardian.c: no QEMU outlives a killed runner ---- */
+
+/* Fork the guardian (embedded driver only), before any domain starts. 0 or -1 (hr_error). */
+int hr_guardian_start(struct hr_run *run);
+/* The run ends normally: the guardian leaves every QEMU alone and exits. */
+void hr_guardian_stop(struct hr_run *run);
 
 /* ---- conn.c: the connection and the event thread ---- */
 

@@ -275,7 +275,8 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	make_run_id(run);
 	run->t0_mono_ns = hr_now_ns();
 	run->board = hr_board_new(run->t0_mono_ns);
-	if (!run->board || hr_conn_open(run) || !(run->wd = hr_wd_new()))
+	run->guardian_fd = -1;
+	if (!run->board || hr_guardian_start(run) || hr_conn_open(run) || !(run->wd = hr_wd_new()))
 		goto out;
 	(void)hr_reap_leftovers(run);
 	if (hr_rec_open(&run->rec, o->results, run->id, run->t0_mono_ns, run->dir, sizeof(run->dir)))
@@ -299,6 +300,7 @@ out:
 		hr_guest_free(run->guests[i]);
 	hr_wd_free(run->wd);
 	hr_conn_close(run);
+	hr_guardian_stop(run);
 	hr_board_free(run->board);
 	free(run);
 	return ret;

@@ -606,6 +606,8 @@ int hr_report(const char *dir, int print)
 	time_t t = time(NULL);
 	int ret;
 
+	if (rp_settle_killed(dir))
+		return -1;
 	/* summary.csv first: the report shows it */
 	ret = hr_summary_dir(dir, print);
 	if (rp_path(path, sizeof(path), dir, "run.json"))

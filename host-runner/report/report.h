@@ -43,6 +43,12 @@ struct json_t *rp_json_load(const char *path, int enoent_quiet);
  * that no reader's work grows with a damaged file. NULL if not (reported).
  */
 struct json_t *rp_run_load(const char *path);
+/*
+ * killed.c: a run.json still "running" whose runner process (same host and
+ * boot) is gone becomes "incomplete" (killed), rewritten in place. 0, or -1
+ * if it could not be rewritten (said).
+ */
+int rp_settle_killed(const char *dir);
 /* Index of column @name, or -1. */
 int rp_csv_col(const struct rp_csv *c, const char *name);
 /*

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+/*
+ * guardian.c - a runner killed with SIGKILL destroys nothing, and libvirt's
+ * embedded driver dies with it, leaving QEMU processes behind: one that was
+ * still starting (libvirt starts QEMU paused) would wait for ever. So, before
+ * any domain starts, the runner forks a guardian: a small process that waits
+ * on a pipe whose write end only the runner holds. When the runner ends
+ * normally it says "done" first; when the pipe just closes, the runner died,
+ * and the guardian kills the QEMU of every domain of this run (by the pid
+ * files the embedded driver writes under ROOT/run/qemu/), then exits.
+ * The agent's watchdog (bb.watchdog= on the kernel command line) is the
+ * second line: it powers a running guest off after the host's silence.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "engine.h"
+#include "hostprobe.h"
+
+/* Kill the QEMU of each domain named @prefix* with a pid file in @dir. */
+static void kill_all(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char path[PATH_MAX + 300], buf[32];
+		size_t n = strlen(e->d_name);
+		ssize_t r;
+		long pid;
+		int fd;
+
+		if (strncmp(e->d_name, prefix, strlen(prefix)) || n < 5 ||
+		    strcmp(e->d_name + n - 4, ".pid"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		r = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (r <= 0)
+			continue;
+		buf[r] = '\0';
+		pid = strtol(buf, NULL, 10);
+		if (pid > 1 && hr_pid_is_qemu((pid_t)pid))
+			(void)kill((pid_t)pid, SIGKILL);
+	}
+	if (d)
+		closedir(d);
+}
+
+static void guard(int rfd, const char *dir, const char *prefix)
+{
+	char buf[8];
+	ssize_t n;
+
+	(void)prctl(PR_SET_NAME, "bb-guardian", 0, 0, 0);
+	signal(SIGINT, SIG_IGN);	/* Ctrl-C is the runner's to handle */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	do
+		n = read(rfd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)	/* no "done": the runner died */
+		kill_all(dir, prefix);
+	_exit(0);
+}
+
+int hr_guardian_start(struct hr_run *run)
+{
+	char dir[PATH_MAX + 32], prefix[16];
+	int fds[2];
+	pid_t pid;
+
+	run->guardian_fd = -1;
+	if (run->uri[0])	/* a daemon of its own keeps its domains; qemu:///system has AUTODESTROY */
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/embed/run/qemu", run->state_dir);
+	snprintf(prefix, sizeof(prefix), "bb-%.4s-", run->id + strlen(run->id) - 4);
+	if (pipe2(fds, O_CLOEXEC))
+		return hr_error("cannot start the guardian: pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return hr_error("cannot start the guardian: fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		close(fds[1]);
+		guard(fds[0], dir, prefix);
+	}
+	close(fds[0]);
+	run->guardian_fd = fds[1];
+	run->guardian_pid = pid;
+	return 0;
+}
+
+void hr_guardian_stop(struct hr_run *run)
+{
+	if (run->guardian_fd < 0)
+		return;
+	(void)!write(run->guardian_fd, "done", 4);
+	close(run->guardian_fd);
+	run->guardian_fd = -1;
+	(void)waitpid(run->guardian_pid, NULL, 0);
+}
