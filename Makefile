@@ -143,14 +143,14 @@ fast: unit $(BIN) $(ASAN_BIN)
 # neighbour's guest does not move their figures. A test that hangs fails after
 # 15 minutes (timeout signals its whole process group: the runner under test
 # destroys its guests) instead of stalling CI.
-SERIAL_TESTS := tests/vm-compare.t tests/vm-probe.t
+SERIAL_TESTS := tests/vm-compare.t
 check:
 	@scripts/install-deps.sh --test
 	@$(MAKE) --no-print-directory -j2 all $(ASAN_BIN) $(TSAN_BIN) unit
 	@$(MAKE) --no-print-directory image
-	prove -j2 -f --exec 'timeout -k 30 900' $(UNIT) $(UNIT_ASAN) \
+	prove -j2 -f --timer --exec 'timeout -k 30 900' $(UNIT) $(UNIT_ASAN) \
 		$(filter-out $(SERIAL_TESTS),$(wildcard tests/*.t))
-	prove -f --exec 'timeout -k 30 900' $(wildcard $(SERIAL_TESTS))
+	prove -f --timer --exec 'timeout -k 30 900' $(wildcard $(SERIAL_TESTS))
 
 clean:
 	rm -rf $(BUILD)

@@ -96,6 +96,12 @@ static int plan_job(const struct hr_job *j, int remote, FILE *f, double *at_leas
 			warm);
 	else
 		fprintf(f, "  workload: none\n");
+	if (j->prefill_kib)
+		fprintf(f, "  prefill: the guest touches %" PRIu64 " MiB and frees it, then rests %s, before the first change\n",
+			j->prefill_kib / 1024, warm);
+	if (j->refill_kib)
+		fprintf(f, "  refill: after the last change the guest touches %" PRIu64 " MiB again (the refault rate)\n",
+			j->refill_kib / 1024);
 	for (int k = 0; k < (differ ? j->vms : 1); k++) {
 		struct hr_sched_event *ev = NULL;
 		char err[2048];
