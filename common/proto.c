@@ -295,17 +295,27 @@ static int is_batch(const char *line, size_t len)
 	return len >= 2 && line[0] == 'S' && line[1] == 'B' && (len == 2 || line[2] == ' ');
 }
 
+/* Drop a line's "\n" or "\r\n"; -1 (with the reason) if what is left is too long. */
+static int trim_line(const char *line, size_t *len, char *err, size_t errlen)
+{
+	if (*len && line[*len - 1] == '\n')
+		(*len)--;
+	if (*len && line[*len - 1] == '\r')
+		(*len)--;
+	if (*len >= BBP_MAX_LINE) {
+		fail(err, errlen, "line too long (%zu bytes)", *len);
+		return -1;
+	}
+	return 0;
+}
+
 int bbp_decode(const char *line, size_t len, struct bbp_msg *m, char *err, size_t errlen)
 {
 	const struct msg_desc *d = NULL;
 	size_t i = 0, tlen;
 
-	if (len && line[len - 1] == '\n')
-		len--;
-	if (len && line[len - 1] == '\r')
-		len--;
-	if (len >= BBP_MAX_LINE)
-		return fail(err, errlen, "line too long (%zu bytes)", len);
+	if (trim_line(line, &len, err, errlen))
+		return -EINVAL;
 	if (is_batch(line, len)) {
 		/* reached only when bbp_reader_feed did not expand it: say why */
 		struct bbp_sample s[BBP_BATCH_MAX];
@@ -544,12 +554,8 @@ int bbp_decode_batch(const char *line, size_t len, struct bbp_sample *out, size_
 	int r;
 
 	*n = 0;
-	if (len && line[len - 1] == '\n')
-		len--;
-	if (len && line[len - 1] == '\r')
-		len--;
-	if (len >= BBP_MAX_LINE)
-		return fail(err, errlen, "line too long (%zu bytes)", len);
+	if (trim_line(line, &len, err, errlen))
+		return -EINVAL;
 	if (!is_batch(line, len))
 		return fail(err, errlen, "not an SB line");
 	memset(&b, 0, sizeof(b));

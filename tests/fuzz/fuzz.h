@@ -29,6 +29,15 @@ static inline void fz_init(void)
 		abort();
 }
 
+/* Every harness starts the same way (each includes this header once). */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fz_init();
+	return 0;
+}
+
 /* Write @n bytes to @path (replacing it). */
 static inline void fz_write(const char *path, const void *data, size_t n)
 {

@@ -57,14 +57,6 @@ static const struct fld fields[BBP_NTYPES][13] = {
 	[BBP_PHASE] = { FU(bbp_phase, e), FU(bbp_phase, p), END },
 };
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fz_init();
-	return 0;
-}
-
 static void on_line(const char *line, size_t len, void *opaque)
 {
 	struct bbp_msg m;

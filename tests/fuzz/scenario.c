@@ -5,14 +5,6 @@
 
 static struct hr_scenario sc;
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fz_init();
-	return 0;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *sep = memmem(data, size, "\n--set\n", 7);
