@@ -122,6 +122,9 @@ $(BUILD)/asan/tests/%.t: $(BUILD)/asan/obj/tests/%.o $(BUILD)/asan/libbbreport.a
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
+# Object files are never intermediates to delete: a rebuild recompiles only what changed.
+.SECONDARY:
+
 # Cheap when nothing changed: the script keeps the kernel and rebuilds the
 # initramfs only when the agent, the modules or the script are newer.
 image: $(AGENT)

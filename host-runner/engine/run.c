@@ -227,7 +227,15 @@ static int finish(struct hr_run *run)
 	run->rec = NULL;
 	if (ret != HR_EXIT_OK)
 		return ret;	/* the files are not whole: no report from them */
-	/* An incomplete run gets its report too: what it recorded, marked so. */
+	/*
+	 * An incomplete run gets its report too: what it recorded, marked so;
+	 * after Ctrl-C, though, the user wants the prompt back: the report is
+	 * one command away.
+	 */
+	if (hr_stop) {
+		hr_info("no report after a signal: balloonbench report %s makes it", run->dir);
+		return HR_EXIT_INTR;
+	}
 	if (hr_report(run->dir, hr_verbosity >= HR_INFO) && !run->failed)
 		return HR_EXIT_FAIL;
 	if (hr_verbosity >= HR_INFO) {
