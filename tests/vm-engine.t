@@ -114,15 +114,17 @@ kill -CONT "$qpid" 2>/dev/null
 wait $pid
 rc=$?
 took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
-# libvirt's destroy of the killed QEMU is libvirt's time, not the runner's: it
-# polls until the process is reaped (here by the sandbox's init, slowly)
-lv=$(awk -F, '$3 == "failed" { f = $1 } $3 == "destroyed" { d = $1 } END { printf "%.2f", d - f }' "$dir/events.csv")
-acted=$(awk -v t="$took" -v l="$lv" 'BEGIN { printf "%.2f", t - l }')
-diag "Ctrl-C with QEMU stopped: exit after $took s, of which libvirt's destroy $lv s"
+# The runner's reaction, in its own time base: from the signal (events.csv
+# "signal", stamped by the handler) to the guest's end recorded ("failed":
+# interrupted). What follows is libvirt's teardown of the killed QEMU, which
+# polls until the process is reaped (by this sandbox's init, slowly: 0-1.6 s
+# here), and the run's end.
+acted=$(awk -F, '$3 == "signal" { s = $1 } $3 == "failed" { f = $1 } END { printf "%.2f", f - s }' "$dir/events.csv")
+diag "Ctrl-C with QEMU stopped: the guest ended $acted s after the signal; exit after $took s"
 check "QEMU stopped, Ctrl-C: exit 130 (got $rc), within 10 s ($took s)" \
 	awk -v r=$rc -v t="$took" 'BEGIN { exit !(r == 130 && t <= 10) }'
-check "QEMU stopped, Ctrl-C: the runner acted within 2 s ($acted s besides libvirt's destroy)" \
-	awk -v t="$acted" 'BEGIN { exit !(t <= 2) }'
+check "QEMU stopped, Ctrl-C: the runner acted within 2 s (the guest ended $acted s after the signal)" \
+	awk -v t="$acted" 'BEGIN { exit !(t >= 0 && t <= 2) }'
 check "QEMU stopped, Ctrl-C: no VM left running" test "$(qemus)" -eq 0
 
 # 3. A full disk: the first failed write stops the run within seconds with

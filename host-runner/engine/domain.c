@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <libvirt/libvirt-qemu.h>
+#include <libvirt/virterror.h>
 
 #include "core/log.h"
 #include "engine.h"
@@ -201,7 +202,7 @@ int hr_domain_actual(virDomainPtr dom, int *via_stats, uint64_t *kib)
 	if (!*via_stats) {
 		char *res = NULL;
 		json_t *j, *a;
-		int r = -1;
+		int r = -1, code = VIR_ERR_OK;
 
 		if (virDomainQemuMonitorCommand(dom, "{\"execute\":\"query-balloon\"}", &res, 0) == 0) {
 			j = json_loads(res, 0, NULL);
@@ -211,12 +212,23 @@ int hr_domain_actual(virDomainPtr dom, int *via_stats, uint64_t *kib)
 				r = 0;
 			}
 			json_decref(j);
+		} else {
+			code = virGetLastErrorCode();
 		}
 		free(res);
 		if (r == 0)
 			return 0;
-		hr_debug("%s: query-balloon failed (%s): using memory stats", virDomainGetName(dom),
-			 hr_lv_err());
+		/*
+		 * Only a connection that cannot pass QMP commands (no QEMU driver,
+		 * or a policy against them) moves to memory stats; a QEMU that
+		 * died or hung in the call is not asked again.
+		 */
+		if (code != VIR_ERR_NO_SUPPORT && code != VIR_ERR_OPERATION_UNSUPPORTED &&
+		    code != VIR_ERR_OPERATION_DENIED && code != VIR_ERR_ARGUMENT_UNSUPPORTED &&
+		    code != VIR_ERR_OK)
+			return -1;
+		hr_debug("%s: query-balloon unavailable (libvirt error %d): using memory stats",
+			 virDomainGetName(dom), code);
 		*via_stats = 1;
 	}
 	{

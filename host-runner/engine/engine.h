@@ -74,6 +74,9 @@ void hr_rec_row(struct hr_rec *r, enum hr_file f, const char *fmt, ...)
 /* An events.csv row at the current run time; @vm "" for the run itself. */
 void hr_rec_event(struct hr_rec *r, const char *vm, const char *kind, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The same at host time @when (hr_now_ns()), for what happened earlier. */
+void hr_rec_event_at(struct hr_rec *r, uint64_t when, const char *vm, const char *kind,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Flush and fsync every file once what is queued so far is written (no wait). */
 void hr_rec_sync_later(struct hr_rec *r);
 /* The same, and wait for it (at most @timeout_ms). Returns 0, or -1 (hr_error). */

@@ -509,18 +509,15 @@ int hr_guest_clock_sync(struct hr_guest *g, int pings)
 
 /* ---- the domain: start, channel, stop ---- */
 
+/*
+ * The domain first, then the channel: destroying the domain makes libvirt
+ * free its character devices, which takes the stream's lock; aborting the
+ * stream first, while libvirt's own thread is tearing down a QEMU that died,
+ * takes the two locks the other way round and deadlocks inside libvirt
+ * (seen: virStreamAbort against virChrdevFree).
+ */
 static void drop_domain(struct hr_guest *g)
 {
-	if (g->st) {
-		(void)virStreamEventRemoveCallback(g->st);
-		(void)virStreamAbort(g->st);
-		virStreamFree(g->st);
-		g->st = NULL;
-	}
-	if (g->lifecycle_id >= 0) {
-		(void)virConnectDomainEventDeregisterAny(g->run->conn, g->lifecycle_id);
-		g->lifecycle_id = -1;
-	}
 	if (g->dom) {
 		/*
 		 * After a signal or a failure QEMU may be stopped or hung: libvirt's
@@ -532,6 +529,18 @@ static void drop_domain(struct hr_guest *g)
 			(void)kill(g->hp.pid, SIGKILL);
 		if (virDomainDestroy(g->dom) < 0 && virDomainIsActive(g->dom) == 1)
 			hr_err("%s: could not destroy the domain: %s", g->name, hr_lv_err());
+	}
+	if (g->st) {
+		(void)virStreamEventRemoveCallback(g->st);
+		(void)virStreamAbort(g->st);
+		virStreamFree(g->st);
+		g->st = NULL;
+	}
+	if (g->lifecycle_id >= 0) {
+		(void)virConnectDomainEventDeregisterAny(g->run->conn, g->lifecycle_id);
+		g->lifecycle_id = -1;
+	}
+	if (g->dom) {
 		virDomainFree(g->dom);
 		g->dom = NULL;
 	}

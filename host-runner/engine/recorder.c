@@ -341,17 +341,16 @@ void hr_rec_row(struct hr_rec *r, enum hr_file f, const char *fmt, ...)
 	push(r, OP_ROW, f, text, NULL);
 }
 
-void hr_rec_event(struct hr_rec *r, const char *vm, const char *kind, const char *fmt, ...)
+static void vevent(struct hr_rec *r, uint64_t when, const char *vm, const char *kind,
+		   const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static void vevent(struct hr_rec *r, uint64_t when, const char *vm, const char *kind,
+		   const char *fmt, va_list ap)
 {
 	char detail[1024], quoted[2 * sizeof(detail) + 1];
 	size_t o = 0;
-	va_list ap;
 
-	if (!r)
-		return;
-	va_start(ap, fmt);
 	hr_vfmt(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
 	/* CSV-quote the detail: it is free text. */
 	for (const char *p = detail; *p; p++) {
 		if (*p == '"')
@@ -359,8 +358,31 @@ void hr_rec_event(struct hr_rec *r, const char *vm, const char *kind, const char
 		quoted[o++] = *p == '\n' || *p == '\r' ? ' ' : *p;
 	}
 	quoted[o] = '\0';
-	hr_rec_row(r, HR_F_EVENTS, "%.6f,%s,%s,\"%s\"\n",
-		   (double)(int64_t)(hr_now_ns() - r->t0) / 1e9, vm, kind, quoted);
+	hr_rec_row(r, HR_F_EVENTS, "%.6f,%s,%s,\"%s\"\n", (double)(int64_t)(when - r->t0) / 1e9, vm,
+		   kind, quoted);
+}
+
+void hr_rec_event(struct hr_rec *r, const char *vm, const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!r)
+		return;
+	va_start(ap, fmt);
+	vevent(r, hr_now_ns(), vm, kind, fmt, ap);
+	va_end(ap);
+}
+
+void hr_rec_event_at(struct hr_rec *r, uint64_t when, const char *vm, const char *kind,
+		     const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!r)
+		return;
+	va_start(ap, fmt);
+	vevent(r, when, vm, kind, fmt, ap);
+	va_end(ap);
 }
 
 void hr_rec_sync_later(struct hr_rec *r)

@@ -24,10 +24,15 @@
 #include "run.h"
 
 volatile sig_atomic_t hr_stop;
+static _Atomic uint64_t signal_ns;	/* when the first signal came (lock-free: safe in a handler) */
+static volatile sig_atomic_t signal_no;
 
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (!hr_stop) {
+		signal_ns = hr_now_ns();
+		signal_no = sig;
+	}
 	hr_stop = 1;
 }
 
@@ -211,6 +216,9 @@ static int finish(struct hr_run *run)
 		run_fail(run, why);
 		ret = HR_EXIT_FAIL;
 	}
+	if (hr_stop)
+		hr_rec_event_at(run->rec, signal_ns, "", "signal", "%s received",
+				signal_no == SIGINT ? "SIGINT" : signal_no == SIGTERM ? "SIGTERM" : "SIGHUP");
 	if (run->failed) {
 		hr_err("run %s INCOMPLETE: %s (%" PRIu64 " transition(s) and every sample so far kept in %s)",
 		       run->id, run->reason, run->ntransitions, run->dir);
