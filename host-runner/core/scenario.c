@@ -635,7 +635,8 @@ static int expand_matrix(const char *path, struct hr_scenario *sc)
 			*n = *j;
 			memset(n->matrix, 0, sizeof(n->matrix));
 			if (m.nkeys)	/* at most 24 + 1 + 2 characters: fits HR_NAME_MAX */
-				snprintf(n->name, sizeof(n->name), "%.24s-%d", j->name, ++combo);
+				snprintf(n->name, sizeof(n->name), "%.24s-%d", j->name,
+					 ++combo & 0xff);	/* combo <= HR_MAX_JOBS: the mask only tells the compiler */
 			if (matrix_apply(path, j, &m, n))
 				return -1;
 		} while (matrix_next(&m));
