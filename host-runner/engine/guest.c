@@ -751,14 +751,33 @@ static void stop_workload(struct hr_guest *g, uint64_t last_epoch)
 
 /* ---- fills: touched memory, freed (prefill), and touched again (refill) ---- */
 
+const struct hr_hsample *hr_guest_host_at(const struct hr_guest *g, int64_t t,
+					  int64_t (*what)(const struct hr_hsample *))
+{
+	const struct hr_hsample *best = NULL;
+
+	for (size_t i = 0; i < g->nhs; i++) {
+		if (what(&g->hs[i]) < 0)
+			continue;
+		if (g->hs[i].t_ns <= t || !best)
+			best = &g->hs[i];
+		if (g->hs[i].t_ns > t)
+			break;
+	}
+	return best;
+}
+
+int64_t hr_hsample_held(const struct hr_hsample *h)
+{
+	return hr_hostfig_held(&h->fig);
+}
+
+/* What QEMU held at the latest host sample at or before @t (KiB), or -1. */
 static int64_t rss_near(const struct hr_guest *g, int64_t t)
 {
-	int64_t v = -1;
+	const struct hr_hsample *h = hr_guest_host_at(g, t, hr_hsample_held);
 
-	for (size_t i = 0; i < g->nhs && g->hs[i].t_ns <= t; i++)
-		if (hr_hostfig_held(&g->hs[i].fig) >= 0)
-			v = hr_hostfig_held(&g->hs[i].fig);
-	return v;
+	return h && h->t_ns <= t ? hr_hsample_held(h) : -1;
 }
 
 /* After the free: QEMU's RSS drop and when it reached within 1 MiB or 2 % of its lowest. */
@@ -768,17 +787,17 @@ static void fill_drop(const struct hr_guest *g, struct hr_fill *f)
 
 	f->drop_mib = f->drop_delay_ms = NAN;
 	for (size_t i = 0; i < g->nhs; i++)
-		if (g->hs[i].t_ns >= f->t_free && hr_hostfig_held(&g->hs[i].fig) >= 0 &&
-		    (low < 0 || hr_hostfig_held(&g->hs[i].fig) < low))
-			low = hr_hostfig_held(&g->hs[i].fig);
+		if (g->hs[i].t_ns >= f->t_free && hr_hsample_held(&g->hs[i]) >= 0 &&
+		    (low < 0 || hr_hsample_held(&g->hs[i]) < low))
+			low = hr_hsample_held(&g->hs[i]);
 	if (low < 0 || f->rss_at_free < 0)
 		return;
 	f->drop_mib = (double)(f->rss_at_free - low) / 1024;
 	for (size_t i = 0; i < g->nhs; i++) {
 		const struct hr_hsample *h = &g->hs[i];
 
-		if (h->t_ns >= f->t_free && hr_hostfig_held(&h->fig) >= 0 &&
-		    (double)(hr_hostfig_held(&h->fig) - low) <= fmax(1024, 0.02 * (double)(f->rss_at_free - low))) {
+		if (h->t_ns >= f->t_free && hr_hsample_held(h) >= 0 &&
+		    (double)(hr_hsample_held(h) - low) <= fmax(1024, 0.02 * (double)(f->rss_at_free - low))) {
 			t_low = h->t_ns;
 			break;
 		}

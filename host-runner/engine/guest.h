@@ -204,6 +204,14 @@ void hr_guest_poll_host(struct hr_guest *g);
 int hr_guest_record_until(struct hr_guest *g, int64_t until);
 int hr_guest_clock_sync(struct hr_guest *g, int pings);
 void hr_guest_set_state(struct hr_guest *g, enum hr_gstate s, double target_mib);
+/*
+ * The host sample at or before @t (else the first after) whose figure
+ * @what is known (>= 0); NULL if none.
+ */
+const struct hr_hsample *hr_guest_host_at(const struct hr_guest *g, int64_t t,
+					  int64_t (*what)(const struct hr_hsample *));
+/* What QEMU holds of the host's memory at @h: RSS plus huge pages (KiB), -1: unknown. */
+int64_t hr_hsample_held(const struct hr_hsample *h);
 /* Balloon size of the latest guest sample in pages, or -1 if there is none. */
 double hr_guest_balloon_pages(const struct hr_guest *g);
 /* Guest time @guest_ns in the run's time base; 0 if it cannot be mapped. */

@@ -81,28 +81,6 @@ static int compute(const struct hr_guest *g, double t_set, double t_stop, double
 	return 0;
 }
 
-/* The host sample nearest before or at @t with @what known (>= 0), else the first after; NULL if none. */
-static const struct hr_hsample *host_at(const struct hr_guest *g, int64_t t,
-					 int64_t (*what)(const struct hr_hsample *))
-{
-	const struct hr_hsample *best = NULL;
-
-	for (size_t i = 0; i < g->nhs; i++) {
-		if (what(&g->hs[i]) < 0)
-			continue;
-		if (g->hs[i].t_ns <= t || !best)
-			best = &g->hs[i];
-		if (g->hs[i].t_ns > t)
-			break;
-	}
-	return best;
-}
-
-static int64_t rss_of(const struct hr_hsample *h)
-{
-	return hr_hostfig_held(&h->fig);
-}
-
 static int64_t cpu_of(const struct hr_hsample *h)
 {
 	return h->fig.vcpu_ms < 0 || h->fig.other_ms < 0 ? -1 : h->fig.vcpu_ms;
@@ -118,28 +96,28 @@ static int64_t cpu_of(const struct hr_hsample *h)
 static void host_side(const struct hr_guest *g, struct hr_trow *row, int64_t t_set, int64_t t_stop,
 		      int64_t t_end)
 {
-	const struct hr_hsample *a = host_at(g, t_set, rss_of), *b = host_at(g, t_end, rss_of);
+	const struct hr_hsample *a = hr_guest_host_at(g, t_set, hr_hsample_held), *b = hr_guest_host_at(g, t_end, hr_hsample_held);
 	double gib = fabs(pages_mib(row->g.moved)) / 1024;
 
 	row->rss_delta_mib = row->returned_mib = row->rss_settle_ms = row->host_lag_ms = NAN;
 	row->vcpu_ms_per_gib = row->other_ms_per_gib = NAN;
 	if (a && b && b->t_ns > a->t_ns) {
-		double fin = (double)rss_of(b), tol;
+		double fin = (double)hr_hsample_held(b), tol;
 		int64_t settled = a->t_ns;
 
-		row->rss_delta_mib = (fin - (double)rss_of(a)) / 1024;
+		row->rss_delta_mib = (fin - (double)hr_hsample_held(a)) / 1024;
 		row->returned_mib = -row->rss_delta_mib;
-		tol = fmax(1024, 0.02 * fabs(fin - (double)rss_of(a)));
+		tol = fmax(1024, 0.02 * fabs(fin - (double)hr_hsample_held(a)));
 		for (const struct hr_hsample *h = a; h <= b; h++)
-			if (rss_of(h) >= 0 && fabs((double)rss_of(h) - fin) > tol)
+			if (hr_hsample_held(h) >= 0 && fabs((double)hr_hsample_held(h) - fin) > tol)
 				settled = h[1].t_ns;
 		row->rss_settle_ms = settled > t_set ? (settled - t_set) / 1e6 : 0;
 		/* the lag means something only where the host's memory moved */
 		if (!isnan(row->g.t100) && fabs(row->rss_delta_mib) > 1)
 			row->host_lag_ms = row->rss_settle_ms - row->g.t100 * 1e3;
 	}
-	a = host_at(g, t_set, cpu_of);
-	b = host_at(g, t_stop, cpu_of);
+	a = hr_guest_host_at(g, t_set, cpu_of);
+	b = hr_guest_host_at(g, t_stop, cpu_of);
 	if (a && b && b->t_ns > a->t_ns && gib > 0) {
 		row->vcpu_ms_per_gib = (double)(b->fig.vcpu_ms - a->fig.vcpu_ms) / gib;
 		row->other_ms_per_gib = (double)(b->fig.other_ms - a->fig.other_ms) / gib;
