@@ -187,8 +187,8 @@ static int unescape(char *dst, size_t size, const char *v, size_t n)
 				return -1;
 			hi = hexval(v[i + 1]);
 			lo = hexval(v[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -1;
+			if (hi < 0 || lo < 0 || (hi | lo) == 0)
+				return -1;	/* %00 would cut the string short */
 			c = (char)(hi << 4 | lo);
 			i += 2;
 		}

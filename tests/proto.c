@@ -217,7 +217,8 @@ static void test_decode_rejects(void)
 		"PING id=18446744073709551616", "PING id=99999999999999999999",
 		"PING id=000000000000000000001",
 		"LOG level=1 msg=%G1", "LOG level=1 msg=%4", "LOG level=1 msg=ab%",
-		"LOG level=1 msg=%%", "PING id", "PING id=1 junk", "PING =1 id=2x",
+		"LOG level=1 msg=%%", "LOG level=1 msg=a%00b", "PING id", "PING id=1 junk",
+		"PING =1 id=2x",
 	};
 	char line[BBP_MAX_LINE + 64], err[128];
 	struct bbp_msg m;

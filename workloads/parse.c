@@ -57,6 +57,8 @@ int wl_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
 	char *end;
 	long long x;
 
+	if (*s != '-' && (*s < '0' || *s > '9'))
+		return -1;	/* strtoll would take "+1" and " 1" */
 	errno = 0;
 	x = strtoll(s, &end, 10);
 	if (errno || end == s || *end || x < min || x > max)

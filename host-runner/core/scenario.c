@@ -641,6 +641,13 @@ static int expand_matrix(const char *path, struct hr_scenario *sc)
 				return -1;
 		} while (matrix_next(&m));
 	}
+	for (int a = 1; a < nout; a++)	/* NAME-N may meet a job of that name, or a cut one */
+		for (int b = 0; b < a; b++)
+			if (!strcmp(out[a].name, out[b].name)) {
+				hr_err("%s:%d: job name %s is also a job's at line %d (a matrix names its jobs NAME-1, NAME-2, ... from NAME's first 24 characters); rename one",
+				       path, out[a].section_line, out[a].name, out[b].section_line);
+				return -1;
+			}
 	memcpy(sc->jobs, out, sizeof(out[0]) * (size_t)nout);
 	sc->njobs = nout;
 	return 0;

@@ -246,7 +246,7 @@ static int side_find(struct side *s, const char *arg)
 	char path[PATH_MAX];
 	struct dirent **ents;
 	struct stat st;
-	int n;
+	int n, failed = 0;
 
 	s->arg = arg;
 	if (!rp_path(path, sizeof(path), arg, "run.json") && !stat(path, &st) &&
@@ -267,12 +267,24 @@ static int side_find(struct side *s, const char *arg)
 	for (int i = 0; i < n; i++) {
 		/* "latest" is a link to a run already in the list */
 		if (ents[i]->d_name[0] != '.' && !rp_path(path, sizeof(path), arg, ents[i]->d_name) &&
-		    !lstat(path, &st) && S_ISDIR(st.st_mode) &&
-		    is_run_dir(path) && s->nruns < MAX_RUNS)
-			s->runs[s->nruns++] = strdup(path);
+		    !lstat(path, &st) && S_ISDIR(st.st_mode) && is_run_dir(path)) {
+			if (s->nruns == MAX_RUNS) {
+				hr_err("compare: %s: more than %d runs in it; name fewer", arg, MAX_RUNS);
+				failed = 1;
+			} else if (!(s->runs[s->nruns++] = strdup(path))) {
+				hr_err("compare: out of memory");
+				failed = 1;
+			}
+		}
 		free(ents[i]);
+		if (failed) {
+			while (++i < n)
+				free(ents[i]);
+		}
 	}
 	free(ents);
+	if (failed)
+		return -1;
 	if (!s->nruns) {
 		hr_err("compare: %s: not a results directory, and no results directory in it (expected run.json)", arg);
 		return -1;
