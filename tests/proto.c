@@ -670,7 +670,7 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	plan(141);
+	plan(143);
 	test_roundtrip();
 	test_encode_text();
 	test_encode_nospace();
