@@ -4,8 +4,8 @@
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 t=$1 out=$2
 mkdir -p "$out"
-n=0
-put() { n=$((n + 1)); cat > "$out/seed-$n"; }
+# a seed per call; mktemp names it, as put often runs in a pipeline's subshell
+put() { cat > "$(mktemp "$out/seed-XXXXXX")"; }
 results() { # a results directory as "==> NAME <==" sections, PREFIX/ before each name
 	for f in "$1"/run.json "$1"/*.csv; do
 		[ -f "$f" ] || continue
@@ -31,11 +31,11 @@ proto)
 	put < "$TOP/tests/fuzz/proto-seeds.txt" ;;
 csv)
 	for f in "$TOP"/tests/data/results-*/*.csv "$TOP"/tests/data/trace*.csv; do
-		[ -f "$f" ] && head -c 20000 "$f" | put
+		if [ -f "$f" ]; then head -c 20000 "$f" | put; fi
 	done ;;
 report)
 	for d in "$TOP"/tests/data/results-* "$TOP"/tests/corpus/results-*; do
-		[ -d "$d" ] && results "$d" "" | put
+		if [ -d "$d" ]; then results "$d" "" | put; fi
 	done ;;
 compare)
 	for d in "$TOP"/tests/data/results-*; do
