@@ -74,7 +74,7 @@ struct agent {
 	uint64_t vmstat_reads, vmstat_ns, writes;
 	uint64_t last_flush;
 	int urgent;			/* flush now: an answer is waiting */
-	uint64_t prev_inf, prev_def;
+	uint64_t prev_inf, prev_def, prev_total;
 	int was_fast;
 
 	/* samples not yet encoded: one SB line holds up to BBP_BATCH_MAX */
@@ -84,7 +84,8 @@ struct agent {
 	/*
 	 * The balloon from totalram (S src=1). bal_mode: 0 /proc/vmstat at every
 	 * sample (deflate-on-oom, or totalram stopped following it), 1 looking
-	 * for K (two equal vmstat reads in a row), 2 totalram. K = totalram +
+	 * for K (two equal vmstat reads in a row), 2 totalram, 3 no balloon
+	 * device (virtio-mem: totalram is the memory itself, vmstat as in 2). K = totalram +
 	 * inflate - deflate in pages, constant while nothing else changes
 	 * totalram. inf_r/def_r/oom_r: the counters as reported last.
 	 */
@@ -429,6 +430,8 @@ static void send_hello(struct agent *a)
 	/* bit 2, deflate-on-oom: the driver leaves totalram alone, only vmstat counts */
 	a->bal_mode = strlen(h->features) > 2 && strspn(h->features, "01") == strlen(h->features) &&
 		      h->features[2] == '0' ? 1 : 0;
+	if (!strcmp(h->features, "none"))
+		a->bal_mode = 3;
 	if (read_small("/sys/devices/system/clocksource/clocksource0/current_clocksource",
 		       h->clocksource, sizeof(h->clocksource)))
 		snprintf(h->clocksource, sizeof(h->clocksource), "unknown");
@@ -491,6 +494,8 @@ static void from_totalram(struct agent *a, uint64_t tot, struct bbp_sample *s)
 {
 	int64_t bal = a->K - (int64_t)tot, cur = (int64_t)a->inf_r - (int64_t)a->def_r;
 
+	if (a->bal_mode == 3)	/* no balloon: totalram moves by itself (virtio-mem) */
+		bal = cur;
 	if (bal > cur)
 		a->inf_r += (uint64_t)(bal - cur);
 	else
@@ -604,7 +609,8 @@ static void take_sample(struct agent *a, uint64_t now)
 	uint64_t tot1, tot2;
 	/* /proc/vmstat: every 1/slow_hz while fast, once a second at rest */
 	uint64_t every = current_hz(a, now) == a->fast_hz ? NSEC / a->slow_hz : NSEC;
-	int vm = a->bal_mode != 2 || a->vmstat_now || now - a->last_vmstat >= every;
+	int vm = (a->bal_mode != 2 && a->bal_mode != 3) || a->vmstat_now ||
+		 now - a->last_vmstat >= every;
 
 	if (read_sysinfo(a, &tot1, &s.total_kib, &s.free_kib))
 		return;
@@ -625,8 +631,9 @@ static void take_sample(struct agent *a, uint64_t now)
 	}
 	s.t_ns = now_ns();
 	s.seq = a->seq++;
-	if (s.inflate != a->prev_inf || s.deflate != a->prev_def)
+	if (s.inflate != a->prev_inf || s.deflate != a->prev_def || s.total_kib != a->prev_total)
 		a->last_move = now;
+	a->prev_total = s.total_kib;
 	a->prev_inf = s.inflate;
 	a->prev_def = s.deflate;
 	if (a->last_sample_t && now - a->last_sample_t > a->max_gap_ns)
