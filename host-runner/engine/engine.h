@@ -269,6 +269,11 @@ void hr_guest_free(struct hr_guest *g);
 /* With prefill= or refill= in a job: the four reclaim figures as one table, on stdout. */
 void hr_reclaim_table(const struct hr_run *run);
 
+/* ---- mechtable.c ---- */
+
+/* With jobs of two mechanisms in the run: their figures side by side with ratios, on stdout. */
+void hr_mech_table(const struct hr_run *run);
+
 /* ---- runjson.c ---- */
 
 /* run.json's text for @run with @status ("running", "complete", "incomplete"). */

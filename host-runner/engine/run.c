@@ -256,6 +256,7 @@ static int finish(struct hr_run *run)
 				printf("%s\n", line);
 		}
 		hr_reclaim_table(run);
+		hr_mech_table(run);
 		printf("results: %s/ (run.json summary.csv transitions.csv samples.csv events.csv ...)\n",
 		       run->dir);
 		printf("report:  %s/report.html\n", run->dir);
