@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/balloons.h"
 #include "../common/proto.h"
 #include "wlmgr.h"
 
@@ -603,6 +604,22 @@ static void probe_costs(struct agent *a)
 	send_log(a, 2, "probe sources: %s (per call, fastest of 5 rounds of 20)", line);
 }
 
+/* Which balloon driver this guest has (common/balloons.c), said once in a LOG line. */
+static void say_balloon_driver(struct agent *a)
+{
+	const struct bb_balloon_driver *d = bb_balloon_detect("");
+	struct bb_balloon_state st;
+
+	if (!d)
+		send_log(a, 2, "balloon driver: none (no virtio, Xen, VMware or Hyper-V balloon)");
+	else if (d->read("", &st))
+		send_log(a, 1, "balloon driver: %s, but its counters cannot be read", d->name);
+	else
+		send_log(a, 2, "balloon driver: %s, holding %llu KiB%s", d->name,
+			 (unsigned long long)st.size_kib,
+			 d->tested_on_hardware ? "" : " (reader untested on real hardware)");
+}
+
 static void take_sample(struct agent *a, uint64_t now)
 {
 	struct bbp_sample s = { 0 };
@@ -730,6 +747,7 @@ static void on_line(const char *line, size_t len, void *opaque)
 		if (!a->configured) {
 			wlm_calibrate(&a->wlm);
 			probe_costs(a);
+			say_balloon_driver(a);
 		}
 		a->configured = 1;
 		a->next_sample = now_ns();
