@@ -384,8 +384,8 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	if (hr_guest_qemu_call(g, QEMU_SET_TARGET, &target_kib)) {
 		if (hr_guest_check(g))
 			return -1;
-		return hr_error("%s: cannot set the balloon target to %" PRIu64 " KiB: %s", g->name,
-				target_kib, hr_lv_err());
+		return hr_error("%s: cannot set the %s target to %" PRIu64 " KiB: %s", g->name,
+				g->mech->name, target_kib, hr_lv_err());
 	}
 	t_ret = hr_run_time(run);
 	hr_rec_event(run->rec, g->name, "target", "%.0f MiB -> %.0f MiB", row.from_mib, row.to_mib);
