@@ -161,6 +161,8 @@ static void bad_msg(struct hr_guest *g, const char *fmt, ...)
 static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint64_t t_recv)
 {
 	struct hr_gsample x;
+	char bal[32];
+	double removed;
 
 	if (g->ngs == g->gcap) {
 		size_t cap = g->gcap ? g->gcap * 2 : 4096;
@@ -195,11 +197,16 @@ static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint6
 	x.total_kib = s->total_kib;
 	x.free_kib = s->free_kib;
 	g->gs[g->ngs++] = x;
+	/* the mechanism's size (balloon_mib): empty until it can be known (virtio-mem: calibrated) */
+	removed = g->mech->removed(g, &x);
+	if (isnan(removed))
+		bal[0] = '\0';
+	else
+		snprintf(bal, sizeof(bal), "%.3f", removed * HR_PAGE_KIB / 1024.0);
 	hr_rec_row(g->run->rec, HR_F_SAMPLES,
-		   "%.6f,%s,guest,%" PRIu64 ",%" PRIu64 ",%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		   "%.6f,%s,guest,%" PRIu64 ",%" PRIu64 ",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64
 		   ",%" PRIu64 ",%" PRIu64 ",,,,,,,,,,\n", x.t_ns / 1e9, g->name, x.seq, x.guest_ns,
-		   g->mech->removed(g, &x) * HR_PAGE_KIB / 1024.0, x.inflate,
-		   x.deflate, x.oom_kill, x.total_kib, x.free_kib);
+		   bal, x.inflate, x.deflate, x.oom_kill, x.total_kib, x.free_kib);
 }
 
 static void on_pong(struct hr_guest *g, const struct bbp_pong *p, uint64_t t_recv)

@@ -187,6 +187,7 @@ struct hr_guest {
 	const struct hr_mech_ops *mech;
 	int mech_event_id;		/* memory-device size-change callback, -1: none */
 	int64_t mech_reserve_kib;	/* virtio-mem: full memory - MemTotal when fully plugged */
+	int mech_calibrated;		/* mech_reserve_kib is known */
 	struct { int64_t t_ns; uint64_t kib; } mech_ev[64];	/* size-change events, a ring */
 	unsigned nmech_ev;
 

@@ -219,6 +219,8 @@ static int vmem_host_actual(struct hr_guest *g, uint64_t *kib)
 
 static double vmem_removed(const struct hr_guest *g, const struct hr_gsample *s)
 {
+	if (!g->mech_calibrated)
+		return NAN;	/* MemTotal at full memory not known yet (vmem_ready) */
 	return ((double)g->job->memory_kib - (double)s->total_kib - (double)g->mech_reserve_kib) /
 	       HR_PAGE_KIB;
 }
@@ -271,6 +273,7 @@ static int vmem_ready(struct hr_guest *g)
 		}
 		if (g->gs[g->ngs - 1].t_ns - since >= 300000000) {	/* 0.3 s at rest */
 			g->mech_reserve_kib = (int64_t)g->job->memory_kib - (int64_t)total;
+			g->mech_calibrated = 1;
 			hr_rec_event(g->run->rec, g->name, "virtio-mem-ready",
 				     "plugged %.0f MiB; guest MemTotal %" PRIu64 " KiB (%.1f MiB below memory=)",
 				     hr_vmem_size(g->job) / 1024.0, total, g->mech_reserve_kib / 1024.0);

@@ -36,7 +36,7 @@ struct hr_mech_ops {
 	int (*set_target)(virDomainPtr dom, const struct hr_job *j, uint64_t kib);
 	/* The host's view of the guest's memory now (KiB). 0, or -1. */
 	int (*host_actual)(struct hr_guest *g, uint64_t *kib);
-	/* Pages the guest lacks of its full memory in sample @s (balloon: inflated - deflated). */
+	/* Pages the guest lacks of its full memory in sample @s (balloon: inflated - deflated); NAN: not known yet. */
 	double (*removed)(const struct hr_guest *g, const struct hr_gsample *s);
 	/* After boot, before the first change: what the mechanism must see first. 0, or -1 (hr_error). */
 	int (*ready)(struct hr_guest *g);
