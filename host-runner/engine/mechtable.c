@@ -13,8 +13,10 @@
  *   refault             refill=: the guest touching returned memory again
  *
  * For each, the medians over the measured (not warm-up) guests' reached
- * transitions of t100 and of the mean rate (the guest's view), and for the
- * moves the control latency. The ratio is virtio-mem / balloon (second
+ * transitions of t100 and of the mean rate (the guest's view), for the
+ * moves the control latency, and for the shrinks the host's rate (QEMU's RSS
+ * returned over the time it took to settle, where it returned a tenth of the
+ * move or more: untouched memory gives the host nothing). The ratio is virtio-mem / balloon (second
  * mechanism over the first of the table): above 1 for a rate, below 1 for a
  * time, means virtio-mem was faster.
  */
@@ -26,12 +28,12 @@
 #include "guest.h"
 
 enum { F_UNTOUCHED, F_TOUCHED, F_GROW, F_REFAULT, NF };
-enum { M_T100, M_RATE, M_CTL, NM };
+enum { M_T100, M_RATE, M_CTL, M_HOST, NM };
 
 static const char *const fig_names[NF] = {
 	"shrink, untouched", "shrink, touched", "grow", "refault",
 };
-static const char *const met_names[NM] = { "t100 ms", "rate MiB/s", "control ms" };
+static const char *const met_names[NM] = { "t100 ms", "rate MiB/s", "control ms", "host MiB/s" };
 
 struct cell {
 	double *v;
@@ -76,6 +78,10 @@ static void collect(const struct hr_guest *g, struct cell t[HR_MECH_N][NF][NM])
 		add(&m[f][M_T100], r->g.t100 * 1e3);
 		add(&m[f][M_RATE], r->g.npoints ? fabs(r->g.mean_rate) * HR_PAGE_KIB / 1024 : NAN);
 		add(&m[f][M_CTL], r->g.control * 1e3);
+		/* what QEMU gave the host back, over the time its RSS took to settle (reclaim.c's rule) */
+		if (r->g.direction > 0 && r->returned_mib > 0.1 * fabs(r->g.moved) * HR_PAGE_KIB / 1024 &&
+		    r->rss_settle_ms > 0)
+			add(&m[f][M_HOST], r->returned_mib / (r->rss_settle_ms / 1e3));
 	}
 	if (g->fills[HR_FILL_RE].exited)
 		add(&m[F_REFAULT][M_RATE], g->fills[HR_FILL_RE].rate_gib_s * 1024);
@@ -116,7 +122,7 @@ static void print_table(struct cell t[HR_MECH_N][NF][NM], const int *used)
 			if (isnan(ratio) || isinf(ratio) || !(ratio > 0)) {
 				snprintf(sr, sizeof(sr), "-");
 			} else {
-				int rate = k == M_RATE, bfast = rate ? ratio > 1 : ratio < 1;
+				int rate = k == M_RATE || k == M_HOST, bfast = rate ? ratio > 1 : ratio < 1;
 				double by = rate == bfast ? ratio : 1 / ratio;
 
 				snprintf(sr, sizeof(sr), "%.3g", ratio);
