@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/balloons.h"
 #include "../common/proto.h"
 #include "wlmgr.h"
 
@@ -74,7 +75,7 @@ struct agent {
 	uint64_t vmstat_reads, vmstat_ns, writes;
 	uint64_t last_flush;
 	int urgent;			/* flush now: an answer is waiting */
-	uint64_t prev_inf, prev_def;
+	uint64_t prev_inf, prev_def, prev_total;
 	int was_fast;
 
 	/* samples not yet encoded: one SB line holds up to BBP_BATCH_MAX */
@@ -84,7 +85,8 @@ struct agent {
 	/*
 	 * The balloon from totalram (S src=1). bal_mode: 0 /proc/vmstat at every
 	 * sample (deflate-on-oom, or totalram stopped following it), 1 looking
-	 * for K (two equal vmstat reads in a row), 2 totalram. K = totalram +
+	 * for K (two equal vmstat reads in a row), 2 totalram, 3 no balloon
+	 * device (virtio-mem: totalram is the memory itself, vmstat as in 2). K = totalram +
 	 * inflate - deflate in pages, constant while nothing else changes
 	 * totalram. inf_r/def_r/oom_r: the counters as reported last.
 	 */
@@ -429,6 +431,8 @@ static void send_hello(struct agent *a)
 	/* bit 2, deflate-on-oom: the driver leaves totalram alone, only vmstat counts */
 	a->bal_mode = strlen(h->features) > 2 && strspn(h->features, "01") == strlen(h->features) &&
 		      h->features[2] == '0' ? 1 : 0;
+	if (!strcmp(h->features, "none"))
+		a->bal_mode = 3;
 	if (read_small("/sys/devices/system/clocksource/clocksource0/current_clocksource",
 		       h->clocksource, sizeof(h->clocksource)))
 		snprintf(h->clocksource, sizeof(h->clocksource), "unknown");
@@ -491,6 +495,8 @@ static void from_totalram(struct agent *a, uint64_t tot, struct bbp_sample *s)
 {
 	int64_t bal = a->K - (int64_t)tot, cur = (int64_t)a->inf_r - (int64_t)a->def_r;
 
+	if (a->bal_mode == 3)	/* no balloon: totalram moves by itself (virtio-mem) */
+		bal = cur;
 	if (bal > cur)
 		a->inf_r += (uint64_t)(bal - cur);
 	else
@@ -598,13 +604,30 @@ static void probe_costs(struct agent *a)
 	send_log(a, 2, "probe sources: %s (per call, fastest of 5 rounds of 20)", line);
 }
 
+/* Which balloon driver this guest has (common/balloons.c), said once in a LOG line. */
+static void say_balloon_driver(struct agent *a)
+{
+	const struct bb_balloon_driver *d = bb_balloon_detect("");
+	struct bb_balloon_state st;
+
+	if (!d)
+		send_log(a, 2, "balloon driver: none (no virtio, Xen, VMware or Hyper-V balloon)");
+	else if (d->read("", &st))
+		send_log(a, 1, "balloon driver: %s, but its counters cannot be read", d->name);
+	else
+		send_log(a, 2, "balloon driver: %s, holding %llu KiB%s", d->name,
+			 (unsigned long long)st.size_kib,
+			 d->tested_on_hardware ? "" : " (reader untested on real hardware)");
+}
+
 static void take_sample(struct agent *a, uint64_t now)
 {
 	struct bbp_sample s = { 0 };
 	uint64_t tot1, tot2;
 	/* /proc/vmstat: every 1/slow_hz while fast, once a second at rest */
 	uint64_t every = current_hz(a, now) == a->fast_hz ? NSEC / a->slow_hz : NSEC;
-	int vm = a->bal_mode != 2 || a->vmstat_now || now - a->last_vmstat >= every;
+	int vm = (a->bal_mode != 2 && a->bal_mode != 3) || a->vmstat_now ||
+		 now - a->last_vmstat >= every;
 
 	if (read_sysinfo(a, &tot1, &s.total_kib, &s.free_kib))
 		return;
@@ -625,8 +648,9 @@ static void take_sample(struct agent *a, uint64_t now)
 	}
 	s.t_ns = now_ns();
 	s.seq = a->seq++;
-	if (s.inflate != a->prev_inf || s.deflate != a->prev_def)
+	if (s.inflate != a->prev_inf || s.deflate != a->prev_def || s.total_kib != a->prev_total)
 		a->last_move = now;
+	a->prev_total = s.total_kib;
 	a->prev_inf = s.inflate;
 	a->prev_def = s.deflate;
 	if (a->last_sample_t && now - a->last_sample_t > a->max_gap_ns)
@@ -723,6 +747,7 @@ static void on_line(const char *line, size_t len, void *opaque)
 		if (!a->configured) {
 			wlm_calibrate(&a->wlm);
 			probe_costs(a);
+			say_balloon_driver(a);
 		}
 		a->configured = 1;
 		a->next_sample = now_ns();

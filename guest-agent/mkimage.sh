@@ -14,6 +14,8 @@
 #       /init                 AGENT_BIN (0755)
 #       /lib/modules/*.ko     needed modules + their dependencies, uncompressed
 #       /etc/bb-modules       module file names, one a line, in load order
+#   OUTDIR/modules          the same list (the runner refuses a virtio-mem job
+#                           whose image lacks virtio_mem.ko before booting it)
 #       /proc /sys /dev /tmp /run, /dev/console (char 5:1)
 #   OUTDIR/cache/           download + extracted package (cache/root), and
 #                           cache/kernel.pkg = "name version" of what is there
@@ -27,7 +29,7 @@
 set -euo pipefail
 
 MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev
-         virtio_pci virtio_balloon virtio_console virtio_blk)
+         virtio_pci virtio_balloon virtio_console virtio_blk virtio_mem)
 
 die() { echo "mkimage: $*" >&2; exit 1; }
 [ $# -eq 2 ] || die "usage: mkimage.sh AGENT_BIN OUTDIR"
@@ -146,6 +148,7 @@ order=$(printf '%s' "$edges" | tsort 2>"$WORK/tsort.err") ||
 INITRD=$OUT/initrd.img
 rebuild=0
 [ -f "$INITRD" ] || rebuild=1
+[ -f "$OUT/modules" ] || rebuild=1
 for f in "$AGENT" "$SELF" "$STAMP" "${SRC[@]}"; do
     if [ "$f" -nt "$INITRD" ]; then rebuild=1; fi
 done
@@ -158,6 +161,7 @@ if [ $rebuild -eq 1 ]; then
     (cd "$STAGE" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
         gzip -9n > "$INITRD.tmp" || die "cpio/gzip of initramfs failed"
     mv "$INITRD.tmp" "$INITRD"
+    cp "$STAGE/etc/bb-modules" "$OUT/modules"
     what="initrd rebuilt"
 else
     what="initrd up to date"

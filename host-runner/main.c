@@ -20,6 +20,7 @@
 
 #include "common/proto.h"
 #include "engine/layout.h"
+#include "common/balloons.h"
 #include "core/log.h"
 #include "report/report.h"
 #include "engine/run.h"
@@ -499,6 +500,32 @@ static void doctor_features(const char *runjson)
 	json_decref(run);
 }
 
+/* mechanism=virtio-mem: QEMU's device, libvirt's live resize, the guest kernel's driver. */
+static void doctor_vmem(const char *config, unsigned long lv)
+{
+	FILE *f = popen("qemu-system-x86_64 -device help 2>&1", "r");
+	char line[512];
+	int dev = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		dev |= strstr(line, "\"virtio-mem-pci\"") != NULL;
+	if (f)
+		pclose(f);
+	doctor_line("virtio-mem", "QEMU device virtio-mem-pci %s; libvirt live resize %s; guest kernel VIRTIO_MEM %s",
+		    dev ? "yes" : "no", !lv ? "unknown" : lv >= 7009000 ? "yes" : "no (libvirt < 7.9.0)",
+		    config ? kconfig(config, "VIRTIO_MEM") : "unknown (no kernel.config)");
+}
+
+/* The guest-side balloon readers (common/balloons.c): which met a real guest. */
+static void doctor_readers(void)
+{
+	for (size_t i = 0; i < bb_nballoon_drivers; i++)
+		doctor_line("balloon/reader", "%s: %s", bb_balloon_drivers[i].name,
+			    bb_balloon_drivers[i].tested_on_hardware ?
+			    "tested in real guests here" :
+			    "UNTESTED on real hardware: checked only against sample files in the kernel's format");
+}
+
 /*
  * Which balloon options the host (QEMU's device, libvirt's memballoon XML,
  * huge pages) and the guest kernel support. What the guest negotiated is
@@ -550,8 +577,10 @@ static void doctor_balloon(const char *image, unsigned long lv)
 			    kconfig(config, "NUMA"));
 	else
 		doctor_line("balloon/guest", "no %s (make image writes it)", path);
+	doctor_vmem(config, lv);
 	free(config);
 	doctor_features("results/latest/run.json");
+	doctor_readers();
 }
 
 /* qemu's version; 1 if it is missing. */

@@ -227,6 +227,71 @@
 		});
 	}
 
+	/* Jobs of two mechanisms (balloon, virtio-mem): their moves and rates drawn on the same axes. */
+	function mechanismSection() {
+		var mechs = [], MC = { balloon: ['#e6550d', '#3182bd'], 'virtio-mem': ['#756bb1', '#31a354'] };
+		if (TC.mechanism == null)
+			return;
+		T.rows.forEach(function (r) { if (r[TC.mechanism] && mechs.indexOf(r[TC.mechanism]) < 0) mechs.push(r[TC.mechanism]); });
+		if (mechs.length < 2)
+			return;
+		var sec = el('section', { id: 'mechanisms' });
+		sec.appendChild(el('h2', { text: 'Mechanisms side by side: ' + mechs.join(' vs ') }));
+		app.appendChild(sec);
+		var color = function (m, d) { return (MC[m] || ['#8c564b', '#17becf'])[d === 'inflate' ? 0 : 1]; };
+		var verb = function (d) { return d === 'inflate' ? 'shrink' : 'grow'; };
+		/* 1: every reached move as MiB moved against seconds since its target was set */
+		var tables = [], series = [{ label: 's since the target was set' }], span = 0.05;
+		T.rows.forEach(function (r) {
+			var t100 = num(r[TC.t100_ms]);
+			if (r[TC.warmup] !== '1' && t100 != null)
+				span = Math.max(span, t100 / 1e3 * 1.1);
+		});
+		T.rows.forEach(function (r) {
+			var vm = (D.vms || []).filter(function (v) { return v.name === r[TC.vm]; })[0];
+			var ts = num(r[TC.t_set_s]), from = num(r[TC.from_mib]), g = vm && vm.guest;
+			if (r[TC.warmup] === '1' || !g || ts == null || from == null || tables.length >= 40)
+				return;
+			var x = [], y = [];
+			for (var i = 0; i < g[0].length; i++) {
+				if (g[0][i] < ts || g[0][i] > ts + span)
+					continue;
+				x.push(g[0][i] - ts);
+				y.push(Math.abs(g[1][i] - from));
+			}
+			if (x.length < 2)
+				return;
+			tables.push([x, y]);
+			series.push(line(r[TC.mechanism] + ' ' + verb(r[TC.direction]) + ' (' + r[TC.vm] + ' #' + r[TC.index] + ')',
+				color(r[TC.mechanism], r[TC.direction]), { width: 1.5, dash: r[TC.mechanism] === mechs[0] ? undefined : [6, 3] }));
+		});
+		if (tables.length)
+			chart(sec, 'MiB moved since the target was set, every measured move of both mechanisms', {
+				scales: { x: { time: false } },
+				axes: [{ label: 'seconds since the target was set' }, { label: 'MiB moved (guest view)', size: 60 }],
+				series: series
+			}, uPlot.join(tables), 'solid: ' + mechs[0] + ', dashed: ' + mechs.slice(1).join(', ') +
+				' (balloon: orange shrink, blue grow; virtio-mem: purple shrink, green grow). From the downsampled guest series: samples.csv holds every point.');
+		/* 2: the mean rate of each move, one axis (log) for both */
+		var xs = [], cols = [], sers = [{ label: 'move' }], keys = [];
+		mechs.forEach(function (m) { ['inflate', 'deflate'].forEach(function (d) { keys.push([m, d]); }); });
+		var n = 0;
+		keys.forEach(function (k) {
+			var v = T.rows.filter(function (r) { return r[TC.warmup] !== '1' && r[TC.mechanism] === k[0] && r[TC.direction] === k[1]; })
+				.map(function (r) { return num(r[TC.mean_rate_mib_s]); });
+			n = Math.max(n, v.length);
+			cols.push(v);
+			sers.push(dots(k[0] + ' ' + verb(k[1]), color(k[0], k[1])));
+		});
+		for (var i = 0; i < n; i++)
+			xs.push(i + 1);
+		chart(sec, 'Mean rate of each move (MiB/s, log scale), both mechanisms', {
+			scales: { x: { time: false }, y: { distr: 3 } },
+			axes: [{ label: 'move (in the order recorded, per mechanism and direction)', incrs: [1, 2, 5, 10, 20, 50] },
+				{ label: 'MiB/s', size: 70 }],
+			series: sers
+		}, [xs].concat(cols.map(function (v) { return xs.map(function (_, i) { return v[i] != null && v[i] > 0 ? v[i] : null; }); })));
+	}
 	function guestSections() {
 		var sec = el('section', { id: 'guests' });
 		sec.appendChild(el('h2', { text: 'Guests: balloon, faults, NUMA nodes, workload latency' }));
@@ -458,6 +523,7 @@
 		headerSection();
 		summarySection();
 		ratesSection();
+		mechanismSection();
 		guestSections();
 		transitionsSection();
 		metaSection();

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "scenario.h"
 #include "schedule.h"
+#include "vmem.h"
 #include "workloads/parse.h"
 
 const char *const hr_accel_names[] = { "auto", "kvm", "tcg", NULL };
@@ -71,8 +72,10 @@ const struct hr_option hr_options[] = {
 	    .def = "20s", .help = "watchdog for a boot under KVM; accel=auto then retries under TCG (below a boot's time, e.g. 1ms, it forces that fallback)"),
 	OPT("low", HR_T_SIZEP, low, .def = "25%",
 	    .help = "lower bound or step target of a schedule (size or %)"),
+	OPT("mechanism", HR_T_ENUM, mechanism, .def = "balloon", .choices = hr_mech_names,
+	    .help = "how the guest's memory is resized: balloon (virtio-balloon) or virtio-mem (a virtio-mem device of memory - vmem-base, plugged and unplugged in vmem-block steps)"),
 	OPT("memory", HR_T_SIZE, memory_kib, .min = MIB(64), .max = MIB(1024 * 1024), .def = "1G",
-	    .help = "guest memory (the balloon's maximum)"),
+	    .help = "guest memory (the balloon's maximum; with virtio-mem, vmem-base + the device's size)"),
 	OPT("min-step", HR_T_SIZEP, min_step, .def = "64M",
 	    .help = "random: smallest change between two targets"),
 	OPT("pace", HR_T_ENUM, pace, .def = "wait", .choices = hr_pace_names,
@@ -112,6 +115,10 @@ const struct hr_option hr_options[] = {
 	OPT("vcpus", HR_T_INT, vcpus, .min = 1, .max = 256, .def = "2", .help = "guest vCPUs"),
 	OPT("vm-offset", HR_T_DUR, vm_offset_us, .min = 0, .max = SEC(3600), .def = "0",
 	    .help = "vms > 1: VM k starts its schedule k * vm-offset later"),
+	OPT("vmem-base", HR_T_SIZE, vmem_base_kib, .min = MIB(64), .max = MIB(1024 * 1024),
+	    .def = "256M", .help = "mechanism=virtio-mem: the guest's boot memory (targets go from it to memory=)"),
+	OPT("vmem-block", HR_T_SIZE, vmem_block_kib, .min = MIB(2), .max = MIB(1024), .def = "2M",
+	    .help = "mechanism=virtio-mem: the device's block size (a power of two)"),
 	OPT("vms", HR_T_INT, vms, .min = 1, .max = 16, .def = "1",
 	    .help = "guests run at once, each with the job's schedule"),
 	OPT("warmup", HR_T_DUR, warmup_us, .min = 0, .max = SEC(3600), .def = "1s",

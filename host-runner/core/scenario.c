@@ -23,6 +23,7 @@
 #include "readfile.h"
 #include "scenario.h"
 #include "schedule.h"
+#include "vmem.h"
 #include "workloads/parse.h"
 
 
@@ -341,8 +342,10 @@ static int resolve_targets(const char *path, struct hr_job *j)
 			t->kib = (uint64_t)llround(j->memory_kib * t->percent / 100.0 / 4) * 4;
 		if (t->kib > j->memory_kib) {
 			(void)hr_format_size(v, sizeof(v), t->kib);
-			hr_err("%s:%d: [%s] targets: %s is above memory=%s, the guest's maximum", path,
-			       tl, j->name, v, m);
+			hr_err("%s:%d: [%s] targets: %s is above memory=%s, %s", path, tl, j->name, v,
+			       m, j->mechanism == HR_MECH_VMEM ?
+			       "the most the virtio-mem device reaches (vmem-base + its size)" :
+			       "the guest's maximum");
 			return -1;
 		}
 		if (t->kib < 4096) {
@@ -526,7 +529,8 @@ static int validate_job(const char *path, struct hr_job *j)
 {
 	int l;
 
-	if (check_host_lists(path, j) || resolve_targets(path, j) || check_schedule(path, j))
+	if (check_host_lists(path, j) || resolve_targets(path, j) || check_schedule(path, j) ||
+	    hr_mech_check_job(path, j))
 		return -1;
 	if (j->guest_numa > j->vcpus) {
 		hr_err("%s:%d: [%s] guest-numa: %d cells need at least as many vcpus (vcpus=%d)", path,

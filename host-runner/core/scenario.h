@@ -67,6 +67,9 @@ struct hr_job {
 	int stats_period;
 	int deflate_on_oom;
 	int free_page_reporting;
+	int mechanism;			/* enum hr_mech_kind (vmem.h) */
+	uint64_t vmem_base_kib;		/* virtio-mem: boot memory, never unplugged */
+	uint64_t vmem_block_kib;	/* virtio-mem: the device's block size */
 	uint64_t boot_timeout_us;
 	uint64_t kvm_boot_timeout_us;
 	uint64_t agent_watchdog_us;

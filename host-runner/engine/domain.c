@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "engine.h"
 #include "layout.h"
+#include "mech.h"
 #include "report/report.h"
 
 static void image_path(const struct hr_run *run, const struct hr_job *j, int initrd, char *buf,
@@ -50,8 +51,7 @@ char *hr_domain_xml(const struct hr_run *run, const struct hr_job *j, const char
 		run->id, (int)getpid());
 	rp_escape_markup(f, host);
 	fprintf(f, "' boot_id='%s'/></metadata>\n", bid);
-	fprintf(f, "  <memory unit='KiB'>%" PRIu64 "</memory>\n", j->memory_kib);
-	fprintf(f, "  <currentMemory unit='KiB'>%" PRIu64 "</currentMemory>\n", j->memory_kib);
+	hr_mech(j)->xml_memory(f, j);
 	fprintf(f, "  <vcpu>%d</vcpu>\n  <os>\n    <type arch='x86_64'>hvm</type>\n", j->vcpus);
 	image_path(run, j, 0, path, sizeof(path));
 	fputs("    <kernel>", f);
@@ -63,11 +63,13 @@ char *hr_domain_xml(const struct hr_run *run, const struct hr_job *j, const char
 	fprintf(f, "</initrd>\n    <cmdline>console=ttyS0 quiet panic=-1 bb.watchdog=%" PRIu64 " ",
 		(j->agent_watchdog_us + 999999) / 1000000);
 	rp_escape_markup(f, j->cmdline);
+	if (*hr_mech(j)->cmdline)
+		fprintf(f, " %s", hr_mech(j)->cmdline);
 	fputs("</cmdline>\n  </os>\n  <features><acpi/></features>\n", f);
 	hr_layout_xml(f, j);
 	fputs(accel == HR_ACCEL_KVM ? "  <cpu mode='host-passthrough' check='none'>" : "  <cpu>", f);
-	if (j->guest_numa > 1) {
-		uint64_t mib = j->memory_kib / 1024, per = mib / (uint64_t)j->guest_numa;
+	if (j->guest_numa > 1 || hr_mech(j)->needs_numa) {
+		uint64_t mib = hr_mech(j)->boot_kib(j) / 1024, per = mib / (uint64_t)j->guest_numa;
 		int cpu = 0;
 
 		fputs("<numa>", f);
@@ -95,11 +97,8 @@ char *hr_domain_xml(const struct hr_run *run, const struct hr_job *j, const char
 	}
 	fprintf(f, "    <channel type='unix'><source mode='bind'/>"
 		"<target type='virtio' name='%s'/></channel>\n", BBP_PORT_NAME);
-	fprintf(f, "    <memballoon model='virtio' autodeflate='%s' freePageReporting='%s'>",
-		j->deflate_on_oom ? "on" : "off", j->free_page_reporting ? "on" : "off");
-	if (j->stats_period)
-		fprintf(f, "<stats period='%d'/>", j->stats_period);
-	fputs("</memballoon>\n  </devices>\n", f);
+	hr_mech(j)->xml_devices(f, j);
+	fputs("  </devices>\n", f);
 	/*
 	 * libvirt starts QEMU with -no-shutdown and destroys the domain itself on
 	 * the guest's poweroff. A runner that was killed destroys nothing: make

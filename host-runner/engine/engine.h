@@ -181,7 +181,7 @@ void hr_guardian_stop(struct hr_run *run);
 /* ---- conn.c: the connection and the event thread ---- */
 
 /* An item the event thread queues for a guest's controller. */
-enum hr_in_kind { HR_IN_MSG, HR_IN_BAD, HR_IN_HANGUP, HR_IN_DEAD };
+enum hr_in_kind { HR_IN_MSG, HR_IN_BAD, HR_IN_HANGUP, HR_IN_DEAD, HR_IN_MEMDEV };
 
 struct hr_in {
 	struct hr_qnode node;
@@ -190,6 +190,7 @@ struct hr_in {
 	union {
 		struct bbp_msg m;	/* HR_IN_MSG */
 		char text[160];		/* HR_IN_BAD: why; HR_IN_DEAD: how the domain stopped */
+		uint64_t memdev_kib;	/* HR_IN_MEMDEV: a memory device's new size (mech.c) */
 	} u;
 };
 
@@ -267,6 +268,11 @@ void hr_guest_free(struct hr_guest *g);
 
 /* With prefill= or refill= in a job: the four reclaim figures as one table, on stdout. */
 void hr_reclaim_table(const struct hr_run *run);
+
+/* ---- mechtable.c ---- */
+
+/* With jobs of two mechanisms in the run: their figures side by side with ratios, on stdout. */
+void hr_mech_table(const struct hr_run *run);
 
 /* ---- runjson.c ---- */
 

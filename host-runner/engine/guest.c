@@ -23,8 +23,10 @@
 
 #include "core/log.h"
 #include "core/schedule.h"
+#include "core/vmem.h"
 #include "guest.h"
 #include "layout.h"
+#include "mech.h"
 #include "run.h"
 
 #define CLOCK_PINGS	32
@@ -115,10 +117,9 @@ static void publish(struct hr_guest *g)
 		for (size_t i = g->ngs; i-- > 0 && a->t_ns - g->gs[i].t_ns < 250000000;)
 			b = &g->gs[i];
 		g->snap.actual_mib = kib_to_mib(g->job->memory_kib) -
-				     (double)(a->inflate - a->deflate) * HR_PAGE_KIB / 1024;
+				     g->mech->removed(g, a) * HR_PAGE_KIB / 1024;
 		if (a->t_ns > b->t_ns)
-			g->snap.rate_mib_s = fabs((double)((int64_t)(a->inflate - a->deflate) -
-							   (int64_t)(b->inflate - b->deflate))) *
+			g->snap.rate_mib_s = fabs(g->mech->removed(g, a) - g->mech->removed(g, b)) *
 					     HR_PAGE_KIB / 1024 / ((double)(a->t_ns - b->t_ns) / 1e9);
 	}
 	g->snap.state = g->state;
@@ -160,6 +161,8 @@ static void bad_msg(struct hr_guest *g, const char *fmt, ...)
 static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint64_t t_recv)
 {
 	struct hr_gsample x;
+	char bal[32];
+	double removed;
 
 	if (g->ngs == g->gcap) {
 		size_t cap = g->gcap ? g->gcap * 2 : 4096;
@@ -194,11 +197,16 @@ static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint6
 	x.total_kib = s->total_kib;
 	x.free_kib = s->free_kib;
 	g->gs[g->ngs++] = x;
+	/* the mechanism's size (balloon_mib): empty until it can be known (virtio-mem: calibrated) */
+	removed = g->mech->removed(g, &x);
+	if (isnan(removed))
+		bal[0] = '\0';
+	else
+		snprintf(bal, sizeof(bal), "%.3f", removed * HR_PAGE_KIB / 1024.0);
 	hr_rec_row(g->run->rec, HR_F_SAMPLES,
-		   "%.6f,%s,guest,%" PRIu64 ",%" PRIu64 ",%.3f,%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		   "%.6f,%s,guest,%" PRIu64 ",%" PRIu64 ",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64
 		   ",%" PRIu64 ",%" PRIu64 ",,,,,,,,,,\n", x.t_ns / 1e9, g->name, x.seq, x.guest_ns,
-		   ((double)x.inflate - (double)x.deflate) * HR_PAGE_KIB / 1024.0, x.inflate,
-		   x.deflate, x.oom_kill, x.total_kib, x.free_kib);
+		   bal, x.inflate, x.deflate, x.oom_kill, x.total_kib, x.free_kib);
 }
 
 static void on_pong(struct hr_guest *g, const struct bbp_pong *p, uint64_t t_recv)
@@ -230,6 +238,9 @@ static void apply(struct hr_guest *g, const struct hr_in *in)
 		if (!g->dead)	/* the watchdog may have said why already */
 			snprintf(g->dead_reason, sizeof(g->dead_reason), "%s", in->u.text);
 		g->dead = 1;
+		return;
+	case HR_IN_MEMDEV:
+		hr_mech_on_event(g, in);
 		return;
 	case HR_IN_MSG:
 		break;
@@ -390,22 +401,26 @@ int hr_guest_send(struct hr_guest *g, const struct bbp_msg *m)
  */
 int hr_guest_qemu_call(struct hr_guest *g, enum hr_qemu_call call, uint64_t *kib)
 {
-	static const char *const what[] = { "query-balloon", "the balloon target" };
+	static const char *const what[2][2] = {
+		{ "query-balloon", "the balloon target" },
+		{ "query-memory-devices", "the virtio-mem requested size" },
+	};
 	uint64_t ms = g->job->give_up_us / 1000;
 	int slot, r;
 
 	if (ms > 10000)
 		ms = 10000;
-	slot = hr_wd_arm(g->run->wd, g->dom, g->hp.pid, ms < 1000 ? 1000 : ms, what[call]);
+	slot = hr_wd_arm(g->run->wd, g->dom, g->hp.pid, ms < 1000 ? 1000 : ms,
+			 what[g->job->mechanism == HR_MECH_VMEM][call]);
 	if (call == QEMU_ACTUAL)
-		r = hr_domain_actual(g->dom, &g->host_via_stats, kib);
+		r = g->mech->host_actual(g, kib);
 	else
-		r = virDomainSetMemoryFlags(g->dom, *kib, VIR_DOMAIN_AFFECT_LIVE) < 0 ? -1 : 0;
+		r = g->mech->set_target(g->dom, g->job, *kib);
 	if (hr_wd_disarm(g->run->wd, slot) && !hr_stop && !g->dead) {
 		g->dead = 1;
 		snprintf(g->dead_reason, sizeof(g->dead_reason),
 			 "was destroyed: QEMU did not answer %s within %.0f s (stopped or hung)",
-			 what[call], (double)(ms < 1000 ? 1000 : ms) / 1e3);
+			 what[g->job->mechanism == HR_MECH_VMEM][call], (double)(ms < 1000 ? 1000 : ms) / 1e3);
 	}
 	return r;
 }
@@ -472,7 +487,7 @@ double hr_guest_balloon_pages(const struct hr_guest *g)
 {
 	if (!g->ngs)
 		return -1;
-	return (double)g->gs[g->ngs - 1].inflate - (double)g->gs[g->ngs - 1].deflate;
+	return g->mech->removed(g, &g->gs[g->ngs - 1]);
 }
 
 int hr_guest_clock_sync(struct hr_guest *g, int pings)
@@ -536,6 +551,7 @@ static void drop_domain(struct hr_guest *g)
 		virStreamFree(g->st);
 		g->st = NULL;
 	}
+	hr_mech_detach(g);
 	if (g->lifecycle_id >= 0) {
 		(void)virConnectDomainEventDeregisterAny(g->run->conn, g->lifecycle_id);
 		g->lifecycle_id = -1;
@@ -899,6 +915,8 @@ static int bring_up(struct hr_guest *g)
 	conf.u.conf.watchdog_s = (j->agent_watchdog_us + 999999) / 1000000;	/* kept fed: keepalive() */
 	if (hr_guest_send(g, &conf))
 		return -1;
+	if (g->mech->ready(g))
+		return -1;
 	hr_guest_set_state(g, HR_GS_READY, NAN);
 	if (j->workload_name[0] && start_workload(g))
 		return -1;
@@ -1024,6 +1042,8 @@ struct hr_guest *hr_guest_new(struct hr_run *run, const struct hr_job *j, int in
 	g->rep = rep;
 	g->warmup = warmup;
 	g->lifecycle_id = -1;
+	g->mech = hr_mech(j);
+	g->mech_event_id = -1;
 	o = (size_t)snprintf(g->name, sizeof(g->name), "bb-%s-%.16s", run->id + strlen(run->id) - 4,
 			     j->name);
 	if (j->repeat > 1)

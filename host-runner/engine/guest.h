@@ -83,6 +83,8 @@ struct hr_trow {
 	double vcpu_ms_per_gib, other_ms_per_gib;	/* QEMU's CPU per GiB moved */
 	size_t nsamples;
 	uint64_t samples, dropped, max_gap_us;	/* the agent's own count over the transition */
+	/* the mechanism's own (virtio-mem; NAN or 0 for the balloon) */
+	double block_kib, blocks_plugged, blocks_unplugged, blocks_failed, event_ms;
 	enum hr_end end;
 };
 
@@ -180,6 +182,14 @@ struct hr_guest {
 	size_t nns, nscap;
 	char *placement;		/* JSON: QEMU memory per host node, MiB */
 	struct hr_fill fills[HR_NFILLS];
+
+	/* the mechanism (mech.c) */
+	const struct hr_mech_ops *mech;
+	int mech_event_id;		/* memory-device size-change callback, -1: none */
+	int64_t mech_reserve_kib;	/* virtio-mem: full memory - MemTotal when fully plugged */
+	int mech_calibrated;		/* mech_reserve_kib is known */
+	struct { int64_t t_ns; uint64_t kib; } mech_ev[64];	/* size-change events, a ring */
+	unsigned nmech_ev;
 
 	struct hr_trow *rows;		/* every transition, for the table and run.json */
 	size_t nrows, rowcap;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vmem.h"
 #include "guest.h"
 
 enum { FIG_UNTOUCHED, FIG_TOUCHED, FIG_RETURN, FIG_REFAULT, NFIGS };
@@ -134,8 +135,8 @@ void hr_reclaim_table(const struct hr_run *run)
 		ok &= f.v[k] && f.host[k];
 	}
 	for (int i = 0; i < run->nguests && ok; i++)
-		if (!run->guests[i]->warmup)
-			collect(run->guests[i], &f, cap);
+		if (!run->guests[i]->warmup && run->guests[i]->job->mechanism == HR_MECH_BALLOON)
+			collect(run->guests[i], &f, cap);	/* virtio-mem: mechtable.c */
 	if (ok)
 		print_table(&f);
 	print_frees(run);

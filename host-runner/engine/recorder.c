@@ -46,7 +46,8 @@ static const struct {
 		"steady_p50_us,steady_p99_us,steady_p999_us,oom_kills,end_reason,rep,warmup,label,"
 		"planned_s,late_ms,node_total_delta_mib,node_free_delta_mib,host_rss_delta_mib,"
 		"host_returned_mib,host_rss_settle_ms,host_lag_ms,qemu_vcpu_ms_per_gib,"
-		"qemu_other_ms_per_gib" },
+		"qemu_other_ms_per_gib,mechanism,block_kib,blocks_plugged,blocks_unplugged,"
+		"unplug_failed_blocks,host_event_ms" },
 	[HR_F_FAULTS] = { "faults.csv",
 		"t_s,vm,workload,bin_ms,accesses,slow_accesses,slow_mean_ns,slow_max_ns,minflt,majflt" },
 	[HR_F_LATENCY] = { "latency.csv",

@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "engine.h"
 #include "layout.h"
+#include "mech.h"
 #include "report/report.h"
 #include "run.h"
 
@@ -255,6 +256,7 @@ static int finish(struct hr_run *run)
 				printf("%s\n", line);
 		}
 		hr_reclaim_table(run);
+		hr_mech_table(run);
 		printf("results: %s/ (run.json summary.csv transitions.csv samples.csv events.csv ...)\n",
 		       run->dir);
 		printf("report:  %s/report.html\n", run->dir);
@@ -295,6 +297,10 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	if (!run->board || hr_guardian_start(run) || hr_conn_open(run) || !(run->wd = hr_wd_new()))
 		goto out;
 	(void)hr_reap_leftovers(run);
+	if (hr_mech_check_run(run)) {	/* before any guest boots */
+		ret = HR_EXIT_USAGE;
+		goto out;
+	}
 	if (hr_rec_open(&run->rec, o->results, run->id, run->t0_mono_ns, run->dir, sizeof(run->dir)))
 		goto out;
 	hr_info("run %s: %d job(s) from %s, results in %s", run->id, sc->njobs, sc->path, run->dir);

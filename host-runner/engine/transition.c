@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/vmem.h"
 #include "guest.h"
+#include "mech.h"
 
 const char *const hr_end_names[HR_END_N] = {
 	[HR_END_REACHED] = "reached", [HR_END_GAVE_UP] = "gave-up", [HR_END_TIMEOUT] = "timeout",
@@ -59,8 +61,7 @@ static int compute(const struct hr_guest *g, double t_set, double t_stop, double
 		double t = g->gs[i].t_ns / 1e9;
 
 		if (t >= t_set && t <= t_stop)
-			pts[n++] = (struct hr_point){ t, (double)g->gs[i].inflate -
-							 (double)g->gs[i].deflate };
+			pts[n++] = (struct hr_point){ t, g->mech->removed(g, &g->gs[i]) };
 	}
 	in.pts = pts;
 	in.n = n;
@@ -124,6 +125,39 @@ static void host_side(const struct hr_guest *g, struct hr_trow *row, int64_t t_s
 	}
 }
 
+/*
+ * The mechanism's own figures from the host's view (virtio-mem): blocks
+ * plugged and unplugged between the target set and the end of the rest,
+ * blocks that could not be unplugged, and when libvirt's size event came.
+ */
+static void mech_side(const struct hr_guest *g, struct hr_trow *row, int64_t t_set,
+		      int64_t t_end, uint64_t target_kib)
+{
+	const struct hr_job *j = g->job;
+	const struct hr_hsample *a = NULL, *b = NULL;
+	double d;
+
+	row->block_kib = row->blocks_plugged = row->blocks_unplugged = NAN;
+	row->blocks_failed = row->event_ms = NAN;
+	if (j->mechanism != HR_MECH_VMEM)
+		return;
+	for (size_t i = 0; i < g->nhs; i++) {
+		if (g->hs[i].t_ns <= t_set || !a)
+			a = &g->hs[i];
+		if (g->hs[i].t_ns <= t_end)
+			b = &g->hs[i];
+	}
+	row->block_kib = (double)j->vmem_block_kib;
+	row->event_ms = hr_mech_event_ms(g, t_set, (double)(target_kib - j->vmem_base_kib));
+	if (!a || !b)
+		return;
+	d = ((double)b->actual_kib - (double)a->actual_kib) / row->block_kib;
+	row->blocks_plugged = d > 0 ? d : 0;
+	row->blocks_unplugged = d < 0 ? -d : 0;
+	row->blocks_failed = target_kib < a->actual_kib && b->actual_kib > target_kib ?
+			     ((double)b->actual_kib - (double)target_kib) / row->block_kib : 0;
+}
+
 /* Achieved guest sampling rate while the balloon was being moved. */
 static double achieved_hz(const struct hr_guest *g, const struct hr_trow *row, int64_t t_set,
 			  int64_t t_stop)
@@ -160,7 +194,7 @@ static void write_row(const struct hr_guest *g, const struct hr_trow *r)
 	const double hv[6] = { r->rss_delta_mib, r->returned_mib, r->rss_settle_ms, r->host_lag_ms,
 			       r->vcpu_ms_per_gib, r->other_ms_per_gib };
 	char t[4][24], w[9][24], stall[24], h100[24], rates[64], hrate[32], wlc[48], ooms[16];
-	char hs[6][24];
+	char hs[6][24], mx[5][24];
 
 	for (int i = 0; i < 4; i++)
 		fmt_opt(t[i], sizeof(t[i]), ms[i], 1e3);
@@ -168,6 +202,11 @@ static void write_row(const struct hr_guest *g, const struct hr_trow *r)
 		fmt_opt(w[i], sizeof(w[i]), us[i], 1e-3);
 	for (int i = 0; i < 6; i++)
 		fmt_opt(hs[i], sizeof(hs[i]), hv[i], 1);
+	fmt_opt(mx[0], sizeof(mx[0]), r->block_kib, 1);
+	fmt_opt(mx[1], sizeof(mx[1]), r->blocks_plugged, 1);
+	fmt_opt(mx[2], sizeof(mx[2]), r->blocks_unplugged, 1);
+	fmt_opt(mx[3], sizeof(mx[3]), r->blocks_failed, 1);
+	fmt_opt(mx[4], sizeof(mx[4]), r->event_ms, 1);
 	fmt_opt(stall, sizeof(stall), r->g.longest_stall, 1e3);
 	fmt_opt(h100, sizeof(h100), r->h.t100, 1e3);
 	if (r->g.npoints)
@@ -185,14 +224,16 @@ static void write_row(const struct hr_guest *g, const struct hr_trow *r)
 	}
 	hr_rec_row(g->run->rec, HR_F_TRANS,
 		   "%s,%s,%d,%d,%s,%.3f,%.3f,%.3f,%.3f,%.6f,%.3f%s%s%s%s%s,%u%s,%d,%.3f,%zu,%.1f,%.3f"
-		   "%s%s,%.1f%s%s%s%s,%s%s%s%s%s%s%s%s,%s,%d,%d,\"%s\",%.6f,%.3f,%s,%s%s%s%s%s%s%s\n",
+		   "%s%s,%.1f%s%s%s%s,%s%s%s%s%s%s%s%s,%s,%d,%d,\"%s\",%.6f,%.3f,%s,%s%s%s%s%s%s%s"
+		   ",%s%s%s%s%s%s\n",
 		   g->name, j->name, r->index, r->cycle, dir_names[r->g.direction + 1], r->from_mib,
 		   r->to_mib, pages_mib(r->g.requested), pages_mib(r->g.moved), r->t_set_s,
 		   r->set_call_ms, t[0], t[1], t[2], t[3], rates, r->g.stalls, stall, r->g.reached,
 		   pages_mib(r->g.shortfall), r->nsamples, r->hz, pages_mib(r->h.moved), h100, hrate,
 		   r->agent_cpu, wlc, w[0], w[1], w[2], r->wl.kind, w[3], w[4], w[5], w[6], w[7],
 		   w[8], ooms, hr_end_names[r->end], g->rep, g->warmup, j->label, r->planned_s,
-		   r->late_ms, r->node_total, r->node_free, hs[0], hs[1], hs[2], hs[3], hs[4], hs[5]);
+		   r->late_ms, r->node_total, r->node_free, hs[0], hs[1], hs[2], hs[3], hs[4], hs[5],
+		   g->mech->name, mx[0], mx[1], mx[2], mx[3], mx[4]);
 }
 
 /* The table line on stdout (the progress block moves aside). */
@@ -316,6 +357,8 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	struct bbp_cost c0;
 	int *dirs, r;
 
+	target_kib = g->mech->round(j, target_kib);
+	bt = ((double)j->memory_kib - (double)target_kib) / HR_PAGE_KIB;
 	row.to_mib = target_kib / 1024.0;
 	row.planned_s = planned / 1e9;
 	if (!wait_sample(g, g->ngs, 2000) || (b0 = hr_guest_balloon_pages(g)) < 0) {
@@ -341,8 +384,8 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	if (hr_guest_qemu_call(g, QEMU_SET_TARGET, &target_kib)) {
 		if (hr_guest_check(g))
 			return -1;
-		return hr_error("%s: cannot set the balloon target to %" PRIu64 " KiB: %s", g->name,
-				target_kib, hr_lv_err());
+		return hr_error("%s: cannot set the %s target to %" PRIu64 " KiB: %s", g->name,
+				g->mech->name, target_kib, hr_lv_err());
 	}
 	t_ret = hr_run_time(run);
 	hr_rec_event(run->rec, g->name, "target", "%.0f MiB -> %.0f MiB", row.from_mib, row.to_mib);
@@ -359,6 +402,7 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	if (compute(g, t_set / 1e9, t_stop / 1e9, t_end / 1e9, b0, bt, &row))
 		return -1;
 	host_side(g, &row, t_set, t_stop, t_end);
+	mech_side(g, &row, t_set, t_end, target_kib);
 	if (j->workload_name[0] && !r) {
 		uint64_t e = 2 * (uint64_t)index + 1, until = hr_now_ns() + 3000000000ull;
 
