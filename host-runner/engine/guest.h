@@ -83,6 +83,10 @@ struct hr_trow {
 	double vcpu_ms_per_gib, other_ms_per_gib;	/* QEMU's CPU per GiB moved */
 	size_t nsamples;
 	uint64_t samples, dropped, max_gap_us;	/* the agent's own count over the transition */
+	/* how the guest followed it: 1 kprobe batch events, 0 polling (COST probe) */
+	int probe;
+	uint64_t events, lost, mismatch;	/* batch events, records lost, count mismatches */
+	double coverage;		/* events x 1 MiB over the MiB QEMU's actual moved (NAN: unknown) */
 	enum hr_end end;
 };
 

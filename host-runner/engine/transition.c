@@ -142,6 +142,33 @@ static double achieved_hz(const struct hr_guest *g, const struct hr_trow *row, i
 	return (double)cnt / t_move;
 }
 
+/*
+ * How the guest followed the change, from the COSTs around it: the method,
+ * the batch events, records lost, count mismatches, and the coverage: one
+ * event per 1 MiB batch over the MiB QEMU's actual moved (the host's own
+ * view, independent of the events). Said in events.csv too.
+ */
+static void probe_figures(const struct hr_guest *g, const struct bbp_cost *c0, struct hr_trow *row)
+{
+	const struct bbp_cost *c = &g->cost_last;
+	double mib = fabs(pages_mib(row->h.moved));
+
+	row->probe = (int)c->probe;
+	row->events = c->events - c0->events;
+	row->lost = c->lost - c0->lost;
+	row->mismatch = c->mismatch - c0->mismatch;
+	row->coverage = row->probe && row->h.npoints && mib >= 1 ? (double)row->events / mib : NAN;
+	if (row->probe)
+		hr_rec_event(g->run->rec, g->name, "probe",
+			     "transition %d: kprobe, %" PRIu64 " batch events for %.1f MiB (coverage %.3f), %"
+			     PRIu64 " lost, %" PRIu64 " mismatched", row->index, row->events, mib,
+			     row->coverage, row->lost, row->mismatch);
+	else
+		hr_rec_event(g->run->rec, g->name, "probe",
+			     "transition %d: poll, %" PRIu64 " samples, %.0f Hz while moving (%d asked)",
+			     row->index, row->samples, row->hz, g->job->sample_hz);
+}
+
 static void fmt_opt(char *buf, size_t size, double v, double scale)
 {
 	if (isnan(v))
@@ -375,6 +402,7 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	row.samples = g->cost_last.samples - c0.samples;
 	row.dropped = g->cost_last.dropped - c0.dropped;
 	row.max_gap_us = g->cost_last.max_gap_us;
+	probe_figures(g, &c0, &row);
 	row.t_set_s = t_set / 1e9;
 	row.set_call_ms = (t_ret - t_set) / 1e6;
 	hr_node_deltas(g, t_set, t_stop, row.node_total, row.node_free, sizeof(row.node_total));
