@@ -130,7 +130,11 @@ for arm in $ARMS; do
 		gp=$(sed -n 's/.*"sample_gaps": \([0-9]*\).*/\1/p' "$j" | head -n 1)
 		cpu=$(sed -n 's/.*"cpu_percent_of_one_vcpu": \([-0-9.e+]*\).*/\1/p' "$j" | head -n 1)
 		# per transition: kprobe transitions, records lost, mismatches, lowest coverage
-		kp=$(jq -r '[.vms[].probe[]?] | "\(map(select(.method == "kprobe")) | length) \(map(.lost // 0) | add // 0) \(map(.mismatch // 0) | add // 0) \(map(.coverage // empty) | min // "nan")"' "$j" 2>/dev/null)
+		kp=$(python3 -c 'import json, sys
+p = [t for v in json.load(open(sys.argv[1]))["vms"] for t in v.get("probe", [])]
+c = [t["coverage"] for t in p if t.get("coverage") is not None]
+print(sum(t.get("method") == "kprobe" for t in p), sum(t.get("lost", 0) for t in p),
+      sum(t.get("mismatch", 0) for t in p), min(c) if c else "nan")' "$j" 2>/dev/null)
 		echo "$arm $run ${us:-nan} ${dr:-nan} ${gp:-nan} ${cpu:-nan} ${kp:-nan nan nan nan}" >>"$runs"
 	done
 done
