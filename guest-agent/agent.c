@@ -954,6 +954,41 @@ static void maybe_flush(struct agent *a, uint64_t now)
 	}
 }
 
+/*
+ * What is due now: with batch events, a drain every FLUSH_NS while the
+ * balloon moves and a polled sample every 1/slow_hz; without, a polled sample
+ * on the grid of the rate in force.
+ */
+static void sample_due(struct agent *a, uint64_t now)
+{
+	if (!a->configured)
+		return;
+	if (a->kp_on && (now >= a->next_sample || (moving(a, now) && now >= a->next_drain))) {
+		int poll = now >= a->next_sample;
+
+		kp_tick(a, now, poll);
+		a->next_drain = now + FLUSH_NS;
+		if (poll && a->kp_on)
+			a->next_sample += ((now - a->next_sample) / (NSEC / a->slow_hz) + 1) *
+					  (NSEC / a->slow_hz);
+		if (a->npend)
+			a->urgent = 1;	/* one write per wake-up */
+	} else if (now >= a->next_sample) {
+		uint64_t p = NSEC / poll_hz(a, now);
+
+		take_sample(a, now);
+		kp_maybe_start(a, now);
+		/*
+		 * Keep the grid: a wake-up late by less than a period costs
+		 * nothing (the next sample comes sooner); later than that, the
+		 * ticks missed are skipped, never taken in a burst.
+		 */
+		a->next_sample += p;
+		if (a->next_sample <= now)
+			a->next_sample += ((now - a->next_sample) / p + 1) * p;
+	}
+}
+
 static void serve(struct agent *a)
 {
 	char buf[4096];
@@ -966,31 +1001,7 @@ static void serve(struct agent *a)
 		struct timespec ts;
 		int r;
 
-		if (a->configured && a->kp_on &&
-		    (now >= a->next_sample || (moving(a, now) && now >= a->next_drain))) {
-			int poll = now >= a->next_sample;
-
-			kp_tick(a, now, poll);
-			a->next_drain = now + FLUSH_NS;
-			if (poll && a->kp_on)
-				a->next_sample += ((now - a->next_sample) / (NSEC / a->slow_hz) + 1) *
-						  (NSEC / a->slow_hz);
-			if (a->npend)
-				a->urgent = 1;	/* one write per wake-up */
-		} else if (a->configured && now >= a->next_sample) {
-			uint64_t p = NSEC / poll_hz(a, now);
-
-			take_sample(a, now);
-			kp_maybe_start(a, now);
-			/*
-			 * Keep the grid: a wake-up late by less than a period costs
-			 * nothing (the next sample comes sooner); later than that, the
-			 * ticks missed are skipped, never taken in a burst.
-			 */
-			a->next_sample += p;
-			if (a->next_sample <= now)
-				a->next_sample += ((now - a->next_sample) / p + 1) * p;
-		}
+		sample_due(a, now);
 		if (a->configured)
 			wlm_poll(&a->wlm, now, current_hz(a, now) == a->fast_hz);
 		if (a->configured && now >= a->next_cost) {

@@ -468,7 +468,7 @@ static void test_batch_roundtrip(void)
 				s[i].total_kib += rnd() % 1024 - 512;
 				s[i].free_kib += rnd() % 4096 - 2048;
 				s[i].oom_kill += rnd() % 50 == 0;
-				s[i].src = rnd() % 10 ? s[i - 1].src : !s[i - 1].src;
+				s[i].src = rnd() % 10 ? s[i - 1].src : (s[i - 1].src + 1) % 3;
 			}
 			bad += batch_trip(s, n, &lines, &maxlen) != 0 || maxlen > BBP_MAX_LINE;
 			total_lines += lines;
@@ -514,7 +514,7 @@ static void test_batch_rejects(void)
 		SBH "d=-1 n=2", SBH "d=-0 n=2", SBH "d=1:-4 n=2", SBH "d=1:2:-5 n=2",
 		SBH "d=1:99999999999999999999 n=2", SBH "d=18446744073709551614 n=2",
 		SBH "d=1:- n=2", SBH "d=1:2:3:4:5:6:0:8 n=2", SBH "d=1x n=2", SBH "d=1;2 n=2",
-		SBH "d=1:::::-6 n=2", SBH "d=1::::::1:1 n=2", SBH "d=1::::::2 n=2",
+		SBH "d=1:::::-6 n=2", SBH "d=1::::::1:1 n=2", SBH "d=1::::::18446744073709551615 n=2",
 		SBH "d=1::::::-1 n=2", SBH "d=1::::::3 n=2", SBH "d=%2C n=2",
 		"SB seq=18446744073709551615 t=2 inf=3 def=4 oom=5 total_kib=6 free_kib=7 src=0 d=1 n=2",
 		"SB seq=1 t=2 inf=18446744073709551615 def=4 oom=5 total_kib=6 free_kib=7 src=0 d=1:1 n=2",
