@@ -107,7 +107,7 @@ struct agent {
 	 */
 	struct kp kp;
 	uint64_t probe;			/* CONF probe=, BBP_PROBE_* */
-	int kp_on, kp_method, kp_failed;
+	int kp_on, kp_method, kp_failed, kp_said;
 	uint64_t kp_events, kp_mismatch;
 	uint64_t next_drain;
 	uint64_t kp_last_tot;		/* totalram at the previous check */
@@ -842,6 +842,19 @@ static void power_off(void)
 	exit(0);
 }
 
+/* Where batch events were asked for and are open but do not follow a change: why (once). */
+static void kp_say_unused(struct agent *a)
+{
+	if (a->kp_on || a->kp_said || !a->kp.ok ||
+	    (a->probe != BBP_PROBE_KPROBE && a->probe != BBP_PROBE_AUTO))
+		return;
+	a->kp_said = 1;
+	send_log(a, a->probe == BBP_PROBE_KPROBE ? 1 : 2, "kprobe events do not follow this change: %s; polling",
+		 a->kp_failed ? "a batch count disagreed with totalram earlier" :
+		 a->bal_mode != 2 ? "totalram is not the balloon's counter (deflate-on-oom, or not calibrated yet)" :
+		 "the balloon was moving when they could have started");
+}
+
 /* CONF probe=: keep the events open only where they may be used. */
 static void conf_probe(struct agent *a, uint64_t probe)
 {
@@ -886,6 +899,7 @@ static void on_line(const char *line, size_t len, void *opaque)
 		if (m.u.fast.ms) {
 			a->kp_method = a->kp_on;
 			a->next_drain = now;
+			kp_say_unused(a);
 		}
 		/* the probe's cost at each end of a change, not only once a second */
 		if (a->configured) {
