@@ -849,9 +849,11 @@ static void kp_say_unused(struct agent *a)
 	    (a->probe != BBP_PROBE_KPROBE && a->probe != BBP_PROBE_AUTO))
 		return;
 	a->kp_said = 1;
-	send_log(a, a->probe == BBP_PROBE_KPROBE ? 1 : 2, "kprobe events do not follow this change: %s; polling",
+	send_log(a, a->probe == BBP_PROBE_KPROBE ? 1 : 2,
+		 "kprobe events do not follow this change: %s; polling",
 		 a->kp_failed ? "a batch count disagreed with totalram earlier" :
-		 a->bal_mode != 2 ? "totalram is not the balloon's counter (deflate-on-oom, or not calibrated yet)" :
+		 a->bal_mode != 2 ?
+		 "totalram is not the balloon's counter (deflate-on-oom, or not calibrated yet)" :
 		 "the balloon was moving when they could have started");
 }
 

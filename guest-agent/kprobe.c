@@ -105,8 +105,8 @@ int kp_open(struct kp *kp)
 		kp->fd_tell[c] = kp->fd_leak[c] = -1;
 	kp->ring_bytes = RING_PAGES * (size_t)sysconf(_SC_PAGESIZE);
 	if (read_num("/sys/bus/event_source/devices/kprobe/type", &type)) {
-		snprintf(kp->why, sizeof(kp->why), "no kprobe PMU (/sys/bus/event_source/devices/kprobe/type: %s)",
-			 strerror(errno));
+		snprintf(kp->why, sizeof(kp->why),
+			 "no kprobe PMU (/sys/bus/event_source/devices/kprobe/type: %s)", strerror(errno));
 		return -1;
 	}
 	if (ncpu < 1 || ncpu > KP_MAX_CPUS) {
