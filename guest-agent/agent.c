@@ -869,7 +869,7 @@ static void conf_probe(struct agent *a, uint64_t probe)
 		send_log(a, 0, "probe=kprobe asked, but the events could not be opened (%s): polling",
 			 a->kp.why);
 	if ((probe == BBP_PROBE_POLL || probe == BBP_PROBE_UNSAID) && a->kp.ok)
-		kp_close(&a->kp);
+		kp_close_async(&a->kp);
 }
 
 static void on_line(const char *line, size_t len, void *opaque)

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,44 @@ void kp_close(struct kp *kp)
 			close(kp->fd_tell[c]);
 		if (kp->fd_leak[c] >= 0)
 			close(kp->fd_leak[c]);
+		kp->ring_tell[c] = kp->ring_leak[c] = NULL;
+		kp->fd_tell[c] = kp->fd_leak[c] = -1;
+	}
+	kp->ok = 0;
+}
+
+static void *closer(void *arg)
+{
+	kp_close(arg);
+	free(arg);
+	return NULL;
+}
+
+/*
+ * Closing unregisters the kprobes, which waits for RCU grace periods: 150 ms
+ * and more under TCG on a busy host, too long for the agent's loop (the
+ * host's pings wait). A detached thread with a small stack does it.
+ */
+void kp_close_async(struct kp *kp)
+{
+	struct kp *copy = malloc(sizeof(*copy));
+	pthread_attr_t at;
+	pthread_t t;
+	int r = -1;
+
+	if (copy && !pthread_attr_init(&at)) {
+		*copy = *kp;
+		(void)pthread_attr_setstacksize(&at, 64 * 1024);
+		(void)pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		r = pthread_create(&t, &at, closer, copy);
+		pthread_attr_destroy(&at);
+	}
+	if (r) {
+		free(copy);
+		kp_close(kp);
+		return;
+	}
+	for (int c = 0; c < KP_MAX_CPUS; c++) {	/* the thread owns them now */
 		kp->ring_tell[c] = kp->ring_leak[c] = NULL;
 		kp->fd_tell[c] = kp->fd_leak[c] = -1;
 	}

@@ -46,6 +46,9 @@ int kp_open(struct kp *kp);
 /* Close everything; kp->ok becomes 0. */
 void kp_close(struct kp *kp);
 
+/* The same, done by a thread of its own: returns at once (kp_close where no thread starts). */
+void kp_close_async(struct kp *kp);
+
 /*
  * Read every record with a time <= @until from the rings, in time order, into
  * @ev (room for @max); the rest stays for the next call. Returns how many,
