@@ -904,6 +904,8 @@ static void on_line(const char *line, size_t len, void *opaque)
 			kp_say_unused(a);
 		}
 		/* the probe's cost at each end of a change, not only once a second */
+		if (a->kp_on)
+			kp_tick(a, now, 0);	/* every batch so far in the COST's count */
 		if (a->configured) {
 			send_cost(a, now_ns());
 			a->urgent = 1;
