@@ -717,8 +717,8 @@ static void kp_push(struct agent *a, const struct kp_ev *e)
 /*
  * One wake-up of the event source: the batches timed up to t turned into
  * samples, their count checked against totalram read just before and just
- * after t (a batch in flight leaves the count 0..1 batch behind; once
- * nothing moved for five checks in a row they must be equal); with @poll
+ * after t (a batch in flight leaves the count 0..1 batch behind; at rest,
+ * after the change and two checks without a move, they must be equal); with @poll
  * also a src=2 sample at t with what sysinfo() read. Every sample it makes
  * is on the kernel's clock (CLOCK_MONOTONIC itself, not the rdtsc model).
  * /proc/vmstat (oom_kill) as take_sample reads it.
@@ -753,7 +753,12 @@ static void kp_tick(struct agent *a, uint64_t now, int poll)
 		kp_give_up(a, now, hi < p ? "is ahead of" : "is behind", (hi < p ? hi : lo) - p);
 		return;
 	}
-	if (a->kp_still >= 5 && (lo != p || hi != p)) {
+	/*
+	 * Exact only at rest: the host said the change is over and nothing moved
+	 * for idle_ns. Within a change a batch may stall half-released for
+	 * 100 ms and more (a vCPU the busy host does not run).
+	 */
+	if (!moving(a, now) && a->kp_still >= 2 && (lo != p || hi != p)) {
 		kp_give_up(a, now, "at rest differs from", lo - p);
 		return;
 	}
