@@ -896,7 +896,6 @@ static size_t per_cycle(const struct hr_job *j)
 	}
 }
 
-/* Boot, say hello, sync clocks, configure the agent, start the workload. */
 /*
  * CONF probe=: the job's probe option, checked against what HELLO said the
  * agent could open (kprobe: 0 none, 1 entry, 2 return; anything else is
@@ -925,6 +924,7 @@ static int conf_probe(struct hr_guest *g, struct bbp_conf *c)
 	return 0;
 }
 
+/* Boot, say hello, sync clocks, configure the agent, start the workload. */
 static int bring_up(struct hr_guest *g)
 {
 	const struct hr_job *j = g->job;
