@@ -26,8 +26,10 @@
 # (Without base-10hz among the arms, base-default is set against 10hz.)
 #
 # usage: bench/probe-cost.sh [-n N] [-s STATE_DIR] [-o OUT_DIR] [--seed S]
-#                            [--base TREE] [--arms "default 10hz ..."] [SCENARIO]
-#        bench/probe-cost.sh --report OUT_DIR     (the figures again, no runs)
+#                            [--base TREE] [--arms "default 10hz ..."] [--ref ARM] [SCENARIO]
+#        bench/probe-cost.sh --report OUT_DIR [--ref ARM]   (the figures again, no runs)
+#        --ref: the arm the others are set against (default 10hz; e.g. poll:
+#        the kprobe default against polling at the same rate)
 # exit status: 0 every run completed, 1 a run failed (the others still ran and
 #              are reported), 2 bad usage
 set -u
@@ -41,6 +43,7 @@ REPORT_ONLY=0
 SC=$TOP/bench/quick.ini
 BASE=""
 ARMS_OPT=""
+REF=10hz
 usage() { sed -n '/^# usage:/,/^# exit/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -50,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--seed) SEED=$2; shift 2 ;;
 	--base) BASE=$(cd "$2" && pwd) || exit 2; shift 2 ;;
 	--arms) ARMS_OPT=$2; shift 2 ;;
+	--ref) REF=$2; shift 2 ;;
 	--report) REPORT_ONLY=1; OUT=$2; shift 2 ;;
 	-h|--help) usage ;;
 	-*) usage ;;
@@ -140,7 +144,7 @@ print(sum(t.get("method") == "kprobe" for t in p), sum(t.get("lost", 0) for t in
 done
 [ -s "$rows" ] || { echo "probe-cost: no transitions under $OUT" >&2; exit 1; }
 
-awk -v seed="$SEED" -v B=2000 '
+awk -v seed="$SEED" -v B=2000 -v refarm="$REF" '
 function median(a, n,   i, j, t) {	# sorts a[1..n] in place (insertion: n is small)
 	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
 	if (n == 0) return "nan"
@@ -170,7 +174,7 @@ FILENAME == ARGV[1] {
 }
 END {
 	srand(seed)
-	printf "%-8s %-12s %4s %12s %22s %10s %8s %7s %9s\n", "dir", "arm", "runs", "host_t100", "ratio to 10 Hz [95% CI]",
+	printf "%-8s %-12s %4s %12s %22s %10s %8s %7s %9s\n", "dir", "arm", "runs", "host_t100", "ratio to " refarm " [95% CI]",
 	       "sample_hz", "min_hz", "cpu_%", "us/sample"
 	split("inflate deflate", D, " ")
 	na = split("default poll 2khz 10hz base-default base-10hz", A, " ")
@@ -190,7 +194,7 @@ END {
 			delete u; for (i = 1; i <= nus[arm]; i++) u[i] = us[arm, i]
 			mu = median(u, nus[arm])
 			ci = "(reference)"
-			R = arm ~ /^base-/ && nrun["base-10hz"] ? "base-10hz" : "10hz"
+			R = arm ~ /^base-/ && nrun["base-10hz"] && refarm == "10hz" ? "base-10hz" : refarm
 			if (arm != R && nrun[R]) {
 				for (i = 1; i <= nrun[R]; i++) pick[i] = i
 				ref = med_of(R, dir, nrun[R])
