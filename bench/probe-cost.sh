@@ -2,16 +2,19 @@
 # probe-cost: does the guest agent's sampling move what it measures?
 #
 # Method: N rounds; each round runs SCENARIO (default bench/quick.ini, 2
-# inflates and 2 deflates) once per arm: the default sample rate (1 kHz),
-# --set sample-rate=10 (the reference: the agent nearly asleep) and
-# --set sample-rate=2000; the order rotates every round (A B C, B C A, C A B)
-# so no arm always follows another. Each run has its own results directory;
+# inflates and 2 deflates) once per arm: `default` (probe=auto: kprobe batch
+# events where the guest offers them, else polling at 1 kHz), `10hz`
+# (--set probe=poll --set sample-rate=10, the reference: the agent nearly
+# asleep, no kprobe), `poll` (--set probe=poll: polling at the default
+# 1 kHz) and `2khz` (--set probe=poll --set sample-rate=2000); the order
+# rotates every round (A B C D, B C D A, ...) so no arm always follows another. Each run has its own results directory;
 # all use one state dir of their own (-s), never the default one.
 # What it reads: host_t100_ms (QEMU's `actual` as the runner polls it: a view
 # the agent cannot bias by its own clock) per direction from transitions.csv,
 # and guest_sample_hz (the achieved rate while the balloon moved),
 # agent_cpu_pct, and per run from run.json the agent's us_per_sample, dropped
-# samples and seq gaps.
+# samples and seq gaps, and per transition (vms[].probe) the method, the
+# kprobe events lost, count mismatches and the lowest coverage.
 # Statistics: per direction, the ratio of the median host_t100 of an arm over
 # that of 10 Hz, with a 95 % percentile bootstrap CI that resamples whole runs
 # (a run's transitions share a guest and a minute of the host), 2000 draws,
@@ -23,8 +26,10 @@
 # (Without base-10hz among the arms, base-default is set against 10hz.)
 #
 # usage: bench/probe-cost.sh [-n N] [-s STATE_DIR] [-o OUT_DIR] [--seed S]
-#                            [--base TREE] [--arms "default 10hz ..."] [SCENARIO]
-#        bench/probe-cost.sh --report OUT_DIR     (the figures again, no runs)
+#                            [--base TREE] [--arms "default 10hz ..."] [--ref ARM] [SCENARIO]
+#        bench/probe-cost.sh --report OUT_DIR [--ref ARM]   (the figures again, no runs)
+#        --ref: the arm the others are set against (default 10hz; e.g. poll:
+#        the kprobe default against polling at the same rate)
 # exit status: 0 every run completed, 1 a run failed (the others still ran and
 #              are reported), 2 bad usage
 set -u
@@ -38,6 +43,7 @@ REPORT_ONLY=0
 SC=$TOP/bench/quick.ini
 BASE=""
 ARMS_OPT=""
+REF=10hz
 usage() { sed -n '/^# usage:/,/^# exit/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -47,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--seed) SEED=$2; shift 2 ;;
 	--base) BASE=$(cd "$2" && pwd) || exit 2; shift 2 ;;
 	--arms) ARMS_OPT=$2; shift 2 ;;
+	--ref) REF=$2; shift 2 ;;
 	--report) REPORT_ONLY=1; OUT=$2; shift 2 ;;
 	-h|--help) usage ;;
 	-*) usage ;;
@@ -55,12 +62,18 @@ while [ $# -gt 0 ]; do
 done
 case $N in ''|*[!0-9]*) usage ;; esac
 [ -n "$OUT" ] || OUT=$TOP/build/probe-cost/$(date -u +%Y%m%d-%H%M%S)
-ARMS="default 10hz 2khz"
+ARMS="default 10hz poll 2khz"
 [ -n "$BASE" ] && ARMS="$ARMS base-default base-10hz"
 [ -n "$ARMS_OPT" ] && ARMS=$ARMS_OPT
-[ $REPORT_ONLY -eq 1 ] && ARMS="default 10hz 2khz base-default base-10hz"
+[ $REPORT_ONLY -eq 1 ] && ARMS="default 10hz poll 2khz base-default base-10hz"
 arm_set() {	# the --set for an arm (the default rate: none)
-	case $1 in *default) ;; *10hz) echo "--set sample-rate=10" ;; 2khz) echo "--set sample-rate=2000" ;; esac
+	case $1 in
+	*default) ;;
+	base-10hz) echo "--set sample-rate=10" ;;	# a runner from before probe=
+	10hz) echo "--set probe=poll --set sample-rate=10" ;;
+	poll) echo "--set probe=poll" ;;
+	2khz) echo "--set probe=poll --set sample-rate=2000" ;;
+	esac
 }
 arm_bb() {	# the runner of an arm
 	case $1 in base-*) echo "$BASE/build/balloonbench" ;; *) echo "$BB" ;; esac
@@ -120,12 +133,18 @@ for arm in $ARMS; do
 		dr=$(sed -n 's/.*"dropped": \([0-9]*\).*/\1/p' "$j" | head -n 1)
 		gp=$(sed -n 's/.*"sample_gaps": \([0-9]*\).*/\1/p' "$j" | head -n 1)
 		cpu=$(sed -n 's/.*"cpu_percent_of_one_vcpu": \([-0-9.e+]*\).*/\1/p' "$j" | head -n 1)
-		echo "$arm $run ${us:-nan} ${dr:-nan} ${gp:-nan} ${cpu:-nan}" >>"$runs"
+		# per transition: kprobe transitions, records lost, mismatches, lowest coverage
+		kp=$(python3 -c 'import json, sys
+p = [t for v in json.load(open(sys.argv[1]))["vms"] for t in v.get("probe", [])]
+c = [t["coverage"] for t in p if t.get("coverage") is not None]
+print(sum(t.get("method") == "kprobe" for t in p), sum(t.get("lost", 0) for t in p),
+      sum(t.get("mismatch", 0) for t in p), min(c) if c else "nan")' "$j" 2>/dev/null)
+		echo "$arm $run ${us:-nan} ${dr:-nan} ${gp:-nan} ${cpu:-nan} ${kp:-nan nan nan nan}" >>"$runs"
 	done
 done
 [ -s "$rows" ] || { echo "probe-cost: no transitions under $OUT" >&2; exit 1; }
 
-awk -v seed="$SEED" -v B=2000 '
+awk -v seed="$SEED" -v B=2000 -v refarm="$REF" '
 function median(a, n,   i, j, t) {	# sorts a[1..n] in place (insertion: n is small)
 	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
 	if (n == 0) return "nan"
@@ -148,15 +167,17 @@ FILENAME == ARGV[1] {
 	dirs[dir] = 1
 	next
 }
-{	# runs file: arm run us dropped gaps cpu
+{	# runs file: arm run us dropped gaps cpu kprobe_transitions lost mismatch min_coverage
 	us[$1, ++nus[$1]] = $3; drop[$1] += $4; gaps[$1] += $5; rcpu[$1, ++nrc[$1]] = $6
+	kpt[$1] += $7; lost[$1] += $8; mism[$1] += $9
+	if ($10 != "nan" && (!($1 in mincov) || $10 + 0 < mincov[$1])) mincov[$1] = $10 + 0
 }
 END {
 	srand(seed)
-	printf "%-8s %-12s %4s %12s %22s %10s %8s %7s %9s\n", "dir", "arm", "runs", "host_t100", "ratio to 10 Hz [95% CI]",
+	printf "%-8s %-12s %4s %12s %22s %10s %8s %7s %9s\n", "dir", "arm", "runs", "host_t100", "ratio to " refarm " [95% CI]",
 	       "sample_hz", "min_hz", "cpu_%", "us/sample"
 	split("inflate deflate", D, " ")
-	na = split("default 2khz 10hz base-default base-10hz", A, " ")
+	na = split("default poll 2khz 10hz base-default base-10hz", A, " ")
 	for (di = 1; di <= 2; di++) {
 		dir = D[di]
 		if (!(dir in dirs)) continue
@@ -173,7 +194,7 @@ END {
 			delete u; for (i = 1; i <= nus[arm]; i++) u[i] = us[arm, i]
 			mu = median(u, nus[arm])
 			ci = "(reference)"
-			R = arm ~ /^base-/ && nrun["base-10hz"] ? "base-10hz" : "10hz"
+			R = arm ~ /^base-/ && nrun["base-10hz"] && refarm == "10hz" ? "base-10hz" : refarm
 			if (arm != R && nrun[R]) {
 				for (i = 1; i <= nrun[R]; i++) pick[i] = i
 				ref = med_of(R, dir, nrun[R])
@@ -194,10 +215,11 @@ END {
 	for (ai = 1; ai <= na; ai++) {
 		arm = A[ai]
 		if (nrun[arm])
-			printf "%s: %d runs, samples dropped %d, seq gaps %d (run.json agent_cost.dropped, sample_gaps)\n",
-			       arm, nrun[arm], drop[arm], gaps[arm]
+			printf "%s: %d runs, samples dropped %d, seq gaps %d (run.json agent_cost.dropped, sample_gaps); %d transitions by kprobe events, %d records lost, %d count mismatches, lowest coverage %s\n",
+			       arm, nrun[arm], drop[arm], gaps[arm], kpt[arm], lost[arm], mism[arm],
+			       (arm in mincov) ? sprintf("%.3f", mincov[arm]) : "-"
 	}
-	print "host_t100: median over the transitions that reached their target; sample_hz, min_hz: the guest_sample_hz column (achieved rate while moving); cpu_%: agent_cpu_pct (agent CPU during the transition, % of one vCPU); us/sample: agent_cost.us_per_sample (run.json), the median over runs"
+	print "host_t100: median over the transitions that reached their target; sample_hz, min_hz: the guest_sample_hz column (achieved rate while moving); cpu_%: agent_cpu_pct (agent CPU during the transition, % of one vCPU); us/sample: agent_cost.us_per_sample (run.json: the time taken per sample, a kprobe batch event or a poll), the median over runs"
 }' "$rows" "$runs"
 [ $failed -eq 0 ] || { echo "probe-cost: $failed run(s) failed" >&2; exit 1; }
 exit 0

@@ -20,18 +20,21 @@ struct field {
 	enum field_kind kind;
 	size_t off;
 	size_t size;	/* F_STR: buffer size */
+	int opt;	/* may be missing (an addition old peers do not send): 0 then */
 };
 
-#define U64(s, k)	{ #k, F_U64, offsetof(struct s, k), 0 }
-#define U64N(s, k, m)	{ k, F_U64, offsetof(struct s, m), 0 }
-#define DBL(s, k)	{ #k, F_DBL, offsetof(struct s, k), 0 }
-#define STR(s, k)	{ #k, F_STR, offsetof(struct s, k), sizeof(((struct s *)0)->k) }
+#define U64(s, k)	{ #k, F_U64, offsetof(struct s, k), 0, 0 }
+#define U64O(s, k)	{ #k, F_U64, offsetof(struct s, k), 0, 1 }
+#define U64N(s, k, m)	{ k, F_U64, offsetof(struct s, m), 0, 0 }
+#define DBL(s, k)	{ #k, F_DBL, offsetof(struct s, k), 0, 0 }
+#define STR(s, k)	{ #k, F_STR, offsetof(struct s, k), sizeof(((struct s *)0)->k), 0 }
 
 static const struct field hello_fields[] = {
 	U64(bbp_hello, proto), STR(bbp_hello, agent), STR(bbp_hello, kernel),
 	U64(bbp_hello, mem_kib), U64(bbp_hello, page_size), U64(bbp_hello, cpus),
 	STR(bbp_hello, nodes), STR(bbp_hello, features), STR(bbp_hello, clocksource),
 	U64(bbp_hello, fast_hz), U64(bbp_hello, slow_hz), U64N(bbp_hello, "t", t_ns),
+	U64O(bbp_hello, kprobe),
 };
 static const struct field sample_fields[] = {
 	U64(bbp_sample, seq), U64N(bbp_sample, "t", t_ns), U64N(bbp_sample, "inf", inflate),
@@ -46,6 +49,8 @@ static const struct field cost_fields[] = {
 	U64(bbp_cost, rss_kib), U64(bbp_cost, samples), U64(bbp_cost, dropped),
 	U64(bbp_cost, max_gap_us), U64(bbp_cost, hz), U64(bbp_cost, sample_us),
 	U64(bbp_cost, vmstat), U64(bbp_cost, vmstat_us), U64(bbp_cost, writes),
+	U64O(bbp_cost, probe), U64O(bbp_cost, events), U64O(bbp_cost, lost),
+	U64O(bbp_cost, mismatch),
 };
 static const struct field log_fields[] = {
 	U64(bbp_log, level), STR(bbp_log, msg),
@@ -58,7 +63,7 @@ static const struct field fast_fields[] = {
 };
 static const struct field conf_fields[] = {
 	U64(bbp_conf, fast_hz), U64(bbp_conf, slow_hz), U64(bbp_conf, idle_ms),
-	U64(bbp_conf, watchdog_s),
+	U64(bbp_conf, watchdog_s), U64O(bbp_conf, probe),
 };
 
 static const struct field cal_fields[] = {
@@ -284,7 +289,7 @@ static int decode_fields(const struct msg_desc *d, const char *line, size_t i, s
 		}
 	}
 	for (size_t k = 0; k < d->nfields; k++)
-		if (!(seen & (1u << k)))
+		if (!(seen & (1u << k)) && !d->fields[k].opt)
 			return fail(err, errlen, "%s: missing key '%s'", d->name, d->fields[k].key);
 	return 0;
 }
@@ -421,12 +426,12 @@ struct sbatch {
 	uint64_t n;
 };
 
-#define SBF(k, m)	{ k, F_U64, offsetof(struct sbatch, s.m), 0 }
+#define SBF(k, m)	{ k, F_U64, offsetof(struct sbatch, s.m), 0, 0 }
 static const struct field sbatch_fields[] = {
 	SBF("seq", seq), SBF("t", t_ns), SBF("inf", inflate), SBF("def", deflate),
 	SBF("oom", oom_kill), SBF("total_kib", total_kib), SBF("free_kib", free_kib),
-	SBF("src", src), { "d", F_STR, offsetof(struct sbatch, d), BBP_MAX_LINE },
-	{ "n", F_U64, offsetof(struct sbatch, n), 0 },
+	SBF("src", src), { "d", F_STR, offsetof(struct sbatch, d), BBP_MAX_LINE, 0 },
+	{ "n", F_U64, offsetof(struct sbatch, n), 0, 0 },
 };
 static const struct msg_desc sbatch_desc = { "SB", sbatch_fields, ARRAY_SIZE(sbatch_fields) };
 
@@ -566,8 +571,8 @@ int bbp_decode_batch(const char *line, size_t len, struct bbp_sample *out, size_
 		return fail(err, errlen, "SB: n=%" PRIu64 ": must be 1..%d", b.n, BBP_BATCH_MAX);
 	if (b.n > max)
 		return fail(err, errlen, "SB: n=%" PRIu64 ": room for %zu samples only", b.n, max);
-	if (b.s.src > BBP_SRC_TOTALRAM)
-		return fail(err, errlen, "SB: src=%" PRIu64 ": must be 0 or 1", b.s.src);
+	if (b.s.src > BBP_SRC_KPROBE)
+		return fail(err, errlen, "SB: src=%" PRIu64 ": must be 0, 1 or 2", b.s.src);
 	if (b.s.seq > UINT64_MAX - (b.n - 1))
 		return fail(err, errlen, "SB: seq + n - 1 is beyond 2^64-1");
 	out[0] = b.s;
@@ -613,8 +618,8 @@ int bbp_decode_batch(const char *line, size_t len, struct bbp_sample *out, size_
 				break;
 			p++;
 		}
-		if (c->src > BBP_SRC_TOTALRAM)
-			return fail(err, errlen, "SB: record %zu: src=%" PRIu64 ": must be 0 or 1", k,
+		if (c->src > BBP_SRC_KPROBE)
+			return fail(err, errlen, "SB: record %zu: src=%" PRIu64 ": must be 0, 1 or 2", k,
 				    c->src);
 		if (*p == ',') {
 			if (k + 1 == b.n)

@@ -27,9 +27,12 @@
  *
  * guest -> host
  *	HELLO proto agent kernel mem_kib page_size cpus nodes features clocksource
- *	      fast_hz slow_hz t
+ *	      fast_hz slow_hz t [kprobe]
  *		once, when the port opens; features is the balloon device's
  *		negotiated virtio feature string (bit 0 first, as in sysfs).
+ *		kprobe: the event source (guest-agent/kprobe.h) could be
+ *		opened: 0 no (a LOG says why), 1 on tell_host's entry, 2 on its
+ *		return.
  *	S seq t inf def oom total_kib free_kib src
  *		one sample. total_kib/free_kib: sysinfo() totalram/freeram
  *		(MemTotal/MemFree, KiB) at t, always. inf/def: the balloon's
@@ -53,6 +56,19 @@
  *		at rest, and at every sample when deflate-on-oom was
  *		negotiated (totalram does not move then) or when totalram
  *		stopped following the vmstat counters (it says so in a LOG).
+ *		src=2 (only after CONF probe=2 or 3): one batch the balloon
+ *		driver handed to the host, seen by a perf kprobe event on
+ *		tell_host (its return: the host has acknowledged it), at the
+ *		kernel's own t; inf (inflate) or def (a leak_balloon() came
+ *		first: deflate) moves by one batch, 1 MiB of pages, from the
+ *		src=0 sample the agent takes when FAST arrives. total_kib is
+ *		K - (inf - def) in KiB, free_kib the latest sysinfo() read.
+ *		Between batches, every 1/slow_hz, a src=2 sample carries the
+ *		same counters with total_kib/free_kib read at t. Every
+ *		BBP_FLUSH_MS the agent checks the count against totalram
+ *		(0..1 batch behind while a batch is in flight, equal at rest);
+ *		where they disagree it says so in a LOG, counts it (COST
+ *		mismatch), and polls from then on.
  *		seq counts samples taken; a gap in seq means samples were dropped
  *		because the port was full.
  *	SB seq t inf def oom total_kib free_kib src d n
@@ -66,7 +82,7 @@
  *		per sample. Example: two samples 1 ms apart while inflating,
  *		"SB seq=7 t=5000000 inf=300 def=0 oom=0 total_kib=1000000
  *		free_kib=900000 src=1 d=1000000:256::-1024:-1030 n=2".
- *		Every value must stay within 0..2^64-1 and src within 0..1, the
+ *		Every value must stay within 0..2^64-1 and src within 0..2, the
  *		record count must be n - 1, the line at most BBP_MAX_LINE bytes:
  *		otherwise the whole line is refused. bbp_reader_feed() expands
  *		a valid batch into n S lines for its callback, so a receiver
@@ -79,7 +95,7 @@
  *	PONG id t
  *		answer to PING id, t taken when the PING was read.
  *	COST t utime_us stime_us rss_kib samples dropped max_gap_us hz sample_us vmstat
- *	     vmstat_us writes
+ *	     vmstat_us writes [probe events lost mismatch]
  *		the agent's own cost, once a second and at once on FAST (so a
  *		change's cost is the difference of the COSTs that answer its
  *		FAST and its FAST 0): cumulative CPU time,
@@ -90,8 +106,12 @@
  *		read /proc/vmstat and the time those reads took (so a sample
  *		from totalram costs (sample_us - vmstat_us) / (samples - vmstat)),
  *		and how many write()s went to the port
- *		(each one virtio-serial kick, a VM exit). All cumulative since
- *		boot except max_gap_us and hz. PONG is written at once.
+ *		(each one virtio-serial kick, a VM exit); probe: the method of
+ *		the latest change (0 polling, 1 kprobe events), events: src=2
+ *		batch samples, lost: kprobe records the kernel lost or that came
+ *		out of order, mismatch: batch counts totalram disagreed with.
+ *		All cumulative since boot except max_gap_us, hz and probe.
+ *		PONG is written at once.
  *	LOG level msg
  *		a diagnostic (level 0 error, 1 warning, 2 info).
  *
@@ -134,7 +154,12 @@
  *	PING id		answered by PONG; used to estimate the clock offset.
  *	FAST ms		sample at fast_hz for the next ms milliseconds (sent
  *			just before a target change, so its start is caught).
- *	CONF fast_hz slow_hz idle_ms watchdog_s
+ *	CONF fast_hz slow_hz idle_ms watchdog_s [probe]
+ *			probe (BBP_PROBE_*): 1 poll at fast_hz while the
+ *			balloon moves, 2 kprobe events (polling where they
+ *			cannot be opened or totalram is no balloon counter:
+ *			COST probe says which), 3 auto (the same as 2), 0 or
+ *			missing: poll, and no src=2.
  *			sampling rates; after idle_ms without balloon movement
  *			the agent falls back to slow_hz; with watchdog_s > 0 the
  *			agent powers the guest off when the host has been
@@ -154,6 +179,11 @@
 #include <stdint.h>
 
 #define BBP_VERSION	2	/* 2: S src=, SB batches, COST vmstat= vmstat_us= writes= */
+/*
+ * Optional keys (a receiver takes 0 when they are missing, so older peers
+ * still talk): HELLO kprobe, COST probe events lost mismatch, CONF probe.
+ * src=2 is only sent to a host that sent CONF probe= (1..3).
+ */
 #define BBP_MAX_LINE	512
 #define BBP_BATCH_MAX	64	/* samples in one SB line, at most */
 #define BBP_FLUSH_MS	20	/* the agent writes samples this often while sampling fast */
@@ -161,6 +191,13 @@
 /* struct bbp_sample.src: where inf/def/oom came from (see S above) */
 #define BBP_SRC_VMSTAT		0
 #define BBP_SRC_TOTALRAM	1
+#define BBP_SRC_KPROBE		2
+
+/* CONF probe=: how the agent follows the balloon while it moves (0: the host did not say) */
+#define BBP_PROBE_UNSAID	0	/* an older host: polling, and no src=2 */
+#define BBP_PROBE_POLL		1
+#define BBP_PROBE_KPROBE	2
+#define BBP_PROBE_AUTO		3
 #define BBP_PORT_NAME	"org.balloonbench.agent.0"
 
 enum bbp_type {
@@ -202,6 +239,7 @@ struct bbp_hello {
 	uint64_t fast_hz;
 	uint64_t slow_hz;
 	uint64_t t_ns;
+	uint64_t kprobe;	/* 0 no kprobe source, 1 tell_host entry, 2 its return */
 };
 
 struct bbp_sample {
@@ -233,6 +271,10 @@ struct bbp_cost {
 	uint64_t vmstat;	/* samples that read /proc/vmstat */
 	uint64_t vmstat_us;	/* cumulative time of those reads */
 	uint64_t writes;	/* write()s to the port */
+	uint64_t probe;		/* the latest change's method: 0 polling, 1 kprobe events */
+	uint64_t events;	/* kprobe batch events turned into samples */
+	uint64_t lost;		/* kprobe records lost or out of order */
+	uint64_t mismatch;	/* batch counts that disagreed with totalram */
 };
 
 struct bbp_log {
@@ -253,6 +295,7 @@ struct bbp_conf {
 	uint64_t slow_hz;
 	uint64_t idle_ms;
 	uint64_t watchdog_s;
+	uint64_t probe;		/* BBP_PROBE_* */
 };
 
 struct bbp_cal {

@@ -45,6 +45,7 @@
 
 #include "../common/balloons.h"
 #include "../common/proto.h"
+#include "kprobe.h"
 #include "wlmgr.h"
 
 #define AGENT_VERSION	"0.1"
@@ -100,6 +101,20 @@ struct agent {
 	int still_n;			/* vmstat reads in a row that saw nothing move */
 	int quit;
 	struct wlm wlm;
+
+	/*
+	 * The event-driven source (kprobe.c): kp_on while a change is followed
+	 * by batch events; kp_method the latest change's method (COST probe);
+	 * kp_failed once a batch count disagreed with totalram (polling then).
+	 */
+	struct kp kp;
+	uint64_t probe;			/* CONF probe=, BBP_PROBE_* */
+	int kp_on, kp_method, kp_failed, kp_said;
+	uint64_t kp_events, kp_mismatch;
+	uint64_t next_drain;
+	uint64_t kp_last_tot;		/* totalram at the previous check */
+	int kp_still;			/* checks in a row with no event and totalram unchanged */
+	uint64_t kp_free_kib;		/* freeram at the latest check */
 };
 
 static uint64_t mono_ns(void)
@@ -439,14 +454,27 @@ static void send_hello(struct agent *a)
 	h->fast_hz = a->fast_hz;
 	h->slow_hz = a->slow_hz;
 	h->t_ns = mono_ns();
+	h->kprobe = a->kp.ok ? a->kp.retprobe ? 2 : 1 : 0;
 	(void)send_msg(a, &m);
+	if (!a->kp.ok)
+		send_log(a, 2, "kprobe events: %s: the probe polls", a->kp.why);
+}
+
+/* A change is on: the host said so (FAST), or the balloon moved within idle_ns. */
+static int moving(const struct agent *a, uint64_t now)
+{
+	return now < a->fast_until || now - a->last_move < a->idle_ns;
 }
 
 static uint64_t current_hz(const struct agent *a, uint64_t now)
 {
-	if (now < a->fast_until || now - a->last_move < a->idle_ns)
-		return a->fast_hz;
-	return a->slow_hz;
+	return moving(a, now) ? a->fast_hz : a->slow_hz;
+}
+
+/* How often the agent reads the counters itself: slow_hz while batch events time the change. */
+static uint64_t poll_hz(const struct agent *a, uint64_t now)
+{
+	return a->kp_on ? a->slow_hz : current_hz(a, now);
 }
 
 /* Scan /proc/vmstat for the three counters we stream. Returns 0 or -1. */
@@ -620,6 +648,23 @@ static void say_balloon_driver(struct agent *a)
 			 d->tested_on_hardware ? "" : " (reader untested on real hardware)");
 }
 
+/* Queue sample @s taken at @when: the gap since the last one, the last movement. */
+static void push_sample(struct agent *a, const struct bbp_sample *s, uint64_t when)
+{
+	if (s->inflate != a->prev_inf || s->deflate != a->prev_def || s->total_kib != a->prev_total)
+		a->last_move = when > a->last_move ? when : a->last_move;
+	a->prev_total = s->total_kib;
+	a->prev_inf = s->inflate;
+	a->prev_def = s->deflate;
+	if (a->last_sample_t && when > a->last_sample_t && when - a->last_sample_t > a->max_gap_ns)
+		a->max_gap_ns = when - a->last_sample_t;
+	if (when > a->last_sample_t)
+		a->last_sample_t = when;
+	if (a->npend == BBP_BATCH_MAX)
+		encode_pending(a);
+	a->pend[a->npend++] = *s;
+}
+
 static void take_sample(struct agent *a, uint64_t now)
 {
 	struct bbp_sample s = { 0 };
@@ -648,18 +693,138 @@ static void take_sample(struct agent *a, uint64_t now)
 	}
 	s.t_ns = now_ns();
 	s.seq = a->seq++;
-	if (s.inflate != a->prev_inf || s.deflate != a->prev_def || s.total_kib != a->prev_total)
-		a->last_move = now;
-	a->prev_total = s.total_kib;
-	a->prev_inf = s.inflate;
-	a->prev_def = s.deflate;
-	if (a->last_sample_t && now - a->last_sample_t > a->max_gap_ns)
-		a->max_gap_ns = now - a->last_sample_t;
-	a->last_sample_t = now;
-	if (a->npend == BBP_BATCH_MAX)
-		encode_pending(a);
-	a->pend[a->npend++] = s;
+	push_sample(a, &s, now);
 	a->sample_ns += s.t_ns - now;
+}
+
+/* Pages in one batch of the driver: 256 PFNs of 4 KiB, 1 MiB. */
+static uint64_t batch_pages(const struct agent *a)
+{
+	return (1024 * 1024) / a->page_size;
+}
+
+static struct kp_ev kp_evbuf[8192];
+
+/* The batch count disagreed with totalram by @d pages: say so, count it, poll from now on. */
+static void kp_give_up(struct agent *a, uint64_t now, const char *why, int64_t d)
+{
+	a->kp_mismatch++;
+	a->kp_failed = 1;
+	a->kp_on = 0;
+	a->next_sample = now;
+	send_log(a, 1, "kprobe: the batch count %s totalram by %lld pages (%" PRIu64
+		 " events, %" PRIu64 " records lost): polling from now on", why, (long long)d,
+		 a->kp_events, a->kp.lost + a->kp.late);
+}
+
+/* One batch event as a sample (src=2): the balloon one batch further, at the kernel's time. */
+static void kp_push(struct agent *a, const struct kp_ev *e)
+{
+	struct bbp_sample s = { 0 };
+
+	if (e->deflate)
+		a->def_r += batch_pages(a);
+	else
+		a->inf_r += batch_pages(a);
+	s.t_ns = e->t_ns;
+	s.seq = a->seq++;
+	s.inflate = a->inf_r;
+	s.deflate = a->def_r;
+	s.oom_kill = a->oom_r;
+	s.total_kib = (uint64_t)(a->K - ((int64_t)a->inf_r - (int64_t)a->def_r)) * a->page_size / 1024;
+	s.free_kib = a->kp_free_kib;
+	s.src = BBP_SRC_KPROBE;
+	push_sample(a, &s, e->t_ns);
+	a->kp_events++;
+}
+
+/*
+ * One wake-up of the event source: the batches timed up to t turned into
+ * samples, their count checked against totalram read just before and just
+ * after t (a batch in flight leaves the count 0..1 batch behind; at rest,
+ * after the change and two checks without a move, they must be equal); with @poll
+ * also a src=2 sample at t with what sysinfo() read. Every sample it makes
+ * is on the kernel's clock (CLOCK_MONOTONIC itself, not the rdtsc model).
+ * /proc/vmstat (oom_kill) as take_sample reads it.
+ */
+static void kp_tick(struct agent *a, uint64_t now, int poll)
+{
+	struct bbp_sample s = { 0 };
+	uint64_t t0 = now_ns(), t, tot1, tot2, every = moving(a, now) ? NSEC / a->slow_hz : NSEC;
+	int64_t p, b1, b2, lo, hi;
+	size_t n;
+
+	if (read_sysinfo(a, &tot1, &s.total_kib, &s.free_kib))
+		return;
+	t = mono_ns();
+	if (t < clk.last)	/* times handed out never go back */
+		t = clk.last;
+	clk.last = t;
+	if (read_sysinfo(a, &tot2, &s.total_kib, &s.free_kib))
+		return;
+	a->kp_free_kib = s.free_kib;
+	n = kp_drain(&a->kp, t, kp_evbuf, sizeof(kp_evbuf) / sizeof(kp_evbuf[0]));
+	for (size_t i = 0; i < n; i++)
+		kp_push(a, &kp_evbuf[i]);
+	p = (int64_t)a->inf_r - (int64_t)a->def_r;
+	b1 = a->K - (int64_t)tot1;
+	b2 = a->K - (int64_t)tot2;
+	lo = b1 < b2 ? b1 : b2;
+	hi = b1 < b2 ? b2 : b1;
+	a->kp_still = !n && tot1 == tot2 && tot2 == a->kp_last_tot ? a->kp_still + 1 : 0;
+	a->kp_last_tot = tot2;
+	if (hi < p || lo > p + (int64_t)batch_pages(a)) {
+		kp_give_up(a, now, hi < p ? "is ahead of" : "is behind", (hi < p ? hi : lo) - p);
+		return;
+	}
+	/*
+	 * Exact only at rest: the host said the change is over and nothing moved
+	 * for idle_ns. Within a change a batch may stall half-released for
+	 * 100 ms and more (a vCPU the busy host does not run).
+	 */
+	if (!moving(a, now) && a->kp_still >= 2 && (lo != p || hi != p)) {
+		kp_give_up(a, now, "at rest differs from", lo - p);
+		return;
+	}
+	if (a->vmstat_now || now - a->last_vmstat >= every) {
+		uint64_t inf, def, oom, v0 = now_ns();
+
+		if (!read_vmstat(a, &inf, &def, &oom) && oom > a->oom_r)
+			a->oom_r = oom;
+		a->vmstat_ns += now_ns() - v0;
+		a->last_vmstat = now;
+		a->vmstat_now = 0;
+	}
+	if (poll) {
+		s.t_ns = t;
+		s.seq = a->seq++;
+		s.inflate = a->inf_r;
+		s.deflate = a->def_r;
+		s.oom_kill = a->oom_r;
+		s.src = BBP_SRC_KPROBE;
+		push_sample(a, &s, t);
+	}
+	a->sample_ns += now_ns() - t0;
+}
+
+/*
+ * Follow the balloon by batch events from now on, where the host asked for
+ * them, they are open, totalram is the balloon's exact counter (bal_mode 2:
+ * the counters were just set from /proc/vmstat and totalram together) and
+ * nothing moves: every batch counts from here. Earlier records are dropped.
+ */
+static void kp_maybe_start(struct agent *a, uint64_t now)
+{
+	if (a->kp_on || !a->kp.ok || a->kp_failed || a->bal_mode != 2 || moving(a, now) ||
+	    (a->probe != BBP_PROBE_KPROBE && a->probe != BBP_PROBE_AUTO))
+		return;
+	(void)kp_drain(&a->kp, UINT64_MAX, kp_evbuf, sizeof(kp_evbuf) / sizeof(kp_evbuf[0]));
+	a->kp.leak_pending = 0;
+	a->kp.lost = a->kp.late = 0;
+	a->kp.last_t = clk.last;
+	a->kp_still = 0;
+	a->kp_last_tot = 0;
+	a->kp_on = 1;
 }
 
 static void send_cost(struct agent *a, uint64_t now)
@@ -684,6 +849,10 @@ static void send_cost(struct agent *a, uint64_t now)
 	m.u.cost.vmstat = a->vmstat_reads;
 	m.u.cost.vmstat_us = a->vmstat_ns / 1000;
 	m.u.cost.writes = a->writes;
+	m.u.cost.probe = (uint64_t)a->kp_method;
+	m.u.cost.events = a->kp_events;
+	m.u.cost.lost = a->kp.lost + a->kp.late;
+	m.u.cost.mismatch = a->kp_mismatch;
 	a->max_gap_ns = 0;
 	(void)send_msg(a, &m);
 }
@@ -700,6 +869,36 @@ static void power_off(void)
 			pause();
 	}
 	exit(0);
+}
+
+/* Where batch events were asked for and are open but do not follow a change: why (once). */
+static void kp_say_unused(struct agent *a)
+{
+	if (a->kp_on || a->kp_said || !a->kp.ok ||
+	    (a->probe != BBP_PROBE_KPROBE && a->probe != BBP_PROBE_AUTO))
+		return;
+	a->kp_said = 1;
+	send_log(a, a->probe == BBP_PROBE_KPROBE ? 1 : 2,
+		 "kprobe events do not follow this change: %s; polling",
+		 a->kp_failed ? "a batch count disagreed with totalram earlier" :
+		 a->bal_mode != 2 ?
+		 "totalram is not the balloon's counter (deflate-on-oom, or not calibrated yet)" :
+		 "the balloon was moving when they could have started");
+}
+
+/* CONF probe=: keep the events open only where they may be used. */
+static void conf_probe(struct agent *a, uint64_t probe)
+{
+	if (probe > BBP_PROBE_AUTO) {
+		send_log(a, 1, "CONF: probe=%" PRIu64 " unknown: polling", probe);
+		probe = BBP_PROBE_POLL;
+	}
+	a->probe = probe;
+	if (probe == BBP_PROBE_KPROBE && !a->kp.ok)
+		send_log(a, 0, "probe=kprobe asked, but the events could not be opened (%s): polling",
+			 a->kp.why);
+	if ((probe == BBP_PROBE_POLL || probe == BBP_PROBE_UNSAID) && a->kp.ok)
+		kp_close_async(&a->kp);
 }
 
 static void on_line(const char *line, size_t len, void *opaque)
@@ -728,7 +927,14 @@ static void on_line(const char *line, size_t len, void *opaque)
 			a->vmstat_now = 1;	/* an exact start for the change */
 		if (a->next_sample > now)
 			a->next_sample = now;
+		if (m.u.fast.ms) {
+			a->kp_method = a->kp_on;
+			a->next_drain = now;
+			kp_say_unused(a);
+		}
 		/* the probe's cost at each end of a change, not only once a second */
+		if (a->kp_on)
+			kp_tick(a, now, 0);	/* every batch so far in the COST's count */
 		if (a->configured) {
 			send_cost(a, now_ns());
 			a->urgent = 1;
@@ -744,6 +950,7 @@ static void on_line(const char *line, size_t len, void *opaque)
 		a->slow_hz = m.u.conf.slow_hz;
 		a->idle_ns = m.u.conf.idle_ms * 1000000ull;
 		a->watchdog_ns = m.u.conf.watchdog_s * NSEC;
+		conf_probe(a, m.u.conf.probe);
 		if (!a->configured) {
 			wlm_calibrate(&a->wlm);
 			probe_costs(a);
@@ -795,6 +1002,41 @@ static void maybe_flush(struct agent *a, uint64_t now)
 	}
 }
 
+/*
+ * What is due now: with batch events, a drain every FLUSH_NS while the
+ * balloon moves and a polled sample every 1/slow_hz; without, a polled sample
+ * on the grid of the rate in force.
+ */
+static void sample_due(struct agent *a, uint64_t now)
+{
+	if (!a->configured)
+		return;
+	if (a->kp_on && (now >= a->next_sample || (moving(a, now) && now >= a->next_drain))) {
+		int poll = now >= a->next_sample;
+
+		kp_tick(a, now, poll);
+		a->next_drain = now + FLUSH_NS;
+		if (poll && a->kp_on)
+			a->next_sample += ((now - a->next_sample) / (NSEC / a->slow_hz) + 1) *
+					  (NSEC / a->slow_hz);
+		if (a->npend)
+			a->urgent = 1;	/* one write per wake-up */
+	} else if (now >= a->next_sample) {
+		uint64_t p = NSEC / poll_hz(a, now);
+
+		take_sample(a, now);
+		kp_maybe_start(a, now);
+		/*
+		 * Keep the grid: a wake-up late by less than a period costs
+		 * nothing (the next sample comes sooner); later than that, the
+		 * ticks missed are skipped, never taken in a burst.
+		 */
+		a->next_sample += p;
+		if (a->next_sample <= now)
+			a->next_sample += ((now - a->next_sample) / p + 1) * p;
+	}
+}
+
 static void serve(struct agent *a)
 {
 	char buf[4096];
@@ -807,19 +1049,7 @@ static void serve(struct agent *a)
 		struct timespec ts;
 		int r;
 
-		if (a->configured && now >= a->next_sample) {
-			uint64_t p = NSEC / current_hz(a, now);
-
-			take_sample(a, now);
-			/*
-			 * Keep the grid: a wake-up late by less than a period costs
-			 * nothing (the next sample comes sooner); later than that, the
-			 * ticks missed are skipped, never taken in a burst.
-			 */
-			a->next_sample += p;
-			if (a->next_sample <= now)
-				a->next_sample += ((now - a->next_sample) / p + 1) * p;
-		}
+		sample_due(a, now);
 		if (a->configured)
 			wlm_poll(&a->wlm, now, current_hz(a, now) == a->fast_hz);
 		if (a->configured && now >= a->next_cost) {
@@ -838,6 +1068,8 @@ static void serve(struct agent *a)
 		if (a->out_len && a->out_len >= FLUSH_BYTES)
 			pfd.events |= POLLOUT;
 		deadline = a->configured ? a->next_sample : now + 50000000ull;
+		if (a->kp_on && moving(a, now) && deadline > a->next_drain)
+			deadline = a->next_drain;
 		if (deadline > a->next_cost)
 			deadline = a->next_cost;
 		if (a->configured && deadline > wlm_next_deadline(&a->wlm))
@@ -964,6 +1196,7 @@ int main(int argc, char **argv)
 	arm_watchdog_from_cmdline(a);
 	bbp_reader_init(&a->rd);
 	wlm_init(&a->wlm, send_reliable, a);
+	(void)kp_open(&a->kp);
 	send_hello(a);
 	serve(a);
 	power_off();

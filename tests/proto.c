@@ -102,7 +102,7 @@ static void test_roundtrip(void)
 
 	memset(&m, 0, sizeof(m));
 	m.type = BBP_COST;
-	m.u.cost = (struct bbp_cost){ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+	m.u.cost = (struct bbp_cost){ 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 768, 0, 3 };
 	roundtrip(&m, "COST");
 
 	memset(&m, 0, sizeof(m));
@@ -123,7 +123,7 @@ static void test_roundtrip(void)
 
 	memset(&m, 0, sizeof(m));
 	m.type = BBP_CONF;
-	m.u.conf = (struct bbp_conf){ 1000, 10, 500, 30 };
+	m.u.conf = (struct bbp_conf){ 1000, 10, 500, 30, BBP_PROBE_AUTO };
 	roundtrip(&m, "CONF");
 
 	memset(&m, 0, sizeof(m));
@@ -205,6 +205,18 @@ static void test_decode_tolerant(void)
 	ok(r == 0 && m.u.ping.id == 12, "decode stops at len (\"PING id=12\")");
 	r = decode_str("PING id=18446744073709551615", &m, err, sizeof(err));
 	ok(r == 0 && m.u.ping.id == UINT64_MAX, "UINT64_MAX accepted");
+	r = decode_str("CONF fast_hz=1000 slow_hz=10 idle_ms=500 watchdog_s=30", &m, err, sizeof(err));
+	ok(r == 0 && m.u.conf.probe == BBP_PROBE_UNSAID, "CONF from an older host: probe= missing is 0");
+	r = decode_str("CONF fast_hz=1000 slow_hz=10 idle_ms=500 watchdog_s=30 probe=3", &m, err,
+		       sizeof(err));
+	ok(r == 0 && m.u.conf.probe == BBP_PROBE_AUTO, "CONF probe=3 decoded");
+	r = decode_str("COST t=1 utime_us=2 stime_us=3 rss_kib=4 samples=5 dropped=6 max_gap_us=7 hz=8 "
+		       "sample_us=9 vmstat=10 vmstat_us=11 writes=12 probe=1 events=768 lost=2 mismatch=1",
+		       &m, err, sizeof(err));
+	ok(r == 0 && m.u.cost.probe == 1 && m.u.cost.events == 768 && m.u.cost.lost == 2 &&
+	   m.u.cost.mismatch == 1, "COST with the kprobe keys");
+	r = decode_str("CONF fast_hz=1000 slow_hz=10 idle_ms=500 probe=3", &m, err, sizeof(err));
+	ok(r == -EINVAL, "a missing required key is still refused beside an optional one");
 }
 
 static void test_decode_rejects(void)
@@ -457,7 +469,7 @@ static void test_batch_roundtrip(void)
 				s[i].total_kib += rnd() % 1024 - 512;
 				s[i].free_kib += rnd() % 4096 - 2048;
 				s[i].oom_kill += rnd() % 50 == 0;
-				s[i].src = rnd() % 10 ? s[i - 1].src : !s[i - 1].src;
+				s[i].src = rnd() % 10 ? s[i - 1].src : (s[i - 1].src + 1) % 3;
 			}
 			bad += batch_trip(s, n, &lines, &maxlen) != 0 || maxlen > BBP_MAX_LINE;
 			total_lines += lines;
@@ -503,11 +515,11 @@ static void test_batch_rejects(void)
 		SBH "d=-1 n=2", SBH "d=-0 n=2", SBH "d=1:-4 n=2", SBH "d=1:2:-5 n=2",
 		SBH "d=1:99999999999999999999 n=2", SBH "d=18446744073709551614 n=2",
 		SBH "d=1:- n=2", SBH "d=1:2:3:4:5:6:0:8 n=2", SBH "d=1x n=2", SBH "d=1;2 n=2",
-		SBH "d=1:::::-6 n=2", SBH "d=1::::::1:1 n=2", SBH "d=1::::::2 n=2",
-		SBH "d=1::::::-1 n=2", SBH "d=%2C n=2",
+		SBH "d=1:::::-6 n=2", SBH "d=1::::::1:1 n=2", SBH "d=1::::::18446744073709551615 n=2",
+		SBH "d=1::::::-1 n=2", SBH "d=1::::::3 n=2", SBH "d=%2C n=2",
 		"SB seq=18446744073709551615 t=2 inf=3 def=4 oom=5 total_kib=6 free_kib=7 src=0 d=1 n=2",
 		"SB seq=1 t=2 inf=18446744073709551615 def=4 oom=5 total_kib=6 free_kib=7 src=0 d=1:1 n=2",
-		"SB seq=1 t=2 inf=3 def=4 oom=5 total_kib=6 free_kib=7 src=2 d= n=1",
+		"SB seq=1 t=2 inf=3 def=4 oom=5 total_kib=6 free_kib=7 src=3 d= n=1",
 		"SB seq=1 t=abc inf=3 def=4 oom=5 total_kib=6 free_kib=7 src=0 d= n=1",
 		"SB seq=1 inf=3 def=4 oom=5 total_kib=6 free_kib=7 src=0 d= n=1",
 	};
@@ -670,7 +682,7 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	plan(143);
+	plan(147);
 	test_roundtrip();
 	test_encode_text();
 	test_encode_nospace();

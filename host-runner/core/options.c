@@ -19,6 +19,8 @@
 
 const char *const hr_accel_names[] = { "auto", "kvm", "tcg", NULL };
 const char *const hr_pace_names[] = { "wait", "period", NULL };
+const char *const hr_probe_names[] = { "auto", "poll", "kprobe", NULL };
+_Static_assert(sizeof(hr_probe_names) / sizeof(hr_probe_names[0]) == HR_PROBE_N + 1, "probe names");
 const char *const hr_numa_mode_names[] = { "none", "strict", "preferred", "interleave", NULL };
 _Static_assert(sizeof(hr_pace_names) / sizeof(hr_pace_names[0]) == HR_PACE_N + 1, "pace names");
 _Static_assert(sizeof(hr_numa_mode_names) / sizeof(hr_numa_mode_names[0]) == HR_NUMA_N + 1,
@@ -88,6 +90,8 @@ const struct hr_option hr_options[] = {
 	    .help = "before the first change the guest touches this much memory once and frees it, so the balloon takes pages the host had backed (0: none)"),
 	OPT("refill", HR_T_SIZE, refill_kib, .min = 0, .max = MIB(1024 * 1024), .def = "0",
 	    .help = "after the last change the guest touches this much memory again: the refault rate (0: none)"),
+	OPT("probe", HR_T_ENUM, probe, .def = "auto", .choices = hr_probe_names,
+	    .help = "how the guest follows a moving balloon: kprobe (a perf kprobe event per 1 MiB batch the driver hands the host, the kernel's timestamp, no polling), poll (sysinfo() at sample-rate), auto (kprobe where the guest kernel offers it, else poll)"),
 	OPT("repeat", HR_T_INT, repeat, .min = 1, .max = 1000, .def = "1",
 	    .help = "measured repetitions of the job, each on fresh guests"),
 	OPT("sample-rate", HR_T_INT, sample_hz, .min = 1, .max = 100000, .def = "1000", .unit = "Hz",

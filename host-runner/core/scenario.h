@@ -27,6 +27,7 @@
 
 enum hr_accel { HR_ACCEL_AUTO, HR_ACCEL_KVM, HR_ACCEL_TCG, HR_ACCEL_N };
 enum hr_pace { HR_PACE_WAIT, HR_PACE_PERIOD, HR_PACE_N };
+enum hr_probe { HR_PROBE_AUTO, HR_PROBE_POLL, HR_PROBE_KPROBE, HR_PROBE_N };
 enum hr_numa_mode { HR_NUMA_NONE, HR_NUMA_STRICT, HR_NUMA_PREFERRED, HR_NUMA_INTERLEAVE, HR_NUMA_N };
 
 struct hr_job {
@@ -62,6 +63,7 @@ struct hr_job {
 	uint64_t stall_us;
 	uint64_t peak_window_us;
 	int sample_hz;
+	int probe;			/* enum hr_probe */
 	int idle_hz;
 	int host_hz;
 	int stats_period;
@@ -116,6 +118,7 @@ extern const struct hr_option hr_options[];
 extern const size_t hr_noptions;
 extern const char *const hr_accel_names[];
 extern const char *const hr_pace_names[];
+extern const char *const hr_probe_names[];
 extern const char *const hr_numa_mode_names[];
 
 /*

@@ -175,6 +175,10 @@ static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint6
 		g->gs = n;
 		g->gcap = cap;
 	}
+	if (s->src > BBP_SRC_KPROBE) {
+		bad_msg(g, "sample dropped: src=%" PRIu64 " (0, 1 or 2 expected)", s->src);
+		return;
+	}
 	if (g->ngs && s->seq <= g->gs[g->ngs - 1].seq) {
 		bad_msg(g, "sample dropped: its sequence number went backwards");
 		return;
@@ -207,6 +211,31 @@ static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint6
 		   "%.6f,%s,guest,%" PRIu64 ",%" PRIu64 ",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64
 		   ",%" PRIu64 ",%" PRIu64 ",,,,,,,,,,\n", x.t_ns / 1e9, g->name, x.seq, x.guest_ns,
 		   bal, x.inflate, x.deflate, x.oom_kill, x.total_kib, x.free_kib);
+}
+
+/*
+ * COST's probe keys: a method 0 or 1, and counters that never go back (the
+ * transitions take differences of them). A COST that breaks that is dropped.
+ */
+static int cost_ok(struct hr_guest *g, const struct bbp_cost *c)
+{
+	const struct bbp_cost *l = &g->cost_last;
+
+	if (c->probe > 1) {
+		bad_msg(g, "COST dropped: probe=%" PRIu64 " (0 or 1 expected)", c->probe);
+		return 0;
+	}
+	if (g->ncost && (c->events < l->events || c->lost < l->lost || c->mismatch < l->mismatch ||
+			 c->samples < l->samples || c->dropped < l->dropped)) {
+		bad_msg(g, "COST dropped: a cumulative count went back");
+		return 0;
+	}
+	if (c->events > c->samples) {
+		bad_msg(g, "COST dropped: events=%" PRIu64 " above samples=%" PRIu64, c->events,
+			c->samples);
+		return 0;
+	}
+	return 1;
 }
 
 static void on_pong(struct hr_guest *g, const struct bbp_pong *p, uint64_t t_recv)
@@ -257,6 +286,8 @@ static void apply(struct hr_guest *g, const struct hr_in *in)
 		on_pong(g, &m->u.pong, in->t_recv);
 		break;
 	case BBP_COST:
+		if (!cost_ok(g, &m->u.cost))
+			break;
 		if (!g->ncost++)
 			g->cost_first = m->u.cost;
 		g->cost_last = m->u.cost;
@@ -881,6 +912,34 @@ static size_t per_cycle(const struct hr_job *j)
 	}
 }
 
+/*
+ * CONF probe=: the job's probe option, checked against what HELLO said the
+ * agent could open (kprobe: 0 none, 1 entry, 2 return; anything else is
+ * refused). probe=kprobe where the guest has no kprobe events is an error.
+ */
+static int conf_probe(struct hr_guest *g, struct bbp_conf *c)
+{
+	static const uint64_t wire[HR_PROBE_N] = {
+		[HR_PROBE_AUTO] = BBP_PROBE_AUTO, [HR_PROBE_POLL] = BBP_PROBE_POLL,
+		[HR_PROBE_KPROBE] = BBP_PROBE_KPROBE,
+	};
+	int p = g->job->probe;
+
+	if (g->hello.kprobe > 2)
+		return hr_error("%s: HELLO kprobe=%" PRIu64 ": 0, 1 or 2 expected", g->name,
+				g->hello.kprobe);
+	if (p < 0 || p >= HR_PROBE_N)
+		return hr_error("%s: probe option out of range", g->name);
+	if (p == HR_PROBE_KPROBE && !g->hello.kprobe)
+		return hr_error("%s: probe=kprobe, but the guest agent could not open kprobe events "
+				"(its log in events.csv says why; probe=auto polls instead)", g->name);
+	c->probe = wire[p];
+	hr_rec_event(g->run->rec, g->name, "probe-source", "asked %s; kprobe events %s",
+		     hr_probe_names[p], g->hello.kprobe == 2 ? "on tell_host's return" :
+		     g->hello.kprobe == 1 ? "on tell_host's entry" : "unavailable");
+	return 0;
+}
+
 /* Boot, say hello, sync clocks, configure the agent, start the workload. */
 static int bring_up(struct hr_guest *g)
 {
@@ -908,6 +967,8 @@ static int bring_up(struct hr_guest *g)
 		return hr_error("%s: agent speaks protocol %" PRIu64 ", this runner %d: rebuild the image",
 				g->name, g->hello.proto, BBP_VERSION);
 	if (hr_guest_clock_sync(g, CLOCK_PINGS))
+		return -1;
+	if (conf_probe(g, &conf.u.conf))
 		return -1;
 	conf.u.conf.fast_hz = (uint64_t)j->sample_hz;
 	conf.u.conf.slow_hz = (uint64_t)j->idle_hz;

@@ -85,6 +85,10 @@ struct hr_trow {
 	uint64_t samples, dropped, max_gap_us;	/* the agent's own count over the transition */
 	/* the mechanism's own (virtio-mem; NAN or 0 for the balloon) */
 	double block_kib, blocks_plugged, blocks_unplugged, blocks_failed, event_ms;
+	/* how the guest followed it: 1 kprobe batch events, 0 polling (COST probe) */
+	int probe;
+	uint64_t events, lost, mismatch;	/* batch events, records lost, count mismatches */
+	double coverage;		/* events x 1 MiB over the MiB QEMU's actual moved (NAN: unknown) */
 	enum hr_end end;
 };
 

@@ -88,7 +88,10 @@ static json_t *job_json(const struct hr_job *j)
 
 /*
  * The probe's own cost per transition: the agent's CPU, the samples it took
- * and dropped, the achieved rate while the balloon moved, the largest gap.
+ * and dropped, the achieved rate while the balloon moved, the largest gap;
+ * how it followed the change (method kprobe or poll) and, for kprobe, the
+ * batch events, records lost, counts totalram disagreed with, and the
+ * coverage (events x 1 MiB over the MiB QEMU's actual moved; 1 is complete).
  */
 static json_t *probe_json(const struct hr_guest *g)
 {
@@ -105,6 +108,12 @@ static json_t *probe_json(const struct hr_guest *g)
 		json_object_set_new(x, "dropped", json_integer((json_int_t)r->dropped));
 		json_object_set_new(x, "achieved_hz", json_real(r->hz));
 		json_object_set_new(x, "largest_gap_us", json_integer((json_int_t)r->max_gap_us));
+		json_object_set_new(x, "method", json_string(r->probe ? "kprobe" : "poll"));
+		json_object_set_new(x, "events", json_integer((json_int_t)r->events));
+		json_object_set_new(x, "lost", json_integer((json_int_t)r->lost));
+		json_object_set_new(x, "mismatch", json_integer((json_int_t)r->mismatch));
+		json_object_set_new(x, "coverage", isnan(r->coverage) ? json_null() :
+				    json_real(r->coverage));
 		json_array_append_new(a, x);
 	}
 	return a;
@@ -126,6 +135,8 @@ static json_t *hello_json(const struct hr_guest *g)
 	json_object_set_new(o, "numa_nodes", json_string(h->nodes));
 	json_object_set_new(o, "balloon_features", json_string(h->features));
 	json_object_set_new(o, "clocksource", json_string(h->clocksource));
+	json_object_set_new(o, "kprobe_events", json_string(h->kprobe == 2 ? "tell_host return" :
+			    h->kprobe == 1 ? "tell_host entry" : "none"));
 	return o;
 }
 

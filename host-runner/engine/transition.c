@@ -176,6 +176,66 @@ static double achieved_hz(const struct hr_guest *g, const struct hr_trow *row, i
 	return (double)cnt / t_move;
 }
 
+/*
+ * A COST that counts every batch event of the change: FAST 0 once more at
+ * the end of the rest, which the agent answers, after reading its events,
+ * with a COST. Waits for it a second at most (the figures then say less).
+ */
+static void cost_sync(struct hr_guest *g)
+{
+	uint64_t until = hr_now_ns() + 1000000000ull;
+	int n = g->ncost, had = hr_error_pending();
+
+	if (hr_guest_send_fast(g, 0)) {
+		char junk[16];
+
+		if (!had)	/* best effort: the checks that follow say why */
+			hr_error_take(junk, sizeof(junk));
+		return;
+	}
+	while (g->ncost == n && !g->dead && !g->hangup && !hr_stop && hr_now_ns() < until)
+		hr_guest_pump(g, until);
+}
+
+static int64_t actual_of(const struct hr_hsample *h)
+{
+	return (int64_t)h->actual_kib;
+}
+
+/*
+ * How the guest followed the change, from the COSTs around it: the method,
+ * the batch events, records lost, count mismatches, and the coverage: one
+ * event per 1 MiB batch over the MiB QEMU's actual moved from the last host
+ * sample at rest before the target was set (the guest's polled size then, if
+ * none came yet) to the last one by @t_end: the host's own view, independent
+ * of the events. Said in events.csv too.
+ */
+static void probe_figures(const struct hr_guest *g, const struct bbp_cost *c0, struct hr_trow *row,
+			  int64_t t_set, int64_t t_end)
+{
+	const struct bbp_cost *c = &g->cost_last;
+	const struct hr_hsample *a = hr_guest_host_at(g, t_set, actual_of);
+	const struct hr_hsample *b = hr_guest_host_at(g, t_end, actual_of);
+	/* before the first host sample: the guest's size at rest, as the change began */
+	double from = a && a->t_ns <= t_set ? (double)a->actual_kib / 1024.0 : row->from_mib;
+	double mib = b && b->t_ns > t_set ? fabs((double)b->actual_kib / 1024.0 - from) : NAN;
+
+	row->probe = (int)c->probe;
+	row->events = c->events - c0->events;
+	row->lost = c->lost - c0->lost;
+	row->mismatch = c->mismatch - c0->mismatch;
+	row->coverage = row->probe && mib >= 1 ? (double)row->events / mib : NAN;
+	if (row->probe)
+		hr_rec_event(g->run->rec, g->name, "probe",
+			     "transition %d: kprobe, %" PRIu64 " batch events for %.1f MiB (coverage %.3f), %"
+			     PRIu64 " lost, %" PRIu64 " mismatched", row->index, row->events, mib,
+			     row->coverage, row->lost, row->mismatch);
+	else
+		hr_rec_event(g->run->rec, g->name, "probe",
+			     "transition %d: poll, %" PRIu64 " samples, %.0f Hz while moving (%d asked)",
+			     row->index, row->samples, row->hz, g->job->sample_hz);
+}
+
 static void fmt_opt(char *buf, size_t size, double v, double scale)
 {
 	if (isnan(v))
@@ -398,6 +458,8 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	hr_rec_event(run->rec, g->name, "transition-end", "%s", hr_end_names[row.end]);
 	hr_guest_set_state(g, HR_GS_REST, row.to_mib);
 	r = row.end <= HR_END_SUPERSEDED ? rest(g, &row, t_stop, deadline) : 0;
+	if (!r && row.end <= HR_END_SUPERSEDED && g->cost_last.probe)
+		cost_sync(g);
 	t_end = hr_run_time(run);
 	if (compute(g, t_set / 1e9, t_stop / 1e9, t_end / 1e9, b0, bt, &row))
 		return -1;
@@ -419,6 +481,7 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	row.samples = g->cost_last.samples - c0.samples;
 	row.dropped = g->cost_last.dropped - c0.dropped;
 	row.max_gap_us = g->cost_last.max_gap_us;
+	probe_figures(g, &c0, &row, t_set, t_end);
 	row.t_set_s = t_set / 1e9;
 	row.set_call_ms = (t_ret - t_set) / 1e6;
 	hr_node_deltas(g, t_set, t_stop, row.node_total, row.node_free, sizeof(row.node_total));
