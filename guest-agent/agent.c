@@ -651,7 +651,8 @@ static void say_balloon_driver(struct agent *a)
 /* Queue sample @s taken at @when: the gap since the last one, the last movement. */
 static void push_sample(struct agent *a, const struct bbp_sample *s, uint64_t when)
 {
-	if (s->inflate != a->prev_inf || s->deflate != a->prev_def || s->total_kib != a->prev_total)
+	if (s->inflate != a->prev_inf || s->deflate != a->prev_def ||
+	    (a->prev_total && s->total_kib != a->prev_total))	/* the first sample moves nothing */
 		a->last_move = when > a->last_move ? when : a->last_move;
 	a->prev_total = s->total_kib;
 	a->prev_inf = s->inflate;
