@@ -556,14 +556,29 @@ int hr_guest_clock_sync(struct hr_guest *g, int pings)
 /* ---- the domain: start, channel, stop ---- */
 
 /*
- * The domain first, then the channel: destroying the domain makes libvirt
- * free its character devices, which takes the stream's lock; aborting the
- * stream first, while libvirt's own thread is tearing down a QEMU that died,
- * takes the two locks the other way round and deadlocks inside libvirt
- * (seen: virStreamAbort against virChrdevFree).
+ * The channel's stream and the domain go in the order that keeps libvirt's two
+ * locks (the stream's, and the character devices' of the domain object) apart.
+ * A live QEMU: the stream first, while no libvirt thread tears the domain
+ * down; killing QEMU first queues libvirt's end-of-file handling, whose last
+ * reference frees the character devices (virChrdevFree) in another thread at
+ * the moment we abort the stream: a deadlock inside libvirt, seen. A QEMU that
+ * died: the domain first; aborting the stream while libvirt's own thread is
+ * tearing that QEMU down took the locks the other way round (also seen).
  */
+static void close_stream(struct hr_guest *g)
+{
+	if (!g->st)
+		return;
+	(void)virStreamEventRemoveCallback(g->st);
+	(void)virStreamAbort(g->st);
+	virStreamFree(g->st);
+	g->st = NULL;
+}
+
 static void drop_domain(struct hr_guest *g)
 {
+	if (g->dom && !g->dead && virDomainIsActive(g->dom) == 1)
+		close_stream(g);
 	if (g->dom) {
 		/*
 		 * After a signal or a failure QEMU may be stopped or hung: libvirt's
@@ -576,12 +591,7 @@ static void drop_domain(struct hr_guest *g)
 		if (virDomainDestroy(g->dom) < 0 && virDomainIsActive(g->dom) == 1)
 			hr_err("%s: could not destroy the domain: %s", g->name, hr_lv_err());
 	}
-	if (g->st) {
-		(void)virStreamEventRemoveCallback(g->st);
-		(void)virStreamAbort(g->st);
-		virStreamFree(g->st);
-		g->st = NULL;
-	}
+	close_stream(g);
 	hr_mech_detach(g);
 	if (g->lifecycle_id >= 0) {
 		(void)virConnectDomainEventDeregisterAny(g->run->conn, g->lifecycle_id);
