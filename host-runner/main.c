@@ -19,6 +19,7 @@
 #include <libvirt/libvirt.h>
 
 #include "common/proto.h"
+#include "engine/fleet.h"
 #include "engine/layout.h"
 #include "core/log.h"
 #include "report/report.h"
@@ -157,7 +158,14 @@ static void usage_run(FILE *f)
 		"options:\n"
 		"  -c, --connect URI     libvirt URI (default: qemu:///embed?root=STATE/embed,\n"
 		"                        libvirt's QEMU driver inside this process, no daemon);\n"
-		"                        e.g. qemu:///system, qemu+ssh://host/system\n"
+		"                        e.g. qemu:///system, qemu+ssh://host/system;\n"
+		"                        repeated: several hosts in one run (see --mode)\n"
+		"      --hosts FILE      the hosts of the run, one INI section each (uri =,\n"
+		"                        max-guests =, labels =, pool =); the guest image goes\n"
+		"                        to each daemon's storage pool (by its SHA-256)\n"
+		"      --mode each|spread  with several hosts: the whole scenario on every\n"
+		"                        host (each, the default), or its repetitions shared\n"
+		"                        out among them (spread)\n"
 		"  -s, --state-dir DIR   state: embedded libvirt root, lock, KVM probe cache\n"
 		"                        (default $BALLOONBENCH_STATE, /var/lib/balloonbench as root)\n"
 		"  -o, --results DIR     where run directories go (default: results)\n"
@@ -249,6 +257,8 @@ static int cmd_run(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "connect", required_argument, NULL, 'c' },
+		{ "hosts", required_argument, NULL, 'H' },
+		{ "mode", required_argument, NULL, 'M' },
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "results", required_argument, NULL, 'o' },
 		{ "image-dir", required_argument, NULL, 'i' },
@@ -277,7 +287,27 @@ static int cmd_run(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+c:s:o:i:nqvh", lo, NULL)) != -1) {
 		switch (c) {
-		case 'c': o.uri = optarg; break;
+		case 'c':
+			if (!*optarg) {
+				hr_err("--connect: expected a libvirt URI, got an empty string");
+				return HR_EXIT_USAGE;
+			}
+			if (!o.uri) {
+				o.uri = optarg;
+			} else if (o.nmore == (int)(sizeof(o.more_uris) / sizeof(o.more_uris[0]))) {
+				hr_err("--connect: at most %zu hosts", 1 + sizeof(o.more_uris) / sizeof(o.more_uris[0]));
+				return HR_EXIT_USAGE;
+			} else {
+				o.more_uris[o.nmore++] = optarg;
+			}
+			break;
+		case 'H': o.hosts_file = optarg; break;
+		case 'M':
+			if ((o.fleet_mode = hr_fleet_mode_parse(optarg)) < 0) {
+				hr_err("--mode: expected each or spread, got '%s'", optarg);
+				return HR_EXIT_USAGE;
+			}
+			break;
 		case 's': o.state_dir = optarg; break;
 		case 'o': o.results = optarg; break;
 		case 'i': o.image_dir = optarg; break;
@@ -307,8 +337,8 @@ static int cmd_run(int argc, char **argv)
 		hr_err("run: expected one scenario file (see 'balloonbench run --help')");
 		return HR_EXIT_USAGE;
 	}
-	if (o.uri && !*o.uri) {
-		hr_err("--connect: expected a libvirt URI, got an empty string");
+	if (o.hosts_file && o.uri) {
+		hr_err("run: --hosts or --connect, not both");
 		return HR_EXIT_USAGE;
 	}
 	if (find_scenario(argv[optind], scen, sizeof(scen)) || !(sc = load_scenario(scen, sets, nsets)))

@@ -16,6 +16,10 @@ enum hr_exit {
 
 struct hr_run_opts {
 	const char *uri;	/* NULL: qemu:///embed?root=STATE/embed */
+	const char *more_uris[16];	/* further --connect: several hosts */
+	int nmore;
+	const char *hosts_file;	/* --hosts: a hosts file instead of --connect */
+	int fleet_mode;		/* enum hr_fleet_mode: each (default) or spread */
 	const char *state_dir;
 	const char *results;
 	const char *image_dir;
