@@ -272,10 +272,12 @@ static void open_host(struct hr_host *h)
 	h->conn = virConnectOpen(h->uri);
 	if (!h->conn) {
 		const char *m = hr_lv_err();
+		char why[sizeof(h->skip)];
 
-		snprintf(h->skip, sizeof(h->skip), "unreachable: cannot connect to '%.200s': %.200s%s",
+		snprintf(why, sizeof(why), "unreachable: cannot connect to '%.200s': %.200s%s",
 			 h->uri, m, strstr(m, "libvirt-qemu") ?
 			 " (run 'make deps' to create the libvirt-qemu user)" : "");
+		memcpy(h->skip, why, sizeof(why));
 		h->dead = 1;
 		return;
 	}
@@ -324,7 +326,7 @@ int hr_conn_open(struct hr_run *run)
 		return hr_error("%s%s", f->n > 1 ? "no host reachable; the first: " : "",
 				f->n > 1 ? f->h[0].skip : f->h[0].skip + strlen("unreachable: "));
 	run->conn = f->h[live].conn;
-	snprintf(run->uri, sizeof(run->uri), "%s", f->h[live].uri);
+	memcpy(run->uri, f->h[live].uri, sizeof(run->uri));	/* same size, both terminated */
 	return 0;
 }
 

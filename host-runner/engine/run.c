@@ -407,7 +407,7 @@ static void send_images(struct hr_run *run)
 		if (!hr_host_send_images(h, files, n))
 			continue;
 		hr_error_take(why, sizeof(why));
-		snprintf(h->skip, sizeof(h->skip), "cannot take the guest image: %s", why);
+		snprintf(h->skip, sizeof(h->skip), "cannot take the guest image: %.400s", why);
 		h->dead = 1;
 		hr_warn("host %s skipped: %s", h->name, h->skip);
 	}
