@@ -146,7 +146,7 @@ fast: unit $(BIN) $(ASAN_BIN)
 # neighbour's guest does not move their figures. A test that hangs fails after
 # 15 minutes (timeout signals its whole process group: the runner under test
 # destroys its guests) instead of stalling CI.
-SERIAL_TESTS := tests/vm-compare.t
+SERIAL_TESTS := tests/vm-compare.t tests/vm-fleet.t
 check:
 	@scripts/install-deps.sh --test
 	@$(MAKE) --no-print-directory -j2 all $(ASAN_BIN) $(TSAN_BIN) unit

@@ -405,12 +405,16 @@ static void usage_list(FILE *f)
 static void usage_doctor(FILE *f)
 {
 	fprintf(f,
-		"usage: balloonbench doctor\n"
+		"usage: balloonbench doctor [--connect URI]... [--hosts FILE]\n"
 		"\n"
 		"What this host offers: versions (libvirt, QEMU), KVM or TCG (and the last KVM\n"
 		"probe), host NUMA, huge pages, which balloon options QEMU, libvirt and the guest\n"
 		"kernel support, the guest image and the state directory. Exit 1 if something\n"
-		"a run needs is missing.\n");
+		"a run needs is missing.\n"
+		"With --connect (repeatable) or --hosts (a hosts file, see 'run --help'): each\n"
+		"of those hosts instead, asked through its libvirt connection (versions, CPU,\n"
+		"memory, NUMA cells, KVM or TCG) and whether its storage pool already holds\n"
+		"this guest image. Exit 1 if a host cannot be reached.\n");
 }
 
 static int cmd_list(int argc, char **argv)
@@ -653,6 +657,25 @@ static int doctor_image(const char *image)
 	return missing;
 }
 
+/* doctor --connect URI... --hosts FILE */
+static int doctor_hosts(int argc, char **argv, const char *image)
+{
+	const char *uris[16], *hosts = NULL;
+	int n = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (i + 1 < argc && !strcmp(argv[i], "--connect") && n < 16 && *argv[i + 1]) {
+			uris[n++] = argv[++i];
+		} else if (i + 1 < argc && !strcmp(argv[i], "--hosts") && !hosts) {
+			hosts = argv[++i];
+		} else {
+			hr_err("doctor: unexpected '%s' (see 'balloonbench doctor --help')", argv[i]);
+			return HR_EXIT_USAGE;
+		}
+	}
+	return hr_doctor_hosts(hosts, uris, n, image);
+}
+
 static int cmd_doctor(int argc, char **argv)
 {
 	char state[PATH_MAX], image[PATH_MAX];
@@ -664,12 +687,10 @@ static int cmd_doctor(int argc, char **argv)
 		usage_doctor(stdout);
 		return HR_EXIT_OK;
 	}
-	if (argc > 1) {
-		hr_err("doctor: unexpected '%s' (see 'balloonbench doctor --help')", argv[1]);
-		return HR_EXIT_USAGE;
-	}
 	default_state_dir(state, sizeof(state));
 	default_image_dir(image, sizeof(image));
+	if (argc > 1)
+		return doctor_hosts(argc, argv, image);
 	doctor_line("balloonbench", "%s", BB_VERSION);
 	if (!virGetVersion(&lv, NULL, NULL))
 		doctor_line("libvirt", "%lu.%lu.%lu (library)", lv / 1000000, lv / 1000 % 1000,

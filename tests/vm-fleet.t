@@ -9,7 +9,7 @@ if [ ! -x /usr/sbin/libvirtd ] || [ ! -x /usr/sbin/sshd ] || ! command -v unshar
 fi
 [ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP the daemons need root (mount namespaces)"; exit 0; }
 trap 'daemon_stop_all; cleanup' EXIT
-plan 18
+plan 21
 
 daemon_start a && daemon_start b
 check "two private libvirtd daemons answer on their own sockets" test -n "$DAEMON_URI_a" -a -n "$DAEMON_URI_b"
@@ -24,7 +24,7 @@ uri = $DAEMON_URI_a
 labels = tcg-box
 [b]
 uri = $SSH_URI_b
-labels = tcg-box
+labels = ssh-box, tcg
 max-guests = 2
 INI
 # json FILE JQ-EXPR
@@ -52,6 +52,14 @@ sum=$(sha256sum "$BB_IMAGE_DIR/vmlinuz" | cut -c1-16)
 check "each: daemon a's pool holds the kernel as bb-$sum-vmlinuz" \
 	bash -c "virsh -q -c '$DAEMON_URI_a' vol-list balloonbench | grep -q 'bb-$sum-vmlinuz'"
 check "each: no QEMU left on either daemon" test -z "$(daemon_qemus a)$(daemon_qemus b)"
+g=$(awk -F, '$5 == "all" && $6 == "inflate" && $7 == "t100_ms" { print $3 ":" $10 }' "$dir/summary.csv" | sort | tr '\n' ' ')
+check "each: summary.csv keeps the hosts apart, by label ($g)" test "$g" = "quick@ssh-box:2 quick@tcg-box:2 "
+each=$dir
+"$BB" doctor --hosts "$T/hosts.ini" >"$T/doctor" 2>&1
+rc=$?
+n=$(grep -c '/kernel .*in the storage pool (not sent again)' "$T/doctor")
+check "doctor --hosts: both hosts reached, the kernel in both pools (rc $rc, $n)" test $rc -eq 0 -a "$n" -eq 2
+[ "$n" -eq 2 ] || cat "$T/doctor"
 
 # 2. spread, with a third host that does not answer: its share goes to the others;
 # two repetitions, one per live host; the image is not sent again.
@@ -70,6 +78,10 @@ check "spread: the repetitions shared out over the live hosts, none on c ($per)"
 	test "$per" = "a:ok:2,b:ok:1,c:skipped:0|3"
 sent=$(json "$dir/run.json" 'sum(i["bytes_sent"] for h in d["hosts"]["list"] for i in h["image"])')
 check "spread: an unchanged image is not sent again ($sent bytes)" test "$sent" -eq 0
+"$BB" compare "$each" "$dir" >"$T/cmp" 2>&1
+n=$(grep -c '^quick.ini:quick@\(tcg\|ssh\)-box .*t100_ms' "$T/cmp")
+check "compare: each against spread, like with like: each host label's rows ($n)" test "$n" -eq 4
+[ "$n" -eq 4 ] || cat "$T/cmp"
 
 # 3. each, and daemon b killed once its guest is up: b's guest fails with the
 # reason, a's results are kept, exit 1, no QEMU left on either host (b's powers

@@ -29,6 +29,13 @@ struct hr_run_opts {
 /* Run every job of @sc. Returns an enum hr_exit. */
 int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o);
 
+/*
+ * doctor --connect URI... / --hosts FILE: each host's facts through its own
+ * connection, and its pool's copy of the image in @image_dir. An enum hr_exit.
+ */
+int hr_doctor_hosts(const char *hosts_file, const char *const *uris, int nuris,
+		    const char *image_dir);
+
 /* Whether a libvirt URI names another host (qemu+ssh://host/system). */
 int hr_uri_is_remote(const char *uri);
 
