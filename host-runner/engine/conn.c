@@ -269,6 +269,8 @@ static int embed_uri(struct hr_run *run, struct hr_host *h)
 static void open_host(struct hr_host *h)
 {
 	h->local = !hr_uri_is_remote(h->uri);
+	if (!strncmp(h->uri, "qemu:///embed", 13))
+		h->embedded = 1;	/* given by URI: reads our disk, no AUTODESTROY */
 	h->conn = virConnectOpen(h->uri);
 	if (!h->conn) {
 		const char *m = hr_lv_err();

@@ -89,11 +89,28 @@ static void on_close(virConnectPtr conn, int reason, void *opaque)
 	static const char *const why[] = { "an error on the connection", "end of file",
 					   "keepalive timeout", "closed by the client" };
 	struct hr_host *h = opaque;
+	char text[128];
 
 	(void)conn;
-	snprintf(h->lost_why, sizeof(h->lost_why), "libvirt connection lost: %s",
+	snprintf(text, sizeof(text), "libvirt connection lost: %s",
 		 reason >= 0 && reason < 4 ? why[reason] : "unknown reason");
-	atomic_store_explicit(&h->lost, 1, memory_order_release);
+	hr_host_mark_lost(h, text);
+}
+
+void hr_host_mark_lost(struct hr_host *h, const char *why)
+{
+	int none = 0;
+
+	/* the first to claim it writes the reason (0 -> 1), then publishes it (2) */
+	if (!atomic_compare_exchange_strong(&h->lost, &none, 1))
+		return;
+	snprintf(h->lost_why, sizeof(h->lost_why), "%s", why);
+	atomic_store_explicit(&h->lost, 2, memory_order_release);
+}
+
+int hr_host_is_lost(const struct hr_host *h)
+{
+	return atomic_load_explicit(&h->lost, memory_order_acquire) == 2;
 }
 
 void hr_host_watch(struct hr_host *h)
@@ -159,7 +176,7 @@ void hr_host_close(struct hr_host *h)
 json_t *hr_host_json(const struct hr_host *h)
 {
 	json_t *o = json_object();
-	const char *status = h->skip[0] ? "skipped" : atomic_load(&h->lost) ? "lost" : "ok";
+	const char *status = h->skip[0] ? "skipped" : hr_host_is_lost(h) ? "lost" : "ok";
 
 	json_object_set_new(o, "name", json_string(h->name));
 	json_object_set_new(o, "uri", json_string(h->uri));
@@ -168,7 +185,7 @@ json_t *hr_host_json(const struct hr_host *h)
 	json_object_set_new(o, "status", json_string(status));
 	if (h->skip[0])
 		json_object_set_new(o, "reason", json_string(h->skip));
-	else if (atomic_load(&h->lost))
+	else if (hr_host_is_lost(h))
 		json_object_set_new(o, "reason", json_string(h->lost_why));
 	json_object_set_new(o, "guests", json_integer(h->guests));
 	json_object_set_new(o, "transport", json_string(h->embedded ? "embedded QEMU driver" :

@@ -6,7 +6,7 @@
  * and which host runs which guests (mode each or spread).
  *
  * Owned by the main thread; the event thread writes only a host's `lost`
- * (and, before it, `lost_why`) when libvirt closes its connection.
+ * and `lost_why` (hr_host_mark_lost) when libvirt closes its connection.
  */
 #ifndef HR_FLEET_H
 #define HR_FLEET_H
@@ -37,8 +37,8 @@ struct hr_host {
 	json_t *facts;			/* capabilities, node info, versions */
 	json_t *image;			/* what the pool holds, what was sent */
 	char skip[512];			/* unreachable or lacking something: why ("" = usable) */
-	atomic_int lost;		/* libvirt closed the connection (event thread) */
-	char lost_why[256];		/* written before lost is set */
+	atomic_int lost;		/* 0, 1 being marked, 2 lost: hr_host_mark_lost */
+	char lost_why[256];		/* written once, before lost becomes 2 */
 	int dead;			/* main thread: lost or skipped, takes no more guests */
 	int guests;			/* guests it ran */
 };
@@ -86,6 +86,10 @@ void hr_host_close(struct hr_host *h);
 json_t *hr_host_facts(virConnectPtr conn, const char *uri);
 /* Watch the connection: when libvirt closes it the host is marked lost. */
 void hr_host_watch(struct hr_host *h);
+/* Mark @h lost with @why (any thread; the first reason stays). */
+void hr_host_mark_lost(struct hr_host *h, const char *why);
+/* 1 once @h is marked lost (its lost_why may then be read). */
+int hr_host_is_lost(const struct hr_host *h);
 /* A host's entry in run.json's "hosts". */
 json_t *hr_host_json(const struct hr_host *h);
 

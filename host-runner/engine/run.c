@@ -142,6 +142,14 @@ static void host_lost(struct hr_run *run, struct hr_host *h, const char *gname, 
 	run_fail(run, why);
 }
 
+/* Is @h's connection gone? The close callback may not have run yet: ask libvirt too. */
+static int host_gone(struct hr_host *h)
+{
+	if (!hr_host_is_lost(h) && !h->embedded && h->conn && virConnectIsAlive(h->conn) == 0)
+		hr_host_mark_lost(h, "libvirt connection lost");
+	return hr_host_is_lost(h);
+}
+
 /* Create the guests of every slot; -1 (run failed) if one cannot be. */
 static int wave_guests(struct hr_run *run, const struct hr_job *j, struct slot *sl, int ns,
 		       int reps)
@@ -208,7 +216,7 @@ static int run_wave(struct hr_run *run, const struct hr_job *j, struct slot *sl,
 		hr_guest_set_gate(g, NULL);
 		if (!hr_guest_failed(g, &gwhy))
 			continue;
-		if (atomic_load_explicit(&g->host->lost, memory_order_acquire) && !hr_stop) {
+		if (host_gone(g->host) && !hr_stop) {
 			host_lost(run, g->host, hr_guest_name(g), gwhy);
 		} else {
 			run_fail(run, gwhy);
