@@ -64,6 +64,7 @@ struct hr_chan *hr_chan_new(const char *name)
 	}
 	bbp_reader_init(&c->rd);
 	atomic_init(&c->refs, 1);
+	atomic_init(&c->st_ref, 0);
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	return c;
 }
@@ -154,6 +155,42 @@ static void stream_cb(virStreamPtr st, int events, void *opaque)
 	chan_leave(c);
 }
 
+/* libvirt's free function for the stream callback: its reference, released once. */
+static void stream_free(void *opaque)
+{
+	struct hr_chan *c = opaque;
+
+	if (atomic_exchange(&c->st_ref, 0))
+		hr_chan_unref(c);
+}
+
+static void stream_release_later(int timer, void *opaque)
+{
+	struct hr_chan *c = opaque;
+
+	virEventRemoveTimeout(timer);
+	stream_free(c);		/* if libvirt has not */
+	hr_chan_unref(c);	/* the timer's own */
+}
+
+/*
+ * libvirt's remote driver (9.0, before an upstream fix of 2025 in
+ * remoteStreamCallbackFree) never calls a stream callback's free function,
+ * so on a daemon connection the stream's reference to the channel would
+ * leak. Once the callback is removed, release it from the event thread: by
+ * the time a timer runs there, no dispatch of the stream is in progress, and
+ * a libvirt that does call the free function has done so (stream_free runs
+ * once either way).
+ */
+void hr_chan_stream_removed(struct hr_chan *c)
+{
+	if (!c || !atomic_load(&c->st_ref))
+		return;
+	atomic_fetch_add(&c->refs, 1);
+	if (virEventAddTimeout(0, stream_release_later, c, NULL) < 0)
+		hr_chan_unref(c);	/* then it leaks rather than risk a use after free */
+}
+
 static void lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
 	static const char *const stopped[] = {
@@ -185,8 +222,10 @@ int hr_chan_attach(struct hr_run *run, virDomainPtr dom, virStreamPtr st, struct
 	if (virDomainOpenChannel(dom, BBP_PORT_NAME, st, VIR_DOMAIN_CHANNEL_FORCE))
 		return hr_error("%s: cannot open the agent channel: %s", c->name, hr_lv_err());
 	atomic_fetch_add(&c->refs, 1);
+	atomic_store(&c->st_ref, 1);
 	if (virStreamEventAddCallback(st, VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR |
-				      VIR_STREAM_EVENT_HANGUP, stream_cb, c, hr_chan_unref)) {
+				      VIR_STREAM_EVENT_HANGUP, stream_cb, c, stream_free)) {
+		atomic_store(&c->st_ref, 0);
 		hr_chan_unref(c);
 		return hr_error("%s: cannot watch the agent channel: %s", c->name, hr_lv_err());
 	}

@@ -206,11 +206,14 @@ struct hr_chan {
 	struct hr_queue q;
 	struct bbp_reader rd;		/* event thread only */
 	atomic_int refs;
+	atomic_int st_ref;		/* 1 while the stream callback's reference is held */
 	char name[64];
 };
 
 struct hr_chan *hr_chan_new(const char *name);
 void hr_chan_unref(void *chan);		/* a libvirt free callback too */
+/* After virStreamEventRemoveCallback on @c's stream (any thread): see conn.c. */
+void hr_chan_stream_removed(struct hr_chan *c);
 
 int hr_conn_open(struct hr_run *run);
 void hr_conn_close(struct hr_run *run);
