@@ -657,6 +657,9 @@ static int boot(struct hr_guest *g)
 	(void)virConnectGetVersion(g->host->conn, &hv);
 	uname(&u);
 	snprintf(key, sizeof(key), "%.200s qemu-%lu", u.release, hv);
+	if (!g->host->local)	/* another host's KVM: its own entry in the probe cache */
+		snprintf(key, sizeof(key), "host %.40s qemu-%lu", json_string_value(
+			 json_object_get(g->host->facts, "hostname")) ?: g->host->name, hv);
 
 	if (j->accel == HR_ACCEL_KVM) {
 		if (!kvm_ok)
