@@ -323,7 +323,6 @@ static void open_host(struct hr_host *h)
 		return;
 	}
 	(void)virConnectSetKeepAlive(h->conn, 5, 3);
-	h->facts = hr_host_facts(h->conn, h->uri);
 	if (!h->embedded)
 		hr_host_watch(h);
 }
@@ -491,10 +490,20 @@ static void reap_host(virConnectPtr conn)
 	free(doms);
 }
 
+/*
+ * Each host's leftovers, then its facts: asked first, the facts gave the
+ * embedded driver's reconnect time to drop a leftover whose QEMU had died
+ * before the reaper could see (and say) it.
+ */
 int hr_reap_leftovers(struct hr_run *run)
 {
-	for (int i = 0; i < run->fleet->n; i++)
-		if (run->fleet->h[i].conn)
-			reap_host(run->fleet->h[i].conn);
+	for (int i = 0; i < run->fleet->n; i++) {
+		struct hr_host *h = &run->fleet->h[i];
+
+		if (!h->conn)
+			continue;
+		reap_host(h->conn);
+		h->facts = hr_host_facts(h->conn, h->uri);
+	}
 	return 0;
 }
