@@ -143,10 +143,12 @@ fast: unit $(BIN) $(ASAN_BIN)
 
 # Tests run in parallel (prove -j) where they do not share a guest; the few
 # that time the balloon against a threshold run alone, after the rest, so a
-# neighbour's guest does not move their figures. A test that hangs fails after
+# neighbour's guest does not move their figures; vm-fleet.t too (two guests
+# at once through two daemons of its own: a neighbour's would starve their
+# agents' pings on 2 cores). A test that hangs fails after
 # 15 minutes (timeout signals its whole process group: the runner under test
 # destroys its guests) instead of stalling CI.
-SERIAL_TESTS := tests/vm-compare.t
+SERIAL_TESTS := tests/vm-compare.t tests/vm-fleet.t
 check:
 	@scripts/install-deps.sh --test
 	@$(MAKE) --no-print-directory -j2 all $(ASAN_BIN) $(TSAN_BIN) unit

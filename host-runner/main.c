@@ -19,6 +19,7 @@
 #include <libvirt/libvirt.h>
 
 #include "common/proto.h"
+#include "engine/fleet.h"
 #include "engine/layout.h"
 #include "common/balloons.h"
 #include "core/log.h"
@@ -158,7 +159,14 @@ static void usage_run(FILE *f)
 		"options:\n"
 		"  -c, --connect URI     libvirt URI (default: qemu:///embed?root=STATE/embed,\n"
 		"                        libvirt's QEMU driver inside this process, no daemon);\n"
-		"                        e.g. qemu:///system, qemu+ssh://host/system\n"
+		"                        e.g. qemu:///system, qemu+ssh://host/system;\n"
+		"                        repeated: several hosts in one run (see --mode)\n"
+		"      --hosts FILE      the hosts of the run, one INI section each (uri =,\n"
+		"                        max-guests =, labels =, pool =); the guest image goes\n"
+		"                        to each daemon's storage pool (by its SHA-256)\n"
+		"      --mode each|spread  with several hosts: the whole scenario on every\n"
+		"                        host (each, the default), or its repetitions shared\n"
+		"                        out among them (spread)\n"
 		"  -s, --state-dir DIR   state: embedded libvirt root, lock, KVM probe cache\n"
 		"                        (default $BALLOONBENCH_STATE, /var/lib/balloonbench as root)\n"
 		"  -o, --results DIR     where run directories go (default: results)\n"
@@ -250,6 +258,8 @@ static int cmd_run(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "connect", required_argument, NULL, 'c' },
+		{ "hosts", required_argument, NULL, 'H' },
+		{ "mode", required_argument, NULL, 'M' },
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "results", required_argument, NULL, 'o' },
 		{ "image-dir", required_argument, NULL, 'i' },
@@ -278,7 +288,27 @@ static int cmd_run(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+c:s:o:i:nqvh", lo, NULL)) != -1) {
 		switch (c) {
-		case 'c': o.uri = optarg; break;
+		case 'c':
+			if (!*optarg) {
+				hr_err("--connect: expected a libvirt URI, got an empty string");
+				return HR_EXIT_USAGE;
+			}
+			if (!o.uri) {
+				o.uri = optarg;
+			} else if (o.nmore == (int)(sizeof(o.more_uris) / sizeof(o.more_uris[0]))) {
+				hr_err("--connect: at most %zu hosts", 1 + sizeof(o.more_uris) / sizeof(o.more_uris[0]));
+				return HR_EXIT_USAGE;
+			} else {
+				o.more_uris[o.nmore++] = optarg;
+			}
+			break;
+		case 'H': o.hosts_file = optarg; break;
+		case 'M':
+			if ((o.fleet_mode = hr_fleet_mode_parse(optarg)) < 0) {
+				hr_err("--mode: expected each or spread, got '%s'", optarg);
+				return HR_EXIT_USAGE;
+			}
+			break;
 		case 's': o.state_dir = optarg; break;
 		case 'o': o.results = optarg; break;
 		case 'i': o.image_dir = optarg; break;
@@ -308,8 +338,8 @@ static int cmd_run(int argc, char **argv)
 		hr_err("run: expected one scenario file (see 'balloonbench run --help')");
 		return HR_EXIT_USAGE;
 	}
-	if (o.uri && !*o.uri) {
-		hr_err("--connect: expected a libvirt URI, got an empty string");
+	if (o.hosts_file && o.uri) {
+		hr_err("run: --hosts or --connect, not both");
 		return HR_EXIT_USAGE;
 	}
 	if (find_scenario(argv[optind], scen, sizeof(scen)) || !(sc = load_scenario(scen, sets, nsets)))
@@ -376,12 +406,16 @@ static void usage_list(FILE *f)
 static void usage_doctor(FILE *f)
 {
 	fprintf(f,
-		"usage: balloonbench doctor\n"
+		"usage: balloonbench doctor [--connect URI]... [--hosts FILE]\n"
 		"\n"
 		"What this host offers: versions (libvirt, QEMU), KVM or TCG (and the last KVM\n"
 		"probe), host NUMA, huge pages, which balloon options QEMU, libvirt and the guest\n"
 		"kernel support, the guest image and the state directory. Exit 1 if something\n"
-		"a run needs is missing.\n");
+		"a run needs is missing.\n"
+		"With --connect (repeatable) or --hosts (a hosts file, see 'run --help'): each\n"
+		"of those hosts instead, asked through its libvirt connection (versions, CPU,\n"
+		"memory, NUMA cells, KVM or TCG) and whether its storage pool already holds\n"
+		"this guest image. Exit 1 if a host cannot be reached.\n");
 }
 
 static int cmd_list(int argc, char **argv)
@@ -652,6 +686,25 @@ static int doctor_image(const char *image)
 	return missing;
 }
 
+/* doctor --connect URI... --hosts FILE */
+static int doctor_hosts(int argc, char **argv, const char *image)
+{
+	const char *uris[16], *hosts = NULL;
+	int n = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (i + 1 < argc && !strcmp(argv[i], "--connect") && n < 16 && *argv[i + 1]) {
+			uris[n++] = argv[++i];
+		} else if (i + 1 < argc && !strcmp(argv[i], "--hosts") && !hosts) {
+			hosts = argv[++i];
+		} else {
+			hr_err("doctor: unexpected '%s' (see 'balloonbench doctor --help')", argv[i]);
+			return HR_EXIT_USAGE;
+		}
+	}
+	return hr_doctor_hosts(hosts, uris, n, image);
+}
+
 static int cmd_doctor(int argc, char **argv)
 {
 	char state[PATH_MAX], image[PATH_MAX];
@@ -663,12 +716,10 @@ static int cmd_doctor(int argc, char **argv)
 		usage_doctor(stdout);
 		return HR_EXIT_OK;
 	}
-	if (argc > 1) {
-		hr_err("doctor: unexpected '%s' (see 'balloonbench doctor --help')", argv[1]);
-		return HR_EXIT_USAGE;
-	}
 	default_state_dir(state, sizeof(state));
 	default_image_dir(image, sizeof(image));
+	if (argc > 1)
+		return doctor_hosts(argc, argv, image);
 	doctor_line("balloonbench", "%s", BB_VERSION);
 	if (!virGetVersion(&lv, NULL, NULL))
 		doctor_line("libvirt", "%lu.%lu.%lu (library)", lv / 1000000, lv / 1000 % 1000,

@@ -475,6 +475,14 @@
 		kv(dl, 'host', [host.hostname, host.cpu_model, host.cpus + ' CPUs', host.mem_mib + ' MiB',
 			'kernel ' + host.kernel, 'NUMA nodes ' + host.numa_nodes].join(', '));
 		kv(dl, 'versions', Object.keys(ver).map(function (k) { return k + ' ' + ver[k]; }).join(', '));
+		var hl = (run.hosts && run.hosts.list) || [];
+		if (hl.length > 1)	// a fleet: each host's facts from its libvirt (summaries go by job@label)
+			hl.forEach(function (h) {
+				var f = h.facts || {}, n = f.node || {};
+				kv(dl, 'host ' + h.name + (h.labels ? ' [' + h.labels + ']' : ''), [h.status + (h.reason ? ' (' + h.reason + ')' : ''),
+					h.uri, f.hostname, f.cpu_model, n.cpus + ' CPUs', Math.round((n.memory_kib || 0) / 1024) + ' MiB',
+					f.accel_offered, 'libvirt ' + f.libvirt, 'QEMU ' + f.qemu, h.guests + ' guest(s)'].join(', '));
+			});
 		kv(dl, 'time base', run.time_base);
 		sec.appendChild(dl);
 		var vms = run.vms || [];

@@ -5,7 +5,7 @@
 #            clang and libFuzzer's runtime (libclang-rt-14-dev) for tests/fuzz.t
 set -eu
 
-PKGS="build-essential pkg-config perl make gzip cpio kmod xz-utils zstd
+PKGS="build-essential pkg-config perl make gzip cpio kmod xz-utils zstd openssh-server openssh-client
 qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
 liburing-dev libhwloc-dev hwloc libnuma-dev numactl libjansson-dev libinih-dev"
 # tests: the browser for the page tests, pgrep for the no-guest-left-behind checks;

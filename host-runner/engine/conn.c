@@ -23,6 +23,8 @@
 
 #include "core/log.h"
 #include "engine.h"
+#include "fleet.h"
+#include "run.h"
 
 static atomic_int ev_stop;
 
@@ -62,6 +64,7 @@ struct hr_chan *hr_chan_new(const char *name)
 	}
 	bbp_reader_init(&c->rd);
 	atomic_init(&c->refs, 1);
+	atomic_init(&c->st_ref, 0);
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	return c;
 }
@@ -152,6 +155,42 @@ static void stream_cb(virStreamPtr st, int events, void *opaque)
 	chan_leave(c);
 }
 
+/* libvirt's free function for the stream callback: its reference, released once. */
+static void stream_free(void *opaque)
+{
+	struct hr_chan *c = opaque;
+
+	if (atomic_exchange(&c->st_ref, 0))
+		hr_chan_unref(c);
+}
+
+static void stream_release_later(int timer, void *opaque)
+{
+	struct hr_chan *c = opaque;
+
+	virEventRemoveTimeout(timer);
+	stream_free(c);		/* if libvirt has not */
+	hr_chan_unref(c);	/* the timer's own */
+}
+
+/*
+ * libvirt's remote driver (9.0, before an upstream fix of 2025 in
+ * remoteStreamCallbackFree) never calls a stream callback's free function,
+ * so on a daemon connection the stream's reference to the channel would
+ * leak. Once the callback is removed, release it from the event thread: by
+ * the time a timer runs there, no dispatch of the stream is in progress, and
+ * a libvirt that does call the free function has done so (stream_free runs
+ * once either way).
+ */
+void hr_chan_stream_removed(struct hr_chan *c)
+{
+	if (!c || !atomic_load(&c->st_ref))
+		return;
+	atomic_fetch_add(&c->refs, 1);
+	if (virEventAddTimeout(0, stream_release_later, c, NULL) < 0)
+		hr_chan_unref(c);	/* then it leaks rather than risk a use after free */
+}
+
 static void lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
 	static const char *const stopped[] = {
@@ -172,7 +211,8 @@ int hr_chan_attach(struct hr_run *run, virDomainPtr dom, virStreamPtr st, struct
 		   int *lifecycle_id)
 {
 	atomic_fetch_add(&c->refs, 1);
-	*lifecycle_id = virConnectDomainEventRegisterAny(run->conn, dom,
+	(void)run;
+	*lifecycle_id = virConnectDomainEventRegisterAny(virDomainGetConnect(dom), dom,
 		VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb), c, hr_chan_unref);
 	if (*lifecycle_id < 0) {
 		hr_chan_unref(c);
@@ -182,8 +222,10 @@ int hr_chan_attach(struct hr_run *run, virDomainPtr dom, virStreamPtr st, struct
 	if (virDomainOpenChannel(dom, BBP_PORT_NAME, st, VIR_DOMAIN_CHANNEL_FORCE))
 		return hr_error("%s: cannot open the agent channel: %s", c->name, hr_lv_err());
 	atomic_fetch_add(&c->refs, 1);
+	atomic_store(&c->st_ref, 1);
 	if (virStreamEventAddCallback(st, VIR_STREAM_EVENT_READABLE | VIR_STREAM_EVENT_ERROR |
-				      VIR_STREAM_EVENT_HANGUP, stream_cb, c, hr_chan_unref)) {
+				      VIR_STREAM_EVENT_HANGUP, stream_cb, c, stream_free)) {
+		atomic_store(&c->st_ref, 0);
 		hr_chan_unref(c);
 		return hr_error("%s: cannot watch the agent channel: %s", c->name, hr_lv_err());
 	}
@@ -248,10 +290,48 @@ static int lock_state_dir(struct hr_run *run)
 	return 0;
 }
 
+/* The embedded driver for @h, in the state dir (one host of a run at most). */
+static int embed_uri(struct hr_run *run, struct hr_host *h)
+{
+	char root[PATH_MAX];
+
+	if (snprintf(root, sizeof(root), "%s/embed", run->state_dir) >= (int)sizeof(root))
+		return hr_error("state dir %s: path too long", run->state_dir);
+	if (write_embed_conf(root))
+		return -1;
+	snprintf(h->uri, sizeof(h->uri), "qemu:///embed?root=%s", root);
+	h->embedded = 1;
+	return lock_state_dir(run);
+}
+
+/* Connect to @h; a host that does not answer is skipped, with the reason. */
+static void open_host(struct hr_host *h)
+{
+	h->local = !hr_uri_is_remote(h->uri);
+	if (!strncmp(h->uri, "qemu:///embed", 13))
+		h->embedded = 1;	/* given by URI: reads our disk, no AUTODESTROY */
+	h->conn = virConnectOpen(h->uri);
+	if (!h->conn) {
+		const char *m = hr_lv_err();
+		char why[sizeof(h->skip)];
+
+		snprintf(why, sizeof(why), "unreachable: cannot connect to '%.200s': %.200s%s",
+			 h->uri, m, strstr(m, "libvirt-qemu") ?
+			 " (run 'make deps' to create the libvirt-qemu user)" : "");
+		memcpy(h->skip, why, sizeof(why));
+		h->dead = 1;
+		return;
+	}
+	(void)virConnectSetKeepAlive(h->conn, 5, 3);
+	if (!h->embedded)
+		hr_host_watch(h);
+}
+
 int hr_conn_open(struct hr_run *run)
 {
 	static int registered;
-	int r;
+	struct hr_fleet *f = run->fleet;
+	int r, live = -1;
 
 	r = hr_mkdir_p(run->state_dir);
 	if (r)
@@ -268,29 +348,25 @@ int hr_conn_open(struct hr_run *run)
 			return hr_error("cannot start libvirt's event loop: %s", hr_lv_err());
 		registered = 1;
 	}
-	if (!run->uri[0]) {
-		char root[PATH_MAX];
-
-		if (snprintf(root, sizeof(root), "%s/embed", run->state_dir) >= (int)sizeof(root))
-			return hr_error("state dir %s: path too long", run->state_dir);
-		if (write_embed_conf(root))
+	for (int i = 0; i < f->n; i++)
+		if (!f->h[i].uri[0] && embed_uri(run, &f->h[i]))
 			return -1;
-		snprintf(run->uri, sizeof(run->uri), "qemu:///embed?root=%s", root);
-		if (lock_state_dir(run))
-			return -1;
-	}
 	atomic_store(&ev_stop, 0);
 	if (pthread_create(&run->ev_thread, NULL, event_loop, NULL))
 		return hr_error("cannot start the event thread");
 	run->ev_running = 1;
-	run->conn = virConnectOpen(run->uri);
-	if (!run->conn) {
-		const char *m = hr_lv_err();
-
-		return hr_error("cannot connect to '%s': %s%s", run->uri, m, strstr(m, "libvirt-qemu") ?
-				" (run 'make deps' to create the libvirt-qemu user)" : "");
+	for (int i = 0; i < f->n; i++) {
+		open_host(&f->h[i]);
+		if (f->h[i].skip[0] && f->n > 1)
+			hr_warn("host %s: %s", f->h[i].name, f->h[i].skip);
+		else if (live < 0 && !f->h[i].skip[0])
+			live = i;
 	}
-	(void)virConnectSetKeepAlive(run->conn, 5, 3);
+	if (live < 0)
+		return hr_error("%s%s", f->n > 1 ? "no host reachable; the first: " : "",
+				f->n > 1 ? f->h[0].skip : f->h[0].skip + strlen("unreachable: "));
+	run->conn = f->h[live].conn;
+	memcpy(run->uri, f->h[live].uri, sizeof(run->uri));	/* same size, both terminated */
 	return 0;
 }
 
@@ -302,10 +378,9 @@ static void wake_event_loop(int timer, void *opaque)
 
 void hr_conn_close(struct hr_run *run)
 {
-	if (run->conn) {
-		virConnectClose(run->conn);
-		run->conn = NULL;
-	}
+	for (int i = 0; run->fleet && i < run->fleet->n; i++)
+		hr_host_close(&run->fleet->h[i]);
+	run->conn = NULL;
 	if (run->ev_running) {
 		int t;
 
@@ -381,14 +456,14 @@ static int owner_gone(const char *meta)
 	return strncmp(comm, "balloonbench", 12) != 0 || atoi(pid) == (int)getpid();
 }
 
-int hr_reap_leftovers(struct hr_run *run)
+static void reap_host(virConnectPtr conn)
 {
 	virDomainPtr *doms = NULL;
-	int n = virConnectListAllDomains(run->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 
 	if (n < 0) {
 		hr_warn("cannot list domains to reap leftovers: %s", hr_lv_err());
-		return 0;
+		return;
 	}
 	for (int i = 0; i < n; i++) {
 		char *meta = virDomainGetMetadata(doms[i], VIR_DOMAIN_METADATA_ELEMENT, HR_META_NS,
@@ -413,5 +488,22 @@ int hr_reap_leftovers(struct hr_run *run)
 		virDomainFree(doms[i]);
 	}
 	free(doms);
+}
+
+/*
+ * Each host's leftovers, then its facts: asked first, the facts gave the
+ * embedded driver's reconnect time to drop a leftover whose QEMU had died
+ * before the reaper could see (and say) it.
+ */
+int hr_reap_leftovers(struct hr_run *run)
+{
+	for (int i = 0; i < run->fleet->n; i++) {
+		struct hr_host *h = &run->fleet->h[i];
+
+		if (!h->conn)
+			continue;
+		reap_host(h->conn);
+		h->facts = hr_host_facts(h->conn, h->uri);
+	}
 	return 0;
 }

@@ -18,12 +18,13 @@
 
 #include "core/log.h"
 #include "engine.h"
+#include "fleet.h"
 #include "layout.h"
 #include "mech.h"
 #include "report/report.h"
 
-static void image_path(const struct hr_run *run, const struct hr_job *j, int initrd, char *buf,
-		       size_t size)
+void hr_image_path(const struct hr_run *run, const struct hr_job *j, int initrd, char *buf,
+		   size_t size)
 {
 	const char *set = initrd ? j->initrd : j->kernel;
 
@@ -33,30 +34,40 @@ static void image_path(const struct hr_run *run, const struct hr_job *j, int ini
 		snprintf(buf, size, "%s/%s", run->image_dir, initrd ? "initrd.img" : "vmlinuz");
 }
 
-char *hr_domain_xml(const struct hr_run *run, const struct hr_job *j, const char *name,
-		    int accel, const char *console, const char *disk)
+/* The path of the image file on @host (its pool's volume; ours for the embedded driver). */
+static void image_path(const struct hr_run *run, const struct hr_host *host,
+		       const struct hr_job *j, int initrd, char *buf, size_t size)
 {
-	char host[256] = "", bid[64], path[PATH_MAX + 16], *buf = NULL;
+	char local[PATH_MAX + 16];
+
+	hr_image_path(run, j, initrd, local, sizeof(local));
+	snprintf(buf, size, "%s", hr_host_image(host, local));
+}
+
+char *hr_domain_xml(const struct hr_run *run, const struct hr_host *host, const struct hr_job *j,
+		    const char *name, int accel, const char *console, const char *disk)
+{
+	char me[256] = "", bid[64], path[PATH_MAX + 16], *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
 		return NULL;
-	(void)gethostname(host, sizeof(host));
+	(void)gethostname(me, sizeof(me));
 	hr_boot_id(bid, sizeof(bid));
 	fprintf(f, "<domain type='%s' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n"
 		"  <name>%s</name>\n", accel == HR_ACCEL_KVM ? "kvm" : "qemu",
 		name);
 	fprintf(f, "  <metadata><bb:run xmlns:bb='%s' run='%s' pid='%d' host='", HR_META_NS,
 		run->id, (int)getpid());
-	rp_escape_markup(f, host);
+	rp_escape_markup(f, me);
 	fprintf(f, "' boot_id='%s'/></metadata>\n", bid);
 	hr_mech(j)->xml_memory(f, j);
 	fprintf(f, "  <vcpu>%d</vcpu>\n  <os>\n    <type arch='x86_64'>hvm</type>\n", j->vcpus);
-	image_path(run, j, 0, path, sizeof(path));
+	image_path(run, host, j, 0, path, sizeof(path));
 	fputs("    <kernel>", f);
 	rp_escape_markup(f, path);
-	image_path(run, j, 1, path, sizeof(path));
+	image_path(run, host, j, 1, path, sizeof(path));
 	fputs("</kernel>\n    <initrd>", f);
 	rp_escape_markup(f, path);
 	/* bb.watchdog: the agent powers off after that much host silence, from boot on */
@@ -86,9 +97,13 @@ char *hr_domain_xml(const struct hr_run *run, const struct hr_job *j, const char
 	fputs("  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>destroy</on_reboot>\n"
 	      "  <on_crash>destroy</on_crash>\n  <devices>\n"
 	      "    <controller type='usb' model='none'/>\n", f);
-	fputs("    <serial type='file'><source path='", f);
-	rp_escape_markup(f, console);
-	fputs("'/><target port='0'/></serial>\n", f);
+	if (*console) {
+		fputs("    <serial type='file'><source path='", f);
+		rp_escape_markup(f, console);
+		fputs("'/><target port='0'/></serial>\n", f);
+	} else {
+		fputs("    <serial type='pty'><target port='0'/></serial>\n", f);
+	}
 	if (disk && *disk) {
 		/* A disk for the page cache to cache (sparse: reads are cheap on the host). */
 		fputs("    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='", f);

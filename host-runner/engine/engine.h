@@ -159,12 +159,16 @@ struct hr_run {
 	int guardian_fd;		/* the guardian's pipe: see guardian.c */
 	pid_t guardian_pid;
 
+	struct hr_fleet *fleet;		/* the hosts (fleet.h); conn and uri are the first live one's */
+	struct hr_host *cur_host;	/* main thread: the host hr_guest_new puts a guest on */
+
 	/* main thread only */
 	struct hr_guest *guests[HR_MAX_VMS];
 	int nguests;
 	char skipped[HR_MAX_JOBS][256];	/* per job: why it was skipped, "" = ran */
 	uint64_t ntransitions;
 	int failed;
+	int fatal;			/* a failure that ends the run (not one host lost) */
 	char reason[1024];
 };
 
@@ -203,11 +207,14 @@ struct hr_chan {
 	struct hr_queue q;
 	struct bbp_reader rd;		/* event thread only */
 	atomic_int refs;
+	atomic_int st_ref;		/* 1 while the stream callback's reference is held */
 	char name[64];
 };
 
 struct hr_chan *hr_chan_new(const char *name);
 void hr_chan_unref(void *chan);		/* a libvirt free callback too */
+/* After virStreamEventRemoveCallback on @c's stream (any thread): see conn.c. */
+void hr_chan_stream_removed(struct hr_chan *c);
 
 int hr_conn_open(struct hr_run *run);
 void hr_conn_close(struct hr_run *run);
@@ -222,9 +229,17 @@ const char *hr_lv_err(void);
 
 /* ---- domain.c: the domain's XML, its start and its stop ---- */
 
-/* The domain for guest @name of job @j under @accel, as a malloc'ed string. */
-char *hr_domain_xml(const struct hr_run *run, const struct hr_job *j, const char *name,
-		    int accel, const char *console, const char *disk);
+/*
+ * The domain for guest @name of job @j under @accel on @host (its image's
+ * paths there), as a malloc'ed string; @console "" = no console file (a
+ * remote host's files are not ours to read).
+ */
+struct hr_host;
+char *hr_domain_xml(const struct hr_run *run, const struct hr_host *host, const struct hr_job *j,
+		    const char *name, int accel, const char *console, const char *disk);
+/* Our path of job @j's kernel (@initrd 0) or initrd (1): its kernel=/initrd=, else the image dir's. */
+void hr_image_path(const struct hr_run *run, const struct hr_job *j, int initrd, char *buf,
+		   size_t size);
 /* The last non-empty line of @path, quoted, for messages about a failed boot. */
 void hr_last_line(const char *path, char *out, size_t size);
 /* The guest kernel's panic line from the console log, "" if none. */

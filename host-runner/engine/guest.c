@@ -25,6 +25,7 @@
 #include "core/schedule.h"
 #include "core/vmem.h"
 #include "guest.h"
+#include "fleet.h"
 #include "layout.h"
 #include "mech.h"
 #include "run.h"
@@ -474,7 +475,7 @@ void hr_guest_poll_host(struct hr_guest *g)
 
 	if (!g->dom || hr_guest_qemu_call(g, QEMU_ACTUAL, &h.actual_kib))
 		return;
-	hr_hostprobe_read(&g->hp, g->run->conn, g->dom, &h.fig);
+	hr_hostprobe_read(&g->hp, g->host->conn, g->dom, &h.fig);
 	h.t_ns = hr_run_time(g->run);
 	if (g->nhs == g->hcap) {
 		size_t cap = g->hcap ? g->hcap * 2 : 1024;
@@ -536,7 +537,8 @@ int hr_guest_clock_sync(struct hr_guest *g, int pings)
 		g->ping_sent = hr_now_ns();
 		if (hr_guest_send(g, &m))
 			return -1;
-		deadline = hr_now_ns() + 500000000ull;
+		/* a daemon's answer passes through its process (and ssh): more room */
+		deadline = hr_now_ns() + (g->host->embedded ? 500000000ull : 2000000000ull);
 		while (g->nest == nest && !g->dead && !g->hangup && !hr_stop && hr_now_ns() < deadline)
 			hr_guest_pump(g, deadline);
 		if (g->nest != nest) {
@@ -570,6 +572,7 @@ static void close_stream(struct hr_guest *g)
 	if (!g->st)
 		return;
 	(void)virStreamEventRemoveCallback(g->st);
+	hr_chan_stream_removed(g->chan);
 	(void)virStreamAbort(g->st);
 	virStreamFree(g->st);
 	g->st = NULL;
@@ -594,7 +597,7 @@ static void drop_domain(struct hr_guest *g)
 	close_stream(g);
 	hr_mech_detach(g);
 	if (g->lifecycle_id >= 0) {
-		(void)virConnectDomainEventDeregisterAny(g->run->conn, g->lifecycle_id);
+		(void)virConnectDomainEventDeregisterAny(g->host->conn, g->lifecycle_id);
 		g->lifecycle_id = -1;
 	}
 	if (g->dom) {
@@ -620,7 +623,8 @@ void hr_guest_destroy_domain(struct hr_guest *g)
  */
 static int boot_once(struct hr_guest *g, int accel, uint64_t timeout_us, char *why, size_t wlen)
 {
-	char *xml = hr_domain_xml(g->run, g->job, g->name, accel, g->console_path, g->disk_path);
+	char *xml = hr_domain_xml(g->run, g->host, g->job, g->name, accel,
+				  g->host->local ? g->console_path : "", g->disk_path);
 	uint64_t t0 = hr_now_ns(), deadline = t0 + timeout_us * 1000;
 	char console[256], panic[256];
 
@@ -632,14 +636,15 @@ static int boot_once(struct hr_guest *g, int accel, uint64_t timeout_us, char *w
 	g->chan = hr_chan_new(g->name);
 	(void)unlink(g->console_path);
 	hr_debug("%s: domain XML:\n%s", g->name, xml);
-	g->dom = g->chan ? virDomainCreateXML(g->run->conn, xml, 0) : NULL;
+	g->dom = g->chan ? virDomainCreateXML(g->host->conn, xml,
+		g->host->embedded ? 0 : VIR_DOMAIN_START_AUTODESTROY) : NULL;
 	free(xml);
 	if (!g->dom) {
 		snprintf(why, wlen, "libvirt could not start it: %s", hr_lv_err());
 		drop_domain(g);
 		return -1;
 	}
-	g->st = virStreamNew(g->run->conn, VIR_STREAM_NONBLOCK);
+	g->st = virStreamNew(g->host->conn, VIR_STREAM_NONBLOCK);
 	if (!g->st || hr_chan_attach(g->run, g->dom, g->st, g->chan, &g->lifecycle_id)) {
 		if (!g->st)
 			snprintf(why, wlen, "cannot create a stream: %s", hr_lv_err());
@@ -703,12 +708,15 @@ static int boot(struct hr_guest *g)
 	struct utsname u;
 	int kvm_ok;
 
-	caps = virConnectGetDomainCapabilities(g->run->conn, NULL, "x86_64", NULL, "kvm", 0);
+	caps = virConnectGetDomainCapabilities(g->host->conn, NULL, "x86_64", NULL, "kvm", 0);
 	kvm_ok = caps != NULL;
 	free(caps);
-	(void)virConnectGetVersion(g->run->conn, &hv);
+	(void)virConnectGetVersion(g->host->conn, &hv);
 	uname(&u);
 	snprintf(key, sizeof(key), "%.200s qemu-%lu", u.release, hv);
+	if (!g->host->local)	/* another host's KVM: its own entry in the probe cache */
+		snprintf(key, sizeof(key), "host %.40s qemu-%lu", json_string_value(
+			 json_object_get(g->host->facts, "hostname")) ?: g->host->name, hv);
 
 	if (j->accel == HR_ACCEL_KVM) {
 		if (!kvm_ok)
@@ -963,7 +971,7 @@ static int bring_up(struct hr_guest *g)
 		     g->rep, g->warmup ? " (warm-up)" : "");
 	if (boot(g))
 		return -1;
-	hr_hostprobe_init(&g->hp, g->run->conn, g->dom, !hr_uri_is_remote(g->run->uri));
+	hr_hostprobe_init(&g->hp, g->host->conn, g->dom, g->host->local);
 	if (g->hp.why[0]) {
 		hr_warn("%s: host sampler: %s (those columns stay empty)", g->name, g->hp.why);
 		hr_rec_event(g->run->rec, g->name, "host-sampler", "%s", g->hp.why);
@@ -1108,6 +1116,7 @@ struct hr_guest *hr_guest_new(struct hr_run *run, const struct hr_job *j, int in
 		return NULL;
 	}
 	g->run = run;
+	g->host = run->cur_host;
 	g->job = j;
 	g->index = index;
 	g->rep = rep;
@@ -1120,7 +1129,9 @@ struct hr_guest *hr_guest_new(struct hr_run *run, const struct hr_job *j, int in
 	if (j->repeat > 1)
 		o += (size_t)snprintf(g->name + o, sizeof(g->name) - o, "-r%d", rep);
 	if (j->vms > 1)
-		snprintf(g->name + o, sizeof(g->name) - o, "-v%d", index);
+		o += (size_t)snprintf(g->name + o, sizeof(g->name) - o, "-v%d", index);
+	if (run->fleet->n > 1)	/* the same guest on several hosts: the name says which */
+		snprintf(g->name + o, sizeof(g->name) - o, ".%s", g->host->name);
 	snprintf(g->console_path, sizeof(g->console_path), "%s/console-%s.log", run->dir, g->name);
 	if (!strcmp(j->workload_name, "pagecache") && make_disk(g)) {
 		free(g);

@@ -123,6 +123,7 @@ struct hr_guest {
 	int warmup;			/* this repetition is a warm-up run */
 	const struct hr_job *job;
 	struct hr_run *run;		/* read-only here */
+	struct hr_host *host;		/* where it runs (fleet.h): its connection */
 	struct hr_gate *gate;
 	int slot;			/* on the progress board */
 	struct hr_snap snap;		/* what it last published */

@@ -29,6 +29,7 @@
 
 #include "core/log.h"
 #include "core/vmem.h"
+#include "fleet.h"
 #include "mech.h"
 
 /* ---- virtio-balloon ---- */
@@ -250,7 +251,7 @@ static int vmem_ready(struct hr_guest *g)
 	int64_t since = 0;
 
 	atomic_fetch_add(&g->chan->refs, 1);
-	g->mech_event_id = virConnectDomainEventRegisterAny(g->run->conn, g->dom,
+	g->mech_event_id = virConnectDomainEventRegisterAny(g->host->conn, g->dom,
 		VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE,
 		VIR_DOMAIN_EVENT_CALLBACK(on_size_change), g->chan, hr_chan_unref);
 	if (g->mech_event_id < 0) {
@@ -384,15 +385,35 @@ const struct hr_mech_ops *hr_mech(const struct hr_job *j)
 	return hr_mech_by_kind(j->mechanism);
 }
 
-int hr_mech_check_run(const struct hr_run *run)
+/*
+ * Every job's mechanism on every usable host, before any guest boots. With
+ * several hosts a host that cannot is skipped with the reason (its share goes
+ * to the others, as for an unreachable one); the run stops where none can.
+ */
+int hr_mech_check_run(struct hr_run *run)
 {
 	for (int i = 0; i < run->sc->njobs; i++) {
 		const struct hr_job *j = &run->sc->jobs[i];
-		char why[1024];
+		int usable = 0, l = hr_job_line(j, "mechanism");
+		char why[1024] = "no usable host";
 
-		if (hr_mech(j)->supported(run->conn, run->image_dir, j, why, sizeof(why))) {
-			int l = hr_job_line(j, "mechanism");
+		for (int k = 0; k < run->fleet->n; k++) {
+			struct hr_host *h = &run->fleet->h[k];
 
+			if (h->dead)
+				continue;
+			if (!hr_mech(j)->supported(h->conn, run->image_dir, j, why, sizeof(why))) {
+				usable++;
+				continue;
+			}
+			if (run->fleet->n == 1)
+				break;
+			snprintf(h->skip, sizeof(h->skip), "[%s] mechanism=%s: %.400s", j->name,
+				 hr_mech(j)->name, why);
+			h->dead = 1;
+			hr_warn("host %s skipped: %s", h->name, h->skip);
+		}
+		if (!usable) {
 			hr_err("%s:%d: [%s] mechanism=%s is not possible here: %s", run->sc->path,
 			       l ? l : j->section_line, j->name, hr_mech(j)->name, why);
 			return -1;
@@ -404,7 +425,7 @@ int hr_mech_check_run(const struct hr_run *run)
 void hr_mech_detach(struct hr_guest *g)
 {
 	if (g->mech_event_id >= 0) {
-		(void)virConnectDomainEventDeregisterAny(g->run->conn, g->mech_event_id);
+		(void)virConnectDomainEventDeregisterAny(g->host->conn, g->mech_event_id);
 		g->mech_event_id = -1;
 	}
 }

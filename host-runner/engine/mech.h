@@ -48,7 +48,7 @@ struct hr_mech_ops {
 const struct hr_mech_ops *hr_mech(const struct hr_job *j);
 const struct hr_mech_ops *hr_mech_by_kind(int kind);
 /* Every job's mechanism is supported here; else one line naming the job and why. 0 or -1. */
-int hr_mech_check_run(const struct hr_run *run);
+int hr_mech_check_run(struct hr_run *run);
 /* Stop listening to the guest's memory-device events (drop_domain). */
 void hr_mech_detach(struct hr_guest *g);
 /* An HR_IN_MEMDEV item from the event thread: record it. */

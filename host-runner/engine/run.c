@@ -19,6 +19,8 @@
 
 #include "core/log.h"
 #include "engine.h"
+#include "fleet.h"
+#include "guest.h"
 #include "layout.h"
 #include "mech.h"
 #include "report/report.h"
@@ -119,46 +121,93 @@ static void print_header(void)
 	fflush(stdout);
 }
 
-/* One repetition of a job: its guests, each in its own thread, joined. */
-static int run_rep(struct hr_run *run, const struct hr_job *j, int rep, int reps)
-{
-	pthread_t th[HR_MAX_VMS];
-	int started[HR_MAX_VMS] = { 0 }, first = run->nguests, ret = 0;
+/* A repetition of a job on a host: one slot of a wave. */
+struct slot {
+	struct hr_host *h;
+	int rep;
 	struct hr_gate *gate;
+};
+
+/* @h's connection was lost under guest @gname: that host is done, the others go on. */
+static void host_lost(struct hr_run *run, struct hr_host *h, const char *gname, const char *gwhy)
+{
 	char why[1024];
 
-	if (run->nguests + j->vms > HR_MAX_VMS) {
+	if (!h->dead) {
+		h->dead = 1;
+		hr_err("host %s: %s; its guests failed, the other hosts go on", h->name, h->lost_why);
+		hr_rec_event(run->rec, "", "host-lost", "host=%s: %s", h->name, h->lost_why);
+	}
+	snprintf(why, sizeof(why), "host %s: %s (guest %s: %.600s)", h->name, h->lost_why, gname,
+		 gwhy);
+	run_fail(run, why);
+}
+
+/* Is @h's connection gone? The close callback may not have run yet: ask libvirt too. */
+static int host_gone(struct hr_host *h)
+{
+	if (!hr_host_is_lost(h) && !h->embedded && h->conn && virConnectIsAlive(h->conn) == 0)
+		hr_host_mark_lost(h, "libvirt connection lost");
+	return hr_host_is_lost(h);
+}
+
+/* Create the guests of every slot; -1 (run failed) if one cannot be. */
+static int wave_guests(struct hr_run *run, const struct hr_job *j, struct slot *sl, int ns,
+		       int reps)
+{
+	char why[1024];
+
+	if (run->nguests + ns * j->vms > HR_MAX_VMS) {
 		run_fail(run, "more guests than one run holds");
 		return -1;
 	}
-	gate = hr_gate_new(j->vms);
-	if (!gate) {
-		run_fail(run, "out of memory");
-		return -1;
-	}
-	for (int k = 0; k < j->vms; k++) {
-		struct hr_guest *g = hr_guest_new(run, j, k, rep, rep < reps - j->repeat);
-
-		if (!g) {
-			hr_error_take(why, sizeof(why));
-			run_fail(run, why);
-			ret = -1;
-			break;
+	for (int s = 0; s < ns; s++) {
+		if (!(sl[s].gate = hr_gate_new(j->vms))) {
+			run_fail(run, "out of memory");
+			return -1;
 		}
-		hr_guest_set_gate(g, gate);
-		run->guests[run->nguests++] = g;
+		run->cur_host = sl[s].h;
+		for (int k = 0; k < j->vms; k++) {
+			struct hr_guest *g = hr_guest_new(run, j, k, sl[s].rep,
+							  sl[s].rep < reps - j->repeat);
+
+			if (!g) {
+				hr_error_take(why, sizeof(why));
+				run_fail(run, why);
+				return -1;
+			}
+			hr_guest_set_gate(g, sl[s].gate);
+			run->guests[run->nguests++] = g;
+			sl[s].h->guests++;
+		}
 	}
-	for (int k = 0; !ret && k < j->vms; k++) {
+	return 0;
+}
+
+/*
+ * One wave: job @j's repetition sl[s].rep on host sl[s].h for every slot, all
+ * guests at once, each in its own thread, joined. A guest whose host was lost
+ * fails that host only; any other failure ends the run (run->fatal).
+ */
+static int run_wave(struct hr_run *run, const struct hr_job *j, struct slot *sl, int ns, int reps)
+{
+	pthread_t th[HR_MAX_VMS];
+	int started[HR_MAX_VMS] = { 0 }, first = run->nguests, ret = 0;
+	char why[1024];
+
+	if (wave_guests(run, j, sl, ns, reps))
+		ret = -1;
+	for (int k = 0; !ret && first + k < run->nguests; k++) {
 		started[k] = !pthread_create(&th[k], NULL, hr_guest_thread, run->guests[first + k]);
 		if (!started[k]) {
 			snprintf(why, sizeof(why), "%s: cannot start its thread",
 				 hr_guest_name(run->guests[first + k]));
 			run_fail(run, why);
-			hr_gate_leave(gate, hr_run_time(run));
+			hr_gate_leave(sl[k / j->vms].gate, hr_run_time(run));
 			ret = -1;
 		}
 	}
-	for (int k = 0; k < j->vms && first + k < run->nguests; k++) {
+	for (int k = 0; first + k < run->nguests; k++) {
 		struct hr_guest *g = run->guests[first + k];
 		const char *gwhy;
 
@@ -166,37 +215,96 @@ static int run_rep(struct hr_run *run, const struct hr_job *j, int rep, int reps
 			pthread_join(th[k], NULL);
 		run->ntransitions += hr_guest_transitions(g);
 		hr_guest_set_gate(g, NULL);
-		if (hr_guest_failed(g, &gwhy)) {
+		if (!hr_guest_failed(g, &gwhy))
+			continue;
+		if (host_gone(g->host) && !hr_stop) {
+			host_lost(run, g->host, hr_guest_name(g), gwhy);
+		} else {
 			run_fail(run, gwhy);
 			ret = -1;
 		}
 	}
-	hr_gate_free(gate);
+	for (int s = 0; s < ns; s++)
+		hr_gate_free(sl[s].gate);
+	if (ret)
+		run->fatal = 1;
 	run_json(run, "running");
 	return ret;
 }
 
+/* May @h run job @j? 1 if so; 0 with the reason in @why. */
+static int host_takes(const struct hr_host *h, const struct hr_job *j, char *why, size_t len)
+{
+	if (h->dead)
+		return snprintf(why, len, "%s", h->skip[0] ? h->skip : h->lost_why), 0;
+	if (h->max_guests && j->vms > h->max_guests)
+		return snprintf(why, len, "the job needs %d guests at once, the host takes %d (max-guests)",
+				j->vms, h->max_guests), 0;
+	if (hr_layout_check(j, !h->local, why, len))
+		return 0;
+	if (!h->local && !strcmp(j->workload_name, "pagecache"))
+		return snprintf(why, len, "workload=pagecache needs a disk file here; not on a remote host"), 0;
+	return 1;
+}
+
+/* The hosts that take job @j into @ok; says why of the others. Returns how many. */
+static int hosts_for(struct hr_run *run, int ji, struct hr_host **ok)
+{
+	const struct hr_job *j = &run->sc->jobs[ji];
+	struct hr_fleet *f = run->fleet;
+	char why[256];
+	int n = 0;
+
+	for (int i = 0; i < f->n; i++) {
+		if (host_takes(&f->h[i], j, why, sizeof(why))) {
+			ok[n++] = &f->h[i];
+		} else if (!f->h[i].dead) {
+			if (f->n == 1)
+				snprintf(run->skipped[ji], sizeof(run->skipped[ji]), "%s", why);
+			hr_warn("job %s skipped%s%s: %s", j->name, f->n > 1 ? " on host " : "",
+				f->n > 1 ? f->h[i].name : "", why);
+			hr_rec_event(run->rec, "", "skipped", "job=%s%s%s: %s", j->name,
+				     f->n > 1 ? " host=" : "", f->n > 1 ? f->h[i].name : "", why);
+		}
+	}
+	if (!n && !run->skipped[ji][0])
+		snprintf(run->skipped[ji], sizeof(run->skipped[ji]), "no host takes it");
+	return n;
+}
+
+/* Job @ji's repetitions: each: all of them on every host; spread: shared out, one per host a wave. */
+static void run_job(struct hr_run *run, int ji)
+{
+	const struct hr_job *j = &run->sc->jobs[ji];
+	struct hr_host *ok[HR_MAX_HOSTS];
+	struct slot sl[HR_MAX_HOSTS];
+	int reps = hr_job_runs(j), rep = 0, n = hosts_for(run, ji, ok);
+
+	if (n && j->label[0])
+		hr_info("job %s: %s", j->name, j->label);
+	while (n && rep < reps && !run->fatal && !hr_stop) {
+		int ns = 0;
+
+		for (int i = 0; i < n && rep < reps; i++) {
+			if (ok[i]->dead)
+				continue;
+			sl[ns++] = (struct slot){ .h = ok[i], .rep = rep };
+			if (run->fleet->mode == HR_FLEET_SPREAD)
+				rep++;
+		}
+		if (!ns)
+			break;		/* every host of the job lost */
+		if (run->fleet->mode == HR_FLEET_EACH)
+			rep++;
+		if (run_wave(run, j, sl, ns, reps))
+			break;
+	}
+}
+
 static int run_jobs(struct hr_run *run)
 {
-	const struct hr_scenario *sc = run->sc;
-
-	for (int i = 0; i < sc->njobs && !run->failed && !hr_stop; i++) {
-		const struct hr_job *j = &sc->jobs[i];
-		int reps = hr_job_runs(j);
-		char why[256];
-
-		if (hr_layout_check(j, hr_uri_is_remote(run->uri), why, sizeof(why))) {
-			snprintf(run->skipped[i], sizeof(run->skipped[i]), "%s", why);
-			hr_warn("job %s skipped: %s", j->name, why);
-			hr_rec_event(run->rec, "", "skipped", "job=%s: %s", j->name, why);
-			continue;
-		}
-		if (j->label[0])
-			hr_info("job %s: %s", j->name, j->label);
-		for (int rep = 0; rep < reps && !run->failed && !hr_stop; rep++)
-			if (run_rep(run, j, rep, reps))
-				break;
-	}
+	for (int i = 0; i < run->sc->njobs && !run->fatal && !hr_stop; i++)
+		run_job(run, i);
 	if (hr_stop)	/* stopped between guests: what did not run is missing */
 		run_fail(run, "interrupted by a signal");
 	return run->failed ? -1 : 0;
@@ -264,6 +372,81 @@ static int finish(struct hr_run *run)
 	return run->failed ? hr_stop ? HR_EXIT_INTR : HR_EXIT_FAIL : HR_EXIT_OK;
 }
 
+/* The hosts from --hosts or --connect (none: the embedded driver). 0, or -1 (said). */
+static int load_hosts(struct hr_fleet *f, const struct hr_run_opts *o)
+{
+	int embedded = 0;
+
+	f->mode = (enum hr_fleet_mode)o->fleet_mode;
+	if (o->hosts_file && hr_hosts_load(f, o->hosts_file))
+		return -1;
+	if (!o->hosts_file && hr_hosts_add_uri(f, o->uri))
+		return -1;
+	for (int i = 0; i < o->nmore; i++)
+		if (hr_hosts_add_uri(f, o->more_uris[i]))
+			return -1;
+	for (int i = 0; i < f->n; i++)
+		embedded += !f->h[i].uri[0] || !strncmp(f->h[i].uri, "qemu:///embed", 13);
+	if (embedded > 1 || (embedded && f->n > 1 && f->h[0].uri[0])) {
+		hr_err("hosts: the embedded driver (no URI) can be one host of a run, not several");
+		return -1;
+	}
+	return 0;
+}
+
+/* Every image file the jobs boot, to each daemon's pool; a host that cannot take them is skipped. */
+static void send_images(struct hr_run *run)
+{
+	const char *files[2 * HR_MAX_JOBS];
+	char paths[2 * HR_MAX_JOBS][PATH_MAX + 16];
+	int n = 0;
+
+	for (int i = 0; i < run->sc->njobs; i++)
+		for (int k = 0; k < 2; k++) {
+			hr_image_path(run, &run->sc->jobs[i], k, paths[n], sizeof(paths[n]));
+			files[n] = paths[n];
+			n++;
+		}
+	for (int i = 0; i < run->fleet->n; i++) {
+		struct hr_host *h = &run->fleet->h[i];
+		char why[512];
+
+		if (h->dead || h->embedded)
+			continue;
+		hr_info("host %s: sending the guest image to its storage pool %s", h->name, h->pool);
+		if (!hr_host_send_images(h, files, n))
+			continue;
+		hr_error_take(why, sizeof(why));
+		snprintf(h->skip, sizeof(h->skip), "cannot take the guest image: %.400s", why);
+		h->dead = 1;
+		hr_warn("host %s skipped: %s", h->name, h->skip);
+	}
+}
+
+/* Hosts skipped at the start: said in events.csv; with each, the run lacks their share. */
+static int hosts_ready(struct hr_run *run)
+{
+	int live = 0;
+
+	for (int i = 0; i < run->fleet->n; i++) {
+		struct hr_host *h = &run->fleet->h[i];
+		char why[700];
+
+		if (!h->skip[0]) {
+			live++;
+			continue;
+		}
+		hr_rec_event(run->rec, "", "host-skipped", "host=%s: %s", h->name, h->skip);
+		if (run->fleet->mode == HR_FLEET_EACH) {
+			snprintf(why, sizeof(why), "host %s: %s", h->name, h->skip);
+			run_fail(run, why);
+		}
+	}
+	if (!live)
+		run_fail(run, "no host can run the scenario");
+	return live ? 0 : -1;
+}
+
 int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 {
 	struct hr_run *run = calloc(1, sizeof(*run));
@@ -275,12 +458,19 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 		return HR_EXIT_FAIL;
 	run->sc = sc;
 	run->lock_fd = -1;
+	run->fleet = calloc(1, sizeof(*run->fleet));
+	if (!run->fleet || load_hosts(run->fleet, o)) {
+		free(run->fleet);
+		free(run);
+		return HR_EXIT_USAGE;
+	}
 	run->reprobe_kvm = o->reprobe_kvm;
-	snprintf(run->uri, sizeof(run->uri), "%s", o->uri ? o->uri : "");
+	snprintf(run->uri, sizeof(run->uri), "%s", run->fleet->h[0].uri);
 	snprintf(run->state_dir, sizeof(run->state_dir), "%s", o->state_dir);
 	snprintf(run->image_dir, sizeof(run->image_dir), "%s", o->image_dir);
 	for (int i = 0; i < sc->njobs; i++) {
 		if (check_image(run, &sc->jobs[i])) {
+			free(run->fleet);
 			free(run);
 			return HR_EXIT_USAGE;
 		}
@@ -301,6 +491,7 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 		ret = HR_EXIT_USAGE;
 		goto out;
 	}
+	send_images(run);
 	if (hr_rec_open(&run->rec, o->results, run->id, run->t0_mono_ns, run->dir, sizeof(run->dir)))
 		goto out;
 	hr_info("run %s: %d job(s) from %s, results in %s", run->id, sc->njobs, sc->path, run->dir);
@@ -308,7 +499,8 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	if (hr_verbosity >= HR_INFO)
 		print_header();
 	hr_board_start(run->board);
-	(void)run_jobs(run);
+	if (!hosts_ready(run))
+		(void)run_jobs(run);
 	hr_board_stop(run->board);
 	ret = finish(run);
 out:
@@ -324,6 +516,7 @@ out:
 	hr_conn_close(run);
 	hr_guardian_stop(run);
 	hr_board_free(run->board);
+	free(run->fleet);
 	free(run);
 	return ret;
 }

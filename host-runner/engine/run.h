@@ -16,6 +16,10 @@ enum hr_exit {
 
 struct hr_run_opts {
 	const char *uri;	/* NULL: qemu:///embed?root=STATE/embed */
+	const char *more_uris[16];	/* further --connect: several hosts */
+	int nmore;
+	const char *hosts_file;	/* --hosts: a hosts file instead of --connect */
+	int fleet_mode;		/* enum hr_fleet_mode: each (default) or spread */
 	const char *state_dir;
 	const char *results;
 	const char *image_dir;
@@ -24,6 +28,13 @@ struct hr_run_opts {
 
 /* Run every job of @sc. Returns an enum hr_exit. */
 int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o);
+
+/*
+ * doctor --connect URI... / --hosts FILE: each host's facts through its own
+ * connection, and its pool's copy of the image in @image_dir. An enum hr_exit.
+ */
+int hr_doctor_hosts(const char *hosts_file, const char *const *uris, int nuris,
+		    const char *image_dir);
 
 /* Whether a libvirt URI names another host (qemu+ssh://host/system). */
 int hr_uri_is_remote(const char *uri);

@@ -19,6 +19,7 @@
 
 #include "core/log.h"
 #include "core/version.h"
+#include "fleet.h"
 #include "guest.h"
 
 /* The host's facts, gathered once (hwloc's topology load is not cheap). */
@@ -295,6 +296,7 @@ json_t *hr_guest_json(const struct hr_guest *g)
 		json_object_set_new(o, "prefill", fill_json(&g->fills[HR_FILL_PRE]));
 	if (g->fills[HR_FILL_RE].exited)
 		json_object_set_new(o, "refill", fill_json(&g->fills[HR_FILL_RE]));
+	json_object_set_new(o, "host", json_string(g->host->name));
 	json_object_set_new(o, "state", json_string(hr_gstate_names[g->state]));
 	if (g->failed)
 		json_object_set_new(o, "failure", json_string(g->fail_reason));
@@ -310,6 +312,17 @@ static json_t *runner_json(void)
 	(void)gethostname(host, sizeof(host));
 	hr_boot_id(bid, sizeof(bid));
 	return json_pack("{s:i, s:s, s:s}", "pid", (int)getpid(), "host", host, "boot_id", bid);
+}
+
+/* The hosts of the run, each with its facts from libvirt (fleet.c). */
+static json_t *hosts_json(const struct hr_run *run)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < run->fleet->n; i++)
+		json_array_append_new(a, hr_host_json(&run->fleet->h[i]));
+	return json_pack("{s:s, s:o}", "mode", run->fleet->mode == HR_FLEET_SPREAD ? "spread" : "each",
+			 "list", a);
 }
 
 char *hr_run_json(const struct hr_run *run, const char *status)
@@ -359,6 +372,7 @@ char *hr_run_json(const struct hr_run *run, const char *status)
 	for (int i = 0; i < run->nguests; i++)
 		json_array_append_new(vms, hr_guest_json(run->guests[i]));
 	json_object_set_new(r, "vms", vms);
+	json_object_set_new(r, "hosts", hosts_json(run));
 	json_object_set_new(r, "transitions", json_integer((json_int_t)run->ntransitions));
 	text = json_dumps(r, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(r);

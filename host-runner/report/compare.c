@@ -407,12 +407,17 @@ static int side_describe(struct side *s)
 				 json_string_value(json_object_get(v, "job")) ?: "?",
 				 (long long)json_integer_value(json_object_get(v, "memory_mib")));
 			add_unique(s->guests, sizeof(s->guests), g);
+			rp_host_group(run, json_string_value(json_object_get(v, "name")) ?: "", g,
+				      sizeof(g));
+			if (g[0])
+				add_unique(s->hosts, sizeof(s->hosts), g);
 		}
 		json_decref(run);
 	}
 	sort_list(s->accel);
 	sort_list(s->texts);
 	sort_list(s->guests);
+	sort_list(s->hosts);
 	return 0;
 }
 
@@ -461,56 +466,76 @@ static int key_add(struct key *k, int side, long run, double v)
 	return 0;
 }
 
+/* The rows of one transitions.csv (run @i of @side; @run its run.json) into the keys. */
+static int read_run(struct cmp *c, int side, int i, json_t *run)
+{
+	char path[PATH_MAX];
+	struct rp_csv f;
+	int cj, cl, cd, cw, cr, cv, cm[64], r;
+
+	if (rp_path(path, sizeof(path), c->side[side].runs[i], "transitions.csv"))
+		return -1;
+	r = rp_csv_open(&f, path);
+	if (r == -ENOENT)
+		return 0;	/* a run that recorded no transition: nothing to add */
+	if (r)
+		return -1;
+	cj = rp_csv_col(&f, "job");
+	cl = rp_csv_col(&f, "label");
+	cd = rp_csv_col(&f, "direction");
+	cw = rp_csv_col(&f, "warmup");
+	cr = rp_csv_col(&f, "rep");
+	cv = rp_csv_col(&f, "vm");
+	if (cj < 0 || cd < 0) {
+		hr_err("%s:1: expected columns job and direction", path);
+		rp_csv_close(&f);
+		return -1;
+	}
+	for (size_t m = 0; m < hr_nmetrics; m++)
+		cm[m] = rp_csv_col(&f, hr_metrics[m].name);
+	while ((r = rp_csv_next(&f)) > 0) {
+		double rep = rp_csv_num(&f, cr);
+		/* a repetition is below 100000 (repeat <= 1000): anything else is not one */
+		long nrun = (long)i * 100000 + (rep >= 0 && rep < 100000 ? (long)rep : 0) + 1;
+		char job[64], grp[64];
+
+		if (rp_csv_num(&f, cw) == 1)
+			continue;
+		/* over several hosts, JOB@GROUP: like is compared with like (byhost.c) */
+		rp_host_group(run, cv < 0 ? "" : rp_csv_str(&f, cv), grp, sizeof(grp));
+		(void)hr_fmt(job, sizeof(job), "%s%s%s", rp_csv_str(&f, cj), grp[0] ? "@" : "", grp);
+		for (size_t m = 0; m < hr_nmetrics; m++) {
+			double v = rp_csv_num(&f, cm[m]);
+			struct key *k;
+
+			if (isnan(v))
+				continue;
+			k = key_get(c, c->side[side].scen[i], job, rp_csv_str(&f, cl),
+				    rp_csv_str(&f, cd), &hr_metrics[m]);
+			if (!k || key_add(k, side, nrun, v)) {
+				hr_err("compare: too many metrics or out of memory");
+				rp_csv_close(&f);
+				return -1;
+			}
+		}
+	}
+	rp_csv_close(&f);
+	return r < 0 ? -1 : 0;
+}
+
 static int read_side(struct cmp *c, int side)
 {
 	for (int i = 0; i < c->side[side].nruns; i++) {
 		char path[PATH_MAX];
-		struct rp_csv f;
-		int cj, cl, cd, cw, cr, cm[64], r;
+		json_t *run;
+		int r;
 
-		if (rp_path(path, sizeof(path), c->side[side].runs[i], "transitions.csv"))
+		if (rp_path(path, sizeof(path), c->side[side].runs[i], "run.json") ||
+		    !(run = rp_run_load(path)))
 			return -1;
-		r = rp_csv_open(&f, path);
-		if (r == -ENOENT)
-			continue;	/* a run that recorded no transition: nothing to add */
+		r = read_run(c, side, i, run);
+		json_decref(run);
 		if (r)
-			return -1;
-		cj = rp_csv_col(&f, "job");
-		cl = rp_csv_col(&f, "label");
-		cd = rp_csv_col(&f, "direction");
-		cw = rp_csv_col(&f, "warmup");
-		cr = rp_csv_col(&f, "rep");
-		if (cj < 0 || cd < 0) {
-			hr_err("%s:1: expected columns job and direction", path);
-			rp_csv_close(&f);
-			return -1;
-		}
-		for (size_t m = 0; m < hr_nmetrics; m++)
-			cm[m] = rp_csv_col(&f, hr_metrics[m].name);
-		while ((r = rp_csv_next(&f)) > 0) {
-			double rep = rp_csv_num(&f, cr);
-			/* a repetition is below 100000 (repeat <= 1000): anything else is not one */
-			long run = (long)i * 100000 + (rep >= 0 && rep < 100000 ? (long)rep : 0) + 1;
-
-			if (rp_csv_num(&f, cw) == 1)
-				continue;
-			for (size_t m = 0; m < hr_nmetrics; m++) {
-				double v = rp_csv_num(&f, cm[m]);
-				struct key *k;
-
-				if (isnan(v))
-					continue;
-				k = key_get(c, c->side[side].scen[i], rp_csv_str(&f, cj),
-					    rp_csv_str(&f, cl), rp_csv_str(&f, cd), &hr_metrics[m]);
-				if (!k || key_add(k, side, run, v)) {
-					hr_err("compare: too many metrics or out of memory");
-					rp_csv_close(&f);
-					return -1;
-				}
-			}
-		}
-		rp_csv_close(&f);
-		if (r < 0)
 			return -1;
 	}
 	return 0;
@@ -845,13 +870,13 @@ static void __attribute__((format(printf, 3, 4))) append(char *buf, size_t size,
 static int check_comparable(const struct cmp *cmp, const struct cmp_args *a, char *mismatch,
 			    size_t size)
 {
-	static const char *const what[] = { "accel", "guest sizes", "scenario text" };
+	static const char *const what[] = { "accel", "guest sizes", "scenario text", "host labels" };
 	const struct side *A = &cmp->side[0], *B = &cmp->side[1];
-	const char *va[] = { A->accel, A->guests, A->texts };
-	const char *vb[] = { B->accel, B->guests, B->texts };
+	const char *va[] = { A->accel, A->guests, A->texts, A->hosts[0] ? A->hosts : "(one host)" };
+	const char *vb[] = { B->accel, B->guests, B->texts, B->hosts[0] ? B->hosts : "(one host)" };
 
 	mismatch[0] = '\0';
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (i == 2 && (texts_clash(va[i]) || texts_clash(vb[i])))
 			append(mismatch, size, "the runs of a side ran different texts of one scenario file");
 		else if (strcmp(va[i], vb[i]) && i == 2)

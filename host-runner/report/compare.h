@@ -32,6 +32,7 @@ struct side {
 	/* what makes two sides comparable, from run.json */
 	char scen[MAX_RUNS][64];	/* each run's scenario file, without its directory */
 	char accel[64], texts[2048], guests[2048], overrides[1024];	/* sorted lists */
+	char hosts[512];		/* host groups of a run over several hosts (byhost.c) */
 };
 
 struct cmp {

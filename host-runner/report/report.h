@@ -44,6 +44,11 @@ struct json_t *rp_json_load(const char *path, int enoent_quiet);
  */
 struct json_t *rp_run_load(const char *path);
 /*
+ * byhost.c: the host group ("" for a run on one host) of guest @vm of @run:
+ * its host's first label, else the host's name; summaries go by JOB@GROUP.
+ */
+void rp_host_group(struct json_t *run, const char *vm, char *out, size_t len);
+/*
  * killed.c: a run.json still "running" whose runner process (same host and
  * boot) is gone becomes "incomplete" (killed), rewritten in place. 0, or -1
  * if it could not be rewritten (said).

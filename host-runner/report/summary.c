@@ -143,6 +143,9 @@ int hr_stats_compute(double *v, size_t n, struct hr_stats *o)
 	return 0;
 }
 
+/* Room for the jobs and, over several hosts, a JOB@GROUP entry per job and host. */
+#define SJOBS_ROOM(njobs)	((njobs) * 17 + 1)
+
 /* One transitions.csv row, reduced to what the summary groups and averages. */
 struct srow {
 	int job;		/* index into the run's jobs */
@@ -154,7 +157,25 @@ struct srow {
 struct sjob {
 	const char *name, *label;
 	int vms;
+	char own[192];		/* JOB@GROUP of a run over several hosts (byhost.c) */
 };
+
+static int find_job(const struct sjob *jobs, size_t n, const char *name);
+
+/* Job @j on host group @grp: its own entry, added at *n (room for it is there). */
+static int job_at(struct sjob *jobs, size_t *n, int j, const char *grp)
+{
+	char key[192];
+	int k;
+
+	snprintf(key, sizeof(key), "%.120s@%.64s", jobs[j].name, grp);
+	if ((k = find_job(jobs, *n, key)) >= 0)
+		return k;
+	jobs[*n] = jobs[j];
+	snprintf(jobs[*n].own, sizeof(jobs[*n].own), "%s", key);
+	jobs[*n].name = jobs[*n].own;
+	return (int)(*n)++;
+}
 
 static int find_job(const struct sjob *jobs, size_t n, const char *name)
 {
@@ -181,8 +202,8 @@ static int vm_index_of(json_t *vms, const char *name)
 }
 
 /* Read the run's transitions (warm-up runs left out). Returns rows, or NULL and *n = 0. */
-static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t njobs, json_t *vms,
-			      size_t *n, int *err)
+static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t *njobs, size_t room,
+			      json_t *run, size_t *n, int *err)
 {
 	char path[PATH_MAX];
 	struct rp_csv c;
@@ -218,10 +239,14 @@ static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t njobs, 
 		cm[k] = rp_csv_col(&c, hr_metrics[k].name);
 	while ((r = rp_csv_next(&c)) > 0) {
 		struct srow *row;
-		int j = find_job(jobs, njobs, rp_csv_str(&c, cj));
+		int j = find_job(jobs, *njobs, rp_csv_str(&c, cj));
+		char grp[64];
 
 		if (j < 0 || rp_csv_num(&c, cw) == 1)
 			continue;
+		rp_host_group(run, rp_csv_str(&c, cv), grp, sizeof(grp));
+		if (grp[0] && *njobs < room)
+			j = job_at(jobs, njobs, j, grp);
 		if (*n == cap) {
 			struct srow *nr = realloc(rows, (cap = cap ? 2 * cap : 64) * sizeof(*rows));
 
@@ -233,7 +258,7 @@ static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t njobs, 
 		}
 		row = &rows[(*n)++];
 		row->job = j;
-		row->vm_index = vm_index_of(vms, rp_csv_str(&c, cv));
+		row->vm_index = vm_index_of(json_object_get(run, "vms"), rp_csv_str(&c, cv));
 		row->dir = !strcmp(rp_csv_str(&c, cd), "inflate") ? 1 : -1;
 		for (size_t k = 0; k < NMETRICS; k++)
 			row->m[k] = hr_metric_counts(&hr_metrics[k], rp_csv_str(&c, ce)) ?
@@ -361,7 +386,7 @@ static int job_vms(const char *path, size_t i, json_t *jv, int *out)
 int hr_summary_dir(const char *dir, int print)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
-	json_t *run, *jobsj, *vms, *jj;
+	json_t *run, *jobsj, *jj;
 	struct sjob *jobs = NULL;
 	struct srow *rows = NULL;
 	size_t njobs = 0, n = 0, i;
@@ -375,9 +400,8 @@ int hr_summary_dir(const char *dir, int print)
 	if (!run)
 		return RP_BAD_INPUT;
 	jobsj = json_object_get(json_object_get(run, "scenario"), "jobs");
-	vms = json_object_get(run, "vms");
 	njobs = json_array_size(jobsj);
-	jobs = calloc(njobs + 1, sizeof(*jobs));
+	jobs = calloc(SJOBS_ROOM(njobs), sizeof(*jobs));
 	if (!jobs)
 		goto out;
 	json_array_foreach(jobsj, i, jj) {
@@ -386,7 +410,7 @@ int hr_summary_dir(const char *dir, int print)
 		if (job_vms(path, i, json_object_get(jj, "vms"), &jobs[i].vms))
 			goto out;
 	}
-	rows = read_rows(dir, jobs, njobs, vms, &n, &err);
+	rows = read_rows(dir, jobs, &njobs, SJOBS_ROOM(json_array_size(jobsj)), run, &n, &err);
 	if (err)
 		goto out;
 	ret = -1;	/* from here on, a failure is this side's: memory, a write */
