@@ -522,37 +522,57 @@ double hr_guest_balloon_pages(const struct hr_guest *g)
 	return g->mech->removed(g, &g->gs[g->ngs - 1]);
 }
 
+/* One PING and its PONG within @wait_ns: 1 answered, 0 not in time, -1 the guest is gone. */
+static int ping_once(struct hr_guest *g, uint64_t wait_ns)
+{
+	struct bbp_msg m = { .type = BBP_PING };
+	uint64_t deadline;
+	int nest = g->nest;
+
+	if (hr_guest_check(g))
+		return -1;
+	m.u.ping.id = ++g->ping_id;
+	g->ping_sent = hr_now_ns();
+	if (hr_guest_send(g, &m))
+		return -1;
+	deadline = hr_now_ns() + wait_ns;
+	while (g->nest == nest && !g->dead && !g->hangup && !hr_stop && hr_now_ns() < deadline)
+		hr_guest_pump(g, deadline);
+	if (g->nest == nest)
+		return 0;
+	const struct hr_clock_est *e = &g->est[(g->nest - 1) % 64];
+
+	if (!g->have_offset || e->rtt_ns < g->best.rtt_ns)
+		g->best = *e;
+	g->have_offset = 1;
+	return 1;
+}
+
+/*
+ * @pings round trips for the clock. A round trip that takes long only
+ * widens its own error bound (the best one is kept), so a short wait each;
+ * where none came back (a busy guest: the agent calibrates for 0.3 s and
+ * more after CONF, a loaded host slows that), one last ping waits
+ * PING_LAST_NS before the guest is called unresponsive.
+ */
+#define PING_LAST_NS	5000000000ull
 int hr_guest_clock_sync(struct hr_guest *g, int pings)
 {
-	int got = 0;
+	/* a daemon's answer passes through its process (and ssh): more room */
+	uint64_t wait = g->host->embedded ? 500000000ull : 2000000000ull;
+	int got = 0, r;
 
 	for (int i = 0; i < pings; i++) {
-		struct bbp_msg m = { .type = BBP_PING };
-		uint64_t deadline;
-		int nest = g->nest;
-
-		if (hr_guest_check(g))
+		if ((r = ping_once(g, wait)) < 0)
 			return -1;
-		m.u.ping.id = ++g->ping_id;
-		g->ping_sent = hr_now_ns();
-		if (hr_guest_send(g, &m))
-			return -1;
-		/* a daemon's answer passes through its process (and ssh): more room */
-		deadline = hr_now_ns() + (g->host->embedded ? 500000000ull : 2000000000ull);
-		while (g->nest == nest && !g->dead && !g->hangup && !hr_stop && hr_now_ns() < deadline)
-			hr_guest_pump(g, deadline);
-		if (g->nest != nest) {
-			const struct hr_clock_est *e = &g->est[(g->nest - 1) % 64];
-
-			got++;
-			if (!g->have_offset || e->rtt_ns < g->best.rtt_ns)
-				g->best = *e;
-			g->have_offset = 1;
-		}
+		got += r;
 	}
-	if (!got && !hr_guest_check(g))
-		return hr_error("%s: the agent answered none of %d pings", g->name, pings);
-	return got ? 0 : -1;
+	if (!got && (r = ping_once(g, PING_LAST_NS)) < 0)
+		return -1;
+	if (!got && !r)
+		return hr_error("%s: the agent answered none of %d pings (the last waited %llu s)",
+				g->name, pings + 1, PING_LAST_NS / 1000000000ull);
+	return 0;
 }
 
 /* ---- the domain: start, channel, stop ---- */
