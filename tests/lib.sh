@@ -5,6 +5,14 @@
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BB=${BB:-$TOP/build/balloonbench}
 export BB_IMAGE_DIR=${BB_IMAGE_DIR:-$TOP/build/guest}
+# The runner's ASan+UBSan build, for the real runs that test the sanitizers
+# ("${ASAN_RUN[@]}" run ...; san_check FILE after it). Leaks inside libvirt
+# itself are suppressed by tests/lsan.supp, ours are not.
+ASAN_BB=${ASAN_BB:-$TOP/build/asan/balloonbench}
+ASAN_RUN=(env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=66:fast_unwind_on_malloc=0
+	LSAN_OPTIONS=suppressions=$TOP/tests/lsan.supp:print_suppressions=0
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$ASAN_BB")
+[ -x "$ASAN_BB" ] || ASAN_RUN=("$BB")
 T=$(mktemp -d /tmp/bbtest.XXXXXX)
 STATE=$T/state
 RESULTS=$T/results
@@ -41,6 +49,11 @@ check() { # check DESCRIPTION COMMAND...
 	if "$@"; then ok 0 "$desc"; else ok 1 "$desc"; fi
 }
 skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $1"; }
+san_check() { # san_check STDERR-FILE: the ASan+UBSan runner reported nothing
+	if [ ! -x "$ASAN_BB" ]; then skip "no ASan build ($ASAN_BB)"; return; fi
+	check "the ASan+UBSan runner reported no error, leak or undefined behaviour" \
+		sh -c "! grep -q 'Sanitizer\|runtime error' '$1'"
+}
 diag() { echo "# $*"; }
 finish() { [ "$failed" -eq 0 ]; exit $?; }
 

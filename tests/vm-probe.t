@@ -2,7 +2,7 @@
 # vm-probe: the guest agent follows the moving balloon completely (kprobe: one event per batch, none lost, every MiB QEMU moved covered; poll: its rate), drops nothing, and agrees with QEMU.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 18
+plan 19
 
 HZ=${BB_PROBE_HZ:-1000}	# the default sample-rate
 scenario probe <<INI
@@ -73,11 +73,13 @@ else
 fi
 
 # 2. probe=poll: the agent polls at sample-rate while the balloon moves.
+# This run is the runner's ASan+UBSan build: the sanitizers on a real run.
 mkdir -p "$RESULTS/poll"
-"$BB" run -s "$STATE" -o "$RESULTS/poll" --set probe=poll "$T/probe.ini" >"$T/out" 2>"$T/err"
+"${ASAN_RUN[@]}" run -s "$STATE" -o "$RESULTS/poll" --set probe=poll "$T/probe.ini" >"$T/out" 2>"$T/err"
 rc=$?
-ok $rc "probe=poll: run exits 0"
+ok $rc "probe=poll (ASan+UBSan runner): run exits 0"
 [ $rc -eq 0 ] || show "$T/err"
+san_check "$T/err"
 common_checks poll
 hzs=$(csv_col "$dir/transitions.csv" guest_sample_hz | tr '\n' ' ')
 methods=$(probe_rows method | tr '\n' ' ')

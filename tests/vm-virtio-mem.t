@@ -2,7 +2,7 @@
 # vm-virtio-mem: mechanism=virtio-mem in a real guest: unplug and plug, their rates, guest MemTotal and QEMU agreeing with the requested size; refused before boot where the image lacks virtio_mem.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 14
+plan 15
 
 scenario vmem <<'INI'
 [vmem]
@@ -15,8 +15,10 @@ settle = 200ms
 warmup = 0
 INI
 start=$(date +%s)
-timeout 300 "$BB" run -s "$STATE" -o "$RESULTS" "$T/vmem.ini" >"$T/out" 2>"$T/err"
+# the runner's ASan+UBSan build: the sanitizers on a real virtio-mem run
+timeout 300 "${ASAN_RUN[@]}" run -s "$STATE" -o "$RESULTS" "$T/vmem.ini" >"$T/out" 2>"$T/err"
 rc=$?
+san_check "$T/err"
 diag "virtio-mem run: $(( $(date +%s) - start )) s"
 check "virtio-mem run: exit 0 (got $rc)" test $rc -eq 0
 [ $rc -eq 0 ] || show "$T/err"
