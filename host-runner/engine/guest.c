@@ -350,7 +350,7 @@ void hr_guest_pump(struct hr_guest *g, uint64_t deadline)
  * ask libvirt, for up to 3 s, whether the domain still runs, so that a dead
  * QEMU is not reported as an agent that hung up.
  */
-static void domain_gone(struct hr_guest *g)
+void hr_guest_domain_gone(struct hr_guest *g)
 {
 	static const char *const shutoff[] = {
 		[VIR_DOMAIN_SHUTOFF_SHUTDOWN] = "shut down", [VIR_DOMAIN_SHUTOFF_DESTROYED] = "destroyed",
@@ -387,7 +387,7 @@ int hr_guest_check(struct hr_guest *g)
 		char panic[300];
 
 		if (!g->dead)
-			domain_gone(g);
+			hr_guest_domain_gone(g);
 		hr_console_panic(g->console_path, panic, sizeof(panic));
 		return hr_error("%s: %s%s%s%s", g->name, g->dead ? "the domain " : "",
 				g->dead ? g->dead_reason : "the guest closed the agent channel",

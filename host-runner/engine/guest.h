@@ -205,6 +205,8 @@ struct hr_guest {
 void hr_guest_pump(struct hr_guest *g, uint64_t deadline);
 /* Why the guest cannot go on (signal, domain gone, failed write), or 0. Sets hr_error. */
 int hr_guest_check(struct hr_guest *g);
+/* After a failed call: wait up to 3 s for a dying domain to be seen as gone (g->dead). */
+void hr_guest_domain_gone(struct hr_guest *g);
 int hr_guest_send(struct hr_guest *g, const struct bbp_msg *m);
 /* PHASE: epoch @e of the workload begins, in @phase (enum wl_phase). */
 int hr_guest_send_phase(struct hr_guest *g, uint64_t e, int phase);

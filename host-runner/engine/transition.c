@@ -442,10 +442,15 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	row.late_ms = (t_set - planned) / 1e6;
 	hr_guest_set_state(g, bt > b0 ? HR_GS_INFLATING : HR_GS_DEFLATING, row.to_mib);
 	if (hr_guest_qemu_call(g, QEMU_SET_TARGET, &target_kib)) {
+		char lv[512];
+
+		/* libvirt's reason first: the next libvirt call resets it */
+		snprintf(lv, sizeof(lv), "%s", hr_lv_err());
+		hr_guest_domain_gone(g);	/* QEMU killed as the target was set: say so */
 		if (hr_guest_check(g))
 			return -1;
 		return hr_error("%s: cannot set the %s target to %" PRIu64 " KiB: %s", g->name,
-				g->mech->name, target_kib, hr_lv_err());
+				g->mech->name, target_kib, lv);
 	}
 	t_ret = hr_run_time(run);
 	hr_rec_event(run->rec, g->name, "target", "%.0f MiB -> %.0f MiB", row.from_mib, row.to_mib);
