@@ -59,8 +59,8 @@
  *		src=2 (only after CONF probe=2 or 3): one batch the balloon
  *		driver handed to the host, seen by a perf kprobe event on
  *		tell_host (its return: the host has acknowledged it), at the
- *		kernel's own t; inf (inflate) or def (deflate: the direction
- *		that fits totalram at the read) moves by one batch, 1 MiB of pages, from the
+ *		kernel's own t; inf (inflate) or def (a leak_balloon() came
+ *		first: deflate) moves by one batch, 1 MiB of pages, from the
  *		src=0 sample the agent takes when FAST arrives. total_kib is
  *		K - (inf - def) in KiB, free_kib the latest sysinfo() read.
  *		Between batches, every 1/slow_hz, a src=2 sample carries the

@@ -740,31 +740,6 @@ static void kp_push(struct agent *a, const struct kp_ev *e)
 }
 
 /*
- * The direction of the @n batches of one read, from the balloon as totalram
- * shows it just before and after the cut-off ([lo, hi], pages): n batches
- * one way put the count where totalram may lead it by the one batch in
- * flight, never trail it; n batches the other way are 2n batches off, so at
- * most one direction fits. None fits (the direction changed within one read,
- * a partial batch, a lost record): -1, and the agent polls from then on.
- */
-static int kp_direction(struct agent *a, size_t n, int64_t lo, int64_t hi)
-{
-	int64_t p = (int64_t)a->inf_r - (int64_t)a->def_r, b = (int64_t)batch_pages(a);
-	int64_t step = (int64_t)n * b;
-
-	for (int def = 0; def < 2; def++) {
-		int64_t q = def ? p - step : p + step;
-
-		if (hi >= q && lo <= q + b) {
-			for (size_t i = 0; i < n; i++)
-				kp_evbuf[i].deflate = def;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/*
  * One wake-up of the event source: the batches timed up to t turned into
  * samples, their count checked against totalram read just before and just
  * after t (a batch in flight leaves the count 0..1 batch behind; at rest,
@@ -790,18 +765,13 @@ static void kp_tick(struct agent *a, uint64_t now, int poll)
 		return;
 	a->kp_free_kib = s.free_kib;
 	n = kp_drain(&a->kp, t, kp_evbuf, sizeof(kp_evbuf) / sizeof(kp_evbuf[0]));
+	for (size_t i = 0; i < n; i++)
+		kp_push(a, &kp_evbuf[i]);
+	p = (int64_t)a->inf_r - (int64_t)a->def_r;
 	b1 = a->K - (int64_t)tot1;
 	b2 = a->K - (int64_t)tot2;
 	lo = b1 < b2 ? b1 : b2;
 	hi = b1 < b2 ? b2 : b1;
-	if (n && kp_direction(a, n, lo, hi)) {
-		kp_give_up(a, now, "in either direction misses",
-			   lo - ((int64_t)a->inf_r - (int64_t)a->def_r));
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		kp_push(a, &kp_evbuf[i]);
-	p = (int64_t)a->inf_r - (int64_t)a->def_r;
 	a->kp_still = !n && tot1 == tot2 && tot2 == a->kp_last_tot ? a->kp_still + 1 : 0;
 	a->kp_last_tot = tot2;
 	if (hi < p || lo > p + (int64_t)batch_pages(a)) {
@@ -850,6 +820,7 @@ static void kp_maybe_start(struct agent *a, uint64_t now)
 	    (a->probe != BBP_PROBE_KPROBE && a->probe != BBP_PROBE_AUTO))
 		return;
 	(void)kp_drain(&a->kp, UINT64_MAX, kp_evbuf, sizeof(kp_evbuf) / sizeof(kp_evbuf[0]));
+	a->kp.leak_pending = 0;
 	a->kp.lost = a->kp.late = 0;
 	a->kp.last_t = clk.last;
 	a->kp_still = 0;

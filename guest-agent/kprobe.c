@@ -103,7 +103,7 @@ int kp_open(struct kp *kp)
 
 	memset(kp, 0, sizeof(*kp));
 	for (int c = 0; c < KP_MAX_CPUS; c++)
-		kp->fd_tell[c] = -1;
+		kp->fd_tell[c] = kp->fd_leak[c] = -1;
 	kp->ring_bytes = RING_PAGES * (size_t)sysconf(_SC_PAGESIZE);
 	if (read_num("/sys/bus/event_source/devices/kprobe/type", &type)) {
 		snprintf(kp->why, sizeof(kp->why),
@@ -124,9 +124,13 @@ int kp_open(struct kp *kp)
 			kp->fd_tell[c] = open_one((int)type, "tell_host", 0, c, &kp->ring_tell[c],
 						  kp->ring_bytes);
 		}
-		if (kp->fd_tell[c] < 0) {
-			snprintf(kp->why, sizeof(kp->why), "kprobe on tell_host, CPU %d: %s", c,
-				 strerror(errno));
+		if (kp->fd_tell[c] >= 0)
+			kp->fd_leak[c] = open_one((int)type, "leak_balloon", 0, c, &kp->ring_leak[c],
+						  kp->ring_bytes);
+		if (kp->fd_tell[c] < 0 || kp->fd_leak[c] < 0 ||
+		    ioctl(kp->fd_leak[c], PERF_EVENT_IOC_ID, &kp->id_leak[c])) {
+			snprintf(kp->why, sizeof(kp->why), "kprobe on %s, CPU %d: %s",
+				 kp->fd_tell[c] < 0 ? "tell_host" : "leak_balloon", c, strerror(errno));
 			kp_close(kp);
 			return -1;
 		}
@@ -142,10 +146,14 @@ void kp_close(struct kp *kp)
 	for (int c = 0; c < KP_MAX_CPUS; c++) {
 		if (kp->ring_tell[c])
 			munmap(kp->ring_tell[c], bytes);
+		if (kp->ring_leak[c])
+			munmap(kp->ring_leak[c], bytes);
 		if (kp->fd_tell[c] >= 0)
 			close(kp->fd_tell[c]);
-		kp->ring_tell[c] = NULL;
-		kp->fd_tell[c] = -1;
+		if (kp->fd_leak[c] >= 0)
+			close(kp->fd_leak[c]);
+		kp->ring_tell[c] = kp->ring_leak[c] = NULL;
+		kp->fd_tell[c] = kp->fd_leak[c] = -1;
 	}
 	kp->ok = 0;
 }
@@ -182,14 +190,15 @@ void kp_close_async(struct kp *kp)
 		return;
 	}
 	for (int c = 0; c < KP_MAX_CPUS; c++) {	/* the thread owns them now */
-		kp->ring_tell[c] = NULL;
-		kp->fd_tell[c] = -1;
+		kp->ring_tell[c] = kp->ring_leak[c] = NULL;
+		kp->fd_tell[c] = kp->fd_leak[c] = -1;
 	}
 	kp->ok = 0;
 }
 
 struct rec {
 	uint64_t t;
+	int leak;
 };
 
 /* Copy @n bytes at ring offset @off (mod size) out of the data area. */
@@ -202,7 +211,7 @@ static void ring_copy(const char *data, size_t size, uint64_t off, void *dst, si
 }
 
 /* Take the records with t <= @until out of one ring into @r. Returns the new count. */
-static size_t take_ring(struct kp *kp, void *ring, uint64_t until, struct rec *r,
+static size_t take_ring(struct kp *kp, void *ring, int leak, uint64_t until, struct rec *r,
 			size_t n)
 {
 	struct perf_event_mmap_page *mp = ring;
@@ -223,6 +232,7 @@ static size_t take_ring(struct kp *kp, void *ring, uint64_t until, struct rec *r
 			if (body[1] > until)	/* the first too new: it and the rest wait */
 				break;
 			r[n].t = body[1];
+			r[n].leak = leak;
 			n++;
 		} else if (h.type == PERF_RECORD_LOST) {
 			kp->lost += body[1];	/* id, lost */
@@ -237,7 +247,9 @@ static int cmp_rec(const void *a, const void *b)
 {
 	const struct rec *x = a, *y = b;
 
-	return x->t < y->t ? -1 : x->t > y->t;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return y->leak - x->leak;	/* a leak_balloon() before its tell_host */
 }
 
 size_t kp_drain(struct kp *kp, uint64_t until, struct kp_ev *ev, size_t max)
@@ -247,16 +259,23 @@ size_t kp_drain(struct kp *kp, uint64_t until, struct kp_ev *ev, size_t max)
 
 	if (!kp->ok)
 		return 0;
-	for (int c = 0; c < kp->ncpu; c++)
-		n = take_ring(kp, kp->ring_tell[c], until, r, n);
+	for (int c = 0; c < kp->ncpu; c++) {
+		n = take_ring(kp, kp->ring_leak[c], 1, until, r, n);
+		n = take_ring(kp, kp->ring_tell[c], 0, until, r, n);
+	}
 	qsort(r, n, sizeof(r[0]), cmp_rec);
 	for (size_t i = 0; i < n; i++) {
+		if (r[i].leak) {
+			kp->leak_pending = 1;
+			continue;
+		}
 		if (r[i].t < kp->last_t || out == max) {
 			kp->late++;
 			continue;
 		}
 		ev[out].t_ns = r[i].t;
-		ev[out].deflate = 0;	/* the caller tells, from totalram */
+		ev[out].deflate = kp->leak_pending;
+		kp->leak_pending = 0;
 		kp->last_t = r[i].t;
 		out++;
 	}

@@ -8,9 +8,8 @@
  *
  * Events: the return of tell_host() (a kretprobe: the host has acknowledged
  * one batch of up to 256 pages, in either direction; an entry kprobe where a
- * return probe cannot be opened). One probe a batch: the direction of the
- * batches of one read comes from totalram (the agent's kp_tick), not from a
- * second probe on leak_balloon(), which cost deflate a second trap a batch.
+ * return probe cannot be opened), and the entry of leak_balloon() (a deflate
+ * batch follows: it tells the direction of the next tell_host).
  */
 #ifndef GA_KPROBE_H
 #define GA_KPROBE_H
@@ -23,16 +22,18 @@
 /* One batch the driver told the host about. */
 struct kp_ev {
 	uint64_t t_ns;		/* CLOCK_MONOTONIC, the kernel's */
-	int deflate;		/* 1: a deflate batch (set by the caller) */
+	int deflate;		/* 1: a leak_balloon() preceded it */
 };
 
 struct kp {
 	int ok;			/* the events are open */
 	int retprobe;		/* tell_host is timed at its return (else at entry) */
 	int ncpu;
-	int fd_tell[KP_MAX_CPUS];
-	void *ring_tell[KP_MAX_CPUS];
+	int fd_tell[KP_MAX_CPUS], fd_leak[KP_MAX_CPUS];
+	void *ring_tell[KP_MAX_CPUS], *ring_leak[KP_MAX_CPUS];
+	uint64_t id_leak[KP_MAX_CPUS];
 	size_t ring_bytes;	/* data area of one ring */
+	int leak_pending;	/* a leak_balloon() not yet followed by its tell_host */
 	uint64_t last_t;	/* the latest event handed out */
 	uint64_t lost;		/* records the kernel lost (PERF_RECORD_LOST), cumulative */
 	uint64_t late;		/* records older than one already handed out, cumulative */
