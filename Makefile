@@ -27,10 +27,10 @@ SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 TSANITIZE := -fsanitize=thread -fno-omit-frame-pointer
 
 # The three layers of the runner (see README, "Layout").
-CORE_SRCS   := $(wildcard host-runner/core/*.c) common/proto.c common/balloons.c $(wildcard workloads/*.c)
+CORE_SRCS   := $(wildcard host-runner/core/*.c) common/proto.c common/balloons.c common/smallfile.c $(wildcard workloads/*.c)
 REPORT_SRCS := $(wildcard host-runner/report/*.c)
 ENGINE_SRCS := $(wildcard host-runner/engine/*.c) host-runner/main.c
-AGENT_SRCS  := $(wildcard guest-agent/*.c) common/proto.c common/balloons.c $(wildcard workloads/*.c)
+AGENT_SRCS  := $(wildcard guest-agent/*.c) common/proto.c common/balloons.c common/smallfile.c $(wildcard workloads/*.c)
 TEST_SRCS   := $(wildcard tests/*.c)
 
 # uPlot, from the npm registry at the version reports/package-lock.json pins,

@@ -13,24 +13,15 @@
 #include <unistd.h>
 
 #include "balloons.h"
+#include "smallfile.h"
 
 /* @root/@path into @buf (NUL-terminated). 0, or -1. */
 static int read_text(const char *root, const char *path, char *buf, size_t size)
 {
 	char p[512];
-	ssize_t n;
-	int fd;
 
 	snprintf(p, sizeof(p), "%s%s", root, path);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
+	return bb_read_small(p, buf, size) < 0 ? -1 : 0;
 }
 
 int bb_parse_ulong(const char *text, int base, uint64_t *val)

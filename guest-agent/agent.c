@@ -45,6 +45,7 @@
 
 #include "../common/balloons.h"
 #include "../common/proto.h"
+#include "../common/smallfile.h"
 #include "kprobe.h"
 #include "wlmgr.h"
 
@@ -318,16 +319,8 @@ static void flush_out(struct agent *a)
 /* Read a small sysfs/proc file into buf, newline stripped. Returns 0 or -1. */
 static int read_small(const char *path, char *buf, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
+	if (bb_read_small(path, buf, size) < 0)
 		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
 }

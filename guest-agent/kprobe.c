@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/smallfile.h"
 #include "kprobe.h"
 
 #define RING_PAGES	64	/* 256 KiB: about 10,000 records a CPU between two reads */
@@ -30,16 +31,9 @@
 static int read_num(const char *path, long *v)
 {
 	char buf[64];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
 
-	if (fd < 0)
+	if (bb_read_small(path, buf, sizeof(buf)) <= 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	*v = strtol(buf, NULL, 10);
 	return 0;
 }
@@ -48,16 +42,10 @@ static int read_num(const char *path, long *v)
 static int retprobe_bit(void)
 {
 	char buf[64];
-	int fd = open("/sys/bus/event_source/devices/kprobe/format/retprobe", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
 
-	if (fd < 0)
+	if (bb_read_small("/sys/bus/event_source/devices/kprobe/format/retprobe", buf,
+			  sizeof(buf)) <= 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	if (strncmp(buf, "config:", 7))
 		return -1;
 	return atoi(buf + 7);

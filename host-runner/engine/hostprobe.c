@@ -11,24 +11,9 @@
 #include <jansson.h>
 #include <libvirt/libvirt-qemu.h>
 
+#include "common/smallfile.h"
 #include "core/log.h"
 #include "hostprobe.h"
-
-/* Read a small /proc file into @buf; returns its length, or -1 (errno). */
-static ssize_t slurp(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return n;
-}
 
 /* The value in kB of "Key:" in a /proc status-like text, or -1. */
 static int64_t field_kib(const char *text, const char *key)
@@ -49,7 +34,7 @@ static int64_t stat_ticks(const char *path)
 	char buf[1024], *p;
 	unsigned long long ut, st;
 
-	if (slurp(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
+	if (bb_read_small(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
 		return -1;
 	/* after "pid (comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
 	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
@@ -94,7 +79,7 @@ int hr_pid_is_qemu(pid_t pid)
 	char path[64], comm[32];
 
 	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	return slurp(path, comm, sizeof(comm)) > 0 && !strncmp(comm, "qemu", 4);
+	return bb_read_small(path, comm, sizeof(comm)) > 0 && !strncmp(comm, "qemu", 4);
 }
 
 void hr_hostprobe_init(struct hr_hostprobe *p, virConnectPtr conn, virDomainPtr dom, int local)
@@ -118,7 +103,7 @@ void hr_hostprobe_init(struct hr_hostprobe *p, virConnectPtr conn, virDomainPtr 
 		int64_t tgid;
 
 		snprintf(path, sizeof(path), "/proc/%d/status", (int)p->tids[0]);
-		if (slurp(path, buf, sizeof(buf)) > 0 && (tgid = field_kib(buf, "Tgid:")) > 0)
+		if (bb_read_small(path, buf, sizeof(buf)) > 0 && (tgid = field_kib(buf, "Tgid:")) > 0)
 			p->pid = (pid_t)tgid;
 	}
 	if (!p->pid)
@@ -131,7 +116,7 @@ static void read_proc(struct hr_hostprobe *p, struct hr_hostfig *f)
 	int64_t all, vcpu = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)p->pid);
-	if (slurp(path, buf, sizeof(buf)) < 0) {
+	if (bb_read_small(path, buf, sizeof(buf)) < 0) {
 		p->gone = 1;	/* QEMU ended: its series ends here */
 		say(p, "QEMU's process ended");
 		return;
@@ -178,7 +163,7 @@ static void read_host(struct hr_hostprobe *p, virConnectPtr conn, struct hr_host
 	char buf[4096];
 	int n;
 
-	if (p->local && slurp("/proc/meminfo", buf, sizeof(buf)) > 0) {
+	if (p->local && bb_read_small("/proc/meminfo", buf, sizeof(buf)) > 0) {
 		f->avail_kib = field_kib(buf, "MemAvailable:");
 	} else {
 		virNodeMemoryStatsPtr ms = NULL;
