@@ -98,6 +98,7 @@ struct agent {
 	uint64_t inf_r, def_r, oom_r;
 	uint64_t last_vmstat;		/* when /proc/vmstat was read last */
 	int vmstat_now;			/* read it at the next sample (FAST arrived) */
+	unsigned blocks_on, blocks_all;	/* virtio-mem: memory blocks online, of all (said last) */
 	struct { uint64_t inf, def, tot; int valid; } prev_v;	/* the last vmstat read */
 	int still_n;			/* vmstat reads in a row that saw nothing move */
 	int quit;
@@ -659,6 +660,40 @@ static void push_sample(struct agent *a, const struct bbp_sample *s, uint64_t wh
 	a->pend[a->npend++] = *s;
 }
 
+/*
+ * virtio-mem (no balloon device): the guest's memory blocks online, read at
+ * /proc/vmstat's cadence and said in a LOG line (events.csv) whenever the
+ * count moves: what the guest onlined or offlined, beside MemTotal.
+ */
+static void mem_blocks(struct agent *a)
+{
+	DIR *d = opendir("/sys/devices/system/memory");
+	unsigned on = 0, all = 0;
+	struct dirent *e;
+	char p[320], v[16], bs[32];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "memory", 6) || e->d_name[6] < '0' || e->d_name[6] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/sys/devices/system/memory/%.200s/online", e->d_name);
+		if (read_small(p, v, sizeof(v)))
+			continue;
+		all++;
+		on += v[0] == '1';
+	}
+	closedir(d);
+	if (on == a->blocks_on && all == a->blocks_all)
+		return;
+	a->blocks_on = on;
+	a->blocks_all = all;
+	if (read_small("/sys/devices/system/memory/block_size_bytes", bs, sizeof(bs)))
+		bs[0] = '\0';
+	send_log(a, 2, "memory blocks online: %u of %u, %llu MiB each", on, all,
+		 strtoull(bs, NULL, 16) >> 20);
+}
+
 static void take_sample(struct agent *a, uint64_t now)
 {
 	struct bbp_sample s = { 0 };
@@ -682,6 +717,8 @@ static void take_sample(struct agent *a, uint64_t now)
 		a->last_vmstat = now;
 		a->vmstat_now = 0;
 		with_vmstat(a, tot1, tot2, inf, def, oom, &s);
+		if (a->bal_mode == 3)
+			mem_blocks(a);
 	} else {
 		from_totalram(a, tot1, &s);
 	}

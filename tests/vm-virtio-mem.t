@@ -2,7 +2,7 @@
 # vm-virtio-mem: mechanism=virtio-mem in a real guest: unplug and plug, their rates, guest MemTotal and QEMU agreeing with the requested size; refused before boot where the image lacks virtio_mem.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 15
+plan 16
 
 scenario vmem <<'INI'
 [vmem]
@@ -47,6 +47,13 @@ last=$(echo "$(awk -F, 'NR > 1 && $3 == "guest" && $10 != "" { print $10 }' "$d/
 check "guest MemTotal back at its highest after the plug" test "$last" = "$hi"
 act=$(awk -F, 'NR > 1 && $3 == "host" { print $12 }' "$d/samples.csv" | sort -n | uniq | sed -n '1p;$p' | tr '\n' ' ')
 check "QEMU's plugged size went 1024 -> 512 MiB (host view: $act)" test "$act" = "512.000 1024.000 "
+# The guest's memory blocks online (the agent's "memory blocks online: N of M,
+# B MiB each" lines in events.csv): 512 MiB worth went offline and came back.
+blk=$(sed -n 's/.*memory blocks online: \([0-9]*\) of [0-9]*, \([0-9]*\) MiB each.*/\1 \2/p' "$d/events.csv")
+diag "memory blocks online over the run: $(echo "$blk" | cut -d' ' -f1 | tr '\n' ' ')"
+check "memory blocks online fell by 512 MiB worth and came back ($(echo "$blk" | wc -l) lines)" \
+	sh -c "echo '$blk' | awk 'NR == 1 { first = \$1; lo = \$1; b = \$2 } \$1 < lo { lo = \$1 } { last = \$1 }
+		END { exit !(NR >= 3 && b > 0 && (first - lo) * b == 512 && last == first) }'"
 check "no VM left running" test "$(qemus)" -eq 0
 
 # An image without virtio_mem: refused before any guest boots, with the reason.
