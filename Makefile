@@ -19,7 +19,7 @@
 CC      ?= gcc
 BUILD   ?= build
 CFLAGS  ?= -O2 -g
-PKGS    := libvirt libvirt-qemu jansson inih hwloc liburing
+PKGS    := libvirt libvirt-qemu jansson inih hwloc liburing gnutls
 WARN    := -Wall -Wextra -Wformat=2 -Wformat-truncation -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes
 BASE    := -std=c11 -D_GNU_SOURCE -pthread $(WARN) -I. -Ihost-runner -MMD -MP

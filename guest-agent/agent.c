@@ -465,12 +465,6 @@ static uint64_t current_hz(const struct agent *a, uint64_t now)
 	return moving(a, now) ? a->fast_hz : a->slow_hz;
 }
 
-/* How often the agent reads the counters itself: slow_hz while batch events time the change. */
-static uint64_t poll_hz(const struct agent *a, uint64_t now)
-{
-	return a->kp_on ? a->slow_hz : current_hz(a, now);
-}
-
 /* Scan /proc/vmstat for the three counters we stream. Returns 0 or -1. */
 static int read_vmstat(struct agent *a, uint64_t *inf, uint64_t *def, uint64_t *oom)
 {
@@ -1053,7 +1047,7 @@ static void sample_due(struct agent *a, uint64_t now)
 		if (a->npend)
 			a->urgent = 1;	/* one write per wake-up */
 	} else if (now >= a->next_sample) {
-		uint64_t p = NSEC / poll_hz(a, now);
+		uint64_t p = NSEC / current_hz(a, now);	/* kp_on is 0 here */
 
 		take_sample(a, now);
 		kp_maybe_start(a, now);

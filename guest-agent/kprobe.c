@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -115,8 +114,7 @@ int kp_open(struct kp *kp)
 		if (kp->fd_tell[c] >= 0)
 			kp->fd_leak[c] = open_one((int)type, "leak_balloon", 0, c, &kp->ring_leak[c],
 						  kp->ring_bytes);
-		if (kp->fd_tell[c] < 0 || kp->fd_leak[c] < 0 ||
-		    ioctl(kp->fd_leak[c], PERF_EVENT_IOC_ID, &kp->id_leak[c])) {
+		if (kp->fd_tell[c] < 0 || kp->fd_leak[c] < 0) {
 			snprintf(kp->why, sizeof(kp->why), "kprobe on %s, CPU %d: %s",
 				 kp->fd_tell[c] < 0 ? "tell_host" : "leak_balloon", c, strerror(errno));
 			kp_close(kp);

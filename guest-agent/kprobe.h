@@ -31,7 +31,6 @@ struct kp {
 	int ncpu;
 	int fd_tell[KP_MAX_CPUS], fd_leak[KP_MAX_CPUS];
 	void *ring_tell[KP_MAX_CPUS], *ring_leak[KP_MAX_CPUS];
-	uint64_t id_leak[KP_MAX_CPUS];
 	size_t ring_bytes;	/* data area of one ring */
 	int leak_pending;	/* a leak_balloon() not yet followed by its tell_host */
 	uint64_t last_t;	/* the latest event handed out */

@@ -7,7 +7,7 @@ set -eu
 
 PKGS="build-essential pkg-config perl make gzip cpio kmod xz-utils zstd openssh-server openssh-client
 qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
-liburing-dev libhwloc-dev hwloc libnuma-dev numactl libjansson-dev libinih-dev"
+liburing-dev libhwloc-dev hwloc libnuma-dev numactl libjansson-dev libinih-dev libgnutls28-dev"
 # tests: the browser for the page tests, pgrep for the no-guest-left-behind checks;
 # xmllint (JUnit XML against a schema), man (the man pages), a real OpenMetrics
 # parser (python3-prometheus-client) and bash-completion for the output and install

@@ -35,6 +35,12 @@ const char *hr_lv_err(void)
 	return m && *m ? m : "unknown libvirt error";
 }
 
+int hr_lv_qmp_refused(int code)
+{
+	return code == VIR_ERR_NO_SUPPORT || code == VIR_ERR_OPERATION_UNSUPPORTED ||
+	       code == VIR_ERR_OPERATION_DENIED || code == VIR_ERR_ARGUMENT_UNSUPPORTED;
+}
+
 static void quiet_errors(void *opaque, virErrorPtr err)
 {
 	(void)opaque;
@@ -76,7 +82,7 @@ struct hr_chan *hr_chan_new(const char *name)
  * registering thread raised after setting the channel up) and ends by
  * releasing it, so the last unref sees everything a callback did.
  */
-static struct hr_chan *chan_enter(void *opaque)
+struct hr_chan *hr_chan_enter(void *opaque)
 {
 	struct hr_chan *c = opaque;
 
@@ -84,7 +90,7 @@ static struct hr_chan *chan_enter(void *opaque)
 	return c;
 }
 
-static void chan_leave(struct hr_chan *c)
+void hr_chan_leave(struct hr_chan *c)
 {
 	(void)atomic_fetch_add_explicit(&c->refs, 0, memory_order_release);
 }
@@ -134,7 +140,7 @@ static void on_line(const char *line, size_t len, void *opaque)
 
 static void stream_cb(virStreamPtr st, int events, void *opaque)
 {
-	struct hr_chan *c = chan_enter(opaque);
+	struct hr_chan *c = hr_chan_enter(opaque);
 	char buf[16384];
 
 	(void)events;
@@ -148,11 +154,11 @@ static void stream_cb(virStreamPtr st, int events, void *opaque)
 			continue;
 		}
 		queue_item(c, HR_IN_HANGUP, NULL, n < 0 ? hr_lv_err() : "end of stream");
-		chan_leave(c);
+		hr_chan_leave(c);
 		(void)virStreamEventRemoveCallback(st);
 		return;
 	}
-	chan_leave(c);
+	hr_chan_leave(c);
 }
 
 /* libvirt's free function for the stream callback: its reference, released once. */
@@ -197,14 +203,14 @@ static void lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int de
 		"shut down", "destroyed", "crashed", "migrated", "saved", "failed", "snapshot",
 	};
 
-	struct hr_chan *c = chan_enter(opaque);
+	struct hr_chan *c = hr_chan_enter(opaque);
 
 	(void)conn;
 	(void)dom;
 	if (event == VIR_DOMAIN_EVENT_STOPPED || event == VIR_DOMAIN_EVENT_CRASHED)
 		queue_item(c, HR_IN_DEAD, NULL, event == VIR_DOMAIN_EVENT_CRASHED ? "crashed" :
 			   detail >= 0 && detail < 7 ? stopped[detail] : "stopped");
-	chan_leave(c);
+	hr_chan_leave(c);
 }
 
 int hr_chan_attach(struct hr_run *run, virDomainPtr dom, virStreamPtr st, struct hr_chan *c,
@@ -308,7 +314,7 @@ static int embed_uri(struct hr_run *run, struct hr_host *h)
 static void open_host(struct hr_host *h)
 {
 	h->local = !hr_uri_is_remote(h->uri);
-	if (!strncmp(h->uri, "qemu:///embed", 13))
+	if (hr_uri_is_embedded(h->uri))
 		h->embedded = 1;	/* given by URI: reads our disk, no AUTODESTROY */
 	h->conn = virConnectOpen(h->uri);
 	if (!h->conn) {

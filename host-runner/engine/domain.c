@@ -237,9 +237,7 @@ int hr_domain_actual(virDomainPtr dom, int *via_stats, uint64_t *kib)
 		 * or a policy against them) moves to memory stats; a QEMU that
 		 * died or hung in the call is not asked again.
 		 */
-		if (code != VIR_ERR_NO_SUPPORT && code != VIR_ERR_OPERATION_UNSUPPORTED &&
-		    code != VIR_ERR_OPERATION_DENIED && code != VIR_ERR_ARGUMENT_UNSUPPORTED &&
-		    code != VIR_ERR_OK)
+		if (!hr_lv_qmp_refused(code) && code != VIR_ERR_OK)
 			return -1;
 		hr_debug("%s: query-balloon unavailable (libvirt error %d): using memory stats",
 			 virDomainGetName(dom), code);

@@ -213,6 +213,9 @@ struct hr_chan {
 
 struct hr_chan *hr_chan_new(const char *name);
 void hr_chan_unref(void *chan);		/* a libvirt free callback too */
+/* A libvirt callback's first and last acts on its channel (conn.c says why). */
+struct hr_chan *hr_chan_enter(void *opaque);
+void hr_chan_leave(struct hr_chan *c);
 /* After virStreamEventRemoveCallback on @c's stream (any thread): see conn.c. */
 void hr_chan_stream_removed(struct hr_chan *c);
 
@@ -226,6 +229,8 @@ int hr_chan_attach(struct hr_run *run, virDomainPtr dom, virStreamPtr st, struct
 void hr_boot_id(char *buf, size_t size);
 /* libvirt's last error as one line. */
 const char *hr_lv_err(void);
+/* libvirt error @code says this connection does not pass QMP commands (no QEMU driver, or a policy). */
+int hr_lv_qmp_refused(int code);
 
 /* ---- domain.c: the domain's XML, its start and its stop ---- */
 

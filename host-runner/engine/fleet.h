@@ -60,6 +60,9 @@ int hr_hosts_add_uri(struct hr_fleet *f, const char *uri);
 /* "each" or "spread"; -1 if neither. */
 int hr_fleet_mode_parse(const char *s);
 
+/* The volume of our file @local with SHA-256 @sum: "bb-SUM16-BASENAME" (at most 100 of it). */
+#define HR_POOL_VOL_NAME	160
+void hr_pool_vol_name(const char *local, const char *sum, char *name, size_t len);
 /*
  * Put the local file @local into @conn's storage pool @pool (created as a
  * directory pool if absent) as a volume named after its SHA-256, unless one

@@ -92,6 +92,9 @@ struct hr_trow {
 	enum hr_end end;
 };
 
+/* The host's reclaim rate of a shrink (MiB/s: RSS returned over its settle time), NAN where it got back under a tenth of the move. */
+double hr_trow_host_mib_s(const struct hr_trow *r);
+
 /*
  * A fill: the guest touches some memory once and frees it (touch with
  * passes=1, run as workload 2 before the schedule, 3 after it), timed in the

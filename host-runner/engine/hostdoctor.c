@@ -48,7 +48,7 @@ static const char *str(json_t *o, const char *k)
 /* Is our file @local already a volume of @conn's pool @pool? */
 static void pool_line(const struct hr_host *h, const char *local, const char *what)
 {
-	char sum[65], name[128];
+	char sum[65], name[HR_POOL_VOL_NAME];
 	virStoragePoolPtr p;
 	virStorageVolPtr v = NULL;
 
@@ -59,7 +59,7 @@ static void pool_line(const struct hr_host *h, const char *local, const char *wh
 		line(h->name, what, "%s", why);
 		return;
 	}
-	snprintf(name, sizeof(name), "bb-%.16s-%s", sum, strrchr(local, '/') ? strrchr(local, '/') + 1 : local);
+	hr_pool_vol_name(local, sum, name, sizeof(name));
 	p = virStoragePoolLookupByName(h->conn, h->pool);
 	if (p && virStoragePoolIsActive(p) == 1 && !virStoragePoolRefresh(p, 0))
 		v = virStorageVolLookupByName(p, name);
@@ -94,7 +94,7 @@ static int doctor_host(struct hr_host *h, const char *image_dir)
 	     atoi(str(f, "numa_cells")));
 	line(h->name, "accel", "%s", str(f, "accel_offered"));
 	json_decref(f);
-	if (strncmp(h->uri, "qemu:///embed", 13)) {
+	if (!hr_uri_is_embedded(h->uri)) {
 		snprintf(path, sizeof(path), "%s/vmlinuz", image_dir);
 		pool_line(h, path, "kernel");
 		snprintf(path, sizeof(path), "%s/initrd.img", image_dir);

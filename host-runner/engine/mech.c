@@ -207,8 +207,7 @@ static int vmem_host_actual(struct hr_guest *g, uint64_t *kib)
 			return 0;
 		}
 		/* as hr_domain_actual: only a connection that refuses QMP falls back */
-		if (code != VIR_ERR_NO_SUPPORT && code != VIR_ERR_OPERATION_UNSUPPORTED &&
-		    code != VIR_ERR_OPERATION_DENIED && code != VIR_ERR_ARGUMENT_UNSUPPORTED)
+		if (!hr_lv_qmp_refused(code))
 			return -1;
 		g->host_via_stats = 1;
 	}
@@ -229,11 +228,10 @@ static double vmem_removed(const struct hr_guest *g, const struct hr_gsample *s)
 static void on_size_change(virConnectPtr conn, virDomainPtr dom, const char *alias,
 			   unsigned long long size, void *opaque)
 {
-	struct hr_chan *c = opaque;
+	struct hr_chan *c = hr_chan_enter(opaque);
 	struct hr_in *in;
 
 	(void)conn, (void)dom, (void)alias;
-	(void)atomic_load_explicit(&c->refs, memory_order_acquire);	/* as conn.c's chan_enter */
 	in = malloc(sizeof(*in));
 	if (in) {
 		in->kind = HR_IN_MEMDEV;
@@ -241,7 +239,7 @@ static void on_size_change(virConnectPtr conn, virDomainPtr dom, const char *ali
 		in->u.memdev_kib = size;
 		hr_queue_push(&c->q, &in->node);
 	}
-	(void)atomic_fetch_add_explicit(&c->refs, 0, memory_order_release);
+	hr_chan_leave(c);
 }
 
 /* The guest's MemTotal at full memory: wait (30 s at most) for the device to be plugged and MemTotal to rest. */
@@ -353,9 +351,9 @@ static int vmem_supported(virConnectPtr conn, const char *image_dir, const struc
 
 static const struct hr_mech_ops mechs[HR_MECH_N] = {
 	[HR_MECH_BALLOON] = {
+		/* the guest reads balloon_inflate/deflate (/proc/vmstat) and totalram; the
+		 * host QEMU's query-balloon actual (memory stats where QMP is refused) */
 		.name = "balloon",
-		.guest_reads = "balloon_inflate/balloon_deflate (/proc/vmstat) and totalram",
-		.host_reads = "QEMU's query-balloon actual (memory stats where QMP is refused)",
 		.cmdline = "",
 		.xml_memory = bal_xml_memory, .boot_kib = bal_boot_kib,
 		.xml_devices = bal_xml_devices, .set_target = bal_set_target, .round = bal_round,
@@ -363,9 +361,11 @@ static const struct hr_mech_ops mechs[HR_MECH_N] = {
 		.supported = bal_supported,
 	},
 	[HR_MECH_VMEM] = {
+		/* the guest reads MemTotal against its value at full memory, and its
+		 * memory blocks online; the host QEMU's query-memory-devices size (the
+		 * live XML's <current> where QMP is refused) and libvirt's
+		 * memory-device size-change event */
 		.name = "virtio-mem",
-		.guest_reads = "MemTotal (sysinfo totalram) against its value at full memory",
-		.host_reads = "QEMU's query-memory-devices size (live XML <current> where QMP is refused) and libvirt's memory-device size-change event",
 		.cmdline = "memhp_default_state=online_movable",
 		.needs_numa = 1,
 		.xml_memory = vmem_xml_memory, .boot_kib = vmem_boot_kib,
@@ -375,14 +375,11 @@ static const struct hr_mech_ops mechs[HR_MECH_N] = {
 	},
 };
 
-const struct hr_mech_ops *hr_mech_by_kind(int kind)
-{
-	return &mechs[kind >= 0 && kind < HR_MECH_N ? kind : HR_MECH_BALLOON];
-}
-
 const struct hr_mech_ops *hr_mech(const struct hr_job *j)
 {
-	return hr_mech_by_kind(j->mechanism);
+	int k = j->mechanism;
+
+	return &mechs[k >= 0 && k < HR_MECH_N ? k : HR_MECH_BALLOON];
 }
 
 /*

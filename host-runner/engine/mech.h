@@ -20,8 +20,6 @@
 
 struct hr_mech_ops {
 	const char *name;
-	const char *guest_reads;	/* what the agent's samples carry of it (words) */
-	const char *host_reads;		/* what the host polls and listens to (words) */
 	const char *cmdline;		/* appended to the guest kernel command line */
 	int needs_numa;			/* the domain must have guest NUMA cells */
 	/* <maxMemory>, <memory>, <currentMemory> */
@@ -46,7 +44,6 @@ struct hr_mech_ops {
 };
 
 const struct hr_mech_ops *hr_mech(const struct hr_job *j);
-const struct hr_mech_ops *hr_mech_by_kind(int kind);
 /* Every job's mechanism is supported here; else one line naming the job and why. 0 or -1. */
 int hr_mech_check_run(struct hr_run *run);
 /* Stop listening to the guest's memory-device events (drop_domain). */

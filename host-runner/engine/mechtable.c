@@ -26,6 +26,7 @@
 
 #include "core/vmem.h"
 #include "guest.h"
+#include "report/report.h"
 
 enum { F_UNTOUCHED, F_TOUCHED, F_GROW, F_REFAULT, NF };
 enum { M_T100, M_RATE, M_CTL, M_HOST, NM };
@@ -40,19 +41,11 @@ struct cell {
 	size_t n;
 };
 
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double median(struct cell *c)
 {
-	if (!c->n)
-		return NAN;
-	qsort(c->v, c->n, sizeof(*c->v), cmp_d);
-	return c->n % 2 ? c->v[c->n / 2] : (c->v[c->n / 2 - 1] + c->v[c->n / 2]) / 2;
+	struct hr_stats st;
+
+	return hr_stats_compute(c->v, c->n, &st) ? NAN : st.median;
 }
 
 static void add(struct cell *c, double x)
@@ -78,10 +71,8 @@ static void collect(const struct hr_guest *g, struct cell t[HR_MECH_N][NF][NM])
 		add(&m[f][M_T100], r->g.t100 * 1e3);
 		add(&m[f][M_RATE], r->g.npoints ? fabs(r->g.mean_rate) * HR_PAGE_KIB / 1024 : NAN);
 		add(&m[f][M_CTL], r->g.control * 1e3);
-		/* what QEMU gave the host back, over the time its RSS took to settle (reclaim.c's rule) */
-		if (r->g.direction > 0 && r->returned_mib > 0.1 * fabs(r->g.moved) * HR_PAGE_KIB / 1024 &&
-		    r->rss_settle_ms > 0)
-			add(&m[f][M_HOST], r->returned_mib / (r->rss_settle_ms / 1e3));
+		if (r->g.direction > 0)	/* what QEMU gave the host back, as it settled */
+			add(&m[f][M_HOST], hr_trow_host_mib_s(r));
 	}
 	if (g->fills[HR_FILL_RE].exited)
 		add(&m[F_REFAULT][M_RATE], g->fills[HR_FILL_RE].rate_gib_s * 1024);

@@ -17,108 +17,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gnutls/crypto.h>
 #include <libvirt/virterror.h>
 
 #include "core/log.h"
 #include "engine.h"
 #include "fleet.h"
 
-/* ---- SHA-256 (FIPS 180-4) ---- */
-
-struct sha256 {
-	uint32_t h[8];
-	uint8_t buf[64];
-	uint64_t len;
-};
-
-static const uint32_t K[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-#define ROR(x, n)	(((x) >> (n)) | ((x) << (32 - (n))))
-
-static void sha_block(struct sha256 *s, const uint8_t *p)
-{
-	uint32_t w[64], a[8];
-
-	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (int i = 16; i < 64; i++)
-		w[i] = w[i - 16] + (ROR(w[i - 15], 7) ^ ROR(w[i - 15], 18) ^ (w[i - 15] >> 3)) +
-		       w[i - 7] + (ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10));
-	memcpy(a, s->h, sizeof(a));
-	for (int i = 0; i < 64; i++) {
-		uint32_t t1 = a[7] + (ROR(a[4], 6) ^ ROR(a[4], 11) ^ ROR(a[4], 25)) +
-			      ((a[4] & a[5]) ^ (~a[4] & a[6])) + K[i] + w[i];
-		uint32_t t2 = (ROR(a[0], 2) ^ ROR(a[0], 13) ^ ROR(a[0], 22)) +
-			      ((a[0] & a[1]) ^ (a[0] & a[2]) ^ (a[1] & a[2]));
-
-		memmove(a + 1, a, 7 * sizeof(a[0]));
-		a[4] += t1;
-		a[0] = t1 + t2;
-	}
-	for (int i = 0; i < 8; i++)
-		s->h[i] += a[i];
-}
-
-static void sha_init(struct sha256 *s)
-{
-	static const uint32_t h0[8] = {
-		0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-		0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-	};
-
-	memcpy(s->h, h0, sizeof(h0));
-	s->len = 0;
-}
-
-static void sha_update(struct sha256 *s, const uint8_t *p, size_t n)
-{
-	while (n) {
-		size_t have = s->len % 64, take = 64 - have < n ? 64 - have : n;
-
-		memcpy(s->buf + have, p, take);
-		s->len += take;
-		p += take;
-		n -= take;
-		if (s->len % 64 == 0)
-			sha_block(s, s->buf);
-	}
-}
-
-static void sha_final(struct sha256 *s, char hex[65])
-{
-	uint64_t bits = s->len * 8;
-	uint8_t pad[72] = { 0x80 };
-	size_t npad = (s->len % 64 < 56 ? 56 : 120) - s->len % 64;
-
-	for (int i = 0; i < 8; i++)
-		pad[npad + i] = (uint8_t)(bits >> (56 - 8 * i));
-	sha_update(s, pad, npad + 8);
-	for (int i = 0; i < 8; i++)
-		snprintf(hex + 8 * i, 9, "%08x", s->h[i]);
-}
+/* ---- SHA-256, by GnuTLS (libvirt's own TLS library) ---- */
 
 int hr_sha256_file(const char *path, char hex[65])
 {
-	struct sha256 s;
-	uint8_t buf[65536];
+	unsigned char buf[65536], d[32];
+	gnutls_hash_hd_t h;
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return hr_error("cannot read %s: %s", path, strerror(errno));
-	sha_init(&s);
+	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0) {
+		close(fd);
+		return hr_error("cannot hash %s: GnuTLS has no SHA-256", path);
+	}
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		sha_update(&s, buf, (size_t)n);
+		(void)gnutls_hash(h, buf, (size_t)n);
+	gnutls_hash_deinit(h, d);
 	if (n < 0) {
 		int e = errno;
 
@@ -126,7 +49,8 @@ int hr_sha256_file(const char *path, char hex[65])
 		return hr_error("cannot read %s: %s", path, strerror(e));
 	}
 	close(fd);
-	sha_final(&s, hex);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
 	return 0;
 }
 
@@ -241,11 +165,17 @@ static virStorageVolPtr promote(virStoragePoolPtr pool, virStorageVolPtr part, c
 	return v;
 }
 
+void hr_pool_vol_name(const char *local, const char *sum, char *name, size_t len)
+{
+	const char *base = strrchr(local, '/') ? strrchr(local, '/') + 1 : local;
+
+	snprintf(name, len, "bb-%.16s-%.100s", sum, base);
+}
+
 int hr_pool_put(virConnectPtr conn, const char *pool_name, const char *local, char *remote,
 		size_t rlen, json_t *info)
 {
-	const char *base = strrchr(local, '/') ? strrchr(local, '/') + 1 : local;
-	char sum[65], name[160], part[168], *path;
+	char sum[65], name[HR_POOL_VOL_NAME], part[HR_POOL_VOL_NAME + 8], *path;
 	virStoragePoolPtr pool;
 	virStorageVolPtr v;
 	uint64_t sent = 0, t0 = hr_now_ns();
@@ -255,7 +185,7 @@ int hr_pool_put(virConnectPtr conn, const char *pool_name, const char *local, ch
 		return hr_error("cannot read %s: %s", local, strerror(errno));
 	if (hr_sha256_file(local, sum) || !(pool = open_pool(conn, pool_name)))
 		return -1;
-	snprintf(name, sizeof(name), "bb-%.16s-%.100s", sum, base);
+	hr_pool_vol_name(local, sum, name, sizeof(name));
 	v = virStorageVolLookupByName(pool, name);
 	if (!v) {
 		snprintf(part, sizeof(part), "%s.part", name);

@@ -20,6 +20,7 @@
 
 #include "core/vmem.h"
 #include "guest.h"
+#include "report/report.h"
 
 enum { FIG_UNTOUCHED, FIG_TOUCHED, FIG_RETURN, FIG_REFAULT, NFIGS };
 
@@ -34,19 +35,19 @@ static void add(double **v, size_t *n, double x, size_t cap)
 		(*v)[(*n)++] = x;
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double median(double *v, size_t n)
 {
-	if (!n)
-		return NAN;
-	qsort(v, n, sizeof(*v), cmp_d);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	struct hr_stats st;
+
+	return hr_stats_compute(v, n, &st) ? NAN : st.median;
+}
+
+double hr_trow_host_mib_s(const struct hr_trow *r)
+{
+	/* only where the host got back a tenth of the move or more, and its RSS settled */
+	if (r->returned_mib > 0.1 * fabs(r->g.moved) * HR_PAGE_KIB / 1024 && r->rss_settle_ms > 0)
+		return r->returned_mib / (r->rss_settle_ms / 1e3);
+	return NAN;
 }
 
 static void collect(const struct hr_guest *g, struct figs *f, size_t cap)
@@ -61,11 +62,7 @@ static void collect(const struct hr_guest *g, struct figs *f, size_t cap)
 			continue;
 		if (r->g.direction > 0 && !seen_inflate++) {
 			add(&f->v[fig], &f->n[fig], rate, cap);
-			/* the host's rate where it got back a tenth of the move or more */
-			if (r->returned_mib > 0.1 * fabs(r->g.moved) * HR_PAGE_KIB / 1024 &&
-			    r->rss_settle_ms > 0)
-				add(&f->host[fig], &f->nh[fig],
-				    r->returned_mib / 1024 / (r->rss_settle_ms / 1e3), cap);
+			add(&f->host[fig], &f->nh[fig], hr_trow_host_mib_s(r) / 1024, cap);
 		} else if (r->g.direction < 0) {
 			add(&f->v[FIG_RETURN], &f->n[FIG_RETURN], rate, cap);
 		}

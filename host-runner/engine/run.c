@@ -91,6 +91,12 @@ static int check_image(const struct hr_run *run, const struct hr_job *j)
 	return 0;
 }
 
+/* libvirt's embedded QEMU driver (qemu:///embed?root=...): no daemon between. */
+int hr_uri_is_embedded(const char *uri)
+{
+	return !strncmp(uri, "qemu:///embed", 13);
+}
+
 /* qemu+ssh://host/system names a host; qemu:///system and qemu:///embed do not. */
 int hr_uri_is_remote(const char *uri)
 {
@@ -386,7 +392,7 @@ static int load_hosts(struct hr_fleet *f, const struct hr_run_opts *o)
 		if (hr_hosts_add_uri(f, o->more_uris[i]))
 			return -1;
 	for (int i = 0; i < f->n; i++)
-		embedded += !f->h[i].uri[0] || !strncmp(f->h[i].uri, "qemu:///embed", 13);
+		embedded += !f->h[i].uri[0] || hr_uri_is_embedded(f->h[i].uri);
 	if (embedded > 1 || (embedded && f->n > 1 && f->h[0].uri[0])) {
 		hr_err("hosts: the embedded driver (no URI) can be one host of a run, not several");
 		return -1;

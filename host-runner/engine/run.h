@@ -37,6 +37,7 @@ int hr_doctor_hosts(const char *hosts_file, const char *const *uris, int nuris,
 		    const char *image_dir);
 
 /* Whether a libvirt URI names another host (qemu+ssh://host/system). */
+int hr_uri_is_embedded(const char *uri);
 int hr_uri_is_remote(const char *uri);
 
 /*

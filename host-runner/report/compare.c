@@ -265,8 +265,9 @@ static int side_find(struct side *s, const char *arg)
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		/* "latest" is a link to a run already in the list */
-		if (ents[i]->d_name[0] != '.' && !rp_path(path, sizeof(path), arg, ents[i]->d_name) &&
+		/* "latest" is a link to a run already in the list; after a failure, only free */
+		if (!failed && ents[i]->d_name[0] != '.' &&
+		    !rp_path(path, sizeof(path), arg, ents[i]->d_name) &&
 		    !lstat(path, &st) && S_ISDIR(st.st_mode) && is_run_dir(path)) {
 			if (s->nruns == MAX_RUNS) {
 				hr_err("compare: %s: more than %d runs in it; name fewer", arg, MAX_RUNS);
@@ -277,10 +278,6 @@ static int side_find(struct side *s, const char *arg)
 			}
 		}
 		free(ents[i]);
-		if (failed) {
-			while (++i < n)
-				free(ents[i]);
-		}
 	}
 	free(ents);
 	if (failed)
