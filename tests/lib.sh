@@ -34,6 +34,19 @@ cleanup() {
 			(cd "$T" && find ./state -type f -name '*.log' -print0 2>/dev/null |
 				xargs -0 -r cp --parents -t "$keep")
 		echo "$(basename "$0"): $failed failed; its files are kept in $keep" >&2
+		# CI shows the log, not those files: what each unfinished run last
+		# recorded, and its guests' consoles' last lines
+		grep -l '"status": *"\(incomplete\|running\|interrupted\)"' $(find "$T" -path "$T/state" -prune -o \
+			-name run.json -print 2>/dev/null) /dev/null 2>/dev/null | head -n 3 | while read -r rj; do
+			d=$(dirname "$rj")
+			echo "# unfinished run $d: events.csv ends" >&2
+			tail -n 12 "$d/events.csv" 2>/dev/null | sed 's/^/#   /' >&2
+			for c in "$d"/console-*.log; do
+				[ -f "$c" ] || continue
+				echo "# $(basename "$c") ends" >&2
+				tail -n 6 "$c" | cut -c1-200 | sed 's/^/#   /' >&2
+			done
+		done
 	fi
 	rm -rf "$T"
 }
