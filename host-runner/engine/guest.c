@@ -796,7 +796,8 @@ static int start_workload(struct hr_guest *g)
 {
 	const struct hr_job *j = g->job;
 	struct bbp_msg m = { .type = BBP_RUN };
-	uint64_t deadline;
+	uint64_t t0, deadline;
+	size_t ngs0 = g->ngs;
 
 	m.u.run.w = 1;
 	if ((size_t)snprintf(m.u.run.spec, sizeof(m.u.run.spec), "%s", j->workload_spec) >=
@@ -806,15 +807,22 @@ static int start_workload(struct hr_guest *g)
 	if (hr_guest_send(g, &m))
 		return -1;
 	/* 10 s, and twice what this guest took to boot: a loaded host is slow at both */
-	deadline = hr_now_ns() + 10000000000ull + 2 * (uint64_t)g->boot_ns;
+	t0 = hr_now_ns();
+	deadline = t0 + 10000000000ull + 2 * (uint64_t)g->boot_ns;
 	while (!g->wl_started && !g->wl_exited && hr_now_ns() < deadline) {
 		if (hr_guest_check(g))
 			return -1;
 		hr_guest_pump(g, hr_now_ns() + 50000000ull);
 	}
-	if (!g->wl_started)
-		return hr_error("%s: workload '%s' did not start within %.0f s (see events.csv and the agent's messages)",
-				g->name, j->workload_spec, (10e9 + 2.0 * (double)g->boot_ns) / 1e9);
+	if (!g->wl_started && g->wl_exited)
+		return hr_error("%s: workload '%s' could not start: the agent says %s (code %" PRIu64
+				"; its message is in events.csv)", g->name, j->workload_spec,
+				g->wexit.code < 200 ? strerror((int)g->wexit.code) : "an unknown error",
+				g->wexit.code);
+	if (!g->wl_started)	/* say whether the agent was alive meanwhile: samples came or not */
+		return hr_error("%s: workload '%s' did not start within %.1f s; the agent sent %zu samples meanwhile"
+				" (see events.csv and the agent's messages)", g->name, j->workload_spec,
+				(double)(hr_now_ns() - t0) / 1e9, g->ngs - ngs0);
 	hr_info("%s: workload %s running; warm-up %.1f s", g->name, j->workload_name,
 		j->warmup_us / 1e6);
 	return hr_guest_record_until(g, hr_run_time(g->run) + (int64_t)j->warmup_us * 1000);
