@@ -351,7 +351,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (!(fmts & RP_FMT_NORMAL) && hr_verbosity > HR_WARN)
 		hr_verbosity = HR_WARN;	/* no table: stdout is the JSON's or the CSV's */
-	r = dry ? hr_plan(sc, o.uri, stdout) : run_and_write(sc, &o, fmts, out, outpath);
+	r = dry ? hr_plan(sc, &o, stdout) : run_and_write(sc, &o, fmts, out, outpath);
 	hr_scenario_free(sc);
 	free(sc);
 	return r;

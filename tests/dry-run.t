@@ -4,7 +4,7 @@
 # the run would use, --set, a layout this host would skip, bad input.
 . "$(dirname "$0")/lib.sh"
 if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
-plan 15
+plan 18
 dry() { "$BB" run --dry-run -s "$T/state" -o "$T/results" "$@" >"$T/out" 2>"$T/err"; }
 
 bad=0
@@ -87,4 +87,25 @@ ok $? "a target above memory: exit 2 with file:line, no plan ($rc: $(head -c 200
 rc=$?
 [ $rc -eq 2 ] && grep -q "unknown option 'nope'" "$T/out" && [ ! -e "$T/pr" ] && [ ! -e "$T/base" ]
 ok $? "perf-regression with a bad --set: exit 2 before any run, nothing written ($rc)"
+
+# a fleet: the hosts as the run would read them, nothing connected to
+cat >"$T/hosts.ini" <<'H'
+[fast]
+uri = qemu+unix:///system?socket=/nonexistent/libvirt.sock
+max-guests = 2
+labels = big, x86
+[far]
+uri = qemu+ssh://nobody@192.0.2.1/system
+H
+dry --hosts "$T/hosts.ini" --mode spread "$TOP/bench/quick.ini"
+ok $? "--hosts, spread: exit 0 without reaching either host"
+check "  the hosts, their limits and labels, and the mode" sh -c \
+	"grep -q '^hosts: 2 from .*hosts.ini, mode spread' '$T/out' &&
+	 grep -q 'fast .*socket=/nonexistent/libvirt.sock, labels big, x86, at most 2 guests at once' '$T/out' &&
+	 grep -q 'far .*qemu+ssh://nobody@192.0.2.1/system' '$T/out'"
+printf '[fast]\nurl = qemu:///system\n' >"$T/hosts-bad.ini"
+dry --hosts "$T/hosts-bad.ini" "$TOP/bench/quick.ini"
+rc=$?
+[ $rc -eq 2 ] && grep -q "hosts-bad.ini:2: unknown key 'url'" "$T/err" && ! grep -q 'scenario is valid' "$T/out"
+ok $? "a bad hosts file: exit 2 with file:line, no plan ($rc: $(head -c 200 "$T/err"))"
 finish

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "fleet.h"
 #include "layout.h"
 #include "core/log.h"
 #include "run.h"
@@ -142,9 +143,51 @@ static int plan_job(const struct hr_job *j, int remote, FILE *f, double *at_leas
 	return 0;
 }
 
-int hr_plan(const struct hr_scenario *sc, const char *uri, FILE *f)
+/*
+ * The hosts, as a run would take them (the same hosts file parser), and how
+ * the guests go to them; nothing is connected to. Returns the number of
+ * hosts, or -1 (said).
+ */
+static int plan_hosts(const struct hr_run_opts *o, int guests, int *remote, FILE *f)
 {
-	int remote = uri && hr_uri_is_remote(uri), guests = 0, skipped = 0;
+	struct hr_fleet *fl = calloc(1, sizeof(*fl));
+	int n;
+
+	if (!fl)
+		return hr_err("out of memory"), -1;
+	if (hr_fleet_load(fl, o)) {
+		free(fl);
+		return -1;
+	}
+	n = fl->n;
+	for (int i = 0; i < n; i++)
+		*remote |= fl->h[i].uri[0] && hr_uri_is_remote(fl->h[i].uri);
+	if (n > 1 || o->hosts_file) {
+		fprintf(f, "hosts: %d%s%s, mode %s: ", n, o->hosts_file ? " from " : " (--connect)",
+			o->hosts_file ? o->hosts_file : "", fl->mode == HR_FLEET_SPREAD ? "spread" : "each");
+		if (fl->mode == HR_FLEET_SPREAD)
+			fprintf(f, "the %d guest%s shared out among them\n", guests, guests > 1 ? "s" : "");
+		else
+			fprintf(f, "every job on every host, %d guests in all\n", guests * n);
+		for (int i = 0; i < n; i++) {
+			const struct hr_host *h = &fl->h[i];
+
+			fprintf(f, "  %-12s %s", h->name, h->uri[0] ? h->uri : "(the embedded driver)");
+			if (h->labels[0])
+				fprintf(f, ", labels %s", h->labels);
+			if (h->max_guests)
+				fprintf(f, ", at most %d guest%s at once", h->max_guests,
+					h->max_guests > 1 ? "s" : "");
+			fputc('\n', f);
+		}
+	}
+	free(fl);
+	return n;
+}
+
+int hr_plan(const struct hr_scenario *sc, const struct hr_run_opts *o, FILE *f)
+{
+	int remote = 0, guests = 0, skipped = 0;
 	double at_least = 0;
 
 	for (int i = 0; i < sc->njobs; i++) {
@@ -154,6 +197,8 @@ int hr_plan(const struct hr_scenario *sc, const char *uri, FILE *f)
 	}
 	fprintf(f, "%s: %d job%s, %d guest%s in all (repetitions and warm-up runs included)\n",
 		sc->path, sc->njobs, sc->njobs > 1 ? "s" : "", guests, guests > 1 ? "s" : "");
+	if (plan_hosts(o, guests, &remote, f) < 0)
+		return HR_EXIT_USAGE;
 	if (sc->overrides[0])
 		fprintf(f, "overrides: %s (--set)\n", sc->overrides);
 	for (int i = 0; i < sc->njobs; i++)

@@ -84,12 +84,24 @@ static virStoragePoolPtr open_pool(virConnectPtr conn, const char *name)
 	return p;
 }
 
-static int send_file(virStreamPtr st, int fd, const char *local)
+/*
+ * Each send blocks at most until the connection's keepalive (5 s x 3) gives
+ * up on a daemon that stopped answering; between chunks a signal stops the
+ * upload, and so does a deadline: 2 minutes and 1 s a MiB (a link slower than
+ * 1 MiB/s is not one to run guests over).
+ */
+static int send_file(virStreamPtr st, int fd, const char *local, uint64_t size)
 {
 	char buf[256 * 1024];
+	uint64_t deadline = hr_now_ns() + (120 + size / (1024 * 1024)) * 1000000000ull;
 	ssize_t n;
 
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (hr_stop)
+			return hr_error("uploading %s: interrupted by a signal", local);
+		if (hr_now_ns() > deadline)
+			return hr_error("uploading %s: slower than 1 MiB/s, given up after %" PRIu64 " s",
+					local, 120 + size / (1024 * 1024));
 		for (ssize_t off = 0; off < n;) {
 			int w = virStreamSend(st, buf + off, (size_t)(n - off));
 
@@ -131,7 +143,7 @@ static virStorageVolPtr upload(virStoragePoolPtr pool, const char *name, const c
 		hr_error("cannot read %s: %s", local, strerror(errno));
 	else if (!(st = virStreamNew(conn, 0)) || virStorageVolUpload(v, st, 0, size, 0))
 		hr_error("cannot upload to volume %s: %s", name, hr_lv_err());
-	else if (!send_file(st, fd, local))
+	else if (!send_file(st, fd, local, size))
 		ok = 1;
 	if (st) {
 		if (!ok)

@@ -378,8 +378,7 @@ static int finish(struct hr_run *run)
 	return run->failed ? hr_stop ? HR_EXIT_INTR : HR_EXIT_FAIL : HR_EXIT_OK;
 }
 
-/* The hosts from --hosts or --connect (none: the embedded driver). 0, or -1 (said). */
-static int load_hosts(struct hr_fleet *f, const struct hr_run_opts *o)
+int hr_fleet_load(struct hr_fleet *f, const struct hr_run_opts *o)
 {
 	int embedded = 0;
 
@@ -465,7 +464,7 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	run->sc = sc;
 	run->lock_fd = -1;
 	run->fleet = calloc(1, sizeof(*run->fleet));
-	if (!run->fleet || load_hosts(run->fleet, o)) {
+	if (!run->fleet || hr_fleet_load(run->fleet, o)) {
 		free(run->fleet);
 		free(run);
 		return HR_EXIT_USAGE;

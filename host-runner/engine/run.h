@@ -41,10 +41,15 @@ int hr_uri_is_embedded(const char *uri);
 int hr_uri_is_remote(const char *uri);
 
 /*
- * run --dry-run: print to @f what hr_run would do with @sc (jobs after the
- * matrix, guests, repetitions, each guest's planned target changes, what this
- * host would skip) without libvirt or a guest. Returns an enum hr_exit.
+ * run --dry-run: print to @f what hr_run would do with @sc (the hosts and how
+ * the guests go to them, jobs after the matrix, guests, repetitions, each
+ * guest's planned target changes, what this host would skip) without libvirt
+ * or a guest. Returns an enum hr_exit.
  */
-int hr_plan(const struct hr_scenario *sc, const char *uri, FILE *f);
+int hr_plan(const struct hr_scenario *sc, const struct hr_run_opts *o, FILE *f);
+
+struct hr_fleet;
+/* The hosts from --hosts or --connect (none: the embedded driver). 0, or -1 (said). */
+int hr_fleet_load(struct hr_fleet *f, const struct hr_run_opts *o);
 
 #endif /* HR_RUN_H */
