@@ -65,7 +65,7 @@ case $N in ''|*[!0-9]*) usage ;; esac
 ARMS="default 10hz poll 2khz"
 [ -n "$BASE" ] && ARMS="$ARMS base-default base-10hz"
 [ -n "$ARMS_OPT" ] && ARMS=$ARMS_OPT
-[ $REPORT_ONLY -eq 1 ] && ARMS="default 10hz poll 2khz base-default base-10hz"
+[ $REPORT_ONLY -eq 1 ] && ARMS="default 10hz poll 2khz kp10 base-default base-10hz"
 arm_set() {	# the --set for an arm (the default rate: none)
 	case $1 in
 	*default) ;;
@@ -73,6 +73,7 @@ arm_set() {	# the --set for an arm (the default rate: none)
 	10hz) echo "--set probe=poll --set sample-rate=10" ;;
 	poll) echo "--set probe=poll" ;;
 	2khz) echo "--set probe=poll --set sample-rate=2000" ;;
+	kp10) echo "--set probe=kprobe --set sample-rate=10" ;;	# the events at 10 Hz: the traps and reads without the volume
 	esac
 }
 arm_bb() {	# the runner of an arm
@@ -177,7 +178,7 @@ END {
 	printf "%-8s %-12s %4s %12s %22s %10s %8s %7s %9s\n", "dir", "arm", "runs", "host_t100", "ratio to " refarm " [95% CI]",
 	       "sample_hz", "min_hz", "cpu_%", "us/sample"
 	split("inflate deflate", D, " ")
-	na = split("default poll 2khz 10hz base-default base-10hz", A, " ")
+	na = split("default poll 2khz kp10 10hz base-default base-10hz", A, " ")
 	for (di = 1; di <= 2; di++) {
 		dir = D[di]
 		if (!(dir in dirs)) continue

@@ -218,9 +218,10 @@ static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint6
  * COST's probe keys: a method 0 or 1, and counters that never go back (the
  * transitions take differences of them). A COST that breaks that is dropped.
  */
-static int cost_ok(struct hr_guest *g, const struct bbp_cost *c)
+static int cost_ok(struct hr_guest *g, const struct bbp_cost *c, uint64_t t_recv)
 {
 	const struct bbp_cost *l = &g->cost_last;
+	uint64_t ev0, t0, dt;
 
 	if (c->probe > 1) {
 		bad_msg(g, "COST dropped: probe=%" PRIu64 " (0 or 1 expected)", c->probe);
@@ -231,9 +232,18 @@ static int cost_ok(struct hr_guest *g, const struct bbp_cost *c)
 		bad_msg(g, "COST dropped: a cumulative count went back");
 		return 0;
 	}
-	if (c->events > c->samples) {
-		bad_msg(g, "COST dropped: events=%" PRIu64 " above samples=%" PRIu64, c->events,
-			c->samples);
+	/*
+	 * A batch event is 1 MiB of balloon, and one sample may stand for several
+	 * (the agent keeps one a sample period): between two COSTs the guest
+	 * cannot have moved more than twice its memory each second that passed.
+	 */
+	ev0 = g->ncost ? l->events : 0;
+	t0 = g->ncost ? g->cost_recv : g->run->t0_mono_ns;
+	dt = t_recv > t0 ? t_recv - t0 : 0;
+	if (c->events - ev0 > (g->job->memory_kib / 1024) * 2 * (1 + dt / 1000000000ull)) {
+		bad_msg(g, "COST dropped: %" PRIu64 " batch events in %.1f s, more than %" PRIu64
+			" MiB of memory can make", c->events - ev0, (double)dt / 1e9,
+			g->job->memory_kib / 1024);
 		return 0;
 	}
 	return 1;
@@ -287,8 +297,9 @@ static void apply(struct hr_guest *g, const struct hr_in *in)
 		on_pong(g, &m->u.pong, in->t_recv);
 		break;
 	case BBP_COST:
-		if (!cost_ok(g, &m->u.cost))
+		if (!cost_ok(g, &m->u.cost, in->t_recv))
 			break;
+		g->cost_recv = in->t_recv;
 		if (!g->ncost++)
 			g->cost_first = m->u.cost;
 		g->cost_last = m->u.cost;

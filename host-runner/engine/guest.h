@@ -170,6 +170,7 @@ struct hr_guest {
 	int host_via_stats;		/* query-balloon refused: use memory stats */
 	struct hr_hostprobe hp;		/* QEMU's process and the host's memory */
 	struct bbp_cost cost_first, cost_last;
+	uint64_t cost_recv;		/* hr_now_ns() when cost_last came */
 	int ncost;
 
 	/* workload (one per job; host id 1) */
