@@ -6,7 +6,10 @@
 # events where the guest offers them, else polling at 1 kHz), `10hz`
 # (--set probe=poll --set sample-rate=10, the reference: the agent nearly
 # asleep, no kprobe), `poll` (--set probe=poll: polling at the default
-# 1 kHz) and `2khz` (--set probe=poll --set sample-rate=2000); the order
+# 1 kHz) and `2khz` (--set probe=poll --set sample-rate=2000); by --arms
+# also `kp10` (probe=kprobe sample-rate=10: the hooks and reads without the
+# volume of samples) and `entry` (batches timed at tell_host's entry, one
+# hook a batch instead of a return probe's two: --set cmdline=bb.kprobe=entry); the order
 # rotates every round (A B C D, B C D A, ...) so no arm always follows another. Each run has its own results directory;
 # all use one state dir of their own (-s), never the default one.
 # What it reads: host_t100_ms (QEMU's `actual` as the runner polls it: a view
@@ -65,7 +68,7 @@ case $N in ''|*[!0-9]*) usage ;; esac
 ARMS="default 10hz poll 2khz"
 [ -n "$BASE" ] && ARMS="$ARMS base-default base-10hz"
 [ -n "$ARMS_OPT" ] && ARMS=$ARMS_OPT
-[ $REPORT_ONLY -eq 1 ] && ARMS="default 10hz poll 2khz kp10 base-default base-10hz"
+[ $REPORT_ONLY -eq 1 ] && ARMS="default 10hz poll 2khz kp10 entry base-default base-10hz"
 arm_set() {	# the --set for an arm (the default rate: none)
 	case $1 in
 	*default) ;;
@@ -73,7 +76,8 @@ arm_set() {	# the --set for an arm (the default rate: none)
 	10hz) echo "--set probe=poll --set sample-rate=10" ;;
 	poll) echo "--set probe=poll" ;;
 	2khz) echo "--set probe=poll --set sample-rate=2000" ;;
-	kp10) echo "--set probe=kprobe --set sample-rate=10" ;;	# the events at 10 Hz: the traps and reads without the volume
+	kp10) echo "--set probe=kprobe --set sample-rate=10" ;;	# the events at 10 Hz: the hooks and reads without the volume
+	entry) echo "--set cmdline=bb.kprobe=entry" ;;	# batches timed at tell_host's entry (one hook a batch, not a return probe's two)
 	esac
 }
 arm_bb() {	# the runner of an arm
@@ -124,11 +128,34 @@ for arm in $ARMS; do
 		# complete runs only (a failed one was reported; one in progress has no run.json yet)
 		grep -q '"status": "complete"' "$(dirname "$t")/run.json" 2>/dev/null || continue
 		run=$(basename "$(dirname "$(dirname "$t")")")
+		# host_t100_ms steps with the runner's host sampler (host-sample-rate,
+		# 50 Hz: 20 ms, 8 % of a 250 ms deflate); the last column places the
+		# end between the last two samples of QEMU's actual, at the rate of
+		# the two before (samples.csv's host rows; no step of its own)
 		awk -F, -v arm="$arm" -v run="$run" '
-			NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-			$c["end_reason"] == "reached" && $c["host_t100_ms"] != "" {
-				print arm, run, $c["direction"], $c["host_t100_ms"], $c["guest_sample_hz"],
-				      $c["agent_cpu_pct"] }' "$t" >>"$rows"
+			FNR == 1 { for (i = 1; i <= NF; i++) c[FILENAME, $i] = i; next }
+			FILENAME ~ /samples.csv$/ {
+				if ($c[FILENAME, "source"] == "host" && $c[FILENAME, "actual_mib"] != "") {
+					ht[++nh] = $1; ha[nh] = $c[FILENAME, "actual_mib"]
+				}
+				next
+			}
+			$c[FILENAME, "end_reason"] == "reached" && $c[FILENAME, "host_t100_ms"] != "" {
+				ts = $c[FILENAME, "t_set_s"]; to = $c[FILENAME, "to_mib"]
+				end = ts + $c[FILENAME, "host_t100_ms"] / 1000
+				for (k = 1; k <= nh && ht[k] < end - 1e-6; k++) ;
+				x = $c[FILENAME, "host_t100_ms"]
+				if (k <= nh && k > 2 && ht[k - 2] >= ts) {
+					r = (ha[k - 1] - ha[k - 2]) / (ht[k - 1] - ht[k - 2])
+					if (r != 0 && (to - ha[k - 1]) / r > 0) {
+						e = ht[k - 1] + (to - ha[k - 1]) / r
+						if (e > ht[k]) e = ht[k]
+						x = (e - ts) * 1000
+					}
+				}
+				print arm, run, $c[FILENAME, "direction"], $c[FILENAME, "host_t100_ms"],
+				      $c[FILENAME, "guest_sample_hz"], $c[FILENAME, "agent_cpu_pct"], x
+			}' "$(dirname "$t")/samples.csv" "$t" >>"$rows"
 		j=$(dirname "$t")/run.json
 		us=$(sed -n 's/.*"us_per_sample": \([-0-9.e+]*\).*/\1/p' "$j" | head -n 1)
 		dr=$(sed -n 's/.*"dropped": \([0-9]*\).*/\1/p' "$j" | head -n 1)
@@ -145,7 +172,8 @@ print(sum(t.get("method") == "kprobe" for t in p), sum(t.get("lost", 0) for t in
 done
 [ -s "$rows" ] || { echo "probe-cost: no transitions under $OUT" >&2; exit 1; }
 
-awk -v seed="$SEED" -v B=2000 -v refarm="$REF" '
+stats() {	# COLUMN of rows (4: host_t100_ms, 7: interpolated) TITLE
+awk -v seed="$SEED" -v B=2000 -v refarm="$REF" -v col="$1" -v title="$2" '
 function median(a, n,   i, j, t) {	# sorts a[1..n] in place (insertion: n is small)
 	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
 	if (n == 0) return "nan"
@@ -163,7 +191,7 @@ FILENAME == ARGV[1] {
 	arm = $1; run = $2; dir = $3
 	if (!((arm, run) in seen)) { seen[arm, run] = 1; nrun[arm]++; runid[arm, nrun[arm]] = run; ridx[arm, run] = nrun[arm] }
 	r = ridx[arm, run]
-	val[arm, dir, r, ++cnt[arm, dir, r]] = $4
+	val[arm, dir, r, ++cnt[arm, dir, r]] = $col
 	hz[arm, dir, ++nhz[arm, dir]] = $5; cpu[arm, dir, ++ncpu[arm, dir]] = $6
 	dirs[dir] = 1
 	next
@@ -175,10 +203,11 @@ FILENAME == ARGV[1] {
 }
 END {
 	srand(seed)
+	print title
 	printf "%-8s %-12s %4s %12s %22s %10s %8s %7s %9s\n", "dir", "arm", "runs", "host_t100", "ratio to " refarm " [95% CI]",
 	       "sample_hz", "min_hz", "cpu_%", "us/sample"
 	split("inflate deflate", D, " ")
-	na = split("default poll 2khz kp10 10hz base-default base-10hz", A, " ")
+	na = split("default entry poll 2khz kp10 10hz base-default base-10hz", A, " ")
 	for (di = 1; di <= 2; di++) {
 		dir = D[di]
 		if (!(dir in dirs)) continue
@@ -213,6 +242,7 @@ END {
 			printf "%-8s %-12s %4d %9.1f ms %22s %10.1f %8.1f %7.1f %9.1f\n", dir, arm, nrun[arm], m, ci, mh, mn, mc, mu
 		}
 	}
+	if (col == 4) exit
 	for (ai = 1; ai <= na; ai++) {
 		arm = A[ai]
 		if (nrun[arm])
@@ -222,5 +252,9 @@ END {
 	}
 	print "host_t100: median over the transitions that reached their target; sample_hz, min_hz: the guest_sample_hz column (achieved rate while moving); cpu_%: agent_cpu_pct (agent CPU during the transition, % of one vCPU); us/sample: agent_cost.us_per_sample (run.json: the time taken per sample, a kprobe batch event or a poll), the median over runs"
 }' "$rows" "$runs"
+}
+stats 7 "host_t100 at the crossing (between the runner's 20 ms host samples, at the rate of the two before):"
+echo
+stats 4 "host_t100 as transitions.csv has it (the first host sample at the target: steps of 1/host-sample-rate, 20 ms):"
 [ $failed -eq 0 ] || { echo "probe-cost: $failed run(s) failed" >&2; exit 1; }
 exit 0

@@ -58,14 +58,17 @@
  *		stopped following the vmstat counters (it says so in a LOG).
  *		src=2 (only after CONF probe=2 or 3): one batch the balloon
  *		driver handed to the host, seen by a perf kprobe event on
- *		tell_host (its return: the host has acknowledged it), at the
- *		kernel's own t; inf (inflate) or def (a leak_balloon() came
+ *		tell_host (its return; its entry with bb.kprobe=entry), at
+ *		the kernel's own t; inf (inflate) or def (a leak_balloon() came
  *		first: deflate) moves by one batch, 1 MiB of pages, from the
- *		src=0 sample the agent takes when FAST arrives. total_kib is
+ *		src=0 sample the agent takes when FAST arrives; at most one such
+ *		sample a 1/fast_hz (the last batch in it, every batch counted;
+ *		also the first after a pause and the last of a read). total_kib is
  *		K - (inf - def) in KiB, free_kib the latest sysinfo() read.
  *		Between batches, every 1/slow_hz, a src=2 sample carries the
- *		same counters with total_kib/free_kib read at t. Every
- *		BBP_FLUSH_MS the agent checks the count against totalram
+ *		same counters with total_kib/free_kib read at t. At every read
+ *		of the rings (1/slow_hz; BBP_FLUSH_MS after a busy one) the
+ *		agent checks the count against totalram
  *		(0..1 batch behind while a batch is in flight, equal at rest);
  *		where they disagree it says so in a LOG, counts it (COST
  *		mismatch), and polls from then on.

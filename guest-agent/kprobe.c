@@ -83,7 +83,7 @@ static int open_one(int type, const char *func, uint64_t config, int cpu, void *
 	return fd;
 }
 
-int kp_open(struct kp *kp)
+int kp_open(struct kp *kp, int entry)
 {
 	long type, ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	int rb = retprobe_bit();
@@ -102,7 +102,7 @@ int kp_open(struct kp *kp)
 		return -1;
 	}
 	kp->ncpu = (int)ncpu;
-	kp->retprobe = rb >= 0 && rb < 64;
+	kp->retprobe = !entry && rb >= 0 && rb < 64;
 	for (int c = 0; c < kp->ncpu; c++) {
 		kp->fd_tell[c] = open_one((int)type, "tell_host", kp->retprobe ? 1ull << rb : 0, c,
 					  &kp->ring_tell[c], kp->ring_bytes);

@@ -3,13 +3,17 @@
  * kprobe.h - the agent's event-driven balloon source: perf kprobe events on
  * the virtio_balloon driver, one record per batch the driver hands to the
  * host, each with the kernel's CLOCK_MONOTONIC timestamp, read from per-CPU
- * ring buffers when the agent wakes (every BBP_FLUSH_MS while the balloon
- * moves), so the agent does not wake per sample.
+ * ring buffers when the agent wakes (every 1/idle-sample-rate while the
+ * balloon moves, BBP_FLUSH_MS after a busy read), so the agent does not wake
+ * per sample.
  *
  * Events: the return of tell_host() (a kretprobe: the host has acknowledged
  * one batch of up to 256 pages, in either direction; an entry kprobe where a
- * return probe cannot be opened), and the entry of leak_balloon() (a deflate
- * batch follows: it tells the direction of the next tell_host).
+ * return probe cannot be opened, or with bb.kprobe=entry on the kernel
+ * command line: one hook a batch instead of two, at the time the batch was
+ * handed over), and the entry of leak_balloon() (a deflate batch follows: it
+ * tells the direction of the next tell_host). Each hook runs in the balloon's
+ * own path; bench/probe-cost.sh's `entry` arm measures the difference.
  */
 #ifndef GA_KPROBE_H
 #define GA_KPROBE_H
@@ -39,8 +43,13 @@ struct kp {
 	char why[160];		/* why it is not ok */
 };
 
-/* Open the events (one per online CPU). Returns 0, or -1 with kp->why set. */
-int kp_open(struct kp *kp);
+/*
+ * Open the events (one per online CPU); with @entry tell_host's at its entry
+ * (one hook a batch, the time the batch was handed over), else at its return
+ * where return probes exist (two hooks, the time the host acknowledged it).
+ * Returns 0, or -1 with kp->why set.
+ */
+int kp_open(struct kp *kp, int entry);
 
 /* Close everything; kp->ok becomes 0. */
 void kp_close(struct kp *kp);
