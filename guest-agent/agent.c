@@ -119,7 +119,6 @@ struct agent {
 	int kp_still;			/* checks in a row with no event and totalram unchanged */
 	uint64_t kp_free_kib;		/* freeram at the latest check */
 	uint64_t kp_prev_t;		/* the kernel's time of the latest batch */
-	size_t kp_last_n;		/* batches the latest read found */
 	uint64_t last_t_out;		/* t_ns of the latest sample queued */
 };
 
@@ -809,9 +808,9 @@ static int kp_emit(const struct agent *a, const struct kp_ev *e, const struct kp
  * after the change and two checks without a move, they must be equal); with @poll
  * also a src=2 sample at t with what sysinfo() read. Every sample it makes
  * is on the kernel's clock (CLOCK_MONOTONIC itself, not the rdtsc model).
- * /proc/vmstat (oom_kill) as take_sample reads it.
+ * /proc/vmstat (oom_kill) as take_sample reads it. Returns the batches read.
  */
-static void kp_tick(struct agent *a, uint64_t now, int poll)
+static size_t kp_tick(struct agent *a, uint64_t now, int poll)
 {
 	struct bbp_sample s = { 0 };
 	uint64_t t0 = now_ns(), t, tot1, tot2, every = moving(a, now) ? NSEC / a->slow_hz : NSEC;
@@ -819,16 +818,15 @@ static void kp_tick(struct agent *a, uint64_t now, int poll)
 	size_t n;
 
 	if (read_sysinfo(a, &tot1, &s.total_kib, &s.free_kib))
-		return;
+		return 0;
 	t = mono_ns();
 	if (t < clk.last)	/* times handed out never go back */
 		t = clk.last;
 	clk.last = t;
 	if (read_sysinfo(a, &tot2, &s.total_kib, &s.free_kib))
-		return;
+		return 0;
 	a->kp_free_kib = s.free_kib;
 	n = kp_drain(&a->kp, t, kp_evbuf, sizeof(kp_evbuf) / sizeof(kp_evbuf[0]));
-	a->kp_last_n = n;
 	for (size_t i = 0; i < n; i++)
 		kp_push(a, &kp_evbuf[i], kp_emit(a, &kp_evbuf[i], i + 1 < n ? &kp_evbuf[i + 1] : NULL));
 	p = (int64_t)a->inf_r - (int64_t)a->def_r;
@@ -840,7 +838,7 @@ static void kp_tick(struct agent *a, uint64_t now, int poll)
 	a->kp_last_tot = tot2;
 	if (hi < p || lo > p + (int64_t)batch_pages(a)) {
 		kp_give_up(a, now, hi < p ? "is ahead of" : "is behind", (hi < p ? hi : lo) - p);
-		return;
+		return n;
 	}
 	/*
 	 * Exact only at rest: the host said the change is over and nothing moved
@@ -849,7 +847,7 @@ static void kp_tick(struct agent *a, uint64_t now, int poll)
 	 */
 	if (!moving(a, now) && a->kp_still >= 2 && (lo != p || hi != p)) {
 		kp_give_up(a, now, "at rest differs from", lo - p);
-		return;
+		return n;
 	}
 	if (a->vmstat_now || now - a->last_vmstat >= every) {
 		uint64_t inf, def, oom, v0 = now_ns();
@@ -870,6 +868,7 @@ static void kp_tick(struct agent *a, uint64_t now, int poll)
 		push_sample(a, &s, t);
 	}
 	a->sample_ns += now_ns() - t0;
+	return n;
 }
 
 /*
@@ -1000,7 +999,7 @@ static void on_line(const char *line, size_t len, void *opaque)
 		}
 		/* the probe's cost at each end of a change, not only once a second */
 		if (a->kp_on)
-			kp_tick(a, now, 0);	/* every batch so far in the COST's count */
+			(void)kp_tick(a, now, 0);	/* every batch so far in the COST's count */
 		if (a->configured) {
 			send_cost(a, now_ns());
 			a->urgent = 1;
@@ -1080,7 +1079,8 @@ static void sample_due(struct agent *a, uint64_t now)
 	if (a->kp_on && (now >= a->next_sample || (moving(a, now) && now >= a->next_drain))) {
 		int poll = now >= a->next_sample;
 
-		kp_tick(a, now, poll);
+		size_t n = kp_tick(a, now, poll);
+
 		/*
 		 * Read the rings as seldom as the idle rate (10 Hz) while they
 		 * fill slowly: each wake-up and write is work for the vCPUs and
@@ -1089,7 +1089,7 @@ static void sample_due(struct agent *a, uint64_t now)
 		 * to FLUSH_NS, long before a CPU's ring (about 10,000 records)
 		 * could fill.
 		 */
-		a->next_drain = now + (a->kp_last_n > KP_BUSY_READ ? FLUSH_NS : NSEC / a->slow_hz);
+		a->next_drain = now + (n > KP_BUSY_READ ? FLUSH_NS : NSEC / a->slow_hz);
 		if (poll && a->kp_on)
 			a->next_sample += ((now - a->next_sample) / (NSEC / a->slow_hz) + 1) *
 					  (NSEC / a->slow_hz);
@@ -1179,18 +1179,13 @@ static void serve(struct agent *a)
 	flush_out(a);
 }
 
-/* Whether the kernel command line holds the word @w. */
-static int cmdline_has(const char *w)
+/* In kernel command line @cmd, what follows the word that starts with @key; NULL if none. */
+static const char *cmdline_arg(const char *cmd, const char *key)
 {
-	char buf[4096];
-	size_t l = strlen(w);
-
-	if (read_small("/proc/cmdline", buf, sizeof(buf)))
-		return 0;
-	for (const char *p = strstr(buf, w); p; p = strstr(p + 1, w))
-		if ((p == buf || p[-1] == ' ') && (p[l] == ' ' || p[l] == '\0'))
-			return 1;
-	return 0;
+	for (const char *p = strstr(cmd, key); p; p = strstr(p + 1, key))
+		if (p == cmd || p[-1] == ' ')
+			return p + strlen(key);
+	return NULL;
 }
 
 /*
@@ -1198,32 +1193,22 @@ static int cmdline_has(const char *w)
  * before the host has said anything: a runner killed while its guest boots
  * leaves no guest running. CONF sets it again.
  */
-static void arm_watchdog_from_cmdline(struct agent *a)
+static void arm_watchdog_from_cmdline(struct agent *a, const char *cmd)
 {
-	char buf[4096], *p;
-	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	unsigned long s;
+	const char *v = cmdline_arg(cmd, "bb.watchdog=");
+	unsigned long s = v ? strtoul(v, NULL, 10) : 0;
 
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	for (p = strstr(buf, "bb.watchdog="); p; p = strstr(p + 1, "bb.watchdog="))
-		if (p == buf || p[-1] == ' ') {
-			s = strtoul(p + 12, NULL, 10);
-			if (s > 0 && s <= 86400) {
-				a->watchdog_ns = (uint64_t)s * NSEC;
-				a->last_host = now_ns();
-			}
-		}
+	if (s > 0 && s <= 86400) {
+		a->watchdog_ns = (uint64_t)s * NSEC;
+		a->last_host = now_ns();
+	}
 }
 
 int main(int argc, char **argv)
 {
 	struct agent *a = &agent;
-	char port[300] = "";
+	char port[300] = "", cmd[4096];
+	const char *v;
 	int stage2 = 0;
 
 	a->fast_hz = 1000;
@@ -1281,11 +1266,14 @@ int main(int argc, char **argv)
 	if (setpriority(PRIO_PROCESS, 0, AGENT_NICE))
 		say("setpriority: %s", strerror(errno));
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-	arm_watchdog_from_cmdline(a);
+	if (read_small("/proc/cmdline", cmd, sizeof(cmd)))
+		cmd[0] = '\0';
+	arm_watchdog_from_cmdline(a, cmd);
 	bbp_reader_init(&a->rd);
 	wlm_init(&a->wlm, send_reliable, a);
 	/* bb.kprobe=entry (job option cmdline): tell_host's entry, to compare the two */
-	(void)kp_open(&a->kp, cmdline_has("bb.kprobe=entry"));
+	v = cmdline_arg(cmd, "bb.kprobe=");
+	(void)kp_open(&a->kp, v && !strncmp(v, "entry", 5) && (v[5] == ' ' || !v[5]));
 	send_hello(a);
 	serve(a);
 	power_off();

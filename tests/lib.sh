@@ -36,7 +36,7 @@ cleanup() {
 		echo "$(basename "$0"): $failed failed; its files are kept in $keep" >&2
 		# CI shows the log, not those files: what each unfinished run last
 		# recorded, and its guests' consoles' last lines
-		grep -l '"status": *"\(incomplete\|running\|interrupted\)"' $(find "$T" -path "$T/state" -prune -o \
+		grep -l '"status": *"\(incomplete\|running\)"' $(find "$T" -path "$T/state" -prune -o \
 			-name run.json -print 2>/dev/null) /dev/null 2>/dev/null | head -n 3 | while read -r rj; do
 			d=$(dirname "$rj")
 			echo "# unfinished run $d: events.csv ends" >&2

@@ -93,7 +93,7 @@ static virStoragePoolPtr open_pool(virConnectPtr conn, const char *name)
 static int send_file(virStreamPtr st, int fd, const char *local, uint64_t size)
 {
 	char buf[256 * 1024];
-	uint64_t deadline = hr_now_ns() + (120 + size / (1024 * 1024)) * 1000000000ull;
+	uint64_t limit_s = 120 + size / (1024 * 1024), deadline = hr_now_ns() + limit_s * 1000000000ull;
 	ssize_t n;
 
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
@@ -101,7 +101,7 @@ static int send_file(virStreamPtr st, int fd, const char *local, uint64_t size)
 			return hr_error("uploading %s: interrupted by a signal", local);
 		if (hr_now_ns() > deadline)
 			return hr_error("uploading %s: slower than 1 MiB/s, given up after %" PRIu64 " s",
-					local, 120 + size / (1024 * 1024));
+					local, limit_s);
 		for (ssize_t off = 0; off < n;) {
 			int w = virStreamSend(st, buf + off, (size_t)(n - off));
 
