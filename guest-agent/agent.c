@@ -26,7 +26,9 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +105,7 @@ struct agent {
 	struct { uint64_t inf, def, tot; int valid; } prev_v;	/* the last vmstat read */
 	int still_n;			/* vmstat reads in a row that saw nothing move */
 	int quit;
+	int mute;			/* bb.mute=1 (tests): after CONF nothing goes to the host */
 	struct wlm wlm;
 
 	/*
@@ -129,6 +132,25 @@ static uint64_t mono_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
 }
+
+/*
+ * The stall watch: a thread that wakes once a second and says on the console
+ * (the domain's serial log, which the runner keeps) when for 3 s the agent's
+ * loop has not turned, it turned but took no sample, or what it queued for
+ * the host did not move. The host sees only silence in each case; the
+ * console tells which, with the kernel's view of the loop (its wait channel
+ * and stack). Counters, not clocks: the loop pays a few relaxed stores a
+ * turn, no clock read. Once per stall; the end of a stall is said too.
+ */
+static struct {
+	_Atomic uint64_t turns;		/* turns of the loop */
+	_Atomic uint64_t written;	/* bytes the port took */
+	_Atomic uint64_t queued;	/* bytes waiting for the port */
+	_Atomic uint64_t samples;	/* samples taken (seq) */
+	_Atomic uint64_t now, next;	/* the loop's clock and its next sample's time */
+	_Atomic int connected;		/* the port's host side, as the loop saw it */
+	_Atomic int configured;
+} watch;
 
 #if defined(__x86_64__) || defined(__i386__)
 static uint64_t ticks(void)
@@ -309,6 +331,8 @@ static void encode_pending(struct agent *a)
 static void flush_out(struct agent *a)
 {
 	encode_pending(a);
+	if (a->mute && a->configured)
+		return;		/* a stalled channel, for the runner's tests: all stays queued */
 	while (a->out_len) {
 		ssize_t n = write(a->port, a->out, a->out_len);
 
@@ -317,6 +341,7 @@ static void flush_out(struct agent *a)
 		a->writes++;
 		memmove(a->out, a->out + n, a->out_len - (size_t)n);
 		a->out_len -= (size_t)n;
+		atomic_fetch_add_explicit(&watch.written, (uint64_t)n, memory_order_relaxed);
 	}
 }
 
@@ -1028,6 +1053,7 @@ static void on_line(const char *line, size_t len, void *opaque)
 		a->quit = 1;
 		break;
 	case BBP_RUN:
+		say("workload %" PRIu64 ": '%s' asked", m.u.run.w, m.u.run.spec);
 		if (!a->wlm.calibrated)
 			wlm_calibrate(&a->wlm);
 		wlm_run(&a->wlm, &m.u.run);
@@ -1111,6 +1137,104 @@ static void sample_due(struct agent *a, uint64_t now)
 	}
 }
 
+
+static void watch_say_kernel_view(void)
+{
+	char buf[2048], path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", (int)getpid());
+	if (!read_small(path, buf, sizeof(buf)))
+		say("  main thread waits in: %s", buf[0] ? buf : "(running)");
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", (int)getpid());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"))
+		say("  %s", l);
+}
+
+/* One stall kind: @v unchanged for 3 wake-ups (while @cond) starts it. */
+struct stall {
+	uint64_t last;
+	int same, said;
+};
+
+static int stall_step(struct stall *st, uint64_t v, int cond)
+{
+	int start = 0;
+
+	if (!cond || v != st->last) {
+		st->last = v;
+		st->same = 0;
+		if (st->said) {
+			st->said = 0;
+			return -1;	/* over */
+		}
+		return 0;
+	}
+	if (++st->same >= 3 && !st->said)
+		start = st->said = 1;
+	return start;
+}
+
+static void *watch_thread(void *arg)
+{
+	struct stall loop = { 0 }, samp = { 0 }, out = { 0 };
+
+	(void)arg;
+	for (;;) {
+		uint64_t q;
+		int r;
+
+		sleep(1);
+		q = atomic_load(&watch.queued);
+		r = stall_step(&loop, atomic_load(&watch.turns), 1);
+		if (r > 0) {
+			say("stall watch: the agent's loop has not turned for 3 s");
+			watch_say_kernel_view();
+		} else if (r < 0) {
+			say("stall watch: the loop turns again");
+		}
+		r = stall_step(&samp, atomic_load(&watch.samples),
+			       atomic_load(&watch.configured) && !loop.said);
+		if (r > 0)
+			say("stall watch: no sample for 3 s; the loop's clock %" PRIu64
+			    " ns, next sample at %" PRIu64 ", CLOCK_MONOTONIC %" PRIu64,
+			    atomic_load(&watch.now), atomic_load(&watch.next), mono_ns());
+		else if (r < 0)
+			say("stall watch: samples again");
+		r = stall_step(&out, atomic_load(&watch.written), q > 0);
+		if (r > 0)
+			say("stall watch: %" PRIu64 " bytes for the host have not moved for 3 s"
+			    " (the port says the host is %s)", q,
+			    atomic_load(&watch.connected) ? "connected" : "not connected");
+		else if (r < 0)
+			say("stall watch: bytes for the host move again");
+	}
+	return NULL;
+}
+
+static void watch_start(void)
+{
+	pthread_attr_t at;
+	pthread_t t;
+
+	if (pthread_attr_init(&at))
+		return;
+	(void)pthread_attr_setstacksize(&at, 64 * 1024);
+	(void)pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &at, watch_thread, NULL))
+		say("stall watch: cannot start its thread");
+	pthread_attr_destroy(&at);
+}
+
 static void serve(struct agent *a)
 {
 	char buf[4096];
@@ -1123,6 +1247,13 @@ static void serve(struct agent *a)
 		struct timespec ts;
 		int r;
 
+		atomic_fetch_add_explicit(&watch.turns, 1, memory_order_relaxed);
+		atomic_store_explicit(&watch.queued, a->out_len, memory_order_relaxed);
+		atomic_store_explicit(&watch.samples, a->seq, memory_order_relaxed);
+		atomic_store_explicit(&watch.now, now, memory_order_relaxed);
+		atomic_store_explicit(&watch.next, a->next_sample, memory_order_relaxed);
+		atomic_store_explicit(&watch.connected, a->host_connected, memory_order_relaxed);
+		atomic_store_explicit(&watch.configured, a->configured, memory_order_relaxed);
 		sample_due(a, now);
 		if (a->configured)
 			wlm_poll(&a->wlm, now, current_hz(a, now) == a->fast_hz);
@@ -1274,7 +1405,12 @@ int main(int argc, char **argv)
 	/* bb.kprobe=entry (job option cmdline): tell_host's entry, to compare the two */
 	v = cmdline_arg(cmd, "bb.kprobe=");
 	(void)kp_open(&a->kp, v && !strncmp(v, "entry", 5) && (v[5] == ' ' || !v[5]));
+	v = cmdline_arg(cmd, "bb.mute=");
+	a->mute = v && v[0] == '1';
+	if (a->mute)
+		say("bb.mute=1: nothing will reach the host after CONF (a test of the runner)");
 	send_hello(a);
+	watch_start();
 	serve(a);
 	power_off();
 	return 0;

@@ -44,7 +44,7 @@ cleanup() {
 			for c in "$d"/console-*.log; do
 				[ -f "$c" ] || continue
 				echo "# $(basename "$c") ends" >&2
-				tail -n 6 "$c" | cut -c1-200 | sed 's/^/#   /' >&2
+				tail -n 30 "$c" | cut -c1-200 | sed 's/^/#   /' >&2
 			done
 		done
 	fi

@@ -48,13 +48,44 @@ static void quiet_errors(void *opaque, virErrorPtr err)
 		hr_debug("libvirt: %s", err->message);
 }
 
+/* When the event thread last came back from libvirt's loop (hr_now_ns); 0: not running. */
+static _Atomic uint64_t ev_turned;
+
+static void ev_tick(int timer, void *opaque)
+{
+	(void)timer;
+	(void)opaque;
+}
+
 static void *event_loop(void *arg)
 {
+	/* a turn at least every second, so that a stuck loop can be told from an idle one */
+	int tick = virEventAddTimeout(1000, ev_tick, NULL, NULL);
+
 	(void)arg;
-	while (!atomic_load(&ev_stop))
+	atomic_store(&ev_turned, hr_now_ns());
+	while (!atomic_load(&ev_stop)) {
 		if (virEventRunDefaultImpl() < 0)
 			break;
+		atomic_store(&ev_turned, hr_now_ns());
+	}
+	if (tick >= 0)
+		virEventRemoveTimeout(tick);
+	atomic_store(&ev_turned, 0);
 	return NULL;
+}
+
+const char *hr_conn_event_thread_note(void)
+{
+	static _Thread_local char note[96];
+	uint64_t t = atomic_load(&ev_turned);
+
+	if (!t)
+		snprintf(note, sizeof(note), "the runner's event thread is not running");
+	else
+		snprintf(note, sizeof(note), "the runner's event thread last turned %.1f s ago",
+			 (double)(hr_now_ns() - t) / 1e9);
+	return note;
 }
 
 /* ---- the channel: the event thread's half ---- */

@@ -221,6 +221,8 @@ void hr_chan_stream_removed(struct hr_chan *c);
 
 int hr_conn_open(struct hr_run *run);
 void hr_conn_close(struct hr_run *run);
+/* How long ago libvirt's event loop last turned (it turns every second at least), for diagnostics. */
+const char *hr_conn_event_thread_note(void);
 int hr_reap_leftovers(struct hr_run *run);
 /* Register the stream and lifecycle callbacks that feed @chan. Returns 0 or -1 (hr_error). */
 int hr_chan_attach(struct hr_run *run, virDomainPtr dom, virStreamPtr st, struct hr_chan *c,

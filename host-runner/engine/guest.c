@@ -31,6 +31,13 @@
 #include "run.h"
 
 #define CLOCK_PINGS	32
+/*
+ * A configured agent sends samples at idle-sample-rate (10 Hz or more) and
+ * its cost every second: this long without a word from it, the guest or its
+ * channel is stuck (seen in CI: a guest whose agent went quiet right after
+ * CONF). Long enough for an OOM storm under TCG on a loaded host.
+ */
+#define SILENCE_NS	15000000000ull
 #define PUBLISH_NS	100000000ull	/* progress snapshots at most every 100 ms */
 
 static double kib_to_mib(uint64_t kib)
@@ -283,6 +290,8 @@ static void apply(struct hr_guest *g, const struct hr_in *in)
 		hr_mech_on_event(g, in);
 		return;
 	case HR_IN_MSG:
+		g->nmsgs++;
+		g->last_msg_ns = in->t_recv;
 		break;
 	}
 	switch (m->type) {
@@ -351,6 +360,10 @@ void hr_guest_pump(struct hr_guest *g, uint64_t deadline)
 		free(in);
 		in = (struct hr_in *)hr_queue_pop(&g->chan->q, 0);
 	}
+	/* after the queue is drained: last_msg_ns is what the event thread last heard */
+	if (g->conf_sent && !g->silent &&
+	    hr_now_ns() - (g->last_msg_ns > g->conf_sent ? g->last_msg_ns : g->conf_sent) > SILENCE_NS)
+		g->silent = 1;
 	if (hr_now_ns() - g->last_publish > PUBLISH_NS)
 		publish(g);
 }
@@ -394,6 +407,11 @@ int hr_guest_check(struct hr_guest *g)
 		return hr_error("interrupted by a signal");
 	if (hr_rec_failed(g->run->rec, why, sizeof(why)))
 		return hr_error("%s", why);
+	if (g->silent && !g->dead && !g->hangup)
+		return hr_error("%s: the agent has sent nothing for %.0f s (once configured it sends samples "
+				"at least 10 times a second); %s; the guest's console has the agent's own "
+				"view", g->name, (double)(hr_now_ns() - (g->last_msg_ns > g->conf_sent ?
+				g->last_msg_ns : g->conf_sent)) / 1e9, hr_conn_event_thread_note());
 	if (g->dead || g->hangup) {
 		char panic[300];
 
@@ -649,6 +667,27 @@ void hr_guest_destroy_domain(struct hr_guest *g)
 }
 
 /*
+ * BALLOONBENCH_FAULT (the test suite's): mute-first-boot gives the first boot
+ * of every guest bb.mute=1 on its kernel command line, so its agent says
+ * nothing after CONF, as a stalled channel would, and the boot retry is
+ * exercised on a real guest; mute gives it to every boot. Takes @xml; NULL
+ * when out of memory.
+ */
+static char *fault_boot(char *xml, int first)
+{
+	const char *f = getenv("BALLOONBENCH_FAULT");
+	char *at = strstr(xml, "<cmdline>"), *n;
+
+	if (!f || !at || (strcmp(f, "mute") && (strcmp(f, "mute-first-boot") || !first)))
+		return xml;
+	at += strlen("<cmdline>");
+	if (asprintf(&n, "%.*sbb.mute=1 %s", (int)(at - xml), xml, at) < 0)
+		n = NULL;
+	free(xml);
+	return n;
+}
+
+/*
  * Start the domain under @accel and wait up to @timeout_us for the agent's
  * hello. Returns 0, or -1 with the reason in @why (the domain is gone then).
  */
@@ -661,6 +700,10 @@ static int boot_once(struct hr_guest *g, int accel, uint64_t timeout_us, char *w
 
 	if (!xml) {
 		snprintf(why, wlen, "cannot build domain XML");
+		return -1;
+	}
+	if ((xml = fault_boot(xml, !g->retry_reason[0])) == NULL) {
+		snprintf(why, wlen, "out of memory");
 		return -1;
 	}
 	g->dead = g->hangup = g->have_hello = 0;
@@ -807,8 +850,10 @@ static int start_workload(struct hr_guest *g)
 {
 	const struct hr_job *j = g->job;
 	struct bbp_msg m = { .type = BBP_RUN };
-	uint64_t t0, deadline;
+	uint64_t t0, deadline, nmsgs0 = g->nmsgs;
 	size_t ngs0 = g->ngs;
+	char latest[64] = "";
+	int pong;
 
 	m.u.run.w = 1;
 	if ((size_t)snprintf(m.u.run.spec, sizeof(m.u.run.spec), "%s", j->workload_spec) >=
@@ -830,10 +875,28 @@ static int start_workload(struct hr_guest *g)
 				"; its message is in events.csv)", g->name, j->workload_spec,
 				g->wexit.code < 200 ? strerror((int)g->wexit.code) : "an unknown error",
 				g->wexit.code);
-	if (!g->wl_started)	/* say whether the agent was alive meanwhile: samples came or not */
-		return hr_error("%s: workload '%s' did not start within %.1f s; the agent sent %zu samples meanwhile"
-				" (see events.csv and the agent's messages)", g->name, j->workload_spec,
-				(double)(hr_now_ns() - t0) / 1e9, g->ngs - ngs0);
+	if (g->wl_started)
+		goto started;
+	/*
+	 * Say what the agent did meanwhile, and whether it answers a ping now:
+	 * a live agent, one that went silent (when), or a channel that carries
+	 * nothing. Its console (console-<vm>.log) has the stall watch's view.
+	 */
+	t0 = hr_now_ns() - t0;
+	if (g->last_msg_ns)
+		snprintf(latest, sizeof(latest), ", the latest %.1f s ago",
+			 (double)(hr_now_ns() - g->last_msg_ns) / 1e9);
+	pong = ping_once(g, 3000000000ull);
+	if (pong < 0)
+		return -1;
+	if (!pong && g->nmsgs == nmsgs0)
+		g->silent = 1;	/* not a word since RUN: bring_up may boot once more */
+	return hr_error("%s: workload '%s' did not start within %.1f s; meanwhile the agent sent %zu samples"
+			" and %" PRIu64 " messages in all%s, and a ping then %s; %s (see events.csv and "
+			"console-%s.log)", g->name, j->workload_spec, (double)t0 / 1e9, g->ngs - ngs0,
+			g->nmsgs - nmsgs0, latest, pong ? "was answered" : "was not answered within 3 s",
+			hr_conn_event_thread_note(), g->name);
+started:
 	hr_info("%s: workload %s running; warm-up %.1f s", g->name, j->workload_name,
 		j->warmup_us / 1e6);
 	return hr_guest_record_until(g, hr_run_time(g->run) + (int64_t)j->warmup_us * 1000);
@@ -998,7 +1061,7 @@ static int conf_probe(struct hr_guest *g, struct bbp_conf *c)
 }
 
 /* Boot, say hello, sync clocks, configure the agent, start the workload. */
-static int bring_up(struct hr_guest *g)
+static int bring_up_once(struct hr_guest *g)
 {
 	const struct hr_job *j = g->job;
 	struct bbp_msg conf = { .type = BBP_CONF };
@@ -1033,6 +1096,7 @@ static int bring_up(struct hr_guest *g)
 	conf.u.conf.watchdog_s = (j->agent_watchdog_us + 999999) / 1000000;	/* kept fed: keepalive() */
 	if (hr_guest_send(g, &conf))
 		return -1;
+	g->conf_sent = hr_now_ns();
 	if (g->mech->ready(g))
 		return -1;
 	hr_guest_set_state(g, HR_GS_READY, NAN);
@@ -1041,6 +1105,67 @@ static int bring_up(struct hr_guest *g)
 	if (j->prefill_kib && run_fill(g, &g->fills[HR_FILL_PRE], 2, j->prefill_kib, j->warmup_us))
 		return -1;
 	return 0;
+}
+
+/* What one boot left behind: the next boot starts from nothing. */
+static void forget_boot(struct hr_guest *g)
+{
+	for (int i = 0; i < HR_NFILLS; i++) {
+		uint64_t kib = g->fills[i].kib;
+
+		memset(&g->fills[i], 0, sizeof(g->fills[i]));
+		g->fills[i].kib = kib;
+	}
+	memset(&g->hello, 0, sizeof(g->hello));
+	memset(&g->best, 0, sizeof(g->best));
+	memset(&g->cost_first, 0, sizeof(g->cost_first));
+	memset(&g->cost_last, 0, sizeof(g->cost_last));
+	memset(&g->wexit, 0, sizeof(g->wexit));
+	g->dead_reason[0] = '\0';
+	g->have_hello = g->dead = g->hangup = g->have_offset = g->nest = 0;
+	g->bad_msgs = g->seq_gaps = g->ping_sent = g->last_send = 0;
+	g->ngs = g->nhs = 0;
+	g->nmsgs = g->last_msg_ns = g->conf_sent = 0;
+	g->silent = g->host_via_stats = g->ncost = 0;
+	g->cost_recv = 0;
+	g->have_cal = g->wl_started = g->wl_exited = 0;
+	g->nlat = g->nfb = g->nns = 0;
+	g->eend = 0;
+	g->nooms = 0;
+	g->mech_reserve_kib = 0;
+	g->mech_calibrated = 0;
+	g->nmech_ev = 0;
+}
+
+/*
+ * Bring the guest up; where its agent went silent before anything was
+ * measured, give that boot up and boot once more. The silent boot's console
+ * is kept (console-<vm>.boot1.log), events.csv says why at the time it
+ * happened (rows of samples.csv before it are that boot's), and run.json's
+ * guest says boot_retry. A second silence fails the guest.
+ */
+static int bring_up(struct hr_guest *g)
+{
+	char kept[sizeof(g->console_path) + 8];
+	int r = bring_up_once(g);
+
+	if (!r || !g->silent || hr_stop)
+		return r;
+	hr_error_take(g->retry_reason, sizeof(g->retry_reason));
+	drop_domain(g);
+	snprintf(kept, sizeof(kept), "%.*s.boot1.log", (int)(strlen(g->console_path) - 4),
+		 g->console_path);
+	if (rename(g->console_path, kept)) {
+		hr_warn("%s: cannot keep the first boot's console as %s: %s", g->name, kept,
+			strerror(errno));
+		kept[0] = '\0';
+	}
+	hr_warn("%s; nothing was measured yet: this boot is given up and the guest booted once more%s%s",
+		g->retry_reason, kept[0] ? "; its console: " : "", kept[0] ? strrchr(kept, '/') + 1 : "");
+	hr_rec_event(g->run->rec, g->name, "boot-retry", "%s%s%s", g->retry_reason,
+		     kept[0] ? "; its console: " : "", kept[0] ? strrchr(kept, '/') + 1 : "");
+	forget_boot(g);
+	return bring_up_once(g);
 }
 
 /* Every scheduled change, from the job's common start. */

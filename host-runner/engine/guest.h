@@ -165,6 +165,10 @@ struct hr_guest {
 
 	struct hr_gsample *gs;
 	size_t ngs, gcap;
+	uint64_t nmsgs, last_msg_ns;	/* messages from the agent, and when the latest came */
+	uint64_t conf_sent;		/* hr_now_ns() when CONF went: from then on it talks */
+	int silent;			/* it stopped talking (hr_guest_check fails) */
+	char retry_reason[512];		/* why the first boot was given up, "" if it was not */
 	struct hr_hsample *hs;
 	size_t nhs, hcap;
 	int host_via_stats;		/* query-balloon refused: use memory stats */

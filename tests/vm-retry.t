@@ -1,0 +1,61 @@
+#!/bin/bash
+# vm-retry: an agent that goes silent after CONF (bb.mute=1, as a stalled
+# channel would look) is noticed within 15 s; the first such boot is given up
+# and the guest booted once more, with the reason kept; a second silence
+# fails the guest. The agent's stall watch says on the console what it saw.
+. "$(dirname "$0")/lib.sh"
+need_vm
+plan 15
+
+scenario mute <<'INI'
+[global]
+accel = tcg
+memory = 1G
+settle = 300ms
+
+[touch]
+workload = touch:size=16M,passes=1
+warmup = 1s
+targets = 768M
+INI
+
+# 1. The first boot silent: given up, the second measures (the ASan+UBSan runner).
+t0=$(date +%s)
+BALLOONBENCH_FAULT=mute-first-boot "${ASAN_RUN[@]}" run -s "$STATE" -o "$RESULTS/once" "$T/mute.ini" \
+	>"$T/out" 2>"$T/err"
+rc=$?
+took=$(( $(date +%s) - t0 ))
+ok $rc "first boot silent: the run completes on a second boot (exit 0, $took s)"
+[ $rc -eq 0 ] || show "$T/err"
+san_check "$T/err"
+dir=$(ls -d "$RESULTS"/once/2* | head -n 1)
+check "first boot silent: run.json says complete" grep -q '"status": "complete"' "$dir/run.json"
+check "first boot silent: events.csv has boot-retry with the reason" \
+	grep -q ',boot-retry,".*the agent has sent nothing for 1[5-9] s' "$dir/events.csv"
+check "first boot silent: run.json's guest says boot_retry" grep -q '"boot_retry": ".*sent nothing' "$dir/run.json"
+n=$(grep -c ',boot,' "$dir/events.csv")
+check "first boot silent: booted twice ($n boot events)" test "$n" -eq 2
+check "first boot silent: the transition was measured ($(csv_col "$dir/transitions.csv" end_reason | tr '\n' ' '))" \
+	test "$(csv_col "$dir/transitions.csv" end_reason)" = reached
+c1=$(ls "$dir"/console-*.boot1.log 2>/dev/null | head -n 1)
+check "first boot silent: its console is kept ($(basename "${c1:-none}"))" test -s "$c1"
+check "first boot silent: the stall watch saw the queued bytes not move" \
+	grep -q 'stall watch: [0-9]* bytes for the host have not moved' "$c1"
+retry_t=$(awk -F, '$3 == "boot-retry" { print $1 }' "$dir/events.csv")
+early=$(awk -F, -v t="${retry_t:-0}" '$3 == "guest" && $1 < t' "$dir/samples.csv" | wc -l)
+check "first boot silent: no guest sample before the retry ($early)" test "$early" -eq 0
+
+# 2. Every boot silent: the guest fails after the second, with the reason; nothing is left.
+t0=$(date +%s)
+BALLOONBENCH_FAULT=mute "$BB" run -s "$STATE" -o "$RESULTS/always" "$T/mute.ini" >"$T/out" 2>"$T/err"
+rc=$?
+took=$(( $(date +%s) - t0 ))
+check "every boot silent: exit 1 (got $rc) after two boots ($took s, under 120)" test $rc -eq 1 -a $took -lt 120
+dir=$(ls -d "$RESULTS"/always/2* | head -n 1)
+check "every boot silent: run.json says incomplete" grep -q '"status": "incomplete"' "$dir/run.json"
+check "every boot silent: the failure says the agent sent nothing" \
+	grep -q '"failure": ".*the agent has sent nothing' "$dir/run.json"
+n=$(grep -c ',boot,' "$dir/events.csv")
+check "every boot silent: two boots, not more ($n)" test "$n" -eq 2
+check "no VM left running" test "$(qemus)" -eq 0
+finish
