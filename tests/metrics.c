@@ -276,9 +276,69 @@ static void test_peak_sliding_window(void)
 		  "peak is the sliding-window rate: one step per 8/64 s window");
 }
 
+/*
+ * A balloon moving 1000 pages/s from t=10.005 to 11.005, seen only every
+ * 20 ms (as the host sampler sees QEMU's actual): the sample at 11.020 is
+ * the first at the target; the end lies between 11.000 and 11.020.
+ */
+static void test_t100_est(void)
+{
+	struct hr_trans_in in;
+	struct hr_trans_out o;
+	size_t n = 0;
+
+	for (int dir = 1; dir >= -1; dir -= 2) {
+		n = 0;
+		for (int i = 0; i <= 60; i++) {
+			double t = 10.0 + i * 0.02;
+
+			pts[n].t = t;
+			pts[n++].pages = 2000 + dir * clampd((t - 10.005) * 1000, 0, 1000);
+		}
+		in = input(2000, 2000 + dir * 1000, n);
+		in.granule = 0;
+		hr_transition_metrics(&in, &o);
+		is_double(o.t100, 1.02, EPS, "stepped %s: t100 at the first sample at the target",
+			  dir > 0 ? "inflate" : "deflate");
+		is_double(o.t100_est, 1.005, EPS, "stepped %s: t100_est on the line of the two before",
+			  dir > 0 ? "inflate" : "deflate");
+	}
+	/* the two samples before made no progress: nothing to draw a line with */
+	for (int i = 0; i <= 60; i++) {
+		pts[i].t = 10.0 + i * 0.02;
+		pts[i].pages = i < 50 ? 10 * i : i < 56 ? 600 : 1000;	/* a rest, then the target */
+	}
+	in = input(0, 1000, 61);
+	hr_transition_metrics(&in, &o);
+	ok(o.reached && fabs(o.t100 - 1.12) < EPS && o.t100_est == o.t100,
+	   "stepped, no progress before: t100_est = t100 (%g, %g)", o.t100_est, o.t100);
+	/* never later than the sample that reached it: a line that would overshoot is clamped */
+	for (int i = 0; i <= 60; i++) {
+		pts[i].t = 10.0 + i * 0.02;
+		pts[i].pages = i < 50 ? 10 * i : 1000;	/* 500 pages/s, then a jump to the target */
+	}
+	in = input(0, 1000, 61);
+	hr_transition_metrics(&in, &o);
+	is_double(o.t100_est, o.t100, EPS, "stepped, a jump at the end: t100_est clamped to t100");
+	ok(o.t100_est >= 0.98 - EPS, "stepped: t100_est never before the sample ahead of it (%g)",
+	   o.t100_est);
+	/* too few points after t_set, not reached, nothing to do */
+	pts[0] = (struct hr_point){ 10.5, 0 };
+	pts[1] = (struct hr_point){ 11.0, 1000 };
+	in = input(0, 1000, 2);
+	hr_transition_metrics(&in, &o);
+	is_double(o.t100_est, o.t100, EPS, "one point before the end: t100_est = t100");
+	in = input(0, 2000, 2);
+	hr_transition_metrics(&in, &o);
+	ok(isnan(o.t100_est), "not reached: t100_est is NAN");
+	in = input(0, 0, 2);
+	hr_transition_metrics(&in, &o);
+	ok(o.t100_est == 0, "nothing asked: t100_est 0");
+}
+
 int main(void)
 {
-	plan(80);
+	plan(90);
 	test_inflate();
 	test_deflate();
 	test_pause();
@@ -288,5 +348,6 @@ int main(void)
 	test_granule();
 	test_peak_window();
 	test_peak_sliding_window();
+	test_t100_est();
 	return done_testing();
 }

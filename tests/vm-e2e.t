@@ -2,7 +2,7 @@
 # vm-e2e: a real guest under TCG through embedded libvirt; inflate, deflate, check the counters.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 17
+plan 19
 
 scenario e2e <<'INI'
 [e2e]
@@ -38,6 +38,35 @@ check "host view (QEMU actual) moved $h MiB, guest $g MiB" within "$g" "$h" 1
 glast=$(awk -F, '$3 == "guest" { b = $6 } END { print b }' "$dir/samples.csv")
 hlast=$(awk -F, '$3 == "host" { b = $6 } END { print b }' "$dir/samples.csv")
 check "final balloon: guest $glast MiB, QEMU $hlast MiB" within "$glast" "$hlast" 1
+
+# host_t100_est_ms: the end between two host samples (20 ms apart), never after the
+# stepped host_t100_ms, and what an independent reading of samples.csv's host rows gives.
+awk -F, '
+	FNR == 1 { for (i = 1; i <= NF; i++) c[FILENAME, $i] = i; next }
+	FILENAME ~ /samples.csv$/ {
+		if ($c[FILENAME, "source"] == "host" && $c[FILENAME, "actual_mib"] != "") {
+			ht[++nh] = $1; ha[nh] = $c[FILENAME, "actual_mib"]
+		}
+		next
+	}
+	$c[FILENAME, "end_reason"] == "reached" {
+		ts = $c[FILENAME, "t_set_s"]; to = $c[FILENAME, "to_mib"]; s = $c[FILENAME, "host_t100_ms"]
+		for (k = 1; k <= nh && ht[k] < ts + s / 1000 - 1e-6; k++) ;
+		x = s
+		if (k <= nh && k > 2 && ht[k - 2] >= ts && ht[k - 1] > ht[k - 2]) {
+			r = (ha[k - 1] - ha[k - 2]) / (ht[k - 1] - ht[k - 2])
+			if (r * (to - ha[k - 1]) > 0) {
+				e = ht[k - 1] + (to - ha[k - 1]) / r
+				x = (e < ht[k] ? e - ts : ht[k] - ts) * 1000
+			}
+		}
+		print $c[FILENAME, "direction"], s, $c[FILENAME, "host_t100_est_ms"], x
+	}' "$dir/samples.csv" "$dir/transitions.csv" >"$T/est"
+diag "host t100 stepped / est / recomputed: $(tr '\n' ';' <"$T/est")"
+check "host_t100_est_ms recorded for both transitions, never after host_t100_ms" \
+	awk '$3 == "" || $3 > $2 + 1e-6 { bad = 1 } END { exit bad || NR != 2 }' "$T/est"
+check "host_t100_est_ms agrees with samples.csv's host rows read independently (0.01 ms)" \
+	awk '{ d = $3 - $4; if (d < 0) d = -d; if (d > 0.01) bad = 1 } END { exit bad || NR != 2 }' "$T/est"
 
 # The numbers are plausible: it moved, with a positive rate and a control latency.
 rate=$(csv_col "$dir/transitions.csv" mean_rate_mib_s | head -n 1)

@@ -5,13 +5,33 @@
 
 #include "metrics.h"
 
+/*
+ * Point @k reached the target: where the line through points k-2 and k-1
+ * meets it, no later than point k (and never before k-1). Point k's own time
+ * where k-2 and k-1 made no progress towards it.
+ */
+static double t100_between(const struct hr_trans_in *in, size_t k, double dir)
+{
+	const struct hr_point *a = &in->pts[k - 2], *b = &in->pts[k - 1], *c = &in->pts[k];
+	double rate, rest, t;
+
+	if (b->t <= a->t)
+		return c->t;
+	rate = (b->pages - a->pages) * dir / (b->t - a->t);
+	rest = (in->bt - b->pages) * dir;
+	if (rate <= 0 || rest <= 0)
+		return c->t;
+	t = b->t + rest / rate;
+	return t < c->t ? t : c->t;
+}
+
 int hr_transition_metrics(const struct hr_trans_in *in, struct hr_trans_out *o)
 {
 	double req = in->bt - in->b0, dir, last = in->b0, t_first = NAN, t_prog = NAN;
 	size_t first = 0, j;
 
 	memset(o, 0, sizeof(*o));
-	o->control = o->t50 = o->t90 = o->t100 = NAN;
+	o->control = o->t50 = o->t90 = o->t100 = o->t100_est = NAN;
 	if (in->n && !in->pts)
 		return -1;
 	o->requested = req;
@@ -19,7 +39,7 @@ int hr_transition_metrics(const struct hr_trans_in *in, struct hr_trans_out *o)
 	dir = o->direction;
 	if (fabs(req) <= in->granule) {
 		o->reached = 1;
-		o->t100 = 0;
+		o->t100 = o->t100_est = 0;
 		return 0;
 	}
 	while (first < in->n && in->pts[first].t < in->t_set)
@@ -52,8 +72,10 @@ int hr_transition_metrics(const struct hr_trans_in *in, struct hr_trans_out *o)
 		if (isnan(o->t90) && progress >= 0.9)
 			o->t90 = rel;
 		if (isnan(o->t100) && fabs(in->bt - p->pages) <= in->granule) {
-			o->t100 = rel;
+			o->t100 = o->t100_est = rel;
 			o->reached = 1;
+			if (i >= first + 2)
+				o->t100_est = t100_between(in, i, dir) - in->t_set;
 			/* within one granule of the target counts as all of it */
 			if (isnan(o->t50))
 				o->t50 = rel;

@@ -254,7 +254,7 @@ static void write_row(const struct hr_guest *g, const struct hr_trow *r)
 	const double hv[6] = { r->rss_delta_mib, r->returned_mib, r->rss_settle_ms, r->host_lag_ms,
 			       r->vcpu_ms_per_gib, r->other_ms_per_gib };
 	char t[4][24], w[9][24], stall[24], h100[24], rates[64], hrate[32], wlc[48], ooms[16];
-	char hs[6][24], mx[5][24];
+	char hs[6][24], mx[5][24], hest[24];
 
 	for (int i = 0; i < 4; i++)
 		fmt_opt(t[i], sizeof(t[i]), ms[i], 1e3);
@@ -269,6 +269,7 @@ static void write_row(const struct hr_guest *g, const struct hr_trow *r)
 	fmt_opt(mx[4], sizeof(mx[4]), r->event_ms, 1);
 	fmt_opt(stall, sizeof(stall), r->g.longest_stall, 1e3);
 	fmt_opt(h100, sizeof(h100), r->h.t100, 1e3);
+	fmt_opt(hest, sizeof(hest), r->h.t100_est, 1e3);
 	if (r->g.npoints)
 		snprintf(rates, sizeof(rates), ",%.3f,%.3f", pages_mib(r->g.mean_rate),
 			 pages_mib(r->g.peak_rate));
@@ -285,7 +286,7 @@ static void write_row(const struct hr_guest *g, const struct hr_trow *r)
 	hr_rec_row(g->run->rec, HR_F_TRANS,
 		   "%s,%s,%d,%d,%s,%.3f,%.3f,%.3f,%.3f,%.6f,%.3f%s%s%s%s%s,%u%s,%d,%.3f,%zu,%.1f,%.3f"
 		   "%s%s,%.1f%s%s%s%s,%s%s%s%s%s%s%s%s,%s,%d,%d,\"%s\",%.6f,%.3f,%s,%s%s%s%s%s%s%s"
-		   ",%s%s%s%s%s%s\n",
+		   ",%s%s%s%s%s%s%s\n",
 		   g->name, j->name, r->index, r->cycle, dir_names[r->g.direction + 1], r->from_mib,
 		   r->to_mib, pages_mib(r->g.requested), pages_mib(r->g.moved), r->t_set_s,
 		   r->set_call_ms, t[0], t[1], t[2], t[3], rates, r->g.stalls, stall, r->g.reached,
@@ -293,7 +294,7 @@ static void write_row(const struct hr_guest *g, const struct hr_trow *r)
 		   r->agent_cpu, wlc, w[0], w[1], w[2], r->wl.kind, w[3], w[4], w[5], w[6], w[7],
 		   w[8], ooms, hr_end_names[r->end], g->rep, g->warmup, j->label, r->planned_s,
 		   r->late_ms, r->node_total, r->node_free, hs[0], hs[1], hs[2], hs[3], hs[4], hs[5],
-		   g->mech->name, mx[0], mx[1], mx[2], mx[3], mx[4]);
+		   g->mech->name, mx[0], mx[1], mx[2], mx[3], mx[4], hest);
 }
 
 /* The table line on stdout (the progress block moves aside). */
