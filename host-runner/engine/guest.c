@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "core/agentcheck.h"
 #include "core/log.h"
 #include "core/schedule.h"
 #include "core/vmem.h"
@@ -221,36 +222,15 @@ static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint6
 		   bal, x.inflate, x.deflate, x.oom_kill, x.total_kib, x.free_kib);
 }
 
-/*
- * COST's probe keys: a method 0 or 1, and counters that never go back (the
- * transitions take differences of them). A COST that breaks that is dropped.
- */
+/* A COST that breaks the rules of core/agentcheck.h is dropped and counted. */
 static int cost_ok(struct hr_guest *g, const struct bbp_cost *c, uint64_t t_recv)
 {
-	const struct bbp_cost *l = &g->cost_last;
-	uint64_t ev0, t0, dt;
+	uint64_t t0 = g->ncost ? g->cost_recv : g->run->t0_mono_ns;
+	char why[200];
 
-	if (c->probe > 1) {
-		bad_msg(g, "COST dropped: probe=%" PRIu64 " (0 or 1 expected)", c->probe);
-		return 0;
-	}
-	if (g->ncost && (c->events < l->events || c->lost < l->lost || c->mismatch < l->mismatch ||
-			 c->samples < l->samples || c->dropped < l->dropped)) {
-		bad_msg(g, "COST dropped: a cumulative count went back");
-		return 0;
-	}
-	/*
-	 * A batch event is 1 MiB of balloon, and one sample may stand for several
-	 * (the agent keeps one a sample period): between two COSTs the guest
-	 * cannot have moved more than twice its memory each second that passed.
-	 */
-	ev0 = g->ncost ? l->events : 0;
-	t0 = g->ncost ? g->cost_recv : g->run->t0_mono_ns;
-	dt = t_recv > t0 ? t_recv - t0 : 0;
-	if (c->events - ev0 > (g->job->memory_kib / 1024) * 2 * (1 + dt / 1000000000ull)) {
-		bad_msg(g, "COST dropped: %" PRIu64 " batch events in %.1f s, more than %" PRIu64
-			" MiB of memory can make", c->events - ev0, (double)dt / 1e9,
-			g->job->memory_kib / 1024);
+	if (hr_cost_check(g->ncost ? &g->cost_last : NULL, c, t_recv > t0 ? t_recv - t0 : 0,
+			  g->job->memory_kib / 1024, why, sizeof(why))) {
+		bad_msg(g, "COST dropped: %s", why);
 		return 0;
 	}
 	return 1;
