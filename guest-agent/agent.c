@@ -105,7 +105,7 @@ struct agent {
 	struct { uint64_t inf, def, tot; int valid; } prev_v;	/* the last vmstat read */
 	int still_n;			/* vmstat reads in a row that saw nothing move */
 	int quit;
-	int mute;			/* bb.mute=1 (tests): after CONF nothing goes to the host */
+	int mute;			/* bb.mute=1 (tests): after CONF nothing goes to the host; 2: until it reconnects */
 	struct wlm wlm;
 
 	/*
@@ -1245,7 +1245,7 @@ static void serve(struct agent *a)
 		uint64_t now = now_ns(), deadline;
 		struct pollfd pfd = { .fd = a->port, .events = POLLIN };
 		struct timespec ts;
-		int r;
+		int r, was;
 
 		atomic_fetch_add_explicit(&watch.turns, 1, memory_order_relaxed);
 		atomic_store_explicit(&watch.queued, a->out_len, memory_order_relaxed);
@@ -1293,9 +1293,27 @@ static void serve(struct agent *a)
 			struct pollfd probe = { .fd = a->port, .events = POLLIN };
 
 			(void)poll(&probe, 1, 0);
+			was = a->host_connected;
 			a->host_connected = !(probe.revents & POLLHUP);
 			if (a->host_connected)
 				a->last_host = now_ns();
+			if (a->host_connected && a->mute == 2 && a->configured) {
+				/* bb.mute=2: the host reopened the channel; what a stalled port held is lost */
+				say("bb.mute=2: the host reopened the channel: %zu bytes dropped, writing again",
+				    a->out_len);
+				a->dropped += a->npend;
+				a->npend = 0;
+				a->out_len = 0;
+				a->mute = 0;
+			}
+			if (a->host_connected && !was && a->configured) {
+				/*
+				 * The host reopened the channel: a stalled port's queue was
+				 * dropped by QEMU. What the host must not miss goes again.
+				 */
+				say("the host reopened the channel");
+				wlm_say_again(&a->wlm);
+			}
 			continue;
 		}
 		if (pfd.revents & POLLIN) {
@@ -1406,9 +1424,10 @@ int main(int argc, char **argv)
 	v = cmdline_arg(cmd, "bb.kprobe=");
 	(void)kp_open(&a->kp, v && !strncmp(v, "entry", 5) && (v[5] == ' ' || !v[5]));
 	v = cmdline_arg(cmd, "bb.mute=");
-	a->mute = v && v[0] == '1';
+	a->mute = v && (v[0] == '1' || v[0] == '2') ? v[0] - '0' : 0;
 	if (a->mute)
-		say("bb.mute=1: nothing will reach the host after CONF (a test of the runner)");
+		say("bb.mute=%d: nothing will reach the host after CONF%s (a test of the runner)", a->mute,
+		    a->mute == 2 ? " until it reopens the channel" : "");
 	send_hello(a);
 	watch_start();
 	serve(a);

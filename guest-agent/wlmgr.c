@@ -30,6 +30,18 @@
 
 #define NSEC	((uint64_t)1000000000)
 
+/*
+ * Every message goes through here; WSTART and WEXIT are also kept (the
+ * last WLM_SAID), to be said again after the host reopens the channel: a
+ * stalled port's queue is lost then, and the host waits for them.
+ */
+static int wl_send(struct wlm *m, const struct bbp_msg *msg)
+{
+	if (msg->type == BBP_WSTART || msg->type == BBP_WEXIT)
+		m->said[m->nsaid++ % WLM_SAID] = *msg;
+	return m->send(m->opaque, msg);
+}
+
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
@@ -50,7 +62,7 @@ static void wlog(struct wlm *m, unsigned level, const char *fmt, ...)
 	vsnprintf(msg.u.log.msg, sizeof(msg.u.log.msg), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "bb-agent: %s\n", msg.u.log.msg);
-	(void)m->send(m->opaque, &msg);
+	(void)wl_send(m, &msg);
 }
 
 static uint64_t vmstat_oom_kill(void)
@@ -185,7 +197,7 @@ void wlm_calibrate(struct wlm *m)
 			msg.u.cal.instr_ns = instr / pages;
 		}
 	}
-	(void)m->send(m->opaque, &msg);
+	(void)wl_send(m, &msg);
 }
 
 static int perf_open(pid_t pid, uint64_t config)
@@ -254,13 +266,13 @@ void wlm_run(struct wlm *m, const struct bbp_run *rq)
 	if (!s || wl_parse_spec(rq->spec, &d, &o, err, sizeof(err))) {
 		wlog(m, 0, "workload %" PRIu64 ": %s", rq->w, s ? err : "too many workloads");
 		msg.u.wexit.code = EINVAL;
-		(void)m->send(m->opaque, &msg);
+		(void)wl_send(m, &msg);
 		return;
 	}
 	if (d->supported && (why = d->supported())) {
 		wlog(m, 0, "workload %s cannot run here: %s", d->name, why);
 		msg.u.wexit.code = EOPNOTSUPP;
-		(void)m->send(m->opaque, &msg);
+		(void)wl_send(m, &msg);
 		return;
 	}
 	memset(s, 0, sizeof(*s));
@@ -269,7 +281,7 @@ void wlm_run(struct wlm *m, const struct bbp_run *rq)
 	if (s->shm == MAP_FAILED || pipe2(pipefd, O_CLOEXEC)) {
 		wlog(m, 0, "workload %s: no memory for its statistics: %s", d->name, strerror(errno));
 		msg.u.wexit.code = ENOMEM;
-		(void)m->send(m->opaque, &msg);
+		(void)wl_send(m, &msg);
 		return;
 	}
 	s->shm->epoch = m->epoch;
@@ -290,7 +302,7 @@ void wlm_run(struct wlm *m, const struct bbp_run *rq)
 		munmap(s->shm, sizeof(*s->shm));
 		close(pipefd[1]);
 		msg.u.wexit.code = EAGAIN;
-		(void)m->send(m->opaque, &msg);
+		(void)wl_send(m, &msg);
 		return;
 	}
 	s->used = 1;
@@ -307,7 +319,13 @@ void wlm_run(struct wlm *m, const struct bbp_run *rq)
 	msg.u.wstart.pid = (uint64_t)s->pid;
 	msg.u.wstart.t_ns = mono_ns();
 	snprintf(msg.u.wstart.name, sizeof(msg.u.wstart.name), "%s", d->name);
-	(void)m->send(m->opaque, &msg);
+	(void)wl_send(m, &msg);
+}
+
+void wlm_say_again(struct wlm *m)
+{
+	for (unsigned i = m->nsaid > WLM_SAID ? m->nsaid - WLM_SAID : 0; i < m->nsaid; i++)
+		(void)m->send(m->opaque, &m->said[i % WLM_SAID]);
 }
 
 void wlm_stop(struct wlm *m, uint64_t w)
@@ -335,14 +353,14 @@ static void send_hist(struct wlm *m, uint64_t w, uint64_t label, int k, const st
 		if (!h->count[b])
 			continue;
 		if (o + 32 >= sizeof(msg.u.hb.b)) {
-			(void)m->send(m->opaque, &msg);
+			(void)wl_send(m, &msg);
 			o = 0;
 		}
 		o += (size_t)snprintf(msg.u.hb.b + o, sizeof(msg.u.hb.b) - o, "%s%u:%" PRIu64,
 				      o ? "," : "", b, h->count[b]);
 	}
 	if (o)
-		(void)m->send(m->opaque, &msg);
+		(void)wl_send(m, &msg);
 }
 
 /* Send and clear buffer @buf of slot @s, under the host's @label. */
@@ -370,7 +388,7 @@ static void flush(struct wlm *m, struct wlm_slot *s, unsigned buf, uint64_t labe
 		send_hist(m, s->w, label, k, &sum.hist[k]);
 		msg.u.hs = (struct bbp_hs){ s->w, label, (uint64_t)k, sum.w[k].n, sum.w[k].mean,
 					    sum.w[k].m2, sum.w[k].min, sum.w[k].max };
-		(void)m->send(m->opaque, &msg);
+		(void)wl_send(m, &msg);
 	}
 }
 
@@ -393,7 +411,7 @@ void wlm_phase(struct wlm *m, uint64_t label)
 		if (m->slot[i].used)
 			flush(m, &m->slot[i], old, m->label);
 	msg.u.eend.e = m->label;
-	(void)m->send(m->opaque, &msg);
+	(void)wl_send(m, &msg);
 	m->label = label;
 }
 
@@ -431,7 +449,7 @@ static void drain_bins(struct wlm *m, struct wlm_slot *s, uint64_t now, int fina
 		f->t_ns = shm->t0_ns + (id - 1) * WL_BIN_NS;
 		f->minflt = s->minflt;
 		f->majflt = s->majflt;
-		(void)m->send(m->opaque, &msg);
+		(void)wl_send(m, &msg);
 	}
 	s->last_bin = upto;
 }
@@ -470,7 +488,7 @@ static void read_kmsg(struct wlm *m)
 		msg.u.oom.pid = (uint64_t)pid;
 		msg.u.oom.anon_kib = anon;
 		m->oom_pids[m->noom++ % 16] = pid;
-		(void)m->send(m->opaque, &msg);
+		(void)wl_send(m, &msg);
 	}
 }
 
@@ -490,7 +508,7 @@ static void on_exit_slot(struct wlm *m, struct wlm_slot *s, int status)
 			if (!sl->lat_ns)
 				continue;
 			sm.u.slow = (struct bbp_slow){ s->w, sl->t_ns, sl->lat_ns };
-			(void)m->send(m->opaque, &sm);
+			(void)wl_send(m, &sm);
 		}
 		x->ops += s->shm->th[t].ops;
 		x->bytes += s->shm->th[t].bytes;
@@ -506,7 +524,7 @@ static void on_exit_slot(struct wlm *m, struct wlm_slot *s, int status)
 		if (m->oom_pids[i] == s->pid)
 			seen = 1;
 	x->oom = x->sig == SIGKILL && !s->stop_at && (seen || vmstat_oom_kill() > s->oom_before);
-	(void)m->send(m->opaque, &msg);
+	(void)wl_send(m, &msg);
 	if (s->perf_min >= 0)
 		close(s->perf_min);
 	if (s->perf_maj >= 0)
@@ -540,7 +558,7 @@ static void sample_nodes(struct wlm *m, uint64_t now)
 		fclose(f);
 		msg.u.node.t_ns = now;
 		msg.u.node.node = (uint64_t)m->nodes[i];
-		(void)m->send(m->opaque, &msg);
+		(void)wl_send(m, &msg);
 	}
 }
 

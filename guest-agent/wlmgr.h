@@ -30,8 +30,12 @@ struct wlm_slot {
 	uint64_t stop_at;		/* SIGKILL deadline after STOPW, 0 = none */
 };
 
+#define WLM_SAID	8		/* WSTART and WEXIT kept to say again */
+
 struct wlm {
 	wlm_send_fn send;
+	struct bbp_msg said[WLM_SAID];	/* the latest WSTART and WEXIT, a ring */
+	unsigned nsaid;
 	void *opaque;
 	struct wlm_slot slot[WLM_MAX];
 	uint32_t epoch;			/* internal epoch counter: buffer = epoch & 1 */
@@ -52,6 +56,8 @@ void wlm_init(struct wlm *m, wlm_send_fn send, void *opaque);
 void wlm_calibrate(struct wlm *m);
 void wlm_run(struct wlm *m, const struct bbp_run *r);
 void wlm_stop(struct wlm *m, uint64_t w);
+/* The host reopened the channel (what the port held may be lost): say the latest WSTARTs and WEXITs again. */
+void wlm_say_again(struct wlm *m);
 void wlm_phase(struct wlm *m, uint64_t label);
 /*
  * Reap, drain, read /dev/kmsg (every 100 ms while no workload runs), sample

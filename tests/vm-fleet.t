@@ -9,7 +9,7 @@ if [ ! -x /usr/sbin/libvirtd ] || [ ! -x /usr/sbin/sshd ] || ! command -v unshar
 fi
 [ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP the daemons need root (mount namespaces)"; exit 0; }
 trap 'daemon_stop_all; cleanup' EXIT
-plan 21
+plan 22
 
 daemon_start a && daemon_start b
 check "two private libvirtd daemons answer on their own sockets" test -n "$DAEMON_URI_a" -a -n "$DAEMON_URI_b"
@@ -40,6 +40,9 @@ dir=$(ls -d "$RESULTS/each"/2* | head -n 1)
 na=$(csv_col "$dir/transitions.csv" vm | grep -c '\.a$')
 nb=$(csv_col "$dir/transitions.csv" vm | grep -c '\.b$')
 check "each: both hosts ran the whole scenario (transitions: a $na, b $nb)" test "$na" -eq 4 -a "$nb" -eq 4
+paste -d, <(csv_col "$dir/transitions.csv" vm) <(csv_col "$dir/transitions.csv" host) >"$T/vmhost"
+check "each: transitions.csv's host column names each row's host ($(sort -u -t, -k2 "$T/vmhost" | cut -d, -f2 | tr '\n' ' '))" \
+	awk -F, 'NF != 2 || $2 == "" || substr($1, length($1) - length($2)) != "." $2 { bad = 1 } END { exit bad || NR != 8 }' "$T/vmhost"
 hosts=$(json "$dir/run.json" '",".join(h["name"]+":"+h["status"]+":"+h["transport"]+":"+str(h["facts"]["libvirt"])+":"+str(h["facts"]["node"]["cpus"]) for h in d["hosts"]["list"])')
 check "each: run.json has each host's facts from libvirt ($hosts)" \
 	bash -c "[[ '$hosts' =~ ^a:ok:local\ daemon:[0-9.]+:[0-9]+,b:ok:remote:[0-9.]+:[0-9]+$ ]]"

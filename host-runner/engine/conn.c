@@ -256,6 +256,11 @@ int hr_chan_attach(struct hr_run *run, virDomainPtr dom, virStreamPtr st, struct
 		return hr_error("%s: cannot watch the domain's lifecycle events: %s", c->name,
 				hr_lv_err());
 	}
+	return hr_chan_open_stream(dom, st, c);
+}
+
+int hr_chan_open_stream(virDomainPtr dom, virStreamPtr st, struct hr_chan *c)
+{
 	if (virDomainOpenChannel(dom, BBP_PORT_NAME, st, VIR_DOMAIN_CHANNEL_FORCE))
 		return hr_error("%s: cannot open the agent channel: %s", c->name, hr_lv_err());
 	atomic_fetch_add(&c->refs, 1);

@@ -227,6 +227,8 @@ int hr_reap_leftovers(struct hr_run *run);
 /* Register the stream and lifecycle callbacks that feed @chan. Returns 0 or -1 (hr_error). */
 int hr_chan_attach(struct hr_run *run, virDomainPtr dom, virStreamPtr st, struct hr_chan *c,
 		   int *lifecycle_id);
+/* Open @dom's agent channel on @st, its reads feeding @c (a channel with no stream yet). 0 or -1. */
+int hr_chan_open_stream(virDomainPtr dom, virStreamPtr st, struct hr_chan *c);
 /* /proc/sys/kernel/random/boot_id, or "unknown". */
 void hr_boot_id(char *buf, size_t size);
 /* libvirt's last error as one line. */

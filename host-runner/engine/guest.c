@@ -39,6 +39,13 @@
  * CONF). Long enough for an OOM storm under TCG on a loaded host.
  */
 #define SILENCE_NS	15000000000ull
+/*
+ * After this long without a word the agent's channel is reopened, once a
+ * boot: a virtio-serial port whose guest-to-host queue QEMU stopped
+ * draining starts again (QEMU drops what it held); a frozen guest does not,
+ * and the silence runs on to SILENCE_NS. CI saw both shapes' first half.
+ */
+#define NUDGE_NS	4000000000ull
 #define PUBLISH_NS	100000000ull	/* progress snapshots at most every 100 ms */
 
 static double kib_to_mib(uint64_t kib)
@@ -202,6 +209,8 @@ static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint6
 	}
 	if (g->ngs && s->seq > g->gs[g->ngs - 1].seq + 1)
 		g->seq_gaps += s->seq - g->gs[g->ngs - 1].seq - 1;
+	else if (!g->ngs && s->seq > 0)	/* the agent's first sample is 0: those before were lost */
+		g->seq_gaps += s->seq;
 	x.guest_ns = s->t_ns;
 	x.seq = s->seq;
 	x.inflate = s->inflate;
@@ -327,6 +336,81 @@ static void keepalive(struct hr_guest *g)
 	sending = 0;
 }
 
+static int64_t vcpu_ms_now(struct hr_guest *g)
+{
+	struct hr_hostfig f;
+
+	if (!g->dom)
+		return -1;
+	hr_hostprobe_read(&g->hp, g->host->conn, g->dom, &f);
+	return f.vcpu_ms;
+}
+
+/* What QEMU's vCPUs did since the reopen: a spinning guest, or one that waits. */
+static const char *vcpu_note(struct hr_guest *g)
+{
+	static _Thread_local char note[128];
+	int64_t now = vcpu_ms_now(g);
+	double s = (double)(hr_now_ns() - g->reopen_ns) / 1e9;
+
+	if (g->reopen_vcpu_ms < 0 || now < 0 || s <= 0)
+		snprintf(note, sizeof(note), "QEMU's vCPU time unknown");
+	else
+		snprintf(note, sizeof(note), "QEMU's vCPUs used %.0f %% of a core since the reopen",
+			 (double)(now - g->reopen_vcpu_ms) / 10.0 / s);
+	return note;
+}
+
+static void close_stream(struct hr_guest *g);
+
+/*
+ * The agent has said nothing for @quiet ns: reopen its channel (once a
+ * boot). The old stream is closed as drop_domain closes it; its channel
+ * object stays as chan_events (the lifecycle and memory-device callbacks
+ * hold it) and is drained with the new one. Said in events.csv either way.
+ */
+static void reopen_channel(struct hr_guest *g, uint64_t quiet)
+{
+	struct hr_chan *c = hr_chan_new(g->name);
+	virStreamPtr st;
+	char why[512] = "";
+
+	g->reopened = 1;
+	g->reopen_ns = hr_now_ns();
+	g->reopen_seq = g->ngs ? g->gs[g->ngs - 1].seq : UINT64_MAX;
+	g->reopen_vcpu_ms = vcpu_ms_now(g);
+	if (!c)
+		return;
+	close_stream(g);
+	st = virStreamNew(g->host->conn, VIR_STREAM_NONBLOCK);
+	if (!st || hr_chan_open_stream(g->dom, st, c)) {
+		if (st)
+			hr_error_take(why, sizeof(why));
+		else
+			snprintf(why, sizeof(why), "cannot create a stream: %s", hr_lv_err());
+		if (st)
+			virStreamFree(st);
+		hr_chan_unref(c);
+		hr_warn("%s: the agent said nothing for %.1f s; reopening its channel failed: %s",
+			g->name, (double)quiet / 1e9, why);
+		hr_rec_event(g->run->rec, g->name, "channel-reopen", "failed after %.1f s of silence: %s",
+			     (double)quiet / 1e9, why);
+		g->hangup = 1;	/* no stream left: the guest cannot go on */
+		return;
+	}
+	if (g->chan_events)
+		hr_chan_unref(g->chan);	/* cannot happen: once a boot */
+	else
+		g->chan_events = g->chan;
+	g->chan = c;
+	g->st = st;
+	hr_warn("%s: the agent said nothing for %.1f s: its channel reopened (%s)", g->name,
+		(double)quiet / 1e9, hr_conn_event_thread_note());
+	hr_rec_event(g->run->rec, g->name, "channel-reopen",
+		     "the agent said nothing for %.1f s; %s; QEMU's vCPU time %" PRId64 " ms",
+		     (double)quiet / 1e9, hr_conn_event_thread_note(), g->reopen_vcpu_ms);
+}
+
 void hr_guest_pump(struct hr_guest *g, uint64_t deadline)
 {
 	struct hr_in *in;
@@ -340,10 +424,32 @@ void hr_guest_pump(struct hr_guest *g, uint64_t deadline)
 		free(in);
 		in = (struct hr_in *)hr_queue_pop(&g->chan->q, 0);
 	}
-	/* after the queue is drained: last_msg_ns is what the event thread last heard */
-	if (g->conf_sent && !g->silent &&
-	    hr_now_ns() - (g->last_msg_ns > g->conf_sent ? g->last_msg_ns : g->conf_sent) > SILENCE_NS)
-		g->silent = 1;
+	while (g->chan_events && (in = (struct hr_in *)hr_queue_pop(&g->chan_events->q, 0))) {
+		apply(g, in);
+		free(in);
+	}
+	/* after the queues are drained: last_msg_ns is what the event thread last heard */
+	if (g->conf_sent && !g->silent) {
+		uint64_t quiet = hr_now_ns() - (g->last_msg_ns > g->conf_sent ? g->last_msg_ns : g->conf_sent);
+
+		if (quiet > SILENCE_NS)
+			g->silent = 1;
+		else if (quiet > NUDGE_NS && !g->reopened && g->dom && !g->dead && !g->hangup)
+			reopen_channel(g, quiet);
+	}
+	if (g->reopened == 1 && g->last_msg_ns > g->reopen_ns) {
+		char last[48] = "the start: the first is seq 0";
+
+		if (g->reopen_seq != UINT64_MAX)
+			snprintf(last, sizeof(last), "seq %" PRIu64, g->reopen_seq);
+		g->reopened = 2;
+		hr_warn("%s: the agent speaks again, %.0f ms after its channel was reopened", g->name,
+			(double)(g->last_msg_ns - g->reopen_ns) / 1e6);
+		hr_rec_event(g->run->rec, g->name, "channel-recovered",
+			     "the agent spoke again %.0f ms after the reopen; what its port held then is "
+			     "lost: the samples show it as a gap in seq (after %s), counted in run.json's "
+			     "sample_gaps; %s", (double)(g->last_msg_ns - g->reopen_ns) / 1e6, last, vcpu_note(g));
+	}
 	if (hr_now_ns() - g->last_publish > PUBLISH_NS)
 		publish(g);
 }
@@ -389,9 +495,11 @@ int hr_guest_check(struct hr_guest *g)
 		return hr_error("%s", why);
 	if (g->silent && !g->dead && !g->hangup)
 		return hr_error("%s: the agent has sent nothing for %.0f s (once configured it sends samples "
-				"at least 10 times a second); %s; the guest's console has the agent's own "
+				"at least 10 times a second)%s%s; %s; the guest's console has the agent's own "
 				"view", g->name, (double)(hr_now_ns() - (g->last_msg_ns > g->conf_sent ?
-				g->last_msg_ns : g->conf_sent)) / 1e9, hr_conn_event_thread_note());
+				g->last_msg_ns : g->conf_sent)) / 1e9,
+				g->reopened ? ", also after its channel was reopened; " : "",
+				g->reopened ? vcpu_note(g) : "", hr_conn_event_thread_note());
 	if (g->dead || g->hangup) {
 		char panic[300];
 
@@ -545,8 +653,17 @@ static int ping_once(struct hr_guest *g, uint64_t wait_ns)
 	if (hr_guest_send(g, &m))
 		return -1;
 	deadline = hr_now_ns() + wait_ns;
-	while (g->nest == nest && !g->dead && !g->hangup && !hr_stop && hr_now_ns() < deadline)
+	while (g->nest == nest && !g->dead && !g->hangup && !hr_stop && hr_now_ns() < deadline) {
+		int reopened = g->reopened;
+
 		hr_guest_pump(g, deadline);
+		if (g->reopened == 1 && !reopened) {	/* the answer may have been lost with the port's queue */
+			m.u.ping.id = ++g->ping_id;
+			g->ping_sent = hr_now_ns();
+			if (hr_guest_send(g, &m))
+				return -1;
+		}
+	}
 	if (g->nest == nest)
 		return 0;
 	const struct hr_clock_est *e = &g->est[(g->nest - 1) % 64];
@@ -635,6 +752,8 @@ static void drop_domain(struct hr_guest *g)
 	}
 	hr_chan_unref(g->chan);
 	g->chan = NULL;
+	hr_chan_unref(g->chan_events);
+	g->chan_events = NULL;
 }
 
 void hr_guest_destroy_domain(struct hr_guest *g)
@@ -650,18 +769,20 @@ void hr_guest_destroy_domain(struct hr_guest *g)
  * BALLOONBENCH_FAULT (the test suite's): mute-first-boot gives the first boot
  * of every guest bb.mute=1 on its kernel command line, so its agent says
  * nothing after CONF, as a stalled channel would, and the boot retry is
- * exercised on a real guest; mute gives it to every boot. Takes @xml; NULL
- * when out of memory.
+ * exercised on a real guest; mute gives it to every boot; stall gives every
+ * boot bb.mute=2: silent after CONF until the channel is reopened. Takes
+ * @xml; NULL when out of memory.
  */
 static char *fault_boot(char *xml, int first)
 {
 	const char *f = getenv("BALLOONBENCH_FAULT");
 	char *at = strstr(xml, "<cmdline>"), *n;
+	int stall = f && !strcmp(f, "stall");
 
-	if (!f || !at || (strcmp(f, "mute") && (strcmp(f, "mute-first-boot") || !first)))
+	if (!f || !at || (!stall && strcmp(f, "mute") && (strcmp(f, "mute-first-boot") || !first)))
 		return xml;
 	at += strlen("<cmdline>");
-	if (asprintf(&n, "%.*sbb.mute=1 %s", (int)(at - xml), xml, at) < 0)
+	if (asprintf(&n, "%.*sbb.mute=%d %s", (int)(at - xml), xml, stall ? 2 : 1, at) < 0)
 		n = NULL;
 	free(xml);
 	return n;
@@ -1107,6 +1228,8 @@ static void forget_boot(struct hr_guest *g)
 	g->ngs = g->nhs = 0;
 	g->nmsgs = g->last_msg_ns = g->conf_sent = 0;
 	g->silent = g->host_via_stats = g->ncost = 0;
+	g->reopened = 0;
+	g->reopen_ns = g->reopen_seq = 0;
 	g->cost_recv = 0;
 	g->have_cal = g->wl_started = g->wl_exited = 0;
 	g->nlat = g->nfb = g->nns = 0;

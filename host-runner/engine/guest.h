@@ -168,6 +168,16 @@ struct hr_guest {
 	uint64_t nmsgs, last_msg_ns;	/* messages from the agent, and when the latest came */
 	uint64_t conf_sent;		/* hr_now_ns() when CONF went: from then on it talks */
 	int silent;			/* it stopped talking (hr_guest_check fails) */
+	/*
+	 * A silent agent's channel is reopened once per boot (NUDGE_NS): QEMU
+	 * then drops what the port held and the agent writes on. chan_events is
+	 * the first channel, which the lifecycle and memory-device events keep
+	 * feeding; reopened: 1 done, 2 the agent spoke again after it.
+	 */
+	struct hr_chan *chan_events;
+	int reopened;
+	uint64_t reopen_ns, reopen_seq;
+	int64_t reopen_vcpu_ms;		/* QEMU's vCPU time then, -1 unknown */
 	char retry_reason[512];		/* why the first boot was given up, "" if it was not */
 	struct hr_hsample *hs;
 	size_t nhs, hcap;

@@ -47,7 +47,7 @@ static const struct {
 		"planned_s,late_ms,node_total_delta_mib,node_free_delta_mib,host_rss_delta_mib,"
 		"host_returned_mib,host_rss_settle_ms,host_lag_ms,qemu_vcpu_ms_per_gib,"
 		"qemu_other_ms_per_gib,mechanism,block_kib,blocks_plugged,blocks_unplugged,"
-		"unplug_failed_blocks,host_event_ms,host_t100_est_ms" },
+		"unplug_failed_blocks,host_event_ms,host_t100_est_ms,host" },
 	[HR_F_FAULTS] = { "faults.csv",
 		"t_s,vm,workload,bin_ms,accesses,slow_accesses,slow_mean_ns,slow_max_ns,minflt,majflt" },
 	[HR_F_LATENCY] = { "latency.csv",

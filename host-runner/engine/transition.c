@@ -12,6 +12,7 @@
 
 #include "core/log.h"
 #include "core/vmem.h"
+#include "fleet.h"
 #include "guest.h"
 #include "mech.h"
 
@@ -286,7 +287,7 @@ static void write_row(const struct hr_guest *g, const struct hr_trow *r)
 	hr_rec_row(g->run->rec, HR_F_TRANS,
 		   "%s,%s,%d,%d,%s,%.3f,%.3f,%.3f,%.3f,%.6f,%.3f%s%s%s%s%s,%u%s,%d,%.3f,%zu,%.1f,%.3f"
 		   "%s%s,%.1f%s%s%s%s,%s%s%s%s%s%s%s%s,%s,%d,%d,\"%s\",%.6f,%.3f,%s,%s%s%s%s%s%s%s"
-		   ",%s%s%s%s%s%s%s\n",
+		   ",%s%s%s%s%s%s%s,%s\n",
 		   g->name, j->name, r->index, r->cycle, dir_names[r->g.direction + 1], r->from_mib,
 		   r->to_mib, pages_mib(r->g.requested), pages_mib(r->g.moved), r->t_set_s,
 		   r->set_call_ms, t[0], t[1], t[2], t[3], rates, r->g.stalls, stall, r->g.reached,
@@ -294,7 +295,7 @@ static void write_row(const struct hr_guest *g, const struct hr_trow *r)
 		   r->agent_cpu, wlc, w[0], w[1], w[2], r->wl.kind, w[3], w[4], w[5], w[6], w[7],
 		   w[8], ooms, hr_end_names[r->end], g->rep, g->warmup, j->label, r->planned_s,
 		   r->late_ms, r->node_total, r->node_free, hs[0], hs[1], hs[2], hs[3], hs[4], hs[5],
-		   g->mech->name, mx[0], mx[1], mx[2], mx[3], mx[4], hest);
+		   g->mech->name, mx[0], mx[1], mx[2], mx[3], mx[4], hest, g->host->name);
 }
 
 /* The table line on stdout (the progress block moves aside). */

@@ -196,6 +196,8 @@ static int wl_fill(struct hr_guest *g, const struct bbp_msg *m, uint64_t w)
 	if (w < 2 || w >= 2 + HR_NFILLS)
 		return -1;
 	f = &g->fills[w - 2];
+	if (m->type == BBP_WSTART ? f->started : f->exited)
+		return 0;	/* said again after a reopened channel */
 	if (m->type == BBP_WSTART) {
 		f->started = 1;
 		f->t_start_guest = m->u.wstart.t_ns;
@@ -239,11 +241,15 @@ int hr_wl_msg(struct hr_guest *g, const struct bbp_msg *m)
 	case BBP_NODE:
 		return wl_node(g, &m->u.node);
 	case BBP_WSTART:
+		if (g->wl_started)
+			return 0;	/* said again after a reopened channel */
 		g->wl_started = 1;
 		hr_rec_event(g->run->rec, g->name, "workload-start", "%s pid=%" PRIu64,
 			     m->u.wstart.name, m->u.wstart.pid);
 		return 0;
 	case BBP_WEXIT:
+		if (g->wl_exited)
+			return 0;	/* said again after a reopened channel */
 		g->wl_exited = 1;
 		g->wexit = m->u.wexit;
 		hr_rec_event(g->run->rec, g->name, m->u.wexit.oom ? "workload-oom-killed" :
