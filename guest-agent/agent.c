@@ -991,6 +991,25 @@ static void conf_probe(struct agent *a, uint64_t probe)
 		kp_close_async(&a->kp);
 }
 
+/*
+ * CONF once configured: the host reopened the channel after a silence (a
+ * stalled port's queue, which QEMU drops then). What the host must not miss
+ * goes again: the latest workload starts and ends.
+ */
+static void conf_again(struct agent *a)
+{
+	say("CONF again: the host reopened the channel%s", a->mute == 2 ? "; bb.mute=2 ends" : "");
+	if (a->mute == 2) {	/* what a stalled port held is lost */
+		say("bb.mute=2: %zu bytes and %zu samples dropped", a->out_len, a->npend);
+		a->dropped += a->npend;
+		a->npend = 0;
+		a->out_len = 0;
+		a->mute = 0;
+	}
+	wlm_say_again(&a->wlm);
+	a->urgent = 1;
+}
+
 static void on_line(const char *line, size_t len, void *opaque)
 {
 	struct agent *a = opaque;
@@ -1041,6 +1060,8 @@ static void on_line(const char *line, size_t len, void *opaque)
 		a->idle_ns = m.u.conf.idle_ms * 1000000ull;
 		a->watchdog_ns = m.u.conf.watchdog_s * NSEC;
 		conf_probe(a, m.u.conf.probe);
+		if (a->configured)
+			conf_again(a);
 		if (!a->configured) {
 			wlm_calibrate(&a->wlm);
 			probe_costs(a);
@@ -1245,7 +1266,7 @@ static void serve(struct agent *a)
 		uint64_t now = now_ns(), deadline;
 		struct pollfd pfd = { .fd = a->port, .events = POLLIN };
 		struct timespec ts;
-		int r, was;
+		int r;
 
 		atomic_fetch_add_explicit(&watch.turns, 1, memory_order_relaxed);
 		atomic_store_explicit(&watch.queued, a->out_len, memory_order_relaxed);
@@ -1293,27 +1314,9 @@ static void serve(struct agent *a)
 			struct pollfd probe = { .fd = a->port, .events = POLLIN };
 
 			(void)poll(&probe, 1, 0);
-			was = a->host_connected;
 			a->host_connected = !(probe.revents & POLLHUP);
 			if (a->host_connected)
 				a->last_host = now_ns();
-			if (a->host_connected && a->mute == 2 && a->configured) {
-				/* bb.mute=2: the host reopened the channel; what a stalled port held is lost */
-				say("bb.mute=2: the host reopened the channel: %zu bytes dropped, writing again",
-				    a->out_len);
-				a->dropped += a->npend;
-				a->npend = 0;
-				a->out_len = 0;
-				a->mute = 0;
-			}
-			if (a->host_connected && !was && a->configured) {
-				/*
-				 * The host reopened the channel: a stalled port's queue was
-				 * dropped by QEMU. What the host must not miss goes again.
-				 */
-				say("the host reopened the channel");
-				wlm_say_again(&a->wlm);
-			}
 			continue;
 		}
 		if (pfd.revents & POLLIN) {

@@ -374,6 +374,7 @@ static void reopen_channel(struct hr_guest *g, uint64_t quiet)
 	struct hr_chan *c = hr_chan_new(g->name);
 	virStreamPtr st;
 	char why[512] = "";
+	int had = hr_error_pending();
 
 	g->reopened = 1;
 	g->reopen_ns = hr_now_ns();
@@ -404,6 +405,13 @@ static void reopen_channel(struct hr_guest *g, uint64_t quiet)
 		g->chan_events = g->chan;
 	g->chan = c;
 	g->st = st;
+	/*
+	 * CONF again tells the agent that the channel was reopened (it may not
+	 * see the port close and open): it says again what the host must not
+	 * miss. A failed send leaves the silence to run on.
+	 */
+	if (hr_guest_send(g, &g->conf) && !had)
+		hr_error_take(why, sizeof(why));
 	hr_warn("%s: the agent said nothing for %.1f s: its channel reopened (%s)", g->name,
 		(double)quiet / 1e9, hr_conn_event_thread_note());
 	hr_rec_event(g->run->rec, g->name, "channel-reopen",
@@ -1198,6 +1206,7 @@ static int bring_up_once(struct hr_guest *g)
 	if (hr_guest_send(g, &conf))
 		return -1;
 	g->conf_sent = hr_now_ns();
+	g->conf = conf;
 	if (g->mech->ready(g))
 		return -1;
 	hr_guest_set_state(g, HR_GS_READY, NAN);

@@ -167,6 +167,7 @@ struct hr_guest {
 	size_t ngs, gcap;
 	uint64_t nmsgs, last_msg_ns;	/* messages from the agent, and when the latest came */
 	uint64_t conf_sent;		/* hr_now_ns() when CONF went: from then on it talks */
+	struct bbp_msg conf;		/* that CONF, sent again after a reopened channel */
 	int silent;			/* it stopped talking (hr_guest_check fails) */
 	/*
 	 * A silent agent's channel is reopened once per boot (NUDGE_NS): QEMU
