@@ -5,7 +5,7 @@
 # fails the guest. The agent's stall watch says on the console what it saw.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 22
+plan 24
 
 scenario mute <<'INI'
 [global]
@@ -66,11 +66,27 @@ gaps=$(sed -n 's/.*"sample_gaps": \([0-9]*\).*/\1/p' "$dir/run.json" | head -n 1
 check "stalled channel: the samples lost with the queue are counted (sample_gaps $gaps > 0)" test "${gaps:-0}" -gt 0
 check "stalled channel: the transition was measured" test "$(csv_col "$dir/transitions.csv" end_reason)" = reached
 
-# 3. Every boot silent: the guest fails after the second, with the reason; nothing is left.
+# 3. Every boot silent: the guest fails after the second, with the reason;
+# nothing is left. The TSan runner: two reopened channels, a retried boot.
+TSAN_BB=${TSAN_BB:-$TOP/build/tsan/balloonbench}
 t0=$(date +%s)
-BALLOONBENCH_FAULT=mute "$BB" run -s "$STATE" -o "$RESULTS/always" "$T/mute.ini" >"$T/out" 2>"$T/err"
+if [ -x "$TSAN_BB" ]; then
+	BALLOONBENCH_FAULT=mute TSAN_OPTIONS="halt_on_error=0 exitcode=66 suppressions=$TOP/tests/tsan.supp" \
+		"$TSAN_BB" run -s "$STATE" -o "$RESULTS/always" "$T/mute.ini" >"$T/out" 2>"$T/err"
+else
+	BALLOONBENCH_FAULT=mute "$BB" run -s "$STATE" -o "$RESULTS/always" "$T/mute.ini" >"$T/out" 2>"$T/err"
+fi
 rc=$?
 took=$(( $(date +%s) - t0 ))
+if [ -x "$TSAN_BB" ]; then
+	n=$(grep -c "WARNING: ThreadSanitizer" "$T/err")
+	check "every boot silent, TSan: no data race, no lock-order inversion ($n reports)" test "$n" -eq 0
+	[ "$n" -eq 0 ] || show "$T/err"
+else
+	skip "no TSan build ($TSAN_BB)"
+fi
+n=$(grep -c ',channel-reopen,' "$(ls -d "$RESULTS"/always/2* | head -n 1)/events.csv")
+check "every boot silent: its channel was reopened once a boot ($n)" test "$n" -eq 2
 check "every boot silent: exit 1 (got $rc) after two boots ($took s, under 120)" test $rc -eq 1 -a $took -lt 120
 dir=$(ls -d "$RESULTS"/always/2* | head -n 1)
 check "every boot silent: run.json says incomplete" grep -q '"status": "incomplete"' "$dir/run.json"
