@@ -105,7 +105,7 @@ struct agent {
 	struct { uint64_t inf, def, tot; int valid; } prev_v;	/* the last vmstat read */
 	int still_n;			/* vmstat reads in a row that saw nothing move */
 	int quit;
-	int mute;			/* bb.mute=1 (tests): after CONF nothing goes to the host; 2: until it reconnects */
+	int mute;			/* bb.mute=1 (tests): after CONF nothing goes to the host; 2: until CONF again */
 	struct wlm wlm;
 
 	/*
@@ -1157,7 +1157,6 @@ static void sample_due(struct agent *a, uint64_t now)
 			a->next_sample += ((now - a->next_sample) / p + 1) * p;
 	}
 }
-
 
 static void watch_say_kernel_view(void)
 {

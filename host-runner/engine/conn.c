@@ -51,7 +51,8 @@ static void quiet_errors(void *opaque, virErrorPtr err)
 /* When the event thread last came back from libvirt's loop (hr_now_ns); 0: not running. */
 static _Atomic uint64_t ev_turned;
 
-static void ev_tick(int timer, void *opaque)
+/* A timer that only makes virEventRunDefaultImpl return. */
+static void wake_event_loop(int timer, void *opaque)
 {
 	(void)timer;
 	(void)opaque;
@@ -60,7 +61,7 @@ static void ev_tick(int timer, void *opaque)
 static void *event_loop(void *arg)
 {
 	/* a turn at least every second, so that a stuck loop can be told from an idle one */
-	int tick = virEventAddTimeout(1000, ev_tick, NULL, NULL);
+	int tick = virEventAddTimeout(1000, wake_event_loop, NULL, NULL);
 
 	(void)arg;
 	atomic_store(&ev_turned, hr_now_ns());
@@ -410,12 +411,6 @@ int hr_conn_open(struct hr_run *run)
 	run->conn = f->h[live].conn;
 	memcpy(run->uri, f->h[live].uri, sizeof(run->uri));	/* same size, both terminated */
 	return 0;
-}
-
-static void wake_event_loop(int timer, void *opaque)
-{
-	(void)timer;
-	(void)opaque;
 }
 
 void hr_conn_close(struct hr_run *run)

@@ -336,6 +336,12 @@ static void keepalive(struct hr_guest *g)
 	sending = 0;
 }
 
+/* How long the configured agent has said nothing (ns); call only once CONF went. */
+static uint64_t quiet_ns(const struct hr_guest *g)
+{
+	return hr_now_ns() - (g->last_msg_ns > g->conf_sent ? g->last_msg_ns : g->conf_sent);
+}
+
 static int64_t vcpu_ms_now(struct hr_guest *g)
 {
 	struct hr_hostfig f;
@@ -438,7 +444,7 @@ void hr_guest_pump(struct hr_guest *g, uint64_t deadline)
 	}
 	/* after the queues are drained: last_msg_ns is what the event thread last heard */
 	if (g->conf_sent && !g->silent) {
-		uint64_t quiet = hr_now_ns() - (g->last_msg_ns > g->conf_sent ? g->last_msg_ns : g->conf_sent);
+		uint64_t quiet = quiet_ns(g);
 
 		if (quiet > SILENCE_NS)
 			g->silent = 1;
@@ -504,9 +510,7 @@ int hr_guest_check(struct hr_guest *g)
 	if (g->silent && !g->dead && !g->hangup)
 		return hr_error("%s: the agent has sent nothing for %.0f s (once configured it sends samples "
 				"at least 10 times a second)%s%s; %s; the guest's console has the agent's own "
-				"view", g->name, (double)(hr_now_ns() - (g->last_msg_ns > g->conf_sent ?
-				g->last_msg_ns : g->conf_sent)) / 1e9,
-				g->reopened ? ", also after its channel was reopened; " : "",
+				"view", g->name, (double)quiet_ns(g) / 1e9, g->reopened ? ", also after its channel was reopened; " : "",
 				g->reopened ? vcpu_note(g) : "", hr_conn_event_thread_note());
 	if (g->dead || g->hangup) {
 		char panic[300];
@@ -652,25 +656,23 @@ static int ping_once(struct hr_guest *g, uint64_t wait_ns)
 {
 	struct bbp_msg m = { .type = BBP_PING };
 	uint64_t deadline;
-	int nest = g->nest;
+	int nest = g->nest, sent_at = -1;	/* sent_at: g->reopened when the ping went */
 
 	if (hr_guest_check(g))
 		return -1;
-	m.u.ping.id = ++g->ping_id;
-	g->ping_sent = hr_now_ns();
-	if (hr_guest_send(g, &m))
-		return -1;
 	deadline = hr_now_ns() + wait_ns;
-	while (g->nest == nest && !g->dead && !g->hangup && !hr_stop && hr_now_ns() < deadline) {
-		int reopened = g->reopened;
-
-		hr_guest_pump(g, deadline);
-		if (g->reopened == 1 && !reopened) {	/* the answer may have been lost with the port's queue */
+	for (;;) {
+		if (sent_at < 0 || (g->reopened == 1 && sent_at != 1)) {
+			/* first, and again after a reopened channel: the answer may be lost with the port's queue */
 			m.u.ping.id = ++g->ping_id;
 			g->ping_sent = hr_now_ns();
 			if (hr_guest_send(g, &m))
 				return -1;
+			sent_at = g->reopened;
 		}
+		if (g->nest != nest || g->dead || g->hangup || hr_stop || hr_now_ns() >= deadline)
+			break;
+		hr_guest_pump(g, deadline);
 	}
 	if (g->nest == nest)
 		return 0;
@@ -785,12 +787,13 @@ static char *fault_boot(char *xml, int first)
 {
 	const char *f = getenv("BALLOONBENCH_FAULT");
 	char *at = strstr(xml, "<cmdline>"), *n;
-	int stall = f && !strcmp(f, "stall");
+	int level = !f ? 0 : !strcmp(f, "stall") ? 2 : !strcmp(f, "mute") ? 1 :
+		    !strcmp(f, "mute-first-boot") && first ? 1 : 0;
 
-	if (!f || !at || (!stall && strcmp(f, "mute") && (strcmp(f, "mute-first-boot") || !first)))
+	if (!level || !at)
 		return xml;
 	at += strlen("<cmdline>");
-	if (asprintf(&n, "%.*sbb.mute=%d %s", (int)(at - xml), xml, stall ? 2 : 1, at) < 0)
+	if (asprintf(&n, "%.*sbb.mute=%d %s", (int)(at - xml), xml, level, at) < 0)
 		n = NULL;
 	free(xml);
 	return n;
@@ -954,6 +957,33 @@ int hr_guest_send_fast(struct hr_guest *g, uint64_t ms)
 	return hr_guest_send(g, &m);
 }
 
+/*
+ * The workload did not start within @waited ns: say what the agent did
+ * meanwhile (since @ngs0 samples, @nmsgs0 messages) and whether it answers
+ * a ping now: a live agent, one that went silent (when), or a channel that
+ * carries nothing. Its console has the stall watch's view. Returns -1.
+ */
+static int not_started(struct hr_guest *g, uint64_t waited, size_t ngs0, uint64_t nmsgs0)
+{
+	char latest[64] = "";
+	int pong;
+
+	if (g->last_msg_ns)
+		snprintf(latest, sizeof(latest), ", the latest %.1f s ago",
+			 (double)(hr_now_ns() - g->last_msg_ns) / 1e9);
+	pong = ping_once(g, 3000000000ull);
+	if (pong < 0)
+		return -1;
+	if (!pong && g->nmsgs == nmsgs0)
+		g->silent = 1;	/* not a word since RUN: bring_up may boot once more */
+	return hr_error("%s: workload '%s' did not start within %.1f s; meanwhile the agent sent %zu samples"
+			" and %" PRIu64 " messages in all%s, and a ping then %s; %s (see events.csv and "
+			"console-%s.log)", g->name, g->job->workload_spec, (double)waited / 1e9,
+			g->ngs - ngs0, g->nmsgs - nmsgs0, latest,
+			pong ? "was answered" : "was not answered within 3 s", hr_conn_event_thread_note(),
+			g->name);
+}
+
 /* Start the job's workload (host id 1) and let it run `warmup` at rest. */
 static int start_workload(struct hr_guest *g)
 {
@@ -961,8 +991,6 @@ static int start_workload(struct hr_guest *g)
 	struct bbp_msg m = { .type = BBP_RUN };
 	uint64_t t0, deadline, nmsgs0 = g->nmsgs;
 	size_t ngs0 = g->ngs;
-	char latest[64] = "";
-	int pong;
 
 	m.u.run.w = 1;
 	if ((size_t)snprintf(m.u.run.spec, sizeof(m.u.run.spec), "%s", j->workload_spec) >=
@@ -984,28 +1012,8 @@ static int start_workload(struct hr_guest *g)
 				"; its message is in events.csv)", g->name, j->workload_spec,
 				g->wexit.code < 200 ? strerror((int)g->wexit.code) : "an unknown error",
 				g->wexit.code);
-	if (g->wl_started)
-		goto started;
-	/*
-	 * Say what the agent did meanwhile, and whether it answers a ping now:
-	 * a live agent, one that went silent (when), or a channel that carries
-	 * nothing. Its console (console-<vm>.log) has the stall watch's view.
-	 */
-	t0 = hr_now_ns() - t0;
-	if (g->last_msg_ns)
-		snprintf(latest, sizeof(latest), ", the latest %.1f s ago",
-			 (double)(hr_now_ns() - g->last_msg_ns) / 1e9);
-	pong = ping_once(g, 3000000000ull);
-	if (pong < 0)
-		return -1;
-	if (!pong && g->nmsgs == nmsgs0)
-		g->silent = 1;	/* not a word since RUN: bring_up may boot once more */
-	return hr_error("%s: workload '%s' did not start within %.1f s; meanwhile the agent sent %zu samples"
-			" and %" PRIu64 " messages in all%s, and a ping then %s; %s (see events.csv and "
-			"console-%s.log)", g->name, j->workload_spec, (double)t0 / 1e9, g->ngs - ngs0,
-			g->nmsgs - nmsgs0, latest, pong ? "was answered" : "was not answered within 3 s",
-			hr_conn_event_thread_note(), g->name);
-started:
+	if (!g->wl_started)
+		return not_started(g, hr_now_ns() - t0, ngs0, nmsgs0);
 	hr_info("%s: workload %s running; warm-up %.1f s", g->name, j->workload_name,
 		j->warmup_us / 1e6);
 	return hr_guest_record_until(g, hr_run_time(g->run) + (int64_t)j->warmup_us * 1000);
