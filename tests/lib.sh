@@ -34,18 +34,23 @@ cleanup() {
 			(cd "$T" && find ./state -type f -name '*.log' -print0 2>/dev/null |
 				xargs -0 -r cp --parents -t "$keep")
 		echo "$(basename "$0"): $failed failed; its files are kept in $keep" >&2
-		# CI shows the log, not those files: what each unfinished run last
-		# recorded, and its guests' consoles' last lines
+		# CI shows the log, not those files, and often only its end: of each
+		# unfinished run, its guests' consoles (a digest: the agent's last
+		# lines and the kernel's answer to the runner's SysRq), then what it
+		# last recorded, then why it stopped, last.
 		grep -l '"status": *"\(incomplete\|running\)"' $(find "$T" -path "$T/state" -prune -o \
 			-name run.json -print 2>/dev/null) /dev/null 2>/dev/null | head -n 3 | while read -r rj; do
 			d=$(dirname "$rj")
-			echo "# unfinished run $d: events.csv ends" >&2
-			tail -n 12 "$d/events.csv" 2>/dev/null | sed 's/^/#   /' >&2
 			for c in "$d"/console-*.log; do
 				[ -f "$c" ] || continue
-				echo "# $(basename "$c") ends" >&2
-				tail -n 30 "$c" | cut -c1-200 | sed 's/^/#   /' >&2
+				echo "# $(basename "$c"), a digest" >&2
+				awk -f "$TOP/tests/console-digest.awk" "$c" | head -n 120 | cut -c1-160 |
+					sed 's/^/#   /' >&2
 			done
+			echo "# unfinished run $d: events.csv ends" >&2
+			tail -n 12 "$d/events.csv" 2>/dev/null | cut -c1-600 | sed 's/^/#   /' >&2
+			grep -h 'INCOMPLETE\|^balloonbench: error' "$T"/*err* 2>/dev/null | tail -n 3 | cut -c1-600 |
+				sed 's/^/# runner: /' >&2
 		done
 	fi
 	rm -rf "$T"

@@ -5,7 +5,7 @@
 # fails the guest. The agent's stall watch says on the console what it saw.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 24
+plan 26
 
 scenario mute <<'INI'
 [global]
@@ -42,6 +42,10 @@ check "first boot silent: its console is kept ($(basename "${c1:-none}"))" test 
 check "first boot silent: the stall watch saw the queued bytes not move" \
 	grep -q 'stall watch: [0-9]* bytes for the host have not moved' "$c1"
 retry_t=$(awk -F, '$3 == "boot-retry" { print $1 }' "$dir/events.csv")
+n=$(awk -F, -v t="${retry_t:-0}" '$3 == "sysrq" && $1 < t && /asked the guest.s kernel \(Alt-SysRq (lw|lt)\)/' "$dir/events.csv" | wc -l)
+check "first boot silent: the guest's kernel was asked, at 4 s (SysRq l w) and at 15 s (l t) ($n)" test "$n" -eq 2
+check "first boot silent: it answered on the console: each CPU's backtrace, the agent among every task" \
+	sh -c "grep -q 'NMI backtrace for cpu' '$c1' && grep -q 'sysrq: Show State' '$c1' && grep -q 'task:init ' '$c1'"
 early=$(awk -F, -v t="${retry_t:-0}" '$3 == "guest" && $1 < t' "$dir/samples.csv" | wc -l)
 check "first boot silent: no guest sample before the retry ($early)" test "$early" -eq 0
 

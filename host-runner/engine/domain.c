@@ -71,7 +71,7 @@ char *hr_domain_xml(const struct hr_run *run, const struct hr_host *host, const 
 	fputs("</kernel>\n    <initrd>", f);
 	rp_escape_markup(f, path);
 	/* bb.watchdog: the agent powers off after that much host silence, from boot on */
-	fprintf(f, "</initrd>\n    <cmdline>console=ttyS0 quiet panic=-1 bb.watchdog=%" PRIu64 " ",
+	fprintf(f, "</initrd>\n    <cmdline>console=ttyS0 quiet panic=-1 sysrq_always_enabled bb.watchdog=%" PRIu64 " ",
 		(j->agent_watchdog_us + 999999) / 1000000);
 	rp_escape_markup(f, j->cmdline);
 	if (*hr_mech(j)->cmdline)

@@ -16,10 +16,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <jansson.h>
+#include <linux/input-event-codes.h>
 
 #include "core/agentcheck.h"
 #include "core/log.h"
@@ -367,6 +369,54 @@ static const char *vcpu_note(struct hr_guest *g)
 	return note;
 }
 
+/*
+ * Ask the guest's kernel, through its keyboard, what it is doing: Alt-SysRq
+ * with each key of @keys (l: a backtrace of every CPU, by NMI; w: the tasks
+ * blocked in D state; t: every task). The answer goes to the console, at
+ * loglevel 7 for the while (7 first, 4 after: the `quiet` the domain boots
+ * with). The guest boots with sysrq_always_enabled. A kernel whose CPUs all
+ * spin with interrupts off does not answer: the console says nothing then,
+ * which tells that too. With @wait, waits (up to 5 s) for the answer to
+ * be printed: the guest is destroyed next. Said in events.csv; never fails
+ * the guest.
+ */
+static void ask_kernel(struct hr_guest *g, const char *keys, const char *why, int wait)
+{
+	static const struct { char c; unsigned code; } map[] = {
+		{ '4', KEY_4 }, { '7', KEY_7 }, { 'l', KEY_L }, { 't', KEY_T }, { 'w', KEY_W },
+	};
+	char seq[16];
+	int sent = 0;
+
+	if (!g->dom || g->dead)
+		return;
+	snprintf(seq, sizeof(seq), "7%s4", keys);
+	for (const char *k = seq; *k; k++) {
+		unsigned int codes[3] = { KEY_LEFTALT, KEY_SYSRQ, 0 };
+
+		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+			if (map[i].c == *k)
+				codes[2] = map[i].code;
+		if (!codes[2] || virDomainSendKey(g->dom, VIR_KEYCODE_SET_LINUX, 50, codes, 3, 0) < 0)
+			break;
+		sent++;
+	}
+	/* the answer is printed while the guest runs on: up to 5 s for the console to stop growing */
+	for (int still = 0, waited = 0; wait && still < 3 && waited < 25; waited++) {
+		struct stat st;
+		off_t was = stat(g->console_path, &st) ? -1 : st.st_size;
+
+		(void)nanosleep(&(struct timespec){ .tv_nsec = 200000000 }, NULL);
+		still = was >= 0 && !stat(g->console_path, &st) && st.st_size == was ? still + 1 : 0;
+	}
+	if (sent == (int)strlen(seq))
+		hr_rec_event(g->run->rec, g->name, "sysrq", "%s: asked the guest's kernel (Alt-SysRq %s) "
+			     "what it runs; the answer is on its console", why, keys);
+	else
+		hr_rec_event(g->run->rec, g->name, "sysrq", "%s: cannot send Alt-SysRq %c: %s", why,
+			     seq[sent], hr_lv_err());
+}
+
 static void close_stream(struct hr_guest *g);
 
 /*
@@ -446,10 +496,13 @@ void hr_guest_pump(struct hr_guest *g, uint64_t deadline)
 	if (g->conf_sent && !g->silent) {
 		uint64_t quiet = quiet_ns(g);
 
-		if (quiet > SILENCE_NS)
+		if (quiet > SILENCE_NS) {
 			g->silent = 1;
-		else if (quiet > NUDGE_NS && !g->reopened && g->dom && !g->dead && !g->hangup)
+			ask_kernel(g, "lt", "the agent silent for 15 s", 1);
+		} else if (quiet > NUDGE_NS && !g->reopened && g->dom && !g->dead && !g->hangup) {
+			ask_kernel(g, "lw", "the agent silent for 4 s", 0);
 			reopen_channel(g, quiet);
+		}
 	}
 	if (g->reopened == 1 && g->last_msg_ns > g->reopen_ns) {
 		char last[48] = "the start: the first is seq 0";
@@ -974,6 +1027,8 @@ static int not_started(struct hr_guest *g, uint64_t waited, size_t ngs0, uint64_
 	pong = ping_once(g, 3000000000ull);
 	if (pong < 0)
 		return -1;
+	if (!pong)
+		ask_kernel(g, "lt", "the workload did not start", 1);
 	if (!pong && g->nmsgs == nmsgs0)
 		g->silent = 1;	/* not a word since RUN: bring_up may boot once more */
 	return hr_error("%s: workload '%s' did not start within %.1f s; meanwhile the agent sent %zu samples"
