@@ -23,8 +23,8 @@ struct wlm_slot {
 	uint64_t w;			/* the host's id */
 	pid_t pid;
 	struct wl_shm *shm;
-	int perf_min, perf_maj;
-	uint64_t minflt, majflt;	/* last values read */
+	int statfd;			/* its /proc/PID/stat, for its fault counts; -1 none */
+	uint64_t minflt, majflt;	/* last values read, since it was let go */
 	uint64_t last_bin;		/* highest bin id shipped */
 	uint64_t oom_before;		/* /proc/vmstat oom_kill when it started */
 	uint64_t stop_at;		/* SIGKILL deadline after STOPW, 0 = none */

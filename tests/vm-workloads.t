@@ -48,8 +48,8 @@ check "run.json says complete" grep -q '"status": "complete"' "$dir/run.json"
 ops=$(grep ',workload-exit,' "$dir/events.csv" | grep -o 'touch code=0 [^"]*' | sed 's/.*ops=\([0-9]*\).*/\1/')
 check "touch: 16384 pages touched, 16384 accesses timed (got $ops)" test "$ops" = 16384
 minflt=$(awk -F, '$3 == "touch" { m = $9 } END { print m }' "$dir/faults.csv")
-diag "touch: perf counted $minflt minor faults for 16384 first touches"
-check "touch: perf page-fault counter agrees ($minflt within 16384..17000)" \
+diag "touch: the kernel counted $minflt minor faults for 16384 first touches"
+check "touch: the kernel's page-fault count agrees ($minflt within 16384..17000)" \
 	test "${minflt:-0}" -ge 16384 -a "${minflt:-0}" -le 17000
 acc=$(awk -F, '$2 == "touch" && $6 == "access" { n += $7 } END { print n }' "$dir/latency_stats.csv")
 check "touch: latency histograms hold all 16384 accesses (got $acc)" test "$acc" = 16384

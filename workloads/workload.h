@@ -78,6 +78,9 @@ struct wl_shm {
 	double ns_per_tick;		/* rdtsc calibration */
 	uint64_t tick0, ns0;		/* a (tick, ns) pair to convert from */
 	uint64_t slow_ns;		/* access latency counted as a fault */
+	/* the child's own fault counts when it was let go (getrusage), once flt0_set */
+	uint64_t flt0_min, flt0_maj;
+	volatile uint32_t flt0_set;
 	int nthreads;
 	struct wl_thread_shm th[WL_MAX_THREADS];
 };

@@ -54,7 +54,7 @@ struct hr_node_sample {
 
 /* What transitions.csv reports about the workload during one transition. */
 struct hr_wl_tstats {
-	uint64_t faults;		/* perf minflt during the transition */
+	uint64_t faults;		/* the kernel's minflt count during the transition */
 	uint64_t slow;			/* timed accesses >= slow threshold */
 	double fault_p50, fault_p99, fault_max;	/* ns, NAN if none */
 	const char *kind;		/* "request", "access" or "" */
