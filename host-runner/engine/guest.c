@@ -401,13 +401,18 @@ static void ask_kernel(struct hr_guest *g, const char *keys, const char *why, in
 			break;
 		sent++;
 	}
-	/* the answer is printed while the guest runs on: up to 5 s for the console to stop growing */
-	for (int still = 0, waited = 0; wait && still < 3 && waited < 25; waited++) {
+	/*
+	 * The answer is printed while the guest runs on: up to 5 s for the
+	 * console to stop growing (1 s where it is not a file here: a remote host's).
+	 */
+	for (int still = 0, waited = 0; wait && sent && still < 3 && waited < 25; waited++) {
 		struct stat st;
 		off_t was = stat(g->console_path, &st) ? -1 : st.st_size;
 
-		(void)nanosleep(&(struct timespec){ .tv_nsec = 200000000 }, NULL);
-		still = was >= 0 && !stat(g->console_path, &st) && st.st_size == was ? still + 1 : 0;
+		(void)nanosleep(&(struct timespec){ .tv_sec = was < 0, .tv_nsec = 200000000 }, NULL);
+		if (was < 0)
+			break;
+		still = !stat(g->console_path, &st) && st.st_size == was ? still + 1 : 0;
 	}
 	if (sent == (int)strlen(seq))
 		hr_rec_event(g->run->rec, g->name, "sysrq", "%s: asked the guest's kernel (Alt-SysRq %s) "
