@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,15 +24,22 @@
 #include "mech.h"
 #include "report/report.h"
 
+/*
+ * The image file a job boots, absolute: QEMU does not run in our working
+ * directory, so a relative `kernel=` or BB_IMAGE_DIR would name nothing
+ * there (check_image has already found the file from here).
+ */
 void hr_image_path(const struct hr_run *run, const struct hr_job *j, int initrd, char *buf,
 		   size_t size)
 {
 	const char *set = initrd ? j->initrd : j->kernel;
+	char rel[PATH_MAX + 16], abs[PATH_MAX];
 
 	if (*set)
-		snprintf(buf, size, "%s", set);
+		snprintf(rel, sizeof(rel), "%s", set);
 	else
-		snprintf(buf, size, "%s/%s", run->image_dir, initrd ? "initrd.img" : "vmlinuz");
+		snprintf(rel, sizeof(rel), "%s/%s", run->image_dir, initrd ? "initrd.img" : "vmlinuz");
+	snprintf(buf, size, "%s", rel[0] != '/' && realpath(rel, abs) ? abs : rel);
 }
 
 /* The path of the image file on @host (its pool's volume; ours for the embedded driver). */
