@@ -14,7 +14,7 @@
  * forked livelocks the guest now and then: its CPUs loop in page faults
  * (soft lockups) or stall RCU, and the agent falls silent. A guest /init
  * doing only fork, two such perf_event_open and wait, 2 vCPUs, hung in each
- * of 8 boots here, most within its first 20 rounds (with inherit or
+ * of 8 boots here, six before their 500th round (with inherit or
  * without); the same loop without them ran to its end in 4 boots of 4, 4,000
  * to 7,000 rounds, reading /proc/PID/stat each round or not. See
  * bench/tcg-perf-livelock.sh.
