@@ -386,11 +386,13 @@ static void ask_kernel(struct hr_guest *g, const char *keys, const char *why, in
 		{ '4', KEY_4 }, { '7', KEY_7 }, { 'l', KEY_L }, { 't', KEY_T }, { 'w', KEY_W },
 	};
 	char seq[16];
-	int sent = 0;
+	int sent = 0, slot;
 
 	if (!g->dom || g->dead)
 		return;
 	snprintf(seq, sizeof(seq), "7%s4", keys);
+	/* QEMU answers each key at once; one that does not within 10 s is hung */
+	slot = hr_wd_arm(g->run->wd, g->dom, g->hp.pid, 10000, "Alt-SysRq");
 	for (const char *k = seq; *k; k++) {
 		unsigned int codes[3] = { KEY_LEFTALT, KEY_SYSRQ, 0 };
 
@@ -400,6 +402,12 @@ static void ask_kernel(struct hr_guest *g, const char *keys, const char *why, in
 		if (!codes[2] || virDomainSendKey(g->dom, VIR_KEYCODE_SET_LINUX, 50, codes, 3, 0) < 0)
 			break;
 		sent++;
+	}
+	if (hr_wd_disarm(g->run->wd, slot) && !hr_stop && !g->dead) {
+		g->dead = 1;
+		snprintf(g->dead_reason, sizeof(g->dead_reason),
+			 "was destroyed: QEMU did not answer Alt-SysRq within 10 s (stopped or hung)");
+		return;
 	}
 	/*
 	 * The answer is printed while the guest runs on: up to 5 s for the
