@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* smallfile.c - one read of a small /proc or /sys file (smallfile.h). */
+/* smallfile.c - one read of a small /proc or /sys file, and a /proc/PID/stat line (smallfile.h). */
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "smallfile.h"
@@ -18,4 +20,15 @@ ssize_t bb_read_small(const char *path, char *buf, size_t size)
 		return -1;
 	buf[n] = '\0';
 	return n;
+}
+
+int bb_proc_stat_parse(const char *line, struct bb_proc_stat *s)
+{
+	const char *p = strrchr(line, ')');
+
+	/* after "pid (comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %llu %llu %llu %llu %llu %llu",
+			 &s->minflt, &s->cminflt, &s->majflt, &s->cmajflt, &s->utime, &s->stime) != 6)
+		return -1;
+	return 0;
 }

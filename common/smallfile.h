@@ -16,4 +16,17 @@
  */
 ssize_t bb_read_small(const char *path, char *buf, size_t size);
 
+/* The counters of a /proc/PID/stat line that both sides read. */
+struct bb_proc_stat {
+	unsigned long long minflt, cminflt, majflt, cmajflt;	/* page faults; c: waited-for children */
+	unsigned long long utime, stime;			/* clock ticks */
+};
+
+/*
+ * Parse @line, the text of /proc/PID/stat (or of a task's), into @s. The
+ * name in parentheses may hold spaces and parentheses: the fields start
+ * after the last ')'. Returns 0, or -1 if it is not such a line.
+ */
+int bb_proc_stat_parse(const char *line, struct bb_proc_stat *s);
+
 #endif

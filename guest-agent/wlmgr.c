@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/smallfile.h"
 #include "wlmgr.h"
 
 #define NSEC	((uint64_t)1000000000)
@@ -215,8 +216,8 @@ void wlm_calibrate(struct wlm *m)
  */
 static void read_faults(struct wlm_slot *s)
 {
-	unsigned long long f[4];
-	char buf[1024], *p;
+	struct bb_proc_stat f;
+	char buf[1024];
 	ssize_t n;
 
 	if (s->statfd < 0 || !s->shm->flt0_set)
@@ -225,15 +226,12 @@ static void read_faults(struct wlm_slot *s)
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
-	p = strrchr(buf, ')');	/* the name may hold spaces and parentheses */
-	/* after "pid (comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt */
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %llu %llu %llu %llu",
-			 &f[0], &f[1], &f[2], &f[3]) != 4)
+	if (bb_proc_stat_parse(buf, &f))
 		return;
-	if (f[0] + f[1] >= s->shm->flt0_min)
-		s->minflt = f[0] + f[1] - s->shm->flt0_min;
-	if (f[2] + f[3] >= s->shm->flt0_maj)
-		s->majflt = f[2] + f[3] - s->shm->flt0_maj;
+	if (f.minflt + f.cminflt >= s->shm->flt0_min)
+		s->minflt = f.minflt + f.cminflt - s->shm->flt0_min;
+	if (f.majflt + f.cmajflt >= s->shm->flt0_maj)
+		s->majflt = f.majflt + f.cmajflt - s->shm->flt0_maj;
 }
 
 static void child(struct wlm *m, const struct wl_desc *d, const struct wl_opts *o,

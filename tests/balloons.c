@@ -1,8 +1,9 @@
-/* balloons.c - the guest balloon readers (common/balloons.c) on sample files in the formats the kernel drivers write (tests/data/balloons/). */
+/* balloons.c - the guest balloon readers (common/balloons.c) on sample files in the formats the kernel drivers write (tests/data/balloons/), and the /proc/PID/stat parser (common/smallfile.c). */
 #include <stdio.h>
 #include <string.h>
 
 #include "common/balloons.h"
+#include "common/smallfile.h"
 #include "tap.h"
 
 #define D "tests/data/balloons/"
@@ -76,11 +77,27 @@ static void test_parsers(void)
 	ok(bb_parse_vmstat_balloon("balloon_inflate 3\n", &a, &b) == -1, "vmstat: one missing");
 }
 
+/* /proc/PID/stat (common/smallfile.c): the fault counts and CPU ticks both sides read. */
+static void test_proc_stat(void)
+{
+	struct bb_proc_stat s;
+
+	ok(!bb_proc_stat_parse("88 (touch) R 1 88 88 0 -1 4194560 16392 7 2 1 40 3 0 0 20 0 1 0 512 "
+			       "17027072 4106 18446744073709551615\n", &s) &&
+	   s.minflt == 16392 && s.cminflt == 7 && s.majflt == 2 && s.cmajflt == 1 && s.utime == 40 &&
+	   s.stime == 3, "proc stat: faults and ticks of a plain line");
+	ok(!bb_proc_stat_parse("9 (a) b (c ) S 1 9 9 0 -1 0 5 6 7 8 9 10\n", &s) && s.minflt == 5 &&
+	   s.stime == 10, "proc stat: a name with spaces and parentheses");
+	ok(bb_proc_stat_parse("9 (a) S 1 9 9 0 -1 0 5 6\n", &s) == -1 &&
+	   bb_proc_stat_parse("no parenthesis 1 2 3", &s) == -1, "proc stat: a cut or foreign line is refused");
+}
+
 int main(void)
 {
-	plan(7 + 5 * 5 + 11);
+	plan(7 + 5 * 5 + 11 + 3);
 	test_detect();
 	test_read();
 	test_parsers();
+	test_proc_stat();
 	return done_testing();
 }

@@ -1249,7 +1249,6 @@ static int conf_probe(struct hr_guest *g, struct bbp_conf *c)
 static int bring_up_once(struct hr_guest *g)
 {
 	const struct hr_job *j = g->job;
-	struct bbp_msg conf = { .type = BBP_CONF };
 
 	hr_guest_set_state(g, HR_GS_BOOTING, NAN);
 	hr_info("%s: booting (%d vCPUs, %.0f MiB, accel=%s)", g->name, j->vcpus,
@@ -1273,16 +1272,16 @@ static int bring_up_once(struct hr_guest *g)
 				g->name, g->hello.proto, BBP_VERSION);
 	if (hr_guest_clock_sync(g, CLOCK_PINGS))
 		return -1;
-	if (conf_probe(g, &conf.u.conf))
+	g->conf = (struct bbp_msg){ .type = BBP_CONF };	/* kept: sent again after a reopen */
+	if (conf_probe(g, &g->conf.u.conf))
 		return -1;
-	conf.u.conf.fast_hz = (uint64_t)j->sample_hz;
-	conf.u.conf.slow_hz = (uint64_t)j->idle_hz;
-	conf.u.conf.idle_ms = 500;
-	conf.u.conf.watchdog_s = (j->agent_watchdog_us + 999999) / 1000000;	/* kept fed: keepalive() */
-	if (hr_guest_send(g, &conf))
+	g->conf.u.conf.fast_hz = (uint64_t)j->sample_hz;
+	g->conf.u.conf.slow_hz = (uint64_t)j->idle_hz;
+	g->conf.u.conf.idle_ms = 500;
+	g->conf.u.conf.watchdog_s = (j->agent_watchdog_us + 999999) / 1000000;	/* kept fed: keepalive() */
+	if (hr_guest_send(g, &g->conf))
 		return -1;
 	g->conf_sent = hr_now_ns();
-	g->conf = conf;
 	if (g->mech->ready(g))
 		return -1;
 	hr_guest_set_state(g, HR_GS_READY, NAN);

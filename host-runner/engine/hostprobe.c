@@ -31,15 +31,12 @@ static int64_t field_kib(const char *text, const char *key)
 /* utime + stime of a /proc/.../stat, in clock ticks; -1 if unreadable. */
 static int64_t stat_ticks(const char *path)
 {
-	char buf[1024], *p;
-	unsigned long long ut, st;
+	struct bb_proc_stat s;
+	char buf[1024];
 
-	if (bb_read_small(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
+	if (bb_read_small(path, buf, sizeof(buf)) < 0 || bb_proc_stat_parse(buf, &s))
 		return -1;
-	/* after "pid (comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
-	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-		return -1;
-	return (int64_t)(ut + st);
+	return (int64_t)(s.utime + s.stime);
 }
 
 static void say(struct hr_hostprobe *p, const char *what)
