@@ -443,7 +443,7 @@ static void drain_bins(struct wlm *m, struct wlm_slot *s, uint64_t now, int fina
 	struct wl_shm *shm = s->shm;
 	uint64_t cur = (now - shm->t0_ns) / WL_BIN_NS + 1, upto = final ? cur : cur - 1, id;
 
-	if (upto <= s->last_bin)
+	if (upto <= s->last_bin && !final)
 		return;
 	read_faults(s);
 	id = s->last_bin + 1;
@@ -468,11 +468,26 @@ static void drain_bins(struct wlm *m, struct wlm_slot *s, uint64_t now, int fina
 			continue;
 		f->w = s->w;
 		f->t_ns = shm->t0_ns + (id - 1) * WL_BIN_NS;
-		f->minflt = s->minflt;
-		f->majflt = s->majflt;
+		f->minflt = s->sent_minflt = s->minflt;
+		f->majflt = s->sent_majflt = s->majflt;
 		(void)wl_send(m, &msg);
 	}
 	s->last_bin = upto;
+	/*
+	 * The end: its final counts, even where no bin with accesses is left to
+	 * carry them (the last one went while its faults were still being
+	 * counted: the workload's clock and ours differ by a few ms), in a bin
+	 * of no accesses.
+	 */
+	if (final && (s->sent_minflt != s->minflt || s->sent_majflt != s->majflt)) {
+		struct bbp_msg msg = { .type = BBP_F };
+
+		msg.u.f.w = s->w;
+		msg.u.f.t_ns = shm->t0_ns + (upto - 1) * WL_BIN_NS;
+		msg.u.f.minflt = s->sent_minflt = s->minflt;
+		msg.u.f.majflt = s->sent_majflt = s->majflt;
+		(void)wl_send(m, &msg);
+	}
 }
 
 /* "Out of memory: Killed process 123 (grow) total-vm:..., anon-rss:456kB, ..." */

@@ -25,6 +25,7 @@ struct wlm_slot {
 	struct wl_shm *shm;
 	int statfd;			/* its /proc/PID/stat, for its fault counts; -1 none */
 	uint64_t minflt, majflt;	/* last values read, since it was let go */
+	uint64_t sent_minflt, sent_majflt;	/* the last values shipped in an F */
 	uint64_t last_bin;		/* highest bin id shipped */
 	uint64_t oom_before;		/* /proc/vmstat oom_kill when it started */
 	uint64_t stop_at;		/* SIGKILL deadline after STOPW, 0 = none */
