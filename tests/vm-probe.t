@@ -75,7 +75,7 @@ fi
 # 2. probe=poll: the agent polls at sample-rate while the balloon moves.
 # This run is the runner's ASan+UBSan build: the sanitizers on a real run.
 mkdir -p "$RESULTS/poll"
-"${ASAN_RUN[@]}" run -s "$STATE" -o "$RESULTS/poll" --set probe=poll "$T/probe.ini" >"$T/out" 2>"$T/err"
+asan_run run -s "$STATE" -o "$RESULTS/poll" --set probe=poll "$T/probe.ini" >"$T/out" 2>"$T/err"
 rc=$?
 ok $rc "probe=poll (ASan+UBSan runner): run exits 0"
 [ $rc -eq 0 ] || show "$T/err"

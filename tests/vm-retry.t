@@ -21,7 +21,7 @@ INI
 
 # 1. The first boot silent: given up, the second measures (the ASan+UBSan runner).
 t0=$(date +%s)
-BALLOONBENCH_FAULT=mute-first-boot "${ASAN_RUN[@]}" run -s "$STATE" -o "$RESULTS/once" "$T/mute.ini" \
+BALLOONBENCH_FAULT=mute-first-boot asan_run run -s "$STATE" -o "$RESULTS/once" "$T/mute.ini" \
 	>"$T/out" 2>"$T/err"
 rc=$?
 took=$(( $(date +%s) - t0 ))
@@ -54,7 +54,7 @@ check "first boot silent: no guest sample before the retry ($early)" test "$earl
 # reopened after 4 s, the run goes on and completes on the same boot; the
 # workload's start and end, lost with the queue, are said again; the lost
 # samples are counted.
-BALLOONBENCH_FAULT=stall "${ASAN_RUN[@]}" run -s "$STATE" -o "$RESULTS/stall" "$T/mute.ini" >"$T/out" 2>"$T/err"
+BALLOONBENCH_FAULT=stall asan_run run -s "$STATE" -o "$RESULTS/stall" "$T/mute.ini" >"$T/out" 2>"$T/err"
 rc=$?
 ok $rc "stalled channel: the run completes (exit 0; the ASan+UBSan runner)"
 [ $rc -eq 0 ] || show "$T/err"

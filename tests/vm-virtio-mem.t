@@ -16,7 +16,7 @@ warmup = 0
 INI
 start=$(date +%s)
 # the runner's ASan+UBSan build: the sanitizers on a real virtio-mem run
-timeout 300 "${ASAN_RUN[@]}" run -s "$STATE" -o "$RESULTS" "$T/vmem.ini" >"$T/out" 2>"$T/err"
+asan_run --timeout 300 run -s "$STATE" -o "$RESULTS" "$T/vmem.ini" >"$T/out" 2>"$T/err"
 rc=$?
 san_check "$T/err"
 diag "virtio-mem run: $(( $(date +%s) - start )) s"
