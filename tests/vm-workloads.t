@@ -62,9 +62,17 @@ check "grow: the workload's end is an OOM kill (wait status + kernel evidence)" 
 check "grow: the agent was not the victim" sh -c "! grep ',oom-kill,' '$dir/events.csv' | grep -q 'victim=init\|victim=bb-agent'"
 after=$(csv_where "$dir/transitions.csv" job grow end_reason | tail -n 1)
 check "grow: the run went on after the kill (deflate back: $after)" test "$after" = reached
-bal=$(grep ',oom-kill,"victim=grow ' "$dir/events.csv" | head -n 1 | sed 's/.*balloon_mib=\([0-9.]*\).*/\1/')
-diag "grow: killed with the balloon at $bal MiB"
-check "grow: killed with the balloon inflated (balloon $bal MiB >= 512)" awk -v b="$bal" 'BEGIN { exit !(b >= 512) }'
+# How far the balloon had got when grow was killed depends on how fast it
+# inflates beside grow's 60 MiB/s (seen: 507 MiB on a loaded host, 768 on an
+# idle one), so what is checked is what holds at any speed: the balloon was
+# inflated (>= 64 MiB) and it and grow's memory together filled the guest
+# (>= 640 of its 1024 MiB; the kernel and the agent hold the rest).
+kill_row=$(grep ',oom-kill,"victim=grow ' "$dir/events.csv" | head -n 1)
+bal=$(echo "$kill_row" | sed -n 's/.*balloon_mib=\([0-9.]*\).*/\1/p')
+anon=$(echo "$kill_row" | sed -n 's/.*anon_kib=\([0-9]*\).*/\1/p')
+diag "grow: killed with the balloon at $bal MiB, grow holding ${anon:-?} KiB"
+check "grow: killed with the balloon inflated and the guest full (balloon ${bal:-?} MiB >= 64, + grow's $(( ${anon:-0} / 1024 )) MiB >= 640)" \
+	awk -v b="${bal:-0}" -v a="${anon:-0}" 'BEGIN { exit !(b >= 64 && b + a / 1024 >= 640) }'
 
 # hold: latency per phase
 for ph in steady inflating deflating; do
