@@ -11,10 +11,12 @@
 # against a 1000-sample report made the same way (ratio of the two).
 #
 # usage: bench/report-scale.sh [SAMPLES]   (default 1000000; needs make all)
+#        bench/report-scale.sh --make DIR SAMPLES   only make that results directory
+#        (tests/vm-faults.t interrupts a report of one)
 set -eu
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BB=${BB:-$TOP/build/balloonbench}
-N=${1:-1000000}
+[ "${1:-}" = --make ] && N=0 || N=${1:-1000000}
 T=$(mktemp -d /tmp/bb-report-scale.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
@@ -47,6 +49,11 @@ JSON
 		}
 	}'
 }
+
+if [ "${1:-}" = --make ]; then
+	make_run "$2" "$3"
+	exit 0
+fi
 
 median3() { sort -n | sed -n 2p; }
 now() { date +%s.%N; }

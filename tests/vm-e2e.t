@@ -75,7 +75,10 @@ check "inflate rate $rate MiB/s > 0 and control latency $ctl ms measured" \
 	awk -v r="$rate" -v c="$ctl" 'BEGIN { exit !(r > 0 && c != "" && c >= 0) }'
 hz=$(csv_col "$dir/transitions.csv" guest_sample_hz | head -n 1)
 diag "guest sampled at $hz Hz while the balloon moved"
-check "guest samples fast while moving ($hz Hz >= 200)" awk -v h="$hz" 'BEGIN { exit !(h >= 200) }'
+# kprobe samples come one a 1 MiB batch (at most sample-rate): on a host where
+# the balloon itself moves below 200 MiB/s, that is its rate, not a lag
+check "guest samples fast while moving ($hz Hz >= 200, or >= 0.9 a MiB moved at $rate MiB/s)" \
+	awk -v h="$hz" -v r="$rate" 'BEGIN { exit !(h >= 200 || (r > 0 && h >= 0.9 * r)) }'
 # The agent's own cost and the cost of timestamps, as run.json records them.
 jnum() { sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" "$dir/run.json" | head -n 1; }
 cpu=$(jnum cpu_percent_of_one_vcpu) rss=$(jnum rss_kib)
