@@ -3,7 +3,8 @@
 #   make run     install what is missing, build, make the guest image, run bench/quick.ini
 #   make check   the same set-up, then every test (unit, ASan+UBSan, TSan, real-VM integration)
 #   make         build the runner and the guest agent
-#   make unit    the unit tests alone, plain and ASan+UBSan (no guest: the inner loop)
+#   make unit    build the unit tests, plain and ASan+UBSan
+#   make fast    run every test that needs no guest (the inner loop)
 #   make image   the guest image (Debian kernel + initramfs with the agent as /init)
 #   make install the runner, guest image, scenarios, man pages and bash completion
 #                under PREFIX (default /usr/local; DESTDIR honoured); make uninstall
@@ -26,7 +27,7 @@ BASE    := -std=c11 -D_GNU_SOURCE -pthread $(WARN) -I. -Ihost-runner -MMD -MP
 SANITIZE := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 TSANITIZE := -fsanitize=thread -fno-omit-frame-pointer
 
-# The three layers of the runner (see README, "Layout").
+# The three layers of the runner (see docs/HACKING.md, "Layout").
 CORE_SRCS   := $(wildcard host-runner/core/*.c) common/proto.c common/balloons.c common/smallfile.c $(wildcard workloads/*.c)
 REPORT_SRCS := $(wildcard host-runner/report/*.c)
 ENGINE_SRCS := $(wildcard host-runner/engine/*.c) host-runner/main.c
@@ -139,7 +140,7 @@ unit: $(UNIT) $(UNIT_ASAN)
 # The inner loop: every test that needs no guest, in parallel.
 fast: unit $(BIN) $(ASAN_BIN)
 	prove -j2 -f $(UNIT) $(UNIT_ASAN) tests/asan.t tests/compare.t tests/dry-run.t \
-		tests/formats.t tests/trend.t tests/install.t tests/corpus.t
+		tests/formats.t tests/trend.t tests/install.t tests/corpus.t tests/docs.t
 
 # Tests run in parallel (prove -j) where they do not share a guest; the few
 # that time the balloon against a threshold run alone, after the rest, so a
@@ -210,7 +211,7 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man5/balloonbench-scenario.5 $(DESTDIR)$(COMPDIR)/balloonbench
 	rm -rf $(DESTDIR)$(BBLIBDIR) $(DESTDIR)$(BBSHARE)
 
-# ---- fuzzing (libFuzzer; see README, "Hardening") ----------------------------
+# ---- fuzzing (libFuzzer; see docs/HACKING.md, "Hardening") -----------------
 # make fuzz: each target (tests/fuzz/NAME.c) for FUZZ_SECONDS, from its seeds
 # (tests/fuzz/seeds.sh) and what earlier runs found (build/fuzz/corpus/NAME);
 # crashes are kept in build/fuzz/crashes/NAME. tests/fuzz.t (make check) runs

@@ -87,7 +87,7 @@ methods=$(probe_rows method | tr '\n' ' ')
 # samples from the target change to the last page moved), per transition.
 # Under TCG the polling agent's vCPU wakes 2-8 ms late while QEMU is busy
 # with the balloon, and 1 kHz is out of reach (700-850 Hz measured here;
-# README, "The probe"): there the check runs and reports, as a TODO, and
+# docs/probe.md): there the check runs and reports, as a TODO, and
 # fails nothing. Under KVM it is a real check.
 rate_ok() {
 	[ "$methods" = "poll poll " ] || return 1

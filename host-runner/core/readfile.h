@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-/* The limits, in bytes (also in README, "Hardening"). */
+/* The limits, in bytes (also in docs/HACKING.md, "Hardening"). */
 #define HR_MAX_SCENARIO		(1u << 20)		/* scenario and thresholds files: 1 MiB */
 #define HR_MAX_TRACE		(64u << 20)		/* a trace: 64 MiB */
 #define HR_MAX_RUN_JSON		(64u << 20)		/* run.json: 64 MiB */
