@@ -4,7 +4,8 @@
  *
  * It competes with the guest's balloon driver (a kernel worker) for vCPU
  * time, so it slows ballooning from inside the guest: the deliberate
- * slowdown a CI regression job must catch (ci/perf-regression --slow-check),
+ * slowdown a CI regression job must catch (ci/perf-regression --set
+ * workload=spin:threads=2, tests/vm-compare.t),
  * or the "busy guest" case of a benchmark. Each unit of work (a fixed
  * 4096-step integer hash, a few microseconds) is timed as one WL_K_REQUEST:
  * a unit that took long is a thread that lost its vCPU, to the balloon

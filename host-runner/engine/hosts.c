@@ -5,9 +5,12 @@
  *   # hosts.ini: one section per host
  *   [rack1-a]
  *   uri = qemu+ssh://root@rack1-a/system
- *   max-guests = 4          # at once (spread); 0 or absent: no limit
- *   labels = skylake, 6.1   # the first is the host label compare matches on
- *   pool = balloonbench     # the storage pool the guest image goes to
+ *   max-guests = 4          ; at once (spread); 0 or absent: no limit
+ *   labels = skylake, 6.1   ; the first is the host label compare matches on
+ *   pool = balloonbench     ; the storage pool the guest image goes to
+ *
+ * A comment to the end of a line starts with " ;" (inih's); a "#" there is
+ * part of the value.
  */
 #include <errno.h>
 #include <stdio.h>
