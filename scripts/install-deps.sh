@@ -2,7 +2,8 @@
 # install-deps.sh - install what balloonbench needs on Debian 12, idempotently.
 # Run as root (make deps does). Does nothing when everything is present.
 #   --test   also what `make check` needs: chromium for the report's browser test,
-#            clang and libFuzzer's runtime (libclang-rt-14-dev) for tests/fuzz.t
+#            clang and libFuzzer's runtime (libclang-rt-14-dev) for tests/fuzz.t,
+#            dpkg-dev, debhelper and fakeroot for tests/deb.t (the Debian package)
 set -eu
 
 PKGS="build-essential pkg-config perl make gzip cpio kmod xz-utils zstd openssh-server openssh-client
@@ -11,8 +12,10 @@ liburing-dev libhwloc-dev hwloc libnuma-dev numactl libjansson-dev libinih-dev l
 # tests: the browser for the page tests, pgrep for the no-guest-left-behind checks;
 # xmllint (JUnit XML against a schema), man (the man pages), a real OpenMetrics
 # parser (python3-prometheus-client) and bash-completion for the output and install
-# tests; clang and libclang-rt-14-dev for the fuzz targets (tests/fuzz.t)
-[ "${1:-}" = "--test" ] && PKGS="$PKGS chromium procps libxml2-utils man-db python3-prometheus-client bash-completion clang libclang-rt-14-dev"
+# tests; clang and libclang-rt-14-dev for the fuzz targets (tests/fuzz.t); dpkg-dev,
+# debhelper and fakeroot to build the Debian package (tests/deb.t)
+[ "${1:-}" = "--test" ] && PKGS="$PKGS chromium procps libxml2-utils man-db python3-prometheus-client bash-completion clang libclang-rt-14-dev
+dpkg-dev debhelper fakeroot"
 
 missing=""
 for p in $PKGS; do
