@@ -110,6 +110,22 @@ static void section_line(struct parse_ctx *c, const char *line)
 	begin_section(c, name);
 }
 
+/*
+ * Leading blanks are not part of a line: inih would read an indented line
+ * after a key as the rest of that key's value (a multi-line value), while
+ * section_line() took an indented "[b]" for job b's header: both at once.
+ * Without them every line is what it says, wherever it is.
+ */
+static void unindent(char *str)
+{
+	size_t k = 0;
+
+	while (str[k] && str[k] != '\n' && isspace((unsigned char)str[k]))
+		k++;
+	if (k)
+		memmove(str, str + k, strlen(str + k) + 1);
+}
+
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse_ctx *c = stream;
@@ -128,6 +144,7 @@ static char *reader(char *str, int num, void *stream)
 			c->err_line = c->lineno;
 			snprintf(c->err, sizeof(c->err), "line longer than %d characters", num - 2);
 		}
+		unindent(str);
 		section_line(c, str);
 	}
 	return r;
