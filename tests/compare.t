@@ -10,7 +10,7 @@ n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 check() { d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
 if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
-echo "1..23"
+echo "1..25"
 
 # mkrun DIR SEED RATE NOISE [ACCEL] [MEMORY] [TEXT]: a results directory whose 10
 # inflations have mean rates RATE * (1 + NOISE * N(0,1)) and t100 = 768 MiB / rate
@@ -53,6 +53,17 @@ check "same distribution: exit 0 (got $rc)" test $rc -eq 0
 check "same distribution: the rate is no-change" grep -Eq '^ci.ini:square +inflate +mean_rate_mib_s +30/30 .*no-change \*$' "$T/out1"
 check "compare.csv, compare.tap and compare.html written" test -s "$T/o1/compare.csv" -a -s "$T/o1/compare.tap" -a -s "$T/o1/compare.html"
 check "compare.csv: documented header" grep -q '^schema,scenario,job,label,direction,metric,unit,better,gated,n_base,n_cand,median_base,median_cand,rel_change,ci_lo,ci_hi,' "$T/o1/compare.csv"
+
+# -o DIR: made with its parents when it is not there (as run -o does); one line if it cannot be
+"$BB" compare -q -o "$T/new/o1" "$T/base" "$T/same" >"$T/out1" 2>&1
+rc=$?
+check "-o a directory that is not there: made, the files in it (exit $rc)" \
+	test $rc -eq 0 -a -s "$T/new/o1/compare.csv" -a -s "$T/new/o1/compare.html"
+: >"$T/afile"
+"$BB" compare -q -o "$T/afile/o1" "$T/base" "$T/same" >"$T/out1" 2>&1
+rc=$?
+check "-o under a file: exit 2, one line saying so ($rc: $(head -c 120 "$T/out1"))" \
+	sh -c "[ $rc -eq 2 ] && [ \$(wc -l <'$T/out1') -eq 1 ] && grep -q 'cannot make the directory: Not a directory' '$T/out1'"
 
 mkdir -p "$T/o2"
 "$BB" compare -o "$T/o2" "$T/base" "$T/slow" >"$T/out2" 2>&1

@@ -47,6 +47,7 @@
 
 #include "core/abstat.h"
 #include "core/log.h"
+#include "core/paths.h"
 #include "compare.h"
 #include "core/readfile.h"
 #include "report.h"
@@ -762,7 +763,8 @@ void rp_compare_usage(FILE *f)
 		"  -o, --output DIR       where compare.csv, compare.tap, compare.html,\n"
 		"                         compare.junit.xml (JUnit XML: a testcase per gated\n"
 		"                         metric) and compare.md (Markdown, for a pull request\n"
-		"                         or $GITHUB_STEP_SUMMARY) go (default: CANDIDATE)\n"
+		"                         or $GITHUB_STEP_SUMMARY) go, made if it is not\n"
+		"                         there (default: CANDIDATE)\n"
 		"      --tap              print TAP (one test per metric) instead of the table\n"
 		"      --output-format LIST  normal (the table), json (every verdict with its\n"
 		"                         statistics, schema in report/cmpout.c), csv (compare.csv),\n"
@@ -996,7 +998,7 @@ int hr_compare_main(int argc, char **argv)
 	struct cmp cmp = { 0 };
 	struct row *rows = NULL;
 	char mismatch[2048] = "";
-	int status, ret = 2, nreg = 0, ninc = 0;
+	int status, ret = 2, nreg = 0, ninc = 0, e;
 	size_t n = 0;
 	FILE *out = NULL;
 
@@ -1025,8 +1027,12 @@ int hr_compare_main(int argc, char **argv)
 		n++;
 	}
 	status = nreg ? 1 : ninc ? 2 : 0;	/* a mismatch got here only with --allow-mismatch */
-	if (!a.out)
+	if (!a.out) {
 		a.out = cmp.side[1].arg;
+	} else if ((e = hr_dirs_make(a.out))) {
+		hr_err("compare: --output %s: cannot make the directory: %s", a.out, strerror(-e));
+		goto out;
+	}
 	for (size_t i = 0; i < sizeof(cmp_files) / sizeof(cmp_files[0]); i++)
 		if (write_file(a.out, cmp_files[i], &cmp, rows, n, status, mismatch))
 			goto out;
