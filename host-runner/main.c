@@ -370,9 +370,12 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (find_scenario(argv[optind], scen, sizeof(scen)) || !(sc = load_scenario(scen, sets, nsets)))
 		return HR_EXIT_USAGE;
-	/* what the run would open, for a dry run too */
-	if (hr_scenario_check_image(sc, o.image_dir) || (dry && check_outputs(&o, fmts, outpath)) ||
-	    (!dry && (fmts & ~RP_FMT_NORMAL) && !(out = rp_output_open(outpath)))) {
+	/* what the run would open, checked by a dry run too: --output-file first, then the image */
+	if ((dry ? check_outputs(&o, fmts, outpath) :
+		   (fmts & ~RP_FMT_NORMAL) && !(out = rp_output_open(outpath))) ||
+	    hr_scenario_check_image(sc, o.image_dir)) {
+		if (out)
+			(void)rp_output_close(out, outpath);
 		hr_scenario_free(sc);
 		free(sc);
 		return HR_EXIT_USAGE;
