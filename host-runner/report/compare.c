@@ -492,13 +492,14 @@ static int read_run(struct cmp *c, int side, int i, json_t *run)
 	for (size_t m = 0; m < hr_nmetrics; m++)
 		cm[m] = rp_csv_col(&f, hr_metrics[m].name);
 	while ((r = rp_csv_next(&f)) > 0) {
-		double rep = rp_csv_num(&f, cr);
-		/* a repetition is below 100000 (repeat <= 1000): anything else is not one */
-		long nrun = (long)i * 100000 + (rep >= 0 && rep < 100000 ? (long)rep : 0) + 1;
+		double rep, warm;
 		char job[64], grp[64];
+		long nrun;
 
-		if (rp_csv_num(&f, cw) == 1)
+		/* a repetition is below 100000 (repeat <= 1000): anything else is not one */
+		if (rp_csv_get(&f, cr, 0, 99999, &rep) || rp_csv_get(&f, cw, 0, 1, &warm) || warm == 1)
 			continue;
+		nrun = (long)i * 100000 + (isnan(rep) ? 0 : (long)rep) + 1;
 		/* over several hosts, JOB@GROUP: like is compared with like (byhost.c) */
 		rp_host_group(run, cv < 0 ? "" : rp_csv_str(&f, cv), grp, sizeof(grp));
 		(void)hr_fmt(job, sizeof(job), "%s%s%s", rp_csv_str(&f, cj), grp[0] ? "@" : "", grp);

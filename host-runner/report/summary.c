@@ -241,8 +241,9 @@ static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t *njobs,
 		struct srow *row;
 		int j = find_job(jobs, *njobs, rp_csv_str(&c, cj));
 		char grp[64];
+		double warm;
 
-		if (j < 0 || rp_csv_num(&c, cw) == 1)
+		if (j < 0 || rp_csv_get(&c, cw, 0, 1, &warm) || warm == 1)
 			continue;
 		rp_host_group(run, rp_csv_str(&c, cv), grp, sizeof(grp));
 		if (grp[0] && *njobs < room)
