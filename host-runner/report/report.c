@@ -281,6 +281,7 @@ struct lkey {
 struct lgroup {
 	struct lkey k;
 	struct st_hist h;
+	uint64_t total;		/* of h's counts: at most RP_MAX_COUNT, so no sum wraps */
 };
 
 struct lgroups {
@@ -369,7 +370,12 @@ static void read_latency_rows(struct report *r, struct lgroups *gs)
 		g = lgroup_get(gs, &k);
 		if (!g)
 			break;
-		g->h.count[b] += (uint64_t)count;
+		if (count > RP_MAX_COUNT - (double)g->total) {
+			rp_csv_drop(&c, "count: the histogram would hold more than 1e18 values");
+			continue;
+		}
+		g->h.count[b] += (uint64_t)count;	/* whole, at most 1e18: checked above */
+		g->total += (uint64_t)count;
 	}
 	finish_csv(r, &c, ret);
 }

@@ -110,7 +110,7 @@ static double binom_cdf_half(size_t n, size_t k)
 
 int hr_stats_compute(double *v, size_t n, struct hr_stats *o)
 {
-	double sum = 0, m2 = 0;
+	double sum = 0, m2 = 0, scale, mean;
 	size_t k = 0;
 
 	memset(o, 0, sizeof(*o));
@@ -120,13 +120,18 @@ int hr_stats_compute(double *v, size_t n, struct hr_stats *o)
 	o->n = n;
 	o->min = v[0];
 	o->max = v[n - 1];
-	o->median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	o->median = n % 2 ? v[n / 2] : 0.5 * v[n / 2 - 1] + 0.5 * v[n / 2];
+	/* in units of the largest magnitude: a sum or a square of 1e300s stays finite */
+	scale = fmax(fabs(o->min), fabs(o->max));
+	if (!(scale > 0))
+		scale = 1;
 	for (size_t i = 0; i < n; i++)
-		sum += v[i];
-	o->mean = sum / (double)n;
+		sum += v[i] / scale;
+	mean = sum / (double)n;
 	for (size_t i = 0; i < n; i++)
-		m2 += (v[i] - o->mean) * (v[i] - o->mean);
-	o->stddev = n > 1 ? sqrt(m2 / (double)(n - 1)) : 0;
+		m2 += (v[i] / scale - mean) * (v[i] / scale - mean);
+	o->mean = mean * scale;
+	o->stddev = n > 1 ? sqrt(m2 / (double)(n - 1)) * scale : 0;
 	/* largest k with coverage >= 95 %: x(k) .. x(n-k+1), 1-based */
 	for (size_t c = 1; c <= n / 2; c++)
 		if (1 - 2 * binom_cdf_half(n, c - 1) >= 0.95)
