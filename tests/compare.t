@@ -10,7 +10,7 @@ n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 check() { d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
 if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
-echo "1..25"
+echo "1..29"
 
 # mkrun DIR SEED RATE NOISE [ACCEL] [MEMORY] [TEXT]: a results directory whose 10
 # inflations have mean rates RATE * (1 + NOISE * N(0,1)) and t100 = 768 MiB / rate
@@ -126,6 +126,30 @@ mkrun "$T/clash/r2" 102 500 0.05 tcg 1024 "[square] changed"
 rc=$?
 check "one scenario file run with two texts in a side: not comparable ($rc)" \
 	sh -c "[ $rc -eq 2 ] && grep -q 'different texts of one scenario file' '$T/out8'"
+
+# figures whose baseline is noise around 0 (found on real A/B data): host_returned_mib of
+# untouched memory printed +156.8 % [-100.1 %, +inf %], host_lag_ms -77 against -10 ms a
+# relative change; both are changes in their unit now, and no output says inf %
+mkhost() { # mkhost DIR SEED LAG: 6 transitions, host_returned_mib ~ 0.3 +- 1, host_lag_ms ~ LAG +- 3
+	mkdir -p "$1"
+	sed 's/"vm-[^"]*"/"vm-h"/' "$T/base/r1/run.json" >"$1/run.json"
+	awk -v s="$2" -v lag="$3" 'BEGIN { srand(s); print "vm,job,direction,host_returned_mib,host_lag_ms,stalls,warmup,label"
+		for (i = 0; i < 6; i++)
+			printf "vm-h,square,inflate,%.3f,%.1f,%d,0,\"\"\n", 0.3 + 2 * (rand() - 0.5), lag + 6 * (rand() - 0.5), i < 3 ? 0 : 1 }' >"$1/transitions.csv"
+}
+for i in 1 2 3; do
+	mkhost "$T/hb/r$i" "$((i + 110))" -77
+	mkhost "$T/hc/r$i" "$((i + 120))" -10
+done
+"$BB" compare -o "$T/o7" "$T/hb" "$T/hc" >"$T/out10" 2>&1
+check "noise around 0: host_returned_mib's change in MiB, not in %" \
+	grep -Eq '^ci.ini:square +inflate +host_returned_mib .* [+-][0-9.]+ MiB +\[[+-][0-9.]+ MiB, [+-][0-9.]+ MiB\]' "$T/out10"
+check "  host_lag_ms (a difference of either sign): +67 ms or so, a regression" \
+	grep -Eq '^ci.ini:square +inflate +host_lag_ms .* \+6[0-9.]+ ms .*regression$' "$T/out10"
+check "  stalls (a count of median 0.5: resamples of median 0): in counts" \
+	grep -Eq '^ci.ini:square +inflate +stalls .* count +\[' "$T/out10"
+check "  no inf % anywhere (table, compare.csv, .md, .html, .junit.xml)" \
+	sh -c "! grep -Eiq 'inf ?%|%[^,]*inf' '$T/out10' '$T/o7/compare.md' '$T/o7/compare.html' '$T/o7/compare.junit.xml' '$T/o7/compare.csv'"
 
 # compare.html in a browser: a CDF chart per compared metric, drawn, no errors
 . "$TOP/tests/browser.sh"

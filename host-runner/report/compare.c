@@ -24,7 +24,8 @@
  * only ever appended): schema, scenario (file name), job, label, direction,
  * metric, unit, better (higher/lower), gated (1/0), n_base, n_cand,
  * median_base, median_cand, rel_change (fraction), ci_lo, ci_hi (95 % CI of
- * rel_change), abs_change, abs_ci_lo, abs_ci_hi, u, p_value, exact (1 if the
+ * rel_change; all three empty where the baseline is within noise of 0,
+ * abstat.h: abs_change is the change), abs_change, abs_ci_lo, abs_ci_hi, u, p_value, exact (1 if the
  * p-value is exact), verdict, reason. Exit status: 0 no regression and
  * every gated metric conclusive; 1 a gated metric regressed; 2 bad input,
  * runs that are not comparable (without --allow-mismatch), or a gated metric
@@ -204,6 +205,8 @@ static void th_policy(const struct thresholds *t, const struct hr_metric *m, str
 	const struct policy *p = &t->metric[m - hr_metrics];
 
 	*out = t->def.ab;
+	out->noise = m->noise;
+	out->absolute = m->absolute;
 	*min_runs = p->min_runs ? p->min_runs : t->def.min_runs;
 	if (!isnan(p->ab.alpha))
 		out->alpha = p->ab.alpha;
@@ -585,8 +588,10 @@ static json_t *jnum(double v)
 /*
  * compare.html's data (#bb-data, read by reports/compare.js): schema 1,
  * {schema, metrics: [{title, unit, higher_better, gated, verdict, change,
- * ci_lo, ci_hi, p_value, base: [values], cand: [values]}]}, one per table row
- * that has values on both sides, in the table's order.
+ * ci_lo, ci_hi (relative: null where the baseline is within noise of 0),
+ * abs_change, abs_ci_lo, abs_ci_hi, p_value, base: [values], cand:
+ * [values]}]}, one per table row that has values on both sides, in the
+ * table's order.
  */
 static char *html_data(const struct row *rows, size_t n)
 {
@@ -607,11 +612,12 @@ static char *html_data(const struct row *rows, size_t n)
 		}
 		snprintf(title, sizeof(title), "%s: %s%s%s %s %s", w->k->scen, w->k->job,
 			 w->k->label[0] ? " " : "", w->k->label, w->k->dir, w->k->m->name);
-		json_array_append_new(ms, json_pack("{s:s, s:s, s:b, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+		json_array_append_new(ms, json_pack("{s:s, s:s, s:b, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			"title", title, "unit", w->k->m->unit, "higher_better", w->k->m->higher_better,
 			"gated", w->gate, "verdict", ab_verdict_name(w->v), "change", jnum(w->r.rel_change),
-			"ci_lo", jnum(w->r.ci_lo), "ci_hi", jnum(w->r.ci_hi), "p_value", jnum(w->r.p_value),
-			"base", side[0], "cand", side[1]));
+			"ci_lo", jnum(w->r.ci_lo), "ci_hi", jnum(w->r.ci_hi), "abs_change",
+			jnum(w->r.abs_change), "abs_ci_lo", jnum(w->r.abs_ci_lo), "abs_ci_hi",
+			jnum(w->r.abs_ci_hi), "p_value", jnum(w->r.p_value), "base", side[0], "cand", side[1]));
 	}
 	root = json_pack("{s:i, s:o}", "schema", 1, "metrics", ms);
 	text = root ? json_dumps(root, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_REAL_PRECISION(8)) : NULL;
@@ -656,7 +662,8 @@ static int html_out(FILE *f, const struct cmp *c, const struct row *rows, size_t
 	}
 	fputs("<p class=\"muted\">Per metric: medians of every transition (warm-up runs left out), the "
 	      "relative change of the median with its 95 % bootstrap CI (bar: -100 % .. +100 %, clipped "
-	      "at the ends; mark: the change), the Mann-Whitney U p-value, and the verdict. Gated metrics "
+	      "at the ends; mark: the change), or the absolute change in the metric's unit where the "
+	      "baseline is within noise of 0, the Mann-Whitney U p-value, and the verdict. Gated metrics "
 	      "(bold) decide the outcome; the others are shown for information.</p>\n"
 	      "<div class=\"scroll\" style=\"max-height:none\"><table><thead><tr><th class=s>job</th>"
 	      "<th class=s>dir</th><th class=s>metric</th><th title=\"values: baseline/candidate\">n</th><th>median base</th>"
@@ -665,7 +672,7 @@ static int html_out(FILE *f, const struct cmp *c, const struct row *rows, size_t
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
 		const struct ab_result *r = &w->r;
-		char a[32], cl[32], ch[32];
+		char a[32], cl[32], ch[32];	/* "+1.23e+03 MiB/s" at most */
 		double lo = fmax(-1, fmin(1, r->ci_lo)), hi = fmax(-1, fmin(1, r->ci_hi));
 		double pt = fmax(-1, fmin(1, r->rel_change));
 
@@ -687,8 +694,8 @@ static int html_out(FILE *f, const struct cmp *c, const struct row *rows, size_t
 		else
 			fprintf(f, "<td>%.4g</td><td>%.4g</td>", r->median_a, r->median_b);
 		fprintf(f, "<td>%s</td><td>[%s, %s]</td><td class=s style=\"color:%s;font-weight:600\">%s</td>"
-			   "<td class=s>", rp_pct(r->rel_change, a, sizeof(a)), rp_pct(r->ci_lo, cl, sizeof(cl)),
-			rp_pct(r->ci_hi, ch, sizeof(ch)), vcol[w->v], ab_verdict_name(w->v));
+			   "<td class=s>", rp_cmp_change(w, 0, a, sizeof(a)), rp_cmp_change(w, 1, cl, sizeof(cl)),
+			rp_cmp_change(w, 2, ch, sizeof(ch)), vcol[w->v], ab_verdict_name(w->v));
 		if (!isnan(r->rel_change))
 			fprintf(f, "<div class=bar><div class=z></div><div class=ci style=\"left:%.1f%%;"
 				   "width:%.1f%%;background:%s\"></div><div class=pt style=\"left:calc(%.1f%% - 1px);"
@@ -931,6 +938,9 @@ static void judge(const struct key *k, const struct thresholds *th, unsigned lon
 		set_why(w, "cannot compare: %s", strerror(errno));
 	} else {
 		w->v = ab_judge(&w->r, k->m->higher_better, &p, w->why, sizeof(w->why));
+		/* a baseline within noise of 0 has no relative change: the absolute one is shown */
+		if (ab_near_zero(&w->r, &p))
+			w->r.rel_change = w->r.ci_lo = w->r.ci_hi = NAN;
 		/*
 		 * Transitions of one run share its guest and its minute of the
 		 * host: too few runs are too few repetitions, however many
@@ -951,16 +961,16 @@ static void judge(const struct key *k, const struct thresholds *th, unsigned lon
 static void print_rows(const struct row *rows, size_t n, int status, int nreg, int ninc,
 		       const char *out)
 {
-	printf("%-24s %-8s %-22s %9s %10s %10s %8s %18s %8s  %s\n", "scenario:job", "dir", "metric",
+	printf("%-24s %-8s %-22s %9s %10s %10s %11s %26s %8s  %s\n", "scenario:job", "dir", "metric",
 	       "n b/c", "median b", "median c", "change", "95% CI", "p", "verdict");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
-		char nn[48], ch[16], cl[16], chi[16], ci[40], ma[16] = "-", mb[16] = "-", p[16] = "-";
+		char nn[48], ch[32], cl[32], chi[32], ci[72], ma[16] = "-", mb[16] = "-", p[16] = "-";
 		char job[sizeof(w->k->scen) + sizeof(w->k->job)];	/* fits "scen:job" */
 
 		snprintf(nn, sizeof(nn), "%zu/%zu", w->k->n[0], w->k->n[1]);
-		snprintf(ci, sizeof(ci), "[%s, %s]", rp_pct(w->r.ci_lo, cl, sizeof(cl)),
-			 rp_pct(w->r.ci_hi, chi, sizeof(chi)));
+		snprintf(ci, sizeof(ci), "[%s, %s]", rp_cmp_change(w, 1, cl, sizeof(cl)),
+			 rp_cmp_change(w, 2, chi, sizeof(chi)));
 		if (!isnan(w->r.median_a))
 			snprintf(ma, sizeof(ma), "%.4g", w->r.median_a);
 		if (!isnan(w->r.median_b))
@@ -968,8 +978,8 @@ static void print_rows(const struct row *rows, size_t n, int status, int nreg, i
 		if (!isnan(w->r.p_value))
 			snprintf(p, sizeof(p), "%.2g", w->r.p_value);
 		snprintf(job, sizeof(job), "%s:%s", w->k->scen, w->k->job);
-		printf("%-24.24s %-8s %-22s %9s %10s %10s %8s %18s %8s  %s%s\n", job,
-		       w->k->dir, w->k->m->name, nn, ma, mb, rp_pct(w->r.rel_change, ch, sizeof(ch)), ci,
+		printf("%-24.24s %-8s %-22s %9s %10s %10s %11s %26s %8s  %s%s\n", job,
+		       w->k->dir, w->k->m->name, nn, ma, mb, rp_cmp_change(w, 0, ch, sizeof(ch)), ci,
 		       p, ab_verdict_name(w->v), w->gate ? " *" : "");
 	}
 	printf("* gated. %s: %d gated regression(s), %d gated inconclusive; %s/compare.html\n",

@@ -118,6 +118,8 @@ struct hr_metric {
 	const char *unit;
 	int higher_better;
 	int needs_reached;	/* a time to the target or a rate: only a transition that got there has one */
+	double noise;		/* in its unit: a median within it of 0 is noise (compare: an absolute change) */
+	int absolute;		/* a difference of either sign with no zero of its own: compared absolutely */
 };
 extern const struct hr_metric hr_metrics[];
 extern const size_t hr_nmetrics;
