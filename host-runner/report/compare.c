@@ -644,7 +644,11 @@ static int html_out(FILE *f, const struct cmp *c, const struct row *rows, size_t
 		".bar .z{position:absolute;left:50%;top:0;bottom:0;border-left:1px solid #888}"
 		".bar .ci{position:absolute;top:3px;height:6px;opacity:.45}"
 		".bar .pt{position:absolute;top:0;width:3px;height:12px}"
-		".grid{display:flex;flex-wrap:wrap;gap:0 16px}\n");
+		".grid{display:flex;flex-wrap:wrap;gap:0 16px}"
+		/* the verdicts fit the page: headings, jobs, CIs and reasons wrap (the why column was cut off at 1300 px) */
+		"#verdicts table{width:100%}#verdicts th{white-space:normal;vertical-align:bottom}"
+		"#verdicts td.wrap{white-space:normal;overflow-wrap:anywhere;min-width:6em}"
+		"#verdicts td.why{white-space:normal;overflow-wrap:anywhere;min-width:14em;font-size:11.5px}\n");
 	fputs("<main id=\"app\">\n", f);
 	fputs("<h1>balloonbench compare</h1>\n<p class=\"sub\">baseline <b>", f);
 	rp_escape_markup(f, c->side[0].arg);
@@ -665,7 +669,7 @@ static int html_out(FILE *f, const struct cmp *c, const struct row *rows, size_t
 	      "at the ends; mark: the change), or the absolute change in the metric's unit where the "
 	      "baseline is within noise of 0, the Mann-Whitney U p-value, and the verdict. Gated metrics "
 	      "(bold) decide the outcome; the others are shown for information.</p>\n"
-	      "<div class=\"scroll\" style=\"max-height:none\"><table><thead><tr><th class=s>job</th>"
+	      "<div class=\"scroll fit\" id=\"verdicts\" style=\"max-height:none\"><table><thead><tr><th class=s>job</th>"
 	      "<th class=s>dir</th><th class=s>metric</th><th title=\"values: baseline/candidate\">n</th><th>median base</th>"
 	      "<th>median cand</th><th>change</th><th>95% CI</th><th class=s>verdict</th>"
 	      "<th class=s>change and CI</th><th>p</th><th class=s>why</th></tr></thead><tbody>\n", f);
@@ -676,7 +680,7 @@ static int html_out(FILE *f, const struct cmp *c, const struct row *rows, size_t
 		double lo = fmax(-1, fmin(1, r->ci_lo)), hi = fmax(-1, fmin(1, r->ci_hi));
 		double pt = fmax(-1, fmin(1, r->rel_change));
 
-		fprintf(f, "<tr%s><td class=s>", w->gate ? "" : " style=\"opacity:.75\"");
+		fprintf(f, "<tr%s><td class=\"s wrap\">", w->gate ? "" : " style=\"opacity:.75\"");
 		rp_escape_markup(f, w->k->scen);
 		fputs(": ", f);
 		rp_escape_markup(f, w->k->job);
@@ -693,7 +697,7 @@ static int html_out(FILE *f, const struct cmp *c, const struct row *rows, size_t
 			fputs("<td>-</td><td>-</td>", f);
 		else
 			fprintf(f, "<td>%.4g</td><td>%.4g</td>", r->median_a, r->median_b);
-		fprintf(f, "<td>%s</td><td>[%s, %s]</td><td class=s style=\"color:%s;font-weight:600\">%s</td>"
+		fprintf(f, "<td>%s</td><td class=wrap>[%s, %s]</td><td class=s style=\"color:%s;font-weight:600\">%s</td>"
 			   "<td class=s>", rp_cmp_change(w, 0, a, sizeof(a)), rp_cmp_change(w, 1, cl, sizeof(cl)),
 			rp_cmp_change(w, 2, ch, sizeof(ch)), vcol[w->v], ab_verdict_name(w->v));
 		if (!isnan(r->rel_change))
@@ -706,7 +710,7 @@ static int html_out(FILE *f, const struct cmp *c, const struct row *rows, size_t
 			fputs("-", f);
 		else
 			fprintf(f, "%.2g", r->p_value);
-		fputs("</td><td class=s style=\"white-space:normal;min-width:200px;font-size:11.5px\">", f);
+		fputs("</td><td class=\"s why\">", f);
 		rp_escape_markup(f, w->why);
 		fputs("</td></tr>\n", f);
 	}
