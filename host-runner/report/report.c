@@ -625,13 +625,15 @@ int hr_report(const char *dir, int print)
 	time_t t = time(NULL);
 	int ret;
 
+	/* a bad run.json is said once, here, before the readers below load it again */
+	if (rp_path(path, sizeof(path), dir, "run.json") || !(run = rp_run_load(path)))
+		return RP_BAD_INPUT;
+	json_decref(run);
 	if (rp_settle_killed(dir))
 		return -1;
 	/* summary.csv first: the report shows it */
 	ret = hr_summary_dir(dir, print);
-	if (rp_path(path, sizeof(path), dir, "run.json"))
-		return RP_BAD_INPUT;
-	run = rp_run_load(path);
+	run = rp_run_load(path);	/* again: settling a killed run rewrites it */
 	if (!run)
 		return RP_BAD_INPUT;
 	if (!ret && rp_openmetrics_write(dir, run))
