@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,7 +238,7 @@ static int parse_dbl(const char *v, size_t n, double *out)
 		if (!strchr("0123456789+-.eE", buf[i]))
 			return -1;	/* no "nan", "inf" or hex from a peer */
 	*out = strtod(buf, &end);
-	return *end ? -1 : 0;
+	return *end || !isfinite(*out) ? -1 : 0;	/* 1e999: inf without the word */
 }
 
 /*

@@ -23,6 +23,7 @@
 #include "engine/layout.h"
 #include "common/balloons.h"
 #include "core/log.h"
+#include "core/paths.h"
 #include "report/report.h"
 #include "engine/run.h"
 #include "core/scenario.h"
@@ -177,9 +178,11 @@ static void usage_run(FILE *f)
 		"                        says (repeatable; recorded in run.json), e.g.\n"
 		"                        --set workload=spin:threads=2 for a busy guest\n"
 		"      --reprobe-kvm     with accel=auto, try KVM again even if it failed before\n"
-		"  -n, --dry-run         check the scenario and print the plan (jobs, guests,\n"
-		"                        each guest's target changes, what this host would\n"
-		"                        skip, a lower bound of the time); starts nothing\n"
+		"  -n, --dry-run         check the scenario and the files the run would open\n"
+		"                        (guest image, traces, hosts file, where it writes)\n"
+		"                        and print the plan (jobs, guests, each guest's target\n"
+		"                        changes, what this host would skip, a lower bound of\n"
+		"                        the time); starts and writes nothing\n"
 		"      --output-format LIST  normal (the table, on stdout), json (the run's\n"
 		"                        transitions and summary statistics, schema in\n"
 		"                        report/output.c), csv (summary.csv's rows), several\n"
@@ -252,6 +255,29 @@ static struct hr_scenario *load_scenario(const char *path, const char *const *se
 		return NULL;
 	}
 	return sc;
+}
+
+/*
+ * What a run makes or opens beyond the scenario and the image, checked for a
+ * dry run without making it: --results and --state-dir (made with their
+ * parents), --output-file. 0, or -1 (said).
+ */
+static int check_outputs(const struct hr_run_opts *o, unsigned fmts, const char *outpath)
+{
+	const struct { const char *opt, *path; int dir; } p[] = {
+		{ "--results", o->results, 1 },
+		{ "--state-dir", o->state_dir, 1 },
+		{ "--output-file", (fmts & ~RP_FMT_NORMAL) && outpath && strcmp(outpath, "-") ? outpath : NULL, 0 },
+	};
+	char why[PATH_MAX + 64];
+
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+		if (p[i].path && hr_path_writable(p[i].path, p[i].dir, why, sizeof(why))) {
+			hr_err("run: %s %s: %s", p[i].opt, p[i].path, why);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -344,7 +370,12 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (find_scenario(argv[optind], scen, sizeof(scen)) || !(sc = load_scenario(scen, sets, nsets)))
 		return HR_EXIT_USAGE;
-	if (!dry && (fmts & ~RP_FMT_NORMAL) && !(out = rp_output_open(outpath))) {
+	/* what the run would open, checked by a dry run too: --output-file first, then the image */
+	if ((dry ? check_outputs(&o, fmts, outpath) :
+		   (fmts & ~RP_FMT_NORMAL) && !(out = rp_output_open(outpath))) ||
+	    hr_scenario_check_image(sc, o.image_dir)) {
+		if (out)
+			(void)rp_output_close(out, outpath);
 		hr_scenario_free(sc);
 		free(sc);
 		return HR_EXIT_USAGE;

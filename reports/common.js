@@ -4,9 +4,10 @@
  * Inlined into each page after uPlot and before the page's own script.
  *
  * Open a page with #selftest and, once drawn, it checks that every chart
- * has pixels of its series' colours and writes the outcome into
- * <body data-charts data-blank data-errors data-selftest> (the browser
- * tests read it).
+ * has pixels of its series' colours and that every .fit container shows its
+ * content whole (no wider than the container), and writes the outcome into
+ * <body data-charts data-blank data-wide data-errors data-selftest> (the
+ * browser tests read it).
  */
 var bb = (function () {
 	'use strict';
@@ -100,6 +101,10 @@ var bb = (function () {
 		});
 		document.body.setAttribute('data-charts', String(charts.length));
 		document.body.setAttribute('data-blank', blank.join(' | '));
+		/* a container marked .fit must show its content whole: wider content is cut off or scrolls */
+		document.body.setAttribute('data-wide', Array.prototype.map.call(document.querySelectorAll('.fit'), function (e) {
+			return e.scrollWidth > e.clientWidth ? (e.id || e.className) + ' (' + e.scrollWidth + ' > ' + e.clientWidth + ' px)' : '';
+		}).filter(Boolean).join(' | '));
 		document.body.setAttribute('data-errors', (window.bbErrors || []).join(' | '));
 		document.body.setAttribute('data-selftest', 'done');
 	}

@@ -39,6 +39,14 @@
 	function pct(x) {
 		return x == null ? '-' : (x > 0 ? '+' : '') + fmt(100 * x, 1) + ' %';
 	}
+	/* the change (k '') or a CI bound (k 'ci_lo', 'ci_hi'): relative, or in the unit where the baseline is within noise of 0 */
+	function change(m, k) {
+		var a = m[k ? 'abs_' + k : 'abs_change'];
+
+		if (m.change == null && a != null)
+			return (a > 0 ? '+' : '') + fmt(a) + ' ' + m.unit;
+		return pct(m[k || 'change']);
+	}
 	/* dashed vertical lines at the two medians, in their series' colours */
 	function medians(m) {
 		return { draw: [function (u) {
@@ -82,7 +90,7 @@
 				bb.line('candidate (n=' + m.cand.length + ')', COL.cand, step)],
 			hooks: medians(mid)
 		}, uPlot.join([a, b]), m.verdict + (m.gated ? '' : ' (not gated)') + ': median ' + fmt(mid.base) + ' -> ' +
-			fmt(mid.cand) + ' ' + m.unit + ', change ' + pct(m.change) + ' [' + pct(m.ci_lo) + ', ' + pct(m.ci_hi) +
+			fmt(mid.cand) + ' ' + m.unit + ', change ' + change(m, '') + ' [' + change(m, 'ci_lo') + ', ' + change(m, 'ci_hi') +
 			'], p ' + (m.p_value == null ? '-' : m.p_value.toPrecision(2)) + '; dashed: the medians');
 		box = grid.lastChild;
 		box.style.width = w + 'px';	/* the note must wrap, not widen the box */

@@ -379,6 +379,55 @@ static void test_edges(void)
 						   : (int)ab_judge(&r, 0, NULL, why, sizeof(why));
 	ok(v == AB_NO_CHANGE && r.p_value == 1, "zeros against zeros: no-change, p = 1 (%s)", why);
 
+	/*
+	 * Near zero: a baseline that is noise around 0 (host_returned_mib of
+	 * untouched memory gave +156.8 % [-100.1 %, +inf %]) is judged on its
+	 * absolute change, never a relative one.
+	 */
+	{
+		double ra[8] = { -0.8, 0.3, 1.1, -0.2, 0.6, 0.9, -0.5, 0.2 };
+		double rb[8] = { 0.4, 1.2, -0.3, 0.9, 0.1, 0.7, 1.5, 0.6 };
+		double la[6] = { -80, -77, -75, -78, -79, -76 }, lb[6] = { -12, -10, -9, -11, -8, -10 };
+		double pa[8] = { 0.4, 0.5, 0.45, 0.55, 0.5, 0.48, 0.52, 0.5 }, big[8];
+		double ca[7] = { 0, 0, 0, 1, 1, 1, 1 }, cb[7] = { 1, 1, 1, 2, 2, 2, 2 };
+
+		ab_policy_default(&pol);
+		rc = ab_compare(ra, 8, rb, 8, 1, &r);
+		ok(rc == 0 && r.a_ci_lo <= 0 && r.a_ci_hi >= 0,
+		   "noise around 0: the baseline median's CI [%g, %g] holds 0", r.a_ci_lo, r.a_ci_hi);
+		ok(ab_near_zero(&r, &pol), "... near zero");
+		v = ab_judge(&r, 1, &pol, why, sizeof(why));
+		ok(v == AB_INCONCLUSIVE && strstr(why, "within noise of 0") && strstr(why, "absolute") &&
+		   !strstr(why, "inf"), "... judged absolutely, no relative change (%s)", why);
+		pol.absolute = 1;
+		pol.noise = 20;
+		ok(ab_compare(la, 6, lb, 6, 1, &r) == 0 && ab_near_zero(&r, &pol),
+		   "a lag of either sign (host_lag_ms): near zero by the metric, whatever its median");
+		v = ab_judge(&r, 0, &pol, why, sizeof(why));
+		ok(v == AB_REGRESSION && strstr(why, "+67.5 absolute"),
+		   "... -77.5 to -10 ms, lower better: a regression of +67.5 absolute (%s)", why);
+		pol.noise = 100;
+		v = ab_judge(&r, 0, &pol, why, sizeof(why));
+		ok(v == AB_NO_CHANGE && strstr(why, "within the metric's noise 100"),
+		   "... within a noise of 100: no-change (%s)", why);
+		ab_policy_default(&pol);
+		pol.noise = 1;
+		rc = ab_compare(pa, 8, pa, 8, 1, &r);
+		ok(rc == 0 && r.a_ci_lo > 0 && ab_near_zero(&r, &pol),
+		   "a median of 0.5 with the metric's noise 1: near zero, though its CI excludes 0");
+		v = ab_judge(&r, 1, &pol, why, sizeof(why));
+		ok(v == AB_NO_CHANGE && strstr(why, "noise 1 of 0"), "... same values: no-change (%s)", why);
+		for (int i = 0; i < 8; i++)
+			big[i] = 100 + pa[i];
+		ok(ab_compare(big, 8, big, 8, 1, &r) == 0 && !ab_near_zero(&r, &pol),
+		   "a median of 100.5 with noise 1: not near zero (a relative change)");
+		ok(ab_compare(ca, 7, cb, 7, 1, &r) == 0, "counts 0,0,0,1,1,1,1 against 1..2");
+		ok(ab_near_zero(&r, NULL) && r.a_ci_lo == 0 && (!isfinite(r.ci_hi) || !isfinite(r.ci_lo)),
+		   "... median 1 but resamples of median 0 (a relative CI of inf): near zero");
+		v = ab_judge(&r, 0, NULL, why, sizeof(why));
+		ok(!strstr(why, "inf") && strstr(why, "absolute"), "... judged absolutely, no inf (%s)", why);
+	}
+
 	/* significant but below threshold: +3 % on 0.3 % noise */
 	for (int i = 0; i < 10; i++) {
 		a[i] = 100 + 0.3 * (i - 4.5);

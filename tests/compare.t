@@ -10,7 +10,7 @@ n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 check() { d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
 if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
-echo "1..23"
+echo "1..30"
 
 # mkrun DIR SEED RATE NOISE [ACCEL] [MEMORY] [TEXT]: a results directory whose 10
 # inflations have mean rates RATE * (1 + NOISE * N(0,1)) and t100 = 768 MiB / rate
@@ -53,6 +53,17 @@ check "same distribution: exit 0 (got $rc)" test $rc -eq 0
 check "same distribution: the rate is no-change" grep -Eq '^ci.ini:square +inflate +mean_rate_mib_s +30/30 .*no-change \*$' "$T/out1"
 check "compare.csv, compare.tap and compare.html written" test -s "$T/o1/compare.csv" -a -s "$T/o1/compare.tap" -a -s "$T/o1/compare.html"
 check "compare.csv: documented header" grep -q '^schema,scenario,job,label,direction,metric,unit,better,gated,n_base,n_cand,median_base,median_cand,rel_change,ci_lo,ci_hi,' "$T/o1/compare.csv"
+
+# -o DIR: made with its parents when it is not there (as run -o does); one line if it cannot be
+"$BB" compare -q -o "$T/new/o1" "$T/base" "$T/same" >"$T/out1" 2>&1
+rc=$?
+check "-o a directory that is not there: made, the files in it (exit $rc)" \
+	test $rc -eq 0 -a -s "$T/new/o1/compare.csv" -a -s "$T/new/o1/compare.html"
+: >"$T/afile"
+"$BB" compare -q -o "$T/afile/o1" "$T/base" "$T/same" >"$T/out1" 2>&1
+rc=$?
+check "-o under a file: exit 2, one line saying so ($rc: $(head -c 120 "$T/out1"))" \
+	sh -c "[ $rc -eq 2 ] && [ \$(wc -l <'$T/out1') -eq 1 ] && grep -q 'cannot make the directory: Not a directory' '$T/out1'"
 
 mkdir -p "$T/o2"
 "$BB" compare -o "$T/o2" "$T/base" "$T/slow" >"$T/out2" 2>&1
@@ -116,12 +127,36 @@ rc=$?
 check "one scenario file run with two texts in a side: not comparable ($rc)" \
 	sh -c "[ $rc -eq 2 ] && grep -q 'different texts of one scenario file' '$T/out8'"
 
+# figures whose baseline is noise around 0 (found on real A/B data): host_returned_mib of
+# untouched memory printed +156.8 % [-100.1 %, +inf %], host_lag_ms -77 against -10 ms a
+# relative change; both are changes in their unit now, and no output says inf %
+mkhost() { # mkhost DIR SEED LAG: 6 transitions, host_returned_mib ~ 0.3 +- 1, host_lag_ms ~ LAG +- 3
+	mkdir -p "$1"
+	sed 's/"vm-[^"]*"/"vm-h"/' "$T/base/r1/run.json" >"$1/run.json"
+	awk -v s="$2" -v lag="$3" 'BEGIN { srand(s); print "vm,job,direction,host_returned_mib,host_lag_ms,stalls,warmup,label"
+		for (i = 0; i < 6; i++)
+			printf "vm-h,square,inflate,%.3f,%.1f,%d,0,\"\"\n", 0.3 + 2 * (rand() - 0.5), lag + 6 * (rand() - 0.5), i < 3 ? 0 : 1 }' >"$1/transitions.csv"
+}
+for i in 1 2 3; do
+	mkhost "$T/hb/r$i" "$((i + 110))" -77
+	mkhost "$T/hc/r$i" "$((i + 120))" -10
+done
+"$BB" compare -o "$T/o7" "$T/hb" "$T/hc" >"$T/out10" 2>&1
+check "noise around 0: host_returned_mib's change in MiB, not in %" \
+	grep -Eq '^ci.ini:square +inflate +host_returned_mib .* [+-][0-9.]+ MiB +\[[+-][0-9.]+ MiB, [+-][0-9.]+ MiB\]' "$T/out10"
+check "  host_lag_ms (a difference of either sign): +67 ms or so, a regression" \
+	grep -Eq '^ci.ini:square +inflate +host_lag_ms .* \+6[0-9.]+ ms .*regression$' "$T/out10"
+check "  stalls (a count of median 0.5: resamples of median 0): in counts" \
+	grep -Eq '^ci.ini:square +inflate +stalls .* count +\[' "$T/out10"
+check "  no inf % anywhere (table, compare.csv, .md, .html, .junit.xml)" \
+	sh -c "! grep -Eiq 'inf ?%|%[^,]*inf' '$T/out10' '$T/o7/compare.md' '$T/o7/compare.html' '$T/o7/compare.junit.xml' '$T/o7/compare.csv'"
+
 # compare.html in a browser: a CDF chart per compared metric, drawn, no errors
 . "$TOP/tests/browser.sh"
 mkdir -p "$T/o5"
 "$BB" compare -q -o "$T/o5" "$T/base" "$T/slow" >/dev/null 2>&1
 if [ -z "$CHROMIUM" ]; then
-	for i in 1 2 3; do echo "ok $((n += 1)) # SKIP no chromium (make check installs it: scripts/install-deps.sh --test)"; done
+	for i in 1 2 3 4; do echo "ok $((n += 1)) # SKIP no chromium (make check installs it: scripts/install-deps.sh --test)"; done
 else
 	body=$(selftest "$T/o5/compare.html")
 	want=$(awk -F, 'NR > 1 && $10 > 0 && $11 > 0' "$T/o5/compare.csv" | wc -l)
@@ -131,6 +166,12 @@ else
 	cons=$(grep -c CONSOLE "$T/console")
 	[ "$cons" -eq 0 ] && grep -q 'data-errors=""' <<<"$body"
 	ok $? "no console message ($cons) and no page error"
+	# at 1280 px the verdicts' table fits its box: the why column was cut off at the right edge
+	body=$(browse "$T/dom" "$T/console" --window-size=1280,900 --dump-dom "file://$T/o7/compare.html#selftest" &&
+		grep -o '<body[^>]*data-selftest[^>]*>' "$T/dom" | head -n 1)
+	wide=$(sed -n 's/.*data-wide="\([^"]*\)".*/\1/p' <<<"$body")
+	grep -q 'data-wide=""' <<<"$body"
+	ok $? "at 1280 px the verdicts' table fits its container, why column and all (${wide:-fits})"
 	mkdir -p "$TOP/build/artefacts"
 	shot="$TOP/build/artefacts/compare.png"
 	rm -f "$shot"

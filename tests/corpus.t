@@ -7,7 +7,8 @@
 #               the case's scratch directory, @R a copy of tests/data/results-real
 #   NAME.setup  shell run first with $T, $R, $C set (makes FIFOs, damages @R ...)
 #   NAME.expect "exit N" and "stderr REGEX" (grep -E; ^$ = nothing on stderr):
-#               the first line on stderr must match it
+#               the first line on stderr must match it; "lines N": stderr
+#               holds N lines (one bad input, one line)
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BB=${BB:-$TOP/build/asan/balloonbench}
 C=$TOP/tests/corpus
@@ -16,6 +17,9 @@ TMP=$(mktemp -d /tmp/bbcorpus.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built (make check builds it)"; exit 0; fi
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# a dry run checks the guest image a run would boot: a stand-in (nothing boots here)
+mkdir -p "$TMP/image" && : >"$TMP/image/vmlinuz" && : >"$TMP/image/initrd.img"
+export BB_IMAGE_DIR=$TMP/image
 cases=("$C"/*.expect)
 echo "1..${#cases[@]}"
 n=0 failed=0
@@ -26,6 +30,7 @@ for e in "${cases[@]}"; do
 	mkdir -p "$T/out"
 	want_rc=$(sed -n 's/^exit //p' "$e")
 	want_re=$(sed -n 's/^stderr //p' "$e")
+	want_lines=$(sed -n 's/^lines //p' "$e")
 	if [ -f "$C/$name.args" ]; then
 		line=$(sed -e "s|@C|$C|g" -e "s|@D|$D|g" -e "s|@T|$T|g" -e "s|@R|$R|g" "$C/$name.args")
 		grep -q '@R' "$C/$name.args" && cp -r "$D/results-real" "$R"
@@ -44,6 +49,8 @@ for e in "${cases[@]}"; do
 	elif [ "$want_re" = '^$' ]; then
 		[ -s "$T/err" ] && why="expected nothing on stderr, got: $first"
 	elif ! printf '%s\n' "$first" | grep -Eq -- "$want_re"; then why="message '$first' does not match /$want_re/"
+	elif [ -n "$want_lines" ] && [ "$(wc -l <"$T/err")" != "$want_lines" ]; then
+		why="$(wc -l <"$T/err") lines on stderr, expected $want_lines"
 	fi
 	if [ -z "$why" ]; then echo "ok $n - $name"; else
 		echo "not ok $n - $name: $why"

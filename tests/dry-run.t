@@ -4,8 +4,11 @@
 # the run would use, --set, a layout this host would skip, bad input.
 . "$(dirname "$0")/lib.sh"
 if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
-plan 18
+plan 20
 dry() { "$BB" run --dry-run -s "$T/state" -o "$T/results" "$@" >"$T/out" 2>"$T/err"; }
+# the dry run checks the guest image a run would boot: a stand-in (nothing boots here)
+mkdir -p "$T/image" && : >"$T/image/vmlinuz" && : >"$T/image/initrd.img"
+export BB_IMAGE_DIR=$T/image
 
 bad=0
 for f in "$TOP"/bench/*.ini; do
@@ -81,6 +84,18 @@ dry "$T/bad.ini"
 rc=$?
 [ $rc -eq 2 ] && grep -q "bad.ini:3:" "$T/err" && ! grep -q 'valid' "$T/out"
 ok $? "a target above memory: exit 2 with file:line, no plan ($rc: $(head -c 200 "$T/err"))"
+
+# what the run would open, checked by the dry run too (before, only the run found it missing)
+printf '[k]\nmemory = 1G\ntargets = 512M\nkernel = %s/nope/vmlinuz\n' "$T" >"$T/kernel.ini"
+dry "$T/kernel.ini"
+rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && ! grep -q 'valid' "$T/out" &&
+	grep -q "kernel.ini:4: \[k\] kernel: $T/nope/vmlinuz: No such file or directory" "$T/err"
+ok $? "kernel= names no file: exit 2, one line with file:line, no plan ($rc: $(head -c 200 "$T/err"))"
+BB_IMAGE_DIR=$T/no-image dry "$TOP/bench/quick.ini"
+rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "guest kernel $T/no-image/vmlinuz not found" "$T/err"
+ok $? "no guest image: exit 2, one line naming the file ($rc: $(head -c 200 "$T/err"))"
 
 # ci/perf-regression checks its scenarios this way before any run
 "$TOP/ci/perf-regression" --bin "$BB" --set nope=1 -o "$T/pr" -b "$T/base" >"$T/out" 2>&1

@@ -231,6 +231,9 @@ static void test_decode_rejects(void)
 		"LOG level=1 msg=%G1", "LOG level=1 msg=%4", "LOG level=1 msg=ab%",
 		"LOG level=1 msg=%%", "LOG level=1 msg=a%00b", "PING id", "PING id=1 junk",
 		"PING =1 id=2x",
+		/* a double that overflows to inf (no "inf" in it): refused as "inf" is */
+		"CAL rdtsc_ns=12 clock_ns=25 ns_per_tick=1e999 plain_ns=310 instr_ns=340",
+		"CAL rdtsc_ns=12 clock_ns=25 ns_per_tick=-1e400 plain_ns=310 instr_ns=340",
 	};
 	char line[BBP_MAX_LINE + 64], err[128];
 	struct bbp_msg m;
@@ -682,7 +685,7 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	plan(147);
+	plan(151);
 	test_roundtrip();
 	test_encode_text();
 	test_encode_nospace();

@@ -60,6 +60,54 @@ static void test_csv(void)
 	ok(rp_csv_open(&c, path) == -1, "empty file: refused");
 }
 
+/* Numbers that are not (abc, inf, nan) or out of a field's range: NAN and counted, never used. */
+static void test_csv_bad_numbers(void)
+{
+	struct rp_csv c;
+	char path[512];
+	double v = 0;
+
+	write_file("n.csv", "t_s,n\nabc,inf\n1e300,nan\n-2,\n");
+	snprintf(path, sizeof(path), "%s/n.csv", tmpdir);
+	ok(rp_csv_open(&c, path) == 0 && rp_csv_next(&c) == 1, "a row of bad numbers");
+	ok(isnan(rp_csv_num(&c, 0)) && isnan(rp_csv_num(&c, 1)), "abc and inf: NAN");
+	ok(rp_csv_get(&c, 0, 0, 10, &v) == -1 && isnan(v), "abc where a number from 0 to 10 is needed: -1");
+	ok(rp_csv_next(&c) == 1 && rp_csv_get(&c, 0, -1e9, 1e9, &v) == -1 && isnan(v),
+	   "1e300 where a time is needed: -1");
+	ok(isnan(rp_csv_num(&c, 1)), "nan: NAN");
+	ok(rp_csv_next(&c) == 1 && rp_csv_get(&c, 0, 0, 10, &v) == -1, "-2 below the range: -1");
+	ok(rp_csv_get(&c, 1, 0, 10, &v) == 0 && isnan(v), "an empty field: 0, no value");
+	ok(rp_csv_get(&c, 0, -5, 10, &v) == 0 && v == -2, "-2 in range: its value");
+	is_int((int)c.bad, 6, "six left out, counted for the close's total");
+	rp_csv_close(&c);
+}
+
+/*
+ * Hostile times (a damaged samples.csv): 1e300, infinities and NaN among
+ * times a few ns apart. Each bucket is computed before its conversion to an
+ * integer (UBSan: float-cast-overflow), and the walk still ends.
+ */
+static void test_downsample_hostile(void)
+{
+	enum { N = 4000, B = 1500 };
+	static double x[N], y[N], ox[2 * B + 2], oy[2 * B + 2];
+	const double bad[] = { 1e300, INFINITY, -INFINITY, NAN, -1e300 };
+	size_t n;
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		for (size_t i = 0; i < N; i++) {
+			x[i] = (double)i * 1e-13;
+			y[i] = (double)(i % 5);
+		}
+		x[N / 2] = bad[k];
+		alarm(10);
+		n = rp_downsample(x, y, N, B, ox, oy);
+		alarm(0);
+		ok(n > 0 && n <= 2 * B + 2 && ox[0] == x[0] && ox[n - 1] == x[N - 1],
+		   "a time of %g among times 1e-13 s apart: %zu points, the first and last kept", bad[k], n);
+	}
+}
+
 static void test_downsample(void)
 {
 	enum { N = 1000000, B = 500 };
@@ -321,11 +369,13 @@ int main(void)
 {
 	char cmd[600];
 
-	plan(55);
+	plan(69);
 	if (!mkdtemp(tmpdir))
 		return 1;
 	test_csv();
+	test_csv_bad_numbers();
 	test_downsample_rounding();
+	test_downsample_hostile();
 	test_downsample();
 	test_summary();
 	test_summary_end_reasons();

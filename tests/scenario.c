@@ -204,6 +204,20 @@ static void test_empty_job(void)
 	   "  [idle] is job 2, with [global]'s vcpus");
 }
 
+/* An indented "[b]" after a key starts job b and is not also the rest of that key's value. */
+static void test_indented(void)
+{
+	char err[4096];
+
+	is_int(load(DATA "indented.ini", sc, err, sizeof(err)), 0, "indented.ini loads: %s", err);
+	is_int(sc->njobs, 2, "  two jobs: the indented [b] is a header");
+	is_str(sc->jobs[0].description, "first", "  [a]'s description is its own line's");
+	ok(sc->njobs == 2 && !strcmp(sc->jobs[1].name, "b") && !sc->jobs[1].description[0] &&
+	   sc->jobs[1].memory_kib == 2 * GIB && sc->jobs[1].targets[0].kib == GIB,
+	   "  [b]: no description ('%s'), memory 2G, an indented targets = 1G",
+	   sc->njobs == 2 ? sc->jobs[1].description : "");
+}
+
 /* Loading @file fails with exactly one line "FILE:LINE: ..." holding @what. */
 static void expect_error(const char *file, int line, int alt_line, const char *what)
 {
@@ -308,13 +322,14 @@ int main(void)
 	sc = calloc(1, sizeof(*sc));
 	if (!sc)
 		abort();
-	plan(168);
+	plan(172);
 	test_parse_size();
 	test_parse_duration();
 	test_defaults();
 	test_valid();
 	test_solo();
 	test_empty_job();
+	test_indented();
 	test_errors();
 	test_set();
 	test_shipped();

@@ -115,6 +115,15 @@ static void test_merge_and_above(void)
 	is_double(st_hist_percentile(&b, 50), 1000, 1000.0 / 128, "p50 of all is the fast access");
 }
 
+/* A count near 2^64 (merged from a hostile latency.csv): (double)n rounds up to 2^64, the rank must not. */
+static void test_huge_count(void)
+{
+	memset(&b, 0, sizeof(b));
+	b.count[st_bucket(1000)] = UINT64_MAX - 10;
+	is_double(st_hist_percentile(&b, 100), 1000, 1000.0 / 128, "p100 of 2^64 - 11 values: their bucket");
+	is_double(st_hist_percentile(&b, 50), 1000, 1000.0 / 128, "p50 too");
+}
+
 static void test_welford(void)
 {
 	struct st_welford w1 = { 0 }, w2 = { 0 }, all = { 0 };
@@ -142,10 +151,11 @@ static void test_welford(void)
 
 int main(void)
 {
-	plan(22);
+	plan(24);
 	test_buckets();
 	test_percentiles();
 	test_merge_and_above();
+	test_huge_count();
 	test_welford();
 	return done_testing();
 }

@@ -1,6 +1,7 @@
 /* workloads.c - every workload run on the host, in-process, small and short; wl_parse_spec; the shared helpers (core.c). */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <numa.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -233,6 +234,14 @@ static void test_helpers(void)
 	is_double(wl_gap(&ctx), 8e6, 1e-6, "rate=1000 over 4 threads at 0.5 ns/tick: 8e6 ticks");
 	is_int(wl_due(100, 0, 5), 0, "flat out: every operation due now");
 	is_int(wl_due(100, 2.5, 4), 110, "paced: operation 4 due at start + 4 gaps");
+	/* computed times beyond an integer: clamped before the conversion (UBSan float-cast-overflow) */
+	ok(wl_u64(12.7) == 12 && wl_u64(-1) == 0 && wl_u64(NAN) == 0 &&
+	   wl_u64(1e300) == (uint64_t)1 << 63 && wl_u64(INFINITY) == (uint64_t)1 << 63,
+	   "wl_u64: 12.7 -> 12, -1 and NaN -> 0, 1e300 and inf -> 2^63");
+	is_int(wl_due(100, 1e300, 5), 100 + ((uint64_t)1 << 63), "a gap of 1e300 ticks: due at 2^63 on, no overflow");
+	shm.ns_per_tick = 1e300;
+	is_int(wl_ticks_to_ns(&shm, 10), shm.ns0 + ((uint64_t)1 << 63), "1e300 ns a tick: 2^63 ns on");
+	shm.ns_per_tick = 0.5;
 	is_int(wl_map("test", 4 * MIB, 1, &p), 0, "map thp: 0");
 	ok(p && ((uintptr_t)p & (WL_HPAGE - 1)) == 0, "map thp: 2 MiB aligned");
 	if (p) {

@@ -39,7 +39,7 @@ double wl_gap(const struct wl_ctx *ctx)
 
 int wl_pace(const struct wl_ctx *ctx, uint64_t start, uint64_t when)
 {
-	uint64_t step = (uint64_t)(STEP_NS / ctx->shm->ns_per_tick);
+	uint64_t step = wl_u64(STEP_NS / ctx->shm->ns_per_tick);
 
 	while (!wl_should_stop(ctx, start)) {
 		uint64_t now = wl_ticks();

@@ -165,7 +165,7 @@ static int pc_loop(struct pc *pc, struct pc_ring *r, struct wl_rec *rec, uint64_
 {
 	const struct wl_ctx *ctx = &pc->ctx;
 	double tick = ctx->shm->ns_per_tick, gap = wl_gap(ctx);
-	uint64_t start = wl_ticks(), n = 0, next = start, step = (uint64_t)(STEP_NS / tick);
+	uint64_t start = wl_ticks(), n = 0, next = start, step = wl_u64(STEP_NS / tick);
 	int ret = 0, stopping = 0;
 
 	for (;;) {
@@ -176,7 +176,7 @@ static int pc_loop(struct pc *pc, struct pc_ring *r, struct wl_rec *rec, uint64_
 			stopping = 1;
 		while (!stopping && r->nfree && (gap <= 0 || wl_ticks() >= next)) {
 			prep(pc, r, &seed);
-			next = start + (uint64_t)((double)++n * gap);
+			next = start + wl_u64((double)++n * gap);
 		}
 		if (r->nprep && (e = io_uring_submit(&r->ring)) < 0) {
 			r->nfree += r->nprep;	/* none went: free[] still holds them */
@@ -194,7 +194,7 @@ static int pc_loop(struct pc *pc, struct pc_ring *r, struct wl_rec *rec, uint64_
 		}
 		if (!stopping && gap > 0 && r->nfree)	/* wake when the next read is due */
 			wait = next > now + step ? (uint64_t)STEP_NS :
-			       next > now ? (uint64_t)((double)(next - now) * tick) : 0;
+			       next > now ? wl_u64((double)(next - now) * tick) : 0;
 		e = reap(r, rec, wait);
 		if (e && !ret) {
 			ret = e;

@@ -50,12 +50,13 @@ uint64_t st_hist_count_above(const struct st_hist *h, uint64_t floor_ns)
 double st_hist_percentile_above(const struct st_hist *h, double p, uint64_t floor_ns)
 {
 	uint64_t n = st_hist_count_above(h, floor_ns), rank, seen = 0;
+	double r;
 
 	if (!n || p <= 0 || p > 100)
 		return NAN;
-	rank = (uint64_t)ceil(p / 100.0 * (double)n);
-	if (rank < 1)
-		rank = 1;
+	r = ceil(p / 100.0 * (double)n);
+	/* (double)n rounds up near 2^64: clamped before the conversion */
+	rank = r < 1 ? 1 : r >= (double)n ? n : (uint64_t)r;
 	for (unsigned b = 0; b < ST_NBUCKETS; b++) {
 		if (st_bucket_lo(b) < floor_ns)
 			continue;

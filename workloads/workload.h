@@ -208,9 +208,19 @@ static inline uint64_t wl_seed(int tid)
  */
 double wl_gap(const struct wl_ctx *ctx);
 
+/*
+ * @x ticks or ns (a double) as an integer: range-checked before the
+ * conversion (beyond 2^63 or NaN it would be undefined), 0 for NaN and
+ * below, 2^63 at most. Every conversion of a computed time goes through it.
+ */
+static inline uint64_t wl_u64(double x)
+{
+	return x > 0 ? (x < 0x1p63 ? (uint64_t)x : (uint64_t)1 << 63) : 0;
+}
+
 static inline uint64_t wl_due(uint64_t start, double gap, uint64_t i)
 {
-	return gap > 0 ? start + (uint64_t)((double)i * gap) : 0;
+	return gap > 0 ? start + wl_u64((double)i * gap) : 0;
 }
 
 /*
@@ -242,7 +252,7 @@ static inline uint64_t wl_ticks(void)
 
 static inline uint64_t wl_ticks_to_ns(const struct wl_shm *s, uint64_t ticks)
 {
-	return s->ns0 + (uint64_t)((double)(ticks - s->tick0) * s->ns_per_tick);
+	return s->ns0 + wl_u64((double)(ticks - s->tick0) * s->ns_per_tick);
 }
 
 /* Start recording for thread @tid (0 .. WL_MAX_THREADS-1). */
@@ -259,7 +269,7 @@ static inline uint64_t wl_record_since(struct wl_rec *r, enum wl_kind kind, uint
 {
 	uint64_t t1 = wl_ticks();
 
-	wl_record(r, kind, t0, (uint64_t)((double)(t1 - t0) * r->shm->ns_per_tick));
+	wl_record(r, kind, t0, wl_u64((double)(t1 - t0) * r->shm->ns_per_tick));
 	return t1;
 }
 

@@ -260,6 +260,7 @@ static void result_invalid(struct ab_result *out, size_t na, size_t nb)
 	out->median_a = out->median_b = NAN;
 	out->rel_change = out->ci_lo = out->ci_hi = NAN;
 	out->abs_change = out->abs_ci_lo = out->abs_ci_hi = NAN;
+	out->a_ci_lo = out->a_ci_hi = NAN;
 	out->u = out->p_value = NAN;
 }
 
@@ -267,7 +268,7 @@ int ab_compare(const double *a, size_t na, const double *b, size_t nb, uint64_t 
 	       struct ab_result *out)
 {
 	const size_t nboot = AB_BOOT_RESAMPLES;
-	double *sa, *sb, *rel, *absd, *heap, tie_sum;
+	double *sa, *sb, *rel, *absd, *meda, *heap, tie_sum;
 	size_t *cnt;
 	uint64_t rng = seed;
 	int ties = 0;
@@ -291,7 +292,7 @@ int ab_compare(const double *a, size_t na, const double *b, size_t nb, uint64_t 
 			errno = EINVAL;
 			return -1;
 		}
-	sa = malloc((na + nb + 2 * nboot + nboot / 2 + 2) * sizeof(double));
+	sa = malloc((na + nb + 3 * nboot + nboot / 2 + 2) * sizeof(double));
 	cnt = malloc((na > nb ? na : nb) * sizeof(*cnt));
 	if (!sa || !cnt) {
 		free(sa);
@@ -302,7 +303,8 @@ int ab_compare(const double *a, size_t na, const double *b, size_t nb, uint64_t 
 	sb = sa + na;
 	rel = sb + nb;
 	absd = rel + nboot;
-	heap = absd + nboot;
+	meda = absd + nboot;
+	heap = meda + nboot;
 	memcpy(sa, a, na * sizeof(*a));
 	memcpy(sb, b, nb * sizeof(*b));
 	qsort(sa, na, sizeof(*sa), cmp_dbl);
@@ -334,6 +336,7 @@ int ab_compare(const double *a, size_t na, const double *b, size_t nb, uint64_t 
 	for (size_t r = 0; r < nboot; r++) {
 		double ma = boot_median(sa, na, cnt, &rng), mb = boot_median(sb, nb, cnt, &rng);
 
+		meda[r] = ma;
 		absd[r] = mb - ma;
 		if (ma != 0)
 			rel[r] = (mb - ma) / fabs(ma);
@@ -342,6 +345,8 @@ int ab_compare(const double *a, size_t na, const double *b, size_t nb, uint64_t 
 	}
 	out->abs_ci_lo = quantile(absd, nboot, 0.025, heap);
 	out->abs_ci_hi = quantile(absd, nboot, 0.975, heap);
+	out->a_ci_lo = quantile(meda, nboot, 0.025, heap);
+	out->a_ci_hi = quantile(meda, nboot, 0.975, heap);
 	if (out->median_a != 0) {
 		out->ci_lo = quantile(rel, nboot, 0.025, heap);
 		out->ci_hi = quantile(rel, nboot, 0.975, heap);
@@ -357,6 +362,20 @@ void ab_policy_default(struct ab_policy *p)
 	p->min_rel_change = 0.10;
 	p->min_n = 5;
 	p->max_ci_halfwidth = 2 * p->min_rel_change;
+	p->noise = 0;
+	p->absolute = 0;
+}
+
+int ab_near_zero(const struct ab_result *r, const struct ab_policy *p)
+{
+	struct ab_policy def;
+
+	if (!p) {
+		ab_policy_default(&def);
+		p = &def;
+	}
+	return p->absolute || r->median_a == 0 || fabs(r->median_a) <= p->noise ||
+	       (r->a_ci_lo <= 0 && r->a_ci_hi >= 0) || !isfinite(r->ci_lo) || !isfinite(r->ci_hi);
 }
 
 static __attribute__((format(printf, 3, 4))) void say(char *why, size_t whylen, const char *fmt,
@@ -377,31 +396,56 @@ static enum ab_verdict signed_verdict(double change, int higher_better)
 	return (change > 0) == !!higher_better ? AB_IMPROVEMENT : AB_REGRESSION;
 }
 
-/* median_a == 0: the absolute change, without threshold (rule 4 in abstat.h). */
+/* Why a baseline is near zero, for the reasons below: "is 0", "... within noise of 0 (...)". */
+static void zero_why(const struct ab_result *r, const struct ab_policy *p, char *buf, size_t len)
+{
+	if (r->median_a == 0)
+		snprintf(buf, len, "baseline median is 0");
+	else if (p->absolute)
+		snprintf(buf, len, "a difference of either sign, compared absolutely");
+	else if (fabs(r->median_a) <= p->noise)
+		snprintf(buf, len, "baseline median %.4g is within the metric's noise %g of 0",
+			 r->median_a, p->noise);
+	else
+		snprintf(buf, len, "baseline median %.4g is within noise of 0 (95 %% CI %.4g .. %.4g)",
+			 r->median_a, r->a_ci_lo, r->a_ci_hi);
+}
+
+/* Near zero: the absolute change, the metric's noise as its threshold (rule 4 in abstat.h). */
 static enum ab_verdict judge_absolute(const struct ab_result *r, int higher_better,
 				      const struct ab_policy *p, char *why, size_t whylen)
 {
-	double c = r->abs_change, lo = r->abs_ci_lo, hi = r->abs_ci_hi;
+	double c = r->abs_change, lo = r->abs_ci_lo, hi = r->abs_ci_hi, n = p->noise;
+	char z[160];
 
+	zero_why(r, p, z, sizeof(z));
 	if (r->p_value < p->alpha) {
 		if ((c > 0 && lo > 0) || (c < 0 && hi < 0)) {
-			say(why, whylen, "p=%.2g < %g, %+.4g absolute (95 %% CI %+.4g .. %+.4g); "
-			    "baseline median is 0, so no relative change or threshold", r->p_value,
-			    p->alpha, c, lo, hi);
-			return signed_verdict(c, higher_better);
+			if (fabs(c) > n) {
+				say(why, whylen, "p=%.2g < %g, %+.4g absolute (95 %% CI %+.4g .. %+.4g); "
+				    "%s, so no relative change", r->p_value, p->alpha, c, lo, hi, z);
+				return signed_verdict(c, higher_better);
+			}
+			say(why, whylen, "p=%.2g < %g but %+.4g absolute is within the metric's noise "
+			    "%g (%s)", r->p_value, p->alpha, c, n, z);
+			return AB_NO_CHANGE;
 		}
 		say(why, whylen, "p=%.2g < %g, %+.4g absolute, but the 95 %% CI %+.4g .. %+.4g "
-		    "includes 0 (baseline median is 0)", r->p_value, p->alpha, c, lo, hi);
+		    "includes 0 (%s)", r->p_value, p->alpha, c, lo, hi, z);
 		return AB_INCONCLUSIVE;
 	}
-	if (lo == 0 && hi == 0) {
-		say(why, whylen, "p=%.2g >= %g and the 95 %% CI of the absolute change is [0, 0] "
-		    "(baseline median is 0)", r->p_value, p->alpha);
+	if (lo >= -n && hi <= n) {
+		if (n > 0)
+			say(why, whylen, "p=%.2g >= %g, %+.4g absolute (95 %% CI %+.4g .. %+.4g, within "
+			    "the metric's noise +-%g; %s)", r->p_value, p->alpha, c, lo, hi, n, z);
+		else
+			say(why, whylen, "p=%.2g >= %g and the 95 %% CI of the absolute change is "
+			    "[0, 0] (%s)", r->p_value, p->alpha, z);
 		return AB_NO_CHANGE;
 	}
-	say(why, whylen, "p=%.2g >= %g, but the baseline median is 0 (no relative scale) and the "
-	    "95 %% CI of the absolute change %+.4g .. %+.4g does not rule out a change", r->p_value,
-	    p->alpha, lo, hi);
+	say(why, whylen, "p=%.2g >= %g, but %s (no relative scale) and the 95 %% CI of the "
+	    "absolute change %+.4g .. %+.4g does not rule out a change", r->p_value, p->alpha, z,
+	    lo, hi);
 	return AB_INCONCLUSIVE;
 }
 
@@ -425,7 +469,7 @@ enum ab_verdict ab_judge(const struct ab_result *r, int higher_better, const str
 		    p->min_n);
 		return AB_INCONCLUSIVE;
 	}
-	if (r->median_a == 0)
+	if (ab_near_zero(r, p))
 		return judge_absolute(r, higher_better, p, why, whylen);
 
 	c = r->rel_change;

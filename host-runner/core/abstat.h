@@ -56,27 +56,41 @@
  *              The smallest exact p is 2 / C(na + nb, na): 0.1 for 3 against
  *              3, 0.029 for 4 against 4, so alpha = 0.05 needs >= 4 a side.
  *
+ * Near zero (ab_near_zero): a baseline is within noise of zero, so that a
+ * relative change says nothing (+156.8 % of a median that is noise, or
+ * +inf % where a resample's median is 0), when median_a is 0, |median_a| is
+ * at most policy noise (the metric's own noise, in its unit), the 95 %
+ * bootstrap interval of median_a (a_ci_lo .. a_ci_hi, from the same
+ * resamples) holds 0, the relative CI is not finite, or policy absolute says
+ * the metric is a difference of either sign with no zero of its own. Such a
+ * metric is judged on its absolute change, in its unit.
+ *
  * Verdict (ab_judge), the first rule that applies; "the CI" is the 95 %
- * bootstrap interval of rel_change (of abs_change when median_a == 0), "h" is
+ * bootstrap interval of rel_change (of abs_change near zero), "h" is
  * policy max_ci_halfwidth, and the sign of the change names the verdict: a
  * positive change is an improvement when higher_better, a regression
  * otherwise.
  *   1. inconclusive  no valid result (empty input or a NaN value refused by
  *                    ab_compare), or na or nb < min_n
- *   2. p < alpha, median_a != 0:
+ *   2. p < alpha, not near zero:
  *        |rel_change| >= min_rel_change and the CI excludes 0 (lies wholly
  *        on the change's side)                    -> regression / improvement
  *        |rel_change| >= min_rel_change, CI holds 0 -> inconclusive
  *        |rel_change| < min_rel_change, CI within [-h, +h]
  *                                 -> no-change, "significant but below threshold"
  *        |rel_change| < min_rel_change, CI wider    -> inconclusive
- *   3. p >= alpha, median_a != 0:
+ *   3. p >= alpha, not near zero:
  *        CI within [-h, +h]    -> no-change (a change beyond h is ruled out)
  *        otherwise             -> inconclusive ("too noisy to rule out a change")
- *   4. median_a == 0 (no scale, so no threshold and no h):
- *        p < alpha and the CI of abs_change excludes 0 -> regression / improvement
- *        p >= alpha and that CI is [0, 0]               -> no-change
- *        otherwise                                      -> inconclusive
+ *   4. near zero (no scale: the threshold and h are the metric's noise, n):
+ *        p < alpha, the CI of abs_change excludes 0, |abs_change| > n
+ *                                                  -> regression / improvement
+ *        p < alpha, that CI excludes 0, |abs_change| <= n
+ *                                     -> no-change, "within the metric's noise"
+ *        p >= alpha and that CI within [-n, +n] ([0, 0] for n = 0) -> no-change
+ *        otherwise                                 -> inconclusive
+ *      (with n = 0 this is the rule for a baseline median of 0: a count
+ *      that went up from 0 is a change however small)
  * Defaults (ab_policy_default): alpha 0.05, min_rel_change 0.10, min_n 5,
  * max_ci_halfwidth 0.20 = 2 min_rel_change. So h is a noise guard rather
  * than an equivalence margin: two identical sets with 5 % noise come out
@@ -102,6 +116,7 @@ struct ab_result {
 	double ci_lo, ci_hi;	/* 95 % bootstrap CI of rel_change; NAN if median_a == 0 */
 	double abs_change;	/* median_b - median_a */
 	double abs_ci_lo, abs_ci_hi;	/* 95 % bootstrap CI of abs_change (same resamples) */
+	double a_ci_lo, a_ci_hi;	/* 95 % bootstrap CI of median_a (same resamples) */
 	double u;		/* Mann-Whitney U of b vs a, a multiple of 1/2 */
 	double p_value;		/* two-sided */
 	int exact;		/* 1 if p_value is from the exact distribution */
@@ -125,10 +140,18 @@ struct ab_policy {
 	double min_rel_change;	/* practical threshold, 0.10 = 10 % */
 	size_t min_n;		/* fewer values on either side: inconclusive */
 	double max_ci_halfwidth; /* "no-change" needs the CI of rel_change within +-this */
+	double noise;		/* the metric's noise in its unit: a baseline median within it is 0 (0: none) */
+	int absolute;		/* 1: a difference of either sign (a lag), always judged absolutely */
 };
 
-/* The defaults listed above. */
+/* The defaults listed above (noise 0, absolute 0). */
 void ab_policy_default(struct ab_policy *p);
+
+/*
+ * Whether @r's baseline is within noise of zero by the rules above (p NULL:
+ * the defaults): then only the absolute change means something. 1 or 0.
+ */
+int ab_near_zero(const struct ab_result *r, const struct ab_policy *p);
 
 /*
  * The verdict on r by the rules above. higher_better: 1 for rates, 0 for

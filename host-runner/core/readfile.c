@@ -153,3 +153,18 @@ int hr_read_file(const char *path, const char *what, size_t max, int enoent_quie
 	close(fd);
 	return r;
 }
+
+int hr_file_readable(const char *path, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (stat(path, &st) || (S_ISREG(st.st_mode) && access(path, R_OK))) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "%s, not a regular file", hr_file_kind(st.st_mode));
+		return -1;
+	}
+	return 0;
+}

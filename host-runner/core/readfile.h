@@ -27,6 +27,14 @@
 int hr_read_file(const char *path, const char *what, size_t max, int enoent_quiet, char **buf,
 		 size_t *len, char *err, size_t errlen);
 
+/*
+ * Whether @path is a regular file this process may read, checked without
+ * reading it (a guest image that QEMU opens later). 0, or -1 with why in
+ * @why: strerror's words, or what it is instead ("a directory, not a
+ * regular file").
+ */
+int hr_file_readable(const char *path, char *why, size_t whylen);
+
 /* What a file of mode @mode is, in words ("a directory", "a FIFO", ...). */
 const char *hr_file_kind(unsigned mode);
 

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -110,6 +111,22 @@ static void section_line(struct parse_ctx *c, const char *line)
 	begin_section(c, name);
 }
 
+/*
+ * Leading blanks are not part of a line: inih would read an indented line
+ * after a key as the rest of that key's value (a multi-line value), while
+ * section_line() took an indented "[b]" for job b's header: both at once.
+ * Without them every line is what it says, wherever it is.
+ */
+static void unindent(char *str)
+{
+	size_t k = 0;
+
+	while (str[k] && str[k] != '\n' && isspace((unsigned char)str[k]))
+		k++;
+	if (k)
+		memmove(str, str + k, strlen(str + k) + 1);
+}
+
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse_ctx *c = stream;
@@ -128,6 +145,7 @@ static char *reader(char *str, int num, void *stream)
 			c->err_line = c->lineno;
 			snprintf(c->err, sizeof(c->err), "line longer than %d characters", num - 2);
 		}
+		unindent(str);
 		section_line(c, str);
 	}
 	return r;
@@ -524,13 +542,55 @@ static int check_fills(const char *path, const struct hr_job *j)
 	return 0;
 }
 
+/* The image files a job names (kernel=, initrd=): a regular file each, readable (QEMU opens them). */
+static int check_images(const char *path, const struct hr_job *j)
+{
+	static const char *const key[2] = { "kernel", "initrd" };
+	const char *file[2] = { j->kernel, j->initrd };
+	char why[128];
+
+	for (int k = 0; k < 2; k++) {
+		if (*file[k] && hr_file_readable(file[k], why, sizeof(why))) {
+			hr_err("%s:%d: [%s] %s: %s: %s", path, opt_line(j, key[k]), j->name, key[k],
+			       file[k], why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int hr_scenario_check_image(const struct hr_scenario *sc, const char *image_dir)
+{
+	static const char *const key[2] = { "kernel", "initrd" }, *const file[2] = { "vmlinuz",
+										     "initrd.img" };
+
+	for (int i = 0; i < sc->njobs; i++) {
+		const struct hr_job *j = &sc->jobs[i];
+		const char *set[2] = { j->kernel, j->initrd };
+
+		for (int k = 0; k < 2; k++) {
+			char p[PATH_MAX + 16], why[128];
+
+			if (*set[k])
+				continue;	/* checked with the job */
+			snprintf(p, sizeof(p), "%s/%s", image_dir, file[k]);
+			if (!hr_file_readable(p, why, sizeof(why)))
+				continue;
+			hr_err("guest %s %s not found: run 'make image' first, or set %s= in the scenario (%s)",
+			       key[k], p, key[k], why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Checks that need the whole job: host lists, targets against memory, the schedule, the workload. */
 static int validate_job(const char *path, struct hr_job *j)
 {
 	int l;
 
 	if (check_host_lists(path, j) || resolve_targets(path, j) || check_schedule(path, j) ||
-	    hr_mech_check_job(path, j))
+	    hr_mech_check_job(path, j) || check_images(path, j))
 		return -1;
 	if (j->guest_numa > j->vcpus) {
 		hr_err("%s:%d: [%s] guest-numa: %d cells need at least as many vcpus (vcpus=%d)", path,

@@ -142,6 +142,14 @@ int hr_scenario_set(struct hr_scenario *sc, const char *kv);
 int hr_scenario_set_all(struct hr_scenario *sc, const char *const *kv, int n);
 
 /*
+ * The guest image a run of @sc boots where a job names none (kernel=,
+ * initrd=: checked with the job): @image_dir's vmlinuz and initrd.img,
+ * regular files that can be read. Returns 0, or -1 with one line naming the
+ * file. A dry run checks what the run would open, with this.
+ */
+int hr_scenario_check_image(const struct hr_scenario *sc, const char *image_dir);
+
+/*
  * The job's schedule for VM @vm (random walks get seed + vm): *out malloc'ed.
  * Returns 0, or -1 with a reason in @err.
  */

@@ -36,10 +36,24 @@
 
 const char *rp_pct(double x, char *buf, size_t size)
 {
-	if (isnan(x))
+	if (!isfinite(x))
 		snprintf(buf, size, "-");
 	else
 		snprintf(buf, size, "%+.1f%%", 100 * x);
+	return buf;
+}
+
+const char *rp_cmp_change(const struct row *w, int which, char *buf, size_t size)
+{
+	const double rel[3] = { w->r.rel_change, w->r.ci_lo, w->r.ci_hi };
+	const double abs[3] = { w->r.abs_change, w->r.abs_ci_lo, w->r.abs_ci_hi };
+
+	if (which < 0 || which > 2)
+		which = 0;
+	if (isnan(w->r.rel_change) && isfinite(abs[which]))
+		snprintf(buf, size, "%+.3g %s", abs[which], w->k->m->unit);
+	else
+		rp_pct(rel[which], buf, size);
 	return buf;
 }
 
@@ -104,11 +118,11 @@ int rp_cmp_json(FILE *f, const struct cmp *c, const struct row *rows, size_t n, 
 /* One line on a metric's verdict: "-20.1% [-22.0%, -18.3%], p=0.0001: why" */
 static void verdict_line(const struct row *w, char *buf, size_t size)
 {
-	char ch[16], lo[16], hi[16];
+	char ch[32], lo[32], hi[32];
 
 	snprintf(buf, size, "%s %s [%s, %s], median %.4g -> %.4g %s, p=%.2g: %s",
-		 ab_verdict_name(w->v), rp_pct(w->r.rel_change, ch, sizeof(ch)),
-		 rp_pct(w->r.ci_lo, lo, sizeof(lo)), rp_pct(w->r.ci_hi, hi, sizeof(hi)),
+		 ab_verdict_name(w->v), rp_cmp_change(w, 0, ch, sizeof(ch)),
+		 rp_cmp_change(w, 1, lo, sizeof(lo)), rp_cmp_change(w, 2, hi, sizeof(hi)),
 		 w->r.median_a, w->r.median_b, w->k->m->unit, w->r.p_value, w->why);
 }
 
@@ -208,7 +222,7 @@ static void md_rows(FILE *f, const struct row *rows, size_t n, int gated)
 	      "|---|---|---|---|---:|---:|---:|---:|---|---:|---|\n", f);
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
-		char ch[16], lo[16], hi[16];
+		char ch[32], lo[32], hi[32];
 
 		if (w->gate != gated)
 			continue;
@@ -224,8 +238,8 @@ static void md_rows(FILE *f, const struct row *rows, size_t n, int gated)
 		fprintf(f, " | %s | `%s` (%s, %s is better) | %zu/%zu | %.4g | %.4g | %s | [%s, %s] | %.2g | **%s** ",
 			w->k->dir, w->k->m->name, w->k->m->unit, w->k->m->higher_better ? "higher" : "lower",
 			w->k->n[0], w->k->n[1], w->r.median_a, w->r.median_b,
-			rp_pct(w->r.rel_change, ch, sizeof(ch)), rp_pct(w->r.ci_lo, lo, sizeof(lo)),
-			rp_pct(w->r.ci_hi, hi, sizeof(hi)), w->r.p_value, ab_verdict_name(w->v));
+			rp_cmp_change(w, 0, ch, sizeof(ch)), rp_cmp_change(w, 1, lo, sizeof(lo)),
+			rp_cmp_change(w, 2, hi, sizeof(hi)), w->r.p_value, ab_verdict_name(w->v));
 		md_text(f, w->why);
 		fputs(" |\n", f);
 	}

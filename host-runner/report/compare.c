@@ -24,7 +24,8 @@
  * only ever appended): schema, scenario (file name), job, label, direction,
  * metric, unit, better (higher/lower), gated (1/0), n_base, n_cand,
  * median_base, median_cand, rel_change (fraction), ci_lo, ci_hi (95 % CI of
- * rel_change), abs_change, abs_ci_lo, abs_ci_hi, u, p_value, exact (1 if the
+ * rel_change; all three empty where the baseline is within noise of 0,
+ * abstat.h: abs_change is the change), abs_change, abs_ci_lo, abs_ci_hi, u, p_value, exact (1 if the
  * p-value is exact), verdict, reason. Exit status: 0 no regression and
  * every gated metric conclusive; 1 a gated metric regressed; 2 bad input,
  * runs that are not comparable (without --allow-mismatch), or a gated metric
@@ -47,6 +48,7 @@
 
 #include "core/abstat.h"
 #include "core/log.h"
+#include "core/paths.h"
 #include "compare.h"
 #include "core/readfile.h"
 #include "report.h"
@@ -203,6 +205,8 @@ static void th_policy(const struct thresholds *t, const struct hr_metric *m, str
 	const struct policy *p = &t->metric[m - hr_metrics];
 
 	*out = t->def.ab;
+	out->noise = m->noise;
+	out->absolute = m->absolute;
 	*min_runs = p->min_runs ? p->min_runs : t->def.min_runs;
 	if (!isnan(p->ab.alpha))
 		out->alpha = p->ab.alpha;
@@ -491,13 +495,14 @@ static int read_run(struct cmp *c, int side, int i, json_t *run)
 	for (size_t m = 0; m < hr_nmetrics; m++)
 		cm[m] = rp_csv_col(&f, hr_metrics[m].name);
 	while ((r = rp_csv_next(&f)) > 0) {
-		double rep = rp_csv_num(&f, cr);
-		/* a repetition is below 100000 (repeat <= 1000): anything else is not one */
-		long nrun = (long)i * 100000 + (rep >= 0 && rep < 100000 ? (long)rep : 0) + 1;
+		double rep, warm;
 		char job[64], grp[64];
+		long nrun;
 
-		if (rp_csv_num(&f, cw) == 1)
+		/* a repetition is below 100000 (repeat <= 1000): anything else is not one */
+		if (rp_csv_get(&f, cr, 0, 99999, &rep) || rp_csv_get(&f, cw, 0, 1, &warm) || warm == 1)
 			continue;
+		nrun = (long)i * 100000 + (isnan(rep) ? 0 : (long)rep) + 1;
 		/* over several hosts, JOB@GROUP: like is compared with like (byhost.c) */
 		rp_host_group(run, cv < 0 ? "" : rp_csv_str(&f, cv), grp, sizeof(grp));
 		(void)hr_fmt(job, sizeof(job), "%s%s%s", rp_csv_str(&f, cj), grp[0] ? "@" : "", grp);
@@ -583,8 +588,10 @@ static json_t *jnum(double v)
 /*
  * compare.html's data (#bb-data, read by reports/compare.js): schema 1,
  * {schema, metrics: [{title, unit, higher_better, gated, verdict, change,
- * ci_lo, ci_hi, p_value, base: [values], cand: [values]}]}, one per table row
- * that has values on both sides, in the table's order.
+ * ci_lo, ci_hi (relative: null where the baseline is within noise of 0),
+ * abs_change, abs_ci_lo, abs_ci_hi, p_value, base: [values], cand:
+ * [values]}]}, one per table row that has values on both sides, in the
+ * table's order.
  */
 static char *html_data(const struct row *rows, size_t n)
 {
@@ -605,11 +612,12 @@ static char *html_data(const struct row *rows, size_t n)
 		}
 		snprintf(title, sizeof(title), "%s: %s%s%s %s %s", w->k->scen, w->k->job,
 			 w->k->label[0] ? " " : "", w->k->label, w->k->dir, w->k->m->name);
-		json_array_append_new(ms, json_pack("{s:s, s:s, s:b, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+		json_array_append_new(ms, json_pack("{s:s, s:s, s:b, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 			"title", title, "unit", w->k->m->unit, "higher_better", w->k->m->higher_better,
 			"gated", w->gate, "verdict", ab_verdict_name(w->v), "change", jnum(w->r.rel_change),
-			"ci_lo", jnum(w->r.ci_lo), "ci_hi", jnum(w->r.ci_hi), "p_value", jnum(w->r.p_value),
-			"base", side[0], "cand", side[1]));
+			"ci_lo", jnum(w->r.ci_lo), "ci_hi", jnum(w->r.ci_hi), "abs_change",
+			jnum(w->r.abs_change), "abs_ci_lo", jnum(w->r.abs_ci_lo), "abs_ci_hi",
+			jnum(w->r.abs_ci_hi), "p_value", jnum(w->r.p_value), "base", side[0], "cand", side[1]));
 	}
 	root = json_pack("{s:i, s:o}", "schema", 1, "metrics", ms);
 	text = root ? json_dumps(root, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_REAL_PRECISION(8)) : NULL;
@@ -636,7 +644,11 @@ static int html_out(FILE *f, const struct cmp *c, const struct row *rows, size_t
 		".bar .z{position:absolute;left:50%;top:0;bottom:0;border-left:1px solid #888}"
 		".bar .ci{position:absolute;top:3px;height:6px;opacity:.45}"
 		".bar .pt{position:absolute;top:0;width:3px;height:12px}"
-		".grid{display:flex;flex-wrap:wrap;gap:0 16px}\n");
+		".grid{display:flex;flex-wrap:wrap;gap:0 16px}"
+		/* the verdicts fit the page: headings, jobs, CIs and reasons wrap (the why column was cut off at 1300 px) */
+		"#verdicts table{width:100%}#verdicts th{white-space:normal;vertical-align:bottom}"
+		"#verdicts td.wrap{white-space:normal;overflow-wrap:anywhere;min-width:6em}"
+		"#verdicts td.why{white-space:normal;overflow-wrap:anywhere;min-width:14em;font-size:11.5px}\n");
 	fputs("<main id=\"app\">\n", f);
 	fputs("<h1>balloonbench compare</h1>\n<p class=\"sub\">baseline <b>", f);
 	rp_escape_markup(f, c->side[0].arg);
@@ -654,20 +666,21 @@ static int html_out(FILE *f, const struct cmp *c, const struct row *rows, size_t
 	}
 	fputs("<p class=\"muted\">Per metric: medians of every transition (warm-up runs left out), the "
 	      "relative change of the median with its 95 % bootstrap CI (bar: -100 % .. +100 %, clipped "
-	      "at the ends; mark: the change), the Mann-Whitney U p-value, and the verdict. Gated metrics "
+	      "at the ends; mark: the change), or the absolute change in the metric's unit where the "
+	      "baseline is within noise of 0, the Mann-Whitney U p-value, and the verdict. Gated metrics "
 	      "(bold) decide the outcome; the others are shown for information.</p>\n"
-	      "<div class=\"scroll\" style=\"max-height:none\"><table><thead><tr><th class=s>job</th>"
+	      "<div class=\"scroll fit\" id=\"verdicts\" style=\"max-height:none\"><table><thead><tr><th class=s>job</th>"
 	      "<th class=s>dir</th><th class=s>metric</th><th title=\"values: baseline/candidate\">n</th><th>median base</th>"
 	      "<th>median cand</th><th>change</th><th>95% CI</th><th class=s>verdict</th>"
 	      "<th class=s>change and CI</th><th>p</th><th class=s>why</th></tr></thead><tbody>\n", f);
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
 		const struct ab_result *r = &w->r;
-		char a[32], cl[32], ch[32];
+		char a[32], cl[32], ch[32];	/* "+1.23e+03 MiB/s" at most */
 		double lo = fmax(-1, fmin(1, r->ci_lo)), hi = fmax(-1, fmin(1, r->ci_hi));
 		double pt = fmax(-1, fmin(1, r->rel_change));
 
-		fprintf(f, "<tr%s><td class=s>", w->gate ? "" : " style=\"opacity:.75\"");
+		fprintf(f, "<tr%s><td class=\"s wrap\">", w->gate ? "" : " style=\"opacity:.75\"");
 		rp_escape_markup(f, w->k->scen);
 		fputs(": ", f);
 		rp_escape_markup(f, w->k->job);
@@ -684,9 +697,9 @@ static int html_out(FILE *f, const struct cmp *c, const struct row *rows, size_t
 			fputs("<td>-</td><td>-</td>", f);
 		else
 			fprintf(f, "<td>%.4g</td><td>%.4g</td>", r->median_a, r->median_b);
-		fprintf(f, "<td>%s</td><td>[%s, %s]</td><td class=s style=\"color:%s;font-weight:600\">%s</td>"
-			   "<td class=s>", rp_pct(r->rel_change, a, sizeof(a)), rp_pct(r->ci_lo, cl, sizeof(cl)),
-			rp_pct(r->ci_hi, ch, sizeof(ch)), vcol[w->v], ab_verdict_name(w->v));
+		fprintf(f, "<td>%s</td><td class=wrap>[%s, %s]</td><td class=s style=\"color:%s;font-weight:600\">%s</td>"
+			   "<td class=s>", rp_cmp_change(w, 0, a, sizeof(a)), rp_cmp_change(w, 1, cl, sizeof(cl)),
+			rp_cmp_change(w, 2, ch, sizeof(ch)), vcol[w->v], ab_verdict_name(w->v));
 		if (!isnan(r->rel_change))
 			fprintf(f, "<div class=bar><div class=z></div><div class=ci style=\"left:%.1f%%;"
 				   "width:%.1f%%;background:%s\"></div><div class=pt style=\"left:calc(%.1f%% - 1px);"
@@ -697,7 +710,7 @@ static int html_out(FILE *f, const struct cmp *c, const struct row *rows, size_t
 			fputs("-", f);
 		else
 			fprintf(f, "%.2g", r->p_value);
-		fputs("</td><td class=s style=\"white-space:normal;min-width:200px;font-size:11.5px\">", f);
+		fputs("</td><td class=\"s why\">", f);
 		rp_escape_markup(f, w->why);
 		fputs("</td></tr>\n", f);
 	}
@@ -762,7 +775,8 @@ void rp_compare_usage(FILE *f)
 		"  -o, --output DIR       where compare.csv, compare.tap, compare.html,\n"
 		"                         compare.junit.xml (JUnit XML: a testcase per gated\n"
 		"                         metric) and compare.md (Markdown, for a pull request\n"
-		"                         or $GITHUB_STEP_SUMMARY) go (default: CANDIDATE)\n"
+		"                         or $GITHUB_STEP_SUMMARY) go, made if it is not\n"
+		"                         there (default: CANDIDATE)\n"
 		"      --tap              print TAP (one test per metric) instead of the table\n"
 		"      --output-format LIST  normal (the table), json (every verdict with its\n"
 		"                         statistics, schema in report/cmpout.c), csv (compare.csv),\n"
@@ -928,6 +942,9 @@ static void judge(const struct key *k, const struct thresholds *th, unsigned lon
 		set_why(w, "cannot compare: %s", strerror(errno));
 	} else {
 		w->v = ab_judge(&w->r, k->m->higher_better, &p, w->why, sizeof(w->why));
+		/* a baseline within noise of 0 has no relative change: the absolute one is shown */
+		if (ab_near_zero(&w->r, &p))
+			w->r.rel_change = w->r.ci_lo = w->r.ci_hi = NAN;
 		/*
 		 * Transitions of one run share its guest and its minute of the
 		 * host: too few runs are too few repetitions, however many
@@ -948,16 +965,16 @@ static void judge(const struct key *k, const struct thresholds *th, unsigned lon
 static void print_rows(const struct row *rows, size_t n, int status, int nreg, int ninc,
 		       const char *out)
 {
-	printf("%-24s %-8s %-22s %9s %10s %10s %8s %18s %8s  %s\n", "scenario:job", "dir", "metric",
+	printf("%-24s %-8s %-22s %9s %10s %10s %11s %26s %8s  %s\n", "scenario:job", "dir", "metric",
 	       "n b/c", "median b", "median c", "change", "95% CI", "p", "verdict");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
-		char nn[48], ch[16], cl[16], chi[16], ci[40], ma[16] = "-", mb[16] = "-", p[16] = "-";
+		char nn[48], ch[32], cl[32], chi[32], ci[72], ma[16] = "-", mb[16] = "-", p[16] = "-";
 		char job[sizeof(w->k->scen) + sizeof(w->k->job)];	/* fits "scen:job" */
 
 		snprintf(nn, sizeof(nn), "%zu/%zu", w->k->n[0], w->k->n[1]);
-		snprintf(ci, sizeof(ci), "[%s, %s]", rp_pct(w->r.ci_lo, cl, sizeof(cl)),
-			 rp_pct(w->r.ci_hi, chi, sizeof(chi)));
+		snprintf(ci, sizeof(ci), "[%s, %s]", rp_cmp_change(w, 1, cl, sizeof(cl)),
+			 rp_cmp_change(w, 2, chi, sizeof(chi)));
 		if (!isnan(w->r.median_a))
 			snprintf(ma, sizeof(ma), "%.4g", w->r.median_a);
 		if (!isnan(w->r.median_b))
@@ -965,8 +982,8 @@ static void print_rows(const struct row *rows, size_t n, int status, int nreg, i
 		if (!isnan(w->r.p_value))
 			snprintf(p, sizeof(p), "%.2g", w->r.p_value);
 		snprintf(job, sizeof(job), "%s:%s", w->k->scen, w->k->job);
-		printf("%-24.24s %-8s %-22s %9s %10s %10s %8s %18s %8s  %s%s\n", job,
-		       w->k->dir, w->k->m->name, nn, ma, mb, rp_pct(w->r.rel_change, ch, sizeof(ch)), ci,
+		printf("%-24.24s %-8s %-22s %9s %10s %10s %11s %26s %8s  %s%s\n", job,
+		       w->k->dir, w->k->m->name, nn, ma, mb, rp_cmp_change(w, 0, ch, sizeof(ch)), ci,
 		       p, ab_verdict_name(w->v), w->gate ? " *" : "");
 	}
 	printf("* gated. %s: %d gated regression(s), %d gated inconclusive; %s/compare.html\n",
@@ -996,7 +1013,7 @@ int hr_compare_main(int argc, char **argv)
 	struct cmp cmp = { 0 };
 	struct row *rows = NULL;
 	char mismatch[2048] = "";
-	int status, ret = 2, nreg = 0, ninc = 0;
+	int status, ret = 2, nreg = 0, ninc = 0, e;
 	size_t n = 0;
 	FILE *out = NULL;
 
@@ -1025,8 +1042,12 @@ int hr_compare_main(int argc, char **argv)
 		n++;
 	}
 	status = nreg ? 1 : ninc ? 2 : 0;	/* a mismatch got here only with --allow-mismatch */
-	if (!a.out)
+	if (!a.out) {
 		a.out = cmp.side[1].arg;
+	} else if ((e = hr_dirs_make(a.out))) {
+		hr_err("compare: --output %s: cannot make the directory: %s", a.out, strerror(-e));
+		goto out;
+	}
 	for (size_t i = 0; i < sizeof(cmp_files) / sizeof(cmp_files[0]); i++)
 		if (write_file(a.out, cmp_files[i], &cmp, rows, n, status, mismatch))
 			goto out;

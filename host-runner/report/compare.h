@@ -49,8 +49,15 @@ struct row {
 	char why[200];
 };
 
-/* "+12.3%", or "-" for NaN, into @buf; returns @buf. */
+/* "+12.3%", or "-" for what is not a finite number (never "inf%"), into @buf; returns @buf. */
 const char *rp_pct(double x, char *buf, size_t size);
+/*
+ * Row @w's change (@which 0), or the low (1) or high (2) bound of its 95 %
+ * CI, into @buf: relative ("+12.3%") where the baseline has a scale, else
+ * (within noise of zero, abstat.h) absolute in the metric's unit ("+67.5 ms");
+ * "-" if there is none. Returns @buf.
+ */
+const char *rp_cmp_change(const struct row *w, int which, char *buf, size_t size);
 
 /* compare.csv (schema in compare.c) of @rows[0..n). */
 void rp_cmp_csv(FILE *f, const struct row *rows, size_t n);

@@ -219,20 +219,66 @@ const char *rp_csv_str(const struct rp_csv *c, int i)
 	return i >= 0 && i < c->nf ? c->f[i] : "";
 }
 
-double rp_csv_num(const struct rp_csv *c, int i)
+/* Field @i as a finite number into *@v: 1; 0 if empty or missing (*@v NAN); -1 if anything else. */
+static int field_num(const struct rp_csv *c, int i, double *v)
 {
 	const char *s = rp_csv_str(c, i);
 	char *end;
+
+	*v = NAN;
+	if (!*s)
+		return 0;
+	*v = strtod(s, &end);
+	if (*end || !isfinite(*v)) {
+		*v = NAN;	/* text, nan, inf, or beyond a double (1e999) */
+		return -1;
+	}
+	return 1;
+}
+
+/* "FILE:LINE: COLUMN 'value'" and @what, the first RP_CSV_SAID times; counted always. */
+static void left_out(struct rp_csv *c, int i, const char *what)
+{
+	const char *s = rp_csv_str(c, i);
+
+	if (c->bad++ < RP_CSV_SAID)
+		hr_warn("%s:%zu: %s '%.40s%s'%s", c->path, c->line, c->cols[i], s,
+			strlen(s) > 40 ? "..." : "", what);
+}
+
+double rp_csv_num(struct rp_csv *c, int i)
+{
 	double v;
 
-	if (!*s)
-		return NAN;
-	v = strtod(s, &end);
-	return *end ? NAN : v;
+	if (field_num(c, i, &v) < 0)
+		left_out(c, i, " is not a number: value left out");
+	return v;
+}
+
+int rp_csv_get(struct rp_csv *c, int i, double min, double max, double *v)
+{
+	char what[96];
+	int r = field_num(c, i, v);
+
+	if (r == 0 || (r > 0 && *v >= min && *v <= max))
+		return 0;
+	snprintf(what, sizeof(what), ", expected a number from %g to %g: row left out", min, max);
+	left_out(c, i, what);
+	*v = NAN;
+	return -1;
+}
+
+void rp_csv_drop(struct rp_csv *c, const char *why)
+{
+	if (c->bad++ < RP_CSV_SAID)
+		hr_warn("%s:%zu: %s: row left out", c->path, c->line, why);
 }
 
 void rp_csv_close(struct rp_csv *c)
 {
+	if (c->buf && c->bad > RP_CSV_SAID)
+		hr_warn("%s: %zu values or rows left out in all (the first %d said)", c->path, c->bad,
+			RP_CSV_SAID);
 	free(c->buf);
 	c->buf = c->pos = NULL;
 }

@@ -10,12 +10,18 @@
 
 #include "report.h"
 
-/* Bucket of @x: one formula for starting a bucket and for staying in it. */
+/*
+ * Bucket of @x: one formula for starting a bucket and for staying in it.
+ * Computed as a double and clamped before it becomes an integer: a damaged
+ * file's time (1e9 s among times ns apart, inf, NaN) is beyond any integer.
+ */
 static size_t bucket_of(double x, double x0, double span, size_t buckets)
 {
-	size_t b = span > 0 && x > x0 ? (size_t)((x - x0) / span * (double)buckets) : 0;
+	double b = span > 0 && x > x0 ? (x - x0) / span * (double)buckets : 0;
 
-	return b >= buckets ? buckets - 1 : b;
+	if (!(b < (double)buckets))
+		return buckets - 1;	/* also inf, and NaN from inf - inf */
+	return b > 0 ? (size_t)b : 0;
 }
 
 size_t rp_downsample(const double *x, const double *y, size_t n, size_t buckets, double *ox,

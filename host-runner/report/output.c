@@ -112,7 +112,8 @@ static json_t *field_json(const char *col, const char *v)
 	x = strtod(v, &end);
 	if (*end || !isfinite(x))
 		return json_string(v);
-	if (x == (double)(json_int_t)x && !strpbrk(v, ".eE"))
+	/* a whole number within json_int_t (2^63: checked before the conversion), written as one */
+	if (!strpbrk(v, ".eE") && x >= -0x1p63 && x < 0x1p63 && x == trunc(x))
 		return json_integer((json_int_t)x);
 	return json_real(x);
 }

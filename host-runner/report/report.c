@@ -179,9 +179,9 @@ static void read_samples(struct report *r)
 	while ((ret = rp_csv_next(&c)) > 0) {
 		struct vmdata *vm = vm_find(r, rp_csv_str(&c, cv));
 		const char *src = rp_csv_str(&c, cs);
-		double t = rp_csv_num(&c, ct);
+		double t;
 
-		if (!vm || isnan(t))
+		if (!vm || rp_csv_get(&c, ct, -RP_MAX_T_S, RP_MAX_T_S, &t) || isnan(t))
 			continue;
 		vm->raw++;
 		if (!strcmp(src, "guest")) {
@@ -220,13 +220,13 @@ static void read_faults(struct report *r)
 	csa = rp_csv_col(&c, "slow_accesses");
 	while ((ret = rp_csv_next(&c)) > 0) {
 		struct vmdata *vm = vm_find(r, rp_csv_str(&c, cv));
-		double t = rp_csv_num(&c, ct), bin = rp_csv_num(&c, cb) / 1e3;
-		double f = rp_csv_num(&c, cmin) + rp_csv_num(&c, cmaj);
+		double t, bin, f, df;
 
-		double df;
-
-		if (!vm || isnan(t) || !(bin > 0))
+		if (!vm || rp_csv_get(&c, ct, -RP_MAX_T_S, RP_MAX_T_S, &t) || isnan(t) ||
+		    rp_csv_get(&c, cb, 0, RP_MAX_T_S * 1e3, &bin) || !(bin > 0))
 			continue;
+		bin /= 1e3;
+		f = rp_csv_num(&c, cmin) + rp_csv_num(&c, cmaj);
 		/* the perf counters count from the workload's start: the rate is the difference */
 		df = f >= vm->last_faults ? f - vm->last_faults : NAN;
 		vm->last_faults = isnan(f) ? vm->last_faults : f;
@@ -252,10 +252,11 @@ static void read_nodes(struct report *r)
 	cfree = rp_csv_col(&c, "mem_free_kib");
 	while ((ret = rp_csv_next(&c)) > 0) {
 		struct vmdata *vm = vm_find(r, rp_csv_str(&c, cv));
-		double t = rp_csv_num(&c, ct), node = rp_csv_num(&c, cn);
+		double t, node;
 		int k;
 
-		if (!vm || isnan(t) || !(node >= 0 && node < MAX_NODES))
+		if (!vm || rp_csv_get(&c, ct, -RP_MAX_T_S, RP_MAX_T_S, &t) || isnan(t) ||
+		    rp_csv_get(&c, cn, 0, MAX_NODES - 1, &node) || isnan(node))
 			continue;
 		k = (int)node;	/* in range: checked first */
 		if (k >= vm->nnodes)
@@ -280,6 +281,7 @@ struct lkey {
 struct lgroup {
 	struct lkey k;
 	struct st_hist h;
+	uint64_t total;		/* of h's counts: at most RP_MAX_COUNT, so no sum wraps */
 };
 
 struct lgroups {
@@ -312,6 +314,9 @@ static struct lgroup *lgroup_get(struct lgroups *gs, const struct lkey *k)
 	return &gs->g[gs->n++];
 }
 
+/* The highest bound of a latency histogram's bucket (ns): 2^41. */
+#define LAT_MAX_NS	((double)st_bucket_hi(ST_NBUCKETS - 1))
+
 /* The histogram bucket whose bounds are [@lo, @hi) ns, or -1 if no bucket has them. */
 static int lbucket_of(double lo, double hi)
 {
@@ -341,13 +346,22 @@ static void read_latency_rows(struct report *r, struct lgroups *gs)
 	chi = rp_csv_col(&c, "bucket_hi_ns");
 	cc = rp_csv_col(&c, "count");
 	while ((ret = rp_csv_next(&c)) > 0) {
-		int b = lbucket_of(rp_csv_num(&c, clo), rp_csv_num(&c, chi));
-		double count = rp_csv_num(&c, cc);
+		double lo, hi, count;
 		struct lgroup *g;
 		struct lkey k;
+		int b;
 
-		if (b < 0 || !(count > 0 && count < 1e18))
-			continue;	/* also a count no run makes (a cast of it would be undefined) */
+		/* bounds and a count no run makes are refused before a cast could be undefined */
+		if (rp_csv_get(&c, clo, 0, LAT_MAX_NS, &lo) || rp_csv_get(&c, chi, 0, LAT_MAX_NS, &hi) ||
+		    rp_csv_get(&c, cc, 0, RP_MAX_COUNT, &count))
+			continue;
+		if (isnan(lo) || isnan(hi) || isnan(count) || count == 0)
+			continue;	/* no value: nothing to add */
+		if ((b = lbucket_of(lo, hi)) < 0 || count != floor(count)) {
+			rp_csv_drop(&c, b < 0 ? "bucket_lo_ns and bucket_hi_ns are not a histogram bucket's bounds"
+					      : "count is not a whole number");
+			continue;
+		}
 		memset(&k, 0, sizeof(k));	/* compared whole with memcmp */
 		snprintf(k.vm, sizeof(k.vm), "%s", rp_csv_str(&c, cv));
 		snprintf(k.workload, sizeof(k.workload), "%s", rp_csv_str(&c, cw));
@@ -356,7 +370,12 @@ static void read_latency_rows(struct report *r, struct lgroups *gs)
 		g = lgroup_get(gs, &k);
 		if (!g)
 			break;
-		g->h.count[b] += (uint64_t)count;
+		if (count > RP_MAX_COUNT - (double)g->total) {
+			rp_csv_drop(&c, "count: the histogram would hold more than 1e18 values");
+			continue;
+		}
+		g->h.count[b] += (uint64_t)count;	/* whole, at most 1e18: checked above */
+		g->total += (uint64_t)count;
 	}
 	finish_csv(r, &c, ret);
 }
@@ -606,13 +625,15 @@ int hr_report(const char *dir, int print)
 	time_t t = time(NULL);
 	int ret;
 
+	/* a bad run.json is said once, here, before the readers below load it again */
+	if (rp_path(path, sizeof(path), dir, "run.json") || !(run = rp_run_load(path)))
+		return RP_BAD_INPUT;
+	json_decref(run);
 	if (rp_settle_killed(dir))
 		return -1;
 	/* summary.csv first: the report shows it */
 	ret = hr_summary_dir(dir, print);
-	if (rp_path(path, sizeof(path), dir, "run.json"))
-		return RP_BAD_INPUT;
-	run = rp_run_load(path);
+	run = rp_run_load(path);	/* again: settling a killed run rewrites it */
 	if (!run)
 		return RP_BAD_INPUT;
 	if (!ret && rp_openmetrics_write(dir, run))

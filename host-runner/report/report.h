@@ -22,7 +22,15 @@ struct rp_csv {
 	int ncols;
 	char *f[RP_CSV_MAX_FIELDS];	/* the current row's fields */
 	int nf;
+	size_t bad;			/* values and rows left out (rp_csv_num, rp_csv_get) */
 };
+
+/* Fields left out that are said one by one, a file; rp_csv_close says how many in all beyond. */
+#define RP_CSV_SAID	5
+/* A time in seconds from a run's start that no run reaches (about 31 years), either way. */
+#define RP_MAX_T_S	1e9
+/* A count no run makes (and below 2^63: it converts to an integer). */
+#define RP_MAX_COUNT	1e18
 
 /*
  * Open @path (a regular file of at most HR_MAX_CSV bytes, read whole) and
@@ -63,8 +71,25 @@ int rp_csv_col(const struct rp_csv *c, const char *name);
 int rp_csv_next(struct rp_csv *c);
 /* Field @i of the current row ("" if @i < 0 or missing). */
 const char *rp_csv_str(const struct rp_csv *c, int i);
-/* Field @i as a number; NAN if empty, missing or not a number. */
-double rp_csv_num(const struct rp_csv *c, int i);
+/*
+ * Field @i as a number; NAN if the column is missing or the field empty (no
+ * value), and NAN for anything else that is not a finite number (text, nan,
+ * inf), said with a warning "FILE:LINE: COLUMN 'abc' is not a number: value
+ * left out" (the first RP_CSV_SAID times a file).
+ */
+double rp_csv_num(struct rp_csv *c, int i);
+/*
+ * Field @i, one the row cannot do without (a time, a node, a bucket), as a
+ * number from @min to @max into *@v: 0, with NAN for a missing column or an
+ * empty field; -1 for anything else (text, nan, inf, out of range), said
+ * with a warning "FILE:LINE: COLUMN '1e300', expected a number from MIN to
+ * MAX: row left out" (the first RP_CSV_SAID times a file): the caller skips
+ * the row.
+ */
+int rp_csv_get(struct rp_csv *c, int i, double min, double max, double *v);
+/* Leave the current row out: "FILE:LINE: @why: row left out", said as rp_csv_get says it. */
+void rp_csv_drop(struct rp_csv *c, const char *why);
+/* Close @c (NULL-safe buffer); if more than RP_CSV_SAID were left out, say how many in all. */
 void rp_csv_close(struct rp_csv *c);
 /*
  * @dir/@name into @buf of @size. Returns 0, or -1 (reported: the path is
@@ -93,6 +118,8 @@ struct hr_metric {
 	const char *unit;
 	int higher_better;
 	int needs_reached;	/* a time to the target or a rate: only a transition that got there has one */
+	double noise;		/* in its unit: a median within it of 0 is noise (compare: an absolute change) */
+	int absolute;		/* a difference of either sign with no zero of its own: compared absolutely */
 };
 extern const struct hr_metric hr_metrics[];
 extern const size_t hr_nmetrics;

@@ -43,28 +43,34 @@
 #include "core/scenario.h"
 #include "report.h"
 
-/* Every metric is a transitions.csv column; it knows its unit and which way is better. */
+/*
+ * Every metric is a transitions.csv column; it knows its unit, which way is
+ * better, and for compare what is noise: the host's figures come from the
+ * host sampler (20 ms a sample at its default 50 Hz; RSS counted settled
+ * within 1 MiB), and host_lag_ms is a difference of two times, of either sign.
+ */
 const struct hr_metric hr_metrics[] = {
-	{ "control_latency_ms", "ms", 0, 0 },
-	{ "t50_ms", "ms", 0, 0 },
-	{ "t90_ms", "ms", 0, 0 },
-	{ "t100_ms", "ms", 0, 1 },
-	{ "mean_rate_mib_s", "MiB/s", 1, 1 },
-	{ "peak_rate_mib_s", "MiB/s", 1, 1 },
-	{ "host_mean_rate_mib_s", "MiB/s", 1, 1 },
-	{ "stalls", "count", 0, 0 },
-	{ "shortfall_mib", "MiB", 0, 0 },
-	{ "faults", "count", 0, 0 },
-	{ "fault_p99_us", "us", 0, 0 },
-	{ "wl_p50_us", "us", 0, 0 },
-	{ "wl_p99_us", "us", 0, 0 },
-	{ "wl_p999_us", "us", 0, 0 },
-	{ "oom_kills", "count", 0, 0 },
-	{ "host_returned_mib", "MiB", 1, 0 },
-	{ "host_rss_settle_ms", "ms", 0, 0 },
-	{ "host_lag_ms", "ms", 0, 0 },
-	{ "qemu_vcpu_ms_per_gib", "ms/GiB", 0, 0 },
-	{ "qemu_other_ms_per_gib", "ms/GiB", 0, 0 },
+	/* name, unit, higher_better, needs_reached, noise, absolute */
+	{ "control_latency_ms",      "ms",      0, 0,  0, 0 },
+	{ "t50_ms",                  "ms",      0, 0,  0, 0 },
+	{ "t90_ms",                  "ms",      0, 0,  0, 0 },
+	{ "t100_ms",                 "ms",      0, 1,  0, 0 },
+	{ "mean_rate_mib_s",         "MiB/s",   1, 1,  0, 0 },
+	{ "peak_rate_mib_s",         "MiB/s",   1, 1,  0, 0 },
+	{ "host_mean_rate_mib_s",    "MiB/s",   1, 1,  0, 0 },
+	{ "stalls",                  "count",   0, 0,  0, 0 },
+	{ "shortfall_mib",           "MiB",     0, 0,  0, 0 },
+	{ "faults",                  "count",   0, 0,  0, 0 },
+	{ "fault_p99_us",            "us",      0, 0,  0, 0 },
+	{ "wl_p50_us",               "us",      0, 0,  0, 0 },
+	{ "wl_p99_us",               "us",      0, 0,  0, 0 },
+	{ "wl_p999_us",              "us",      0, 0,  0, 0 },
+	{ "oom_kills",               "count",   0, 0,  0, 0 },
+	{ "host_returned_mib",       "MiB",     1, 0,  1, 0 },
+	{ "host_rss_settle_ms",      "ms",      0, 0, 20, 0 },
+	{ "host_lag_ms",             "ms",      0, 0, 20, 1 },
+	{ "qemu_vcpu_ms_per_gib",    "ms/GiB",  0, 0,  0, 0 },
+	{ "qemu_other_ms_per_gib",   "ms/GiB",  0, 0,  0, 0 },
 };
 const size_t hr_nmetrics = sizeof(hr_metrics) / sizeof(hr_metrics[0]);
 
@@ -110,7 +116,7 @@ static double binom_cdf_half(size_t n, size_t k)
 
 int hr_stats_compute(double *v, size_t n, struct hr_stats *o)
 {
-	double sum = 0, m2 = 0;
+	double sum = 0, m2 = 0, scale, mean;
 	size_t k = 0;
 
 	memset(o, 0, sizeof(*o));
@@ -120,13 +126,18 @@ int hr_stats_compute(double *v, size_t n, struct hr_stats *o)
 	o->n = n;
 	o->min = v[0];
 	o->max = v[n - 1];
-	o->median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	o->median = n % 2 ? v[n / 2] : 0.5 * v[n / 2 - 1] + 0.5 * v[n / 2];
+	/* in units of the largest magnitude: a sum or a square of 1e300s stays finite */
+	scale = fmax(fabs(o->min), fabs(o->max));
+	if (!(scale > 0))
+		scale = 1;
 	for (size_t i = 0; i < n; i++)
-		sum += v[i];
-	o->mean = sum / (double)n;
+		sum += v[i] / scale;
+	mean = sum / (double)n;
 	for (size_t i = 0; i < n; i++)
-		m2 += (v[i] - o->mean) * (v[i] - o->mean);
-	o->stddev = n > 1 ? sqrt(m2 / (double)(n - 1)) : 0;
+		m2 += (v[i] / scale - mean) * (v[i] / scale - mean);
+	o->mean = mean * scale;
+	o->stddev = n > 1 ? sqrt(m2 / (double)(n - 1)) * scale : 0;
 	/* largest k with coverage >= 95 %: x(k) .. x(n-k+1), 1-based */
 	for (size_t c = 1; c <= n / 2; c++)
 		if (1 - 2 * binom_cdf_half(n, c - 1) >= 0.95)
@@ -241,8 +252,9 @@ static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t *njobs,
 		struct srow *row;
 		int j = find_job(jobs, *njobs, rp_csv_str(&c, cj));
 		char grp[64];
+		double warm;
 
-		if (j < 0 || rp_csv_num(&c, cw) == 1)
+		if (j < 0 || rp_csv_get(&c, cw, 0, 1, &warm) || warm == 1)
 			continue;
 		rp_host_group(run, rp_csv_str(&c, cv), grp, sizeof(grp));
 		if (grp[0] && *njobs < room)

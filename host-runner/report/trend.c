@@ -309,7 +309,9 @@ static int read_run(struct trend *t, int ri)
 	for (int m = 0; m < t->nmetrics; m++)
 		cm[m] = rp_csv_col(&c, t->metrics[m]->name);
 	while ((r = rp_csv_next(&c)) > 0) {
-		if (rp_csv_num(&c, cw) == 1)
+		double warm;
+
+		if (rp_csv_get(&c, cw, 0, 1, &warm) || warm == 1)
 			continue;
 		for (int m = 0; m < t->nmetrics; m++) {
 			double v = rp_csv_num(&c, cm[m]);

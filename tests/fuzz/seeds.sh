@@ -13,6 +13,32 @@ results() { # a results directory as "==> NAME <==" sections, PREFIX/ before eac
 		head -c 20000 "$f"
 	done
 }
+# Regressions: numbers beyond any integer where the readers once converted
+# them (UBSan float-cast-overflow). regress_run PREFIX: run.json and a
+# transitions.csv of 1e300 and 2^64 cells (the JSON output, the summary, compare);
+# regress_series: a time of 1e9 s among more than 3000 samples 1e-13 s apart
+# (the downsampler's bucket), latency counts and buckets of 1e300 and 2^64.
+RVM=v
+regress_run() {
+	echo "==> $1run.json <=="
+	echo "{\"run_id\": \"x\", \"vms\": [{\"name\": \"$RVM\", \"job\": \"j\", \"memory_mib\": 1024}]}"
+	echo "==> $1transitions.csv <=="
+	echo 'vm,job,direction,t100_ms,mean_rate_mib_s,stalls,warmup,rep'
+	echo "$RVM,j,inflate,1e300,99999999999999999999,18446744073709551616,0,0"
+	echo "$RVM,j,inflate,-1e300,1e300,1e300,0,1e300"
+}
+regress_series() {
+	echo '==> samples.csv <=='
+	echo 't_s,vm,source,balloon_mib'
+	awk -v vm=$RVM 'BEGIN { for (i = 0; i < 3100; i++)
+		printf "%s,%s,guest,0\n", i == 1500 ? "1e9" : sprintf("%.0e", i * 1e-13), vm }'
+	echo '==> latency.csv <=='
+	echo 'vm,workload,epoch,phase,transition,kind,bucket_lo_ns,bucket_hi_ns,count'
+	echo "$RVM,hold,1,steady,,access,256,260,1e300"
+	echo "$RVM,hold,1,steady,,access,1e300,inf,5"
+	echo "$RVM,hold,1,steady,,access,512,520,18446744073709551615"
+}
+
 case $t in
 scenario)
 	for f in "$TOP"/bench/*.ini "$TOP"/tests/data/*.ini "$TOP"/tests/corpus/*.ini; do
@@ -36,7 +62,8 @@ csv)
 report)
 	for d in "$TOP"/tests/data/results-* "$TOP"/tests/corpus/results-*; do
 		if [ -d "$d" ]; then results "$d" "" | put; fi
-	done ;;
+	done
+	{ regress_run ""; regress_series; } | put ;;
 compare)
 	for d in "$TOP"/tests/data/results-*; do
 		for e in "$TOP"/tests/data/results-*; do
@@ -44,6 +71,7 @@ compare)
 		done
 	done
 	{ results "$TOP/tests/data/results-real" a/; results "$TOP/tests/data/results-real" b/
-	  echo "==> thresholds.ini <=="; cat "$TOP/ci/thresholds.ini"; } | put ;;
+	  echo "==> thresholds.ini <=="; cat "$TOP/ci/thresholds.ini"; } | put
+	{ regress_run a/; regress_run b/; } | put ;;
 *) echo "seeds.sh: unknown target $t" >&2; exit 2 ;;
 esac
