@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "faults.h"
 #include "init.h"
 #include "link.h"
 #include "sampler.h"
@@ -159,11 +160,7 @@ int main(int argc, char **argv)
 	/* bb.kprobe=entry (job option cmdline): tell_host's entry, to compare the two */
 	v = ga_cmdline_arg(cmd, "bb.kprobe=");
 	(void)kp_open(&a->kp, v && !strncmp(v, "entry", 5) && (v[5] == ' ' || !v[5]));
-	v = ga_cmdline_arg(cmd, "bb.mute=");
-	a->mute = v && (v[0] == '1' || v[0] == '2') ? v[0] - '0' : 0;
-	if (a->mute)
-		ga_say("bb.mute=%d: nothing will reach the host after CONF%s (a test of the runner)",
-		       a->mute, a->mute == 2 ? " until it reopens the channel" : "");
+	ga_faults_parse(cmd);
 	ga_send_hello(a);
 	ga_watch_start();
 	serve(a);

@@ -12,6 +12,7 @@
  *   watch.c    the stall watch: a thread that says on the console when
  *              the loop stalls
  *   clock.c    the rdtsc clock model (clock.h)
+ *   faults.c   the faults it makes for the runner's tests, one table
  *   kprobe.c   the batch events themselves; wlmgr.c the workloads
  *
  * Exported names start with ga_ (kp_ and wlm_ for kprobe.c and wlmgr.c);
@@ -81,7 +82,6 @@ struct agent {
 	struct { uint64_t inf, def, tot; int valid; } prev_v;	/* the last vmstat read */
 	int still_n;			/* vmstat reads in a row that saw nothing move */
 	int quit;
-	int mute;			/* bb.mute=1 (tests): after CONF nothing goes to the host; 2: until CONF again */
 	struct wlm wlm;
 
 	/*

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "faults.h"
 #include "link.h"
 #include "sampler.h"
 #include "watch.h"
@@ -97,7 +98,7 @@ void ga_encode_pending(struct agent *a)
 void ga_flush_out(struct agent *a)
 {
 	ga_encode_pending(a);
-	if (a->mute && a->configured)
+	if (ga_fault_hooked(GA_HOOK_OUT) && ga_fault_hold_out(a))
 		return;		/* a stalled channel, for the runner's tests: all stays queued */
 	while (a->out_len) {
 		ssize_t n = write(a->port, a->out, a->out_len);
@@ -194,14 +195,9 @@ void ga_send_hello(struct agent *a)
  */
 static void conf_again(struct agent *a)
 {
-	ga_say("CONF again: the host reopened the channel%s", a->mute == 2 ? "; bb.mute=2 ends" : "");
-	if (a->mute == 2) {	/* what a stalled port held is lost */
-		ga_say("bb.mute=2: %zu bytes and %zu samples dropped", a->out_len, a->npend);
-		a->dropped += a->npend;
-		a->npend = 0;
-		a->out_len = 0;
-		a->mute = 0;
-	}
+	ga_say("CONF again: the host reopened the channel");
+	if (ga_fault_hooked(GA_HOOK_CONF_AGAIN))
+		ga_fault_conf_again(a);
 	wlm_say_again(&a->wlm);
 	a->urgent = 1;
 }
