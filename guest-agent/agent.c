@@ -33,16 +33,24 @@
 
 static struct agent agent;
 
+/* Until the first CONF (HELLO says the rates). */
+static const struct ga_conf conf_defaults = {
+	.fast_hz = 1000,
+	.slow_hz = 10,
+	.idle_ns = 500000000ull,
+	.probe = BBP_PROBE_UNSAID,
+};
+
 /* What the stall watch sees of this turn of the loop: relaxed stores, no clock read. */
 static void watch_turn(const struct agent *a, uint64_t now)
 {
 	atomic_fetch_add_explicit(&ga_watch.turns, 1, memory_order_relaxed);
-	atomic_store_explicit(&ga_watch.queued, a->out_len, memory_order_relaxed);
-	atomic_store_explicit(&ga_watch.samples, a->seq, memory_order_relaxed);
+	atomic_store_explicit(&ga_watch.queued, a->q.len, memory_order_relaxed);
+	atomic_store_explicit(&ga_watch.samples, a->smp.seq, memory_order_relaxed);
 	atomic_store_explicit(&ga_watch.now, now, memory_order_relaxed);
-	atomic_store_explicit(&ga_watch.next, a->next_sample, memory_order_relaxed);
-	atomic_store_explicit(&ga_watch.connected, a->host_connected, memory_order_relaxed);
-	atomic_store_explicit(&ga_watch.configured, a->configured, memory_order_relaxed);
+	atomic_store_explicit(&ga_watch.next, a->smp.next_sample, memory_order_relaxed);
+	atomic_store_explicit(&ga_watch.connected, a->link.host_connected, memory_order_relaxed);
+	atomic_store_explicit(&ga_watch.configured, a->link.configured, memory_order_relaxed);
 }
 
 /*
@@ -53,17 +61,17 @@ static void watch_turn(const struct agent *a, uint64_t now)
 static uint64_t run_due(struct agent *a, uint64_t now)
 {
 	ga_sample_due(a, now);
-	if (a->configured)
-		wlm_poll(&a->wlm, now, current_hz(a, now) == a->fast_hz);
-	if (a->configured && now >= a->next_cost) {
+	if (a->link.configured)
+		wlm_poll(&a->wlm, now, current_hz(a, now) == a->conf.fast_hz);
+	if (a->link.configured && now >= a->smp.next_cost) {
 		ga_send_cost(a, now);
 		ga_clock_sync();
 		now = now_ns();
-		a->next_cost = now + NSEC;
+		a->smp.next_cost = now + NSEC;
 	}
-	if (a->watchdog_ns && now - a->last_host > a->watchdog_ns) {
+	if (a->conf.watchdog_ns && now - a->link.last_host > a->conf.watchdog_ns) {
 		ga_send_log(a, 0, "host silent for %" PRIu64 " s: powering off",
-			    a->watchdog_ns / NSEC);
+			    a->conf.watchdog_ns / NSEC);
 		ga_flush_out(a);
 		ga_power_off(a);
 	}
@@ -73,17 +81,17 @@ static uint64_t run_due(struct agent *a, uint64_t now)
 /* When the loop must wake next: the earliest of what will be due. */
 static uint64_t wake_at(const struct agent *a, uint64_t now)
 {
-	uint64_t deadline = a->configured ? a->next_sample : now + 50000000ull;
+	uint64_t deadline = a->link.configured ? a->smp.next_sample : now + 50000000ull;
 
-	if (a->kp_on && moving(a, now) && deadline > a->next_drain)
-		deadline = a->next_drain;
-	if (deadline > a->next_cost)
-		deadline = a->next_cost;
-	if (a->configured && deadline > wlm_next_deadline(&a->wlm))
+	if (a->kp.on && moving(a, now) && deadline > a->kp.next_drain)
+		deadline = a->kp.next_drain;
+	if (deadline > a->smp.next_cost)
+		deadline = a->smp.next_cost;
+	if (a->link.configured && deadline > wlm_next_deadline(&a->wlm))
 		deadline = wlm_next_deadline(&a->wlm);
-	if ((a->out_len || a->npend) && deadline > a->last_flush + FLUSH_NS)
-		deadline = a->last_flush + FLUSH_NS;
-	if (!a->host_connected && deadline > now + 20000000ull)
+	if ((a->q.len || a->q.npend) && deadline > a->link.last_flush + FLUSH_NS)
+		deadline = a->link.last_flush + FLUSH_NS;
+	if (!a->link.host_connected && deadline > now + 20000000ull)
 		deadline = now + 20000000ull;
 	return deadline;
 }
@@ -93,41 +101,41 @@ static void serve(struct agent *a)
 	char buf[4096];
 
 	ga_clock_sync();
-	a->next_cost = now_ns() + NSEC;
-	while (!a->quit) {
+	a->smp.next_cost = now_ns() + NSEC;
+	while (!a->link.quit) {
 		uint64_t now = now_ns(), deadline;
-		struct pollfd pfd = { .fd = a->port, .events = POLLIN };
+		struct pollfd pfd = { .fd = a->fix.port, .events = POLLIN };
 		struct timespec ts;
 		int r;
 
 		watch_turn(a, now);
 		now = run_due(a, now);
 		ga_maybe_flush(a, now);
-		if (a->out_len && a->out_len >= FLUSH_BYTES)
+		if (a->q.len && a->q.len >= FLUSH_BYTES)
 			pfd.events |= POLLOUT;
 		deadline = wake_at(a, now);
 		ts.tv_sec = deadline > now ? (time_t)((deadline - now) / NSEC) : 0;
 		ts.tv_nsec = deadline > now ? (long)((deadline - now) % NSEC) : 0;
 		/* With no host on the other end the port polls as HUP: just sleep. */
-		r = ppoll(a->host_connected ? &pfd : NULL, a->host_connected ? 1 : 0, &ts, NULL);
+		r = ppoll(a->link.host_connected ? &pfd : NULL, a->link.host_connected ? 1 : 0, &ts, NULL);
 		if (r < 0 && errno != EINTR)
 			break;
-		if (!a->host_connected || (pfd.revents & POLLHUP)) {
-			struct pollfd probe = { .fd = a->port, .events = POLLIN };
+		if (!a->link.host_connected || (pfd.revents & POLLHUP)) {
+			struct pollfd probe = { .fd = a->fix.port, .events = POLLIN };
 
 			(void)poll(&probe, 1, 0);
-			a->host_connected = !(probe.revents & POLLHUP);
-			if (a->host_connected)
-				a->last_host = now_ns();
+			a->link.host_connected = !(probe.revents & POLLHUP);
+			if (a->link.host_connected)
+				a->link.last_host = now_ns();
 			continue;
 		}
 		if (pfd.revents & POLLIN) {
-			ssize_t n = read(a->port, buf, sizeof(buf));
+			ssize_t n = read(a->fix.port, buf, sizeof(buf));
 
 			if (n > 0)
-				bbp_reader_feed(&a->rd, buf, (size_t)n, ga_on_line, a);
+				bbp_reader_feed(&a->link.rd, buf, (size_t)n, ga_on_line, a);
 		}
-		if (a->urgent || (pfd.revents & POLLOUT))
+		if (a->link.urgent || (pfd.revents & POLLOUT))
 			ga_maybe_flush(a, now_ns());
 	}
 	ga_flush_out(a);
@@ -140,10 +148,8 @@ int main(int argc, char **argv)
 	const char *v;
 	int stage2 = 0, r;
 
-	a->fast_hz = 1000;
-	a->slow_hz = 10;
-	a->idle_ns = 500000000ull;
-	a->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	a->conf = conf_defaults;
+	a->fix.page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	r = ga_parse_args(argc, argv, port, sizeof(port), &stage2);
 	if (r >= 0)
 		return r;
@@ -155,11 +161,11 @@ int main(int argc, char **argv)
 	if (ga_read_small("/proc/cmdline", cmd, sizeof(cmd)))
 		cmd[0] = '\0';
 	ga_arm_watchdog(a, cmd);
-	bbp_reader_init(&a->rd);
+	bbp_reader_init(&a->link.rd);
 	wlm_init(&a->wlm, ga_send_reliable, a);
 	/* bb.kprobe=entry (job option cmdline): tell_host's entry, to compare the two */
 	v = ga_cmdline_arg(cmd, "bb.kprobe=");
-	(void)kp_open(&a->kp, v && !strncmp(v, "entry", 5) && (v[5] == ' ' || !v[5]));
+	(void)kp_open(&a->kp.ev, v && !strncmp(v, "entry", 5) && (v[5] == ' ' || !v[5]));
 	ga_faults_parse(cmd);
 	ga_send_hello(a);
 	ga_watch_start();

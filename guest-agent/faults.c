@@ -36,7 +36,7 @@ static void fault_end(unsigned id)
 /* Nothing leaves once the host has configured the agent. */
 static int hold_after_conf(const struct agent *a)
 {
-	return a->configured;
+	return a->link.configured;
 }
 
 /* What the stalled port held is lost (QEMU drops a stalled port's queue), and the stall ends. */
@@ -64,10 +64,8 @@ static void set_hooks(void)
 static void drop_held(struct agent *a, unsigned id)
 {
 	ga_say("%s (%s) ends: %zu bytes and %zu samples dropped", faults[id].word,
-	       faults[id].name, a->out_len, a->npend);
-	a->dropped += a->npend;
-	a->npend = 0;
-	a->out_len = 0;
+	       faults[id].name, a->q.len, a->q.npend);
+	ga_outq_drop(a);
 	fault_end(id);
 }
 

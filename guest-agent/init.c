@@ -152,9 +152,9 @@ void ga_open_io(struct agent *a, char *port, size_t size)
 		ga_say("no virtio-serial port named %s", BBP_PORT_NAME);
 		ga_power_off(a);
 	}
-	a->port = open(port, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	a->vmstat = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
-	if (a->port < 0 || a->vmstat < 0) {
+	a->fix.port = open(port, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	a->fix.vmstat = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
+	if (a->fix.port < 0 || a->fix.vmstat < 0) {
 		ga_say("open %s or /proc/vmstat: %s", port, strerror(errno));
 		ga_power_off(a);
 	}
@@ -199,8 +199,8 @@ void ga_arm_watchdog(struct agent *a, const char *cmd)
 	unsigned long s = v ? strtoul(v, NULL, 10) : 0;
 
 	if (s > 0 && s <= 86400) {
-		a->watchdog_ns = (uint64_t)s * NSEC;
-		a->last_host = now_ns();
+		a->conf.watchdog_ns = (uint64_t)s * NSEC;
+		a->link.last_host = now_ns();
 	}
 }
 

@@ -30,10 +30,10 @@ int ga_send_msg(struct agent *a, const struct bbp_msg *m)
 
 	if (n < 0)
 		return -1;
-	if (a->out_len + (size_t)n > sizeof(a->out))
+	if (a->q.len + (size_t)n > sizeof(a->q.out))
 		return -1;
-	memcpy(a->out + a->out_len, line, (size_t)n);
-	a->out_len += (size_t)n;
+	memcpy(a->q.out + a->q.len, line, (size_t)n);
+	a->q.len += (size_t)n;
 	return 0;
 }
 
@@ -49,7 +49,7 @@ int ga_send_reliable(void *opaque, const struct bbp_msg *m)
 			return 0;
 		usleep(1000);
 	}
-	a->dropped++;
+	a->link.dropped++;
 	return -1;
 }
 
@@ -71,28 +71,28 @@ void ga_encode_pending(struct agent *a)
 	uint64_t t0;
 	size_t done = 0;
 
-	if (!a->npend)
+	if (!a->q.npend)
 		return;
 	t0 = now_ns();
-	while (done < a->npend) {
+	while (done < a->q.npend) {
 		char line[BBP_MAX_LINE + 1];
 		size_t used = 0;
-		int n = bbp_encode_batch(line, sizeof(line), a->pend + done, a->npend - done, &used);
+		int n = bbp_encode_batch(line, sizeof(line), a->q.pend + done, a->q.npend - done, &used);
 
 		if (n <= 0 || !used) {	/* cannot happen: one sample always fits */
-			a->dropped += a->npend - done;
+			a->link.dropped += a->q.npend - done;
 			break;
 		}
-		if (a->out_len + (size_t)n > sizeof(a->out)) {
-			a->dropped += used;
+		if (a->q.len + (size_t)n > sizeof(a->q.out)) {
+			a->link.dropped += used;
 		} else {
-			memcpy(a->out + a->out_len, line, (size_t)n);
-			a->out_len += (size_t)n;
+			memcpy(a->q.out + a->q.len, line, (size_t)n);
+			a->q.len += (size_t)n;
 		}
 		done += used;
 	}
-	a->npend = 0;
-	a->sample_ns += now_ns() - t0;
+	a->q.npend = 0;
+	a->smp.sample_ns += now_ns() - t0;
 }
 
 void ga_flush_out(struct agent *a)
@@ -100,16 +100,22 @@ void ga_flush_out(struct agent *a)
 	ga_encode_pending(a);
 	if (ga_fault_hooked(GA_HOOK_OUT) && ga_fault_hold_out(a))
 		return;		/* a stalled channel, for the runner's tests: all stays queued */
-	while (a->out_len) {
-		ssize_t n = write(a->port, a->out, a->out_len);
+	while (a->q.len) {
+		ssize_t n = write(a->fix.port, a->q.out, a->q.len);
 
 		if (n <= 0)
 			return;	/* EAGAIN or host gone: keep it for later */
-		a->writes++;
-		memmove(a->out, a->out + n, a->out_len - (size_t)n);
-		a->out_len -= (size_t)n;
+		a->link.writes++;
+		memmove(a->q.out, a->q.out + n, a->q.len - (size_t)n);
+		a->q.len -= (size_t)n;
 		atomic_fetch_add_explicit(&ga_watch.written, (uint64_t)n, memory_order_relaxed);
 	}
+}
+
+void ga_outq_drop(struct agent *a)
+{
+	a->link.dropped += a->q.npend;
+	a->q = (struct ga_outq){ 0 };
 }
 
 /*
@@ -119,17 +125,17 @@ void ga_flush_out(struct agent *a)
  */
 void ga_maybe_flush(struct agent *a, uint64_t now)
 {
-	int fast = a->configured && current_hz(a, now) == a->fast_hz;
-	int ended = a->was_fast && !fast;
+	int fast = a->link.configured && current_hz(a, now) == a->conf.fast_hz;
+	int ended = a->link.was_fast && !fast;
 
-	a->was_fast = fast;
-	if (!a->out_len && !a->npend)
+	a->link.was_fast = fast;
+	if (!a->q.len && !a->q.npend)
 		return;
-	if (a->urgent || a->out_len >= FLUSH_BYTES || !fast || ended ||
-	    now - a->last_flush >= FLUSH_NS) {
+	if (a->link.urgent || a->q.len >= FLUSH_BYTES || !fast || ended ||
+	    now - a->link.last_flush >= FLUSH_NS) {
 		ga_flush_out(a);
-		a->last_flush = now;
-		a->urgent = 0;
+		a->link.last_flush = now;
+		a->link.urgent = 0;
 	}
 }
 
@@ -179,13 +185,13 @@ void ga_send_hello(struct agent *a)
 	if (ga_read_small("/sys/devices/system/clocksource/clocksource0/current_clocksource",
 			  h->clocksource, sizeof(h->clocksource)))
 		snprintf(h->clocksource, sizeof(h->clocksource), "unknown");
-	h->fast_hz = a->fast_hz;
-	h->slow_hz = a->slow_hz;
+	h->fast_hz = a->conf.fast_hz;
+	h->slow_hz = a->conf.slow_hz;
 	h->t_ns = mono_ns();
-	h->kprobe = a->kp.ok ? a->kp.retprobe ? 2 : 1 : 0;
+	h->kprobe = a->kp.ev.ok ? a->kp.ev.retprobe ? 2 : 1 : 0;
 	(void)ga_send_msg(a, &m);
-	if (!a->kp.ok)
-		ga_send_log(a, 2, "kprobe events: %s: the probe polls", a->kp.why);
+	if (!a->kp.ev.ok)
+		ga_send_log(a, 2, "kprobe events: %s: the probe polls", a->kp.ev.why);
 }
 
 /*
@@ -199,31 +205,36 @@ static void conf_again(struct agent *a)
 	if (ga_fault_hooked(GA_HOOK_CONF_AGAIN))
 		ga_fault_conf_again(a);
 	wlm_say_again(&a->wlm);
-	a->urgent = 1;
+	a->link.urgent = 1;
 }
 
-/* CONF: the rates, the watchdog and the probe; the first one starts the sampling. */
+/* CONF: the rates, the watchdog and the probe, replaced as one; the first CONF starts the sampling. */
 static void on_conf(struct agent *a, const struct bbp_conf *c)
 {
+	uint64_t probe;
+
 	if (!c->fast_hz || !c->slow_hz || c->fast_hz > 100000) {
 		ga_send_log(a, 1, "CONF: rates must be 1..100000 Hz, kept %" PRIu64 "/%" PRIu64,
-			    a->fast_hz, a->slow_hz);
+			    a->conf.fast_hz, a->conf.slow_hz);
 		return;
 	}
-	a->fast_hz = c->fast_hz;
-	a->slow_hz = c->slow_hz;
-	a->idle_ns = c->idle_ms * 1000000ull;
-	a->watchdog_ns = c->watchdog_s * NSEC;
-	ga_conf_probe(a, c->probe);
-	if (a->configured) {
+	probe = ga_conf_probe(a, c->probe);
+	a->conf = (struct ga_conf){
+		.fast_hz = c->fast_hz,
+		.slow_hz = c->slow_hz,
+		.idle_ns = c->idle_ms * 1000000ull,
+		.watchdog_ns = c->watchdog_s * NSEC,
+		.probe = probe,
+	};
+	if (a->link.configured) {
 		conf_again(a);
 	} else {
 		wlm_calibrate(&a->wlm);
 		ga_probe_costs(a);
 		ga_say_balloon_driver(a);
 	}
-	a->configured = 1;
-	a->next_sample = now_ns();
+	a->link.configured = 1;
+	a->smp.next_sample = now_ns();
 }
 
 void ga_on_line(const char *line, size_t len, void *opaque)
@@ -233,7 +244,7 @@ void ga_on_line(const char *line, size_t len, void *opaque)
 	char err[128];
 	uint64_t now = now_ns();
 
-	a->last_host = now;
+	a->link.last_host = now;
 	if (bbp_decode(line, len, &m, err, sizeof(err))) {
 		ga_send_log(a, 1, "bad message from host: %s", err);
 		return;
@@ -244,7 +255,7 @@ void ga_on_line(const char *line, size_t len, void *opaque)
 		r.u.pong.id = m.u.ping.id;
 		r.u.pong.t_ns = mono_ns();	/* for the clock offset: the real clock */
 		(void)ga_send_msg(a, &r);
-		a->urgent = 1;
+		a->link.urgent = 1;
 		break;
 	case BBP_FAST:
 		ga_sampler_fast(a, m.u.fast.ms, now);
@@ -253,21 +264,21 @@ void ga_on_line(const char *line, size_t len, void *opaque)
 		on_conf(a, &m.u.conf);
 		break;
 	case BBP_QUIT:
-		a->quit = 1;
+		a->link.quit = 1;
 		break;
 	case BBP_RUN:
 		ga_say("workload %" PRIu64 ": '%s' asked", m.u.run.w, m.u.run.spec);
 		if (!a->wlm.calibrated)
 			wlm_calibrate(&a->wlm);
 		wlm_run(&a->wlm, &m.u.run);
-		a->urgent = 1;
+		a->link.urgent = 1;
 		break;
 	case BBP_STOPW:
 		wlm_stop(&a->wlm, m.u.stopw.w);
 		break;
 	case BBP_PHASE:
 		wlm_phase(&a->wlm, m.u.phase.e);
-		a->urgent = 1;
+		a->link.urgent = 1;
 		break;
 	default:
 		ga_send_log(a, 1, "unexpected %s from host", bbp_type_name(m.type));

@@ -28,6 +28,9 @@ void ga_send_log(struct agent *a, unsigned level, const char *fmt, ...)
 /* Samples not yet encoded go out as SB lines; dropped (and counted) when out is full. */
 void ga_encode_pending(struct agent *a);
 
+/* Drop what the queue holds (the samples counted as dropped): it is re-initialised. */
+void ga_outq_drop(struct agent *a);
+
 /* Encode what is pending and write all the port takes now. */
 void ga_flush_out(struct agent *a);
 

@@ -30,20 +30,20 @@
 void ga_balloon_mode(struct agent *a, const char *features)
 {
 	/* bit 2, deflate-on-oom: the driver leaves totalram alone, only vmstat counts */
-	a->bal_mode = strlen(features) > 2 && strspn(features, "01") == strlen(features) &&
+	a->smp.bal_mode = strlen(features) > 2 && strspn(features, "01") == strlen(features) &&
 		      features[2] == '0' ? 1 : 0;
 	if (!strcmp(features, "none"))
-		a->bal_mode = 3;
+		a->smp.bal_mode = 3;
 }
 
 /* Scan /proc/vmstat for the three counters we stream. Returns 0 or -1. */
 static int read_vmstat(struct agent *a, uint64_t *inf, uint64_t *def, uint64_t *oom)
 {
 	static char buf[16384];
-	ssize_t n = pread(a->vmstat, buf, sizeof(buf) - 1, 0);
+	ssize_t n = pread(a->fix.vmstat, buf, sizeof(buf) - 1, 0);
 	int found = 0;
 
-	a->vmstat_reads++;
+	a->smp.vmstat_reads++;
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
@@ -73,24 +73,24 @@ static int read_sysinfo(const struct agent *a, uint64_t *tot_pages, uint64_t *to
 		return -1;
 	*total_kib = (uint64_t)si.totalram * si.mem_unit / 1024;
 	*free_kib = (uint64_t)si.freeram * si.mem_unit / 1024;
-	*tot_pages = (uint64_t)si.totalram * si.mem_unit / a->page_size;
+	*tot_pages = (uint64_t)si.totalram * si.mem_unit / a->fix.page_size;
 	return 0;
 }
 
 /* Report the balloon as totalram has it now: inf_r/def_r move by the net change. */
 static void from_totalram(struct agent *a, uint64_t tot, struct bbp_sample *s)
 {
-	int64_t bal = a->K - (int64_t)tot, cur = (int64_t)a->inf_r - (int64_t)a->def_r;
+	int64_t bal = a->smp.K - (int64_t)tot, cur = (int64_t)a->smp.inf_r - (int64_t)a->smp.def_r;
 
-	if (a->bal_mode == 3)	/* no balloon: totalram moves by itself (virtio-mem) */
+	if (a->smp.bal_mode == 3)	/* no balloon: totalram moves by itself (virtio-mem) */
 		bal = cur;
 	if (bal > cur)
-		a->inf_r += (uint64_t)(bal - cur);
+		a->smp.inf_r += (uint64_t)(bal - cur);
 	else
-		a->def_r += (uint64_t)(cur - bal);
-	s->inflate = a->inf_r;
-	s->deflate = a->def_r;
-	s->oom_kill = a->oom_r;
+		a->smp.def_r += (uint64_t)(cur - bal);
+	s->inflate = a->smp.inf_r;
+	s->deflate = a->smp.def_r;
+	s->oom_kill = a->smp.oom_r;
 	s->src = BBP_SRC_TOTALRAM;
 }
 
@@ -104,28 +104,28 @@ static void with_vmstat(struct agent *a, uint64_t tot1, uint64_t tot2, uint64_t 
 			uint64_t oom, struct bbp_sample *s)
 {
 	int64_t bal_v = (int64_t)inf - (int64_t)def;
-	int still = a->prev_v.valid && tot1 == tot2 && tot2 == a->prev_v.tot &&
-		    inf == a->prev_v.inf && def == a->prev_v.def;
-	int64_t slack = BAL_SLACK_KIB * 1024 / (int64_t)a->page_size;
+	int still = a->smp.prev_v.valid && tot1 == tot2 && tot2 == a->smp.prev_v.tot &&
+		    inf == a->smp.prev_v.inf && def == a->smp.prev_v.def;
+	int64_t slack = BAL_SLACK_KIB * 1024 / (int64_t)a->fix.page_size;
 
-	a->prev_v.inf = inf;
-	a->prev_v.def = def;
-	a->prev_v.tot = tot2;
-	a->prev_v.valid = tot1 == tot2;
-	a->still_n = still ? a->still_n + 1 : 0;
-	if (a->oom_r < oom)
-		a->oom_r = oom;
-	if (a->bal_mode == 2) {
+	a->smp.prev_v.inf = inf;
+	a->smp.prev_v.def = def;
+	a->smp.prev_v.tot = tot2;
+	a->smp.prev_v.valid = tot1 == tot2;
+	a->smp.still_n = still ? a->smp.still_n + 1 : 0;
+	if (a->smp.oom_r < oom)
+		a->smp.oom_r = oom;
+	if (a->smp.bal_mode == 2) {
 		/* vmstat was read between tot1 and tot2: its balloon lies between theirs */
-		int64_t b1 = a->K - (int64_t)tot1, b2 = a->K - (int64_t)tot2;
+		int64_t b1 = a->smp.K - (int64_t)tot1, b2 = a->smp.K - (int64_t)tot2;
 		int64_t lo = b1 < b2 ? b1 : b2, hi = b1 < b2 ? b2 : b1;
 		int64_t d = bal_v < lo ? lo - bal_v : bal_v > hi ? hi - bal_v : b2 - bal_v;
 
 		if (bal_v < lo - slack || bal_v > hi + slack) {
 			ga_send_log(a, 1, "totalram does not follow the balloon (%lld pages apart): "
 				 "reading /proc/vmstat at every sample from now on", (long long)d);
-			a->bal_mode = 0;
-		} else if (d && a->still_n >= 5) {
+			a->smp.bal_mode = 0;
+		} else if (d && a->smp.still_n >= 5) {
 			/*
 			 * Nothing moved for half a second or more (a deflate batch in
 			 * flight takes about 1 ms), yet they differ: totalram changed
@@ -133,19 +133,19 @@ static void with_vmstat(struct agent *a, uint64_t tot1, uint64_t tot2, uint64_t 
 			 */
 			ga_send_log(a, 2, "totalram moved by %lld pages without the balloon: "
 				 "recalibrated", (long long)-d);
-			a->K -= d;
+			a->smp.K -= d;
 			d = 0;
 		}
-		if (a->bal_mode == 2 && (d || tot1 != tot2)) {
+		if (a->smp.bal_mode == 2 && (d || tot1 != tot2)) {
 			from_totalram(a, tot2, s);
 			return;
 		}
-	} else if (a->bal_mode == 1 && still) {
-		a->K = (int64_t)tot2 + bal_v;
-		a->bal_mode = 2;
+	} else if (a->smp.bal_mode == 1 && still) {
+		a->smp.K = (int64_t)tot2 + bal_v;
+		a->smp.bal_mode = 2;
 	}
-	a->inf_r = inf;
-	a->def_r = def;
+	a->smp.inf_r = inf;
+	a->smp.def_r = def;
 	s->inflate = inf;
 	s->deflate = def;
 	s->oom_kill = oom;
@@ -162,7 +162,7 @@ void ga_probe_costs(struct agent *a)
 	static const char *const what[] = { "sysinfo", "/proc/vmstat", "null syscall",
 					     "clock_gettime", "rdtsc", "/proc/PID/stat" };
 	double best[6] = { 1e18, 1e18, 1e18, 1e18, 1e18, 1e18 };
-	uint64_t reads = a->vmstat_reads;
+	uint64_t reads = a->smp.vmstat_reads;
 	volatile uint64_t x = 0;	/* the clock reads must happen */
 	int statfd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);	/* a workload's fault counts */
 	char line[256], buf[1024];
@@ -186,7 +186,7 @@ void ga_probe_costs(struct agent *a)
 				best[k] = (double)(mono_ns() - t0) / 20;
 		}
 	}
-	a->vmstat_reads = reads;
+	a->smp.vmstat_reads = reads;
 	if (statfd >= 0)
 		close(statfd);
 	for (int k = 0; k < 6; k++)
@@ -222,22 +222,22 @@ static void push_sample(struct agent *a, const struct bbp_sample *in, uint64_t w
 	 * it after a later sample went out (seen: 265 us). It is then stamped
 	 * at that sample's time: the balloon had moved by then.
 	 */
-	if (s->t_ns < a->last_t_out)
-		s->t_ns = a->last_t_out;
-	a->last_t_out = s->t_ns;
-	if (s->inflate != a->prev_inf || s->deflate != a->prev_def ||
-	    (a->prev_total && s->total_kib != a->prev_total))	/* the first sample moves nothing */
-		a->last_move = when > a->last_move ? when : a->last_move;
-	a->prev_total = s->total_kib;
-	a->prev_inf = s->inflate;
-	a->prev_def = s->deflate;
-	if (a->last_sample_t && when > a->last_sample_t && when - a->last_sample_t > a->max_gap_ns)
-		a->max_gap_ns = when - a->last_sample_t;
-	if (when > a->last_sample_t)
-		a->last_sample_t = when;
-	if (a->npend == BBP_BATCH_MAX)
+	if (s->t_ns < a->smp.last_t_out)
+		s->t_ns = a->smp.last_t_out;
+	a->smp.last_t_out = s->t_ns;
+	if (s->inflate != a->smp.prev_inf || s->deflate != a->smp.prev_def ||
+	    (a->smp.prev_total && s->total_kib != a->smp.prev_total))	/* the first sample moves nothing */
+		a->smp.last_move = when > a->smp.last_move ? when : a->smp.last_move;
+	a->smp.prev_total = s->total_kib;
+	a->smp.prev_inf = s->inflate;
+	a->smp.prev_def = s->deflate;
+	if (a->smp.last_sample_t && when > a->smp.last_sample_t && when - a->smp.last_sample_t > a->smp.max_gap_ns)
+		a->smp.max_gap_ns = when - a->smp.last_sample_t;
+	if (when > a->smp.last_sample_t)
+		a->smp.last_sample_t = when;
+	if (a->q.npend == BBP_BATCH_MAX)
 		ga_encode_pending(a);
-	a->pend[a->npend++] = *s;
+	a->q.pend[a->q.npend++] = *s;
 }
 
 /*
@@ -264,10 +264,10 @@ static void mem_blocks(struct agent *a)
 		on += v[0] == '1';
 	}
 	closedir(d);
-	if (on == a->blocks_on && all == a->blocks_all)
+	if (on == a->smp.blocks_on && all == a->smp.blocks_all)
 		return;
-	a->blocks_on = on;
-	a->blocks_all = all;
+	a->smp.blocks_on = on;
+	a->smp.blocks_all = all;
 	if (ga_read_small("/sys/devices/system/memory/block_size_bytes", bs, sizeof(bs)))
 		bs[0] = '\0';
 	ga_send_log(a, 2, "memory blocks online: %u of %u, %llu MiB each", on, all,
@@ -279,9 +279,9 @@ static void take_sample(struct agent *a, uint64_t now)
 	struct bbp_sample s = { 0 };
 	uint64_t tot1, tot2;
 	/* /proc/vmstat: every 1/slow_hz while fast, once a second at rest */
-	uint64_t every = current_hz(a, now) == a->fast_hz ? NSEC / a->slow_hz : NSEC;
-	int vm = (a->bal_mode != 2 && a->bal_mode != 3) || a->vmstat_now ||
-		 now - a->last_vmstat >= every;
+	uint64_t every = current_hz(a, now) == a->conf.fast_hz ? NSEC / a->conf.slow_hz : NSEC;
+	int vm = (a->smp.bal_mode != 2 && a->smp.bal_mode != 3) || a->smp.vmstat_now ||
+		 now - a->smp.last_vmstat >= every;
 
 	if (read_sysinfo(a, &tot1, &s.total_kib, &s.free_kib))
 		return;
@@ -289,29 +289,29 @@ static void take_sample(struct agent *a, uint64_t now)
 		uint64_t inf = 0, def = 0, oom = 0, v0 = now_ns();
 		int r = read_vmstat(a, &inf, &def, &oom);
 
-		a->vmstat_ns += now_ns() - v0;
+		a->smp.vmstat_ns += now_ns() - v0;
 		if (r)
 			return;
 		if (read_sysinfo(a, &tot2, &s.total_kib, &s.free_kib))
 			return;
-		a->last_vmstat = now;
-		a->vmstat_now = 0;
+		a->smp.last_vmstat = now;
+		a->smp.vmstat_now = 0;
 		with_vmstat(a, tot1, tot2, inf, def, oom, &s);
-		if (a->bal_mode == 3)
+		if (a->smp.bal_mode == 3)
 			mem_blocks(a);
 	} else {
 		from_totalram(a, tot1, &s);
 	}
 	s.t_ns = now_ns();
-	s.seq = a->seq++;
+	s.seq = a->smp.seq++;
 	push_sample(a, &s, now);
-	a->sample_ns += s.t_ns - now;
+	a->smp.sample_ns += s.t_ns - now;
 }
 
 /* Pages in one batch of the driver: 256 PFNs of 4 KiB, 1 MiB. */
 static uint64_t batch_pages(const struct agent *a)
 {
-	return (1024 * 1024) / a->page_size;
+	return (1024 * 1024) / a->fix.page_size;
 }
 
 static struct kp_ev kp_evbuf[8192];
@@ -319,13 +319,13 @@ static struct kp_ev kp_evbuf[8192];
 /* The batch count disagreed with totalram by @d pages: say so, count it, poll from now on. */
 static void kp_give_up(struct agent *a, uint64_t now, const char *why, int64_t d)
 {
-	a->kp_mismatch++;
-	a->kp_failed = 1;
-	a->kp_on = 0;
-	a->next_sample = now;
+	a->kp.mismatch++;
+	a->kp.failed = 1;
+	a->kp.on = 0;
+	a->smp.next_sample = now;
 	ga_send_log(a, 1, "kprobe: the batch count %s totalram by %lld pages (%" PRIu64
 		 " events, %" PRIu64 " records lost): polling from now on", why, (long long)d,
-		 a->kp_events, a->kp.lost + a->kp.late);
+		 a->kp.events, a->kp.ev.lost + a->kp.ev.late);
 }
 
 /*
@@ -337,20 +337,20 @@ static void kp_push(struct agent *a, const struct kp_ev *e, int emit)
 	struct bbp_sample s = { 0 };
 
 	if (e->deflate)
-		a->def_r += batch_pages(a);
+		a->smp.def_r += batch_pages(a);
 	else
-		a->inf_r += batch_pages(a);
-	a->kp_events++;
-	a->kp_prev_t = e->t_ns;
+		a->smp.inf_r += batch_pages(a);
+	a->kp.events++;
+	a->kp.prev_t = e->t_ns;
 	if (!emit)
 		return;
 	s.t_ns = e->t_ns;
-	s.seq = a->seq++;
-	s.inflate = a->inf_r;
-	s.deflate = a->def_r;
-	s.oom_kill = a->oom_r;
-	s.total_kib = (uint64_t)(a->K - ((int64_t)a->inf_r - (int64_t)a->def_r)) * a->page_size / 1024;
-	s.free_kib = a->kp_free_kib;
+	s.seq = a->smp.seq++;
+	s.inflate = a->smp.inf_r;
+	s.deflate = a->smp.def_r;
+	s.oom_kill = a->smp.oom_r;
+	s.total_kib = (uint64_t)(a->smp.K - ((int64_t)a->smp.inf_r - (int64_t)a->smp.def_r)) * a->fix.page_size / 1024;
+	s.free_kib = a->kp.free_kib;
 	s.src = BBP_SRC_KPROBE;
 	push_sample(a, &s, e->t_ns);
 }
@@ -367,10 +367,10 @@ static void kp_push(struct agent *a, const struct kp_ev *e, int emit)
  */
 static int kp_emit(const struct agent *a, const struct kp_ev *e, const struct kp_ev *next)
 {
-	uint64_t per = NSEC / a->fast_hz;
+	uint64_t per = NSEC / a->conf.fast_hz;
 
 	return !next || next->deflate != e->deflate || next->t_ns / per != e->t_ns / per ||
-	       e->t_ns - a->kp_prev_t >= per;
+	       e->t_ns - a->kp.prev_t >= per;
 }
 
 /*
@@ -385,7 +385,7 @@ static int kp_emit(const struct agent *a, const struct kp_ev *e, const struct kp
 static size_t kp_tick(struct agent *a, uint64_t now, int poll)
 {
 	struct bbp_sample s = { 0 };
-	uint64_t t0 = now_ns(), t, tot1, tot2, every = moving(a, now) ? NSEC / a->slow_hz : NSEC;
+	uint64_t t0 = now_ns(), t, tot1, tot2, every = moving(a, now) ? NSEC / a->conf.slow_hz : NSEC;
 	int64_t p, b1, b2, lo, hi;
 	size_t n;
 
@@ -397,17 +397,17 @@ static size_t kp_tick(struct agent *a, uint64_t now, int poll)
 	ga_clk.last = t;
 	if (read_sysinfo(a, &tot2, &s.total_kib, &s.free_kib))
 		return 0;
-	a->kp_free_kib = s.free_kib;
-	n = kp_drain(&a->kp, t, kp_evbuf, sizeof(kp_evbuf) / sizeof(kp_evbuf[0]));
+	a->kp.free_kib = s.free_kib;
+	n = kp_drain(&a->kp.ev, t, kp_evbuf, sizeof(kp_evbuf) / sizeof(kp_evbuf[0]));
 	for (size_t i = 0; i < n; i++)
 		kp_push(a, &kp_evbuf[i], kp_emit(a, &kp_evbuf[i], i + 1 < n ? &kp_evbuf[i + 1] : NULL));
-	p = (int64_t)a->inf_r - (int64_t)a->def_r;
-	b1 = a->K - (int64_t)tot1;
-	b2 = a->K - (int64_t)tot2;
+	p = (int64_t)a->smp.inf_r - (int64_t)a->smp.def_r;
+	b1 = a->smp.K - (int64_t)tot1;
+	b2 = a->smp.K - (int64_t)tot2;
 	lo = b1 < b2 ? b1 : b2;
 	hi = b1 < b2 ? b2 : b1;
-	a->kp_still = !n && tot1 == tot2 && tot2 == a->kp_last_tot ? a->kp_still + 1 : 0;
-	a->kp_last_tot = tot2;
+	a->kp.still = !n && tot1 == tot2 && tot2 == a->kp.last_tot ? a->kp.still + 1 : 0;
+	a->kp.last_tot = tot2;
 	if (hi < p || lo > p + (int64_t)batch_pages(a)) {
 		kp_give_up(a, now, hi < p ? "is ahead of" : "is behind", (hi < p ? hi : lo) - p);
 		return n;
@@ -417,29 +417,29 @@ static size_t kp_tick(struct agent *a, uint64_t now, int poll)
 	 * for idle_ns. Within a change a batch may stall half-released for
 	 * 100 ms and more (a vCPU the busy host does not run).
 	 */
-	if (!moving(a, now) && a->kp_still >= 2 && (lo != p || hi != p)) {
+	if (!moving(a, now) && a->kp.still >= 2 && (lo != p || hi != p)) {
 		kp_give_up(a, now, "at rest differs from", lo - p);
 		return n;
 	}
-	if (a->vmstat_now || now - a->last_vmstat >= every) {
+	if (a->smp.vmstat_now || now - a->smp.last_vmstat >= every) {
 		uint64_t inf, def, oom, v0 = now_ns();
 
-		if (!read_vmstat(a, &inf, &def, &oom) && oom > a->oom_r)
-			a->oom_r = oom;
-		a->vmstat_ns += now_ns() - v0;
-		a->last_vmstat = now;
-		a->vmstat_now = 0;
+		if (!read_vmstat(a, &inf, &def, &oom) && oom > a->smp.oom_r)
+			a->smp.oom_r = oom;
+		a->smp.vmstat_ns += now_ns() - v0;
+		a->smp.last_vmstat = now;
+		a->smp.vmstat_now = 0;
 	}
 	if (poll) {
 		s.t_ns = t;
-		s.seq = a->seq++;
-		s.inflate = a->inf_r;
-		s.deflate = a->def_r;
-		s.oom_kill = a->oom_r;
+		s.seq = a->smp.seq++;
+		s.inflate = a->smp.inf_r;
+		s.deflate = a->smp.def_r;
+		s.oom_kill = a->smp.oom_r;
 		s.src = BBP_SRC_KPROBE;
 		push_sample(a, &s, t);
 	}
-	a->sample_ns += now_ns() - t0;
+	a->smp.sample_ns += now_ns() - t0;
 	return n;
 }
 
@@ -451,17 +451,17 @@ static size_t kp_tick(struct agent *a, uint64_t now, int poll)
  */
 static void kp_maybe_start(struct agent *a, uint64_t now)
 {
-	if (a->kp_on || !a->kp.ok || a->kp_failed || a->bal_mode != 2 || moving(a, now) ||
-	    (a->probe != BBP_PROBE_KPROBE && a->probe != BBP_PROBE_AUTO))
+	if (a->kp.on || !a->kp.ev.ok || a->kp.failed || a->smp.bal_mode != 2 || moving(a, now) ||
+	    (a->conf.probe != BBP_PROBE_KPROBE && a->conf.probe != BBP_PROBE_AUTO))
 		return;
-	(void)kp_drain(&a->kp, UINT64_MAX, kp_evbuf, sizeof(kp_evbuf) / sizeof(kp_evbuf[0]));
-	a->kp.leak_pending = 0;
-	a->kp.lost = a->kp.late = 0;
-	a->kp.last_t = ga_clk.last;
-	a->kp_prev_t = 0;
-	a->kp_still = 0;
-	a->kp_last_tot = 0;
-	a->kp_on = 1;
+	(void)kp_drain(&a->kp.ev, UINT64_MAX, kp_evbuf, sizeof(kp_evbuf) / sizeof(kp_evbuf[0]));
+	a->kp.ev.leak_pending = 0;
+	a->kp.ev.lost = a->kp.ev.late = 0;
+	a->kp.ev.last_t = ga_clk.last;
+	a->kp.prev_t = 0;
+	a->kp.still = 0;
+	a->kp.last_tot = 0;
+	a->kp.on = 1;
 }
 
 void ga_send_cost(struct agent *a, uint64_t now)
@@ -478,50 +478,50 @@ void ga_send_cost(struct agent *a, uint64_t now)
 	m.u.cost.utime_us = (uint64_t)ru.ru_utime.tv_sec * 1000000 + (uint64_t)ru.ru_utime.tv_usec;
 	m.u.cost.stime_us = (uint64_t)ru.ru_stime.tv_sec * 1000000 + (uint64_t)ru.ru_stime.tv_usec;
 	m.u.cost.rss_kib = (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
-	m.u.cost.samples = a->seq;
-	m.u.cost.dropped = a->dropped;
-	m.u.cost.max_gap_us = a->max_gap_ns / 1000;
+	m.u.cost.samples = a->smp.seq;
+	m.u.cost.dropped = a->link.dropped;
+	m.u.cost.max_gap_us = a->smp.max_gap_ns / 1000;
 	m.u.cost.hz = current_hz(a, now);
-	m.u.cost.sample_us = a->sample_ns / 1000;
-	m.u.cost.vmstat = a->vmstat_reads;
-	m.u.cost.vmstat_us = a->vmstat_ns / 1000;
-	m.u.cost.writes = a->writes;
-	m.u.cost.probe = (uint64_t)a->kp_method;
-	m.u.cost.events = a->kp_events;
-	m.u.cost.lost = a->kp.lost + a->kp.late;
-	m.u.cost.mismatch = a->kp_mismatch;
-	a->max_gap_ns = 0;
+	m.u.cost.sample_us = a->smp.sample_ns / 1000;
+	m.u.cost.vmstat = a->smp.vmstat_reads;
+	m.u.cost.vmstat_us = a->smp.vmstat_ns / 1000;
+	m.u.cost.writes = a->link.writes;
+	m.u.cost.probe = (uint64_t)a->kp.method;
+	m.u.cost.events = a->kp.events;
+	m.u.cost.lost = a->kp.ev.lost + a->kp.ev.late;
+	m.u.cost.mismatch = a->kp.mismatch;
+	a->smp.max_gap_ns = 0;
 	(void)ga_send_msg(a, &m);
 }
 
 /* Where batch events were asked for and are open but do not follow a change: why (once). */
 static void kp_say_unused(struct agent *a)
 {
-	if (a->kp_on || a->kp_said || !a->kp.ok ||
-	    (a->probe != BBP_PROBE_KPROBE && a->probe != BBP_PROBE_AUTO))
+	if (a->kp.on || a->kp.said || !a->kp.ev.ok ||
+	    (a->conf.probe != BBP_PROBE_KPROBE && a->conf.probe != BBP_PROBE_AUTO))
 		return;
-	a->kp_said = 1;
-	ga_send_log(a, a->probe == BBP_PROBE_KPROBE ? 1 : 2,
+	a->kp.said = 1;
+	ga_send_log(a, a->conf.probe == BBP_PROBE_KPROBE ? 1 : 2,
 		 "kprobe events do not follow this change: %s; polling",
-		 a->kp_failed ? "a batch count disagreed with totalram earlier" :
-		 a->bal_mode != 2 ?
+		 a->kp.failed ? "a batch count disagreed with totalram earlier" :
+		 a->smp.bal_mode != 2 ?
 		 "totalram is not the balloon's counter (deflate-on-oom, or not calibrated yet)" :
 		 "the balloon was moving when they could have started");
 }
 
 /* CONF probe=: keep the events open only where they may be used. */
-void ga_conf_probe(struct agent *a, uint64_t probe)
+uint64_t ga_conf_probe(struct agent *a, uint64_t probe)
 {
 	if (probe > BBP_PROBE_AUTO) {
 		ga_send_log(a, 1, "CONF: probe=%" PRIu64 " unknown: polling", probe);
 		probe = BBP_PROBE_POLL;
 	}
-	a->probe = probe;
-	if (probe == BBP_PROBE_KPROBE && !a->kp.ok)
+	if (probe == BBP_PROBE_KPROBE && !a->kp.ev.ok)
 		ga_send_log(a, 0, "probe=kprobe asked, but the events could not be opened (%s): polling",
-			 a->kp.why);
-	if ((probe == BBP_PROBE_POLL || probe == BBP_PROBE_UNSAID) && a->kp.ok)
-		kp_close_async(&a->kp);
+			    a->kp.ev.why);
+	if ((probe == BBP_PROBE_POLL || probe == BBP_PROBE_UNSAID) && a->kp.ev.ok)
+		kp_close_async(&a->kp.ev);
+	return probe;
 }
 
 /*
@@ -531,10 +531,10 @@ void ga_conf_probe(struct agent *a, uint64_t probe)
  */
 void ga_sample_due(struct agent *a, uint64_t now)
 {
-	if (!a->configured)
+	if (!a->link.configured)
 		return;
-	if (a->kp_on && (now >= a->next_sample || (moving(a, now) && now >= a->next_drain))) {
-		int poll = now >= a->next_sample;
+	if (a->kp.on && (now >= a->smp.next_sample || (moving(a, now) && now >= a->kp.next_drain))) {
+		int poll = now >= a->smp.next_sample;
 
 		size_t n = kp_tick(a, now, poll);
 
@@ -546,13 +546,13 @@ void ga_sample_due(struct agent *a, uint64_t now)
 		 * to FLUSH_NS, long before a CPU's ring (about 10,000 records)
 		 * could fill.
 		 */
-		a->next_drain = now + (n > KP_BUSY_READ ? FLUSH_NS : NSEC / a->slow_hz);
-		if (poll && a->kp_on)
-			a->next_sample += ((now - a->next_sample) / (NSEC / a->slow_hz) + 1) *
-					  (NSEC / a->slow_hz);
-		if (a->npend)
-			a->urgent = 1;	/* one write per wake-up */
-	} else if (now >= a->next_sample) {
+		a->kp.next_drain = now + (n > KP_BUSY_READ ? FLUSH_NS : NSEC / a->conf.slow_hz);
+		if (poll && a->kp.on)
+			a->smp.next_sample += ((now - a->smp.next_sample) / (NSEC / a->conf.slow_hz) + 1) *
+					  (NSEC / a->conf.slow_hz);
+		if (a->q.npend)
+			a->link.urgent = 1;	/* one write per wake-up */
+	} else if (now >= a->smp.next_sample) {
 		uint64_t p = NSEC / current_hz(a, now);	/* kp_on is 0 here */
 
 		take_sample(a, now);
@@ -562,29 +562,29 @@ void ga_sample_due(struct agent *a, uint64_t now)
 		 * nothing (the next sample comes sooner); later than that, the
 		 * ticks missed are skipped, never taken in a burst.
 		 */
-		a->next_sample += p;
-		if (a->next_sample <= now)
-			a->next_sample += ((now - a->next_sample) / p + 1) * p;
+		a->smp.next_sample += p;
+		if (a->smp.next_sample <= now)
+			a->smp.next_sample += ((now - a->smp.next_sample) / p + 1) * p;
 	}
 }
 
 void ga_sampler_fast(struct agent *a, uint64_t ms, uint64_t now)
 {
-	a->fast_until = now + ms * 1000000ull;
+	a->smp.fast_until = now + ms * 1000000ull;
 	if (ms)
-		a->vmstat_now = 1;	/* an exact start for the change */
-	if (a->next_sample > now)
-		a->next_sample = now;
+		a->smp.vmstat_now = 1;	/* an exact start for the change */
+	if (a->smp.next_sample > now)
+		a->smp.next_sample = now;
 	if (ms) {
-		a->kp_method = a->kp_on;
-		a->next_drain = now;
+		a->kp.method = a->kp.on;
+		a->kp.next_drain = now;
 		kp_say_unused(a);
 	}
 	/* the probe's cost at each end of a change, not only once a second */
-	if (a->kp_on)
+	if (a->kp.on)
 		(void)kp_tick(a, now, 0);	/* every batch so far in the COST's count */
-	if (a->configured) {
+	if (a->link.configured) {
 		ga_send_cost(a, now_ns());
-		a->urgent = 1;
+		a->link.urgent = 1;
 	}
 }

@@ -14,8 +14,8 @@ struct agent;
 /* HELLO's feature bits of the balloon device (or "none"): how the balloon is read. */
 void ga_balloon_mode(struct agent *a, const char *features);
 
-/* CONF probe=: keep the events open only where they may be used. */
-void ga_conf_probe(struct agent *a, uint64_t probe);
+/* CONF probe=: keep the events open only where they may be used. Returns the probe to keep. */
+uint64_t ga_conf_probe(struct agent *a, uint64_t probe);
 
 /* At the first CONF: what each source of a sample costs, in a LOG line. */
 void ga_probe_costs(struct agent *a);
