@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+/*
+ * faults.c - the agent's test faults (faults.h), one table.
+ *
+ * Both make the agent go silent after CONF, as a stalled virtio-serial
+ * channel would, so the runner's boot retry and channel reopen are tested on
+ * real guests (tests/vm-retry.t, tests/vm-faults.t): what it sends stays
+ * queued in the guest.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "agent.h"
+#include "faults.h"
+#include "link.h"
+
+enum { FAULT_MUTE, FAULT_STALL, FAULT_N };
+
+struct fault {
+	const char *name;	/* what BALLOONBENCH_FAULT calls it, where it says it on every boot */
+	const char *word;	/* the word on the kernel command line that turns it on */
+	const char *what;
+	unsigned hooks;		/* GA_HOOK_*: where it acts, with the functions below */
+	int (*hold_out)(const struct agent *a);		/* GA_HOOK_OUT */
+	void (*conf_again)(struct agent *a, unsigned id);	/* GA_HOOK_CONF_AGAIN */
+};
+
+unsigned ga_fault_hooks;
+static unsigned on;		/* the faults on: bit (1u << id) */
+
+static void fault_end(unsigned id)
+{
+	on &= ~(1u << id);
+}
+
+/* Nothing leaves once the host has configured the agent. */
+static int hold_after_conf(const struct agent *a)
+{
+	return a->link.configured;
+}
+
+/* What the stalled port held is lost (QEMU drops a stalled port's queue), and the stall ends. */
+static void drop_held(struct agent *a, unsigned id);
+
+static const struct fault faults[] = {
+	[FAULT_MUTE] = { "mute", "bb.mute=1",
+			 "nothing will reach the host after CONF",
+			 GA_HOOK_OUT, hold_after_conf, NULL },
+	[FAULT_STALL] = { "stall", "bb.mute=2",
+			  "nothing will reach the host after CONF until it reopens the channel, "
+			  "and what was held is dropped then",
+			  GA_HOOK_OUT | GA_HOOK_CONF_AGAIN, hold_after_conf, drop_held },
+};
+_Static_assert(sizeof(faults) / sizeof(faults[0]) == FAULT_N, "one row per fault");
+
+static void set_hooks(void)
+{
+	ga_fault_hooks = 0;
+	for (unsigned i = 0; i < FAULT_N; i++)
+		if (on & (1u << i))
+			ga_fault_hooks |= faults[i].hooks;
+}
+
+static void drop_held(struct agent *a, unsigned id)
+{
+	ga_say("%s (%s) ends: %zu bytes and %zu samples dropped", faults[id].word,
+	       faults[id].name, a->q.len, a->q.npend);
+	ga_outq_drop(a);
+	fault_end(id);
+}
+
+/* Is @word a word of @cmd (separated by spaces)? */
+static int has_word(const char *cmd, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = strstr(cmd, word); p; p = strstr(p + 1, word))
+		if ((p == cmd || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || !p[n]))
+			return 1;
+	return 0;
+}
+
+void ga_faults_parse(const char *cmd)
+{
+	on = 0;
+	for (unsigned i = 0; i < FAULT_N; i++) {
+		if (!has_word(cmd, faults[i].word))
+			continue;
+		on |= 1u << i;
+		ga_say("%s (%s): %s (a test of the runner)", faults[i].word, faults[i].name,
+		       faults[i].what);
+	}
+	set_hooks();
+}
+
+int ga_fault_hold_out(const struct agent *a)
+{
+	for (unsigned i = 0; i < FAULT_N; i++)
+		if ((on & (1u << i)) && faults[i].hold_out && faults[i].hold_out(a))
+			return 1;
+	return 0;
+}
+
+void ga_fault_conf_again(struct agent *a)
+{
+	for (unsigned i = 0; i < FAULT_N; i++)
+		if ((on & (1u << i)) && faults[i].conf_again)
+			faults[i].conf_again(a, i);
+	set_hooks();
+}
