@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* report: the CSV reader, min/max downsampling (peaks kept), summary.csv from a results directory, report.html's latency percentiles. */
+/* report: the CSV reader, min/max downsampling (peaks kept), summary.csv from a results directory, report.html's latency percentiles and event order. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -317,11 +317,46 @@ static void test_latency_percentiles(void)
 	json_decref(data);
 }
 
+/*
+ * The page's event list is in time order whatever the file's order (a signal
+ * row of 3.99 s was once written after rows of 13 s), rows of one time as
+ * they were in the file, a time that is not a number last.
+ */
+static void test_events_order(void)
+{
+	static const char *const want[] = { "boot", "signal", "a", "b", "c", "bad" };
+	char dir[512], cmd[1200];
+	json_t *data, *rows;
+	size_t n;
+
+	snprintf(dir, sizeof(dir), "%s/ev", tmpdir);
+	snprintf(cmd, sizeof(cmd), "cp -r tests/data/results-mini %s", dir);
+	ok(system(cmd) == 0, "events: fixture copied");
+	write_file("ev/events.csv", "t_s,vm,event,detail\n"
+		   "0.500000,x,boot,\"\"\n"
+		   "13.000000,x,a,\"\"\n"
+		   "nan?,x,bad,\"\"\n"
+		   "13.000000,x,b,\"\"\n"
+		   "14.000000,x,c,\"\"\n"
+		   "3.990000,,signal,\"SIGINT received\"\n");
+	hr_verbosity = -1;
+	(void)hr_report(dir, 0);
+	hr_verbosity = HR_INFO;
+	data = report_data(dir);
+	rows = json_object_get(json_object_get(data, "events"), "rows");
+	n = json_array_size(rows);
+	is_int((int)n, 6, "events: every row in the page");
+	for (size_t i = 0; i < n && i < 6; i++)
+		is_str(json_string_value(json_array_get(json_array_get(rows, i), 2)), want[i],
+		       "events: row %zu by time (stable, a time that is no number last)", i);
+	json_decref(data);
+}
+
 int main(void)
 {
 	char cmd[600];
 
-	plan(55);
+	plan(63);
 	if (!mkdtemp(tmpdir))
 		return 1;
 	test_csv();
@@ -331,6 +366,7 @@ int main(void)
 	test_summary_end_reasons();
 	test_damaged();
 	test_latency_percentiles();
+	test_events_order();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	(void)system(cmd);
 	return done_testing();

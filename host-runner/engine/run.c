@@ -27,15 +27,20 @@
 #include "run.h"
 
 volatile sig_atomic_t hr_stop;
-static _Atomic uint64_t signal_ns;	/* when the first signal came (lock-free: safe in a handler) */
-static volatile sig_atomic_t signal_no;
+_Atomic int hr_signal_no;		/* lock-free atomics: safe in a handler */
+_Atomic uint64_t hr_signal_ns;
 
+/*
+ * The first signal's number, then its time: a row the recorder finds after
+ * the number is set was stamped before the time is taken, or waits for it
+ * (recorder.c writes the signal's row in its place in events.csv).
+ */
 static void on_signal(int sig)
 {
-	if (!hr_stop) {
-		signal_ns = hr_now_ns();
-		signal_no = sig;
-	}
+	int none = 0;
+
+	if (atomic_compare_exchange_strong(&hr_signal_no, &none, sig))
+		atomic_store(&hr_signal_ns, hr_now_ns());
 	hr_stop = 1;
 }
 
@@ -331,9 +336,6 @@ static int finish(struct hr_run *run)
 		run_fail(run, why);
 		ret = HR_EXIT_FAIL;
 	}
-	if (hr_stop)
-		hr_rec_event_at(run->rec, signal_ns, "", "signal", "%s received",
-				signal_no == SIGINT ? "SIGINT" : signal_no == SIGTERM ? "SIGTERM" : "SIGHUP");
 	if (run->failed) {
 		hr_err("run %s INCOMPLETE: %s (%" PRIu64 " transition(s) and every sample so far kept in %s)",
 		       run->id, run->reason, run->ntransitions, run->dir);
