@@ -68,4 +68,38 @@ struct hr_trans_out {
 /* Fill @out from @in. Returns 0, or -1 if @in is unusable (n == 0 is fine). */
 int hr_transition_metrics(const struct hr_trans_in *in, struct hr_trans_out *out);
 
+/*
+ * The host's side of a transition, from what QEMU holds of the host's memory
+ * (RSS plus huge pages) over time:
+ *   start        the last sample at or before t_set (the first after it if
+ *                none came before), end: the last one by t_end (the end of
+ *                the rest); delta = end - start
+ *   settle       when it came to stay within 1 MiB or 2 % of the change of
+ *                its final value: the sample after the last one outside
+ *                that, in s after t_set (0 if none was)
+ *   lag          settle - the guest's t100, where the RSS moved (by more
+ *                than 1 MiB) and the guest reached its target
+ * A sample of unknown value (negative or NAN) is skipped.
+ */
+struct hr_rss_point {
+	double t;	/* s, the run's time base */
+	double kib;	/* what QEMU holds; < 0 or NAN: unknown */
+};
+
+struct hr_rss_in {
+	double t_set, t_end;	/* s */
+	double t100;		/* the guest's, s after t_set; NAN: not reached */
+	const struct hr_rss_point *pts;	/* in time order */
+	size_t n;
+};
+
+struct hr_rss_out {
+	double delta_kib;	/* end - start; NAN: not two samples */
+	double settle;		/* s after t_set; NAN: not two samples */
+	double lag;		/* s; NAN: not defined (above) */
+};
+
+/* Fill @out from @in. Returns 0, or -1 if @in is unusable (n == 0 is fine). */
+int hr_rss_metrics(const struct hr_rss_in *in, struct hr_rss_out *out);
+
 #endif /* HR_METRICS_H */
