@@ -127,9 +127,10 @@ static int rss_known(const struct hr_rss_point *p)
 int hr_rss_metrics(const struct hr_rss_in *in, struct hr_rss_out *o)
 {
 	const struct hr_rss_point *a = NULL, *b = NULL;
-	double tol, settled;
+	double tol, settled, lo = INFINITY, hi = -INFINITY;
 
-	o->delta_kib = o->settle = o->lag = NAN;
+	o->delta_kib = o->noise_kib = o->settle = o->lag = NAN;
+	o->moved = 0;
 	if (in->n && !in->pts)
 		return -1;
 	for (size_t i = 0; i < in->n; i++) {
@@ -141,11 +142,19 @@ int hr_rss_metrics(const struct hr_rss_in *in, struct hr_rss_out *o)
 			a = p;
 		if (p->t <= in->t_end)
 			b = p;
+		if (p->t <= in->t_set && p->t >= in->t_set - HR_RSS_REST_S) {
+			lo = fmin(lo, p->kib);
+			hi = fmax(hi, p->kib);
+		}
 	}
 	if (!a || !b || b->t <= a->t)
 		return 0;
 	o->delta_kib = b->kib - a->kib;
-	tol = fmax(1024, 0.02 * fabs(o->delta_kib));
+	o->noise_kib = fmax(HR_RSS_NOISE_FLOOR_KIB, hi - lo);	/* no sample at rest: -inf */
+	o->moved = fabs(o->delta_kib) > o->noise_kib;
+	if (!o->moved)
+		return 0;
+	tol = fmax(o->noise_kib, 0.02 * fabs(o->delta_kib));
 	settled = a->t;
 	for (const struct hr_rss_point *p = a; p < b; p++) {
 		const struct hr_rss_point *next = p + 1;
@@ -157,8 +166,7 @@ int hr_rss_metrics(const struct hr_rss_in *in, struct hr_rss_out *o)
 		settled = next->t;
 	}
 	o->settle = settled > in->t_set ? settled - in->t_set : 0;
-	/* the lag means something only where the host's memory moved */
-	if (!isnan(in->t100) && fabs(o->delta_kib) > 1024)
+	if (!isnan(in->t100))
 		o->lag = o->settle - in->t100;
 	return 0;
 }

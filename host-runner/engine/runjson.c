@@ -232,6 +232,20 @@ static json_t *host_sampler_json(const struct hr_guest *g)
 		"virDomainMemoryStats RSS, virNodeGetMemoryStats free+buffers+cached, virNodeGetCellsFreeMemory"));
 	if (g->hp.why[0])
 		json_object_set_new(o, "unknown", json_string(g->hp.why));
+	/* per transition, QEMU's RSS figures left empty and why (an RSS within its noise, say) */
+	for (size_t i = 0; i < g->nrows; i++) {
+		const struct hr_trow *r = &g->rows[i];
+		json_t *e, *a = json_object_get(o, "empty");
+
+		if (!r->host_empty[0])
+			continue;
+		if (!a)
+			json_object_set_new(o, "empty", a = json_array());
+		e = json_pack("{s:i, s:s}", "transition", r->index, "why", r->host_empty);
+		json_object_set_new(e, "rss_noise_mib", isnan(r->rss_noise_mib) ? json_null() :
+				    json_real(r->rss_noise_mib));
+		json_array_append_new(a, e);
+	}
 	return o;
 }
 

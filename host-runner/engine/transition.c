@@ -115,6 +115,19 @@ static int host_side(const struct hr_guest *g, struct hr_trow *row, int64_t t_se
 	row->returned_mib = -row->rss_delta_mib;
 	row->rss_settle_ms = o.settle * 1e3;
 	row->host_lag_ms = o.lag * 1e3;
+	row->rss_noise_mib = o.noise_kib / 1024;
+	/* an empty cell says why in run.json (vms[].host_sampler.empty) */
+	if (isnan(o.delta_kib))
+		snprintf(row->host_empty, sizeof(row->host_empty), "%s",
+			 "host_rss_delta_mib,host_returned_mib,host_rss_settle_ms,host_lag_ms: not two "
+			 "samples of QEMU's RSS over it");
+	else if (!o.moved)
+		snprintf(row->host_empty, sizeof(row->host_empty),
+			 "host_rss_settle_ms,host_lag_ms: QEMU's RSS moved %.2f MiB, not more than its "
+			 "noise (%.2f MiB)", row->rss_delta_mib, row->rss_noise_mib);
+	else if (isnan(o.lag))
+		snprintf(row->host_empty, sizeof(row->host_empty), "%s",
+			 "host_lag_ms: the guest did not reach its target (no t100)");
 	row->vcpu_ms_per_gib = row->other_ms_per_gib = NAN;
 	a = hr_guest_host_at(g, t_set, cpu_of);
 	b = hr_guest_host_at(g, t_stop, cpu_of);
