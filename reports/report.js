@@ -120,6 +120,10 @@
 			h.appendChild(el('div', { class: 'banner bad', text: 'This run is ' + (run.status || 'unknown').toUpperCase() +
 				(run.incomplete_reason ? ': ' + run.incomplete_reason : '') +
 				'. Everything it recorded is shown; statistics cover what finished.' }));
+		if ((run.failed_guests || []).length)
+			h.appendChild(el('div', { class: 'banner bad', text: 'Failed guest(s), their transitions shown but left out of ' +
+				'the statistics: ' + run.failed_guests.join(', ') +
+				(run.completed_guests ? '; ' + run.completed_guests.length + ' guest(s) completed their schedule.' : '') }));
 		(sc.jobs || []).forEach(function (j) {
 			if (j.skipped)
 				h.appendChild(el('div', { class: 'banner bad', text: 'job ' + j.name + ' skipped: ' + j.skipped }));

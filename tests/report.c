@@ -212,6 +212,37 @@ static void test_summary_end_reasons(void)
 	   "stalls: the same five");
 }
 
+/*
+ * A guest that failed (run.json failed_guests) is left out of the statistics,
+ * its transitions before the failure too; an empty cell (a host figure that
+ * does not exist there) is missing, not 0.
+ */
+static void test_summary_failed_guest(void)
+{
+	char dir[512];
+
+	snprintf(dir, sizeof(dir), "%s/fail", tmpdir);
+	(void)mkdir(dir, 0700);
+	write_file("fail/run.json", "{ \"scenario\": { \"file\": \"f.ini\", \"jobs\": "
+		   "[ { \"name\": \"j\", \"label\": \"\", \"vms\": \"3\" } ] }, "
+		   "\"vms\": [ { \"name\": \"g0\", \"vm_index\": 0 }, { \"name\": \"g1\", \"vm_index\": 1 }, "
+		   "{ \"name\": \"g2\", \"vm_index\": 2 } ], "
+		   "\"failed_guests\": [ \"g1\" ], \"completed_guests\": [ \"g0\", \"g2\" ] }");
+	write_file("fail/transitions.csv",
+		   "vm,job,direction,mean_rate_mib_s,host_lag_ms,end_reason\n"
+		   "g0,j,inflate,100,,reached\n"
+		   "g1,j,inflate,9000,-700,reached\n"
+		   "g2,j,inflate,300,50,reached\n"
+		   "g0,j,inflate,200,,reached\n"
+		   "g1,j,inflate,1,,guest-gone\n");
+	ok(hr_summary_dir(dir, 0) == 0, "failed guest: summary.csv written");
+	ok(summary_has(dir, "1,f.ini,j,\"\",all,inflate,mean_rate_mib_s,MiB/s,higher,3,", ",3,200,200,"),
+	   "failed guest: its reached transition left out (n 3, median 200)");
+	ok(!summary_has(dir, "1,f.ini,j,\"\",v1,", ","), "failed guest: no row of its own");
+	ok(summary_has(dir, "1,f.ini,j,\"\",all,inflate,host_lag_ms,ms,lower,1,", ",1,50,50,"),
+	   "empty host_lag_ms cells are missing, not 0 (n 1, median 50)");
+}
+
 /* A damaged run.json or CSV file ends in an error or a warning, never a hang or a wrong row. */
 static void test_damaged(void)
 {
@@ -356,7 +387,7 @@ int main(void)
 {
 	char cmd[600];
 
-	plan(63);
+	plan(67);
 	if (!mkdtemp(tmpdir))
 		return 1;
 	test_csv();
@@ -364,6 +395,7 @@ int main(void)
 	test_downsample();
 	test_summary();
 	test_summary_end_reasons();
+	test_summary_failed_guest();
 	test_damaged();
 	test_latency_percentiles();
 	test_events_order();

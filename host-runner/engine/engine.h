@@ -173,6 +173,7 @@ struct hr_run {
 	/* main thread only */
 	struct hr_guest *guests[HR_MAX_VMS];
 	int nguests;
+	unsigned char guest_failed[HR_MAX_VMS];	/* guests[i] failed on its own (not by a signal) */
 	char skipped[HR_MAX_JOBS][256];	/* per job: why it was skipped, "" = ran */
 	uint64_t ntransitions;
 	int failed;

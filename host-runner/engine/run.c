@@ -198,7 +198,10 @@ static int wave_guests(struct hr_run *run, const struct hr_job *j, struct slot *
 /*
  * One wave: job @j's repetition sl[s].rep on host sl[s].h for every slot, all
  * guests at once, each in its own thread, joined. A guest whose host was lost
- * fails that host only; any other failure ends the run (run->fatal).
+ * fails that host only; any other failure ends the run (run->fatal), unless
+ * the job says on-guest-failure=continue (a signal or a failed write still
+ * ends it). Either way the run is incomplete and the guest's transitions stay
+ * out of the statistics (run.json failed_guests).
  */
 static int run_wave(struct hr_run *run, const struct hr_job *j, struct slot *sl, int ns, int reps)
 {
@@ -228,11 +231,17 @@ static int run_wave(struct hr_run *run, const struct hr_job *j, struct slot *sl,
 		hr_guest_set_gate(g, NULL);
 		if (!hr_guest_failed(g, &gwhy))
 			continue;
+		run->guest_failed[first + k] = !hr_stop;
 		if (host_gone(g->host) && !hr_stop) {
 			host_lost(run, g->host, hr_guest_name(g), gwhy);
 		} else {
 			run_fail(run, gwhy);
-			ret = -1;
+			if (hr_stop || hr_rec_failed(run->rec, NULL, 0) ||
+			    j->on_guest_failure != HR_ONFAIL_CONTINUE)
+				ret = -1;
+			else
+				hr_warn("%s failed; on-guest-failure=continue: the run goes on",
+					hr_guest_name(g));
 		}
 	}
 	for (int s = 0; s < ns; s++)

@@ -314,6 +314,7 @@ json_t *hr_guest_json(const struct hr_guest *g)
 		json_object_set_new(o, "refill", fill_json(&g->fills[HR_FILL_RE]));
 	json_object_set_new(o, "host", json_string(g->host->name));
 	json_object_set_new(o, "state", json_string(hr_gstate_names[g->state]));
+	json_object_set_new(o, "completed", json_boolean(g->state == HR_GS_DONE && !g->failed));
 	if (g->failed)
 		json_object_set_new(o, "failure", json_string(g->fail_reason));
 	json_object_set_new(o, "probe", probe_json(g));
@@ -388,6 +389,25 @@ char *hr_run_json(const struct hr_run *run, const char *status)
 	for (int i = 0; i < run->nguests; i++)
 		json_array_append_new(vms, hr_guest_json(run->guests[i]));
 	json_object_set_new(r, "vms", vms);
+	/*
+	 * Which guests ran their whole schedule, and which failed on their own
+	 * (a signal's stop is neither): the statistics leave the latter's
+	 * transitions out (report/summary.c rp_guest_counts).
+	 */
+	{
+		json_t *done = json_array(), *failed = json_array();
+
+		for (int i = 0; i < run->nguests; i++) {
+			const struct hr_guest *g = run->guests[i];
+
+			if (run->guest_failed[i])
+				json_array_append_new(failed, json_string(g->name));
+			else if (g->state == HR_GS_DONE && !g->failed)
+				json_array_append_new(done, json_string(g->name));
+		}
+		json_object_set_new(r, "completed_guests", done);
+		json_object_set_new(r, "failed_guests", failed);
+	}
 	json_object_set_new(r, "hosts", hosts_json(run));
 	json_object_set_new(r, "transitions", json_integer((json_int_t)run->ntransitions));
 	text = json_dumps(r, JSON_INDENT(2) | JSON_SORT_KEYS);

@@ -5,7 +5,7 @@
  *
  * A side is a results directory (it has run.json) or a directory of them
  * (every subdirectory with a run.json: the runs of a CI job). Values are the
- * transitions.csv rows of every run, warm-up runs left out, matched by job,
+ * transitions.csv rows of every run, warm-up runs and failed guests left out, matched by job,
  * matrix label, direction and metric (pooled over a job's guests), the same
  * population summary.csv describes.
  *
@@ -496,8 +496,8 @@ static int read_run(struct cmp *c, int side, int i, json_t *run)
 		long nrun = (long)i * 100000 + (rep >= 0 && rep < 100000 ? (long)rep : 0) + 1;
 		char job[64], grp[64];
 
-		if (rp_csv_num(&f, cw) == 1)
-			continue;
+		if (rp_csv_num(&f, cw) == 1 || !rp_guest_counts(run, cv < 0 ? "" : rp_csv_str(&f, cv)))
+			continue;	/* warm-up, or a guest that failed */
 		/* over several hosts, JOB@GROUP: like is compared with like (byhost.c) */
 		rp_host_group(run, cv < 0 ? "" : rp_csv_str(&f, cv), grp, sizeof(grp));
 		(void)hr_fmt(job, sizeof(job), "%s%s%s", rp_csv_str(&f, cj), grp[0] ? "@" : "", grp);
