@@ -142,7 +142,7 @@ unit: $(UNIT) $(UNIT_ASAN)
 
 # The inner loop: every test that needs no guest, in parallel.
 fast: unit $(BIN) $(ASAN_BIN)
-	prove -j2 -f $(UNIT) $(UNIT_ASAN) tests/asan.t tests/compare.t tests/dry-run.t \
+	prove -j2 -f $(UNIT) $(UNIT_ASAN) tests/asan.t tests/compare.t tests/dry-run.t tests/failed-guest.t \
 		tests/formats.t tests/trend.t tests/install.t tests/corpus.t tests/docs.t tests/lsan.t
 
 # Tests run in parallel (prove -j) where they do not share a guest; the few

@@ -88,6 +88,12 @@
 	var TC = table(T);
 	var E = D.events || { columns: [], rows: [] };
 	var EC = table(E);
+	/* by time, stable (rows of one time as they came); a time that is no number last */
+	E.rows = E.rows.map(function (r, i) { return [num(r[EC.t_s]), i, r]; }).sort(function (a, b) {
+		if ((a[0] == null) !== (b[0] == null))
+			return a[0] == null ? 1 : -1;
+		return a[0] !== b[0] && a[0] != null ? a[0] - b[0] : a[1] - b[1];
+	}).map(function (x) { return x[2]; });
 	var S = D.summary || { columns: [], rows: [] };
 	var SC = table(S);
 	var run = D.run || {};
@@ -114,6 +120,10 @@
 			h.appendChild(el('div', { class: 'banner bad', text: 'This run is ' + (run.status || 'unknown').toUpperCase() +
 				(run.incomplete_reason ? ': ' + run.incomplete_reason : '') +
 				'. Everything it recorded is shown; statistics cover what finished.' }));
+		if ((run.failed_guests || []).length)
+			h.appendChild(el('div', { class: 'banner bad', text: 'Failed guest(s), their transitions shown but left out of ' +
+				'the statistics: ' + run.failed_guests.join(', ') +
+				(run.completed_guests ? '; ' + run.completed_guests.length + ' guest(s) completed their schedule.' : '') }));
 		(sc.jobs || []).forEach(function (j) {
 			if (j.skipped)
 				h.appendChild(el('div', { class: 'banner bad', text: 'job ' + j.name + ' skipped: ' + j.skipped }));

@@ -2,7 +2,8 @@
 # PREFIX/share/bash-completion/completions/balloonbench by make install).
 # It asks the binary itself, so it never drifts from it: the commands from
 # 'balloonbench --help', each command's options from its --help, scenario
-# keys for --set from 'list options', shipped scenarios from 'list scenarios'.
+# keys for --set and a choice's values from 'list options', shipped scenarios
+# from 'list scenarios'.
 _balloonbench() {
 	local cur prev cmd words
 	cur=${COMP_WORDS[COMP_CWORD]}
@@ -13,6 +14,22 @@ _balloonbench() {
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		words=$("$bb" --help 2>/dev/null | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } /^$/ && on { on = 0 }')
 		COMPREPLY=($(compgen -W "$words --help --version" -- "$cur"))
+		return
+	fi
+	# --set KEY=VALUE: a choice's values, from 'list options' "(one of a, b)";
+	# bash splits the word at '=' (COMP_WORDBREAKS), or not where that is changed
+	local key= joined=
+	if [ "$prev" = "=" ] && [ "${COMP_WORDS[COMP_CWORD-3]}" = --set ]; then
+		key=${COMP_WORDS[COMP_CWORD-2]}
+	elif [ "$cur" = "=" ] && [ "${COMP_WORDS[COMP_CWORD-2]}" = --set ]; then
+		key=$prev cur=
+	elif [ "$prev" = --set ] && [[ $cur == *=* ]]; then
+		key=${cur%%=*} cur=${cur#*=} joined=$key=
+	fi
+	if [ -n "$key" ]; then
+		words=$("$bb" list options 2>/dev/null | awk -v k="$key" '$1 == k && match($0, /\(one of [^)]*\)$/) {
+			s = substr($0, RSTART + 8, RLENGTH - 9); gsub(/,/, "", s); print s }')
+		COMPREPLY=($(compgen -P "$joined" -W "$words" -- "$cur"))
 		return
 	fi
 	case $prev in

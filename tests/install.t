@@ -11,7 +11,7 @@ n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 check() { d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
 if [ ! -x "$TOP/build/balloonbench" ]; then echo "1..0 # SKIP build/balloonbench not built"; exit 0; fi
-echo "1..17"
+echo "1..18"
 
 GUEST=$TOP/build/guest
 if [ ! -f "$GUEST/vmlinuz" ]; then
@@ -77,6 +77,8 @@ check "completion: options ('run --output-f' -> --output-file --output-format)" 
 	test "$(comp run --output-f)" = "--output-file --output-format"
 check "completion: shipped scenarios ('run osc' -> oscillate) and --set keys" \
 	sh -c "[ '$(comp run osc)' = oscillate ] && [ '$(comp run --set memo)' = 'memory=' ]"
+check "completion: a choice's values after --set KEY= ('on-guest-failure = c' -> continue, as bash splits it)" \
+	sh -c "[ '$(comp run --set on-guest-failure = c)' = continue ] && [ '$(comp run --set accel =)' = 'auto kvm tcg' ]"
 
 make -s -C "$TOP" uninstall DESTDIR="$ROOT" PREFIX=/usr >/dev/null 2>&1
 check "make uninstall leaves no file behind" test -z "$(find "$ROOT" -type f)"

@@ -1,4 +1,4 @@
-/* metrics.c - hr_transition_metrics() on synthetic balloon series with known answers. */
+/* metrics.c - hr_transition_metrics() and hr_rss_metrics() on synthetic series with known answers. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,9 +336,122 @@ static void test_t100_est(void)
 	ok(o.t100_est == 0, "nothing asked: t100_est 0");
 }
 
+/* ---- the host's side: QEMU's RSS over a transition (hr_rss_metrics) ---- */
+
+static struct hr_rss_point rss[256];
+
+/*
+ * A sample every 20 ms from t=9.0 (sample i at 9 + i/50), the target set at
+ * 10.0 (sample 50): 500 MiB until 10.2, then 10 MiB per sample down to
+ * 300 MiB, reached at 10.6 (sample 80), then flat to 12.0.
+ */
+static size_t rss_drop(void)
+{
+	for (int i = 0; i <= 150; i++) {
+		rss[i].t = 9.0 + i / 50.0;
+		rss[i].kib = i <= 60 ? 512000 : i >= 80 ? 307200 : 512000 - (i - 60) * 10240.0;
+	}
+	return 151;
+}
+
+static struct hr_rss_in rss_input(size_t from, size_t n, double t100)
+{
+	return (struct hr_rss_in){ .t_set = 10.0, .t_end = 11.5, .t100 = t100, .pts = rss + from,
+				   .n = n - from };
+}
+
+static void test_rss(void)
+{
+	struct hr_rss_out o;
+	struct hr_rss_in in;
+	size_t n = rss_drop();
+
+	in = rss_input(0, n, 0.5);
+	ok(hr_rss_metrics(&in, &o) == 0, "rss: a 200 MiB drop");
+	is_double(o.delta_kib, -204800, 0, "rss: delta from the sample at t_set to the last by t_end");
+	/* within 2 % of the change (4 MiB, above the 2 MiB noise) of 300 MiB from sample 80 (10.6 s) on */
+	is_double(o.settle, 0.6, EPS, "rss: settled 0.6 s after t_set");
+	is_double(o.lag, 0.1, EPS, "rss: lag 0.1 s after the guest's t100 (0.5 s)");
+	in = rss_input(51, n, 0.5);
+	hr_rss_metrics(&in, &o);
+	is_double(o.delta_kib, -204800, 0, "rss: no sample before t_set: from the first after it");
+	is_double(o.settle, 0.6, EPS, "rss: ... settle the same");
+	rss[79].kib = -1;
+	in = rss_input(0, n, NAN);
+	hr_rss_metrics(&in, &o);
+	is_double(o.settle, 0.6, EPS, "rss: an unknown sample is skipped (settled at the next known)");
+	ok(isnan(o.lag), "rss: the guest did not reach its target: no lag");
+	in = rss_input(0, 0, 0.5);
+	ok(hr_rss_metrics(&in, &o) == 0 && isnan(o.delta_kib) && isnan(o.settle) && isnan(o.lag),
+	   "rss: no samples: nothing defined");
+	in = rss_input(0, 1, 0.5);
+	hr_rss_metrics(&in, &o);
+	ok(isnan(o.delta_kib) && isnan(o.settle), "rss: one sample: nothing defined");
+	in.pts = NULL;
+	ok(hr_rss_metrics(&in, &o) == -1, "rss: samples promised, none given: -1");
+}
+
+/*
+ * QEMU's RSS moves by itself, in steps of about 1 MiB: on bench/quick.ini
+ * (no guest page ever backed) a 1.0 MiB step while the balloon moved, and the
+ * level at rest 1.0 MiB off from one rest to the next, which gave a settle
+ * time for an RSS that never moved and lags of -149 and -691 ms. A settle
+ * time and a lag exist only where the RSS moved by more than its noise.
+ */
+static void test_rss_noise(void)
+{
+	struct hr_rss_out o;
+	struct hr_rss_in in;
+	size_t n = rss_drop();
+
+	/* untouched: flat at 222 MiB, a 1 MiB step while the balloon moves */
+	for (size_t i = 0; i < n; i++)
+		rss[i].kib = i >= 55 && i < 70 ? 228328 : 227304;
+	in = rss_input(0, n, 0.5);
+	ok(hr_rss_metrics(&in, &o) == 0, "noise: a flat RSS with a 1 MiB step");
+	is_double(o.delta_kib, 0, 0, "noise: no change");
+	is_double(o.noise_kib, 2048, 0, "noise: the floor (2 MiB) where the rest before was flat");
+	is_int(o.moved, 0, "noise: not moved");
+	ok(isnan(o.settle), "noise: no settle time for an RSS that never moved (%g)", o.settle);
+	ok(isnan(o.lag), "noise: no lag (%g)", o.lag);
+	/* the level 1.02 MiB lower after the change: a step, not a return */
+	for (size_t i = 0; i < n; i++)
+		rss[i].kib = i < 70 ? 227496 : 227496 - 1040;
+	in = rss_input(0, n, 0.9);
+	hr_rss_metrics(&in, &o);
+	is_int(o.moved, 0, "noise: a 1.02 MiB shift of the level is not a move");
+	ok(isnan(o.settle) && isnan(o.lag), "noise: ... no settle (%g), no lag (%g)", o.settle, o.lag);
+	/* a rest before that swings by 6 MiB: a 5 MiB change is within it */
+	for (size_t i = 0; i < n; i++)
+		rss[i].kib = i <= 50 ? 409600 + (i % 2 ? 3072 : -3072) : 409600 - 5120;
+	in = rss_input(0, n, 0.5);
+	hr_rss_metrics(&in, &o);
+	is_double(o.noise_kib, 6144, 0, "noise: the spread of the samples at rest before t_set (6 MiB)");
+	is_int(o.moved, 0, "noise: a 5 MiB change within a 6 MiB spread is not a move");
+	ok(isnan(o.settle), "noise: ... no settle time");
+	/* ... and a 200 MiB drop with that noise: settled where it came within 6 MiB, not at its last swing */
+	rss_drop();
+	for (size_t i = 0; i < n; i++)
+		rss[i].kib += i <= 50 || i >= 80 ? (i % 2 ? 3072 : -3072) : 0;
+	in = rss_input(0, n, 0.5);
+	hr_rss_metrics(&in, &o);
+	is_int(o.moved, 1, "noise: a 200 MiB drop is a move");
+	is_double(o.settle, 0.6, EPS, "noise: settled 0.6 s after t_set, the swings after it within the noise (%g)",
+		  o.settle);
+	is_double(o.lag, 0.1, EPS, "noise: lag 0.1 s");
+	/* only the last second before t_set counts: the previous change's move does not */
+	rss_drop();
+	for (size_t i = 0; i < 5; i++)
+		rss[i] = (struct hr_rss_point){ 8.0 + i / 50.0, 1024000 };
+	in = rss_input(0, n, 0.5);
+	hr_rss_metrics(&in, &o);
+	is_double(o.noise_kib, 2048, 0, "noise: from the last second before t_set only");
+	is_double(o.settle, 0.6, EPS, "noise: ... settle as without it");
+}
+
 int main(void)
 {
-	plan(90);
+	plan(117);
 	test_inflate();
 	test_deflate();
 	test_pause();
@@ -349,5 +462,7 @@ int main(void)
 	test_peak_window();
 	test_peak_sliding_window();
 	test_t100_est();
+	test_rss();
+	test_rss_noise();
 	return done_testing();
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* report: the CSV reader, min/max downsampling (peaks kept), summary.csv from a results directory, report.html's latency percentiles. */
+/* report: the CSV reader, min/max downsampling (peaks kept), summary.csv from a results directory, report.html's latency percentiles and event order. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -260,6 +260,37 @@ static void test_summary_end_reasons(void)
 	   "stalls: the same five");
 }
 
+/*
+ * A guest that failed (run.json failed_guests) is left out of the statistics,
+ * its transitions before the failure too; an empty cell (a host figure that
+ * does not exist there) is missing, not 0.
+ */
+static void test_summary_failed_guest(void)
+{
+	char dir[512];
+
+	snprintf(dir, sizeof(dir), "%s/fail", tmpdir);
+	(void)mkdir(dir, 0700);
+	write_file("fail/run.json", "{ \"scenario\": { \"file\": \"f.ini\", \"jobs\": "
+		   "[ { \"name\": \"j\", \"label\": \"\", \"vms\": \"3\" } ] }, "
+		   "\"vms\": [ { \"name\": \"g0\", \"vm_index\": 0 }, { \"name\": \"g1\", \"vm_index\": 1 }, "
+		   "{ \"name\": \"g2\", \"vm_index\": 2 } ], "
+		   "\"failed_guests\": [ \"g1\" ], \"completed_guests\": [ \"g0\", \"g2\" ] }");
+	write_file("fail/transitions.csv",
+		   "vm,job,direction,mean_rate_mib_s,host_lag_ms,end_reason\n"
+		   "g0,j,inflate,100,,reached\n"
+		   "g1,j,inflate,9000,-700,reached\n"
+		   "g2,j,inflate,300,50,reached\n"
+		   "g0,j,inflate,200,,reached\n"
+		   "g1,j,inflate,1,,guest-gone\n");
+	ok(hr_summary_dir(dir, 0) == 0, "failed guest: summary.csv written");
+	ok(summary_has(dir, "1,f.ini,j,\"\",all,inflate,mean_rate_mib_s,MiB/s,higher,3,", ",3,200,200,"),
+	   "failed guest: its reached transition left out (n 3, median 200)");
+	ok(!summary_has(dir, "1,f.ini,j,\"\",v1,", ","), "failed guest: no row of its own");
+	ok(summary_has(dir, "1,f.ini,j,\"\",all,inflate,host_lag_ms,ms,lower,1,", ",1,50,50,"),
+	   "empty host_lag_ms cells are missing, not 0 (n 1, median 50)");
+}
+
 /* A damaged run.json or CSV file ends in an error or a warning, never a hang or a wrong row. */
 static void test_damaged(void)
 {
@@ -365,11 +396,46 @@ static void test_latency_percentiles(void)
 	json_decref(data);
 }
 
+/*
+ * The page's event list is in time order whatever the file's order (a signal
+ * row of 3.99 s was once written after rows of 13 s), rows of one time as
+ * they were in the file, a time that is not a number last.
+ */
+static void test_events_order(void)
+{
+	static const char *const want[] = { "boot", "signal", "a", "b", "c", "bad" };
+	char dir[512], cmd[1200];
+	json_t *data, *rows;
+	size_t n;
+
+	snprintf(dir, sizeof(dir), "%s/ev", tmpdir);
+	snprintf(cmd, sizeof(cmd), "cp -r tests/data/results-mini %s", dir);
+	ok(system(cmd) == 0, "events: fixture copied");
+	write_file("ev/events.csv", "t_s,vm,event,detail\n"
+		   "0.500000,x,boot,\"\"\n"
+		   "13.000000,x,a,\"\"\n"
+		   "nan?,x,bad,\"\"\n"
+		   "13.000000,x,b,\"\"\n"
+		   "14.000000,x,c,\"\"\n"
+		   "3.990000,,signal,\"SIGINT received\"\n");
+	hr_verbosity = -1;
+	(void)hr_report(dir, 0);
+	hr_verbosity = HR_INFO;
+	data = report_data(dir);
+	rows = json_object_get(json_object_get(data, "events"), "rows");
+	n = json_array_size(rows);
+	is_int((int)n, 6, "events: every row in the page");
+	for (size_t i = 0; i < n && i < 6; i++)
+		is_str(json_string_value(json_array_get(json_array_get(rows, i), 2)), want[i],
+		       "events: row %zu by time (stable, a time that is no number last)", i);
+	json_decref(data);
+}
+
 int main(void)
 {
 	char cmd[600];
 
-	plan(69);
+	plan(81);
 	if (!mkdtemp(tmpdir))
 		return 1;
 	test_csv();
@@ -379,8 +445,10 @@ int main(void)
 	test_downsample();
 	test_summary();
 	test_summary_end_reasons();
+	test_summary_failed_guest();
 	test_damaged();
 	test_latency_percentiles();
+	test_events_order();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	(void)system(cmd);
 	return done_testing();

@@ -2,7 +2,7 @@
 # vm-interrupt: Ctrl-C leaves no VM and keeps the samples; a killed run's VM is reaped by the next run.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 18
+plan 20
 
 scenario long <<'INI'
 [long]
@@ -27,6 +27,13 @@ check "SIGINT: run.json says incomplete, interrupted" \
 rows=$(grep -c ',guest,' "$dir/samples.csv")
 check "SIGINT: samples kept ($rows guest samples)" test "$rows" -gt 100
 grep -q INCOMPLETE "$T/err"; ok $? "SIGINT: says the run is incomplete"
+# events.csv in time order: the signal's row (stamped by the handler) was
+# once written at the end, after the rows of the guest's end it caused
+csv_col "$dir/events.csv" t_s >"$T/ts"
+check "SIGINT: events.csv is in time order ($(wc -l <"$T/ts") rows)" sort -g -c "$T/ts"
+first=$(csv_col "$dir/events.csv" event | grep -x -m 1 -e signal -e failed)
+check "SIGINT: the signal's row comes before the guest's end it caused (first: $first)" \
+	test "$first" = signal
 
 # SIGINT while the guest boots (before any transition): incomplete too, never "complete"
 "$BB" run -s "$STATE" -o "$RESULTS/boot" "$T/long.ini" >"$T/out" 2>"$T/err" &

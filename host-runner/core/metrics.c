@@ -118,3 +118,55 @@ int hr_transition_metrics(const struct hr_trans_in *in, struct hr_trans_out *o)
 		o->peak_rate = o->mean_rate;
 	return 0;
 }
+
+static int rss_known(const struct hr_rss_point *p)
+{
+	return !isnan(p->kib) && p->kib >= 0;
+}
+
+int hr_rss_metrics(const struct hr_rss_in *in, struct hr_rss_out *o)
+{
+	const struct hr_rss_point *a = NULL, *b = NULL;
+	double tol, settled, lo = INFINITY, hi = -INFINITY;
+
+	o->delta_kib = o->noise_kib = o->settle = o->lag = NAN;
+	o->moved = 0;
+	if (in->n && !in->pts)
+		return -1;
+	for (size_t i = 0; i < in->n; i++) {
+		const struct hr_rss_point *p = &in->pts[i];
+
+		if (!rss_known(p))
+			continue;
+		if (p->t <= in->t_set || !a)
+			a = p;
+		if (p->t <= in->t_end)
+			b = p;
+		if (p->t <= in->t_set && p->t >= in->t_set - HR_RSS_REST_S) {
+			lo = fmin(lo, p->kib);
+			hi = fmax(hi, p->kib);
+		}
+	}
+	if (!a || !b || b->t <= a->t)
+		return 0;
+	o->delta_kib = b->kib - a->kib;
+	o->noise_kib = fmax(HR_RSS_NOISE_FLOOR_KIB, hi - lo);	/* no sample at rest: -inf */
+	o->moved = fabs(o->delta_kib) > o->noise_kib;
+	if (!o->moved)
+		return 0;
+	tol = fmax(o->noise_kib, 0.02 * fabs(o->delta_kib));
+	settled = a->t;
+	for (const struct hr_rss_point *p = a; p < b; p++) {
+		const struct hr_rss_point *next = p + 1;
+
+		if (!rss_known(p) || fabs(p->kib - b->kib) <= tol)
+			continue;
+		while (next < b && !rss_known(next))
+			next++;
+		settled = next->t;
+	}
+	o->settle = settled > in->t_set ? settled - in->t_set : 0;
+	if (!isnan(in->t100))
+		o->lag = o->settle - in->t100;
+	return 0;
+}

@@ -27,6 +27,9 @@ _Static_assert(sizeof(hr_numa_mode_names) / sizeof(hr_numa_mode_names[0]) == HR_
 	       "numa mode names");
 _Static_assert(sizeof(hr_accel_names) / sizeof(hr_accel_names[0]) == HR_ACCEL_N + 1,
 	       "hr_accel_names must cover enum hr_accel");
+const char *const hr_on_fail_names[] = { "stop", "continue", NULL };
+_Static_assert(sizeof(hr_on_fail_names) / sizeof(hr_on_fail_names[0]) == HR_ONFAIL_N + 1,
+	       "on-guest-failure names");
 
 #define OPT(n, t, f, ...) { .name = n, .type = t, .off = offsetof(struct hr_job, f), __VA_ARGS__ }
 #define MIB(x)		((int64_t)(x) * 1024)
@@ -80,6 +83,11 @@ const struct hr_option hr_options[] = {
 	    .help = "guest memory (the balloon's maximum; with virtio-mem, vmem-base + the device's size)"),
 	OPT("min-step", HR_T_SIZEP, min_step, .def = "64M",
 	    .help = "random: smallest change between two targets"),
+	OPT("on-guest-failure", HR_T_ENUM, on_guest_failure, .def = "stop", .choices = hr_on_fail_names,
+	    .help = "when one of the job's guests fails (its QEMU dies, its agent goes silent...): stop: "
+		    "the run ends once the guests started with it have ended; continue: the run goes on "
+		    "(later repetitions and jobs too). Either way the failed guest's transitions stay out of "
+		    "the statistics and the run is incomplete (exit 1)"),
 	OPT("pace", HR_T_ENUM, pace, .def = "wait", .choices = hr_pace_names,
 	    .help = "wait: a change waits for the last to finish; period: changes keep the schedule's times"),
 	OPT("peak-window", HR_T_DUR, peak_window_us, .min = 1000, .max = SEC(60), .def = "100ms",

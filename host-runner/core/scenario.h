@@ -29,6 +29,7 @@ enum hr_accel { HR_ACCEL_AUTO, HR_ACCEL_KVM, HR_ACCEL_TCG, HR_ACCEL_N };
 enum hr_pace { HR_PACE_WAIT, HR_PACE_PERIOD, HR_PACE_N };
 enum hr_probe { HR_PROBE_AUTO, HR_PROBE_POLL, HR_PROBE_KPROBE, HR_PROBE_N };
 enum hr_numa_mode { HR_NUMA_NONE, HR_NUMA_STRICT, HR_NUMA_PREFERRED, HR_NUMA_INTERLEAVE, HR_NUMA_N };
+enum hr_on_fail { HR_ONFAIL_STOP, HR_ONFAIL_CONTINUE, HR_ONFAIL_N };
 
 struct hr_job {
 	char name[HR_NAME_MAX];
@@ -53,6 +54,7 @@ struct hr_job {
 	uint64_t vm_offset_us;
 	int repeat;
 	int warmup_runs;
+	int on_guest_failure;		/* enum hr_on_fail */
 	int host_numa_mode;		/* enum hr_numa_mode */
 	char host_numa_nodes[64];
 	char vcpu_pin[64];
@@ -120,6 +122,7 @@ extern const char *const hr_accel_names[];
 extern const char *const hr_pace_names[];
 extern const char *const hr_probe_names[];
 extern const char *const hr_numa_mode_names[];
+extern const char *const hr_on_fail_names[];
 
 /*
  * Parse @path into @sc. On error, prints one line "FILE:LINE: what was

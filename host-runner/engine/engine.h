@@ -48,6 +48,13 @@
 
 /* Set by SIGINT, SIGTERM, SIGHUP: every wait ends, the run is interrupted. */
 extern volatile sig_atomic_t hr_stop;
+/*
+ * The first of those signals, set by run.c's handler: its number, then, a
+ * moment later, when it came (hr_now_ns(); 0 until then). The recorder
+ * writes events.csv's "signal" row from them.
+ */
+extern _Atomic int hr_signal_no;
+extern _Atomic uint64_t hr_signal_ns;
 
 /* ---- recorder.c: every results file, one owner ---- */
 
@@ -71,12 +78,13 @@ int hr_rec_open(struct hr_rec **out, const char *root, const char *id, uint64_t 
 /* Append one row (formatted here, written by the recorder's thread). */
 void hr_rec_row(struct hr_rec *r, enum hr_file f, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* An events.csv row at the current run time; @vm "" for the run itself. */
+/*
+ * An events.csv row, its time taken as it is queued (so the file is in time
+ * order); @vm "" for the run itself. What happened earlier says when in its
+ * detail.
+ */
 void hr_rec_event(struct hr_rec *r, const char *vm, const char *kind, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* The same at host time @when (hr_now_ns()), for what happened earlier. */
-void hr_rec_event_at(struct hr_rec *r, uint64_t when, const char *vm, const char *kind,
-		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Flush and fsync every file once what is queued so far is written (no wait). */
 void hr_rec_sync_later(struct hr_rec *r);
 /* The same, and wait for it (at most @timeout_ms). Returns 0, or -1 (hr_error). */
@@ -165,6 +173,7 @@ struct hr_run {
 	/* main thread only */
 	struct hr_guest *guests[HR_MAX_VMS];
 	int nguests;
+	unsigned char guest_failed[HR_MAX_VMS];	/* guests[i] failed on its own (not by a signal) */
 	char skipped[HR_MAX_JOBS][256];	/* per job: why it was skipped, "" = ran */
 	uint64_t ntransitions;
 	int failed;

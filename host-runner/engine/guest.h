@@ -80,6 +80,8 @@ struct hr_trow {
 	double from_mib, to_mib, agent_cpu, hz, t_set_s, set_call_ms;
 	/* the host's side (NAN: unknown): QEMU's RSS over the transition and its rest */
 	double rss_delta_mib, returned_mib, rss_settle_ms, host_lag_ms;
+	double rss_noise_mib;		/* what the RSS does by itself (core/metrics.h) */
+	char host_empty[200];		/* which of those are empty and why, "" if none */
 	double vcpu_ms_per_gib, other_ms_per_gib;	/* QEMU's CPU per GiB moved */
 	size_t nsamples;
 	uint64_t samples, dropped, max_gap_us;	/* the agent's own count over the transition */

@@ -433,8 +433,8 @@ void hr_mech_on_event(struct hr_guest *g, const struct hr_in *in)
 
 	g->mech_ev[g->nmech_ev++ % 64].t_ns = t;
 	g->mech_ev[(g->nmech_ev - 1) % 64].kib = in->u.memdev_kib;
-	hr_rec_event_at(g->run->rec, in->t_recv, g->name, "memdev-size", "%.1f MiB plugged",
-			in->u.memdev_kib / 1024.0);
+	hr_rec_event(g->run->rec, g->name, "memdev-size", "%.1f MiB plugged (libvirt's event at %.6f s)",
+		     in->u.memdev_kib / 1024.0, t / 1e9);
 }
 
 double hr_mech_event_ms(const struct hr_guest *g, int64_t t_set, double want_kib)

@@ -38,10 +38,13 @@ void hr_queue_destroy(struct hr_queue *q, void (*free_node)(struct hr_qnode *))
 	pthread_cond_destroy(&q->cond);
 }
 
-void hr_queue_push(struct hr_queue *q, struct hr_qnode *node)
+/* Append @node; with @stamp, hr_now_ns() into *@stamp under the same lock. */
+static void push(struct hr_queue *q, struct hr_qnode *node, uint64_t *stamp)
 {
 	node->next = NULL;
 	pthread_mutex_lock(&q->lock);
+	if (stamp)
+		*stamp = hr_now_ns();
 	if (q->tail)
 		q->tail->next = node;
 	else
@@ -50,6 +53,16 @@ void hr_queue_push(struct hr_queue *q, struct hr_qnode *node)
 	q->n++;
 	pthread_cond_signal(&q->cond);
 	pthread_mutex_unlock(&q->lock);
+}
+
+void hr_queue_push(struct hr_queue *q, struct hr_qnode *node)
+{
+	push(q, node, NULL);
+}
+
+void hr_queue_push_stamped(struct hr_queue *q, struct hr_qnode *node, uint64_t *stamp)
+{
+	push(q, node, stamp);
 }
 
 struct hr_qnode *hr_queue_pop(struct hr_queue *q, uint64_t deadline_ns)

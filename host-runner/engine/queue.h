@@ -31,6 +31,12 @@ int hr_queue_init(struct hr_queue *q);
 void hr_queue_destroy(struct hr_queue *q, void (*free_node)(struct hr_qnode *));
 void hr_queue_push(struct hr_queue *q, struct hr_qnode *node);
 /*
+ * The same, taking the time (hr_now_ns()) into *@stamp under the queue's
+ * lock: nodes pushed this way are in the queue in the order of their stamps,
+ * whichever thread pushed them.
+ */
+void hr_queue_push_stamped(struct hr_queue *q, struct hr_qnode *node, uint64_t *stamp);
+/*
  * The oldest node, waiting until @deadline_ns (hr_now_ns() time; 0: do not
  * wait) for one to come. NULL if none came in time.
  */

@@ -10,15 +10,24 @@
  * marks the recorder failed with the file's name and the cause; later rows
  * are dropped (the run stops: controllers check hr_rec_failed).
  *
+ * events.csv is in time order, whichever threads its rows come from: a row
+ * is stamped as it is queued, under the queue's lock (hr_queue_push_stamped),
+ * so the queue holds them in the order of their times. The one row of
+ * another time, the signal's (stamped by run.c's handler, which cannot queue
+ * anything), the recorder writes itself, before the first row stamped after
+ * it, or as soon as the queue has emptied after it came: never held longer.
+ *
  *   samples.csv      every guest and host sample, one time base (t_s)
  *   transitions.csv  one row per target change
- *   events.csv       what happened when: boots, targets, errors
+ *   events.csv       what happened when: boots, targets, errors; ordered by t_s
  *   faults.csv, latency.csv, latency_stats.csv, nodes.csv, slowest.csv
  *                    the workload's data (wlhost.c)
  *   run.json         host, versions, accel, scenario, clock, agent cost (runjson.c)
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,14 +68,16 @@ static const struct {
 	[HR_F_SLOWEST] = { "slowest.csv", "t_s,vm,workload,latency_ns" },
 };
 
-enum rec_op { OP_ROW, OP_SYNC, OP_RUN_JSON, OP_STOP };
+enum rec_op { OP_ROW, OP_EVENT, OP_SYNC, OP_RUN_JSON, OP_STOP };
 
 struct rec_item {
 	struct hr_qnode node;
 	enum rec_op op;
 	enum hr_file file;
 	int *done;			/* OP_SYNC: set to 1 (under r->lock), then r->cond */
-	char *text;			/* OP_ROW: one line with its newline; OP_RUN_JSON */
+	char *text;			/* OP_ROW: one line with its newline; OP_RUN_JSON;
+					   OP_EVENT: the row after its time: "vm,event,detail\n" */
+	uint64_t when;			/* OP_EVENT: hr_now_ns() as it was queued */
 };
 
 struct hr_rec {
@@ -79,6 +90,7 @@ struct hr_rec {
 	char why[PATH_MAX + 160];	/* written once, before failed is set */
 	pthread_mutex_t lock;		/* for the waiters of OP_SYNC */
 	pthread_cond_t cond;
+	int signal_done;		/* recorder's thread: the signal's row is written */
 };
 
 /* The first failure wins; it is said at once, on the terminal, naming the file. */
@@ -166,6 +178,45 @@ static void write_run_json(struct hr_rec *r, const char *text)
 	}
 }
 
+static void write_event(struct hr_rec *r, uint64_t when, const char *row)
+{
+	if (!atomic_load(&r->failed) &&
+	    fprintf(r->f[HR_F_EVENTS], "%.6f,%s", (double)(int64_t)(when - r->t0) / 1e9, row) < 0)
+		fail(r, "writing", files[HR_F_EVENTS].name, errno);
+}
+
+/* When the first signal came (0: none yet); its handler stamps it a moment after its number. */
+static uint64_t signal_time(void)
+{
+	uint64_t t;
+
+	if (!atomic_load(&hr_signal_no))
+		return 0;
+	while (!(t = atomic_load(&hr_signal_ns)))
+		sched_yield();	/* the handler is between its two stores */
+	return t;
+}
+
+/*
+ * The signal's row, if one came, unless a row stamped before it may still be
+ * queued: @upto is the stamp of the row about to be written (every later one
+ * has a later stamp), or UINT64_MAX where the queue was seen empty after the
+ * signal's time was read.
+ */
+static void signal_row(struct hr_rec *r, uint64_t upto)
+{
+	uint64_t t;
+	int sig;
+
+	if (r->signal_done || !(t = signal_time()) || t > upto)
+		return;
+	sig = atomic_load(&hr_signal_no);
+	r->signal_done = 1;
+	write_event(r, t, sig == SIGINT ? ",signal,\"SIGINT received\"\n" :
+			  sig == SIGTERM ? ",signal,\"SIGTERM received\"\n" :
+			  ",signal,\"SIGHUP received\"\n");
+}
+
 static void *rec_thread(void *arg)
 {
 	struct hr_rec *r = arg;
@@ -175,6 +226,12 @@ static void *rec_thread(void *arg)
 		struct rec_item *it = (struct rec_item *)hr_queue_pop(&r->q, hr_now_ns() + 200000000ull);
 		enum rec_op op;
 
+		if (!it && !r->signal_done && signal_time()) {
+			/* the queue seen empty after the signal came: nothing stamped before it is left */
+			it = (struct rec_item *)hr_queue_pop(&r->q, 0);
+			if (!it)
+				signal_row(r, UINT64_MAX);
+		}
 		if (hr_now_ns() - last_flush >= 200000000ull || !it) {
 			flush_all(r);
 			last_flush = hr_now_ns();
@@ -187,11 +244,17 @@ static void *rec_thread(void *arg)
 			if (!atomic_load(&r->failed) && fputs(it->text, r->f[it->file]) == EOF)
 				fail(r, "writing", files[it->file].name, errno);
 			break;
+		case OP_EVENT:
+			signal_row(r, it->when);
+			write_event(r, it->when, it->text);
+			break;
 		case OP_RUN_JSON:
 			write_run_json(r, it->text);
 			break;
-		case OP_SYNC:
 		case OP_STOP:
+			signal_row(r, UINT64_MAX);	/* every producer is done */
+			/* fall through */
+		case OP_SYNC:
 			sync_all(r);
 			last_flush = hr_now_ns();
 			break;
@@ -222,7 +285,10 @@ static void push(struct hr_rec *r, enum rec_op op, enum hr_file file, char *text
 	it->file = file;
 	it->text = text;
 	it->done = done;
-	hr_queue_push(&r->q, &it->node);
+	if (op == OP_EVENT)
+		hr_queue_push_stamped(&r->q, &it->node, &it->when);
+	else
+		hr_queue_push(&r->q, &it->node);
 }
 
 static FILE *open_csv(struct hr_rec *r, int i)
@@ -342,16 +408,17 @@ void hr_rec_row(struct hr_rec *r, enum hr_file f, const char *fmt, ...)
 	push(r, OP_ROW, f, text, NULL);
 }
 
-static void vevent(struct hr_rec *r, uint64_t when, const char *vm, const char *kind,
-		   const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
-
-static void vevent(struct hr_rec *r, uint64_t when, const char *vm, const char *kind,
-		   const char *fmt, va_list ap)
+void hr_rec_event(struct hr_rec *r, const char *vm, const char *kind, const char *fmt, ...)
 {
-	char detail[1024], quoted[2 * sizeof(detail) + 1];
+	char detail[1024], quoted[2 * sizeof(detail) + 1], *text = NULL;
 	size_t o = 0;
+	va_list ap;
 
+	if (!r || atomic_load(&r->failed))
+		return;
+	va_start(ap, fmt);
 	hr_vfmt(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
 	/* CSV-quote the detail: it is free text. */
 	for (const char *p = detail; *p; p++) {
 		if (*p == '"')
@@ -359,31 +426,12 @@ static void vevent(struct hr_rec *r, uint64_t when, const char *vm, const char *
 		quoted[o++] = *p == '\n' || *p == '\r' ? ' ' : *p;
 	}
 	quoted[o] = '\0';
-	hr_rec_row(r, HR_F_EVENTS, "%.6f,%s,%s,\"%s\"\n", (double)(int64_t)(when - r->t0) / 1e9, vm,
-		   kind, quoted);
-}
-
-void hr_rec_event(struct hr_rec *r, const char *vm, const char *kind, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!r)
+	/* its time is taken as it is queued (push) */
+	if (asprintf(&text, "%s,%s,\"%s\"\n", vm, kind, quoted) < 0) {
+		set_failed(r, "out of memory recording results");
 		return;
-	va_start(ap, fmt);
-	vevent(r, hr_now_ns(), vm, kind, fmt, ap);
-	va_end(ap);
-}
-
-void hr_rec_event_at(struct hr_rec *r, uint64_t when, const char *vm, const char *kind,
-		     const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!r)
-		return;
-	va_start(ap, fmt);
-	vevent(r, when, vm, kind, fmt, ap);
-	va_end(ap);
+	}
+	push(r, OP_EVENT, HR_F_EVENTS, text, NULL);
 }
 
 void hr_rec_sync_later(struct hr_rec *r)

@@ -27,15 +27,20 @@
 #include "run.h"
 
 volatile sig_atomic_t hr_stop;
-static _Atomic uint64_t signal_ns;	/* when the first signal came (lock-free: safe in a handler) */
-static volatile sig_atomic_t signal_no;
+_Atomic int hr_signal_no;		/* lock-free atomics: safe in a handler */
+_Atomic uint64_t hr_signal_ns;
 
+/*
+ * The first signal's number, then its time: a row the recorder finds after
+ * the number is set was stamped before the time is taken, or waits for it
+ * (recorder.c writes the signal's row in its place in events.csv).
+ */
 static void on_signal(int sig)
 {
-	if (!hr_stop) {
-		signal_ns = hr_now_ns();
-		signal_no = sig;
-	}
+	int none = 0;
+
+	if (atomic_compare_exchange_strong(&hr_signal_no, &none, sig))
+		atomic_store(&hr_signal_ns, hr_now_ns());
 	hr_stop = 1;
 }
 
@@ -193,7 +198,10 @@ static int wave_guests(struct hr_run *run, const struct hr_job *j, struct slot *
 /*
  * One wave: job @j's repetition sl[s].rep on host sl[s].h for every slot, all
  * guests at once, each in its own thread, joined. A guest whose host was lost
- * fails that host only; any other failure ends the run (run->fatal).
+ * fails that host only; any other failure ends the run (run->fatal), unless
+ * the job says on-guest-failure=continue (a signal or a failed write still
+ * ends it). Either way the run is incomplete and the guest's transitions stay
+ * out of the statistics (run.json failed_guests).
  */
 static int run_wave(struct hr_run *run, const struct hr_job *j, struct slot *sl, int ns, int reps)
 {
@@ -223,11 +231,17 @@ static int run_wave(struct hr_run *run, const struct hr_job *j, struct slot *sl,
 		hr_guest_set_gate(g, NULL);
 		if (!hr_guest_failed(g, &gwhy))
 			continue;
+		run->guest_failed[first + k] = !hr_stop;
 		if (host_gone(g->host) && !hr_stop) {
 			host_lost(run, g->host, hr_guest_name(g), gwhy);
 		} else {
 			run_fail(run, gwhy);
-			ret = -1;
+			if (hr_stop || hr_rec_failed(run->rec, NULL, 0) ||
+			    j->on_guest_failure != HR_ONFAIL_CONTINUE)
+				ret = -1;
+			else
+				hr_warn("%s failed; on-guest-failure=continue: the run goes on",
+					hr_guest_name(g));
 		}
 	}
 	for (int s = 0; s < ns; s++)
@@ -331,9 +345,6 @@ static int finish(struct hr_run *run)
 		run_fail(run, why);
 		ret = HR_EXIT_FAIL;
 	}
-	if (hr_stop)
-		hr_rec_event_at(run->rec, signal_ns, "", "signal", "%s received",
-				signal_no == SIGINT ? "SIGINT" : signal_no == SIGTERM ? "SIGTERM" : "SIGHUP");
 	if (run->failed) {
 		hr_err("run %s INCOMPLETE: %s (%" PRIu64 " transition(s) and every sample so far kept in %s)",
 		       run->id, run->reason, run->ntransitions, run->dir);

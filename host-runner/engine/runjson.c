@@ -232,6 +232,20 @@ static json_t *host_sampler_json(const struct hr_guest *g)
 		"virDomainMemoryStats RSS, virNodeGetMemoryStats free+buffers+cached, virNodeGetCellsFreeMemory"));
 	if (g->hp.why[0])
 		json_object_set_new(o, "unknown", json_string(g->hp.why));
+	/* per transition, QEMU's RSS figures left empty and why (an RSS within its noise, say) */
+	for (size_t i = 0; i < g->nrows; i++) {
+		const struct hr_trow *r = &g->rows[i];
+		json_t *e, *a = json_object_get(o, "empty");
+
+		if (!r->host_empty[0])
+			continue;
+		if (!a)
+			json_object_set_new(o, "empty", a = json_array());
+		e = json_pack("{s:i, s:s}", "transition", r->index, "why", r->host_empty);
+		json_object_set_new(e, "rss_noise_mib", isnan(r->rss_noise_mib) ? json_null() :
+				    json_real(r->rss_noise_mib));
+		json_array_append_new(a, e);
+	}
 	return o;
 }
 
@@ -300,6 +314,7 @@ json_t *hr_guest_json(const struct hr_guest *g)
 		json_object_set_new(o, "refill", fill_json(&g->fills[HR_FILL_RE]));
 	json_object_set_new(o, "host", json_string(g->host->name));
 	json_object_set_new(o, "state", json_string(hr_gstate_names[g->state]));
+	json_object_set_new(o, "completed", json_boolean(g->state == HR_GS_DONE && !g->failed));
 	if (g->failed)
 		json_object_set_new(o, "failure", json_string(g->fail_reason));
 	json_object_set_new(o, "probe", probe_json(g));
@@ -374,6 +389,25 @@ char *hr_run_json(const struct hr_run *run, const char *status)
 	for (int i = 0; i < run->nguests; i++)
 		json_array_append_new(vms, hr_guest_json(run->guests[i]));
 	json_object_set_new(r, "vms", vms);
+	/*
+	 * Which guests ran their whole schedule, and which failed on their own
+	 * (a signal's stop is neither): the statistics leave the latter's
+	 * transitions out (report/summary.c rp_guest_counts).
+	 */
+	{
+		json_t *done = json_array(), *failed = json_array();
+
+		for (int i = 0; i < run->nguests; i++) {
+			const struct hr_guest *g = run->guests[i];
+
+			if (run->guest_failed[i])
+				json_array_append_new(failed, json_string(g->name));
+			else if (g->state == HR_GS_DONE && !g->failed)
+				json_array_append_new(done, json_string(g->name));
+		}
+		json_object_set_new(r, "completed_guests", done);
+		json_object_set_new(r, "failed_guests", failed);
+	}
 	json_object_set_new(r, "hosts", hosts_json(run));
 	json_object_set_new(r, "transitions", json_integer((json_int_t)run->ntransitions));
 	text = json_dumps(r, JSON_INDENT(2) | JSON_SORT_KEYS);

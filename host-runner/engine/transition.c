@@ -89,41 +89,53 @@ static int64_t cpu_of(const struct hr_hsample *h)
 }
 
 /*
- * The host's side of a transition: what QEMU holds (RSS + huge pages) from the target set (@t_set)
- * to the end of the rest (@t_end): its change, what the host got back, when
- * it settled (the first time after which it stays within 1 MiB or 2 % of the
- * change of its final value), the lag of that after the guest's t100; and
- * QEMU's CPU time over the change proper (to @t_stop) per GiB moved.
+ * The host's side of a transition: what QEMU holds (RSS + huge pages) from
+ * the target set (@t_set) to the end of the rest (@t_end): its change, what
+ * the host got back, when it settled and the lag of that after the guest's
+ * t100 (core/metrics.c defines them); and QEMU's CPU time over the change
+ * proper (to @t_stop) per GiB moved.
  */
-static void host_side(const struct hr_guest *g, struct hr_trow *row, int64_t t_set, int64_t t_stop,
-		      int64_t t_end)
+static int host_side(const struct hr_guest *g, struct hr_trow *row, int64_t t_set, int64_t t_stop,
+		     int64_t t_end)
 {
-	const struct hr_hsample *a = hr_guest_host_at(g, t_set, hr_hsample_held), *b = hr_guest_host_at(g, t_end, hr_hsample_held);
+	const struct hr_hsample *a, *b;
 	double gib = fabs(pages_mib(row->g.moved)) / 1024;
+	struct hr_rss_point *pts = calloc(g->nhs + 1, sizeof(*pts));
+	struct hr_rss_in in = { .t_set = t_set / 1e9, .t_end = t_end / 1e9, .t100 = row->g.t100,
+				.pts = pts, .n = g->nhs };
+	struct hr_rss_out o;
 
-	row->rss_delta_mib = row->returned_mib = row->rss_settle_ms = row->host_lag_ms = NAN;
+	if (!pts)
+		return hr_error("%s: out of memory", g->name);
+	for (size_t i = 0; i < g->nhs; i++)
+		pts[i] = (struct hr_rss_point){ g->hs[i].t_ns / 1e9, (double)hr_hsample_held(&g->hs[i]) };
+	(void)hr_rss_metrics(&in, &o);
+	free(pts);
+	row->rss_delta_mib = o.delta_kib / 1024;
+	row->returned_mib = -row->rss_delta_mib;
+	row->rss_settle_ms = o.settle * 1e3;
+	row->host_lag_ms = o.lag * 1e3;
+	row->rss_noise_mib = o.noise_kib / 1024;
+	/* an empty cell says why in run.json (vms[].host_sampler.empty) */
+	if (isnan(o.delta_kib))
+		snprintf(row->host_empty, sizeof(row->host_empty), "%s",
+			 "host_rss_delta_mib,host_returned_mib,host_rss_settle_ms,host_lag_ms: not two "
+			 "samples of QEMU's RSS over it");
+	else if (!o.moved)
+		snprintf(row->host_empty, sizeof(row->host_empty),
+			 "host_rss_settle_ms,host_lag_ms: QEMU's RSS moved %.2f MiB, not more than its "
+			 "noise (%.2f MiB)", row->rss_delta_mib, row->rss_noise_mib);
+	else if (isnan(o.lag))
+		snprintf(row->host_empty, sizeof(row->host_empty), "%s",
+			 "host_lag_ms: the guest did not reach its target (no t100)");
 	row->vcpu_ms_per_gib = row->other_ms_per_gib = NAN;
-	if (a && b && b->t_ns > a->t_ns) {
-		double fin = (double)hr_hsample_held(b), tol;
-		int64_t settled = a->t_ns;
-
-		row->rss_delta_mib = (fin - (double)hr_hsample_held(a)) / 1024;
-		row->returned_mib = -row->rss_delta_mib;
-		tol = fmax(1024, 0.02 * fabs(fin - (double)hr_hsample_held(a)));
-		for (const struct hr_hsample *h = a; h <= b; h++)
-			if (hr_hsample_held(h) >= 0 && fabs((double)hr_hsample_held(h) - fin) > tol)
-				settled = h[1].t_ns;
-		row->rss_settle_ms = settled > t_set ? (settled - t_set) / 1e6 : 0;
-		/* the lag means something only where the host's memory moved */
-		if (!isnan(row->g.t100) && fabs(row->rss_delta_mib) > 1)
-			row->host_lag_ms = row->rss_settle_ms - row->g.t100 * 1e3;
-	}
 	a = hr_guest_host_at(g, t_set, cpu_of);
 	b = hr_guest_host_at(g, t_stop, cpu_of);
 	if (a && b && b->t_ns > a->t_ns && gib > 0) {
 		row->vcpu_ms_per_gib = (double)(b->fig.vcpu_ms - a->fig.vcpu_ms) / gib;
 		row->other_ms_per_gib = (double)(b->fig.other_ms - a->fig.other_ms) / gib;
 	}
+	return 0;
 }
 
 /*
@@ -470,7 +482,8 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	t_end = hr_run_time(run);
 	if (compute(g, t_set / 1e9, t_stop / 1e9, t_end / 1e9, b0, bt, &row))
 		return -1;
-	host_side(g, &row, t_set, t_stop, t_end);
+	if (host_side(g, &row, t_set, t_stop, t_end))
+		return -1;
 	mech_side(g, &row, t_set, t_end, target_kib);
 	if (j->workload_name[0] && !r) {
 		uint64_t e = 2 * (uint64_t)index + 1, until = hr_now_ns() + 3000000000ull;

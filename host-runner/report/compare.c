@@ -5,7 +5,7 @@
  *
  * A side is a results directory (it has run.json) or a directory of them
  * (every subdirectory with a run.json: the runs of a CI job). Values are the
- * transitions.csv rows of every run, warm-up runs left out, matched by job,
+ * transitions.csv rows of every run, warm-up runs and failed guests left out, matched by job,
  * matrix label, direction and metric (pooled over a job's guests), the same
  * population summary.csv describes.
  *
@@ -500,8 +500,9 @@ static int read_run(struct cmp *c, int side, int i, json_t *run)
 		long nrun;
 
 		/* a repetition is below 100000 (repeat <= 1000): anything else is not one */
-		if (rp_csv_get(&f, cr, 0, 99999, &rep) || rp_csv_get(&f, cw, 0, 1, &warm) || warm == 1)
-			continue;
+		if (rp_csv_get(&f, cr, 0, 99999, &rep) || rp_csv_get(&f, cw, 0, 1, &warm) || warm == 1 ||
+		    !rp_guest_counts(run, cv < 0 ? "" : rp_csv_str(&f, cv)))
+			continue;	/* out of range, warm-up, or a guest that failed */
 		nrun = (long)i * 100000 + (isnan(rep) ? 0 : (long)rep) + 1;
 		/* over several hosts, JOB@GROUP: like is compared with like (byhost.c) */
 		rp_host_group(run, cv < 0 ? "" : rp_csv_str(&f, cv), grp, sizeof(grp));

@@ -18,7 +18,8 @@
  *                actual; faults: {rate, slow_max_us, slow_rate} series;
  *                nodes[]: {node, total, free} MiB series; latency[]:
  *                {workload, kind, phases[]: {phase, n, p50..max (us), cdf}}
- *   transitions, summary, events: {columns[], rows[][]} as in the CSV files
+ *   transitions, summary, events: {columns[], rows[][]} as in the CSV files;
+ *                events by t_s (stable: rows of one time as in the file)
  *   downsample   {buckets, method}
  */
 #include <errno.h>
@@ -445,8 +446,60 @@ static void read_latency(struct report *r)
 	free(gs.g);
 }
 
-/* A whole CSV file as {columns: [...], rows: [[...]]} of strings; NULL if absent. */
-static json_t *table_json(struct report *r, const char *name)
+/* A row of a table and where it was in its file, for a stable sort. */
+struct trow {
+	double t;
+	size_t i;
+	json_t *row;
+};
+
+static int cmp_trow(const void *a, const void *b)
+{
+	const struct trow *x = a, *y = b;
+
+	/* a time that is not a number goes last */
+	if (isnan(x->t) != isnan(y->t))
+		return isnan(x->t) ? 1 : -1;
+	if (!isnan(x->t) && x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/*
+ * @rows in the order of their column @col's numbers, rows of one time in the
+ * file's order: events.csv is written in time order, but a reader does not
+ * count on it (a file from before that, or edited).
+ */
+static void sort_by(json_t *rows, int col)
+{
+	size_t n = json_array_size(rows), i;
+	struct trow *t;
+	json_t *row;
+
+	if (col < 0 || n < 2 || !(t = calloc(n, sizeof(*t))))
+		return;
+	json_array_foreach(rows, i, row) {
+		const char *s = json_string_value(json_array_get(row, (size_t)col));
+		char *end = NULL;
+
+		t[i].t = s && *s ? strtod(s, &end) : NAN;
+		if (end && *end)
+			t[i].t = NAN;
+		t[i].i = i;
+		t[i].row = json_incref(row);
+	}
+	qsort(t, n, sizeof(*t), cmp_trow);
+	json_array_clear(rows);
+	for (i = 0; i < n; i++)
+		json_array_append_new(rows, t[i].row);
+	free(t);
+}
+
+/*
+ * A whole CSV file as {columns: [...], rows: [[...]]} of strings; NULL if
+ * absent. With @order_by, the rows in the order of that column's numbers.
+ */
+static json_t *table_json(struct report *r, const char *name, const char *order_by)
 {
 	struct rp_csv c;
 	json_t *cols, *rows;
@@ -465,6 +518,8 @@ static json_t *table_json(struct report *r, const char *name)
 			json_array_append_new(row, json_string(c.f[i]));
 		json_array_append_new(rows, row);
 	}
+	if (order_by)
+		sort_by(rows, rp_csv_col(&c, order_by));
 	finish_csv(r, &c, ret);
 	return json_pack("{s:o, s:o}", "columns", cols, "rows", rows);
 }
@@ -649,9 +704,9 @@ int hr_report(const char *dir, int print)
 	read_nodes(&r);
 	read_latency(&r);
 	vms_finish(&r);
-	json_object_set_new(data, "transitions", table_json(&r, "transitions.csv"));
-	json_object_set_new(data, "summary", table_json(&r, "summary.csv"));
-	json_object_set_new(data, "events", table_json(&r, "events.csv"));
+	json_object_set_new(data, "transitions", table_json(&r, "transitions.csv", NULL));
+	json_object_set_new(data, "summary", table_json(&r, "summary.csv", NULL));
+	json_object_set_new(data, "events", table_json(&r, "events.csv", "t_s"));
 	json_object_set_new(data, "downsample", json_pack("{s:i, s:s}", "buckets", BUCKETS, "method",
 		"per series, the x range cut into equal buckets; each bucket's lowest and highest point kept"));
 	text = json_dumps(data, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_REAL_PRECISION(7));

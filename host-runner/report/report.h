@@ -132,6 +132,12 @@ const struct hr_metric *hr_metric_find(const char *name);
  * 0 otherwise (gave-up, timeout, superseded), 1 for the rest.
  */
 int hr_metric_counts(const struct hr_metric *m, const char *end_reason);
+/*
+ * Whether guest @vm's transitions belong in the statistics (summary.csv,
+ * compare, trend): 0 for a guest in @run's failed_guests (run.json: it failed
+ * on its own, whatever on-guest-failure let the other guests do), 1 else.
+ */
+int rp_guest_counts(struct json_t *run, const char *vm);
 
 /* What hr_summary_dir and hr_report return when an input file is bad (reported), not a write. */
 #define RP_BAD_INPUT	(-2)

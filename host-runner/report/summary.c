@@ -10,6 +10,7 @@
  *   scenario     the scenario file
  *   job, label   the job, and its matrix values ("" if none)
  *   vm           "v0", "v1"...: guest k of the job across repetitions; "all": every guest
+ *                (a guest that failed, run.json failed_guests, left out)
  *   direction    inflate or deflate
  *   metric       a transitions.csv column (control_latency_ms, mean_rate_mib_s, ...)
  *   unit         ms, us, MiB/s, MiB, count
@@ -94,6 +95,17 @@ int hr_metric_counts(const struct hr_metric *m, const char *end_reason)
 		if (!strcmp(end_reason, cut[i]))
 			return 0;
 	return !m->needs_reached;
+}
+
+int rp_guest_counts(json_t *run, const char *vm)
+{
+	json_t *failed = json_object_get(run, "failed_guests");
+
+	/* no more names than a run has guests: a damaged file costs no more */
+	for (size_t i = 0; i < json_array_size(failed) && i < HR_MAX_VMS; i++)
+		if (!strcmp(json_string_value(json_array_get(failed, i)) ?: "", vm))
+			return 0;
+	return 1;
 }
 
 static int cmp_dbl(const void *a, const void *b)
@@ -254,7 +266,8 @@ static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t *njobs,
 		char grp[64];
 		double warm;
 
-		if (j < 0 || rp_csv_get(&c, cw, 0, 1, &warm) || warm == 1)
+		if (j < 0 || rp_csv_get(&c, cw, 0, 1, &warm) || warm == 1 ||
+		    !rp_guest_counts(run, rp_csv_str(&c, cv)))
 			continue;
 		rp_host_group(run, rp_csv_str(&c, cv), grp, sizeof(grp));
 		if (grp[0] && *njobs < room)

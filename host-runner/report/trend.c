@@ -288,30 +288,41 @@ static int push(struct series *s, double v)
 	return 0;
 }
 
-/* Run @ri's transitions.csv into the series' values, then each series' statistics of that run. */
+/*
+ * Run @ri's transitions.csv into the series' values (warm-up runs and failed
+ * guests left out, as summary.csv does), then each series' statistics of that run.
+ */
 static int read_run(struct trend *t, int ri)
 {
 	char path[PATH_MAX];
 	struct rp_csv c;
-	int cj, cl, cd, cw, cm[TR_MAX_METRICS], r;
+	int cj, cl, cd, cw, cv, cm[TR_MAX_METRICS], r;
+	json_t *run = NULL;
 
-	if (rp_path(path, sizeof(path), t->runs[ri].dir, "transitions.csv"))
+	/* its failed_guests (read whole once already, by describe_run) */
+	if (!rp_path(path, sizeof(path), t->runs[ri].dir, "run.json"))
+		run = json_load_file(path, 0, NULL);
+	if (rp_path(path, sizeof(path), t->runs[ri].dir, "transitions.csv")) {
+		json_decref(run);
 		return -1;
+	}
 	r = rp_csv_open(&c, path);
-	if (r == -ENOENT)
-		return 0;	/* no transition recorded: a gap in every series */
-	if (r)
-		return -1;
+	if (r) {
+		json_decref(run);
+		return r == -ENOENT ? 0 : -1;	/* none recorded: a gap in every series */
+	}
 	cj = rp_csv_col(&c, "job");
 	cl = rp_csv_col(&c, "label");
 	cd = rp_csv_col(&c, "direction");
 	cw = rp_csv_col(&c, "warmup");
+	cv = rp_csv_col(&c, "vm");
 	for (int m = 0; m < t->nmetrics; m++)
 		cm[m] = rp_csv_col(&c, t->metrics[m]->name);
 	while ((r = rp_csv_next(&c)) > 0) {
 		double warm;
 
-		if (rp_csv_get(&c, cw, 0, 1, &warm) || warm == 1)
+		if (rp_csv_get(&c, cw, 0, 1, &warm) || warm == 1 ||
+		    !rp_guest_counts(run, cv < 0 ? "" : rp_csv_str(&c, cv)))
 			continue;
 		for (int m = 0; m < t->nmetrics; m++) {
 			double v = rp_csv_num(&c, cm[m]);
@@ -329,6 +340,7 @@ static int read_run(struct trend *t, int ri)
 		}
 	}
 	rp_csv_close(&c);
+	json_decref(run);
 	for (size_t i = 0; i < t->nser; i++) {
 		if (t->ser[i].nv)
 			(void)hr_stats_compute(t->ser[i].v, t->ser[i].nv, &t->ser[i].st[ri]);
