@@ -181,6 +181,15 @@ int64_t hr_run_time(const struct hr_run *run);
 int hr_guardian_start(struct hr_run *run);
 /* The run ends normally: the guardian leaves every QEMU alone and exits. */
 void hr_guardian_stop(struct hr_run *run);
+/* The embedded driver's root dir in @uri (qemu:///embed?root=DIR). 0, or -1 if none. */
+int hr_embed_root(const char *uri, char *buf, size_t size);
+/*
+ * The pid file of domain @name's QEMU, which the embedded driver at @uri
+ * writes as QEMU starts. 0, or -1 if @uri is not the embedded driver's.
+ */
+int hr_embed_pidfile(const char *uri, const char *name, char *buf, size_t size);
+/* The pid in pid file @path if it is a QEMU process now (no call to QEMU), else 0. */
+pid_t hr_pidfile_qemu(const char *path);
 
 /* ---- conn.c: the connection and the event thread ---- */
 

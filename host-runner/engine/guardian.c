@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,45 @@
 #include "core/log.h"
 #include "engine.h"
 #include "hostprobe.h"
+#include "run.h"
+
+pid_t hr_pidfile_qemu(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	long pid;
+
+	if (fd >= 0)
+		close(fd);
+	if (r <= 0)
+		return 0;
+	buf[r] = '\0';
+	pid = strtol(buf, NULL, 10);
+	return pid > 1 && pid <= INT32_MAX && hr_pid_is_qemu((pid_t)pid) ? (pid_t)pid : 0;
+}
+
+int hr_embed_root(const char *uri, char *buf, size_t size)
+{
+	const char *p = strstr(uri, "?root=");
+
+	if (!hr_uri_is_embedded(uri) || !p)
+		return -1;
+	p += strlen("?root=");
+	if (snprintf(buf, size, "%.*s", (int)strcspn(p, "&"), p) >= (int)size)
+		return -1;
+	return 0;
+}
+
+int hr_embed_pidfile(const char *uri, const char *name, char *buf, size_t size)
+{
+	char root[PATH_MAX];
+
+	if (hr_embed_root(uri, root, sizeof(root)) ||
+	    snprintf(buf, size, "%s/run/qemu/%s.pid", root, name) >= (int)size)
+		return -1;
+	return 0;
+}
 
 /* Kill the QEMU of each domain named @prefix* with a pid file in @dir. */
 static void kill_all(const char *dir, const char *prefix)
@@ -33,26 +73,17 @@ static void kill_all(const char *dir, const char *prefix)
 	struct dirent *e;
 
 	while (d && (e = readdir(d))) {
-		char path[PATH_MAX + 300], buf[32];
+		char path[PATH_MAX + 300];
 		size_t n = strlen(e->d_name);
-		ssize_t r;
-		long pid;
-		int fd;
+		pid_t pid;
 
 		if (strncmp(e->d_name, prefix, strlen(prefix)) || n < 5 ||
 		    strcmp(e->d_name + n - 4, ".pid"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		r = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		if (r <= 0)
-			continue;
-		buf[r] = '\0';
-		pid = strtol(buf, NULL, 10);
-		if (pid > 1 && hr_pid_is_qemu((pid_t)pid))
-			(void)kill((pid_t)pid, SIGKILL);
+		pid = hr_pidfile_qemu(path);
+		if (pid)
+			(void)kill(pid, SIGKILL);
 	}
 	if (d)
 		closedir(d);
