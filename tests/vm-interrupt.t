@@ -2,7 +2,7 @@
 # vm-interrupt: Ctrl-C leaves no VM and keeps the samples, and acts at once during a boot; a killed run's VM is reaped by the next run.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 25
+plan 36
 
 scenario long <<'INI'
 [long]
@@ -29,8 +29,9 @@ check "SIGINT: samples kept ($rows guest samples)" test "$rows" -gt 100
 grep -q INCOMPLETE "$T/err"; ok $? "SIGINT: says the run is incomplete"
 
 # A signal during a boot acts within 2 s, in every wait of it: the hello's
-# (a boot takes 10-40 s under TCG, and a hung one as long as boot-timeout).
-# The run ends incomplete, with the signal as its reason.
+# (a boot takes 10-40 s under TCG, and a hung one as long as boot-timeout),
+# and a QEMU start that does not finish (one stopped as it appears: a KVM
+# probe that hangs). The run ends incomplete, with the signal as its reason.
 #
 # qemu_pids: this test's QEMUs, running or not yet reaped: the embedded
 # driver's pid files (kept until libvirt has torn the QEMU down) and pgrep.
@@ -99,6 +100,44 @@ for sig in SIGINT SIGTERM; do
 	signal_timed "${sig#SIG}" $pid
 	boot_case "$sig 2 s into a boot" $sig
 done
+
+# A start that never finishes: QEMU stopped as it appears (libvirt would wait
+# for its monitor for 30 s), as a hung KVM probe's; SIGINT 2 s later.
+"$BB" run -s "$STATE" -o "$RESULTS/hung" "$T/long.ini" >"$T/out" 2>"$T/err" &
+pid=$!
+dir=$(run_dir "$RESULTS/hung")
+wait_for "$dir/events.csv" ",boot," 60
+for _ in $(seq 1000); do q=$(pgrep -f "qemu-system.*$STATE" | head -n 1); [ -n "$q" ] && break; sleep 0.01; done
+kill -STOP "$q"
+sleep 2
+signal_timed INT $pid
+kill -CONT "$q" 2>/dev/null
+boot_case "SIGINT 2 s into a QEMU start that hangs (${q:-no QEMU} stopped)" SIGINT
+
+# accel=auto tries KVM first (--reprobe-kvm: whatever an earlier probe
+# found); a SIGINT as the boot starts lands in that probe (here KVM's QEMU
+# aborts at once, and libvirt takes a second or two to see it gone; on a
+# host where KVM boots, the probe is that boot). The probe is given up: no
+# TCG boot after it, no verdict on KVM cached.
+scenario probe <<'INI'
+[probe]
+accel = auto
+targets = 256M, 1G
+cycles = 100
+INI
+"$BB" run --reprobe-kvm -s "$STATE" -o "$RESULTS/probe" "$T/probe.ini" >"$T/out" 2>"$T/err" &
+pid=$!
+dir=$(run_dir "$RESULTS/probe")
+wait_for "$dir/events.csv" ",boot," 60
+signal_timed INT $pid
+boot_case "SIGINT in the accel=auto KVM probe" SIGINT
+show "$T/err"
+if grep -q "no KVM on this host" "$T/err"; then
+	skip "no KVM on this host: accel=auto makes no probe"
+else
+	check "SIGINT in the KVM probe: the probe given up: no TCG boot after it, no verdict on KVM cached" \
+		sh -c "! grep -q 'under TCG' '$T/err' && ! grep -qs '^broken' '$STATE/kvm-probe'"
+fi
 
 # SIGKILL: nothing runs in the process any more; the next run must reap the VM.
 "$BB" run -s "$STATE" -o "$RESULTS/b" "$T/long.ini" >"$T/out" 2>"$T/err" &

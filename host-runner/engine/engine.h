@@ -132,6 +132,13 @@ void hr_wd_free(struct hr_wd *w);
  * ends the call. Returns a slot for hr_wd_disarm (-1: not watched).
  */
 int hr_wd_arm(struct hr_wd *w, virDomainPtr dom, pid_t pid, uint64_t ms, const char *what);
+/*
+ * Before starting domain @name on the embedded driver at @uri: once a signal
+ * comes, the QEMU it starts is killed (found by its pid file), which ends
+ * the start. No deadline of its own (libvirt bounds a start). Returns a
+ * slot for hr_wd_disarm (-1: not watched: not the embedded driver).
+ */
+int hr_wd_arm_start(struct hr_wd *w, const char *uri, const char *name);
 /* After the call: 1 if the watchdog fired (QEMU did not answer in time, or a signal). */
 int hr_wd_disarm(struct hr_wd *w, int slot);
 

@@ -876,14 +876,15 @@ static pid_t qemu_pid(const struct hr_guest *g)
 
 /*
  * Start the domain under @accel and wait up to @timeout_us for the agent's
- * hello; a signal ends the wait. Returns 0, or -1 with the reason in @why
- * (the domain is gone then).
+ * hello; a signal ends the start (its QEMU killed: hr_wd_arm_start) and the
+ * wait. Returns 0, or -1 with the reason in @why (the domain is gone then).
  */
 static int boot_once(struct hr_guest *g, int accel, uint64_t timeout_us, char *why, size_t wlen)
 {
 	char *xml;
 	uint64_t t0 = hr_now_ns(), deadline = t0 + timeout_us * 1000;
 	char console[256], panic[256];
+	int slot;
 
 	if (hr_stop) {
 		snprintf(why, wlen, "interrupted while booting");
@@ -903,9 +904,14 @@ static int boot_once(struct hr_guest *g, int accel, uint64_t timeout_us, char *w
 	g->chan = hr_chan_new(g->name);
 	(void)unlink(g->console_path);
 	hr_debug("%s: domain XML:\n%s", g->name, xml);
+	slot = hr_wd_arm_start(g->run->wd, g->host->uri, g->name);
 	g->dom = g->chan ? virDomainCreateXML(g->host->conn, xml,
 		g->host->embedded ? 0 : VIR_DOMAIN_START_AUTODESTROY) : NULL;
 	free(xml);
+	if (hr_wd_disarm(g->run->wd, slot)) {
+		g->dead = 1;	/* killed as it started: torn down as a dead domain is */
+		snprintf(g->dead_reason, sizeof(g->dead_reason), "was killed as it started (a signal came)");
+	}
 	if (!g->dom) {
 		if (hr_stop)
 			snprintf(why, wlen, "interrupted while booting");
