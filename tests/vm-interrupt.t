@@ -1,8 +1,8 @@
 #!/bin/bash
-# vm-interrupt: Ctrl-C leaves no VM and keeps the samples, and acts at once during a boot; a killed run's VM is reaped by the next run.
+# vm-interrupt: Ctrl-C leaves no VM and keeps the samples, and acts at once during a boot; a killed run's VM and cgroups are reaped.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 36
+plan 43
 
 scenario long <<'INI'
 [long]
@@ -87,6 +87,7 @@ boot_case() {
 			grep -q '\"incomplete_reason\": \"interrupted by a signal' '$dir/run.json' &&
 			grep -q ',signal,\"$2 received' '$dir/events.csv' &&
 			grep -q ',failed,\".*interrupted while booting' '$dir/events.csv'"
+	check "$1: no cgroup of its domain left ($(cgroups))" test "$(cgroups)" -eq 0
 }
 
 # 2 s into a boot: its QEMU started (a second or so under TCG), the hello awaited
@@ -148,6 +149,11 @@ kill -KILL $pid
 wait $pid 2>/dev/null
 for _ in $(seq 50); do [ "$(qemus)" -eq 0 ] && break; sleep 0.1; done
 check "SIGKILL: the runner's guardian ended its QEMU within 5 s" test "$(qemus)" -eq 0
+# libvirt made cgroups for the domain (machine/ of each hierarchy) and, dead
+# with the runner, removes none of them: the guardian does, within its 5 s
+for _ in $(seq 60); do [ "$(cgroups)" -eq 0 ] && break; sleep 0.1; done
+check "SIGKILL: the guardian removed the domain's cgroups too, from every hierarchy ($(cgroups) left)" \
+	test "$(cgroups)" -eq 0
 
 # A killed run's run.json said "running" for ever: the next look at it says killed.
 "$BB" report "$dir" >/dev/null 2>"$T/rep"
@@ -186,6 +192,8 @@ kill -KILL $pid
 wait $pid 2>/dev/null
 for _ in $(seq 50); do [ "$(qemus)" -eq 0 ] && break; sleep 0.1; done
 check "SIGKILL while booting: the guardian ended the starting QEMU within 5 s" test "$(qemus)" -eq 0
+for _ in $(seq 60); do [ "$(cgroups)" -eq 0 ] && break; sleep 0.1; done
+check "SIGKILL while booting: the guardian removed its cgroups ($(cgroups) left)" test "$(cgroups)" -eq 0
 
 "$BB" run -s "$STATE" -o "$RESULTS/e" "$T/dog.ini" >"$T/out" 2>"$T/err" &
 pid=$!
@@ -199,7 +207,13 @@ for _ in $(seq 90); do [ "$(qemus)" -eq 0 ] && break; sleep 0.1; done
 took=$(( $(date +%s) - t0 ))
 check "SIGKILL of runner and guardian (${guardian:-none found}) while moving: the agent's watchdog ended QEMU within 4 + 5 s (took $took s)" \
 	test -n "$guardian" -a "$(qemus)" -eq 0
+# Nobody removed that domain's cgroups (the guardian was killed too): the
+# next run's start does, and says so.
+left=$(cgroups)
 "$BB" run -s "$STATE" -o "$RESULTS/f" "$T/short.ini" >"$T/out" 2>"$T/err"
 check "the next run after those starts cleanly (exit $?)" test $? -eq 0
+grep "cgroup" "$T/err" | sed 's/^/# /'
+check "the next run removed the $left cgroup directories the killed run left, and said so ($(cgroups) left)" \
+	sh -c "test '$left' -gt 0 && grep -q 'removed $left cgroup directories libvirt left' '$T/err' && test $(cgroups) -eq 0"
 check "no VM left running at the end" test "$(qemus)" -eq 0
 finish

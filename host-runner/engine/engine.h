@@ -198,6 +198,23 @@ int hr_embed_pidfile(const char *uri, const char *name, char *buf, size_t size);
 /* The pid in pid file @path if it is a QEMU process now (no call to QEMU), else 0. */
 pid_t hr_pidfile_qemu(const char *path);
 
+/* ---- cgroup.c: the cgroups the embedded driver leaves ---- */
+
+/*
+ * The start of the cgroup names of the embedded driver rooted at @root
+ * ("qemu-embed-HASH-"). 0, or -1 (no SHA-256).
+ */
+int hr_cgroup_prefix(const char *root, char *buf, size_t size);
+/*
+ * Remove the cgroups, in every mounted hierarchy, of the domains of root
+ * @prefix whose name begins with @dom; one that still holds tasks is tried
+ * again until @deadline (hr_now_ns() time). Returns how many were removed;
+ * *@left (may be NULL) how many could not be, *@err (may be NULL) the last
+ * errno of those. No allocation beyond opendir's, nothing said: the guardian
+ * calls it.
+ */
+int hr_cgroup_remove(const char *prefix, const char *dom, uint64_t deadline, int *left, int *err);
+
 /* ---- conn.c: the connection and the event thread ---- */
 
 /* An item the event thread queues for a guest's controller. */

@@ -7,7 +7,8 @@
  * on a pipe whose write end only the runner holds. When the runner ends
  * normally it says "done" first; when the pipe just closes, the runner died,
  * and the guardian kills the QEMU of every domain of this run (by the pid
- * files the embedded driver writes under ROOT/run/qemu/), then exits.
+ * files the embedded driver writes under ROOT/run/qemu/), removes their
+ * cgroups (which nobody else would: cgroup.c), then exits.
  * The agent's watchdog (bb.watchdog= on the kernel command line) is the
  * second line: it powers a running guest off after the host's silence.
  */
@@ -89,7 +90,12 @@ static void kill_all(const char *dir, const char *prefix)
 		closedir(d);
 }
 
-static void guard(int rfd, const char *dir, const char *prefix)
+/*
+ * Wait for the runner's "done" or its end; at its end kill this run's QEMUs
+ * (domains @prefix* with a pid file in @dir) and remove their cgroups
+ * (@cgprefix: hr_cgroup_prefix), giving QEMU 5 s to leave them.
+ */
+static void guard(int rfd, const char *dir, const char *prefix, const char *cgprefix)
 {
 	char buf[8];
 	ssize_t n;
@@ -101,20 +107,26 @@ static void guard(int rfd, const char *dir, const char *prefix)
 	do
 		n = read(rfd, buf, sizeof(buf));
 	while (n < 0 && errno == EINTR);
-	if (n <= 0)	/* no "done": the runner died */
+	if (n <= 0) {	/* no "done": the runner died */
 		kill_all(dir, prefix);
+		if (*cgprefix)
+			(void)hr_cgroup_remove(cgprefix, prefix, hr_now_ns() + 5000000000ull, NULL, NULL);
+	}
 	_exit(0);
 }
 
 int hr_guardian_start(struct hr_run *run)
 {
-	char dir[PATH_MAX + 32], prefix[16];
+	char dir[PATH_MAX + 32], prefix[16], cgprefix[32] = "";
 	int fds[2];
 	pid_t pid;
 
 	run->guardian_fd = -1;
 	if (run->uri[0])	/* a daemon of its own keeps its domains; qemu:///system has AUTODESTROY */
 		return 0;
+	snprintf(dir, sizeof(dir), "%s/embed", run->state_dir);
+	if (hr_cgroup_prefix(dir, cgprefix, sizeof(cgprefix)))
+		cgprefix[0] = '\0';	/* then the next run's start removes them */
 	snprintf(dir, sizeof(dir), "%s/embed/run/qemu", run->state_dir);
 	snprintf(prefix, sizeof(prefix), "bb-%.4s-", run->id + strlen(run->id) - 4);
 	if (pipe2(fds, O_CLOEXEC))
@@ -128,7 +140,7 @@ int hr_guardian_start(struct hr_run *run)
 	}
 	if (pid == 0) {
 		close(fds[1]);
-		guard(fds[0], dir, prefix);
+		guard(fds[0], dir, prefix, cgprefix);
 	}
 	close(fds[0]);
 	run->guardian_fd = fds[1];
