@@ -124,6 +124,17 @@ need_vm() {
 # qemu processes of this test's state dir
 qemus() { pgrep -f "qemu-system.*$STATE" | wc -l; }
 
+# cgroup directories of this test's domains, in every mounted hierarchy (v1
+# and v2): the embedded driver names them machine/qemu-embed-HASH-ID-NAME.libvirt-qemu,
+# HASH the first 8 hex digits of the SHA-256 of its root, $STATE/embed
+cgroups() {
+	local h m
+	h=$(printf %s "$STATE/embed" | sha256sum | cut -c1-8)
+	for m in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/mounts); do
+		ls -d "$m"/machine/qemu-embed-"$h"-* 2>/dev/null
+	done | wc -l
+}
+
 # scenario NAME <<EOF ... writes $T/NAME.ini
 scenario() { cat > "$T/$1.ini"; }
 

@@ -1,8 +1,8 @@
 #!/bin/bash
-# vm-interrupt: Ctrl-C leaves no VM and keeps the samples; a killed run's VM is reaped by the next run.
+# vm-interrupt: Ctrl-C leaves no VM and keeps the samples, and acts at once during a boot; a killed run's VM and cgroups are reaped.
 . "$(dirname "$0")/lib.sh"
 need_vm
-plan 20
+plan 45
 
 scenario long <<'INI'
 [long]
@@ -35,20 +35,117 @@ first=$(csv_col "$dir/events.csv" event | grep -x -m 1 -e signal -e failed)
 check "SIGINT: the signal's row comes before the guest's end it caused (first: $first)" \
 	test "$first" = signal
 
-# SIGINT while the guest boots (before any transition): incomplete too, never "complete"
-"$BB" run -s "$STATE" -o "$RESULTS/boot" "$T/long.ini" >"$T/out" 2>"$T/err" &
+# A signal during a boot acts within 2 s, in every wait of it: the hello's
+# (a boot takes 10-40 s under TCG, and a hung one as long as boot-timeout),
+# and a QEMU start that does not finish (one stopped as it appears: a KVM
+# probe that hangs). The run ends incomplete, with the signal as its reason.
+#
+# qemu_pids: this test's QEMUs, running or not yet reaped: the embedded
+# driver's pid files (kept until libvirt has torn the QEMU down) and pgrep.
+qemu_pids() {
+	local f
+	for f in "$STATE"/embed/run/qemu/bb-*.pid; do [ -f "$f" ] && head -c 16 "$f" && echo; done
+	pgrep -f "qemu-system.*$STATE"
+}
+since() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == "") print 99; else printf "%.2f", b - a }'; }
+# signal_timed SIG PID: send SIG to the runner and follow, every 50 ms (30 s
+# at most): acted = seconds until no QEMU of this test runs (a killed one is
+# a zombie, which pgrep does not match), reaped = until each is gone from the
+# process table too (libvirt waits for that; this sandbox's init reaps orphans
+# only every second or two, a host's at once), exited = until the runner
+# exited. The runner's own part: acted <= 2 s and exited - reaped <= 2 s.
+signal_timed() {
+	local t0 seen alive q i
+	seen=$(qemu_pids)
+	t0=$(date +%s.%N)
+	kill -"$1" "$2"
+	acted= reaped= exited=
+	for i in $(seq 600); do
+		seen="$seen $(qemu_pids)"
+		[ -z "$acted" ] && ! pgrep -f "qemu-system.*$STATE" >/dev/null && acted=$(date +%s.%N)
+		if [ -n "$acted" ] && [ -z "$reaped" ]; then
+			alive=
+			for q in $seen; do kill -0 "$q" 2>/dev/null && alive=1; done
+			[ -z "$alive" ] && reaped=$(date +%s.%N)
+		fi
+		[ -z "$exited" ] && ! kill -0 "$2" 2>/dev/null && exited=$(date +%s.%N)
+		[ -n "$exited" ] && [ -n "$reaped" ] && break
+		sleep 0.05
+	done
+	pids=$(echo $seen | tr ' ' '\n' | sort -u | tr '\n' ' ')
+	own=$(since "$reaped" "$exited")
+	acted=$(since "$t0" "$acted") reaped=$(since "$t0" "$reaped") exited=$(since "$t0" "$exited")
+}
+# boot_case NAME SIG: checks of a run that SIG stopped while booting
+boot_case() {
+	local rc
+	wait "$pid"
+	rc=$?
+	diag "$1: QEMUs (${pids:-none}) ended $acted s after the $2, reaped after $reaped s; the runner exited after $exited s ($own s after the reaping)"
+	check "$1: exit 130 (got $rc)" test $rc -eq 130
+	check "$1: no QEMU of it runs $acted s after the signal (within 2 s)" \
+		awk -v t="$acted" 'BEGIN { exit !(t <= 2) }'
+	check "$1: the runner exited $own s after its QEMUs were reaped (within 2 s; $exited s after the signal)" \
+		awk -v t="$own" 'BEGIN { exit !(t <= 2) }'
+	check "$1: no VM left running" test "$(qemus)" -eq 0
+	grep -E '"status"|incomplete_reason' "$dir/run.json" | sed "s/^/# /"
+	check "$1: run.json incomplete, interrupted by a signal; events.csv: the $2 and the guest's failure" \
+		sh -c "grep -q '\"status\": \"incomplete\"' '$dir/run.json' &&
+			grep -q '\"incomplete_reason\": \"interrupted by a signal' '$dir/run.json' &&
+			grep -q ',signal,\"$2 received' '$dir/events.csv' &&
+			grep -q ',failed,\".*interrupted while booting' '$dir/events.csv'"
+	check "$1: no cgroup of its domain left ($(cgroups))" test "$(cgroups)" -eq 0
+}
+
+# 2 s into a boot: its QEMU started (a second or so under TCG), the hello awaited
+for sig in SIGINT SIGTERM; do
+	"$BB" run -s "$STATE" -o "$RESULTS/boot-$sig" "$T/long.ini" >"$T/out" 2>"$T/err" &
+	pid=$!
+	dir=$(run_dir "$RESULTS/boot-$sig")
+	# the boot event is written before the domain starts; its hello comes seconds later
+	wait_for "$dir/events.csv" ",boot," 60
+	sleep 2
+	signal_timed "${sig#SIG}" $pid
+	boot_case "$sig 2 s into a boot" $sig
+done
+
+# A start that never finishes: QEMU stopped as it appears (libvirt would wait
+# for its monitor for 30 s), as a hung KVM probe's; SIGINT 2 s later.
+"$BB" run -s "$STATE" -o "$RESULTS/hung" "$T/long.ini" >"$T/out" 2>"$T/err" &
 pid=$!
-dir=$(run_dir "$RESULTS/boot")
-# the boot event is written before the domain starts; its hello comes seconds later
+dir=$(run_dir "$RESULTS/hung")
 wait_for "$dir/events.csv" ",boot," 60
-kill -INT $pid
-wait $pid
-rc=$?
-check "SIGINT while booting: exit 130 (got $rc)" test $rc -eq 130
-check "SIGINT while booting: no VM left running" test "$(qemus)" -eq 0
-grep -E '"status"|incomplete_reason' "$dir/run.json" | sed "s/^/# /"
-check "SIGINT while booting: run.json says incomplete, interrupted" \
-	sh -c "grep -q '\"status\": \"incomplete\"' '$dir/run.json' && grep -q '\"incomplete_reason\": \"interrupted' '$dir/run.json'"
+for _ in $(seq 1000); do q=$(pgrep -f "qemu-system.*$STATE" | head -n 1); [ -n "$q" ] && break; sleep 0.01; done
+kill -STOP "$q"
+sleep 2
+signal_timed INT $pid
+kill -CONT "$q" 2>/dev/null
+boot_case "SIGINT 2 s into a QEMU start that hangs (${q:-no QEMU} stopped)" SIGINT
+
+# accel=auto tries KVM first (--reprobe-kvm: whatever an earlier probe
+# found); a SIGINT as the boot starts lands in that probe (here KVM's QEMU
+# aborts at once, and libvirt takes a second or two to see it gone; on a
+# host where KVM boots, the probe is that boot). The probe is given up: no
+# TCG boot after it, no verdict on KVM cached.
+scenario probe <<'INI'
+[probe]
+accel = auto
+targets = 256M, 1G
+cycles = 100
+INI
+"$BB" run --reprobe-kvm -s "$STATE" -o "$RESULTS/probe" "$T/probe.ini" >"$T/out" 2>"$T/err" &
+pid=$!
+dir=$(run_dir "$RESULTS/probe")
+wait_for "$dir/events.csv" ",boot," 60
+signal_timed INT $pid
+boot_case "SIGINT in the accel=auto KVM probe" SIGINT
+show "$T/err"
+if grep -q "no KVM on this host" "$T/err"; then
+	skip "no KVM on this host: accel=auto makes no probe"
+else
+	check "SIGINT in the KVM probe: the probe given up: no TCG boot after it, no verdict on KVM cached" \
+		sh -c "! grep -q 'under TCG' '$T/err' && ! grep -qs '^broken' '$STATE/kvm-probe'"
+fi
 
 # SIGKILL: nothing runs in the process any more; the next run must reap the VM.
 "$BB" run -s "$STATE" -o "$RESULTS/b" "$T/long.ini" >"$T/out" 2>"$T/err" &
@@ -59,6 +156,11 @@ kill -KILL $pid
 wait $pid 2>/dev/null
 for _ in $(seq 50); do [ "$(qemus)" -eq 0 ] && break; sleep 0.1; done
 check "SIGKILL: the runner's guardian ended its QEMU within 5 s" test "$(qemus)" -eq 0
+# libvirt made cgroups for the domain (machine/ of each hierarchy) and, dead
+# with the runner, removes none of them: the guardian does, within its 5 s
+for _ in $(seq 60); do [ "$(cgroups)" -eq 0 ] && break; sleep 0.1; done
+check "SIGKILL: the guardian removed the domain's cgroups too, from every hierarchy ($(cgroups) left)" \
+	test "$(cgroups)" -eq 0
 
 # A killed run's run.json said "running" for ever: the next look at it says killed.
 "$BB" report "$dir" >/dev/null 2>"$T/rep"
@@ -97,6 +199,8 @@ kill -KILL $pid
 wait $pid 2>/dev/null
 for _ in $(seq 50); do [ "$(qemus)" -eq 0 ] && break; sleep 0.1; done
 check "SIGKILL while booting: the guardian ended the starting QEMU within 5 s" test "$(qemus)" -eq 0
+for _ in $(seq 60); do [ "$(cgroups)" -eq 0 ] && break; sleep 0.1; done
+check "SIGKILL while booting: the guardian removed its cgroups ($(cgroups) left)" test "$(cgroups)" -eq 0
 
 "$BB" run -s "$STATE" -o "$RESULTS/e" "$T/dog.ini" >"$T/out" 2>"$T/err" &
 pid=$!
@@ -110,7 +214,13 @@ for _ in $(seq 90); do [ "$(qemus)" -eq 0 ] && break; sleep 0.1; done
 took=$(( $(date +%s) - t0 ))
 check "SIGKILL of runner and guardian (${guardian:-none found}) while moving: the agent's watchdog ended QEMU within 4 + 5 s (took $took s)" \
 	test -n "$guardian" -a "$(qemus)" -eq 0
+# Nobody removed that domain's cgroups (the guardian was killed too): the
+# next run's start does, and says so.
+left=$(cgroups)
 "$BB" run -s "$STATE" -o "$RESULTS/f" "$T/short.ini" >"$T/out" 2>"$T/err"
 check "the next run after those starts cleanly (exit $?)" test $? -eq 0
+grep "cgroup" "$T/err" | sed 's/^/# /'
+check "the next run removed the $left cgroup directories the killed run left, and said so ($(cgroups) left)" \
+	sh -c "test '$left' -gt 0 && grep -q 'removed $left cgroup directories libvirt left' '$T/err' && test $(cgroups) -eq 0"
 check "no VM left running at the end" test "$(qemus)" -eq 0
 finish

@@ -413,10 +413,39 @@ int hr_conn_open(struct hr_run *run)
 	return 0;
 }
 
+/*
+ * The cgroups that libvirt left of @h's domains named @dom* (the embedded
+ * driver's only), a domain's QEMU given until @wait_ns from now to leave
+ * them. Says what it removed (as @whose) and what it could not.
+ */
+static void reap_cgroups(const struct hr_host *h, const char *dom, uint64_t wait_ns,
+			 const char *whose)
+{
+	char root[PATH_MAX], prefix[32];
+	int n, left = 0, err = 0;
+
+	if (!h->embedded || hr_embed_root(h->uri, root, sizeof(root)) ||
+	    hr_cgroup_prefix(root, prefix, sizeof(prefix)))
+		return;
+	n = hr_cgroup_remove(prefix, dom, hr_now_ns() + wait_ns, &left, &err);
+	if (n)
+		hr_info("removed %d cgroup director%s libvirt left of %s", n, n > 1 ? "ies" : "y",
+			whose);
+	if (left)
+		hr_warn("cannot remove %d cgroup director%s of %s (machine/%s*-%s* of a hierarchy): %s",
+			left, left > 1 ? "ies" : "y", whose, prefix, dom, strerror(err));
+}
+
 void hr_conn_close(struct hr_run *run)
 {
+	char dom[16];
+
 	for (int i = 0; run->fleet && i < run->fleet->n; i++)
 		hr_host_close(&run->fleet->h[i]);
+	/* every domain of the run is gone: libvirt removed their cgroups, or they go now */
+	snprintf(dom, sizeof(dom), "bb-%.4s-", run->id + strlen(run->id) - 4);
+	for (int i = 0; run->fleet && run->nguests && i < run->fleet->n; i++)
+		reap_cgroups(&run->fleet->h[i], dom, 2000000000ull, "this run's domains");
 	run->conn = NULL;
 	if (run->ev_running) {
 		int t;
@@ -493,14 +522,15 @@ static int owner_gone(const char *meta)
 	return strncmp(comm, "balloonbench", 12) != 0 || atoi(pid) == (int)getpid();
 }
 
-static void reap_host(virConnectPtr conn)
+/* Destroy @conn's domains whose run was killed. Returns how many it destroyed. */
+static int reap_host(virConnectPtr conn)
 {
 	virDomainPtr *doms = NULL;
-	int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE), reaped = 0;
 
 	if (n < 0) {
 		hr_warn("cannot list domains to reap leftovers: %s", hr_lv_err());
-		return;
+		return 0;
 	}
 	for (int i = 0; i < n; i++) {
 		char *meta = virDomainGetMetadata(doms[i], VIR_DOMAIN_METADATA_ELEMENT, HR_META_NS,
@@ -510,6 +540,7 @@ static void reap_host(virConnectPtr conn)
 			char rid[64] = "?";
 
 			(void)attr(meta, "run", rid, sizeof(rid));
+			reaped++;
 			if (virDomainDestroy(doms[i]) == 0)
 				hr_warn("reaped domain %s left running by killed run %s",
 					virDomainGetName(doms[i]), rid);
@@ -525,22 +556,27 @@ static void reap_host(virConnectPtr conn)
 		virDomainFree(doms[i]);
 	}
 	free(doms);
+	return reaped;
 }
 
 /*
  * Each host's leftovers, then its facts: asked first, the facts gave the
  * embedded driver's reconnect time to drop a leftover whose QEMU had died
- * before the reaper could see (and say) it.
+ * before the reaper could see (and say) it. Then the cgroups of the state
+ * dir's domains that libvirt left (a killed run's: the reconnect and the
+ * destroy above leave them), QEMUs just destroyed given 5 s to leave theirs.
  */
 int hr_reap_leftovers(struct hr_run *run)
 {
 	for (int i = 0; i < run->fleet->n; i++) {
 		struct hr_host *h = &run->fleet->h[i];
+		int reaped;
 
 		if (!h->conn)
 			continue;
-		reap_host(h->conn);
+		reaped = reap_host(h->conn);
 		h->facts = hr_host_facts(h->conn, h->uri);
+		reap_cgroups(h, "bb-", reaped ? 5000000000ull : 0, "earlier runs' domains");
 	}
 	return 0;
 }

@@ -140,6 +140,13 @@ void hr_wd_free(struct hr_wd *w);
  * ends the call. Returns a slot for hr_wd_disarm (-1: not watched).
  */
 int hr_wd_arm(struct hr_wd *w, virDomainPtr dom, pid_t pid, uint64_t ms, const char *what);
+/*
+ * Before starting domain @name on the embedded driver at @uri: once a signal
+ * comes, the QEMU it starts is killed (found by its pid file), which ends
+ * the start. No deadline of its own (libvirt bounds a start). Returns a
+ * slot for hr_wd_disarm (-1: not watched: not the embedded driver).
+ */
+int hr_wd_arm_start(struct hr_wd *w, const char *uri, const char *name);
 /* After the call: 1 if the watchdog fired (QEMU did not answer in time, or a signal). */
 int hr_wd_disarm(struct hr_wd *w, int slot);
 
@@ -190,6 +197,32 @@ int64_t hr_run_time(const struct hr_run *run);
 int hr_guardian_start(struct hr_run *run);
 /* The run ends normally: the guardian leaves every QEMU alone and exits. */
 void hr_guardian_stop(struct hr_run *run);
+/* The embedded driver's root dir in @uri (qemu:///embed?root=DIR). 0, or -1 if none. */
+int hr_embed_root(const char *uri, char *buf, size_t size);
+/*
+ * The pid file of domain @name's QEMU, which the embedded driver at @uri
+ * writes as QEMU starts. 0, or -1 if @uri is not the embedded driver's.
+ */
+int hr_embed_pidfile(const char *uri, const char *name, char *buf, size_t size);
+/* The pid in pid file @path if it is a QEMU process now (no call to QEMU), else 0. */
+pid_t hr_pidfile_qemu(const char *path);
+
+/* ---- cgroup.c: the cgroups the embedded driver leaves ---- */
+
+/*
+ * The start of the cgroup names of the embedded driver rooted at @root
+ * ("qemu-embed-HASH-"). 0, or -1 (no SHA-256).
+ */
+int hr_cgroup_prefix(const char *root, char *buf, size_t size);
+/*
+ * Remove the cgroups, in every mounted hierarchy, of the domains of root
+ * @prefix whose name begins with @dom; one that still holds tasks is tried
+ * again until @deadline (hr_now_ns() time). Returns how many were removed;
+ * *@left (may be NULL) how many could not be, *@err (may be NULL) the last
+ * errno of those. No allocation beyond opendir's, nothing said: the guardian
+ * calls it.
+ */
+int hr_cgroup_remove(const char *prefix, const char *dom, uint64_t deadline, int *left, int *err);
 
 /* ---- conn.c: the connection and the event thread ---- */
 

@@ -7,7 +7,8 @@
  * on a pipe whose write end only the runner holds. When the runner ends
  * normally it says "done" first; when the pipe just closes, the runner died,
  * and the guardian kills the QEMU of every domain of this run (by the pid
- * files the embedded driver writes under ROOT/run/qemu/), then exits.
+ * files the embedded driver writes under ROOT/run/qemu/), removes their
+ * cgroups (which nobody else would: cgroup.c), then exits.
  * The agent's watchdog (bb.watchdog= on the kernel command line) is the
  * second line: it powers a running guest off after the host's silence.
  */
@@ -15,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,45 @@
 #include "core/log.h"
 #include "engine.h"
 #include "hostprobe.h"
+#include "run.h"
+
+pid_t hr_pidfile_qemu(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	long pid;
+
+	if (fd >= 0)
+		close(fd);
+	if (r <= 0)
+		return 0;
+	buf[r] = '\0';
+	pid = strtol(buf, NULL, 10);
+	return pid > 1 && pid <= INT32_MAX && hr_pid_is_qemu((pid_t)pid) ? (pid_t)pid : 0;
+}
+
+int hr_embed_root(const char *uri, char *buf, size_t size)
+{
+	const char *p = strstr(uri, "?root=");
+
+	if (!hr_uri_is_embedded(uri) || !p)
+		return -1;
+	p += strlen("?root=");
+	if (snprintf(buf, size, "%.*s", (int)strcspn(p, "&"), p) >= (int)size)
+		return -1;
+	return 0;
+}
+
+int hr_embed_pidfile(const char *uri, const char *name, char *buf, size_t size)
+{
+	char root[PATH_MAX];
+
+	if (hr_embed_root(uri, root, sizeof(root)) ||
+	    snprintf(buf, size, "%s/run/qemu/%s.pid", root, name) >= (int)size)
+		return -1;
+	return 0;
+}
 
 /* Kill the QEMU of each domain named @prefix* with a pid file in @dir. */
 static void kill_all(const char *dir, const char *prefix)
@@ -33,32 +74,28 @@ static void kill_all(const char *dir, const char *prefix)
 	struct dirent *e;
 
 	while (d && (e = readdir(d))) {
-		char path[PATH_MAX + 300], buf[32];
+		char path[PATH_MAX + 300];
 		size_t n = strlen(e->d_name);
-		ssize_t r;
-		long pid;
-		int fd;
+		pid_t pid;
 
 		if (strncmp(e->d_name, prefix, strlen(prefix)) || n < 5 ||
 		    strcmp(e->d_name + n - 4, ".pid"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		r = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		if (r <= 0)
-			continue;
-		buf[r] = '\0';
-		pid = strtol(buf, NULL, 10);
-		if (pid > 1 && hr_pid_is_qemu((pid_t)pid))
-			(void)kill((pid_t)pid, SIGKILL);
+		pid = hr_pidfile_qemu(path);
+		if (pid)
+			(void)kill(pid, SIGKILL);
 	}
 	if (d)
 		closedir(d);
 }
 
-static void guard(int rfd, const char *dir, const char *prefix)
+/*
+ * Wait for the runner's "done" or its end; at its end kill this run's QEMUs
+ * (domains @prefix* with a pid file in @dir) and remove their cgroups
+ * (@cgprefix: hr_cgroup_prefix), giving QEMU 5 s to leave them.
+ */
+static void guard(int rfd, const char *dir, const char *prefix, const char *cgprefix)
 {
 	char buf[8];
 	ssize_t n;
@@ -70,20 +107,26 @@ static void guard(int rfd, const char *dir, const char *prefix)
 	do
 		n = read(rfd, buf, sizeof(buf));
 	while (n < 0 && errno == EINTR);
-	if (n <= 0)	/* no "done": the runner died */
+	if (n <= 0) {	/* no "done": the runner died */
 		kill_all(dir, prefix);
+		if (*cgprefix)
+			(void)hr_cgroup_remove(cgprefix, prefix, hr_now_ns() + 5000000000ull, NULL, NULL);
+	}
 	_exit(0);
 }
 
 int hr_guardian_start(struct hr_run *run)
 {
-	char dir[PATH_MAX + 32], prefix[16];
+	char dir[PATH_MAX + 32], prefix[16], cgprefix[32] = "";
 	int fds[2];
 	pid_t pid;
 
 	run->guardian_fd = -1;
 	if (run->uri[0])	/* a daemon of its own keeps its domains; qemu:///system has AUTODESTROY */
 		return 0;
+	snprintf(dir, sizeof(dir), "%s/embed", run->state_dir);
+	if (hr_cgroup_prefix(dir, cgprefix, sizeof(cgprefix)))
+		cgprefix[0] = '\0';	/* then the next run's start removes them */
 	snprintf(dir, sizeof(dir), "%s/embed/run/qemu", run->state_dir);
 	snprintf(prefix, sizeof(prefix), "bb-%.4s-", run->id + strlen(run->id) - 4);
 	if (pipe2(fds, O_CLOEXEC))
@@ -97,7 +140,7 @@ int hr_guardian_start(struct hr_run *run)
 	}
 	if (pid == 0) {
 		close(fds[1]);
-		guard(fds[0], dir, prefix);
+		guard(fds[0], dir, prefix, cgprefix);
 	}
 	close(fds[0]);
 	run->guardian_fd = fds[1];

@@ -413,7 +413,7 @@ static void ask_kernel(struct hr_guest *g, const char *keys, const char *why, in
 	 * The answer is printed while the guest runs on: up to 5 s for the
 	 * console to stop growing (1 s where it is not a file here: a remote host's).
 	 */
-	for (int still = 0, waited = 0; wait && sent && still < 3 && waited < 25; waited++) {
+	for (int still = 0, waited = 0; wait && sent && still < 3 && waited < 25 && !hr_stop; waited++) {
 		struct stat st;
 		off_t was = stat(g->console_path, &st) ? -1 : st.st_size;
 
@@ -495,7 +495,7 @@ void hr_guest_pump(struct hr_guest *g, uint64_t deadline)
 	if (!g->chan)
 		return;
 	keepalive(g);
-	in = (struct hr_in *)hr_queue_pop(&g->chan->q, deadline);
+	in = (struct hr_in *)hr_queue_pop_or_stop(&g->chan->q, deadline, &hr_stop);
 	while (in) {
 		apply(g, in);
 		free(in);
@@ -815,6 +815,7 @@ static void drop_domain(struct hr_guest *g)
 			(void)kill(g->hp.pid, SIGKILL);
 		if (virDomainDestroy(g->dom) < 0 && virDomainIsActive(g->dom) == 1)
 			hr_err("%s: could not destroy the domain: %s", g->name, hr_lv_err());
+		g->hp.gone = 1;		/* its pid is not to be killed again (a retried boot's is another) */
 	}
 	close_stream(g);
 	hr_mech_detach(g);
@@ -865,17 +866,32 @@ static char *fault_boot(char *xml, int first)
 	return n;
 }
 
+/* QEMU's pid, from the embedded driver's pid file (no call to QEMU); 0 if unknown. */
+static pid_t qemu_pid(const struct hr_guest *g)
+{
+	char path[PATH_MAX + 300];
+
+	return hr_embed_pidfile(g->host->uri, g->name, path, sizeof(path)) ? 0 : hr_pidfile_qemu(path);
+}
+
 /*
  * Start the domain under @accel and wait up to @timeout_us for the agent's
- * hello. Returns 0, or -1 with the reason in @why (the domain is gone then).
+ * hello; a signal ends the start (its QEMU killed: hr_wd_arm_start) and the
+ * wait. Returns 0, or -1 with the reason in @why (the domain is gone then).
  */
 static int boot_once(struct hr_guest *g, int accel, uint64_t timeout_us, char *why, size_t wlen)
 {
-	char *xml = hr_domain_xml(g->run, g->host, g->job, g->name, accel,
-				  g->host->local ? g->console_path : "", g->disk_path);
+	char *xml;
 	uint64_t t0 = hr_now_ns(), deadline = t0 + timeout_us * 1000;
 	char console[256], panic[256];
+	int slot;
 
+	if (hr_stop) {
+		snprintf(why, wlen, "interrupted while booting");
+		return -1;
+	}
+	xml = hr_domain_xml(g->run, g->host, g->job, g->name, accel,
+			    g->host->local ? g->console_path : "", g->disk_path);
 	if (!xml) {
 		snprintf(why, wlen, "cannot build domain XML");
 		return -1;
@@ -888,14 +904,25 @@ static int boot_once(struct hr_guest *g, int accel, uint64_t timeout_us, char *w
 	g->chan = hr_chan_new(g->name);
 	(void)unlink(g->console_path);
 	hr_debug("%s: domain XML:\n%s", g->name, xml);
+	slot = hr_wd_arm_start(g->run->wd, g->host->uri, g->name);
 	g->dom = g->chan ? virDomainCreateXML(g->host->conn, xml,
 		g->host->embedded ? 0 : VIR_DOMAIN_START_AUTODESTROY) : NULL;
 	free(xml);
+	if (hr_wd_disarm(g->run->wd, slot)) {
+		g->dead = 1;	/* killed as it started: torn down as a dead domain is */
+		snprintf(g->dead_reason, sizeof(g->dead_reason), "was killed as it started (a signal came)");
+	}
 	if (!g->dom) {
-		snprintf(why, wlen, "libvirt could not start it: %s", hr_lv_err());
+		if (hr_stop)
+			snprintf(why, wlen, "interrupted while booting");
+		else
+			snprintf(why, wlen, "libvirt could not start it: %s", hr_lv_err());
 		drop_domain(g);
 		return -1;
 	}
+	/* for a kill that need not wait for QEMU (drop_domain); hr_hostprobe_init asks QEMU later */
+	g->hp.pid = qemu_pid(g);
+	g->hp.gone = 0;
 	g->st = virStreamNew(g->host->conn, VIR_STREAM_NONBLOCK);
 	if (!g->st || hr_chan_attach(g->run, g->dom, g->st, g->chan, &g->lifecycle_id)) {
 		if (!g->st)
@@ -1245,6 +1272,22 @@ static int conf_probe(struct hr_guest *g, struct bbp_conf *c)
 	return 0;
 }
 
+/*
+ * Find QEMU's process (hr_hostprobe_init asks QEMU: query-cpus-fast) under
+ * the watchdog: a QEMU that does not answer in 10 s, or a signal, ends it.
+ */
+static void probe_host(struct hr_guest *g)
+{
+	int slot = hr_wd_arm(g->run->wd, g->dom, g->hp.pid, 10000, "query-cpus-fast");
+
+	hr_hostprobe_init(&g->hp, g->host->conn, g->dom, g->host->local);
+	if (hr_wd_disarm(g->run->wd, slot) && !hr_stop && !g->dead) {
+		g->dead = 1;
+		snprintf(g->dead_reason, sizeof(g->dead_reason),
+			 "was destroyed: QEMU did not answer query-cpus-fast within 10 s (stopped or hung)");
+	}
+}
+
 /* Boot, say hello, sync clocks, configure the agent, start the workload. */
 static int bring_up_once(struct hr_guest *g)
 {
@@ -1257,7 +1300,7 @@ static int bring_up_once(struct hr_guest *g)
 		     g->rep, g->warmup ? " (warm-up)" : "");
 	if (boot(g))
 		return -1;
-	hr_hostprobe_init(&g->hp, g->host->conn, g->dom, g->host->local);
+	probe_host(g);
 	if (g->hp.why[0]) {
 		hr_warn("%s: host sampler: %s (those columns stay empty)", g->name, g->hp.why);
 		hr_rec_event(g->run->rec, g->name, "host-sampler", "%s", g->hp.why);

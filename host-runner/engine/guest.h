@@ -222,7 +222,10 @@ struct hr_guest {
 };
 
 /* guest.c */
-/* Take every item the event thread queued, waiting until @deadline for the first. */
+/*
+ * Take every item the event thread queued, waiting until @deadline for the
+ * first; a signal (hr_stop) ends the wait within HR_QUEUE_TICK_MS.
+ */
 void hr_guest_pump(struct hr_guest *g, uint64_t deadline);
 /* Why the guest cannot go on (signal, domain gone, failed write), or 0. Sets hr_error. */
 int hr_guest_check(struct hr_guest *g);

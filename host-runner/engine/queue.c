@@ -65,17 +65,21 @@ void hr_queue_push_stamped(struct hr_queue *q, struct hr_qnode *node, uint64_t *
 	push(q, node, stamp);
 }
 
-struct hr_qnode *hr_queue_pop(struct hr_queue *q, uint64_t deadline_ns)
+struct hr_qnode *hr_queue_pop_or_stop(struct hr_queue *q, uint64_t deadline_ns,
+				      const volatile sig_atomic_t *stop)
 {
 	struct hr_qnode *n;
+	uint64_t now;
 
 	pthread_mutex_lock(&q->lock);
-	while (!q->head && deadline_ns && hr_now_ns() < deadline_ns) {
-		struct timespec ts = {
-			.tv_sec = (time_t)(deadline_ns / 1000000000ull),
-			.tv_nsec = (long)(deadline_ns % 1000000000ull),
-		};
+	while (!q->head && deadline_ns && (now = hr_now_ns()) < deadline_ns && !(stop && *stop)) {
+		uint64_t until = deadline_ns;
+		struct timespec ts;
 
+		if (stop && until - now > HR_QUEUE_TICK_MS * 1000000ull)
+			until = now + HR_QUEUE_TICK_MS * 1000000ull;
+		ts.tv_sec = (time_t)(until / 1000000000ull);
+		ts.tv_nsec = (long)(until % 1000000000ull);
 		(void)pthread_cond_timedwait(&q->cond, &q->lock, &ts);
 	}
 	n = q->head;
@@ -87,6 +91,11 @@ struct hr_qnode *hr_queue_pop(struct hr_queue *q, uint64_t deadline_ns)
 	}
 	pthread_mutex_unlock(&q->lock);
 	return n;
+}
+
+struct hr_qnode *hr_queue_pop(struct hr_queue *q, uint64_t deadline_ns)
+{
+	return hr_queue_pop_or_stop(q, deadline_ns, NULL);
 }
 
 size_t hr_queue_len(struct hr_queue *q)

@@ -11,6 +11,7 @@
 #define HR_QUEUE_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,6 +42,14 @@ void hr_queue_push_stamped(struct hr_queue *q, struct hr_qnode *node, uint64_t *
  * wait) for one to come. NULL if none came in time.
  */
 struct hr_qnode *hr_queue_pop(struct hr_queue *q, uint64_t deadline_ns);
+/*
+ * The same, and the wait also ends once *@stop is set (a flag that a signal
+ * handler sets, and a handler cannot signal the condition): it is looked at
+ * every HR_QUEUE_TICK_MS. NULL then if nothing was queued.
+ */
+#define HR_QUEUE_TICK_MS	50
+struct hr_qnode *hr_queue_pop_or_stop(struct hr_queue *q, uint64_t deadline_ns,
+				      const volatile sig_atomic_t *stop);
 size_t hr_queue_len(struct hr_queue *q);
 
 #endif /* HR_QUEUE_H */

@@ -7,6 +7,9 @@
  * domain of a call that outlives it, or of any call in flight once a signal
  * came. Destroying kills QEMU, which ends the call with an error; the
  * controller then says why (hr_wd_disarm tells it the watchdog fired).
+ * A domain's start (virDomainCreateXML) has no domain yet: after a signal,
+ * the QEMU being started is killed by the pid file the embedded driver
+ * writes, which ends the start (libvirt then tears the dead QEMU down).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -24,7 +27,8 @@
 struct wd_slot {
 	int used, fired;
 	pid_t pid;			/* QEMU's, when it runs here: killed at once */
-	virDomainPtr dom;
+	virDomainPtr dom;		/* NULL: a start (hr_wd_arm_start) */
+	char *pidfile;			/* a start's: where its QEMU's pid appears */
 	uint64_t deadline;
 	char what[96];
 };
@@ -35,6 +39,23 @@ struct hr_wd {
 	pthread_t th;
 	atomic_int stop;
 };
+
+/*
+ * A start in flight once a signal came: kill its QEMU as soon as its pid
+ * file names one (before QEMU's exec it names another program). Under the lock.
+ */
+static void start_tick(struct wd_slot *s)
+{
+	pid_t pid;
+
+	if (!hr_stop || s->fired)
+		return;
+	pid = hr_pidfile_qemu(s->pidfile);
+	if (pid) {
+		s->fired = 1;
+		(void)kill(pid, SIGKILL);
+	}
+}
 
 static void *wd_thread(void *arg)
 {
@@ -49,7 +70,9 @@ static void *wd_thread(void *arg)
 			char what[96];
 
 			pthread_mutex_lock(&w->lock);
-			if (w->slot[i].used && !w->slot[i].fired && (hr_stop || now > w->slot[i].deadline)) {
+			if (w->slot[i].used && !w->slot[i].dom)
+				start_tick(&w->slot[i]);
+			else if (w->slot[i].used && !w->slot[i].fired && (hr_stop || now > w->slot[i].deadline)) {
 				w->slot[i].fired = 1;
 				dom = w->slot[i].dom;
 				pid = w->slot[i].pid;
@@ -101,11 +124,26 @@ void hr_wd_free(struct hr_wd *w)
 		return;
 	atomic_store(&w->stop, 1);
 	pthread_join(w->th, NULL);
-	for (int i = 0; i < WD_SLOTS; i++)
-		if (w->slot[i].used)
+	for (int i = 0; i < WD_SLOTS; i++) {
+		if (w->slot[i].used && w->slot[i].dom)
 			virDomainFree(w->slot[i].dom);
+		free(w->slot[i].pidfile);
+	}
 	pthread_mutex_destroy(&w->lock);
 	free(w);
+}
+
+/* A free slot, taken (under the lock); -1 if none. */
+static int take_slot(struct hr_wd *w)
+{
+	for (int i = 0; i < WD_SLOTS; i++) {
+		if (w->slot[i].used)
+			continue;
+		w->slot[i].used = 1;
+		w->slot[i].fired = 0;
+		return i;
+	}
+	return -1;
 }
 
 int hr_wd_arm(struct hr_wd *w, virDomainPtr dom, pid_t pid, uint64_t ms, const char *what)
@@ -115,19 +153,35 @@ int hr_wd_arm(struct hr_wd *w, virDomainPtr dom, pid_t pid, uint64_t ms, const c
 	if (!w || !dom)
 		return -1;
 	pthread_mutex_lock(&w->lock);
-	for (int i = 0; i < WD_SLOTS && slot < 0; i++) {
-		if (w->slot[i].used)
-			continue;
-		slot = i;
-		w->slot[i].used = 1;
-		w->slot[i].fired = 0;
-		w->slot[i].dom = dom;
-		w->slot[i].pid = pid;
+	slot = take_slot(w);
+	if (slot >= 0) {
+		w->slot[slot].dom = dom;
+		w->slot[slot].pid = pid;
 		virDomainRef(dom);
-		w->slot[i].deadline = hr_now_ns() + ms * 1000000ull;
-		snprintf(w->slot[i].what, sizeof(w->slot[i].what), "%s", what);
+		w->slot[slot].deadline = hr_now_ns() + ms * 1000000ull;
+		snprintf(w->slot[slot].what, sizeof(w->slot[slot].what), "%s", what);
 	}
 	pthread_mutex_unlock(&w->lock);
+	return slot;
+}
+
+int hr_wd_arm_start(struct hr_wd *w, const char *uri, const char *name)
+{
+	char path[PATH_MAX + 300];
+	char *pidfile;
+	int slot;
+
+	if (!w || hr_embed_pidfile(uri, name, path, sizeof(path)) || !(pidfile = strdup(path)))
+		return -1;
+	pthread_mutex_lock(&w->lock);
+	slot = take_slot(w);
+	if (slot >= 0) {
+		w->slot[slot].dom = NULL;
+		w->slot[slot].pidfile = pidfile;
+		pidfile = NULL;
+	}
+	pthread_mutex_unlock(&w->lock);
+	free(pidfile);
 	return slot;
 }
 
@@ -140,8 +194,11 @@ int hr_wd_disarm(struct hr_wd *w, int slot)
 	pthread_mutex_lock(&w->lock);
 	fired = w->slot[slot].fired;
 	w->slot[slot].used = 0;
-	virDomainFree(w->slot[slot].dom);
+	if (w->slot[slot].dom)
+		virDomainFree(w->slot[slot].dom);
 	w->slot[slot].dom = NULL;
+	free(w->slot[slot].pidfile);
+	w->slot[slot].pidfile = NULL;
 	pthread_mutex_unlock(&w->lock);
 	return fired;
 }
