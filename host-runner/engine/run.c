@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 
 #include "core/log.h"
 #include "engine.h"
@@ -502,6 +503,13 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	run->guardian_fd = -1;
 	if (!run->board || hr_guardian_start(run) || hr_conn_open(run) || !(run->wd = hr_wd_new()))
 		goto out;
+	/*
+	 * The embedded driver's QEMUs (daemonised) become the runner's to reap,
+	 * at once, by the watchdog's reaper (watchdog.c reap_qemus), rather than
+	 * init's; set once that reaper runs. A daemon's QEMUs are its own.
+	 */
+	if (!run->uri[0] || hr_uri_is_embedded(run->uri))
+		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	(void)hr_reap_leftovers(run);
 	if (hr_mech_check_run(run)) {	/* before any guest boots */
 		ret = HR_EXIT_USAGE;

@@ -11,18 +11,23 @@
  * the QEMU being started is killed by the pid file the embedded driver
  * writes, which ends the start (libvirt then tears the dead QEMU down).
  */
+#include <dirent.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
+#include "common/smallfile.h"
 #include "core/log.h"
 #include "engine.h"
 #include "hostprobe.h"
 
 #define WD_SLOTS	HR_MAX_VMS
 #define WD_TICK_US	50000
+#define REAP_TICK_US	20000
 
 struct wd_slot {
 	int used, fired;
@@ -36,7 +41,7 @@ struct wd_slot {
 struct hr_wd {
 	pthread_mutex_t lock;
 	struct wd_slot slot[WD_SLOTS];
-	pthread_t th;
+	pthread_t th, reaper;
 	atomic_int stop;
 };
 
@@ -55,6 +60,83 @@ static void start_tick(struct wd_slot *s)
 		s->fired = 1;
 		(void)kill(pid, SIGKILL);
 	}
+}
+
+/*
+ * The run's dead QEMUs, reaped. A local run is the child subreaper of what
+ * the embedded driver starts (hr_guardian_start): libvirt daemonises QEMU,
+ * whose parent would otherwise be init, and after killing one it waits until
+ * the process is gone from the process table. An init that reaps orphans only
+ * every second or two (the test machines' does) made every teardown, a
+ * signal's included, take that long. Only QEMUs are reaped here (their comm,
+ * readable while they are zombies): libvirt waits for its other children
+ * itself, and the guardian is the runner's to wait for. A thread of its own,
+ * every REAP_TICK_US: the watchdog's own thread may be inside a destroy that
+ * waits for exactly this. One waitid() a tick when nothing died; a zombie that
+ * is not QEMU first in line (a libvirt helper not yet waited for) makes that
+ * tick read the children lists instead.
+ */
+static void reap_pid_if_qemu(pid_t pid)
+{
+	if (pid > 0 && hr_pid_is_qemu(pid))
+		(void)waitpid(pid, NULL, WNOHANG);	/* only a zombie: WNOHANG */
+}
+
+static void reap_by_lists(void)
+{
+	char path[64], list[4096], *p, *end;
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/task");
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%.16s/children", e->d_name);
+		if (bb_read_small(path, list, sizeof(list)) <= 0)
+			continue;
+		for (p = list; *p; p = end) {
+			long pid = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (pid > 0 && pid <= INT_MAX) {
+				siginfo_t si = { 0 };
+
+				/* a zombie of ours? (WNOWAIT: seen, not reaped) */
+				if (!waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) && si.si_pid)
+					reap_pid_if_qemu((pid_t)pid);
+			}
+		}
+	}
+	closedir(d);
+}
+
+static void reap_qemus(void)
+{
+	for (int i = 0; i < WD_SLOTS; i++) {
+		siginfo_t si = { 0 };
+
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) || !si.si_pid)
+			return;		/* no child, or none dead */
+		if (!hr_pid_is_qemu(si.si_pid)) {
+			reap_by_lists();
+			return;
+		}
+		(void)waitpid(si.si_pid, NULL, WNOHANG);
+	}
+}
+
+static void *reap_thread(void *arg)
+{
+	struct hr_wd *w = arg;
+
+	while (!atomic_load(&w->stop)) {
+		reap_qemus();
+		usleep(REAP_TICK_US);
+	}
+	return NULL;
 }
 
 static void *wd_thread(void *arg)
@@ -115,6 +197,14 @@ struct hr_wd *hr_wd_new(void)
 		hr_error("cannot start the watchdog thread");
 		return NULL;
 	}
+	if (pthread_create(&w->reaper, NULL, reap_thread, w)) {
+		atomic_store(&w->stop, 1);
+		pthread_join(w->th, NULL);
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+		hr_error("cannot start the reaper thread");
+		return NULL;
+	}
 	return w;
 }
 
@@ -124,6 +214,7 @@ void hr_wd_free(struct hr_wd *w)
 		return;
 	atomic_store(&w->stop, 1);
 	pthread_join(w->th, NULL);
+	pthread_join(w->reaper, NULL);
 	for (int i = 0; i < WD_SLOTS; i++) {
 		if (w->slot[i].used && w->slot[i].dom)
 			virDomainFree(w->slot[i].dom);
