@@ -12,9 +12,9 @@
 # shared notes), fallback (the TCG boot after it), boot, conf (the agent
 # silent after CONF: the runner waits for its first word), moving (a 4 GiB
 # guest inflating 3.75 GiB), rest (the settle after a transition), report
-# (`balloonbench report` of a large results directory). The KVM probe's QEMU
-# is stopped as soon as it appears (a KVM that hangs its guest, as on the
-# host the issue was seen on; the KVM here aborts QEMU at once instead).
+# (`balloonbench report` of a large results directory). The KVM probe's
+# fault goes in as it starts (the KVM here aborts QEMU within a second or
+# two; tests/vm-interrupt.t also stops a starting QEMU, as a KVM that hangs).
 # The table is printed at the end (stage, fault, time to act, VMs left).
 . "$(dirname "$0")/lib.sh"
 need_vm
@@ -22,13 +22,14 @@ need_vm
 # fault stage: the rows. A fault cannot hit a stage where its target is not
 # there yet (QEMU before the KVM probe's domain exists, say) or where it means
 # the same as another row.
-ROWS="INT:kvm-probe TERM:kvm-probe KILL:kvm-probe
+# (BB_FAULT_ROWS="FAULT:STAGE ..." runs those rows alone.)
+ROWS=${BB_FAULT_ROWS:-"INT:kvm-probe TERM:kvm-probe KILL:kvm-probe
 INT:fallback TERM:fallback KILL:fallback
 INT:boot TERM:boot KILL:boot qemu-kill:boot
 INT:conf TERM:conf KILL:conf qemu-kill:conf
 INT:moving TERM:moving KILL:moving qemu-kill:moving qemu-stop:moving
 INT:rest TERM:rest KILL:rest qemu-kill:rest qemu-stop:rest
-INT:report TERM:report KILL:report"
+INT:report TERM:report KILL:report"}
 nrows=$(echo $ROWS | wc -w)
 plan $((nrows * 2 + 1))
 
@@ -80,20 +81,6 @@ stage_setup() {
 	moving) ini=moving marker=',target,' ;;
 	rest) ini=rest marker=',transition-end,' ;;
 	esac
-}
-
-# cgroups_left: cgroup directories of this test's domains (named in the
-# events.csv files under $RESULTS) still on the host, under any controller
-cgroups_left() {
-	local names n=0 d
-	names=$(awk -F, 'FNR > 1 && $2 != "" { print $2 }' "$RESULTS"/*/2*/events.csv 2>/dev/null | sort -u)
-	for d in /sys/fs/cgroup/*/machine/* /sys/fs/cgroup/machine/* /sys/fs/cgroup/machine.slice/*; do
-		[ -d "$d" ] || continue
-		for v in $names; do
-			case $d in *"-$v.libvirt-qemu"|*"-$v"*.scope) n=$((n + 1)) ;; esac
-		done
-	done
-	echo $n
 }
 
 # qemu_pid: the QEMU of this test's state dir (the newest)
@@ -155,6 +142,9 @@ for row in $ROWS; do
 	dir=$(run_dir "$out")
 	mf=$dir/events.csv
 	[ "$marker_file" = err ] && mf=$T/err
+	if [ "$stage" = kvm-probe ]; then	# a stage of a second or two: look every 10 ms
+		for _ in $(seq 6000); do grep -q "$marker" "$mf" 2>/dev/null && break; sleep 0.01; done
+	fi
 	if ! wait_for "$mf" "$marker" 180; then
 		kill -KILL $pid 2>/dev/null; wait $pid 2>/dev/null
 		row_result "$fault" "$stage" 1 - "$(qemus)" - "the stage's marker ($marker) never came"
@@ -162,17 +152,11 @@ for row in $ROWS; do
 		continue
 	fi
 	case $stage in
-	kvm-probe)	# the KVM domain is starting, the fallback has not begun. A KVM
-		# that hangs the guest (the issue's host) holds the runner here;
-		# this one aborts QEMU within a second (MSR 0x10a), so QEMU is
-		# stopped as soon as it is seen: a KVM probe that hangs, on purpose.
-		for _ in $(seq 1000); do qp=$(qemu_pid) && { kill -STOP "$qp"; break; }; sleep 0.01; done
-		if grep -q 'retrying under TCG\|KVM works' "$T/err" || [ -z "$qp" ] || ! kill -0 "$qp" 2>/dev/null; then
-			kill -KILL $pid; wait $pid 2>/dev/null
-			skip "$fault at kvm-probe: the KVM probe ended before the fault could hit it"
-			skip "$fault at kvm-probe: (no second check)"
-			continue
-		fi ;;
+	kvm-probe)	# at once: the KVM start is in flight (here KVM's QEMU aborts
+		# within a second or two, on MSR 0x10a; where KVM hangs a guest,
+		# as on the issue's host, the probe lasts kvm-boot-timeout). Whether
+		# the fault landed in the probe is read after it: no TCG boot.
+		: ;;
 	fallback|boot|conf)	# QEMU up (starting or booting)
 		for _ in $(seq 100); do [ -n "$(qemu_pid)" ] && break; sleep 0.1; done ;;
 	esac
@@ -200,8 +184,13 @@ for row in $ROWS; do
 		wait $pid 2>/dev/null
 		rc=$?
 	fi
-	for _ in $(seq 50); do [ "$(cgroups_left)" -eq 0 ] && break; sleep 0.1; done
-	vms=$(qemus) cgs=$(cgroups_left)
+	if [ "$stage" = kvm-probe ] && grep -q 'retrying under TCG\|KVM works' "$T/err"; then
+		skip "$fault at kvm-probe: the KVM probe had ended before the fault ($(grep -o 'retrying under TCG\|KVM works' "$T/err" | head -n 1))"
+		skip "$fault at kvm-probe: (no second check)"
+		continue
+	fi
+	for _ in $(seq 50); do [ "$(cgroups)" -eq 0 ] && break; sleep 0.1; done
+	vms=$(qemus) cgs=$(cgroups)
 	status=$(grep -o '"status": *"\(incomplete\|complete\|running\)"' "$dir/run.json" | head -n 1 | cut -d'"' -f4)
 	reason=$(sed -n 's/.*"incomplete_reason": *"\([^"]*\)".*/\1/p' "$dir/run.json" | head -n 1 | cut -c1-60)
 	r=0
