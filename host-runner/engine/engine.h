@@ -162,6 +162,7 @@ struct hr_run {
 	char state_dir[PATH_MAX];
 	char image_dir[PATH_MAX];
 	int reprobe_kvm;
+	atomic_int tcg_warned;		/* the TCG fallback said: once a run (guest.c boot) */
 	int lock_fd;
 	virConnectPtr conn;
 	pthread_t ev_thread;

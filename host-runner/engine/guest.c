@@ -25,6 +25,7 @@
 
 #include "core/agentcheck.h"
 #include "core/log.h"
+#include "core/virtio.h"
 #include "core/schedule.h"
 #include "core/vmem.h"
 #include "guest.h"
@@ -1022,8 +1023,12 @@ static int boot(struct hr_guest *g)
 			snprintf(g->accel_note, sizeof(g->accel_note), "accel=auto: KVM works");
 			return 0;
 		}
-		hr_warn("%s: %s", g->name, g->accel_note);
-		hr_warn("%s: TCG is software emulation: expect figures 10-100x below a KVM host's", g->name);
+		/* once a run: every guest's own note is in run.json (vms[].accel_note) */
+		if (!atomic_exchange(&g->run->tcg_warned, 1)) {
+			hr_warn("%s: %s", g->name, g->accel_note);
+			hr_warn("TCG is software emulation: expect figures 10-100x below a KVM host's "
+				"(said once a run; each guest's reason is in run.json)");
+		}
 	}
 	if (boot_once(g, HR_ACCEL_TCG, j->boot_timeout_us, why, sizeof(why)))
 		return hr_error("%s: the guest did not boot under TCG: %s", g->name, why);
@@ -1292,6 +1297,7 @@ static void probe_host(struct hr_guest *g)
 static int bring_up_once(struct hr_guest *g)
 {
 	const struct hr_job *j = g->job;
+	char names[512];
 
 	hr_guest_set_state(g, HR_GS_BOOTING, NAN);
 	hr_info("%s: booting (%d vCPUs, %.0f MiB, accel=%s)", g->name, j->vcpus,
@@ -1305,9 +1311,9 @@ static int bring_up_once(struct hr_guest *g)
 		hr_warn("%s: host sampler: %s (those columns stay empty)", g->name, g->hp.why);
 		hr_rec_event(g->run->rec, g->name, "host-sampler", "%s", g->hp.why);
 	}
+	(void)hr_virtio_features_str(g->hello.features, names, sizeof(names));
 	hr_info("%s: up in %.1f s under %s, guest kernel %s, balloon features %s", g->name,
-		g->boot_ns / 1e9, g->accel == HR_ACCEL_KVM ? "KVM" : "TCG", g->hello.kernel,
-		g->hello.features);
+		g->boot_ns / 1e9, g->accel == HR_ACCEL_KVM ? "KVM" : "TCG", g->hello.kernel, names);
 	hr_rec_event(g->run->rec, g->name, "hello", "accel=%s kernel=%s boot_s=%.3f",
 		     g->accel == HR_ACCEL_KVM ? "kvm" : "tcg", g->hello.kernel, g->boot_ns / 1e9);
 	if (g->hello.proto != BBP_VERSION)
