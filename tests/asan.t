@@ -4,13 +4,12 @@
 # directory, bad scenarios and thresholds. Any sanitizer report fails the test (the runtime
 # aborts and the exit status is not the expected one).
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/tests/tap.sh"
 ASAN=$TOP/build/asan/balloonbench
 T=$(mktemp -d /tmp/bbasan.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-if [ ! -x "$ASAN" ]; then echo "1..0 # SKIP $ASAN not built (make check builds it)"; exit 0; fi
-echo "1..9"
+ASAN_BB=$ASAN require asan
+plan 9
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 BB=$ASAN "$TOP/tests/compare.t" >"$T/compare.tap" 2>"$T/compare.err"
@@ -65,4 +64,4 @@ ok $bad "every bad scenario in tests/data: exit 2, no sanitizer report"
 "$ASAN" run --set nope=1 -s "$T/state" "$TOP/bench/quick.ini" >"$T/out" 2>&1
 [ $? -eq 2 ] && ! grep -q Sanitizer "$T/out"
 ok $? "a bad --set: exit 2"
-[ "$failed" -eq 0 ]
+finish

@@ -3,14 +3,12 @@
 # answers (no VM: this checks the command, its verdicts, outputs and errors;
 # vm-compare.t compares real runs). Values are seeded draws, so the outcome is fixed.
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/tests/tap.sh"
 BB=${BB:-$TOP/build/balloonbench}
 T=$(mktemp -d /tmp/bbcompare.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-check() { d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
-if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
-echo "1..30"
+require bb
+plan 30
 
 # mkrun DIR SEED RATE NOISE [ACCEL] [MEMORY] [TEXT]: a results directory whose 10
 # inflations have mean rates RATE * (1 + NOISE * N(0,1)) and t100 = 768 MiB / rate
@@ -156,7 +154,7 @@ check "  no inf % anywhere (table, compare.csv, .md, .html, .junit.xml)" \
 mkdir -p "$T/o5"
 "$BB" compare -q -o "$T/o5" "$T/base" "$T/slow" >/dev/null 2>&1
 if [ -z "$CHROMIUM" ]; then
-	for i in 1 2 3 4; do echo "ok $((n += 1)) # SKIP no chromium (make check installs it: scripts/install-deps.sh --test)"; done
+	skip_n 4 "$(missing chromium)"
 else
 	body=$(selftest "$T/o5/compare.html")
 	want=$(awk -F, 'NR > 1 && $10 > 0 && $11 > 0' "$T/o5/compare.csv" | wc -l)
@@ -193,4 +191,4 @@ printf '[default]\nmin-change = lots\n' > "$T/th.ini"
 "$BB" compare -t "$T/th.ini" "$T/base" "$T/same" >"$T/out6" 2>&1
 rc=$?
 check "bad thresholds: exit 2 and file:line ($(cat "$T/out6"))" sh -c "[ $rc -eq 2 ] && grep -q 'th.ini:2: min-change' '$T/out6'"
-[ "$failed" -eq 0 ]
+finish

@@ -11,21 +11,20 @@
 #               holds N lines (one bad input, one line)
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BB=${BB:-$TOP/build/asan/balloonbench}
+. "$TOP/tests/tap.sh"
 C=$TOP/tests/corpus
 D=$TOP/tests/data
 TMP=$(mktemp -d /tmp/bbcorpus.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
-if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built (make check builds it)"; exit 0; fi
+require bb
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 # a dry run checks the guest image a run would boot: a stand-in (nothing boots here)
 mkdir -p "$TMP/image" && : >"$TMP/image/vmlinuz" && : >"$TMP/image/initrd.img"
 export BB_IMAGE_DIR=$TMP/image
 cases=("$C"/*.expect)
-echo "1..${#cases[@]}"
-n=0 failed=0
+plan ${#cases[@]}
 for e in "${cases[@]}"; do
 	name=$(basename "$e" .expect)
-	n=$((n + 1))
 	T=$TMP/$name R=$TMP/$name/r
 	mkdir -p "$T/out"
 	want_rc=$(sed -n 's/^exit //p' "$e")
@@ -52,11 +51,10 @@ for e in "${cases[@]}"; do
 	elif [ -n "$want_lines" ] && [ "$(wc -l <"$T/err")" != "$want_lines" ]; then
 		why="$(wc -l <"$T/err") lines on stderr, expected $want_lines"
 	fi
-	if [ -z "$why" ]; then echo "ok $n - $name"; else
-		echo "not ok $n - $name: $why"
+	if [ -z "$why" ]; then ok 0 "$name"; else
+		ok 1 "$name: $why"
 		sed 's/^/#   /' "$T/err" | head -n 12
-		failed=$((failed + 1))
 	fi
 	rm -rf "$T"
 done
-[ "$failed" -eq 0 ]
+finish

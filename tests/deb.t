@@ -9,26 +9,22 @@
 # Root only. It installs the package on this machine and purges it on every
 # exit, and does not run where a balloonbench package or a /usr one is there.
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-check() { d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
-skip_one() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
-skip_rest() { while [ $n -lt $PLAN ]; do n=$((n + 1)); echo "ok $n # SKIP $1"; done; }
-skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+. "$TOP/tests/tap.sh"
+skip_all_deb() { echo "1..0 # SKIP $*"; exit 0; }
 
-[ "$(id -u)" -eq 0 ] || skip_all "not root (dpkg -i)"
-command -v dpkg-buildpackage >/dev/null || skip_all "no dpkg-buildpackage (dpkg-dev: scripts/install-deps.sh --test)"
-command -v dh >/dev/null || skip_all "no debhelper (scripts/install-deps.sh --test)"
-[ -f "$TOP/debian/rules" ] || skip_all "no debian/rules"
+[ "$(id -u)" -eq 0 ] || skip_all_deb "not root (dpkg -i)"
+command -v dpkg-buildpackage >/dev/null || skip_all_deb "no dpkg-buildpackage (dpkg-dev: scripts/install-deps.sh --test)"
+command -v dh >/dev/null || skip_all_deb "no debhelper (scripts/install-deps.sh --test)"
+[ -f "$TOP/debian/rules" ] || skip_all_deb "no debian/rules"
 # one at a time on a machine (two would install over each other)
-exec 9>/run/lock/balloonbench-deb-t.lock && flock -w 600 9 || skip_all "another tests/deb.t holds /run/lock/balloonbench-deb-t.lock"
+exec 9>/run/lock/balloonbench-deb-t.lock && flock -w 600 9 || skip_all_deb "another tests/deb.t holds /run/lock/balloonbench-deb-t.lock"
 st=$(dpkg-query -W -f='${db:Status-Abbrev}' balloonbench 2>/dev/null)
 case $st in
 "" | "un "*) ;;
-*) skip_all "a balloonbench package is on this machine already (dpkg: '$st'): the test would replace and purge it" ;;
+*) skip_all_deb "a balloonbench package is on this machine already (dpkg: '$st'): the test would replace and purge it" ;;
 esac
 for p in /usr/bin/balloonbench /usr/lib/balloonbench /usr/share/balloonbench; do
-	[ ! -e "$p" ] || skip_all "$p is there already (a make install PREFIX=/usr?): the package would overwrite it"
+	[ ! -e "$p" ] || skip_all_deb "$p is there already (a make install PREFIX=/usr?): the package would overwrite it"
 done
 
 T=$(mktemp -d /tmp/bbdeb.XXXXXX)
@@ -43,8 +39,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-PLAN=17
-echo "1..$PLAN"
+plan 17
 VERSION=$(sed -n 's/^#define BB_VERSION "\(.*\)"$/\1/p' "$TOP/host-runner/core/version.h")
 NBENCH=$(ls "$TOP"/bench/*.ini | wc -l)
 
@@ -158,9 +153,9 @@ fi
 # before stays as it was.
 mkdir -p "$T/ctl" && dpkg-deb -e "$DEB" "$T/ctl"
 if dpkg-query -W -f='${db:Status-Abbrev}' libvirt-daemon-system 2>/dev/null | grep -q '^ii'; then
-	skip_one "libvirt-daemon-system is installed: the purge would keep libvirt-qemu for it"
+	skip "libvirt-daemon-system is installed: the purge would keep libvirt-qemu for it"
 elif ! unshare -m true 2>/dev/null; then
-	skip_one "no unshare -m here"
+	skip "no unshare -m here"
 else
 	unshare -m --propagation private bash -c '
 		T=$1 CTL=$2
@@ -189,4 +184,4 @@ else
 	check "postinst/postrm on a copy of /etc: libvirt-qemu made (with its group, or in the group there), removed by purge; one there before left$([ $rc -eq 0 ] || echo " (failed at step $rc)")" \
 		test $rc -eq 0
 fi
-[ $failed -eq 0 ]
+finish

@@ -23,13 +23,11 @@
 # relative link in README.md and docs/ names a file (and heading) that exists,
 # and every scenario example (a fenced ini block with [global]) dry-runs.
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/tests/tap.sh"
 BB=${BB:-$TOP/build/balloonbench}
 T=$(mktemp -d /tmp/bbdocs.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
-if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built (make all)"; exit 0; fi
+require bb
 cd "$TOP" || exit 1
 mapfile -t DOCS < <(echo README.md; find docs -name '*.md' | sort)
 
@@ -83,7 +81,7 @@ done >"$T/links"
 
 ncmd=$(wc -l <"$T/commands")
 nscen=$(wc -l <"$T/scenarios")
-echo "1..$((ncmd + nscen + 3))"
+plan $((ncmd + nscen + 3))
 
 lines=$(wc -l <README.md)
 ok "$([ "$lines" -le 150 ]; echo $?)" "README.md has at most 150 lines ($lines)"
@@ -173,4 +171,4 @@ while IFS=$'\t' read -r where file; do
 	[ "$rc" -eq 0 ] || sed 's/^/#   /' "$T/err" | head -n 3
 done <"$T/scenarios"
 
-[ "$failed" -eq 0 ]
+finish

@@ -1,14 +1,12 @@
 #!/bin/bash
 # failed-guest: compare and trend leave a failed guest's transitions out (run.json failed_guests, as summary.csv does) and count an empty cell (a host figure that does not exist there) as missing, not 0; synthetic runs, no VM.
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/tests/tap.sh"
 BB=${BB:-$TOP/build/balloonbench}
 T=$(mktemp -d /tmp/bbfailed.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-check() { d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
-if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
-echo "1..7"
+require bb
+plan 7
 
 # cell FILE METRIC COLUMN: COLUMN of FILE's row for inflate METRIC, columns by name
 cell() {
@@ -64,4 +62,4 @@ ns=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) k[$i] = i; next } $k["metric"]
 check "trend: a failed guest's transitions left out of its run's median (n per run: $ns)" test "$ns" = "10 10 10 10 "
 ns=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) k[$i] = i; next } $k["metric"] == "host_lag_ms" { printf "%s ", $k["n"] }' "$T/hist/trend.csv")
 check "trend: empty host_lag_ms cells are missing (n per run: $ns)" test "$ns" = "5 5 5 5 "
-[ "$failed" -eq 0 ]
+finish

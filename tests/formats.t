@@ -5,17 +5,14 @@
 # schema (xmllint, tests/data/junit.xsd), compare.md, metrics.prom through
 # real OpenMetrics and Prometheus text parsers, and bad input (exit 2).
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/tests/tap.sh"
 BB=${BB:-$TOP/build/balloonbench}
 T=$(mktemp -d /tmp/bbformats.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-check() { d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
-if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
+require bb
 . "$TOP/tests/fabricate.sh"
 PY=/usr/bin/python3
-echo "1..21"
+plan 21
 
 # base: runs 0-2 as recorded; slow: runs 4-6, 30 % slower (rates x 0.7)
 for k in 0 1 2; do fabricate "$TOP/tests/data/results-quick" "$T/base/r$k" "$k" 1; done
@@ -117,4 +114,4 @@ bad "report --output-file in a missing directory" "cannot write $T/no/such.json"
 	"$BB" report --output-format=json --output-file "$T/no/such.json" "$R"
 bad "run --output-file unwritable: refused before any guest" "cannot write $T/no/run.json" \
 	"$BB" run -s "$T/state" -o "$T/results" --output-format=json --output-file "$T/no/run.json" "$TOP/bench/quick.ini"
-[ $failed -eq 0 ]
+finish

@@ -5,13 +5,11 @@
 # Uses the build as it is (the guest image of build/guest if there is one,
 # else a stand-in: the image is never rebuilt here).
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/tests/tap.sh"
 T=$(mktemp -d /tmp/bbinstall.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-check() { d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
-if [ ! -x "$TOP/build/balloonbench" ]; then echo "1..0 # SKIP build/balloonbench not built"; exit 0; fi
-echo "1..18"
+BB=$TOP/build/balloonbench require bb
+plan 18
 
 GUEST=$TOP/build/guest
 if [ ! -f "$GUEST/vmlinuz" ]; then
@@ -65,8 +63,7 @@ if command -v man >/dev/null; then
 			LC_ALL=C.UTF-8 MANWIDTH=200 man -l '$ROOT/usr/share/man/man5/balloonbench-scenario.5' | grep -q -- \"^ *\$o = \" || exit 1
 		done"
 else
-	for i in 1 2 3 4; do echo "ok $((n + i)) # SKIP no man (scripts/install-deps.sh --test)"; done
-	n=$((n + 4))
+	skip_n 4 "$(missing man)"
 fi
 
 # completion: the installed script, asked as bash would
@@ -82,4 +79,4 @@ check "completion: a choice's values after --set KEY= ('on-guest-failure = c' ->
 
 make -s -C "$TOP" uninstall DESTDIR="$ROOT" PREFIX=/usr >/dev/null 2>&1
 check "make uninstall leaves no file behind" test -z "$(find "$ROOT" -type f)"
-[ $failed -eq 0 ]
+finish

@@ -1,14 +1,14 @@
-# tests/lib.sh - TAP helpers for the integration tests (sourced, not run).
-# Every test gets its own state dir (embedded libvirt root) and results dir,
-# and checks that it leaves no QEMU of its own behind.
+# tests/lib.sh - what the real-VM tests share (sourced, not run): every test
+# gets its own state dir (embedded libvirt root) and results dir, and checks
+# that it leaves no QEMU of its own behind; a failed test keeps its files and
+# prints what its unfinished runs last recorded. The TAP helpers and the
+# declared needs (require vm, ...) are tests/tap.sh's.
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-BB=${BB:-$TOP/build/balloonbench}
-export BB_IMAGE_DIR=${BB_IMAGE_DIR:-$TOP/build/guest}
+. "$TOP/tests/tap.sh"
 # The runner's ASan+UBSan build, for the real runs that test the sanitizers
-# ("${ASAN_RUN[@]}" run ...; san_check FILE after it). Leaks inside libvirt
+# (asan_run run ...; san_check FILE after it). Leaks inside libvirt
 # itself are suppressed by tests/lsan.supp, ours are not.
-ASAN_BB=${ASAN_BB:-$TOP/build/asan/balloonbench}
 ASAN_RUN=(env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=66:fast_unwind_on_malloc=0
 	LSAN_OPTIONS=suppressions=$TOP/tests/lsan.supp:print_suppressions=0
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$ASAN_BB")
@@ -16,8 +16,6 @@ ASAN_RUN=(env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=66:fast_unwi
 T=$(mktemp -d /tmp/bbtest.XXXXXX)
 STATE=$T/state
 RESULTS=$T/results
-_tap_n=0
-failed=0
 
 cleanup() {
 	# Never leave a guest behind, whatever happened in the test.
@@ -57,16 +55,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-plan() { echo "1..$1"; }
-ok() { # ok COND-EXIT-STATUS DESCRIPTION
-	_tap_n=$((_tap_n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $_tap_n - $2"; else echo "not ok $_tap_n - $2"; failed=$((failed + 1)); fi
-}
-check() { # check DESCRIPTION COMMAND...
-	desc=$1; shift
-	if "$@"; then ok 0 "$desc"; else ok 1 "$desc"; fi
-}
-skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $1"; }
 # san_classify STDERR-FILE: what a sanitizer said there, one word:
 #   finding       an error, a leak or undefined behaviour (ours or a library's)
 #   tool-failure  the sanitizer itself failed (LeakSanitizer's tracer crashed):
@@ -109,17 +97,9 @@ san_check() { # san_check STDERR-FILE: the ASan+UBSan runner reported nothing
 	*) ok 1 "the ASan+UBSan runner's leak check did not run: the sanitizer failed as a tool, twice (not a finding)" ;;
 	esac
 }
-diag() { echo "# $*"; }
-finish() { [ "$failed" -eq 0 ]; exit $?; }
 
-# Can this machine boot a guest at all? Say why not, as TAP wants.
-need_vm() {
-	if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built (make all)"; exit 0; fi
-	if [ ! -f "$BB_IMAGE_DIR/vmlinuz" ]; then echo "1..0 # SKIP no guest image (make image)"; exit 0; fi
-	if ! command -v qemu-system-x86_64 >/dev/null; then echo "1..0 # SKIP no qemu-system-x86_64"; exit 0; fi
-	# without pgrep every "no VM left running" check would pass blindly
-	if ! command -v pgrep >/dev/null; then echo "1..0 # SKIP no pgrep (procps; make check installs it)"; exit 0; fi
-}
+# Can this machine boot a guest at all? Say why not, as TAP wants (tap.sh).
+need_vm() { require vm; }
 
 # qemu processes of this test's state dir
 qemus() { pgrep -f "qemu-system.*$STATE" | wc -l; }
@@ -176,13 +156,6 @@ wait_exit() {
 	return 1
 }
 
-# Dump a file into the TAP stream as diagnostics (on failure).
-# show FILE: as TAP comments; once a test has failed, on stderr too, where
-# prove shows it without -v (a CI log then says why)
-show() {
-	[ -f "$1" ] || return 0
-	sed 's/^/#   /' "$1" | if [ "$failed" -gt 0 ]; then tee /dev/stderr; else cat; fi
-}
 
 # csv_where FILE COL VALUE OUTCOL: OUTCOL of the rows whose COL is VALUE
 csv_where() {

@@ -5,15 +5,13 @@
 # change point found where it was put, trend.csv, trend.html drawn in
 # headless Chromium with no console error, labels, and bad input (exit 2).
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/tests/tap.sh"
 BB=${BB:-$TOP/build/balloonbench}
 T=$(mktemp -d /tmp/bbtrend.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
-check() { d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
-if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
+require bb
 . "$TOP/tests/fabricate.sh"
-echo "1..12"
+plan 12
 
 # made in reverse order: trend orders by started_at, not by name
 for k in 7 6 5 4 3 2 1 0; do
@@ -36,8 +34,7 @@ check "trend.csv: a row per series and run, in time order ($order), labelled" sh
 
 . "$TOP/tests/browser.sh"
 if [ -z "$CHROMIUM" ]; then
-	echo "ok $((n + 1)) # SKIP no chromium (scripts/install-deps.sh --test)"
-	n=$((n + 1))
+	skip "$(missing chromium)"
 else
 	body=$(selftest "$T/hist/trend.html")
 	check "trend.html in headless Chromium: every chart drawn, no error, no console message ($body)" sh -c "
@@ -66,4 +63,4 @@ bad "an output directory that is not there" "not a writable directory" "$BB" tre
 mkdir -p "$T/norun"
 bad "a directory without runs" "no results directory in it" "$BB" trend -o "$T" "$T/norun"
 bad "--window 1" "from 2 to 32" "$BB" trend -w 1 "$T/hist"
-[ $failed -eq 0 ]
+finish

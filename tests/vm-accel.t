@@ -1,7 +1,7 @@
 #!/bin/bash
 # vm-accel: accel=kvm fails clearly within its watchdog where KVM cannot boot a guest; auto falls back to TCG and says so.
 . "$(dirname "$0")/lib.sh"
-need_vm
+require vm
 plan 17
 
 scenario kvm <<'INI'

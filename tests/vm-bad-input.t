@@ -1,7 +1,7 @@
 #!/bin/bash
 # vm-bad-input: each bad input gets one clear line (file:line where there is one), a non-zero exit, no VM.
 . "$(dirname "$0")/lib.sh"
-need_vm
+require vm
 plan 28
 
 # expect NAME WANT-EXIT PATTERN -- ARGS...: one stderr line matching PATTERN, exit WANT-EXIT

@@ -6,7 +6,7 @@
 # the deliberate slowdown) is a regression in the rate metrics and does not
 # replace the baseline.
 . "$(dirname "$0")/lib.sh"
-need_vm
+require vm
 plan 14
 
 # bench/ci.ini, shorter: 6 inflations and 6 deflations a run

@@ -1,7 +1,7 @@
 #!/bin/bash
 # vm-e2e: a real guest under TCG through embedded libvirt; inflate, deflate, check the counters.
 . "$(dirname "$0")/lib.sh"
-need_vm
+require vm
 plan 19
 
 scenario e2e <<'INI'

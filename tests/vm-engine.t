@@ -1,7 +1,7 @@
 #!/bin/bash
 # vm-engine: the engine's owners under stress: two guests under ThreadSanitizer, QEMU killed mid-run, a full disk.
 . "$(dirname "$0")/lib.sh"
-need_vm
+require vm
 plan 23
 
 TSAN_BB=${TSAN_BB:-$TOP/build/tsan/balloonbench}

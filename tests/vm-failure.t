@@ -1,7 +1,7 @@
 #!/bin/bash
 # vm-failure: one QEMU of three killed: with on-guest-failure=continue the other guests and the next repetition run their schedules, run.json names who completed and who failed, and the statistics leave the dead guest out; with the default (stop) the run ends after that repetition, as before.
 . "$(dirname "$0")/lib.sh"
-need_vm
+require vm
 plan 16
 
 # Three small guests, two repetitions of four changes each; VM 1 of the first

@@ -17,7 +17,7 @@
 # two; tests/vm-interrupt.t also stops a starting QEMU, as a KVM that hangs).
 # The table is printed at the end (stage, fault, time to act, VMs left).
 . "$(dirname "$0")/lib.sh"
-need_vm
+require vm
 
 # fault stage: the rows. A fault cannot hit a stage where its target is not
 # there yet (QEMU before the KVM probe's domain exists, say) or where it means

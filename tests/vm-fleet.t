@@ -2,12 +2,7 @@
 # vm-fleet: one run across two real libvirt daemons (each in its own mount namespace), a over its unix socket, b over ssh to an sshd of the test's own: each, spread (with an unreachable host), and daemon b killed mid-run.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-daemon.sh"
-need_vm
-if [ ! -x /usr/sbin/libvirtd ] || [ ! -x /usr/sbin/sshd ] || ! command -v unshare >/dev/null ||
-	! command -v virsh >/dev/null || ! command -v ssh-keygen >/dev/null; then
-	echo "1..0 # SKIP no libvirtd, sshd, ssh-keygen, unshare or virsh (make deps installs them)"; exit 0
-fi
-[ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP the daemons need root (mount namespaces)"; exit 0; }
+require vm daemons root	# the daemons live in mount namespaces of their own: root
 trap 'daemon_stop_all; cleanup' EXIT
 plan 22
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # vm-host: the host's side: QEMU's RSS drop as balloonbench reports it against /proc read here; free page reporting on and off; guest memory on huge pages.
 . "$(dirname "$0")/lib.sh"
-need_vm
+require vm
 plan 14
 
 # qemu_held: QEMU's VmRSS + HugetlbPages in KiB, read here from its /proc

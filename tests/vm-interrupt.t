@@ -1,7 +1,7 @@
 #!/bin/bash
 # vm-interrupt: Ctrl-C leaves no VM and keeps the samples, and acts at once during a boot; a killed run's VM and cgroups are reaped.
 . "$(dirname "$0")/lib.sh"
-need_vm
+require vm
 plan 45
 
 scenario long <<'INI'

@@ -1,7 +1,7 @@
 #!/bin/bash
 # vm-probe: the guest agent follows the moving balloon completely (kprobe: one event per batch, none lost, every MiB QEMU moved covered; poll: its rate), drops nothing, and agrees with QEMU.
 . "$(dirname "$0")/lib.sh"
-need_vm
+require vm
 plan 19
 
 HZ=${BB_PROBE_HZ:-1000}	# the default sample-rate

@@ -3,7 +3,7 @@
 # in headless Chromium as a person would: no console errors, every chart drawn,
 # a screenshot kept in build/artefacts/.
 . "$(dirname "$0")/lib.sh"
-need_vm
+require vm
 plan 17
 
 scenario rep <<'INI'

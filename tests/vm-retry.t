@@ -4,7 +4,7 @@
 # and the guest booted once more, with the reason kept; a second silence
 # fails the guest. The agent's stall watch says on the console what it saw.
 . "$(dirname "$0")/lib.sh"
-need_vm
+require vm
 plan 26
 
 scenario mute <<'INI'

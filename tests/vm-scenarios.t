@@ -1,7 +1,7 @@
 #!/bin/bash
 # vm-scenarios: square wave, pace=period, per-node breakdown, two guests at once, deflate-on-oom vs not, skipped layouts.
 . "$(dirname "$0")/lib.sh"
-need_vm
+require vm
 plan 15
 
 scenario sc <<'INI'

@@ -1,7 +1,7 @@
 #!/bin/bash
 # vm-virtio-mem: mechanism=virtio-mem in a real guest: unplug and plug, their rates, guest MemTotal and QEMU agreeing with the requested size; refused before boot where the image lacks virtio_mem.
 . "$(dirname "$0")/lib.sh"
-need_vm
+require vm
 plan 16
 
 scenario vmem <<'INI'

@@ -1,7 +1,7 @@
 #!/bin/bash
 # vm-workloads: touch faults once per page (perf agrees); grow is OOM-killed, not the agent; hold's latency per phase.
 . "$(dirname "$0")/lib.sh"
-need_vm
+require vm
 plan 17
 
 scenario wl <<'INI'
