@@ -11,7 +11,7 @@ n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 check() { d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
 if [ ! -x "$TOP/build/balloonbench" ]; then echo "1..0 # SKIP build/balloonbench not built"; exit 0; fi
-echo "1..18"
+echo "1..20"
 
 GUEST=$TOP/build/guest
 if [ ! -f "$GUEST/vmlinuz" ]; then
@@ -28,6 +28,7 @@ check "binary, agent, guest image, scenarios, man pages, completion where PREFIX
 	-a -x "$ROOT/usr/lib/balloonbench/bb-agent" -a -f "$ROOT/usr/lib/balloonbench/guest/vmlinuz" \
 	-a -f "$ROOT/usr/share/balloonbench/bench/quick.ini" -a -f "$ROOT/usr/share/man/man1/balloonbench.1" \
 	-a -f "$ROOT/usr/share/man/man5/balloonbench-scenario.5" \
+	-a -f "$ROOT/usr/share/man/man5/balloonbench-results.5" \
 	-a -f "$ROOT/usr/share/bash-completion/completions/balloonbench"
 
 mkdir -p "$T/elsewhere" && cd "$T/elsewhere" || exit 1
@@ -52,7 +53,7 @@ check "an empty scenario list is an error, exit 2, said (got $rc: $(cat "$T/empt
 	sh -c "[ $rc -eq 2 ] && grep -q 'no scenario' '$T/empty.err'"
 
 if command -v man >/dev/null; then
-	for p in man1/balloonbench.1 man5/balloonbench-scenario.5; do
+	for p in man1/balloonbench.1 man5/balloonbench-scenario.5 man5/balloonbench-results.5; do
 		LC_ALL=C.UTF-8 MANWIDTH=100 man --warnings -l "$ROOT/usr/share/man/$p" >"$T/man.txt" 2>"$T/man.err"
 		check "man -l $p: renders, no warning" sh -c "[ -s '$T/man.txt' ] && [ ! -s '$T/man.err' ]"
 	done
@@ -65,8 +66,8 @@ if command -v man >/dev/null; then
 			LC_ALL=C.UTF-8 MANWIDTH=200 man -l '$ROOT/usr/share/man/man5/balloonbench-scenario.5' | grep -q -- \"^ *\$o = \" || exit 1
 		done"
 else
-	for i in 1 2 3 4; do echo "ok $((n + i)) # SKIP no man (scripts/install-deps.sh --test)"; done
-	n=$((n + 4))
+	for i in 1 2 3 4 5; do echo "ok $((n + i)) # SKIP no man (scripts/install-deps.sh --test)"; done
+	n=$((n + 5))
 fi
 
 # completion: the installed script, asked as bash would
@@ -79,6 +80,9 @@ check "completion: shipped scenarios ('run osc' -> oscillate) and --set keys" \
 	sh -c "[ '$(comp run osc)' = oscillate ] && [ '$(comp run --set memo)' = 'memory=' ]"
 check "completion: a choice's values after --set KEY= ('on-guest-failure = c' -> continue, as bash splits it)" \
 	sh -c "[ '$(comp run --set on-guest-failure = c)' = continue ] && [ '$(comp run --set accel =)' = 'auto kvm tcg' ]"
+check "completion: every metric of 'list metrics' after compare -m ('compare -m host_r' -> host_returned_mib host_rss_settle_ms)" \
+	sh -c "[ '$(comp compare -m host_r)' = 'host_returned_mib host_rss_settle_ms' ] &&
+		[ \"\$(echo \$('$BB' list metrics | awk 'NR > 1 { print \$1 }'))\" = '$(comp compare -m '')' ]"
 
 make -s -C "$TOP" uninstall DESTDIR="$ROOT" PREFIX=/usr >/dev/null 2>&1
 check "make uninstall leaves no file behind" test -z "$(find "$ROOT" -type f)"
