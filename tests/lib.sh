@@ -127,10 +127,8 @@ qemus() { pgrep -f "qemu-system.*$STATE" | wc -l; }
 # scenario NAME <<EOF ... writes $T/NAME.ini
 scenario() { cat > "$T/$1.ini"; }
 
-# csv_col FILE COLUMN-NAME: print that column of every data row
-csv_col() {
-	awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } k { print $k }' "$1"
-}
+# csv_col, csv_where, csv_awk: results columns by name (tests/csv.sh)
+. "$(dirname "${BASH_SOURCE[0]}")/csv.sh"
 
 # within A B TOL: |A - B| <= TOL (floats)
 within() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
@@ -171,11 +169,4 @@ wait_exit() {
 show() {
 	[ -f "$1" ] || return 0
 	sed 's/^/#   /' "$1" | if [ "$failed" -gt 0 ]; then tee /dev/stderr; else cat; fi
-}
-
-# csv_where FILE COL VALUE OUTCOL: OUTCOL of the rows whose COL is VALUE
-csv_where() {
-	awk -F, -v c="$2" -v v="$3" -v o="$4" '
-		NR == 1 { for (i = 1; i <= NF; i++) { if ($i == c) k = i; if ($i == o) q = i }; next }
-		k && q && $k == v { print $q }' "$1"
 }

@@ -86,7 +86,7 @@ stage_setup() {
 # events.csv files under $RESULTS) still on the host, under any controller
 cgroups_left() {
 	local names n=0 d
-	names=$(awk -F, 'FNR > 1 && $2 != "" { print $2 }' "$RESULTS"/*/2*/events.csv 2>/dev/null | sort -u)
+	names=$(csv_awk '$c["vm"] != "" { print $c["vm"] }' "$RESULTS"/*/2*/events.csv 2>/dev/null | sort -u)
 	for d in /sys/fs/cgroup/*/machine/* /sys/fs/cgroup/machine/* /sys/fs/cgroup/machine.slice/*; do
 		[ -d "$d" ] || continue
 		for v in $names; do
