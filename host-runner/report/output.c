@@ -310,8 +310,12 @@ void rp_metrics_print(FILE *f)
 			hr_metrics[i].higher_better ? "higher" : "lower");
 }
 
-/* The JSON Schema of one row object of table @t: every column required, typed. */
-static json_t *row_schema(enum hr_table_id t)
+/*
+ * The JSON Schema of one row object of table @t, every column typed; its
+ * first @nreq columns required (columns are only ever appended: a file an
+ * older version wrote lacks the later ones).
+ */
+static json_t *row_schema(enum hr_table_id t, int nreq)
 {
 	const struct hr_table *tb = &hr_tables[t];
 	json_t *props = json_object(), *req = json_array();
@@ -328,7 +332,8 @@ static json_t *row_schema(enum hr_table_id t)
 				 "number", "null");
 		json_object_set_new(props, c->name, json_pack("{s:o, s:s}", "type", type,
 							      "description", desc));
-		json_array_append_new(req, json_string(c->name));
+		if (i < nreq)
+			json_array_append_new(req, json_string(c->name));
 	}
 	return json_pack("{s:s, s:s, s:o, s:o}", "type", "object", "description", tb->help,
 			 "required", req, "properties", props);
@@ -354,8 +359,8 @@ int rp_json_schema(FILE *f)
 				"string", "started_at", "type", "string", "status", "type", "string",
 				"versions", "type", "object", "host", "type", "object", "vms", "type",
 				"array", "items", vm, "transitions", "type", "array", "items",
-				row_schema(HR_TB_TRANS), "summary", "type", "array", "items",
-				row_schema(HR_TB_SUMMARY));
+				row_schema(HR_TB_TRANS, HR_TR_CYCLE), "summary", "type", "array", "items",
+				row_schema(HR_TB_SUMMARY, HR_SU_NCOLS));
 	json_t *root = json_pack("{s:s, s:s, s:s, s:[s,s,s,s], s:{s:{s:s}, s:{s:i}, s:{s:s}, "
 				 "s:{s:s, s:o}}}", "$schema", "http://json-schema.org/draft-07/schema#",
 				 "title", "balloonbench --output-format json, schema_version 1",
