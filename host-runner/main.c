@@ -424,10 +424,14 @@ static int filter_ini(const struct dirent *e)
 static void usage_list(FILE *f)
 {
 	fprintf(f,
-		"usage: balloonbench list options|workloads|scenarios [DIR]\n"
+		"usage: balloonbench list options|workloads|metrics|schema|scenarios [DIR]\n"
 		"\n"
 		"  options     every scenario option: type, default, allowed values, meaning\n"
 		"  workloads   the guest workloads and their options\n"
+		"  metrics     the metrics of summary.csv, compare and trend: unit, which way is better\n"
+		"  schema      every results file's columns: type, unit, meaning (--man: as\n"
+		"              balloonbench-results(5); --json-schema: the JSON Schema of\n"
+		"              --output-format json)\n"
 		"  scenarios   the scenario files in DIR (default: the shipped ones, bench/ of the\n"
 		"              source tree or PREFIX/share/balloonbench/bench) and what each answers;\n"
 		"              'balloonbench run NAME' runs a shipped one from anywhere\n"
@@ -463,6 +467,25 @@ static int cmd_list(int argc, char **argv)
 			rp_man_scenario(stdout);	/* balloonbench-scenario(5), for make docs */
 		else
 			hr_options_print(stdout);
+		return HR_EXIT_OK;
+	}
+	if (!strcmp(what, "metrics")) {
+		rp_metrics_print(stdout);
+		return HR_EXIT_OK;
+	}
+	if (!strcmp(what, "schema")) {
+		const char *how = argc > 2 ? argv[2] : "";
+
+		if (!strcmp(how, "--man"))
+			rp_man_results(stdout);		/* balloonbench-results(5), for make docs */
+		else if (!strcmp(how, "--json-schema"))
+			return rp_json_schema(stdout) ? HR_EXIT_FAIL : HR_EXIT_OK;
+		else if (!*how)
+			rp_schema_print(stdout);
+		else {
+			hr_err("list schema: expected --man or --json-schema, not '%s'", how);
+			return HR_EXIT_USAGE;
+		}
 		return HR_EXIT_OK;
 	}
 	if (!strcmp(what, "scenarios")) {
@@ -506,7 +529,8 @@ static int cmd_list(int argc, char **argv)
 		wl_print(stdout);
 		return HR_EXIT_OK;
 	}
-	hr_err("list: expected 'options', 'workloads' or 'scenarios [DIR]' (see 'balloonbench list --help')");
+	hr_err("list: expected 'options', 'workloads', 'metrics', 'schema' or 'scenarios [DIR]' (see "
+	       "'balloonbench list --help')");
 	return HR_EXIT_USAGE;
 }
 
@@ -896,7 +920,7 @@ static const struct command commands[] = {
 	{ "compare", "[OPTIONS] BASE CAND", "A/B: did the candidate runs regress against the baseline?", hr_compare_main,
 	  rp_compare_usage },
 	{ "trend", "[OPTIONS] RESULTS...", "a metric over many runs, change points marked", hr_trend_main, rp_trend_usage },
-	{ "list", "options|workloads|scenarios", "what a scenario may set; workloads; shipped scenarios", cmd_list,
+	{ "list", "options|workloads|metrics|schema|scenarios", "what a scenario may set; workloads; metrics; results columns; shipped scenarios", cmd_list,
 	  usage_list },
 	{ "doctor", "", "what this host can do: KVM or TCG, NUMA, versions, guest image", cmd_doctor,
 	  usage_doctor },

@@ -42,7 +42,8 @@ _balloonbench() {
 		COMPREPLY=($(compgen -W "normal json csv normal,json json,csv normal,json,csv" -- "$cur"))
 		return ;;
 	-m|--metric)
-		COMPREPLY=($(compgen -W "control_latency_ms t50_ms t90_ms t100_ms mean_rate_mib_s peak_rate_mib_s host_mean_rate_mib_s stalls shortfall_mib faults fault_p99_us wl_p50_us wl_p99_us wl_p999_us oom_kills" -- "$cur"))
+		words=$("$bb" list metrics 2>/dev/null | awk 'NR > 1 { print $1 }')
+		COMPREPLY=($(compgen -W "$words" -- "$cur"))
 		return ;;
 	-o|--output|--results|-s|--state-dir|-i|--image-dir)
 		COMPREPLY=($(compgen -d -- "$cur"))
@@ -61,7 +62,7 @@ _balloonbench() {
 		words=$("$bb" list scenarios 2>/dev/null | awk '{ print $1 }')
 		COMPREPLY=($(compgen -W "$words" -- "$cur") $(compgen -f -X '!*.ini' -- "$cur") $(compgen -d -- "$cur")) ;;
 	list)
-		[ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "options workloads scenarios" -- "$cur")) ||
+		[ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "options workloads metrics schema scenarios" -- "$cur")) ||
 			COMPREPLY=($(compgen -d -- "$cur")) ;;
 	help)
 		words=$("$bb" --help 2>/dev/null | awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }')

@@ -151,13 +151,14 @@ check "  no inf % anywhere (table, compare.csv, .md, .html, .junit.xml)" \
 
 # compare.html in a browser: a CDF chart per compared metric, drawn, no errors
 . "$TOP/tests/browser.sh"
+. "$TOP/tests/csv.sh"
 mkdir -p "$T/o5"
 "$BB" compare -q -o "$T/o5" "$T/base" "$T/slow" >/dev/null 2>&1
 if [ -z "$CHROMIUM" ]; then
 	skip_n 4 "$(missing chromium)"
 else
 	body=$(selftest "$T/o5/compare.html")
-	want=$(awk -F, 'NR > 1 && $10 > 0 && $11 > 0' "$T/o5/compare.csv" | wc -l)
+	want=$(csv_awk '$c["n_base"] > 0 && $c["n_cand"] > 0' "$T/o5/compare.csv" | wc -l)
 	got=$(sed -n 's/.*data-charts="\([0-9]*\)".*/\1/p' <<<"$body")
 	[ "$want" -gt 0 ] && [ "${got:-0}" -eq "$want" ] && grep -q 'data-blank=""' <<<"$body"
 	ok $? "compare.html draws a chart per compared metric ($want), none blank: got ${got:-none}"

@@ -11,8 +11,9 @@ T=$(mktemp -d /tmp/bbformats.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 require bb
 . "$TOP/tests/fabricate.sh"
+. "$TOP/tests/csv.sh"
 PY=/usr/bin/python3
-plan 21
+plan 23
 
 # base: runs 0-2 as recorded; slow: runs 4-6, 30 % slower (rates x 0.7)
 for k in 0 1 2; do fabricate "$TOP/tests/data/results-quick" "$T/base/r$k" "$k" 1; done
@@ -32,6 +33,31 @@ assert r['transitions'][0]['t100_ms'] == float(tr[0]['t100_ms'])
 assert r['summary'][0]['median'] == float(sm[0]['median'])
 assert r['vms'][0]['balloon_feature_names'] == 'STATS_VQ, EVENT_IDX, VERSION_1, RING_RESET'
 "
+"$BB" list schema --json-schema >"$T/schema.json"
+check "list schema --json-schema: a JSON Schema" $PY -c "import json; assert json.load(open('$T/schema.json'))['\$schema']"
+# jsonschema where installed; else a check of our own: required keys and each column's type
+check "  the JSON output validates against it (every column typed by core/schema.c: a string, or a number or null)" $PY -c "
+import json, sys
+s = json.load(open('$T/schema.json')); d = json.load(open('$T/r.json'))
+try:
+    import jsonschema
+    jsonschema.validate(d, s)
+    sys.exit(0)
+except ImportError:
+    pass
+types = {'string': str, 'integer': int, 'number': (int, float), 'null': type(None), 'boolean': bool, 'object': dict, 'array': list}
+def check(v, sc, where):
+    if 'const' in sc: assert v == sc['const'], where
+    if 'type' in sc:
+        t = sc['type'] if isinstance(sc['type'], list) else [sc['type']]
+        assert any(isinstance(v, types[x]) and not (x in ('integer', 'number') and isinstance(v, bool)) for x in t), (where, v, t)
+    for k in sc.get('required', []): assert k in v, (where, k)
+    for k, p in sc.get('properties', {}).items():
+        if isinstance(v, dict) and k in v: check(v[k], p, where + '.' + k)
+    if 'items' in sc and isinstance(v, list):
+        for i, x in enumerate(v): check(x, sc['items'], '%s[%d]' % (where, i))
+check(d, s, '')
+"
 "$BB" report --output-format=csv "$T/base/r0" "$T/base/r1" >"$T/r.csv" 2>"$T/err"
 check "report --output-format=csv: one header, summary.csv's rows of both runs with run_id" sh -c "
 	[ \$(grep -c '^schema,' '$T/r.csv') -eq 1 ] && head -n 1 '$T/r.csv' | grep -q ',ci_coverage,run_id\$' &&
@@ -49,7 +75,7 @@ if $PY -c 'import prometheus_client' 2>/dev/null; then
 else
 	skip "no python3-prometheus-client (scripts/install-deps.sh --test)"
 fi
-t100=$(awk -F, 'NR > 1 && $5 == "all" && $6 == "inflate" && $7 == "t100_ms" { print $11 }' "$R/summary.csv")
+t100=$(csv_awk '$c["vm"] == "all" && $c["direction"] == "inflate" && $c["metric"] == "t100_ms" { print $c["median"] }' "$R/summary.csv")
 check "  base units: t100 median ${t100} ms is balloonbench_t100_seconds ${t100}e-3" awk -v w="$t100" '
 	/^balloonbench_t100_seconds\{.*direction="inflate".*stat="median"/ { v = $NF; found = 1 }
 	END { exit !(found && (v - w / 1000) ^ 2 < 1e-12) }' "$R/metrics.prom"
@@ -71,7 +97,7 @@ else
 	skip "no xmllint (scripts/install-deps.sh --test)"
 fi
 check "  a testcase per gated metric, the rate's regression a <failure>" sh -c "
-	[ \$(grep -c '<testcase ' '$T/c1/compare.junit.xml') -eq \$(awk -F, 'NR > 1 && \$9 == 1' '$T/c1/compare.csv' | wc -l) ] &&
+	[ \$(grep -c '<testcase ' '$T/c1/compare.junit.xml') -eq $(csv_awk '$c["gated"] == 1' "$T/c1/compare.csv" | wc -l) ] &&
 	grep -A1 'name=\"inflate mean_rate_mib_s\"' '$T/c1/compare.junit.xml' | grep -q '<failure type=\"regression\"'"
 check "compare.md: the outcome and the gated rows" sh -c "
 	grep -q '^## balloonbench compare: :x: REGRESSION' '$T/c1/compare.md' &&

@@ -9,7 +9,7 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d /tmp/bbinstall.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 BB=$TOP/build/balloonbench require bb
-plan 18
+plan 20
 
 GUEST=$TOP/build/guest
 if [ ! -f "$GUEST/vmlinuz" ]; then
@@ -26,6 +26,7 @@ check "binary, agent, guest image, scenarios, man pages, completion where PREFIX
 	-a -x "$ROOT/usr/lib/balloonbench/bb-agent" -a -f "$ROOT/usr/lib/balloonbench/guest/vmlinuz" \
 	-a -f "$ROOT/usr/share/balloonbench/bench/quick.ini" -a -f "$ROOT/usr/share/man/man1/balloonbench.1" \
 	-a -f "$ROOT/usr/share/man/man5/balloonbench-scenario.5" \
+	-a -f "$ROOT/usr/share/man/man5/balloonbench-results.5" \
 	-a -f "$ROOT/usr/share/bash-completion/completions/balloonbench"
 
 mkdir -p "$T/elsewhere" && cd "$T/elsewhere" || exit 1
@@ -50,7 +51,7 @@ check "an empty scenario list is an error, exit 2, said (got $rc: $(cat "$T/empt
 	sh -c "[ $rc -eq 2 ] && grep -q 'no scenario' '$T/empty.err'"
 
 if command -v man >/dev/null; then
-	for p in man1/balloonbench.1 man5/balloonbench-scenario.5; do
+	for p in man1/balloonbench.1 man5/balloonbench-scenario.5 man5/balloonbench-results.5; do
 		LC_ALL=C.UTF-8 MANWIDTH=100 man --warnings -l "$ROOT/usr/share/man/$p" >"$T/man.txt" 2>"$T/man.err"
 		check "man -l $p: renders, no warning" sh -c "[ -s '$T/man.txt' ] && [ ! -s '$T/man.err' ]"
 	done
@@ -63,7 +64,7 @@ if command -v man >/dev/null; then
 			LC_ALL=C.UTF-8 MANWIDTH=200 man -l '$ROOT/usr/share/man/man5/balloonbench-scenario.5' | grep -q -- \"^ *\$o = \" || exit 1
 		done"
 else
-	skip_n 4 "$(missing man)"
+	skip_n 5 "$(missing man)"
 fi
 
 # completion: the installed script, asked as bash would
@@ -76,6 +77,9 @@ check "completion: shipped scenarios ('run osc' -> oscillate) and --set keys" \
 	sh -c "[ '$(comp run osc)' = oscillate ] && [ '$(comp run --set memo)' = 'memory=' ]"
 check "completion: a choice's values after --set KEY= ('on-guest-failure = c' -> continue, as bash splits it)" \
 	sh -c "[ '$(comp run --set on-guest-failure = c)' = continue ] && [ '$(comp run --set accel =)' = 'auto kvm tcg' ]"
+check "completion: every metric of 'list metrics' after compare -m ('compare -m host_r' -> host_returned_mib host_rss_settle_ms)" \
+	sh -c "[ '$(comp compare -m host_r)' = 'host_returned_mib host_rss_settle_ms' ] &&
+		[ \"\$(echo \$('$BB' list metrics | awk 'NR > 1 { print \$1 }'))\" = '$(comp compare -m '')' ]"
 
 make -s -C "$TOP" uninstall DESTDIR="$ROOT" PREFIX=/usr >/dev/null 2>&1
 check "make uninstall leaves no file behind" test -z "$(find "$ROOT" -type f)"

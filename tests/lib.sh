@@ -118,10 +118,8 @@ cgroups() {
 # scenario NAME <<EOF ... writes $T/NAME.ini
 scenario() { cat > "$T/$1.ini"; }
 
-# csv_col FILE COLUMN-NAME: print that column of every data row
-csv_col() {
-	awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i; next } k { print $k }' "$1"
-}
+# csv_col, csv_where, csv_awk: results columns by name (tests/csv.sh)
+. "$(dirname "${BASH_SOURCE[0]}")/csv.sh"
 
 # within A B TOL: |A - B| <= TOL (floats)
 within() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'; }
@@ -156,10 +154,3 @@ wait_exit() {
 	return 1
 }
 
-
-# csv_where FILE COL VALUE OUTCOL: OUTCOL of the rows whose COL is VALUE
-csv_where() {
-	awk -F, -v c="$2" -v v="$3" -v o="$4" '
-		NR == 1 { for (i = 1; i <= NF; i++) { if ($i == c) k = i; if ($i == o) q = i }; next }
-		k && q && $k == v { print $q }' "$1"
-}

@@ -11,6 +11,7 @@ T=$(mktemp -d /tmp/bbtrend.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 require bb
 . "$TOP/tests/fabricate.sh"
+. "$TOP/tests/csv.sh"
 plan 12
 
 # made in reverse order: trend orders by started_at, not by name
@@ -26,7 +27,7 @@ check "  the change point at run 4 (commit-4), about -30 % in the inflate rate" 
 check "  and in t100, +43 % (lower is better there), in both directions" sh -c "
 	[ \$(grep -Ec ' t100_ms .*fab-04 commit-4: \+4[0-9]\.[0-9]%\$' '$T/out') -eq 2 ]"
 check "  no other change point" test "$(grep -o 'fab-0[0-9]' "$T/out" | sort -u)" = "fab-04"
-order=$(awk -F, '$6 == "mean_rate_mib_s" && $5 == "inflate" { printf "%s ", $9 }' "$T/hist/trend.csv")
+order=$(csv_awk '$c["metric"] == "mean_rate_mib_s" && $c["direction"] == "inflate" { printf "%s ", $c["run_id"] }' "$T/hist/trend.csv")
 check "trend.csv: a row per series and run, in time order ($order), labelled" sh -c "
 	head -n 1 '$T/hist/trend.csv' | grep -q '^schema,scenario,job,label,direction,metric,unit,better,run_id,started_at,run_label,n,median,ci_lo,ci_hi,change_point,step\$' &&
 	[ '$order' = 'fab-00 fab-01 fab-02 fab-03 fab-04 fab-05 fab-06 fab-07 ' ] &&

@@ -59,7 +59,7 @@ check "three more runs of the same build (B A B)" test $bad -eq 0
 rc=$?
 grep -E '\*$|gated' "$T/same" | sed 's/^/# /'
 check "same build, 2 runs a side: no regression (exit $rc: 0 pass, 2 inconclusive)" test $rc -eq 0 -o $rc -eq 2
-reg=$(awk -F, 'NR > 1 && $9 == 1 && $23 == "regression"' "$T/compare.csv" | wc -l)
+reg=$(csv_awk '$c["gated"] == 1 && $c["verdict"] == "regression"' "$T/compare.csv" | wc -l)
 check "same build: no gated metric called a regression ($reg)" test "$reg" -eq 0
 check "compare wrote compare.html, compare.csv and compare.tap" \
 	test -s "$T/compare.html" -a -s "$T/compare.csv" -a -s "$T/compare.tap"
@@ -82,10 +82,10 @@ check "busy guest: perf-regression exits 1, a regression ($rc)" test $rc -eq 1
 [ $rc -eq 1 ] || show "$T/out3"
 # inflating is what a busy guest slows most (-65 to -73 % here); deflating less (-27 to -55 %)
 for m in mean_rate_mib_s t100_ms; do
-	v=$(awk -F, -v m=$m 'NR > 1 && $5 == "inflate" && $6 == m { print $23 " " $14 }' "$T/o3/compare.csv")
+	v=$(csv_awk -v m=$m '$c["direction"] == "inflate" && $c["metric"] == m { print $c["verdict"] " " $c["rel_change"] }' "$T/o3/compare.csv")
 	check "busy guest: inflate $m is a regression ($v)" test "${v%% *}" = regression
 done
-diag "busy guest, deflate: $(awk -F, 'NR > 1 && $5 == "deflate" && $6 == "mean_rate_mib_s" { print $23 " " $14 }' "$T/o3/compare.csv")"
+diag "busy guest, deflate: $(csv_awk '$c["direction"] == "deflate" && $c["metric"] == "mean_rate_mib_s" { print $c["verdict"] " " $c["rel_change"] }' "$T/o3/compare.csv")"
 check "busy guest: TAP says 'not ok' for the rate" grep -Eq '^not ok [0-9]+ - ci.ini square inflate mean_rate_mib_s: regression' "$T/o3/compare.tap"
 check "artefacts: compare.html and the run's report.html" \
 	sh -c "test -s '$T/o3/compare.html' && ls '$T'/o3/candidate/2*/report.html >/dev/null"

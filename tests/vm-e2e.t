@@ -35,8 +35,8 @@ check "deflate moved $mov MiB of $req requested (within 1 MiB)" within "$req" "$
 g=$(csv_col "$dir/transitions.csv" moved_mib | head -n 1)
 h=$(csv_col "$dir/transitions.csv" host_moved_mib | head -n 1)
 check "host view (QEMU actual) moved $h MiB, guest $g MiB" within "$g" "$h" 1
-glast=$(awk -F, '$3 == "guest" { b = $6 } END { print b }' "$dir/samples.csv")
-hlast=$(awk -F, '$3 == "host" { b = $6 } END { print b }' "$dir/samples.csv")
+glast=$(csv_awk '$c["source"] == "guest" { b = $c["balloon_mib"] } END { print b }' "$dir/samples.csv")
+hlast=$(csv_awk '$c["source"] == "host" { b = $c["balloon_mib"] } END { print b }' "$dir/samples.csv")
 check "final balloon: guest $glast MiB, QEMU $hlast MiB" within "$glast" "$hlast" 1
 
 # host_t100_est_ms: the end between two host samples (20 ms apart), never after the
@@ -45,7 +45,7 @@ awk -F, '
 	FNR == 1 { for (i = 1; i <= NF; i++) c[FILENAME, $i] = i; next }
 	FILENAME ~ /samples.csv$/ {
 		if ($c[FILENAME, "source"] == "host" && $c[FILENAME, "actual_mib"] != "") {
-			ht[++nh] = $1; ha[nh] = $c[FILENAME, "actual_mib"]
+			ht[++nh] = $c[FILENAME, "t_s"]; ha[nh] = $c[FILENAME, "actual_mib"]
 		}
 		next
 	}

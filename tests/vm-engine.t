@@ -59,7 +59,7 @@ check "QEMU killed: exit 1 (got $rc)" test $rc -eq 1
 grep -E '"status"|"failure"|incomplete_reason' "$dir/run.json" | sed "s/^/# /"
 check "QEMU killed: run.json says incomplete" grep -q '"status": "incomplete"' "$dir/run.json"
 check "QEMU killed: the guest's failure names its domain" grep -q '"failure": ".*the domain' "$dir/run.json"
-awk -F, '$3 == "failed" || $3 == "destroyed" { print $3 }' "$dir/events.csv" | tr '\n' ' ' >"$T/ev"
+csv_awk '$c["event"] == "failed" || $c["event"] == "destroyed" { print $c["event"] }' "$dir/events.csv" | tr '\n' ' ' >"$T/ev"
 check "QEMU killed: events.csv has failed, then destroyed ($(cat "$T/ev"))" grep -q "failed destroyed" "$T/ev"
 rows=$(grep -c ',guest,' "$dir/samples.csv")
 check "QEMU killed: samples kept ($rows)" test "$rows" -gt 100
@@ -119,7 +119,7 @@ took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 # interrupted). What follows is libvirt's teardown of the killed QEMU, which
 # polls until the process is reaped (by this sandbox's init, slowly: 0-1.6 s
 # here), and the run's end.
-acted=$(awk -F, '$3 == "signal" { s = $1 } $3 == "failed" { f = $1 } END { printf "%.2f", f - s }' "$dir/events.csv")
+acted=$(csv_awk '$c["event"] == "signal" { s = $c["t_s"] } $c["event"] == "failed" { f = $c["t_s"] } END { printf "%.2f", f - s }' "$dir/events.csv")
 diag "Ctrl-C with QEMU stopped: the guest ended $acted s after the signal; exit after $took s"
 check "QEMU stopped, Ctrl-C: exit 130 (got $rc), within 10 s ($took s)" \
 	awk -v r=$rc -v t="$took" 'BEGIN { exit !(r == 130 && t <= 10) }'

@@ -50,7 +50,7 @@ sum=$(sha256sum "$BB_IMAGE_DIR/vmlinuz" | cut -c1-16)
 check "each: daemon a's pool holds the kernel as bb-$sum-vmlinuz" \
 	bash -c "virsh -q -c '$DAEMON_URI_a' vol-list balloonbench | grep -q 'bb-$sum-vmlinuz'"
 check "each: no QEMU left on either daemon" test -z "$(daemon_qemus a)$(daemon_qemus b)"
-g=$(awk -F, '$5 == "all" && $6 == "inflate" && $7 == "t100_ms" { print $3 ":" $10 }' "$dir/summary.csv" | sort | tr '\n' ' ')
+g=$(csv_awk '$c["vm"] == "all" && $c["direction"] == "inflate" && $c["metric"] == "t100_ms" { print $c["job"] ":" $c["n"] }' "$dir/summary.csv" | sort | tr '\n' ' ')
 check "each: summary.csv keeps the hosts apart, by label ($g)" test "$g" = "quick@ssh-box:2 quick@tcg-box:2 "
 each=$dir
 "$BB" doctor --hosts "$T/hosts.ini" >"$T/doctor" 2>&1

@@ -47,7 +47,7 @@ cpu=$(csv_col "$dir/transitions.csv" qemu_vcpu_ms_per_gib | head -n 1)
 diag "drop: RSS settled $set ms after the target was set; QEMU vCPU time $cpu ms per GiB moved"
 check "drop: settle time and QEMU CPU per GiB recorded ($set ms, $cpu ms/GiB)" \
 	awk -v s="$set" -v c="$cpu" 'BEGIN { exit !(s != "" && s >= 0 && c != "" && c > 0) }'
-n=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "qemu_rss_kib") k = i; next } $3 == "host" && $k != "" { n++ } END { print n + 0 }' "$dir/samples.csv")
+n=$(csv_awk '$c["source"] == "host" && $c["qemu_rss_kib"] != "" { n++ } END { print n + 0 }' "$dir/samples.csv")
 check "drop: host samples carry QEMU's RSS ($n)" test "$n" -gt 10
 check "drop: no VM left running" test "$(qemus)" -eq 0
 
@@ -106,7 +106,7 @@ INI
 	check "huge pages: the run executes (exit $rc)" test $rc -eq 0
 	[ $rc -eq 0 ] || show "$T/err"
 	dir=$(run_dir "$RESULTS/huge")
-	hp=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "qemu_hugetlb_kib") k = i; next } $3 == "host" && $k > m { m = $k } END { print m + 0 }' "$dir/samples.csv")
+	hp=$(csv_awk '$c["source"] == "host" && $c["qemu_hugetlb_kib"] > m { m = $c["qemu_hugetlb_kib"] } END { print m + 0 }' "$dir/samples.csv")
 	check "huge pages: QEMU's memory sat on huge pages ($hp KiB)" test "$hp" -ge 262144
 	ret=$(csv_col "$dir/transitions.csv" host_returned_mib | head -n 1)
 	moved=$(csv_col "$dir/transitions.csv" moved_mib | head -n 1)

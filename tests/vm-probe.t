@@ -35,10 +35,10 @@ common_checks() {	# LABEL
 	check "$1: no sample dropped: agent ${dropped:-none}, seq gaps ${gaps:-none}, malformed ${bad:-none}" \
 		test "${dropped:-x}" = 0 -a "${gaps:-x}" = 0 -a "${bad:-x}" = 0
 	check "$1: guest counters never go back, t never goes back, seq has no gap" \
-		awk -F, '$3 == "guest" { if (n && ($7 < i || $8 < d || $5 < t || $4 != s + 1)) exit 1
-			i = $7; d = $8; t = $5; s = $4; n++ } END { exit !(n > 100) }' "$dir/samples.csv"
-	glast=$(awk -F, '$3 == "guest" { b = $6 } END { print b }' "$dir/samples.csv")
-	hlast=$(awk -F, '$3 == "host" { b = $6 } END { print b }' "$dir/samples.csv")
+		csv_awk '$c["source"] == "guest" { if (n && ($c["inflated_pages"] < i || $c["deflated_pages"] < d || $c["t_guest_ns"] < t || $c["seq"] != s + 1)) exit 1
+			i = $c["inflated_pages"]; d = $c["deflated_pages"]; t = $c["t_guest_ns"]; s = $c["seq"]; n++ } END { exit !(n > 100) }' "$dir/samples.csv"
+	glast=$(csv_awk '$c["source"] == "guest" { b = $c["balloon_mib"] } END { print b }' "$dir/samples.csv")
+	hlast=$(csv_awk '$c["source"] == "host" { b = $c["balloon_mib"] } END { print b }' "$dir/samples.csv")
 	mov=$(csv_col "$dir/transitions.csv" moved_mib | head -n 1)
 	check "$1: inflate moved $mov MiB (768 asked); final balloon: guest $glast MiB, QEMU $hlast MiB" \
 		sh -c "awk -v m='$mov' 'BEGIN { exit !(m >= 767 && m <= 769) }' &&

@@ -37,7 +37,7 @@ nw=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "warmup") w = i; i
 	$d == "inflate" { n[$w]++ } END { printf "%d %d", n[0], n[1] }' "$tr")
 diag "inflations measured, warm-up: $nw"
 check "transitions.csv: 2 measured inflations and 1 warm-up" test "$nw" = "2 1"
-n=$(awk -F, '$6 == "inflate" && $7 == "mean_rate_mib_s" && $5 == "all" { print $10 }' "$dir/summary.csv")
+n=$(csv_awk '$c["direction"] == "inflate" && $c["metric"] == "mean_rate_mib_s" && $c["vm"] == "all" { print $c["n"] }' "$dir/summary.csv")
 check "summary.csv: inflate mean rate over n=2 (warm-up excluded, got '$n')" test "$n" = 2
 check "summary.csv: schema 1 and documented header" \
 	grep -q '^schema,scenario,job,label,vm,direction,metric,unit,better,n,median,mean,stddev,min,max,ci_lo,ci_hi,ci_coverage$' "$dir/summary.csv"

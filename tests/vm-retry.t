@@ -41,12 +41,12 @@ c1=$(ls "$dir"/console-*.boot1.log 2>/dev/null | head -n 1)
 check "first boot silent: its console is kept ($(basename "${c1:-none}"))" test -s "$c1"
 check "first boot silent: the stall watch saw the queued bytes not move" \
 	grep -q 'stall watch: [0-9]* bytes for the host have not moved' "$c1"
-retry_t=$(awk -F, '$3 == "boot-retry" { print $1 }' "$dir/events.csv")
-n=$(awk -F, -v t="${retry_t:-0}" '$3 == "sysrq" && $1 < t && /asked the guest.s kernel \(Alt-SysRq (lw|lt)\)/' "$dir/events.csv" | wc -l)
+retry_t=$(csv_awk '$c["event"] == "boot-retry" { print $c["t_s"] }' "$dir/events.csv")
+n=$(csv_awk -v t="${retry_t:-0}" '$c["event"] == "sysrq" && $c["t_s"] < t && /asked the guest.s kernel \(Alt-SysRq (lw|lt)\)/' "$dir/events.csv" | wc -l)
 check "first boot silent: the guest's kernel was asked, at 4 s (SysRq l w) and at 15 s (l t) ($n)" test "$n" -eq 2
 check "first boot silent: it answered on the console: each CPU's backtrace, the agent among every task" \
 	sh -c "grep -q 'NMI backtrace for cpu' '$c1' && grep -q 'sysrq: Show State' '$c1' && grep -q 'task:init ' '$c1'"
-early=$(awk -F, -v t="${retry_t:-0}" '$3 == "guest" && $1 < t' "$dir/samples.csv" | wc -l)
+early=$(csv_awk -v t="${retry_t:-0}" '$c["source"] == "guest" && $c["t_s"] < t' "$dir/samples.csv" | wc -l)
 check "first boot silent: no guest sample before the retry ($early)" test "$early" -eq 0
 
 # 2. A channel that carries nothing after CONF until the host reopens it
@@ -61,7 +61,7 @@ ok $rc "stalled channel: the run completes (exit 0; the ASan+UBSan runner)"
 san_check "$T/err"
 dir=$(ls -d "$RESULTS"/stall/2* | head -n 1)
 check "stalled channel: events.csv has channel-reopen after 4 s of silence, then channel-recovered" \
-	awk -F, '$3 == "channel-reopen" && $4 ~ /said nothing for 4\.[0-9] s/ { r = 1 } r && $3 == "channel-recovered" { ok = 1 } END { exit !ok }' "$dir/events.csv"
+	csv_awk '$c["event"] == "channel-reopen" && $c["detail"] ~ /said nothing for 4\.[0-9] s/ { r = 1 } r && $c["event"] == "channel-recovered" { ok = 1 } END { exit !ok }' "$dir/events.csv"
 n=$(grep -c ',boot,' "$dir/events.csv")
 check "stalled channel: one boot ($n)" test "$n" -eq 1
 check "stalled channel: the workload's start and end were heard (said again)" \

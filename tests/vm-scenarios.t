@@ -99,14 +99,14 @@ check "summary.csv has per-guest rows (v0, v1) for the two-guest job" \
 
 # deflate-on-oom off vs on
 # (the label column is quoted in the CSV: match the guest by its row, then its events by name)
-off_vm=$(awk -F, '$0 ~ /deflate-on-oom=0/ { print $1; exit }' "$tr")
-on_vm=$(awk -F, '$0 ~ /deflate-on-oom=1/ { print $1; exit }' "$tr")
-off=$(awk -F, -v v="${off_vm:-none}" '$2 == v && $3 == "oom-kill"' "$dir/events.csv" | wc -l)
-on=$(awk -F, -v v="${on_vm:-none}" '$2 == v && $3 == "oom-kill"' "$dir/events.csv" | wc -l)
+off_vm=$(csv_awk '$0 ~ /deflate-on-oom=0/ { print $c["vm"]; exit }' "$tr")
+on_vm=$(csv_awk '$0 ~ /deflate-on-oom=1/ { print $c["vm"]; exit }' "$tr")
+off=$(csv_awk -v v="${off_vm:-none}" '$c["vm"] == v && $c["event"] == "oom-kill"' "$dir/events.csv" | wc -l)
+on=$(csv_awk -v v="${on_vm:-none}" '$c["vm"] == v && $c["event"] == "oom-kill"' "$dir/events.csv" | wc -l)
 diag "grow: OOM kills with deflate-on-oom off ($off_vm): $off, on ($on_vm): $on"
 check "deflate-on-oom off: grow is OOM-killed" test -n "$off_vm" -a "$off" -ge 1
 check "deflate-on-oom on: fewer OOM kills ($on < $off)" test "$on" -lt "$off"
-defl=$(awk -F, -v v="$on_vm" '$2 == v && $3 == "guest" { b = $6 } END { print b }' "$dir/samples.csv")
+defl=$(csv_awk -v v="$on_vm" '$c["vm"] == v && $c["source"] == "guest" { b = $c["balloon_mib"] } END { print b }' "$dir/samples.csv")
 diag "deflate-on-oom on: balloon at the end $defl MiB (was 768)"
 check "deflate-on-oom on: the guest took memory back from the balloon" awk -v b="$defl" 'BEGIN { exit !(b < 700) }'
 

@@ -39,13 +39,13 @@ check "both moves have a rate and a t100 (rates: $rates)" \
 		exit !(n == 2 && m == 2 && a[1] > 0 && a[2] > 0 && b[1] > 0 && b[2] > 0) }'
 # The guest's own MemTotal (samples.csv, as the agent read it) moved by the
 # requested 512 MiB: its highest and lowest values differ by 512 MiB.
-tot=$(awk -F, 'NR > 1 && $3 == "guest" && $10 != "" { print $10 }' "$d/samples.csv" | sort -n)
+tot=$(csv_awk '$c["source"] == "guest" && $c["mem_total_kib"] != "" { print $c["mem_total_kib"] }' "$d/samples.csv" | sort -n)
 lo=$(echo "$tot" | head -n 1) hi=$(echo "$tot" | tail -n 1)
 diag "guest MemTotal from $hi KiB down to $lo KiB"
 check "guest MemTotal fell by the requested 512 MiB (by $(( (hi - lo) / 1024 )) MiB)" within $((hi - lo)) 524288 1024
-last=$(echo "$(awk -F, 'NR > 1 && $3 == "guest" && $10 != "" { print $10 }' "$d/samples.csv" | tail -n 1)")
+last=$(echo "$(csv_awk '$c["source"] == "guest" && $c["mem_total_kib"] != "" { print $c["mem_total_kib"] }' "$d/samples.csv" | tail -n 1)")
 check "guest MemTotal back at its highest after the plug" test "$last" = "$hi"
-act=$(awk -F, 'NR > 1 && $3 == "host" { print $12 }' "$d/samples.csv" | sort -n | uniq | sed -n '1p;$p' | tr '\n' ' ')
+act=$(csv_awk '$c["source"] == "host" { print $c["actual_mib"] }' "$d/samples.csv" | sort -n | uniq | sed -n '1p;$p' | tr '\n' ' ')
 check "QEMU's plugged size went 1024 -> 512 MiB (host view: $act)" test "$act" = "512.000 1024.000 "
 # The guest's memory blocks online (the agent's "memory blocks online: N of M,
 # B MiB each" lines in events.csv): 512 MiB worth went offline and came back.

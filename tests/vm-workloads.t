@@ -47,11 +47,11 @@ check "run.json says complete" grep -q '"status": "complete"' "$dir/run.json"
 # touch: one fault per page
 ops=$(grep ',workload-exit,' "$dir/events.csv" | grep -o 'touch code=0 [^"]*' | sed 's/.*ops=\([0-9]*\).*/\1/')
 check "touch: 16384 pages touched, 16384 accesses timed (got $ops)" test "$ops" = 16384
-minflt=$(awk -F, '$3 == "touch" { m = $9 } END { print m }' "$dir/faults.csv")
+minflt=$(csv_awk '$c["workload"] == "touch" { m = $c["minflt"] } END { print m }' "$dir/faults.csv")
 diag "touch: the kernel counted $minflt minor faults for 16384 first touches"
 check "touch: the kernel's page-fault count agrees ($minflt within 16384..17000)" \
 	test "${minflt:-0}" -ge 16384 -a "${minflt:-0}" -le 17000
-acc=$(awk -F, '$2 == "touch" && $6 == "access" { n += $7 } END { print n }' "$dir/latency_stats.csv")
+acc=$(csv_awk '$c["workload"] == "touch" && $c["kind"] == "access" { n += $c["n"] } END { print n }' "$dir/latency_stats.csv")
 check "touch: latency histograms hold all 16384 accesses (got $acc)" test "$acc" = 16384
 check "touch: slowest accesses recorded" grep -q ',touch,' "$dir/slowest.csv"
 
@@ -76,7 +76,7 @@ check "grow: killed with the balloon inflated and the guest full (balloon ${bal:
 
 # hold: latency per phase
 for ph in steady inflating deflating; do
-	cnt=$(awk -F, -v p=$ph '$2 == "hold" && $4 == p && $6 == "access" { n += $7 } END { print n + 0 }' "$dir/latency_stats.csv")
+	cnt=$(csv_awk -v p=$ph '$c["workload"] == "hold" && $c["phase"] == p && $c["kind"] == "access" { n += $c["n"] } END { print n + 0 }' "$dir/latency_stats.csv")
 	check "hold: $ph phase has an access-latency histogram ($cnt accesses)" test "$cnt" -gt 0
 done
 p99=$(csv_where "$dir/transitions.csv" job hold wl_p99_us | head -n 1)
@@ -86,11 +86,12 @@ diag "hold: p99 access latency while inflating: $p99 us"
 # took); node 0 before the first target, node 1 at its largest while the
 # workload ran (however long populating it took on this host).
 numa_vm=$(csv_where "$dir/transitions.csv" job numa vm | head -n 1)
-t_target=$(awk -F, -v v="$numa_vm" '$2 == v && $3 == "target" { print $1; exit }' "$dir/events.csv")
-drops=$(awk -F, -v v="$numa_vm" -v t="$t_target" '
-	$2 == v && !($3 in t0) { t0[$3] = $4; f0[$3] = $5 }
-	$2 == v { used = (f0[$3] - $5) - (t0[$3] - $4); if (used > max[$3]) max[$3] = used }
-	$2 == v && $1 < t { before[$3] = (f0[$3] - $5) - (t0[$3] - $4) }
+t_target=$(csv_awk -v v="$numa_vm" '$c["vm"] == v && $c["event"] == "target" { print $c["t_s"]; exit }' "$dir/events.csv")
+drops=$(csv_awk -v v="$numa_vm" -v t="$t_target" '
+	{ vm = $c["vm"]; nd = $c["node"]; tot = $c["mem_total_kib"]; fr = $c["mem_free_kib"] }
+	vm == v && !(nd in t0) { t0[nd] = tot; f0[nd] = fr }
+	vm == v { used = (f0[nd] - fr) - (t0[nd] - tot); if (used > max[nd]) max[nd] = used }
+	vm == v && $c["t_s"] < t { before[nd] = (f0[nd] - fr) - (t0[nd] - tot) }
 	END { printf "%d %d", before[0] / 1024, max[1] / 1024 }' "$dir/nodes.csv")
 diag "numa: used by the guest on node 0 before the first target ${drops% *} MiB, on node 1 at most ${drops#* } MiB"
 check "numa: node 1 gave the bound workload >= 150 MiB" test "${drops#* }" -ge 150

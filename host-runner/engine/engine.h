@@ -39,6 +39,7 @@
 #include "core/clock.h"
 #include "core/metrics.h"
 #include "core/scenario.h"
+#include "core/schema.h"
 #include "queue.h"
 #include "workloads/workload.h"
 
@@ -58,9 +59,11 @@ extern _Atomic uint64_t hr_signal_ns;
 
 /* ---- recorder.c: every results file, one owner ---- */
 
+/* The run's CSV files: the first tables of core/schema.h, their columns there. */
 enum hr_file {
-	HR_F_SAMPLES, HR_F_EVENTS, HR_F_TRANS, HR_F_FAULTS, HR_F_LATENCY, HR_F_LATSTATS,
-	HR_F_NODES, HR_F_SLOWEST, HR_NFILES
+	HR_F_SAMPLES = HR_TB_SAMPLES, HR_F_EVENTS = HR_TB_EVENTS, HR_F_TRANS = HR_TB_TRANS,
+	HR_F_FAULTS = HR_TB_FAULTS, HR_F_LATENCY = HR_TB_LATENCY, HR_F_LATSTATS = HR_TB_LATSTATS,
+	HR_F_NODES = HR_TB_NODES, HR_F_SLOWEST = HR_TB_SLOWEST, HR_NFILES
 };
 
 struct hr_rec;
@@ -75,9 +78,8 @@ int hr_mkdir_p(const char *path);
  */
 int hr_rec_open(struct hr_rec **out, const char *root, const char *id, uint64_t t0,
 		char *dir, size_t dirlen);
-/* Append one row (formatted here, written by the recorder's thread). */
-void hr_rec_row(struct hr_rec *r, enum hr_file f, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Append one row of file @f (core/schema.h; formatted here, written by the recorder's thread). */
+void hr_rec_put(struct hr_rec *r, enum hr_file f, const struct hr_row *row);
 /*
  * An events.csv row, its time taken as it is queued (so the file is in time
  * order); @vm "" for the run itself. What happened earlier says when in its

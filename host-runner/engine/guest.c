@@ -180,7 +180,6 @@ static void bad_msg(struct hr_guest *g, const char *fmt, ...)
 static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint64_t t_recv)
 {
 	struct hr_gsample x;
-	char bal[32];
 	double removed;
 
 	if (g->ngs == g->gcap) {
@@ -224,14 +223,7 @@ static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint6
 	g->gs[g->ngs++] = x;
 	/* the mechanism's size (balloon_mib): empty until it can be known (virtio-mem: calibrated) */
 	removed = g->mech->removed(g, &x);
-	if (isnan(removed))
-		bal[0] = '\0';
-	else
-		snprintf(bal, sizeof(bal), "%.3f", removed * HR_PAGE_KIB / 1024.0);
-	hr_rec_row(g->run->rec, HR_F_SAMPLES,
-		   "%.6f,%s,guest,%" PRIu64 ",%" PRIu64 ",%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64
-		   ",%" PRIu64 ",%" PRIu64 ",,,,,,,,,,\n", x.t_ns / 1e9, g->name, x.seq, x.guest_ns,
-		   bal, x.inflate, x.deflate, x.oom_kill, x.total_kib, x.free_kib);
+	hr_samples_guest(g->run->rec, g->name, &x, removed * HR_PAGE_KIB / 1024.0);
 }
 
 /* A COST that breaks the rules of core/agentcheck.h is dropped and counted. */
@@ -653,21 +645,9 @@ int hr_guest_qemu_call(struct hr_guest *g, enum hr_qemu_call call, uint64_t *kib
 	return r;
 }
 
-/* ",v" or "," for unknown (-1) */
-static const char *opt_kib(char *buf, size_t size, int64_t v)
-{
-	if (v < 0)
-		snprintf(buf, size, ",");
-	else
-		snprintf(buf, size, ",%" PRId64, v);
-	return buf;
-}
-
 void hr_guest_poll_host(struct hr_guest *g)
 {
-	char f[9][24], nodes[HR_HOST_NODES * 24] = "";
 	struct hr_hsample h;
-	size_t o = 0;
 
 	if (!g->dom || hr_guest_qemu_call(g, QEMU_ACTUAL, &h.actual_kib))
 		return;
@@ -683,16 +663,7 @@ void hr_guest_poll_host(struct hr_guest *g)
 		g->hcap = cap;
 	}
 	g->hs[g->nhs++] = h;
-	for (int i = 0; i < HR_HOST_NODES && h.fig.node_free_kib[i] >= 0; i++)
-		o += (size_t)snprintf(nodes + o, sizeof(nodes) - o, "%s%d:%" PRId64, i ? ";" : "", i,
-				      h.fig.node_free_kib[i]);
-	hr_rec_row(g->run->rec, HR_F_SAMPLES, "%.6f,%s,host,,,%.3f,,,,,,%.3f%s%s%s%s%s%s,%s%s%s\n",
-		   h.t_ns / 1e9, g->name, ((double)g->job->memory_kib - (double)h.actual_kib) / 1024.0,
-		   h.actual_kib / 1024.0, opt_kib(f[0], 24, h.fig.rss_kib),
-		   opt_kib(f[1], 24, h.fig.anon_kib), opt_kib(f[2], 24, h.fig.file_kib),
-		   opt_kib(f[3], 24, h.fig.shmem_kib), opt_kib(f[4], 24, h.fig.huge_kib),
-		   opt_kib(f[5], 24, h.fig.avail_kib), nodes, opt_kib(f[6], 24, h.fig.vcpu_ms),
-		   opt_kib(f[7], 24, h.fig.other_ms));
+	hr_samples_host(g->run->rec, g->name, &h, g->job->memory_kib);
 }
 
 int hr_guest_record_until(struct hr_guest *g, int64_t until)

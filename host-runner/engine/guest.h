@@ -25,6 +25,12 @@ struct hr_hsample {
 	struct hr_hostfig fig;
 };
 
+/* samples.c: a samples.csv row of each (@balloon_mib NaN: not known yet; @memory_kib the guest's). */
+void hr_samples_guest(struct hr_rec *rec, const char *vm, const struct hr_gsample *x,
+		      double balloon_mib);
+void hr_samples_host(struct hr_rec *rec, const char *vm, const struct hr_hsample *h,
+		     uint64_t memory_kib);
+
 /* Latency statistics of one workload in one epoch, one kind; added up from HS/HB. */
 struct hr_lat {
 	uint64_t e;

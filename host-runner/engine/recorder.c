@@ -37,36 +37,13 @@
 #include "core/log.h"
 #include "engine.h"
 
-static const struct {
-	const char *name, *header;
-} files[HR_NFILES] = {
-	[HR_F_SAMPLES] = { "samples.csv",
-		"t_s,vm,source,seq,t_guest_ns,balloon_mib,inflated_pages,deflated_pages,oom_kills,"
-		"mem_total_kib,mem_free_kib,actual_mib,qemu_rss_kib,qemu_anon_kib,qemu_file_kib,"
-		"qemu_shmem_kib,qemu_hugetlb_kib,host_avail_kib,host_node_free_kib,qemu_vcpu_cpu_ms,"
-		"qemu_other_cpu_ms" },
-	[HR_F_EVENTS] = { "events.csv", "t_s,vm,event,detail" },
-	[HR_F_TRANS] = { "transitions.csv",
-		"vm,job,index,cycle,direction,from_mib,to_mib,requested_mib,moved_mib,t_set_s,"
-		"set_call_ms,control_latency_ms,t50_ms,t90_ms,t100_ms,mean_rate_mib_s,peak_rate_mib_s,"
-		"stalls,longest_stall_ms,reached,shortfall_mib,guest_samples,guest_sample_hz,"
-		"host_moved_mib,host_t100_ms,host_mean_rate_mib_s,agent_cpu_pct,faults,slow_accesses,"
-		"fault_p50_us,fault_p99_us,fault_max_us,wl_kind,wl_p50_us,wl_p99_us,wl_p999_us,"
-		"steady_p50_us,steady_p99_us,steady_p999_us,oom_kills,end_reason,rep,warmup,label,"
-		"planned_s,late_ms,node_total_delta_mib,node_free_delta_mib,host_rss_delta_mib,"
-		"host_returned_mib,host_rss_settle_ms,host_lag_ms,qemu_vcpu_ms_per_gib,"
-		"qemu_other_ms_per_gib,mechanism,block_kib,blocks_plugged,blocks_unplugged,"
-		"unplug_failed_blocks,host_event_ms,host_t100_est_ms,host" },
-	[HR_F_FAULTS] = { "faults.csv",
-		"t_s,vm,workload,bin_ms,accesses,slow_accesses,slow_mean_ns,slow_max_ns,minflt,majflt" },
-	[HR_F_LATENCY] = { "latency.csv",
-		"vm,workload,epoch,phase,transition,kind,bucket_lo_ns,bucket_hi_ns,count" },
-	[HR_F_LATSTATS] = { "latency_stats.csv",
-		"vm,workload,epoch,phase,transition,kind,n,mean_ns,stddev_ns,min_ns,max_ns,p50_ns,"
-		"p99_ns,p999_ns" },
-	[HR_F_NODES] = { "nodes.csv", "t_s,vm,node,mem_total_kib,mem_free_kib" },
-	[HR_F_SLOWEST] = { "slowest.csv", "t_s,vm,workload,latency_ns" },
-};
+/* The files' names and headers are their tables' (core/schema.h). */
+_Static_assert((int)HR_NFILES == (int)HR_TB_SUMMARY, "the recorder writes the schema's first tables");
+
+static const char *file_name(int i)
+{
+	return hr_tables[i].file;
+}
 
 enum rec_op { OP_ROW, OP_EVENT, OP_SYNC, OP_RUN_JSON, OP_STOP };
 
@@ -123,9 +100,9 @@ static void sync_all(struct hr_rec *r)
 		if (!r->f[i])
 			continue;
 		if (fflush(r->f[i]))
-			fail(r, "writing", files[i].name, errno);
+			fail(r, "writing", file_name(i), errno);
 		else if (fsync(fileno(r->f[i])) && errno != EINVAL)
-			fail(r, "syncing", files[i].name, errno);
+			fail(r, "syncing", file_name(i), errno);
 	}
 }
 
@@ -133,7 +110,7 @@ static void flush_all(struct hr_rec *r)
 {
 	for (int i = 0; i < HR_NFILES; i++)
 		if (r->f[i] && fflush(r->f[i]))
-			fail(r, "writing", files[i].name, errno);
+			fail(r, "writing", file_name(i), errno);
 }
 
 /* run.json: a temporary file, fsync'd, renamed over the old one, the directory fsync'd. */
@@ -178,11 +155,13 @@ static void write_run_json(struct hr_rec *r, const char *text)
 	}
 }
 
+/* An events.csv row: its time (t_s, in its column's format), then @row: the rest, made by hr_row_csv(). */
 static void write_event(struct hr_rec *r, uint64_t when, const char *row)
 {
 	if (!atomic_load(&r->failed) &&
-	    fprintf(r->f[HR_F_EVENTS], "%.6f,%s", (double)(int64_t)(when - r->t0) / 1e9, row) < 0)
-		fail(r, "writing", files[HR_F_EVENTS].name, errno);
+	    fprintf(r->f[HR_F_EVENTS], "%.*f,%s", hr_tables[HR_TB_EVENTS].cols[HR_EV_T_S].prec,
+		    (double)(int64_t)(when - r->t0) / 1e9, row) < 0)
+		fail(r, "writing", file_name(HR_F_EVENTS), errno);
 }
 
 /* When the first signal came (0: none yet); its handler stamps it a moment after its number. */
@@ -205,6 +184,8 @@ static uint64_t signal_time(void)
  */
 static void signal_row(struct hr_rec *r, uint64_t upto)
 {
+	struct hr_row row;
+	char *text;
 	uint64_t t;
 	int sig;
 
@@ -212,9 +193,17 @@ static void signal_row(struct hr_rec *r, uint64_t upto)
 		return;
 	sig = atomic_load(&hr_signal_no);
 	r->signal_done = 1;
-	write_event(r, t, sig == SIGINT ? ",signal,\"SIGINT received\"\n" :
-			  sig == SIGTERM ? ",signal,\"SIGTERM received\"\n" :
-			  ",signal,\"SIGHUP received\"\n");
+	hr_row_init(&row, HR_TB_EVENTS);
+	hr_row_set_s(&row, HR_EV_EVENT, "signal");
+	hr_row_set_s(&row, HR_EV_DETAIL, sig == SIGINT ? "SIGINT received" :
+			   sig == SIGTERM ? "SIGTERM received" : "SIGHUP received");
+	text = hr_row_csv(&row, HR_EV_VM);
+	if (!text) {
+		set_failed(r, "out of memory recording results");
+		return;
+	}
+	write_event(r, t, text);
+	free(text);
 }
 
 static void *rec_thread(void *arg)
@@ -242,7 +231,7 @@ static void *rec_thread(void *arg)
 		switch (op) {
 		case OP_ROW:
 			if (!atomic_load(&r->failed) && fputs(it->text, r->f[it->file]) == EOF)
-				fail(r, "writing", files[it->file].name, errno);
+				fail(r, "writing", file_name(it->file), errno);
 			break;
 		case OP_EVENT:
 			signal_row(r, it->when);
@@ -296,13 +285,13 @@ static FILE *open_csv(struct hr_rec *r, int i)
 	char path[PATH_MAX + 32];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", r->dir, files[i].name);
+	snprintf(path, sizeof(path), "%s/%s", r->dir, file_name(i));
 	f = fopen(path, "we");
 	if (!f) {
 		hr_error("cannot create %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (fprintf(f, "%s\n", files[i].header) < 0) {
+	if (hr_table_header(f, &hr_tables[i])) {
 		hr_error("cannot write %s: %s", path, strerror(errno));
 		fclose(f);
 		return NULL;
@@ -390,18 +379,14 @@ err:
 	return -1;
 }
 
-void hr_rec_row(struct hr_rec *r, enum hr_file f, const char *fmt, ...)
+void hr_rec_put(struct hr_rec *r, enum hr_file f, const struct hr_row *row)
 {
-	char *text = NULL;
-	va_list ap;
-	int n;
+	char *text;
 
 	if (!r || atomic_load(&r->failed))
 		return;
-	va_start(ap, fmt);
-	n = vasprintf(&text, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
+	text = hr_row_csv(row, 0);
+	if (!text) {
 		set_failed(r, "out of memory recording results");
 		return;
 	}
@@ -410,8 +395,8 @@ void hr_rec_row(struct hr_rec *r, enum hr_file f, const char *fmt, ...)
 
 void hr_rec_event(struct hr_rec *r, const char *vm, const char *kind, const char *fmt, ...)
 {
-	char detail[1024], quoted[2 * sizeof(detail) + 1], *text = NULL;
-	size_t o = 0;
+	char detail[1024], *text;
+	struct hr_row row;
 	va_list ap;
 
 	if (!r || atomic_load(&r->failed))
@@ -419,15 +404,17 @@ void hr_rec_event(struct hr_rec *r, const char *vm, const char *kind, const char
 	va_start(ap, fmt);
 	hr_vfmt(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	/* CSV-quote the detail: it is free text. */
-	for (const char *p = detail; *p; p++) {
-		if (*p == '"')
-			quoted[o++] = '"';
-		quoted[o++] = *p == '\n' || *p == '\r' ? ' ' : *p;
-	}
-	quoted[o] = '\0';
-	/* its time is taken as it is queued (push) */
-	if (asprintf(&text, "%s,%s,\"%s\"\n", vm, kind, quoted) < 0) {
+	/* free text on one line (the row builder quotes it) */
+	for (char *p = detail; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	hr_row_init(&row, HR_TB_EVENTS);
+	hr_row_set_s(&row, HR_EV_VM, vm);
+	hr_row_set_s(&row, HR_EV_EVENT, kind);
+	hr_row_set_s(&row, HR_EV_DETAIL, detail);
+	/* its time (t_s) is taken as it is queued (push), written by the recorder's thread */
+	text = hr_row_csv(&row, HR_EV_VM);
+	if (!text) {
 		set_failed(r, "out of memory recording results");
 		return;
 	}
@@ -504,7 +491,7 @@ int hr_rec_close(struct hr_rec *r)
 	pthread_join(r->th, NULL);
 	for (int i = 0; i < HR_NFILES; i++)
 		if (r->f[i] && fclose(r->f[i]) && !atomic_load(&r->failed))
-			fail(r, "closing", files[i].name, errno);
+			fail(r, "closing", file_name(i), errno);
 	if (hr_rec_failed(r, why, sizeof(why)))
 		ret = hr_error("%s", why);
 	hr_queue_destroy(&r->q, NULL);

@@ -249,65 +249,83 @@ static void probe_figures(const struct hr_guest *g, const struct bbp_cost *c0, s
 			     row->index, row->samples, row->hz, g->job->sample_hz);
 }
 
-static void fmt_opt(char *buf, size_t size, double v, double scale)
-{
-	if (isnan(v))
-		snprintf(buf, size, ",");
-	else
-		snprintf(buf, size, ",%.3f", v * scale);
-}
-
-/* The transitions.csv row; a value that does not exist is an empty field, never 0. */
+/* The transitions.csv row (core/schema.h); a value that does not exist (NaN) is an empty field, never 0. */
 static void write_row(const struct hr_guest *g, const struct hr_trow *r)
 {
-	const struct hr_job *j = g->job;
-	const double ms[] = { r->g.control, r->g.t50, r->g.t90, r->g.t100 };
-	const double us[] = { r->wl.fault_p50, r->wl.fault_p99, r->wl.fault_max, r->wl.p50,
+	/* the columns of a value in seconds, written in ms, and of one in ns, written in us */
+	static const int ms_col[] = { HR_TR_CONTROL_LATENCY_MS, HR_TR_T50_MS, HR_TR_T90_MS,
+				      HR_TR_T100_MS, HR_TR_LONGEST_STALL_MS, HR_TR_HOST_T100_MS,
+				      HR_TR_HOST_T100_EST_MS };
+	static const int us_col[] = { HR_TR_FAULT_P50_US, HR_TR_FAULT_P99_US, HR_TR_FAULT_MAX_US,
+				      HR_TR_WL_P50_US, HR_TR_WL_P99_US, HR_TR_WL_P999_US,
+				      HR_TR_STEADY_P50_US, HR_TR_STEADY_P99_US, HR_TR_STEADY_P999_US };
+	const double s[] = { r->g.control, r->g.t50, r->g.t90, r->g.t100, r->g.longest_stall,
+			     r->h.t100, r->h.t100_est };
+	const double ns[] = { r->wl.fault_p50, r->wl.fault_p99, r->wl.fault_max, r->wl.p50,
 			      r->wl.p99, r->wl.p999, r->wl.s50, r->wl.s99, r->wl.s999 };
-	const double hv[6] = { r->rss_delta_mib, r->returned_mib, r->rss_settle_ms, r->host_lag_ms,
-			       r->vcpu_ms_per_gib, r->other_ms_per_gib };
-	char t[4][24], w[9][24], stall[24], h100[24], rates[64], hrate[32], wlc[48], ooms[16];
-	char hs[6][24], mx[5][24], hest[24];
+	const struct hr_job *j = g->job;
+	struct hr_row row;
 
-	for (int i = 0; i < 4; i++)
-		fmt_opt(t[i], sizeof(t[i]), ms[i], 1e3);
-	for (int i = 0; i < 9; i++)
-		fmt_opt(w[i], sizeof(w[i]), us[i], 1e-3);
-	for (int i = 0; i < 6; i++)
-		fmt_opt(hs[i], sizeof(hs[i]), hv[i], 1);
-	fmt_opt(mx[0], sizeof(mx[0]), r->block_kib, 1);
-	fmt_opt(mx[1], sizeof(mx[1]), r->blocks_plugged, 1);
-	fmt_opt(mx[2], sizeof(mx[2]), r->blocks_unplugged, 1);
-	fmt_opt(mx[3], sizeof(mx[3]), r->blocks_failed, 1);
-	fmt_opt(mx[4], sizeof(mx[4]), r->event_ms, 1);
-	fmt_opt(stall, sizeof(stall), r->g.longest_stall, 1e3);
-	fmt_opt(h100, sizeof(h100), r->h.t100, 1e3);
-	fmt_opt(hest, sizeof(hest), r->h.t100_est, 1e3);
-	if (r->g.npoints)
-		snprintf(rates, sizeof(rates), ",%.3f,%.3f", pages_mib(r->g.mean_rate),
-			 pages_mib(r->g.peak_rate));
-	else
-		snprintf(rates, sizeof(rates), ",,");
-	fmt_opt(hrate, sizeof(hrate), r->h.npoints ? pages_mib(r->h.mean_rate) : NAN, 1);
-	if (r->wl.kind[0]) {
-		snprintf(wlc, sizeof(wlc), ",%" PRIu64 ",%" PRIu64, r->wl.faults, r->wl.slow);
-		snprintf(ooms, sizeof(ooms), ",%d", r->wl.ooms);
-	} else {
-		snprintf(wlc, sizeof(wlc), ",,");
-		snprintf(ooms, sizeof(ooms), ",");
+	hr_row_init(&row, HR_TB_TRANS);
+	hr_row_set_s(&row, HR_TR_VM, g->name);
+	hr_row_set_s(&row, HR_TR_JOB, j->name);
+	hr_row_set_i(&row, HR_TR_INDEX, r->index);
+	hr_row_set_i(&row, HR_TR_CYCLE, r->cycle);
+	hr_row_set_s(&row, HR_TR_DIRECTION, dir_names[r->g.direction + 1]);
+	hr_row_set_f(&row, HR_TR_FROM_MIB, r->from_mib);
+	hr_row_set_f(&row, HR_TR_TO_MIB, r->to_mib);
+	hr_row_set_f(&row, HR_TR_REQUESTED_MIB, pages_mib(r->g.requested));
+	hr_row_set_f(&row, HR_TR_MOVED_MIB, pages_mib(r->g.moved));
+	hr_row_set_f(&row, HR_TR_T_SET_S, r->t_set_s);
+	hr_row_set_f(&row, HR_TR_SET_CALL_MS, r->set_call_ms);
+	for (size_t i = 0; i < sizeof(ms_col) / sizeof(ms_col[0]); i++)
+		hr_row_set_f(&row, ms_col[i], s[i] * 1e3);
+	if (r->g.npoints) {
+		hr_row_set_f(&row, HR_TR_MEAN_RATE_MIB_S, pages_mib(r->g.mean_rate));
+		hr_row_set_f(&row, HR_TR_PEAK_RATE_MIB_S, pages_mib(r->g.peak_rate));
 	}
-	hr_rec_row(g->run->rec, HR_F_TRANS,
-		   "%s,%s,%d,%d,%s,%.3f,%.3f,%.3f,%.3f,%.6f,%.3f%s%s%s%s%s,%u%s,%d,%.3f,%zu,%.1f,%.3f"
-		   "%s%s,%.1f%s%s%s%s,%s%s%s%s%s%s%s%s,%s,%d,%d,\"%s\",%.6f,%.3f,%s,%s%s%s%s%s%s%s"
-		   ",%s%s%s%s%s%s%s,%s\n",
-		   g->name, j->name, r->index, r->cycle, dir_names[r->g.direction + 1], r->from_mib,
-		   r->to_mib, pages_mib(r->g.requested), pages_mib(r->g.moved), r->t_set_s,
-		   r->set_call_ms, t[0], t[1], t[2], t[3], rates, r->g.stalls, stall, r->g.reached,
-		   pages_mib(r->g.shortfall), r->nsamples, r->hz, pages_mib(r->h.moved), h100, hrate,
-		   r->agent_cpu, wlc, w[0], w[1], w[2], r->wl.kind, w[3], w[4], w[5], w[6], w[7],
-		   w[8], ooms, hr_end_names[r->end], g->rep, g->warmup, j->label, r->planned_s,
-		   r->late_ms, r->node_total, r->node_free, hs[0], hs[1], hs[2], hs[3], hs[4], hs[5],
-		   g->mech->name, mx[0], mx[1], mx[2], mx[3], mx[4], hest, g->host->name);
+	hr_row_set_u(&row, HR_TR_STALLS, r->g.stalls);
+	hr_row_set_i(&row, HR_TR_REACHED, r->g.reached);
+	hr_row_set_f(&row, HR_TR_SHORTFALL_MIB, pages_mib(r->g.shortfall));
+	hr_row_set_u(&row, HR_TR_GUEST_SAMPLES, r->nsamples);
+	hr_row_set_f(&row, HR_TR_GUEST_SAMPLE_HZ, r->hz);
+	hr_row_set_f(&row, HR_TR_HOST_MOVED_MIB, pages_mib(r->h.moved));
+	if (r->h.npoints)
+		hr_row_set_f(&row, HR_TR_HOST_MEAN_RATE_MIB_S, pages_mib(r->h.mean_rate));
+	hr_row_set_f(&row, HR_TR_AGENT_CPU_PCT, r->agent_cpu);
+	/* the workload's (none: empty) */
+	if (r->wl.kind[0]) {
+		hr_row_set_u(&row, HR_TR_FAULTS, r->wl.faults);
+		hr_row_set_u(&row, HR_TR_SLOW_ACCESSES, r->wl.slow);
+		hr_row_set_i(&row, HR_TR_OOM_KILLS, r->wl.ooms);
+	}
+	for (size_t i = 0; i < sizeof(us_col) / sizeof(us_col[0]); i++)
+		hr_row_set_f(&row, us_col[i], ns[i] * 1e-3);
+	hr_row_set_s(&row, HR_TR_WL_KIND, r->wl.kind);
+	hr_row_set_s(&row, HR_TR_END_REASON, hr_end_names[r->end]);
+	hr_row_set_i(&row, HR_TR_REP, g->rep);
+	hr_row_set_i(&row, HR_TR_WARMUP, g->warmup);
+	hr_row_set_s(&row, HR_TR_LABEL, j->label);
+	hr_row_set_f(&row, HR_TR_PLANNED_S, r->planned_s);
+	hr_row_set_f(&row, HR_TR_LATE_MS, r->late_ms);
+	hr_row_set_s(&row, HR_TR_NODE_TOTAL_DELTA_MIB, r->node_total);
+	hr_row_set_s(&row, HR_TR_NODE_FREE_DELTA_MIB, r->node_free);
+	/* the host's side */
+	hr_row_set_f(&row, HR_TR_HOST_RSS_DELTA_MIB, r->rss_delta_mib);
+	hr_row_set_f(&row, HR_TR_HOST_RETURNED_MIB, r->returned_mib);
+	hr_row_set_f(&row, HR_TR_HOST_RSS_SETTLE_MS, r->rss_settle_ms);
+	hr_row_set_f(&row, HR_TR_HOST_LAG_MS, r->host_lag_ms);
+	hr_row_set_f(&row, HR_TR_QEMU_VCPU_MS_PER_GIB, r->vcpu_ms_per_gib);
+	hr_row_set_f(&row, HR_TR_QEMU_OTHER_MS_PER_GIB, r->other_ms_per_gib);
+	/* the mechanism's own */
+	hr_row_set_s(&row, HR_TR_MECHANISM, g->mech->name);
+	hr_row_set_f(&row, HR_TR_BLOCK_KIB, r->block_kib);
+	hr_row_set_f(&row, HR_TR_BLOCKS_PLUGGED, r->blocks_plugged);
+	hr_row_set_f(&row, HR_TR_BLOCKS_UNPLUGGED, r->blocks_unplugged);
+	hr_row_set_f(&row, HR_TR_UNPLUG_FAILED_BLOCKS, r->blocks_failed);
+	hr_row_set_f(&row, HR_TR_HOST_EVENT_MS, r->event_ms);
+	hr_row_set_s(&row, HR_TR_HOST, g->host->name);
+	hr_rec_put(g->run->rec, HR_F_TRANS, &row);
 }
 
 /* The table line on stdout (the progress block moves aside). */

@@ -62,10 +62,24 @@ static struct hr_lat *lat_get(struct hr_guest *g, uint64_t e, int k)
 	return &g->lat[g->nlat++];
 }
 
+/* latency.csv's and latency_stats.csv's first columns (the same ids in both: EPOCH_COLS in core/schema.c) */
+static void epoch_cols(struct hr_guest *g, struct hr_row *row, enum hr_table_id t, uint64_t e,
+		       int kind)
+{
+	_Static_assert((int)HR_LA_KIND == (int)HR_LS_KIND, "the same first columns");
+	hr_row_init(row, t);
+	hr_row_set_s(row, HR_LA_VM, g->name);
+	hr_row_set_s(row, HR_LA_WORKLOAD, g->job->workload_name);
+	hr_row_set_u(row, HR_LA_EPOCH, e);
+	hr_row_set_s(row, HR_LA_PHASE, epoch_phase(g, e));
+	hr_row_set_i(row, HR_LA_TRANSITION, epoch_transition(e));
+	hr_row_set_s(row, HR_LA_KIND, wl_kind_names[kind]);
+}
+
 static void write_epoch(struct hr_guest *g, uint64_t e)
 {
 	struct hr_rec *rec = g->run->rec;
-	const char *wl = g->job->workload_name;
+	struct hr_row row;
 
 	for (size_t i = 0; i < g->nlat; i++) {
 		struct hr_lat *l = &g->lat[i];
@@ -73,18 +87,25 @@ static void write_epoch(struct hr_guest *g, uint64_t e)
 		if (l->e != e || l->written)
 			continue;
 		l->written = 1;
-		for (unsigned b = 0; b < ST_NBUCKETS; b++)
-			if (l->h.count[b])
-				hr_rec_row(rec, HR_F_LATENCY, "%s,%s,%" PRIu64 ",%s,%ld,%s,%" PRIu64
-					   ",%" PRIu64 ",%" PRIu64 "\n", g->name, wl, e,
-					   epoch_phase(g, e), epoch_transition(e),
-					   wl_kind_names[l->k], st_bucket_lo(b), st_bucket_hi(b),
-					   l->h.count[b]);
-		hr_rec_row(rec, HR_F_LATSTATS, "%s,%s,%" PRIu64 ",%s,%ld,%s,%" PRIu64 ",%.1f,%.1f,%"
-			   PRIu64 ",%" PRIu64 ",%.0f,%.0f,%.0f\n", g->name, wl, e, epoch_phase(g, e),
-			   epoch_transition(e), wl_kind_names[l->k], l->w.n, l->w.mean,
-			   st_welford_stddev(&l->w), l->w.min, l->w.max, st_hist_percentile(&l->h, 50),
-			   st_hist_percentile(&l->h, 99), st_hist_percentile(&l->h, 99.9));
+		for (unsigned b = 0; b < ST_NBUCKETS; b++) {
+			if (!l->h.count[b])
+				continue;
+			epoch_cols(g, &row, HR_TB_LATENCY, e, l->k);
+			hr_row_set_u(&row, HR_LA_BUCKET_LO_NS, st_bucket_lo(b));
+			hr_row_set_u(&row, HR_LA_BUCKET_HI_NS, st_bucket_hi(b));
+			hr_row_set_u(&row, HR_LA_COUNT, l->h.count[b]);
+			hr_rec_put(rec, HR_F_LATENCY, &row);
+		}
+		epoch_cols(g, &row, HR_TB_LATSTATS, e, l->k);
+		hr_row_set_u(&row, HR_LS_N, l->w.n);
+		hr_row_set_f(&row, HR_LS_MEAN_NS, l->w.mean);
+		hr_row_set_f(&row, HR_LS_STDDEV_NS, st_welford_stddev(&l->w));
+		hr_row_set_u(&row, HR_LS_MIN_NS, l->w.min);
+		hr_row_set_u(&row, HR_LS_MAX_NS, l->w.max);
+		hr_row_set_f(&row, HR_LS_P50_NS, st_hist_percentile(&l->h, 50));
+		hr_row_set_f(&row, HR_LS_P99_NS, st_hist_percentile(&l->h, 99));
+		hr_row_set_f(&row, HR_LS_P999_NS, st_hist_percentile(&l->h, 99.9));
+		hr_rec_put(rec, HR_F_LATSTATS, &row);
 	}
 }
 
@@ -124,6 +145,7 @@ static double latest_balloon_mib(const struct hr_guest *g)
 
 static int wl_node(struct hr_guest *g, const struct bbp_node *m)
 {
+	struct hr_row row;
 	int64_t t;
 
 	if (m->node >= 64 || hr_guest_time(g, m->t_ns, &t))
@@ -138,14 +160,20 @@ static int wl_node(struct hr_guest *g, const struct bbp_node *m)
 		g->nscap = cap;
 	}
 	g->ns[g->nns++] = (struct hr_node_sample){ t, (int)m->node, m->total_kib, m->free_kib };
-	hr_rec_row(g->run->rec, HR_F_NODES, "%.6f,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
-		   t / 1e9, g->name, m->node, m->total_kib, m->free_kib);
+	hr_row_init(&row, HR_TB_NODES);
+	hr_row_set_f(&row, HR_NO_T_S, t / 1e9);
+	hr_row_set_s(&row, HR_NO_VM, g->name);
+	hr_row_set_u(&row, HR_NO_NODE, m->node);
+	hr_row_set_u(&row, HR_NO_MEM_TOTAL_KIB, m->total_kib);
+	hr_row_set_u(&row, HR_NO_MEM_FREE_KIB, m->free_kib);
+	hr_rec_put(g->run->rec, HR_F_NODES, &row);
 	return 0;
 }
 
 static int wl_fault_bin(struct hr_guest *g, const struct bbp_f *m)
 {
 	struct hr_fault_bin b = { 0, m->n, m->slow, m->sum_ns, m->max_ns, m->minflt, m->majflt };
+	struct hr_row row;
 
 	if (hr_guest_time(g, m->t_ns, &b.t_ns))
 		return -1;
@@ -159,10 +187,18 @@ static int wl_fault_bin(struct hr_guest *g, const struct bbp_f *m)
 		g->fbcap = cap;
 	}
 	g->fb[g->nfb++] = b;
-	hr_rec_row(g->run->rec, HR_F_FAULTS, "%.6f,%s,%s,%.3f,%" PRIu64 ",%" PRIu64 ",%.0f,%" PRIu64
-		   ",%" PRIu64 ",%" PRIu64 "\n", b.t_ns / 1e9, g->name, g->job->workload_name,
-		   WL_BIN_NS / 1e6, b.n, b.slow, b.slow ? (double)b.sum_ns / (double)b.slow : 0.0,
-		   b.max_ns, b.minflt, b.majflt);
+	hr_row_init(&row, HR_TB_FAULTS);
+	hr_row_set_f(&row, HR_FA_T_S, b.t_ns / 1e9);
+	hr_row_set_s(&row, HR_FA_VM, g->name);
+	hr_row_set_s(&row, HR_FA_WORKLOAD, g->job->workload_name);
+	hr_row_set_f(&row, HR_FA_BIN_MS, WL_BIN_NS / 1e6);
+	hr_row_set_u(&row, HR_FA_ACCESSES, b.n);
+	hr_row_set_u(&row, HR_FA_SLOW_ACCESSES, b.slow);
+	hr_row_set_f(&row, HR_FA_SLOW_MEAN_NS, b.slow ? (double)b.sum_ns / (double)b.slow : 0.0);
+	hr_row_set_u(&row, HR_FA_SLOW_MAX_NS, b.max_ns);
+	hr_row_set_u(&row, HR_FA_MINFLT, b.minflt);
+	hr_row_set_u(&row, HR_FA_MAJFLT, b.majflt);
+	hr_rec_put(g->run->rec, HR_F_FAULTS, &row);
 	return 0;
 }
 
@@ -212,6 +248,7 @@ static int wl_fill(struct hr_guest *g, const struct bbp_msg *m, uint64_t w)
 
 int hr_wl_msg(struct hr_guest *g, const struct bbp_msg *m)
 {
+	struct hr_row row;
 	struct hr_lat *l;
 	int64_t t;
 
@@ -284,8 +321,12 @@ int hr_wl_msg(struct hr_guest *g, const struct bbp_msg *m)
 	case BBP_SLOW:
 		if (hr_guest_time(g, m->u.slow.t_ns, &t))
 			return -1;
-		hr_rec_row(g->run->rec, HR_F_SLOWEST, "%.6f,%s,%s,%" PRIu64 "\n", t / 1e9, g->name,
-			   g->job->workload_name, m->u.slow.lat_ns);
+		hr_row_init(&row, HR_TB_SLOWEST);
+		hr_row_set_f(&row, HR_SL_T_S, t / 1e9);
+		hr_row_set_s(&row, HR_SL_VM, g->name);
+		hr_row_set_s(&row, HR_SL_WORKLOAD, g->job->workload_name);
+		hr_row_set_u(&row, HR_SL_LATENCY_NS, m->u.slow.lat_ns);
+		hr_rec_put(g->run->rec, HR_F_SLOWEST, &row);
 		return 0;
 	case BBP_OOM:
 		return wl_oom(g, &m->u.oom);

@@ -70,7 +70,7 @@ struct policy {
 struct thresholds {
 	const char *path;
 	struct policy def;
-	struct policy metric[64];	/* by index into hr_metrics */
+	struct policy metric[HR_MAX_METRICS];	/* by index into hr_metrics */
 	int err_line;
 	char err[256];
 };

@@ -3,8 +3,10 @@
  * manpage.c - the man pages, generated from what the binary itself says, so
  * that they cannot drift from it: balloonbench(1) from every command's
  * --help text, balloonbench-scenario(5) from the option table that `list
- * options` prints (core/options.c) and the workload registry. `make docs`
- * writes them (balloonbench help --man, balloonbench list options --man).
+ * options` prints (core/options.c) and the workload registry,
+ * balloonbench-results(5) from the results files' schema (core/schema.c).
+ * `make docs` writes them (balloonbench help --man, balloonbench list
+ * options --man, balloonbench list schema --man).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,4 +135,59 @@ void rp_man_scenario(FILE *f)
 	      "balloon moves:\n", f);
 	verbatim(f, wl_list);
 	fputs(".SH SEE ALSO\n.BR balloonbench (1)\n", f);
+}
+
+/* A column's type, unit and direction, as the man page and `list schema` say them. */
+void rp_col_kind(const struct hr_col *c, char *buf, size_t size)
+{
+	int o = snprintf(buf, size, "%s", hr_ctype_names[c->type]);
+
+	if (c->type == HR_CT_FLOAT && o >= 0 && (size_t)o < size)
+		o += snprintf(buf + o, size - (size_t)o, " (%d decimals)", c->prec);
+	else if (c->type == HR_CT_GFLOAT && o >= 0 && (size_t)o < size)
+		o += snprintf(buf + o, size - (size_t)o, " (%d significant digits)", c->prec);
+	if (*c->unit && o >= 0 && (size_t)o < size)
+		o += snprintf(buf + o, size - (size_t)o, ", %s", c->unit);
+	if (c->better && o >= 0 && (size_t)o < size)
+		snprintf(buf + o, size - (size_t)o, ", %s is better", hr_better_names[c->better]);
+}
+
+void rp_man_results(FILE *f)
+{
+	header(f, "balloonbench-results", 5, "the files of a balloonbench run");
+	fputs(".SH DESCRIPTION\n", f);
+	roff(f, "Every run writes one directory, results/RUN-ID/ (results/latest points at the "
+		"newest): run.json, these CSV files, report.html and metrics.prom. Each CSV file has "
+		"a header line naming its columns; read a column by its name, never by its position: "
+		"columns are only ever appended. An empty field is a value that does not exist (never "
+		"0). Text is quoted where it holds a comma or a quote (quotes doubled), and some "
+		"columns always. Times t_s are seconds in the run's time base. summary.csv is written "
+		"by the run and by balloonbench report DIR; its metrics are the transitions.csv "
+		"columns marked metric below (balloonbench list metrics). The JSON of "
+		"--output-format json carries transitions.csv and summary.csv rows as objects, typed "
+		"by these columns (a number column's empty field as null); balloonbench list schema "
+		"--json-schema prints its JSON Schema.\n");
+	for (int t = 0; t < HR_NTABLES; t++) {
+		const struct hr_table *tb = &hr_tables[t];
+
+		fputs(".SH ", f);
+		roff(f, tb->file);
+		fputs("\n", f);
+		roff(f, tb->help);
+		fputs(".\n", f);
+		for (int i = 0; i < tb->ncols; i++) {
+			const struct hr_col *c = &tb->cols[i];
+			char kind[160];
+
+			rp_col_kind(c, kind, sizeof(kind));
+			fputs(".TP\n\\fB", f);
+			roff(f, c->name);
+			fputs("\\fR (", f);
+			roff(f, kind);
+			fputs(c->metric ? "; a metric)\n" : ")\n", f);
+			roff(f, c->help);
+			fputs("\n", f);
+		}
+	}
+	fputs(".SH SEE ALSO\n.BR balloonbench (1),\n.BR balloonbench\\-scenario (5)\n", f);
 }

@@ -16,7 +16,10 @@
  *                 "summary": [ one object per summary.csv row ] } ] }
  * built from the results directory's files (run.json, transitions.csv,
  * summary.csv) with the same reader `report` uses: the same values as the
- * files, a column's number as a JSON number, an empty number as null.
+ * files, typed by their columns (core/schema.h): a number column's value as a
+ * JSON number (an integer column's as an integer), an empty one as null, a
+ * string column's as a string. `balloonbench list schema --json-schema`
+ * prints this document's JSON Schema.
  *
  * The CSV is summary.csv's (schema 1, see summary.c) with a run_id column
  * appended (the results directory's name: the run id of a run the runner
@@ -86,32 +89,27 @@ int rp_output_close(FILE *f, const char *path)
 	return 0;
 }
 
-/* transitions.csv and summary.csv columns that hold text even when it looks like a number */
-static int text_column(const char *name)
-{
-	static const char *const text[] = { "vm", "job", "label", "direction", "wl_kind", "end_reason",
-					     "scenario", "metric", "unit", "better",
-					     "node_total_delta_mib", "node_free_delta_mib" };
-
-	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++)
-		if (!strcmp(name, text[i]))
-			return 1;
-	return 0;
-}
-
-/* A field as JSON: null if empty, a number if it is one whole, else a string. */
-static json_t *field_json(const char *col, const char *v)
+/*
+ * A field as JSON, by its column's type (core/schema.h): a string column's
+ * text as a string; a number column's value as a number (an int column's
+ * as an integer), null if empty or not a finite number. A column the schema
+ * does not know (a newer file's) is guessed: a number if it is one whole,
+ * else a string.
+ */
+static json_t *field_json(const struct hr_col *col, const char *v)
 {
 	char *end;
 	double x;
 
-	if (text_column(col))
+	if (col && col->type == HR_CT_STR)
 		return json_string(v);
 	if (!*v)
 		return json_null();
 	x = strtod(v, &end);
 	if (*end || !isfinite(x))
-		return json_string(v);
+		return col ? json_null() : json_string(v);
+	if (col && col->type != HR_CT_INT && col->type != HR_CT_BOOL)
+		return json_real(x);
 	/* a whole number within json_int_t (2^63: checked before the conversion), written as one */
 	if (!strpbrk(v, ".eE") && x >= -0x1p63 && x < 0x1p63 && x == trunc(x))
 		return json_integer((json_int_t)x);
@@ -122,6 +120,8 @@ static json_t *field_json(const char *col, const char *v)
 static json_t *rows_json(const char *dir, const char *name)
 {
 	char path[PATH_MAX];
+	const struct hr_table *t = hr_table_find(name);
+	const struct hr_col *cols[RP_CSV_MAX_FIELDS];
 	struct rp_csv c;
 	json_t *rows = json_array();
 	int r;
@@ -137,11 +137,13 @@ static json_t *rows_json(const char *dir, const char *name)
 		json_decref(rows);
 		return NULL;
 	}
+	for (int i = 0; i < c.ncols; i++)
+		cols[i] = hr_col_find(t, c.cols[i]);
 	while ((r = rp_csv_next(&c)) > 0) {
 		json_t *o = json_object();
 
 		for (int i = 0; i < c.ncols; i++)
-			json_object_set_new(o, c.cols[i], field_json(c.cols[i], rp_csv_str(&c, i)));
+			json_object_set_new(o, c.cols[i], field_json(cols[i], rp_csv_str(&c, i)));
 		json_array_append_new(rows, o);
 	}
 	rp_csv_close(&c);
@@ -279,5 +281,98 @@ int rp_results_write(FILE *f, unsigned fmts, char *const *dirs, int n)
 		hr_err("cannot write the output: %s", strerror(errno));
 		ret = -1;
 	}
+	return ret;
+}
+
+/* `balloonbench list schema`: every results file and its columns. */
+void rp_schema_print(FILE *f)
+{
+	for (int t = 0; t < HR_NTABLES; t++) {
+		const struct hr_table *tb = &hr_tables[t];
+
+		fprintf(f, "%s%s: %s\n", t ? "\n" : "", tb->file, tb->help);
+		for (int i = 0; i < tb->ncols; i++) {
+			char kind[160];
+
+			rp_col_kind(&tb->cols[i], kind, sizeof(kind));
+			fprintf(f, "  %-22s %s%s\n  %-22s %s\n", tb->cols[i].name, kind,
+				tb->cols[i].metric ? "; a metric" : "", "", tb->cols[i].help);
+		}
+	}
+}
+
+/* `balloonbench list metrics`: summary.csv's metrics (the completion reads the first column). */
+void rp_metrics_print(FILE *f)
+{
+	fprintf(f, "%-24s %-8s %s\n", "metric", "unit", "better");
+	for (size_t i = 0; i < hr_nmetrics; i++)
+		fprintf(f, "%-24s %-8s %s\n", hr_metrics[i].name, hr_metrics[i].unit,
+			hr_metrics[i].higher_better ? "higher" : "lower");
+}
+
+/*
+ * The JSON Schema of one row object of table @t, every column typed; its
+ * first @nreq columns required (columns are only ever appended: a file an
+ * older version wrote lacks the later ones).
+ */
+static json_t *row_schema(enum hr_table_id t, int nreq)
+{
+	const struct hr_table *tb = &hr_tables[t];
+	json_t *props = json_object(), *req = json_array();
+
+	for (int i = 0; i < tb->ncols; i++) {
+		const struct hr_col *c = &tb->cols[i];
+		char kind[160], desc[512];
+		json_t *type;
+
+		rp_col_kind(c, kind, sizeof(kind));
+		snprintf(desc, sizeof(desc), "%s (%s)", c->help, kind);
+		type = c->type == HR_CT_STR ? json_string("string") :
+		       json_pack("[s, s]", c->type == HR_CT_INT || c->type == HR_CT_BOOL ? "integer" :
+				 "number", "null");
+		json_object_set_new(props, c->name, json_pack("{s:o, s:s}", "type", type,
+							      "description", desc));
+		if (i < nreq)
+			json_array_append_new(req, json_string(c->name));
+	}
+	return json_pack("{s:s, s:s, s:o, s:o}", "type", "object", "description", tb->help,
+			 "required", req, "properties", props);
+}
+
+/*
+ * `balloonbench list schema --json-schema`: the JSON Schema (draft-07) of
+ * --output-format json (the top of this file); the rows' from core/schema.c.
+ */
+int rp_json_schema(FILE *f)
+{
+	json_t *vm = json_pack("{s:s, s:{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, "
+			       "s:{s:s}, s:{s:[s,s]}, s:{s:s}}}", "type", "object", "properties",
+			       "name", "type", "string", "job", "type", "string", "label", "type",
+			       "string", "rep", "type", "integer", "warmup", "type", "boolean",
+			       "accel", "type", "string", "memory_mib", "type", "number",
+			       "balloon_features", "type", "string", "null",
+			       "balloon_feature_names", "type", "string");
+	json_t *run = json_pack("{s:s, s:[s,s,s,s,s], s:{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, "
+				"s:{s:s}, s:{s:s, s:o}, s:{s:s, s:o}, s:{s:s, s:o}}}",
+				"type", "object", "required", "dir", "scenario", "vms", "transitions",
+				"summary", "properties", "dir", "type", "string", "run_id", "type",
+				"string", "started_at", "type", "string", "status", "type", "string",
+				"versions", "type", "object", "host", "type", "object", "vms", "type",
+				"array", "items", vm, "transitions", "type", "array", "items",
+				row_schema(HR_TB_TRANS, HR_TR_CYCLE), "summary", "type", "array", "items",
+				row_schema(HR_TB_SUMMARY, HR_SU_NCOLS));
+	json_t *root = json_pack("{s:s, s:s, s:s, s:[s,s,s,s], s:{s:{s:s}, s:{s:i}, s:{s:s}, "
+				 "s:{s:s, s:o}}}", "$schema", "http://json-schema.org/draft-07/schema#",
+				 "title", "balloonbench --output-format json, schema_version 1",
+				 "type", "object", "required", "schema", "schema_version", "generator",
+				 "runs", "properties", "schema", "const", "balloonbench-results",
+				 "schema_version", "const", RP_RESULTS_SCHEMA, "generator", "type",
+				 "string", "runs", "type", "array", "items", run);
+	int ret = 0;
+
+	if (!root || json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
+	    fputc('\n', f) == EOF)
+		ret = -1;
+	json_decref(root);
 	return ret;
 }

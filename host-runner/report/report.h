@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "core/schema.h"
+
 /* csv.c: the results' CSV files (header row, RFC 4180 quoting), read whole. */
 #define RP_CSV_MAX_FIELDS	64
 
@@ -121,8 +123,10 @@ struct hr_metric {
 	double noise;		/* in its unit: a median within it of 0 is noise (compare: an absolute change) */
 	int absolute;		/* a difference of either sign with no zero of its own: compared absolutely */
 };
-extern const struct hr_metric hr_metrics[];
-extern const size_t hr_nmetrics;
+/* in summary.csv's order; made from core/schema.c's transitions.csv columns marked as metrics */
+#define HR_MAX_METRICS 48
+extern const struct hr_metric *const hr_metrics;
+extern size_t hr_nmetrics;
 const struct hr_metric *hr_metric_find(const char *name);
 /*
  * Whether a transition that ended with @end_reason (transitions.csv; "" in
@@ -216,6 +220,14 @@ struct rp_man_cmd {
 };
 void rp_man_main(FILE *f, const struct rp_man_cmd *cmds, size_t n);
 void rp_man_scenario(FILE *f);
+/* balloonbench-results(5): every results file's columns, from core/schema.c. */
+void rp_man_results(FILE *f);
+/* @c's type (with its precision), unit and better direction, in words ("float (3 decimals), ms, lower is better"). */
+void rp_col_kind(const struct hr_col *c, char *buf, size_t size);
+/* output.c: `list schema` (every file's columns), `list metrics` (name, unit, better), and the JSON Schema of --output-format json. */
+void rp_schema_print(FILE *f);
+void rp_metrics_print(FILE *f);
+int rp_json_schema(FILE *f);
 /* compare.c and trend.c: their --help texts */
 void rp_compare_usage(FILE *f);
 void rp_trend_usage(FILE *f);

@@ -5,7 +5,7 @@
  * jobs and spreadsheets read.
  *
  * summary.csv, schema 1 (every row carries schema=1; new columns are only
- * ever appended):
+ * ever appended; its columns are a table of core/schema.c):
  *   schema       1
  *   scenario     the scenario file
  *   job, label   the job, and its matrix values ("" if none)
@@ -45,35 +45,37 @@
 #include "report.h"
 
 /*
- * Every metric is a transitions.csv column; it knows its unit, which way is
- * better, and for compare what is noise: the host's figures come from the
- * host sampler (20 ms a sample at its default 50 Hz; RSS counted settled
- * within 1 MiB), and host_lag_ms is a difference of two times, of either sign.
+ * Every metric is a transitions.csv column marked as one in core/schema.c
+ * (its .metric: the place in this list, summary.csv's row order), with its
+ * unit, which way is better, and for compare what is noise: the host's
+ * figures come from the host sampler (20 ms a sample at its default 50 Hz;
+ * RSS counted settled within 1 MiB), and host_lag_ms is a difference of two
+ * times, of either sign. The list is made from the schema before main()
+ * (a constructor: every user reads it as a plain array).
  */
-const struct hr_metric hr_metrics[] = {
-	/* name, unit, higher_better, needs_reached, noise, absolute */
-	{ "control_latency_ms",      "ms",      0, 0,  0, 0 },
-	{ "t50_ms",                  "ms",      0, 0,  0, 0 },
-	{ "t90_ms",                  "ms",      0, 0,  0, 0 },
-	{ "t100_ms",                 "ms",      0, 1,  0, 0 },
-	{ "mean_rate_mib_s",         "MiB/s",   1, 1,  0, 0 },
-	{ "peak_rate_mib_s",         "MiB/s",   1, 1,  0, 0 },
-	{ "host_mean_rate_mib_s",    "MiB/s",   1, 1,  0, 0 },
-	{ "stalls",                  "count",   0, 0,  0, 0 },
-	{ "shortfall_mib",           "MiB",     0, 0,  0, 0 },
-	{ "faults",                  "count",   0, 0,  0, 0 },
-	{ "fault_p99_us",            "us",      0, 0,  0, 0 },
-	{ "wl_p50_us",               "us",      0, 0,  0, 0 },
-	{ "wl_p99_us",               "us",      0, 0,  0, 0 },
-	{ "wl_p999_us",              "us",      0, 0,  0, 0 },
-	{ "oom_kills",               "count",   0, 0,  0, 0 },
-	{ "host_returned_mib",       "MiB",     1, 0,  1, 0 },
-	{ "host_rss_settle_ms",      "ms",      0, 0, 20, 0 },
-	{ "host_lag_ms",             "ms",      0, 0, 20, 1 },
-	{ "qemu_vcpu_ms_per_gib",    "ms/GiB",  0, 0,  0, 0 },
-	{ "qemu_other_ms_per_gib",   "ms/GiB",  0, 0,  0, 0 },
-};
-const size_t hr_nmetrics = sizeof(hr_metrics) / sizeof(hr_metrics[0]);
+static struct hr_metric metrics[HR_MAX_METRICS];
+const struct hr_metric *const hr_metrics = metrics;
+size_t hr_nmetrics;
+
+__attribute__((constructor)) static void metrics_from_schema(void)
+{
+	const struct hr_table *t = &hr_tables[HR_TB_TRANS];
+
+	for (int rank = 1; hr_nmetrics < HR_MAX_METRICS; rank++) {
+		int i = 0;
+
+		while (i < t->ncols && t->cols[i].metric != rank)
+			i++;
+		if (i == t->ncols)
+			break;	/* ranks are 1..n (tests/schema.c checks) */
+		metrics[hr_nmetrics++] = (struct hr_metric){
+			.name = t->cols[i].name, .unit = t->cols[i].unit,
+			.higher_better = t->cols[i].better == HR_BETTER_HIGHER,
+			.needs_reached = t->cols[i].needs_reached, .noise = t->cols[i].noise,
+			.absolute = t->cols[i].absolute,
+		};
+	}
+}
 
 const struct hr_metric *hr_metric_find(const char *name)
 {
@@ -82,8 +84,6 @@ const struct hr_metric *hr_metric_find(const char *name)
 			return &hr_metrics[i];
 	return NULL;
 }
-
-#define NMETRICS	(sizeof(hr_metrics) / sizeof(hr_metrics[0]))
 
 int hr_metric_counts(const struct hr_metric *m, const char *end_reason)
 {
@@ -174,7 +174,7 @@ struct srow {
 	int job;		/* index into the run's jobs */
 	int vm_index;
 	int dir;		/* +1 inflate, -1 deflate */
-	double m[NMETRICS];
+	double m[HR_MAX_METRICS];
 };
 
 struct sjob {
@@ -232,7 +232,7 @@ static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t *njobs,
 	struct rp_csv c;
 	struct srow *rows = NULL;
 	size_t cap = 0;
-	int cj, cv, cd, cw, ce, cm[NMETRICS], r;
+	int cj, cv, cd, cw, ce, cm[HR_MAX_METRICS], r;
 
 	*n = 0;
 	*err = 0;
@@ -258,7 +258,7 @@ static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t *njobs,
 		*err = 1;
 		return NULL;
 	}
-	for (size_t k = 0; k < NMETRICS; k++)
+	for (size_t k = 0; k < hr_nmetrics; k++)
 		cm[k] = rp_csv_col(&c, hr_metrics[k].name);
 	while ((r = rp_csv_next(&c)) > 0) {
 		struct srow *row;
@@ -285,7 +285,7 @@ static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t *njobs,
 		row->job = j;
 		row->vm_index = vm_index_of(json_object_get(run, "vms"), rp_csv_str(&c, cv));
 		row->dir = !strcmp(rp_csv_str(&c, cd), "inflate") ? 1 : -1;
-		for (size_t k = 0; k < NMETRICS; k++)
+		for (size_t k = 0; k < hr_nmetrics; k++)
 			row->m[k] = hr_metric_counts(&hr_metrics[k], rp_csv_str(&c, ce)) ?
 				    rp_csv_num(&c, cm[k]) : NAN;
 	}
@@ -298,10 +298,24 @@ static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t *njobs,
 static void row_out(FILE *f, const char *scenario, const struct sjob *j, const char *vm,
 		    const char *dir, const struct hr_metric *m, const struct hr_stats *s)
 {
-	fprintf(f, "1,%s,%s,\"%s\",%s,%s,%s,%s,%s,%zu,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.4f\n",
-		scenario, j->name, j->label, vm, dir, m->name, m->unit,
-		m->higher_better ? "higher" : "lower", s->n, s->median, s->mean, s->stddev, s->min,
-		s->max, s->ci_lo, s->ci_hi, s->ci_coverage);
+	const double st[] = { s->median, s->mean, s->stddev, s->min, s->max, s->ci_lo, s->ci_hi,
+			      s->ci_coverage };
+	struct hr_row row;
+
+	hr_row_init(&row, HR_TB_SUMMARY);
+	hr_row_set_i(&row, HR_SU_SCHEMA, 1);
+	hr_row_set_s(&row, HR_SU_SCENARIO, scenario);
+	hr_row_set_s(&row, HR_SU_JOB, j->name);
+	hr_row_set_s(&row, HR_SU_LABEL, j->label);
+	hr_row_set_s(&row, HR_SU_VM, vm);
+	hr_row_set_s(&row, HR_SU_DIRECTION, dir);
+	hr_row_set_s(&row, HR_SU_METRIC, m->name);
+	hr_row_set_s(&row, HR_SU_UNIT, m->unit);
+	hr_row_set_s(&row, HR_SU_BETTER, m->higher_better ? "higher" : "lower");
+	hr_row_set_u(&row, HR_SU_N, s->n);
+	for (int i = 0; i < (int)(sizeof(st) / sizeof(st[0])); i++)
+		hr_row_set_f(&row, HR_SU_MEDIAN + i, st[i]);
+	(void)hr_row_write(f, &row, 0);
 }
 
 /* Rows in the order of the groups: job, inflate before deflate, guest. */
@@ -321,7 +335,7 @@ static void write_metrics(FILE *f, const char *scenario, const struct sjob *j, c
 			  const char *dir, const struct srow *rows, size_t n, double *v,
 			  int print, int *printed)
 {
-	for (size_t mi = 0; mi < NMETRICS; mi++) {
+	for (size_t mi = 0; mi < hr_nmetrics; mi++) {
 		const char *name = hr_metrics[mi].name;
 		struct hr_stats st;
 		size_t c = 0;
@@ -447,8 +461,7 @@ int hr_summary_dir(const char *dir, int print)
 		hr_err("cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	fprintf(f, "schema,scenario,job,label,vm,direction,metric,unit,better,n,median,mean,stddev,"
-		   "min,max,ci_lo,ci_hi,ci_coverage\n");
+	(void)hr_table_header(f, &hr_tables[HR_TB_SUMMARY]);
 	write_groups(f, json_string_value(json_object_get(json_object_get(run, "scenario"), "file")) ?: "",
 		     jobs, njobs, rows, n, v, print);
 	if (fclose(f) || rename(tmp, path)) {
