@@ -26,7 +26,6 @@
 #include "core/agentcheck.h"
 #include "core/log.h"
 #include "core/schedule.h"
-#include "core/vmem.h"
 #include "guest.h"
 #include "fleet.h"
 #include "layout.h"
@@ -628,17 +627,13 @@ int hr_guest_send(struct hr_guest *g, const struct bbp_msg *m)
  */
 int hr_guest_qemu_call(struct hr_guest *g, enum hr_qemu_call call, uint64_t *kib)
 {
-	static const char *const what[2][2] = {
-		{ "query-balloon", "the balloon target" },
-		{ "query-memory-devices", "the virtio-mem requested size" },
-	};
 	uint64_t ms = g->job->give_up_us / 1000;
 	int slot, r;
 
 	if (ms > 10000)
 		ms = 10000;
 	slot = hr_wd_arm(g->run->wd, g->dom, g->hp.pid, ms < 1000 ? 1000 : ms,
-			 what[g->job->mechanism == HR_MECH_VMEM][call]);
+			 g->mech->what[call]);
 	if (call == QEMU_ACTUAL)
 		r = g->mech->host_actual(g, kib);
 	else
@@ -647,7 +642,7 @@ int hr_guest_qemu_call(struct hr_guest *g, enum hr_qemu_call call, uint64_t *kib
 		g->dead = 1;
 		snprintf(g->dead_reason, sizeof(g->dead_reason),
 			 "was destroyed: QEMU did not answer %s within %.0f s (stopped or hung)",
-			 what[g->job->mechanism == HR_MECH_VMEM][call], (double)(ms < 1000 ? 1000 : ms) / 1e3);
+			 g->mech->what[call], (double)(ms < 1000 ? 1000 : ms) / 1e3);
 	}
 	return r;
 }

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "core/vmem.h"
 #include "fleet.h"
 #include "guest.h"
 #include "mech.h"
@@ -138,37 +137,14 @@ static int host_side(const struct hr_guest *g, struct hr_trow *row, int64_t t_se
 	return 0;
 }
 
-/*
- * The mechanism's own figures from the host's view (virtio-mem): blocks
- * plugged and unplugged between the target set and the end of the rest,
- * blocks that could not be unplugged, and when libvirt's size event came.
- */
+/* The mechanism's own figures (its row's figures hook; NAN where it has none). */
 static void mech_side(const struct hr_guest *g, struct hr_trow *row, int64_t t_set,
 		      int64_t t_end, uint64_t target_kib)
 {
-	const struct hr_job *j = g->job;
-	const struct hr_hsample *a = NULL, *b = NULL;
-	double d;
-
 	row->block_kib = row->blocks_plugged = row->blocks_unplugged = NAN;
 	row->blocks_failed = row->event_ms = NAN;
-	if (j->mechanism != HR_MECH_VMEM)
-		return;
-	for (size_t i = 0; i < g->nhs; i++) {
-		if (g->hs[i].t_ns <= t_set || !a)
-			a = &g->hs[i];
-		if (g->hs[i].t_ns <= t_end)
-			b = &g->hs[i];
-	}
-	row->block_kib = (double)j->vmem_block_kib;
-	row->event_ms = hr_mech_event_ms(g, t_set, (double)(target_kib - j->vmem_base_kib));
-	if (!a || !b)
-		return;
-	d = ((double)b->actual_kib - (double)a->actual_kib) / row->block_kib;
-	row->blocks_plugged = d > 0 ? d : 0;
-	row->blocks_unplugged = d < 0 ? -d : 0;
-	row->blocks_failed = target_kib < a->actual_kib && b->actual_kib > target_kib ?
-			     ((double)b->actual_kib - (double)target_kib) / row->block_kib : 0;
+	if (g->mech->figures)
+		g->mech->figures(g, row, t_set, t_end, target_kib);
 }
 
 /* Achieved guest sampling rate while the balloon was being moved. */
@@ -307,7 +283,7 @@ static void write_row(const struct hr_guest *g, const struct hr_trow *r)
 		   r->agent_cpu, wlc, w[0], w[1], w[2], r->wl.kind, w[3], w[4], w[5], w[6], w[7],
 		   w[8], ooms, hr_end_names[r->end], g->rep, g->warmup, j->label, r->planned_s,
 		   r->late_ms, r->node_total, r->node_free, hs[0], hs[1], hs[2], hs[3], hs[4], hs[5],
-		   g->mech->name, mx[0], mx[1], mx[2], mx[3], mx[4], hest, g->host->name);
+		   hr_mech_name(g->job->mechanism), mx[0], mx[1], mx[2], mx[3], mx[4], hest, g->host->name);
 }
 
 /* The table line on stdout (the progress block moves aside). */
@@ -431,7 +407,7 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	struct bbp_cost c0;
 	int *dirs, r;
 
-	target_kib = g->mech->round(j, target_kib);
+	target_kib = g->mech->def->round(j, target_kib);
 	bt = ((double)j->memory_kib - (double)target_kib) / HR_PAGE_KIB;
 	row.to_mib = target_kib / 1024.0;
 	row.planned_s = planned / 1e9;
@@ -464,7 +440,7 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 		if (hr_guest_check(g))
 			return -1;
 		return hr_error("%s: cannot set the %s target to %" PRIu64 " KiB: %s", g->name,
-				g->mech->name, target_kib, lv);
+				hr_mech_name(g->job->mechanism), target_kib, lv);
 	}
 	t_ret = hr_run_time(run);
 	hr_rec_event(run->rec, g->name, "target", "%.0f MiB -> %.0f MiB", row.from_mib, row.to_mib);
