@@ -1445,7 +1445,8 @@ static int make_disk(struct hr_guest *g)
 		e = errno;
 		if (fd >= 0)
 			close(fd);
-		return hr_error("cannot create the pagecache disk %s: %s", g->disk_path, strerror(e));
+		return hr_error("cannot create the %s disk %s: %s", g->job->workload_name,
+				g->disk_path, strerror(e));
 	}
 	close(fd);
 	return 0;
@@ -1479,7 +1480,7 @@ struct hr_guest *hr_guest_new(struct hr_run *run, const struct hr_job *j, int in
 	if (run->fleet->n > 1)	/* the same guest on several hosts: the name says which */
 		snprintf(g->name + o, sizeof(g->name) - o, ".%s", g->host->name);
 	snprintf(g->console_path, sizeof(g->console_path), "%s/console-%s.log", run->dir, g->name);
-	if (!strcmp(j->workload_name, "pagecache") && make_disk(g)) {
+	if ((wl_flags(j->workload_name) & WL_F_DISK) && make_disk(g)) {
 		free(g);
 		return NULL;
 	}
