@@ -6,7 +6,7 @@
  * runner needs to know it (docs/HACKING.md, "A mechanism").
  *
  * It is in the tables past the user's mechanisms (HR_MECH_SKELETON, not one
- * of mechanism='s values): tests/mechanisms.c runs every hook here through
+ * of mechanism='s values): tests/skeletons.c runs every hook here through
  * the same lookups as the runner (hr_mech_def(), hr_mech_kind()), so the
  * template cannot rot. As a mechanism it is the balloon's device driven in
  * whole steps of SKEL_STEP_KIB: a target between two is rounded, and a

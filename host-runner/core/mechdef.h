@@ -13,7 +13,7 @@
  * Adding a mechanism is a line here and its two files; nothing else in the
  * runner asks which mechanism a job has (docs/HACKING.md, "A mechanism";
  * core/mech_skeleton.c and engine/mech_skeleton.c are the commented
- * template, run by tests/mechanisms.c).
+ * template, run by tests/skeletons.c).
  */
 #ifndef HR_MECHDEF_H
 #define HR_MECHDEF_H
@@ -31,7 +31,7 @@
 enum hr_mech_kind {
 	HR_MECHS(HR_MECH_ENUM_)
 	HR_MECH_N,			/* the ones mechanism= offers */
-	/* the template: in both tables, never in mechanism='s values (tests/mechanisms.c) */
+	/* the template: in both tables, never in mechanism='s values (tests/skeletons.c) */
 	HR_MECH_SKELETON = HR_MECH_N,
 	HR_MECH_ALL
 };

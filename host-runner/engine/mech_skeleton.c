@@ -7,7 +7,7 @@
  * It is compiled into every build of the runner and sits in the table past
  * the user's mechanisms (HR_MECH_SKELETON: mechanism= never names it), so it
  * cannot rot; as a mechanism it drives the balloon's device, so each hook
- * below is the least that works. tests/mechanisms.c runs its pure row and
+ * below is the least that works. tests/skeletons.c runs its pure row and
  * checks this row's shape (every hook set that the engine calls unasked).
  *
  * Who calls what, and where (every hook runs on the guest's controller
