@@ -21,6 +21,7 @@
 #include "common/proto.h"
 #include "engine/fleet.h"
 #include "engine/layout.h"
+#include "engine/mech.h"
 #include "common/balloons.h"
 #include "core/log.h"
 #include "core/paths.h"
@@ -534,30 +535,39 @@ static int cmd_list(int argc, char **argv)
 	return HR_EXIT_USAGE;
 }
 
+static void doctor_vline(const char *what, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void doctor_vline(const char *what, const char *fmt, va_list ap)
+{
+	printf("%-16s ", what);
+	vprintf(fmt, ap);
+	putchar('\n');
+}
+
 static void doctor_line(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void doctor_line(const char *what, const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("%-16s ", what);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	doctor_vline(what, fmt, ap);
 	va_end(ap);
-	putchar('\n');
 }
 
-/* "yes"/"no" for a property of QEMU's virtio-balloon device (its -device help text) */
-static const char *has_prop(const char *help, const char *prop)
+/* The mechanisms' rows write their doctor lines with it (mech.h). */
+void hr_doctor_line(const char *what, const char *fmt, ...)
 {
-	char want[64];
+	va_list ap;
 
-	snprintf(want, sizeof(want), "  %s=", prop);
-	return strstr(help, want) ? "yes" : "no";
+	va_start(ap, fmt);
+	doctor_vline(what, fmt, ap);
+	va_end(ap);
 }
 
-/* CONFIG_@opt of the guest kernel: "y", "m", "no" or "?" (no config to read) */
-static const char *kconfig(const char *config, const char *opt)
+/* CONFIG_@opt of the guest kernel: "y", "m", "no" or "?" (no config to read); mech.h */
+const char *hr_kconfig(const char *config, const char *opt)
 {
 	char want[64];
 	const char *p;
@@ -589,22 +599,6 @@ static void doctor_features(const char *runjson)
 	json_decref(run);
 }
 
-/* mechanism=virtio-mem: QEMU's device, libvirt's live resize, the guest kernel's driver. */
-static void doctor_vmem(const char *config, unsigned long lv)
-{
-	FILE *f = popen("qemu-system-x86_64 -device help 2>&1", "r");
-	char line[512];
-	int dev = 0;
-
-	while (f && fgets(line, sizeof(line), f))
-		dev |= strstr(line, "\"virtio-mem-pci\"") != NULL;
-	if (f)
-		pclose(f);
-	doctor_line("virtio-mem", "QEMU device virtio-mem-pci %s; libvirt live resize %s; guest kernel VIRTIO_MEM %s",
-		    dev ? "yes" : "no", !lv ? "unknown" : lv >= 7009000 ? "yes" : "no (libvirt < 7.9.0)",
-		    config ? kconfig(config, "VIRTIO_MEM") : "unknown (no kernel.config)");
-}
-
 /* The guest-side balloon readers (common/balloons.c): which met a real guest. */
 static void doctor_readers(void)
 {
@@ -616,35 +610,18 @@ static void doctor_readers(void)
 }
 
 /*
- * Which balloon options the host (QEMU's device, libvirt's memballoon XML,
- * huge pages) and the guest kernel support. What the guest negotiated is
- * known only once it runs: each run records it (run.json, balloon_features).
+ * Huge pages, then what each mechanism needs of QEMU, libvirt and the guest
+ * kernel (its row's doctor hook, engine/mech_*.c), then what a guest
+ * negotiated (known only once it runs: each run records it, run.json's
+ * balloon_features) and the guest-side balloon readers.
  */
-static void doctor_balloon(const char *image, unsigned long lv)
+static void doctor_mechanisms(const char *image, unsigned long lv)
 {
-	char help[16384] = "", path[PATH_MAX + 32], *config = NULL;
-	size_t n = 0;
-	FILE *f = popen("qemu-system-x86_64 -device virtio-balloon-pci,help 2>&1", "r");
+	char path[PATH_MAX + 32], *config = NULL;
 	uint64_t huge = hr_free_hugepages_kib();
+	size_t n;
+	FILE *f;
 
-	if (f) {
-		n = fread(help, 1, sizeof(help) - 1, f);
-		help[n] = '\0';
-		pclose(f);
-	}
-	if (strstr(help, "virtio-balloon-pci options"))
-		doctor_line("balloon/qemu", "virtio-balloon-pci: deflate-on-oom %s, free-page-reporting %s, "
-			    "free-page-hint %s, guest-stats-polling-interval %s",
-			    has_prop(help, "deflate-on-oom"), has_prop(help, "free-page-reporting"),
-			    has_prop(help, "free-page-hint"), has_prop(help, "guest-stats-polling-interval"));
-	else
-		doctor_line("balloon/qemu", "cannot ask qemu-system-x86_64 about virtio-balloon-pci");
-	/* <memballoon autodeflate> since libvirt 1.3.1, freePageReporting since 6.9.0 */
-	if (lv)
-		doctor_line("balloon/libvirt", "deflate-on-oom (autodeflate) %s, free-page-reporting "
-			    "(freePageReporting) %s, stats period yes",
-			    lv >= 1003001 ? "yes" : "no (libvirt < 1.3.1)",
-			    lv >= 6009000 ? "yes" : "no (libvirt < 6.9.0)");
 	doctor_line("hugepages", "%s, %llu MiB free in 2 MiB pages%s", hr_hugetlbfs_mounted() ?
 		    "hugetlbfs mounted" : "no hugetlbfs mounted", (unsigned long long)huge / 1024,
 		    huge ? "" : " (hugepages=1 jobs are skipped)");
@@ -659,14 +636,7 @@ static void doctor_balloon(const char *image, unsigned long lv)
 		}
 		fclose(f);
 	}
-	if (config)
-		doctor_line("balloon/guest", "kernel VIRTIO_BALLOON %s, BALLOON_COMPACTION %s, "
-			    "PAGE_REPORTING %s (free page reporting), NUMA %s", kconfig(config, "VIRTIO_BALLOON"),
-			    kconfig(config, "BALLOON_COMPACTION"), kconfig(config, "PAGE_REPORTING"),
-			    kconfig(config, "NUMA"));
-	else
-		doctor_line("balloon/guest", "no %s (make image writes it)", path);
-	doctor_vmem(config, lv);
+	hr_mech_doctor(image, config, lv);
 	free(config);
 	doctor_features("results/latest/run.json");
 	doctor_readers();
@@ -796,7 +766,7 @@ static int cmd_doctor(int argc, char **argv)
 		problems++;
 	}
 	problems += doctor_image(image);
-	doctor_balloon(image, lv);
+	doctor_mechanisms(image, lv);
 	doctor_line("state dir", "%s", state);
 	printf("%s\n", problems ? "problems found: see MISSING above" : "ready");
 	return problems ? HR_EXIT_FAIL : HR_EXIT_OK;

@@ -89,16 +89,6 @@ static void *run_main(void *p)
 	return NULL;
 }
 
-/* Run @spec to its end on this thread. 0, or -1 after a failed test point. */
-static int run_spec(struct run *r, const char *spec)
-{
-	if (setup(r, spec))
-		return -1;
-	run_main(r);
-	is_int(r->ret, 0, "%s: returns 0", spec);
-	return 0;
-}
-
 /* Records of @kind in both epochs of every thread. */
 static uint64_t count(const struct run *r, enum wl_kind kind)
 {
@@ -108,6 +98,22 @@ static uint64_t count(const struct run *r, enum wl_kind kind)
 		for (int e = 0; e < 2; e++)
 			n += st_hist_total(&r->ctx.shm->th[t].ep[e].hist[kind]);
 	return n;
+}
+
+/* Run @spec to its end on this thread. 0, or -1 after a failed test point. */
+static int run_spec(struct run *r, const char *spec)
+{
+	uint32_t fl;
+
+	if (setup(r, spec))
+		return -1;
+	run_main(r);
+	is_int(r->ret, 0, "%s: returns 0", spec);
+	fl = r->ctx.desc->flags;
+	ok((!count(r, WL_K_ACCESS) || (fl & WL_F_ACCESS)) &&
+	   (!count(r, WL_K_REQUEST) || (fl & WL_F_REQUEST)),
+	   "%s: records only the latencies its flags declare", spec);
+	return 0;
 }
 
 static uint64_t sum_ops(const struct run *r)
@@ -150,6 +156,8 @@ static void test_registry(void)
 		ok(wl_find(d->name) == d && d->help && *d->help && !strchr(d->help, '\n') && d->run,
 		   "%s: found by name, one-line help, a run()", d->name);
 		ok(d->opts & WL_OPT(WL_O_DURATION), "%s: takes duration=", d->name);
+		ok(d->flags & (WL_F_ACCESS | WL_F_REQUEST), "%s: its flags say what it records",
+		   d->name);
 		if (i)
 			ok(strcmp(wl_registry[i - 1]->name, d->name) < 0, "%s: registry sorted", d->name);
 	}

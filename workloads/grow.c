@@ -91,6 +91,7 @@ const struct wl_desc wl_grow = {
 		"how far it gets before the OOM killer",
 	.opts = WL_OPT(WL_O_SIZE) | WL_OPT(WL_O_RATE) | WL_OPT(WL_O_DURATION) | WL_OPT(WL_O_SLOW) |
 		WL_OPT(WL_O_THREADS) | WL_OPT(WL_O_NODE),
+	.flags = WL_F_ACCESS,
 	.supported = NULL,
 	.run = grow_run,
 };

@@ -79,6 +79,7 @@ const struct wl_desc wl_hold = {
 	.help = "access latency of a populated working set re-written at a steady rate (refaults)",
 	.opts = WL_OPT(WL_O_SIZE) | WL_OPT(WL_O_RATE) | WL_OPT(WL_O_DURATION) | WL_OPT(WL_O_SLOW) |
 		WL_OPT(WL_O_THREADS) | WL_OPT(WL_O_NODE) | WL_OPT(WL_O_PATTERN) | WL_OPT(WL_O_THP),
+	.flags = WL_F_ACCESS,
 	.supported = NULL,
 	.run = hold_run,
 };

@@ -183,6 +183,7 @@ const struct wl_desc wl_kv = {
 	.opts = WL_OPT(WL_O_SIZE) | WL_OPT(WL_O_RATE) | WL_OPT(WL_O_DURATION) |
 		WL_OPT(WL_O_VALUE_SIZE) | WL_OPT(WL_O_READ_PCT) | WL_OPT(WL_O_THREADS) |
 		WL_OPT(WL_O_NODE),
+	.flags = WL_F_REQUEST,
 	.supported = NULL,
 	.run = kv_run,
 };

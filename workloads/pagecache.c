@@ -247,6 +247,7 @@ const struct wl_desc wl_pagecache = {
 		"shrinks and grows",
 	.opts = WL_OPT(WL_O_SIZE) | WL_OPT(WL_O_RATE) | WL_OPT(WL_O_DURATION) | WL_OPT(WL_O_BLOCK) |
 		WL_OPT(WL_O_QD) | WL_OPT(WL_O_THREADS) | WL_OPT(WL_O_NODE),
+	.flags = WL_F_DISK | WL_F_REQUEST,
 	.supported = pc_supported,
 	.run = pc_run,
 };

@@ -73,6 +73,13 @@ const struct wl_desc *wl_find(const char *name)
 	return NULL;
 }
 
+uint32_t wl_flags(const char *name)
+{
+	const struct wl_desc *d = name && *name ? wl_find(name) : NULL;
+
+	return d ? d->flags : 0;
+}
+
 /* A workload's size (bytes; a bare number is bytes) or duration (ns; a bare number is seconds). */
 static int parse_scaled(const char *v, int dur, int64_t *out)
 {
@@ -171,7 +178,7 @@ static int unknown_workload(const char *name, char *err, size_t errlen)
 int wl_parse_spec(const char *spec, const struct wl_desc **desc, struct wl_opts *o, char *err,
 		  size_t errlen)
 {
-	char buf[1024], *name, *rest, *save = NULL, *kv;
+	char buf[1024], *name, *rest;
 	const struct wl_desc *d;
 
 	if (strlen(spec) >= sizeof(buf))
@@ -188,11 +195,22 @@ int wl_parse_spec(const char *spec, const struct wl_desc **desc, struct wl_opts 
 	d = wl_find(name);
 	if (!d)
 		return unknown_workload(name, err, errlen);
+	if (wl_parse_opts(d, rest ? rest : name + strlen(name), o, err, errlen))
+		return -1;
+	*desc = d;
+	return 0;
+}
+
+int wl_parse_opts(const struct wl_desc *d, char *text, struct wl_opts *o, char *err,
+		  size_t errlen)
+{
+	char *save = NULL, *kv;
+
 	memset(o, 0, sizeof(*o));
 	for (int i = 0; i < WL_NOPTS; i++)
 		if (set_opt(&wl_options[i], o, wl_options[i].def, err, errlen))
 			return -1;
-	for (kv = rest ? strtok_r(rest, ",", &save) : NULL; kv; kv = strtok_r(NULL, ",", &save)) {
+	for (kv = strtok_r(text, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(kv, '=');
 		int id = -1;
 
@@ -215,7 +233,6 @@ int wl_parse_spec(const char *spec, const struct wl_desc **desc, struct wl_opts 
 		if (set_opt(&wl_options[id], o, eq, err, errlen))
 			return -1;
 	}
-	*desc = d;
 	return 0;
 }
 

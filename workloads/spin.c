@@ -43,6 +43,7 @@ const struct wl_desc wl_spin = {
 	.name = "spin",
 	.help = "CPU hog: threads compute flat out (slows the guest's balloon driver); work units timed",
 	.opts = WL_OPT(WL_O_DURATION) | WL_OPT(WL_O_THREADS) | WL_OPT(WL_O_NODE),
+	.flags = WL_F_REQUEST,
 	.supported = NULL,
 	.run = spin_run,
 };

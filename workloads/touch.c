@@ -94,6 +94,7 @@ const struct wl_desc wl_touch = {
 	.opts = WL_OPT(WL_O_SIZE) | WL_OPT(WL_O_RATE) | WL_OPT(WL_O_DURATION) | WL_OPT(WL_O_SLOW) |
 		WL_OPT(WL_O_PASSES) | WL_OPT(WL_O_THREADS) | WL_OPT(WL_O_NODE) |
 		WL_OPT(WL_O_PATTERN) | WL_OPT(WL_O_THP),
+	.flags = WL_F_ACCESS,
 	.supported = NULL,
 	.run = touch_run,
 };

@@ -11,7 +11,9 @@
  * Options are data: one table of every option (wl_options[]); a workload says
  * which it accepts (wl_desc.opts, a bit mask). The host validates a scenario's
  * `workload = NAME:key=value,...` with the same code (wl_parse_spec) and the
- * agent parses what the host sends with it again.
+ * agent parses what the host sends with it again. What a workload needs of
+ * the host and what it reports are its flags (WL_F_*): the runner asks them,
+ * never its name. workloads/skeleton.c is the commented template.
  *
  * Timing: rdtsc, calibrated against CLOCK_MONOTONIC by the agent (under TCG
  * the guest's clock_gettime is a real syscall plus an emulated HPET read,
@@ -127,10 +129,23 @@ extern const struct wl_option wl_options[WL_NOPTS];
 
 struct wl_ctx;
 
+/* What a workload needs of the host and what it records (wl_desc.flags). */
+enum {
+	/*
+	 * It reads a disk the host attaches as /dev/vda: a sparse file of its
+	 * size= (rounded up to a MiB) that the runner makes in its state
+	 * directory (engine/guest.c), so a job with it runs on local hosts only.
+	 */
+	WL_F_DISK = 1 << 0,
+	WL_F_ACCESS = 1 << 1,	/* it records WL_K_ACCESS latencies (memory accesses) */
+	WL_F_REQUEST = 1 << 2,	/* it records WL_K_REQUEST latencies (its own operations) */
+};
+
 struct wl_desc {
 	const char *name;
 	const char *help;
 	uint32_t opts;				/* WL_OPT() mask of accepted options */
+	uint32_t flags;				/* WL_F_* */
 	/* NULL if it can run here, else why not (checked in the guest). */
 	const char *(*supported)(void);
 	/* Run until done or shm->stop; 0 on success, else an errno-style code. */
@@ -155,12 +170,27 @@ struct wl_rec {
 extern const struct wl_desc *const wl_registry[];
 extern const size_t wl_nregistry;
 const struct wl_desc *wl_find(const char *name);
+/* The flags of the workload named @name (0: none, or no such workload). */
+uint32_t wl_flags(const char *name);
+
+/*
+ * The template (workloads/skeleton.c): not in the registry, so no scenario
+ * names it; tests/skeletons.c parses its options with wl_parse_opts() and
+ * runs it as tests/workloads.c runs the others.
+ */
+extern const struct wl_desc wl_skeleton;
 
 /*
  * Parse "NAME" or "NAME:key=value,key=value" into @desc and @o (defaults
  * first). Returns 0, or -1 with a one-line reason in @err.
  */
 int wl_parse_spec(const char *spec, const struct wl_desc **desc, struct wl_opts *o, char *err,
+		  size_t errlen);
+/*
+ * Its second half: "key=value,key=value" (@text, "" for none; modified) for
+ * workload @d into @o, defaults first. 0, or -1 with a one-line reason in @err.
+ */
+int wl_parse_opts(const struct wl_desc *d, char *text, struct wl_opts *o, char *err,
 		  size_t errlen);
 
 /* Print the workloads and their options (for `balloonbench list workloads`). */

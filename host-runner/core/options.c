@@ -14,7 +14,7 @@
 #include "log.h"
 #include "scenario.h"
 #include "schedule.h"
-#include "vmem.h"
+#include "mechdef.h"
 #include "workloads/parse.h"
 
 const char *const hr_accel_names[] = { "auto", "kvm", "tcg", NULL };

@@ -24,7 +24,7 @@
 #include "readfile.h"
 #include "scenario.h"
 #include "schedule.h"
-#include "vmem.h"
+#include "mechdef.h"
 #include "workloads/parse.h"
 
 
@@ -361,9 +361,7 @@ static int resolve_targets(const char *path, struct hr_job *j)
 		if (t->kib > j->memory_kib) {
 			(void)hr_format_size(v, sizeof(v), t->kib);
 			hr_err("%s:%d: [%s] targets: %s is above memory=%s, %s", path, tl, j->name, v,
-			       m, j->mechanism == HR_MECH_VMEM ?
-			       "the most the virtio-mem device reaches (vmem-base + its size)" :
-			       "the guest's maximum");
+			       m, hr_mech_def(j->mechanism)->limit);
 			return -1;
 		}
 		if (t->kib < 4096) {

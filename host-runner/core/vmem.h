@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vmem.h - what a job's mechanism= asks of its targets, checked from the
- * scenario alone (pure: no libvirt, no guest).
+ * vmem.h - virtio-mem's pure side (core/mech_vmem.c, its row hr_mech_vmem):
+ * what it asks of a job's targets, checked from the scenario alone.
  *
  * mechanism=balloon: a target is any size from 4M to memory= (scenario.c).
  * mechanism=virtio-mem: the guest boots with vmem-base of ordinary memory
@@ -17,20 +17,11 @@
 
 #include <stdint.h>
 
-#include "scenario.h"
-
-enum hr_mech_kind { HR_MECH_BALLOON, HR_MECH_VMEM, HR_MECH_N };
-extern const char *const hr_mech_names[];
+#include "mechdef.h"
 
 /* The virtio-mem device's size (KiB) of @j: memory - vmem-base. */
 uint64_t hr_vmem_size(const struct hr_job *j);
 /* @kib as the device can take it: vmem-base + the nearest multiple of vmem-block. */
 uint64_t hr_vmem_round(const struct hr_job *j, uint64_t kib);
-/*
- * Check the mechanism's part of @j (loaded from @path): refuse (one line
- * "FILE:LINE: ...", -1) what the device cannot do, warn once per target
- * that will be rounded. 0 when fine (or mechanism=balloon).
- */
-int hr_mech_check_job(const char *path, const struct hr_job *j);
 
 #endif /* HR_VMEM_H */

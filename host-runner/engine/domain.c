@@ -70,7 +70,7 @@ char *hr_domain_xml(const struct hr_run *run, const struct hr_host *host, const 
 		run->id, (int)getpid());
 	rp_escape_markup(f, me);
 	fprintf(f, "' boot_id='%s'/></metadata>\n", bid);
-	hr_mech(j)->xml_memory(f, j);
+	hr_mech(j)->def->xml_memory(f, j);
 	fprintf(f, "  <vcpu>%d</vcpu>\n  <os>\n    <type arch='x86_64'>hvm</type>\n", j->vcpus);
 	image_path(run, host, j, 0, path, sizeof(path));
 	fputs("    <kernel>", f);
@@ -82,13 +82,13 @@ char *hr_domain_xml(const struct hr_run *run, const struct hr_host *host, const 
 	fprintf(f, "</initrd>\n    <cmdline>console=ttyS0 quiet panic=-1 sysrq_always_enabled bb.watchdog=%" PRIu64 " ",
 		(j->agent_watchdog_us + 999999) / 1000000);
 	rp_escape_markup(f, j->cmdline);
-	if (*hr_mech(j)->cmdline)
-		fprintf(f, " %s", hr_mech(j)->cmdline);
+	if (*hr_mech(j)->def->cmdline)
+		fprintf(f, " %s", hr_mech(j)->def->cmdline);
 	fputs("</cmdline>\n  </os>\n  <features><acpi/></features>\n", f);
 	hr_layout_xml(f, j);
 	fputs(accel == HR_ACCEL_KVM ? "  <cpu mode='host-passthrough' check='none'>" : "  <cpu>", f);
-	if (j->guest_numa > 1 || hr_mech(j)->needs_numa) {
-		uint64_t mib = hr_mech(j)->boot_kib(j) / 1024, per = mib / (uint64_t)j->guest_numa;
+	if (j->guest_numa > 1 || (hr_mech(j)->def->flags & HR_MF_NUMA)) {
+		uint64_t mib = hr_mech(j)->def->boot_kib(j) / 1024, per = mib / (uint64_t)j->guest_numa;
 		int cpu = 0;
 
 		fputs("<numa>", f);
@@ -120,7 +120,7 @@ char *hr_domain_xml(const struct hr_run *run, const struct hr_host *host, const 
 	}
 	fprintf(f, "    <channel type='unix'><source mode='bind'/>"
 		"<target type='virtio' name='%s'/></channel>\n", BBP_PORT_NAME);
-	hr_mech(j)->xml_devices(f, j);
+	hr_mech(j)->def->xml_devices(f, j);
 	fputs("  </devices>\n", f);
 	/*
 	 * libvirt starts QEMU with -no-shutdown and destroys the domain itself on

@@ -27,7 +27,6 @@
 #include "core/log.h"
 #include "core/virtio.h"
 #include "core/schedule.h"
-#include "core/vmem.h"
 #include "guest.h"
 #include "fleet.h"
 #include "layout.h"
@@ -621,17 +620,13 @@ int hr_guest_send(struct hr_guest *g, const struct bbp_msg *m)
  */
 int hr_guest_qemu_call(struct hr_guest *g, enum hr_qemu_call call, uint64_t *kib)
 {
-	static const char *const what[2][2] = {
-		{ "query-balloon", "the balloon target" },
-		{ "query-memory-devices", "the virtio-mem requested size" },
-	};
 	uint64_t ms = g->job->give_up_us / 1000;
 	int slot, r;
 
 	if (ms > 10000)
 		ms = 10000;
 	slot = hr_wd_arm(g->run->wd, g->dom, g->hp.pid, ms < 1000 ? 1000 : ms,
-			 what[g->job->mechanism == HR_MECH_VMEM][call]);
+			 g->mech->what[call]);
 	if (call == QEMU_ACTUAL)
 		r = g->mech->host_actual(g, kib);
 	else
@@ -640,7 +635,7 @@ int hr_guest_qemu_call(struct hr_guest *g, enum hr_qemu_call call, uint64_t *kib
 		g->dead = 1;
 		snprintf(g->dead_reason, sizeof(g->dead_reason),
 			 "was destroyed: QEMU did not answer %s within %.0f s (stopped or hung)",
-			 what[g->job->mechanism == HR_MECH_VMEM][call], (double)(ms < 1000 ? 1000 : ms) / 1e3);
+			 g->mech->what[call], (double)(ms < 1000 ? 1000 : ms) / 1e3);
 	}
 	return r;
 }
@@ -1470,7 +1465,8 @@ static int make_disk(struct hr_guest *g)
 		e = errno;
 		if (fd >= 0)
 			close(fd);
-		return hr_error("cannot create the pagecache disk %s: %s", g->disk_path, strerror(e));
+		return hr_error("cannot create the %s disk %s: %s", g->job->workload_name,
+				g->disk_path, strerror(e));
 	}
 	close(fd);
 	return 0;
@@ -1504,7 +1500,7 @@ struct hr_guest *hr_guest_new(struct hr_run *run, const struct hr_job *j, int in
 	if (run->fleet->n > 1)	/* the same guest on several hosts: the name says which */
 		snprintf(g->name + o, sizeof(g->name) - o, ".%s", g->host->name);
 	snprintf(g->console_path, sizeof(g->console_path), "%s/console-%s.log", run->dir, g->name);
-	if (!strcmp(j->workload_name, "pagecache") && make_disk(g)) {
+	if ((wl_flags(j->workload_name) & WL_F_DISK) && make_disk(g)) {
 		free(g);
 		return NULL;
 	}

@@ -147,7 +147,7 @@ struct hr_guest {
 	int accel;			/* HR_ACCEL_KVM or HR_ACCEL_TCG once booted */
 	char accel_note[1024];
 	char console_path[PATH_MAX + 80];
-	char disk_path[PATH_MAX + 80];	/* pagecache workload's disk, "" = none */
+	char disk_path[PATH_MAX + 80];	/* a WL_F_DISK workload's disk, "" = none */
 
 	enum hr_gstate state;
 	int failed;

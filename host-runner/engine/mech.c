@@ -1,228 +1,79 @@
 // SPDX-License-Identifier: MIT
 /*
- * mech.c - the mechanisms' table (see mech.h): virtio-balloon and
- * virtio-mem, each a row of operations.
- *
- * virtio-mem (QEMU >= 5.1, libvirt >= 7.9): the domain gets maxMemory with
- * slots, a guest NUMA cell of vmem-base and one <memory model='virtio-mem'>
- * of memory - vmem-base, fully plugged at boot. A target is set the way
- * `virsh update-memory-device --live --requested-size` does it: the live
- * device XML with its <requested> changed, through
- * virDomainUpdateDeviceFlags(VIR_DOMAIN_AFFECT_LIVE). The host polls
- * QEMU's query-memory-devices (the device's plugged "size"; where QMP is
- * refused, the live XML's <current>) and listens to libvirt's
- * VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE. The guest's side is its
- * MemTotal (sysinfo totalram, in every agent sample): the kernel onlines
- * plugged memory by itself (memhp_default_state=online_movable on its
- * command line, so that unplugging can migrate pages out of it).
+ * mech.c - the mechanisms' engine table (see mech.h), made from HR_MECHS
+ * (core/mechdef.h), and what the rows share: the check before any guest
+ * boots, doctor's lines, libvirt's memory-device size-change events.
  */
-#include <errno.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 
-#include <jansson.h>
-#include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 
 #include "core/log.h"
-#include "core/vmem.h"
 #include "fleet.h"
 #include "mech.h"
 
-/* ---- virtio-balloon ---- */
+#define ROW_(K, sym, name) [HR_MECH_##K] = &hr_mech_##sym##_ops,
+static const struct hr_mech_ops *const mechs[HR_MECH_ALL] = {
+	HR_MECHS(ROW_)
+	[HR_MECH_SKELETON] = &hr_mech_skeleton_ops,
+};
+#undef ROW_
+_Static_assert(sizeof(mechs) / sizeof(mechs[0]) == HR_MECH_ALL, "a row for every kind");
 
-static void bal_xml_memory(FILE *f, const struct hr_job *j)
+const struct hr_mech_ops *hr_mech_of(int kind)
 {
-	fprintf(f, "  <memory unit='KiB'>%" PRIu64 "</memory>\n", j->memory_kib);
-	fprintf(f, "  <currentMemory unit='KiB'>%" PRIu64 "</currentMemory>\n", j->memory_kib);
+	return mechs[kind >= 0 && kind < HR_MECH_ALL ? kind : HR_MECH_BALLOON];
 }
 
-static uint64_t bal_boot_kib(const struct hr_job *j)
+const struct hr_mech_ops *hr_mech(const struct hr_job *j)
 {
-	return j->memory_kib;
+	return hr_mech_of(j->mechanism);
 }
 
-static void bal_xml_devices(FILE *f, const struct hr_job *j)
+/*
+ * Every job's mechanism on every usable host, before any guest boots. With
+ * several hosts a host that cannot is skipped with the reason (its share goes
+ * to the others, as for an unreachable one); the run stops where none can.
+ */
+int hr_mech_check_run(struct hr_run *run)
 {
-	fprintf(f, "    <memballoon model='virtio' autodeflate='%s' freePageReporting='%s'>",
-		j->deflate_on_oom ? "on" : "off", j->free_page_reporting ? "on" : "off");
-	if (j->stats_period)
-		fprintf(f, "<stats period='%d'/>", j->stats_period);
-	fputs("</memballoon>\n", f);
-}
+	for (int i = 0; i < run->sc->njobs; i++) {
+		const struct hr_job *j = &run->sc->jobs[i];
+		const char *name = hr_mech_name(j->mechanism);
+		int usable = 0, l = hr_job_line(j, "mechanism");
+		char why[1024] = "no usable host";
 
-static uint64_t bal_round(const struct hr_job *j, uint64_t kib)
-{
-	(void)j;
-	return kib;
-}
+		for (int k = 0; k < run->fleet->n; k++) {
+			struct hr_host *h = &run->fleet->h[k];
 
-static int bal_set_target(virDomainPtr dom, const struct hr_job *j, uint64_t kib)
-{
-	(void)j;
-	return virDomainSetMemoryFlags(dom, kib, VIR_DOMAIN_AFFECT_LIVE) < 0 ? -1 : 0;
-}
-
-static int bal_host_actual(struct hr_guest *g, uint64_t *kib)
-{
-	return hr_domain_actual(g->dom, &g->host_via_stats, kib);
-}
-
-static double bal_removed(const struct hr_guest *g, const struct hr_gsample *s)
-{
-	(void)g;
-	return (double)s->inflate - (double)s->deflate;
-}
-
-static int bal_ready(struct hr_guest *g)
-{
-	(void)g;
-	return 0;
-}
-
-static int bal_supported(virConnectPtr conn, const char *image_dir, const struct hr_job *j,
-			 char *why, size_t len)
-{
-	(void)conn, (void)image_dir, (void)j, (void)why, (void)len;
-	return 0;
-}
-
-/* ---- virtio-mem ---- */
-
-#define VMEM_SLOTS	16
-
-static void vmem_xml_memory(FILE *f, const struct hr_job *j)
-{
-	/* maxMemory: room for the device above what the guest has (libvirt wants it above <memory>) */
-	fprintf(f, "  <maxMemory slots='%d' unit='KiB'>%" PRIu64 "</maxMemory>\n", VMEM_SLOTS,
-		2 * j->memory_kib);
-	fprintf(f, "  <memory unit='KiB'>%" PRIu64 "</memory>\n", j->memory_kib);
-	fprintf(f, "  <currentMemory unit='KiB'>%" PRIu64 "</currentMemory>\n", j->memory_kib);
-}
-
-static uint64_t vmem_boot_kib(const struct hr_job *j)
-{
-	return j->vmem_base_kib;
-}
-
-static void vmem_xml_devices(FILE *f, const struct hr_job *j)
-{
-	fputs("    <memballoon model='none'/>\n", f);
-	fprintf(f, "    <memory model='virtio-mem'><target><size unit='KiB'>%" PRIu64 "</size>"
-		"<node>0</node><block unit='KiB'>%" PRIu64 "</block><requested unit='KiB'>%" PRIu64
-		"</requested></target></memory>\n", hr_vmem_size(j), j->vmem_block_kib,
-		hr_vmem_size(j));
-}
-
-/* The live XML of the domain's virtio-mem device with <requested> set to @req KiB (malloc'ed). */
-static char *vmem_device_xml(virDomainPtr dom, uint64_t req)
-{
-	static const char open_tag[] = "<memory model='virtio-mem'", close_tag[] = "</memory>",
-			  req_tag[] = "<requested unit='KiB'>";
-	char *xml = virDomainGetXMLDesc(dom, 0), *a, *e, *r, *v, *out = NULL;
-
-	a = xml ? strstr(xml, open_tag) : NULL;
-	e = a ? strstr(a, close_tag) : NULL;
-	r = a ? strstr(a, req_tag) : NULL;
-	v = r ? strchr(r + sizeof(req_tag) - 1, '<') : NULL;
-	if (e && r && v && r < e && v < e &&
-	    asprintf(&out, "%.*s%" PRIu64 "%.*s", (int)(r + sizeof(req_tag) - 1 - a), a, req,
-		     (int)(e + sizeof(close_tag) - 1 - v), v) < 0)
-		out = NULL;
-	if (xml && !out)
-		hr_warn("%s: no virtio-mem device with a requested size in the domain's live XML",
-			virDomainGetName(dom));
-	free(xml);
-	return out;
-}
-
-static int vmem_set_target(virDomainPtr dom, const struct hr_job *j, uint64_t kib)
-{
-	char *dev = vmem_device_xml(dom, hr_vmem_round(j, kib) - j->vmem_base_kib);
-	int r;
-
-	if (!dev)
-		return -1;
-	r = virDomainUpdateDeviceFlags(dom, dev, VIR_DOMAIN_AFFECT_LIVE);
-	free(dev);
-	return r < 0 ? -1 : 0;
-}
-
-/* The plugged size from the live XML's <current> (KiB). 0, or -1. */
-static int vmem_xml_current(virDomainPtr dom, uint64_t *kib)
-{
-	static const char tag[] = "<current unit='KiB'>";
-	char *xml = virDomainGetXMLDesc(dom, 0), *a = xml ? strstr(xml, "<memory model='virtio-mem'") : NULL;
-	char *c = a ? strstr(a, tag) : NULL;
-	int r = -1;
-
-	if (c) {
-		*kib = strtoull(c + sizeof(tag) - 1, NULL, 10);
-		r = 0;
-	}
-	free(xml);
-	return r;
-}
-
-/* QEMU's query-memory-devices: the virtio-mem device's plugged size (KiB). 0, or -1. */
-static int vmem_qmp_size(virDomainPtr dom, uint64_t *kib, int *code)
-{
-	char *res = NULL;
-	json_t *j, *a, *d;
-	size_t i;
-	int r = -1;
-
-	*code = VIR_ERR_OK;
-	if (virDomainQemuMonitorCommand(dom, "{\"execute\":\"query-memory-devices\"}", &res, 0)) {
-		*code = virGetLastErrorCode();
-		return -1;
-	}
-	j = json_loads(res, 0, NULL);
-	json_array_foreach(json_object_get(j, "return"), i, a) {
-		d = json_object_get(a, "data");
-		if (json_is_string(json_object_get(a, "type")) &&
-		    !strcmp(json_string_value(json_object_get(a, "type")), "virtio-mem") &&
-		    json_is_integer(json_object_get(d, "size"))) {
-			*kib = (uint64_t)json_integer_value(json_object_get(d, "size")) / 1024;
-			r = 0;
-			break;
+			if (h->dead)
+				continue;
+			if (!hr_mech(j)->supported(h->conn, run->image_dir, j, why, sizeof(why))) {
+				usable++;
+				continue;
+			}
+			if (run->fleet->n == 1)
+				break;
+			snprintf(h->skip, sizeof(h->skip), "[%s] mechanism=%s: %.400s", j->name, name,
+				 why);
+			h->dead = 1;
+			hr_warn("host %s skipped: %s", h->name, h->skip);
 		}
-	}
-	json_decref(j);
-	free(res);
-	return r;
-}
-
-static int vmem_host_actual(struct hr_guest *g, uint64_t *kib)
-{
-	uint64_t size = 0;
-	int code;
-
-	if (!g->host_via_stats) {
-		if (!vmem_qmp_size(g->dom, &size, &code)) {
-			*kib = g->job->vmem_base_kib + size;
-			return 0;
-		}
-		/* as hr_domain_actual: only a connection that refuses QMP falls back */
-		if (!hr_lv_qmp_refused(code))
+		if (!usable) {
+			hr_err("%s:%d: [%s] mechanism=%s is not possible here: %s", run->sc->path,
+			       l ? l : j->section_line, j->name, name, why);
 			return -1;
-		g->host_via_stats = 1;
+		}
 	}
-	if (vmem_xml_current(g->dom, &size))
-		return -1;
-	*kib = g->job->vmem_base_kib + size;
 	return 0;
 }
 
-static double vmem_removed(const struct hr_guest *g, const struct hr_gsample *s)
+void hr_mech_doctor(const char *image, const char *config, unsigned long lv)
 {
-	if (!g->mech_calibrated)
-		return NAN;	/* MemTotal at full memory not known yet (vmem_ready) */
-	return ((double)g->job->memory_kib - (double)s->total_kib - (double)g->mech_reserve_kib) /
-	       HR_PAGE_KIB;
+	for (int k = 0; k < HR_MECH_N; k++)
+		if (mechs[k]->doctor)
+			mechs[k]->doctor(image, config, lv);
 }
 
 static void on_size_change(virConnectPtr conn, virDomainPtr dom, const char *alias,
@@ -242,12 +93,8 @@ static void on_size_change(virConnectPtr conn, virDomainPtr dom, const char *ali
 	hr_chan_leave(c);
 }
 
-/* The guest's MemTotal at full memory: wait (30 s at most) for the device to be plugged and MemTotal to rest. */
-static int vmem_ready(struct hr_guest *g)
+void hr_mech_listen(struct hr_guest *g)
 {
-	uint64_t deadline = hr_now_ns() + 30000000000ull, host = 0, total = 0;
-	int64_t since = 0;
-
 	atomic_fetch_add(&g->chan->refs, 1);
 	g->mech_event_id = virConnectDomainEventRegisterAny(g->host->conn, g->dom,
 		VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE,
@@ -257,166 +104,6 @@ static int vmem_ready(struct hr_guest *g)
 		hr_warn("%s: libvirt gives no memory-device size events (%s): polling only", g->name,
 			hr_lv_err());
 	}
-	while (hr_now_ns() < deadline) {
-		if (hr_guest_check(g))
-			return -1;
-		hr_guest_poll_host(g);
-		hr_guest_pump(g, hr_now_ns() + 50000000ull);
-		if (!g->nhs || !g->ngs)
-			continue;
-		host = g->hs[g->nhs - 1].actual_kib;
-		if (host != g->job->memory_kib || g->gs[g->ngs - 1].total_kib != total) {
-			total = g->gs[g->ngs - 1].total_kib;
-			since = g->gs[g->ngs - 1].t_ns;
-			continue;
-		}
-		if (g->gs[g->ngs - 1].t_ns - since >= 300000000) {	/* 0.3 s at rest */
-			g->mech_reserve_kib = (int64_t)g->job->memory_kib - (int64_t)total;
-			g->mech_calibrated = 1;
-			hr_rec_event(g->run->rec, g->name, "virtio-mem-ready",
-				     "plugged %.0f MiB; guest MemTotal %" PRIu64 " KiB (%.1f MiB below memory=)",
-				     hr_vmem_size(g->job) / 1024.0, total, g->mech_reserve_kib / 1024.0);
-			return 0;
-		}
-	}
-	return hr_error("%s: virtio-mem: the device did not plug its %.0f MiB at boot within 30 s (host sees %.0f MiB of %.0f; guest MemTotal %" PRIu64 " KiB): does the guest kernel have virtio_mem and memhp_default_state=online_movable?",
-			g->name, hr_vmem_size(g->job) / 1024.0, host / 1024.0,
-			g->job->memory_kib / 1024.0, total);
-}
-
-/* "6.1.0-57-amd64"'s CONFIG_X in the image's kernel.config: 'y', 'm', or 0 (absent or unknown). */
-static int image_config(const char *image_dir, const char *opt)
-{
-	char path[PATH_MAX], line[256];
-	size_t n = strlen(opt);
-	FILE *f;
-	int v = 0;
-
-	snprintf(path, sizeof(path), "%s/kernel.config", image_dir);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, opt, n) && line[n] == '=')
-			v = line[n + 1];
-	if (f)
-		fclose(f);
-	return v;
-}
-
-static int image_has_module(const char *image_dir, const char *file)
-{
-	char path[PATH_MAX], line[256];
-	FILE *f;
-	int found = 0;
-
-	snprintf(path, sizeof(path), "%s/modules", image_dir);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, file, strlen(file)) && line[strlen(file)] == '\n';
-	fclose(f);
-	return found;
-}
-
-static int vmem_supported(virConnectPtr conn, const char *image_dir, const struct hr_job *j,
-			  char *why, size_t len)
-{
-	unsigned long lib = 0, hv = 0;
-	int cfg, mod;
-
-	if (!virConnectGetLibVersion(conn, &lib) && lib < 7009000) {
-		snprintf(why, len, "libvirt %lu.%lu.%lu has no live virtio-mem resize (7.9.0 or later needed)",
-			 lib / 1000000, lib / 1000 % 1000, lib % 1000);
-		return -1;
-	}
-	if (!virConnectGetVersion(conn, &hv) && hv && hv < 5001000) {
-		snprintf(why, len, "QEMU %lu.%lu.%lu has no virtio-mem device (5.1.0 or later needed)",
-			 hv / 1000000, hv / 1000 % 1000, hv % 1000);
-		return -1;
-	}
-	if (j->kernel[0] || j->initrd[0])
-		return 0;	/* the user's own image: the boot check (vmem_ready) tells */
-	cfg = image_config(image_dir, "CONFIG_VIRTIO_MEM");
-	mod = image_has_module(image_dir, "virtio_mem.ko");
-	if (cfg != 'y' && mod != 1) {
-		snprintf(why, len, "the guest image in %s has no virtio_mem (kernel.config: CONFIG_VIRTIO_MEM %s; %s): rebuild it with 'make image'",
-			 image_dir, cfg == 'm' ? "=m" : cfg ? "set" : "not set",
-			 mod < 0 ? "no module list beside it" : "virtio_mem.ko not in its initrd");
-		return -1;
-	}
-	return 0;
-}
-
-/* ---- the table ---- */
-
-static const struct hr_mech_ops mechs[HR_MECH_N] = {
-	[HR_MECH_BALLOON] = {
-		/* the guest reads balloon_inflate/deflate (/proc/vmstat) and totalram; the
-		 * host QEMU's query-balloon actual (memory stats where QMP is refused) */
-		.name = "balloon",
-		.cmdline = "",
-		.xml_memory = bal_xml_memory, .boot_kib = bal_boot_kib,
-		.xml_devices = bal_xml_devices, .set_target = bal_set_target, .round = bal_round,
-		.host_actual = bal_host_actual, .removed = bal_removed, .ready = bal_ready,
-		.supported = bal_supported,
-	},
-	[HR_MECH_VMEM] = {
-		/* the guest reads MemTotal against its value at full memory, and its
-		 * memory blocks online; the host QEMU's query-memory-devices size (the
-		 * live XML's <current> where QMP is refused) and libvirt's
-		 * memory-device size-change event */
-		.name = "virtio-mem",
-		.cmdline = "memhp_default_state=online_movable",
-		.needs_numa = 1,
-		.xml_memory = vmem_xml_memory, .boot_kib = vmem_boot_kib,
-		.xml_devices = vmem_xml_devices, .set_target = vmem_set_target, .round = hr_vmem_round,
-		.host_actual = vmem_host_actual, .removed = vmem_removed, .ready = vmem_ready,
-		.supported = vmem_supported,
-	},
-};
-
-const struct hr_mech_ops *hr_mech(const struct hr_job *j)
-{
-	int k = j->mechanism;
-
-	return &mechs[k >= 0 && k < HR_MECH_N ? k : HR_MECH_BALLOON];
-}
-
-/*
- * Every job's mechanism on every usable host, before any guest boots. With
- * several hosts a host that cannot is skipped with the reason (its share goes
- * to the others, as for an unreachable one); the run stops where none can.
- */
-int hr_mech_check_run(struct hr_run *run)
-{
-	for (int i = 0; i < run->sc->njobs; i++) {
-		const struct hr_job *j = &run->sc->jobs[i];
-		int usable = 0, l = hr_job_line(j, "mechanism");
-		char why[1024] = "no usable host";
-
-		for (int k = 0; k < run->fleet->n; k++) {
-			struct hr_host *h = &run->fleet->h[k];
-
-			if (h->dead)
-				continue;
-			if (!hr_mech(j)->supported(h->conn, run->image_dir, j, why, sizeof(why))) {
-				usable++;
-				continue;
-			}
-			if (run->fleet->n == 1)
-				break;
-			snprintf(h->skip, sizeof(h->skip), "[%s] mechanism=%s: %.400s", j->name,
-				 hr_mech(j)->name, why);
-			h->dead = 1;
-			hr_warn("host %s skipped: %s", h->name, h->skip);
-		}
-		if (!usable) {
-			hr_err("%s:%d: [%s] mechanism=%s is not possible here: %s", run->sc->path,
-			       l ? l : j->section_line, j->name, hr_mech(j)->name, why);
-			return -1;
-		}
-	}
-	return 0;
 }
 
 void hr_mech_detach(struct hr_guest *g)

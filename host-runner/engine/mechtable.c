@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/vmem.h"
+#include "core/mechdef.h"
 #include "guest.h"
 #include "report/report.h"
 

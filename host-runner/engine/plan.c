@@ -20,7 +20,7 @@
 #include "run.h"
 #include "core/scenario.h"
 #include "core/schedule.h"
-#include "core/vmem.h"
+#include "core/mechdef.h"
 
 #define PLAN_HEAD	10	/* rows shown before a long schedule is cut */
 #define PLAN_TAIL	3	/* and after */
@@ -90,13 +90,7 @@ static int plan_job(const struct hr_job *j, int remote, FILE *f, double *at_leas
 		(*skipped)++;
 		return 0;
 	}
-	if (j->mechanism == HR_MECH_VMEM)
-		fprintf(f, "  virtio-mem: %.0f MiB boot memory + a device of %.0f MiB in %.0f MiB blocks, all plugged at boot\n",
-			j->vmem_base_kib / 1024.0, hr_vmem_size(j) / 1024.0, j->vmem_block_kib / 1024.0);
-	else
-		fprintf(f, "  balloon: stats-period=%d, deflate-on-oom=%d, free-page-reporting=%d%s\n",
-			j->stats_period, j->deflate_on_oom, j->free_page_reporting,
-			j->hugepages ? ", huge-page backing" : "");
+	hr_mech_def(j->mechanism)->plan(f, j);
 	if (j->workload_name[0])
 		fprintf(f, "  workload: %s (warm-up %s before the first change)\n", j->workload_spec,
 			warm);

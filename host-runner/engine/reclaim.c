@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/vmem.h"
+#include "core/mechdef.h"
 #include "guest.h"
 #include "report/report.h"
 
@@ -132,8 +132,9 @@ void hr_reclaim_table(const struct hr_run *run)
 		ok &= f.v[k] && f.host[k];
 	}
 	for (int i = 0; i < run->nguests && ok; i++)
-		if (!run->guests[i]->warmup && run->guests[i]->job->mechanism == HR_MECH_BALLOON)
-			collect(run->guests[i], &f, cap);	/* virtio-mem: mechtable.c */
+		if (!run->guests[i]->warmup &&
+		    (hr_mech_def(run->guests[i]->job->mechanism)->flags & HR_MF_RECLAIM))
+			collect(run->guests[i], &f, cap);	/* the others: mechtable.c */
 	if (ok)
 		print_table(&f);
 	print_frees(run);

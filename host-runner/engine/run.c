@@ -263,8 +263,9 @@ static int host_takes(const struct hr_host *h, const struct hr_job *j, char *why
 				j->vms, h->max_guests), 0;
 	if (hr_layout_check(j, !h->local, why, len))
 		return 0;
-	if (!h->local && !strcmp(j->workload_name, "pagecache"))
-		return snprintf(why, len, "workload=pagecache needs a disk file here; not on a remote host"), 0;
+	if (!h->local && (wl_flags(j->workload_name) & WL_F_DISK))
+		return snprintf(why, len, "workload=%s needs a disk file here; not on a remote host",
+				j->workload_name), 0;
 	return 1;
 }
 

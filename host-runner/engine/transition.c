@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "core/vmem.h"
 #include "fleet.h"
 #include "guest.h"
 #include "mech.h"
@@ -138,37 +137,14 @@ static int host_side(const struct hr_guest *g, struct hr_trow *row, int64_t t_se
 	return 0;
 }
 
-/*
- * The mechanism's own figures from the host's view (virtio-mem): blocks
- * plugged and unplugged between the target set and the end of the rest,
- * blocks that could not be unplugged, and when libvirt's size event came.
- */
+/* The mechanism's own figures (its row's figures hook; NAN where it has none). */
 static void mech_side(const struct hr_guest *g, struct hr_trow *row, int64_t t_set,
 		      int64_t t_end, uint64_t target_kib)
 {
-	const struct hr_job *j = g->job;
-	const struct hr_hsample *a = NULL, *b = NULL;
-	double d;
-
 	row->block_kib = row->blocks_plugged = row->blocks_unplugged = NAN;
 	row->blocks_failed = row->event_ms = NAN;
-	if (j->mechanism != HR_MECH_VMEM)
-		return;
-	for (size_t i = 0; i < g->nhs; i++) {
-		if (g->hs[i].t_ns <= t_set || !a)
-			a = &g->hs[i];
-		if (g->hs[i].t_ns <= t_end)
-			b = &g->hs[i];
-	}
-	row->block_kib = (double)j->vmem_block_kib;
-	row->event_ms = hr_mech_event_ms(g, t_set, (double)(target_kib - j->vmem_base_kib));
-	if (!a || !b)
-		return;
-	d = ((double)b->actual_kib - (double)a->actual_kib) / row->block_kib;
-	row->blocks_plugged = d > 0 ? d : 0;
-	row->blocks_unplugged = d < 0 ? -d : 0;
-	row->blocks_failed = target_kib < a->actual_kib && b->actual_kib > target_kib ?
-			     ((double)b->actual_kib - (double)target_kib) / row->block_kib : 0;
+	if (g->mech->figures)
+		g->mech->figures(g, row, t_set, t_end, target_kib);
 }
 
 /* Achieved guest sampling rate while the balloon was being moved. */
@@ -318,7 +294,7 @@ static void write_row(const struct hr_guest *g, const struct hr_trow *r)
 	hr_row_set_f(&row, HR_TR_QEMU_VCPU_MS_PER_GIB, r->vcpu_ms_per_gib);
 	hr_row_set_f(&row, HR_TR_QEMU_OTHER_MS_PER_GIB, r->other_ms_per_gib);
 	/* the mechanism's own */
-	hr_row_set_s(&row, HR_TR_MECHANISM, g->mech->name);
+	hr_row_set_s(&row, HR_TR_MECHANISM, hr_mech_name(g->job->mechanism));
 	hr_row_set_f(&row, HR_TR_BLOCK_KIB, r->block_kib);
 	hr_row_set_f(&row, HR_TR_BLOCKS_PLUGGED, r->blocks_plugged);
 	hr_row_set_f(&row, HR_TR_BLOCKS_UNPLUGGED, r->blocks_unplugged);
@@ -449,7 +425,7 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	struct bbp_cost c0;
 	int *dirs, r;
 
-	target_kib = g->mech->round(j, target_kib);
+	target_kib = g->mech->def->round(j, target_kib);
 	bt = ((double)j->memory_kib - (double)target_kib) / HR_PAGE_KIB;
 	row.to_mib = target_kib / 1024.0;
 	row.planned_s = planned / 1e9;
@@ -482,7 +458,7 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 		if (hr_guest_check(g))
 			return -1;
 		return hr_error("%s: cannot set the %s target to %" PRIu64 " KiB: %s", g->name,
-				g->mech->name, target_kib, lv);
+				hr_mech_name(g->job->mechanism), target_kib, lv);
 	}
 	t_ret = hr_run_time(run);
 	hr_rec_event(run->rec, g->name, "target", "%.0f MiB -> %.0f MiB", row.from_mib, row.to_mib);

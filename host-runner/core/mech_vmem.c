@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * vmem.c - the mechanism's checks of a job's targets (see vmem.h).
+ * mech_vmem.c - virtio-mem's pure row (see vmem.h and mechdef.h): the
+ * domain XML's memory and device, the targets' rounding and checks, the dry
+ * run's line. What needs libvirt or the guest: engine/mech_vmem.c.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -9,9 +11,7 @@
 #include "schedule.h"
 #include "vmem.h"
 
-const char *const hr_mech_names[] = { "balloon", "virtio-mem", NULL };
-_Static_assert(sizeof(hr_mech_names) / sizeof(hr_mech_names[0]) == HR_MECH_N + 1,
-	       "hr_mech_names must cover enum hr_mech_kind");
+#define VMEM_SLOTS	16
 
 uint64_t hr_vmem_size(const struct hr_job *j)
 {
@@ -110,9 +110,50 @@ static int check_targets(const char *path, const struct hr_job *j)
 	return 0;
 }
 
-int hr_mech_check_job(const char *path, const struct hr_job *j)
+static int vmem_check_job(const char *path, const struct hr_job *j)
 {
-	if (j->mechanism != HR_MECH_VMEM)
-		return 0;
 	return check_shape(path, j) || check_targets(path, j) ? -1 : 0;
 }
+
+static void vmem_xml_memory(FILE *f, const struct hr_job *j)
+{
+	/* maxMemory: room for the device above what the guest has (libvirt wants it above <memory>) */
+	fprintf(f, "  <maxMemory slots='%d' unit='KiB'>%" PRIu64 "</maxMemory>\n", VMEM_SLOTS,
+		2 * j->memory_kib);
+	fprintf(f, "  <memory unit='KiB'>%" PRIu64 "</memory>\n", j->memory_kib);
+	fprintf(f, "  <currentMemory unit='KiB'>%" PRIu64 "</currentMemory>\n", j->memory_kib);
+}
+
+static uint64_t vmem_boot_kib(const struct hr_job *j)
+{
+	return j->vmem_base_kib;
+}
+
+static void vmem_xml_devices(FILE *f, const struct hr_job *j)
+{
+	fputs("    <memballoon model='none'/>\n", f);
+	fprintf(f, "    <memory model='virtio-mem'><target><size unit='KiB'>%" PRIu64 "</size>"
+		"<node>0</node><block unit='KiB'>%" PRIu64 "</block><requested unit='KiB'>%" PRIu64
+		"</requested></target></memory>\n", hr_vmem_size(j), j->vmem_block_kib,
+		hr_vmem_size(j));
+}
+
+static void vmem_plan(FILE *f, const struct hr_job *j)
+{
+	fprintf(f, "  virtio-mem: %.0f MiB boot memory + a device of %.0f MiB in %.0f MiB blocks, all plugged at boot\n",
+		j->vmem_base_kib / 1024.0, hr_vmem_size(j) / 1024.0, j->vmem_block_kib / 1024.0);
+}
+
+/*
+ * The guest boots with vmem-base in its one NUMA cell (the device's memory
+ * is in node 0 too); the kernel onlines plugged memory movable, so that
+ * unplugging can migrate pages out of it.
+ */
+const struct hr_mech_def hr_mech_vmem = {
+	.flags = HR_MF_NUMA,
+	.cmdline = "memhp_default_state=online_movable",
+	.limit = "the most the virtio-mem device reaches (vmem-base + its size)",
+	.xml_memory = vmem_xml_memory, .xml_devices = vmem_xml_devices,
+	.boot_kib = vmem_boot_kib, .round = hr_vmem_round,
+	.check_job = vmem_check_job, .plan = vmem_plan,
+};
