@@ -144,7 +144,7 @@ unit: $(UNIT) $(UNIT_ASAN)
 fast: unit $(BIN) $(ASAN_BIN)
 	prove -j2 -f $(UNIT) $(UNIT_ASAN) tests/asan.t tests/compare.t tests/dry-run.t tests/failed-guest.t \
 		tests/formats.t tests/trend.t tests/install.t tests/corpus.t tests/docs.t tests/lsan.t \
-		tests/schema.t
+		tests/schema.t tests/report-page.t
 
 # Tests run in parallel (prove -j) where they do not share a guest; the few
 # that time the balloon against a threshold run alone, after the rest, so a

@@ -5,14 +5,15 @@
  *
  * Open a page with #selftest and, once drawn, it checks that every chart
  * has pixels of its series' colours and that every .fit container shows its
- * content whole (no wider than the container), and writes the outcome into
- * <body data-charts data-blank data-wide data-errors data-selftest> (the
- * browser tests read it).
+ * content whole (no wider than the container), runs the page's own checks
+ * (bb.check), and writes the outcome into <body data-charts data-blank
+ * data-wide data-checks data-errors data-selftest> (the browser tests read it).
  */
 var bb = (function () {
 	'use strict';
 
 	var charts = [];	/* {name, plot, colors} */
+	var checks = [];	/* the page's own #selftest checks: each returns '' or what is wrong */
 
 	function el(tag, attrs) {
 		var e = document.createElement(tag);
@@ -105,6 +106,9 @@ var bb = (function () {
 		document.body.setAttribute('data-wide', Array.prototype.map.call(document.querySelectorAll('.fit'), function (e) {
 			return e.scrollWidth > e.clientWidth ? (e.id || e.className) + ' (' + e.scrollWidth + ' > ' + e.clientWidth + ' px)' : '';
 		}).filter(Boolean).join(' | '));
+		document.body.setAttribute('data-checks', checks.map(function (f) {
+			try { return f() || ''; } catch (e) { return String(e); }
+		}).filter(Boolean).join(' | '));
 		document.body.setAttribute('data-errors', (window.bbErrors || []).join(' | '));
 		document.body.setAttribute('data-selftest', 'done');
 	}
@@ -123,5 +127,10 @@ var bb = (function () {
 		}
 	}
 
-	return { el: el, num: num, fmt: fmt, width: width, chart: chart, line: line, draw: draw };
+	/* a check of the page's own for #selftest: fn() returns '' or what is wrong (data-checks) */
+	function check(fn) {
+		checks.push(fn);
+	}
+
+	return { el: el, num: num, fmt: fmt, width: width, chart: chart, line: line, draw: draw, check: check };
 })();

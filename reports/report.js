@@ -106,6 +106,325 @@
 			.map(function (r) { return num(r[EC.t_s]); });
 	}
 
+	/* ---- a run of several jobs: the comparison it answers, first ---- */
+	/* the jobs: scenario order, one per job and label (a fleet's job@label), else as transitions.csv has them */
+	var JOBS = (function () {
+		var out = [], seen = {};
+		var add = function (name, label, j) {
+			var k = name + '\u0000' + (label || '');
+			if (name == null || seen[k])
+				return;
+			seen[k] = 1;
+			out.push({ name: name, label: label || '', opts: j || {} });
+		};
+		((run.scenario || {}).jobs || []).forEach(function (j) { add(j.name, j.label, j); });
+		T.rows.forEach(function (r) { add(r[TC.job], TC.label != null ? r[TC.label] : ''); });
+		return out;
+	})();
+	function jobName(j) {
+		return j.name + (j.label ? ' [' + j.label + ']' : '');
+	}
+	function sameJob(j, job, label) {
+		return j.name === job && j.label === (label || '');
+	}
+	function median(v) {
+		v = v.slice().sort(function (a, b) { return a - b; });
+		var n = v.length;
+		return !n ? NaN : n % 2 ? v[(n - 1) / 2] : 0.5 * v[n / 2 - 1] + 0.5 * v[n / 2];
+	}
+	function g3(v) {	/* printf's %.3g */
+		var e = Math.floor(Math.log10(Math.abs(v)));
+		if (v === 0 || (e >= -4 && e < 3))
+			return String(Number(v.toPrecision(3)));
+		return Number(v.toExponential(2)).toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
+	}
+	function sized(s) {	/* a size option ("512M", "0") is set */
+		return s != null && s !== '' && parseFloat(s) > 0;
+	}
+	function vmRows(name) {
+		return T.rows.filter(function (r) { return r[TC.vm] === name; });
+	}
+	/* the measured guests (run.json's vms[], warm-up left out) and their job's options */
+	function measured() {
+		return (run.vms || []).filter(function (v) { return !v.warmup; }).map(function (v) {
+			var rows = vmRows(v.name), j = JOBS.filter(function (x) { return x.name === v.job && (!rows.length ||
+				TC.label == null || x.label === rows[0][TC.label]); })[0] || { opts: {} };
+			return { vm: v, rows: rows, job: j, mech: (rows[0] && TC.mechanism != null && rows[0][TC.mechanism]) || j.opts.mechanism || 'balloon' };
+		});
+	}
+	function hostMibS(r) {	/* engine/reclaim.c hr_trow_host_mib_s: where the host got back a tenth of the move */
+		var ret = num(r[TC.host_returned_mib]), settle = num(r[TC.host_rss_settle_ms]), moved = num(r[TC.moved_mib]);
+		return ret != null && settle != null && moved != null && ret > 0.1 * Math.abs(moved) && settle > 0 ? ret / (settle / 1e3) : NaN;
+	}
+	function mfmt(v) {	/* the terminal's: "-", %.0f from 100 up, else %.2f */
+		return isNaN(v) ? '-' : v >= 100 ? v.toFixed(0) : v.toFixed(2);
+	}
+
+	/* engine/mechtable.c's table, the same figures from the files: two mechanisms, their ratio */
+	function mechTable() {
+		var FIG = ['shrink, untouched', 'shrink, touched', 'grow', 'refault'];
+		var MET = ['t100 ms', 'rate MiB/s', 'control ms', 'host MiB/s'];
+		var gs = measured().filter(function (g) { return g.rows.length; }), used = [], t = {};
+		gs.forEach(function (g) { if (used.indexOf(g.mech) < 0) used.push(g.mech); });
+		if (used.length < 2)
+			return null;
+		var order = ['balloon', 'virtio-mem'].filter(function (m) { return used.indexOf(m) >= 0; })
+			.concat(used.filter(function (m) { return m !== 'balloon' && m !== 'virtio-mem'; }));
+		var a = order[0], b = order[1];
+		order.forEach(function (m) { t[m] = FIG.map(function () { return MET.map(function () { return []; }); }); });
+		var add = function (c, x) { if (x != null && !isNaN(x) && x >= 0) c.push(x); };
+		gs.forEach(function (g) {
+			var m = t[g.mech], first = true;
+			g.rows.forEach(function (r) {
+				var d = r[TC.direction];
+				if (r[TC.end_reason] !== 'reached' || (d !== 'inflate' && d !== 'deflate'))
+					return;
+				var f = d === 'deflate' ? 2 : first && sized(g.job.opts.prefill) ? 1 : 0;
+				if (d === 'inflate')
+					first = false;
+				var rate = num(r[TC.mean_rate_mib_s]);
+				add(m[f][0], num(r[TC.t100_ms]));
+				add(m[f][1], rate == null ? NaN : Math.abs(rate));
+				add(m[f][2], num(r[TC.control_latency_ms]));
+				if (d === 'inflate')
+					add(m[f][3], hostMibS(r));
+			});
+			if (g.vm.refill && g.vm.refill.rate_gib_s != null)
+				add(m[3][1], g.vm.refill.rate_gib_s * 1024);
+		});
+		var rows = [];
+		FIG.forEach(function (fig, f) {
+			MET.forEach(function (met, k) {
+				var x = t[a][f][k], y = t[b][f][k], mx = median(x), my = median(y), ratio = my / mx, sr = '-', fast = '';
+				if (!x.length && !y.length)
+					return;
+				if (isFinite(ratio) && ratio > 0) {
+					var rate = k === 1 || k === 3, bfast = rate ? ratio > 1 : ratio < 1;
+					sr = g3(ratio);
+					fast = (bfast ? b : a) + ' ' + g3(rate === bfast ? ratio : 1 / ratio) + 'x';
+				}
+				rows.push([fig, met, String(x.length), mfmt(mx), String(y.length), mfmt(my), sr, fast]);
+			});
+		});
+		return { title: a + ' vs ' + b + ' (medians of reached transitions; ratio = ' + b + ' / ' + a + ')',
+			columns: ['figure', 'metric', 'n', a, 'n ', b, 'ratio', 'faster'], rows: rows };
+	}
+
+	/* engine/reclaim.c's table: virtio-balloon's reclaim figures, where a job has prefill= or refill= */
+	function reclaimTable() {
+		var gs = measured(), v = [[], [], [], []], host = [[], [], [], []], frees = [];
+		var any = JOBS.some(function (j) { return sized(j.opts.prefill) || sized(j.opts.refill); });
+		if (!any)
+			return null;
+		var add = function (c, x) { if (x != null && !isNaN(x) && x > 0) c.push(x); };
+		gs.forEach(function (g) {
+			var fig = sized(g.job.opts.prefill) ? 1 : 0, seen = false;
+			if (g.mech !== 'balloon')
+				return;	/* virtio-mem: the mechanisms' table */
+			g.rows.forEach(function (r) {
+				var rate = num(r[TC.mean_rate_mib_s]);
+				rate = rate == null ? NaN : Math.abs(rate) / 1024;
+				if (r[TC.end_reason] !== 'reached')
+					return;
+				if (r[TC.direction] === 'inflate' && !seen) {
+					seen = true;
+					add(v[fig], rate);
+					add(host[fig], hostMibS(r) / 1024);
+				} else if (r[TC.direction] === 'deflate') {
+					add(v[2], rate);
+				}
+			});
+			if (g.vm.refill && g.vm.refill.rate_gib_s != null)
+				add(v[3], g.vm.refill.rate_gib_s);
+		});
+		(run.vms || []).forEach(function (vm) {
+			var p = vm.prefill, j = JOBS.filter(function (x) { return x.name === vm.job; })[0] || { opts: {} };
+			if (!p)
+				return;
+			var drop = p.rss_drop_after_free_mib, delay = p.rss_drop_delay_ms;
+			frees.push(vm.name + ': prefill ' + (p.mib || 0).toFixed(0) + ' MiB at ' + (p.rate_gib_s || 0).toFixed(3) +
+				' GiB/s; after the free QEMU\'s RSS fell ' + (drop == null ? 0 : drop).toFixed(0) + ' MiB' +
+				(delay != null && drop > 1 ? ' within ' + delay.toFixed(0) + ' ms' : '') +
+				' (free-page-reporting=' + (/^(1|on|yes|true)$/.test(j.opts['free-page-reporting'] || '') ? 'on' : 'off') + ')');
+		});
+		var base = median(v[0]);
+		return { title: 'virtio-balloon reclaim (medians of the measured guests; GiB/s)',
+			columns: ['figure', 'guest GiB/s', 'n', 'host GiB/s', 'x reclaim untouched'],
+			rows: ['reclaim, untouched', 'reclaim, touched', 'return', 'refault'].map(function (name, i) {
+				var m = median(v[i]), h = median(host[i]);
+				return [name, isNaN(m) ? '-' : m.toFixed(3), String(v[i].length), isNaN(h) ? '-' : h.toFixed(3),
+					!isNaN(m) && base > 0 ? (m / base).toFixed(2) : '-'];
+			}), frees: frees };
+	}
+	function textTable(t) {
+		var wrap = el('div', { class: 'scroll fit' }), tb = el('table', { class: 'figs' }), tr = el('tr');
+		t.columns.forEach(function (c, i) { tr.appendChild(el('th', { class: i < 2 && t.columns[0] === 'figure' && i < (t.columns.length > 5 ? 2 : 1) ? 's' : '', text: c.trim() })); });
+		tb.appendChild(el('thead', null, tr));
+		var body = el('tbody');
+		t.rows.forEach(function (r) {
+			var row = el('tr');
+			r.forEach(function (v, i) { row.appendChild(el('td', { class: i < (t.columns.length > 5 ? 2 : 1) || i === 7 ? 's' : '', text: v })); });
+			body.appendChild(row);
+		});
+		tb.appendChild(body);
+		wrap.appendChild(tb);
+		return wrap;
+	}
+
+	/* summary.csv's "all" row of a job, direction and metric */
+	function sumRow(j, dir, metric) {
+		return S.rows.filter(function (r) {
+			return r[SC.vm] === 'all' && sameJob(j, r[SC.job], SC.label != null ? r[SC.label] : '') &&
+				r[SC.direction] === dir && r[SC.metric] === metric;
+		})[0];
+	}
+	/* one row per job: the medians of summary.csv (warm-up out, 95 % CI), the best of each column in bold */
+	function jobsTable() {
+		var METRICS = [['mean_rate_mib_s', 'mean rate (MiB/s)'], ['t100_ms', 't100 (ms)'], ['control_latency_ms', 'control (ms)']];
+		var DIRS = [['inflate', 'inflate (shrink)'], ['deflate', 'deflate (grow)']];
+		var cols = [];
+		DIRS.forEach(function (d) {
+			METRICS.forEach(function (m) {
+				if (JOBS.some(function (j) { return sumRow(j, d[0], m[0]); }))
+					cols.push({ dir: d[0], dname: d[1], metric: m[0], mname: m[1] });
+			});
+		});
+		var best = cols.map(function (c) {
+			var v = JOBS.map(function (j) { var r = sumRow(j, c.dir, c.metric); return r ? num(r[SC.median]) : null; })
+				.filter(function (x) { return x != null; });
+			if (v.length < 2)
+				return null;
+			var r0 = JOBS.map(function (j) { return sumRow(j, c.dir, c.metric); }).filter(Boolean)[0];
+			return (r0[SC.better] === 'lower' ? Math.min : Math.max).apply(null, v);
+		});
+		var wrap = el('div', { class: 'scroll fit' }), tb = el('table', { class: 'jobs' });
+		var h1 = el('tr', null, el('th', { class: 's', rowspan: '2', text: 'job' }), el('th', { class: 's', rowspan: '2', text: 'mechanism' }),
+			el('th', { rowspan: '2', text: 'guests' }));
+		var h2 = el('tr');
+		DIRS.forEach(function (d) {
+			var n = cols.filter(function (c) { return c.dir === d[0]; }).length;
+			if (n)
+				h1.appendChild(el('th', { class: 'grp', colspan: String(n), text: d[1] + ', median [95% CI] (n)' }));
+		});
+		cols.forEach(function (c) { h2.appendChild(el('th', { text: c.mname })); });
+		tb.appendChild(el('thead', null, h1, h2));
+		var body = el('tbody');
+		JOBS.forEach(function (j) {
+			var vms = (run.vms || []).filter(function (v) { return v.job === j.name && !v.warmup &&
+				(!v.label || v.label === j.label); });
+			var row = el('tr', { 'data-job': jobName(j) }, el('td', { class: 's', text: jobName(j) }),
+				el('td', { class: 's', text: j.opts.mechanism || (TC.mechanism != null && (T.rows.filter(function (r) {
+					return sameJob(j, r[TC.job], TC.label != null ? r[TC.label] : ''); })[0] || [])[TC.mechanism]) || '' }),
+				el('td', { text: String(vms.length) }));
+			if (j.opts.skipped) {
+				row.appendChild(el('td', { class: 's bad', colspan: String(cols.length || 1), text: 'skipped: ' + j.opts.skipped }));
+			} else {
+				cols.forEach(function (c, i) {
+					var r = sumRow(j, c.dir, c.metric), m = r ? num(r[SC.median]) : null;
+					var td = el('td', { class: m != null && m === best[i] ? 'best' : '' });
+					if (r) {
+						td.appendChild(el('b', { text: fmt(r[SC.median]) }));
+						td.appendChild(el('span', { class: 'ci', text: '[' + fmt(r[SC.ci_lo]) + ', ' + fmt(r[SC.ci_hi]) + '] (' + r[SC.n] + ')' }));
+					} else {
+						td.textContent = '-';
+					}
+					row.appendChild(td);
+				});
+			}
+			body.appendChild(row);
+		});
+		tb.appendChild(body);
+		wrap.appendChild(tb);
+		return wrap;
+	}
+	/* one chart per metric, a group per job on the same (log) y axis: every measured move and the median */
+	function jobsCharts(sec) {
+		var x = JOBS.map(function (_, i) { return i; });
+		[['mean_rate_mib_s', 'Mean rate of each measured move, by job (MiB/s, log scale)', 'MiB/s'],
+			['t100_ms', 'Time to 100 % of each measured move, by job (ms, log scale)', 'ms']].forEach(function (m) {
+			if (TC[m[0]] == null)
+				return;
+			var tables = [], series = [{ label: 'job' }];
+			[['inflate', -0.14, COL.inflate, '#7f2704'], ['deflate', 0.14, COL.deflate, '#08306b']].forEach(function (d) {
+				var px = [], py = [], mx = [], my = [];
+				JOBS.forEach(function (j, ji) {
+					var v = T.rows.filter(function (r) {
+						return r[TC.warmup] !== '1' && r[TC.direction] === d[0] && sameJob(j, r[TC.job], TC.label != null ? r[TC.label] : '');
+					}).map(function (r) { var a = num(r[TC[m[0]]]); return a == null ? null : Math.abs(a); })
+						.filter(function (a) { return a != null && a > 0; });
+					v.forEach(function (a, i) {
+						px.push(ji + d[1] + ((i % 7) - 3) * 0.015);
+						py.push(a);
+					});
+					if (v.length) {
+						mx.push(ji + d[1]);
+						my.push(median(v));
+					}
+				});
+				if (!px.length)
+					return;
+				tables.push([px, py], [mx, my]);
+				series.push(dots(d[0] + ' (each move)', d[2]));
+				var med = dots(d[0] + ' median', d[3]);
+				med.points = { show: true, size: 14, stroke: d[3], fill: '#fff', width: 3 };
+				series.push(med);
+			});
+			if (!tables.length)
+				return;
+			/* uPlot.join wants each table's x in order */
+			tables = tables.map(function (t) {
+				var idx = t[0].map(function (_, i) { return i; }).sort(function (a, b) { return t[0][a] - t[0][b]; });
+				return [idx.map(function (i) { return t[0][i]; }), idx.map(function (i) { return t[1][i]; })];
+			});
+			chart(sec, m[1], {
+				height: 300,
+				scales: { x: { time: false, range: [-0.5, JOBS.length - 0.5] }, y: { distr: 3 } },
+				axes: [{ label: 'job', splits: function () { return x; },
+					values: function (u, splits) { return splits.map(function (i) { return JOBS[i] ? jobName(JOBS[i]) : ''; }); } },
+					{ label: m[2], size: 70 }],
+				series: series
+			}, uPlot.join(tables), 'warm-up repetitions left out; the same y axis for every job: small dots each move, rings the median');
+		});
+	}
+	function comparisonSection() {
+		var sec = el('section', { id: 'comparison', 'data-jobs': String(JOBS.length) });
+		var mt = mechTable(), rt = reclaimTable();
+		sec.appendChild(el('h2', { text: 'The comparison: ' + JOBS.map(jobName).join(' vs ') }));
+		app.appendChild(sec);
+		if (mt) {
+			sec.appendChild(el('h3', { text: mt.title }));
+			sec.appendChild(textTable(mt));
+			sec.appendChild(el('p', { class: 'muted', text: 'The table `run` prints at the end, from transitions.csv and run.json: ' +
+				'medians over the measured guests\' reached transitions (t100, the guest\'s mean rate, the control latency; for the shrinks ' +
+				'the host\'s rate, where QEMU\'s RSS returned a tenth of the move or more); refault from refill=. A ratio above 1 for a rate, ' +
+				'below 1 for a time, means ' + mt.columns[5] + ' was faster.' }));
+		}
+		if (rt) {
+			sec.appendChild(el('h3', { text: rt.title }));
+			sec.appendChild(textTable(rt));
+			if (rt.frees.length)
+				sec.appendChild(el('ul', { class: 'muted frees' }, null));
+			rt.frees.forEach(function (f) { sec.lastChild.appendChild(el('li', { text: f })); });
+		}
+		sec.appendChild(el('h3', { text: 'Jobs side by side' }));
+		sec.appendChild(jobsTable());
+		sec.appendChild(el('p', { class: 'muted', text: 'From summary.csv (all guests of a job, warm-up left out): the best of each column in bold.' }));
+		jobsCharts(sec);
+	}
+	/* #selftest: a run of several jobs leads with the comparison, one entry per job; a single job's page has none */
+	bb.check(function () {
+		var comp = document.getElementById('comparison');
+		if (JOBS.length < 2)
+			return comp ? 'a single job\'s page has a comparison block' : '';
+		if (!comp)
+			return 'no comparison block (' + JOBS.length + ' jobs)';
+		if (app.querySelector('section') !== comp || (document.querySelector('.keyfig') &&
+		    !(comp.compareDocumentPosition(document.querySelector('.keyfig')) & Node.DOCUMENT_POSITION_FOLLOWING)))
+			return 'the comparison block is not first';
+		var n = comp.querySelectorAll('tr[data-job]').length;
+		return n === JOBS.length ? '' : 'the comparison block has ' + n + ' job entries for ' + JOBS.length + ' jobs';
+	});
+
 	/* ---- page ---- */
 	function headerSection() {
 		var sc = run.scenario || {};
@@ -128,9 +447,10 @@
 			if (j.skipped)
 				h.appendChild(el('div', { class: 'banner bad', text: 'job ' + j.name + ' skipped: ' + j.skipped }));
 		});
-		h.appendChild(keyFigures());
-		[['#summary', 'summary'], ['#rates', 'rates per transition'], ['#guests', 'guests'],
-			['#transitions', 'transitions'], ['#meta', 'run metadata'], ['#events', 'events']].forEach(function (a) {
+		if (JOBS.length < 2)
+			h.appendChild(keyFigures());
+		(JOBS.length < 2 ? [] : [['#comparison', 'comparison']]).concat([['#summary', 'summary'], ['#rates', 'rates per transition'], ['#guests', 'guests'],
+			['#transitions', 'transitions'], ['#meta', 'run metadata'], ['#events', 'events']]).forEach(function (a) {
 			toc.appendChild(el('a', { href: a[0], text: a[1] }));
 		});
 		h.appendChild(toc);
@@ -152,6 +472,12 @@
 	function summarySection() {
 		var sec = el('section', { id: 'summary' });
 		sec.appendChild(el('h2', { text: 'Summary across repetitions' }));
+		if (JOBS.length > 1) {	/* the key figures per job, under the comparison */
+			var kf = keyFigures(), d = el('details');
+			d.appendChild(el('summary', { text: 'key figures per job and direction (' + kf.childNodes.length + ')' }));
+			d.appendChild(kf);
+			sec.appendChild(d);
+		}
 		sec.appendChild(el('p', { class: 'muted', text: 'summary.csv: per job, guest (v0, v1, ... or all) and direction; warm-up runs excluded. ' +
 			'The confidence interval of the median is distribution-free (order statistics); below 6 values it is the min-max range.' }));
 		if (!S.rows.length)
@@ -539,9 +865,14 @@
 	bb.draw(app, function () {
 		app.textContent = '';
 		headerSection();
+		if (JOBS.length > 1) {
+			comparisonSection();
+			mechanismSection();
+		}
 		summarySection();
 		ratesSection();
-		mechanismSection();
+		if (JOBS.length < 2)
+			mechanismSection();
 		guestSections();
 		transitionsSection();
 		metaSection();

@@ -4,7 +4,7 @@
 # a screenshot kept in build/artefacts/.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 17
+plan 18
 
 scenario rep <<'INI'
 [global]
@@ -61,7 +61,7 @@ check "report of a missing directory: exit 2, one line ($rc: $(head -c 100 "$T/r
 # the page in a browser
 . "$TOP/tests/browser.sh"
 if [ -z "$CHROMIUM" ]; then
-	for i in 1 2 3 4 5 6; do skip "no chromium (make check installs it: scripts/install-deps.sh --test)"; done
+	for i in 1 2 3 4 5 6 7; do skip "no chromium (make check installs it: scripts/install-deps.sh --test)"; done
 else
 	body=$(selftest "$html")
 	ok $? "chromium opened the page"
@@ -71,6 +71,8 @@ else
 	# rates (2) + per guest: memory, faults, nodes, latency percentiles, latency CDF
 	check "17 charts (2 for rates, 5 per guest x 3 guests): got ${charts:-none}" test "${charts:-0}" -eq 17
 	check "every chart has its series drawn (no blank canvas)" grep -q 'data-blank=""' <<<"$body"
+	grep -q 'data-checks=""' <<<"$body" && ! grep -q 'id="comparison"' "$T/dom"
+	ok $? "the page's own checks pass (one job: no comparison block, its key figures lead)"
 	cons=$(grep -c 'CONSOLE' "$T/console")
 	[ "$cons" -eq 0 ] || grep 'CONSOLE' "$T/console" | head -n 5 | sed 's/^/#   /'
 	grep -q 'data-errors=""' <<<"$body"

@@ -1,0 +1,140 @@
+#!/bin/bash
+# report-page: report.html of a run of several jobs leads with the comparison
+# the run answers (one entry per job; for two mechanisms the table `run`
+# printed, same figures), a single job's page has no such block; the page's
+# own #selftest says so too. Recorded results (tests/data), no VM; the page
+# in headless Chromium (skipped where there is none).
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+. "$TOP/tests/tap.sh"
+BB=${BB:-$TOP/build/balloonbench}
+T=$(mktemp -d /tmp/bbpage.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+require bb
+plan 11
+
+# mech: bench/balloon-vs-virtio-mem.ini under TCG (4 jobs, 2 mechanisms; run.json
+# trimmed), terminal.txt what its run printed; mini: 2 jobs; real: 1 job
+for d in mech mini real; do
+	cp -r "$TOP/tests/data/results-$d" "$T/$d"
+	"$BB" report "$T/$d" >"$T/$d.out" 2>&1
+done
+check "report of each results directory writes report.html" \
+	test -s "$T/mech/report.html" -a -s "$T/mini/report.html" -a -s "$T/real/report.html"
+
+. "$TOP/tests/browser.sh"
+if [ -z "$CHROMIUM" ]; then
+	skip_rest "$(missing chromium)"
+	exit 0
+fi
+
+# page DIR: its DOM once drawn with #selftest at 1280 px, in $T/DIR.dom; its <body> tag printed
+page() {
+	browse "$T/$1.dom" "$T/console" --window-size=1280,1000 --dump-dom "file://$T/$1/report.html#selftest" &&
+		grep -o '<body[^>]*data-selftest[^>]*>' "$T/$1.dom" | head -n 1
+}
+# comparison DIR: "JOBS FIRST": the comparison block's data-jobs and its job rows, and
+# whether it is the page's first section; "none" where it has none
+comparison() {
+	python3 - "$T/$1.dom" <<'PY'
+import sys
+from html.parser import HTMLParser
+class P(HTMLParser):
+    sections, jobs, rows, inside = [], None, 0, 0
+    def handle_starttag(self, tag, a):
+        a = dict(a)
+        if tag == 'section':
+            self.sections.append(a.get('id'))
+            self.inside = a.get('id') == 'comparison'
+            if self.inside:
+                self.jobs = a.get('data-jobs')
+        if tag == 'tr' and self.inside and 'data-job' in a:
+            self.rows += 1
+p = P()
+p.feed(open(sys.argv[1]).read())
+if p.jobs is None:
+    print('none')
+else:
+    print(p.jobs, p.rows, 'first' if p.sections[0] == 'comparison' else 'not-first:' + ','.join(map(str, p.sections)))
+PY
+}
+
+for d in mech mini real; do
+	body=$(page $d)
+	grep -q 'data-selftest="done"' <<<"$body" && grep -q 'data-checks=""' <<<"$body" &&
+		grep -q 'data-errors=""' <<<"$body" && grep -q 'data-blank=""' <<<"$body" && grep -q 'data-wide=""' <<<"$body"
+	ok $? "$d: the page's selftest passes (its checks, no error, no blank chart, tables fit at 1280 px): $body"
+done
+got=$(comparison mech)
+check "mech (4 jobs): the comparison block comes first, one row per job ($got)" test "$got" = "4 4 first"
+got=$(comparison mini)
+check "mini (2 jobs): the comparison block comes first, one row per job ($got)" test "$got" = "2 2 first"
+got=$(comparison real)
+check "real (1 job): no comparison block ($got)" test "$got" = none
+check "real (1 job): the key figures lead, as before" grep -q '<header>.*class="keyfigs"' "$T/real.dom"
+check "mech: the key figures per job come after the comparison (collapsed)" \
+	sh -c "grep -o 'id=\"comparison\".*class=\"keyfigs\"' '$T/mech.dom' | grep -q '<details>'"
+
+# the page's mechanism and reclaim tables against the terminal's: same rows, same n,
+# the figures within 1 % (the page reads transitions.csv's 3 decimals, the terminal
+# had every digit); then the selftest of a page whose job table lost a row
+python3 - "$T/mech.dom" "$T/mech/terminal.txt" >"$T/figs" 2>&1 <<'PY'
+import re, sys
+from html.parser import HTMLParser
+class P(HTMLParser):
+    tables, cell, row, infigs = [], None, None, False
+    def handle_starttag(self, tag, a):
+        if tag == 'table':
+            self.infigs = ('class', 'figs') in a
+            if self.infigs:
+                self.tables.append([])
+        elif tag == 'tr' and self.infigs:
+            self.row = []
+        elif tag in ('td', 'th') and self.row is not None:
+            self.cell = ''
+    def handle_endtag(self, tag):
+        if tag in ('td', 'th') and self.cell is not None:
+            self.row.append(self.cell.strip()); self.cell = None
+        elif tag == 'tr' and self.row is not None:
+            self.tables[-1].append(self.row)
+            self.row = None
+        elif tag == 'table':
+            self.infigs = False
+    def handle_data(self, d):
+        if self.cell is not None: self.cell += d
+p = P()
+p.feed(open(sys.argv[1]).read())
+# each table's rows, the header out, in the terminal's order: its reclaim table
+# (5 columns) first, then the mechanisms' (8); the page leads with the latter
+page = sorted((r for t in p.tables for r in t[1:]), key=len)
+term = []
+for line in open(sys.argv[2]):
+    if re.match(r'^(reclaim|return|refault|shrink|grow)', line):
+        term.append(line.split())
+def same(a, b):
+    if a == b: return True
+    try:
+        x, y = float(a.rstrip('x')), float(b.rstrip('x'))
+        return abs(x - y) <= 0.01 * max(abs(x), abs(y))
+    except ValueError:
+        return False
+bad = 0
+flat = lambda r: ' '.join(r).split()
+if len(page) != len(term):
+    print('rows: page %d, terminal %d' % (len(page), len(term))); bad = 1
+for a, b in zip(page, term):
+    a, b = flat(a), flat(b)
+    if len(a) != len(b) or not all(same(x, y) for x, y in zip(a, b)):
+        print('page %s | terminal %s' % (' '.join(a), ' '.join(b))); bad = 1
+print('%d rows compared' % len(page))
+sys.exit(bad)
+PY
+ok $? "mech: the page's mechanism and reclaim tables are the terminal's ($(tail -n 1 "$T/figs"))"
+[ "$failed" -eq 0 ] || sed 's/^/#   /' "$T/figs"
+
+# a page that drops a job's row: its own selftest says so (the check is live)
+sed 's|el(.tr., { .data-job.: jobName(j) }|el("tr", {}|' "$T/mech/report.html" >"$T/mech/broken.html"
+cp "$T/mech/broken.html" "$T/mech/report.html"
+body=$(page mech)
+check "a page whose comparison lacks its job rows fails its selftest ($(grep -o 'data-checks="[^"]*"' <<<"$body"))" \
+	grep -q 'data-checks="the comparison block has 0 job entries for 4 jobs"' <<<"$body"
+finish
