@@ -25,10 +25,30 @@ static double t100_between(const struct hr_trans_in *in, size_t k, double dir)
 	return t < c->t ? t : c->t;
 }
 
+/* The peak: for each end point i, start j = the latest point >= window before it. */
+static double peak_rate(const struct hr_trans_in *in, size_t first, size_t n, double dir)
+{
+	double peak = 0;
+	size_t j = first;
+
+	for (size_t i = first; i < first + n; i++) {
+		while (j + 1 < i && in->pts[i].t - in->pts[j + 1].t >= in->window)
+			j++;
+		if (in->pts[i].t - in->pts[j].t >= in->window) {
+			double r = (in->pts[i].pages - in->pts[j].pages) * dir /
+				   (in->pts[i].t - in->pts[j].t);
+
+			if (r > peak)
+				peak = r;
+		}
+	}
+	return peak;
+}
+
 int hr_transition_metrics(const struct hr_trans_in *in, struct hr_trans_out *o)
 {
-	double req = in->bt - in->b0, dir, last = in->b0, t_first = NAN, t_prog = NAN;
-	size_t first = 0, j;
+	double req = in->bt - in->b0, dir, last = in->b0, t_first = NAN, t_prog = NAN, end;
+	size_t first = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->control = o->t50 = o->t90 = o->t100 = o->t100_est = NAN;
@@ -95,25 +115,10 @@ int hr_transition_metrics(const struct hr_trans_in *in, struct hr_trans_out *o)
 	}
 	if (isnan(t_first))
 		return 0;
-	{
-		double end = o->reached ? in->t_set + o->t100 : t_prog;
-
-		if (end > t_first)
-			o->mean_rate = fabs(o->moved) / (end - t_first);
-	}
-	/* Peak: for each end point i, start j = the latest point >= window before it. */
-	j = first;
-	for (size_t i = first; i < first + o->npoints; i++) {
-		while (j + 1 < i && in->pts[i].t - in->pts[j + 1].t >= in->window)
-			j++;
-		if (in->pts[i].t - in->pts[j].t >= in->window) {
-			double r = (in->pts[i].pages - in->pts[j].pages) * dir /
-				   (in->pts[i].t - in->pts[j].t);
-
-			if (r > o->peak_rate)
-				o->peak_rate = r;
-		}
-	}
+	end = o->reached ? in->t_set + o->t100 : t_prog;
+	if (end > t_first)
+		o->mean_rate = fabs(o->moved) / (end - t_first);
+	o->peak_rate = peak_rate(in, first, o->npoints, dir);
 	if (o->peak_rate < o->mean_rate)
 		o->peak_rate = o->mean_rate;
 	return 0;

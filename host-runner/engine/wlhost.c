@@ -246,30 +246,57 @@ static int wl_fill(struct hr_guest *g, const struct bbp_msg *m, uint64_t w)
 	return 0;
 }
 
-int hr_wl_msg(struct hr_guest *g, const struct bbp_msg *m)
+/* The workload a message is about (1: the job's; others are fills); 1 for the rest. */
+static uint64_t msg_workload(const struct bbp_msg *m)
+{
+	switch (m->type) {
+	case BBP_WSTART: return m->u.wstart.w;
+	case BBP_WEXIT: return m->u.wexit.w;
+	case BBP_HS: return m->u.hs.w;
+	case BBP_HB: return m->u.hb.w;
+	case BBP_F: return m->u.f.w;
+	case BBP_SLOW: return m->u.slow.w;
+	default: return 1;
+	}
+}
+
+static int wl_exit(struct hr_guest *g, const struct bbp_wexit *x)
+{
+	if (g->wl_exited)
+		return 0;	/* said again after a reopened channel */
+	g->wl_exited = 1;
+	g->wexit = *x;
+	hr_rec_event(g->run->rec, g->name, x->oom ? "workload-oom-killed" : "workload-exit",
+		     "%s code=%" PRIu64 " signal=%" PRIu64 " oom=%" PRIu64 " ops=%" PRIu64
+		     " bytes=%" PRIu64 " balloon_mib=%.1f", g->job->workload_name, x->code, x->sig,
+		     x->oom, x->ops, x->bytes, latest_balloon_mib(g));
+	return 0;
+}
+
+static int wl_slow(struct hr_guest *g, const struct bbp_slow *s)
 {
 	struct hr_row row;
-	struct hr_lat *l;
 	int64_t t;
 
+	if (hr_guest_time(g, s->t_ns, &t))
+		return -1;
+	hr_row_init(&row, HR_TB_SLOWEST);
+	hr_row_set_f(&row, HR_SL_T_S, t / 1e9);
+	hr_row_set_s(&row, HR_SL_VM, g->name);
+	hr_row_set_s(&row, HR_SL_WORKLOAD, g->job->workload_name);
+	hr_row_set_u(&row, HR_SL_LATENCY_NS, s->lat_ns);
+	hr_rec_put(g->run->rec, HR_F_SLOWEST, &row);
+	return 0;
+}
+
+int hr_wl_msg(struct hr_guest *g, const struct bbp_msg *m)
+{
+	struct hr_lat *l;
+	uint64_t wl = msg_workload(m);
+
 	/* only workload 1's data is the job's; fills say when they start and end */
-	switch (m->type) {
-	case BBP_WSTART:
-	case BBP_WEXIT:
-		if ((m->type == BBP_WSTART ? m->u.wstart.w : m->u.wexit.w) != 1)
-			return wl_fill(g, m, m->type == BBP_WSTART ? m->u.wstart.w : m->u.wexit.w);
-		break;
-	case BBP_HS:
-	case BBP_HB:
-	case BBP_F:
-	case BBP_SLOW:
-		if ((m->type == BBP_HS ? m->u.hs.w : m->type == BBP_HB ? m->u.hb.w :
-		     m->type == BBP_F ? m->u.f.w : m->u.slow.w) != 1)
-			return 0;
-		break;
-	default:
-		break;
-	}
+	if (wl != 1)
+		return m->type == BBP_WSTART || m->type == BBP_WEXIT ? wl_fill(g, m, wl) : 0;
 	switch (m->type) {
 	case BBP_CAL:
 		g->cal = m->u.cal;
@@ -285,16 +312,7 @@ int hr_wl_msg(struct hr_guest *g, const struct bbp_msg *m)
 			     m->u.wstart.name, m->u.wstart.pid);
 		return 0;
 	case BBP_WEXIT:
-		if (g->wl_exited)
-			return 0;	/* said again after a reopened channel */
-		g->wl_exited = 1;
-		g->wexit = m->u.wexit;
-		hr_rec_event(g->run->rec, g->name, m->u.wexit.oom ? "workload-oom-killed" :
-			     "workload-exit", "%s code=%" PRIu64 " signal=%" PRIu64 " oom=%" PRIu64
-			     " ops=%" PRIu64 " bytes=%" PRIu64 " balloon_mib=%.1f",
-			     g->job->workload_name, m->u.wexit.code, m->u.wexit.sig, m->u.wexit.oom,
-			     m->u.wexit.ops, m->u.wexit.bytes, latest_balloon_mib(g));
-		return 0;
+		return wl_exit(g, &m->u.wexit);
 	case BBP_HS: {
 		struct st_welford w = { m->u.hs.n, m->u.hs.mean, m->u.hs.m2, m->u.hs.min,
 					m->u.hs.max };
@@ -319,15 +337,7 @@ int hr_wl_msg(struct hr_guest *g, const struct bbp_msg *m)
 	case BBP_F:
 		return wl_fault_bin(g, &m->u.f);
 	case BBP_SLOW:
-		if (hr_guest_time(g, m->u.slow.t_ns, &t))
-			return -1;
-		hr_row_init(&row, HR_TB_SLOWEST);
-		hr_row_set_f(&row, HR_SL_T_S, t / 1e9);
-		hr_row_set_s(&row, HR_SL_VM, g->name);
-		hr_row_set_s(&row, HR_SL_WORKLOAD, g->job->workload_name);
-		hr_row_set_u(&row, HR_SL_LATENCY_NS, m->u.slow.lat_ns);
-		hr_rec_put(g->run->rec, HR_F_SLOWEST, &row);
-		return 0;
+		return wl_slow(g, &m->u.slow);
 	case BBP_OOM:
 		return wl_oom(g, &m->u.oom);
 	default:
