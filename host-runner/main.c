@@ -350,7 +350,7 @@ static int cmd_run(int argc, char **argv)
 		case 'q': hr_verbosity = HR_ERR; break;
 		case 'v': hr_verbosity++; break;
 		case 'F':
-			if (rp_formats_parse(optarg, &fmts))
+			if (rp_formats_parse(optarg, RP_CMD_RUN, &fmts))
 				return HR_EXIT_USAGE;
 			break;
 		case 'O': outpath = optarg; break;
@@ -826,7 +826,7 @@ static int cmd_report(int argc, char **argv)
 		switch (c) {
 		case 'q': quiet = 1; break;
 		case 'F':
-			if (rp_formats_parse(optarg, &fmts))
+			if (rp_formats_parse(optarg, RP_CMD_REPORT, &fmts))
 				return HR_EXIT_USAGE;
 			break;
 		case 'O': outpath = optarg; break;

@@ -282,8 +282,13 @@ int rp_cmp_markdown(FILE *f, const struct cmp *c, const struct row *rows, size_t
 
 /* ---- compare.csv, compare.tap, compare.html and the table ---- */
 
-void rp_cmp_csv(FILE *f, const struct row *rows, size_t n)
+/* compare.csv; returns 0 (a failed write shows when the file is closed, as before) */
+int rp_cmp_csv(FILE *f, const struct cmp *c, const struct row *rows, size_t n, int status,
+	       const char *mismatch)
 {
+	(void)c;
+	(void)status;
+	(void)mismatch;
 	fprintf(f, "schema,scenario,job,label,direction,metric,unit,better,gated,n_base,n_cand,median_base,"
 		   "median_cand,rel_change,ci_lo,ci_hi,abs_change,abs_ci_lo,abs_ci_hi,u,p_value,exact,"
 		   "verdict,reason\n");
@@ -299,11 +304,20 @@ void rp_cmp_csv(FILE *f, const struct row *rows, size_t n)
 			r->abs_ci_lo, r->abs_ci_hi, r->u, r->p_value, r->exact, ab_verdict_name(w->v),
 			w->why);
 	}
+	return 0;
 }
 
-/* TAP: a gated metric passes unless it regressed or is inconclusive; an ungated one is a TODO. */
-void rp_cmp_tap(FILE *f, const struct row *rows, size_t n)
+/*
+ * TAP: a gated metric passes unless it regressed or is inconclusive; an
+ * ungated one is a TODO. Returns 0 (a failed write shows when the file is
+ * closed, as before).
+ */
+int rp_cmp_tap(FILE *f, const struct cmp *c, const struct row *rows, size_t n, int status,
+	       const char *mismatch)
 {
+	(void)c;
+	(void)status;
+	(void)mismatch;
 	fprintf(f, "TAP version 13\n1..%zu\n", n);
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
@@ -314,6 +328,7 @@ void rp_cmp_tap(FILE *f, const struct row *rows, size_t n)
 			w->k->label[0] ? " " : "", w->k->label, w->k->dir, w->k->m->name,
 			ab_verdict_name(w->v), w->why, w->gate ? "" : " # TODO not gated, reported only");
 	}
+	return 0;
 }
 
 /*
@@ -464,12 +479,15 @@ int rp_cmp_html(FILE *f, const struct cmp *c, const struct row *rows, size_t n, 
 	return bad;
 }
 
-/* The table on stdout: one line per row, then the outcome. */
-void rp_cmp_table(const struct row *rows, size_t n, int status, int nreg, int ninc,
-		  const char *out)
+/* The table (on stdout): one line per row, then the outcome. Returns 0. */
+int rp_cmp_table(FILE *f, const struct cmp *c, const struct row *rows, size_t n, int status,
+		 const char *mismatch)
 {
-	printf("%-24s %-8s %-22s %9s %10s %10s %11s %26s %8s  %s\n", "scenario:job", "dir", "metric",
-	       "n b/c", "median b", "median c", "change", "95% CI", "p", "verdict");
+	int nreg = 0, ninc = 0;
+
+	(void)mismatch;
+	fprintf(f, "%-24s %-8s %-22s %9s %10s %10s %11s %26s %8s  %s\n", "scenario:job", "dir",
+		"metric", "n b/c", "median b", "median c", "change", "95% CI", "p", "verdict");
 	for (size_t i = 0; i < n; i++) {
 		const struct row *w = &rows[i];
 		char nn[48], ch[32], cl[32], chi[32], ci[72], ma[16] = "-", mb[16] = "-", p[16] = "-";
@@ -485,10 +503,13 @@ void rp_cmp_table(const struct row *rows, size_t n, int status, int nreg, int ni
 		if (!isnan(w->r.p_value))
 			snprintf(p, sizeof(p), "%.2g", w->r.p_value);
 		snprintf(job, sizeof(job), "%s:%s", w->k->scen, w->k->job);
-		printf("%-24.24s %-8s %-22s %9s %10s %10s %11s %26s %8s  %s%s\n", job,
-		       w->k->dir, w->k->m->name, nn, ma, mb, rp_cmp_change(w, 0, ch, sizeof(ch)), ci,
-		       p, ab_verdict_name(w->v), w->gate ? " *" : "");
+		fprintf(f, "%-24.24s %-8s %-22s %9s %10s %10s %11s %26s %8s  %s%s\n", job,
+			w->k->dir, w->k->m->name, nn, ma, mb, rp_cmp_change(w, 0, ch, sizeof(ch)), ci,
+			p, ab_verdict_name(w->v), w->gate ? " *" : "");
+		nreg += w->gate && w->v == AB_REGRESSION;
+		ninc += w->gate && w->v == AB_INCONCLUSIVE;
 	}
-	printf("* gated. %s: %d gated regression(s), %d gated inconclusive; %s/compare.html\n",
-	       status == 0 ? "PASS" : status == 1 ? "REGRESSION" : "INCONCLUSIVE", nreg, ninc, out);
+	fprintf(f, "* gated. %s: %d gated regression(s), %d gated inconclusive; %s/compare.html\n",
+		status == 0 ? "PASS" : status == 1 ? "REGRESSION" : "INCONCLUSIVE", nreg, ninc, c->out);
+	return 0;
 }

@@ -44,28 +44,24 @@
 #include "core/log.h"
 #include "core/paths.h"
 #include "compare.h"
+#include "formats.h"
 #include "report.h"
 
-static int write_file(const char *dir, const char *name, const struct cmp *c, const struct row *rows,
+/* Format @fmt into its file in @c's output directory; 0, or -1 (said). */
+static int write_file(const struct rp_format *fmt, const struct cmp *c, const struct row *rows,
 		      size_t n, int status, const char *mismatch)
 {
 	char path[PATH_MAX];
 	FILE *f;
 
-	if (rp_path(path, sizeof(path), dir, name))
+	if (rp_path(path, sizeof(path), c->out, fmt->file))
 		return -1;
 	f = fopen(path, "we");
 	if (!f) {
 		hr_err("cannot write %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (!strcmp(name, "compare.csv"))
-		rp_cmp_csv(f, rows, n);
-	else if (!strcmp(name, "compare.tap"))
-		rp_cmp_tap(f, rows, n);
-	else if (!strcmp(name, "compare.junit.xml") ? rp_cmp_junit(f, c, rows, n, status, mismatch) :
-		 !strcmp(name, "compare.md") ? rp_cmp_markdown(f, c, rows, n, status, mismatch) :
-		 rp_cmp_html(f, c, rows, n, status, mismatch)) {
+	if (fmt->compare(f, c, rows, n, status, mismatch)) {
 		fclose(f);
 		hr_err("cannot write %s", path);
 		return -1;
@@ -159,7 +155,7 @@ static int parse_args(int argc, char **argv, struct cmp_args *a)
 			break;
 		case 'q': a->quiet = 1; break;
 		case 'F':
-			if (rp_formats_parse(optarg, &a->fmts))
+			if (rp_formats_parse(optarg, RP_CMD_COMPARE, &a->fmts))
 				return -1;
 			break;
 		case 'O': a->outfile = optarg; break;
@@ -241,10 +237,6 @@ static void cmp_free(struct cmp *cmp)
 			free(cmp->side[s].runs[i]);
 }
 
-/* What compare writes into its output directory, every time. */
-static const char *const cmp_files[] = { "compare.csv", "compare.tap", "compare.html",
-					 "compare.junit.xml", "compare.md" };
-
 int hr_compare_main(int argc, char **argv)
 {
 	struct cmp_args a;
@@ -287,17 +279,20 @@ int hr_compare_main(int argc, char **argv)
 		hr_err("compare: --output %s: cannot make the directory: %s", a.out, strerror(-e));
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof(cmp_files) / sizeof(cmp_files[0]); i++)
-		if (write_file(a.out, cmp_files[i], &cmp, rows, n, status, mismatch))
+	cmp.out = a.out;
+	/* the formats with a file into the output directory, every time */
+	for (int i = 0; i < RP_FORMAT_N; i++)
+		if (rp_formats[i].file && write_file(&rp_formats[i], &cmp, rows, n, status, mismatch))
 			goto out;
+	/* stdout: TAP with --tap, else the table (normal); the others of --output-format to out */
 	if (a.tap)
-		rp_cmp_tap(stdout, rows, n);
+		(void)rp_formats[RP_FORMAT_TAP].compare(stdout, &cmp, rows, n, status, mismatch);
 	else if (!a.quiet && (a.fmts & RP_FMT_NORMAL))
-		rp_cmp_table(rows, n, status, nreg, ninc, a.out);
-	if ((a.fmts & RP_FMT_JSON) && rp_cmp_json(out, &cmp, rows, n, status, mismatch))
-		goto out;
-	if (a.fmts & RP_FMT_CSV)
-		rp_cmp_csv(out, rows, n);
+		(void)rp_formats[RP_FORMAT_NORMAL].compare(stdout, &cmp, rows, n, status, mismatch);
+	for (int i = 0; i < RP_FORMAT_N; i++)
+		if (i != RP_FORMAT_NORMAL && (a.fmts & (1u << i)) &&
+		    rp_formats[i].compare(out, &cmp, rows, n, status, mismatch))
+			goto out;
 	ret = status;
 out:
 	if (out && rp_output_close(out, a.outfile))

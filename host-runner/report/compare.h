@@ -41,6 +41,7 @@ struct cmp {
 	struct side side[2];
 	struct key *keys;
 	size_t nkeys;
+	const char *out;	/* the output directory (where compare.html is) */
 };
 
 struct row {
@@ -100,20 +101,13 @@ const char *rp_pct(double x, char *buf, size_t size);
 const char *rp_cmp_change(const struct row *w, int which, char *buf, size_t size);
 
 /*
- * cmpout.c. rp_cmp_csv: compare.csv (schema in compare.c) of @rows[0..n).
- * rp_cmp_tap: TAP, one test per row. rp_cmp_table: the table on stdout, then
- * the outcome (@status, @nreg gated regressions, @ninc gated inconclusive,
- * the page in @out).
- */
-void rp_cmp_csv(FILE *f, const struct row *rows, size_t n);
-void rp_cmp_tap(FILE *f, const struct row *rows, size_t n);
-void rp_cmp_table(const struct row *rows, size_t n, int status, int nreg, int ninc,
-		  const char *out);
-
-/*
- * cmpout.c, each writes @rows[0..n) of comparison @c with outcome @status
- * (compare's exit status) and @mismatch ("" if the runs are comparable) to
- * @f and returns 0, or -1 if a write failed.
+ * cmpout.c, the writers of the formats table (formats.c), each writes
+ * @rows[0..n) of comparison @c with outcome @status (compare's exit status)
+ * and @mismatch ("" if the runs are comparable) to @f and returns 0, or -1
+ * if a write failed.
+ *   rp_cmp_table: the table (normal), then the outcome and where the page is.
+ *   rp_cmp_csv: compare.csv (schema in compare.c).
+ *   rp_cmp_tap: TAP, one test per row.
  *   rp_cmp_html: compare.html, the verdicts drawn, the distributions by compare.js.
  *   rp_cmp_json: schema "balloonbench-compare", schema_version 1 (cmpout.c).
  *   rp_cmp_junit: JUnit XML (Ant/Surefire as Jenkins, GitLab and GitHub
@@ -122,6 +116,12 @@ void rp_cmp_table(const struct row *rows, size_t n, int status, int nreg, int ni
  *   rp_cmp_markdown: a summary for a pull request comment or GitHub's
  *     $GITHUB_STEP_SUMMARY: the outcome, the gated metrics, the rest folded.
  */
+int rp_cmp_table(FILE *f, const struct cmp *c, const struct row *rows, size_t n, int status,
+		 const char *mismatch);
+int rp_cmp_csv(FILE *f, const struct cmp *c, const struct row *rows, size_t n, int status,
+	       const char *mismatch);
+int rp_cmp_tap(FILE *f, const struct cmp *c, const struct row *rows, size_t n, int status,
+	       const char *mismatch);
 int rp_cmp_html(FILE *f, const struct cmp *c, const struct row *rows, size_t n, int status,
 		const char *mismatch);
 int rp_cmp_json(FILE *f, const struct cmp *c, const struct row *rows, size_t n, int status,
