@@ -33,7 +33,7 @@ TSANITIZE := -fsanitize=thread -fno-omit-frame-pointer
 # The three layers of the runner (see docs/HACKING.md, "Layout").
 CORE_SRCS   := $(wildcard host-runner/core/*.c) common/proto.c common/balloons.c common/smallfile.c $(wildcard workloads/*.c)
 REPORT_SRCS := $(wildcard host-runner/report/*.c)
-ENGINE_SRCS := $(wildcard host-runner/engine/*.c) host-runner/main.c
+ENGINE_SRCS := $(wildcard host-runner/engine/*.c) host-runner/main.c host-runner/doctor.c
 AGENT_SRCS  := $(wildcard guest-agent/*.c) common/proto.c common/balloons.c common/smallfile.c $(wildcard workloads/*.c)
 TEST_SRCS   := $(wildcard tests/*.c)
 

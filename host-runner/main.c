@@ -5,31 +5,22 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <hwloc.h>
-#include <jansson.h>
-#include <libvirt/libvirt.h>
-
 #include "common/proto.h"
 #include "engine/fleet.h"
-#include "engine/layout.h"
-#include "engine/mech.h"
-#include "common/balloons.h"
 #include "core/log.h"
 #include "core/paths.h"
 #include "report/report.h"
 #include "engine/run.h"
 #include "core/scenario.h"
 #include "core/version.h"
-#include "core/virtio.h"
+#include "main.h"
 
 struct command {
 	const char *name;
@@ -41,7 +32,8 @@ struct command {
 
 static const struct command commands[];
 
-static void default_state_dir(char *buf, size_t size)
+/* $BALLOONBENCH_STATE, else /var/lib/balloonbench as root, else ~/.local/state/balloonbench. */
+void hr_default_state_dir(char *buf, size_t size)
 {
 	const char *env = getenv("BALLOONBENCH_STATE");
 	const char *home = getenv("HOME");
@@ -105,7 +97,7 @@ static void shipped_dir(char *buf, size_t size, const char *tree, const char *in
 }
 
 /* The guest image: $BB_IMAGE_DIR, else guest/ beside the binary, else PREFIX/lib/balloonbench/guest. */
-static void default_image_dir(char *buf, size_t size)
+void hr_default_image_dir(char *buf, size_t size)
 {
 	const char *env = getenv("BB_IMAGE_DIR");
 
@@ -281,109 +273,132 @@ static int check_outputs(const struct hr_run_opts *o, unsigned fmts, const char 
 	return 0;
 }
 
-static int cmd_run(int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "connect", required_argument, NULL, 'c' },
-		{ "hosts", required_argument, NULL, 'H' },
-		{ "mode", required_argument, NULL, 'M' },
-		{ "state-dir", required_argument, NULL, 's' },
-		{ "results", required_argument, NULL, 'o' },
-		{ "image-dir", required_argument, NULL, 'i' },
-		{ "reprobe-kvm", no_argument, NULL, 'K' },
-		{ "set", required_argument, NULL, 'S' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "output-format", required_argument, NULL, 'F' },
-		{ "output-file", required_argument, NULL, 'O' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	char state[PATH_MAX], image[PATH_MAX], scen[PATH_MAX];
-	struct hr_run_opts o = { .results = "results" };
-	struct hr_scenario *sc;
-	const char *sets[32], *outpath = NULL;
-	unsigned fmts = RP_FMT_NORMAL;
-	int c, r, nsets = 0, dry = 0;
-	FILE *out = NULL;
+/* run's long options (getopt_long) */
+static const struct option run_lopts[] = {
+	{ "connect", required_argument, NULL, 'c' },
+	{ "hosts", required_argument, NULL, 'H' },
+	{ "mode", required_argument, NULL, 'M' },
+	{ "state-dir", required_argument, NULL, 's' },
+	{ "results", required_argument, NULL, 'o' },
+	{ "image-dir", required_argument, NULL, 'i' },
+	{ "reprobe-kvm", no_argument, NULL, 'K' },
+	{ "set", required_argument, NULL, 'S' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "output-format", required_argument, NULL, 'F' },
+	{ "output-file", required_argument, NULL, 'O' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 }
+};
 
-	default_state_dir(state, sizeof(state));
-	default_image_dir(image, sizeof(image));
-	o.state_dir = state;
-	o.image_dir = image;
+/* What run's command line asked for. */
+struct run_args {
+	char state[PATH_MAX], image[PATH_MAX];
+	struct hr_run_opts o;
+	const char *sets[32], *outpath;
+	int nsets, dry;
+	unsigned fmts;		/* RP_FMT_* */
+};
+
+/* run's options into @a. Returns 0, 1 after --help (exit 0), or -1 (said; exit 2). */
+static int parse_run_args(int argc, char **argv, struct run_args *a)
+{
+	struct hr_run_opts *o = &a->o;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	o->results = "results";
+	a->fmts = RP_FMT_NORMAL;
+	hr_default_state_dir(a->state, sizeof(a->state));
+	hr_default_image_dir(a->image, sizeof(a->image));
+	o->state_dir = a->state;
+	o->image_dir = a->image;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+c:s:o:i:nqvh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:s:o:i:nqvh", run_lopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (!*optarg) {
 				hr_err("--connect: expected a libvirt URI, got an empty string");
-				return HR_EXIT_USAGE;
+				return -1;
 			}
-			if (!o.uri) {
-				o.uri = optarg;
-			} else if (o.nmore == (int)(sizeof(o.more_uris) / sizeof(o.more_uris[0]))) {
-				hr_err("--connect: at most %zu hosts", 1 + sizeof(o.more_uris) / sizeof(o.more_uris[0]));
-				return HR_EXIT_USAGE;
+			if (!o->uri) {
+				o->uri = optarg;
+			} else if (o->nmore == (int)(sizeof(o->more_uris) / sizeof(o->more_uris[0]))) {
+				hr_err("--connect: at most %zu hosts", 1 + sizeof(o->more_uris) / sizeof(o->more_uris[0]));
+				return -1;
 			} else {
-				o.more_uris[o.nmore++] = optarg;
+				o->more_uris[o->nmore++] = optarg;
 			}
 			break;
-		case 'H': o.hosts_file = optarg; break;
+		case 'H': o->hosts_file = optarg; break;
 		case 'M':
-			if ((o.fleet_mode = hr_fleet_mode_parse(optarg)) < 0) {
+			if ((o->fleet_mode = hr_fleet_mode_parse(optarg)) < 0) {
 				hr_err("--mode: expected each or spread, got '%s'", optarg);
-				return HR_EXIT_USAGE;
+				return -1;
 			}
 			break;
-		case 's': o.state_dir = optarg; break;
-		case 'o': o.results = optarg; break;
-		case 'i': o.image_dir = optarg; break;
-		case 'K': o.reprobe_kvm = 1; break;
+		case 's': o->state_dir = optarg; break;
+		case 'o': o->results = optarg; break;
+		case 'i': o->image_dir = optarg; break;
+		case 'K': o->reprobe_kvm = 1; break;
 		case 'S':
-			if (nsets == (int)(sizeof(sets) / sizeof(sets[0]))) {
-				hr_err("--set: at most %zu", sizeof(sets) / sizeof(sets[0]));
-				return HR_EXIT_USAGE;
+			if (a->nsets == (int)(sizeof(a->sets) / sizeof(a->sets[0]))) {
+				hr_err("--set: at most %zu", sizeof(a->sets) / sizeof(a->sets[0]));
+				return -1;
 			}
-			sets[nsets++] = optarg;
+			a->sets[a->nsets++] = optarg;
 			break;
-		case 'n': dry = 1; break;
+		case 'n': a->dry = 1; break;
 		case 'q': hr_verbosity = HR_ERR; break;
 		case 'v': hr_verbosity++; break;
 		case 'F':
-			if (rp_formats_parse(optarg, &fmts))
-				return HR_EXIT_USAGE;
+			if (rp_formats_parse(optarg, RP_CMD_RUN, &a->fmts))
+				return -1;
 			break;
-		case 'O': outpath = optarg; break;
-		case 'h': usage_run(stdout); return HR_EXIT_OK;
+		case 'O': a->outpath = optarg; break;
+		case 'h': usage_run(stdout); return 1;
 		default:
 			fprintf(stderr, "balloonbench: see 'balloonbench run --help'\n");
-			return HR_EXIT_USAGE;
+			return -1;
 		}
 	}
 	if (optind != argc - 1) {
 		hr_err("run: expected one scenario file (see 'balloonbench run --help')");
-		return HR_EXIT_USAGE;
+		return -1;
 	}
-	if (o.hosts_file && o.uri) {
+	if (o->hosts_file && o->uri) {
 		hr_err("run: --hosts or --connect, not both");
-		return HR_EXIT_USAGE;
+		return -1;
 	}
-	if (find_scenario(argv[optind], scen, sizeof(scen)) || !(sc = load_scenario(scen, sets, nsets)))
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_args a;
+	struct hr_scenario *sc;
+	char scen[PATH_MAX];
+	FILE *out = NULL;
+	int r = parse_run_args(argc, argv, &a);
+
+	if (r)
+		return r > 0 ? HR_EXIT_OK : HR_EXIT_USAGE;
+	if (find_scenario(argv[optind], scen, sizeof(scen)) || !(sc = load_scenario(scen, a.sets, a.nsets)))
 		return HR_EXIT_USAGE;
 	/* what the run would open, checked by a dry run too: --output-file first, then the image */
-	if ((dry ? check_outputs(&o, fmts, outpath) :
-		   (fmts & ~RP_FMT_NORMAL) && !(out = rp_output_open(outpath))) ||
-	    hr_scenario_check_image(sc, o.image_dir)) {
+	if ((a.dry ? check_outputs(&a.o, a.fmts, a.outpath) :
+		   (a.fmts & ~RP_FMT_NORMAL) && !(out = rp_output_open(a.outpath))) ||
+	    hr_scenario_check_image(sc, a.o.image_dir)) {
 		if (out)
-			(void)rp_output_close(out, outpath);
+			(void)rp_output_close(out, a.outpath);
 		hr_scenario_free(sc);
 		free(sc);
 		return HR_EXIT_USAGE;
 	}
-	if (!(fmts & RP_FMT_NORMAL) && hr_verbosity > HR_WARN)
+	if (!(a.fmts & RP_FMT_NORMAL) && hr_verbosity > HR_WARN)
 		hr_verbosity = HR_WARN;	/* no table: stdout is the JSON's or the CSV's */
-	r = dry ? hr_plan(sc, &o, stdout) : run_and_write(sc, &o, fmts, out, outpath);
+	r = a.dry ? hr_plan(sc, &a.o, stdout) : run_and_write(sc, &a.o, a.fmts, out, a.outpath);
 	hr_scenario_free(sc);
 	free(sc);
 	return r;
@@ -437,21 +452,6 @@ static void usage_list(FILE *f)
 		"              source tree or PREFIX/share/balloonbench/bench) and what each answers;\n"
 		"              'balloonbench run NAME' runs a shipped one from anywhere\n"
 		"exit status: 0 listed, 1 no shipped scenario found, 2 bad usage or no scenario in DIR\n");
-}
-
-static void usage_doctor(FILE *f)
-{
-	fprintf(f,
-		"usage: balloonbench doctor [--connect URI]... [--hosts FILE]\n"
-		"\n"
-		"What this host offers: versions (libvirt, QEMU), KVM or TCG (and the last KVM\n"
-		"probe), host NUMA, huge pages, which balloon options QEMU, libvirt and the guest\n"
-		"kernel support, the guest image and the state directory. Exit 1 if something\n"
-		"a run needs is missing.\n"
-		"With --connect (repeatable) or --hosts (a hosts file, see 'run --help'): each\n"
-		"of those hosts instead, asked through its libvirt connection (versions, CPU,\n"
-		"memory, NUMA cells, KVM or TCG) and whether its storage pool already holds\n"
-		"this guest image. Exit 1 if a host cannot be reached.\n");
 }
 
 static int cmd_list(int argc, char **argv)
@@ -535,243 +535,6 @@ static int cmd_list(int argc, char **argv)
 	return HR_EXIT_USAGE;
 }
 
-static void doctor_vline(const char *what, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
-
-static void doctor_vline(const char *what, const char *fmt, va_list ap)
-{
-	printf("%-16s ", what);
-	vprintf(fmt, ap);
-	putchar('\n');
-}
-
-static void doctor_line(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void doctor_line(const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	doctor_vline(what, fmt, ap);
-	va_end(ap);
-}
-
-/* The mechanisms' rows write their doctor lines with it (mech.h). */
-void hr_doctor_line(const char *what, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	doctor_vline(what, fmt, ap);
-	va_end(ap);
-}
-
-/* CONFIG_@opt of the guest kernel: "y", "m", "no" or "?" (no config to read); mech.h */
-const char *hr_kconfig(const char *config, const char *opt)
-{
-	char want[64];
-	const char *p;
-
-	if (!config)
-		return "?";
-	snprintf(want, sizeof(want), "\nCONFIG_%s=", opt);
-	p = strstr(config, want);
-	if (!p)
-		return "no";
-	p += strlen(want);
-	return *p == 'y' ? "y" : *p == 'm' ? "m" : "no";
-}
-
-/* What the guest of the run @runjson negotiated, by name (known only once a guest runs). */
-static void doctor_features(const char *runjson)
-{
-	json_t *run = json_load_file(runjson, 0, NULL);
-	json_t *vm = json_array_get(json_object_get(run, "vms"), 0);
-	const char *bits = json_string_value(json_object_get(json_object_get(vm, "guest"), "balloon_features"));
-	char names[1024];
-
-	if (bits) {
-		(void)hr_virtio_features_str(bits, names, sizeof(names));
-		doctor_line("balloon/features", "%s (negotiated by the guest of %s)", names, runjson);
-	} else {
-		doctor_line("balloon/features", "known once a guest ran: run.json of a run (vms[].guest)");
-	}
-	json_decref(run);
-}
-
-/* The guest-side balloon readers (common/balloons.c): which met a real guest. */
-static void doctor_readers(void)
-{
-	for (size_t i = 0; i < bb_nballoon_drivers; i++)
-		doctor_line("balloon/reader", "%s: %s", bb_balloon_drivers[i].name,
-			    bb_balloon_drivers[i].tested_on_hardware ?
-			    "tested in real guests here" :
-			    "UNTESTED on real hardware: checked only against sample files in the kernel's format");
-}
-
-/*
- * Huge pages, then what each mechanism needs of QEMU, libvirt and the guest
- * kernel (its row's doctor hook, engine/mech_*.c), then what a guest
- * negotiated (known only once it runs: each run records it, run.json's
- * balloon_features) and the guest-side balloon readers.
- */
-static void doctor_mechanisms(const char *image, unsigned long lv)
-{
-	char path[PATH_MAX + 32], *config = NULL;
-	uint64_t huge = hr_free_hugepages_kib();
-	size_t n;
-	FILE *f;
-
-	doctor_line("hugepages", "%s, %llu MiB free in 2 MiB pages%s", hr_hugetlbfs_mounted() ?
-		    "hugetlbfs mounted" : "no hugetlbfs mounted", (unsigned long long)huge / 1024,
-		    huge ? "" : " (hugepages=1 jobs are skipped)");
-	snprintf(path, sizeof(path), "%s/kernel.config", image);
-	f = fopen(path, "re");
-	if (f) {
-		config = calloc(1, 1 << 20);
-		if (config) {
-			config[0] = '\n';
-			n = fread(config + 1, 1, (1 << 20) - 2, f);
-			config[n + 1] = '\0';
-		}
-		fclose(f);
-	}
-	hr_mech_doctor(image, config, lv);
-	free(config);
-	doctor_features("results/latest/run.json");
-	doctor_readers();
-}
-
-/* qemu's version; 1 if it is missing. */
-static int doctor_qemu(void)
-{
-	FILE *f = popen("qemu-system-x86_64 --version 2>/dev/null", "r");
-	char line[512] = "";
-	int missing = 0;
-
-	if (f && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		doctor_line("qemu", "%s", line);
-	} else {
-		doctor_line("qemu", "MISSING: qemu-system-x86_64 not found (make deps)");
-		missing = 1;
-	}
-	if (f)
-		pclose(f);
-	return missing;
-}
-
-/* /dev/kvm, the KVM module, and what the last accel=auto probe (in @state) found. */
-static void doctor_kvm(const char *state)
-{
-	static const char *const kvm_mods[] = { "kvm_intel", "kvm_amd", "kvm_pvm" };
-	char path[PATH_MAX + 32], line[512] = "", why[512] = "";	/* fits PATH_MAX + "/kvm-probe" */
-	const char *mod = "none";
-	FILE *f;
-
-	for (size_t i = 0; i < sizeof(kvm_mods) / sizeof(kvm_mods[0]); i++) {
-		snprintf(path, sizeof(path), "/sys/module/%s", kvm_mods[i]);
-		if (!access(path, F_OK))
-			mod = kvm_mods[i];
-	}
-	doctor_line("kvm", "/dev/kvm %s, module %s%s",
-		    access("/dev/kvm", R_OK | W_OK) ? "not usable" : "present", mod,
-		    !strcmp(mod, "kvm_pvm") ? " (a nested PVM hypervisor: stock guests may not boot; accel=auto probes)" : "");
-	snprintf(path, sizeof(path), "%s/kvm-probe", state);
-	f = fopen(path, "re");
-	if (!f) {
-		doctor_line("kvm probe", "not probed yet (the first accel=auto run does it)");
-		return;
-	}
-	if (fgets(line, sizeof(line), f) && fgets(why, sizeof(why), f)) {
-		why[strcspn(why, "\n")] = '\0';
-		doctor_line("kvm probe", "KVM failed to boot a guest: %s (%s)", why, path);
-	}
-	fclose(f);
-}
-
-/* The guest image in @image and its kernel; 1 if it is missing. */
-static int doctor_image(const char *image)
-{
-	char path[PATH_MAX + 32], line[512] = "";	/* fits PATH_MAX + "/kernel.release" */
-	FILE *f;
-	int missing = 0;
-
-	snprintf(path, sizeof(path), "%s/kernel.release", image);
-	f = fopen(path, "re");
-	if (f && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		doctor_line("guest image", "%s (kernel %s)", image, line);
-	} else {
-		doctor_line("guest image", "MISSING in %s (make image)", image);
-		missing = 1;
-	}
-	if (f)
-		fclose(f);
-	return missing;
-}
-
-/* doctor --connect URI... --hosts FILE */
-static int doctor_hosts(int argc, char **argv, const char *image)
-{
-	const char *uris[16], *hosts = NULL;
-	int n = 0;
-
-	for (int i = 1; i < argc; i++) {
-		if (i + 1 < argc && !strcmp(argv[i], "--connect") && n < 16 && *argv[i + 1]) {
-			uris[n++] = argv[++i];
-		} else if (i + 1 < argc && !strcmp(argv[i], "--hosts") && !hosts) {
-			hosts = argv[++i];
-		} else {
-			hr_err("doctor: unexpected '%s' (see 'balloonbench doctor --help')", argv[i]);
-			return HR_EXIT_USAGE;
-		}
-	}
-	return hr_doctor_hosts(hosts, uris, n, image);
-}
-
-static int cmd_doctor(int argc, char **argv)
-{
-	char state[PATH_MAX], image[PATH_MAX];
-	unsigned long lv = 0;
-	hwloc_topology_t topo;
-	int problems = 0;
-
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		usage_doctor(stdout);
-		return HR_EXIT_OK;
-	}
-	default_state_dir(state, sizeof(state));
-	default_image_dir(image, sizeof(image));
-	if (argc > 1)
-		return doctor_hosts(argc, argv, image);
-	doctor_line("balloonbench", "%s", BB_VERSION);
-	if (!virGetVersion(&lv, NULL, NULL))
-		doctor_line("libvirt", "%lu.%lu.%lu (library)", lv / 1000000, lv / 1000 % 1000,
-			    lv % 1000);
-	problems += doctor_qemu();
-	doctor_kvm(state);
-	if (!hwloc_topology_init(&topo)) {
-		if (!hwloc_topology_load(topo))
-			doctor_line("host numa", "%d node(s), %d core(s), %d PU(s) (hwloc)",
-				    hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE),
-				    hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE),
-				    hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU));
-		hwloc_topology_destroy(topo);
-	}
-	if (getpwnam("libvirt-qemu"))
-		doctor_line("libvirt-qemu", "user present (the embedded driver needs it)");
-	else {
-		doctor_line("libvirt-qemu", "MISSING: the embedded driver needs this user (make deps)");
-		problems++;
-	}
-	problems += doctor_image(image);
-	doctor_mechanisms(image, lv);
-	doctor_line("state dir", "%s", state);
-	printf("%s\n", problems ? "problems found: see MISSING above" : "ready");
-	return problems ? HR_EXIT_FAIL : HR_EXIT_OK;
-}
-
 static int cmd_help(int argc, char **argv);
 
 static void usage_report(FILE *f)
@@ -820,7 +583,7 @@ static int cmd_report(int argc, char **argv)
 		switch (c) {
 		case 'q': quiet = 1; break;
 		case 'F':
-			if (rp_formats_parse(optarg, &fmts))
+			if (rp_formats_parse(optarg, RP_CMD_REPORT, &fmts))
 				return HR_EXIT_USAGE;
 			break;
 		case 'O': outpath = optarg; break;
@@ -892,8 +655,8 @@ static const struct command commands[] = {
 	{ "trend", "[OPTIONS] RESULTS...", "a metric over many runs, change points marked", hr_trend_main, rp_trend_usage },
 	{ "list", "options|workloads|metrics|schema|scenarios", "what a scenario may set; workloads; metrics; results columns; shipped scenarios", cmd_list,
 	  usage_list },
-	{ "doctor", "", "what this host can do: KVM or TCG, NUMA, versions, guest image", cmd_doctor,
-	  usage_doctor },
+	{ "doctor", "", "what this host can do: KVM or TCG, NUMA, versions, guest image", hr_cmd_doctor,
+	  hr_usage_doctor },
 	{ "version", "", "print the version", cmd_version, usage_version },
 	{ "help", "[COMMAND]", "this text, or a command's", cmd_help, usage_help },
 	{ NULL, NULL, NULL, NULL, NULL },

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* matrix: a key with several values expands a job into the cross product (blanks around values, [global] matrices); schedule options and their errors. */
+/* matrix: a key with several values expands a job into the cross product (blanks around values, [global] matrices); two threads loading at once; schedule options and their errors. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,10 +103,49 @@ static void test_blanks(void)
 	unlink(path);
 }
 
+/* One thread's loads of matrix.ini: how many came out unlike @arg's reference scenario. */
+static void *load_many(void *arg)
+{
+	const struct hr_scenario *ref = arg;
+	struct hr_scenario *mine = malloc(sizeof(*mine));
+	long bad = 0;
+
+	for (int i = 0; i < 500 && mine; i++) {
+		if (hr_scenario_load("tests/data/matrix.ini", mine) || mine->njobs != ref->njobs)
+			bad++;
+		else
+			for (int j = 0; j < ref->njobs; j++)
+				bad += strcmp(mine->jobs[j].name, ref->jobs[j].name) ||
+				       strcmp(mine->jobs[j].label, ref->jobs[j].label);
+		hr_scenario_free(mine);
+	}
+	free(mine);
+	return (void *)(mine ? bad : 1);
+}
+
+/* The parser keeps no static state: loads in two threads at once expand alike. */
+static void test_reentrant(void)
+{
+	struct hr_scenario *ref = malloc(sizeof(*ref));
+	pthread_t t[2];
+	void *bad[2] = { (void *)1, (void *)1 };
+	int started = 0;
+
+	ok(ref && hr_scenario_load("tests/data/matrix.ini", ref) == 0, "reference load");
+	for (int i = 0; i < 2 && ref; i++)
+		started += !pthread_create(&t[i], NULL, load_many, ref);
+	for (int i = 0; i < started; i++)
+		pthread_join(t[i], &bad[i]);
+	ok(started == 2 && !bad[0] && !bad[1], "two threads loading a matrix at once: every load alike");
+	hr_scenario_free(ref);
+	free(ref);
+}
+
 int main(void)
 {
-	plan(17);
+	plan(19);
 	test_expand();
+	test_reentrant();
 	test_blanks();
 	expect_err("tests/data/err-matrix.ini", "err-matrix.ini:2: guest-numa: '9' is not an integer from 1 to 8");
 	expect_err("tests/data/err-schedule.ini", "err-schedule.ini:4: [sq] schedule square: low (2G) is above memory (1G)");

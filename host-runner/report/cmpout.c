@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * cmpout.c - `balloonbench compare`'s writers for machines and CI systems:
- * JSON (--output-format json), JUnit XML (compare.junit.xml) and Markdown
- * (compare.md). The verdicts are compare.c's; these only lay them out.
+ * cmpout.c - `balloonbench compare`'s writers: the table on stdout, TAP
+ * (--tap, compare.tap), CSV (compare.csv, --output-format csv; its schema in
+ * compare.c), the page (compare.html), and for machines and CI systems JSON
+ * (--output-format json), JUnit XML (compare.junit.xml) and Markdown
+ * (compare.md). The verdicts are cmpjudge.c's; these only lay them out.
  *
  * JSON, schema "balloonbench-compare", schema_version 1 (fields only ever added):
  *   { schema, schema_version, generator, status (the exit status),
@@ -27,6 +29,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -275,4 +278,238 @@ int rp_cmp_markdown(FILE *f, const struct cmp *c, const struct row *rows, size_t
 	      "is significant and beyond the metric's threshold (ci/thresholds.ini); fewer than min-runs "
 	      "runs a side is inconclusive. Charts: compare.html.\n", f);
 	return ferror(f) ? -1 : 0;
+}
+
+/* ---- compare.csv, compare.tap, compare.html and the table ---- */
+
+/* compare.csv; returns 0 (a failed write shows when the file is closed, as before) */
+int rp_cmp_csv(FILE *f, const struct cmp *c, const struct row *rows, size_t n, int status,
+	       const char *mismatch)
+{
+	(void)c;
+	(void)status;
+	(void)mismatch;
+	fprintf(f, "schema,scenario,job,label,direction,metric,unit,better,gated,n_base,n_cand,median_base,"
+		   "median_cand,rel_change,ci_lo,ci_hi,abs_change,abs_ci_lo,abs_ci_hi,u,p_value,exact,"
+		   "verdict,reason\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w = &rows[i];
+		const struct ab_result *r = &w->r;
+
+		fprintf(f, "1,%s,%s,\"%s\",%s,%s,%s,%s,%d,%zu,%zu,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,"
+			   "%.6g,%.6g,%d,%s,\"%s\"\n",
+			w->k->scen, w->k->job, w->k->label, w->k->dir, w->k->m->name, w->k->m->unit,
+			w->k->m->higher_better ? "higher" : "lower", w->gate, w->k->n[0], w->k->n[1],
+			r->median_a, r->median_b, r->rel_change, r->ci_lo, r->ci_hi, r->abs_change,
+			r->abs_ci_lo, r->abs_ci_hi, r->u, r->p_value, r->exact, ab_verdict_name(w->v),
+			w->why);
+	}
+	return 0;
+}
+
+/*
+ * TAP: a gated metric passes unless it regressed or is inconclusive; an
+ * ungated one is a TODO. Returns 0 (a failed write shows when the file is
+ * closed, as before).
+ */
+int rp_cmp_tap(FILE *f, const struct cmp *c, const struct row *rows, size_t n, int status,
+	       const char *mismatch)
+{
+	(void)c;
+	(void)status;
+	(void)mismatch;
+	fprintf(f, "TAP version 13\n1..%zu\n", n);
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w = &rows[i];
+		int bad = w->v == AB_REGRESSION || w->v == AB_INCONCLUSIVE;
+
+		fprintf(f, "%sok %zu - %s %s%s%s %s %s: %s (%s)%s\n", bad ? "not " : "", i + 1, w->k->scen,
+			w->k->job,
+			w->k->label[0] ? " " : "", w->k->label, w->k->dir, w->k->m->name,
+			ab_verdict_name(w->v), w->why, w->gate ? "" : " # TODO not gated, reported only");
+	}
+	return 0;
+}
+
+/*
+ * compare.html's data (#bb-data, read by reports/compare.js): schema 1,
+ * {schema, metrics: [{title, unit, higher_better, gated, verdict, change,
+ * ci_lo, ci_hi (relative: null where the baseline is within noise of 0),
+ * abs_change, abs_ci_lo, abs_ci_hi, p_value, base: [values], cand:
+ * [values]}]}, one per table row that has values on both sides, in the
+ * table's order.
+ */
+static char *html_data(const struct row *rows, size_t n)
+{
+	json_t *ms = json_array(), *root;
+	char *text;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w = &rows[i];
+		char title[400];
+		json_t *side[2];
+
+		if (!w->k->n[0] || !w->k->n[1])
+			continue;
+		for (int s = 0; s < 2; s++) {
+			side[s] = json_array();
+			for (size_t j = 0; j < w->k->n[s]; j++)
+				json_array_append_new(side[s], jnum(w->k->v[s][j]));
+		}
+		snprintf(title, sizeof(title), "%s: %s%s%s %s %s", w->k->scen, w->k->job,
+			 w->k->label[0] ? " " : "", w->k->label, w->k->dir, w->k->m->name);
+		json_array_append_new(ms, json_pack("{s:s, s:s, s:b, s:b, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+			"title", title, "unit", w->k->m->unit, "higher_better", w->k->m->higher_better,
+			"gated", w->gate, "verdict", ab_verdict_name(w->v), "change", jnum(w->r.rel_change),
+			"ci_lo", jnum(w->r.ci_lo), "ci_hi", jnum(w->r.ci_hi), "abs_change",
+			jnum(w->r.abs_change), "abs_ci_lo", jnum(w->r.abs_ci_lo), "abs_ci_hi",
+			jnum(w->r.abs_ci_hi), "p_value", jnum(w->r.p_value), "base", side[0], "cand", side[1]));
+	}
+	root = json_pack("{s:i, s:o}", "schema", 1, "metrics", ms);
+	text = root ? json_dumps(root, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_REAL_PRECISION(8)) : NULL;
+	json_decref(root);
+	return text;
+}
+
+/* The verdicts' colours, by enum ab_verdict. */
+static const char *const vcol[] = { "#5b6475", "#1e7b34", "#b3261e", "#b07a00" };
+
+/* One row of compare.html's verdicts: the numbers, the change on its bar, the reason. */
+static void html_row(FILE *f, const struct row *w)
+{
+	const struct ab_result *r = &w->r;
+	char a[32], cl[32], ch[32];	/* "+1.23e+03 MiB/s" at most */
+	double lo = fmax(-1, fmin(1, r->ci_lo)), hi = fmax(-1, fmin(1, r->ci_hi));
+	double pt = fmax(-1, fmin(1, r->rel_change));
+
+	fprintf(f, "<tr%s><td class=\"s wrap\">", w->gate ? "" : " style=\"opacity:.75\"");
+	rp_escape_markup(f, w->k->scen);
+	fputs(": ", f);
+	rp_escape_markup(f, w->k->job);
+	if (w->k->label[0]) {
+		fputs(" [", f);
+		rp_escape_markup(f, w->k->label);
+		fputs("]", f);
+	}
+	fprintf(f, "</td><td class=s>%s</td><td class=s title=\"%s, %s is better\">%s%s%s</td>"
+		   "<td>%zu/%zu</td>", w->k->dir, w->k->m->unit,
+		w->k->m->higher_better ? "higher" : "lower", w->gate ? "<b>" : "", w->k->m->name,
+		w->gate ? "</b>" : "", w->k->n[0], w->k->n[1]);
+	if (isnan(r->median_a) || isnan(r->median_b))
+		fputs("<td>-</td><td>-</td>", f);
+	else
+		fprintf(f, "<td>%.4g</td><td>%.4g</td>", r->median_a, r->median_b);
+	fprintf(f, "<td>%s</td><td class=wrap>[%s, %s]</td><td class=s style=\"color:%s;font-weight:600\">%s</td>"
+		   "<td class=s>", rp_cmp_change(w, 0, a, sizeof(a)), rp_cmp_change(w, 1, cl, sizeof(cl)),
+		rp_cmp_change(w, 2, ch, sizeof(ch)), vcol[w->v], ab_verdict_name(w->v));
+	if (!isnan(r->rel_change))
+		fprintf(f, "<div class=bar><div class=z></div><div class=ci style=\"left:%.1f%%;"
+			   "width:%.1f%%;background:%s\"></div><div class=pt style=\"left:calc(%.1f%% - 1px);"
+			   "background:%s\"></div></div>",
+			(lo + 1) * 50, fmax(0.5, (hi - lo) * 50), vcol[w->v], (pt + 1) * 50, vcol[w->v]);
+	fputs("</td><td>", f);
+	if (isnan(r->p_value))
+		fputs("-", f);
+	else
+		fprintf(f, "%.2g", r->p_value);
+	fputs("</td><td class=\"s why\">", f);
+	rp_escape_markup(f, w->why);
+	fputs("</td></tr>\n", f);
+}
+
+/*
+ * compare.html: the verdicts, with each change and its CI drawn on a
+ * -100 % .. +100 % bar (works without JavaScript), then compare.js draws
+ * each metric's two distributions (empirical CDFs) with uPlot.
+ */
+int rp_cmp_html(FILE *f, const struct cmp *c, const struct row *rows, size_t n, int status,
+		const char *mismatch)
+{
+	char *data = html_data(rows, n);
+	int bad;
+
+	if (!data)
+		return -1;
+	bad = rp_page_head(f, "balloonbench compare",
+		".bar{position:relative;width:120px;height:14px;background:#f5f7fa;border:1px solid #d8dce3}"
+		".bar .z{position:absolute;left:50%;top:0;bottom:0;border-left:1px solid #888}"
+		".bar .ci{position:absolute;top:3px;height:6px;opacity:.45}"
+		".bar .pt{position:absolute;top:0;width:3px;height:12px}"
+		".grid{display:flex;flex-wrap:wrap;gap:0 16px}"
+		/* the verdicts fit the page: headings, jobs, CIs and reasons wrap (the why column was cut off at 1300 px) */
+		"#verdicts table{width:100%}#verdicts th{white-space:normal;vertical-align:bottom}"
+		"#verdicts td.wrap{white-space:normal;overflow-wrap:anywhere;min-width:6em}"
+		"#verdicts td.why{white-space:normal;overflow-wrap:anywhere;min-width:14em;font-size:11.5px}\n");
+	fputs("<main id=\"app\">\n", f);
+	fputs("<h1>balloonbench compare</h1>\n<p class=\"sub\">baseline <b>", f);
+	rp_escape_markup(f, c->side[0].arg);
+	fprintf(f, "</b> (%d run(s)) against candidate <b>", c->side[0].nruns);
+	rp_escape_markup(f, c->side[1].arg);
+	fprintf(f, "</b> (%d run(s)); balloonbench %s</p>\n", c->side[1].nruns, BB_VERSION);
+	fprintf(f, "<div class=\"banner %s\">%s</div>\n", status ? "bad" : "ok",
+		status == 0 ? "No regression: every gated metric unchanged or better" :
+		status == 1 ? "REGRESSION in a gated metric" :
+			      "INCONCLUSIVE or not comparable: see below");
+	if (mismatch[0]) {
+		fputs("<div class=\"banner bad\">", f);
+		rp_escape_markup(f, mismatch);
+		fputs("</div>\n", f);
+	}
+	fputs("<p class=\"muted\">Per metric: medians of every transition (warm-up runs left out), the "
+	      "relative change of the median with its 95 % bootstrap CI (bar: -100 % .. +100 %, clipped "
+	      "at the ends; mark: the change), or the absolute change in the metric's unit where the "
+	      "baseline is within noise of 0, the Mann-Whitney U p-value, and the verdict. Gated metrics "
+	      "(bold) decide the outcome; the others are shown for information.</p>\n"
+	      "<div class=\"scroll fit\" id=\"verdicts\" style=\"max-height:none\"><table><thead><tr><th class=s>job</th>"
+	      "<th class=s>dir</th><th class=s>metric</th><th title=\"values: baseline/candidate\">n</th><th>median base</th>"
+	      "<th>median cand</th><th>change</th><th>95% CI</th><th class=s>verdict</th>"
+	      "<th class=s>change and CI</th><th>p</th><th class=s>why</th></tr></thead><tbody>\n", f);
+	for (size_t i = 0; i < n; i++)
+		html_row(f, &rows[i]);
+	fputs("</tbody></table></div>\n<section id=\"dist\"></section>\n<h2>Runs</h2>\n<ul>\n", f);
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < c->side[s].nruns; i++) {
+			fprintf(f, "<li>%s: ", s ? "candidate" : "baseline");
+			rp_escape_markup(f, c->side[s].runs[i]);
+			fputs("</li>\n", f);
+		}
+	fputs("</ul>\n</main>\n", f);
+	bad |= rp_page_tail(f, data, rp_compare_js, rp_compare_js_end);
+	free(data);
+	return bad;
+}
+
+/* The table (on stdout): one line per row, then the outcome. Returns 0. */
+int rp_cmp_table(FILE *f, const struct cmp *c, const struct row *rows, size_t n, int status,
+		 const char *mismatch)
+{
+	int nreg = 0, ninc = 0;
+
+	(void)mismatch;
+	fprintf(f, "%-24s %-8s %-22s %9s %10s %10s %11s %26s %8s  %s\n", "scenario:job", "dir",
+		"metric", "n b/c", "median b", "median c", "change", "95% CI", "p", "verdict");
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w = &rows[i];
+		char nn[48], ch[32], cl[32], chi[32], ci[72], ma[16] = "-", mb[16] = "-", p[16] = "-";
+		char job[sizeof(w->k->scen) + sizeof(w->k->job)];	/* fits "scen:job" */
+
+		snprintf(nn, sizeof(nn), "%zu/%zu", w->k->n[0], w->k->n[1]);
+		snprintf(ci, sizeof(ci), "[%s, %s]", rp_cmp_change(w, 1, cl, sizeof(cl)),
+			 rp_cmp_change(w, 2, chi, sizeof(chi)));
+		if (!isnan(w->r.median_a))
+			snprintf(ma, sizeof(ma), "%.4g", w->r.median_a);
+		if (!isnan(w->r.median_b))
+			snprintf(mb, sizeof(mb), "%.4g", w->r.median_b);
+		if (!isnan(w->r.p_value))
+			snprintf(p, sizeof(p), "%.2g", w->r.p_value);
+		snprintf(job, sizeof(job), "%s:%s", w->k->scen, w->k->job);
+		fprintf(f, "%-24.24s %-8s %-22s %9s %10s %10s %11s %26s %8s  %s%s\n", job,
+			w->k->dir, w->k->m->name, nn, ma, mb, rp_cmp_change(w, 0, ch, sizeof(ch)), ci,
+			p, ab_verdict_name(w->v), w->gate ? " *" : "");
+		nreg += w->gate && w->v == AB_REGRESSION;
+		ninc += w->gate && w->v == AB_INCONCLUSIVE;
+	}
+	fprintf(f, "* gated. %s: %d gated regression(s), %d gated inconclusive; %s/compare.html\n",
+		status == 0 ? "PASS" : status == 1 ? "REGRESSION" : "INCONCLUSIVE", nreg, ninc, c->out);
+	return 0;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * output.c - `--output-format=normal,json,csv` and `--output-file FILE` of
- * run, report and compare (fio's idea: one results model, several writers,
- * chosen on the command line), and the results writers of run and report.
+ * output.c - `--output-file FILE` of run, report and compare, and the
+ * results writers of run and report (their rows in formats.c's table of
+ * formats, which --output-format picks from).
  *
  * The JSON of run and report, schema_version 1 (fields are only ever added):
  *   { "schema": "balloonbench-results", "schema_version": 1,
@@ -37,34 +37,8 @@
 #include "core/log.h"
 #include "core/version.h"
 #include "core/virtio.h"
+#include "formats.h"
 #include "report.h"
-
-static const char *const fmt_names[] = { "normal", "json", "csv" };
-
-int rp_formats_parse(const char *arg, unsigned *mask)
-{
-	char buf[256], *save = NULL, *t;
-
-	*mask = 0;
-	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf) || !*arg) {
-		hr_err("--output-format: '%.40s', expected normal, json or csv (comma-separated)", arg);
-		return -1;
-	}
-	for (t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		size_t i;
-
-		for (i = 0; i < sizeof(fmt_names) / sizeof(fmt_names[0]); i++)
-			if (!strcmp(t, fmt_names[i]))
-				break;
-		if (i == sizeof(fmt_names) / sizeof(fmt_names[0])) {
-			hr_err("--output-format: unknown format '%s' (expected normal, json or csv, "
-			       "comma-separated)", t);
-			return -1;
-		}
-		*mask |= 1u << i;
-	}
-	return 0;
-}
 
 FILE *rp_output_open(const char *path)
 {
@@ -217,7 +191,7 @@ static json_t *run_json(const char *dir)
 	return o;
 }
 
-static int results_json(FILE *f, char *const *dirs, int n)
+int rp_results_json(FILE *f, char *const *dirs, int n)
 {
 	json_t *runs = json_array(), *root;
 	int ret = 0;
@@ -239,7 +213,7 @@ static int results_json(FILE *f, char *const *dirs, int n)
 }
 
 /* summary.csv of each run, a run_id column appended, one header. */
-static int results_csv(FILE *f, char *const *dirs, int n)
+int rp_results_csv(FILE *f, char *const *dirs, int n)
 {
 	int header = 0, ret = 0;
 
@@ -265,21 +239,6 @@ static int results_csv(FILE *f, char *const *dirs, int n)
 			header = 1;
 		}
 		fclose(in);
-	}
-	return ret;
-}
-
-int rp_results_write(FILE *f, unsigned fmts, char *const *dirs, int n)
-{
-	int ret = 0;
-
-	if ((fmts & RP_FMT_JSON) && results_json(f, dirs, n))
-		ret = -1;
-	if ((fmts & RP_FMT_CSV) && results_csv(f, dirs, n))
-		ret = -1;
-	if (ferror(f)) {
-		hr_err("cannot write the output: %s", strerror(errno));
-		ret = -1;
 	}
 	return ret;
 }

@@ -193,20 +193,32 @@ unsigned long long rp_scenario_hash(const char *text);
 int hr_compare_main(int argc, char **argv);
 
 /*
- * output.c: --output-format and --output-file of run, report and compare.
- * rp_formats_parse: "normal,json,csv" (any of them, comma-separated) into
- * @mask; -1 (said) for an unknown format. rp_output_open: @path, or stdout
- * for NULL or "-"; NULL (said) if it cannot be written. rp_output_close
- * closes (or flushes stdout); -1 (said) if a write failed.
- * rp_results_write: the JSON and/or CSV of results directories @dirs[0..n)
- * (schema at the top of output.c) to @f; 0, or -1 (said).
+ * formats.c: the output formats of run, report and compare, one table (its
+ * rows by enum rp_format_id; format i is bit 1 << i of a mask).
+ * rp_formats_parse: "normal,json,csv" (any of those that command @cmd,
+ * RP_CMD_*, offers; comma-separated) into @mask; -1 (said) for an unknown
+ * format. rp_results_write: the formats of @fmts that run and report write
+ * (JSON and CSV, schema at the top of output.c) of results directories
+ * @dirs[0..n) to @f; 0, or -1 (said).
+ * output.c: --output-file of run, report and compare. rp_output_open:
+ * @path, or stdout for NULL or "-"; NULL (said) if it cannot be written.
+ * rp_output_close closes (or flushes stdout); -1 (said) if a write failed.
  */
-enum { RP_FMT_NORMAL = 1, RP_FMT_JSON = 2, RP_FMT_CSV = 4 };
+enum rp_format_id {
+	RP_FORMAT_NORMAL, RP_FORMAT_JSON, RP_FORMAT_CSV, RP_FORMAT_TAP, RP_FORMAT_HTML,
+	RP_FORMAT_JUNIT, RP_FORMAT_MARKDOWN, RP_FORMAT_N
+};
+enum {
+	RP_FMT_NORMAL = 1u << RP_FORMAT_NORMAL,
+	RP_FMT_JSON = 1u << RP_FORMAT_JSON,
+	RP_FMT_CSV = 1u << RP_FORMAT_CSV,
+};
+enum { RP_CMD_RUN = 1, RP_CMD_REPORT = 2, RP_CMD_COMPARE = 4 };
 #define RP_RESULTS_SCHEMA	1
-int rp_formats_parse(const char *arg, unsigned *mask);
+int rp_formats_parse(const char *arg, unsigned cmd, unsigned *mask);
+int rp_results_write(FILE *f, unsigned fmts, char *const *dirs, int n);
 FILE *rp_output_open(const char *path);
 int rp_output_close(FILE *f, const char *path);
-int rp_results_write(FILE *f, unsigned fmts, char *const *dirs, int n);
 
 /*
  * manpage.c: the man pages in roff, generated from the binary's own texts.
