@@ -22,6 +22,7 @@
 #include <libvirt/virterror.h>
 
 #include "core/log.h"
+#include "core/paths.h"
 #include "engine.h"
 #include "fleet.h"
 #include "run.h"
@@ -294,7 +295,7 @@ static int write_embed_conf(const char *root)
 
 	if (snprintf(path, sizeof(path), "%s/etc", root) >= (int)sizeof(path))
 		return hr_error("state dir %s: path too long", root);
-	r = hr_mkdir_p(path);
+	r = hr_dirs_make(path);
 	if (r)
 		return hr_error("cannot create %s: %s", path, strerror(-r));
 	snprintf(path, sizeof(path), "%s/etc/qemu.conf", root);
@@ -376,7 +377,7 @@ int hr_conn_open(struct hr_run *run)
 	struct hr_fleet *f = run->fleet;
 	int r, live = -1;
 
-	r = hr_mkdir_p(run->state_dir);
+	r = hr_dirs_make(run->state_dir);
 	if (r)
 		return hr_error("cannot create state dir %s: %s", run->state_dir, strerror(-r));
 	if (!registered) {

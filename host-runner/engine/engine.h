@@ -68,9 +68,6 @@ enum hr_file {
 
 struct hr_rec;
 
-/* mkdir -p; returns 0 or -errno. */
-int hr_mkdir_p(const char *path);
-
 /*
  * Create @root/@id/ with every CSV file and its header, point @root/latest
  * at it, and start the recorder's thread; @t0 is the run's start (host ns)

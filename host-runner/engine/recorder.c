@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/paths.h"
 #include "engine.h"
 
 /* The files' names and headers are their tables' (core/schema.h). */
@@ -299,25 +300,6 @@ static FILE *open_csv(struct hr_rec *r, int i)
 	return f;
 }
 
-int hr_mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int hr_rec_open(struct hr_rec **out, const char *root, const char *id, uint64_t t0, char *dir,
 		size_t dirlen)
 {
@@ -330,7 +312,7 @@ int hr_rec_open(struct hr_rec **out, const char *root, const char *id, uint64_t 
 	r->t0 = t0;
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_cond_init(&r->cond, NULL);
-	e = hr_mkdir_p(root);
+	e = hr_dirs_make(root);
 	if (e) {
 		free(r);
 		return hr_error("cannot create results dir %s: %s", root, strerror(-e));

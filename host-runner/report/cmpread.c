@@ -267,7 +267,7 @@ static int read_run(struct cmp *c, int side, int i, json_t *run)
 {
 	char path[PATH_MAX];
 	struct rp_csv f;
-	int cj, cl, cd, cw, cr, cv, cm[64], r;
+	int cj, cl, cd, cw, cr, cv, cm[HR_MAX_METRICS], r;
 
 	if (rp_path(path, sizeof(path), c->side[side].runs[i], "transitions.csv"))
 		return -1;
