@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -470,7 +471,7 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	struct hr_run *run = calloc(1, sizeof(*run));
 	struct sigaction sa = { .sa_handler = on_signal };
 	int ret = HR_EXIT_FAIL;
-	char why[1024];
+	char why[1024], root[PATH_MAX];
 
 	if (!run)
 		return HR_EXIT_FAIL;
@@ -502,16 +503,23 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	run->t0_mono_ns = hr_now_ns();
 	run->board = hr_board_new(run->t0_mono_ns);
 	run->guardian_fd = -1;
-	if (!run->board || hr_guardian_start(run) || hr_conn_open(run) || !(run->wd = hr_wd_new()))
+	if (!run->board || hr_guardian_start(run) || hr_conn_open(run))
 		goto out;
 	/*
-	 * The embedded driver's QEMUs (daemonised) become the runner's to reap,
-	 * at once, by the watchdog's reaper (watchdog.c reap_qemus), rather than
-	 * init's; set once that reaper runs. A daemon's QEMUs are its own.
+	 * The embedded driver's domain QEMUs (daemonised) become the runner's
+	 * to reap, at once, by the watchdog's reaper (watchdog.c reap_qemus),
+	 * rather than init's: set once that reaper runs and once libvirt has
+	 * probed QEMU's capabilities (the first virConnectGetCapabilities, in
+	 * the reaping of leftovers), whose QEMUs daemonise themselves and are
+	 * libvirt's to wait for. A daemon's QEMUs are its own.
 	 */
-	if (!run->uri[0] || hr_uri_is_embedded(run->uri))
+	if (!hr_uri_is_embedded(run->uri) || hr_embed_root(run->uri, root, sizeof(root)))
+		root[0] = '\0';
+	if (!(run->wd = hr_wd_new(root[0] ? root : NULL)))
+		goto out;
+	(void)hr_reap_leftovers(run);	/* asks the capabilities: libvirt probes QEMU now */
+	if (root[0])
 		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	(void)hr_reap_leftovers(run);
 	if (hr_mech_check_run(run)) {	/* before any guest boots */
 		ret = HR_EXIT_USAGE;
 		goto out;

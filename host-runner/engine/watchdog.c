@@ -20,7 +20,6 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
-#include "common/smallfile.h"
 #include "core/log.h"
 #include "engine.h"
 #include "hostprobe.h"
@@ -43,6 +42,7 @@ struct hr_wd {
 	struct wd_slot slot[WD_SLOTS];
 	pthread_t th, reaper;
 	atomic_int stop;
+	char root[PATH_MAX];		/* the embedded driver's root; "": nothing to reap */
 };
 
 /*
@@ -63,69 +63,52 @@ static void start_tick(struct wd_slot *s)
 }
 
 /*
- * The run's dead QEMUs, reaped. A local run is the child subreaper of what
- * the embedded driver starts (hr_guardian_start): libvirt daemonises QEMU,
- * whose parent would otherwise be init, and after killing one it waits until
- * the process is gone from the process table. An init that reaps orphans only
- * every second or two (the test machines' does) made every teardown, a
- * signal's included, take that long. Only QEMUs are reaped here (their comm,
- * readable while they are zombies): libvirt waits for its other children
- * itself, and the guardian is the runner's to wait for. A thread of its own,
- * every REAP_TICK_US: the watchdog's own thread may be inside a destroy that
- * waits for exactly this. One waitid() a tick when nothing died; a zombie that
- * is not QEMU first in line (a libvirt helper not yet waited for) makes that
- * tick read the children lists instead.
+ * The run's dead QEMUs, reaped. A local run is the child subreaper of the
+ * domain QEMUs the embedded driver starts (run.c): libvirt daemonises them,
+ * so their parent would otherwise be init, and after killing one libvirt
+ * waits until the process is gone from the process table. An init that reaps
+ * orphans only every second or two (the test machines' does) made every
+ * teardown, a signal's included, take that long. Only the QEMUs named in the
+ * domains' pid files under the embedded root @root (run/qemu/NAME.pid) are
+ * reaped, each by its pid: libvirt waits for its own children itself (reaping
+ * one here failed its capability probe, "unable to wait for process"; the
+ * subreaper is set after those probes), and the guardian is the runner's to
+ * wait for. A thread of its own, every REAP_TICK_US: the watchdog's own
+ * thread may be inside a destroy that waits for exactly this.
  */
-static void reap_pid_if_qemu(pid_t pid)
+static void reap_pidfile(const char *path)
 {
-	if (pid > 0 && hr_pid_is_qemu(pid))
-		(void)waitpid(pid, NULL, WNOHANG);	/* only a zombie: WNOHANG */
+	pid_t pid = hr_pidfile_qemu(path);
+
+	if (pid > 0)
+		(void)waitpid(pid, NULL, WNOHANG);	/* ours and dead: reaped; else nothing */
 }
 
-static void reap_by_lists(void)
+static void reap_dir(const char *dir)
 {
-	char path[64], list[4096], *p, *end;
+	char path[PATH_MAX];
 	struct dirent *e;
-	DIR *d = opendir("/proc/self/task");
+	DIR *d = opendir(dir);
 
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%.16s/children", e->d_name);
-		if (bb_read_small(path, list, sizeof(list)) <= 0)
-			continue;
-		for (p = list; *p; p = end) {
-			long pid = strtol(p, &end, 10);
+		size_t n = strlen(e->d_name);
 
-			if (end == p)
-				break;
-			if (pid > 0 && pid <= INT_MAX) {
-				siginfo_t si = { 0 };
-
-				/* a zombie of ours? (WNOWAIT: seen, not reaped) */
-				if (!waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) && si.si_pid)
-					reap_pid_if_qemu((pid_t)pid);
-			}
-		}
+		if (n < 5 || strcmp(e->d_name + n - 4, ".pid") ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
+			continue;
+		reap_pidfile(path);
 	}
 	closedir(d);
 }
 
-static void reap_qemus(void)
+static void reap_qemus(const char *root)
 {
-	for (int i = 0; i < WD_SLOTS; i++) {
-		siginfo_t si = { 0 };
+	char dir[PATH_MAX];
 
-		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) || !si.si_pid)
-			return;		/* no child, or none dead */
-		if (!hr_pid_is_qemu(si.si_pid)) {
-			reap_by_lists();
-			return;
-		}
-		(void)waitpid(si.si_pid, NULL, WNOHANG);
-	}
+	if (snprintf(dir, sizeof(dir), "%s/run/qemu", root) < (int)sizeof(dir))
+		reap_dir(dir);
 }
 
 static void *reap_thread(void *arg)
@@ -133,7 +116,7 @@ static void *reap_thread(void *arg)
 	struct hr_wd *w = arg;
 
 	while (!atomic_load(&w->stop)) {
-		reap_qemus();
+		reap_qemus(w->root);
 		usleep(REAP_TICK_US);
 	}
 	return NULL;
@@ -182,7 +165,7 @@ static void *wd_thread(void *arg)
 	return NULL;
 }
 
-struct hr_wd *hr_wd_new(void)
+struct hr_wd *hr_wd_new(const char *root)
 {
 	struct hr_wd *w = calloc(1, sizeof(*w));
 
@@ -190,6 +173,8 @@ struct hr_wd *hr_wd_new(void)
 		hr_error("out of memory");
 		return NULL;
 	}
+	if (root)
+		snprintf(w->root, sizeof(w->root), "%s", root);
 	pthread_mutex_init(&w->lock, NULL);
 	if (pthread_create(&w->th, NULL, wd_thread, w)) {
 		pthread_mutex_destroy(&w->lock);
@@ -197,7 +182,7 @@ struct hr_wd *hr_wd_new(void)
 		hr_error("cannot start the watchdog thread");
 		return NULL;
 	}
-	if (pthread_create(&w->reaper, NULL, reap_thread, w)) {
+	if (w->root[0] && pthread_create(&w->reaper, NULL, reap_thread, w)) {
 		atomic_store(&w->stop, 1);
 		pthread_join(w->th, NULL);
 		pthread_mutex_destroy(&w->lock);
@@ -214,7 +199,8 @@ void hr_wd_free(struct hr_wd *w)
 		return;
 	atomic_store(&w->stop, 1);
 	pthread_join(w->th, NULL);
-	pthread_join(w->reaper, NULL);
+	if (w->root[0])
+		pthread_join(w->reaper, NULL);
 	for (int i = 0; i < WD_SLOTS; i++) {
 		if (w->slot[i].used && w->slot[i].dom)
 			virDomainFree(w->slot[i].dom);
