@@ -113,7 +113,7 @@ static int64_t gate_pass(struct hr_guest *g)
 		pthread_mutex_unlock(&gt->lock);
 		if (open)
 			return t0;
-		if (hr_stop || g->dead || g->hangup)
+		if (hr_stop || g->boot.dead || g->boot.hangup)
 			return hr_run_time(g->run);
 		hr_guest_pump(g, hr_now_ns() + 20000000ull);
 	}
@@ -130,11 +130,11 @@ static void publish(struct hr_guest *g)
 {
 	g->snap.actual_mib = NAN;
 	g->snap.rate_mib_s = 0;
-	if (g->ngs) {
-		const struct hr_gsample *a = &g->gs[g->ngs - 1], *b = a;
+	if (g->boot.ngs) {
+		const struct hr_gsample *a = &g->boot.gs[g->boot.ngs - 1], *b = a;
 
-		for (size_t i = g->ngs; i-- > 0 && a->t_ns - g->gs[i].t_ns < 250000000;)
-			b = &g->gs[i];
+		for (size_t i = g->boot.ngs; i-- > 0 && a->t_ns - g->boot.gs[i].t_ns < 250000000;)
+			b = &g->boot.gs[i];
 		g->snap.actual_mib = kib_to_mib(g->job->memory_kib) -
 				     g->mech->removed(g, a) * HR_PAGE_KIB / 1024;
 		if (a->t_ns > b->t_ns)
@@ -158,7 +158,7 @@ void hr_guest_set_state(struct hr_guest *g, enum hr_gstate s, double target_mib)
 
 int hr_guest_time(const struct hr_guest *g, uint64_t guest_ns, int64_t *t)
 {
-	return hr_clock_to_run(guest_ns, g->best.offset_ns, g->run->t0_mono_ns, t);
+	return hr_clock_to_run(guest_ns, g->boot.best.offset_ns, g->run->t0_mono_ns, t);
 }
 
 /* Something the agent sent was refused: count it, say so the first five times. */
@@ -169,7 +169,7 @@ static void bad_msg(struct hr_guest *g, const char *fmt, ...)
 	char what[256];
 	va_list ap;
 
-	if (g->bad_msgs++ >= 5)
+	if (g->boot.bad_msgs++ >= 5)
 		return;
 	va_start(ap, fmt);
 	hr_vfmt(what, sizeof(what), fmt, ap);
@@ -183,26 +183,26 @@ static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint6
 	char bal[32];
 	double removed;
 
-	if (g->ngs == g->gcap) {
-		size_t cap = g->gcap ? g->gcap * 2 : 4096;
-		struct hr_gsample *n = realloc(g->gs, cap * sizeof(*n));
+	if (g->boot.ngs == g->boot.gcap) {
+		size_t cap = g->boot.gcap ? g->boot.gcap * 2 : 4096;
+		struct hr_gsample *n = realloc(g->boot.gs, cap * sizeof(*n));
 
 		if (!n) {
 			bad_msg(g, "out of memory: a sample dropped");
 			return;
 		}
-		g->gs = n;
-		g->gcap = cap;
+		g->boot.gs = n;
+		g->boot.gcap = cap;
 	}
 	if (s->src > BBP_SRC_KPROBE) {
 		bad_msg(g, "sample dropped: src=%" PRIu64 " (0, 1 or 2 expected)", s->src);
 		return;
 	}
-	if (g->ngs && s->seq <= g->gs[g->ngs - 1].seq) {
+	if (g->boot.ngs && s->seq <= g->boot.gs[g->boot.ngs - 1].seq) {
 		bad_msg(g, "sample dropped: its sequence number went backwards");
 		return;
 	}
-	if (g->have_offset) {
+	if (g->boot.have_offset) {
 		if (hr_guest_time(g, s->t_ns, &x.t_ns)) {
 			bad_msg(g, "sample dropped: its time is out of range");
 			return;
@@ -210,10 +210,10 @@ static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint6
 	} else {
 		x.t_ns = (int64_t)(t_recv - g->run->t0_mono_ns);
 	}
-	if (g->ngs && s->seq > g->gs[g->ngs - 1].seq + 1)
-		g->seq_gaps += s->seq - g->gs[g->ngs - 1].seq - 1;
-	else if (!g->ngs && s->seq > 0)	/* the agent's first sample is 0: those before were lost */
-		g->seq_gaps += s->seq;
+	if (g->boot.ngs && s->seq > g->boot.gs[g->boot.ngs - 1].seq + 1)
+		g->boot.seq_gaps += s->seq - g->boot.gs[g->boot.ngs - 1].seq - 1;
+	else if (!g->boot.ngs && s->seq > 0)	/* the agent's first sample is 0: those before were lost */
+		g->boot.seq_gaps += s->seq;
 	x.guest_ns = s->t_ns;
 	x.seq = s->seq;
 	x.inflate = s->inflate;
@@ -221,7 +221,7 @@ static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint6
 	x.oom_kill = s->oom_kill;
 	x.total_kib = s->total_kib;
 	x.free_kib = s->free_kib;
-	g->gs[g->ngs++] = x;
+	g->boot.gs[g->boot.ngs++] = x;
 	/* the mechanism's size (balloon_mib): empty until it can be known (virtio-mem: calibrated) */
 	removed = g->mech->removed(g, &x);
 	if (isnan(removed))
@@ -237,10 +237,10 @@ static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint6
 /* A COST that breaks the rules of core/agentcheck.h is dropped and counted. */
 static int cost_ok(struct hr_guest *g, const struct bbp_cost *c, uint64_t t_recv)
 {
-	uint64_t t0 = g->ncost ? g->cost_recv : g->run->t0_mono_ns;
+	uint64_t t0 = g->boot.ncost ? g->boot.cost_recv : g->run->t0_mono_ns;
 	char why[200];
 
-	if (hr_cost_check(g->ncost ? &g->cost_last : NULL, c, t_recv > t0 ? t_recv - t0 : 0,
+	if (hr_cost_check(g->boot.ncost ? &g->boot.cost_last : NULL, c, t_recv > t0 ? t_recv - t0 : 0,
 			  g->job->memory_kib / 1024, why, sizeof(why))) {
 		bad_msg(g, "COST dropped: %s", why);
 		return 0;
@@ -252,14 +252,14 @@ static void on_pong(struct hr_guest *g, const struct bbp_pong *p, uint64_t t_rec
 {
 	struct hr_clock_est e;
 
-	if (p->id != g->ping_id || !g->ping_sent)
+	if (p->id != g->boot.ping_id || !g->boot.ping_sent)
 		return;		/* a keepalive's, or a late one */
-	if (hr_clock_pair(g->ping_sent, t_recv, p->t_ns, g->run->t0_mono_ns, &e)) {
+	if (hr_clock_pair(g->boot.ping_sent, t_recv, p->t_ns, g->run->t0_mono_ns, &e)) {
 		bad_msg(g, "PONG with a time out of range dropped");
 		return;
 	}
-	g->est[g->nest++ % 64] = e;
-	g->ping_sent = 0;
+	g->boot.est[g->boot.nest++ % 64] = e;
+	g->boot.ping_sent = 0;
 }
 
 static void apply(struct hr_guest *g, const struct hr_in *in)
@@ -271,25 +271,25 @@ static void apply(struct hr_guest *g, const struct hr_in *in)
 		bad_msg(g, "malformed message from agent dropped: %s", in->u.text);
 		return;
 	case HR_IN_HANGUP:
-		g->hangup = 1;
+		g->boot.hangup = 1;
 		return;
 	case HR_IN_DEAD:
-		if (!g->dead)	/* the watchdog may have said why already */
-			snprintf(g->dead_reason, sizeof(g->dead_reason), "%s", in->u.text);
-		g->dead = 1;
+		if (!g->boot.dead)	/* the watchdog may have said why already */
+			snprintf(g->boot.dead_reason, sizeof(g->boot.dead_reason), "%s", in->u.text);
+		g->boot.dead = 1;
 		return;
 	case HR_IN_MEMDEV:
 		hr_mech_on_event(g, in);
 		return;
 	case HR_IN_MSG:
-		g->nmsgs++;
-		g->last_msg_ns = in->t_recv;
+		g->boot.nmsgs++;
+		g->boot.last_msg_ns = in->t_recv;
 		break;
 	}
 	switch (m->type) {
 	case BBP_HELLO:
-		g->hello = m->u.hello;
-		g->have_hello = 1;
+		g->boot.hello = m->u.hello;
+		g->boot.have_hello = 1;
 		break;
 	case BBP_SAMPLE:
 		append_gsample(g, &m->u.sample, in->t_recv);
@@ -300,10 +300,10 @@ static void apply(struct hr_guest *g, const struct hr_in *in)
 	case BBP_COST:
 		if (!cost_ok(g, &m->u.cost, in->t_recv))
 			break;
-		g->cost_recv = in->t_recv;
-		if (!g->ncost++)
-			g->cost_first = m->u.cost;
-		g->cost_last = m->u.cost;
+		g->boot.cost_recv = in->t_recv;
+		if (!g->boot.ncost++)
+			g->boot.cost_first = m->u.cost;
+		g->boot.cost_last = m->u.cost;
 		break;
 	case BBP_LOG:
 		hr_log(m->u.log.level <= 1 ? HR_WARN : HR_DEBUG, "%s: agent: %s", g->name,
@@ -327,8 +327,8 @@ static void keepalive(struct hr_guest *g)
 	struct bbp_msg m = { .type = BBP_PING };
 	int had = hr_error_pending();
 
-	if (sending || !g->st || !g->last_send ||
-	    hr_now_ns() - g->last_send <= g->job->agent_watchdog_us * 1000 / 6)
+	if (sending || !g->boot.st || !g->boot.last_send ||
+	    hr_now_ns() - g->boot.last_send <= g->job->agent_watchdog_us * 1000 / 6)
 		return;
 	sending = 1;
 	if (hr_guest_send(g, &m) && !had) {	/* best effort: the wait that follows says why */
@@ -342,16 +342,16 @@ static void keepalive(struct hr_guest *g)
 /* How long the configured agent has said nothing (ns); call only once CONF went. */
 static uint64_t quiet_ns(const struct hr_guest *g)
 {
-	return hr_now_ns() - (g->last_msg_ns > g->conf_sent ? g->last_msg_ns : g->conf_sent);
+	return hr_now_ns() - (g->boot.last_msg_ns > g->boot.conf_sent ? g->boot.last_msg_ns : g->boot.conf_sent);
 }
 
 static int64_t vcpu_ms_now(struct hr_guest *g)
 {
 	struct hr_hostfig f;
 
-	if (!g->dom)
+	if (!g->boot.dom)
 		return -1;
-	hr_hostprobe_read(&g->hp, g->host->conn, g->dom, &f);
+	hr_hostprobe_read(&g->boot.hp, g->host->conn, g->boot.dom, &f);
 	return f.vcpu_ms;
 }
 
@@ -360,13 +360,13 @@ static const char *vcpu_note(struct hr_guest *g)
 {
 	static _Thread_local char note[128];
 	int64_t now = vcpu_ms_now(g);
-	double s = (double)(hr_now_ns() - g->reopen_ns) / 1e9;
+	double s = (double)(hr_now_ns() - g->boot.reopen_ns) / 1e9;
 
-	if (g->reopen_vcpu_ms < 0 || now < 0 || s <= 0)
+	if (g->boot.reopen_vcpu_ms < 0 || now < 0 || s <= 0)
 		snprintf(note, sizeof(note), "QEMU's vCPU time unknown");
 	else
 		snprintf(note, sizeof(note), "QEMU's vCPUs used %.0f %% of a core since the reopen",
-			 (double)(now - g->reopen_vcpu_ms) / 10.0 / s);
+			 (double)(now - g->boot.reopen_vcpu_ms) / 10.0 / s);
 	return note;
 }
 
@@ -389,24 +389,24 @@ static void ask_kernel(struct hr_guest *g, const char *keys, const char *why, in
 	char seq[16];
 	int sent = 0, slot;
 
-	if (!g->dom || g->dead)
+	if (!g->boot.dom || g->boot.dead)
 		return;
 	snprintf(seq, sizeof(seq), "7%s4", keys);
 	/* QEMU answers each key at once; one that does not within 10 s is hung */
-	slot = hr_wd_arm(g->run->wd, g->dom, g->hp.pid, 10000, "Alt-SysRq");
+	slot = hr_wd_arm(g->run->wd, g->boot.dom, g->boot.hp.pid, 10000, "Alt-SysRq");
 	for (const char *k = seq; *k; k++) {
 		unsigned int codes[3] = { KEY_LEFTALT, KEY_SYSRQ, 0 };
 
 		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 			if (map[i].c == *k)
 				codes[2] = map[i].code;
-		if (!codes[2] || virDomainSendKey(g->dom, VIR_KEYCODE_SET_LINUX, 50, codes, 3, 0) < 0)
+		if (!codes[2] || virDomainSendKey(g->boot.dom, VIR_KEYCODE_SET_LINUX, 50, codes, 3, 0) < 0)
 			break;
 		sent++;
 	}
-	if (hr_wd_disarm(g->run->wd, slot) && !hr_stop && !g->dead) {
-		g->dead = 1;
-		snprintf(g->dead_reason, sizeof(g->dead_reason),
+	if (hr_wd_disarm(g->run->wd, slot) && !hr_stop && !g->boot.dead) {
+		g->boot.dead = 1;
+		snprintf(g->boot.dead_reason, sizeof(g->boot.dead_reason),
 			 "was destroyed: QEMU did not answer Alt-SysRq within 10 s (stopped or hung)");
 		return;
 	}
@@ -446,15 +446,15 @@ static void reopen_channel(struct hr_guest *g, uint64_t quiet)
 	char why[512] = "";
 	int had = hr_error_pending();
 
-	g->reopened = 1;
-	g->reopen_ns = hr_now_ns();
-	g->reopen_seq = g->ngs ? g->gs[g->ngs - 1].seq : UINT64_MAX;
-	g->reopen_vcpu_ms = vcpu_ms_now(g);
+	g->boot.reopened = 1;
+	g->boot.reopen_ns = hr_now_ns();
+	g->boot.reopen_seq = g->boot.ngs ? g->boot.gs[g->boot.ngs - 1].seq : UINT64_MAX;
+	g->boot.reopen_vcpu_ms = vcpu_ms_now(g);
 	if (!c)
 		return;
 	close_stream(g);
 	st = virStreamNew(g->host->conn, VIR_STREAM_NONBLOCK);
-	if (!st || hr_chan_open_stream(g->dom, st, c)) {
+	if (!st || hr_chan_open_stream(g->boot.dom, st, c)) {
 		if (st)
 			hr_error_take(why, sizeof(why));
 		else
@@ -466,70 +466,70 @@ static void reopen_channel(struct hr_guest *g, uint64_t quiet)
 			g->name, (double)quiet / 1e9, why);
 		hr_rec_event(g->run->rec, g->name, "channel-reopen", "failed after %.1f s of silence: %s",
 			     (double)quiet / 1e9, why);
-		g->hangup = 1;	/* no stream left: the guest cannot go on */
+		g->boot.hangup = 1;	/* no stream left: the guest cannot go on */
 		return;
 	}
-	if (g->chan_events)
-		hr_chan_unref(g->chan);	/* cannot happen: once a boot */
+	if (g->boot.chan_events)
+		hr_chan_unref(g->boot.chan);	/* cannot happen: once a boot */
 	else
-		g->chan_events = g->chan;
-	g->chan = c;
-	g->st = st;
+		g->boot.chan_events = g->boot.chan;
+	g->boot.chan = c;
+	g->boot.st = st;
 	/*
 	 * CONF again tells the agent that the channel was reopened (it may not
 	 * see the port close and open): it says again what the host must not
 	 * miss. A failed send leaves the silence to run on.
 	 */
-	if (hr_guest_send(g, &g->conf) && !had)
+	if (hr_guest_send(g, &g->boot.conf) && !had)
 		hr_error_take(why, sizeof(why));
 	hr_warn("%s: the agent said nothing for %.1f s: its channel reopened (%s)", g->name,
 		(double)quiet / 1e9, hr_conn_event_thread_note());
 	hr_rec_event(g->run->rec, g->name, "channel-reopen",
 		     "the agent said nothing for %.1f s; %s; QEMU's vCPU time %" PRId64 " ms",
-		     (double)quiet / 1e9, hr_conn_event_thread_note(), g->reopen_vcpu_ms);
+		     (double)quiet / 1e9, hr_conn_event_thread_note(), g->boot.reopen_vcpu_ms);
 }
 
 void hr_guest_pump(struct hr_guest *g, uint64_t deadline)
 {
 	struct hr_in *in;
 
-	if (!g->chan)
+	if (!g->boot.chan)
 		return;
 	keepalive(g);
-	in = (struct hr_in *)hr_queue_pop_or_stop(&g->chan->q, deadline, &hr_stop);
+	in = (struct hr_in *)hr_queue_pop_or_stop(&g->boot.chan->q, deadline, &hr_stop);
 	while (in) {
 		apply(g, in);
 		free(in);
-		in = (struct hr_in *)hr_queue_pop(&g->chan->q, 0);
+		in = (struct hr_in *)hr_queue_pop(&g->boot.chan->q, 0);
 	}
-	while (g->chan_events && (in = (struct hr_in *)hr_queue_pop(&g->chan_events->q, 0))) {
+	while (g->boot.chan_events && (in = (struct hr_in *)hr_queue_pop(&g->boot.chan_events->q, 0))) {
 		apply(g, in);
 		free(in);
 	}
 	/* after the queues are drained: last_msg_ns is what the event thread last heard */
-	if (g->conf_sent && !g->silent) {
+	if (g->boot.conf_sent && !g->boot.silent) {
 		uint64_t quiet = quiet_ns(g);
 
 		if (quiet > SILENCE_NS) {
-			g->silent = 1;
+			g->boot.silent = 1;
 			ask_kernel(g, "lt", "the agent silent for 15 s", 1);
-		} else if (quiet > NUDGE_NS && !g->reopened && g->dom && !g->dead && !g->hangup) {
+		} else if (quiet > NUDGE_NS && !g->boot.reopened && g->boot.dom && !g->boot.dead && !g->boot.hangup) {
 			ask_kernel(g, "lw", "the agent silent for 4 s", 0);
 			reopen_channel(g, quiet);
 		}
 	}
-	if (g->reopened == 1 && g->last_msg_ns > g->reopen_ns) {
+	if (g->boot.reopened == 1 && g->boot.last_msg_ns > g->boot.reopen_ns) {
 		char last[48] = "the start: the first is seq 0";
 
-		if (g->reopen_seq != UINT64_MAX)
-			snprintf(last, sizeof(last), "seq %" PRIu64, g->reopen_seq);
-		g->reopened = 2;
+		if (g->boot.reopen_seq != UINT64_MAX)
+			snprintf(last, sizeof(last), "seq %" PRIu64, g->boot.reopen_seq);
+		g->boot.reopened = 2;
 		hr_warn("%s: the agent speaks again, %.0f ms after its channel was reopened", g->name,
-			(double)(g->last_msg_ns - g->reopen_ns) / 1e6);
+			(double)(g->boot.last_msg_ns - g->boot.reopen_ns) / 1e6);
 		hr_rec_event(g->run->rec, g->name, "channel-recovered",
 			     "the agent spoke again %.0f ms after the reopen; what its port held then is "
 			     "lost: the samples show it as a gap in seq (after %s), counted in run.json's "
-			     "sample_gaps; %s", (double)(g->last_msg_ns - g->reopen_ns) / 1e6, last, vcpu_note(g));
+			     "sample_gaps; %s", (double)(g->boot.last_msg_ns - g->boot.reopen_ns) / 1e6, last, vcpu_note(g));
 	}
 	if (hr_now_ns() - g->last_publish > PUBLISH_NS)
 		publish(g);
@@ -550,13 +550,13 @@ void hr_guest_domain_gone(struct hr_guest *g)
 	};
 	uint64_t deadline = hr_now_ns() + 3000000000ull;
 
-	while (!g->dead && g->dom && hr_now_ns() < deadline && !hr_stop) {
+	while (!g->boot.dead && g->boot.dom && hr_now_ns() < deadline && !hr_stop) {
 		int state = 0, reason = 0;
 
-		if (virDomainGetState(g->dom, &state, &reason, 0) == 0 && state != VIR_DOMAIN_RUNNING &&
+		if (virDomainGetState(g->boot.dom, &state, &reason, 0) == 0 && state != VIR_DOMAIN_RUNNING &&
 		    state != VIR_DOMAIN_PAUSED && state != VIR_DOMAIN_BLOCKED) {
-			g->dead = 1;
-			snprintf(g->dead_reason, sizeof(g->dead_reason), "%s",
+			g->boot.dead = 1;
+			snprintf(g->boot.dead_reason, sizeof(g->boot.dead_reason), "%s",
 				 state == VIR_DOMAIN_CRASHED ? "crashed" :
 				 reason > 0 && reason < (int)(sizeof(shutoff) / sizeof(shutoff[0])) &&
 				 shutoff[reason] ? shutoff[reason] : "stopped");
@@ -574,19 +574,19 @@ int hr_guest_check(struct hr_guest *g)
 		return hr_error("interrupted by a signal");
 	if (hr_rec_failed(g->run->rec, why, sizeof(why)))
 		return hr_error("%s", why);
-	if (g->silent && !g->dead && !g->hangup)
+	if (g->boot.silent && !g->boot.dead && !g->boot.hangup)
 		return hr_error("%s: the agent has sent nothing for %.0f s (once configured it sends samples "
 				"at least 10 times a second)%s%s; %s; the guest's console has the agent's own "
-				"view", g->name, (double)quiet_ns(g) / 1e9, g->reopened ? ", also after its channel was reopened; " : "",
-				g->reopened ? vcpu_note(g) : "", hr_conn_event_thread_note());
-	if (g->dead || g->hangup) {
+				"view", g->name, (double)quiet_ns(g) / 1e9, g->boot.reopened ? ", also after its channel was reopened; " : "",
+				g->boot.reopened ? vcpu_note(g) : "", hr_conn_event_thread_note());
+	if (g->boot.dead || g->boot.hangup) {
 		char panic[300];
 
-		if (!g->dead)
+		if (!g->boot.dead)
 			hr_guest_domain_gone(g);
 		hr_console_panic(g->console_path, panic, sizeof(panic));
-		return hr_error("%s: %s%s%s%s", g->name, g->dead ? "the domain " : "",
-				g->dead ? g->dead_reason : "the guest closed the agent channel",
+		return hr_error("%s: %s%s%s%s", g->name, g->boot.dead ? "the domain " : "",
+				g->boot.dead ? g->boot.dead_reason : "the guest closed the agent channel",
 				panic[0] ? "; guest console: " : "", panic);
 	}
 	return 0;
@@ -601,12 +601,12 @@ int hr_guest_send(struct hr_guest *g, const struct bbp_msg *m)
 	if (n < 0)
 		return hr_error("%s: cannot encode %s for the agent (too long?)", g->name,
 				bbp_type_name(m->type));
-	if (!g->st)
+	if (!g->boot.st)
 		return hr_error("%s: no agent channel", g->name);
-	if ((g->dead || g->hangup) && hr_guest_check(g))
+	if ((g->boot.dead || g->boot.hangup) && hr_guest_check(g))
 		return -1;	/* why the guest is gone, not the stream's "broken pipe" */
 	while (off < n) {
-		int r = virStreamSend(g->st, buf + off, (size_t)(n - off));
+		int r = virStreamSend(g->boot.st, buf + off, (size_t)(n - off));
 
 		if (r > 0) {
 			off += r;
@@ -618,7 +618,7 @@ int hr_guest_send(struct hr_guest *g, const struct bbp_msg *m)
 					hr_lv_err());
 		}
 	}
-	g->last_send = hr_now_ns();
+	g->boot.last_send = hr_now_ns();
 	return 0;
 }
 
@@ -638,15 +638,15 @@ int hr_guest_qemu_call(struct hr_guest *g, enum hr_qemu_call call, uint64_t *kib
 
 	if (ms > 10000)
 		ms = 10000;
-	slot = hr_wd_arm(g->run->wd, g->dom, g->hp.pid, ms < 1000 ? 1000 : ms,
+	slot = hr_wd_arm(g->run->wd, g->boot.dom, g->boot.hp.pid, ms < 1000 ? 1000 : ms,
 			 what[g->job->mechanism == HR_MECH_VMEM][call]);
 	if (call == QEMU_ACTUAL)
 		r = g->mech->host_actual(g, kib);
 	else
-		r = g->mech->set_target(g->dom, g->job, *kib);
-	if (hr_wd_disarm(g->run->wd, slot) && !hr_stop && !g->dead) {
-		g->dead = 1;
-		snprintf(g->dead_reason, sizeof(g->dead_reason),
+		r = g->mech->set_target(g->boot.dom, g->job, *kib);
+	if (hr_wd_disarm(g->run->wd, slot) && !hr_stop && !g->boot.dead) {
+		g->boot.dead = 1;
+		snprintf(g->boot.dead_reason, sizeof(g->boot.dead_reason),
 			 "was destroyed: QEMU did not answer %s within %.0f s (stopped or hung)",
 			 what[g->job->mechanism == HR_MECH_VMEM][call], (double)(ms < 1000 ? 1000 : ms) / 1e3);
 	}
@@ -669,20 +669,20 @@ void hr_guest_poll_host(struct hr_guest *g)
 	struct hr_hsample h;
 	size_t o = 0;
 
-	if (!g->dom || hr_guest_qemu_call(g, QEMU_ACTUAL, &h.actual_kib))
+	if (!g->boot.dom || hr_guest_qemu_call(g, QEMU_ACTUAL, &h.actual_kib))
 		return;
-	hr_hostprobe_read(&g->hp, g->host->conn, g->dom, &h.fig);
+	hr_hostprobe_read(&g->boot.hp, g->host->conn, g->boot.dom, &h.fig);
 	h.t_ns = hr_run_time(g->run);
-	if (g->nhs == g->hcap) {
-		size_t cap = g->hcap ? g->hcap * 2 : 1024;
-		struct hr_hsample *n = realloc(g->hs, cap * sizeof(*n));
+	if (g->boot.nhs == g->boot.hcap) {
+		size_t cap = g->boot.hcap ? g->boot.hcap * 2 : 1024;
+		struct hr_hsample *n = realloc(g->boot.hs, cap * sizeof(*n));
 
 		if (!n)
 			return;
-		g->hs = n;
-		g->hcap = cap;
+		g->boot.hs = n;
+		g->boot.hcap = cap;
 	}
-	g->hs[g->nhs++] = h;
+	g->boot.hs[g->boot.nhs++] = h;
 	for (int i = 0; i < HR_HOST_NODES && h.fig.node_free_kib[i] >= 0; i++)
 		o += (size_t)snprintf(nodes + o, sizeof(nodes) - o, "%s%d:%" PRId64, i ? ";" : "", i,
 				      h.fig.node_free_kib[i]);
@@ -713,9 +713,9 @@ int hr_guest_record_until(struct hr_guest *g, int64_t until)
 
 double hr_guest_balloon_pages(const struct hr_guest *g)
 {
-	if (!g->ngs)
+	if (!g->boot.ngs)
 		return -1;
-	return g->mech->removed(g, &g->gs[g->ngs - 1]);
+	return g->mech->removed(g, &g->boot.gs[g->boot.ngs - 1]);
 }
 
 /* One PING and its PONG within @wait_ns: 1 answered, 0 not in time, -1 the guest is gone. */
@@ -723,31 +723,31 @@ static int ping_once(struct hr_guest *g, uint64_t wait_ns)
 {
 	struct bbp_msg m = { .type = BBP_PING };
 	uint64_t deadline;
-	int nest = g->nest, sent_at = -1;	/* sent_at: g->reopened when the ping went */
+	int nest = g->boot.nest, sent_at = -1;	/* sent_at: g->boot.reopened when the ping went */
 
 	if (hr_guest_check(g))
 		return -1;
 	deadline = hr_now_ns() + wait_ns;
 	for (;;) {
-		if (sent_at < 0 || (g->reopened == 1 && sent_at != 1)) {
+		if (sent_at < 0 || (g->boot.reopened == 1 && sent_at != 1)) {
 			/* first, and again after a reopened channel: the answer may be lost with the port's queue */
-			m.u.ping.id = ++g->ping_id;
-			g->ping_sent = hr_now_ns();
+			m.u.ping.id = ++g->boot.ping_id;
+			g->boot.ping_sent = hr_now_ns();
 			if (hr_guest_send(g, &m))
 				return -1;
-			sent_at = g->reopened;
+			sent_at = g->boot.reopened;
 		}
-		if (g->nest != nest || g->dead || g->hangup || hr_stop || hr_now_ns() >= deadline)
+		if (g->boot.nest != nest || g->boot.dead || g->boot.hangup || hr_stop || hr_now_ns() >= deadline)
 			break;
 		hr_guest_pump(g, deadline);
 	}
-	if (g->nest == nest)
+	if (g->boot.nest == nest)
 		return 0;
-	const struct hr_clock_est *e = &g->est[(g->nest - 1) % 64];
+	const struct hr_clock_est *e = &g->boot.est[(g->boot.nest - 1) % 64];
 
-	if (!g->have_offset || e->rtt_ns < g->best.rtt_ns)
-		g->best = *e;
-	g->have_offset = 1;
+	if (!g->boot.have_offset || e->rtt_ns < g->boot.best.rtt_ns)
+		g->boot.best = *e;
+	g->boot.have_offset = 1;
 	return 1;
 }
 
@@ -792,51 +792,51 @@ int hr_guest_clock_sync(struct hr_guest *g, int pings)
  */
 static void close_stream(struct hr_guest *g)
 {
-	if (!g->st)
+	if (!g->boot.st)
 		return;
-	(void)virStreamEventRemoveCallback(g->st);
-	hr_chan_stream_removed(g->chan);
-	(void)virStreamAbort(g->st);
-	virStreamFree(g->st);
-	g->st = NULL;
+	(void)virStreamEventRemoveCallback(g->boot.st);
+	hr_chan_stream_removed(g->boot.chan);
+	(void)virStreamAbort(g->boot.st);
+	virStreamFree(g->boot.st);
+	g->boot.st = NULL;
 }
 
 static void drop_domain(struct hr_guest *g)
 {
-	if (g->dom && !g->dead && virDomainIsActive(g->dom) == 1)
+	if (g->boot.dom && !g->boot.dead && virDomainIsActive(g->boot.dom) == 1)
 		close_stream(g);
-	if (g->dom) {
+	if (g->boot.dom) {
 		/*
 		 * After a signal or a failure QEMU may be stopped or hung: libvirt's
 		 * destroy would send it SIGTERM and wait. Kill it at once when it
 		 * runs here; libvirt then only cleans up.
 		 */
-		if ((hr_stop || g->failed || g->dead) && g->hp.pid > 0 && !g->hp.gone &&
-		    hr_pid_is_qemu(g->hp.pid))
-			(void)kill(g->hp.pid, SIGKILL);
-		if (virDomainDestroy(g->dom) < 0 && virDomainIsActive(g->dom) == 1)
+		if ((hr_stop || g->failed || g->boot.dead) && g->boot.hp.pid > 0 && !g->boot.hp.gone &&
+		    hr_pid_is_qemu(g->boot.hp.pid))
+			(void)kill(g->boot.hp.pid, SIGKILL);
+		if (virDomainDestroy(g->boot.dom) < 0 && virDomainIsActive(g->boot.dom) == 1)
 			hr_err("%s: could not destroy the domain: %s", g->name, hr_lv_err());
-		g->hp.gone = 1;		/* its pid is not to be killed again (a retried boot's is another) */
+		g->boot.hp.gone = 1;		/* its pid is not to be killed again (a retried boot's is another) */
 	}
 	close_stream(g);
 	hr_mech_detach(g);
-	if (g->lifecycle_id >= 0) {
-		(void)virConnectDomainEventDeregisterAny(g->host->conn, g->lifecycle_id);
-		g->lifecycle_id = -1;
+	if (g->boot.lifecycle_id >= 0) {
+		(void)virConnectDomainEventDeregisterAny(g->host->conn, g->boot.lifecycle_id);
+		g->boot.lifecycle_id = -1;
 	}
-	if (g->dom) {
-		virDomainFree(g->dom);
-		g->dom = NULL;
+	if (g->boot.dom) {
+		virDomainFree(g->boot.dom);
+		g->boot.dom = NULL;
 	}
-	hr_chan_unref(g->chan);
-	g->chan = NULL;
-	hr_chan_unref(g->chan_events);
-	g->chan_events = NULL;
+	hr_chan_unref(g->boot.chan);
+	g->boot.chan = NULL;
+	hr_chan_unref(g->boot.chan_events);
+	g->boot.chan_events = NULL;
 }
 
 void hr_guest_destroy_domain(struct hr_guest *g)
 {
-	if (g && g->dom) {
+	if (g && g->boot.dom) {
 		drop_domain(g);
 		hr_rec_event(g->run->rec, g->name, "destroyed", "%s",
 			     g->failed ? "after an error" : "done");
@@ -901,19 +901,19 @@ static int boot_once(struct hr_guest *g, int accel, uint64_t timeout_us, char *w
 		snprintf(why, wlen, "out of memory");
 		return -1;
 	}
-	g->dead = g->hangup = g->have_hello = 0;
-	g->chan = hr_chan_new(g->name);
+	g->boot.dead = g->boot.hangup = g->boot.have_hello = 0;
+	g->boot.chan = hr_chan_new(g->name);
 	(void)unlink(g->console_path);
 	hr_debug("%s: domain XML:\n%s", g->name, xml);
 	slot = hr_wd_arm_start(g->run->wd, g->host->uri, g->name);
-	g->dom = g->chan ? virDomainCreateXML(g->host->conn, xml,
+	g->boot.dom = g->boot.chan ? virDomainCreateXML(g->host->conn, xml,
 		g->host->embedded ? 0 : VIR_DOMAIN_START_AUTODESTROY) : NULL;
 	free(xml);
 	if (hr_wd_disarm(g->run->wd, slot)) {
-		g->dead = 1;	/* killed as it started: torn down as a dead domain is */
-		snprintf(g->dead_reason, sizeof(g->dead_reason), "was killed as it started (a signal came)");
+		g->boot.dead = 1;	/* killed as it started: torn down as a dead domain is */
+		snprintf(g->boot.dead_reason, sizeof(g->boot.dead_reason), "was killed as it started (a signal came)");
 	}
-	if (!g->dom) {
+	if (!g->boot.dom) {
 		if (hr_stop)
 			snprintf(why, wlen, "interrupted while booting");
 		else
@@ -922,21 +922,21 @@ static int boot_once(struct hr_guest *g, int accel, uint64_t timeout_us, char *w
 		return -1;
 	}
 	/* for a kill that need not wait for QEMU (drop_domain); hr_hostprobe_init asks QEMU later */
-	g->hp.pid = qemu_pid(g);
-	g->hp.gone = 0;
-	g->st = virStreamNew(g->host->conn, VIR_STREAM_NONBLOCK);
-	if (!g->st || hr_chan_attach(g->run, g->dom, g->st, g->chan, &g->lifecycle_id)) {
-		if (!g->st)
+	g->boot.hp.pid = qemu_pid(g);
+	g->boot.hp.gone = 0;
+	g->boot.st = virStreamNew(g->host->conn, VIR_STREAM_NONBLOCK);
+	if (!g->boot.st || hr_chan_attach(g->run, g->boot.dom, g->boot.st, g->boot.chan, &g->boot.lifecycle_id)) {
+		if (!g->boot.st)
 			snprintf(why, wlen, "cannot create a stream: %s", hr_lv_err());
 		else
 			hr_error_take(why, wlen);
 		drop_domain(g);
 		return -1;
 	}
-	while (!g->have_hello && !g->dead && !g->hangup && !hr_stop && hr_now_ns() < deadline)
+	while (!g->boot.have_hello && !g->boot.dead && !g->boot.hangup && !hr_stop && hr_now_ns() < deadline)
 		hr_guest_pump(g, deadline);
-	if (g->have_hello) {
-		g->boot_ns = (int64_t)(hr_now_ns() - t0);
+	if (g->boot.have_hello) {
+		g->boot.boot_ns = (int64_t)(hr_now_ns() - t0);
 		return 0;
 	}
 	/* the console's panic line if the kernel panicked, else its last line */
@@ -947,10 +947,10 @@ static int boot_once(struct hr_guest *g, int accel, uint64_t timeout_us, char *w
 		hr_last_line(g->console_path, console, sizeof(console));
 	if (hr_stop)
 		snprintf(why, wlen, "interrupted while booting");
-	else if (g->dead)
+	else if (g->boot.dead)
 		snprintf(why, wlen, "the domain %s during boot (%s console line: %s)",
-			 g->dead_reason, panic[0] ? "panic" : "last", console);
-	else if (g->hangup)
+			 g->boot.dead_reason, panic[0] ? "panic" : "last", console);
+	else if (g->boot.hangup)
 		snprintf(why, wlen, "the agent channel closed during boot (%s console line: %s)",
 			 panic[0] ? "panic" : "last", console);
 	else
@@ -966,12 +966,12 @@ static int kvm_worth_trying(struct hr_guest *g, int kvm_ok, const char *key)
 	char why[1024];
 
 	if (!kvm_ok) {
-		snprintf(g->accel_note, sizeof(g->accel_note),
+		snprintf(g->boot.accel_note, sizeof(g->boot.accel_note),
 			 "accel=auto: no KVM on this host; running under TCG");
 		return 0;
 	}
 	if (!g->run->reprobe_kvm && hr_kvm_known_broken(g->run, key, why, sizeof(why))) {
-		snprintf(g->accel_note, sizeof(g->accel_note),
+		snprintf(g->boot.accel_note, sizeof(g->boot.accel_note),
 			 "accel=auto: KVM is present but could not boot a guest when probed (%.400s); running under TCG (cached in the state dir's kvm-probe; --reprobe-kvm tries again)",
 			 why);
 		return 0;
@@ -1005,7 +1005,7 @@ static int boot(struct hr_guest *g)
 		if (boot_once(g, HR_ACCEL_KVM, j->kvm_boot_timeout_us, why, sizeof(why)))
 			return hr_error("%s: accel=kvm: the guest did not boot under KVM: %s; use accel=tcg or accel=auto",
 					g->name, why);
-		g->accel = HR_ACCEL_KVM;
+		g->boot.accel = HR_ACCEL_KVM;
 		return 0;
 	}
 	if (j->accel == HR_ACCEL_AUTO) {
@@ -1015,24 +1015,24 @@ static int boot(struct hr_guest *g)
 			if (hr_stop)
 				return hr_error("%s: interrupted while booting", g->name);
 			hr_kvm_mark_broken(g->run, key, why);
-			snprintf(g->accel_note, sizeof(g->accel_note),
+			snprintf(g->boot.accel_note, sizeof(g->boot.accel_note),
 				 "accel=auto: KVM is present but the guest did not boot under it (%.400s); retrying under TCG",
 				 why);
 		} else {
-			g->accel = HR_ACCEL_KVM;
-			snprintf(g->accel_note, sizeof(g->accel_note), "accel=auto: KVM works");
+			g->boot.accel = HR_ACCEL_KVM;
+			snprintf(g->boot.accel_note, sizeof(g->boot.accel_note), "accel=auto: KVM works");
 			return 0;
 		}
 		/* once a run: every guest's own note is in run.json (vms[].accel_note) */
 		if (!atomic_exchange(&g->run->tcg_warned, 1)) {
-			hr_warn("%s: %s", g->name, g->accel_note);
+			hr_warn("%s: %s", g->name, g->boot.accel_note);
 			hr_warn("TCG is software emulation: expect figures 10-100x below a KVM host's "
 				"(said once a run; each guest's reason is in run.json)");
 		}
 	}
 	if (boot_once(g, HR_ACCEL_TCG, j->boot_timeout_us, why, sizeof(why)))
 		return hr_error("%s: the guest did not boot under TCG: %s", g->name, why);
-	g->accel = HR_ACCEL_TCG;
+	g->boot.accel = HR_ACCEL_TCG;
 	return 0;
 }
 
@@ -1066,20 +1066,20 @@ static int not_started(struct hr_guest *g, uint64_t waited, size_t ngs0, uint64_
 	char latest[64] = "";
 	int pong;
 
-	if (g->last_msg_ns)
+	if (g->boot.last_msg_ns)
 		snprintf(latest, sizeof(latest), ", the latest %.1f s ago",
-			 (double)(hr_now_ns() - g->last_msg_ns) / 1e9);
+			 (double)(hr_now_ns() - g->boot.last_msg_ns) / 1e9);
 	pong = ping_once(g, 3000000000ull);
 	if (pong < 0)
 		return -1;
 	if (!pong)
 		ask_kernel(g, "lt", "the workload did not start", 1);
-	if (!pong && g->nmsgs == nmsgs0)
-		g->silent = 1;	/* not a word since RUN: bring_up may boot once more */
+	if (!pong && g->boot.nmsgs == nmsgs0)
+		g->boot.silent = 1;	/* not a word since RUN: bring_up may boot once more */
 	return hr_error("%s: workload '%s' did not start within %.1f s; meanwhile the agent sent %zu samples"
 			" and %" PRIu64 " messages in all%s, and a ping then %s; %s (see events.csv and "
 			"console-%s.log)", g->name, g->job->workload_spec, (double)waited / 1e9,
-			g->ngs - ngs0, g->nmsgs - nmsgs0, latest,
+			g->boot.ngs - ngs0, g->boot.nmsgs - nmsgs0, latest,
 			pong ? "was answered" : "was not answered within 3 s", hr_conn_event_thread_note(),
 			g->name);
 }
@@ -1089,8 +1089,8 @@ static int start_workload(struct hr_guest *g)
 {
 	const struct hr_job *j = g->job;
 	struct bbp_msg m = { .type = BBP_RUN };
-	uint64_t t0, deadline, nmsgs0 = g->nmsgs;
-	size_t ngs0 = g->ngs;
+	uint64_t t0, deadline, nmsgs0 = g->boot.nmsgs;
+	size_t ngs0 = g->boot.ngs;
 
 	m.u.run.w = 1;
 	if ((size_t)snprintf(m.u.run.spec, sizeof(m.u.run.spec), "%s", j->workload_spec) >=
@@ -1101,18 +1101,18 @@ static int start_workload(struct hr_guest *g)
 		return -1;
 	/* 10 s, and twice what this guest took to boot: a loaded host is slow at both */
 	t0 = hr_now_ns();
-	deadline = t0 + 10000000000ull + 2 * (uint64_t)g->boot_ns;
-	while (!g->wl_started && !g->wl_exited && hr_now_ns() < deadline) {
+	deadline = t0 + 10000000000ull + 2 * (uint64_t)g->boot.boot_ns;
+	while (!g->boot.wl_started && !g->boot.wl_exited && hr_now_ns() < deadline) {
 		if (hr_guest_check(g))
 			return -1;
 		hr_guest_pump(g, hr_now_ns() + 50000000ull);
 	}
-	if (!g->wl_started && g->wl_exited)
+	if (!g->boot.wl_started && g->boot.wl_exited)
 		return hr_error("%s: workload '%s' could not start: the agent says %s (code %" PRIu64
 				"; its message is in events.csv)", g->name, j->workload_spec,
-				g->wexit.code < 200 ? strerror((int)g->wexit.code) : "an unknown error",
-				g->wexit.code);
-	if (!g->wl_started)
+				g->boot.wexit.code < 200 ? strerror((int)g->boot.wexit.code) : "an unknown error",
+				g->boot.wexit.code);
+	if (!g->boot.wl_started)
 		return not_started(g, hr_now_ns() - t0, ngs0, nmsgs0);
 	hr_info("%s: workload %s running; warm-up %.1f s", g->name, j->workload_name,
 		j->warmup_us / 1e6);
@@ -1128,7 +1128,7 @@ static void stop_workload(struct hr_guest *g, uint64_t last_epoch)
 	m.u.stopw.w = 1;
 	if (hr_guest_send_phase(g, last_epoch, WL_STEADY) || hr_guest_send(g, &m))
 		return;
-	while (!g->wl_exited && hr_now_ns() < deadline && !hr_guest_check(g))
+	while (!g->boot.wl_exited && hr_now_ns() < deadline && !hr_guest_check(g))
 		hr_guest_pump(g, hr_now_ns() + 50000000ull);
 	hr_wl_write_rest(g);
 }
@@ -1140,12 +1140,12 @@ const struct hr_hsample *hr_guest_host_at(const struct hr_guest *g, int64_t t,
 {
 	const struct hr_hsample *best = NULL;
 
-	for (size_t i = 0; i < g->nhs; i++) {
-		if (what(&g->hs[i]) < 0)
+	for (size_t i = 0; i < g->boot.nhs; i++) {
+		if (what(&g->boot.hs[i]) < 0)
 			continue;
-		if (g->hs[i].t_ns <= t || !best)
-			best = &g->hs[i];
-		if (g->hs[i].t_ns > t)
+		if (g->boot.hs[i].t_ns <= t || !best)
+			best = &g->boot.hs[i];
+		if (g->boot.hs[i].t_ns > t)
 			break;
 	}
 	return best;
@@ -1170,15 +1170,15 @@ static void fill_drop(const struct hr_guest *g, struct hr_fill *f)
 	int64_t low = -1, t_low = 0;
 
 	f->drop_mib = f->drop_delay_ms = NAN;
-	for (size_t i = 0; i < g->nhs; i++)
-		if (g->hs[i].t_ns >= f->t_free && hr_hsample_held(&g->hs[i]) >= 0 &&
-		    (low < 0 || hr_hsample_held(&g->hs[i]) < low))
-			low = hr_hsample_held(&g->hs[i]);
+	for (size_t i = 0; i < g->boot.nhs; i++)
+		if (g->boot.hs[i].t_ns >= f->t_free && hr_hsample_held(&g->boot.hs[i]) >= 0 &&
+		    (low < 0 || hr_hsample_held(&g->boot.hs[i]) < low))
+			low = hr_hsample_held(&g->boot.hs[i]);
 	if (low < 0 || f->rss_at_free < 0)
 		return;
 	f->drop_mib = (double)(f->rss_at_free - low) / 1024;
-	for (size_t i = 0; i < g->nhs; i++) {
-		const struct hr_hsample *h = &g->hs[i];
+	for (size_t i = 0; i < g->boot.nhs; i++) {
+		const struct hr_hsample *h = &g->boot.hs[i];
 
 		if (h->t_ns >= f->t_free && hr_hsample_held(h) >= 0 &&
 		    (double)(hr_hsample_held(h) - low) <= fmax(1024, 0.02 * (double)(f->rss_at_free - low))) {
@@ -1262,18 +1262,18 @@ static int conf_probe(struct hr_guest *g, struct bbp_conf *c)
 	};
 	int p = g->job->probe;
 
-	if (g->hello.kprobe > 2)
+	if (g->boot.hello.kprobe > 2)
 		return hr_error("%s: HELLO kprobe=%" PRIu64 ": 0, 1 or 2 expected", g->name,
-				g->hello.kprobe);
+				g->boot.hello.kprobe);
 	if (p < 0 || p >= HR_PROBE_N)
 		return hr_error("%s: probe option out of range", g->name);
-	if (p == HR_PROBE_KPROBE && !g->hello.kprobe)
+	if (p == HR_PROBE_KPROBE && !g->boot.hello.kprobe)
 		return hr_error("%s: probe=kprobe, but the guest agent could not open kprobe events "
 				"(its log in events.csv says why; probe=auto polls instead)", g->name);
 	c->probe = wire[p];
 	hr_rec_event(g->run->rec, g->name, "probe-source", "asked %s; kprobe events %s",
-		     hr_probe_names[p], g->hello.kprobe == 2 ? "on tell_host's return" :
-		     g->hello.kprobe == 1 ? "on tell_host's entry" : "unavailable");
+		     hr_probe_names[p], g->boot.hello.kprobe == 2 ? "on tell_host's return" :
+		     g->boot.hello.kprobe == 1 ? "on tell_host's entry" : "unavailable");
 	return 0;
 }
 
@@ -1283,12 +1283,12 @@ static int conf_probe(struct hr_guest *g, struct bbp_conf *c)
  */
 static void probe_host(struct hr_guest *g)
 {
-	int slot = hr_wd_arm(g->run->wd, g->dom, g->hp.pid, 10000, "query-cpus-fast");
+	int slot = hr_wd_arm(g->run->wd, g->boot.dom, g->boot.hp.pid, 10000, "query-cpus-fast");
 
-	hr_hostprobe_init(&g->hp, g->host->conn, g->dom, g->host->local);
-	if (hr_wd_disarm(g->run->wd, slot) && !hr_stop && !g->dead) {
-		g->dead = 1;
-		snprintf(g->dead_reason, sizeof(g->dead_reason),
+	hr_hostprobe_init(&g->boot.hp, g->host->conn, g->boot.dom, g->host->local);
+	if (hr_wd_disarm(g->run->wd, slot) && !hr_stop && !g->boot.dead) {
+		g->boot.dead = 1;
+		snprintf(g->boot.dead_reason, sizeof(g->boot.dead_reason),
 			 "was destroyed: QEMU did not answer query-cpus-fast within 10 s (stopped or hung)");
 	}
 }
@@ -1307,70 +1307,61 @@ static int bring_up_once(struct hr_guest *g)
 	if (boot(g))
 		return -1;
 	probe_host(g);
-	if (g->hp.why[0]) {
-		hr_warn("%s: host sampler: %s (those columns stay empty)", g->name, g->hp.why);
-		hr_rec_event(g->run->rec, g->name, "host-sampler", "%s", g->hp.why);
+	if (g->boot.hp.why[0]) {
+		hr_warn("%s: host sampler: %s (those columns stay empty)", g->name, g->boot.hp.why);
+		hr_rec_event(g->run->rec, g->name, "host-sampler", "%s", g->boot.hp.why);
 	}
-	(void)hr_virtio_features_str(g->hello.features, names, sizeof(names));
+	(void)hr_virtio_features_str(g->boot.hello.features, names, sizeof(names));
 	hr_info("%s: up in %.1f s under %s, guest kernel %s, balloon features %s", g->name,
-		g->boot_ns / 1e9, g->accel == HR_ACCEL_KVM ? "KVM" : "TCG", g->hello.kernel, names);
+		g->boot.boot_ns / 1e9, g->boot.accel == HR_ACCEL_KVM ? "KVM" : "TCG", g->boot.hello.kernel, names);
 	hr_rec_event(g->run->rec, g->name, "hello", "accel=%s kernel=%s boot_s=%.3f",
-		     g->accel == HR_ACCEL_KVM ? "kvm" : "tcg", g->hello.kernel, g->boot_ns / 1e9);
-	if (g->hello.proto != BBP_VERSION)
+		     g->boot.accel == HR_ACCEL_KVM ? "kvm" : "tcg", g->boot.hello.kernel, g->boot.boot_ns / 1e9);
+	if (g->boot.hello.proto != BBP_VERSION)
 		return hr_error("%s: agent speaks protocol %" PRIu64 ", this runner %d: rebuild the image",
-				g->name, g->hello.proto, BBP_VERSION);
+				g->name, g->boot.hello.proto, BBP_VERSION);
 	if (hr_guest_clock_sync(g, CLOCK_PINGS))
 		return -1;
-	g->conf = (struct bbp_msg){ .type = BBP_CONF };	/* kept: sent again after a reopen */
-	if (conf_probe(g, &g->conf.u.conf))
+	g->boot.conf = (struct bbp_msg){ .type = BBP_CONF };	/* kept: sent again after a reopen */
+	if (conf_probe(g, &g->boot.conf.u.conf))
 		return -1;
-	g->conf.u.conf.fast_hz = (uint64_t)j->sample_hz;
-	g->conf.u.conf.slow_hz = (uint64_t)j->idle_hz;
-	g->conf.u.conf.idle_ms = 500;
-	g->conf.u.conf.watchdog_s = (j->agent_watchdog_us + 999999) / 1000000;	/* kept fed: keepalive() */
-	if (hr_guest_send(g, &g->conf))
+	g->boot.conf.u.conf.fast_hz = (uint64_t)j->sample_hz;
+	g->boot.conf.u.conf.slow_hz = (uint64_t)j->idle_hz;
+	g->boot.conf.u.conf.idle_ms = 500;
+	g->boot.conf.u.conf.watchdog_s = (j->agent_watchdog_us + 999999) / 1000000;	/* kept fed: keepalive() */
+	if (hr_guest_send(g, &g->boot.conf))
 		return -1;
-	g->conf_sent = hr_now_ns();
+	g->boot.conf_sent = hr_now_ns();
 	if (g->mech->ready(g))
 		return -1;
 	hr_guest_set_state(g, HR_GS_READY, NAN);
 	if (j->workload_name[0] && start_workload(g))
 		return -1;
-	if (j->prefill_kib && run_fill(g, &g->fills[HR_FILL_PRE], 2, j->prefill_kib, j->warmup_us))
+	if (j->prefill_kib && run_fill(g, &g->boot.fills[HR_FILL_PRE], 2, j->prefill_kib, j->warmup_us))
 		return -1;
 	return 0;
 }
 
-/* What one boot left behind: the next boot starts from nothing. */
+void hr_boot_reset(struct hr_boot *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->lifecycle_id = -1;
+	b->mech_event_id = -1;
+}
+
+void hr_boot_free(struct hr_boot *b)
+{
+	free(b->gs);
+	free(b->hs);
+	free(b->lat);
+	free(b->fb);
+	free(b->ns);
+}
+
+/* What one boot left behind: the next boot starts from nothing (its domain dropped first). */
 static void forget_boot(struct hr_guest *g)
 {
-	for (int i = 0; i < HR_NFILLS; i++) {
-		uint64_t kib = g->fills[i].kib;
-
-		memset(&g->fills[i], 0, sizeof(g->fills[i]));
-		g->fills[i].kib = kib;
-	}
-	memset(&g->hello, 0, sizeof(g->hello));
-	memset(&g->best, 0, sizeof(g->best));
-	memset(&g->cost_first, 0, sizeof(g->cost_first));
-	memset(&g->cost_last, 0, sizeof(g->cost_last));
-	memset(&g->wexit, 0, sizeof(g->wexit));
-	g->dead_reason[0] = '\0';
-	g->have_hello = g->dead = g->hangup = g->have_offset = g->nest = 0;
-	g->bad_msgs = g->seq_gaps = g->ping_sent = g->last_send = 0;
-	g->ngs = g->nhs = 0;
-	g->nmsgs = g->last_msg_ns = g->conf_sent = 0;
-	g->silent = g->host_via_stats = g->ncost = 0;
-	g->reopened = 0;
-	g->reopen_ns = g->reopen_seq = 0;
-	g->cost_recv = 0;
-	g->have_cal = g->wl_started = g->wl_exited = 0;
-	g->nlat = g->nfb = g->nns = 0;
-	g->eend = 0;
-	g->nooms = 0;
-	g->mech_reserve_kib = 0;
-	g->mech_calibrated = 0;
-	g->nmech_ev = 0;
+	hr_boot_free(&g->boot);
+	hr_boot_reset(&g->boot);
 }
 
 /*
@@ -1385,7 +1376,7 @@ static int bring_up(struct hr_guest *g)
 	char kept[sizeof(g->console_path) + 8];
 	int r = bring_up_once(g);
 
-	if (!r || !g->silent || hr_stop)
+	if (!r || !g->boot.silent || hr_stop)
 		return r;
 	hr_error_take(g->retry_reason, sizeof(g->retry_reason));
 	drop_domain(g);
@@ -1421,10 +1412,10 @@ static int walk_schedule(struct hr_guest *g, const struct hr_sched_event *ev, si
 		if (hr_guest_record_until(g, planned))	/* pace: not before its planned time */
 			return -1;
 		/* A few pings per transition show clock drift in run.json; one offset for the run. */
-		keep = g->best;
+		keep = g->boot.best;
 		if (hr_guest_clock_sync(g, 2))
 			return -1;
-		g->best = keep;
+		g->boot.best = keep;
 		if (hr_transition(g, (int)i, per_cycle(j) == SIZE_MAX ? 0 : (int)(i / per_cycle(j)),
 				  ev[i].kib, planned, deadline))
 			return -1;
@@ -1457,12 +1448,12 @@ static int guest_run(struct hr_guest *g)
 	if (r)
 		return -1;
 	if (g->job->refill_kib &&
-	    run_fill(g, &g->fills[HR_FILL_RE], 3, g->job->refill_kib, g->job->settle_us))
+	    run_fill(g, &g->boot.fills[HR_FILL_RE], 3, g->job->refill_kib, g->job->settle_us))
 		return -1;
 	hr_guest_set_state(g, HR_GS_STOPPING, NAN);
 	if (g->job->workload_name[0])
 		stop_workload(g, 2 * (uint64_t)done + 1);	/* "final" epoch */
-	pl = g->dom ? hr_layout_placement(g->dom) : NULL;
+	pl = g->boot.dom ? hr_layout_placement(g->boot.dom) : NULL;
 	if (pl) {
 		g->placement = json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(pl);
@@ -1521,9 +1512,8 @@ struct hr_guest *hr_guest_new(struct hr_run *run, const struct hr_job *j, int in
 	g->index = index;
 	g->rep = rep;
 	g->warmup = warmup;
-	g->lifecycle_id = -1;
 	g->mech = hr_mech(j);
-	g->mech_event_id = -1;
+	hr_boot_reset(&g->boot);
 	o = (size_t)snprintf(g->name, sizeof(g->name), "bb-%s-%.16s", run->id + strlen(run->id) - 4,
 			     j->name);
 	if (j->repeat > 1)
@@ -1564,12 +1554,8 @@ void hr_guest_free(struct hr_guest *g)
 	if (!g)
 		return;
 	drop_domain(g);
-	free(g->gs);
-	free(g->hs);
-	free(g->lat);
-	free(g->fb);
+	hr_boot_free(&g->boot);
 	free(g->trans_dir);
-	free(g->ns);
 	free(g->placement);
 	free(g->rows);
 	if (g->disk_path[0])

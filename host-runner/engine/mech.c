@@ -68,7 +68,7 @@ static int bal_set_target(virDomainPtr dom, const struct hr_job *j, uint64_t kib
 
 static int bal_host_actual(struct hr_guest *g, uint64_t *kib)
 {
-	return hr_domain_actual(g->dom, &g->host_via_stats, kib);
+	return hr_domain_actual(g->boot.dom, &g->boot.host_via_stats, kib);
 }
 
 static double bal_removed(const struct hr_guest *g, const struct hr_gsample *s)
@@ -201,17 +201,17 @@ static int vmem_host_actual(struct hr_guest *g, uint64_t *kib)
 	uint64_t size = 0;
 	int code;
 
-	if (!g->host_via_stats) {
-		if (!vmem_qmp_size(g->dom, &size, &code)) {
+	if (!g->boot.host_via_stats) {
+		if (!vmem_qmp_size(g->boot.dom, &size, &code)) {
 			*kib = g->job->vmem_base_kib + size;
 			return 0;
 		}
 		/* as hr_domain_actual: only a connection that refuses QMP falls back */
 		if (!hr_lv_qmp_refused(code))
 			return -1;
-		g->host_via_stats = 1;
+		g->boot.host_via_stats = 1;
 	}
-	if (vmem_xml_current(g->dom, &size))
+	if (vmem_xml_current(g->boot.dom, &size))
 		return -1;
 	*kib = g->job->vmem_base_kib + size;
 	return 0;
@@ -219,9 +219,9 @@ static int vmem_host_actual(struct hr_guest *g, uint64_t *kib)
 
 static double vmem_removed(const struct hr_guest *g, const struct hr_gsample *s)
 {
-	if (!g->mech_calibrated)
+	if (!g->boot.mech_calibrated)
 		return NAN;	/* MemTotal at full memory not known yet (vmem_ready) */
-	return ((double)g->job->memory_kib - (double)s->total_kib - (double)g->mech_reserve_kib) /
+	return ((double)g->job->memory_kib - (double)s->total_kib - (double)g->boot.mech_reserve_kib) /
 	       HR_PAGE_KIB;
 }
 
@@ -248,12 +248,12 @@ static int vmem_ready(struct hr_guest *g)
 	uint64_t deadline = hr_now_ns() + 30000000000ull, host = 0, total = 0;
 	int64_t since = 0;
 
-	atomic_fetch_add(&g->chan->refs, 1);
-	g->mech_event_id = virConnectDomainEventRegisterAny(g->host->conn, g->dom,
+	atomic_fetch_add(&g->boot.chan->refs, 1);
+	g->boot.mech_event_id = virConnectDomainEventRegisterAny(g->host->conn, g->boot.dom,
 		VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE,
-		VIR_DOMAIN_EVENT_CALLBACK(on_size_change), g->chan, hr_chan_unref);
-	if (g->mech_event_id < 0) {
-		hr_chan_unref(g->chan);
+		VIR_DOMAIN_EVENT_CALLBACK(on_size_change), g->boot.chan, hr_chan_unref);
+	if (g->boot.mech_event_id < 0) {
+		hr_chan_unref(g->boot.chan);
 		hr_warn("%s: libvirt gives no memory-device size events (%s): polling only", g->name,
 			hr_lv_err());
 	}
@@ -262,20 +262,20 @@ static int vmem_ready(struct hr_guest *g)
 			return -1;
 		hr_guest_poll_host(g);
 		hr_guest_pump(g, hr_now_ns() + 50000000ull);
-		if (!g->nhs || !g->ngs)
+		if (!g->boot.nhs || !g->boot.ngs)
 			continue;
-		host = g->hs[g->nhs - 1].actual_kib;
-		if (host != g->job->memory_kib || g->gs[g->ngs - 1].total_kib != total) {
-			total = g->gs[g->ngs - 1].total_kib;
-			since = g->gs[g->ngs - 1].t_ns;
+		host = g->boot.hs[g->boot.nhs - 1].actual_kib;
+		if (host != g->job->memory_kib || g->boot.gs[g->boot.ngs - 1].total_kib != total) {
+			total = g->boot.gs[g->boot.ngs - 1].total_kib;
+			since = g->boot.gs[g->boot.ngs - 1].t_ns;
 			continue;
 		}
-		if (g->gs[g->ngs - 1].t_ns - since >= 300000000) {	/* 0.3 s at rest */
-			g->mech_reserve_kib = (int64_t)g->job->memory_kib - (int64_t)total;
-			g->mech_calibrated = 1;
+		if (g->boot.gs[g->boot.ngs - 1].t_ns - since >= 300000000) {	/* 0.3 s at rest */
+			g->boot.mech_reserve_kib = (int64_t)g->job->memory_kib - (int64_t)total;
+			g->boot.mech_calibrated = 1;
 			hr_rec_event(g->run->rec, g->name, "virtio-mem-ready",
 				     "plugged %.0f MiB; guest MemTotal %" PRIu64 " KiB (%.1f MiB below memory=)",
-				     hr_vmem_size(g->job) / 1024.0, total, g->mech_reserve_kib / 1024.0);
+				     hr_vmem_size(g->job) / 1024.0, total, g->boot.mech_reserve_kib / 1024.0);
 			return 0;
 		}
 	}
@@ -421,9 +421,9 @@ int hr_mech_check_run(struct hr_run *run)
 
 void hr_mech_detach(struct hr_guest *g)
 {
-	if (g->mech_event_id >= 0) {
-		(void)virConnectDomainEventDeregisterAny(g->host->conn, g->mech_event_id);
-		g->mech_event_id = -1;
+	if (g->boot.mech_event_id >= 0) {
+		(void)virConnectDomainEventDeregisterAny(g->host->conn, g->boot.mech_event_id);
+		g->boot.mech_event_id = -1;
 	}
 }
 
@@ -431,21 +431,21 @@ void hr_mech_on_event(struct hr_guest *g, const struct hr_in *in)
 {
 	int64_t t = (int64_t)(in->t_recv - g->run->t0_mono_ns);
 
-	g->mech_ev[g->nmech_ev++ % 64].t_ns = t;
-	g->mech_ev[(g->nmech_ev - 1) % 64].kib = in->u.memdev_kib;
+	g->boot.mech_ev[g->boot.nmech_ev++ % 64].t_ns = t;
+	g->boot.mech_ev[(g->boot.nmech_ev - 1) % 64].kib = in->u.memdev_kib;
 	hr_rec_event(g->run->rec, g->name, "memdev-size", "%.1f MiB plugged (libvirt's event at %.6f s)",
 		     in->u.memdev_kib / 1024.0, t / 1e9);
 }
 
 double hr_mech_event_ms(const struct hr_guest *g, int64_t t_set, double want_kib)
 {
-	unsigned n = g->nmech_ev < 64 ? g->nmech_ev : 64;
+	unsigned n = g->boot.nmech_ev < 64 ? g->boot.nmech_ev : 64;
 
 	for (unsigned k = 0; k < n; k++) {
-		unsigned i = (g->nmech_ev - n + k) % 64;
+		unsigned i = (g->boot.nmech_ev - n + k) % 64;
 
-		if (g->mech_ev[i].t_ns >= t_set && fabs((double)g->mech_ev[i].kib - want_kib) < 1)
-			return (g->mech_ev[i].t_ns - t_set) / 1e6;
+		if (g->boot.mech_ev[i].t_ns >= t_set && fabs((double)g->boot.mech_ev[i].kib - want_kib) < 1)
+			return (g->boot.mech_ev[i].t_ns - t_set) / 1e6;
 	}
 	return NAN;
 }

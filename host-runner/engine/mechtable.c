@@ -74,8 +74,8 @@ static void collect(const struct hr_guest *g, struct cell t[HR_MECH_N][NF][NM])
 		if (r->g.direction > 0)	/* what QEMU gave the host back, as it settled */
 			add(&m[f][M_HOST], hr_trow_host_mib_s(r));
 	}
-	if (g->fills[HR_FILL_RE].exited)
-		add(&m[F_REFAULT][M_RATE], g->fills[HR_FILL_RE].rate_gib_s * 1024);
+	if (g->boot.fills[HR_FILL_RE].exited)
+		add(&m[F_REFAULT][M_RATE], g->boot.fills[HR_FILL_RE].rate_gib_s * 1024);
 }
 
 static void fmt(char *buf, size_t size, double v)

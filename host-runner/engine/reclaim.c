@@ -67,8 +67,8 @@ static void collect(const struct hr_guest *g, struct figs *f, size_t cap)
 			add(&f->v[FIG_RETURN], &f->n[FIG_RETURN], rate, cap);
 		}
 	}
-	if (g->fills[HR_FILL_RE].exited)
-		add(&f->v[FIG_REFAULT], &f->n[FIG_REFAULT], g->fills[HR_FILL_RE].rate_gib_s, cap);
+	if (g->boot.fills[HR_FILL_RE].exited)
+		add(&f->v[FIG_REFAULT], &f->n[FIG_REFAULT], g->boot.fills[HR_FILL_RE].rate_gib_s, cap);
 }
 
 static void print_table(struct figs *f)
@@ -100,7 +100,7 @@ static void print_frees(const struct hr_run *run)
 {
 	for (int i = 0; i < run->nguests; i++) {
 		const struct hr_guest *g = run->guests[i];
-		const struct hr_fill *f = &g->fills[HR_FILL_PRE];
+		const struct hr_fill *f = &g->boot.fills[HR_FILL_PRE];
 
 		if (!f->exited)
 			continue;
