@@ -30,6 +30,7 @@
 #include "core/log.h"
 #include "core/vmem.h"
 #include "fleet.h"
+#include "guestpriv.h"
 #include "mech.h"
 
 /* ---- virtio-balloon ---- */

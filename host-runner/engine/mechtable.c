@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "core/vmem.h"
-#include "guest.h"
+#include "guestpriv.h"
 #include "report/report.h"
 
 enum { F_UNTOUCHED, F_TOUCHED, F_GROW, F_REFAULT, NF };

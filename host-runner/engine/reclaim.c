@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "core/vmem.h"
-#include "guest.h"
+#include "guestpriv.h"
 #include "report/report.h"
 
 enum { FIG_UNTOUCHED, FIG_TOUCHED, FIG_RETURN, FIG_REFAULT, NFIGS };

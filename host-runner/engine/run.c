@@ -21,7 +21,7 @@
 #include "core/log.h"
 #include "engine.h"
 #include "fleet.h"
-#include "guest.h"
+#include "guestpriv.h"
 #include "layout.h"
 #include "mech.h"
 #include "report/report.h"

@@ -20,7 +20,7 @@
 #include "core/log.h"
 #include "core/version.h"
 #include "fleet.h"
-#include "guest.h"
+#include "guestpriv.h"
 
 /* The host's facts, gathered once (hwloc's topology load is not cheap). */
 static json_t *host_json(void)

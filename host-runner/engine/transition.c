@@ -13,7 +13,7 @@
 #include "core/log.h"
 #include "core/vmem.h"
 #include "fleet.h"
-#include "guest.h"
+#include "guestpriv.h"
 #include "mech.h"
 
 const char *const hr_end_names[HR_END_N] = {

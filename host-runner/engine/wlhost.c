@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "guest.h"
+#include "guestpriv.h"
 
 
 static const char *epoch_phase(const struct hr_guest *g, uint64_t e)
