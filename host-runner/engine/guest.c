@@ -373,6 +373,32 @@ size_t hr_guest_transitions(const struct hr_guest *g)
 	return g->nrows;
 }
 
+struct hr_host *hr_guest_host(const struct hr_guest *g)
+{
+	return g->host;
+}
+
+const struct hr_job *hr_guest_job(const struct hr_guest *g)
+{
+	return g->job;
+}
+
+int hr_guest_warmup(const struct hr_guest *g)
+{
+	return g->warmup;
+}
+
+const struct hr_trow *hr_guest_rows(const struct hr_guest *g, size_t *n)
+{
+	*n = g->nrows;
+	return g->rows;
+}
+
+const struct hr_fill *hr_guest_fill(const struct hr_guest *g, int which)
+{
+	return &g->boot.fills[which];
+}
+
 void hr_guest_free(struct hr_guest *g)
 {
 	if (!g)

@@ -123,6 +123,15 @@ struct hr_gate {
 };
 
 
+/* guest.c: after the guest's thread was joined (main thread), beside engine.h's */
+const struct hr_job *hr_guest_job(const struct hr_guest *g);
+/* A warm-up repetition's guest (its figures stay out of the tables). */
+int hr_guest_warmup(const struct hr_guest *g);
+/* Its transitions as recorded, *@n of them (hr_guest_transitions). */
+const struct hr_trow *hr_guest_rows(const struct hr_guest *g, size_t *n);
+/* Fill @which (HR_FILL_PRE, HR_FILL_RE) of its last boot: read only where it exited. */
+const struct hr_fill *hr_guest_fill(const struct hr_guest *g, int which);
+
 /* guest.c, guestlink.c, guestqemu.c: the controller, for transition.c, wlhost.c, mech.c */
 /*
  * Take every item the event thread queued, waiting until @deadline for the

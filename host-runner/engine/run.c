@@ -21,7 +21,7 @@
 #include "core/log.h"
 #include "engine.h"
 #include "fleet.h"
-#include "guestpriv.h"
+#include "guest.h"
 #include "layout.h"
 #include "mech.h"
 #include "report/report.h"
@@ -233,8 +233,8 @@ static int run_wave(struct hr_run *run, const struct hr_job *j, struct slot *sl,
 		if (!hr_guest_failed(g, &gwhy))
 			continue;
 		run->guest_failed[first + k] = !hr_stop;
-		if (host_gone(g->host) && !hr_stop) {
-			host_lost(run, g->host, hr_guest_name(g), gwhy);
+		if (host_gone(hr_guest_host(g)) && !hr_stop) {
+			host_lost(run, hr_guest_host(g), hr_guest_name(g), gwhy);
 		} else {
 			run_fail(run, gwhy);
 			if (hr_stop || hr_rec_failed(run->rec, NULL, 0) ||
