@@ -7,7 +7,7 @@
  *       |                           items; queues them in the guest's inbox.
  *       |                           Never sleeps, never sends, never writes files.
  *       v  struct hr_chan (a queue)
- *   guest controller (guest.c, transition.c, wlhost.c): one thread per guest,
+ *   guest controller (guest*.c, transition.c, wlhost.c): one thread per guest,
  *       |  the only one that touches its struct hr_guest: the channel's
  *       |  sending side, the target, clock sync, every measurement. A state
  *       |  machine (enum hr_gstate); every wait has a deadline and ends on a
@@ -166,7 +166,7 @@ struct hr_run {
 	char state_dir[PATH_MAX];
 	char image_dir[PATH_MAX];
 	int reprobe_kvm;
-	atomic_int tcg_warned;		/* the TCG fallback said: once a run (guest.c boot) */
+	atomic_int tcg_warned;		/* the TCG fallback said: once a run (guestboot.c) */
 	int lock_fd;
 	virConnectPtr conn;
 	pthread_t ev_thread;
@@ -327,9 +327,11 @@ void *hr_guest_thread(void *guest);
 int hr_guest_failed(const struct hr_guest *g, const char **why);
 const char *hr_guest_name(const struct hr_guest *g);
 size_t hr_guest_transitions(const struct hr_guest *g);
-/* Its entry in run.json's "vms". */
+/* The host it ran on (fleet.h). */
+struct hr_host *hr_guest_host(const struct hr_guest *g);
+/* Its entry in run.json's "vms" (runjson.c). */
 struct json_t *hr_guest_json(const struct hr_guest *g);
-/* One line of the end-of-run summary (agent cost, clock), or "" */
+/* One line of the end-of-run summary (agent cost, clock), or "" (runjson.c) */
 void hr_guest_summary(const struct hr_guest *g, char *buf, size_t len);
 /* Destroy its domain if it has one (any thread, at exit: see run.c). */
 void hr_guest_destroy_domain(struct hr_guest *g);

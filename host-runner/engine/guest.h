@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * guest.h - a guest's state, owned by its controller's thread alone (no
- * locks): guest.c (life and waits), transition.c (one target change),
- * wlhost.c (the workload's data), guestjson.c (its part of run.json, read by
- * main after the thread was joined).
+ * guest.h - a guest's series and results (its samples, transitions, fills),
+ * and what its controller's thread offers the rest of the engine. The
+ * guest's own state, struct hr_guest, is in guestpriv.h, for the files of
+ * the controller alone; the main thread reads a guest through the
+ * accessors (engine.h, below) once its thread was joined.
  */
 #ifndef HR_GUEST_H
 #define HR_GUEST_H
@@ -127,107 +128,17 @@ struct hr_gate {
 	int64_t t0;
 };
 
-struct hr_guest {
-	char name[64];
-	int index;			/* VM number within the job (0 .. vms-1) */
-	int rep;			/* repetition (warm-up runs first) */
-	int warmup;			/* this repetition is a warm-up run */
-	const struct hr_job *job;
-	struct hr_run *run;		/* read-only here */
-	struct hr_host *host;		/* where it runs (fleet.h): its connection */
-	struct hr_gate *gate;
-	int slot;			/* on the progress board */
-	struct hr_snap snap;		/* what it last published */
-	uint64_t last_publish;
 
-	virDomainPtr dom;
-	virStreamPtr st;
-	struct hr_chan *chan;
-	int lifecycle_id;
-	int accel;			/* HR_ACCEL_KVM or HR_ACCEL_TCG once booted */
-	char accel_note[1024];
-	char console_path[PATH_MAX + 80];
-	char disk_path[PATH_MAX + 80];	/* a WL_F_DISK workload's disk, "" = none */
+/* guest.c: after the guest's thread was joined (main thread), beside engine.h's */
+const struct hr_job *hr_guest_job(const struct hr_guest *g);
+/* A warm-up repetition's guest (its figures stay out of the tables). */
+int hr_guest_warmup(const struct hr_guest *g);
+/* Its transitions as recorded, *@n of them (hr_guest_transitions). */
+const struct hr_trow *hr_guest_rows(const struct hr_guest *g, size_t *n);
+/* Fill @which (HR_FILL_PRE, HR_FILL_RE) of its last boot: read only where it exited. */
+const struct hr_fill *hr_guest_fill(const struct hr_guest *g, int which);
 
-	enum hr_gstate state;
-	int failed;
-	char fail_reason[1024];
-	uint64_t last_send;		/* hr_now_ns() of the last message sent, 0 before the first */
-
-	int have_hello;
-	struct bbp_hello hello;
-	int dead;			/* the domain stopped */
-	char dead_reason[160];
-	int hangup;
-	uint64_t bad_msgs;
-	uint64_t seq_gaps;		/* samples the agent dropped, seen as seq gaps */
-	int64_t boot_ns;		/* create -> hello */
-
-	/* Clock: the pair with the smallest round trip wins. */
-	uint64_t ping_id;
-	uint64_t ping_sent;		/* host ns of the outstanding ping */
-	int have_offset;
-	struct hr_clock_est best;
-	struct hr_clock_est est[64];
-	int nest;
-
-	struct hr_gsample *gs;
-	size_t ngs, gcap;
-	uint64_t nmsgs, last_msg_ns;	/* messages from the agent, and when the latest came */
-	uint64_t conf_sent;		/* hr_now_ns() when CONF went: from then on it talks */
-	struct bbp_msg conf;		/* that CONF, sent again after a reopened channel */
-	int silent;			/* it stopped talking (hr_guest_check fails) */
-	/*
-	 * A silent agent's channel is reopened once per boot (NUDGE_NS): QEMU
-	 * then drops what the port held and the agent writes on. chan_events is
-	 * the first channel, which the lifecycle and memory-device events keep
-	 * feeding; reopened: 1 done, 2 the agent spoke again after it.
-	 */
-	struct hr_chan *chan_events;
-	int reopened;
-	uint64_t reopen_ns, reopen_seq;
-	int64_t reopen_vcpu_ms;		/* QEMU's vCPU time then, -1 unknown */
-	char retry_reason[512];		/* why the first boot was given up, "" if it was not */
-	struct hr_hsample *hs;
-	size_t nhs, hcap;
-	int host_via_stats;		/* query-balloon refused: use memory stats */
-	struct hr_hostprobe hp;		/* QEMU's process and the host's memory */
-	struct bbp_cost cost_first, cost_last;
-	uint64_t cost_recv;		/* hr_now_ns() when cost_last came */
-	int ncost;
-
-	/* workload (one per job; host id 1) */
-	int have_cal;
-	struct bbp_cal cal;
-	int wl_started, wl_exited;
-	struct bbp_wexit wexit;
-	struct hr_lat *lat;
-	size_t nlat, latcap;
-	uint64_t eend;			/* epochs below this have ended (EEND e => e + 1) */
-	struct hr_fault_bin *fb;
-	size_t nfb, fbcap;
-	struct hr_oom ooms[64];
-	int nooms;
-	int *trans_dir;			/* direction of transition i (for phase names) */
-	size_t ntrans_dir;
-	struct hr_node_sample *ns;
-	size_t nns, nscap;
-	char *placement;		/* JSON: QEMU memory per host node, MiB */
-	struct hr_fill fills[HR_NFILLS];
-
-	/* the mechanism (mech.c) */
-	const struct hr_mech_ops *mech;
-	int mech_event_id;		/* memory-device size-change callback, -1: none */
-	int64_t mech_reserve_kib;	/* virtio-mem: full memory - MemTotal when fully plugged */
-	int mech_calibrated;		/* mech_reserve_kib is known */
-	struct { int64_t t_ns; uint64_t kib; } mech_ev[64];	/* size-change events, a ring */
-	unsigned nmech_ev;
-
-	struct hr_trow *rows;		/* every transition, for the table and run.json */
-	size_t nrows, rowcap;
-};
-
-/* guest.c */
+/* guest.c, guestlink.c, guestqemu.c: the controller, for transition.c, wlhost.c, mech.c */
 /*
  * Take every item the event thread queued, waiting until @deadline for the
  * first; a signal (hr_stop) ends the wait within HR_QUEUE_TICK_MS.

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "fleet.h"
 #include "mech.h"
+#include "guestpriv.h"
 
 #define ROW_(K, sym, name) [HR_MECH_##K] = &hr_mech_##sym##_ops,
 static const struct hr_mech_ops *const mechs[HR_MECH_ALL] = {
@@ -95,12 +96,12 @@ static void on_size_change(virConnectPtr conn, virDomainPtr dom, const char *ali
 
 void hr_mech_listen(struct hr_guest *g)
 {
-	atomic_fetch_add(&g->chan->refs, 1);
-	g->mech_event_id = virConnectDomainEventRegisterAny(g->host->conn, g->dom,
+	atomic_fetch_add(&g->boot.chan->refs, 1);
+	g->boot.mech_event_id = virConnectDomainEventRegisterAny(g->host->conn, g->boot.dom,
 		VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE,
-		VIR_DOMAIN_EVENT_CALLBACK(on_size_change), g->chan, hr_chan_unref);
-	if (g->mech_event_id < 0) {
-		hr_chan_unref(g->chan);
+		VIR_DOMAIN_EVENT_CALLBACK(on_size_change), g->boot.chan, hr_chan_unref);
+	if (g->boot.mech_event_id < 0) {
+		hr_chan_unref(g->boot.chan);
 		hr_warn("%s: libvirt gives no memory-device size events (%s): polling only", g->name,
 			hr_lv_err());
 	}
@@ -108,9 +109,9 @@ void hr_mech_listen(struct hr_guest *g)
 
 void hr_mech_detach(struct hr_guest *g)
 {
-	if (g->mech_event_id >= 0) {
-		(void)virConnectDomainEventDeregisterAny(g->host->conn, g->mech_event_id);
-		g->mech_event_id = -1;
+	if (g->boot.mech_event_id >= 0) {
+		(void)virConnectDomainEventDeregisterAny(g->host->conn, g->boot.mech_event_id);
+		g->boot.mech_event_id = -1;
 	}
 }
 
@@ -118,21 +119,21 @@ void hr_mech_on_event(struct hr_guest *g, const struct hr_in *in)
 {
 	int64_t t = (int64_t)(in->t_recv - g->run->t0_mono_ns);
 
-	g->mech_ev[g->nmech_ev++ % 64].t_ns = t;
-	g->mech_ev[(g->nmech_ev - 1) % 64].kib = in->u.memdev_kib;
+	g->boot.mech_ev[g->boot.nmech_ev++ % 64].t_ns = t;
+	g->boot.mech_ev[(g->boot.nmech_ev - 1) % 64].kib = in->u.memdev_kib;
 	hr_rec_event(g->run->rec, g->name, "memdev-size", "%.1f MiB plugged (libvirt's event at %.6f s)",
 		     in->u.memdev_kib / 1024.0, t / 1e9);
 }
 
 double hr_mech_event_ms(const struct hr_guest *g, int64_t t_set, double want_kib)
 {
-	unsigned n = g->nmech_ev < 64 ? g->nmech_ev : 64;
+	unsigned n = g->boot.nmech_ev < 64 ? g->boot.nmech_ev : 64;
 
 	for (unsigned k = 0; k < n; k++) {
-		unsigned i = (g->nmech_ev - n + k) % 64;
+		unsigned i = (g->boot.nmech_ev - n + k) % 64;
 
-		if (g->mech_ev[i].t_ns >= t_set && fabs((double)g->mech_ev[i].kib - want_kib) < 1)
-			return (g->mech_ev[i].t_ns - t_set) / 1e6;
+		if (g->boot.mech_ev[i].t_ns >= t_set && fabs((double)g->boot.mech_ev[i].kib - want_kib) < 1)
+			return (g->boot.mech_ev[i].t_ns - t_set) / 1e6;
 	}
 	return NAN;
 }

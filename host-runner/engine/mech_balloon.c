@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mech.h"
+#include "guestpriv.h"
 
 static int bal_set_target(virDomainPtr dom, const struct hr_job *j, uint64_t kib)
 {
@@ -20,7 +21,7 @@ static int bal_set_target(virDomainPtr dom, const struct hr_job *j, uint64_t kib
 
 static int bal_host_actual(struct hr_guest *g, uint64_t *kib)
 {
-	return hr_domain_actual(g->dom, &g->host_via_stats, kib);
+	return hr_domain_actual(g->boot.dom, &g->boot.host_via_stats, kib);
 }
 
 static double bal_removed(const struct hr_guest *g, const struct hr_gsample *s)

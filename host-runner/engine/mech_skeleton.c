@@ -23,6 +23,7 @@
  *   doctor       main.c, `balloonbench doctor`
  */
 #include "mech.h"
+#include "guestpriv.h"
 
 /*
  * set_target: ask for @kib of guest memory, live, through libvirt (the
@@ -39,11 +40,11 @@ static int skel_set_target(virDomainPtr dom, const struct hr_job *j, uint64_t ki
 /*
  * host_actual: the host's view of the guest's memory now, in KiB (QEMU's
  * answer, through QMP or libvirt). 0, or -1. Where a connection refuses
- * QMP, fall back (g->host_via_stats) rather than fail: see mech_vmem.c.
+ * QMP, fall back (g->boot.host_via_stats) rather than fail: see mech_vmem.c.
  */
 static int skel_host_actual(struct hr_guest *g, uint64_t *kib)
 {
-	return hr_domain_actual(g->dom, &g->host_via_stats, kib);
+	return hr_domain_actual(g->boot.dom, &g->boot.host_via_stats, kib);
 }
 
 /*

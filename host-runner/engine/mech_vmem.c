@@ -31,6 +31,7 @@
 #include "core/vmem.h"
 #include "fleet.h"
 #include "mech.h"
+#include "guestpriv.h"
 
 /* The live XML of the domain's virtio-mem device with <requested> set to @req KiB (malloc'ed). */
 static char *vmem_device_xml(virDomainPtr dom, uint64_t req)
@@ -116,17 +117,17 @@ static int vmem_host_actual(struct hr_guest *g, uint64_t *kib)
 	uint64_t size = 0;
 	int code;
 
-	if (!g->host_via_stats) {
-		if (!vmem_qmp_size(g->dom, &size, &code)) {
+	if (!g->boot.host_via_stats) {
+		if (!vmem_qmp_size(g->boot.dom, &size, &code)) {
 			*kib = g->job->vmem_base_kib + size;
 			return 0;
 		}
 		/* as hr_domain_actual: only a connection that refuses QMP falls back */
 		if (!hr_lv_qmp_refused(code))
 			return -1;
-		g->host_via_stats = 1;
+		g->boot.host_via_stats = 1;
 	}
-	if (vmem_xml_current(g->dom, &size))
+	if (vmem_xml_current(g->boot.dom, &size))
 		return -1;
 	*kib = g->job->vmem_base_kib + size;
 	return 0;
@@ -134,9 +135,9 @@ static int vmem_host_actual(struct hr_guest *g, uint64_t *kib)
 
 static double vmem_removed(const struct hr_guest *g, const struct hr_gsample *s)
 {
-	if (!g->mech_calibrated)
+	if (!g->boot.mech_calibrated)
 		return NAN;	/* MemTotal at full memory not known yet (vmem_ready) */
-	return ((double)g->job->memory_kib - (double)s->total_kib - (double)g->mech_reserve_kib) /
+	return ((double)g->job->memory_kib - (double)s->total_kib - (double)g->boot.mech_reserve_kib) /
 	       HR_PAGE_KIB;
 }
 
@@ -152,20 +153,20 @@ static int vmem_ready(struct hr_guest *g)
 			return -1;
 		hr_guest_poll_host(g);
 		hr_guest_pump(g, hr_now_ns() + 50000000ull);
-		if (!g->nhs || !g->ngs)
+		if (!g->boot.nhs || !g->boot.ngs)
 			continue;
-		host = g->hs[g->nhs - 1].actual_kib;
-		if (host != g->job->memory_kib || g->gs[g->ngs - 1].total_kib != total) {
-			total = g->gs[g->ngs - 1].total_kib;
-			since = g->gs[g->ngs - 1].t_ns;
+		host = g->boot.hs[g->boot.nhs - 1].actual_kib;
+		if (host != g->job->memory_kib || g->boot.gs[g->boot.ngs - 1].total_kib != total) {
+			total = g->boot.gs[g->boot.ngs - 1].total_kib;
+			since = g->boot.gs[g->boot.ngs - 1].t_ns;
 			continue;
 		}
-		if (g->gs[g->ngs - 1].t_ns - since >= 300000000) {	/* 0.3 s at rest */
-			g->mech_reserve_kib = (int64_t)g->job->memory_kib - (int64_t)total;
-			g->mech_calibrated = 1;
+		if (g->boot.gs[g->boot.ngs - 1].t_ns - since >= 300000000) {	/* 0.3 s at rest */
+			g->boot.mech_reserve_kib = (int64_t)g->job->memory_kib - (int64_t)total;
+			g->boot.mech_calibrated = 1;
 			hr_rec_event(g->run->rec, g->name, "virtio-mem-ready",
 				     "plugged %.0f MiB; guest MemTotal %" PRIu64 " KiB (%.1f MiB below memory=)",
-				     hr_vmem_size(g->job) / 1024.0, total, g->mech_reserve_kib / 1024.0);
+				     hr_vmem_size(g->job) / 1024.0, total, g->boot.mech_reserve_kib / 1024.0);
 			return 0;
 		}
 	}
@@ -249,11 +250,11 @@ static void vmem_figures(const struct hr_guest *g, struct hr_trow *row, int64_t 
 	const struct hr_hsample *a = NULL, *b = NULL;
 	double d;
 
-	for (size_t i = 0; i < g->nhs; i++) {
-		if (g->hs[i].t_ns <= t_set || !a)
-			a = &g->hs[i];
-		if (g->hs[i].t_ns <= t_end)
-			b = &g->hs[i];
+	for (size_t i = 0; i < g->boot.nhs; i++) {
+		if (g->boot.hs[i].t_ns <= t_set || !a)
+			a = &g->boot.hs[i];
+		if (g->boot.hs[i].t_ns <= t_end)
+			b = &g->boot.hs[i];
 	}
 	row->block_kib = (double)j->vmem_block_kib;
 	row->event_ms = hr_mech_event_ms(g, t_set, (double)(target_kib - j->vmem_base_kib));

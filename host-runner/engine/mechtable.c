@@ -56,16 +56,20 @@ static void add(struct cell *c, double x)
 
 static void collect(const struct hr_guest *g, struct cell t[HR_MECH_N][NF][NM])
 {
-	struct cell (*m)[NM] = t[g->job->mechanism];
+	const struct hr_job *j = hr_guest_job(g);
+	const struct hr_fill *re = hr_guest_fill(g, HR_FILL_RE);
+	struct cell (*m)[NM] = t[j->mechanism];
+	size_t nrows;
+	const struct hr_trow *rows = hr_guest_rows(g, &nrows);
 	int first = 1;
 
-	for (size_t i = 0; i < g->nrows; i++) {
-		const struct hr_trow *r = &g->rows[i];
+	for (size_t i = 0; i < nrows; i++) {
+		const struct hr_trow *r = &rows[i];
 		int f;
 
 		if (r->end != HR_END_REACHED || !r->g.direction)
 			continue;
-		f = r->g.direction < 0 ? F_GROW : first && g->job->prefill_kib ? F_TOUCHED : F_UNTOUCHED;
+		f = r->g.direction < 0 ? F_GROW : first && j->prefill_kib ? F_TOUCHED : F_UNTOUCHED;
 		if (r->g.direction > 0)
 			first = 0;
 		add(&m[f][M_T100], r->g.t100 * 1e3);
@@ -74,8 +78,8 @@ static void collect(const struct hr_guest *g, struct cell t[HR_MECH_N][NF][NM])
 		if (r->g.direction > 0)	/* what QEMU gave the host back, as it settled */
 			add(&m[f][M_HOST], hr_trow_host_mib_s(r));
 	}
-	if (g->fills[HR_FILL_RE].exited)
-		add(&m[F_REFAULT][M_RATE], g->fills[HR_FILL_RE].rate_gib_s * 1024);
+	if (re->exited)
+		add(&m[F_REFAULT][M_RATE], re->rate_gib_s * 1024);
 }
 
 static void fmt(char *buf, size_t size, double v)
@@ -136,9 +140,10 @@ void hr_mech_table(const struct hr_run *run)
 	for (int i = 0; i < run->nguests; i++) {
 		const struct hr_guest *g = run->guests[i];
 
-		if (!g->warmup && g->nrows && !used[g->job->mechanism]++)
+		if (!hr_guest_warmup(g) && hr_guest_transitions(g) &&
+		    !used[hr_guest_job(g)->mechanism]++)
 			kinds++;
-		cap += g->nrows + 1;
+		cap += hr_guest_transitions(g) + 1;
 	}
 	if (kinds < 2)
 		return;
@@ -148,7 +153,7 @@ void hr_mech_table(const struct hr_run *run)
 			for (int k = 0; k < NM; k++)
 				ok &= !!(t[m][f][k].v = calloc(cap, sizeof(double)));
 	for (int i = 0; i < run->nguests && ok; i++)
-		if (!run->guests[i]->warmup)
+		if (!hr_guest_warmup(run->guests[i]))
 			collect(run->guests[i], t);
 	if (ok)
 		print_table(t, used);

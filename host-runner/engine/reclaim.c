@@ -52,10 +52,13 @@ double hr_trow_host_mib_s(const struct hr_trow *r)
 
 static void collect(const struct hr_guest *g, struct figs *f, size_t cap)
 {
-	int fig = g->job->prefill_kib ? FIG_TOUCHED : FIG_UNTOUCHED, seen_inflate = 0;
+	int fig = hr_guest_job(g)->prefill_kib ? FIG_TOUCHED : FIG_UNTOUCHED, seen_inflate = 0;
+	const struct hr_fill *re = hr_guest_fill(g, HR_FILL_RE);
+	size_t nrows;
+	const struct hr_trow *rows = hr_guest_rows(g, &nrows);
 
-	for (size_t i = 0; i < g->nrows; i++) {
-		const struct hr_trow *r = &g->rows[i];
+	for (size_t i = 0; i < nrows; i++) {
+		const struct hr_trow *r = &rows[i];
 		double rate = r->g.npoints ? fabs(r->g.mean_rate) * HR_PAGE_KIB / 1024.0 / 1024 : NAN;
 
 		if (r->end != HR_END_REACHED)
@@ -67,8 +70,8 @@ static void collect(const struct hr_guest *g, struct figs *f, size_t cap)
 			add(&f->v[FIG_RETURN], &f->n[FIG_RETURN], rate, cap);
 		}
 	}
-	if (g->fills[HR_FILL_RE].exited)
-		add(&f->v[FIG_REFAULT], &f->n[FIG_REFAULT], g->fills[HR_FILL_RE].rate_gib_s, cap);
+	if (re->exited)
+		add(&f->v[FIG_REFAULT], &f->n[FIG_REFAULT], re->rate_gib_s, cap);
 }
 
 static void print_table(struct figs *f)
@@ -100,15 +103,16 @@ static void print_frees(const struct hr_run *run)
 {
 	for (int i = 0; i < run->nguests; i++) {
 		const struct hr_guest *g = run->guests[i];
-		const struct hr_fill *f = &g->fills[HR_FILL_PRE];
+		const struct hr_fill *f = hr_guest_fill(g, HR_FILL_PRE);
 
 		if (!f->exited)
 			continue;
 		printf("%s: prefill %.0f MiB at %.3f GiB/s; after the free QEMU's RSS fell %.0f MiB",
-		       g->name, f->kib / 1024.0, f->rate_gib_s, isnan(f->drop_mib) ? 0 : f->drop_mib);
+		       hr_guest_name(g), f->kib / 1024.0, f->rate_gib_s, isnan(f->drop_mib) ? 0 : f->drop_mib);
 		if (!isnan(f->drop_delay_ms) && f->drop_mib > 1)
 			printf(" within %.0f ms", f->drop_delay_ms);
-		printf(" (free-page-reporting=%s)\n", g->job->free_page_reporting ? "on" : "off");
+		printf(" (free-page-reporting=%s)\n",
+		       hr_guest_job(g)->free_page_reporting ? "on" : "off");
 	}
 }
 
@@ -121,8 +125,8 @@ void hr_reclaim_table(const struct hr_run *run)
 	for (int i = 0; i < run->nguests; i++) {
 		const struct hr_guest *g = run->guests[i];
 
-		any |= g->job->prefill_kib || g->job->refill_kib;
-		cap += g->nrows + 1;
+		any |= hr_guest_job(g)->prefill_kib || hr_guest_job(g)->refill_kib;
+		cap += hr_guest_transitions(g) + 1;
 	}
 	if (!any)
 		return;
@@ -132,8 +136,8 @@ void hr_reclaim_table(const struct hr_run *run)
 		ok &= f.v[k] && f.host[k];
 	}
 	for (int i = 0; i < run->nguests && ok; i++)
-		if (!run->guests[i]->warmup &&
-		    (hr_mech_def(run->guests[i]->job->mechanism)->flags & HR_MF_RECLAIM))
+		if (!hr_guest_warmup(run->guests[i]) &&
+		    (hr_mech_def(hr_guest_job(run->guests[i])->mechanism)->flags & HR_MF_RECLAIM))
 			collect(run->guests[i], &f, cap);	/* the others: mechtable.c */
 	if (ok)
 		print_table(&f);

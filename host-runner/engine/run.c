@@ -234,8 +234,8 @@ static int run_wave(struct hr_run *run, const struct hr_job *j, struct slot *sl,
 		if (!hr_guest_failed(g, &gwhy))
 			continue;
 		run->guest_failed[first + k] = !hr_stop;
-		if (host_gone(g->host) && !hr_stop) {
-			host_lost(run, g->host, hr_guest_name(g), gwhy);
+		if (host_gone(hr_guest_host(g)) && !hr_stop) {
+			host_lost(run, hr_guest_host(g), hr_guest_name(g), gwhy);
 		} else {
 			run_fail(run, gwhy);
 			if (hr_stop || hr_rec_failed(run->rec, NULL, 0) ||
@@ -466,12 +466,35 @@ static int hosts_ready(struct hr_run *run)
 	return live ? 0 : -1;
 }
 
+/*
+ * The watchdog, the reaping of earlier runs' leftovers, and the reaper: the
+ * embedded driver's domain QEMUs (daemonised) become the runner's to reap, at
+ * once, by the watchdog's reaper (watchdog.c reap_qemus), rather than init's:
+ * set once that reaper runs and once libvirt has probed QEMU's capabilities
+ * (the first virConnectGetCapabilities, in the reaping of leftovers), whose
+ * QEMUs daemonise themselves and are libvirt's to wait for. A daemon's QEMUs
+ * are its own. Returns 0, or -1 (hr_error).
+ */
+static int watch_and_reap(struct hr_run *run)
+{
+	char root[PATH_MAX];
+
+	if (!hr_uri_is_embedded(run->uri) || hr_embed_root(run->uri, root, sizeof(root)))
+		root[0] = '\0';
+	if (!(run->wd = hr_wd_new(root[0] ? root : NULL)))
+		return -1;
+	(void)hr_reap_leftovers(run);	/* asks the capabilities: libvirt probes QEMU now */
+	if (root[0])
+		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	return 0;
+}
+
 int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 {
 	struct hr_run *run = calloc(1, sizeof(*run));
 	struct sigaction sa = { .sa_handler = on_signal };
 	int ret = HR_EXIT_FAIL;
-	char why[1024], root[PATH_MAX];
+	char why[1024];
 
 	if (!run)
 		return HR_EXIT_FAIL;
@@ -505,21 +528,8 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	run->guardian_fd = -1;
 	if (!run->board || hr_guardian_start(run) || hr_conn_open(run))
 		goto out;
-	/*
-	 * The embedded driver's domain QEMUs (daemonised) become the runner's
-	 * to reap, at once, by the watchdog's reaper (watchdog.c reap_qemus),
-	 * rather than init's: set once that reaper runs and once libvirt has
-	 * probed QEMU's capabilities (the first virConnectGetCapabilities, in
-	 * the reaping of leftovers), whose QEMUs daemonise themselves and are
-	 * libvirt's to wait for. A daemon's QEMUs are its own.
-	 */
-	if (!hr_uri_is_embedded(run->uri) || hr_embed_root(run->uri, root, sizeof(root)))
-		root[0] = '\0';
-	if (!(run->wd = hr_wd_new(root[0] ? root : NULL)))
+	if (watch_and_reap(run))
 		goto out;
-	(void)hr_reap_leftovers(run);	/* asks the capabilities: libvirt probes QEMU now */
-	if (root[0])
-		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	if (hr_mech_check_run(run)) {	/* before any guest boots */
 		ret = HR_EXIT_USAGE;
 		goto out;

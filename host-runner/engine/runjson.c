@@ -20,7 +20,7 @@
 #include "core/log.h"
 #include "core/version.h"
 #include "fleet.h"
-#include "guest.h"
+#include "guestpriv.h"
 
 /* The host's facts, gathered once (hwloc's topology load is not cheap). */
 static json_t *host_json(void)
@@ -122,10 +122,10 @@ static json_t *probe_json(const struct hr_guest *g)
 
 static json_t *hello_json(const struct hr_guest *g)
 {
-	const struct bbp_hello *h = &g->hello;
+	const struct bbp_hello *h = &g->boot.hello;
 	json_t *o = json_object();
 
-	if (!g->have_hello)
+	if (!g->boot.have_hello)
 		return o;
 	json_object_set_new(o, "kernel", json_string(h->kernel));
 	json_object_set_new(o, "agent", json_string(h->agent));
@@ -145,19 +145,19 @@ static json_t *clock_json(const struct hr_guest *g)
 {
 	json_t *c = json_object(), *e;
 
-	if (!g->have_offset)
+	if (!g->boot.have_offset)
 		return c;
-	json_object_set_new(c, "offset_ns", json_integer(g->best.offset_ns));
-	json_object_set_new(c, "error_bound_ns", json_integer((json_int_t)g->best.rtt_ns / 2));
+	json_object_set_new(c, "offset_ns", json_integer(g->boot.best.offset_ns));
+	json_object_set_new(c, "error_bound_ns", json_integer((json_int_t)g->boot.best.rtt_ns / 2));
 	json_object_set_new(c, "method", json_string(
 		"PING/PONG pairs; offset = guest_t - (sent + rtt/2) of the pair with the smallest round trip; bound = rtt/2"));
 	e = json_array();
-	for (int i = 0; i < g->nest && i < 64; i++) {
+	for (int i = 0; i < g->boot.nest && i < 64; i++) {
 		json_t *x = json_object();
 
-		json_object_set_new(x, "t_s", json_real(g->est[i].t_ns / 1e9));
-		json_object_set_new(x, "offset_ns", json_integer(g->est[i].offset_ns));
-		json_object_set_new(x, "rtt_ns", json_integer((json_int_t)g->est[i].rtt_ns));
+		json_object_set_new(x, "t_s", json_real(g->boot.est[i].t_ns / 1e9));
+		json_object_set_new(x, "offset_ns", json_integer(g->boot.est[i].offset_ns));
+		json_object_set_new(x, "rtt_ns", json_integer((json_int_t)g->boot.est[i].rtt_ns));
 		json_array_append_new(e, x);
 	}
 	json_object_set_new(c, "estimates", e);
@@ -167,7 +167,7 @@ static json_t *clock_json(const struct hr_guest *g)
 /* The agent's own cost over the run, from its first and last COST messages. */
 static json_t *cost_json(const struct hr_guest *g)
 {
-	const struct bbp_cost *a = &g->cost_first, *b = &g->cost_last;
+	const struct bbp_cost *a = &g->boot.cost_first, *b = &g->boot.cost_last;
 	double dt = ((double)b->t_ns - (double)a->t_ns) / 1e9;
 	double cpu = ((double)(b->utime_us + b->stime_us) - (double)(a->utime_us + a->stime_us)) / 1e6;
 	json_t *k = json_object();
@@ -187,14 +187,14 @@ static json_t *cal_json(const struct hr_guest *g)
 {
 	json_t *k = json_object();
 
-	json_object_set_new(k, "rdtsc_ns", json_integer((json_int_t)g->cal.rdtsc_ns));
-	json_object_set_new(k, "clock_gettime_ns", json_integer((json_int_t)g->cal.clock_ns));
-	json_object_set_new(k, "ns_per_tick", json_real(g->cal.ns_per_tick));
-	json_object_set_new(k, "first_touch_plain_ns", json_integer((json_int_t)g->cal.plain_ns));
-	json_object_set_new(k, "first_touch_timed_ns", json_integer((json_int_t)g->cal.instr_ns));
-	if (g->cal.plain_ns)
+	json_object_set_new(k, "rdtsc_ns", json_integer((json_int_t)g->boot.cal.rdtsc_ns));
+	json_object_set_new(k, "clock_gettime_ns", json_integer((json_int_t)g->boot.cal.clock_ns));
+	json_object_set_new(k, "ns_per_tick", json_real(g->boot.cal.ns_per_tick));
+	json_object_set_new(k, "first_touch_plain_ns", json_integer((json_int_t)g->boot.cal.plain_ns));
+	json_object_set_new(k, "first_touch_timed_ns", json_integer((json_int_t)g->boot.cal.instr_ns));
+	if (g->boot.cal.plain_ns)
 		json_object_set_new(k, "timing_overhead_ratio",
-			json_real((double)g->cal.instr_ns / (double)g->cal.plain_ns));
+			json_real((double)g->boot.cal.instr_ns / (double)g->boot.cal.plain_ns));
 	json_object_set_new(k, "method", json_string(
 		"4 MiB first-touched 7 times plain and 7 times with rdtsc + recorder per page, alternating; "
 		"the fastest round of each side"));
@@ -207,15 +207,15 @@ static json_t *workload_json(const struct hr_guest *g)
 
 	json_object_set_new(w, "name", json_string(g->job->workload_name));
 	json_object_set_new(w, "spec", json_string(g->job->workload_spec));
-	json_object_set_new(w, "started", json_boolean(g->wl_started));
-	if (g->wl_exited) {
-		json_object_set_new(w, "exit_code", json_integer((json_int_t)g->wexit.code));
-		json_object_set_new(w, "signal", json_integer((json_int_t)g->wexit.sig));
-		json_object_set_new(w, "oom_killed", json_boolean(g->wexit.oom));
-		json_object_set_new(w, "ops", json_integer((json_int_t)g->wexit.ops));
-		json_object_set_new(w, "bytes", json_integer((json_int_t)g->wexit.bytes));
+	json_object_set_new(w, "started", json_boolean(g->boot.wl_started));
+	if (g->boot.wl_exited) {
+		json_object_set_new(w, "exit_code", json_integer((json_int_t)g->boot.wexit.code));
+		json_object_set_new(w, "signal", json_integer((json_int_t)g->boot.wexit.sig));
+		json_object_set_new(w, "oom_killed", json_boolean(g->boot.wexit.oom));
+		json_object_set_new(w, "ops", json_integer((json_int_t)g->boot.wexit.ops));
+		json_object_set_new(w, "bytes", json_integer((json_int_t)g->boot.wexit.bytes));
 	}
-	json_object_set_new(w, "oom_kills", json_integer(g->nooms));
+	json_object_set_new(w, "oom_kills", json_integer(g->boot.nooms));
 	return w;
 }
 
@@ -224,14 +224,14 @@ static json_t *host_sampler_json(const struct hr_guest *g)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "qemu_pid", json_integer(g->hp.pid));
-	json_object_set_new(o, "vcpu_threads", json_integer(g->hp.ntids));
-	json_object_set_new(o, "host_numa_nodes", json_integer(g->hp.nnodes));
-	json_object_set_new(o, "method", json_string(g->hp.local ?
+	json_object_set_new(o, "qemu_pid", json_integer(g->boot.hp.pid));
+	json_object_set_new(o, "vcpu_threads", json_integer(g->boot.hp.ntids));
+	json_object_set_new(o, "host_numa_nodes", json_integer(g->boot.hp.nnodes));
+	json_object_set_new(o, "method", json_string(g->boot.hp.local ?
 		"/proc/QEMU/status (VmRSS, RssAnon, RssFile, RssShmem, HugetlbPages), /proc/QEMU/stat and its vCPU threads' (query-cpus-fast thread ids), /proc/meminfo MemAvailable, virNodeGetCellsFreeMemory" :
 		"virDomainMemoryStats RSS, virNodeGetMemoryStats free+buffers+cached, virNodeGetCellsFreeMemory"));
-	if (g->hp.why[0])
-		json_object_set_new(o, "unknown", json_string(g->hp.why));
+	if (g->boot.hp.why[0])
+		json_object_set_new(o, "unknown", json_string(g->boot.hp.why));
 	/* per transition, QEMU's RSS figures left empty and why (an RSS within its noise, say) */
 	for (size_t i = 0; i < g->nrows; i++) {
 		const struct hr_trow *r = &g->rows[i];
@@ -280,17 +280,17 @@ json_t *hr_guest_json(const struct hr_guest *g)
 
 	json_object_set_new(o, "name", json_string(g->name));
 	json_object_set_new(o, "job", json_string(g->job->name));
-	json_object_set_new(o, "accel", json_string(g->accel == HR_ACCEL_KVM ? "kvm" :
-						    g->accel == HR_ACCEL_TCG ? "tcg" : "none"));
-	json_object_set_new(o, "accel_note", json_string(g->accel_note));
-	json_object_set_new(o, "boot_s", json_real(g->boot_ns / 1e9));
+	json_object_set_new(o, "accel", json_string(g->boot.accel == HR_ACCEL_KVM ? "kvm" :
+						    g->boot.accel == HR_ACCEL_TCG ? "tcg" : "none"));
+	json_object_set_new(o, "accel_note", json_string(g->boot.accel_note));
+	json_object_set_new(o, "boot_s", json_real(g->boot.boot_ns / 1e9));
 	if (g->retry_reason[0])	/* a first boot whose agent went silent, given up */
 		json_object_set_new(o, "boot_retry", json_string(g->retry_reason));
 	json_object_set_new(o, "guest", hello_json(g));
 	json_object_set_new(o, "clock", clock_json(g));
-	if (g->ncost >= 2)
+	if (g->boot.ncost >= 2)
 		json_object_set_new(o, "agent_cost", cost_json(g));
-	if (g->have_cal)
+	if (g->boot.have_cal)
 		json_object_set_new(o, "timestamp_cost", cal_json(g));
 	if (g->job->workload_name[0])
 		json_object_set_new(o, "workload", workload_json(g));
@@ -301,17 +301,17 @@ json_t *hr_guest_json(const struct hr_guest *g)
 	json_object_set_new(o, "label", json_string(g->job->label));
 	if (g->placement)
 		json_object_set_new(o, "host_numa_placement_mib", json_loads(g->placement, 0, NULL));
-	json_object_set_new(o, "samples_guest", json_integer((json_int_t)g->ngs));
-	json_object_set_new(o, "samples_host", json_integer((json_int_t)g->nhs));
-	json_object_set_new(o, "sample_gaps", json_integer((json_int_t)g->seq_gaps));
-	json_object_set_new(o, "malformed_messages", json_integer((json_int_t)g->bad_msgs));
-	json_object_set_new(o, "host_view", json_string(g->host_via_stats ?
+	json_object_set_new(o, "samples_guest", json_integer((json_int_t)g->boot.ngs));
+	json_object_set_new(o, "samples_host", json_integer((json_int_t)g->boot.nhs));
+	json_object_set_new(o, "sample_gaps", json_integer((json_int_t)g->boot.seq_gaps));
+	json_object_set_new(o, "malformed_messages", json_integer((json_int_t)g->boot.bad_msgs));
+	json_object_set_new(o, "host_view", json_string(g->boot.host_via_stats ?
 		"virDomainMemoryStats actual" : "QMP query-balloon actual"));
 	json_object_set_new(o, "host_sampler", host_sampler_json(g));
-	if (g->fills[HR_FILL_PRE].exited)
-		json_object_set_new(o, "prefill", fill_json(&g->fills[HR_FILL_PRE]));
-	if (g->fills[HR_FILL_RE].exited)
-		json_object_set_new(o, "refill", fill_json(&g->fills[HR_FILL_RE]));
+	if (g->boot.fills[HR_FILL_PRE].exited)
+		json_object_set_new(o, "prefill", fill_json(&g->boot.fills[HR_FILL_PRE]));
+	if (g->boot.fills[HR_FILL_RE].exited)
+		json_object_set_new(o, "refill", fill_json(&g->boot.fills[HR_FILL_RE]));
 	json_object_set_new(o, "host", json_string(g->host->name));
 	json_object_set_new(o, "state", json_string(hr_gstate_names[g->state]));
 	json_object_set_new(o, "completed", json_boolean(g->state == HR_GS_DONE && !g->failed));
@@ -417,14 +417,14 @@ char *hr_run_json(const struct hr_run *run, const char *status)
 
 void hr_guest_summary(const struct hr_guest *g, char *buf, size_t len)
 {
-	const struct bbp_cost *a = &g->cost_first, *b = &g->cost_last;
+	const struct bbp_cost *a = &g->boot.cost_first, *b = &g->boot.cost_last;
 	double dt = ((double)b->t_ns - (double)a->t_ns) / 1e9;
 
 	buf[0] = '\0';
-	if (g->ncost < 2 || dt <= 0)
+	if (g->boot.ncost < 2 || dt <= 0)
 		return;
 	snprintf(buf, len, "%s: agent %.1f%% of one vCPU over the run, RSS %.1f MiB, %" PRIu64
 		 " samples (%" PRIu64 " dropped), clock offset error bound +-%.0f us", g->name,
 		 100.0 * ((double)(b->utime_us + b->stime_us) - (double)(a->utime_us + a->stime_us)) /
-		 1e6 / dt, b->rss_kib / 1024.0, b->samples, b->dropped, g->best.rtt_ns / 2e3);
+		 1e6 / dt, b->rss_kib / 1024.0, b->samples, b->dropped, g->boot.best.rtt_ns / 2e3);
 }

@@ -12,7 +12,7 @@
 
 #include "core/log.h"
 #include "fleet.h"
-#include "guest.h"
+#include "guestpriv.h"
 #include "mech.h"
 
 const char *const hr_end_names[HR_END_N] = {
@@ -52,28 +52,28 @@ static int compute(const struct hr_guest *g, double t_set, double t_stop, double
 		.t_set = t_set, .t_end = t_stop, .b0 = b0, .bt = bt, .granule = HR_GRANULE,
 		.stall = j->stall_us / 1e6, .window = j->peak_window_us / 1e6,
 	};
-	struct hr_point *pts = calloc(g->ngs + g->nhs + 1, sizeof(*pts));
+	struct hr_point *pts = calloc(g->boot.ngs + g->boot.nhs + 1, sizeof(*pts));
 	size_t n = 0;
 
 	if (!pts)
 		return hr_error("%s: out of memory", g->name);
-	for (size_t i = 0; i < g->ngs; i++) {
-		double t = g->gs[i].t_ns / 1e9;
+	for (size_t i = 0; i < g->boot.ngs; i++) {
+		double t = g->boot.gs[i].t_ns / 1e9;
 
 		if (t >= t_set && t <= t_stop)
-			pts[n++] = (struct hr_point){ t, g->mech->removed(g, &g->gs[i]) };
+			pts[n++] = (struct hr_point){ t, g->mech->removed(g, &g->boot.gs[i]) };
 	}
 	in.pts = pts;
 	in.n = n;
 	row->nsamples = n;
 	(void)hr_transition_metrics(&in, &row->g);
 	n = 0;
-	for (size_t i = 0; i < g->nhs; i++) {
-		double t = g->hs[i].t_ns / 1e9;
+	for (size_t i = 0; i < g->boot.nhs; i++) {
+		double t = g->boot.hs[i].t_ns / 1e9;
 
 		if (t >= t_set && t <= t_end)
 			pts[n++] = (struct hr_point){ t, ((double)j->memory_kib -
-							  (double)g->hs[i].actual_kib) / HR_PAGE_KIB };
+							  (double)g->boot.hs[i].actual_kib) / HR_PAGE_KIB };
 	}
 	in.n = n;
 	in.t_end = t_end;
@@ -99,15 +99,15 @@ static int host_side(const struct hr_guest *g, struct hr_trow *row, int64_t t_se
 {
 	const struct hr_hsample *a, *b;
 	double gib = fabs(pages_mib(row->g.moved)) / 1024;
-	struct hr_rss_point *pts = calloc(g->nhs + 1, sizeof(*pts));
+	struct hr_rss_point *pts = calloc(g->boot.nhs + 1, sizeof(*pts));
 	struct hr_rss_in in = { .t_set = t_set / 1e9, .t_end = t_end / 1e9, .t100 = row->g.t100,
-				.pts = pts, .n = g->nhs };
+				.pts = pts, .n = g->boot.nhs };
 	struct hr_rss_out o;
 
 	if (!pts)
 		return hr_error("%s: out of memory", g->name);
-	for (size_t i = 0; i < g->nhs; i++)
-		pts[i] = (struct hr_rss_point){ g->hs[i].t_ns / 1e9, (double)hr_hsample_held(&g->hs[i]) };
+	for (size_t i = 0; i < g->boot.nhs; i++)
+		pts[i] = (struct hr_rss_point){ g->boot.hs[i].t_ns / 1e9, (double)hr_hsample_held(&g->boot.hs[i]) };
 	(void)hr_rss_metrics(&in, &o);
 	free(pts);
 	row->rss_delta_mib = o.delta_kib / 1024;
@@ -156,8 +156,8 @@ static double achieved_hz(const struct hr_guest *g, const struct hr_trow *row, i
 
 	if (row->g.npoints <= 1 || t_move <= 0)
 		return 0;
-	for (size_t i = 0; i < g->ngs; i++) {
-		double t = (g->gs[i].t_ns - t_set) / 1e9;
+	for (size_t i = 0; i < g->boot.ngs; i++) {
+		double t = (g->boot.gs[i].t_ns - t_set) / 1e9;
 
 		if (t >= 0 && t <= t_move)
 			cnt++;
@@ -173,7 +173,7 @@ static double achieved_hz(const struct hr_guest *g, const struct hr_trow *row, i
 static void cost_sync(struct hr_guest *g)
 {
 	uint64_t until = hr_now_ns() + 1000000000ull;
-	int n = g->ncost, had = hr_error_pending();
+	int n = g->boot.ncost, had = hr_error_pending();
 
 	if (hr_guest_send_fast(g, 0)) {
 		char junk[16];
@@ -182,7 +182,7 @@ static void cost_sync(struct hr_guest *g)
 			hr_error_take(junk, sizeof(junk));
 		return;
 	}
-	while (g->ncost == n && !g->dead && !g->hangup && !hr_stop && hr_now_ns() < until)
+	while (g->boot.ncost == n && !g->boot.dead && !g->boot.hangup && !hr_stop && hr_now_ns() < until)
 		hr_guest_pump(g, until);
 }
 
@@ -202,7 +202,7 @@ static int64_t actual_of(const struct hr_hsample *h)
 static void probe_figures(const struct hr_guest *g, const struct bbp_cost *c0, struct hr_trow *row,
 			  int64_t t_set, int64_t t_end)
 {
-	const struct bbp_cost *c = &g->cost_last;
+	const struct bbp_cost *c = &g->boot.cost_last;
 	const struct hr_hsample *a = hr_guest_host_at(g, t_set, actual_of);
 	const struct hr_hsample *b = hr_guest_host_at(g, t_end, actual_of);
 	/* before the first host sample: the guest's size at rest, as the change began */
@@ -345,9 +345,9 @@ static int wait_sample(struct hr_guest *g, size_t seen, int ms)
 {
 	uint64_t deadline = hr_now_ns() + (uint64_t)ms * 1000000ull;
 
-	while (g->ngs <= seen && !g->dead && !g->hangup && !hr_stop && hr_now_ns() < deadline)
+	while (g->boot.ngs <= seen && !g->boot.dead && !g->boot.hangup && !hr_stop && hr_now_ns() < deadline)
 		hr_guest_pump(g, deadline);
-	return g->ngs > seen;
+	return g->boot.ngs > seen;
 }
 
 /* Watch the balloon move until it is there or the transition ends otherwise. */
@@ -376,7 +376,7 @@ static enum hr_end watch(struct hr_guest *g, int64_t t_set, int64_t deadline, do
 			return HR_END_REACHED;
 		if (hr_stop)
 			return HR_END_INTERRUPTED;
-		if (g->dead || g->hangup)
+		if (g->boot.dead || g->boot.hangup)
 			return HR_END_GUEST_GONE;
 		if (hr_rec_failed(g->run->rec, NULL, 0))
 			return HR_END_FAILED;
@@ -429,13 +429,13 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	bt = ((double)j->memory_kib - (double)target_kib) / HR_PAGE_KIB;
 	row.to_mib = target_kib / 1024.0;
 	row.planned_s = planned / 1e9;
-	if (!wait_sample(g, g->ngs, 2000) || (b0 = hr_guest_balloon_pages(g)) < 0) {
+	if (!wait_sample(g, g->boot.ngs, 2000) || (b0 = hr_guest_balloon_pages(g)) < 0) {
 		if (hr_guest_check(g))
 			return -1;
 		return hr_error("%s: the agent stopped sending samples", g->name);
 	}
 	row.from_mib = j->memory_kib / 1024.0 - pages_mib(b0);
-	c0 = g->cost_last;
+	c0 = g->boot.cost_last;
 	/* remember the direction, for the phase names of this epoch */
 	dirs = realloc(g->trans_dir, (size_t)(index + 1) * sizeof(int));
 	if (!dirs)
@@ -471,7 +471,7 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	hr_rec_event(run->rec, g->name, "transition-end", "%s", hr_end_names[row.end]);
 	hr_guest_set_state(g, HR_GS_REST, row.to_mib);
 	r = row.end <= HR_END_SUPERSEDED ? rest(g, &row, t_stop, deadline) : 0;
-	if (!r && row.end <= HR_END_SUPERSEDED && g->cost_last.probe)
+	if (!r && row.end <= HR_END_SUPERSEDED && g->boot.cost_last.probe)
 		cost_sync(g);
 	t_end = hr_run_time(run);
 	if (compute(g, t_set / 1e9, t_stop / 1e9, t_end / 1e9, b0, bt, &row))
@@ -482,19 +482,19 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	if (j->workload_name[0] && !r) {
 		uint64_t e = 2 * (uint64_t)index + 1, until = hr_now_ns() + 3000000000ull;
 
-		while (g->eend <= e && !hr_guest_check(g) && hr_now_ns() < until)
+		while (g->boot.eend <= e && !hr_guest_check(g) && hr_now_ns() < until)
 			hr_guest_pump(g, until);
-		if (g->eend <= e)
+		if (g->boot.eend <= e)
 			hr_warn("%s: workload statistics of transition %d did not arrive", g->name,
 				index);
 	}
 	/* faults and latency while the balloon moved: t_set to the end of movement */
 	hr_wl_transition(g, index, t_set, t_stop, &row.wl);
 	row.hz = achieved_hz(g, &row, t_set, t_stop);
-	row.agent_cpu = cost_cpu(&c0, &g->cost_last);
-	row.samples = g->cost_last.samples - c0.samples;
-	row.dropped = g->cost_last.dropped - c0.dropped;
-	row.max_gap_us = g->cost_last.max_gap_us;
+	row.agent_cpu = cost_cpu(&c0, &g->boot.cost_last);
+	row.samples = g->boot.cost_last.samples - c0.samples;
+	row.dropped = g->boot.cost_last.dropped - c0.dropped;
+	row.max_gap_us = g->boot.cost_last.max_gap_us;
 	probe_figures(g, &c0, &row, t_set, t_end);
 	row.t_set_s = t_set / 1e9;
 	row.set_call_ms = (t_ret - t_set) / 1e6;

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "guest.h"
+#include "guestpriv.h"
 
 
 static const char *epoch_phase(const struct hr_guest *g, uint64_t e)
@@ -44,22 +44,22 @@ static struct hr_lat *lat_get(struct hr_guest *g, uint64_t e, int k)
 {
 	if (e > 2 * (uint64_t)g->ntrans_dir + 2)
 		return NULL;
-	for (size_t i = 0; i < g->nlat; i++)
-		if (g->lat[i].e == e && g->lat[i].k == k)
-			return &g->lat[i];
-	if (g->nlat == g->latcap) {
-		size_t cap = g->latcap ? g->latcap * 2 : 16;
-		struct hr_lat *n = realloc(g->lat, cap * sizeof(*n));
+	for (size_t i = 0; i < g->boot.nlat; i++)
+		if (g->boot.lat[i].e == e && g->boot.lat[i].k == k)
+			return &g->boot.lat[i];
+	if (g->boot.nlat == g->boot.latcap) {
+		size_t cap = g->boot.latcap ? g->boot.latcap * 2 : 16;
+		struct hr_lat *n = realloc(g->boot.lat, cap * sizeof(*n));
 
 		if (!n)
 			return NULL;
-		g->lat = n;
-		g->latcap = cap;
+		g->boot.lat = n;
+		g->boot.latcap = cap;
 	}
-	memset(&g->lat[g->nlat], 0, sizeof(g->lat[0]));
-	g->lat[g->nlat].e = e;
-	g->lat[g->nlat].k = k;
-	return &g->lat[g->nlat++];
+	memset(&g->boot.lat[g->boot.nlat], 0, sizeof(g->boot.lat[0]));
+	g->boot.lat[g->boot.nlat].e = e;
+	g->boot.lat[g->boot.nlat].k = k;
+	return &g->boot.lat[g->boot.nlat++];
 }
 
 /* latency.csv's and latency_stats.csv's first columns (the same ids in both: EPOCH_COLS in core/schema.c) */
@@ -81,8 +81,8 @@ static void write_epoch(struct hr_guest *g, uint64_t e)
 	struct hr_rec *rec = g->run->rec;
 	struct hr_row row;
 
-	for (size_t i = 0; i < g->nlat; i++) {
-		struct hr_lat *l = &g->lat[i];
+	for (size_t i = 0; i < g->boot.nlat; i++) {
+		struct hr_lat *l = &g->boot.lat[i];
 
 		if (l->e != e || l->written)
 			continue;
@@ -111,9 +111,9 @@ static void write_epoch(struct hr_guest *g, uint64_t e)
 
 void hr_wl_write_rest(struct hr_guest *g)
 {
-	for (size_t i = 0; i < g->nlat; i++)
-		if (!g->lat[i].written)
-			write_epoch(g, g->lat[i].e);
+	for (size_t i = 0; i < g->boot.nlat; i++)
+		if (!g->boot.lat[i].written)
+			write_epoch(g, g->boot.lat[i].e);
 }
 
 /* "index:count,index:count" into the histogram. Returns 0 or -1. */
@@ -138,9 +138,9 @@ static int add_buckets(struct st_hist *h, const char *s)
 
 static double latest_balloon_mib(const struct hr_guest *g)
 {
-	if (!g->ngs)
+	if (!g->boot.ngs)
 		return NAN;
-	return (double)(g->gs[g->ngs - 1].inflate - g->gs[g->ngs - 1].deflate) * HR_PAGE_KIB / 1024;
+	return (double)(g->boot.gs[g->boot.ngs - 1].inflate - g->boot.gs[g->boot.ngs - 1].deflate) * HR_PAGE_KIB / 1024;
 }
 
 static int wl_node(struct hr_guest *g, const struct bbp_node *m)
@@ -150,16 +150,16 @@ static int wl_node(struct hr_guest *g, const struct bbp_node *m)
 
 	if (m->node >= 64 || hr_guest_time(g, m->t_ns, &t))
 		return -1;
-	if (g->nns == g->nscap) {
-		size_t cap = g->nscap ? g->nscap * 2 : 256;
-		struct hr_node_sample *n = realloc(g->ns, cap * sizeof(*n));
+	if (g->boot.nns == g->boot.nscap) {
+		size_t cap = g->boot.nscap ? g->boot.nscap * 2 : 256;
+		struct hr_node_sample *n = realloc(g->boot.ns, cap * sizeof(*n));
 
 		if (!n)
 			return -1;
-		g->ns = n;
-		g->nscap = cap;
+		g->boot.ns = n;
+		g->boot.nscap = cap;
 	}
-	g->ns[g->nns++] = (struct hr_node_sample){ t, (int)m->node, m->total_kib, m->free_kib };
+	g->boot.ns[g->boot.nns++] = (struct hr_node_sample){ t, (int)m->node, m->total_kib, m->free_kib };
 	hr_row_init(&row, HR_TB_NODES);
 	hr_row_set_f(&row, HR_NO_T_S, t / 1e9);
 	hr_row_set_s(&row, HR_NO_VM, g->name);
@@ -177,16 +177,16 @@ static int wl_fault_bin(struct hr_guest *g, const struct bbp_f *m)
 
 	if (hr_guest_time(g, m->t_ns, &b.t_ns))
 		return -1;
-	if (g->nfb == g->fbcap) {
-		size_t cap = g->fbcap ? g->fbcap * 2 : 1024;
-		struct hr_fault_bin *n = realloc(g->fb, cap * sizeof(*n));
+	if (g->boot.nfb == g->boot.fbcap) {
+		size_t cap = g->boot.fbcap ? g->boot.fbcap * 2 : 1024;
+		struct hr_fault_bin *n = realloc(g->boot.fb, cap * sizeof(*n));
 
 		if (!n)
 			return -1;
-		g->fb = n;
-		g->fbcap = cap;
+		g->boot.fb = n;
+		g->boot.fbcap = cap;
 	}
-	g->fb[g->nfb++] = b;
+	g->boot.fb[g->boot.nfb++] = b;
 	hr_row_init(&row, HR_TB_FAULTS);
 	hr_row_set_f(&row, HR_FA_T_S, b.t_ns / 1e9);
 	hr_row_set_s(&row, HR_FA_VM, g->name);
@@ -204,7 +204,7 @@ static int wl_fault_bin(struct hr_guest *g, const struct bbp_f *m)
 
 static int wl_oom(struct hr_guest *g, const struct bbp_oom *m)
 {
-	struct hr_oom *o = &g->ooms[g->nooms % 64];
+	struct hr_oom *o = &g->boot.ooms[g->boot.nooms % 64];
 	int64_t t;
 
 	if (hr_guest_time(g, m->t_ns, &t))
@@ -213,7 +213,7 @@ static int wl_oom(struct hr_guest *g, const struct bbp_oom *m)
 	o->pid = m->pid;
 	snprintf(o->comm, sizeof(o->comm), "%s", m->comm);
 	o->balloon_mib = latest_balloon_mib(g);
-	g->nooms++;
+	g->boot.nooms++;
 	hr_rec_event(g->run->rec, g->name, "oom-kill", "victim=%s pid=%" PRIu64 " anon_kib=%" PRIu64
 		     " balloon_mib=%.1f guest_t_s=%.6f", o->comm, o->pid, m->anon_kib,
 		     o->balloon_mib, o->t_ns / 1e9);
@@ -231,7 +231,7 @@ static int wl_fill(struct hr_guest *g, const struct bbp_msg *m, uint64_t w)
 
 	if (w < 2 || w >= 2 + HR_NFILLS)
 		return -1;
-	f = &g->fills[w - 2];
+	f = &g->boot.fills[w - 2];
 	if (m->type == BBP_WSTART ? f->started : f->exited)
 		return 0;	/* said again after a reopened channel */
 	if (m->type == BBP_WSTART) {
@@ -262,10 +262,10 @@ static uint64_t msg_workload(const struct bbp_msg *m)
 
 static int wl_exit(struct hr_guest *g, const struct bbp_wexit *x)
 {
-	if (g->wl_exited)
+	if (g->boot.wl_exited)
 		return 0;	/* said again after a reopened channel */
-	g->wl_exited = 1;
-	g->wexit = *x;
+	g->boot.wl_exited = 1;
+	g->boot.wexit = *x;
 	hr_rec_event(g->run->rec, g->name, x->oom ? "workload-oom-killed" : "workload-exit",
 		     "%s code=%" PRIu64 " signal=%" PRIu64 " oom=%" PRIu64 " ops=%" PRIu64
 		     " bytes=%" PRIu64 " balloon_mib=%.1f", g->job->workload_name, x->code, x->sig,
@@ -299,15 +299,15 @@ int hr_wl_msg(struct hr_guest *g, const struct bbp_msg *m)
 		return m->type == BBP_WSTART || m->type == BBP_WEXIT ? wl_fill(g, m, wl) : 0;
 	switch (m->type) {
 	case BBP_CAL:
-		g->cal = m->u.cal;
-		g->have_cal = 1;
+		g->boot.cal = m->u.cal;
+		g->boot.have_cal = 1;
 		return 0;
 	case BBP_NODE:
 		return wl_node(g, &m->u.node);
 	case BBP_WSTART:
-		if (g->wl_started)
+		if (g->boot.wl_started)
 			return 0;	/* said again after a reopened channel */
-		g->wl_started = 1;
+		g->boot.wl_started = 1;
 		hr_rec_event(g->run->rec, g->name, "workload-start", "%s pid=%" PRIu64,
 			     m->u.wstart.name, m->u.wstart.pid);
 		return 0;
@@ -331,8 +331,8 @@ int hr_wl_msg(struct hr_guest *g, const struct bbp_msg *m)
 		if (m->u.eend.e == UINT64_MAX)
 			return -1;
 		write_epoch(g, m->u.eend.e);
-		if (m->u.eend.e + 1 > g->eend)
-			g->eend = m->u.eend.e + 1;
+		if (m->u.eend.e + 1 > g->boot.eend)
+			g->boot.eend = m->u.eend.e + 1;
 		return 0;
 	case BBP_F:
 		return wl_fault_bin(g, &m->u.f);
@@ -347,9 +347,9 @@ int hr_wl_msg(struct hr_guest *g, const struct bbp_msg *m)
 
 static const struct hr_lat *lat_find(const struct hr_guest *g, uint64_t e, int k)
 {
-	for (size_t i = 0; i < g->nlat; i++)
-		if (g->lat[i].e == e && g->lat[i].k == k)
-			return &g->lat[i];
+	for (size_t i = 0; i < g->boot.nlat; i++)
+		if (g->boot.lat[i].e == e && g->boot.lat[i].k == k)
+			return &g->boot.lat[i];
 	return NULL;
 }
 
@@ -364,8 +364,8 @@ void hr_wl_transition(struct hr_guest *g, int index, int64_t t_set, int64_t t_en
 	o->fault_p50 = o->fault_p99 = o->fault_max = NAN;
 	o->p50 = o->p99 = o->p999 = o->s50 = o->s99 = o->s999 = NAN;
 	o->kind = "";
-	for (size_t i = 0; i < g->nfb; i++) {
-		const struct hr_fault_bin *b = &g->fb[i];
+	for (size_t i = 0; i < g->boot.nfb; i++) {
+		const struct hr_fault_bin *b = &g->boot.fb[i];
 
 		if (b->t_ns <= t_set)
 			min0 = b->minflt;
@@ -399,8 +399,8 @@ void hr_wl_transition(struct hr_guest *g, int index, int64_t t_set, int64_t t_en
 		o->s99 = st_hist_percentile(&steady->h, 99);
 		o->s999 = st_hist_percentile(&steady->h, 99.9);
 	}
-	for (int i = 0; i < g->nooms && i < 64; i++)
-		if (g->ooms[i].t_ns >= t_set && g->ooms[i].t_ns <= t_end)
+	for (int i = 0; i < g->boot.nooms && i < 64; i++)
+		if (g->boot.ooms[i].t_ns >= t_set && g->boot.ooms[i].t_ns <= t_end)
 			o->ooms++;
 }
 
@@ -412,8 +412,8 @@ void hr_node_deltas(const struct hr_guest *g, int64_t t0, int64_t t1, char *tota
 	for (int node = 0; node < 64; node++) {
 		const struct hr_node_sample *a = NULL, *b = NULL;
 
-		for (size_t i = 0; i < g->nns; i++) {
-			const struct hr_node_sample *x = &g->ns[i];
+		for (size_t i = 0; i < g->boot.nns; i++) {
+			const struct hr_node_sample *x = &g->boot.ns[i];
 
 			if (x->node != node)
 				continue;
@@ -437,6 +437,6 @@ int hr_node_after(const struct hr_guest *g, int64_t t)
 {
 	int ret;
 
-	ret = !g->nns || g->ns[g->nns - 1].t_ns >= t;
+	ret = !g->boot.nns || g->boot.ns[g->boot.nns - 1].t_ns >= t;
 	return ret;
 }
