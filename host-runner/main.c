@@ -223,8 +223,10 @@ static int run_and_write(const struct hr_scenario *sc, const struct hr_run_opts 
 		hr_err("run: no results directory to write --output-format from");
 		if (!r)
 			r = HR_EXIT_FAIL;
-	} else if (rp_results_write(out, fmts, dirs, 1) && !r) {
-		r = HR_EXIT_FAIL;
+	} else if (rp_results_write(out, fmts, dirs, 1)) {
+		hr_error_print();	/* before the close's */
+		if (!r)
+			r = HR_EXIT_FAIL;
 	}
 	if (rp_output_close(out, outpath) && !r)
 		r = HR_EXIT_FAIL;
@@ -612,6 +614,7 @@ static int cmd_report(int argc, char **argv)
 		}
 		r = hr_report(argv[i], 0);
 		if (r) {	/* bad input: 2, as every command; a failed write: 1 */
+			hr_error_print();	/* each directory's, as it goes */
 			if (ret != HR_EXIT_FAIL)
 				ret = r == RP_BAD_INPUT ? HR_EXIT_USAGE : HR_EXIT_FAIL;
 			continue;
@@ -620,8 +623,11 @@ static int cmd_report(int argc, char **argv)
 		if (!quiet && (fmts & RP_FMT_NORMAL))
 			printf("report: %s/report.html\n", argv[i]);
 	}
-	if (out && ndone && rp_results_write(out, fmts, done, ndone) && ret == HR_EXIT_OK)
-		ret = HR_EXIT_FAIL;
+	if (out && ndone && rp_results_write(out, fmts, done, ndone)) {
+		hr_error_print();	/* before the close's */
+		if (ret == HR_EXIT_OK)
+			ret = HR_EXIT_FAIL;
+	}
 	if (out && rp_output_close(out, outpath) && ret == HR_EXIT_OK)
 		ret = HR_EXIT_FAIL;
 	free(done);
@@ -701,6 +707,19 @@ static int cmd_help(int argc, char **argv)
 	return HR_EXIT_OK;
 }
 
+/*
+ * The command layer's idiom: print once, return the exit status. What the
+ * engine, core and report functions a command called recorded (hr_error) and
+ * did not say is taken and printed here, once, when the command fails; a
+ * command's own usage errors are printed where they are found (hr_err).
+ */
+static int failed_with(int code)
+{
+	if (code != HR_EXIT_OK)
+		hr_error_print();
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -714,7 +733,7 @@ int main(int argc, char **argv)
 		return cmd_version(1, argv);
 	for (const struct command *c = commands; c->name; c++)
 		if (!strcmp(argv[1], c->name))
-			return c->fn(argc - 1, argv + 1);
+			return failed_with(c->fn(argc - 1, argv + 1));
 	hr_err("unknown command '%s' (see 'balloonbench --help')", argv[1]);
 	return HR_EXIT_USAGE;
 }

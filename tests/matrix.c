@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "core/scenario.h"
 #include "core/schedule.h"
 #include "tap.h"
@@ -22,6 +23,8 @@ static int load(const char *path, char *err, size_t len)
 	fflush(stderr);
 	dup2(fd, 2);
 	r = hr_scenario_load(path, &sc);
+	if (r)
+		hr_error_print();	/* the test is the command layer: it says the error */
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);

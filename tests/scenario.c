@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "core/scenario.h"
 #include "tap.h"
 
@@ -119,6 +120,8 @@ static int capture(int (*fn)(struct hr_scenario *, const char *), struct hr_scen
 	fflush(stderr);
 	dup2(fd, 2);
 	r = fn(to, arg);
+	if (r)
+		hr_error_print();	/* the test is the command layer: it says the error */
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);

@@ -67,7 +67,7 @@ char *hr_fmt(char *buf, size_t size, const char *fmt, ...)
 	return buf;
 }
 
-static _Thread_local char err_msg[1024];
+static _Thread_local char err_msg[2048];
 static _Thread_local int err_set;
 
 int hr_error(const char *fmt, ...)
@@ -79,6 +79,11 @@ int hr_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	hr_vfmt(err_msg, sizeof(err_msg), fmt, ap);
 	va_end(ap);
+	if (hr_log_context) {	/* as hr_err would have printed it there */
+		size_t n = strlen(err_msg);
+
+		snprintf(err_msg + n, sizeof(err_msg) - n, " %s", hr_log_context);
+	}
 	for (char *p = err_msg; (p = strchr(p, '\n'));)
 		*p = ' ';
 	err_set = 1;
@@ -95,4 +100,17 @@ void hr_error_take(char *buf, size_t size)
 	snprintf(buf, size, "%s", err_set ? err_msg : "unknown error");
 	err_set = 0;
 	err_msg[0] = '\0';
+}
+
+void hr_error_print(void)
+{
+	char msg[sizeof(err_msg)];
+	const char *ctx = hr_log_context;
+
+	if (!err_set)
+		return;
+	hr_error_take(msg, sizeof(msg));
+	hr_log_context = NULL;	/* recorded with the message already */
+	hr_err("%s", msg);
+	hr_log_context = ctx;
 }

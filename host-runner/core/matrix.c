@@ -110,9 +110,8 @@ static int matrix_apply(const char *path, const struct hr_job *j, const struct m
 		w = snprintf(n->label + off, sizeof(n->label) - off, "%s%s=%s", q ? " " : "",
 			     o->name, v);
 		if (w < 0 || (size_t)w >= sizeof(n->label) - off) {
-			hr_err("%s:%d: [%s] the matrix values make a label longer than %zu characters",
+			return hr_error("%s:%d: [%s] the matrix values make a label longer than %zu characters",
 			       path, j->section_line, j->name, sizeof(n->label) - 1);
-			return -1;
 		}
 		off += (size_t)w;
 	}
@@ -154,9 +153,8 @@ static int expand_jobs(const char *path, const struct hr_scenario *sc, struct ex
 			struct hr_job *n;
 
 			if (nout == HR_MAX_JOBS) {
-				hr_err("%s:%d: [%s] the matrix makes more than %d jobs", path,
+				return hr_error("%s:%d: [%s] the matrix makes more than %d jobs", path,
 				       j->section_line, j->name, HR_MAX_JOBS);
-				return -1;
 			}
 			n = &out[nout++];
 			*n = *j;
@@ -177,9 +175,8 @@ static int names_unique(const char *path, const struct hr_job *out, int nout)
 	for (int a = 1; a < nout; a++)	/* NAME-N may meet a job of that name, or a cut one */
 		for (int b = 0; b < a; b++)
 			if (!strcmp(out[a].name, out[b].name)) {
-				hr_err("%s:%d: job name %s is also a job's at line %d (a matrix names its jobs NAME-1, NAME-2, ... from NAME's first 24 characters); rename one",
+				return hr_error("%s:%d: job name %s is also a job's at line %d (a matrix names its jobs NAME-1, NAME-2, ... from NAME's first 24 characters); rename one",
 				       path, out[a].section_line, out[a].name, out[b].section_line);
-				return -1;
 			}
 	return 0;
 }
@@ -190,8 +187,7 @@ int hr_matrix_expand(const char *path, struct hr_scenario *sc)
 	int nout;
 
 	if (!x) {
-		hr_err("%s: cannot expand the matrix: out of memory", path);
-		return -1;
+		return hr_error("%s: cannot expand the matrix: out of memory", path);
 	}
 	nout = expand_jobs(path, sc, x);
 	if (nout < 0 || names_unique(path, x->out, nout)) {

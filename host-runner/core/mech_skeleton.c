@@ -77,9 +77,8 @@ static int skel_check_job(const char *path, const struct hr_job *j)
 	int l = hr_job_line(j, "memory");
 
 	if (j->memory_kib % SKEL_STEP_KIB) {
-		hr_err("%s:%d: [%s] memory: %" PRIu64 " KiB is not a whole number of %llu KiB steps",
+		return hr_error("%s:%d: [%s] memory: %" PRIu64 " KiB is not a whole number of %llu KiB steps",
 		       path, l ? l : j->section_line, j->name, j->memory_kib, SKEL_STEP_KIB);
-		return -1;
 	}
 	return 0;
 }

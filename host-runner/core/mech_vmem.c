@@ -45,28 +45,24 @@ static int check_shape(const char *path, const struct hr_job *j)
 	uint64_t b = j->vmem_block_kib;
 
 	if (b & (b - 1)) {
-		hr_err("%s:%d: [%s] vmem-block: %" PRIu64 " KiB is not a power of two (2M, 4M, ...)",
+		return hr_error("%s:%d: [%s] vmem-block: %" PRIu64 " KiB is not a power of two (2M, 4M, ...)",
 		       path, line_of(j, "vmem-block", NULL), j->name, b);
-		return -1;
 	}
 	if (j->vmem_base_kib >= j->memory_kib) {
-		hr_err("%s:%d: [%s] vmem-base: %.0f MiB leaves no virtio-mem device below memory=%.0f MiB",
+		return hr_error("%s:%d: [%s] vmem-base: %.0f MiB leaves no virtio-mem device below memory=%.0f MiB",
 		       path, line_of(j, "vmem-base", "memory"), j->name, j->vmem_base_kib / 1024.0,
 		       j->memory_kib / 1024.0);
-		return -1;
 	}
 	if (hr_vmem_size(j) % b) {
-		hr_err("%s:%d: [%s] memory - vmem-base = %.0f MiB is not a multiple of vmem-block=%.0f MiB (the virtio-mem device's size)",
+		return hr_error("%s:%d: [%s] memory - vmem-base = %.0f MiB is not a multiple of vmem-block=%.0f MiB (the virtio-mem device's size)",
 		       path, line_of(j, "memory", "vmem-base"), j->name, hr_vmem_size(j) / 1024.0,
 		       b / 1024.0);
-		return -1;
 	}
 	if (j->deflate_on_oom || j->free_page_reporting) {
-		hr_err("%s:%d: [%s] %s is a virtio-balloon option; mechanism=virtio-mem has no balloon",
+		return hr_error("%s:%d: [%s] %s is a virtio-balloon option; mechanism=virtio-mem has no balloon",
 		       path, line_of(j, j->deflate_on_oom ? "deflate-on-oom" : "free-page-reporting",
 				     NULL), j->name,
 		       j->deflate_on_oom ? "deflate-on-oom" : "free-page-reporting");
-		return -1;
 	}
 	return 0;
 }
@@ -89,7 +85,7 @@ static int check_targets(const char *path, const struct hr_job *j)
 			int seen = 0;
 
 			if (t < j->vmem_base_kib || t > j->memory_kib) {
-				hr_err("%s:%d: [%s] target %.1f MiB is outside what virtio-mem can reach: vmem-base=%.0f MiB (boot memory, never unplugged) to memory=%.0f MiB (vmem-base + the device's %.0f MiB)",
+				hr_error("%s:%d: [%s] target %.1f MiB is outside what virtio-mem can reach: vmem-base=%.0f MiB (boot memory, never unplugged) to memory=%.0f MiB (vmem-base + the device's %.0f MiB)",
 				       path, line_of(j, "targets", "low"), j->name, t / 1024.0,
 				       j->vmem_base_kib / 1024.0, j->memory_kib / 1024.0,
 				       hr_vmem_size(j) / 1024.0);

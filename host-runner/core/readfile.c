@@ -30,7 +30,7 @@ static void say(const struct out *o, const char *fmt, ...)
 	if (o->err)
 		hr_vfmt(o->err, o->errlen, fmt, ap);
 	else
-		hr_err("%s", hr_vfmt(buf, sizeof(buf), fmt, ap));
+		hr_error("%s", hr_vfmt(buf, sizeof(buf), fmt, ap));
 	va_end(ap);
 }
 

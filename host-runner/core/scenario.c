@@ -286,14 +286,12 @@ static int opt_line(const struct hr_job *j, const char *name)
 static int check_host_lists(const char *path, const struct hr_job *j)
 {
 	if (j->host_numa_mode != HR_NUMA_NONE && hr_set_max(j->host_numa_nodes) < 0) {
-		hr_err("%s:%d: [%s] host-numa-nodes: '%s' is not a node list like 0, 0-1 or 0,2", path,
+		return hr_error("%s:%d: [%s] host-numa-nodes: '%s' is not a node list like 0, 0-1 or 0,2", path,
 		       opt_line(j, "host-numa-nodes"), j->name, j->host_numa_nodes);
-		return -1;
 	}
 	if (strcmp(j->vcpu_pin, "none") && hr_set_max(j->vcpu_pin) < 0) {
-		hr_err("%s:%d: [%s] vcpu-pin: '%s' is not none or a CPU list like 0-1 or 0,2", path,
+		return hr_error("%s:%d: [%s] vcpu-pin: '%s' is not none or a CPU list like 0-1 or 0,2", path,
 		       opt_line(j, "vcpu-pin"), j->name, j->vcpu_pin);
-		return -1;
 	}
 	return 0;
 }
@@ -315,13 +313,11 @@ static int resolve_targets(const char *path, struct hr_job *j)
 			t->kib = (uint64_t)llround(j->memory_kib * t->percent / 100.0 / 4) * 4;
 		if (t->kib > j->memory_kib) {
 			(void)hr_format_size(v, sizeof(v), t->kib);
-			hr_err("%s:%d: [%s] targets: %s is above memory=%s, %s", path, tl, j->name, v,
+			return hr_error("%s:%d: [%s] targets: %s is above memory=%s, %s", path, tl, j->name, v,
 			       m, hr_mech_def(j->mechanism)->limit);
-			return -1;
 		}
 		if (t->kib < 4096) {
-			hr_err("%s:%d: [%s] targets: entry %d is below 4M", path, tl, j->name, i + 1);
-			return -1;
+			return hr_error("%s:%d: [%s] targets: entry %d is below 4M", path, tl, j->name, i + 1);
 		}
 	}
 	return 0;
@@ -337,9 +333,8 @@ static int resolve_trace(const char *path, struct hr_job *j)
 	    j->trace_resolved)
 		return 0;
 	if (dir + len >= sizeof(j->trace)) {
-		hr_err("%s:%d: [%s] trace: '%.*s%s' is longer than %zu characters", path,
+		return hr_error("%s:%d: [%s] trace: '%.*s%s' is longer than %zu characters", path,
 		       opt_line(j, "trace"), j->name, (int)dir, path, j->trace, sizeof(j->trace) - 1);
-		return -1;
 	}
 	memmove(j->trace + dir, j->trace, len + 1);
 	memcpy(j->trace, path, dir);
@@ -366,14 +361,12 @@ static int check_schedule(const char *path, struct hr_job *j)
 			l = j->line[o - hr_options];
 		else if (j->schedule == HR_SCHED_TRACE && hr_job_line(j, "trace"))
 			l = hr_job_line(j, "trace");	/* the trace file's own error: trace='s line */
-		hr_err("%s:%d: [%s] schedule %s: %s", path, l ? l : j->section_line, j->name,
+		return hr_error("%s:%d: [%s] schedule %s: %s", path, l ? l : j->section_line, j->name,
 		       hr_sched_names[j->schedule], err);
-		return -1;
 	}
 	free(ev);
 	if (j->pace == HR_PACE_PERIOD && j->period_us == 0 && j->schedule != HR_SCHED_TRACE) {
-		hr_err("%s:%d: [%s] pace=period needs period > 0", path, opt_line(j, "pace"), j->name);
-		return -1;
+		return hr_error("%s:%d: [%s] pace=period needs period > 0", path, opt_line(j, "pace"), j->name);
 	}
 	return 0;
 }
@@ -459,18 +452,15 @@ static int check_workload(const char *path, struct hr_job *j)
 	if (check_spec_sendable(j->workload_spec, err, sizeof(err)) ||
 	    check_spec_keys(j->workload_spec, err, sizeof(err)) ||
 	    wl_parse_spec(j->workload_spec, &d, &j->workload, err, sizeof(err))) {
-		hr_err("%s:%d: [%s] workload: %s", path, opt_line(j, "workload"), j->name, err);
-		return -1;
+		return hr_error("%s:%d: [%s] workload: %s", path, opt_line(j, "workload"), j->name, err);
 	}
 	if (j->workload.node >= j->guest_numa) {
-		hr_err("%s:%d: [%s] workload: node=%d but the guest has %d NUMA node(s) (guest-numa=%d)",
+		return hr_error("%s:%d: [%s] workload: node=%d but the guest has %d NUMA node(s) (guest-numa=%d)",
 		       path, opt_line(j, "workload"), j->name, j->workload.node, j->guest_numa,
 		       j->guest_numa);
-		return -1;
 	}
 	if (check_spec_fits(j, d, err, sizeof(err))) {
-		hr_err("%s:%d: [%s] workload: %s", path, opt_line(j, "workload"), j->name, err);
-		return -1;
+		return hr_error("%s:%d: [%s] workload: %s", path, opt_line(j, "workload"), j->name, err);
 	}
 	snprintf(j->workload_name, sizeof(j->workload_name), "%s", d->name);	/* names are short */
 	return 0;
@@ -486,10 +476,9 @@ static int check_fills(const char *path, const struct hr_job *j)
 
 	for (int i = 0; i < 2; i++) {
 		if (kib[i] && kib[i] + MIB_KIB(64) > j->memory_kib) {
-			hr_err("%s:%d: [%s] %s: %" PRIu64 "M leaves the guest less than 64M of its memory=%" PRIu64 "M",
+			return hr_error("%s:%d: [%s] %s: %" PRIu64 "M leaves the guest less than 64M of its memory=%" PRIu64 "M",
 			       path, hr_job_line(j, name[i]), j->name, name[i], kib[i] / 1024,
 			       j->memory_kib / 1024);
-			return -1;
 		}
 	}
 	return 0;
@@ -504,9 +493,8 @@ static int check_images(const char *path, const struct hr_job *j)
 
 	for (int k = 0; k < 2; k++) {
 		if (*file[k] && hr_file_readable(file[k], why, sizeof(why))) {
-			hr_err("%s:%d: [%s] %s: %s: %s", path, opt_line(j, key[k]), j->name, key[k],
+			return hr_error("%s:%d: [%s] %s: %s: %s", path, opt_line(j, key[k]), j->name, key[k],
 			       file[k], why);
-			return -1;
 		}
 	}
 	return 0;
@@ -529,9 +517,8 @@ int hr_scenario_check_image(const struct hr_scenario *sc, const char *image_dir)
 			snprintf(p, sizeof(p), "%s/%s", image_dir, file[k]);
 			if (!hr_file_readable(p, why, sizeof(why)))
 				continue;
-			hr_err("guest %s %s not found: run 'make image' first, or set %s= in the scenario (%s)",
+			return hr_error("guest %s %s not found: run 'make image' first, or set %s= in the scenario (%s)",
 			       key[k], p, key[k], why);
-			return -1;
 		}
 	}
 	return 0;
@@ -546,9 +533,8 @@ static int validate_job(const char *path, struct hr_job *j)
 	    hr_mech_check_job(path, j) || check_images(path, j))
 		return -1;
 	if (j->guest_numa > j->vcpus) {
-		hr_err("%s:%d: [%s] guest-numa: %d cells need at least as many vcpus (vcpus=%d)", path,
+		return hr_error("%s:%d: [%s] guest-numa: %d cells need at least as many vcpus (vcpus=%d)", path,
 		       opt_line(j, "guest-numa"), j->name, j->guest_numa, j->vcpus);
-		return -1;
 	}
 	if (check_workload(path, j) || check_fills(path, j))
 		return -1;
@@ -556,9 +542,8 @@ static int validate_job(const char *path, struct hr_job *j)
 		l = hr_job_line(j, "idle-sample-rate");
 		if (!l)
 			l = hr_job_line(j, "sample-rate");
-		hr_err("%s:%d: [%s] idle-sample-rate: %d Hz is above sample-rate=%d Hz", path,
+		return hr_error("%s:%d: [%s] idle-sample-rate: %d Hz is above sample-rate=%d Hz", path,
 		       l ? l : j->section_line, j->name, j->idle_hz, j->sample_hz);
-		return -1;
 	}
 	return 0;
 }
@@ -607,10 +592,9 @@ static int check_guests(const struct hr_scenario *sc)
 		if (total > HR_MAX_VMS) {
 			if (!line)
 				line = hr_job_line(j, "vms");
-			hr_err("%s:%d: [%s] %d guests in this run by the end of this job (repeat and "
+			return hr_error("%s:%d: [%s] %d guests in this run by the end of this job (repeat and "
 			       "warm-up runs times vms, over the jobs), expected at most %d", sc->path,
 			       line ? line : j->section_line, j->name, total, HR_MAX_VMS);
-			return -1;
 		}
 	}
 	return 0;
@@ -638,16 +622,14 @@ static int read_text(const char *path, struct hr_scenario *sc, FILE **f)
 	if (hr_read_file(path, "scenario", HR_MAX_SCENARIO, 0, &sc->text, &size, NULL, 0))
 		return -1;
 	if (memchr(sc->text, '\0', size)) {
-		hr_err("%s:%d: binary data (a NUL byte): expected an INI text file", path,
+		return hr_error("%s:%d: binary data (a NUL byte): expected an INI text file", path,
 		       line_of(sc->text, (size_t)((char *)memchr(sc->text, '\0', size) - sc->text)));
-		return -1;
 	}
 	if (!size)
 		return 0;	/* nothing to read: no stream */
 	*f = fmemopen(sc->text, size, "r");
 	if (!*f) {
-		hr_err("%s: cannot read scenario: %s", path, strerror(errno));
-		return -1;
+		return hr_error("%s: cannot read scenario: %s", path, strerror(errno));
 	}
 	return 0;
 }
@@ -662,16 +644,13 @@ static int parse_jobs(const char *path, struct parse_ctx *c)
 	c->cur = &c->global;
 	r = ini_parse_stream(reader, c, handler, c);
 	if (c->err_line) {
-		hr_err("%s:%d: %s", path, c->err_line, c->err);
-		return -1;
+		return hr_error("%s:%d: %s", path, c->err_line, c->err);
 	}
 	if (r > 0) {
-		hr_err("%s:%d: expected '[section]', 'key = value' or a ';' comment", path, r);
-		return -1;
+		return hr_error("%s:%d: expected '[section]', 'key = value' or a ';' comment", path, r);
 	}
 	if (r < 0) {
-		hr_err("%s: cannot parse scenario (out of memory)", path);
-		return -1;
+		return hr_error("%s: cannot parse scenario (out of memory)", path);
 	}
 	if (sc->njobs == 0) {
 		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -695,8 +674,7 @@ int hr_scenario_load(const char *path, struct hr_scenario *sc)
 
 	memset(sc, 0, sizeof(*sc));
 	if (strlen(path) >= sizeof(sc->path)) {
-		hr_err("%s: a scenario path longer than %zu characters", path, sizeof(sc->path) - 1);
-		return -1;
+		return hr_error("%s: a scenario path longer than %zu characters", path, sizeof(sc->path) - 1);
 	}
 	memcpy(sc->path, path, strlen(path) + 1);
 	if (read_text(path, sc, &c.f))
@@ -746,13 +724,11 @@ static int set_one(struct hr_scenario *sc, const char *kv)
 	const struct hr_option *o;
 
 	if (!eq || !n || n >= sizeof(name)) {
-		hr_err("--set %s: expected KEY=VALUE, e.g. --set workload=spin:threads=2", kv);
-		return -1;
+		return hr_error("--set %s: expected KEY=VALUE, e.g. --set workload=spin:threads=2", kv);
 	}
 	if (used + (used ? 1 : 0) + strlen(kv) >= sizeof(sc->overrides)) {
-		hr_err("--set %s: the --set options add up to more than %zu characters", kv,
+		return hr_error("--set %s: the --set options add up to more than %zu characters", kv,
 		       sizeof(sc->overrides) - 1);
-		return -1;
 	}
 	memcpy(name, kv, n);
 	name[n] = '\0';
@@ -761,8 +737,7 @@ static int set_one(struct hr_scenario *sc, const char *kv)
 		struct hr_job *j = &sc->jobs[i];
 
 		if (hr_job_set(j, name, eq + 1, err, sizeof(err))) {
-			hr_err("--set %s: %s", kv, err);
-			return -1;
+			return hr_error("--set %s: %s", kv, err);
 		}
 		/* errors found later name the job's section (and say "with --set") */
 		j->line[o - hr_options] = j->section_line ? j->section_line : 1;

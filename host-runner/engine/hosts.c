@@ -89,19 +89,16 @@ int hr_hosts_load(struct hr_fleet *f, const char *path)
 	int r = ini_parse(path, on_key, &l);
 
 	if (r < 0)
-		return hr_err("%s: cannot read the hosts file: %s", path, strerror(errno ? errno : ENOENT)), -1;
+		return hr_error("%s: cannot read the hosts file: %s", path, strerror(errno ? errno : ENOENT));
 	if (r > 0) {
-		hr_err("%s:%d: %s", path, r, l.why[0] ? l.why : "expected [host] or key = value");
-		return -1;
+		return hr_error("%s:%d: %s", path, r, l.why[0] ? l.why : "expected [host] or key = value");
 	}
 	for (int i = 0; i < f->n; i++)
 		if (!f->h[i].uri[0]) {
-			hr_err("%s: [%s]: expected uri = a libvirt URI", path, f->h[i].name);
-			return -1;
+			return hr_error("%s: [%s]: expected uri = a libvirt URI", path, f->h[i].name);
 		}
 	if (!f->n) {
-		hr_err("%s:1: expected at least one [host] section with uri =", path);
-		return -1;
+		return hr_error("%s:1: expected at least one [host] section with uri =", path);
 	}
 	return 0;
 }
@@ -111,16 +108,14 @@ int hr_hosts_add_uri(struct hr_fleet *f, const char *uri)
 	struct hr_host *h;
 
 	if (f->n == HR_MAX_HOSTS) {
-		hr_err("--connect: at most %d hosts", HR_MAX_HOSTS);
-		return -1;
+		return hr_error("--connect: at most %d hosts", HR_MAX_HOSTS);
 	}
 	h = &f->h[f->n];
 	memset(h, 0, sizeof(*h));
 	snprintf(h->name, sizeof(h->name), "h%d", f->n);
 	snprintf(h->pool, sizeof(h->pool), "balloonbench");
 	if (uri && strlen(uri) >= sizeof(h->uri)) {
-		hr_err("--connect: URI too long");
-		return -1;
+		return hr_error("--connect: URI too long");
 	}
 	snprintf(h->uri, sizeof(h->uri), "%s", uri ? uri : "");
 	f->n++;

@@ -62,9 +62,8 @@ int hr_mech_check_run(struct hr_run *run)
 			hr_warn("host %s skipped: %s", h->name, h->skip);
 		}
 		if (!usable) {
-			hr_err("%s:%d: [%s] mechanism=%s is not possible here: %s", run->sc->path,
+			return hr_error("%s:%d: [%s] mechanism=%s is not possible here: %s", run->sc->path,
 			       l ? l : j->section_line, j->name, name, why);
-			return -1;
 		}
 	}
 	return 0;

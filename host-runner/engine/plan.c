@@ -109,8 +109,7 @@ static int plan_job(const struct hr_job *j, int remote, FILE *f, double *at_leas
 		double end;
 
 		if (hr_job_schedule(j, k, &ev, &n, err, sizeof(err))) {
-			hr_err("job %s: schedule: %s", j->name, err);
-			return -1;
+			return hr_error("job %s: schedule: %s", j->name, err);
 		}
 		if (!k)
 			fprintf(f, "  schedule %s, pace=%s (period %s, settle %s): %zu change%s%s\n",
@@ -148,7 +147,7 @@ static int plan_hosts(const struct hr_run_opts *o, int guests, int *remote, FILE
 	int n;
 
 	if (!fl)
-		return hr_err("out of memory"), -1;
+		return hr_error("out of memory");
 	if (hr_fleet_load(fl, o)) {
 		free(fl);
 		return -1;

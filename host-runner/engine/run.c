@@ -87,10 +87,10 @@ static int check_image(const struct hr_run *run, const struct hr_job *j)
 			for (size_t k = 0; k < hr_noptions; k++)
 				if (!strcmp(hr_options[k].name, key[i]))
 					line = j->line[k];
-			hr_err("%s:%d: [%s] %s: %s: %s", run->sc->path, line, j->name, key[i], path,
+			hr_error("%s:%d: [%s] %s: %s: %s", run->sc->path, line, j->name, key[i], path,
 			       strerror(errno ? errno : ENOENT));
 		} else {
-			hr_err("guest %s %s not found: run 'make image' first, or set %s= in the scenario",
+			hr_error("guest %s %s not found: run 'make image' first, or set %s= in the scenario",
 			       key[i], path, key[i]);
 		}
 		return -1;
@@ -373,8 +373,11 @@ static int finish(struct hr_run *run)
 		hr_info("no report after a signal: balloonbench report %s makes it", run->dir);
 		return HR_EXIT_INTR;
 	}
-	if (hr_report(run->dir, hr_verbosity >= HR_INFO) && !run->failed)
-		return HR_EXIT_FAIL;
+	if (hr_report(run->dir, hr_verbosity >= HR_INFO)) {
+		hr_error_print();	/* the run's end is the top of the report it makes */
+		if (!run->failed)
+			return HR_EXIT_FAIL;
+	}
 	if (hr_verbosity >= HR_INFO) {
 		for (int i = 0; i < run->nguests; i++) {
 			char line[512];
@@ -407,8 +410,7 @@ int hr_fleet_load(struct hr_fleet *f, const struct hr_run_opts *o)
 	for (int i = 0; i < f->n; i++)
 		embedded += !f->h[i].uri[0] || hr_uri_is_embedded(f->h[i].uri);
 	if (embedded > 1 || (embedded && f->n > 1 && f->h[0].uri[0])) {
-		hr_err("hosts: the embedded driver (no URI) can be one host of a run, not several");
-		return -1;
+		return hr_error("hosts: the embedded driver (no URI) can be one host of a run, not several");
 	}
 	return 0;
 }
@@ -502,6 +504,7 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	run->lock_fd = -1;
 	run->fleet = calloc(1, sizeof(*run->fleet));
 	if (!run->fleet || hr_fleet_load(run->fleet, o)) {
+		hr_error_print();	/* the hosts file's, said by the run as its own */
 		free(run->fleet);
 		free(run);
 		return HR_EXIT_USAGE;
@@ -512,6 +515,7 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	snprintf(run->image_dir, sizeof(run->image_dir), "%s", o->image_dir);
 	for (int i = 0; i < sc->njobs; i++) {
 		if (check_image(run, &sc->jobs[i])) {
+			hr_error_print();
 			free(run->fleet);
 			free(run);
 			return HR_EXIT_USAGE;

@@ -136,12 +136,10 @@ int rp_cmp_thresholds_load(struct thresholds *t, const char *path)
 	r = memchr(text, '\0', len) ? 1 : ini_parse_string(text, th_handler, t);
 	free(text);
 	if (r < 0) {
-		hr_err("%s: cannot parse thresholds file (out of memory)", path);
-		return -1;
+		return hr_error("%s: cannot parse thresholds file (out of memory)", path);
 	}
 	if (r > 0) {
-		hr_err("%s:%d: %s", path, r, t->err[0] ? t->err : "expected '[section]' or 'key = value'");
-		return -1;
+		return hr_error("%s:%d: %s", path, r, t->err[0] ? t->err : "expected '[section]' or 'key = value'");
 	}
 	return 0;
 }

@@ -50,9 +50,8 @@ int rp_cmp_side_find(struct side *s, const char *arg)
 	s->arg = arg;
 	if (!rp_path(path, sizeof(path), arg, "run.json") && !stat(path, &st) &&
 	    !S_ISREG(st.st_mode)) {
-		hr_err("%s: %s, not a regular file: expected a JSON file", path,
+		return hr_error("%s: %s, not a regular file: expected a JSON file", path,
 		       hr_file_kind(st.st_mode));
-		return -1;
 	}
 	if (is_run_dir(arg)) {
 		s->runs[s->nruns++] = strdup(arg);
@@ -60,8 +59,7 @@ int rp_cmp_side_find(struct side *s, const char *arg)
 	}
 	n = scandir(arg, &ents, NULL, by_name);
 	if (n < 0) {
-		hr_err("compare: %s: %s", arg, strerror(errno));
-		return -1;
+		return hr_error("compare: %s: %s", arg, strerror(errno));
 	}
 	for (int i = 0; i < n; i++) {
 		/* "latest" is a link to a run already in the list; after a failure, only free */
@@ -69,10 +67,10 @@ int rp_cmp_side_find(struct side *s, const char *arg)
 		    !rp_path(path, sizeof(path), arg, ents[i]->d_name) &&
 		    !lstat(path, &st) && S_ISDIR(st.st_mode) && is_run_dir(path)) {
 			if (s->nruns == MAX_RUNS) {
-				hr_err("compare: %s: more than %d runs in it; name fewer", arg, MAX_RUNS);
+				hr_error("compare: %s: more than %d runs in it; name fewer", arg, MAX_RUNS);
 				failed = 1;
 			} else if (!(s->runs[s->nruns++] = strdup(path))) {
-				hr_err("compare: out of memory");
+				hr_error("compare: out of memory");
 				failed = 1;
 			}
 		}
@@ -82,8 +80,7 @@ int rp_cmp_side_find(struct side *s, const char *arg)
 	if (failed)
 		return -1;
 	if (!s->nruns) {
-		hr_err("compare: %s: not a results directory, and no results directory in it (expected run.json)", arg);
-		return -1;
+		return hr_error("compare: %s: not a results directory, and no results directory in it (expected run.json)", arg);
 	}
 	return 0;
 }
@@ -283,7 +280,7 @@ static int read_run(struct cmp *c, int side, int i, json_t *run)
 	cr = rp_csv_col(&f, "rep");
 	cv = rp_csv_col(&f, "vm");
 	if (cj < 0 || cd < 0) {
-		hr_err("%s:1: expected columns job and direction", path);
+		hr_error("%s:1: expected columns job and direction", path);
 		rp_csv_close(&f);
 		return -1;
 	}
@@ -311,7 +308,7 @@ static int read_run(struct cmp *c, int side, int i, json_t *run)
 			k = key_get(c, c->side[side].scen[i], job, rp_csv_str(&f, cl),
 				    rp_csv_str(&f, cd), &hr_metrics[m]);
 			if (!k || key_add(k, side, nrun, v)) {
-				hr_err("compare: too many metrics or out of memory");
+				hr_error("compare: too many metrics or out of memory");
 				rp_csv_close(&f);
 				return -1;
 			}

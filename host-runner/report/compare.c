@@ -58,17 +58,14 @@ static int write_file(const struct rp_format *fmt, const struct cmp *c, const st
 		return -1;
 	f = fopen(path, "we");
 	if (!f) {
-		hr_err("cannot write %s: %s", path, strerror(errno));
-		return -1;
+		return hr_error("cannot write %s: %s", path, strerror(errno));
 	}
 	if (fmt->compare(f, c, rows, n, status, mismatch)) {
 		fclose(f);
-		hr_err("cannot write %s", path);
-		return -1;
+		return hr_error("cannot write %s", path);
 	}
 	if (fclose(f)) {
-		hr_err("cannot write %s: %s", path, strerror(errno));
-		return -1;
+		return hr_error("cannot write %s: %s", path, strerror(errno));
 	}
 	return 0;
 }
@@ -149,8 +146,7 @@ static int parse_args(int argc, char **argv, struct cmp_args *a)
 		case 'S':
 			a->seed = strtoull(optarg, &end, 10);
 			if (*end || !*optarg) {
-				hr_err("--seed: '%s', expected a non-negative integer", optarg);
-				return -1;
+				return hr_error("--seed: '%s', expected a non-negative integer", optarg);
 			}
 			break;
 		case 'q': a->quiet = 1; break;
@@ -166,8 +162,7 @@ static int parse_args(int argc, char **argv, struct cmp_args *a)
 		}
 	}
 	if (argc - optind != 2) {
-		hr_err("compare: expected BASELINE and CANDIDATE (see 'balloonbench compare --help')");
-		return -1;
+		return hr_error("compare: expected BASELINE and CANDIDATE (see 'balloonbench compare --help')");
 	}
 	return 0;
 }
@@ -214,8 +209,7 @@ static int check_comparable(const struct cmp *cmp, const struct cmp_args *a, cha
 			append(mismatch, size, "the runs of each side differ in accel (%s)", va[i]);
 	}
 	if (mismatch[0] && !a->allow) {
-		hr_err("compare: not comparable: %s (--allow-mismatch to compare anyway)", mismatch);
-		return -1;
+		return hr_error("compare: not comparable: %s (--allow-mismatch to compare anyway)", mismatch);
 	}
 	if (mismatch[0])
 		hr_warn("comparing runs that are not comparable (--allow-mismatch): %s", mismatch);
@@ -276,7 +270,7 @@ int hr_compare_main(int argc, char **argv)
 	if (!a.out) {
 		a.out = cmp.side[1].arg;
 	} else if ((e = hr_dirs_make(a.out))) {
-		hr_err("compare: --output %s: cannot make the directory: %s", a.out, strerror(-e));
+		hr_error("compare: --output %s: cannot make the directory: %s", a.out, strerror(-e));
 		goto out;
 	}
 	cmp.out = a.out;

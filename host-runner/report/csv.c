@@ -86,8 +86,7 @@ static int drop_torn_tail(struct rp_csv *c)
 		return 0;
 	nl = memrchr(c->buf, '\n', c->len);
 	if (!nl) {
-		hr_err("%s:1: the header row has no newline at its end (a torn write?)", c->path);
-		return -1;
+		return hr_error("%s:1: the header row has no newline at its end (a torn write?)", c->path);
 	}
 	for (const char *p = c->buf; p < nl; p++)
 		line += *p == '\n';
@@ -104,8 +103,7 @@ int rp_csv_open(struct rp_csv *c, const char *path)
 
 	memset(c, 0, sizeof(*c));
 	if (strlen(path) >= sizeof(c->path)) {
-		hr_err("%s: a path longer than %zu characters", path, sizeof(c->path) - 1);
-		return -1;
+		return hr_error("%s: a path longer than %zu characters", path, sizeof(c->path) - 1);
 	}
 	memcpy(c->path, path, strlen(path) + 1);
 	r = hr_read_file(path, "CSV", HR_MAX_CSV, 1, &c->buf, &c->len, NULL, 0);
@@ -113,12 +111,12 @@ int rp_csv_open(struct rp_csv *c, const char *path)
 		return r;	/* -ENOENT quietly, or -1 reported */
 	c->pos = c->buf;
 	if (!c->len) {
-		hr_err("%s: empty file, expected a header row", path);
+		hr_error("%s: empty file, expected a header row", path);
 		rp_csv_close(c);
 		return -1;
 	}
 	if (memchr(c->buf, '\0', c->len)) {
-		hr_err("%s: binary data (a NUL byte): expected a CSV text file", path);
+		hr_error("%s: binary data (a NUL byte): expected a CSV text file", path);
 		rp_csv_close(c);
 		return -1;
 	}
@@ -129,7 +127,7 @@ int rp_csv_open(struct rp_csv *c, const char *path)
 	c->line = 1;
 	c->ncols = split_row(c, c->cols);
 	if (c->ncols < 0) {
-		hr_err("%s:1: more than %d columns", path, RP_CSV_MAX_FIELDS);
+		hr_error("%s:1: more than %d columns", path, RP_CSV_MAX_FIELDS);
 		rp_csv_close(c);
 		return -1;
 	}
@@ -149,9 +147,9 @@ struct json_t *rp_json_load(const char *path, int enoent_quiet)
 	j = json_loadb(text, len, 0, &jerr);
 	free(text);
 	if (!j)
-		hr_err("%s:%d: %s", path, jerr.line, jerr.text);
+		hr_error("%s:%d: %s", path, jerr.line, jerr.text);
 	else if (!json_is_object(j)) {
-		hr_err("%s:1: expected a JSON object", path);
+		hr_error("%s:1: expected a JSON object", path);
 		json_decref(j);
 		j = NULL;
 	}
@@ -164,13 +162,11 @@ static int check_array(const char *path, json_t *a, const char *what, size_t max
 	if (!a)
 		return 0;
 	if (!json_is_array(a)) {
-		hr_err("%s: %s: expected an array", path, what);
-		return -1;
+		return hr_error("%s: %s: expected an array", path, what);
 	}
 	if (json_array_size(a) > max) {
-		hr_err("%s: %s: %zu entries, a run has at most %zu", path, what, json_array_size(a),
+		return hr_error("%s: %s: %zu entries, a run has at most %zu", path, what, json_array_size(a),
 		       max);
-		return -1;
 	}
 	return 0;
 }
@@ -207,9 +203,8 @@ int rp_csv_next(struct rp_csv *c)
 	c->line++;
 	c->nf = split_row(c, c->f);
 	if (c->nf != c->ncols) {
-		hr_err("%s:%zu: %d fields, expected %d as in the header", c->path, c->line,
+		return hr_error("%s:%zu: %d fields, expected %d as in the header", c->path, c->line,
 		       c->nf < 0 ? RP_CSV_MAX_FIELDS + 1 : c->nf, c->ncols);
-		return -1;
 	}
 	return 1;
 }
@@ -303,6 +298,5 @@ int rp_path(char *buf, size_t size, const char *dir, const char *name)
 
 	if (n >= 0 && (size_t)n < size)
 		return 0;
-	hr_err("%s/%s: a path longer than %zu characters", dir, name, size - 1);
-	return -1;
+	return hr_error("%s/%s: a path longer than %zu characters", dir, name, size - 1);
 }

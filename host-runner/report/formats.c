@@ -56,9 +56,8 @@ int rp_formats_parse(const char *arg, unsigned cmd, unsigned *mask)
 
 	*mask = 0;
 	if (snprintf(buf, sizeof(buf), "%s", arg) >= (int)sizeof(buf) || !*arg) {
-		hr_err("--output-format: '%.40s', expected %s (comma-separated)", arg,
+		return hr_error("--output-format: '%.40s', expected %s (comma-separated)", arg,
 		       offered_list(cmd, names, sizeof(names)));
-		return -1;
 	}
 	for (t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		int i;
@@ -67,9 +66,8 @@ int rp_formats_parse(const char *arg, unsigned cmd, unsigned *mask)
 			if ((rp_formats[i].offered & cmd) && !strcmp(t, rp_formats[i].name))
 				break;
 		if (i == RP_FORMAT_N) {
-			hr_err("--output-format: unknown format '%s' (expected %s, comma-separated)", t,
+			return hr_error("--output-format: unknown format '%s' (expected %s, comma-separated)", t,
 			       offered_list(cmd, names, sizeof(names)));
-			return -1;
 		}
 		*mask |= 1u << i;
 	}
@@ -84,7 +82,7 @@ int rp_results_write(FILE *f, unsigned fmts, char *const *dirs, int n)
 		if ((fmts & (1u << i)) && rp_formats[i].results && rp_formats[i].results(f, dirs, n))
 			ret = -1;
 	if (ferror(f)) {
-		hr_err("cannot write the output: %s", strerror(errno));
+		hr_error("cannot write the output: %s", strerror(errno));
 		ret = -1;
 	}
 	return ret;

@@ -74,7 +74,7 @@ int rp_settle_killed(const char *dir)
 	json_object_set_new(run, "incomplete_reason", json_string(why));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (json_dump_file(run, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) || rename(tmp, path)) {
-		hr_err("%s: cannot record that the run was killed: %s", path, strerror(errno));
+		hr_error("%s: cannot record that the run was killed: %s", path, strerror(errno));
 		(void)unlink(tmp);
 		ret = -1;
 	} else {

@@ -243,7 +243,7 @@ int rp_openmetrics_write(const char *dir, json_t *run)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "we");
 	if (!f) {
-		hr_err("cannot write %s: %s", tmp, strerror(errno));
+		hr_error("cannot write %s: %s", tmp, strerror(errno));
 		free(rows);
 		return -1;
 	}
@@ -255,7 +255,7 @@ int rp_openmetrics_write(const char *dir, json_t *run)
 	free(rows);
 	/* renamed into place whole: the textfile collector never reads half a file */
 	if (ferror(f) | fclose(f) || rename(tmp, path)) {
-		hr_err("cannot write %s: %s", path, strerror(errno));
+		hr_error("cannot write %s: %s", path, strerror(errno));
 		(void)unlink(tmp);
 		return -1;
 	}

@@ -48,7 +48,7 @@ FILE *rp_output_open(const char *path)
 		return stdout;
 	f = fopen(path, "we");
 	if (!f)
-		hr_err("--output-file: cannot write %s: %s", path, strerror(errno));
+		hr_error("--output-file: cannot write %s: %s", path, strerror(errno));
 	return f;
 }
 
@@ -57,8 +57,7 @@ int rp_output_close(FILE *f, const char *path)
 	if (f == stdout)
 		return fflush(f) ? -1 : 0;
 	if (fclose(f)) {
-		hr_err("--output-file: cannot write %s: %s", path, strerror(errno));
-		return -1;
+		return hr_error("--output-file: cannot write %s: %s", path, strerror(errno));
 	}
 	return 0;
 }
@@ -166,7 +165,7 @@ static json_t *run_json(const char *dir)
 		return NULL;
 	run = json_load_file(path, 0, &jerr);
 	if (!run) {
-		hr_err("%s:%d: %s (not a balloonbench results directory?)", path, jerr.line, jerr.text);
+		hr_error("%s:%d: %s (not a balloonbench results directory?)", path, jerr.line, jerr.text);
 		return NULL;
 	}
 	o = json_pack("{s:s}", "dir", dir);
@@ -227,7 +226,7 @@ int rp_results_csv(FILE *f, char *const *dirs, int n)
 			return -1;
 		in = fopen(path, "re");
 		if (!in) {
-			hr_err("cannot read %s: %s", path, strerror(errno));
+			hr_error("cannot read %s: %s", path, strerror(errno));
 			ret = -1;
 			continue;
 		}

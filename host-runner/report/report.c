@@ -135,6 +135,13 @@ static struct vmdata *vm_find(struct report *r, const char *name)
 	return NULL;
 }
 
+/* A file the report could not read: said now (its error taken), the report goes on. */
+static void read_failed(struct report *r)
+{
+	hr_error_print();
+	r->errors++;
+}
+
 /* Open DIR/NAME; 1 if open, 0 if absent (an older or shorter run), -1 on error. */
 static int open_csv(struct report *r, struct rp_csv *c, const char *name)
 {
@@ -142,14 +149,14 @@ static int open_csv(struct report *r, struct rp_csv *c, const char *name)
 	int ret;
 
 	if (rp_path(path, sizeof(path), r->dir, name)) {
-		r->errors++;
+		read_failed(r);
 		return -1;
 	}
 	ret = rp_csv_open(c, path);
 	if (ret == -ENOENT)
 		return 0;
 	if (ret) {
-		r->errors++;
+		read_failed(r);
 		return -1;
 	}
 	return 1;
@@ -158,7 +165,7 @@ static int open_csv(struct report *r, struct rp_csv *c, const char *name)
 static void finish_csv(struct report *r, struct rp_csv *c, int ret)
 {
 	if (ret < 0)
-		r->errors++;
+		read_failed(r);
 	rp_csv_close(c);
 }
 
@@ -657,16 +664,14 @@ static int write_html(const char *path, const char *title, const char *json)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "we");
 	if (!f) {
-		hr_err("cannot write %s: %s", tmp, strerror(errno));
-		return -1;
+		return hr_error("cannot write %s: %s", tmp, strerror(errno));
 	}
 	bad = rp_page_head(f, title, NULL);
 	fputs("<main id=\"app\"><p>This report draws its charts with JavaScript; "
 	      "enable it to see them.</p></main>\n", f);
 	bad |= rp_page_tail(f, json, rp_report_js, rp_report_js_end);
 	if (fclose(f) || bad || rename(tmp, path)) {
-		hr_err("cannot write %s: %s", path, strerror(errno));
-		return -1;
+		return hr_error("cannot write %s: %s", path, strerror(errno));
 	}
 	return 0;
 }
@@ -716,8 +721,9 @@ int hr_report(const char *dir, int print)
 	if (!text || rp_path(path, sizeof(path), dir, "report.html") || write_html(path, title, text))
 		ret = -1;
 	if (r.errors) {
-		hr_err("%s: %d file(s) could not be read whole; the report shows what could", dir,
-		       r.errors);
+		hr_error_print();	/* a failed write's, said before this as it happened */
+		hr_error("%s: %d file(s) could not be read whole; the report shows what could", dir,
+			 r.errors);
 		if (!ret)
 			ret = RP_BAD_INPUT;
 	}

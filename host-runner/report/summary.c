@@ -253,7 +253,7 @@ static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t *njobs,
 	cw = rp_csv_col(&c, "warmup");
 	ce = rp_csv_col(&c, "end_reason");
 	if (cj < 0 || cv < 0 || cd < 0) {
-		hr_err("%s:1: expected columns job, vm and direction", path);
+		hr_error("%s:1: expected columns job, vm and direction", path);
 		rp_csv_close(&c);
 		*err = 1;
 		return NULL;
@@ -414,9 +414,8 @@ static int job_vms(const char *path, size_t i, json_t *jv, int *out)
 		x = -1;
 	}
 	if (x < 1 || x > HR_MAX_VMS) {
-		hr_err("%s: scenario.jobs[%zu].vms: expected a number of guests from 1 to %d",
+		return hr_error("%s: scenario.jobs[%zu].vms: expected a number of guests from 1 to %d",
 		       path, i, HR_MAX_VMS);
-		return -1;
 	}
 	*out = (int)x;
 	return 0;
@@ -458,7 +457,7 @@ int hr_summary_dir(const char *dir, int print)
 	    rp_path(tmp, sizeof(tmp), dir, ".summary.csv.tmp"))
 		goto out;
 	if (!v || !(f = fopen(tmp, "we"))) {
-		hr_err("cannot write %s: %s", tmp, strerror(errno));
+		hr_error("cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	(void)hr_table_header(f, &hr_tables[HR_TB_SUMMARY]);
@@ -466,7 +465,7 @@ int hr_summary_dir(const char *dir, int print)
 		     jobs, njobs, rows, n, v, print);
 	if (fclose(f) || rename(tmp, path)) {
 		f = NULL;
-		hr_err("cannot write %s: %s", path, strerror(errno));
+		hr_error("cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
 	f = NULL;

@@ -98,8 +98,7 @@ static int has_run_json(const char *dir)
 static int add_run(struct trend *t, const char *dir)
 {
 	if (t->nruns == TR_MAX_RUNS) {
-		hr_err("trend: more than %d runs", TR_MAX_RUNS);
-		return -1;
+		return hr_error("trend: more than %d runs", TR_MAX_RUNS);
 	}
 	t->runs[t->nruns].dir = strdup(dir);
 	if (!t->runs[t->nruns].dir)
@@ -118,8 +117,7 @@ static int find_runs(struct trend *t, const char *arg)
 		return add_run(t, arg);
 	n = scandir(arg, &ents, NULL, alphasort);
 	if (n < 0) {
-		hr_err("trend: %s: %s", arg, strerror(errno));
-		return -1;
+		return hr_error("trend: %s: %s", arg, strerror(errno));
 	}
 	for (int i = 0; i < n; i++) {
 		char path[PATH_MAX];
@@ -132,8 +130,7 @@ static int find_runs(struct trend *t, const char *arg)
 	}
 	free(ents);
 	if (!ret && t->nruns == before) {
-		hr_err("trend: %s: not a results directory, and no results directory in it (expected run.json)", arg);
-		return -1;
+		return hr_error("trend: %s: not a results directory, and no results directory in it (expected run.json)", arg);
 	}
 	return ret;
 }
@@ -150,8 +147,7 @@ static int describe_run(struct trun *r)
 		return -1;
 	run = json_load_file(path, 0, &jerr);
 	if (!run) {
-		hr_err("%s:%d: %s", path, jerr.line, jerr.text);
-		return -1;
+		return hr_error("%s:%d: %s", path, jerr.line, jerr.text);
 	}
 	sc = json_object_get(run, "scenario");
 	file = json_string_value(json_object_get(sc, "file")) ?: "?";
@@ -183,8 +179,7 @@ static int read_labels(struct trend *t)
 	int ln = 0;
 
 	if (!f) {
-		hr_err("trend: --labels %s: %s", t->labels, strerror(errno));
-		return -1;
+		return hr_error("trend: --labels %s: %s", t->labels, strerror(errno));
 	}
 	while (fgets(line, sizeof(line), f)) {
 		char run[256], label[256];
@@ -193,7 +188,7 @@ static int read_labels(struct trend *t)
 		if (line[0] == '#' || strspn(line, " \t\r\n") == strlen(line))
 			continue;
 		if (sscanf(line, "%255s %255[^\r\n]", run, label) != 2) {
-			hr_err("%s:%d: expected 'RUN LABEL' (a run id or results directory name, then its label)",
+			hr_error("%s:%d: expected 'RUN LABEL' (a run id or results directory name, then its label)",
 			       t->labels, ln);
 			fclose(f);
 			return -1;
@@ -231,8 +226,7 @@ static int check_same(const struct trend *t)
 	if (!why[0])
 		return 0;
 	if (!t->allow) {
-		hr_err("trend: %s: not one series; trend one scenario at a time (or --allow-mismatch)", why);
-		return -1;
+		return hr_error("trend: %s: not one series; trend one scenario at a time (or --allow-mismatch)", why);
 	}
 	hr_warn("trend: %s (--allow-mismatch: drawn as one series anyway)", why);
 	return 0;
@@ -334,7 +328,7 @@ static int read_run(struct trend *t, int ri)
 				       t->metrics[m]);
 			if (!s || push(s, v)) {
 				r = -1;
-				hr_err("trend: out of memory");
+				hr_error("trend: out of memory");
 				break;
 			}
 		}
@@ -422,8 +416,7 @@ static int write_csv(const struct trend *t, const char *path)
 	FILE *f = fopen(path, "we");
 
 	if (!f) {
-		hr_err("trend: cannot write %s: %s", path, strerror(errno));
-		return -1;
+		return hr_error("trend: cannot write %s: %s", path, strerror(errno));
 	}
 	fputs("schema,scenario,job,label,direction,metric,unit,better,run_id,started_at,run_label,n,"
 	      "median,ci_lo,ci_hi,change_point,step\n", f);
@@ -445,8 +438,7 @@ static int write_csv(const struct trend *t, const char *path)
 		}
 	}
 	if (ferror(f) | fclose(f)) {
-		hr_err("trend: cannot write %s: %s", path, strerror(errno));
-		return -1;
+		return hr_error("trend: cannot write %s: %s", path, strerror(errno));
 	}
 	return 0;
 }
@@ -510,7 +502,7 @@ static int write_html(const struct trend *t, const char *path)
 		return -1;
 	f = fopen(path, "we");
 	if (!f) {
-		hr_err("trend: cannot write %s: %s", path, strerror(errno));
+		hr_error("trend: cannot write %s: %s", path, strerror(errno));
 		free(data);
 		return -1;
 	}
@@ -527,8 +519,7 @@ static int write_html(const struct trend *t, const char *path)
 	bad |= rp_page_tail(f, data, rp_trend_js, rp_trend_js_end);
 	free(data);
 	if (ferror(f) | fclose(f) || bad) {
-		hr_err("trend: cannot write %s: %s", path, strerror(errno));
-		return -1;
+		return hr_error("trend: cannot write %s: %s", path, strerror(errno));
 	}
 	return 0;
 }
@@ -596,13 +587,11 @@ static int add_metric(struct trend *t, const char *name)
 	const struct hr_metric *m = hr_metric_find(name);
 
 	if (!m) {
-		hr_err("trend: --metric %s: not a metric (one of the transitions.csv columns compare "
+		return hr_error("trend: --metric %s: not a metric (one of the transitions.csv columns compare "
 		       "and summary.csv use, e.g. mean_rate_mib_s, t100_ms)", name);
-		return -1;
 	}
 	if (t->nmetrics == TR_MAX_METRICS) {
-		hr_err("trend: at most %d metrics", TR_MAX_METRICS);
-		return -1;
+		return hr_error("trend: at most %d metrics", TR_MAX_METRICS);
 	}
 	t->metrics[t->nmetrics++] = m;
 	return 0;
@@ -632,8 +621,7 @@ static int parse_args(int argc, char **argv, struct trend *t)
 		case 'w':
 			t->window = (int)strtol(optarg, &end, 10);
 			if (*end || t->window < 2 || t->window > 32) {
-				hr_err("trend: --window '%s': expected an integer from 2 to 32", optarg);
-				return -1;
+				return hr_error("trend: --window '%s': expected an integer from 2 to 32", optarg);
 			}
 			break;
 		case 'C':
@@ -641,8 +629,7 @@ static int parse_args(int argc, char **argv, struct trend *t)
 			if (*end == '%')
 				t->min_change /= 100, end++;
 			if (*end || end == optarg || !(t->min_change >= 0 && t->min_change <= 10)) {
-				hr_err("trend: --min-change '%s': expected a relative change such as 10%% or 0.1", optarg);
-				return -1;
+				return hr_error("trend: --min-change '%s': expected a relative change such as 10%% or 0.1", optarg);
 			}
 			break;
 		case 'M': t->allow = 1; break;
@@ -655,8 +642,7 @@ static int parse_args(int argc, char **argv, struct trend *t)
 	}
 	given = t->nmetrics;
 	if (optind >= argc) {
-		hr_err("trend: expected results directories (see 'balloonbench trend --help')");
-		return -1;
+		return hr_error("trend: expected results directories (see 'balloonbench trend --help')");
 	}
 	for (size_t i = 0; !given && i < sizeof(default_metrics) / sizeof(default_metrics[0]); i++)
 		t->metrics[t->nmetrics++] = hr_metric_find(default_metrics[i]);
@@ -711,14 +697,14 @@ int hr_trend_main(int argc, char **argv)
 	if (ret)
 		return ret > 0 ? 0 : 2;
 	if (stat(t.out, &st) || !S_ISDIR(st.st_mode) || access(t.out, W_OK)) {
-		hr_err("trend: --output %s: not a writable directory", t.out);
+		hr_error("trend: --output %s: not a writable directory", t.out);
 		return 2;
 	}
 	if (rp_path(csv, sizeof(csv), t.out, "trend.csv") || rp_path(html, sizeof(html), t.out, "trend.html"))
 		return 2;
 	ret = load_runs(&t, argc, argv);
 	if (!ret && !t.nser) {
-		hr_err("trend: no values of the chosen metrics in %d run(s)", t.nruns);
+		hr_error("trend: no values of the chosen metrics in %d run(s)", t.nruns);
 		ret = 2;
 	}
 	if (ret) {
