@@ -69,7 +69,8 @@ void hr_guest_drop_domain(struct hr_guest *g)
 		    hr_pid_is_qemu(b->hp.pid))
 			(void)kill(b->hp.pid, SIGKILL);
 		if (virDomainDestroy(b->dom) < 0 && virDomainIsActive(b->dom) == 1)
-			hr_err("%s: could not destroy the domain: %s", g->name, hr_lv_err());
+			hr_warn("%s: could not destroy the domain: %s (the next run reaps it)", g->name,
+				hr_lv_err());
 		b->hp.gone = 1;		/* its pid is not to be killed again (a retried boot's is another) */
 	}
 	hr_guest_close_stream(g);
