@@ -137,15 +137,21 @@ INI
 "$BB" run --reprobe-kvm -s "$STATE" -o "$RESULTS/probe" "$T/probe.ini" >"$T/out" 2>"$T/err" &
 pid=$!
 dir=$(run_dir "$RESULTS/probe")
-wait_for "$dir/events.csv" ",boot," 60
+# the probe lasts a fraction of a second here (the runner reaps the aborted
+# QEMU at once): look for its start every 10 ms
+for _ in $(seq 6000); do grep -q ",boot," "$dir/events.csv" 2>/dev/null && break; sleep 0.01; done
 signal_timed INT $pid
 boot_case "SIGINT in the accel=auto KVM probe" SIGINT
 show "$T/err"
 if grep -q "no KVM on this host" "$T/err"; then
 	skip "no KVM on this host: accel=auto makes no probe"
+elif grep -qs '^broken' "$STATE/kvm-probe"; then
+	# the verdict is cached only once the probe has ended without a signal
+	# (guestboot.c boot): the SIGINT came after it, not in it
+	skip "SIGINT in the KVM probe: the probe had ended before the signal (its verdict cached)"
 else
-	check "SIGINT in the KVM probe: the probe given up: no TCG boot after it, no verdict on KVM cached" \
-		sh -c "! grep -q 'under TCG' '$T/err' && ! grep -qs '^broken' '$STATE/kvm-probe'"
+	check "SIGINT in the KVM probe: the probe given up: no TCG boot after it" \
+		sh -c "! grep -q 'under TCG' '$T/err'"
 fi
 
 # SIGKILL: nothing runs in the process any more; the next run must reap the VM.
