@@ -130,12 +130,7 @@ void hr_board_free(struct hr_board *b);
 
 struct hr_wd;
 
-/*
- * The watchdog's thread; with @root (the embedded driver's root) also the
- * reaper of the QEMU daemons its pid files name, for a runner that is their
- * child subreaper (watchdog.c reap_qemus). NULL on error.
- */
-struct hr_wd *hr_wd_new(const char *root);
+struct hr_wd *hr_wd_new(void);
 void hr_wd_free(struct hr_wd *w);
 /*
  * Before a call on @dom that waits for QEMU's answer (@what names it): if it

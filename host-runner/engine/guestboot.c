@@ -39,6 +39,12 @@
  * the moment we abort the stream: a deadlock inside libvirt, seen. A QEMU that
  * died: the domain first; aborting the stream while libvirt's own thread is
  * tearing that QEMU down took the locks the other way round (also seen).
+ * Which QEMU is "live" is read from libvirt (virDomainIsActive), and a QEMU
+ * the watchdog just killed still reads live until libvirt's end-of-file
+ * handling runs; that handling waits in virProcessKillPainfully until the
+ * process is reaped, and that wait is what keeps it behind our abort. A
+ * runner that reaped its QEMUs itself at once (as their subreaper) made it
+ * quick enough to overlap: vm-engine's stopped-QEMU case deadlocked so.
  */
 void hr_guest_close_stream(struct hr_guest *g)
 {

@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/prctl.h>
 
 #include "core/log.h"
 #include "engine.h"
@@ -468,26 +467,12 @@ static int hosts_ready(struct hr_run *run)
 	return live ? 0 : -1;
 }
 
-/*
- * The watchdog, the reaping of earlier runs' leftovers, and the reaper: the
- * embedded driver's domain QEMUs (daemonised) become the runner's to reap, at
- * once, by the watchdog's reaper (watchdog.c reap_qemus), rather than init's:
- * set once that reaper runs and once libvirt has probed QEMU's capabilities
- * (the first virConnectGetCapabilities, in the reaping of leftovers), whose
- * QEMUs daemonise themselves and are libvirt's to wait for. A daemon's QEMUs
- * are its own. Returns 0, or -1 (hr_error).
- */
+/* The watchdog, then the reaping of earlier runs' leftovers. Returns 0, or -1 (hr_error). */
 static int watch_and_reap(struct hr_run *run)
 {
-	char root[PATH_MAX];
-
-	if (!hr_uri_is_embedded(run->uri) || hr_embed_root(run->uri, root, sizeof(root)))
-		root[0] = '\0';
-	if (!(run->wd = hr_wd_new(root[0] ? root : NULL)))
+	if (!(run->wd = hr_wd_new()))
 		return -1;
-	(void)hr_reap_leftovers(run);	/* asks the capabilities: libvirt probes QEMU now */
-	if (root[0])
-		(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	(void)hr_reap_leftovers(run);
 	return 0;
 }
 

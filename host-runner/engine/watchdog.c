@@ -11,14 +11,12 @@
  * the QEMU being started is killed by the pid file the embedded driver
  * writes, which ends the start (libvirt then tears the dead QEMU down).
  */
-#include <dirent.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/wait.h>
 
 #include "core/log.h"
 #include "engine.h"
@@ -26,7 +24,6 @@
 
 #define WD_SLOTS	HR_MAX_VMS
 #define WD_TICK_US	50000
-#define REAP_TICK_US	20000
 
 struct wd_slot {
 	int used, fired;
@@ -40,9 +37,8 @@ struct wd_slot {
 struct hr_wd {
 	pthread_mutex_t lock;
 	struct wd_slot slot[WD_SLOTS];
-	pthread_t th, reaper;
+	pthread_t th;
 	atomic_int stop;
-	char root[PATH_MAX];		/* the embedded driver's root; "": nothing to reap */
 };
 
 /*
@@ -60,66 +56,6 @@ static void start_tick(struct wd_slot *s)
 		s->fired = 1;
 		(void)kill(pid, SIGKILL);
 	}
-}
-
-/*
- * The run's dead QEMUs, reaped. A local run is the child subreaper of the
- * domain QEMUs the embedded driver starts (run.c): libvirt daemonises them,
- * so their parent would otherwise be init, and after killing one libvirt
- * waits until the process is gone from the process table. An init that reaps
- * orphans only every second or two (the test machines' does) made every
- * teardown, a signal's included, take that long. Only the QEMUs named in the
- * domains' pid files under the embedded root @root (run/qemu/NAME.pid) are
- * reaped, each by its pid: libvirt waits for its own children itself (reaping
- * one here failed its capability probe, "unable to wait for process"; the
- * subreaper is set after those probes), and the guardian is the runner's to
- * wait for. A thread of its own, every REAP_TICK_US: the watchdog's own
- * thread may be inside a destroy that waits for exactly this.
- */
-static void reap_pidfile(const char *path)
-{
-	pid_t pid = hr_pidfile_qemu(path);
-
-	if (pid > 0)
-		(void)waitpid(pid, NULL, WNOHANG);	/* ours and dead: reaped; else nothing */
-}
-
-static void reap_dir(const char *dir)
-{
-	char path[PATH_MAX];
-	struct dirent *e;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-
-		if (n < 5 || strcmp(e->d_name + n - 4, ".pid") ||
-		    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
-			continue;
-		reap_pidfile(path);
-	}
-	closedir(d);
-}
-
-static void reap_qemus(const char *root)
-{
-	char dir[PATH_MAX];
-
-	if (snprintf(dir, sizeof(dir), "%s/run/qemu", root) < (int)sizeof(dir))
-		reap_dir(dir);
-}
-
-static void *reap_thread(void *arg)
-{
-	struct hr_wd *w = arg;
-
-	while (!atomic_load(&w->stop)) {
-		reap_qemus(w->root);
-		usleep(REAP_TICK_US);
-	}
-	return NULL;
 }
 
 static void *wd_thread(void *arg)
@@ -165,7 +101,7 @@ static void *wd_thread(void *arg)
 	return NULL;
 }
 
-struct hr_wd *hr_wd_new(const char *root)
+struct hr_wd *hr_wd_new(void)
 {
 	struct hr_wd *w = calloc(1, sizeof(*w));
 
@@ -173,21 +109,11 @@ struct hr_wd *hr_wd_new(const char *root)
 		hr_error("out of memory");
 		return NULL;
 	}
-	if (root)
-		snprintf(w->root, sizeof(w->root), "%s", root);
 	pthread_mutex_init(&w->lock, NULL);
 	if (pthread_create(&w->th, NULL, wd_thread, w)) {
 		pthread_mutex_destroy(&w->lock);
 		free(w);
 		hr_error("cannot start the watchdog thread");
-		return NULL;
-	}
-	if (w->root[0] && pthread_create(&w->reaper, NULL, reap_thread, w)) {
-		atomic_store(&w->stop, 1);
-		pthread_join(w->th, NULL);
-		pthread_mutex_destroy(&w->lock);
-		free(w);
-		hr_error("cannot start the reaper thread");
 		return NULL;
 	}
 	return w;
@@ -199,8 +125,6 @@ void hr_wd_free(struct hr_wd *w)
 		return;
 	atomic_store(&w->stop, 1);
 	pthread_join(w->th, NULL);
-	if (w->root[0])
-		pthread_join(w->reaper, NULL);
 	for (int i = 0; i < WD_SLOTS; i++) {
 		if (w->slot[i].used && w->slot[i].dom)
 			virDomainFree(w->slot[i].dom);
