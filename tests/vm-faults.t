@@ -83,8 +83,13 @@ stage_setup() {
 	esac
 }
 
-# qemu_pid: the QEMU of this test's state dir (the newest)
-qemu_pid() { pgrep -n -f "qemu-system.*$STATE"; }
+# qemu_pid: the QEMU of this test's state dir (the newest); one that died on
+# its own and is not reaped yet (pgrep does not match a zombie) from the pid
+# file the embedded driver keeps until libvirt has torn it down
+qemu_pid() {
+	pgrep -n -f "qemu-system.*$STATE" ||
+		cat "$STATE"/embed/run/qemu/bb-*.pid 2>/dev/null | head -n 1 | tr -cd 0-9
+}
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
