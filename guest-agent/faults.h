@@ -3,7 +3,7 @@
  * faults.h - faults the agent makes on purpose, for the runner's tests: one
  * table in faults.c (each fault's name, its word on the kernel command line,
  * what it does, the hooks it uses), read once at start. The runner puts the
- * words there (BALLOONBENCH_FAULT: host-runner/engine/guest.c, fault_boot).
+ * words there (BALLOONBENCH_FAULT: host-runner/engine/guestboot.c, boot_faults).
  *
  * A hook is a place in the agent where a fault may act. There the agent pays
  * one test of a bit in ga_fault_hooks (the hooks of the faults that are on,

@@ -2,7 +2,7 @@
 # vm-bad-input: each bad input gets one clear line (file:line where there is one), a non-zero exit, no VM.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 28
+plan 31
 
 # expect NAME WANT-EXIT PATTERN -- ARGS...: one stderr line matching PATTERN, exit WANT-EXIT
 expect() {
@@ -64,6 +64,9 @@ targets = 512M
 INI
 expect "missing image dir" 2 "guest kernel /nonexistent/vmlinuz not found: run 'make image'" -- \
 	-i /nonexistent "$T/ok.ini"
+
+BALLOONBENCH_FAULT=nope expect "unknown test fault" 2 \
+	"BALLOONBENCH_FAULT=nope: no such test fault (expected one of mute, mute-first-boot, stall)" -- "$T/ok.ini"
 
 expect "unreachable URI" 1 "cannot connect to 'qemu+tcp://127.0.0.1:1/system'" -- \
 	--connect qemu+tcp://127.0.0.1:1/system "$T/ok.ini"

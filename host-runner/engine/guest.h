@@ -138,6 +138,9 @@ const struct hr_trow *hr_guest_rows(const struct hr_guest *g, size_t *n);
 /* Fill @which (HR_FILL_PRE, HR_FILL_RE) of its last boot: read only where it exited. */
 const struct hr_fill *hr_guest_fill(const struct hr_guest *g, int which);
 
+/* guestboot.c: before anything boots, BALLOONBENCH_FAULT (a test fault) refused unless it names one (sets hr_error) */
+int hr_boot_fault_check(void);
+
 /* guest.c, guestlink.c, guestqemu.c: the controller, for transition.c, wlhost.c, mech.c */
 /*
  * Take every item the event thread queued, waiting until @deadline for the

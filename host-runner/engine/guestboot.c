@@ -107,24 +107,57 @@ void hr_guest_destroy_domain(struct hr_guest *g)
 /* ---- a boot ---- */
 
 /*
- * BALLOONBENCH_FAULT (the test suite's): mute-first-boot gives the first boot
- * of every guest bb.mute=1 on its kernel command line, so its agent says
- * nothing after CONF, as a stalled channel would, and the boot retry is
- * exercised on a real guest; mute gives it to every boot; stall gives every
- * boot bb.mute=2: silent after CONF until the channel is reopened. Takes
- * @xml; NULL when out of memory.
+ * BALLOONBENCH_FAULT (the test suite's): a fault's name, the word it puts on
+ * the guest kernel's command line (the agent's side: guest-agent/faults.c),
+ * and whether only the first boot of each guest gets it. mute: the agent
+ * says nothing after CONF, as a stalled channel would; mute-first-boot: so
+ * the boot retry is exercised on a real guest; stall: silent after CONF until
+ * the channel is reopened.
  */
-static char *fault_boot(char *xml, int first)
+static const struct boot_fault {
+	const char *name, *word;
+	int first_only;
+} boot_faults[] = {
+	{ "mute", "bb.mute=1", 0 },
+	{ "mute-first-boot", "bb.mute=1", 1 },
+	{ "stall", "bb.mute=2", 0 },
+};
+
+/* The fault BALLOONBENCH_FAULT names; NULL if unset or unknown (hr_boot_fault_check refuses that). */
+static const struct boot_fault *boot_fault(void)
 {
 	const char *f = getenv("BALLOONBENCH_FAULT");
-	char *at = strstr(xml, "<cmdline>"), *n;
-	int level = !f ? 0 : !strcmp(f, "stall") ? 2 : !strcmp(f, "mute") ? 1 :
-		    !strcmp(f, "mute-first-boot") && first ? 1 : 0;
 
-	if (!level || !at)
+	for (size_t i = 0; f && i < sizeof(boot_faults) / sizeof(boot_faults[0]); i++)
+		if (!strcmp(f, boot_faults[i].name))
+			return &boot_faults[i];
+	return NULL;
+}
+
+int hr_boot_fault_check(void)
+{
+	const char *f = getenv("BALLOONBENCH_FAULT");
+	char names[256] = "";
+	size_t o = 0;
+
+	if (!f || !*f || boot_fault())
+		return 0;
+	for (size_t i = 0; i < sizeof(boot_faults) / sizeof(boot_faults[0]); i++)
+		o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s", i ? ", " : "",
+				      boot_faults[i].name);
+	return hr_error("BALLOONBENCH_FAULT=%s: no such test fault (expected one of %s)", f, names);
+}
+
+/* @xml with the fault's word on its kernel command line, if this boot gets one. Takes @xml; NULL when out of memory. */
+static char *fault_boot(char *xml, int first)
+{
+	const struct boot_fault *f = boot_fault();
+	char *at = strstr(xml, "<cmdline>"), *n;
+
+	if (!f || (f->first_only && !first) || !at)
 		return xml;
 	at += strlen("<cmdline>");
-	if (asprintf(&n, "%.*sbb.mute=%d %s", (int)(at - xml), xml, level, at) < 0)
+	if (asprintf(&n, "%.*s%s %s", (int)(at - xml), xml, f->word, at) < 0)
 		n = NULL;
 	free(xml);
 	return n;

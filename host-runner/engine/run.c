@@ -498,8 +498,8 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	snprintf(run->uri, sizeof(run->uri), "%s", run->fleet->h[0].uri);
 	snprintf(run->state_dir, sizeof(run->state_dir), "%s", o->state_dir);
 	snprintf(run->image_dir, sizeof(run->image_dir), "%s", o->image_dir);
-	for (int i = 0; i < sc->njobs; i++) {
-		if (check_image(run, &sc->jobs[i])) {
+	for (int i = 0; i <= sc->njobs; i++) {
+		if (i == sc->njobs ? hr_boot_fault_check() : check_image(run, &sc->jobs[i])) {
 			hr_error_print();
 			free(run->fleet);
 			free(run);
