@@ -7,14 +7,12 @@
  * what they recorded. It ends with run.json's status and the exit code, which
  * every failure reaches: a guest's, a write's, a signal's.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,39 +60,6 @@ static void run_fail(struct hr_run *run, const char *why)
 static void run_json(struct hr_run *run, const char *status)
 {
 	hr_rec_run_json(run->rec, hr_run_json(run, status));
-}
-
-static int check_image(const struct hr_run *run, const struct hr_job *j)
-{
-	const char *which[2] = { j->kernel, j->initrd };
-	const char *key[2] = { "kernel", "initrd" };
-	const char *deflt[2] = { "vmlinuz", "initrd.img" };
-
-	for (int i = 0; i < 2; i++) {
-		char path[PATH_MAX + 16];
-		struct stat st;
-
-		if (*which[i])
-			snprintf(path, sizeof(path), "%s", which[i]);
-		else
-			snprintf(path, sizeof(path), "%s/%s", run->image_dir, deflt[i]);
-		if (!stat(path, &st) && S_ISREG(st.st_mode))
-			continue;
-		if (*which[i]) {
-			int line = 0;
-
-			for (size_t k = 0; k < hr_noptions; k++)
-				if (!strcmp(hr_options[k].name, key[i]))
-					line = j->line[k];
-			hr_error("%s:%d: [%s] %s: %s: %s", run->sc->path, line, j->name, key[i], path,
-			       strerror(errno ? errno : ENOENT));
-		} else {
-			hr_error("guest %s %s not found: run 'make image' first, or set %s= in the scenario",
-			       key[i], path, key[i]);
-		}
-		return -1;
-	}
-	return 0;
 }
 
 /* libvirt's embedded QEMU driver (qemu:///embed?root=...): no daemon between. */
@@ -498,13 +463,12 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	snprintf(run->uri, sizeof(run->uri), "%s", run->fleet->h[0].uri);
 	snprintf(run->state_dir, sizeof(run->state_dir), "%s", o->state_dir);
 	snprintf(run->image_dir, sizeof(run->image_dir), "%s", o->image_dir);
-	for (int i = 0; i <= sc->njobs; i++) {
-		if (i == sc->njobs ? hr_boot_fault_check() : check_image(run, &sc->jobs[i])) {
-			hr_error_print();
-			free(run->fleet);
-			free(run);
-			return HR_EXIT_USAGE;
-		}
+	/* the scenario's and the image's files were checked by the command (main.c) */
+	if (hr_boot_fault_check()) {
+		hr_error_print();
+		free(run->fleet);
+		free(run);
+		return HR_EXIT_USAGE;
 	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
