@@ -12,7 +12,7 @@ trap 'rm -rf "$T"' EXIT
 require bb
 . "$TOP/tests/fabricate.sh"
 . "$TOP/tests/csv.sh"
-plan 12
+plan 16
 
 # made in reverse order: trend orders by started_at, not by name
 for k in 7 6 5 4 3 2 1 0; do
@@ -60,7 +60,15 @@ bad "a run of another scenario text among them" "runs of different scenarios: .*
 check "  --allow-mismatch: drawn anyway, warned" sh -c "[ $? -eq 0 ] && grep -q 'allow-mismatch' '$T/warn'"
 rm -rf "$T/hist/run-other"
 bad "an unknown metric" "not a metric" "$BB" trend -m rate "$T/hist"
-bad "an output directory that is not there" "not a writable directory" "$BB" trend -o "$T/nowhere" "$T/hist"
+: >"$T/afile"
+bad "an output path that is a file" "not a writable directory" "$BB" trend -o "$T/afile" "$T/hist"
+bad "an output directory under a file" "afile/x: cannot make the directory: Not a directory" \
+	"$BB" trend -o "$T/afile/x" "$T/hist"
+bad "a bad metric with a new output directory" "not a metric" "$BB" trend -m rate -o "$T/new0" "$T/hist"
+check "  ... the directory not made" test ! -e "$T/new0"
+"$BB" trend -q -o "$T/new1/deeper" "$T/hist"
+check "an output directory that is not there: made, as compare makes its own (exit $?)" \
+	test -s "$T/new1/deeper/trend.csv" -a -s "$T/new1/deeper/trend.html"
 mkdir -p "$T/norun"
 bad "a directory without runs" "no results directory in it" "$BB" trend -o "$T" "$T/norun"
 bad "--window 1" "from 2 to 32" "$BB" trend -w 1 "$T/hist"

@@ -48,6 +48,7 @@
 #include <jansson.h>
 
 #include "core/log.h"
+#include "core/paths.h"
 #include "core/version.h"
 #include "report.h"
 
@@ -567,8 +568,8 @@ void rp_trend_usage(FILE *f)
 		"                         mean_rate_mib_s, t100_ms, control_latency_ms, wl_p99_us)\n"
 		"  -l, --labels FILE      'RUN LABEL' lines: a label per run (a commit, a build),\n"
 		"                         RUN its run id or results directory name\n"
-		"  -o, --output DIR       where trend.csv and trend.html go (default: the\n"
-		"                         first RESULTS)\n"
+		"  -o, --output DIR       where trend.csv and trend.html go, made if\n"
+		"                         missing (default: the first RESULTS)\n"
 		"  -w, --window N         change points: N runs before and N after (default 3)\n"
 		"      --min-change X     change points: the smallest step, e.g. 10%% (default)\n"
 		"      --allow-mismatch   draw runs of different scenarios or accelerators as\n"
@@ -696,7 +697,8 @@ int hr_trend_main(int argc, char **argv)
 	ret = parse_args(argc, argv, &t);
 	if (ret)
 		return ret > 0 ? 0 : 2;
-	if (stat(t.out, &st) || !S_ISDIR(st.st_mode) || access(t.out, W_OK)) {
+	/* --output made as compare and run make theirs; nothing made for a bad invocation */
+	if (!stat(t.out, &st) && (!S_ISDIR(st.st_mode) || access(t.out, W_OK))) {
 		hr_error("trend: --output %s: not a writable directory", t.out);
 		return 2;
 	}
@@ -710,6 +712,11 @@ int hr_trend_main(int argc, char **argv)
 	if (ret) {
 		trend_free(&t);
 		return ret;
+	}
+	if ((ret = -hr_dirs_make(t.out))) {
+		hr_error("trend: --output %s: cannot make the directory: %s", t.out, strerror(ret));
+		trend_free(&t);
+		return 2;
 	}
 	for (size_t i = 0; i < t.nser; i++)
 		change_points(&t, &t.ser[i]);
