@@ -78,8 +78,15 @@ char *hr_domain_xml(const struct hr_run *run, const struct hr_host *host, const 
 	image_path(run, host, j, 1, path, sizeof(path));
 	fputs("</kernel>\n    <initrd>", f);
 	rp_escape_markup(f, path);
-	/* bb.watchdog: the agent powers off after that much host silence, from boot on */
-	fprintf(f, "</initrd>\n    <cmdline>console=ttyS0 quiet panic=-1 sysrq_always_enabled bb.watchdog=%" PRIu64 " ",
+	/*
+	 * bb.watchdog: the agent powers off after that much host silence, from
+	 * boot on. no_timer_check: the kernel's boot-time check that the IO-APIC
+	 * timer ticks panics ("IO-APIC + timer doesn't work!") when a loaded
+	 * host leaves the vCPU unscheduled through its short window, as a TCG
+	 * guest here once did; cloud images boot with it for that reason.
+	 */
+	fprintf(f, "</initrd>\n    <cmdline>console=ttyS0 quiet panic=-1 no_timer_check sysrq_always_enabled "
+		"bb.watchdog=%" PRIu64 " ",
 		(j->agent_watchdog_us + 999999) / 1000000);
 	rp_escape_markup(f, j->cmdline);
 	if (*hr_mech(j)->def->cmdline)
