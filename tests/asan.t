@@ -15,12 +15,14 @@ export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=
 BB=$ASAN "$TOP/tests/compare.t" >"$T/compare.tap" 2>"$T/compare.err"
 rc=$?
 ok $rc "tests/compare.t under ASan+UBSan ($(grep -c '^ok' "$T/compare.tap") ok)"
-[ $rc -eq 0 ] && ! grep -q 'Sanitizer' "$T/compare.err" || sed 's/^/#   /' "$T/compare.err" | head -20
+[ $rc -eq 0 ] && ! grep -q 'Sanitizer' "$T/compare.err" ||
+	{ grep -A3 '^not ok' "$T/compare.tap"; cat "$T/compare.err"; } | sed 's/^/#   /' | head -30
 
 BB=$ASAN "$TOP/tests/dry-run.t" >"$T/dry.tap" 2>"$T/dry.err"
 rc=$?
 ok $rc "tests/dry-run.t under ASan+UBSan ($(grep -c '^ok' "$T/dry.tap") ok)"
-[ $rc -eq 0 ] && ! grep -q 'Sanitizer' "$T/dry.err" || sed 's/^/#   /' "$T/dry.err" | head -20
+[ $rc -eq 0 ] && ! grep -q 'Sanitizer' "$T/dry.err" ||
+	{ grep -A3 '^not ok' "$T/dry.tap"; cat "$T/dry.err"; } | sed 's/^/#   /' | head -30
 
 # a real run's results: every file the recorder writes, in its format (two guests,
 # a workload, a transition that gave up): the normal path, no sanitizer report

@@ -12,6 +12,11 @@ plan 30
 
 # mkrun DIR SEED RATE NOISE [ACCEL] [MEMORY] [TEXT]: a results directory whose 10
 # inflations have mean rates RATE * (1 + NOISE * N(0,1)) and t100 = 768 MiB / rate
+# PM_RAND: Park and Miller's minimal standard generator, awk code to paste in a
+# program: pm_seed(S) then pm_rand() in (0, 1); every product is below 2^46, so
+# exact in any awk's doubles, and the sequence is the same under mawk and gawk
+PM_RAND='function pm_seed(s) { pm_x = (s % 2147483646) + 1; pm_rand(); pm_rand() }
+	function pm_rand() { pm_x = (pm_x * 16807) % 2147483647; return pm_x / 2147483647 }'
 mkrun() {
 	local d=$1 seed=$2 rate=$3 noise=$4 accel=${5:-tcg} mem=${6:-1024} text=${7:-"[square]"} file=${8:-ci.ini}
 	mkdir -p "$d"
@@ -21,11 +26,12 @@ mkrun() {
   "vms": [ { "name": "vm-$(basename "$d")", "job": "square", "vm_index": 0, "rep": 0, "warmup": false,
              "memory_mib": $mem, "accel": "$accel" } ] }
 JSON
-	awk -v s="$seed" -v r="$rate" -v z="$noise" -v vm="vm-$(basename "$d")" 'BEGIN {
-		srand(s); print "vm,job,direction,mean_rate_mib_s,t100_ms,warmup,label"
+	awk -v s="$seed" -v r="$rate" -v z="$noise" -v vm="vm-$(basename "$d")" "$PM_RAND"'
+	BEGIN {
+		pm_seed(s); print "vm,job,direction,mean_rate_mib_s,t100_ms,warmup,label"
 		for (i = 0; i < 10; i++) {
 			# Box-Muller normal
-			u = rand(); v = rand(); g = sqrt(-2 * log(u + 1e-12)) * cos(6.283185307 * v)
+			u = pm_rand(); v = pm_rand(); g = sqrt(-2 * log(u + 1e-12)) * cos(6.283185307 * v)
 			x = r * (1 + z * g); if (x < 1) x = 1
 			printf "%s,square,inflate,%.3f,%.3f,0,\"\"\n", vm, x, 768 / x * 1000
 		}
@@ -131,9 +137,10 @@ check "one scenario file run with two texts in a side: not comparable ($rc)" \
 mkhost() { # mkhost DIR SEED LAG: 6 transitions, host_returned_mib ~ 0.3 +- 1, host_lag_ms ~ LAG +- 3
 	mkdir -p "$1"
 	sed 's/"vm-[^"]*"/"vm-h"/' "$T/base/r1/run.json" >"$1/run.json"
-	awk -v s="$2" -v lag="$3" 'BEGIN { srand(s); print "vm,job,direction,host_returned_mib,host_lag_ms,stalls,warmup,label"
+	awk -v s="$2" -v lag="$3" "$PM_RAND"'
+	BEGIN { pm_seed(s); print "vm,job,direction,host_returned_mib,host_lag_ms,stalls,warmup,label"
 		for (i = 0; i < 6; i++)
-			printf "vm-h,square,inflate,%.3f,%.1f,%d,0,\"\"\n", 0.3 + 2 * (rand() - 0.5), lag + 6 * (rand() - 0.5), i < 3 ? 0 : 1 }' >"$1/transitions.csv"
+			printf "vm-h,square,inflate,%.3f,%.1f,%d,0,\"\"\n", 0.3 + 2 * (pm_rand() - 0.5), lag + 6 * (pm_rand() - 0.5), i < 3 ? 0 : 1 }' >"$1/transitions.csv"
 }
 for i in 1 2 3; do
 	mkhost "$T/hb/r$i" "$((i + 110))" -77

@@ -35,9 +35,11 @@ rc=$?
 check "list scenarios from another directory: exit 0, every shipped scenario ($(wc -l <"$T/list") lines)" \
 	test $rc -eq 0 -a "$(wc -l <"$T/list")" -eq "$(ls "$TOP"/bench/*.ini | wc -l)"
 check "  by name, from PREFIX/share/balloonbench/bench" sh -c "grep -q '^quick ' '$T/list' && grep -q '$ROOT/usr/share/balloonbench/bench' '$T/list.err'"
-"$BB" run --dry-run -s "$T/state" -o "$T/results" "$ROOT/usr/share/balloonbench/bench/quick.ini" >"$T/dry" 2>&1
+# BB_IMAGE_DIR= (tap.sh exports build/guest's): the installed image, as for
+# doctor below; with build/guest's these passed only after `make image`
+BB_IMAGE_DIR= "$BB" run --dry-run -s "$T/state" -o "$T/results" "$ROOT/usr/share/balloonbench/bench/quick.ini" >"$T/dry" 2>&1
 check "a dry run of an installed scenario by path: exit 0, valid" grep -q '^the scenario is valid' "$T/dry"
-"$BB" run --dry-run -s "$T/state" -o "$T/results" oscillate >"$T/dry2" 2>&1
+BB_IMAGE_DIR= "$BB" run --dry-run -s "$T/state" -o "$T/results" oscillate >"$T/dry2" 2>&1
 check "  and by its name alone (run oscillate)" grep -q '^the scenario is valid' "$T/dry2"
 "$BB" list options >"$T/opts" 2>&1
 check "list options: exit 0, the table" grep -q '^memory ' "$T/opts"

@@ -150,6 +150,27 @@ for row in $ROWS; do
 	if [ "$stage" = kvm-probe ]; then	# a stage of a second or two: look every 10 ms
 		for _ in $(seq 6000); do grep -q "$marker" "$mf" 2>/dev/null && break; sleep 0.01; done
 	fi
+	if [ "$stage" = fallback ]; then
+		# a fallback needs a KVM that does not boot the guest in 2 s (this
+		# machine's); a host without KVM, or whose KVM boots it, has none:
+		# skipped, saying which, not failed after 180 s without the marker
+		for _ in $(seq 1800); do
+			grep -q 'retrying under TCG\|no KVM on this host' "$mf" 2>/dev/null && break
+			kill -0 $pid 2>/dev/null || break
+			sleep 0.1
+		done
+		if ! grep -q "$marker" "$mf" 2>/dev/null; then
+			why=$(grep -o 'no KVM on this host' "$mf" 2>/dev/null | head -n 1)
+			[ -z "$why" ] && grep -qs '"accel_note": *"accel=auto: KVM works"' "$dir/run.json" &&
+				why="its KVM booted the guest within kvm-boot-timeout (2 s)"
+			if [ -n "$why" ]; then
+				kill -INT $pid 2>/dev/null; wait_exit $pid 30; wait $pid 2>/dev/null
+				skip "$fault at fallback: no fallback to TCG on this host: $why"
+				skip "$fault at fallback: (no second check)"
+				continue
+			fi
+		fi
+	fi
 	if ! wait_for "$mf" "$marker" 180; then
 		kill -KILL $pid 2>/dev/null; wait $pid 2>/dev/null
 		row_result "$fault" "$stage" 1 - "$(qemus)" - "the stage's marker ($marker) never came"

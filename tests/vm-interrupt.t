@@ -215,6 +215,7 @@ pid=$!
 dir=$(run_dir "$RESULTS/e")
 wait_for "$dir/transitions.csv" ",reached,[0-9]" 120
 guardian=$(pgrep -P $pid -x bb-guardian)
+running=$(cgroups)	# the domain's, while it runs: 0 where libvirt makes none
 t0=$(date +%s)
 kill -KILL $pid $guardian
 wait $pid 2>/dev/null
@@ -224,11 +225,19 @@ check "SIGKILL of runner and guardian (${guardian:-none found}) while moving: th
 	test -n "$guardian" -a "$(qemus)" -eq 0
 # Nobody removed that domain's cgroups (the guardian was killed too): the
 # next run's start does, and says so.
+# One directory a hierarchy: several under cgroup v1, one under v2 alone,
+# where the runner says "1 cgroup directory"; none where libvirt makes no
+# cgroup for a domain (unprivileged, or no writable hierarchy): then nothing
+# was left to remove, and the check is skipped, saying so.
 left=$(cgroups)
 "$BB" run -s "$STATE" -o "$RESULTS/f" "$T/short.ini" >"$T/out" 2>"$T/err"
 check "the next run after those starts cleanly (exit $?)" test $? -eq 0
 grep "cgroup" "$T/err" | sed 's/^/# /'
-check "the next run removed the $left cgroup directories the killed run left, and said so ($(cgroups) left)" \
-	sh -c "test '$left' -gt 0 && grep -q 'removed $left cgroup directories libvirt left' '$T/err' && test $(cgroups) -eq 0"
+if [ "${running:-0}" -eq 0 ]; then
+	skip "libvirt made no cgroup for the running domain on this host: none to leave or remove"
+else
+	check "the next run removed the $left cgroup director(ies) the killed run left, and said so ($(cgroups) left)" \
+		sh -c "test '$left' -gt 0 && grep -Eq 'removed $left cgroup director(y|ies) libvirt left' '$T/err' && test $(cgroups) -eq 0"
+fi
 check "no VM left running at the end" test "$(qemus)" -eq 0
 finish
