@@ -512,9 +512,20 @@ int hr_guest_send(struct hr_guest *g, const struct bbp_msg *m)
 		} else if (r == -2 && hr_now_ns() < deadline && !hr_stop) {
 			hr_guest_pump(g, hr_now_ns() + 1000000ull);	/* full: let the agent read */
 		} else {
+			char lv[512];
+
+			/*
+			 * A stream that broke as QEMU died: the domain's end is
+			 * the cause, its event maybe not taken yet (a loaded
+			 * host); libvirt's reason first, the next call resets it.
+			 */
+			snprintf(lv, sizeof(lv), "%s", r == -2 ? "channel full for 1 s" : hr_lv_err());
+			if (r != -2)
+				hr_guest_domain_gone(g);
+			if ((b->dead || b->hangup) && hr_guest_check(g))
+				return -1;
 			return hr_error("%s: cannot send %s to the agent: %s", g->name,
-					bbp_type_name(m->type), r == -2 ? "channel full for 1 s" :
-					hr_lv_err());
+					bbp_type_name(m->type), lv);
 		}
 	}
 	b->last_send = hr_now_ns();
