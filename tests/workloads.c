@@ -318,6 +318,79 @@ static void test_hold(void)
 	}
 }
 
+static uint64_t sum_checked(const struct run *r, uint64_t *bad)
+{
+	uint64_t n = 0;
+
+	*bad = 0;
+	for (int t = 0; t < WL_MAX_THREADS; t++) {
+		n += r->ctx.shm->th[t].checked;
+		*bad += r->ctx.shm->th[t].mismatches;
+	}
+	return n;
+}
+
+/* integrity's page format: a right page passes; zero, stale and flipped pages are told apart. */
+static void test_integ_pages(void)
+{
+	static uint64_t w[WL_PAGE / 8];
+	uint64_t off = 99;
+
+	wl_integ_fill(w, 7, 42);
+	is_int(wl_integ_check(w, 7, 42, &off), WL_BAD_NONE, "integrity page: a right page passes");
+	is_int(wl_integ_check(w, 8, 42, &off), WL_BAD_STALE, "integrity page: another page's content is stale");
+	is_int(off, 0, "integrity page: ... differing from byte 0 (its index)");
+	is_int(wl_integ_check(w, 7, 43, &off), WL_BAD_STALE, "integrity page: another generation's is stale");
+	is_int(off, 8, "integrity page: ... differing from byte 8 (its generation)");
+	((unsigned char *)w)[3000] ^= 1;
+	is_int(wl_integ_check(w, 7, 42, &off), WL_BAD_CORRUPT, "integrity page: a flipped bit is corrupt");
+	is_int(off, 3000, "integrity page: ... at its byte");
+	wl_integ_fill(w, 7, 42);
+	((unsigned char *)w)[WL_PAGE - 1] ^= 0x80;
+	is_int(wl_integ_check(w, 7, 42, &off), WL_BAD_CORRUPT, "integrity page: a flipped checksum is corrupt");
+	is_int(off, WL_PAGE - 1, "integrity page: ... at its last byte");
+	memset(w, 0, sizeof(w));
+	is_int(wl_integ_check(w, 0, 0, &off), WL_BAD_ZERO, "integrity page: a zeroed page is found (page 0, generation 0 too)");
+	is_int(wl_integ_check(w, 7, 42, &off), WL_BAD_ZERO, "integrity page: a zeroed page is zero");
+}
+
+static void test_integrity(void)
+{
+	struct run r;
+	uint64_t bad, pages;
+
+	test_integ_pages();
+	/* clean: 2 passes of 4 MiB on 2 threads, every page verified twice, nothing wrong */
+	if (!run_spec(&r, "integrity:size=4M,passes=2,threads=2")) {
+		pages = sum_checked(&r, &bad);
+		is_int(pages, 2 * 1024, "integrity clean: 2 passes check every page twice");
+		is_int(pages * WL_PAGE, 8 * MIB, "integrity clean: 8 MiB verified");
+		is_int(bad, 0, "integrity clean: no mismatch");
+		is_int(r.ctx.shm->nbad, 0, "integrity clean: none kept");
+		is_int(count(&r, WL_K_ACCESS), 2 * 1024, "integrity clean: each page read timed");
+		is_int(sum_bytes(&r), 4 * MIB, "integrity: bytes = size");
+		done(&r);
+	}
+	/* the test fault: one byte of thread 0's middle page flipped after its first pass */
+	if (!setup(&r, "integrity:size=2M,passes=3,threads=2")) {
+		const struct wl_bad *b = &r.ctx.shm->bad[0];
+
+		r.ctx.shm->faults = WL_FAULT_FLIP;
+		run_main(&r);
+		is_int(r.ret, 0, "integrity flip: returns 0 (a mismatch is data, not a failure)");
+		pages = sum_checked(&r, &bad);
+		is_int(pages, 3 * 512, "integrity flip: 3 passes of 512 pages checked");
+		is_int(bad, 1, "integrity flip: one mismatch, found once (the page is written right again)");
+		is_int(r.ctx.shm->nbad, 1, "integrity flip: one kept");
+		ok(b->ready && b->page == 128 && b->off == 1234 && b->kind == WL_BAD_CORRUPT,
+		   "integrity flip: kept as page 128 (thread 0's middle), byte 1234, corrupt (page %llu byte %llu %s)",
+		   (unsigned long long)b->page, (unsigned long long)b->off, wl_bad_kind_names[b->kind % WL_NBAD_KINDS]);
+		ok(b->t_ns >= r.ctx.shm->t0_ns && b->t_ns <= now_ns(), "integrity flip: its time is the run's");
+		ok(b->addr != 0 && b->addr % WL_PAGE == 0, "integrity flip: its page's address");
+		done(&r);
+	}
+}
+
 static void test_grow(void)
 {
 	struct run r;
@@ -458,6 +531,7 @@ static void test_stop(void)
 		{ "grow:size=8M", 0 }, { "grow:size=64M,rate=1", 1 },
 		{ "kv:size=1M", 0 }, { "kv:size=1M,rate=1,threads=2", 1 },
 		{ "pagecache", 0 }, { "pagecache:rate=1", 1 },
+		{ "integrity:size=4M", 0 }, { "integrity:size=4M,rate=1,threads=2", 1 },
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -502,6 +576,7 @@ int main(void)
 	test_helpers();
 	test_touch();
 	test_hold();
+	test_integrity();
 	test_grow();
 	test_kv();
 	test_pagecache();

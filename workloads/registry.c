@@ -17,16 +17,17 @@
 #include "parse.h"
 #include "workload.h"
 
-extern const struct wl_desc wl_grow, wl_hold, wl_kv, wl_pagecache, wl_spin, wl_touch;
+extern const struct wl_desc wl_grow, wl_hold, wl_integrity, wl_kv, wl_pagecache, wl_spin, wl_touch;
 
 /* Sorted by name: the whole set in one place. */
 const struct wl_desc *const wl_registry[] = {
-	&wl_grow, &wl_hold, &wl_kv, &wl_pagecache, &wl_spin, &wl_touch,
+	&wl_grow, &wl_hold, &wl_integrity, &wl_kv, &wl_pagecache, &wl_spin, &wl_touch,
 };
 const size_t wl_nregistry = sizeof(wl_registry) / sizeof(wl_registry[0]);
 
 const char *const wl_kind_names[WL_NKINDS] = { "access", "request" };
 const char *const wl_phase_names[WL_NPHASES] = { "steady", "inflating", "deflating" };
+const char *const wl_bad_kind_names[WL_NBAD_KINDS] = { "", "zero", "stale", "corrupt" };
 
 static const char *const pattern_names[] = { "seq", "random", NULL };
 _Static_assert(sizeof(pattern_names) / sizeof(pattern_names[0]) == WL_NPATTERNS + 1,
@@ -38,15 +39,15 @@ _Static_assert(sizeof(pattern_names) / sizeof(pattern_names[0]) == WL_NPATTERNS 
 
 const struct wl_option wl_options[WL_NOPTS] = {
 	O(WL_O_SIZE, "size", WL_T_SIZE, size, .min = 4096, .max = 1024 * 1024 * MIB, .def = "128M",
-	  .unit = 1, .help = "memory the workload uses (touch/hold/kv: working set; grow: at most; pagecache: file set)"),
+	  .unit = 1, .help = "memory the workload uses (touch/hold/kv/integrity: working set; grow: at most; pagecache: file set)"),
 	O(WL_O_RATE, "rate", WL_T_UINT, rate, .min = 0, .max = 100000000, .def = "0",
-	  .help = "per second: pages (touch/hold), requests (kv), MiB (grow), reads (pagecache); 0 = flat out"),
+	  .help = "per second: pages (touch/hold/integrity), requests (kv), MiB (grow), reads (pagecache); 0 = flat out"),
 	O(WL_O_DURATION, "duration", WL_T_DUR, duration_ns, .min = 0, .max = 86400 * SEC, .def = "0",
 	  .help = "stop after this long (0: until the job ends)"),
 	O(WL_O_SLOW, "slow", WL_T_DUR, slow_ns, .min = 100, .max = SEC, .def = "2us",
 	  .help = "an access at least this slow counts as a fault in the time series"),
 	O(WL_O_PASSES, "passes", WL_T_UINT, passes, .min = 0, .max = 1000000, .def = "0",
-	  .help = "touch: map, touch and unmap this many times (0: until stopped)"),
+	  .help = "touch: map, touch and unmap this many times; integrity: verification passes (0: until stopped)"),
 	O(WL_O_VALUE_SIZE, "value-size", WL_T_SIZE, value_size, .min = 8, .max = MIB, .def = "1K",
 	  .help = "kv: bytes per value"),
 	O(WL_O_BLOCK, "block", WL_T_SIZE, block, .min = 512, .max = 16 * MIB, .def = "64K",
@@ -171,7 +172,7 @@ static int unknown_workload(const char *name, char *err, size_t errlen)
 
 	for (size_t i = 0; i < wl_nregistry; i++)
 		names[i] = wl_registry[i]->name;
-	(void)wl_join(list, sizeof(list), names, wl_nregistry, ", ");	/* 6 short names fit */
+	(void)wl_join(list, sizeof(list), names, wl_nregistry, ", ");	/* 7 short names fit */
 	return wl_err(err, errlen, "unknown workload '%s' (one of %s)", name, list);
 }
 

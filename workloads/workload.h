@@ -71,6 +71,30 @@ struct wl_thread_shm {
 	struct wl_slow slowest[WL_SLOWEST];
 	uint64_t ops;		/* accesses or requests done */
 	uint64_t bytes;		/* memory held or allocated */
+	/* integrity (cumulative): pages verified, their bytes, and mismatches found */
+	uint64_t checked, verified, mismatches;
+};
+
+#define WL_BAD_KEPT	8	/* integrity: the first mismatches kept with where and when */
+
+/* What a mismatched page held (struct wl_bad.kind; 0: no mismatch). */
+enum wl_bad_kind { WL_BAD_NONE, WL_BAD_ZERO, WL_BAD_STALE, WL_BAD_CORRUPT, WL_NBAD_KINDS };
+extern const char *const wl_bad_kind_names[WL_NBAD_KINDS];	/* "", "zero", "stale", "corrupt" */
+
+/* One mismatch found by the integrity workload. */
+struct wl_bad {
+	uint64_t t_ns;		/* guest CLOCK_MONOTONIC when found */
+	uint64_t page;		/* the page's index in the workload's size= (0 .. size/WL_PAGE-1) */
+	uint64_t off;		/* its first differing byte (0 .. WL_PAGE-1) */
+	uint64_t addr;		/* the page's guest virtual address */
+	uint32_t kind;		/* enum wl_bad_kind */
+	volatile uint32_t ready;	/* written last: the agent ships it once this is 1 */
+};
+
+/* Test faults the agent hands a workload (struct wl_shm.faults; guest-agent/faults.c). */
+enum {
+	/* integrity: one byte of one page flipped once, after the first full verification */
+	WL_FAULT_FLIP = 1u << 0,
 };
 
 struct wl_shm {
@@ -85,6 +109,9 @@ struct wl_shm {
 	volatile uint32_t flt0_set;
 	int nthreads;
 	struct wl_thread_shm th[WL_MAX_THREADS];
+	uint32_t faults;			/* WL_FAULT_*: set by the agent before the run */
+	volatile uint32_t nbad;			/* mismatches claimed in bad[] (may exceed WL_BAD_KEPT) */
+	struct wl_bad bad[WL_BAD_KEPT];
 };
 
 /* Every option any workload takes. */
@@ -93,7 +120,7 @@ struct wl_opts {
 	uint64_t rate;		/* per second; 0 = as fast as possible */
 	uint64_t duration_ns;	/* 0 = until stopped */
 	uint64_t slow_ns;	/* access latency counted as a fault */
-	uint64_t passes;	/* touch: 0 = until stopped */
+	uint64_t passes;	/* touch, integrity: 0 = until stopped */
 	uint64_t value_size;	/* kv: bytes per value */
 	uint64_t block;		/* pagecache: bytes per read */
 	int threads;
@@ -336,5 +363,22 @@ int wl_bind_node(const struct wl_ctx *ctx);
 
 /* Run fn(ctx, tid) on ctx->o.threads threads (tid 0 on the caller); first non-zero result. */
 int wl_run_threads(struct wl_ctx *ctx, int (*fn)(struct wl_ctx *ctx, int tid));
+
+/* ---- the integrity workload's pages (integrity.c; exported for tests/workloads.c) ---- */
+
+/*
+ * Fill the WL_PAGE bytes at @p as page @page of generation @gen: words 0 and
+ * 1 hold @page and @gen, words 2..510 a sequence derived from both, word 511
+ * a checksum of the others (never that of a zero page).
+ */
+void wl_integ_fill(void *p, uint64_t page, uint64_t gen);
+
+/*
+ * Check the page at @p against page @page of generation @gen. Returns
+ * WL_BAD_NONE, or what it holds instead: WL_BAD_ZERO (all zero),
+ * WL_BAD_STALE (a whole page of another index or generation: its checksum
+ * holds), WL_BAD_CORRUPT (anything else); *@off is then its first differing byte.
+ */
+enum wl_bad_kind wl_integ_check(const void *p, uint64_t page, uint64_t gen, uint64_t *off);
 
 #endif /* WL_WORKLOAD_H */
