@@ -111,6 +111,13 @@ static const struct field stopw_fields[] = {
 static const struct field phase_fields[] = {
 	U64(bbp_phase, e), U64(bbp_phase, p),
 };
+static const struct field iv_fields[] = {
+	U64(bbp_iv, w), U64(bbp_iv, e), U64(bbp_iv, pages), U64(bbp_iv, bad),
+};
+static const struct field bad_fields[] = {
+	U64(bbp_bad, w), U64N(bbp_bad, "t", t_ns), U64(bbp_bad, page), U64(bbp_bad, off),
+	U64(bbp_bad, addr), U64(bbp_bad, kind),
+};
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define TYPE(t, n, f) [t] = { n, f, ARRAY_SIZE(f) }
@@ -142,6 +149,8 @@ static const struct msg_desc {
 	TYPE(BBP_RUN, "RUN", run_fields),
 	TYPE(BBP_STOPW, "STOPW", stopw_fields),
 	TYPE(BBP_PHASE, "PHASE", phase_fields),
+	TYPE(BBP_IV, "IV", iv_fields),
+	TYPE(BBP_BAD, "BAD", bad_fields),
 };
 _Static_assert(ARRAY_SIZE(msg_desc) == BBP_NTYPES, "msg_desc must cover enum bbp_type");
 

@@ -152,6 +152,17 @@
  *		the kernel's OOM killer killed pid; t is when the agent read
  *		the "Killed process" line from /dev/kmsg (polled every 1-100 ms;
  *		the line's own stamp is on another clock, local_clock).
+ *	IV w e pages bad
+ *		integrity (workloads/integrity.c): the pages workload w verified
+ *		in epoch e (each WL_PAGE bytes) and the mismatches it found
+ *		there, sent with the epoch's HS lines (and at its end) when it
+ *		verified any; the host adds them up, bad <= pages.
+ *	BAD w t page off addr kind
+ *		one of the first mismatches (at most WL_BAD_KEPT a run), sent
+ *		within 10 ms of being found: the page's index in the
+ *		workload's size, its first differing byte (< WL_PAGE), its
+ *		guest virtual address, what it held (enum wl_bad_kind: 1
+ *		zero, 2 stale, 3 corrupt).
  *
  * host -> guest
  *	PING id		answered by PONG; used to estimate the clock offset.
@@ -226,6 +237,8 @@ enum bbp_type {
 	BBP_RUN,
 	BBP_STOPW,
 	BBP_PHASE,
+	BBP_IV,
+	BBP_BAD,
 	BBP_NTYPES
 };
 
@@ -362,6 +375,14 @@ struct bbp_phase {
 	uint64_t e, p;
 };
 
+struct bbp_iv {
+	uint64_t w, e, pages, bad;
+};
+
+struct bbp_bad {
+	uint64_t w, t_ns, page, off, addr, kind;
+};
+
 struct bbp_msg {
 	enum bbp_type type;
 	union {
@@ -386,6 +407,8 @@ struct bbp_msg {
 		struct bbp_run run;
 		struct bbp_stopw stopw;
 		struct bbp_phase phase;
+		struct bbp_iv iv;
+		struct bbp_bad bad;
 	} u;
 };
 

@@ -2,10 +2,13 @@
 /*
  * faults.c - the agent's test faults (faults.h), one table.
  *
- * Both make the agent go silent after CONF, as a stalled virtio-serial
- * channel would, so the runner's boot retry and channel reopen are tested on
- * real guests (tests/vm-retry.t, tests/vm-faults.t): what it sends stays
- * queued in the guest.
+ * mute and stall make the agent go silent after CONF, as a stalled
+ * virtio-serial channel would, so the runner's boot retry and channel reopen
+ * are tested on real guests (tests/vm-retry.t, tests/vm-faults.t): what it
+ * sends stays queued in the guest. integrity-flip hands the workloads a
+ * fault of their own (WL_FAULT_FLIP: the integrity workload corrupts one
+ * byte of its memory once), so a real guest shows the check failing
+ * (tests/vm-integrity.t).
  */
 #include <stddef.h>
 #include <string.h>
@@ -13,8 +16,9 @@
 #include "agent.h"
 #include "faults.h"
 #include "link.h"
+#include "../workloads/workload.h"
 
-enum { FAULT_MUTE, FAULT_STALL, FAULT_N };
+enum { FAULT_MUTE, FAULT_STALL, FAULT_INTEG_FLIP, FAULT_N };
 
 struct fault {
 	const char *name;	/* what BALLOONBENCH_FAULT calls it, where it says it on every boot */
@@ -23,6 +27,7 @@ struct fault {
 	unsigned hooks;		/* GA_HOOK_*: where it acts, with the functions below */
 	int (*hold_out)(const struct agent *a);		/* GA_HOOK_OUT */
 	void (*conf_again)(struct agent *a, unsigned id);	/* GA_HOOK_CONF_AGAIN */
+	unsigned wl;		/* GA_HOOK_WL: the WL_FAULT_* bits a workload is handed */
 };
 
 unsigned ga_fault_hooks;
@@ -50,6 +55,10 @@ static const struct fault faults[] = {
 			  "nothing will reach the host after CONF until it reopens the channel, "
 			  "and what was held is dropped then",
 			  GA_HOOK_OUT | GA_HOOK_CONF_AGAIN, hold_after_conf, drop_held },
+	[FAULT_INTEG_FLIP] = { "integrity-flip", "bb.integrity_flip=1",
+			       "the integrity workload will flip one byte of its memory once, "
+			       "after its first full verification",
+			       GA_HOOK_WL, NULL, NULL, WL_FAULT_FLIP },
 };
 _Static_assert(sizeof(faults) / sizeof(faults[0]) == FAULT_N, "one row per fault");
 
@@ -99,6 +108,16 @@ int ga_fault_hold_out(const struct agent *a)
 		if ((on & (1u << i)) && faults[i].hold_out && faults[i].hold_out(a))
 			return 1;
 	return 0;
+}
+
+unsigned ga_fault_wl(void)
+{
+	unsigned wl = 0;
+
+	for (unsigned i = 0; i < FAULT_N; i++)
+		if (on & (1u << i))
+			wl |= faults[i].wl;
+	return wl;
 }
 
 void ga_fault_conf_again(struct agent *a)

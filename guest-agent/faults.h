@@ -17,6 +17,7 @@ struct agent;
 enum {
 	GA_HOOK_OUT		= 1u << 0,	/* ga_flush_out: may the queue go to the port? */
 	GA_HOOK_CONF_AGAIN	= 1u << 1,	/* CONF again: the host reopened the channel */
+	GA_HOOK_WL		= 1u << 2,	/* wlm_run: the faults a workload is handed */
 };
 
 /* The hooks of the faults that are on; written by ga_faults_parse and the hooks themselves. */
@@ -36,5 +37,8 @@ int ga_fault_hold_out(const struct agent *a);
 
 /* GA_HOOK_CONF_AGAIN: the host reopened the channel. */
 void ga_fault_conf_again(struct agent *a);
+
+/* GA_HOOK_WL: the WL_FAULT_* bits (workloads/workload.h) a workload starting now is handed. */
+unsigned ga_fault_wl(void);
 
 #endif /* GA_FAULTS_H */

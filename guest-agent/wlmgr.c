@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "../common/smallfile.h"
+#include "faults.h"
 #include "wlmgr.h"
 
 #define NSEC	((uint64_t)1000000000)
@@ -312,6 +313,8 @@ void wlm_run(struct wlm *m, const struct bbp_run *rq)
 	s->shm->tick0 = m->tick0;
 	s->shm->ns0 = m->ns0;
 	s->shm->slow_ns = o.slow_ns;
+	if (ga_fault_hooked(GA_HOOK_WL))
+		s->shm->faults = ga_fault_wl();
 	s->oom_before = vmstat_oom_kill();
 	s->pid = fork();
 	if (s->pid == 0) {
@@ -385,6 +388,42 @@ static void send_hist(struct wlm *m, uint64_t w, uint64_t label, int k, const st
 		(void)wl_send(m, &msg);
 }
 
+/*
+ * Integrity: the pages verified and mismatches found since the last IV, under
+ * @label, if any page was (mismatches read first: the workload counts a
+ * page, then its mismatch, so bad <= pages holds).
+ */
+static void send_iv(struct wlm *m, struct wlm_slot *s, uint64_t label)
+{
+	struct bbp_msg msg = { .type = BBP_IV };
+	uint64_t pages = 0, bad = 0;
+
+	for (int t = 0; t < WL_MAX_THREADS; t++)
+		bad += __atomic_load_n(&s->shm->th[t].mismatches, __ATOMIC_ACQUIRE);
+	for (int t = 0; t < WL_MAX_THREADS; t++)
+		pages += __atomic_load_n(&s->shm->th[t].checked, __ATOMIC_ACQUIRE);
+	if (pages == s->iv_pages)
+		return;
+	msg.u.iv = (struct bbp_iv){ s->w, label, pages - s->iv_pages, bad - s->iv_bad };
+	s->iv_pages = pages;
+	s->iv_bad = bad;
+	(void)wl_send(m, &msg);
+}
+
+/* Integrity: the mismatches kept that were not sent yet. */
+static void send_bad(struct wlm *m, struct wlm_slot *s)
+{
+	for (; s->sent_bad < WL_BAD_KEPT; s->sent_bad++) {
+		const struct wl_bad *b = &s->shm->bad[s->sent_bad];
+		struct bbp_msg msg = { .type = BBP_BAD };
+
+		if (!__atomic_load_n(&b->ready, __ATOMIC_ACQUIRE))
+			return;
+		msg.u.bad = (struct bbp_bad){ s->w, b->t_ns, b->page, b->off, b->addr, b->kind };
+		(void)wl_send(m, &msg);
+	}
+}
+
 /* Send and clear buffer @buf of slot @s, under the host's @label. */
 static void flush(struct wlm *m, struct wlm_slot *s, unsigned buf, uint64_t label)
 {
@@ -412,6 +451,8 @@ static void flush(struct wlm *m, struct wlm_slot *s, unsigned buf, uint64_t labe
 					    sum.w[k].m2, sum.w[k].min, sum.w[k].max };
 		(void)wl_send(m, &msg);
 	}
+	send_bad(m, s);
+	send_iv(m, s, label);
 }
 
 void wlm_phase(struct wlm *m, uint64_t label)
@@ -443,6 +484,7 @@ static void drain_bins(struct wlm *m, struct wlm_slot *s, uint64_t now, int fina
 	struct wl_shm *shm = s->shm;
 	uint64_t cur = (now - shm->t0_ns) / WL_BIN_NS + 1, upto = final ? cur : cur - 1, id;
 
+	send_bad(m, s);		/* a mismatch goes at once, not with its epoch */
 	if (upto <= s->last_bin && !final)
 		return;
 	read_faults(s);

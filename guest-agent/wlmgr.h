@@ -29,6 +29,8 @@ struct wlm_slot {
 	uint64_t last_bin;		/* highest bin id shipped */
 	uint64_t oom_before;		/* /proc/vmstat oom_kill when it started */
 	uint64_t stop_at;		/* SIGKILL deadline after STOPW, 0 = none */
+	uint64_t iv_pages, iv_bad;	/* integrity: what the IVs so far carried */
+	uint32_t sent_bad;		/* integrity: BADs sent (of shm->bad[]) */
 };
 
 #define WLM_SAID	8		/* WSTART and WEXIT kept to say again */

@@ -129,6 +129,16 @@ static void test_roundtrip(void)
 	memset(&m, 0, sizeof(m));
 	m.type = BBP_QUIT;
 	roundtrip(&m, "QUIT");
+
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_IV;
+	m.u.iv = (struct bbp_iv){ 1, 3, 65536, 1 };
+	roundtrip(&m, "IV");
+
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_BAD;
+	m.u.bad = (struct bbp_bad){ 1, 7000, 128, 1234, 0x7fffdead0000ull, 3 };
+	roundtrip(&m, "BAD");
 }
 
 static void test_encode_text(void)
@@ -685,7 +695,7 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	plan(151);
+	plan(157);
 	test_roundtrip();
 	test_encode_text();
 	test_encode_nospace();

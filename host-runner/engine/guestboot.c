@@ -121,6 +121,7 @@ static const struct boot_fault {
 	{ "mute", "bb.mute=1", 0 },
 	{ "mute-first-boot", "bb.mute=1", 1 },
 	{ "stall", "bb.mute=2", 0 },
+	{ "integrity-flip", "bb.integrity_flip=1", 0 },
 };
 
 /* The fault BALLOONBENCH_FAULT names; NULL if unset or unknown (hr_boot_fault_check refuses that). */

@@ -55,6 +55,9 @@ static const struct fld fields[BBP_NTYPES][13] = {
 	[BBP_RUN] = { FU(bbp_run, w), FS(bbp_run, spec), END },
 	[BBP_STOPW] = { FU(bbp_stopw, w), END },
 	[BBP_PHASE] = { FU(bbp_phase, e), FU(bbp_phase, p), END },
+	[BBP_IV] = { FU(bbp_iv, w), FU(bbp_iv, e), FU(bbp_iv, pages), FU(bbp_iv, bad), END },
+	[BBP_BAD] = { FU(bbp_bad, w), FU(bbp_bad, t_ns), FU(bbp_bad, page), FU(bbp_bad, off),
+		      FU(bbp_bad, addr), FU(bbp_bad, kind), END },
 };
 
 static void on_line(const char *line, size_t len, void *opaque)
