@@ -856,7 +856,7 @@
 		sec.appendChild(el('h2', { text: 'Events' }));
 		d.appendChild(el('summary', { text: E.rows.length + ' events (boots, targets, workload exits, OOM kills, errors)' }));
 		d.appendChild(htmlTable(E, ['t_s', 'vm', 'event', 'detail'], 5000, function (c, v, r, m) {
-			return /oom|error|fail|incomplete/.test(r[m.event]) ? 'bad' : '';
+			return /oom|error|fail|incomplete|mismatch/.test(r[m.event]) ? 'bad' : '';
 		}));
 		sec.appendChild(d);
 		app.appendChild(sec);

@@ -27,7 +27,7 @@ static const char *const headers[HR_NTABLES] = {
 		"planned_s,late_ms,node_total_delta_mib,node_free_delta_mib,host_rss_delta_mib,"
 		"host_returned_mib,host_rss_settle_ms,host_lag_ms,qemu_vcpu_ms_per_gib,"
 		"qemu_other_ms_per_gib,mechanism,block_kib,blocks_plugged,blocks_unplugged,"
-		"unplug_failed_blocks,host_event_ms,host_t100_est_ms,host",
+		"unplug_failed_blocks,host_event_ms,host_t100_est_ms,host,wl_verified_mib,wl_mismatches",
 	[HR_TB_FAULTS] = "t_s,vm,workload,bin_ms,accesses,slow_accesses,slow_mean_ns,slow_max_ns,minflt,"
 		"majflt",
 	[HR_TB_LATENCY] = "vm,workload,epoch,phase,transition,kind,bucket_lo_ns,bucket_hi_ns,count",

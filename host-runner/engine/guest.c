@@ -253,7 +253,7 @@ static int guest_run(struct hr_guest *g)
 	char err[2048];
 	size_t nev = 0, done = 0;
 	json_t *pl;
-	int r;
+	int r, bad = 0;
 
 	if (hr_job_schedule(g->job, g->index, &ev, &nev, err, sizeof(err))) {
 		if (g->gate)
@@ -275,14 +275,16 @@ static int guest_run(struct hr_guest *g)
 	    hr_guest_run_fill(g, &g->boot.fills[HR_FILL_RE], 3, g->job->refill_kib, g->job->settle_us))
 		return -1;
 	hr_guest_set_state(g, HR_GS_STOPPING, NAN);
-	if (g->job->workload_name[0])
+	if (g->job->workload_name[0]) {
 		stop_workload(g, 2 * (uint64_t)done + 1);	/* "final" epoch */
+		bad = hr_wl_integrity(g);	/* a mismatch fails the guest, its reason pending */
+	}
 	pl = g->boot.dom ? hr_layout_placement(g->boot.dom) : NULL;
 	if (pl) {
 		g->placement = json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(pl);
 	}
-	return hr_guest_check(g);
+	return bad ? -1 : hr_guest_check(g);
 }
 
 void *hr_guest_thread(void *arg)

@@ -68,6 +68,14 @@ struct hr_wl_tstats {
 	double p50, p99, p999;		/* ns, during the transition */
 	double s50, s99, s999;		/* ns, in the steady epoch before it */
 	int ooms;
+	/* integrity (IV): bytes verified and mismatches during the transition; -1: none sent */
+	int64_t verified_bytes, mismatches;
+};
+
+/* Integrity figures (IV) of one epoch. */
+struct hr_integ_ep {
+	int seen;
+	uint64_t pages, bad;
 };
 
 /* How a transition ended. */
@@ -191,6 +199,12 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 
 /* wlhost.c: the workload's messages and figures */
 int hr_wl_msg(struct hr_guest *g, const struct bbp_msg *m);
+/*
+ * The integrity workload's verdict at its end: an `integrity` event (GiB
+ * verified, mismatches) where it sent any figure. Returns 0, or -1 with the
+ * reason pending when it found any mismatch (the guest fails with it).
+ */
+int hr_wl_integrity(struct hr_guest *g);
 /* Write every epoch not yet written (end of a job). */
 void hr_wl_write_rest(struct hr_guest *g);
 void hr_wl_transition(struct hr_guest *g, int index, int64_t t_set, int64_t t_end,

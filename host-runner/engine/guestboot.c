@@ -430,6 +430,7 @@ void hr_boot_free(struct hr_boot *b)
 	free(b->lat);
 	free(b->fb);
 	free(b->ns);
+	free(b->integ);
 }
 
 /* What one boot left behind: the next boot starts from nothing (its domain dropped first). */

@@ -89,6 +89,12 @@ struct hr_boot {
 	int nooms;
 	struct hr_node_sample *ns;
 	size_t nns, nscap;
+	/* integrity (IV, BAD): per epoch, in all, the mismatches reported and the first */
+	struct hr_integ_ep *integ;
+	size_t ninteg;
+	uint64_t integ_pages, integ_bad, nbad;
+	struct bbp_bad bad_first;
+	int64_t bad_first_t;		/* in the run's time base */
 	/*
 	 * The fills this boot ran: each run_fill starts its own from nothing
 	 * with its size; only one that exited is read (run.json, the tables).

@@ -301,6 +301,10 @@ static void write_row(const struct hr_guest *g, const struct hr_trow *r)
 	hr_row_set_f(&row, HR_TR_UNPLUG_FAILED_BLOCKS, r->blocks_failed);
 	hr_row_set_f(&row, HR_TR_HOST_EVENT_MS, r->event_ms);
 	hr_row_set_s(&row, HR_TR_HOST, g->host->name);
+	if (r->wl.verified_bytes >= 0) {
+		hr_row_set_f(&row, HR_TR_WL_VERIFIED_MIB, (double)r->wl.verified_bytes / (1024.0 * 1024));
+		hr_row_set_i(&row, HR_TR_WL_MISMATCHES, r->wl.mismatches);
+	}
 	hr_rec_put(g->run->rec, HR_F_TRANS, &row);
 }
 

@@ -3,7 +3,8 @@
  * wlhost.c - the host's side of guest workloads: add up their latency
  * statistics by epoch, write faults.csv, latency.csv, latency_stats.csv,
  * nodes.csv and slowest.csv as the data arrives, record OOM kills, and
- * compute what transitions.csv reports about the workload.
+ * compute what transitions.csv reports about the workload; integrity's
+ * verified pages and mismatches (IV, BAD: events, and the guest failed).
  *
  * Epochs are labelled by the host: 0 is the warm-up, transition i is epoch
  * 2i+1 (inflating or deflating) and the rest after it is epoch 2i+2 (steady);
@@ -256,6 +257,8 @@ static uint64_t msg_workload(const struct bbp_msg *m)
 	case BBP_HB: return m->u.hb.w;
 	case BBP_F: return m->u.f.w;
 	case BBP_SLOW: return m->u.slow.w;
+	case BBP_IV: return m->u.iv.w;
+	case BBP_BAD: return m->u.bad.w;
 	default: return 1;
 	}
 }
@@ -287,6 +290,83 @@ static int wl_slow(struct hr_guest *g, const struct bbp_slow *s)
 	hr_row_set_u(&row, HR_SL_LATENCY_NS, s->lat_ns);
 	hr_rec_put(g->run->rec, HR_F_SLOWEST, &row);
 	return 0;
+}
+
+/*
+ * Integrity: the pages verified and mismatches of one epoch (added up: a
+ * flush sends what came since the last). Refused: an epoch this guest cannot
+ * have, more mismatches than pages, a total whose bytes would not fit.
+ */
+static int wl_iv(struct hr_guest *g, const struct bbp_iv *m)
+{
+	struct hr_boot *b = &g->boot;
+	struct hr_integ_ep *ep;
+
+	if (m->e > 2 * (uint64_t)g->ntrans_dir + 2 || m->bad > m->pages ||
+	    m->pages > (UINT64_C(1) << 50) - b->integ_pages)
+		return -1;
+	if (m->e >= b->ninteg) {
+		size_t n = (size_t)m->e + 1;
+		struct hr_integ_ep *x = realloc(b->integ, n * sizeof(*x));
+
+		if (!x)
+			return -1;
+		memset(x + b->ninteg, 0, (n - b->ninteg) * sizeof(*x));
+		b->integ = x;
+		b->ninteg = n;
+	}
+	ep = &b->integ[m->e];
+	ep->seen = 1;
+	ep->pages += m->pages;
+	ep->bad += m->bad;
+	b->integ_pages += m->pages;
+	b->integ_bad += m->bad;
+	return 0;
+}
+
+/*
+ * Integrity: one mismatch, as an event. Refused: a page beyond the
+ * workload's size, a byte beyond a page, an unknown kind, a time off the
+ * guest's clock, more than the agent keeps (WL_BAD_KEPT).
+ */
+static int wl_bad(struct hr_guest *g, const struct bbp_bad *m)
+{
+	struct hr_boot *b = &g->boot;
+	int64_t t;
+
+	if (m->page >= g->job->workload.size / WL_PAGE || m->off >= WL_PAGE || !m->kind ||
+	    m->kind >= WL_NBAD_KINDS || b->nbad >= WL_BAD_KEPT || hr_guest_time(g, m->t_ns, &t))
+		return -1;
+	if (!b->nbad++) {
+		b->bad_first = *m;
+		b->bad_first_t = t;
+	}
+	hr_rec_event(g->run->rec, g->name, "integrity-mismatch", "%s page=%" PRIu64 " offset=%"
+		     PRIu64 " addr=0x%" PRIx64 " kind=%s guest_t_s=%.6f balloon_mib=%.1f",
+		     g->job->workload_name, m->page, m->off, m->addr, wl_bad_kind_names[m->kind],
+		     t / 1e9, latest_balloon_mib(g));
+	return 0;
+}
+
+int hr_wl_integrity(struct hr_guest *g)
+{
+	const struct hr_boot *b = &g->boot;
+	uint64_t bad = b->integ_bad > b->nbad ? b->integ_bad : b->nbad;
+	double gib = (double)b->integ_pages * WL_PAGE / (1024.0 * 1024 * 1024);
+
+	if (!b->ninteg && !b->nbad)
+		return 0;
+	hr_rec_event(g->run->rec, g->name, "integrity", "%s verified_gib=%.3f pages=%" PRIu64
+		     " mismatches=%" PRIu64, g->job->workload_name, gib, b->integ_pages, bad);
+	if (!bad)
+		return 0;
+	if (!b->nbad)
+		return hr_error("%s: memory integrity: %" PRIu64 " mismatches in %.3f GiB verified "
+				"(where: not received)", g->name, bad, gib);
+	return hr_error("%s: memory integrity: %" PRIu64 " mismatches in %.3f GiB verified, first at "
+			"page %" PRIu64 " (byte %" PRIu64 ", %s) at t=%.3f s (events.csv: "
+			"integrity-mismatch)", g->name, bad, gib, b->bad_first.page, b->bad_first.off,
+			wl_bad_kind_names[b->bad_first.kind], b->bad_first_t / 1e9);
 }
 
 int hr_wl_msg(struct hr_guest *g, const struct bbp_msg *m)
@@ -340,6 +420,10 @@ int hr_wl_msg(struct hr_guest *g, const struct bbp_msg *m)
 		return wl_slow(g, &m->u.slow);
 	case BBP_OOM:
 		return wl_oom(g, &m->u.oom);
+	case BBP_IV:
+		return wl_iv(g, &m->u.iv);
+	case BBP_BAD:
+		return wl_bad(g, &m->u.bad);
 	default:
 		return -1;
 	}
@@ -361,6 +445,11 @@ void hr_wl_transition(struct hr_guest *g, int index, int64_t t_set, int64_t t_en
 	int k;
 
 	memset(o, 0, sizeof(*o));
+	o->verified_bytes = o->mismatches = -1;
+	if (e < g->boot.ninteg && g->boot.integ[e].seen) {
+		o->verified_bytes = (int64_t)(g->boot.integ[e].pages * WL_PAGE);
+		o->mismatches = (int64_t)g->boot.integ[e].bad;
+	}
 	o->fault_p50 = o->fault_p99 = o->fault_max = NAN;
 	o->p50 = o->p99 = o->p999 = o->s50 = o->s99 = o->s999 = NAN;
 	o->kind = "";
