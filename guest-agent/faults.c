@@ -5,10 +5,10 @@
  * mute and stall make the agent go silent after CONF, as a stalled
  * virtio-serial channel would, so the runner's boot retry and channel reopen
  * are tested on real guests (tests/vm-retry.t, tests/vm-faults.t): what it
- * sends stays queued in the guest. integrity-flip hands the workloads a
- * fault of their own (WL_FAULT_FLIP: the integrity workload corrupts one
- * byte of its memory once), so a real guest shows the check failing
- * (tests/vm-integrity.t).
+ * sends stays queued in the guest. integrity-flip and integrity-zero hand
+ * the workloads a fault of their own (WL_FAULT_FLIP, WL_FAULT_ZERO: the
+ * integrity workload flips one byte of its memory once, or drops one page),
+ * so a real guest shows the check failing (tests/vm-integrity.t).
  */
 #include <stddef.h>
 #include <string.h>
@@ -18,7 +18,7 @@
 #include "link.h"
 #include "../workloads/workload.h"
 
-enum { FAULT_MUTE, FAULT_STALL, FAULT_INTEG_FLIP, FAULT_N };
+enum { FAULT_MUTE, FAULT_STALL, FAULT_INTEG_FLIP, FAULT_INTEG_ZERO, FAULT_N };
 
 struct fault {
 	const char *name;	/* what BALLOONBENCH_FAULT calls it, where it says it on every boot */
@@ -59,6 +59,10 @@ static const struct fault faults[] = {
 			       "the integrity workload will flip one byte of its memory once, "
 			       "after its first full verification",
 			       GA_HOOK_WL, NULL, NULL, WL_FAULT_FLIP },
+	[FAULT_INTEG_ZERO] = { "integrity-zero", "bb.integrity_zero=1",
+			       "the integrity workload will drop one page of its memory once "
+			       "(it reads back as zeroes), after its first full verification",
+			       GA_HOOK_WL, NULL, NULL, WL_FAULT_ZERO },
 };
 _Static_assert(sizeof(faults) / sizeof(faults[0]) == FAULT_N, "one row per fault");
 

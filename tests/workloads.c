@@ -389,6 +389,19 @@ static void test_integrity(void)
 		ok(b->addr != 0 && b->addr % WL_PAGE == 0, "integrity flip: its page's address");
 		done(&r);
 	}
+	/* the other test fault: thread 0's middle page dropped (zeroes), as a balloon bug would */
+	if (!setup(&r, "integrity:size=1M,passes=2")) {
+		const struct wl_bad *b = &r.ctx.shm->bad[0];
+
+		r.ctx.shm->faults = WL_FAULT_ZERO;
+		run_main(&r);
+		pages = sum_checked(&r, &bad);
+		is_int(bad, 1, "integrity zero: one mismatch in %llu pages", (unsigned long long)pages);
+		ok(b->ready && b->page == 128 && b->off == 0 && b->kind == WL_BAD_ZERO,
+		   "integrity zero: kept as page 128, byte 0, zero (page %llu byte %llu %s)",
+		   (unsigned long long)b->page, (unsigned long long)b->off, wl_bad_kind_names[b->kind % WL_NBAD_KINDS]);
+		done(&r);
+	}
 }
 
 static void test_grow(void)

@@ -22,9 +22,12 @@
  * It holds size= bytes and nothing else (the generations are per thread).
  * th->bytes: the thread's share once filled.
  *
- * The test fault WL_FAULT_FLIP (BALLOONBENCH_FAULT=integrity-flip, set by the
- * agent in wl_shm.faults): after thread 0's first full pass, one byte
- * (INTEG_FLIP_OFF) of its middle page is flipped, once; the next pass finds it.
+ * The test faults (set by the agent in wl_shm.faults), after thread 0's
+ * first full pass, once, on its middle page; the next pass finds it:
+ * WL_FAULT_FLIP (BALLOONBENCH_FAULT=integrity-flip) flips one byte
+ * (INTEG_FLIP_OFF), WL_FAULT_ZERO (integrity-zero) drops the page
+ * (MADV_DONTNEED: it reads back as zeroes, what a balloon that took a page
+ * in use leaves).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -130,14 +133,19 @@ static int fill(const struct wl_ctx *ctx, char *p, size_t n, uint64_t base, uint
 	return 0;
 }
 
-/* The test fault: flip one byte of the middle page, once. */
-static void flip(char *p, size_t n, uint64_t base)
+/* The test faults @faults (WL_FAULT_*) on the middle page of the @n at @p (first index @base). */
+static void fault(unsigned faults, char *p, size_t n, uint64_t base)
 {
-	char *q = p + (n / 2) * WL_PAGE + INTEG_FLIP_OFF;
+	char *q = p + (n / 2) * WL_PAGE;
 
-	*(volatile char *)q ^= 0x40;
-	fprintf(stderr, "wl %s: test fault: flipped byte %d of page %llu (a test of the runner)\n",
-		WHO, INTEG_FLIP_OFF, (unsigned long long)(base + n / 2));
+	if (faults & WL_FAULT_FLIP) {
+		*(volatile char *)(q + INTEG_FLIP_OFF) ^= 0x40;
+		fprintf(stderr, "wl %s: test fault: flipped byte %d of page %llu (a test of the runner)\n",
+			WHO, INTEG_FLIP_OFF, (unsigned long long)(base + n / 2));
+	}
+	if ((faults & WL_FAULT_ZERO) && !madvise(q, WL_PAGE, MADV_DONTNEED))
+		fprintf(stderr, "wl %s: test fault: dropped page %llu (a test of the runner)\n",
+			WHO, (unsigned long long)(base + n / 2));
 }
 
 static int integ_thread(struct wl_ctx *ctx, int tid)
@@ -147,7 +155,7 @@ static int integ_thread(struct wl_ctx *ctx, int tid)
 	size_t n = wl_share_pages(o->size, shm->nthreads, tid), len = n * WL_PAGE;
 	uint64_t base = o->size / WL_PAGE * (uint64_t)tid / (uint64_t)shm->nthreads;
 	uint64_t start = wl_ticks(), gen = next_gen(start ^ wl_seed(tid)), done = 0;
-	int flip_due = !tid && (shm->faults & WL_FAULT_FLIP);
+	unsigned faults = tid ? 0 : shm->faults & (WL_FAULT_FLIP | WL_FAULT_ZERO);
 	double gap = wl_gap(ctx);
 	struct wl_rec r;
 	char *p;
@@ -183,9 +191,9 @@ static int integ_thread(struct wl_ctx *ctx, int tid)
 			wl_integ_fill(q, base + i, next);
 		}
 		gen = next;
-		if (flip_due) {
-			flip(p, n, base);
-			flip_due = 0;
+		if (faults) {
+			fault(faults, p, n, base);
+			faults = 0;
 		}
 	}
 out:

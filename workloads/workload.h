@@ -95,6 +95,8 @@ struct wl_bad {
 enum {
 	/* integrity: one byte of one page flipped once, after the first full verification */
 	WL_FAULT_FLIP = 1u << 0,
+	/* integrity: one page dropped once (MADV_DONTNEED: it reads back as zeroes), as a balloon that took a page in use would */
+	WL_FAULT_ZERO = 1u << 1,
 };
 
 struct wl_shm {

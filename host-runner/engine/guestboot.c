@@ -122,6 +122,7 @@ static const struct boot_fault {
 	{ "mute-first-boot", "bb.mute=1", 1 },
 	{ "stall", "bb.mute=2", 0 },
 	{ "integrity-flip", "bb.integrity_flip=1", 0 },
+	{ "integrity-zero", "bb.integrity_zero=1", 0 },
 };
 
 /* The fault BALLOONBENCH_FAULT names; NULL if unset or unknown (hr_boot_fault_check refuses that). */
