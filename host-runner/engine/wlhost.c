@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/integcheck.h"
 #include "core/log.h"
 #include "guestpriv.h"
 
@@ -294,17 +295,18 @@ static int wl_slow(struct hr_guest *g, const struct bbp_slow *s)
 
 /*
  * Integrity: the pages verified and mismatches of one epoch (added up: a
- * flush sends what came since the last). Refused: an epoch this guest cannot
- * have, more mismatches than pages, a total whose bytes would not fit.
+ * flush sends what came since the last). Refused by hr_iv_check's rules.
  */
 static int wl_iv(struct hr_guest *g, const struct bbp_iv *m)
 {
 	struct hr_boot *b = &g->boot;
 	struct hr_integ_ep *ep;
+	char why[160];
 
-	if (m->e > 2 * (uint64_t)g->ntrans_dir + 2 || m->bad > m->pages ||
-	    m->pages > (UINT64_C(1) << 50) - b->integ_pages)
+	if (hr_iv_check(m, 2 * (uint64_t)g->ntrans_dir + 2, b->integ_pages, why, sizeof(why))) {
+		hr_debug("%s: %s", g->name, why);
 		return -1;
+	}
 	if (m->e >= b->ninteg) {
 		size_t n = (size_t)m->e + 1;
 		struct hr_integ_ep *x = realloc(b->integ, n * sizeof(*x));
@@ -324,18 +326,18 @@ static int wl_iv(struct hr_guest *g, const struct bbp_iv *m)
 	return 0;
 }
 
-/*
- * Integrity: one mismatch, as an event. Refused: a page beyond the
- * workload's size, a byte beyond a page, an unknown kind, a time off the
- * guest's clock, more than the agent keeps (WL_BAD_KEPT).
- */
+/* Integrity: one mismatch, as an event. Refused by hr_bad_check's rules, or a time off the guest's clock. */
 static int wl_bad(struct hr_guest *g, const struct bbp_bad *m)
 {
 	struct hr_boot *b = &g->boot;
+	char why[160];
 	int64_t t;
 
-	if (m->page >= g->job->workload.size / WL_PAGE || m->off >= WL_PAGE || !m->kind ||
-	    m->kind >= WL_NBAD_KINDS || b->nbad >= WL_BAD_KEPT || hr_guest_time(g, m->t_ns, &t))
+	if (hr_bad_check(m, g->job->workload.size, b->nbad, why, sizeof(why))) {
+		hr_debug("%s: %s", g->name, why);
+		return -1;
+	}
+	if (hr_guest_time(g, m->t_ns, &t))
 		return -1;
 	if (!b->nbad++) {
 		b->bad_first = *m;
