@@ -28,6 +28,16 @@ int hr_read_file(const char *path, const char *what, size_t max, int enoent_quie
 		 size_t *len, char *err, size_t errlen);
 
 /*
+ * The same rules for a file too large to hold (a results CSV file, read as a
+ * stream): @path opened for reading, O_CLOEXEC, if it is a regular file of
+ * at most @max bytes. The fd; -ENOENT (quietly, if @enoent_quiet) or -1 with
+ * the error reported through hr_error, in hr_read_file's words.
+ */
+int hr_open_file(const char *path, const char *what, size_t max, int enoent_quiet);
+/* "@path: @what larger than the limit of @max", through hr_error, for a file that grew. -1. */
+int hr_file_too_large(const char *path, const char *what, size_t max);
+
+/*
  * Whether @path is a regular file this process may read, checked without
  * reading it (a guest image that QEMU opens later). 0, or -1 with why in
  * @why: strerror's words, or what it is instead ("a directory, not a
