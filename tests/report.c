@@ -524,11 +524,80 @@ static void test_events_order(void)
 	json_decref(data);
 }
 
+/* Whether series @s of the page ([[t...], [v...]]) is the @n points @x, @y. */
+static int same_points(json_t *s, const double *x, const double *y, size_t n)
+{
+	json_t *t = json_array_get(s, 0), *v = json_array_get(s, 1);
+
+	if (json_array_size(t) != n || json_array_size(v) != n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (json_real_value(json_array_get(t, i)) != x[i] ||
+		    json_real_value(json_array_get(v, i)) != y[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * The page's series are rp_downsample's of the file's points, read as the
+ * file streams by: the guest's, whose last point is among the file's last
+ * rows (its end guessed right, one pass), and the host's, which stops a
+ * quarter in (its end not there: a second pass), with values left out on the way.
+ */
+static void test_page_series(void)
+{
+	enum { N = 120000, B = 1500 };	/* 6.5 MB: more than the 4 MiB read for the guesses */
+	static double gx[N], gy[N], hx[N], hy[N], ox[2 * B + 2], oy[2 * B + 2];
+	char dir[512], cmd[1200], path[600];
+	json_t *data, *vm = NULL, *v;
+	size_t ng = 0, nh = 0, n, i;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/series", tmpdir);
+	snprintf(cmd, sizeof(cmd), "cp -r tests/data/results-mini %s", dir);
+	ok(system(cmd) == 0, "series: fixture copied");
+	snprintf(path, sizeof(path), "%s/samples.csv", dir);
+	f = fopen(path, "w");
+	fputs("t_s,vm,source,seq,t_guest_ns,balloon_mib,inflated_pages,deflated_pages,oom_kills,"
+	      "mem_total_kib,mem_free_kib,actual_mib\n", f);
+	for (i = 0; i < N; i++) {
+		double t = (double)i / 1000, b = (double)(i * 7919 % 1000);
+
+		if (i % 997 == 5) {
+			fprintf(f, "%.6f,bb-x-two-r0-v0,guest,%zu,0,abc,0,0,0,0,0,\n", t, i);
+			continue;	/* no value: no point */
+		}
+		fprintf(f, "%.6f,bb-x-two-r0-v0,guest,%zu,0,%.3f,0,0,0,0,0,\n", t, i, b);
+		gx[ng] = t;
+		gy[ng++] = 1024 - b;
+		if (i % 8 == 0 && i < N / 4) {
+			fprintf(f, "%.6f,bb-x-two-r0-v0,host,,,,,,,,,%.3f\n", t, b / 2);
+			hx[nh] = t;
+			hy[nh++] = b / 2;
+		}
+	}
+	fclose(f);
+	hr_verbosity = -1;
+	(void)hr_report(dir, 0);
+	hr_verbosity = HR_INFO;
+	data = report_data(dir);
+	json_array_foreach(json_object_get(data, "vms"), i, v)
+		if (!strcmp(json_string_value(json_object_get(v, "name")) ?: "", "bb-x-two-r0-v0"))
+			vm = v;
+	n = rp_downsample(gx, gy, ng, B, ox, oy);
+	ok(vm && same_points(json_object_get(vm, "guest"), ox, oy, n),
+	   "series: the guest's, its end guessed: rp_downsample's %zu points of %zu", n, ng);
+	n = rp_downsample(hx, hy, nh, B, ox, oy);
+	ok(vm && same_points(json_object_get(vm, "host"), ox, oy, n),
+	   "series: the host's, which ends a quarter in (a second pass): rp_downsample's %zu of %zu", n, nh);
+	json_decref(data);
+}
+
 int main(void)
 {
 	char cmd[600];
 
-	plan(89);
+	plan(92);
 	if (!mkdtemp(tmpdir))
 		return 1;
 	test_csv();
@@ -544,6 +613,7 @@ int main(void)
 	test_damaged();
 	test_latency_percentiles();
 	test_events_order();
+	test_page_series();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	(void)system(cmd);
 	return done_testing();

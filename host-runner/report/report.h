@@ -139,6 +139,30 @@ void rp_escape_markup(FILE *f, const char *s);
  */
 size_t rp_downsample(const double *x, const double *y, size_t n, size_t buckets, double *ox,
 		     double *oy);
+/*
+ * The same, streamed: a series too long to hold is given twice, point by
+ * point in the same order, first to rp_ds_count (which learns n, the x range
+ * and the last point with a value), then, after rp_ds_start, to rp_ds_add,
+ * which writes the kept points to @ox/@oy (room for @cap: 2 * buckets + 2 is
+ * enough for a series of more than 2 * buckets points, n for a shorter one).
+ * rp_ds_finish returns how many; the points are rp_downsample's, one for one.
+ * A zeroed struct rp_ds is ready for rp_ds_count.
+ */
+struct rp_ds {
+	/* pass 1 */
+	size_t n, last;		/* points; 1 + the index of the last one with a value (0: none) */
+	double x0, xn;		/* the first and last points' x */
+	double xl, yl;		/* the last point with a value */
+	/* pass 2 */
+	size_t buckets, cap, i, out, b, lo, hi;	/* b: the open bucket; lo, hi: its points' indices */
+	int copy, open, has;	/* copy: n too small to cut; has: the open bucket has a value */
+	double span, y0, xlo, ylo, xhi, yhi;
+	double *ox, *oy;
+};
+void rp_ds_count(struct rp_ds *d, double x, double y);
+void rp_ds_start(struct rp_ds *d, size_t buckets, double *ox, double *oy, size_t cap);
+void rp_ds_add(struct rp_ds *d, double x, double y);
+size_t rp_ds_finish(struct rp_ds *d);
 
 /* summary.c: the metrics (transitions.csv columns) with their unit and direction. */
 struct hr_metric {
