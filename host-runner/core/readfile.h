@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * readfile.h - every file the runner reads as input (a scenario, a trace,
- * thresholds, a results directory's CSV files and run.json) is read whole
- * by one function, with two rules: only a regular file is read (a FIFO, a
+ * thresholds, a results directory's CSV files and run.json) is opened by one
+ * function and read whole (a results CSV file: as a stream, through
+ * hr_open_file), with two rules: only a regular file is read (a FIFO, a
  * device such as /dev/zero, a directory or a socket is refused by its type,
  * and opening it never blocks), and never more than a stated limit.
  */
