@@ -158,7 +158,8 @@ static int fill(struct rp_csv *c)
 		char *nb = realloc(c->buf, 2 * c->cap + 1 + RP_CSV_PAD);
 
 		if (!nb)
-			return hr_error("%s: cannot read: out of memory for a row of %zu bytes", c->path, keep);
+			return hr_error("%s: cannot read: out of memory for a row of %zu bytes", c->path,
+					keep);
 		memset(nb + c->cap + 1 + RP_CSV_PAD, 0, c->cap);
 		c->buf = nb;
 		c->cap *= 2;
@@ -233,7 +234,8 @@ static int prescan(struct rp_csv *c)
 		if (!n)
 			break;
 		if (memchr(c->buf, '\0', n))
-			return hr_error("%s: binary data (a NUL byte): expected a CSV text file", c->path);
+			return hr_error("%s: binary data (a NUL byte): expected a CSV text file",
+					c->path);
 		nl = memrchr(c->buf, '\n', n);
 		if (nl)
 			rows = total + (size_t)(nl + 1 - c->buf);

@@ -66,7 +66,7 @@ struct series {
 	double guess;		/* the last point's time, guessed */
 	int guessed, again;	/* a guess was made; the second pass is needed */
 	int nomem;		/* no room for its points: left out (said) */
-	double *buf;		/* g's points (x, y), then the first 2 * BUCKETS (x, y): from its first */
+	double *buf;		/* from its first point: g's (x, y), then the first 2 * BUCKETS */
 	size_t short_n;		/* of those, with a value */
 };
 
@@ -132,7 +132,7 @@ static void series_free(struct series *s)
 static json_t *series_json(struct series *s)
 {
 	json_t *t = json_array(), *v = json_array(), *o = json_array();
-	const double *x = s->buf, *y = s->buf + KEPT;
+	const double *x = NULL, *y = NULL;
 	size_t n = 0;
 
 	if (s->buf && (s->d.n <= 2 * BUCKETS || !s->d.last)) {
@@ -143,6 +143,8 @@ static json_t *series_json(struct series *s)
 		s->g.xl = s->d.xl;	/* the last point with a value: always kept */
 		s->g.yl = s->d.yl;
 		n = rp_ds_finish(&s->g);
+		x = s->buf;
+		y = s->buf + KEPT;
 	}
 	for (size_t i = 0; i < n; i++) {
 		json_array_append_new(t, json_real(x[i]));
@@ -262,7 +264,7 @@ static void read_series(struct report *r, struct rp_csv *c,
 	for (size_t i = 0; i < r->nvms; i++)
 		again += each(&r->vms[i], series_settle);
 	if (again) {
-		/* quiet: what is left out was said; a bad row stops it where it stopped the first */
+		/* quiet: what it leaves out was said; a bad row stops it as it did the first */
 		c->quiet = 1;
 		for (size_t i = 0; i < r->nvms; i++)
 			r->vms[i].last_faults = INFINITY;
