@@ -26,34 +26,62 @@
 
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define FIRST_BYTE(m)	(__builtin_clzll(m) / 8)
+#define BYTE_FLAG(i)	(0x80ull << (56 - 8 * (i)))
 #else
 #define FIRST_BYTE(m)	(__builtin_ctzll(m) / 8)
+#define BYTE_FLAG(i)	(0x80ull << (8 * (i)))
 #endif
 
 /*
- * The end of the unquoted field at @p: its ',', '\n' or the NUL after the
- * window. Eight bytes at a time: a field's bytes are nearly all above ','
- * (digits, letters, '.', '-'), and the first byte of a word at or below it
- * is found at once, exactly ((x | 0x80) - 0x2d keeps each byte's borrow to
- * itself). The window has RP_CSV_PAD bytes after its NUL to read.
+ * The bytes of the word at @p that are at or below ',', a flag each: a
+ * field's bytes are nearly all above it (digits, letters, '.', '-'), so a
+ * word at a time finds the separators. Exact for every byte ((x | 0x80) -
+ * 0x2d keeps each byte's borrow to itself). The window has RP_CSV_PAD bytes
+ * after its NUL to read.
  */
-static char *field_end(char *p)
+static inline uint64_t low_bytes(const char *p)
 {
 	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t x;
 
-	for (;;) {
-		uint64_t x, low;
+	memcpy(&x, p, 8);
+	return ~((x | high) - ones * (',' + 1)) & ~x & high;
+}
 
-		memcpy(&x, p, 8);
-		low = ~((x | high) - ones * (',' + 1)) & ~x & high;	/* bytes <= ',' */
-		if (!low) {
-			p += 8;
-			continue;
+/*
+ * The unquoted fields from @p (not a '"'), into @out from *@n on, while
+ * they are unquoted: each ',' found in a word of eight bytes becomes a NUL,
+ * the next field starting after it, until the row's '\n' (or the window's
+ * NUL) or a field that starts with '"'. Returns where it stopped (that
+ * '\n', NUL or '"'), or NULL if the row has more than RP_CSV_MAX_FIELDS.
+ */
+static char *plain_fields(char *p, char **out, int *n)
+{
+	int k = *n;	/* not through @n: a char written may be any object's to the compiler */
+
+	out[k++] = p;
+	for (;; p += 8) {
+		uint64_t low = low_bytes(p);
+
+		while (low) {
+			int i = FIRST_BYTE(low);
+			char *q = p + i;
+
+			if (*q == ',') {
+				*q = '\0';
+				if (q[1] == '"') {
+					*n = k;
+					return q + 1;
+				}
+				if (k == RP_CSV_MAX_FIELDS)
+					return NULL;
+				out[k++] = q + 1;
+			} else if (*q == '\n' || !*q) {
+				*n = k;
+				return q;
+			}
+			low &= ~BYTE_FLAG(i);	/* a blank, '"' or '\r' inside a field, or done */
 		}
-		p += FIRST_BYTE(low);
-		if (*p == ',' || *p == '\n' || !*p)
-			return p;
-		p++;	/* a blank, a '"' or '\r' inside the field */
 	}
 }
 
@@ -90,8 +118,12 @@ static int split_row(struct rp_csv *c, char **out)
 			out[n++] = start;
 			*w = '\0';
 		} else {
-			p = field_end(p);
-			out[n++] = start;
+			p = plain_fields(p, out, &n);
+			if (!p)
+				return -1;
+			if (*p == '"')
+				continue;	/* a quoted field next, its ',' already a NUL */
+			start = out[n - 1];
 		}
 		if (*p == ',') {
 			*p++ = '\0';
