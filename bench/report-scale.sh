@@ -6,8 +6,9 @@
 # the balloon): one guest sampled at 1 kHz for 1000 s (10^6 guest rows in
 # samples.csv, plus host rows at 10 Hz), a square wave of 100 transitions,
 # faults.csv at 100 Hz. `balloonbench report` runs 3 times; the median is
-# printed, beside the time to merely read samples.csv (cat) in the same run, as
-# a ratio. With chromium present, the page's load-and-draw time is measured
+# printed, beside the time to merely read samples.csv (cat, run in turn with
+# it) as a ratio, its peak RSS (GNU time's maximum resident set size, the
+# highest of the 3, beside a 1000-sample run's) and the load average. With chromium present, the page's load-and-draw time is measured
 # against a 1000-sample report made the same way (ratio of the two).
 #
 # usage: bench/report-scale.sh [SAMPLES]   (default 1000000; needs make all)
@@ -64,17 +65,43 @@ make_run "$T/small" 1000
 rows=$(($(wc -l < "$T/big/samples.csv") - 1))
 mib=$(du -m "$T/big/samples.csv" | cut -f1)
 
-rep=$(for i in 1 2 3; do s=$(now); "$BB" report -q "$T/big"; e=$(now); calc "$e - $s"; done | median3)
-cat=$(for i in 1 2 3; do s=$(now); cat "$T/big/samples.csv" > /dev/null; e=$(now); calc "$e - $s"; done | median3)
+# peak RSS (KiB) of "$@", from GNU time's %M, into $T/rss.N; empty without /usr/bin/time
+rss_run() {
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -f %M -o "$T/rss.$i" "$@"
+	else
+		"$@"
+	fi
+}
+peak() { cat "$T"/rss.* 2>/dev/null | sort -n | tail -1; }
+
+load=$(cut -d' ' -f1 /proc/loadavg)
+# report and cat side by side, in turn, so that both see the same load
+for i in 1 2 3; do
+	s=$(now); rss_run "$BB" report -q "$T/big"; e=$(now); calc "$e - $s" >> "$T/rep"
+	s=$(now); cat "$T/big/samples.csv" > /dev/null; e=$(now); calc "$e - $s" >> "$T/cat"
+done
+rep=$(median3 < "$T/rep")
+cat=$(median3 < "$T/cat")
+rss=$(peak)
+rm -f "$T"/rss.*
+rss_run "$BB" report -q "$T/small"
+rss_small=$(peak)
 size=$(stat -c %s "$T/big/report.html")
 echo "samples.csv: $rows rows ($mib MiB)"
 printf 'balloonbench report: %.2f s (median of 3); reading samples.csv alone: %.3f s; ratio %.0fx\n' \
 	"$rep" "$cat" "$(calc "$rep / $cat")"
+if [ -n "$rss" ]; then
+	printf 'peak RSS: %.1f MiB (the 1000-sample run: %.1f MiB)\n' "$(calc "$rss / 1024")" \
+		"$(calc "$rss_small / 1024")"
+else
+	echo "peak RSS: not measured (no GNU time: apt-get install time)"
+fi
+echo "load average: $load before, $(cut -d' ' -f1 /proc/loadavg) after ($(nproc) CPUs)"
 printf 'report.html: %d bytes (%.0f KiB)\n' "$size" "$(calc "$size / 1024")"
 
 CHROMIUM=$(command -v chromium || true)
 if [ -n "$CHROMIUM" ]; then
-	"$BB" report -q "$T/small"
 	load() {	# seconds for headless chromium to load, draw and self-check the page
 		local s e
 		s=$(now)

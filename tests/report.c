@@ -60,6 +60,99 @@ static void test_csv(void)
 	ok(rp_csv_open(&c, path) == -1, "empty file: refused");
 }
 
+/*
+ * A file several windows long (RP_CSV_WINDOW): quoted newlines and a row of
+ * 2.5 MiB across the windows' edges, every row read once and in order, a
+ * second pass after rp_csv_rewind the same, rp_csv_tail at the last rows.
+ */
+static void test_csv_stream(void)
+{
+	enum { ROWS = 200000, LONG = 5 << 19 };
+	char path[512], *big = malloc(LONG + 1);
+	size_t rows = 0, good = 0, lines = 0;
+	struct rp_csv c;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/s.csv", tmpdir);
+	f = fopen(path, "w");
+	memset(big, 'x', LONG);
+	big[LONG] = '\0';
+	fputs("i,name,note\n", f);
+	for (int i = 0; i < ROWS; i++) {
+		if (i == ROWS / 2)
+			fprintf(f, "%d,long,%s\n", i, big);
+		else if (i % 1000 == 7)
+			fprintf(f, "%d,q%d,\"a\nb,\"\"c\"\"\"\n", i, i);
+		else
+			fprintf(f, "%d,n%d,%d.%03d\n", i, i, i, i % 1000);
+	}
+	fclose(f);
+	ok(rp_csv_open(&c, path) == 0, "a file of %d rows, 2.5 MiB in one, opened", ROWS);
+	for (int pass = 0; pass < 2; pass++) {
+		rows = good = 0;
+		while (rp_csv_next(&c) == 1) {
+			double v = rp_csv_num(&c, 0);
+			char want[32];
+
+			snprintf(want, sizeof(want), "%s%zu", rows % 1000 == 7 ? "q" : "n", rows);
+			good += v == (double)rows && (rows == ROWS / 2 ? strlen(rp_csv_str(&c, 2)) == LONG :
+				rows % 1000 == 7 ? !strcmp(rp_csv_str(&c, 2), "a\nb,\"c\"") :
+				!strcmp(rp_csv_str(&c, 1), want));
+			rows++;
+		}
+		lines = c.line;
+		if (!pass)
+			ok(rp_csv_rewind(&c) == 0, "rewound");
+	}
+	is_int((int)good, ROWS, "every row read, in order, the second pass too (%zu rows)", rows);
+	is_int((int)lines, ROWS + ROWS / 1000 + 1, "line numbers count the quoted newlines");
+	c.quiet = 1;
+	ok(rp_csv_tail(&c, 100) == 0, "rp_csv_tail");
+	for (rows = 0; rp_csv_next(&c) == 1; rows++)
+		good = rp_csv_num(&c, 0) == ROWS - 1;
+	ok(rows >= 2 && rows <= 4 && good, "  the rows in the last 100 bytes, the last one last (%zu)", rows);
+	rp_csv_close(&c);
+	free(big);
+}
+
+/* Numbers read without strtod where they can be: strtod's value, bit for bit, or its verdict. */
+static void test_csv_numbers(void)
+{
+	static const char *const nums[] = {
+		"0.001000", "9999.999000", "-12.5", "5.", ".5", "-.5", "-0", "0", "007",
+		"4503599627370495", "9007199254740993", "123456789012345678901", "0.1", "0.3",
+		"1.0000000000000000000000001", "1e5", " 5", "+5", "0x10", "-", ".", "1.2.3", "12a",
+		"179.76931348623157", "2.2250738585072014", "1234567.891011",
+	};
+	char path[512];
+	struct rp_csv c;
+	size_t same = 0, n = sizeof(nums) / sizeof(nums[0]);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/nums.csv", tmpdir);
+	f = fopen(path, "w");
+	fputs("v\n", f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\n", nums[i]);
+	fclose(f);
+	hr_verbosity = -1;
+	ok(rp_csv_open(&c, path) == 0, "a column of numbers and near-numbers");
+	for (size_t i = 0; i < n && rp_csv_next(&c) == 1; i++) {
+		char *end;
+		double want = strtod(nums[i], &end), got = rp_csv_num(&c, 0);
+
+		if (*end)
+			want = NAN;
+		if ((isnan(want) && isnan(got)) || !memcmp(&want, &got, sizeof(got)))
+			same++;
+		else
+			diag("%s: %.17g, strtod %.17g", nums[i], got, want);
+	}
+	rp_csv_close(&c);
+	hr_verbosity = HR_INFO;
+	is_int((int)same, (int)n, "each as strtod reads it");
+}
+
 /* Numbers that are not (abc, inf, nan) or out of a field's range: NAN and counted, never used. */
 static void test_csv_bad_numbers(void)
 {
@@ -431,14 +524,85 @@ static void test_events_order(void)
 	json_decref(data);
 }
 
+/* Whether series @s of the page ([[t...], [v...]]) is the @n points @x, @y. */
+static int same_points(json_t *s, const double *x, const double *y, size_t n)
+{
+	json_t *t = json_array_get(s, 0), *v = json_array_get(s, 1);
+
+	if (json_array_size(t) != n || json_array_size(v) != n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (json_real_value(json_array_get(t, i)) != x[i] ||
+		    json_real_value(json_array_get(v, i)) != y[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * The page's series are rp_downsample's of the file's points, read as the
+ * file streams by: the guest's, whose last point is among the file's last
+ * rows (its end guessed right, one pass), and the host's, which stops a
+ * quarter in (its end not there: a second pass), with values left out on the way.
+ */
+static void test_page_series(void)
+{
+	enum { N = 120000, B = 1500 };	/* 6.5 MB: more than the 4 MiB read for the guesses */
+	static double gx[N], gy[N], hx[N], hy[N], ox[2 * B + 2], oy[2 * B + 2];
+	char dir[512], cmd[1200], path[600];
+	json_t *data, *vm = NULL, *v;
+	size_t ng = 0, nh = 0, n, i;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/series", tmpdir);
+	snprintf(cmd, sizeof(cmd), "cp -r tests/data/results-mini %s", dir);
+	ok(system(cmd) == 0, "series: fixture copied");
+	snprintf(path, sizeof(path), "%s/samples.csv", dir);
+	f = fopen(path, "w");
+	fputs("t_s,vm,source,seq,t_guest_ns,balloon_mib,inflated_pages,deflated_pages,oom_kills,"
+	      "mem_total_kib,mem_free_kib,actual_mib\n", f);
+	for (i = 0; i < N; i++) {
+		double t = (double)i / 1000, b = (double)(i * 7919 % 1000);
+
+		if (i % 997 == 5) {
+			fprintf(f, "%.6f,bb-x-two-r0-v0,guest,%zu,0,abc,0,0,0,0,0,\n", t, i);
+			continue;	/* no value: no point */
+		}
+		fprintf(f, "%.6f,bb-x-two-r0-v0,guest,%zu,0,%.3f,0,0,0,0,0,\n", t, i, b);
+		gx[ng] = t;
+		gy[ng++] = 1024 - b;
+		if (i % 8 == 0 && i < N / 4) {
+			fprintf(f, "%.6f,bb-x-two-r0-v0,host,,,,,,,,,%.3f\n", t, b / 2);
+			hx[nh] = t;
+			hy[nh++] = b / 2;
+		}
+	}
+	fclose(f);
+	hr_verbosity = -1;
+	(void)hr_report(dir, 0);
+	hr_verbosity = HR_INFO;
+	data = report_data(dir);
+	json_array_foreach(json_object_get(data, "vms"), i, v)
+		if (!strcmp(json_string_value(json_object_get(v, "name")) ?: "", "bb-x-two-r0-v0"))
+			vm = v;
+	n = rp_downsample(gx, gy, ng, B, ox, oy);
+	ok(vm && same_points(json_object_get(vm, "guest"), ox, oy, n),
+	   "series: the guest's, its end guessed: rp_downsample's %zu points of %zu", n, ng);
+	n = rp_downsample(hx, hy, nh, B, ox, oy);
+	ok(vm && same_points(json_object_get(vm, "host"), ox, oy, n),
+	   "series: the host's, which ends a quarter in (a second pass): rp_downsample's %zu of %zu", n, nh);
+	json_decref(data);
+}
+
 int main(void)
 {
 	char cmd[600];
 
-	plan(81);
+	plan(92);
 	if (!mkdtemp(tmpdir))
 		return 1;
 	test_csv();
+	test_csv_stream();
+	test_csv_numbers();
 	test_csv_bad_numbers();
 	test_downsample_rounding();
 	test_downsample_hostile();
@@ -449,6 +613,7 @@ int main(void)
 	test_damaged();
 	test_latency_percentiles();
 	test_events_order();
+	test_page_series();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	(void)system(cmd);
 	return done_testing();

@@ -110,15 +110,13 @@ static int read_all(const struct out *o, int fd, const char *path, const char *w
 	return 0;
 }
 
-int hr_read_file(const char *path, const char *what, size_t max, int enoent_quiet, char **buf,
-		 size_t *len, char *err, size_t errlen)
+/* Open @path for reading: a regular file of at most @max bytes. The fd; -ENOENT or -1 (said). */
+static int open_file(const struct out *o, const char *path, const char *what, size_t max,
+		     int enoent_quiet, size_t *size)
 {
-	const struct out out = { err, errlen }, *o = &out;
 	struct stat st;
-	int fd, r;
+	int fd;
 
-	*buf = NULL;
-	*len = 0;
 	/* O_NONBLOCK: opening a FIFO does not wait for a writer (it is refused below) */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
@@ -149,9 +147,41 @@ int hr_read_file(const char *path, const char *what, size_t max, int enoent_quie
 		return -1;
 	}
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	r = read_all(o, fd, path, what, max, (size_t)st.st_size, buf, len);
+	*size = (size_t)st.st_size;
+	return fd;
+}
+
+int hr_read_file(const char *path, const char *what, size_t max, int enoent_quiet, char **buf,
+		 size_t *len, char *err, size_t errlen)
+{
+	const struct out out = { err, errlen }, *o = &out;
+	size_t size;
+	int fd, r;
+
+	*buf = NULL;
+	*len = 0;
+	fd = open_file(o, path, what, max, enoent_quiet, &size);
+	if (fd < 0)
+		return fd;
+	r = read_all(o, fd, path, what, max, size, buf, len);
 	close(fd);
 	return r;
+}
+
+int hr_open_file(const char *path, const char *what, size_t max, int enoent_quiet)
+{
+	const struct out out = { NULL, 0 };
+	size_t size;
+
+	return open_file(&out, path, what, max, enoent_quiet, &size);
+}
+
+int hr_file_too_large(const char *path, const char *what, size_t max)
+{
+	const struct out out = { NULL, 0 };
+
+	too_large(&out, path, what, max);
+	return -1;
 }
 
 int hr_file_readable(const char *path, char *why, size_t whylen)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * readfile.h - every file the runner reads as input (a scenario, a trace,
- * thresholds, a results directory's CSV files and run.json) is read whole
- * by one function, with two rules: only a regular file is read (a FIFO, a
+ * thresholds, a results directory's CSV files and run.json) is opened by one
+ * function and read whole (a results CSV file: as a stream, through
+ * hr_open_file), with two rules: only a regular file is read (a FIFO, a
  * device such as /dev/zero, a directory or a socket is refused by its type,
  * and opening it never blocks), and never more than a stated limit.
  */
@@ -26,6 +27,16 @@
  */
 int hr_read_file(const char *path, const char *what, size_t max, int enoent_quiet, char **buf,
 		 size_t *len, char *err, size_t errlen);
+
+/*
+ * The same rules for a file too large to hold (a results CSV file, read as a
+ * stream): @path opened for reading, O_CLOEXEC, if it is a regular file of
+ * at most @max bytes. The fd; -ENOENT (quietly, if @enoent_quiet) or -1 with
+ * the error reported through hr_error, in hr_read_file's words.
+ */
+int hr_open_file(const char *path, const char *what, size_t max, int enoent_quiet);
+/* "@path: @what larger than the limit of @max", through hr_error, for a file that grew. -1. */
+int hr_file_too_large(const char *path, const char *what, size_t max);
 
 /*
  * Whether @path is a regular file this process may read, checked without

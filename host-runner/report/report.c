@@ -47,55 +47,109 @@ extern const char rp_report_js[], rp_report_js_end[];
 extern const char rp_report_css[], rp_report_css_end[];
 extern const char rp_common_js[], rp_common_js_end[];
 
-/* A growable series of (t, v). */
+/*
+ * A series of (t, v) for the page, downsampled as its file streams by
+ * (downsample.c), holding at most a few thousand points however long the
+ * run. Its buckets cut the range from its first point to its last, so the
+ * last point's time is guessed first from the file's end (PASS_GUESS) and
+ * the one pass over the file (PASS_READ) downsamples with that guess; if the
+ * guess was wrong (the last point of the series was not in the file's last
+ * rows), a second, quiet pass (PASS_AGAIN) does it again with the range
+ * known. A series of at most 2 * BUCKETS points is kept whole (d.buf's
+ * second half), as rp_downsample keeps it.
+ */
+enum { PASS_GUESS, PASS_READ, PASS_AGAIN };
+
 struct series {
-	double *t, *v;
-	size_t n, cap;
+	struct rp_ds d;		/* all its points: n, first and last */
+	struct rp_ds g;		/* downsampled with the guessed range, or the known one */
+	double guess;		/* the last point's time, guessed */
+	int guessed, again;	/* a guess was made; the second pass is needed */
+	int nomem;		/* no room for its points: left out (said) */
+	double *buf;		/* from its first point: g's (x, y), then the first 2 * BUCKETS */
+	size_t short_n;		/* of those, with a value */
 };
 
-static int series_add(struct series *s, double t, double v)
-{
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 1024;
-		double *nt = realloc(s->t, cap * sizeof(double));
+#define KEPT	(2 * BUCKETS + 2)
 
-		if (!nt)
-			return -1;
-		s->t = nt;
-		nt = realloc(s->v, cap * sizeof(double));
-		if (!nt)
-			return -1;
-		s->v = nt;
-		s->cap = cap;
+static void series_put(struct series *s, int pass, double t, double v)
+{
+	if (pass == PASS_GUESS) {
+		s->guess = t;
+		s->guessed = 1;
+		return;
 	}
-	s->t[s->n] = t;
-	s->v[s->n++] = v;
-	return 0;
+	if (pass == PASS_AGAIN) {
+		if (s->again)
+			rp_ds_add(&s->g, t, v);
+		return;
+	}
+	if (!s->buf && !s->nomem) {	/* its first point */
+		s->buf = malloc((2 * KEPT + 4 * BUCKETS) * sizeof(double));
+		s->nomem = !s->buf;
+		if (s->nomem)
+			hr_warn("out of memory for a chart's points: a series left out");
+	}
+	if (!s->buf)
+		return;
+	rp_ds_count(&s->d, t, v);
+	if (s->d.n <= 2 * BUCKETS && !isnan(v)) {
+		s->buf[2 * KEPT + s->short_n] = t;
+		s->buf[2 * KEPT + 2 * BUCKETS + s->short_n++] = v;
+	}
+	if (!s->guessed)
+		return;
+	if (s->d.n == 1) {
+		/* the range from this point to the guessed last, cut as a long series' */
+		s->g = (struct rp_ds){ .n = SIZE_MAX, .last = 1, .x0 = t, .xn = s->guess };
+		rp_ds_start(&s->g, BUCKETS, s->buf, s->buf + KEPT, KEPT);
+	}
+	rp_ds_add(&s->g, t, v);
+}
+
+/*
+ * After it: whether the second pass is needed (a long series whose last
+ * point was not the guessed one), and if so ready for it.
+ */
+static int series_settle(struct series *s)
+{
+	s->again = s->buf && s->d.n > 2 * BUCKETS && s->d.last &&
+		   !(s->guessed && s->d.xn == s->guess);
+	if (s->again) {
+		s->g = s->d;
+		rp_ds_start(&s->g, BUCKETS, s->buf, s->buf + KEPT, KEPT);
+	}
+	return s->again;
 }
 
 static void series_free(struct series *s)
 {
-	free(s->t);
-	free(s->v);
+	free(s->buf);
 	memset(s, 0, sizeof(*s));
 }
 
 /* [[t...], [v...]] of @s, downsampled for display. */
-static json_t *series_json(const struct series *s)
+static json_t *series_json(struct series *s)
 {
-	double *ot = malloc((2 * BUCKETS + 2) * sizeof(double));
-	double *ov = malloc((2 * BUCKETS + 2) * sizeof(double));
 	json_t *t = json_array(), *v = json_array(), *o = json_array();
+	const double *x = NULL, *y = NULL;
 	size_t n = 0;
 
-	if (ot && ov)
-		n = rp_downsample(s->t, s->v, s->n, BUCKETS, ot, ov);
-	for (size_t i = 0; i < n; i++) {
-		json_array_append_new(t, json_real(ot[i]));
-		json_array_append_new(v, json_real(ov[i]));
+	if (s->buf && (s->d.n <= 2 * BUCKETS || !s->d.last)) {
+		n = s->short_n;	/* as it is, the points with a value */
+		x = s->buf + 2 * KEPT;
+		y = x + 2 * BUCKETS;
+	} else if (s->buf) {
+		s->g.xl = s->d.xl;	/* the last point with a value: always kept */
+		s->g.yl = s->d.yl;
+		n = rp_ds_finish(&s->g);
+		x = s->buf;
+		y = s->buf + KEPT;
 	}
-	free(ot);
-	free(ov);
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(t, json_real(x[i]));
+		json_array_append_new(v, json_real(y[i]));
+	}
 	json_array_append_new(o, t);
 	json_array_append_new(o, v);
 	return o;
@@ -123,9 +177,19 @@ struct report {
 	size_t last;		/* vm_find's cache */
 };
 
+/* strcmp(a, b) == 0, inline: the readers ask it of every row */
+static inline int streq(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
 static struct vmdata *vm_find(struct report *r, const char *name)
 {
-	if (r->last < r->nvms && !strcmp(r->vms[r->last].name, name))
+	if (r->last < r->nvms && streq(r->vms[r->last].name, name))
 		return &r->vms[r->last];
 	for (size_t i = 0; i < r->nvms; i++)
 		if (!strcmp(r->vms[i].name, name)) {
@@ -169,111 +233,184 @@ static void finish_csv(struct report *r, struct rp_csv *c, int ret)
 	rp_csv_close(c);
 }
 
+/*
+ * A file of series (struct series): its last rows for a guess of each
+ * series' end, quietly; one pass that reads and says what it leaves out;
+ * and, if a guess was wrong, a second pass, quiet. @row reads a row into the
+ * series in each pass, @each applies an operation to a guest's series of
+ * this file and says how many returned nonzero.
+ */
+#define TAIL_BYTES	(4u << 20)	/* the file's end read for the guesses */
+
+static void read_series(struct report *r, struct rp_csv *c,
+			int (*each)(struct vmdata *, int (*)(struct series *)),
+			void (*row)(struct report *, struct rp_csv *, const int *, int), const int *cols)
+{
+	int ret, again = 0;
+
+	c->quiet = 1;
+	if (!rp_csv_tail(c, TAIL_BYTES))
+		while (rp_csv_next(c) > 0)
+			row(r, c, cols, PASS_GUESS);
+	c->quiet = 0;
+	for (size_t i = 0; i < r->nvms; i++)
+		r->vms[i].last_faults = INFINITY;	/* faults.csv's rates: from its first row */
+	if (rp_csv_rewind(c)) {	/* a read error (the tail's, if it had one, the same) */
+		finish_csv(r, c, -1);
+		return;
+	}
+	while ((ret = rp_csv_next(c)) > 0)
+		row(r, c, cols, PASS_READ);
+	for (size_t i = 0; i < r->nvms; i++)
+		again += each(&r->vms[i], series_settle);
+	if (again) {
+		/* quiet: what it leaves out was said; a bad row stops it as it did the first */
+		c->quiet = 1;
+		for (size_t i = 0; i < r->nvms; i++)
+			r->vms[i].last_faults = INFINITY;
+		if (!rp_csv_rewind(c))
+			while (rp_csv_next(c) > 0)
+				row(r, c, cols, PASS_AGAIN);
+		c->quiet = 0;
+	}
+	finish_csv(r, c, ret);
+}
+
+enum { S_T, S_VM, S_SRC, S_BALLOON, S_ACTUAL, S_RSS, S_HUGE, S_AVAIL, S_NCOLS };
+
+static void samples_row(struct report *r, struct rp_csv *c, const int *col, int pass)
+{
+	struct vmdata *vm = vm_find(r, rp_csv_str(c, col[S_VM]));
+	const char *src = rp_csv_str(c, col[S_SRC]);
+	double t;
+
+	if (!vm || rp_csv_get(c, col[S_T], -RP_MAX_T_S, RP_MAX_T_S, &t) || isnan(t))
+		return;
+	vm->raw += pass == PASS_READ;
+	if (streq(src, "guest")) {
+		double b = rp_csv_num(c, col[S_BALLOON]);
+
+		if (!isnan(b))
+			series_put(&vm->guest, pass, t, vm->memory_mib - b);
+	} else if (streq(src, "host")) {
+		int cr = col[S_RSS], ch = col[S_HUGE], cm = col[S_AVAIL];
+		double a = rp_csv_num(c, col[S_ACTUAL]), rss = cr >= 0 ? rp_csv_num(c, cr) : NAN;
+		double huge = ch >= 0 ? rp_csv_num(c, ch) : NAN, av = cm >= 0 ? rp_csv_num(c, cm) : NAN;
+
+		if (!isnan(a))
+			series_put(&vm->host, pass, t, a);
+		if (!isnan(rss))
+			series_put(&vm->qrss, pass, t, (rss + (isnan(huge) ? 0 : huge)) / 1024);
+		if (!isnan(av))
+			series_put(&vm->avail, pass, t, av / 1024);
+	}
+}
+
+static int samples_each(struct vmdata *vm, int (*op)(struct series *))
+{
+	return !!op(&vm->guest) + !!op(&vm->host) + !!op(&vm->qrss) + !!op(&vm->avail);
+}
+
 static void read_samples(struct report *r)
 {
 	struct rp_csv c;
-	int ct, cv, cs, cb, ca, cr, ch, cm, ret;
+	int col[S_NCOLS];
 
 	if (open_csv(r, &c, "samples.csv") <= 0)
 		return;
-	ct = rp_csv_col(&c, "t_s");
-	cv = rp_csv_col(&c, "vm");
-	cs = rp_csv_col(&c, "source");
-	cb = rp_csv_col(&c, "balloon_mib");
-	ca = rp_csv_col(&c, "actual_mib");
-	cr = rp_csv_col(&c, "qemu_rss_kib");		/* -1 in runs older than the host sampler */
-	ch = rp_csv_col(&c, "qemu_hugetlb_kib");
-	cm = rp_csv_col(&c, "host_avail_kib");
-	while ((ret = rp_csv_next(&c)) > 0) {
-		struct vmdata *vm = vm_find(r, rp_csv_str(&c, cv));
-		const char *src = rp_csv_str(&c, cs);
-		double t;
+	col[S_T] = rp_csv_col(&c, "t_s");
+	col[S_VM] = rp_csv_col(&c, "vm");
+	col[S_SRC] = rp_csv_col(&c, "source");
+	col[S_BALLOON] = rp_csv_col(&c, "balloon_mib");
+	col[S_ACTUAL] = rp_csv_col(&c, "actual_mib");
+	col[S_RSS] = rp_csv_col(&c, "qemu_rss_kib");		/* -1 in runs older than the host sampler */
+	col[S_HUGE] = rp_csv_col(&c, "qemu_hugetlb_kib");
+	col[S_AVAIL] = rp_csv_col(&c, "host_avail_kib");
+	read_series(r, &c, samples_each, samples_row, col);
+}
 
-		if (!vm || rp_csv_get(&c, ct, -RP_MAX_T_S, RP_MAX_T_S, &t) || isnan(t))
-			continue;
-		vm->raw++;
-		if (!strcmp(src, "guest")) {
-			double b = rp_csv_num(&c, cb);
+enum { F_T, F_VM, F_BIN, F_MIN, F_MAJ, F_SLOWMAX, F_SLOW, F_NCOLS };
 
-			if (!isnan(b) && series_add(&vm->guest, t, vm->memory_mib - b))
-				break;
-		} else if (!strcmp(src, "host")) {
-			double a = rp_csv_num(&c, ca), rss = cr >= 0 ? rp_csv_num(&c, cr) : NAN;
-			double huge = ch >= 0 ? rp_csv_num(&c, ch) : NAN, av = cm >= 0 ? rp_csv_num(&c, cm) : NAN;
+static void faults_row(struct report *r, struct rp_csv *c, const int *col, int pass)
+{
+	struct vmdata *vm = vm_find(r, rp_csv_str(c, col[F_VM]));
+	double t, bin, f, df;
 
-			if (!isnan(a) && series_add(&vm->host, t, a))
-				break;
-			if (!isnan(rss) && series_add(&vm->qrss, t, (rss + (isnan(huge) ? 0 : huge)) / 1024))
-				break;
-			if (!isnan(av) && series_add(&vm->avail, t, av / 1024))
-				break;
-		}
-	}
-	finish_csv(r, &c, ret);
+	if (!vm || rp_csv_get(c, col[F_T], -RP_MAX_T_S, RP_MAX_T_S, &t) || isnan(t) ||
+	    rp_csv_get(c, col[F_BIN], 0, RP_MAX_T_S * 1e3, &bin) || !(bin > 0))
+		return;
+	bin /= 1e3;
+	f = rp_csv_num(c, col[F_MIN]) + rp_csv_num(c, col[F_MAJ]);
+	/* the perf counters count from the workload's start: the rate is the difference */
+	df = f >= vm->last_faults ? f - vm->last_faults : NAN;
+	vm->last_faults = isnan(f) ? vm->last_faults : f;
+	series_put(&vm->frate, pass, t, df / bin);
+	series_put(&vm->fslow, pass, t, rp_csv_num(c, col[F_SLOWMAX]) / 1e3);
+	series_put(&vm->fslowrate, pass, t, rp_csv_num(c, col[F_SLOW]) / bin);
+}
+
+static int faults_each(struct vmdata *vm, int (*op)(struct series *))
+{
+	return !!op(&vm->frate) + !!op(&vm->fslow) + !!op(&vm->fslowrate);
 }
 
 static void read_faults(struct report *r)
 {
 	struct rp_csv c;
-	int ct, cv, cb, cmin, cmaj, csm, csa, ret;
+	int col[F_NCOLS];
 
 	if (open_csv(r, &c, "faults.csv") <= 0)
 		return;
-	ct = rp_csv_col(&c, "t_s");
-	cv = rp_csv_col(&c, "vm");
-	cb = rp_csv_col(&c, "bin_ms");
-	cmin = rp_csv_col(&c, "minflt");
-	cmaj = rp_csv_col(&c, "majflt");
-	csm = rp_csv_col(&c, "slow_max_ns");
-	csa = rp_csv_col(&c, "slow_accesses");
-	while ((ret = rp_csv_next(&c)) > 0) {
-		struct vmdata *vm = vm_find(r, rp_csv_str(&c, cv));
-		double t, bin, f, df;
+	col[F_T] = rp_csv_col(&c, "t_s");
+	col[F_VM] = rp_csv_col(&c, "vm");
+	col[F_BIN] = rp_csv_col(&c, "bin_ms");
+	col[F_MIN] = rp_csv_col(&c, "minflt");
+	col[F_MAJ] = rp_csv_col(&c, "majflt");
+	col[F_SLOWMAX] = rp_csv_col(&c, "slow_max_ns");
+	col[F_SLOW] = rp_csv_col(&c, "slow_accesses");
+	read_series(r, &c, faults_each, faults_row, col);
+}
 
-		if (!vm || rp_csv_get(&c, ct, -RP_MAX_T_S, RP_MAX_T_S, &t) || isnan(t) ||
-		    rp_csv_get(&c, cb, 0, RP_MAX_T_S * 1e3, &bin) || !(bin > 0))
-			continue;
-		bin /= 1e3;
-		f = rp_csv_num(&c, cmin) + rp_csv_num(&c, cmaj);
-		/* the perf counters count from the workload's start: the rate is the difference */
-		df = f >= vm->last_faults ? f - vm->last_faults : NAN;
-		vm->last_faults = isnan(f) ? vm->last_faults : f;
-		if (series_add(&vm->frate, t, df / bin) ||
-		    series_add(&vm->fslow, t, rp_csv_num(&c, csm) / 1e3) ||
-		    series_add(&vm->fslowrate, t, rp_csv_num(&c, csa) / bin))
-			break;
-	}
-	finish_csv(r, &c, ret);
+enum { N_T, N_VM, N_NODE, N_TOTAL, N_FREE, N_NCOLS };
+
+static void nodes_row(struct report *r, struct rp_csv *c, const int *col, int pass)
+{
+	struct vmdata *vm = vm_find(r, rp_csv_str(c, col[N_VM]));
+	double t, node;
+	int k;
+
+	if (!vm || rp_csv_get(c, col[N_T], -RP_MAX_T_S, RP_MAX_T_S, &t) || isnan(t) ||
+	    rp_csv_get(c, col[N_NODE], 0, MAX_NODES - 1, &node) || isnan(node))
+		return;
+	k = (int)node;	/* in range: checked first */
+	if (k >= vm->nnodes && pass != PASS_GUESS)
+		vm->nnodes = k + 1;
+	series_put(&vm->ntotal[k], pass, t, rp_csv_num(c, col[N_TOTAL]) / 1024);
+	series_put(&vm->nfree[k], pass, t, rp_csv_num(c, col[N_FREE]) / 1024);
+}
+
+static int nodes_each(struct vmdata *vm, int (*op)(struct series *))
+{
+	int n = 0;
+
+	for (int k = 0; k < MAX_NODES; k++)
+		n += !!op(&vm->ntotal[k]) + !!op(&vm->nfree[k]);
+	return n;
 }
 
 static void read_nodes(struct report *r)
 {
 	struct rp_csv c;
-	int ct, cv, cn, ctot, cfree, ret;
+	int col[N_NCOLS];
 
 	if (open_csv(r, &c, "nodes.csv") <= 0)
 		return;
-	ct = rp_csv_col(&c, "t_s");
-	cv = rp_csv_col(&c, "vm");
-	cn = rp_csv_col(&c, "node");
-	ctot = rp_csv_col(&c, "mem_total_kib");
-	cfree = rp_csv_col(&c, "mem_free_kib");
-	while ((ret = rp_csv_next(&c)) > 0) {
-		struct vmdata *vm = vm_find(r, rp_csv_str(&c, cv));
-		double t, node;
-		int k;
-
-		if (!vm || rp_csv_get(&c, ct, -RP_MAX_T_S, RP_MAX_T_S, &t) || isnan(t) ||
-		    rp_csv_get(&c, cn, 0, MAX_NODES - 1, &node) || isnan(node))
-			continue;
-		k = (int)node;	/* in range: checked first */
-		if (k >= vm->nnodes)
-			vm->nnodes = k + 1;
-		if (series_add(&vm->ntotal[k], t, rp_csv_num(&c, ctot) / 1024) ||
-		    series_add(&vm->nfree[k], t, rp_csv_num(&c, cfree) / 1024))
-			break;
-	}
-	finish_csv(r, &c, ret);
+	col[N_T] = rp_csv_col(&c, "t_s");
+	col[N_VM] = rp_csv_col(&c, "vm");
+	col[N_NODE] = rp_csv_col(&c, "node");
+	col[N_TOTAL] = rp_csv_col(&c, "mem_total_kib");
+	col[N_FREE] = rp_csv_col(&c, "mem_free_kib");
+	read_series(r, &c, nodes_each, nodes_row, col);
 }
 
 /*
@@ -573,13 +710,13 @@ static void vms_finish(struct report *r)
 		json_object_set_new(d->j, "host", series_json(&d->host));
 		json_object_set_new(d->j, "qemu_rss", series_json(&d->qrss));
 		json_object_set_new(d->j, "host_avail", series_json(&d->avail));
-		if (d->frate.n)
+		if (d->frate.d.n)
 			json_object_set_new(d->j, "faults",
 				json_pack("{s:o, s:o, s:o}", "rate", series_json(&d->frate),
 					  "slow_max_us", series_json(&d->fslow),
 					  "slow_rate", series_json(&d->fslowrate)));
 		for (int k = 0; k < d->nnodes; k++)
-			if (d->ntotal[k].n)
+			if (d->ntotal[k].d.n)
 				json_array_append_new(nodes, json_pack("{s:i, s:o, s:o}", "node", k,
 					"total", series_json(&d->ntotal[k]), "free", series_json(&d->nfree[k])));
 		json_object_set_new(d->j, "nodes", nodes);

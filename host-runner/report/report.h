@@ -16,16 +16,28 @@
 
 struct rp_csv {
 	char path[4096];
-	char *buf;			/* the file, NUL-terminated, split in place */
-	size_t len;
-	char *pos;			/* next row */
+	int fd;
+	char *buf;			/* a window of the file, NUL-terminated, split in place */
+	size_t cap;			/* its size (less the NUL) */
+	char *pos, *end;		/* next row; the end of what the window holds */
+	size_t len;			/* the file's bytes that are rows: up to its last newline */
+	size_t off;			/* of them, read so far */
+	int eof;			/* the window holds the rest of them */
+	char *head;			/* the header row, split in place */
+	size_t hlen, hline;		/* its bytes and lines */
+	int quiet;			/* nothing said or counted: values and rows left out, bad rows */
 	size_t line;			/* line number of the current row (1 = header) */
 	char *cols[RP_CSV_MAX_FIELDS];	/* header names */
 	int ncols;
-	char *f[RP_CSV_MAX_FIELDS];	/* the current row's fields */
+	char *f[RP_CSV_MAX_FIELDS];	/* the current row's fields: until the next row */
 	int nf;
 	size_t bad;			/* values and rows left out (rp_csv_num, rp_csv_get) */
 };
+
+/* The window a CSV file is read through (grown for a longer row). */
+#define RP_CSV_WINDOW	(1u << 20)
+/* Bytes after its NUL, zeroed, that the field scanner may read (a word at a time). */
+#define RP_CSV_PAD	8
 
 /* Fields left out that are said one by one, a file; rp_csv_close says how many in all beyond. */
 #define RP_CSV_SAID	5
@@ -35,12 +47,25 @@ struct rp_csv {
 #define RP_MAX_COUNT	1e18
 
 /*
- * Open @path (a regular file of at most HR_MAX_CSV bytes, read whole) and
- * read its header. A last line without a newline is a torn write: left out,
- * with a warning. Returns 0; -ENOENT (no message) if the file does not
- * exist; -1 with the error reported otherwise.
+ * Open @path (a regular file of at most HR_MAX_CSV bytes, read as a stream)
+ * and read its header. A file with a NUL byte is refused; a last line
+ * without a newline is a torn write: left out, with a warning. Returns 0;
+ * -ENOENT (no message) if the file does not exist; -1 with the error
+ * reported otherwise.
  */
 int rp_csv_open(struct rp_csv *c, const char *path);
+/*
+ * Back to the first data row, for a second pass over the file (the rows it
+ * had at rp_csv_open). 0, or -1 (reported).
+ */
+int rp_csv_rewind(struct rp_csv *c);
+/*
+ * To the first row that starts in the last @bytes of the file (all of it if
+ * shorter), for a look at its end: a row is found as if no quoted field
+ * spanned the line before it, so what it reads there is a guess, to read
+ * quietly (c->quiet). 0, or -1 (reported, or no row starts there).
+ */
+int rp_csv_tail(struct rp_csv *c, size_t bytes);
 /*
  * A JSON file (run.json) read whole, bounded and regular-files-only
  * (core/readfile.h), parsed: an object, or NULL with one line naming the
@@ -68,7 +93,8 @@ int rp_settle_killed(const char *dir);
 int rp_csv_col(const struct rp_csv *c, const char *name);
 /*
  * Next data row into c->f[]. Returns 1, 0 at the end, or -1 (reported,
- * with file:line) for a row whose field count differs from the header's.
+ * with file:line, unless c->quiet) for a row whose field count differs from
+ * the header's.
  */
 int rp_csv_next(struct rp_csv *c);
 /* Field @i of the current row ("" if @i < 0 or missing). */
@@ -113,6 +139,30 @@ void rp_escape_markup(FILE *f, const char *s);
  */
 size_t rp_downsample(const double *x, const double *y, size_t n, size_t buckets, double *ox,
 		     double *oy);
+/*
+ * The same, streamed: a series too long to hold is given twice, point by
+ * point in the same order, first to rp_ds_count (which learns n, the x range
+ * and the last point with a value), then, after rp_ds_start, to rp_ds_add,
+ * which writes the kept points to @ox/@oy (room for @cap: 2 * buckets + 2 is
+ * enough for a series of more than 2 * buckets points, n for a shorter one).
+ * rp_ds_finish returns how many; the points are rp_downsample's, one for one.
+ * A zeroed struct rp_ds is ready for rp_ds_count.
+ */
+struct rp_ds {
+	/* pass 1 */
+	size_t n, last;		/* points; 1 + the index of the last one with a value (0: none) */
+	double x0, xn;		/* the first and last points' x */
+	double xl, yl;		/* the last point with a value */
+	/* pass 2 */
+	size_t buckets, cap, i, out, b, lo, hi;	/* b: the open bucket; lo, hi: its points' indices */
+	int copy, open, has;	/* copy: n too small to cut; has: the open bucket has a value */
+	double span, y0, xlo, ylo, xhi, yhi;
+	double *ox, *oy;
+};
+void rp_ds_count(struct rp_ds *d, double x, double y);
+void rp_ds_start(struct rp_ds *d, size_t buckets, double *ox, double *oy, size_t cap);
+void rp_ds_add(struct rp_ds *d, double x, double y);
+size_t rp_ds_finish(struct rp_ds *d);
 
 /* summary.c: the metrics (transitions.csv columns) with their unit and direction. */
 struct hr_metric {
