@@ -51,7 +51,7 @@ static const struct field cost_fields[] = {
 	U64(bbp_cost, max_gap_us), U64(bbp_cost, hz), U64(bbp_cost, sample_us),
 	U64(bbp_cost, vmstat), U64(bbp_cost, vmstat_us), U64(bbp_cost, writes),
 	U64O(bbp_cost, probe), U64O(bbp_cost, events), U64O(bbp_cost, lost),
-	U64O(bbp_cost, mismatch),
+	U64O(bbp_cost, mismatch), U64O(bbp_cost, hits_entry), U64O(bbp_cost, hits_return),
 };
 static const struct field log_fields[] = {
 	U64(bbp_log, level), STR(bbp_log, msg),
@@ -111,6 +111,10 @@ static const struct field stopw_fields[] = {
 static const struct field phase_fields[] = {
 	U64(bbp_phase, e), U64(bbp_phase, p),
 };
+static const struct field hook_fields[] = {
+	U64(bbp_hook, calls), U64(bbp_hook, plain_ns), U64(bbp_hook, entry_ns),
+	U64(bbp_hook, return_ns), U64O(bbp_hook, ftrace), STR(bbp_hook, func),
+};
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define TYPE(t, n, f) [t] = { n, f, ARRAY_SIZE(f) }
@@ -142,6 +146,7 @@ static const struct msg_desc {
 	TYPE(BBP_RUN, "RUN", run_fields),
 	TYPE(BBP_STOPW, "STOPW", stopw_fields),
 	TYPE(BBP_PHASE, "PHASE", phase_fields),
+	TYPE(BBP_HOOK, "HOOK", hook_fields),
 };
 _Static_assert(ARRAY_SIZE(msg_desc) == BBP_NTYPES, "msg_desc must cover enum bbp_type");
 

@@ -124,6 +124,8 @@ static const struct hr_col trans[] = {
 	[HR_TR_HOST_EVENT_MS] = { "host_event_ms", FLT(3), "ms", LO, "virtio-mem: target set -> libvirt's memory-device event" },
 	[HR_TR_HOST_T100_EST_MS] = { "host_t100_est_ms", FLT(3), "ms", LO, "host_t100_ms placed between two host samples, on the line of the two before" },
 	[HR_TR_HOST] = { "host", STR, "", NO, "the host (of the fleet: the hosts file's name) that ran it" },
+	[HR_TR_PROBE_HITS] = { "probe_hits", INT, "count", NO, "kprobe: hits of the agent's balloon hooks over it (empty: polled)" },
+	[HR_TR_PROBE_PERTURBATION_PCT] = { "probe_perturbation_pct", FLT(3), "%", LO, "kprobe: hits x the cost of a hit the agent measured, % of t100 (empty: polled or not measured)" },
 };
 _Static_assert(sizeof(trans) / sizeof(trans[0]) == HR_TR_NCOLS, "transitions.csv: a column per id");
 

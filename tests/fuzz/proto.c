@@ -55,6 +55,8 @@ static const struct fld fields[BBP_NTYPES][13] = {
 	[BBP_RUN] = { FU(bbp_run, w), FS(bbp_run, spec), END },
 	[BBP_STOPW] = { FU(bbp_stopw, w), END },
 	[BBP_PHASE] = { FU(bbp_phase, e), FU(bbp_phase, p), END },
+	[BBP_HOOK] = { FU(bbp_hook, calls), FU(bbp_hook, plain_ns), FU(bbp_hook, entry_ns),
+		       FU(bbp_hook, return_ns), FU(bbp_hook, ftrace), FS(bbp_hook, func), END },
 };
 
 static void on_line(const char *line, size_t len, void *opaque)
