@@ -430,22 +430,13 @@ int kp_hook_cost(const struct kp *kp, struct bbp_hook *h, char *say, size_t size
 	h->ftrace = (uint64_t)hc_placement(h->func, say, size);
 	kp_close(&k);
 	h->plain_ns = hc_time(nr, NULL);
-	/* what the second vCPU's event adds (each event is a kprobe of its own): said, not sent */
-	if (kp->ncpu > 1 && !hc_open(&k, (int)type, h->func, 0, 1)) {
-		uint64_t one_ns = hc_time(nr, &k);
-		size_t o = strlen(say);
-
-		kp_close(&k);
-		if (o < size)
-			snprintf(say + o, size - o, "; one event instead of %d: entry probe +%.2f us",
-				 kp->ncpu, ((double)one_ns - (double)h->plain_ns) / 1e3);
-	}
 	if (kp->retprobe && rb >= 0 && rb < 64 &&
 	    !hc_open(&k, (int)type, h->func, 1ull << rb, kp->ncpu)) {
+		uint64_t again;
+
 		h->return_ns = hc_time(nr, &k);
 		kp_close(&k);
-		uint64_t again = hc_time(nr, NULL);	/* unprobed again: the fastest of both */
-
+		again = hc_time(nr, NULL);	/* unprobed again: the fastest of both */
 		if (again < h->plain_ns)
 			h->plain_ns = again;
 	}
