@@ -53,6 +53,9 @@ static int retprobe_bit(void)
 	return atoi(buf + 7);
 }
 
+/* 0 only while kp_hook_cost times the perf clock's default (local_clock) instead of CLOCK_MONOTONIC */
+static int use_mono = 1;
+
 /* Open one event on @cpu and map its ring. Returns the fd or -1 (errno). */
 static int open_one(int type, const char *func, uint64_t config, int cpu, void **ring,
 		    size_t bytes)
@@ -68,8 +71,8 @@ static int open_one(int type, const char *func, uint64_t config, int cpu, void *
 	at.config2 = 0;
 	at.sample_period = 1;
 	at.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TIME;
-	at.use_clockid = 1;
-	at.clockid = CLOCK_MONOTONIC;
+	at.use_clockid = (uint32_t)use_mono;
+	at.clockid = use_mono ? CLOCK_MONOTONIC : 0;
 	fd = (int)syscall(SYS_perf_event_open, &at, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -391,6 +394,35 @@ static int hc_open(struct kp *k, int type, const char *func, uint64_t config, in
 	return 0;
 }
 
+/*
+ * bb.hookcost=more: what the entry hit's parts cost, for the choice of
+ * hooks (appended to @say): one event (CPU 0's) instead of one a vCPU, and
+ * the perf clock's default (local_clock) instead of CLOCK_MONOTONIC (the
+ * HPET under TCG). Each costs a close's RCU wait: not done by default.
+ */
+static void hc_more(long nr, int type, const struct bbp_hook *h, int ncpu, char *say, size_t size)
+{
+	static const char *const what[] = { "one event", "local_clock" };
+	struct kp k;
+
+	for (int i = 0; i < 2; i++) {
+		size_t o = strlen(say);
+		uint64_t t;
+
+		use_mono = i != 1;
+		if (hc_open(&k, type, h->func, 0, i == 0 ? 1 : ncpu)) {
+			use_mono = 1;
+			continue;
+		}
+		t = hc_time(nr, &k);
+		kp_close(&k);
+		use_mono = 1;
+		if (o < size)
+			snprintf(say + o, size - o, "; %s: entry +%.2f us", what[i],
+				 ((double)t - (double)h->plain_ns) / 1e3);
+	}
+}
+
 int kp_hook_cost(const struct kp *kp, struct bbp_hook *h, char *say, size_t size)
 {
 	long type;
@@ -430,6 +462,8 @@ int kp_hook_cost(const struct kp *kp, struct bbp_hook *h, char *say, size_t size
 	h->ftrace = (uint64_t)hc_placement(h->func, say, size);
 	kp_close(&k);
 	h->plain_ns = hc_time(nr, NULL);
+	if (kp->hc_more)
+		hc_more(nr, (int)type, h, kp->ncpu, say, size);
 	if (kp->retprobe && rb >= 0 && rb < 64 &&
 	    !hc_open(&k, (int)type, h->func, 1ull << rb, kp->ncpu)) {
 		uint64_t again;

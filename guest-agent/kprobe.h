@@ -44,6 +44,7 @@ struct kp {
 	uint64_t late;		/* records older than one already handed out, cumulative */
 	uint64_t hits_entry;	/* records read of entry probes (hook hits), cumulative */
 	uint64_t hits_return;	/* records read of the return probe, cumulative */
+	int hc_more;		/* bb.hookcost=more: kp_hook_cost times the parts of a hit too */
 	char why[160];		/* why it is not ok */
 };
 
