@@ -32,7 +32,7 @@ int main(void)
 	struct bbp_msg m;
 	char why[200], line[BBP_MAX_LINE + 1];
 
-	plan(22);
+	plan(25);
 	ok(!hr_hook_check(&h, why, sizeof(why)), "an honest HOOK is used");
 	ok(near(hr_hook_entry_us(&h), 4.2) && near(hr_hook_return_us(&h), 7.5),
 	   "a hit costs the probed call minus the plain one: %.3f and %.3f us", hr_hook_entry_us(&h),
@@ -93,5 +93,12 @@ int main(void)
 	   isnan(hr_probe_perturbation_pct(10, 4.2, 0, 0, -1)) &&
 	   isnan(hr_probe_perturbation_pct(10, 4.2, 0, 0, NAN)), "no positive duration: unknown");
 	ok(hr_probe_perturbation_pct(0, NAN, 0, NAN, 1.0) == 0, "no hits (nothing moved): 0 %%");
+
+	/* run's warning: above 2 %, naming the cheaper way with its resolution */
+	ok(!hr_probe_advice(2.0, line, sizeof(line)) && !hr_probe_advice(NAN, line, sizeof(line)),
+	   "2 %% and an unknown share: no warning");
+	ok(hr_probe_advice(2.01, line, sizeof(line)) && strstr(line, "--set probe=poll --set sample-rate=10") &&
+	   strstr(line, "100 ms"), "2.01 %%: warned, naming: %s", line);
+	ok(hr_probe_advice(INFINITY, line, sizeof(line)), "an infinite share: warned");
 	return done_testing();
 }

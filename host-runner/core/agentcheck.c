@@ -127,3 +127,14 @@ double hr_probe_perturbation_pct(uint64_t hits_entry, double entry_us, uint64_t 
 	}
 	return us / (duration_s * 1e6) * 100.0;
 }
+
+int hr_probe_advice(double pct, char *buf, size_t size)
+{
+	const int hz = 10;	/* the agent nearly asleep: bench/probe-cost.sh's reference */
+
+	if (!(pct > HR_PROBE_PERTURB_MAX))
+		return 0;
+	snprintf(buf, size, "cheaper: --set probe=poll --set sample-rate=%d (no hooks; t50/t90/t100 "
+		 "to %d ms)", hz, 1000 / hz);
+	return 1;
+}

@@ -50,4 +50,13 @@ double hr_hook_return_us(const struct bbp_hook *h);
 double hr_probe_perturbation_pct(uint64_t hits_entry, double entry_us, uint64_t hits_return,
 				 double return_us, double duration_s);
 
+/* Above this share of a transition (%), run warns that the hooks cost too much. */
+#define HR_PROBE_PERTURB_MAX	2.0
+
+/*
+ * Whether @pct (a probe_perturbation_pct) exceeds HR_PROBE_PERTURB_MAX;
+ * then @buf gets the cheaper way to name, with its resolution. NAN: no.
+ */
+int hr_probe_advice(double pct, char *buf, size_t size);
+
 #endif /* HR_AGENTCHECK_H */

@@ -201,6 +201,7 @@ static void perturbation(struct hr_guest *g, const struct bbp_cost *c0, struct h
 	const struct bbp_cost *c = &g->boot.cost_last;
 	double dur = !isnan(row->g.t100) ? row->g.t100 : !isnan(row->h.t100) ? row->h.t100 :
 		     (double)(t_end - t_set) / 1e9;
+	char advice[160];
 
 	row->hits_entry = c->hits_entry - c0->hits_entry;
 	row->hits_return = c->hits_return - c0->hits_return;
@@ -209,13 +210,12 @@ static void perturbation(struct hr_guest *g, const struct bbp_cost *c0, struct h
 		return;
 	row->perturb_pct = hr_probe_perturbation_pct(row->hits_entry, g->boot.hook_entry_us,
 						     row->hits_return, g->boot.hook_return_us, dur);
-	if (row->perturb_pct > 2.0 && !g->boot.perturb_warned) {
+	if (hr_probe_advice(row->perturb_pct, advice, sizeof(advice)) && !g->boot.perturb_warned) {
 		g->boot.perturb_warned = 1;
 		hr_warn("%s: transition %d: the kprobe hooks cost an estimated %.1f %% of it (%" PRIu64
-			" hits at %.1f/%.1f us); cheaper: --set probe=poll --set sample-rate=10 "
-			"(100 ms resolution)", g->name, row->index, row->perturb_pct,
+			" hits at %.2f/%.2f us, over %.0f %%); %s", g->name, row->index, row->perturb_pct,
 			row->hits_entry + row->hits_return, g->boot.hook_entry_us,
-			g->boot.hook_return_us);
+			g->boot.hook_return_us, HR_PROBE_PERTURB_MAX, advice);
 	}
 }
 
