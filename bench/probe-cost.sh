@@ -131,7 +131,7 @@ for arm in $ARMS; do
 		[ -f "$t" ] || continue
 		# complete runs only (a failed one was reported; one in progress has no run.json yet)
 		grep -q '"status": "complete"' "$(dirname "$t")/run.json" 2>/dev/null || continue
-		run=$(basename "$(dirname "$(dirname "$t")")")
+		run=$(basename "$(dirname "$t")")	# the run id: unique also across pooled sittings
 		# host_t100_ms steps with the runner's host sampler (host-sample-rate,
 		# 50 Hz: 20 ms, 8 % of a 250 ms deflate); the last column places the
 		# end between the last two samples of QEMU's actual, at the rate of
