@@ -30,7 +30,9 @@
 #
 # usage: bench/probe-cost.sh [-n N] [-s STATE_DIR] [-o OUT_DIR] [--seed S]
 #                            [--base TREE] [--arms "default 10hz ..."] [--ref ARM] [SCENARIO]
-#        bench/probe-cost.sh --report OUT_DIR [--ref ARM]   (the figures again, no runs)
+#        bench/probe-cost.sh --report OUT_DIR [--pool OUT_DIR]... [--ref ARM]
+#                            (the figures again, no runs; --pool adds another
+#                            sitting's runs: sittings pooled, also with -n)
 #        --ref: the arm the others are set against (default 10hz; e.g. poll:
 #        the kprobe default against polling at the same rate)
 # exit status: 0 every run completed, 1 a run failed (the others still ran and
@@ -47,6 +49,7 @@ SC=$TOP/bench/quick.ini
 BASE=""
 ARMS_OPT=""
 REF=10hz
+POOL=""
 usage() { sed -n '/^# usage:/,/^# exit/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -57,6 +60,7 @@ while [ $# -gt 0 ]; do
 	--base) BASE=$(cd "$2" && pwd) || exit 2; shift 2 ;;
 	--arms) ARMS_OPT=$2; shift 2 ;;
 	--ref) REF=$2; shift 2 ;;
+	--pool) POOL="$POOL $(cd "$2" && pwd)" || exit 2; shift 2 ;;
 	--report) REPORT_ONLY=1; OUT=$2; shift 2 ;;
 	-h|--help) usage ;;
 	-*) usage ;;
@@ -123,11 +127,11 @@ rows=$(mktemp /tmp/bb-probe-cost.XXXXXX)
 runs=$(mktemp /tmp/bb-probe-cost.XXXXXX)
 trap 'rm -f "$rows" "$runs"' EXIT
 for arm in $ARMS; do
-	for t in "$OUT"/$arm/*/2*/transitions.csv; do
+	for t in "$OUT"/$arm/*/2*/transitions.csv $(for p in $POOL; do echo "$p"/$arm/*/2*/transitions.csv; done); do
 		[ -f "$t" ] || continue
 		# complete runs only (a failed one was reported; one in progress has no run.json yet)
 		grep -q '"status": "complete"' "$(dirname "$t")/run.json" 2>/dev/null || continue
-		run=$(basename "$(dirname "$(dirname "$t")")")
+		run=$(basename "$(dirname "$t")")	# the run id: unique also across pooled sittings
 		# host_t100_ms steps with the runner's host sampler (host-sample-rate,
 		# 50 Hz: 20 ms, 8 % of a 250 ms deflate); the last column places the
 		# end between the last two samples of QEMU's actual, at the rate of
@@ -153,8 +157,10 @@ for arm in $ARMS; do
 						x = (e - ts) * 1000
 					}
 				}
+				pp = (FILENAME, "probe_perturbation_pct") in c ? $c[FILENAME, "probe_perturbation_pct"] : ""
 				print arm, run, $c[FILENAME, "direction"], $c[FILENAME, "host_t100_ms"],
-				      $c[FILENAME, "guest_sample_hz"], $c[FILENAME, "agent_cpu_pct"], x
+				      $c[FILENAME, "guest_sample_hz"], $c[FILENAME, "agent_cpu_pct"], x,
+				      $c[FILENAME, "cycle"] + 1, pp == "" ? "nan" : pp
 			}' "$(dirname "$t")/samples.csv" "$t" >>"$rows"
 		j=$(dirname "$t")/run.json
 		us=$(sed -n 's/.*"us_per_sample": \([-0-9.e+]*\).*/\1/p' "$j" | head -n 1)
@@ -172,8 +178,8 @@ print(sum(t.get("method") == "kprobe" for t in p), sum(t.get("lost", 0) for t in
 done
 [ -s "$rows" ] || { echo "probe-cost: no transitions under $OUT" >&2; exit 1; }
 
-stats() {	# COLUMN of rows (4: host_t100_ms, 7: interpolated) TITLE
-awk -v seed="$SEED" -v B=2000 -v refarm="$REF" -v col="$1" -v title="$2" '
+stats() {	# COLUMN of rows (4: host_t100_ms, 7: interpolated) TITLE [cycle: per direction and cycle]
+awk -v seed="$SEED" -v B=2000 -v refarm="$REF" -v col="$1" -v title="$2" -v bycycle="${3:-}" '
 function median(a, n,   i, j, t) {	# sorts a[1..n] in place (insertion: n is small)
 	for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
 	if (n == 0) return "nan"
@@ -188,7 +194,8 @@ function med_of(arm, dir, nr,   i, k, n, v) {
 	return median(v, n)
 }
 FILENAME == ARGV[1] {
-	arm = $1; run = $2; dir = $3
+	arm = $1; run = $2; dir = bycycle ? $3 "-" $8 : $3
+	if ($9 != "nan") est[arm, dir, ++nest[arm, dir]] = $9
 	if (!((arm, run) in seen)) { seen[arm, run] = 1; nrun[arm]++; runid[arm, nrun[arm]] = run; ridx[arm, run] = nrun[arm] }
 	r = ridx[arm, run]
 	val[arm, dir, r, ++cnt[arm, dir, r]] = $col
@@ -204,11 +211,11 @@ FILENAME == ARGV[1] {
 END {
 	srand(seed)
 	print title
-	printf "%-8s %-12s %4s %12s %22s %10s %8s %7s %9s\n", "dir", "arm", "runs", "host_t100", "ratio to " refarm " [95% CI]",
-	       "sample_hz", "min_hz", "cpu_%", "us/sample"
-	split("inflate deflate", D, " ")
+	printf "%-9s %-12s %4s %12s %22s %10s %8s %7s %9s %7s\n", "dir", "arm", "runs", "host_t100", "ratio to " refarm " [95% CI]",
+	       "sample_hz", "min_hz", "cpu_%", "us/sample", "est_%"
+	nd = split(bycycle ? "inflate-1 inflate-2 deflate-1 deflate-2" : "inflate deflate", D, " ")
 	na = split("default entry poll 2khz kp10 10hz base-default base-10hz", A, " ")
-	for (di = 1; di <= 2; di++) {
+	for (di = 1; di <= nd; di++) {
 		dir = D[di]
 		if (!(dir in dirs)) continue
 		for (ai = 1; ai <= na; ai++) {
@@ -223,6 +230,8 @@ END {
 			mc = median(c, ncpu[arm, dir])
 			delete u; for (i = 1; i <= nus[arm]; i++) u[i] = us[arm, i]
 			mu = median(u, nus[arm])
+			delete e; for (i = 1; i <= nest[arm, dir]; i++) { e[i] = est[arm, dir, i]; emax[arm, dir] = i == 1 || e[i] + 0 > emax[arm, dir] ? e[i] + 0 : emax[arm, dir] }
+			me = nest[arm, dir] ? sprintf("%.3f", median(e, nest[arm, dir])) : "-"
 			ci = "(reference)"
 			R = arm ~ /^base-/ && nrun["base-10hz"] && refarm == "10hz" ? "base-10hz" : refarm
 			if (arm != R && nrun[R]) {
@@ -239,10 +248,10 @@ END {
 				median(bs, B)
 				ci = sprintf("%.3f [%.3f, %.3f]", ratio, bs[int(0.025 * B) + 1], bs[int(0.975 * B)])
 			}
-			printf "%-8s %-12s %4d %9.1f ms %22s %10.1f %8.1f %7.1f %9.1f\n", dir, arm, nrun[arm], m, ci, mh, mn, mc, mu
+			printf "%-9s %-12s %4d %9.1f ms %22s %10.1f %8.1f %7.1f %9.1f %7s\n", dir, arm, nrun[arm], m, ci, mh, mn, mc, mu, me
 		}
 	}
-	if (col == 4) exit
+	if (col == 4 || bycycle) exit
 	for (ai = 1; ai <= na; ai++) {
 		arm = A[ai]
 		if (nrun[arm])
@@ -250,11 +259,13 @@ END {
 			       arm, nrun[arm], drop[arm], gaps[arm], kpt[arm], lost[arm], mism[arm],
 			       (arm in mincov) ? sprintf("%.3f", mincov[arm]) : "-"
 	}
-	print "host_t100: median over the transitions that reached their target; sample_hz, min_hz: the guest_sample_hz column (achieved rate while moving); cpu_%: agent_cpu_pct (agent CPU during the transition, % of one vCPU); us/sample: agent_cost.us_per_sample (run.json: the time taken per sample, a kprobe batch event or a poll), the median over runs"
+	print "host_t100: median over the transitions that reached their target; sample_hz, min_hz: the guest_sample_hz column (achieved rate while moving); cpu_%: agent_cpu_pct (agent CPU during the transition, % of one vCPU); us/sample: agent_cost.us_per_sample (run.json: the time taken per sample, a kprobe batch event or a poll), the median over runs; est_%: probe_perturbation_pct (the hooks hits x the cost of a hit the agent measured, over t100), the median over transitions (-: polled, or a runner from before it)"
 }' "$rows" "$runs"
 }
 stats 7 "host_t100 at the crossing (between the runner's 20 ms host samples, at the rate of the two before):"
 echo
 stats 4 "host_t100 as transitions.csv has it (the first host sample at the target: steps of 1/host-sample-rate, 20 ms):"
+echo
+stats 7 "host_t100 at the crossing, per direction and cycle of the schedule:" cycle
 [ $failed -eq 0 ] || { echo "probe-cost: $failed run(s) failed" >&2; exit 1; }
 exit 0

@@ -51,7 +51,7 @@ static const struct field cost_fields[] = {
 	U64(bbp_cost, max_gap_us), U64(bbp_cost, hz), U64(bbp_cost, sample_us),
 	U64(bbp_cost, vmstat), U64(bbp_cost, vmstat_us), U64(bbp_cost, writes),
 	U64O(bbp_cost, probe), U64O(bbp_cost, events), U64O(bbp_cost, lost),
-	U64O(bbp_cost, mismatch),
+	U64O(bbp_cost, mismatch), U64O(bbp_cost, hits_entry), U64O(bbp_cost, hits_return),
 };
 static const struct field log_fields[] = {
 	U64(bbp_log, level), STR(bbp_log, msg),
@@ -118,6 +118,10 @@ static const struct field bad_fields[] = {
 	U64(bbp_bad, w), U64N(bbp_bad, "t", t_ns), U64(bbp_bad, page), U64(bbp_bad, off),
 	U64(bbp_bad, addr), U64(bbp_bad, kind),
 };
+static const struct field hook_fields[] = {
+	U64(bbp_hook, calls), U64(bbp_hook, plain_ns), U64(bbp_hook, entry_ns),
+	U64(bbp_hook, return_ns), U64O(bbp_hook, ftrace), STR(bbp_hook, func),
+};
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define TYPE(t, n, f) [t] = { n, f, ARRAY_SIZE(f) }
@@ -151,6 +155,7 @@ static const struct msg_desc {
 	TYPE(BBP_PHASE, "PHASE", phase_fields),
 	TYPE(BBP_IV, "IV", iv_fields),
 	TYPE(BBP_BAD, "BAD", bad_fields),
+	TYPE(BBP_HOOK, "HOOK", hook_fields),
 };
 _Static_assert(ARRAY_SIZE(msg_desc) == BBP_NTYPES, "msg_desc must cover enum bbp_type");
 

@@ -98,7 +98,7 @@
  *	PONG id t
  *		answer to PING id, t taken when the PING was read.
  *	COST t utime_us stime_us rss_kib samples dropped max_gap_us hz sample_us vmstat
- *	     vmstat_us writes [probe events lost mismatch]
+ *	     vmstat_us writes [probe events lost mismatch hits_entry hits_return]
  *		the agent's own cost, once a second and at once on FAST (so a
  *		change's cost is the difference of the COSTs that answer its
  *		FAST and its FAST 0): cumulative CPU time,
@@ -112,11 +112,27 @@
  *		(each one virtio-serial kick, a VM exit); probe: the method of
  *		the latest change (0 polling, 1 kprobe events), events: src=2
  *		batch samples, lost: kprobe records the kernel lost or that came
- *		out of order, mismatch: batch counts totalram disagreed with.
+ *		out of order, mismatch: batch counts totalram disagreed with,
+ *		hits_entry/hits_return: the balloon hooks' hits (every kprobe
+ *		record read, of entry probes and of return probes: each the
+ *		kind HOOK prices).
  *		All cumulative since boot except max_gap_us, hz and probe.
  *		PONG is written at once.
  *	LOG level msg
  *		a diagnostic (level 0 error, 1 warning, 2 info).
+ *	HOOK calls plain_ns entry_ns return_ns [ftrace] func
+ *		what one hit of the agent's balloon hooks costs, measured once
+ *		at CONF where the kprobe events are open: a syscall whose
+ *		kernel function is func (e.g. __x64_sys_getppid), called calls
+ *		times a round on one CPU, per call in ns, the fastest of the
+ *		rounds: plain_ns unprobed, entry_ns with a kprobe on func's
+ *		entry, return_ns with a kretprobe on it (0: not measured),
+ *		each opened exactly as the balloon's hooks are (one perf
+ *		event a CPU, same sample type and ring). A hit of an entry
+ *		probe costs entry_ns - plain_ns, of a return probe return_ns
+ *		- plain_ns. ftrace: how the kernel placed the probes
+ *		(debugfs kprobes/list): 0 unknown, 1 some by int3, 2 all
+ *		through ftrace.
  *
  *	CAL rdtsc_ns clock_ns ns_per_tick plain_ns instr_ns
  *		what timestamps cost in this guest, measured once at CONF: one
@@ -195,7 +211,8 @@
 #define BBP_VERSION	2	/* 2: S src=, SB batches, COST vmstat= vmstat_us= writes= */
 /*
  * Optional keys (a receiver takes 0 when they are missing, so older peers
- * still talk): HELLO kprobe, COST probe events lost mismatch, CONF probe.
+ * still talk): HELLO kprobe, COST probe events lost mismatch hits_entry
+ * hits_return, CONF probe, HOOK ftrace. HOOK is new: an older host drops it.
  * src=2 is only sent to a host that sent CONF probe= (1..3).
  */
 #define BBP_MAX_LINE	512
@@ -239,6 +256,7 @@ enum bbp_type {
 	BBP_PHASE,
 	BBP_IV,
 	BBP_BAD,
+	BBP_HOOK,
 	BBP_NTYPES
 };
 
@@ -291,6 +309,22 @@ struct bbp_cost {
 	uint64_t events;	/* kprobe batch events turned into samples */
 	uint64_t lost;		/* kprobe records lost or out of order */
 	uint64_t mismatch;	/* batch counts that disagreed with totalram */
+	uint64_t hits_entry;	/* kprobe records of entry probes read (hook hits) */
+	uint64_t hits_return;	/* kprobe records of return probes read */
+};
+
+/* HOOK ftrace=: where the kernel put the probes */
+#define BBP_HOOK_UNKNOWN	0
+#define BBP_HOOK_INT3		1
+#define BBP_HOOK_FTRACE		2
+
+struct bbp_hook {
+	uint64_t calls;		/* calls a round */
+	uint64_t plain_ns;	/* one call, unprobed */
+	uint64_t entry_ns;	/* one call with an entry kprobe (0: not measured) */
+	uint64_t return_ns;	/* one call with a kretprobe (0: not measured) */
+	uint64_t ftrace;	/* BBP_HOOK_* */
+	char func[48];		/* the function probed */
 };
 
 struct bbp_log {
@@ -409,6 +443,7 @@ struct bbp_msg {
 		struct bbp_phase phase;
 		struct bbp_iv iv;
 		struct bbp_bad bad;
+		struct bbp_hook hook;
 	} u;
 };
 

@@ -166,6 +166,8 @@ int main(int argc, char **argv)
 	/* bb.kprobe=entry (job option cmdline): tell_host's entry, to compare the two */
 	v = ga_cmdline_arg(cmd, "bb.kprobe=");
 	(void)kp_open(&a->kp.ev, v && !strncmp(v, "entry", 5) && (v[5] == ' ' || !v[5]));
+	v = ga_cmdline_arg(cmd, "bb.hookcost=");
+	a->kp.ev.hc_more = v && !strncmp(v, "more", 4) && (v[4] == ' ' || !v[4]);
 	ga_faults_parse(cmd);
 	ga_send_hello(a);
 	ga_watch_start();

@@ -13,10 +13,13 @@
 #include <fcntl.h>
 #include <linux/perf_event.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +53,9 @@ static int retprobe_bit(void)
 	return atoi(buf + 7);
 }
 
+/* 0 only while kp_hook_cost times the perf clock's default (local_clock) instead of CLOCK_MONOTONIC */
+static int use_mono = 1;
+
 /* Open one event on @cpu and map its ring. Returns the fd or -1 (errno). */
 static int open_one(int type, const char *func, uint64_t config, int cpu, void **ring,
 		    size_t bytes)
@@ -65,8 +71,8 @@ static int open_one(int type, const char *func, uint64_t config, int cpu, void *
 	at.config2 = 0;
 	at.sample_period = 1;
 	at.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TIME;
-	at.use_clockid = 1;
-	at.clockid = CLOCK_MONOTONIC;
+	at.use_clockid = (uint32_t)use_mono;
+	at.clockid = use_mono ? CLOCK_MONOTONIC : 0;
 	fd = (int)syscall(SYS_perf_event_open, &at, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -217,6 +223,10 @@ static size_t take_ring(struct kp *kp, void *ring, int leak, uint64_t until, str
 		if (h.type == PERF_RECORD_SAMPLE) {
 			if (body[1] > until)	/* the first too new: it and the rest wait */
 				break;
+			if (leak || !kp->retprobe)	/* one hook hit, of its kind */
+				kp->hits_entry++;
+			else
+				kp->hits_return++;
 			r[n].t = body[1];
 			r[n].leak = leak;
 			n++;
@@ -266,4 +276,204 @@ size_t kp_drain(struct kp *kp, uint64_t until, struct kp_ev *ev, size_t max)
 		out++;
 	}
 	return out;
+}
+
+/* ---- what one hit of a hook costs: measured on a syscall's kernel function ---- */
+
+#define HC_CALLS	250	/* calls a round */
+#define HC_ROUNDS	40	/* rounds an arm: the fastest is kept (short rounds: a host's hiccup spoils few) */
+
+/* The kernel functions of cheap syscalls the agent can call, by name on x86-64 6.x, 5.x. */
+static const struct { const char *func; long nr; } hc_funcs[] = {
+	{ "__x64_sys_getppid", SYS_getppid },
+	{ "__x64_sys_getpid", SYS_getpid },
+	{ "__x64_sys_getuid", SYS_getuid },
+};
+
+static uint64_t hc_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Every ring's records are dropped (the hits were counted by the loop itself). */
+static void hc_empty(struct kp *k)
+{
+	for (int c = 0; c < k->ncpu; c++) {
+		struct perf_event_mmap_page *mp = k->ring_tell[c];
+
+		if (mp)
+			__atomic_store_n(&mp->data_tail,
+					 __atomic_load_n(&mp->data_head, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+	}
+}
+
+/* One call of @nr, per call in ns: the fastest of HC_ROUNDS rounds of HC_CALLS. */
+static uint64_t hc_time(long nr, struct kp *k)
+{
+	uint64_t best = UINT64_MAX;
+
+	for (int r = 0; r < HC_ROUNDS; r++) {
+		uint64_t t0 = hc_now(), d;
+
+		for (int i = 0; i < HC_CALLS; i++)
+			(void)syscall(nr);
+		d = (hc_now() - t0) / HC_CALLS;
+		if (d < best)
+			best = d;
+		if (k)
+			hc_empty(k);
+	}
+	return best ? best : 1;
+}
+
+/*
+ * How the kernel placed the probes on @func (and the balloon's, while open):
+ * debugfs kprobes/list marks those it put on the ftrace call site [FTRACE].
+ */
+static int hc_placement(const char *func, char *say, size_t size)
+{
+	static char list[8192];
+	int any = 0, int3 = 0;
+	size_t o = 0;
+	char *line, *save;
+	const char *key;
+
+	say[0] = '\0';
+	if (bb_read_small("/sys/kernel/debug/kprobes/list", list, sizeof(list)) <= 0) {
+		(void)mkdir("/sys/kernel/debug", 0700);
+		(void)mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+		if (bb_read_small("/sys/kernel/debug/kprobes/list", list, sizeof(list)) <= 0)
+			return BBP_HOOK_UNKNOWN;
+	}
+	/* a syscall's stubs are aliases (__x64_sys_X, __ia32_sys_X, __do_sys_X): the list names one */
+	key = strstr(func, "sys_") ? strstr(func, "sys_") : func;
+	for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int ft = strstr(line, "[FTRACE]") != NULL;
+		const char *name = strstr(line, key) ? func : strstr(line, "tell_host") ? "tell_host" :
+				   strstr(line, "leak_balloon") ? "leak_balloon" : NULL;
+		char kind = ' ';
+
+		if (!name)
+			continue;
+		for (char *p = line; *p; p++)	/* "ADDR  k|r  SYMBOL+OFF ..." */
+			if ((*p == 'k' || *p == 'r') && p > line && p[-1] == ' ' && p[1] == ' ') {
+				kind = *p;
+				break;
+			}
+		any = 1;
+		int3 |= !ft;
+		if (o < size && !strstr(say, name)) {
+			int n = snprintf(say + o, size - o, "%s%s %s %s", o ? ", " : "", name,
+					 kind == 'r' ? "return" : "entry", ft ? "ftrace" : "int3");
+
+			o += n > 0 ? (size_t)n : 0;
+		}
+	}
+	return !any ? BBP_HOOK_UNKNOWN : int3 ? BBP_HOOK_INT3 : BBP_HOOK_FTRACE;
+}
+
+/* Open @k's events on @func the way kp_open opens the balloon's (one a CPU). */
+static int hc_open(struct kp *k, int type, const char *func, uint64_t config, int ncpu)
+{
+	memset(k, 0, sizeof(*k));
+	for (int c = 0; c < KP_MAX_CPUS; c++)
+		k->fd_tell[c] = k->fd_leak[c] = -1;
+	k->ring_bytes = RING_PAGES * (size_t)sysconf(_SC_PAGESIZE);
+	k->ncpu = ncpu;
+	for (int c = 0; c < ncpu; c++) {
+		k->fd_tell[c] = open_one(type, func, config, c, &k->ring_tell[c], k->ring_bytes);
+		if (k->fd_tell[c] < 0) {
+			kp_close(k);
+			return -1;
+		}
+	}
+	k->ok = 1;
+	return 0;
+}
+
+/*
+ * bb.hookcost=more: what the entry hit's parts cost, for the choice of
+ * hooks (appended to @say): one event (CPU 0's) instead of one a vCPU, and
+ * the perf clock's default (local_clock) instead of CLOCK_MONOTONIC (the
+ * HPET under TCG). Each costs a close's RCU wait: not done by default.
+ */
+static void hc_more(long nr, int type, const struct bbp_hook *h, int ncpu, char *say, size_t size)
+{
+	static const char *const what[] = { "one event", "local_clock" };
+	struct kp k;
+
+	for (int i = 0; i < 2; i++) {
+		size_t o = strlen(say);
+		uint64_t t;
+
+		use_mono = i != 1;
+		if (hc_open(&k, type, h->func, 0, i == 0 ? 1 : ncpu)) {
+			use_mono = 1;
+			continue;
+		}
+		t = hc_time(nr, &k);
+		kp_close(&k);
+		use_mono = 1;
+		if (o < size)
+			snprintf(say + o, size - o, "; %s: entry +%.2f us", what[i],
+				 ((double)t - (double)h->plain_ns) / 1e3);
+	}
+}
+
+int kp_hook_cost(const struct kp *kp, struct bbp_hook *h, char *say, size_t size)
+{
+	long type;
+	int rb = retprobe_bit(), f;
+	cpu_set_t was, one;
+	struct kp k;
+	long nr = -1;
+
+	memset(h, 0, sizeof(*h));
+	say[0] = '\0';
+	if (!kp->ok || read_num("/sys/bus/event_source/devices/kprobe/type", &type))
+		return -1;
+	if (sched_getaffinity(0, sizeof(was), &was))
+		return -1;
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	(void)sched_setaffinity(0, sizeof(one), &one);	/* every call and hit on one CPU */
+	for (f = 0; f < (int)(sizeof(hc_funcs) / sizeof(hc_funcs[0])); f++) {
+		if (!hc_open(&k, (int)type, hc_funcs[f].func, 0, kp->ncpu)) {
+			nr = hc_funcs[f].nr;
+			break;
+		}
+	}
+	if (nr < 0) {
+		(void)sched_setaffinity(0, sizeof(was), &was);
+		snprintf(say, size, "no syscall function could be probed (%s)", strerror(errno));
+		return -1;
+	}
+	snprintf(h->func, sizeof(h->func), "%s", hc_funcs[f].func);
+	h->calls = HC_CALLS;
+	/*
+	 * Closed here, not by a thread: a probe still armed would be timed with
+	 * the next arm. Unregistering waits for RCU (150 ms and more under TCG),
+	 * once, before the first change.
+	 */
+	h->entry_ns = hc_time(nr, &k);
+	h->ftrace = (uint64_t)hc_placement(h->func, say, size);
+	kp_close(&k);
+	h->plain_ns = hc_time(nr, NULL);
+	if (kp->hc_more)
+		hc_more(nr, (int)type, h, kp->ncpu, say, size);
+	if (kp->retprobe && rb >= 0 && rb < 64 &&
+	    !hc_open(&k, (int)type, h->func, 1ull << rb, kp->ncpu)) {
+		uint64_t again;
+
+		h->return_ns = hc_time(nr, &k);
+		kp_close(&k);
+		again = hc_time(nr, NULL);	/* unprobed again: the fastest of both */
+		if (again < h->plain_ns)
+			h->plain_ns = again;
+	}
+	(void)sched_setaffinity(0, sizeof(was), &was);
+	return 0;
 }

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/proto.h"
+
 #define KP_MAX_CPUS	64
 
 /* One batch the driver told the host about. */
@@ -40,6 +42,9 @@ struct kp {
 	uint64_t last_t;	/* the latest event handed out */
 	uint64_t lost;		/* records the kernel lost (PERF_RECORD_LOST), cumulative */
 	uint64_t late;		/* records older than one already handed out, cumulative */
+	uint64_t hits_entry;	/* records read of entry probes (hook hits), cumulative */
+	uint64_t hits_return;	/* records read of the return probe, cumulative */
+	int hc_more;		/* bb.hookcost=more: kp_hook_cost times the parts of a hit too */
 	char why[160];		/* why it is not ok */
 };
 
@@ -63,5 +68,18 @@ void kp_close_async(struct kp *kp);
  * counting lost and late records into kp->lost and kp->late.
  */
 size_t kp_drain(struct kp *kp, uint64_t until, struct kp_ev *ev, size_t max);
+
+/*
+ * What one hit of each kind of hook @kp uses costs (@kp open): a cheap
+ * syscall whose kernel function can be probed (__x64_sys_getppid, ...) is
+ * called HC_CALLS times a round on CPU 0, with an entry kprobe on it, with a
+ * return probe (where @kp times tell_host at its return) and without,
+ * each opened as kp_open opens the balloon's (one event a CPU, the same
+ * sample type and ring); per call, the fastest of HC_ROUNDS rounds, into @h
+ * (BBP_HOOK: a hit costs entry_ns - plain_ns, return_ns - plain_ns). @say
+ * gets where the kernel put the probes (debugfs kprobes/list: ftrace or
+ * int3), or why nothing was measured. Returns 0, or -1.
+ */
+int kp_hook_cost(const struct kp *kp, struct bbp_hook *h, char *say, size_t size);
 
 #endif /* GA_KPROBE_H */

@@ -231,6 +231,7 @@ static void on_conf(struct agent *a, const struct bbp_conf *c)
 	} else {
 		wlm_calibrate(&a->wlm);
 		ga_probe_costs(a);
+		ga_hook_cost(a);
 		ga_say_balloon_driver(a);
 	}
 	a->link.configured = 1;

@@ -195,6 +195,31 @@ void ga_probe_costs(struct agent *a)
 	ga_send_log(a, 2, "probe sources: %s (per call, fastest of 5 rounds of 20)", line);
 }
 
+/*
+ * What one hit of each balloon hook costs (kprobe.c, kp_hook_cost), measured
+ * once at CONF where the events are open and may follow a change: a HOOK
+ * message, and a LOG line with where the kernel put the probes.
+ */
+void ga_hook_cost(struct agent *a)
+{
+	struct bbp_msg m = { .type = BBP_HOOK };
+	char say[240];
+
+	if (!a->kp.ev.ok || (a->conf.probe != BBP_PROBE_KPROBE && a->conf.probe != BBP_PROBE_AUTO))
+		return;
+	if (kp_hook_cost(&a->kp.ev, &m.u.hook, say, sizeof(say))) {
+		ga_send_log(a, 1, "hook cost not measured: %s", say[0] ? say : "no kprobe PMU");
+		return;
+	}
+	ga_send_log(a, 2, "hook cost: %s %" PRIu64 " ns a call, entry probe +%.2f us, return probe "
+		    "+%.2f us (fastest of 40 rounds of %" PRIu64 ")", m.u.hook.func, m.u.hook.plain_ns,
+		    ((double)m.u.hook.entry_ns - (double)m.u.hook.plain_ns) / 1e3,
+		    m.u.hook.return_ns ? ((double)m.u.hook.return_ns - (double)m.u.hook.plain_ns) / 1e3 : 0.0,
+		    m.u.hook.calls);
+	ga_send_log(a, 2, "hooks placed: %s", say[0] ? say : "unknown");
+	(void)ga_send_msg(a, &m);
+}
+
 /* Which balloon driver this guest has (common/balloons.c), said once in a LOG line. */
 void ga_say_balloon_driver(struct agent *a)
 {
@@ -490,6 +515,8 @@ void ga_send_cost(struct agent *a, uint64_t now)
 	m.u.cost.events = a->kp.events;
 	m.u.cost.lost = a->kp.ev.lost + a->kp.ev.late;
 	m.u.cost.mismatch = a->kp.mismatch;
+	m.u.cost.hits_entry = a->kp.ev.hits_entry;
+	m.u.cost.hits_return = a->kp.ev.hits_return;
 	a->smp.max_gap_ns = 0;
 	(void)ga_send_msg(a, &m);
 }

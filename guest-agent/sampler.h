@@ -20,6 +20,9 @@ uint64_t ga_conf_probe(struct agent *a, uint64_t probe);
 /* At the first CONF: what each source of a sample costs, in a LOG line. */
 void ga_probe_costs(struct agent *a);
 
+/* At the first CONF, where kprobe events may follow a change: what a hit of each hook costs (HOOK). */
+void ga_hook_cost(struct agent *a);
+
 /* At the first CONF: which balloon driver this guest has, in a LOG line. */
 void ga_say_balloon_driver(struct agent *a);
 

@@ -2,7 +2,7 @@
 # vm-probe: the guest agent follows the moving balloon completely (kprobe: one event per batch, none lost, every MiB QEMU moved covered; poll: its rate), drops nothing, and agrees with QEMU.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 19
+plan 22
 
 HZ=${BB_PROBE_HZ:-1000}	# the default sample-rate
 scenario probe <<INI
@@ -70,6 +70,35 @@ else
 	# one event per 1 MiB batch for every MiB QEMU's actual moved (its own view)
 	check "auto: coverage: one batch event per MiB QEMU moved, in every transition" \
 		sh -c "echo '$rows' | tr ';' '\n' | awk 'NF { n++; if (\$5 == \"None\" || \$5 < 1 - 0.5 / 768 || \$5 > 1 + 0.5 / 768) bad = 1 } END { exit bad || n != 2 }'"
+fi
+# The probe's own cost: the agent times a hit of each hook kind at start-up
+# (run.json vms[].hook_cost), counts the hits (vms[].probe[].hits_*), and each
+# transition carries hits and hits x cost / t100 (transitions.csv).
+hook=$(python3 -c 'import json, sys
+h = json.load(open(sys.argv[1]))["vms"][0].get("hook_cost")
+print("" if h is None else "%s %s %s %s" % (h["entry_us"], h["return_us"], h["placed"], h["function"]))' "$dir/run.json")
+diag "auto: a hook hit costs (entry us, return us, placed, on): ${hook:-not measured}"
+if [ "$kp" = "none" ] || [ -z "$kp" ]; then
+	for i in 1 2 3; do skip "the guest kernel offers no kprobe events"; done
+else
+	check "auto: the agent measured a hit of its hooks: entry 0-10000 us, return 0-10000 us ($hook)" \
+		awk -v h="$hook" 'BEGIN { split(h, x, " "); exit !(x[1] != "" && x[1] >= 0 && x[1] < 10000 && x[2] != "None" && x[2] >= 0 && x[2] < 10000) }'
+	# per transition: the hits the agent counted (inflate: one return hit a
+	# batch; deflate: a return hit and leak_balloon's entry hit) are the CSV's
+	# probe_hits, and probe_perturbation_pct is hits x cost over t100
+	prow=$(probe_rows hits_entry hits_return events | tr '\n' ';')
+	crow=$(csv_awk '{ printf "%s %s %s;", $c["probe_hits"], $c["probe_perturbation_pct"], $c["t100_ms"] }' "$dir/transitions.csv")
+	diag "auto: hits (entry return events): $prow csv (hits pct t100_ms): $crow"
+	check "auto: hook hits: one return hit a batch, one entry hit more a deflate batch; probe_hits their sum" \
+		awk -v p="$prow" -v c="$crow" 'BEGIN { n = split(p, a, ";"); split(c, b, ";"); if (n != 3) exit 1
+			for (i = 1; i <= 2; i++) { split(a[i], x, " "); split(b[i], y, " ")
+				if (x[2] != x[3] || x[1] != (i == 2 ? x[3] : 0) || y[1] != x[1] + x[2]) exit 1 } }'
+	check "auto: probe_perturbation_pct in 0-100 and hits x cost / t100 (to 0.5 %)" \
+		awk -v p="$prow" -v c="$crow" -v h="$hook" 'BEGIN { n = split(p, a, ";"); split(c, b, ";"); split(h, k, " ")
+			for (i = 1; i <= 2; i++) { split(a[i], x, " "); split(b[i], y, " ")
+				want = (x[1] * k[1] + x[2] * k[2]) / (y[3] * 1000) * 100
+				if (y[2] == "" || y[2] < 0 || y[2] > 100 || (y[2] - want) > 0.005 * want + 0.001 || (want - y[2]) > 0.005 * want + 0.001) exit 1 }
+			exit n != 3 }'
 fi
 
 # 2. probe=poll: the agent polls at sample-rate while the balloon moves.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* agentcheck.c - the rules for the agent's reports; see agentcheck.h. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "agentcheck.h"
@@ -12,10 +13,10 @@ int hr_cost_check(const struct bbp_cost *prev, const struct bbp_cost *c, uint64_
 #define CNT(f) { offsetof(struct bbp_cost, f), #f }
 		CNT(samples), CNT(dropped), CNT(events), CNT(lost), CNT(mismatch),
 		CNT(utime_us), CNT(stime_us), CNT(sample_us), CNT(writes), CNT(vmstat),
-		CNT(vmstat_us),
+		CNT(vmstat_us), CNT(hits_entry), CNT(hits_return),
 #undef CNT
 	};
-	uint64_t ev0 = prev ? prev->events : 0, bound;
+	uint64_t ev0 = prev ? prev->events : 0, bound, hits;
 
 	if (c->probe > 1) {
 		snprintf(why, size, "probe=%" PRIu64 " (0 or 1 expected)", c->probe);
@@ -42,5 +43,98 @@ int hr_cost_check(const struct bbp_cost *prev, const struct bbp_cost *c, uint64_
 			 " MiB of memory can make", c->events - ev0, (double)dt_ns / 1e9, mem_mib);
 		return -1;
 	}
+	/* two hooks a batch at most (leak_balloon's and tell_host's) */
+	hits = c->hits_entry - (prev ? prev->hits_entry : 0) + c->hits_return -
+	       (prev ? prev->hits_return : 0);
+	if (hits > 2 * bound) {
+		snprintf(why, size, "%" PRIu64 " hook hits in %.1f s, more than two a batch %" PRIu64
+			 " MiB of memory can make", hits, (double)dt_ns / 1e9, mem_mib);
+		return -1;
+	}
 	return 0;
+}
+
+int hr_hook_check(const struct bbp_hook *h, char *why, size_t size)
+{
+	const uint64_t hit_max = 10000000ull;	/* 10 ms a hit: absurd */
+	const struct { uint64_t v; const char *name; } x[] = {
+		{ h->entry_ns, "entry_ns" }, { h->return_ns, "return_ns" },
+	};
+
+	if (h->calls < 100 || h->calls > 10000000ull) {
+		snprintf(why, size, "calls=%" PRIu64 " (100..10000000 a round expected)", h->calls);
+		return -1;
+	}
+	if (h->plain_ns < 1 || h->plain_ns > 100000000ull) {
+		snprintf(why, size, "plain_ns=%" PRIu64 " (1..100000000 ns a call expected)", h->plain_ns);
+		return -1;
+	}
+	if (!h->entry_ns) {
+		snprintf(why, size, "entry_ns=0: the entry probe, which every hook set uses, not measured");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(x) / sizeof(x[0]); i++) {
+		if (!x[i].v)
+			continue;	/* return_ns: not measured */
+		if (x[i].v < h->plain_ns) {
+			snprintf(why, size, "%s=%" PRIu64 " is below plain_ns=%" PRIu64
+				 ": a negative cost a hit", x[i].name, x[i].v, h->plain_ns);
+			return -1;
+		}
+		if (x[i].v - h->plain_ns > hit_max) {
+			snprintf(why, size, "%s=%" PRIu64 " is %" PRIu64 " ns above plain_ns: more than "
+				 "10 ms a hit", x[i].name, x[i].v, x[i].v - h->plain_ns);
+			return -1;
+		}
+	}
+	if (h->ftrace > BBP_HOOK_FTRACE) {
+		snprintf(why, size, "ftrace=%" PRIu64 " (0..2 expected)", h->ftrace);
+		return -1;
+	}
+	if (!h->func[0]) {
+		snprintf(why, size, "no function named");
+		return -1;
+	}
+	return 0;
+}
+
+double hr_hook_entry_us(const struct bbp_hook *h)
+{
+	return h->entry_ns ? (double)(h->entry_ns - h->plain_ns) / 1e3 : NAN;
+}
+
+double hr_hook_return_us(const struct bbp_hook *h)
+{
+	return h->return_ns ? (double)(h->return_ns - h->plain_ns) / 1e3 : NAN;
+}
+
+double hr_probe_perturbation_pct(uint64_t hits_entry, double entry_us, uint64_t hits_return,
+				 double return_us, double duration_s)
+{
+	double us = 0;
+
+	if (!(duration_s > 0) || !isfinite(duration_s))
+		return NAN;
+	if (hits_entry) {
+		if (!isfinite(entry_us) || entry_us < 0)
+			return NAN;
+		us += (double)hits_entry * entry_us;
+	}
+	if (hits_return) {
+		if (!isfinite(return_us) || return_us < 0)
+			return NAN;
+		us += (double)hits_return * return_us;
+	}
+	return us / (duration_s * 1e6) * 100.0;
+}
+
+int hr_probe_advice(double pct, char *buf, size_t size)
+{
+	const int hz = 10;	/* the agent nearly asleep: bench/probe-cost.sh's reference */
+
+	if (!(pct > HR_PROBE_PERTURB_MAX))
+		return 0;
+	snprintf(buf, size, "cheaper: --set probe=poll --set sample-rate=%d (no hooks; t50/t90/t100 "
+		 "to %d ms)", hz, 1000 / hz);
+	return 1;
 }

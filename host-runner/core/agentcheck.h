@@ -20,10 +20,43 @@
  * their time) never goes back; the agent's RSS is at most the guest's
  * memory; no more batch events (1 MiB each) than twice the guest's memory
  * for each second that passed, and one more (one sample may stand for
- * several batches; a balloon moves at most all of the memory each way).
+ * several batches; a balloon moves at most all of the memory each way), and
+ * no more hook hits (hits_entry + hits_return) than twice that (two hooks a
+ * batch at most).
  * Returns 0, or -1 with why in @why.
  */
 int hr_cost_check(const struct bbp_cost *prev, const struct bbp_cost *c, uint64_t dt_ns,
 		  uint64_t mem_mib, char *why, size_t size);
+
+/*
+ * HOOK @h: what one hit of the agent's hooks costs. Rules: calls 100..10^7
+ * a round; plain_ns 1..10^8 (a call of at most 100 ms); entry_ns measured
+ * and return_ns 0 (not measured) or measured, each no faster than plain_ns
+ * (a hit's cost is never negative) and at most 10^7 ns (10 ms) above it;
+ * ftrace 0..2; func non-empty. Returns 0, or -1 with why in @why.
+ */
+int hr_hook_check(const struct bbp_hook *h, char *why, size_t size);
+
+/* One hit of an entry probe and of a return probe in us, from a checked HOOK (NAN: not measured). */
+double hr_hook_entry_us(const struct bbp_hook *h);
+double hr_hook_return_us(const struct bbp_hook *h);
+
+/*
+ * The probe's estimated share of a transition: @hits_entry hits of entry
+ * probes at @entry_us each and @hits_return of return probes at @return_us,
+ * over @duration_s, in per cent. NAN where the duration is not positive or
+ * a kind that was hit has no cost (NAN); a kind not hit needs none.
+ */
+double hr_probe_perturbation_pct(uint64_t hits_entry, double entry_us, uint64_t hits_return,
+				 double return_us, double duration_s);
+
+/* Above this share of a transition (%), run warns that the hooks cost too much. */
+#define HR_PROBE_PERTURB_MAX	2.0
+
+/*
+ * Whether @pct (a probe_perturbation_pct) exceeds HR_PROBE_PERTURB_MAX;
+ * then @buf gets the cheaper way to name, with its resolution. NAN: no.
+ */
+int hr_probe_advice(double pct, char *buf, size_t size);
 
 #endif /* HR_AGENTCHECK_H */

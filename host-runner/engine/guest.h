@@ -106,6 +106,8 @@ struct hr_trow {
 	int probe;
 	uint64_t events, lost, mismatch;	/* batch events, records lost, count mismatches */
 	double coverage;		/* events x 1 MiB over the MiB QEMU's actual moved (NAN: unknown) */
+	uint64_t hits_entry, hits_return;	/* the hooks' hits (COST), of each kind */
+	double perturb_pct;		/* hits x cost a hit over t100, % (NAN: unknown) */
 	enum hr_end end;
 };
 

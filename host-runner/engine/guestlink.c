@@ -194,6 +194,19 @@ static void apply(struct hr_guest *g, const struct hr_in *in)
 			b->cost_first = m->u.cost;
 		b->cost_last = m->u.cost;
 		break;
+	case BBP_HOOK: {
+		char why[200];
+
+		if (hr_hook_check(&m->u.hook, why, sizeof(why))) {
+			bad_msg(g, "HOOK dropped: %s", why);
+			break;
+		}
+		b->hook = m->u.hook;
+		b->have_hook = 1;
+		b->hook_entry_us = hr_hook_entry_us(&m->u.hook);
+		b->hook_return_us = hr_hook_return_us(&m->u.hook);
+		break;
+	}
 	case BBP_LOG:
 		hr_log(m->u.log.level <= 1 ? HR_WARN : HR_DEBUG, "%s: agent: %s", g->name,
 		       m->u.log.msg);

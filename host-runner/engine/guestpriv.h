@@ -75,6 +75,12 @@ struct hr_boot {
 	uint64_t cost_recv;		/* hr_now_ns() when cost_last came */
 	int ncost;
 
+	/* what a hit of the agent's hooks costs (HOOK, checked), us; NAN: not measured */
+	int have_hook;
+	struct bbp_hook hook;
+	double hook_entry_us, hook_return_us;
+	int perturb_warned;		/* the 2 % warning said (once a guest) */
+
 	/* workload (one per job; host id 1) */
 	int have_cal;
 	struct bbp_cal cal;

@@ -115,9 +115,32 @@ static json_t *probe_json(const struct hr_guest *g)
 		json_object_set_new(x, "mismatch", json_integer((json_int_t)r->mismatch));
 		json_object_set_new(x, "coverage", isnan(r->coverage) ? json_null() :
 				    json_real(r->coverage));
+		json_object_set_new(x, "hits_entry", json_integer((json_int_t)r->hits_entry));
+		json_object_set_new(x, "hits_return", json_integer((json_int_t)r->hits_return));
+		json_object_set_new(x, "perturbation_pct", isnan(r->perturb_pct) ? json_null() :
+				    json_real(r->perturb_pct));
 		json_array_append_new(a, x);
 	}
 	return a;
+}
+
+/* What a hit of the agent's hooks costs (HOOK): per call of its syscall, and a hit in us. */
+static json_t *hook_json(const struct hr_guest *g)
+{
+	const struct bbp_hook *h = &g->boot.hook;
+	static const char *const placed[] = { "unknown", "int3", "ftrace" };
+	json_t *o = json_object();
+
+	json_object_set_new(o, "function", json_string(h->func));
+	json_object_set_new(o, "calls", json_integer((json_int_t)h->calls));
+	json_object_set_new(o, "plain_ns", json_integer((json_int_t)h->plain_ns));
+	json_object_set_new(o, "entry_ns", json_integer((json_int_t)h->entry_ns));
+	json_object_set_new(o, "return_ns", json_integer((json_int_t)h->return_ns));
+	json_object_set_new(o, "entry_us", json_real(g->boot.hook_entry_us));
+	json_object_set_new(o, "return_us", isnan(g->boot.hook_return_us) ? json_null() :
+			    json_real(g->boot.hook_return_us));
+	json_object_set_new(o, "placed", json_string(placed[h->ftrace <= 2 ? h->ftrace : 0]));
+	return o;
 }
 
 static json_t *hello_json(const struct hr_guest *g)
@@ -292,6 +315,8 @@ json_t *hr_guest_json(const struct hr_guest *g)
 		json_object_set_new(o, "agent_cost", cost_json(g));
 	if (g->boot.have_cal)
 		json_object_set_new(o, "timestamp_cost", cal_json(g));
+	if (g->boot.have_hook)
+		json_object_set_new(o, "hook_cost", hook_json(g));
 	if (g->job->workload_name[0])
 		json_object_set_new(o, "workload", workload_json(g));
 	json_object_set_new(o, "rep", json_integer(g->rep));

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/agentcheck.h"
 #include "core/log.h"
 #include "fleet.h"
 #include "guestpriv.h"
@@ -186,6 +187,38 @@ static void cost_sync(struct hr_guest *g)
 		hr_guest_pump(g, until);
 }
 
+/*
+ * What the hooks cost the change, estimated: their hits over it (COST
+ * hits_entry and hits_return, counted by the agent) times the cost of a hit
+ * of each kind the agent measured at start-up (HOOK), in per cent of the
+ * change's t100 (the guest's, else the host's, else set to end of watch). NAN
+ * where the change was polled or no cost came. Above 2 %: a warning, once a
+ * guest, naming the cheaper way.
+ */
+static void perturbation(struct hr_guest *g, const struct bbp_cost *c0, struct hr_trow *row,
+			 int64_t t_set, int64_t t_end)
+{
+	const struct bbp_cost *c = &g->boot.cost_last;
+	double dur = !isnan(row->g.t100) ? row->g.t100 : !isnan(row->h.t100) ? row->h.t100 :
+		     (double)(t_end - t_set) / 1e9;
+	char advice[160];
+
+	row->hits_entry = c->hits_entry - c0->hits_entry;
+	row->hits_return = c->hits_return - c0->hits_return;
+	row->perturb_pct = NAN;
+	if (!c->probe || !g->boot.have_hook)
+		return;
+	row->perturb_pct = hr_probe_perturbation_pct(row->hits_entry, g->boot.hook_entry_us,
+						     row->hits_return, g->boot.hook_return_us, dur);
+	if (hr_probe_advice(row->perturb_pct, advice, sizeof(advice)) && !g->boot.perturb_warned) {
+		g->boot.perturb_warned = 1;
+		hr_warn("%s: transition %d: the kprobe hooks cost an estimated %.1f %% of it (%" PRIu64
+			" hits at %.2f/%.2f us, over %.0f %%); %s", g->name, row->index, row->perturb_pct,
+			row->hits_entry + row->hits_return, g->boot.hook_entry_us,
+			g->boot.hook_return_us, HR_PROBE_PERTURB_MAX, advice);
+	}
+}
+
 static int64_t actual_of(const struct hr_hsample *h)
 {
 	return (int64_t)h->actual_kib;
@@ -199,7 +232,7 @@ static int64_t actual_of(const struct hr_hsample *h)
  * none came yet) to the last one by @t_end: the host's own view, independent
  * of the events. Said in events.csv too.
  */
-static void probe_figures(const struct hr_guest *g, const struct bbp_cost *c0, struct hr_trow *row,
+static void probe_figures(struct hr_guest *g, const struct bbp_cost *c0, struct hr_trow *row,
 			  int64_t t_set, int64_t t_end)
 {
 	const struct bbp_cost *c = &g->boot.cost_last;
@@ -214,6 +247,7 @@ static void probe_figures(const struct hr_guest *g, const struct bbp_cost *c0, s
 	row->lost = c->lost - c0->lost;
 	row->mismatch = c->mismatch - c0->mismatch;
 	row->coverage = row->probe && mib >= 1 ? (double)row->events / mib : NAN;
+	perturbation(g, c0, row, t_set, t_end);
 	if (row->probe)
 		hr_rec_event(g->run->rec, g->name, "probe",
 			     "transition %d: kprobe, %" PRIu64 " batch events for %.1f MiB (coverage %.3f), %"
@@ -298,6 +332,9 @@ static void write_row(const struct hr_guest *g, const struct hr_trow *r)
 	hr_row_set_f(&row, HR_TR_BLOCK_KIB, r->block_kib);
 	hr_row_set_f(&row, HR_TR_BLOCKS_PLUGGED, r->blocks_plugged);
 	hr_row_set_f(&row, HR_TR_BLOCKS_UNPLUGGED, r->blocks_unplugged);
+	if (r->probe)
+		hr_row_set_u(&row, HR_TR_PROBE_HITS, r->hits_entry + r->hits_return);
+	hr_row_set_f(&row, HR_TR_PROBE_PERTURBATION_PCT, r->perturb_pct);
 	hr_row_set_f(&row, HR_TR_UNPLUG_FAILED_BLOCKS, r->blocks_failed);
 	hr_row_set_f(&row, HR_TR_HOST_EVENT_MS, r->event_ms);
 	hr_row_set_s(&row, HR_TR_HOST, g->host->name);

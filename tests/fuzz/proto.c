@@ -58,6 +58,8 @@ static const struct fld fields[BBP_NTYPES][13] = {
 	[BBP_IV] = { FU(bbp_iv, w), FU(bbp_iv, e), FU(bbp_iv, pages), FU(bbp_iv, bad), END },
 	[BBP_BAD] = { FU(bbp_bad, w), FU(bbp_bad, t_ns), FU(bbp_bad, page), FU(bbp_bad, off),
 		      FU(bbp_bad, addr), FU(bbp_bad, kind), END },
+	[BBP_HOOK] = { FU(bbp_hook, calls), FU(bbp_hook, plain_ns), FU(bbp_hook, entry_ns),
+		       FU(bbp_hook, return_ns), FU(bbp_hook, ftrace), FS(bbp_hook, func), END },
 };
 
 static void on_line(const char *line, size_t len, void *opaque)
