@@ -63,7 +63,13 @@ start=$(date +%s)
 (cd "$SRC" && dpkg-buildpackage -b -us -uc) >"$T/build.log" 2>&1
 rc=$?
 ok $rc "dpkg-buildpackage -b -us -uc in a copy of the tree ($how): exit $rc, $(($(date +%s) - start)) s"
-[ $rc -eq 0 ] || tail -n 20 "$T/build.log" | sed 's/^/#   /'
+if [ $rc -ne 0 ]; then
+	# shown where prove shows it (stderr), and kept: the test's own directory goes
+	keep=$TOP/build/artefacts/failed/deb-$(date -u +%Y%m%dT%H%M%SZ)-$$.log
+	mkdir -p "$(dirname "$keep")" && cp "$T/build.log" "$keep" && echo "# the build's log is kept in $keep" >&2
+	grep -n 'not ok\|rror\|Failed' "$T/build.log" | head -n 20 | sed 's/^/#   /' >&2
+	tail -n 20 "$T/build.log" | sed 's/^/#   /' >&2
+fi
 DEB=$T/balloonbench_${VERSION}_amd64.deb
 check "  everything built under debian/build: no build/ in the tree" test ! -e "$SRC/build" -a -d "$SRC/debian/build"
 (cd "$SRC" && debian/rules clean >/dev/null 2>&1 && find . | LC_ALL=C sort) >"$T/files.after"
