@@ -182,7 +182,11 @@ targets = 768M
 settle = 100ms
 INI
 "$BB" run -s "$STATE" -o "$RESULTS/c" "$T/short.ini" >"$T/out" 2>"$T/err"
-grep -q "reaped domain" "$T/err"; ok $? "next run reaps the leftover domain"; show "$T/err"
+# named whether the runner destroyed it or libvirt's reconnect stopped it
+# first (its status file read before connecting: conn.c embed_leftovers)
+killed=$(basename "$dir")
+grep -q "reaped domain bb-${killed##*-}-long left running by killed run $killed" "$T/err"
+ok $? "next run reaps the leftover domain, and names it and its run ($killed)"; show "$T/err"
 check "no VM left running after the next run" test "$(qemus)" -eq 0
 
 # SIGKILL of the runner while its guest boots: libvirt starts QEMU paused and

@@ -12,6 +12,7 @@
  * element naming this process, is destroyed by its controller on every path,
  * and a later run reaps the domains a killed run left behind.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 
 #include "core/log.h"
 #include "core/paths.h"
+#include "core/readfile.h"
 #include "engine.h"
 #include "fleet.h"
 #include "run.h"
@@ -348,12 +350,16 @@ static int embed_uri(struct hr_run *run, struct hr_host *h)
 	return lock_state_dir(run);
 }
 
+static void embed_leftovers(struct hr_host *h);
+
 /* Connect to @h; a host that does not answer is skipped, with the reason. */
 static void open_host(struct hr_host *h)
 {
 	h->local = !hr_uri_is_remote(h->uri);
 	if (hr_uri_is_embedded(h->uri))
 		h->embedded = 1;	/* given by URI: reads our disk, no AUTODESTROY */
+	if (h->embedded)
+		embed_leftovers(h);
 	h->conn = virConnectOpen(h->uri);
 	if (!h->conn) {
 		const char *m = hr_lv_err();
@@ -523,11 +529,55 @@ static int owner_gone(const char *meta)
 	return strncmp(comm, "balloonbench", 12) != 0 || atoi(pid) == (int)getpid();
 }
 
-/* Destroy @conn's domains whose run was killed. Returns how many it destroyed. */
-static int reap_host(virConnectPtr conn)
+/*
+ * The embedded driver's status files (ROOT/run/qemu/NAME.xml, one a running
+ * domain) whose run was killed, into h->left, before the driver's reconnect
+ * reads and maybe drops them.
+ */
+static void embed_leftovers(struct hr_host *h)
+{
+	char root[PATH_MAX], dir[PATH_MAX + 16];
+	struct dirent *e;
+	size_t len = 0;
+	DIR *d;
+
+	if (hr_embed_root(h->uri, root, sizeof(root)) ||
+	    snprintf(dir, sizeof(dir), "%s/run/qemu", root) >= (int)sizeof(dir) || !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d))) {
+		char path[PATH_MAX + 300], rid[64], *xml = NULL, *meta, *n;
+		size_t nl = strlen(e->d_name), xl;
+
+		if (nl < 5 || strcmp(e->d_name + nl - 4, ".xml") || strncmp(e->d_name, "bb-", 3) ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path) ||
+		    hr_read_file(path, "libvirt status file", 1 << 20, 1, &xml, &xl, NULL, 0))
+			continue;
+		meta = strstr(xml, HR_META_NS);
+		if (meta && owner_gone(meta) && !attr(meta, "run", rid, sizeof(rid)) &&
+		    (n = realloc(h->left, len + nl + strlen(rid) + 2))) {
+			len += (size_t)sprintf(n + len, "%.*s %s\n", (int)(nl - 4), e->d_name, rid);
+			h->left = n;
+		}
+		free(xml);
+	}
+	closedir(d);
+}
+
+/* @name said by the listing: its line in h->left marked '#', not said again. */
+static void left_said(struct hr_host *h, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (char *l = h->left; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+		if (!strncmp(l, name, n) && l[n] == ' ')
+			*l = '#';
+}
+
+/* Destroy @h's domains whose run was killed. Returns how many it destroyed. */
+static int reap_host(struct hr_host *h)
 {
 	virDomainPtr *doms = NULL;
-	int n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE), reaped = 0;
+	int n = virConnectListAllDomains(h->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE), reaped = 0;
 
 	if (n < 0) {
 		hr_warn("cannot list domains to reap leftovers: %s", hr_lv_err());
@@ -541,6 +591,7 @@ static int reap_host(virConnectPtr conn)
 			char rid[64] = "?";
 
 			(void)attr(meta, "run", rid, sizeof(rid));
+			left_said(h, virDomainGetName(doms[i]));
 			reaped++;
 			if (virDomainDestroy(doms[i]) == 0)
 				hr_warn("reaped domain %s left running by killed run %s",
@@ -557,6 +608,26 @@ static int reap_host(virConnectPtr conn)
 		virDomainFree(doms[i]);
 	}
 	free(doms);
+	/* what the status files named and the listing no longer had: the reconnect's */
+	for (char *l = h->left, *nl; l && *l; l = nl + 1) {
+		char name[256], rid[64];
+		virDomainPtr dom;
+
+		if (!(nl = strchr(l, '\n')) || sscanf(l, "%255s %63s", name, rid) != 2)
+			break;
+		if (*l == '#')
+			continue;	/* said above */
+		dom = virDomainLookupByName(h->conn, name);
+		if (!dom || virDomainIsActive(dom) != 1) {
+			hr_warn("reaped domain %s left running by killed run %s (libvirt stopped it on reconnect)",
+				name, rid);
+			reaped++;
+		}
+		if (dom)
+			virDomainFree(dom);
+	}
+	free(h->left);
+	h->left = NULL;
 	return reaped;
 }
 
@@ -575,7 +646,7 @@ int hr_reap_leftovers(struct hr_run *run)
 
 		if (!h->conn)
 			continue;
-		reaped = reap_host(h->conn);
+		reaped = reap_host(h);
 		h->facts = hr_host_facts(h->conn, h->uri);
 		reap_cgroups(h, "bb-", reaped ? 5000000000ull : 0, "earlier runs' domains");
 	}

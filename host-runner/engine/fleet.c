@@ -168,6 +168,8 @@ void hr_host_close(struct hr_host *h)
 		free(h->img[i].remote);
 	}
 	h->nimg = 0;
+	free(h->left);
+	h->left = NULL;
 	json_decref(h->facts);
 	json_decref(h->image);
 	h->facts = h->image = NULL;

@@ -41,6 +41,12 @@ struct hr_host {
 	char lost_why[256];		/* written once, before lost becomes 2 */
 	int dead;			/* main thread: lost or skipped, takes no more guests */
 	int guests;			/* guests it ran */
+	/*
+	 * The embedded driver's domains of killed runs, "NAME RUN\n" each,
+	 * read from its status files before connecting (whose reconnect may
+	 * drop them before they can be listed): the reaper names each.
+	 */
+	char *left;
 };
 
 /* The hosts of one run. */
