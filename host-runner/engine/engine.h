@@ -316,6 +316,17 @@ void hr_gate_free(struct hr_gate *g);
 /* A guest that will never arrive (its thread did not start): the others need not wait. */
 void hr_gate_leave(struct hr_gate *g, int64_t now);
 void hr_guest_set_gate(struct hr_guest *g, struct hr_gate *gate);
+/*
+ * A host's boot slots in a wave (guestboot.c): at most @n of its guests boot
+ * at once (domain start to the agent's hello), the others wait, which a
+ * signal ends within HR_QUEUE_TICK_MS. NULL when out of memory.
+ */
+struct hr_boot_slots;
+struct hr_boot_slots *hr_boot_slots_new(int n);
+void hr_boot_slots_free(struct hr_boot_slots *s);
+void hr_guest_set_boot_slots(struct hr_guest *g, struct hr_boot_slots *s);
+/* boot-concurrency of job @j here: as set, or auto's half the online CPUs (at least 1). */
+int hr_boot_concurrency(const struct hr_job *j);
 /* The guest's whole life, in its own thread: boot, schedule, stop, destroy. */
 void *hr_guest_thread(void *guest);
 /* After its thread has been joined: */

@@ -33,6 +33,8 @@ struct hr_boot {
 	int accel;			/* HR_ACCEL_KVM or HR_ACCEL_TCG once booted */
 	char accel_note[1024];
 	int64_t boot_ns;		/* create -> hello */
+	int64_t slot_wait_ns;		/* waited for a boot slot before it (not in boot_ns) */
+	int has_slot;			/* holds one of g->slots */
 	uint64_t last_send;		/* hr_now_ns() of the last message sent, 0 before the first */
 
 	int have_hello;
@@ -120,6 +122,7 @@ struct hr_guest {
 	struct hr_run *run;		/* read-only here */
 	struct hr_host *host;		/* where it runs (fleet.h): its connection */
 	struct hr_gate *gate;
+	struct hr_boot_slots *slots;	/* its host's boot slots in this wave (NULL: unpaced) */
 	int slot;			/* on the progress board */
 	struct hr_snap snap;		/* what it last published */
 	uint64_t last_publish;

@@ -284,6 +284,7 @@ json_t *hr_guest_json(const struct hr_guest *g)
 						    g->boot.accel == HR_ACCEL_TCG ? "tcg" : "none"));
 	json_object_set_new(o, "accel_note", json_string(g->boot.accel_note));
 	json_object_set_new(o, "boot_s", json_real(g->boot.boot_ns / 1e9));
+	json_object_set_new(o, "boot_wait_s", json_real(g->boot.slot_wait_ns / 1e9));
 	if (g->retry_reason[0])	/* a first boot whose agent went silent, given up */
 		json_object_set_new(o, "boot_retry", json_string(g->retry_reason));
 	json_object_set_new(o, "guest", hello_json(g));
