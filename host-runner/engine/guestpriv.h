@@ -134,6 +134,7 @@ struct hr_guest {
 	int failed;
 	char fail_reason[1024];
 	char retry_reason[512];		/* why the first boot was given up, "" if it was not */
+	struct hr_qwait qwait;		/* items' waits in its queues, every boot's (runcost.c) */
 
 	struct hr_boot boot;		/* the current boot's */
 

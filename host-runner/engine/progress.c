@@ -72,6 +72,19 @@ void hr_board_publish(struct hr_board *b, int slot, const struct hr_snap *s)
 	pthread_mutex_unlock(&b->lock);
 }
 
+void hr_board_counts(struct hr_board *b, int n[HR_GS_N])
+{
+	for (int i = 0; i < HR_GS_N; i++)
+		n[i] = 0;
+	if (!b)
+		return;
+	pthread_mutex_lock(&b->lock);
+	for (int i = 0; i < b->n; i++)
+		if (b->s[i].state < HR_GS_N)
+			n[b->s[i].state]++;
+	pthread_mutex_unlock(&b->lock);
+}
+
 /* One guest's line: state, target, actual, rate, elapsed/estimated. */
 static void line_of(const struct hr_snap *s, int64_t now, char *buf, size_t size)
 {

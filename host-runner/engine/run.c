@@ -520,6 +520,7 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	make_run_id(run);
 	run->t0_mono_ns = hr_now_ns();
 	run->board = hr_board_new(run->t0_mono_ns);
+	hr_cost_start(run->board);	/* the event thread's ticks read the board from now */
 	run->guardian_fd = -1;
 	if (!run->board || hr_guardian_start(run) || hr_conn_open(run))
 		goto out;
@@ -552,6 +553,7 @@ out:
 		hr_guest_free(run->guests[i]);
 	hr_wd_free(run->wd);
 	hr_conn_close(run);
+	hr_cost_stop();		/* before the board goes */
 	hr_guardian_stop(run);
 	hr_board_free(run->board);
 	free(run->fleet);

@@ -322,14 +322,20 @@ json_t *hr_guest_json(const struct hr_guest *g)
 	return o;
 }
 
-/* Who writes this run: a later `report` tells a killed run by it (report/killed.c). */
-static json_t *runner_json(void)
+/*
+ * Who writes this run: a later `report` tells a killed run by it (report/killed.c);
+ * and what it cost so far (runcost.c).
+ */
+static json_t *runner_json(const struct hr_run *run)
 {
 	char host[256] = "", bid[64];
+	json_t *o;
 
 	(void)gethostname(host, sizeof(host));
 	hr_boot_id(bid, sizeof(bid));
-	return json_pack("{s:i, s:s, s:s}", "pid", (int)getpid(), "host", host, "boot_id", bid);
+	o = json_pack("{s:i, s:s, s:s}", "pid", (int)getpid(), "host", host, "boot_id", bid);
+	(void)json_object_update_new(o, hr_cost_json(run));
+	return o;
 }
 
 /* The hosts of the run, each with its facts from libvirt (fleet.c). */
@@ -365,7 +371,7 @@ char *hr_run_json(const struct hr_run *run, const char *status)
 	json_object_set_new(r, "time_base",
 		json_string("t_s: seconds since the run started, host CLOCK_MONOTONIC; guest samples mapped with the clock offset"));
 	json_object_set_new(r, "host", host_json());
-	json_object_set_new(r, "runner", runner_json());
+	json_object_set_new(r, "runner", runner_json(run));
 	json_object_set_new(v, "balloonbench", json_string(BB_VERSION));
 	if (run->conn && !virConnectGetLibVersion(run->conn, &lv))
 		json_object_set_new(v, "libvirt", json_sprintf("%lu.%lu.%lu", lv / 1000000,
