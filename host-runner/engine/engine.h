@@ -335,7 +335,7 @@ void hr_gate_free(struct hr_gate *g);
 void hr_gate_leave(struct hr_gate *g, int64_t now);
 void hr_guest_set_gate(struct hr_guest *g, struct hr_gate *gate);
 /*
- * A host's boot slots in a wave (guestboot.c): at most @n of its guests boot
+ * A host's boot slots in a wave (bootslot.c): at most @n of its guests boot
  * at once (domain start to the agent's hello), the others wait, which a
  * signal ends within HR_QUEUE_TICK_MS. NULL when out of memory.
  */

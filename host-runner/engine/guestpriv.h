@@ -173,6 +173,16 @@ void hr_guest_drop_domain(struct hr_guest *g);
  */
 int hr_guest_bring_up(struct hr_guest *g);
 
+/* bootslot.c */
+/*
+ * Take one of the guest's boot slots (g->slots; none: at once), waiting for
+ * one. 0 with a slot held, boot.slot_wait_ns how long it took; -1
+ * (hr_error) after a signal or past a bound only a lost slot reaches.
+ */
+int hr_guest_slot_take(struct hr_guest *g);
+/* Give the boot slot back, if the guest holds one. */
+void hr_guest_slot_give(struct hr_guest *g);
+
 /* guestlink.c */
 /*
  * Ask the guest's kernel through Alt-SysRq @keys what it does (the answer on
