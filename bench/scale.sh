@@ -73,7 +73,12 @@ EOF
 		echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 		echo "runner: $BB"
 	} >"$OUT/machine.txt"
+	memtotal=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
 	for n in "${COUNTS[@]}"; do
+		if [ $(( n * 256 )) -gt "$memtotal" ]; then	# the runner would refuse it (exit 2)
+			echo "== $n guest(s): skipped, $(( n * 256 )) MiB of guests over this host's $memtotal MiB" >&2
+			continue
+		fi
 		sets=(--set "vms=$n")
 		[ -n "$BC" ] && sets+=(--set "boot-concurrency=$BC")
 		echo "== $n guest(s) ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))" >&2
