@@ -391,7 +391,8 @@ static int cmd_run(int argc, char **argv)
 	/* what the run would open, checked by a dry run too: --output-file first, then the image */
 	if ((a.dry ? check_outputs(&a.o, a.fmts, a.outpath) :
 		   (a.fmts & ~RP_FMT_NORMAL) && !(out = rp_output_open(a.outpath))) ||
-	    hr_scenario_check_image(sc, a.o.image_dir)) {
+	    hr_scenario_check_image(sc, a.o.image_dir) ||
+	    hr_scenario_check_memory(sc, hr_run_local_mem_kib(&a.o))) {
 		if (out)
 			(void)rp_output_close(out, a.outpath);
 		hr_scenario_free(sc);

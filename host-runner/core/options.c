@@ -41,6 +41,11 @@ const struct hr_option hr_options[] = {
 	OPT("agent-watchdog", HR_T_DUR, agent_watchdog_us, .min = SEC(2), .max = SEC(3600), .def = "30s",
 	    .help = "the agent powers its guest off after this long without a word from the runner "
 		    "(a killed runner leaves no guest behind); the runner speaks at least every sixth of it"),
+	OPT("boot-concurrency", HR_T_INT, boot_concurrency, .min = 1, .max = HR_MAX_VMS, .def = "auto",
+	    .auto_word = "auto",
+	    .help = "at most this many of a host's guests boot at once, the others wait their turn "
+		    "(not counted in their boot time); auto: half the host's online CPUs, at least 1 "
+		    "(a TCG boot keeps about two host CPUs busy)"),
 	OPT("boot-timeout", HR_T_DUR, boot_timeout_us, .min = SEC(1), .max = SEC(3600), .def = "120s",
 	    .help = "watchdog: the agent's hello must arrive within this (TCG)"),
 	OPT("cmdline", HR_T_STR, cmdline, .size = 256, .def = "",
@@ -131,8 +136,9 @@ const struct hr_option hr_options[] = {
 	    .def = "256M", .help = "mechanism=virtio-mem: the guest's boot memory (targets go from it to memory=)"),
 	OPT("vmem-block", HR_T_SIZE, vmem_block_kib, .min = MIB(2), .max = MIB(1024), .def = "2M",
 	    .help = "mechanism=virtio-mem: the device's block size (a power of two)"),
-	OPT("vms", HR_T_INT, vms, .min = 1, .max = 16, .def = "1",
-	    .help = "guests run at once, each with the job's schedule"),
+	OPT("vms", HR_T_INT, vms, .min = 1, .max = HR_MAX_JOB_VMS, .def = "1",
+	    .help = "guests run at once, each with the job's schedule (their memory= together must "
+		    "fit the local host's MemTotal; boot-concurrency paces their boots)"),
 	OPT("warmup", HR_T_DUR, warmup_us, .min = 0, .max = SEC(3600), .def = "1s",
 	    .help = "time at rest before the first target change, after the workload's start and the prefill"),
 	OPT("warmup-runs", HR_T_INT, warmup_runs, .min = 0, .max = 10, .def = "1",
@@ -160,8 +166,9 @@ static void range_text(const struct hr_option *o, char *buf, size_t size)
 
 	switch (o->type) {
 	case HR_T_INT:
-		snprintf(buf, size, "an integer from %" PRId64 " to %" PRId64 "%s%s", o->min, o->max,
-			 o->unit ? " " : "", o->unit ? o->unit : "");
+		snprintf(buf, size, "an integer from %" PRId64 " to %" PRId64 "%s%s%s%s", o->min, o->max,
+			 o->unit ? " " : "", o->unit ? o->unit : "", o->auto_word ? ", or " : "",
+			 o->auto_word ? o->auto_word : "");
 		break;
 	case HR_T_SIZE:
 		(void)hr_format_size(lo, sizeof(lo), (uint64_t)o->min);
@@ -285,6 +292,8 @@ static int parse_scalar(const struct hr_option *o, const char *v, void *p)
 	switch (o->type) {
 	case HR_T_INT:
 	case HR_T_BOOL:
+		if (o->auto_word && !strcmp(v, o->auto_word))
+			return *(int *)p = 0, 0;
 		if (o->type == HR_T_BOOL ? parse_bool(v, &x) : wl_parse_int(v, o->min, o->max, &x))
 			return -1;
 		*(int *)p = (int)x;
@@ -382,7 +391,10 @@ int hr_option_format(const struct hr_option *o, const struct hr_job *job, char *
 		break;
 	case HR_T_INT:
 	case HR_T_BOOL:
-		n = snprintf(buf, size, "%d", *(const int *)p);
+		if (o->auto_word && !*(const int *)p)
+			n = snprintf(buf, size, "%s", o->auto_word);
+		else
+			n = snprintf(buf, size, "%d", *(const int *)p);
 		break;
 	case HR_T_SIZE:
 		return hr_format_size(buf, size, *(const uint64_t *)p);

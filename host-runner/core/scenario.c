@@ -600,6 +600,26 @@ static int check_guests(const struct hr_scenario *sc)
 	return 0;
 }
 
+int hr_scenario_check_memory(const struct hr_scenario *sc, uint64_t host_kib)
+{
+	for (int i = 0; i < sc->njobs && host_kib; i++) {
+		const struct hr_job *j = &sc->jobs[i];
+		uint64_t need = j->memory_kib * (uint64_t)j->vms;
+		int line = hr_job_line(j, "vms");
+
+		if (need <= host_kib)
+			continue;
+		if (!line)
+			line = opt_line(j, "memory");
+		return hr_error("%s:%d: [%s] vms=%d x memory=%" PRIu64 "M: %d guests at once need %" PRIu64
+				" MiB, this host has %" PRIu64 " MiB (MemTotal)%s%s%s: fewer vms or less memory",
+				sc->path, line, j->name, j->vms, j->memory_kib / 1024, j->vms, need / 1024,
+				host_kib / 1024, sc->overrides[0] ? " (with --set " : "", sc->overrides,
+				sc->overrides[0] ? ")" : "");
+	}
+	return 0;
+}
+
 /* The line number of byte @off of @text. */
 static int line_of(const char *text, size_t off)
 {

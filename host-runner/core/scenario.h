@@ -24,6 +24,7 @@
 #define HR_MATRIX_VALUES 16	/* values of one matrix key */
 #define HR_MAX_OPTIONS	64	/* scenario options (hr_options) */
 #define HR_MAX_VMS	256	/* guests in one run, over all jobs and repetitions */
+#define HR_MAX_JOB_VMS	128	/* vms= of one job: guests at once */
 
 enum hr_accel { HR_ACCEL_AUTO, HR_ACCEL_KVM, HR_ACCEL_TCG, HR_ACCEL_N };
 enum hr_pace { HR_PACE_WAIT, HR_PACE_PERIOD, HR_PACE_N };
@@ -51,6 +52,7 @@ struct hr_job {
 	int trace_resolved;		/* trace is a path as given on the command line or beside the scenario */
 	int pace;			/* enum hr_pace */
 	int vms;
+	int boot_concurrency;		/* guests of a host booting at once; 0: auto (hr_boot_slots) */
 	uint64_t vm_offset_us;
 	int repeat;
 	int warmup_runs;
@@ -112,6 +114,7 @@ struct hr_option {
 	int64_t min, max;		/* HR_T_INT; HR_T_SIZE in KiB; HR_T_DUR in us */
 	const char *def;		/* default, as it would be written in the file */
 	const char *const *choices;	/* HR_T_ENUM, NULL-terminated */
+	const char *auto_word;		/* HR_T_INT: this word stores 0, a value the runner picks */
 	const char *unit;
 	const char *help;
 };
@@ -151,6 +154,16 @@ int hr_scenario_set_all(struct hr_scenario *sc, const char *const *kv, int n);
  * file. A dry run checks what the run would open, with this.
  */
 int hr_scenario_check_image(const struct hr_scenario *sc, const char *image_dir);
+
+/*
+ * Can a host of @host_kib of memory (MemTotal; 0: unknown, nothing checked)
+ * hold each job's guests at once? A job's wave is its vms= guests, started
+ * together: their memory= added up must not exceed it (QEMU's own overhead
+ * and the host's other needs are left to the user: a run that needs more
+ * than the host has is refused, one that barely fits is not). Returns 0, or
+ * -1 with one line "FILE:LINE: ... need N MiB, this host has M MiB".
+ */
+int hr_scenario_check_memory(const struct hr_scenario *sc, uint64_t host_kib);
 
 /*
  * The job's schedule for VM @vm (random walks get seed + vm): *out malloc'ed.

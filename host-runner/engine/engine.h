@@ -126,6 +126,24 @@ void hr_board_stop(struct hr_board *b);
 void hr_board_print(struct hr_board *b, const char *line);
 void hr_board_free(struct hr_board *b);
 
+/* The board's guests counted by state into @n (HR_GS_N of them). */
+void hr_board_counts(struct hr_board *b, int n[HR_GS_N]);
+
+/* ---- runcost.c: what the runner itself costs (run.json's "runner" block) ---- */
+
+/* Waits of items in a guest's queue (hr_guest_pump): bucket b holds [2^(b-1), 2^b) us. */
+#define HR_QWAIT_BUCKETS	40
+struct hr_qwait {
+	uint64_t n, max_ns;
+	uint64_t hist[HR_QWAIT_BUCKETS];
+};
+void hr_qwait_add(struct hr_qwait *q, uint64_t ns);
+/* The run starts (main thread): its CPU from here; each second's phase read from @board. */
+void hr_cost_start(struct hr_board *board);
+void hr_cost_stop(void);
+/* Once a second, from the libvirt event thread (conn.c): a second of CPU, threads, descriptors. */
+void hr_cost_tick(void);
+
 /* ---- watchdog.c: deadlines for calls that wait for QEMU ---- */
 
 struct hr_wd;
@@ -316,6 +334,17 @@ void hr_gate_free(struct hr_gate *g);
 /* A guest that will never arrive (its thread did not start): the others need not wait. */
 void hr_gate_leave(struct hr_gate *g, int64_t now);
 void hr_guest_set_gate(struct hr_guest *g, struct hr_gate *gate);
+/*
+ * A host's boot slots in a wave (bootslot.c): at most @n of its guests boot
+ * at once (domain start to the agent's hello), the others wait, which a
+ * signal ends within HR_QUEUE_TICK_MS. NULL when out of memory.
+ */
+struct hr_boot_slots;
+struct hr_boot_slots *hr_boot_slots_new(int n);
+void hr_boot_slots_free(struct hr_boot_slots *s);
+void hr_guest_set_boot_slots(struct hr_guest *g, struct hr_boot_slots *s);
+/* boot-concurrency of job @j here: as set, or auto's half the online CPUs (at least 1). */
+int hr_boot_concurrency(const struct hr_job *j);
 /* The guest's whole life, in its own thread: boot, schedule, stop, destroy. */
 void *hr_guest_thread(void *guest);
 /* After its thread has been joined: */
@@ -343,6 +372,9 @@ void hr_reclaim_table(const struct hr_run *run);
 void hr_mech_table(const struct hr_run *run);
 
 /* ---- runjson.c ---- */
+
+/* The runner's cost so far, for run.json's "runner" block (runcost.c; guests read joined). */
+struct json_t *hr_cost_json(const struct hr_run *run);
 
 /* run.json's text for @run with @status ("running", "complete", "incomplete"). */
 char *hr_run_json(const struct hr_run *run, const char *status);

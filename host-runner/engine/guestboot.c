@@ -375,13 +375,19 @@ static int bring_up_once(struct hr_guest *g)
 	const struct hr_job *j = g->job;
 	char names[512];
 
+	if (hr_guest_slot_take(g))
+		return -1;
 	hr_guest_set_state(g, HR_GS_BOOTING, NAN);
 	hr_info("%s: booting (%d vCPUs, %.0f MiB, accel=%s)", g->name, j->vcpus,
 		kib_to_mib(j->memory_kib), hr_accel_names[j->accel]);
-	hr_rec_event(g->run->rec, g->name, "boot", "accel=%s rep=%d%s", hr_accel_names[j->accel],
-		     g->rep, g->warmup ? " (warm-up)" : "");
-	if (boot(g))
+	/* the slot is held from this row to the hello row: events.csv shows the pacing */
+	hr_rec_event(g->run->rec, g->name, "boot", "accel=%s rep=%d%s slot_wait_s=%.3f boot_concurrency=%d",
+		     hr_accel_names[j->accel], g->rep, g->warmup ? " (warm-up)" : "",
+		     b->slot_wait_ns / 1e9, g->slots ? hr_boot_concurrency(j) : 0);
+	if (boot(g)) {
+		hr_guest_slot_give(g);
 		return -1;
+	}
 	hr_guest_probe_host(g);
 	if (b->hp.why[0]) {
 		hr_warn("%s: host sampler: %s (those columns stay empty)", g->name, b->hp.why);
@@ -392,6 +398,7 @@ static int bring_up_once(struct hr_guest *g)
 		b->boot_ns / 1e9, b->accel == HR_ACCEL_KVM ? "KVM" : "TCG", b->hello.kernel, names);
 	hr_rec_event(g->run->rec, g->name, "hello", "accel=%s kernel=%s boot_s=%.3f",
 		     b->accel == HR_ACCEL_KVM ? "kvm" : "tcg", b->hello.kernel, b->boot_ns / 1e9);
+	hr_guest_slot_give(g);
 	if (b->hello.proto != BBP_VERSION)
 		return hr_error("%s: agent speaks protocol %" PRIu64 ", this runner %d: rebuild the image",
 				g->name, b->hello.proto, BBP_VERSION);

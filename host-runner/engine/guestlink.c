@@ -405,11 +405,13 @@ void hr_guest_pump(struct hr_guest *g, uint64_t deadline)
 	keepalive(g);
 	in = (struct hr_in *)hr_queue_pop_or_stop(&b->chan->q, deadline, &hr_stop);
 	while (in) {
+		hr_qwait_add(&g->qwait, hr_now_ns() - in->t_recv);
 		apply(g, in);
 		free(in);
 		in = (struct hr_in *)hr_queue_pop(&b->chan->q, 0);
 	}
 	while (b->chan_events && (in = (struct hr_in *)hr_queue_pop(&b->chan_events->q, 0))) {
+		hr_qwait_add(&g->qwait, hr_now_ns() - in->t_recv);
 		apply(g, in);
 		free(in);
 	}

@@ -33,6 +33,8 @@ struct hr_boot {
 	int accel;			/* HR_ACCEL_KVM or HR_ACCEL_TCG once booted */
 	char accel_note[1024];
 	int64_t boot_ns;		/* create -> hello */
+	int64_t slot_wait_ns;		/* waited for a boot slot before it (not in boot_ns) */
+	int has_slot;			/* holds one of g->slots */
 	uint64_t last_send;		/* hr_now_ns() of the last message sent, 0 before the first */
 
 	int have_hello;
@@ -132,6 +134,7 @@ struct hr_guest {
 	struct hr_run *run;		/* read-only here */
 	struct hr_host *host;		/* where it runs (fleet.h): its connection */
 	struct hr_gate *gate;
+	struct hr_boot_slots *slots;	/* its host's boot slots in this wave (NULL: unpaced) */
 	int slot;			/* on the progress board */
 	struct hr_snap snap;		/* what it last published */
 	uint64_t last_publish;
@@ -143,6 +146,7 @@ struct hr_guest {
 	int failed;
 	char fail_reason[1024];
 	char retry_reason[512];		/* why the first boot was given up, "" if it was not */
+	struct hr_qwait qwait;		/* items' waits in its queues, every boot's (runcost.c) */
 
 	struct hr_boot boot;		/* the current boot's */
 
@@ -180,6 +184,16 @@ void hr_guest_drop_domain(struct hr_guest *g);
  * (hr_error).
  */
 int hr_guest_bring_up(struct hr_guest *g);
+
+/* bootslot.c */
+/*
+ * Take one of the guest's boot slots (g->slots; none: at once), waiting for
+ * one. 0 with a slot held, boot.slot_wait_ns how long it took; -1
+ * (hr_error) after a signal or past a bound only a lost slot reaches.
+ */
+int hr_guest_slot_take(struct hr_guest *g);
+/* Give the boot slot back, if the guest holds one. */
+void hr_guest_slot_give(struct hr_guest *g);
 
 /* guestlink.c */
 /*

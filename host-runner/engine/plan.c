@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "engine.h"
 #include "fleet.h"
 #include "layout.h"
 #include "core/log.h"
@@ -127,7 +128,9 @@ static int plan_job(const struct hr_job *j, int remote, FILE *f, double *at_leas
 		free(ev);
 	}
 	if (j->vms > 1)
-		fprintf(f, "  guest k starts its changes k * %s after guest 0\n", offset);
+		fprintf(f, "  guest k starts its changes k * %s after guest 0; %d boot%s at once (boot-concurrency%s)\n",
+			offset, hr_boot_concurrency(j), hr_boot_concurrency(j) > 1 ? "s" : "",
+			j->boot_concurrency ? "" : "=auto");
 	if (j->workload_name[0])
 		span += j->warmup_us / 1e6;	/* run.c's start_workload() */
 	fprintf(f, "  time: at least %.1f s a run (%.1f s in all), plus boot%s\n", span, span * reps,

@@ -2,7 +2,9 @@
 /*
  * progress.c - the live block on a terminal: a line per guest that is
  * booting, moving or resting (at most 16, then a count), redrawn every
- * 250 ms from the snapshots the guests' controllers publish. Rows of the
+ * 250 ms from the snapshots the guests' controllers publish. With more than
+ * 12 guests on the board, or more live ones than the terminal has lines, one
+ * line of counts by state and a line per guest that moves or failed. Rows of the
  * transitions table and log messages go where the block was; it is drawn
  * again after them. Quiet when stderr is not a terminal.
  */
@@ -10,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -22,6 +25,7 @@ const char *const hr_gstate_names[HR_GS_N] = {
 };
 
 #define BLOCK_LINES	16
+#define SUMMARY_ABOVE	12	/* more guests on the board: a line of counts, and the moving ones */
 
 struct hr_board {
 	pthread_mutex_t lock;		/* the slots, and the terminal */
@@ -72,6 +76,19 @@ void hr_board_publish(struct hr_board *b, int slot, const struct hr_snap *s)
 	pthread_mutex_unlock(&b->lock);
 }
 
+void hr_board_counts(struct hr_board *b, int n[HR_GS_N])
+{
+	for (int i = 0; i < HR_GS_N; i++)
+		n[i] = 0;
+	if (!b)
+		return;
+	pthread_mutex_lock(&b->lock);
+	for (int i = 0; i < b->n; i++)
+		if (b->s[i].state < HR_GS_N)
+			n[b->s[i].state]++;
+	pthread_mutex_unlock(&b->lock);
+}
+
 /* One guest's line: state, target, actual, rate, elapsed/estimated. */
 static void line_of(const struct hr_snap *s, int64_t now, char *buf, size_t size)
 {
@@ -116,12 +133,72 @@ static void around_log(int before)
 	}
 }
 
+/* The terminal's height (stderr's), or 24 if unknown. */
+static int term_rows(void)
+{
+	struct winsize w;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &w) || w.ws_row < 4)
+		return 24;
+	return w.ws_row;
+}
+
+/*
+ * Many guests: one line of counts by state, then only the guests that move
+ * (and, while there is room, those that failed), up to @max lines in all.
+ */
+static int draw_summary(struct hr_board *b, int64_t now, int max)
+{
+	int n[HR_GS_N] = { 0 }, lines = 1, more = 0;
+	char line[256];
+
+	for (int i = 0; i < b->n; i++)
+		n[b->s[i].state]++;
+	hr_fmt(line, sizeof(line), "%d guests: %d waiting to boot, %d booting, %d ready, %d moving, "
+	       "%d at rest, %d done, %d failed", b->n, n[HR_GS_NEW], n[HR_GS_BOOTING], n[HR_GS_READY],
+	       n[HR_GS_INFLATING] + n[HR_GS_DEFLATING], n[HR_GS_REST], n[HR_GS_STOPPING] + n[HR_GS_DONE],
+	       n[HR_GS_FAILED]);
+	fprintf(stderr, "%.160s", line);
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < b->n; i++) {
+			const struct hr_snap *s = &b->s[i];
+			int moving = s->state == HR_GS_INFLATING || s->state == HR_GS_DEFLATING;
+
+			if (pass ? s->state != HR_GS_FAILED : !moving)
+				continue;
+			if (lines >= max - 1) {
+				more++;
+				continue;
+			}
+			line_of(s, now, line, sizeof(line));
+			fprintf(stderr, "\n%.160s", line);
+			lines++;
+		}
+	}
+	if (more)
+		fprintf(stderr, "\n... and %d more moving or failed", more), lines++;
+	return lines;
+}
+
 static void draw(struct hr_board *b)
 {
 	int64_t now = (int64_t)(hr_now_ns() - b->t0);
-	int lines = 0, more = 0;
+	int lines = 0, more = 0, running = 0, ended = 0, max = term_rows() - 2;
 
 	erase(b);
+	if (max > BLOCK_LINES)
+		max = BLOCK_LINES;
+	for (int i = 0; i < b->n; i++) {
+		ended += b->s[i].state == HR_GS_DONE || b->s[i].state == HR_GS_FAILED;
+		running += b->s[i].state != HR_GS_NEW && b->s[i].state != HR_GS_DONE &&
+			   b->s[i].state != HR_GS_FAILED;
+	}
+	/* the guests not ended yet (earlier waves' are) */
+	if (b->n - ended > SUMMARY_ABOVE || running > max) {
+		b->drawn = draw_summary(b, now, max);
+		fflush(stderr);
+		return;
+	}
 	for (int i = 0; i < b->n; i++) {
 		const struct hr_snap *s = &b->s[i];
 		char line[256];

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +49,21 @@ int64_t hr_run_time(const struct hr_run *run)
 	return (int64_t)(hr_now_ns() - run->t0_mono_ns);
 }
 
+/*
+ * Each guest holds a few descriptors here (its monitor's socket, the agent's
+ * stream, its console and pid files): a hundred guests pass the usual soft
+ * limit of 1024. Up to the hard limit; what cannot be had is left as it is.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit r;
+
+	if (!getrlimit(RLIMIT_NOFILE, &r) && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
 /* The run's first failure is its reason. */
 static void run_fail(struct hr_run *run, const char *why)
 {
@@ -74,6 +90,25 @@ int hr_uri_is_remote(const char *uri)
 	const char *p = strstr(uri, "://");
 
 	return p && p[3] && p[3] != '/';
+}
+
+uint64_t hr_run_local_mem_kib(const struct hr_run_opts *o)
+{
+	unsigned long long kib = 0;
+	char line[256];
+	FILE *f;
+
+	if (o->hosts_file || (o->uri && hr_uri_is_remote(o->uri)))
+		return 0;
+	for (int i = 0; i < o->nmore; i++)
+		if (hr_uri_is_remote(o->more_uris[i]))
+			return 0;
+	if (!(f = fopen("/proc/meminfo", "re")))
+		return 0;
+	while (fgets(line, sizeof(line), f) && sscanf(line, "MemTotal: %llu kB", &kib) != 1)
+		;
+	fclose(f);
+	return kib;
 }
 
 static void make_run_id(struct hr_run *run)
@@ -103,6 +138,7 @@ struct slot {
 	struct hr_host *h;
 	int rep;
 	struct hr_gate *gate;
+	struct hr_boot_slots *boots;	/* its guests boot boot-concurrency at a time */
 };
 
 /* @h's connection was lost under guest @gname: that host is done, the others go on. */
@@ -139,7 +175,8 @@ static int wave_guests(struct hr_run *run, const struct hr_job *j, struct slot *
 		return -1;
 	}
 	for (int s = 0; s < ns; s++) {
-		if (!(sl[s].gate = hr_gate_new(j->vms))) {
+		if (!(sl[s].gate = hr_gate_new(j->vms)) ||
+		    !(sl[s].boots = hr_boot_slots_new(hr_boot_concurrency(j)))) {
 			run_fail(run, "out of memory");
 			return -1;
 		}
@@ -154,6 +191,7 @@ static int wave_guests(struct hr_run *run, const struct hr_job *j, struct slot *
 				return -1;
 			}
 			hr_guest_set_gate(g, sl[s].gate);
+			hr_guest_set_boot_slots(g, sl[s].boots);
 			run->guests[run->nguests++] = g;
 			sl[s].h->guests++;
 		}
@@ -195,6 +233,7 @@ static int run_wave(struct hr_run *run, const struct hr_job *j, struct slot *sl,
 			pthread_join(th[k], NULL);
 		run->ntransitions += hr_guest_transitions(g);
 		hr_guest_set_gate(g, NULL);
+		hr_guest_set_boot_slots(g, NULL);
 		if (!hr_guest_failed(g, &gwhy))
 			continue;
 		run->guest_failed[first + k] = !hr_stop;
@@ -210,8 +249,10 @@ static int run_wave(struct hr_run *run, const struct hr_job *j, struct slot *sl,
 					hr_guest_name(g));
 		}
 	}
-	for (int s = 0; s < ns; s++)
+	for (int s = 0; s < ns; s++) {
 		hr_gate_free(sl[s].gate);
+		hr_boot_slots_free(sl[s].boots);
+	}
 	if (ret)
 		run->fatal = 1;
 	run_json(run, "running");
@@ -475,9 +516,11 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
+	raise_nofile();
 	make_run_id(run);
 	run->t0_mono_ns = hr_now_ns();
 	run->board = hr_board_new(run->t0_mono_ns);
+	hr_cost_start(run->board);	/* the event thread's ticks read the board from now */
 	run->guardian_fd = -1;
 	if (!run->board || hr_guardian_start(run) || hr_conn_open(run))
 		goto out;
@@ -510,6 +553,7 @@ out:
 		hr_guest_free(run->guests[i]);
 	hr_wd_free(run->wd);
 	hr_conn_close(run);
+	hr_cost_stop();		/* before the board goes */
 	hr_guardian_stop(run);
 	hr_board_free(run->board);
 	free(run->fleet);

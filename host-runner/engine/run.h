@@ -36,6 +36,13 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o);
 int hr_doctor_hosts(const char *hosts_file, const char *const *uris, int nuris,
 		    const char *image_dir);
 
+/*
+ * This host's MemTotal in KiB when every host of the run @o is this one (the
+ * embedded driver, qemu:///system: no hosts file, no remote URI); 0 when a
+ * host is another machine, or /proc/meminfo cannot be read.
+ */
+uint64_t hr_run_local_mem_kib(const struct hr_run_opts *o);
+
 /* Whether a libvirt URI names another host (qemu+ssh://host/system). */
 int hr_uri_is_embedded(const char *uri);
 int hr_uri_is_remote(const char *uri);

@@ -307,6 +307,7 @@ json_t *hr_guest_json(const struct hr_guest *g)
 						    g->boot.accel == HR_ACCEL_TCG ? "tcg" : "none"));
 	json_object_set_new(o, "accel_note", json_string(g->boot.accel_note));
 	json_object_set_new(o, "boot_s", json_real(g->boot.boot_ns / 1e9));
+	json_object_set_new(o, "boot_wait_s", json_real(g->boot.slot_wait_ns / 1e9));
 	if (g->retry_reason[0])	/* a first boot whose agent went silent, given up */
 		json_object_set_new(o, "boot_retry", json_string(g->retry_reason));
 	json_object_set_new(o, "guest", hello_json(g));
@@ -346,14 +347,20 @@ json_t *hr_guest_json(const struct hr_guest *g)
 	return o;
 }
 
-/* Who writes this run: a later `report` tells a killed run by it (report/killed.c). */
-static json_t *runner_json(void)
+/*
+ * Who writes this run: a later `report` tells a killed run by it (report/killed.c);
+ * and what it cost so far (runcost.c).
+ */
+static json_t *runner_json(const struct hr_run *run)
 {
 	char host[256] = "", bid[64];
+	json_t *o;
 
 	(void)gethostname(host, sizeof(host));
 	hr_boot_id(bid, sizeof(bid));
-	return json_pack("{s:i, s:s, s:s}", "pid", (int)getpid(), "host", host, "boot_id", bid);
+	o = json_pack("{s:i, s:s, s:s}", "pid", (int)getpid(), "host", host, "boot_id", bid);
+	(void)json_object_update_new(o, hr_cost_json(run));
+	return o;
 }
 
 /* The hosts of the run, each with its facts from libvirt (fleet.c). */
@@ -389,7 +396,7 @@ char *hr_run_json(const struct hr_run *run, const char *status)
 	json_object_set_new(r, "time_base",
 		json_string("t_s: seconds since the run started, host CLOCK_MONOTONIC; guest samples mapped with the clock offset"));
 	json_object_set_new(r, "host", host_json());
-	json_object_set_new(r, "runner", runner_json());
+	json_object_set_new(r, "runner", runner_json(run));
 	json_object_set_new(v, "balloonbench", json_string(BB_VERSION));
 	if (run->conn && !virConnectGetLibVersion(run->conn, &lv))
 		json_object_set_new(v, "libvirt", json_sprintf("%lu.%lu.%lu", lv / 1000000,
