@@ -571,25 +571,59 @@ static void embed_leftovers(struct hr_host *h)
 	closedir(d);
 }
 
-/* @name said by the listing: its line in h->left marked '#', not said again. */
-static void left_said(struct hr_host *h, const char *name)
+/* Destroy @dom (@name; NULL: gone already) of killed run @rid, and say so. */
+static void reap_one(virDomainPtr dom, const char *name, const char *rid)
 {
-	size_t n = strlen(name);
+	char why[512];
+	int code;
 
-	for (char *l = h->left; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
-		if (!strncmp(l, name, n) && l[n] == ' ')
-			*l = '#';
+	if (!dom || virDomainIsActive(dom) != 1) {
+		/* The embedded driver's reconnect may stop it first ("daemon"). */
+		hr_warn("reaped domain %s left running by killed run %s (libvirt stopped it on reconnect)",
+			name, rid);
+		return;
+	}
+	if (virDomainDestroy(dom) == 0) {
+		hr_warn("reaped domain %s left running by killed run %s", name, rid);
+		return;
+	}
+	code = virGetLastErrorCode();	/* libvirt's reason first: the next call resets it */
+	snprintf(why, sizeof(why), "%s", hr_lv_err());
+	if (code == VIR_ERR_NO_DOMAIN)
+		hr_warn("reaped domain %s left running by killed run %s (libvirt stopped it on reconnect)",
+			name, rid);
+	else
+		hr_warn("cannot reap domain %s left by killed run %s: %s", name, rid, why);
 }
 
-/* Destroy @h's domains whose run was killed. Returns how many it destroyed. */
+/*
+ * Destroy @h's domains whose run was killed: first those its status files
+ * named before connecting (h->left: the reconnect may have dropped them
+ * already), then any other the listing shows. Returns how many.
+ */
 static int reap_host(struct hr_host *h)
 {
 	virDomainPtr *doms = NULL;
-	int n = virConnectListAllDomains(h->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE), reaped = 0;
+	int n, reaped = 0;
 
+	for (char *l = h->left, *nl; l && (nl = strchr(l, '\n')); l = nl + 1) {
+		char name[256], rid[64];
+		virDomainPtr dom;
+
+		if (sscanf(l, "%255s %63s", name, rid) != 2)
+			break;
+		dom = virDomainLookupByName(h->conn, name);
+		reap_one(dom, name, rid);
+		reaped++;
+		if (dom)
+			virDomainFree(dom);
+	}
+	free(h->left);
+	h->left = NULL;
+	n = virConnectListAllDomains(h->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
 	if (n < 0) {
 		hr_warn("cannot list domains to reap leftovers: %s", hr_lv_err());
-		return 0;
+		return reaped;
 	}
 	for (int i = 0; i < n; i++) {
 		char *meta = virDomainGetMetadata(doms[i], VIR_DOMAIN_METADATA_ELEMENT, HR_META_NS,
@@ -599,43 +633,13 @@ static int reap_host(struct hr_host *h)
 			char rid[64] = "?";
 
 			(void)attr(meta, "run", rid, sizeof(rid));
-			left_said(h, virDomainGetName(doms[i]));
+			reap_one(doms[i], virDomainGetName(doms[i]), rid);
 			reaped++;
-			if (virDomainDestroy(doms[i]) == 0)
-				hr_warn("reaped domain %s left running by killed run %s",
-					virDomainGetName(doms[i]), rid);
-			else if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN)
-				/* The embedded driver's reconnect may stop it first ("daemon"). */
-				hr_warn("reaped domain %s left running by killed run %s (libvirt stopped it on reconnect)",
-					virDomainGetName(doms[i]), rid);
-			else
-				hr_warn("cannot reap domain %s left by killed run %s: %s",
-					virDomainGetName(doms[i]), rid, hr_lv_err());
 		}
 		free(meta);
 		virDomainFree(doms[i]);
 	}
 	free(doms);
-	/* what the status files named and the listing no longer had: the reconnect's */
-	for (char *l = h->left, *nl; l && *l; l = nl + 1) {
-		char name[256], rid[64];
-		virDomainPtr dom;
-
-		if (!(nl = strchr(l, '\n')) || sscanf(l, "%255s %63s", name, rid) != 2)
-			break;
-		if (*l == '#')
-			continue;	/* said above */
-		dom = virDomainLookupByName(h->conn, name);
-		if (!dom || virDomainIsActive(dom) != 1) {
-			hr_warn("reaped domain %s left running by killed run %s (libvirt stopped it on reconnect)",
-				name, rid);
-			reaped++;
-		}
-		if (dom)
-			virDomainFree(dom);
-	}
-	free(h->left);
-	h->left = NULL;
 	return reaped;
 }
 
