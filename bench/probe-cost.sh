@@ -7,7 +7,8 @@
 # (--set probe=poll --set sample-rate=10, the reference: the agent nearly
 # asleep, no kprobe), `poll` (--set probe=poll: polling at the default
 # 1 kHz) and `2khz` (--set probe=poll --set sample-rate=2000); by --arms
-# also `kp10` (probe=kprobe sample-rate=10: the hooks and reads without the
+# also `kp1k` (--set probe-sample-rate=1000: the kprobe default before it
+# was capped at 100 Hz under TCG, a sample a batch up to 1 kHz), `kp10` (probe=kprobe sample-rate=10: the hooks and reads without the
 # volume of samples) and `entry` (batches timed at tell_host's entry, one
 # hook a batch instead of a return probe's two: --set cmdline=bb.kprobe=entry); the order
 # rotates every round (A B C D, B C D A, ...) so no arm always follows another. Each run has its own results directory;
@@ -72,7 +73,7 @@ case $N in ''|*[!0-9]*) usage ;; esac
 ARMS="default 10hz poll 2khz"
 [ -n "$BASE" ] && ARMS="$ARMS base-default base-10hz"
 [ -n "$ARMS_OPT" ] && ARMS=$ARMS_OPT
-[ $REPORT_ONLY -eq 1 ] && ARMS="default 10hz poll 2khz kp10 entry base-default base-10hz"
+[ $REPORT_ONLY -eq 1 ] && ARMS="default 10hz poll 2khz kp1k kp10 entry base-default base-10hz"
 arm_set() {	# the --set for an arm (the default rate: none)
 	case $1 in
 	*default) ;;
@@ -80,6 +81,7 @@ arm_set() {	# the --set for an arm (the default rate: none)
 	10hz) echo "--set probe=poll --set sample-rate=10" ;;
 	poll) echo "--set probe=poll" ;;
 	2khz) echo "--set probe=poll --set sample-rate=2000" ;;
+	kp1k) echo "--set probe-sample-rate=1000" ;;	# the kprobe default before its TCG cap: a sample a batch up to 1 kHz
 	kp10) echo "--set probe=kprobe --set sample-rate=10" ;;	# the events at 10 Hz: the hooks and reads without the volume
 	entry) echo "--set cmdline=bb.kprobe=entry" ;;	# batches timed at tell_host's entry (one hook a batch, not a return probe's two)
 	esac
@@ -214,7 +216,7 @@ END {
 	printf "%-9s %-12s %4s %12s %22s %10s %8s %7s %9s %7s\n", "dir", "arm", "runs", "host_t100", "ratio to " refarm " [95% CI]",
 	       "sample_hz", "min_hz", "cpu_%", "us/sample", "est_%"
 	nd = split(bycycle ? "inflate-1 inflate-2 deflate-1 deflate-2" : "inflate deflate", D, " ")
-	na = split("default entry poll 2khz kp10 10hz base-default base-10hz", A, " ")
+	na = split("default kp1k entry poll 2khz kp10 10hz base-default base-10hz", A, " ")
 	for (di = 1; di <= nd; di++) {
 		dir = D[di]
 		if (!(dir in dirs)) continue

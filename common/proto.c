@@ -64,7 +64,7 @@ static const struct field fast_fields[] = {
 };
 static const struct field conf_fields[] = {
 	U64(bbp_conf, fast_hz), U64(bbp_conf, slow_hz), U64(bbp_conf, idle_ms),
-	U64(bbp_conf, watchdog_s), U64O(bbp_conf, probe),
+	U64(bbp_conf, watchdog_s), U64O(bbp_conf, probe), U64O(bbp_conf, kp_hz),
 };
 
 static const struct field cal_fields[] = {

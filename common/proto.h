@@ -184,12 +184,17 @@
  *	PING id		answered by PONG; used to estimate the clock offset.
  *	FAST ms		sample at fast_hz for the next ms milliseconds (sent
  *			just before a target change, so its start is caught).
- *	CONF fast_hz slow_hz idle_ms watchdog_s [probe]
+ *	CONF fast_hz slow_hz idle_ms watchdog_s [probe [kp_hz]]
  *			probe (BBP_PROBE_*): 1 poll at fast_hz while the
  *			balloon moves, 2 kprobe events (polling where they
  *			cannot be opened or totalram is no balloon counter:
  *			COST probe says which), 3 auto (the same as 2), 0 or
  *			missing: poll, and no src=2.
+ *			kp_hz (1..100000; 0 or missing: fast_hz): with kprobe
+ *			events, at most this many batches a second become
+ *			samples while the balloon moves (every batch is still
+ *			counted; the first and last of a change and of each
+ *			read are samples at their own kernel times).
  *			sampling rates; after idle_ms without balloon movement
  *			the agent falls back to slow_hz; with watchdog_s > 0 the
  *			agent powers the guest off when the host has been
@@ -346,6 +351,7 @@ struct bbp_conf {
 	uint64_t idle_ms;
 	uint64_t watchdog_s;
 	uint64_t probe;		/* BBP_PROBE_* */
+	uint64_t kp_hz;		/* kprobe: samples a second while moving (0: fast_hz) */
 };
 
 struct bbp_cal {

@@ -55,6 +55,7 @@ struct ga_conf {
 	uint64_t idle_ns;		/* the balloon still this long: at rest */
 	uint64_t watchdog_ns;		/* the host silent this long: power off; 0 never */
 	uint64_t probe;			/* CONF probe=, BBP_PROBE_* */
+	uint64_t kp_hz;			/* kprobe: batches a second that become samples while moving */
 };
 
 /* The host link (link.c): the port's other side, what it said, when we wrote. */

@@ -213,7 +213,7 @@ static void on_conf(struct agent *a, const struct bbp_conf *c)
 {
 	uint64_t probe;
 
-	if (!c->fast_hz || !c->slow_hz || c->fast_hz > 100000) {
+	if (!c->fast_hz || !c->slow_hz || c->fast_hz > 100000 || c->kp_hz > 100000) {
 		ga_send_log(a, 1, "CONF: rates must be 1..100000 Hz, kept %" PRIu64 "/%" PRIu64,
 			    a->conf.fast_hz, a->conf.slow_hz);
 		return;
@@ -225,6 +225,7 @@ static void on_conf(struct agent *a, const struct bbp_conf *c)
 		.idle_ns = c->idle_ms * 1000000ull,
 		.watchdog_ns = c->watchdog_s * NSEC,
 		.probe = probe,
+		.kp_hz = c->kp_hz ? c->kp_hz : c->fast_hz,
 	};
 	if (a->link.configured) {
 		conf_again(a);

@@ -381,8 +381,9 @@ static void kp_push(struct agent *a, const struct kp_ev *e, int emit)
 }
 
 /*
- * Which batches become samples: at most one per period of the sample rate
- * (the last batch in it, with the count of every batch before), and also the
+ * Which batches become samples: at most one per period of kp_hz (CONF
+ * kp_hz, the runner's probe-sample-rate; fast_hz where it did not say) (the
+ * last batch in it, with the count of every batch before), and also the
  * first batch after a pause, the last one drained and each change of
  * direction, so a change's start and end keep the kernel's exact times. A
  * deflating balloon makes 2,000-3,000 batches a second here; every sample
@@ -392,7 +393,7 @@ static void kp_push(struct agent *a, const struct kp_ev *e, int emit)
  */
 static int kp_emit(const struct agent *a, const struct kp_ev *e, const struct kp_ev *next)
 {
-	uint64_t per = NSEC / a->conf.fast_hz;
+	uint64_t per = NSEC / (a->conf.kp_hz ? a->conf.kp_hz : a->conf.fast_hz);
 
 	return !next || next->deflate != e->deflate || next->t_ns / per != e->t_ns / per ||
 	       e->t_ns - a->kp.prev_t >= per;

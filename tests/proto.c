@@ -123,7 +123,7 @@ static void test_roundtrip(void)
 
 	memset(&m, 0, sizeof(m));
 	m.type = BBP_CONF;
-	m.u.conf = (struct bbp_conf){ 1000, 10, 500, 30, BBP_PROBE_AUTO };
+	m.u.conf = (struct bbp_conf){ 1000, 10, 500, 30, BBP_PROBE_AUTO, 100 };
 	roundtrip(&m, "CONF");
 
 	memset(&m, 0, sizeof(m));
@@ -219,7 +219,11 @@ static void test_decode_tolerant(void)
 	ok(r == 0 && m.u.conf.probe == BBP_PROBE_UNSAID, "CONF from an older host: probe= missing is 0");
 	r = decode_str("CONF fast_hz=1000 slow_hz=10 idle_ms=500 watchdog_s=30 probe=3", &m, err,
 		       sizeof(err));
-	ok(r == 0 && m.u.conf.probe == BBP_PROBE_AUTO, "CONF probe=3 decoded");
+	ok(r == 0 && m.u.conf.probe == BBP_PROBE_AUTO && m.u.conf.kp_hz == 0,
+	   "CONF probe=3 decoded, kp_hz missing is 0");
+	r = decode_str("CONF fast_hz=1000 slow_hz=10 idle_ms=500 watchdog_s=30 probe=3 kp_hz=100", &m, err,
+		       sizeof(err));
+	ok(r == 0 && m.u.conf.kp_hz == 100, "CONF kp_hz=100 decoded");
 	r = decode_str("COST t=1 utime_us=2 stime_us=3 rss_kib=4 samples=5 dropped=6 max_gap_us=7 hz=8 "
 		       "sample_us=9 vmstat=10 vmstat_us=11 writes=12 probe=1 events=768 lost=2 mismatch=1",
 		       &m, err, sizeof(err));
@@ -695,7 +699,7 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	plan(157);
+	plan(158);
 	test_roundtrip();
 	test_encode_text();
 	test_encode_nospace();

@@ -87,14 +87,18 @@ hz=$(csv_col "$dir/transitions.csv" guest_sample_hz | head -n 1)
 t100=$(csv_col "$dir/transitions.csv" t100_ms | head -n 1)
 mov=$(csv_col "$dir/transitions.csv" moved_mib | head -n 1)
 diag "guest sampled at $hz Hz while the balloon moved"
-# kprobe samples come one a 1 MiB batch (at most sample-rate): on a host where
-# the balloon itself moves below 200 MiB/s, that is its rate, not a lag. The
-# rate over guest_sample_hz's own window, target set to t100 (the control
-# latency in it), not mean_rate_mib_s's, first page to t100: a control
-# latency of 0.5 s at 150 MiB/s put one a batch under 0.9 of the latter.
-check "guest samples fast while moving ($hz Hz >= 200, or >= 0.9 a MiB moved, $mov MiB in $t100 ms)" \
-	awk -v h="$hz" -v m="$mov" -v t="$t100" 'BEGIN { if (m < 0) m = -m
-		exit !(h >= 200 || (t > 0 && h >= 0.9 * m / (t / 1000))) }'
+# kprobe samples come at most probe-sample-rate a second (events.csv's
+# probe-rate says what this run used: auto is 100 under TCG), one a 1 MiB
+# batch below it: on a host where the balloon itself moves slower, that is
+# its rate, not a lag. Polling: sample-rate (1 kHz). The rate is over
+# guest_sample_hz's own window, target set to t100, which holds the control
+# latency (no batch moves in it); an agent left at its idle rate (10 Hz)
+# would be far under the bound whatever the host's speed.
+cap=$(sed -n 's/.*kprobe samples at most \([0-9]*\) a second.*/\1/p' "$dir/events.csv" | head -n 1)
+check "guest samples fast while moving ($hz Hz >= 0.4 x min(${cap:-1000} Hz, a MiB moved: $mov MiB in $t100 ms))" \
+	awk -v h="$hz" -v m="$mov" -v t="$t100" -v c="${cap:-1000}" 'BEGIN { if (m < 0) m = -m
+		r = t > 0 ? m / (t / 1000) : 0; if (r > c) r = c
+		exit !(t > 0 && h >= 0.4 * r) }'
 # The agent's own cost and the cost of timestamps, as run.json records them.
 jnum() { sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" "$dir/run.json" | head -n 1; }
 cpu=$(jnum cpu_percent_of_one_vcpu) rss=$(jnum rss_kib)

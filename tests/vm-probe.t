@@ -2,7 +2,7 @@
 # vm-probe: the guest agent follows the moving balloon completely (kprobe: one event per batch, none lost, every MiB QEMU moved covered; poll: its rate), drops nothing, and agrees with QEMU.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 22
+plan 23
 
 HZ=${BB_PROBE_HZ:-1000}	# the default sample-rate
 scenario probe <<INI
@@ -60,7 +60,7 @@ kp=$(sed -n 's/.*"kprobe_events": "\([^"]*\)".*/\1/p' "$dir/run.json" | head -n 
 rows=$(probe_rows method events lost mismatch coverage | tr '\n' ';')
 diag "auto: kprobe events: ${kp:-?}; per transition (method events lost mismatch coverage): $rows"
 if [ "$kp" = "none" ] || [ -z "$kp" ]; then
-	for i in 1 2 3; do skip "the guest kernel offers no kprobe events (run.json kprobe_events: ${kp:-absent})"; done
+	for i in 1 2 3 4; do skip "the guest kernel offers no kprobe events (run.json kprobe_events: ${kp:-absent})"; done
 else
 	check "auto: every transition followed by kprobe events" \
 		sh -c "[ -n '$rows' ] && ! echo '$rows' | tr ';' '\n' | grep -v '^$' | grep -qv '^kprobe '"
@@ -70,6 +70,14 @@ else
 	# one event per 1 MiB batch for every MiB QEMU's actual moved (its own view)
 	check "auto: coverage: one batch event per MiB QEMU moved, in every transition" \
 		sh -c "echo '$rows' | tr ';' '\n' | awk 'NF { n++; if (\$5 == \"None\" || \$5 < 1 - 0.5 / 768 || \$5 > 1 + 0.5 / 768) bad = 1 } END { exit bad || n != 2 }'"
+	# probe-sample-rate caps what becomes a sample (auto: 100 Hz under TCG,
+	# sample-rate under KVM); besides the cap come the first batch after a
+	# pause, the last of each read (10 Hz) and the 10 Hz polled samples
+	cap=$(sed -n 's/.*kprobe samples at most \([0-9]*\) a second.*/\1/p' "$dir/events.csv" | head -n 1)
+	hzs=$(csv_col "$dir/transitions.csv" guest_sample_hz | tr '\n' ' ')
+	check "auto: samples while moving ($hzs) within probe-rate's cap (${cap:-none} Hz) + 3 x the idle rate" \
+		awk -v l="$hzs" -v c="$cap" 'BEGIN { n = split(l, h, " "); if (n != 2 || c == "") exit 1
+			for (i = 1; i <= n; i++) if (h[i] == "" || h[i] > c + 30) exit 1 }'
 fi
 # The probe's own cost: the agent times a hit of each hook kind at start-up
 # (run.json vms[].hook_cost), counts the hits (vms[].probe[].hits_*), and each

@@ -105,6 +105,12 @@ const struct hr_option hr_options[] = {
 	    .help = "after the last change the guest touches this much memory again: the refault rate (0: none)"),
 	OPT("probe", HR_T_ENUM, probe, .def = "auto", .choices = hr_probe_names,
 	    .help = "how the guest follows a moving balloon: kprobe (a perf kprobe event per 1 MiB batch the driver hands the host, the kernel's timestamp, no polling), poll (sysinfo() at sample-rate), auto (kprobe where the guest kernel offers it, else poll)"),
+	OPT("probe-sample-rate", HR_T_INT, probe_hz, .min = 1, .max = 100000, .def = "auto", .unit = "Hz",
+	    .auto_word = "auto",
+	    .help = "kprobe: at most this many batches a second become samples while the balloon moves "
+		    "(every batch is still counted, and a change's first and last batch keep their own "
+		    "kernel times; t50/t90 resolve to 1/this); auto: sample-rate under KVM, at most 100 "
+		    "under TCG, where each sample costs the balloon's vCPUs and host cores measurably"),
 	OPT("repeat", HR_T_INT, repeat, .min = 1, .max = 1000, .def = "1",
 	    .help = "measured repetitions of the job, each on fresh guests"),
 	OPT("sample-rate", HR_T_INT, sample_hz, .min = 1, .max = 100000, .def = "1000", .unit = "Hz",

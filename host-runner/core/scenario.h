@@ -68,6 +68,7 @@ struct hr_job {
 	uint64_t peak_window_us;
 	int sample_hz;
 	int probe;			/* enum hr_probe */
+	int probe_hz;			/* probe-sample-rate; 0: auto (hr_probe_hz) */
 	int idle_hz;
 	int host_hz;
 	int stats_period;

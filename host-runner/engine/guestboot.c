@@ -368,6 +368,24 @@ static int conf_probe(struct hr_guest *g, struct bbp_conf *c)
 	return 0;
 }
 
+/*
+ * probe-sample-rate: how many batch events a second may become samples while
+ * the balloon moves. auto: all sample-rate asks under KVM; under TCG at most
+ * PROBE_TCG_HZ: there a sample costs the agent and the runner about as much
+ * as a batch costs the balloon (docs/measurements/probe-hooks.md), and the
+ * change's first and last batch keep their exact times at any rate.
+ */
+#define PROBE_TCG_HZ	100
+
+static uint64_t probe_hz(const struct hr_job *j, int accel)
+{
+	if (j->probe_hz > 0)
+		return (uint64_t)j->probe_hz;
+	if (accel == HR_ACCEL_KVM || j->sample_hz <= PROBE_TCG_HZ)
+		return (uint64_t)j->sample_hz;
+	return PROBE_TCG_HZ;
+}
+
 /* Boot, say hello, sync clocks, configure the agent, start the workload. */
 static int bring_up_once(struct hr_guest *g)
 {
@@ -408,6 +426,13 @@ static int bring_up_once(struct hr_guest *g)
 	if (conf_probe(g, &b->conf.u.conf))
 		return -1;
 	b->conf.u.conf.fast_hz = (uint64_t)j->sample_hz;
+	b->conf.u.conf.kp_hz = probe_hz(j, b->accel);
+	if (b->hello.kprobe && j->probe != HR_PROBE_POLL)
+		hr_rec_event(g->run->rec, g->name, "probe-rate",
+			     "kprobe samples at most %" PRIu64 " a second while moving (%s), every batch counted",
+			     b->conf.u.conf.kp_hz, j->probe_hz > 0 ? "probe-sample-rate" :
+			     b->conf.u.conf.kp_hz == (uint64_t)j->sample_hz ? "auto: sample-rate" :
+			     "auto under TCG: a sample costs the balloon there");
 	b->conf.u.conf.slow_hz = (uint64_t)j->idle_hz;
 	b->conf.u.conf.idle_ms = 500;
 	b->conf.u.conf.watchdog_s = (j->agent_watchdog_us + 999999) / 1000000;	/* kept fed: keepalive() */
