@@ -231,7 +231,7 @@ uninstall:
 # coverage; they are the only objects of the fuzz flavour.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS := scenario proto trace csv report compare
+FUZZ_TARGETS := scenario proto trace csv report compare policyproto
 FUZZ_SAN     := -fsanitize=address,undefined,float-cast-overflow \
 		-fno-sanitize-recover=undefined,float-cast-overflow -fno-omit-frame-pointer
 FUZZ_BASE    := $(filter-out -Wformat-truncation,$(BASE))
