@@ -225,6 +225,37 @@ static void test_flood(void)
 	hr_pproc_stop(&p);
 }
 
+/* bench/policy-example.py over the protocol, its rule's three branches and a guest without figures */
+static void test_example(void)
+{
+	struct hr_pproc p;
+	enum hr_pp_verdict v;
+
+	if (system("python3 -c '' 2>/dev/null")) {
+		for (int k = 0; k < 4; k++)
+			skip("no python3 to run bench/policy-example.py");
+		return;
+	}
+	ok(!hr_pproc_start(&p, "exec python3 bench/policy-example.py", NULL, 3), "the example starts");
+	in.n = 2;
+	snprintf(in.g[1].name, sizeof(in.g[1].name), "g1");	/* no figures at all: left alone */
+	in.host.limit_mib = 1000, in.host.usage_mib = 950;
+	in.g[0].nominal_mib = 512, in.g[0].target_mib = in.g[0].actual_mib = 512, in.g[0].bs.unused_mib = 300;
+	v = ask(&p, 1, 20000);
+	ok(v == HR_PP_OK && out.t[0].set && out.t[0].target_mib == 460 && !out.t[1].set,
+	   "the example, budget tight (5 %% free), 300 MiB unused: 512 -> 460 (10 %% at most); g1 left alone");
+	in.g[0].target_mib = in.g[0].actual_mib = 460, in.g[0].psi.some_avg10 = 12;
+	v = ask(&p, 2, 20000);
+	ok(v == HR_PP_OK && out.t[0].set && out.t[0].target_mib == 511,
+	   "... the guest stalls (some avg10 12 %%): 460 -> 511 (+10 %% of nominal)");
+	in.g[0].psi.some_avg10 = 0, in.host.usage_mib = 500;
+	v = ask(&p, 3, 20000);
+	ok(v == HR_PP_OK && out.t[0].set && out.t[0].target_mib == 485 && !p.count[HR_PP_MALFORMED] &&
+	   !p.count[HR_PP_RANGE], "... the budget roomy (50 %% free): 460 -> 485 (+5 %%); no answer refused");
+	hr_pproc_stop(&p);
+	hr_pol_in_clear(&in);
+}
+
 int main(void)
 {
 	struct hr_pproc p;
@@ -238,7 +269,7 @@ int main(void)
 	snprintf(in.g[0].name, sizeof(in.g[0].name), "g0");
 	in.g[0].nominal_mib = 1024, in.g[0].floor_mib = 128, in.g[0].target_mib = in.g[0].actual_mib = 1000;
 
-	plan(24);
+	plan(28);
 	ok(hr_pproc_start(&p, "", NULL, 3) == -1 && hr_error_pending(), "no program: refused");
 	hr_error_take((char[128]){ 0 }, 128);
 	hr_pproc_stop(&p);
@@ -248,6 +279,7 @@ int main(void)
 	test_hang();
 	test_exit();
 	test_flood();
+	test_example();
 	{
 		char cmd[128];
 
