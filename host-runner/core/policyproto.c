@@ -24,10 +24,11 @@ const char *hr_pp_verdict_name(enum hr_pp_verdict v)
 	return (unsigned)v < HR_PP_NVERDICTS ? verdict_names[v] : "?";
 }
 
-/* A figure: a number, or null where it is unknown (NaN) or not finite. */
+/* A figure: a number, or null where it is unknown (NaN), not finite or beyond
+ * any figure (|v| > 1e300: written with 15 digits, DBL_MAX would round past itself). */
 static json_t *num(double v)
 {
-	return isfinite(v) ? json_real(v) : json_null();
+	return isfinite(v) && fabs(v) <= 1e300 ? json_real(v) : json_null();
 }
 
 /* Set @key of @o to @v; the first failure sticks in *@bad. */
@@ -74,7 +75,7 @@ static json_t *guest_json(const struct hr_pol_guest *g, int *bad)
 /* Dump @root compactly into @buf with a newline; its length or -ENOSPC, -ENOMEM. */
 static int dump_line(json_t *root, char *buf, size_t size)
 {
-	char *text = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(17));
+	char *text = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	size_t len;
 
 	if (!text)
