@@ -1,5 +1,6 @@
 /* policyproc.c - the external policy's program (engine/policyproc.c) run for real: tiny shell programs that answer well, late, out of range, never, by exiting, closing a pipe or flooding. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,8 @@ static const struct { const char *name, *text; } programs[] = {
 	{ "late", "n=0\nwhile read -r l; do\nn=$((n+1)); [ $n -eq 1 ] && sleep 2\n" ANSWER("800") "done\n" },
 	/* odd periods out of range, even ones good */
 	{ "odd", "n=0\nwhile read -r l; do\nn=$((n+1)); t=700; [ $((n%2)) -eq 1 ] && t=5000\n" ANSWER("$t") "done\n" },
+	/* answers only if the descriptor $FD of the runner did not reach it */
+	{ "fds", "read -r l\nif [ -e /proc/$$/fd/$FD ]; then echo leaked; exit 1; fi\n" ANSWER("900") },
 	{ "hang", "sleep 1000 & echo $! > \"$DIR/hang.pid\"; wait\n" },
 	{ "exit", "read -r l; exit 3\n" },
 	{ "closeout", "exec >&-; sleep 1000 & echo $! > \"$DIR/closeout.pid\"; wait\n" },
@@ -116,6 +119,19 @@ static void test_good(void)
 	hr_pproc_stop(&p);
 	v = hr_pproc_ask(&p, &in, 100, &out);
 	ok(v == HR_PP_NVERDICTS && !out.t[0].set, "stopped twice, then asked: nothing asked, no target");
+}
+
+static void test_fds(void)
+{
+	struct hr_pproc p;
+	char cmd[200];
+	int fd = open("/dev/null", O_RDONLY);	/* not close-on-exec */
+
+	snprintf(cmd, sizeof(cmd), "DIR=%s; FD=%d; . %s/fds.sh", dir, fd, dir);
+	ok(fd >= 3 && !hr_pproc_start(&p, cmd, NULL, 3) && ask(&p, 1, 10000) == HR_PP_OK,
+	   "the runner's descriptors (%d, not close-on-exec) do not reach the program", fd);
+	hr_pproc_stop(&p);
+	close(fd);
 }
 
 static void test_late(void)
@@ -269,11 +285,12 @@ int main(void)
 	snprintf(in.g[0].name, sizeof(in.g[0].name), "g0");
 	in.g[0].nominal_mib = 1024, in.g[0].floor_mib = 128, in.g[0].target_mib = in.g[0].actual_mib = 1000;
 
-	plan(28);
+	plan(29);
 	ok(hr_pproc_start(&p, "", NULL, 3) == -1 && hr_error_pending(), "no program: refused");
 	hr_error_take((char[128]){ 0 }, 128);
 	hr_pproc_stop(&p);
 	test_good();
+	test_fds();
 	test_late();
 	test_range();
 	test_hang();

@@ -78,6 +78,9 @@ int hr_pproc_start(struct hr_pproc *p, const char *cmd, const char *stderr_path,
 	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
 	if (stderr_path)
 		posix_spawn_file_actions_addopen(&fa, 2, stderr_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);	/* none of the runner's descriptors */
+#endif
 	/* its own process group (killed whole), no blocked signals, default actions */
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setsigmask(&at, &none);
