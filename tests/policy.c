@@ -314,6 +314,77 @@ static void test_psi(void)
 	}
 }
 
+/*
+ * The closed loops of tests/data/policy-oracle.py, replayed through core/policy.c: two
+ * guests (nominal 1024, floor 256), a target applied at once, unused = actual - ws;
+ * mom: a collection a row (5 s), a decision every other row, the budget 2304 MiB with
+ * usage = other + both actuals; psi: a decision a row (1 s), a guest short of its
+ * working set stalling 1 ms a tick per MiB. Every target must be the oracle's.
+ */
+static void replay(const char *file, int psi)
+{
+	FILE *f = fopen(file, "r");
+	char line[256];
+	int rows = 0, bad = 0, changes = 0;
+	double prev[2] = { 1024, 1024 };
+
+	hr_pol_in_clear(&in);
+	in.n = 2;
+	for (int i = 0; i < 2; i++) {
+		snprintf(in.g[i].name, sizeof(in.g[i].name), "g%d", i);
+		in.g[i].nominal_mib = 1024, in.g[i].floor_mib = 256;
+		in.g[i].target_mib = in.g[i].actual_mib = 1024;
+		in.g[i].psi.some_total_us = 0;
+	}
+	in.host.limit_mib = 2304;
+	hr_policy_init(&st, &hr_policies[psi ? HR_POL_PSI : HR_POL_MOM], NULL);
+	while (f && fgets(line, sizeof(line), f)) {
+		double t, other = 0, ws[2], total[2], want[2];
+
+		if (line[0] == '#' || line[0] == 't')
+			continue;
+		if (psi ? sscanf(line, "%lf,%lf,%lf,%lf,%lf,%lf,%lf", &t, &ws[0], &ws[1], &total[0], &total[1],
+				 &want[0], &want[1]) != 7 :
+			  sscanf(line, "%lf,%lf,%lf,%lf,%lf,%lf", &t, &other, &ws[0], &ws[1], &want[0], &want[1]) != 6) {
+			bad++;
+			break;
+		}
+		in.t_s = t;
+		in.period = (uint64_t)rows + 1;
+		in.host.usage_mib = other + in.g[0].actual_mib + in.g[1].actual_mib;
+		for (int i = 0; i < 2; i++) {
+			double a = in.g[i].actual_mib;
+
+			in.g[i].bs.unused_mib = a > ws[i] ? a - ws[i] : 0;
+			in.g[i].psi.some_total_us += (ws[i] > a ? ws[i] - a : 0) * 1000;
+		}
+		if (psi && (in.g[0].psi.some_total_us != total[0] || in.g[1].psi.some_total_us != total[1]) &&
+		    ++bad <= 5)
+			diag("%s t=%g: PSI totals %.0f %.0f, the oracle's %.0f %.0f", file, t,
+				    in.g[0].psi.some_total_us, in.g[1].psi.some_total_us, total[0], total[1]);
+		if (!psi)
+			hr_policy_collect(&st, &in);
+		if (psi || rows % 2 == 1) {
+			hr_policy_decide(&st, &in, &out);
+			for (int i = 0; i < 2; i++)
+				if (out.t[i].set)
+					in.g[i].target_mib = in.g[i].actual_mib = out.t[i].target_mib;
+		}
+		for (int i = 0; i < 2; i++) {
+			if (in.g[i].target_mib != want[i] && ++bad <= 5)	/* the first five said */
+				diag("%s t=%g: g%d at %g, the oracle's %g (%s)", file, t, i, in.g[i].target_mib,
+				     want[i], out.t[i].reason);
+			changes += in.g[i].target_mib != prev[i];
+			prev[i] = in.g[i].target_mib;
+		}
+		rows++;
+	}
+	if (f)
+		fclose(f);
+	ok(f && rows >= 40 && !bad && changes >= 20, "%s: %d rows, %d changes, every target the oracle's", file,
+	   rows, changes);
+}
+
 static uint64_t rng = 88172645463325252ull;
 
 static double pick(void)
@@ -407,11 +478,13 @@ static void test_hostile(void)
 
 int main(void)
 {
-	plan(63);
+	plan(65);
 	test_table();
 	test_static();
 	test_mom();
 	test_psi();
 	test_hostile();
+	replay("tests/data/policy-seq-mom.csv", 0);
+	replay("tests/data/policy-seq-psi.csv", 1);
 	return done_testing();
 }
