@@ -212,10 +212,10 @@ static void test_exit(void)
 	ok(v == HR_PP_EXITED && strstr(p.fallback, "closed its stdout") && dead("closeout.pid"),
 	   "a program that closes its stdout: the fallback, its group killed (%s)", p.fallback);
 	hr_pproc_stop(&p);
-	start(&p, "nostdin", 5);
+	start(&p, "nostdin", 40);
 	v = HR_PP_TIMEOUT;	/* a line written before it closed its stdin waits unread: time out, ask again */
-	for (uint64_t k = 1; k <= 5 && v == HR_PP_TIMEOUT; k++)
-		v = ask(&p, k, 200);
+	for (uint64_t k = 1; k <= 40 && v == HR_PP_TIMEOUT; k++)
+		v = ask(&p, k, 500);
 	sigpending(&pending);
 	ok(v == HR_PP_EXITED && !sigismember(&pending, SIGPIPE) && strstr(p.fallback, "closed its stdin"),
 	   "a program that closes its stdin: EPIPE, no SIGPIPE left pending (%s)", p.fallback);
@@ -229,12 +229,12 @@ static void test_flood(void)
 
 	start(&p, "flood", 3);
 	for (int k = 0; k < 3; k++)
-		v[k] = ask(&p, (uint64_t)k + 1, 2000);
+		v[k] = ask(&p, (uint64_t)k + 1, 10000);	/* each refused at its first line */
 	ok(v[0] == HR_PP_MALFORMED && v[2] == HR_PP_MALFORMED && p.gave_up && strstr(p.fallback, "not JSON"),
 	   "a flood of lines: refused three times, the fallback (%s)", p.fallback);
 	hr_pproc_stop(&p);
 	start(&p, "floodlong", 2);
-	v[0] = ask(&p, 1, 2000);
+	v[0] = ask(&p, 1, 10000);	/* refused at its 64 KiB + 1st byte */
 	v[1] = ask(&p, 2, 300);
 	ok(v[0] == HR_PP_TOO_LONG && p.count[HR_PP_TOO_LONG] == 1 && v[1] == HR_PP_TIMEOUT && p.gave_up,
 	   "an endless line: too long, then the rest skipped until the deadline, the fallback (%s)", p.fallback);
