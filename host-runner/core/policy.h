@@ -19,7 +19,8 @@
  *   psi       Senpai's controller (facebookincubator/senpai, senpai.py) on
  *             each guest's own /proc/pressure/memory
  *   external  a user's program decides, over core/policyproto.h's protocol
- *             (engine/policyproc.h runs it); its row only says what it needs
+ *             (engine/policyproc.h runs it); its row says what it needs, and
+ *             its decide function, a stand-in, changes nothing
  */
 #ifndef HR_POLICY_H
 #define HR_POLICY_H
@@ -27,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HR_POL_MAX_GUESTS	64	/* a run's guests (run.json's vms hold at most 256; one host's policy loop fewer) */
+#define HR_POL_MAX_GUESTS	64	/* guests under one policy; a job with more is to be refused at load */
 #define HR_POL_NAME		64	/* a guest's name, with its NUL */
 #define HR_POL_REASON		128	/* a decision's reason, with its NUL */
 #define HR_MOM_HISTORY		10	/* MOM's sample-history-length (doc/mom-balloon.conf) */
