@@ -124,6 +124,18 @@ $(BUILD)/asan/tests/%.t: $(BUILD)/asan/obj/tests/%.o $(BUILD)/asan/libbbreport.a
 	@mkdir -p $(@D)
 	$(CC) -pthread $(SANITIZE) -Wl,--as-needed -o $@ $^ $(REPORT_LIBS) $(CORE_LIBS)
 
+# tests/policyproc.c runs one engine file, engine/policyproc.c (the external
+# policy's program: libc and the pure code only, no libvirt), linked before the libraries.
+PPROC_OBJ = $(BUILD)/$(1)/obj/tests/policyproc.o $(BUILD)/$(1)/obj/host-runner/engine/policyproc.o \
+	    $(BUILD)/$(1)/libbbreport.a $(BUILD)/$(1)/libbbcore.a
+$(BUILD)/tests/policyproc.t: $(call PPROC_OBJ,plain)
+	@mkdir -p $(@D)
+	$(CC) -pthread -Wl,--as-needed -o $@ $^ $(REPORT_LIBS) $(CORE_LIBS)
+
+$(BUILD)/asan/tests/policyproc.t: $(call PPROC_OBJ,asan)
+	@mkdir -p $(@D)
+	$(CC) -pthread $(SANITIZE) -Wl,--as-needed -o $@ $^ $(REPORT_LIBS) $(CORE_LIBS)
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # Object files are never intermediates to delete: a rebuild recompiles only what changed.
@@ -231,7 +243,7 @@ uninstall:
 # coverage; they are the only objects of the fuzz flavour.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS := scenario proto trace csv report compare
+FUZZ_TARGETS := scenario proto trace csv report compare policyproto
 FUZZ_SAN     := -fsanitize=address,undefined,float-cast-overflow \
 		-fno-sanitize-recover=undefined,float-cast-overflow -fno-omit-frame-pointer
 FUZZ_BASE    := $(filter-out -Wformat-truncation,$(BASE))

@@ -55,6 +55,11 @@ trace)
 proto)
 	while IFS= read -r l; do printf '%s\n' "$l" | put; done < "$TOP/tests/fuzz/proto-seeds.txt"
 	put < "$TOP/tests/fuzz/proto-seeds.txt" ;;
+policyproto)	# the answers of tests/policyproto.c's corpus, one a seed, and all of them at once
+	grep -v '^#' "$TOP/tests/data/policyproto-answers.txt" | cut -f2- | while IFS= read -r l; do
+		printf '%s\n' "$l" | put
+	done
+	grep -v '^#' "$TOP/tests/data/policyproto-answers.txt" | cut -f2- | put ;;
 csv)
 	for f in "$TOP"/tests/data/results-*/*.csv "$TOP"/tests/data/trace*.csv; do
 		if [ -f "$f" ]; then head -c 20000 "$f" | put; fi
