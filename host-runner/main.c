@@ -18,6 +18,7 @@
 #include "core/paths.h"
 #include "report/report.h"
 #include "engine/run.h"
+#include "engine/budget.h"
 #include "core/scenario.h"
 #include "core/version.h"
 #include "main.h"
@@ -392,7 +393,8 @@ static int cmd_run(int argc, char **argv)
 	if ((a.dry ? check_outputs(&a.o, a.fmts, a.outpath) :
 		   (a.fmts & ~RP_FMT_NORMAL) && !(out = rp_output_open(a.outpath))) ||
 	    hr_scenario_check_image(sc, a.o.image_dir) ||
-	    hr_scenario_check_memory(sc, hr_run_local_mem_kib(&a.o))) {
+	    hr_scenario_check_memory(sc, hr_run_local_mem_kib(&a.o)) ||
+	    hr_budget_check_scenario(sc, &a.o, a.dry ? stdout : NULL)) {
 		if (out)
 			(void)rp_output_close(out, a.outpath);
 		hr_scenario_free(sc);

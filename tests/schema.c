@@ -35,6 +35,10 @@ static const char *const headers[HR_NTABLES] = {
 		"p50_ns,p99_ns,p999_ns",
 	[HR_TB_NODES] = "t_s,vm,node,mem_total_kib,mem_free_kib",
 	[HR_TB_SLOWEST] = "t_s,vm,workload,latency_ns",
+	[HR_TB_DECISIONS] = "t_s,vm,job,rep,policy,period,set,target_mib,prev_target_mib,actual_mib,"
+			    "unused_mib,floor_mib,nominal_mib,budget_usage_mib,budget_limit_mib,reason",
+	[HR_TB_BUDGET] = "t_s,job,rep,kind,vm,limit_mib,usage_mib,max_usage_mib,failcnt,memsw_usage_mib,"
+			 "memsw_failcnt,swap_mib,oom_kill,under_oom,rss_mib,vmswap_mib",
 	[HR_TB_SUMMARY] = "schema,scenario,job,label,vm,direction,metric,unit,better,n,median,mean,stddev,"
 		"min,max,ci_lo,ci_hi,ci_coverage",
 };

@@ -70,6 +70,11 @@ const struct hr_option hr_options[] = {
 	    .help = "host NUMA nodes for host-numa-mode (e.g. 0 or 0-1); a job the host cannot provide is skipped"),
 	OPT("host-sample-rate", HR_T_INT, host_hz, .min = 1, .max = 1000, .def = "50",
 	    .unit = "Hz", .help = "how often QEMU's actual is polled while the balloon moves"),
+	OPT("host-budget", HR_T_STR, host_budget, .size = 32, .def = "",
+	    .help = "one memory limit (a cgroup the host enforces) over every QEMU of the job's guests at once: "
+		    "a size, or a percentage of their memory= total (\"\": none); checked against the host before anything boots"),
+	OPT("host-swap", HR_T_STR, host_swap, .size = 32, .def = "",
+	    .help = "a swap file for the run (\"\" or 0: none); not implemented yet: a size is refused"),
 	OPT("hugepages", HR_T_BOOL, hugepages, .def = "0",
 	    .help = "back guest memory with host huge pages (skipped where the host has too few free)"),
 	OPT("idle-sample-rate", HR_T_INT, idle_hz, .min = 1, .max = 1000, .def = "10",
@@ -99,6 +104,14 @@ const struct hr_option hr_options[] = {
 	    .help = "window over which the peak rate is measured"),
 	OPT("period", HR_T_DUR, period_us, .min = 0, .max = SEC(86400), .def = "0",
 	    .help = "time between planned changes (0: back to back)"),
+	OPT("policy", HR_T_STR, policy, .size = 256, .def = "",
+	    .help = "who sets the targets instead of the schedule: none, fpr, mom, psi or external:CMD "
+		    "(docs/policy.md; \"\": the schedule; psi and external are not wired yet); the job runs "
+		    "policy-duration under it, low= is each guest's floor"),
+	OPT("policy-duration", HR_T_DUR, policy_duration_us, .min = SEC(1), .max = SEC(86400), .def = "60s",
+	    .help = "policy jobs: how long the guests run under the policy"),
+	OPT("policy-period-scale", HR_T_STR, policy_period_scale, .size = 32, .def = "1",
+	    .help = "policy jobs: the policy's collect and decide periods multiplied by this (0.01 to 100)"),
 	OPT("prefill", HR_T_SIZE, prefill_kib, .min = 0, .max = MIB(1024 * 1024), .def = "0",
 	    .help = "before the first change the guest touches this much memory once and frees it, so the balloon takes pages the host had backed (0: none)"),
 	OPT("refill", HR_T_SIZE, refill_kib, .min = 0, .max = MIB(1024 * 1024), .def = "0",

@@ -24,6 +24,7 @@
 #include "matrix.h"
 #include "readfile.h"
 #include "scenario.h"
+#include "policy.h"
 #include "schedule.h"
 #include "mechdef.h"
 #include "workloads/parse.h"
@@ -525,6 +526,71 @@ int hr_scenario_check_image(const struct hr_scenario *sc, const char *image_dir)
 }
 
 /* Checks that need the whole job: host lists, targets against memory, the schedule, the workload. */
+static uint64_t resolve(const struct hr_size *z, uint64_t memory_kib);
+
+uint64_t hr_job_floor_kib(const struct hr_job *j)
+{
+	uint64_t f = resolve(&j->low, j->memory_kib);
+
+	return f < j->memory_kib ? f : j->memory_kib;
+}
+
+/*
+ * host-budget, host-swap, policy, policy-period-scale (issue 24): their
+ * syntax, and what goes together, here; the host's side (a memory
+ * controller, MemTotal, the guests' minimum) at run time and in the dry run
+ * (engine/budget.c), before anything boots.
+ */
+static int check_policy(const char *path, struct hr_job *j)
+{
+	const struct hr_policy *row = NULL;
+	const char *cmd = NULL;
+	double c, d;
+	char why[256], *end;
+
+	memset(&j->budget, 0, sizeof(j->budget));
+	j->policy_kind = 0;
+	if (j->host_budget[0] && hr_budget_parse("host-budget", j->host_budget, &j->budget, why, sizeof(why)))
+		return hr_error("%s:%d: [%s] %s", path, opt_line(j, "host-budget"), j->name, why);
+	if (j->host_swap[0] && hr_budget_parse("host-swap", j->host_swap, &j->budget, why, sizeof(why)))
+		return hr_error("%s:%d: [%s] %s", path, opt_line(j, "host-swap"), j->name, why);
+	if (j->budget.has_swap)
+		return hr_error("%s:%d: [%s] host-swap: a swap file for the run is not implemented yet, "
+				"expected 0 or nothing", path, opt_line(j, "host-swap"), j->name);
+	j->policy_scale = strtod(j->policy_period_scale, &end);
+	if (end == j->policy_period_scale || *end || !isfinite(j->policy_scale) ||
+	    j->policy_scale < 0.01 || j->policy_scale > 100)
+		return hr_error("%s:%d: [%s] policy-period-scale: '%.40s' is not a number from 0.01 to 100",
+				path, opt_line(j, "policy-period-scale"), j->name, j->policy_period_scale);
+	if (!j->policy[0])
+		return 0;
+	if (!(row = hr_policy_find(j->policy, &cmd, why, sizeof(why))))
+		return hr_error("%s:%d: [%s] policy: %s", path, opt_line(j, "policy"), j->name, why);
+	if (hr_policy_periods(row, j->policy_scale, &c, &d, why, sizeof(why)))
+		return hr_error("%s:%d: [%s] policy-period-scale: %s", path,
+				opt_line(j, "policy-period-scale"), j->name, why);
+	if (row->kind == HR_POL_PSI || row->kind == HR_POL_EXTERNAL)
+		return hr_error("%s:%d: [%s] policy: %s is not wired into the run yet, expected none, fpr or mom",
+				path, opt_line(j, "policy"), j->name, row->name);
+	if ((row->needs & HR_POL_NEEDS_BUDGET) && !j->budget.has_budget)
+		return hr_error("%s:%d: [%s] policy: %s decides on the host budget's state, expected a "
+				"host-budget too", path, opt_line(j, "policy"), j->name, row->name);
+	if ((row->needs & HR_POL_FPR) && !j->free_page_reporting)
+		return hr_error("%s:%d: [%s] policy: %s is free page reporting, expected free-page-reporting=1 too",
+				path, opt_line(j, "policy"), j->name, row->name);
+	if ((row->needs & HR_POL_NEEDS_BSTATS) && !j->stats_period)
+		return hr_error("%s:%d: [%s] policy: %s reads the balloon's statistics, expected a "
+				"stats-period above 0", path, opt_line(j, "policy"), j->name, row->name);
+	if (j->mechanism != HR_MECH_BALLOON)
+		return hr_error("%s:%d: [%s] policy: a policy sets balloon targets, expected mechanism=balloon",
+				path, opt_line(j, "policy"), j->name);
+	if (j->vms > HR_POL_MAX_GUESTS)
+		return hr_error("%s:%d: [%s] policy: at most %d guests under one policy, this job has vms=%d",
+				path, opt_line(j, "policy"), j->name, HR_POL_MAX_GUESTS, j->vms);
+	j->policy_kind = (int)row->kind + 1;
+	return 0;
+}
+
 static int validate_job(const char *path, struct hr_job *j)
 {
 	int l;
@@ -536,7 +602,7 @@ static int validate_job(const char *path, struct hr_job *j)
 		return hr_error("%s:%d: [%s] guest-numa: %d cells need at least as many vcpus (vcpus=%d)", path,
 		       opt_line(j, "guest-numa"), j->name, j->guest_numa, j->vcpus);
 	}
-	if (check_workload(path, j) || check_fills(path, j))
+	if (check_workload(path, j) || check_fills(path, j) || check_policy(path, j))
 		return -1;
 	if (j->idle_hz > j->sample_hz) {
 		l = hr_job_line(j, "idle-sample-rate");

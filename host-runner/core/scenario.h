@@ -17,6 +17,7 @@
 
 #include "workloads/workload.h"
 #include "units.h"
+#include "budget.h"
 
 #define HR_MAX_TARGETS	64
 #define HR_MAX_JOBS	64
@@ -86,10 +87,19 @@ struct hr_job {
 	char workload_spec[400];	/* as written: NAME:key=value,... ("" = none) */
 	uint64_t warmup_us;
 	uint64_t prefill_kib, refill_kib;	/* touched once before the first / after the last change */
+	/* issue 24: the host budget and the policy in the loop (docs/policy.md) */
+	char host_budget[32];		/* as written: SIZE or N%; "" = none */
+	char host_swap[32];		/* as written: SIZE; "" = none */
+	char policy[256];		/* as written: none, fpr, mom, psi, external:CMD; "" = the schedule */
+	char policy_period_scale[32];	/* as written: a number in [0.01, 100] */
+	uint64_t policy_duration_us;	/* a policy job's time under its policy */
 
 	/* derived from workload_spec by validation */
 	char workload_name[32];
 	struct wl_opts workload;
+	struct hr_budget_spec budget;	/* host-budget and host-swap, parsed (core/budget.h) */
+	int policy_kind;		/* enum hr_pol_kind + 1; 0: no policy (the schedule decides) */
+	double policy_scale;		/* policy-period-scale, parsed */
 
 	int line[HR_MAX_OPTIONS];	/* per option: line it was set on, 0 = default */
 	int section_line;		/* line of the job's [name], 0 if none */
@@ -182,6 +192,9 @@ int hr_job_schedule(const struct hr_job *job, int vm, struct hr_sched_event **ou
 void hr_scenario_free(struct hr_scenario *sc);
 /* Highest number in a list like "0", "0-3", "0,2-3"; -1 if malformed or empty. */
 int hr_set_max(const char *s);
+
+/* A policy job's floor for each guest: low= resolved against memory=, at most memory=. */
+uint64_t hr_job_floor_kib(const struct hr_job *j);
 
 /* Set every option of @job to its default. */
 void hr_job_defaults(struct hr_job *job);

@@ -191,6 +191,46 @@ static const struct hr_col slowest[] = {
 };
 _Static_assert(sizeof(slowest) / sizeof(slowest[0]) == HR_SL_NCOLS, "slowest.csv: a column per id");
 
+static const struct hr_col decisions[] = {
+	[HR_DE_T_S] = { "t_s", FLT(6), "s", NO, "when the policy decided, in the run's time base" },
+	[HR_DE_VM] = { "vm", STR, "", NO, "the guest" },
+	[HR_DE_JOB] = { "job", STR, "", NO, "the scenario's job" },
+	[HR_DE_REP] = { "rep", INT, "", NO, "the job's repetition, from 0" },
+	[HR_DE_POLICY] = { "policy", STR, "", NO, "the policy (none, fpr, mom)" },
+	[HR_DE_PERIOD] = { "period", INT, "", NO, "which decision of the job's wave, from 1" },
+	[HR_DE_SET] = { "set", BOOL, "", NO, "1: a new target was proposed to the guest's controller; 0: no change" },
+	[HR_DE_TARGET_MIB] = { "target_mib", FLT(3), "MiB", NO, "the target proposed (set = 1), else the target kept" },
+	[HR_DE_PREV_TARGET_MIB] = { "prev_target_mib", FLT(3), "MiB", NO, "the guest's target when the policy decided" },
+	[HR_DE_ACTUAL_MIB] = { "actual_mib", FLT(3), "MiB", NO, "input: the balloon's actual (virDomainMemoryStats ACTUAL_BALLOON; empty: unknown)" },
+	[HR_DE_UNUSED_MIB] = { "unused_mib", FLT(3), "MiB", NO, "input: the guest's free memory (virDomainMemoryStats UNUSED; empty: unknown)" },
+	[HR_DE_FLOOR_MIB] = { "floor_mib", FLT(3), "MiB", NO, "the least a target may be (low=)" },
+	[HR_DE_NOMINAL_MIB] = { "nominal_mib", FLT(3), "MiB", NO, "the most a target may be (memory=)" },
+	[HR_DE_BUDGET_USAGE_MIB] = { "budget_usage_mib", FLT(3), "MiB", NO, "input: what the host budget's cgroup holds (empty: no budget)" },
+	[HR_DE_BUDGET_LIMIT_MIB] = { "budget_limit_mib", FLT(3), "MiB", NO, "input: the host budget's limit (empty: no budget)" },
+	[HR_DE_REASON] = { "reason", STR, "", NO, "why, one line (the policy's own words)", .quote = 1 },
+};
+_Static_assert(sizeof(decisions) / sizeof(decisions[0]) == HR_DE_NCOLS, "decisions.csv: a column per id");
+
+static const struct hr_col budget[] = {
+	[HR_BU_T_S] = { "t_s", FLT(6), "s", NO, "when it was read, in the run's time base" },
+	[HR_BU_JOB] = { "job", STR, "", NO, "the scenario's job" },
+	[HR_BU_REP] = { "rep", INT, "", NO, "the job's repetition, from 0" },
+	[HR_BU_KIND] = { "kind", STR, "", NO, "budget (the job's memory cgroup, every QEMU of its guests) or qemu (one guest's QEMU)" },
+	[HR_BU_VM] = { "vm", STR, "", NO, "qemu: the guest; budget: empty" },
+	[HR_BU_LIMIT_MIB] = { "limit_mib", FLT(3), "MiB", NO, "budget: the cgroup's memory limit (v1 memory.limit_in_bytes)" },
+	[HR_BU_USAGE_MIB] = { "usage_mib", FLT(3), "MiB", NO, "budget: what the cgroup holds now (v1 memory.usage_in_bytes)" },
+	[HR_BU_MAX_USAGE_MIB] = { "max_usage_mib", FLT(3), "MiB", NO, "budget: the most it held so far (v1 memory.max_usage_in_bytes)" },
+	[HR_BU_FAILCNT] = { "failcnt", INT, "count", NO, "budget: times the limit was hit (v1 memory.failcnt), cumulative" },
+	[HR_BU_MEMSW_USAGE_MIB] = { "memsw_usage_mib", FLT(3), "MiB", NO, "budget: memory plus swap (v1 memory.memsw.usage_in_bytes; empty where swap is not accounted)" },
+	[HR_BU_MEMSW_FAILCNT] = { "memsw_failcnt", INT, "count", NO, "budget: times memory plus swap hit the limit (v1 memory.memsw.failcnt)" },
+	[HR_BU_SWAP_MIB] = { "swap_mib", FLT(3), "MiB", NO, "budget: swap its processes hold (v1 memory.stat total_swap; empty: not accounted)" },
+	[HR_BU_OOM_KILL] = { "oom_kill", INT, "count", NO, "budget: processes the cgroup's OOM killer killed (v1 memory.oom_control oom_kill), cumulative" },
+	[HR_BU_UNDER_OOM] = { "under_oom", BOOL, "", NO, "budget: 1 while the cgroup is out of memory (v1 memory.oom_control under_oom)" },
+	[HR_BU_RSS_MIB] = { "rss_mib", FLT(3), "MiB", NO, "qemu: the process's VmRSS (/proc/PID/status)" },
+	[HR_BU_VMSWAP_MIB] = { "vmswap_mib", FLT(3), "MiB", NO, "qemu: the process's VmSwap (/proc/PID/status)" },
+};
+_Static_assert(sizeof(budget) / sizeof(budget[0]) == HR_BU_NCOLS, "budget.csv: a column per id");
+
 static const struct hr_col summary[] = {
 	[HR_SU_SCHEMA] = { "schema", INT, "", NO, "1: the file's schema" },
 	[HR_SU_SCENARIO] = { "scenario", STR, "", NO, "the scenario file" },
@@ -224,6 +264,8 @@ const struct hr_table hr_tables[HR_NTABLES] = {
 	TABLE(HR_TB_LATSTATS, "latency_stats.csv", "the latency statistics per workload, epoch and kind", latstats),
 	TABLE(HR_TB_NODES, "nodes.csv", "per guest NUMA node MemTotal and MemFree over time", nodes),
 	TABLE(HR_TB_SLOWEST, "slowest.csv", "the workload's slowest accesses", slowest),
+	TABLE(HR_TB_DECISIONS, "decisions.csv", "every decision of a job's balloon policy, per guest", decisions),
+	TABLE(HR_TB_BUDGET, "budget.csv", "the host budget's cgroup and each QEMU in it, every collect period", budget),
 	TABLE(HR_TB_SUMMARY, "summary.csv", "schema 1: statistics per job, guest, direction and metric", summary),
 };
 _Static_assert(HR_SA_NCOLS <= HR_MAX_COLS && HR_TR_NCOLS <= HR_MAX_COLS && HR_SU_NCOLS <= HR_MAX_COLS,

@@ -151,3 +151,8 @@ int hr_cgroup_remove(const char *prefix, const char *dom, uint64_t deadline, int
 		*err = s.err;
 	return s.removed;
 }
+
+int hr_cgroup_rmtree(int at, const char *name, uint64_t deadline)
+{
+	return remove_tree(at, name, deadline, 0);
+}

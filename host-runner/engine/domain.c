@@ -92,6 +92,8 @@ char *hr_domain_xml(const struct hr_run *run, const struct hr_host *host, const 
 	if (*hr_mech(j)->def->cmdline)
 		fprintf(f, " %s", hr_mech(j)->def->cmdline);
 	fputs("</cmdline>\n  </os>\n  <features><acpi/></features>\n", f);
+	if (run->budget_partition[0])	/* the host budget's cgroup (budget.h) */
+		fprintf(f, "  <resource><partition>%s</partition></resource>\n", run->budget_partition);
 	hr_layout_xml(f, j);
 	fputs(accel == HR_ACCEL_KVM ? "  <cpu mode='host-passthrough' check='none'>" : "  <cpu>", f);
 	if (j->guest_numa > 1 || (hr_mech(j)->def->flags & HR_MF_NUMA)) {

@@ -63,7 +63,8 @@ extern _Atomic uint64_t hr_signal_ns;
 enum hr_file {
 	HR_F_SAMPLES = HR_TB_SAMPLES, HR_F_EVENTS = HR_TB_EVENTS, HR_F_TRANS = HR_TB_TRANS,
 	HR_F_FAULTS = HR_TB_FAULTS, HR_F_LATENCY = HR_TB_LATENCY, HR_F_LATSTATS = HR_TB_LATSTATS,
-	HR_F_NODES = HR_TB_NODES, HR_F_SLOWEST = HR_TB_SLOWEST, HR_NFILES
+	HR_F_NODES = HR_TB_NODES, HR_F_SLOWEST = HR_TB_SLOWEST, HR_F_DECISIONS = HR_TB_DECISIONS,
+	HR_F_BUDGET = HR_TB_BUDGET, HR_NFILES
 };
 
 struct hr_rec;
@@ -201,6 +202,9 @@ struct hr_run {
 	unsigned char guest_failed[HR_MAX_VMS];	/* guests[i] failed on its own (not by a signal) */
 	char skipped[HR_MAX_JOBS][256];	/* per job: why it was skipped, "" = ran */
 	uint64_t ntransitions;
+	/* the wave now running (main thread sets them before its controllers start) */
+	struct hr_polwave *polwave;	/* a policy or a host budget: policyloop.h; NULL if none */
+	char budget_partition[96];	/* its budget's libvirt partition, "" if none (budget.h) */
 	int failed;
 	int fatal;			/* a failure that ends the run (not one host lost) */
 	char reason[1024];
@@ -241,6 +245,8 @@ int hr_cgroup_prefix(const char *root, char *buf, size_t size);
  * calls it.
  */
 int hr_cgroup_remove(const char *prefix, const char *dom, uint64_t deadline, int *left, int *err);
+/* Remove cgroup @name in directory @at, the directories inside it first, waiting out EBUSY until @deadline. 0 or -errno. */
+int hr_cgroup_rmtree(int at, const char *name, uint64_t deadline);
 
 /* ---- conn.c: the connection and the event thread ---- */
 

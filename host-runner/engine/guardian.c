@@ -26,6 +26,7 @@
 
 #include "core/log.h"
 #include "engine.h"
+#include "budget.h"
 #include "hostprobe.h"
 #include "run.h"
 
@@ -95,7 +96,8 @@ static void kill_all(const char *dir, const char *prefix)
  * (domains @prefix* with a pid file in @dir) and remove their cgroups
  * (@cgprefix: hr_cgroup_prefix), giving QEMU 5 s to leave them.
  */
-static void guard(int rfd, const char *dir, const char *prefix, const char *cgprefix)
+static void guard(int rfd, const char *dir, const char *prefix, const char *cgprefix,
+		  const char *bprefix)
 {
 	char buf[8];
 	ssize_t n;
@@ -111,13 +113,15 @@ static void guard(int rfd, const char *dir, const char *prefix, const char *cgpr
 		kill_all(dir, prefix);
 		if (*cgprefix)
 			(void)hr_cgroup_remove(cgprefix, prefix, hr_now_ns() + 5000000000ull, NULL, NULL);
+		if (*bprefix)	/* this run's host budget (budget.h), the domains' cgroups inside */
+			(void)hr_budget_sweep(bprefix, hr_now_ns() + 5000000000ull, NULL);
 	}
 	_exit(0);
 }
 
 int hr_guardian_start(struct hr_run *run)
 {
-	char dir[PATH_MAX + 32], prefix[16], cgprefix[32] = "";
+	char dir[PATH_MAX + 32], prefix[16], cgprefix[32] = "", bprefix[48] = "";
 	int fds[2];
 	pid_t pid;
 
@@ -127,6 +131,8 @@ int hr_guardian_start(struct hr_run *run)
 	snprintf(dir, sizeof(dir), "%s/embed", run->state_dir);
 	if (hr_cgroup_prefix(dir, cgprefix, sizeof(cgprefix)))
 		cgprefix[0] = '\0';	/* then the next run's start removes them */
+	if (hr_budget_prefix(run->state_dir, run->id + strlen(run->id) - 4, bprefix, sizeof(bprefix)))
+		bprefix[0] = '\0';
 	snprintf(dir, sizeof(dir), "%s/embed/run/qemu", run->state_dir);
 	snprintf(prefix, sizeof(prefix), "bb-%.4s-", run->id + strlen(run->id) - 4);
 	if (pipe2(fds, O_CLOEXEC))
@@ -140,7 +146,7 @@ int hr_guardian_start(struct hr_run *run)
 	}
 	if (pid == 0) {
 		close(fds[1]);
-		guard(fds[0], dir, prefix, cgprefix);
+		guard(fds[0], dir, prefix, cgprefix, bprefix);
 	}
 	close(fds[0]);
 	run->guardian_fd = fds[1];

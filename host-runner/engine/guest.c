@@ -24,6 +24,7 @@
 #include "guestpriv.h"
 #include "layout.h"
 #include "mech.h"
+#include "policyloop.h"
 
 /* ---- the start line of a job's guests ---- */
 
@@ -267,7 +268,10 @@ static int guest_run(struct hr_guest *g)
 		free(ev);
 		return -1;
 	}
-	r = walk_schedule(g, ev, nev, &done);
+	if (g->job->policy_kind)	/* the policy sets the targets, not the schedule */
+		r = hr_policy_walk(g, gate_pass(g), &done);
+	else
+		r = walk_schedule(g, ev, nev, &done);
 	free(ev);
 	if (r)
 		return -1;

@@ -23,6 +23,8 @@
 #include "guest.h"
 #include "layout.h"
 #include "mech.h"
+#include "budget.h"
+#include "policyloop.h"
 #include "report/report.h"
 #include "run.h"
 
@@ -200,6 +202,65 @@ static int wave_guests(struct hr_run *run, const struct hr_job *j, struct slot *
 }
 
 /*
+ * A wave of a job with a host budget or a policy: its budget's cgroup
+ * created before any of its domains starts, then the policy thread
+ * (policyloop.h). Returns 0, or -1 (the run failed, nothing left behind).
+ */
+static int wave_budget(struct hr_run *run, const struct hr_job *j, int rep, int first,
+		       struct hr_budget_cg *cg)
+{
+	char why[1024];
+	uint64_t limit;
+
+	memset(cg, 0, sizeof(*cg));
+	if (!j->budget.has_budget && !j->policy_kind)
+		return 0;
+	if (j->budget.has_budget) {
+		if (!(limit = hr_budget_job_limit(j))) {
+			run_fail(run, "host budget: refused on this host now (see run --dry-run)");
+			return -1;
+		}
+		if (hr_budget_create(cg, run->state_dir, run->id + strlen(run->id) - 4, first, limit)) {
+			hr_error_take(why, sizeof(why));
+			run_fail(run, why);
+			return -1;
+		}
+		snprintf(run->budget_partition, sizeof(run->budget_partition), "%s", cg->partition);
+		hr_info("job %s: host budget %" PRIu64 " MiB: cgroup machine/%s.partition%s", j->name,
+			limit / 1024, cg->name, cg->memsw ? " (memory and swap)" : "");
+		hr_rec_event(run->rec, "", "budget", "job=%s limit_mib=%" PRIu64 " cgroup=machine/%s.partition memsw=%d",
+			     j->name, limit / 1024, cg->name, cg->memsw);
+	}
+	run->polwave = hr_polwave_start(run, j, rep, j->budget.has_budget ? cg : NULL,
+					&run->guests[first], run->nguests - first);
+	if (!run->polwave) {
+		hr_error_take(why, sizeof(why));
+		run_fail(run, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* The wave's end: the policy thread stopped, the budget's cgroup removed (its QEMUs gone). */
+static void wave_budget_end(struct hr_run *run, struct hr_budget_cg *cg)
+{
+	char why[1024];
+
+	hr_polwave_stop(run->polwave);
+	run->polwave = NULL;
+	run->budget_partition[0] = '\0';
+	if (!cg->created)
+		return;
+	if (hr_budget_remove(cg, hr_now_ns() + 10000000000ull)) {
+		hr_error_take(why, sizeof(why));
+		hr_warn("%s (the next run removes it)", why);
+		hr_rec_event(run->rec, "", "budget-left", "%s", why);
+	} else {
+		hr_rec_event(run->rec, "", "budget-removed", "cgroup=machine/%s.partition", cg->name);
+	}
+}
+
+/*
  * One wave: job @j's repetition sl[s].rep on host sl[s].h for every slot, all
  * guests at once, each in its own thread, joined. A guest whose host was lost
  * fails that host only; any other failure ends the run (run->fatal), unless
@@ -211,9 +272,10 @@ static int run_wave(struct hr_run *run, const struct hr_job *j, struct slot *sl,
 {
 	pthread_t th[HR_MAX_VMS];
 	int started[HR_MAX_VMS] = { 0 }, first = run->nguests, ret = 0;
+	struct hr_budget_cg cg = { .created = 0 };
 	char why[1024];
 
-	if (wave_guests(run, j, sl, ns, reps))
+	if (wave_guests(run, j, sl, ns, reps) || wave_budget(run, j, sl[0].rep, first, &cg))
 		ret = -1;
 	for (int k = 0; !ret && first + k < run->nguests; k++) {
 		started[k] = !pthread_create(&th[k], NULL, hr_guest_thread, run->guests[first + k]);
@@ -249,6 +311,7 @@ static int run_wave(struct hr_run *run, const struct hr_job *j, struct slot *sl,
 					hr_guest_name(g));
 		}
 	}
+	wave_budget_end(run, &cg);
 	for (int s = 0; s < ns; s++) {
 		hr_gate_free(sl[s].gate);
 		hr_boot_slots_free(sl[s].boots);
@@ -479,6 +542,20 @@ static int watch_and_reap(struct hr_run *run)
 	if (!(run->wd = hr_wd_new()))
 		return -1;
 	(void)hr_reap_leftovers(run);
+	if (!run->uri[0]) {	/* earlier runs' host budgets (budget.h), their QEMUs reaped above */
+		char prefix[48];
+		int n, left = 0;
+
+		if (!hr_budget_prefix(run->state_dir, NULL, prefix, sizeof(prefix)) &&
+		    ((n = hr_budget_sweep(prefix, hr_now_ns() + 5000000000ull, &left)) || left)) {
+			if (n)
+				hr_info("removed %d host budget cgroup director%s earlier runs left", n,
+					n > 1 ? "ies" : "y");
+			if (left)
+				hr_warn("cannot remove %d host budget cgroup director%s earlier runs left "
+					"(machine/%s*.partition)", left, left > 1 ? "ies" : "y", prefix);
+		}
+	}
 	return 0;
 }
 

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: MIT
+/*
+ * budget.c - the host budget's cgroup (budget.h says how and why): the
+ * host's probe and the checks before anything boots, the partition's
+ * creation, its state, its removal on every exit path.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <mntent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "budget.h"
+#include "engine.h"
+#include "run.h"
+
+/* ---- the host ---- */
+
+/* Each mounted cgroup hierarchy: @fn(its mount point, is v2, its options, @arg); stops at nonzero. */
+static int each_hierarchy(int (*fn)(const char *dir, int v2, const char *opts, void *arg), void *arg)
+{
+	FILE *m = setmntent("/proc/self/mounts", "re");
+	struct mntent me;
+	char buf[4096];
+	int r = 0;
+
+	while (!r && m && getmntent_r(m, &me, buf, sizeof(buf))) {
+		int v2 = !strcmp(me.mnt_type, "cgroup2");
+
+		if (v2 || !strcmp(me.mnt_type, "cgroup"))
+			r = fn(me.mnt_dir, v2, me.mnt_opts, arg);
+	}
+	if (m)
+		endmntent(m);
+	return r;
+}
+
+/* Is @opt one of the comma-separated @opts? */
+static int has_opt(const char *opts, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	for (const char *p = opts; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, opt, n) && (p[n] == ',' || !p[n]))
+			return 1;
+	return 0;
+}
+
+struct memfind {
+	char dir[PATH_MAX];
+	int v1, v2;
+};
+
+static int find_mem(const char *dir, int v2, const char *opts, void *arg)
+{
+	struct memfind *m = arg;
+
+	if (!v2 && has_opt(opts, "memory")) {
+		snprintf(m->dir, sizeof(m->dir), "%s", dir);
+		m->v1 = 1;
+		return 1;
+	}
+	if (v2) {
+		char path[PATH_MAX + 32], line[256] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
+		if ((f = fopen(path, "re"))) {
+			if (fgets(line, sizeof(line), f) && strstr(line, "memory"))
+				m->v2 = 1;
+			fclose(f);
+		}
+	}
+	return 0;
+}
+
+void hr_budget_host_probe(struct hr_budget_host *h, const char *state_dir, char *why, size_t whysize)
+{
+	struct memfind m = { .dir = "" };
+	char path[PATH_MAX + 64], line[256];
+	unsigned long long kib;
+	struct statvfs sv;
+	FILE *f;
+
+	h->memtotal_kib = -1;
+	h->memcg = HR_MEMCG_NONE;
+	h->memsw = 0;
+	h->memcg_why = NULL;
+	h->state_free_kib = -1;
+	why[0] = '\0';
+	if ((f = fopen("/proc/meminfo", "re"))) {
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "MemTotal: %llu kB", &kib) == 1)
+				h->memtotal_kib = (int64_t)kib;
+		fclose(f);
+	}
+	(void)each_hierarchy(find_mem, &m);
+	if (m.v1) {
+		h->memcg = HR_MEMCG_V1;
+		snprintf(path, sizeof(path), "%s/memory.memsw.limit_in_bytes", m.dir);
+		h->memsw = !access(path, F_OK);
+	} else {
+		snprintf(why, whysize, "%s", m.v2 ? "the memory controller is cgroup v2's: a budget there "
+			 "is not implemented yet" : "no cgroup memory controller is mounted");
+		h->memcg_why = why;
+	}
+	if (state_dir && !statvfs(state_dir, &sv))
+		h->state_free_kib = (int64_t)((uint64_t)sv.f_bavail * sv.f_frsize / 1024);
+}
+
+static uint64_t job_limit(const struct hr_job *j, const struct hr_budget_host *host, char *why,
+			  size_t whysize, int *bad)
+{
+	uint64_t nominal[HR_MAX_JOB_VMS], floor[HR_MAX_JOB_VMS], limit = 0;
+
+	for (int k = 0; k < j->vms; k++) {
+		nominal[k] = j->memory_kib;
+		floor[k] = j->policy_kind ? hr_job_floor_kib(j) : 0;
+	}
+	*bad = hr_budget_check(&j->budget, host, nominal, floor, j->vms, HR_BUDGET_QEMU_OVERHEAD_KIB,
+			       &limit, why, whysize);
+	return limit;
+}
+
+uint64_t hr_budget_job_limit(const struct hr_job *j)
+{
+	struct hr_budget_host host;
+	char why[256], hw[256];
+	int bad;
+	uint64_t l;
+
+	if (!j->budget.has_budget)
+		return 0;
+	hr_budget_host_probe(&host, NULL, hw, sizeof(hw));
+	l = job_limit(j, &host, why, sizeof(why), &bad);
+	return bad ? 0 : l;
+}
+
+static int one_local_embedded(const struct hr_run_opts *o)
+{
+	return !o->hosts_file && !o->nmore && (!o->uri || hr_uri_is_embedded(o->uri));
+}
+
+int hr_budget_check_scenario(const struct hr_scenario *sc, const struct hr_run_opts *o, FILE *say)
+{
+	struct hr_budget_host host;
+	int probed = 0, bad;
+	char why[512], hw[256];
+
+	for (int i = 0; i < sc->njobs; i++) {
+		const struct hr_job *j = &sc->jobs[i];
+		int line = hr_job_line(j, "host-budget");
+		uint64_t limit;
+
+		if (!j->budget.has_budget)
+			continue;
+		line = line ? line : j->section_line;
+		if (!one_local_embedded(o))
+			return hr_error("%s:%d: [%s] host-budget: needs the embedded driver's one local host "
+					"(no --connect, --hosts): the budget is a cgroup of this machine",
+					sc->path, line, j->name);
+		if (!probed) {
+			hr_budget_host_probe(&host, o->state_dir, hw, sizeof(hw));
+			probed = 1;
+		}
+		limit = job_limit(j, &host, why, sizeof(why), &bad);
+		if (bad)
+			return hr_error("%s:%d: [%s] %s", sc->path, line, j->name, why);
+		if (say)
+			fprintf(say, "job %s: host budget %" PRIu64 " MiB over its %d guest(s) of %" PRIu64
+				" MiB (%.0f %% of %" PRIu64 " MiB): one memory cgroup (v1%s), "
+				"machine/bb-...-wN.partition, created before they start, removed after%s%s\n",
+				j->name, limit / 1024, j->vms, j->memory_kib / 1024,
+				100.0 * (double)limit / (double)(j->memory_kib * (uint64_t)j->vms),
+				j->memory_kib * (uint64_t)j->vms / 1024,
+				host.memsw ? ", swap accounted: memory and swap together" : ", swap not accounted",
+				j->policy[0] ? "; policy " : "", j->policy);
+	}
+	return 0;
+}
+
+/* ---- the cgroup ---- */
+
+int hr_budget_prefix(const char *state_dir, const char *run4, char *buf, size_t size)
+{
+	char root[PATH_MAX + 16], cg[32];
+
+	snprintf(root, sizeof(root), "%s/embed", state_dir);
+	if (hr_cgroup_prefix(root, cg, sizeof(cg)))
+		return -1;
+	/* cg: "qemu-embed-HHHHHHHH-" */
+	if (snprintf(buf, size, "bb-%.8s-%s%s", cg + 11, run4 ? run4 : "", run4 ? "-" : "") >= (int)size)
+		return -1;
+	return 0;
+}
+
+/* Write @text to @dir/@file. 0 or -errno. */
+static int put(const char *dir, const char *file, const char *text)
+{
+	char path[PATH_MAX + 64];
+	int fd, e = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		e = -errno;
+	close(fd);
+	return e;
+}
+
+/* Read @dir/@file's first line into @buf. 0 or -errno. */
+static int get(const char *dir, const char *file, char *buf, size_t size)
+{
+	char path[PATH_MAX + 64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int64_t get_num(const char *dir, const char *file)
+{
+	char buf[64], *end;
+	long long v;
+
+	if (get(dir, file, buf, sizeof(buf)))
+		return -1;
+	v = strtoll(buf, &end, 10);
+	return end == buf || v < 0 ? -1 : (int64_t)v;
+}
+
+struct mk {
+	struct hr_budget_cg *cg;
+	int err;
+	char what[PATH_MAX + 128];
+};
+
+/* Say what failed (errno @err) in m->what: returns 1 (stops the walk). */
+static int mk_fail(struct mk *m, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int mk_fail(struct mk *m, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	hr_vfmt(m->what, sizeof(m->what), fmt, ap);
+	va_end(ap);
+	m->err = err;
+	return 1;
+}
+
+static int make_one(const char *dir, int v2, const char *opts, void *arg)
+{
+	struct mk *m = arg;
+	char machine[PATH_MAX], part[PATH_MAX], buf[256], lim[32];
+	int mem = !v2 && has_opt(opts, "memory"), e;
+
+	if (snprintf(machine, sizeof(machine), "%s/machine", dir) >= (int)sizeof(machine) ||
+	    snprintf(part, sizeof(part), "%s/%s.partition", machine, m->cg->name) >= (int)sizeof(part))
+		return mk_fail(m, ENAMETOOLONG, "%s", dir);
+	if (mem && mkdir(machine, 0755) && errno != EEXIST)
+		return mk_fail(m, errno, "mkdir %s", machine);
+	if (access(machine, F_OK))
+		return 0;	/* libvirt puts no domain in this hierarchy */
+	if (mkdir(part, 0755))
+		return mk_fail(m, errno, "mkdir %s", part);
+	m->cg->created = 1;
+	if (!v2 && has_opt(opts, "cpuset")) {
+		static const char *const f[] = { "cpuset.cpus", "cpuset.mems" };
+
+		for (int i = 0; i < 2; i++) {
+			e = get(machine, f[i], buf, sizeof(buf));
+			if (!e)
+				e = put(part, f[i], buf[0] ? buf : "\n");
+			if (e)
+				return mk_fail(m, -e, "%s/%s", part, f[i]);
+		}
+	}
+	if (!mem)
+		return 0;
+	hr_fmt(m->cg->memdir, sizeof(m->cg->memdir), "%s", part);
+	if (get_num(part, "memory.use_hierarchy") != 1)
+		return mk_fail(m, EINVAL, "%s/memory.use_hierarchy is not 1 (the limit would not cover "
+			       "the domains' cgroups inside)", part);
+	snprintf(lim, sizeof(lim), "%" PRIu64, m->cg->limit_kib * 1024);
+	if ((e = put(part, "memory.limit_in_bytes", lim)))
+		return mk_fail(m, -e, "%s/memory.limit_in_bytes", part);
+	m->cg->memsw = get_num(part, "memory.memsw.limit_in_bytes") >= 0;
+	if (m->cg->memsw && (e = put(part, "memory.memsw.limit_in_bytes", lim)))
+		return mk_fail(m, -e, "%s/memory.memsw.limit_in_bytes", part);
+	return 0;
+}
+
+int hr_budget_create(struct hr_budget_cg *cg, const char *state_dir, const char *run4, int wave,
+		     uint64_t limit_kib)
+{
+	char prefix[48];
+	struct mk m = { .cg = cg };
+
+	memset(cg, 0, sizeof(*cg));
+	if (hr_budget_prefix(state_dir, run4, prefix, sizeof(prefix)))
+		return hr_error("host budget: cannot name its cgroup (state dir %s)", state_dir);
+	snprintf(cg->name, sizeof(cg->name), "%sw%d", prefix, wave);
+	snprintf(cg->partition, sizeof(cg->partition), "/machine/%s", cg->name);
+	cg->limit_kib = limit_kib;
+	if (each_hierarchy(make_one, &m) || !cg->memdir[0]) {
+		char what[PATH_MAX + 128];
+
+		snprintf(what, sizeof(what), "%s", m.what[0] ? m.what : "no memory hierarchy");
+		(void)hr_budget_remove(cg, hr_now_ns() + 1000000000ull);
+		return hr_error("host budget: cannot set up its cgroup: %s: %s", what,
+				m.err ? strerror(m.err) : "not found");
+	}
+	return 0;
+}
+
+int hr_budget_read(const struct hr_budget_cg *cg, struct hr_budget_state *st)
+{
+	char path[PATH_MAX + 32], line[256];
+	FILE *f;
+	int64_t v;
+
+	st->limit_mib = st->usage_mib = st->max_usage_mib = st->memsw_usage_mib = st->swap_mib = NAN;
+	st->failcnt = st->memsw_failcnt = st->oom_kill = st->under_oom = -1;
+	if (!cg->memdir[0] || (v = get_num(cg->memdir, "memory.usage_in_bytes")) < 0)
+		return -1;
+	st->usage_mib = (double)v / 1048576.0;
+	if ((v = get_num(cg->memdir, "memory.limit_in_bytes")) >= 0)
+		st->limit_mib = (double)v / 1048576.0;
+	if ((v = get_num(cg->memdir, "memory.max_usage_in_bytes")) >= 0)
+		st->max_usage_mib = (double)v / 1048576.0;
+	st->failcnt = get_num(cg->memdir, "memory.failcnt");
+	if (cg->memsw) {
+		if ((v = get_num(cg->memdir, "memory.memsw.usage_in_bytes")) >= 0)
+			st->memsw_usage_mib = (double)v / 1048576.0;
+		st->memsw_failcnt = get_num(cg->memdir, "memory.memsw.failcnt");
+	}
+	snprintf(path, sizeof(path), "%s/memory.stat", cg->memdir);
+	if (cg->memsw && (f = fopen(path, "re"))) {
+		unsigned long long x;
+
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "total_swap %llu", &x) == 1)
+				st->swap_mib = (double)x / 1048576.0;
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/memory.oom_control", cg->memdir);
+	if ((f = fopen(path, "re"))) {
+		long long x;
+
+		while (fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "under_oom %lld", &x) == 1)
+				st->under_oom = x;
+			else if (sscanf(line, "oom_kill %lld", &x) == 1)
+				st->oom_kill = x;
+		}
+		fclose(f);
+	}
+	return 0;
+}
+
+struct sweep {
+	const char *prefix;
+	uint64_t deadline;
+	int removed, left, err;
+};
+
+static int sweep_one(const char *dir, int v2, const char *opts, void *arg)
+{
+	struct sweep *s = arg;
+	char machine[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	(void)v2;
+	(void)opts;
+	snprintf(machine, sizeof(machine), "%s/machine", dir);
+	if (!(d = opendir(machine)))
+		return 0;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		int r;
+
+		if (e->d_type != DT_DIR || strncmp(e->d_name, s->prefix, strlen(s->prefix)) || n < 11 ||
+		    strcmp(e->d_name + n - 10, ".partition"))
+			continue;
+		r = hr_cgroup_rmtree(dirfd(d), e->d_name, s->deadline);
+		if (r) {
+			s->left++;
+			s->err = -r;
+		} else {
+			s->removed++;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+int hr_budget_sweep(const char *prefix, uint64_t deadline, int *left)
+{
+	struct sweep s = { .prefix = prefix, .deadline = deadline };
+
+	(void)each_hierarchy(sweep_one, &s);
+	if (left)
+		*left = s.left;
+	errno = s.err;
+	return s.removed;
+}
+
+int hr_budget_remove(struct hr_budget_cg *cg, uint64_t deadline)
+{
+	char exact[80];
+	int left = 0;
+
+	if (!cg->name[0])
+		return 0;
+	snprintf(exact, sizeof(exact), "%s.", cg->name);	/* this one: NAME.partition */
+	(void)hr_budget_sweep(exact, deadline, &left);
+	if (left)
+		return hr_error("host budget: cannot remove its cgroup machine/%s.partition in %d "
+				"hierarch%s: %s", cg->name, left, left > 1 ? "ies" : "y", strerror(errno));
+	cg->created = 0;
+	return 0;
+}

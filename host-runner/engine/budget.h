@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * budget.h - the host budget on the host (issue 24): one memory cgroup over
+ * every QEMU of a job's wave, a libvirt resource partition the run creates
+ * before the domains start and removes after they end.
+ *
+ * libvirt's embedded driver honours <resource><partition>/machine/NAME
+ * </partition></resource> when the partition's cgroup already exists in
+ * every hierarchy it uses (it does not create it there itself: "Failed to
+ * create v2 cgroup"); it then puts each domain's cgroup inside:
+ * machine/NAME.partition/qemu-embed-HASH-ID-DOM.libvirt-qemu. The run
+ * creates machine/NAME.partition in each mounted hierarchy that has a
+ * machine/ directory (cpuset: cpus and mems copied from machine/), and in the
+ * memory hierarchy sets memory.limit_in_bytes, and memory.memsw.limit_in_bytes
+ * where swap is accounted, to the budget: the memory and swap of every QEMU
+ * of the wave together. QEMU is in it from its start (libvirt places it
+ * before QEMU allocates the guest's memory): no race.
+ *
+ * NAME is bb-HASH-RUN-wN: HASH the embedded root's (cgroup.c's), RUN the
+ * run id's last 4 hex digits, N the wave. Removed at the wave's end, by the
+ * guardian after a killed runner (this run's), and by the next run's start
+ * (every one of this state dir's: the state dir's lock says none is live).
+ * Only cgroup v1's memory controller is supported; a v2 one is refused up
+ * front, saying so.
+ */
+#ifndef HR_ENGINE_BUDGET_H
+#define HR_ENGINE_BUDGET_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <limits.h>
+
+#include "core/budget.h"
+#include "core/scenario.h"
+
+struct hr_run_opts;
+
+struct hr_budget_cg {
+	char name[64];			/* bb-HASH-RUN-wN */
+	char partition[96];		/* /machine/NAME, for the domain XML */
+	char memdir[PATH_MAX];		/* the memory hierarchy's machine/NAME.partition */
+	uint64_t limit_kib;
+	int memsw;			/* memory.memsw.* present: swap accounted */
+	int created;
+};
+
+/* The budget cgroup's state; -1 (or NaN for MiB): unknown. */
+struct hr_budget_state {
+	double limit_mib, usage_mib, max_usage_mib, memsw_usage_mib, swap_mib;
+	int64_t failcnt, memsw_failcnt, oom_kill, under_oom;
+};
+
+/* What this host offers a budget: MemTotal, the memory controller, the state dir's free space. */
+void hr_budget_host_probe(struct hr_budget_host *h, const char *state_dir, char *why, size_t whysize);
+
+/*
+ * Every job's host-budget against this host (before anything boots, run and
+ * dry run alike): a job with a budget needs the embedded driver's one local
+ * host, a v1 memory controller, and core/budget.c's checks. Returns 0, or
+ * -1 with one line "FILE:LINE: [JOB] host-budget: ..." (hr_error). With
+ * @say, each job's budget is told there (the dry run).
+ */
+int hr_budget_check_scenario(const struct hr_scenario *sc, const struct hr_run_opts *o, FILE *say);
+
+/* Job @j's budget in KiB on this host (0: none). */
+uint64_t hr_budget_job_limit(const struct hr_job *j);
+
+/* The cgroup names of state dir @state_dir's budgets ("bb-HASH-"), then @run4 and "-" if given. */
+int hr_budget_prefix(const char *state_dir, const char *run4, char *buf, size_t size);
+
+/* Create wave @wave's budget of @limit_kib. 0, or -1 (hr_error; what it made removed). */
+int hr_budget_create(struct hr_budget_cg *cg, const char *state_dir, const char *run4, int wave,
+		     uint64_t limit_kib);
+
+/* Read the budget's state now. 0, or -1 if its memory cgroup cannot be read. */
+int hr_budget_read(const struct hr_budget_cg *cg, struct hr_budget_state *st);
+
+/* Remove @cg's directories, in every hierarchy, waiting for QEMU to leave until @deadline. 0, or -1 (hr_error). */
+int hr_budget_remove(struct hr_budget_cg *cg, uint64_t deadline);
+
+/*
+ * Remove every budget cgroup (every hierarchy's machine/PREFIX*.partition,
+ * their insides first) until @deadline; returns how many were removed,
+ * *@left how many could not be. For the guardian and the next run.
+ */
+int hr_budget_sweep(const char *prefix, uint64_t deadline, int *left);
+
+#endif /* HR_ENGINE_BUDGET_H */

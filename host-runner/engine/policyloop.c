@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: MIT
+/*
+ * policyloop.c - a job's balloon policy in the loop, and the host budget's
+ * samples (policyloop.h says who does what).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/policy.h"
+#include "budget.h"
+#include "guestpriv.h"
+#include "policyloop.h"
+
+#define PW_TICK_NS	50000000ull	/* the policy thread looks at its stop flag this often */
+#define PW_BUDGET_ONLY_S 1.0		/* a budget without a policy: sampled this often */
+
+struct pw_slot {
+	struct hr_guest *g;
+	int published, done;
+	struct hr_pol_guest pg;		/* its latest figures */
+	double rss_mib, vmswap_mib;	/* its QEMU's, NaN: unknown */
+	uint64_t proposal_kib;		/* the latest target proposed, taken by its controller */
+	int has_proposal;
+};
+
+struct hr_polwave {
+	pthread_mutex_t lock;
+	pthread_t th;
+	int running;
+	atomic_int stop;
+	struct hr_run *run;
+	const struct hr_job *j;
+	int rep;
+	const struct hr_policy *row;	/* NULL: a budget alone, no decisions */
+	double collect_s, decide_s;
+	struct hr_budget_cg *cg;
+	int n;
+	struct pw_slot s[HR_POL_MAX_GUESTS];
+	/* the policy thread's own */
+	struct hr_pol_state st;
+	struct hr_pol_in in;
+	struct hr_pol_out out;
+	int map[HR_POL_MAX_GUESTS];
+	uint64_t period;
+};
+
+static double mib(double kib)
+{
+	return kib / 1024.0;
+}
+
+/* ---- the policy thread ---- */
+
+static void budget_rows(struct hr_polwave *pw, double t_s, const struct hr_budget_state *bs, int have)
+{
+	struct hr_row r;
+
+	if (pw->cg && have) {
+		hr_row_init(&r, HR_TB_BUDGET);
+		hr_row_set_f(&r, HR_BU_T_S, t_s);
+		hr_row_set_s(&r, HR_BU_JOB, pw->j->name);
+		hr_row_set_i(&r, HR_BU_REP, pw->rep);
+		hr_row_set_s(&r, HR_BU_KIND, "budget");
+		hr_row_set_f(&r, HR_BU_LIMIT_MIB, bs->limit_mib);
+		hr_row_set_f(&r, HR_BU_USAGE_MIB, bs->usage_mib);
+		hr_row_set_f(&r, HR_BU_MAX_USAGE_MIB, bs->max_usage_mib);
+		if (bs->failcnt >= 0)
+			hr_row_set_i(&r, HR_BU_FAILCNT, bs->failcnt);
+		hr_row_set_f(&r, HR_BU_MEMSW_USAGE_MIB, bs->memsw_usage_mib);
+		if (bs->memsw_failcnt >= 0)
+			hr_row_set_i(&r, HR_BU_MEMSW_FAILCNT, bs->memsw_failcnt);
+		hr_row_set_f(&r, HR_BU_SWAP_MIB, bs->swap_mib);
+		if (bs->oom_kill >= 0)
+			hr_row_set_i(&r, HR_BU_OOM_KILL, bs->oom_kill);
+		if (bs->under_oom >= 0)
+			hr_row_set_i(&r, HR_BU_UNDER_OOM, bs->under_oom);
+		hr_rec_put(pw->run->rec, HR_F_BUDGET, &r);
+	}
+	for (int i = 0; i < pw->n; i++) {
+		double rss, sw;
+		int pub;
+
+		pthread_mutex_lock(&pw->lock);
+		pub = pw->s[i].published && !pw->s[i].done;
+		rss = pw->s[i].rss_mib;
+		sw = pw->s[i].vmswap_mib;
+		pthread_mutex_unlock(&pw->lock);
+		if (!pub)
+			continue;
+		hr_row_init(&r, HR_TB_BUDGET);
+		hr_row_set_f(&r, HR_BU_T_S, t_s);
+		hr_row_set_s(&r, HR_BU_JOB, pw->j->name);
+		hr_row_set_i(&r, HR_BU_REP, pw->rep);
+		hr_row_set_s(&r, HR_BU_KIND, "qemu");
+		hr_row_set_s(&r, HR_BU_VM, pw->s[i].pg.name);
+		hr_row_set_f(&r, HR_BU_RSS_MIB, rss);
+		hr_row_set_f(&r, HR_BU_VMSWAP_MIB, sw);
+		hr_rec_put(pw->run->rec, HR_F_BUDGET, &r);
+	}
+}
+
+static void decision_row(struct hr_polwave *pw, double t_s, int k)
+{
+	const struct hr_pol_guest *pg = &pw->in.g[k];
+	const struct hr_pol_target *t = &pw->out.t[k];
+	struct hr_row r;
+
+	hr_row_init(&r, HR_TB_DECISIONS);
+	hr_row_set_f(&r, HR_DE_T_S, t_s);
+	hr_row_set_s(&r, HR_DE_VM, pg->name);
+	hr_row_set_s(&r, HR_DE_JOB, pw->j->name);
+	hr_row_set_i(&r, HR_DE_REP, pw->rep);
+	hr_row_set_s(&r, HR_DE_POLICY, pw->row->name);
+	hr_row_set_u(&r, HR_DE_PERIOD, pw->period);
+	hr_row_set_i(&r, HR_DE_SET, t->set);
+	hr_row_set_f(&r, HR_DE_TARGET_MIB, t->set ? t->target_mib : pg->target_mib);
+	hr_row_set_f(&r, HR_DE_PREV_TARGET_MIB, pg->target_mib);
+	hr_row_set_f(&r, HR_DE_ACTUAL_MIB, pg->actual_mib);
+	hr_row_set_f(&r, HR_DE_UNUSED_MIB, pg->bs.unused_mib);
+	hr_row_set_f(&r, HR_DE_FLOOR_MIB, pg->floor_mib);
+	hr_row_set_f(&r, HR_DE_NOMINAL_MIB, pg->nominal_mib);
+	hr_row_set_f(&r, HR_DE_BUDGET_USAGE_MIB, pw->in.host.usage_mib);
+	hr_row_set_f(&r, HR_DE_BUDGET_LIMIT_MIB, pw->in.host.limit_mib);
+	hr_row_set_s(&r, HR_DE_REASON, t->reason);
+	hr_rec_put(pw->run->rec, HR_F_DECISIONS, &r);
+}
+
+/* One collect period; with @decide, a decision too. Returns 1 if any guest took part. */
+static int tick(struct hr_polwave *pw, int decide)
+{
+	struct hr_budget_state bs;
+	double t_s = (double)hr_run_time(pw->run) / 1e9;
+	int have = pw->cg && !hr_budget_read(pw->cg, &bs);
+
+	if (!have)
+		memset(&bs, 0, sizeof(bs));
+	budget_rows(pw, t_s, &bs, have);
+	if (!pw->row)
+		return 0;
+	hr_pol_in_clear(&pw->in);
+	pw->in.t_s = t_s;
+	if (have) {
+		pw->in.host.limit_mib = bs.limit_mib;
+		pw->in.host.usage_mib = bs.usage_mib;
+		pw->in.host.swap_mib = bs.swap_mib;
+		pw->in.host.ev_max = bs.failcnt >= 0 ? (double)bs.failcnt : NAN;
+		pw->in.host.ev_oom_kill = bs.oom_kill >= 0 ? (double)bs.oom_kill : NAN;
+	}
+	pthread_mutex_lock(&pw->lock);
+	for (int i = 0; i < pw->n; i++) {
+		if (!pw->s[i].published || pw->s[i].done)
+			continue;
+		pw->map[pw->in.n] = i;
+		pw->in.g[pw->in.n++] = pw->s[i].pg;
+	}
+	pthread_mutex_unlock(&pw->lock);
+	if (!pw->in.n)
+		return 0;
+	hr_policy_collect(&pw->st, &pw->in);
+	if (!decide)
+		return 1;
+	pw->in.period = ++pw->period;
+	if (hr_policy_decide(&pw->st, &pw->in, &pw->out))
+		return 1;
+	for (int k = 0; k < pw->out.n; k++) {
+		decision_row(pw, t_s, k);
+		if (!pw->out.t[k].set)
+			continue;
+		pthread_mutex_lock(&pw->lock);
+		pw->s[pw->map[k]].proposal_kib = (uint64_t)llround(pw->out.t[k].target_mib) * 1024;
+		pw->s[pw->map[k]].has_proposal = 1;
+		pthread_mutex_unlock(&pw->lock);
+	}
+	return 1;
+}
+
+static void *pw_thread(void *arg)
+{
+	struct hr_polwave *pw = arg;
+	uint64_t collect_ns = (uint64_t)(pw->collect_s * 1e9), decide_ns = (uint64_t)(pw->decide_s * 1e9);
+	uint64_t next = hr_now_ns() + collect_ns, next_decide = 0;
+
+	while (!atomic_load(&pw->stop)) {
+		uint64_t now = hr_now_ns();
+
+		if (now < next) {
+			uint64_t d = next - now < PW_TICK_NS ? next - now : PW_TICK_NS;
+
+			(void)nanosleep(&(struct timespec){ .tv_sec = (time_t)(d / 1000000000ull),
+							    .tv_nsec = (long)(d % 1000000000ull) }, NULL);
+			continue;
+		}
+		next += collect_ns;
+		if (next < now)
+			next = now + collect_ns;	/* fell behind: no burst of ticks */
+		/* the first decision a decide period after the first guest took part */
+		if (tick(pw, next_decide && now >= next_decide) && !next_decide)
+			next_decide = now + decide_ns;
+		else if (next_decide && now >= next_decide)
+			next_decide += decide_ns;
+	}
+	return NULL;
+}
+
+struct hr_polwave *hr_polwave_start(struct hr_run *run, const struct hr_job *j, int rep,
+				    struct hr_budget_cg *cg, struct hr_guest *const *guests, int n)
+{
+	struct hr_polwave *pw;
+	char why[256];
+
+	if (n > HR_POL_MAX_GUESTS) {
+		hr_error("job %s: %d guests in one wave under a policy, at most %d", j->name, n,
+			 HR_POL_MAX_GUESTS);
+		return NULL;
+	}
+	if (!(pw = calloc(1, sizeof(*pw)))) {
+		hr_error("out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&pw->lock, NULL);
+	pw->run = run;
+	pw->j = j;
+	pw->rep = rep;
+	pw->cg = cg;
+	pw->n = n;
+	pw->collect_s = pw->decide_s = PW_BUDGET_ONLY_S;
+	if (j->policy_kind) {
+		pw->row = &hr_policies[j->policy_kind - 1];
+		if (hr_policy_periods(pw->row, j->policy_scale, &pw->collect_s, &pw->decide_s, why,
+				      sizeof(why))) {
+			hr_error("job %s: %s", j->name, why);
+			goto fail;
+		}
+		hr_policy_init(&pw->st, pw->row, NULL);
+	}
+	for (int i = 0; i < n; i++) {
+		pw->s[i].g = guests[i];
+		pw->s[i].rss_mib = pw->s[i].vmswap_mib = NAN;
+	}
+	if (pthread_create(&pw->th, NULL, pw_thread, pw)) {
+		hr_error("job %s: cannot start the policy thread", j->name);
+		goto fail;
+	}
+	pw->running = 1;
+	return pw;
+fail:
+	pthread_mutex_destroy(&pw->lock);
+	free(pw);
+	return NULL;
+}
+
+void hr_polwave_stop(struct hr_polwave *pw)
+{
+	if (!pw)
+		return;
+	atomic_store(&pw->stop, 1);
+	if (pw->running)
+		pthread_join(pw->th, NULL);
+	pthread_mutex_destroy(&pw->lock);
+	free(pw);
+}
+
+/* ---- the controller's side ---- */
+
+static struct pw_slot *my_slot(struct hr_polwave *pw, const struct hr_guest *g)
+{
+	for (int i = 0; pw && i < pw->n; i++)
+		if (pw->s[i].g == g)
+			return &pw->s[i];
+	return NULL;
+}
+
+/* VmRSS and VmSwap of @pid in MiB (NaN: unknown). */
+static void proc_mem(pid_t pid, double *rss, double *sw)
+{
+	char path[64], line[256];
+	unsigned long long v;
+	FILE *f;
+
+	*rss = *sw = NAN;
+	if (pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "VmRSS: %llu kB", &v) == 1)
+			*rss = mib((double)v);
+		else if (sscanf(line, "VmSwap: %llu kB", &v) == 1)
+			*sw = mib((double)v);
+	}
+	fclose(f);
+}
+
+/* This guest's figures now, published for the policy thread. 0, or -1 (hr_error) if the guest cannot go on. */
+static int publish(struct hr_guest *g, struct hr_polwave *pw, struct pw_slot *s, uint64_t target_kib)
+{
+	struct hr_boot *b = &g->boot;
+	virDomainMemoryStatStruct ms[VIR_DOMAIN_MEMORY_STAT_NR];
+	struct hr_pol_guest pg = { 0 };
+	double rss, sw;
+	int n, slot;
+
+	snprintf(pg.name, sizeof(pg.name), "%s", g->name);
+	pg.nominal_mib = mib((double)g->job->memory_kib);
+	pg.floor_mib = mib((double)hr_job_floor_kib(g->job));
+	pg.target_mib = mib((double)target_kib);
+	pg.actual_mib = NAN;
+	pg.bs = (struct hr_pol_bstats){ NAN, NAN, NAN, NAN, NAN, NAN };
+	pg.psi = (struct hr_pol_psi){ NAN, NAN, NAN, NAN };	/* the agent's PSI: not wired yet */
+	pg.vm = (struct hr_pol_vmstat){ NAN, NAN, NAN, NAN };
+	slot = hr_wd_arm(g->run->wd, b->dom, b->hp.pid, 10000, "virDomainMemoryStats");
+	n = virDomainMemoryStats(b->dom, ms, VIR_DOMAIN_MEMORY_STAT_NR, 0);
+	if (hr_wd_disarm(g->run->wd, slot) && !hr_stop && !b->dead) {
+		b->dead = 1;
+		snprintf(b->dead_reason, sizeof(b->dead_reason),
+			 "was destroyed: QEMU did not answer virDomainMemoryStats within 10 s (stopped or hung)");
+	}
+	if (n < 0)
+		return hr_guest_check(g);	/* gone: said; else unknown figures this time */
+	for (int i = 0; i < n; i++) {
+		double v = (double)ms[i].val;
+
+		switch (ms[i].tag) {
+		case VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON: pg.actual_mib = mib(v); break;
+		case VIR_DOMAIN_MEMORY_STAT_UNUSED: pg.bs.unused_mib = mib(v); break;
+		case VIR_DOMAIN_MEMORY_STAT_AVAILABLE: pg.bs.available_mib = mib(v); break;
+		case VIR_DOMAIN_MEMORY_STAT_USABLE: pg.bs.usable_mib = mib(v); break;
+		case VIR_DOMAIN_MEMORY_STAT_SWAP_IN: pg.bs.swap_in_mib = mib(v); break;
+		case VIR_DOMAIN_MEMORY_STAT_SWAP_OUT: pg.bs.swap_out_mib = mib(v); break;
+		case VIR_DOMAIN_MEMORY_STAT_MAJOR_FAULT: pg.bs.major_faults = v; break;
+		default: break;
+		}
+	}
+	proc_mem(b->hp.local && !b->hp.gone ? b->hp.pid : 0, &rss, &sw);
+	pthread_mutex_lock(&pw->lock);
+	s->pg = pg;
+	s->rss_mib = rss;
+	s->vmswap_mib = sw;
+	s->published = 1;
+	pthread_mutex_unlock(&pw->lock);
+	return 0;
+}
+
+static void mark_done(struct hr_polwave *pw, struct pw_slot *s)
+{
+	pthread_mutex_lock(&pw->lock);
+	s->done = 1;
+	pthread_mutex_unlock(&pw->lock);
+}
+
+int hr_policy_walk(struct hr_guest *g, int64_t t0, size_t *done)
+{
+	struct hr_polwave *pw = g->run->polwave;
+	struct pw_slot *s = my_slot(pw, g);
+	int64_t end = t0 + (int64_t)g->job->policy_duration_us * 1000, next = t0, collect;
+	uint64_t target = g->job->memory_kib;
+	int r = 0;
+
+	*done = 0;
+	if (!s)
+		return hr_error("%s: no policy state for this guest", g->name);
+	collect = (int64_t)(pw->collect_s * 1e9);
+	hr_guest_set_state(g, HR_GS_REST, mib((double)target));
+	while (!r && hr_run_time(g->run) < end) {
+		int64_t now = hr_run_time(g->run), until;
+		uint64_t kib = 0;
+		int take;
+
+		if ((r = hr_guest_check(g)))
+			break;
+		if (now >= next) {
+			if ((r = publish(g, pw, s, target)))
+				break;
+			next += collect;
+			if (next <= now)
+				next = now + collect;
+		}
+		pthread_mutex_lock(&pw->lock);
+		take = s->has_proposal;
+		kib = s->proposal_kib;
+		s->has_proposal = 0;
+		pthread_mutex_unlock(&pw->lock);
+		if (take && kib != target) {
+			/* the same path as a scheduled change: set_target, watched, a transitions.csv row */
+			if ((r = hr_transition(g, (int)*done, 0, kib, now, 0)))
+				break;
+			(*done)++;
+			target = kib;
+			continue;
+		}
+		until = next < end ? next : end;
+		if (until > now + 200000000)
+			until = now + 200000000;	/* a proposal waits at most this */
+		r = hr_guest_record_until(g, until);
+	}
+	mark_done(pw, s);
+	return r;
+}
