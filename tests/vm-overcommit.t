@@ -1,0 +1,143 @@
+#!/bin/bash
+# vm-overcommit: three guests under a host budget below their nominal total,
+# MOM's rules in the loop (issue 24). The budget's cgroup, read from
+# /sys/fs/cgroup by this test, holds every QEMU of the job under the limit;
+# every decision is recorded, within [floor, nominal], and every target the
+# guests went to was one of them; the budget's samples are there; nothing of
+# the budget is left after the run, after a killed runner (the guardian), or
+# of an earlier run (the next run's start).
+. "$(dirname "$0")/lib.sh"
+require vm
+plan 21
+
+H=$(printf %s "$STATE/embed" | sha256sum | cut -c1-8)
+MEM=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ { print $2; exit }' /proc/mounts)
+# budget_dirs: this test's budget cgroups (machine/bb-HASH-*.partition), every hierarchy
+budget_dirs() {
+	local m
+	for m in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/mounts); do
+		ls -d "$m"/machine/bb-"$H"-*.partition 2>/dev/null
+	done | wc -l
+}
+# budget_qemu: the memory cgroup of the budget once a QEMU of this test is in it (a domain's cgroup inside)
+budget_qemu() {
+	local d p
+	for d in "$MEM"/machine/bb-"$H"-*.partition; do
+		for p in $(cat "$d"/qemu-embed-"$H"-*/cgroup.procs 2>/dev/null); do
+			pgrep -f "qemu-system.*$STATE" | grep -qx "$p" && { echo "$d"; return 0; }
+		done
+	done
+	return 1
+}
+if [ -z "$MEM" ] || [ ! -f "$MEM/memory.limit_in_bytes" ]; then
+	skip_rest "no cgroup v1 memory controller here (a budget is refused up front)"
+	finish
+fi
+
+# An earlier run's budget left behind (a runner killed with its guardian): the next run removes it.
+mkdir -p "$STATE" "$MEM/machine/bb-$H-dead-w9.partition"
+
+scenario oc <<'INI'
+[oc]
+accel = tcg
+memory = 320M
+vms = 3
+vcpus = 1
+low = 96M
+host-budget = 80%
+policy = mom
+policy-period-scale = 0.2
+policy-duration = 30s
+workload = touch:size=64M
+INI
+"$BB" run --dry-run -s "$STATE" -o "$RESULTS/dry" "$T/oc.ini" >"$T/dry" 2>&1
+grep -q "job oc: host budget 768 MiB over its 3 guest(s) of 320 MiB" "$T/dry"
+ok $? "dry run: says the budget (768 MiB, 80 % of 3 x 320 MiB)$(grep -m1 budget "$T/dry" | cut -c1-100 | sed 's/^/ # /')"
+
+"$BB" run -s "$STATE" -o "$RESULTS/a" "$T/oc.ini" >"$T/out" 2>"$T/err" &
+pid=$!
+cg=
+for _ in $(seq 1800); do cg=$(budget_qemu) && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+check "the budget's cgroup holds a QEMU of this run ($cg)" test -n "$cg"
+check "the earlier run's budget cgroup was removed at the start" test ! -d "$MEM/machine/bb-$H-dead-w9.partition"
+lim=$(cat "$cg/memory.limit_in_bytes" 2>/dev/null)
+check "memory.limit_in_bytes is the budget, 768 MiB ($lim)" test "$lim" = $((768 * 1048576))
+if [ -f "$cg/memory.memsw.limit_in_bytes" ]; then
+	sw=$(cat "$cg/memory.memsw.limit_in_bytes")
+	check "memory.memsw.limit_in_bytes: memory and swap together under it ($sw)" test "$sw" = "$lim"
+else
+	skip "swap is not accounted here (no memory.memsw.*)"
+fi
+for _ in $(seq 600); do
+	nq=0	# (a cgroup file's size is 0: read it)
+	for d in "$cg"/qemu-embed-"$H"-*; do [ -n "$(cat "$d/cgroup.procs" 2>/dev/null)" ] && nq=$((nq + 1)); done
+	[ "$nq" -ge 3 ] && break
+	sleep 0.1
+done
+check "all three domains' cgroups are inside the budget ($nq)" test "$nq" -eq 3
+# the budget's own record, read while the guests run, and again as late as the cgroup lives
+maxu=0
+while [ -f "$cg/memory.max_usage_in_bytes" ]; do
+	m=$(cat "$cg/memory.max_usage_in_bytes" 2>/dev/null) && [ -n "$m" ] && maxu=$m
+	kill -0 $pid 2>/dev/null || break
+	sleep 0.5
+done
+wait $pid
+rc=$?
+check "the run completes (exit $rc)" test $rc -eq 0
+dir=$(run_dir "$RESULTS/a")
+check "the budget held: its max usage $((maxu / 1048576)) MiB <= its limit" test "$maxu" -le "$lim"
+
+D=$dir/decisions.csv B=$dir/budget.csv
+nd=$(csv_awk 'END { print NR - 1 }' "$D")
+check "decisions.csv has rows ($nd)" test "$nd" -gt 0
+bad=$(csv_awk '$c["target_mib"] + 0 < $c["floor_mib"] || $c["target_mib"] + 0 > $c["nominal_mib"] || $c["policy"] != "mom" || $c["reason"] == "" { n++ } END { print n + 0 }' "$D")
+check "every decision: policy mom, a reason, a target within [floor, nominal] ($bad not)" test "$bad" -eq 0
+ng=$(csv_col "$D" vm | sort -u | wc -l)
+check "every guest has decisions ($ng)" test "$ng" -eq 3
+# MOM's rule: a budget less than 20 % free shrinks every guest above its floor
+tight=$(csv_awk '$c["budget_usage_mib"] > 0.8 * $c["budget_limit_mib"] && $c["prev_target_mib"] > $c["floor_mib"] { n++ } END { print n + 0 }' "$D")
+set=$(csv_awk '$c["set"] == 1 { n++ } END { print n + 0 }' "$D")
+if [ "$tight" -gt 0 ]; then
+	check "the budget was under 20 % free at $tight decisions: targets were proposed ($set)" test "$set" -gt 0
+else
+	skip "the budget never came under 20 % free (no shrink due)"
+fi
+# every target a guest went to was a decision of the policy for it
+csv_awk '$c["set"] == 1 { printf "%s %.0f\n", $c["vm"], $c["target_mib"] }' "$D" | sort -u >"$T/proposed"
+csv_awk '{ printf "%s %.0f\n", $c["vm"], $c["to_mib"] }' "$dir/transitions.csv" | sort -u >"$T/applied"
+na=$(wc -l <"$T/applied")
+check "every target applied ($na) was proposed by the policy" test -z "$(comm -13 "$T/proposed" "$T/applied")"
+head -n 1 "$B" | tr , '\n' >"$T/bcols"
+nc=$(grep -cx -e usage_mib -e limit_mib -e max_usage_mib -e failcnt -e memsw_usage_mib -e swap_mib -e rss_mib -e vmswap_mib "$T/bcols")
+check "budget.csv has the budget's usage, limit, max usage, failcnt, swap and QEMU's RSS and VmSwap columns ($nc of 8)" test "$nc" -eq 8
+nb=$(csv_awk '$c["kind"] == "budget" && $c["limit_mib"] == "768.000" && $c["failcnt"] != "" { n++ } END { print n + 0 }' "$B")
+check "budget rows with the limit and a failcnt ($nb)" test "$nb" -gt 5
+rmax=$(csv_awk '$c["kind"] == "budget" && $c["max_usage_mib"] > m { m = $c["max_usage_mib"] } END { printf "%.0f", m * 1048576 }' "$B")
+check "the runner's max usage ($((rmax / 1048576)) MiB) is the cgroup's as this test read it" within "$rmax" "$maxu" 1048576
+nr=$(csv_awk '$c["kind"] == "qemu" && $c["rss_mib"] > 0 { v[$c["vm"]] = 1 } END { print length(v) }' "$B")
+check "each guest's QEMU has VmRSS rows ($nr)" test "$nr" -eq 3
+check "after the run: no budget cgroup left in any hierarchy ($(budget_dirs))" test "$(budget_dirs)" -eq 0
+check "after the run: no domain cgroup left ($(cgroups)), no QEMU ($(qemus))" test "$(cgroups)" -eq 0 -a "$(qemus)" -eq 0
+
+# A runner killed with SIGKILL: its guardian ends QEMU and removes the budget.
+scenario one <<'INI'
+[one]
+accel = tcg
+memory = 256M
+vcpus = 1
+host-budget = 400M
+policy = none
+policy-duration = 120s
+INI
+"$BB" run -s "$STATE" -o "$RESULTS/b" "$T/one.ini" >"$T/out2" 2>"$T/err2" &
+pid=$!
+cg=
+for _ in $(seq 1800); do cg=$(budget_qemu) && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+check "killed run: its budget holds its QEMU ($cg)" test -n "$cg"
+kill -KILL $pid
+wait $pid 2>/dev/null
+for _ in $(seq 80); do [ "$(budget_dirs)" -eq 0 ] && [ "$(qemus)" -eq 0 ] && break; sleep 0.1; done
+check "SIGKILL: the guardian ended QEMU ($(qemus)) and removed the budget from every hierarchy ($(budget_dirs)) within 8 s" \
+	test "$(budget_dirs)" -eq 0 -a "$(qemus)" -eq 0
+finish
