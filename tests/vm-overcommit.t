@@ -8,7 +8,7 @@
 # of an earlier run (the next run's start).
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 21
+plan 28
 
 H=$(printf %s "$STATE/embed" | sha256sum | cut -c1-8)
 MEM=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ { print $2; exit }' /proc/mounts)
@@ -47,7 +47,7 @@ low = 96M
 host-budget = 80%
 policy = mom
 policy-period-scale = 0.2
-policy-duration = 30s
+policy-duration = 20s
 workload = touch:size=64M
 INI
 "$BB" run --dry-run -s "$STATE" -o "$RESULTS/dry" "$T/oc.ini" >"$T/dry" 2>&1
@@ -119,6 +119,45 @@ nr=$(csv_awk '$c["kind"] == "qemu" && $c["rss_mib"] > 0 { v[$c["vm"]] = 1 } END 
 check "each guest's QEMU has VmRSS rows ($nr)" test "$nr" -eq 3
 check "after the run: no budget cgroup left in any hierarchy ($(budget_dirs))" test "$(budget_dirs)" -eq 0
 check "after the run: no domain cgroup left ($(cgroups)), no QEMU ($(qemus))" test "$(cgroups)" -eq 0 -a "$(qemus)" -eq 0
+
+# external:CMD: the example policy answers every period (accepted); a program
+# that names an unknown guest and then says nothing is refused, given up after
+# 3 periods (the fallback: none), its process group ended; no target of it obeyed.
+scenario ext <<INI
+[global]
+accel = tcg
+memory = 256M
+vcpus = 1
+low = 64M
+host-budget = 320M
+policy-period-scale = 0.2
+policy-duration = 10s
+workload = touch:size=32M
+
+[good]
+policy = external:python3 $TOP/bench/policy-example.py
+
+[bad]
+policy = external:echo '{"v":1,"period":1,"targets":[{"name":"nobody","target_mib":1}]}'; exec sleep 321.$$
+INI
+"$BB" run -s "$STATE" -o "$RESULTS/c" "$T/ext.ini" >"$T/out3" 2>"$T/err3"
+rc=$?
+check "external: the run completes (exit $rc)" test $rc -eq 0
+dir=$(run_dir "$RESULTS/c")
+E=$dir/events.csv D=$dir/decisions.csv
+end=$(csv_where "$E" event policy-end detail | grep -m1 'job=good')
+asked=$(echo "$end" | sed -n 's/.*asked=\([0-9]*\).*/\1/p') acc=$(echo "$end" | sed -n 's/.*accepted=\([0-9]*\).*/\1/p')
+check "external: the example program answered every period it was asked ($acc of $asked)" test -n "$asked" -a "$asked" -gt 0 -a "$asked" = "$acc"
+ng=$(csv_awk '$c["job"] == "good" && $c["policy"] == "external" && $0 ~ /"external: (the program.s target|no target given)"/ { n++ } END { print n + 0 }' "$D")
+check "external: its decisions are recorded as the program's ($ng of $asked)" test "$ng" -eq "$asked"
+csv_where "$E" event policy-refused detail | grep -q 'job=bad period=1 range: targets\[0\]: unknown guest'
+ok $? "external: an unknown guest is refused (range), with the program's words"
+check "external: the program that stops answering is given up (the fallback: none)" \
+	grep -q 'policy-fallback,"job=bad none from now on: 3 periods refused in a row' "$E"
+nt=$(csv_awk '$c["job"] == "bad" { n++ } END { print n + 0 }' "$dir/transitions.csv")
+nf=$(csv_awk '$c["job"] == "bad" && $c["reason"] ~ /fallback none/ { n++ } END { print n + 0 }' "$D")
+check "external: none of its targets obeyed ($nt changes), its later decisions say the fallback ($nf)" test "$nt" -eq 0 -a "$nf" -gt 0
+check "external: its process group is gone after the run" test -z "$(pgrep -f "sleep 321.$$")"
 
 # A runner killed with SIGKILL: its guardian ends QEMU and removes the budget.
 scenario one <<'INI'

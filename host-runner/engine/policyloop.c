@@ -17,6 +17,7 @@
 #include "core/policy.h"
 #include "budget.h"
 #include "guestpriv.h"
+#include "policyproc.h"
 #include "policyloop.h"
 
 #define PW_TICK_NS	50000000ull	/* the policy thread looks at its stop flag this often */
@@ -50,6 +51,8 @@ struct hr_polwave {
 	struct hr_pol_out out;
 	int map[HR_POL_MAX_GUESTS];
 	uint64_t period;
+	struct hr_pproc pp;		/* external:CMD: its program (policyproc.h) */
+	int fell_back;			/* external: its fallback said in events.csv */
 };
 
 static double mib(double kib)
@@ -168,8 +171,23 @@ static int tick(struct hr_polwave *pw, int decide)
 	if (!decide)
 		return 1;
 	pw->in.period = ++pw->period;
-	if (hr_policy_decide(&pw->st, &pw->in, &pw->out))
+	if (pw->row->kind == HR_POL_EXTERNAL) {
+		/* the program's answer by the decide period's end, else refused (policyproc.h) */
+		enum hr_pp_verdict v = hr_pproc_ask(&pw->pp, &pw->in, (int)(pw->decide_s * 1000), &pw->out);
+
+		if (v != HR_PP_OK && v != HR_PP_NVERDICTS)
+			hr_rec_event(pw->run->rec, "", "policy-refused", "job=%s period=%" PRIu64 " %s: %s",
+				     pw->j->name, pw->period, hr_pp_verdict_name(v), pw->pp.why);
+		if (pw->pp.gave_up && !pw->fell_back) {
+			pw->fell_back = 1;
+			hr_warn("job %s: the external policy was given up, none from now on: %s", pw->j->name,
+				pw->pp.fallback);
+			hr_rec_event(pw->run->rec, "", "policy-fallback", "job=%s none from now on: %s",
+				     pw->j->name, pw->pp.fallback);
+		}
+	} else if (hr_policy_decide(&pw->st, &pw->in, &pw->out)) {
 		return 1;
+	}
 	for (int k = 0; k < pw->out.n; k++) {
 		decision_row(pw, t_s, k);
 		if (!pw->out.t[k].set)
@@ -240,12 +258,24 @@ struct hr_polwave *hr_polwave_start(struct hr_run *run, const struct hr_job *j, 
 			goto fail;
 		}
 		hr_policy_init(&pw->st, pw->row, NULL);
+		if (pw->row->kind == HR_POL_EXTERNAL) {
+			const char *cmd = NULL;
+			char err[PATH_MAX + 64];
+
+			(void)hr_policy_find(j->policy, &cmd, why, sizeof(why));
+			hr_fmt(err, sizeof(err), "%s/policy-%s-r%d.stderr", run->dir, j->name, rep);
+			if (!cmd || hr_pproc_start(&pw->pp, cmd, err, 0))
+				goto fail;
+			hr_rec_event(run->rec, "", "policy-start", "job=%s pid=%d: %s (its stderr: %s)", j->name,
+				     (int)pw->pp.pid, cmd, err + strlen(run->dir) + 1);
+		}
 	}
 	for (int i = 0; i < n; i++) {
 		pw->s[i].g = guests[i];
 		pw->s[i].rss_mib = pw->s[i].vmswap_mib = NAN;
 	}
 	if (pthread_create(&pw->th, NULL, pw_thread, pw)) {
+		hr_pproc_stop(&pw->pp);
 		hr_error("job %s: cannot start the policy thread", j->name);
 		goto fail;
 	}
@@ -264,6 +294,16 @@ void hr_polwave_stop(struct hr_polwave *pw)
 	atomic_store(&pw->stop, 1);
 	if (pw->running)
 		pthread_join(pw->th, NULL);
+	if (pw->row && pw->row->kind == HR_POL_EXTERNAL) {
+		hr_rec_event(pw->run->rec, "", "policy-end", "job=%s asked=%" PRIu64 " accepted=%" PRIu64
+			     " malformed=%" PRIu64 " range=%" PRIu64 " late=%" PRIu64 " too_long=%" PRIu64
+			     " timeout=%" PRIu64 " exited=%" PRIu64 "%s%s", pw->j->name, pw->pp.asked,
+			     pw->pp.accepted, pw->pp.count[HR_PP_MALFORMED], pw->pp.count[HR_PP_RANGE],
+			     pw->pp.count[HR_PP_LATE], pw->pp.count[HR_PP_TOO_LONG],
+			     pw->pp.count[HR_PP_TIMEOUT], pw->pp.count[HR_PP_EXITED],
+			     pw->pp.gave_up ? "; given up: " : "", pw->pp.gave_up ? pw->pp.fallback : "");
+		hr_pproc_stop(&pw->pp);
+	}
 	pthread_mutex_destroy(&pw->lock);
 	free(pw);
 }
@@ -389,6 +429,12 @@ int hr_policy_walk(struct hr_guest *g, int64_t t0, size_t *done)
 		kib = s->proposal_kib;
 		s->has_proposal = 0;
 		pthread_mutex_unlock(&pw->lock);
+		if (take) {	/* whole MiB within [floor, nominal], as the policy was told */
+			uint64_t lo = hr_job_floor_kib(g->job);
+
+			kib = kib < lo ? (lo + 1023) / 1024 * 1024 : kib;
+			kib = kib > g->job->memory_kib ? g->job->memory_kib : kib;
+		}
 		if (take && kib != target) {
 			/* the same path as a scheduled change: set_target, watched, a transitions.csv row */
 			if ((r = hr_transition(g, (int)*done, 0, kib, now, 0)))
