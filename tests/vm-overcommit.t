@@ -131,13 +131,15 @@ vcpus = 1
 low = 64M
 host-budget = 320M
 policy-period-scale = 0.2
-policy-duration = 10s
+policy-duration = 8s
 workload = touch:size=32M
 
 [good]
 policy = external:python3 $TOP/bench/policy-example.py
 
 [bad]
+# periods 1 (refused), 2 and 3 (2 s each to time out, the decide period) fit in it
+policy-duration = 16s
 policy = external:echo '{"v":1,"period":1,"targets":[{"name":"nobody","target_mib":1}]}'; exec sleep 321.$$
 INI
 "$BB" run -s "$STATE" -o "$RESULTS/c" "$T/ext.ini" >"$T/out3" 2>"$T/err3"
