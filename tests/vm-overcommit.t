@@ -8,7 +8,7 @@
 # of an earlier run (the next run's start).
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 28
+plan 29
 
 H=$(printf %s "$STATE/embed" | sha256sum | cut -c1-8)
 MEM=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ { print $2; exit }' /proc/mounts)
@@ -161,14 +161,15 @@ nf=$(csv_awk '$c["job"] == "bad" && $c["reason"] ~ /fallback none/ { n++ } END {
 check "external: none of its targets obeyed ($nt changes), its later decisions say the fallback ($nf)" test "$nt" -eq 0 -a "$nf" -gt 0
 check "external: its process group is gone after the run" test -z "$(pgrep -f "sleep 321.$$")"
 
-# A runner killed with SIGKILL: its guardian ends QEMU and removes the budget.
-scenario one <<'INI'
+# A runner killed with SIGKILL: its guardian ends QEMU, removes the budget,
+# and ends its external program (one that ignores its stdin's end).
+scenario one <<INI
 [one]
 accel = tcg
 memory = 256M
 vcpus = 1
 host-budget = 400M
-policy = none
+policy = external:exec sleep 322.$$
 policy-duration = 120s
 INI
 "$BB" run -s "$STATE" -o "$RESULTS/b" "$T/one.ini" >"$T/out2" 2>"$T/err2" &
@@ -181,4 +182,5 @@ wait $pid 2>/dev/null
 for _ in $(seq 80); do [ "$(budget_dirs)" -eq 0 ] && [ "$(qemus)" -eq 0 ] && break; sleep 0.1; done
 check "SIGKILL: the guardian ended QEMU ($(qemus)) and removed the budget from every hierarchy ($(budget_dirs)) within 8 s" \
 	test "$(budget_dirs)" -eq 0 -a "$(qemus)" -eq 0
+check "SIGKILL: the guardian ended its external program's process group" test -z "$(pgrep -f "sleep 322.$$")"
 finish

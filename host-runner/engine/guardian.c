@@ -27,6 +27,7 @@
 #include "core/log.h"
 #include "engine.h"
 #include "budget.h"
+#include "policyloop.h"
 #include "hostprobe.h"
 #include "run.h"
 
@@ -97,7 +98,7 @@ static void kill_all(const char *dir, const char *prefix)
  * (@cgprefix: hr_cgroup_prefix), giving QEMU 5 s to leave them.
  */
 static void guard(int rfd, const char *dir, const char *prefix, const char *cgprefix,
-		  const char *bprefix)
+		  const char *bprefix, const char *state_dir, const char *run4)
 {
 	char buf[8];
 	ssize_t n;
@@ -111,6 +112,7 @@ static void guard(int rfd, const char *dir, const char *prefix, const char *cgpr
 	while (n < 0 && errno == EINTR);
 	if (n <= 0) {	/* no "done": the runner died */
 		kill_all(dir, prefix);
+		hr_policy_reap(state_dir, run4);	/* external:CMD programs (policyloop.h) */
 		if (*cgprefix)
 			(void)hr_cgroup_remove(cgprefix, prefix, hr_now_ns() + 5000000000ull, NULL, NULL);
 		if (*bprefix)	/* this run's host budget (budget.h), the domains' cgroups inside */
@@ -146,7 +148,7 @@ int hr_guardian_start(struct hr_run *run)
 	}
 	if (pid == 0) {
 		close(fds[1]);
-		guard(fds[0], dir, prefix, cgprefix, bprefix);
+		guard(fds[0], dir, prefix, cgprefix, bprefix, run->state_dir, run->id + strlen(run->id) - 4);
 	}
 	close(fds[0]);
 	run->guardian_fd = fds[1];

@@ -3,7 +3,11 @@
  * policyloop.c - a job's balloon policy in the loop, and the host budget's
  * samples (policyloop.h says who does what).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -58,6 +62,70 @@ struct hr_polwave {
 static double mib(double kib)
 {
 	return kib / 1024.0;
+}
+
+/* ---- the external program's record, for a killed runner's guardian ---- */
+
+/* /proc/@pid/stat's starttime (field 22), or 0 if it cannot be read. */
+static unsigned long long start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (!(p = strrchr(buf, ')')))
+		return 0;
+	/* p: the ')' ending field 2; each step finds the blank before field f */
+	for (int f = 3; f <= 22 && p; f++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		t = strtoull(p + 1, NULL, 10);
+	return t;
+}
+
+static void pgid_path(const struct hr_polwave *pw, char *buf, size_t size)
+{
+	hr_fmt(buf, size, "%s/policy-%s-%s-r%d.pgid", pw->run->state_dir,
+	       pw->run->id + strlen(pw->run->id) - 4, pw->j->name, pw->rep);
+}
+
+void hr_policy_reap(const char *state_dir, const char *run4)
+{
+	char pre[32], path[PATH_MAX + 300];
+	struct dirent *e;
+	DIR *d = opendir(state_dir);
+
+	hr_fmt(pre, sizeof(pre), "policy-%s", run4 ? run4 : "");
+	while (d && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		unsigned long long st = 0;
+		int pg = 0;
+		FILE *f;
+
+		if (strncmp(e->d_name, pre, strlen(pre)) || n < 6 || strcmp(e->d_name + n - 5, ".pgid"))
+			continue;
+		hr_fmt(path, sizeof(path), "%s/%s", state_dir, e->d_name);
+		if ((f = fopen(path, "re"))) {
+			if (fscanf(f, "%d %llu", &pg, &st) != 2)
+				pg = 0;
+			fclose(f);
+		}
+		/* the same process still (not a recycled pid): its group goes */
+		if (pg > 1 && st && start_time(pg) == st)
+			(void)killpg(pg, SIGKILL);
+		(void)unlink(path);
+	}
+	if (d)
+		closedir(d);
 }
 
 /* ---- the policy thread ---- */
@@ -268,6 +336,17 @@ struct hr_polwave *hr_polwave_start(struct hr_run *run, const struct hr_job *j, 
 				goto fail;
 			hr_rec_event(run->rec, "", "policy-start", "job=%s pid=%d: %s (its stderr: %s)", j->name,
 				     (int)pw->pp.pid, cmd, err + strlen(run->dir) + 1);
+			/* for the guardian of a killed runner: its process group, and when it started */
+			pgid_path(pw, err, sizeof(err));
+			{
+				FILE *f = fopen(err, "we");
+
+				if (f) {
+					fprintf(f, "%d %llu\n", (int)pw->pp.pid, start_time(pw->pp.pid));
+					if (fclose(f))
+						(void)unlink(err);
+				}
+			}
 		}
 	}
 	for (int i = 0; i < n; i++) {
@@ -303,6 +382,12 @@ void hr_polwave_stop(struct hr_polwave *pw)
 			     pw->pp.count[HR_PP_TIMEOUT], pw->pp.count[HR_PP_EXITED],
 			     pw->pp.gave_up ? "; given up: " : "", pw->pp.gave_up ? pw->pp.fallback : "");
 		hr_pproc_stop(&pw->pp);
+		{
+			char path[PATH_MAX + 300];
+
+			pgid_path(pw, path, sizeof(path));
+			(void)unlink(path);
+		}
 	}
 	pthread_mutex_destroy(&pw->lock);
 	free(pw);

@@ -51,4 +51,13 @@ void hr_polwave_stop(struct hr_polwave *pw);
  */
 int hr_policy_walk(struct hr_guest *g, int64_t t0, size_t *done);
 
+/*
+ * An external:CMD program's process group is recorded while it runs, in the
+ * state dir's policy-RUN-JOB-rREP.pgid (its pgid and start time). The
+ * guardian of a killed runner (@run4: its run's) and the next run's start
+ * (NULL: every one) kill each group still running (the same start time: not
+ * a recycled pid) and remove the records.
+ */
+void hr_policy_reap(const char *state_dir, const char *run4);
+
 #endif /* HR_POLICYLOOP_H */

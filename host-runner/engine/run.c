@@ -542,6 +542,7 @@ static int watch_and_reap(struct hr_run *run)
 	if (!(run->wd = hr_wd_new()))
 		return -1;
 	(void)hr_reap_leftovers(run);
+	hr_policy_reap(run->state_dir, NULL);	/* a killed run's external:CMD programs */
 	if (!run->uri[0] || hr_uri_is_embedded(run->uri)) {	/* earlier runs' host budgets (budget.h), their QEMUs reaped above */
 		char prefix[48];
 		int n, left = 0;
