@@ -161,6 +161,10 @@ int hr_budget_check_scenario(const struct hr_scenario *sc, const struct hr_run_o
 		int line = hr_job_line(j, "host-budget");
 		uint64_t limit;
 
+		if (say && j->policy[0])
+			fprintf(say, "job %s: policy %s sets the targets for %.0f s (not the schedule below), "
+				"each guest's floor %" PRIu64 " MiB (low=)\n", j->name, j->policy,
+				(double)j->policy_duration_us / 1e6, hr_job_floor_kib(j) / 1024);
 		if (!j->budget.has_budget)
 			continue;
 		line = line ? line : j->section_line;
@@ -178,12 +182,11 @@ int hr_budget_check_scenario(const struct hr_scenario *sc, const struct hr_run_o
 		if (say)
 			fprintf(say, "job %s: host budget %" PRIu64 " MiB over its %d guest(s) of %" PRIu64
 				" MiB (%.0f %% of %" PRIu64 " MiB): one memory cgroup (v1%s), "
-				"machine/bb-...-wN.partition, created before they start, removed after%s%s\n",
+				"machine/bb-...-wN.partition, created before they start, removed after\n",
 				j->name, limit / 1024, j->vms, j->memory_kib / 1024,
 				100.0 * (double)limit / (double)(j->memory_kib * (uint64_t)j->vms),
 				j->memory_kib * (uint64_t)j->vms / 1024,
-				host.memsw ? ", swap accounted: memory and swap together" : ", swap not accounted",
-				j->policy[0] ? "; policy " : "", j->policy);
+				host.memsw ? ", swap accounted: memory and swap together" : ", swap not accounted");
 	}
 	return 0;
 }
