@@ -184,7 +184,7 @@ static int plan_hosts(const struct hr_run_opts *o, int guests, int *remote, FILE
 int hr_plan(const struct hr_scenario *sc, const struct hr_run_opts *o, FILE *f)
 {
 	int remote = 0, guests = 0, skipped = 0;
-	double at_least = 0;
+	double at_least = 0, group = 0;
 
 	for (int i = 0; i < sc->njobs; i++) {
 		const struct hr_job *j = &sc->jobs[i];
@@ -197,9 +197,24 @@ int hr_plan(const struct hr_scenario *sc, const struct hr_run_opts *o, FILE *f)
 		return HR_EXIT_USAGE;
 	if (sc->overrides[0])
 		fprintf(f, "overrides: %s (--set)\n", sc->overrides);
-	for (int i = 0; i < sc->njobs; i++)
-		if (plan_job(&sc->jobs[i], remote, f, &at_least, &skipped))
+	for (int i = 0; i < sc->njobs; i++) {
+		const struct hr_job *j = &sc->jobs[i];
+		double t = 0;
+
+		if (i && j->parallel)
+			fprintf(f, "\njob %s runs side by side with %s (parallel=1): their guests at once, "
+				"one start line and boot pacing per host", j->name, sc->jobs[i - 1].name);
+		if (plan_job(j, remote, f, &t, &skipped))
 			return HR_EXIT_USAGE;
+		/* a group's jobs run at once: the longest of them */
+		if (i && j->parallel) {
+			if (t > group)
+				at_least += t - group, group = t;
+		} else {
+			at_least += t;
+			group = t;
+		}
+	}
 	fprintf(f, "\nthe scenario is valid; %d job%s would run", sc->njobs - skipped,
 		sc->njobs - skipped == 1 ? "" : "s");
 	if (skipped)
