@@ -4,7 +4,7 @@
 # the run would use, --set, a layout this host would skip, bad input.
 . "$(dirname "$0")/lib.sh"
 if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
-plan 24
+plan 26
 dry() { "$BB" run --dry-run -s "$T/state" -o "$T/results" "$@" >"$T/out" 2>"$T/err"; }
 # the dry run checks the guest image a run would boot: a stand-in (nothing boots here)
 mkdir -p "$T/image" && : >"$T/image/vmlinuz" && : >"$T/image/initrd.img"
@@ -129,6 +129,29 @@ rc=$?
 [ $rc -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
 	grep -q "parmem.ini:6: \[b\] parallel: jobs a to b side by side, 2 guests at once, need $(( 2 * half )) MiB, this host has $mem MiB (MemTotal)" "$T/err"
 ok $? "parallel over the host's memory: exit 2, one line ($rc: $(head -c 300 "$T/err"))"
+
+# waves: a host holding 3 guests takes a's first run with b beside it, then a's
+# other runs alone, then c (a's 2 and c's 2 do not fit together)
+printf '[h1]\nuri = qemu+unix:///system?socket=/nonexistent/a\nmax-guests = 3\n' >"$T/hosts3.ini"
+cat > "$T/par2.ini" <<'INI'
+[global]
+memory = 256M
+targets = 128M
+[a]
+vms = 2
+repeat = 2
+[b]
+parallel = yes
+vms = 1
+[c]
+parallel = yes
+vms = 2
+INI
+dry --hosts "$T/hosts3.ini" "$T/par2.ini"
+ok $? "parallel with max-guests = 3: exit 0"
+check "  waves: a+b, a, a, c (max-guests counts the group)" test \
+	"$(sed -n '/^jobs a to c side by side/,/^$/p' "$T/out" | grep '^  wave' | tr -s ' ' | tr '\n' ';')" = \
+	" wave 1: a run 1 (2 guests), b run 1 (1 guest); wave 2: a run 2 (2 guests); wave 3: a run 3 (2 guests); wave 4: c run 1 (2 guests);"
 
 # a fleet: the hosts as the run would read them, nothing connected to
 cat >"$T/hosts.ini" <<'H'

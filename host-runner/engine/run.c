@@ -133,18 +133,8 @@ static void print_header(void)
 	fflush(stdout);
 }
 
-/*
- * A repetition of a job on a host: one slot of a wave. A wave's slots on one
- * host share its start line and its boot slots: the jobs of a group
- * (parallel=1) run side by side there, their schedules starting together.
- */
-struct slot {
-	struct hr_host *h;
-	const struct hr_job *j;
-	int rep, reps;
-	struct hr_gate *gate;
-	struct hr_boot_slots *boots;	/* its host's guests boot boot-concurrency at a time */
-};
+_Static_assert(sizeof(((struct hr_wave_job *)0)->ok) == HR_MAX_HOSTS * sizeof(struct hr_host *),
+	       "run.h's hr_wave_job holds every host");
 
 /* @h's connection was lost under guest @gname: that host is done, the others go on. */
 static void host_lost(struct hr_run *run, struct hr_host *h, const char *gname, const char *gwhy)
@@ -174,7 +164,7 @@ static int host_gone(struct hr_host *h)
  * by its slots (their guests added up; the smallest boot-concurrency of
  * their jobs). -1 if out of memory.
  */
-static int wave_gates(struct slot *sl, int ns)
+static int wave_gates(struct hr_wave_slot *sl, int ns)
 {
 	for (int s = 0; s < ns; s++) {
 		int need = 0, bc = 0;
@@ -202,7 +192,7 @@ static int wave_gates(struct slot *sl, int ns)
 }
 
 /* Free each host's start line and boot slots once (the first slot of a host owns them). */
-static void wave_gates_free(struct slot *sl, int ns)
+static void wave_gates_free(struct hr_wave_slot *sl, int ns)
 {
 	for (int s = 0; s < ns; s++) {
 		int first = 1;
@@ -217,7 +207,7 @@ static void wave_gates_free(struct slot *sl, int ns)
 }
 
 /* Create the guests of every slot; -1 (run failed) if one cannot be. */
-static int wave_guests(struct hr_run *run, struct slot *sl, int ns, int *slot_of)
+static int wave_guests(struct hr_run *run, struct hr_wave_slot *sl, int ns, int *slot_of)
 {
 	char why[1024];
 	int total = 0;
@@ -263,7 +253,7 @@ static int wave_guests(struct hr_run *run, struct slot *sl, int ns, int *slot_of
  * failed write still ends it). Either way the run is incomplete and the
  * guest's transitions stay out of the statistics (run.json failed_guests).
  */
-static int run_wave(struct hr_run *run, struct slot *sl, int ns)
+static int run_wave(struct hr_run *run, struct hr_wave_slot *sl, int ns)
 {
 	pthread_t th[HR_MAX_VMS];
 	int started[HR_MAX_VMS] = { 0 }, slot_of[HR_MAX_VMS] = { 0 }, first = run->nguests, ret = 0;
@@ -354,26 +344,56 @@ static int hosts_for(struct hr_run *run, int ji, struct hr_host **ok)
 	return n;
 }
 
-/* A job of a group, and its next repetition. */
-struct jcur {
-	const struct hr_job *j;
-	struct hr_host *ok[HR_MAX_HOSTS];
-	int n, reps, rep;
-};
+int hr_group_wave(struct hr_wave_job *c, int nj, const struct hr_fleet *f, struct hr_wave_slot *sl)
+{
+	int ns = 0, load[HR_MAX_HOSTS] = { 0 };
 
-/*
- * Jobs @first to @last - 1 side by side: a group, a job and the parallel=1
- * jobs right after it (one job alone where none says parallel). Each wave
- * takes each job's next repetitions as the job alone would (each: the same
- * repetition on every host; spread: shared out, one per host), as far as
- * each host's max-guests holds the wave's guests there added up; a job that
- * does not fit waits for the next wave (a job alone always fits: host_takes).
- */
+	for (int x = 0; x < nj; x++) {
+		struct hr_wave_job *u = &c[x];
+		int alive = 0, fits = 1, rep = u->rep;
+
+		if (!u->n || u->rep >= u->reps)
+			continue;
+		for (int i = 0; i < u->n; i++) {
+			const struct hr_host *h = u->ok[i];
+
+			if (h->dead)
+				continue;
+			alive++;
+			if (f->mode == HR_FLEET_EACH && h->max_guests &&
+			    load[h - f->h] + u->j->vms > h->max_guests)
+				fits = 0;
+		}
+		if (!alive) {
+			u->n = 0;	/* every host of the job lost */
+			continue;
+		}
+		if (!fits)
+			continue;	/* the next wave */
+		for (int i = 0; i < u->n && rep < u->reps; i++) {
+			struct hr_host *h = u->ok[i];
+			int *l = &load[h - f->h];
+
+			if (h->dead || (h->max_guests && *l + u->j->vms > h->max_guests))
+				continue;
+			sl[ns++] = (struct hr_wave_slot){ .h = h, .j = u->j, .rep = rep, .reps = u->reps };
+			*l += u->j->vms;
+			if (f->mode == HR_FLEET_SPREAD)
+				rep++;
+		}
+		if (f->mode == HR_FLEET_EACH)
+			rep++;
+		u->rep = rep;
+	}
+	return ns;
+}
+
+/* Jobs @first to @last - 1 side by side (hr_group_wave), wave after wave. */
 static void run_group(struct hr_run *run, int first, int last)
 {
 	int nj = last - first;
-	struct jcur *c = calloc((size_t)nj, sizeof(*c));
-	struct slot *sl = calloc((size_t)nj * HR_MAX_HOSTS, sizeof(*sl));
+	struct hr_wave_job *c = calloc((size_t)nj, sizeof(*c));
+	struct hr_wave_slot *sl = calloc((size_t)nj * HR_MAX_HOSTS, sizeof(*sl));
 
 	if (!c || !sl) {
 		run_fail(run, "out of memory");
@@ -393,45 +413,8 @@ static void run_group(struct hr_run *run, int first, int last)
 				nj > 2 ? "s" : "");
 	}
 	while (!run->fatal && !hr_stop) {
-		int ns = 0, load[HR_MAX_HOSTS] = { 0 };
+		int ns = hr_group_wave(c, nj, run->fleet, sl);
 
-		for (int x = 0; x < nj; x++) {
-			struct jcur *u = &c[x];
-			int alive = 0, fits = 1, rep = u->rep;
-
-			if (!u->n || u->rep >= u->reps)
-				continue;
-			for (int i = 0; i < u->n; i++) {
-				const struct hr_host *h = u->ok[i];
-
-				if (h->dead)
-					continue;
-				alive++;
-				if (run->fleet->mode == HR_FLEET_EACH && h->max_guests &&
-				    load[h - run->fleet->h] + u->j->vms > h->max_guests)
-					fits = 0;
-			}
-			if (!alive) {
-				u->n = 0;	/* every host of the job lost */
-				continue;
-			}
-			if (!fits)
-				continue;	/* the next wave */
-			for (int i = 0; i < u->n && rep < u->reps; i++) {
-				struct hr_host *h = u->ok[i];
-				int *l = &load[h - run->fleet->h];
-
-				if (h->dead || (h->max_guests && *l + u->j->vms > h->max_guests))
-					continue;
-				sl[ns++] = (struct slot){ .h = h, .j = u->j, .rep = rep, .reps = u->reps };
-				*l += u->j->vms;
-				if (run->fleet->mode == HR_FLEET_SPREAD)
-					rep++;
-			}
-			if (run->fleet->mode == HR_FLEET_EACH)
-				rep++;
-			u->rep = rep;
-		}
 		if (!ns || run_wave(run, sl, ns))
 			break;
 	}
