@@ -2,8 +2,9 @@
 /*
  * run.c - `balloonbench run`: the main thread's part. It owns the run: the
  * connection, the recorder, the progress board, the list of guests. Per job
- * and repetition it creates the guests, starts one controller thread each
- * (their balloons move at the same time), joins them, and only then reads
+ * and repetition (a wave: the jobs side by side of a parallel=1 group, each
+ * one's next repetition) it creates the guests, starts one controller thread
+ * each (their balloons move at the same time), joins them, and only then reads
  * what they recorded. It ends with run.json's status and the exit code, which
  * every failure reaches: a guest's, a write's, a signal's.
  */
