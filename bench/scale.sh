@@ -10,6 +10,9 @@
 # the lowest: at rest a guest sends one sample and its cost a second) and
 # sample-rate 1000 Hz while its balloon moves. boot-concurrency is the
 # runner's default (auto) unless --boot-concurrency says otherwise.
+# On a 2-core TCG host, 64 guests whose square waves all start together
+# starve their agents (load 55): add --set vm-offset=1s to spread them
+# (docs/measurements/scale.md).
 # What it reads, per run, from run.json's `runner` block (docs/results.md):
 # the runner's CPU in percent of one core per guest at rest and while
 # moving (phases.rest / phases.moving: cpu_s over live guests x seconds),
