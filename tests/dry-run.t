@@ -4,7 +4,7 @@
 # the run would use, --set, a layout this host would skip, bad input.
 . "$(dirname "$0")/lib.sh"
 if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
-plan 26
+plan 28
 dry() { "$BB" run --dry-run -s "$T/state" -o "$T/results" "$@" >"$T/out" 2>"$T/err"; }
 # the dry run checks the guest image a run would boot: a stand-in (nothing boots here)
 mkdir -p "$T/image" && : >"$T/image/vmlinuz" && : >"$T/image/initrd.img"
@@ -152,6 +152,18 @@ ok $? "parallel with max-guests = 3: exit 0"
 check "  waves: a+b, a, a, c (max-guests counts the group)" test \
 	"$(sed -n '/^jobs a to c side by side/,/^$/p' "$T/out" | grep '^  wave' | tr -s ' ' | tr '\n' ';')" = \
 	" wave 1: a run 1 (2 guests), b run 1 (1 guest); wave 2: a run 2 (2 guests); wave 3: a run 3 (2 guests); wave 4: c run 1 (2 guests);"
+
+# two hosts, one holding 3 guests: spread shares a's runs out and puts b beside
+# them where it fits; each runs a repetition on every host, so b waits for a
+printf '[h1]\nuri = qemu+unix:///system?socket=/nonexistent/a\nmax-guests = 3\n[h2]\nuri = qemu+unix:///system?socket=/nonexistent/b\n' >"$T/hosts2.ini"
+printf '[global]\nmemory = 256M\ntargets = 128M\n[a]\nvms = 2\nrepeat = 2\n[b]\nparallel = yes\nvms = 2\n' >"$T/par3.ini"
+waves() { sed -n '/side by side (parallel=1), in waves:/,/^$/p' "$T/out" | grep '^  wave' | tr -s ' ' | tr '\n' ';'; }
+dry --hosts "$T/hosts2.ini" --mode spread "$T/par3.ini"
+check "parallel, spread over two hosts: b beside a where max-guests holds it ($(waves))" test "$(waves)" = \
+	" wave 1: a run 1 (2 guests) on h1, a run 2 (2 guests) on h2, b run 1 (2 guests) on h2; wave 2: a run 3 (2 guests) on h1;"
+dry --hosts "$T/hosts2.ini" --mode each "$T/par3.ini"
+check "parallel, each: b does not fit beside a on h1, so it runs after a ($(waves))" test "$(waves)" = \
+	" wave 1: a run 1 (2 guests) on h1, a run 1 (2 guests) on h2; wave 2: a run 2 (2 guests) on h1, a run 2 (2 guests) on h2; wave 3: a run 3 (2 guests) on h1, a run 3 (2 guests) on h2; wave 4: b run 1 (2 guests) on h1, b run 1 (2 guests) on h2;"
 
 # a fleet: the hosts as the run would read them, nothing connected to
 cat >"$T/hosts.ini" <<'H'
