@@ -604,18 +604,33 @@ int hr_scenario_check_memory(const struct hr_scenario *sc, uint64_t host_kib)
 {
 	for (int i = 0; i < sc->njobs && host_kib; i++) {
 		const struct hr_job *j = &sc->jobs[i];
-		uint64_t need = j->memory_kib * (uint64_t)j->vms;
-		int line = hr_job_line(j, "vms");
+		uint64_t need = j->memory_kib * (uint64_t)j->vms, group = 0;
+		int line = hr_job_line(j, "vms"), first = i, guests = 0;
 
-		if (need <= host_kib)
-			continue;
-		if (!line)
-			line = opt_line(j, "memory");
-		return hr_error("%s:%d: [%s] vms=%d x memory=%" PRIu64 "M: %d guests at once need %" PRIu64
-				" MiB, this host has %" PRIu64 " MiB (MemTotal)%s%s%s: fewer vms or less memory",
-				sc->path, line, j->name, j->vms, j->memory_kib / 1024, j->vms, need / 1024,
-				host_kib / 1024, sc->overrides[0] ? " (with --set " : "", sc->overrides,
-				sc->overrides[0] ? ")" : "");
+		if (need > host_kib) {
+			if (!line)
+				line = opt_line(j, "memory");
+			return hr_error("%s:%d: [%s] vms=%d x memory=%" PRIu64 "M: %d guests at once need %" PRIu64
+					" MiB, this host has %" PRIu64 " MiB (MemTotal)%s%s%s: fewer vms or less memory",
+					sc->path, line, j->name, j->vms, j->memory_kib / 1024, j->vms, need / 1024,
+					host_kib / 1024, sc->overrides[0] ? " (with --set " : "", sc->overrides,
+					sc->overrides[0] ? ")" : "");
+		}
+		/* parallel=1: the group (the jobs side by side up to this one) at once */
+		while (first > 0 && sc->jobs[first].parallel)
+			first--;
+		for (int k = first; k <= i; k++) {
+			group += sc->jobs[k].memory_kib * (uint64_t)sc->jobs[k].vms;
+			guests += sc->jobs[k].vms;
+		}
+		if (group > host_kib) {
+			line = hr_job_line(j, "parallel");
+			return hr_error("%s:%d: [%s] parallel: jobs %s to %s side by side, %d guests at once, "
+					"need %" PRIu64 " MiB, this host has %" PRIu64 " MiB (MemTotal): "
+					"fewer jobs side by side, fewer vms or less memory", sc->path,
+					line ? line : j->section_line, j->name, sc->jobs[first].name, j->name,
+					guests, group / 1024, host_kib / 1024);
+		}
 	}
 	return 0;
 }

@@ -71,6 +71,8 @@ struct hr_job {
 	int probe_hz;			/* probe-sample-rate; 0: auto (hr_probe_hz) */
 	int idle_hz;
 	int host_hz;
+	int host_idle_hz;
+	int parallel;			/* side by side with the job before it (run.c's group) */		/* the host's side at rest (at most host_hz) */
 	int stats_period;
 	int deflate_on_oom;
 	int free_page_reporting;

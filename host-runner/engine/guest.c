@@ -296,10 +296,12 @@ void *hr_guest_thread(void *arg)
 		hr_error_take(g->fail_reason, sizeof(g->fail_reason));
 		hr_rec_event(g->run->rec, g->name, "failed", "%s", g->fail_reason);
 		hr_guest_set_state(g, HR_GS_FAILED, NAN);
+		hr_guest_destroy_domain(g);
 	} else {
+		/* stopping until its domain is gone: the runner's cost of it is not the others' rest (runcost.c) */
+		hr_guest_destroy_domain(g);
 		hr_guest_set_state(g, HR_GS_DONE, NAN);
 	}
-	hr_guest_destroy_domain(g);
 	return NULL;
 }
 

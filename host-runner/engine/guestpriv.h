@@ -71,6 +71,7 @@ struct hr_boot {
 	int64_t reopen_vcpu_ms;		/* QEMU's vCPU time then, -1 unknown */
 	struct hr_hsample *hs;
 	size_t nhs, hcap;
+	uint64_t host_poll_ns;		/* hr_now_ns() when the latest host sample was asked for */
 	int host_via_stats;		/* query-balloon refused: use memory stats */
 	struct hr_hostprobe hp;		/* QEMU's process and the host's memory */
 	struct bbp_cost cost_first, cost_last;
