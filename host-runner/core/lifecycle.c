@@ -87,9 +87,9 @@ const struct hr_lc_def hr_lc_defs[HR_LC_N] = {
 	},
 	[HR_LC_SHUTDOWN] = {
 		.name = "shutdown", .arg = HR_LCA_NONE, .def = "", .flags = HR_LCF_LAST, .mechs = BOTH,
-		.needs = "virDomainShutdown (ACPI power button: the agent powers off)",
-		.does = "after the workload's end, asks the guest to power off and waits (timeout=) "
-			"for the domain to stop: the time to power off with the balloon as it is",
+		.needs = "the agent (QUIT: the guest's own power-off, reboot(2)); any host",
+		.does = "after the workload's end, tells the agent to power the guest off and waits "
+			"(timeout=) for the domain to stop: the time to power off with the balloon as it is",
 		.balloon = "an inflated balloon is handed back by the driver on the way down",
 		.vmem = "plugged blocks go with the guest",
 		.checks = "the time to power off",

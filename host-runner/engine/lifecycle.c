@@ -486,7 +486,7 @@ static int ev_shutdown(struct hr_guest *g, struct lc_ctx *c)
 	struct bbp_msg m = { .type = BBP_QUIT };
 	uint64_t deadline = hr_now_ns() + g->job->timeout_us * 1000;
 	int64_t t0 = now_run(g);
-	int state = VIR_DOMAIN_RUNNING, reason;
+	int off = 0;
 
 	c->r->t_start_s = t0 / 1e9;
 	b->lc_expect_stop = 1;
@@ -498,13 +498,15 @@ static int ev_shutdown(struct hr_guest *g, struct lc_ctx *c)
 		return 0;
 	}
 	while (hr_now_ns() < deadline && !hr_stop) {
-		if (virDomainGetState(b->dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_SHUTOFF)
+		/* a transient domain that stopped is gone: "no domain" is off too */
+		if ((off = virDomainIsActive(b->dom) != 1))
 			break;
+		b->lc_quiet_from = hr_now_ns() + SEC_NS;	/* an agent powering off says nothing */
 		hr_guest_pump(g, hr_now_ns() + 50000000ull);
 	}
 	c->t_end = now_run(g);
 	c->r->dur_ms = MS(c->t_end - t0);
-	if (state != VIR_DOMAIN_SHUTOFF) {
+	if (!off) {
 		failf(c->r, "the guest did not power off within timeout=%.0fs", g->job->timeout_us / 1e6);
 		return 0;
 	}
@@ -666,14 +668,18 @@ static void write_row(struct hr_guest *g, const struct hr_lc_row *r)
 	hr_rec_sync_later(g->run->rec);
 }
 
-static int keep_row(struct hr_guest *g, const struct hr_lc_row *r)
+static int keep_row(struct hr_guest *g, const struct hr_lc_row *r0)
 {
-	struct hr_lc_row *n = realloc(g->lc_rows, (g->nlc_rows + 1) * sizeof(*n));
+	struct hr_lc_row *n = realloc(g->lc_rows, (g->nlc_rows + 1) * sizeof(*n)), *r;
 
 	if (!n)
 		return hr_error("%s: out of memory", g->name);
 	g->lc_rows = n;
-	g->lc_rows[g->nlc_rows++] = *r;
+	r = &g->lc_rows[g->nlc_rows++];
+	*r = *r0;
+	/* the reason is free text, quoted; without commas a plain awk -F, reads the row too */
+	for (char *p = r->reason; (p = strchr(p, ',')); )
+		*p = ';';
 	write_row(g, r);
 	if (hr_verbosity >= HR_INFO) {
 		char line[512];
