@@ -861,7 +861,7 @@ void hr_lc_table(const struct hr_run *run)
 
 		for (size_t k = 0; k < g->nlc_rows; k++) {
 			const struct hr_lc_row *r = &g->lc_rows[k];
-			char v[32] = "-", ag[16] = "-", bad[24] = "-";
+			char v[32] = "-", ag[16] = "-", bad[24] = "-", tg[16] = "-", af[16] = "-";
 
 			if (!any++)
 				printf("\nlifecycle events (lifecycle.csv)\n%-16s %-22s %9s %-6s %8s %8s %5s %8s %4s %9s %5s  %s\n",
@@ -869,12 +869,16 @@ void hr_lc_table(const struct hr_run *run)
 				       "acct", "verified", "bad", "what");
 			if (!isnan(r->verified_mib))
 				snprintf(v, sizeof(v), "%.0f", r->verified_mib);
+			if (!isnan(r->target_mib))
+				snprintf(tg, sizeof(tg), "%.1f", r->target_mib);
+			if (!isnan(r->after_mib))
+				snprintf(af, sizeof(af), "%.1f", r->after_mib);
 			if (r->mismatches >= 0)
 				snprintf(bad, sizeof(bad), "%" PRId64, r->mismatches);
 			if (!isnan(r->agent_ms))
 				snprintf(ag, sizeof(ag), "%.1f", r->agent_ms);
-			printf("%-16s %-22s %9.0f %-6s %8.1f %8.1f %5s %8s %4s %9s %5s  %s\n", g->name, r->spec,
-			       r->dur_ms, r->ok ? "ok" : "FAILED", r->target_mib, r->after_mib,
+			printf("%-16s %-22s %9.0f %-6s %8s %8s %5s %8s %4s %9s %5s  %s\n", g->name, r->spec,
+			       r->dur_ms, r->ok ? "ok" : "FAILED", tg, af,
 			       r->target_reset ? "yes" : "no", ag,
 			       r->acct_ok < 0 ? "-" : r->acct_ok ? "ok" : "BAD", v,
 			       bad, r->reason);
