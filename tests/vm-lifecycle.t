@@ -1,8 +1,8 @@
 #!/bin/bash
-# vm-lifecycle: one guest with the integrity workload through lifecycle events (pause during a move, pause, storm:100, save/restore, floor, shutdown), each row of lifecycle.csv checked; a planted mismatch (integrity-flip) fails its row; a runner killed in a save leaves no QEMU and no image.
+# vm-lifecycle: one guest with the integrity workload through lifecycle events (pause during a move, pause, storm:100, save/restore, reset, floor, shutdown), each row of lifecycle.csv checked; a planted mismatch (integrity-flip) fails its row; a runner killed in a save leaves no QEMU and no image.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 27
+plan 29
 
 # 384 MiB, 32 MiB verified over and over (its first pass ends in the warm-up).
 # Transition 1 inflates 384 -> 128 MiB (about a second under TCG): the pause
@@ -18,7 +18,7 @@ settle = 500ms
 workload = integrity:size=32M
 warmup = 3s
 targets = 128M, 384M
-events = pause:1s@during:1, pause:2s@after:1, storm:100@after:1, save@after:1, floor:16M@after:2, shutdown@after:2
+events = pause:1s@during:1, pause:2s@after:1, storm:100@after:1, save@after:1, reset@after:1, floor:16M@after:2, shutdown@after:2
 INI
 
 "$BB" run -s "$STATE" -o "$RESULTS/clean" "$T/life.ini" >"$T/out" 2>"$T/err"
@@ -29,8 +29,8 @@ dir=$(ls -d "$RESULTS"/clean/2* | head -n 1)
 lc=$dir/lifecycle.csv
 sed 's/^/# /' "$lc"
 col() { csv_where "$lc" spec "$1" "$2"; }	# col SPEC COLUMN
-check "six rows, every one ok" csv_awk '{ n++; if ($c["result"] != "ok") bad = 1 } END { exit bad || n != 6 }' "$lc"
-check "events.csv has a lifecycle line per event" test "$(grep -c ',lifecycle,' "$dir/events.csv")" -eq 6
+check "seven rows, every one ok" csv_awk '{ n++; if ($c["result"] != "ok") bad = 1 } END { exit bad || n != 7 }' "$lc"
+check "events.csv has a lifecycle line per event" test "$(grep -c ',lifecycle,' "$dir/events.csv")" -eq 7
 check "run prints the table of events" grep -q '^lifecycle events (lifecycle.csv)' "$T/out"
 
 # pause during transition 1: nothing moved while paused; its t100 includes the pause
@@ -73,6 +73,15 @@ check "save: the guest went on (agent, target, integrity after restore)" \
 	awk -v a="$(col $v agent_ms)" -v v="$(col $v wl_verified_mib)" -v m="$(col $v wl_mismatches)" \
 	'BEGIN { exit !(a != "" && v >= 32 && m == "0") }'
 check "save: no image left in the state directory" sh -c "! ls '$STATE' | grep -q '^save-'"
+
+# reset: the runner reconnects to the new agent and goes on; the balloon back at its target
+x=reset@after:1
+diag "reset: $(col $x reason); target_reset $(col $x target_reset), recover $(col $x recover_ms) ms"
+check "reset: a reconnect after the new HELLO (events.csv)" grep -q ',reconnect,"after reset: HELLO in' "$dir/events.csv"
+check "reset: the agent answers, the balloon at its target, integrity verified again" \
+	awk -v a="$(col $x agent_ms)" -v t="$(col $x target_mib)" -v f="$(col $x actual_after_mib)" \
+	-v v="$(col $x wl_verified_mib)" -v m="$(col $x wl_mismatches)" \
+	'BEGIN { d = f - t; if (d < 0) d = -d; exit !(a != "" && d <= 1 && v >= 32 && m == "0") }'
 
 # floor: the guest alive, a shortfall, the target before set again and reached
 f=floor:16M@after:2

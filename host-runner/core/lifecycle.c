@@ -69,16 +69,22 @@ const struct hr_lc_def hr_lc_defs[HR_LC_N] = {
 	},
 	[HR_LC_RESET] = {
 		.name = "reset", .arg = HR_LCA_NONE, .def = "", .flags = HR_LCF_RESTARTS,
-		.mechs = MECH(BALLOON), .refused = "reset: not implemented yet (the agent's restart)",
-		.needs = "virDomainReset",
-		.does = "resets the guest; its agent starts again: the runner reconnects",
-		.balloon = "the guest's driver starts from an empty balloon; QEMU keeps the target",
-		.vmem = "the device unplugs all its memory behind the guest",
-		.checks = "",
+		.mechs = MECH(BALLOON),
+		.needs = "virDomainReset (any host)",
+		.does = "resets the guest (no shutdown path); it boots again and its agent with it: the "
+			"runner reconnects as a bring-up does (a new channel, the new HELLO within "
+			"boot-timeout=, the clock, CONF, the workload started again) and goes on; the "
+			"samples from the reset to the new clock are left out (counted)",
+		.balloon = "the new kernel's driver starts from an empty balloon and inflates to QEMU's "
+			   "target again by itself (or the runner sets it again: recorded)",
+		.vmem = "refused for now: the device unplugs all its memory behind the guest",
+		.checks = "the time to the new HELLO; whether the balloon came back to its target alone",
 	},
 	[HR_LC_REBOOT] = {
 		.name = "reboot", .arg = HR_LCA_NONE, .def = "", .flags = HR_LCF_RESTARTS,
-		.mechs = MECH(BALLOON), .refused = "reboot: not implemented yet (the agent's restart)",
+		.mechs = MECH(BALLOON),
+		.refused = "reboot: not implemented yet (the agent, PID 1, answers neither ACPI nor a "
+			   "reboot message; reset is the hard one)",
 		.needs = "virDomainReboot",
 		.does = "reboots the guest; its agent starts again: the runner reconnects",
 		.balloon = "as reset, after the guest's own shutdown path",
@@ -244,6 +250,14 @@ int hr_lc_parse(const char *spec, struct hr_lc_event *ev, int *n, char *err, siz
 		ev[j] = x;
 	}
 	*n = k;
+	return 0;
+}
+
+int hr_lc_restarts(const struct hr_lc_event *ev, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (hr_lc_defs[ev[i].kind].flags & HR_LCF_RESTARTS)
+			return 1;
 	return 0;
 }
 

@@ -18,7 +18,7 @@
  *				rested; after:0 is after the warm-up, before the first
  *	KIND[:ARG]@during:N	while transition N moves (after its first page moved)
  *
- * e.g. events = pause:3s@after:1, save@after:2, storm:200@after:3, pause:2s@during:1
+ * e.g. events = pause:3s@after:1, save@after:2, reset@after:2, storm:200@after:3, pause:2s@during:1
  * Events at the same point run in the order written.
  */
 #ifndef HR_LIFECYCLE_H
@@ -105,6 +105,9 @@ int hr_lc_parse(const char *spec, struct hr_lc_event *ev, int *n, char *err, siz
  */
 int hr_lc_check(const struct hr_lc_event *ev, int n, size_t ntrans, int mech,
 		uint64_t memory_kib, char *err, size_t errlen);
+
+/* Does one of @ev restart the guest (HR_LCF_RESTARTS: its domain must reboot, not stop)? */
+int hr_lc_restarts(const struct hr_lc_event *ev, int n);
 
 /* "pause:3s@after:1": @e as it would be written. */
 void hr_lc_format(const struct hr_lc_event *e, char *buf, size_t size);

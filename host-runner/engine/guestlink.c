@@ -63,11 +63,20 @@ static void bad_msg(struct hr_guest *g, const char *fmt, ...)
 	hr_warn("%s: %s", g->name, what);
 }
 
-static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint64_t t_recv)
+static void append_gsample(struct hr_guest *g, const struct bbp_sample *s0, uint64_t t_recv)
 {
 	struct hr_boot *b = &g->boot;
+	struct bbp_sample sc = *s0;
+	const struct bbp_sample *s = &sc;
 	struct hr_gsample x;
 	double removed;
+
+	/* after a reset the new agent counts from 0 again: on from the old one's last (lifecycle.c) */
+	if (s0->seq > UINT64_MAX - b->lc_seq_base) {
+		bad_msg(g, "sample dropped: its sequence number is out of range");
+		return;
+	}
+	sc.seq += b->lc_seq_base;
 
 	if (b->ngs == b->gcap) {
 		size_t cap = b->gcap ? b->gcap * 2 : 4096;
@@ -408,7 +417,7 @@ static void reopen_channel(struct hr_guest *g, uint64_t quiet)
 		     (double)quiet / 1e9, hr_conn_event_thread_note(), b->reopen_vcpu_ms);
 }
 
-int hr_guest_reattach(struct hr_guest *g)
+int hr_guest_reattach(struct hr_guest *g, int conf)
 {
 	struct hr_boot *b = &g->boot;
 	struct hr_chan *c = hr_chan_new(g->name);
@@ -435,7 +444,7 @@ int hr_guest_reattach(struct hr_guest *g)
 		b->chan_events = b->chan;
 	b->chan = c;
 	b->st = st;
-	return hr_guest_send(g, &b->conf);	/* the agent says again what the host must not miss */
+	return conf ? hr_guest_send(g, &b->conf) : 0;	/* the agent says again what the host must not miss */
 }
 
 void hr_guest_pump(struct hr_guest *g, uint64_t deadline)

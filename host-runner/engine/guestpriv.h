@@ -122,6 +122,7 @@ struct hr_boot {
 	uint64_t lc_gap_samples, lc_gap_seq;	/* left out, and the last one's seq */
 	uint64_t lc_quiet_from;		/* hr_now_ns(): the agent is not silent before this (a pause) */
 	int lc_flushes;			/* PHASEs of the current epoch sent to flush integrity: their EEND writes nothing */
+	uint64_t lc_seq_base;		/* added to the agent's sample numbers: a reset's new agent counts from 0 */
 };
 
 /* One lifecycle event, done: its lifecycle.csv row and the end table's line (lifecycle.c). */
@@ -206,9 +207,10 @@ int hr_lc_failed(const struct hr_guest *g, char *why, size_t len);
 /* guestlink.c */
 /*
  * The agent's channel after its QEMU was replaced (a restore): a new stream on
- * a new channel (the first stays as chan_events), CONF sent again. 0, or -1.
+ * a new channel (the first stays as chan_events), CONF sent again with @conf.
+ * 0, or -1.
  */
-int hr_guest_reattach(struct hr_guest *g);
+int hr_guest_reattach(struct hr_guest *g, int conf);
 
 /* guestboot.c */
 /* A boot from nothing: zero, and no callbacks (-1). */

@@ -466,7 +466,7 @@ static int ev_save(struct hr_guest *g, struct lc_ctx *c)
 	b->lc_quiet_from = hr_now_ns();
 	b->lc_gap = 1;
 	hr_guest_probe_host(g);
-	if (hr_guest_reattach(g)) {
+	if (hr_guest_reattach(g, 1)) {
 		b->lc_expect_stop = 0;
 		return -1;
 	}
@@ -477,6 +477,77 @@ static int ev_save(struct hr_guest *g, struct lc_ctx *c)
 	notef(c->r, "image %.1f MiB saved in %.0f ms, restored in %.0f ms", st.st_size / 1048576.0,
 	      c->r->save_ms, c->r->restore_ms);
 	return resync(g, c, gap0);
+}
+
+/*
+ * reset: virDomainReset; the guest boots again and its agent with it. The
+ * runner reconnects as a bring-up does (guestboot.c): a new channel, the new
+ * HELLO, the clock synchronised, CONF, the workload started again (its epoch
+ * the current one). Samples from the reset to the new clock are left out;
+ * the new agent's sample numbers go on from the old one's.
+ */
+static int ev_reset(struct hr_guest *g, struct lc_ctx *c)
+{
+	struct hr_boot *b = &g->boot;
+	const struct hr_job *j = g->job;
+	uint64_t gap0 = b->lc_gap_samples, deadline, last;
+	char why[512];
+	int64_t t0, t1;
+	int slot, r;
+
+	b->lc_gap = 1;
+	t0 = now_run(g);
+	c->r->t_start_s = t0 / 1e9;
+	slot = hr_wd_arm(g->run->wd, b->dom, b->hp.pid, LV_CALL_MS, "reset");
+	r = virDomainReset(b->dom, 0);
+	if (r < 0)
+		snprintf(why, sizeof(why), "%s", hr_lv_err());
+	(void)hr_wd_disarm(g->run->wd, slot);
+	if (r < 0) {
+		b->lc_gap = 0;
+		if (hr_guest_check(g))
+			return -1;
+		failf(c->r, "virDomainReset: %s", why);
+		return 0;
+	}
+	hr_guest_pump(g, hr_now_ns());	/* what the old agent said before: the old numbers */
+	last = b->ngs ? b->gs[b->ngs - 1].seq : 0;
+	b->lc_seq_base = (b->lc_gap_seq > last ? b->lc_gap_seq : last) + 1;
+	b->have_hello = 0;
+	b->wl_started = b->wl_exited = 0;
+	b->ncost = 0;		/* the new agent's cost counts from 0 */
+	b->have_cal = 0;
+	b->lc_quiet_from = hr_now_ns() + 3600 * SEC_NS;
+	if (hr_guest_reattach(g, 0))	/* a fresh line reader: the old agent's last half line goes */
+		return -1;
+	deadline = hr_now_ns() + j->boot_timeout_us * 1000;
+	while (!b->have_hello && hr_now_ns() < deadline)
+		if (tick(g, deadline))
+			return -1;
+	t1 = now_run(g);
+	b->lc_quiet_from = hr_now_ns();
+	if (!b->have_hello) {
+		b->lc_gap = 0;
+		return hr_error("%s: no HELLO from the agent within boot-timeout=%.0fs of the reset", g->name,
+				j->boot_timeout_us / 1e6);
+	}
+	notef(c->r, "the agent said HELLO again %.0f ms after the reset", MS(t1 - t0));
+	if (resync(g, c, gap0))
+		return -1;
+	if (hr_guest_send(g, &b->conf))
+		return -1;
+	b->conf_sent = hr_now_ns();
+	c->t_end = now_run(g);
+	c->r->dur_ms = MS(c->t_end - t0);
+	hr_rec_event(g->run->rec, g->name, "reconnect", "after reset: HELLO in %.0f ms; %" PRIu64
+		     " samples left out until the clock was synchronised again", MS(t1 - t0),
+		     b->lc_gap_samples - gap0);
+	if (j->workload_name[0] && c->wl_alive) {	/* the workload again, in the current epoch */
+		if (hr_guest_send_phase(g, 2 * (uint64_t)g->ntrans_dir, WL_STEADY) ||
+		    hr_guest_start_workload(g))
+			return -1;
+	}
+	return 0;
 }
 
 /* shutdown: the agent powers off (QUIT); the time until the domain stopped. */
@@ -520,7 +591,7 @@ static int ev_shutdown(struct hr_guest *g, struct lc_ctx *c)
 /* The engine's rows, by kind: NULL where the pure table refuses it. */
 static const lc_fn lc_run[HR_LC_N] = {
 	[HR_LC_PAUSE] = ev_pause, [HR_LC_STORM] = ev_storm, [HR_LC_FLOOR] = ev_floor,
-	[HR_LC_SAVE] = ev_save, [HR_LC_SHUTDOWN] = ev_shutdown,
+	[HR_LC_SAVE] = ev_save, [HR_LC_RESET] = ev_reset, [HR_LC_SHUTDOWN] = ev_shutdown,
 };
 
 /* ---- the checks after every event ---- */
