@@ -51,7 +51,7 @@ const struct hr_lc_def hr_lc_defs[HR_LC_N] = {
 			"the previous target again and waits for it",
 		.balloon = "the driver takes what it can get without the OOM killer (no deflate-on-oom: "
 			   "the guest's processes may still be OOM-killed); the guest must stay alive",
-		.vmem = "refused: the device never unplugs vmem-base, there is no floor to ask below",
+		.vmem = "the device never unplugs vmem-base: there is no floor to ask below",
 		.checks = "the shortfall (MiB) and the OOM kills; the previous target reached again",
 	},
 	[HR_LC_SAVE] = {
@@ -64,7 +64,7 @@ const struct hr_lc_def hr_lc_defs[HR_LC_N] = {
 			"the runner); the agent's channel is reopened and the clock synchronised again",
 		.balloon = "the balloon's pages are not in the image: its size with the balloon "
 			   "inflated against deflated is the figure",
-		.vmem = "refused: not tried with virtio-mem yet",
+		.vmem = "not tried with virtio-mem yet",
 		.checks = "save and restore time, the image's size",
 	},
 	[HR_LC_RESET] = {
@@ -77,7 +77,7 @@ const struct hr_lc_def hr_lc_defs[HR_LC_N] = {
 			"samples from the reset to the new clock are left out (counted)",
 		.balloon = "the new kernel's driver starts from an empty balloon and inflates to QEMU's "
 			   "target again by itself (or the runner sets it again: recorded)",
-		.vmem = "refused for now: the device unplugs all its memory behind the guest",
+		.vmem = "the device unplugs all its memory behind the guest: not handled yet",
 		.checks = "the time to the new HELLO; whether the balloon came back to its target alone",
 	},
 	[HR_LC_REBOOT] = {
@@ -325,8 +325,8 @@ void hr_lc_print(FILE *f)
 			fprintf(f, "  refused: %s\n", d->refused);
 			continue;
 		}
-		fprintf(f, "  needs: %s\n  does: %s\n  balloon: %s\n  virtio-mem: %s\n", d->needs,
-			d->does, d->balloon, d->vmem);
+		fprintf(f, "  needs: %s\n  does: %s\n  balloon: %s\n  virtio-mem: %s%s\n", d->needs,
+			d->does, d->balloon, d->mechs & (1u << HR_MECH_VMEM) ? "" : "refused: ", d->vmem);
 		if (*d->checks)
 			fprintf(f, "  recorded: %s\n", d->checks);
 	}
