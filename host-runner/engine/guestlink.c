@@ -195,6 +195,13 @@ static void apply(struct hr_guest *g, const struct hr_in *in)
 	}
 	switch (m->type) {
 	case BBP_HELLO:
+		if (b->have_hello) {	/* a guest that rebooted by itself (on_reboot=restart: a reset's job) */
+			if (!b->dead)
+				snprintf(b->dead_reason, sizeof(b->dead_reason),
+					 "rebooted by itself (a new agent said HELLO; a kernel panic? see its console)");
+			b->dead = 1;
+			break;
+		}
 		b->hello = m->u.hello;
 		b->have_hello = 1;
 		break;

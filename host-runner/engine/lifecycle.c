@@ -780,6 +780,19 @@ static void row_init(struct hr_lc_row *r, const struct hr_lc_event *e)
 	hr_lc_format(e, r->spec, sizeof(r->spec));
 }
 
+/* The guest is gone during or after event @r: its row says so (failed), then the guest fails. -1. */
+static int gone(struct hr_guest *g, struct hr_lc_row *r)
+{
+	char why[1024];
+
+	hr_error_take(why, sizeof(why));
+	failf(r, "the guest is gone: %s", why);
+	if (isnan(r->dur_ms) && !isnan(r->t_start_s))
+		r->dur_ms = (now_run(g) / 1e9 - r->t_start_s) * 1e3;
+	(void)keep_row(g, r);
+	return hr_error("%s", why);
+}
+
 /* The target now: the last transition's, a storm's since, else the guest's size. */
 static uint64_t target_now(struct hr_guest *g)
 {
@@ -816,12 +829,12 @@ static int run_one(struct hr_guest *g, const struct hr_lc_event *e)
 	c.wl_alive = b->wl_started && !b->wl_exited;
 	r.before_mib = guest_mib(g);
 	c.t_end = now_run(g);
-	if (lc_run[e->kind](g, &c))
-		return -1;
 	r.target_mib = c.target_kib / 1024.0;
-	if (e->kind != HR_LC_SHUTDOWN && !(r.kind == HR_LC_SAVE && !r.ok && isnan(r.save_ms) &&
-					   !g->host->local) && checks(g, &c))
-		return -1;
+	if (lc_run[e->kind](g, &c) ||
+	    (e->kind != HR_LC_SHUTDOWN && !(r.kind == HR_LC_SAVE && !r.ok && isnan(r.save_ms) &&
+					    !g->host->local) && checks(g, &c)))
+		return gone(g, &r);
+	r.target_mib = c.target_kib / 1024.0;
 	return keep_row(g, &r);
 }
 
@@ -878,7 +891,7 @@ int hr_lc_during(struct hr_guest *g, int index, double b0, double bt)
 		if (fabs(hr_guest_balloon_pages(g) - b0) < HR_GRANULE)
 			notef(r, "the balloon had not moved within 5 s: paused before it did");
 		if (lc_run[e->kind](g, &c))
-			return -1;
+			return gone(g, r);
 		if (!hr_guest_qemu_call(g, QEMU_ACTUAL, &a))
 			r->host_after_mib = a / 1024.0;
 		{
