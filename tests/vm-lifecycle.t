@@ -2,7 +2,7 @@
 # vm-lifecycle: one guest with the integrity workload through lifecycle events (pause during a move, pause, storm:100, save/restore, reset, floor, shutdown), each row of lifecycle.csv checked; a planted mismatch (integrity-flip) fails its row; a runner killed in a save leaves no QEMU and no image.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 31
+plan 33
 
 # 384 MiB, 32 MiB verified over and over (its first pass ends in the warm-up).
 # Transition 1 inflates 384 -> 128 MiB (about a second under TCG): the pause
@@ -118,6 +118,30 @@ check "flip: the pause's row failed on the mismatch, and the two after it" \
 check "flip: the reset's row found the new workload's mismatch within its window" \
 	csv_awk '$c["event"] == "reset" && $c["wl_mismatches"] >= 1 { f = 1 } END { exit !f }' "$dir/lifecycle.csv"
 check "flip: said on stderr" grep -q 'mismatch' "$T/err2"
+
+# QEMU killed while its guest is paused: the event's row says the guest is gone, and the run fails
+scenario gone <<'INI'
+[gone]
+accel = tcg
+memory = 256M
+targets = 128M
+events = pause:30s@after:1
+INI
+"$BB" run -s "$STATE" -o "$RESULTS/gone" "$T/gone.ini" >"$T/out4" 2>"$T/err4" &
+pid=$!
+if wait_for "$T/err4" 'event pause:30s@after:1' 120; then
+	sleep 1	# inside the pause's 30 s
+	qp=$(pgrep -n -f "qemu-system.*$STATE")	# this test's QEMU (its own state dir), by its pid
+	[ -n "$qp" ] && kill -KILL "$qp"
+fi
+wait_exit $pid 60
+wait $pid
+rc=$?
+dir=$(ls -d "$RESULTS"/gone/2* | head -n 1)
+diag "gone: $(csv_col "$dir/lifecycle.csv" reason)"
+check "gone: the run exits 1 (got $rc)" test $rc -eq 1
+check "gone: the pause's row failed: the guest is gone" \
+	csv_awk '$c["spec"] == "pause:30s@after:1" && $c["result"] == "failed" && $c["reason"] ~ /the guest is gone/ { f = 1 } END { exit !f }' "$dir/lifecycle.csv"
 
 # SIGKILL of the runner while it saves: the guardian leaves no QEMU and no image
 scenario kill <<'INI'

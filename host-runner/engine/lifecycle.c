@@ -583,8 +583,8 @@ static int ev_shutdown(struct hr_guest *g, struct lc_ctx *c)
 	}
 	b->dead = 1;
 	snprintf(b->dead_reason, sizeof(b->dead_reason), "shut down (the lifecycle event)");
-	notef(c->r, "powered off in %.0f ms with %.1f MiB in the balloon", c->r->dur_ms,
-	      (g->job->memory_kib / 1024.0) - c->r->before_mib);
+	notef(c->r, "powered off in %.0f ms with %.1f MiB held out of the guest by the %s", c->r->dur_ms,
+	      (g->job->memory_kib / 1024.0) - c->r->before_mib, hr_mech_name(g->job->mechanism));
 	return 0;
 }
 
