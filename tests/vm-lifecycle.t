@@ -1,8 +1,8 @@
 #!/bin/bash
-# vm-lifecycle: one guest with the integrity workload through lifecycle events (pause during a move, pause, storm:100, save/restore, reset, floor, shutdown), each row of lifecycle.csv checked; a planted mismatch (integrity-flip) fails its row; a runner killed in a save leaves no QEMU and no image.
+# vm-lifecycle: one guest with the integrity workload through lifecycle events (pause during a move, pause, storm:100, save/restore, reset, floor, shutdown; reboot in the flip run), each row of lifecycle.csv checked; a planted mismatch (integrity-flip) fails its row; a runner killed in a save leaves no QEMU and no image.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 33
+plan 34
 
 # 384 MiB, 32 MiB verified over and over (its first pass ends in the warm-up).
 # Transition 1 inflates 384 -> 128 MiB (about a second under TCG): the pause
@@ -96,7 +96,7 @@ check "shutdown: the guest powered off ($(col shutdown@after:2 duration_ms) ms)"
 check "every row with accounting says ok" csv_awk '$c["accounting_ok"] != "" && $c["accounting_ok"] != 1 { exit 1 }' "$lc"
 
 # a planted mismatch: the integrity-flip fault's byte fails the rows after it, and the run;
-# under the ASan+UBSan runner (a pause, a save and its restore, a reset)
+# under the ASan+UBSan runner (a pause, a save and its restore, a reset, the guest's own reboot)
 scenario flip <<'INI'
 [flip]
 accel = tcg
@@ -104,7 +104,7 @@ memory = 384M
 workload = integrity:size=32M
 warmup = 3s
 targets = 128M
-events = pause:500ms@after:1, save@after:1, reset@after:1
+events = pause:500ms@after:1, save@after:1, reset@after:1, reboot@after:1
 INI
 BALLOONBENCH_FAULT=integrity-flip asan_run run -s "$STATE" -o "$RESULTS/flip" "$T/flip.ini" >"$T/out2" 2>"$T/err2"
 rc=$?
@@ -112,8 +112,9 @@ san_check "$T/err2"
 check "flip: the run exits 1 (got $rc)" test $rc -eq 1
 dir=$(ls -d "$RESULTS"/flip/2* | head -n 1)
 diag "flip: $(csv_col "$dir/lifecycle.csv" reason)"
-check "flip: the pause's row failed on the mismatch, and the two after it" \
-	csv_awk '$c["result"] == "failed" && $c["reason"] ~ /integrity: [0-9]+ mismatch/ { f++ } END { exit f != 3 }' "$dir/lifecycle.csv"
+check "flip: the pause's row failed on the mismatch, and the three after it" \
+	csv_awk '$c["result"] == "failed" && $c["reason"] ~ /integrity: [0-9]+ mismatch/ { f++ } END { exit f != 4 }' "$dir/lifecycle.csv"
+check "flip: the reboot (Alt-SysRq-b) reconnected too" grep -q ',reconnect,"after reboot: HELLO in' "$dir/events.csv"
 # the fault is on every boot's command line: the workload started again after the reset flips its byte too
 check "flip: the reset's row found the new workload's mismatch within its window" \
 	csv_awk '$c["event"] == "reset" && $c["wl_mismatches"] >= 1 { f = 1 } END { exit !f }' "$dir/lifecycle.csv"

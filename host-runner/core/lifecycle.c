@@ -83,13 +83,14 @@ const struct hr_lc_def hr_lc_defs[HR_LC_N] = {
 	[HR_LC_REBOOT] = {
 		.name = "reboot", .arg = HR_LCA_NONE, .def = "", .flags = HR_LCF_RESTARTS,
 		.mechs = MECH(BALLOON),
-		.refused = "reboot: not implemented yet (the agent, PID 1, answers neither ACPI nor a "
-			   "reboot message; reset is the hard one)",
-		.needs = "virDomainReboot",
-		.does = "reboots the guest; its agent starts again: the runner reconnects",
-		.balloon = "as reset, after the guest's own shutdown path",
-		.vmem = "as reset",
-		.checks = "",
+		.needs = "virDomainSendKey (the guest boots with sysrq_always_enabled); any host",
+		.does = "the guest's kernel restarts itself: Alt-SysRq-b, its emergency restart (no "
+			"shutdown path: a clean reboot through the agent, or virDomainReboot, which the "
+			"agent as PID 1 does not answer, are not there yet); then as reset: the runner "
+			"reconnects and goes on",
+		.balloon = "as reset, but the guest's kernel resets the machine",
+		.vmem = "as reset: not handled yet",
+		.checks = "as reset",
 	},
 	[HR_LC_SHUTDOWN] = {
 		.name = "shutdown", .arg = HR_LCA_NONE, .def = "", .flags = HR_LCF_LAST, .mechs = BOTH,

@@ -59,7 +59,7 @@ const struct hr_option hr_options[] = {
 	OPT("events", HR_T_STR, events_spec, .size = HR_LC_SPEC_MAX, .def = "",
 	    .help = "lifecycle events, KIND[:ARG]@after:N or KIND[:ARG]@during:N, comma-separated "
 		    "(e.g. pause:3s@after:1, storm:200@after:2, pause:2s@during:1; N from 1, after:0 "
-		    "before the first transition): pause, storm, floor, save, reset, shutdown "
+		    "before the first transition): pause, storm, floor, save, reset, reboot, shutdown "
 		    "(balloonbench-scenario(5), LIFECYCLE EVENTS); lifecycle.csv has a row each"),
 	OPT("free-page-reporting", HR_T_BOOL, free_page_reporting, .def = "0",
 	    .help = "memballoon freePageReporting"),

@@ -217,7 +217,7 @@ static const struct hr_col lifecycle[] = {
 	[HR_LC_VM] = { "vm", STR, "", NO, "the guest" },
 	[HR_LC_JOB] = { "job", STR, "", NO, "the scenario's job" },
 	[HR_LC_REP] = { "rep", INT, "", NO, "the repetition, from 0 (warm-up runs first)" },
-	[HR_LC_EVENT] = { "event", STR, "", NO, "its kind: pause, storm, floor, save, reset, shutdown (balloonbench-scenario(5))" },
+	[HR_LC_EVENT] = { "event", STR, "", NO, "its kind: pause, storm, floor, save, reset, reboot, shutdown (balloonbench-scenario(5))" },
 	[HR_LC_SPEC] = { "spec", STR, "", NO, "the event as events= has it, e.g. pause:3s@after:1" },
 	[HR_LC_WHEN] = { "when", STR, "", NO, "after (transition N settled) or during (transition N moving)" },
 	[HR_LC_TRANSITION] = { "transition", INT, "", NO, "N: the transition it follows or interrupts, from 1 (transitions.csv's index + 1); 0: before the first" },

@@ -22,6 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/input-event-codes.h>
+
 #include "core/lifecycle.h"
 #include "core/log.h"
 #include "fleet.h"
@@ -480,17 +482,20 @@ static int ev_save(struct hr_guest *g, struct lc_ctx *c)
 }
 
 /*
- * reset: virDomainReset; the guest boots again and its agent with it. The
+ * reset: virDomainReset (reboot: the guest's kernel restarts itself, by
+ * Alt-SysRq-b); the guest boots again and its agent with it. The
  * runner reconnects as a bring-up does (guestboot.c): a new channel, the new
  * HELLO, the clock synchronised, CONF, the workload started again (its epoch
  * the current one). Samples from the reset to the new clock are left out;
  * the new agent's sample numbers go on from the old one's.
  */
-static int ev_reset(struct hr_guest *g, struct lc_ctx *c)
+static int restart(struct hr_guest *g, struct lc_ctx *c, int sysrq)
 {
+	static unsigned int keys[3] = { KEY_LEFTALT, KEY_SYSRQ, KEY_B };
 	struct hr_boot *b = &g->boot;
 	const struct hr_job *j = g->job;
 	uint64_t gap0 = b->lc_gap_samples, deadline, last;
+	const char *what = sysrq ? "Alt-SysRq-b" : "virDomainReset";
 	char why[512];
 	int64_t t0, t1;
 	int slot, r;
@@ -498,8 +503,9 @@ static int ev_reset(struct hr_guest *g, struct lc_ctx *c)
 	b->lc_gap = 1;
 	t0 = now_run(g);
 	c->r->t_start_s = t0 / 1e9;
-	slot = hr_wd_arm(g->run->wd, b->dom, b->hp.pid, LV_CALL_MS, "reset");
-	r = virDomainReset(b->dom, 0);
+	slot = hr_wd_arm(g->run->wd, b->dom, b->hp.pid, LV_CALL_MS, what);
+	r = sysrq ? virDomainSendKey(b->dom, VIR_KEYCODE_SET_LINUX, 50, keys, 3, 0) :
+		    virDomainReset(b->dom, 0);
 	if (r < 0)
 		snprintf(why, sizeof(why), "%s", hr_lv_err());
 	(void)hr_wd_disarm(g->run->wd, slot);
@@ -507,7 +513,7 @@ static int ev_reset(struct hr_guest *g, struct lc_ctx *c)
 		b->lc_gap = 0;
 		if (hr_guest_check(g))
 			return -1;
-		failf(c->r, "virDomainReset: %s", why);
+		failf(c->r, "%s: %s", what, why);
 		return 0;
 	}
 	hr_guest_pump(g, hr_now_ns());	/* what the old agent said before: the old numbers */
@@ -528,10 +534,10 @@ static int ev_reset(struct hr_guest *g, struct lc_ctx *c)
 	b->lc_quiet_from = hr_now_ns();
 	if (!b->have_hello) {
 		b->lc_gap = 0;
-		return hr_error("%s: no HELLO from the agent within boot-timeout=%.0fs of the reset", g->name,
-				j->boot_timeout_us / 1e6);
+		return hr_error("%s: no HELLO from the agent within boot-timeout=%.0fs of the %s", g->name,
+				j->boot_timeout_us / 1e6, sysrq ? "reboot" : "reset");
 	}
-	notef(c->r, "the agent said HELLO again %.0f ms after the reset", MS(t1 - t0));
+	notef(c->r, "the agent said HELLO again %.0f ms after the %s", MS(t1 - t0), sysrq ? "reboot" : "reset");
 	if (resync(g, c, gap0))
 		return -1;
 	if (hr_guest_send(g, &b->conf))
@@ -539,8 +545,8 @@ static int ev_reset(struct hr_guest *g, struct lc_ctx *c)
 	b->conf_sent = hr_now_ns();
 	c->t_end = now_run(g);
 	c->r->dur_ms = MS(c->t_end - t0);
-	hr_rec_event(g->run->rec, g->name, "reconnect", "after reset: HELLO in %.0f ms; %" PRIu64
-		     " samples left out until the clock was synchronised again", MS(t1 - t0),
+	hr_rec_event(g->run->rec, g->name, "reconnect", "after %s: HELLO in %.0f ms; %" PRIu64
+		     " samples left out until the clock was synchronised again", sysrq ? "reboot" : "reset", MS(t1 - t0),
 		     b->lc_gap_samples - gap0);
 	if (j->workload_name[0] && c->wl_alive) {	/* the workload again, in the current epoch */
 		if (hr_guest_send_phase(g, 2 * (uint64_t)g->ntrans_dir, WL_STEADY) ||
@@ -548,6 +554,17 @@ static int ev_reset(struct hr_guest *g, struct lc_ctx *c)
 			return -1;
 	}
 	return 0;
+}
+
+static int ev_reset(struct hr_guest *g, struct lc_ctx *c)
+{
+	return restart(g, c, 0);
+}
+
+/* reboot: the guest's kernel restarts itself (Alt-SysRq-b: emergency_restart, no shutdown path). */
+static int ev_reboot(struct hr_guest *g, struct lc_ctx *c)
+{
+	return restart(g, c, 1);
 }
 
 /* shutdown: the agent powers off (QUIT); the time until the domain stopped. */
@@ -591,7 +608,8 @@ static int ev_shutdown(struct hr_guest *g, struct lc_ctx *c)
 /* The engine's rows, by kind: NULL where the pure table refuses it. */
 static const lc_fn lc_run[HR_LC_N] = {
 	[HR_LC_PAUSE] = ev_pause, [HR_LC_STORM] = ev_storm, [HR_LC_FLOOR] = ev_floor,
-	[HR_LC_SAVE] = ev_save, [HR_LC_RESET] = ev_reset, [HR_LC_SHUTDOWN] = ev_shutdown,
+	[HR_LC_SAVE] = ev_save, [HR_LC_RESET] = ev_reset, [HR_LC_REBOOT] = ev_reboot,
+	[HR_LC_SHUTDOWN] = ev_shutdown,
 };
 
 /* ---- the checks after every event ---- */
