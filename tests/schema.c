@@ -35,6 +35,11 @@ static const char *const headers[HR_NTABLES] = {
 		"p50_ns,p99_ns,p999_ns",
 	[HR_TB_NODES] = "t_s,vm,node,mem_total_kib,mem_free_kib",
 	[HR_TB_SLOWEST] = "t_s,vm,workload,latency_ns",
+	[HR_TB_LIFECYCLE] = "vm,job,rep,event,spec,when,transition,t_start_s,duration_ms,result,reason,"
+		"target_mib,actual_before_mib,actual_after_mib,host_actual_after_mib,target_reset,"
+		"recover_ms,agent_ms,accounting_ok,accounting_delta_mib,wl_verified_mib,wl_mismatches,"
+		"save_image_bytes,save_ms,restore_ms,shortfall_mib,oom_kills,paused_moved_mib,"
+		"transition_t100_ms,clock_step_ms,gap_samples,storm_seed,storm_final_mib,host",
 	[HR_TB_SUMMARY] = "schema,scenario,job,label,vm,direction,metric,unit,better,n,median,mean,stddev,"
 		"min,max,ci_lo,ci_hi,ci_coverage",
 };

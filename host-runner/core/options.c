@@ -56,6 +56,11 @@ const struct hr_option hr_options[] = {
 	    .help = "memballoon autodeflate: the guest deflates under OOM pressure"),
 	OPT("description", HR_T_STR, description, .size = 256, .def = "",
 	    .help = "what question this job answers"),
+	OPT("events", HR_T_STR, events_spec, .size = HR_LC_SPEC_MAX, .def = "",
+	    .help = "lifecycle events, KIND[:ARG]@after:N or KIND[:ARG]@during:N, comma-separated "
+		    "(e.g. pause:3s@after:1, storm:200@after:2, pause:2s@during:1; N from 1, after:0 "
+		    "before the first transition): pause, storm, floor, save, reset, reboot, shutdown "
+		    "(balloonbench-scenario(5), LIFECYCLE EVENTS); lifecycle.csv has a row each"),
 	OPT("free-page-reporting", HR_T_BOOL, free_page_reporting, .def = "0",
 	    .help = "memballoon freePageReporting"),
 	OPT("give-up", HR_T_DUR, give_up_us, .min = SEC(0) + 1000, .max = SEC(3600), .def = "10s",

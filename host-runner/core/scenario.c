@@ -342,6 +342,17 @@ static int resolve_trace(const char *path, struct hr_job *j)
 	return 0;
 }
 
+/* events=: parsed, and each event one this job can run (core/lifecycle.c). */
+static int check_events(const char *path, struct hr_job *j, size_t ntrans)
+{
+	char err[400];
+
+	if (hr_lc_parse(j->events_spec, j->events, &j->nevents, err, sizeof(err)) ||
+	    hr_lc_check(j->events, j->nevents, ntrans, j->mechanism, j->memory_kib, err, sizeof(err)))
+		return hr_error("%s:%d: [%s] events: %s", path, opt_line(j, "events"), j->name, err);
+	return 0;
+}
+
 /* The schedule builds (the reason blames the line of the field it names), and pace= fits it. */
 static int check_schedule(const char *path, struct hr_job *j)
 {
@@ -365,6 +376,8 @@ static int check_schedule(const char *path, struct hr_job *j)
 		       hr_sched_names[j->schedule], err);
 	}
 	free(ev);
+	if (check_events(path, j, n))
+		return -1;
 	if (j->pace == HR_PACE_PERIOD && j->period_us == 0 && j->schedule != HR_SCHED_TRACE) {
 		return hr_error("%s:%d: [%s] pace=period needs period > 0", path, opt_line(j, "pace"), j->name);
 	}

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "workloads/workload.h"
+#include "lifecycle.h"
 #include "units.h"
 
 #define HR_MAX_TARGETS	64
@@ -88,10 +89,14 @@ struct hr_job {
 	char workload_spec[400];	/* as written: NAME:key=value,... ("" = none) */
 	uint64_t warmup_us;
 	uint64_t prefill_kib, refill_kib;	/* touched once before the first / after the last change */
+	char events_spec[HR_LC_SPEC_MAX];	/* events= as written (core/lifecycle.h) */
 
 	/* derived from workload_spec by validation */
 	char workload_name[32];
 	struct wl_opts workload;
+	/* derived from events_spec by validation, in time order */
+	struct hr_lc_event events[HR_MAX_LC_EVENTS];
+	int nevents;
 
 	int line[HR_MAX_OPTIONS];	/* per option: line it was set on, 0 = default */
 	int section_line;		/* line of the job's [name], 0 if none */

@@ -103,6 +103,12 @@ static int plan_job(const struct hr_job *j, int remote, FILE *f, double *at_leas
 	if (j->refill_kib)
 		fprintf(f, "  refill: after the last change the guest touches %" PRIu64 " MiB again (the refault rate)\n",
 			j->refill_kib / 1024);
+	for (int e = 0; e < j->nevents; e++) {
+		char w[64];
+
+		hr_lc_format(&j->events[e], w, sizeof(w));
+		fprintf(f, "%s%s%s", e ? ", " : "  events (lifecycle.csv): ", w, e + 1 == j->nevents ? "\n" : "");
+	}
 	for (int k = 0; k < (differ ? j->vms : 1); k++) {
 		struct hr_sched_event *ev = NULL;
 		char err[2048];

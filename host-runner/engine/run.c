@@ -314,6 +314,10 @@ static int host_takes(const struct hr_host *h, const struct hr_job *j, char *why
 				j->vms, h->max_guests), 0;
 	if (hr_layout_check(j, !h->local, why, len))
 		return 0;
+	for (int e = 0; e < j->nevents; e++)
+		if (!h->local && (hr_lc_defs[j->events[e].kind].flags & HR_LCF_LOCAL))
+			return snprintf(why, len, "events: %s writes an image on this machine; not on a remote host",
+					hr_lc_defs[j->events[e].kind].name), 0;
 	if (!h->local && (wl_flags(j->workload_name) & WL_F_DISK))
 		return snprintf(why, len, "workload=%s needs a disk file here; not on a remote host",
 				j->workload_name), 0;
@@ -490,6 +494,7 @@ static int finish(struct hr_run *run)
 		}
 		hr_reclaim_table(run);
 		hr_mech_table(run);
+		hr_lc_table(run);
 		printf("results: %s/ (run.json summary.csv transitions.csv samples.csv events.csv ...)\n",
 		       run->dir);
 		printf("report:  %s/report.html\n", run->dir);
