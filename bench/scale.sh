@@ -10,6 +10,9 @@
 # the lowest: at rest a guest sends one sample and its cost a second) and
 # sample-rate 1000 Hz while its balloon moves. boot-concurrency is the
 # runner's default (auto) unless --boot-concurrency says otherwise.
+# On a 2-core TCG host, 64 guests whose square waves all start together
+# starve their agents (load 55): add --set vm-offset=1s to spread them
+# (docs/measurements/scale.md).
 # What it reads, per run, from run.json's `runner` block (docs/results.md):
 # the runner's CPU in percent of one core per guest at rest and while
 # moving (phases.rest / phases.moving: cpu_s over live guests x seconds),
@@ -21,7 +24,7 @@
 # before ("slope").
 #
 # usage: bench/scale.sh [-s STATE_DIR] [-o OUT_DIR] [--boot-concurrency N]
-#                       [--idle-hz HZ] [COUNT...]
+#                       [--idle-hz HZ] [--set KEY=VALUE]... [COUNT...]
 #        bench/scale.sh --report OUT_DIR      (the table again, no runs)
 # exit status: 0 every run completed, 1 a run failed or was refused (the
 #              others still ran and are in the table), 2 bad usage
@@ -34,6 +37,7 @@ BC=""
 IDLE_HZ=1
 REPORT_ONLY=0
 COUNTS=()
+EXTRA=()
 usage() { sed -n '/^# usage:/,/^# exit/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -41,6 +45,7 @@ while [ $# -gt 0 ]; do
 	-o) OUT=$2; shift 2 ;;
 	--boot-concurrency) BC=$2; shift 2 ;;
 	--idle-hz) IDLE_HZ=$2; shift 2 ;;
+	--set) EXTRA+=(--set "$2"); shift 2 ;;	# passed to every run (host-idle-sample-rate=50: the rest as before)
 	--report) REPORT_ONLY=1; OUT=$2; shift 2 ;;
 	-h|--help) usage ;;
 	-*) usage ;;
@@ -72,6 +77,7 @@ EOF
 		echo "host: $(uname -n), $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
 		echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 		echo "runner: $BB"
+		echo "set: ${EXTRA[*]}"
 	} >"$OUT/machine.txt"
 	memtotal=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
 	for n in "${COUNTS[@]}"; do
@@ -81,6 +87,7 @@ EOF
 		fi
 		sets=(--set "vms=$n")
 		[ -n "$BC" ] && sets+=(--set "boot-concurrency=$BC")
+		sets+=("${EXTRA[@]}")
 		echo "== $n guest(s) ($(date -u +%H:%M:%S), load $(cut -d' ' -f1 /proc/loadavg))" >&2
 		start=$(date +%s)
 		"$BB" run -q -s "$STATE" -o "$OUT/runs-$n" "${sets[@]}" "$OUT/scale.ini" \

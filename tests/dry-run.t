@@ -4,7 +4,7 @@
 # the run would use, --set, a layout this host would skip, bad input.
 . "$(dirname "$0")/lib.sh"
 if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
-plan 20
+plan 28
 dry() { "$BB" run --dry-run -s "$T/state" -o "$T/results" "$@" >"$T/out" 2>"$T/err"; }
 # the dry run checks the guest image a run would boot: a stand-in (nothing boots here)
 mkdir -p "$T/image" && : >"$T/image/vmlinuz" && : >"$T/image/initrd.img"
@@ -102,6 +102,68 @@ ok $? "no guest image: exit 2, one line naming the file ($rc: $(head -c 200 "$T/
 rc=$?
 [ $rc -eq 2 ] && grep -q "unknown option 'nope'" "$T/out" && [ ! -e "$T/pr" ] && [ ! -e "$T/base" ]
 ok $? "perf-regression with a bad --set: exit 2 before any run, nothing written ($rc)"
+
+# parallel=1: a job side by side with the one before it; the time bound is the longer
+cat > "$T/par.ini" <<'INI'
+[global]
+memory = 256M
+targets = 128M
+[a]
+vms = 2
+[b]
+parallel = yes
+vms = 3
+settle = 5s
+[c]
+INI
+dry "$T/par.ini"
+ok $? "parallel: exit 0"
+check "  job b side by side with a, c after them" grep -q '^job b runs side by side with a (parallel=1)' "$T/out"
+check "  at least 5.5 s: b's 5 s (a's 0.5 s beside it), then c's 0.5 s" grep -q 'at least 5.5 s plus boots' "$T/out"
+# more guests side by side than the host's memory holds: refused before anything boots
+mem=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
+half=$(( mem * 6 / 10 ))
+printf '[global]\nmemory = %dM\ntargets = 128M\n[a]\n[b]\nparallel = 1\n' "$half" >"$T/parmem.ini"
+dry "$T/parmem.ini"
+rc=$?
+[ $rc -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+	grep -q "parmem.ini:6: \[b\] parallel: jobs a to b side by side, 2 guests at once, need $(( 2 * half )) MiB, this host has $mem MiB (MemTotal)" "$T/err"
+ok $? "parallel over the host's memory: exit 2, one line ($rc: $(head -c 300 "$T/err"))"
+
+# waves: a host holding 3 guests takes a's first run with b beside it, then a's
+# other runs alone, then c (a's 2 and c's 2 do not fit together)
+printf '[h1]\nuri = qemu+unix:///system?socket=/nonexistent/a\nmax-guests = 3\n' >"$T/hosts3.ini"
+cat > "$T/par2.ini" <<'INI'
+[global]
+memory = 256M
+targets = 128M
+[a]
+vms = 2
+repeat = 2
+[b]
+parallel = yes
+vms = 1
+[c]
+parallel = yes
+vms = 2
+INI
+dry --hosts "$T/hosts3.ini" "$T/par2.ini"
+ok $? "parallel with max-guests = 3: exit 0"
+check "  waves: a+b, a, a, c (max-guests counts the group)" test \
+	"$(sed -n '/^jobs a to c side by side/,/^$/p' "$T/out" | grep '^  wave' | tr -s ' ' | tr '\n' ';')" = \
+	" wave 1: a run 1 (2 guests), b run 1 (1 guest); wave 2: a run 2 (2 guests); wave 3: a run 3 (2 guests); wave 4: c run 1 (2 guests);"
+
+# two hosts, one holding 3 guests: spread shares a's runs out and puts b beside
+# them where it fits; each runs a repetition on every host, so b waits for a
+printf '[h1]\nuri = qemu+unix:///system?socket=/nonexistent/a\nmax-guests = 3\n[h2]\nuri = qemu+unix:///system?socket=/nonexistent/b\n' >"$T/hosts2.ini"
+printf '[global]\nmemory = 256M\ntargets = 128M\n[a]\nvms = 2\nrepeat = 2\n[b]\nparallel = yes\nvms = 2\n' >"$T/par3.ini"
+waves() { sed -n '/side by side (parallel=1), in waves:/,/^$/p' "$T/out" | grep '^  wave' | tr -s ' ' | tr '\n' ';'; }
+dry --hosts "$T/hosts2.ini" --mode spread "$T/par3.ini"
+check "parallel, spread over two hosts: b beside a where max-guests holds it ($(waves))" test "$(waves)" = \
+	" wave 1: a run 1 (2 guests) on h1, a run 2 (2 guests) on h2, b run 1 (2 guests) on h2; wave 2: a run 3 (2 guests) on h1;"
+dry --hosts "$T/hosts2.ini" --mode each "$T/par3.ini"
+check "parallel, each: b does not fit beside a on h1, so it runs after a ($(waves))" test "$(waves)" = \
+	" wave 1: a run 1 (2 guests) on h1, a run 1 (2 guests) on h2; wave 2: a run 2 (2 guests) on h1, a run 2 (2 guests) on h2; wave 3: a run 3 (2 guests) on h1, a run 3 (2 guests) on h2; wave 4: b run 1 (2 guests) on h1, b run 1 (2 guests) on h2;"
 
 # a fleet: the hosts as the run would read them, nothing connected to
 cat >"$T/hosts.ini" <<'H'

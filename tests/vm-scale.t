@@ -1,14 +1,11 @@
 #!/bin/bash
-# vm-scale: many guests at once (BB_SCALE_VMS, default 8): boots paced by boot-concurrency, the runner's own cost in run.json within bounds, and bad input refused before anything boots.
+# vm-scale: many guests at once (BB_SCALE_VMS, default 16): boots paced by boot-concurrency, the runner's own cost in run.json within bounds, and bad input refused before anything boots.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 25
+plan 31
 
-# 8, not the 16 the issue asks: on the 2-core test machine 16 quick guests
-# (two TCG boots at a time) took 5 min 16 s at load 15-17 and 2 min 8 s at
-# load 2.5 (this whole test), 8 took 2 min 2 s and 64 s; bench/scale.sh's 16
-# took 9 minutes booting one at a time. BB_SCALE_VMS=16 runs the issue's count.
-VMS=${BB_SCALE_VMS:-8}
+# 16 guests at once, the issue's count (BB_SCALE_VMS sets another).
+VMS=${BB_SCALE_VMS:-16}
 BC=2
 
 # ---- bad input: one line, exit 2, no VM (no boot needed) ----
@@ -79,6 +76,35 @@ check "the two others: 'interrupted while waiting to boot' in run.json" \
 	test "$(grep -c 'interrupted while waiting to boot' "$sdir/run.json")" -ge 2
 check "no QEMU left after the signal" test "$(qemus)" -eq 0
 
+# ---- two jobs side by side (parallel=1): one start line and one boot pacing on the host ----
+scenario par <<'INI'
+[global]
+accel = tcg
+memory = 256M
+vcpus = 1
+targets = 128M
+settle = 1s
+idle-sample-rate = 1
+boot-concurrency = 1
+[a]
+[b]
+parallel = yes
+INI
+"$BB" run -q -s "$STATE" -o "$RESULTS/par" "$T/par.ini" >"$T/pout" 2>"$T/perr"
+rc=$?
+ok $rc "parallel: two jobs side by side, run exits 0"
+[ $rc -eq 0 ] || show "$T/perr"
+pdir=$(run_dir "$RESULTS/par")
+check "parallel: both jobs' guests completed" \
+	test "$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["completed_guests"]))' "$pdir/run.json" 2>/dev/null)" = 2
+# boot-concurrency=1 in each job: paced per job both would boot at once
+inflight=$(csv_awk '$c["event"] == "boot" { n++; if (n > m) m = n } $c["event"] == "hello" { n-- } END { print m + 0 }' "$pdir/events.csv")
+check "parallel: one boot pacing for the host: at most 1 boot in flight over both jobs (saw $inflight)" test "$inflight" -eq 1
+# one start line: each guest's first target after both guests' hello (job a's alone would not wait for b's boot)
+order=$(csv_awk '$c["event"] == "hello" { h++; last = $c["t_s"] } $c["event"] == "target" && !seen[$c["vm"]]++ { n++; if (h < 2 || $c["t_s"] < last) bad++ } END { print n + 0, bad + 0 }' "$pdir/events.csv")
+check "parallel: both schedules start after both boots (first targets, early ones: $order)" test "$order" = "2 0"
+check "no QEMU left" test "$(qemus)" -eq 0
+
 # ---- VMS guests at once, BC booting at a time ----
 scenario scale <<INI
 [scale]
@@ -130,12 +156,19 @@ R='r["runner"]'
 check "runner: guests $VMS, at once $VMS" test "$(rj "$R['guests'], $R['guests_at_once_max']")" = "($VMS, $VMS)"
 check "runner: CPU user and system, and per guest (under 10 s)" \
 	test "$(rj "$R['cpu_user_s'] > 0 and $R['cpu_system_s'] > 0 and 0 < $R['cpu_s_per_guest'] < 10")" = True
-check "runner: at rest under 10 % of a core per guest" \
-	test "$(rj "0 < $R['phases']['rest']['cpu_pct_per_guest'] < 10")" = True
+diag "runner: at rest $(rj "$R['phases']['rest']['cpu_pct_per_guest']") % of a core per guest, moving $(rj "$R['phases']['moving']['cpu_pct_per_guest']") %, peak RSS $(rj "$R['max_rss_mib']") MiB"
+# the host's side sampled at 50 Hz through every rest cost 2.4-2.9 % a guest (docs/measurements/scale.md);
+# at host-idle-sample-rate (2 Hz) about 0.3 %
+check "runner: at rest under 2 % of a core per guest" \
+	test "$(rj "0 < $R['phases']['rest']['cpu_pct_per_guest'] < 2")" = True
 check "runner: phases booting and moving measured" \
 	test "$(rj "$R['phases']['booting']['wall_s'] > 0 and $R['phases']['moving']['guest_s'] > 0")" = True
 check "runner: peak RSS under 256 MiB, under 16 MiB a guest" \
 	test "$(rj "0 < $R['max_rss_mib'] < 256 and $R['rss_mib_per_guest'] < 16")" = True
+# what one more guest costs in RSS: from the two guests of the parallel run above to these
+prss=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["runner"]["max_rss_mib"])' "$pdir/run.json" 2>/dev/null)
+check "runner: RSS at most 2 MiB per added guest (2 guests ${prss:-?} MiB, $VMS guests $(rj "$R['max_rss_mib']") MiB)" \
+	test "$(rj "$R['max_rss_mib'] - ${prss:-None} <= 2 * ($VMS - 2)")" = True
 # threads: main, event, recorder, guardian's pipe none; a controller a guest and libvirt's per-domain event thread
 check "runner: threads at most 3 a guest + 24 ($(rj "$R['threads_max']"))" \
 	test "$(rj "$VMS < $R['threads_max'] <= 3 * $VMS + 24")" = True

@@ -56,6 +56,11 @@ const struct hr_option hr_options[] = {
 	    .help = "memballoon autodeflate: the guest deflates under OOM pressure"),
 	OPT("description", HR_T_STR, description, .size = 256, .def = "",
 	    .help = "what question this job answers"),
+	OPT("events", HR_T_STR, events_spec, .size = HR_LC_SPEC_MAX, .def = "",
+	    .help = "lifecycle events, KIND[:ARG]@after:N or KIND[:ARG]@during:N, comma-separated "
+		    "(e.g. pause:3s@after:1, storm:200@after:2, pause:2s@during:1; N from 1, after:0 "
+		    "before the first transition): pause, storm, floor, save, reset, reboot, shutdown "
+		    "(balloonbench-scenario(5), LIFECYCLE EVENTS); lifecycle.csv has a row each"),
 	OPT("free-page-reporting", HR_T_BOOL, free_page_reporting, .def = "0",
 	    .help = "memballoon freePageReporting"),
 	OPT("give-up", HR_T_DUR, give_up_us, .min = SEC(0) + 1000, .max = SEC(3600), .def = "10s",
@@ -64,12 +69,14 @@ const struct hr_option hr_options[] = {
 	    .help = "guest NUMA cells; vCPUs and memory are split evenly between them"),
 	OPT("high", HR_T_SIZEP, high, .def = "100%",
 	    .help = "upper bound of square/sawtooth/staircase/random schedules (size or %)"),
+	OPT("host-idle-sample-rate", HR_T_INT, host_idle_hz, .min = 1, .max = 1000, .def = "2",
+	    .unit = "Hz", .help = "how often the host's side (QEMU's actual, its RSS, the host's memory) is sampled at rest: between a transition's end and the next target, in warm-ups and settles; host-sample-rate from a target set until QEMU's actual and RSS are still again (above host-sample-rate: that)"),
 	OPT("host-numa-mode", HR_T_ENUM, host_numa_mode, .def = "none", .choices = hr_numa_mode_names,
 	    .help = "numatune memory mode for the guest's memory on the host"),
 	OPT("host-numa-nodes", HR_T_STR, host_numa_nodes, .size = 64, .def = "0",
 	    .help = "host NUMA nodes for host-numa-mode (e.g. 0 or 0-1); a job the host cannot provide is skipped"),
 	OPT("host-sample-rate", HR_T_INT, host_hz, .min = 1, .max = 1000, .def = "50",
-	    .unit = "Hz", .help = "how often QEMU's actual is polled while the balloon moves"),
+	    .unit = "Hz", .help = "how often the host's side (QEMU's actual, its RSS, the host's memory) is sampled while the balloon moves: from a target set to the transition's end, and on while QEMU's actual or RSS still moves"),
 	OPT("host-budget", HR_T_STR, host_budget, .size = 32, .def = "",
 	    .help = "one memory limit (a cgroup the host enforces) over every QEMU of the job's guests at once: "
 		    "a size, or a percentage of their memory= total (\"\": none); checked against the host before anything boots"),
@@ -100,6 +107,8 @@ const struct hr_option hr_options[] = {
 		    "the statistics and the run is incomplete (exit 1)"),
 	OPT("pace", HR_T_ENUM, pace, .def = "wait", .choices = hr_pace_names,
 	    .help = "wait: a change waits for the last to finish; period: changes keep the schedule's times"),
+	OPT("parallel", HR_T_BOOL, parallel, .def = "0",
+	    .help = "run this job side by side with the job before it (a group: a job and the parallel=1 jobs right after it): their guests at once, one start line and one boot pacing per host (the group's smallest boot-concurrency), max-guests and the host's memory counting them all; 0: after the jobs before it"),
 	OPT("peak-window", HR_T_DUR, peak_window_us, .min = 1000, .max = SEC(60), .def = "100ms",
 	    .help = "window over which the peak rate is measured"),
 	OPT("period", HR_T_DUR, period_us, .min = 0, .max = SEC(86400), .def = "0",

@@ -343,6 +343,17 @@ static int resolve_trace(const char *path, struct hr_job *j)
 	return 0;
 }
 
+/* events=: parsed, and each event one this job can run (core/lifecycle.c). */
+static int check_events(const char *path, struct hr_job *j, size_t ntrans)
+{
+	char err[400];
+
+	if (hr_lc_parse(j->events_spec, j->events, &j->nevents, err, sizeof(err)) ||
+	    hr_lc_check(j->events, j->nevents, ntrans, j->mechanism, j->memory_kib, err, sizeof(err)))
+		return hr_error("%s:%d: [%s] events: %s", path, opt_line(j, "events"), j->name, err);
+	return 0;
+}
+
 /* The schedule builds (the reason blames the line of the field it names), and pace= fits it. */
 static int check_schedule(const char *path, struct hr_job *j)
 {
@@ -366,6 +377,8 @@ static int check_schedule(const char *path, struct hr_job *j)
 		       hr_sched_names[j->schedule], err);
 	}
 	free(ev);
+	if (check_events(path, j, n))
+		return -1;
 	if (j->pace == HR_PACE_PERIOD && j->period_us == 0 && j->schedule != HR_SCHED_TRACE) {
 		return hr_error("%s:%d: [%s] pace=period needs period > 0", path, opt_line(j, "pace"), j->name);
 	}
@@ -670,18 +683,33 @@ int hr_scenario_check_memory(const struct hr_scenario *sc, uint64_t host_kib)
 {
 	for (int i = 0; i < sc->njobs && host_kib; i++) {
 		const struct hr_job *j = &sc->jobs[i];
-		uint64_t need = j->memory_kib * (uint64_t)j->vms;
-		int line = hr_job_line(j, "vms");
+		uint64_t need = j->memory_kib * (uint64_t)j->vms, group = 0;
+		int line = hr_job_line(j, "vms"), first = i, guests = 0;
 
-		if (need <= host_kib)
-			continue;
-		if (!line)
-			line = opt_line(j, "memory");
-		return hr_error("%s:%d: [%s] vms=%d x memory=%" PRIu64 "M: %d guests at once need %" PRIu64
-				" MiB, this host has %" PRIu64 " MiB (MemTotal)%s%s%s: fewer vms or less memory",
-				sc->path, line, j->name, j->vms, j->memory_kib / 1024, j->vms, need / 1024,
-				host_kib / 1024, sc->overrides[0] ? " (with --set " : "", sc->overrides,
-				sc->overrides[0] ? ")" : "");
+		if (need > host_kib) {
+			if (!line)
+				line = opt_line(j, "memory");
+			return hr_error("%s:%d: [%s] vms=%d x memory=%" PRIu64 "M: %d guests at once need %" PRIu64
+					" MiB, this host has %" PRIu64 " MiB (MemTotal)%s%s%s: fewer vms or less memory",
+					sc->path, line, j->name, j->vms, j->memory_kib / 1024, j->vms, need / 1024,
+					host_kib / 1024, sc->overrides[0] ? " (with --set " : "", sc->overrides,
+					sc->overrides[0] ? ")" : "");
+		}
+		/* parallel=1: the group (the jobs side by side up to this one) at once */
+		while (first > 0 && sc->jobs[first].parallel)
+			first--;
+		for (int k = first; k <= i; k++) {
+			group += sc->jobs[k].memory_kib * (uint64_t)sc->jobs[k].vms;
+			guests += sc->jobs[k].vms;
+		}
+		if (group > host_kib) {
+			line = hr_job_line(j, "parallel");
+			return hr_error("%s:%d: [%s] parallel: jobs %s to %s side by side, %d guests at once, "
+					"need %" PRIu64 " MiB, this host has %" PRIu64 " MiB (MemTotal): "
+					"fewer jobs side by side, fewer vms or less memory", sc->path,
+					line ? line : j->section_line, j->name, sc->jobs[first].name, j->name,
+					guests, group / 1024, host_kib / 1024);
+		}
 	}
 	return 0;
 }

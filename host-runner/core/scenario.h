@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "workloads/workload.h"
+#include "lifecycle.h"
 #include "units.h"
 #include "budget.h"
 
@@ -72,6 +73,8 @@ struct hr_job {
 	int probe_hz;			/* probe-sample-rate; 0: auto (hr_probe_hz) */
 	int idle_hz;
 	int host_hz;
+	int host_idle_hz;
+	int parallel;			/* side by side with the job before it (run.c's group) */		/* the host's side at rest (at most host_hz) */
 	int stats_period;
 	int deflate_on_oom;
 	int free_page_reporting;
@@ -87,6 +90,7 @@ struct hr_job {
 	char workload_spec[400];	/* as written: NAME:key=value,... ("" = none) */
 	uint64_t warmup_us;
 	uint64_t prefill_kib, refill_kib;	/* touched once before the first / after the last change */
+	char events_spec[HR_LC_SPEC_MAX];	/* events= as written (core/lifecycle.h) */
 	/* issue 24: the host budget and the policy in the loop (docs/policy.md) */
 	char host_budget[32];		/* as written: SIZE or N%; "" = none */
 	char host_swap[32];		/* as written: SIZE; "" = none */
@@ -97,6 +101,9 @@ struct hr_job {
 	/* derived from workload_spec by validation */
 	char workload_name[32];
 	struct wl_opts workload;
+	/* derived from events_spec by validation, in time order */
+	struct hr_lc_event events[HR_MAX_LC_EVENTS];
+	int nevents;
 	struct hr_budget_spec budget;	/* host-budget and host-swap, parsed (core/budget.h) */
 	int policy_kind;		/* enum hr_pol_kind + 1; 0: no policy (the schedule decides) */
 	double policy_scale;		/* policy-period-scale, parsed */

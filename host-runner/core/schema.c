@@ -253,6 +253,44 @@ static const struct hr_col summary[] = {
 };
 _Static_assert(sizeof(summary) / sizeof(summary[0]) == HR_SU_NCOLS, "summary.csv: a column per id");
 
+static const struct hr_col lifecycle[] = {
+	[HR_LC_VM] = { "vm", STR, "", NO, "the guest" },
+	[HR_LC_JOB] = { "job", STR, "", NO, "the scenario's job" },
+	[HR_LC_REP] = { "rep", INT, "", NO, "the repetition, from 0 (warm-up runs first)" },
+	[HR_LC_EVENT] = { "event", STR, "", NO, "its kind: pause, storm, floor, save, reset, reboot, shutdown (balloonbench-scenario(5))" },
+	[HR_LC_SPEC] = { "spec", STR, "", NO, "the event as events= has it, e.g. pause:3s@after:1" },
+	[HR_LC_WHEN] = { "when", STR, "", NO, "after (transition N settled) or during (transition N moving)" },
+	[HR_LC_TRANSITION] = { "transition", INT, "", NO, "N: the transition it follows or interrupts, from 1 (transitions.csv's index + 1); 0: before the first" },
+	[HR_LC_T_START_S] = { "t_start_s", FLT(6), "s", NO, "when it was injected, in the run's time base" },
+	[HR_LC_DURATION_MS] = { "duration_ms", FLT(3), "ms", LO, "inject to its end (a pause: suspended to resumed; a storm: to its final target; a save: save and restore)" },
+	[HR_LC_RESULT] = { "result", STR, "", NO, "ok, or failed (reason says why)" },
+	[HR_LC_REASON] = { "reason", STR, "", NO, "what failed, or what the event did (free text)", .quote = 1 },
+	[HR_LC_TARGET_MIB] = { "target_mib", FLT(3), "MiB", NO, "the target the balloon must be at after it" },
+	[HR_LC_ACTUAL_BEFORE_MIB] = { "actual_before_mib", FLT(3), "MiB", NO, "the guest's size before (its counters)" },
+	[HR_LC_ACTUAL_AFTER_MIB] = { "actual_after_mib", FLT(3), "MiB", NO, "the guest's size after the checks (its counters)" },
+	[HR_LC_HOST_ACTUAL_AFTER_MIB] = { "host_actual_after_mib", FLT(3), "MiB", NO, "QEMU's actual then" },
+	[HR_LC_TARGET_RESET] = { "target_reset", BOOL, "", LO, "1 if the runner had to set the target again after it" },
+	[HR_LC_RECOVER_MS] = { "recover_ms", FLT(3), "ms", LO, "the event's end -> a fresh guest sample at its target (the checks' first wait)" },
+	[HR_LC_AGENT_MS] = { "agent_ms", FLT(3), "ms", LO, "the event's end -> the agent's answer to a ping (empty: none within 5 s)" },
+	[HR_LC_ACCOUNTING_OK] = { "accounting_ok", BOOL, "", HI, "1 if MemTotal plus the balloon is what it was at boot (within 1 MiB)" },
+	[HR_LC_ACCOUNTING_DELTA_MIB] = { "accounting_delta_mib", FLT(3), "MiB", NO, "MemTotal plus the balloon, after minus at boot" },
+	[HR_LC_WL_VERIFIED_MIB] = { "wl_verified_mib", FLT(3), "MiB", HI, "integrity: memory the workload verified from the event's start to the checks' end" },
+	[HR_LC_WL_MISMATCHES] = { "wl_mismatches", INT, "count", LO, "integrity: mismatches found in that time (any mismatch since the start fails the row)" },
+	[HR_LC_SAVE_IMAGE_BYTES] = { "save_image_bytes", INT, "bytes", LO, "save: the image's size" },
+	[HR_LC_SAVE_MS] = { "save_ms", FLT(3), "ms", LO, "save: virDomainSave's time" },
+	[HR_LC_RESTORE_MS] = { "restore_ms", FLT(3), "ms", LO, "save: virDomainRestore's time" },
+	[HR_LC_SHORTFALL_MIB] = { "shortfall_mib", FLT(3), "MiB", NO, "floor: the guest's size when the balloon stopped, minus the target asked" },
+	[HR_LC_OOM_KILLS] = { "oom_kills", INT, "count", LO, "OOM kills in the guest from the event's start to the checks' end" },
+	[HR_LC_PAUSED_MOVED_MIB] = { "paused_moved_mib", FLT(3), "MiB", NO, "pause: how far QEMU's actual moved while the guest was paused" },
+	[HR_LC_TRANSITION_T100_MS] = { "transition_t100_ms", FLT(3), "ms", NO, "during: the interrupted transition's t100, the pause included (empty: not reached)" },
+	[HR_LC_CLOCK_STEP_MS] = { "clock_step_ms", FLT(3), "ms", NO, "the guest clock's offset after minus before (a paused guest's clock stands still)" },
+	[HR_LC_GAP_SAMPLES] = { "gap_samples", INT, "count", NO, "the agent's samples left out until the clock was synchronised again" },
+	[HR_LC_STORM_SEED] = { "storm_seed", INT, "", NO, "storm: the random walk's seed" },
+	[HR_LC_STORM_FINAL_MIB] = { "storm_final_mib", FLT(3), "MiB", NO, "storm: its last target" },
+	[HR_LC_HOST] = { "host", STR, "", NO, "the host that ran it" },
+};
+_Static_assert(sizeof(lifecycle) / sizeof(lifecycle[0]) == HR_LC_NCOLS, "lifecycle.csv: a column per id");
+
 #define TABLE(id, f, h, c) [id] = { f, h, c, (int)(sizeof(c) / sizeof(c[0])) }
 
 const struct hr_table hr_tables[HR_NTABLES] = {
@@ -264,6 +302,7 @@ const struct hr_table hr_tables[HR_NTABLES] = {
 	TABLE(HR_TB_LATSTATS, "latency_stats.csv", "the latency statistics per workload, epoch and kind", latstats),
 	TABLE(HR_TB_NODES, "nodes.csv", "per guest NUMA node MemTotal and MemFree over time", nodes),
 	TABLE(HR_TB_SLOWEST, "slowest.csv", "the workload's slowest accesses", slowest),
+	TABLE(HR_TB_LIFECYCLE, "lifecycle.csv", "one row per lifecycle event (events=) and what was checked after it", lifecycle),
 	TABLE(HR_TB_DECISIONS, "decisions.csv", "every decision of a job's balloon policy, per guest", decisions),
 	TABLE(HR_TB_BUDGET, "budget.csv", "the host budget's cgroup and each QEMU in it, every collect period", budget),
 	TABLE(HR_TB_SUMMARY, "summary.csv", "schema 1: statistics per job, guest, direction and metric", summary),

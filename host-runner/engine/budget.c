@@ -165,6 +165,12 @@ int hr_budget_check_scenario(const struct hr_scenario *sc, const struct hr_run_o
 			fprintf(say, "job %s: policy %s sets the targets for %.0f s (not the schedule below), "
 				"each guest's floor %" PRIu64 " MiB (low=)\n", j->name, j->policy,
 				(double)j->policy_duration_us / 1e6, hr_job_floor_kib(j) / 1024);
+		if ((j->budget.has_budget || j->policy[0]) &&
+		    (j->parallel || (i + 1 < sc->njobs && sc->jobs[i + 1].parallel)))
+			return hr_error("%s:%d: [%s] %s: not yet with parallel=1 (jobs side by side): one "
+					"job's guests under one budget and one policy at a time", sc->path,
+					line ? line : j->section_line, j->name,
+					j->budget.has_budget ? "host-budget" : "policy");
 		if (!j->budget.has_budget)
 			continue;
 		line = line ? line : j->section_line;

@@ -111,8 +111,10 @@ char *hr_domain_xml(const struct hr_run *run, const struct hr_host *host, const 
 		fputs("</numa>", f);
 	}
 	fputs("</cpu>\n", f);
-	fputs("  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>destroy</on_reboot>\n"
-	      "  <on_crash>destroy</on_crash>\n  <devices>\n"
+	/* a reset (a lifecycle event) must boot the guest again; otherwise a reboot is its end */
+	fprintf(f, "  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>%s</on_reboot>\n",
+		hr_lc_restarts(j->events, j->nevents) ? "restart" : "destroy");
+	fputs("  <on_crash>destroy</on_crash>\n  <devices>\n"
 	      "    <controller type='usb' model='none'/>\n", f);
 	if (*console) {
 		fputs("    <serial type='file'><source path='", f);

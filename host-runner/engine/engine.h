@@ -63,8 +63,9 @@ extern _Atomic uint64_t hr_signal_ns;
 enum hr_file {
 	HR_F_SAMPLES = HR_TB_SAMPLES, HR_F_EVENTS = HR_TB_EVENTS, HR_F_TRANS = HR_TB_TRANS,
 	HR_F_FAULTS = HR_TB_FAULTS, HR_F_LATENCY = HR_TB_LATENCY, HR_F_LATSTATS = HR_TB_LATSTATS,
-	HR_F_NODES = HR_TB_NODES, HR_F_SLOWEST = HR_TB_SLOWEST, HR_F_DECISIONS = HR_TB_DECISIONS,
-	HR_F_BUDGET = HR_TB_BUDGET, HR_NFILES
+	HR_F_NODES = HR_TB_NODES, HR_F_SLOWEST = HR_TB_SLOWEST,
+	HR_F_LIFECYCLE = HR_TB_LIFECYCLE, HR_F_DECISIONS = HR_TB_DECISIONS, HR_F_BUDGET = HR_TB_BUDGET,
+	HR_NFILES
 };
 
 struct hr_rec;
@@ -376,6 +377,11 @@ void hr_reclaim_table(const struct hr_run *run);
 
 /* With jobs of two mechanisms in the run: their figures side by side with ratios, on stdout. */
 void hr_mech_table(const struct hr_run *run);
+
+/* ---- lifecycle.c ---- */
+
+/* With lifecycle events in the run: one table of them, on stdout. */
+void hr_lc_table(const struct hr_run *run);
 
 /* ---- runjson.c ---- */
 

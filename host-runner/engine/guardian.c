@@ -8,7 +8,9 @@
  * normally it says "done" first; when the pipe just closes, the runner died,
  * and the guardian kills the QEMU of every domain of this run (by the pid
  * files the embedded driver writes under ROOT/run/qemu/), removes their
- * cgroups (which nobody else would: cgroup.c), then exits.
+ * cgroups (which nobody else would: cgroup.c), removes their save images
+ * (save-<domain>.img and .img.part in the state directory: a lifecycle
+ * event's, engine/lifecycle.c), then exits.
  * The agent's watchdog (bb.watchdog= on the kernel command line) is the
  * second line: it powers a running guest off after the host's silence.
  */
@@ -92,13 +94,30 @@ static void kill_all(const char *dir, const char *prefix)
 		closedir(d);
 }
 
+/* Remove this run's save images (save-@prefix*.img, .img.part) in @state. */
+static void remove_saves(const char *state, const char *prefix)
+{
+	DIR *d = opendir(state);
+	struct dirent *e;
+	size_t pl = strlen(prefix);
+
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "save-", 5) || strncmp(e->d_name + 5, prefix, pl) ||
+		    (!strstr(e->d_name, ".img")))
+			continue;
+		(void)unlinkat(dirfd(d), e->d_name, 0);
+	}
+	if (d)
+		closedir(d);
+}
+
 /*
  * Wait for the runner's "done" or its end; at its end kill this run's QEMUs
  * (domains @prefix* with a pid file in @dir) and remove their cgroups
  * (@cgprefix: hr_cgroup_prefix), giving QEMU 5 s to leave them.
  */
 static void guard(int rfd, const char *dir, const char *prefix, const char *cgprefix,
-		  const char *bprefix, const char *state_dir, const char *run4)
+		  const char *bprefix, const char *state, const char *run4)
 {
 	char buf[8];
 	ssize_t n;
@@ -112,7 +131,8 @@ static void guard(int rfd, const char *dir, const char *prefix, const char *cgpr
 	while (n < 0 && errno == EINTR);
 	if (n <= 0) {	/* no "done": the runner died */
 		kill_all(dir, prefix);
-		hr_policy_reap(state_dir, run4);	/* external:CMD programs (policyloop.h) */
+		remove_saves(state, prefix);	/* QEMU, which wrote them, is dead: none is whole */
+		hr_policy_reap(state, run4);	/* external:CMD programs (policyloop.h) */
 		if (*cgprefix)
 			(void)hr_cgroup_remove(cgprefix, prefix, hr_now_ns() + 5000000000ull, NULL, NULL);
 		if (*bprefix)	/* this run's host budget (budget.h), the domains' cgroups inside */

@@ -234,6 +234,8 @@ static int walk_schedule(struct hr_guest *g, const struct hr_sched_event *ev, si
 
 		if (j->pace == HR_PACE_PERIOD && i + 1 < nev)
 			deadline = t0 + (int64_t)ev[i + 1].at_us * 1000;
+		if (hr_lc_after(g, (int)i))	/* lifecycle events after transition i (from 1) */
+			return -1;
 		if (hr_guest_record_until(g, planned))	/* pace: not before its planned time */
 			return -1;
 		/* A few pings per transition show clock drift in run.json; one offset for the run. */
@@ -245,6 +247,8 @@ static int walk_schedule(struct hr_guest *g, const struct hr_sched_event *ev, si
 				  ev[i].kib, planned, deadline))
 			return -1;
 	}
+	if (hr_lc_after(g, (int)nev))
+		return -1;
 	return hr_guest_check(g);
 }
 
@@ -288,7 +292,11 @@ static int guest_run(struct hr_guest *g)
 		g->placement = json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(pl);
 	}
-	return bad ? -1 : hr_guest_check(g);
+	if (!bad && hr_lc_end(g))	/* a shutdown, the last event */
+		return -1;
+	if (!bad && hr_lc_failed(g, err, sizeof(err)))
+		return hr_error("%s: %s", g->name, err);
+	return bad ? -1 : g->boot.lc_expect_stop ? 0 : hr_guest_check(g);
 }
 
 void *hr_guest_thread(void *arg)
@@ -300,10 +308,12 @@ void *hr_guest_thread(void *arg)
 		hr_error_take(g->fail_reason, sizeof(g->fail_reason));
 		hr_rec_event(g->run->rec, g->name, "failed", "%s", g->fail_reason);
 		hr_guest_set_state(g, HR_GS_FAILED, NAN);
+		hr_guest_destroy_domain(g);
 	} else {
+		/* stopping until its domain is gone: the runner's cost of it is not the others' rest (runcost.c) */
+		hr_guest_destroy_domain(g);
 		hr_guest_set_state(g, HR_GS_DONE, NAN);
 	}
-	hr_guest_destroy_domain(g);
 	return NULL;
 }
 
@@ -415,6 +425,7 @@ void hr_guest_free(struct hr_guest *g)
 	free(g->trans_dir);
 	free(g->placement);
 	free(g->rows);
+	free(g->lc_rows);
 	if (g->disk_path[0])
 		(void)unlink(g->disk_path);
 	free(g);

@@ -171,7 +171,10 @@ enum hr_qemu_call { QEMU_ACTUAL, QEMU_SET_TARGET };
 int hr_guest_qemu_call(struct hr_guest *g, enum hr_qemu_call call, uint64_t *kib);
 /* Record QEMU's view now (a host sample). */
 void hr_guest_poll_host(struct hr_guest *g);
-/* Keep sampling the host view at host_hz until @until (run time, ns); 0, or -1 (hr_error). */
+/*
+ * Keep sampling the host view until @until (run time, ns): at host_idle_hz,
+ * at host_hz while QEMU's side still moves; 0, or -1 (hr_error).
+ */
 int hr_guest_record_until(struct hr_guest *g, int64_t until);
 int hr_guest_clock_sync(struct hr_guest *g, int pings);
 void hr_guest_set_state(struct hr_guest *g, enum hr_gstate s, double target_mib);

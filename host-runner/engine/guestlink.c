@@ -63,11 +63,20 @@ static void bad_msg(struct hr_guest *g, const char *fmt, ...)
 	hr_warn("%s: %s", g->name, what);
 }
 
-static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint64_t t_recv)
+static void append_gsample(struct hr_guest *g, const struct bbp_sample *s0, uint64_t t_recv)
 {
 	struct hr_boot *b = &g->boot;
+	struct bbp_sample sc = *s0;
+	const struct bbp_sample *s = &sc;
 	struct hr_gsample x;
 	double removed;
+
+	/* after a reset the new agent counts from 0 again: on from the old one's last (lifecycle.c) */
+	if (s0->seq > UINT64_MAX - b->lc_seq_base) {
+		bad_msg(g, "sample dropped: its sequence number is out of range");
+		return;
+	}
+	sc.seq += b->lc_seq_base;
 
 	if (b->ngs == b->gcap) {
 		size_t cap = b->gcap ? b->gcap * 2 : 4096;
@@ -88,6 +97,11 @@ static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint6
 		bad_msg(g, "sample dropped: its sequence number went backwards");
 		return;
 	}
+	if (b->lc_gap) {	/* a lifecycle event stood the guest's clock still: not until synced */
+		b->lc_gap_samples++;
+		b->lc_gap_seq = s->seq;
+		return;
+	}
 	if (b->have_offset) {
 		if (hr_guest_time(g, s->t_ns, &x.t_ns)) {
 			bad_msg(g, "sample dropped: its time is out of range");
@@ -96,8 +110,9 @@ static void append_gsample(struct hr_guest *g, const struct bbp_sample *s, uint6
 	} else {
 		x.t_ns = (int64_t)(t_recv - g->run->t0_mono_ns);
 	}
-	if (b->ngs && s->seq > b->gs[b->ngs - 1].seq + 1)
-		b->seq_gaps += s->seq - b->gs[b->ngs - 1].seq - 1;
+	if (b->ngs && s->seq > (b->lc_gap_seq > b->gs[b->ngs - 1].seq ? b->lc_gap_seq : b->gs[b->ngs - 1].seq) + 1)
+		b->seq_gaps += s->seq - (b->lc_gap_seq > b->gs[b->ngs - 1].seq ? b->lc_gap_seq :
+					 b->gs[b->ngs - 1].seq) - 1;
 	else if (!b->ngs && s->seq > 0)	/* the agent's first sample is 0: those before were lost */
 		b->seq_gaps += s->seq;
 	x.guest_ns = s->t_ns;
@@ -160,9 +175,12 @@ static void apply(struct hr_guest *g, const struct hr_in *in)
 		bad_msg(g, "malformed message from agent dropped: %s", in->u.text);
 		return;
 	case HR_IN_HANGUP:
-		b->hangup = 1;
+		if (!b->lc_expect_stop)	/* a save's or a shutdown's own end: lifecycle.c's */
+			b->hangup = 1;
 		return;
 	case HR_IN_DEAD:
+		if (b->lc_expect_stop)
+			return;
 		if (!b->dead)	/* the watchdog may have said why already */
 			snprintf(b->dead_reason, sizeof(b->dead_reason), "%s", in->u.text);
 		b->dead = 1;
@@ -177,6 +195,13 @@ static void apply(struct hr_guest *g, const struct hr_in *in)
 	}
 	switch (m->type) {
 	case BBP_HELLO:
+		if (b->have_hello) {	/* a guest that rebooted by itself (on_reboot=restart: a reset's job) */
+			if (!b->dead)
+				snprintf(b->dead_reason, sizeof(b->dead_reason),
+					 "rebooted by itself (a new agent said HELLO; a kernel panic? see its console)");
+			b->dead = 1;
+			break;
+		}
 		b->hello = m->u.hello;
 		b->have_hello = 1;
 		break;
@@ -248,7 +273,11 @@ static uint64_t quiet_ns(const struct hr_guest *g)
 {
 	const struct hr_boot *b = &g->boot;
 
-	return hr_now_ns() - (b->last_msg_ns > b->conf_sent ? b->last_msg_ns : b->conf_sent);
+	uint64_t from = b->last_msg_ns > b->conf_sent ? b->last_msg_ns : b->conf_sent;
+
+	if (b->lc_quiet_from > from)	/* paused by a lifecycle event until then */
+		from = b->lc_quiet_from;
+	return hr_now_ns() > from ? hr_now_ns() - from : 0;
 }
 
 static int64_t vcpu_ms_now(struct hr_guest *g)
@@ -393,6 +422,36 @@ static void reopen_channel(struct hr_guest *g, uint64_t quiet)
 	hr_rec_event(g->run->rec, g->name, "channel-reopen",
 		     "the agent said nothing for %.1f s; %s; QEMU's vCPU time %" PRId64 " ms",
 		     (double)quiet / 1e9, hr_conn_event_thread_note(), b->reopen_vcpu_ms);
+}
+
+int hr_guest_reattach(struct hr_guest *g, int conf)
+{
+	struct hr_boot *b = &g->boot;
+	struct hr_chan *c = hr_chan_new(g->name);
+	virStreamPtr st;
+	char why[512] = "";
+
+	if (!c)
+		return hr_error("%s: out of memory", g->name);
+	hr_guest_close_stream(g);
+	st = virStreamNew(g->host->conn, VIR_STREAM_NONBLOCK);
+	if (!st || hr_chan_open_stream(b->dom, st, c)) {
+		if (st)
+			hr_error_take(why, sizeof(why));
+		else
+			snprintf(why, sizeof(why), "cannot create a stream: %s", hr_lv_err());
+		if (st)
+			virStreamFree(st);
+		hr_chan_unref(c);
+		return hr_error("%s: cannot reopen the agent's channel: %s", g->name, why);
+	}
+	if (b->chan_events)
+		hr_chan_unref(b->chan);
+	else
+		b->chan_events = b->chan;
+	b->chan = c;
+	b->st = st;
+	return conf ? hr_guest_send(g, &b->conf) : 0;	/* the agent says again what the host must not miss */
 }
 
 void hr_guest_pump(struct hr_guest *g, uint64_t deadline)

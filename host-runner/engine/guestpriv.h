@@ -71,6 +71,7 @@ struct hr_boot {
 	int64_t reopen_vcpu_ms;		/* QEMU's vCPU time then, -1 unknown */
 	struct hr_hsample *hs;
 	size_t nhs, hcap;
+	uint64_t host_poll_ns;		/* hr_now_ns() when the latest host sample was asked for */
 	int host_via_stats;		/* query-balloon refused: use memory stats */
 	struct hr_hostprobe hp;		/* QEMU's process and the host's memory */
 	struct bbp_cost cost_first, cost_last;
@@ -115,6 +116,24 @@ struct hr_boot {
 	int mech_calibrated;		/* mech_reserve_kib is known */
 	struct { int64_t t_ns; uint64_t kib; } mech_ev[64];	/* size-change events, a ring */
 	unsigned nmech_ev;
+
+	/* lifecycle events (lifecycle.c) */
+	int lc_expect_stop;		/* a save or shutdown: the domain's stop and the channel's end are the event's */
+	int lc_gap;			/* the guest's clock stood still: its samples left out until synced again */
+	uint64_t lc_gap_samples, lc_gap_seq;	/* left out, and the last one's seq */
+	uint64_t lc_quiet_from;		/* hr_now_ns(): the agent is not silent before this (a pause) */
+	int lc_flushes;			/* PHASEs of the current epoch sent to flush integrity: their EEND writes nothing */
+	uint64_t lc_seq_base;		/* added to the agent's sample numbers: a reset's new agent counts from 0 */
+};
+
+/* One lifecycle event, done: its lifecycle.csv row and the end table's line (lifecycle.c). */
+struct hr_lc_row {
+	int kind, when, at, ok, target_reset, acct_ok, seed;
+	char spec[64], reason[256];
+	double t_start_s, dur_ms, target_mib, before_mib, after_mib, host_after_mib, recover_ms,
+	       agent_ms, acct_delta_mib, verified_mib, save_ms, restore_ms, shortfall_mib,
+	       paused_moved_mib, t100_ms, clock_step_ms, storm_final_mib;
+	int64_t mismatches, image_bytes, ooms, gap_samples;
 };
 
 /*
@@ -156,6 +175,13 @@ struct hr_guest {
 	struct hr_trow *rows;		/* every transition, for the table and run.json */
 	size_t nrows, rowcap;
 	char *placement;		/* JSON: QEMU memory per host node, MiB, at the schedule's end */
+	/* lifecycle events (lifecycle.c): done ones, a during one waiting for its transition's end */
+	struct hr_lc_row *lc_rows;
+	size_t nlc_rows;
+	struct hr_lc_row lc_during;
+	int lc_during_set;
+	uint64_t lc_target_kib;		/* the target now (0: none set yet) */
+	size_t lc_rows_seen;		/* transitions it was taken from */
 };
 
 static inline double kib_to_mib(uint64_t kib)
@@ -168,6 +194,24 @@ static inline double kib_to_mib(uint64_t kib)
 void hr_guest_publish(struct hr_guest *g);
 /* Start the job's workload (host id 1) and let it run `warmup` at rest. 0, or -1 (hr_error). */
 int hr_guest_start_workload(struct hr_guest *g);
+
+/* lifecycle.c */
+/* Run the job's events after:@at (0: before the first transition). 0, or -1: the guest is gone (hr_error). */
+int hr_lc_after(struct hr_guest *g, int at);
+/* Transition @index (from 0) has its target set: run its during event, if any. 0, or -1. */
+int hr_lc_during(struct hr_guest *g, int index, double b0, double bt);
+/* After the workload's end: the last event (shutdown), if any. 0, or -1. */
+int hr_lc_end(struct hr_guest *g);
+/* How many of the guest's events failed; their first reason into @why. */
+int hr_lc_failed(const struct hr_guest *g, char *why, size_t len);
+
+/* guestlink.c */
+/*
+ * The agent's channel after its QEMU was replaced (a restore): a new stream on
+ * a new channel (the first stays as chan_events), CONF sent again with @conf.
+ * 0, or -1.
+ */
+int hr_guest_reattach(struct hr_guest *g, int conf);
 
 /* guestboot.c */
 /* A boot from nothing: zero, and no callbacks (-1). */

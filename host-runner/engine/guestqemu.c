@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "fleet.h"
 #include "guestpriv.h"
 #include "mech.h"
@@ -68,6 +69,7 @@ void hr_guest_poll_host(struct hr_guest *g)
 	struct hr_boot *b = &g->boot;
 	struct hr_hsample h;
 
+	b->host_poll_ns = hr_now_ns();
 	if (!b->dom || hr_guest_qemu_call(g, QEMU_ACTUAL, &h.actual_kib))
 		return;
 	hr_hostprobe_read(&b->hp, g->host->conn, b->dom, &h.fig);
@@ -85,17 +87,71 @@ void hr_guest_poll_host(struct hr_guest *g)
 	hr_samples_host(g->run->rec, g->name, &h, g->job->memory_kib);
 }
 
+/*
+ * Whether QEMU's side still moves: its actual by more than a MiB, or what
+ * it holds (RSS + huge pages) by more than the RSS's noise floor
+ * (HR_RSS_NOISE_FLOOR_KIB, core/metrics.h), between the latest host sample
+ * and any other of the last HOST_STILL_NS (and the one before those: at
+ * the idle rate, the sample before). A transition's watch samples at the
+ * full rate; its rest goes on at that rate while this holds, so that the
+ * RSS's settle time and lag keep their resolution where QEMU lags the guest.
+ */
+#define HOST_STILL_NS	250000000ll
+static int host_moving(const struct hr_boot *b)
+{
+	const struct hr_hsample *z;
+	int64_t zh;
+
+	if (b->nhs < 2)
+		return 0;
+	z = &b->hs[b->nhs - 1];
+	zh = hr_hsample_held(z);
+	for (size_t i = b->nhs - 1; i-- > 0;) {
+		const struct hr_hsample *h = &b->hs[i];
+		int64_t hh = hr_hsample_held(h);
+		int64_t da = (int64_t)h->actual_kib - (int64_t)z->actual_kib;
+
+		if (da > 1024 || da < -1024)
+			return 1;
+		if (hh >= 0 && zh >= 0 && (double)llabs(hh - zh) > HR_RSS_NOISE_FLOOR_KIB)
+			return 1;
+		if (z->t_ns - h->t_ns >= HOST_STILL_NS)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * At rest the host's side is sampled at host-idle-sample-rate (a few Hz:
+ * at 50 Hz through every rest, this polling was four fifths of what a
+ * resting guest cost the runner; docs/measurements/scale.md), at
+ * host-sample-rate while QEMU's side still moves (host_moving). The
+ * period runs from the latest sample asked for, whoever asked (watch, a
+ * fill), so that consecutive waits keep the rate.
+ */
 int hr_guest_record_until(struct hr_guest *g, int64_t until)
 {
-	uint64_t period = 1000000000ull / (uint64_t)g->job->host_hz;
+	const struct hr_job *j = g->job;
+	struct hr_boot *b = &g->boot;
+	uint64_t fast = 1000000000ull / (uint64_t)j->host_hz;
+	uint64_t idle = 1000000000ull / (uint64_t)(j->host_idle_hz > 0 && j->host_idle_hz < j->host_hz ?
+						   j->host_idle_hz : j->host_hz);
+	uint64_t end = g->run->t0_mono_ns + (uint64_t)until;
 
-	while (hr_run_time(g->run) < until) {
-		uint64_t next = hr_now_ns() + period, end = g->run->t0_mono_ns + (uint64_t)until;
+	for (;;) {
+		uint64_t now, next;
 
 		if (hr_guest_check(g))
 			return -1;
-		hr_guest_poll_host(g);
-		while (hr_now_ns() < next && hr_now_ns() < end && !hr_stop)
+		now = hr_now_ns();
+		if (now >= end || hr_stop)
+			break;
+		next = b->host_poll_ns + (host_moving(b) ? fast : idle);
+		if (!b->host_poll_ns || now >= next) {
+			hr_guest_poll_host(g);
+			next = b->host_poll_ns + (host_moving(b) ? fast : idle);
+		}
+		while ((now = hr_now_ns()) < next && now < end && !hr_stop)
 			hr_guest_pump(g, next < end ? next : end);
 	}
 	return hr_guest_check(g);

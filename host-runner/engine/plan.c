@@ -103,6 +103,12 @@ static int plan_job(const struct hr_job *j, int remote, FILE *f, double *at_leas
 	if (j->refill_kib)
 		fprintf(f, "  refill: after the last change the guest touches %" PRIu64 " MiB again (the refault rate)\n",
 			j->refill_kib / 1024);
+	for (int e = 0; e < j->nevents; e++) {
+		char w[64];
+
+		hr_lc_format(&j->events[e], w, sizeof(w));
+		fprintf(f, "%s%s%s", e ? ", " : "  events (lifecycle.csv): ", w, e + 1 == j->nevents ? "\n" : "");
+	}
 	for (int k = 0; k < (differ ? j->vms : 1); k++) {
 		struct hr_sched_event *ev = NULL;
 		char err[2048];
@@ -144,17 +150,13 @@ static int plan_job(const struct hr_job *j, int remote, FILE *f, double *at_leas
  * the guests go to them; nothing is connected to. Returns the number of
  * hosts, or -1 (said).
  */
-static int plan_hosts(const struct hr_run_opts *o, int guests, int *remote, FILE *f)
+static int plan_hosts(const struct hr_run_opts *o, int guests, int *remote, FILE *f,
+		      struct hr_fleet *fl)
 {
-	struct hr_fleet *fl = calloc(1, sizeof(*fl));
 	int n;
 
-	if (!fl)
-		return hr_error("out of memory");
-	if (hr_fleet_load(fl, o)) {
-		free(fl);
+	if (hr_fleet_load(fl, o))
 		return -1;
-	}
 	n = fl->n;
 	for (int i = 0; i < n; i++)
 		*remote |= fl->h[i].uri[0] && hr_uri_is_remote(fl->h[i].uri);
@@ -177,14 +179,54 @@ static int plan_hosts(const struct hr_run_opts *o, int guests, int *remote, FILE
 			fputc('\n', f);
 		}
 	}
-	free(fl);
 	return n;
+}
+
+/*
+ * The waves of jobs @first to @last - 1 side by side (parallel=1), as the run
+ * takes them (hr_group_wave): which repetition of which job on which host,
+ * with max-guests. A host that would skip a job for its layout is not known
+ * here: every host takes every job its max-guests holds.
+ */
+static int plan_waves(const struct hr_scenario *sc, int first, int last, struct hr_fleet *fl,
+		      FILE *f)
+{
+	int nj = last - first, w = 0, ns;
+	struct hr_wave_job *c = calloc((size_t)nj, sizeof(*c));
+	struct hr_wave_slot *sl = calloc((size_t)nj * HR_MAX_HOSTS, sizeof(*sl));
+
+	if (!c || !sl) {
+		free(c);
+		free(sl);
+		return hr_error("out of memory");
+	}
+	fprintf(f, "\njobs %s to %s side by side (parallel=1), in waves:\n", sc->jobs[first].name,
+		sc->jobs[last - 1].name);
+	for (int x = 0; x < nj; x++) {
+		c[x].j = &sc->jobs[first + x];
+		c[x].reps = hr_job_runs(c[x].j);
+		for (int i = 0; i < fl->n; i++)
+			if (!fl->h[i].max_guests || c[x].j->vms <= fl->h[i].max_guests)
+				c[x].ok[c[x].n++] = &fl->h[i];
+	}
+	while ((ns = hr_group_wave(c, nj, fl, sl)) > 0) {
+		fprintf(f, "  wave %d:", ++w);
+		for (int s = 0; s < ns; s++)
+			fprintf(f, "%s %s run %d (%d guest%s)%s%s", s ? "," : "", sl[s].j->name, sl[s].rep + 1,
+				sl[s].j->vms, sl[s].j->vms > 1 ? "s" : "", fl->n > 1 ? " on " : "",
+				fl->n > 1 ? sl[s].h->name : "");
+		fputc('\n', f);
+	}
+	free(c);
+	free(sl);
+	return 0;
 }
 
 int hr_plan(const struct hr_scenario *sc, const struct hr_run_opts *o, FILE *f)
 {
+	struct hr_fleet *fl = calloc(1, sizeof(*fl));
 	int remote = 0, guests = 0, skipped = 0;
-	double at_least = 0;
+	double at_least = 0, group = 0;
 
 	for (int i = 0; i < sc->njobs; i++) {
 		const struct hr_job *j = &sc->jobs[i];
@@ -193,13 +235,45 @@ int hr_plan(const struct hr_scenario *sc, const struct hr_run_opts *o, FILE *f)
 	}
 	fprintf(f, "%s: %d job%s, %d guest%s in all (repetitions and warm-up runs included)\n",
 		sc->path, sc->njobs, sc->njobs > 1 ? "s" : "", guests, guests > 1 ? "s" : "");
-	if (plan_hosts(o, guests, &remote, f) < 0)
+	if (!fl)
+		return hr_error("out of memory"), HR_EXIT_USAGE;
+	if (plan_hosts(o, guests, &remote, f, fl) < 0) {
+		free(fl);
 		return HR_EXIT_USAGE;
+	}
 	if (sc->overrides[0])
 		fprintf(f, "overrides: %s (--set)\n", sc->overrides);
-	for (int i = 0; i < sc->njobs; i++)
-		if (plan_job(&sc->jobs[i], remote, f, &at_least, &skipped))
+	for (int i = 0; i < sc->njobs; i++) {
+		const struct hr_job *j = &sc->jobs[i];
+		double t = 0;
+
+		if (i && j->parallel)
+			fprintf(f, "\njob %s runs side by side with %s (parallel=1): their guests at once, "
+				"one start line and boot pacing per host", j->name, sc->jobs[i - 1].name);
+		if (plan_job(j, remote, f, &t, &skipped)) {
+			free(fl);
 			return HR_EXIT_USAGE;
+		}
+		/* a group's jobs run at once: the longest of them */
+		if (i && j->parallel) {
+			if (t > group)
+				at_least += t - group, group = t;
+		} else {
+			at_least += t;
+			group = t;
+		}
+		if (j->parallel && (i + 1 == sc->njobs || !sc->jobs[i + 1].parallel)) {
+			int first = i;
+
+			while (first > 0 && sc->jobs[first].parallel)
+				first--;
+			if (first < i && plan_waves(sc, first, i + 1, fl, f)) {
+				free(fl);
+				return HR_EXIT_USAGE;
+			}
+		}
+	}
+	free(fl);
 	fprintf(f, "\nthe scenario is valid; %d job%s would run", sc->njobs - skipped,
 		sc->njobs - skipped == 1 ? "" : "s");
 	if (skipped)

@@ -2,8 +2,9 @@
 /*
  * run.c - `balloonbench run`: the main thread's part. It owns the run: the
  * connection, the recorder, the progress board, the list of guests. Per job
- * and repetition it creates the guests, starts one controller thread each
- * (their balloons move at the same time), joins them, and only then reads
+ * and repetition (a wave: the jobs side by side of a parallel=1 group, each
+ * one's next repetition) it creates the guests, starts one controller thread
+ * each (their balloons move at the same time), joins them, and only then reads
  * what they recorded. It ends with run.json's status and the exit code, which
  * every failure reaches: a guest's, a write's, a signal's.
  */
@@ -135,13 +136,8 @@ static void print_header(void)
 	fflush(stdout);
 }
 
-/* A repetition of a job on a host: one slot of a wave. */
-struct slot {
-	struct hr_host *h;
-	int rep;
-	struct hr_gate *gate;
-	struct hr_boot_slots *boots;	/* its guests boot boot-concurrency at a time */
-};
+_Static_assert(sizeof(((struct hr_wave_job *)0)->ok) == HR_MAX_HOSTS * sizeof(struct hr_host *),
+	       "run.h's hr_wave_job holds every host");
 
 /* @h's connection was lost under guest @gname: that host is done, the others go on. */
 static void host_lost(struct hr_run *run, struct hr_host *h, const char *gname, const char *gwhy)
@@ -166,26 +162,76 @@ static int host_gone(struct hr_host *h)
 	return hr_host_is_lost(h);
 }
 
+/*
+ * Each host's start line and boot slots for the wave: one per host, shared
+ * by its slots (their guests added up; the smallest boot-concurrency of
+ * their jobs). -1 if out of memory.
+ */
+static int wave_gates(struct hr_wave_slot *sl, int ns)
+{
+	for (int s = 0; s < ns; s++) {
+		int need = 0, bc = 0;
+
+		if (sl[s].gate)
+			continue;
+		for (int t = s; t < ns; t++) {
+			int c = hr_boot_concurrency(sl[t].j);
+
+			if (sl[t].h != sl[s].h)
+				continue;
+			need += sl[t].j->vms;
+			if (!bc || c < bc)
+				bc = c;
+		}
+		if (!(sl[s].gate = hr_gate_new(need)) || !(sl[s].boots = hr_boot_slots_new(bc)))
+			return -1;
+		for (int t = s + 1; t < ns; t++)
+			if (sl[t].h == sl[s].h) {
+				sl[t].gate = sl[s].gate;
+				sl[t].boots = sl[s].boots;
+			}
+	}
+	return 0;
+}
+
+/* Free each host's start line and boot slots once (the first slot of a host owns them). */
+static void wave_gates_free(struct hr_wave_slot *sl, int ns)
+{
+	for (int s = 0; s < ns; s++) {
+		int first = 1;
+
+		for (int t = 0; t < s && first; t++)
+			first = sl[t].gate != sl[s].gate;
+		if (first) {
+			hr_gate_free(sl[s].gate);
+			hr_boot_slots_free(sl[s].boots);
+		}
+	}
+}
+
 /* Create the guests of every slot; -1 (run failed) if one cannot be. */
-static int wave_guests(struct hr_run *run, const struct hr_job *j, struct slot *sl, int ns,
-		       int reps)
+static int wave_guests(struct hr_run *run, struct hr_wave_slot *sl, int ns, int *slot_of)
 {
 	char why[1024];
+	int total = 0;
 
-	if (run->nguests + ns * j->vms > HR_MAX_VMS) {
+	for (int s = 0; s < ns; s++)
+		total += sl[s].j->vms;
+	if (run->nguests + total > HR_MAX_VMS) {
 		run_fail(run, "more guests than one run holds");
 		return -1;
 	}
+	if (wave_gates(sl, ns)) {
+		run_fail(run, "out of memory");
+		return -1;
+	}
 	for (int s = 0; s < ns; s++) {
-		if (!(sl[s].gate = hr_gate_new(j->vms)) ||
-		    !(sl[s].boots = hr_boot_slots_new(hr_boot_concurrency(j)))) {
-			run_fail(run, "out of memory");
-			return -1;
-		}
+		const struct hr_job *j = sl[s].j;
+
 		run->cur_host = sl[s].h;
 		for (int k = 0; k < j->vms; k++) {
 			struct hr_guest *g = hr_guest_new(run, j, k, sl[s].rep,
-							  sl[s].rep < reps - j->repeat);
+							  sl[s].rep < sl[s].reps - j->repeat);
 
 			if (!g) {
 				hr_error_take(why, sizeof(why));
@@ -194,6 +240,7 @@ static int wave_guests(struct hr_run *run, const struct hr_job *j, struct slot *
 			}
 			hr_guest_set_gate(g, sl[s].gate);
 			hr_guest_set_boot_slots(g, sl[s].boots);
+			slot_of[run->nguests] = s;
 			run->guests[run->nguests++] = g;
 			sl[s].h->guests++;
 		}
@@ -206,13 +253,21 @@ static int wave_guests(struct hr_run *run, const struct hr_job *j, struct slot *
  * created before any of its domains starts, then the policy thread
  * (policyloop.h). Returns 0, or -1 (the run failed, nothing left behind).
  */
-static int wave_budget(struct hr_run *run, const struct hr_job *j, int rep, int first,
+static int wave_budget(struct hr_run *run, const struct hr_wave_slot *sl, int ns, int first,
 		       struct hr_budget_cg *cg)
 {
+	const struct hr_job *j = sl[0].j;
+	int rep = sl[0].rep;
 	char why[1024];
 	uint64_t limit;
 
 	memset(cg, 0, sizeof(*cg));
+	for (int s = 1; s < ns; s++)
+		if (sl[s].j != j && (j->budget.has_budget || j->policy_kind || sl[s].j->budget.has_budget ||
+				     sl[s].j->policy_kind)) {	/* refused up front (budget.c): said if not */
+			run_fail(run, "a host budget or a policy in a wave of several jobs (parallel=1): not supported yet");
+			return -1;
+		}
 	if (!j->budget.has_budget && !j->policy_kind)
 		return 0;
 	if (j->budget.has_budget) {
@@ -261,21 +316,21 @@ static void wave_budget_end(struct hr_run *run, struct hr_budget_cg *cg)
 }
 
 /*
- * One wave: job @j's repetition sl[s].rep on host sl[s].h for every slot, all
- * guests at once, each in its own thread, joined. A guest whose host was lost
- * fails that host only; any other failure ends the run (run->fatal), unless
- * the job says on-guest-failure=continue (a signal or a failed write still
- * ends it). Either way the run is incomplete and the guest's transitions stay
- * out of the statistics (run.json failed_guests).
+ * One wave: repetition sl[s].rep of job sl[s].j on host sl[s].h for every
+ * slot, all guests at once, each in its own thread, joined. A guest whose
+ * host was lost fails that host only; any other failure ends the run
+ * (run->fatal), unless its job says on-guest-failure=continue (a signal or a
+ * failed write still ends it). Either way the run is incomplete and the
+ * guest's transitions stay out of the statistics (run.json failed_guests).
  */
-static int run_wave(struct hr_run *run, const struct hr_job *j, struct slot *sl, int ns, int reps)
+static int run_wave(struct hr_run *run, struct hr_wave_slot *sl, int ns)
 {
 	pthread_t th[HR_MAX_VMS];
-	int started[HR_MAX_VMS] = { 0 }, first = run->nguests, ret = 0;
+	int started[HR_MAX_VMS] = { 0 }, slot_of[HR_MAX_VMS] = { 0 }, first = run->nguests, ret = 0;
 	struct hr_budget_cg cg = { .created = 0 };
 	char why[1024];
 
-	if (wave_guests(run, j, sl, ns, reps) || wave_budget(run, j, sl[0].rep, first, &cg))
+	if (wave_guests(run, sl, ns, slot_of) || wave_budget(run, sl, ns, first, &cg))
 		ret = -1;
 	for (int k = 0; !ret && first + k < run->nguests; k++) {
 		started[k] = !pthread_create(&th[k], NULL, hr_guest_thread, run->guests[first + k]);
@@ -283,12 +338,13 @@ static int run_wave(struct hr_run *run, const struct hr_job *j, struct slot *sl,
 			snprintf(why, sizeof(why), "%s: cannot start its thread",
 				 hr_guest_name(run->guests[first + k]));
 			run_fail(run, why);
-			hr_gate_leave(sl[k / j->vms].gate, hr_run_time(run));
+			hr_gate_leave(sl[slot_of[first + k]].gate, hr_run_time(run));
 			ret = -1;
 		}
 	}
 	for (int k = 0; first + k < run->nguests; k++) {
 		struct hr_guest *g = run->guests[first + k];
+		const struct hr_job *j = sl[slot_of[first + k]].j;
 		const char *gwhy;
 
 		if (started[k])
@@ -312,10 +368,7 @@ static int run_wave(struct hr_run *run, const struct hr_job *j, struct slot *sl,
 		}
 	}
 	wave_budget_end(run, &cg);
-	for (int s = 0; s < ns; s++) {
-		hr_gate_free(sl[s].gate);
-		hr_boot_slots_free(sl[s].boots);
-	}
+	wave_gates_free(sl, ns);
 	if (ret)
 		run->fatal = 1;
 	run_json(run, "running");
@@ -332,6 +385,10 @@ static int host_takes(const struct hr_host *h, const struct hr_job *j, char *why
 				j->vms, h->max_guests), 0;
 	if (hr_layout_check(j, !h->local, why, len))
 		return 0;
+	for (int e = 0; e < j->nevents; e++)
+		if (!h->local && (hr_lc_defs[j->events[e].kind].flags & HR_LCF_LOCAL))
+			return snprintf(why, len, "events: %s writes an image on this machine; not on a remote host",
+					hr_lc_defs[j->events[e].kind].name), 0;
 	if (!h->local && (wl_flags(j->workload_name) & WL_F_DISK))
 		return snprintf(why, len, "workload=%s needs a disk file here; not on a remote host",
 				j->workload_name), 0;
@@ -363,39 +420,91 @@ static int hosts_for(struct hr_run *run, int ji, struct hr_host **ok)
 	return n;
 }
 
-/* Job @ji's repetitions: each: all of them on every host; spread: shared out, one per host a wave. */
-static void run_job(struct hr_run *run, int ji)
+int hr_group_wave(struct hr_wave_job *c, int nj, const struct hr_fleet *f, struct hr_wave_slot *sl)
 {
-	const struct hr_job *j = &run->sc->jobs[ji];
-	struct hr_host *ok[HR_MAX_HOSTS];
-	struct slot sl[HR_MAX_HOSTS];
-	int reps = hr_job_runs(j), rep = 0, n = hosts_for(run, ji, ok);
+	int ns = 0, load[HR_MAX_HOSTS] = { 0 };
 
-	if (n && j->label[0])
-		hr_info("job %s: %s", j->name, j->label);
-	while (n && rep < reps && !run->fatal && !hr_stop) {
-		int ns = 0;
+	for (int x = 0; x < nj; x++) {
+		struct hr_wave_job *u = &c[x];
+		int alive = 0, fits = 1, rep = u->rep;
 
-		for (int i = 0; i < n && rep < reps; i++) {
-			if (ok[i]->dead)
+		if (!u->n || u->rep >= u->reps)
+			continue;
+		for (int i = 0; i < u->n; i++) {
+			const struct hr_host *h = u->ok[i];
+
+			if (h->dead)
 				continue;
-			sl[ns++] = (struct slot){ .h = ok[i], .rep = rep };
-			if (run->fleet->mode == HR_FLEET_SPREAD)
+			alive++;
+			if (f->mode == HR_FLEET_EACH && h->max_guests &&
+			    load[h - f->h] + u->j->vms > h->max_guests)
+				fits = 0;
+		}
+		if (!alive) {
+			u->n = 0;	/* every host of the job lost */
+			continue;
+		}
+		if (!fits)
+			continue;	/* the next wave */
+		for (int i = 0; i < u->n && rep < u->reps; i++) {
+			struct hr_host *h = u->ok[i];
+			int *l = &load[h - f->h];
+
+			if (h->dead || (h->max_guests && *l + u->j->vms > h->max_guests))
+				continue;
+			sl[ns++] = (struct hr_wave_slot){ .h = h, .j = u->j, .rep = rep, .reps = u->reps };
+			*l += u->j->vms;
+			if (f->mode == HR_FLEET_SPREAD)
 				rep++;
 		}
-		if (!ns)
-			break;		/* every host of the job lost */
-		if (run->fleet->mode == HR_FLEET_EACH)
+		if (f->mode == HR_FLEET_EACH)
 			rep++;
-		if (run_wave(run, j, sl, ns, reps))
+		u->rep = rep;
+	}
+	return ns;
+}
+
+/* Jobs @first to @last - 1 side by side (hr_group_wave), wave after wave. */
+static void run_group(struct hr_run *run, int first, int last)
+{
+	int nj = last - first;
+	struct hr_wave_job *c = calloc((size_t)nj, sizeof(*c));
+	struct hr_wave_slot *sl = calloc((size_t)nj * HR_MAX_HOSTS, sizeof(*sl));
+
+	if (!c || !sl) {
+		run_fail(run, "out of memory");
+		run->fatal = 1;
+		free(c);
+		free(sl);
+		return;
+	}
+	for (int x = 0; x < nj; x++) {
+		c[x].j = &run->sc->jobs[first + x];
+		c[x].reps = hr_job_runs(c[x].j);
+		c[x].n = hosts_for(run, first + x, c[x].ok);
+		if (c[x].n && c[x].j->label[0])
+			hr_info("job %s: %s", c[x].j->name, c[x].j->label);
+		if (c[x].n && nj > 1)
+			hr_info("job %s: side by side with %d other job%s (parallel)", c[x].j->name, nj - 1,
+				nj > 2 ? "s" : "");
+	}
+	while (!run->fatal && !hr_stop) {
+		int ns = hr_group_wave(c, nj, run->fleet, sl);
+
+		if (!ns || run_wave(run, sl, ns))
 			break;
 	}
+	free(c);
+	free(sl);
 }
 
 static int run_jobs(struct hr_run *run)
 {
-	for (int i = 0; i < run->sc->njobs && !run->fatal && !hr_stop; i++)
-		run_job(run, i);
+	for (int i = 0, last; i < run->sc->njobs && !run->fatal && !hr_stop; i = last) {
+		for (last = i + 1; last < run->sc->njobs && run->sc->jobs[last].parallel; last++)
+			;
+		run_group(run, i, last);
+	}
 	if (hr_stop)	/* stopped between guests: what did not run is missing */
 		run_fail(run, "interrupted by a signal");
 	return run->failed ? -1 : 0;
@@ -456,6 +565,7 @@ static int finish(struct hr_run *run)
 		}
 		hr_reclaim_table(run);
 		hr_mech_table(run);
+		hr_lc_table(run);
 		printf("results: %s/ (run.json summary.csv transitions.csv samples.csv events.csv ...)\n",
 		       run->dir);
 		printf("report:  %s/report.html\n", run->dir);

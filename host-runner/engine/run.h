@@ -59,4 +59,32 @@ struct hr_fleet;
 /* The hosts from --hosts or --connect (none: the embedded driver). 0, or -1 (said). */
 int hr_fleet_load(struct hr_fleet *f, const struct hr_run_opts *o);
 
+/*
+ * Jobs side by side (parallel=1: a group, a job and the parallel=1 jobs right
+ * after it; one job alone where none says parallel), in waves. Each wave
+ * takes each job's next repetitions as the job alone would (mode each: the
+ * same repetition on every live host; spread: shared out, one per live
+ * host), as far as each host's max-guests holds the wave's guests there
+ * added up: a job that does not fit waits for the next wave (a job alone
+ * always fits: run.c leaves a host out of a job above its max-guests). The
+ * run (run.c) and the dry run (plan.c) take their waves from here.
+ */
+struct hr_host;
+struct hr_gate;
+struct hr_boot_slots;
+struct hr_wave_job {
+	const struct hr_job *j;
+	struct hr_host *ok[16];		/* the hosts that take it (HR_MAX_HOSTS) */
+	int n, reps, rep;		/* how many; its runs; the next run */
+};
+struct hr_wave_slot {			/* a repetition of a job on a host */
+	struct hr_host *h;
+	const struct hr_job *j;
+	int rep, reps;
+	struct hr_gate *gate;		/* its host's start line in the wave (run.c) */
+	struct hr_boot_slots *boots;	/* and boot slots */
+};
+/* The next wave of group @c (@nj jobs) on fleet @f into @sl (nj x HR_MAX_HOSTS); its slots, 0: done. */
+int hr_group_wave(struct hr_wave_job *c, int nj, const struct hr_fleet *f, struct hr_wave_slot *sl);
+
 #endif /* HR_RUN_H */

@@ -26,8 +26,8 @@
 #include "engine.h"
 #include "guestpriv.h"
 
-enum { PH_BOOTING, PH_MOVING, PH_REST, PH_N };
-static const char *const phase_names[PH_N] = { "booting", "moving", "rest" };
+enum { PH_BOOTING, PH_MOVING, PH_REST, PH_STOPPING, PH_N };
+static const char *const phase_names[PH_N] = { "booting", "moving", "rest", "stopping" };
 
 static struct {
 	pthread_mutex_t lock;
@@ -125,6 +125,9 @@ static int phase_now(struct hr_board *b, int *live)
 		return PH_BOOTING;
 	if (n[HR_GS_INFLATING] + n[HR_GS_DEFLATING])
 		return PH_MOVING;
+	/* a guest's end (its workload's last figures, where QEMU's memory sat, its domain destroyed) is not rest */
+	if (n[HR_GS_STOPPING])
+		return PH_STOPPING;
 	if (n[HR_GS_READY] + n[HR_GS_REST])
 		return PH_REST;
 	return -1;

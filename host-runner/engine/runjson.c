@@ -248,6 +248,10 @@ static json_t *host_sampler_json(const struct hr_guest *g)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "qemu_pid", json_integer(g->boot.hp.pid));
+	json_object_set_new(o, "samples", json_integer((json_int_t)g->boot.nhs));
+	json_object_set_new(o, "rate_hz", json_integer(g->job->host_hz));
+	json_object_set_new(o, "idle_rate_hz", json_integer(g->job->host_idle_hz < g->job->host_hz ?
+							   g->job->host_idle_hz : g->job->host_hz));
 	json_object_set_new(o, "vcpu_threads", json_integer(g->boot.hp.ntids));
 	json_object_set_new(o, "host_numa_nodes", json_integer(g->boot.hp.nnodes));
 	json_object_set_new(o, "method", json_string(g->boot.hp.local ?

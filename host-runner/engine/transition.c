@@ -503,6 +503,8 @@ int hr_transition(struct hr_guest *g, int index, int cycle, uint64_t target_kib,
 	}
 	t_ret = hr_run_time(run);
 	hr_rec_event(run->rec, g->name, "target", "%.0f MiB -> %.0f MiB", row.from_mib, row.to_mib);
+	if (hr_lc_during(g, index, b0, bt))	/* a lifecycle event during it (a pause) */
+		return -1;
 	row.end = watch(g, t_set, deadline, b0, bt);
 	t_stop = hr_run_time(run);	/* the transition ends here; what follows is rest */
 	if (row.end <= HR_END_SUPERSEDED) {

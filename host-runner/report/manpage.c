@@ -134,6 +134,10 @@ void rp_man_scenario(FILE *f)
 	fputs(".SH WORKLOADS\nworkload = NAME:key=value,... runs a program in the guest while its "
 	      "balloon moves:\n", f);
 	verbatim(f, wl_list);
+	fputs(".SH LIFECYCLE EVENTS\nevents = KIND[:ARG]@after:N, KIND[:ARG]@during:N, ... puts the "
+	      "guest through its life between target changes (after transition N, from 1; after:0 "
+	      "before the first) or during one; lifecycle.csv has a row per event:\n", f);
+	verbatim(f, hr_lc_print);
 	fputs(".SH SEE ALSO\n.BR balloonbench (1)\n", f);
 }
 
