@@ -594,6 +594,10 @@ static int check_policy(const char *path, struct hr_job *j)
 	if ((row->needs & HR_POL_NEEDS_BSTATS) && !j->stats_period)
 		return hr_error("%s:%d: [%s] policy: %s reads the balloon's statistics, expected a "
 				"stats-period above 0", path, opt_line(j, "policy"), j->name, row->name);
+	if (j->nevents)
+		return hr_error("%s:%d: [%s] policy: lifecycle events (events=) follow a schedule's "
+				"transitions; not yet with a policy, expected one or the other", path,
+				opt_line(j, "policy"), j->name);
 	if (j->mechanism != HR_MECH_BALLOON)
 		return hr_error("%s:%d: [%s] policy: a policy sets balloon targets, expected mechanism=balloon",
 				path, opt_line(j, "policy"), j->name);
