@@ -166,11 +166,16 @@ int hr_budget_check_scenario(const struct hr_scenario *sc, const struct hr_run_o
 				"each guest's floor %" PRIu64 " MiB (low=)\n", j->name, j->policy,
 				(double)j->policy_duration_us / 1e6, hr_job_floor_kib(j) / 1024);
 		if ((j->budget.has_budget || j->policy[0]) &&
-		    (j->parallel || (i + 1 < sc->njobs && sc->jobs[i + 1].parallel)))
+		    (j->parallel || (i + 1 < sc->njobs && sc->jobs[i + 1].parallel))) {
+			/* the line that asked for it: this job's parallel=, else the next one's */
+			const struct hr_job *pj = j->parallel ? j : &sc->jobs[i + 1];
+			int pl = hr_job_line(pj, "parallel");
+
 			return hr_error("%s:%d: [%s] %s: not yet with parallel=1 (jobs side by side): one "
 					"job's guests under one budget and one policy at a time", sc->path,
-					line ? line : j->section_line, j->name,
+					pl ? pl : pj->section_line, j->name,
 					j->budget.has_budget ? "host-budget" : "policy");
+		}
 		if (!j->budget.has_budget)
 			continue;
 		line = line ? line : j->section_line;
@@ -287,8 +292,33 @@ static int make_one(const char *dir, int v2, const char *opts, void *arg)
 	if (snprintf(machine, sizeof(machine), "%s/machine", dir) >= (int)sizeof(machine) ||
 	    snprintf(part, sizeof(part), "%s/%s.partition", machine, m->cg->name) >= (int)sizeof(part))
 		return mk_fail(m, ENAMETOOLONG, "%s", dir);
-	if (mem && mkdir(machine, 0755) && errno != EEXIST)
-		return mk_fail(m, errno, "mkdir %s", machine);
+	/*
+	 * libvirt makes machine/ itself, in each hierarchy of a controller it
+	 * uses, only for its default partition; for ours it wants machine/
+	 * and the partition there already ("Failed to create v1 controller
+	 * X"), which on a host that has run no domain yet they are not. So
+	 * machine/ is made in the memory hierarchy and in every v1 hierarchy
+	 * of a controller libvirt may use (what it would make there itself;
+	 * left for libvirt, as its own would be), cpuset's with the root's
+	 * CPUs and nodes (a cpuset without them takes no task).
+	 */
+	if (!v2 && !access(dir, F_OK) && access(machine, F_OK) &&
+	    (mem || has_opt(opts, "cpu") || has_opt(opts, "cpuacct") || has_opt(opts, "cpuset") ||
+	     has_opt(opts, "blkio") || has_opt(opts, "freezer") || has_opt(opts, "devices"))) {
+		if (mkdir(machine, 0755) && errno != EEXIST)
+			return mk_fail(m, errno, "mkdir %s", machine);
+		if (has_opt(opts, "cpuset")) {
+			static const char *const f[] = { "cpuset.cpus", "cpuset.mems" };
+
+			for (int i = 0; i < 2; i++) {
+				e = get(dir, f[i], buf, sizeof(buf));
+				if (!e)
+					e = put(machine, f[i], buf[0] ? buf : "\n");
+				if (e)
+					return mk_fail(m, -e, "%s/%s", machine, f[i]);
+			}
+		}
+	}
 	if (access(machine, F_OK))
 		return 0;	/* libvirt puts no domain in this hierarchy */
 	if (mkdir(part, 0755))
