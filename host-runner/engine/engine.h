@@ -160,12 +160,13 @@ void hr_wd_free(struct hr_wd *w);
  */
 int hr_wd_arm(struct hr_wd *w, virDomainPtr dom, pid_t pid, uint64_t ms, const char *what);
 /*
- * Before starting domain @name on the embedded driver at @uri: once a signal
- * comes, the QEMU it starts is killed (found by its pid file), which ends
- * the start. No deadline of its own (libvirt bounds a start). Returns a
- * slot for hr_wd_disarm (-1: not watched: not the embedded driver).
+ * Before starting domain @name on the embedded driver at @uri (a create, a
+ * restore: @what names it): once a signal comes, or @ms passed (0: no
+ * deadline of its own: libvirt bounds a create), the QEMU it starts is
+ * killed (found by its pid file), which ends the start. Returns a slot for
+ * hr_wd_disarm (-1: not watched: not the embedded driver).
  */
-int hr_wd_arm_start(struct hr_wd *w, const char *uri, const char *name);
+int hr_wd_arm_start(struct hr_wd *w, const char *uri, const char *name, uint64_t ms, const char *what);
 /* After the call: 1 if the watchdog fired (QEMU did not answer in time, or a signal). */
 int hr_wd_disarm(struct hr_wd *w, int slot);
 

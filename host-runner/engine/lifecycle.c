@@ -450,9 +450,18 @@ static int ev_save(struct hr_guest *g, struct lc_ctx *c)
 	hr_guest_close_stream(g);	/* its QEMU is gone */
 	b->hp.gone = 1;
 	t2 = now_run(g);
+	/* no domain yet: a signal, or the deadline, kills the QEMU it starts (watchdog.c) */
+	slot = hr_wd_arm_start(g->run->wd, g->host->uri, g->name, SAVE_CALL_MS, "restore");
 	r = virDomainRestore(g->host->conn, path);
 	if (r < 0)
 		snprintf(why, sizeof(why), "%s", hr_lv_err());
+	if (hr_wd_disarm(g->run->wd, slot)) {	/* its QEMU was killed: the restore ended with it */
+		r = -1;
+		if (hr_stop)
+			snprintf(why, sizeof(why), "interrupted (a signal came)");
+		else
+			snprintf(why, sizeof(why), "did not end within %d s", SAVE_CALL_MS / 1000);
+	}
 	t3 = now_run(g);
 	(void)unlink(path);
 	if (r < 0) {
