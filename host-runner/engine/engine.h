@@ -230,6 +230,14 @@ int hr_embed_root(const char *uri, char *buf, size_t size);
 int hr_embed_pidfile(const char *uri, const char *name, char *buf, size_t size);
 /* The pid in pid file @path if it is a QEMU process now (no call to QEMU), else 0. */
 pid_t hr_pidfile_qemu(const char *path);
+/*
+ * Remove the save images (save-@prefix*.img, .img.part: engine/lifecycle.c)
+ * in state directory @state: a killed run's (the guardian: its run's
+ * prefix), or any earlier run's (a run's start, "bb-", under the state
+ * directory's lock: no run is live). Returns how many. Nothing said, no
+ * allocation beyond opendir's: the guardian calls it.
+ */
+int hr_remove_saves(const char *state, const char *prefix);
 
 /* ---- cgroup.c: the cgroups the embedded driver leaves ---- */
 
