@@ -591,6 +591,7 @@ static int ev_shutdown(struct hr_guest *g, struct lc_ctx *c)
 		char why[256];
 
 		hr_error_take(why, sizeof(why));
+		b->lc_expect_stop = 0;	/* no QUIT went: a death now is not the event's */
 		failf(c->r, "%s", why);
 		return 0;
 	}
@@ -604,6 +605,9 @@ static int ev_shutdown(struct hr_guest *g, struct lc_ctx *c)
 	c->t_end = now_run(g);
 	c->r->dur_ms = MS(c->t_end - t0);
 	if (!off) {
+		b->lc_expect_stop = 0;	/* a death later is not the event's: it is said as one */
+		if (hr_stop)	/* interrupted, as every other event is (its row: gone()) */
+			return hr_guest_check(g);
 		failf(c->r, "the guest did not power off within timeout=%.0fs", g->job->timeout_us / 1e6);
 		return 0;
 	}
