@@ -303,8 +303,9 @@ static int ev_storm(struct hr_guest *g, struct lc_ctx *c)
 	int64_t t0, t_set;
 	int r;
 
-	c->r->seed = j->seed + g->index * 1000 + c->e->pos;
-	s = (uint64_t)c->r->seed * 0x9E3779B97F4A7C15ull + 1;
+	/* in 64 bits: seed= goes up to INT_MAX */
+	c->r->seed = (uint64_t)j->seed + (uint64_t)g->index * 1000 + (uint64_t)c->e->pos;
+	s = c->r->seed * 0x9E3779B97F4A7C15ull + 1;
 	lo = g->mech->def->round(j, lo < 4096 ? 4096 : lo);
 	lo_mib = lo / 1024;
 	if (lo_mib > hi_mib)
@@ -330,7 +331,7 @@ static int ev_storm(struct hr_guest *g, struct lc_ctx *c)
 	c->target_kib = kib;
 	g->lc_target_kib = kib;
 	c->r->storm_final_mib = kib / 1024.0;
-	hr_rec_event(g->run->rec, g->name, "storm", "seed=%d n=%" PRIu64 " range=%" PRIu64 "-%" PRIu64
+	hr_rec_event(g->run->rec, g->name, "storm", "seed=%" PRIu64 " n=%" PRIu64 " range=%" PRIu64 "-%" PRIu64
 		     "MiB first=%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 " final=%" PRIu64 "MiB set_in_ms=%.1f",
 		     c->r->seed, c->e->arg, lo_mib, hi_mib, first[0], first[1], first[2], first[3],
 		     kib / 1024, MS(t_set - t0));
@@ -761,7 +762,7 @@ static void write_row(struct hr_guest *g, const struct hr_lc_row *r)
 	if (r->gap_samples >= 0)
 		hr_row_set_i(&row, HR_LC_GAP_SAMPLES, r->gap_samples);
 	if (r->kind == HR_LC_STORM)
-		hr_row_set_i(&row, HR_LC_STORM_SEED, r->seed);
+		hr_row_set_i(&row, HR_LC_STORM_SEED, (int64_t)r->seed);	/* below 2^32 */
 	hr_row_set_f(&row, HR_LC_STORM_FINAL_MIB, r->storm_final_mib);
 	hr_row_set_s(&row, HR_LC_HOST, g->host->name);
 	hr_rec_put(g->run->rec, HR_F_LIFECYCLE, &row);
