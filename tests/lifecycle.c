@@ -33,7 +33,7 @@ static int check(const char *spec, size_t ntrans, int mech, char *err, size_t le
 
 	if (hr_lc_parse(spec, ev, &n, err, len))
 		return -1;
-	return hr_lc_check(ev, n, ntrans, mech, 512 * MIB, err, len);
+	return hr_lc_check(ev, n, ntrans, mech, 512 * MIB, 120000000ull, err, len);
 }
 
 int main(void)
@@ -42,7 +42,7 @@ int main(void)
 	struct hr_lc_event ev[HR_MAX_LC_EVENTS];
 	int n;
 
-	plan(16);
+	plan(18);
 	ok(!order(" storm:200@after:2, pause:3s@after:1 ,save@after:0,pause@during:2,floor:16M@after:1",
 		  buf, sizeof(buf)), "a list with blanks parses");
 	is_str(buf, "save@after:0,pause:3s@after:1,floor:16M@after:1,pause:2s@during:2,storm:200@after:2",
@@ -67,6 +67,10 @@ int main(void)
 	   strstr(err, "must be the last event"), "shutdown before another: %s", err);
 	ok(check("storm@during:1", 2, HR_MECH_BALLOON, err, sizeof(err)) && strstr(err, "between transitions"),
 	   "storm during: %s", err);
+	ok(check("pause:120s@during:1", 2, HR_MECH_BALLOON, err, sizeof(err)) &&
+	   strstr(err, "shorter than timeout=120s"), "a pause during as long as timeout=: %s", err);
+	ok(!check("pause:119s@during:1,pause:300s@after:1", 2, HR_MECH_BALLOON, err, sizeof(err)),
+	   "a pause during shorter than timeout=, a longer one after: fine");
 	ok(!hr_lc_parse("reset@after:1", ev, &n, err, sizeof(err)) && hr_lc_restarts(ev, n) &&
 	   !hr_lc_parse("pause@after:1", ev, &n, err, sizeof(err)) && !hr_lc_restarts(ev, n),
 	   "a reset restarts the guest, a pause does not");

@@ -1,8 +1,8 @@
 #!/bin/bash
-# vm-lifecycle: one guest with the integrity workload through lifecycle events (pause during a move, pause, storm:100, save/restore, reset, floor, shutdown; reboot in the flip run), each row of lifecycle.csv checked; a planted mismatch (integrity-flip) fails its row; a runner killed in a save leaves no QEMU and no image.
+# vm-lifecycle: one guest with the integrity workload through lifecycle events (pause during a move, pause, storm:100, save/restore, reset, floor, shutdown; reboot in the flip run), each row of lifecycle.csv checked; a planted mismatch (integrity-flip) fails its row; a runner killed in a save leaves no QEMU and no image; a stale image is removed by the next run's start.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 34
+plan 35
 
 # 384 MiB, 32 MiB verified over and over (its first pass ends in the warm-up).
 # Transition 1 inflates 384 -> 128 MiB (about a second under TCG): the pause
@@ -128,6 +128,8 @@ memory = 256M
 targets = 128M
 events = pause:30s@after:1
 INI
+# a save image a killed run left (its guardian dead too): the next run's start removes it
+: >"$STATE/save-bb-x.img.part"
 "$BB" run -s "$STATE" -o "$RESULTS/gone" "$T/gone.ini" >"$T/out4" 2>"$T/err4" &
 pid=$!
 if wait_for "$T/err4" 'event pause:30s@after:1' 120; then
@@ -140,6 +142,7 @@ wait $pid
 rc=$?
 dir=$(ls -d "$RESULTS"/gone/2* | head -n 1)
 diag "gone: $(csv_col "$dir/lifecycle.csv" reason)"
+check "gone: the stale save image planted before the run was removed at its start" test ! -e "$STATE/save-bb-x.img.part"
 check "gone: the run exits 1 (got $rc)" test $rc -eq 1
 check "gone: the pause's row failed: the guest is gone" \
 	csv_awk '$c["spec"] == "pause:30s@after:1" && $c["result"] == "failed" && $c["reason"] ~ /the guest is gone/ { f = 1 } END { exit !f }' "$dir/lifecycle.csv"

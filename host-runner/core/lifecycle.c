@@ -280,7 +280,7 @@ void hr_lc_format(const struct hr_lc_event *e, char *buf, size_t size)
 }
 
 int hr_lc_check(const struct hr_lc_event *ev, int n, size_t ntrans, int mech, uint64_t memory_kib,
-		char *err, size_t errlen)
+		uint64_t timeout_us, char *err, size_t errlen)
 {
 	for (int i = 0; i < n; i++) {
 		const struct hr_lc_event *e = &ev[i];
@@ -306,6 +306,11 @@ int hr_lc_check(const struct hr_lc_event *ev, int n, size_t ntrans, int mech, ui
 		if ((d->flags & HR_LCF_LAST) && (i != n - 1 || (size_t)e->at != ntrans))
 			return wl_err(err, errlen, "entry %d: %s: %s ends the guest: it must be the last "
 				      "event, after:%zu (the last transition)", e->pos, w, d->name, ntrans);
+		/* the transition's clock runs through the pause: it would fail as the balloon's timeout */
+		if (e->when == HR_LC_DURING && d->arg == HR_LCA_DUR && timeout_us && e->arg >= timeout_us)
+			return wl_err(err, errlen, "entry %d: %s: a pause during a transition must be shorter "
+				      "than timeout=%.0fs (the transition's time includes the pause)", e->pos, w,
+				      timeout_us / 1e6);
 		if (d->arg == HR_LCA_SIZE && e->arg >= memory_kib)
 			return wl_err(err, errlen, "entry %d: %s: the target must be below memory=%" PRIu64
 				      "M", e->pos, w, memory_kib / 1024);

@@ -101,10 +101,11 @@ int hr_lc_parse(const char *spec, struct hr_lc_event *ev, int *n, char *err, siz
  * Can the job run its events: each within its transitions (@ntrans: the
  * schedule's length), with its mechanism (@mech, enum hr_mech_kind), not
  * refused, a last-only one last, at most one during a transition, a floor
- * below memory (@memory_kib). 0, or -1 with a reason in @err.
+ * below memory (@memory_kib), a pause during a transition shorter than the
+ * job's timeout= (@timeout_us; 0: not checked). 0, or -1 with a reason in @err.
  */
 int hr_lc_check(const struct hr_lc_event *ev, int n, size_t ntrans, int mech,
-		uint64_t memory_kib, char *err, size_t errlen);
+		uint64_t memory_kib, uint64_t timeout_us, char *err, size_t errlen);
 
 /* Does one of @ev restart the guest (HR_LCF_RESTARTS: its domain must reboot, not stop)? */
 int hr_lc_restarts(const struct hr_lc_event *ev, int n);

@@ -160,12 +160,13 @@ void hr_wd_free(struct hr_wd *w);
  */
 int hr_wd_arm(struct hr_wd *w, virDomainPtr dom, pid_t pid, uint64_t ms, const char *what);
 /*
- * Before starting domain @name on the embedded driver at @uri: once a signal
- * comes, the QEMU it starts is killed (found by its pid file), which ends
- * the start. No deadline of its own (libvirt bounds a start). Returns a
- * slot for hr_wd_disarm (-1: not watched: not the embedded driver).
+ * Before starting domain @name on the embedded driver at @uri (a create, a
+ * restore: @what names it): once a signal comes, or @ms passed (0: no
+ * deadline of its own: libvirt bounds a create), the QEMU it starts is
+ * killed (found by its pid file), which ends the start. Returns a slot for
+ * hr_wd_disarm (-1: not watched: not the embedded driver).
  */
-int hr_wd_arm_start(struct hr_wd *w, const char *uri, const char *name);
+int hr_wd_arm_start(struct hr_wd *w, const char *uri, const char *name, uint64_t ms, const char *what);
 /* After the call: 1 if the watchdog fired (QEMU did not answer in time, or a signal). */
 int hr_wd_disarm(struct hr_wd *w, int slot);
 
@@ -229,6 +230,14 @@ int hr_embed_root(const char *uri, char *buf, size_t size);
 int hr_embed_pidfile(const char *uri, const char *name, char *buf, size_t size);
 /* The pid in pid file @path if it is a QEMU process now (no call to QEMU), else 0. */
 pid_t hr_pidfile_qemu(const char *path);
+/*
+ * Remove the save images (save-@prefix*.img, .img.part: engine/lifecycle.c)
+ * in state directory @state: a killed run's (the guardian: its run's
+ * prefix), or any earlier run's (a run's start, "bb-", under the state
+ * directory's lock: no run is live). Returns how many. Nothing said, no
+ * allocation beyond opendir's: the guardian calls it.
+ */
+int hr_remove_saves(const char *state, const char *prefix);
 
 /* ---- cgroup.c: the cgroups the embedded driver leaves ---- */
 

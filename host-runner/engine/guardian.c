@@ -94,21 +94,23 @@ static void kill_all(const char *dir, const char *prefix)
 		closedir(d);
 }
 
-/* Remove this run's save images (save-@prefix*.img, .img.part) in @state. */
-static void remove_saves(const char *state, const char *prefix)
+int hr_remove_saves(const char *state, const char *prefix)
 {
 	DIR *d = opendir(state);
 	struct dirent *e;
 	size_t pl = strlen(prefix);
+	int n = 0;
 
 	while (d && (e = readdir(d))) {
 		if (strncmp(e->d_name, "save-", 5) || strncmp(e->d_name + 5, prefix, pl) ||
 		    (!strstr(e->d_name, ".img")))
 			continue;
-		(void)unlinkat(dirfd(d), e->d_name, 0);
+		if (!unlinkat(dirfd(d), e->d_name, 0))
+			n++;
 	}
 	if (d)
 		closedir(d);
+	return n;
 }
 
 /*
@@ -131,7 +133,7 @@ static void guard(int rfd, const char *dir, const char *prefix, const char *cgpr
 	while (n < 0 && errno == EINTR);
 	if (n <= 0) {	/* no "done": the runner died */
 		kill_all(dir, prefix);
-		remove_saves(state, prefix);	/* QEMU, which wrote them, is dead: none is whole */
+		(void)hr_remove_saves(state, prefix);	/* QEMU, which wrote them, is dead: none is whole */
 		hr_policy_reap(state, run4);	/* external:CMD programs (policyloop.h) */
 		if (*cgprefix)
 			(void)hr_cgroup_remove(cgprefix, prefix, hr_now_ns() + 5000000000ull, NULL, NULL);

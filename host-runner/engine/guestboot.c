@@ -204,7 +204,7 @@ static int boot_once(struct hr_guest *g, int accel, uint64_t timeout_us, char *w
 	b->chan = hr_chan_new(g->name);
 	(void)unlink(g->console_path);
 	hr_debug("%s: domain XML:\n%s", g->name, xml);
-	slot = hr_wd_arm_start(g->run->wd, g->host->uri, g->name);
+	slot = hr_wd_arm_start(g->run->wd, g->host->uri, g->name, 0, "start");
 	b->dom = b->chan ? virDomainCreateXML(g->host->conn, xml,
 		g->host->embedded ? 0 : VIR_DOMAIN_START_AUTODESTROY) : NULL;
 	free(xml);

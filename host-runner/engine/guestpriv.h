@@ -128,7 +128,8 @@ struct hr_boot {
 
 /* One lifecycle event, done: its lifecycle.csv row and the end table's line (lifecycle.c). */
 struct hr_lc_row {
-	int kind, when, at, ok, target_reset, acct_ok, seed;
+	int kind, when, at, ok, target_reset, acct_ok;
+	uint64_t seed;			/* a storm's: seed= + 1000 per VM + its entry (above INT_MAX) */
 	char spec[64], reason[256];
 	double t_start_s, dur_ms, target_mib, before_mib, after_mib, host_after_mib, recover_ms,
 	       agent_ms, acct_delta_mib, verified_mib, save_ms, restore_ms, shortfall_mib,

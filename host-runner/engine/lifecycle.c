@@ -303,8 +303,9 @@ static int ev_storm(struct hr_guest *g, struct lc_ctx *c)
 	int64_t t0, t_set;
 	int r;
 
-	c->r->seed = j->seed + g->index * 1000 + c->e->pos;
-	s = (uint64_t)c->r->seed * 0x9E3779B97F4A7C15ull + 1;
+	/* in 64 bits: seed= goes up to INT_MAX */
+	c->r->seed = (uint64_t)j->seed + (uint64_t)g->index * 1000 + (uint64_t)c->e->pos;
+	s = c->r->seed * 0x9E3779B97F4A7C15ull + 1;
 	lo = g->mech->def->round(j, lo < 4096 ? 4096 : lo);
 	lo_mib = lo / 1024;
 	if (lo_mib > hi_mib)
@@ -330,7 +331,7 @@ static int ev_storm(struct hr_guest *g, struct lc_ctx *c)
 	c->target_kib = kib;
 	g->lc_target_kib = kib;
 	c->r->storm_final_mib = kib / 1024.0;
-	hr_rec_event(g->run->rec, g->name, "storm", "seed=%d n=%" PRIu64 " range=%" PRIu64 "-%" PRIu64
+	hr_rec_event(g->run->rec, g->name, "storm", "seed=%" PRIu64 " n=%" PRIu64 " range=%" PRIu64 "-%" PRIu64
 		     "MiB first=%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 " final=%" PRIu64 "MiB set_in_ms=%.1f",
 		     c->r->seed, c->e->arg, lo_mib, hi_mib, first[0], first[1], first[2], first[3],
 		     kib / 1024, MS(t_set - t0));
@@ -450,9 +451,18 @@ static int ev_save(struct hr_guest *g, struct lc_ctx *c)
 	hr_guest_close_stream(g);	/* its QEMU is gone */
 	b->hp.gone = 1;
 	t2 = now_run(g);
+	/* no domain yet: a signal, or the deadline, kills the QEMU it starts (watchdog.c) */
+	slot = hr_wd_arm_start(g->run->wd, g->host->uri, g->name, SAVE_CALL_MS, "restore");
 	r = virDomainRestore(g->host->conn, path);
 	if (r < 0)
 		snprintf(why, sizeof(why), "%s", hr_lv_err());
+	if (hr_wd_disarm(g->run->wd, slot)) {	/* its QEMU was killed: the restore ended with it */
+		r = -1;
+		if (hr_stop)
+			snprintf(why, sizeof(why), "interrupted (a signal came)");
+		else
+			snprintf(why, sizeof(why), "did not end within %d s", SAVE_CALL_MS / 1000);
+	}
 	t3 = now_run(g);
 	(void)unlink(path);
 	if (r < 0) {
@@ -582,6 +592,7 @@ static int ev_shutdown(struct hr_guest *g, struct lc_ctx *c)
 		char why[256];
 
 		hr_error_take(why, sizeof(why));
+		b->lc_expect_stop = 0;	/* no QUIT went: a death now is not the event's */
 		failf(c->r, "%s", why);
 		return 0;
 	}
@@ -595,6 +606,9 @@ static int ev_shutdown(struct hr_guest *g, struct lc_ctx *c)
 	c->t_end = now_run(g);
 	c->r->dur_ms = MS(c->t_end - t0);
 	if (!off) {
+		b->lc_expect_stop = 0;	/* a death later is not the event's: it is said as one */
+		if (hr_stop)	/* interrupted, as every other event is (its row: gone()) */
+			return hr_guest_check(g);
 		failf(c->r, "the guest did not power off within timeout=%.0fs", g->job->timeout_us / 1e6);
 		return 0;
 	}
@@ -748,7 +762,7 @@ static void write_row(struct hr_guest *g, const struct hr_lc_row *r)
 	if (r->gap_samples >= 0)
 		hr_row_set_i(&row, HR_LC_GAP_SAMPLES, r->gap_samples);
 	if (r->kind == HR_LC_STORM)
-		hr_row_set_i(&row, HR_LC_STORM_SEED, r->seed);
+		hr_row_set_i(&row, HR_LC_STORM_SEED, (int64_t)r->seed);	/* below 2^32 */
 	hr_row_set_f(&row, HR_LC_STORM_FINAL_MIB, r->storm_final_mib);
 	hr_row_set_s(&row, HR_LC_HOST, g->host->name);
 	hr_rec_put(g->run->rec, HR_F_LIFECYCLE, &row);

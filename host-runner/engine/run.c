@@ -649,13 +649,18 @@ static int hosts_ready(struct hr_run *run)
 /* The watchdog, then the reaping of earlier runs' leftovers. Returns 0, or -1 (hr_error). */
 static int watch_and_reap(struct hr_run *run)
 {
+	int n;
+
 	if (!(run->wd = hr_wd_new()))
 		return -1;
 	(void)hr_reap_leftovers(run);
 	hr_policy_reap(run->state_dir, NULL);	/* a killed run's external:CMD programs */
+	/* a killed run's save images, its guardian dead too; only under the state dir's lock (no run is live) */
+	if (run->lock_fd >= 0 && (n = hr_remove_saves(run->state_dir, "bb-")))
+		hr_info("removed %d save image%s earlier runs left", n, n > 1 ? "s" : "");
 	if (!run->uri[0] || hr_uri_is_embedded(run->uri)) {	/* earlier runs' host budgets (budget.h), their QEMUs reaped above */
 		char prefix[48];
-		int n, left = 0;
+		int left = 0;
 
 		if (!hr_budget_prefix(run->state_dir, NULL, prefix, sizeof(prefix)) &&
 		    ((n = hr_budget_sweep(prefix, hr_now_ns() + 5000000000ull, &left)) || left)) {

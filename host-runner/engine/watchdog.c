@@ -7,9 +7,10 @@
  * domain of a call that outlives it, or of any call in flight once a signal
  * came. Destroying kills QEMU, which ends the call with an error; the
  * controller then says why (hr_wd_disarm tells it the watchdog fired).
- * A domain's start (virDomainCreateXML) has no domain yet: after a signal,
- * the QEMU being started is killed by the pid file the embedded driver
- * writes, which ends the start (libvirt then tears the dead QEMU down).
+ * A domain's start (virDomainCreateXML, virDomainRestore) has no domain
+ * yet: after a signal, or past the start's deadline (a restore's), the QEMU
+ * being started is killed by the pid file the embedded driver writes, which
+ * ends the start (libvirt then tears the dead QEMU down).
  */
 #include <limits.h>
 #include <signal.h>
@@ -42,20 +43,25 @@ struct hr_wd {
 };
 
 /*
- * A start in flight once a signal came: kill its QEMU as soon as its pid
- * file names one (before QEMU's exec it names another program). Under the lock.
+ * A start in flight once a signal came, or past its deadline (0: none):
+ * kill its QEMU as soon as its pid file names one (before QEMU's exec it
+ * names another program). Under the lock. Returns 1 when it killed one past
+ * its deadline (the caller says so, outside the lock).
  */
-static void start_tick(struct wd_slot *s)
+static int start_tick(struct wd_slot *s, uint64_t now)
 {
+	int late = s->deadline && now > s->deadline;
 	pid_t pid;
 
-	if (!hr_stop || s->fired)
-		return;
+	if ((!hr_stop && !late) || s->fired)
+		return 0;
 	pid = hr_pidfile_qemu(s->pidfile);
 	if (pid) {
 		s->fired = 1;
 		(void)kill(pid, SIGKILL);
+		return !hr_stop;
 	}
+	return 0;
 }
 
 static void *wd_thread(void *arg)
@@ -71,9 +77,15 @@ static void *wd_thread(void *arg)
 			char what[96];
 
 			pthread_mutex_lock(&w->lock);
-			if (w->slot[i].used && !w->slot[i].dom)
-				start_tick(&w->slot[i]);
-			else if (w->slot[i].used && !w->slot[i].fired && (hr_stop || now > w->slot[i].deadline)) {
+			if (w->slot[i].used && !w->slot[i].dom) {
+				int late = start_tick(&w->slot[i], now);
+
+				snprintf(what, sizeof(what), "%s", w->slot[i].what);
+				pthread_mutex_unlock(&w->lock);
+				if (late)
+					hr_warn("QEMU's %s did not end in time: killing it", what);
+				continue;
+			} else if (w->slot[i].used && !w->slot[i].fired && (hr_stop || now > w->slot[i].deadline)) {
 				w->slot[i].fired = 1;
 				dom = w->slot[i].dom;
 				pid = w->slot[i].pid;
@@ -166,7 +178,7 @@ int hr_wd_arm(struct hr_wd *w, virDomainPtr dom, pid_t pid, uint64_t ms, const c
 	return slot;
 }
 
-int hr_wd_arm_start(struct hr_wd *w, const char *uri, const char *name)
+int hr_wd_arm_start(struct hr_wd *w, const char *uri, const char *name, uint64_t ms, const char *what)
 {
 	char path[PATH_MAX + 300];
 	char *pidfile;
@@ -179,6 +191,8 @@ int hr_wd_arm_start(struct hr_wd *w, const char *uri, const char *name)
 	if (slot >= 0) {
 		w->slot[slot].dom = NULL;
 		w->slot[slot].pidfile = pidfile;
+		w->slot[slot].deadline = ms ? hr_now_ns() + ms * 1000000ull : 0;
+		snprintf(w->slot[slot].what, sizeof(w->slot[slot].what), "%s of %s", what, name);
 		pidfile = NULL;
 	}
 	pthread_mutex_unlock(&w->lock);
