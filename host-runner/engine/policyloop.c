@@ -119,9 +119,12 @@ void hr_policy_reap(const char *state_dir, const char *run4)
 				pg = 0;
 			fclose(f);
 		}
-		/* the same process still (not a recycled pid): its group goes */
-		if (pg > 1 && st && start_time(pg) == st)
+		/* the same process still (not a recycled pid): its group goes, and
+		 * itself (it may have left its group) */
+		if (pg > 1 && st && start_time(pg) == st) {
 			(void)killpg(pg, SIGKILL);
+			(void)kill(pg, SIGKILL);
+		}
 		(void)unlink(path);
 	}
 	if (d)
@@ -240,8 +243,13 @@ static int tick(struct hr_polwave *pw, int decide)
 		return 1;
 	pw->in.period = ++pw->period;
 	if (pw->row->kind == HR_POL_EXTERNAL) {
-		/* the program's answer by the decide period's end, else refused (policyproc.h) */
-		enum hr_pp_verdict v = hr_pproc_ask(&pw->pp, &pw->in, (int)(pw->decide_s * 1000), &pw->out);
+		/* the program's answer by the decide period's end, else refused (policyproc.h);
+		 * the wave's end or a signal cuts the wait short: nothing recorded */
+		enum hr_pp_verdict v = hr_pproc_ask(&pw->pp, &pw->in, (int)(pw->decide_s * 1000), &pw->stop,
+						    &hr_stop, &pw->out);
+
+		if (pw->pp.stopped)
+			return 1;
 
 		if (v != HR_PP_OK && v != HR_PP_NVERDICTS)
 			hr_rec_event(pw->run->rec, "", "policy-refused", "job=%s period=%" PRIu64 " %s: %s",
