@@ -159,13 +159,15 @@ static void budget_rows(struct hr_polwave *pw, double t_s, const struct hr_budge
 		hr_rec_put(pw->run->rec, HR_F_BUDGET, &r);
 	}
 	for (int i = 0; i < pw->n; i++) {
+		char name[sizeof(pw->s[i].pg.name)];
 		double rss, sw;
 		int pub;
 
-		pthread_mutex_lock(&pw->lock);
+		pthread_mutex_lock(&pw->lock);	/* publish() rewrites s->pg under it */
 		pub = pw->s[i].published && !pw->s[i].done;
 		rss = pw->s[i].rss_mib;
 		sw = pw->s[i].vmswap_mib;
+		memcpy(name, pw->s[i].pg.name, sizeof(name));
 		pthread_mutex_unlock(&pw->lock);
 		if (!pub)
 			continue;
@@ -174,7 +176,7 @@ static void budget_rows(struct hr_polwave *pw, double t_s, const struct hr_budge
 		hr_row_set_s(&r, HR_BU_JOB, pw->j->name);
 		hr_row_set_i(&r, HR_BU_REP, pw->rep);
 		hr_row_set_s(&r, HR_BU_KIND, "qemu");
-		hr_row_set_s(&r, HR_BU_VM, pw->s[i].pg.name);
+		hr_row_set_s(&r, HR_BU_VM, name);
 		hr_row_set_f(&r, HR_BU_RSS_MIB, rss);
 		hr_row_set_f(&r, HR_BU_VMSWAP_MIB, sw);
 		hr_rec_put(pw->run->rec, HR_F_BUDGET, &r);
