@@ -1,11 +1,14 @@
 /* policyproc.c - the external policy's program (engine/policyproc.c) run for real: tiny shell programs that answer well, late, out of range, never, by exiting, closing a pipe or flooding. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +19,8 @@
 static char dir[64];
 static struct hr_pol_in in;
 static struct hr_pol_out out;
+static atomic_int stop_flag;
+static volatile sig_atomic_t sig_flag;
 
 /* An answer for the period the stats line holds: g0 at TARGET (a shell word). */
 #define ANSWER(target) \
@@ -36,6 +41,12 @@ static const struct { const char *name, *text; } programs[] = {
 	{ "nostdin", "exec 0<&-; exec sleep 1000\n" },
 	{ "flood", "exec yes x\n" },
 	{ "floodlong", "exec 3<&0; exec tr '\\000' x < /dev/zero\n" },	/* fd 3: its stdin kept open */
+	/* stale answers (period 0, earlier than any asked), without end */
+	{ "stale", "while :; do echo '{\"v\":1,\"period\":0,\"targets\":[]}'; done\n" },
+	/* the same, as fast as a pipe takes them (its reader never finds it empty) */
+	{ "stalefast", "exec yes '{\"v\":1,\"period\":0,\"targets\":[]}'\n" },
+	/* leaves its process group (for its parent's), ignores SIGTERM and its stdin's end */
+	{ "escape", "trap '' TERM; exec python3 -c 'import os, time; os.setpgid(0, os.getpgid(os.getppid())); time.sleep(1000)'\n" },
 };
 
 static void write_programs(void)
@@ -67,7 +78,7 @@ static int start(struct hr_pproc *p, const char *name, int k)
 static enum hr_pp_verdict ask(struct hr_pproc *p, uint64_t period, int timeout_ms)
 {
 	in.period = period;
-	return hr_pproc_ask(p, &in, timeout_ms, &out);
+	return hr_pproc_ask(p, &in, timeout_ms, &stop_flag, &sig_flag, &out);
 }
 
 /* Is the process whose pid is in @file gone (or a zombie, killed)? Waits up to 5 s. */
@@ -102,6 +113,14 @@ static int dead(const char *file)
 	return 0;
 }
 
+static int64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void test_good(void)
 {
 	struct hr_pproc p;
@@ -117,7 +136,7 @@ static void test_good(void)
 	hr_pproc_stop(&p);
 	ok(p.status == 0, "stopped: it exits on its stdin's end, status %d", p.status);
 	hr_pproc_stop(&p);
-	v = hr_pproc_ask(&p, &in, 100, &out);
+	v = hr_pproc_ask(&p, &in, 100, NULL, NULL, &out);
 	ok(v == HR_PP_NVERDICTS && !out.t[0].set, "stopped twice, then asked: nothing asked, no target");
 }
 
@@ -241,6 +260,86 @@ static void test_flood(void)
 	hr_pproc_stop(&p);
 }
 
+/* A program that writes stale answers without end: the deadline still holds. */
+static void test_stale(void)
+{
+	for (int k = 0; k < 2; k++) {
+		struct hr_pproc p;
+		enum hr_pp_verdict v;
+		int64_t t0, ms;
+
+		start(&p, k ? "stalefast" : "stale", 3);
+		t0 = ms_now();
+		v = ask(&p, 1, 300);
+		ms = ms_now() - t0;
+		ok(v == HR_PP_TIMEOUT && p.count[HR_PP_LATE] > 0 && ms < 1000 && !out.t[0].set,
+		   "stale answers without end%s: a timeout after %lld ms (deadline 300), %llu late dropped",
+		   k ? ", as fast as the pipe takes them" : "", (long long)ms, (unsigned long long)p.count[HR_PP_LATE]);
+		hr_pproc_stop(&p);
+	}
+}
+
+static void *set_later(void *arg)
+{
+	nanosleep(&(struct timespec){ 0, 200 * 1000 * 1000 }, NULL);
+	if (arg)
+		atomic_store(&stop_flag, 1);
+	else
+		sig_flag = 1;
+	return NULL;
+}
+
+/* The stop flag and the signal flag cut a wait short, within a slice; no refusal counted. */
+static void test_stop(void)
+{
+	for (int k = 0; k < 2; k++) {
+		struct hr_pproc p;
+		enum hr_pp_verdict v;
+		pthread_t th;
+		int64_t t0, ms;
+
+		start(&p, "hang", 2);
+		pthread_create(&th, NULL, set_later, k ? NULL : &stop_flag);
+		t0 = ms_now();
+		v = ask(&p, 1, 20000);
+		ms = ms_now() - t0;
+		pthread_join(th, NULL);
+		ok(v == HR_PP_NVERDICTS && p.stopped && ms < 2000 && !p.asked && !p.count[HR_PP_TIMEOUT] &&
+		   !p.consecutive && !out.t[0].set, "%s set 200 ms into a 20 s wait: cut short after %lld ms, "
+		   "neither asked nor refused", k ? "the signal flag" : "the stop flag", (long long)ms);
+		v = ask(&p, 2, 20000);
+		ok(v == HR_PP_NVERDICTS && p.stopped && !p.asked, "... set already: not asked");
+		atomic_store(&stop_flag, 0);
+		sig_flag = 0;
+		hr_pproc_stop(&p);
+	}
+}
+
+/* A program that left its process group and ignores SIGTERM: killed itself, reaped by a deadline. */
+static void test_escape(void)
+{
+	struct hr_pproc p;
+	pid_t pid;
+	int64_t t0, ms;
+	int left = 0;
+
+	if (system("python3 -c '' 2>/dev/null")) {
+		skip("no python3 to leave a process group");
+		return;
+	}
+	start(&p, "escape", 3);
+	pid = p.pid;
+	for (int i = 0; i < 500 && !left; i++) {
+		left = getpgid(pid) >= 0 && getpgid(pid) != pid;
+		nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
+	t0 = ms_now();
+	hr_pproc_stop(&p);
+	ms = ms_now() - t0;
+	ok(left && ms < 5000 && WIFSIGNALED(p.status) && WTERMSIG(p.status) == SIGKILL && kill(pid, 0) < 0,
+	   "a program that left its group and ignores SIGTERM: SIGKILLed itself, reaped, after %lld ms", (long long)ms);
+}
+
 /* bench/policy-example.py over the protocol, its rule's three branches and a guest without figures */
 static void test_example(void)
 {
@@ -285,7 +384,7 @@ int main(void)
 	snprintf(in.g[0].name, sizeof(in.g[0].name), "g0");
 	in.g[0].nominal_mib = 1024, in.g[0].floor_mib = 128, in.g[0].target_mib = in.g[0].actual_mib = 1000;
 
-	plan(29);
+	plan(36);
 	ok(hr_pproc_start(&p, "", NULL, 3) == -1 && hr_error_pending(), "no program: refused");
 	hr_error_take((char[128]){ 0 }, 128);
 	hr_pproc_stop(&p);
@@ -296,6 +395,9 @@ int main(void)
 	test_hang();
 	test_exit();
 	test_flood();
+	test_stale();
+	test_stop();
+	test_escape();
 	test_example();
 	{
 		char cmd[128];

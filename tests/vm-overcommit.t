@@ -86,7 +86,10 @@ wait $pid
 rc=$?
 check "the run completes (exit $rc)" test $rc -eq 0
 dir=$(run_dir "$RESULTS/a")
-check "the budget held: its max usage $((maxu / 1048576)) MiB <= its limit" test "$maxu" -le "$lim"
+# the kernel holds usage under the limit; what can fail: the guests filled the
+# budget (a run earlier: 767.7 of 768 MiB), and this test read its max usage at all
+check "the guests filled the budget: its max usage $((maxu / 1048576)) MiB within 8 MiB under its limit" \
+	test "$maxu" -gt 0 -a "$maxu" -le "$lim" -a "$maxu" -ge $((lim - 8 * 1048576))
 
 D=$dir/decisions.csv B=$dir/budget.csv
 nd=$(csv_awk 'END { print NR - 1 }' "$D")
@@ -107,7 +110,9 @@ fi
 csv_awk '$c["set"] == 1 { printf "%s %.0f\n", $c["vm"], $c["target_mib"] }' "$D" | sort -u >"$T/proposed"
 csv_awk '{ printf "%s %.0f\n", $c["vm"], $c["to_mib"] }' "$dir/transitions.csv" | sort -u >"$T/applied"
 na=$(wc -l <"$T/applied")
-check "every target applied ($na) was proposed by the policy" test -z "$(comm -13 "$T/proposed" "$T/applied")"
+# (a target proposed, none applied would be the policy's proposals lost)
+check "every target applied ($na) was proposed by the policy ($set set), at least one applied if any was set" \
+	test -z "$(comm -13 "$T/proposed" "$T/applied")" -a \( "$set" -eq 0 -o "$na" -gt 0 \)
 head -n 1 "$B" | tr , '\n' >"$T/bcols"
 nc=$(grep -cx -e usage_mib -e limit_mib -e max_usage_mib -e failcnt -e memsw_usage_mib -e swap_mib -e rss_mib -e vmswap_mib "$T/bcols")
 check "budget.csv has the budget's usage, limit, max usage, failcnt, swap and QEMU's RSS and VmSwap columns ($nc of 8)" test "$nc" -eq 8

@@ -119,9 +119,12 @@ void hr_policy_reap(const char *state_dir, const char *run4)
 				pg = 0;
 			fclose(f);
 		}
-		/* the same process still (not a recycled pid): its group goes */
-		if (pg > 1 && st && start_time(pg) == st)
+		/* the same process still (not a recycled pid): its group goes, and
+		 * itself (it may have left its group) */
+		if (pg > 1 && st && start_time(pg) == st) {
 			(void)killpg(pg, SIGKILL);
+			(void)kill(pg, SIGKILL);
+		}
 		(void)unlink(path);
 	}
 	if (d)
@@ -156,13 +159,15 @@ static void budget_rows(struct hr_polwave *pw, double t_s, const struct hr_budge
 		hr_rec_put(pw->run->rec, HR_F_BUDGET, &r);
 	}
 	for (int i = 0; i < pw->n; i++) {
+		char name[sizeof(pw->s[i].pg.name)];
 		double rss, sw;
 		int pub;
 
-		pthread_mutex_lock(&pw->lock);
+		pthread_mutex_lock(&pw->lock);	/* publish() rewrites s->pg under it */
 		pub = pw->s[i].published && !pw->s[i].done;
 		rss = pw->s[i].rss_mib;
 		sw = pw->s[i].vmswap_mib;
+		memcpy(name, pw->s[i].pg.name, sizeof(name));
 		pthread_mutex_unlock(&pw->lock);
 		if (!pub)
 			continue;
@@ -171,7 +176,7 @@ static void budget_rows(struct hr_polwave *pw, double t_s, const struct hr_budge
 		hr_row_set_s(&r, HR_BU_JOB, pw->j->name);
 		hr_row_set_i(&r, HR_BU_REP, pw->rep);
 		hr_row_set_s(&r, HR_BU_KIND, "qemu");
-		hr_row_set_s(&r, HR_BU_VM, pw->s[i].pg.name);
+		hr_row_set_s(&r, HR_BU_VM, name);
 		hr_row_set_f(&r, HR_BU_RSS_MIB, rss);
 		hr_row_set_f(&r, HR_BU_VMSWAP_MIB, sw);
 		hr_rec_put(pw->run->rec, HR_F_BUDGET, &r);
@@ -240,8 +245,13 @@ static int tick(struct hr_polwave *pw, int decide)
 		return 1;
 	pw->in.period = ++pw->period;
 	if (pw->row->kind == HR_POL_EXTERNAL) {
-		/* the program's answer by the decide period's end, else refused (policyproc.h) */
-		enum hr_pp_verdict v = hr_pproc_ask(&pw->pp, &pw->in, (int)(pw->decide_s * 1000), &pw->out);
+		/* the program's answer by the decide period's end, else refused (policyproc.h);
+		 * the wave's end or a signal cuts the wait short: nothing recorded */
+		enum hr_pp_verdict v = hr_pproc_ask(&pw->pp, &pw->in, (int)(pw->decide_s * 1000), &pw->stop,
+						    &hr_stop, &pw->out);
+
+		if (pw->pp.stopped)
+			return 1;
 
 		if (v != HR_PP_OK && v != HR_PP_NVERDICTS)
 			hr_rec_event(pw->run->rec, "", "policy-refused", "job=%s period=%" PRIu64 " %s: %s",

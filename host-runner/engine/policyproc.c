@@ -36,6 +36,25 @@ static int left_ms(int64_t deadline)
 	return l < 0 ? 0 : l > 600000 ? 600000 : (int)l;
 }
 
+/* The caller's stop flags (either may be NULL). */
+struct stops {
+	const atomic_int *stop;
+	const volatile sig_atomic_t *sig;
+};
+
+static int stopped(const struct stops *st)
+{
+	return (st->stop && atomic_load(st->stop)) || (st->sig && *st->sig);
+}
+
+/* What a poll waits at most: the time left, in slices the stop flags are looked at between. */
+static int slice_ms(int64_t deadline)
+{
+	int l = left_ms(deadline);
+
+	return l < HR_PPROC_SLICE_MS ? l : HR_PPROC_SLICE_MS;
+}
+
 static void close_fd(int *fd)
 {
 	if (*fd >= 0)
@@ -151,10 +170,14 @@ void hr_pproc_stop(struct hr_pproc *p)
 	if (pg > 0) {
 		if (wait_exit(p, HR_PPROC_GRACE_MS)) {
 			(void)killpg(pg, SIGTERM);
+			(void)kill(pg, SIGTERM);	/* itself too: it may have left its group */
 			if (wait_exit(p, HR_PPROC_GRACE_MS)) {
 				(void)killpg(pg, SIGKILL);
-				if (p->pid > 0 && waitpid(p->pid, &p->status, 0) == p->pid)
-					p->pid = -p->pid;
+				(void)kill(pg, SIGKILL);
+				/* by a deadline: a zombie left (in D state, say) is better than a hang */
+				if (wait_exit(p, HR_PPROC_GRACE_MS))
+					hr_warn("policy external: pid %d not reaped %d ms after SIGKILL, left",
+						(int)pg, HR_PPROC_GRACE_MS);
 			}
 		}
 		(void)killpg(pg, SIGKILL);	/* what it left in its group (ESRCH if nothing) */
@@ -176,8 +199,9 @@ static void exit_words(const struct hr_pproc *p, char *buf, size_t size)
 		hr_fmt(buf, size, "stopped");
 }
 
-/* Write the whole line by @deadline. 0, or the verdict: HR_PP_TIMEOUT, HR_PP_EXITED. */
-static enum hr_pp_verdict write_line(struct hr_pproc *p, const char *s, size_t n, int64_t deadline)
+/* Write the whole line by @deadline. 0, or the verdict: HR_PP_TIMEOUT, HR_PP_EXITED; HR_PP_NVERDICTS: stopped. */
+static enum hr_pp_verdict write_line(struct hr_pproc *p, const char *s, size_t n, int64_t deadline,
+				     const struct stops *st)
 {
 	sigset_t pipe_set, old, pending;
 	enum hr_pp_verdict rc = HR_PP_OK;
@@ -208,11 +232,16 @@ static enum hr_pp_verdict write_line(struct hr_pproc *p, const char *s, size_t n
 			rc = HR_PP_EXITED;
 			break;
 		}
-		if (!left_ms(deadline) || poll(&pfd, 1, left_ms(deadline)) == 0) {
+		if (stopped(st)) {
+			rc = HR_PP_NVERDICTS;
+			break;
+		}
+		if (!left_ms(deadline)) {
 			hr_fmt(p->why, sizeof(p->why), "the program did not read its stats by the deadline");
 			rc = HR_PP_TIMEOUT;
 			break;
 		}
+		(void)poll(&pfd, 1, slice_ms(deadline));
 	}
 	if (rc == HR_PP_EXITED && !was_pending) {	/* take back the SIGPIPE this write raised */
 		struct timespec zero = { 0, 0 };
@@ -257,10 +286,16 @@ static enum hr_pp_verdict take_lines(struct hr_pproc *p, const struct hr_pol_in 
 	return HR_PP_NVERDICTS;
 }
 
-/* Read until this period's answer or the deadline. */
+/*
+ * Read until this period's answer or the deadline: past it, one read more
+ * at most (an answer already written is taken), whatever keeps coming (a
+ * flood of lines, late answers, partial lines). HR_PP_NVERDICTS: stopped.
+ */
 static enum hr_pp_verdict read_answer(struct hr_pproc *p, const struct hr_pol_in *in,
-				      struct hr_pp_answer *a, int64_t deadline)
+				      struct hr_pp_answer *a, int64_t deadline, const struct stops *st)
 {
+	int past = 0;	/* reads made past the deadline */
+
 	for (;;) {
 		enum hr_pp_verdict v = take_lines(p, in, a);
 		struct pollfd pfd = { p->from_fd, POLLIN, 0 };
@@ -268,11 +303,13 @@ static enum hr_pp_verdict read_answer(struct hr_pproc *p, const struct hr_pol_in
 
 		if (v != HR_PP_NVERDICTS)
 			return v;
+		if (stopped(st))
+			return HR_PP_NVERDICTS;
+		if (!left_ms(deadline) && past++)
+			break;
 		r = read(p->from_fd, p->buf + p->len, HR_PP_LINE_MAX + 1 - p->len);
 		if (r > 0) {
 			p->len += (size_t)r;
-			if (!left_ms(deadline) && !memchr(p->buf, '\n', p->len) && p->len <= HR_PP_LINE_MAX)
-				break;	/* a flood of partial lines past the deadline */
 			continue;
 		}
 		if (r == 0) {
@@ -287,7 +324,7 @@ static enum hr_pp_verdict read_answer(struct hr_pproc *p, const struct hr_pol_in
 		}
 		if (!left_ms(deadline))
 			break;
-		if (poll(&pfd, 1, left_ms(deadline)) < 0 && errno != EINTR) {
+		if (poll(&pfd, 1, slice_ms(deadline)) < 0 && errno != EINTR) {
 			hr_fmt(p->why, sizeof(p->why), "poll: %s", strerror(errno));
 			return HR_PP_EXITED;
 		}
@@ -310,16 +347,24 @@ static void no_targets(const struct hr_pol_in *in, struct hr_pol_out *out, const
 }
 
 enum hr_pp_verdict hr_pproc_ask(struct hr_pproc *p, const struct hr_pol_in *in, int timeout_ms,
+				const atomic_int *stop, const volatile sig_atomic_t *sig,
 				struct hr_pol_out *out)
 {
+	const struct stops st = { stop, sig };
 	struct hr_pp_answer a;
 	enum hr_pp_verdict v;
 	int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	char words[64];
 	int n;
 
+	p->stopped = 0;
 	if (p->gave_up || !p->line) {
 		no_targets(in, out, "fallback none", p->fallback[0] ? p->fallback : "not started");
+		return HR_PP_NVERDICTS;
+	}
+	if (stopped(&st)) {
+		p->stopped = 1;
+		no_targets(in, out, "not asked", "the run is stopping");
 		return HR_PP_NVERDICTS;
 	}
 	p->asked++;
@@ -329,9 +374,15 @@ enum hr_pp_verdict hr_pproc_ask(struct hr_pproc *p, const struct hr_pol_in *in, 
 		no_targets(in, out, "kept the last accepted targets", p->why);
 		return HR_PP_MALFORMED;
 	}
-	v = write_line(p, p->line, (size_t)n, deadline);
+	v = write_line(p, p->line, (size_t)n, deadline, &st);
 	if (v == HR_PP_OK)
-		v = read_answer(p, in, &a, deadline);
+		v = read_answer(p, in, &a, deadline, &st);
+	if (v == HR_PP_NVERDICTS) {	/* cut short: neither asked nor refused (its answer, if any, comes late) */
+		p->asked--;
+		p->stopped = 1;
+		no_targets(in, out, "cut short", "the run is stopping");
+		return v;
+	}
 	if (v == HR_PP_TIMEOUT || v == HR_PP_EXITED)
 		p->count[v]++;
 	if (v == HR_PP_EXITED && !wait_exit(p, 100)) {	/* it exited: say how, else what it closed */

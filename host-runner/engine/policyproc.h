@@ -23,6 +23,8 @@
 #ifndef HR_POLICYPROC_H
 #define HR_POLICYPROC_H
 
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -30,7 +32,8 @@
 #include "core/policyproto.h"
 
 #define HR_PPROC_MAX_REFUSALS	3	/* the default K: periods refused in a row before the fallback */
-#define HR_PPROC_GRACE_MS	1000	/* from closing its stdin to SIGTERM, and SIGTERM to SIGKILL */
+#define HR_PPROC_GRACE_MS	1000	/* from closing its stdin to SIGTERM, SIGTERM to SIGKILL, SIGKILL to giving up its wait */
+#define HR_PPROC_SLICE_MS	50	/* while waiting on the program, the stop flags are looked at this often */
 
 struct hr_pproc {
 	pid_t pid;			/* the program's, also its process group's; 0: none */
@@ -42,6 +45,7 @@ struct hr_pproc {
 	int max_refusals;
 	int consecutive;		/* periods refused in a row */
 	int gave_up;			/* the fallback: `none` from now on */
+	int stopped;			/* the last ask was cut short by a stop flag: neither asked nor refused */
 	uint64_t asked, accepted;	/* periods */
 	uint64_t count[HR_PP_NVERDICTS];	/* answers (or periods, for timeout and exited) by verdict */
 	int status;			/* its wait status once reaped, -1 before */
@@ -58,18 +62,25 @@ int hr_pproc_start(struct hr_pproc *p, const char *cmd, const char *stderr_path,
 
 /*
  * One period: @in's stats line written and the answer for @in->period read
- * within @timeout_ms (writing included). @out->n = @in->n; on an accepted
+ * within @timeout_ms (writing included; what the program keeps writing past
+ * the deadline is read once more at most). @out->n = @in->n; on an accepted
  * answer each guest it names gets set = 1 and its target, the others none;
  * otherwise no guest gets a target and each reason says why (the last
  * accepted targets stay; or the fallback). Returns HR_PP_OK, the refusal's
- * kind, or HR_PP_NVERDICTS when the program was already given up (not asked).
+ * kind, or HR_PP_NVERDICTS when the program was already given up (not asked)
+ * or the ask was cut short: @stop or @sig (either may be NULL) nonzero,
+ * looked at every HR_PPROC_SLICE_MS; then p->stopped = 1 and the period is
+ * neither asked nor refused.
  */
 enum hr_pp_verdict hr_pproc_ask(struct hr_pproc *p, const struct hr_pol_in *in, int timeout_ms,
+				const atomic_int *stop, const volatile sig_atomic_t *sig,
 				struct hr_pol_out *out);
 
 /* Close its stdin, give it HR_PPROC_GRACE_MS to exit, then SIGTERM and
- * SIGKILL its process group; reap it; free the buffers. Safe twice, and on
- * a struct that never started (zeroed, or after a failed start). */
+ * SIGKILL its process group and itself (it may have left the group); reap
+ * it within HR_PPROC_GRACE_MS more (else a zombie is left, not a hang);
+ * free the buffers. Safe twice, and on a struct that never started (zeroed,
+ * or after a failed start). */
 void hr_pproc_stop(struct hr_pproc *p);
 
 #endif /* HR_POLICYPROC_H */
