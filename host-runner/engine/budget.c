@@ -283,10 +283,27 @@ static int mk_fail(struct mk *m, int err, const char *fmt, ...)
 	return 1;
 }
 
+/* A new cpuset @to takes no task until it has CPUs and nodes: @from's. Returns 0 or mk_fail's 1. */
+static int copy_cpuset(const char *from, const char *to, struct mk *m)
+{
+	static const char *const f[] = { "cpuset.cpus", "cpuset.mems" };
+	char buf[256];
+	int e;
+
+	for (int i = 0; i < 2; i++) {
+		e = get(from, f[i], buf, sizeof(buf));
+		if (!e)
+			e = put(to, f[i], buf[0] ? buf : "\n");
+		if (e)
+			return mk_fail(m, -e, "%s/%s", to, f[i]);
+	}
+	return 0;
+}
+
 static int make_one(const char *dir, int v2, const char *opts, void *arg)
 {
 	struct mk *m = arg;
-	char machine[PATH_MAX], part[PATH_MAX], buf[256], lim[32];
+	char machine[PATH_MAX], part[PATH_MAX], lim[32];
 	int mem = !v2 && has_opt(opts, "memory"), e;
 
 	if (snprintf(machine, sizeof(machine), "%s/machine", dir) >= (int)sizeof(machine) ||
@@ -307,34 +324,16 @@ static int make_one(const char *dir, int v2, const char *opts, void *arg)
 	     has_opt(opts, "blkio") || has_opt(opts, "freezer") || has_opt(opts, "devices"))) {
 		if (mkdir(machine, 0755) && errno != EEXIST)
 			return mk_fail(m, errno, "mkdir %s", machine);
-		if (has_opt(opts, "cpuset")) {
-			static const char *const f[] = { "cpuset.cpus", "cpuset.mems" };
-
-			for (int i = 0; i < 2; i++) {
-				e = get(dir, f[i], buf, sizeof(buf));
-				if (!e)
-					e = put(machine, f[i], buf[0] ? buf : "\n");
-				if (e)
-					return mk_fail(m, -e, "%s/%s", machine, f[i]);
-			}
-		}
+		if (has_opt(opts, "cpuset") && (e = copy_cpuset(dir, machine, m)))
+			return e;
 	}
 	if (access(machine, F_OK))
 		return 0;	/* libvirt puts no domain in this hierarchy */
 	if (mkdir(part, 0755))
 		return mk_fail(m, errno, "mkdir %s", part);
 	m->cg->created = 1;
-	if (!v2 && has_opt(opts, "cpuset")) {
-		static const char *const f[] = { "cpuset.cpus", "cpuset.mems" };
-
-		for (int i = 0; i < 2; i++) {
-			e = get(machine, f[i], buf, sizeof(buf));
-			if (!e)
-				e = put(part, f[i], buf[0] ? buf : "\n");
-			if (e)
-				return mk_fail(m, -e, "%s/%s", part, f[i]);
-		}
-	}
+	if (!v2 && has_opt(opts, "cpuset") && (e = copy_cpuset(machine, part, m)))
+		return e;
 	if (!mem)
 		return 0;
 	hr_fmt(m->cg->memdir, sizeof(m->cg->memdir), "%s", part);

@@ -368,6 +368,38 @@ void hr_guest_ask_kernel(struct hr_guest *g, const char *keys, const char *why, 
 }
 
 /*
+ * The channel on a new stream @c: the old stream closed first, the new one
+ * opened, and on success made the guest's (the old channel object stays as
+ * chan_events the first time: the lifecycle and memory-device callbacks
+ * hold it). Returns 0, or -1 with why in @why (@c released).
+ */
+static int swap_channel(struct hr_guest *g, struct hr_chan *c, char *why, size_t whylen)
+{
+	struct hr_boot *b = &g->boot;
+	virStreamPtr st;
+
+	hr_guest_close_stream(g);
+	st = virStreamNew(g->host->conn, VIR_STREAM_NONBLOCK);
+	if (!st || hr_chan_open_stream(b->dom, st, c)) {
+		if (st)
+			hr_error_take(why, whylen);
+		else
+			snprintf(why, whylen, "cannot create a stream: %s", hr_lv_err());
+		if (st)
+			virStreamFree(st);
+		hr_chan_unref(c);
+		return -1;
+	}
+	if (b->chan_events)
+		hr_chan_unref(b->chan);
+	else
+		b->chan_events = b->chan;
+	b->chan = c;
+	b->st = st;
+	return 0;
+}
+
+/*
  * The agent has said nothing for @quiet ns: reopen its channel (once a
  * boot). The old stream is closed as hr_guest_drop_domain closes it; its channel
  * object stays as chan_events (the lifecycle and memory-device callbacks
@@ -377,7 +409,6 @@ static void reopen_channel(struct hr_guest *g, uint64_t quiet)
 {
 	struct hr_boot *b = &g->boot;
 	struct hr_chan *c = hr_chan_new(g->name);
-	virStreamPtr st;
 	char why[512] = "";
 	int had = hr_error_pending();
 
@@ -387,16 +418,7 @@ static void reopen_channel(struct hr_guest *g, uint64_t quiet)
 	b->reopen_vcpu_ms = vcpu_ms_now(g);
 	if (!c)
 		return;
-	hr_guest_close_stream(g);
-	st = virStreamNew(g->host->conn, VIR_STREAM_NONBLOCK);
-	if (!st || hr_chan_open_stream(b->dom, st, c)) {
-		if (st)
-			hr_error_take(why, sizeof(why));
-		else
-			snprintf(why, sizeof(why), "cannot create a stream: %s", hr_lv_err());
-		if (st)
-			virStreamFree(st);
-		hr_chan_unref(c);
+	if (swap_channel(g, c, why, sizeof(why))) {
 		hr_warn("%s: the agent said nothing for %.1f s; reopening its channel failed: %s",
 			g->name, (double)quiet / 1e9, why);
 		hr_rec_event(g->run->rec, g->name, "channel-reopen", "failed after %.1f s of silence: %s",
@@ -404,12 +426,6 @@ static void reopen_channel(struct hr_guest *g, uint64_t quiet)
 		b->hangup = 1;	/* no stream left: the guest cannot go on */
 		return;
 	}
-	if (b->chan_events)
-		hr_chan_unref(b->chan);	/* cannot happen: once a boot */
-	else
-		b->chan_events = b->chan;
-	b->chan = c;
-	b->st = st;
 	/*
 	 * CONF again tells the agent that the channel was reopened (it may not
 	 * see the port close and open): it says again what the host must not
@@ -428,29 +444,12 @@ int hr_guest_reattach(struct hr_guest *g, int conf)
 {
 	struct hr_boot *b = &g->boot;
 	struct hr_chan *c = hr_chan_new(g->name);
-	virStreamPtr st;
 	char why[512] = "";
 
 	if (!c)
 		return hr_error("%s: out of memory", g->name);
-	hr_guest_close_stream(g);
-	st = virStreamNew(g->host->conn, VIR_STREAM_NONBLOCK);
-	if (!st || hr_chan_open_stream(b->dom, st, c)) {
-		if (st)
-			hr_error_take(why, sizeof(why));
-		else
-			snprintf(why, sizeof(why), "cannot create a stream: %s", hr_lv_err());
-		if (st)
-			virStreamFree(st);
-		hr_chan_unref(c);
+	if (swap_channel(g, c, why, sizeof(why)))
 		return hr_error("%s: cannot reopen the agent's channel: %s", g->name, why);
-	}
-	if (b->chan_events)
-		hr_chan_unref(b->chan);
-	else
-		b->chan_events = b->chan;
-	b->chan = c;
-	b->st = st;
 	return conf ? hr_guest_send(g, &b->conf) : 0;	/* the agent says again what the host must not miss */
 }
 
