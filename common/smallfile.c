@@ -25,10 +25,16 @@ ssize_t bb_read_small(const char *path, char *buf, size_t size)
 int bb_proc_stat_parse(const char *line, struct bb_proc_stat *s)
 {
 	const char *p = strrchr(line, ')');
+	int n;
 
-	/* after "pid (comm)": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %llu %llu %llu %llu %llu %llu",
-			 &s->minflt, &s->cminflt, &s->majflt, &s->cmajflt, &s->utime, &s->stime) != 6)
-		return -1;
-	return 0;
+	/*
+	 * after "pid (comm)": state ppid pgrp session tty tpgid flags minflt
+	 * cminflt majflt cmajflt utime stime cutime cstime priority nice
+	 * num_threads itrealvalue starttime
+	 */
+	s->starttime = 0;
+	n = p ? sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %llu %llu %llu %llu %llu %llu"
+		       " %*d %*d %*d %*d %*d %*d %llu", &s->minflt, &s->cminflt, &s->majflt,
+		       &s->cmajflt, &s->utime, &s->stime, &s->starttime) : 0;
+	return n >= 6 ? 0 : -1;
 }

@@ -20,6 +20,7 @@ ssize_t bb_read_small(const char *path, char *buf, size_t size);
 struct bb_proc_stat {
 	unsigned long long minflt, cminflt, majflt, cmajflt;	/* page faults; c: waited-for children */
 	unsigned long long utime, stime;			/* clock ticks */
+	unsigned long long starttime;				/* ticks after boot; 0: not in the line */
 };
 
 /*

@@ -17,6 +17,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "../../common/smallfile.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "budget.h"
@@ -237,18 +238,10 @@ static int put(const char *dir, const char *file, const char *text)
 static int get(const char *dir, const char *file, char *buf, size_t size)
 {
 	char path[PATH_MAX + 64];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (bb_read_small(path, buf, size) < 0)
 		return -errno;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	return 0;
 }

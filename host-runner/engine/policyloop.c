@@ -22,6 +22,7 @@
 #include "budget.h"
 #include "guestpriv.h"
 #include "policyproc.h"
+#include "../../common/smallfile.h"
 #include "policyloop.h"
 
 #define PW_TICK_NS	50000000ull	/* the policy thread looks at its stop flag this often */
@@ -69,27 +70,13 @@ static double mib(double kib)
 /* /proc/@pid/stat's starttime (field 22), or 0 if it cannot be read. */
 static unsigned long long start_time(pid_t pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long t = 0;
-	ssize_t n;
-	int fd;
+	char path[64], buf[1024];
+	struct bb_proc_stat st;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (bb_read_small(path, buf, sizeof(buf)) <= 0 || bb_proc_stat_parse(buf, &st))
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if (!(p = strrchr(buf, ')')))
-		return 0;
-	/* p: the ')' ending field 2; each step finds the blank before field f */
-	for (int f = 3; f <= 22 && p; f++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		t = strtoull(p + 1, NULL, 10);
-	return t;
+	return st.starttime;
 }
 
 static void pgid_path(const struct hr_polwave *pw, char *buf, size_t size)
