@@ -63,6 +63,7 @@ struct ga_link {
 	struct bbp_reader rd;
 	int host_connected;
 	int configured;			/* CONF received: sampling may start */
+	uint64_t configured_ns;		/* when the first CONF came */
 	int quit;			/* QUIT received */
 	int urgent;			/* flush now: an answer is waiting */
 	int was_fast;			/* sampling fast at the latest flush decision */

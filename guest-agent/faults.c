@@ -5,7 +5,9 @@
  * mute and stall make the agent go silent after CONF, as a stalled
  * virtio-serial channel would, so the runner's boot retry and channel reopen
  * are tested on real guests (tests/vm-retry.t, tests/vm-faults.t): what it
- * sends stays queued in the guest. integrity-flip and integrity-zero hand
+ * sends stays queued in the guest. late holds it for LATE_NS after the first
+ * CONF and then lets it all go, as a guest starved of CPU on a crowded host
+ * looks from outside (tests/vm-retry.t). integrity-flip and integrity-zero hand
  * the workloads a fault of their own (WL_FAULT_FLIP, WL_FAULT_ZERO: the
  * integrity workload flips one byte of its memory once, or drops one page),
  * so a real guest shows the check failing (tests/vm-integrity.t).
@@ -18,7 +20,7 @@
 #include "link.h"
 #include "../workloads/workload.h"
 
-enum { FAULT_MUTE, FAULT_STALL, FAULT_INTEG_FLIP, FAULT_INTEG_ZERO, FAULT_N };
+enum { FAULT_MUTE, FAULT_STALL, FAULT_LATE, FAULT_INTEG_FLIP, FAULT_INTEG_ZERO, FAULT_N };
 
 struct fault {
 	const char *name;	/* what BALLOONBENCH_FAULT calls it, where it says it on every boot */
@@ -44,6 +46,13 @@ static int hold_after_conf(const struct agent *a)
 	return a->link.configured;
 }
 
+/* late: nothing leaves for this long after the first CONF, then everything held does. */
+#define LATE_NS		9000000000ull
+static int hold_late(const struct agent *a)
+{
+	return a->link.configured && now_ns() - a->link.configured_ns < LATE_NS;
+}
+
 /* What the stalled port held is lost (QEMU drops a stalled port's queue), and the stall ends. */
 static void drop_held(struct agent *a, unsigned id);
 
@@ -55,6 +64,9 @@ static const struct fault faults[] = {
 			  "nothing will reach the host after CONF until it reopens the channel, "
 			  "and what was held is dropped then",
 			  GA_HOOK_OUT | GA_HOOK_CONF_AGAIN, hold_after_conf, drop_held },
+	[FAULT_LATE] = { "late", "bb.mute=3",
+			 "nothing will reach the host for 9 s after CONF, then all of it will",
+			 GA_HOOK_OUT, hold_late, NULL },
 	[FAULT_INTEG_FLIP] = { "integrity-flip", "bb.integrity_flip=1",
 			       "the integrity workload will flip one byte of its memory once, "
 			       "after its first full verification",

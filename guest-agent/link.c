@@ -234,6 +234,7 @@ static void on_conf(struct agent *a, const struct bbp_conf *c)
 		ga_probe_costs(a);
 		ga_hook_cost(a);
 		ga_say_balloon_driver(a);
+		a->link.configured_ns = now_ns();
 	}
 	a->link.configured = 1;
 	a->smp.next_sample = now_ns();

@@ -5,7 +5,7 @@
 # fails the guest. The agent's stall watch says on the console what it saw.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 26
+plan 30
 
 scenario mute <<'INI'
 [global]
@@ -69,6 +69,31 @@ check "stalled channel: the workload's start and end were heard (said again)" \
 gaps=$(sed -n 's/.*"sample_gaps": \([0-9]*\).*/\1/p' "$dir/run.json" | head -n 1)
 check "stalled channel: the samples lost with the queue are counted (sample_gaps $gaps > 0)" test "${gaps:-0}" -gt 0
 check "stalled channel: the transition was measured" test "$(csv_col "$dir/transitions.csv" end_reason)" = reached
+
+# 2b. A guest starved of CPU (bb.mute=3: nothing leaves for 9 s after CONF,
+# then all of it does): the first change's clock pings go unanswered for 9
+# s; the runner waits as its silence rule says (15 s), not 5 s, and the run
+# completes on the one boot. (A CI run saw a guest crowded by 16 others say
+# nothing for 6 s after CONF, and the 5 s wait fail it.)
+scenario late <<'INI'
+[global]
+accel = tcg
+memory = 1G
+settle = 300ms
+
+[late]
+targets = 768M
+INI
+BALLOONBENCH_FAULT=late "$BB" run -s "$STATE" -o "$RESULTS/late" "$T/late.ini" >"$T/out" 2>"$T/err"
+rc=$?
+ok $rc "starved guest (silent 9 s after CONF): the run completes (exit 0)"
+[ $rc -eq 0 ] || show "$T/err"
+dir=$(ls -d "$RESULTS"/late/2* | head -n 1)
+check "starved guest: channel-reopen at 4 s, then channel-recovered" \
+	csv_awk '$c["event"] == "channel-reopen" { r = 1 } r && $c["event"] == "channel-recovered" { ok = 1 } END { exit !ok }' "$dir/events.csv"
+n=$(grep -c ',boot,' "$dir/events.csv")
+check "starved guest: one boot, no retry ($n)" test "$n" -eq 1
+check "starved guest: the transition was measured" test "$(csv_col "$dir/transitions.csv" end_reason)" = reached
 
 # 3. Every boot silent: the guest fails after the second, with the reason;
 # nothing is left. The TSan runner: two reopened channels, a retried boot.

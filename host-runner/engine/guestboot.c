@@ -112,7 +112,8 @@ void hr_guest_destroy_domain(struct hr_guest *g)
  * and whether only the first boot of each guest gets it. mute: the agent
  * says nothing after CONF, as a stalled channel would; mute-first-boot: so
  * the boot retry is exercised on a real guest; stall: silent after CONF until
- * the channel is reopened.
+ * the channel is reopened; late: silent for 9 s after CONF, then all it held
+ * comes (a starved guest: the runner waits for it as the silence rule says).
  */
 static const struct boot_fault {
 	const char *name, *word;
@@ -121,6 +122,7 @@ static const struct boot_fault {
 	{ "mute", "bb.mute=1", 0 },
 	{ "mute-first-boot", "bb.mute=1", 1 },
 	{ "stall", "bb.mute=2", 0 },
+	{ "late", "bb.mute=3", 0 },
 	{ "integrity-flip", "bb.integrity_flip=1", 0 },
 	{ "integrity-zero", "bb.integrity_zero=1", 0 },
 };
