@@ -6,11 +6,12 @@
 # results directory and one state dir of its own (-s). Every guest is
 # quick-sized: 256 MiB, 1 vCPU, TCG, one square wave 256 -> 128 -> 256 MiB
 # (two transitions), resting `warmup` (10 s) before it and `settle` (10 s)
-# after each change, a light workload (hold: 4 MiB touched once a second) so
-# that the warm-up happens (a scenario without a workload has none) and the
-# last guest's warm-up gives the run seconds in which no guest boots, moves
-# or stops (the `rest` phase; without it, at 64 guests with spread changes,
-# some guest moved in every second and the rest phase was empty), the agent at idle-sample-rate=IDLE_HZ (default 1 Hz,
+# after each change, no workload: the last guest's warm-up gives the run
+# seconds in which no guest boots, moves or stops (the `rest` phase; before
+# the warm-up rested without a workload too, at 64 guests with spread
+# changes some guest moved in every second and the rest phase was empty; a
+# light workload instead, hold at 1 page a second, cost each resting TCG
+# guest about a tenth of a core and slowed 64 boots to 30 s each), the agent at idle-sample-rate=IDLE_HZ (default 1 Hz,
 # the lowest: at rest a guest sends one sample and its cost a second) and
 # sample-rate 1000 Hz while its balloon moves. boot-concurrency is the
 # runner's default (auto) unless --boot-concurrency says otherwise.
@@ -72,7 +73,6 @@ schedule = square
 low = 128M
 high = 256M
 cycles = 1
-workload = hold:size=4M,rate=1
 warmup = 10s
 settle = 10s
 idle-sample-rate = $IDLE_HZ

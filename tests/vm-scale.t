@@ -118,11 +118,9 @@ low = 128M
 high = 256M
 cycles = 1
 settle = 2s
-# a light workload for its warm-up: the last guest's 4 s of it, after its
-# hello and before the start line, are seconds in which no guest boots,
-# moves or stops (the runner block's rest); without a workload there is no
-# warm-up, and 16 guests' settles overlap the others' changes under load
-workload = hold:size=4M,rate=1
+# the last guest's 4 s of warm-up, after its hello and before the start
+# line, are seconds in which no guest boots, moves or stops (the runner
+# block's rest); 16 guests' settles overlap the others' changes under load
 warmup = 4s
 idle-sample-rate = 1
 INI

@@ -448,6 +448,16 @@ static int bring_up_once(struct hr_guest *g)
 		return -1;
 	if (j->prefill_kib && hr_guest_run_fill(g, &b->fills[HR_FILL_PRE], 2, j->prefill_kib, j->warmup_us))
 		return -1;
+	/*
+	 * No workload and no prefill: the guest rests its warm-up all the same
+	 * (the option says "time at rest before the first target change"); it
+	 * waited for nothing before, and a run of many guests had no second in
+	 * which none booted, moved or stopped.
+	 */
+	if (!j->workload_name[0] && !j->prefill_kib && j->warmup_us) {
+		hr_info("%s: at rest %.1f s before its first change (warmup)", g->name, j->warmup_us / 1e6);
+		return hr_guest_record_until(g, hr_run_time(g->run) + (int64_t)j->warmup_us * 1000);
+	}
 	return 0;
 }
 

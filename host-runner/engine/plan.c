@@ -137,8 +137,7 @@ static int plan_job(const struct hr_job *j, int remote, FILE *f, double *at_leas
 		fprintf(f, "  guest k starts its changes k * %s after guest 0; %d boot%s at once (boot-concurrency%s)\n",
 			offset, hr_boot_concurrency(j), hr_boot_concurrency(j) > 1 ? "s" : "",
 			j->boot_concurrency ? "" : "=auto");
-	if (j->workload_name[0])
-		span += j->warmup_us / 1e6;	/* run.c's start_workload() */
+	span += j->warmup_us / 1e6;	/* guestboot.c: after the workload's start, the prefill, or CONF */
 	fprintf(f, "  time: at least %.1f s a run (%.1f s in all), plus boot%s\n", span, span * reps,
 		j->pace == HR_PACE_WAIT ? " and each change's own time (pace=wait)" : "");
 	*at_least += span * reps;
