@@ -66,7 +66,7 @@ expect "missing image dir" 2 "guest kernel /nonexistent/vmlinuz not found: run '
 	-i /nonexistent "$T/ok.ini"
 
 BALLOONBENCH_FAULT=nope expect "unknown test fault" 2 \
-	"BALLOONBENCH_FAULT=nope: no such test fault (expected one of mute, mute-first-boot, stall, integrity-flip, integrity-zero)" -- "$T/ok.ini"
+	"BALLOONBENCH_FAULT=nope: no such test fault (expected one of mute, mute-first-boot, stall, late, integrity-flip, integrity-zero)" -- "$T/ok.ini"
 
 expect "unreachable URI" 1 "cannot connect to 'qemu+tcp://127.0.0.1:1/system'" -- \
 	--connect qemu+tcp://127.0.0.1:1/system "$T/ok.ini"

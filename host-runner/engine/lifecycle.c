@@ -36,6 +36,7 @@
 #define AGENT_WAIT_NS	(5 * SEC_NS)	/* the agent must answer a ping within this after an event */
 #define BACK_WAIT_NS	(5 * SEC_NS)	/* the balloon back at its target before it is set again */
 #define FLOOR_STILL_NS	(3 * SEC_NS)	/* floor: no progress this long, the balloon stopped */
+#define FLOOR_STEP_KIB	(8 * 1024)	/* floor: the descent's step */
 #define INTEG_WAIT_NS	(30 * SEC_NS)	/* integrity: one full pass after the event within this */
 #define LV_CALL_MS	10000		/* suspend, resume: QEMU answers within this */
 #define SAVE_CALL_MS	300000		/* save, restore: the image is written or read within this */
@@ -254,7 +255,6 @@ static int ev_pause(struct hr_guest *g, struct lc_ctx *c)
 	int64_t t0, t1;
 	int have0;
 
-	have0 = !hr_guest_qemu_call(g, QEMU_ACTUAL, &a0);
 	t0 = now_run(g);
 	c->r->t_start_s = t0 / 1e9;
 	if (suspend(g, 0, why, sizeof(why))) {
@@ -263,6 +263,12 @@ static int ev_pause(struct hr_guest *g, struct lc_ctx *c)
 		failf(c->r, "virDomainSuspend: %s", why);
 		return 0;
 	}
+	/*
+	 * From the moment the vCPUs are stopped (virDomainSuspend has returned),
+	 * not from before the call: under load the call took 300 ms, in which
+	 * a balloon in flight moved 39 MiB (a CI run's paused_moved_mib).
+	 */
+	have0 = !hr_guest_qemu_call(g, QEMU_ACTUAL, &a0);
 	until = hr_now_ns() + c->e->arg * 1000;
 	while (hr_now_ns() < until) {
 		b->lc_quiet_from = hr_now_ns() + SEC_NS;	/* a paused agent says nothing */
@@ -353,43 +359,66 @@ static int ev_storm(struct hr_guest *g, struct lc_ctx *c)
 static int ev_floor(struct hr_guest *g, struct lc_ctx *c)
 {
 	const struct hr_job *j = g->job;
-	uint64_t kib = c->e->arg, prev = c->target_kib, deadline;
-	double bt, last;
+	uint64_t kib = c->e->arg, prev = c->target_kib, deadline, at = prev, why_oom = 0;
 	int64_t t0;
-	uint64_t last_prog;
-	int r;
+	int r = 1;
 
 	t0 = now_run(g);
 	c->r->t_start_s = t0 / 1e9;
-	if (set_target(g, &kib)) {
-		char why[512];
+	deadline = hr_now_ns() + j->timeout_us * 1000;
+	/*
+	 * Down in steps of FLOOR_STEP_KIB, each waited for; the first step the
+	 * balloon does not reach (FLOOR_STILL_NS without progress) or the first
+	 * OOM kill in the guest ends the descent. The whole target at once let
+	 * the balloon take back at once whatever an OOM kill freed: a CI run's
+	 * guest killed the workload, the balloon took its 33 MiB within 0.2 s,
+	 * and the next allocation found nothing to kill ("System is deadlocked
+	 * on memory"). A step leaves at most FLOOR_STEP_KIB outstanding.
+	 */
+	while (at > kib && r == 1 && hr_now_ns() < deadline) {
+		uint64_t next = at - kib > FLOOR_STEP_KIB ? at - FLOOR_STEP_KIB : kib, last_prog;
+		double bt, last;
 
-		hr_error_take(why, sizeof(why));
-		if (hr_guest_check(g))
-			return -1;
-		failf(c->r, "%s", why);
-		return 0;
-	}
-	bt = bt_pages(g, kib);
-	last = hr_guest_balloon_pages(g);
-	last_prog = hr_now_ns();
-	deadline = last_prog + j->timeout_us * 1000;
-	while (hr_now_ns() - last_prog < FLOOR_STILL_NS && hr_now_ns() < deadline) {
-		double p;
+		if (set_target(g, &next)) {
+			char why[512];
 
-		if (tick(g, hr_now_ns() + 100000000ull))
-			return -1;
-		p = hr_guest_balloon_pages(g);
-		if (p - last >= HR_GRANULE / 4) {
-			last = p;
-			last_prog = hr_now_ns();
-		}
-		if (fabs(bt - p) <= HR_GRANULE)
+			hr_error_take(why, sizeof(why));
+			if (hr_guest_check(g))
+				return -1;
+			failf(c->r, "%s", why);
 			break;
+		}
+		if (next >= at)
+			break;	/* the mechanism's rounding: no lower target left */
+		bt = bt_pages(g, next);
+		last = hr_guest_balloon_pages(g);
+		last_prog = hr_now_ns();
+		r = 0;
+		while (hr_now_ns() - last_prog < FLOOR_STILL_NS && hr_now_ns() < deadline) {
+			double p;
+
+			if (tick(g, hr_now_ns() + 100000000ull))
+				return -1;
+			if (oom_now(g) > c->oom0) {
+				why_oom = 1;
+				break;
+			}
+			p = hr_guest_balloon_pages(g);
+			if (p - last >= HR_GRANULE / 4) {
+				last = p;
+				last_prog = hr_now_ns();
+			}
+			if (fabs(bt - p) <= HR_GRANULE) {
+				r = 1;
+				break;
+			}
+		}
+		at = next;
 	}
 	c->r->shortfall_mib = guest_mib(g) - kib / 1024.0;
-	notef(c->r, "asked %" PRIu64 " MiB, the balloon stopped at %.1f MiB (%.1f MiB short) after %.0f ms",
-	      kib / 1024, guest_mib(g), c->r->shortfall_mib, MS(now_run(g) - t0));
+	notef(c->r, "asked %" PRIu64 " MiB in steps of %d MiB; the balloon stopped at %.1f MiB (%.1f MiB short) "
+	      "after %.0f ms%s", kib / 1024, FLOOR_STEP_KIB / 1024, guest_mib(g), c->r->shortfall_mib,
+	      MS(now_run(g) - t0), why_oom ? ", at an OOM kill in the guest" : "");
 	/* back to the target before: the runner sets it again, by design */
 	c->r->target_reset = 1;
 	if (set_target(g, &prev))
