@@ -1,8 +1,19 @@
-/* score.c - a policy job's scores (core/score.c) on figures a real run recorded (vm-overcommit, mom, 2026-12-07). */
+/*
+ * score.c - a policy job's scores (core/score.c) on figures a real run recorded (vm-overcommit, mom,
+ * 2026-12-07), and scores.csv (report/scores.c) from a results directory written here: a baseline
+ * job and a policy job, every score by hand.
+ */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <jansson.h>
+
+#include "core/log.h"
 #include "core/score.h"
+#include "report/report.h"
 #include "tap.h"
 
 #define NEAR(a, b)	(fabs((a) - (b)) < 1e-6)
@@ -120,13 +131,132 @@ static void test_ratio(void)
 	   "a ratio with an unknown side or a zero base is none");
 }
 
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* The line of @dir's scores.csv that starts with @prefix, into @out ("" if none). */
+static void line_of(const char *dir, const char *prefix, char *out, size_t size)
+{
+	char path[4096], line[1024];
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "%s/scores.csv", dir);
+	if (!(f = fopen(path, "r")))
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, prefix, strlen(prefix))) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(out, size, "%s", line);
+		}
+	fclose(f);
+}
+
+/*
+ * Two jobs of two 512 MiB guests: base (no budget) and mom (a 600 MiB budget).
+ * base: actual 512 and RSS 300 MiB throughout; latencies 990 x 1000 ns, 10 x 10000 ns.
+ * mom: v0 512 -> 412 MiB at t = 1 s (100 MiB for 1 s: 100 MiB*s), RSS 300 then 250
+ * (mean 275); v1 the same actual, RSS 200; its guest OOM counter 0 -> 2; the budget's
+ * oom_kill 0 -> 1; latencies doubled (2000 and 20000 ns: p99 twice the baseline's);
+ * transitions 100, 100 and -50 MiB (churn 250); decisions at 0.5 s (both, 412) and
+ * 1.4 s (v1, 462): decided -> set -> reached 100 + 200, 200 + 100, 100 + 50 ms.
+ */
+static void test_scores_csv(void)
+{
+	char dir[] = "/tmp/bb-score-XXXXXX", line[1024];
+	json_t *run;
+
+	if (!mkdtemp(dir)) {
+		ok(0, "a scratch directory");
+		return;
+	}
+	put(dir, "run.json", "{\"failed_guests\":[],\"scenario\":{\"file\":\"oc.ini\",\"jobs\":["
+	    "{\"name\":\"base\",\"label\":\"\",\"policy\":\"none\",\"host-budget\":\"\",\"memory\":\"512M\",\"vms\":\"2\"},"
+	    "{\"name\":\"mom\",\"label\":\"\",\"policy\":\"mom\",\"host-budget\":\"600M\",\"memory\":\"512M\",\"vms\":2}]},"
+	    "\"vms\":[{\"name\":\"b0\",\"job\":\"base\",\"rep\":0,\"vm_index\":0,\"memory_mib\":512,\"warmup\":false},"
+	    "{\"name\":\"b1\",\"job\":\"base\",\"rep\":0,\"vm_index\":1,\"memory_mib\":512,\"warmup\":false},"
+	    "{\"name\":\"m0\",\"job\":\"mom\",\"rep\":0,\"vm_index\":0,\"memory_mib\":512,\"warmup\":false},"
+	    "{\"name\":\"m1\",\"job\":\"mom\",\"rep\":0,\"vm_index\":1,\"memory_mib\":512,\"warmup\":false}]}\n");
+	put(dir, "samples.csv", "t_s,vm,source,actual_mib,qemu_rss_kib,oom_kills\n"
+	    "0,b0,host,512,307200,\n0,b1,host,512,307200,\n0,m0,host,512,307200,\n0,m1,host,512,204800,\n"
+	    "0.5,m1,guest,,,0\n"
+	    "1,b0,host,512,307200,\n1,b1,host,512,307200,\n1,m0,host,412,256000,\n1,m1,host,412,204800,\n"
+	    "1.5,m1,guest,,,2\n"
+	    "2,b0,host,512,307200,\n2,b1,host,512,307200,\n2,m0,host,412,256000,\n2,m1,host,412,204800,\n");
+	put(dir, "budget.csv", "t_s,job,rep,kind,vm,limit_mib,oom_kill\n"
+	    "0,mom,0,budget,,600.000,0\n1,mom,0,qemu,m0,,\n2,mom,0,budget,,600.000,1\n");
+	put(dir, "transitions.csv", "vm,job,rep,label,direction,warmup,end_reason,moved_mib,to_mib,t_set_s,t100_ms\n"
+	    "m0,mom,0,\"\",inflate,0,reached,100,412,0.6,200\n"
+	    "m1,mom,0,\"\",inflate,0,reached,100,412,0.7,100\n"
+	    "m1,mom,0,\"\",deflate,0,reached,-50,462,1.5,50\n");
+	put(dir, "decisions.csv", "t_s,vm,set,target_mib,reason\n"
+	    "0.5,m0,1,412,\"x, y\"\n0.5,m1,1,412,x\n1.4,m0,0,412,x\n1.4,m1,1,462,x\n");
+	put(dir, "latency.csv", "vm,bucket_lo_ns,count\n"
+	    "b0,1000,990\nb0,10000,10\nb1,1000,990\nb1,10000,10\n"
+	    "m0,2000,990\nm0,20000,10\nm1,2000,990\nm1,20000,10\n");
+	run = rp_run_load(strcat(strcpy(line, dir), "/run.json"));
+	ok(run && rp_scores_write(dir, run, 0) == 0, "scores.csv written");
+	if (!run)
+		hr_error_print();
+	json_decref(run);
+	line_of(dir, "mom,\"\",0,all,", line, sizeof(line));
+	/* 1024 / 600; 200 MiB*s; 100 / 2 + 100 / 2 MiB; 275 + 200 MiB over 600; 1 and 2 OOM kills;
+	 * p99 2008 ns (bucket [2000, 2016)) over 1004; p99.9 20096 over 10048; 3 changes, 3 set, median 300 ms */
+	is_str(line, "mom,\"\",0,all,mom,base,2,1024.000,600.000,4.000,1.7067,0.195,100.000,475.000,0.7917,1,2,"
+	       "2.008,20.096,2.0000,2.0000,250.000,3,3,300.000", "the policy job's row of its guests together");
+	line_of(dir, "mom,\"\",0,m1,", line, sizeof(line));
+	is_str(line, "mom,\"\",0,m1,mom,base,1,512.000,600.000,2.000,,0.098,50.000,200.000,0.6667,,2,"
+	       "2.008,20.096,2.0000,2.0000,150.000,2,2,225.000",
+	       "a guest's row: its ratios against the baseline's guest of its index, no overcommit or host OOM of its own");
+	line_of(dir, "base,\"\",0,all,", line, sizeof(line));
+	is_str(line, "base,\"\",0,all,none,base,2,1024.000,,4.000,,0.000,0.000,600.000,1.0000,,0,"
+	       "1.004,10.048,1.0000,1.0000,0.000,0,0,",
+	       "the baseline: its own ratios 1, no budget (no overcommit, no host OOM count)");
+	ok(hr_summary_dir(dir, 0) == 0, "summary.csv written with the scores");
+	{
+		char path[4096], buf[1 << 16];
+		FILE *f;
+		size_t n;
+
+		snprintf(path, sizeof(path), "%s/summary.csv", dir);
+		f = fopen(path, "r");
+		n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		buf[n] = '\0';
+		if (f)
+			fclose(f);
+		ok(strstr(buf, ",mom,\"\",all,job,overcommit_ratio,x,higher,1,1.7067,") &&
+		   strstr(buf, ",mom,\"\",v1,job,rss_ratio,x,lower,1,0.6667,") &&
+		   strstr(buf, ",mom,\"\",all,inflate,control_latency_ms,") == NULL &&
+		   strstr(buf, ",mom,\"\",all,inflate,t100_ms,ms,lower,2,150,"),
+		   "summary.csv: the scores as direction job (all and per guest), the transitions as before");
+	}
+	{
+		char cmd[8192];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd))
+			diag("could not remove %s", dir);
+	}
+}
+
 int main(void)
 {
-	plan(20);
+	plan(26);
 	test_step();
 	test_counter();
 	test_churn();
 	test_decide();
 	test_ratio();
+	test_scores_csv();
 	return tap_failed ? 1 : 0;
 }

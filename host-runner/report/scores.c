@@ -153,8 +153,12 @@ static void load_run(struct sc *s, json_t *run)
 	}
 }
 
-/* Open @name of the run; 1 if there, 0 if not (nothing to add), -1 (reported, s->err). */
-static int open_csv(struct sc *s, struct rp_csv *c, const char *name)
+/*
+ * Open @name of the run; 1 if there, 0 if not (nothing to add), -1 (reported,
+ * s->err). A file the report reads too (samples, transitions, latency) is
+ * read quietly here: a value or row left out is said once, by the report.
+ */
+static int open_csv(struct sc *s, struct rp_csv *c, const char *name, int quiet)
 {
 	char path[PATH_MAX];
 	int r;
@@ -170,6 +174,7 @@ static int open_csv(struct sc *s, struct rp_csv *c, const char *name)
 		s->err = 1;
 		return -1;
 	}
+	c->quiet = quiet;
 	return 1;
 }
 
@@ -185,7 +190,7 @@ static void read_samples(struct sc *s)
 	struct rp_csv c;
 	int ct, cv, cs, ca, cr, co, r;
 
-	if (open_csv(s, &c, "samples.csv") <= 0)
+	if (open_csv(s, &c, "samples.csv", 1) <= 0)
 		return;
 	ct = rp_csv_col(&c, "t_s");
 	cv = rp_csv_col(&c, "vm");
@@ -214,7 +219,7 @@ static void read_budget(struct sc *s)
 	struct rp_csv c;
 	int cj, cr, ck, cl, co, r;
 
-	if (open_csv(s, &c, "budget.csv") <= 0)
+	if (open_csv(s, &c, "budget.csv", 0) <= 0)
 		return;
 	cj = rp_csv_col(&c, "job");
 	cr = rp_csv_col(&c, "rep");
@@ -259,7 +264,7 @@ static void read_transitions(struct sc *s)
 	struct rp_csv c;
 	int cv, cm, cto, cts, c100, r;
 
-	if (open_csv(s, &c, "transitions.csv") <= 0)
+	if (open_csv(s, &c, "transitions.csv", 1) <= 0)
 		return;
 	cv = rp_csv_col(&c, "vm");
 	cm = rp_csv_col(&c, "moved_mib");
@@ -289,7 +294,7 @@ static void read_decisions(struct sc *s)
 	struct rp_csv c;
 	int cv, ct, cs, cg, r;
 
-	if (open_csv(s, &c, "decisions.csv") <= 0)
+	if (open_csv(s, &c, "decisions.csv", 0) <= 0)
 		return;
 	cv = rp_csv_col(&c, "vm");
 	ct = rp_csv_col(&c, "t_s");
@@ -311,7 +316,7 @@ static void read_latency(struct sc *s)
 	struct rp_csv c;
 	int cv, cl, cn, r;
 
-	if (open_csv(s, &c, "latency.csv") <= 0)
+	if (open_csv(s, &c, "latency.csv", 1) <= 0)
 		return;
 	cv = rp_csv_col(&c, "vm");
 	cl = rp_csv_col(&c, "bucket_lo_ns");
@@ -320,7 +325,7 @@ static void read_latency(struct sc *s)
 		struct sc_guest *g = find_guest(s, rp_csv_str(&c, cv));
 		double lo, n;
 
-		if (!g || rp_csv_get(&c, cl, 0, 1e18, &lo) || rp_csv_get(&c, cn, 0, RP_MAX_COUNT, &n) ||
+		if (!g || rp_csv_get(&c, cl, 0, (double)st_bucket_lo(ST_NBUCKETS - 1), &lo) || rp_csv_get(&c, cn, 0, RP_MAX_COUNT, &n) ||
 		    isnan(lo) || isnan(n))
 			continue;
 		if (!g->hist && !(g->hist = calloc(1, sizeof(*g->hist)))) {
@@ -520,8 +525,10 @@ int rp_scores_write(const char *dir, json_t *run, int print)
 	for (int i = 0; i < s->ng; i++) {
 		struct sc_guest *g = &s->g[i];
 
-		qsort(g->dec, g->nd, sizeof(*g->dec), cmp_dec);
-		qsort(g->tr, g->nt, sizeof(*g->tr), cmp_tr);
+		if (g->nd)
+			qsort(g->dec, g->nd, sizeof(*g->dec), cmp_dec);
+		if (g->nt)
+			qsort(g->tr, g->nt, sizeof(*g->tr), cmp_tr);
 		if (g->nd && !(g->lat = calloc(g->nd, sizeof(double))))
 			goto out;
 		if (g->nd)
