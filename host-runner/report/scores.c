@@ -474,12 +474,22 @@ static void write_row(FILE *f, const struct sc *s, const struct sc_rep *e, const
 	(void)hr_row_write(f, &row, 0);
 	if (!print || !all)
 		return;
-	printf("%-14.14s %-10.10s %5.2f %9.1f %7.0f %6.3f %9.1f %6.3f %9.1f %6.3f %4.0f %5.0f %7.0f %8.0f\n",
-	       j->name, *j->policy ? j->policy : "-", hr_score_ratio(o->nominal, e->limit), o->saved,
-	       o->rss, hr_score_ratio(o->rss, base_rss), p99,
-	       j->baseline >= 0 ? hr_score_ratio(p99, pct(&base, 99)) : NAN, p999,
-	       j->baseline >= 0 ? hr_score_ratio(p999, pct(&base, 99.9)) : NAN,
-	       isnan(e->limit) ? NAN : e->oom.sum, o->guest_oom, o->churn, med);
+	{
+		const double v[] = { hr_score_ratio(o->nominal, e->limit), o->saved, o->rss,
+				     hr_score_ratio(o->rss, base_rss), p99,
+				     j->baseline >= 0 ? hr_score_ratio(p99, pct(&base, 99)) : NAN, p999,
+				     j->baseline >= 0 ? hr_score_ratio(p999, pct(&base, 99.9)) : NAN,
+				     isnan(e->limit) ? NAN : e->oom.sum, o->guest_oom, o->churn, med };
+		static const int w[] = { 5, 9, 7, 6, 9, 6, 9, 6, 4, 5, 7, 8 }, p[] = { 2, 1, 0, 3, 1, 3, 1, 3, 0, 0, 0, 0 };
+
+		printf("%-14.14s %-10.10s", j->name, *j->policy ? j->policy : "-");
+		for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+			if (isnan(v[i]))
+				printf(" %*s", w[i], "-");
+			else
+				printf(" %*.*f", w[i], p[i], v[i]);
+		printf("\n");
+	}
 }
 
 static int cmp_guest(const void *a, const void *b)
