@@ -124,6 +124,28 @@ static void test_decide(void)
 	ok(isnan(hr_score_median(ms, 0)), "median of nothing: NAN");
 }
 
+static void test_slo(void)
+{
+	struct hr_score_slo s;
+
+	memset(&s, 0, sizeof(s));
+	/* one second of 10 bins: 1000 accesses, 10 slow (p99 under slow=): not a violation */
+	for (int i = 0; i < 10; i++)
+		hr_score_slo_add(&s, 5.0 + i * 0.1, 100, 1);
+	/* the next: 11 of 1000 slow (its p99 slow): one; a bin out of order joins the open window */
+	for (int i = 0; i < 10; i++)
+		hr_score_slo_add(&s, 6.0 + i * 0.1, 100, i == 9 ? 2 : 1);
+	hr_score_slo_add(&s, 5.5, 0, 0);
+	/* a second without accesses is not counted; then one of the recorded touch bins, every access slow */
+	hr_score_slo_add(&s, 7.2, 0, 0);
+	hr_score_slo_add(&s, 40.0, 16189, 16189);
+	hr_score_slo_end(&s);
+	ok(s.windows == 3 && s.violated == 2,
+	   "SLO: 1 s windows with accesses (%g), those with more than 1 %% slow (%g)", s.windows, s.violated);
+	hr_score_slo_end(&s);
+	ok(s.windows == 3, "closing twice counts once");
+}
+
 static void test_ratio(void)
 {
 	ok(NEAR(hr_score_ratio(960, 768), 1.25), "overcommit: 960 MiB over a 768 MiB budget is 1.25");
@@ -169,7 +191,9 @@ static void line_of(const char *dir, const char *prefix, char *out, size_t size)
  * (mean 275); v1 the same actual, RSS 200; its guest OOM counter 0 -> 2; the budget's
  * oom_kill 0 -> 1; latencies doubled (2000 and 20000 ns: p99 twice the baseline's);
  * transitions 100, 100 and -50 MiB (churn 250); decisions at 0.5 s (both, 412) and
- * 1.4 s (v1, 462): decided -> set -> reached 100 + 200, 200 + 100, 100 + 50 ms.
+ * 1.4 s (v1, 462): decided -> set -> reached 100 + 200, 200 + 100, 100 + 50 ms. Access
+ * bins: b0 one second of 100 accesses, none slow; m1 two seconds of 1000, 10 and 11 slow (the
+ * second over the SLO).
  */
 static void test_scores_csv(void)
 {
@@ -201,6 +225,9 @@ static void test_scores_csv(void)
 	    "m1,mom,0,\"\",deflate,0,reached,-50,462,1.5,50\n");
 	put(dir, "decisions.csv", "t_s,vm,set,target_mib,reason\n"
 	    "0.5,m0,1,412,\"x, y\"\n0.5,m1,1,412,x\n1.4,m0,0,412,x\n1.4,m1,1,462,x\n");
+	put(dir, "faults.csv", "t_s,vm,accesses,slow_accesses\n"
+	    "0.05,b0,100,0\n"
+	    "0.0,m1,500,5\n0.5,m1,500,5\n1.0,m1,500,5\n1.5,m1,500,6\n");
 	put(dir, "latency.csv", "vm,bucket_lo_ns,count\n"
 	    "b0,1000,990\nb0,10000,10\nb1,1000,990\nb1,10000,10\n"
 	    "m0,2000,990\nm0,20000,10\nm1,2000,990\nm1,20000,10\n");
@@ -213,14 +240,14 @@ static void test_scores_csv(void)
 	/* 1024 / 600; 200 MiB*s; 100 / 2 + 100 / 2 MiB; 275 + 200 MiB over 600; 1 and 2 OOM kills;
 	 * p99 2008 ns (bucket [2000, 2016)) over 1004; p99.9 20096 over 10048; 3 changes, 3 set, median 300 ms */
 	is_str(line, "mom,\"\",0,all,mom,base,2,1024.000,600.000,4.000,1.7067,0.195,100.000,475.000,0.7917,1,2,"
-	       "2.008,20.096,2.0000,2.0000,250.000,3,3,300.000", "the policy job's row of its guests together");
+	       "2.008,20.096,2.0000,2.0000,250.000,3,3,300.000,2,1", "the policy job's row of its guests together");
 	line_of(dir, "mom,\"\",0,m1,", line, sizeof(line));
 	is_str(line, "mom,\"\",0,m1,mom,base,1,512.000,600.000,2.000,,0.098,50.000,200.000,0.6667,,2,"
-	       "2.008,20.096,2.0000,2.0000,150.000,2,2,225.000",
+	       "2.008,20.096,2.0000,2.0000,150.000,2,2,225.000,2,1",
 	       "a guest's row: its ratios against the baseline's guest of its index, no overcommit or host OOM of its own");
 	line_of(dir, "base,\"\",0,all,", line, sizeof(line));
 	is_str(line, "base,\"\",0,all,none,base,2,1024.000,,4.000,,0.000,0.000,600.000,1.0000,,0,"
-	       "1.004,10.048,1.0000,1.0000,0.000,0,0,",
+	       "1.004,10.048,1.0000,1.0000,0.000,0,0,,1,0",
 	       "the baseline: its own ratios 1, no budget (no overcommit, no host OOM count)");
 	ok(hr_summary_dir(dir, 0) == 0, "summary.csv written with the scores");
 	{
@@ -251,11 +278,12 @@ static void test_scores_csv(void)
 
 int main(void)
 {
-	plan(26);
+	plan(28);
 	test_step();
 	test_counter();
 	test_churn();
 	test_decide();
+	test_slo();
 	test_ratio();
 	test_scores_csv();
 	return tap_failed ? 1 : 0;

@@ -8,7 +8,7 @@
 # of an earlier run (the next run's start).
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 35
+plan 36
 
 H=$(printf %s "$STATE/embed" | sha256sum | cut -c1-8)
 MEM=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ { print $2; exit }' /proc/mounts)
@@ -146,6 +146,9 @@ goom=$(csv_awk '$c["source"] == "guest" && $c["oom_kills"] != "" { if (!($c["vm"
 	END { for (v in f) s += l[v] - f[v]; print s + 0 }' "$dir/samples.csv")
 check "scores: OOM kills, host $(sc host_oom_kills) (budget.csv: $hoom) and guests $(sc guest_oom_kills) (samples.csv: $goom)" \
 	test "$(sc host_oom_kills)" = "$hoom" -a "$(sc guest_oom_kills)" = "$goom"
+slo=$(csv_awk '$c["accesses"] > 0 && $c["vm"] ~ /-oc-/ { w[$c["vm"] " " int($c["t_s"])] = 1 } END { print length(w) }' "$dir/faults.csv")
+check "scores: the SLO's seconds are faults.csv's whole seconds with accesses, per guest ($slo: $(sc slo_windows_s)), $(sc slo_violation_s) over it" \
+	test "$(sc slo_windows_s)" = "$slo" -a "$(sc slo_violation_s)" -le "$slo"
 nsum=$(csv_awk '$c["job"] == "oc" && $c["direction"] == "job" && $c["vm"] == "all" { n++ } END { print n + 0 }' "$dir/summary.csv")
 check "summary.csv: the job's scores as direction job ($nsum metrics)" test "$nsum" -ge 8
 check "after the run: no budget cgroup left in any hierarchy ($(budget_dirs))" test "$(budget_dirs)" -eq 0

@@ -317,6 +317,8 @@ static const struct hr_col scores[] = {
 	[HR_SC_CHANGES] = { "changes", INT, "count", NO, "the job's transitions (target changes)" },
 	[HR_SC_DECISIONS_SET] = { "decisions_set", INT, "count", NO, "decisions that proposed a target (decisions.csv set = 1)" },
 	[HR_SC_DECIDE_TO_TARGET_MS] = { "decide_to_target_ms", FLT(3), "ms", LO, "median over those decisions: decided -> the transition to that target set -> reached (t100)", .metric = 32 },
+	[HR_SC_SLO_WINDOWS_S] = { "slo_windows_s", INT, "s", NO, "seconds (1 s windows of faults.csv's bins) in which the workload made accesses (an access workload: hold, touch, integrity)" },
+	[HR_SC_SLO_VIOLATION_S] = { "slo_violation_s", INT, "s", LO, "of them, seconds whose p99 was at least the workload's slow= (more than 1 % of its accesses slow)", .metric = 33 },
 };
 _Static_assert(sizeof(scores) / sizeof(scores[0]) == HR_SC_NCOLS, "scores.csv: a column per id");
 

@@ -51,6 +51,32 @@ void hr_score_counter_add(struct hr_score_counter *c, double v, int from_zero)
 	c->last = v;
 }
 
+void hr_score_slo_end(struct hr_score_slo *s)
+{
+	if (s->open && s->n > 0) {
+		s->windows++;
+		if (s->slow > floor(s->n / 100))
+			s->violated++;
+	}
+	s->open = 0;
+	s->n = s->slow = 0;
+}
+
+void hr_score_slo_add(struct hr_score_slo *s, double t, double n, double slow)
+{
+	double w = floor(t);
+
+	if (isnan(t) || isnan(n) || n < 0)
+		return;
+	if (!s->open || w > s->win) {
+		hr_score_slo_end(s);
+		s->win = w;
+		s->open = 1;
+	}
+	s->n += n;
+	s->slow += isnan(slow) || slow < 0 ? 0 : fmin(slow, n);
+}
+
 double hr_score_churn(const double *moved, size_t n)
 {
 	double s = 0;

@@ -23,6 +23,13 @@
  *                   earlier one not applied yet); its t_set - the decision's
  *                   time + its t100. A decision with no such transition, or
  *                   one that did not reach its target, has no latency
+ *   SLO seconds     the guest's access bins (faults.csv, 10 ms each) in
+ *                   windows of 1 s of the run's time base (a bin in the
+ *                   window of its time's whole second): a window with
+ *                   accesses violates the SLO "p99 under the workload's
+ *                   slow=" when more than floor(n / 100) of its n accesses
+ *                   were slow (at least slow=): then its nearest-rank p99 is
+ *                   at least slow=
  *   ratios          a score over the baseline job's (same guests, no budget):
  *                   NAN where either is unknown or the baseline's is 0
  */
@@ -64,6 +71,18 @@ struct hr_score_counter {
  * the budget's own cgroup); otherwise it is the base.
  */
 void hr_score_counter_add(struct hr_score_counter *c, double v, int from_zero);
+
+/* 1 s windows of access bins, fed in time order (a bin earlier than the open window joins it). */
+struct hr_score_slo {
+	double win;		/* the open window's second */
+	double n, slow;		/* its accesses, and the slow ones */
+	int open;
+	double windows;		/* closed windows with accesses */
+	double violated;	/* of them, over the SLO */
+};
+void hr_score_slo_add(struct hr_score_slo *s, double t, double n, double slow);
+/* Close the open window (call once, after the last bin). */
+void hr_score_slo_end(struct hr_score_slo *s);
 
 /* Sum of |@moved[i]| (NAN skipped), MiB. */
 double hr_score_churn(const double *moved, size_t n);

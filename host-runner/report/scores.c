@@ -5,7 +5,8 @@
  * samples.csv (QEMU's balloon actual and RSS; the guests' oom_kill),
  * budget.csv (the budget's limit and its OOM kills), transitions.csv (churn),
  * decisions.csv (decide-to-target, with the transitions) and latency.csv
- * (the workload's histograms). The arithmetic is core/score.c's; this file
+ * (the workload's histograms), faults.csv (its access bins: the SLO's
+ * seconds). The arithmetic is core/score.c's; this file
  * reads and groups. Written before summary.csv, which summarises its metric
  * columns as direction "job"; `run` prints one table of it when a job of the
  * run has a policy.
@@ -47,6 +48,7 @@ struct sc_guest {
 	struct hr_score_trans *tr;
 	size_t nt, capt;
 	double *lat;		/* decide-to-target, per decision */
+	struct hr_score_slo slo;
 };
 
 /* A job's repetition: the budget's figures. */
@@ -337,6 +339,29 @@ static void read_latency(struct sc *s)
 	close_csv(s, &c, r);
 }
 
+static void read_faults(struct sc *s)
+{
+	struct rp_csv c;
+	int ct, cv, cn, cs, r;
+
+	if (open_csv(s, &c, "faults.csv", 1) <= 0)
+		return;
+	ct = rp_csv_col(&c, "t_s");
+	cv = rp_csv_col(&c, "vm");
+	cn = rp_csv_col(&c, "accesses");
+	cs = rp_csv_col(&c, "slow_accesses");
+	while ((r = rp_csv_next(&c)) > 0) {
+		struct sc_guest *g = find_guest(s, rp_csv_str(&c, cv));
+		double t;
+
+		if (g && !rp_csv_get(&c, ct, -RP_MAX_T_S, RP_MAX_T_S, &t))
+			hr_score_slo_add(&g->slo, t, rp_csv_num(&c, cn), rp_csv_num(&c, cs));
+	}
+	close_csv(s, &c, r);
+	for (int i = 0; i < s->ng; i++)
+		hr_score_slo_end(&s->g[i].slo);
+}
+
 static int cmp_dec(const void *a, const void *b)
 {
 	double x = ((const struct hr_score_decision *)a)->t, y = ((const struct hr_score_decision *)b)->t;
@@ -354,7 +379,7 @@ static int cmp_tr(const void *a, const void *b)
 /* What a row says: a guest's, or its job repetition's guests' together. */
 struct sc_row {
 	int guests;
-	double nominal, span, saved, saved_mean, rss, guest_oom, churn;
+	double nominal, span, saved, saved_mean, rss, guest_oom, churn, slo_windows, slo_violated;
 	int changes, decisions;
 	struct st_hist hist;
 	int has_hist;
@@ -374,6 +399,8 @@ static void row_add(struct sc_row *o, const struct sc_guest *g)
 	o->rss += hr_score_mean(&g->rss);
 	o->guest_oom += g->oom.sum;
 	o->churn += g->churn;
+	o->slo_windows += g->slo.windows;
+	o->slo_violated += g->slo.violated;
 	o->changes += g->changes;
 	o->decisions += (int)g->nd;
 	if (g->hist) {
@@ -471,6 +498,10 @@ static void write_row(FILE *f, const struct sc *s, const struct sc_rep *e, const
 	hr_row_set_i(&row, HR_SC_CHANGES, o->changes);
 	hr_row_set_i(&row, HR_SC_DECISIONS_SET, o->decisions);
 	hr_row_set_f(&row, HR_SC_DECIDE_TO_TARGET_MS, med);
+	if (o->slo_windows > 0) {
+		hr_row_set_f(&row, HR_SC_SLO_WINDOWS_S, o->slo_windows);
+		hr_row_set_f(&row, HR_SC_SLO_VIOLATION_S, o->slo_violated);
+	}
 	(void)hr_row_write(f, &row, 0);
 	if (!print || !all)
 		return;
@@ -479,8 +510,10 @@ static void write_row(FILE *f, const struct sc *s, const struct sc_rep *e, const
 				     hr_score_ratio(o->rss, base_rss), p99,
 				     j->baseline >= 0 ? hr_score_ratio(p99, pct(&base, 99)) : NAN, p999,
 				     j->baseline >= 0 ? hr_score_ratio(p999, pct(&base, 99.9)) : NAN,
-				     isnan(e->limit) ? NAN : e->oom.sum, o->guest_oom, o->churn, med };
-		static const int w[] = { 5, 9, 7, 6, 9, 6, 9, 6, 4, 5, 7, 8 }, p[] = { 2, 1, 0, 3, 1, 3, 1, 3, 0, 0, 0, 0 };
+				     isnan(e->limit) ? NAN : e->oom.sum, o->guest_oom, o->churn, med,
+				     o->slo_windows > 0 ? o->slo_violated : NAN };
+		static const int w[] = { 5, 9, 7, 6, 9, 6, 9, 6, 4, 5, 7, 8, 6 },
+				 p[] = { 2, 1, 0, 3, 1, 3, 1, 3, 0, 0, 0, 0, 0 };
 
 		printf("%-14.14s %-10.10s", j->name, *j->policy ? j->policy : "-");
 		for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
@@ -528,6 +561,7 @@ int rp_scores_write(const char *dir, json_t *run, int print)
 	read_transitions(s);
 	read_decisions(s);
 	read_latency(s);
+	read_faults(s);
 	if (s->err) {
 		ret = RP_BAD_INPUT;
 		goto out;
@@ -557,9 +591,9 @@ int rp_scores_write(const char *dir, json_t *run, int print)
 	print = print && policies;
 	if (print)
 		printf("\nscores (scores.csv; x: over the baseline job, the first without a host budget)\n"
-		       "%-14s %-10s %5s %9s %7s %6s %9s %6s %9s %6s %4s %5s %7s %8s\n", "job", "policy",
+		       "%-14s %-10s %5s %9s %7s %6s %9s %6s %9s %6s %4s %5s %7s %8s %6s\n", "job", "policy",
 		       "oc", "savedGiBs", "rssMiB", "x", "p99us", "x", "p999us", "x", "hOOM", "gOOM",
-		       "churnMB", "decideMs");
+		       "churnMB", "decideMs", "sloS");
 	for (int r = 0; r < s->nreps; r++) {
 		struct sc_row all;
 
