@@ -305,8 +305,9 @@ static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t *njobs,
 
 /*
  * Append scores.csv's rows (report/scores.c wrote it just before) to @rows
- * (*n of them, room *cap) as direction 0: a guest's by its vm_index, all's
- * as -1. Returns the rows (NULL and *err on a failure).
+ * (*n of them) as direction 0: a guest's by its vm_index, all's as -1 (a
+ * guest run.json does not list left out). Returns the rows (the array may
+ * have moved); *err set if the file could not be read whole or memory ran out.
  */
 static struct srow *read_scores(const char *dir, const struct sjob *jobs, size_t njobs, json_t *run,
 				struct srow *rows, size_t *n, int *err)
