@@ -193,7 +193,7 @@ static void line_of(const char *dir, const char *prefix, char *out, size_t size)
  * transitions 100, 100 and -50 MiB (churn 250); decisions at 0.5 s (both, 412) and
  * 1.4 s (v1, 462): decided -> set -> reached 100 + 200, 200 + 100, 100 + 50 ms. Access
  * bins: b0 one second of 100 accesses, none slow; m1 two seconds of 1000, 10 and 11 slow (the
- * second over the SLO).
+ * second over the SLO). mom's decisions from 0 to 2 s: its window; base has none (its whole life).
  */
 static void test_scores_csv(void)
 {
@@ -224,7 +224,9 @@ static void test_scores_csv(void)
 	    "m1,mom,0,\"\",inflate,0,reached,100,412,0.7,100\n"
 	    "m1,mom,0,\"\",deflate,0,reached,-50,462,1.5,50\n");
 	put(dir, "decisions.csv", "t_s,vm,set,target_mib,reason\n"
-	    "0.5,m0,1,412,\"x, y\"\n0.5,m1,1,412,x\n1.4,m0,0,412,x\n1.4,m1,1,462,x\n");
+	    "0,m0,0,512,x\n0,m1,0,512,x\n"
+	    "0.5,m0,1,412,\"x, y\"\n0.5,m1,1,412,x\n1.4,m0,0,412,x\n1.4,m1,1,462,x\n"
+	    "2,m0,0,412,x\n2,m1,0,462,x\n");
 	put(dir, "faults.csv", "t_s,vm,accesses,slow_accesses\n"
 	    "0.05,b0,100,0\n"
 	    "0.0,m1,500,5\n0.5,m1,500,5\n1.0,m1,500,5\n1.5,m1,500,6\n");
@@ -250,6 +252,14 @@ static void test_scores_csv(void)
 	       "1.004,10.048,1.0000,1.0000,0.000,0,0,,1,0",
 	       "the baseline: its own ratios 1, no budget (no overcommit, no host OOM count)");
 	ok(hr_summary_dir(dir, 0) == 0, "summary.csv written with the scores");
+	/* a window of 0.5 to 1.4 s (the decisions that proposed) holds no two host samples of m0 */
+	put(dir, "decisions.csv", "t_s,vm,set,target_mib,reason\n0.5,m0,1,412,x\n0.5,m1,1,412,x\n1.4,m1,1,462,x\n");
+	run = rp_run_load(strcat(strcpy(line, dir), "/run.json"));
+	ok(run && rp_scores_write(dir, run, 0) == 0, "scores.csv written again");
+	json_decref(run);
+	line_of(dir, "mom,\"\",0,m0,", line, sizeof(line));
+	ok(!strncmp(line, "mom,\"\",0,m0,mom,base,1,512.000,600.000,0.000,,0.000,,,", 48),
+	   "the host samples are taken in the policy's window only (first to last decision): none here (%.48s)", line);
 	{
 		char path[4096], buf[1 << 16];
 		FILE *f;
@@ -278,7 +288,7 @@ static void test_scores_csv(void)
 
 int main(void)
 {
-	plan(28);
+	plan(30);
 	test_step();
 	test_counter();
 	test_churn();

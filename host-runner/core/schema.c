@@ -301,9 +301,9 @@ static const struct hr_col scores[] = {
 	[HR_SC_GUESTS] = { "guests", INT, "count", NO, "the guests of the row" },
 	[HR_SC_NOMINAL_MIB] = { "nominal_mib", FLT(3), "MiB", NO, "their memory= total" },
 	[HR_SC_BUDGET_MIB] = { "budget_mib", FLT(3), "MiB", NO, "the host budget's limit (budget.csv; empty: no budget)" },
-	[HR_SC_SPAN_S] = { "span_s", FLT(3), "s", NO, "the time the host samples cover, the guest's life (all: the sum)" },
+	[HR_SC_SPAN_S] = { "span_s", FLT(3), "s", NO, "the time the host samples cover in the window: the policy's (its first decision to its last), else the guest's life (all: the sum)" },
 	[HR_SC_OVERCOMMIT_RATIO] = { "overcommit_ratio", FLT(4), "x", HI, "nominal_mib / budget_mib (all rows only; empty: no budget)", .metric = 21 },
-	[HR_SC_SAVED_GIB_S] = { "saved_gib_s", FLT(3), "GiB*s", HI, "memory held out of the guests: the integral of nominal minus QEMU's balloon actual over the host samples", .metric = 22 },
+	[HR_SC_SAVED_GIB_S] = { "saved_gib_s", FLT(3), "GiB*s", HI, "memory held out of the guests: the integral of nominal minus QEMU's balloon actual over the host samples in the window (span_s)", .metric = 22 },
 	[HR_SC_SAVED_MEAN_MIB] = { "saved_mean_mib", FLT(3), "MiB", HI, "the same, time-weighted mean: saved_gib_s * 1024 / span_s (all: the guests' means added)" },
 	[HR_SC_RSS_MEAN_MIB] = { "rss_mean_mib", FLT(3), "MiB", LO, "what the host held: QEMU's RSS, time-weighted mean over the host samples (all: the guests' means added)", .metric = 23 },
 	[HR_SC_RSS_RATIO] = { "rss_ratio", FLT(4), "x", LO, "rss_mean_mib over the baseline job's (the same guest index; all: all)", .metric = 24 },
@@ -317,7 +317,7 @@ static const struct hr_col scores[] = {
 	[HR_SC_CHANGES] = { "changes", INT, "count", NO, "the job's transitions (target changes)" },
 	[HR_SC_DECISIONS_SET] = { "decisions_set", INT, "count", NO, "decisions that proposed a target (decisions.csv set = 1)" },
 	[HR_SC_DECIDE_TO_TARGET_MS] = { "decide_to_target_ms", FLT(3), "ms", LO, "median over those decisions: decided -> the transition to that target set -> reached (t100)", .metric = 32 },
-	[HR_SC_SLO_WINDOWS_S] = { "slo_windows_s", INT, "s", NO, "seconds (1 s windows of faults.csv's bins) in which the workload made accesses (an access workload: hold, touch, integrity)" },
+	[HR_SC_SLO_WINDOWS_S] = { "slo_windows_s", INT, "s", NO, "seconds (1 s windows of faults.csv's bins, in the window of span_s) in which the workload made accesses (an access workload: hold, touch, integrity)" },
 	[HR_SC_SLO_VIOLATION_S] = { "slo_violation_s", INT, "s", LO, "of them, seconds whose p99 was at least the workload's slow= (more than 1 % of its accesses slow)", .metric = 33 },
 };
 _Static_assert(sizeof(scores) / sizeof(scores[0]) == HR_SC_NCOLS, "scores.csv: a column per id");

@@ -4,6 +4,9 @@
  * what a run recorded. Pure: the caller (report/scores.c) reads the results
  * files and hands the figures in; nothing here reads a file or a clock.
  *
+ * The caller picks the samples: report/scores.c takes those of the policy's
+ * window (its first decision to its last) for the memory and SLO scores.
+ *
  *   memory saved    GiB*s below nominal: the integral over the guest's host
  *                   samples of (nominal - QEMU's balloon actual), each
  *                   sample's value held until the next (a step function:

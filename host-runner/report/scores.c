@@ -37,6 +37,7 @@ struct sc_job {
 struct sc_guest {
 	const char *name;
 	int job, rep, vm_index;
+	int repi;		/* its job repetition in s->reps (once sorted) */
 	double nominal;		/* MiB */
 	struct hr_score_acc actual, rss;
 	struct hr_score_counter oom;
@@ -51,11 +52,12 @@ struct sc_guest {
 	struct hr_score_slo slo;
 };
 
-/* A job's repetition: the budget's figures. */
+/* A job's repetition: the budget's figures, and its policy's window. */
 struct sc_rep {
 	int job, rep;
 	double limit;		/* MiB, NAN: no budget row */
 	struct hr_score_counter oom;
+	double t0, t1;		/* its first and last decision (t0 > t1: none, a schedule job) */
 };
 
 struct sc {
@@ -96,7 +98,7 @@ static struct sc_rep *rep_of(struct sc *s, int job, int rep)
 			return &s->reps[i];
 	if (s->nreps == HR_MAX_VMS)
 		return NULL;
-	s->reps[s->nreps] = (struct sc_rep){ job, rep, NAN, { NAN, 0 } };
+	s->reps[s->nreps] = (struct sc_rep){ job, rep, NAN, { NAN, 0 }, INFINITY, -INFINITY };
 	return &s->reps[s->nreps++];
 }
 
@@ -187,6 +189,14 @@ static void close_csv(struct sc *s, struct rp_csv *c, int r)
 	rp_csv_close(c);
 }
 
+/* Whether time @t is in guest @g's window: its job repetition's policy's, or its whole life. */
+static int in_window(struct sc *s, const struct sc_guest *g, double t)
+{
+	const struct sc_rep *e = &s->reps[g->repi];
+
+	return e->t0 > e->t1 || (t >= e->t0 && t <= e->t1);
+}
+
 static void read_samples(struct sc *s)
 {
 	struct rp_csv c;
@@ -207,6 +217,8 @@ static void read_samples(struct sc *s)
 		if (!g || rp_csv_get(&c, ct, -RP_MAX_T_S, RP_MAX_T_S, &t) || isnan(t))
 			continue;
 		if (!strcmp(rp_csv_str(&c, cs), "host")) {
+			if (!in_window(s, g, t))
+				continue;
 			hr_score_step(&g->actual, t, rp_csv_num(&c, ca));
 			hr_score_step(&g->rss, t, rp_csv_num(&c, cr) / 1024.0);
 		} else {
@@ -306,6 +318,12 @@ static void read_decisions(struct sc *s)
 		struct sc_guest *g = find_guest(s, rp_csv_str(&c, cv));
 		struct hr_score_decision d = { rp_csv_num(&c, ct), rp_csv_num(&c, cg) };
 
+		if (g && !isnan(d.t)) {
+			struct sc_rep *e = &s->reps[g->repi];
+
+			e->t0 = fmin(e->t0, d.t);
+			e->t1 = fmax(e->t1, d.t);
+		}
 		if (g && rp_csv_num(&c, cs) == 1 && !isnan(d.t) && !isnan(d.target_mib) &&
 		    push((void **)&g->dec, &g->nd, &g->capd, &d, sizeof(d)))
 			s->err = 1;
@@ -354,7 +372,7 @@ static void read_faults(struct sc *s)
 		struct sc_guest *g = find_guest(s, rp_csv_str(&c, cv));
 		double t;
 
-		if (g && !rp_csv_get(&c, ct, -RP_MAX_T_S, RP_MAX_T_S, &t))
+		if (g && !rp_csv_get(&c, ct, -RP_MAX_T_S, RP_MAX_T_S, &t) && in_window(s, g, t))
 			hr_score_slo_add(&g->slo, t, rp_csv_num(&c, cn), rp_csv_num(&c, cs));
 	}
 	close_csv(s, &c, r);
@@ -556,10 +574,14 @@ int rp_scores_write(const char *dir, json_t *run, int print)
 	load_run(s, run);
 	qsort(s->g, (size_t)s->ng, sizeof(s->g[0]), cmp_guest);
 	qsort(s->reps, (size_t)s->nreps, sizeof(s->reps[0]), cmp_rep);
+	for (int i = 0; i < s->ng; i++)
+		for (int r = 0; r < s->nreps; r++)
+			if (s->reps[r].job == s->g[i].job && s->reps[r].rep == s->g[i].rep)
+				s->g[i].repi = r;
+	read_decisions(s);	/* first: the policy's window */
 	read_samples(s);
 	read_budget(s);
 	read_transitions(s);
-	read_decisions(s);
 	read_latency(s);
 	read_faults(s);
 	if (s->err) {
