@@ -49,7 +49,7 @@ static const char *const headers[HR_NTABLES] = {
 	[HR_TB_SCORES] = "job,label,rep,vm,policy,baseline,guests,nominal_mib,budget_mib,span_s,"
 		"overcommit_ratio,saved_gib_s,saved_mean_mib,rss_mean_mib,rss_ratio,host_oom_kills,"
 		"guest_oom_kills,job_p99_us,job_p999_us,p99_ratio,p999_ratio,churn_mib,changes,"
-		"decisions_set,decide_to_target_ms,slo_windows_s,slo_violation_s",
+		"decisions_set,decide_to_target_ms,slo_windows_s,slo_violation_s,guests_failed",
 };
 
 /* summary.csv's metrics, in its row order, as before the schema made the list */
@@ -61,7 +61,7 @@ static const char *const metrics[] = {
 	/* a job's scores (scores.csv) */
 	"overcommit_ratio", "saved_gib_s", "rss_mean_mib", "rss_ratio", "host_oom_kills",
 	"guest_oom_kills", "job_p99_us", "job_p999_us", "p99_ratio", "p999_ratio", "churn_mib",
-	"decide_to_target_ms", "slo_violation_s",
+	"decide_to_target_ms", "slo_violation_s", "guests_failed",
 };
 
 static char *header_of(const struct hr_table *t)

@@ -187,7 +187,8 @@ static void line_of(const char *dir, const char *prefix, char *out, size_t size)
 /*
  * Two jobs of two 512 MiB guests: base (no budget) and mom (a 600 MiB budget).
  * base: actual 512 and RSS 300 MiB throughout; latencies 990 x 1000 ns, 10 x 10000 ns.
- * mom: v0 512 -> 412 MiB at t = 1 s (100 MiB for 1 s: 100 MiB*s), RSS 300 then 250
+ * mom: a third guest, m2, failed (its QEMU killed: counted in the nominal and guests_failed only);
+ * v0 512 -> 412 MiB at t = 1 s (100 MiB for 1 s: 100 MiB*s), RSS 300 then 250
  * (mean 275); v1 the same actual, RSS 200; its guest OOM counter 0 -> 2; the budget's
  * oom_kill 0 -> 1; latencies doubled (2000 and 20000 ns: p99 twice the baseline's);
  * transitions 100, 100 and -50 MiB (churn 250); decisions at 0.5 s (both, 412) and
@@ -204,13 +205,14 @@ static void test_scores_csv(void)
 		ok(0, "a scratch directory");
 		return;
 	}
-	put(dir, "run.json", "{\"failed_guests\":[],\"scenario\":{\"file\":\"oc.ini\",\"jobs\":["
+	put(dir, "run.json", "{\"failed_guests\":[\"m2\"],\"scenario\":{\"file\":\"oc.ini\",\"jobs\":["
 	    "{\"name\":\"base\",\"label\":\"\",\"policy\":\"none\",\"host-budget\":\"\",\"memory\":\"512M\",\"vms\":\"2\"},"
 	    "{\"name\":\"mom\",\"label\":\"\",\"policy\":\"mom\",\"host-budget\":\"600M\",\"memory\":\"512M\",\"vms\":2}]},"
 	    "\"vms\":[{\"name\":\"b0\",\"job\":\"base\",\"rep\":0,\"vm_index\":0,\"memory_mib\":512,\"warmup\":false},"
 	    "{\"name\":\"b1\",\"job\":\"base\",\"rep\":0,\"vm_index\":1,\"memory_mib\":512,\"warmup\":false},"
 	    "{\"name\":\"m0\",\"job\":\"mom\",\"rep\":0,\"vm_index\":0,\"memory_mib\":512,\"warmup\":false},"
-	    "{\"name\":\"m1\",\"job\":\"mom\",\"rep\":0,\"vm_index\":1,\"memory_mib\":512,\"warmup\":false}]}\n");
+	    "{\"name\":\"m1\",\"job\":\"mom\",\"rep\":0,\"vm_index\":1,\"memory_mib\":512,\"warmup\":false},"
+	    "{\"name\":\"m2\",\"job\":\"mom\",\"rep\":0,\"vm_index\":2,\"memory_mib\":512,\"warmup\":false}]}\n");
 	put(dir, "samples.csv", "t_s,vm,source,actual_mib,qemu_rss_kib,oom_kills\n"
 	    "0,b0,host,512,307200,\n0,b1,host,512,307200,\n0,m0,host,512,307200,\n0,m1,host,512,204800,\n"
 	    "0.5,m1,guest,,,0\n"
@@ -239,17 +241,17 @@ static void test_scores_csv(void)
 		hr_error_print();
 	json_decref(run);
 	line_of(dir, "mom,\"\",0,all,", line, sizeof(line));
-	/* 1024 / 600; 200 MiB*s; 100 / 2 + 100 / 2 MiB; 275 + 200 MiB over 600; 1 and 2 OOM kills;
+	/* 1536 (m2 failed: counted in the nominal only) / 600; 200 MiB*s; 100 / 2 + 100 / 2 MiB; 275 + 200 MiB over 600; 1 and 2 OOM kills;
 	 * p99 2008 ns (bucket [2000, 2016)) over 1004; p99.9 20096 over 10048; 3 changes, 3 set, median 300 ms */
-	is_str(line, "mom,\"\",0,all,mom,base,2,1024.000,600.000,4.000,1.7067,0.195,100.000,475.000,0.7917,1,2,"
-	       "2.008,20.096,2.0000,2.0000,250.000,3,3,300.000,2,1", "the policy job's row of its guests together");
+	is_str(line, "mom,\"\",0,all,mom,base,2,1536.000,600.000,4.000,2.5600,0.195,100.000,475.000,0.7917,1,2,"
+	       "2.008,20.096,2.0000,2.0000,250.000,3,3,300.000,2,1,1", "the policy job's row of its guests together");
 	line_of(dir, "mom,\"\",0,m1,", line, sizeof(line));
 	is_str(line, "mom,\"\",0,m1,mom,base,1,512.000,600.000,2.000,,0.098,50.000,200.000,0.6667,,2,"
-	       "2.008,20.096,2.0000,2.0000,150.000,2,2,225.000,2,1",
+	       "2.008,20.096,2.0000,2.0000,150.000,2,2,225.000,2,1,",
 	       "a guest's row: its ratios against the baseline's guest of its index, no overcommit or host OOM of its own");
 	line_of(dir, "base,\"\",0,all,", line, sizeof(line));
 	is_str(line, "base,\"\",0,all,none,base,2,1024.000,,4.000,,0.000,0.000,600.000,1.0000,,0,"
-	       "1.004,10.048,1.0000,1.0000,0.000,0,0,,1,0",
+	       "1.004,10.048,1.0000,1.0000,0.000,0,0,,1,0,0",
 	       "the baseline: its own ratios 1, no budget (no overcommit, no host OOM count)");
 	ok(hr_summary_dir(dir, 0) == 0, "summary.csv written with the scores");
 	/* a window of 0.5 to 1.4 s (the decisions that proposed) holds no two host samples of m0 */
@@ -271,7 +273,7 @@ static void test_scores_csv(void)
 		buf[n] = '\0';
 		if (f)
 			fclose(f);
-		ok(strstr(buf, ",mom,\"\",all,job,overcommit_ratio,x,higher,1,1.7067,") &&
+		ok(strstr(buf, ",mom,\"\",all,job,overcommit_ratio,x,higher,1,2.56,") &&
 		   strstr(buf, ",mom,\"\",v1,job,rss_ratio,x,lower,1,0.6667,") &&
 		   strstr(buf, ",mom,\"\",all,inflate,control_latency_ms,") == NULL &&
 		   strstr(buf, ",mom,\"\",all,inflate,t100_ms,ms,lower,2,150,"),

@@ -299,7 +299,7 @@ static const struct hr_col scores[] = {
 	[HR_SC_POLICY] = { "policy", STR, "", NO, "the job's policy (empty: the schedule)" },
 	[HR_SC_BASELINE] = { "baseline", STR, "", NO, "the job the ratios are against: the first job without a host budget, of as many guests of the same memory= (empty: none)" },
 	[HR_SC_GUESTS] = { "guests", INT, "count", NO, "the guests of the row" },
-	[HR_SC_NOMINAL_MIB] = { "nominal_mib", FLT(3), "MiB", NO, "their memory= total" },
+	[HR_SC_NOMINAL_MIB] = { "nominal_mib", FLT(3), "MiB", NO, "their memory= total (all: every guest of the repetition, a failed one too)" },
 	[HR_SC_BUDGET_MIB] = { "budget_mib", FLT(3), "MiB", NO, "the host budget's limit (budget.csv; empty: no budget)" },
 	[HR_SC_SPAN_S] = { "span_s", FLT(3), "s", NO, "the time the host samples cover in the window: the policy's (its first decision to its last), else the guest's life (all: the sum)" },
 	[HR_SC_OVERCOMMIT_RATIO] = { "overcommit_ratio", FLT(4), "x", HI, "nominal_mib / budget_mib (all rows only; empty: no budget)", .metric = 21 },
@@ -307,7 +307,7 @@ static const struct hr_col scores[] = {
 	[HR_SC_SAVED_MEAN_MIB] = { "saved_mean_mib", FLT(3), "MiB", HI, "the same, time-weighted mean: saved_gib_s * 1024 / span_s (all: the guests' means added)" },
 	[HR_SC_RSS_MEAN_MIB] = { "rss_mean_mib", FLT(3), "MiB", LO, "what the host held: QEMU's RSS, time-weighted mean over the host samples (all: the guests' means added)", .metric = 23 },
 	[HR_SC_RSS_RATIO] = { "rss_ratio", FLT(4), "x", LO, "rss_mean_mib over the baseline job's (the same guest index; all: all)", .metric = 24 },
-	[HR_SC_HOST_OOM_KILLS] = { "host_oom_kills", INT, "count", LO, "processes the budget's cgroup OOM killer killed (budget.csv oom_kill; all rows only; empty: no budget)", .metric = 25 },
+	[HR_SC_HOST_OOM_KILLS] = { "host_oom_kills", INT, "count", LO, "processes the budget's cgroup OOM killer killed (budget.csv oom_kill; all rows only; empty: no budget). cgroup v1 counts a kill in the killed process's own cgroup only, a domain's, not the budget's: there it reads 0 (see guests_failed)", .metric = 25 },
 	[HR_SC_GUEST_OOM_KILLS] = { "guest_oom_kills", INT, "count", LO, "OOM kills in the guests (their /proc/vmstat oom_kill over the guest samples)", .metric = 26 },
 	[HR_SC_JOB_P99_US] = { "job_p99_us", FLT(3), "us", LO, "the workload's p99 over the whole job (latency.csv's histograms merged: every epoch and kind)", .metric = 27 },
 	[HR_SC_JOB_P999_US] = { "job_p999_us", FLT(3), "us", LO, "its p99.9 over the whole job", .metric = 28 },
@@ -319,6 +319,7 @@ static const struct hr_col scores[] = {
 	[HR_SC_DECIDE_TO_TARGET_MS] = { "decide_to_target_ms", FLT(3), "ms", LO, "median over those decisions: decided -> the transition to that target set -> reached (t100)", .metric = 32 },
 	[HR_SC_SLO_WINDOWS_S] = { "slo_windows_s", INT, "s", NO, "seconds (1 s windows of faults.csv's bins, in the window of span_s) in which the workload made accesses (an access workload: hold, touch, integrity)" },
 	[HR_SC_SLO_VIOLATION_S] = { "slo_violation_s", INT, "s", LO, "of them, seconds whose p99 was at least the workload's slow= (more than 1 % of its accesses slow)", .metric = 33 },
+	[HR_SC_GUESTS_FAILED] = { "guests_failed", INT, "count", LO, "the repetition's guests that failed (run.json failed_guests: a QEMU the budget's OOM killer ended is one; all rows only), left out of every other score but nominal_mib and overcommit_ratio", .metric = 34 },
 };
 _Static_assert(sizeof(scores) / sizeof(scores[0]) == HR_SC_NCOLS, "scores.csv: a column per id");
 

@@ -58,6 +58,8 @@ struct sc_rep {
 	double limit;		/* MiB, NAN: no budget row */
 	struct hr_score_counter oom;
 	double t0, t1;		/* its first and last decision (t0 > t1: none, a schedule job) */
+	double nominal;		/* every guest's memory= (a failed one too), MiB */
+	int failed;		/* its guests that failed */
 };
 
 struct sc {
@@ -98,7 +100,7 @@ static struct sc_rep *rep_of(struct sc *s, int job, int rep)
 			return &s->reps[i];
 	if (s->nreps == HR_MAX_VMS)
 		return NULL;
-	s->reps[s->nreps] = (struct sc_rep){ job, rep, NAN, { NAN, 0 }, INFINITY, -INFINITY };
+	s->reps[s->nreps] = (struct sc_rep){ job, rep, NAN, { NAN, 0 }, INFINITY, -INFINITY, 0, 0 };
 	return &s->reps[s->nreps++];
 }
 
@@ -139,10 +141,17 @@ static void load_run(struct sc *s, json_t *run)
 		json_int_t rep = json_integer_value(json_object_get(v, "rep"));
 		int j = find_job(s, jstr(v, "job"));
 
+		struct sc_rep *e;
+
 		if (s->ng == HR_MAX_VMS || j < 0 || json_is_true(json_object_get(v, "warmup")) ||
-		    !rp_guest_counts(run, jstr(v, "name")) || k < 0 || k >= HR_MAX_VMS || rep < 0 ||
-		    rep > 99999)
+		    k < 0 || k >= HR_MAX_VMS || rep < 0 || rep > 99999 || !(e = rep_of(s, j, (int)rep)))
 			continue;
+		if (json_number_value(json_object_get(v, "memory_mib")) > 0)
+			e->nominal += json_number_value(json_object_get(v, "memory_mib"));
+		if (!rp_guest_counts(run, jstr(v, "name"))) {
+			e->failed++;
+			continue;
+		}
 		g = &s->g[s->ng++];
 		g->name = jstr(v, "name");
 		g->job = j;
@@ -153,7 +162,6 @@ static void load_run(struct sc *s, json_t *run)
 			g->nominal = NAN;
 		g->actual.v = g->rss.v = NAN;
 		g->oom.last = NAN;
-		(void)rep_of(s, j, (int)rep);
 	}
 }
 
@@ -493,11 +501,12 @@ static void write_row(FILE *f, const struct sc *s, const struct sc_rep *e, const
 	hr_row_set_s(&row, HR_SC_POLICY, j->policy);
 	hr_row_set_s(&row, HR_SC_BASELINE, j->baseline >= 0 ? s->jobs[j->baseline].name : NULL);
 	hr_row_set_i(&row, HR_SC_GUESTS, o->guests);
-	hr_row_set_f(&row, HR_SC_NOMINAL_MIB, o->nominal);
+	hr_row_set_f(&row, HR_SC_NOMINAL_MIB, all ? e->nominal : o->nominal);
 	hr_row_set_f(&row, HR_SC_BUDGET_MIB, e->limit);
 	hr_row_set_f(&row, HR_SC_SPAN_S, o->span);
 	if (all) {
-		hr_row_set_f(&row, HR_SC_OVERCOMMIT_RATIO, hr_score_ratio(o->nominal, e->limit));
+		hr_row_set_f(&row, HR_SC_OVERCOMMIT_RATIO, hr_score_ratio(e->nominal, e->limit));
+		hr_row_set_i(&row, HR_SC_GUESTS_FAILED, e->failed);
 		if (!isnan(e->limit))
 			hr_row_set_f(&row, HR_SC_HOST_OOM_KILLS, e->oom.sum);
 	}
@@ -524,14 +533,14 @@ static void write_row(FILE *f, const struct sc *s, const struct sc_rep *e, const
 	if (!print || !all)
 		return;
 	{
-		const double v[] = { hr_score_ratio(o->nominal, e->limit), o->saved, o->rss,
+		const double v[] = { hr_score_ratio(e->nominal, e->limit), o->saved, o->rss,
 				     hr_score_ratio(o->rss, base_rss), p99,
 				     j->baseline >= 0 ? hr_score_ratio(p99, pct(&base, 99)) : NAN, p999,
 				     j->baseline >= 0 ? hr_score_ratio(p999, pct(&base, 99.9)) : NAN,
 				     isnan(e->limit) ? NAN : e->oom.sum, o->guest_oom, o->churn, med,
-				     o->slo_windows > 0 ? o->slo_violated : NAN };
-		static const int w[] = { 5, 9, 7, 6, 9, 6, 9, 6, 4, 5, 7, 8, 6 },
-				 p[] = { 2, 1, 0, 3, 1, 3, 1, 3, 0, 0, 0, 0, 0 };
+				     o->slo_windows > 0 ? o->slo_violated : NAN, e->failed };
+		static const int w[] = { 5, 9, 7, 6, 9, 6, 9, 6, 4, 5, 7, 8, 6, 4 },
+				 p[] = { 2, 1, 0, 3, 1, 3, 1, 3, 0, 0, 0, 0, 0, 0 };
 
 		printf("%-14.14s %-10.10s", j->name, *j->policy ? j->policy : "-");
 		for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
@@ -613,9 +622,9 @@ int rp_scores_write(const char *dir, json_t *run, int print)
 	print = print && policies;
 	if (print)
 		printf("\nscores (scores.csv; x: over the baseline job, the first without a host budget)\n"
-		       "%-14s %-10s %5s %9s %7s %6s %9s %6s %9s %6s %4s %5s %7s %8s %6s\n", "job", "policy",
-		       "oc", "savedGiBs", "rssMiB", "x", "p99us", "x", "p999us", "x", "hOOM", "gOOM",
-		       "churnMB", "decideMs", "sloS");
+		       "%-14s %-10s %5s %9s %7s %6s %9s %6s %9s %6s %4s %5s %7s %8s %6s %4s\n", "job",
+		       "policy", "oc", "savedGiBs", "rssMiB", "x", "p99us", "x", "p999us", "x", "hOOM",
+		       "gOOM", "churnMB", "decideMs", "sloS", "fail");
 	for (int r = 0; r < s->nreps; r++) {
 		struct sc_row all;
 
