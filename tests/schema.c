@@ -46,6 +46,10 @@ static const char *const headers[HR_NTABLES] = {
 			 "memsw_failcnt,swap_mib,oom_kill,under_oom,rss_mib,vmswap_mib",
 	[HR_TB_SUMMARY] = "schema,scenario,job,label,vm,direction,metric,unit,better,n,median,mean,stddev,"
 		"min,max,ci_lo,ci_hi,ci_coverage",
+	[HR_TB_SCORES] = "job,label,rep,vm,policy,baseline,guests,nominal_mib,budget_mib,span_s,"
+		"overcommit_ratio,saved_gib_s,saved_mean_mib,rss_mean_mib,rss_ratio,host_oom_kills,"
+		"guest_oom_kills,job_p99_us,job_p999_us,p99_ratio,p999_ratio,churn_mib,changes,"
+		"decisions_set,decide_to_target_ms,slo_windows_s,slo_violation_s,guests_failed",
 };
 
 /* summary.csv's metrics, in its row order, as before the schema made the list */
@@ -54,6 +58,10 @@ static const char *const metrics[] = {
 	"host_mean_rate_mib_s", "stalls", "shortfall_mib", "faults", "fault_p99_us", "wl_p50_us",
 	"wl_p99_us", "wl_p999_us", "oom_kills", "host_returned_mib", "host_rss_settle_ms",
 	"host_lag_ms", "qemu_vcpu_ms_per_gib", "qemu_other_ms_per_gib",
+	/* a job's scores (scores.csv) */
+	"overcommit_ratio", "saved_gib_s", "rss_mean_mib", "rss_ratio", "host_oom_kills",
+	"guest_oom_kills", "job_p99_us", "job_p999_us", "p99_ratio", "p999_ratio", "churn_mib",
+	"decide_to_target_ms", "slo_violation_s", "guests_failed",
 };
 
 static char *header_of(const struct hr_table *t)
@@ -97,16 +105,17 @@ static void test_tables(void)
 				diag("%s: column %d (%s) is not well formed", tb->file, i, c->name);
 				bad++;
 			}
-			if (c->metric && (t != HR_TB_TRANS || c->type == HR_CT_STR ||
-					  c->better == HR_BETTER_NONE || !*c->unit)) {
-				diag("%s: %s: a metric is a transitions.csv number with a unit and a direction",
+			if (c->metric && ((t != HR_TB_TRANS && t != HR_TB_SCORES) || c->type == HR_CT_STR ||
+					  c->better == HR_BETTER_NONE || !*c->unit ||
+					  hr_metric_find(c->name) != &hr_metrics[c->metric - 1])) {
+				diag("%s: %s: a metric is a transitions.csv or scores.csv number with a unit, a direction and a name of its own",
 				     tb->file, c->name);
 				bad++;
 			}
 			ranks += c->metric > 0;
 		}
 	}
-	ok(!bad, "every column has a name (once in its file), a meaning and a type; the metrics are numbers of transitions.csv with a unit and a direction");
+	ok(!bad, "every column has a name (once in its file), a meaning and a type; the metrics are numbers of transitions.csv or scores.csv with a unit and a direction, each name once");
 	ok((size_t)ranks == hr_nmetrics, "the metrics' places are 1..%zu, each once (%d marked)",
 	   hr_nmetrics, ranks);
 	ok(hr_nmetrics == sizeof(metrics) / sizeof(metrics[0]), "%zu metrics", hr_nmetrics);

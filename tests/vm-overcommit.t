@@ -8,7 +8,7 @@
 # of an earlier run (the next run's start).
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 29
+plan 36
 
 H=$(printf %s "$STATE/embed" | sha256sum | cut -c1-8)
 MEM=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ { print $2; exit }' /proc/mounts)
@@ -122,6 +122,37 @@ rmax=$(csv_awk '$c["kind"] == "budget" && $c["max_usage_mib"] > m { m = $c["max_
 check "the runner's max usage ($((rmax / 1048576)) MiB) is the cgroup's as this test read it" within "$rmax" "$maxu" 1048576
 nr=$(csv_awk '$c["kind"] == "qemu" && $c["rss_mib"] > 0 { v[$c["vm"]] = 1 } END { print length(v) }' "$B")
 check "each guest's QEMU has VmRSS rows ($nr)" test "$nr" -eq 3
+# the scores (scores.csv), each against what this test derives from the other files itself
+S=$dir/scores.csv
+sc() { csv_awk -v col="$1" '$c["job"] == "oc" && $c["vm"] == "all" { print $c[col] }' "$S"; }
+nom=$(python3 -c 'import json,sys; print(sum(v["memory_mib"] for v in json.load(open(sys.argv[1]))["vms"] if v["job"] == "oc"))' "$dir/run.json")
+check "scores: overcommit ratio = nominal ($nom MiB, run.json) / the budget's limit (768 MiB) exactly ($(sc overcommit_ratio))" \
+	test "$(sc overcommit_ratio)" = "$(awk -v n="$nom" 'BEGIN { printf "%.4f", n / 768 }')"
+churn=$(csv_awk '$c["job"] == "oc" { m = $c["moved_mib"]; s += m < 0 ? -m : m; n++ } END { printf "%.3f %d", s, n }' "$dir/transitions.csv")
+check "scores: churn and changes are the transitions' sum of |moved_mib| and their count ($churn: $(sc churn_mib) $(sc changes))" \
+	test "$churn" = "$(sc churn_mib) $(sc changes)"
+nset=$(csv_awk '$c["job"] == "oc" && $c["set"] == 1 { n++ } END { print n + 0 }' "$D")
+check "scores: decisions_set is decisions.csv's set = 1 rows ($nset), with a decide-to-target time ($(sc decide_to_target_ms) ms)" \
+	test "$(sc decisions_set)" = "$nset" -a "$nset" -gt 0 -a -n "$(sc decide_to_target_ms)"
+# memory saved: the host samples' (nominal - actual) held to the next sample, added over the
+# guests, in the policy's window (its first decision to its last)
+win=$(csv_awk '$c["job"] == "oc" { t = $c["t_s"] + 0; if (!n++ || t < a) a = t; if (t > b) b = t } END { print a, b }' "$D")
+saved=$(csv_awk -v w="$win" 'BEGIN { split(w, W, " ") } $c["source"] == "host" && $c["actual_mib"] != "" && $c["t_s"] >= W[1] && $c["t_s"] <= W[2] {
+	v = $c["vm"]; t = $c["t_s"]; if (v in lt && t > lt[v]) s += (320 - la[v]) * (t - lt[v]); lt[v] = t; la[v] = $c["actual_mib"] }
+	END { printf "%.3f", s / 1024 }' "$dir/samples.csv")
+positive() { awk -v a="$1" 'BEGIN { exit !(a > 0) }'; }
+check "scores: memory saved, $(sc saved_gib_s) GiB*s, is samples.csv's own integral ($saved) and above 0 (mom shrank)" \
+	eval 'within "$(sc saved_gib_s)" "$saved" 0.002 && positive "$saved"'
+hoom=$(csv_awk '$c["kind"] == "budget" && $c["oom_kill"] > m { m = $c["oom_kill"] } END { print m + 0 }' "$B")
+goom=$(csv_awk '$c["source"] == "guest" && $c["oom_kills"] != "" { if (!($c["vm"] in f)) f[$c["vm"]] = $c["oom_kills"]; l[$c["vm"]] = $c["oom_kills"] }
+	END { for (v in f) s += l[v] - f[v]; print s + 0 }' "$dir/samples.csv")
+check "scores: OOM kills, host $(sc host_oom_kills) (budget.csv: $hoom) and guests $(sc guest_oom_kills) (samples.csv: $goom)" \
+	test "$(sc host_oom_kills)" = "$hoom" -a "$(sc guest_oom_kills)" = "$goom"
+slo=$(csv_awk -v w="$win" 'BEGIN { split(w, W, " ") } $c["accesses"] > 0 && $c["vm"] ~ /-oc-/ && $c["t_s"] >= W[1] && $c["t_s"] <= W[2] { s[$c["vm"] " " int($c["t_s"])] = 1 } END { print length(s) }' "$dir/faults.csv")
+check "scores: the SLO's seconds are faults.csv's whole seconds with accesses in the window, per guest ($slo: $(sc slo_windows_s)), $(sc slo_violation_s) over it" \
+	test "$(sc slo_windows_s)" = "$slo" -a "$(sc slo_violation_s)" -le "$slo"
+nsum=$(csv_awk '$c["job"] == "oc" && $c["direction"] == "job" && $c["vm"] == "all" { n++ } END { print n + 0 }' "$dir/summary.csv")
+check "summary.csv: the job's scores as direction job ($nsum metrics)" test "$nsum" -ge 8
 check "after the run: no budget cgroup left in any hierarchy ($(budget_dirs))" test "$(budget_dirs)" -eq 0
 check "after the run: no domain cgroup left ($(cgroups)), no QEMU ($(qemus))" test "$(cgroups)" -eq 0 -a "$(qemus)" -eq 0
 

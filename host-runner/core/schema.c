@@ -237,11 +237,11 @@ static const struct hr_col summary[] = {
 	[HR_SU_JOB] = { "job", STR, "", NO, "the job" },
 	[HR_SU_LABEL] = { "label", STR, "", NO, "its matrix values (empty if none)", .quote = 1 },
 	[HR_SU_VM] = { "vm", STR, "", NO, "v0, v1...: guest k of the job across repetitions; all: every guest (a failed one left out)" },
-	[HR_SU_DIRECTION] = { "direction", STR, "", NO, "inflate or deflate" },
-	[HR_SU_METRIC] = { "metric", STR, "", NO, "a transitions.csv column (the metrics: balloonbench list metrics)" },
+	[HR_SU_DIRECTION] = { "direction", STR, "", NO, "inflate or deflate; job: a score of scores.csv (a value per job repetition)" },
+	[HR_SU_METRIC] = { "metric", STR, "", NO, "a transitions.csv or scores.csv column (the metrics: balloonbench list metrics)" },
 	[HR_SU_UNIT] = { "unit", STR, "", NO, "the metric's unit" },
 	[HR_SU_BETTER] = { "better", STR, "", NO, "lower or higher: what an improvement is" },
-	[HR_SU_N] = { "n", INT, "count", NO, "transitions with a value (warm-up runs left out)" },
+	[HR_SU_N] = { "n", INT, "count", NO, "transitions (job: repetitions) with a value (warm-up runs left out)" },
 	[HR_SU_MEDIAN] = { "median", GFL(6), "", NO, "the median, in the metric's unit" },
 	[HR_SU_MEAN] = { "mean", GFL(6), "", NO, "the mean" },
 	[HR_SU_STDDEV] = { "stddev", GFL(6), "", NO, "the standard deviation (n - 1)" },
@@ -291,6 +291,38 @@ static const struct hr_col lifecycle[] = {
 };
 _Static_assert(sizeof(lifecycle) / sizeof(lifecycle[0]) == HR_LC_NCOLS, "lifecycle.csv: a column per id");
 
+static const struct hr_col scores[] = {
+	[HR_SC_JOB] = { "job", STR, "", NO, "the scenario's job" },
+	[HR_SC_LABEL] = { "label", STR, "", NO, "its matrix values (empty if none)", .quote = 1 },
+	[HR_SC_REP] = { "rep", INT, "", NO, "the repetition, from 0 (warm-up runs left out)" },
+	[HR_SC_VM] = { "vm", STR, "", NO, "the guest, or all: the job's guests together (sums; the latencies of their merged histograms)" },
+	[HR_SC_POLICY] = { "policy", STR, "", NO, "the job's policy (empty: the schedule)" },
+	[HR_SC_BASELINE] = { "baseline", STR, "", NO, "the job the ratios are against: the first job without a host budget, of as many guests of the same memory= (empty: none)" },
+	[HR_SC_GUESTS] = { "guests", INT, "count", NO, "the guests of the row" },
+	[HR_SC_NOMINAL_MIB] = { "nominal_mib", FLT(3), "MiB", NO, "their memory= total (all: every guest of the repetition, a failed one too)" },
+	[HR_SC_BUDGET_MIB] = { "budget_mib", FLT(3), "MiB", NO, "the host budget's limit (budget.csv; empty: no budget)" },
+	[HR_SC_SPAN_S] = { "span_s", FLT(3), "s", NO, "the time the host samples cover in the window: the policy's (its first decision to its last), else the guest's life (all: the sum)" },
+	[HR_SC_OVERCOMMIT_RATIO] = { "overcommit_ratio", FLT(4), "x", HI, "nominal_mib / budget_mib (all rows only; empty: no budget)", .metric = 21 },
+	[HR_SC_SAVED_GIB_S] = { "saved_gib_s", FLT(3), "GiB*s", HI, "memory held out of the guests: the integral of nominal minus QEMU's balloon actual over the host samples in the window (span_s)", .metric = 22 },
+	[HR_SC_SAVED_MEAN_MIB] = { "saved_mean_mib", FLT(3), "MiB", HI, "the same, time-weighted mean: saved_gib_s * 1024 / span_s (all: the guests' means added)" },
+	[HR_SC_RSS_MEAN_MIB] = { "rss_mean_mib", FLT(3), "MiB", LO, "what the host held: QEMU's RSS, time-weighted mean over the host samples (all: the guests' means added)", .metric = 23 },
+	[HR_SC_RSS_RATIO] = { "rss_ratio", FLT(4), "x", LO, "rss_mean_mib over the baseline job's (the same guest index; all: all)", .metric = 24 },
+	[HR_SC_HOST_OOM_KILLS] = { "host_oom_kills", INT, "count", LO, "processes the budget's cgroup OOM killer killed (budget.csv oom_kill; all rows only; empty: no budget). cgroup v1 counts a kill in the killed process's own cgroup only, a domain's, not the budget's: there it reads 0 (see guests_failed)", .metric = 25 },
+	[HR_SC_GUEST_OOM_KILLS] = { "guest_oom_kills", INT, "count", LO, "OOM kills in the guests (their /proc/vmstat oom_kill over the guest samples)", .metric = 26 },
+	[HR_SC_JOB_P99_US] = { "job_p99_us", FLT(3), "us", LO, "the workload's p99 over the whole job (latency.csv's histograms merged: every epoch and kind)", .metric = 27 },
+	[HR_SC_JOB_P999_US] = { "job_p999_us", FLT(3), "us", LO, "its p99.9 over the whole job", .metric = 28 },
+	[HR_SC_P99_RATIO] = { "p99_ratio", FLT(4), "x", LO, "job_p99_us over the baseline job's (the same guest index; all: all)", .metric = 29 },
+	[HR_SC_P999_RATIO] = { "p999_ratio", FLT(4), "x", LO, "job_p999_us over the baseline job's", .metric = 30 },
+	[HR_SC_CHURN_MIB] = { "churn_mib", FLT(3), "MiB", LO, "balloon churn: the sum of |moved_mib| over the job's transitions", .metric = 31 },
+	[HR_SC_CHANGES] = { "changes", INT, "count", NO, "the job's transitions (target changes)" },
+	[HR_SC_DECISIONS_SET] = { "decisions_set", INT, "count", NO, "decisions that proposed a target (decisions.csv set = 1)" },
+	[HR_SC_DECIDE_TO_TARGET_MS] = { "decide_to_target_ms", FLT(3), "ms", LO, "median over those decisions: decided -> the transition to that target set -> reached (t100)", .metric = 32 },
+	[HR_SC_SLO_WINDOWS_S] = { "slo_windows_s", INT, "s", NO, "seconds (1 s windows of faults.csv's bins, in the window of span_s) in which the workload made accesses (an access workload: hold, touch, integrity)" },
+	[HR_SC_SLO_VIOLATION_S] = { "slo_violation_s", INT, "s", LO, "of them, seconds whose p99 was at least the workload's slow= (more than 1 % of its accesses slow)", .metric = 33 },
+	[HR_SC_GUESTS_FAILED] = { "guests_failed", INT, "count", LO, "the repetition's guests that failed (run.json failed_guests: a QEMU the budget's OOM killer ended is one; all rows only), left out of every other score but nominal_mib and overcommit_ratio", .metric = 34 },
+};
+_Static_assert(sizeof(scores) / sizeof(scores[0]) == HR_SC_NCOLS, "scores.csv: a column per id");
+
 #define TABLE(id, f, h, c) [id] = { f, h, c, (int)(sizeof(c) / sizeof(c[0])) }
 
 const struct hr_table hr_tables[HR_NTABLES] = {
@@ -306,6 +338,7 @@ const struct hr_table hr_tables[HR_NTABLES] = {
 	TABLE(HR_TB_DECISIONS, "decisions.csv", "every decision of a job's balloon policy, per guest", decisions),
 	TABLE(HR_TB_BUDGET, "budget.csv", "the host budget's cgroup and each QEMU in it, every collect period", budget),
 	TABLE(HR_TB_SUMMARY, "summary.csv", "schema 1: statistics per job, guest, direction and metric", summary),
+	TABLE(HR_TB_SCORES, "scores.csv", "a job's scores per repetition and guest: memory saved, overcommit, OOM kills, latency against a baseline, churn", scores),
 };
 _Static_assert(HR_SA_NCOLS <= HR_MAX_COLS && HR_TR_NCOLS <= HR_MAX_COLS && HR_SU_NCOLS <= HR_MAX_COLS,
 	       "HR_MAX_COLS holds every table's row");

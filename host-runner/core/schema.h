@@ -66,7 +66,7 @@ struct hr_col {
 enum hr_table_id {
 	HR_TB_SAMPLES, HR_TB_EVENTS, HR_TB_TRANS, HR_TB_FAULTS, HR_TB_LATENCY, HR_TB_LATSTATS,
 	HR_TB_NODES, HR_TB_SLOWEST, HR_TB_LIFECYCLE, HR_TB_DECISIONS, HR_TB_BUDGET, HR_TB_SUMMARY,
-	HR_NTABLES
+	HR_TB_SCORES, HR_NTABLES
 };
 
 struct hr_table {
@@ -158,6 +158,20 @@ enum hr_summary_col {
 	HR_SU_SCHEMA, HR_SU_SCENARIO, HR_SU_JOB, HR_SU_LABEL, HR_SU_VM, HR_SU_DIRECTION,
 	HR_SU_METRIC, HR_SU_UNIT, HR_SU_BETTER, HR_SU_N, HR_SU_MEDIAN, HR_SU_MEAN, HR_SU_STDDEV,
 	HR_SU_MIN, HR_SU_MAX, HR_SU_CI_LO, HR_SU_CI_HI, HR_SU_CI_COVERAGE, HR_SU_NCOLS
+};
+
+/*
+ * scores.csv: a policy job's scores (core/score.h), one row per job, repetition
+ * and guest, and one per job and repetition with vm "all" (written by report/scores.c
+ * from the run's other files, before summary.csv)
+ */
+enum hr_scores_col {
+	HR_SC_JOB, HR_SC_LABEL, HR_SC_REP, HR_SC_VM, HR_SC_POLICY, HR_SC_BASELINE, HR_SC_GUESTS,
+	HR_SC_NOMINAL_MIB, HR_SC_BUDGET_MIB, HR_SC_SPAN_S, HR_SC_OVERCOMMIT_RATIO, HR_SC_SAVED_GIB_S,
+	HR_SC_SAVED_MEAN_MIB, HR_SC_RSS_MEAN_MIB, HR_SC_RSS_RATIO, HR_SC_HOST_OOM_KILLS,
+	HR_SC_GUEST_OOM_KILLS, HR_SC_JOB_P99_US, HR_SC_JOB_P999_US, HR_SC_P99_RATIO, HR_SC_P999_RATIO,
+	HR_SC_CHURN_MIB, HR_SC_CHANGES, HR_SC_DECISIONS_SET, HR_SC_DECIDE_TO_TARGET_MS,
+	HR_SC_SLO_WINDOWS_S, HR_SC_SLO_VIOLATION_S, HR_SC_GUESTS_FAILED, HR_SC_NCOLS
 };
 
 /* The table of file @name ("transitions.csv"), NULL if none. */

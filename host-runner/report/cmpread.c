@@ -4,7 +4,8 @@
  * results directory or a directory of them), what must agree between the
  * sides (from each run.json), and the values of every run's
  * transitions.csv into the compared series (warm-up runs and failed guests
- * left out). See compare.c for the command.
+ * left out), and of its scores.csv (a job's scores, direction "job"). See
+ * compare.c for the command.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -318,6 +319,54 @@ static int read_run(struct cmp *c, int side, int i, json_t *run)
 	return r < 0 ? -1 : 0;
 }
 
+/*
+ * The scores of one run's scores.csv (its rows of vm "all": a job
+ * repetition's guests together) into the keys, as direction "job"; a run
+ * without the file (one from before it) adds nothing.
+ */
+static int read_scores(struct cmp *c, int side, int i)
+{
+	char path[PATH_MAX];
+	struct rp_csv f;
+	int cj, cl, cv, cr, cm[HR_MAX_METRICS], r;
+
+	if (rp_path(path, sizeof(path), c->side[side].runs[i], "scores.csv"))
+		return -1;
+	r = rp_csv_open(&f, path);
+	if (r == -ENOENT)
+		return 0;
+	if (r)
+		return -1;
+	cj = rp_csv_col(&f, "job");
+	cl = rp_csv_col(&f, "label");
+	cv = rp_csv_col(&f, "vm");
+	cr = rp_csv_col(&f, "rep");
+	for (size_t m = 0; m < hr_nmetrics; m++)
+		cm[m] = hr_metrics[m].score ? rp_csv_col(&f, hr_metrics[m].name) : -1;
+	while ((r = rp_csv_next(&f)) > 0) {
+		double rep;
+
+		if (strcmp(rp_csv_str(&f, cv), "all") || rp_csv_get(&f, cr, 0, 99999, &rep))
+			continue;
+		for (size_t m = 0; m < hr_nmetrics; m++) {
+			double v = cm[m] < 0 ? NAN : rp_csv_num(&f, cm[m]);
+			struct key *k;
+
+			if (isnan(v))
+				continue;
+			k = key_get(c, c->side[side].scen[i], rp_csv_str(&f, cj), rp_csv_str(&f, cl), "job",
+				    &hr_metrics[m]);
+			if (!k || key_add(k, side, (long)i * 100000 + (isnan(rep) ? 0 : (long)rep) + 1, v)) {
+				hr_error("compare: too many metrics or out of memory");
+				rp_csv_close(&f);
+				return -1;
+			}
+		}
+	}
+	rp_csv_close(&f);
+	return r < 0 ? -1 : 0;
+}
+
 int rp_cmp_read_side(struct cmp *c, int side)
 {
 	for (int i = 0; i < c->side[side].nruns; i++) {
@@ -329,6 +378,8 @@ int rp_cmp_read_side(struct cmp *c, int side)
 		    !(run = rp_run_load(path)))
 			return -1;
 		r = read_run(c, side, i, run);
+		if (!r)
+			r = read_scores(c, side, i);
 		json_decref(run);
 		if (r)
 			return -1;

@@ -169,7 +169,7 @@ void rp_ds_start(struct rp_ds *d, size_t buckets, double *ox, double *oy, size_t
 void rp_ds_add(struct rp_ds *d, double x, double y);
 size_t rp_ds_finish(struct rp_ds *d);
 
-/* summary.c: the metrics (transitions.csv columns) with their unit and direction. */
+/* summary.c: the metrics (transitions.csv and scores.csv columns) with their unit and direction. */
 struct hr_metric {
 	const char *name;
 	const char *unit;
@@ -177,6 +177,7 @@ struct hr_metric {
 	int needs_reached;	/* a time to the target or a rate: only a transition that got there has one */
 	double noise;		/* in its unit: a median within it of 0 is noise (compare: an absolute change) */
 	int absolute;		/* a difference of either sign with no zero of its own: compared absolutely */
+	int score;		/* a scores.csv column (a value per job repetition), not transitions.csv's */
 };
 /* in summary.csv's order; made from core/schema.c's transitions.csv columns marked as metrics */
 #define HR_MAX_METRICS 48
@@ -207,6 +208,15 @@ int rp_guest_counts(struct json_t *run, const char *vm);
  * summary.csv could not be written (all reported).
  */
 int hr_summary_dir(const char *dir, int print);
+
+/*
+ * scores.c: scores.csv of results directory @dir (@run: its run.json, a
+ * json_t *): a job's scores per repetition and guest (core/score.h), and if
+ * @print and a job has a policy, their table on stdout. Returns 0;
+ * RP_BAD_INPUT if an input file is bad; -1 if it could not be written (all
+ * reported).
+ */
+int rp_scores_write(const char *dir, struct json_t *run, int print);
 
 /*
  * report.c: the pages' shared frame. rp_page_head writes everything up to

@@ -45,7 +45,8 @@
 #include "report.h"
 
 /*
- * Every metric is a transitions.csv column marked as one in core/schema.c
+ * Every metric is a transitions.csv column (or a scores.csv one: a job's
+ * score, direction "job") marked as one in core/schema.c
  * (its .metric: the place in this list, summary.csv's row order), with its
  * unit, which way is better, and for compare what is noise: the host's
  * figures come from the host sampler (20 ms a sample at its default 50 Hz;
@@ -59,20 +60,26 @@ size_t hr_nmetrics;
 
 __attribute__((constructor)) static void metrics_from_schema(void)
 {
-	const struct hr_table *t = &hr_tables[HR_TB_TRANS];
+	static const int tables[] = { HR_TB_TRANS, HR_TB_SCORES };
 
 	for (int rank = 1; hr_nmetrics < HR_MAX_METRICS; rank++) {
-		int i = 0;
+		const struct hr_col *c = NULL;
+		int ti = 0;
 
-		while (i < t->ncols && t->cols[i].metric != rank)
-			i++;
-		if (i == t->ncols)
+		for (; ti < 2 && !c; ti++) {
+			const struct hr_table *t = &hr_tables[tables[ti]];
+
+			for (int i = 0; i < t->ncols && !c; i++)
+				if (t->cols[i].metric == rank)
+					c = &t->cols[i];
+		}
+		if (!c)
 			break;	/* ranks are 1..n (tests/schema.c checks) */
 		metrics[hr_nmetrics++] = (struct hr_metric){
-			.name = t->cols[i].name, .unit = t->cols[i].unit,
-			.higher_better = t->cols[i].better == HR_BETTER_HIGHER,
-			.needs_reached = t->cols[i].needs_reached, .noise = t->cols[i].noise,
-			.absolute = t->cols[i].absolute,
+			.name = c->name, .unit = c->unit,
+			.higher_better = c->better == HR_BETTER_HIGHER,
+			.needs_reached = c->needs_reached, .noise = c->noise,
+			.absolute = c->absolute, .score = tables[ti - 1] == HR_TB_SCORES,
 		};
 	}
 }
@@ -172,8 +179,8 @@ int hr_stats_compute(double *v, size_t n, struct hr_stats *o)
 /* One transitions.csv row, reduced to what the summary groups and averages. */
 struct srow {
 	int job;		/* index into the run's jobs */
-	int vm_index;
-	int dir;		/* +1 inflate, -1 deflate */
+	int vm_index;		/* scores.csv's all: -1 */
+	int dir;		/* +1 inflate, -1 deflate, 0 a job's score (scores.csv) */
 	double m[HR_MAX_METRICS];
 };
 
@@ -286,8 +293,71 @@ static struct srow *read_rows(const char *dir, struct sjob *jobs, size_t *njobs,
 		row->vm_index = vm_index_of(json_object_get(run, "vms"), rp_csv_str(&c, cv));
 		row->dir = !strcmp(rp_csv_str(&c, cd), "inflate") ? 1 : -1;
 		for (size_t k = 0; k < hr_nmetrics; k++)
-			row->m[k] = hr_metric_counts(&hr_metrics[k], rp_csv_str(&c, ce)) ?
+			row->m[k] = !hr_metrics[k].score &&
+				    hr_metric_counts(&hr_metrics[k], rp_csv_str(&c, ce)) ?
 				    rp_csv_num(&c, cm[k]) : NAN;
+	}
+	if (r < 0)
+		*err = 1;
+	rp_csv_close(&c);
+	return rows;
+}
+
+/*
+ * Append scores.csv's rows (report/scores.c wrote it just before) to @rows
+ * (*n of them) as direction 0: a guest's by its vm_index, all's as -1 (a
+ * guest run.json does not list left out). Returns the rows (the array may
+ * have moved); *err set if the file could not be read whole or memory ran out.
+ */
+static struct srow *read_scores(const char *dir, const struct sjob *jobs, size_t njobs, json_t *run,
+				struct srow *rows, size_t *n, int *err)
+{
+	char path[PATH_MAX];
+	struct rp_csv c;
+	size_t cap = *n;
+	int cj, cv, cm[HR_MAX_METRICS], r;
+
+	if (rp_path(path, sizeof(path), dir, "scores.csv")) {
+		*err = 1;
+		return rows;
+	}
+	r = rp_csv_open(&c, path);
+	if (r == -ENOENT)
+		return rows;
+	if (r) {
+		*err = 1;
+		return rows;
+	}
+	cj = rp_csv_col(&c, "job");
+	cv = rp_csv_col(&c, "vm");
+	for (size_t k = 0; k < hr_nmetrics; k++)
+		cm[k] = hr_metrics[k].score ? rp_csv_col(&c, hr_metrics[k].name) : -1;
+	while ((r = rp_csv_next(&c)) > 0) {
+		int j = find_job(jobs, njobs, rp_csv_str(&c, cj));
+		const char *vm = rp_csv_str(&c, cv);
+		struct srow *row;
+
+		if (j < 0)
+			continue;
+		if (*n >= cap) {
+			struct srow *nr = realloc(rows, (cap = 2 * cap + 16) * sizeof(*rows));
+
+			if (!nr) {
+				*err = 1;
+				break;
+			}
+			rows = nr;
+		}
+		row = &rows[(*n)++];
+		row->job = j;
+		row->dir = 0;
+		row->vm_index = !strcmp(vm, "all") ? -1 : vm_index_of(json_object_get(run, "vms"), vm);
+		if (row->vm_index < 0 && strcmp(vm, "all")) {
+			(*n)--;
+			continue;
+		}
+		for (size_t k = 0; k < hr_nmetrics; k++)
+			row->m[k] = cm[k] < 0 ? NAN : rp_csv_num(&c, cm[k]);
 	}
 	if (r < 0)
 		*err = 1;
@@ -318,7 +388,16 @@ static void row_out(FILE *f, const char *scenario, const struct sjob *j, const c
 	(void)hr_row_write(f, &row, 0);
 }
 
-/* Rows in the order of the groups: job, inflate before deflate, guest. */
+/* The directions in summary.csv's order: inflate, deflate, a job's score. */
+static const int dirs[] = { 1, -1, 0 };
+static const char *const dir_names[] = { "inflate", "deflate", "job" };
+
+static int dir_rank(int d)
+{
+	return d > 0 ? 0 : d < 0 ? 1 : 2;
+}
+
+/* Rows in the order of the groups: job, inflate, deflate, the job's scores, guest (all first). */
 static int cmp_srow(const void *a, const void *b)
 {
 	const struct srow *x = a, *y = b;
@@ -326,7 +405,7 @@ static int cmp_srow(const void *a, const void *b)
 	if (x->job != y->job)
 		return x->job < y->job ? -1 : 1;
 	if (x->dir != y->dir)
-		return x->dir > y->dir ? -1 : 1;
+		return dir_rank(x->dir) < dir_rank(y->dir) ? -1 : 1;
 	return x->vm_index < y->vm_index ? -1 : x->vm_index > y->vm_index;
 }
 
@@ -374,14 +453,19 @@ static void write_groups(FILE *f, const char *scenario, const struct sjob *jobs,
 	for (size_t ji = 0; ji < njobs; ji++) {
 		const struct sjob *j = &jobs[ji];
 
-		for (int d = 1; d >= -1; d -= 2) {
-			const char *dir = d > 0 ? "inflate" : "deflate";
-			size_t lo = i;
+		for (int di = 0; di < 3; di++) {
+			const char *dir = dir_names[di];
+			int d = dirs[di];
+			size_t lo = i, guests;
 
 			while (i < n && rows[i].job == (int)ji && rows[i].dir == d)
 				i++;
-			write_metrics(f, scenario, j, "all", dir, rows + lo, i - lo, v, print, &printed);
-			for (size_t k = lo, e; j->vms > 1 && k < i; k = e) {
+			/* a score's all is its own row (sums), the first of the group */
+			for (guests = lo; d == 0 && guests < i && rows[guests].vm_index < 0; guests++)
+				;
+			write_metrics(f, scenario, j, "all", dir, rows + lo, (d ? i : guests) - lo, v, print,
+				      &printed);
+			for (size_t k = d ? lo : guests, e; j->vms > 1 && k < i; k = e) {
 				char vmname[16];
 
 				for (e = k; e < i && rows[e].vm_index == rows[k].vm_index; e++)
@@ -430,7 +514,7 @@ int hr_summary_dir(const char *dir, int print)
 	size_t njobs = 0, n = 0, i;
 	double *v = NULL;
 	FILE *f = NULL;
-	int err = 0, ret = RP_BAD_INPUT;
+	int err = 0, ret = RP_BAD_INPUT, sret = 0;
 
 	if (rp_path(path, sizeof(path), dir, "run.json"))
 		return RP_BAD_INPUT;
@@ -448,7 +532,12 @@ int hr_summary_dir(const char *dir, int print)
 		if (job_vms(path, i, json_object_get(jj, "vms"), &jobs[i].vms))
 			goto out;
 	}
+	sret = rp_scores_write(dir, run, print);
+	if (sret == -1)
+		goto out;
 	rows = read_rows(dir, jobs, &njobs, SJOBS_ROOM(json_array_size(jobsj)), run, &n, &err);
+	if (!err)
+		rows = read_scores(dir, jobs, njobs, run, rows, &n, &err);
 	if (err)
 		goto out;
 	ret = -1;	/* from here on, a failure is this side's: memory, a write */
@@ -469,7 +558,7 @@ int hr_summary_dir(const char *dir, int print)
 		goto out;
 	}
 	f = NULL;
-	ret = 0;
+	ret = sret;	/* a bad input of the scores' said, summary.csv written all the same */
 out:
 	free(v);
 	free(rows);
