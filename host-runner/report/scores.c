@@ -19,6 +19,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -449,7 +450,12 @@ static double pct(const struct sc_row *o, double p)
 	return o->has_hist ? st_hist_percentile(&o->hist, p) / 1000.0 : NAN;
 }
 
-/* The baseline's figures for guest index @k (-1: all), over its repetitions: mean RSS, merged histogram. */
+/*
+ * The baseline's figures for guest index @k (-1: all), over its
+ * repetitions: mean RSS per guest (all: the guests' RSS added, over their
+ * number, so that a guest the budget's OOM killer ended does not read as
+ * RSS saved), merged histogram.
+ */
 static void baseline_of(const struct sc *s, int job, int k, double *rss, struct sc_row *b)
 {
 	double sum = 0;
@@ -470,7 +476,7 @@ static void baseline_of(const struct sc *s, int job, int k, double *rss, struct 
 		if (!one.guests)
 			continue;
 		if (!isnan(one.rss)) {
-			sum += one.rss;
+			sum += one.rss / one.guests;
 			n++;
 		}
 		if (one.has_hist) {
@@ -490,6 +496,8 @@ static void write_row(FILE *f, const struct sc *s, const struct sc_rep *e, const
 	struct hr_row row;
 	int all = k < 0;
 
+	if (!o->guests)	/* every guest of the repetition failed: nothing measured of them */
+		o->saved = o->saved_mean = o->rss = o->guest_oom = NAN;
 	if (j->baseline >= 0)
 		baseline_of(s, j->baseline, k, &base_rss, &base);
 	med = hr_score_median(o->lat, o->nlat);
@@ -513,7 +521,7 @@ static void write_row(FILE *f, const struct sc *s, const struct sc_rep *e, const
 	hr_row_set_f(&row, HR_SC_SAVED_GIB_S, o->saved);
 	hr_row_set_f(&row, HR_SC_SAVED_MEAN_MIB, o->saved_mean);
 	hr_row_set_f(&row, HR_SC_RSS_MEAN_MIB, o->rss);
-	hr_row_set_f(&row, HR_SC_RSS_RATIO, hr_score_ratio(o->rss, base_rss));
+	hr_row_set_f(&row, HR_SC_RSS_RATIO, o->guests ? hr_score_ratio(o->rss / o->guests, base_rss) : NAN);
 	hr_row_set_f(&row, HR_SC_GUEST_OOM_KILLS, o->guest_oom);
 	hr_row_set_f(&row, HR_SC_JOB_P99_US, p99);
 	hr_row_set_f(&row, HR_SC_JOB_P999_US, p999);
@@ -534,7 +542,7 @@ static void write_row(FILE *f, const struct sc *s, const struct sc_rep *e, const
 		return;
 	{
 		const double v[] = { hr_score_ratio(e->nominal, e->limit), o->saved, o->rss,
-				     hr_score_ratio(o->rss, base_rss), p99,
+				     o->guests ? hr_score_ratio(o->rss / o->guests, base_rss) : NAN, p99,
 				     j->baseline >= 0 ? hr_score_ratio(p99, pct(&base, 99)) : NAN, p999,
 				     j->baseline >= 0 ? hr_score_ratio(p999, pct(&base, 99.9)) : NAN,
 				     isnan(e->limit) ? NAN : e->oom.sum, o->guest_oom, o->churn, med,
@@ -594,6 +602,9 @@ int rp_scores_write(const char *dir, json_t *run, int print)
 	read_latency(s);
 	read_faults(s);
 	if (s->err) {
+		/* no scores from files that could not be read: nor an earlier report's, kept stale */
+		if (!rp_path(path, sizeof(path), dir, "scores.csv") && unlink(path) && errno != ENOENT)
+			hr_warn("cannot remove %s: %s", path, strerror(errno));
 		ret = RP_BAD_INPUT;
 		goto out;
 	}
@@ -604,8 +615,10 @@ int rp_scores_write(const char *dir, json_t *run, int print)
 			qsort(g->dec, g->nd, sizeof(*g->dec), cmp_dec);
 		if (g->nt)
 			qsort(g->tr, g->nt, sizeof(*g->tr), cmp_tr);
-		if (g->nd && !(g->lat = calloc(g->nd, sizeof(double))))
+		if (g->nd && !(g->lat = calloc(g->nd, sizeof(double)))) {
+			hr_error("out of memory");
 			goto out;
+		}
 		if (g->nd)
 			(void)hr_score_decide_latency(g->dec, g->nd, g->tr, g->nt, g->lat);
 	}
@@ -640,7 +653,7 @@ int rp_scores_write(const char *dir, json_t *run, int print)
 			write_row(f, s, &s->reps[r], s->g[i].name, s->g[i].vm_index, &one, 0);
 			free(one.lat);
 		}
-		if (all.guests)
+		if (all.guests || s->reps[r].failed)	/* every guest failed: the row says so */
 			write_row(f, s, &s->reps[r], "all", -1, &all, print);
 		free(all.lat);
 	}

@@ -533,8 +533,10 @@ int hr_summary_dir(const char *dir, int print)
 			goto out;
 	}
 	sret = rp_scores_write(dir, run, print);
-	if (sret == -1)
+	if (sret == -1) {
+		ret = -1;	/* this side's failure (memory, a write), not bad input */
 		goto out;
+	}
 	rows = read_rows(dir, jobs, &njobs, SJOBS_ROOM(json_array_size(jobsj)), run, &n, &err);
 	if (!err)
 		rows = read_scores(dir, jobs, njobs, run, rows, &n, &err);
