@@ -1,0 +1,98 @@
+#!/bin/bash
+# vm-migrate: live migration between two real libvirt daemons (each in its own mount namespace, with its own host UUID): one 384 MiB guest with the integrity workload inflates, migrates to b, deflates there, migrates back to a; lifecycle.csv's figures (total, downtime, bytes) and the checks after each; the runner SIGKILLed with its guest on b (free page hinting on): the guest powers itself off (agent-watchdog), nothing stays in either daemon.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-daemon.sh"
+require vm daemons root	# the daemons live in mount namespaces of their own: root
+trap 'daemon_stop_all; cleanup' EXIT
+if ! unshare -m true 2>/dev/null; then
+	echo "1..0 # SKIP no mount namespaces here (unshare -m)"
+	exit 0
+fi
+plan 18
+
+daemon_start a && daemon_start b
+check "two private libvirtd daemons answer on their own sockets" test -n "$DAEMON_URI_a" -a -n "$DAEMON_URI_b"
+check "each daemon has a host UUID of its own" test "$(grep -h host_uuid "$T/a/libvirtd.conf" "$T/b/libvirtd.conf" | sort -u | wc -l)" -eq 2
+
+# 384 MiB, 32 MiB verified over and over. Transition 1 inflates to 128 MiB,
+# then the guest goes to b with its balloon inflated; transition 2 deflates
+# it there; then it comes back to a with its balloon deflated.
+scenario mig <<INI
+[mig]
+accel = tcg
+memory = 384M
+settle = 500ms
+workload = integrity:size=32M
+warmup = 3s
+targets = 128M, 384M
+events = migrate@after:1, migrate@after:2
+migrate-to = $DAEMON_URI_b
+INI
+"$BB" run -s "$STATE" -o "$RESULTS/mig" --connect "$DAEMON_URI_a" "$T/mig.ini" >"$T/out" 2>"$T/err"
+rc=$?
+check "the run exits 0 (got $rc)" test $rc -eq 0
+[ $rc -eq 0 ] || show "$T/err"
+dir=$(ls -d "$RESULTS"/mig/2* | head -n 1)
+lc=$dir/lifecycle.csv
+sed 's/^/# /' "$lc"
+col() { csv_where "$lc" spec "$1" "$2"; }	# col SPEC COLUMN
+check "two rows, both ok" csv_awk '{ n++; if ($c["result"] != "ok") bad = 1 } END { exit bad || n != 2 }' "$lc"
+for s in migrate@after:1 migrate@after:2; do
+	diag "$s: $(col $s reason)"
+	diag "$s: total $(col $s mig_total_ms) ms, downtime $(col $s mig_downtime_ms) ms, $(col $s mig_bytes) bytes, $(col $s mig_zero_pages) zero pages, $(col $s mig_iterations) passes; balloon before $(col $s actual_before_mib) after $(col $s actual_after_mib) MiB; clock step $(col $s clock_step_ms) ms"
+	check "$s: downtime above 0 and below the total, bytes above 0" \
+		awk -v d="$(col $s mig_downtime_ms)" -v t="$(col $s mig_total_ms)" -v b="$(col $s mig_bytes)" \
+		'BEGIN { exit !(d > 0 && d < t && b > 0) }'
+	check "$s: the agent answered after it, the balloon at its target, accounting ok" \
+		awk -v a="$(col $s agent_ms)" -v t="$(col $s target_mib)" -v f="$(col $s actual_after_mib)" \
+		-v ok="$(col $s accounting_ok)" 'BEGIN { d = f - t; if (d < 0) d = -d; exit !(a != "" && d <= 1 && ok == 1) }'
+	check "$s: one full pass of integrity verified over it, no mismatch" \
+		awk -v v="$(col $s wl_verified_mib)" -v m="$(col $s wl_mismatches)" 'BEGIN { exit !(v >= 32 && m == "0") }'
+done
+check "there and back: a -> b, then b -> a" \
+	test "$(col migrate@after:1 host)|$(col migrate@after:1 migrate_to)|$(col migrate@after:2 host)|$(col migrate@after:2 migrate_to)" = \
+	"h0|$DAEMON_URI_b|migrate-to|$DAEMON_URI_a"
+check "the balloon inflated for the first, deflated for the second" \
+	awk -v a="$(col migrate@after:1 actual_before_mib)" -v b="$(col migrate@after:2 actual_before_mib)" \
+	'BEGIN { exit !(a <= 130 && b >= 380) }'
+check "the deflate ran on b (transitions.csv's host)" test "$(csv_where "$dir/transitions.csv" index 1 host)" = migrate-to
+check "events.csv has both migrations" test "$(grep -c ',migrated,"from ' "$dir/events.csv")" -eq 2
+check "nothing left in either daemon" \
+	test -z "$(virsh -q -c "$DAEMON_URI_a" list --all --name)$(virsh -q -c "$DAEMON_URI_b" list --all --name)$(daemon_qemus a)$(daemon_qemus b)"
+
+# SIGKILL of the runner once its guest is on b: a domain that migrates has no
+# AUTODESTROY (libvirt refuses to migrate one), so nothing destroys it but the
+# agent's watchdog: the guest powers itself off after agent-watchdog of silence
+# (10 s: above a migration's time here, during which the runner is silent).
+# This guest has free page hinting on: its migration's figures against the first's.
+scenario kill <<INI
+[kill]
+accel = tcg
+memory = 384M
+warmup = 1s
+agent-watchdog = 10s
+free-page-hint = 1
+targets = 128M, 384M
+events = migrate@after:1
+migrate-to = $DAEMON_URI_b
+INI
+"$BB" run -s "$STATE" -o "$RESULTS/kill" --connect "$DAEMON_URI_a" "$T/kill.ini" >"$T/out2" 2>"$T/err2" &
+pid=$!
+kdir=$(run_dir "$RESULTS/kill")
+wait_for "$kdir/events.csv" ',lifecycle,"migrate@after:1' 120
+on_b=$(virsh -q -c "$DAEMON_URI_b" list --name)
+hint=$(virsh -q -c "$DAEMON_URI_b" dumpxml "$on_b" 2>/dev/null | grep -c "name='free-page-hint'")
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+diag "kill: $(grep ',lifecycle,' "$kdir/events.csv" | cut -c1-400)"
+diag "free page hinting on: $(csv_where "$kdir/lifecycle.csv" spec migrate@after:1 mig_bytes) bytes, downtime $(csv_where "$kdir/lifecycle.csv" spec migrate@after:1 mig_downtime_ms) ms; off (the first run's): $(col migrate@after:1 mig_bytes) bytes"
+check "kill: the runner was killed with its guest on b ($on_b), free-page-hint in its XML" \
+	test -n "$on_b" -a "${hint:-0}" -ge 1
+for _ in $(seq 400); do	# 40 s: agent-watchdog is 10 s
+	[ -z "$(virsh -q -c "$DAEMON_URI_b" list --all --name)$(daemon_qemus b)" ] && break
+	sleep 0.1
+done
+check "kill: the guest powered itself off: nothing left on b" \
+	test -z "$(virsh -q -c "$DAEMON_URI_b" list --all --name)$(daemon_qemus b)"
+check "kill: nothing left on a" test -z "$(virsh -q -c "$DAEMON_URI_a" list --all --name)$(daemon_qemus a)"
+finish
