@@ -61,6 +61,10 @@ const struct hr_option hr_options[] = {
 		    "(e.g. pause:3s@after:1, storm:200@after:2, pause:2s@during:1; N from 1, after:0 "
 		    "before the first transition): pause, storm, floor, save, reset, reboot, shutdown, migrate "
 		    "(balloonbench-scenario(5), LIFECYCLE EVENTS); lifecycle.csv has a row each"),
+	OPT("free-page-hint", HR_T_BOOL, free_page_hint, .def = "0",
+	    .help = "virtio-balloon free-page-hint (QEMU's device property, through <qemu:override>, "
+		    "with an iothread): during a migration's pre-copy the guest tells QEMU which pages "
+		    "are free, and they are not sent"),
 	OPT("free-page-reporting", HR_T_BOOL, free_page_reporting, .def = "0",
 	    .help = "memballoon freePageReporting"),
 	OPT("give-up", HR_T_DUR, give_up_us, .min = SEC(0) + 1000, .max = SEC(3600), .def = "10s",

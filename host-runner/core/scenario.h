@@ -78,6 +78,7 @@ struct hr_job {
 	int stats_period;
 	int deflate_on_oom;
 	int free_page_reporting;
+	int free_page_hint;		/* virtio-balloon free-page-hint (an iothread, <qemu:override>) */
 	int mechanism;			/* enum hr_mech_kind (vmem.h) */
 	uint64_t vmem_base_kib;		/* virtio-mem: boot memory, never unplugged */
 	uint64_t vmem_block_kib;	/* virtio-mem: the device's block size */
