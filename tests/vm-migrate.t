@@ -88,10 +88,12 @@ diag "kill: $(grep ',lifecycle,' "$kdir/events.csv" | cut -c1-400)"
 diag "free page hinting on: $(csv_where "$kdir/lifecycle.csv" spec migrate@after:1 mig_bytes) bytes, downtime $(csv_where "$kdir/lifecycle.csv" spec migrate@after:1 mig_downtime_ms) ms; off (the first run's): $(col migrate@after:1 mig_bytes) bytes"
 check "kill: the runner was killed with its guest on b ($on_b), free-page-hint in its XML" \
 	test -n "$on_b" -a "${hint:-0}" -ge 1
+t_kill=$(date +%s.%N)
 for _ in $(seq 400); do	# 40 s: agent-watchdog is 10 s
 	[ -z "$(virsh -q -c "$DAEMON_URI_b" list --all --name)$(daemon_qemus b)" ] && break
 	sleep 0.1
 done
+diag "kill: b was empty $(awk -v a="$t_kill" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s after the kill"
 check "kill: the guest powered itself off: nothing left on b" \
 	test -z "$(virsh -q -c "$DAEMON_URI_b" list --all --name)$(daemon_qemus b)"
 check "kill: nothing left on a" test -z "$(virsh -q -c "$DAEMON_URI_a" list --all --name)$(daemon_qemus a)"
