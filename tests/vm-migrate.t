@@ -72,6 +72,7 @@ accel = tcg
 memory = 384M
 warmup = 1s
 agent-watchdog = 10s
+settle = 2s
 free-page-hint = 1
 targets = 128M, 384M, 128M, 384M, 128M, 384M
 events = migrate@after:1
