@@ -1,5 +1,5 @@
 #!/bin/bash
-# vm-migrate: live migration between two real libvirt daemons (each in its own mount namespace, with its own host UUID): one 384 MiB guest with the integrity workload inflates, migrates to b, deflates there, migrates back to a; lifecycle.csv's figures (total, downtime, bytes) and the checks after each; the runner SIGKILLed with its guest on b (free page hinting on): the guest powers itself off (agent-watchdog), nothing stays in either daemon.
+# vm-migrate: live migration between two real libvirt daemons (each in its own mount namespace, with its own host UUID): one 384 MiB guest with the integrity workload inflates, migrates to b, deflates there, migrates back to a; lifecycle.csv's figures (total, downtime, bytes) and the checks after each; the runner SIGKILLed with its guest on b, and during a migration: nothing stays in either daemon (libvirt's incoming domain goes with the runner's connection, a running guest powers itself off: agent-watchdog).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-daemon.sh"
 require vm daemons root	# the daemons live in mount namespaces of their own: root
@@ -8,7 +8,7 @@ if ! unshare -m true 2>/dev/null; then
 	echo "1..0 # SKIP no mount namespaces here (unshare -m)"
 	exit 0
 fi
-plan 18
+plan 21
 
 daemon_start a && daemon_start b
 check "two private libvirtd daemons answer on their own sockets" test -n "$DAEMON_URI_a" -a -n "$DAEMON_URI_b"
@@ -69,7 +69,8 @@ check "nothing left in either daemon" \
 # AUTODESTROY (libvirt refuses to migrate one), so nothing destroys it but the
 # agent's watchdog: the guest powers itself off after agent-watchdog of silence
 # (10 s: above a migration's time here, during which the runner is silent).
-# This guest has free page hinting on: its migration's figures against the first's.
+# (Free page hinting is left out here: with it on, 1 guest of 5 died on arrival
+# of corrupted memory, as the 2-vCPU guests did: docs/measurements/lifecycle.md.)
 # The transitions after the migration keep the run going while the kill comes.
 scenario kill <<INI
 [kill]
@@ -79,7 +80,6 @@ memory = 384M
 warmup = 1s
 agent-watchdog = 10s
 settle = 2s
-free-page-hint = 1
 targets = 128M, 384M, 128M, 384M, 128M, 384M
 events = migrate@after:1
 migrate-to = $DAEMON_URI_b
@@ -89,13 +89,10 @@ pid=$!
 kdir=$(run_dir "$RESULTS/kill")
 wait_for "$kdir/events.csv" ',lifecycle,"migrate@after:1' 120
 on_b=$(virsh -q -c "$DAEMON_URI_b" list --name | head -n 1)
-hint=$(virsh -q -c "$DAEMON_URI_b" dumpxml "$on_b" 2>/dev/null | grep -c "name='free-page-hint'")
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 diag "kill: $(grep ',lifecycle,' "$kdir/events.csv" | cut -c1-400)"
-diag "free page hinting on: $(csv_where "$kdir/lifecycle.csv" spec migrate@after:1 mig_bytes) bytes, downtime $(csv_where "$kdir/lifecycle.csv" spec migrate@after:1 mig_downtime_ms) ms; off (the first run's): $(col migrate@after:1 mig_bytes) bytes"
-check "kill: the runner was killed with its guest on b ($on_b), free-page-hint in its XML" \
-	test -n "$on_b" -a "${hint:-0}" -ge 1
+check "kill: the runner was killed with its guest on b ($on_b)" test -n "$on_b"
 t_kill=$(date +%s.%N)
 for _ in $(seq 400); do	# 40 s: agent-watchdog is 10 s
 	[ -z "$(virsh -q -c "$DAEMON_URI_b" list --all --name)$(daemon_qemus b)" ] && break
@@ -105,4 +102,50 @@ diag "kill: b was empty $(awk -v a="$t_kill" -v b="$(date +%s.%N)" 'BEGIN { prin
 check "kill: the guest powered itself off: nothing left on b" \
 	test -z "$(virsh -q -c "$DAEMON_URI_b" list --all --name)$(daemon_qemus b)"
 check "kill: nothing left on a" test -z "$(virsh -q -c "$DAEMON_URI_a" list --all --name)$(daemon_qemus a)"
+
+# SIGKILL of the runner during a migration: once the incoming domain is on b.
+# libvirt ties that domain to the runner's connection until the migration
+# ends (it goes with the connection); the source on a goes on, then powers
+# itself off after agent-watchdog of silence.
+scenario during <<INI
+[during]
+accel = tcg
+vcpus = 1
+memory = 256M
+warmup = 1s
+agent-watchdog = 10s
+targets = 128M, 256M
+events = migrate@after:1
+migrate-to = $DAEMON_URI_b
+INI
+"$BB" run -s "$STATE" -o "$RESULTS/during" --connect "$DAEMON_URI_a" "$T/during.ini" >"$T/out3" 2>"$T/err3" &
+pid=$!
+wait_for "$T/err3" 'event migrate@after:1' 120
+ddir=$(run_dir "$RESULTS/during")
+inc=
+for _ in $(seq 300); do	# 30 s: the image to b's pool, then Prepare defines the incoming domain
+	inc=$(virsh -q -c "$DAEMON_URI_b" list --all --name | head -n 1)
+	[ -n "$inc" ] && break
+	kill -0 $pid 2>/dev/null || break
+	sleep 0.05
+done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+t_kill=$(date +%s.%N)
+check "during: killed while migrating (the incoming domain on b, no 'migrated' yet)" \
+	test -n "$inc" -a "$(grep -c ',migrated,' "$ddir/events.csv")" -eq 0
+for _ in $(seq 400); do
+	[ -z "$(virsh -q -c "$DAEMON_URI_b" list --all --name)$(daemon_qemus b)" ] && break
+	sleep 0.1
+done
+tb=$(awk -v a="$t_kill" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+for _ in $(seq 400); do	# 40 s: agent-watchdog is 10 s
+	[ -z "$(virsh -q -c "$DAEMON_URI_a" list --all --name)$(daemon_qemus a)" ] && break
+	sleep 0.1
+done
+diag "during: b empty $tb s after the kill, a $(awk -v a="$t_kill" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s after it"
+check "during: nothing left on b (the incoming domain went with the runner's connection)" \
+	test -z "$(virsh -q -c "$DAEMON_URI_b" list --all --name)$(daemon_qemus b)"
+check "during: nothing left on a (the source powered itself off)" \
+	test -z "$(virsh -q -c "$DAEMON_URI_a" list --all --name)$(daemon_qemus a)"
 finish
