@@ -5,7 +5,8 @@
 # /var/lib/libvirt, storage pools and logs are its own), the runner's build
 # directory hidden under an empty directory (what the daemon boots must come
 # through libvirt, not from our disk), listening on its /run/libvirt/libvirt-sock,
-# which is $T/NAME/run/libvirt-sock here (the same directory, bind-mounted).
+# which is $T/NAME/run/libvirt-sock here (the same directory, bind-mounted), with
+# a host UUID of its own (two daemons here can migrate a guest between them).
 # Sets DAEMON_URI_NAME. daemon_kill NAME kills it (-9), daemon_stop_all
 # (called by the EXIT trap) kills every daemon, its QEMUs and its holder.
 # Facts: ../../shared/notes/environment.md, "A real libvirt daemon".
@@ -28,7 +29,9 @@ daemon_start() {
 	d=$T/$1
 	mkdir -p "$d/etc/qemu" "$d/run" "$d/var-up" "$d/var-work" "$d/empty" "$d/log"
 	daemon_qemu_conf >"$d/etc/qemu.conf"
+	# a host UUID of its own: libvirt refuses a migration between hosts of one UUID (vm-migrate.t)
 	cat >"$d/libvirtd.conf" <<CONF
+host_uuid = "$(cat /proc/sys/kernel/random/uuid)"
 auth_unix_rw = "none"
 auth_unix_ro = "none"
 log_outputs = "3:file:$d/log/libvirtd.log"

@@ -26,14 +26,19 @@ static int order(const char *spec, char *buf, size_t size)
 	return 0;
 }
 
-static int check(const char *spec, size_t ntrans, int mech, char *err, size_t len)
+static int check_to(const char *spec, size_t ntrans, int mech, const char *to, char *err, size_t len)
 {
 	struct hr_lc_event ev[HR_MAX_LC_EVENTS];
 	int n;
 
 	if (hr_lc_parse(spec, ev, &n, err, len))
 		return -1;
-	return hr_lc_check(ev, n, ntrans, mech, 512 * MIB, 120000000ull, err, len);
+	return hr_lc_check(ev, n, ntrans, mech, 512 * MIB, 120000000ull, to, err, len);
+}
+
+static int check(const char *spec, size_t ntrans, int mech, char *err, size_t len)
+{
+	return check_to(spec, ntrans, mech, "", err, len);
 }
 
 int main(void)
@@ -42,7 +47,7 @@ int main(void)
 	struct hr_lc_event ev[HR_MAX_LC_EVENTS];
 	int n;
 
-	plan(18);
+	plan(23);
 	ok(!order(" storm:200@after:2, pause:3s@after:1 ,save@after:0,pause@during:2,floor:16M@after:1",
 		  buf, sizeof(buf)), "a list with blanks parses");
 	is_str(buf, "save@after:0,pause:3s@after:1,floor:16M@after:1,pause:2s@during:2,storm:200@after:2",
@@ -62,7 +67,19 @@ int main(void)
 	ok(check("floor@after:1", 2, HR_MECH_VMEM, err, sizeof(err)) && strstr(err, "virtio-mem"),
 	   "floor with virtio-mem: %s", err);
 	ok(check("migrate@after:1", 2, HR_MECH_BALLOON, err, sizeof(err)) &&
-	   !strcmp(err, "entry 1: migrate: not implemented yet"), "migrate: %s", err);
+	   strstr(err, "entry 1: migrate@after:1 needs a destination: migrate-to ="),
+	   "migrate without migrate-to: %s", err);
+	ok(!check_to("migrate@after:1,migrate@after:2", 2, HR_MECH_BALLOON, "qemu+unix:///system?socket=/s",
+		     err, sizeof(err)), "migrate there and back with migrate-to: fine");
+	ok(check_to("migrate@after:1", 2, HR_MECH_BALLOON, "qemu:///embed?root=/x", err, sizeof(err)) &&
+	   strstr(err, "the embedded driver cannot be a destination"), "migrate to the embedded driver: %s", err);
+	ok(check_to("migrate@during:1", 2, HR_MECH_BALLOON, "qemu:///system", err, sizeof(err)) &&
+	   strstr(err, "between transitions"), "migrate during a transition: %s", err);
+	ok(check_to("migrate@after:1", 2, HR_MECH_VMEM, "qemu:///system", err, sizeof(err)) &&
+	   strstr(err, "virtio-mem"), "migrate with virtio-mem: %s", err);
+	ok(!hr_lc_parse("migrate@after:1", ev, &n, err, sizeof(err)) && hr_lc_migrates(ev, n) &&
+	   !hr_lc_parse("save@after:1", ev, &n, err, sizeof(err)) && !hr_lc_migrates(ev, n),
+	   "a migrate starts the guest without AUTODESTROY, a save does not");
 	ok(check("shutdown@after:2,pause@after:2", 2, HR_MECH_BALLOON, err, sizeof(err)) &&
 	   strstr(err, "must be the last event"), "shutdown before another: %s", err);
 	ok(check("storm@during:1", 2, HR_MECH_BALLOON, err, sizeof(err)) && strstr(err, "between transitions"),

@@ -58,6 +58,7 @@ enum {
 	HR_LCF_LAST = 1 << 1,		/* only as the job's last event, after its last transition */
 	HR_LCF_LOCAL = 1 << 2,		/* writes a file on the host: a local (embedded) host only */
 	HR_LCF_RESTARTS = 1 << 3,	/* the guest's agent restarts: the runner reconnects */
+	HR_LCF_MIGRATES = 1 << 4,	/* moves the guest to migrate-to= and back: a daemon host, no AUTODESTROY */
 };
 
 struct hr_lc_def {
@@ -102,10 +103,16 @@ int hr_lc_parse(const char *spec, struct hr_lc_event *ev, int *n, char *err, siz
  * schedule's length), with its mechanism (@mech, enum hr_mech_kind), not
  * refused, a last-only one last, at most one during a transition, a floor
  * below memory (@memory_kib), a pause during a transition shorter than the
- * job's timeout= (@timeout_us; 0: not checked). 0, or -1 with a reason in @err.
+ * job's timeout= (@timeout_us; 0: not checked), a migrate with a destination
+ * (@migrate_to: migrate-to=, "" none) that is a daemon, not the embedded
+ * driver. 0, or -1 with a reason in @err.
  */
 int hr_lc_check(const struct hr_lc_event *ev, int n, size_t ntrans, int mech,
-		uint64_t memory_kib, uint64_t timeout_us, char *err, size_t errlen);
+		uint64_t memory_kib, uint64_t timeout_us, const char *migrate_to, char *err,
+		size_t errlen);
+
+/* Does one of @ev migrate the guest (HR_LCF_MIGRATES: it starts without AUTODESTROY)? */
+int hr_lc_migrates(const struct hr_lc_event *ev, int n);
 
 /* Does one of @ev restart the guest (HR_LCF_RESTARTS: its domain must reboot, not stop)? */
 int hr_lc_restarts(const struct hr_lc_event *ev, int n);

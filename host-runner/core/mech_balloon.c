@@ -37,8 +37,8 @@ static uint64_t bal_round(const struct hr_job *j, uint64_t kib)
 
 static void bal_plan(FILE *f, const struct hr_job *j)
 {
-	fprintf(f, "  balloon: stats-period=%d, deflate-on-oom=%d, free-page-reporting=%d%s\n",
-		j->stats_period, j->deflate_on_oom, j->free_page_reporting,
+	fprintf(f, "  balloon: stats-period=%d, deflate-on-oom=%d, free-page-reporting=%d, free-page-hint=%d%s\n",
+		j->stats_period, j->deflate_on_oom, j->free_page_reporting, j->free_page_hint,
 		j->hugepages ? ", huge-page backing" : "");
 }
 

@@ -58,11 +58,12 @@ static int check_shape(const char *path, const struct hr_job *j)
 		       path, line_of(j, "memory", "vmem-base"), j->name, hr_vmem_size(j) / 1024.0,
 		       b / 1024.0);
 	}
-	if (j->deflate_on_oom || j->free_page_reporting) {
+	if (j->deflate_on_oom || j->free_page_reporting || j->free_page_hint) {
+		const char *o = j->deflate_on_oom ? "deflate-on-oom" :
+				j->free_page_reporting ? "free-page-reporting" : "free-page-hint";
+
 		return hr_error("%s:%d: [%s] %s is a virtio-balloon option; mechanism=virtio-mem has no balloon",
-		       path, line_of(j, j->deflate_on_oom ? "deflate-on-oom" : "free-page-reporting",
-				     NULL), j->name,
-		       j->deflate_on_oom ? "deflate-on-oom" : "free-page-reporting");
+		       path, line_of(j, o, NULL), j->name, o);
 	}
 	return 0;
 }

@@ -59,8 +59,12 @@ const struct hr_option hr_options[] = {
 	OPT("events", HR_T_STR, events_spec, .size = HR_LC_SPEC_MAX, .def = "",
 	    .help = "lifecycle events, KIND[:ARG]@after:N or KIND[:ARG]@during:N, comma-separated "
 		    "(e.g. pause:3s@after:1, storm:200@after:2, pause:2s@during:1; N from 1, after:0 "
-		    "before the first transition): pause, storm, floor, save, reset, reboot, shutdown "
+		    "before the first transition): pause, storm, floor, save, reset, reboot, shutdown, migrate "
 		    "(balloonbench-scenario(5), LIFECYCLE EVENTS); lifecycle.csv has a row each"),
+	OPT("free-page-hint", HR_T_BOOL, free_page_hint, .def = "0",
+	    .help = "virtio-balloon free-page-hint (QEMU's device property, through <qemu:override>, "
+		    "with an iothread): during a migration's pre-copy the guest tells QEMU which pages "
+		    "are free, and they are not sent"),
 	OPT("free-page-reporting", HR_T_BOOL, free_page_reporting, .def = "0",
 	    .help = "memballoon freePageReporting"),
 	OPT("give-up", HR_T_DUR, give_up_us, .min = SEC(0) + 1000, .max = SEC(3600), .def = "10s",
@@ -98,6 +102,10 @@ const struct hr_option hr_options[] = {
 	    .help = "how the guest's memory is resized: balloon (virtio-balloon) or virtio-mem (a virtio-mem device of memory - vmem-base, plugged and unplugged in vmem-block steps)"),
 	OPT("memory", HR_T_SIZE, memory_kib, .min = MIB(64), .max = MIB(1024 * 1024), .def = "1G",
 	    .help = "guest memory (the balloon's maximum; with virtio-mem, vmem-base + the device's size)"),
+	OPT("migrate-to", HR_T_STR, migrate_to, .size = 256, .def = "",
+	    .help = "the libvirt daemon (URI) a migrate event moves the guest to, live (pre-copy); the "
+		    "next migrate moves it back. The guest must run on another daemon (--connect URI or "
+		    "--hosts), not the embedded driver"),
 	OPT("min-step", HR_T_SIZEP, min_step, .def = "64M",
 	    .help = "random: smallest change between two targets"),
 	OPT("on-guest-failure", HR_T_ENUM, on_guest_failure, .def = "stop", .choices = hr_on_fail_names,

@@ -350,7 +350,7 @@ static int check_events(const char *path, struct hr_job *j, size_t ntrans)
 
 	if (hr_lc_parse(j->events_spec, j->events, &j->nevents, err, sizeof(err)) ||
 	    hr_lc_check(j->events, j->nevents, ntrans, j->mechanism, j->memory_kib, j->timeout_us,
-				err, sizeof(err)))
+				j->migrate_to, err, sizeof(err)))
 		return hr_error("%s:%d: [%s] events: %s", path, opt_line(j, "events"), j->name, err);
 	return 0;
 }

@@ -78,6 +78,7 @@ struct hr_job {
 	int stats_period;
 	int deflate_on_oom;
 	int free_page_reporting;
+	int free_page_hint;		/* virtio-balloon free-page-hint (an iothread, <qemu:override>) */
 	int mechanism;			/* enum hr_mech_kind (vmem.h) */
 	uint64_t vmem_base_kib;		/* virtio-mem: boot memory, never unplugged */
 	uint64_t vmem_block_kib;	/* virtio-mem: the device's block size */
@@ -91,6 +92,7 @@ struct hr_job {
 	uint64_t warmup_us;
 	uint64_t prefill_kib, refill_kib;	/* touched once before the first / after the last change */
 	char events_spec[HR_LC_SPEC_MAX];	/* events= as written (core/lifecycle.h) */
+	char migrate_to[256];		/* migrate events' destination: a libvirt daemon's URI ("" = none) */
 	/* issue 24: the host budget and the policy in the loop (docs/policy.md) */
 	char host_budget[32];		/* as written: SIZE or N%; "" = none */
 	char host_swap[32];		/* as written: SIZE; "" = none */

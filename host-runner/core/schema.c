@@ -287,7 +287,14 @@ static const struct hr_col lifecycle[] = {
 	[HR_LC_GAP_SAMPLES] = { "gap_samples", INT, "count", NO, "the agent's samples left out until the clock was synchronised again" },
 	[HR_LC_STORM_SEED] = { "storm_seed", INT, "", NO, "storm: the random walk's seed" },
 	[HR_LC_STORM_FINAL_MIB] = { "storm_final_mib", FLT(3), "MiB", NO, "storm: its last target" },
-	[HR_LC_HOST] = { "host", STR, "", NO, "the host that ran it" },
+	[HR_LC_HOST] = { "host", STR, "", NO, "the host that ran it (a migrate: the source)" },
+	[HR_LC_MIGRATE_TO] = { "migrate_to", STR, "", NO, "migrate: the destination host (its URI)" },
+	[HR_LC_MIG_TOTAL_MS] = { "mig_total_ms", FLT(3), "ms", LO, "migrate: the migration's time, virDomainGetJobStats' time_elapsed (completed job, on the destination)" },
+	[HR_LC_MIG_DOWNTIME_MS] = { "mig_downtime_ms", FLT(3), "ms", LO, "migrate: the guest's downtime, stopped on the source to running on the destination (the job's downtime)" },
+	[HR_LC_MIG_BYTES] = { "mig_bytes", INT, "bytes", LO, "migrate: bytes sent (the job's data_processed: memory and device state)" },
+	[HR_LC_MIG_MEMORY_BYTES] = { "mig_memory_bytes", INT, "bytes", LO, "migrate: guest memory sent (the job's memory_processed)" },
+	[HR_LC_MIG_ZERO_PAGES] = { "mig_zero_pages", INT, "count", NO, "migrate: pages sent as zero pages (the job's memory_constant: an inflated balloon's pages are)" },
+	[HR_LC_MIG_ITERATIONS] = { "mig_iterations", INT, "count", NO, "migrate: pre-copy passes over memory (the job's memory_iteration)" },
 };
 _Static_assert(sizeof(lifecycle) / sizeof(lifecycle[0]) == HR_LC_NCOLS, "lifecycle.csv: a column per id");
 

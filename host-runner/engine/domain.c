@@ -71,7 +71,10 @@ char *hr_domain_xml(const struct hr_run *run, const struct hr_host *host, const 
 	rp_escape_markup(f, me);
 	fprintf(f, "' boot_id='%s'/></metadata>\n", bid);
 	hr_mech(j)->def->xml_memory(f, j);
-	fprintf(f, "  <vcpu>%d</vcpu>\n  <os>\n    <type arch='x86_64'>hvm</type>\n", j->vcpus);
+	fprintf(f, "  <vcpu>%d</vcpu>\n", j->vcpus);
+	if (j->free_page_hint)	/* QEMU's free-page-hint needs an iothread (iothread1) */
+		fputs("  <iothreads>1</iothreads>\n", f);
+	fputs("  <os>\n    <type arch='x86_64'>hvm</type>\n", f);
 	image_path(run, host, j, 0, path, sizeof(path));
 	fputs("    <kernel>", f);
 	rp_escape_markup(f, path);
@@ -140,7 +143,14 @@ char *hr_domain_xml(const struct hr_run *run, const struct hr_host *host, const 
 	 * (libvirt marks the domain "tainted: custom-argv" for it.)
 	 */
 	fputs("  <qemu:commandline><qemu:arg value='-action'/>"
-	      "<qemu:arg value='shutdown=poweroff'/></qemu:commandline>\n</domain>\n", f);
+	      "<qemu:arg value='shutdown=poweroff'/></qemu:commandline>\n", f);
+	/* free-page-hint: a property of QEMU's device that libvirt has no element for */
+	if (j->free_page_hint)
+		fputs("  <qemu:override><qemu:device alias='balloon0'><qemu:frontend>"
+		      "<qemu:property name='free-page-hint' type='bool' value='true'/>"
+		      "<qemu:property name='iothread' type='string' value='iothread1'/>"
+		      "</qemu:frontend></qemu:device></qemu:override>\n", f);
+	fputs("</domain>\n", f);
 	if (fclose(f)) {
 		free(buf);
 		return NULL;

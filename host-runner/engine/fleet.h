@@ -102,4 +102,11 @@ int hr_host_is_lost(const struct hr_host *h);
 /* A host's entry in run.json's "hosts". */
 json_t *hr_host_json(const struct hr_host *h);
 
+/*
+ * Can the fleet @f run @sc's migrate events (engine/lifecycle.c): every host a
+ * daemon, none of them a job's migrate-to=. 0, or -1 (hr_error: FILE:LINE).
+ */
+struct hr_scenario;
+int hr_lc_check_fleet(const struct hr_scenario *sc, const struct hr_fleet *f);
+
 #endif /* HR_FLEET_H */

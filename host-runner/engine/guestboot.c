@@ -93,6 +93,7 @@ void hr_guest_drop_domain(struct hr_guest *g)
 	b->chan = NULL;
 	hr_chan_unref(b->chan_events);
 	b->chan_events = NULL;
+	hr_lc_drop_hosts(g);
 }
 
 void hr_guest_destroy_domain(struct hr_guest *g)
@@ -207,8 +208,10 @@ static int boot_once(struct hr_guest *g, int accel, uint64_t timeout_us, char *w
 	(void)unlink(g->console_path);
 	hr_debug("%s: domain XML:\n%s", g->name, xml);
 	slot = hr_wd_arm_start(g->run->wd, g->host->uri, g->name, 0, "start");
+	/* libvirt refuses to migrate an AUTODESTROY domain (lifecycle.c: migrate) */
 	b->dom = b->chan ? virDomainCreateXML(g->host->conn, xml,
-		g->host->embedded ? 0 : VIR_DOMAIN_START_AUTODESTROY) : NULL;
+		g->host->embedded || hr_lc_migrates(g->job->events, g->job->nevents) ? 0 :
+		VIR_DOMAIN_START_AUTODESTROY) : NULL;
 	free(xml);
 	if (hr_wd_disarm(g->run->wd, slot)) {
 		b->dead = 1;	/* killed as it started: torn down as a dead domain is */

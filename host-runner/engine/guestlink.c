@@ -453,6 +453,49 @@ int hr_guest_reattach(struct hr_guest *g, int conf)
 	return conf ? hr_guest_send(g, &b->conf) : 0;	/* the agent says again what the host must not miss */
 }
 
+int hr_guest_follow(struct hr_guest *g, struct hr_host *h, virDomainPtr dom)
+{
+	struct hr_boot *b = &g->boot;
+	struct hr_chan *c = hr_chan_new(g->name);
+	virStreamPtr st;
+
+	/* the old connection's callbacks, stream and domain go: that QEMU is gone */
+	hr_mech_detach(g);
+	if (b->lifecycle_id >= 0) {
+		(void)virConnectDomainEventDeregisterAny(g->host->conn, b->lifecycle_id);
+		b->lifecycle_id = -1;
+	}
+	hr_guest_close_stream(g);
+	if (b->dom)
+		virDomainFree(b->dom);
+	b->dom = dom;
+	g->host = h;
+	if (!c)
+		return hr_error("%s: out of memory", g->name);
+	st = virStreamNew(h->conn, VIR_STREAM_NONBLOCK);
+	if (!st || hr_chan_attach(g->run, dom, st, c, &b->lifecycle_id)) {
+		char why[512];
+
+		if (st) {
+			hr_error_take(why, sizeof(why));
+			virStreamFree(st);
+		} else {
+			snprintf(why, sizeof(why), "cannot create a stream: %s", hr_lv_err());
+		}
+		hr_chan_unref(c);
+		return hr_error("%s: cannot follow the domain to host %s: %s", g->name, h->name, why);
+	}
+	/* the old channels: drained by the caller; the callbacks that held them are gone */
+	hr_chan_unref(b->chan_events);
+	b->chan_events = NULL;
+	hr_chan_unref(b->chan);
+	b->chan = c;
+	b->st = st;
+	if (g->job->mechanism != HR_MECH_BALLOON)
+		hr_mech_listen(g);
+	return hr_guest_send(g, &b->conf);	/* the agent says again what the host must not miss */
+}
+
 void hr_guest_pump(struct hr_guest *g, uint64_t deadline)
 {
 	struct hr_boot *b = &g->boot;

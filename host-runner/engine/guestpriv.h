@@ -135,6 +135,10 @@ struct hr_lc_row {
 	       agent_ms, acct_delta_mib, verified_mib, save_ms, restore_ms, shortfall_mib,
 	       paused_moved_mib, t100_ms, clock_step_ms, storm_final_mib;
 	int64_t mismatches, image_bytes, ooms, gap_samples;
+	char host[64];			/* a migrate: the source's name ("" = the guest's host then) */
+	char mig_to[256];		/* a migrate: the destination's URI */
+	double mig_total_ms, mig_downtime_ms;
+	int64_t mig_bytes, mig_memory_bytes, mig_zero_pages, mig_iterations;	/* -1: not known */
 };
 
 /*
@@ -183,6 +187,11 @@ struct hr_guest {
 	int lc_during_set;
 	uint64_t lc_target_kib;		/* the target now (0: none set yet) */
 	size_t lc_rows_seen;		/* transitions it was taken from */
+	/*
+	 * migrate: the fleet host it booted on, and migrate-to='s (its own
+	 * connection, opened at the first migrate); host is one of them.
+	 */
+	struct hr_host *lc_home, *lc_away;
 };
 
 static inline double kib_to_mib(uint64_t kib)
@@ -205,6 +214,8 @@ int hr_lc_during(struct hr_guest *g, int index, double b0, double bt);
 int hr_lc_end(struct hr_guest *g);
 /* How many of the guest's events failed; their first reason into @why. */
 int hr_lc_failed(const struct hr_guest *g, char *why, size_t len);
+/* After its domain was dropped: the guest back on its fleet host, migrate-to's connection closed. */
+void hr_lc_drop_hosts(struct hr_guest *g);
 
 /* guestlink.c */
 /*
@@ -213,6 +224,12 @@ int hr_lc_failed(const struct hr_guest *g, char *why, size_t len);
  * 0, or -1.
  */
 int hr_guest_reattach(struct hr_guest *g, int conf);
+/*
+ * The guest's domain is now @dom on host @h (a migration): its callbacks and
+ * agent channel leave the old connection for @h's (a new stream on a new
+ * channel, CONF sent again); g->host becomes @h. 0, or -1 (hr_error).
+ */
+int hr_guest_follow(struct hr_guest *g, struct hr_host *h, virDomainPtr dom);
 
 /* guestboot.c */
 /* A boot from nothing: zero, and no callbacks (-1). */

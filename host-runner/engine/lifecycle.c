@@ -14,6 +14,7 @@
  * invented; the offset's step is recorded.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <inttypes.h>
 #include <math.h>
@@ -26,6 +27,7 @@
 
 #include "core/lifecycle.h"
 #include "core/log.h"
+#include "core/scenario.h"
 #include "fleet.h"
 #include "guestpriv.h"
 #include "mech.h"
@@ -40,6 +42,7 @@
 #define INTEG_WAIT_NS	(30 * SEC_NS)	/* integrity: one full pass after the event within this */
 #define LV_CALL_MS	10000		/* suspend, resume: QEMU answers within this */
 #define SAVE_CALL_MS	300000		/* save, restore: the image is written or read within this */
+#define MIG_SLACK_MS	60000		/* migrate: ends within timeout= plus this, else the source goes */
 
 struct lc_ctx {
 	struct hr_lc_row *r;
@@ -648,11 +651,267 @@ static int ev_shutdown(struct hr_guest *g, struct lc_ctx *c)
 	return 0;
 }
 
+/* ---- migrate ---- */
+
+/* One guest at a time puts the image into a destination's pool (the same volume names). */
+static pthread_mutex_t away_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * migrate-to='s host for @g (g->lc_away): connected, watched (a daemon that
+ * dies marks it lost), the guest's kernel and initrd in its pool. 0, or -1
+ * with the reason in @why.
+ */
+static int away_open(struct hr_guest *g, char *why, size_t len)
+{
+	char paths[2][PATH_MAX + 16];
+	const char *files[2];
+	struct hr_host *h;
+	int r;
+
+	if (g->lc_away)
+		return 0;
+	if (!(h = calloc(1, sizeof(*h))))
+		return snprintf(why, len, "out of memory"), -1;
+	snprintf(h->name, sizeof(h->name), "migrate-to");
+	snprintf(h->uri, sizeof(h->uri), "%s", g->job->migrate_to);
+	snprintf(h->pool, sizeof(h->pool), "balloonbench");
+	h->local = !hr_uri_is_remote(h->uri);
+	if (!(h->conn = virConnectOpen(h->uri))) {
+		snprintf(why, len, "cannot connect to '%.200s': %.250s", h->uri, hr_lv_err());
+		free(h);
+		return -1;
+	}
+	(void)virConnectSetKeepAlive(h->conn, 5, 3);
+	hr_host_watch(h);
+	for (int k = 0; k < 2; k++) {
+		hr_image_path(g->run, g->job, k, paths[k], sizeof(paths[k]));
+		files[k] = paths[k];
+	}
+	pthread_mutex_lock(&away_lock);
+	r = hr_host_send_images(h, files, 2);
+	pthread_mutex_unlock(&away_lock);
+	if (r) {
+		hr_error_take(why, len);
+		hr_host_close(h);
+		free(h);
+		return -1;
+	}
+	g->lc_home = g->host;
+	g->lc_away = h;
+	return 0;
+}
+
+void hr_lc_drop_hosts(struct hr_guest *g)
+{
+	if (!g->lc_away)
+		return;
+	g->host = g->lc_home;
+	hr_host_close(g->lc_away);
+	free(g->lc_away);
+	g->lc_away = NULL;
+}
+
+/* @xml with every @from replaced by @to (freed, the new one returned; NULL: out of memory). */
+static char *replace_all(char *xml, const char *from, const char *to)
+{
+	size_t fl = strlen(from), tl = strlen(to), n = 0, o = 0;
+	char *out, *p, *q;
+
+	for (p = xml; (p = strstr(p, from)); p += fl)
+		n++;
+	if (!n || !(out = malloc(strlen(xml) + n * tl + 1))) {
+		if (n)
+			free(xml);
+		return n ? NULL : xml;
+	}
+	for (p = xml; (q = strstr(p, from)); p = q + fl) {
+		memcpy(out + o, p, (size_t)(q - p));
+		o += (size_t)(q - p);
+		memcpy(out + o, to, tl);
+		o += tl;
+	}
+	strcpy(out + o, p);
+	free(xml);
+	return out;
+}
+
+/* The domain's XML for host @to: its image paths on @from replaced by @to's. NULL with why. */
+static char *dest_xml(struct hr_guest *g, const struct hr_host *from, const struct hr_host *to,
+		      char *why, size_t len)
+{
+	char *xml = virDomainGetXMLDesc(g->boot.dom, VIR_DOMAIN_XML_MIGRATABLE);
+
+	if (!xml) {
+		snprintf(why, len, "virDomainGetXMLDesc: %s", hr_lv_err());
+		return NULL;
+	}
+	for (int k = 0; k < 2 && xml; k++) {
+		char local[PATH_MAX + 16];
+		const char *a, *b;
+
+		hr_image_path(g->run, g->job, k, local, sizeof(local));
+		a = hr_host_image(from, local);
+		b = hr_host_image(to, local);
+		if (strcmp(a, b))
+			xml = replace_all(xml, a, b);
+	}
+	if (!xml)
+		snprintf(why, len, "out of memory");
+	return xml;
+}
+
+/* The completed job's figures, on the destination (the source's transient domain is gone). */
+static void job_stats(virDomainPtr dom, struct hr_lc_row *r)
+{
+	virTypedParameterPtr p = NULL;
+	unsigned long long v;
+	int type = 0, n = 0;
+
+	if (virDomainGetJobStats(dom, &type, &p, &n, VIR_DOMAIN_JOB_STATS_COMPLETED) < 0) {
+		notef(r, "no job statistics on the destination: %s", hr_lv_err());
+		return;
+	}
+	if (virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_TIME_ELAPSED, &v) == 1)
+		r->mig_total_ms = (double)v;
+	if (virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_DOWNTIME, &v) == 1)
+		r->mig_downtime_ms = (double)v;
+	if (virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_DATA_PROCESSED, &v) == 1 && v <= INT64_MAX)
+		r->mig_bytes = (int64_t)v;
+	if (virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_MEMORY_PROCESSED, &v) == 1 && v <= INT64_MAX)
+		r->mig_memory_bytes = (int64_t)v;
+	if (virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_MEMORY_CONSTANT, &v) == 1 && v <= INT64_MAX)
+		r->mig_zero_pages = (int64_t)v;
+	if (virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_MEMORY_ITERATION, &v) == 1 && v <= INT64_MAX)
+		r->mig_iterations = (int64_t)v;
+	virTypedParamsFree(p, n);
+}
+
+/*
+ * migrate: live, pre-copy, to migrate-to= (or back to the fleet host), under
+ * the watchdog (a signal, or timeout= plus MIG_SLACK_MS, destroys the
+ * source: libvirt then tears the destination's incoming domain down); the
+ * runner follows the domain there: a new channel, the clock synced again.
+ */
+static int ev_migrate(struct hr_guest *g, struct lc_ctx *c)
+{
+	struct hr_boot *b = &g->boot;
+	struct hr_host *from = g->host, *to;
+	virTypedParameterPtr p = NULL;
+	uint64_t gap0 = b->lc_gap_samples, ms = g->job->timeout_us / 1000 + MIG_SLACK_MS;
+	int np = 0, maxp = 0, slot, fired;
+	char why[512], *xml;
+	virDomainPtr dd;
+	int64_t t0, t1;
+
+	snprintf(c->r->host, sizeof(c->r->host), "%s", from->name);
+	if (from->embedded) {	/* refused before the run (hr_lc_check_fleet): not reached */
+		failf(c->r, "the guest runs on the embedded driver: it cannot be migrated");
+		return 0;
+	}
+	if (away_open(g, why, sizeof(why))) {
+		failf(c->r, "migrate-to: %s", why);
+		return 0;
+	}
+	to = from == g->lc_away ? g->lc_home : g->lc_away;
+	snprintf(c->r->mig_to, sizeof(c->r->mig_to), "%.255s", to->uri);
+	if (!(xml = dest_xml(g, from, to, why, sizeof(why)))) {
+		failf(c->r, "%s", why);
+		return 0;
+	}
+	if (virTypedParamsAddString(&p, &np, &maxp, VIR_MIGRATE_PARAM_DEST_XML, xml) < 0 ||
+	    (from->local && to->local &&	/* both here: not the host name, which may be localhost */
+	     virTypedParamsAddString(&p, &np, &maxp, VIR_MIGRATE_PARAM_URI, "tcp://127.0.0.1") < 0)) {
+		free(xml);
+		virTypedParamsFree(p, np);
+		return hr_error("%s: out of memory", g->name);
+	}
+	free(xml);
+	b->lc_expect_stop = 1;	/* the source's stop and its channel's end are the migration's */
+	t0 = now_run(g);
+	c->r->t_start_s = t0 / 1e9;
+	slot = hr_wd_arm(g->run->wd, b->dom, b->hp.pid, ms, "migrate");
+	dd = virDomainMigrate3(b->dom, to->conn, p, (unsigned)np, VIR_MIGRATE_LIVE);
+	if (!dd)
+		snprintf(why, sizeof(why), "%s", hr_lv_err());
+	fired = hr_wd_disarm(g->run->wd, slot);
+	t1 = now_run(g);
+	virTypedParamsFree(p, np);
+	c->r->dur_ms = MS(t1 - t0);
+	c->t_end = t1;
+	if (!dd) {
+		b->lc_expect_stop = 0;
+		if (!fired && virDomainIsActive(b->dom) == 1) {	/* still on the source: it goes on there */
+			failf(c->r, "virDomainMigrate3 to %s: %s", to->uri, why);
+			return 0;
+		}
+		b->dead = 1;
+		if (fired && hr_stop)
+			snprintf(b->dead_reason, sizeof(b->dead_reason),
+				 "was destroyed: a signal came during its migration");
+		else if (fired)
+			snprintf(b->dead_reason, sizeof(b->dead_reason),
+				 "was destroyed: its migration did not end within %" PRIu64 " s", ms / 1000);
+		else
+			snprintf(b->dead_reason, sizeof(b->dead_reason), "was lost by a failed migration: %.100s",
+				 why);
+		return hr_guest_check(g);
+	}
+	job_stats(dd, c->r);
+	hr_guest_pump(g, hr_now_ns());	/* the agent's words before, and the source's end */
+	b->hp.gone = 1;			/* the source's QEMU: not ours to kill any more */
+	if (hr_guest_follow(g, to, dd)) {
+		b->lc_expect_stop = 0;
+		return -1;
+	}
+	b->dead = b->hangup = 0;
+	b->lc_quiet_from = hr_now_ns();
+	b->lc_gap = 1;
+	b->hp.pid = 0;			/* the destination's QEMU: hr_guest_probe_host finds it */
+	hr_guest_probe_host(g);
+	/* what the old QEMU's end queued is the migration's */
+	for (uint64_t until = hr_now_ns() + 300000000ull; hr_now_ns() < until;)
+		hr_guest_pump(g, until);
+	b->lc_expect_stop = 0;
+	notef(c->r, "to %s in %.0f ms: downtime %.0f ms, %.1f MiB sent, %" PRId64 " zero pages, %" PRId64
+	      " passes", to->name, c->r->mig_total_ms, c->r->mig_downtime_ms,
+	      c->r->mig_bytes >= 0 ? c->r->mig_bytes / 1048576.0 : NAN, c->r->mig_zero_pages,
+	      c->r->mig_iterations);
+	hr_rec_event(g->run->rec, g->name, "migrated", "from %s to %s (%s) in %.0f ms", from->name, to->name,
+		     to->uri, c->r->dur_ms);
+	return resync(g, c, gap0);
+}
+
+int hr_lc_check_fleet(const struct hr_scenario *sc, const struct hr_fleet *f)
+{
+	for (int i = 0; i < sc->njobs; i++) {
+		const struct hr_job *j = &sc->jobs[i];
+		int line = hr_job_line(j, "migrate-to");
+
+		if (!hr_lc_migrates(j->events, j->nevents))
+			continue;
+		if (!line)
+			line = hr_job_line(j, "events");
+		for (int h = 0; h < f->n; h++) {
+			const char *u = f->h[h].uri;
+
+			if (!u[0] || hr_uri_is_embedded(u))
+				return hr_error("%s:%d: [%s] events: migrate needs the guest on a libvirt daemon "
+						"(--connect URI or --hosts), not the embedded driver", sc->path,
+						hr_job_line(j, "events"), j->name);
+			if (!strcmp(u, j->migrate_to))
+				return hr_error("%s:%d: [%s] migrate-to: %s is the guest's own host (%s): a "
+						"migration needs a second daemon", sc->path, line, j->name,
+						j->migrate_to, f->h[h].name);
+		}
+	}
+	return 0;
+}
+
 /* The engine's rows, by kind: NULL where the pure table refuses it. */
 static const lc_fn lc_run[HR_LC_N] = {
 	[HR_LC_PAUSE] = ev_pause, [HR_LC_STORM] = ev_storm, [HR_LC_FLOOR] = ev_floor,
 	[HR_LC_SAVE] = ev_save, [HR_LC_RESET] = ev_reset, [HR_LC_REBOOT] = ev_reboot,
-	[HR_LC_SHUTDOWN] = ev_shutdown,
+	[HR_LC_SHUTDOWN] = ev_shutdown, [HR_LC_MIGRATE] = ev_migrate,
 };
 
 /* ---- the checks after every event ---- */
@@ -793,7 +1052,18 @@ static void write_row(struct hr_guest *g, const struct hr_lc_row *r)
 	if (r->kind == HR_LC_STORM)
 		hr_row_set_i(&row, HR_LC_STORM_SEED, (int64_t)r->seed);	/* below 2^32 */
 	hr_row_set_f(&row, HR_LC_STORM_FINAL_MIB, r->storm_final_mib);
-	hr_row_set_s(&row, HR_LC_HOST, g->host->name);
+	hr_row_set_s(&row, HR_LC_HOST, r->host[0] ? r->host : g->host->name);
+	hr_row_set_s(&row, HR_LC_MIGRATE_TO, r->mig_to);
+	hr_row_set_f(&row, HR_LC_MIG_TOTAL_MS, r->mig_total_ms);
+	hr_row_set_f(&row, HR_LC_MIG_DOWNTIME_MS, r->mig_downtime_ms);
+	if (r->mig_bytes >= 0)
+		hr_row_set_i(&row, HR_LC_MIG_BYTES, r->mig_bytes);
+	if (r->mig_memory_bytes >= 0)
+		hr_row_set_i(&row, HR_LC_MIG_MEMORY_BYTES, r->mig_memory_bytes);
+	if (r->mig_zero_pages >= 0)
+		hr_row_set_i(&row, HR_LC_MIG_ZERO_PAGES, r->mig_zero_pages);
+	if (r->mig_iterations >= 0)
+		hr_row_set_i(&row, HR_LC_MIG_ITERATIONS, r->mig_iterations);
 	hr_rec_put(g->run->rec, HR_F_LIFECYCLE, &row);
 	hr_rec_event(g->run->rec, g->name, "lifecycle", "%s %s%s%s", r->spec, r->ok ? "ok" : "failed",
 		     r->reason[0] ? ": " : "", r->reason);
@@ -836,8 +1106,9 @@ static void row_init(struct hr_lc_row *r, const struct hr_lc_event *e)
 	r->t_start_s = r->dur_ms = r->target_mib = r->before_mib = r->after_mib = nan;
 	r->host_after_mib = r->recover_ms = r->agent_ms = r->acct_delta_mib = r->verified_mib = nan;
 	r->save_ms = r->restore_ms = r->shortfall_mib = r->paused_moved_mib = r->t100_ms = nan;
-	r->clock_step_ms = r->storm_final_mib = nan;
+	r->clock_step_ms = r->storm_final_mib = r->mig_total_ms = r->mig_downtime_ms = nan;
 	r->mismatches = r->image_bytes = r->ooms = r->gap_samples = -1;
+	r->mig_bytes = r->mig_memory_bytes = r->mig_zero_pages = r->mig_iterations = -1;
 	hr_lc_format(e, r->spec, sizeof(r->spec));
 }
 

@@ -236,7 +236,7 @@ int hr_plan(const struct hr_scenario *sc, const struct hr_run_opts *o, FILE *f)
 		sc->path, sc->njobs, sc->njobs > 1 ? "s" : "", guests, guests > 1 ? "s" : "");
 	if (!fl)
 		return hr_error("out of memory"), HR_EXIT_USAGE;
-	if (plan_hosts(o, guests, &remote, f, fl) < 0) {
+	if (plan_hosts(o, guests, &remote, f, fl) < 0 || hr_lc_check_fleet(sc, fl)) {
 		free(fl);
 		return HR_EXIT_USAGE;
 	}

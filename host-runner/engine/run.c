@@ -687,7 +687,7 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	run->sc = sc;
 	run->lock_fd = -1;
 	run->fleet = calloc(1, sizeof(*run->fleet));
-	if (!run->fleet || hr_fleet_load(run->fleet, o)) {
+	if (!run->fleet || hr_fleet_load(run->fleet, o) || hr_lc_check_fleet(sc, run->fleet)) {
 		hr_error_print();	/* the hosts file's, said by the run as its own */
 		free(run->fleet);
 		free(run);
