@@ -478,6 +478,7 @@ int hr_guest_follow(struct hr_guest *g, struct hr_host *h, virDomainPtr dom)
 
 		if (st) {
 			hr_error_take(why, sizeof(why));
+			(void)virStreamAbort(st);	/* opened, its callback not added: the daemon's side too */
 			virStreamFree(st);
 		} else {
 			snprintf(why, sizeof(why), "cannot create a stream: %s", hr_lv_err());

@@ -771,6 +771,11 @@ static void job_stats(virDomainPtr dom, struct hr_lc_row *r)
 		notef(r, "no job statistics on the destination: %s", hr_lv_err());
 		return;
 	}
+	if (type != VIR_DOMAIN_JOB_COMPLETED) {
+		notef(r, "no completed job's statistics on the destination (job type %d)", type);
+		virTypedParamsFree(p, n);
+		return;
+	}
 	if (virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_TIME_ELAPSED, &v) == 1)
 		r->mig_total_ms = (double)v;
 	if (virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_DOWNTIME, &v) == 1)

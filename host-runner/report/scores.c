@@ -33,6 +33,7 @@ struct sc_job {
 	const char *name, *label, *policy, *budget, *memory;
 	long long vms;		/* run.json has a string or a number */
 	int baseline;		/* index of its baseline job, -1: none */
+	int skipped;		/* run.json says why it did not run */
 };
 
 struct sc_guest {
@@ -130,12 +131,16 @@ static void load_run(struct sc *s, json_t *run)
 		j->vms = json_is_integer(json_object_get(v, "vms")) ?
 			 json_integer_value(json_object_get(v, "vms")) : atoll(jstr(v, "vms"));
 		j->baseline = -1;
+		j->skipped = json_object_get(v, "skipped") != NULL;
 	}
+	/* the first job without a budget, not skipped, as many guests of the same size; one without a policy first */
 	for (int a = 0; a < s->njobs; a++)
-		for (int b = 0; b < s->njobs && s->jobs[a].baseline < 0; b++)
-			if (!*s->jobs[b].budget && !strcmp(s->jobs[a].memory, s->jobs[b].memory) &&
-			    s->jobs[a].vms == s->jobs[b].vms)
-				s->jobs[a].baseline = b;
+		for (int pass = 0; pass < 2 && s->jobs[a].baseline < 0; pass++)
+			for (int b = 0; b < s->njobs && s->jobs[a].baseline < 0; b++)
+				if (!*s->jobs[b].budget && !s->jobs[b].skipped &&
+				    (pass || !*s->jobs[b].policy || !strcmp(s->jobs[b].policy, "none")) &&
+				    !strcmp(s->jobs[a].memory, s->jobs[b].memory) && s->jobs[a].vms == s->jobs[b].vms)
+					s->jobs[a].baseline = b;
 	json_array_foreach(json_object_get(run, "vms"), i, v) {
 		struct sc_guest *g;
 		json_int_t k = json_integer_value(json_object_get(v, "vm_index"));
