@@ -172,13 +172,15 @@ CROWD_TESTS := tests/vm-scale.t
 NOGUEST_TESTS := tests/asan.t tests/compare.t tests/dry-run.t tests/failed-guest.t tests/formats.t \
 	tests/trend.t tests/install.t tests/corpus.t tests/docs.t tests/lsan.t tests/schema.t \
 	tests/report-page.t
+# no guest either, but too slow for `make fast`
+SLOW_NOGUEST_TESTS := tests/deb.t tests/fuzz.t
 PROVE := prove -f --timer --exec 'timeout -k 30 900'
 check:
 	@scripts/install-deps.sh --test
 	@$(MAKE) --no-print-directory -j2 all $(ASAN_BIN) $(TSAN_BIN) unit
 	@$(MAKE) --no-print-directory image
-	$(PROVE) -j2 $(CROWD_TESTS) $(UNIT) $(UNIT_ASAN) $(NOGUEST_TESTS) tests/deb.t tests/fuzz.t
-	$(PROVE) -j2 $(filter-out $(SERIAL_TESTS) $(CROWD_TESTS) $(NOGUEST_TESTS) tests/deb.t tests/fuzz.t,$(wildcard tests/*.t))
+	$(PROVE) -j2 $(CROWD_TESTS) $(UNIT) $(UNIT_ASAN) $(NOGUEST_TESTS) $(SLOW_NOGUEST_TESTS)
+	$(PROVE) -j2 $(filter-out $(SERIAL_TESTS) $(CROWD_TESTS) $(NOGUEST_TESTS) $(SLOW_NOGUEST_TESTS),$(wildcard tests/*.t))
 	$(PROVE) $(wildcard $(SERIAL_TESTS))
 
 clean:

@@ -408,6 +408,12 @@ void hr_row_set_i(struct hr_row *r, int col, int64_t v)
 	}
 }
 
+void hr_row_set_n(struct hr_row *r, int col, int64_t v)
+{
+	if (v >= 0)
+		hr_row_set_i(r, col, v);
+}
+
 void hr_row_set_u(struct hr_row *r, int col, uint64_t v)
 {
 	struct hr_cell *c = cell(r, col);

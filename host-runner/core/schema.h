@@ -208,6 +208,7 @@ struct hr_row {
 void hr_row_init(struct hr_row *r, enum hr_table_id t);
 void hr_row_set_f(struct hr_row *r, int col, double v);		/* NaN: empty */
 void hr_row_set_i(struct hr_row *r, int col, int64_t v);
+void hr_row_set_n(struct hr_row *r, int col, int64_t v);		/* a count: negative (unknown) is empty */
 void hr_row_set_u(struct hr_row *r, int col, uint64_t v);
 void hr_row_set_s(struct hr_row *r, int col, const char *s);	/* NULL: empty */
 /*

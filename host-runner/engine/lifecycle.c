@@ -1055,24 +1055,19 @@ static void write_row(struct hr_guest *g, const struct hr_lc_row *r)
 	hr_row_set_i(&row, HR_LC_TARGET_RESET, r->target_reset);
 	hr_row_set_f(&row, HR_LC_RECOVER_MS, r->recover_ms);
 	hr_row_set_f(&row, HR_LC_AGENT_MS, r->agent_ms);
-	if (r->acct_ok >= 0)
-		hr_row_set_i(&row, HR_LC_ACCOUNTING_OK, r->acct_ok);
+	hr_row_set_n(&row, HR_LC_ACCOUNTING_OK, r->acct_ok);
 	hr_row_set_f(&row, HR_LC_ACCOUNTING_DELTA_MIB, r->acct_delta_mib);
 	hr_row_set_f(&row, HR_LC_WL_VERIFIED_MIB, r->verified_mib);
-	if (r->mismatches >= 0)
-		hr_row_set_i(&row, HR_LC_WL_MISMATCHES, r->mismatches);
-	if (r->image_bytes >= 0)
-		hr_row_set_i(&row, HR_LC_SAVE_IMAGE_BYTES, r->image_bytes);
+	hr_row_set_n(&row, HR_LC_WL_MISMATCHES, r->mismatches);
+	hr_row_set_n(&row, HR_LC_SAVE_IMAGE_BYTES, r->image_bytes);
 	hr_row_set_f(&row, HR_LC_SAVE_MS, r->save_ms);
 	hr_row_set_f(&row, HR_LC_RESTORE_MS, r->restore_ms);
 	hr_row_set_f(&row, HR_LC_SHORTFALL_MIB, r->shortfall_mib);
-	if (r->ooms >= 0)
-		hr_row_set_i(&row, HR_LC_OOM_KILLS, r->ooms);
+	hr_row_set_n(&row, HR_LC_OOM_KILLS, r->ooms);
 	hr_row_set_f(&row, HR_LC_PAUSED_MOVED_MIB, r->paused_moved_mib);
 	hr_row_set_f(&row, HR_LC_TRANSITION_T100_MS, r->t100_ms);
 	hr_row_set_f(&row, HR_LC_CLOCK_STEP_MS, r->clock_step_ms);
-	if (r->gap_samples >= 0)
-		hr_row_set_i(&row, HR_LC_GAP_SAMPLES, r->gap_samples);
+	hr_row_set_n(&row, HR_LC_GAP_SAMPLES, r->gap_samples);
 	if (r->kind == HR_LC_STORM)
 		hr_row_set_i(&row, HR_LC_STORM_SEED, (int64_t)r->seed);	/* below 2^32 */
 	hr_row_set_f(&row, HR_LC_STORM_FINAL_MIB, r->storm_final_mib);
@@ -1080,14 +1075,10 @@ static void write_row(struct hr_guest *g, const struct hr_lc_row *r)
 	hr_row_set_s(&row, HR_LC_MIGRATE_TO, r->mig_to);
 	hr_row_set_f(&row, HR_LC_MIG_TOTAL_MS, r->mig_total_ms);
 	hr_row_set_f(&row, HR_LC_MIG_DOWNTIME_MS, r->mig_downtime_ms);
-	if (r->mig_bytes >= 0)
-		hr_row_set_i(&row, HR_LC_MIG_BYTES, r->mig_bytes);
-	if (r->mig_memory_bytes >= 0)
-		hr_row_set_i(&row, HR_LC_MIG_MEMORY_BYTES, r->mig_memory_bytes);
-	if (r->mig_zero_pages >= 0)
-		hr_row_set_i(&row, HR_LC_MIG_ZERO_PAGES, r->mig_zero_pages);
-	if (r->mig_iterations >= 0)
-		hr_row_set_i(&row, HR_LC_MIG_ITERATIONS, r->mig_iterations);
+	hr_row_set_n(&row, HR_LC_MIG_BYTES, r->mig_bytes);
+	hr_row_set_n(&row, HR_LC_MIG_MEMORY_BYTES, r->mig_memory_bytes);
+	hr_row_set_n(&row, HR_LC_MIG_ZERO_PAGES, r->mig_zero_pages);
+	hr_row_set_n(&row, HR_LC_MIG_ITERATIONS, r->mig_iterations);
 	hr_rec_put(g->run->rec, HR_F_LIFECYCLE, &row);
 	hr_rec_event(g->run->rec, g->name, "lifecycle", "%s %s%s%s", r->spec, r->ok ? "ok" : "failed",
 		     r->reason[0] ? ": " : "", r->reason);

@@ -133,16 +133,12 @@ static void budget_rows(struct hr_polwave *pw, double t_s, const struct hr_budge
 		hr_row_set_f(&r, HR_BU_LIMIT_MIB, bs->limit_mib);
 		hr_row_set_f(&r, HR_BU_USAGE_MIB, bs->usage_mib);
 		hr_row_set_f(&r, HR_BU_MAX_USAGE_MIB, bs->max_usage_mib);
-		if (bs->failcnt >= 0)
-			hr_row_set_i(&r, HR_BU_FAILCNT, bs->failcnt);
+		hr_row_set_n(&r, HR_BU_FAILCNT, bs->failcnt);
 		hr_row_set_f(&r, HR_BU_MEMSW_USAGE_MIB, bs->memsw_usage_mib);
-		if (bs->memsw_failcnt >= 0)
-			hr_row_set_i(&r, HR_BU_MEMSW_FAILCNT, bs->memsw_failcnt);
+		hr_row_set_n(&r, HR_BU_MEMSW_FAILCNT, bs->memsw_failcnt);
 		hr_row_set_f(&r, HR_BU_SWAP_MIB, bs->swap_mib);
-		if (bs->oom_kill >= 0)
-			hr_row_set_i(&r, HR_BU_OOM_KILL, bs->oom_kill);
-		if (bs->under_oom >= 0)
-			hr_row_set_i(&r, HR_BU_UNDER_OOM, bs->under_oom);
+		hr_row_set_n(&r, HR_BU_OOM_KILL, bs->oom_kill);
+		hr_row_set_n(&r, HR_BU_UNDER_OOM, bs->under_oom);
 		hr_rec_put(pw->run->rec, HR_F_BUDGET, &r);
 	}
 	for (int i = 0; i < pw->n; i++) {
