@@ -179,6 +179,9 @@
  *		workload's size, its first differing byte (< WL_PAGE), its
  *		guest virtual address, what it held (enum wl_bad_kind: 1
  *		zero, 2 stale, 3 corrupt).
+ *	BYE		the agent's last line: its loop has ended (QUIT, REBOOT,
+ *			the ACPI power button), the workloads stop, a power off
+ *			or a restart follows. Nothing of this agent comes after.
  *
  * host -> guest
  *	PING id		answered by PONG; used to estimate the clock offset.
@@ -200,6 +203,8 @@
  *			agent powers the guest off when the host has been
  *			silent that long (so no VM outlives a killed runner).
  *	QUIT		power the guest off.
+ *	REBOOT		restart the guest cleanly: the workloads stopped, sync,
+ *			reboot(RB_AUTOBOOT); a new agent says HELLO.
  *	RUN w spec	start workload w: spec is "NAME:key=value,..."
  *			(workloads/workload.h); answered by WSTART or WEXIT.
  *	STOPW w		stop workload w (stop flag, SIGTERM, SIGKILL after 2 s).
@@ -262,6 +267,8 @@ enum bbp_type {
 	BBP_IV,
 	BBP_BAD,
 	BBP_HOOK,
+	BBP_REBOOT,
+	BBP_BYE,
 	BBP_NTYPES
 };
 

@@ -17,6 +17,13 @@
 #define BOTH		(MECH(BALLOON) | MECH(VMEM))
 #define SEC(x)		((int64_t)(x) * 1000000)
 
+static const char *const reboot_ways[] = { "agent", "acpi", "sysrq", NULL };
+
+/* libvirt's QEMU driver, qemuDomainDetachDeviceLive (seen with libvirt 9.0, tests/vm-lifecycle.t) */
+#define UNPLUG_REFUSED	"unplug: libvirt cannot detach the balloon device from a running guest " \
+	"(virDomainDetachDeviceFlags with VIR_DOMAIN_AFFECT_LIVE answers \"Operation not supported: " \
+	"live detach of device 'memballoon' is not supported\")"
+
 const struct hr_lc_def hr_lc_defs[HR_LC_N] = {
 	[HR_LC_PAUSE] = {
 		.name = "pause", .arg = HR_LCA_DUR, .min = 10000, .max = SEC(600), .def = "2s",
@@ -81,16 +88,25 @@ const struct hr_lc_def hr_lc_defs[HR_LC_N] = {
 		.checks = "the time to the new HELLO; whether the balloon came back to its target alone",
 	},
 	[HR_LC_REBOOT] = {
-		.name = "reboot", .arg = HR_LCA_NONE, .def = "", .flags = HR_LCF_RESTARTS,
-		.mechs = MECH(BALLOON),
-		.needs = "virDomainSendKey (the guest boots with sysrq_always_enabled); any host",
-		.does = "the guest's kernel restarts itself: Alt-SysRq-b, its emergency restart (no "
-			"shutdown path: a clean reboot through the agent, or virDomainReboot, which the "
-			"agent as PID 1 does not answer, are not there yet); then as reset: the runner "
-			"reconnects and goes on",
-		.balloon = "as reset, but the guest's kernel resets the machine",
+		.name = "reboot", .arg = HR_LCA_WORD, .def = "agent", .words = reboot_ways,
+		.flags = HR_LCF_RESTARTS, .mechs = MECH(BALLOON),
+		.needs = "agent: the agent (REBOOT); acpi: virDomainReboot with "
+			 "VIR_DOMAIN_REBOOT_ACPI_POWER_BTN and a guest image with the ACPI button and evdev "
+			 "drivers (make image); sysrq: virDomainSendKey (the guest boots with "
+			 "sysrq_always_enabled); any host",
+		.does = "restarts the guest one of three ways, ARG: agent (the default), the agent's own "
+			"clean reboot: it stops its workload, syncs and calls reboot(RB_AUTOBOOT); acpi, "
+			"virDomainReboot: libvirt presses the ACPI power button (system_powerdown) and marks "
+			"the domain for a fake reboot, the agent (PID 1) powers off cleanly on the button's "
+			"KEY_POWER, and libvirt resets the powered-off guest; sysrq, Alt-SysRq-b, the kernel's "
+			"emergency restart (no shutdown path). agent and acpi wait (15 s) for the old agent's "
+			"last line (BYE). Then as reset: the runner reconnects (the new HELLO within "
+			"boot-timeout=) and goes on",
+		.balloon = "as reset: the new kernel's driver starts from an empty balloon and inflates "
+			   "to QEMU's target again; agent and acpi go down the guest's clean path with the "
+			   "balloon inflated",
 		.vmem = "as reset: not handled yet",
-		.checks = "as reset",
+		.checks = "the way (the reason column) and the time to the new HELLO; as reset",
 	},
 	[HR_LC_SHUTDOWN] = {
 		.name = "shutdown", .arg = HR_LCA_NONE, .def = "", .flags = HR_LCF_LAST, .mechs = BOTH,
@@ -120,6 +136,10 @@ const struct hr_lc_def hr_lc_defs[HR_LC_N] = {
 		.checks = "total time, downtime, bytes sent, from virDomainGetJobStats on the destination "
 			  "(VIR_DOMAIN_JOB_STATS_COMPLETED)",
 	},
+	[HR_LC_UNPLUG] = {
+		.name = "unplug", .arg = HR_LCA_NONE, .def = "", .flags = 0, .mechs = MECH(BALLOON),
+		.refused = UNPLUG_REFUSED,
+	},
 };
 
 int hr_lc_kind(const char *name)
@@ -137,6 +157,17 @@ static void kind_list(char *buf, size_t size)
 	buf[0] = '\0';
 	for (int k = 0; k < HR_LC_N && o < size; k++)
 		o += (size_t)snprintf(buf + o, size - o, "%s%s", k ? ", " : "", hr_lc_defs[k].name);
+}
+
+/* @d's words, "agent, acpi or sysrq". */
+static void word_list(const struct hr_lc_def *d, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int w = 0; d->words[w] && o < size; w++)
+		o += (size_t)snprintf(buf + o, size - o, "%s%s", !w ? "" : d->words[w + 1] ? ", " : " or ",
+				      d->words[w]);
 }
 
 /* The argument @a of kind @k into @e->arg. 0, or -1 with a reason. */
@@ -166,6 +197,14 @@ static int parse_arg(const struct hr_lc_def *d, const char *a, struct hr_lc_even
 				      d->name, a, d->min, d->max);
 		e->arg = (uint64_t)x;
 		return 0;
+	case HR_LCA_WORD:
+		for (int w = 0; d->words[w]; w++)
+			if (!strcmp(a, d->words[w])) {
+				e->arg = (uint64_t)w;
+				return 0;
+			}
+		word_list(d, lo, sizeof(lo));
+		return wl_err(err, errlen, "%s: '%s' is not a way (expected %s)", d->name, a, lo);
 	case HR_LCA_SIZE:
 		if (hr_parse_size(a, &sz) || sz.percent > 0 || sz.kib < (uint64_t)d->min ||
 		    sz.kib > (uint64_t)d->max)
@@ -283,6 +322,8 @@ void hr_lc_format(const struct hr_lc_event *e, char *buf, size_t size)
 		(void)hr_format_size(arg + 1, sizeof(arg) - 1, e->arg);
 	else if (d->arg == HR_LCA_COUNT)
 		snprintf(arg + 1, sizeof(arg) - 1, "%" PRIu64, e->arg);
+	else if (d->arg == HR_LCA_WORD)
+		snprintf(arg + 1, sizeof(arg) - 1, "%s", d->words[e->arg]);
 	if (arg[1])
 		arg[0] = ':';
 	snprintf(buf, size, "%s%s@%s:%d", d->name, arg, e->when == HR_LC_DURING ? "during" : "after",
@@ -348,8 +389,20 @@ void hr_lc_print(FILE *f)
 	for (int k = 0; k < HR_LC_N; k++) {
 		const struct hr_lc_def *d = &hr_lc_defs[k];
 
+		char ways[64];
+
+		if (d->arg == HR_LCA_WORD) {
+			size_t o = 0;
+
+			for (int w = 0; d->words[w] && o < sizeof(ways); w++)
+				o += (size_t)snprintf(ways + o, sizeof(ways) - o, "%s%s", w ? "|" : "[:",
+						      d->words[w]);
+			if (o < sizeof(ways))
+				snprintf(ways + o, sizeof(ways) - o, "]");
+		}
 		fprintf(f, "%s%s\n", d->name, d->arg == HR_LCA_DUR ? "[:DURATION]" :
-			d->arg == HR_LCA_COUNT ? "[:COUNT]" : d->arg == HR_LCA_SIZE ? "[:SIZE]" : "");
+			d->arg == HR_LCA_COUNT ? "[:COUNT]" : d->arg == HR_LCA_SIZE ? "[:SIZE]" :
+			d->arg == HR_LCA_WORD ? ways : "");
 		if (*d->def)
 			fprintf(f, "  (argument default %s)\n", d->def);
 		if (d->refused) {

@@ -18,7 +18,8 @@
  *				rested; after:0 is after the warm-up, before the first
  *	KIND[:ARG]@during:N	while transition N moves (after its first page moved)
  *
- * e.g. events = pause:3s@after:1, save@after:2, reset@after:2, storm:200@after:3, pause:2s@during:1
+ * e.g. events = pause:3s@after:1, save@after:2, reset@after:2, reboot:acpi@after:2,
+ *		 storm:200@after:3, pause:2s@during:1
  * Events at the same point run in the order written.
  */
 #ifndef HR_LIFECYCLE_H
@@ -36,7 +37,8 @@
 	X(RESET, reset, "reset") \
 	X(REBOOT, reboot, "reboot") \
 	X(SHUTDOWN, shutdown, "shutdown") \
-	X(MIGRATE, migrate, "migrate")
+	X(MIGRATE, migrate, "migrate") \
+	X(UNPLUG, unplug, "unplug")
 
 #define HR_LC_ENUM_(K, sym, name) HR_LC_##K,
 enum hr_lc_kind {
@@ -50,8 +52,11 @@ enum hr_lc_kind {
 
 enum hr_lc_when { HR_LC_AFTER, HR_LC_DURING };
 
-/* What an event's argument is (after its ':'). */
-enum hr_lc_arg { HR_LCA_NONE, HR_LCA_DUR, HR_LCA_COUNT, HR_LCA_SIZE };
+/* What an event's argument is (after its ':'): HR_LCA_WORD, one of the row's words (its index). */
+enum hr_lc_arg { HR_LCA_NONE, HR_LCA_DUR, HR_LCA_COUNT, HR_LCA_SIZE, HR_LCA_WORD };
+
+/* reboot's ways (its words, in this order) */
+enum hr_lc_reboot { HR_LC_REBOOT_AGENT, HR_LC_REBOOT_ACPI, HR_LC_REBOOT_SYSRQ };
 
 enum {
 	HR_LCF_DURING = 1 << 0,		/* may be scheduled during:N */
@@ -66,6 +71,7 @@ struct hr_lc_def {
 	enum hr_lc_arg arg;
 	int64_t min, max;		/* the argument's range: us, a count, KiB */
 	const char *def;		/* the argument when none is written, as written ("" none) */
+	const char *const *words;	/* HR_LCA_WORD: the words it takes, NULL-terminated */
 	unsigned flags;			/* HR_LCF_* */
 	unsigned mechs;			/* bit (1 << enum hr_mech_kind) of each mechanism it runs with */
 	const char *refused;		/* not available: why (the load refuses it); NULL: runs */
@@ -81,7 +87,7 @@ struct hr_lc_event {
 	int kind;			/* enum hr_lc_kind */
 	int when;			/* enum hr_lc_when */
 	int at;				/* N: the transition, from 1 (after:0: before the first) */
-	uint64_t arg;			/* us (pause), a count (storm), KiB (floor); 0: none */
+	uint64_t arg;			/* us (pause), a count (storm), KiB (floor), a word's index (reboot); 0: none */
 	int pos;			/* its entry in events= (from 1), for messages */
 };
 

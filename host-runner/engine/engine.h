@@ -392,6 +392,13 @@ void hr_mech_table(const struct hr_run *run);
 /* With lifecycle events in the run: one table of them, on stdout. */
 void hr_lc_table(const struct hr_run *run);
 
+/*
+ * Before any guest boots: a job with reboot:acpi whose guest image (the run's
+ * image_dir; a job's own kernel= is not checked) lacks the ACPI button or
+ * evdev driver is refused, "FILE:LINE: ...". 0, or -1 (hr_error).
+ */
+int hr_lc_check_image(const struct hr_run *run);
+
 /* ---- runjson.c ---- */
 
 /* The runner's cost so far, for run.json's "runner" block (runcost.c; guests read joined). */

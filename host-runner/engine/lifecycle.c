@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libvirt/libvirt-qemu.h>
 #include <linux/input-event-codes.h>
 
 #include "core/lifecycle.h"
@@ -524,39 +525,122 @@ static int ev_save(struct hr_guest *g, struct lc_ctx *c)
 }
 
 /*
- * reset: virDomainReset (reboot: the guest's kernel restarts itself, by
- * Alt-SysRq-b); the guest boots again and its agent with it. The
- * runner reconnects as a bring-up does (guestboot.c): a new channel, the new
- * HELLO, the clock synchronised, CONF, the workload started again (its epoch
- * the current one). Samples from the reset to the new clock are left out;
- * the new agent's sample numbers go on from the old one's.
+ * reset: virDomainReset; reboot: the guest restarts itself (reboot:agent, the
+ * agent's REBOOT; reboot:acpi, virDomainReboot by the ACPI power button, which
+ * the agent answers by powering off and libvirt by resetting the guest;
+ * reboot:sysrq, Alt-SysRq-b); the guest boots again and its agent with it.
+ * Where the old agent goes down by itself (agent, acpi) its messages count
+ * until its last line, BYE. The runner then reconnects as a bring-up does
+ * (guestboot.c): a new channel, the new HELLO, the clock synchronised, CONF,
+ * the workload started again (its epoch the current one). Samples from then
+ * to the new clock are left out; the new agent's sample numbers go on from
+ * the old one's.
  */
-static int restart(struct hr_guest *g, struct lc_ctx *c, int sysrq)
+enum restart_how { RS_RESET, RS_AGENT, RS_ACPI, RS_SYSRQ };
+
+/*
+ * QEMU's action when the guest powers off (QMP set-action): the domain XML
+ * makes it poweroff, so that QEMU ends by itself when the agent's watchdog
+ * powers a killed runner's guest off (domain.c). virDomainReboot's fake
+ * reboot needs QEMU to stay (pause) until libvirt resets the guest: pause
+ * for the reboot:acpi, poweroff again after it. 0, or -1 with why.
+ */
+static int shutdown_action(struct hr_guest *g, const char *action, char *why, size_t len)
+{
+	struct hr_boot *b = &g->boot;
+	char cmd[128], *res = NULL;
+	int slot, r;
+
+	snprintf(cmd, sizeof(cmd), "{\"execute\":\"set-action\",\"arguments\":{\"shutdown\":\"%s\"}}",
+		 action);
+	slot = hr_wd_arm(g->run->wd, b->dom, b->hp.pid, LV_CALL_MS, "set-action");
+	r = virDomainQemuMonitorCommand(b->dom, cmd, &res, 0);
+	if (r < 0)
+		snprintf(why, len, "QMP set-action shutdown=%s: %s", action, hr_lv_err());
+	else if (!res || strstr(res, "\"error\"")) {
+		snprintf(why, len, "QMP set-action shutdown=%s: %.200s", action, res ? res : "no answer");
+		r = -1;
+	}
+	free(res);
+	(void)hr_wd_disarm(g->run->wd, slot);
+	return r < 0 ? -1 : 0;
+}
+
+#define BYE_WAIT_NS	(15 * SEC_NS)	/* reboot:agent, acpi: the old agent's BYE within this */
+
+static int restart(struct hr_guest *g, struct lc_ctx *c, enum restart_how how)
 {
 	static unsigned int keys[3] = { KEY_LEFTALT, KEY_SYSRQ, KEY_B };
+	static const char *const whats[] = {
+		[RS_RESET] = "virDomainReset", [RS_AGENT] = "the agent's REBOOT",
+		[RS_ACPI] = "virDomainReboot (ACPI power button)", [RS_SYSRQ] = "Alt-SysRq-b",
+	};
+	static const char *const names[] = {
+		[RS_RESET] = "reset", [RS_AGENT] = "reboot:agent", [RS_ACPI] = "reboot:acpi",
+		[RS_SYSRQ] = "reboot:sysrq",
+	};
 	struct hr_boot *b = &g->boot;
 	const struct hr_job *j = g->job;
 	uint64_t gap0 = b->lc_gap_samples, deadline, last;
-	const char *what = sysrq ? "Alt-SysRq-b" : "virDomainReset";
+	const char *what = whats[how];
 	char why[512];
-	int64_t t0, t1;
-	int slot, r;
+	int64_t t0, t1, t_bye = -1;
+	int slot = -1, r;
 
-	b->lc_gap = 1;
 	t0 = now_run(g);
 	c->r->t_start_s = t0 / 1e9;
-	slot = hr_wd_arm(g->run->wd, b->dom, b->hp.pid, LV_CALL_MS, what);
-	r = sysrq ? virDomainSendKey(b->dom, VIR_KEYCODE_SET_LINUX, 50, keys, 3, 0) :
+	b->agent_bye = 0;
+	if (how == RS_AGENT) {
+		struct bbp_msg m = { .type = BBP_REBOOT };
+
+		r = hr_guest_send(g, &m);
+		if (r)
+			hr_error_take(why, sizeof(why));
+	} else {
+		if (how != RS_ACPI)
+			b->lc_gap = 1;
+		r = how == RS_ACPI ? shutdown_action(g, "pause", why, sizeof(why)) : 0;
+		if (r < 0) {
+			if (hr_guest_check(g))
+				return -1;
+			failf(c->r, "%s", why);
+			return 0;
+		}
+		slot = hr_wd_arm(g->run->wd, b->dom, b->hp.pid, LV_CALL_MS, what);
+		r = how == RS_SYSRQ ? virDomainSendKey(b->dom, VIR_KEYCODE_SET_LINUX, 50, keys, 3, 0) :
+		    how == RS_ACPI ? virDomainReboot(b->dom, VIR_DOMAIN_REBOOT_ACPI_POWER_BTN) :
 		    virDomainReset(b->dom, 0);
-	if (r < 0)
-		snprintf(why, sizeof(why), "%s", hr_lv_err());
-	(void)hr_wd_disarm(g->run->wd, slot);
+		if (r < 0)
+			snprintf(why, sizeof(why), "%s", hr_lv_err());
+		(void)hr_wd_disarm(g->run->wd, slot);
+	}
 	if (r < 0) {
+		char why2[256];
+
 		b->lc_gap = 0;
 		if (hr_guest_check(g))
 			return -1;
 		failf(c->r, "%s: %s", what, why);
+		if (how == RS_ACPI && shutdown_action(g, "poweroff", why2, sizeof(why2)))
+			failf(c->r, "%s", why2);
 		return 0;
+	}
+	if (how == RS_AGENT || how == RS_ACPI) {	/* the old agent's words count until its BYE */
+		deadline = hr_now_ns() + BYE_WAIT_NS;
+		while (!b->agent_bye && hr_now_ns() < deadline)
+			if (tick(g, deadline))
+				return -1;
+		if (!b->agent_bye) {
+			/* a guest that ignored the button stays marked for libvirt's fake reboot: said */
+			failf(c->r, "%s: no BYE from the agent within %.0f s (an image without it? 'make image')",
+			      what, BYE_WAIT_NS / 1e9);
+			if (how == RS_ACPI && shutdown_action(g, "poweroff", why, sizeof(why)))
+				failf(c->r, "%s", why);
+			return 0;
+		}
+		t_bye = now_run(g);
+		c->r->bye_ms = MS(t_bye - t0);
+		b->lc_gap = 1;
 	}
 	hr_guest_pump(g, hr_now_ns());	/* what the old agent said before: the old numbers */
 	last = b->ngs ? b->gs[b->ngs - 1].seq : 0;
@@ -577,9 +661,19 @@ static int restart(struct hr_guest *g, struct lc_ctx *c, int sysrq)
 	if (!b->have_hello) {
 		b->lc_gap = 0;
 		return hr_error("%s: no HELLO from the agent within boot-timeout=%.0fs of the %s", g->name,
-				j->boot_timeout_us / 1e6, sysrq ? "reboot" : "reset");
+				j->boot_timeout_us / 1e6, names[how]);
 	}
-	notef(c->r, "the agent said HELLO again %.0f ms after the %s", MS(t1 - t0), sysrq ? "reboot" : "reset");
+	if (how == RS_ACPI && shutdown_action(g, "poweroff", why, sizeof(why))) {
+		if (hr_guest_check(g))
+			return -1;
+		failf(c->r, "%s", why);
+	}
+	c->r->hello_ms = MS(t1 - t0);
+	if (t_bye >= 0)
+		notef(c->r, "%s: the old agent's BYE after %.0f ms; HELLO again %.0f ms after the %s", what,
+		      MS(t_bye - t0), MS(t1 - t0), how == RS_AGENT ? "REBOOT" : "button");
+	else
+		notef(c->r, "%s: the agent said HELLO again %.0f ms after it", what, MS(t1 - t0));
 	if (resync(g, c, gap0))
 		return -1;
 	if (hr_guest_send(g, &b->conf))
@@ -588,7 +682,7 @@ static int restart(struct hr_guest *g, struct lc_ctx *c, int sysrq)
 	c->t_end = now_run(g);
 	c->r->dur_ms = MS(c->t_end - t0);
 	hr_rec_event(g->run->rec, g->name, "reconnect", "after %s: HELLO in %.0f ms; %" PRIu64
-		     " samples left out until the clock was synchronised again", sysrq ? "reboot" : "reset", MS(t1 - t0),
+		     " samples left out until the clock was synchronised again", names[how], MS(t1 - t0),
 		     b->lc_gap_samples - gap0);
 	if (j->workload_name[0] && c->wl_alive) {	/* the workload again, in the current epoch */
 		if (hr_guest_send_phase(g, 2 * (uint64_t)g->ntrans_dir, WL_STEADY) ||
@@ -600,13 +694,18 @@ static int restart(struct hr_guest *g, struct lc_ctx *c, int sysrq)
 
 static int ev_reset(struct hr_guest *g, struct lc_ctx *c)
 {
-	return restart(g, c, 0);
+	return restart(g, c, RS_RESET);
 }
 
-/* reboot: the guest's kernel restarts itself (Alt-SysRq-b: emergency_restart, no shutdown path). */
+/* reboot: by the agent, by virDomainReboot (ACPI), or by Alt-SysRq-b (emergency_restart). */
 static int ev_reboot(struct hr_guest *g, struct lc_ctx *c)
 {
-	return restart(g, c, 1);
+	static const enum restart_how by[] = {
+		[HR_LC_REBOOT_AGENT] = RS_AGENT, [HR_LC_REBOOT_ACPI] = RS_ACPI,
+		[HR_LC_REBOOT_SYSRQ] = RS_SYSRQ,
+	};
+
+	return restart(g, c, by[c->e->arg]);
 }
 
 /* shutdown: the agent powers off (QUIT); the time until the domain stopped. */
@@ -620,6 +719,7 @@ static int ev_shutdown(struct hr_guest *g, struct lc_ctx *c)
 
 	c->r->t_start_s = t0 / 1e9;
 	b->lc_expect_stop = 1;
+	b->agent_bye = 0;
 	if (hr_guest_send(g, &m)) {
 		char why[256];
 
@@ -634,6 +734,8 @@ static int ev_shutdown(struct hr_guest *g, struct lc_ctx *c)
 			break;
 		b->lc_quiet_from = hr_now_ns() + SEC_NS;	/* an agent powering off says nothing */
 		hr_guest_pump(g, hr_now_ns() + 50000000ull);
+		if (b->agent_bye && isnan(c->r->bye_ms))
+			c->r->bye_ms = MS(now_run(g) - t0);
 	}
 	c->t_end = now_run(g);
 	c->r->dur_ms = MS(c->t_end - t0);
@@ -1079,6 +1181,8 @@ static void write_row(struct hr_guest *g, const struct hr_lc_row *r)
 	hr_row_set_n(&row, HR_LC_MIG_MEMORY_BYTES, r->mig_memory_bytes);
 	hr_row_set_n(&row, HR_LC_MIG_ZERO_PAGES, r->mig_zero_pages);
 	hr_row_set_n(&row, HR_LC_MIG_ITERATIONS, r->mig_iterations);
+	hr_row_set_f(&row, HR_LC_BYE_MS, r->bye_ms);
+	hr_row_set_f(&row, HR_LC_HELLO_MS, r->hello_ms);
 	hr_rec_put(g->run->rec, HR_F_LIFECYCLE, &row);
 	hr_rec_event(g->run->rec, g->name, "lifecycle", "%s %s%s%s", r->spec, r->ok ? "ok" : "failed",
 		     r->reason[0] ? ": " : "", r->reason);
@@ -1122,6 +1226,7 @@ static void row_init(struct hr_lc_row *r, const struct hr_lc_event *e)
 	r->host_after_mib = r->recover_ms = r->agent_ms = r->acct_delta_mib = r->verified_mib = nan;
 	r->save_ms = r->restore_ms = r->shortfall_mib = r->paused_moved_mib = r->t100_ms = nan;
 	r->clock_step_ms = r->storm_final_mib = r->mig_total_ms = r->mig_downtime_ms = nan;
+	r->bye_ms = r->hello_ms = nan;
 	r->mismatches = r->image_bytes = r->ooms = r->gap_samples = -1;
 	r->mig_bytes = r->mig_memory_bytes = r->mig_zero_pages = r->mig_iterations = -1;
 	hr_lc_format(e, r->spec, sizeof(r->spec));
@@ -1279,6 +1384,70 @@ int hr_lc_failed(const struct hr_guest *g, char *why, size_t len)
 				 g->lc_rows[i].reason);
 	}
 	return n;
+}
+
+/* ---- the guest image ---- */
+
+/* In @dir's kernel.config, @opt's value ('y', 'm'; 0: not set or no file). */
+static int image_config(const char *dir, const char *opt)
+{
+	char path[PATH_MAX + 32], line[256];
+	size_t n = strlen(opt);
+	FILE *f;
+	int v = 0;
+
+	snprintf(path, sizeof(path), "%s/kernel.config", dir);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, opt, n) && line[n] == '=')
+			v = line[n + 1];
+	fclose(f);
+	return v;
+}
+
+/* Is @file in @dir's module list (1), not (0), or is there no list (-1)? */
+static int image_module(const char *dir, const char *file)
+{
+	char path[PATH_MAX + 32], line[256];
+	size_t n = strlen(file);
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "%s/modules", dir);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, file, n) && line[n] == '\n';
+	fclose(f);
+	return found;
+}
+
+int hr_lc_check_image(const struct hr_run *run)
+{
+	static const struct { const char *opt, *ko; } need[] = {
+		{ "CONFIG_ACPI_BUTTON", "button.ko" }, { "CONFIG_INPUT_EVDEV", "evdev.ko" },
+	};
+
+	for (int i = 0; i < run->sc->njobs; i++) {
+		const struct hr_job *j = &run->sc->jobs[i];
+		int acpi = 0;
+
+		for (int k = 0; k < j->nevents; k++)
+			acpi |= j->events[k].kind == HR_LC_REBOOT && j->events[k].arg == HR_LC_REBOOT_ACPI;
+		if (!acpi || j->kernel[0])
+			continue;
+		for (size_t k = 0; k < sizeof(need) / sizeof(need[0]); k++) {
+			int m = image_module(run->image_dir, need[k].ko);
+
+			if (image_config(run->image_dir, need[k].opt) != 'y' && m == 0)
+				return hr_error("%s:%d: [%s] events: reboot:acpi needs the ACPI power button "
+						"in the guest: the image in %s has no %s (rebuild it with 'make "
+						"image')", run->sc->path, hr_job_line(j, "events"), j->name,
+						run->image_dir, need[k].ko);
+		}
+	}
+	return 0;
 }
 
 /* ---- the end table ---- */

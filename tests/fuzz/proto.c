@@ -60,6 +60,8 @@ static const struct fld fields[BBP_NTYPES][13] = {
 		      FU(bbp_bad, addr), FU(bbp_bad, kind), END },
 	[BBP_HOOK] = { FU(bbp_hook, calls), FU(bbp_hook, plain_ns), FU(bbp_hook, entry_ns),
 		       FU(bbp_hook, return_ns), FU(bbp_hook, ftrace), FS(bbp_hook, func), END },
+	[BBP_REBOOT] = { END },
+	[BBP_BYE] = { END },
 };
 
 static void on_line(const char *line, size_t len, void *opaque)
