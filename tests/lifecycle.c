@@ -47,7 +47,7 @@ int main(void)
 	struct hr_lc_event ev[HR_MAX_LC_EVENTS];
 	int n;
 
-	plan(23);
+	plan(27);
 	ok(!order(" storm:200@after:2, pause:3s@after:1 ,save@after:0,pause@during:2,floor:16M@after:1",
 		  buf, sizeof(buf)), "a list with blanks parses");
 	is_str(buf, "save@after:0,pause:3s@after:1,floor:16M@after:1,pause:2s@during:2,storm:200@after:2",
@@ -91,6 +91,15 @@ int main(void)
 	ok(!hr_lc_parse("reset@after:1", ev, &n, err, sizeof(err)) && hr_lc_restarts(ev, n) &&
 	   !hr_lc_parse("pause@after:1", ev, &n, err, sizeof(err)) && !hr_lc_restarts(ev, n),
 	   "a reset restarts the guest, a pause does not");
+	ok(!order("reboot@after:1,reboot:acpi@after:1,reboot:sysrq@after:1", buf, sizeof(buf)) &&
+	   !strcmp(buf, "reboot:agent@after:1,reboot:acpi@after:1,reboot:sysrq@after:1"),
+	   "reboot's ways, agent by default: %s", buf);
+	ok(!hr_lc_parse("reboot:acpi@after:1", ev, &n, err, sizeof(err)) &&
+	   ev[0].arg == HR_LC_REBOOT_ACPI && hr_lc_restarts(ev, n), "reboot:acpi restarts the guest");
+	ok(hr_lc_parse("reboot:halt@after:1", ev, &n, err, sizeof(err)) &&
+	   strstr(err, "'halt' is not a way (expected agent, acpi or sysrq)"), "an unknown way: %s", err);
+	ok(check("unplug@after:1", 2, HR_MECH_BALLOON, err, sizeof(err)) &&
+	   strstr(err, "live detach of device 'memballoon' is not supported"), "unplug refused: %s", err);
 	for (int k = 0; k < HR_LC_N; k++)
 		if (!hr_lc_defs[k].name || (!hr_lc_defs[k].refused && !hr_lc_defs[k].does))
 			n = -1;

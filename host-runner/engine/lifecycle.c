@@ -33,6 +33,7 @@
 #include "guestpriv.h"
 #include "mech.h"
 #include "run.h"
+#include "workloads/workload.h"
 
 #define MS(ns)		((double)(ns) / 1e6)
 #define SEC_NS		1000000000ull
@@ -759,45 +760,124 @@ static int ev_shutdown(struct hr_guest *g, struct lc_ctx *c)
 static pthread_mutex_t away_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /*
+ * migrate-to='s host, opened off the guest's thread (struct away_job): its
+ * virConnectOpen and the image's upload have no deadline of their own (a
+ * destination daemon that accepts and never answers holds them for ever),
+ * so the guest's thread waits for them with one, keeps the agent fed, and
+ * on a signal or past AWAY_OPEN_MS leaves them to the worker, which closes
+ * what it opened whenever its calls return.
+ */
+#define AWAY_OPEN_MS	180000	/* migrate-to: connected and the image in its pool within this */
+
+struct away_job {
+	pthread_mutex_t lock;
+	int done, abandoned, rc;
+	struct hr_host *h;
+	char paths[2][PATH_MAX + 16];
+	char why[512];
+};
+
+static void away_job_free(struct away_job *w)
+{
+	if (w->h) {
+		if (w->h->conn)
+			hr_host_close(w->h);
+		free(w->h);
+	}
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
+
+static void *away_worker(void *arg)
+{
+	struct away_job *w = arg;
+	struct hr_host *h = w->h;
+	const char *files[2] = { w->paths[0], w->paths[1] };
+	int r = -1, gone;
+
+	if (!(h->conn = virConnectOpen(h->uri))) {
+		snprintf(w->why, sizeof(w->why), "cannot connect to '%.200s': %.250s", h->uri, hr_lv_err());
+	} else {
+		(void)virConnectSetKeepAlive(h->conn, 5, 3);
+		hr_host_watch(h);
+		pthread_mutex_lock(&away_lock);
+		r = hr_host_send_images(h, files, 2);
+		pthread_mutex_unlock(&away_lock);
+		if (r)
+			hr_error_take(w->why, sizeof(w->why));
+	}
+	pthread_mutex_lock(&w->lock);
+	w->rc = r;
+	w->done = 1;
+	gone = w->abandoned;
+	pthread_mutex_unlock(&w->lock);
+	if (gone)	/* the guest's thread went on without it: what it opened goes */
+		away_job_free(w);
+	return NULL;
+}
+
+/*
  * migrate-to='s host for @g (g->lc_away): connected, watched (a daemon that
- * dies marks it lost), the guest's kernel and initrd in its pool. 0, or -1
- * with the reason in @why.
+ * dies marks it lost), the guest's kernel and initrd in its pool. 0, -1 with
+ * the reason in @why (the guest goes on), or -2: the guest is gone, or a
+ * signal came (hr_error).
  */
 static int away_open(struct hr_guest *g, char *why, size_t len)
 {
-	char paths[2][PATH_MAX + 16];
-	const char *files[2];
+	struct away_job *w;
 	struct hr_host *h;
-	int r;
+	pthread_attr_t at;
+	pthread_t th;
+	uint64_t deadline = hr_now_ns() + AWAY_OPEN_MS * 1000000ull;
+	int done = 0, r;
 
 	if (g->lc_away)
 		return 0;
-	if (!(h = calloc(1, sizeof(*h))))
+	if (!(w = calloc(1, sizeof(*w))) || !(h = calloc(1, sizeof(*h)))) {
+		free(w);
 		return snprintf(why, len, "out of memory"), -1;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	w->h = h;
 	snprintf(h->name, sizeof(h->name), "migrate-to");
 	snprintf(h->uri, sizeof(h->uri), "%s", g->job->migrate_to);
 	snprintf(h->pool, sizeof(h->pool), "balloonbench");
 	h->local = !hr_uri_is_remote(h->uri);
-	if (!(h->conn = virConnectOpen(h->uri))) {
-		snprintf(why, len, "cannot connect to '%.200s': %.250s", h->uri, hr_lv_err());
-		free(h);
-		return -1;
-	}
-	(void)virConnectSetKeepAlive(h->conn, 5, 3);
-	hr_host_watch(h);
-	for (int k = 0; k < 2; k++) {
-		hr_image_path(g->run, g->job, k, paths[k], sizeof(paths[k]));
-		files[k] = paths[k];
-	}
-	pthread_mutex_lock(&away_lock);
-	r = hr_host_send_images(h, files, 2);
-	pthread_mutex_unlock(&away_lock);
+	for (int k = 0; k < 2; k++)
+		hr_image_path(g->run, g->job, k, w->paths[k], sizeof(w->paths[k]));
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	r = pthread_create(&th, &at, away_worker, w);
+	pthread_attr_destroy(&at);
 	if (r) {
-		hr_error_take(why, len);
-		hr_host_close(h);
-		free(h);
+		away_job_free(w);
+		return snprintf(why, len, "cannot start a thread: %s", strerror(r)), -1;
+	}
+	for (;;) {
+		pthread_mutex_lock(&w->lock);
+		done = w->done;
+		if (!done && (hr_stop || hr_now_ns() >= deadline || hr_guest_check(g)))
+			w->abandoned = 1;
+		pthread_mutex_unlock(&w->lock);
+		if (done || w->abandoned)
+			break;
+		hr_guest_poll_host(g);
+		hr_guest_pump(g, hr_now_ns() + 100000000ull);	/* the agent fed meanwhile */
+	}
+	if (!done) {	/* the worker frees it */
+		if (hr_guest_check(g))
+			return -2;
+		snprintf(why, len, "'%.200s' not connected with the guest image in its pool within %d s "
+			 "(a daemon that does not answer?)", g->job->migrate_to, AWAY_OPEN_MS / 1000);
 		return -1;
 	}
+	if (w->rc) {
+		snprintf(why, len, "%s", w->why);
+		away_job_free(w);
+		return -1;
+	}
+	w->h = NULL;
+	away_job_free(w);
 	g->lc_home = g->host;
 	g->lc_away = h;
 	return 0;
@@ -916,9 +996,14 @@ static int ev_migrate(struct hr_guest *g, struct lc_ctx *c)
 		failf(c->r, "the guest runs on the embedded driver: it cannot be migrated");
 		return 0;
 	}
-	if (away_open(g, why, sizeof(why))) {
+	switch (away_open(g, why, sizeof(why))) {
+	case 0:
+		break;
+	case -1:
 		failf(c->r, "migrate-to: %s", why);
 		return 0;
+	default:
+		return -1;
 	}
 	to = from == g->lc_away ? g->lc_home : g->lc_away;
 	snprintf(c->r->mig_to, sizeof(c->r->mig_to), "%.255s", to->uri);
@@ -937,17 +1022,19 @@ static int ev_migrate(struct hr_guest *g, struct lc_ctx *c)
 	/*
 	 * Nothing is sent to the agent while virDomainMigrate3 blocks: past
 	 * agent-watchdog of the host's silence the agent powers the guest off.
-	 * The migration's deadline stays 2 s inside it, so that a migration
-	 * that long is the runner's verdict, said with its reason.
+	 * The migration's deadline, when it is aborted (virDomainAbortJob; the
+	 * domain destroyed HR_WD_ABORT_GRACE_MS later if the call has not
+	 * returned by then), stays 4 s inside it, so that a migration that long
+	 * is the runner's verdict, said with its reason.
 	 */
-	if (wd_ms > 4000 && ms > wd_ms - 2000) {
-		ms = wd_ms - 2000;
+	if (wd_ms > 6000 && ms > wd_ms - 4000) {
+		ms = wd_ms - 4000;
 		capped = 1;
 	}
 	b->lc_expect_stop = 1;	/* the source's stop and its channel's end are the migration's */
 	t0 = now_run(g);
 	c->r->t_start_s = t0 / 1e9;
-	slot = hr_wd_arm(g->run->wd, b->dom, b->hp.pid, ms, "migrate");
+	slot = hr_wd_arm_job(g->run->wd, b->dom, b->hp.pid, ms, "migrate");
 	dd = virDomainMigrate3(b->dom, to->conn, p, (unsigned)np, VIR_MIGRATE_LIVE);
 	if (!dd)
 		snprintf(why, sizeof(why), "%s", hr_lv_err());
@@ -958,8 +1045,13 @@ static int ev_migrate(struct hr_guest *g, struct lc_ctx *c)
 	c->t_end = t1;
 	if (!dd) {
 		b->lc_expect_stop = 0;
-		if (!fired && virDomainIsActive(b->dom) == 1) {	/* still on the source: it goes on there */
-			failf(c->r, "virDomainMigrate3 to %s: %s", to->uri, why);
+		if (fired != 1 && virDomainIsActive(b->dom) == 1) {	/* still on the source: it goes on there */
+			if (fired == 2)
+				failf(c->r, "virDomainMigrate3 to %s did not end within %" PRIu64 " s%s: aborted "
+				      "(virDomainAbortJob), the guest goes on on %s: %s", to->uri, ms / 1000,
+				      capped ? " (agent-watchdog less 4 s)" : "", from->name, why);
+			else
+				failf(c->r, "virDomainMigrate3 to %s: %s", to->uri, why);
 			return 0;
 		}
 		b->dead = 1;
@@ -968,8 +1060,9 @@ static int ev_migrate(struct hr_guest *g, struct lc_ctx *c)
 				 "was destroyed: a signal came during its migration");
 		else if (fired)
 			snprintf(b->dead_reason, sizeof(b->dead_reason),
-				 "was destroyed: its migration did not end within %" PRIu64 " s%s", ms / 1000,
-				 capped ? " (agent-watchdog less 2 s)" : "");
+				 "was destroyed: its migration did not end within %" PRIu64 " s%s, nor %d s after "
+				 "virDomainAbortJob", ms / 1000, capped ? " (agent-watchdog less 4 s)" : "",
+				 HR_WD_ABORT_GRACE_MS / 1000);
 		else
 			snprintf(b->dead_reason, sizeof(b->dead_reason), "was lost by a failed migration: %.100s",
 				 why);
@@ -1017,6 +1110,12 @@ int hr_lc_check_fleet(const struct hr_scenario *sc, const struct hr_fleet *f)
 			continue;
 		if (!line)
 			line = hr_job_line(j, "events");
+		/* its disk is a file on this machine, and libvirt copies no storage here */
+		if (j->workload_name[0] && (wl_flags(j->workload_name) & WL_F_DISK))
+			return hr_error("%s:%d: [%s] events: migrate cannot move workload=%s's disk (a file on "
+					"this machine, the guest's /dev/vda; no storage is migrated): a workload "
+					"without a disk", sc->path, hr_job_line(j, "events"), j->name,
+					j->workload_name);
 		for (int h = 0; h < f->n; h++) {
 			const char *u = f->h[h].uri;
 
@@ -1028,6 +1127,12 @@ int hr_lc_check_fleet(const struct hr_scenario *sc, const struct hr_fleet *f)
 				return hr_error("%s:%d: [%s] migrate-to: %s is the guest's own host (%s): a "
 						"migration needs a second daemon", sc->path, line, j->name,
 						j->migrate_to, f->h[h].name);
+			/* a guest here names files here (its console log) that a remote daemon lacks */
+			if (!hr_uri_is_remote(u) && hr_uri_is_remote(j->migrate_to))
+				return hr_error("%s:%d: [%s] migrate-to: %s is a remote host, the guest's own (%s) "
+						"is this machine: a migration goes between two daemons on this machine, "
+						"or between remote hosts", sc->path, line, j->name, j->migrate_to,
+						f->h[h].name);
 		}
 	}
 	return 0;
