@@ -13,6 +13,7 @@
  *              the loop stalls
  *   clock.c    the rdtsc clock model (clock.h)
  *   faults.c   the faults it makes for the runner's tests, one table
+ *   pwrbtn.c   the ACPI power button: a press powers off (virDomainReboot)
  *   kprobe.c   the batch events themselves; wlmgr.c the workloads
  *
  * Exported names start with ga_ (kp_ and wlm_ for kprobe.c and wlmgr.c);
