@@ -85,7 +85,7 @@ const struct hr_lc_def hr_lc_defs[HR_LC_N] = {
 		.balloon = "the new kernel's driver starts from an empty balloon and inflates to QEMU's "
 			   "target again by itself (or the runner sets it again: recorded)",
 		.vmem = "the device unplugs all its memory behind the guest: not handled yet",
-		.checks = "the time to the new HELLO; whether the balloon came back to its target alone",
+		.checks = "the time to the new HELLO (hello_ms); whether the balloon came back to its target alone",
 	},
 	[HR_LC_REBOOT] = {
 		.name = "reboot", .arg = HR_LCA_WORD, .def = "agent", .words = reboot_ways,
@@ -106,7 +106,8 @@ const struct hr_lc_def hr_lc_defs[HR_LC_N] = {
 			   "to QEMU's target again; agent and acpi go down the guest's clean path with the "
 			   "balloon inflated",
 		.vmem = "as reset: not handled yet",
-		.checks = "the way (the reason column) and the time to the new HELLO; as reset",
+		.checks = "the way (spec: reboot:WAY); bye_ms, the old agent's last line (agent, acpi), and "
+			  "hello_ms, the new agent's HELLO, from the request; as reset",
 	},
 	[HR_LC_SHUTDOWN] = {
 		.name = "shutdown", .arg = HR_LCA_NONE, .def = "", .flags = HR_LCF_LAST, .mechs = BOTH,
@@ -115,10 +116,10 @@ const struct hr_lc_def hr_lc_defs[HR_LC_N] = {
 			"(timeout=) for the domain to stop: the time to power off with the balloon as it is",
 		.balloon = "an inflated balloon is handed back by the driver on the way down",
 		.vmem = "plugged blocks go with the guest",
-		.checks = "the time to power off",
+		.checks = "the time to power off; bye_ms, the agent's last line (its workload stopped, synced)",
 	},
 	[HR_LC_MIGRATE] = {
-		.name = "migrate", .arg = HR_LCA_NONE, .def = "", .flags = HR_LCF_MIGRATES,
+		.name = "migrate", .arg = HR_LCA_NONE, .def = "", .flags = HR_LCF_MIGRATES | HR_LCF_DURING,
 		.mechs = MECH(BALLOON),
 		.needs = "a second libvirt daemon, migrate-to = its URI (its own host UUID: libvirt refuses "
 			 "a migration between hosts of one UUID), the guest on a daemon (--connect or "
@@ -127,10 +128,18 @@ const struct hr_lc_def hr_lc_defs[HR_LC_N] = {
 		.does = "live migration, pre-copy (virDomainMigrate3, VIR_MIGRATE_LIVE; over "
 			"tcp://127.0.0.1 when both daemons are on this machine), the guest image put in the "
 			"destination's pool first; the runner follows the domain there (a new agent channel, "
-			"the clock synchronised again); the next migrate moves it back. Ends within timeout= "
-			"plus 60 s, else the source is destroyed (the guest fails)",
+			"the clock synchronised again); the next migrate moves it back. At timeout= plus 60 s "
+			"(at most agent-watchdog less 4 s) it is aborted (virDomainAbortJob: the guest goes "
+			"on on the source, the row fails); a call not returned 2 s later, or a signal, "
+			"destroys the source (the guest fails). Connecting to migrate-to and the image's "
+			"upload run off the guest's thread, within 180 s. Refused at load: a workload with a "
+			"disk (no storage is migrated), a remote migrate-to for a guest on this machine",
 		.balloon = "inflated pages are zero pages to QEMU: sent as such (memory_constant), not as "
-			   "data; mig_bytes against the balloon's state is the figure",
+			   "data; mig_bytes against the balloon's state is the figure. during:N: the "
+			   "migration starts once the change's first page moved; the driver goes on moving "
+			   "pages while the guest runs on the source, and on the destination after it; "
+			   "what QEMU's actual and the transition (its t100, whether it reached its target) "
+			   "did is recorded",
 		.vmem = "not tried with virtio-mem yet (its size-change callback is not moved to the "
 			"destination)",
 		.checks = "total time, downtime, bytes sent, from virDomainGetJobStats on the destination "
