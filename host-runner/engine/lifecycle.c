@@ -854,12 +854,14 @@ static int away_open(struct hr_guest *g, char *why, size_t len)
 		return snprintf(why, len, "cannot start a thread: %s", strerror(r)), -1;
 	}
 	for (;;) {
+		int gave_up = 0;
+
 		pthread_mutex_lock(&w->lock);
 		done = w->done;
 		if (!done && (hr_stop || hr_now_ns() >= deadline || hr_guest_check(g)))
-			w->abandoned = 1;
+			gave_up = w->abandoned = 1;	/* from here @w is the worker's to free */
 		pthread_mutex_unlock(&w->lock);
-		if (done || w->abandoned)
+		if (done || gave_up)
 			break;
 		hr_guest_poll_host(g);
 		hr_guest_pump(g, hr_now_ns() + 100000000ull);	/* the agent fed meanwhile */
