@@ -3,7 +3,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-daemon.sh"
 require vm daemons root	# the daemons live in mount namespaces of their own: root
-trap 'daemon_stop_all; cleanup' EXIT
+trap '[ -n "${hpid:-}" ] && kill $hpid 2>/dev/null; daemon_stop_all; cleanup' EXIT
 if ! unshare -m true 2>/dev/null; then
 	echo "1..0 # SKIP no mount namespaces here (unshare -m)"
 	exit 0
@@ -23,7 +23,7 @@ elif [ "${BB_MIGRATE_TCG:-0}" != 1 ]; then
 	echo "1..0 # SKIP live migration under TCG loses dirty pages now and then here (QEMU 7.2: this test failed 2 of 5 runs, its guest dead or spinning on arrival); KVM does not boot guests on this host; BB_MIGRATE_TCG=1 runs it all the same"
 	exit 0
 fi
-plan 23
+plan 26
 
 daemon_start a && daemon_start b
 check "two private libvirtd daemons answer on their own sockets" test -n "$DAEMON_URI_a" -a -n "$DAEMON_URI_b"
@@ -173,4 +173,41 @@ check "during: nothing left on b (the incoming domain went with the runner's con
 	test -z "$(virsh -q -c "$DAEMON_URI_b" list --all --name)$(daemon_qemus b)"
 check "during: nothing left on a (the source powered itself off)" \
 	test -z "$(virsh -q -c "$DAEMON_URI_a" list --all --name)$(daemon_qemus a)"
+# migrate-to a daemon that accepts and never answers: virConnectOpen would
+# wait for ever; it runs off the guest's thread, so SIGINT still ends the run
+# at once (the guest destroyed, nothing left on a)
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); held = []
+while True:
+    held.append(s.accept()[0]); open(sys.argv[2], "a").write("accepted\n")
+' "$T/hung.sock" "$T/hung.log" &
+hpid=$!
+scenario hung <<INI
+[hung]
+accel = $ACCEL
+vcpus = 1
+memory = 256M
+warmup = 1s
+targets = 128M
+events = migrate@after:1
+migrate-to = qemu+unix:///system?socket=$T/hung.sock
+INI
+"$BB" run -s "$STATE" -o "$RESULTS/hung" --connect "$DAEMON_URI_a" "$T/hung.ini" >"$T/out4" 2>"$T/err4" &
+pid=$!
+wait_for "$T/hung.log" accepted 120	# the runner's connection to it is open, and unanswered
+t0=$(date +%s.%N)
+kill -INT $pid
+wait_exit $pid 30
+t1=$(date +%s.%N)
+wait $pid
+kill $hpid 2>/dev/null
+took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+diag "hung: the runner ended $took s after SIGINT; $(grep -c accepted "$T/hung.log" 2>/dev/null) connection(s) to the silent daemon"
+check "hung: the runner, in virConnectOpen of a silent migrate-to, ended within 5 s of SIGINT ($took s)" \
+	awk -v t="$took" -v n="$(grep -c accepted "$T/hung.log" 2>/dev/null)" 'BEGIN { exit !(n >= 1 && t < 5) }'
+check "hung: the migrate row says the guest is gone, interrupted" \
+	csv_awk '$c["spec"] == "migrate@after:1" && $c["result"] == "failed" && $c["reason"] ~ /interrupted/ { f = 1 } END { exit !f }' \
+	"$(run_dir "$RESULTS/hung")/lifecycle.csv"
+check "hung: nothing left on a" test -z "$(virsh -q -c "$DAEMON_URI_a" list --all --name)$(daemon_qemus a)"
 finish
