@@ -149,7 +149,7 @@ static void serve(struct agent *a)
 		if (a->link.urgent || (pfd->revents & POLLOUT))
 			ga_maybe_flush(a, now_ns());
 	}
-	if (a->link.quit) {	/* the host's last line of this agent: what follows is a new one's */
+	if (a->link.quit) {	/* this agent's last line: what the host hears after is a new agent's */
 		struct bbp_msg bye = { .type = BBP_BYE };
 
 		(void)ga_send_msg(a, &bye);
