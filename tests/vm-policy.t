@@ -9,7 +9,7 @@
 # say the same.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 17
+plan 18
 
 H=$(printf %s "$STATE/embed" | sha256sum | cut -c1-8)
 MEM=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ { print $2; exit }' /proc/mounts)
@@ -98,7 +98,7 @@ check "none: scores say the kills ($(sc none host_oom_kills)) and the guests los
 check "mom: no kill of its budget in the kernel log ($km), nor in budget.csv ($(bk mom))" test "$km" -eq 0 -a "$(bk mom)" -eq 0
 check "mom: every guest lived (scores: guests_failed $(sc mom guests_failed), host_oom_kills $(sc mom host_oom_kills))" \
 	test "$(sc mom guests_failed)" = 0 -a "$(sc mom host_oom_kills)" = 0
-nx=$(csv_awk '$c["event"] == "workload-exit" && $c["vm"] ~ /-mom-/ && $c["detail"] ~ /^hold code=0 signal=0 oom=0 / { n++ } END { print n + 0 }' "$E")
+nx=$(csv_awk '$c["vm"] ~ /-mom-v/ && $0 ~ /,workload-exit,"hold code=0 signal=0 oom=0 / { n++ } END { print n + 0 }' "$E")
 check "mom: every workload ran to its end, none killed in its guest ($nx of 3)" test "$nx" -eq 3
 nb=$(csv_awk '$c["job"] == "mom" && $c["phase"] == "bring-up" && $c["set"] == 1 { n++ } END { print n + 0 }' "$D")
 check "mom: it proposed targets in the bring-up phase, before the start line ($nb)" test "$nb" -gt 0
@@ -113,6 +113,8 @@ check "mom: the budget held, its max usage $((mm / 1048576)) MiB of 960 (the cgr
 win=$(csv_awk '$c["job"] == "mom" && $c["phase"] == "run" { t = $c["t_s"] + 0; if (!n++ || t < a) a = t; if (t > b) b = t } END { print b - a }' "$D")
 check "mom: the scores' span is three guests over the run phase's window ($(sc mom span_s) s, 3 x $win s)" \
 	within "$(sc mom span_s)" "$(awk -v w="$win" 'BEGIN { print 3 * w }')" 3
+check "report.html embeds the budget's samples and the decisions for its policies section" \
+	eval 'grep -q "\"budget\":{\"columns\":\[\"t_s\",\"job\"" "$dir/report.html" && grep -q "\"decisions\":{\"columns\"" "$dir/report.html"'
 check "after the run: no budget cgroup, domain cgroup or QEMU left" \
 	test -z "$(ls -d "$MEM"/machine/bb-"$H"-*.partition 2>/dev/null)" -a "$(cgroups)" -eq 0 -a "$(qemus)" -eq 0
 finish
