@@ -164,8 +164,10 @@ int hr_budget_check_scenario(const struct hr_scenario *sc, const struct hr_run_o
 		uint64_t limit;
 
 		if (say && j->policy[0])
-			fprintf(say, "job %s: policy %s sets the targets for %.0f s (not the schedule below), "
-				"each guest's floor %" PRIu64 " MiB (low=)\n", j->name, j->policy,
+			fprintf(say, "job %s: policy %s sets the targets for %.0f s from the start line (not the "
+				"schedule below), and before it each guest's from the end of its bring-up (the guests' "
+				"workloads and prefills one at a time), each guest's floor %" PRIu64 " MiB (low=)\n",
+				j->name, j->policy,
 				(double)j->policy_duration_us / 1e6, hr_job_floor_kib(j) / 1024);
 		if ((j->budget.has_budget || j->policy[0]) &&
 		    (j->parallel || (i + 1 < sc->njobs && sc->jobs[i + 1].parallel))) {
