@@ -60,14 +60,18 @@ void hr_gate_leave(struct hr_gate *gt, int64_t now)
 
 /*
  * Arrive at the start line and wait for the others (ready or failed),
- * keeping our own agent fed meanwhile. Returns the common start time.
+ * keeping our own agent fed meanwhile (with @wait: @wait(@g, @arg) does,
+ * returning within a fraction of a second; its -1 ends the wait, *@err set).
+ * Returns the common start time.
  */
-static int64_t gate_pass(struct hr_guest *g)
+int64_t hr_gate_pass_with(struct hr_guest *g, int (*wait)(struct hr_guest *, void *), void *arg, int *err)
 {
 	struct hr_gate *gt = g->gate;
 	int64_t t0 = 0;
 	int open = 0;
 
+	if (err)
+		*err = 0;
 	if (!gt)
 		return hr_run_time(g->run);
 	pthread_mutex_lock(&gt->lock);
@@ -85,8 +89,19 @@ static int64_t gate_pass(struct hr_guest *g)
 			return t0;
 		if (hr_stop || g->boot.dead || g->boot.hangup)
 			return hr_run_time(g->run);
-		hr_guest_pump(g, hr_now_ns() + 20000000ull);
+		if (!wait) {
+			hr_guest_pump(g, hr_now_ns() + 20000000ull);
+		} else if (wait(g, arg)) {
+			if (err)
+				*err = -1;
+			return hr_run_time(g->run);	/* arrived (counted), gone: the others go on */
+		}
 	}
+}
+
+static int64_t gate_pass(struct hr_guest *g)
+{
+	return hr_gate_pass_with(g, NULL, NULL, NULL);
 }
 
 void hr_guest_set_gate(struct hr_guest *g, struct hr_gate *gate)
@@ -267,13 +282,14 @@ static int guest_run(struct hr_guest *g)
 	}
 	r = hr_guest_bring_up(g);
 	if (r) {
+		hr_policy_turn_give(g);	/* (if it held the bring-up turn) */
 		if (g->gate)
 			(void)gate_pass(g);
 		free(ev);
 		return -1;
 	}
-	if (g->job->policy_kind)	/* the policy sets the targets, not the schedule */
-		r = hr_policy_walk(g, gate_pass(g), &done);
+	if (g->job->policy_kind)	/* the policy sets the targets, not the schedule; in the loop from now on */
+		r = hr_policy_walk(g, &done);
 	else
 		r = walk_schedule(g, ev, nev, &done);
 	free(ev);

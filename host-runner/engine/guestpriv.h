@@ -202,6 +202,12 @@ static inline double kib_to_mib(uint64_t kib)
 /* guest.c */
 /* Publish the guest's snapshot on the progress board now. */
 void hr_guest_publish(struct hr_guest *g);
+/*
+ * Arrive at the job's start line and wait for the others, @wait(@g, @arg)
+ * meanwhile (NULL: the agent pumped); its -1 ends the wait, *@err = -1.
+ * Returns the common start time.
+ */
+int64_t hr_gate_pass_with(struct hr_guest *g, int (*wait)(struct hr_guest *, void *), void *arg, int *err);
 /* Start the job's workload (host id 1) and let it run `warmup` at rest. 0, or -1 (hr_error). */
 int hr_guest_start_workload(struct hr_guest *g);
 
