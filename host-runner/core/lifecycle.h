@@ -51,7 +51,7 @@ enum hr_lc_kind {
 enum hr_lc_when { HR_LC_AFTER, HR_LC_DURING };
 
 /* What an event's argument is (after its ':'). */
-enum hr_lc_arg { HR_LCA_NONE, HR_LCA_DUR, HR_LCA_COUNT, HR_LCA_SIZE };
+enum hr_lc_arg { HR_LCA_NONE, HR_LCA_DUR, HR_LCA_COUNT, HR_LCA_SIZE, HR_LCA_WORD };
 
 enum {
 	HR_LCF_DURING = 1 << 0,		/* may be scheduled during:N */
@@ -66,6 +66,7 @@ struct hr_lc_def {
 	enum hr_lc_arg arg;
 	int64_t min, max;		/* the argument's range: us, a count, KiB */
 	const char *def;		/* the argument when none is written, as written ("" none) */
+	const char *const *words;	/* HR_LCA_WORD: the words it takes, NULL-ended (arg: the index) */
 	unsigned flags;			/* HR_LCF_* */
 	unsigned mechs;			/* bit (1 << enum hr_mech_kind) of each mechanism it runs with */
 	const char *refused;		/* not available: why (the load refuses it); NULL: runs */
@@ -81,7 +82,7 @@ struct hr_lc_event {
 	int kind;			/* enum hr_lc_kind */
 	int when;			/* enum hr_lc_when */
 	int at;				/* N: the transition, from 1 (after:0: before the first) */
-	uint64_t arg;			/* us (pause), a count (storm), KiB (floor); 0: none */
+	uint64_t arg;			/* us (pause), a count (storm), KiB (floor), a word's index; 0: none */
 	int pos;			/* its entry in events= (from 1), for messages */
 };
 
