@@ -103,7 +103,7 @@ static const struct field oom_fields[] = {
 	U64N(bbp_oom, "t", t_ns), U64(bbp_oom, pid), STR(bbp_oom, comm), U64(bbp_oom, anon_kib),
 };
 static const struct field run_fields[] = {
-	U64(bbp_run, w), STR(bbp_run, spec),
+	U64(bbp_run, w), STR(bbp_run, spec), U64O(bbp_run, guest),
 };
 static const struct field stopw_fields[] = {
 	U64(bbp_stopw, w),

@@ -200,8 +200,11 @@
  *			agent powers the guest off when the host has been
  *			silent that long (so no VM outlives a killed runner).
  *	QUIT		power the guest off.
- *	RUN w spec	start workload w: spec is "NAME:key=value,..."
+ *	RUN w spec [guest]
+ *			start workload w: spec is "NAME:key=value,..."
  *			(workloads/workload.h); answered by WSTART or WEXIT.
+ *			guest: the guest's index in its job (0 .. vms-1; the
+ *			workload sees it in wl_shm.guest: demand's stagger=).
  *	STOPW w		stop workload w (stop flag, SIGTERM, SIGKILL after 2 s).
  *	PHASE e p	a new epoch e begins, in phase p (0 steady, 1 inflating,
  *			2 deflating): the agent flushes the previous epoch's
@@ -217,7 +220,7 @@
 /*
  * Optional keys (a receiver takes 0 when they are missing, so older peers
  * still talk): HELLO kprobe, COST probe events lost mismatch hits_entry
- * hits_return, CONF probe, HOOK ftrace. HOOK is new: an older host drops it.
+ * hits_return, CONF probe, HOOK ftrace, RUN guest. HOOK is new: an older host drops it.
  * src=2 is only sent to a host that sent CONF probe= (1..3).
  */
 #define BBP_MAX_LINE	512
@@ -405,6 +408,7 @@ struct bbp_oom {
 struct bbp_run {
 	uint64_t w;
 	char spec[400];
+	uint64_t guest;		/* the guest's index in its job (optional: 0) */
 };
 
 struct bbp_stopw {

@@ -313,6 +313,7 @@ void wlm_run(struct wlm *m, const struct bbp_run *rq)
 	s->shm->tick0 = m->tick0;
 	s->shm->ns0 = m->ns0;
 	s->shm->slow_ns = o.slow_ns;
+	s->shm->guest = (uint32_t)(rq->guest < UINT32_MAX ? rq->guest : UINT32_MAX);
 	if (ga_fault_hooked(GA_HOOK_WL))
 		s->shm->faults = ga_fault_wl();
 	s->oom_before = vmstat_oom_kill();

@@ -422,6 +422,7 @@ static int check_spec_sendable(const char *spec, char *err, size_t errlen)
 	size_t n = strlen(spec);
 
 	m.u.run.w = 1;	/* the id the runner sends */
+	m.u.run.guest = HR_MAX_VMS;	/* and a guest's index, at its longest */
 	if (n >= sizeof(m.u.run.spec))
 		return wl_err(err, errlen, "%zu characters, the agent's RUN message carries at most %zu",
 			      n, sizeof(m.u.run.spec) - 1);

@@ -166,6 +166,7 @@ int hr_guest_start_workload(struct hr_guest *g)
 	size_t ngs0 = b->ngs;
 
 	m.u.run.w = 1;
+	m.u.run.guest = (uint64_t)g->index;	/* demand's stagger= */
 	if ((size_t)snprintf(m.u.run.spec, sizeof(m.u.run.spec), "%s", j->workload_spec) >=
 	    sizeof(m.u.run.spec))
 		return hr_error("%s: workload '%s' is too long to send to the agent (at most %zu characters)",

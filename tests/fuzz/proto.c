@@ -52,7 +52,7 @@ static const struct fld fields[BBP_NTYPES][13] = {
 	[BBP_SLOW] = { FU(bbp_slow, w), FU(bbp_slow, t_ns), FU(bbp_slow, lat_ns), END },
 	[BBP_OOM] = { FU(bbp_oom, t_ns), FU(bbp_oom, pid), FS(bbp_oom, comm), FU(bbp_oom, anon_kib),
 		      END },
-	[BBP_RUN] = { FU(bbp_run, w), FS(bbp_run, spec), END },
+	[BBP_RUN] = { FU(bbp_run, w), FS(bbp_run, spec), FU(bbp_run, guest), END },
 	[BBP_STOPW] = { FU(bbp_stopw, w), END },
 	[BBP_PHASE] = { FU(bbp_phase, e), FU(bbp_phase, p), END },
 	[BBP_IV] = { FU(bbp_iv, w), FU(bbp_iv, e), FU(bbp_iv, pages), FU(bbp_iv, bad), END },
