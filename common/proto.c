@@ -118,6 +118,12 @@ static const struct field bad_fields[] = {
 	U64(bbp_bad, w), U64N(bbp_bad, "t", t_ns), U64(bbp_bad, page), U64(bbp_bad, off),
 	U64(bbp_bad, addr), U64(bbp_bad, kind),
 };
+static const struct field psi_fields[] = {
+	U64N(bbp_psi, "t", t_ns), U64(bbp_psi, psi), DBL(bbp_psi, some_avg10), DBL(bbp_psi, some_avg60),
+	U64(bbp_psi, some_total), DBL(bbp_psi, full_avg10), DBL(bbp_psi, full_avg60),
+	U64(bbp_psi, full_total), U64(bbp_psi, pswpin), U64(bbp_psi, pswpout),
+	U64(bbp_psi, pgmajfault), U64(bbp_psi, oom_kill),
+};
 static const struct field hook_fields[] = {
 	U64(bbp_hook, calls), U64(bbp_hook, plain_ns), U64(bbp_hook, entry_ns),
 	U64(bbp_hook, return_ns), U64O(bbp_hook, ftrace), STR(bbp_hook, func),
@@ -156,6 +162,7 @@ static const struct msg_desc {
 	TYPE(BBP_IV, "IV", iv_fields),
 	TYPE(BBP_BAD, "BAD", bad_fields),
 	TYPE(BBP_HOOK, "HOOK", hook_fields),
+	TYPE(BBP_PSI, "PSI", psi_fields),
 };
 _Static_assert(ARRAY_SIZE(msg_desc) == BBP_NTYPES, "msg_desc must cover enum bbp_type");
 

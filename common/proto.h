@@ -179,6 +179,15 @@
  *		workload's size, its first differing byte (< WL_PAGE), its
  *		guest virtual address, what it held (enum wl_bad_kind: 1
  *		zero, 2 stale, 3 corrupt).
+ *	PSI t psi some_avg10 some_avg60 some_total full_avg10 full_avg60 full_total
+ *	    pswpin pswpout pgmajfault oom_kill
+ *		the guest's memory pressure, once a second after COST:
+ *		/proc/pressure/memory's "some" and "full" lines (avg10 and
+ *		avg60 in %, total in us, cumulative since boot) and
+ *		/proc/vmstat's pswpin, pswpout (pages), pgmajfault and
+ *		oom_kill (cumulative). psi=0: the kernel has no PSI (not
+ *		built, or booted with psi=0: a LOG said why, once) and
+ *		the six pressure fields are 0.
  *
  * host -> guest
  *	PING id		answered by PONG; used to estimate the clock offset.
@@ -265,6 +274,7 @@ enum bbp_type {
 	BBP_IV,
 	BBP_BAD,
 	BBP_HOOK,
+	BBP_PSI,
 	BBP_NTYPES
 };
 
@@ -427,6 +437,17 @@ struct bbp_bad {
 	uint64_t w, t_ns, page, off, addr, kind;
 };
 
+/* PSI: the guest's memory pressure and its swap and fault counts (see PSI above) */
+struct bbp_psi {
+	uint64_t t_ns;
+	uint64_t psi;		/* 1: /proc/pressure/memory was read; 0: not (its fields are 0) */
+	double some_avg10, some_avg60;	/* % */
+	uint64_t some_total;	/* us, cumulative */
+	double full_avg10, full_avg60;
+	uint64_t full_total;
+	uint64_t pswpin, pswpout, pgmajfault, oom_kill;	/* /proc/vmstat, cumulative */
+};
+
 struct bbp_msg {
 	enum bbp_type type;
 	union {
@@ -454,6 +475,7 @@ struct bbp_msg {
 		struct bbp_iv iv;
 		struct bbp_bad bad;
 		struct bbp_hook hook;
+		struct bbp_psi psi;
 	} u;
 };
 

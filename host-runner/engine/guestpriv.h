@@ -84,6 +84,10 @@ struct hr_boot {
 	double hook_entry_us, hook_return_us;
 	int perturb_warned;		/* the 2 % warning said (once a guest) */
 
+	/* the agent's latest PSI report (checked); psi_new: not in samples.csv yet */
+	int have_psi, psi_new;
+	struct bbp_psi psi;
+
 	/* workload (one per job; host id 1) */
 	int have_cal;
 	struct bbp_cal cal;

@@ -60,6 +60,10 @@ static const struct fld fields[BBP_NTYPES][13] = {
 		      FU(bbp_bad, addr), FU(bbp_bad, kind), END },
 	[BBP_HOOK] = { FU(bbp_hook, calls), FU(bbp_hook, plain_ns), FU(bbp_hook, entry_ns),
 		       FU(bbp_hook, return_ns), FU(bbp_hook, ftrace), FS(bbp_hook, func), END },
+	[BBP_PSI] = { FU(bbp_psi, t_ns), FU(bbp_psi, psi), FD(bbp_psi, some_avg10), FD(bbp_psi, some_avg60),
+		      FU(bbp_psi, some_total), FD(bbp_psi, full_avg10), FD(bbp_psi, full_avg60),
+		      FU(bbp_psi, full_total), FU(bbp_psi, pswpin), FU(bbp_psi, pswpout),
+		      FU(bbp_psi, pgmajfault), FU(bbp_psi, oom_kill), END },
 };
 
 static void on_line(const char *line, size_t len, void *opaque)
