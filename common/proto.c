@@ -124,6 +124,9 @@ static const struct field psi_fields[] = {
 	U64(bbp_psi, full_total), U64(bbp_psi, pswpin), U64(bbp_psi, pswpout),
 	U64(bbp_psi, pgmajfault), U64(bbp_psi, oom_kill),
 };
+static const struct field go_fields[] = {
+	U64(bbp_go, w),
+};
 static const struct field hook_fields[] = {
 	U64(bbp_hook, calls), U64(bbp_hook, plain_ns), U64(bbp_hook, entry_ns),
 	U64(bbp_hook, return_ns), U64O(bbp_hook, ftrace), STR(bbp_hook, func),
@@ -163,6 +166,7 @@ static const struct msg_desc {
 	TYPE(BBP_BAD, "BAD", bad_fields),
 	TYPE(BBP_HOOK, "HOOK", hook_fields),
 	TYPE(BBP_PSI, "PSI", psi_fields),
+	TYPE(BBP_GO, "GO", go_fields),
 };
 _Static_assert(ARRAY_SIZE(msg_desc) == BBP_NTYPES, "msg_desc must cover enum bbp_type");
 

@@ -215,6 +215,10 @@
  *			guest: the guest's index in its job (0 .. vms-1; the
  *			workload sees it in wl_shm.guest: demand's stagger=).
  *	STOPW w		stop workload w (stop flag, SIGTERM, SIGKILL after 2 s).
+ *	GO w		the job's start line passed (every guest of the job up:
+ *			where its schedule or policy begins), or workload w
+ *			was started again after it: w's clock starts now
+ *			(wl_shm.go_ns: demand's trace).
  *	PHASE e p	a new epoch e begins, in phase p (0 steady, 1 inflating,
  *			2 deflating): the agent flushes the previous epoch's
  *			statistics (HS/HB for every workload, then EEND).
@@ -275,6 +279,7 @@ enum bbp_type {
 	BBP_BAD,
 	BBP_HOOK,
 	BBP_PSI,
+	BBP_GO,
 	BBP_NTYPES
 };
 
@@ -437,6 +442,10 @@ struct bbp_bad {
 	uint64_t w, t_ns, page, off, addr, kind;
 };
 
+struct bbp_go {
+	uint64_t w;
+};
+
 /* PSI: the guest's memory pressure and its swap and fault counts (see PSI above) */
 struct bbp_psi {
 	uint64_t t_ns;
@@ -476,6 +485,7 @@ struct bbp_msg {
 		struct bbp_bad bad;
 		struct bbp_hook hook;
 		struct bbp_psi psi;
+		struct bbp_go go;
 	} u;
 };
 

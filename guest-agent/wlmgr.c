@@ -354,6 +354,16 @@ void wlm_say_again(struct wlm *m)
 		(void)m->send(m->opaque, &m->said[i % WLM_SAID]);
 }
 
+void wlm_go(struct wlm *m, uint64_t w)
+{
+	for (int i = 0; i < WLM_MAX; i++) {
+		struct wlm_slot *s = &m->slot[i];
+
+		if (s->used && s->w == w && !s->shm->go_ns)
+			__atomic_store_n(&s->shm->go_ns, mono_ns(), __ATOMIC_RELEASE);
+	}
+}
+
 void wlm_stop(struct wlm *m, uint64_t w)
 {
 	for (int i = 0; i < WLM_MAX; i++) {

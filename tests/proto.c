@@ -116,6 +116,10 @@ static void test_roundtrip(void)
 	strcpy(m.u.run.spec, "demand:shape=hog,stagger=10s");
 	m.u.run.guest = 3;
 	roundtrip(&m, "RUN with the guest's index");
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_GO;
+	m.u.go.w = 1;
+	roundtrip(&m, "GO");
 	is_int(decode_str("RUN w=1 spec=hold", &m, NULL, 0), 0, "RUN without guest= (an older host) decodes");
 	ok(m.type == BBP_RUN && m.u.run.guest == 0, "  its guest is 0");
 	ok(decode_str("PSI t=1 psi=1 some_avg10=1.5 some_avg60=0 some_total=10 full_avg10=0 full_avg60=0 "
@@ -716,7 +720,7 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	plan(167);
+	plan(170);
 	test_roundtrip();
 	test_encode_text();
 	test_encode_nospace();

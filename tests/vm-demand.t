@@ -6,12 +6,13 @@
 # accesses are recorded like every workload's (latency per phase, 10 ms bins).
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 11
+plan 12
 
-# Two guests; the trace: 32 MiB for 8 s, 192 MiB until 20 s, then 32 MiB.
-# stagger=6s: guest 1 runs 6 s behind guest 0 (192 MiB from 14 s to 26 s).
-# warmup holds both at rest past the end of guest 1's high; one small target
-# after it gives the job an inflating phase.
+# Two guests; the trace, from the job's start line: 32 MiB for 8 s, 192 MiB
+# until 20 s, then 32 MiB. stagger=6s: guest 1 runs 6 s behind guest 0 (192
+# MiB from 14 s to 26 s). The schedule (a small change every 11 s, the last
+# at 33 s) keeps both running past the end of guest 1's high, and gives the
+# job inflating and deflating phases.
 scenario demand <<'INI'
 [global]
 accel = tcg
@@ -22,8 +23,9 @@ settle = 300ms
 
 [demand]
 workload = demand:shape=points,size=192M,points=0s:32M/8s:32M/8s:192M/20s:192M/20s:32M,stagger=6s,rate=2000,slow=1ms
-warmup = 32s
-targets = 448M
+warmup = 1s
+targets = 480M, 512M, 480M, 512M
+period = 11s
 INI
 
 "$BB" run -s "$STATE" -o "$RESULTS" "$T/demand.ini" >"$T/out" 2>"$T/err"
@@ -34,12 +36,12 @@ dir=$(ls -d "$RESULTS"/2* | head -n 1)
 check "run.json says complete" grep -q '"status": "complete"' "$dir/run.json"
 
 # The guest's used memory (MemTotal - MemFree, MiB) over windows of the trace,
-# in seconds after that guest's own workload-start (events.csv): the lowest
+# in seconds after the job's start line (that guest's workload-go in events.csv): the lowest
 # or highest sample in the window. The windows leave 2 to 6 s around each
 # step of the trace for the guest to get there (first touches under TCG).
 used() { # used VM FROM TO min|max
 	local t0
-	t0=$(csv_awk -v v="$1" '$c["vm"] == v && $c["event"] == "workload-start" { print $c["t_s"]; exit }' \
+	t0=$(csv_awk -v v="$1" '$c["vm"] == v && $c["event"] == "workload-go" { print $c["t_s"]; exit }' \
 		"$dir/events.csv")
 	csv_awk -v v="$1" -v a="$(awk -v t="$t0" -v d="$2" 'BEGIN { print t + d }')" \
 		-v b="$(awk -v t="$t0" -v d="$3" 'BEGIN { print t + d }')" -v how="$4" '
@@ -49,7 +51,7 @@ used() { # used VM FROM TO min|max
 		}
 		END { printf "%d\n", n ? m : -1 }' "$dir/samples.csv"
 }
-vms=$(csv_awk '$c["event"] == "workload-start" { print $c["vm"] }' "$dir/events.csv" | sort -u)
+vms=$(csv_awk '$c["event"] == "workload-go" { print $c["vm"] }' "$dir/events.csv" | sort -u)
 v0=$(echo "$vms" | sed -n 1p)
 v1=$(echo "$vms" | sed -n 2p)
 # guest 0: low 2-7 s, high 14-19 s, low again 25-31 s
@@ -72,7 +74,7 @@ check "guest 1: high in its own window ($hi1 >= $lo1 + 130 MiB)" test "$lo1" -ge
 # At its end each guest's set is the trace's last size: 32 MiB.
 bytes=$(grep ',workload-exit,' "$dir/events.csv" | sed -n 's/.*demand code=0 .*bytes=\([0-9]*\).*/\1/p' | sort -u)
 check "both guests ended with the trace's last size, 32 MiB (bytes=$(echo $bytes))" test "$bytes" = 33554432
-for ph in steady inflating; do
+for ph in steady inflating deflating; do
 	cnt=$(csv_awk -v p=$ph '$c["workload"] == "demand" && $c["phase"] == p && $c["kind"] == "access" { n += $c["n"] } END { print n + 0 }' "$dir/latency_stats.csv")
 	check "demand: the $ph phase has an access-latency histogram ($cnt accesses)" test "$cnt" -gt 0
 done

@@ -74,6 +74,7 @@ static int setup(struct run *r, const char *spec)
 	shm->tick0 = cal_tick;
 	shm->ns0 = cal_ns;
 	shm->t0_ns = now_ns();
+	shm->go_ns = shm->t0_ns;	/* the job's start line at once (the agent's GO) */
 	shm->slow_ns = r->ctx.o.slow_ns;
 	r->ctx.shm = shm;
 	return 0;
@@ -335,6 +336,14 @@ static void test_demand(void)
 	if (!run_spec(&r, "demand:shape=points,size=2M,points=0s:2M,threads=2,pattern=random,duration=50ms")) {
 		is_int(sum_bytes(&r), 2 * MIB, "demand threads=2: the shares add up to the set");
 		ok(r.ctx.shm->th[0].ops > 256 && r.ctx.shm->th[1].ops > 256, "demand threads=2: both write");
+		done(&r);
+	}
+	/* before the start line (no GO) the trace is held at its start: 1M, not 4M */
+	if (!setup(&r, "demand:shape=points,size=4M,points=0s:1M/10ms:4M,duration=150ms")) {
+		r.ctx.shm->go_ns = 0;
+		run_main(&r);
+		is_int(r.ret, 0, "demand without GO: returns 0");
+		is_int(sum_bytes(&r), 1 * MIB, "demand without GO: its set held at the trace's start (1M)");
 		done(&r);
 	}
 	/* an empty set: nothing to access, nothing due, and it still ends on time */

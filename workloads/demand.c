@@ -3,7 +3,9 @@
  * demand.c - a working set that follows a trace of (time, size).
  *
  * The trace (wl_demand_bytes, pure: the host computes it as the guest does)
- * gives the working set at every time t since the workload's start, at
+ * gives the working set at every time t since the job's start line (the
+ * host's GO: every guest of the job up, where its schedule or policy
+ * begins, one moment for all of them; before it, t = 0), at
  * tau = t + phase - guest * stagger (guest: the guest's index in its job, so
  * that the guests of one job are not in step), by shape=:
  *   steady   size, always
@@ -166,8 +168,8 @@ struct dthread {
 static int follow(struct dthread *d, uint64_t now, uint64_t start)
 {
 	struct wl_shm *shm = d->ctx->shm;
-	uint64_t t = wl_ticks_to_ns(shm, now);
-	int64_t since = t > shm->t0_ns ? (int64_t)(t - shm->t0_ns) : 0;
+	uint64_t t = wl_ticks_to_ns(shm, now), go = __atomic_load_n(&shm->go_ns, __ATOMIC_ACQUIRE);
+	int64_t since = go && t > go ? (int64_t)(t - go) : 0;	/* held at its start until GO */
 	size_t want = wl_share_pages(wl_demand_bytes(&d->ctx->o, shm->guest, since), shm->nthreads,
 				     d->tid);
 

@@ -115,6 +115,12 @@ struct wl_shm {
 	volatile uint32_t nbad;			/* mismatches claimed in bad[] (may exceed WL_BAD_KEPT) */
 	struct wl_bad bad[WL_BAD_KEPT];
 	uint32_t guest;			/* the guest's index in its job (RUN guest=): set by the agent */
+	/*
+	 * When the job's start line passed (guest CLOCK_MONOTONIC ns; 0: not
+	 * yet): set by the agent at the host's GO, read by the workload
+	 * (demand's trace runs from it, held at its start before).
+	 */
+	volatile uint64_t go_ns;
 };
 
 /* demand's trace given point by point (points=): at most WL_MAX_POINTS (time, size) pairs */

@@ -89,6 +89,32 @@ static int64_t gate_pass(struct hr_guest *g)
 	}
 }
 
+/* GO: the workload's clock starts (demand's trace), said in events.csv. 0, or -1. */
+static int send_go(struct hr_guest *g)
+{
+	struct bbp_msg m = { .type = BBP_GO };
+
+	m.u.go.w = 1;
+	if (hr_guest_send(g, &m))
+		return -1;
+	hr_rec_event(g->run->rec, g->name, "workload-go", "%s", g->job->workload_name);
+	return 0;
+}
+
+/* The start line passed (gate_pass), and the workload told so. Returns the common start time. */
+static int64_t start_line(struct hr_guest *g)
+{
+	int64_t t0 = gate_pass(g);
+
+	g->went = 1;
+	if (g->job->workload_name[0] && g->boot.wl_started && !g->boot.wl_exited && send_go(g)) {
+		char junk[16];
+
+		hr_error_take(junk, sizeof(junk));	/* a failed send: the next wait says why */
+	}
+	return t0;
+}
+
 void hr_guest_set_gate(struct hr_guest *g, struct hr_gate *gate)
 {
 	g->gate = gate;
@@ -188,6 +214,8 @@ int hr_guest_start_workload(struct hr_guest *g)
 				b->wexit.code);
 	if (!b->wl_started)
 		return not_started(g, hr_now_ns() - t0, ngs0, nmsgs0);
+	if (g->went && send_go(g))	/* started again after the start line (a reset) */
+		return -1;
 	hr_info("%s: workload %s running; warm-up %.1f s", g->name, j->workload_name,
 		j->warmup_us / 1e6);
 	return hr_guest_record_until(g, hr_run_time(g->run) + (int64_t)j->warmup_us * 1000);
@@ -226,7 +254,7 @@ static int walk_schedule(struct hr_guest *g, const struct hr_sched_event *ev, si
 			 size_t *done)
 {
 	const struct hr_job *j = g->job;
-	int64_t t0 = gate_pass(g) + (int64_t)g->index * (int64_t)j->vm_offset_us * 1000;
+	int64_t t0 = start_line(g) + (int64_t)g->index * (int64_t)j->vm_offset_us * 1000;
 
 	for (*done = 0; *done < nev; (*done)++) {
 		size_t i = *done;
@@ -274,7 +302,7 @@ static int guest_run(struct hr_guest *g)
 		return -1;
 	}
 	if (g->job->policy_kind)	/* the policy sets the targets, not the schedule */
-		r = hr_policy_walk(g, gate_pass(g), &done);
+		r = hr_policy_walk(g, start_line(g), &done);
 	else
 		r = walk_schedule(g, ev, nev, &done);
 	free(ev);

@@ -170,6 +170,7 @@ struct hr_guest {
 	char console_path[PATH_MAX + 80];	/* the current boot's; a given-up one's is renamed */
 	char disk_path[PATH_MAX + 80];	/* a WL_F_DISK workload's disk, "" = none */
 
+	int went;			/* the job's start line passed, GO sent (a workload started again gets it at once) */
 	enum hr_gstate state;
 	int failed;
 	char fail_reason[1024];
