@@ -50,6 +50,13 @@ static const struct hr_col samples[] = {
 	[HR_SA_HOST_NODE_FREE_KIB] = { "host_node_free_kib", STR, "KiB", NO, "host: free memory per host NUMA node, as 0:KiB;1:KiB" },
 	[HR_SA_QEMU_VCPU_CPU_MS] = { "qemu_vcpu_cpu_ms", INT, "ms", NO, "host: CPU time of QEMU's vCPU threads, cumulative" },
 	[HR_SA_QEMU_OTHER_CPU_MS] = { "qemu_other_cpu_ms", INT, "ms", NO, "host: CPU time of QEMU's other threads, cumulative" },
+	[HR_SA_PSI_SOME_AVG10] = { "psi_some_avg10", FLT(2), "%", NO, "guest: /proc/pressure/memory some avg10 (set on the guest sample after each of the agent's PSI reports, once a second; empty on the others and where the kernel has no PSI)" },
+	[HR_SA_PSI_FULL_AVG10] = { "psi_full_avg10", FLT(2), "%", NO, "guest: full avg10 (as psi_some_avg10)" },
+	[HR_SA_PSI_SOME_TOTAL_US] = { "psi_some_total_us", INT, "us", NO, "guest: some total, the time some task stalled on memory, cumulative (as psi_some_avg10)" },
+	[HR_SA_PSI_FULL_TOTAL_US] = { "psi_full_total_us", INT, "us", NO, "guest: full total, cumulative (as psi_some_avg10)" },
+	[HR_SA_PSWPIN] = { "pswpin", INT, "pages", NO, "guest: /proc/vmstat pswpin, cumulative (with the PSI report: as psi_some_avg10)" },
+	[HR_SA_PSWPOUT] = { "pswpout", INT, "pages", NO, "guest: /proc/vmstat pswpout, cumulative (as pswpin)" },
+	[HR_SA_PGMAJFAULT] = { "pgmajfault", INT, "count", NO, "guest: /proc/vmstat pgmajfault, cumulative (as pswpin)" },
 };
 _Static_assert(sizeof(samples) / sizeof(samples[0]) == HR_SA_NCOLS, "samples.csv: a column per id");
 
@@ -196,7 +203,7 @@ static const struct hr_col decisions[] = {
 	[HR_DE_VM] = { "vm", STR, "", NO, "the guest" },
 	[HR_DE_JOB] = { "job", STR, "", NO, "the scenario's job" },
 	[HR_DE_REP] = { "rep", INT, "", NO, "the job's repetition, from 0" },
-	[HR_DE_POLICY] = { "policy", STR, "", NO, "the policy (none, fpr, mom)" },
+	[HR_DE_POLICY] = { "policy", STR, "", NO, "the policy (none, fpr, mom, psi, external)" },
 	[HR_DE_PERIOD] = { "period", INT, "", NO, "which decision of the job's wave, from 1" },
 	[HR_DE_SET] = { "set", BOOL, "", NO, "1: a new target was proposed to the guest's controller; 0: no change" },
 	[HR_DE_TARGET_MIB] = { "target_mib", FLT(3), "MiB", NO, "the target proposed (set = 1), else the target kept" },
@@ -209,6 +216,9 @@ static const struct hr_col decisions[] = {
 	[HR_DE_BUDGET_LIMIT_MIB] = { "budget_limit_mib", FLT(3), "MiB", NO, "input: the host budget's limit (empty: no budget)" },
 	[HR_DE_REASON] = { "reason", STR, "", NO, "why, one line (the policy's own words)", .quote = 1 },
 	[HR_DE_PHASE] = { "phase", STR, "", NO, "bring-up: the guest was up and in the loop while others of its wave still came up (their workloads and prefills, one at a time); run: past the job's start line, the policy's window the scores count" },
+	[HR_DE_PSI_SOME_AVG10] = { "psi_some_avg10", FLT(2), "%", NO, "input: the guest's /proc/pressure/memory some avg10, its agent's latest report (empty: none)" },
+	[HR_DE_PSI_SOME_TOTAL_US] = { "psi_some_total_us", INT, "us", NO, "input: its some total, cumulative (empty: none)" },
+	[HR_DE_PSI_FULL_AVG10] = { "psi_full_avg10", FLT(2), "%", NO, "input: its full avg10 (empty: none)" },
 };
 _Static_assert(sizeof(decisions) / sizeof(decisions[0]) == HR_DE_NCOLS, "decisions.csv: a column per id");
 

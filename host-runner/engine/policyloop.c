@@ -200,6 +200,9 @@ static void decision_row(struct hr_polwave *pw, double t_s, int k)
 	hr_row_set_f(&r, HR_DE_BUDGET_LIMIT_MIB, pw->in.host.limit_mib);
 	hr_row_set_s(&r, HR_DE_REASON, t->reason);
 	hr_row_set_s(&r, HR_DE_PHASE, pw->phase_run[k] ? "run" : "bring-up");
+	hr_row_set_f(&r, HR_DE_PSI_SOME_AVG10, pg->psi.some_avg10);	/* NaN: empty */
+	hr_row_set_f(&r, HR_DE_PSI_SOME_TOTAL_US, pg->psi.some_total_us);
+	hr_row_set_f(&r, HR_DE_PSI_FULL_AVG10, pg->psi.full_avg10);
 	hr_rec_put(pw->run->rec, HR_F_DECISIONS, &r);
 }
 
@@ -461,8 +464,15 @@ static int publish(struct hr_guest *g, struct hr_polwave *pw, struct pw_slot *s,
 	pg.target_mib = mib((double)target_kib);
 	pg.actual_mib = NAN;
 	pg.bs = (struct hr_pol_bstats){ NAN, NAN, NAN, NAN, NAN, NAN };
-	pg.psi = (struct hr_pol_psi){ NAN, NAN, NAN, NAN };	/* the agent's PSI: not wired yet */
+	pg.psi = (struct hr_pol_psi){ NAN, NAN, NAN, NAN };
 	pg.vm = (struct hr_pol_vmstat){ NAN, NAN, NAN, NAN };
+	if (b->have_psi) {	/* the agent's latest PSI report (checked; once a second) */
+		if (b->psi.psi)
+			pg.psi = (struct hr_pol_psi){ b->psi.some_avg10, b->psi.full_avg10,
+						      (double)b->psi.some_total, (double)b->psi.full_total };
+		pg.vm = (struct hr_pol_vmstat){ (double)b->psi.pswpin, (double)b->psi.pswpout,
+						(double)b->psi.pgmajfault, (double)b->psi.oom_kill };
+	}
 	slot = hr_wd_arm(g->run->wd, b->dom, b->hp.pid, 10000, "virDomainMemoryStats");
 	n = virDomainMemoryStats(b->dom, ms, VIR_DOMAIN_MEMORY_STAT_NR, 0);
 	if (hr_wd_disarm(g->run->wd, slot) && !hr_stop && !b->dead) {
@@ -683,6 +693,7 @@ int hr_policy_walk(struct hr_guest *g, size_t *done)
 		mark_done(pw, s);
 		return -1;
 	}
+	hr_guest_went(g);
 	pthread_mutex_lock(&pw->lock);
 	s->in_run = 1;
 	pthread_mutex_unlock(&pw->lock);

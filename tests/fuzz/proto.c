@@ -52,7 +52,7 @@ static const struct fld fields[BBP_NTYPES][13] = {
 	[BBP_SLOW] = { FU(bbp_slow, w), FU(bbp_slow, t_ns), FU(bbp_slow, lat_ns), END },
 	[BBP_OOM] = { FU(bbp_oom, t_ns), FU(bbp_oom, pid), FS(bbp_oom, comm), FU(bbp_oom, anon_kib),
 		      END },
-	[BBP_RUN] = { FU(bbp_run, w), FS(bbp_run, spec), END },
+	[BBP_RUN] = { FU(bbp_run, w), FS(bbp_run, spec), FU(bbp_run, guest), END },
 	[BBP_STOPW] = { FU(bbp_stopw, w), END },
 	[BBP_PHASE] = { FU(bbp_phase, e), FU(bbp_phase, p), END },
 	[BBP_IV] = { FU(bbp_iv, w), FU(bbp_iv, e), FU(bbp_iv, pages), FU(bbp_iv, bad), END },
@@ -60,6 +60,11 @@ static const struct fld fields[BBP_NTYPES][13] = {
 		      FU(bbp_bad, addr), FU(bbp_bad, kind), END },
 	[BBP_HOOK] = { FU(bbp_hook, calls), FU(bbp_hook, plain_ns), FU(bbp_hook, entry_ns),
 		       FU(bbp_hook, return_ns), FU(bbp_hook, ftrace), FS(bbp_hook, func), END },
+	[BBP_PSI] = { FU(bbp_psi, t_ns), FU(bbp_psi, psi), FD(bbp_psi, some_avg10), FD(bbp_psi, some_avg60),
+		      FU(bbp_psi, some_total), FD(bbp_psi, full_avg10), FD(bbp_psi, full_avg60),
+		      FU(bbp_psi, full_total), FU(bbp_psi, pswpin), FU(bbp_psi, pswpout),
+		      FU(bbp_psi, pgmajfault), FU(bbp_psi, oom_kill), END },
+	[BBP_GO] = { FU(bbp_go, w), END },
 };
 
 static void on_line(const char *line, size_t len, void *opaque)
