@@ -82,6 +82,56 @@ int bb_parse_vmstat_balloon(const char *text, uint64_t *inflate, uint64_t *defla
 	return found == 3 ? 0 : -1;
 }
 
+int bb_parse_vmstat(const char *text, const char *key, uint64_t *val)
+{
+	size_t k = strlen(key);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, k) && p[k] == ' ')
+			return bb_parse_ulong(p + k + 1, 10, val);
+	return -1;
+}
+
+/* "avg10=N.NN avg60=N.NN avg300=N.NN total=N" after a PSI line's word. */
+static int psi_line(const char *p, double *avg10, double *avg60, uint64_t *total)
+{
+	double a[3];
+	char tot[24], *end;
+	int n = -1;
+
+	if (sscanf(p, " avg10=%lf avg60=%lf avg300=%lf total=%23[0-9]%n", &a[0], &a[1], &a[2], tot,
+		   &n) != 4 || n < 0 || (p[n] != '\n' && p[n] != '\0'))
+		return -1;
+	for (int i = 0; i < 3; i++)
+		if (!(a[i] >= 0 && a[i] <= 100))	/* NaN too */
+			return -1;
+	errno = 0;
+	*total = strtoull(tot, &end, 10);
+	if (errno || *end)
+		return -1;
+	*avg10 = a[0];
+	*avg60 = a[1];
+	return 0;
+}
+
+int bb_parse_psi(const char *text, struct bb_psi *out)
+{
+	int found = 0;
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (!strncmp(p, "some ", 5)) {
+			if (psi_line(p + 4, &out->some_avg10, &out->some_avg60, &out->some_total_us))
+				return -1;
+			found |= 1;
+		} else if (!strncmp(p, "full ", 5)) {
+			if (psi_line(p + 4, &out->full_avg10, &out->full_avg60, &out->full_total_us))
+				return -1;
+			found |= 2;
+		}
+	}
+	return found == 3 ? 0 : -1;
+}
+
 /* bb_parse_ulong wants the line alone: cut @text at its first newline. */
 static int first_line_ulong(char *text, int base, uint64_t *val)
 {

@@ -61,4 +61,19 @@ int bb_parse_vmstat_balloon(const char *text, uint64_t *inflate, uint64_t *defla
 int bb_parse_keyed(const char *text, const char *key, uint64_t *val);
 int bb_parse_ulong(const char *text, int base, uint64_t *val);
 
+/* /proc/pressure/memory: the "some" and the "full" line (avg in %, totals in us). */
+struct bb_psi {
+	double some_avg10, some_avg60, full_avg10, full_avg60;
+	uint64_t some_total_us, full_total_us;
+};
+/*
+ * Parse the text of /proc/pressure/memory ("some avg10=0.00 avg60=0.00
+ * avg300=0.00 total=0" and the same for "full") into @out: 0, or -1 if
+ * either line is missing or malformed (an average not a number from 0 to
+ * 100, a total not a 64-bit count).
+ */
+int bb_parse_psi(const char *text, struct bb_psi *out);
+/* The value of /proc/vmstat's line "@key N" in @text: 0, or -1 (none, or malformed). */
+int bb_parse_vmstat(const char *text, const char *key, uint64_t *val);
+
 #endif /* BB_BALLOONS_H */

@@ -103,7 +103,7 @@ static const struct field oom_fields[] = {
 	U64N(bbp_oom, "t", t_ns), U64(bbp_oom, pid), STR(bbp_oom, comm), U64(bbp_oom, anon_kib),
 };
 static const struct field run_fields[] = {
-	U64(bbp_run, w), STR(bbp_run, spec),
+	U64(bbp_run, w), STR(bbp_run, spec), U64O(bbp_run, guest),
 };
 static const struct field stopw_fields[] = {
 	U64(bbp_stopw, w),
@@ -117,6 +117,15 @@ static const struct field iv_fields[] = {
 static const struct field bad_fields[] = {
 	U64(bbp_bad, w), U64N(bbp_bad, "t", t_ns), U64(bbp_bad, page), U64(bbp_bad, off),
 	U64(bbp_bad, addr), U64(bbp_bad, kind),
+};
+static const struct field psi_fields[] = {
+	U64N(bbp_psi, "t", t_ns), U64(bbp_psi, psi), DBL(bbp_psi, some_avg10), DBL(bbp_psi, some_avg60),
+	U64(bbp_psi, some_total), DBL(bbp_psi, full_avg10), DBL(bbp_psi, full_avg60),
+	U64(bbp_psi, full_total), U64(bbp_psi, pswpin), U64(bbp_psi, pswpout),
+	U64(bbp_psi, pgmajfault), U64(bbp_psi, oom_kill),
+};
+static const struct field go_fields[] = {
+	U64(bbp_go, w),
 };
 static const struct field hook_fields[] = {
 	U64(bbp_hook, calls), U64(bbp_hook, plain_ns), U64(bbp_hook, entry_ns),
@@ -156,6 +165,8 @@ static const struct msg_desc {
 	TYPE(BBP_IV, "IV", iv_fields),
 	TYPE(BBP_BAD, "BAD", bad_fields),
 	TYPE(BBP_HOOK, "HOOK", hook_fields),
+	TYPE(BBP_PSI, "PSI", psi_fields),
+	TYPE(BBP_GO, "GO", go_fields),
 	[BBP_REBOOT] = { "REBOOT", NULL, 0 },
 	[BBP_BYE] = { "BYE", NULL, 0 },
 };

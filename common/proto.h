@@ -179,6 +179,15 @@
  *		workload's size, its first differing byte (< WL_PAGE), its
  *		guest virtual address, what it held (enum wl_bad_kind: 1
  *		zero, 2 stale, 3 corrupt).
+ *	PSI t psi some_avg10 some_avg60 some_total full_avg10 full_avg60 full_total
+ *	    pswpin pswpout pgmajfault oom_kill
+ *		the guest's memory pressure, once a second after COST:
+ *		/proc/pressure/memory's "some" and "full" lines (avg10 and
+ *		avg60 in %, total in us, cumulative since boot) and
+ *		/proc/vmstat's pswpin, pswpout (pages), pgmajfault and
+ *		oom_kill (cumulative). psi=0: the kernel has no PSI (not
+ *		built, or booted with psi=0: a LOG said why, once) and
+ *		the six pressure fields are 0.
  *	BYE		the agent's last line: its loop has ended (QUIT, REBOOT,
  *			the ACPI power button), the workloads stop, a power off
  *			or a restart follows. Nothing of this agent comes after.
@@ -205,9 +214,16 @@
  *	QUIT		power the guest off.
  *	REBOOT		restart the guest cleanly: the workloads stopped, sync,
  *			reboot(RB_AUTOBOOT); a new agent says HELLO.
- *	RUN w spec	start workload w: spec is "NAME:key=value,..."
+ *	RUN w spec [guest]
+ *			start workload w: spec is "NAME:key=value,..."
  *			(workloads/workload.h); answered by WSTART or WEXIT.
+ *			guest: the guest's index in its job (0 .. vms-1; the
+ *			workload sees it in wl_shm.guest: demand's stagger=).
  *	STOPW w		stop workload w (stop flag, SIGTERM, SIGKILL after 2 s).
+ *	GO w		the job's start line passed (every guest of the job up:
+ *			where its schedule or policy begins), or workload w
+ *			was started again after it: w's clock starts now
+ *			(wl_shm.go_ns: demand's trace).
  *	PHASE e p	a new epoch e begins, in phase p (0 steady, 1 inflating,
  *			2 deflating): the agent flushes the previous epoch's
  *			statistics (HS/HB for every workload, then EEND).
@@ -222,7 +238,7 @@
 /*
  * Optional keys (a receiver takes 0 when they are missing, so older peers
  * still talk): HELLO kprobe, COST probe events lost mismatch hits_entry
- * hits_return, CONF probe, HOOK ftrace. HOOK is new: an older host drops it.
+ * hits_return, CONF probe, HOOK ftrace, RUN guest. HOOK is new: an older host drops it.
  * src=2 is only sent to a host that sent CONF probe= (1..3).
  */
 #define BBP_MAX_LINE	512
@@ -267,6 +283,8 @@ enum bbp_type {
 	BBP_IV,
 	BBP_BAD,
 	BBP_HOOK,
+	BBP_PSI,
+	BBP_GO,
 	BBP_REBOOT,
 	BBP_BYE,
 	BBP_NTYPES
@@ -412,6 +430,7 @@ struct bbp_oom {
 struct bbp_run {
 	uint64_t w;
 	char spec[400];
+	uint64_t guest;		/* the guest's index in its job (optional: 0) */
 };
 
 struct bbp_stopw {
@@ -428,6 +447,21 @@ struct bbp_iv {
 
 struct bbp_bad {
 	uint64_t w, t_ns, page, off, addr, kind;
+};
+
+struct bbp_go {
+	uint64_t w;
+};
+
+/* PSI: the guest's memory pressure and its swap and fault counts (see PSI above) */
+struct bbp_psi {
+	uint64_t t_ns;
+	uint64_t psi;		/* 1: /proc/pressure/memory was read; 0: not (its fields are 0) */
+	double some_avg10, some_avg60;	/* % */
+	uint64_t some_total;	/* us, cumulative */
+	double full_avg10, full_avg60;
+	uint64_t full_total;
+	uint64_t pswpin, pswpout, pgmajfault, oom_kill;	/* /proc/vmstat, cumulative */
 };
 
 struct bbp_msg {
@@ -457,6 +491,8 @@ struct bbp_msg {
 		struct bbp_iv iv;
 		struct bbp_bad bad;
 		struct bbp_hook hook;
+		struct bbp_psi psi;
+		struct bbp_go go;
 	} u;
 };
 

@@ -66,6 +66,7 @@ static uint64_t run_due(struct agent *a, uint64_t now)
 		wlm_poll(&a->wlm, now, current_hz(a, now) == a->conf.fast_hz);
 	if (a->link.configured && now >= a->smp.next_cost) {
 		ga_send_cost(a, now);
+		ga_send_psi(a, now);
 		ga_clock_sync();
 		now = now_ns();
 		a->smp.next_cost = now + NSEC;

@@ -117,6 +117,7 @@ struct ga_sampler {
 	unsigned blocks_on, blocks_all;	/* virtio-mem: memory blocks online, of all (said last) */
 	struct { uint64_t inf, def, tot; int valid; } prev_v;	/* the last vmstat read */
 	int still_n;			/* vmstat reads in a row that saw nothing move */
+	int psi_said;			/* said why there is no PSI (once) */
 };
 
 /*

@@ -283,6 +283,9 @@ void ga_on_line(const char *line, size_t len, void *opaque)
 	case BBP_STOPW:
 		wlm_stop(&a->wlm, m.u.stopw.w);
 		break;
+	case BBP_GO:
+		wlm_go(&a->wlm, m.u.go.w);
+		break;
 	case BBP_PHASE:
 		wlm_phase(&a->wlm, m.u.phase.e);
 		a->link.urgent = 1;

@@ -12,6 +12,7 @@
  * samples and checks their count against totalram.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "../common/balloons.h"
+#include "../common/smallfile.h"
 #include "agent.h"
 #include "link.h"
 #include "sampler.h"
@@ -519,6 +521,39 @@ void ga_send_cost(struct agent *a, uint64_t now)
 	m.u.cost.hits_entry = a->kp.ev.hits_entry;
 	m.u.cost.hits_return = a->kp.ev.hits_return;
 	a->smp.max_gap_ns = 0;
+	(void)ga_send_msg(a, &m);
+}
+
+void ga_send_psi(struct agent *a, uint64_t now)
+{
+	struct bbp_msg m = { .type = BBP_PSI };
+	struct bb_psi p;
+	char buf[16384];
+	int e;
+
+	m.u.psi.t_ns = now;
+	errno = 0;
+	if (bb_read_small("/proc/pressure/memory", buf, sizeof(buf)) >= 0 && !bb_parse_psi(buf, &p)) {
+		m.u.psi.psi = 1;
+		m.u.psi.some_avg10 = p.some_avg10;
+		m.u.psi.some_avg60 = p.some_avg60;
+		m.u.psi.some_total = p.some_total_us;
+		m.u.psi.full_avg10 = p.full_avg10;
+		m.u.psi.full_avg60 = p.full_avg60;
+		m.u.psi.full_total = p.full_total_us;
+	} else if (!a->smp.psi_said) {
+		e = errno;
+		a->smp.psi_said = 1;
+		ga_send_log(a, 1, "no memory pressure figures: /proc/pressure/memory: %s (a kernel "
+			    "without CONFIG_PSI, or booted with psi=0); PSI psi=0 from now on",
+			    e == EOPNOTSUPP || e == ENOENT ? strerror(e) : "not as expected");
+	}
+	if (bb_read_small("/proc/vmstat", buf, sizeof(buf)) >= 0) {
+		(void)bb_parse_vmstat(buf, "pswpin", &m.u.psi.pswpin);
+		(void)bb_parse_vmstat(buf, "pswpout", &m.u.psi.pswpout);
+		(void)bb_parse_vmstat(buf, "pgmajfault", &m.u.psi.pgmajfault);
+		(void)bb_parse_vmstat(buf, "oom_kill", &m.u.psi.oom_kill);
+	}
 	(void)ga_send_msg(a, &m);
 }
 

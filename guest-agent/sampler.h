@@ -35,4 +35,7 @@ void ga_sample_due(struct agent *a, uint64_t now);
 /* Queue a COST report for @now (the counters since boot; the longest gap since the last). */
 void ga_send_cost(struct agent *a, uint64_t now);
 
+/* Queue a PSI report for @now: /proc/pressure/memory and /proc/vmstat's swap, fault and OOM counts. */
+void ga_send_psi(struct agent *a, uint64_t now);
+
 #endif /* GA_SAMPLER_H */

@@ -313,6 +313,7 @@ void wlm_run(struct wlm *m, const struct bbp_run *rq)
 	s->shm->tick0 = m->tick0;
 	s->shm->ns0 = m->ns0;
 	s->shm->slow_ns = o.slow_ns;
+	s->shm->guest = (uint32_t)(rq->guest < UINT32_MAX ? rq->guest : UINT32_MAX);
 	if (ga_fault_hooked(GA_HOOK_WL))
 		s->shm->faults = ga_fault_wl();
 	s->oom_before = vmstat_oom_kill();
@@ -351,6 +352,16 @@ void wlm_say_again(struct wlm *m)
 {
 	for (unsigned i = m->nsaid > WLM_SAID ? m->nsaid - WLM_SAID : 0; i < m->nsaid; i++)
 		(void)m->send(m->opaque, &m->said[i % WLM_SAID]);
+}
+
+void wlm_go(struct wlm *m, uint64_t w)
+{
+	for (int i = 0; i < WLM_MAX; i++) {
+		struct wlm_slot *s = &m->slot[i];
+
+		if (s->used && s->w == w && !s->shm->go_ns)
+			__atomic_store_n(&s->shm->go_ns, mono_ns(), __ATOMIC_RELEASE);
+	}
 }
 
 void wlm_stop(struct wlm *m, uint64_t w)

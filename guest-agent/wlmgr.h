@@ -59,6 +59,8 @@ void wlm_init(struct wlm *m, wlm_send_fn send, void *opaque);
 void wlm_calibrate(struct wlm *m);
 void wlm_run(struct wlm *m, const struct bbp_run *r);
 void wlm_stop(struct wlm *m, uint64_t w);
+/* GO w: the job's start line: workload @w's clock (wl_shm.go_ns) starts now. */
+void wlm_go(struct wlm *m, uint64_t w);
 /* The host reopened the channel (what the port held may be lost): say the latest WSTARTs and WEXITs again. */
 void wlm_say_again(struct wlm *m);
 void wlm_phase(struct wlm *m, uint64_t label);

@@ -563,6 +563,95 @@
 		});
 	}
 
+	/*
+	 * A run of policy jobs (issue 24): the host budget's usage and swap over
+	 * time, and per guest index the target and the balloon's actual, every
+	 * job (policy) on the same axes: time from the job's first budget sample
+	 * (its budget's creation), so that the bring-ups line up.
+	 */
+	var JOB_COL = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
+	function policySection() {
+		var B = D.budget, P = D.decisions;
+		if (!B || !B.rows || !B.rows.length)
+			return;
+		var BC = table(B), PC = P && P.rows ? table(P) : null;
+		var keys = [], t0 = {}, sec = el('section', { id: 'policies' });
+		var key = function (job, rep) { return job + (rep && rep !== '0' ? ' r' + rep : ''); };
+		B.rows.forEach(function (r) {
+			var k = key(r[BC.job], r[BC.rep]), t = num(r[BC.t_s]);
+			if (keys.indexOf(k) < 0)
+				keys.push(k);
+			if (t != null && (t0[k] == null || t < t0[k]))
+				t0[k] = t;
+		});
+		sec.appendChild(el('h2', { text: 'Policies: the host budget and the guests, ' + keys.join(' vs ') }));
+		app.appendChild(sec);
+		var color = function (i) { return JOB_COL[i % JOB_COL.length]; };
+		var budgetChart = function (col, title, unit, withLimit) {
+			var tables = [], series = [{ label: 's from the budget\'s creation' }], limit = null;
+			keys.forEach(function (k, i) {
+				var x = [], y = [];
+				B.rows.forEach(function (r) {
+					var v = num(r[BC[col]]);
+					if (r[BC.kind] !== 'budget' || key(r[BC.job], r[BC.rep]) !== k || v == null)
+						return;
+					x.push(num(r[BC.t_s]) - t0[k]);
+					y.push(v);
+					if (withLimit && num(r[BC.limit_mib]) != null)
+						limit = num(r[BC.limit_mib]);
+				});
+				if (x.length) {
+					tables.push([x, y]);
+					series.push(line(k, color(i)));
+				}
+			});
+			if (!tables.length)
+				return;
+			var opts = { scales: { x: { time: false } }, axes: [{ label: 's from the job\'s budget' }, { label: unit, size: 60 }],
+				series: series };
+			var data = uPlot.join(tables);
+			if (withLimit && limit != null) {
+				series.push(line('limit', COL.oom, { dash: [6, 4] }));
+				data.push(data[0].map(function () { return limit; }));
+			}
+			chart(sec, title, opts, data);
+		};
+		budgetChart('usage_mib', 'Host budget: what its cgroup holds, every job', 'MiB', true);
+		budgetChart('swap_mib', 'Host budget: swap its QEMUs hold, every job', 'MiB', false);
+		if (!PC)
+			return;
+		/* per guest index (NAME-vN): each job's target (its decisions) and the balloon's actual */
+		var idx = [];
+		P.rows.forEach(function (r) {
+			var m = /-v(\d+)$/.exec(r[PC.vm] || '');
+			if (m && idx.indexOf(m[1]) < 0)
+				idx.push(m[1]);
+		});
+		idx.sort(function (a, b) { return a - b; }).forEach(function (n) {
+			var tables = [], series = [{ label: 's' }];
+			keys.forEach(function (k, i) {
+				var x = [], tg = [], ac = [];
+				P.rows.forEach(function (r) {
+					if (key(r[PC.job], r[PC.rep]) !== k || !new RegExp('-v' + n + '$').test(r[PC.vm]))
+						return;
+					x.push(num(r[PC.t_s]) - t0[k]);
+					tg.push(num(r[PC.target_mib]));
+					ac.push(num(r[PC.actual_mib]));
+				});
+				if (!x.length)
+					return;
+				tables.push([x, tg], [x, ac]);
+				series.push(line(k + ' target', color(i), { dash: [6, 4], paths: uPlot.paths.stepped({ align: 1 }) }),
+					line(k + ' actual', color(i)));
+			});
+			if (tables.length)
+				chart(sec, 'Guest v' + n + ': target (dashed) and balloon actual, every job', {
+					scales: { x: { time: false } }, axes: [{ label: 's from the job\'s budget' }, { label: 'MiB', size: 60 }],
+					series: series
+				}, uPlot.join(tables), 'at each decision of the policy (decisions.csv): the target it set or kept, and the actual it saw');
+		});
+	}
+
 	/* Jobs of two mechanisms (balloon, virtio-mem): their moves and rates drawn on the same axes. */
 	function mechanismSection() {
 		var mechs = [], MC = { balloon: ['#e6550d', '#3182bd'], 'virtio-mem': ['#756bb1', '#31a354'] };
@@ -870,6 +959,7 @@
 			mechanismSection();
 		}
 		summarySection();
+		policySection();
 		ratesSection();
 		if (JOBS.length < 2)
 			mechanismSection();

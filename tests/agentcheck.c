@@ -1,4 +1,5 @@
 /* agentcheck.c - hr_cost_check() against hostile COST reports. */
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -25,12 +26,44 @@ static struct bbp_cost base(void)
 	return c;
 }
 
+/* hr_psi_check: hostile PSI reports */
+static void test_psi(void)
+{
+	struct bbp_psi a = { .t_ns = 100 * SEC, .psi = 1, .some_avg10 = 1.5, .some_avg60 = 0.5,
+			     .some_total = 2000000, .full_avg10 = 0.5, .full_total = 1000000,
+			     .pswpin = 10, .pswpout = 20, .pgmajfault = 30 }, b;
+	char why[200];
+
+	ok(!hr_psi_check(NULL, &a, why, sizeof(why)), "psi: an honest first report is used");
+	b = a;
+	b.t_ns += SEC, b.some_total += 300000, b.pgmajfault += 5;
+	ok(!hr_psi_check(&a, &b, why, sizeof(why)), "psi: an honest next one is used");
+	b = a, b.psi = 2;
+	ok(hr_psi_check(NULL, &b, why, sizeof(why)) && strstr(why, "psi=2"), "psi=2 dropped: %s", why);
+	b = a, b.some_avg10 = 100.5;
+	ok(hr_psi_check(NULL, &b, why, sizeof(why)) && strstr(why, "some_avg10"), "an average above 100 %% dropped: %s", why);
+	b = a, b.full_avg60 = NAN;
+	ok(hr_psi_check(NULL, &b, why, sizeof(why)) && strstr(why, "full_avg60"), "a NaN average dropped: %s", why);
+	b = a, b.psi = 0;
+	ok(hr_psi_check(NULL, &b, why, sizeof(why)) && strstr(why, "psi=0"), "figures with psi=0 dropped: %s", why);
+	b = a, b.some_total = 102 * SEC / 1000;
+	ok(hr_psi_check(NULL, &b, why, sizeof(why)) && strstr(why, "since boot"),
+	   "more stall than time since boot dropped: %s", why);
+	b = a, b.t_ns += SEC, b.pswpout -= 1;
+	ok(hr_psi_check(&a, &b, why, sizeof(why)) && strstr(why, "pswpout went back"), "a count going back dropped: %s", why);
+	b = a, b.t_ns += SEC, b.full_total -= 1;
+	ok(hr_psi_check(&a, &b, why, sizeof(why)) && strstr(why, "full_total went back"), "a total going back dropped: %s", why);
+	b = a, b.t_ns = 5 * SEC, b.some_total = 0, b.full_total = 0, b.pswpin = b.pswpout = b.pgmajfault = 0;
+	ok(!hr_psi_check(&a, &b, why, sizeof(why)), "a new boot (its clock from 0 again) counts from 0: used");
+}
+
 int main(void)
 {
 	struct bbp_cost a = base(), b;
 	char why[200];
 
-	plan(20);
+	plan(20 + 10);
+	test_psi();
 	ok(!hr_cost_check(NULL, &a, SEC, 1024, why, sizeof(why)), "an honest first COST is used");
 	b = a;
 	b.samples += 1000, b.events += 300, b.utime_us += 20000, b.writes += 10;

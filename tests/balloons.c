@@ -55,6 +55,41 @@ static void test_read(void)
 	expect(D "hv", 524288, 0, 0, 0);
 }
 
+/* /proc/pressure/memory and /proc/vmstat's named counts (the agent's PSI message) */
+static void test_psi(void)
+{
+	static const char ok_text[] = "some avg10=1.25 avg60=0.50 avg300=0.10 total=123456\n"
+				      "full avg10=0.75 avg60=0.25 avg300=0.00 total=65432\n";
+	static const char *const bad[] = {
+		"some avg10=1.25 avg60=0.50 avg300=0.10 total=123456\n",		/* no full line */
+		"some avg10=101.00 avg60=0.50 avg300=0.10 total=1\nfull avg10=0 avg60=0 avg300=0 total=0\n",
+		"some avg10=-1 avg60=0.50 avg300=0.10 total=1\nfull avg10=0 avg60=0 avg300=0 total=0\n",
+		"some avg10=nan avg60=0.50 avg300=0.10 total=1\nfull avg10=0 avg60=0 avg300=0 total=0\n",
+		"some avg10=1 avg60=0.50 avg300=0.10 total=-1\nfull avg10=0 avg60=0 avg300=0 total=0\n",
+		"some avg10=1 avg60=0.50 avg300=0.10 total=99999999999999999999999\nfull avg10=0 avg60=0 avg300=0 total=0\n",
+		"some avg10=1 avg60=0.50 avg300=0.10 total=5x\nfull avg10=0 avg60=0 avg300=0 total=0\n",
+		"",
+	};
+	struct bb_psi p = { 0 };
+	uint64_t v = 0;
+	int refused = 1;
+
+	ok(bb_parse_psi(ok_text, &p) == 0 && p.some_avg10 == 1.25 && p.some_avg60 == 0.5 &&
+	   p.some_total_us == 123456 && p.full_avg10 == 0.75 && p.full_avg60 == 0.25 &&
+	   p.full_total_us == 65432, "psi: both lines read");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (bb_parse_psi(bad[i], &p) != -1) {
+			refused = 0;
+			diag("accepted: %s", bad[i]);
+		}
+	ok(refused, "psi: a missing line, an average out of 0..100 or NaN, a bad total: refused");
+	ok(bb_parse_vmstat("pswpin 12\npswpout 34\npgmajfault 5\n", "pswpout", &v) == 0 && v == 34,
+	   "vmstat: a named count");
+	ok(bb_parse_vmstat("pswpin 12\n", "pswp", &v) == -1, "vmstat: a prefix does not match");
+	ok(bb_parse_vmstat("pgmajfault x\n", "pgmajfault", &v) == -1, "vmstat: not a number: refused");
+	ok(bb_parse_vmstat("", "pswpin", &v) == -1, "vmstat: missing");
+}
+
 static void test_parsers(void)
 {
 	uint64_t v = 7, a, b;
@@ -94,10 +129,11 @@ static void test_proc_stat(void)
 
 int main(void)
 {
-	plan(7 + 5 * 5 + 11 + 3);
+	plan(7 + 5 * 5 + 11 + 3 + 6);
 	test_detect();
 	test_read();
 	test_parsers();
 	test_proc_stat();
+	test_psi();
 	return done_testing();
 }

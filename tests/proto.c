@@ -106,6 +106,27 @@ static void test_roundtrip(void)
 	roundtrip(&m, "COST");
 
 	memset(&m, 0, sizeof(m));
+	m.type = BBP_PSI;
+	m.u.psi = (struct bbp_psi){ 5000000000ull, 1, 1.25, 0.5, 123456, 0.75, 0.25, 65432, 10, 20, 30, 1 };
+	roundtrip(&m, "PSI");
+
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_RUN;
+	m.u.run.w = 1;
+	strcpy(m.u.run.spec, "demand:shape=hog,stagger=10s");
+	m.u.run.guest = 3;
+	roundtrip(&m, "RUN with the guest's index");
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_GO;
+	m.u.go.w = 1;
+	roundtrip(&m, "GO");
+	is_int(decode_str("RUN w=1 spec=hold", &m, NULL, 0), 0, "RUN without guest= (an older host) decodes");
+	ok(m.type == BBP_RUN && m.u.run.guest == 0, "  its guest is 0");
+	ok(decode_str("PSI t=1 psi=1 some_avg10=1.5 some_avg60=0 some_total=10 full_avg10=0 full_avg60=0 "
+		      "full_total=0 pswpin=0 pswpout=0 pgmajfault=0", &m, NULL, 0) < 0,
+	   "PSI without oom_kill is refused (every key of a new message is required)");
+
+	memset(&m, 0, sizeof(m));
 	m.type = BBP_LOG;
 	m.u.log.level = 1;
 	strcpy(m.u.log.msg, "50% done: a=b c\t\"q\" \xc3\xa9\x7f\x01 %41");
@@ -707,7 +728,7 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	plan(164);
+	plan(176);
 	test_roundtrip();
 	test_encode_text();
 	test_encode_nospace();

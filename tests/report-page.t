@@ -10,16 +10,18 @@ BB=${BB:-$TOP/build/balloonbench}
 T=$(mktemp -d /tmp/bbpage.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 require bb
-plan 11
+plan 14
 
 # mech: bench/balloon-vs-virtio-mem.ini under TCG (4 jobs, 2 mechanisms; run.json
-# trimmed), terminal.txt what its run printed; mini: 2 jobs; real: 1 job
-for d in mech mini real; do
+# trimmed), terminal.txt what its run printed; mini: 2 jobs; real: 1 job; policy:
+# bench/overcommit.ini's run of 2026-12-07 14:06 (run.json trimmed; budget.csv's
+# budget rows, decisions.csv and transitions.csv whole)
+for d in mech mini real policy; do
 	cp -r "$TOP/tests/data/results-$d" "$T/$d"
 	"$BB" report "$T/$d" >"$T/$d.out" 2>&1
 done
 check "report of each results directory writes report.html" \
-	test -s "$T/mech/report.html" -a -s "$T/mini/report.html" -a -s "$T/real/report.html"
+	test -s "$T/mech/report.html" -a -s "$T/mini/report.html" -a -s "$T/real/report.html" -a -s "$T/policy/report.html"
 
 . "$TOP/tests/browser.sh"
 if [ -z "$CHROMIUM" ]; then
@@ -58,7 +60,7 @@ else:
 PY
 }
 
-for d in mech mini real; do
+for d in mech mini real policy; do
 	body=$(page $d)
 	grep -q 'data-selftest="done"' <<<"$body" && grep -q 'data-checks=""' <<<"$body" &&
 		grep -q 'data-errors=""' <<<"$body" && grep -q 'data-blank=""' <<<"$body" && grep -q 'data-wide=""' <<<"$body"
@@ -70,6 +72,13 @@ got=$(comparison mini)
 check "mini (2 jobs): the comparison block comes first, one row per job ($got)" test "$got" = "2 2 first"
 got=$(comparison real)
 check "real (1 job): no comparison block ($got)" test "$got" = none
+# the policies section: the budget's usage and swap, and each guest index's target and actual, every budget job on the same axes
+pol=$(grep -o '<h2>Policies: [^<]*' "$T/policy.dom")
+nb=$(grep -o '<div class="u-title">Host budget: [^<]*every job' "$T/policy.dom" | wc -l)
+ng=$(grep -o '<div class="u-title">Guest v[0-9]: target (dashed) and balloon actual, every job' "$T/policy.dom" | wc -l)
+check "policy: one section of the budget jobs ($pol), its usage and swap ($nb charts) and 3 guests' targets ($ng)" \
+	test "$pol" = "<h2>Policies: the host budget and the guests, none vs fpr vs mom vs external" -a "$nb" -eq 2 -a "$ng" -eq 3
+check "mini (no budget): no policies section" eval '! grep -q "<h2>Policies" "$T/mini.dom"'
 check "real (1 job): the key figures lead, as before" grep -q '<header>.*class="keyfigs"' "$T/real.dom"
 check "mech: the key figures per job come after the comparison (collapsed)" \
 	sh -c "grep -o 'id=\"comparison\".*class=\"keyfigs\"' '$T/mech.dom' | grep -q '<details>'"

@@ -16,7 +16,8 @@ static const char *const headers[HR_NTABLES] = {
 	[HR_TB_SAMPLES] = "t_s,vm,source,seq,t_guest_ns,balloon_mib,inflated_pages,deflated_pages,"
 		"oom_kills,mem_total_kib,mem_free_kib,actual_mib,qemu_rss_kib,qemu_anon_kib,qemu_file_kib,"
 		"qemu_shmem_kib,qemu_hugetlb_kib,host_avail_kib,host_node_free_kib,qemu_vcpu_cpu_ms,"
-		"qemu_other_cpu_ms",
+		"qemu_other_cpu_ms,psi_some_avg10,psi_full_avg10,psi_some_total_us,psi_full_total_us,pswpin,"
+		"pswpout,pgmajfault",
 	[HR_TB_EVENTS] = "t_s,vm,event,detail",
 	[HR_TB_TRANS] = "vm,job,index,cycle,direction,from_mib,to_mib,requested_mib,moved_mib,t_set_s,"
 		"set_call_ms,control_latency_ms,t50_ms,t90_ms,t100_ms,mean_rate_mib_s,peak_rate_mib_s,"
@@ -43,7 +44,8 @@ static const char *const headers[HR_NTABLES] = {
 		"mig_total_ms,mig_downtime_ms,mig_bytes,mig_memory_bytes,mig_zero_pages,mig_iterations,"
 		"bye_ms,hello_ms",
 	[HR_TB_DECISIONS] = "t_s,vm,job,rep,policy,period,set,target_mib,prev_target_mib,actual_mib,"
-			    "unused_mib,floor_mib,nominal_mib,budget_usage_mib,budget_limit_mib,reason",
+			    "unused_mib,floor_mib,nominal_mib,budget_usage_mib,budget_limit_mib,reason,phase,"
+			    "psi_some_avg10,psi_some_total_us,psi_full_avg10",
 	[HR_TB_BUDGET] = "t_s,job,rep,kind,vm,limit_mib,usage_mib,max_usage_mib,failcnt,memsw_usage_mib,"
 			 "memsw_failcnt,swap_mib,oom_kill,under_oom,rss_mib,vmswap_mib",
 	[HR_TB_SUMMARY] = "schema,scenario,job,label,vm,direction,metric,unit,better,n,median,mean,stddev,"

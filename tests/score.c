@@ -262,6 +262,27 @@ static void test_scores_csv(void)
 	line_of(dir, "mom,\"\",0,m0,", line, sizeof(line));
 	ok(!strncmp(line, "mom,\"\",0,m0,mom,base,1,512.000,600.000,0.000,,0.000,,,", 48),
 	   "the host samples are taken in the policy's window only (first to last decision): none here (%.48s)", line);
+	/* the bring-up phase's decisions (before the start line) open no window: the same m0 row */
+	put(dir, "decisions.csv", "t_s,vm,set,target_mib,reason,phase\n0,m0,1,480,x,bring-up\n0,m1,0,512,x,bring-up\n"
+	    "0.5,m0,1,412,x,run\n0.5,m1,1,412,x,run\n1.4,m1,1,462,x,run\n");
+	/* the kernel log's count of the budget's kills, where budget.csv has it, over v1's oom_kill */
+	put(dir, "budget.csv", "t_s,job,rep,kind,vm,limit_mib,oom_kill,kmsg_oom_kills\n"
+	    "0,mom,0,budget,,600.000,0,0\n1,mom,0,qemu,m0,,,\n2,mom,0,budget,,600.000,0,3\n");
+	run = rp_run_load(strcat(strcpy(line, dir), "/run.json"));
+	ok(run && rp_scores_write(dir, run, 0) == 0, "scores.csv written with decisions' phases and the kernel log's kills");
+	json_decref(run);
+	line_of(dir, "mom,\"\",0,m0,", line, sizeof(line));
+	ok(!strncmp(line, "mom,\"\",0,m0,mom,base,1,512.000,600.000,0.000,,0.000,,,", 48),
+	   "decisions of phase bring-up stay out of the window: none of m0's host samples in it (%.48s)", line);
+	line_of(dir, "mom,\"\",0,all,", line, sizeof(line));
+	{
+		const char *p = line;
+
+		for (int i = 0; i < 15 && p; i++)	/* host_oom_kills: the 16th column */
+			p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
+		ok(p && !strncmp(p, "3,", 2), "host_oom_kills is budget.csv's kmsg_oom_kills (3), not its oom_kill (0): %s",
+		   p ? p : "(none)");
+	}
 	{
 		char path[4096], buf[1 << 16];
 		FILE *f;
@@ -290,7 +311,7 @@ static void test_scores_csv(void)
 
 int main(void)
 {
-	plan(30);
+	plan(33);
 	test_step();
 	test_counter();
 	test_churn();

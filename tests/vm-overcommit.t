@@ -64,7 +64,8 @@ lim=$(cat "$cg/memory.limit_in_bytes" 2>/dev/null)
 check "memory.limit_in_bytes is the budget, 768 MiB ($lim)" test "$lim" = $((768 * 1048576))
 if [ -f "$cg/memory.memsw.limit_in_bytes" ]; then
 	sw=$(cat "$cg/memory.memsw.limit_in_bytes")
-	check "memory.memsw.limit_in_bytes: memory and swap together under it ($sw)" test "$sw" = "$lim"
+	check "memory.memsw.limit_in_bytes: memory and swap together under it and 1 MiB (memory's failcnt counts: policy.md) ($sw)" \
+		test "$sw" = $((lim + 1048576))
 else
 	skip "swap is not accounted here (no memory.memsw.*)"
 fi
@@ -136,18 +137,18 @@ nset=$(csv_awk '$c["job"] == "oc" && $c["set"] == 1 { n++ } END { print n + 0 }'
 check "scores: decisions_set is decisions.csv's set = 1 rows ($nset), with a decide-to-target time where one was set ($(sc decide_to_target_ms) ms)" \
 	test "$(sc decisions_set)" = "$nset" -a \( "$tight" -eq 0 -o \( "$nset" -gt 0 -a -n "$(sc decide_to_target_ms)" \) \)
 # memory saved: the host samples' (nominal - actual) held to the next sample, added over the
-# guests, in the policy's window (its first decision to its last)
-win=$(csv_awk '$c["job"] == "oc" { t = $c["t_s"] + 0; if (!n++ || t < a) a = t; if (t > b) b = t } END { print a, b }' "$D")
+# guests, in the policy's window (its first run-phase decision to its last)
+win=$(csv_awk '$c["job"] == "oc" && $c["phase"] == "run" { t = $c["t_s"] + 0; if (!n++ || t < a) a = t; if (t > b) b = t } END { print a, b }' "$D")
 saved=$(csv_awk -v w="$win" 'BEGIN { split(w, W, " ") } $c["source"] == "host" && $c["actual_mib"] != "" && $c["t_s"] >= W[1] && $c["t_s"] <= W[2] {
 	v = $c["vm"]; t = $c["t_s"]; if (v in lt && t > lt[v]) s += (320 - la[v]) * (t - lt[v]); lt[v] = t; la[v] = $c["actual_mib"] }
 	END { printf "%.3f", s / 1024 }' "$dir/samples.csv")
 positive() { awk -v a="$1" 'BEGIN { exit !(a > 0) }'; }
 check "scores: memory saved, $(sc saved_gib_s) GiB*s, is samples.csv's own integral ($saved), above 0 where mom had to shrink" \
 	eval 'within "$(sc saved_gib_s)" "$saved" 0.002 && { [ "$tight" -eq 0 ] || positive "$saved"; }'
-hoom=$(csv_awk '$c["kind"] == "budget" && $c["oom_kill"] > m { m = $c["oom_kill"] } END { print m + 0 }' "$B")
+hoom=$(csv_awk '$c["kind"] == "budget" && $c["kmsg_oom_kills"] > m { m = $c["kmsg_oom_kills"] } END { print m + 0 }' "$B")
 goom=$(csv_awk '$c["source"] == "guest" && $c["oom_kills"] != "" { if (!($c["vm"] in f)) f[$c["vm"]] = $c["oom_kills"]; l[$c["vm"]] = $c["oom_kills"] }
 	END { for (v in f) s += l[v] - f[v]; print s + 0 }' "$dir/samples.csv")
-check "scores: OOM kills, host $(sc host_oom_kills) (budget.csv: $hoom) and guests $(sc guest_oom_kills) (samples.csv: $goom)" \
+check "scores: OOM kills, host $(sc host_oom_kills) (budget.csv kmsg_oom_kills: $hoom) and guests $(sc guest_oom_kills) (samples.csv: $goom)" \
 	test "$(sc host_oom_kills)" = "$hoom" -a "$(sc guest_oom_kills)" = "$goom"
 slo=$(csv_awk -v w="$win" 'BEGIN { split(w, W, " ") } $c["accesses"] > 0 && $c["vm"] ~ /-oc-/ && $c["t_s"] >= W[1] && $c["t_s"] <= W[2] { s[$c["vm"] " " int($c["t_s"])] = 1 } END { print length(s) }' "$dir/faults.csv")
 check "scores: the SLO's seconds are faults.csv's whole seconds with accesses in the window, per guest ($slo: $(sc slo_windows_s)), $(sc slo_violation_s) over it" \

@@ -74,6 +74,7 @@ static int setup(struct run *r, const char *spec)
 	shm->tick0 = cal_tick;
 	shm->ns0 = cal_ns;
 	shm->t0_ns = now_ns();
+	shm->go_ns = shm->t0_ns;	/* the job's start line at once (the agent's GO) */
 	shm->slow_ns = r->ctx.o.slow_ns;
 	r->ctx.shm = shm;
 	return 0;
@@ -318,6 +319,43 @@ static void test_hold(void)
 	}
 }
 
+/* demand: follows its trace: grows by first touches, gives back above it, re-writes between. */
+static void test_demand(void)
+{
+	struct run r;
+
+	/* 4M for 150 ms, then 1M: 1024 first touches, then re-writes of the set at 20000/s */
+	if (!run_spec(&r, "demand:shape=points,size=4M,points=0s:4M/150ms:4M/150ms:1M,rate=20000,"
+		      "duration=300ms")) {
+		ok(count(&r, WL_K_ACCESS) > 1024 + 1000, "demand: first touches and re-writes (%llu accesses)",
+		   (unsigned long long)count(&r, WL_K_ACCESS));
+		roughly(count(&r, WL_K_ACCESS) - 1024, 20000 * 0.3, 0.3, 1.3, "demand rate=20000 300 ms: re-writes");
+		is_int(sum_bytes(&r), 1 * MIB, "demand: its set at the end is the trace's last size (1M)");
+		done(&r);
+	}
+	if (!run_spec(&r, "demand:shape=points,size=2M,points=0s:2M,threads=2,pattern=random,duration=50ms")) {
+		is_int(sum_bytes(&r), 2 * MIB, "demand threads=2: the shares add up to the set");
+		ok(r.ctx.shm->th[0].ops > 256 && r.ctx.shm->th[1].ops > 256, "demand threads=2: both write");
+		done(&r);
+	}
+	/* before the start line (no GO) the trace is held at its start: 1M, not 4M */
+	if (!setup(&r, "demand:shape=points,size=4M,points=0s:1M/10ms:4M,duration=150ms")) {
+		r.ctx.shm->go_ns = 0;
+		run_main(&r);
+		is_int(r.ret, 0, "demand without GO: returns 0");
+		is_int(sum_bytes(&r), 1 * MIB, "demand without GO: its set held at the trace's start (1M)");
+		done(&r);
+	}
+	/* an empty set: nothing to access, nothing due, and it still ends on time */
+	if (!run_spec(&r, "demand:shape=hog,low=0M,size=4M,period=100s,duty=1,rate=1000,duration=100ms")) {
+		is_int(count(&r, WL_K_ACCESS), 0, "demand with an empty set: no access");
+		is_int(sum_bytes(&r), 0, "demand with an empty set: holds nothing");
+		ok(r.secs >= 0.1 && r.secs < 1.0, "demand with an empty set: ends after its duration (%.3f s)",
+		   r.secs);
+		done(&r);
+	}
+}
+
 static uint64_t sum_checked(const struct run *r, uint64_t *bad)
 {
 	uint64_t n = 0;
@@ -545,6 +583,8 @@ static void test_stop(void)
 		{ "kv:size=1M", 0 }, { "kv:size=1M,rate=1,threads=2", 1 },
 		{ "pagecache", 0 }, { "pagecache:rate=1", 1 },
 		{ "integrity:size=4M", 0 }, { "integrity:size=4M,rate=1,threads=2", 1 },
+		{ "demand:size=4M", 0 }, { "demand:size=4M,rate=1,threads=2", 1 },
+		{ "demand:shape=hog,low=0M,size=4M,rate=1", 1 },
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -589,6 +629,7 @@ int main(void)
 	test_helpers();
 	test_touch();
 	test_hold();
+	test_demand();
 	test_integrity();
 	test_grow();
 	test_kv();

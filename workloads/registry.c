@@ -17,11 +17,12 @@
 #include "parse.h"
 #include "workload.h"
 
-extern const struct wl_desc wl_grow, wl_hold, wl_integrity, wl_kv, wl_pagecache, wl_spin, wl_touch;
+extern const struct wl_desc wl_demand, wl_grow, wl_hold, wl_integrity, wl_kv, wl_pagecache, wl_spin,
+	wl_touch;
 
 /* Sorted by name: the whole set in one place. */
 const struct wl_desc *const wl_registry[] = {
-	&wl_grow, &wl_hold, &wl_integrity, &wl_kv, &wl_pagecache, &wl_spin, &wl_touch,
+	&wl_demand, &wl_grow, &wl_hold, &wl_integrity, &wl_kv, &wl_pagecache, &wl_spin, &wl_touch,
 };
 const size_t wl_nregistry = sizeof(wl_registry) / sizeof(wl_registry[0]);
 
@@ -32,6 +33,9 @@ const char *const wl_bad_kind_names[WL_NBAD_KINDS] = { "", "zero", "stale", "cor
 static const char *const pattern_names[] = { "seq", "random", NULL };
 _Static_assert(sizeof(pattern_names) / sizeof(pattern_names[0]) == WL_NPATTERNS + 1,
 	       "pattern_names must cover enum wl_pattern");
+static const char *const shape_names[] = { "steady", "diurnal", "bursty", "hog", "points", NULL };
+_Static_assert(sizeof(shape_names) / sizeof(shape_names[0]) == WL_NSHAPES + 1,
+	       "shape_names must cover enum wl_shape");
 
 #define O(id, n, t, f, ...) [id] = { .name = n, .type = t, .off = offsetof(struct wl_opts, f), __VA_ARGS__ }
 #define MIB		(1024LL * 1024)
@@ -39,9 +43,9 @@ _Static_assert(sizeof(pattern_names) / sizeof(pattern_names[0]) == WL_NPATTERNS 
 
 const struct wl_option wl_options[WL_NOPTS] = {
 	O(WL_O_SIZE, "size", WL_T_SIZE, size, .min = 4096, .max = 1024 * 1024 * MIB, .def = "128M",
-	  .unit = 1, .help = "memory the workload uses (touch/hold/kv/integrity: working set; grow: at most; pagecache: file set)"),
+	  .unit = 1, .help = "memory the workload uses (touch/hold/kv/integrity: working set; grow: at most; pagecache: file set; demand: its peak)"),
 	O(WL_O_RATE, "rate", WL_T_UINT, rate, .min = 0, .max = 100000000, .def = "0",
-	  .help = "per second: pages (touch/hold/integrity), requests (kv), MiB (grow), reads (pagecache); 0 = flat out"),
+	  .help = "per second: pages (touch/hold/integrity/demand), requests (kv), MiB (grow), reads (pagecache); 0 = flat out"),
 	O(WL_O_DURATION, "duration", WL_T_DUR, duration_ns, .min = 0, .max = 86400 * SEC, .def = "0",
 	  .help = "stop after this long (0: until the job ends)"),
 	O(WL_O_SLOW, "slow", WL_T_DUR, slow_ns, .min = 100, .max = SEC, .def = "2us",
@@ -64,6 +68,20 @@ const struct wl_option wl_options[WL_NOPTS] = {
 	  .help = "kv: percentage of requests that are gets"),
 	O(WL_O_QD, "qd", WL_T_INT, qd, .min = 1, .max = 256, .def = "4",
 	  .help = "pagecache: io_uring queue depth"),
+	O(WL_O_SHAPE, "shape", WL_T_ENUM, shape, .def = "steady", .choices = shape_names,
+	  .help = "demand: the working set over time: steady, diurnal, bursty, hog or points"),
+	O(WL_O_LOW, "low", WL_T_SIZE, low, .min = 0, .max = 1024 * 1024 * MIB, .def = "32M", .unit = 1,
+	  .help = "demand: the small working set (diurnal, bursty, hog), at most size"),
+	O(WL_O_PERIOD, "period", WL_T_DUR, period_ns, .min = SEC / 10, .max = 86400 * SEC, .def = "60s",
+	  .help = "demand: one cycle of diurnal, bursty or hog"),
+	O(WL_O_DUTY, "duty", WL_T_INT, duty, .min = 1, .max = 100, .def = "25",
+	  .help = "demand: percent of each period at size (bursty, hog)"),
+	O(WL_O_PHASE, "phase", WL_T_DUR, phase_ns, .min = 0, .max = 86400 * SEC, .def = "0",
+	  .help = "demand: where in the trace it starts"),
+	O(WL_O_STAGGER, "stagger", WL_T_DUR, stagger_ns, .min = 0, .max = 86400 * SEC, .def = "0",
+	  .help = "demand: guest k of the job runs k * stagger behind guest 0"),
+	O(WL_O_POINTS, "points", WL_T_POINTS, npoints, .def = "",
+	  .help = "demand, shape=points: TIME:SIZE/TIME:SIZE/..., linear between points"),
 };
 
 const struct wl_desc *wl_find(const char *name)
@@ -125,6 +143,58 @@ static int out_of_range(const struct wl_option *o, const char *v, char *err, siz
 	}
 }
 
+/*
+ * demand's points= into @w->points: TIME:SIZE joined by '/', at most
+ * WL_MAX_POINTS, times (a bare number: seconds) not going back, each SIZE
+ * with a unit and within size='s range. "" is no points.
+ */
+static int set_points(const struct wl_option *o, struct wl_opts *w, const char *v, char *err,
+		      size_t errlen)
+{
+	const struct wl_option *so = &wl_options[WL_O_SIZE], *to = &wl_options[WL_O_PHASE];
+	char buf[512];
+	int n = 0;
+
+	w->npoints = 0;
+	if (!*v)
+		return 0;
+	if (strlen(v) >= sizeof(buf))
+		return wl_err(err, errlen, "%s: longer than %zu characters", o->name, sizeof(buf) - 1);
+	strcpy(buf, v);
+	for (char *pt = buf, *next; pt; pt = next, n++) {
+		char *colon, *sz;
+		int64_t t, b;
+
+		next = strchr(pt, '/');
+		if (next)
+			*next++ = '\0';
+		if (n == WL_MAX_POINTS)
+			return wl_err(err, errlen, "%s: more than %d points", o->name, WL_MAX_POINTS);
+		colon = strchr(pt, ':');
+		if (!colon)
+			return wl_err(err, errlen, "%s: point %d '%s' is not TIME:SIZE "
+				      "(e.g. points=0s:32M/10s:200M/20s:32M)", o->name, n + 1, pt);
+		*colon = '\0';
+		sz = colon + 1;
+		if (parse_scaled(pt, 1, &t) || t < to->min || t > to->max)
+			return wl_err(err, errlen, "%s: point %d: '%s' is not a time from 0s to %" PRId64
+				      "s", o->name, n + 1, pt, (int64_t)(to->max / SEC));
+		if (*sz && sz[strspn(sz, "0123456789.")] == '\0')
+			return wl_err(err, errlen, "%s: point %d: '%s' needs a unit: %sK, %sM or %sG",
+				      o->name, n + 1, sz, sz, sz, sz);
+		if (parse_scaled(sz, 0, &b) || b < 0 || b > so->max)
+			return wl_err(err, errlen, "%s: point %d: '%s' is not a size from 0 bytes to %"
+				      PRId64 " bytes", o->name, n + 1, sz, so->max);
+		if (n && (uint64_t)t < w->points[n - 1].t_ns)
+			return wl_err(err, errlen, "%s: point %d at %s is before point %d's time: times "
+				      "must not go back", o->name, n + 1, pt, n);
+		w->points[n].t_ns = (uint64_t)t;
+		w->points[n].bytes = (uint64_t)b;
+	}
+	w->npoints = n;
+	return 0;
+}
+
 static int set_opt(const struct wl_option *o, struct wl_opts *w, const char *v, char *err, size_t errlen)
 {
 	void *p = (char *)w + o->off;
@@ -161,6 +231,8 @@ static int set_opt(const struct wl_option *o, struct wl_opts *w, const char *v, 
 			return out_of_range(o, v, err, errlen);
 		*(int *)p = (int)x;
 		return 0;
+	case WL_T_POINTS:
+		return set_points(o, w, v, err, errlen);
 	}
 	return wl_err(err, errlen, "%s: bad option type", o->name);
 }
@@ -172,7 +244,7 @@ static int unknown_workload(const char *name, char *err, size_t errlen)
 
 	for (size_t i = 0; i < wl_nregistry; i++)
 		names[i] = wl_registry[i]->name;
-	(void)wl_join(list, sizeof(list), names, wl_nregistry, ", ");	/* 7 short names fit */
+	(void)wl_join(list, sizeof(list), names, wl_nregistry, ", ");	/* 8 short names fit */
 	return wl_err(err, errlen, "unknown workload '%s' (one of %s)", name, list);
 }
 
@@ -234,7 +306,7 @@ int wl_parse_opts(const struct wl_desc *d, char *text, struct wl_opts *o, char *
 		if (set_opt(&wl_options[id], o, eq, err, errlen))
 			return -1;
 	}
-	return 0;
+	return d->check ? d->check(o, err, errlen) : 0;
 }
 
 void wl_print(void *file)

@@ -66,7 +66,9 @@ static int skel_run(struct wl_ctx *ctx)
  * of struct wl_opts). flags: what it needs of the host (WL_F_DISK) and the
  * latencies it records (WL_F_ACCESS, WL_F_REQUEST). supported: NULL, or a
  * function that says in the guest why it cannot run there (pagecache.c's
- * asks for io_uring), returning NULL when it can.
+ * asks for io_uring), returning NULL when it can. check: NULL, or a function
+ * that checks its options together once parsed (host and guest: demand.c's
+ * refuses low= above size=), saying which and what was expected.
  */
 const struct wl_desc wl_skeleton = {
 	.name = WHO,
@@ -75,5 +77,6 @@ const struct wl_desc wl_skeleton = {
 		WL_OPT(WL_O_THREADS) | WL_OPT(WL_O_THP),
 	.flags = WL_F_ACCESS,
 	.supported = NULL,
+	.check = NULL,
 	.run = skel_run,
 };

@@ -114,6 +114,21 @@ struct wl_shm {
 	uint32_t faults;			/* WL_FAULT_*: set by the agent before the run */
 	volatile uint32_t nbad;			/* mismatches claimed in bad[] (may exceed WL_BAD_KEPT) */
 	struct wl_bad bad[WL_BAD_KEPT];
+	uint32_t guest;			/* the guest's index in its job (RUN guest=): set by the agent */
+	/*
+	 * When the job's start line passed (guest CLOCK_MONOTONIC ns; 0: not
+	 * yet): set by the agent at the host's GO, read by the workload
+	 * (demand's trace runs from it, held at its start before).
+	 */
+	volatile uint64_t go_ns;
+};
+
+/* demand's trace given point by point (points=): at most WL_MAX_POINTS (time, size) pairs */
+#define WL_MAX_POINTS	32
+
+struct wl_point {
+	uint64_t t_ns;		/* time in the trace */
+	uint64_t bytes;		/* working set then */
 };
 
 /* Every option any workload takes. */
@@ -131,17 +146,33 @@ struct wl_opts {
 	int thp;		/* 0/1: madvise(MADV_HUGEPAGE) */
 	int read_pct;		/* kv: share of gets */
 	int qd;			/* pagecache: io_uring queue depth */
+	/* demand: its trace (demand.c) */
+	int shape;		/* enum wl_shape */
+	uint64_t low;		/* bytes: the small working set (diurnal, bursty, hog) */
+	uint64_t period_ns;	/* one cycle of diurnal, bursty, hog */
+	int duty;		/* bursty, hog: percent of a period at size= */
+	uint64_t phase_ns;	/* where in the trace the workload starts */
+	uint64_t stagger_ns;	/* guest k of the job runs k * stagger behind guest 0 */
+	int npoints;		/* points= (shape=points) */
+	struct wl_point points[WL_MAX_POINTS];
 };
 
 enum wl_pattern { WL_SEQ, WL_RANDOM, WL_NPATTERNS };
 
+/* demand's shapes (shape=) */
+enum wl_shape { WL_SHAPE_STEADY, WL_SHAPE_DIURNAL, WL_SHAPE_BURSTY, WL_SHAPE_HOG, WL_SHAPE_POINTS,
+		WL_NSHAPES };
+
 enum wl_opt_id {
 	WL_O_SIZE, WL_O_RATE, WL_O_DURATION, WL_O_SLOW, WL_O_PASSES, WL_O_VALUE_SIZE, WL_O_BLOCK,
-	WL_O_THREADS, WL_O_NODE, WL_O_PATTERN, WL_O_THP, WL_O_READ_PCT, WL_O_QD, WL_NOPTS
+	WL_O_THREADS, WL_O_NODE, WL_O_PATTERN, WL_O_THP, WL_O_READ_PCT, WL_O_QD,
+	WL_O_SHAPE, WL_O_LOW, WL_O_PERIOD, WL_O_DUTY, WL_O_PHASE, WL_O_STAGGER, WL_O_POINTS,
+	WL_NOPTS
 };
 #define WL_OPT(id)	(1u << (id))
 
-enum wl_opt_type { WL_T_SIZE, WL_T_UINT, WL_T_INT, WL_T_DUR, WL_T_ENUM, WL_T_BOOL };
+/* WL_T_POINTS: demand's points=, TIME:SIZE/TIME:SIZE/... into wl_opts.points */
+enum wl_opt_type { WL_T_SIZE, WL_T_UINT, WL_T_INT, WL_T_DUR, WL_T_ENUM, WL_T_BOOL, WL_T_POINTS };
 
 struct wl_option {
 	const char *name;
@@ -177,6 +208,12 @@ struct wl_desc {
 	uint32_t flags;				/* WL_F_* */
 	/* NULL if it can run here, else why not (checked in the guest). */
 	const char *(*supported)(void);
+	/*
+	 * NULL, or its options checked together once parsed (wl_parse_opts:
+	 * the host's scenario check and the agent alike): 0, or -1 with a
+	 * one-line reason in @err naming the option and what was expected.
+	 */
+	int (*check)(const struct wl_opts *o, char *err, size_t errlen);
 	/* Run until done or shm->stop; 0 on success, else an errno-style code. */
 	int (*run)(struct wl_ctx *ctx);
 };
@@ -365,6 +402,15 @@ int wl_bind_node(const struct wl_ctx *ctx);
 
 /* Run fn(ctx, tid) on ctx->o.threads threads (tid 0 on the caller); first non-zero result. */
 int wl_run_threads(struct wl_ctx *ctx, int (*fn)(struct wl_ctx *ctx, int tid));
+
+/* ---- the demand workload's trace (demand.c; pure: the host computes it too) ---- */
+
+/*
+ * The working set (bytes, a whole number of WL_PAGE) that demand's trace @o
+ * asks for at @t_ns after the workload's start in guest @guest of its job:
+ * the trace at tau = t + phase - guest * stagger (docs/scenarios.md, demand).
+ */
+uint64_t wl_demand_bytes(const struct wl_opts *o, uint32_t guest, int64_t t_ns);
 
 /* ---- the integrity workload's pages (integrity.c; exported for tests/workloads.c) ---- */
 

@@ -98,6 +98,61 @@ int hr_hook_check(const struct bbp_hook *h, char *why, size_t size)
 	return 0;
 }
 
+int hr_psi_check(const struct bbp_psi *prev, const struct bbp_psi *c, char *why, size_t size)
+{
+	const struct { double v; const char *name; } avg[] = {
+		{ c->some_avg10, "some_avg10" }, { c->some_avg60, "some_avg60" },
+		{ c->full_avg10, "full_avg10" }, { c->full_avg60, "full_avg60" },
+	};
+	const struct { uint64_t v, was; const char *name; } cum[] = {
+		{ c->some_total, prev ? prev->some_total : 0, "some_total" },
+		{ c->full_total, prev ? prev->full_total : 0, "full_total" },
+		{ c->pswpin, prev ? prev->pswpin : 0, "pswpin" },
+		{ c->pswpout, prev ? prev->pswpout : 0, "pswpout" },
+		{ c->pgmajfault, prev ? prev->pgmajfault : 0, "pgmajfault" },
+		{ c->oom_kill, prev ? prev->oom_kill : 0, "oom_kill" },
+	};
+	uint64_t up_us = c->t_ns / 1000 + 1000000;
+
+	if (c->psi > 1) {
+		snprintf(why, size, "psi=%" PRIu64 " (0 or 1 expected)", c->psi);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(avg) / sizeof(avg[0]); i++) {
+		if (!(avg[i].v >= 0 && avg[i].v <= 100)) {
+			snprintf(why, size, "%s=%g (a share from 0 to 100 %% expected)", avg[i].name, avg[i].v);
+			return -1;
+		}
+		if (!c->psi && avg[i].v) {
+			snprintf(why, size, "%s=%g with psi=0 (no pressure figures: 0 expected)", avg[i].name,
+				 avg[i].v);
+			return -1;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		if (!c->psi && cum[i].v) {
+			snprintf(why, size, "%s=%" PRIu64 " with psi=0 (no pressure figures: 0 expected)",
+				 cum[i].name, cum[i].v);
+			return -1;
+		}
+		if (cum[i].v > up_us) {
+			snprintf(why, size, "%s=%" PRIu64 " us stalled in %" PRIu64 " us since boot",
+				 cum[i].name, cum[i].v, c->t_ns / 1000);
+			return -1;
+		}
+	}
+	if (!prev || c->t_ns < prev->t_ns)
+		return 0;	/* the first, or a new boot's */
+	for (size_t i = prev->psi ? 0 : 2; i < sizeof(cum) / sizeof(cum[0]); i++) {
+		if (cum[i].v < cum[i].was) {
+			snprintf(why, size, "%s went back from %" PRIu64 " to %" PRIu64, cum[i].name,
+				 cum[i].was, cum[i].v);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 double hr_hook_entry_us(const struct bbp_hook *h)
 {
 	return h->entry_ns ? (double)(h->entry_ns - h->plain_ns) / 1e3 : NAN;

@@ -37,6 +37,17 @@ int hr_cost_check(const struct bbp_cost *prev, const struct bbp_cost *c, uint64_
  */
 int hr_hook_check(const struct bbp_hook *h, char *why, size_t size);
 
+/*
+ * PSI @c after @prev (NULL: the first of the boot). Rules: psi is 0 or 1,
+ * and with 0 the six pressure fields are 0; each average is a number from 0
+ * to 100 (%); neither total (us stalled) exceeds the guest's time t (ns)
+ * by more than a second (a share of the time since boot); after @prev, if
+ * the guest's clock went on (a t not earlier: the same boot), no cumulative
+ * count (the totals, pswpin, pswpout, pgmajfault, oom_kill) goes back.
+ * Returns 0, or -1 with why in @why.
+ */
+int hr_psi_check(const struct bbp_psi *prev, const struct bbp_psi *c, char *why, size_t size);
+
 /* One hit of an entry probe and of a return probe in us, from a checked HOOK (NAN: not measured). */
 double hr_hook_entry_us(const struct bbp_hook *h);
 double hr_hook_return_us(const struct bbp_hook *h);

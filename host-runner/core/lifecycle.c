@@ -24,6 +24,9 @@ static const char *const reboot_ways[] = { "agent", "acpi", "sysrq", NULL };
 	"(virDomainDetachDeviceFlags with VIR_DOMAIN_AFFECT_LIVE answers \"Operation not supported: " \
 	"live detach of device 'memballoon' is not supported\")"
 
+/* migrate's words: their index is the event's arg (MIG_LIVE, MIG_OFFLINE in engine/lifecycle.c) */
+static const char *const migrate_words[] = { "live", "offline", NULL };
+
 const struct hr_lc_def hr_lc_defs[HR_LC_N] = {
 	[HR_LC_PAUSE] = {
 		.name = "pause", .arg = HR_LCA_DUR, .min = 10000, .max = SEC(600), .def = "2s",
@@ -119,15 +122,19 @@ const struct hr_lc_def hr_lc_defs[HR_LC_N] = {
 		.checks = "the time to power off; bye_ms, the agent's last line (its workload stopped, synced)",
 	},
 	[HR_LC_MIGRATE] = {
-		.name = "migrate", .arg = HR_LCA_NONE, .def = "", .flags = HR_LCF_MIGRATES | HR_LCF_DURING,
+		.name = "migrate", .arg = HR_LCA_WORD, .def = "live", .words = migrate_words,
+		.flags = HR_LCF_MIGRATES | HR_LCF_DURING,
 		.mechs = MECH(BALLOON),
 		.needs = "a second libvirt daemon, migrate-to = its URI (its own host UUID: libvirt refuses "
 			 "a migration between hosts of one UUID), the guest on a daemon (--connect or "
 			 "--hosts), not the embedded driver; the guest starts without AUTODESTROY (libvirt "
 			 "refuses to migrate such a domain)",
-		.does = "live migration, pre-copy (virDomainMigrate3, VIR_MIGRATE_LIVE; over "
-			"tcp://127.0.0.1 when both daemons are on this machine), the guest image put in the "
-			"destination's pool first; the runner follows the domain there (a new agent channel, "
+		.does = "migration (virDomainMigrate3 over tcp://127.0.0.1 when both daemons are on "
+			"this machine): `live` (the default) is pre-copy with the vCPUs running "
+			"(VIR_MIGRATE_LIVE); `offline` stops them for the transfer (libvirt suspends the "
+			"source before the first page is sent and resumes the guest on the destination: "
+			"the downtime is the whole transfer). The guest image is put in the destination's "
+			"pool first; the runner follows the domain there (a new agent channel, "
 			"the clock synchronised again); the next migrate moves it back. At timeout= plus 60 s "
 			"(at most agent-watchdog less 4 s) it is aborted (virDomainAbortJob: the guest goes "
 			"on on the source, the row fails); a call not returned 2 s later, or a signal, "
@@ -168,15 +175,15 @@ static void kind_list(char *buf, size_t size)
 		o += (size_t)snprintf(buf + o, size - o, "%s%s", k ? ", " : "", hr_lc_defs[k].name);
 }
 
-/* @d's words, "agent, acpi or sysrq". */
+/* @d's words, "a, b or c", into @buf. */
 static void word_list(const struct hr_lc_def *d, char *buf, size_t size)
 {
 	size_t o = 0;
 
 	buf[0] = '\0';
-	for (int w = 0; d->words[w] && o < size; w++)
-		o += (size_t)snprintf(buf + o, size - o, "%s%s", !w ? "" : d->words[w + 1] ? ", " : " or ",
-				      d->words[w]);
+	for (size_t i = 0; d->words[i] && o < size; i++)
+		o += (size_t)snprintf(buf + o, size - o, "%s%s", !i ? "" : d->words[i + 1] ? ", " : " or ",
+				      d->words[i]);
 }
 
 /* The argument @a of kind @k into @e->arg. 0, or -1 with a reason. */
@@ -186,11 +193,19 @@ static int parse_arg(const struct hr_lc_def *d, const char *a, struct hr_lc_even
 	struct hr_size sz;
 	uint64_t us;
 	int64_t x;
-	char lo[HR_UNIT_TEXT], hi[HR_UNIT_TEXT];
+	char lo[HR_UNIT_TEXT], hi[HR_UNIT_TEXT], words[96];
 
 	switch (d->arg) {
 	case HR_LCA_NONE:
 		return wl_err(err, errlen, "%s takes no argument (':%s')", d->name, a);
+	case HR_LCA_WORD:
+		for (size_t i = 0; d->words[i]; i++)
+			if (!strcmp(a, d->words[i])) {
+				e->arg = i;
+				return 0;
+			}
+		word_list(d, words, sizeof(words));
+		return wl_err(err, errlen, "%s: '%s' is not %s", d->name, a, words);
 	case HR_LCA_DUR:
 		if (hr_parse_duration(a, &us) || us < (uint64_t)d->min || us > (uint64_t)d->max) {
 			(void)hr_format_duration(lo, sizeof(lo), (uint64_t)d->min);
@@ -206,14 +221,6 @@ static int parse_arg(const struct hr_lc_def *d, const char *a, struct hr_lc_even
 				      d->name, a, d->min, d->max);
 		e->arg = (uint64_t)x;
 		return 0;
-	case HR_LCA_WORD:
-		for (int w = 0; d->words[w]; w++)
-			if (!strcmp(a, d->words[w])) {
-				e->arg = (uint64_t)w;
-				return 0;
-			}
-		word_list(d, lo, sizeof(lo));
-		return wl_err(err, errlen, "%s: '%s' is not a way (expected %s)", d->name, a, lo);
 	case HR_LCA_SIZE:
 		if (hr_parse_size(a, &sz) || sz.percent > 0 || sz.kib < (uint64_t)d->min ||
 		    sz.kib > (uint64_t)d->max)
@@ -398,20 +405,14 @@ void hr_lc_print(FILE *f)
 	for (int k = 0; k < HR_LC_N; k++) {
 		const struct hr_lc_def *d = &hr_lc_defs[k];
 
-		char ways[64];
+		char words[96];
 
-		if (d->arg == HR_LCA_WORD) {
-			size_t o = 0;
-
-			for (int w = 0; d->words[w] && o < sizeof(ways); w++)
-				o += (size_t)snprintf(ways + o, sizeof(ways) - o, "%s%s", w ? "|" : "[:",
-						      d->words[w]);
-			if (o < sizeof(ways))
-				snprintf(ways + o, sizeof(ways) - o, "]");
-		}
-		fprintf(f, "%s%s\n", d->name, d->arg == HR_LCA_DUR ? "[:DURATION]" :
+		if (d->arg == HR_LCA_WORD)
+			word_list(d, words, sizeof(words));
+		fprintf(f, "%s%s%s%s\n", d->name, d->arg == HR_LCA_DUR ? "[:DURATION]" :
 			d->arg == HR_LCA_COUNT ? "[:COUNT]" : d->arg == HR_LCA_SIZE ? "[:SIZE]" :
-			d->arg == HR_LCA_WORD ? ways : "");
+			d->arg == HR_LCA_WORD ? "[:" : "", d->arg == HR_LCA_WORD ? words : "",
+			d->arg == HR_LCA_WORD ? "]" : "");
 		if (*d->def)
 			fprintf(f, "  (argument default %s)\n", d->def);
 		if (d->refused) {

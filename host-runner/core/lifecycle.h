@@ -52,7 +52,7 @@ enum hr_lc_kind {
 
 enum hr_lc_when { HR_LC_AFTER, HR_LC_DURING };
 
-/* What an event's argument is (after its ':'): HR_LCA_WORD, one of the row's words (its index). */
+/* What an event's argument is (after its ':'). */
 enum hr_lc_arg { HR_LCA_NONE, HR_LCA_DUR, HR_LCA_COUNT, HR_LCA_SIZE, HR_LCA_WORD };
 
 /* reboot's ways (its words, in this order) */
@@ -71,7 +71,7 @@ struct hr_lc_def {
 	enum hr_lc_arg arg;
 	int64_t min, max;		/* the argument's range: us, a count, KiB */
 	const char *def;		/* the argument when none is written, as written ("" none) */
-	const char *const *words;	/* HR_LCA_WORD: the words it takes, NULL-terminated */
+	const char *const *words;	/* HR_LCA_WORD: the words it takes, NULL-ended (arg: the index) */
 	unsigned flags;			/* HR_LCF_* */
 	unsigned mechs;			/* bit (1 << enum hr_mech_kind) of each mechanism it runs with */
 	const char *refused;		/* not available: why (the load refuses it); NULL: runs */
@@ -87,7 +87,7 @@ struct hr_lc_event {
 	int kind;			/* enum hr_lc_kind */
 	int when;			/* enum hr_lc_when */
 	int at;				/* N: the transition, from 1 (after:0: before the first) */
-	uint64_t arg;			/* us (pause), a count (storm), KiB (floor), a word's index (reboot); 0: none */
+	uint64_t arg;			/* us (pause), a count (storm), KiB (floor), a word's index; 0: none */
 	int pos;			/* its entry in events= (from 1), for messages */
 };
 

@@ -123,7 +123,7 @@ const struct hr_option hr_options[] = {
 	    .help = "time between planned changes (0: back to back)"),
 	OPT("policy", HR_T_STR, policy, .size = 256, .def = "",
 	    .help = "who sets the targets instead of the schedule: none, fpr, mom, psi or external:CMD "
-		    "(docs/policy.md; \"\": the schedule; psi is not wired yet); the job runs "
+		    "(docs/policy.md; \"\": the schedule); the job runs "
 		    "policy-duration under it, low= is each guest's floor"),
 	OPT("policy-duration", HR_T_DUR, policy_duration_us, .min = SEC(1), .max = SEC(86400), .def = "60s",
 	    .help = "policy jobs: how long the guests run under the policy"),

@@ -422,6 +422,7 @@ static int check_spec_sendable(const char *spec, char *err, size_t errlen)
 	size_t n = strlen(spec);
 
 	m.u.run.w = 1;	/* the id the runner sends */
+	m.u.run.guest = HR_MAX_VMS;	/* and a guest's index, at its longest */
 	if (n >= sizeof(m.u.run.spec))
 		return wl_err(err, errlen, "%zu characters, the agent's RUN message carries at most %zu",
 			      n, sizeof(m.u.run.spec) - 1);
@@ -583,9 +584,6 @@ static int check_policy(const char *path, struct hr_job *j)
 	if (hr_policy_periods(row, j->policy_scale, &c, &d, why, sizeof(why)))
 		return hr_error("%s:%d: [%s] policy-period-scale: %s", path,
 				opt_line(j, "policy-period-scale"), j->name, why);
-	if (row->kind == HR_POL_PSI)
-		return hr_error("%s:%d: [%s] policy: %s is not wired into the run yet, expected none, fpr, mom or external:CMD",
-				path, opt_line(j, "policy"), j->name, row->name);
 	if ((row->needs & HR_POL_NEEDS_BUDGET) && !j->budget.has_budget)
 		return hr_error("%s:%d: [%s] policy: %s decides on the host budget's state, expected a "
 				"host-budget too", path, opt_line(j, "policy"), j->name, row->name);

@@ -50,6 +50,13 @@ static const struct hr_col samples[] = {
 	[HR_SA_HOST_NODE_FREE_KIB] = { "host_node_free_kib", STR, "KiB", NO, "host: free memory per host NUMA node, as 0:KiB;1:KiB" },
 	[HR_SA_QEMU_VCPU_CPU_MS] = { "qemu_vcpu_cpu_ms", INT, "ms", NO, "host: CPU time of QEMU's vCPU threads, cumulative" },
 	[HR_SA_QEMU_OTHER_CPU_MS] = { "qemu_other_cpu_ms", INT, "ms", NO, "host: CPU time of QEMU's other threads, cumulative" },
+	[HR_SA_PSI_SOME_AVG10] = { "psi_some_avg10", FLT(2), "%", NO, "guest: /proc/pressure/memory some avg10 (set on the guest sample after each of the agent's PSI reports, once a second; empty on the others and where the kernel has no PSI)" },
+	[HR_SA_PSI_FULL_AVG10] = { "psi_full_avg10", FLT(2), "%", NO, "guest: full avg10 (as psi_some_avg10)" },
+	[HR_SA_PSI_SOME_TOTAL_US] = { "psi_some_total_us", INT, "us", NO, "guest: some total, the time some task stalled on memory, cumulative (as psi_some_avg10)" },
+	[HR_SA_PSI_FULL_TOTAL_US] = { "psi_full_total_us", INT, "us", NO, "guest: full total, cumulative (as psi_some_avg10)" },
+	[HR_SA_PSWPIN] = { "pswpin", INT, "pages", NO, "guest: /proc/vmstat pswpin, cumulative (with the PSI report: as psi_some_avg10)" },
+	[HR_SA_PSWPOUT] = { "pswpout", INT, "pages", NO, "guest: /proc/vmstat pswpout, cumulative (as pswpin)" },
+	[HR_SA_PGMAJFAULT] = { "pgmajfault", INT, "count", NO, "guest: /proc/vmstat pgmajfault, cumulative (as pswpin)" },
 };
 _Static_assert(sizeof(samples) / sizeof(samples[0]) == HR_SA_NCOLS, "samples.csv: a column per id");
 
@@ -196,7 +203,7 @@ static const struct hr_col decisions[] = {
 	[HR_DE_VM] = { "vm", STR, "", NO, "the guest" },
 	[HR_DE_JOB] = { "job", STR, "", NO, "the scenario's job" },
 	[HR_DE_REP] = { "rep", INT, "", NO, "the job's repetition, from 0" },
-	[HR_DE_POLICY] = { "policy", STR, "", NO, "the policy (none, fpr, mom)" },
+	[HR_DE_POLICY] = { "policy", STR, "", NO, "the policy (none, fpr, mom, psi, external)" },
 	[HR_DE_PERIOD] = { "period", INT, "", NO, "which decision of the job's wave, from 1" },
 	[HR_DE_SET] = { "set", BOOL, "", NO, "1: a new target was proposed to the guest's controller; 0: no change" },
 	[HR_DE_TARGET_MIB] = { "target_mib", FLT(3), "MiB", NO, "the target proposed (set = 1), else the target kept" },
@@ -208,6 +215,10 @@ static const struct hr_col decisions[] = {
 	[HR_DE_BUDGET_USAGE_MIB] = { "budget_usage_mib", FLT(3), "MiB", NO, "input: what the host budget's cgroup holds (empty: no budget)" },
 	[HR_DE_BUDGET_LIMIT_MIB] = { "budget_limit_mib", FLT(3), "MiB", NO, "input: the host budget's limit (empty: no budget)" },
 	[HR_DE_REASON] = { "reason", STR, "", NO, "why, one line (the policy's own words)", .quote = 1 },
+	[HR_DE_PHASE] = { "phase", STR, "", NO, "bring-up: the guest was up and in the loop while others of its wave still came up (their workloads and prefills, one at a time); run: past the job's start line, the policy's window the scores count" },
+	[HR_DE_PSI_SOME_AVG10] = { "psi_some_avg10", FLT(2), "%", NO, "input: the guest's /proc/pressure/memory some avg10, its agent's latest report (empty: none)" },
+	[HR_DE_PSI_SOME_TOTAL_US] = { "psi_some_total_us", INT, "us", NO, "input: its some total, cumulative (empty: none)" },
+	[HR_DE_PSI_FULL_AVG10] = { "psi_full_avg10", FLT(2), "%", NO, "input: its full avg10 (empty: none)" },
 };
 _Static_assert(sizeof(decisions) / sizeof(decisions[0]) == HR_DE_NCOLS, "decisions.csv: a column per id");
 
@@ -220,14 +231,15 @@ static const struct hr_col budget[] = {
 	[HR_BU_LIMIT_MIB] = { "limit_mib", FLT(3), "MiB", NO, "budget: the cgroup's memory limit (v1 memory.limit_in_bytes)" },
 	[HR_BU_USAGE_MIB] = { "usage_mib", FLT(3), "MiB", NO, "budget: what the cgroup holds now (v1 memory.usage_in_bytes)" },
 	[HR_BU_MAX_USAGE_MIB] = { "max_usage_mib", FLT(3), "MiB", NO, "budget: the most it held so far (v1 memory.max_usage_in_bytes)" },
-	[HR_BU_FAILCNT] = { "failcnt", INT, "count", NO, "budget: times the limit was hit (v1 memory.failcnt), cumulative" },
+	[HR_BU_FAILCNT] = { "failcnt", INT, "count", NO, "budget: times the limit was hit (v1 memory.failcnt), cumulative (memsw's limit is 1 MiB above memory's so that memory's is the one hit and counted: this kernel keeps no memsw failcnt)" },
 	[HR_BU_MEMSW_USAGE_MIB] = { "memsw_usage_mib", FLT(3), "MiB", NO, "budget: memory plus swap (v1 memory.memsw.usage_in_bytes; empty where swap is not accounted)" },
-	[HR_BU_MEMSW_FAILCNT] = { "memsw_failcnt", INT, "count", NO, "budget: times memory plus swap hit the limit (v1 memory.memsw.failcnt)" },
+	[HR_BU_MEMSW_FAILCNT] = { "memsw_failcnt", INT, "count", NO, "budget: times memory plus swap hit the limit (v1 memory.memsw.failcnt; this host's kernel, 6.18, keeps it 0)" },
 	[HR_BU_SWAP_MIB] = { "swap_mib", FLT(3), "MiB", NO, "budget: swap its processes hold (v1 memory.stat total_swap; empty: not accounted)" },
 	[HR_BU_OOM_KILL] = { "oom_kill", INT, "count", NO, "budget: processes the cgroup's OOM killer killed (v1 memory.oom_control oom_kill), cumulative" },
 	[HR_BU_UNDER_OOM] = { "under_oom", BOOL, "", NO, "budget: 1 while the cgroup is out of memory (v1 memory.oom_control under_oom)" },
 	[HR_BU_RSS_MIB] = { "rss_mib", FLT(3), "MiB", NO, "qemu: the process's VmRSS (/proc/PID/status)" },
 	[HR_BU_VMSWAP_MIB] = { "vmswap_mib", FLT(3), "MiB", NO, "qemu: the process's VmSwap (/proc/PID/status)" },
+	[HR_BU_KMSG_OOM_KILLS] = { "kmsg_oom_kills", INT, "count", NO, "budget: processes the cgroup's OOM killer killed, as the kernel log says (/dev/kmsg from the budget's creation: oom-kill lines whose oom_memcg is the budget's partition), cumulative; empty: the log cannot be read. cgroup v1's oom_kill counts a kill in the victim's own cgroup only (a domain's), this one in the budget's" },
 };
 _Static_assert(sizeof(budget) / sizeof(budget[0]) == HR_BU_NCOLS, "budget.csv: a column per id");
 

@@ -19,6 +19,7 @@
 
 #include "../../common/smallfile.h"
 #include "core/clock.h"
+#include "core/kmsg.h"
 #include "core/log.h"
 #include "budget.h"
 #include "engine.h"
@@ -163,8 +164,10 @@ int hr_budget_check_scenario(const struct hr_scenario *sc, const struct hr_run_o
 		uint64_t limit;
 
 		if (say && j->policy[0])
-			fprintf(say, "job %s: policy %s sets the targets for %.0f s (not the schedule below), "
-				"each guest's floor %" PRIu64 " MiB (low=)\n", j->name, j->policy,
+			fprintf(say, "job %s: policy %s sets the targets for %.0f s from the start line (not the "
+				"schedule below), and before it each guest's from the end of its bring-up (the guests' "
+				"workloads and prefills one at a time), each guest's floor %" PRIu64 " MiB (low=)\n",
+				j->name, j->policy,
 				(double)j->policy_duration_us / 1e6, hr_job_floor_kib(j) / 1024);
 		if ((j->budget.has_budget || j->policy[0]) &&
 		    (j->parallel || (i + 1 < sc->njobs && sc->jobs[i + 1].parallel))) {
@@ -337,9 +340,75 @@ static int make_one(const char *dir, int v2, const char *opts, void *arg)
 	if ((e = put(part, "memory.limit_in_bytes", lim)))
 		return mk_fail(m, -e, "%s/memory.limit_in_bytes", part);
 	m->cg->memsw = get_num(part, "memory.memsw.limit_in_bytes") >= 0;
+	/*
+	 * memory and swap together: the budget and HR_BUDGET_MEMSW_SLACK_KIB.
+	 * The kernel charges memsw before memory; with both limits equal, memsw
+	 * (never less than memory) fails first, and this kernel (6.18) keeps
+	 * no failcnt for memsw: memory.failcnt and memory.memsw.failcnt both
+	 * read 0 at the limit (docs/policy.md). With memsw a charge batch
+	 * (64 pages) above it, memory fails first and memory.failcnt counts.
+	 */
+	snprintf(lim, sizeof(lim), "%" PRIu64, (m->cg->limit_kib + HR_BUDGET_MEMSW_SLACK_KIB) * 1024);
 	if (m->cg->memsw && (e = put(part, "memory.memsw.limit_in_bytes", lim)))
 		return mk_fail(m, -e, "%s/memory.memsw.limit_in_bytes", part);
 	return 0;
+}
+
+/*
+ * The kernel log from now on: cgroup v1 counts an OOM kill in the victim's
+ * own cgroup only (a domain's, removed with it), never in the budget's
+ * partition; the log says each kill and whose memory cgroup ran out
+ * (core/kmsg.h). Records from the end on, read without blocking.
+ */
+static void kmsg_open(struct hr_budget_cg *cg)
+{
+	cg->kmsg_kills = -1;
+	cg->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (cg->kmsg_fd < 0 || lseek(cg->kmsg_fd, 0, SEEK_END) < 0) {
+		snprintf(cg->kmsg_why, sizeof(cg->kmsg_why), "/dev/kmsg: %s", strerror(errno));
+		if (cg->kmsg_fd >= 0)
+			close(cg->kmsg_fd);
+		cg->kmsg_fd = -1;
+		return;
+	}
+	cg->kmsg_kills = 0;
+}
+
+/* Every record since the last read; this budget's kills counted, the first 8 told in @st. */
+static void kmsg_read(struct hr_budget_cg *cg, struct hr_budget_state *st)
+{
+	char rec[8192], memcg[sizeof(cg->partition) + 16];
+
+	st->kmsg_oom_kills = cg->kmsg_kills;
+	st->nkills = 0;
+	if (cg->kmsg_fd < 0)
+		return;
+	snprintf(memcg, sizeof(memcg), "%s.partition", cg->partition);
+	for (int i = 0; i < 100000; i++) {	/* at most this many records a read: never stuck here */
+		ssize_t n = read(cg->kmsg_fd, rec, sizeof(rec) - 1);
+		struct hr_kmsg_oom o;
+
+		if (n < 0 && errno == EPIPE) {	/* overwritten before read: the next one follows */
+			cg->kmsg_lost++;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		if (hr_kmsg_oom_parse(rec, memcg, &o) != HR_KMSG_OOM_SUMMARY)
+			continue;
+		cg->kmsg_kills++;
+		if (st->nkills < (int)(sizeof(st->kills) / sizeof(st->kills[0]))) {
+			struct hr_budget_kill *k = &st->kills[st->nkills++];
+
+			k->pid = o.pid;
+			snprintf(k->task, sizeof(k->task), "%s", o.task);
+			snprintf(k->task_memcg, sizeof(k->task_memcg), "%s", o.task_memcg);
+		}
+	}
+	st->kmsg_oom_kills = cg->kmsg_kills;
 }
 
 int hr_budget_create(struct hr_budget_cg *cg, const char *state_dir, const char *run4, int wave,
@@ -354,6 +423,7 @@ int hr_budget_create(struct hr_budget_cg *cg, const char *state_dir, const char 
 	snprintf(cg->name, sizeof(cg->name), "%sw%d", prefix, wave);
 	snprintf(cg->partition, sizeof(cg->partition), "/machine/%s", cg->name);
 	cg->limit_kib = limit_kib;
+	cg->kmsg_fd = -1;
 	if (each_hierarchy(make_one, &m) || !cg->memdir[0]) {
 		char what[PATH_MAX + 128];
 
@@ -362,10 +432,11 @@ int hr_budget_create(struct hr_budget_cg *cg, const char *state_dir, const char 
 		return hr_error("host budget: cannot set up its cgroup: %s: %s", what,
 				m.err ? strerror(m.err) : "not found");
 	}
+	kmsg_open(cg);
 	return 0;
 }
 
-int hr_budget_read(const struct hr_budget_cg *cg, struct hr_budget_state *st)
+int hr_budget_read(struct hr_budget_cg *cg, struct hr_budget_state *st)
 {
 	char path[PATH_MAX + 32], line[256];
 	FILE *f;
@@ -373,6 +444,7 @@ int hr_budget_read(const struct hr_budget_cg *cg, struct hr_budget_state *st)
 
 	st->limit_mib = st->usage_mib = st->max_usage_mib = st->memsw_usage_mib = st->swap_mib = NAN;
 	st->failcnt = st->memsw_failcnt = st->oom_kill = st->under_oom = -1;
+	kmsg_read(cg, st);
 	if (!cg->memdir[0] || (v = get_num(cg->memdir, "memory.usage_in_bytes")) < 0)
 		return -1;
 	st->usage_mib = (double)v / 1048576.0;
@@ -465,6 +537,9 @@ int hr_budget_remove(struct hr_budget_cg *cg, uint64_t deadline)
 
 	if (!cg->name[0])
 		return 0;
+	if (cg->kmsg_fd >= 0)	/* (hr_budget_create set it, with the name) */
+		close(cg->kmsg_fd);
+	cg->kmsg_fd = -1;
 	snprintf(exact, sizeof(exact), "%s.", cg->name);	/* this one: NAME.partition */
 	(void)hr_budget_sweep(exact, deadline, &left);
 	if (left)

@@ -35,6 +35,9 @@
 
 struct hr_run_opts;
 
+/* memory.memsw.limit_in_bytes is the budget and this: memory's limit is hit first, its failcnt counted (budget.c) */
+#define HR_BUDGET_MEMSW_SLACK_KIB	1024
+
 struct hr_budget_cg {
 	char name[64];			/* bb-HASH-RUN-wN */
 	char partition[96];		/* /machine/NAME, for the domain XML */
@@ -42,12 +45,27 @@ struct hr_budget_cg {
 	uint64_t limit_kib;
 	int memsw;			/* memory.memsw.* present: swap accounted */
 	int created;
+	/* the kernel log from the budget's creation on (/dev/kmsg, non-blocking; -1: not read) */
+	int kmsg_fd;
+	int64_t kmsg_kills;		/* its OOM kills there (core/kmsg.h), -1: the log cannot be read */
+	uint64_t kmsg_lost;		/* records the kernel overwrote before they were read (EPIPE) */
+	char kmsg_why[128];		/* why the log cannot be read */
+};
+
+/* One OOM kill of the budget, as the kernel log says it (core/kmsg.h). */
+struct hr_budget_kill {
+	int pid;
+	char task[32];
+	char task_memcg[256];
 };
 
 /* The budget cgroup's state; -1 (or NaN for MiB): unknown. */
 struct hr_budget_state {
 	double limit_mib, usage_mib, max_usage_mib, memsw_usage_mib, swap_mib;
 	int64_t failcnt, memsw_failcnt, oom_kill, under_oom;
+	int64_t kmsg_oom_kills;		/* the kernel log's count since the budget's creation, -1: unknown */
+	int nkills;			/* kills read from the log this time (at most 8 told) */
+	struct hr_budget_kill kills[8];
 };
 
 /* What this host offers a budget: MemTotal, the memory controller, the state dir's free space. */
@@ -72,8 +90,12 @@ int hr_budget_prefix(const char *state_dir, const char *run4, char *buf, size_t 
 int hr_budget_create(struct hr_budget_cg *cg, const char *state_dir, const char *run4, int wave,
 		     uint64_t limit_kib);
 
-/* Read the budget's state now. 0, or -1 if its memory cgroup cannot be read. */
-int hr_budget_read(const struct hr_budget_cg *cg, struct hr_budget_state *st);
+/*
+ * Read the budget's state now, and the kernel log's records since the last
+ * read (its OOM kills: st->kills). 0, or -1 if its memory cgroup cannot be
+ * read. One thread at a time (the policy thread's).
+ */
+int hr_budget_read(struct hr_budget_cg *cg, struct hr_budget_state *st);
 
 /* Remove @cg's directories, in every hierarchy, waiting for QEMU to leave until @deadline. 0, or -1 (hr_error). */
 int hr_budget_remove(struct hr_budget_cg *cg, uint64_t deadline);

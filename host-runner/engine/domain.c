@@ -87,9 +87,13 @@ char *hr_domain_xml(const struct hr_run *run, const struct hr_host *host, const 
 	 * timer ticks panics ("IO-APIC + timer doesn't work!") when a loaded
 	 * host leaves the vCPU unscheduled through its short window, as a TCG
 	 * guest here once did; cloud images boot with it for that reason.
+	 * psi=1: memory pressure figures (/proc/pressure/memory, the agent's
+	 * PSI report, the psi policy) also from a kernel built with
+	 * CONFIG_PSI_DEFAULT_DISABLED (Debian's 6.1 is not; a kernel without
+	 * CONFIG_PSI hands the word to /init, which ignores it).
 	 */
 	fprintf(f, "</initrd>\n    <cmdline>console=ttyS0 quiet panic=-1 no_timer_check sysrq_always_enabled "
-		"bb.watchdog=%" PRIu64 " ",
+		"psi=1 bb.watchdog=%" PRIu64 " ",
 		(j->agent_watchdog_us + 999999) / 1000000);
 	rp_escape_markup(f, j->cmdline);
 	if (*hr_mech(j)->def->cmdline)

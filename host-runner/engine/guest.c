@@ -60,14 +60,18 @@ void hr_gate_leave(struct hr_gate *gt, int64_t now)
 
 /*
  * Arrive at the start line and wait for the others (ready or failed),
- * keeping our own agent fed meanwhile. Returns the common start time.
+ * keeping our own agent fed meanwhile (with @wait: @wait(@g, @arg) does,
+ * returning within a fraction of a second; its -1 ends the wait, *@err set).
+ * Returns the common start time.
  */
-static int64_t gate_pass(struct hr_guest *g)
+int64_t hr_gate_pass_with(struct hr_guest *g, int (*wait)(struct hr_guest *, void *), void *arg, int *err)
 {
 	struct hr_gate *gt = g->gate;
 	int64_t t0 = 0;
 	int open = 0;
 
+	if (err)
+		*err = 0;
 	if (!gt)
 		return hr_run_time(g->run);
 	pthread_mutex_lock(&gt->lock);
@@ -85,8 +89,50 @@ static int64_t gate_pass(struct hr_guest *g)
 			return t0;
 		if (hr_stop || g->boot.dead || g->boot.hangup)
 			return hr_run_time(g->run);
-		hr_guest_pump(g, hr_now_ns() + 20000000ull);
+		if (!wait) {
+			hr_guest_pump(g, hr_now_ns() + 20000000ull);
+		} else if (wait(g, arg)) {
+			if (err)
+				*err = -1;
+			return hr_run_time(g->run);	/* arrived (counted), gone: the others go on */
+		}
 	}
+}
+
+static int64_t gate_pass(struct hr_guest *g)
+{
+	return hr_gate_pass_with(g, NULL, NULL, NULL);
+}
+
+/* GO: the workload's clock starts (demand's trace), said in events.csv. 0, or -1. */
+static int send_go(struct hr_guest *g)
+{
+	struct bbp_msg m = { .type = BBP_GO };
+
+	m.u.go.w = 1;
+	if (hr_guest_send(g, &m))
+		return -1;
+	hr_rec_event(g->run->rec, g->name, "workload-go", "%s", g->job->workload_name);
+	return 0;
+}
+
+void hr_guest_went(struct hr_guest *g)
+{
+	g->went = 1;
+	if (g->job->workload_name[0] && g->boot.wl_started && !g->boot.wl_exited && send_go(g)) {
+		char junk[16];
+
+		hr_error_take(junk, sizeof(junk));	/* a failed send: the next wait says why */
+	}
+}
+
+/* The start line passed (gate_pass), and the workload told so. Returns the common start time. */
+static int64_t start_line(struct hr_guest *g)
+{
+	int64_t t0 = gate_pass(g);
+
+	hr_guest_went(g);
+	return t0;
 }
 
 void hr_guest_set_gate(struct hr_guest *g, struct hr_gate *gate)
@@ -166,6 +212,7 @@ int hr_guest_start_workload(struct hr_guest *g)
 	size_t ngs0 = b->ngs;
 
 	m.u.run.w = 1;
+	m.u.run.guest = (uint64_t)g->index;	/* demand's stagger= */
 	if ((size_t)snprintf(m.u.run.spec, sizeof(m.u.run.spec), "%s", j->workload_spec) >=
 	    sizeof(m.u.run.spec))
 		return hr_error("%s: workload '%s' is too long to send to the agent (at most %zu characters)",
@@ -187,6 +234,8 @@ int hr_guest_start_workload(struct hr_guest *g)
 				b->wexit.code);
 	if (!b->wl_started)
 		return not_started(g, hr_now_ns() - t0, ngs0, nmsgs0);
+	if (g->went && send_go(g))	/* started again after the start line (a reset) */
+		return -1;
 	hr_info("%s: workload %s running; warm-up %.1f s", g->name, j->workload_name,
 		j->warmup_us / 1e6);
 	return hr_guest_record_until(g, hr_run_time(g->run) + (int64_t)j->warmup_us * 1000);
@@ -225,7 +274,7 @@ static int walk_schedule(struct hr_guest *g, const struct hr_sched_event *ev, si
 			 size_t *done)
 {
 	const struct hr_job *j = g->job;
-	int64_t t0 = gate_pass(g) + (int64_t)g->index * (int64_t)j->vm_offset_us * 1000;
+	int64_t t0 = start_line(g) + (int64_t)g->index * (int64_t)j->vm_offset_us * 1000;
 
 	for (*done = 0; *done < nev; (*done)++) {
 		size_t i = *done;
@@ -267,13 +316,14 @@ static int guest_run(struct hr_guest *g)
 	}
 	r = hr_guest_bring_up(g);
 	if (r) {
+		hr_policy_turn_give(g);	/* (if it held the bring-up turn) */
 		if (g->gate)
 			(void)gate_pass(g);
 		free(ev);
 		return -1;
 	}
-	if (g->job->policy_kind)	/* the policy sets the targets, not the schedule */
-		r = hr_policy_walk(g, gate_pass(g), &done);
+	if (g->job->policy_kind)	/* the policy sets the targets, not the schedule; in the loop from now on */
+		r = hr_policy_walk(g, &done);	/* (it passes the start line: hr_guest_went) */
 	else
 		r = walk_schedule(g, ev, nev, &done);
 	free(ev);

@@ -26,9 +26,11 @@ struct hr_hsample {
 	struct hr_hostfig fig;
 };
 
+struct bbp_psi;
+
 /* samples.c: a samples.csv row of each (@balloon_mib NaN: not known yet; @memory_kib the guest's). */
 void hr_samples_guest(struct hr_rec *rec, const char *vm, const struct hr_gsample *x,
-		      double balloon_mib);
+		      double balloon_mib, const struct bbp_psi *psi);	/* @psi: the agent's PSI report since the last, or NULL */
 void hr_samples_host(struct hr_rec *rec, const char *vm, const struct hr_hsample *h,
 		     uint64_t memory_kib);
 

@@ -23,6 +23,7 @@
 #include "core/virtio.h"
 #include "fleet.h"
 #include "guestpriv.h"
+#include "policyloop.h"
 #include "mech.h"
 #include "run.h"
 
@@ -447,6 +448,9 @@ static int bring_up_once(struct hr_guest *g)
 	if (g->mech->ready(g))
 		return -1;
 	hr_guest_set_state(g, HR_GS_READY, NAN);
+	/* a policy job: one guest's workload and prefill at a time, the others up in the loop (policyloop.h) */
+	if (hr_policy_turn_take(g))
+		return -1;
 	if (j->workload_name[0] && hr_guest_start_workload(g))
 		return -1;
 	if (j->prefill_kib && hr_guest_run_fill(g, &b->fills[HR_FILL_PRE], 2, j->prefill_kib, j->warmup_us))

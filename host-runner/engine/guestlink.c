@@ -125,7 +125,9 @@ static void append_gsample(struct hr_guest *g, const struct bbp_sample *s0, uint
 	b->gs[b->ngs++] = x;
 	/* the mechanism's size (balloon_mib): empty until it can be known (virtio-mem: calibrated) */
 	removed = g->mech->removed(g, &x);
-	hr_samples_guest(g->run->rec, g->name, &x, removed * HR_PAGE_KIB / 1024.0);
+	hr_samples_guest(g->run->rec, g->name, &x, removed * HR_PAGE_KIB / 1024.0,
+			 b->psi_new ? &b->psi : NULL);
+	b->psi_new = 0;
 }
 
 double hr_guest_balloon_pages(const struct hr_guest *g)
@@ -230,6 +232,17 @@ static void apply(struct hr_guest *g, const struct hr_in *in)
 		b->have_hook = 1;
 		b->hook_entry_us = hr_hook_entry_us(&m->u.hook);
 		b->hook_return_us = hr_hook_return_us(&m->u.hook);
+		break;
+	}
+	case BBP_PSI: {
+		char why[200];
+
+		if (hr_psi_check(b->have_psi ? &b->psi : NULL, &m->u.psi, why, sizeof(why))) {
+			bad_msg(g, "PSI dropped: %s", why);
+			break;
+		}
+		b->psi = m->u.psi;
+		b->have_psi = b->psi_new = 1;
 		break;
 	}
 	case BBP_BYE:	/* nothing of this agent comes after: a reboot's or a power off's */

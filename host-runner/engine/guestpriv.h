@@ -84,6 +84,10 @@ struct hr_boot {
 	double hook_entry_us, hook_return_us;
 	int perturb_warned;		/* the 2 % warning said (once a guest) */
 
+	/* the agent's latest PSI report (checked); psi_new: not in samples.csv yet */
+	int have_psi, psi_new;
+	struct bbp_psi psi;
+
 	/* workload (one per job; host id 1) */
 	int have_cal;
 	struct bbp_cal cal;
@@ -167,6 +171,7 @@ struct hr_guest {
 	char console_path[PATH_MAX + 80];	/* the current boot's; a given-up one's is renamed */
 	char disk_path[PATH_MAX + 80];	/* a WL_F_DISK workload's disk, "" = none */
 
+	int went;			/* the job's start line passed, GO sent (a workload started again gets it at once) */
 	enum hr_gstate state;
 	int failed;
 	char fail_reason[1024];
@@ -203,6 +208,14 @@ static inline double kib_to_mib(uint64_t kib)
 /* guest.c */
 /* Publish the guest's snapshot on the progress board now. */
 void hr_guest_publish(struct hr_guest *g);
+/*
+ * Arrive at the job's start line and wait for the others, @wait(@g, @arg)
+ * meanwhile (NULL: the agent pumped); its -1 ends the wait, *@err = -1.
+ * Returns the common start time.
+ */
+int64_t hr_gate_pass_with(struct hr_guest *g, int (*wait)(struct hr_guest *, void *), void *arg, int *err);
+/* Past the start line: the workload's clock starts (GO to its agent, demand's trace; workload-go in events.csv). */
+void hr_guest_went(struct hr_guest *g);
 /* Start the job's workload (host id 1) and let it run `warmup` at rest. 0, or -1 (hr_error). */
 int hr_guest_start_workload(struct hr_guest *g);
 

@@ -975,8 +975,11 @@ static void job_stats(virDomainPtr dom, struct hr_lc_row *r)
 	virTypedParamsFree(p, n);
 }
 
+/* migrate's argument: the index of its word in core/lifecycle.c's migrate_words[] */
+enum { MIG_LIVE, MIG_OFFLINE };
+
 /*
- * migrate: live, pre-copy, to migrate-to= (or back to the fleet host), under
+ * migrate: live, pre-copy (or offline: libvirt suspends the source first), to migrate-to= (or back to the fleet host), under
  * the watchdog (a signal, or timeout= plus MIG_SLACK_MS, destroys the
  * source: libvirt then tears the destination's incoming domain down); the
  * runner follows the domain there: a new channel, the clock synced again.
@@ -1037,7 +1040,7 @@ static int ev_migrate(struct hr_guest *g, struct lc_ctx *c)
 	t0 = now_run(g);
 	c->r->t_start_s = t0 / 1e9;
 	slot = hr_wd_arm_job(g->run->wd, b->dom, b->hp.pid, ms, "migrate");
-	dd = virDomainMigrate3(b->dom, to->conn, p, (unsigned)np, VIR_MIGRATE_LIVE);
+	dd = virDomainMigrate3(b->dom, to->conn, p, (unsigned)np, c->e->arg == MIG_OFFLINE ? 0 : VIR_MIGRATE_LIVE);
 	if (!dd)
 		snprintf(why, sizeof(why), "%s", hr_lv_err());
 	fired = hr_wd_disarm(g->run->wd, slot);

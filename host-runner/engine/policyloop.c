@@ -35,6 +35,8 @@ struct pw_slot {
 	double rss_mib, vmswap_mib;	/* its QEMU's, NaN: unknown */
 	uint64_t proposal_kib;		/* the latest target proposed, taken by its controller */
 	int has_proposal;
+	int in_run;			/* past the start line: its decisions' phase is run, else bring-up */
+	uint64_t decided;		/* the period of the latest decision made with it, 0: none yet */
 };
 
 struct hr_polwave {
@@ -46,6 +48,8 @@ struct hr_polwave {
 	const struct hr_job *j;
 	int rep;
 	const struct hr_policy *row;	/* NULL: a budget alone, no decisions */
+	struct hr_guest *turn;		/* who holds the bring-up turn (hr_policy_turn_take), NULL: nobody */
+	double free_mib;		/* the budget's limit less its usage at the latest sample, NaN: unknown */
 	double collect_s, decide_s;
 	struct hr_budget_cg *cg;
 	int n;
@@ -55,6 +59,7 @@ struct hr_polwave {
 	struct hr_pol_in in;
 	struct hr_pol_out out;
 	int map[HR_POL_MAX_GUESTS];
+	int phase_run[HR_POL_MAX_GUESTS];	/* in.g[k]'s phase at this decision */
 	uint64_t period;
 	struct hr_pproc pp;		/* external:CMD: its program (policyproc.h) */
 	int fell_back;			/* external: its fallback said in events.csv */
@@ -138,8 +143,13 @@ static void budget_rows(struct hr_polwave *pw, double t_s, const struct hr_budge
 		hr_row_set_n(&r, HR_BU_MEMSW_FAILCNT, bs->memsw_failcnt);
 		hr_row_set_f(&r, HR_BU_SWAP_MIB, bs->swap_mib);
 		hr_row_set_n(&r, HR_BU_OOM_KILL, bs->oom_kill);
+		hr_row_set_n(&r, HR_BU_KMSG_OOM_KILLS, bs->kmsg_oom_kills);
 		hr_row_set_n(&r, HR_BU_UNDER_OOM, bs->under_oom);
 		hr_rec_put(pw->run->rec, HR_F_BUDGET, &r);
+		for (int k = 0; k < bs->nkills; k++)	/* the kernel log's own words, one event a kill */
+			hr_rec_event(pw->run->rec, "", "host-oom-kill", "job=%s pid=%d task=%s task_memcg=%s "
+				     "(the budget's OOM killer, as the kernel log says)", pw->j->name,
+				     bs->kills[k].pid, bs->kills[k].task, bs->kills[k].task_memcg);
 	}
 	for (int i = 0; i < pw->n; i++) {
 		char name[sizeof(pw->s[i].pg.name)];
@@ -189,6 +199,10 @@ static void decision_row(struct hr_polwave *pw, double t_s, int k)
 	hr_row_set_f(&r, HR_DE_BUDGET_USAGE_MIB, pw->in.host.usage_mib);
 	hr_row_set_f(&r, HR_DE_BUDGET_LIMIT_MIB, pw->in.host.limit_mib);
 	hr_row_set_s(&r, HR_DE_REASON, t->reason);
+	hr_row_set_s(&r, HR_DE_PHASE, pw->phase_run[k] ? "run" : "bring-up");
+	hr_row_set_f(&r, HR_DE_PSI_SOME_AVG10, pg->psi.some_avg10);	/* NaN: empty */
+	hr_row_set_f(&r, HR_DE_PSI_SOME_TOTAL_US, pg->psi.some_total_us);
+	hr_row_set_f(&r, HR_DE_PSI_FULL_AVG10, pg->psi.full_avg10);
 	hr_rec_put(pw->run->rec, HR_F_DECISIONS, &r);
 }
 
@@ -202,6 +216,9 @@ static int tick(struct hr_polwave *pw, int decide)
 	if (!have)
 		memset(&bs, 0, sizeof(bs));
 	budget_rows(pw, t_s, &bs, have);
+	pthread_mutex_lock(&pw->lock);
+	pw->free_mib = have ? bs.limit_mib - bs.usage_mib : NAN;
+	pthread_mutex_unlock(&pw->lock);
 	if (!pw->row)
 		return 0;
 	hr_pol_in_clear(&pw->in);
@@ -211,13 +228,16 @@ static int tick(struct hr_polwave *pw, int decide)
 		pw->in.host.usage_mib = bs.usage_mib;
 		pw->in.host.swap_mib = bs.swap_mib;
 		pw->in.host.ev_max = bs.failcnt >= 0 ? (double)bs.failcnt : NAN;
-		pw->in.host.ev_oom_kill = bs.oom_kill >= 0 ? (double)bs.oom_kill : NAN;
+		/* the kernel log's count where it can be read: v1's oom_kill misses kills in the domains' cgroups */
+		pw->in.host.ev_oom_kill = bs.kmsg_oom_kills >= 0 ? (double)bs.kmsg_oom_kills :
+					  bs.oom_kill >= 0 ? (double)bs.oom_kill : NAN;
 	}
 	pthread_mutex_lock(&pw->lock);
 	for (int i = 0; i < pw->n; i++) {
 		if (!pw->s[i].published || pw->s[i].done)
 			continue;
 		pw->map[pw->in.n] = i;
+		pw->phase_run[pw->in.n] = pw->s[i].in_run;
 		pw->in.g[pw->in.n++] = pw->s[i].pg;
 	}
 	pthread_mutex_unlock(&pw->lock);
@@ -249,6 +269,10 @@ static int tick(struct hr_polwave *pw, int decide)
 	} else if (hr_policy_decide(&pw->st, &pw->in, &pw->out)) {
 		return 1;
 	}
+	pthread_mutex_lock(&pw->lock);
+	for (int k = 0; k < pw->in.n; k++)
+		pw->s[pw->map[k]].decided = pw->period;
+	pthread_mutex_unlock(&pw->lock);
 	for (int k = 0; k < pw->out.n; k++) {
 		decision_row(pw, t_s, k);
 		if (!pw->out.t[k].set)
@@ -305,6 +329,7 @@ struct hr_polwave *hr_polwave_start(struct hr_run *run, const struct hr_job *j, 
 		return NULL;
 	}
 	pthread_mutex_init(&pw->lock, NULL);
+	pw->free_mib = NAN;
 	pw->run = run;
 	pw->j = j;
 	pw->rep = rep;
@@ -366,6 +391,12 @@ void hr_polwave_stop(struct hr_polwave *pw)
 	atomic_store(&pw->stop, 1);
 	if (pw->running)
 		pthread_join(pw->th, NULL);
+	if (pw->running && pw->cg) {	/* the last: a kill since the last period counted */
+		struct hr_budget_state bs;
+
+		if (!hr_budget_read(pw->cg, &bs))
+			budget_rows(pw, (double)hr_run_time(pw->run) / 1e9, &bs, 1);
+	}
 	if (pw->row && pw->row->kind == HR_POL_EXTERNAL) {
 		hr_rec_event(pw->run->rec, "", "policy-end", "job=%s asked=%" PRIu64 " accepted=%" PRIu64
 			     " malformed=%" PRIu64 " range=%" PRIu64 " late=%" PRIu64 " too_long=%" PRIu64
@@ -433,8 +464,15 @@ static int publish(struct hr_guest *g, struct hr_polwave *pw, struct pw_slot *s,
 	pg.target_mib = mib((double)target_kib);
 	pg.actual_mib = NAN;
 	pg.bs = (struct hr_pol_bstats){ NAN, NAN, NAN, NAN, NAN, NAN };
-	pg.psi = (struct hr_pol_psi){ NAN, NAN, NAN, NAN };	/* the agent's PSI: not wired yet */
+	pg.psi = (struct hr_pol_psi){ NAN, NAN, NAN, NAN };
 	pg.vm = (struct hr_pol_vmstat){ NAN, NAN, NAN, NAN };
+	if (b->have_psi) {	/* the agent's latest PSI report (checked; once a second) */
+		if (b->psi.psi)
+			pg.psi = (struct hr_pol_psi){ b->psi.some_avg10, b->psi.full_avg10,
+						      (double)b->psi.some_total, (double)b->psi.full_total };
+		pg.vm = (struct hr_pol_vmstat){ (double)b->psi.pswpin, (double)b->psi.pswpout,
+						(double)b->psi.pgmajfault, (double)b->psi.oom_kill };
+	}
 	slot = hr_wd_arm(g->run->wd, b->dom, b->hp.pid, 10000, "virDomainMemoryStats");
 	n = virDomainMemoryStats(b->dom, ms, VIR_DOMAIN_MEMORY_STAT_NR, 0);
 	if (hr_wd_disarm(g->run->wd, slot) && !hr_stop && !b->dead) {
@@ -475,57 +513,199 @@ static void mark_done(struct hr_polwave *pw, struct pw_slot *s)
 	pthread_mutex_unlock(&pw->lock);
 }
 
-int hr_policy_walk(struct hr_guest *g, int64_t t0, size_t *done)
+/* ---- the bring-up turn ---- */
+
+/* What guest @g's bring-up will fill: its workload's size and the prefill, and 32 MiB (MiB). */
+static double fill_mib(const struct hr_guest *g)
+{
+	return (double)g->job->workload.size / 1048576.0 + mib((double)g->job->prefill_kib) + 32;
+}
+
+int hr_policy_turn_take(struct hr_guest *g)
+{
+	struct hr_polwave *pw = g->run->polwave;
+	uint64_t t0 = hr_now_ns(), deadline, t1, room_by;
+	struct hr_guest *by = NULL;
+	double free_mib = NAN, need = fill_mib(g);
+	int logged = 0;
+
+	if (!pw || !pw->row || !my_slot(pw, g))
+		return 0;
+	/* the others' bring-ups each have their deadlines; this one bounds the wait all the same */
+	deadline = t0 + (120ull + 120ull * (uint64_t)pw->n) * 1000000000ull;
+	for (;;) {
+		pthread_mutex_lock(&pw->lock);
+		if (!pw->turn || pw->turn == g)
+			pw->turn = g;
+		by = pw->turn;
+		pthread_mutex_unlock(&pw->lock);
+		if (by == g)
+			break;
+		if (!logged++)
+			hr_info("%s: waits for its bring-up turn (%s fills first; the policy acts between)", g->name,
+				by->name);
+		if (hr_guest_check(g))
+			return -1;
+		if (hr_stop)
+			return hr_error("%s: stopped while waiting for its bring-up turn", g->name);
+		if (hr_now_ns() >= deadline)
+			return hr_error("%s: waited %.0f s for its bring-up turn, %s still holds it", g->name,
+					(double)(hr_now_ns() - t0) / 1e9, by->name);
+		hr_guest_pump(g, hr_now_ns() + 50000000ull);
+	}
+	/*
+	 * Under a budget: room for what this guest fills, or ten decide
+	 * periods and 5 s for the policy to make it (the guests up are in its
+	 * loop); then it fills all the same (a policy that made no room meets
+	 * the budget's OOM killer: that is its score).
+	 */
+	t1 = hr_now_ns();
+	room_by = t1 + (uint64_t)((10 * pw->decide_s + 5) * 1e9);
+	while (pw->cg) {
+		pthread_mutex_lock(&pw->lock);
+		free_mib = pw->free_mib;
+		pthread_mutex_unlock(&pw->lock);
+		if (free_mib >= need || hr_now_ns() >= room_by)
+			break;
+		if (hr_guest_check(g)) {
+			hr_policy_turn_give(g);
+			return -1;
+		}
+		if (hr_stop) {
+			hr_policy_turn_give(g);
+			return hr_error("%s: stopped while waiting for room in the budget", g->name);
+		}
+		hr_guest_pump(g, hr_now_ns() + 50000000ull);
+	}
+	hr_rec_event(g->run->rec, g->name, "bringup-turn", "job=%s waited_s=%.3f room_wait_s=%.3f "
+		     "budget_free_mib=%.1f need_mib=%.1f%s", g->job->name, (double)(t1 - t0) / 1e9,
+		     (double)(hr_now_ns() - t1) / 1e9, free_mib, need, !pw->cg ? " (no budget)" :
+		     free_mib >= need ? "" : ": no room made in time, it fills all the same");
+	return 0;
+}
+
+void hr_policy_turn_give(struct hr_guest *g)
+{
+	struct hr_polwave *pw = g->run->polwave;
+
+	if (!pw)
+		return;
+	pthread_mutex_lock(&pw->lock);
+	if (pw->turn == g)
+		pw->turn = NULL;
+	pthread_mutex_unlock(&pw->lock);
+}
+
+/* ---- a controller in the loop ---- */
+
+struct walk {
+	struct hr_polwave *pw;
+	struct pw_slot *s;
+	size_t *done;
+	uint64_t target;
+	int64_t next, collect, give_by;
+	int64_t end;		/* run phase: policy-duration from the start line; bring-up: 0 */
+};
+
+/*
+ * One step of a controller in the loop (bring-up or run phase): its figures
+ * published when due, the bring-up turn given on once the policy decided
+ * with it, a proposal applied; else recording, 200 ms at most. 0 or -1.
+ */
+static int walk_step(struct hr_guest *g, struct walk *w)
+{
+	struct hr_polwave *pw = w->pw;
+	struct pw_slot *s = w->s;
+	int64_t now = hr_run_time(g->run), until;
+	uint64_t kib = 0;
+	int take, give;
+
+	if (hr_guest_check(g))
+		return -1;
+	if (now >= w->next) {
+		if (publish(g, pw, s, w->target))
+			return -1;
+		w->next += w->collect;
+		if (w->next <= now)
+			w->next = now + w->collect;
+	}
+	pthread_mutex_lock(&pw->lock);
+	take = s->has_proposal;
+	kib = s->proposal_kib;
+	s->has_proposal = 0;
+	give = pw->turn == g && (s->decided || now >= w->give_by);
+	pthread_mutex_unlock(&pw->lock);
+	if (give) {
+		hr_policy_turn_give(g);
+		hr_rec_event(g->run->rec, g->name, "bringup-turn-given", "job=%s %s", g->job->name,
+			     s->decided ? "the policy decided with this guest up" :
+			     "no decision with it within two decide periods and 5 s");
+	}
+	if (take) {	/* whole MiB within [floor, nominal], as the policy was told */
+		uint64_t lo = hr_job_floor_kib(g->job);
+
+		kib = kib < lo ? (lo + 1023) / 1024 * 1024 : kib;
+		kib = kib > g->job->memory_kib ? g->job->memory_kib : kib;
+	}
+	if (take && kib != w->target) {
+		/* the same path as a scheduled change: set_target, watched, a transitions.csv row */
+		if (hr_transition(g, (int)*w->done, 0, kib, now, 0))
+			return -1;
+		(*w->done)++;
+		w->target = kib;
+		return 0;
+	}
+	until = w->next;
+	if (w->end && w->end < until)
+		until = w->end;
+	if (until > now + 200000000)
+		until = now + 200000000;	/* a proposal waits at most this */
+	return hr_guest_record_until(g, until);
+}
+
+static int walk_wait(struct hr_guest *g, void *arg)
+{
+	return walk_step(g, arg);
+}
+
+int hr_policy_walk(struct hr_guest *g, size_t *done)
 {
 	struct hr_polwave *pw = g->run->polwave;
 	struct pw_slot *s = my_slot(pw, g);
-	int64_t end = t0 + (int64_t)g->job->policy_duration_us * 1000, next = t0, collect;
-	uint64_t target = g->job->memory_kib;
-	int r = 0;
+	struct walk w = { .pw = pw, .s = s, .done = done, .target = g->job->memory_kib };
+	int64_t t0;
+	int r = 0, err = 0;
 
 	*done = 0;
-	if (!s)
+	if (!s) {
+		hr_policy_turn_give(g);
+		(void)hr_gate_pass_with(g, NULL, NULL, NULL);	/* never keep the others waiting */
 		return hr_error("%s: no policy state for this guest", g->name);
-	collect = (int64_t)(pw->collect_s * 1e9);
-	hr_guest_set_state(g, HR_GS_REST, mib((double)target));
-	while (!r && hr_run_time(g->run) < end) {
-		int64_t now = hr_run_time(g->run), until;
-		uint64_t kib = 0;
-		int take;
-
-		if ((r = hr_guest_check(g)))
-			break;
-		if (now >= next) {
-			if ((r = publish(g, pw, s, target)))
-				break;
-			next += collect;
-			if (next <= now)
-				next = now + collect;
-		}
-		pthread_mutex_lock(&pw->lock);
-		take = s->has_proposal;
-		kib = s->proposal_kib;
-		s->has_proposal = 0;
-		pthread_mutex_unlock(&pw->lock);
-		if (take) {	/* whole MiB within [floor, nominal], as the policy was told */
-			uint64_t lo = hr_job_floor_kib(g->job);
-
-			kib = kib < lo ? (lo + 1023) / 1024 * 1024 : kib;
-			kib = kib > g->job->memory_kib ? g->job->memory_kib : kib;
-		}
-		if (take && kib != target) {
-			/* the same path as a scheduled change: set_target, watched, a transitions.csv row */
-			if ((r = hr_transition(g, (int)*done, 0, kib, now, 0)))
-				break;
-			(*done)++;
-			target = kib;
-			continue;
-		}
-		until = next < end ? next : end;
-		if (until > now + 200000000)
-			until = now + 200000000;	/* a proposal waits at most this */
-		r = hr_guest_record_until(g, until);
 	}
+	w.collect = (int64_t)(pw->collect_s * 1e9);
+	w.next = hr_run_time(g->run);
+	w.give_by = w.next + (int64_t)((2 * pw->decide_s + 5) * 1e9);
+	hr_guest_set_state(g, HR_GS_REST, mib((double)w.target));
+	/* bring-up phase: up, in the loop, until the start line opens (the others up or failed) */
+	t0 = hr_gate_pass_with(g, walk_wait, &w, &err);
+	hr_policy_turn_give(g);	/* (a gate without others: given here at the latest) */
+	if (err) {
+		mark_done(pw, s);
+		return -1;
+	}
+	hr_guest_went(g);
+	pthread_mutex_lock(&pw->lock);
+	s->in_run = 1;
+	pthread_mutex_unlock(&pw->lock);
+	if (*done)
+		hr_rec_event(g->run->rec, g->name, "policy-bringup", "job=%s changes=%zu target_mib=%.0f at the start line",
+			     g->job->name, *done, mib((double)w.target));
+	/* run phase: policy-duration from the start line */
+	w.end = t0 + (int64_t)g->job->policy_duration_us * 1000;
+	if (w.next > hr_run_time(g->run) + w.collect)
+		w.next = hr_run_time(g->run);
+	while (!r && hr_run_time(g->run) < w.end)
+		r = walk_step(g, &w);
 	mark_done(pw, s);
 	return r;
 }

@@ -45,11 +45,28 @@ struct hr_polwave *hr_polwave_start(struct hr_run *run, const struct hr_job *j, 
 void hr_polwave_stop(struct hr_polwave *pw);
 
 /*
- * A controller of a policy job: policy-duration from @t0 (the wave's common
- * start), applying the policy's proposals. *@done: the transitions made.
- * 0, or -1 (hr_error) when the guest cannot go on.
+ * A controller of a policy job, once its bring-up is done: in the loop at
+ * once (its figures published, the policy's proposals applied) while the
+ * others still come up (the bring-up phase: decisions.csv's phase), then
+ * policy-duration from the wave's start line (the run phase). *@done: the
+ * transitions made, both phases. 0, or -1 (hr_error) when the guest cannot
+ * go on.
  */
-int hr_policy_walk(struct hr_guest *g, int64_t t0, size_t *done);
+int hr_policy_walk(struct hr_guest *g, size_t *done);
+
+/*
+ * The bring-up turn of a policy job's wave: one guest at a time starts its
+ * workload and prefill (the memory of bring-up), the guests up before it in
+ * the loop meanwhile, so that a policy can make room under a budget before
+ * the next one fills. Taken after the agent's CONF (hr_policy_turn_take:
+ * 0, or -1 with hr_error when the guest cannot go on or waited longer than
+ * 120 s + 120 s a guest), given on by its holder in the loop once the
+ * policy made a decision with it up (or two decide periods and 5 s
+ * without), or when its bring-up fails (hr_policy_turn_give: idempotent).
+ * Nothing to do outside a policy job.
+ */
+int hr_policy_turn_take(struct hr_guest *g);
+void hr_policy_turn_give(struct hr_guest *g);
 
 /*
  * An external:CMD program's process group is recorded while it runs, in the

@@ -9,7 +9,7 @@
 #include "guest.h"
 
 void hr_samples_guest(struct hr_rec *rec, const char *vm, const struct hr_gsample *x,
-		      double balloon_mib)
+		      double balloon_mib, const struct bbp_psi *psi)
 {
 	struct hr_row row;
 
@@ -25,6 +25,17 @@ void hr_samples_guest(struct hr_rec *rec, const char *vm, const struct hr_gsampl
 	hr_row_set_u(&row, HR_SA_OOM_KILLS, x->oom_kill);
 	hr_row_set_u(&row, HR_SA_MEM_TOTAL_KIB, x->total_kib);
 	hr_row_set_u(&row, HR_SA_MEM_FREE_KIB, x->free_kib);
+	if (psi) {	/* the agent's PSI report since the last sample (checked) */
+		if (psi->psi) {
+			hr_row_set_f(&row, HR_SA_PSI_SOME_AVG10, psi->some_avg10);
+			hr_row_set_f(&row, HR_SA_PSI_FULL_AVG10, psi->full_avg10);
+			hr_row_set_u(&row, HR_SA_PSI_SOME_TOTAL_US, psi->some_total);
+			hr_row_set_u(&row, HR_SA_PSI_FULL_TOTAL_US, psi->full_total);
+		}
+		hr_row_set_u(&row, HR_SA_PSWPIN, psi->pswpin);
+		hr_row_set_u(&row, HR_SA_PSWPOUT, psi->pswpout);
+		hr_row_set_u(&row, HR_SA_PGMAJFAULT, psi->pgmajfault);
+	}
 	hr_rec_put(rec, HR_F_SAMPLES, &row);
 }
 

@@ -18,8 +18,9 @@
  *                actual; faults: {rate, slow_max_us, slow_rate} series;
  *                nodes[]: {node, total, free} MiB series; latency[]:
  *                {workload, kind, phases[]: {phase, n, p50..max (us), cdf}}
- *   transitions, summary, events: {columns[], rows[][]} as in the CSV files;
- *                events by t_s (stable: rows of one time as in the file)
+ *   transitions, summary, events, budget, decisions: {columns[], rows[][]} as
+ *                in the CSV files (null: no such file); events by t_s (stable:
+ *                rows of one time as in the file)
  *   downsample   {buckets, method}
  */
 #include <errno.h>
@@ -849,6 +850,9 @@ int hr_report(const char *dir, int print)
 	json_object_set_new(data, "transitions", table_json(&r, "transitions.csv", NULL));
 	json_object_set_new(data, "summary", table_json(&r, "summary.csv", NULL));
 	json_object_set_new(data, "events", table_json(&r, "events.csv", "t_s"));
+	/* a policy job's: the budget's samples (one row a collect period) and the decisions */
+	json_object_set_new(data, "budget", table_json(&r, "budget.csv", NULL));
+	json_object_set_new(data, "decisions", table_json(&r, "decisions.csv", NULL));
 	json_object_set_new(data, "downsample", json_pack("{s:i, s:s}", "buckets", BUCKETS, "method",
 		"per series, the x range cut into equal buckets; each bucket's lowest and highest point kept"));
 	text = json_dumps(data, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_REAL_PRECISION(7));

@@ -245,10 +245,11 @@ static void read_samples(struct sc *s)
 static void read_budget(struct sc *s)
 {
 	struct rp_csv c;
-	int cj, cr, ck, cl, co, r;
+	int cj, cr, ck, cl, co, cm, r;
 
 	if (open_csv(s, &c, "budget.csv", 0) <= 0)
 		return;
+	cm = rp_csv_col(&c, "kmsg_oom_kills");	/* the kernel log's count (absent: older results) */
 	cj = rp_csv_col(&c, "job");
 	cr = rp_csv_col(&c, "rep");
 	ck = rp_csv_col(&c, "kind");
@@ -265,7 +266,9 @@ static void read_budget(struct sc *s)
 		lim = rp_csv_num(&c, cl);
 		if (lim > 0 && !(lim <= e->limit))
 			e->limit = lim;
-		hr_score_counter_add(&e->oom, rp_csv_num(&c, co), 1);
+		/* the kernel log's count where it was read: v1's oom_kill misses the domains' kills */
+		hr_score_counter_add(&e->oom, cm >= 0 && !isnan(rp_csv_num(&c, cm)) ? rp_csv_num(&c, cm) :
+					      rp_csv_num(&c, co), 1);
 	}
 	close_csv(s, &c, r);
 }
@@ -320,10 +323,11 @@ static void read_transitions(struct sc *s)
 static void read_decisions(struct sc *s)
 {
 	struct rp_csv c;
-	int cv, ct, cs, cg, r;
+	int cv, ct, cs, cg, cp, r;
 
 	if (open_csv(s, &c, "decisions.csv", 0) <= 0)
 		return;
+	cp = rp_csv_col(&c, "phase");	/* bring-up decisions: outside the window (absent: older results) */
 	cv = rp_csv_col(&c, "vm");
 	ct = rp_csv_col(&c, "t_s");
 	cs = rp_csv_col(&c, "set");
@@ -332,7 +336,7 @@ static void read_decisions(struct sc *s)
 		struct sc_guest *g = find_guest(s, rp_csv_str(&c, cv));
 		struct hr_score_decision d = { rp_csv_num(&c, ct), rp_csv_num(&c, cg) };
 
-		if (g && !isnan(d.t)) {
+		if (g && !isnan(d.t) && (cp < 0 || strcmp(rp_csv_str(&c, cp), "bring-up"))) {
 			struct sc_rep *e = &s->reps[g->repi];
 
 			e->t0 = fmin(e->t0, d.t);

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+/* kmsg.c - the kernel log's OOM lines of a memory cgroup (kmsg.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmsg.h"
+
+/* The text of a record: after /dev/kmsg's "PRI,SEQ,TS,FLAGS;" or dmesg's "[ TS] ". */
+static const char *text_of(const char *rec)
+{
+	const char *semi = strchr(rec, ';'), *nl = strchr(rec, '\n');
+
+	/* /dev/kmsg: digits and commas (and a flag letter) up to the first ';' */
+	if (semi && (!nl || semi < nl) && rec[0] >= '0' && rec[0] <= '9') {
+		const char *p = rec;
+
+		while (p < semi && ((*p >= '0' && *p <= '9') || *p == ',' || *p == '-' || *p == 'c' ||
+				    *p == '+'))
+			p++;
+		if (p == semi)
+			return semi + 1;
+	}
+	if (rec[0] == '[') {
+		const char *close = strchr(rec, ']');
+
+		if (close && (!nl || close < nl))
+			return close[1] == ' ' ? close + 2 : close + 1;
+	}
+	return rec;
+}
+
+/* Field @key (e.g. "oom_memcg=") of a comma-separated summary @s up to @end: copied to @buf; 0 or -1. */
+static int field(const char *s, const char *end, const char *key, char *buf, size_t size)
+{
+	size_t kn = strlen(key);
+
+	for (const char *p = s; p && p < end; p = memchr(p, ',', (size_t)(end - p)), p = p ? p + 1 : NULL) {
+		if ((size_t)(end - p) > kn && !strncmp(p, key, kn)) {
+			const char *v = p + kn, *e = memchr(v, ',', (size_t)(end - v));
+			size_t n = (size_t)((e ? e : end) - v);
+
+			if (n >= size)
+				return -1;
+			memcpy(buf, v, n);
+			buf[n] = '\0';
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int parse_pid(const char *s, const char **after)
+{
+	char *e;
+	long v = strtol(s, &e, 10);
+
+	if (e == s || v <= 0 || v > 1 << 22)
+		return 0;
+	if (after)
+		*after = e;
+	return (int)v;
+}
+
+enum hr_kmsg_kind hr_kmsg_oom_parse(const char *rec, const char *memcg, struct hr_kmsg_oom *out)
+{
+	static const char sum[] = "oom-kill:", killed[] = "Memory cgroup out of memory: Killed process ";
+	const char *t = text_of(rec), *end = t + strcspn(t, "\n");
+	char buf[256];
+
+	memset(out, 0, sizeof(*out));
+	if (!strncmp(t, sum, sizeof(sum) - 1)) {
+		const char *s = t + sizeof(sum) - 1;
+
+		if (field(s, end, "constraint=", buf, sizeof(buf)) || strcmp(buf, "CONSTRAINT_MEMCG") ||
+		    field(s, end, "oom_memcg=", buf, sizeof(buf)) || !memcg || strcmp(buf, memcg))
+			return HR_KMSG_OTHER;
+		if (!field(s, end, "pid=", buf, sizeof(buf)))
+			out->pid = parse_pid(buf, NULL);
+		if (field(s, end, "task=", out->task, sizeof(out->task)))
+			out->task[0] = '\0';
+		if (field(s, end, "task_memcg=", out->task_memcg, sizeof(out->task_memcg)))
+			out->task_memcg[0] = '\0';
+		return HR_KMSG_OOM_SUMMARY;
+	}
+	if (!strncmp(t, killed, sizeof(killed) - 1)) {
+		const char *p = t + sizeof(killed) - 1, *a = NULL, *close;
+
+		if (!(out->pid = parse_pid(p, &a)) || a[0] != ' ' || a[1] != '(' ||
+		    !(close = memchr(a + 2, ')', (size_t)(end - a - 2)))) {
+			out->pid = 0;
+			return HR_KMSG_OTHER;
+		}
+		if ((size_t)(close - a - 2) < sizeof(out->task)) {
+			memcpy(out->task, a + 2, (size_t)(close - a - 2));
+			out->task[close - a - 2] = '\0';
+		}
+		return HR_KMSG_KILLED;
+	}
+	return HR_KMSG_OTHER;
+}
