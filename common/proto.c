@@ -167,6 +167,8 @@ static const struct msg_desc {
 	TYPE(BBP_HOOK, "HOOK", hook_fields),
 	TYPE(BBP_PSI, "PSI", psi_fields),
 	TYPE(BBP_GO, "GO", go_fields),
+	[BBP_REBOOT] = { "REBOOT", NULL, 0 },
+	[BBP_BYE] = { "BYE", NULL, 0 },
 };
 _Static_assert(ARRAY_SIZE(msg_desc) == BBP_NTYPES, "msg_desc must cover enum bbp_type");
 

@@ -188,6 +188,9 @@
  *		oom_kill (cumulative). psi=0: the kernel has no PSI (not
  *		built, or booted with psi=0: a LOG said why, once) and
  *		the six pressure fields are 0.
+ *	BYE		the agent's last line: its loop has ended (QUIT, REBOOT,
+ *			the ACPI power button), the workloads stop, a power off
+ *			or a restart follows. Nothing of this agent comes after.
  *
  * host -> guest
  *	PING id		answered by PONG; used to estimate the clock offset.
@@ -209,6 +212,8 @@
  *			agent powers the guest off when the host has been
  *			silent that long (so no VM outlives a killed runner).
  *	QUIT		power the guest off.
+ *	REBOOT		restart the guest cleanly: the workloads stopped, sync,
+ *			reboot(RB_AUTOBOOT); a new agent says HELLO.
  *	RUN w spec [guest]
  *			start workload w: spec is "NAME:key=value,..."
  *			(workloads/workload.h); answered by WSTART or WEXIT.
@@ -280,6 +285,8 @@ enum bbp_type {
 	BBP_HOOK,
 	BBP_PSI,
 	BBP_GO,
+	BBP_REBOOT,
+	BBP_BYE,
 	BBP_NTYPES
 };
 

@@ -28,6 +28,7 @@
 #include "faults.h"
 #include "init.h"
 #include "link.h"
+#include "pwrbtn.h"
 #include "sampler.h"
 #include "watch.h"
 
@@ -105,23 +106,33 @@ static void serve(struct agent *a)
 	a->smp.next_cost = now_ns() + NSEC;
 	while (!a->link.quit) {
 		uint64_t now = now_ns(), deadline;
-		struct pollfd pfd = { .fd = a->fix.port, .events = POLLIN };
+		struct pollfd fds[5] = { { .fd = a->fix.port, .events = POLLIN } }, *pfd = fds;
 		struct timespec ts;
-		int r;
+		int r, nfd = 1;
 
 		watch_turn(a, now);
 		now = run_due(a, now);
 		ga_maybe_flush(a, now);
 		if (a->q.len && a->q.len >= FLUSH_BYTES)
-			pfd.events |= POLLOUT;
+			pfd->events |= POLLOUT;
 		deadline = wake_at(a, now);
 		ts.tv_sec = deadline > now ? (time_t)((deadline - now) / NSEC) : 0;
 		ts.tv_nsec = deadline > now ? (long)((deadline - now) % NSEC) : 0;
-		/* With no host on the other end the port polls as HUP: just sleep. */
-		r = ppoll(a->link.host_connected ? &pfd : NULL, a->link.host_connected ? 1 : 0, &ts, NULL);
+		for (int k = 0; k < a->fix.npwrbtn; k++)
+			fds[nfd++] = (struct pollfd){ .fd = a->fix.pwrbtn[k], .events = POLLIN };
+		/* With no host on the other end the port polls as HUP: the power button only. */
+		r = ppoll(a->link.host_connected ? fds : fds + 1,
+			  (nfds_t)(a->link.host_connected ? nfd : nfd - 1), &ts, NULL);
 		if (r < 0 && errno != EINTR)
 			break;
-		if (!a->link.host_connected || (pfd.revents & POLLHUP)) {
+		for (int k = 1; k < nfd; k++)
+			if ((fds[k].revents & POLLIN) && ga_pwrbtn_pressed(fds[k].fd) && !a->link.quit) {
+				ga_send_log(a, 2, "the ACPI power button: powering off");
+				a->link.quit = GA_QUIT_OFF;
+			}
+		if (a->link.quit)
+			break;
+		if (!a->link.host_connected || (pfd->revents & POLLHUP)) {
 			struct pollfd probe = { .fd = a->fix.port, .events = POLLIN };
 
 			(void)poll(&probe, 1, 0);
@@ -130,14 +141,19 @@ static void serve(struct agent *a)
 				a->link.last_host = now_ns();
 			continue;
 		}
-		if (pfd.revents & POLLIN) {
+		if (pfd->revents & POLLIN) {
 			ssize_t n = read(a->fix.port, buf, sizeof(buf));
 
 			if (n > 0)
 				bbp_reader_feed(&a->link.rd, buf, (size_t)n, ga_on_line, a);
 		}
-		if (a->link.urgent || (pfd.revents & POLLOUT))
+		if (a->link.urgent || (pfd->revents & POLLOUT))
 			ga_maybe_flush(a, now_ns());
+	}
+	if (a->link.quit) {	/* this agent's last line: what the host hears after is a new agent's */
+		struct bbp_msg bye = { .type = BBP_BYE };
+
+		(void)ga_send_msg(a, &bye);
 	}
 	ga_flush_out(a);
 }
@@ -170,8 +186,11 @@ int main(int argc, char **argv)
 	v = ga_cmdline_arg(cmd, "bb.hookcost=");
 	a->kp.ev.hc_more = v && !strncmp(v, "more", 4) && (v[4] == ' ' || !v[4]);
 	ga_faults_parse(cmd);
+	a->fix.npwrbtn = ga_pwrbtn_open(a->fix.pwrbtn, 4);
 	ga_send_hello(a);
 	ga_watch_start();
 	serve(a);
+	if (a->link.quit == GA_QUIT_REBOOT)
+		ga_reboot(a);
 	ga_power_off(a);
 }

@@ -13,6 +13,7 @@
  *              the loop stalls
  *   clock.c    the rdtsc clock model (clock.h)
  *   faults.c   the faults it makes for the runner's tests, one table
+ *   pwrbtn.c   the ACPI power button: a press powers off (virDomainReboot)
  *   kprobe.c   the batch events themselves; wlmgr.c the workloads
  *
  * Exported names start with ga_ (kp_ and wlm_ for kprobe.c and wlmgr.c);
@@ -36,12 +37,16 @@
 #define KP_BUSY_READ	500		/* batches in one read that make the next one come at FLUSH_NS */
 /* totalram and vmstat may differ by the batch in flight (256 4 KiB pages); more is a fault */
 #define BAL_SLACK_KIB	(2 * 1024)
+/* struct ga_link.quit: why the loop ends */
+#define GA_QUIT_OFF	1		/* QUIT, or the power button: power off */
+#define GA_QUIT_REBOOT	2		/* REBOOT: a clean restart */
 #define AGENT_NICE	(-10)		/* above workloads (nice 0), below nothing else */
 
 /* Fixed for the agent's life: set up by main() before the loop. */
 struct ga_fixed {
 	int port;			/* the virtio-serial port, non-blocking */
 	int vmstat;			/* /proc/vmstat, read with pread */
+	int pwrbtn[4], npwrbtn;		/* the ACPI power button's input devices (pwrbtn.c) */
 	uint64_t page_size;
 };
 
@@ -64,7 +69,7 @@ struct ga_link {
 	int host_connected;
 	int configured;			/* CONF received: sampling may start */
 	uint64_t configured_ns;		/* when the first CONF came */
-	int quit;			/* QUIT received */
+	int quit;			/* GA_QUIT_*: QUIT or the power button, REBOOT */
 	int urgent;			/* flush now: an answer is waiting */
 	int was_fast;			/* sampling fast at the latest flush decision */
 	uint64_t last_host;		/* the latest line from the host (the watchdog's) */

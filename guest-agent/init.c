@@ -204,6 +204,18 @@ void ga_arm_watchdog(struct agent *a, const char *cmd)
 	}
 }
 
+void ga_reboot(struct agent *a)
+{
+	wlm_shutdown(&a->wlm);
+	sync();
+	if (getpid() == 1) {
+		(void)reboot(RB_AUTOBOOT);
+		for (;;)
+			pause();
+	}
+	exit(0);
+}
+
 void ga_power_off(struct agent *a)
 {
 	wlm_shutdown(&a->wlm);

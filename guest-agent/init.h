@@ -40,4 +40,7 @@ void ga_arm_watchdog(struct agent *a, const char *cmd);
 /* Stop the workloads, sync, power off (as PID 1; else exit). Does not return. */
 void ga_power_off(struct agent *a) __attribute__((noreturn));
 
+/* Stop the workloads, sync, restart the machine (RB_AUTOBOOT as PID 1; else exit). */
+void ga_reboot(struct agent *a) __attribute__((noreturn));
+
 #endif /* GA_INIT_H */

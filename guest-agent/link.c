@@ -267,7 +267,11 @@ void ga_on_line(const char *line, size_t len, void *opaque)
 		on_conf(a, &m.u.conf);
 		break;
 	case BBP_QUIT:
-		a->link.quit = 1;
+		a->link.quit = GA_QUIT_OFF;
+		break;
+	case BBP_REBOOT:
+		ga_say("REBOOT from the host: restarting cleanly");
+		a->link.quit = GA_QUIT_REBOOT;
 		break;
 	case BBP_RUN:
 		ga_say("workload %" PRIu64 ": '%s' asked", m.u.run.w, m.u.run.spec);

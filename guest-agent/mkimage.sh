@@ -28,8 +28,11 @@
 # compressed modules). Must run as root (mknod /dev/console).
 set -euo pipefail
 
+# button and evdev: the ACPI power button as /dev/input/eventN, which the
+# agent watches (virDomainReboot and virDomainShutdown press it)
 MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev
-         virtio_pci virtio_balloon virtio_console virtio_blk virtio_mem)
+         virtio_pci virtio_balloon virtio_console virtio_blk virtio_mem
+         button evdev)
 
 die() { echo "mkimage: $*" >&2; exit 1; }
 [ $# -eq 2 ] || die "usage: mkimage.sh AGENT_BIN OUTDIR"

@@ -152,6 +152,14 @@ static void test_roundtrip(void)
 	roundtrip(&m, "QUIT");
 
 	memset(&m, 0, sizeof(m));
+	m.type = BBP_REBOOT;
+	roundtrip(&m, "REBOOT");
+
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_BYE;
+	roundtrip(&m, "BYE");
+
+	memset(&m, 0, sizeof(m));
 	m.type = BBP_IV;
 	m.u.iv = (struct bbp_iv){ 1, 3, 65536, 1 };
 	roundtrip(&m, "IV");
@@ -720,7 +728,7 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	plan(170);
+	plan(176);
 	test_roundtrip();
 	test_encode_text();
 	test_encode_nospace();

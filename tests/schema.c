@@ -40,7 +40,9 @@ static const char *const headers[HR_NTABLES] = {
 		"target_mib,actual_before_mib,actual_after_mib,host_actual_after_mib,target_reset,"
 		"recover_ms,agent_ms,accounting_ok,accounting_delta_mib,wl_verified_mib,wl_mismatches,"
 		"save_image_bytes,save_ms,restore_ms,shortfall_mib,oom_kills,paused_moved_mib,"
-		"transition_t100_ms,clock_step_ms,gap_samples,storm_seed,storm_final_mib,host",
+		"transition_t100_ms,clock_step_ms,gap_samples,storm_seed,storm_final_mib,host,migrate_to,"
+		"mig_total_ms,mig_downtime_ms,mig_bytes,mig_memory_bytes,mig_zero_pages,mig_iterations,"
+		"bye_ms,hello_ms",
 	[HR_TB_DECISIONS] = "t_s,vm,job,rep,policy,period,set,target_mib,prev_target_mib,actual_mib,"
 			    "unused_mib,floor_mib,nominal_mib,budget_usage_mib,budget_limit_mib,reason,phase,"
 			    "psi_some_avg10,psi_some_total_us,psi_full_avg10",

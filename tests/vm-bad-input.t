@@ -2,7 +2,7 @@
 # vm-bad-input: each bad input gets one clear line (file:line where there is one), a non-zero exit, no VM.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 31
+plan 34
 
 # expect NAME WANT-EXIT PATTERN -- ARGS...: one stderr line matching PATTERN, exit WANT-EXIT
 expect() {
@@ -67,6 +67,21 @@ expect "missing image dir" 2 "guest kernel /nonexistent/vmlinuz not found: run '
 
 BALLOONBENCH_FAULT=nope expect "unknown test fault" 2 \
 	"BALLOONBENCH_FAULT=nope: no such test fault (expected one of mute, mute-first-boot, stall, late, integrity-flip, integrity-zero)" -- "$T/ok.ini"
+
+# reboot:acpi on an image without the ACPI button driver (one built before it): refused before any boot
+mkdir -p "$T/oldimg"
+ln -s "$BB_IMAGE_DIR/vmlinuz" "$BB_IMAGE_DIR/initrd.img" "$T/oldimg/"
+grep -v -e '^button\.ko$' -e '^evdev\.ko$' "$BB_IMAGE_DIR/modules" >"$T/oldimg/modules"
+printf 'CONFIG_ACPI_BUTTON=m\nCONFIG_INPUT_EVDEV=m\n' >"$T/oldimg/kernel.config"
+scenario acpi <<'INI'
+[job]
+accel = tcg
+targets = 256M
+events = reboot:acpi@after:1
+INI
+expect "reboot:acpi without the button driver" 2 \
+	"acpi.ini:4: \[job\] events: reboot:acpi needs the ACPI power button in the guest: the image in $T/oldimg has no button.ko (rebuild it with 'make image')" -- \
+	-i "$T/oldimg" "$T/acpi.ini"
 
 expect "unreachable URI" 1 "cannot connect to 'qemu+tcp://127.0.0.1:1/system'" -- \
 	--connect qemu+tcp://127.0.0.1:1/system "$T/ok.ini"

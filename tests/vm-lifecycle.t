@@ -1,8 +1,8 @@
 #!/bin/bash
-# vm-lifecycle: one guest with the integrity workload through lifecycle events (pause during a move, pause, storm:100, save/restore, reset, floor, shutdown; reboot in the flip run), each row of lifecycle.csv checked; a planted mismatch (integrity-flip) fails its row; a runner killed in a save leaves no QEMU and no image; a stale image is removed by the next run's start.
+# vm-lifecycle: one guest with the integrity workload through lifecycle events (pause during a move, pause, storm:100, save/restore, reset, reboot:agent, reboot:acpi, floor, shutdown; reboot:sysrq in the flip run), each row of lifecycle.csv checked; a planted mismatch (integrity-flip) fails its row; a runner killed in a save leaves no QEMU and no image; a stale image is removed by the next run's start.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 35
+plan 40
 
 # 384 MiB, 32 MiB verified over and over (its first pass ends in the warm-up).
 # Transition 1 inflates 384 -> 128 MiB (about a second under TCG): the pause
@@ -21,7 +21,7 @@ targets = 128M, 384M
 # the storm's random walk goes no lower than transition 1 (its default, 25 %
 # or 96 MiB, OOM-killed the workload when the guest kept up on a loaded host)
 low = 128M
-events = pause:1s@during:1, pause:2s@after:1, storm:100@after:1, save@after:1, reset@after:1, floor:16M@after:2, shutdown@after:2
+events = pause:1s@during:1, pause:2s@after:1, storm:100@after:1, save@after:1, reset@after:1, reboot:agent@after:1, reboot:acpi@after:1, floor:16M@after:2, shutdown@after:2
 INI
 
 "$BB" run -s "$STATE" -o "$RESULTS/clean" "$T/life.ini" >"$T/out" 2>"$T/err"
@@ -32,8 +32,8 @@ dir=$(ls -d "$RESULTS"/clean/2* | head -n 1)
 lc=$dir/lifecycle.csv
 sed 's/^/# /' "$lc"
 col() { csv_where "$lc" spec "$1" "$2"; }	# col SPEC COLUMN
-check "seven rows, every one ok" csv_awk '{ n++; if ($c["result"] != "ok") bad = 1 } END { exit bad || n != 7 }' "$lc"
-check "events.csv has a lifecycle line per event" test "$(grep -c ',lifecycle,' "$dir/events.csv")" -eq 7
+check "nine rows, every one ok" csv_awk '{ n++; if ($c["result"] != "ok") bad = 1 } END { exit bad || n != 9 }' "$lc"
+check "events.csv has a lifecycle line per event" test "$(grep -c ',lifecycle,' "$dir/events.csv")" -eq 9
 check "run prints the table of events" grep -q '^lifecycle events (lifecycle.csv)' "$T/out"
 
 # pause during transition 1: nothing moved while paused; its t100 includes the pause
@@ -86,6 +86,18 @@ check "reset: the agent answers, the balloon at its target, integrity verified a
 	-v v="$(col $x wl_verified_mib)" -v m="$(col $x wl_mismatches)" \
 	'BEGIN { d = f - t; if (d < 0) d = -d; exit !(a != "" && d <= 1 && v >= 32 && m == "0") }'
 
+# reboot:agent (the agent's REBOOT) and reboot:acpi (virDomainReboot: the power button, libvirt's
+# fake reboot): the old agent's BYE, the new HELLO, the checks of every event
+for x in reboot:agent@after:1 reboot:acpi@after:1; do
+	diag "$x: $(col $x reason); bye $(col $x bye_ms) ms, hello $(col $x hello_ms) ms, recover $(col $x recover_ms) ms"
+	check "$x: BYE then HELLO recorded, the agent answers, the balloon at its target, integrity verified again" \
+		awk -v b="$(col $x bye_ms)" -v h="$(col $x hello_ms)" -v a="$(col $x agent_ms)" \
+		-v t="$(col $x target_mib)" -v f="$(col $x actual_after_mib)" -v v="$(col $x wl_verified_mib)" \
+		-v m="$(col $x wl_mismatches)" \
+		'BEGIN { d = f - t; if (d < 0) d = -d; exit !(b != "" && h > b && a != "" && d <= 1 && v >= 32 && m == "0") }'
+done
+check "reboot:acpi: the agent powered off on the ACPI power button" grep -q ',agent-log,"the ACPI power button: powering off"' "$dir/events.csv"
+
 # floor: the guest alive, a shortfall, the target before set again and reached
 f=floor:16M@after:2
 diag "floor: $(col $f reason)"
@@ -93,13 +105,13 @@ check "floor: a shortfall above 0 ($(col $f shortfall_mib) MiB)" awk -v s="$(col
 check "floor: target set again, back at it, the agent answers" \
 	awk -v r="$(col $f target_reset)" -v t="$(col $f target_mib)" -v a="$(col $f actual_after_mib)" \
 	-v g="$(col $f agent_ms)" 'BEGIN { d = a - t; if (d < 0) d = -d; exit !(r == 1 && d <= 1 && g != "") }'
-check "shutdown: the guest powered off ($(col shutdown@after:2 duration_ms) ms)" \
+check "shutdown: the guest powered off ($(col shutdown@after:2 duration_ms) ms, the agent's BYE after $(col shutdown@after:2 bye_ms) ms)" \
 	awk -v s="$(col shutdown@after:2 duration_ms)" -v r="$(col shutdown@after:2 result)" \
-	'BEGIN { exit !(s > 0 && s < 60000 && r == "ok") }'
+	-v b="$(col shutdown@after:2 bye_ms)" 'BEGIN { exit !(s > 0 && s < 60000 && r == "ok" && b != "" && b <= s) }'
 check "every row with accounting says ok" csv_awk '$c["accounting_ok"] != "" && $c["accounting_ok"] != 1 { exit 1 }' "$lc"
 
 # a planted mismatch: the integrity-flip fault's byte fails the rows after it, and the run;
-# under the ASan+UBSan runner (a pause, a save and its restore, a reset, the guest's own reboot)
+# under the ASan+UBSan runner (a pause, a save and its restore, a reset, the kernel's emergency restart)
 scenario flip <<'INI'
 [flip]
 accel = tcg
@@ -107,7 +119,7 @@ memory = 384M
 workload = integrity:size=32M
 warmup = 3s
 targets = 128M
-events = pause:500ms@after:1, save@after:1, reset@after:1, reboot@after:1
+events = pause:500ms@after:1, save@after:1, reset@after:1, reboot:sysrq@after:1
 INI
 BALLOONBENCH_FAULT=integrity-flip asan_run run -s "$STATE" -o "$RESULTS/flip" "$T/flip.ini" >"$T/out2" 2>"$T/err2"
 rc=$?
@@ -117,7 +129,7 @@ dir=$(ls -d "$RESULTS"/flip/2* | head -n 1)
 diag "flip: $(csv_col "$dir/lifecycle.csv" reason)"
 check "flip: the pause's row failed on the mismatch, and the three after it" \
 	csv_awk '$c["result"] == "failed" && $c["reason"] ~ /integrity: [0-9]+ mismatch/ { f++ } END { exit f != 4 }' "$dir/lifecycle.csv"
-check "flip: the reboot (Alt-SysRq-b) reconnected too" grep -q ',reconnect,"after reboot: HELLO in' "$dir/events.csv"
+check "flip: the reboot (Alt-SysRq-b) reconnected too" grep -q ',reconnect,"after reboot:sysrq: HELLO in' "$dir/events.csv"
 # the fault is on every boot's command line: the workload started again after the reset flips its byte too
 check "flip: the reset's row found the new workload's mismatch within its window" \
 	csv_awk '$c["event"] == "reset" && $c["wl_mismatches"] >= 1 { f = 1 } END { exit !f }' "$dir/lifecycle.csv"
@@ -172,4 +184,27 @@ check "kill: the runner was killed while a save image was being written" test -n
 for _ in $(seq 100); do [ "$(qemus)" -eq 0 ] && ! ls "$STATE" | grep -q '^save-' && break; sleep 0.1; done
 check "kill: no QEMU left" test "$(qemus)" -eq 0
 check "kill: no save image left (whole or not)" sh -c "! ls '$STATE' | grep -q '^save-'"
+
+# unplug is refused at load with libvirt's answer (core/lifecycle.c): that answer, asked of a
+# running guest's balloon here, through the runner's embedded root (no runner runs now)
+if command -v virsh >/dev/null; then
+	cat >"$T/unplug.xml" <<XML
+<domain type='qemu'><name>bb-unplug</name><memory unit='MiB'>256</memory><vcpu>1</vcpu>
+<os><type arch='x86_64'>hvm</type><kernel>$BB_IMAGE_DIR/vmlinuz</kernel><initrd>$BB_IMAGE_DIR/initrd.img</initrd>
+<cmdline>console=ttyS0 quiet</cmdline></os><on_poweroff>destroy</on_poweroff>
+<devices><memballoon model='virtio'/></devices></domain>
+XML
+	v="virsh -q -c qemu:///embed?root=$STATE/embed"
+	$v create "$T/unplug.xml" >/dev/null 2>&1
+	$v dumpxml bb-unplug --xpath //memballoon >"$T/mb.xml" 2>/dev/null
+	$v detach-device bb-unplug "$T/mb.xml" --live >"$T/unplug.out" 2>&1
+	diag "unplug: $(grep -i 'error:' "$T/unplug.out" | tail -n 1)"
+	check "unplug: libvirt refuses a live detach of the memballoon with the reason unplug's refusal quotes" \
+		grep -qF "Operation not supported: live detach of device 'memballoon' is not supported" "$T/unplug.out"
+	check "unplug: the balloon is still there and answers (QEMU's query-balloon)" \
+		sh -c "$v qemu-monitor-command bb-unplug '{\"execute\":\"query-balloon\"}' | grep -q '\"actual\"'"
+	$v destroy bb-unplug >/dev/null 2>&1
+else
+	skip_n 2 "$(missing cmd:virsh)"
+fi
 finish

@@ -1,9 +1,9 @@
 #!/bin/bash
-# vm-migrate: migration (live; offline under TCG, see below) between two real libvirt daemons (each in its own mount namespace, with its own host UUID): one 384 MiB guest with the integrity workload inflates, migrates to b, deflates there, migrates back to a; lifecycle.csv's figures (total, downtime, bytes) and the checks after each; the runner SIGKILLed with its guest on b, and during a migration: nothing stays in either daemon (libvirt's incoming domain goes with the runner's connection, a running guest powers itself off: agent-watchdog).
+# vm-migrate: migration (live; offline under TCG, see below) between two real libvirt daemons (each in its own mount namespace, with its own host UUID): one 384 MiB guest with the integrity workload inflates, migrates to b, deflates there, migrates back to a, and to b again while its balloon inflates (migrate@during:3); lifecycle.csv's figures (total, downtime, bytes) and the checks after each; the runner SIGKILLed with its guest on b, and during a migration: nothing stays in either daemon (libvirt's incoming domain goes with the runner's connection, a running guest powers itself off: agent-watchdog).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-daemon.sh"
 require vm daemons root	# the daemons live in mount namespaces of their own: root
-trap 'daemon_stop_all; cleanup' EXIT
+trap '[ -n "${hpid:-}" ] && kill $hpid 2>/dev/null; daemon_stop_all; cleanup' EXIT
 if ! unshare -m true 2>/dev/null; then
 	echo "1..0 # SKIP no mount namespaces here (unshare -m)"
 	exit 0
@@ -26,7 +26,7 @@ elif [ "${BB_MIGRATE_TCG:-0}" != 1 ]; then
 	MODE=offline
 	diag "under TCG: migrate:offline (live migration under QEMU 7.2's TCG loses dirty pages now and then: BB_MIGRATE_TCG=1 migrates live all the same)"
 fi
-plan 21
+plan 26
 
 daemon_start a && daemon_start b
 check "two private libvirtd daemons answer on their own sockets" test -n "$DAEMON_URI_a" -a -n "$DAEMON_URI_b"
@@ -39,7 +39,8 @@ check "each daemon has a host UUID of its own" test "$(grep -h host_uuid "$T/a/l
 # and then, docs/measurements/lifecycle.md, Migration; this test then fails).
 # 384 MiB, 32 MiB verified over and over. Transition 1 inflates to 128 MiB,
 # then the guest goes to b with its balloon inflated; transition 2 deflates
-# it there; then it comes back to a with its balloon deflated.
+# it there; then it comes back to a with its balloon deflated; transition 3
+# inflates it again and the guest goes to b while the balloon moves.
 scenario mig <<INI
 [mig]
 accel = $ACCEL
@@ -48,8 +49,8 @@ memory = 384M
 settle = 500ms
 workload = integrity:size=32M
 warmup = 3s
-targets = 128M, 384M
-events = migrate:$MODE@after:1, migrate:$MODE@after:2
+targets = 128M, 384M, 128M
+events = migrate:$MODE@after:1, migrate:$MODE@after:2, migrate:$MODE@during:3
 migrate-to = $DAEMON_URI_b
 INI
 "$BB" run -s "$STATE" -o "$RESULTS/mig" --connect "$DAEMON_URI_a" "$T/mig.ini" >"$T/out" 2>"$T/err"
@@ -60,7 +61,7 @@ dir=$(ls -d "$RESULTS"/mig/2* | head -n 1)
 lc=$dir/lifecycle.csv
 sed 's/^/# /' "$lc"
 col() { csv_where "$lc" spec "$1" "$2"; }	# col SPEC COLUMN
-check "two rows, both ok" csv_awk '{ n++; if ($c["result"] != "ok") bad = 1 } END { exit bad || n != 2 }' "$lc"
+check "three rows, every one ok" csv_awk '{ n++; if ($c["result"] != "ok") bad = 1 } END { exit bad || n != 3 }' "$lc"
 M1=migrate:$MODE@after:1 M2=migrate:$MODE@after:2
 for s in $M1 $M2; do
 	diag "$s: $(col $s reason)"
@@ -81,14 +82,23 @@ check "the balloon inflated for the first, deflated for the second" \
 	awk -v a="$(col $M1 actual_before_mib)" -v b="$(col $M2 actual_before_mib)" \
 	'BEGIN { exit !(a <= 130 && b >= 380) }'
 check "the deflate ran on b (transitions.csv's host)" test "$(csv_where "$dir/transitions.csv" index 1 host)" = migrate-to
-check "events.csv has both migrations" test "$(grep -c ',migrated,"from ' "$dir/events.csv")" -eq 2
+s=migrate:$MODE@during:3
+diag "$s: $(col $s reason); balloon $(col $s actual_before_mib) MiB at its start, $(col $s actual_after_mib) at the transition's end (QEMU: $(col $s host_actual_after_mib)); t100 $(col $s transition_t100_ms) ms (transitions.csv: $(csv_where "$dir/transitions.csv" index 2 t100_ms))"
+check "$s: from a to b while the balloon moved (it had left 384 MiB, not reached 128)" \
+	awk -v h="$(col $s host)" -v t="$(col $s migrate_to)" -v w="$(col $s when)" -v b="$(col $s actual_before_mib)" \
+	-v u="$DAEMON_URI_b" 'BEGIN { exit !(h == "h0" && t == u && w == "during" && b < 384 && b > 128.5) }'
+check "$s: the transition reached its target on b, its t100 recorded, the agent answered" \
+	awk -v f="$(col $s actual_after_mib)" -v q="$(col $s host_actual_after_mib)" -v t="$(col $s transition_t100_ms)" \
+	-v a="$(col $s agent_ms)" 'BEGIN { d = f - 128; if (d < 0) d = -d; e = q - 128; if (e < 0) e = -e; exit !(d <= 1 && e <= 1 && t > 0 && a != "") }'
+check "events.csv has the three migrations" test "$(grep -c ',migrated,"from ' "$dir/events.csv")" -eq 3
 check "nothing left in either daemon" \
 	test -z "$(virsh -q -c "$DAEMON_URI_a" list --all --name)$(virsh -q -c "$DAEMON_URI_b" list --all --name)$(daemon_qemus a)$(daemon_qemus b)"
 
 # SIGKILL of the runner once its guest is on b: a domain that migrates has no
 # AUTODESTROY (libvirt refuses to migrate one), so nothing destroys it but the
 # agent's watchdog: the guest powers itself off after agent-watchdog of silence
-# (10 s: above a migration's time here, during which the runner is silent).
+# (12 s: the migration's deadline is agent-watchdog less 4 s, 8 s, above a
+# migration's time here under load, during which the runner is silent).
 # (Free page hinting is left out here: with it on, 1 guest of 5 died on arrival
 # of corrupted memory, as the 2-vCPU guests did: docs/measurements/lifecycle.md.)
 # The transitions after the migration keep the run going while the kill comes.
@@ -98,7 +108,7 @@ accel = $ACCEL
 vcpus = 1
 memory = 384M
 warmup = 1s
-agent-watchdog = 10s
+agent-watchdog = 12s
 settle = 2s
 targets = 128M, 384M, 128M, 384M, 128M, 384M
 events = migrate:$MODE@after:1
@@ -114,7 +124,7 @@ wait $pid 2>/dev/null
 diag "kill: $(grep ',lifecycle,' "$kdir/events.csv" | cut -c1-400)"
 check "kill: the runner was killed with its guest on b ($on_b)" test -n "$on_b"
 t_kill=$(date +%s.%N)
-for _ in $(seq 400); do	# 40 s: agent-watchdog is 10 s
+for _ in $(seq 400); do	# 40 s: agent-watchdog is 12 s
 	[ -z "$(virsh -q -c "$DAEMON_URI_b" list --all --name)$(daemon_qemus b)" ] && break
 	sleep 0.1
 done
@@ -168,4 +178,41 @@ check "during: nothing left on b (the incoming domain went with the runner's con
 	test -z "$(virsh -q -c "$DAEMON_URI_b" list --all --name)$(daemon_qemus b)"
 check "during: nothing left on a (the source powered itself off)" \
 	test -z "$(virsh -q -c "$DAEMON_URI_a" list --all --name)$(daemon_qemus a)"
+# migrate-to a daemon that accepts and never answers: virConnectOpen would
+# wait for ever; it runs off the guest's thread, so SIGINT still ends the run
+# at once (the guest destroyed, nothing left on a)
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); held = []
+while True:
+    held.append(s.accept()[0]); open(sys.argv[2], "a").write("accepted\n")
+' "$T/hung.sock" "$T/hung.log" &
+hpid=$!
+scenario hung <<INI
+[hung]
+accel = $ACCEL
+vcpus = 1
+memory = 256M
+warmup = 1s
+targets = 128M
+events = migrate@after:1
+migrate-to = qemu+unix:///system?socket=$T/hung.sock
+INI
+"$BB" run -s "$STATE" -o "$RESULTS/hung" --connect "$DAEMON_URI_a" "$T/hung.ini" >"$T/out4" 2>"$T/err4" &
+pid=$!
+wait_for "$T/hung.log" accepted 120	# the runner's connection to it is open, and unanswered
+t0=$(date +%s.%N)
+kill -INT $pid
+wait_exit $pid 30
+t1=$(date +%s.%N)
+wait $pid
+kill $hpid 2>/dev/null
+took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+diag "hung: the runner ended $took s after SIGINT; $(grep -c accepted "$T/hung.log" 2>/dev/null) connection(s) to the silent daemon"
+check "hung: the runner, in virConnectOpen of a silent migrate-to, ended within 5 s of SIGINT ($took s)" \
+	awk -v t="$took" -v n="$(grep -c accepted "$T/hung.log" 2>/dev/null)" 'BEGIN { exit !(n >= 1 && t < 5) }'
+check "hung: the migrate row says the guest is gone, interrupted" \
+	csv_awk '$c["spec"] == "migrate:live@after:1" && $c["result"] == "failed" && $c["reason"] ~ /interrupted/ { f = 1 } END { exit !f }' \
+	"$(run_dir "$RESULTS/hung")/lifecycle.csv"
+check "hung: nothing left on a" test -z "$(virsh -q -c "$DAEMON_URI_a" list --all --name)$(daemon_qemus a)"
 finish

@@ -17,6 +17,13 @@
 #define BOTH		(MECH(BALLOON) | MECH(VMEM))
 #define SEC(x)		((int64_t)(x) * 1000000)
 
+static const char *const reboot_ways[] = { "agent", "acpi", "sysrq", NULL };
+
+/* libvirt's QEMU driver, qemuDomainDetachDeviceLive (seen with libvirt 9.0, tests/vm-lifecycle.t) */
+#define UNPLUG_REFUSED	"unplug: libvirt cannot detach the balloon device from a running guest " \
+	"(virDomainDetachDeviceFlags with VIR_DOMAIN_AFFECT_LIVE answers \"Operation not supported: " \
+	"live detach of device 'memballoon' is not supported\")"
+
 /* migrate's words: their index is the event's arg (MIG_LIVE, MIG_OFFLINE in engine/lifecycle.c) */
 static const char *const migrate_words[] = { "live", "offline", NULL };
 
@@ -81,19 +88,29 @@ const struct hr_lc_def hr_lc_defs[HR_LC_N] = {
 		.balloon = "the new kernel's driver starts from an empty balloon and inflates to QEMU's "
 			   "target again by itself (or the runner sets it again: recorded)",
 		.vmem = "the device unplugs all its memory behind the guest: not handled yet",
-		.checks = "the time to the new HELLO; whether the balloon came back to its target alone",
+		.checks = "the time to the new HELLO (hello_ms); whether the balloon came back to its target alone",
 	},
 	[HR_LC_REBOOT] = {
-		.name = "reboot", .arg = HR_LCA_NONE, .def = "", .flags = HR_LCF_RESTARTS,
-		.mechs = MECH(BALLOON),
-		.needs = "virDomainSendKey (the guest boots with sysrq_always_enabled); any host",
-		.does = "the guest's kernel restarts itself: Alt-SysRq-b, its emergency restart (no "
-			"shutdown path: a clean reboot through the agent, or virDomainReboot, which the "
-			"agent as PID 1 does not answer, are not there yet); then as reset: the runner "
-			"reconnects and goes on",
-		.balloon = "as reset, but the guest's kernel resets the machine",
+		.name = "reboot", .arg = HR_LCA_WORD, .def = "agent", .words = reboot_ways,
+		.flags = HR_LCF_RESTARTS, .mechs = MECH(BALLOON),
+		.needs = "agent: the agent (REBOOT); acpi: virDomainReboot with "
+			 "VIR_DOMAIN_REBOOT_ACPI_POWER_BTN and a guest image with the ACPI button and evdev "
+			 "drivers (make image); sysrq: virDomainSendKey (the guest boots with "
+			 "sysrq_always_enabled); any host",
+		.does = "restarts the guest one of three ways, ARG: agent (the default), the agent's own "
+			"clean reboot: it stops its workload, syncs and calls reboot(RB_AUTOBOOT); acpi, "
+			"virDomainReboot: libvirt presses the ACPI power button (system_powerdown) and marks "
+			"the domain for a fake reboot, the agent (PID 1) powers off cleanly on the button's "
+			"KEY_POWER, and libvirt resets the powered-off guest; sysrq, Alt-SysRq-b, the kernel's "
+			"emergency restart (no shutdown path). agent and acpi wait (15 s) for the old agent's "
+			"last line (BYE). Then as reset: the runner reconnects (the new HELLO within "
+			"boot-timeout=) and goes on",
+		.balloon = "as reset: the new kernel's driver starts from an empty balloon and inflates "
+			   "to QEMU's target again; agent and acpi go down the guest's clean path with the "
+			   "balloon inflated",
 		.vmem = "as reset: not handled yet",
-		.checks = "as reset",
+		.checks = "the way (spec: reboot:WAY); bye_ms, the old agent's last line (agent, acpi), and "
+			  "hello_ms, the new agent's HELLO, from the request; as reset",
 	},
 	[HR_LC_SHUTDOWN] = {
 		.name = "shutdown", .arg = HR_LCA_NONE, .def = "", .flags = HR_LCF_LAST, .mechs = BOTH,
@@ -102,11 +119,11 @@ const struct hr_lc_def hr_lc_defs[HR_LC_N] = {
 			"(timeout=) for the domain to stop: the time to power off with the balloon as it is",
 		.balloon = "an inflated balloon is handed back by the driver on the way down",
 		.vmem = "plugged blocks go with the guest",
-		.checks = "the time to power off",
+		.checks = "the time to power off; bye_ms, the agent's last line (its workload stopped, synced)",
 	},
 	[HR_LC_MIGRATE] = {
 		.name = "migrate", .arg = HR_LCA_WORD, .def = "live", .words = migrate_words,
-		.flags = HR_LCF_MIGRATES,
+		.flags = HR_LCF_MIGRATES | HR_LCF_DURING,
 		.mechs = MECH(BALLOON),
 		.needs = "a second libvirt daemon, migrate-to = its URI (its own host UUID: libvirt refuses "
 			 "a migration between hosts of one UUID), the guest on a daemon (--connect or "
@@ -118,14 +135,26 @@ const struct hr_lc_def hr_lc_defs[HR_LC_N] = {
 			"source before the first page is sent and resumes the guest on the destination: "
 			"the downtime is the whole transfer). The guest image is put in the destination's "
 			"pool first; the runner follows the domain there (a new agent channel, "
-			"the clock synchronised again); the next migrate moves it back. Ends within timeout= "
-			"plus 60 s, else the source is destroyed (the guest fails)",
+			"the clock synchronised again); the next migrate moves it back. At timeout= plus 60 s "
+			"(at most agent-watchdog less 4 s) it is aborted (virDomainAbortJob: the guest goes "
+			"on on the source, the row fails); a call not returned 2 s later, or a signal, "
+			"destroys the source (the guest fails). Connecting to migrate-to and the image's "
+			"upload run off the guest's thread, within 180 s. Refused at load: a workload with a "
+			"disk (no storage is migrated), a remote migrate-to for a guest on this machine",
 		.balloon = "inflated pages are zero pages to QEMU: sent as such (memory_constant), not as "
-			   "data; mig_bytes against the balloon's state is the figure",
+			   "data; mig_bytes against the balloon's state is the figure. during:N: the "
+			   "migration starts once the change's first page moved; the driver goes on moving "
+			   "pages while the guest runs on the source, and on the destination after it; "
+			   "what QEMU's actual and the transition (its t100, whether it reached its target) "
+			   "did is recorded",
 		.vmem = "not tried with virtio-mem yet (its size-change callback is not moved to the "
 			"destination)",
 		.checks = "total time, downtime, bytes sent, from virDomainGetJobStats on the destination "
 			  "(VIR_DOMAIN_JOB_STATS_COMPLETED)",
+	},
+	[HR_LC_UNPLUG] = {
+		.name = "unplug", .arg = HR_LCA_NONE, .def = "", .flags = 0, .mechs = MECH(BALLOON),
+		.refused = UNPLUG_REFUSED,
 	},
 };
 

@@ -18,7 +18,8 @@
  *				rested; after:0 is after the warm-up, before the first
  *	KIND[:ARG]@during:N	while transition N moves (after its first page moved)
  *
- * e.g. events = pause:3s@after:1, save@after:2, reset@after:2, storm:200@after:3, pause:2s@during:1
+ * e.g. events = pause:3s@after:1, save@after:2, reset@after:2, reboot:acpi@after:2,
+ *		 storm:200@after:3, pause:2s@during:1
  * Events at the same point run in the order written.
  */
 #ifndef HR_LIFECYCLE_H
@@ -36,7 +37,8 @@
 	X(RESET, reset, "reset") \
 	X(REBOOT, reboot, "reboot") \
 	X(SHUTDOWN, shutdown, "shutdown") \
-	X(MIGRATE, migrate, "migrate")
+	X(MIGRATE, migrate, "migrate") \
+	X(UNPLUG, unplug, "unplug")
 
 #define HR_LC_ENUM_(K, sym, name) HR_LC_##K,
 enum hr_lc_kind {
@@ -52,6 +54,9 @@ enum hr_lc_when { HR_LC_AFTER, HR_LC_DURING };
 
 /* What an event's argument is (after its ':'). */
 enum hr_lc_arg { HR_LCA_NONE, HR_LCA_DUR, HR_LCA_COUNT, HR_LCA_SIZE, HR_LCA_WORD };
+
+/* reboot's ways (its words, in this order) */
+enum hr_lc_reboot { HR_LC_REBOOT_AGENT, HR_LC_REBOOT_ACPI, HR_LC_REBOOT_SYSRQ };
 
 enum {
 	HR_LCF_DURING = 1 << 0,		/* may be scheduled during:N */

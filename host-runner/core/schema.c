@@ -307,6 +307,8 @@ static const struct hr_col lifecycle[] = {
 	[HR_LC_MIG_MEMORY_BYTES] = { "mig_memory_bytes", INT, "bytes", LO, "migrate: guest memory sent (the job's memory_processed)" },
 	[HR_LC_MIG_ZERO_PAGES] = { "mig_zero_pages", INT, "count", NO, "migrate: pages sent as zero pages (the job's memory_constant: an inflated balloon's pages are)" },
 	[HR_LC_MIG_ITERATIONS] = { "mig_iterations", INT, "count", NO, "migrate: pre-copy passes over memory (the job's memory_iteration)" },
+	[HR_LC_BYE_MS] = { "bye_ms", FLT(3), "ms", LO, "reboot:agent, reboot:acpi, shutdown: from the request to the old agent's last line (BYE: its workload stopped, synced; the kernel's way down follows)" },
+	[HR_LC_HELLO_MS] = { "hello_ms", FLT(3), "ms", LO, "reset, reboot: from the request to the new agent's HELLO" },
 };
 _Static_assert(sizeof(lifecycle) / sizeof(lifecycle[0]) == HR_LC_NCOLS, "lifecycle.csv: a column per id");
 

@@ -167,7 +167,18 @@ int hr_wd_arm(struct hr_wd *w, virDomainPtr dom, pid_t pid, uint64_t ms, const c
  * hr_wd_disarm (-1: not watched: not the embedded driver).
  */
 int hr_wd_arm_start(struct hr_wd *w, const char *uri, const char *name, uint64_t ms, const char *what);
-/* After the call: 1 if the watchdog fired (QEMU did not answer in time, or a signal). */
+/*
+ * As hr_wd_arm, for a job libvirt can abort (a migration): past @ms the
+ * watchdog first calls virDomainAbortJob (in a thread of its own: a hung
+ * daemon blocks no other slot) and destroys the domain only if the call has
+ * not returned HR_WD_ABORT_GRACE_MS after that; a signal destroys it at once.
+ */
+#define HR_WD_ABORT_GRACE_MS	2000
+int hr_wd_arm_job(struct hr_wd *w, virDomainPtr dom, pid_t pid, uint64_t ms, const char *what);
+/*
+ * After the call: 1 if the watchdog fired (QEMU did not answer in time, or a
+ * signal: destroyed), 2 if it only aborted the job (hr_wd_arm_job), 0 not.
+ */
 int hr_wd_disarm(struct hr_wd *w, int slot);
 
 /* ---- the run (run.c): main thread ---- */
@@ -391,6 +402,13 @@ void hr_mech_table(const struct hr_run *run);
 
 /* With lifecycle events in the run: one table of them, on stdout. */
 void hr_lc_table(const struct hr_run *run);
+
+/*
+ * Before any guest boots: a job with reboot:acpi whose guest image (the run's
+ * image_dir; a job's own kernel= is not checked) lacks the ACPI button or
+ * evdev driver is refused, "FILE:LINE: ...". 0, or -1 (hr_error).
+ */
+int hr_lc_check_image(const struct hr_run *run);
 
 /* ---- runjson.c ---- */
 

@@ -245,6 +245,9 @@ static void apply(struct hr_guest *g, const struct hr_in *in)
 		b->have_psi = b->psi_new = 1;
 		break;
 	}
+	case BBP_BYE:	/* nothing of this agent comes after: a reboot's or a power off's */
+		b->agent_bye = 1;
+		break;
 	case BBP_LOG:
 		hr_log(m->u.log.level <= 1 ? HR_WARN : HR_DEBUG, "%s: agent: %s", g->name,
 		       m->u.log.msg);

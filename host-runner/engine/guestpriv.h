@@ -127,6 +127,7 @@ struct hr_boot {
 	uint64_t lc_gap_samples, lc_gap_seq;	/* left out, and the last one's seq */
 	uint64_t lc_quiet_from;		/* hr_now_ns(): the agent is not silent before this (a pause) */
 	int lc_flushes;			/* PHASEs of the current epoch sent to flush integrity: their EEND writes nothing */
+	int agent_bye;			/* BYE: this agent's last line came (a reboot's, a power off's) */
 	uint64_t lc_seq_base;		/* added to the agent's sample numbers: a reset's new agent counts from 0 */
 };
 
@@ -137,7 +138,7 @@ struct hr_lc_row {
 	char spec[64], reason[256];
 	double t_start_s, dur_ms, target_mib, before_mib, after_mib, host_after_mib, recover_ms,
 	       agent_ms, acct_delta_mib, verified_mib, save_ms, restore_ms, shortfall_mib,
-	       paused_moved_mib, t100_ms, clock_step_ms, storm_final_mib;
+	       paused_moved_mib, t100_ms, clock_step_ms, storm_final_mib, bye_ms, hello_ms;
 	int64_t mismatches, image_bytes, ooms, gap_samples;
 	char host[64];			/* a migrate: the source's name ("" = the guest's host then) */
 	char mig_to[256];		/* a migrate: the destination's URI */

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libvirt/libvirt-qemu.h>
 #include <linux/input-event-codes.h>
 
 #include "core/lifecycle.h"
@@ -32,6 +33,7 @@
 #include "guestpriv.h"
 #include "mech.h"
 #include "run.h"
+#include "workloads/workload.h"
 
 #define MS(ns)		((double)(ns) / 1e6)
 #define SEC_NS		1000000000ull
@@ -524,39 +526,122 @@ static int ev_save(struct hr_guest *g, struct lc_ctx *c)
 }
 
 /*
- * reset: virDomainReset (reboot: the guest's kernel restarts itself, by
- * Alt-SysRq-b); the guest boots again and its agent with it. The
- * runner reconnects as a bring-up does (guestboot.c): a new channel, the new
- * HELLO, the clock synchronised, CONF, the workload started again (its epoch
- * the current one). Samples from the reset to the new clock are left out;
- * the new agent's sample numbers go on from the old one's.
+ * reset: virDomainReset; reboot: the guest restarts itself (reboot:agent, the
+ * agent's REBOOT; reboot:acpi, virDomainReboot by the ACPI power button, which
+ * the agent answers by powering off and libvirt by resetting the guest;
+ * reboot:sysrq, Alt-SysRq-b); the guest boots again and its agent with it.
+ * Where the old agent goes down by itself (agent, acpi) its messages count
+ * until its last line, BYE. The runner then reconnects as a bring-up does
+ * (guestboot.c): a new channel, the new HELLO, the clock synchronised, CONF,
+ * the workload started again (its epoch the current one). Samples from then
+ * to the new clock are left out; the new agent's sample numbers go on from
+ * the old one's.
  */
-static int restart(struct hr_guest *g, struct lc_ctx *c, int sysrq)
+enum restart_how { RS_RESET, RS_AGENT, RS_ACPI, RS_SYSRQ };
+
+/*
+ * QEMU's action when the guest powers off (QMP set-action): the domain XML
+ * makes it poweroff, so that QEMU ends by itself when the agent's watchdog
+ * powers a killed runner's guest off (domain.c). virDomainReboot's fake
+ * reboot needs QEMU to stay (pause) until libvirt resets the guest: pause
+ * for the reboot:acpi, poweroff again after it. 0, or -1 with why.
+ */
+static int shutdown_action(struct hr_guest *g, const char *action, char *why, size_t len)
+{
+	struct hr_boot *b = &g->boot;
+	char cmd[128], *res = NULL;
+	int slot, r;
+
+	snprintf(cmd, sizeof(cmd), "{\"execute\":\"set-action\",\"arguments\":{\"shutdown\":\"%s\"}}",
+		 action);
+	slot = hr_wd_arm(g->run->wd, b->dom, b->hp.pid, LV_CALL_MS, "set-action");
+	r = virDomainQemuMonitorCommand(b->dom, cmd, &res, 0);
+	if (r < 0)
+		snprintf(why, len, "QMP set-action shutdown=%s: %s", action, hr_lv_err());
+	else if (!res || strstr(res, "\"error\"")) {
+		snprintf(why, len, "QMP set-action shutdown=%s: %.200s", action, res ? res : "no answer");
+		r = -1;
+	}
+	free(res);
+	(void)hr_wd_disarm(g->run->wd, slot);
+	return r < 0 ? -1 : 0;
+}
+
+#define BYE_WAIT_NS	(15 * SEC_NS)	/* reboot:agent, acpi: the old agent's BYE within this */
+
+static int restart(struct hr_guest *g, struct lc_ctx *c, enum restart_how how)
 {
 	static unsigned int keys[3] = { KEY_LEFTALT, KEY_SYSRQ, KEY_B };
+	static const char *const whats[] = {
+		[RS_RESET] = "virDomainReset", [RS_AGENT] = "the agent's REBOOT",
+		[RS_ACPI] = "virDomainReboot (ACPI power button)", [RS_SYSRQ] = "Alt-SysRq-b",
+	};
+	static const char *const names[] = {
+		[RS_RESET] = "reset", [RS_AGENT] = "reboot:agent", [RS_ACPI] = "reboot:acpi",
+		[RS_SYSRQ] = "reboot:sysrq",
+	};
 	struct hr_boot *b = &g->boot;
 	const struct hr_job *j = g->job;
 	uint64_t gap0 = b->lc_gap_samples, deadline, last;
-	const char *what = sysrq ? "Alt-SysRq-b" : "virDomainReset";
+	const char *what = whats[how];
 	char why[512];
-	int64_t t0, t1;
-	int slot, r;
+	int64_t t0, t1, t_bye = -1;
+	int slot = -1, r;
 
-	b->lc_gap = 1;
 	t0 = now_run(g);
 	c->r->t_start_s = t0 / 1e9;
-	slot = hr_wd_arm(g->run->wd, b->dom, b->hp.pid, LV_CALL_MS, what);
-	r = sysrq ? virDomainSendKey(b->dom, VIR_KEYCODE_SET_LINUX, 50, keys, 3, 0) :
+	b->agent_bye = 0;
+	if (how == RS_AGENT) {
+		struct bbp_msg m = { .type = BBP_REBOOT };
+
+		r = hr_guest_send(g, &m);
+		if (r)
+			hr_error_take(why, sizeof(why));
+	} else {
+		if (how != RS_ACPI)
+			b->lc_gap = 1;
+		r = how == RS_ACPI ? shutdown_action(g, "pause", why, sizeof(why)) : 0;
+		if (r < 0) {
+			if (hr_guest_check(g))
+				return -1;
+			failf(c->r, "%s", why);
+			return 0;
+		}
+		slot = hr_wd_arm(g->run->wd, b->dom, b->hp.pid, LV_CALL_MS, what);
+		r = how == RS_SYSRQ ? virDomainSendKey(b->dom, VIR_KEYCODE_SET_LINUX, 50, keys, 3, 0) :
+		    how == RS_ACPI ? virDomainReboot(b->dom, VIR_DOMAIN_REBOOT_ACPI_POWER_BTN) :
 		    virDomainReset(b->dom, 0);
-	if (r < 0)
-		snprintf(why, sizeof(why), "%s", hr_lv_err());
-	(void)hr_wd_disarm(g->run->wd, slot);
+		if (r < 0)
+			snprintf(why, sizeof(why), "%s", hr_lv_err());
+		(void)hr_wd_disarm(g->run->wd, slot);
+	}
 	if (r < 0) {
+		char why2[256];
+
 		b->lc_gap = 0;
 		if (hr_guest_check(g))
 			return -1;
 		failf(c->r, "%s: %s", what, why);
+		if (how == RS_ACPI && shutdown_action(g, "poweroff", why2, sizeof(why2)))
+			failf(c->r, "%s", why2);
 		return 0;
+	}
+	if (how == RS_AGENT || how == RS_ACPI) {	/* the old agent's words count until its BYE */
+		deadline = hr_now_ns() + BYE_WAIT_NS;
+		while (!b->agent_bye && hr_now_ns() < deadline)
+			if (tick(g, deadline))
+				return -1;
+		if (!b->agent_bye) {
+			/* a guest that ignored the button stays marked for libvirt's fake reboot: said */
+			failf(c->r, "%s: no BYE from the agent within %.0f s (an image without it? 'make image')",
+			      what, BYE_WAIT_NS / 1e9);
+			if (how == RS_ACPI && shutdown_action(g, "poweroff", why, sizeof(why)))
+				failf(c->r, "%s", why);
+			return 0;
+		}
+		t_bye = now_run(g);
+		c->r->bye_ms = MS(t_bye - t0);
+		b->lc_gap = 1;
 	}
 	hr_guest_pump(g, hr_now_ns());	/* what the old agent said before: the old numbers */
 	last = b->ngs ? b->gs[b->ngs - 1].seq : 0;
@@ -577,9 +662,19 @@ static int restart(struct hr_guest *g, struct lc_ctx *c, int sysrq)
 	if (!b->have_hello) {
 		b->lc_gap = 0;
 		return hr_error("%s: no HELLO from the agent within boot-timeout=%.0fs of the %s", g->name,
-				j->boot_timeout_us / 1e6, sysrq ? "reboot" : "reset");
+				j->boot_timeout_us / 1e6, names[how]);
 	}
-	notef(c->r, "the agent said HELLO again %.0f ms after the %s", MS(t1 - t0), sysrq ? "reboot" : "reset");
+	if (how == RS_ACPI && shutdown_action(g, "poweroff", why, sizeof(why))) {
+		if (hr_guest_check(g))
+			return -1;
+		failf(c->r, "%s", why);
+	}
+	c->r->hello_ms = MS(t1 - t0);
+	if (t_bye >= 0)
+		notef(c->r, "%s: the old agent's BYE after %.0f ms; HELLO again %.0f ms after the %s", what,
+		      MS(t_bye - t0), MS(t1 - t0), how == RS_AGENT ? "REBOOT" : "button");
+	else
+		notef(c->r, "%s: the agent said HELLO again %.0f ms after it", what, MS(t1 - t0));
 	if (resync(g, c, gap0))
 		return -1;
 	if (hr_guest_send(g, &b->conf))
@@ -588,7 +683,7 @@ static int restart(struct hr_guest *g, struct lc_ctx *c, int sysrq)
 	c->t_end = now_run(g);
 	c->r->dur_ms = MS(c->t_end - t0);
 	hr_rec_event(g->run->rec, g->name, "reconnect", "after %s: HELLO in %.0f ms; %" PRIu64
-		     " samples left out until the clock was synchronised again", sysrq ? "reboot" : "reset", MS(t1 - t0),
+		     " samples left out until the clock was synchronised again", names[how], MS(t1 - t0),
 		     b->lc_gap_samples - gap0);
 	if (j->workload_name[0] && c->wl_alive) {	/* the workload again, in the current epoch */
 		if (hr_guest_send_phase(g, 2 * (uint64_t)g->ntrans_dir, WL_STEADY) ||
@@ -600,13 +695,18 @@ static int restart(struct hr_guest *g, struct lc_ctx *c, int sysrq)
 
 static int ev_reset(struct hr_guest *g, struct lc_ctx *c)
 {
-	return restart(g, c, 0);
+	return restart(g, c, RS_RESET);
 }
 
-/* reboot: the guest's kernel restarts itself (Alt-SysRq-b: emergency_restart, no shutdown path). */
+/* reboot: by the agent, by virDomainReboot (ACPI), or by Alt-SysRq-b (emergency_restart). */
 static int ev_reboot(struct hr_guest *g, struct lc_ctx *c)
 {
-	return restart(g, c, 1);
+	static const enum restart_how by[] = {
+		[HR_LC_REBOOT_AGENT] = RS_AGENT, [HR_LC_REBOOT_ACPI] = RS_ACPI,
+		[HR_LC_REBOOT_SYSRQ] = RS_SYSRQ,
+	};
+
+	return restart(g, c, by[c->e->arg]);
 }
 
 /* shutdown: the agent powers off (QUIT); the time until the domain stopped. */
@@ -620,6 +720,7 @@ static int ev_shutdown(struct hr_guest *g, struct lc_ctx *c)
 
 	c->r->t_start_s = t0 / 1e9;
 	b->lc_expect_stop = 1;
+	b->agent_bye = 0;
 	if (hr_guest_send(g, &m)) {
 		char why[256];
 
@@ -634,6 +735,8 @@ static int ev_shutdown(struct hr_guest *g, struct lc_ctx *c)
 			break;
 		b->lc_quiet_from = hr_now_ns() + SEC_NS;	/* an agent powering off says nothing */
 		hr_guest_pump(g, hr_now_ns() + 50000000ull);
+		if (b->agent_bye && isnan(c->r->bye_ms))
+			c->r->bye_ms = MS(now_run(g) - t0);
 	}
 	c->t_end = now_run(g);
 	c->r->dur_ms = MS(c->t_end - t0);
@@ -657,45 +760,126 @@ static int ev_shutdown(struct hr_guest *g, struct lc_ctx *c)
 static pthread_mutex_t away_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /*
+ * migrate-to='s host, opened off the guest's thread (struct away_job): its
+ * virConnectOpen and the image's upload have no deadline of their own (a
+ * destination daemon that accepts and never answers holds them for ever),
+ * so the guest's thread waits for them with one, keeps the agent fed, and
+ * on a signal or past AWAY_OPEN_MS leaves them to the worker, which closes
+ * what it opened whenever its calls return.
+ */
+#define AWAY_OPEN_MS	180000	/* migrate-to: connected and the image in its pool within this */
+
+struct away_job {
+	pthread_mutex_t lock;
+	int done, abandoned, rc;
+	struct hr_host *h;
+	char paths[2][PATH_MAX + 16];
+	char why[512];
+};
+
+static void away_job_free(struct away_job *w)
+{
+	if (w->h) {
+		if (w->h->conn)
+			hr_host_close(w->h);
+		free(w->h);
+	}
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
+
+static void *away_worker(void *arg)
+{
+	struct away_job *w = arg;
+	struct hr_host *h = w->h;
+	const char *files[2] = { w->paths[0], w->paths[1] };
+	int r = -1, gone;
+
+	if (!(h->conn = virConnectOpen(h->uri))) {
+		snprintf(w->why, sizeof(w->why), "cannot connect to '%.200s': %.250s", h->uri, hr_lv_err());
+	} else {
+		(void)virConnectSetKeepAlive(h->conn, 5, 3);
+		hr_host_watch(h);
+		pthread_mutex_lock(&away_lock);
+		r = hr_host_send_images(h, files, 2);
+		pthread_mutex_unlock(&away_lock);
+		if (r)
+			hr_error_take(w->why, sizeof(w->why));
+	}
+	pthread_mutex_lock(&w->lock);
+	w->rc = r;
+	w->done = 1;
+	gone = w->abandoned;
+	pthread_mutex_unlock(&w->lock);
+	if (gone)	/* the guest's thread went on without it: what it opened goes */
+		away_job_free(w);
+	return NULL;
+}
+
+/*
  * migrate-to='s host for @g (g->lc_away): connected, watched (a daemon that
- * dies marks it lost), the guest's kernel and initrd in its pool. 0, or -1
- * with the reason in @why.
+ * dies marks it lost), the guest's kernel and initrd in its pool. 0, -1 with
+ * the reason in @why (the guest goes on), or -2: the guest is gone, or a
+ * signal came (hr_error).
  */
 static int away_open(struct hr_guest *g, char *why, size_t len)
 {
-	char paths[2][PATH_MAX + 16];
-	const char *files[2];
+	struct away_job *w;
 	struct hr_host *h;
-	int r;
+	pthread_attr_t at;
+	pthread_t th;
+	uint64_t deadline = hr_now_ns() + AWAY_OPEN_MS * 1000000ull;
+	int done = 0, r;
 
 	if (g->lc_away)
 		return 0;
-	if (!(h = calloc(1, sizeof(*h))))
+	if (!(w = calloc(1, sizeof(*w))) || !(h = calloc(1, sizeof(*h)))) {
+		free(w);
 		return snprintf(why, len, "out of memory"), -1;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	w->h = h;
 	snprintf(h->name, sizeof(h->name), "migrate-to");
 	snprintf(h->uri, sizeof(h->uri), "%s", g->job->migrate_to);
 	snprintf(h->pool, sizeof(h->pool), "balloonbench");
 	h->local = !hr_uri_is_remote(h->uri);
-	if (!(h->conn = virConnectOpen(h->uri))) {
-		snprintf(why, len, "cannot connect to '%.200s': %.250s", h->uri, hr_lv_err());
-		free(h);
-		return -1;
-	}
-	(void)virConnectSetKeepAlive(h->conn, 5, 3);
-	hr_host_watch(h);
-	for (int k = 0; k < 2; k++) {
-		hr_image_path(g->run, g->job, k, paths[k], sizeof(paths[k]));
-		files[k] = paths[k];
-	}
-	pthread_mutex_lock(&away_lock);
-	r = hr_host_send_images(h, files, 2);
-	pthread_mutex_unlock(&away_lock);
+	for (int k = 0; k < 2; k++)
+		hr_image_path(g->run, g->job, k, w->paths[k], sizeof(w->paths[k]));
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	r = pthread_create(&th, &at, away_worker, w);
+	pthread_attr_destroy(&at);
 	if (r) {
-		hr_error_take(why, len);
-		hr_host_close(h);
-		free(h);
+		away_job_free(w);
+		return snprintf(why, len, "cannot start a thread: %s", strerror(r)), -1;
+	}
+	for (;;) {
+		int gave_up = 0;
+
+		pthread_mutex_lock(&w->lock);
+		done = w->done;
+		if (!done && (hr_stop || hr_now_ns() >= deadline || hr_guest_check(g)))
+			gave_up = w->abandoned = 1;	/* from here @w is the worker's to free */
+		pthread_mutex_unlock(&w->lock);
+		if (done || gave_up)
+			break;
+		hr_guest_poll_host(g);
+		hr_guest_pump(g, hr_now_ns() + 100000000ull);	/* the agent fed meanwhile */
+	}
+	if (!done) {	/* the worker frees it */
+		if (hr_guest_check(g))
+			return -2;
+		snprintf(why, len, "'%.200s' not connected with the guest image in its pool within %d s "
+			 "(a daemon that does not answer?)", g->job->migrate_to, AWAY_OPEN_MS / 1000);
 		return -1;
 	}
+	if (w->rc) {
+		snprintf(why, len, "%s", w->why);
+		away_job_free(w);
+		return -1;
+	}
+	w->h = NULL;
+	away_job_free(w);
 	g->lc_home = g->host;
 	g->lc_away = h;
 	return 0;
@@ -817,9 +1001,14 @@ static int ev_migrate(struct hr_guest *g, struct lc_ctx *c)
 		failf(c->r, "the guest runs on the embedded driver: it cannot be migrated");
 		return 0;
 	}
-	if (away_open(g, why, sizeof(why))) {
+	switch (away_open(g, why, sizeof(why))) {
+	case 0:
+		break;
+	case -1:
 		failf(c->r, "migrate-to: %s", why);
 		return 0;
+	default:
+		return -1;
 	}
 	to = from == g->lc_away ? g->lc_home : g->lc_away;
 	snprintf(c->r->mig_to, sizeof(c->r->mig_to), "%.255s", to->uri);
@@ -838,17 +1027,19 @@ static int ev_migrate(struct hr_guest *g, struct lc_ctx *c)
 	/*
 	 * Nothing is sent to the agent while virDomainMigrate3 blocks: past
 	 * agent-watchdog of the host's silence the agent powers the guest off.
-	 * The migration's deadline stays 2 s inside it, so that a migration
-	 * that long is the runner's verdict, said with its reason.
+	 * The migration's deadline, when it is aborted (virDomainAbortJob; the
+	 * domain destroyed HR_WD_ABORT_GRACE_MS later if the call has not
+	 * returned by then), stays 4 s inside it, so that a migration that long
+	 * is the runner's verdict, said with its reason.
 	 */
-	if (wd_ms > 4000 && ms > wd_ms - 2000) {
-		ms = wd_ms - 2000;
+	if (wd_ms > 6000 && ms > wd_ms - 4000) {
+		ms = wd_ms - 4000;
 		capped = 1;
 	}
 	b->lc_expect_stop = 1;	/* the source's stop and its channel's end are the migration's */
 	t0 = now_run(g);
 	c->r->t_start_s = t0 / 1e9;
-	slot = hr_wd_arm(g->run->wd, b->dom, b->hp.pid, ms, "migrate");
+	slot = hr_wd_arm_job(g->run->wd, b->dom, b->hp.pid, ms, "migrate");
 	dd = virDomainMigrate3(b->dom, to->conn, p, (unsigned)np, c->e->arg == MIG_OFFLINE ? 0 : VIR_MIGRATE_LIVE);
 	if (!dd)
 		snprintf(why, sizeof(why), "%s", hr_lv_err());
@@ -859,8 +1050,13 @@ static int ev_migrate(struct hr_guest *g, struct lc_ctx *c)
 	c->t_end = t1;
 	if (!dd) {
 		b->lc_expect_stop = 0;
-		if (!fired && virDomainIsActive(b->dom) == 1) {	/* still on the source: it goes on there */
-			failf(c->r, "virDomainMigrate3 to %s: %s", to->uri, why);
+		if (fired != 1 && virDomainIsActive(b->dom) == 1) {	/* still on the source: it goes on there */
+			if (fired == 2)
+				failf(c->r, "virDomainMigrate3 to %s did not end within %" PRIu64 " s%s: aborted "
+				      "(virDomainAbortJob), the guest goes on on %s: %s", to->uri, ms / 1000,
+				      capped ? " (agent-watchdog less 4 s)" : "", from->name, why);
+			else
+				failf(c->r, "virDomainMigrate3 to %s: %s", to->uri, why);
 			return 0;
 		}
 		b->dead = 1;
@@ -869,8 +1065,9 @@ static int ev_migrate(struct hr_guest *g, struct lc_ctx *c)
 				 "was destroyed: a signal came during its migration");
 		else if (fired)
 			snprintf(b->dead_reason, sizeof(b->dead_reason),
-				 "was destroyed: its migration did not end within %" PRIu64 " s%s", ms / 1000,
-				 capped ? " (agent-watchdog less 2 s)" : "");
+				 "was destroyed: its migration did not end within %" PRIu64 " s%s, nor %d s after "
+				 "virDomainAbortJob", ms / 1000, capped ? " (agent-watchdog less 4 s)" : "",
+				 HR_WD_ABORT_GRACE_MS / 1000);
 		else
 			snprintf(b->dead_reason, sizeof(b->dead_reason), "was lost by a failed migration: %.100s",
 				 why);
@@ -918,6 +1115,12 @@ int hr_lc_check_fleet(const struct hr_scenario *sc, const struct hr_fleet *f)
 			continue;
 		if (!line)
 			line = hr_job_line(j, "events");
+		/* its disk is a file on this machine, and libvirt copies no storage here */
+		if (j->workload_name[0] && (wl_flags(j->workload_name) & WL_F_DISK))
+			return hr_error("%s:%d: [%s] events: migrate cannot move workload=%s's disk (a file on "
+					"this machine, the guest's /dev/vda; no storage is migrated): a workload "
+					"without a disk", sc->path, hr_job_line(j, "events"), j->name,
+					j->workload_name);
 		for (int h = 0; h < f->n; h++) {
 			const char *u = f->h[h].uri;
 
@@ -929,6 +1132,12 @@ int hr_lc_check_fleet(const struct hr_scenario *sc, const struct hr_fleet *f)
 				return hr_error("%s:%d: [%s] migrate-to: %s is the guest's own host (%s): a "
 						"migration needs a second daemon", sc->path, line, j->name,
 						j->migrate_to, f->h[h].name);
+			/* a guest here names files here (its console log) that a remote daemon lacks */
+			if (!hr_uri_is_remote(u) && hr_uri_is_remote(j->migrate_to))
+				return hr_error("%s:%d: [%s] migrate-to: %s is a remote host, the guest's own (%s) "
+						"is this machine: a migration goes between two daemons on this machine, "
+						"or between remote hosts", sc->path, line, j->name, j->migrate_to,
+						f->h[h].name);
 		}
 	}
 	return 0;
@@ -1082,6 +1291,8 @@ static void write_row(struct hr_guest *g, const struct hr_lc_row *r)
 	hr_row_set_n(&row, HR_LC_MIG_MEMORY_BYTES, r->mig_memory_bytes);
 	hr_row_set_n(&row, HR_LC_MIG_ZERO_PAGES, r->mig_zero_pages);
 	hr_row_set_n(&row, HR_LC_MIG_ITERATIONS, r->mig_iterations);
+	hr_row_set_f(&row, HR_LC_BYE_MS, r->bye_ms);
+	hr_row_set_f(&row, HR_LC_HELLO_MS, r->hello_ms);
 	hr_rec_put(g->run->rec, HR_F_LIFECYCLE, &row);
 	hr_rec_event(g->run->rec, g->name, "lifecycle", "%s %s%s%s", r->spec, r->ok ? "ok" : "failed",
 		     r->reason[0] ? ": " : "", r->reason);
@@ -1125,6 +1336,7 @@ static void row_init(struct hr_lc_row *r, const struct hr_lc_event *e)
 	r->host_after_mib = r->recover_ms = r->agent_ms = r->acct_delta_mib = r->verified_mib = nan;
 	r->save_ms = r->restore_ms = r->shortfall_mib = r->paused_moved_mib = r->t100_ms = nan;
 	r->clock_step_ms = r->storm_final_mib = r->mig_total_ms = r->mig_downtime_ms = nan;
+	r->bye_ms = r->hello_ms = nan;
 	r->mismatches = r->image_bytes = r->ooms = r->gap_samples = -1;
 	r->mig_bytes = r->mig_memory_bytes = r->mig_zero_pages = r->mig_iterations = -1;
 	hr_lc_format(e, r->spec, sizeof(r->spec));
@@ -1282,6 +1494,70 @@ int hr_lc_failed(const struct hr_guest *g, char *why, size_t len)
 				 g->lc_rows[i].reason);
 	}
 	return n;
+}
+
+/* ---- the guest image ---- */
+
+/* In @dir's kernel.config, @opt's value ('y', 'm'; 0: not set or no file). */
+static int image_config(const char *dir, const char *opt)
+{
+	char path[PATH_MAX + 32], line[256];
+	size_t n = strlen(opt);
+	FILE *f;
+	int v = 0;
+
+	snprintf(path, sizeof(path), "%s/kernel.config", dir);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, opt, n) && line[n] == '=')
+			v = line[n + 1];
+	fclose(f);
+	return v;
+}
+
+/* Is @file in @dir's module list (1), not (0), or is there no list (-1)? */
+static int image_module(const char *dir, const char *file)
+{
+	char path[PATH_MAX + 32], line[256];
+	size_t n = strlen(file);
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "%s/modules", dir);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, file, n) && line[n] == '\n';
+	fclose(f);
+	return found;
+}
+
+int hr_lc_check_image(const struct hr_run *run)
+{
+	static const struct { const char *opt, *ko; } need[] = {
+		{ "CONFIG_ACPI_BUTTON", "button.ko" }, { "CONFIG_INPUT_EVDEV", "evdev.ko" },
+	};
+
+	for (int i = 0; i < run->sc->njobs; i++) {
+		const struct hr_job *j = &run->sc->jobs[i];
+		int acpi = 0;
+
+		for (int k = 0; k < j->nevents; k++)
+			acpi |= j->events[k].kind == HR_LC_REBOOT && j->events[k].arg == HR_LC_REBOOT_ACPI;
+		if (!acpi || j->kernel[0])
+			continue;
+		for (size_t k = 0; k < sizeof(need) / sizeof(need[0]); k++) {
+			int m = image_module(run->image_dir, need[k].ko);
+
+			if (image_config(run->image_dir, need[k].opt) != 'y' && m == 0)
+				return hr_error("%s:%d: [%s] events: reboot:acpi needs the ACPI power button "
+						"in the guest: the image in %s has no %s (rebuild it with 'make "
+						"image')", run->sc->path, hr_job_line(j, "events"), j->name,
+						run->image_dir, need[k].ko);
+		}
+	}
+	return 0;
 }
 
 /* ---- the end table ---- */

@@ -719,7 +719,7 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 		goto out;
 	if (watch_and_reap(run))
 		goto out;
-	if (hr_mech_check_run(run)) {	/* before any guest boots */
+	if (hr_mech_check_run(run) || hr_lc_check_image(run)) {	/* before any guest boots */
 		ret = HR_EXIT_USAGE;
 		goto out;
 	}

@@ -28,6 +28,7 @@
 
 struct wd_slot {
 	int used, fired;
+	int abort_first, aborted;	/* hr_wd_arm_job: virDomainAbortJob first (done) */
 	pid_t pid;			/* QEMU's, when it runs here: killed at once */
 	virDomainPtr dom;		/* NULL: a start (hr_wd_arm_start) */
 	char *pidfile;			/* a start's: where its QEMU's pid appears */
@@ -64,6 +65,17 @@ static int start_tick(struct wd_slot *s, uint64_t now)
 	return 0;
 }
 
+/* virDomainAbortJob on its own thread: a daemon that does not answer blocks only it. */
+static void *abort_job(void *arg)
+{
+	virDomainPtr dom = arg;
+
+	if (virDomainAbortJob(dom) < 0)
+		hr_warn("%s: virDomainAbortJob: %s", virDomainGetName(dom), hr_lv_err());
+	virDomainFree(dom);
+	return NULL;
+}
+
 static void *wd_thread(void *arg)
 {
 	struct hr_wd *w = arg;
@@ -84,6 +96,25 @@ static void *wd_thread(void *arg)
 				pthread_mutex_unlock(&w->lock);
 				if (late)
 					hr_warn("QEMU's %s did not end in time: killing it", what);
+				continue;
+			} else if (w->slot[i].used && !w->slot[i].fired && !hr_stop && w->slot[i].abort_first &&
+				   !w->slot[i].aborted && now > w->slot[i].deadline) {
+				pthread_t th;
+				pthread_attr_t at;
+
+				w->slot[i].aborted = 1;
+				w->slot[i].deadline = now + HR_WD_ABORT_GRACE_MS * 1000000ull;
+				dom = w->slot[i].dom;
+				virDomainRef(dom);
+				snprintf(what, sizeof(what), "%s", w->slot[i].what);
+				pthread_mutex_unlock(&w->lock);
+				hr_warn("%s: %s did not end in time: aborting it (virDomainAbortJob)",
+					virDomainGetName(dom), what);
+				pthread_attr_init(&at);
+				pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+				if (pthread_create(&th, &at, abort_job, dom))
+					virDomainFree(dom);	/* no thread: the grace's end destroys it */
+				pthread_attr_destroy(&at);
 				continue;
 			} else if (w->slot[i].used && !w->slot[i].fired && (hr_stop || now > w->slot[i].deadline)) {
 				w->slot[i].fired = 1;
@@ -154,6 +185,7 @@ static int take_slot(struct hr_wd *w)
 			continue;
 		w->slot[i].used = 1;
 		w->slot[i].fired = 0;
+		w->slot[i].abort_first = w->slot[i].aborted = 0;
 		return i;
 	}
 	return -1;
@@ -175,6 +207,18 @@ int hr_wd_arm(struct hr_wd *w, virDomainPtr dom, pid_t pid, uint64_t ms, const c
 		snprintf(w->slot[slot].what, sizeof(w->slot[slot].what), "%s", what);
 	}
 	pthread_mutex_unlock(&w->lock);
+	return slot;
+}
+
+int hr_wd_arm_job(struct hr_wd *w, virDomainPtr dom, pid_t pid, uint64_t ms, const char *what)
+{
+	int slot = hr_wd_arm(w, dom, pid, ms, what);
+
+	if (slot >= 0) {
+		pthread_mutex_lock(&w->lock);
+		w->slot[slot].abort_first = 1;
+		pthread_mutex_unlock(&w->lock);
+	}
 	return slot;
 }
 
@@ -207,7 +251,7 @@ int hr_wd_disarm(struct hr_wd *w, int slot)
 	if (!w || slot < 0)
 		return 0;
 	pthread_mutex_lock(&w->lock);
-	fired = w->slot[slot].fired;
+	fired = w->slot[slot].fired ? 1 : w->slot[slot].aborted ? 2 : 0;
 	w->slot[slot].used = 0;
 	if (w->slot[slot].dom)
 		virDomainFree(w->slot[slot].dom);
