@@ -8,6 +8,14 @@
 require vm
 plan 12
 
+# The agent reads /proc/pressure/memory: a guest kernel without PSI (or with
+# it off by default) has none to report. The image's kernel.config says.
+cfg=$BB_IMAGE_DIR/kernel.config
+if ! grep -q '^CONFIG_PSI=y' "$cfg" 2>/dev/null || grep -q '^CONFIG_PSI_DEFAULT_DISABLED=y' "$cfg"; then
+	skip_rest "the guest kernel has no PSI on by default ($cfg: $(grep -h '^CONFIG_PSI\(_DEFAULT_DISABLED\)\?=' "$cfg" 2>/dev/null | tr '\n' ' ' || echo unreadable))"
+	finish
+fi
+
 MEM=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ { print $2; exit }' /proc/mounts)
 [ -n "$MEM" ] && [ -f "$MEM/memory.limit_in_bytes" ] && budget="host-budget = 1G" ||
 	budget="; no cgroup v1 memory controller here: no budget"
