@@ -125,7 +125,7 @@ static const struct field psi_fields[] = {
 	U64(bbp_psi, pgmajfault), U64(bbp_psi, oom_kill),
 };
 static const struct field go_fields[] = {
-	U64(bbp_go, w),
+	U64(bbp_go, w), U64O(bbp_go, since_ns),
 };
 static const struct field hook_fields[] = {
 	U64(bbp_hook, calls), U64(bbp_hook, plain_ns), U64(bbp_hook, entry_ns),

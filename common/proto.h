@@ -215,10 +215,16 @@
  *			guest: the guest's index in its job (0 .. vms-1; the
  *			workload sees it in wl_shm.guest: demand's stagger=).
  *	STOPW w		stop workload w (stop flag, SIGTERM, SIGKILL after 2 s).
- *	GO w		the job's start line passed (every guest of the job up:
+ *	GO w [since_ns]	the job's start line passed (every guest of the job up:
  *			where its schedule or policy begins), or workload w
- *			was started again after it: w's clock starts now
- *			(wl_shm.go_ns: demand's trace).
+ *			was started again after it: w's clock runs from the
+ *			start line, since_ns ns before this message was sent
+ *			(the host's run clock: 0 at the line itself; a guest
+ *			that sees the line late, or a workload started again
+ *			after a reset, follows the job's clock, not its own).
+ *			The agent takes it as w's origin = now - since_ns
+ *			(wl_shm.go_ns, go_since_ns: demand's trace), and
+ *			refuses (as 0, logged) a since_ns over BBP_GO_SINCE_MAX.
  *	PHASE e p	a new epoch e begins, in phase p (0 steady, 1 inflating,
  *			2 deflating): the agent flushes the previous epoch's
  *			statistics (HS/HB for every workload, then EEND).
@@ -233,7 +239,9 @@
 /*
  * Optional keys (a receiver takes 0 when they are missing, so older peers
  * still talk): HELLO kprobe, COST probe events lost mismatch hits_entry
- * hits_return, CONF probe, HOOK ftrace, RUN guest. HOOK is new: an older host drops it.
+ * hits_return, CONF probe, HOOK ftrace, RUN guest, GO since_ns (an older host's GO
+ * has none: the agent's clock for w starts at the GO, as before). HOOK is new: an
+ * older host drops it.
  * src=2 is only sent to a host that sent CONF probe= (1..3).
  */
 #define BBP_MAX_LINE	512
@@ -444,7 +452,11 @@ struct bbp_bad {
 
 struct bbp_go {
 	uint64_t w;
+	uint64_t since_ns;	/* the job's clock at the send: ns since its start line */
 };
+
+/* GO since_ns above this (a week) is refused by the agent: a job's clock is not that old */
+#define BBP_GO_SINCE_MAX	(7ull * 24 * 3600 * 1000000000ull)
 
 /* PSI: the guest's memory pressure and its swap and fault counts (see PSI above) */
 struct bbp_psi {

@@ -354,13 +354,22 @@ void wlm_say_again(struct wlm *m)
 		(void)m->send(m->opaque, &m->said[i % WLM_SAID]);
 }
 
-void wlm_go(struct wlm *m, uint64_t w)
+void wlm_go(struct wlm *m, uint64_t w, uint64_t since_ns)
 {
+	uint64_t now = mono_ns();
+
+	if (since_ns > BBP_GO_SINCE_MAX) {
+		wlog(m, 1, "GO w=%" PRIu64 " since_ns=%" PRIu64 ": over %llu s, taken as 0 (the start "
+		     "line now)", w, since_ns, BBP_GO_SINCE_MAX / 1000000000ull);
+		since_ns = 0;
+	}
 	for (int i = 0; i < WLM_MAX; i++) {
 		struct wlm_slot *s = &m->slot[i];
 
-		if (s->used && s->w == w && !s->shm->go_ns)
-			__atomic_store_n(&s->shm->go_ns, mono_ns(), __ATOMIC_RELEASE);
+		if (s->used && s->w == w && !s->shm->go_ns) {
+			s->shm->go_since_ns = since_ns;
+			__atomic_store_n(&s->shm->go_ns, now ? now : 1, __ATOMIC_RELEASE);
+		}
 	}
 }
 

@@ -36,7 +36,8 @@ dir=$(ls -d "$RESULTS"/2* | head -n 1)
 check "run.json says complete" grep -q '"status": "complete"' "$dir/run.json"
 
 # The guest's used memory (MemTotal - MemFree, MiB) in its samples, in
-# seconds after the job's start line (that guest's workload-go in events.csv).
+# seconds after the job's start line (that guest's workload-go in events.csv,
+# less the since_ms it carried).
 # Before 8 s the trace is 32 MiB for both guests: their low level is the
 # highest sample there. Then each guest's rise and fall, from its samples
 # (no fixed window: first touches under TCG on a loaded host take as long as
@@ -46,8 +47,10 @@ check "run.json says complete" grep -q '"status": "complete"' "$dir/run.json"
 # low one again. Printed: LOW RISE_LOW RISE_HIGH FALL_HIGH FALL_LOW (-1: not seen).
 levels() { # levels VM
 	local t0
-	t0=$(csv_awk -v v="$1" '$c["vm"] == v && $c["event"] == "workload-go" { print $c["t_s"]; exit }' \
-		"$dir/events.csv")
+	# the start line: GO's time less the job's clock it carried (since_ms)
+	t0=$(csv_awk -v v="$1" '$c["vm"] == v && $c["event"] == "workload-go" {
+		s = 0; if (match($c["detail"], /since_ms=[0-9.]+/)) s = substr($c["detail"], RSTART + 9, RLENGTH - 9)
+		print $c["t_s"] - s / 1000; exit }' "$dir/events.csv")
 	csv_awk -v v="$1" -v t0="$t0" '
 		$c["vm"] == v && $c["source"] == "guest" && $c["t_s"] >= t0 {
 			print $c["t_s"] - t0, ($c["mem_total_kib"] - $c["mem_free_kib"]) / 1024

@@ -351,6 +351,15 @@ static void test_demand(void)
 		is_int(sum_bytes(&r), 1 * MIB, "demand without GO: its set held at the trace's start (1M)");
 		done(&r);
 	}
+	/* GO with since_ns: the job's clock already 20 s past its start line (a
+	 * guest told late, or started again after a reset): 4M at once, not 1M */
+	if (!setup(&r, "demand:shape=points,size=4M,points=0s:1M/10s:1M/10s:4M,duration=150ms")) {
+		r.ctx.shm->go_since_ns = 20000000000ull;
+		run_main(&r);
+		is_int(r.ret, 0, "demand with go_since_ns=20s: returns 0");
+		is_int(sum_bytes(&r), 4 * MIB, "demand with go_since_ns=20s: follows the job's clock (4M)");
+		done(&r);
+	}
 	/* an empty set: nothing to access, nothing due, and it still ends on time */
 	if (!run_spec(&r, "demand:shape=hog,low=0M,size=4M,period=100s,duty=1,rate=1000,duration=100ms")) {
 		is_int(count(&r, WL_K_ACCESS), 0, "demand with an empty set: no access");

@@ -39,6 +39,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "parse.h"
 #include "workload.h"
@@ -164,12 +165,28 @@ struct dthread {
 	int tid;
 };
 
-/* Set the thread's working set to the trace's at @now (ticks). 0, 1 if told to stop, or -errno. */
-static int follow(struct dthread *d, uint64_t now, uint64_t start)
+/*
+ * The job's clock now: ns since its start line (wl_shm.go_ns, go_since_ns:
+ * the agent's GO); 0 before GO (the trace held at its start). CLOCK_MONOTONIC
+ * read here, as the agent's go_ns is (not the TSC extrapolated).
+ */
+static int64_t job_clock(const struct wl_shm *shm)
+{
+	uint64_t go = __atomic_load_n(&shm->go_ns, __ATOMIC_ACQUIRE), t;
+	struct timespec ts;
+
+	if (!go)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return (int64_t)((t > go ? t - go : 0) + shm->go_since_ns);
+}
+
+/* Set the thread's working set to the trace's now. 0, 1 if told to stop, or -errno. */
+static int follow(struct dthread *d, uint64_t start)
 {
 	struct wl_shm *shm = d->ctx->shm;
-	uint64_t t = wl_ticks_to_ns(shm, now), go = __atomic_load_n(&shm->go_ns, __ATOMIC_ACQUIRE);
-	int64_t since = go && t > go ? (int64_t)(t - go) : 0;	/* held at its start until GO */
+	int64_t since = job_clock(shm);
 	size_t want = wl_share_pages(wl_demand_bytes(&d->ctx->o, shm->guest, since), shm->nthreads,
 				     d->tid);
 
@@ -205,7 +222,7 @@ static int demand_loop(struct dthread *d, uint64_t start)
 		int ret;
 
 		if (now >= next) {
-			ret = follow(d, now, start);
+			ret = follow(d, start);
 			if (ret)
 				return ret < 0 ? ret : 0;
 			next = now + step;

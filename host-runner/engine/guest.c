@@ -104,20 +104,46 @@ static int64_t gate_pass(struct hr_guest *g)
 	return hr_gate_pass_with(g, NULL, NULL, NULL);
 }
 
-/* GO: the workload's clock starts (demand's trace), said in events.csv. 0, or -1. */
+/*
+ * GO: the workload's clock runs from the job's start line (demand's trace):
+ * since_ns, how long ago that was on the run clock, so that a guest told late
+ * (the policy path, a workload started again after a reset) follows the job's
+ * clock, not its own. Said in events.csv. 0, or -1.
+ */
 static int send_go(struct hr_guest *g)
 {
 	struct bbp_msg m = { .type = BBP_GO };
+	int64_t since = hr_run_time(g->run) - g->go_t0;
 
 	m.u.go.w = 1;
+	m.u.go.since_ns = since > 0 ? (uint64_t)since : 0;
 	if (hr_guest_send(g, &m))
 		return -1;
-	hr_rec_event(g->run->rec, g->name, "workload-go", "%s", g->job->workload_name);
+	hr_rec_event(g->run->rec, g->name, "workload-go", "%s since_ms=%.0f", g->job->workload_name,
+		     (double)m.u.go.since_ns / 1e6);
 	return 0;
+}
+
+/* The start line on the run clock: the gate's t0 where it opened, else now. */
+static int64_t start_line_t0(struct hr_guest *g)
+{
+	struct hr_gate *gt = g->gate;
+	int64_t t0 = 0;
+	int open = 0;
+
+	if (gt) {
+		pthread_mutex_lock(&gt->lock);
+		open = gt->open;
+		t0 = gt->t0;
+		pthread_mutex_unlock(&gt->lock);
+	}
+	return open ? t0 : hr_run_time(g->run);
 }
 
 void hr_guest_went(struct hr_guest *g)
 {
+	if (!g->went)
+		g->go_t0 = start_line_t0(g);
 	g->went = 1;
 	if (g->job->workload_name[0] && g->boot.wl_started && !g->boot.wl_exited && send_go(g)) {
 		char junk[16];

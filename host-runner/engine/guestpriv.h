@@ -171,6 +171,7 @@ struct hr_guest {
 	char disk_path[PATH_MAX + 80];	/* a WL_F_DISK workload's disk, "" = none */
 
 	int went;			/* the job's start line passed, GO sent (a workload started again gets it at once) */
+	int64_t go_t0;			/* (went) the start line on the run clock (hr_run_time): GO's since_ns from it */
 	enum hr_gstate state;
 	int failed;
 	char fail_reason[1024];

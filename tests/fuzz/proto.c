@@ -64,7 +64,7 @@ static const struct fld fields[BBP_NTYPES][13] = {
 		      FU(bbp_psi, some_total), FD(bbp_psi, full_avg10), FD(bbp_psi, full_avg60),
 		      FU(bbp_psi, full_total), FU(bbp_psi, pswpin), FU(bbp_psi, pswpout),
 		      FU(bbp_psi, pgmajfault), FU(bbp_psi, oom_kill), END },
-	[BBP_GO] = { FU(bbp_go, w), END },
+	[BBP_GO] = { FU(bbp_go, w), FU(bbp_go, since_ns), END },
 };
 
 static void on_line(const char *line, size_t len, void *opaque)
