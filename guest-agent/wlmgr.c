@@ -357,6 +357,7 @@ void wlm_say_again(struct wlm *m)
 void wlm_go(struct wlm *m, uint64_t w, uint64_t since_ns)
 {
 	uint64_t now = mono_ns();
+	int found = 0;
 
 	if (since_ns > BBP_GO_SINCE_MAX) {
 		wlog(m, 1, "GO w=%" PRIu64 " since_ns=%" PRIu64 ": over %llu s, taken as 0 (the start "
@@ -366,10 +367,18 @@ void wlm_go(struct wlm *m, uint64_t w, uint64_t since_ns)
 	for (int i = 0; i < WLM_MAX; i++) {
 		struct wlm_slot *s = &m->slot[i];
 
-		if (s->used && s->w == w && !s->shm->go_ns) {
+		if (!s->used || s->w != w)
+			continue;
+		found = 1;
+		if (!s->shm->go_ns) {	/* one GO a workload: a resent one (after a reopen) changes nothing */
 			s->shm->go_since_ns = since_ns;
 			__atomic_store_n(&s->shm->go_ns, now ? now : 1, __ATOMIC_RELEASE);
 		}
+	}
+	/* a GO for no workload here (it exited, or its RUN was lost): said once */
+	if (!found && !m->go_unmatched_said) {
+		m->go_unmatched_said = 1;
+		wlog(m, 1, "GO w=%" PRIu64 " for no running workload: ignored (said once)", w);
 	}
 }
 

@@ -52,6 +52,7 @@ struct wlm {
 	int nodes[64], nnodes;
 	uint64_t next_nodes, next_drain, next_kmsg;
 	int was_busy;			/* @busy at the last wlm_poll */
+	int go_unmatched_said;		/* a GO for no workload was logged (once) */
 };
 
 void wlm_init(struct wlm *m, wlm_send_fn send, void *opaque);

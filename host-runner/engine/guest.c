@@ -140,16 +140,33 @@ static int64_t start_line_t0(struct hr_guest *g)
 	return open ? t0 : hr_run_time(g->run);
 }
 
+/*
+ * GO to a running workload past the start line; a failed send is said in
+ * events.csv (workload-go-failed: its trace stays held at its start until a
+ * GO arrives: the next reopen of the channel sends it again), the run goes on
+ * (the next wait says why the channel failed).
+ */
+void hr_guest_go_again(struct hr_guest *g)
+{
+	char why[256] = "the channel failed";
+	int had = hr_error_pending();
+
+	if (!g->went || !g->job->workload_name[0] || !g->boot.wl_started || g->boot.wl_exited)
+		return;
+	if (send_go(g)) {
+		if (!had)	/* (an earlier error stays for its own caller) */
+			hr_error_take(why, sizeof(why));
+		hr_warn("%s: GO to workload %s not sent: %s", g->name, g->job->workload_name, why);
+		hr_rec_event(g->run->rec, g->name, "workload-go-failed", "%s: %s", g->job->workload_name, why);
+	}
+}
+
 void hr_guest_went(struct hr_guest *g)
 {
 	if (!g->went)
 		g->go_t0 = start_line_t0(g);
 	g->went = 1;
-	if (g->job->workload_name[0] && g->boot.wl_started && !g->boot.wl_exited && send_go(g)) {
-		char junk[16];
-
-		hr_error_take(junk, sizeof(junk));	/* a failed send: the next wait says why */
-	}
+	hr_guest_go_again(g);
 }
 
 /* The start line passed (gate_pass), and the workload told so. Returns the common start time. */
