@@ -141,9 +141,20 @@ int hr_psi_check(const struct bbp_psi *prev, const struct bbp_psi *c, char *why,
 			return -1;
 		}
 	}
-	if (!prev || c->t_ns < prev->t_ns)
-		return 0;	/* the first, or a new boot's */
-	for (size_t i = prev->psi ? 0 : 2; i < sizeof(cum) / sizeof(cum[0]); i++) {
+	if (c->psi && c->full_total > c->some_total) {
+		snprintf(why, size, "full_total=%" PRIu64 " above some_total=%" PRIu64 " (all tasks "
+			 "stalled is a part of some stalled)", c->full_total, c->some_total);
+		return -1;
+	}
+	if (!prev)
+		return 0;	/* the first of the boot (the host forgets the last at a reset or HELLO) */
+	if (c->t_ns < prev->t_ns) {
+		snprintf(why, size, "t went back from %" PRIu64 " to %" PRIu64 " ns in one boot",
+			 prev->t_ns, c->t_ns);
+		return -1;
+	}
+	/* the totals compared where both reports have them (psi=1), the counts always */
+	for (size_t i = prev->psi && c->psi ? 0 : 2; i < sizeof(cum) / sizeof(cum[0]); i++) {
 		if (cum[i].v < cum[i].was) {
 			snprintf(why, size, "%s went back from %" PRIu64 " to %" PRIu64, cum[i].name,
 				 cum[i].was, cum[i].v);

@@ -38,12 +38,14 @@ int hr_cost_check(const struct bbp_cost *prev, const struct bbp_cost *c, uint64_
 int hr_hook_check(const struct bbp_hook *h, char *why, size_t size);
 
 /*
- * PSI @c after @prev (NULL: the first of the boot). Rules: psi is 0 or 1,
- * and with 0 the six pressure fields are 0; each average is a number from 0
- * to 100 (%); neither total (us stalled) exceeds the guest's time t (ns)
- * by more than a second (a share of the time since boot); after @prev, if
- * the guest's clock went on (a t not earlier: the same boot), no cumulative
- * count (the totals, pswpin, pswpout, pgmajfault, oom_kill) goes back.
+ * PSI @c after @prev, the last of the same boot (NULL: the first; the host
+ * knows a new boot by itself: a reset or a new agent's HELLO forgets the
+ * last). Rules: psi is 0 or 1, and with 0 the six pressure fields are 0; each
+ * average is a number from 0 to 100 (%); neither total (us stalled) exceeds
+ * the guest's time t (ns) by more than a second (a share of the time since
+ * boot); full_total <= some_total; after @prev, t does not go back, nor does
+ * any cumulative count (pswpin, pswpout, pgmajfault, oom_kill; the totals
+ * where both reports have them, psi=1).
  * Returns 0, or -1 with why in @why.
  */
 int hr_psi_check(const struct bbp_psi *prev, const struct bbp_psi *c, char *why, size_t size);

@@ -206,6 +206,7 @@ static void apply(struct hr_guest *g, const struct hr_in *in)
 		}
 		b->hello = m->u.hello;
 		b->have_hello = 1;
+		b->have_psi = b->psi_new = 0;	/* a new boot's agent: its PSI counts from its boot */
 		break;
 	case BBP_SAMPLE:
 		append_gsample(g, &m->u.sample, in->t_recv);
