@@ -277,7 +277,7 @@ void wlm_run(struct wlm *m, const struct bbp_run *rq)
 	const struct wl_desc *d;
 	struct wlm_slot *s = NULL;
 	struct wl_opts o;
-	char err[256];
+	char err[256] = "";
 	const char *why;
 	int pipefd[2];
 
@@ -286,8 +286,13 @@ void wlm_run(struct wlm *m, const struct bbp_run *rq)
 	for (int i = 0; i < WLM_MAX && !s; i++)
 		if (!m->slot[i].used)
 			s = &m->slot[i];
-	if (!s || wl_parse_spec(rq->spec, &d, &o, err, sizeof(err))) {
-		wlog(m, 0, "workload %" PRIu64 ": %s", rq->w, s ? err : "too many workloads");
+	if (rq->guest >= BBP_RUN_GUEST_MAX) {	/* guest * stagger would overflow demand's trace */
+		snprintf(err, sizeof(err), "guest=%" PRIu64 " (0 .. %d expected: a guest's index in its job)",
+			 rq->guest, BBP_RUN_GUEST_MAX - 1);
+		s = NULL;
+	}
+	if (err[0] || !s || wl_parse_spec(rq->spec, &d, &o, err, sizeof(err))) {
+		wlog(m, 0, "workload %" PRIu64 ": %s", rq->w, err[0] || s ? err : "too many workloads");
 		msg.u.wexit.code = EINVAL;
 		(void)wl_send(m, &msg);
 		return;

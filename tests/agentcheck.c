@@ -64,6 +64,14 @@ static void test_psi(void)
 	ok(!hr_psi_check(&a, &b, why, sizeof(why)), "psi=1 then psi=0: the totals not compared, used");
 	c = a, c.t_ns = b.t_ns + SEC;
 	ok(!hr_psi_check(&b, &c, why, sizeof(why)), "psi=0 then psi=1: the totals not compared, used");
+	b = a, b.vm_missing = 16;
+	ok(hr_psi_check(NULL, &b, why, sizeof(why)) && strstr(why, "vm_missing"), "vm_missing=16 dropped: %s", why);
+	b = a, b.vm_missing = BBP_PSI_MISS_PSWPOUT;
+	ok(hr_psi_check(NULL, &b, why, sizeof(why)) && strstr(why, "pswpout"), "a figure said missing but not 0 dropped: %s", why);
+	b.pswpout = 0, b.t_ns += SEC;
+	ok(!hr_psi_check(&a, &b, why, sizeof(why)), "a figure missing after a count: not compared, used");
+	ok(isnan(hr_psi_vm(&b, BBP_PSI_MISS_PSWPOUT)) && hr_psi_vm(&b, BBP_PSI_MISS_PSWPIN) == 10.0,
+	   "hr_psi_vm: NaN where missing (never 0), the count where read");
 }
 
 int main(void)
@@ -71,7 +79,7 @@ int main(void)
 	struct bbp_cost a = base(), b;
 	char why[200];
 
-	plan(20 + 14);
+	plan(20 + 18);
 	test_psi();
 	ok(!hr_cost_check(NULL, &a, SEC, 1024, why, sizeof(why)), "an honest first COST is used");
 	b = a;

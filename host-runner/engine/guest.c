@@ -104,6 +104,9 @@ static int64_t gate_pass(struct hr_guest *g)
 	return hr_gate_pass_with(g, NULL, NULL, NULL);
 }
 
+/* RUN guest= is a guest's index in its job: the agent takes it below BBP_RUN_GUEST_MAX */
+_Static_assert(HR_MAX_VMS <= BBP_RUN_GUEST_MAX, "the agent refuses RUN guest= of a run's last guests");
+
 /*
  * GO: the workload's clock runs from the job's start line (demand's trace):
  * since_ns, how long ago that was on the run clock, so that a guest told late

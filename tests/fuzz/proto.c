@@ -63,7 +63,7 @@ static const struct fld fields[BBP_NTYPES][13] = {
 	[BBP_PSI] = { FU(bbp_psi, t_ns), FU(bbp_psi, psi), FD(bbp_psi, some_avg10), FD(bbp_psi, some_avg60),
 		      FU(bbp_psi, some_total), FD(bbp_psi, full_avg10), FD(bbp_psi, full_avg60),
 		      FU(bbp_psi, full_total), FU(bbp_psi, pswpin), FU(bbp_psi, pswpout),
-		      FU(bbp_psi, pgmajfault), FU(bbp_psi, oom_kill), END },
+		      FU(bbp_psi, pgmajfault), FU(bbp_psi, oom_kill), FU(bbp_psi, vm_missing), END },
 	[BBP_GO] = { FU(bbp_go, w), FU(bbp_go, since_ns), END },
 };
 
