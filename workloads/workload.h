@@ -408,7 +408,7 @@ int wl_bind_node(const struct wl_ctx *ctx);
 /* Run fn(ctx, tid) on ctx->o.threads threads (tid 0 on the caller); first non-zero result. */
 int wl_run_threads(struct wl_ctx *ctx, int (*fn)(struct wl_ctx *ctx, int tid));
 
-/* ---- the demand workload's trace (demand.c; pure: the host computes it too) ---- */
+/* ---- the demand workload's trace (demand.c; pure: computed in the guest, unit-tested on the host) ---- */
 
 /*
  * The working set (bytes, a whole number of WL_PAGE) that demand's trace @o
