@@ -728,7 +728,7 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	plan(170);
+	plan(176);
 	test_roundtrip();
 	test_encode_text();
 	test_encode_nospace();
