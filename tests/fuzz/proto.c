@@ -16,7 +16,7 @@ struct fld { size_t off, size; enum kind k; };
 #define FD(t, m) { offsetof(struct t, m), 8, D }
 #define FS(t, m) { offsetof(struct t, m), sizeof(((struct t *)0)->m), S }
 #define END	{ 0, 0, U }
-static const struct fld fields[BBP_NTYPES][13] = {
+static const struct fld fields[BBP_NTYPES][14] = {
 	[BBP_HELLO] = { FU(bbp_hello, proto), FS(bbp_hello, agent), FS(bbp_hello, kernel),
 			FU(bbp_hello, mem_kib), FU(bbp_hello, page_size), FU(bbp_hello, cpus),
 			FS(bbp_hello, nodes), FS(bbp_hello, features), FS(bbp_hello, clocksource),
