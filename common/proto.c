@@ -122,10 +122,10 @@ static const struct field psi_fields[] = {
 	U64N(bbp_psi, "t", t_ns), U64(bbp_psi, psi), DBL(bbp_psi, some_avg10), DBL(bbp_psi, some_avg60),
 	U64(bbp_psi, some_total), DBL(bbp_psi, full_avg10), DBL(bbp_psi, full_avg60),
 	U64(bbp_psi, full_total), U64(bbp_psi, pswpin), U64(bbp_psi, pswpout),
-	U64(bbp_psi, pgmajfault), U64(bbp_psi, oom_kill),
+	U64(bbp_psi, pgmajfault), U64(bbp_psi, oom_kill), U64O(bbp_psi, vm_missing),
 };
 static const struct field go_fields[] = {
-	U64(bbp_go, w),
+	U64(bbp_go, w), U64O(bbp_go, since_ns),
 };
 static const struct field hook_fields[] = {
 	U64(bbp_hook, calls), U64(bbp_hook, plain_ns), U64(bbp_hook, entry_ns),

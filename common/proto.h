@@ -180,14 +180,18 @@
  *		guest virtual address, what it held (enum wl_bad_kind: 1
  *		zero, 2 stale, 3 corrupt).
  *	PSI t psi some_avg10 some_avg60 some_total full_avg10 full_avg60 full_total
- *	    pswpin pswpout pgmajfault oom_kill
+ *	    pswpin pswpout pgmajfault oom_kill [vm_missing]
  *		the guest's memory pressure, once a second after COST:
  *		/proc/pressure/memory's "some" and "full" lines (avg10 and
  *		avg60 in %, total in us, cumulative since boot) and
  *		/proc/vmstat's pswpin, pswpout (pages), pgmajfault and
  *		oom_kill (cumulative). psi=0: the kernel has no PSI (not
  *		built, or booted with psi=0: a LOG said why, once) and
- *		the six pressure fields are 0.
+ *		the six pressure fields are 0. vm_missing: a bit
+ *		(BBP_PSI_MISS_*) for each of the four vmstat figures the
+ *		agent could not read (no such line, or no /proc/vmstat):
+ *		that figure is 0 and not a count (the host publishes it as
+ *		unknown, never 0).
  *	BYE		the agent's last line: its loop has ended (QUIT, REBOOT,
  *			the ACPI power button), the workloads stop, a power off
  *			or a restart follows. Nothing of this agent comes after.
@@ -218,12 +222,20 @@
  *			start workload w: spec is "NAME:key=value,..."
  *			(workloads/workload.h); answered by WSTART or WEXIT.
  *			guest: the guest's index in its job (0 .. vms-1; the
- *			workload sees it in wl_shm.guest: demand's stagger=).
+ *			workload sees it in wl_shm.guest: demand's stagger=);
+ *			one of BBP_RUN_GUEST_MAX or more is refused (WEXIT
+ *			code EINVAL).
  *	STOPW w		stop workload w (stop flag, SIGTERM, SIGKILL after 2 s).
- *	GO w		the job's start line passed (every guest of the job up:
+ *	GO w [since_ns]	the job's start line passed (every guest of the job up:
  *			where its schedule or policy begins), or workload w
- *			was started again after it: w's clock starts now
- *			(wl_shm.go_ns: demand's trace).
+ *			was started again after it: w's clock runs from the
+ *			start line, since_ns ns before this message was sent
+ *			(the host's run clock: 0 at the line itself; a guest
+ *			that sees the line late, or a workload started again
+ *			after a reset, follows the job's clock, not its own).
+ *			The agent takes it as w's origin = now - since_ns
+ *			(wl_shm.go_ns, go_since_ns: demand's trace), and
+ *			refuses (as 0, logged) a since_ns over BBP_GO_SINCE_MAX.
  *	PHASE e p	a new epoch e begins, in phase p (0 steady, 1 inflating,
  *			2 deflating): the agent flushes the previous epoch's
  *			statistics (HS/HB for every workload, then EEND).
@@ -238,7 +250,10 @@
 /*
  * Optional keys (a receiver takes 0 when they are missing, so older peers
  * still talk): HELLO kprobe, COST probe events lost mismatch hits_entry
- * hits_return, CONF probe, HOOK ftrace, RUN guest. HOOK is new: an older host drops it.
+ * hits_return, CONF probe, HOOK ftrace, RUN guest, PSI vm_missing (an older agent's
+ * PSI has none: its four figures taken as read), GO since_ns (an older host's GO
+ * has none: the agent's clock for w starts at the GO, as before). HOOK is new: an
+ * older host drops it.
  * src=2 is only sent to a host that sent CONF probe= (1..3).
  */
 #define BBP_MAX_LINE	512
@@ -451,7 +466,14 @@ struct bbp_bad {
 
 struct bbp_go {
 	uint64_t w;
+	uint64_t since_ns;	/* the job's clock at the send: ns since its start line */
 };
+
+/* RUN guest: below this (the runner's HR_MAX_VMS: guests in one run) */
+#define BBP_RUN_GUEST_MAX	256
+
+/* GO since_ns above this (a week) is refused by the agent: a job's clock is not that old */
+#define BBP_GO_SINCE_MAX	(7ull * 24 * 3600 * 1000000000ull)
 
 /* PSI: the guest's memory pressure and its swap and fault counts (see PSI above) */
 struct bbp_psi {
@@ -462,7 +484,15 @@ struct bbp_psi {
 	double full_avg10, full_avg60;
 	uint64_t full_total;
 	uint64_t pswpin, pswpout, pgmajfault, oom_kill;	/* /proc/vmstat, cumulative */
+	uint64_t vm_missing;	/* BBP_PSI_MISS_*: the vmstat figures not read (each then 0) */
 };
+
+/* struct bbp_psi.vm_missing: a bit a vmstat figure the agent could not read */
+#define BBP_PSI_MISS_PSWPIN	1u
+#define BBP_PSI_MISS_PSWPOUT	2u
+#define BBP_PSI_MISS_PGMAJFAULT	4u
+#define BBP_PSI_MISS_OOM_KILL	8u
+#define BBP_PSI_MISS_ALL	15u
 
 struct bbp_msg {
 	enum bbp_type type;

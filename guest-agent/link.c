@@ -284,7 +284,7 @@ void ga_on_line(const char *line, size_t len, void *opaque)
 		wlm_stop(&a->wlm, m.u.stopw.w);
 		break;
 	case BBP_GO:
-		wlm_go(&a->wlm, m.u.go.w);
+		wlm_go(&a->wlm, m.u.go.w, m.u.go.since_ns);
 		break;
 	case BBP_PHASE:
 		wlm_phase(&a->wlm, m.u.phase.e);

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -548,11 +549,24 @@ void ga_send_psi(struct agent *a, uint64_t now)
 			    "without CONFIG_PSI, or booted with psi=0); PSI psi=0 from now on",
 			    e == EOPNOTSUPP || e == ENOENT ? strerror(e) : "not as expected");
 	}
+	/* a figure not read is said missing (the host publishes it as unknown), never a 0 count */
+	m.u.psi.vm_missing = BBP_PSI_MISS_ALL;
 	if (bb_read_small("/proc/vmstat", buf, sizeof(buf)) >= 0) {
-		(void)bb_parse_vmstat(buf, "pswpin", &m.u.psi.pswpin);
-		(void)bb_parse_vmstat(buf, "pswpout", &m.u.psi.pswpout);
-		(void)bb_parse_vmstat(buf, "pgmajfault", &m.u.psi.pgmajfault);
-		(void)bb_parse_vmstat(buf, "oom_kill", &m.u.psi.oom_kill);
+		static const struct { const char *key; size_t off; unsigned bit; } vm[] = {
+			{ "pswpin", offsetof(struct bbp_psi, pswpin), BBP_PSI_MISS_PSWPIN },
+			{ "pswpout", offsetof(struct bbp_psi, pswpout), BBP_PSI_MISS_PSWPOUT },
+			{ "pgmajfault", offsetof(struct bbp_psi, pgmajfault), BBP_PSI_MISS_PGMAJFAULT },
+			{ "oom_kill", offsetof(struct bbp_psi, oom_kill), BBP_PSI_MISS_OOM_KILL },
+		};
+
+		for (size_t i = 0; i < sizeof(vm) / sizeof(vm[0]); i++) {
+			uint64_t *v = (uint64_t *)((char *)&m.u.psi + vm[i].off);
+
+			if (!bb_parse_vmstat(buf, vm[i].key, v))
+				m.u.psi.vm_missing &= ~vm[i].bit;
+			else
+				*v = 0;
+		}
 	}
 	(void)ga_send_msg(a, &m);
 }

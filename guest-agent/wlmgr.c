@@ -277,7 +277,7 @@ void wlm_run(struct wlm *m, const struct bbp_run *rq)
 	const struct wl_desc *d;
 	struct wlm_slot *s = NULL;
 	struct wl_opts o;
-	char err[256];
+	char err[256] = "";
 	const char *why;
 	int pipefd[2];
 
@@ -286,8 +286,13 @@ void wlm_run(struct wlm *m, const struct bbp_run *rq)
 	for (int i = 0; i < WLM_MAX && !s; i++)
 		if (!m->slot[i].used)
 			s = &m->slot[i];
-	if (!s || wl_parse_spec(rq->spec, &d, &o, err, sizeof(err))) {
-		wlog(m, 0, "workload %" PRIu64 ": %s", rq->w, s ? err : "too many workloads");
+	if (rq->guest >= BBP_RUN_GUEST_MAX) {	/* guest * stagger would overflow demand's trace */
+		snprintf(err, sizeof(err), "guest=%" PRIu64 " (0 .. %d expected: a guest's index in its job)",
+			 rq->guest, BBP_RUN_GUEST_MAX - 1);
+		s = NULL;
+	}
+	if (err[0] || !s || wl_parse_spec(rq->spec, &d, &o, err, sizeof(err))) {
+		wlog(m, 0, "workload %" PRIu64 ": %s", rq->w, err[0] || s ? err : "too many workloads");
 		msg.u.wexit.code = EINVAL;
 		(void)wl_send(m, &msg);
 		return;
@@ -354,13 +359,31 @@ void wlm_say_again(struct wlm *m)
 		(void)m->send(m->opaque, &m->said[i % WLM_SAID]);
 }
 
-void wlm_go(struct wlm *m, uint64_t w)
+void wlm_go(struct wlm *m, uint64_t w, uint64_t since_ns)
 {
+	uint64_t now = mono_ns();
+	int found = 0;
+
+	if (since_ns > BBP_GO_SINCE_MAX) {
+		wlog(m, 1, "GO w=%" PRIu64 " since_ns=%" PRIu64 ": over %llu s, taken as 0 (the start "
+		     "line now)", w, since_ns, BBP_GO_SINCE_MAX / 1000000000ull);
+		since_ns = 0;
+	}
 	for (int i = 0; i < WLM_MAX; i++) {
 		struct wlm_slot *s = &m->slot[i];
 
-		if (s->used && s->w == w && !s->shm->go_ns)
-			__atomic_store_n(&s->shm->go_ns, mono_ns(), __ATOMIC_RELEASE);
+		if (!s->used || s->w != w)
+			continue;
+		found = 1;
+		if (!s->shm->go_ns) {	/* one GO a workload: a resent one (after a reopen) changes nothing */
+			s->shm->go_since_ns = since_ns;
+			__atomic_store_n(&s->shm->go_ns, now ? now : 1, __ATOMIC_RELEASE);
+		}
+	}
+	/* a GO for no workload here (it exited, or its RUN was lost): said once */
+	if (!found && !m->go_unmatched_said) {
+		m->go_unmatched_said = 1;
+		wlog(m, 1, "GO w=%" PRIu64 " for no running workload: ignored (said once)", w);
 	}
 }
 

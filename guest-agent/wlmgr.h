@@ -52,6 +52,7 @@ struct wlm {
 	int nodes[64], nnodes;
 	uint64_t next_nodes, next_drain, next_kmsg;
 	int was_busy;			/* @busy at the last wlm_poll */
+	int go_unmatched_said;		/* a GO for no workload was logged (once) */
 };
 
 void wlm_init(struct wlm *m, wlm_send_fn send, void *opaque);
@@ -59,8 +60,11 @@ void wlm_init(struct wlm *m, wlm_send_fn send, void *opaque);
 void wlm_calibrate(struct wlm *m);
 void wlm_run(struct wlm *m, const struct bbp_run *r);
 void wlm_stop(struct wlm *m, uint64_t w);
-/* GO w: the job's start line: workload @w's clock (wl_shm.go_ns) starts now. */
-void wlm_go(struct wlm *m, uint64_t w);
+/*
+ * GO w since_ns: workload @w's clock (wl_shm.go_ns, go_since_ns) reads
+ * @since_ns now (ns since the job's start line; over BBP_GO_SINCE_MAX: logged, 0).
+ */
+void wlm_go(struct wlm *m, uint64_t w, uint64_t since_ns);
 /* The host reopened the channel (what the port held may be lost): say the latest WSTARTs and WEXITs again. */
 void wlm_say_again(struct wlm *m);
 void wlm_phase(struct wlm *m, uint64_t label);

@@ -31,7 +31,7 @@ static void test_psi(void)
 {
 	struct bbp_psi a = { .t_ns = 100 * SEC, .psi = 1, .some_avg10 = 1.5, .some_avg60 = 0.5,
 			     .some_total = 2000000, .full_avg10 = 0.5, .full_total = 1000000,
-			     .pswpin = 10, .pswpout = 20, .pgmajfault = 30 }, b;
+			     .pswpin = 10, .pswpout = 20, .pgmajfault = 30 }, b, c;
 	char why[200];
 
 	ok(!hr_psi_check(NULL, &a, why, sizeof(why)), "psi: an honest first report is used");
@@ -54,7 +54,24 @@ static void test_psi(void)
 	b = a, b.t_ns += SEC, b.full_total -= 1;
 	ok(hr_psi_check(&a, &b, why, sizeof(why)) && strstr(why, "full_total went back"), "a total going back dropped: %s", why);
 	b = a, b.t_ns = 5 * SEC, b.some_total = 0, b.full_total = 0, b.pswpin = b.pswpout = b.pgmajfault = 0;
-	ok(!hr_psi_check(&a, &b, why, sizeof(why)), "a new boot (its clock from 0 again) counts from 0: used");
+	ok(hr_psi_check(&a, &b, why, sizeof(why)) && strstr(why, "t went back"),
+	   "t going back in one boot dropped (the host, not the guest's t, says a boot is new): %s", why);
+	ok(!hr_psi_check(NULL, &b, why, sizeof(why)), "a new boot's first (the host forgot the last) counts from 0: used");
+	b = a, b.full_total = a.some_total + 1;
+	ok(hr_psi_check(NULL, &b, why, sizeof(why)) && strstr(why, "full_total"), "full_total above some_total dropped: %s", why);
+	b = a, b.t_ns += SEC, b.psi = 0, b.some_avg10 = b.some_avg60 = b.full_avg10 = b.full_avg60 = 0;
+	b.some_total = b.full_total = 0;
+	ok(!hr_psi_check(&a, &b, why, sizeof(why)), "psi=1 then psi=0: the totals not compared, used");
+	c = a, c.t_ns = b.t_ns + SEC;
+	ok(!hr_psi_check(&b, &c, why, sizeof(why)), "psi=0 then psi=1: the totals not compared, used");
+	b = a, b.vm_missing = 16;
+	ok(hr_psi_check(NULL, &b, why, sizeof(why)) && strstr(why, "vm_missing"), "vm_missing=16 dropped: %s", why);
+	b = a, b.vm_missing = BBP_PSI_MISS_PSWPOUT;
+	ok(hr_psi_check(NULL, &b, why, sizeof(why)) && strstr(why, "pswpout"), "a figure said missing but not 0 dropped: %s", why);
+	b.pswpout = 0, b.t_ns += SEC;
+	ok(!hr_psi_check(&a, &b, why, sizeof(why)), "a figure missing after a count: not compared, used");
+	ok(isnan(hr_psi_vm(&b, BBP_PSI_MISS_PSWPOUT)) && hr_psi_vm(&b, BBP_PSI_MISS_PSWPIN) == 10.0,
+	   "hr_psi_vm: NaN where missing (never 0), the count where read");
 }
 
 int main(void)
@@ -62,7 +79,7 @@ int main(void)
 	struct bbp_cost a = base(), b;
 	char why[200];
 
-	plan(20 + 10);
+	plan(20 + 18);
 	test_psi();
 	ok(!hr_cost_check(NULL, &a, SEC, 1024, why, sizeof(why)), "an honest first COST is used");
 	b = a;

@@ -107,7 +107,7 @@ static void test_roundtrip(void)
 
 	memset(&m, 0, sizeof(m));
 	m.type = BBP_PSI;
-	m.u.psi = (struct bbp_psi){ 5000000000ull, 1, 1.25, 0.5, 123456, 0.75, 0.25, 65432, 10, 20, 30, 1 };
+	m.u.psi = (struct bbp_psi){ 5000000000ull, 1, 1.25, 0.5, 123456, 0.75, 0.25, 65432, 10, 20, 30, 1, 0 };
 	roundtrip(&m, "PSI");
 
 	memset(&m, 0, sizeof(m));
@@ -119,7 +119,15 @@ static void test_roundtrip(void)
 	memset(&m, 0, sizeof(m));
 	m.type = BBP_GO;
 	m.u.go.w = 1;
-	roundtrip(&m, "GO");
+	m.u.go.since_ns = 12345678901ull;
+	roundtrip(&m, "GO with the job's clock (since_ns)");
+	is_int(decode_str("GO w=1", &m, NULL, 0), 0, "GO without since_ns= (an older host) decodes");
+	ok(m.type == BBP_GO && m.u.go.w == 1 && m.u.go.since_ns == 0, "  its since_ns is 0 (the line now)");
+	ok(decode_str("GO w=1 since_ns=-5", &m, NULL, 0) < 0, "GO since_ns=-5: refused (not a count)");
+	memset(&m, 0, sizeof(m));
+	m.type = BBP_PSI;
+	m.u.psi.t_ns = 5, m.u.psi.psi = 1, m.u.psi.some_total = 7, m.u.psi.vm_missing = BBP_PSI_MISS_OOM_KILL;
+	roundtrip(&m, "PSI with a figure missing (vm_missing)");
 	is_int(decode_str("RUN w=1 spec=hold", &m, NULL, 0), 0, "RUN without guest= (an older host) decodes");
 	ok(m.type == BBP_RUN && m.u.run.guest == 0, "  its guest is 0");
 	ok(decode_str("PSI t=1 psi=1 some_avg10=1.5 some_avg60=0 some_total=10 full_avg10=0 full_avg60=0 "
@@ -728,7 +736,7 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	plan(176);
+	plan(182);
 	test_roundtrip();
 	test_encode_text();
 	test_encode_nospace();

@@ -8,6 +8,15 @@
 require vm
 plan 12
 
+# The agent reads /proc/pressure/memory: a guest kernel built without PSI has
+# none to report (one built with it off by default boots with psi=1). The
+# image's kernel.config says.
+cfg=$BB_IMAGE_DIR/kernel.config
+if ! grep -q '^CONFIG_PSI=y' "$cfg" 2>/dev/null; then
+	skip_rest "the guest kernel has no PSI ($cfg: $(grep -h '^# CONFIG_PSI is not set\|^CONFIG_PSI=' "$cfg" 2>/dev/null || echo 'unreadable, or CONFIG_PSI not in it'))"
+	finish
+fi
+
 MEM=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ { print $2; exit }' /proc/mounts)
 [ -n "$MEM" ] && [ -f "$MEM/memory.limit_in_bytes" ] && budget="host-budget = 1G" ||
 	budget="; no cgroup v1 memory controller here: no budget"

@@ -2,8 +2,8 @@
 /*
  * demand.c - a working set that follows a trace of (time, size).
  *
- * The trace (wl_demand_bytes, pure: the host computes it as the guest does)
- * gives the working set at every time t since the job's start line (the
+ * The trace (wl_demand_bytes, pure: computed in the guest; the unit tests
+ * check it on the host, nothing in the runner calls it) gives the working set at every time t since the job's start line (the
  * host's GO: every guest of the job up, where its schedule or policy
  * begins, one moment for all of them; before it, t = 0), at
  * tau = t + phase - guest * stagger (guest: the guest's index in its job, so
@@ -27,18 +27,23 @@
  * of the trace's working set: pages above it are given back to the guest
  * kernel at once (madvise MADV_DONTNEED: freed, so a balloon or free page
  * reporting can take them), pages below it not yet in it are written at once,
- * each write timed (a first touch: a page fault). Between, it re-writes the
- * pages of the set, one byte per 4 KiB page, in order or at random
- * (pattern=), at rate= pages/s for all threads (0: flat out), each write one
- * WL_K_ACCESS record: a page the balloon took and the host discarded shows
- * up as a slow access (slow=), per phase like every workload's. While the
- * set is empty nothing is due (no backlog). th->bytes: the thread's set now.
+ * untimed: a first touch of a page given back is a zero-fill fault of the
+ * guest kernel's, not the balloon's, and timed as accesses they would swamp
+ * the latency histograms, the 10 ms bins and the SLO seconds with the
+ * trace's growth (the growth shows in the guest's samples). Between, it
+ * re-writes the pages of the set, one byte per 4 KiB page, in order or at
+ * random (pattern=), at rate= pages/s for all threads (0: flat out), each
+ * write one WL_K_ACCESS record: a page the balloon took and the host
+ * discarded shows up as a slow access (slow=), per phase like every
+ * workload's. While the set is empty, and while it grows, nothing is due (no
+ * backlog: the re-writes go on at rate= after). th->bytes: the thread's set now.
  */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "parse.h"
 #include "workload.h"
@@ -164,12 +169,28 @@ struct dthread {
 	int tid;
 };
 
-/* Set the thread's working set to the trace's at @now (ticks). 0, 1 if told to stop, or -errno. */
-static int follow(struct dthread *d, uint64_t now, uint64_t start)
+/*
+ * The job's clock now: ns since its start line (wl_shm.go_ns, go_since_ns:
+ * the agent's GO); 0 before GO (the trace held at its start). CLOCK_MONOTONIC
+ * read here, as the agent's go_ns is (not the TSC extrapolated).
+ */
+static int64_t job_clock(const struct wl_shm *shm)
+{
+	uint64_t go = __atomic_load_n(&shm->go_ns, __ATOMIC_ACQUIRE), t;
+	struct timespec ts;
+
+	if (!go)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return (int64_t)((t > go ? t - go : 0) + shm->go_since_ns);
+}
+
+/* Set the thread's working set to the trace's now. 0, 1 if told to stop, or -errno. */
+static int follow(struct dthread *d, uint64_t start)
 {
 	struct wl_shm *shm = d->ctx->shm;
-	uint64_t t = wl_ticks_to_ns(shm, now), go = __atomic_load_n(&shm->go_ns, __ATOMIC_ACQUIRE);
-	int64_t since = go && t > go ? (int64_t)(t - go) : 0;	/* held at its start until GO */
+	int64_t since = job_clock(shm);
 	size_t want = wl_share_pages(wl_demand_bytes(&d->ctx->o, shm->guest, since), shm->nthreads,
 				     d->tid);
 
@@ -185,7 +206,7 @@ static int follow(struct dthread *d, uint64_t now, uint64_t start)
 			d->r.th->bytes = d->cur * WL_PAGE;
 			return 1;
 		}
-		wl_write_timed(&d->r, d->p + d->cur * WL_PAGE, 1);
+		((volatile char *)d->p)[d->cur * WL_PAGE] = 1;	/* a first touch: not timed */
 	}
 	d->r.th->bytes = d->cur * WL_PAGE;
 	return 0;
@@ -205,10 +226,15 @@ static int demand_loop(struct dthread *d, uint64_t start)
 		int ret;
 
 		if (now >= next) {
-			ret = follow(d, now, start);
+			size_t was = d->cur;
+
+			ret = follow(d, start);
 			if (ret)
 				return ret < 0 ? ret : 0;
 			next = now + step;
+			/* it grew: what fell due meanwhile is not owed (no backlog) */
+			if (d->cur > was && gap > 0)
+				done = wl_u64(ceil((double)(wl_ticks() - start) / gap));
 		}
 		if (!d->cur) {
 			/* nothing to access: nothing due meanwhile (no backlog) */

@@ -116,10 +116,15 @@ struct wl_shm {
 	struct wl_bad bad[WL_BAD_KEPT];
 	uint32_t guest;			/* the guest's index in its job (RUN guest=): set by the agent */
 	/*
-	 * When the job's start line passed (guest CLOCK_MONOTONIC ns; 0: not
-	 * yet): set by the agent at the host's GO, read by the workload
-	 * (demand's trace runs from it, held at its start before).
+	 * The job's clock (demand's trace runs on it, held at its start
+	 * before GO): at guest CLOCK_MONOTONIC go_ns it read go_since_ns ns
+	 * since the job's start line; go_ns 0: no GO yet. Set by the agent at
+	 * the host's GO (go_since_ns first, then go_ns with release), so that
+	 * the job's clock at CLOCK_MONOTONIC t >= go_ns is
+	 * t - go_ns + go_since_ns (a guest rebooted after the line has no
+	 * CLOCK_MONOTONIC time of the line itself).
 	 */
+	volatile uint64_t go_since_ns;
 	volatile uint64_t go_ns;
 };
 
@@ -403,7 +408,7 @@ int wl_bind_node(const struct wl_ctx *ctx);
 /* Run fn(ctx, tid) on ctx->o.threads threads (tid 0 on the caller); first non-zero result. */
 int wl_run_threads(struct wl_ctx *ctx, int (*fn)(struct wl_ctx *ctx, int tid));
 
-/* ---- the demand workload's trace (demand.c; pure: the host computes it too) ---- */
+/* ---- the demand workload's trace (demand.c; pure: computed in the guest, unit-tested on the host) ---- */
 
 /*
  * The working set (bytes, a whole number of WL_PAGE) that demand's trace @o

@@ -104,19 +104,29 @@ int hr_psi_check(const struct bbp_psi *prev, const struct bbp_psi *c, char *why,
 		{ c->some_avg10, "some_avg10" }, { c->some_avg60, "some_avg60" },
 		{ c->full_avg10, "full_avg10" }, { c->full_avg60, "full_avg60" },
 	};
-	const struct { uint64_t v, was; const char *name; } cum[] = {
-		{ c->some_total, prev ? prev->some_total : 0, "some_total" },
-		{ c->full_total, prev ? prev->full_total : 0, "full_total" },
-		{ c->pswpin, prev ? prev->pswpin : 0, "pswpin" },
-		{ c->pswpout, prev ? prev->pswpout : 0, "pswpout" },
-		{ c->pgmajfault, prev ? prev->pgmajfault : 0, "pgmajfault" },
-		{ c->oom_kill, prev ? prev->oom_kill : 0, "oom_kill" },
+	const struct { uint64_t v, was; const char *name; uint64_t miss; } cum[] = {
+		{ c->some_total, prev ? prev->some_total : 0, "some_total", 0 },
+		{ c->full_total, prev ? prev->full_total : 0, "full_total", 0 },
+		{ c->pswpin, prev ? prev->pswpin : 0, "pswpin", BBP_PSI_MISS_PSWPIN },
+		{ c->pswpout, prev ? prev->pswpout : 0, "pswpout", BBP_PSI_MISS_PSWPOUT },
+		{ c->pgmajfault, prev ? prev->pgmajfault : 0, "pgmajfault", BBP_PSI_MISS_PGMAJFAULT },
+		{ c->oom_kill, prev ? prev->oom_kill : 0, "oom_kill", BBP_PSI_MISS_OOM_KILL },
 	};
 	uint64_t up_us = c->t_ns / 1000 + 1000000;
 
 	if (c->psi > 1) {
 		snprintf(why, size, "psi=%" PRIu64 " (0 or 1 expected)", c->psi);
 		return -1;
+	}
+	if (c->vm_missing > BBP_PSI_MISS_ALL) {
+		snprintf(why, size, "vm_missing=%" PRIu64 " (a mask of 4 bits expected)", c->vm_missing);
+		return -1;
+	}
+	for (size_t i = 2; i < sizeof(cum) / sizeof(cum[0]); i++) {
+		if ((c->vm_missing & cum[i].miss) && cum[i].v) {
+			snprintf(why, size, "%s=%" PRIu64 " said missing (0 expected)", cum[i].name, cum[i].v);
+			return -1;
+		}
 	}
 	for (size_t i = 0; i < sizeof(avg) / sizeof(avg[0]); i++) {
 		if (!(avg[i].v >= 0 && avg[i].v <= 100)) {
@@ -141,9 +151,22 @@ int hr_psi_check(const struct bbp_psi *prev, const struct bbp_psi *c, char *why,
 			return -1;
 		}
 	}
-	if (!prev || c->t_ns < prev->t_ns)
-		return 0;	/* the first, or a new boot's */
-	for (size_t i = prev->psi ? 0 : 2; i < sizeof(cum) / sizeof(cum[0]); i++) {
+	if (c->psi && c->full_total > c->some_total) {
+		snprintf(why, size, "full_total=%" PRIu64 " above some_total=%" PRIu64 " (all tasks "
+			 "stalled is a part of some stalled)", c->full_total, c->some_total);
+		return -1;
+	}
+	if (!prev)
+		return 0;	/* the first of the boot (the host forgets the last at a reset or HELLO) */
+	if (c->t_ns < prev->t_ns) {
+		snprintf(why, size, "t went back from %" PRIu64 " to %" PRIu64 " ns in one boot",
+			 prev->t_ns, c->t_ns);
+		return -1;
+	}
+	/* the totals compared where both reports have them (psi=1), the counts always */
+	for (size_t i = prev->psi && c->psi ? 0 : 2; i < sizeof(cum) / sizeof(cum[0]); i++) {
+		if ((c->vm_missing | prev->vm_missing) & cum[i].miss)
+			continue;	/* not read in one of the two: nothing to compare */
 		if (cum[i].v < cum[i].was) {
 			snprintf(why, size, "%s went back from %" PRIu64 " to %" PRIu64, cum[i].name,
 				 cum[i].was, cum[i].v);
@@ -151,6 +174,19 @@ int hr_psi_check(const struct bbp_psi *prev, const struct bbp_psi *c, char *why,
 		}
 	}
 	return 0;
+}
+
+double hr_psi_vm(const struct bbp_psi *p, unsigned bit)
+{
+	if (p->vm_missing & bit)
+		return NAN;
+	switch (bit) {
+	case BBP_PSI_MISS_PSWPIN: return (double)p->pswpin;
+	case BBP_PSI_MISS_PSWPOUT: return (double)p->pswpout;
+	case BBP_PSI_MISS_PGMAJFAULT: return (double)p->pgmajfault;
+	case BBP_PSI_MISS_OOM_KILL: return (double)p->oom_kill;
+	default: return NAN;
+	}
 }
 
 double hr_hook_entry_us(const struct bbp_hook *h)

@@ -38,15 +38,24 @@ int hr_cost_check(const struct bbp_cost *prev, const struct bbp_cost *c, uint64_
 int hr_hook_check(const struct bbp_hook *h, char *why, size_t size);
 
 /*
- * PSI @c after @prev (NULL: the first of the boot). Rules: psi is 0 or 1,
- * and with 0 the six pressure fields are 0; each average is a number from 0
- * to 100 (%); neither total (us stalled) exceeds the guest's time t (ns)
- * by more than a second (a share of the time since boot); after @prev, if
- * the guest's clock went on (a t not earlier: the same boot), no cumulative
- * count (the totals, pswpin, pswpout, pgmajfault, oom_kill) goes back.
+ * PSI @c after @prev, the last of the same boot (NULL: the first; the host
+ * knows a new boot by itself: a reset or a new agent's HELLO forgets the
+ * last). Rules: psi is 0 or 1, and with 0 the six pressure fields are 0; each
+ * average is a number from 0 to 100 (%); neither total (us stalled) exceeds
+ * the guest's time t (ns) by more than a second (a share of the time since
+ * boot); full_total <= some_total; vm_missing is a mask of BBP_PSI_MISS_*
+ * bits, each figure said missing 0; after @prev, t does not go back, nor does
+ * any cumulative count (pswpin, pswpout, pgmajfault, oom_kill where both
+ * reports have it; the totals where both have them, psi=1).
  * Returns 0, or -1 with why in @why.
  */
 int hr_psi_check(const struct bbp_psi *prev, const struct bbp_psi *c, char *why, size_t size);
+
+/*
+ * A checked PSI's vmstat figure @bit (BBP_PSI_MISS_PSWPIN, ...): its count,
+ * or NAN where the agent could not read it (published as unknown, never 0).
+ */
+double hr_psi_vm(const struct bbp_psi *p, unsigned bit);
 
 /* One hit of an entry probe and of a return probe in us, from a checked HOOK (NAN: not measured). */
 double hr_hook_entry_us(const struct bbp_hook *h);

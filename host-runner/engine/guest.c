@@ -104,26 +104,72 @@ static int64_t gate_pass(struct hr_guest *g)
 	return hr_gate_pass_with(g, NULL, NULL, NULL);
 }
 
-/* GO: the workload's clock starts (demand's trace), said in events.csv. 0, or -1. */
+/* RUN guest= is a guest's index in its job: the agent takes it below BBP_RUN_GUEST_MAX */
+_Static_assert(HR_MAX_VMS <= BBP_RUN_GUEST_MAX, "the agent refuses RUN guest= of a run's last guests");
+
+/*
+ * GO: the workload's clock runs from the job's start line (demand's trace):
+ * since_ns, how long ago that was on the run clock, so that a guest told late
+ * (the policy path, a workload started again after a reset) follows the job's
+ * clock, not its own. Said in events.csv. 0, or -1.
+ */
 static int send_go(struct hr_guest *g)
 {
 	struct bbp_msg m = { .type = BBP_GO };
+	int64_t since = hr_run_time(g->run) - g->go_t0;
 
 	m.u.go.w = 1;
+	m.u.go.since_ns = since > 0 ? (uint64_t)since : 0;
 	if (hr_guest_send(g, &m))
 		return -1;
-	hr_rec_event(g->run->rec, g->name, "workload-go", "%s", g->job->workload_name);
+	hr_rec_event(g->run->rec, g->name, "workload-go", "%s since_ms=%.0f", g->job->workload_name,
+		     (double)m.u.go.since_ns / 1e6);
 	return 0;
+}
+
+/* The start line on the run clock: the gate's t0 where it opened, else now. */
+static int64_t start_line_t0(struct hr_guest *g)
+{
+	struct hr_gate *gt = g->gate;
+	int64_t t0 = 0;
+	int open = 0;
+
+	if (gt) {
+		pthread_mutex_lock(&gt->lock);
+		open = gt->open;
+		t0 = gt->t0;
+		pthread_mutex_unlock(&gt->lock);
+	}
+	return open ? t0 : hr_run_time(g->run);
+}
+
+/*
+ * GO to a running workload past the start line; a failed send is said in
+ * events.csv (workload-go-failed: its trace stays held at its start until a
+ * GO arrives: the next reopen of the channel sends it again), the run goes on
+ * (the next wait says why the channel failed).
+ */
+void hr_guest_go_again(struct hr_guest *g)
+{
+	char why[256] = "the channel failed";
+	int had = hr_error_pending();
+
+	if (!g->went || !g->job->workload_name[0] || !g->boot.wl_started || g->boot.wl_exited)
+		return;
+	if (send_go(g)) {
+		if (!had)	/* (an earlier error stays for its own caller) */
+			hr_error_take(why, sizeof(why));
+		hr_warn("%s: GO to workload %s not sent: %s", g->name, g->job->workload_name, why);
+		hr_rec_event(g->run->rec, g->name, "workload-go-failed", "%s: %s", g->job->workload_name, why);
+	}
 }
 
 void hr_guest_went(struct hr_guest *g)
 {
+	if (!g->went)
+		g->go_t0 = start_line_t0(g);
 	g->went = 1;
-	if (g->job->workload_name[0] && g->boot.wl_started && !g->boot.wl_exited && send_go(g)) {
-		char junk[16];
-
-		hr_error_take(junk, sizeof(junk));	/* a failed send: the next wait says why */
-	}
+	hr_guest_go_again(g);
 }
 
 /* The start line passed (gate_pass), and the workload told so. Returns the common start time. */

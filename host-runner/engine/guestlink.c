@@ -206,6 +206,7 @@ static void apply(struct hr_guest *g, const struct hr_in *in)
 		}
 		b->hello = m->u.hello;
 		b->have_hello = 1;
+		b->have_psi = b->psi_new = 0;	/* a new boot's agent: its PSI counts from its boot */
 		break;
 	case BBP_SAMPLE:
 		append_gsample(g, &m->u.sample, in->t_recv);
@@ -447,8 +448,12 @@ static void reopen_channel(struct hr_guest *g, uint64_t quiet)
 	 * see the port close and open): it says again what the host must not
 	 * miss. A failed send leaves the silence to run on.
 	 */
-	if (hr_guest_send(g, &b->conf) && !had)
-		hr_error_take(why, sizeof(why));
+	if (hr_guest_send(g, &b->conf)) {
+		if (!had)
+			hr_error_take(why, sizeof(why));
+	} else {
+		hr_guest_go_again(g);	/* and the GO that may have been lost */
+	}
 	hr_warn("%s: the agent said nothing for %.1f s: its channel reopened (%s)", g->name,
 		(double)quiet / 1e9, hr_conn_event_thread_note());
 	hr_rec_event(g->run->rec, g->name, "channel-reopen",
@@ -466,7 +471,12 @@ int hr_guest_reattach(struct hr_guest *g, int conf)
 		return hr_error("%s: out of memory", g->name);
 	if (swap_channel(g, c, why, sizeof(why)))
 		return hr_error("%s: cannot reopen the agent's channel: %s", g->name, why);
-	return conf ? hr_guest_send(g, &b->conf) : 0;	/* the agent says again what the host must not miss */
+	if (!conf)
+		return 0;
+	if (hr_guest_send(g, &b->conf))	/* the agent says again what the host must not miss */
+		return -1;
+	hr_guest_go_again(g);		/* and the GO that may have been lost */
+	return 0;
 }
 
 int hr_guest_follow(struct hr_guest *g, struct hr_host *h, virDomainPtr dom)
@@ -510,7 +520,10 @@ int hr_guest_follow(struct hr_guest *g, struct hr_host *h, virDomainPtr dom)
 	b->st = st;
 	if (g->job->mechanism != HR_MECH_BALLOON)
 		hr_mech_listen(g);
-	return hr_guest_send(g, &b->conf);	/* the agent says again what the host must not miss */
+	if (hr_guest_send(g, &b->conf))	/* the agent says again what the host must not miss */
+		return -1;
+	hr_guest_go_again(g);		/* and the GO that may have been lost */
+	return 0;
 }
 
 void hr_guest_pump(struct hr_guest *g, uint64_t deadline)

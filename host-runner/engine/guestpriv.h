@@ -172,6 +172,7 @@ struct hr_guest {
 	char disk_path[PATH_MAX + 80];	/* a WL_F_DISK workload's disk, "" = none */
 
 	int went;			/* the job's start line passed, GO sent (a workload started again gets it at once) */
+	int64_t go_t0;			/* (went) the start line on the run clock (hr_run_time): GO's since_ns from it */
 	enum hr_gstate state;
 	int failed;
 	char fail_reason[1024];
@@ -216,6 +217,12 @@ void hr_guest_publish(struct hr_guest *g);
 int64_t hr_gate_pass_with(struct hr_guest *g, int (*wait)(struct hr_guest *, void *), void *arg, int *err);
 /* Past the start line: the workload's clock starts (GO to its agent, demand's trace; workload-go in events.csv). */
 void hr_guest_went(struct hr_guest *g);
+/*
+ * GO again where the start line passed and the workload runs (after a reopen
+ * of the channel: a GO lost with the old one; the agent takes one GO a
+ * workload). A failed send: workload-go-failed in events.csv, no error.
+ */
+void hr_guest_go_again(struct hr_guest *g);
 /* Start the job's workload (host id 1) and let it run `warmup` at rest. 0, or -1 (hr_error). */
 int hr_guest_start_workload(struct hr_guest *g);
 

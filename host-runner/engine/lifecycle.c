@@ -648,6 +648,7 @@ static int restart(struct hr_guest *g, struct lc_ctx *c, enum restart_how how)
 	b->lc_seq_base = (b->lc_gap_seq > last ? b->lc_gap_seq : last) + 1;
 	b->have_hello = 0;
 	b->wl_started = b->wl_exited = 0;
+	b->have_psi = b->psi_new = 0;	/* the old boot's PSI report: not this boot's inputs */
 	b->ncost = 0;		/* the new agent's cost counts from 0 */
 	b->have_cal = 0;
 	b->lc_quiet_from = hr_now_ns() + 3600 * SEC_NS;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/agentcheck.h"
 #include "core/log.h"
 #include "core/policy.h"
 #include "budget.h"
@@ -470,8 +471,10 @@ static int publish(struct hr_guest *g, struct hr_polwave *pw, struct pw_slot *s,
 		if (b->psi.psi)
 			pg.psi = (struct hr_pol_psi){ b->psi.some_avg10, b->psi.full_avg10,
 						      (double)b->psi.some_total, (double)b->psi.full_total };
-		pg.vm = (struct hr_pol_vmstat){ (double)b->psi.pswpin, (double)b->psi.pswpout,
-						(double)b->psi.pgmajfault, (double)b->psi.oom_kill };
+		pg.vm = (struct hr_pol_vmstat){ hr_psi_vm(&b->psi, BBP_PSI_MISS_PSWPIN),	/* NaN: not read */
+						hr_psi_vm(&b->psi, BBP_PSI_MISS_PSWPOUT),
+						hr_psi_vm(&b->psi, BBP_PSI_MISS_PGMAJFAULT),
+						hr_psi_vm(&b->psi, BBP_PSI_MISS_OOM_KILL) };
 	}
 	slot = hr_wd_arm(g->run->wd, b->dom, b->hp.pid, 10000, "virDomainMemoryStats");
 	n = virDomainMemoryStats(b->dom, ms, VIR_DOMAIN_MEMORY_STAT_NR, 0);

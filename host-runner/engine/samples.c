@@ -32,9 +32,13 @@ void hr_samples_guest(struct hr_rec *rec, const char *vm, const struct hr_gsampl
 			hr_row_set_u(&row, HR_SA_PSI_SOME_TOTAL_US, psi->some_total);
 			hr_row_set_u(&row, HR_SA_PSI_FULL_TOTAL_US, psi->full_total);
 		}
-		hr_row_set_u(&row, HR_SA_PSWPIN, psi->pswpin);
-		hr_row_set_u(&row, HR_SA_PSWPOUT, psi->pswpout);
-		hr_row_set_u(&row, HR_SA_PGMAJFAULT, psi->pgmajfault);
+		/* a figure the agent could not read stays empty, never 0 */
+		if (!(psi->vm_missing & BBP_PSI_MISS_PSWPIN))
+			hr_row_set_u(&row, HR_SA_PSWPIN, psi->pswpin);
+		if (!(psi->vm_missing & BBP_PSI_MISS_PSWPOUT))
+			hr_row_set_u(&row, HR_SA_PSWPOUT, psi->pswpout);
+		if (!(psi->vm_missing & BBP_PSI_MISS_PGMAJFAULT))
+			hr_row_set_u(&row, HR_SA_PGMAJFAULT, psi->pgmajfault);
 	}
 	hr_rec_put(rec, HR_F_SAMPLES, &row);
 }

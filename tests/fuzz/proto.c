@@ -16,7 +16,7 @@ struct fld { size_t off, size; enum kind k; };
 #define FD(t, m) { offsetof(struct t, m), 8, D }
 #define FS(t, m) { offsetof(struct t, m), sizeof(((struct t *)0)->m), S }
 #define END	{ 0, 0, U }
-static const struct fld fields[BBP_NTYPES][13] = {
+static const struct fld fields[BBP_NTYPES][14] = {
 	[BBP_HELLO] = { FU(bbp_hello, proto), FS(bbp_hello, agent), FS(bbp_hello, kernel),
 			FU(bbp_hello, mem_kib), FU(bbp_hello, page_size), FU(bbp_hello, cpus),
 			FS(bbp_hello, nodes), FS(bbp_hello, features), FS(bbp_hello, clocksource),
@@ -63,8 +63,8 @@ static const struct fld fields[BBP_NTYPES][13] = {
 	[BBP_PSI] = { FU(bbp_psi, t_ns), FU(bbp_psi, psi), FD(bbp_psi, some_avg10), FD(bbp_psi, some_avg60),
 		      FU(bbp_psi, some_total), FD(bbp_psi, full_avg10), FD(bbp_psi, full_avg60),
 		      FU(bbp_psi, full_total), FU(bbp_psi, pswpin), FU(bbp_psi, pswpout),
-		      FU(bbp_psi, pgmajfault), FU(bbp_psi, oom_kill), END },
-	[BBP_GO] = { FU(bbp_go, w), END },
+		      FU(bbp_psi, pgmajfault), FU(bbp_psi, oom_kill), FU(bbp_psi, vm_missing), END },
+	[BBP_GO] = { FU(bbp_go, w), FU(bbp_go, since_ns), END },
 	[BBP_REBOOT] = { END },
 	[BBP_BYE] = { END },
 };
