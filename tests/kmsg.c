@@ -20,13 +20,19 @@ int main(void)
 	struct hr_kmsg_oom o;
 	char rec[1024];
 
-	plan(13);
+	plan(15);
 	ok(hr_kmsg_oom_parse(sum3, W3, &o) == HR_KMSG_OOM_SUMMARY && o.pid == 21443 &&
 	   !strcmp(o.task, "qemu-system-x86") && strstr(o.task_memcg, "-none-v2.libvirt-qemu"),
 	   "a summary of this budget: pid 21443, task qemu-system-x86, its own cgroup the domain's");
 	/* /dev/kmsg's form: PRI,SEQ,TS,FLAGS;TEXT, then continuation lines */
 	snprintf(rec, sizeof(rec), "3,91021,36936685688,-;%s\n SUBSYSTEM=x\n", sum3);
 	ok(hr_kmsg_oom_parse(rec, W3, &o) == HR_KMSG_OOM_SUMMARY && o.pid == 21443, "the same as /dev/kmsg gives it");
+	/* with CONFIG_PRINTK_CALLER: a caller field after the flags */
+	snprintf(rec, sizeof(rec), "6,91021,36936685688,-,caller=T4321;%s\n", sum3);
+	ok(hr_kmsg_oom_parse(rec, W3, &o) == HR_KMSG_OOM_SUMMARY && o.pid == 21443,
+	   "the same with a caller field (CONFIG_PRINTK_CALLER)");
+	snprintf(rec, sizeof(rec), "3,91022,36936685754,c,caller=C1;%s\n", killed3);
+	ok(hr_kmsg_oom_parse(rec, W3, &o) == HR_KMSG_KILLED && o.pid == 21443, "a Killed line with a caller field");
 	snprintf(rec, sizeof(rec), "[36936.685688] %s", sum3);
 	ok(hr_kmsg_oom_parse(rec, W3, &o) == HR_KMSG_OOM_SUMMARY && o.pid == 21443, "the same as dmesg prints it");
 	ok(hr_kmsg_oom_parse(sum3, "/machine/bb-861666d4-0b68-w9.partition", &o) == HR_KMSG_OTHER,

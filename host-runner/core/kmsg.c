@@ -5,19 +5,32 @@
 
 #include "kmsg.h"
 
-/* The text of a record: after /dev/kmsg's "PRI,SEQ,TS,FLAGS;" or dmesg's "[ TS] ". */
+/* Digits at @p, at least one: past them, else NULL. */
+static const char *digits(const char *p)
+{
+	const char *q = p;
+
+	while (*q >= '0' && *q <= '9')
+		q++;
+	return q > p ? q : NULL;
+}
+
+/*
+ * The text of a record: after /dev/kmsg's "PRI,SEQ,TS,FLAGS[,FIELD...];"
+ * (FIELD: e.g. caller=T4321 with CONFIG_PRINTK_CALLER) or dmesg's "[ TS] ".
+ */
 static const char *text_of(const char *rec)
 {
 	const char *semi = strchr(rec, ';'), *nl = strchr(rec, '\n');
 
-	/* /dev/kmsg: digits and commas (and a flag letter) up to the first ';' */
-	if (semi && (!nl || semi < nl) && rec[0] >= '0' && rec[0] <= '9') {
+	/* /dev/kmsg: three numbers, the flags, then fields up to the first ';' */
+	if (semi && (!nl || semi < nl)) {
 		const char *p = rec;
+		int i;
 
-		while (p < semi && ((*p >= '0' && *p <= '9') || *p == ',' || *p == '-' || *p == 'c' ||
-				    *p == '+'))
+		for (i = 0; i < 3 && p && (p = digits(p)) && *p == ','; i++)
 			p++;
-		if (p == semi)
+		if (i == 3 && p)	/* the flags ('-', 'c', '+') and any fields: none holds a ';' */
 			return semi + 1;
 	}
 	if (rec[0] == '[') {
