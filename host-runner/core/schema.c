@@ -239,7 +239,7 @@ static const struct hr_col budget[] = {
 	[HR_BU_UNDER_OOM] = { "under_oom", BOOL, "", NO, "budget: 1 while the cgroup is out of memory (v1 memory.oom_control under_oom)" },
 	[HR_BU_RSS_MIB] = { "rss_mib", FLT(3), "MiB", NO, "qemu: the process's VmRSS (/proc/PID/status)" },
 	[HR_BU_VMSWAP_MIB] = { "vmswap_mib", FLT(3), "MiB", NO, "qemu: the process's VmSwap (/proc/PID/status)" },
-	[HR_BU_KMSG_OOM_KILLS] = { "kmsg_oom_kills", INT, "count", NO, "budget: processes the cgroup's OOM killer killed, as the kernel log says (/dev/kmsg from the budget's creation: oom-kill lines whose oom_memcg is the budget's partition), cumulative; empty: the log cannot be read. cgroup v1's oom_kill counts a kill in the victim's own cgroup only (a domain's), this one in the budget's" },
+	[HR_BU_KMSG_OOM_KILLS] = { "kmsg_oom_kills", INT, "count", NO, "budget: processes the cgroup's OOM killer killed, as the kernel log says (/dev/kmsg from the budget's creation: oom-kill lines whose oom_memcg is the budget's partition, or, the summary split, Killed process lines of its QEMUs; one a pid), cumulative; empty: the log cannot be read, or records were lost (a kmsg event says which). cgroup v1's oom_kill counts a kill in the victim's own cgroup only (a domain's), this one in the budget's" },
 };
 _Static_assert(sizeof(budget) / sizeof(budget[0]) == HR_BU_NCOLS, "budget.csv: a column per id");
 

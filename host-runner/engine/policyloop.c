@@ -33,6 +33,7 @@ struct pw_slot {
 	int published, done;
 	struct hr_pol_guest pg;		/* its latest figures */
 	double rss_mib, vmswap_mib;	/* its QEMU's, NaN: unknown */
+	int qpid;			/* its QEMU's pid (0: unknown): a Killed process line of it is the budget's kill */
 	uint64_t proposal_kib;		/* the latest target proposed, taken by its controller */
 	int has_proposal;
 	int in_run;			/* past the start line: its decisions' phase is run, else bring-up */
@@ -129,6 +130,18 @@ static void budget_rows(struct hr_polwave *pw, double t_s, const struct hr_budge
 {
 	struct hr_row r;
 
+	if (pw->cg) {	/* the kernel log's: told whether or not the cgroup could be read */
+		for (int k = 0; k < bs->nkills; k++)	/* its own words, one event a kill */
+			hr_rec_event(pw->run->rec, "", "host-oom-kill", "job=%s pid=%d task=%s task_memcg=%s "
+				     "(the budget's OOM killer, as the kernel log says)", pw->j->name,
+				     bs->kills[k].pid, bs->kills[k].task, bs->kills[k].task_memcg);
+		if (bs->nuntold > 0)
+			hr_rec_event(pw->run->rec, "", "host-oom-kill", "job=%s untold=%d (more kills of the "
+				     "budget's OOM killer in one read than are told one by one; all counted)",
+				     pw->j->name, bs->nuntold);
+		if (bs->kmsg_note[0])
+			hr_rec_event(pw->run->rec, "", "kmsg", "job=%s %s", pw->j->name, bs->kmsg_note);
+	}
 	if (pw->cg && have) {
 		hr_row_init(&r, HR_TB_BUDGET);
 		hr_row_set_f(&r, HR_BU_T_S, t_s);
@@ -146,10 +159,6 @@ static void budget_rows(struct hr_polwave *pw, double t_s, const struct hr_budge
 		hr_row_set_n(&r, HR_BU_KMSG_OOM_KILLS, bs->kmsg_oom_kills);
 		hr_row_set_n(&r, HR_BU_UNDER_OOM, bs->under_oom);
 		hr_rec_put(pw->run->rec, HR_F_BUDGET, &r);
-		for (int k = 0; k < bs->nkills; k++)	/* the kernel log's own words, one event a kill */
-			hr_rec_event(pw->run->rec, "", "host-oom-kill", "job=%s pid=%d task=%s task_memcg=%s "
-				     "(the budget's OOM killer, as the kernel log says)", pw->j->name,
-				     bs->kills[k].pid, bs->kills[k].task, bs->kills[k].task_memcg);
 	}
 	for (int i = 0; i < pw->n; i++) {
 		char name[sizeof(pw->s[i].pg.name)];
@@ -206,15 +215,28 @@ static void decision_row(struct hr_polwave *pw, double t_s, int k)
 	hr_rec_put(pw->run->rec, HR_F_DECISIONS, &r);
 }
 
+/* The budget read now, with the pids of the wave's QEMUs (hr_budget_read). 1 if its cgroup was read. */
+static int read_budget(struct hr_polwave *pw, struct hr_budget_state *bs)
+{
+	int q[64], nq = 0;
+
+	pthread_mutex_lock(&pw->lock);
+	for (int i = 0; i < pw->n && nq < 64; i++)
+		if (pw->s[i].qpid > 0)
+			q[nq++] = pw->s[i].qpid;
+	pthread_mutex_unlock(&pw->lock);
+	return !hr_budget_read(pw->cg, bs, q, nq);
+}
+
 /* One collect period; with @decide, a decision too. Returns 1 if any guest took part. */
 static int tick(struct hr_polwave *pw, int decide)
 {
 	struct hr_budget_state bs;
 	double t_s = (double)hr_run_time(pw->run) / 1e9;
-	int have = pw->cg && !hr_budget_read(pw->cg, &bs);
+	int have;
 
-	if (!have)
-		memset(&bs, 0, sizeof(bs));
+	memset(&bs, 0, sizeof(bs));
+	have = pw->cg && read_budget(pw, &bs);
 	budget_rows(pw, t_s, &bs, have);
 	pthread_mutex_lock(&pw->lock);
 	pw->free_mib = have ? bs.limit_mib - bs.usage_mib : NAN;
@@ -394,8 +416,9 @@ void hr_polwave_stop(struct hr_polwave *pw)
 	if (pw->running && pw->cg) {	/* the last: a kill since the last period counted */
 		struct hr_budget_state bs;
 
-		if (!hr_budget_read(pw->cg, &bs))
-			budget_rows(pw, (double)hr_run_time(pw->run) / 1e9, &bs, 1);
+		int have = read_budget(pw, &bs);
+
+		budget_rows(pw, (double)hr_run_time(pw->run) / 1e9, &bs, have);
 	}
 	if (pw->row && pw->row->kind == HR_POL_EXTERNAL) {
 		hr_rec_event(pw->run->rec, "", "policy-end", "job=%s asked=%" PRIu64 " accepted=%" PRIu64
@@ -501,6 +524,8 @@ static int publish(struct hr_guest *g, struct hr_polwave *pw, struct pw_slot *s,
 	s->pg = pg;
 	s->rss_mib = rss;
 	s->vmswap_mib = sw;
+	if (b->hp.local && b->hp.pid > 0)
+		s->qpid = b->hp.pid;
 	s->published = 1;
 	pthread_mutex_unlock(&pw->lock);
 	return 0;
