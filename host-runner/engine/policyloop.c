@@ -282,7 +282,9 @@ static int tick(struct hr_polwave *pw, int decide)
 			hr_rec_event(pw->run->rec, "", "policy-refused", "job=%s period=%" PRIu64 " %s: %s",
 				     pw->j->name, pw->period, hr_pp_verdict_name(v), pw->pp.why);
 		if (pw->pp.gave_up && !pw->fell_back) {
+			pthread_mutex_lock(&pw->lock);	/* (read by hr_policy_turn_take) */
 			pw->fell_back = 1;
+			pthread_mutex_unlock(&pw->lock);
 			hr_warn("job %s: the external policy was given up, none from now on: %s", pw->j->name,
 				pw->pp.fallback);
 			hr_rec_event(pw->run->rec, "", "policy-fallback", "job=%s none from now on: %s",
@@ -552,12 +554,18 @@ int hr_policy_turn_take(struct hr_guest *g)
 	uint64_t t0 = hr_now_ns(), deadline, t1, room_by;
 	struct hr_guest *by = NULL;
 	double free_mib = NAN, need = fill_mib(g);
-	int logged = 0;
+	int logged = 0, nowait;
 
 	if (!pw || !pw->row || !my_slot(pw, g))
 		return 0;
-	/* the others' bring-ups each have their deadlines; this one bounds the wait all the same */
-	deadline = t0 + (120ull + 120ull * (uint64_t)pw->n) * 1000000000ull;
+	/*
+	 * The others' bring-ups each have their deadlines; this one bounds the
+	 * wait all the same: each holder before it may keep the turn for its
+	 * boot and fill (120 s), the room wait (10 decide periods and 5 s) and
+	 * until it is given (2 decide periods and 5 s): with the periods as
+	 * policy-period-scale makes them.
+	 */
+	deadline = t0 + (uint64_t)((120.0 + pw->n * (120.0 + 12.0 * pw->decide_s + 10.0)) * 1e9);
 	for (;;) {
 		pthread_mutex_lock(&pw->lock);
 		if (!pw->turn || pw->turn == g)
@@ -586,7 +594,12 @@ int hr_policy_turn_take(struct hr_guest *g)
 	 */
 	t1 = hr_now_ns();
 	room_by = t1 + (uint64_t)((10 * pw->decide_s + 5) * 1e9);
-	while (pw->cg) {
+	pthread_mutex_lock(&pw->lock);
+	/* a policy that never sets targets makes no room: none, a budget alone, an external one fallen back */
+	nowait = !pw->row || pw->row->kind == HR_POL_NONE || pw->fell_back;
+	free_mib = pw->free_mib;
+	pthread_mutex_unlock(&pw->lock);
+	while (pw->cg && !nowait) {
 		pthread_mutex_lock(&pw->lock);
 		free_mib = pw->free_mib;
 		pthread_mutex_unlock(&pw->lock);
@@ -605,7 +618,8 @@ int hr_policy_turn_take(struct hr_guest *g)
 	hr_rec_event(g->run->rec, g->name, "bringup-turn", "job=%s waited_s=%.3f room_wait_s=%.3f "
 		     "budget_free_mib=%.1f need_mib=%.1f%s", g->job->name, (double)(t1 - t0) / 1e9,
 		     (double)(hr_now_ns() - t1) / 1e9, free_mib, need, !pw->cg ? " (no budget)" :
-		     free_mib >= need ? "" : ": no room made in time, it fills all the same");
+		     free_mib >= need ? "" : nowait ? ": no room wait (the policy sets no targets), it fills" :
+		     ": no room made in time, it fills all the same");
 	return 0;
 }
 
@@ -642,7 +656,7 @@ static int walk_step(struct hr_guest *g, struct walk *w)
 	struct hr_polwave *pw = w->pw;
 	struct pw_slot *s = w->s;
 	int64_t now = hr_run_time(g->run), until;
-	uint64_t kib = 0;
+	uint64_t kib = 0, decided;
 	int take, give;
 
 	if (hr_guest_check(g))
@@ -658,12 +672,13 @@ static int walk_step(struct hr_guest *g, struct walk *w)
 	take = s->has_proposal;
 	kib = s->proposal_kib;
 	s->has_proposal = 0;
-	give = pw->turn == g && (s->decided || now >= w->give_by);
+	decided = s->decided;
+	give = pw->turn == g && (decided || now >= w->give_by);
 	pthread_mutex_unlock(&pw->lock);
 	if (give) {
 		hr_policy_turn_give(g);
 		hr_rec_event(g->run->rec, g->name, "bringup-turn-given", "job=%s %s", g->job->name,
-			     s->decided ? "the policy decided with this guest up" :
+			     decided ? "a decide period of the policy passed with this guest up" :
 			     "no decision with it within two decide periods and 5 s");
 	}
 	if (take) {	/* whole MiB within [floor, nominal], as the policy was told */
