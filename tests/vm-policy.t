@@ -23,33 +23,33 @@ if ! dmesg >/dev/null 2>&1; then
 fi
 
 # Sizes, derived here: what a QEMU of this image holds beyond what its guest
-# touched depends on the QEMU (version, TCG's translation cache, runtime), so
-# a first run of one guest measures F, the most anonymous memory a filled
-# guest's QEMU held (its host samples' qemu_anon_kib: what the budget's
-# cgroup is charged for each QEMU; its RSS also counts the binary's and the
-# libraries' file pages, shared by the QEMUs and charged once, if at all).
-# Each guest touches 16 MiB (hold) and P = 96 MiB (prefill, freed: the host
-# keeps it backed). Three filled QEMUs hold 3F; the budget is B = 3F - P/2:
-# under `none` the third fill must meet the limit (by P/2, whatever F is). A
-# policy that takes the freed pages of the others back (2P) leaves
-# B - (3F - 3P) = 2.5P of room before the third fill, more than the fill
-# needs (need = 16 + P + 32 MiB, policyloop.c fill_mib). MOM shrinks only
-# while the budget is less than 20 % free, so the room wait can be met only
-# where need is below 20 % of B: with a margin, need <= 17 % of B, else mom's
-# outcome checks are skipped (a QEMU too lean for this squeeze).
-P=96
-scenario probe <<'INI'
+# touched depends on the QEMU (version, TCG's translation cache, how long it
+# ran), so a first run of the same three guests without a budget measures
+# it: Q, the most anonymous memory each guest's QEMU held (its host samples'
+# qemu_anon_kib: what the budget's cgroup is charged for a QEMU; its RSS also
+# counts the binary's and libraries' file pages, shared and charged once, if
+# at all), the three added. Each guest touches 16 MiB (hold) and P = 80 MiB
+# (prefill, freed: the host keeps it backed). The budget is B = Q - 64 MiB:
+# under `none` the third fill must meet the limit (by 64 MiB, whatever Q
+# is). A policy that takes back the freed pages (3P) has B - (Q - 3P) =
+# 3P - 64 = 176 MiB of room at most, more than the third fill needs (need =
+# 16 + P + 32 = 128 MiB, policyloop.c fill_mib) and than MOM's line below. MOM shrinks only while the budget
+# is less than 20 % free, so the room wait can be met only where the need is
+# below 20 % of B: with a margin, need <= 17 % of B, else mom's outcome
+# checks are skipped (a QEMU too lean for this squeeze).
+P=80
+scenario probe <<INI
 [global]
 accel = tcg
 memory = 512M
-vms = 1
+vms = 3
 vcpus = 1
-low = 160M
+low = 128M
 warmup-runs = 0
-prefill = 96M
+prefill = ${P}M
 workload = hold:size=16M,rate=10000,slow=100us
 policy-period-scale = 0.2
-policy-duration = 8s
+policy-duration = 15s
 
 [probe]
 policy = none
@@ -57,14 +57,15 @@ INI
 "$BB" run -s "$STATE" -o "$RESULTS/p" "$T/probe.ini" >"$T/pout" 2>"$T/perr"
 prc=$?
 pdir=$(run_dir "$RESULTS/p")
-F=$(csv_awk '$c["source"] == "host" && $c["qemu_anon_kib"] > m { m = $c["qemu_anon_kib"] } END { print int(m / 1024 + 0.999) }' "$pdir/samples.csv" 2>/dev/null)
-if [ "$prc" -ne 0 ] || [ "${F:-0}" -lt $((16 + P)) ]; then
-	check "probe: one filled guest's QEMU measured (exit $prc, F ${F:-?} MiB)" false
-	skip_rest "no measure of a filled guest's QEMU"
+Q=$(csv_awk '$c["source"] == "host" && $c["qemu_anon_kib"] > m[$c["vm"]] { m[$c["vm"]] = $c["qemu_anon_kib"] }
+	END { for (v in m) { s += m[v]; n++ } if (n == 3) print int(s / 1024 + 0.999) }' "$pdir/samples.csv" 2>/dev/null)
+if [ "$prc" -ne 0 ] || [ "${Q:-0}" -lt $((3 * (16 + P))) ]; then
+	check "probe: three filled guests' QEMUs measured (exit $prc, Q ${Q:-?} MiB)" false
+	skip_rest "no measure of three filled guests' QEMUs"
 	finish
 fi
-check "probe: one filled guest's QEMU held at most $F MiB of anonymous memory" true
-BUD=$((3 * F - P / 2)) NEED=$((16 + P + 32))
+check "probe: three filled guests' QEMUs held at most $Q MiB of anonymous memory" true
+BUD=$((Q - 64)) NEED=$((16 + P + 32)) F=$((Q / 3))
 roomok=$(awk -v n=$NEED -v b=$BUD 'BEGIN { print (n <= 0.17 * b) ? 1 : 0 }')
 cat >"$T/sq.ini" <<INI
 [global]
@@ -72,7 +73,7 @@ accel = tcg
 memory = 512M
 vms = 3
 vcpus = 1
-low = 160M
+low = 128M
 warmup-runs = 0
 prefill = ${P}M
 workload = hold:size=16M,rate=10000,slow=100us
