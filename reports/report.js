@@ -575,21 +575,27 @@
 		if (!B || !B.rows || !B.rows.length)
 			return;
 		var BC = table(B), PC = P && P.rows ? table(P) : null;
-		var keys = [], t0 = {}, sec = el('section', { id: 'policies' });
+		/* keys: the jobs with a budget (kind=budget rows); all: every policy job, the
+		 * baseline's (no budget: kind=qemu rows only) too, for the guests' targets */
+		var keys = [], all = [], t0 = {}, sec = el('section', { id: 'policies' });
 		var key = function (job, rep) { return job + (rep && rep !== '0' ? ' r' + rep : ''); };
 		B.rows.forEach(function (r) {
 			var k = key(r[BC.job], r[BC.rep]), t = num(r[BC.t_s]);
-			if (keys.indexOf(k) < 0)
+			if (r[BC.kind] === 'budget' && keys.indexOf(k) < 0)
 				keys.push(k);
+			if (all.indexOf(k) < 0)
+				all.push(k);
 			if (t != null && (t0[k] == null || t < t0[k]))
 				t0[k] = t;
 		});
+		if (!keys.length)
+			return;
 		sec.appendChild(el('h2', { text: 'Policies: the host budget and the guests, ' + keys.join(' vs ') }));
 		app.appendChild(sec);
 		var color = function (i) { return JOB_COL[i % JOB_COL.length]; };
 		var budgetChart = function (col, title, unit, withLimit) {
 			var tables = [], series = [{ label: 's from the budget\'s creation' }], limit = null;
-			keys.forEach(function (k, i) {
+			keys.forEach(function (k) {
 				var x = [], y = [];
 				B.rows.forEach(function (r) {
 					var v = num(r[BC[col]]);
@@ -602,7 +608,7 @@
 				});
 				if (x.length) {
 					tables.push([x, y]);
-					series.push(line(k, color(i)));
+					series.push(line(k, color(all.indexOf(k))));
 				}
 			});
 			if (!tables.length)
@@ -629,7 +635,7 @@
 		});
 		idx.sort(function (a, b) { return a - b; }).forEach(function (n) {
 			var tables = [], series = [{ label: 's' }];
-			keys.forEach(function (k, i) {
+			all.forEach(function (k, i) {
 				var x = [], tg = [], ac = [];
 				P.rows.forEach(function (r) {
 					if (key(r[PC.job], r[PC.rep]) !== k || !new RegExp('-v' + n + '$').test(r[PC.vm]))

@@ -10,12 +10,13 @@ BB=${BB:-$TOP/build/balloonbench}
 T=$(mktemp -d /tmp/bbpage.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 require bb
-plan 14
+plan 15
 
 # mech: bench/balloon-vs-virtio-mem.ini under TCG (4 jobs, 2 mechanisms; run.json
 # trimmed), terminal.txt what its run printed; mini: 2 jobs; real: 1 job; policy:
-# bench/overcommit.ini's run of 2026-12-07 14:06 (run.json trimmed; budget.csv's
-# budget rows, decisions.csv and transitions.csv whole)
+# bench/overcommit.ini's run of 2026-12-07 14:06 (run.json trimmed; budget.csv,
+# its kind=qemu rows of every policy job, the baseline's too, decisions.csv and
+# transitions.csv whole)
 for d in mech mini real policy; do
 	cp -r "$TOP/tests/data/results-$d" "$T/$d"
 	"$BB" report "$T/$d" >"$T/$d.out" 2>&1
@@ -78,6 +79,10 @@ nb=$(grep -o '<div class="u-title">Host budget: [^<]*every job' "$T/policy.dom" 
 ng=$(grep -o '<div class="u-title">Guest v[0-9]: target (dashed) and balloon actual, every job' "$T/policy.dom" | wc -l)
 check "policy: one section of the budget jobs ($pol), its usage and swap ($nb charts) and 3 guests' targets ($ng)" \
 	test "$pol" = "<h2>Policies: the host budget and the guests, none vs fpr vs mom vs external" -a "$nb" -eq 2 -a "$ng" -eq 3
+# (the baseline, policy none without a budget, has kind=qemu rows and decisions: in the guests' charts only)
+nbt=$(grep -o '>baseline target<' "$T/policy.dom" | wc -l)
+check "policy: the baseline (no budget) is in each guest's chart, target and actual ($nbt; the section's title, above, the budget jobs only)" \
+	test "$nbt" -eq 3
 check "mini (no budget): no policies section" eval '! grep -q "<h2>Policies" "$T/mini.dom"'
 check "real (1 job): the key figures lead, as before" grep -q '<header>.*class="keyfigs"' "$T/real.dom"
 check "mech: the key figures per job come after the comparison (collapsed)" \

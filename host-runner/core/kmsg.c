@@ -1,23 +1,37 @@
 // SPDX-License-Identifier: MIT
 /* kmsg.c - the kernel log's OOM lines of a memory cgroup (kmsg.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kmsg.h"
 
-/* The text of a record: after /dev/kmsg's "PRI,SEQ,TS,FLAGS;" or dmesg's "[ TS] ". */
+/* Digits at @p, at least one: past them, else NULL. */
+static const char *digits(const char *p)
+{
+	const char *q = p;
+
+	while (*q >= '0' && *q <= '9')
+		q++;
+	return q > p ? q : NULL;
+}
+
+/*
+ * The text of a record: after /dev/kmsg's "PRI,SEQ,TS,FLAGS[,FIELD...];"
+ * (FIELD: e.g. caller=T4321 with CONFIG_PRINTK_CALLER) or dmesg's "[ TS] ".
+ */
 static const char *text_of(const char *rec)
 {
 	const char *semi = strchr(rec, ';'), *nl = strchr(rec, '\n');
 
-	/* /dev/kmsg: digits and commas (and a flag letter) up to the first ';' */
-	if (semi && (!nl || semi < nl) && rec[0] >= '0' && rec[0] <= '9') {
+	/* /dev/kmsg: three numbers, the flags, then fields up to the first ';' */
+	if (semi && (!nl || semi < nl)) {
 		const char *p = rec;
+		int i;
 
-		while (p < semi && ((*p >= '0' && *p <= '9') || *p == ',' || *p == '-' || *p == 'c' ||
-				    *p == '+'))
+		for (i = 0; i < 3 && p && (p = digits(p)) && *p == ','; i++)
 			p++;
-		if (p == semi)
+		if (i == 3 && p)	/* the flags ('-', 'c', '+') and any fields: none holds a ';' */
 			return semi + 1;
 	}
 	if (rec[0] == '[') {
@@ -97,4 +111,54 @@ enum hr_kmsg_kind hr_kmsg_oom_parse(const char *rec, const char *memcg, struct h
 		return HR_KMSG_KILLED;
 	}
 	return HR_KMSG_OTHER;
+}
+
+static int seen(const struct hr_kmsg_counter *c, int pid)
+{
+	int n = c->npids < 64 ? c->npids : 64;
+
+	for (int i = 0; pid > 0 && i < n; i++)
+		if (c->pids[i] == pid)
+			return 1;
+	return 0;
+}
+
+static void remember(struct hr_kmsg_counter *c, int pid)
+{
+	if (pid > 0)
+		c->pids[c->npids++ % 64] = pid;
+	if (c->npids >= 128)	/* stays in [64, 128): the ring full, its index going on */
+		c->npids -= 64;
+}
+
+int hr_kmsg_count(struct hr_kmsg_counter *c, const char *rec, const char *memcg, const int *qpids, int nq,
+		  struct hr_kmsg_oom *out)
+{
+	enum hr_kmsg_kind kind = hr_kmsg_oom_parse(rec, memcg, out);
+	int ours = 0;
+
+	if (kind == HR_KMSG_OOM_SUMMARY) {
+		if (seen(c, out->pid))
+			return 0;
+		if (out->pid <= 0)
+			c->anon++;
+		remember(c, out->pid);
+		c->kills++;
+		return 1;
+	}
+	if (kind != HR_KMSG_KILLED || seen(c, out->pid))
+		return 0;
+	for (int q = 0; q < nq; q++)
+		ours |= qpids[q] > 0 && qpids[q] == out->pid;
+	if (!ours)
+		return 0;
+	remember(c, out->pid);
+	if (c->anon > 0) {	/* the kill of a summary cut short: now with its pid */
+		c->anon--;
+		return 0;
+	}
+	snprintf(out->task_memcg, sizeof(out->task_memcg), "%s (a Killed process line of its QEMU: the summary "
+		 "not read whole)", memcg ? memcg : "");
+	c->kills++;
+	return 1;
 }

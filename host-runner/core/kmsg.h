@@ -14,11 +14,14 @@
  *
  * hr_kmsg_oom_parse reads one /dev/kmsg record (or one dmesg line) and says
  * which of the two it is, for the memory cgroup @memcg (the budget's
- * partition, as the kernel names it: /machine/NAME.partition); a kill is
- * counted once, from its summary line (the second line only confirms it).
+ * partition, as the kernel names it: /machine/NAME.partition);
+ * hr_kmsg_count counts a kill once a pid, from its summary line or, where
+ * the summary was split, the Killed line of one of the budget's QEMUs.
  */
 #ifndef HR_CORE_KMSG_H
 #define HR_CORE_KMSG_H
+
+#include <stdint.h>
 
 enum hr_kmsg_kind {
 	HR_KMSG_OTHER = 0,	/* not an OOM line, or another cgroup's */
@@ -42,4 +45,22 @@ struct hr_kmsg_oom {
  */
 enum hr_kmsg_kind hr_kmsg_oom_parse(const char *rec, const char *memcg, struct hr_kmsg_oom *out);
 
+
+/* A budget's kills in the log, one a pid (hr_kmsg_count). Zeroed to start. */
+struct hr_kmsg_counter {
+	int64_t kills;		/* counted so far */
+	int pids[64];		/* pids whose kill was counted (the last 64) */
+	int npids;
+	int anon;		/* summaries counted without a pid (cut short): the next Killed line of a QEMU is theirs */
+};
+/*
+ * Count record @rec for memory cgroup @memcg: its summary, or (the summary
+ * is printed piecewise, with pr_cont, and a message of another CPU can split
+ * it over records) a Killed process line whose pid is one of @qpids (the
+ * budget's QEMUs, @nq of them). A pid's kill counts once, whichever line
+ * comes first. Returns 1 when @rec is a kill not counted before (*out: it;
+ * a Killed line's task_memcg says so), else 0.
+ */
+int hr_kmsg_count(struct hr_kmsg_counter *c, const char *rec, const char *memcg, const int *qpids, int nq,
+		  struct hr_kmsg_oom *out);
 #endif /* HR_CORE_KMSG_H */

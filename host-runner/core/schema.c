@@ -231,7 +231,7 @@ static const struct hr_col budget[] = {
 	[HR_BU_LIMIT_MIB] = { "limit_mib", FLT(3), "MiB", NO, "budget: the cgroup's memory limit (v1 memory.limit_in_bytes)" },
 	[HR_BU_USAGE_MIB] = { "usage_mib", FLT(3), "MiB", NO, "budget: what the cgroup holds now (v1 memory.usage_in_bytes)" },
 	[HR_BU_MAX_USAGE_MIB] = { "max_usage_mib", FLT(3), "MiB", NO, "budget: the most it held so far (v1 memory.max_usage_in_bytes)" },
-	[HR_BU_FAILCNT] = { "failcnt", INT, "count", NO, "budget: times the limit was hit (v1 memory.failcnt), cumulative (memsw's limit is 1 MiB above memory's so that memory's is the one hit and counted: this kernel keeps no memsw failcnt)" },
+	[HR_BU_FAILCNT] = { "failcnt", INT, "count", NO, "budget: times the limit was hit (v1 memory.failcnt), cumulative (memsw's limit is 1 MiB above memory's so that memory's is the one hit and counted: this kernel keeps no memsw failcnt; once the group holds more than 1 MiB of swap, memsw is hit first and this stops counting)" },
 	[HR_BU_MEMSW_USAGE_MIB] = { "memsw_usage_mib", FLT(3), "MiB", NO, "budget: memory plus swap (v1 memory.memsw.usage_in_bytes; empty where swap is not accounted)" },
 	[HR_BU_MEMSW_FAILCNT] = { "memsw_failcnt", INT, "count", NO, "budget: times memory plus swap hit the limit (v1 memory.memsw.failcnt; this host's kernel, 6.18, keeps it 0)" },
 	[HR_BU_SWAP_MIB] = { "swap_mib", FLT(3), "MiB", NO, "budget: swap its processes hold (v1 memory.stat total_swap; empty: not accounted)" },
@@ -239,7 +239,7 @@ static const struct hr_col budget[] = {
 	[HR_BU_UNDER_OOM] = { "under_oom", BOOL, "", NO, "budget: 1 while the cgroup is out of memory (v1 memory.oom_control under_oom)" },
 	[HR_BU_RSS_MIB] = { "rss_mib", FLT(3), "MiB", NO, "qemu: the process's VmRSS (/proc/PID/status)" },
 	[HR_BU_VMSWAP_MIB] = { "vmswap_mib", FLT(3), "MiB", NO, "qemu: the process's VmSwap (/proc/PID/status)" },
-	[HR_BU_KMSG_OOM_KILLS] = { "kmsg_oom_kills", INT, "count", NO, "budget: processes the cgroup's OOM killer killed, as the kernel log says (/dev/kmsg from the budget's creation: oom-kill lines whose oom_memcg is the budget's partition), cumulative; empty: the log cannot be read. cgroup v1's oom_kill counts a kill in the victim's own cgroup only (a domain's), this one in the budget's" },
+	[HR_BU_KMSG_OOM_KILLS] = { "kmsg_oom_kills", INT, "count", NO, "budget: processes the cgroup's OOM killer killed, as the kernel log says (/dev/kmsg from the budget's creation: oom-kill lines whose oom_memcg is the budget's partition, or, the summary split, Killed process lines of its QEMUs; one a pid), cumulative; empty: the log cannot be read, or records were lost (a kmsg event says which). cgroup v1's oom_kill counts a kill in the victim's own cgroup only (a domain's), this one in the budget's" },
 };
 _Static_assert(sizeof(budget) / sizeof(budget[0]) == HR_BU_NCOLS, "budget.csv: a column per id");
 

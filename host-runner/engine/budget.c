@@ -362,7 +362,6 @@ static int make_one(const char *dir, int v2, const char *opts, void *arg)
  */
 static void kmsg_open(struct hr_budget_cg *cg)
 {
-	cg->kmsg_kills = -1;
 	cg->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (cg->kmsg_fd < 0 || lseek(cg->kmsg_fd, 0, SEEK_END) < 0) {
 		snprintf(cg->kmsg_why, sizeof(cg->kmsg_why), "/dev/kmsg: %s", strerror(errno));
@@ -371,18 +370,28 @@ static void kmsg_open(struct hr_budget_cg *cg)
 		cg->kmsg_fd = -1;
 		return;
 	}
-	cg->kmsg_kills = 0;
 }
 
-/* Every record since the last read; this budget's kills counted, the first 8 told in @st. */
-static void kmsg_read(struct hr_budget_cg *cg, struct hr_budget_state *st)
+/*
+ * Every record since the last read; this budget's kills counted, the first 8
+ * told in @st. A kill is its summary (oom_memcg the budget's) or, where
+ * interleaved records split the summary (it is built with pr_cont), the
+ * Killed process line of one of @qpids; one count a pid.
+ */
+static void kmsg_read(struct hr_budget_cg *cg, struct hr_budget_state *st, const int *qpids, int nq)
 {
 	char rec[8192], memcg[sizeof(cg->partition) + 16];
+	uint64_t lost0 = cg->kmsg_lost;
 
-	st->kmsg_oom_kills = cg->kmsg_kills;
-	st->nkills = 0;
-	if (cg->kmsg_fd < 0)
+	st->nkills = st->nuntold = 0;
+	st->kmsg_note[0] = '\0';
+	if (cg->kmsg_fd < 0) {
+		if (!cg->kmsg_told++)
+			snprintf(st->kmsg_note, sizeof(st->kmsg_note), "the kernel log cannot be read (%s): "
+				 "kmsg_oom_kills unknown", cg->kmsg_why);
+		st->kmsg_oom_kills = -1;
 		return;
+	}
 	snprintf(memcg, sizeof(memcg), "%s.partition", cg->partition);
 	for (int i = 0; i < 100000; i++) {	/* at most this many records a read: never stuck here */
 		ssize_t n = read(cg->kmsg_fd, rec, sizeof(rec) - 1);
@@ -397,18 +406,23 @@ static void kmsg_read(struct hr_budget_cg *cg, struct hr_budget_state *st)
 		if (n <= 0)
 			break;
 		rec[n] = '\0';
-		if (hr_kmsg_oom_parse(rec, memcg, &o) != HR_KMSG_OOM_SUMMARY)
+		if (!hr_kmsg_count(&cg->kmsg_count, rec, memcg, qpids, nq, &o))
 			continue;
-		cg->kmsg_kills++;
 		if (st->nkills < (int)(sizeof(st->kills) / sizeof(st->kills[0]))) {
 			struct hr_budget_kill *k = &st->kills[st->nkills++];
 
 			k->pid = o.pid;
 			snprintf(k->task, sizeof(k->task), "%s", o.task);
 			snprintf(k->task_memcg, sizeof(k->task_memcg), "%s", o.task_memcg);
+		} else {
+			st->nuntold++;
 		}
 	}
-	st->kmsg_oom_kills = cg->kmsg_kills;
+	if (cg->kmsg_lost > lost0)
+		snprintf(st->kmsg_note, sizeof(st->kmsg_note), "%" PRIu64 " records of the kernel log overwritten "
+			 "before they were read (%" PRIu64 " in all): kmsg_oom_kills unknown from now on",
+			 cg->kmsg_lost - lost0, cg->kmsg_lost);
+	st->kmsg_oom_kills = cg->kmsg_lost ? -1 : cg->kmsg_count.kills;
 }
 
 int hr_budget_create(struct hr_budget_cg *cg, const char *state_dir, const char *run4, int wave,
@@ -436,7 +450,7 @@ int hr_budget_create(struct hr_budget_cg *cg, const char *state_dir, const char 
 	return 0;
 }
 
-int hr_budget_read(struct hr_budget_cg *cg, struct hr_budget_state *st)
+int hr_budget_read(struct hr_budget_cg *cg, struct hr_budget_state *st, const int *qpids, int nq)
 {
 	char path[PATH_MAX + 32], line[256];
 	FILE *f;
@@ -444,7 +458,7 @@ int hr_budget_read(struct hr_budget_cg *cg, struct hr_budget_state *st)
 
 	st->limit_mib = st->usage_mib = st->max_usage_mib = st->memsw_usage_mib = st->swap_mib = NAN;
 	st->failcnt = st->memsw_failcnt = st->oom_kill = st->under_oom = -1;
-	kmsg_read(cg, st);
+	kmsg_read(cg, st, qpids, nq);
 	if (!cg->memdir[0] || (v = get_num(cg->memdir, "memory.usage_in_bytes")) < 0)
 		return -1;
 	st->usage_mib = (double)v / 1048576.0;

@@ -31,6 +31,7 @@
 #include <limits.h>
 
 #include "core/budget.h"
+#include "core/kmsg.h"
 #include "core/scenario.h"
 
 struct hr_run_opts;
@@ -47,9 +48,10 @@ struct hr_budget_cg {
 	int created;
 	/* the kernel log from the budget's creation on (/dev/kmsg, non-blocking; -1: not read) */
 	int kmsg_fd;
-	int64_t kmsg_kills;		/* its OOM kills there (core/kmsg.h), -1: the log cannot be read */
 	uint64_t kmsg_lost;		/* records the kernel overwrote before they were read (EPIPE) */
 	char kmsg_why[128];		/* why the log cannot be read */
+	int kmsg_told;			/* kmsg_why told (hr_budget_state.kmsg_note) */
+	struct hr_kmsg_counter kmsg_count;	/* its kills, one a pid (core/kmsg.h) */
 };
 
 /* One OOM kill of the budget, as the kernel log says it (core/kmsg.h). */
@@ -64,8 +66,10 @@ struct hr_budget_state {
 	double limit_mib, usage_mib, max_usage_mib, memsw_usage_mib, swap_mib;
 	int64_t failcnt, memsw_failcnt, oom_kill, under_oom;
 	int64_t kmsg_oom_kills;		/* the kernel log's count since the budget's creation, -1: unknown */
-	int nkills;			/* kills read from the log this time (at most 8 told) */
+	int nkills;			/* kills read from the log this time, told here (at most 8) */
+	int nuntold;			/* and those not told here */
 	struct hr_budget_kill kills[8];
+	char kmsg_note[192];		/* for a kmsg event: the log cannot be read, or records were lost; "": nothing */
 };
 
 /* What this host offers a budget: MemTotal, the memory controller, the state dir's free space. */
@@ -92,10 +96,13 @@ int hr_budget_create(struct hr_budget_cg *cg, const char *state_dir, const char 
 
 /*
  * Read the budget's state now, and the kernel log's records since the last
- * read (its OOM kills: st->kills). 0, or -1 if its memory cgroup cannot be
- * read. One thread at a time (the policy thread's).
+ * read (its OOM kills: st->kills): an oom-kill summary whose oom_memcg is the
+ * budget's, or a "Killed process PID" line whose pid is one of @qpids (its
+ * QEMUs, @nq of them: a summary split by interleaved records), one count a
+ * pid. 0, or -1 if its memory cgroup cannot be read (st's kills and
+ * kmsg_note still filled). One thread at a time (the policy thread's).
  */
-int hr_budget_read(struct hr_budget_cg *cg, struct hr_budget_state *st);
+int hr_budget_read(struct hr_budget_cg *cg, struct hr_budget_state *st, const int *qpids, int nq);
 
 /* Remove @cg's directories, in every hierarchy, waiting for QEMU to leave until @deadline. 0, or -1 (hr_error). */
 int hr_budget_remove(struct hr_budget_cg *cg, uint64_t deadline);

@@ -504,6 +504,8 @@ int hr_guest_bring_up(struct hr_guest *g)
 	char kept[sizeof(g->console_path) + 8];
 	int r = bring_up_once(g);
 
+	if (r)	/* a failed boot holds no bring-up turn: the others fill, a retry takes it again */
+		hr_policy_turn_give(g);
 	if (!r || !g->boot.silent || hr_stop)
 		return r;
 	hr_error_take(g->retry_reason, sizeof(g->retry_reason));
@@ -520,5 +522,7 @@ int hr_guest_bring_up(struct hr_guest *g)
 	hr_rec_event(g->run->rec, g->name, "boot-retry", "%s%s%s", g->retry_reason,
 		     kept[0] ? "; its console: " : "", kept[0] ? strrchr(kept, '/') + 1 : "");
 	forget_boot(g);
-	return bring_up_once(g);
+	if ((r = bring_up_once(g)))
+		hr_policy_turn_give(g);
+	return r;
 }

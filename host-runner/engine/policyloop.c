@@ -34,6 +34,7 @@ struct pw_slot {
 	int published, done;
 	struct hr_pol_guest pg;		/* its latest figures */
 	double rss_mib, vmswap_mib;	/* its QEMU's, NaN: unknown */
+	int qpid;			/* its QEMU's pid (0: unknown): a Killed process line of it is the budget's kill */
 	uint64_t proposal_kib;		/* the latest target proposed, taken by its controller */
 	int has_proposal;
 	int in_run;			/* past the start line: its decisions' phase is run, else bring-up */
@@ -130,6 +131,18 @@ static void budget_rows(struct hr_polwave *pw, double t_s, const struct hr_budge
 {
 	struct hr_row r;
 
+	if (pw->cg) {	/* the kernel log's: told whether or not the cgroup could be read */
+		for (int k = 0; k < bs->nkills; k++)	/* its own words, one event a kill */
+			hr_rec_event(pw->run->rec, "", "host-oom-kill", "job=%s pid=%d task=%s task_memcg=%s "
+				     "(the budget's OOM killer, as the kernel log says)", pw->j->name,
+				     bs->kills[k].pid, bs->kills[k].task, bs->kills[k].task_memcg);
+		if (bs->nuntold > 0)
+			hr_rec_event(pw->run->rec, "", "host-oom-kill", "job=%s untold=%d (more kills of the "
+				     "budget's OOM killer in one read than are told one by one; all counted)",
+				     pw->j->name, bs->nuntold);
+		if (bs->kmsg_note[0])
+			hr_rec_event(pw->run->rec, "", "kmsg", "job=%s %s", pw->j->name, bs->kmsg_note);
+	}
 	if (pw->cg && have) {
 		hr_row_init(&r, HR_TB_BUDGET);
 		hr_row_set_f(&r, HR_BU_T_S, t_s);
@@ -147,10 +160,6 @@ static void budget_rows(struct hr_polwave *pw, double t_s, const struct hr_budge
 		hr_row_set_n(&r, HR_BU_KMSG_OOM_KILLS, bs->kmsg_oom_kills);
 		hr_row_set_n(&r, HR_BU_UNDER_OOM, bs->under_oom);
 		hr_rec_put(pw->run->rec, HR_F_BUDGET, &r);
-		for (int k = 0; k < bs->nkills; k++)	/* the kernel log's own words, one event a kill */
-			hr_rec_event(pw->run->rec, "", "host-oom-kill", "job=%s pid=%d task=%s task_memcg=%s "
-				     "(the budget's OOM killer, as the kernel log says)", pw->j->name,
-				     bs->kills[k].pid, bs->kills[k].task, bs->kills[k].task_memcg);
 	}
 	for (int i = 0; i < pw->n; i++) {
 		char name[sizeof(pw->s[i].pg.name)];
@@ -207,15 +216,28 @@ static void decision_row(struct hr_polwave *pw, double t_s, int k)
 	hr_rec_put(pw->run->rec, HR_F_DECISIONS, &r);
 }
 
+/* The budget read now, with the pids of the wave's QEMUs (hr_budget_read). 1 if its cgroup was read. */
+static int read_budget(struct hr_polwave *pw, struct hr_budget_state *bs)
+{
+	int q[64], nq = 0;
+
+	pthread_mutex_lock(&pw->lock);
+	for (int i = 0; i < pw->n && nq < 64; i++)
+		if (pw->s[i].qpid > 0)
+			q[nq++] = pw->s[i].qpid;
+	pthread_mutex_unlock(&pw->lock);
+	return !hr_budget_read(pw->cg, bs, q, nq);
+}
+
 /* One collect period; with @decide, a decision too. Returns 1 if any guest took part. */
 static int tick(struct hr_polwave *pw, int decide)
 {
 	struct hr_budget_state bs;
 	double t_s = (double)hr_run_time(pw->run) / 1e9;
-	int have = pw->cg && !hr_budget_read(pw->cg, &bs);
+	int have;
 
-	if (!have)
-		memset(&bs, 0, sizeof(bs));
+	memset(&bs, 0, sizeof(bs));
+	have = pw->cg && read_budget(pw, &bs);
 	budget_rows(pw, t_s, &bs, have);
 	pthread_mutex_lock(&pw->lock);
 	pw->free_mib = have ? bs.limit_mib - bs.usage_mib : NAN;
@@ -261,7 +283,9 @@ static int tick(struct hr_polwave *pw, int decide)
 			hr_rec_event(pw->run->rec, "", "policy-refused", "job=%s period=%" PRIu64 " %s: %s",
 				     pw->j->name, pw->period, hr_pp_verdict_name(v), pw->pp.why);
 		if (pw->pp.gave_up && !pw->fell_back) {
+			pthread_mutex_lock(&pw->lock);	/* (read by hr_policy_turn_take) */
 			pw->fell_back = 1;
+			pthread_mutex_unlock(&pw->lock);
 			hr_warn("job %s: the external policy was given up, none from now on: %s", pw->j->name,
 				pw->pp.fallback);
 			hr_rec_event(pw->run->rec, "", "policy-fallback", "job=%s none from now on: %s",
@@ -395,8 +419,9 @@ void hr_polwave_stop(struct hr_polwave *pw)
 	if (pw->running && pw->cg) {	/* the last: a kill since the last period counted */
 		struct hr_budget_state bs;
 
-		if (!hr_budget_read(pw->cg, &bs))
-			budget_rows(pw, (double)hr_run_time(pw->run) / 1e9, &bs, 1);
+		int have = read_budget(pw, &bs);
+
+		budget_rows(pw, (double)hr_run_time(pw->run) / 1e9, &bs, have);
 	}
 	if (pw->row && pw->row->kind == HR_POL_EXTERNAL) {
 		hr_rec_event(pw->run->rec, "", "policy-end", "job=%s asked=%" PRIu64 " accepted=%" PRIu64
@@ -504,6 +529,8 @@ static int publish(struct hr_guest *g, struct hr_polwave *pw, struct pw_slot *s,
 	s->pg = pg;
 	s->rss_mib = rss;
 	s->vmswap_mib = sw;
+	if (b->hp.local && b->hp.pid > 0)
+		s->qpid = b->hp.pid;
 	s->published = 1;
 	pthread_mutex_unlock(&pw->lock);
 	return 0;
@@ -530,12 +557,18 @@ int hr_policy_turn_take(struct hr_guest *g)
 	uint64_t t0 = hr_now_ns(), deadline, t1, room_by;
 	struct hr_guest *by = NULL;
 	double free_mib = NAN, need = fill_mib(g);
-	int logged = 0;
+	int logged = 0, nowait;
 
 	if (!pw || !pw->row || !my_slot(pw, g))
 		return 0;
-	/* the others' bring-ups each have their deadlines; this one bounds the wait all the same */
-	deadline = t0 + (120ull + 120ull * (uint64_t)pw->n) * 1000000000ull;
+	/*
+	 * The others' bring-ups each have their deadlines; this one bounds the
+	 * wait all the same: each holder before it may keep the turn for its
+	 * boot and fill (120 s), the room wait (10 decide periods and 5 s) and
+	 * until it is given (2 decide periods and 5 s): with the periods as
+	 * policy-period-scale makes them.
+	 */
+	deadline = t0 + (uint64_t)((120.0 + pw->n * (120.0 + 12.0 * pw->decide_s + 10.0)) * 1e9);
 	for (;;) {
 		pthread_mutex_lock(&pw->lock);
 		if (!pw->turn || pw->turn == g)
@@ -564,7 +597,12 @@ int hr_policy_turn_take(struct hr_guest *g)
 	 */
 	t1 = hr_now_ns();
 	room_by = t1 + (uint64_t)((10 * pw->decide_s + 5) * 1e9);
-	while (pw->cg) {
+	pthread_mutex_lock(&pw->lock);
+	/* a policy that never sets targets makes no room: none, a budget alone, an external one fallen back */
+	nowait = !pw->row || pw->row->kind == HR_POL_NONE || pw->fell_back;
+	free_mib = pw->free_mib;
+	pthread_mutex_unlock(&pw->lock);
+	while (pw->cg && !nowait) {
 		pthread_mutex_lock(&pw->lock);
 		free_mib = pw->free_mib;
 		pthread_mutex_unlock(&pw->lock);
@@ -583,7 +621,8 @@ int hr_policy_turn_take(struct hr_guest *g)
 	hr_rec_event(g->run->rec, g->name, "bringup-turn", "job=%s waited_s=%.3f room_wait_s=%.3f "
 		     "budget_free_mib=%.1f need_mib=%.1f%s", g->job->name, (double)(t1 - t0) / 1e9,
 		     (double)(hr_now_ns() - t1) / 1e9, free_mib, need, !pw->cg ? " (no budget)" :
-		     free_mib >= need ? "" : ": no room made in time, it fills all the same");
+		     free_mib >= need ? "" : nowait ? ": no room wait (the policy sets no targets), it fills" :
+		     ": no room made in time, it fills all the same");
 	return 0;
 }
 
@@ -620,7 +659,7 @@ static int walk_step(struct hr_guest *g, struct walk *w)
 	struct hr_polwave *pw = w->pw;
 	struct pw_slot *s = w->s;
 	int64_t now = hr_run_time(g->run), until;
-	uint64_t kib = 0;
+	uint64_t kib = 0, decided;
 	int take, give;
 
 	if (hr_guest_check(g))
@@ -636,12 +675,13 @@ static int walk_step(struct hr_guest *g, struct walk *w)
 	take = s->has_proposal;
 	kib = s->proposal_kib;
 	s->has_proposal = 0;
-	give = pw->turn == g && (s->decided || now >= w->give_by);
+	decided = s->decided;
+	give = pw->turn == g && (decided || now >= w->give_by);
 	pthread_mutex_unlock(&pw->lock);
 	if (give) {
 		hr_policy_turn_give(g);
 		hr_rec_event(g->run->rec, g->name, "bringup-turn-given", "job=%s %s", g->job->name,
-			     s->decided ? "the policy decided with this guest up" :
+			     decided ? "a decide period of the policy passed with this guest up" :
 			     "no decision with it within two decide periods and 5 s");
 	}
 	if (take) {	/* whole MiB within [floor, nominal], as the policy was told */

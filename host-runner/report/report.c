@@ -669,6 +669,78 @@ static json_t *table_json(struct report *r, const char *name, const char *order_
 	return json_pack("{s:o, s:o}", "columns", cols, "rows", rows);
 }
 
+/*
+ * Table @name as table_json, about @cap rows at most: a longer one keeps every kth
+ * row of each series (the rows alike in columns @keys: e.g. job, rep, kind,
+ * vm), its first and last always (so @cap and one a series), k the smallest
+ * that fits; the table says
+ * "sampled_every": k and "rows_total" (a long run's page stays small).
+ */
+#define TABLE_CAP_KEYS	512
+#ifndef REPORT_POLICY_ROWS
+#define REPORT_POLICY_ROWS	20000
+#endif
+static json_t *table_json_capped(struct report *r, const char *name, size_t cap, const char *const *keys, int nkeys)
+{
+	json_t *t = table_json(r, name, NULL), *cols = json_object_get(t, "columns"), *rows = json_object_get(t, "rows");
+	size_t n = json_array_size(rows), k, i, nser = 0, *cnt, *last, *ser;
+	char **names;
+	int kc[8];
+	json_t *kept;
+
+	if (!json_is_array(rows) || n <= cap || cap == 0 || nkeys > 8)
+		return t;
+	for (int j = 0; j < nkeys; j++) {
+		kc[j] = -1;
+		for (size_t c = 0; c < json_array_size(cols); c++)
+			if (!strcmp(json_string_value(json_array_get(cols, c)) ?: "", keys[j]))
+				kc[j] = (int)c;
+	}
+	k = (n + cap - 1) / cap;
+	names = calloc(TABLE_CAP_KEYS, sizeof(*names));
+	cnt = calloc(TABLE_CAP_KEYS, sizeof(*cnt));
+	last = calloc(TABLE_CAP_KEYS, sizeof(*last));
+	ser = calloc(n, sizeof(*ser));
+	kept = json_array();
+	if (!names || !cnt || !last || !ser || !kept)
+		goto out;
+	for (i = 0; i < n; i++) {	/* each row's series, and each series' last row */
+		json_t *row = json_array_get(rows, i);
+		char key[512] = "";
+		size_t s;
+
+		for (int j = 0; j < nkeys; j++) {
+			size_t l = strlen(key);
+
+			snprintf(key + l, sizeof(key) - l, "%s\x1f",
+				 kc[j] >= 0 ? json_string_value(json_array_get(row, (size_t)kc[j])) ?: "" : "");
+		}
+		for (s = 0; s < nser && strcmp(names[s], key); s++)
+			;
+		if (s == nser && nser < TABLE_CAP_KEYS - 1 && (names[s] = strdup(key)))
+			nser++;
+		if (s >= nser)
+			s = TABLE_CAP_KEYS - 1;	/* (more series than this: one stride for the rest) */
+		ser[i] = s;
+		last[s] = i;
+	}
+	for (i = 0; i < n; i++)
+		if (cnt[ser[i]]++ % k == 0 || last[ser[i]] == i)
+			json_array_append(kept, json_array_get(rows, i));
+	json_object_set(t, "rows", kept);
+	json_object_set_new(t, "sampled_every", json_integer((json_int_t)k));
+	json_object_set_new(t, "rows_total", json_integer((json_int_t)n));
+out:
+	json_decref(kept);
+	for (i = 0; names && i < nser; i++)
+		free(names[i]);
+	free(names);
+	free(cnt);
+	free(last);
+	free(ser);
+	return t;
+}
+
 static void vms_init(struct report *r, json_t *run, json_t *out)
 {
 	json_t *vms = json_object_get(run, "vms"), *v;
@@ -850,9 +922,15 @@ int hr_report(const char *dir, int print)
 	json_object_set_new(data, "transitions", table_json(&r, "transitions.csv", NULL));
 	json_object_set_new(data, "summary", table_json(&r, "summary.csv", NULL));
 	json_object_set_new(data, "events", table_json(&r, "events.csv", "t_s"));
-	/* a policy job's: the budget's samples (one row a collect period) and the decisions */
-	json_object_set_new(data, "budget", table_json(&r, "budget.csv", NULL));
-	json_object_set_new(data, "decisions", table_json(&r, "decisions.csv", NULL));
+	/* a policy job's: the budget's samples (one row a collect period) and the decisions,
+	 * at most REPORT_POLICY_ROWS rows each (a long run's: every kth of each series) */
+	{
+		static const char *const bkeys[] = { "job", "rep", "kind", "vm" }, *const dkeys[] = { "job", "rep", "vm" };
+
+		json_object_set_new(data, "budget", table_json_capped(&r, "budget.csv", REPORT_POLICY_ROWS, bkeys, 4));
+		json_object_set_new(data, "decisions", table_json_capped(&r, "decisions.csv", REPORT_POLICY_ROWS,
+									  dkeys, 3));
+	}
 	json_object_set_new(data, "downsample", json_pack("{s:i, s:s}", "buckets", BUCKETS, "method",
 		"per series, the x range cut into equal buckets; each bucket's lowest and highest point kept"));
 	text = json_dumps(data, JSON_COMPACT | JSON_ESCAPE_SLASH | JSON_REAL_PRECISION(7));
