@@ -176,8 +176,8 @@ NOGUEST_TESTS := tests/asan.t tests/compare.t tests/dry-run.t tests/failed-guest
 SLOW_NOGUEST_TESTS := tests/deb.t tests/fuzz.t
 # the longest guest tests (over 90 s in a fresh-clone check) start first, so
 # that two short ones, not a long one, end the parallel step
-LONG_GUEST_TESTS := tests/vm-faults.t tests/vm-retry.t tests/vm-scenarios.t tests/vm-lifecycle.t \
-	tests/vm-overcommit.t tests/vm-policy.t
+LONG_GUEST_TESTS := tests/vm-policy.t tests/vm-faults.t tests/vm-lifecycle.t tests/vm-retry.t \
+	tests/vm-scenarios.t tests/vm-overcommit.t
 GUEST_TESTS := $(LONG_GUEST_TESTS) $(filter-out $(LONG_GUEST_TESTS) $(SERIAL_TESTS) $(CROWD_TESTS) \
 	$(NOGUEST_TESTS) $(SLOW_NOGUEST_TESTS),$(wildcard tests/*.t))
 PROVE := prove -f --timer --exec 'timeout -k 30 900'
