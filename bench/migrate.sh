@@ -1,14 +1,14 @@
 #!/bin/bash
 # migrate: time, downtime and bytes of a migration against the balloon's
-# state (empty, inflated, deflated) and free page hinting (off, on).
+# state (empty, moving, inflated, deflated) and free page hinting (off, on).
 #
 # Method: two private libvirt daemons on this machine, started as the tests
 # start them (tests/lib-daemon.sh: a mount namespace and a host UUID each, so
 # that libvirt allows a migration between them), the guest on daemon a
 # (--connect), migrate-to daemon b, the stream over tcp://127.0.0.1.
 # The scenario (below): one 512 MiB guest, 1 vCPU, integrity verifying 32 MiB,
-# 256 MiB written and freed first; three migrations a job (a -> b empty,
-# b -> a inflated to 128 MiB, a -> b deflated); jobs [hint-off] and [hint-on]
+# 256 MiB written and freed first; four migrations a job (empty, while
+# inflating to 128 MiB, inflated, deflated); jobs [hint-off] and [hint-on]
 # one after the other in one run, --runs N runs with the jobs' order
 # alternated (hint-off first in odd runs, hint-on first in even ones), so
 # that a slower minute of a shared machine falls on both. The figures are
@@ -74,7 +74,7 @@ def med(rs, col, scale=1.0):
     return "%.1f" % statistics.median(v) if v else "-"
 print("%-9s %-9s %9s %12s %9s %11s %7s %6s" % ("job", "balloon", "total ms", "downtime ms", "MiB sent",
       "zero pages", "passes", "ok"))
-order = {"empty": 0, "inflated": 1, "deflated": 2, "moving": 3}
+order = {"empty": 0, "moving": 1, "inflated": 2, "deflated": 3}
 bad = 0
 for (job, st) in sorted(rows, key=lambda k: (k[0], order.get(k[1], 9))):
     rs = rows[(job, st)]
@@ -103,14 +103,15 @@ if ! daemon_start a || ! daemon_start b; then
 	echo "bench/migrate.sh: the two libvirt daemons did not start (logs above)" >&2
 	exit 2
 fi
-events="migrate:$MODE@after:0, migrate:$MODE@after:1, migrate:$MODE@after:2"
+events="migrate:$MODE@after:0, migrate:$MODE@during:1, migrate:$MODE@after:1, migrate:$MODE@after:2"
 # The scenario: one 512 MiB guest, 1 vCPU (two vCPUs under QEMU 7.2's TCG
 # lost memory in live migration: docs/measurements/lifecycle.md), the
 # integrity workload verifying 32 MiB throughout, 256 MiB written and freed
 # before the first change (prefill: free pages that still hold data, which
-# hinting skips). Each job migrates three times: a -> b with the balloon
-# empty (after:0), b -> a inflated to 128 MiB (after:1), a -> b deflated
-# again (after:2). [hint-off] and [hint-on] differ only in virtio-balloon's
+# hinting skips). Each job migrates four times: a -> b with the balloon
+# empty (after:0), b -> a while it inflates to 128 MiB (during:1: the
+# transition goes on, on the destination), a -> b inflated (after:1),
+# b -> a deflated again (after:2). [hint-off] and [hint-on] differ only in virtio-balloon's
 # free-page-hint. (Not in bench/*.ini: without migrate-to, the second
 # daemon's URI, it is refused, and bench/*.ini all dry-run.) The even runs
 # get it with the two jobs the other way round.
