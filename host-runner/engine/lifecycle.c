@@ -1499,41 +1499,6 @@ int hr_lc_failed(const struct hr_guest *g, char *why, size_t len)
 
 /* ---- the guest image ---- */
 
-/* In @dir's kernel.config, @opt's value ('y', 'm'; 0: not set or no file). */
-static int image_config(const char *dir, const char *opt)
-{
-	char path[PATH_MAX + 32], line[256];
-	size_t n = strlen(opt);
-	FILE *f;
-	int v = 0;
-
-	snprintf(path, sizeof(path), "%s/kernel.config", dir);
-	if (!(f = fopen(path, "re")))
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, opt, n) && line[n] == '=')
-			v = line[n + 1];
-	fclose(f);
-	return v;
-}
-
-/* Is @file in @dir's module list (1), not (0), or is there no list (-1)? */
-static int image_module(const char *dir, const char *file)
-{
-	char path[PATH_MAX + 32], line[256];
-	size_t n = strlen(file);
-	FILE *f;
-	int found = 0;
-
-	snprintf(path, sizeof(path), "%s/modules", dir);
-	if (!(f = fopen(path, "re")))
-		return -1;
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, file, n) && line[n] == '\n';
-	fclose(f);
-	return found;
-}
-
 int hr_lc_check_image(const struct hr_run *run)
 {
 	static const struct { const char *opt, *ko; } need[] = {
@@ -1549,9 +1514,9 @@ int hr_lc_check_image(const struct hr_run *run)
 		if (!acpi || j->kernel[0])
 			continue;
 		for (size_t k = 0; k < sizeof(need) / sizeof(need[0]); k++) {
-			int m = image_module(run->image_dir, need[k].ko);
+			int m = hr_image_module(run->image_dir, need[k].ko);
 
-			if (image_config(run->image_dir, need[k].opt) != 'y' && m == 0)
+			if (hr_image_config(run->image_dir, need[k].opt) != 'y' && m == 0)
 				return hr_error("%s:%d: [%s] events: reboot:acpi needs the ACPI power button "
 						"in the guest: the image in %s has no %s (rebuild it with 'make "
 						"image')", run->sc->path, hr_job_line(j, "events"), j->name,

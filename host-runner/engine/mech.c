@@ -5,7 +5,10 @@
  * boots, doctor's lines, libvirt's memory-device size-change events.
  */
 #include <math.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <libvirt/virterror.h>
 
@@ -135,4 +138,37 @@ double hr_mech_event_ms(const struct hr_guest *g, int64_t t_set, double want_kib
 			return (g->boot.mech_ev[i].t_ns - t_set) / 1e6;
 	}
 	return NAN;
+}
+
+int hr_image_config(const char *image_dir, const char *opt)
+{
+	char path[PATH_MAX], line[256];
+	size_t n = strlen(opt);
+	FILE *f;
+	int v = 0;
+
+	snprintf(path, sizeof(path), "%s/kernel.config", image_dir);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, opt, n) && line[n] == '=')
+			v = line[n + 1];
+	fclose(f);
+	return v;
+}
+
+int hr_image_module(const char *image_dir, const char *file)
+{
+	char path[PATH_MAX], line[256];
+	size_t n = strlen(file);
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "%s/modules", image_dir);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, file, n) && line[n] == '\n';
+	fclose(f);
+	return found;
 }

@@ -84,4 +84,11 @@ void hr_doctor_line(const char *what, const char *fmt, ...) __attribute__((forma
 /* CONFIG_@opt in @config (the kernel.config's text, NULL: unknown): "y", "m", "no" or "?". */
 const char *hr_kconfig(const char *config, const char *opt);
 
+/* ---- the guest image's own record of its kernel (make image writes both files) ---- */
+
+/* CONFIG_@opt (written "CONFIG_X") in @image_dir's kernel.config: 'y', 'm', or 0 (not set, no file). */
+int hr_image_config(const char *image_dir, const char *opt);
+/* Is @file (e.g. "virtio_mem.ko") in @image_dir's module list: 1, 0, or -1 (no list)? */
+int hr_image_module(const char *image_dir, const char *file);
+
 #endif /* HR_MECH_H */

@@ -175,40 +175,6 @@ static int vmem_ready(struct hr_guest *g)
 			g->job->memory_kib / 1024.0, total);
 }
 
-/* "6.1.0-57-amd64"'s CONFIG_X in the image's kernel.config: 'y', 'm', or 0 (absent or unknown). */
-static int image_config(const char *image_dir, const char *opt)
-{
-	char path[PATH_MAX], line[256];
-	size_t n = strlen(opt);
-	FILE *f;
-	int v = 0;
-
-	snprintf(path, sizeof(path), "%s/kernel.config", image_dir);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, opt, n) && line[n] == '=')
-			v = line[n + 1];
-	if (f)
-		fclose(f);
-	return v;
-}
-
-static int image_has_module(const char *image_dir, const char *file)
-{
-	char path[PATH_MAX], line[256];
-	FILE *f;
-	int found = 0;
-
-	snprintf(path, sizeof(path), "%s/modules", image_dir);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, file, strlen(file)) && line[strlen(file)] == '\n';
-	fclose(f);
-	return found;
-}
-
 static int vmem_supported(virConnectPtr conn, const char *image_dir, const struct hr_job *j,
 			  char *why, size_t len)
 {
@@ -227,8 +193,8 @@ static int vmem_supported(virConnectPtr conn, const char *image_dir, const struc
 	}
 	if (j->kernel[0] || j->initrd[0])
 		return 0;	/* the user's own image: the boot check (vmem_ready) tells */
-	cfg = image_config(image_dir, "CONFIG_VIRTIO_MEM");
-	mod = image_has_module(image_dir, "virtio_mem.ko");
+	cfg = hr_image_config(image_dir, "CONFIG_VIRTIO_MEM");
+	mod = hr_image_module(image_dir, "virtio_mem.ko");
 	if (cfg != 'y' && mod != 1) {
 		snprintf(why, len, "the guest image in %s has no virtio_mem (kernel.config: CONFIG_VIRTIO_MEM %s; %s): rebuild it with 'make image'",
 			 image_dir, cfg == 'm' ? "=m" : cfg ? "set" : "not set",
