@@ -38,9 +38,8 @@ fi
 # below 20 % of B: with a margin, need <= 17 % of B, else mom's outcome
 # checks are skipped (a QEMU too lean for this squeeze).
 P=80
-scenario probe <<INI
-[global]
-accel = tcg
+# the guests of both runs: the probe's and the squeeze's
+GUESTS="accel = tcg
 memory = 512M
 vms = 3
 vcpus = 1
@@ -49,7 +48,10 @@ warmup-runs = 0
 prefill = ${P}M
 workload = hold:size=16M,rate=10000,slow=100us
 policy-period-scale = 0.2
-policy-duration = 15s
+policy-duration = 15s"
+scenario probe <<INI
+[global]
+$GUESTS
 
 [probe]
 policy = none
@@ -74,17 +76,8 @@ fi
 roomok=$(awk -v n=$NEED -v b=$BUD 'BEGIN { print (n <= 0.17 * b) ? 1 : 0 }')
 cat >"$T/sq.ini" <<INI
 [global]
-accel = tcg
-memory = 512M
-vms = 3
-vcpus = 1
-low = 112M
-warmup-runs = 0
-prefill = ${P}M
-workload = hold:size=16M,rate=10000,slow=100us
+$GUESTS
 host-budget = ${BUD}M
-policy-period-scale = 0.2
-policy-duration = 15s
 on-guest-failure = continue
 
 [none]
