@@ -44,11 +44,14 @@ check "each: run.json has each host's facts from libvirt ($hosts)" \
 vmh=$(json "$dir/run.json" '",".join(sorted(v["host"] for v in d["vms"]))')
 check "each: every guest in run.json names its host ($vmh)" test "$vmh" = "a,b"
 sent=$(json "$dir/run.json" 'sum(i["bytes_sent"] for h in d["hosts"]["list"] for i in h["image"])')
-ksize=$(( $(stat -c %s "$BB_IMAGE_DIR/vmlinuz") + $(stat -c %s "$BB_IMAGE_DIR/initrd.img") ))
+# the kernel the runner boots: vmlinux (PVH) where make image made one
+kern=vmlinuz
+[ -r "$BB_IMAGE_DIR/vmlinux" ] && kern=vmlinux
+ksize=$(( $(stat -c %s "$BB_IMAGE_DIR/$kern") + $(stat -c %s "$BB_IMAGE_DIR/initrd.img") ))
 check "each: the image went to both pools ($sent bytes sent, 2 x $ksize)" test "$sent" -eq $((2 * ksize))
-sum=$(sha256sum "$BB_IMAGE_DIR/vmlinuz" | cut -c1-16)
-check "each: daemon a's pool holds the kernel as bb-$sum-vmlinuz" \
-	bash -c "virsh -q -c '$DAEMON_URI_a' vol-list balloonbench | grep -q 'bb-$sum-vmlinuz'"
+sum=$(sha256sum "$BB_IMAGE_DIR/$kern" | cut -c1-16)
+check "each: daemon a's pool holds the kernel as bb-$sum-$kern" \
+	bash -c "virsh -q -c '$DAEMON_URI_a' vol-list balloonbench | grep -q 'bb-$sum-$kern'"
 check "each: no QEMU left on either daemon" test -z "$(daemon_qemus a)$(daemon_qemus b)"
 g=$(csv_awk '$c["vm"] == "all" && $c["direction"] == "inflate" && $c["metric"] == "t100_ms" { print $c["job"] ":" $c["n"] }' "$dir/summary.csv" | sort | tr '\n' ' ')
 check "each: summary.csv keeps the hosts apart, by label ($g)" test "$g" = "quick@ssh-box:2 quick@tcg-box:2 "

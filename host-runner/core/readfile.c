@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -182,6 +183,14 @@ int hr_file_too_large(const char *path, const char *what, size_t max)
 
 	too_large(&out, path, what, max);
 	return -1;
+}
+
+const char *hr_image_kernel(const char *image_dir)
+{
+	char p[PATH_MAX + 16], why[128];
+
+	snprintf(p, sizeof(p), "%s/vmlinux", image_dir);
+	return hr_file_readable(p, why, sizeof(why)) ? "vmlinuz" : "vmlinux";
 }
 
 int hr_file_readable(const char *path, char *why, size_t whylen)

@@ -46,6 +46,14 @@ int hr_file_too_large(const char *path, const char *what, size_t max);
  */
 int hr_file_readable(const char *path, char *why, size_t whylen);
 
+/*
+ * The kernel file of the guest image in @image_dir: "vmlinux", the kernel
+ * uncompressed with its PVH entry, booted without unpacking itself (under
+ * TCG the bzImage's xz costs 3+ s of emulated CPU a boot), where `make
+ * image` made one and it is readable; else "vmlinuz".
+ */
+const char *hr_image_kernel(const char *image_dir);
+
 /* What a file of mode @mode is, in words ("a directory", "a FIFO", ...). */
 const char *hr_file_kind(unsigned mode);
 

@@ -518,8 +518,8 @@ static int check_images(const char *path, const struct hr_job *j)
 
 int hr_scenario_check_image(const struct hr_scenario *sc, const char *image_dir)
 {
-	static const char *const key[2] = { "kernel", "initrd" }, *const file[2] = { "vmlinuz",
-										     "initrd.img" };
+	static const char *const key[2] = { "kernel", "initrd" };
+	const char *const file[2] = { hr_image_kernel(image_dir), "initrd.img" };
 
 	for (int i = 0; i < sc->njobs; i++) {
 		const struct hr_job *j = &sc->jobs[i];

@@ -18,6 +18,7 @@
 #include <libvirt/virterror.h>
 
 #include "core/log.h"
+#include "core/readfile.h"
 #include "engine.h"
 #include "fleet.h"
 #include "layout.h"
@@ -38,7 +39,8 @@ void hr_image_path(const struct hr_run *run, const struct hr_job *j, int initrd,
 	if (*set)
 		snprintf(rel, sizeof(rel), "%s", set);
 	else
-		snprintf(rel, sizeof(rel), "%s/%s", run->image_dir, initrd ? "initrd.img" : "vmlinuz");
+		snprintf(rel, sizeof(rel), "%s/%s", run->image_dir,
+			 initrd ? "initrd.img" : hr_image_kernel(run->image_dir));
 	snprintf(buf, size, "%s", rel[0] != '/' && realpath(rel, abs) ? abs : rel);
 }
 

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -405,9 +406,15 @@ static int bring_up_once(struct hr_guest *g)
 	hr_info("%s: booting (%d vCPUs, %.0f MiB, accel=%s)", g->name, j->vcpus,
 		kib_to_mib(j->memory_kib), hr_accel_names[j->accel]);
 	/* the slot is held from this row to the hello row: events.csv shows the pacing */
-	hr_rec_event(g->run->rec, g->name, "boot", "accel=%s rep=%d%s slot_wait_s=%.3f boot_concurrency=%d",
-		     hr_accel_names[j->accel], g->rep, g->warmup ? " (warm-up)" : "",
-		     b->slot_wait_ns / 1e9, g->slots ? hr_boot_concurrency(j) : 0);
+	char kernel[PATH_MAX + 16];
+	const char *kbase;
+
+	hr_image_path(g->run, j, 0, kernel, sizeof(kernel));
+	kbase = strrchr(kernel, '/') ? strrchr(kernel, '/') + 1 : kernel;
+	hr_rec_event(g->run->rec, g->name, "boot",
+		     "accel=%s rep=%d%s slot_wait_s=%.3f boot_concurrency=%d kernel=%s", hr_accel_names[j->accel],
+		     g->rep, g->warmup ? " (warm-up)" : "", b->slot_wait_ns / 1e9,
+		     g->slots ? hr_boot_concurrency(j) : 0, kbase);
 	if (boot(g)) {
 		hr_guest_slot_give(g);
 		return -1;

@@ -12,6 +12,7 @@
 #include <libvirt/virterror.h>
 
 #include "core/log.h"
+#include "core/readfile.h"
 #include "engine.h"
 #include "fleet.h"
 #include "run.h"
@@ -95,7 +96,7 @@ static int doctor_host(struct hr_host *h, const char *image_dir)
 	line(h->name, "accel", "%s", str(f, "accel_offered"));
 	json_decref(f);
 	if (!hr_uri_is_embedded(h->uri)) {
-		snprintf(path, sizeof(path), "%s/vmlinuz", image_dir);
+		snprintf(path, sizeof(path), "%s/%s", image_dir, hr_image_kernel(image_dir));
 		pool_line(h, path, "kernel");
 		snprintf(path, sizeof(path), "%s/initrd.img", image_dir);
 		pool_line(h, path, "initrd");
