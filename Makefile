@@ -226,7 +226,7 @@ BBSHARE  := $(PREFIX)/share/balloonbench
 MANDIR   := $(PREFIX)/share/man
 COMPDIR  := $(PREFIX)/share/bash-completion/completions
 GUEST_DIR ?= $(BUILD)/guest
-GUEST_FILES := vmlinuz initrd.img kernel.release kernel.config modules
+GUEST_FILES := vmlinuz vmlinux initrd.img kernel.release kernel.config modules
 
 .PHONY: install uninstall
 install: $(BIN) $(AGENT) docs

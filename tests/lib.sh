@@ -16,12 +16,29 @@ ASAN_RUN=(env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=66:fast_unwi
 T=$(mktemp -d /tmp/bbtest.XXXXXX)
 STATE=$T/state
 RESULTS=$T/results
+# libvirt's answer to "what can this QEMU do", probed once for all the tests:
+# the embedded driver probes QEMU in each new root (seconds of CPU, 12 s of
+# wall time with the machine busy) and keeps the answer in its
+# cache/qemu/capabilities, which it checks against QEMU's binary, itself and
+# the host before using it (and probes again where it no longer holds). The
+# first test to finish with one leaves a copy for the tests after it.
+CAPS_SHARED=$TOP/build/caps-cache
+if [ -d "$CAPS_SHARED" ]; then
+	mkdir -p "$STATE/embed/cache/qemu" && cp -r "$CAPS_SHARED" "$STATE/embed/cache/qemu/capabilities"
+fi
+caps_share() {
+	local c=$STATE/embed/cache/qemu/capabilities tmp
+	[ ! -d "$CAPS_SHARED" ] && [ -n "$(ls "$c"/*.xml 2>/dev/null)" ] || return 0
+	tmp=$(mktemp -d "$TOP/build/caps-cache.XXXXXX") && cp "$c"/*.xml "$tmp"/ &&
+		mv -T "$tmp" "$CAPS_SHARED" 2>/dev/null || rm -rf "$tmp"
+}
 
 cleanup() {
 	# Never leave a guest behind, whatever happened in the test.
 	for pid in $(pgrep -f "qemu-system.*$STATE" 2>/dev/null); do
 		kill -9 "$pid" 2>/dev/null
 	done
+	caps_share
 	# A failed test keeps what it saw for whoever reads the CI log: its files
 	# (results, output) and QEMU's logs, not the guests' disks.
 	if [ "$failed" -gt 0 ] && [ -d "$T" ]; then
