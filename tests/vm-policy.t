@@ -1,6 +1,6 @@
 #!/bin/bash
-# vm-policy: the squeeze of issue 24's done-when. Three guests under one host
-# budget that holds two of them filled but not three: under `none` the
+# vm-policy: the squeeze of issue 24's done-when. Four guests under one host
+# budget that holds three of them filled but not four: under `none` the
 # budget's OOM killer ends a QEMU; under `mom`, in the loop from the budget's
 # creation (the bring-up phase, one guest's fill at a time: policyloop.h),
 # every workload lives. The kills are counted from the kernel's own log
@@ -24,26 +24,29 @@ fi
 
 # Sizes, derived here: what a QEMU of this image holds beyond what its guest
 # touched depends on the QEMU (version, TCG's translation cache, how long it
-# ran), so a first run of the same three guests without a budget measures
+# ran), so a first run of the same N guests without a budget measures
 # it: Q, the most anonymous memory each guest's QEMU held (its host samples'
 # qemu_anon_kib: what the budget's cgroup is charged for a QEMU; its RSS also
 # counts the binary's and libraries' file pages, shared and charged once, if
-# at all), the three added. Each guest touches 16 MiB (hold) and P = 80 MiB
+# at all), the N added. Each guest touches 16 MiB (hold) and P = 80 MiB
 # (prefill, freed: the host keeps it backed). The budget is B = Q - 64 MiB:
-# under `none` the third fill must meet the limit (by 64 MiB, whatever Q
-# is). A policy that takes back the freed pages (3P) has B - (Q - 3P) =
-# 3P - 64 = 176 MiB of room at most, more than the third fill needs (need =
+# under `none` the last fill must meet the limit (by 64 MiB, whatever Q
+# is). A policy that takes back the freed pages (NP) has B - (Q - NP) =
+# NP - 64 = 256 MiB of room at most, more than the last fill needs (need =
 # 16 + P + 32 = 128 MiB, policyloop.c fill_mib) and than MOM's line below. MOM shrinks only while the budget
 # is less than 20 % free, so the room wait can be met only where the need is
 # below 20 % of B: with a margin, need <= 17 % of B, else mom's outcome
-# checks are skipped (a QEMU too lean for this squeeze).
-P=80
+# checks are skipped (a QEMU too lean for this squeeze). Why four guests:
+# need/B is about (16 + P + 32) / (N x F), F a filled guest's QEMU; a TCG
+# QEMU booted through PVH holds F = 262 MiB here, and three of them (B = 723
+# MiB) put the need at 17.7 % of B, four (B = 984 MiB) at 13 %.
+P=80 N=4
 # the guests of both runs: the probe's and the squeeze's
 GUESTS="accel = tcg
 memory = 512M
-vms = 3
+vms = $N
 vcpus = 1
-low = 112M
+low = 96M
 warmup-runs = 0
 prefill = ${P}M
 workload = hold:size=16M,rate=10000,slow=100us
@@ -60,17 +63,17 @@ INI
 prc=$?
 pdir=$(run_dir "$RESULTS/p")
 Q=$(csv_awk '$c["source"] == "host" && $c["qemu_anon_kib"] > m[$c["vm"]] { m[$c["vm"]] = $c["qemu_anon_kib"] }
-	END { for (v in m) { s += m[v]; n++ } if (n == 3) print int(s / 1024 + 0.999) }' "$pdir/samples.csv" 2>/dev/null)
-if [ "$prc" -ne 0 ] || [ "${Q:-0}" -lt $((3 * (16 + P))) ]; then
-	check "probe: three filled guests' QEMUs measured (exit $prc, Q ${Q:-?} MiB)" false
-	skip_rest "no measure of three filled guests' QEMUs"
+	END { for (v in m) { s += m[v]; n++ } if (n == '$N') print int(s / 1024 + 0.999) }' "$pdir/samples.csv" 2>/dev/null)
+if [ "$prc" -ne 0 ] || [ "${Q:-0}" -lt $((N * (16 + P))) ]; then
+	check "probe: $N filled guests' QEMUs measured (exit $prc, Q ${Q:-?} MiB)" false
+	skip_rest "no measure of $N filled guests' QEMUs"
 	finish
 fi
-check "probe: three filled guests' QEMUs held at most $Q MiB of anonymous memory" true
-BUD=$((Q - 64)) NEED=$((16 + P + 32)) F=$((Q / 3))
-# (the runner refuses a budget below the floors and 128 MiB a QEMU: 3 x (112 + 128) MiB)
-if [ "$BUD" -lt 720 ]; then
-	skip_rest "this host's QEMUs are too lean for the squeeze (Q $Q MiB: a budget of $BUD MiB is below the runner's minimum, 720)"
+check "probe: $N filled guests' QEMUs held at most $Q MiB of anonymous memory" true
+BUD=$((Q - 64)) NEED=$((16 + P + 32)) F=$((Q / N)) MIN=$((N * (96 + 128)))
+# (the runner refuses a budget below the floors and 128 MiB a QEMU: N x (96 + 128) MiB)
+if [ "$BUD" -lt $MIN ]; then
+	skip_rest "this host's QEMUs are too lean for the squeeze (Q $Q MiB: a budget of $BUD MiB is below the runner's minimum, $MIN)"
 	finish
 fi
 roomok=$(awk -v n=$NEED -v b=$BUD 'BEGIN { print (n <= 0.17 * b) ? 1 : 0 }')
@@ -147,14 +150,14 @@ check "mom: no kill of its budget in the kernel log ($km), nor in budget.csv ($(
 check "mom: every guest lived (scores: guests_failed $(sc mom guests_failed), host_oom_kills $(sc mom host_oom_kills))" \
 	test "$(sc mom guests_failed)" = 0 -a "$(sc mom host_oom_kills)" = 0
 nx=$(csv_awk '$c["vm"] ~ /-mom-v/ && $0 ~ /,workload-exit,"hold code=0 signal=0 oom=0 / { n++ } END { print n + 0 }' "$E")
-check "mom: every workload ran to its end, none killed in its guest ($nx of 3)" test "$nx" -eq 3
+check "mom: every workload ran to its end, none killed in its guest ($nx of $N)" test "$nx" -eq $N
 nb=$(csv_awk '$c["job"] == "mom" && $c["phase"] == "bring-up" && $c["set"] == 1 { n++ } END { print n + 0 }' "$D")
 check "mom: it proposed targets in the bring-up phase, before the start line ($nb)" test "$nb" -gt 0
 room=$(csv_where "$E" event bringup-turn detail | grep "job=mom " | grep -c "no room made")
 nt=$(csv_where "$E" event bringup-turn detail | grep -c "job=mom ")
 # (mom makes room while the third boots, or while it waits: either way before its fill)
-check "mom: each of its 3 fills began with room in the budget for it ($nt turns, $room without room)" \
-	test "$nt" -eq 3 -a "$room" -eq 0
+check "mom: each of its $N fills began with room in the budget for it ($nt turns, $room without room)" \
+	test "$nt" -eq $N -a "$room" -eq 0
 else
 	skip_n 6 "this host's QEMU is lean (F $F MiB): the fill's need ($NEED MiB) is not well below MOM's 20 % line of $BUD MiB, MOM stops making room before it"
 fi
