@@ -297,6 +297,79 @@ static void test_set(void)
 	hr_scenario_free(sc);
 }
 
+/* Write @text to a temporary scenario file at @path (a mkstemp template). */
+static void write_ini(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		abort();
+	close(fd);
+}
+
+/*
+ * rounds=: the order (hr_rounds_plan) takes every job in file order in each
+ * round; each job's runs over the rounds are [0, runs) in order, exactly the
+ * repetitions (and warm-up runs) of repeat= x rounds= back to back; a job
+ * that says another rounds= is refused at its line.
+ */
+static void test_rounds(void)
+{
+	char path[] = "/tmp/bb-rounds-test-XXXXXX", bad[] = "/tmp/bb-rounds-bad-XXXXXX", err[4096], want[300];
+	struct hr_round_step st[16];
+	int n, good = 1;
+
+	write_ini(path, "[global]\nmemory = 256M\nrounds = 3\nrepeat = 2\n[a]\n[b]\nparallel = 1\n[c]\n");
+	is_int(load(path, sc, err, sizeof(err)), 0, "rounds=3, repeat=2: loads: %s", err);
+	n = hr_rounds_plan(sc, st, 16);
+	is_int(n, 9, "  9 steps: 3 rounds x 3 jobs");
+	for (int i = 0; i < n; i++)
+		good &= st[i].round == i / 3 && st[i].job == i % 3;
+	ok(good, "  round by round, every job in file order in each");
+	ok(st[0].from == 0 && st[0].to == 3 && st[3].from == 3 && st[3].to == 5 && st[6].from == 5 && st[6].to == 7,
+	   "  job a: runs [0,3) (the warm-up and repeat=) in round 1, [3,5), [5,7) after (%d-%d %d-%d %d-%d)",
+	   st[0].from, st[0].to, st[3].from, st[3].to, st[6].from, st[6].to);
+	ok(hr_job_runs(&sc->jobs[0]) == 7 && hr_job_warmups(&sc->jobs[0]) == 1 && hr_job_measured(&sc->jobs[0]) == 6,
+	   "  7 runs, 1 warm-up, 6 measured: repeat=6's");
+	is_int(hr_rounds_plan(sc, st, 2), 9, "  a short array: the count all the same");
+	hr_scenario_free(sc);
+
+	/* every rounds x repeat x warmup-runs: the rounds' runs tile repeat x rounds' whole */
+	good = 1;
+	for (int r = 1; r <= 5; r++)
+		for (int rep = 1; rep <= 4; rep++)
+			for (int w = 0; w <= 2; w++) {
+				struct hr_job j = { .rounds = r, .repeat = rep, .warmup_runs = w }, k = j;
+				int next = 0, from, to;
+
+				k.rounds = 1;
+				k.repeat = rep * r;
+				for (int i = 0; i < r; i++) {
+					hr_round_runs(&j, i, &from, &to);
+					good &= from == next && to > from && (i == 0 || from >= hr_job_warmups(&j));
+					next = to;
+				}
+				good &= next == hr_job_runs(&k) && hr_job_warmups(&j) == hr_job_warmups(&k) &&
+					hr_job_runs(&j) == hr_job_runs(&k);
+			}
+	ok(good, "rounds 1-5 x repeat 1-4 x warmup-runs 0-2: each job's rounds tile the runs of repeat x rounds, warm-ups first");
+
+	write_ini(bad, "[global]\nmemory = 256M\n[a]\n[b]\nrounds = 2\n");
+	snprintf(want, sizeof(want), "%s:5: [b] rounds=2 where [a] has rounds=1", bad);
+	is_int(load(bad, sc, err, sizeof(err)), -1, "a job with its own rounds=: refused");
+	ok(count_lines(err) == 1 && strstr(err, want) && strstr(err, "one value for every job"),
+	   "  one line naming its line: %.*s", (int)strcspn(err, "\n"), err);
+	unlink(bad);
+
+	(void)capture(do_load, sc, path, err, sizeof(err));
+	n = capture(do_set, sc, "rounds=2", err, sizeof(err));
+	is_int(n, 0, "--set rounds=2: every job: %.*s", (int)strcspn(err, "\n"), err);
+	ok(sc->jobs[0].rounds == 2 && sc->jobs[2].rounds == 2 && hr_rounds_plan(sc, st, 16) == 6,
+	   "  6 steps (2 rounds x 3 jobs)");
+	hr_scenario_free(sc);
+	unlink(path);
+}
+
 /* Every shipped scenario loads (a typo in bench/ fails here, not in a VM run). */
 static void test_shipped(void)
 {
@@ -325,7 +398,7 @@ int main(void)
 	sc = calloc(1, sizeof(*sc));
 	if (!sc)
 		abort();
-	plan(172);
+	plan(183);
 	test_parse_size();
 	test_parse_duration();
 	test_defaults();
@@ -335,6 +408,7 @@ int main(void)
 	test_indented();
 	test_errors();
 	test_set();
+	test_rounds();
 	test_shipped();
 	test_missing();
 	free(sc);

@@ -660,22 +660,51 @@ int hr_job_schedule(const struct hr_job *j, int vm, struct hr_sched_event **out,
 	return hr_sched_build(&sp, j->memory_kib, out, n, err, errlen);
 }
 
-/* The run's guests (repetitions, warm-up runs included, times vms) must fit in one run. */
+int hr_rounds_plan(const struct hr_scenario *sc, struct hr_round_step *out, int max)
+{
+	int rounds = sc->njobs && sc->jobs[0].rounds > 1 ? sc->jobs[0].rounds : 1, n = 0;
+
+	for (int r = 0; r < rounds; r++)
+		for (int i = 0; i < sc->njobs; i++, n++)
+			if (n < max) {
+				out[n] = (struct hr_round_step){ .round = r, .job = i };
+				hr_round_runs(&sc->jobs[i], r, &out[n].from, &out[n].to);
+			}
+	return n;
+}
+
+/*
+ * rounds= is the run's: every job the same (a job that says otherwise is
+ * refused at its line); then the run's guests (repetitions, warm-up runs
+ * included, times vms) must fit in one run.
+ */
 static int check_guests(const struct hr_scenario *sc)
 {
 	int total = 0;
 
+	for (int i = 1; i < sc->njobs; i++) {
+		const struct hr_job *j = &sc->jobs[i], *j0 = &sc->jobs[0];
+		const struct hr_job *at = hr_job_line(j, "rounds") ? j : j0, *other = at == j ? j0 : j;
+
+		if (j->rounds != j0->rounds)
+			return hr_error("%s:%d: [%s] rounds=%d where [%s] has rounds=%d: rounds is the run's, "
+					"expected one value for every job (set it in [global] or with --set)",
+					sc->path, opt_line(at, "rounds"), at->name, at->rounds, other->name,
+					other->rounds);
+	}
 	for (int i = 0; i < sc->njobs; i++) {
 		const struct hr_job *j = &sc->jobs[i];
 		int n = hr_job_runs(j) * j->vms;
 		int line = hr_job_line(j, "repeat");
 
+		if (!line)
+			line = hr_job_line(j, "rounds");
 		total += n;
 		if (total > HR_MAX_VMS) {
 			if (!line)
 				line = hr_job_line(j, "vms");
-			return hr_error("%s:%d: [%s] %d guests in this run by the end of this job (repeat and "
-			       "warm-up runs times vms, over the jobs), expected at most %d", sc->path,
+			return hr_error("%s:%d: [%s] %d guests in this run by the end of this job (repeat "
+			       "times rounds and warm-up runs, times vms, over the jobs), expected at most %d", sc->path,
 			       line ? line : j->section_line, j->name, total, HR_MAX_VMS);
 		}
 	}

@@ -57,6 +57,7 @@ struct hr_job {
 	int boot_concurrency;		/* guests of a host booting at once; 0: auto (hr_boot_slots) */
 	uint64_t vm_offset_us;
 	int repeat;
+	int rounds;			/* run-level (every job the same): the jobs taken in this many rounds */
 	int warmup_runs;
 	int on_guest_failure;		/* enum hr_on_fail */
 	int host_numa_mode;		/* enum hr_numa_mode */
@@ -189,11 +190,54 @@ int hr_scenario_check_memory(const struct hr_scenario *sc, uint64_t host_kib);
  * The job's schedule for VM @vm (random walks get seed + vm): *out malloc'ed.
  * Returns 0, or -1 with a reason in @err.
  */
-/* Runs of a job: repeat, plus warm-up runs when it repeats at all. */
+/* Measured runs of a job: repeat= in each of the run's rounds= (0 taken as 1). */
+static inline int hr_job_measured(const struct hr_job *j)
+{
+	return j->repeat * (j->rounds > 1 ? j->rounds : 1);
+}
+
+/* Runs of a job: its measured runs, plus warm-up runs when it has more than one. */
 static inline int hr_job_runs(const struct hr_job *j)
 {
-	return j->repeat + (j->repeat > 1 ? j->warmup_runs : 0);
+	int m = hr_job_measured(j);
+
+	return m + (m > 1 ? j->warmup_runs : 0);
 }
+
+/* Its warm-up runs: the first ones (repetitions 0 to this - 1), left out of the statistics. */
+static inline int hr_job_warmups(const struct hr_job *j)
+{
+	return hr_job_runs(j) - hr_job_measured(j);
+}
+
+/*
+ * rounds=: the run takes its jobs in rounds, every job (a parallel group's
+ * side by side) in file order in each, so that a slower stretch of the host
+ * falls on every job alike. Round @r (from 0) of job @j runs its
+ * repetitions [*from, *to): round 0 its warm-up runs and its first repeat=,
+ * every later round repeat= more. Over the rounds: [0, hr_job_runs(j)), the
+ * same repetitions (and warm-up ones) as repeat= x rounds= back to back.
+ */
+static inline void hr_round_runs(const struct hr_job *j, int r, int *from, int *to)
+{
+	int w = hr_job_warmups(j);
+
+	*from = r ? w + r * j->repeat : 0;
+	*to = w + (r + 1) * j->repeat;
+}
+
+/* One step of a run's order: job @job's repetitions [from, to) in round @round. */
+struct hr_round_step {
+	int round, job, from, to;
+};
+
+/*
+ * The order a run of @sc takes its jobs' runs (pure; the engine's run_jobs
+ * and the dry run follow it): round by round, in each every job in file
+ * order. At most @max steps into @out; returns how many there are (rounds x
+ * jobs), more than @max if they did not fit.
+ */
+int hr_rounds_plan(const struct hr_scenario *sc, struct hr_round_step *out, int max);
 
 struct hr_sched_event;
 int hr_job_schedule(const struct hr_job *job, int vm, struct hr_sched_event **out, size_t *n,
