@@ -519,7 +519,7 @@ static int run_jobs(struct hr_run *run)
 	}
 	for (int r = 0; r < rounds && !run->fatal && !hr_stop; r++) {
 		if (rounds > 1) {
-			hr_info("round %d of %d: every job again, in file order (rounds=%d)", r + 1, rounds, rounds);
+			hr_info("round %d of %d: every job in file order (rounds=%d)", r + 1, rounds, rounds);
 			hr_rec_event(run->rec, "", "round", "round=%d of=%d", r + 1, rounds);
 		}
 		for (int i = 0, last; i < nj && !run->fatal && !hr_stop; i = last) {
