@@ -4,7 +4,7 @@
 # the run would use, --set, a layout this host would skip, bad input.
 . "$(dirname "$0")/lib.sh"
 if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
-plan 32
+plan 33
 dry() { "$BB" run --dry-run -s "$T/state" -o "$T/results" "$@" >"$T/out" 2>"$T/err"; }
 # the dry run checks the guest image a run would boot: a stand-in (nothing boots here)
 mkdir -p "$T/image" && : >"$T/image/vmlinuz" && : >"$T/image/initrd.img"
@@ -181,6 +181,9 @@ check "rounds=2 with a parallel group: a+b's waves in each round ($(waves)), c a
 	"[ '$(waves)' = ' wave 1 (round 1): a run 1 (1 guest), b run 1 (1 guest); wave 2 (round 1): a run 2 (1 guest), b run 2 (1 guest); wave 3 (round 1): a run 3 (1 guest); wave 4 (round 2): a run 4 (1 guest), b run 3 (1 guest); wave 5 (round 2): a run 5 (1 guest);' ] &&
 	 grep -q '^  round 1: a runs 1-3 (warm-up 1) + b runs 1-2 (warm-up 1), c runs 1-2 (warm-up 1);' '$T/out' &&
 	 grep -q '^  round 2: a runs 4-5 + b run 3, c run 3;' '$T/out'"
+dry --set rounds=2 --set round-order=reverse "$TOP/bench/overcommit.ini"
+check "round-order=reverse: the second round in reverse order" \
+	grep -qx '  round 2: external run 2, psi run 2, mom run 2, fpr run 2, none run 2, baseline run 2; at least 120.0 s plus boots' "$T/out"
 printf '[global]\nmemory = 256M\n[a]\n[b]\nrounds = 3\n' >"$T/rounds-bad.ini"
 dry "$T/rounds-bad.ini"
 rc=$?

@@ -316,7 +316,9 @@ static void write_ini(char *path, const char *text)
 static void test_rounds(void)
 {
 	char path[] = "/tmp/bb-rounds-test-XXXXXX", bad[] = "/tmp/bb-rounds-bad-XXXXXX", err[4096], want[300];
-	struct hr_round_step st[16];
+	char order[] = "/tmp/bb-rounds-rev-XXXXXX", order2[] = "/tmp/bb-rounds-shuf-XXXXXX";
+	char bad2[] = "/tmp/bb-rounds-bad2-XXXXXX", seq[80];
+	struct hr_round_step st[32];
 	int n, good = 1;
 
 	write_ini(path, "[global]\nmemory = 256M\nrounds = 3\nrepeat = 2\n[a]\n[b]\nparallel = 1\n[c]\n");
@@ -361,6 +363,59 @@ static void test_rounds(void)
 	   "  one line naming its line: %.*s", (int)strcspn(err, "\n"), err);
 	unlink(bad);
 
+	/* round-order: reverse and shuffle keep a parallel group together, in file order */
+	write_ini(order, "[global]\nmemory = 256M\nrounds = 4\nround-order = reverse\n[a]\n[b]\n[c]\nparallel = 1\n[d]\n");
+	is_int(load(order, sc, err, sizeof(err)), 0, "round-order=reverse loads: %s", err);
+	n = hr_rounds_plan(sc, st, 16);
+	seq[0] = '\0';
+	for (int i = 0; i < n && i < 16; i++) {
+		size_t l = strlen(seq);
+
+		snprintf(seq + l, sizeof(seq) - l, "%s%c", i && st[i].round != st[i - 1].round ? " " : "",
+			 'a' + st[i].job);
+	}
+	is_str(seq, "abcd dbca abcd dbca", "  every other round reversed, the group b+c kept in order");
+	hr_scenario_free(sc);
+	for (int pass = 0; pass < 2; pass++) {
+		char again[80];
+
+		memcpy(again, seq, sizeof(again));
+		write_ini(order2, "[global]\nmemory = 256M\nrounds = 5\nround-order = shuffle\n[a]\n[b]\n[c]\nparallel = 1\n[d]\n[e]\n");
+		(void)load(order2, sc, err, sizeof(err));
+		unlink(order2);
+		memcpy(order2, "/tmp/bb-rounds-shuf-XXXXXX", sizeof(order2));
+		n = hr_rounds_plan(sc, st, 25);
+		seq[0] = '\0';
+		good = n == 25;
+		for (int r = 0; r < 5; r++) {
+			int seen = 0;
+
+			for (int i = r * 5; i < r * 5 + 5; i++) {
+				size_t l = strlen(seq);
+
+				seen |= 1 << st[i].job;
+				good &= st[i].round == r && (st[i].job != 2 || (i > r * 5 && st[i - 1].job == 1));
+				snprintf(seq + l, sizeof(seq) - l, "%s%c", i == r * 5 && r ? " " : "", 'a' + st[i].job);
+			}
+			good &= seen == 0x1f;
+		}
+		hr_scenario_free(sc);
+		if (pass)
+			ok(good && !strcmp(seq, again) && strcmp(seq, "abcde abcde abcde abcde abcde"),
+			   "round-order=shuffle: each round every job once, b+c together, not file order, the same on a second load (%s)", seq);
+	}
+	unlink(order);
+
+	(void)capture(do_load, sc, path, err, sizeof(err));
+	n = capture(do_set, sc, "round-order=reverse", err, sizeof(err));
+	is_int(n, 0, "--set round-order=reverse: every job");
+	hr_scenario_free(sc);
+	write_ini(bad2, "[global]\nmemory = 256M\nrounds = 2\n[a]\nround-order = shuffle\n[b]\n");
+	snprintf(want, sizeof(want), "%s:5: [a] round-order=shuffle where [b] has round-order=file", bad2);
+	is_int(load(bad2, sc, err, sizeof(err)), -1, "a job with its own round-order=: refused");
+	ok(count_lines(err) == 1 && strstr(err, want), "  one line naming its line: %.*s", (int)strcspn(err, "\n"), err);
+	unlink(bad2);
+
 	(void)capture(do_load, sc, path, err, sizeof(err));
 	n = capture(do_set, sc, "rounds=2", err, sizeof(err));
 	is_int(n, 0, "--set rounds=2: every job: %.*s", (int)strcspn(err, "\n"), err);
@@ -398,7 +453,7 @@ int main(void)
 	sc = calloc(1, sizeof(*sc));
 	if (!sc)
 		abort();
-	plan(183);
+	plan(189);
 	test_parse_size();
 	test_parse_duration();
 	test_defaults();

@@ -28,6 +28,9 @@ _Static_assert(sizeof(hr_numa_mode_names) / sizeof(hr_numa_mode_names[0]) == HR_
 _Static_assert(sizeof(hr_accel_names) / sizeof(hr_accel_names[0]) == HR_ACCEL_N + 1,
 	       "hr_accel_names must cover enum hr_accel");
 const char *const hr_on_fail_names[] = { "stop", "continue", NULL };
+const char *const hr_round_order_names[] = { "file", "reverse", "shuffle", NULL };
+_Static_assert(sizeof(hr_round_order_names) / sizeof(hr_round_order_names[0]) == HR_RO_N + 1,
+	       "round-order names");
 _Static_assert(sizeof(hr_on_fail_names) / sizeof(hr_on_fail_names[0]) == HR_ONFAIL_N + 1,
 	       "on-guest-failure names");
 
@@ -143,6 +146,11 @@ const struct hr_option hr_options[] = {
 		    "under TCG, where each sample costs the balloon's vCPUs and host cores measurably"),
 	OPT("repeat", HR_T_INT, repeat, .min = 1, .max = 1000, .def = "1",
 	    .help = "measured repetitions of the job, each on fresh guests"),
+	OPT("round-order", HR_T_ENUM, round_order, .def = "file", .choices = hr_round_order_names,
+	    .help = "run-level, with rounds > 1: each round's order of the jobs (a parallel group's "
+		    "together): file; reverse (every other round reversed: a drift of the host falls "
+		    "on the first and the last jobs alike); shuffle (a pseudo-random order each round, "
+		    "the same on every run)"),
 	OPT("rounds", HR_T_INT, rounds, .min = 1, .max = 100, .def = "1",
 	    .help = "run-level (every job the same: set it in [global] or with --set): the run takes "
 		    "its jobs in rounds, each job in file order, then all again, this many times; "

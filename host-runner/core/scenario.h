@@ -24,7 +24,7 @@
 #define HR_MAX_JOBS	64
 #define HR_NAME_MAX	32
 #define HR_MATRIX_VALUES 16	/* values of one matrix key */
-#define HR_MAX_OPTIONS	64	/* scenario options (hr_options) */
+#define HR_MAX_OPTIONS	80	/* scenario options (hr_options): room above their count */
 #define HR_MAX_VMS	256	/* guests in one run, over all jobs and repetitions */
 #define HR_MAX_JOB_VMS	128	/* vms= of one job: guests at once */
 
@@ -33,6 +33,8 @@ enum hr_pace { HR_PACE_WAIT, HR_PACE_PERIOD, HR_PACE_N };
 enum hr_probe { HR_PROBE_AUTO, HR_PROBE_POLL, HR_PROBE_KPROBE, HR_PROBE_N };
 enum hr_numa_mode { HR_NUMA_NONE, HR_NUMA_STRICT, HR_NUMA_PREFERRED, HR_NUMA_INTERLEAVE, HR_NUMA_N };
 enum hr_on_fail { HR_ONFAIL_STOP, HR_ONFAIL_CONTINUE, HR_ONFAIL_N };
+/* round-order: each round's order of the jobs (a parallel group's together) */
+enum hr_round_order { HR_RO_FILE, HR_RO_REVERSE, HR_RO_SHUFFLE, HR_RO_N };
 
 struct hr_job {
 	char name[HR_NAME_MAX];
@@ -58,6 +60,7 @@ struct hr_job {
 	uint64_t vm_offset_us;
 	int repeat;
 	int rounds;			/* run-level (every job the same): the jobs taken in this many rounds */
+	int round_order;		/* run-level too: enum hr_round_order */
 	int warmup_runs;
 	int on_guest_failure;		/* enum hr_on_fail */
 	int host_numa_mode;		/* enum hr_numa_mode */
@@ -147,6 +150,7 @@ extern const char *const hr_pace_names[];
 extern const char *const hr_probe_names[];
 extern const char *const hr_numa_mode_names[];
 extern const char *const hr_on_fail_names[];
+extern const char *const hr_round_order_names[];
 
 /*
  * Parse @path into @sc. On error, prints one line "FILE:LINE: what was
@@ -233,9 +237,14 @@ struct hr_round_step {
 
 /*
  * The order a run of @sc takes its jobs' runs (pure; the engine's run_jobs
- * and the dry run follow it): round by round, in each every job in file
- * order. At most @max steps into @out; returns how many there are (rounds x
- * jobs), more than @max if they did not fit.
+ * and the dry run follow it): round by round, each round every job once,
+ * a parallel group's jobs together and in file order, the groups in the
+ * order round-order= says: file (every round), reverse (file order in the
+ * odd rounds, 1st, 3rd..., reversed in the even ones: a drift of the host
+ * over the run falls on the first and the last alike), shuffle (a
+ * pseudo-random order in each round, from the round's number: the same on
+ * every run). At most @max steps into @out; returns how many there are
+ * (rounds x jobs), more than @max if they did not fit.
  */
 int hr_rounds_plan(const struct hr_scenario *sc, struct hr_round_step *out, int max);
 

@@ -247,8 +247,10 @@ static double plan_rounds(const struct hr_scenario *sc, const double *span, FILE
 	if (!st)
 		return 0;
 	hr_rounds_plan(sc, st, n);
-	fprintf(f, "\nrounds: %d, every job in file order in each, a round's runs as repetitions of its job:\n",
-		rounds);
+	fprintf(f, "\nrounds: %d, every job once in each, %s (round-order=%s), a round's runs as repetitions of its job:\n",
+		rounds, sc->jobs[0].round_order == HR_RO_FILE ? "in file order" :
+		sc->jobs[0].round_order == HR_RO_REVERSE ? "every other round reversed" : "each round's own order",
+		hr_round_order_names[sc->jobs[0].round_order]);
 	for (int r = 0, s = 0; r < rounds; r++) {
 		double t = 0, group = 0;
 

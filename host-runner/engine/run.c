@@ -491,14 +491,15 @@ static void run_group(struct hr_run *run, struct hr_wave_job *c, int nj, int rou
 
 /*
  * Every job, group by group (parallel=1 jobs side by side), in file order;
- * with rounds= that order again each round, a round running each job's
- * repetitions of that round (hr_rounds_plan).
+ * with rounds= every job once each round, in the order round-order= gives
+ * it (hr_rounds_plan), a round running each job's repetitions of that round.
  */
 static int run_jobs(struct hr_run *run)
 {
 	const struct hr_scenario *sc = run->sc;
-	int nj = sc->njobs, rounds = nj && sc->jobs[0].rounds > 1 ? sc->jobs[0].rounds : 1;
+	int nj = sc->njobs, rounds = nj && sc->jobs[0].rounds > 1 ? sc->jobs[0].rounds : 1, ns;
 	struct hr_wave_job *c = calloc((size_t)(nj ? nj : 1), sizeof(*c));
+	struct hr_round_step *st;
 
 	if (!c) {
 		run_fail(run, "out of memory");
@@ -517,17 +518,31 @@ static int run_jobs(struct hr_run *run)
 					last - i - 1, last - i > 2 ? "s" : "");
 		}
 	}
-	for (int r = 0; r < rounds && !run->fatal && !hr_stop; r++) {
-		if (rounds > 1) {
-			hr_info("round %d of %d: every job in file order (rounds=%d)", r + 1, rounds, rounds);
-			hr_rec_event(run->rec, "", "round", "round=%d of=%d", r + 1, rounds);
-		}
-		for (int i = 0, last; i < nj && !run->fatal && !hr_stop; i = last) {
-			for (last = i + 1; last < nj && sc->jobs[last].parallel; last++)
-				;
-			run_group(run, &c[i], last - i, r);
-		}
+	/* the plan's steps: a group's jobs are consecutive, its first one not parallel */
+	ns = hr_rounds_plan(sc, NULL, 0);
+	st = calloc((size_t)(ns ? ns : 1), sizeof(*st));
+	if (!st) {
+		free(c);
+		run_fail(run, "out of memory");
+		return -1;
 	}
+	hr_rounds_plan(sc, st, ns);
+	for (int s = 0, last; s < ns && !run->fatal && !hr_stop; s = last) {
+		int r = st[s].round;
+
+		if (rounds > 1 && (!s || st[s - 1].round != r)) {
+			hr_info("round %d of %d: every job once, %s order (rounds=%d, round-order=%s)", r + 1,
+				rounds, sc->jobs[0].round_order == HR_RO_FILE ? "in file" : "in this round's",
+				rounds, hr_round_order_names[sc->jobs[0].round_order]);
+			hr_rec_event(run->rec, "", "round", "round=%d of=%d order=%s", r + 1, rounds,
+				     hr_round_order_names[sc->jobs[0].round_order]);
+		}
+		for (last = s + 1; last < ns && st[last].round == r && st[last].job == st[last - 1].job + 1 &&
+				   sc->jobs[st[last].job].parallel; last++)
+			;
+		run_group(run, &c[st[s].job], last - s, r);
+	}
+	free(st);
 	free(c);
 	if (hr_stop)	/* stopped between guests: what did not run is missing */
 		run_fail(run, "interrupted by a signal");
