@@ -565,11 +565,15 @@
 
 	/*
 	 * A run of policy jobs (issue 24): the host budget's usage and swap over
-	 * time, and per guest index the target and the balloon's actual, every
-	 * job (policy) on the same axes: time from the job's first budget sample
-	 * (its budget's creation), so that the bring-ups line up.
+	 * time, and per guest index the demand workload's working set (its trace,
+	 * vms[].demand), the policy's target and the balloon's actual, every job
+	 * and repetition (policy) in one chart: the same x, seconds from each
+	 * job's start line (where its guests' workloads were told GO and the
+	 * policy's run phase began; its bring-up before 0), and every chart of
+	 * the section the same x range, every guest's chart the same y range.
 	 */
 	var JOB_COL = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
+	var policyCharts = [];	/* {kind: 'budget' | 'guest', name, plot, want: [series labels]} for #selftest */
 	function policySection() {
 		var B = D.budget, P = D.decisions;
 		if (!B || !B.rows || !B.rows.length)
@@ -577,24 +581,62 @@
 		var BC = table(B), PC = P && P.rows ? table(P) : null;
 		/* keys: the jobs with a budget (kind=budget rows); all: every policy job, the
 		 * baseline's (no budget: kind=qemu rows only) too, for the guests' targets */
-		var keys = [], all = [], t0 = {}, sec = el('section', { id: 'policies' });
-		var key = function (job, rep) { return job + (rep && rep !== '0' ? ' r' + rep : ''); };
+		var keys = [], all = [], first = {}, sec = el('section', { id: 'policies' });
+		var key = function (job, rep) { return job + (rep != null && String(rep) !== '0' ? ' r' + rep : ''); };
 		B.rows.forEach(function (r) {
 			var k = key(r[BC.job], r[BC.rep]), t = num(r[BC.t_s]);
 			if (r[BC.kind] === 'budget' && keys.indexOf(k) < 0)
 				keys.push(k);
 			if (all.indexOf(k) < 0)
 				all.push(k);
-			if (t != null && (t0[k] == null || t < t0[k]))
-				t0[k] = t;
+			if (t != null && (first[k] == null || t < first[k]))
+				first[k] = t;
 		});
 		if (!keys.length)
 			return;
+		/* each job repetition's start line on the run's clock: its guests' demand trace's
+		 * (run.json + events.csv), else a workload-go event of one of its guests (t - since_ms),
+		 * else its first decision of the run phase, else its budget's first sample */
+		var t0 = {}, how = {}, vmKey = {};
+		(D.vms || []).forEach(function (v) {
+			var k = key(v.job, v.rep);
+			vmKey[v.name] = k;
+			if (t0[k] == null && v.demand && v.demand.start_line_s != null)
+				t0[k] = v.demand.start_line_s, how[k] = 'go';
+		});
+		E.rows.forEach(function (r) {
+			var k = vmKey[r[EC.vm]], m = /since_ms=([0-9.]+)/.exec(r[EC.detail] || '');
+			if (k && t0[k] == null && r[EC.event] === 'workload-go' && m && num(r[EC.t_s]) != null)
+				t0[k] = num(r[EC.t_s]) - Number(m[1]) / 1000, how[k] = 'go';
+		});
+		if (PC)
+			P.rows.forEach(function (r) {
+				var k = key(r[PC.job], r[PC.rep]), t = num(r[PC.t_s]);
+				if (t0[k] == null && r[PC.phase] === 'run' && t != null)
+					t0[k] = t, how[k] = 'decision';
+			});
+		all.forEach(function (k) {
+			if (t0[k] == null)
+				t0[k] = first[k], how[k] = 'budget';
+		});
+		var guessed = all.filter(function (k) { return how[k] !== 'go'; });
+		var xlabel = 's from the job\'s start line' + (guessed.length ? ' (' + guessed.join(', ') +
+			': its first decision past it, or its budget\'s creation, where the line is not recorded)' : '');
 		sec.appendChild(el('h2', { text: 'Policies: the host budget and the guests, ' + keys.join(' vs ') }));
 		app.appendChild(sec);
 		var color = function (i) { return JOB_COL[i % JOB_COL.length]; };
-		var budgetChart = function (col, title, unit, withLimit) {
-			var tables = [], series = [{ label: 's from the budget\'s creation' }], limit = null;
+		/* the charts' data first, then one x range for all of them, one y range for the guests' */
+		var xlo = Infinity, xhi = -Infinity, glo = 0, ghi = -Infinity;
+		var span = function (x) {
+			x.forEach(function (v) {
+				if (v != null && isFinite(v)) {
+					xlo = Math.min(xlo, v);
+					xhi = Math.max(xhi, v);
+				}
+			});
+		};
+		var budgetData = function (col, withLimit) {
+			var tables = [], series = [{ label: xlabel }], limit = null;
 			keys.forEach(function (k) {
 				var x = [], y = [];
 				B.rows.forEach(function (r) {
@@ -607,56 +649,136 @@
 						limit = num(r[BC.limit_mib]);
 				});
 				if (x.length) {
+					span(x);
 					tables.push([x, y]);
 					series.push(line(k, color(all.indexOf(k))));
 				}
 			});
-			if (!tables.length)
-				return;
-			var opts = { scales: { x: { time: false } }, axes: [{ label: 's from the job\'s budget' }, { label: unit, size: 60 }],
-				series: series };
-			var data = uPlot.join(tables);
-			if (withLimit && limit != null) {
-				series.push(line('limit', COL.oom, { dash: [6, 4] }));
-				data.push(data[0].map(function () { return limit; }));
-			}
-			chart(sec, title, opts, data);
+			return { tables: tables, series: series, limit: withLimit ? limit : null };
 		};
-		budgetChart('usage_mib', 'Host budget: what its cgroup holds, every job', 'MiB', true);
-		budgetChart('swap_mib', 'Host budget: swap its QEMUs hold, every job', 'MiB', false);
-		if (!PC)
-			return;
-		/* per guest index (NAME-vN): each job's target (its decisions) and the balloon's actual */
-		var idx = [];
-		P.rows.forEach(function (r) {
-			var m = /-v(\d+)$/.exec(r[PC.vm] || '');
-			if (m && idx.indexOf(m[1]) < 0)
-				idx.push(m[1]);
+		var budgets = [['usage_mib', 'Host budget: what its cgroup holds, every job', 'MiB', true],
+			['swap_mib', 'Host budget: swap its QEMUs hold, every job', 'MiB', false]].map(function (b) {
+			return { d: budgetData(b[0], b[3]), title: b[1], unit: b[2] };
 		});
+		/* per guest index (NAME-vN): each job's demand (its trace), target (its decisions) and actual */
+		var idx = [], guests = [];
+		if (PC)
+			P.rows.forEach(function (r) {
+				var m = /-v(\d+)$/.exec(r[PC.vm] || '');
+				if (m && idx.indexOf(m[1]) < 0)
+					idx.push(m[1]);
+			});
 		idx.sort(function (a, b) { return a - b; }).forEach(function (n) {
-			var tables = [], series = [{ label: 's' }];
+			var tables = [], series = [{ label: xlabel }], want = [], hasDemand = false;
 			all.forEach(function (k, i) {
-				var x = [], tg = [], ac = [];
+				var x = [], tg = [], ac = [], nominal = null;
 				P.rows.forEach(function (r) {
 					if (key(r[PC.job], r[PC.rep]) !== k || !new RegExp('-v' + n + '$').test(r[PC.vm]))
 						return;
 					x.push(num(r[PC.t_s]) - t0[k]);
 					tg.push(num(r[PC.target_mib]));
 					ac.push(num(r[PC.actual_mib]));
+					if (num(r[PC.nominal_mib]) != null)
+						nominal = num(r[PC.nominal_mib]);
 				});
-				if (!x.length)
+				var v = (D.vms || []).filter(function (g) {
+					return key(g.job, g.rep) === k && String(g.vm_index) === n && g.demand;
+				})[0];
+				/* a demand guest of this job (run.json) must have its trace drawn: #selftest */
+				var isDemand = (run.vms || []).some(function (g) {
+					return key(g.job, g.rep) === k && String(g.vm_index) === n && g.workload && g.workload.name === 'demand';
+				});
+				if (isDemand)
+					want.push(k + ' demand');
+				if (!x.length && !v)
 					return;
-				tables.push([x, tg], [x, ac]);
-				series.push(line(k + ' target', color(i), { dash: [6, 4], paths: uPlot.paths.stepped({ align: 1 }) }),
-					line(k + ' actual', color(i)));
+				if (x.length) {
+					span(x);
+					tables.push([x, tg], [x, ac]);
+					series.push(line(k + ' target', color(i), { dash: [6, 4], paths: uPlot.paths.stepped({ align: 1 }) }),
+						line(k + ' actual', color(i)));
+					want.push(k + ' target', k + ' actual');
+					[tg, ac, [nominal]].forEach(function (ys) {
+						ys.forEach(function (y) { if (y != null) ghi = Math.max(ghi, y); });
+					});
+				}
+				if (v) {
+					var dx = v.demand.t.map(function (t) { return t - t0[k]; });
+					span(dx);
+					tables.push([dx, v.demand.mib]);
+					series.push(line(k + ' demand', color(i), { width: 3, dash: [1, 3], paths: uPlot.paths.stepped({ align: 1 }) }));
+					hasDemand = true;
+					v.demand.mib.forEach(function (y) { ghi = Math.max(ghi, y); });
+				}
 			});
 			if (tables.length)
-				chart(sec, 'Guest v' + n + ': target (dashed) and balloon actual, every job', {
-					scales: { x: { time: false } }, axes: [{ label: 's from the job\'s budget' }, { label: 'MiB', size: 60 }],
-					series: series
-				}, uPlot.join(tables), 'at each decision of the policy (decisions.csv): the target it set or kept, and the actual it saw');
+				guests.push({ n: n, tables: tables, series: series, want: want, demand: hasDemand });
+		});
+		if (xlo > xhi)
+			return;
+		var axes = function (unit) {
+			return [{ label: xlabel }, { label: unit, size: 60 }];
+		};
+		/* every chart's x data from xlo to xhi (a point of no value at each end of its first
+		 * series): the same x range on all of them, and a zoom (drag) and its reset still work */
+		var pad = function (tables) {
+			var t = tables[0];
+			tables[0] = [[xlo].concat(t[0], [xhi])].concat(t.slice(1).map(function (y) { return [null].concat(y, [null]); }));
+			return tables;
+		};
+		budgets.forEach(function (b) {
+			var d = b.d;
+			if (!d.tables.length)
+				return;
+			var data = uPlot.join(pad(d.tables));
+			if (d.limit != null) {
+				d.series.push(line('limit', COL.oom, { dash: [6, 4] }));
+				data.push(data[0].map(function () { return d.limit; }));
+			}
+			var plot = chart(sec, b.title, { scales: { x: { time: false } }, axes: axes(b.unit),
+				series: d.series }, data);
+			policyCharts.push({ kind: 'budget', name: b.title, plot: plot, want: [] });
+		});
+		guests.forEach(function (g) {
+			var title = 'Guest v' + g.n + ': ' + (g.demand ? 'demand (dotted), ' : '') + 'target (dashed) and balloon actual, every job';
+			var plot = chart(sec, title, {
+				scales: { x: { time: false }, y: { range: [0, ghi > 0 ? ghi * 1.05 : 1] } },
+				axes: axes('MiB'), series: g.series
+			}, uPlot.join(pad(g.tables)), 'at each decision of the policy (decisions.csv): the target it set or kept, and the actual it saw' +
+				(g.demand ? '; demand: the working set the demand workload\'s trace asks for (its spec, on the job\'s clock from its start line)' : ''));
+			policyCharts.push({ kind: 'guest', name: title, plot: plot, want: g.want });
 		});
 	}
+	/* #selftest: every policy chart on the same x range, every guest's on the same y range, each
+	 * guest's chart with every job's series (its demand where its workload has one); the ranges
+	 * and series written on each chart (data-x, data-y, data-series) for the browser tests */
+	bb.check(function () {
+		var bad = [], x = null, y = null;
+		policyCharts.forEach(function (c) {
+			var sx = c.plot.scales.x, sy = c.plot.scales.y, box = c.plot.root.parentNode;
+			var labels = c.plot.series.slice(1).map(function (s) { return s.label; });
+			var rx = sx.min + ',' + sx.max, ry = sy.min + ',' + sy.max;
+			box.setAttribute('data-policy-chart', c.kind);
+			box.setAttribute('data-x', rx);
+			box.setAttribute('data-y', ry);
+			box.setAttribute('data-series', labels.join('|'));
+			if (x == null)
+				x = rx;
+			else if (rx !== x)
+				bad.push(c.name + ': x ' + rx + ', not ' + x);
+			if (c.kind === 'guest') {
+				if (y == null)
+					y = ry;
+				else if (ry !== y)
+					bad.push(c.name + ': y ' + ry + ', not ' + y);
+			}
+			c.want.forEach(function (w) {
+				if (labels.indexOf(w) < 0)
+					bad.push(c.name + ': no series ' + w);
+			});
+		});
+		return bad.join('; ');
+	});
 
 	/* Jobs of two mechanisms (balloon, virtio-mem): their moves and rates drawn on the same axes. */
 	function mechanismSection() {

@@ -4,7 +4,7 @@
 # the run would use, --set, a layout this host would skip, bad input.
 . "$(dirname "$0")/lib.sh"
 if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
-plan 28
+plan 33
 dry() { "$BB" run --dry-run -s "$T/state" -o "$T/results" "$@" >"$T/out" 2>"$T/err"; }
 # the dry run checks the guest image a run would boot: a stand-in (nothing boots here)
 mkdir -p "$T/image" && : >"$T/image/vmlinuz" && : >"$T/image/initrd.img"
@@ -164,6 +164,35 @@ check "parallel, spread over two hosts: b beside a where max-guests holds it ($(
 dry --hosts "$T/hosts2.ini" --mode each "$T/par3.ini"
 check "parallel, each: b does not fit beside a on h1, so it runs after a ($(waves))" test "$(waves)" = \
 	" wave 1: a run 1 (2 guests) on h1, a run 1 (2 guests) on h2; wave 2: a run 2 (2 guests) on h1, a run 2 (2 guests) on h2; wave 3: a run 3 (2 guests) on h1, a run 3 (2 guests) on h2; wave 4: b run 1 (2 guests) on h1, b run 1 (2 guests) on h2;"
+
+# rounds=2 (--set): bench/overcommit.ini's six jobs in turn, twice; its bound doubles
+dry "$TOP/bench/overcommit.ini"
+one=$(sed -n 's/^the scenario is valid.*at least \([0-9.]*\) s plus boots.*/\1/p' "$T/out")
+dry --set rounds=2 "$TOP/bench/overcommit.ini"
+two=$(sed -n 's/^the scenario is valid.*at least \([0-9.]*\) s plus boots.*/\1/p' "$T/out")
+check "rounds=2: the order, round by round, each round's bound and the run's (twice $one: $two)" sh -c \
+	"grep -qx '  round 1: baseline run 1, none run 1, fpr run 1, mom run 1, psi run 1, external run 1; at least 120.0 s plus boots' '$T/out' &&
+	 grep -qx '  round 2: baseline run 2, none run 2, fpr run 2, mom run 2, psi run 2, external run 2; at least 120.0 s plus boots' '$T/out' &&
+	 [ '$one' = 120.0 ] && [ '$two' = 240.0 ]"
+# a parallel group in rounds: its waves round by round; the warm-up run in the first
+printf '[global]\nmemory = 256M\ntargets = 128M\nrounds = 2\n[a]\nrepeat = 2\n[b]\nparallel = yes\n[c]\n' >"$T/rounds.ini"
+dry "$T/rounds.ini"
+check "rounds=2 with a parallel group: a+b's waves in each round ($(waves)), c after them each round" sh -c \
+	"[ '$(waves)' = ' wave 1 (round 1): a run 1 (1 guest), b run 1 (1 guest); wave 2 (round 1): a run 2 (1 guest), b run 2 (1 guest); wave 3 (round 1): a run 3 (1 guest); wave 4 (round 2): a run 4 (1 guest), b run 3 (1 guest); wave 5 (round 2): a run 5 (1 guest);' ] &&
+	 grep -q '^  round 1: a runs 1-3 (warm-up 1) + b runs 1-2 (warm-up 1), c runs 1-2 (warm-up 1);' '$T/out' &&
+	 grep -q '^  round 2: a runs 4-5 + b run 3, c run 3;' '$T/out'"
+dry --set rounds=2 --set round-order=reverse "$TOP/bench/overcommit.ini"
+check "round-order=reverse: the second round in reverse order" \
+	grep -qx '  round 2: external run 2, psi run 2, mom run 2, fpr run 2, none run 2, baseline run 2; at least 120.0 s plus boots' "$T/out"
+printf '[global]\nmemory = 256M\n[a]\n[b]\nrounds = 3\n' >"$T/rounds-bad.ini"
+dry "$T/rounds-bad.ini"
+rc=$?
+[ $rc -eq 2 ] && grep -q "rounds-bad.ini:5: \[b\] rounds=3 where \[a\] has rounds=1" "$T/err" && ! grep -q 'scenario is valid' "$T/out"
+ok $? "rounds= of one job only: exit 2 with file:line, no plan ($rc: $(head -c 200 "$T/err"))"
+dry --set rounds=0 "$TOP/bench/overcommit.ini"
+rc=$?
+[ $rc -eq 2 ] && grep -q "rounds: '0' is not an integer from 1 to 100" "$T/err"
+ok $? "--set rounds=0: exit 2, the range ($rc: $(head -c 200 "$T/err"))"
 
 # a fleet: the hosts as the run would read them, nothing connected to
 cat >"$T/hosts.ini" <<'H'

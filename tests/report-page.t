@@ -10,19 +10,23 @@ BB=${BB:-$TOP/build/balloonbench}
 T=$(mktemp -d /tmp/bbpage.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 require bb
-plan 15
+plan 22
 
 # mech: bench/balloon-vs-virtio-mem.ini under TCG (4 jobs, 2 mechanisms; run.json
 # trimmed), terminal.txt what its run printed; mini: 2 jobs; real: 1 job; policy:
 # bench/overcommit.ini's run of 2026-12-07 14:06 (run.json trimmed; budget.csv,
 # its kind=qemu rows of every policy job, the baseline's too, decisions.csv and
-# transitions.csv whole)
-for d in mech mini real policy; do
+# transitions.csv whole); demand: a run of bench/overcommit-hog.ini's baseline and mom
+# (3 guests of the demand workload's hog shape) in 2 rounds (rounds=2), 2026-12-07 17:10
+# (run.json without its clock, probe and timestamp_cost; budget.csv, decisions.csv,
+# events.csv and transitions.csv whole)
+for d in mech mini real policy demand; do
 	cp -r "$TOP/tests/data/results-$d" "$T/$d"
 	"$BB" report "$T/$d" >"$T/$d.out" 2>&1
 done
 check "report of each results directory writes report.html" \
-	test -s "$T/mech/report.html" -a -s "$T/mini/report.html" -a -s "$T/real/report.html" -a -s "$T/policy/report.html"
+	test -s "$T/mech/report.html" -a -s "$T/mini/report.html" -a -s "$T/real/report.html" -a -s "$T/policy/report.html" \
+	-a -s "$T/demand/report.html"
 
 . "$TOP/tests/browser.sh"
 if [ -z "$CHROMIUM" ]; then
@@ -61,7 +65,7 @@ else:
 PY
 }
 
-for d in mech mini real policy; do
+for d in mech mini real policy demand; do
 	body=$(page $d)
 	grep -q 'data-selftest="done"' <<<"$body" && grep -q 'data-checks=""' <<<"$body" &&
 		grep -q 'data-errors=""' <<<"$body" && grep -q 'data-blank=""' <<<"$body" && grep -q 'data-wide=""' <<<"$body"
@@ -87,6 +91,77 @@ check "mini (no budget): no policies section" eval '! grep -q "<h2>Policies" "$T
 check "real (1 job): the key figures lead, as before" grep -q '<header>.*class="keyfigs"' "$T/real.dom"
 check "mech: the key figures per job come after the comparison (collapsed)" \
 	sh -c "grep -o 'id=\"comparison\".*class=\"keyfigs\"' '$T/mech.dom' | grep -q '<details>'"
+
+
+# demand: each guest index's chart has every job repetition's demand (the workload's
+# trace), target and actual; every policy chart the same x range (s from each job's
+# start line), every guest chart the same y range; the trace where the hog shape puts it
+# policy_charts DIR: "KIND|X|Y|SERIES" a line per chart of the policies section
+policy_charts() {
+	python3 - "$T/$1.dom" <<'PY'
+import sys
+from html.parser import HTMLParser
+class P(HTMLParser):
+    def handle_starttag(self, tag, a):
+        a = dict(a)
+        if 'data-policy-chart' in a:
+            print('|'.join([a['data-policy-chart'], a.get('data-x', ''), a.get('data-y', ''), a.get('data-series', '')]))
+P().feed(open(sys.argv[1]).read())
+PY
+}
+policy_charts demand >"$T/demand.charts"
+ng=$(grep -c '^guest|' "$T/demand.charts")
+bad=$(grep '^guest|' "$T/demand.charts" | while IFS='|' read -r kind x y series; do
+	for k in baseline mom 'baseline r1' 'mom r1'; do
+		for s in demand target actual; do
+			grep -q "|$k $s|" <<<"|$series|" || echo "no '$k $s'"
+		done
+	done
+done | sort -u | tr '\n' ' ')
+check "demand: 3 guest charts, each with every job and round's demand, target and actual ($ng charts${bad:+; $bad})" \
+	test "$ng" -eq 3 -a -z "$bad"
+nx=$(cut -d'|' -f2 "$T/demand.charts" | sort -u | wc -l)
+ny=$(grep '^guest|' "$T/demand.charts" | cut -d'|' -f3 | sort -u | wc -l)
+x=$(head -n 1 "$T/demand.charts" | cut -d'|' -f2)
+check "demand: every policy chart on one x range ($nx: $x, from before the start line to past policy-duration), every guest chart on one y range ($ny)" \
+	sh -c "[ $nx -eq 1 ] && [ $ny -eq 1 ] && [ $(wc -l <"$T/demand.charts") -eq 5 ] &&
+	       echo '$x' | awk -F, '{ exit !(\$1 < 0 && \$2 >= 30) }'"
+# the trace computed by the report (vms[].demand) against the hog shape: 16 MiB, then 160 MiB for
+# 9 s of each 30 s period, centred, guest k 10 s behind k-1: the first rise 0.5, 10.5 and 20.5 s
+# after the start line for guests 2, 0 and 1
+got=$(python3 - "$T/demand/report.html" <<'PY'
+import json, re, sys
+h = open(sys.argv[1]).read()
+d = json.loads(re.search(r'<script id="bb-data" type="application/json">(.*?)</script>', h, re.S).group(1))
+out = []
+for v in d['vms']:
+    m = v.get('demand')
+    if not m:
+        out.append(v['name'] + ':none'); continue
+    t = [x - m['start_line_s'] for x in m['t']]
+    rise = [t[i] for i in range(1, len(t)) if m['mib'][i] > m['mib'][i - 1] and t[i] >= 0]
+    first = rise[0] if rise else -1
+    want = {0: 10.5, 1: 20.5, 2: 0.5}[v['vm_index']]
+    # the report's grid: 50 ms steps from the start line
+    out.append('%d:%g-%g@%s' % (v['vm_index'], min(m['mib']), max(m['mib']), '%g' % want if abs(first - want) <= 0.051 else '%.3f' % first))
+print(' '.join(sorted(set(out))))
+PY
+)
+check "demand: every guest's trace 16 to 160 MiB, its first hog at the shape's time ($got)" \
+	test "$got" = "0:16-160@10.5 1:16-160@20.5 2:16-160@0.5"
+ax=$(grep -o 's from the job.s start line[^<]*' "$T/policy.dom" | head -n 1)
+check "policy (no events.csv): the x axis says where the start line is not recorded ($ax)" \
+	grep -q 'its first decision past it, or its budget.s creation, where the line is not recorded' <<<"$ax"
+# pages that break it: the demand's data gone, one policy's chart on its own x range
+cp "$T/demand/report.html" "$T/demand.html"
+sed 's|"demand":{|"demand_gone":{|g' "$T/demand.html" >"$T/demand/report.html"
+body=$(page demand)
+check "a page without the demand traces fails its selftest ($(grep -o 'data-checks="[^"]\{0,80\}' <<<"$body"))" \
+	grep -q 'data-checks="[^"]*no series baseline demand' <<<"$body"
+sed 's|uPlot.join(pad(g.tables))|uPlot.join(g.tables)|' "$T/demand.html" >"$T/demand/report.html"
+body=$(page demand)
+check "a page whose guest charts take their own x range fails its selftest ($(grep -o 'data-checks="[^"]\{0,80\}' <<<"$body"))" \
+	grep -q 'data-checks="Guest v0: [^"]*: x [-0-9.,]*, not ' <<<"$body"
 
 # the page's mechanism and reclaim tables against the terminal's: same rows, same n,
 # the figures within 1 % (the page reads transitions.csv's 3 decimals, the terminal

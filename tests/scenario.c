@@ -297,6 +297,134 @@ static void test_set(void)
 	hr_scenario_free(sc);
 }
 
+/* Write @text to a temporary scenario file at @path (a mkstemp template). */
+static void write_ini(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		abort();
+	close(fd);
+}
+
+/*
+ * rounds=: the order (hr_rounds_plan) takes every job in file order in each
+ * round; each job's runs over the rounds are [0, runs) in order, exactly the
+ * repetitions (and warm-up runs) of repeat= x rounds= back to back; a job
+ * that says another rounds= is refused at its line.
+ */
+static void test_rounds(void)
+{
+	char path[] = "/tmp/bb-rounds-test-XXXXXX", bad[] = "/tmp/bb-rounds-bad-XXXXXX", err[4096], want[300];
+	char order[] = "/tmp/bb-rounds-rev-XXXXXX", order2[] = "/tmp/bb-rounds-shuf-XXXXXX";
+	char bad2[] = "/tmp/bb-rounds-bad2-XXXXXX", seq[80];
+	struct hr_round_step st[32];
+	int n, good = 1;
+
+	write_ini(path, "[global]\nmemory = 256M\nrounds = 3\nrepeat = 2\n[a]\n[b]\nparallel = 1\n[c]\n");
+	is_int(load(path, sc, err, sizeof(err)), 0, "rounds=3, repeat=2: loads: %s", err);
+	n = hr_rounds_plan(sc, st, 16);
+	is_int(n, 9, "  9 steps: 3 rounds x 3 jobs");
+	for (int i = 0; i < n; i++)
+		good &= st[i].round == i / 3 && st[i].job == i % 3;
+	ok(good, "  round by round, every job in file order in each");
+	ok(st[0].from == 0 && st[0].to == 3 && st[3].from == 3 && st[3].to == 5 && st[6].from == 5 && st[6].to == 7,
+	   "  job a: runs [0,3) (the warm-up and repeat=) in round 1, [3,5), [5,7) after (%d-%d %d-%d %d-%d)",
+	   st[0].from, st[0].to, st[3].from, st[3].to, st[6].from, st[6].to);
+	ok(hr_job_runs(&sc->jobs[0]) == 7 && hr_job_warmups(&sc->jobs[0]) == 1 && hr_job_measured(&sc->jobs[0]) == 6,
+	   "  7 runs, 1 warm-up, 6 measured: repeat=6's");
+	is_int(hr_rounds_plan(sc, st, 2), 9, "  a short array: the count all the same");
+	hr_scenario_free(sc);
+
+	/* every rounds x repeat x warmup-runs: the rounds' runs tile repeat x rounds' whole */
+	good = 1;
+	for (int r = 1; r <= 5; r++)
+		for (int rep = 1; rep <= 4; rep++)
+			for (int w = 0; w <= 2; w++) {
+				struct hr_job j = { .rounds = r, .repeat = rep, .warmup_runs = w }, k = j;
+				int next = 0, from, to;
+
+				k.rounds = 1;
+				k.repeat = rep * r;
+				for (int i = 0; i < r; i++) {
+					hr_round_runs(&j, i, &from, &to);
+					good &= from == next && to > from && (i == 0 || from >= hr_job_warmups(&j));
+					next = to;
+				}
+				good &= next == hr_job_runs(&k) && hr_job_warmups(&j) == hr_job_warmups(&k) &&
+					hr_job_runs(&j) == hr_job_runs(&k);
+			}
+	ok(good, "rounds 1-5 x repeat 1-4 x warmup-runs 0-2: each job's rounds tile the runs of repeat x rounds, warm-ups first");
+
+	write_ini(bad, "[global]\nmemory = 256M\n[a]\n[b]\nrounds = 2\n");
+	snprintf(want, sizeof(want), "%s:5: [b] rounds=2 where [a] has rounds=1", bad);
+	is_int(load(bad, sc, err, sizeof(err)), -1, "a job with its own rounds=: refused");
+	ok(count_lines(err) == 1 && strstr(err, want) && strstr(err, "one value for every job"),
+	   "  one line naming its line: %.*s", (int)strcspn(err, "\n"), err);
+	unlink(bad);
+
+	/* round-order: reverse and shuffle keep a parallel group together, in file order */
+	write_ini(order, "[global]\nmemory = 256M\nrounds = 4\nround-order = reverse\n[a]\n[b]\n[c]\nparallel = 1\n[d]\n");
+	is_int(load(order, sc, err, sizeof(err)), 0, "round-order=reverse loads: %s", err);
+	n = hr_rounds_plan(sc, st, 16);
+	seq[0] = '\0';
+	for (int i = 0; i < n && i < 16; i++) {
+		size_t l = strlen(seq);
+
+		snprintf(seq + l, sizeof(seq) - l, "%s%c", i && st[i].round != st[i - 1].round ? " " : "",
+			 'a' + st[i].job);
+	}
+	is_str(seq, "abcd dbca abcd dbca", "  every other round reversed, the group b+c kept in order");
+	hr_scenario_free(sc);
+	for (int pass = 0; pass < 2; pass++) {
+		char again[80];
+
+		memcpy(again, seq, sizeof(again));
+		write_ini(order2, "[global]\nmemory = 256M\nrounds = 5\nround-order = shuffle\n[a]\n[b]\n[c]\nparallel = 1\n[d]\n[e]\n");
+		(void)load(order2, sc, err, sizeof(err));
+		unlink(order2);
+		memcpy(order2, "/tmp/bb-rounds-shuf-XXXXXX", sizeof(order2));
+		n = hr_rounds_plan(sc, st, 25);
+		seq[0] = '\0';
+		good = n == 25;
+		for (int r = 0; r < 5; r++) {
+			int seen = 0;
+
+			for (int i = r * 5; i < r * 5 + 5; i++) {
+				size_t l = strlen(seq);
+
+				seen |= 1 << st[i].job;
+				good &= st[i].round == r && (st[i].job != 2 || (i > r * 5 && st[i - 1].job == 1));
+				snprintf(seq + l, sizeof(seq) - l, "%s%c", i == r * 5 && r ? " " : "", 'a' + st[i].job);
+			}
+			good &= seen == 0x1f;
+		}
+		hr_scenario_free(sc);
+		if (pass)
+			ok(good && !strcmp(seq, again) && strcmp(seq, "abcde abcde abcde abcde abcde"),
+			   "round-order=shuffle: each round every job once, b+c together, not file order, the same on a second load (%s)", seq);
+	}
+	unlink(order);
+
+	(void)capture(do_load, sc, path, err, sizeof(err));
+	n = capture(do_set, sc, "round-order=reverse", err, sizeof(err));
+	is_int(n, 0, "--set round-order=reverse: every job");
+	hr_scenario_free(sc);
+	write_ini(bad2, "[global]\nmemory = 256M\nrounds = 2\n[a]\nround-order = shuffle\n[b]\n");
+	snprintf(want, sizeof(want), "%s:5: [a] round-order=shuffle where [b] has round-order=file", bad2);
+	is_int(load(bad2, sc, err, sizeof(err)), -1, "a job with its own round-order=: refused");
+	ok(count_lines(err) == 1 && strstr(err, want), "  one line naming its line: %.*s", (int)strcspn(err, "\n"), err);
+	unlink(bad2);
+
+	(void)capture(do_load, sc, path, err, sizeof(err));
+	n = capture(do_set, sc, "rounds=2", err, sizeof(err));
+	is_int(n, 0, "--set rounds=2: every job: %.*s", (int)strcspn(err, "\n"), err);
+	ok(sc->jobs[0].rounds == 2 && sc->jobs[2].rounds == 2 && hr_rounds_plan(sc, st, 16) == 6,
+	   "  6 steps (2 rounds x 3 jobs)");
+	hr_scenario_free(sc);
+	unlink(path);
+}
+
 /* Every shipped scenario loads (a typo in bench/ fails here, not in a VM run). */
 static void test_shipped(void)
 {
@@ -325,7 +453,7 @@ int main(void)
 	sc = calloc(1, sizeof(*sc));
 	if (!sc)
 		abort();
-	plan(172);
+	plan(189);
 	test_parse_size();
 	test_parse_duration();
 	test_defaults();
@@ -335,6 +463,7 @@ int main(void)
 	test_indented();
 	test_errors();
 	test_set();
+	test_rounds();
 	test_shipped();
 	test_missing();
 	free(sc);

@@ -28,6 +28,9 @@ _Static_assert(sizeof(hr_numa_mode_names) / sizeof(hr_numa_mode_names[0]) == HR_
 _Static_assert(sizeof(hr_accel_names) / sizeof(hr_accel_names[0]) == HR_ACCEL_N + 1,
 	       "hr_accel_names must cover enum hr_accel");
 const char *const hr_on_fail_names[] = { "stop", "continue", NULL };
+const char *const hr_round_order_names[] = { "file", "reverse", "shuffle", NULL };
+_Static_assert(sizeof(hr_round_order_names) / sizeof(hr_round_order_names[0]) == HR_RO_N + 1,
+	       "round-order names");
 _Static_assert(sizeof(hr_on_fail_names) / sizeof(hr_on_fail_names[0]) == HR_ONFAIL_N + 1,
 	       "on-guest-failure names");
 
@@ -143,6 +146,16 @@ const struct hr_option hr_options[] = {
 		    "under TCG, where each sample costs the balloon's vCPUs and host cores measurably"),
 	OPT("repeat", HR_T_INT, repeat, .min = 1, .max = 1000, .def = "1",
 	    .help = "measured repetitions of the job, each on fresh guests"),
+	OPT("round-order", HR_T_ENUM, round_order, .def = "file", .choices = hr_round_order_names,
+	    .help = "run-level, with rounds > 1: each round's order of the jobs (a parallel group's "
+		    "together): file; reverse (every other round reversed: a drift of the host falls "
+		    "on the first and the last jobs alike); shuffle (a pseudo-random order each round, "
+		    "the same on every run)"),
+	OPT("rounds", HR_T_INT, rounds, .min = 1, .max = 100, .def = "1",
+	    .help = "run-level (every job the same: set it in [global] or with --set): the run takes "
+		    "its jobs in rounds, each job in file order, then all again, this many times; "
+		    "each round is repeat= more repetitions of each job, recorded and pooled as "
+		    "repeat= x rounds= would be, so that a slower stretch of the host falls on every job"),
 	OPT("sample-rate", HR_T_INT, sample_hz, .min = 1, .max = 100000, .def = "1000", .unit = "Hz",
 	    .help = "guest sampling rate while the balloon moves"),
 	OPT("schedule", HR_T_ENUM, schedule, .def = "list", .choices = hr_sched_names,
@@ -178,7 +191,7 @@ const struct hr_option hr_options[] = {
 	OPT("warmup", HR_T_DUR, warmup_us, .min = 0, .max = SEC(3600), .def = "1s",
 	    .help = "time at rest before the first target change, after the workload's start and the prefill"),
 	OPT("warmup-runs", HR_T_INT, warmup_runs, .min = 0, .max = 10, .def = "1",
-	    .help = "repeat > 1: runs first, recorded but left out of the statistics"),
+	    .help = "repeat x rounds > 1: runs first, recorded but left out of the statistics"),
 	OPT("workload", HR_T_STR, workload_spec, .size = 400, .def = "",
 	    .help = "guest workload, NAME:key=value,... (see 'balloonbench list workloads')"),
 };

@@ -660,22 +660,89 @@ int hr_job_schedule(const struct hr_job *j, int vm, struct hr_sched_event **out,
 	return hr_sched_build(&sp, j->memory_kib, out, n, err, errlen);
 }
 
-/* The run's guests (repetitions, warm-up runs included, times vms) must fit in one run. */
+/* splitmix64's finaliser (round-order=shuffle's order of a round) */
+static uint64_t mix64(uint64_t z)
+{
+	z += 0x9e3779b97f4a7c15ull;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+int hr_rounds_plan(const struct hr_scenario *sc, struct hr_round_step *out, int max)
+{
+	int rounds = sc->njobs && sc->jobs[0].rounds > 1 ? sc->jobs[0].rounds : 1, n = 0, ng = 0;
+	int order = sc->njobs ? sc->jobs[0].round_order : HR_RO_FILE;
+	int head[HR_MAX_JOBS], seq[HR_MAX_JOBS];
+
+	for (int i = 0; i < sc->njobs; i++)	/* the groups: a job and the parallel ones after it */
+		if (!i || !sc->jobs[i].parallel)
+			head[ng++] = i;
+	for (int r = 0; r < rounds; r++) {
+		uint64_t z = mix64((uint64_t)r + 1);
+
+		for (int g = 0; g < ng; g++)
+			seq[g] = order == HR_RO_REVERSE && r % 2 ? ng - 1 - g : g;
+		for (int g = ng - 1; order == HR_RO_SHUFFLE && g > 0; g--) {	/* Fisher-Yates */
+			int k = (int)(z % (uint64_t)(g + 1)), t = seq[g];
+
+			z = mix64(z);
+			seq[g] = seq[k];
+			seq[k] = t;
+		}
+		for (int g = 0; g < ng; g++) {
+			int end = seq[g] + 1 < ng ? head[seq[g] + 1] : sc->njobs;
+
+			for (int i = head[seq[g]]; i < end; i++, n++)
+				if (n < max) {
+					out[n] = (struct hr_round_step){ .round = r, .job = i };
+					hr_round_runs(&sc->jobs[i], r, &out[n].from, &out[n].to);
+				}
+		}
+	}
+	return n;
+}
+
+/*
+ * rounds= is the run's: every job the same (a job that says otherwise is
+ * refused at its line); then the run's guests (repetitions, warm-up runs
+ * included, times vms) must fit in one run.
+ */
 static int check_guests(const struct hr_scenario *sc)
 {
 	int total = 0;
 
+	for (int i = 1; i < sc->njobs; i++) {
+		const struct hr_job *j = &sc->jobs[i], *j0 = &sc->jobs[0];
+		const struct hr_job *at = hr_job_line(j, "rounds") ? j : j0, *other = at == j ? j0 : j;
+
+		if (j->rounds != j0->rounds)
+			return hr_error("%s:%d: [%s] rounds=%d where [%s] has rounds=%d: rounds is the run's, "
+					"expected one value for every job (set it in [global] or with --set)",
+					sc->path, opt_line(at, "rounds"), at->name, at->rounds, other->name,
+					other->rounds);
+		at = hr_job_line(j, "round-order") ? j : j0;
+		other = at == j ? j0 : j;
+		if (j->round_order != j0->round_order)
+			return hr_error("%s:%d: [%s] round-order=%s where [%s] has round-order=%s: round-order is "
+					"the run's, expected one value for every job (set it in [global] or with --set)",
+					sc->path, opt_line(at, "round-order"), at->name,
+					hr_round_order_names[at->round_order], other->name,
+					hr_round_order_names[other->round_order]);
+	}
 	for (int i = 0; i < sc->njobs; i++) {
 		const struct hr_job *j = &sc->jobs[i];
 		int n = hr_job_runs(j) * j->vms;
 		int line = hr_job_line(j, "repeat");
 
+		if (!line)
+			line = hr_job_line(j, "rounds");
 		total += n;
 		if (total > HR_MAX_VMS) {
 			if (!line)
 				line = hr_job_line(j, "vms");
-			return hr_error("%s:%d: [%s] %d guests in this run by the end of this job (repeat and "
-			       "warm-up runs times vms, over the jobs), expected at most %d", sc->path,
+			return hr_error("%s:%d: [%s] %d guests in this run by the end of this job (repeat "
+			       "times rounds and warm-up runs, times vms, over the jobs), expected at most %d", sc->path,
 			       line ? line : j->section_line, j->name, total, HR_MAX_VMS);
 		}
 	}

@@ -24,7 +24,7 @@
 #define HR_MAX_JOBS	64
 #define HR_NAME_MAX	32
 #define HR_MATRIX_VALUES 16	/* values of one matrix key */
-#define HR_MAX_OPTIONS	64	/* scenario options (hr_options) */
+#define HR_MAX_OPTIONS	80	/* scenario options (hr_options): room above their count */
 #define HR_MAX_VMS	256	/* guests in one run, over all jobs and repetitions */
 #define HR_MAX_JOB_VMS	128	/* vms= of one job: guests at once */
 
@@ -33,6 +33,8 @@ enum hr_pace { HR_PACE_WAIT, HR_PACE_PERIOD, HR_PACE_N };
 enum hr_probe { HR_PROBE_AUTO, HR_PROBE_POLL, HR_PROBE_KPROBE, HR_PROBE_N };
 enum hr_numa_mode { HR_NUMA_NONE, HR_NUMA_STRICT, HR_NUMA_PREFERRED, HR_NUMA_INTERLEAVE, HR_NUMA_N };
 enum hr_on_fail { HR_ONFAIL_STOP, HR_ONFAIL_CONTINUE, HR_ONFAIL_N };
+/* round-order: each round's order of the jobs (a parallel group's together) */
+enum hr_round_order { HR_RO_FILE, HR_RO_REVERSE, HR_RO_SHUFFLE, HR_RO_N };
 
 struct hr_job {
 	char name[HR_NAME_MAX];
@@ -57,6 +59,8 @@ struct hr_job {
 	int boot_concurrency;		/* guests of a host booting at once; 0: auto (hr_boot_slots) */
 	uint64_t vm_offset_us;
 	int repeat;
+	int rounds;			/* run-level (every job the same): the jobs taken in this many rounds */
+	int round_order;		/* run-level too: enum hr_round_order */
 	int warmup_runs;
 	int on_guest_failure;		/* enum hr_on_fail */
 	int host_numa_mode;		/* enum hr_numa_mode */
@@ -146,6 +150,7 @@ extern const char *const hr_pace_names[];
 extern const char *const hr_probe_names[];
 extern const char *const hr_numa_mode_names[];
 extern const char *const hr_on_fail_names[];
+extern const char *const hr_round_order_names[];
 
 /*
  * Parse @path into @sc. On error, prints one line "FILE:LINE: what was
@@ -189,11 +194,59 @@ int hr_scenario_check_memory(const struct hr_scenario *sc, uint64_t host_kib);
  * The job's schedule for VM @vm (random walks get seed + vm): *out malloc'ed.
  * Returns 0, or -1 with a reason in @err.
  */
-/* Runs of a job: repeat, plus warm-up runs when it repeats at all. */
+/* Measured runs of a job: repeat= in each of the run's rounds= (0 taken as 1). */
+static inline int hr_job_measured(const struct hr_job *j)
+{
+	return j->repeat * (j->rounds > 1 ? j->rounds : 1);
+}
+
+/* Runs of a job: its measured runs, plus warm-up runs when it has more than one. */
 static inline int hr_job_runs(const struct hr_job *j)
 {
-	return j->repeat + (j->repeat > 1 ? j->warmup_runs : 0);
+	int m = hr_job_measured(j);
+
+	return m + (m > 1 ? j->warmup_runs : 0);
 }
+
+/* Its warm-up runs: the first ones (repetitions 0 to this - 1), left out of the statistics. */
+static inline int hr_job_warmups(const struct hr_job *j)
+{
+	return hr_job_runs(j) - hr_job_measured(j);
+}
+
+/*
+ * rounds=: the run takes its jobs in rounds, every job (a parallel group's
+ * side by side) in file order in each, so that a slower stretch of the host
+ * falls on every job alike. Round @r (from 0) of job @j runs its
+ * repetitions [*from, *to): round 0 its warm-up runs and its first repeat=,
+ * every later round repeat= more. Over the rounds: [0, hr_job_runs(j)), the
+ * same repetitions (and warm-up ones) as repeat= x rounds= back to back.
+ */
+static inline void hr_round_runs(const struct hr_job *j, int r, int *from, int *to)
+{
+	int w = hr_job_warmups(j);
+
+	*from = r ? w + r * j->repeat : 0;
+	*to = w + (r + 1) * j->repeat;
+}
+
+/* One step of a run's order: job @job's repetitions [from, to) in round @round. */
+struct hr_round_step {
+	int round, job, from, to;
+};
+
+/*
+ * The order a run of @sc takes its jobs' runs (pure; the engine's run_jobs
+ * and the dry run follow it): round by round, each round every job once,
+ * a parallel group's jobs together and in file order, the groups in the
+ * order round-order= says: file (every round), reverse (file order in the
+ * odd rounds, 1st, 3rd..., reversed in the even ones: a drift of the host
+ * over the run falls on the first and the last alike), shuffle (a
+ * pseudo-random order in each round, from the round's number: the same on
+ * every run). At most @max steps into @out; returns how many there are
+ * (rounds x jobs), more than @max if they did not fit.
+ */
+int hr_rounds_plan(const struct hr_scenario *sc, struct hr_round_step *out, int max);
 
 struct hr_sched_event;
 int hr_job_schedule(const struct hr_job *job, int vm, struct hr_sched_event **out, size_t *n,

@@ -453,7 +453,7 @@ struct hr_guest *hr_guest_new(struct hr_run *run, const struct hr_job *j, int in
 	hr_boot_reset(&g->boot);
 	o = (size_t)snprintf(g->name, sizeof(g->name), "bb-%s-%.16s", run->id + strlen(run->id) - 4,
 			     j->name);
-	if (j->repeat > 1)
+	if (hr_job_runs(j) > 1)	/* repeat= or rounds= */
 		o += (size_t)snprintf(g->name + o, sizeof(g->name) - o, "-r%d", rep);
 	if (j->vms > 1)
 		o += (size_t)snprintf(g->name + o, sizeof(g->name) - o, "-v%d", index);

@@ -80,8 +80,10 @@ static int plan_job(const struct hr_job *j, int remote, FILE *f, double *at_leas
 	fmt_s(warm, sizeof(warm), j->warmup_us);
 	fprintf(f, "\njob %s%s%s%s: %d guest%s, %d run%s", j->name, j->label[0] ? " (" : "", j->label,
 		j->label[0] ? ")" : "", j->vms, j->vms > 1 ? "s" : "", reps, reps > 1 ? "s" : "");
-	if (reps > j->repeat)
-		fprintf(f, " (%d warm-up, left out of the statistics)", reps - j->repeat);
+	if (hr_job_warmups(j))
+		fprintf(f, " (%d warm-up, left out of the statistics)", hr_job_warmups(j));
+	if (j->rounds > 1)
+		fprintf(f, " over %d rounds", j->rounds);
 	fprintf(f, "; %.0f MiB, %d vCPU%s, guest-numa=%d, accel=%s\n", j->memory_kib / 1024.0, j->vcpus,
 		j->vcpus > 1 ? "s" : "", j->guest_numa, hr_accel_names[j->accel]);
 	if (j->description[0])
@@ -138,7 +140,10 @@ static int plan_job(const struct hr_job *j, int remote, FILE *f, double *at_leas
 			offset, hr_boot_concurrency(j), hr_boot_concurrency(j) > 1 ? "s" : "",
 			j->boot_concurrency ? "" : "=auto");
 	span += j->warmup_us / 1e6;	/* guestboot.c: after the workload's start, the prefill, or CONF */
+	if (j->policy_kind)	/* the policy, not the schedule: policy-duration from the start line */
+		span = j->policy_duration_us / 1e6;
 	fprintf(f, "  time: at least %.1f s a run (%.1f s in all), plus boot%s\n", span, span * reps,
+		j->policy_kind ? ", the bring-up" :
 		j->pace == HR_PACE_WAIT ? " and each change's own time (pace=wait)" : "");
 	*at_least += span * reps;
 	return 0;
@@ -190,7 +195,7 @@ static int plan_hosts(const struct hr_run_opts *o, int guests, int *remote, FILE
 static int plan_waves(const struct hr_scenario *sc, int first, int last, struct hr_fleet *fl,
 		      FILE *f)
 {
-	int nj = last - first, w = 0, ns;
+	int nj = last - first, w = 0, ns, rounds = sc->jobs[first].rounds > 1 ? sc->jobs[first].rounds : 1;
 	struct hr_wave_job *c = calloc((size_t)nj, sizeof(*c));
 	struct hr_wave_slot *sl = calloc((size_t)nj * HR_MAX_HOSTS, sizeof(*sl));
 
@@ -203,26 +208,82 @@ static int plan_waves(const struct hr_scenario *sc, int first, int last, struct 
 		sc->jobs[last - 1].name);
 	for (int x = 0; x < nj; x++) {
 		c[x].j = &sc->jobs[first + x];
-		c[x].reps = hr_job_runs(c[x].j);
 		for (int i = 0; i < fl->n; i++)
 			if (!fl->h[i].max_guests || c[x].j->vms <= fl->h[i].max_guests)
 				c[x].ok[c[x].n++] = &fl->h[i];
 	}
-	while ((ns = hr_group_wave(c, nj, fl, sl)) > 0) {
-		fprintf(f, "  wave %d:", ++w);
-		for (int s = 0; s < ns; s++)
-			fprintf(f, "%s %s run %d (%d guest%s)%s%s", s ? "," : "", sl[s].j->name, sl[s].rep + 1,
-				sl[s].j->vms, sl[s].j->vms > 1 ? "s" : "", fl->n > 1 ? " on " : "",
-				fl->n > 1 ? sl[s].h->name : "");
-		fputc('\n', f);
+	for (int r = 0; r < rounds; r++) {
+		for (int x = 0; x < nj; x++)	/* as run.c's run_group: round r's runs */
+			hr_round_runs(c[x].j, r, &c[x].rep, &c[x].reps);
+		while ((ns = hr_group_wave(c, nj, fl, sl)) > 0) {
+			fprintf(f, "  wave %d", ++w);
+			if (rounds > 1)
+				fprintf(f, " (round %d)", r + 1);
+			fputc(':', f);
+			for (int s = 0; s < ns; s++)
+				fprintf(f, "%s %s run %d (%d guest%s)%s%s", s ? "," : "", sl[s].j->name,
+					sl[s].rep + 1, sl[s].j->vms, sl[s].j->vms > 1 ? "s" : "",
+					fl->n > 1 ? " on " : "", fl->n > 1 ? sl[s].h->name : "");
+			fputc('\n', f);
+		}
 	}
 	free(c);
 	free(sl);
 	return 0;
 }
 
+/*
+ * rounds > 1: the order the run takes the jobs in (hr_rounds_plan, as
+ * run_jobs does) and each round's lower bound, from each job's bound of a
+ * run (@span, 0: skipped); a parallel group's jobs at once (the longest).
+ * Returns the whole run's bound.
+ */
+static double plan_rounds(const struct hr_scenario *sc, const double *span, FILE *f)
+{
+	int rounds = sc->jobs[0].rounds, n = hr_rounds_plan(sc, NULL, 0);
+	struct hr_round_step *st = calloc((size_t)n, sizeof(*st));
+	double all = 0;
+
+	if (!st)
+		return 0;
+	hr_rounds_plan(sc, st, n);
+	fprintf(f, "\nrounds: %d, every job once in each, %s (round-order=%s), a round's runs as repetitions of its job:\n",
+		rounds, sc->jobs[0].round_order == HR_RO_FILE ? "in file order" :
+		sc->jobs[0].round_order == HR_RO_REVERSE ? "every other round reversed" : "each round's own order",
+		hr_round_order_names[sc->jobs[0].round_order]);
+	for (int r = 0, s = 0; r < rounds; r++) {
+		double t = 0, group = 0;
+
+		fprintf(f, "  round %d:", r + 1);
+		for (int first = 1; s < n && st[s].round == r; s++, first = 0) {
+			const struct hr_job *j = &sc->jobs[st[s].job];
+			double u = span[st[s].job] * (st[s].to - st[s].from);
+
+			fprintf(f, "%s%s run%s %d", first ? " " : j->parallel ? " + " : ", ", j->name,
+				st[s].to - st[s].from > 1 ? "s" : "", st[s].from + 1);
+			if (st[s].to - st[s].from > 1)
+				fprintf(f, "-%d", st[s].to);
+			if (st[s].from < hr_job_warmups(j))
+				fprintf(f, " (warm-up %d)", hr_job_warmups(j));
+			if (j->parallel) {
+				if (u > group)
+					t += u - group, group = u;
+			} else {
+				t += u;
+				group = u;
+			}
+		}
+		fprintf(f, "; at least %.1f s plus boots\n", t);
+		all += t;
+	}
+	free(st);
+	return all;
+}
+
 int hr_plan(const struct hr_scenario *sc, const struct hr_run_opts *o, FILE *f)
 {
+	double span[HR_MAX_JOBS] = { 0 };
+
 	struct hr_fleet *fl = calloc(1, sizeof(*fl));
 	int remote = 0, guests = 0, skipped = 0;
 	double at_least = 0, group = 0;
@@ -253,6 +314,7 @@ int hr_plan(const struct hr_scenario *sc, const struct hr_run_opts *o, FILE *f)
 			free(fl);
 			return HR_EXIT_USAGE;
 		}
+		span[i] = t / hr_job_runs(j);
 		/* a group's jobs run at once: the longest of them */
 		if (i && j->parallel) {
 			if (t > group)
@@ -273,6 +335,8 @@ int hr_plan(const struct hr_scenario *sc, const struct hr_run_opts *o, FILE *f)
 		}
 	}
 	free(fl);
+	if (sc->njobs && sc->jobs[0].rounds > 1)
+		at_least = plan_rounds(sc, span, f);
 	fprintf(f, "\nthe scenario is valid; %d job%s would run", sc->njobs - skipped,
 		sc->njobs - skipped == 1 ? "" : "s");
 	if (skipped)

@@ -231,7 +231,7 @@ static int wave_guests(struct hr_run *run, struct hr_wave_slot *sl, int ns, int 
 		run->cur_host = sl[s].h;
 		for (int k = 0; k < j->vms; k++) {
 			struct hr_guest *g = hr_guest_new(run, j, k, sl[s].rep,
-							  sl[s].rep < sl[s].reps - j->repeat);
+							  sl[s].rep < hr_job_warmups(j));
 
 			if (!g) {
 				hr_error_take(why, sizeof(why));
@@ -464,47 +464,86 @@ int hr_group_wave(struct hr_wave_job *c, int nj, const struct hr_fleet *f, struc
 	return ns;
 }
 
-/* Jobs @first to @last - 1 side by side (hr_group_wave), wave after wave. */
-static void run_group(struct hr_run *run, int first, int last)
+/*
+ * Jobs @first to @last - 1 side by side (hr_group_wave), wave after wave:
+ * their repetitions [from, to) of round @round (hr_round_runs). @c: the
+ * group's hosts, found once (hosts_for) by run_jobs.
+ */
+static void run_group(struct hr_run *run, struct hr_wave_job *c, int nj, int round)
 {
-	int nj = last - first;
-	struct hr_wave_job *c = calloc((size_t)nj, sizeof(*c));
 	struct hr_wave_slot *sl = calloc((size_t)nj * HR_MAX_HOSTS, sizeof(*sl));
 
-	if (!c || !sl) {
+	if (!sl) {
 		run_fail(run, "out of memory");
 		run->fatal = 1;
-		free(c);
-		free(sl);
 		return;
 	}
-	for (int x = 0; x < nj; x++) {
-		c[x].j = &run->sc->jobs[first + x];
-		c[x].reps = hr_job_runs(c[x].j);
-		c[x].n = hosts_for(run, first + x, c[x].ok);
-		if (c[x].n && c[x].j->label[0])
-			hr_info("job %s: %s", c[x].j->name, c[x].j->label);
-		if (c[x].n && nj > 1)
-			hr_info("job %s: side by side with %d other job%s (parallel)", c[x].j->name, nj - 1,
-				nj > 2 ? "s" : "");
-	}
+	for (int x = 0; x < nj; x++)
+		hr_round_runs(c[x].j, round, &c[x].rep, &c[x].reps);
 	while (!run->fatal && !hr_stop) {
 		int ns = hr_group_wave(c, nj, run->fleet, sl);
 
 		if (!ns || run_wave(run, sl, ns))
 			break;
 	}
-	free(c);
 	free(sl);
 }
 
+/*
+ * Every job, group by group (parallel=1 jobs side by side), in file order;
+ * with rounds= every job once each round, in the order round-order= gives
+ * it (hr_rounds_plan), a round running each job's repetitions of that round.
+ */
 static int run_jobs(struct hr_run *run)
 {
-	for (int i = 0, last; i < run->sc->njobs && !run->fatal && !hr_stop; i = last) {
-		for (last = i + 1; last < run->sc->njobs && run->sc->jobs[last].parallel; last++)
-			;
-		run_group(run, i, last);
+	const struct hr_scenario *sc = run->sc;
+	int nj = sc->njobs, rounds = nj && sc->jobs[0].rounds > 1 ? sc->jobs[0].rounds : 1, ns;
+	struct hr_wave_job *c = calloc((size_t)(nj ? nj : 1), sizeof(*c));
+	struct hr_round_step *st;
+
+	if (!c) {
+		run_fail(run, "out of memory");
+		return -1;
 	}
+	for (int i = 0, last; i < nj; i = last) {
+		for (last = i + 1; last < nj && sc->jobs[last].parallel; last++)
+			;
+		for (int x = i; x < last; x++) {
+			c[x].j = &sc->jobs[x];
+			c[x].n = hosts_for(run, x, c[x].ok);
+			if (c[x].n && c[x].j->label[0])
+				hr_info("job %s: %s", c[x].j->name, c[x].j->label);
+			if (c[x].n && last - i > 1)
+				hr_info("job %s: side by side with %d other job%s (parallel)", c[x].j->name,
+					last - i - 1, last - i > 2 ? "s" : "");
+		}
+	}
+	/* the plan's steps: a group's jobs are consecutive, its first one not parallel */
+	ns = hr_rounds_plan(sc, NULL, 0);
+	st = calloc((size_t)(ns ? ns : 1), sizeof(*st));
+	if (!st) {
+		free(c);
+		run_fail(run, "out of memory");
+		return -1;
+	}
+	hr_rounds_plan(sc, st, ns);
+	for (int s = 0, last; s < ns && !run->fatal && !hr_stop; s = last) {
+		int r = st[s].round;
+
+		if (rounds > 1 && (!s || st[s - 1].round != r)) {
+			hr_info("round %d of %d: every job once, %s order (rounds=%d, round-order=%s)", r + 1,
+				rounds, sc->jobs[0].round_order == HR_RO_FILE ? "in file" : "in this round's",
+				rounds, hr_round_order_names[sc->jobs[0].round_order]);
+			hr_rec_event(run->rec, "", "round", "round=%d of=%d order=%s", r + 1, rounds,
+				     hr_round_order_names[sc->jobs[0].round_order]);
+		}
+		for (last = s + 1; last < ns && st[last].round == r && st[last].job == st[last - 1].job + 1 &&
+				   sc->jobs[st[last].job].parallel; last++)
+			;
+		run_group(run, &c[st[s].job], last - s, r);
+	}
+	free(st);
+	free(c);
 	if (hr_stop)	/* stopped between guests: what did not run is missing */
 		run_fail(run, "interrupted by a signal");
 	return run->failed ? -1 : 0;

@@ -75,7 +75,7 @@ struct hr_boot_slots;
 struct hr_wave_job {
 	const struct hr_job *j;
 	struct hr_host *ok[16];		/* the hosts that take it (HR_MAX_HOSTS) */
-	int n, reps, rep;		/* how many; its runs; the next run */
+	int n, reps, rep;		/* how many; the end of its runs this round (hr_round_runs); the next run */
 };
 struct hr_wave_slot {			/* a repetition of a job on a host */
 	struct hr_host *h;

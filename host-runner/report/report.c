@@ -17,7 +17,9 @@
  *                (memory_mib - balloon) from the guest's counters and QEMU's
  *                actual; faults: {rate, slow_max_us, slow_rate} series;
  *                nodes[]: {node, total, free} MiB series; latency[]:
- *                {workload, kind, phases[]: {phase, n, p50..max (us), cdf}}
+ *                {workload, kind, phases[]: {phase, n, p50..max (us), cdf}};
+ *                demand (the demand workload's): {spec, start_line_s, t[] (run
+ *                clock s), mib[]} its trace's working set (read_demand)
  *   transitions, summary, events, budget, decisions: {columns[], rows[][]} as
  *                in the CSV files (null: no such file); events by t_s (stable:
  *                rows of one time as in the file)
@@ -38,6 +40,7 @@
 #include "core/version.h"
 #include "core/virtio.h"
 #include "workloads/stats.h"
+#include "workloads/workload.h"
 
 #define BUCKETS		1500	/* display points per series: 2 per bucket at most */
 
@@ -168,6 +171,10 @@ struct vmdata {
 	double last_faults;	/* faults.csv's counters are cumulative: the previous row's */
 	struct series ntotal[MAX_NODES], nfree[MAX_NODES];
 	int nnodes;
+	/* the demand workload's trace (read_demand): its spec and the guest's times from events.csv */
+	const char *wl_spec;
+	int vm_index;
+	double wl_start, go_t, go_since, last_t;	/* NAN: none */
 };
 
 struct report {
@@ -591,6 +598,109 @@ static void read_latency(struct report *r)
 	free(gs.g);
 }
 
+/*
+ * The demand workload's trace, per guest (issue 24: report.html draws it
+ * with each policy's target and the balloon's actual): the working set its
+ * spec asks for, computed here by the guest's own function
+ * (wl_demand_bytes) on the spec parsed as the scenario's check parses it
+ * (wl_parse_spec), not recorded by the guest. Its clock is the job's start
+ * line's, held at 0 before it, as the workload's is: the line is the
+ * guest's workload-go event's time less its since_ms. Drawn on the run's
+ * clock from the workload's start (workload-start; else the line) to the
+ * guest's last event, every DEMAND_STEP_S (finer for a short life), a point
+ * kept where the value changes and the one before it (steps stay steps).
+ * A guest without a GO (none sent, or an older run's events) has none.
+ */
+#define DEMAND_STEP_S	0.05
+#define DEMAND_POINTS	100000	/* at most this many steps over a guest's life (5000 s at DEMAND_STEP_S) */
+
+enum { E_T, E_VM, E_EVENT, E_DETAIL, E_NCOLS };
+
+static void demand_events(struct report *r)
+{
+	struct rp_csv c;
+	int col[E_NCOLS], ret;
+
+	if (open_csv(r, &c, "events.csv") <= 0)
+		return;
+	col[E_T] = rp_csv_col(&c, "t_s");
+	col[E_VM] = rp_csv_col(&c, "vm");
+	col[E_EVENT] = rp_csv_col(&c, "event");
+	col[E_DETAIL] = rp_csv_col(&c, "detail");
+	c.quiet = 1;	/* the page's events table says what it leaves out */
+	while ((ret = rp_csv_next(&c)) > 0) {
+		struct vmdata *vm = vm_find(r, rp_csv_str(&c, col[E_VM]));
+		const char *ev = rp_csv_str(&c, col[E_EVENT]), *since;
+		double t;
+
+		if (!vm || !vm->wl_spec || rp_csv_get(&c, col[E_T], -RP_MAX_T_S, RP_MAX_T_S, &t) || isnan(t))
+			continue;
+		if (isnan(vm->last_t) || t > vm->last_t)
+			vm->last_t = t;
+		if (streq(ev, "workload-start") && isnan(vm->wl_start))
+			vm->wl_start = t;
+		else if (streq(ev, "workload-go") && isnan(vm->go_t) &&
+			 (since = strstr(rp_csv_str(&c, col[E_DETAIL]), "since_ms=")) != NULL) {
+			char *end;
+			double ms = strtod(since + 9, &end);
+
+			if (end != since + 9 && isfinite(ms) && ms >= 0) {
+				vm->go_t = t;
+				vm->go_since = ms / 1e3;
+			}
+		}
+	}
+	c.quiet = 0;
+	rp_csv_close(&c);
+}
+
+static void read_demand(struct report *r)
+{
+	demand_events(r);
+	for (size_t i = 0; i < r->nvms; i++) {
+		struct vmdata *vm = &r->vms[i];
+		const struct wl_desc *d;
+		struct wl_opts o;
+		char err[256];
+		double line, from, to, step, last = NAN;
+		json_t *ts, *ms;
+		long n;
+		int skipped = 0;
+
+		if (!vm->wl_spec || isnan(vm->go_t) || isnan(vm->last_t) ||
+		    wl_parse_spec(vm->wl_spec, &d, &o, err, sizeof(err)) || strcmp(d->name, "demand"))
+			continue;
+		line = vm->go_t - vm->go_since;
+		from = !isnan(vm->wl_start) && vm->wl_start < line ? vm->wl_start : line;
+		to = vm->last_t > from ? vm->last_t : from;
+		step = (to - from) / DEMAND_POINTS > DEMAND_STEP_S ? (to - from) / DEMAND_POINTS : DEMAND_STEP_S;
+		from = line - ceil((line - from) / step) * step;	/* the grid on the line: steps at their times */
+		n = (long)ceil((to - from) / step);
+		ts = json_array();
+		ms = json_array();
+		for (long k = 0; k <= n; k++) {
+			double t = k == n ? to : from + (double)k * step;
+			double v = (double)wl_demand_bytes(&o, (uint32_t)vm->vm_index,
+							   t > line ? (int64_t)((t - line) * 1e9) : 0) / 1048576.0;
+
+			if (k && k < n && v == last) {
+				skipped = 1;
+				continue;
+			}
+			if (skipped && v != last) {	/* the step's left edge: the value until now */
+				json_array_append_new(ts, json_real(t - step));
+				json_array_append_new(ms, json_real(last));
+			}
+			json_array_append_new(ts, json_real(t));
+			json_array_append_new(ms, json_real(v));
+			last = v;
+			skipped = 0;
+		}
+		json_object_set_new(vm->j, "demand", json_pack("{s:s, s:f, s:o, s:o}", "spec", vm->wl_spec,
+							       "start_line_s", line, "t", ts, "mib", ms));
+	}
+}
+
 /* A row of a table and where it was in its file, for a stable sort. */
 struct trow {
 	double t;
@@ -759,6 +869,9 @@ static void vms_init(struct report *r, json_t *run, json_t *out)
 		d->name = json_string_value(json_object_get(v, "name")) ?: "";
 		d->memory_mib = (double)json_integer_value(json_object_get(v, "memory_mib"));
 		d->last_faults = INFINITY;	/* no rate for the first row */
+		d->wl_spec = json_string_value(json_object_get(json_object_get(v, "workload"), "spec"));
+		d->vm_index = (int)json_integer_value(json_object_get(v, "vm_index"));
+		d->wl_start = d->go_t = d->go_since = d->last_t = NAN;
 		json_object_set_new(o, "name", json_string(d->name));
 		json_object_set(o, "job", json_object_get(v, "job"));
 		json_object_set(o, "label", json_object_get(v, "label"));
@@ -918,6 +1031,7 @@ int hr_report(const char *dir, int print)
 	read_faults(&r);
 	read_nodes(&r);
 	read_latency(&r);
+	read_demand(&r);
 	vms_finish(&r);
 	json_object_set_new(data, "transitions", table_json(&r, "transitions.csv", NULL));
 	json_object_set_new(data, "summary", table_json(&r, "summary.csv", NULL));
