@@ -22,10 +22,17 @@ RESULTS=$T/results
 # cache/qemu/capabilities, which it checks against QEMU's binary, itself and
 # the host before using it (and probes again where it no longer holds). The
 # first test to finish with one leaves a copy for the tests after it.
+# (seeded where a test boots guests: `require vm`, after tap.sh's own checks)
 CAPS_SHARED=$TOP/build/caps-cache
-if [ -d "$CAPS_SHARED" ]; then
-	mkdir -p "$STATE/embed/cache/qemu" && cp -r "$CAPS_SHARED" "$STATE/embed/cache/qemu/capabilities"
-fi
+eval "tap_$(declare -f require)"
+require() {
+	tap_require "$@"
+	case " $* " in
+	*" vm "*)
+		[ -d "$CAPS_SHARED" ] && [ ! -e "$STATE/embed" ] || return 0
+		mkdir -p "$STATE/embed/cache/qemu" && cp -r "$CAPS_SHARED" "$STATE/embed/cache/qemu/capabilities" ;;
+	esac
+}
 caps_share() {
 	local c=$STATE/embed/cache/qemu/capabilities tmp
 	[ ! -d "$CAPS_SHARED" ] && [ -n "$(ls "$c"/*.xml 2>/dev/null)" ] || return 0
