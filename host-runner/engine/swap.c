@@ -136,7 +136,8 @@ int64_t hr_swap_used_kib(const char *path)
 
 /*
  * swapoff(@path) in a child, killed at @deadline (swapoff then ends with
- * EINTR, the area still on). 0 (off, or it was not on: EINVAL), or an errno
+ * EINTR, the area still on; SIGINT, SIGTERM and SIGHUP it ignores: a Ctrl-C
+ * of the run does not cut it short, the deadline does). 0 (off, or it was not on: EINVAL), or an errno
  * (ETIMEDOUT: the deadline).
  */
 static int swapoff_by(const char *path, uint64_t deadline)
@@ -147,6 +148,13 @@ static int swapoff_by(const char *path, uint64_t deadline)
 	if (pid < 0)
 		return errno;
 	if (pid == 0) {	/* async-signal-safe calls only: the parent may have threads */
+		struct sigaction ign = { .sa_handler = SIG_IGN };
+
+		/* Ctrl-C reaches the whole process group: the runner stops, its swapoff goes on */
+		sigemptyset(&ign.sa_mask);
+		sigaction(SIGINT, &ign, NULL);
+		sigaction(SIGTERM, &ign, NULL);
+		sigaction(SIGHUP, &ign, NULL);
 		_exit(swapoff(path) ? (errno & 0x7f) : 0);
 	}
 	for (;;) {
