@@ -137,10 +137,11 @@ int64_t hr_swap_used_kib(const char *path)
 /*
  * swapoff(@path) in a child, killed at @deadline (swapoff then ends with
  * EINTR, the area still on; SIGINT, SIGTERM and SIGHUP it ignores: a Ctrl-C
- * of the run does not cut it short, the deadline does). 0 (off, or it was not on: EINVAL), or an errno
- * (ETIMEDOUT: the deadline).
+ * of the run does not cut it short, the deadline does; with @stoppable,
+ * the run's hr_stop does too). 0 (off, or it was not on: EINVAL), or an
+ * errno (ETIMEDOUT: the deadline or the signal).
  */
-static int swapoff_by(const char *path, uint64_t deadline)
+static int swapoff_by(const char *path, uint64_t deadline, int stoppable)
 {
 	pid_t pid = fork();
 	int st, e;
@@ -165,7 +166,7 @@ static int swapoff_by(const char *path, uint64_t deadline)
 			break;
 		if (r < 0 && errno != EINTR)
 			return errno;
-		if (hr_now_ns() >= deadline) {
+		if (hr_now_ns() >= deadline || (stoppable && hr_stop)) {
 			(void)kill(pid, SIGKILL);
 			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 				;
@@ -288,7 +289,7 @@ int hr_swap_remove(struct hr_swap *sw, uint64_t deadline)
 	if (!sw->made)
 		return 0;
 	if (sw->on) {
-		if ((e = swapoff_by(sw->path, deadline)))
+		if ((e = swapoff_by(sw->path, deadline, 0)))
 			return hr_error("host swap: swapoff %s: %s", sw->path, e == ETIMEDOUT ?
 					"not done by its deadline (it reads back every page the area holds)" :
 					strerror(e));
@@ -321,7 +322,7 @@ int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *l
 		if (strncmp(e->d_name, prefix, strlen(prefix)) || n < 6 || strcmp(e->d_name + n - 5, ".swap"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", real, e->d_name);
-		if (swapoff_by(path, deadline) || (unlinkat(dirfd(d), e->d_name, 0) && errno != ENOENT))
+		if (swapoff_by(path, deadline, 1) || (unlinkat(dirfd(d), e->d_name, 0) && errno != ENOENT))
 			nleft++;
 		else
 			removed++;

@@ -43,14 +43,18 @@ struct hr_swap {
  */
 int hr_swap_create(struct hr_swap *sw, const char *dir, const char *name, uint64_t kib);
 
-/* swapoff (by @deadline, hr_now_ns) and unlink. 0, or -1 (hr_error; the file left while on). */
+/*
+ * swapoff (by @deadline, hr_now_ns; a signal of the run does not cut it
+ * short: the run's wave end after one) and unlink. 0, or -1 (hr_error; the
+ * file left while on).
+ */
 int hr_swap_remove(struct hr_swap *sw, uint64_t deadline);
 
 /*
  * Every @dir/@prefix*.swap: swapped off (each by @deadline) and unlinked.
  * Returns how many were removed, *@left how many could not be. For the
- * guardian and the next run; async-signal-unsafe calls only where the
- * caller may make them.
+ * guardian and the next run's start (which a signal, hr_stop, cuts short:
+ * what is left, the run after removes).
  */
 int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *left);
 
