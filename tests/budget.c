@@ -19,12 +19,12 @@ static int one_line(void)
 int main(void)
 {
 	struct hr_budget_spec spec;
-	struct hr_budget_host host = { 24 * GIB, HR_MEMCG_V1, 1, NULL, 10 * GIB };
+	struct hr_budget_host host = { 24 * GIB, HR_MEMCG_V1, 1, NULL, 10 * GIB, NULL };
 	uint64_t nominal[4] = { 2 * GIB, 2 * GIB, 2 * GIB, 2 * GIB }, floors[4] = { 256 * MIB, 256 * MIB, 256 * MIB, 256 * MIB };
 	uint64_t limit;
 	int rc;
 
-	plan(30);
+	plan(33);
 	memset(&spec, 0, sizeof(spec));
 	ok(!hr_budget_parse("host-budget", "6G", &spec, why, sizeof(why)) && spec.has_budget &&
 	   spec.budget.kib == 6 * GIB, "host-budget = 6G");
@@ -99,6 +99,10 @@ int main(void)
 	/* swap */
 	memset(&spec, 0, sizeof(spec));
 	hr_budget_parse("host-swap", "2G", &spec, why, sizeof(why));
+	ok(hr_budget_check(&spec, &host, nominal, floors, 4, HR_BUDGET_QEMU_OVERHEAD_KIB, &limit, why, sizeof(why)) &&
+	   one_line() && strstr(why, "host-swap: a swap file for the job's host budget, expected a host-budget too"),
+	   "host-swap without a budget: %s", why);
+	hr_budget_parse("host-budget", "4G", &spec, why, sizeof(why));
 	ok(!hr_budget_check(&spec, &host, nominal, floors, 4, HR_BUDGET_QEMU_OVERHEAD_KIB, &limit, why, sizeof(why)),
 	   "host-swap 2G with 10 GiB free");
 	hr_budget_parse("host-swap", "11G", &spec, why, sizeof(why));
@@ -116,6 +120,13 @@ int main(void)
 	ok(hr_budget_check(&spec, &host, nominal, floors, 4, HR_BUDGET_QEMU_OVERHEAD_KIB, &limit, why, sizeof(why)) &&
 	   strstr(why, "free space is unknown"), "free space unknown: %s", why);
 	host.state_free_kib = 10 * GIB;
+	host.swap_why = hr_budget_swap_fs_why(0x01021994);
+	ok(hr_budget_check(&spec, &host, nominal, floors, 4, HR_BUDGET_QEMU_OVERHEAD_KIB, &limit, why, sizeof(why)) &&
+	   one_line() && strstr(why, "host-swap: this host cannot swap on a file in the state dir: tmpfs: "),
+	   "a state dir on tmpfs: %s", why);
+	host.swap_why = NULL;
+	ok(!hr_budget_swap_fs_why(0xEF53) && !hr_budget_swap_fs_why(0x58465342) && hr_budget_swap_fs_why(0x794c7630) &&
+	   hr_budget_swap_fs_why((long)(int)0xff534d42), "swap file systems: ext4 and xfs take one; overlayfs, cifs (sign-extended) do not");
 	hr_budget_parse("host-budget", "30G", &spec, why, sizeof(why));
 	ok(hr_budget_check(&spec, &host, nominal, floors, 4, HR_BUDGET_QEMU_OVERHEAD_KIB, &limit, why, sizeof(why)) &&
 	   strstr(why, "host-budget:"), "both given, the budget's refusal first: %s", why);

@@ -47,13 +47,15 @@ static const char *const headers[HR_NTABLES] = {
 			    "unused_mib,floor_mib,nominal_mib,budget_usage_mib,budget_limit_mib,reason,phase,"
 			    "psi_some_avg10,psi_some_total_us,psi_full_avg10",
 	[HR_TB_BUDGET] = "t_s,job,rep,kind,vm,limit_mib,usage_mib,max_usage_mib,failcnt,memsw_usage_mib,"
-			 "memsw_failcnt,swap_mib,oom_kill,under_oom,rss_mib,vmswap_mib",
+			 "memsw_failcnt,swap_mib,oom_kill,under_oom,rss_mib,vmswap_mib,kmsg_oom_kills,"
+			 "swap_in_mib,swap_out_mib,swapfile_used_mib",
 	[HR_TB_SUMMARY] = "schema,scenario,job,label,vm,direction,metric,unit,better,n,median,mean,stddev,"
 		"min,max,ci_lo,ci_hi,ci_coverage",
 	[HR_TB_SCORES] = "job,label,rep,vm,policy,baseline,guests,nominal_mib,budget_mib,span_s,"
 		"overcommit_ratio,saved_gib_s,saved_mean_mib,rss_mean_mib,rss_ratio,host_oom_kills,"
 		"guest_oom_kills,job_p99_us,job_p999_us,p99_ratio,p999_ratio,churn_mib,changes,"
-		"decisions_set,decide_to_target_ms,slo_windows_s,slo_violation_s,guests_failed",
+		"decisions_set,decide_to_target_ms,slo_windows_s,slo_violation_s,guests_failed,"
+		"host_swap_in_mib,host_swap_out_mib",
 };
 
 /* summary.csv's metrics, in its row order, as before the schema made the list */
@@ -65,7 +67,8 @@ static const char *const metrics[] = {
 	/* a job's scores (scores.csv) */
 	"overcommit_ratio", "saved_gib_s", "rss_mean_mib", "rss_ratio", "host_oom_kills",
 	"guest_oom_kills", "job_p99_us", "job_p999_us", "p99_ratio", "p999_ratio", "churn_mib",
-	"decide_to_target_ms", "slo_violation_s", "guests_failed",
+	"decide_to_target_ms", "slo_violation_s", "guests_failed", "host_swap_in_mib",
+	"host_swap_out_mib",
 };
 
 static char *header_of(const struct hr_table *t)

@@ -244,14 +244,14 @@ static void test_scores_csv(void)
 	/* 1536 (m2 failed: counted in the nominal only) / 600; 200 MiB*s; 100 / 2 + 100 / 2 MiB; 275 + 200 MiB over 600; 1 and 2 OOM kills;
 	 * p99 2008 ns (bucket [2000, 2016)) over 1004; p99.9 20096 over 10048; 3 changes, 3 set, median 300 ms */
 	is_str(line, "mom,\"\",0,all,mom,base,2,1536.000,600.000,4.000,2.5600,0.195,100.000,475.000,0.7917,1,2,"
-	       "2.008,20.096,2.0000,2.0000,250.000,3,3,300.000,2,1,1", "the policy job's row of its guests together");
+	       "2.008,20.096,2.0000,2.0000,250.000,3,3,300.000,2,1,1,,", "the policy job's row of its guests together");
 	line_of(dir, "mom,\"\",0,m1,", line, sizeof(line));
 	is_str(line, "mom,\"\",0,m1,mom,base,1,512.000,600.000,2.000,,0.098,50.000,200.000,0.6667,,2,"
-	       "2.008,20.096,2.0000,2.0000,150.000,2,2,225.000,2,1,",
+	       "2.008,20.096,2.0000,2.0000,150.000,2,2,225.000,2,1,,,",
 	       "a guest's row: its ratios against the baseline's guest of its index, no overcommit or host OOM of its own");
 	line_of(dir, "base,\"\",0,all,", line, sizeof(line));
 	is_str(line, "base,\"\",0,all,none,base,2,1024.000,,4.000,,0.000,0.000,600.000,1.0000,,0,"
-	       "1.004,10.048,1.0000,1.0000,0.000,0,0,,1,0,0",
+	       "1.004,10.048,1.0000,1.0000,0.000,0,0,,1,0,0,,",
 	       "the baseline: its own ratios 1, no budget (no overcommit, no host OOM count)");
 	ok(hr_summary_dir(dir, 0) == 0, "summary.csv written with the scores");
 	/* a window of 0.5 to 1.4 s (the decisions that proposed) holds no two host samples of m0 */
@@ -266,8 +266,9 @@ static void test_scores_csv(void)
 	put(dir, "decisions.csv", "t_s,vm,set,target_mib,reason,phase\n0,m0,1,480,x,bring-up\n0,m1,0,512,x,bring-up\n"
 	    "0.5,m0,1,412,x,run\n0.5,m1,1,412,x,run\n1.4,m1,1,462,x,run\n");
 	/* the kernel log's count of the budget's kills, where budget.csv has it, over v1's oom_kill */
-	put(dir, "budget.csv", "t_s,job,rep,kind,vm,limit_mib,oom_kill,kmsg_oom_kills\n"
-	    "0,mom,0,budget,,600.000,0,0\n1,mom,0,qemu,m0,,,\n2,mom,0,budget,,600.000,0,3\n");
+	put(dir, "budget.csv", "t_s,job,rep,kind,vm,limit_mib,oom_kill,kmsg_oom_kills,swap_in_mib,swap_out_mib\n"
+	    "0,mom,0,budget,,600.000,0,0,0.000,0.000\n1,mom,0,qemu,m0,,,,,\n"
+	    "2,mom,0,budget,,600.000,0,3,12.500,40.250\n");
 	run = rp_run_load(strcat(strcpy(line, dir), "/run.json"));
 	ok(run && rp_scores_write(dir, run, 0) == 0, "scores.csv written with decisions' phases and the kernel log's kills");
 	json_decref(run);
@@ -282,6 +283,9 @@ static void test_scores_csv(void)
 			p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
 		ok(p && !strncmp(p, "3,", 2), "host_oom_kills is budget.csv's kmsg_oom_kills (3), not its oom_kill (0): %s",
 		   p ? p : "(none)");
+		p = strlen(line) > 14 ? line + strlen(line) - 14 : line;
+		ok(!strcmp(p, ",12.500,40.250"), "host_swap_in_mib and host_swap_out_mib: budget.csv's last swap_in_mib "
+		   "and swap_out_mib (%s)", p);
 	}
 	{
 		char path[4096], buf[1 << 16];
@@ -311,7 +315,7 @@ static void test_scores_csv(void)
 
 int main(void)
 {
-	plan(33);
+	plan(34);
 	test_step();
 	test_counter();
 	test_churn();

@@ -5,10 +5,14 @@
 # every decision is recorded, within [floor, nominal], and every target the
 # guests went to was one of them; the budget's samples are there; nothing of
 # the budget is left after the run, after a killed runner (the guardian), or
-# of an earlier run (the next run's start).
+# of an earlier run (the next run's start). host-swap: a guest under a tight
+# budget swaps to the run's own swap file (swapped on above the host's, the
+# budget's memory and swap limit raised by its size) instead of meeting the
+# OOM killer; the file is swapped off and removed after the run, after a
+# killed runner (the guardian), and an earlier run's by the next run's start.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 36
+plan 49
 
 H=$(printf %s "$STATE/embed" | sha256sum | cut -c1-8)
 MEM=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ { print $2; exit }' /proc/mounts)
@@ -33,9 +37,22 @@ if [ -z "$MEM" ] || [ ! -f "$MEM/memory.limit_in_bytes" ]; then
 	skip_rest "no cgroup v1 memory controller here (a budget is refused up front)"
 	finish
 fi
+# our_swaps: this test's swap areas that are on (/proc/swaps, what swapon --show reads)
+our_swaps() { awk -v s="$(realpath -m "$STATE")/" 'NR > 1 && index($1, s) == 1' /proc/swaps | wc -l; }
+# never leave a swap area of ours on (rm -rf of an active swap file would orphan it)
+trap 'for f in $(awk -v s="$(realpath -m "$STATE")/" '"'"'NR > 1 && index($1, s) == 1 { print $1 }'"'"' /proc/swaps); do swapoff "$f"; done; cleanup' EXIT
 
 # An earlier run's budget left behind (a runner killed with its guardian): the next run removes it.
 mkdir -p "$STATE" "$MEM/machine/bb-$H-dead-w9.partition"
+# ... and its swap file, on (its guardian killed too)
+stale=$STATE/bb-$H-dead-w9.swap
+if command -v mkswap >/dev/null && command -v swapon >/dev/null && fallocate -l 4M "$stale" &&
+	chmod 600 "$stale" && mkswap "$stale" >/dev/null 2>&1 && swapon "$stale" 2>/dev/null; then
+	stale_on=1
+else
+	stale_on=0
+	rm -f "$stale"
+fi
 
 scenario oc <<'INI'
 [oc]
@@ -60,6 +77,12 @@ cg=
 for _ in $(seq 1800); do cg=$(budget_qemu) && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 check "the budget's cgroup holds a QEMU of this run ($cg)" test -n "$cg"
 check "the earlier run's budget cgroup was removed at the start" test ! -d "$MEM/machine/bb-$H-dead-w9.partition"
+if [ "$stale_on" -eq 1 ]; then
+	check "the earlier run's swap file was swapped off ($(our_swaps) of ours on) and removed at the start" \
+		test "$(our_swaps)" -eq 0 -a ! -e "$stale"
+else
+	skip "cannot make a swap file here to leave behind (mkswap, swapon)"
+fi
 lim=$(cat "$cg/memory.limit_in_bytes" 2>/dev/null)
 check "memory.limit_in_bytes is the budget, 768 MiB ($lim)" test "$lim" = $((768 * 1048576))
 if [ -f "$cg/memory.memsw.limit_in_bytes" ]; then
@@ -69,10 +92,12 @@ if [ -f "$cg/memory.memsw.limit_in_bytes" ]; then
 else
 	skip "swap is not accounted here (no memory.memsw.*)"
 fi
-for _ in $(seq 600); do
+# (the guests boot one at a time: on a crowded host the third starts minutes after the first)
+for _ in $(seq 3000); do
 	nq=0	# (a cgroup file's size is 0: read it)
 	for d in "$cg"/qemu-embed-"$H"-*; do [ -n "$(cat "$d/cgroup.procs" 2>/dev/null)" ] && nq=$((nq + 1)); done
 	[ "$nq" -ge 3 ] && break
+	kill -0 $pid 2>/dev/null || break
 	sleep 0.1
 done
 check "all three domains' cgroups are inside the budget ($nq)" test "$nq" -eq 3
@@ -158,6 +183,67 @@ check "summary.csv: the job's scores as direction job ($nsum metrics)" test "$ns
 check "after the run: no budget cgroup left in any hierarchy ($(budget_dirs))" test "$(budget_dirs)" -eq 0
 check "after the run: no domain cgroup left ($(cgroups)), no QEMU ($(qemus))" test "$(cgroups)" -eq 0 -a "$(qemus)" -eq 0
 
+# host-swap: one guest whose QEMU needs more than its budget (a 320 MiB guest
+# touching 192 MiB again and again: QEMU backs up to all of its memory, and
+# TCG's own) swaps to the run's swap file instead of being killed; memory and
+# swap together are limited to the budget and the swap (256 + 256 MiB, more
+# than the guest's memory and QEMU's overhead).
+scenario sw <<'INI'
+[sw]
+accel = tcg
+memory = 320M
+vcpus = 1
+host-budget = 256M
+host-swap = 256M
+policy = none
+policy-period-scale = 0.2
+policy-duration = 10s
+workload = touch:size=192M
+INI
+"$BB" run --dry-run -s "$STATE" -o "$RESULTS/dry" "$T/sw.ini" >"$T/swdry" 2>&1
+grep -q "job sw: host swap 256 MiB: a swap file in the state dir" "$T/swdry"
+ok $? "swap: the dry run says the swap file$(grep -m1 'host swap' "$T/swdry" | cut -c1-90 | sed 's/^/ # /')"
+vm0=$(awk '$1 == "pswpout" { print $2 }' /proc/vmstat)
+"$BB" run -s "$STATE" -o "$RESULTS/s" "$T/sw.ini" >"$T/swout" 2>"$T/swerr" &
+pid=$!
+cg=
+for _ in $(seq 1800); do cg=$(budget_qemu) && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+swl=$(cat "$cg/memory.memsw.limit_in_bytes" 2>/dev/null)
+check "swap: the budget's memory and swap limit is the budget and the swap, 512 MiB ($swl)" test "$swl" = $((512 * 1048576))
+# the run's swap area, and the host's others' highest priority
+sline=$(awk -v s="$(realpath -m "$STATE")/" 'NR > 1 && index($1, s) == 1' /proc/swaps)
+oprio=$(awk -v s="$(realpath -m "$STATE")/" 'NR > 1 && index($1, s) != 1 { if (m == "" || $5 > m) m = $5 } END { print m }' /proc/swaps)
+sprio=$(echo "$sline" | awk '{ print $5 }')
+check "swap: the run's file is on ($(echo "$sline" | awk '{ print $1, $3 " KiB, priority " $5 }')), above the host's others (${oprio:-none})" \
+	test -n "$sline" -a \( -z "$oprio" -o "${sprio:-0}" -gt "${oprio:-0}" \)
+wait $pid
+rc=$?
+vm1=$(awk '$1 == "pswpout" { print $2 }' /proc/vmstat)
+check "swap: the run completes (exit $rc)" test $rc -eq 0
+dir=$(run_dir "$RESULTS/s")
+B=$dir/budget.csv E=$dir/events.csv
+mx() { csv_awk -v col="$1" '$c["kind"] == "budget" && $c[col] != "" && $c[col] + 0 > m { m = $c[col] + 0 } END { print m + 0 }' "$B"; }
+positive() { awk -v a="$1" 'BEGIN { exit !(a > 0) }'; }
+check "swap: budget.csv: the guest swapped (swap_mib up to $(mx swap_mib), the file up to $(mx swapfile_used_mib), swap_out_mib $(mx swap_out_mib) MiB)" \
+	eval 'positive "$(mx swap_mib)" && positive "$(mx swapfile_used_mib)" && positive "$(mx swap_out_mib)"'
+nk=$(grep -c host-oom-kill "$E")
+nf=$(csv_awk '$c["job"] == "sw" && $c["vm"] == "all" { print $c["guests_failed"] }' "$dir/scores.csv")
+check "swap: no kill (kmsg_oom_kills $(mx kmsg_oom_kills), $nk host-oom-kill events, failed guests $nf)" \
+	test "$(mx kmsg_oom_kills)" -eq 0 -a "$nk" -eq 0 -a "$nf" = 0
+# /proc/vmstat's pswpout over the run, read by this test: what the budget's rows say over its life
+# (other processes may swap out a little meanwhile: the host's counter; 4 MiB and 2 % of slack)
+vmd=$(awk -v a="$vm0" -v b="$vm1" -v p="$(getconf PAGESIZE)" 'BEGIN { printf "%.3f", (b - a) * p / 1048576 }')
+so=$(mx swap_out_mib)
+check "swap: swap_out_mib over the budget's life ($so MiB) is /proc/vmstat's pswpout over the run ($vmd MiB)" \
+	within "$so" "$vmd" "$(awk -v v="$vmd" 'BEGIN { print 4 + 0.02 * v }')"
+ssc() { csv_awk -v col="$1" '$c["job"] == "sw" && $c["vm"] == "all" { print $c[col] }' "$dir/scores.csv"; }
+check "swap: scores: host_swap_out_mib and host_swap_in_mib are budget.csv's last ($(ssc host_swap_out_mib) = $so, $(ssc host_swap_in_mib) = $(mx swap_in_mib))" \
+	test "$(awk -v a="$(ssc host_swap_out_mib)" -v b="$(ssc host_swap_in_mib)" 'BEGIN { print a + 0, b + 0 }')" = "$(awk -v a="$so" -v b="$(mx swap_in_mib)" 'BEGIN { print a + 0, b + 0 }')"
+check "swap: events.csv says the swap file and its removal" \
+	eval 'csv_where "$E" event swap detail | grep -q "size_mib=256 .*memsw_limit_mib=512" && csv_where "$E" event swap-removed detail | grep -q "\.swap"'
+check "swap: after the run no swap area of ours is on ($(our_swaps)), no swap file is left ($(ls "$STATE"/*.swap 2>/dev/null | wc -l))" \
+	test "$(our_swaps)" -eq 0 -a "$(ls "$STATE"/*.swap 2>/dev/null | wc -l)" -eq 0
+
 # external:CMD: the example policy answers every period (accepted); a program
 # that names an unknown guest and then says nothing is refused, given up after
 # 3 periods (the fallback: none), its process group ended; no target of it obeyed.
@@ -207,6 +293,7 @@ accel = tcg
 memory = 256M
 vcpus = 1
 host-budget = 400M
+host-swap = 64M
 policy = external:exec sleep 322.$$
 policy-duration = 120s
 INI
@@ -215,10 +302,15 @@ pid=$!
 cg=
 for _ in $(seq 1800); do cg=$(budget_qemu) && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 check "killed run: its budget holds its QEMU ($cg)" test -n "$cg"
+check "killed run: its swap file is on ($(our_swaps))" test "$(our_swaps)" -eq 1
 kill -KILL $pid
 wait $pid 2>/dev/null
 for _ in $(seq 80); do [ "$(budget_dirs)" -eq 0 ] && [ "$(qemus)" -eq 0 ] && break; sleep 0.1; done
 check "SIGKILL: the guardian ended QEMU ($(qemus)) and removed the budget from every hierarchy ($(budget_dirs)) within 8 s" \
 	test "$(budget_dirs)" -eq 0 -a "$(qemus)" -eq 0
 check "SIGKILL: the guardian ended its external program's process group" test -z "$(pgrep -f "sleep 322.$$")"
+# the guardian swaps it off after the budget's removal (up to 5 s) with a deadline of 10 s
+for _ in $(seq 300); do [ "$(our_swaps)" -eq 0 ] && [ -z "$(ls "$STATE"/*.swap 2>/dev/null)" ] && break; sleep 0.1; done
+check "SIGKILL: the guardian swapped its swap file off ($(our_swaps) on) and removed it ($(ls "$STATE"/*.swap 2>/dev/null | wc -l) left) within 30 s" \
+	test "$(our_swaps)" -eq 0 -a -z "$(ls "$STATE"/*.swap 2>/dev/null)"
 finish

@@ -47,6 +47,32 @@ int hr_budget_parse(const char *key, const char *value, struct hr_budget_spec *s
 	return -1;
 }
 
+const char *hr_budget_swap_fs_why(long f_type)
+{
+	/* statfs(2)'s f_type of file systems whose files swapon(2) refuses (linux/magic.h) */
+	static const struct { unsigned long magic; const char *why; } no[] = {
+		{ 0x01021994, "tmpfs: swapon refuses a file on tmpfs (its pages are memory already)" },
+		{ 0x858458f6, "ramfs: swapon refuses a file on ramfs (its pages are memory already)" },
+		{ 0x794c7630, "overlayfs: swapon refuses a file on overlayfs (no bmap)" },
+		{ 0x65735546, "fuse: swapon refuses a file on a FUSE file system" },
+		{ 0x73717368, "squashfs: read-only" },
+		{ 0x6969, "nfs: swap over NFS needs CONFIG_NFS_SWAP, not assumed" },
+		{ 0xff534d42, "cifs: swapon refuses a file on CIFS" },
+		{ 0xfe534d42, "smb2: swapon refuses a file on SMB" },
+		{ 0x01021997, "9p: swapon refuses a file on 9p" },
+		{ 0x2fc12fc1, "zfs: swapon refuses a file on ZFS" },
+		{ 0xf15f, "ecryptfs: swapon refuses a file on eCryptfs" },
+		{ 0x9fa0, "proc: not a disk" },
+		{ 0x62656572, "sysfs: not a disk" },
+	};
+
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if ((unsigned long)f_type == no[i].magic ||
+		    ((unsigned long)f_type & 0xffffffffu) == no[i].magic)
+			return no[i].why;
+	return NULL;
+}
+
 int hr_budget_check(const struct hr_budget_spec *spec, const struct hr_budget_host *host,
 		    const uint64_t *nominal_kib, const uint64_t *floor_kib, int n,
 		    uint64_t overhead_kib, uint64_t *limit_kib, char *why, size_t whysize)
@@ -98,6 +124,9 @@ int hr_budget_check(const struct hr_budget_spec *spec, const struct hr_budget_ho
 				      mib(c, sizeof(c), floors), n, mib(d, sizeof(d), overhead_kib)), -1;
 	}
 	if (spec->has_swap && spec->swap_kib) {
+		if (!spec->has_budget)
+			return hr_fmt(why, whysize, "host-swap: a swap file for the job's host budget, expected "
+				      "a host-budget too"), -1;
 		if (spec->swap_kib < HR_BUDGET_SWAP_MIN_KIB)
 			return hr_fmt(why, whysize, "host-swap: %llu KiB is smaller than a swap area can be "
 				      "(%d KiB)", (unsigned long long)spec->swap_kib, HR_BUDGET_SWAP_MIN_KIB), -1;
@@ -108,6 +137,9 @@ int hr_budget_check(const struct hr_budget_spec *spec, const struct hr_budget_ho
 			return hr_fmt(why, whysize, "host-swap: %s is more than the state dir's file system "
 				      "has free (%s)", mib(a, sizeof(a), spec->swap_kib),
 				      mib(b, sizeof(b), (uint64_t)host->state_free_kib)), -1;
+		if (host->swap_why)
+			return hr_fmt(why, whysize, "host-swap: this host cannot swap on a file in the state "
+				      "dir: %s", host->swap_why), -1;
 	}
 	*limit_kib = limit;
 	return 0;

@@ -4,7 +4,9 @@
  * boots (issue 24, "A host budget that really presses"):
  *   host-budget = SIZE | N%   one memory limit over every QEMU of the run;
  *                             N% of the guests' nominal (memory=) total
- *   host-swap   = SIZE        a swap file the run creates and removes
+ *   host-swap   = SIZE        a swap file the run creates, swaps on above the
+ *                             host's own swap, and removes (with a host-budget
+ *                             only: the budget's memory and swap limit allows it)
  * Pure: the host's facts come in a struct the host probe fills (next round:
  * engine/hostdoctor.c's cgroup probe, statvfs of the state dir); nothing
  * here reads the host. Each refusal is one line, naming the option first,
@@ -47,7 +49,16 @@ struct hr_budget_host {
 	int memsw;			/* v1: swap accounted (memory.memsw.*); v2: memory.swap.max */
 	const char *memcg_why;		/* NONE: why, as found ("not mounted", ...); may be NULL */
 	int64_t state_free_kib;		/* free space (f_bavail) of the state dir's file system */
+	const char *swap_why;		/* why a swap file cannot be swapped on here (the state dir's
+					 * file system, no privilege, no swap in the kernel); NULL: it can */
 };
+
+/*
+ * Why a swap file on a file system of statfs type @f_type cannot be swapped
+ * on ("tmpfs: ..."), or NULL where the kernel takes one (or the type is not
+ * known to refuse: swapon then says so at run time, before any guest boots).
+ */
+const char *hr_budget_swap_fs_why(long f_type);
 
 /* Parse @value of @key ("host-budget" or "host-swap") into @spec. Returns 0,
  * or -1 with "KEY: 'VALUE' ..., expected ..." in @why. */
@@ -62,8 +73,9 @@ int hr_budget_parse(const char *key, const char *value, struct hr_budget_spec *s
  *   a budget on a host without a memory controller, or whose MemTotal is unknown;
  *   a budget above the host's MemTotal;
  *   a budget below the guests' minimum (their floors plus n * @overhead_kib);
- *   a swap size below HR_BUDGET_SWAP_MIN_KIB, or above the state dir's free
- *   space (or where that is unknown).
+ *   a swap size without a budget, below HR_BUDGET_SWAP_MIN_KIB, above the state
+ *   dir's free space (or where that is unknown), or where no swap file can
+ *   be swapped on (host->swap_why).
  * Returns 0 with the budget in @limit_kib (4 KiB pages, rounded down; 0: no
  * budget), or -1.
  */

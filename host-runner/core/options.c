@@ -88,7 +88,11 @@ const struct hr_option hr_options[] = {
 	    .help = "one memory limit (a cgroup the host enforces) over every QEMU of the job's guests at once: "
 		    "a size, or a percentage of their memory= total (\"\": none); checked against the host before anything boots"),
 	OPT("host-swap", HR_T_STR, host_swap, .size = 32, .def = "",
-	    .help = "a swap file for the run (\"\" or 0: none); not implemented yet: a size is refused"),
+	    .help = "with host-budget: a swap file of this size for each of the job's waves (\"\" or 0: none), "
+		    "made in the state dir, swapped on above the host's own swap, the budget's memory and swap "
+		    "limit raised by it (the QEMUs swap there rather than meet the OOM killer), swapped off and "
+		    "removed at the wave's end (and after a killed runner); refused up front where the state "
+		    "dir's file system lacks the room or cannot hold swap (tmpfs), or without root"),
 	OPT("hugepages", HR_T_BOOL, hugepages, .def = "0",
 	    .help = "back guest memory with host huge pages (skipped where the host has too few free)"),
 	OPT("idle-sample-rate", HR_T_INT, idle_hz, .min = 1, .max = 1000, .def = "10",

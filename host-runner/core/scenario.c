@@ -569,9 +569,9 @@ static int check_policy(const char *path, struct hr_job *j)
 		return hr_error("%s:%d: [%s] %s", path, opt_line(j, "host-budget"), j->name, why);
 	if (j->host_swap[0] && hr_budget_parse("host-swap", j->host_swap, &j->budget, why, sizeof(why)))
 		return hr_error("%s:%d: [%s] %s", path, opt_line(j, "host-swap"), j->name, why);
-	if (j->budget.has_swap)
-		return hr_error("%s:%d: [%s] host-swap: a swap file for the run is not implemented yet, "
-				"expected 0 or nothing", path, opt_line(j, "host-swap"), j->name);
+	if (j->budget.has_swap && !j->budget.has_budget)
+		return hr_error("%s:%d: [%s] host-swap: a swap file for the job's host budget, expected "
+				"a host-budget too", path, opt_line(j, "host-swap"), j->name);
 	j->policy_scale = strtod(j->policy_period_scale, &end);
 	if (end == j->policy_period_scale || *end || !isfinite(j->policy_scale) ||
 	    j->policy_scale < 0.01 || j->policy_scale > 100)

@@ -231,7 +231,7 @@ static const struct hr_col budget[] = {
 	[HR_BU_LIMIT_MIB] = { "limit_mib", FLT(3), "MiB", NO, "budget: the cgroup's memory limit (v1 memory.limit_in_bytes)" },
 	[HR_BU_USAGE_MIB] = { "usage_mib", FLT(3), "MiB", NO, "budget: what the cgroup holds now (v1 memory.usage_in_bytes)" },
 	[HR_BU_MAX_USAGE_MIB] = { "max_usage_mib", FLT(3), "MiB", NO, "budget: the most it held so far (v1 memory.max_usage_in_bytes)" },
-	[HR_BU_FAILCNT] = { "failcnt", INT, "count", NO, "budget: times the limit was hit (v1 memory.failcnt), cumulative (memsw's limit is 1 MiB above memory's so that memory's is the one hit and counted: this kernel keeps no memsw failcnt; once the group holds more than 1 MiB of swap, memsw is hit first and this stops counting)" },
+	[HR_BU_FAILCNT] = { "failcnt", INT, "count", NO, "budget: times the limit was hit (v1 memory.failcnt), cumulative (memsw's limit is 1 MiB above memory's so that memory's is the one hit and counted: this kernel keeps no memsw failcnt; once the group holds more than 1 MiB of swap, memsw is hit first and this stops counting; with host-swap memsw's limit is the budget and the swap file's size: memory's limit is hit, and counted, until the group's swap fills the file)" },
 	[HR_BU_MEMSW_USAGE_MIB] = { "memsw_usage_mib", FLT(3), "MiB", NO, "budget: memory plus swap (v1 memory.memsw.usage_in_bytes; empty where swap is not accounted)" },
 	[HR_BU_MEMSW_FAILCNT] = { "memsw_failcnt", INT, "count", NO, "budget: times memory plus swap hit the limit (v1 memory.memsw.failcnt; this host's kernel, 6.18, keeps it 0)" },
 	[HR_BU_SWAP_MIB] = { "swap_mib", FLT(3), "MiB", NO, "budget: swap its processes hold (v1 memory.stat total_swap; empty: not accounted)" },
@@ -240,6 +240,9 @@ static const struct hr_col budget[] = {
 	[HR_BU_RSS_MIB] = { "rss_mib", FLT(3), "MiB", NO, "qemu: the process's VmRSS (/proc/PID/status)" },
 	[HR_BU_VMSWAP_MIB] = { "vmswap_mib", FLT(3), "MiB", NO, "qemu: the process's VmSwap (/proc/PID/status)" },
 	[HR_BU_KMSG_OOM_KILLS] = { "kmsg_oom_kills", INT, "count", NO, "budget: processes the cgroup's OOM killer killed, as the kernel log says (/dev/kmsg from the budget's creation: oom-kill lines whose oom_memcg is the budget's partition, or, the summary split, Killed process lines of its QEMUs; one a pid), cumulative; empty: the log cannot be read, or records were lost (a kmsg event says which). cgroup v1's oom_kill counts a kill in the victim's own cgroup only (a domain's), this one in the budget's" },
+	[HR_BU_SWAP_IN_MIB] = { "swap_in_mib", FLT(3), "MiB", LO, "budget: the host's swap-ins since the budget's creation (/proc/vmstat pswpin, pages x the page size), cumulative: the whole host's, not only the budget's (cgroup v1 counts no swap-in per group)" },
+	[HR_BU_SWAP_OUT_MIB] = { "swap_out_mib", FLT(3), "MiB", LO, "budget: the host's swap-outs since the budget's creation (/proc/vmstat pswpout), cumulative, the whole host's" },
+	[HR_BU_SWAPFILE_USED_MIB] = { "swapfile_used_mib", FLT(3), "MiB", NO, "budget: what host-swap's file holds now (/proc/swaps Used; empty: no host-swap)" },
 };
 _Static_assert(sizeof(budget) / sizeof(budget[0]) == HR_BU_NCOLS, "budget.csv: a column per id");
 
@@ -341,6 +344,8 @@ static const struct hr_col scores[] = {
 	[HR_SC_SLO_WINDOWS_S] = { "slo_windows_s", INT, "s", NO, "seconds (1 s windows of faults.csv's bins, in the window of span_s) in which the workload made accesses (an access workload: hold, touch, integrity)" },
 	[HR_SC_SLO_VIOLATION_S] = { "slo_violation_s", INT, "s", LO, "of them, seconds whose p99 was at least the workload's slow= (more than 1 % of its accesses slow)", .metric = 33 },
 	[HR_SC_GUESTS_FAILED] = { "guests_failed", INT, "count", LO, "the repetition's guests that failed (run.json failed_guests: a QEMU the budget's OOM killer ended is one; all rows only), left out of every other score but nominal_mib and overcommit_ratio", .metric = 34 },
+	[HR_SC_HOST_SWAP_IN_MIB] = { "host_swap_in_mib", FLT(3), "MiB", LO, "the host's swap-ins over the budget's life (budget.csv swap_in_mib's last value: /proc/vmstat pswpin's difference; the whole host's; all rows only; empty: no budget)", .metric = 35 },
+	[HR_SC_HOST_SWAP_OUT_MIB] = { "host_swap_out_mib", FLT(3), "MiB", LO, "the host's swap-outs over the budget's life (budget.csv swap_out_mib's last value: /proc/vmstat pswpout's difference; all rows only; empty: no budget)", .metric = 36 },
 };
 _Static_assert(sizeof(scores) / sizeof(scores[0]) == HR_SC_NCOLS, "scores.csv: a column per id");
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -85,6 +86,52 @@ static int find_mem(const char *dir, int v2, const char *opts, void *arg)
 	return 0;
 }
 
+/* @dir, or its nearest ancestor that exists (a state dir is made with its parents): in @buf; NULL if none. */
+static const char *existing(const char *dir, char *buf, size_t size)
+{
+	char *slash;
+
+	if (snprintf(buf, size, "%s", dir) >= (int)size)
+		return NULL;
+	while (access(buf, F_OK)) {
+		if (!(slash = strrchr(buf, '/')))
+			return snprintf(buf, size, ".") < (int)size ? buf : NULL;
+		if (slash == buf) {
+			buf[1] = '\0';
+			break;
+		}
+		*slash = '\0';
+	}
+	return buf;
+}
+
+/* Why no swap file can be swapped on in @dir (its file system, the privilege, the kernel), NULL: one can. */
+static const char *swap_why(const char *dir)
+{
+	static char why[160];
+	char line[256];
+	struct statfs fs;
+	const char *w;
+	FILE *f;
+	int cap = geteuid() == 0;
+
+	if (access("/proc/swaps", R_OK))
+		return "the kernel has no swap (no /proc/swaps)";
+	if (!statfs(dir, &fs) && (w = hr_budget_swap_fs_why((long)fs.f_type))) {
+		snprintf(why, sizeof(why), "its file system is %s", w);
+		return why;
+	}
+	if (!cap && (f = fopen("/proc/self/status", "re"))) {	/* CAP_SYS_ADMIN (21) in CapEff */
+		unsigned long long eff;
+
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "CapEff: %llx", &eff) == 1)
+				cap = (eff >> 21) & 1;
+		fclose(f);
+	}
+	return cap ? NULL : "swapon needs root (CAP_SYS_ADMIN)";
+}
+
 void hr_budget_host_probe(struct hr_budget_host *h, const char *state_dir, char *why, size_t whysize)
 {
 	struct memfind m = { .dir = "" };
@@ -115,8 +162,11 @@ void hr_budget_host_probe(struct hr_budget_host *h, const char *state_dir, char 
 			 "is not implemented yet" : "no cgroup memory controller is mounted");
 		h->memcg_why = why;
 	}
-	if (state_dir && !statvfs(state_dir, &sv))
+	h->swap_why = "the state dir is unknown";
+	if (state_dir && existing(state_dir, path, sizeof(path)) && !statvfs(path, &sv)) {
 		h->state_free_kib = (int64_t)((uint64_t)sv.f_bavail * sv.f_frsize / 1024);
+		h->swap_why = swap_why(path);
+	}
 }
 
 static uint64_t job_limit(const struct hr_job *j, const struct hr_budget_host *host, char *why,
@@ -133,7 +183,7 @@ static uint64_t job_limit(const struct hr_job *j, const struct hr_budget_host *h
 	return limit;
 }
 
-uint64_t hr_budget_job_limit(const struct hr_job *j)
+uint64_t hr_budget_job_limit(const struct hr_job *j, const char *state_dir)
 {
 	struct hr_budget_host host;
 	char why[256], hw[256];
@@ -142,7 +192,7 @@ uint64_t hr_budget_job_limit(const struct hr_job *j)
 
 	if (!j->budget.has_budget)
 		return 0;
-	hr_budget_host_probe(&host, NULL, hw, sizeof(hw));
+	hr_budget_host_probe(&host, state_dir, hw, sizeof(hw));
 	l = job_limit(j, &host, why, sizeof(why), &bad);
 	return bad ? 0 : l;
 }
@@ -202,6 +252,17 @@ int hr_budget_check_scenario(const struct hr_scenario *sc, const struct hr_run_o
 				100.0 * (double)limit / (double)(j->memory_kib * (uint64_t)j->vms),
 				j->memory_kib * (uint64_t)j->vms / 1024,
 				host.memsw ? ", swap accounted: memory and swap together" : ", swap not accounted");
+		if (say && j->budget.has_swap) {
+			int top = hr_swap_max_prio();
+
+			fprintf(say, "job %s: host swap %" PRIu64 " MiB: a swap file in the state dir "
+				"(bb-...-wN.swap, %" PRIi64 " MiB free there), swapped on at priority %d "
+				"(above the host's own), removed at the wave's end%s\n", j->name,
+				j->budget.swap_kib / 1024, host.state_free_kib / 1024,
+				top == INT_MIN || top < 0 ? 0 : top < 32767 ? top + 1 : 32767,
+				host.memsw ? "; memory and swap limit: the budget and the swap" :
+				"; swap not accounted: the QEMUs' swap is not limited");
+		}
 	}
 	return 0;
 }
@@ -347,8 +408,12 @@ static int make_one(const char *dir, int v2, const char *opts, void *arg)
 	 * no failcnt for memsw: memory.failcnt and memory.memsw.failcnt both
 	 * read 0 at the limit (docs/policy.md). With memsw a charge batch
 	 * (64 pages) above it, memory fails first and memory.failcnt counts.
+	 * With host-swap, the swap file's size above it: the QEMUs swap up to
+	 * that much instead of meeting the OOM killer, memory's limit is hit
+	 * first (failcnt counts) until their swap fills the file.
 	 */
-	snprintf(lim, sizeof(lim), "%" PRIu64, (m->cg->limit_kib + HR_BUDGET_MEMSW_SLACK_KIB) * 1024);
+	snprintf(lim, sizeof(lim), "%" PRIu64, (m->cg->limit_kib + (m->cg->swap.made ? m->cg->swap.kib :
+				      HR_BUDGET_MEMSW_SLACK_KIB)) * 1024);
 	if (m->cg->memsw && (e = put(part, "memory.memsw.limit_in_bytes", lim)))
 		return mk_fail(m, -e, "%s/memory.memsw.limit_in_bytes", part);
 	return 0;
@@ -425,8 +490,26 @@ static void kmsg_read(struct hr_budget_cg *cg, struct hr_budget_state *st, const
 	st->kmsg_oom_kills = cg->kmsg_lost ? -1 : cg->kmsg_count.kills;
 }
 
+/* /proc/vmstat's pswpin and pswpout, pages; -1 each where unknown. */
+static void vmstat_swap(int64_t *in, int64_t *out)
+{
+	char line[128];
+	unsigned long long v;
+	FILE *f = fopen("/proc/vmstat", "re");
+
+	*in = *out = -1;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "pswpin %llu", &v) == 1)
+			*in = (int64_t)v;
+		else if (sscanf(line, "pswpout %llu", &v) == 1)
+			*out = (int64_t)v;
+	}
+	if (f)
+		fclose(f);
+}
+
 int hr_budget_create(struct hr_budget_cg *cg, const char *state_dir, const char *run4, int wave,
-		     uint64_t limit_kib)
+		     uint64_t limit_kib, uint64_t swap_kib)
 {
 	char prefix[48];
 	struct mk m = { .cg = cg };
@@ -438,6 +521,14 @@ int hr_budget_create(struct hr_budget_cg *cg, const char *state_dir, const char 
 	snprintf(cg->partition, sizeof(cg->partition), "/machine/%s", cg->name);
 	cg->limit_kib = limit_kib;
 	cg->kmsg_fd = -1;
+	vmstat_swap(&cg->pswpin0, &cg->pswpout0);
+	if (swap_kib) {
+		char file[80];
+
+		snprintf(file, sizeof(file), "%s.swap", cg->name);
+		if (hr_swap_create(&cg->swap, state_dir, file, swap_kib))
+			return -1;
+	}
 	if (each_hierarchy(make_one, &m) || !cg->memdir[0]) {
 		char what[PATH_MAX + 128];
 
@@ -458,7 +549,20 @@ int hr_budget_read(struct hr_budget_cg *cg, struct hr_budget_state *st, const in
 
 	st->limit_mib = st->usage_mib = st->max_usage_mib = st->memsw_usage_mib = st->swap_mib = NAN;
 	st->failcnt = st->memsw_failcnt = st->oom_kill = st->under_oom = -1;
+	st->swap_in_mib = st->swap_out_mib = st->swapfile_used_mib = NAN;
 	kmsg_read(cg, st, qpids, nq);
+	{
+		int64_t in, out;
+		double page_mib = (double)sysconf(_SC_PAGESIZE) / 1048576.0;
+
+		vmstat_swap(&in, &out);
+		if (in >= 0 && cg->pswpin0 >= 0 && in >= cg->pswpin0)
+			st->swap_in_mib = (double)(in - cg->pswpin0) * page_mib;
+		if (out >= 0 && cg->pswpout0 >= 0 && out >= cg->pswpout0)
+			st->swap_out_mib = (double)(out - cg->pswpout0) * page_mib;
+		if (cg->swap.on && (in = hr_swap_used_kib(cg->swap.path)) >= 0)
+			st->swapfile_used_mib = (double)in / 1024.0;
+	}
 	if (!cg->memdir[0] || (v = get_num(cg->memdir, "memory.usage_in_bytes")) < 0)
 		return -1;
 	st->usage_mib = (double)v / 1048576.0;
@@ -549,6 +653,9 @@ int hr_budget_remove(struct hr_budget_cg *cg, uint64_t deadline)
 	char exact[80];
 	int left = 0;
 
+	char why[PATH_MAX + 256] = "";
+	int e;
+
 	if (!cg->name[0])
 		return 0;
 	if (cg->kmsg_fd >= 0)	/* (hr_budget_create set it, with the name) */
@@ -556,9 +663,17 @@ int hr_budget_remove(struct hr_budget_cg *cg, uint64_t deadline)
 	cg->kmsg_fd = -1;
 	snprintf(exact, sizeof(exact), "%s.", cg->name);	/* this one: NAME.partition */
 	(void)hr_budget_sweep(exact, deadline, &left);
+	e = errno;
+	if (!left)
+		cg->created = 0;
+	/* the swap after the QEMUs left (their swapped pages freed with them) */
+	if (hr_swap_remove(&cg->swap, hr_now_ns() + HR_SWAPOFF_DEADLINE_S * 1000000000ull))
+		hr_error_take(why, sizeof(why));
 	if (left)
 		return hr_error("host budget: cannot remove its cgroup machine/%s.partition in %d "
-				"hierarch%s: %s", cg->name, left, left > 1 ? "ies" : "y", strerror(errno));
-	cg->created = 0;
+				"hierarch%s: %s%s%s", cg->name, left, left > 1 ? "ies" : "y", strerror(e),
+				why[0] ? "; " : "", why);
+	if (why[0])
+		return hr_error("%s", why);
 	return 0;
 }

@@ -33,10 +33,15 @@
 #include "core/budget.h"
 #include "core/kmsg.h"
 #include "core/scenario.h"
+#include "swap.h"
 
 struct hr_run_opts;
 
-/* memory.memsw.limit_in_bytes is the budget and this: memory's limit is hit first, its failcnt counted (budget.c) */
+/*
+ * memory.memsw.limit_in_bytes is the budget and this: memory's limit is hit
+ * first, its failcnt counted (budget.c); with host-swap, the budget and the
+ * swap file's size instead (the QEMUs swap there rather than being killed).
+ */
 #define HR_BUDGET_MEMSW_SLACK_KIB	1024
 
 struct hr_budget_cg {
@@ -52,6 +57,8 @@ struct hr_budget_cg {
 	char kmsg_why[128];		/* why the log cannot be read */
 	int kmsg_told;			/* kmsg_why told (hr_budget_state.kmsg_note) */
 	struct hr_kmsg_counter kmsg_count;	/* its kills, one a pid (core/kmsg.h) */
+	struct hr_swap swap;		/* host-swap's file (swap.h); swap.made 0: none */
+	int64_t pswpin0, pswpout0;	/* /proc/vmstat's at the budget's creation, pages; -1: unknown */
 };
 
 /* One OOM kill of the budget, as the kernel log says it (core/kmsg.h). */
@@ -64,6 +71,8 @@ struct hr_budget_kill {
 /* The budget cgroup's state; -1 (or NaN for MiB): unknown. */
 struct hr_budget_state {
 	double limit_mib, usage_mib, max_usage_mib, memsw_usage_mib, swap_mib;
+	double swap_in_mib, swap_out_mib;	/* the host's pswpin, pswpout since the budget's creation */
+	double swapfile_used_mib;	/* host-swap's file: its Used in /proc/swaps (NaN: none) */
 	int64_t failcnt, memsw_failcnt, oom_kill, under_oom;
 	int64_t kmsg_oom_kills;		/* the kernel log's count since the budget's creation, -1: unknown */
 	int nkills;			/* kills read from the log this time, told here (at most 8) */
@@ -84,15 +93,19 @@ void hr_budget_host_probe(struct hr_budget_host *h, const char *state_dir, char 
  */
 int hr_budget_check_scenario(const struct hr_scenario *sc, const struct hr_run_opts *o, FILE *say);
 
-/* Job @j's budget in KiB on this host (0: none). */
-uint64_t hr_budget_job_limit(const struct hr_job *j);
+/* Job @j's budget in KiB on this host, its swap in state dir @state_dir (0: none, or refused). */
+uint64_t hr_budget_job_limit(const struct hr_job *j, const char *state_dir);
 
 /* The cgroup names of state dir @state_dir's budgets ("bb-HASH-"), then @run4 and "-" if given. */
 int hr_budget_prefix(const char *state_dir, const char *run4, char *buf, size_t size);
 
-/* Create wave @wave's budget of @limit_kib. 0, or -1 (hr_error; what it made removed). */
+/*
+ * Create wave @wave's budget of @limit_kib and, with @swap_kib, its swap file
+ * first (STATE/NAME.swap, swapped on: swap.h), memsw's limit then the budget
+ * and the swap. 0, or -1 (hr_error; what it made removed).
+ */
 int hr_budget_create(struct hr_budget_cg *cg, const char *state_dir, const char *run4, int wave,
-		     uint64_t limit_kib);
+		     uint64_t limit_kib, uint64_t swap_kib);
 
 /*
  * Read the budget's state now, and the kernel log's records since the last
@@ -104,7 +117,11 @@ int hr_budget_create(struct hr_budget_cg *cg, const char *state_dir, const char 
  */
 int hr_budget_read(struct hr_budget_cg *cg, struct hr_budget_state *st, const int *qpids, int nq);
 
-/* Remove @cg's directories, in every hierarchy, waiting for QEMU to leave until @deadline. 0, or -1 (hr_error). */
+/*
+ * Remove @cg's directories, in every hierarchy, waiting for QEMU to leave
+ * until @deadline; then its swap file (swapoff by HR_SWAPOFF_DEADLINE_S from
+ * then, unlink). 0, or -1 (hr_error: what is left).
+ */
 int hr_budget_remove(struct hr_budget_cg *cg, uint64_t deadline);
 
 /*

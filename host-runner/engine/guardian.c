@@ -10,7 +10,9 @@
  * files the embedded driver writes under ROOT/run/qemu/), removes their
  * cgroups (which nobody else would: cgroup.c), removes their save images
  * (save-<domain>.img and .img.part in the state directory: a lifecycle
- * event's, engine/lifecycle.c), then exits.
+ * event's, engine/lifecycle.c), removes the run's host budget cgroups and
+ * then its host swap files (swapoff under a deadline, unlink: swap.h), then
+ * exits.
  * The agent's watchdog (bb.watchdog= on the kernel command line) is the
  * second line: it powers a running guest off after the host's silence.
  */
@@ -137,8 +139,11 @@ static void guard(int rfd, const char *dir, const char *prefix, const char *cgpr
 		hr_policy_reap(state, run4);	/* external:CMD programs (policyloop.h) */
 		if (*cgprefix)
 			(void)hr_cgroup_remove(cgprefix, prefix, hr_now_ns() + 5000000000ull, NULL, NULL);
-		if (*bprefix)	/* this run's host budget (budget.h), the domains' cgroups inside */
+		if (*bprefix) {	/* this run's host budget (budget.h), the domains' cgroups inside */
 			(void)hr_budget_sweep(bprefix, hr_now_ns() + 5000000000ull, NULL);
+			/* and its swap files (swap.h), the QEMUs gone: their pages freed, swapoff is quick */
+			(void)hr_swap_sweep(state, bprefix, hr_now_ns() + HR_SWAPOFF_DEADLINE_S * 1000000000ull, NULL);
+		}
 	}
 	_exit(0);
 }

@@ -159,6 +159,9 @@ static void budget_rows(struct hr_polwave *pw, double t_s, const struct hr_budge
 		hr_row_set_n(&r, HR_BU_OOM_KILL, bs->oom_kill);
 		hr_row_set_n(&r, HR_BU_KMSG_OOM_KILLS, bs->kmsg_oom_kills);
 		hr_row_set_n(&r, HR_BU_UNDER_OOM, bs->under_oom);
+		hr_row_set_f(&r, HR_BU_SWAP_IN_MIB, bs->swap_in_mib);
+		hr_row_set_f(&r, HR_BU_SWAP_OUT_MIB, bs->swap_out_mib);
+		hr_row_set_f(&r, HR_BU_SWAPFILE_USED_MIB, bs->swapfile_used_mib);
 		hr_rec_put(pw->run->rec, HR_F_BUDGET, &r);
 	}
 	for (int i = 0; i < pw->n; i++) {

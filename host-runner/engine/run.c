@@ -271,11 +271,12 @@ static int wave_budget(struct hr_run *run, const struct hr_wave_slot *sl, int ns
 	if (!j->budget.has_budget && !j->policy_kind)
 		return 0;
 	if (j->budget.has_budget) {
-		if (!(limit = hr_budget_job_limit(j))) {
+		if (!(limit = hr_budget_job_limit(j, run->state_dir))) {
 			run_fail(run, "host budget: refused on this host now (see run --dry-run)");
 			return -1;
 		}
-		if (hr_budget_create(cg, run->state_dir, run->id + strlen(run->id) - 4, first, limit)) {
+		if (hr_budget_create(cg, run->state_dir, run->id + strlen(run->id) - 4, first, limit,
+				     j->budget.has_swap ? j->budget.swap_kib : 0)) {
 			hr_error_take(why, sizeof(why));
 			run_fail(run, why);
 			return -1;
@@ -285,6 +286,13 @@ static int wave_budget(struct hr_run *run, const struct hr_wave_slot *sl, int ns
 			limit / 1024, cg->name, cg->memsw ? " (memory and swap)" : "");
 		hr_rec_event(run->rec, "", "budget", "job=%s limit_mib=%" PRIu64 " cgroup=machine/%s.partition memsw=%d",
 			     j->name, limit / 1024, cg->name, cg->memsw);
+		if (cg->swap.on) {
+			hr_info("job %s: host swap %" PRIu64 " MiB: %s, priority %d", j->name,
+				cg->swap.kib / 1024, cg->swap.path, cg->swap.prio);
+			hr_rec_event(run->rec, "", "swap", "job=%s size_mib=%" PRIu64 " prio=%d memsw_limit_mib=%"
+				     PRIu64 " file=%s", j->name, cg->swap.kib / 1024, cg->swap.prio,
+				     cg->memsw ? (limit + cg->swap.kib) / 1024 : 0, cg->swap.path);
+		}
 	}
 	run->polwave = hr_polwave_start(run, j, rep, j->budget.has_budget ? cg : NULL,
 					&run->guests[first], run->nguests - first);
@@ -300,18 +308,22 @@ static int wave_budget(struct hr_run *run, const struct hr_wave_slot *sl, int ns
 static void wave_budget_end(struct hr_run *run, struct hr_budget_cg *cg)
 {
 	char why[1024];
+	int swap;
 
 	hr_polwave_stop(run->polwave);
 	run->polwave = NULL;
 	run->budget_partition[0] = '\0';
-	if (!cg->created)
+	if (!cg->created && !cg->swap.made)
 		return;
+	swap = cg->swap.made;
 	if (hr_budget_remove(cg, hr_now_ns() + 10000000000ull)) {
 		hr_error_take(why, sizeof(why));
 		hr_warn("%s (the next run removes it)", why);
 		hr_rec_event(run->rec, "", "budget-left", "%s", why);
 	} else {
 		hr_rec_event(run->rec, "", "budget-removed", "cgroup=machine/%s.partition", cg->name);
+		if (swap)
+			hr_rec_event(run->rec, "", "swap-removed", "file=%s (swapped off, removed)", cg->swap.path);
 	}
 }
 
@@ -709,6 +721,16 @@ static int watch_and_reap(struct hr_run *run)
 			if (left)
 				hr_warn("cannot remove %d host budget cgroup director%s earlier runs left "
 					"(machine/%s*.partition)", left, left > 1 ? "ies" : "y", prefix);
+		}
+		/* their swap files (swap.h), their QEMUs gone: only under the state dir's lock */
+		if (run->lock_fd >= 0 && !hr_budget_prefix(run->state_dir, NULL, prefix, sizeof(prefix)) &&
+		    ((n = hr_swap_sweep(run->state_dir, prefix, hr_now_ns() + HR_SWAPOFF_DEADLINE_S * 1000000000ull,
+					&left)) || left)) {
+			if (n)
+				hr_info("removed %d host swap file%s earlier runs left (swapped off)", n, n > 1 ? "s" : "");
+			if (left)
+				hr_warn("cannot remove %d host swap file%s earlier runs left (%s/%s*.swap)", left,
+					left > 1 ? "s" : "", run->state_dir, prefix);
 		}
 	}
 	return 0;

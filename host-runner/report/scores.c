@@ -62,6 +62,7 @@ struct sc_rep {
 	double t0, t1;		/* its first and last decision (t0 > t1: none, a schedule job) */
 	double nominal;		/* every guest's memory= (a failed one too), MiB */
 	int failed;		/* its guests that failed */
+	double swap_in, swap_out;	/* MiB, the host's since the budget's creation (its last row), NAN: unknown */
 };
 
 struct sc {
@@ -102,7 +103,7 @@ static struct sc_rep *rep_of(struct sc *s, int job, int rep)
 			return &s->reps[i];
 	if (s->nreps == HR_MAX_VMS)
 		return NULL;
-	s->reps[s->nreps] = (struct sc_rep){ job, rep, NAN, { NAN, 0 }, INFINITY, -INFINITY, 0, 0 };
+	s->reps[s->nreps] = (struct sc_rep){ job, rep, NAN, { NAN, 0 }, INFINITY, -INFINITY, 0, 0, NAN, NAN };
 	return &s->reps[s->nreps++];
 }
 
@@ -245,10 +246,12 @@ static void read_samples(struct sc *s)
 static void read_budget(struct sc *s)
 {
 	struct rp_csv c;
-	int cj, cr, ck, cl, co, cm, r;
+	int cj, cr, ck, cl, co, cm, ci, cu, r;
 
 	if (open_csv(s, &c, "budget.csv", 0) <= 0)
 		return;
+	ci = rp_csv_col(&c, "swap_in_mib");	/* the host's swap-in/out (absent: older results) */
+	cu = rp_csv_col(&c, "swap_out_mib");
 	cm = rp_csv_col(&c, "kmsg_oom_kills");	/* the kernel log's count (absent: older results) */
 	cj = rp_csv_col(&c, "job");
 	cr = rp_csv_col(&c, "rep");
@@ -257,7 +260,7 @@ static void read_budget(struct sc *s)
 	co = rp_csv_col(&c, "oom_kill");
 	while ((r = rp_csv_next(&c)) > 0) {
 		int j = find_job(s, rp_csv_str(&c, cj));
-		double rep, lim;
+		double rep, lim, sin, sout;
 		struct sc_rep *e;
 
 		if (j < 0 || strcmp(rp_csv_str(&c, ck), "budget") ||
@@ -269,6 +272,13 @@ static void read_budget(struct sc *s)
 		/* the kernel log's count where it was read: v1's oom_kill misses the domains' kills */
 		hr_score_counter_add(&e->oom, cm >= 0 && !isnan(rp_csv_num(&c, cm)) ? rp_csv_num(&c, cm) :
 					      rp_csv_num(&c, co), 1);
+		/* cumulative from the budget's creation: the latest row's (the largest) */
+		sin = ci >= 0 ? rp_csv_num(&c, ci) : NAN;
+		sout = cu >= 0 ? rp_csv_num(&c, cu) : NAN;
+		if (sin >= 0 && !(sin <= e->swap_in))
+			e->swap_in = sin;
+		if (sout >= 0 && !(sout <= e->swap_out))
+			e->swap_out = sout;
 	}
 	close_csv(s, &c, r);
 }
@@ -524,8 +534,11 @@ static void write_row(FILE *f, const struct sc *s, const struct sc_rep *e, const
 	if (all) {
 		hr_row_set_f(&row, HR_SC_OVERCOMMIT_RATIO, hr_score_ratio(e->nominal, e->limit));
 		hr_row_set_i(&row, HR_SC_GUESTS_FAILED, e->failed);
-		if (!isnan(e->limit))
+		if (!isnan(e->limit)) {
 			hr_row_set_f(&row, HR_SC_HOST_OOM_KILLS, e->oom.sum);
+			hr_row_set_f(&row, HR_SC_HOST_SWAP_IN_MIB, e->swap_in);	/* NaN: empty */
+			hr_row_set_f(&row, HR_SC_HOST_SWAP_OUT_MIB, e->swap_out);
+		}
 	}
 	hr_row_set_f(&row, HR_SC_SAVED_GIB_S, o->saved);
 	hr_row_set_f(&row, HR_SC_SAVED_MEAN_MIB, o->saved_mean);

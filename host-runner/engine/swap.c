@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: MIT
+/*
+ * swap.c - host-swap's file: made, swapped on, swapped off under a deadline,
+ * removed; a killed run's found and removed (swap.h says how and why).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/swap.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "engine.h"
+#include "swap.h"
+
+/* /proc/swaps's file name: octal escapes (\040 a blank, \011, \012, \134) undone, " (deleted)" cut. */
+static void unescape(char *s)
+{
+	char *o = s;
+	size_t n;
+
+	for (char *p = s; *p; p++) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' && p[3] >= '0' &&
+		    p[3] <= '7') {
+			*o++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+			p += 3;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	n = strlen(s);
+	if (n > 10 && !strcmp(s + n - 10, " (deleted)"))
+		s[n - 10] = '\0';
+}
+
+/*
+ * Each area of /proc/swaps: @fn(its file, size KiB, used KiB, priority, @arg); stops at nonzero.
+ * -1: /proc/swaps cannot be read.
+ */
+static int each_area(int (*fn)(const char *file, long long size, long long used, int prio, void *arg), void *arg)
+{
+	FILE *f = fopen("/proc/swaps", "re");
+	char line[PATH_MAX + 128];
+	int first = 1, r = 0;
+
+	if (!f)
+		return -1;
+	while (!r && fgets(line, sizeof(line), f)) {
+		char *fld[4], *end;
+		long long size, used;
+		long prio;
+		int k;
+
+		if (first) {	/* the header */
+			first = 0;
+			continue;
+		}
+		line[strcspn(line, "\n")] = '\0';
+		/* the last four fields: type, size, used, priority; the file name is what is before */
+		end = line + strlen(line);
+		for (k = 3; k >= 0; k--) {
+			while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
+				*--end = '\0';
+			while (end > line && end[-1] != ' ' && end[-1] != '\t')
+				end--;
+			fld[k] = end;
+		}
+		while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (end == line)
+			continue;
+		size = strtoll(fld[1], NULL, 10);
+		used = strtoll(fld[2], NULL, 10);
+		prio = strtol(fld[3], NULL, 10);
+		unescape(line);
+		r = fn(line, size, used, (int)prio, arg);
+	}
+	fclose(f);
+	return r;
+}
+
+static int max_prio(const char *file, long long size, long long used, int prio, void *arg)
+{
+	int *m = arg;
+
+	(void)file;
+	(void)size;
+	(void)used;
+	if (prio > *m)
+		*m = prio;
+	return 0;
+}
+
+int hr_swap_max_prio(void)
+{
+	int m = INT_MIN;
+
+	(void)each_area(max_prio, &m);
+	return m;
+}
+
+struct find {
+	const char *path;
+	long long used;
+};
+
+static int find_one(const char *file, long long size, long long used, int prio, void *arg)
+{
+	struct find *f = arg;
+
+	(void)size;
+	(void)prio;
+	if (strcmp(file, f->path))
+		return 0;
+	f->used = used;
+	return 1;
+}
+
+int64_t hr_swap_used_kib(const char *path)
+{
+	struct find f = { path, -1 };
+
+	(void)each_area(find_one, &f);
+	return f.used;
+}
+
+/*
+ * swapoff(@path) in a child, killed at @deadline (swapoff then ends with
+ * EINTR, the area still on; SIGINT, SIGTERM and SIGHUP it ignores: a Ctrl-C
+ * of the run does not cut it short, the deadline does; with @stoppable,
+ * the run's hr_stop does too). 0 (off, or it was not on: EINVAL), or an
+ * errno (ETIMEDOUT: the deadline or the signal).
+ */
+static int swapoff_by(const char *path, uint64_t deadline, int stoppable)
+{
+	pid_t pid = fork();
+	int st, e;
+
+	if (pid < 0)
+		return errno;
+	if (pid == 0) {	/* async-signal-safe calls only: the parent may have threads */
+		struct sigaction ign = { .sa_handler = SIG_IGN };
+
+		/* Ctrl-C reaches the whole process group: the runner stops, its swapoff goes on */
+		sigemptyset(&ign.sa_mask);
+		sigaction(SIGINT, &ign, NULL);
+		sigaction(SIGTERM, &ign, NULL);
+		sigaction(SIGHUP, &ign, NULL);
+		_exit(swapoff(path) ? (errno & 0x7f) : 0);
+	}
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return errno;
+		if (hr_now_ns() >= deadline || (stoppable && hr_stop)) {
+			(void)kill(pid, SIGKILL);
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			/* swapoff may have ended just before the kill */
+			return WIFEXITED(st) ? (WEXITSTATUS(st) == EINVAL ? 0 : WEXITSTATUS(st)) : ETIMEDOUT;
+		}
+		nanosleep(&ts, NULL);
+	}
+	if (!WIFEXITED(st))
+		return ECHILD;
+	e = WEXITSTATUS(st);
+	return e == EINVAL ? 0 : e;	/* EINVAL: not a swap area that is on */
+}
+
+/* The swap header of a file of @pages pages of @psize bytes into @page (mkswap's, version 1). */
+static void header(unsigned char *page, long psize, uint64_t pages)
+{
+	uint32_t v[3] = { 1, (uint32_t)(pages - 1), 0 };	/* version, last_page, nr_badpages */
+
+	memset(page, 0, (size_t)psize);
+	memcpy(page + 1024, v, sizeof(v));
+	/* sws_uuid[16] at 1036 left zero; sws_volume[16] at 1052: a label */
+	memcpy(page + 1052, "balloonbench", 12);
+	memcpy(page + psize - 10, "SWAPSPACE2", 10);
+}
+
+/* Every block of @fd's @bytes allocated: fallocate, else zeros written. 0 or an errno. */
+static int allocate(int fd, uint64_t bytes)
+{
+	static const char zeros[1 << 16];
+	uint64_t off = 0;
+
+	if (!fallocate(fd, 0, 0, (off_t)bytes))
+		return 0;
+	if (errno != EOPNOTSUPP && errno != ENOSYS)
+		return errno;
+	while (off < bytes) {
+		size_t n = bytes - off < sizeof(zeros) ? (size_t)(bytes - off) : sizeof(zeros);
+		ssize_t w = pwrite(fd, zeros, n, (off_t)off);
+
+		if (hr_stop)
+			return EINTR;
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? errno : EIO;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
+int hr_swap_create(struct hr_swap *sw, const char *dir, const char *name, uint64_t kib)
+{
+	long psize = sysconf(_SC_PAGESIZE);
+	char real[PATH_MAX];
+	unsigned char *page = NULL;
+	uint64_t pages;
+	int fd, e, top, flags;
+
+	memset(sw, 0, sizeof(*sw));
+	if (psize <= 0 || psize > 65536)
+		psize = 4096;
+	pages = kib * 1024 / (uint64_t)psize;
+	if (pages < 10 || pages - 1 > UINT32_MAX)
+		return hr_error("host swap: %llu KiB is not a swap area's size here", (unsigned long long)kib);
+	if (!realpath(dir, real))
+		return hr_error("host swap: the state dir %s: %s", dir, strerror(errno));
+	if (snprintf(sw->path, sizeof(sw->path), "%s/%s", real, name) >= (int)sizeof(sw->path))
+		return hr_error("host swap: %s/%s: the name is too long", real, name);
+	sw->kib = pages * (uint64_t)psize / 1024;
+	fd = open(sw->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return hr_error("host swap: cannot create %s: %s", sw->path, strerror(errno));
+	sw->made = 1;
+	if (!(page = malloc((size_t)psize))) {
+		e = ENOMEM;
+		goto fail;
+	}
+	if ((e = allocate(fd, pages * (uint64_t)psize)))
+		goto fail;
+	header(page, psize, pages);
+	if (pwrite(fd, page, (size_t)psize, 0) != psize) {
+		e = errno ? errno : EIO;
+		goto fail;
+	}
+	if (fsync(fd)) {
+		e = errno;
+		goto fail;
+	}
+	close(fd);
+	fd = -1;
+	free(page);
+	page = NULL;
+	/* above every area the host has: the run's pages go here first */
+	top = hr_swap_max_prio();
+	sw->prio = top == INT_MIN || top < 0 ? 0 : top < SWAP_FLAG_PRIO_MASK ? top + 1 : SWAP_FLAG_PRIO_MASK;
+	flags = SWAP_FLAG_PREFER | ((sw->prio << SWAP_FLAG_PRIO_SHIFT) & SWAP_FLAG_PRIO_MASK);
+	if (swapon(sw->path, flags)) {
+		e = errno;
+		(void)unlink(sw->path);
+		sw->made = 0;
+		return hr_error("host swap: swapon %s: %s", sw->path, strerror(e));
+	}
+	sw->on = 1;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(page);
+	(void)unlink(sw->path);
+	sw->made = 0;
+	return hr_error("host swap: cannot make %s (%llu MiB): %s", sw->path,
+			(unsigned long long)(sw->kib / 1024), strerror(e));
+}
+
+int hr_swap_remove(struct hr_swap *sw, uint64_t deadline)
+{
+	int e;
+
+	if (!sw->made)
+		return 0;
+	if (sw->on) {
+		if ((e = swapoff_by(sw->path, deadline, 0)))
+			return hr_error("host swap: swapoff %s: %s", sw->path, e == ETIMEDOUT ?
+					"not done by its deadline (it reads back every page the area holds)" :
+					strerror(e));
+		sw->on = 0;
+	}
+	if (unlink(sw->path) && errno != ENOENT)
+		return hr_error("host swap: cannot remove %s: %s", sw->path, strerror(errno));
+	sw->made = 0;
+	return 0;
+}
+
+int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *left)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int removed = 0, nleft = 0;
+	char real[PATH_MAX];
+
+	if (!d || !realpath(dir, real)) {
+		if (d)
+			closedir(d);
+		if (left)
+			*left = 0;
+		return 0;
+	}
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		char path[PATH_MAX + 300];
+
+		if (strncmp(e->d_name, prefix, strlen(prefix)) || n < 6 || strcmp(e->d_name + n - 5, ".swap"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", real, e->d_name);
+		if (swapoff_by(path, deadline, 1) || (unlinkat(dirfd(d), e->d_name, 0) && errno != ENOENT))
+			nleft++;
+		else
+			removed++;
+	}
+	closedir(d);
+	if (left)
+		*left = nleft;
+	return removed;
+}

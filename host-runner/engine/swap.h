@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * swap.h - host-swap (issue 24): a swap file a job's host budget wave makes,
+ * swaps on and removes (engine/budget.c holds one in its hr_budget_cg).
+ *
+ * The file is STATE/NAME.swap, NAME the budget's cgroup name
+ * (bb-HASH-RUN-wN, budget.h): made O_EXCL, mode 0600, its blocks allocated
+ * (fallocate, else zeros written: swapon refuses a file with holes), the swap
+ * header written (what mkswap writes: version 1, its last page, the
+ * SWAPSPACE2 magic), fsynced, and swapped on with a priority above every
+ * swap area the host has (/proc/swaps), so that the run's pages go there
+ * first. Removed (swapoff, then unlink) at the wave's end, by the guardian
+ * after a killed runner (this run's), and by the next run's start (every
+ * STATE/bb-HASH-*.swap: the state dir's lock says no run of it is live).
+ *
+ * swapoff reads back every page the area holds: quick once the QEMUs that
+ * swapped are gone (their pages are freed with them), slow where another
+ * process's pages are there. It runs in a child process under a deadline
+ * (HR_SWAPOFF_DEADLINE_S): at the deadline the child is killed, which ends
+ * swapoff with EINTR and the area still on; the file is then left, said,
+ * for the next run to remove.
+ */
+#ifndef HR_ENGINE_SWAP_H
+#define HR_ENGINE_SWAP_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#define HR_SWAPOFF_DEADLINE_S	10
+
+struct hr_swap {
+	char path[PATH_MAX];
+	uint64_t kib;			/* its size (whole pages, the header page included) */
+	int prio;			/* its swapon priority */
+	int made;			/* the file exists (ours) */
+	int on;				/* swapped on */
+};
+
+/*
+ * Make @dir/@name a swap file of @kib (rounded down to whole pages) and swap
+ * it on above every other area (sw->path: its absolute path, as /proc/swaps
+ * says it). 0, or -1 (hr_error, what it made removed).
+ */
+int hr_swap_create(struct hr_swap *sw, const char *dir, const char *name, uint64_t kib);
+
+/*
+ * swapoff (by @deadline, hr_now_ns; a signal of the run does not cut it
+ * short: the run's wave end after one) and unlink. 0, or -1 (hr_error; the
+ * file left while on).
+ */
+int hr_swap_remove(struct hr_swap *sw, uint64_t deadline);
+
+/*
+ * Every @dir/@prefix*.swap: swapped off (each by @deadline) and unlinked.
+ * Returns how many were removed, *@left how many could not be. For the
+ * guardian and the next run's start (which a signal, hr_stop, cuts short:
+ * what is left, the run after removes).
+ */
+int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *left);
+
+/* @path's Used in /proc/swaps, KiB; -1: not on (or /proc/swaps unreadable). */
+int64_t hr_swap_used_kib(const char *path);
+
+/* The highest priority of the host's swap areas (/proc/swaps), INT_MIN: none. */
+int hr_swap_max_prio(void);
+
+#endif /* HR_ENGINE_SWAP_H */
