@@ -183,6 +183,7 @@ int main(int argc, char **argv)
 	/* bb.kprobe=entry (job option cmdline): tell_host's entry, to compare the two */
 	v = ga_cmdline_arg(cmd, "bb.kprobe=");
 	(void)kp_open(&a->kp.ev, v && !strncmp(v, "entry", 5) && (v[5] == ' ' || !v[5]));
+	(void)kp_vm_open(&a->kp.ev);	/* virtio-mem's requests, where it has a device */
 	v = ga_cmdline_arg(cmd, "bb.hookcost=");
 	a->kp.ev.hc_more = v && !strncmp(v, "more", 4) && (v[4] == ' ' || !v[4]);
 	ga_faults_parse(cmd);

@@ -357,20 +357,33 @@ static int conf_probe(struct hr_guest *g, struct bbp_conf *c)
 		[HR_PROBE_KPROBE] = BBP_PROBE_KPROBE,
 	};
 	struct hr_boot *b = &g->boot;
-	int p = g->job->probe;
+	int p = g->job->probe, j_vmem = g->job->mechanism == HR_MECH_VMEM;
 
 	if (b->hello.kprobe > 2)
 		return hr_error("%s: HELLO kprobe=%" PRIu64 ": 0, 1 or 2 expected", g->name,
 				b->hello.kprobe);
 	if (p < 0 || p >= HR_PROBE_N)
 		return hr_error("%s: probe option out of range", g->name);
-	if (p == HR_PROBE_KPROBE && !b->hello.kprobe)
+	if (b->hello.vmem_kprobe > 1)
+		return hr_error("%s: HELLO vmem_kprobe=%" PRIu64 ": 0 or 1 expected", g->name,
+				b->hello.vmem_kprobe);
+	if (j_vmem && p == HR_PROBE_KPROBE && !b->hello.vmem_kprobe)
+		return hr_error("%s: probe=kprobe, but the guest agent could not open virtio-mem's "
+				"request events (its log in events.csv says why; probe=auto polls "
+				"instead)", g->name);
+	if (!j_vmem && p == HR_PROBE_KPROBE && !b->hello.kprobe)
 		return hr_error("%s: probe=kprobe, but the guest agent could not open kprobe events "
 				"(its log in events.csv says why; probe=auto polls instead)", g->name);
 	c->probe = wire[p];
-	hr_rec_event(g->run->rec, g->name, "probe-source", "asked %s; kprobe events %s",
-		     hr_probe_names[p], b->hello.kprobe == 2 ? "on tell_host's return" :
-		     b->hello.kprobe == 1 ? "on tell_host's entry" : "unavailable");
+	if (j_vmem)
+		hr_rec_event(g->run->rec, g->name, "probe-source", "asked %s; kprobe events %s",
+			     hr_probe_names[p], b->hello.vmem_kprobe ?
+			     "on virtio_mem_send_(un)plug_request's entry and return" :
+			     "unavailable for virtio-mem (polling)");
+	else
+		hr_rec_event(g->run->rec, g->name, "probe-source", "asked %s; kprobe events %s",
+			     hr_probe_names[p], b->hello.kprobe == 2 ? "on tell_host's return" :
+			     b->hello.kprobe == 1 ? "on tell_host's entry" : "unavailable");
 	return 0;
 }
 
