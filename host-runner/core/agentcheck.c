@@ -43,7 +43,7 @@ int hr_cost_check(const struct bbp_cost *prev, const struct bbp_cost *c, uint64_
 			 " MiB of memory can make", c->events - ev0, (double)dt_ns / 1e9, mem_mib);
 		return -1;
 	}
-	if (c->event_kib - (prev ? prev->event_kib : 0) > bound * 1024) {
+	if ((c->event_kib - (prev ? prev->event_kib : 0)) / 1024 > bound) {
 		snprintf(why, size, "events moved %" PRIu64 " KiB in %.1f s, more than %" PRIu64
 			 " MiB of memory can", c->event_kib - (prev ? prev->event_kib : 0),
 			 (double)dt_ns / 1e9, mem_mib);

@@ -446,12 +446,14 @@ static int bring_up_once(struct hr_guest *g)
 		return -1;
 	b->conf.u.conf.fast_hz = (uint64_t)j->sample_hz;
 	b->conf.u.conf.kp_hz = probe_hz(j, b->accel);
-	if (b->hello.kprobe && j->probe != HR_PROBE_POLL)
+	if ((j->mechanism == HR_MECH_VMEM ? b->hello.vmem_kprobe : b->hello.kprobe) &&
+	    j->probe != HR_PROBE_POLL)
 		hr_rec_event(g->run->rec, g->name, "probe-rate",
-			     "kprobe samples at most %" PRIu64 " a second while moving (%s), every batch counted",
+			     "kprobe samples at most %" PRIu64 " a second while moving (%s), every %s counted",
 			     b->conf.u.conf.kp_hz, j->probe_hz > 0 ? "probe-sample-rate" :
 			     b->conf.u.conf.kp_hz == (uint64_t)j->sample_hz ? "auto: sample-rate" :
-			     "auto under TCG: a sample costs the balloon there");
+			     "auto under TCG: a sample costs the balloon there",
+			     j->mechanism == HR_MECH_VMEM ? "virtio-mem request" : "batch");
 	b->conf.u.conf.slow_hz = (uint64_t)j->idle_hz;
 	b->conf.u.conf.idle_ms = 500;
 	b->conf.u.conf.watchdog_s = (j->agent_watchdog_us + 999999) / 1000000;	/* kept fed: keepalive() */
