@@ -2,7 +2,7 @@
 # vm-virtio-mem: mechanism=virtio-mem in a real guest: unplug and plug, their rates, guest MemTotal and QEMU agreeing with the requested size, both moves timed by the agent's kprobe events on the driver's requests (every MiB covered, t100 where QEMU's view puts it, the hooks' cost estimated); refused before boot where the image lacks virtio_mem.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 20
+plan 22
 
 scenario vmem <<'INI'
 [vmem]
@@ -106,6 +106,21 @@ print("" if h is None else "%s %s" % (h["entry_us"], h["return_us"]))' "$d/run.j
 	check "the agent's own samples carry the events' view: MemTotal reached 512 MiB below its start exactly" \
 		test $((hi - lo)) -eq 524288
 fi
+# Where the events cannot be opened (test fault vmem-kprobe-off keeps them
+# closed) probe=auto polls, and says why: one unplug is enough.
+mkdir -p "$RESULTS/off"
+BALLOONBENCH_FAULT=vmem-kprobe-off timeout 300 "$BB" run -s "$STATE" -o "$RESULTS/off" --set targets=512M "$T/vmem.ini" >"$T/out" 2>"$T/err"
+rc=$?
+od=$(ls -d "$RESULTS/off"/2* 2>/dev/null | head -n 1)
+om=$(python3 -c 'import json, sys; print(" ".join(p["method"] for p in json.load(open(sys.argv[1]))["vms"][0]["probe"]))' "$od/run.json" 2>/dev/null)
+why=$(grep -o 'virtio-mem: kprobe events do not follow this change: [^"]*' "$od/events.csv" 2>/dev/null | head -n 1)
+diag "events closed: exit $rc, methods: ${om:-none}; $why"
+oreached=$(csv_col "$od/transitions.csv" reached 2>/dev/null | tr -d '\n')
+check "events closed: the run polls (exit $rc, methods: ${om:-none}), reached 512 MiB" \
+	test "$rc $om $oreached" = "0 poll 1"
+[ $rc -eq 0 ] || show "$T/err"
+check "events closed: events.csv says why the change was polled" \
+	sh -c "echo '$why' | grep -q 'bb.vmem_kprobe=0' && grep -q 'unavailable for virtio-mem (polling)' '$od/events.csv'"
 check "no VM left running" test "$(qemus)" -eq 0
 
 # An image without virtio_mem: refused before any guest boots, with the reason.

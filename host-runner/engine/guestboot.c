@@ -127,6 +127,7 @@ static const struct boot_fault {
 	{ "late", "bb.mute=3", 0 },
 	{ "integrity-flip", "bb.integrity_flip=1", 0 },
 	{ "integrity-zero", "bb.integrity_zero=1", 0 },
+	{ "vmem-kprobe-off", "bb.vmem_kprobe=0", 0 },
 };
 
 /* The fault BALLOONBENCH_FAULT names; NULL if unset or unknown (hr_boot_fault_check refuses that). */
