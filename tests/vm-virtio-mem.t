@@ -1,8 +1,8 @@
 #!/bin/bash
-# vm-virtio-mem: mechanism=virtio-mem in a real guest: unplug and plug, their rates, guest MemTotal and QEMU agreeing with the requested size, both moves timed by the agent's kprobe events on the driver's requests (every MiB covered, t100 where QEMU's view puts it, the hooks' cost estimated); refused before boot where the image lacks virtio_mem.
+# vm-virtio-mem: mechanism=virtio-mem in a real guest: unplug and plug, their rates, guest MemTotal and QEMU agreeing with the requested size, both moves timed by the agent's kprobe events on the driver's requests (every MiB covered, t100 where QEMU's view puts it, the hooks' cost estimated; with them closed, probe=auto polls saying why and probe=kprobe fails); refused before boot where the image lacks virtio_mem.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 22
+plan 23
 
 scenario vmem <<'INI'
 [vmem]
@@ -121,6 +121,12 @@ check "events closed: the run polls (exit $rc, methods: ${om:-none}), reached 51
 [ $rc -eq 0 ] || show "$T/err"
 check "events closed: events.csv says why the change was polled" \
 	sh -c "echo '$why' | grep -q 'bb.vmem_kprobe=0' && grep -q 'unavailable for virtio-mem (polling)' '$od/events.csv'"
+# probe=kprobe asks for them: without them the guest fails before its first change, saying why
+BALLOONBENCH_FAULT=vmem-kprobe-off timeout 300 "$BB" run -s "$STATE" -o "$RESULTS/off" --set targets=512M --set probe=kprobe "$T/vmem.ini" >"$T/out" 2>"$T/err"
+rc=$?
+check "events closed, probe=kprobe: the run fails (exit $rc) naming virtio-mem's request events" \
+	sh -c "[ $rc -ne 0 ] && grep -q \"probe=kprobe, but the guest agent could not open virtio-mem's request events\" '$T/err'"
+[ $rc -ne 0 ] || show "$T/err"
 check "no VM left running" test "$(qemus)" -eq 0
 
 # An image without virtio_mem: refused before any guest boots, with the reason.
