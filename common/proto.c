@@ -35,7 +35,7 @@ static const struct field hello_fields[] = {
 	U64(bbp_hello, mem_kib), U64(bbp_hello, page_size), U64(bbp_hello, cpus),
 	STR(bbp_hello, nodes), STR(bbp_hello, features), STR(bbp_hello, clocksource),
 	U64(bbp_hello, fast_hz), U64(bbp_hello, slow_hz), U64N(bbp_hello, "t", t_ns),
-	U64O(bbp_hello, kprobe),
+	U64O(bbp_hello, kprobe), U64O(bbp_hello, vmem_kprobe),
 };
 static const struct field sample_fields[] = {
 	U64(bbp_sample, seq), U64N(bbp_sample, "t", t_ns), U64N(bbp_sample, "inf", inflate),
@@ -52,6 +52,7 @@ static const struct field cost_fields[] = {
 	U64(bbp_cost, vmstat), U64(bbp_cost, vmstat_us), U64(bbp_cost, writes),
 	U64O(bbp_cost, probe), U64O(bbp_cost, events), U64O(bbp_cost, lost),
 	U64O(bbp_cost, mismatch), U64O(bbp_cost, hits_entry), U64O(bbp_cost, hits_return),
+	U64O(bbp_cost, event_kib),
 };
 static const struct field log_fields[] = {
 	U64(bbp_log, level), STR(bbp_log, msg),

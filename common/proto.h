@@ -27,12 +27,15 @@
  *
  * guest -> host
  *	HELLO proto agent kernel mem_kib page_size cpus nodes features clocksource
- *	      fast_hz slow_hz t [kprobe]
+ *	      fast_hz slow_hz t [kprobe vmem_kprobe]
  *		once, when the port opens; features is the balloon device's
  *		negotiated virtio feature string (bit 0 first, as in sysfs).
  *		kprobe: the event source (guest-agent/kprobe.h) could be
  *		opened: 0 no (a LOG says why), 1 on tell_host's entry, 2 on its
- *		return.
+ *		return. vmem_kprobe: virtio-mem's request events (the entry and
+ *		return of virtio_mem_send_plug_request and
+ *		virtio_mem_send_unplug_request) could be opened: 0 no (or no
+ *		virtio-mem device; a LOG says why), 1 yes.
  *	S seq t inf def oom total_kib free_kib src
  *		one sample. total_kib/free_kib: sysinfo() totalram/freeram
  *		(MemTotal/MemFree, KiB) at t, always. inf/def: the balloon's
@@ -98,7 +101,8 @@
  *	PONG id t
  *		answer to PING id, t taken when the PING was read.
  *	COST t utime_us stime_us rss_kib samples dropped max_gap_us hz sample_us vmstat
- *	     vmstat_us writes [probe events lost mismatch hits_entry hits_return]
+ *	     vmstat_us writes [probe events lost mismatch hits_entry hits_return
+ *	     event_kib]
  *		the agent's own cost, once a second and at once on FAST (so a
  *		change's cost is the difference of the COSTs that answer its
  *		FAST and its FAST 0): cumulative CPU time,
@@ -115,7 +119,10 @@
  *		out of order, mismatch: batch counts totalram disagreed with,
  *		hits_entry/hits_return: the balloon hooks' hits (every kprobe
  *		record read, of entry probes and of return probes: each the
- *		kind HOOK prices).
+ *		kind HOOK prices). With virtio-mem, events are the plug and
+ *		unplug requests the device acknowledged and mismatch the
+ *		counts MemTotal disagreed with; event_kib: the KiB those
+ *		events moved, both directions added (a balloon batch 1024).
  *		All cumulative since boot except max_gap_us, hz and probe.
  *		PONG is written at once.
  *	LOG level msg
@@ -249,8 +256,8 @@
 #define BBP_VERSION	2	/* 2: S src=, SB batches, COST vmstat= vmstat_us= writes= */
 /*
  * Optional keys (a receiver takes 0 when they are missing, so older peers
- * still talk): HELLO kprobe, COST probe events lost mismatch hits_entry
- * hits_return, CONF probe, HOOK ftrace, RUN guest, PSI vm_missing (an older agent's
+ * still talk): HELLO kprobe vmem_kprobe, COST probe events lost mismatch hits_entry
+ * hits_return event_kib, CONF probe, HOOK ftrace, RUN guest, PSI vm_missing (an older agent's
  * PSI has none: its four figures taken as read), GO since_ns (an older host's GO
  * has none: the agent's clock for w starts at the GO, as before). HOOK is new: an
  * older host drops it.
@@ -319,6 +326,7 @@ struct bbp_hello {
 	uint64_t slow_hz;
 	uint64_t t_ns;
 	uint64_t kprobe;	/* 0 no kprobe source, 1 tell_host entry, 2 its return */
+	uint64_t vmem_kprobe;	/* 1: virtio-mem's request events are open */
 };
 
 struct bbp_sample {
@@ -356,6 +364,7 @@ struct bbp_cost {
 	uint64_t mismatch;	/* batch counts that disagreed with totalram */
 	uint64_t hits_entry;	/* kprobe records of entry probes read (hook hits) */
 	uint64_t hits_return;	/* kprobe records of return probes read */
+	uint64_t event_kib;	/* KiB the events moved, both directions added */
 };
 
 /* HOOK ftrace=: where the kernel put the probes */

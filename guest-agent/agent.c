@@ -21,6 +21,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -186,6 +187,12 @@ int main(int argc, char **argv)
 	v = ga_cmdline_arg(cmd, "bb.hookcost=");
 	a->kp.ev.hc_more = v && !strncmp(v, "more", 4) && (v[4] == ' ' || !v[4]);
 	ga_faults_parse(cmd);
+	/* virtio-mem's requests, where it has a device (a test fault may keep them closed) */
+	if (ga_fault_hooked(GA_HOOK_VMEM_OPEN))
+		snprintf(a->kp.ev.vm_why, sizeof(a->kp.ev.vm_why),
+			 "not opened: bb.vmem_kprobe=0 on the kernel command line (a test fault)");
+	else
+		(void)kp_vm_open(&a->kp.ev);
 	a->fix.npwrbtn = ga_pwrbtn_open(a->fix.pwrbtn, 4);
 	ga_send_hello(a);
 	ga_watch_start();

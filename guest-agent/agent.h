@@ -134,6 +134,11 @@ struct ga_kpstate {
 	int still;			/* checks in a row with no event and totalram unchanged */
 	uint64_t free_kib;		/* freeram at the latest check */
 	uint64_t prev_t;		/* the kernel's time of the latest batch */
+	/* virtio-mem (bal_mode 3): its plug and unplug requests instead of batches */
+	int vmem;			/* on follows virtio-mem's requests */
+	int64_t vm_pages;		/* totalram as the requests have it, in pages */
+	uint64_t vm_slack;		/* pages: the largest request (or memory block) in flight */
+	uint64_t event_kib;		/* KiB the events moved, both directions (COST event_kib) */
 };
 
 struct agent {

@@ -11,6 +11,8 @@
  * the workloads a fault of their own (WL_FAULT_FLIP, WL_FAULT_ZERO: the
  * integrity workload flips one byte of its memory once, or drops one page),
  * so a real guest shows the check failing (tests/vm-integrity.t).
+ * vmem-kprobe-off keeps virtio-mem's request events closed, so the fallback
+ * to polling is tested on a guest that has them (tests/vm-virtio-mem.t).
  */
 #include <stddef.h>
 #include <string.h>
@@ -20,7 +22,8 @@
 #include "link.h"
 #include "../workloads/workload.h"
 
-enum { FAULT_MUTE, FAULT_STALL, FAULT_LATE, FAULT_INTEG_FLIP, FAULT_INTEG_ZERO, FAULT_N };
+enum { FAULT_MUTE, FAULT_STALL, FAULT_LATE, FAULT_INTEG_FLIP, FAULT_INTEG_ZERO, FAULT_VMEM_OFF,
+       FAULT_N };
 
 struct fault {
 	const char *name;	/* what BALLOONBENCH_FAULT calls it, where it says it on every boot */
@@ -75,6 +78,10 @@ static const struct fault faults[] = {
 			       "the integrity workload will drop one page of its memory once "
 			       "(it reads back as zeroes), after its first full verification",
 			       GA_HOOK_WL, NULL, NULL, WL_FAULT_ZERO },
+	[FAULT_VMEM_OFF] = { "vmem-kprobe-off", "bb.vmem_kprobe=0",
+			     "virtio-mem's request events will not be opened (the agent polls "
+			     "virtio-mem, as on a guest without them)",
+			     GA_HOOK_VMEM_OPEN, NULL, NULL, 0 },
 };
 _Static_assert(sizeof(faults) / sizeof(faults[0]) == FAULT_N, "one row per fault");
 

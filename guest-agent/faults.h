@@ -18,6 +18,7 @@ enum {
 	GA_HOOK_OUT		= 1u << 0,	/* ga_flush_out: may the queue go to the port? */
 	GA_HOOK_CONF_AGAIN	= 1u << 1,	/* CONF again: the host reopened the channel */
 	GA_HOOK_WL		= 1u << 2,	/* wlm_run: the faults a workload is handed */
+	GA_HOOK_VMEM_OPEN	= 1u << 3,	/* main: may virtio-mem's request events be opened? */
 };
 
 /* The hooks of the faults that are on; written by ga_faults_parse and the hooks themselves. */

@@ -9,6 +9,7 @@
  * CPU with its own mmap ring. Needs CONFIG_KPROBE_EVENTS and root; neither
  * debugfs nor tracefs.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
@@ -56,9 +57,17 @@ static int retprobe_bit(void)
 /* 0 only while kp_hook_cost times the perf clock's default (local_clock) instead of CLOCK_MONOTONIC */
 static int use_mono = 1;
 
-/* Open one event on @cpu and map its ring. Returns the fd or -1 (errno). */
+/* x86-64's perf register numbers (asm/perf_regs.h) */
+#define PREG_AX		0
+#define PREG_DX		3
+
+/*
+ * Open one event on @cpu and map its ring; with @regs (a mask of perf
+ * register numbers) each record carries those registers at the hit
+ * (PERF_SAMPLE_REGS_INTR). Returns the fd or -1 (errno).
+ */
 static int open_one(int type, const char *func, uint64_t config, int cpu, void **ring,
-		    size_t bytes)
+		    size_t bytes, uint64_t regs)
 {
 	struct perf_event_attr at;
 	int fd;
@@ -71,6 +80,10 @@ static int open_one(int type, const char *func, uint64_t config, int cpu, void *
 	at.config2 = 0;
 	at.sample_period = 1;
 	at.sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_TIME;
+	if (regs) {
+		at.sample_type |= PERF_SAMPLE_REGS_INTR;
+		at.sample_regs_intr = regs;
+	}
 	at.use_clockid = (uint32_t)use_mono;
 	at.clockid = use_mono ? CLOCK_MONOTONIC : 0;
 	fd = (int)syscall(SYS_perf_event_open, &at, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
@@ -95,9 +108,13 @@ int kp_open(struct kp *kp, int entry)
 	int rb = retprobe_bit();
 
 	memset(kp, 0, sizeof(*kp));
-	for (int c = 0; c < KP_MAX_CPUS; c++)
+	for (int c = 0; c < KP_MAX_CPUS; c++) {
 		kp->fd_tell[c] = kp->fd_leak[c] = -1;
+		for (int p = 0; p < KP_VM_PROBES; p++)
+			kp->fd_vm[p][c] = -1;
+	}
 	kp->ring_bytes = RING_PAGES * (size_t)sysconf(_SC_PAGESIZE);
+	snprintf(kp->vm_why, sizeof(kp->vm_why), "not opened");
 	if (read_num("/sys/bus/event_source/devices/kprobe/type", &type)) {
 		snprintf(kp->why, sizeof(kp->why),
 			 "no kprobe PMU (/sys/bus/event_source/devices/kprobe/type: %s)", strerror(errno));
@@ -111,15 +128,15 @@ int kp_open(struct kp *kp, int entry)
 	kp->retprobe = !entry && rb >= 0 && rb < 64;
 	for (int c = 0; c < kp->ncpu; c++) {
 		kp->fd_tell[c] = open_one((int)type, "tell_host", kp->retprobe ? 1ull << rb : 0, c,
-					  &kp->ring_tell[c], kp->ring_bytes);
+					  &kp->ring_tell[c], kp->ring_bytes, 0);
 		if (kp->fd_tell[c] < 0 && kp->retprobe && c == 0) {	/* no return probes: entry */
 			kp->retprobe = 0;
 			kp->fd_tell[c] = open_one((int)type, "tell_host", 0, c, &kp->ring_tell[c],
-						  kp->ring_bytes);
+						  kp->ring_bytes, 0);
 		}
 		if (kp->fd_tell[c] >= 0)
 			kp->fd_leak[c] = open_one((int)type, "leak_balloon", 0, c, &kp->ring_leak[c],
-						  kp->ring_bytes);
+						  kp->ring_bytes, 0);
 		if (kp->fd_tell[c] < 0 || kp->fd_leak[c] < 0) {
 			snprintf(kp->why, sizeof(kp->why), "kprobe on %s, CPU %d: %s",
 				 kp->fd_tell[c] < 0 ? "tell_host" : "leak_balloon", c, strerror(errno));
@@ -146,8 +163,17 @@ void kp_close(struct kp *kp)
 			close(kp->fd_leak[c]);
 		kp->ring_tell[c] = kp->ring_leak[c] = NULL;
 		kp->fd_tell[c] = kp->fd_leak[c] = -1;
+		for (int p = 0; p < KP_VM_PROBES; p++) {
+			if (kp->ring_vm[p][c])
+				munmap(kp->ring_vm[p][c], bytes);
+			if (kp->fd_vm[p][c] >= 0)
+				close(kp->fd_vm[p][c]);
+			kp->ring_vm[p][c] = NULL;
+			kp->fd_vm[p][c] = -1;
+		}
 	}
 	kp->ok = 0;
+	kp->vm_ok = 0;
 }
 
 static void *closer(void *arg)
@@ -184,8 +210,13 @@ void kp_close_async(struct kp *kp)
 	for (int c = 0; c < KP_MAX_CPUS; c++) {	/* the thread owns them now */
 		kp->ring_tell[c] = kp->ring_leak[c] = NULL;
 		kp->fd_tell[c] = kp->fd_leak[c] = -1;
+		for (int p = 0; p < KP_VM_PROBES; p++) {
+			kp->ring_vm[p][c] = NULL;
+			kp->fd_vm[p][c] = -1;
+		}
 	}
 	kp->ok = 0;
+	kp->vm_ok = 0;
 }
 
 struct rec {
@@ -278,6 +309,173 @@ size_t kp_drain(struct kp *kp, uint64_t until, struct kp_ev *ev, size_t max)
 	return out;
 }
 
+/* ---- virtio-mem: its plug and unplug requests ---- */
+
+/* The probes of kp_vm_open, in fd_vm's order: function, return probe, the register it samples */
+static const struct { const char *func; int ret; uint64_t regs; } vm_probes[KP_VM_PROBES] = {
+	{ "virtio_mem_send_plug_request", 0, 1ull << PREG_DX },	/* (vm, addr, size) */
+	{ "virtio_mem_send_plug_request", 1, 1ull << PREG_AX },	/* 0: acknowledged */
+	{ "virtio_mem_send_unplug_request", 0, 1ull << PREG_DX },
+	{ "virtio_mem_send_unplug_request", 1, 1ull << PREG_AX },
+};
+
+/* A virtio-mem device bound to its driver (/sys/bus/virtio/drivers/virtio_mem/virtioN). */
+static int vm_device(void)
+{
+	DIR *d = opendir("/sys/bus/virtio/drivers/virtio_mem");
+	struct dirent *e;
+	int found = 0;
+
+	while (d && !found && (e = readdir(d)))
+		found = !strncmp(e->d_name, "virtio", 6);
+	if (d)
+		closedir(d);
+	return found;
+}
+
+int kp_vm_open(struct kp *kp)
+{
+	long type;
+	int rb = retprobe_bit();
+
+	kp->vm_ok = 0;
+	if (!vm_device()) {
+		snprintf(kp->vm_why, sizeof(kp->vm_why), "no virtio-mem device bound to virtio_mem");
+		return -1;
+	}
+	if (read_num("/sys/bus/event_source/devices/kprobe/type", &type)) {
+		snprintf(kp->vm_why, sizeof(kp->vm_why), "no kprobe PMU");
+		return -1;
+	}
+	if (rb < 0 || rb >= 64) {
+		snprintf(kp->vm_why, sizeof(kp->vm_why), "no return probes (kprobe/format/retprobe)");
+		return -1;
+	}
+	if (!kp->ring_bytes)
+		kp->ring_bytes = RING_PAGES * (size_t)sysconf(_SC_PAGESIZE);
+	if (!kp->ncpu) {
+		long n = sysconf(_SC_NPROCESSORS_CONF);
+
+		kp->ncpu = n < 1 ? 1 : n > KP_MAX_CPUS ? KP_MAX_CPUS : (int)n;
+	}
+	for (int c = 0; c < kp->ncpu; c++) {
+		for (int p = 0; p < KP_VM_PROBES; p++) {
+			kp->fd_vm[p][c] = open_one((int)type, vm_probes[p].func,
+						   vm_probes[p].ret ? 1ull << rb : 0, c,
+						   &kp->ring_vm[p][c], kp->ring_bytes, vm_probes[p].regs);
+			if (kp->fd_vm[p][c] >= 0)
+				continue;
+			snprintf(kp->vm_why, sizeof(kp->vm_why), "kprobe on %s%s, CPU %d: %s",
+				 vm_probes[p].func, vm_probes[p].ret ? " (return)" : "", c, strerror(errno));
+			for (int q = 0; q < KP_VM_PROBES; q++)
+				for (int x = 0; x < KP_MAX_CPUS; x++) {
+					if (kp->ring_vm[q][x])
+						munmap(kp->ring_vm[q][x],
+						       kp->ring_bytes + (size_t)sysconf(_SC_PAGESIZE));
+					if (kp->fd_vm[q][x] >= 0)
+						close(kp->fd_vm[q][x]);
+					kp->ring_vm[q][x] = NULL;
+					kp->fd_vm[q][x] = -1;
+				}
+			return -1;
+		}
+	}
+	kp->vm_ok = 1;
+	kp->vm_why[0] = '\0';
+	return 0;
+}
+
+struct vrec {
+	uint64_t t;
+	int probe;	/* index into vm_probes */
+	int have;	/* the register came */
+	uint64_t reg;
+};
+
+/* Take the records with t <= @until out of one virtio-mem ring. Returns the new count. */
+static size_t take_vm_ring(struct kp *kp, int probe, void *ring, uint64_t until, struct vrec *r,
+			   size_t n)
+{
+	struct perf_event_mmap_page *mp = ring;
+	const char *data = (const char *)ring + sysconf(_SC_PAGESIZE);
+	uint64_t head = __atomic_load_n(&mp->data_head, __ATOMIC_ACQUIRE), tail = mp->data_tail;
+
+	while (tail < head && n < MAX_RECS) {
+		struct perf_event_header h;
+		uint64_t body[4];	/* id, time, abi, the one register (abi 0: none) */
+
+		ring_copy(data, kp->ring_bytes, tail, &h, sizeof(h));
+		if (h.size < sizeof(h) || h.size > kp->ring_bytes)
+			break;
+		memset(body, 0, sizeof(body));
+		ring_copy(data, kp->ring_bytes, tail + sizeof(h), body,
+			  h.size - sizeof(h) < sizeof(body) ? h.size - sizeof(h) : sizeof(body));
+		if (h.type == PERF_RECORD_SAMPLE) {
+			if (body[1] > until)
+				break;
+			if (vm_probes[probe].ret)
+				kp->hits_return++;
+			else
+				kp->hits_entry++;
+			r[n].t = body[1];
+			r[n].probe = probe;
+			r[n].have = body[2] != 0 && h.size - sizeof(h) >= sizeof(body);
+			r[n].reg = body[3];
+			n++;
+		} else if (h.type == PERF_RECORD_LOST) {
+			kp->lost += body[1];
+		}
+		tail += h.size;
+	}
+	__atomic_store_n(&mp->data_tail, tail, __ATOMIC_RELEASE);
+	return n;
+}
+
+static int cmp_vrec(const void *a, const void *b)
+{
+	const struct vrec *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return vm_probes[x->probe].ret - vm_probes[y->probe].ret;	/* an entry before its return */
+}
+
+size_t kp_vm_drain(struct kp *kp, uint64_t until, struct kp_vm_ev *ev, size_t max)
+{
+	static struct vrec r[MAX_RECS];
+	size_t n = 0, out = 0;
+
+	if (!kp->vm_ok)
+		return 0;
+	for (int c = 0; c < kp->ncpu; c++)
+		for (int p = 0; p < KP_VM_PROBES; p++)
+			n = take_vm_ring(kp, p, kp->ring_vm[p][c], until, r, n);
+	qsort(r, n, sizeof(r[0]), cmp_vrec);
+	for (size_t i = 0; i < n; i++) {
+		int dir = r[i].probe < 2 ? 1 : -1;
+
+		if (!vm_probes[r[i].probe].ret) {	/* an entry: the request's size */
+			if (kp->vm_pend || !r[i].have)
+				kp->late++;	/* the previous entry's return never came */
+			kp->vm_pend = r[i].have ? dir : 0;
+			kp->vm_pend_bytes = r[i].reg;
+			continue;
+		}
+		if (kp->vm_pend != dir || !r[i].have || r[i].t < kp->last_t || out == max) {
+			kp->late++;	/* a return without its entry */
+			kp->vm_pend = 0;
+			continue;
+		}
+		ev[out].t_ns = r[i].t;
+		ev[out].bytes = (int32_t)r[i].reg ? 0 : dir * (int64_t)kp->vm_pend_bytes;
+		kp->vm_refused += (int32_t)r[i].reg != 0;
+		kp->vm_pend = 0;
+		kp->last_t = r[i].t;
+		out++;
+	}
+	return out;
+}
+
 /* ---- what one hit of a hook costs: measured on a syscall's kernel function ---- */
 
 #define HC_CALLS	250	/* calls a round */
@@ -353,7 +551,10 @@ static int hc_placement(const char *func, char *say, size_t size)
 	for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		int ft = strstr(line, "[FTRACE]") != NULL;
 		const char *name = strstr(line, key) ? func : strstr(line, "tell_host") ? "tell_host" :
-				   strstr(line, "leak_balloon") ? "leak_balloon" : NULL;
+				   strstr(line, "leak_balloon") ? "leak_balloon" :
+				   strstr(line, "virtio_mem_send_plug_request") ? "virtio_mem_send_plug_request" :
+				   strstr(line, "virtio_mem_send_unplug_request") ?
+				   "virtio_mem_send_unplug_request" : NULL;
 		char kind = ' ';
 
 		if (!name)
@@ -375,16 +576,20 @@ static int hc_placement(const char *func, char *say, size_t size)
 	return !any ? BBP_HOOK_UNKNOWN : int3 ? BBP_HOOK_INT3 : BBP_HOOK_FTRACE;
 }
 
-/* Open @k's events on @func the way kp_open opens the balloon's (one a CPU). */
-static int hc_open(struct kp *k, int type, const char *func, uint64_t config, int ncpu)
+/* Open @k's events on @func the way kp_open opens the balloon's (one a CPU; @regs: kp_vm_open's). */
+static int hc_open(struct kp *k, int type, const char *func, uint64_t config, int ncpu,
+		   uint64_t regs)
 {
 	memset(k, 0, sizeof(*k));
-	for (int c = 0; c < KP_MAX_CPUS; c++)
+	for (int c = 0; c < KP_MAX_CPUS; c++) {
 		k->fd_tell[c] = k->fd_leak[c] = -1;
+		for (int p = 0; p < KP_VM_PROBES; p++)
+			k->fd_vm[p][c] = -1;
+	}
 	k->ring_bytes = RING_PAGES * (size_t)sysconf(_SC_PAGESIZE);
 	k->ncpu = ncpu;
 	for (int c = 0; c < ncpu; c++) {
-		k->fd_tell[c] = open_one(type, func, config, c, &k->ring_tell[c], k->ring_bytes);
+		k->fd_tell[c] = open_one(type, func, config, c, &k->ring_tell[c], k->ring_bytes, regs);
 		if (k->fd_tell[c] < 0) {
 			kp_close(k);
 			return -1;
@@ -410,7 +615,7 @@ static void hc_more(long nr, int type, const struct bbp_hook *h, int ncpu, char 
 		uint64_t t;
 
 		use_mono = i != 1;
-		if (hc_open(&k, type, h->func, 0, i == 0 ? 1 : ncpu)) {
+		if (hc_open(&k, type, h->func, 0, i == 0 ? 1 : ncpu, 0)) {
 			use_mono = 1;
 			continue;
 		}
@@ -423,8 +628,10 @@ static void hc_more(long nr, int type, const struct bbp_hook *h, int ncpu, char 
 	}
 }
 
-int kp_hook_cost(const struct kp *kp, struct bbp_hook *h, char *say, size_t size)
+/* kp_hook_cost, kp_vm_hook_cost: with @vm the probes carry kp_vm_open's registers */
+static int hook_cost(const struct kp *kp, int vm, struct bbp_hook *h, char *say, size_t size)
 {
+	uint64_t reg_entry = vm ? 1ull << PREG_DX : 0, reg_ret = vm ? 1ull << PREG_AX : 0;
 	long type;
 	int rb = retprobe_bit(), f;
 	cpu_set_t was, one;
@@ -433,7 +640,7 @@ int kp_hook_cost(const struct kp *kp, struct bbp_hook *h, char *say, size_t size
 
 	memset(h, 0, sizeof(*h));
 	say[0] = '\0';
-	if (!kp->ok || read_num("/sys/bus/event_source/devices/kprobe/type", &type))
+	if (!(vm ? kp->vm_ok : kp->ok) || read_num("/sys/bus/event_source/devices/kprobe/type", &type))
 		return -1;
 	if (sched_getaffinity(0, sizeof(was), &was))
 		return -1;
@@ -441,7 +648,7 @@ int kp_hook_cost(const struct kp *kp, struct bbp_hook *h, char *say, size_t size
 	CPU_SET(0, &one);
 	(void)sched_setaffinity(0, sizeof(one), &one);	/* every call and hit on one CPU */
 	for (f = 0; f < (int)(sizeof(hc_funcs) / sizeof(hc_funcs[0])); f++) {
-		if (!hc_open(&k, (int)type, hc_funcs[f].func, 0, kp->ncpu)) {
+		if (!hc_open(&k, (int)type, hc_funcs[f].func, 0, kp->ncpu, reg_entry)) {
 			nr = hc_funcs[f].nr;
 			break;
 		}
@@ -462,10 +669,10 @@ int kp_hook_cost(const struct kp *kp, struct bbp_hook *h, char *say, size_t size
 	h->ftrace = (uint64_t)hc_placement(h->func, say, size);
 	kp_close(&k);
 	h->plain_ns = hc_time(nr, NULL);
-	if (kp->hc_more)
+	if (kp->hc_more && !vm)
 		hc_more(nr, (int)type, h, kp->ncpu, say, size);
-	if (kp->retprobe && rb >= 0 && rb < 64 &&
-	    !hc_open(&k, (int)type, h->func, 1ull << rb, kp->ncpu)) {
+	if ((kp->retprobe || vm) && rb >= 0 && rb < 64 &&
+	    !hc_open(&k, (int)type, h->func, 1ull << rb, kp->ncpu, reg_ret)) {
 		uint64_t again;
 
 		h->return_ns = hc_time(nr, &k);
@@ -476,4 +683,14 @@ int kp_hook_cost(const struct kp *kp, struct bbp_hook *h, char *say, size_t size
 	}
 	(void)sched_setaffinity(0, sizeof(was), &was);
 	return 0;
+}
+
+int kp_hook_cost(const struct kp *kp, struct bbp_hook *h, char *say, size_t size)
+{
+	return hook_cost(kp, 0, h, say, size);
+}
+
+int kp_vm_hook_cost(const struct kp *kp, struct bbp_hook *h, char *say, size_t size)
+{
+	return hook_cost(kp, 1, h, say, size);
 }

@@ -14,6 +14,16 @@
  * handed over), and the entry of leak_balloon() (a deflate batch follows: it
  * tells the direction of the next tell_host). Each hook runs in the balloon's
  * own path; bench/probe-cost.sh's `entry` arm measures the difference.
+ *
+ * virtio-mem (kp_vm_open, where a virtio-mem device is bound): the entry and
+ * the return of virtio_mem_send_plug_request() and
+ * virtio_mem_send_unplug_request() in virtio_mem.ko, one request each to
+ * the device, serialised by the driver. The entry's record carries the
+ * request's size (the third argument, %rdx, sampled with
+ * PERF_SAMPLE_REGS_INTR: the probe sits on the function's ftrace site, before
+ * its prologue); the return's its result (%rax: 0 the device acknowledged
+ * it, the plugged size moved by that size) and the kernel's time of the
+ * answer. Two hooks a request.
  */
 #ifndef GA_KPROBE_H
 #define GA_KPROBE_H
@@ -24,6 +34,15 @@
 #include "../common/proto.h"
 
 #define KP_MAX_CPUS	64
+
+/* virtio-mem: the four probes of kp_vm_open */
+#define KP_VM_PROBES	4	/* plug entry, plug return, unplug entry, unplug return */
+
+/* One virtio-mem request the device answered. */
+struct kp_vm_ev {
+	uint64_t t_ns;		/* CLOCK_MONOTONIC, the kernel's, at the request's return */
+	int64_t bytes;		/* + plugged, - unplugged; 0: the device refused it */
+};
 
 /* One batch the driver told the host about. */
 struct kp_ev {
@@ -46,6 +65,14 @@ struct kp {
 	uint64_t hits_return;	/* records read of the return probe, cumulative */
 	int hc_more;		/* bb.hookcost=more: kp_hook_cost times the parts of a hit too */
 	char why[160];		/* why it is not ok */
+	/* virtio-mem (kp_vm_open) */
+	int vm_ok;		/* its request events are open */
+	int fd_vm[KP_VM_PROBES][KP_MAX_CPUS];
+	void *ring_vm[KP_VM_PROBES][KP_MAX_CPUS];
+	int vm_pend;		/* a request's entry read, its return not yet: +1 plug, -1 unplug */
+	uint64_t vm_pend_bytes;	/* its size */
+	uint64_t vm_refused;	/* requests the device answered with an error, cumulative */
+	char vm_why[160];	/* why vm_ok is 0 */
 };
 
 /*
@@ -56,7 +83,22 @@ struct kp {
  */
 int kp_open(struct kp *kp, int entry);
 
-/* Close everything; kp->ok becomes 0. */
+/*
+ * virtio-mem's request events, beside @kp's (kp_open first): only where a
+ * virtio-mem device is bound to its driver and return probes exist. Returns
+ * 0, or -1 with kp->vm_why set.
+ */
+int kp_vm_open(struct kp *kp);
+
+/*
+ * kp_drain for virtio-mem: every request answered by @until, in time order,
+ * into @ev (room for @max); an entry whose return is later waits in @kp.
+ * Records that cannot be paired (a return without its entry, or a record
+ * without its register) count into kp->late.
+ */
+size_t kp_vm_drain(struct kp *kp, uint64_t until, struct kp_vm_ev *ev, size_t max);
+
+/* Close everything; kp->ok and kp->vm_ok become 0. */
 void kp_close(struct kp *kp);
 
 /* The same, done by a thread of its own: returns at once (kp_close where no thread starts). */
@@ -81,5 +123,11 @@ size_t kp_drain(struct kp *kp, uint64_t until, struct kp_ev *ev, size_t max);
  * int3), or why nothing was measured. Returns 0, or -1.
  */
 int kp_hook_cost(const struct kp *kp, struct bbp_hook *h, char *say, size_t size);
+
+/*
+ * The same for virtio-mem's hooks (@kp->vm_ok): the probes opened as
+ * kp_vm_open opens them (each record with its register), entry and return.
+ */
+int kp_vm_hook_cost(const struct kp *kp, struct bbp_hook *h, char *say, size_t size);
 
 #endif /* GA_KPROBE_H */

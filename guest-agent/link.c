@@ -189,9 +189,14 @@ void ga_send_hello(struct agent *a)
 	h->slow_hz = a->conf.slow_hz;
 	h->t_ns = mono_ns();
 	h->kprobe = a->kp.ev.ok ? a->kp.ev.retprobe ? 2 : 1 : 0;
+	h->vmem_kprobe = (uint64_t)a->kp.ev.vm_ok;
 	(void)ga_send_msg(a, &m);
 	if (!a->kp.ev.ok)
 		ga_send_log(a, 2, "kprobe events: %s: the probe polls", a->kp.ev.why);
+	if (a->smp.bal_mode == 3)
+		ga_send_log(a, a->kp.ev.vm_ok ? 2 : 1, "virtio-mem kprobe events: %s",
+			    a->kp.ev.vm_ok ? "on virtio_mem_send_(un)plug_request's entry and return" :
+			    a->kp.ev.vm_why);
 }
 
 /*

@@ -208,9 +208,12 @@ void ga_hook_cost(struct agent *a)
 	struct bbp_msg m = { .type = BBP_HOOK };
 	char say[240];
 
-	if (!a->kp.ev.ok || (a->conf.probe != BBP_PROBE_KPROBE && a->conf.probe != BBP_PROBE_AUTO))
+	int vm = a->smp.bal_mode == 3;	/* virtio-mem: its hooks, not the balloon's */
+
+	if (!(vm ? a->kp.ev.vm_ok : a->kp.ev.ok) ||
+	    (a->conf.probe != BBP_PROBE_KPROBE && a->conf.probe != BBP_PROBE_AUTO))
 		return;
-	if (kp_hook_cost(&a->kp.ev, &m.u.hook, say, sizeof(say))) {
+	if ((vm ? kp_vm_hook_cost : kp_hook_cost)(&a->kp.ev, &m.u.hook, say, sizeof(say))) {
 		ga_send_log(a, 1, "hook cost not measured: %s", say[0] ? say : "no kprobe PMU");
 		return;
 	}
@@ -369,6 +372,7 @@ static void kp_push(struct agent *a, const struct kp_ev *e, int emit)
 	else
 		a->smp.inf_r += batch_pages(a);
 	a->kp.events++;
+	a->kp.event_kib += batch_pages(a) * a->fix.page_size / 1024;
 	a->kp.prev_t = e->t_ns;
 	if (!emit)
 		return;
@@ -472,6 +476,160 @@ static size_t kp_tick(struct agent *a, uint64_t now, int poll)
 	return n;
 }
 
+/* ---- virtio-mem: its plug and unplug requests (kprobe.c kp_vm_*) ---- */
+
+static struct kp_vm_ev vm_evbuf[4096];
+
+/* The request count disagreed with totalram by @d pages: say so, count it, poll from now on. */
+static void vm_give_up(struct agent *a, uint64_t now, const char *why, int64_t d)
+{
+	a->kp.mismatch++;
+	a->kp.failed = 1;
+	a->kp.on = 0;
+	a->smp.next_sample = now;
+	ga_send_log(a, 1, "kprobe: the virtio-mem request count %s MemTotal by %lld pages (%" PRIu64
+		 " requests, %" PRIu64 " records lost or unpaired, %" PRIu64 " refused): polling from now on",
+		 why, (long long)d, a->kp.events, a->kp.ev.lost + a->kp.ev.late, a->kp.ev.vm_refused);
+}
+
+/* One acknowledged request: the plugged memory so much further, at the kernel's time; with @emit a sample. */
+static void vm_push(struct agent *a, const struct kp_vm_ev *e, int emit)
+{
+	struct bbp_sample s = { 0 };
+	int64_t pages = e->bytes / (int64_t)a->fix.page_size;
+	uint64_t abs_pages = (uint64_t)(pages < 0 ? -pages : pages);
+
+	a->kp.vm_pages += pages;
+	a->kp.events++;
+	a->kp.event_kib += abs_pages * a->fix.page_size / 1024;
+	if (abs_pages > a->kp.vm_slack)
+		a->kp.vm_slack = abs_pages;
+	a->kp.prev_t = e->t_ns;
+	if (!emit)
+		return;
+	s.t_ns = e->t_ns;
+	s.seq = a->smp.seq++;
+	s.inflate = a->smp.inf_r;
+	s.deflate = a->smp.def_r;
+	s.oom_kill = a->smp.oom_r;
+	s.total_kib = (uint64_t)(a->kp.vm_pages > 0 ? a->kp.vm_pages : 0) * a->fix.page_size / 1024;
+	s.free_kib = a->kp.free_kib;
+	s.src = BBP_SRC_KPROBE;
+	push_sample(a, &s, e->t_ns);
+}
+
+/* kp_emit for requests: at most one a period of kp_hz, and the first after a pause, the last, each turn. */
+static int vm_emit(const struct agent *a, const struct kp_vm_ev *e, const struct kp_vm_ev *next)
+{
+	uint64_t per = NSEC / (a->conf.kp_hz ? a->conf.kp_hz : a->conf.fast_hz);
+
+	return !next || (next->bytes < 0) != (e->bytes < 0) || next->t_ns / per != e->t_ns / per ||
+	       e->t_ns - a->kp.prev_t >= per;
+}
+
+/*
+ * kp_tick for virtio-mem: the requests answered up to t turned into
+ * samples (MemTotal as they have it), their count checked against totalram
+ * read just before and just after t. totalram leads an unplug (the driver
+ * takes the pages out of it before it asks the device) and trails a plug
+ * (the memory goes online after the device said yes), by the request in
+ * flight: within a change they may differ by the largest request or memory
+ * block, at rest (nothing moved for two checks) not at all.
+ */
+static size_t vm_tick(struct agent *a, uint64_t now, int poll)
+{
+	struct bbp_sample s = { 0 };
+	uint64_t t0 = now_ns(), t, tot1, tot2, every = moving(a, now) ? NSEC / a->conf.slow_hz : NSEC;
+	int64_t p, lo, hi, slack = (int64_t)a->kp.vm_slack;
+	size_t n, m = 0;
+
+	if (read_sysinfo(a, &tot1, &s.total_kib, &s.free_kib))
+		return 0;
+	t = mono_ns();
+	if (t < ga_clk.last)
+		t = ga_clk.last;
+	ga_clk.last = t;
+	if (read_sysinfo(a, &tot2, &s.total_kib, &s.free_kib))
+		return 0;
+	a->kp.free_kib = s.free_kib;
+	n = kp_vm_drain(&a->kp.ev, t, vm_evbuf, sizeof(vm_evbuf) / sizeof(vm_evbuf[0]));
+	for (size_t i = 0; i < n; i++)	/* a request the device refused moved nothing */
+		if (vm_evbuf[i].bytes)
+			vm_evbuf[m++] = vm_evbuf[i];
+	for (size_t i = 0; i < m; i++)
+		vm_push(a, &vm_evbuf[i], vm_emit(a, &vm_evbuf[i], i + 1 < m ? &vm_evbuf[i + 1] : NULL));
+	p = a->kp.vm_pages;
+	lo = (int64_t)(tot1 < tot2 ? tot1 : tot2);
+	hi = (int64_t)(tot1 < tot2 ? tot2 : tot1);
+	a->kp.still = !n && tot1 == tot2 && tot2 == a->kp.last_tot ? a->kp.still + 1 : 0;
+	a->kp.last_tot = tot2;
+	if (hi < p - slack || lo > p + slack) {
+		vm_give_up(a, now, lo > p ? "is below" : "is above", (lo > p ? lo : hi) - p);
+		return n;
+	}
+	if (!moving(a, now) && a->kp.still >= 2 && (lo != p || hi != p)) {
+		vm_give_up(a, now, "at rest differs from", lo - p);
+		return n;
+	}
+	if (a->smp.vmstat_now || now - a->smp.last_vmstat >= every) {
+		uint64_t inf, def, oom, v0 = now_ns();
+
+		if (!read_vmstat(a, &inf, &def, &oom) && oom > a->smp.oom_r)
+			a->smp.oom_r = oom;
+		a->smp.vmstat_ns += now_ns() - v0;
+		a->smp.last_vmstat = now;
+		a->smp.vmstat_now = 0;
+		mem_blocks(a);
+	}
+	if (poll) {
+		s.t_ns = t;
+		s.seq = a->smp.seq++;
+		s.inflate = a->smp.inf_r;
+		s.deflate = a->smp.def_r;
+		s.oom_kill = a->smp.oom_r;
+		s.total_kib = (uint64_t)(p > 0 ? p : 0) * a->fix.page_size / 1024;
+		s.src = BBP_SRC_KPROBE;
+		push_sample(a, &s, t);
+	}
+	a->smp.sample_ns += now_ns() - t0;
+	return n;
+}
+
+/* The event source's tick: the balloon's batches or virtio-mem's requests. */
+static size_t ev_tick(struct agent *a, uint64_t now, int poll)
+{
+	return a->kp.vmem ? vm_tick(a, now, poll) : kp_tick(a, now, poll);
+}
+
+/*
+ * virtio-mem: follow its requests from now on, where asked, open and nothing
+ * moves: the count starts at totalram now (every plugged block online).
+ */
+static void vm_maybe_start(struct agent *a, uint64_t now)
+{
+	uint64_t tot, tk, fk;
+	char bs[32];
+
+	if (a->kp.on || !a->kp.ev.vm_ok || a->kp.failed || moving(a, now) ||
+	    (a->conf.probe != BBP_PROBE_KPROBE && a->conf.probe != BBP_PROBE_AUTO) ||
+	    read_sysinfo(a, &tot, &tk, &fk))
+		return;
+	(void)kp_vm_drain(&a->kp.ev, UINT64_MAX, vm_evbuf, sizeof(vm_evbuf) / sizeof(vm_evbuf[0]));
+	a->kp.ev.vm_pend = 0;
+	a->kp.ev.lost = a->kp.ev.late = 0;
+	a->kp.ev.last_t = ga_clk.last;
+	a->kp.vm_pages = (int64_t)tot;
+	/* a memory block: the most a request of the block mode moves at once */
+	a->kp.vm_slack = ga_read_small("/sys/devices/system/memory/block_size_bytes", bs, sizeof(bs)) ?
+			 0 : strtoull(bs, NULL, 16) / a->fix.page_size;
+	a->kp.free_kib = fk;
+	a->kp.prev_t = 0;
+	a->kp.still = 0;
+	a->kp.last_tot = 0;
+	a->kp.vmem = 1;
+	a->kp.on = 1;
+}
+
 /*
  * Follow the balloon by batch events from now on, where the host asked for
  * them, they are open, totalram is the balloon's exact counter (bal_mode 2:
@@ -480,6 +638,10 @@ static size_t kp_tick(struct agent *a, uint64_t now, int poll)
  */
 static void kp_maybe_start(struct agent *a, uint64_t now)
 {
+	if (a->smp.bal_mode == 3) {	/* no balloon: virtio-mem's requests, where it has them */
+		vm_maybe_start(a, now);
+		return;
+	}
 	if (a->kp.on || !a->kp.ev.ok || a->kp.failed || a->smp.bal_mode != 2 || moving(a, now) ||
 	    (a->conf.probe != BBP_PROBE_KPROBE && a->conf.probe != BBP_PROBE_AUTO))
 		return;
@@ -521,6 +683,7 @@ void ga_send_cost(struct agent *a, uint64_t now)
 	m.u.cost.mismatch = a->kp.mismatch;
 	m.u.cost.hits_entry = a->kp.ev.hits_entry;
 	m.u.cost.hits_return = a->kp.ev.hits_return;
+	m.u.cost.event_kib = a->kp.event_kib;
 	a->smp.max_gap_ns = 0;
 	(void)ga_send_msg(a, &m);
 }
@@ -574,8 +737,19 @@ void ga_send_psi(struct agent *a, uint64_t now)
 /* Where batch events were asked for and are open but do not follow a change: why (once). */
 static void kp_say_unused(struct agent *a)
 {
-	if (a->kp.on || a->kp.said || !a->kp.ev.ok ||
+	if (a->kp.on || a->kp.said ||
 	    (a->conf.probe != BBP_PROBE_KPROBE && a->conf.probe != BBP_PROBE_AUTO))
+		return;
+	if (a->smp.bal_mode == 3) {	/* virtio-mem */
+		a->kp.said = 1;
+		ga_send_log(a, a->conf.probe == BBP_PROBE_KPROBE ? 1 : 2,
+			    "virtio-mem: kprobe events do not follow this change: %s; polling",
+			    !a->kp.ev.vm_ok ? a->kp.ev.vm_why :
+			    a->kp.failed ? "a request count disagreed with MemTotal earlier" :
+			    "the memory was moving when they could have started");
+		return;
+	}
+	if (!a->kp.ev.ok)
 		return;
 	a->kp.said = 1;
 	ga_send_log(a, a->conf.probe == BBP_PROBE_KPROBE ? 1 : 2,
@@ -593,10 +767,13 @@ uint64_t ga_conf_probe(struct agent *a, uint64_t probe)
 		ga_send_log(a, 1, "CONF: probe=%" PRIu64 " unknown: polling", probe);
 		probe = BBP_PROBE_POLL;
 	}
-	if (probe == BBP_PROBE_KPROBE && !a->kp.ev.ok)
+	if (probe == BBP_PROBE_KPROBE && a->smp.bal_mode == 3 && !a->kp.ev.vm_ok)
+		ga_send_log(a, 0, "probe=kprobe asked, but virtio-mem's request events could not be "
+			    "opened (%s): polling", a->kp.ev.vm_why);
+	else if (probe == BBP_PROBE_KPROBE && a->smp.bal_mode != 3 && !a->kp.ev.ok)
 		ga_send_log(a, 0, "probe=kprobe asked, but the events could not be opened (%s): polling",
 			    a->kp.ev.why);
-	if ((probe == BBP_PROBE_POLL || probe == BBP_PROBE_UNSAID) && a->kp.ev.ok)
+	if ((probe == BBP_PROBE_POLL || probe == BBP_PROBE_UNSAID) && (a->kp.ev.ok || a->kp.ev.vm_ok))
 		kp_close_async(&a->kp.ev);
 	return probe;
 }
@@ -613,7 +790,7 @@ void ga_sample_due(struct agent *a, uint64_t now)
 	if (a->kp.on && (now >= a->smp.next_sample || (moving(a, now) && now >= a->kp.next_drain))) {
 		int poll = now >= a->smp.next_sample;
 
-		size_t n = kp_tick(a, now, poll);
+		size_t n = ev_tick(a, now, poll);
 
 		/*
 		 * Read the rings as seldom as the idle rate (10 Hz) while they
@@ -659,7 +836,7 @@ void ga_sampler_fast(struct agent *a, uint64_t ms, uint64_t now)
 	}
 	/* the probe's cost at each end of a change, not only once a second */
 	if (a->kp.on)
-		(void)kp_tick(a, now, 0);	/* every batch so far in the COST's count */
+		(void)ev_tick(a, now, 0);	/* every batch so far in the COST's count */
 	if (a->link.configured) {
 		ga_send_cost(a, now_ns());
 		a->link.urgent = 1;

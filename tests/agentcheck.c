@@ -79,7 +79,7 @@ int main(void)
 	struct bbp_cost a = base(), b;
 	char why[200];
 
-	plan(20 + 18);
+	plan(20 + 20);
 	test_psi();
 	ok(!hr_cost_check(NULL, &a, SEC, 1024, why, sizeof(why)), "an honest first COST is used");
 	b = a;
@@ -98,16 +98,17 @@ int main(void)
 	{
 		static const char *names[] = { "samples", "dropped", "events", "lost", "mismatch",
 					       "utime_us", "stime_us", "sample_us", "writes",
-					       "vmstat", "vmstat_us" };
-		uint64_t *f[11];
+					       "vmstat", "vmstat_us", "event_kib" };
+		uint64_t *f[12];
 		int bad = 0;
 
 		a.dropped = a.lost = a.mismatch = 1;
 		b = a;
 		f[0] = &b.samples, f[1] = &b.dropped, f[2] = &b.events, f[3] = &b.lost;
 		f[4] = &b.mismatch, f[5] = &b.utime_us, f[6] = &b.stime_us, f[7] = &b.sample_us;
-		f[8] = &b.writes, f[9] = &b.vmstat, f[10] = &b.vmstat_us;
-		for (int i = 0; i < 11; i++) {
+		f[8] = &b.writes, f[9] = &b.vmstat, f[10] = &b.vmstat_us, f[11] = &b.event_kib;
+		a.event_kib = 1024;
+		for (int i = 0; i < 12; i++) {
 			b = a;
 			*f[i] -= 1;
 			if (!hr_cost_check(&a, &b, SEC, 1024, why, sizeof(why)) || !strstr(why, names[i])) {
@@ -115,7 +116,7 @@ int main(void)
 				bad++;
 			}
 		}
-		ok(!bad, "each of the 11 cumulative counts going back is refused, by name");
+		ok(!bad, "each of the 12 cumulative counts going back is refused, by name");
 	}
 	b = a;
 	b.samples = 0;	/* an agent that restarted, or lies */
@@ -142,6 +143,13 @@ int main(void)
 	ok(hr_cost_check(&a, &b, 3 * SEC, 1024, why, sizeof(why)), "8193 events in 3 s (1 GiB) dropped");
 	b.events = UINT64_MAX;
 	ok(hr_cost_check(&a, &b, 3 * SEC, 1024, why, sizeof(why)), "2^64-1 events dropped");
+	/* the KiB the events moved (virtio-mem's requests): the same bound, in MiB */
+	b = a;
+	b.event_kib = a.event_kib + 2048 * 1024;
+	ok(!hr_cost_check(&a, &b, SEC / 2, 1024, why, sizeof(why)), "events moving 2048 MiB within 0.5 s (1 GiB) used");
+	b.event_kib += 1024;
+	ok(hr_cost_check(&a, &b, SEC / 2, 1024, why, sizeof(why)) && strstr(why, "KiB"),
+	   "events moving 2049 MiB within 0.5 s (1 GiB) dropped: %s", why);
 	b = base();
 	b.events = UINT64_MAX;
 	ok(hr_cost_check(NULL, &b, UINT64_MAX, 1024, why, sizeof(why)),

@@ -266,6 +266,15 @@ static void test_decode_tolerant(void)
 		       &m, err, sizeof(err));
 	ok(r == 0 && m.u.cost.probe == 1 && m.u.cost.events == 768 && m.u.cost.lost == 2 &&
 	   m.u.cost.mismatch == 1, "COST with the kprobe keys");
+	r = decode_str("COST t=1 utime_us=2 stime_us=3 rss_kib=4 samples=5 dropped=6 max_gap_us=7 hz=8 "
+		       "sample_us=9 vmstat=10 vmstat_us=11 writes=12 probe=1 events=3 event_kib=262144",
+		       &m, err, sizeof(err));
+	ok(r == 0 && m.u.cost.events == 3 && m.u.cost.event_kib == 262144,
+	   "COST event_kib (virtio-mem requests' KiB) decoded");
+	r = decode_str("HELLO proto=2 agent=a kernel=k mem_kib=1 page_size=4096 cpus=1 nodes=0 "
+		       "features=none clocksource=tsc fast_hz=1000 slow_hz=10 t=1 kprobe=2 vmem_kprobe=1",
+		       &m, err, sizeof(err));
+	ok(r == 0 && m.u.hello.kprobe == 2 && m.u.hello.vmem_kprobe == 1, "HELLO vmem_kprobe decoded");
 	r = decode_str("CONF fast_hz=1000 slow_hz=10 idle_ms=500 probe=3", &m, err, sizeof(err));
 	ok(r == -EINVAL, "a missing required key is still refused beside an optional one");
 }
@@ -736,7 +745,7 @@ static void test_fuzz(void)
 
 int main(void)
 {
-	plan(182);
+	plan(184);
 	test_roundtrip();
 	test_encode_text();
 	test_encode_nospace();

@@ -66,7 +66,7 @@ expect "missing image dir" 2 "guest kernel /nonexistent/vmlinuz not found: run '
 	-i /nonexistent "$T/ok.ini"
 
 BALLOONBENCH_FAULT=nope expect "unknown test fault" 2 \
-	"BALLOONBENCH_FAULT=nope: no such test fault (expected one of mute, mute-first-boot, stall, late, integrity-flip, integrity-zero)" -- "$T/ok.ini"
+	"BALLOONBENCH_FAULT=nope: no such test fault (expected one of mute, mute-first-boot, stall, late, integrity-flip, integrity-zero, vmem-kprobe-off)" -- "$T/ok.ini"
 
 # reboot:acpi on an image without the ACPI button driver (one built before it): refused before any boot
 mkdir -p "$T/oldimg"

@@ -13,7 +13,7 @@ int hr_cost_check(const struct bbp_cost *prev, const struct bbp_cost *c, uint64_
 #define CNT(f) { offsetof(struct bbp_cost, f), #f }
 		CNT(samples), CNT(dropped), CNT(events), CNT(lost), CNT(mismatch),
 		CNT(utime_us), CNT(stime_us), CNT(sample_us), CNT(writes), CNT(vmstat),
-		CNT(vmstat_us), CNT(hits_entry), CNT(hits_return),
+		CNT(vmstat_us), CNT(hits_entry), CNT(hits_return), CNT(event_kib),
 #undef CNT
 	};
 	uint64_t ev0 = prev ? prev->events : 0, bound, hits;
@@ -43,7 +43,13 @@ int hr_cost_check(const struct bbp_cost *prev, const struct bbp_cost *c, uint64_
 			 " MiB of memory can make", c->events - ev0, (double)dt_ns / 1e9, mem_mib);
 		return -1;
 	}
-	/* two hooks a batch at most (leak_balloon's and tell_host's) */
+	if ((c->event_kib - (prev ? prev->event_kib : 0)) / 1024 > bound) {
+		snprintf(why, size, "events moved %" PRIu64 " KiB in %.1f s, more than %" PRIu64
+			 " MiB of memory can", c->event_kib - (prev ? prev->event_kib : 0),
+			 (double)dt_ns / 1e9, mem_mib);
+		return -1;
+	}
+	/* two hooks a batch (leak_balloon's and tell_host's) or a virtio-mem request at most */
 	hits = c->hits_entry - (prev ? prev->hits_entry : 0) + c->hits_return -
 	       (prev ? prev->hits_return : 0);
 	if (hits > 2 * bound) {

@@ -133,7 +133,7 @@ static const struct hr_col trans[] = {
 	[HR_TR_HOST] = { "host", STR, "", NO, "the host (of the fleet: the hosts file's name) that ran it" },
 	[HR_TR_WL_VERIFIED_MIB] = { "wl_verified_mib", FLT(3), "MiB", HI, "integrity: memory the workload verified during the change" },
 	[HR_TR_WL_MISMATCHES] = { "wl_mismatches", INT, "count", LO, "integrity: pages found not as written during the change (each an integrity-mismatch event)" },
-	[HR_TR_PROBE_HITS] = { "probe_hits", INT, "count", NO, "kprobe: hits of the agent's balloon hooks over it (empty: polled)" },
+	[HR_TR_PROBE_HITS] = { "probe_hits", INT, "count", NO, "kprobe: hits of the agent's hooks over it (balloon batches or virtio-mem requests; empty: polled)" },
 	[HR_TR_PROBE_PERTURBATION_PCT] = { "probe_perturbation_pct", FLT(3), "%", LO, "kprobe: hits x the cost of a hit the agent measured, % of t100 (empty: polled or not measured)" },
 };
 _Static_assert(sizeof(trans) / sizeof(trans[0]) == HR_TR_NCOLS, "transitions.csv: a column per id");

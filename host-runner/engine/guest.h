@@ -104,10 +104,11 @@ struct hr_trow {
 	uint64_t samples, dropped, max_gap_us;	/* the agent's own count over the transition */
 	/* the mechanism's own (virtio-mem; NAN or 0 for the balloon) */
 	double block_kib, blocks_plugged, blocks_unplugged, blocks_failed, event_ms;
-	/* how the guest followed it: 1 kprobe batch events, 0 polling (COST probe) */
+	/* how the guest followed it: 1 kprobe events (batches; virtio-mem requests), 0 polling (COST probe) */
 	int probe;
 	uint64_t events, lost, mismatch;	/* batch events, records lost, count mismatches */
-	double coverage;		/* events x 1 MiB over the MiB QEMU's actual moved (NAN: unknown) */
+	double event_mib;		/* MiB the events moved (COST event_kib; balloon: events x 1 MiB) */
+	double coverage;		/* event_mib over the MiB QEMU's actual moved (NAN: unknown) */
 	uint64_t hits_entry, hits_return;	/* the hooks' hits (COST), of each kind */
 	double perturb_pct;		/* hits x cost a hit over t100, % (NAN: unknown) */
 	enum hr_end end;

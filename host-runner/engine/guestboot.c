@@ -128,6 +128,7 @@ static const struct boot_fault {
 	{ "late", "bb.mute=3", 0 },
 	{ "integrity-flip", "bb.integrity_flip=1", 0 },
 	{ "integrity-zero", "bb.integrity_zero=1", 0 },
+	{ "vmem-kprobe-off", "bb.vmem_kprobe=0", 0 },
 };
 
 /* The fault BALLOONBENCH_FAULT names; NULL if unset or unknown (hr_boot_fault_check refuses that). */
@@ -358,20 +359,33 @@ static int conf_probe(struct hr_guest *g, struct bbp_conf *c)
 		[HR_PROBE_KPROBE] = BBP_PROBE_KPROBE,
 	};
 	struct hr_boot *b = &g->boot;
-	int p = g->job->probe;
+	int p = g->job->probe, j_vmem = g->job->mechanism == HR_MECH_VMEM;
 
 	if (b->hello.kprobe > 2)
 		return hr_error("%s: HELLO kprobe=%" PRIu64 ": 0, 1 or 2 expected", g->name,
 				b->hello.kprobe);
 	if (p < 0 || p >= HR_PROBE_N)
 		return hr_error("%s: probe option out of range", g->name);
-	if (p == HR_PROBE_KPROBE && !b->hello.kprobe)
+	if (b->hello.vmem_kprobe > 1)
+		return hr_error("%s: HELLO vmem_kprobe=%" PRIu64 ": 0 or 1 expected", g->name,
+				b->hello.vmem_kprobe);
+	if (j_vmem && p == HR_PROBE_KPROBE && !b->hello.vmem_kprobe)
+		return hr_error("%s: probe=kprobe, but the guest agent could not open virtio-mem's "
+				"request events (its log in events.csv says why; probe=auto polls "
+				"instead)", g->name);
+	if (!j_vmem && p == HR_PROBE_KPROBE && !b->hello.kprobe)
 		return hr_error("%s: probe=kprobe, but the guest agent could not open kprobe events "
 				"(its log in events.csv says why; probe=auto polls instead)", g->name);
 	c->probe = wire[p];
-	hr_rec_event(g->run->rec, g->name, "probe-source", "asked %s; kprobe events %s",
-		     hr_probe_names[p], b->hello.kprobe == 2 ? "on tell_host's return" :
-		     b->hello.kprobe == 1 ? "on tell_host's entry" : "unavailable");
+	if (j_vmem)
+		hr_rec_event(g->run->rec, g->name, "probe-source", "asked %s; kprobe events %s",
+			     hr_probe_names[p], b->hello.vmem_kprobe ?
+			     "on virtio_mem_send_(un)plug_request's entry and return" :
+			     "unavailable for virtio-mem (polling)");
+	else
+		hr_rec_event(g->run->rec, g->name, "probe-source", "asked %s; kprobe events %s",
+			     hr_probe_names[p], b->hello.kprobe == 2 ? "on tell_host's return" :
+			     b->hello.kprobe == 1 ? "on tell_host's entry" : "unavailable");
 	return 0;
 }
 
@@ -440,12 +454,14 @@ static int bring_up_once(struct hr_guest *g)
 		return -1;
 	b->conf.u.conf.fast_hz = (uint64_t)j->sample_hz;
 	b->conf.u.conf.kp_hz = probe_hz(j, b->accel);
-	if (b->hello.kprobe && j->probe != HR_PROBE_POLL)
+	if ((j->mechanism == HR_MECH_VMEM ? b->hello.vmem_kprobe : b->hello.kprobe) &&
+	    j->probe != HR_PROBE_POLL)
 		hr_rec_event(g->run->rec, g->name, "probe-rate",
-			     "kprobe samples at most %" PRIu64 " a second while moving (%s), every batch counted",
+			     "kprobe samples at most %" PRIu64 " a second while moving (%s), every %s counted",
 			     b->conf.u.conf.kp_hz, j->probe_hz > 0 ? "probe-sample-rate" :
 			     b->conf.u.conf.kp_hz == (uint64_t)j->sample_hz ? "auto: sample-rate" :
-			     "auto under TCG: a sample costs the balloon there");
+			     "auto under TCG: a sample costs the balloon there",
+			     j->mechanism == HR_MECH_VMEM ? "virtio-mem request" : "batch");
 	b->conf.u.conf.slow_hz = (uint64_t)j->idle_hz;
 	b->conf.u.conf.idle_ms = 500;
 	b->conf.u.conf.watchdog_s = (j->agent_watchdog_us + 999999) / 1000000;	/* kept fed: keepalive() */

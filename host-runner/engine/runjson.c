@@ -21,6 +21,7 @@
 #include "core/version.h"
 #include "fleet.h"
 #include "guestpriv.h"
+#include "mech.h"
 
 /* The host's facts, gathered once (hwloc's topology load is not cheap). */
 static json_t *host_json(void)
@@ -91,8 +92,9 @@ static json_t *job_json(const struct hr_job *j)
  * The probe's own cost per transition: the agent's CPU, the samples it took
  * and dropped, the achieved rate while the balloon moved, the largest gap;
  * how it followed the change (method kprobe or poll) and, for kprobe, the
- * batch events, records lost, counts totalram disagreed with, and the
- * coverage (events x 1 MiB over the MiB QEMU's actual moved; 1 is complete).
+ * batch events (virtio-mem: the requests the device acknowledged), records
+ * lost, counts totalram disagreed with, the MiB the events moved and the
+ * coverage (those MiB over the MiB QEMU's actual moved; 1 is complete).
  */
 static json_t *probe_json(const struct hr_guest *g)
 {
@@ -115,6 +117,7 @@ static json_t *probe_json(const struct hr_guest *g)
 		json_object_set_new(x, "mismatch", json_integer((json_int_t)r->mismatch));
 		json_object_set_new(x, "coverage", isnan(r->coverage) ? json_null() :
 				    json_real(r->coverage));
+		json_object_set_new(x, "event_mib", json_real(r->event_mib));
 		json_object_set_new(x, "hits_entry", json_integer((json_int_t)r->hits_entry));
 		json_object_set_new(x, "hits_return", json_integer((json_int_t)r->hits_return));
 		json_object_set_new(x, "perturbation_pct", isnan(r->perturb_pct) ? json_null() :
@@ -161,6 +164,9 @@ static json_t *hello_json(const struct hr_guest *g)
 	json_object_set_new(o, "clocksource", json_string(h->clocksource));
 	json_object_set_new(o, "kprobe_events", json_string(h->kprobe == 2 ? "tell_host return" :
 			    h->kprobe == 1 ? "tell_host entry" : "none"));
+	if (g->job->mechanism == HR_MECH_VMEM)
+		json_object_set_new(o, "vmem_kprobe_events", json_string(h->vmem_kprobe ?
+				    "virtio_mem_send_(un)plug_request entry and return" : "none"));
 	return o;
 }
 

@@ -226,8 +226,9 @@ static int64_t actual_of(const struct hr_hsample *h)
 
 /*
  * How the guest followed the change, from the COSTs around it: the method,
- * the batch events, records lost, count mismatches, and the coverage: one
- * event per 1 MiB batch over the MiB QEMU's actual moved from the last host
+ * the batch events (virtio-mem: requests), records lost, count mismatches,
+ * and the coverage: the MiB the events moved (COST event_kib; a batch is
+ * 1 MiB) over the MiB QEMU's actual moved from the last host
  * sample at rest before the target was set (the guest's polled size then, if
  * none came yet) to the last one by @t_end: the host's own view, independent
  * of the events. Said in events.csv too.
@@ -246,9 +247,17 @@ static void probe_figures(struct hr_guest *g, const struct bbp_cost *c0, struct 
 	row->events = c->events - c0->events;
 	row->lost = c->lost - c0->lost;
 	row->mismatch = c->mismatch - c0->mismatch;
-	row->coverage = row->probe && mib >= 1 ? (double)row->events / mib : NAN;
+	/* an agent without COST event_kib (older): a batch event is 1 MiB */
+	row->event_mib = c->event_kib || c0->event_kib ? (double)(c->event_kib - c0->event_kib) / 1024.0 :
+			 (double)row->events;
+	row->coverage = row->probe && mib >= 1 ? row->event_mib / mib : NAN;
 	perturbation(g, c0, row, t_set, t_end);
-	if (row->probe)
+	if (row->probe && g->job->mechanism == HR_MECH_VMEM)
+		hr_rec_event(g->run->rec, g->name, "probe",
+			     "transition %d: kprobe, %" PRIu64 " virtio-mem requests moved %.1f MiB for %.1f MiB "
+			     "(coverage %.3f), %" PRIu64 " lost, %" PRIu64 " mismatched", row->index,
+			     row->events, row->event_mib, mib, row->coverage, row->lost, row->mismatch);
+	else if (row->probe)
 		hr_rec_event(g->run->rec, g->name, "probe",
 			     "transition %d: kprobe, %" PRIu64 " batch events for %.1f MiB (coverage %.3f), %"
 			     PRIu64 " lost, %" PRIu64 " mismatched", row->index, row->events, mib,

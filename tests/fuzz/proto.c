@@ -16,18 +16,20 @@ struct fld { size_t off, size; enum kind k; };
 #define FD(t, m) { offsetof(struct t, m), 8, D }
 #define FS(t, m) { offsetof(struct t, m), sizeof(((struct t *)0)->m), S }
 #define END	{ 0, 0, U }
-static const struct fld fields[BBP_NTYPES][14] = {
+static const struct fld fields[BBP_NTYPES][16] = {
 	[BBP_HELLO] = { FU(bbp_hello, proto), FS(bbp_hello, agent), FS(bbp_hello, kernel),
 			FU(bbp_hello, mem_kib), FU(bbp_hello, page_size), FU(bbp_hello, cpus),
 			FS(bbp_hello, nodes), FS(bbp_hello, features), FS(bbp_hello, clocksource),
-			FU(bbp_hello, fast_hz), FU(bbp_hello, slow_hz), FU(bbp_hello, t_ns), END },
+			FU(bbp_hello, fast_hz), FU(bbp_hello, slow_hz), FU(bbp_hello, t_ns),
+			FU(bbp_hello, kprobe), FU(bbp_hello, vmem_kprobe), END },
 	[BBP_SAMPLE] = { FU(bbp_sample, seq), FU(bbp_sample, t_ns), FU(bbp_sample, inflate),
 			 FU(bbp_sample, deflate), FU(bbp_sample, oom_kill), FU(bbp_sample, total_kib),
 			 FU(bbp_sample, free_kib), END },
 	[BBP_PONG] = { FU(bbp_pong, id), FU(bbp_pong, t_ns), END },
 	[BBP_COST] = { FU(bbp_cost, t_ns), FU(bbp_cost, utime_us), FU(bbp_cost, stime_us),
 		       FU(bbp_cost, rss_kib), FU(bbp_cost, samples), FU(bbp_cost, dropped),
-		       FU(bbp_cost, max_gap_us), FU(bbp_cost, hz), FU(bbp_cost, sample_us), END },
+		       FU(bbp_cost, max_gap_us), FU(bbp_cost, hz), FU(bbp_cost, sample_us),
+		       FU(bbp_cost, event_kib), END },
 	[BBP_LOG] = { FU(bbp_log, level), FS(bbp_log, msg), END },
 	[BBP_PING] = { FU(bbp_ping, id), END },
 	[BBP_FAST] = { FU(bbp_fast, ms), END },
