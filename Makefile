@@ -236,7 +236,8 @@ install: $(BIN) $(AGENT) docs
 	install -D -m 755 $(AGENT) $(DESTDIR)$(BBLIBDIR)/bb-agent
 	install -d $(DESTDIR)$(BBLIBDIR)/guest $(DESTDIR)$(BBSHARE)/bench
 	for f in $(GUEST_FILES); do \
-		[ ! -f $(GUEST_DIR)/$$f ] || install -m 644 $(GUEST_DIR)/$$f $(DESTDIR)$(BBLIBDIR)/guest/ || exit 1; \
+		if [ -f $(GUEST_DIR)/$$f ]; then install -m 644 $(GUEST_DIR)/$$f $(DESTDIR)$(BBLIBDIR)/guest/ || exit 1; \
+		else rm -f $(DESTDIR)$(BBLIBDIR)/guest/$$f; fi; \
 	done
 	install -m 644 bench/*.ini $(DESTDIR)$(BBSHARE)/bench/
 	install -D -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/balloonbench.1

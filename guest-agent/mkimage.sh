@@ -160,9 +160,10 @@ extract_vmlinux() {
 	fi
 	mv "$out.tmp" "$out"
 }
+# (written to vmlinux.tmp and renamed: a run starting meanwhile boots the old
+# pair or the new one; the runner boots a vmlinux older than vmlinuz never)
 if [ ! -f "$OUT/vmlinux" ] || [ "$OUT/vmlinuz" -nt "$OUT/vmlinux" ]; then
-	rm -f "$OUT/vmlinux"
-	extract_vmlinux "$OUT/vmlinuz" "$OUT/vmlinux" || true
+	extract_vmlinux "$OUT/vmlinuz" "$OUT/vmlinux" || rm -f "$OUT/vmlinux"
 fi
 
 # --- collect modules + dependencies, compute load order ---------------------

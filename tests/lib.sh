@@ -24,7 +24,7 @@ RESULTS=$T/results
 # first test to finish with one leaves a copy for the tests after it.
 # (seeded where a test boots guests: `require vm`, after tap.sh's own checks)
 CAPS_SHARED=$TOP/build/caps-cache
-eval "tap_$(declare -f require)"
+declare -F tap_require >/dev/null || eval "tap_$(declare -f require)"
 require() {
 	tap_require "$@"
 	case " $* " in
@@ -34,10 +34,20 @@ require() {
 	esac
 }
 caps_share() {
-	local c=$STATE/embed/cache/qemu/capabilities tmp
-	[ ! -d "$CAPS_SHARED" ] && [ -n "$(ls "$c"/*.xml 2>/dev/null)" ] || return 0
-	tmp=$(mktemp -d "$TOP/build/caps-cache.XXXXXX") && cp "$c"/*.xml "$tmp"/ &&
-		mv -T "$tmp" "$CAPS_SHARED" 2>/dev/null || rm -rf "$tmp"
+	local c=$STATE/embed/cache/qemu/capabilities tmp f
+	[ -n "$(ls "$c"/*.xml 2>/dev/null)" ] || return 0
+	if [ ! -d "$CAPS_SHARED" ]; then
+		tmp=$(mktemp -d "$TOP/build/caps-cache.XXXXXX") && cp "$c"/*.xml "$tmp"/ &&
+			mv -T "$tmp" "$CAPS_SHARED" 2>/dev/null || rm -rf "$tmp"
+		return 0
+	fi
+	# libvirt probed again (QEMU or libvirt changed): its new answer replaces
+	# the shared one, a file at a time (each renamed whole into place)
+	for f in "$c"/*.xml; do
+		cmp -s "$f" "$CAPS_SHARED/${f##*/}" && continue
+		tmp=$(mktemp "$CAPS_SHARED/.new.XXXXXX") && cp "$f" "$tmp" &&
+			mv -f "$tmp" "$CAPS_SHARED/${f##*/}" || rm -f "$tmp"
+	done
 }
 
 cleanup() {

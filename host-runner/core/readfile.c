@@ -187,10 +187,18 @@ int hr_file_too_large(const char *path, const char *what, size_t max)
 
 const char *hr_image_kernel(const char *image_dir)
 {
-	char p[PATH_MAX + 16], why[128];
+	char x[PATH_MAX + 16], z[PATH_MAX + 16], why[128];
+	struct stat sx, sz;
 
-	snprintf(p, sizeof(p), "%s/vmlinux", image_dir);
-	return hr_file_readable(p, why, sizeof(why)) ? "vmlinuz" : "vmlinux";
+	snprintf(x, sizeof(x), "%s/vmlinux", image_dir);
+	snprintf(z, sizeof(z), "%s/vmlinuz", image_dir);
+	if (hr_file_readable(x, why, sizeof(why)) || stat(x, &sx))
+		return "vmlinuz";
+	/* made from this vmlinuz, not an older one: mkimage.sh writes it after */
+	if (!stat(z, &sz) && (sx.st_mtim.tv_sec < sz.st_mtim.tv_sec ||
+			      (sx.st_mtim.tv_sec == sz.st_mtim.tv_sec && sx.st_mtim.tv_nsec < sz.st_mtim.tv_nsec)))
+		return "vmlinuz";
+	return "vmlinux";
 }
 
 int hr_file_readable(const char *path, char *why, size_t whylen)

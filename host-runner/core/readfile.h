@@ -50,7 +50,9 @@ int hr_file_readable(const char *path, char *why, size_t whylen);
  * The kernel file of the guest image in @image_dir: "vmlinux", the kernel
  * uncompressed with its PVH entry, booted without unpacking itself (under
  * TCG the bzImage's xz costs 3+ s of emulated CPU a boot), where `make
- * image` made one and it is readable; else "vmlinuz".
+ * image` made one, it is readable, and it is not older than the vmlinuz
+ * beside it (a vmlinuz copied in later is not the kernel it was made
+ * from); else "vmlinuz". A run chooses once (hr_run.kernel_file).
  */
 const char *hr_image_kernel(const char *image_dir);
 

@@ -40,7 +40,7 @@ void hr_image_path(const struct hr_run *run, const struct hr_job *j, int initrd,
 		snprintf(rel, sizeof(rel), "%s", set);
 	else
 		snprintf(rel, sizeof(rel), "%s/%s", run->image_dir,
-			 initrd ? "initrd.img" : hr_image_kernel(run->image_dir));
+			 initrd ? "initrd.img" : run->kernel_file ? run->kernel_file : hr_image_kernel(run->image_dir));
 	snprintf(buf, size, "%s", rel[0] != '/' && realpath(rel, abs) ? abs : rel);
 }
 

@@ -192,6 +192,7 @@ struct hr_run {
 	char uri[PATH_MAX + 32];
 	char state_dir[PATH_MAX];
 	char image_dir[PATH_MAX];
+	const char *kernel_file;	/* image_dir's vmlinux or vmlinuz, chosen once a run (hr_image_kernel) */
 	int reprobe_kvm;
 	atomic_int tcg_warned;		/* the TCG fallback said: once a run (guestboot.c) */
 	int lock_fd;

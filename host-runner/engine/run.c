@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/readfile.h"
 #include "engine.h"
 #include "fleet.h"
 #include "guest.h"
@@ -758,6 +759,7 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	snprintf(run->uri, sizeof(run->uri), "%s", run->fleet->h[0].uri);
 	snprintf(run->state_dir, sizeof(run->state_dir), "%s", o->state_dir);
 	snprintf(run->image_dir, sizeof(run->image_dir), "%s", o->image_dir);
+	run->kernel_file = hr_image_kernel(run->image_dir);
 	/* the scenario's and the image's files were checked by the command (main.c) */
 	if (hr_boot_fault_check()) {
 		hr_error_print();
