@@ -73,27 +73,50 @@ int hr_embed_pidfile(const char *uri, const char *name, char *buf, size_t size)
 	return 0;
 }
 
-/* Kill the QEMU of each domain named @prefix* with a pid file in @dir. */
-static void kill_all(const char *dir, const char *prefix)
+/*
+ * Kill the QEMU of each domain named @prefix* with a pid file in @dir. The
+ * pid files whose process lives but is not QEMU yet are counted: libvirt
+ * writes a domain's pid file in QEMU's process before that execs QEMU, so a
+ * runner killed while a domain starts leaves one that becomes QEMU (and
+ * then waits, paused, for ever) a moment later.
+ */
+static int kill_all(const char *dir, const char *prefix)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
+	int pending = 0;
 
 	while (d && (e = readdir(d))) {
-		char path[PATH_MAX + 300];
+		char path[PATH_MAX + 300], buf[32];
 		size_t n = strlen(e->d_name);
 		pid_t pid;
+		long p;
+		ssize_t r;
+		int fd;
 
 		if (strncmp(e->d_name, prefix, strlen(prefix)) || n < 5 ||
 		    strcmp(e->d_name + n - 4, ".pid"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		pid = hr_pidfile_qemu(path);
-		if (pid)
+		if (pid) {
 			(void)kill(pid, SIGKILL);
+			continue;
+		}
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		r = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (r <= 0)
+			continue;
+		buf[r] = '\0';
+		p = strtol(buf, NULL, 10);
+		if (p > 1 && p <= INT32_MAX && !kill((pid_t)p, 0))
+			pending++;
 	}
 	if (d)
 		closedir(d);
+	return pending;
 }
 
 int hr_remove_saves(const char *state, const char *prefix)
@@ -134,7 +157,9 @@ static void guard(int rfd, const char *dir, const char *prefix, const char *cgpr
 		n = read(rfd, buf, sizeof(buf));
 	while (n < 0 && errno == EINTR);
 	if (n <= 0) {	/* no "done": the runner died */
-		kill_all(dir, prefix);
+		/* (a domain that was starting: its process followed until it is QEMU or gone, 3 s at most) */
+		for (uint64_t end = hr_now_ns() + 3000000000ull; kill_all(dir, prefix) && hr_now_ns() < end;)
+			usleep(50000);
 		(void)hr_remove_saves(state, prefix);	/* QEMU, which wrote them, is dead: none is whole */
 		hr_policy_reap(state, run4);	/* external:CMD programs (policyloop.h) */
 		if (*cgprefix)
