@@ -156,19 +156,20 @@ unit: $(UNIT) $(UNIT_ASAN)
 fast: unit $(BIN) $(ASAN_BIN)
 	prove -j2 -f $(UNIT) $(UNIT_ASAN) $(NOGUEST_TESTS)
 
-# Tests run in parallel (prove -j) where they do not share a guest; the few
-# that time the balloon against a threshold run alone, after the rest, so a
-# neighbour's guest does not move their figures; vm-fleet.t too (two guests
-# at once through two daemons of its own: a neighbour's would starve their
-# agents' pings on 2 cores). vm-scale.t boots 16 guests at once: beside
-# another guest test on 2 cores it starved that one's agent (a CI run saw a
-# guest boot in 67 s and its agent miss every ping for 6 s after CONF), so
-# it runs first, beside the tests that boot no guest, and the guest tests
-# after it. A test that hangs fails after 15 minutes (timeout signals its
-# whole process group: the runner under test destroys its guests) instead
-# of stalling CI.
-SERIAL_TESTS := tests/vm-compare.t tests/vm-fleet.t
-CROWD_TESTS := tests/vm-scale.t
+# Tests run two at a time where they do not share a guest. The first step
+# has two lanes: one runs the guest tests that must not have a guest test
+# beside them, one after the other, while the other runs every test that
+# boots no guest (the heaviest first): vm-scale.t boots 16 guests at once
+# (beside another guest test on 2 cores it starved that one's agent: a CI
+# run saw a guest boot in 67 s and its agent miss every ping for 6 s after
+# CONF); vm-fleet.t runs two guests through two daemons of its own (a
+# neighbour's guest would starve their agents' pings); vm-compare.t times the
+# balloon against a threshold, last, when the other lane has ended or is
+# ending with its lightest tests. Then the other guest tests, two at a time,
+# the longest first. A test that hangs fails after 15 minutes (timeout
+# signals its whole process group: the runner under test destroys its
+# guests) instead of stalling CI.
+ALONE_TESTS := tests/vm-scale.t tests/vm-fleet.t tests/vm-compare.t
 NOGUEST_TESTS := tests/asan.t tests/compare.t tests/dry-run.t tests/failed-guest.t tests/formats.t \
 	tests/trend.t tests/install.t tests/corpus.t tests/docs.t tests/lsan.t tests/schema.t \
 	tests/report-page.t
@@ -178,16 +179,19 @@ SLOW_NOGUEST_TESTS := tests/deb.t tests/fuzz.t
 # that two short ones, not a long one, end the parallel step
 LONG_GUEST_TESTS := tests/vm-policy.t tests/vm-faults.t tests/vm-lifecycle.t tests/vm-retry.t \
 	tests/vm-scenarios.t tests/vm-overcommit.t
-GUEST_TESTS := $(LONG_GUEST_TESTS) $(filter-out $(LONG_GUEST_TESTS) $(SERIAL_TESTS) $(CROWD_TESTS) \
+GUEST_TESTS := $(LONG_GUEST_TESTS) $(filter-out $(LONG_GUEST_TESTS) $(ALONE_TESTS) \
 	$(NOGUEST_TESTS) $(SLOW_NOGUEST_TESTS),$(wildcard tests/*.t))
 PROVE := prove -f --timer --exec 'timeout -k 30 900'
 check:
 	@scripts/install-deps.sh --test
 	@$(MAKE) --no-print-directory -j2 all $(ASAN_BIN) $(TSAN_BIN) unit
 	@$(MAKE) --no-print-directory image
-	$(PROVE) -j2 $(CROWD_TESTS) $(UNIT) $(UNIT_ASAN) $(NOGUEST_TESTS) $(SLOW_NOGUEST_TESTS)
+	@echo "step 1: two lanes: $(ALONE_TESTS) one after the other; beside them, the tests without a guest"
+	@rm -f $(BUILD)/lane.rc; \
+	{ $(PROVE) $(ALONE_TESTS) 2>&1; echo $$? > $(BUILD)/lane.rc; } | sed -u 's/^/[alone] /' & \
+	$(PROVE) $(SLOW_NOGUEST_TESTS) $(NOGUEST_TESTS) $(UNIT) $(UNIT_ASAN); rc=$$?; \
+	wait; [ $$rc -eq 0 ] && [ "$$(cat $(BUILD)/lane.rc 2>/dev/null)" = 0 ]
 	$(PROVE) -j2 $(GUEST_TESTS)
-	$(PROVE) $(wildcard $(SERIAL_TESTS))
 
 clean:
 	rm -rf $(BUILD)
