@@ -29,7 +29,12 @@
 #include "kprobe.h"
 
 #define RING_PAGES	64	/* 256 KiB: about 10,000 records a CPU between two reads */
-#define MAX_RECS	8192	/* records sorted in one drain */
+#define MAX_RECS	KP_MAX_RECS	/* records sorted in one drain */
+/*
+ * A virtio-mem request's size above this is no request's (a register read
+ * wrong): its return counts as late, and dir * size cannot overflow.
+ */
+#define VM_MAX_REQ_BYTES	(1ull << 50)	/* 1 PiB */
 
 static int read_num(const char *path, long *v)
 {
@@ -233,15 +238,18 @@ static void ring_copy(const char *data, size_t size, uint64_t off, void *dst, si
 	memcpy((char *)dst + first, data, n - first);
 }
 
-/* Take the records with t <= @until out of one ring into @r. Returns the new count. */
+/*
+ * Take the records with t <= @until out of one ring into @r, up to @cap in
+ * @r in all (the rest stays in the ring). Returns the new count.
+ */
 static size_t take_ring(struct kp *kp, void *ring, int leak, uint64_t until, struct rec *r,
-			size_t n)
+			size_t n, size_t cap)
 {
 	struct perf_event_mmap_page *mp = ring;
 	const char *data = (const char *)ring + sysconf(_SC_PAGESIZE);
 	uint64_t head = __atomic_load_n(&mp->data_head, __ATOMIC_ACQUIRE), tail = mp->data_tail;
 
-	while (tail < head && n < MAX_RECS) {
+	while (tail < head && n < cap) {
 		struct perf_event_header h;
 		uint64_t body[3];
 
@@ -282,13 +290,14 @@ static int cmp_rec(const void *a, const void *b)
 size_t kp_drain(struct kp *kp, uint64_t until, struct kp_ev *ev, size_t max)
 {
 	static struct rec r[MAX_RECS];
-	size_t n = 0, out = 0;
+	size_t n = 0, out = 0, cap = max < MAX_RECS ? max : MAX_RECS;
 
 	if (!kp->ok)
 		return 0;
+	/* at most @max records taken, each at most one event: none is taken that @ev has no room for */
 	for (int c = 0; c < kp->ncpu; c++) {
-		n = take_ring(kp, kp->ring_leak[c], 1, until, r, n);
-		n = take_ring(kp, kp->ring_tell[c], 0, until, r, n);
+		n = take_ring(kp, kp->ring_leak[c], 1, until, r, n, cap);
+		n = take_ring(kp, kp->ring_tell[c], 0, until, r, n, cap);
 	}
 	qsort(r, n, sizeof(r[0]), cmp_rec);
 	for (size_t i = 0; i < n; i++) {
@@ -296,7 +305,7 @@ size_t kp_drain(struct kp *kp, uint64_t until, struct kp_ev *ev, size_t max)
 			kp->leak_pending = 1;
 			continue;
 		}
-		if (r[i].t < kp->last_t || out == max) {
+		if (r[i].t < kp->last_t) {
 			kp->late++;
 			continue;
 		}
@@ -392,15 +401,15 @@ struct vrec {
 	uint64_t reg;
 };
 
-/* Take the records with t <= @until out of one virtio-mem ring. Returns the new count. */
+/* Take the records with t <= @until out of one virtio-mem ring, as take_ring. Returns the new count. */
 static size_t take_vm_ring(struct kp *kp, int probe, void *ring, uint64_t until, struct vrec *r,
-			   size_t n)
+			   size_t n, size_t cap)
 {
 	struct perf_event_mmap_page *mp = ring;
 	const char *data = (const char *)ring + sysconf(_SC_PAGESIZE);
 	uint64_t head = __atomic_load_n(&mp->data_head, __ATOMIC_ACQUIRE), tail = mp->data_tail;
 
-	while (tail < head && n < MAX_RECS) {
+	while (tail < head && n < cap) {
 		struct perf_event_header h;
 		uint64_t body[4];	/* id, time, abi, the one register (abi 0: none) */
 
@@ -443,13 +452,14 @@ static int cmp_vrec(const void *a, const void *b)
 size_t kp_vm_drain(struct kp *kp, uint64_t until, struct kp_vm_ev *ev, size_t max)
 {
 	static struct vrec r[MAX_RECS];
-	size_t n = 0, out = 0;
+	size_t n = 0, out = 0, cap = max < MAX_RECS ? max : MAX_RECS;
 
 	if (!kp->vm_ok)
 		return 0;
+	/* at most @max records taken, only a return is an event: none is taken that @ev has no room for */
 	for (int c = 0; c < kp->ncpu; c++)
 		for (int p = 0; p < KP_VM_PROBES; p++)
-			n = take_vm_ring(kp, p, kp->ring_vm[p][c], until, r, n);
+			n = take_vm_ring(kp, p, kp->ring_vm[p][c], until, r, n, cap);
 	qsort(r, n, sizeof(r[0]), cmp_vrec);
 	for (size_t i = 0; i < n; i++) {
 		int dir = r[i].probe < 2 ? 1 : -1;
@@ -461,8 +471,9 @@ size_t kp_vm_drain(struct kp *kp, uint64_t until, struct kp_vm_ev *ev, size_t ma
 			kp->vm_pend_bytes = r[i].reg;
 			continue;
 		}
-		if (kp->vm_pend != dir || !r[i].have || r[i].t < kp->last_t || out == max) {
-			kp->late++;	/* a return without its entry */
+		if (kp->vm_pend != dir || !r[i].have || r[i].t < kp->last_t ||
+		    kp->vm_pend_bytes > VM_MAX_REQ_BYTES) {
+			kp->late++;	/* a return without its entry (or with a size no request has) */
 			kp->vm_pend = 0;
 			continue;
 		}

@@ -38,6 +38,9 @@
 /* virtio-mem: the four probes of kp_vm_open */
 #define KP_VM_PROBES	4	/* plug entry, plug return, unplug entry, unplug return */
 
+/* Records one drain sorts at most; an @ev of kp_drain or kp_vm_drain of this many takes them all. */
+#define KP_MAX_RECS	8192
+
 /* One virtio-mem request the device answered. */
 struct kp_vm_ev {
 	uint64_t t_ns;		/* CLOCK_MONOTONIC, the kernel's, at the request's return */
@@ -92,7 +95,7 @@ int kp_vm_open(struct kp *kp);
 
 /*
  * kp_drain for virtio-mem: every request answered by @until, in time order,
- * into @ev (room for @max); an entry whose return is later waits in @kp.
+ * into @ev (room for @max, as kp_drain); an entry whose return is later waits in @kp.
  * Records that cannot be paired (a return without its entry, or a record
  * without its register) count into kp->late.
  */
@@ -106,7 +109,8 @@ void kp_close_async(struct kp *kp);
 
 /*
  * Read every record with a time <= @until from the rings, in time order, into
- * @ev (room for @max); the rest stays for the next call. Returns how many,
+ * @ev (room for @max: at most @max records are taken, each at most one
+ * event); the rest stays for the next call. Returns how many,
  * counting lost and late records into kp->lost and kp->late.
  */
 size_t kp_drain(struct kp *kp, uint64_t until, struct kp_ev *ev, size_t max);

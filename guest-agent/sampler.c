@@ -345,7 +345,7 @@ static uint64_t batch_pages(const struct agent *a)
 	return (1024 * 1024) / a->fix.page_size;
 }
 
-static struct kp_ev kp_evbuf[8192];
+static struct kp_ev kp_evbuf[KP_MAX_RECS];
 
 /* The batch count disagreed with totalram by @d pages: say so, count it, poll from now on. */
 static void kp_give_up(struct agent *a, uint64_t now, const char *why, int64_t d)
@@ -478,7 +478,7 @@ static size_t kp_tick(struct agent *a, uint64_t now, int poll)
 
 /* ---- virtio-mem: its plug and unplug requests (kprobe.c kp_vm_*) ---- */
 
-static struct kp_vm_ev vm_evbuf[4096];
+static struct kp_vm_ev vm_evbuf[KP_MAX_RECS];
 
 /* The request count disagreed with totalram by @d pages: say so, count it, poll from now on. */
 static void vm_give_up(struct agent *a, uint64_t now, const char *why, int64_t d)

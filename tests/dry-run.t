@@ -4,7 +4,7 @@
 # the run would use, --set, a layout this host would skip, bad input.
 . "$(dirname "$0")/lib.sh"
 if [ ! -x "$BB" ]; then echo "1..0 # SKIP $BB not built"; exit 0; fi
-plan 33
+plan 34
 dry() { "$BB" run --dry-run -s "$T/state" -o "$T/results" "$@" >"$T/out" 2>"$T/err"; }
 # the dry run checks the guest image a run would boot: a stand-in (nothing boots here)
 mkdir -p "$T/image" && : >"$T/image/vmlinuz" && : >"$T/image/initrd.img"
@@ -184,6 +184,12 @@ check "rounds=2 with a parallel group: a+b's waves in each round ($(waves)), c a
 dry --set rounds=2 --set round-order=reverse "$TOP/bench/overcommit.ini"
 check "round-order=reverse: the second round in reverse order" \
 	grep -qx '  round 2: external run 2, psi run 2, mom run 2, fpr run 2, none run 2, baseline run 2; at least 120.0 s plus boots' "$T/out"
+# a parallel=1 job that round-order= puts after another group (job a, the head of its
+# group) runs on its own, as run_jobs takes it: not ' + ', its time added (b 1.5 s + a 31 s)
+printf '[global]\nmemory = 256M\ntargets = 128M\nrounds = 2\nround-order = reverse\n[a]\nparallel = yes\nsettle = 30s\n[b]\n' >"$T/rounds-rev.ini"
+dry "$T/rounds-rev.ini"
+check "round-order=reverse, a parallel=1 job after another group: its own group, its time added ($(grep '^  round 2' "$T/out"))" \
+	grep -qx '  round 2: b run 3, a run 3; at least 32.5 s plus boots' "$T/out"
 printf '[global]\nmemory = 256M\n[a]\n[b]\nrounds = 3\n' >"$T/rounds-bad.ini"
 dry "$T/rounds-bad.ini"
 rc=$?

@@ -593,11 +593,105 @@ static void test_page_series(void)
 	json_decref(data);
 }
 
+/* The page's vms[] entry of guest @name in @data, or NULL. */
+static json_t *page_vm(json_t *data, const char *name)
+{
+	json_t *v, *vm = NULL;
+	size_t i;
+
+	json_array_foreach(json_object_get(data, "vms"), i, v)
+		if (!strcmp(json_string_value(json_object_get(v, "name")) ?: "", name))
+			vm = v;
+	return vm;
+}
+
+/*
+ * The demand trace (vms[].demand, computed from the spec, not read) is as
+ * light as every series of the page however long the guest lived: an hour
+ * of diurnal changes at every 50 ms step (72,000 points before), kept to at
+ * most 2 * 1500 points with its low and its peak. A damaged run.json or
+ * events.csv (a vm_index no guest has, a since_ms no run reaches, a time at
+ * the bounds) leaves that guest without a trace or with a bounded one: no
+ * cast out of range, no overflow (this runs under ASan and UBSan too).
+ */
+static void test_demand_bounded(void)
+{
+	static const char *const spec = "demand:shape=diurnal,low=16M,size=160M,period=60s,stagger=86400s";
+	char dir[512], run[2048];
+	json_t *data, *vm, *t, *m;
+	double lo = INFINITY, hi = -INFINITY, prev = -INFINITY;
+	int sorted = 1;
+	size_t n, i;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s/demand", tmpdir);
+	(void)mkdir(dir, 0700);
+	snprintf(run, sizeof(run), "{ \"scenario\": { \"file\": \"d.ini\", \"jobs\": "
+		 "[ { \"name\": \"j\", \"label\": \"\", \"vms\": \"6\" } ] }, \"vms\": [ "
+		 "{ \"name\": \"g0\", \"job\": \"j\", \"vm_index\": 0, \"workload\": { \"spec\": \"%s\" } }, "
+		 "{ \"name\": \"gneg\", \"job\": \"j\", \"vm_index\": -1, \"workload\": { \"spec\": \"%s\" } }, "
+		 "{ \"name\": \"ghuge\", \"job\": \"j\", \"vm_index\": 4294967295, \"workload\": { \"spec\": \"%s\" } }, "
+		 "{ \"name\": \"gsince\", \"job\": \"j\", \"vm_index\": 1, \"workload\": { \"spec\": \"%s\" } }, "
+		 "{ \"name\": \"gfar\", \"job\": \"j\", \"vm_index\": 255, \"workload\": { \"spec\": \"%s\" } }, "
+		 "{ \"name\": \"ginf\", \"job\": \"j\", \"vm_index\": 2, \"workload\": { \"spec\": \"%s\" } } ] }",
+		 spec, spec, spec, spec, spec, spec);
+	write_file("demand/run.json", run);
+	write_file("demand/events.csv", "t_s,vm,event,detail\n"
+		   "0.000000,g0,workload-start,\"demand pid=1\"\n"
+		   "1.000000,g0,workload-go,\"demand since_ms=0\"\n"
+		   "3601.000000,g0,destroyed,\"done\"\n"
+		   "0,gneg,workload-go,\"demand since_ms=0\"\n"
+		   "3601,gneg,destroyed,\"done\"\n"
+		   "0,ghuge,workload-go,\"demand since_ms=0\"\n"
+		   "3601,ghuge,destroyed,\"done\"\n"
+		   "0,gsince,workload-go,\"demand since_ms=1e300\"\n"
+		   "3601,gsince,destroyed,\"done\"\n"
+		   "-1000000000,gfar,workload-start,\"demand pid=1\"\n"
+		   "1000000000,gfar,workload-go,\"demand since_ms=1000000000000\"\n"
+		   "0,ginf,workload-go,\"demand since_ms=inf\"\n"
+		   "1,ginf,workload-go,\"demand since_ms=nan\"\n"
+		   "2,ginf,destroyed,\"done\"\n");
+	hr_verbosity = -1;
+	(void)hr_report(dir, 0);
+	hr_verbosity = HR_INFO;
+	data = report_data(dir);
+	vm = page_vm(data, "g0");
+	t = json_object_get(json_object_get(vm, "demand"), "t");
+	m = json_object_get(json_object_get(vm, "demand"), "mib");
+	n = json_array_size(t);
+	ok(n > 1500 && n <= 2 * 1500 + 2 && json_array_size(m) == n,
+	   "demand: an hour of diurnal, %zu points (at most 2 * 1500 + 2)", n);
+	for (i = 0; i < n; i++) {
+		double x = json_real_value(json_array_get(t, i)), y = json_real_value(json_array_get(m, i));
+
+		sorted &= x >= prev;
+		prev = x;
+		lo = y < lo ? y : lo;
+		hi = y > hi ? y : hi;
+	}
+	ok(sorted && n && json_real_value(json_array_get(t, 0)) <= 0 && prev == 3601,
+	   "demand: in time order, from the workload's start to the guest's last event (%g)", prev);
+	ok(lo < 16.5 && hi > 159.5, "demand: its low and its peak kept (%g..%g MiB)", lo, hi);
+	ok(!json_object_get(page_vm(data, "gneg"), "demand") && !json_object_get(page_vm(data, "ghuge"), "demand"),
+	   "demand: a vm_index of -1 or 2^32 - 1 in run.json: no trace");
+	ok(page_vm(data, "gsince") && !json_object_get(page_vm(data, "gsince"), "demand") &&
+	   !json_object_get(page_vm(data, "ginf"), "demand"),
+	   "demand: since_ms=1e300, inf or nan: no GO, no trace");
+	n = json_array_size(json_object_get(json_object_get(page_vm(data, "gfar"), "demand"), "t"));
+	ok(n >= 2 && n <= 2 * 1500 + 2, "demand: 2e9 s from its start to its line (bounds of every time): %zu points", n);
+	snprintf(run, sizeof(run), "%s/report.html", dir);
+	if (stat(run, &st))
+		st.st_size = -1;
+	ok(st.st_size > 0 && st.st_size < 2 * 1024 * 1024, "demand: the page is %lld bytes (under 2 MiB)",
+	   (long long)st.st_size);
+	json_decref(data);
+}
+
 int main(void)
 {
 	char cmd[600];
 
-	plan(92);
+	plan(99);
 	if (!mkdtemp(tmpdir))
 		return 1;
 	test_csv();
@@ -614,6 +708,7 @@ int main(void)
 	test_latency_percentiles();
 	test_events_order();
 	test_page_series();
+	test_demand_bounded();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	(void)system(cmd);
 	return done_testing();

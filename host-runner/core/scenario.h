@@ -247,6 +247,18 @@ struct hr_round_step {
  * (rounds x jobs), more than @max if they did not fit.
  */
 int hr_rounds_plan(const struct hr_scenario *sc, struct hr_round_step *out, int max);
+/*
+ * Whether step @s of @st (hr_rounds_plan's) runs side by side with the step
+ * before it: the next job of the same round, with parallel=1. A parallel=1
+ * job that round-order= put after another group (job 0 with parallel=1, its
+ * group's head) starts a group of its own. run_jobs and the dry run's
+ * rounds (plan.c) both group by this.
+ */
+static inline int hr_round_step_joins(const struct hr_scenario *sc, const struct hr_round_step *st, int s)
+{
+	return s > 0 && st[s].round == st[s - 1].round && st[s].job == st[s - 1].job + 1 &&
+	       sc->jobs[st[s].job].parallel;
+}
 
 struct hr_sched_event;
 int hr_job_schedule(const struct hr_job *job, int vm, struct hr_sched_event **out, size_t *n,

@@ -258,14 +258,15 @@ static double plan_rounds(const struct hr_scenario *sc, const double *span, FILE
 		for (int first = 1; s < n && st[s].round == r; s++, first = 0) {
 			const struct hr_job *j = &sc->jobs[st[s].job];
 			double u = span[st[s].job] * (st[s].to - st[s].from);
+			int joins = hr_round_step_joins(sc, st, s);	/* as run_jobs groups them */
 
-			fprintf(f, "%s%s run%s %d", first ? " " : j->parallel ? " + " : ", ", j->name,
+			fprintf(f, "%s%s run%s %d", first ? " " : joins ? " + " : ", ", j->name,
 				st[s].to - st[s].from > 1 ? "s" : "", st[s].from + 1);
 			if (st[s].to - st[s].from > 1)
 				fprintf(f, "-%d", st[s].to);
 			if (st[s].from < hr_job_warmups(j))
 				fprintf(f, " (warm-up %d)", hr_job_warmups(j));
-			if (j->parallel) {
+			if (joins) {
 				if (u > group)
 					t += u - group, group = u;
 			} else {

@@ -36,6 +36,7 @@
 #include <jansson.h>
 
 #include "core/log.h"
+#include "core/scenario.h"
 #include "report.h"
 #include "core/version.h"
 #include "core/virtio.h"
@@ -608,11 +609,23 @@ static void read_latency(struct report *r)
  * guest's workload-go event's time less its since_ms. Drawn on the run's
  * clock from the workload's start (workload-start; else the line) to the
  * guest's last event, every DEMAND_STEP_S (finer for a short life), a point
- * kept where the value changes and the one before it (steps stay steps).
- * A guest without a GO (none sent, or an older run's events) has none.
+ * kept where the value changes and the one before it (steps stay steps);
+ * then, like every series of the page, at most 2 * BUCKETS points of it
+ * (rp_downsample: each bucket's lowest and highest, so a step or a peak
+ * survives; an hour's diurnal trace changes at every step). A guest without
+ * a GO (none sent, or an older run's events), or whose run.json vm_index is
+ * not a guest's (0 <= vm_index < HR_MAX_VMS), has none.
  */
 #define DEMAND_STEP_S	0.05
 #define DEMAND_POINTS	100000	/* at most this many steps over a guest's life (5000 s at DEMAND_STEP_S) */
+#define DEMAND_KEPT	(2 * DEMAND_POINTS + 4)	/* a step's point and its left edge's, each */
+/*
+ * The longest time since the line that the trace is asked for: every time
+ * here is within RP_MAX_T_S of 0 and a since_ms within RP_MAX_T_S, so this
+ * is never reached; held to it, the nanoseconds (4e18) and the trace's
+ * phase added to them (a day at most) stay well inside int64_t.
+ */
+#define DEMAND_MAX_S	(4 * RP_MAX_T_S)
 
 enum { E_T, E_VM, E_EVENT, E_DETAIL, E_NCOLS };
 
@@ -644,7 +657,8 @@ static void demand_events(struct report *r)
 			char *end;
 			double ms = strtod(since + 9, &end);
 
-			if (end != since + 9 && isfinite(ms) && ms >= 0) {
+			/* (!(ms <= max): NaN too) a since no run reaches is a damaged row's: no GO */
+			if (end != since + 9 && ms >= 0 && ms <= RP_MAX_T_S * 1e3) {
 				vm->go_t = t;
 				vm->go_since = ms / 1e3;
 			}
@@ -654,51 +668,97 @@ static void demand_events(struct report *r)
 	rp_csv_close(&c);
 }
 
+/* The trace's clock at @s seconds since the line: 0 before it, held to DEMAND_MAX_S (no cast out of range). */
+static int64_t demand_ns(double s)
+{
+	if (!(s > 0))
+		return 0;	/* NaN too */
+	if (s > DEMAND_MAX_S)
+		s = DEMAND_MAX_S;
+	return (int64_t)(s * 1e9);
+}
+
+/*
+ * Guest @vm's trace on the grid (read_demand) into @x, @y (room for
+ * DEMAND_KEPT): the points kept. Returns how many.
+ */
+static size_t demand_trace(const struct vmdata *vm, const struct wl_opts *o, double line, double *x,
+			   double *y)
+{
+	double from, to, step, last = NAN;
+	size_t k, n, out = 0;
+	int skipped = 0;
+
+	from = !isnan(vm->wl_start) && vm->wl_start < line ? vm->wl_start : line;
+	to = vm->last_t > from ? vm->last_t : from;
+	step = (to - from) / DEMAND_POINTS > DEMAND_STEP_S ? (to - from) / DEMAND_POINTS : DEMAND_STEP_S;
+	from = line - ceil((line - from) / step) * step;	/* the grid on the line: steps at their times */
+	n = (size_t)ceil((to - from) / step);
+	if (n > DEMAND_POINTS + 1)
+		n = DEMAND_POINTS + 1;	/* (one more for rounding; never more) */
+	for (k = 0; k <= n; k++) {
+		double t = k == n ? to : from + (double)k * step;
+		double v = (double)wl_demand_bytes(o, (uint32_t)vm->vm_index, demand_ns(t - line)) / 1048576.0;
+
+		if (k && k < n && v == last) {
+			skipped = 1;
+			continue;
+		}
+		if (skipped && v != last) {	/* the step's left edge: the value until now */
+			x[out] = t - step;
+			y[out++] = last;
+		}
+		x[out] = t;
+		y[out++] = v;
+		last = v;
+		skipped = 0;
+	}
+	return out;
+}
+
 static void read_demand(struct report *r)
 {
+	double *buf = NULL;
+
 	demand_events(r);
 	for (size_t i = 0; i < r->nvms; i++) {
 		struct vmdata *vm = &r->vms[i];
 		const struct wl_desc *d;
 		struct wl_opts o;
 		char err[256];
-		double line, from, to, step, last = NAN;
+		double line, *x, *y, *ox, *oy;
 		json_t *ts, *ms;
-		long n;
-		int skipped = 0;
+		size_t n;
 
 		if (!vm->wl_spec || isnan(vm->go_t) || isnan(vm->last_t) ||
+		    vm->vm_index < 0 || vm->vm_index >= HR_MAX_VMS ||
 		    wl_parse_spec(vm->wl_spec, &d, &o, err, sizeof(err)) || strcmp(d->name, "demand"))
 			continue;
+		if (!buf && !(buf = malloc((2 * DEMAND_KEPT + 2 * KEPT) * sizeof(double)))) {
+			hr_warn("out of memory for the demand traces: left out of the page");
+			return;
+		}
+		x = buf;
+		y = x + DEMAND_KEPT;
+		ox = y + DEMAND_KEPT;
+		oy = ox + KEPT;
 		line = vm->go_t - vm->go_since;
-		from = !isnan(vm->wl_start) && vm->wl_start < line ? vm->wl_start : line;
-		to = vm->last_t > from ? vm->last_t : from;
-		step = (to - from) / DEMAND_POINTS > DEMAND_STEP_S ? (to - from) / DEMAND_POINTS : DEMAND_STEP_S;
-		from = line - ceil((line - from) / step) * step;	/* the grid on the line: steps at their times */
-		n = (long)ceil((to - from) / step);
+		n = demand_trace(vm, &o, line, x, y);
+		if (n > 2 * BUCKETS) {	/* (a shorter one as it is: rp_downsample would copy it) */
+			n = rp_downsample(x, y, n, BUCKETS, ox, oy);
+			x = ox;
+			y = oy;
+		}
 		ts = json_array();
 		ms = json_array();
-		for (long k = 0; k <= n; k++) {
-			double t = k == n ? to : from + (double)k * step;
-			double v = (double)wl_demand_bytes(&o, (uint32_t)vm->vm_index,
-							   t > line ? (int64_t)((t - line) * 1e9) : 0) / 1048576.0;
-
-			if (k && k < n && v == last) {
-				skipped = 1;
-				continue;
-			}
-			if (skipped && v != last) {	/* the step's left edge: the value until now */
-				json_array_append_new(ts, json_real(t - step));
-				json_array_append_new(ms, json_real(last));
-			}
-			json_array_append_new(ts, json_real(t));
-			json_array_append_new(ms, json_real(v));
-			last = v;
-			skipped = 0;
+		for (size_t k = 0; k < n; k++) {
+			json_array_append_new(ts, json_real(x[k]));
+			json_array_append_new(ms, json_real(y[k]));
 		}
 		json_object_set_new(vm->j, "demand", json_pack("{s:s, s:f, s:o, s:o}", "spec", vm->wl_spec,
 							       "start_line_s", line, "t", ts, "mib", ms));
 	}
+	free(buf);
 }
 
 /* A row of a table and where it was in its file, for a stable sort. */
@@ -865,12 +925,14 @@ static void vms_init(struct report *r, json_t *run, json_t *out)
 	json_array_foreach(vms, i, v) {
 		struct vmdata *d = &r->vms[i];
 		json_t *o = json_object();
+		json_int_t k;
 
 		d->name = json_string_value(json_object_get(v, "name")) ?: "";
 		d->memory_mib = (double)json_integer_value(json_object_get(v, "memory_mib"));
 		d->last_faults = INFINITY;	/* no rate for the first row */
 		d->wl_spec = json_string_value(json_object_get(json_object_get(v, "workload"), "spec"));
-		d->vm_index = (int)json_integer_value(json_object_get(v, "vm_index"));
+		k = json_integer_value(json_object_get(v, "vm_index"));
+		d->vm_index = k >= 0 && k < HR_MAX_VMS ? (int)k : -1;	/* -1: not a guest's (no demand trace) */
 		d->wl_start = d->go_t = d->go_since = d->last_t = NAN;
 		json_object_set_new(o, "name", json_string(d->name));
 		json_object_set(o, "job", json_object_get(v, "job"));

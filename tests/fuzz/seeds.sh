@@ -27,6 +27,22 @@ regress_run() {
 	echo "$RVM,j,inflate,1e300,99999999999999999999,18446744073709551616,0,0"
 	echo "$RVM,j,inflate,-1e300,1e300,1e300,0,1e300"
 }
+# regress_demand: the demand trace, computed from the spec: a vm_index of 2^32 - 1
+# (guest * stagger overflowed int64_t) and a since_ms of 1e300 and of 1e12 (the
+# trace's time past any integer), over the widest times a row may have.
+regress_demand() {
+	local spec='demand:shape=diurnal,low=16M,size=160M,period=60s,stagger=86400s'
+	echo '==> run.json <=='
+	echo "{\"run_id\": \"x\", \"vms\": [{\"name\": \"a\", \"job\": \"j\", \"vm_index\": 4294967295, \"workload\": {\"spec\": \"$spec\"}}, {\"name\": \"b\", \"job\": \"j\", \"vm_index\": 255, \"workload\": {\"spec\": \"$spec\"}}, {\"name\": \"c\", \"job\": \"j\", \"vm_index\": 1, \"workload\": {\"spec\": \"$spec\"}}]}"
+	echo '==> events.csv <=='
+	echo 't_s,vm,event,detail'
+	echo '0,a,workload-go,"demand since_ms=0"'
+	echo '3600,a,destroyed,"done"'
+	echo '-1000000000,b,workload-start,"demand pid=1"'
+	echo '1000000000,b,workload-go,"demand since_ms=1000000000000"'
+	echo '0,c,workload-go,"demand since_ms=1e300"'
+	echo '1000000000,c,destroyed,"done"'
+}
 regress_series() {
 	echo '==> samples.csv <=='
 	echo 't_s,vm,source,balloon_mib'
@@ -68,7 +84,8 @@ report)
 	for d in "$TOP"/tests/data/results-* "$TOP"/tests/corpus/results-*; do
 		if [ -d "$d" ]; then results "$d" "" | put; fi
 	done
-	{ regress_run ""; regress_series; } | put ;;
+	{ regress_run ""; regress_series; } | put
+	regress_demand | put ;;
 compare)
 	for d in "$TOP"/tests/data/results-*; do
 		for e in "$TOP"/tests/data/results-*; do
