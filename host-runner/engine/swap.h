@@ -27,11 +27,14 @@
 #include <stdint.h>
 
 #define HR_SWAPOFF_DEADLINE_S	10
+/* after a signal (hr_stop), the wave end's swapoff goes on for this much at most */
+#define HR_SWAPOFF_GRACE_NS	1500000000ull
 
 struct hr_swap {
 	char path[PATH_MAX];
 	uint64_t kib;			/* its size (whole pages, the header page included) */
 	int prio;			/* its swapon priority */
+	int fd;				/* the file, open while made (-1: not) */
 	int made;			/* the file exists (ours) */
 	int on;				/* swapped on */
 };
@@ -60,6 +63,13 @@ int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *l
 
 /* @path's Used in /proc/swaps, KiB; -1: not on (or /proc/swaps unreadable). */
 int64_t hr_swap_used_kib(const char *path);
+
+/*
+ * 1 (the file in @file): /proc/swaps lists a bb-*.swap of another state dir
+ * than @state_dir whose lock is held (a live run, or its guardian at work):
+ * a host-swap run beside it would swap into its file and it into ours.
+ */
+int hr_swap_live_other(const char *state_dir, char *file, size_t size);
 
 /* The highest priority of the host's swap areas (/proc/swaps), INT_MIN: none. */
 int hr_swap_max_prio(void);
