@@ -306,6 +306,14 @@ void hr_chan_leave(struct hr_chan *c);
 /* After virStreamEventRemoveCallback on @c's stream (any thread): see conn.c. */
 void hr_chan_stream_removed(struct hr_chan *c);
 
+/*
+ * The state dir's lock (STATE/lock, flock), before the guardian forks (it
+ * inherits it); one of a killed runner, its guardian still at work, waited
+ * for HR_GUARDIAN_WAIT_S at most. 0, or -1 (hr_error). hr_conn_open takes
+ * it if not yet, hr_conn_close lets it go.
+ */
+#define HR_GUARDIAN_WAIT_S	30
+int hr_lock_state_dir(struct hr_run *run);
 int hr_conn_open(struct hr_run *run);
 void hr_conn_close(struct hr_run *run);
 /* How long ago libvirt's event loop last turned (it turns every second at least), for diagnostics. */

@@ -12,7 +12,9 @@
  * (save-<domain>.img and .img.part in the state directory: a lifecycle
  * event's, engine/lifecycle.c), removes the run's host budget cgroups and
  * then its host swap files (swapoff under a deadline, unlink: swap.h), then
- * exits.
+ * exits. It holds the state dir's lock with the runner (forked after it is
+ * taken: engine.h), so the next run's start, which removes what killed runs
+ * left, waits for it instead of sweeping the same files beside it.
  * The agent's watchdog (bb.watchdog= on the kernel command line) is the
  * second line: it powers a running guest off after the host's silence.
  */
@@ -150,19 +152,23 @@ static void guard(int rfd, const char *dir, const char *prefix, const char *cgpr
 
 int hr_guardian_start(struct hr_run *run)
 {
-	char dir[PATH_MAX + 32], prefix[16], cgprefix[32] = "", bprefix[48] = "";
+	char root[PATH_MAX + 16], dir[PATH_MAX + 48], prefix[16], cgprefix[32] = "", bprefix[48] = "";
 	int fds[2];
 	pid_t pid;
 
 	run->guardian_fd = -1;
-	if (run->uri[0])	/* a daemon of its own keeps its domains; qemu:///system has AUTODESTROY */
+	/* a daemon of its own keeps its domains; qemu:///system has AUTODESTROY; the embedded driver dies with us */
+	if (run->uri[0] && !hr_uri_is_embedded(run->uri))
 		return 0;
-	snprintf(dir, sizeof(dir), "%s/embed", run->state_dir);
-	if (hr_cgroup_prefix(dir, cgprefix, sizeof(cgprefix)))
+	if (!run->uri[0])
+		snprintf(root, sizeof(root), "%s/embed", run->state_dir);
+	else if (hr_embed_root(run->uri, root, sizeof(root)))
+		return 0;	/* no root= to find its pid files by */
+	if (hr_cgroup_prefix(root, cgprefix, sizeof(cgprefix)))
 		cgprefix[0] = '\0';	/* then the next run's start removes them */
 	if (hr_budget_prefix(run->state_dir, run->id + strlen(run->id) - 4, bprefix, sizeof(bprefix)))
 		bprefix[0] = '\0';
-	snprintf(dir, sizeof(dir), "%s/embed/run/qemu", run->state_dir);
+	snprintf(dir, sizeof(dir), "%s/run/qemu", root);
 	snprintf(prefix, sizeof(prefix), "bb-%.4s-", run->id + strlen(run->id) - 4);
 	if (pipe2(fds, O_CLOEXEC))
 		return hr_error("cannot start the guardian: pipe: %s", strerror(errno));
