@@ -205,6 +205,7 @@ struct hr_run {
 	struct hr_wd *wd;
 	int guardian_fd;		/* the guardian's pipe: see guardian.c */
 	pid_t guardian_pid;
+	int swap_left;			/* a host-swap file left on at a wave's end (a signal): the guardian's after the run */
 
 	struct hr_fleet *fleet;		/* the hosts (fleet.h); conn and uri are the first live one's */
 	struct hr_host *cur_host;	/* main thread: the host hr_guest_new puts a guest on */

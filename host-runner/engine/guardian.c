@@ -14,7 +14,10 @@
  * then its host swap files (swapoff under a deadline, unlink: swap.h), then
  * exits. It holds the state dir's lock with the runner (forked after it is
  * taken: engine.h), so the next run's start, which removes what killed runs
- * left, waits for it instead of sweeping the same files beside it.
+ * left, waits for it instead of sweeping the same files beside it. A runner
+ * that ends with a host swap file left on (its swapoff cut short by a
+ * signal) says "swap" instead of "done" and does not wait: the guardian
+ * swaps that off and removes it, then exits.
  * The agent's watchdog (bb.watchdog= on the kernel command line) is the
  * second line: it powers a running guest off after the host's silence.
  */
@@ -135,7 +138,10 @@ static void guard(int rfd, const char *dir, const char *prefix, const char *cgpr
 	do
 		n = read(rfd, buf, sizeof(buf));
 	while (n < 0 && errno == EINTR);
-	if (n <= 0) {	/* no "done": the runner died */
+	if (n >= 4 && !memcmp(buf, "swap", 4)) {	/* the runner ends, a swap file of it left on (a signal) */
+		if (*bprefix)
+			(void)hr_swap_sweep(state, bprefix, hr_now_ns() + HR_SWAPOFF_DEADLINE_S * 1000000000ull, NULL);
+	} else if (n <= 0) {	/* no "done": the runner died */
 		kill_all(dir, prefix);
 		(void)hr_remove_saves(state, prefix);	/* QEMU, which wrote them, is dead: none is whole */
 		hr_policy_reap(state, run4);	/* external:CMD programs (policyloop.h) */
@@ -193,8 +199,15 @@ void hr_guardian_stop(struct hr_run *run)
 {
 	if (run->guardian_fd < 0)
 		return;
-	(void)!write(run->guardian_fd, "done", 4);
+	/*
+	 * a swap file left on after a signal: the guardian swaps it off and
+	 * removes it, under its deadline, after the runner ended (not waited
+	 * for: the run ends within 2 s of the signal); it holds the state dir's
+	 * lock till then
+	 */
+	(void)!write(run->guardian_fd, run->swap_left ? "swap" : "done", 4);
 	close(run->guardian_fd);
 	run->guardian_fd = -1;
-	(void)waitpid(run->guardian_pid, NULL, 0);
+	if (!run->swap_left)
+		(void)waitpid(run->guardian_pid, NULL, 0);
 }

@@ -318,14 +318,19 @@ static void wave_budget_end(struct hr_run *run, struct hr_budget_cg *cg)
 	swap = cg->swap.made;
 	if (hr_budget_remove(cg, hr_now_ns() + 10000000000ull)) {
 		hr_error_take(why, sizeof(why));
-		hr_warn("%s (the next run removes %s)", why, cg->created && cg->swap.made ? "them" : "it");
+		hr_warn("%s (%s removes %s)", why, !cg->created && run->guardian_fd >= 0 ?
+			"the guardian, after the run," : "the next run", cg->created && cg->swap.made ? "them" : "it");
 		if (cg->created)
 			hr_rec_event(run->rec, "", "budget-left", "%s", why);
 		else
 			hr_rec_event(run->rec, "", "budget-removed", "cgroup=machine/%s.partition", cg->name);
-		if (swap && cg->swap.made)	/* on a signal: given 1.5 s, then left (swap.h) */
-			hr_rec_event(run->rec, "", "swap-left", "file=%s (the next run removes it): %s",
-				     cg->swap.path, why);
+		if (swap && cg->swap.made) {	/* on a signal: given 1.5 s, then left (swap.h) */
+			/* its cgroup gone (its QEMUs): the guardian's, after the run; else the next run's */
+			run->swap_left |= !cg->created && run->guardian_fd >= 0;
+			hr_rec_event(run->rec, "", "swap-left", "file=%s (%s removes it): %s", cg->swap.path,
+				     !cg->created && run->guardian_fd >= 0 ? "the guardian, after the run," :
+				     "the next run", why);
+		}
 		else if (swap)
 			hr_rec_event(run->rec, "", "swap-removed", "file=%s (swapped off, removed)", cg->swap.path);
 	} else {

@@ -16,9 +16,16 @@
  * swapoff reads back every page the area holds: quick once the QEMUs that
  * swapped are gone (their pages are freed with them), slow where another
  * process's pages are there. It runs in a child process under a deadline
- * (HR_SWAPOFF_DEADLINE_S): at the deadline the child is killed, which ends
- * swapoff with EINTR and the area still on; the file is then left, said,
- * for the next run to remove.
+ * (HR_SWAPOFF_DEADLINE_S; after a signal of the run HR_SWAPOFF_GRACE_NS
+ * more at most), the child dying with its parent (PR_SET_PDEATHSIG): at the
+ * deadline the child is killed, which ends swapoff with EINTR and the area
+ * still on; the file is then left, said, for the next run to remove.
+ *
+ * The file is swapped on and off by its open fd (/proc/self/fd/N): that
+ * inode, whatever its name says meanwhile. The sweep takes only a regular
+ * file of this user with one name (never a symlink's target), and unlinks
+ * it only once /proc/swaps no longer lists it: swapoff's EINVAL is also
+ * what a second swapoff says of an area another swapoff is taking off.
  */
 #ifndef HR_ENGINE_SWAP_H
 #define HR_ENGINE_SWAP_H
@@ -47,8 +54,8 @@ struct hr_swap {
 int hr_swap_create(struct hr_swap *sw, const char *dir, const char *name, uint64_t kib);
 
 /*
- * swapoff (by @deadline, hr_now_ns; a signal of the run does not cut it
- * short: the run's wave end after one) and unlink. 0, or -1 (hr_error; the
+ * swapoff (by @deadline, hr_now_ns; after a signal of the run, hr_stop,
+ * HR_SWAPOFF_GRACE_NS more at most) and unlink. 0, or -1 (hr_error; the
  * file left while on).
  */
 int hr_swap_remove(struct hr_swap *sw, uint64_t deadline);
