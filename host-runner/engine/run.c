@@ -330,8 +330,7 @@ static void wave_budget_end(struct hr_run *run, struct hr_budget_cg *cg)
 			hr_rec_event(run->rec, "", "swap-left", "file=%s (%s removes it): %s", cg->swap.path,
 				     !cg->created && run->guardian_fd >= 0 ? "the guardian, after the run," :
 				     "the next run", why);
-		}
-		else if (swap)
+		} else if (swap)
 			hr_rec_event(run->rec, "", "swap-removed", "file=%s (swapped off, removed)", cg->swap.path);
 	} else {
 		hr_rec_event(run->rec, "", "budget-removed", "cgroup=machine/%s.partition", cg->name);
