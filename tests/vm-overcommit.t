@@ -12,7 +12,7 @@
 # killed runner (the guardian), and an earlier run's by the next run's start.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 49
+plan 51
 
 H=$(printf %s "$STATE/embed" | sha256sum | cut -c1-8)
 MEM=$(awk '$3 == "cgroup" && $4 ~ /(^|,)memory(,|$)/ { print $2; exit }' /proc/mounts)
@@ -37,10 +37,14 @@ if [ -z "$MEM" ] || [ ! -f "$MEM/memory.limit_in_bytes" ]; then
 	skip_rest "no cgroup v1 memory controller here (a budget is refused up front)"
 	finish
 fi
+# swaps_name: @1 as /proc/swaps writes a file name (a blank \040, a tab \011, a newline \012, a backslash \134)
+swaps_name() { printf %s "$1" | sed 's/\\/\\134/g; s/ /\\040/g; s/\t/\\011/g' | sed ':a;N;$!ba;s/\n/\\012/g'; }
+SWP=$(swaps_name "$(realpath -m "$STATE")/")
+export SWP
 # our_swaps: this test's swap areas that are on (/proc/swaps, what swapon --show reads)
-our_swaps() { awk -v s="$(realpath -m "$STATE")/" 'NR > 1 && index($1, s) == 1' /proc/swaps | wc -l; }
-# never leave a swap area of ours on (rm -rf of an active swap file would orphan it)
-trap 'for f in $(awk -v s="$(realpath -m "$STATE")/" '"'"'NR > 1 && index($1, s) == 1 { print $1 }'"'"' /proc/swaps); do swapoff "$f"; done; cleanup' EXIT
+our_swaps() { awk 'NR > 1 && index($1, ENVIRON["SWP"]) == 1' /proc/swaps | wc -l; }
+# never leave a swap area of ours on (rm -rf of an active swap file would orphan it); ours are in $STATE
+trap 'for f in "$STATE"/*.swap; do [ -f "$f" ] && swapoff "$f" 2>/dev/null; done; cleanup' EXIT
 
 # An earlier run's budget left behind (a runner killed with its guardian): the next run removes it.
 mkdir -p "$STATE" "$MEM/machine/bb-$H-dead-w9.partition"
@@ -53,6 +57,9 @@ else
 	stale_on=0
 	rm -f "$stale"
 fi
+# ... and a symlink named like a swap file of an earlier run, to a file that is not ours to touch
+echo "not a swap area" >"$T/victim"
+ln -s "$T/victim" "$STATE/bb-$H-link-w9.swap"
 
 scenario oc <<'INI'
 [oc]
@@ -83,6 +90,9 @@ if [ "$stale_on" -eq 1 ]; then
 else
 	skip "cannot make a swap file here to leave behind (mkswap, swapon)"
 fi
+check "a symlink named like an earlier run's swap file was left alone at the start, its target too" \
+	test -L "$STATE/bb-$H-link-w9.swap" -a -s "$T/victim"
+rm -f "$STATE/bb-$H-link-w9.swap"
 lim=$(cat "$cg/memory.limit_in_bytes" 2>/dev/null)
 check "memory.limit_in_bytes is the budget, 768 MiB ($lim)" test "$lim" = $((768 * 1048576))
 if [ -f "$cg/memory.memsw.limit_in_bytes" ]; then
@@ -208,14 +218,27 @@ vm0=$(awk '$1 == "pswpout" { print $2 }' /proc/vmstat)
 pid=$!
 cg=
 for _ in $(seq 1800); do cg=$(budget_qemu) && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-swl=$(cat "$cg/memory.memsw.limit_in_bytes" 2>/dev/null)
-check "swap: the budget's memory and swap limit is the budget and the swap, 512 MiB ($swl)" test "$swl" = $((512 * 1048576))
+if [ -f "$cg/memory.memsw.limit_in_bytes" ]; then
+	swl=$(cat "$cg/memory.memsw.limit_in_bytes" 2>/dev/null)
+	check "swap: the budget's memory and swap limit is the budget and the swap, 512 MiB ($swl)" test "$swl" = $((512 * 1048576))
+else
+	skip "swap is not accounted here (no memory.memsw.*)"
+fi
 # the run's swap area, and the host's others' highest priority
-sline=$(awk -v s="$(realpath -m "$STATE")/" 'NR > 1 && index($1, s) == 1' /proc/swaps)
-oprio=$(awk -v s="$(realpath -m "$STATE")/" 'NR > 1 && index($1, s) != 1 { if (m == "" || $5 > m) m = $5 } END { print m }' /proc/swaps)
+sline=$(awk 'NR > 1 && index($1, ENVIRON["SWP"]) == 1' /proc/swaps)
+oprio=$(awk 'NR > 1 && index($1, ENVIRON["SWP"]) != 1 { if (m == "" || $5 > m) m = $5 } END { print m }' /proc/swaps)
 sprio=$(echo "$sline" | awk '{ print $5 }')
 check "swap: the run's file is on ($(echo "$sline" | awk '{ print $1, $3 " KiB, priority " $5 }')), above the host's others (${oprio:-none})" \
 	test -n "$sline" -a \( -z "$oprio" -o "${sprio:-0}" -gt "${oprio:-0}" \)
+# another state dir's host-swap run beside a live one: refused up front (its file is host-wide)
+"$BB" run --dry-run -s "$T/other-state" -o "$RESULTS/dry2" "$T/sw.ini" >"$T/swdry2" 2>&1
+rc=$?
+if [ -n "$sline" ]; then
+	check "swap: a host-swap run of another state dir is refused while this one's file is on (exit $rc)$(grep -m1 'host-swap' "$T/swdry2" | cut -c1-100 | sed 's/^/ # /')" \
+		eval 'test $rc -eq 2 && grep -q "sw.ini:[0-9]*: \[sw\] host-swap: another run.s swap file .* is on" "$T/swdry2" && test ! -e "$T/other-state"'
+else
+	skip "the run's swap file was not seen on"
+fi
 wait $pid
 rc=$?
 vm1=$(awk '$1 == "pswpout" { print $2 }' /proc/vmstat)

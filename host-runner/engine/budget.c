@@ -252,12 +252,22 @@ int hr_budget_check_scenario(const struct hr_scenario *sc, const struct hr_run_o
 				100.0 * (double)limit / (double)(j->memory_kib * (uint64_t)j->vms),
 				j->memory_kib * (uint64_t)j->vms / 1024,
 				host.memsw ? ", swap accounted: memory and swap together" : ", swap not accounted");
+		if (j->budget.has_swap) {	/* one host-swap run at a time on a host: its file is host-wide */
+			char other[PATH_MAX];
+			int sl = hr_job_line(j, "host-swap");
+
+			if (hr_swap_live_other(o->state_dir, other, sizeof(other)))
+				return hr_error("%s:%d: [%s] host-swap: another run's swap file %s is on (its state "
+						"dir in use): one host-swap run at a time on a host (each would swap "
+						"into the other's file)", sc->path, sl ? sl : line, j->name, other);
+		}
 		if (say && j->budget.has_swap) {
 			int top = hr_swap_max_prio();
 
 			fprintf(say, "job %s: host swap %" PRIu64 " MiB: a swap file in the state dir "
 				"(bb-...-wN.swap, %" PRIi64 " MiB free there), swapped on at priority %d "
-				"(above the host's own), removed at the wave's end%s\n", j->name,
+				"(above the host's own), removed at the wave's end; host-wide: any process of the "
+				"host may swap there, not only the budget's QEMUs%s\n", j->name,
 				j->budget.swap_kib / 1024, host.state_free_kib / 1024,
 				top == INT_MIN || top < 0 ? 0 : top < 32767 ? top + 1 : 32767,
 				host.memsw ? "; memory and swap limit: the budget and the swap" :
@@ -666,8 +676,15 @@ int hr_budget_remove(struct hr_budget_cg *cg, uint64_t deadline)
 	e = errno;
 	if (!left)
 		cg->created = 0;
-	/* the swap after the QEMUs left (their swapped pages freed with them) */
-	if (hr_swap_remove(&cg->swap, hr_now_ns() + HR_SWAPOFF_DEADLINE_S * 1000000000ull))
+	/*
+	 * the swap after the QEMUs left (their swapped pages freed with them);
+	 * not while the cgroup is left (QEMUs still inside: swapoff would pull
+	 * their pages back under the limit): the file is the next run's to remove
+	 */
+	if (left && cg->swap.made)
+		snprintf(why, sizeof(why), "host swap: %s left on, its cgroup not removed (the next run "
+			 "removes it)", cg->swap.path);
+	else if (hr_swap_remove(&cg->swap, hr_now_ns() + HR_SWAPOFF_DEADLINE_S * 1000000000ull))
 		hr_error_take(why, sizeof(why));
 	if (left)
 		return hr_error("host budget: cannot remove its cgroup machine/%s.partition in %d "

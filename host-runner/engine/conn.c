@@ -15,9 +15,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libvirt/virterror.h>
@@ -322,20 +324,47 @@ static int write_embed_conf(const char *root)
 	return 0;
 }
 
-/* One process per embedded root: say who holds it, not libvirt's guess. */
-static int lock_state_dir(struct hr_run *run)
+/*
+ * One process per embedded root: say who holds it, not libvirt's guess.
+ * The guardian (guardian.c), forked after this, holds the lock too, so a
+ * killed runner's lock lasts until its guardian's cleanup is done: a lock
+ * whose runner is dead is waited for (its guardian's work has deadlines).
+ */
+int hr_lock_state_dir(struct hr_run *run)
 {
 	char lockpath[PATH_MAX + 8], pid[32] = "?";
+	uint64_t deadline = hr_now_ns() + HR_GUARDIAN_WAIT_S * 1000000000ull;
+	int said = 0, r;
 
+	if (run->lock_fd >= 0)
+		return 0;
+	if ((r = hr_dirs_make(run->state_dir)))
+		return hr_error("cannot create %s: %s", run->state_dir, strerror(-r));
 	snprintf(lockpath, sizeof(lockpath), "%s/lock", run->state_dir);
 	run->lock_fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (run->lock_fd < 0)
 		return hr_error("cannot open %s: %s", lockpath, strerror(errno));
-	if (flock(run->lock_fd, LOCK_EX | LOCK_NB)) {
+	while (flock(run->lock_fd, LOCK_EX | LOCK_NB)) {
 		ssize_t n = pread(run->lock_fd, pid, sizeof(pid) - 1, 0);
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+		long p;
 
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
+		p = strtol(pid, NULL, 10);
+		/* its runner gone: its guardian still at work, for a while at most */
+		if (p > 1 && kill((pid_t)p, 0) && errno == ESRCH && !hr_stop && hr_now_ns() < deadline) {
+			if (!said++)
+				hr_info("state dir %s: waiting for the guardian of a killed run (pid %s) to finish "
+					"(%d s at most)", run->state_dir, pid, HR_GUARDIAN_WAIT_S);
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		close(run->lock_fd);
+		run->lock_fd = -1;
+		if (p > 1 && kill((pid_t)p, 0) && errno == ESRCH)
+			return hr_error("state dir %s is still held by the guardian of a killed run (pid %s); "
+					"wait for it or use --state-dir", run->state_dir, pid);
 		return hr_error("state dir %s is in use by another balloonbench run (pid %s); wait for it or use --state-dir",
 				run->state_dir, pid);
 	}
@@ -355,7 +384,7 @@ static int embed_uri(struct hr_run *run, struct hr_host *h)
 		return -1;
 	snprintf(h->uri, sizeof(h->uri), "qemu:///embed?root=%s", root);
 	h->embedded = 1;
-	return lock_state_dir(run);
+	return hr_lock_state_dir(run);
 }
 
 static void embed_leftovers(struct hr_host *h);

@@ -206,6 +206,7 @@ struct hr_run {
 	struct hr_wd *wd;
 	int guardian_fd;		/* the guardian's pipe: see guardian.c */
 	pid_t guardian_pid;
+	int swap_left;			/* a host-swap file left on at a wave's end (a signal): the guardian's after the run */
 
 	struct hr_fleet *fleet;		/* the hosts (fleet.h); conn and uri are the first live one's */
 	struct hr_host *cur_host;	/* main thread: the host hr_guest_new puts a guest on */
@@ -307,6 +308,14 @@ void hr_chan_leave(struct hr_chan *c);
 /* After virStreamEventRemoveCallback on @c's stream (any thread): see conn.c. */
 void hr_chan_stream_removed(struct hr_chan *c);
 
+/*
+ * The state dir's lock (STATE/lock, flock), before the guardian forks (it
+ * inherits it); one of a killed runner, its guardian still at work, waited
+ * for HR_GUARDIAN_WAIT_S at most. 0, or -1 (hr_error). hr_conn_open takes
+ * it if not yet, hr_conn_close lets it go.
+ */
+#define HR_GUARDIAN_WAIT_S	30
+int hr_lock_state_dir(struct hr_run *run);
 int hr_conn_open(struct hr_run *run);
 void hr_conn_close(struct hr_run *run);
 /* How long ago libvirt's event loop last turned (it turns every second at least), for diagnostics. */

@@ -12,7 +12,12 @@
  * (save-<domain>.img and .img.part in the state directory: a lifecycle
  * event's, engine/lifecycle.c), removes the run's host budget cgroups and
  * then its host swap files (swapoff under a deadline, unlink: swap.h), then
- * exits.
+ * exits. It holds the state dir's lock with the runner (forked after it is
+ * taken: engine.h), so the next run's start, which removes what killed runs
+ * left, waits for it instead of sweeping the same files beside it. A runner
+ * that ends with a host swap file left on (its swapoff cut short by a
+ * signal) says "swap" instead of "done" and does not wait: the guardian
+ * swaps that off and removes it, then exits.
  * The agent's watchdog (bb.watchdog= on the kernel command line) is the
  * second line: it powers a running guest off after the host's silence.
  */
@@ -156,7 +161,10 @@ static void guard(int rfd, const char *dir, const char *prefix, const char *cgpr
 	do
 		n = read(rfd, buf, sizeof(buf));
 	while (n < 0 && errno == EINTR);
-	if (n <= 0) {	/* no "done": the runner died */
+	if (n >= 4 && !memcmp(buf, "swap", 4)) {	/* the runner ends, a swap file of it left on (a signal) */
+		if (*bprefix)
+			(void)hr_swap_sweep(state, bprefix, hr_now_ns() + HR_SWAPOFF_DEADLINE_S * 1000000000ull, NULL);
+	} else if (n <= 0) {	/* no "done": the runner died */
 		/* (a domain that was starting: its process followed until it is QEMU or gone, 3 s at most) */
 		for (uint64_t end = hr_now_ns() + 3000000000ull; kill_all(dir, prefix) && hr_now_ns() < end;)
 			usleep(50000);
@@ -175,19 +183,23 @@ static void guard(int rfd, const char *dir, const char *prefix, const char *cgpr
 
 int hr_guardian_start(struct hr_run *run)
 {
-	char dir[PATH_MAX + 32], prefix[16], cgprefix[32] = "", bprefix[48] = "";
+	char root[PATH_MAX + 16], dir[PATH_MAX + 48], prefix[16], cgprefix[32] = "", bprefix[48] = "";
 	int fds[2];
 	pid_t pid;
 
 	run->guardian_fd = -1;
-	if (run->uri[0])	/* a daemon of its own keeps its domains; qemu:///system has AUTODESTROY */
+	/* a daemon of its own keeps its domains; qemu:///system has AUTODESTROY; the embedded driver dies with us */
+	if (run->uri[0] && !hr_uri_is_embedded(run->uri))
 		return 0;
-	snprintf(dir, sizeof(dir), "%s/embed", run->state_dir);
-	if (hr_cgroup_prefix(dir, cgprefix, sizeof(cgprefix)))
+	if (!run->uri[0])
+		snprintf(root, sizeof(root), "%s/embed", run->state_dir);
+	else if (hr_embed_root(run->uri, root, sizeof(root)))
+		return 0;	/* no root= to find its pid files by */
+	if (hr_cgroup_prefix(root, cgprefix, sizeof(cgprefix)))
 		cgprefix[0] = '\0';	/* then the next run's start removes them */
 	if (hr_budget_prefix(run->state_dir, run->id + strlen(run->id) - 4, bprefix, sizeof(bprefix)))
 		bprefix[0] = '\0';
-	snprintf(dir, sizeof(dir), "%s/embed/run/qemu", run->state_dir);
+	snprintf(dir, sizeof(dir), "%s/run/qemu", root);
 	snprintf(prefix, sizeof(prefix), "bb-%.4s-", run->id + strlen(run->id) - 4);
 	if (pipe2(fds, O_CLOEXEC))
 		return hr_error("cannot start the guardian: pipe: %s", strerror(errno));
@@ -212,8 +224,15 @@ void hr_guardian_stop(struct hr_run *run)
 {
 	if (run->guardian_fd < 0)
 		return;
-	(void)!write(run->guardian_fd, "done", 4);
+	/*
+	 * a swap file left on after a signal: the guardian swaps it off and
+	 * removes it, under its deadline, after the runner ended (not waited
+	 * for: the run ends within 2 s of the signal); it holds the state dir's
+	 * lock till then
+	 */
+	(void)!write(run->guardian_fd, run->swap_left ? "swap" : "done", 4);
 	close(run->guardian_fd);
 	run->guardian_fd = -1;
-	(void)waitpid(run->guardian_pid, NULL, 0);
+	if (!run->swap_left)
+		(void)waitpid(run->guardian_pid, NULL, 0);
 }

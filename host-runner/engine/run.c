@@ -319,8 +319,20 @@ static void wave_budget_end(struct hr_run *run, struct hr_budget_cg *cg)
 	swap = cg->swap.made;
 	if (hr_budget_remove(cg, hr_now_ns() + 10000000000ull)) {
 		hr_error_take(why, sizeof(why));
-		hr_warn("%s (the next run removes it)", why);
-		hr_rec_event(run->rec, "", "budget-left", "%s", why);
+		hr_warn("%s (%s removes %s)", why, !cg->created && run->guardian_fd >= 0 ?
+			"the guardian, after the run," : "the next run", cg->created && cg->swap.made ? "them" : "it");
+		if (cg->created)
+			hr_rec_event(run->rec, "", "budget-left", "%s", why);
+		else
+			hr_rec_event(run->rec, "", "budget-removed", "cgroup=machine/%s.partition", cg->name);
+		if (swap && cg->swap.made) {	/* on a signal: given 1.5 s, then left (swap.h) */
+			/* its cgroup gone (its QEMUs): the guardian's, after the run; else the next run's */
+			run->swap_left |= !cg->created && run->guardian_fd >= 0;
+			hr_rec_event(run->rec, "", "swap-left", "file=%s (%s removes it): %s", cg->swap.path,
+				     !cg->created && run->guardian_fd >= 0 ? "the guardian, after the run," :
+				     "the next run", why);
+		} else if (swap)
+			hr_rec_event(run->rec, "", "swap-removed", "file=%s (swapped off, removed)", cg->swap.path);
 	} else {
 		hr_rec_event(run->rec, "", "budget-removed", "cgroup=machine/%s.partition", cg->name);
 		if (swap)
@@ -550,8 +562,7 @@ static int run_jobs(struct hr_run *run)
 			hr_rec_event(run->rec, "", "round", "round=%d of=%d order=%s", r + 1, rounds,
 				     hr_round_order_names[sc->jobs[0].round_order]);
 		}
-		for (last = s + 1; last < ns && st[last].round == r && st[last].job == st[last - 1].job + 1 &&
-				   sc->jobs[st[last].job].parallel; last++)
+		for (last = s + 1; last < ns && hr_round_step_joins(sc, st, last); last++)
 			;
 		run_group(run, &c[st[s].job], last - s, r);
 	}
@@ -778,7 +789,9 @@ int hr_run(const struct hr_scenario *sc, const struct hr_run_opts *o)
 	run->board = hr_board_new(run->t0_mono_ns);
 	hr_cost_start(run->board);	/* the event thread's ticks read the board from now */
 	run->guardian_fd = -1;
-	if (!run->board || hr_guardian_start(run) || hr_conn_open(run))
+	/* the state dir's lock first: the guardian holds it too (engine.h), till its work is done */
+	if (!run->board || (!run->uri[0] && hr_lock_state_dir(run)) || hr_guardian_start(run) ||
+	    hr_conn_open(run))
 		goto out;
 	if (watch_and_reap(run))
 		goto out;

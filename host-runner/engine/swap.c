@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
 #include <sys/wait.h>
@@ -134,51 +136,137 @@ int64_t hr_swap_used_kib(const char *path)
 	return f.used;
 }
 
+struct live {
+	const char *state;	/* our state dir's realpath ("": none) */
+	char *file;
+	size_t size;
+};
+
+/* A bb-*.swap of another state dir whose lock a live run (or its guardian) holds: 1. */
+static int live_one(const char *file, long long size, long long used, int prio, void *arg)
+{
+	struct live *l = arg;
+	const char *base = strrchr(file, '/');
+	size_t n = strlen(file), dl;
+	char lock[PATH_MAX + 8];
+	int fd, held;
+
+	(void)size;
+	(void)used;
+	(void)prio;
+	if (!base || strncmp(base + 1, "bb-", 3) || n < 6 || strcmp(file + n - 5, ".swap"))
+		return 0;
+	dl = (size_t)(base - file);
+	if (strlen(l->state) == dl && !strncmp(file, l->state, dl))
+		return 0;	/* ours: the state dir's lock says no run of it is live (the next run's sweep) */
+	if (snprintf(lock, sizeof(lock), "%.*s/lock", (int)dl, file) >= (int)sizeof(lock))
+		return 0;
+	fd = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	held = flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK;
+	close(fd);	/* (a shared lock taken is let go with it) */
+	if (held)
+		snprintf(l->file, l->size, "%s", file);
+	return held;
+}
+
+int hr_swap_live_other(const char *state_dir, char *file, size_t size)
+{
+	char real[PATH_MAX] = "";
+	struct live l = { real, file, size };
+
+	if (!realpath(state_dir, real))
+		real[0] = '\0';	/* not made yet: then every bb-*.swap is another's */
+	return each_area(live_one, &l) > 0;
+}
+
+/* @path (or "@path (deleted)") in /proc/swaps: 1; 0: not; -1: /proc/swaps cannot be read. */
+static int listed(const char *path)
+{
+	struct find f = { path, -1 };
+
+	if (each_area(find_one, &f) < 0)
+		return -1;
+	return f.used >= 0;
+}
+
 /*
  * swapoff(@path) in a child, killed at @deadline (swapoff then ends with
- * EINTR, the area still on; SIGINT, SIGTERM and SIGHUP it ignores: a Ctrl-C
- * of the run does not cut it short, the deadline does; with @stoppable,
- * the run's hr_stop does too). 0 (off, or it was not on: EINVAL), or an
- * errno (ETIMEDOUT: the deadline or the signal).
+ * EINTR, the area still on; SIGINT, SIGTERM and SIGHUP it ignores: the
+ * deadline, or the run's hr_stop, ends it). After hr_stop it is given
+ * @grace_ns more at most (0: killed at once). The child dies with its
+ * parent (PR_SET_PDEATHSIG): no swapoff outlives the deadline's owner.
+ * 0, or an errno (EINVAL: not an area that is on, or one another swapoff
+ * is taking off: the caller asks /proc/swaps; ETIMEDOUT: the deadline or
+ * the signal).
  */
-static int swapoff_by(const char *path, uint64_t deadline, int stoppable)
+static int swapoff_by(const char *path, uint64_t deadline, uint64_t grace_ns)
 {
+	pid_t parent = getpid();
 	pid_t pid = fork();
-	int st, e;
+	int st, stopped = 0;
 
 	if (pid < 0)
 		return errno;
 	if (pid == 0) {	/* async-signal-safe calls only: the parent may have threads */
 		struct sigaction ign = { .sa_handler = SIG_IGN };
 
-		/* Ctrl-C reaches the whole process group: the runner stops, its swapoff goes on */
+		/* Ctrl-C reaches the whole process group: the parent decides when it ends */
 		sigemptyset(&ign.sa_mask);
 		sigaction(SIGINT, &ign, NULL);
 		sigaction(SIGTERM, &ign, NULL);
 		sigaction(SIGHUP, &ign, NULL);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != parent)
+			_exit(ECHILD);	/* the parent is gone already */
 		_exit(swapoff(path) ? (errno & 0x7f) : 0);
 	}
 	for (;;) {
 		pid_t r = waitpid(pid, &st, WNOHANG);
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		uint64_t now;
 
 		if (r == pid)
 			break;
 		if (r < 0 && errno != EINTR)
 			return errno;
-		if (hr_now_ns() >= deadline || (stoppable && hr_stop)) {
+		now = hr_now_ns();
+		if (hr_stop && !stopped) {
+			stopped = 1;
+			if (now + grace_ns < deadline)
+				deadline = now + grace_ns;
+		}
+		if (now >= deadline) {
 			(void)kill(pid, SIGKILL);
 			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 				;
 			/* swapoff may have ended just before the kill */
-			return WIFEXITED(st) ? (WEXITSTATUS(st) == EINVAL ? 0 : WEXITSTATUS(st)) : ETIMEDOUT;
+			return WIFEXITED(st) ? WEXITSTATUS(st) : ETIMEDOUT;
 		}
 		nanosleep(&ts, NULL);
 	}
-	if (!WIFEXITED(st))
-		return ECHILD;
-	e = WEXITSTATUS(st);
-	return e == EINVAL ? 0 : e;	/* EINVAL: not a swap area that is on */
+	return WIFEXITED(st) ? WEXITSTATUS(st) : ECHILD;
+}
+
+/*
+ * swapoff of the file open as @fd (by /proc/self/fd/@fd: the kernel opens
+ * what the link names, this very inode, whatever @path names by then),
+ * @path its name in /proc/swaps. 0: off (not listed there any more), or an
+ * errno (EBUSY: still listed, another swapoff at work on it, or /proc/swaps
+ * unreadable).
+ */
+static int swapoff_fd(int fd, const char *path, uint64_t deadline, uint64_t grace_ns)
+{
+	char link[64];
+	int e, l;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	e = swapoff_by(link, deadline, grace_ns);
+	if (e && e != EINVAL)
+		return e;
+	/* never on EINVAL alone: a swapoff mid-way (another's) says EINVAL too, its area still listed */
+	l = listed(path);
+	return l == 0 ? 0 : EBUSY;
 }
 
 /* The swap header of a file of @pages pages of @psize bytes into @page (mkswap's, version 1). */
@@ -221,12 +309,13 @@ static int allocate(int fd, uint64_t bytes)
 int hr_swap_create(struct hr_swap *sw, const char *dir, const char *name, uint64_t kib)
 {
 	long psize = sysconf(_SC_PAGESIZE);
-	char real[PATH_MAX];
+	char real[PATH_MAX], link[64];
 	unsigned char *page = NULL;
 	uint64_t pages;
 	int fd, e, top, flags;
 
 	memset(sw, 0, sizeof(*sw));
+	sw->fd = -1;
 	if (psize <= 0 || psize > 65536)
 		psize = 4096;
 	pages = kib * 1024 / (uint64_t)psize;
@@ -237,7 +326,7 @@ int hr_swap_create(struct hr_swap *sw, const char *dir, const char *name, uint64
 	if (snprintf(sw->path, sizeof(sw->path), "%s/%s", real, name) >= (int)sizeof(sw->path))
 		return hr_error("host swap: %s/%s: the name is too long", real, name);
 	sw->kib = pages * (uint64_t)psize / 1024;
-	fd = open(sw->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = open(sw->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return hr_error("host swap: cannot create %s: %s", sw->path, strerror(errno));
 	sw->made = 1;
@@ -256,25 +345,26 @@ int hr_swap_create(struct hr_swap *sw, const char *dir, const char *name, uint64
 		e = errno;
 		goto fail;
 	}
-	close(fd);
-	fd = -1;
 	free(page);
 	page = NULL;
 	/* above every area the host has: the run's pages go here first */
 	top = hr_swap_max_prio();
 	sw->prio = top == INT_MIN || top < 0 ? 0 : top < SWAP_FLAG_PRIO_MASK ? top + 1 : SWAP_FLAG_PRIO_MASK;
 	flags = SWAP_FLAG_PREFER | ((sw->prio << SWAP_FLAG_PRIO_SHIFT) & SWAP_FLAG_PRIO_MASK);
-	if (swapon(sw->path, flags)) {
+	/* the file made and kept open: swapon of that inode, whatever the name says by now */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if (swapon(link, flags)) {
 		e = errno;
+		close(fd);
 		(void)unlink(sw->path);
 		sw->made = 0;
 		return hr_error("host swap: swapon %s: %s", sw->path, strerror(e));
 	}
+	sw->fd = fd;
 	sw->on = 1;
 	return 0;
 fail:
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	free(page);
 	(void)unlink(sw->path);
 	sw->made = 0;
@@ -289,12 +379,17 @@ int hr_swap_remove(struct hr_swap *sw, uint64_t deadline)
 	if (!sw->made)
 		return 0;
 	if (sw->on) {
-		if ((e = swapoff_by(sw->path, deadline, 0)))
-			return hr_error("host swap: swapoff %s: %s", sw->path, e == ETIMEDOUT ?
+		if ((e = swapoff_fd(sw->fd, sw->path, deadline, HR_SWAPOFF_GRACE_NS)))
+			return hr_error("host swap: swapoff %s: %s", sw->path,
+					e == ETIMEDOUT && hr_stop ? "stopped by the signal (it reads back every page "
+					"the area holds)" : e == ETIMEDOUT ?
 					"not done by its deadline (it reads back every page the area holds)" :
-					strerror(e));
+					e == EBUSY ? "still on" : strerror(e));
 		sw->on = 0;
 	}
+	if (sw->fd >= 0)
+		close(sw->fd);
+	sw->fd = -1;
 	if (unlink(sw->path) && errno != ENOENT)
 		return hr_error("host swap: cannot remove %s: %s", sw->path, strerror(errno));
 	sw->made = 0;
@@ -307,6 +402,7 @@ int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *l
 	struct dirent *e;
 	int removed = 0, nleft = 0;
 	char real[PATH_MAX];
+	uid_t me = geteuid();
 
 	if (!d || !realpath(dir, real)) {
 		if (d)
@@ -318,11 +414,40 @@ int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *l
 	while ((e = readdir(d))) {
 		size_t n = strlen(e->d_name);
 		char path[PATH_MAX + 300];
+		struct stat ls, fs;
+		int fd;
 
 		if (strncmp(e->d_name, prefix, strlen(prefix)) || n < 6 || strcmp(e->d_name + n - 5, ".swap"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", real, e->d_name);
-		if (swapoff_by(path, deadline, 1) || (unlinkat(dirfd(d), e->d_name, 0) && errno != ENOENT))
+		/* ours only: a regular file of this user, one name; never what a link points at */
+		if (fstatat(dirfd(d), e->d_name, &ls, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (!S_ISREG(ls.st_mode) || ls.st_uid != me || ls.st_nlink != 1) {
+			hr_warn("host swap: %s is not a swap file a run made (not a regular file of "
+				"this user with one name): left alone", path);
+			continue;
+		}
+		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0) {
+			nleft++;
+			continue;
+		}
+		if (fstat(fd, &fs) || fs.st_dev != ls.st_dev || fs.st_ino != ls.st_ino || !S_ISREG(fs.st_mode)) {
+			close(fd);	/* replaced meanwhile */
+			nleft++;
+			continue;
+		}
+		if (swapoff_fd(fd, path, deadline, 0)) {
+			close(fd);
+			nleft++;
+			continue;
+		}
+		close(fd);
+		/* the name still that inode: unlinked */
+		if (fstatat(dirfd(d), e->d_name, &ls, AT_SYMLINK_NOFOLLOW) ? errno != ENOENT :
+		    (ls.st_dev != fs.st_dev || ls.st_ino != fs.st_ino ||
+		     (unlinkat(dirfd(d), e->d_name, 0) && errno != ENOENT)))
 			nleft++;
 		else
 			removed++;

@@ -16,9 +16,16 @@
  * swapoff reads back every page the area holds: quick once the QEMUs that
  * swapped are gone (their pages are freed with them), slow where another
  * process's pages are there. It runs in a child process under a deadline
- * (HR_SWAPOFF_DEADLINE_S): at the deadline the child is killed, which ends
- * swapoff with EINTR and the area still on; the file is then left, said,
- * for the next run to remove.
+ * (HR_SWAPOFF_DEADLINE_S; after a signal of the run HR_SWAPOFF_GRACE_NS
+ * more at most), the child dying with its parent (PR_SET_PDEATHSIG): at the
+ * deadline the child is killed, which ends swapoff with EINTR and the area
+ * still on; the file is then left, said, for the next run to remove.
+ *
+ * The file is swapped on and off by its open fd (/proc/self/fd/N): that
+ * inode, whatever its name says meanwhile. The sweep takes only a regular
+ * file of this user with one name (never a symlink's target), and unlinks
+ * it only once /proc/swaps no longer lists it: swapoff's EINVAL is also
+ * what a second swapoff says of an area another swapoff is taking off.
  */
 #ifndef HR_ENGINE_SWAP_H
 #define HR_ENGINE_SWAP_H
@@ -27,11 +34,14 @@
 #include <stdint.h>
 
 #define HR_SWAPOFF_DEADLINE_S	10
+/* after a signal (hr_stop), the wave end's swapoff goes on for this much at most */
+#define HR_SWAPOFF_GRACE_NS	1500000000ull
 
 struct hr_swap {
 	char path[PATH_MAX];
 	uint64_t kib;			/* its size (whole pages, the header page included) */
 	int prio;			/* its swapon priority */
+	int fd;				/* the file, open while made (-1: not) */
 	int made;			/* the file exists (ours) */
 	int on;				/* swapped on */
 };
@@ -44,8 +54,8 @@ struct hr_swap {
 int hr_swap_create(struct hr_swap *sw, const char *dir, const char *name, uint64_t kib);
 
 /*
- * swapoff (by @deadline, hr_now_ns; a signal of the run does not cut it
- * short: the run's wave end after one) and unlink. 0, or -1 (hr_error; the
+ * swapoff (by @deadline, hr_now_ns; after a signal of the run, hr_stop,
+ * HR_SWAPOFF_GRACE_NS more at most) and unlink. 0, or -1 (hr_error; the
  * file left while on).
  */
 int hr_swap_remove(struct hr_swap *sw, uint64_t deadline);
@@ -60,6 +70,13 @@ int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *l
 
 /* @path's Used in /proc/swaps, KiB; -1: not on (or /proc/swaps unreadable). */
 int64_t hr_swap_used_kib(const char *path);
+
+/*
+ * 1 (the file in @file): /proc/swaps lists a bb-*.swap of another state dir
+ * than @state_dir whose lock is held (a live run, or its guardian at work):
+ * a host-swap run beside it would swap into its file and it into ours.
+ */
+int hr_swap_live_other(const char *state_dir, char *file, size_t size);
 
 /* The highest priority of the host's swap areas (/proc/swaps), INT_MIN: none. */
 int hr_swap_max_prio(void);
