@@ -406,6 +406,53 @@ static int kp_emit(const struct agent *a, const struct kp_ev *e, const struct kp
 	       e->t_ns - a->kp.prev_t >= per;
 }
 
+/* A tick's two reads of totalram around its time @t (never back from one handed out): 0, or -1. */
+static int tick_read(struct agent *a, struct bbp_sample *s, uint64_t *tot1, uint64_t *t, uint64_t *tot2)
+{
+	if (read_sysinfo(a, tot1, &s->total_kib, &s->free_kib))
+		return -1;
+	*t = mono_ns();
+	if (*t < ga_clk.last)	/* times handed out never go back */
+		*t = ga_clk.last;
+	ga_clk.last = *t;
+	if (read_sysinfo(a, tot2, &s->total_kib, &s->free_kib))
+		return -1;
+	a->kp.free_kib = s->free_kib;
+	return 0;
+}
+
+/*
+ * A tick's end: /proc/vmstat (oom_kill) when due, as take_sample reads it,
+ * and virtio-mem's memory blocks with it; the sample @s at @t where polled;
+ * the tick's cost since @t0.
+ */
+static void tick_end(struct agent *a, struct bbp_sample *s, uint64_t now, uint64_t t, uint64_t t0, int poll)
+{
+	uint64_t every = moving(a, now) ? NSEC / a->conf.slow_hz : NSEC;
+
+	if (a->smp.vmstat_now || now - a->smp.last_vmstat >= every) {
+		uint64_t inf, def, oom, v0 = now_ns();
+
+		if (!read_vmstat(a, &inf, &def, &oom) && oom > a->smp.oom_r)
+			a->smp.oom_r = oom;
+		a->smp.vmstat_ns += now_ns() - v0;
+		a->smp.last_vmstat = now;
+		a->smp.vmstat_now = 0;
+		if (a->kp.vmem)
+			mem_blocks(a);
+	}
+	if (poll) {
+		s->t_ns = t;
+		s->seq = a->smp.seq++;
+		s->inflate = a->smp.inf_r;
+		s->deflate = a->smp.def_r;
+		s->oom_kill = a->smp.oom_r;
+		s->src = BBP_SRC_KPROBE;
+		push_sample(a, s, t);
+	}
+	a->smp.sample_ns += now_ns() - t0;
+}
+
 /*
  * One wake-up of the event source: the batches timed up to t turned into
  * samples, their count checked against totalram read just before and just
@@ -418,19 +465,12 @@ static int kp_emit(const struct agent *a, const struct kp_ev *e, const struct kp
 static size_t kp_tick(struct agent *a, uint64_t now, int poll)
 {
 	struct bbp_sample s = { 0 };
-	uint64_t t0 = now_ns(), t, tot1, tot2, every = moving(a, now) ? NSEC / a->conf.slow_hz : NSEC;
+	uint64_t t0 = now_ns(), t, tot1, tot2;
 	int64_t p, b1, b2, lo, hi;
 	size_t n;
 
-	if (read_sysinfo(a, &tot1, &s.total_kib, &s.free_kib))
+	if (tick_read(a, &s, &tot1, &t, &tot2))
 		return 0;
-	t = mono_ns();
-	if (t < ga_clk.last)	/* times handed out never go back */
-		t = ga_clk.last;
-	ga_clk.last = t;
-	if (read_sysinfo(a, &tot2, &s.total_kib, &s.free_kib))
-		return 0;
-	a->kp.free_kib = s.free_kib;
 	n = kp_drain(&a->kp.ev, t, kp_evbuf, sizeof(kp_evbuf) / sizeof(kp_evbuf[0]));
 	for (size_t i = 0; i < n; i++)
 		kp_push(a, &kp_evbuf[i], kp_emit(a, &kp_evbuf[i], i + 1 < n ? &kp_evbuf[i + 1] : NULL));
@@ -454,25 +494,7 @@ static size_t kp_tick(struct agent *a, uint64_t now, int poll)
 		kp_give_up(a, now, "at rest differs from", lo - p);
 		return n;
 	}
-	if (a->smp.vmstat_now || now - a->smp.last_vmstat >= every) {
-		uint64_t inf, def, oom, v0 = now_ns();
-
-		if (!read_vmstat(a, &inf, &def, &oom) && oom > a->smp.oom_r)
-			a->smp.oom_r = oom;
-		a->smp.vmstat_ns += now_ns() - v0;
-		a->smp.last_vmstat = now;
-		a->smp.vmstat_now = 0;
-	}
-	if (poll) {
-		s.t_ns = t;
-		s.seq = a->smp.seq++;
-		s.inflate = a->smp.inf_r;
-		s.deflate = a->smp.def_r;
-		s.oom_kill = a->smp.oom_r;
-		s.src = BBP_SRC_KPROBE;
-		push_sample(a, &s, t);
-	}
-	a->smp.sample_ns += now_ns() - t0;
+	tick_end(a, &s, now, t, t0, poll);
 	return n;
 }
 
@@ -539,19 +561,12 @@ static int vm_emit(const struct agent *a, const struct kp_vm_ev *e, const struct
 static size_t vm_tick(struct agent *a, uint64_t now, int poll)
 {
 	struct bbp_sample s = { 0 };
-	uint64_t t0 = now_ns(), t, tot1, tot2, every = moving(a, now) ? NSEC / a->conf.slow_hz : NSEC;
+	uint64_t t0 = now_ns(), t, tot1, tot2;
 	int64_t p, lo, hi, slack = (int64_t)a->kp.vm_slack;
 	size_t n, m = 0;
 
-	if (read_sysinfo(a, &tot1, &s.total_kib, &s.free_kib))
+	if (tick_read(a, &s, &tot1, &t, &tot2))
 		return 0;
-	t = mono_ns();
-	if (t < ga_clk.last)
-		t = ga_clk.last;
-	ga_clk.last = t;
-	if (read_sysinfo(a, &tot2, &s.total_kib, &s.free_kib))
-		return 0;
-	a->kp.free_kib = s.free_kib;
 	n = kp_vm_drain(&a->kp.ev, t, vm_evbuf, sizeof(vm_evbuf) / sizeof(vm_evbuf[0]));
 	for (size_t i = 0; i < n; i++)	/* a request the device refused moved nothing */
 		if (vm_evbuf[i].bytes)
@@ -571,27 +586,8 @@ static size_t vm_tick(struct agent *a, uint64_t now, int poll)
 		vm_give_up(a, now, "at rest differs from", lo - p);
 		return n;
 	}
-	if (a->smp.vmstat_now || now - a->smp.last_vmstat >= every) {
-		uint64_t inf, def, oom, v0 = now_ns();
-
-		if (!read_vmstat(a, &inf, &def, &oom) && oom > a->smp.oom_r)
-			a->smp.oom_r = oom;
-		a->smp.vmstat_ns += now_ns() - v0;
-		a->smp.last_vmstat = now;
-		a->smp.vmstat_now = 0;
-		mem_blocks(a);
-	}
-	if (poll) {
-		s.t_ns = t;
-		s.seq = a->smp.seq++;
-		s.inflate = a->smp.inf_r;
-		s.deflate = a->smp.def_r;
-		s.oom_kill = a->smp.oom_r;
-		s.total_kib = (uint64_t)(p > 0 ? p : 0) * a->fix.page_size / 1024;
-		s.src = BBP_SRC_KPROBE;
-		push_sample(a, &s, t);
-	}
-	a->smp.sample_ns += now_ns() - t0;
+	s.total_kib = (uint64_t)(p > 0 ? p : 0) * a->fix.page_size / 1024;	/* the requests' count */
+	tick_end(a, &s, now, t, t0, poll);
 	return n;
 }
 
