@@ -347,13 +347,19 @@ static uint64_t batch_pages(const struct agent *a)
 
 static struct kp_ev kp_evbuf[KP_MAX_RECS];
 
-/* The batch count disagreed with totalram by @d pages: say so, count it, poll from now on. */
-static void kp_give_up(struct agent *a, uint64_t now, const char *why, int64_t d)
+/* The event count disagreed with totalram: counted, the events closed for good, a polled sample at once. */
+static void ev_stop(struct agent *a, uint64_t now)
 {
 	a->kp.mismatch++;
 	a->kp.failed = 1;
 	a->kp.on = 0;
 	a->smp.next_sample = now;
+}
+
+/* The batch count disagreed with totalram by @d pages: say so, count it, poll from now on. */
+static void kp_give_up(struct agent *a, uint64_t now, const char *why, int64_t d)
+{
+	ev_stop(a, now);
 	ga_send_log(a, 1, "kprobe: the batch count %s totalram by %lld pages (%" PRIu64
 		 " events, %" PRIu64 " records lost): polling from now on", why, (long long)d,
 		 a->kp.events, a->kp.ev.lost + a->kp.ev.late);
@@ -505,10 +511,7 @@ static struct kp_vm_ev vm_evbuf[KP_MAX_RECS];
 /* The request count disagreed with totalram by @d pages: say so, count it, poll from now on. */
 static void vm_give_up(struct agent *a, uint64_t now, const char *why, int64_t d)
 {
-	a->kp.mismatch++;
-	a->kp.failed = 1;
-	a->kp.on = 0;
-	a->smp.next_sample = now;
+	ev_stop(a, now);
 	ga_send_log(a, 1, "kprobe: the virtio-mem request count %s MemTotal by %lld pages (%" PRIu64
 		 " requests, %" PRIu64 " records lost or unpaired, %" PRIu64 " refused): polling from now on",
 		 why, (long long)d, a->kp.events, a->kp.ev.lost + a->kp.ev.late, a->kp.ev.vm_refused);
