@@ -80,6 +80,18 @@ daemon_kill() {
 	return 0
 }
 
+# daemon_cgroups_rm NAME: the cgroups of every domain that daemon ran
+# (machine/qemu-ID-DOMAIN.libvirt-qemu), its QEMUs gone: a killed daemon
+# removes none, and a daemon killed with its QEMUs still running neither.
+# Its domains are those it kept a log of, in its own /var.
+daemon_cgroups_rm() {
+	local f globs=()
+	for f in "$T/$1"/var-up/log/libvirt/qemu/*.log; do
+		[ -f "$f" ] && globs+=("qemu-[0-9]*-$(basename "$f" .log).libvirt-qemu")
+	done
+	[ ${#globs[@]} -eq 0 ] || cgroups_rm "${globs[@]}" || true
+}
+
 daemon_stop_all() {
 	for n in $_daemons; do
 		p=$(cat "$T/$n/ssh/pid" 2>/dev/null) && { kill "$p"; wait "$p"; } 2>/dev/null
@@ -87,6 +99,7 @@ daemon_stop_all() {
 		daemon_kill "$n"
 		[ -n "$q" ] && kill -9 $q 2>/dev/null
 		h=$(cat "$T/$n/holder.pid" 2>/dev/null) && { kill -9 "$h"; wait "$h"; } 2>/dev/null
+		daemon_cgroups_rm "$n"
 	done
 	_daemons=""
 }

@@ -55,6 +55,10 @@ cleanup() {
 	for pid in $(pgrep -f "qemu-system.*$STATE" 2>/dev/null); do
 		kill -9 "$pid" 2>/dev/null
 	done
+	# and no cgroup of this test's libvirt root (where a check failed, or a
+	# domain the test made itself): a host that runs `make check` every day
+	# must not fill up with them
+	cgroups_rm "qemu-embed-$(printf %s "$STATE/embed" | sha256sum | cut -c1-8)-*" || true
 	caps_share
 	# A failed test keeps what it saw for whoever reads the CI log: its files
 	# (results, output) and QEMU's logs, not the guests' disks.
@@ -147,6 +151,28 @@ cgroups() {
 	for m in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/mounts); do
 		ls -d "$m"/machine/qemu-embed-"$h"-* 2>/dev/null
 	done | wc -l
+}
+
+# cgroups_rm GLOB...: remove the cgroup directories machine/GLOB of every
+# mounted hierarchy (v1 and v2), the directories inside them first; one that
+# still holds tasks (QEMU's last threads leaving) is tried again for 10 s. For
+# what libvirt leaves where the runner is not the one to remove it: a domain
+# the test made with virsh, a killed daemon's domains (its QEMU gone, no
+# libvirt left to remove them). 0, or 1 if one is still there.
+cgroups_rm() {
+	local m g d end=$((SECONDS + 10)) left=0
+	for m in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/mounts); do
+		for g in "$@"; do
+			for d in "$m"/machine/$g; do
+				[ -d "$d" ] || continue
+				while ! find "$d" -depth -type d -exec rmdir {} + 2>/dev/null && [ -d "$d" ]; do
+					[ $SECONDS -ge $end ] && { left=1; break; }
+					sleep 0.1
+				done
+			done
+		done
+	done
+	return $left
 }
 
 # scenario NAME <<EOF ... writes $T/NAME.ini
