@@ -108,12 +108,17 @@ check "guest 1: given back in its own window (falling at $f1 s, not before 26 s;
 # both alike; what is left is when the samples fell and how long 25 MiB of
 # first touches and the first of the giving back took: less than the whole
 # rise (last low to high sample) plus the whole fall (last high to low
-# sample), the tolerance.
+# sample), the tolerance; at least a quarter of the 12 s, as the stagger's
+# check below allows half the stagger: a guest whose workload did not run for
+# a second before its rise (its one vCPU not run by a host under a load of
+# 8-17: seen once, 1 s late, its rise itself quick) is still on its own
+# timeline, and a guest on another's, or on a wrong trace, is off by the 6 s
+# stagger or more.
 for k in 0 1; do
 	eval "ll=\$ll$k r=\$r$k h=\$h$k lh=\$lh$k f=\$f$k la=\$la$k"
 	check "guest $k: high for the trace's 12 s (rising to falling), give or take its rise and fall" \
 		awk -v ll="$ll" -v r="$r" -v h="$h" -v lh="$lh" -v f="$f" -v la="$la" 'BEGIN {
-			tol = (h - ll) + (la - lh); d = f - r - 12
+			tol = (h - ll) + (la - lh); if (tol < 3) tol = 3; d = f - r - 12
 			printf "# high for %.3f s; tolerance %.3f s\n", f - r, tol
 			exit !(ll >= 0 && r >= 0 && lh >= 0 && f >= 0 && la >= 0 && d <= tol && -d <= tol) }'
 done
