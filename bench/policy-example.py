@@ -7,9 +7,12 @@
 # Its rule, per guest, with cur its size now (actual, else target):
 #   - the guest is stalling on memory (PSI some avg10 above 5 %): give back
 #     10 % of its nominal size;
-#   - else the host budget is tight (under 15 % free) and the guest has more
-#     than 20 % of cur unused: take half of that surplus, at most 10 % of cur;
-#   - else the budget is roomy (30 % free or more): give back 5 % of nominal;
+#   - else the host budget is tight (under 15 % free, or the host swapping in:
+#     host.swap_in_mib up 4 MiB or more since the last period, pages of the
+#     QEMUs coming back from swap while usage may look low) and the guest has
+#     more than 20 % of cur unused: take half of that surplus, at most 10 % of cur;
+#   - else the budget is roomy (30 % free or more, the host not swapping in):
+#     give back 5 % of nominal;
 #   - a target always within [floor_mib, nominal_mib]; a change under 1 MiB is
 #     not sent. A figure the runner could not have is null: a rule that needs
 #     it leaves the guest alone.
@@ -25,6 +28,7 @@ import sys
 PSI_STALL = 5.0       # % of time some task stalled on memory (avg10)
 TIGHT, ROOMY = 0.15, 0.30
 KEEP_FREE = 0.20      # of cur, left unused in a guest
+SWAP_IN_GROWTH = 4.0  # MiB of host swap-in in one period that counts as pressure
 
 
 def num(d, *keys):
@@ -36,9 +40,15 @@ def num(d, *keys):
     return float(d) if isinstance(d, (int, float)) else None
 
 
-def decide(stats):
+def decide(stats, last):
+    """The targets for one stats line; last: {"swap_in": the previous period's
+    host.swap_in_mib}, updated here."""
     limit, usage = num(stats, "host", "limit_mib"), num(stats, "host", "usage_mib")
     host_free = (limit - usage) / limit if limit and usage is not None else None
+    swap_in, prev = num(stats, "host", "swap_in_mib"), last.get("swap_in")
+    last["swap_in"] = swap_in
+    if swap_in is not None and prev is not None and swap_in - prev >= SWAP_IN_GROWTH:
+        host_free = 0.0             # the host swapping in: as tight as a full budget
     targets = []
     for g in stats.get("guests", []):
         nominal, floor = num(g, "nominal_mib"), num(g, "floor_mib")
@@ -66,11 +76,12 @@ def decide(stats):
 
 
 def main():
+    last = {}
     for line in sys.stdin:
         try:
             stats = json.loads(line)
             period = stats["period"]
-            targets = decide(stats)
+            targets = decide(stats, last)
         except (ValueError, KeyError, TypeError) as e:
             print(f"policy-example: unreadable stats: {e}", file=sys.stderr)
             continue                # no answer: the runner counts a timeout

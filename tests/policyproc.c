@@ -347,7 +347,7 @@ static void test_example(void)
 	enum hr_pp_verdict v;
 
 	if (system("python3 -c '' 2>/dev/null")) {
-		for (int k = 0; k < 4; k++)
+		for (int k = 0; k < 6; k++)
 			skip("no python3 to run bench/policy-example.py");
 		return;
 	}
@@ -367,6 +367,14 @@ static void test_example(void)
 	v = ask(&p, 3, 20000);
 	ok(v == HR_PP_OK && out.t[0].set && out.t[0].target_mib == 485 && !p.count[HR_PP_MALFORMED] &&
 	   !p.count[HR_PP_RANGE], "... the budget roomy (50 %% free): 460 -> 485 (+5 %%); no answer refused");
+	in.g[0].target_mib = in.g[0].actual_mib = 485, in.host.swap_in_mib = 10;
+	v = ask(&p, 4, 20000);
+	ok(v == HR_PP_OK && out.t[0].set && out.t[0].target_mib == 510,
+	   "... the host's swap-in first seen (10 MiB, no growth known): still roomy, 485 -> 510");
+	in.g[0].target_mib = in.g[0].actual_mib = 510, in.host.swap_in_mib = 74;
+	v = ask(&p, 5, 20000);
+	ok(v == HR_PP_OK && out.t[0].set && out.t[0].target_mib == 459 && !p.count[HR_PP_MALFORMED] &&
+	   !p.count[HR_PP_RANGE], "... the host swapping in (+64 MiB) with 50 %% free: tight, 510 -> 459 (-10 %%)");
 	hr_pproc_stop(&p);
 	hr_pol_in_clear(&in);
 }
@@ -384,7 +392,7 @@ int main(void)
 	snprintf(in.g[0].name, sizeof(in.g[0].name), "g0");
 	in.g[0].nominal_mib = 1024, in.g[0].floor_mib = 128, in.g[0].target_mib = in.g[0].actual_mib = 1000;
 
-	plan(36);
+	plan(38);
 	ok(hr_pproc_start(&p, "", NULL, 3) == -1 && hr_error_pending(), "no program: refused");
 	hr_error_take((char[128]){ 0 }, 128);
 	hr_pproc_stop(&p);

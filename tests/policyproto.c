@@ -66,6 +66,29 @@ static void test_encode(void)
 	ok(j && json_number_value(json_object_get(json_object_get(j, "host"), "limit_mib")) == 2048 &&
 	   json_is_null(json_object_get(json_object_get(json_object_get(j, "host"), "events"), "oom_kill")),
 	   "stats: the host budget's state");
+	{
+		static const char *const keys[] = { "swap_in_mib", "swap_out_mib", "swapfile_mib",
+						    "swapfile_used_mib" };
+		json_t *h = json_object_get(j, "host");
+		int null = 1;
+
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			null &= json_is_null(json_object_get(h, keys[k]));
+		ok(null, "stats: the host's swap-in/out and host-swap file, unknown: null (present)");
+		json_decref(j);
+		in.host.swap_in_mib = 12.5, in.host.swap_out_mib = 40.25;
+		in.host.swapfile_mib = 256, in.host.swapfile_used_mib = 0;
+		n = hr_pp_encode_stats(&in, buf, sizeof(buf));
+		j = n > 0 ? json_loads(buf, 0, &jerr) : NULL;
+		h = json_object_get(j, "host");
+		ok(json_number_value(json_object_get(h, "swap_in_mib")) == 12.5 &&
+		   json_number_value(json_object_get(h, "swap_out_mib")) == 40.25 &&
+		   json_number_value(json_object_get(h, "swapfile_mib")) == 256 &&
+		   json_is_number(json_object_get(h, "swapfile_used_mib")) &&
+		   json_number_value(json_object_get(h, "swapfile_used_mib")) == 0 &&
+		   json_object_size(h) == 8, "stats: host.swap_in_mib, swap_out_mib, swapfile_mib, swapfile_used_mib "
+		   "(0 a number, not null), 8 host fields");
+	}
 	json_decref(j);
 	/* the fuzzer's first find: -DBL_MAX written with 10 digits rounded past it and read back as an overflow */
 	in.host.swap_mib = -DBL_MAX, in.g[0].bs.major_faults = DBL_MAX, in.g[1].bs.usable_mib = 4.9e-324;
@@ -95,6 +118,10 @@ static void test_encode(void)
 			f[k] = -1.2345678901234567e-300;
 		in.g[i].bs.unused_mib = in.g[i].psi.full_total_us = in.g[i].vm.oom_kill = -1.2345678901234567e300;
 	}
+	in.host.limit_mib = in.host.usage_mib = in.host.swap_mib = -1.2345678901234567e300;
+	in.host.ev_high = in.host.ev_max = in.host.ev_oom = in.host.ev_oom_kill = -1.2345678901234567e300;
+	in.host.swap_in_mib = in.host.swap_out_mib = -1.2345678901234567e300;
+	in.host.swapfile_mib = in.host.swapfile_used_mib = -1.2345678901234567e300;
 	n = hr_pp_encode_stats(&in, buf, sizeof(buf));
 	ok(n > 0, "stats: 64 guests with long names and figures fit HR_PP_STATS_MAX (%d of %d bytes)", n,
 	   HR_PP_STATS_MAX);
@@ -208,7 +235,7 @@ static void test_corpus(void)
 
 int main(void)
 {
-	plan(30);
+	plan(32);
 	test_encode();
 	test_answers();
 	test_corpus();

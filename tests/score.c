@@ -3,6 +3,7 @@
  * 2026-12-07), and scores.csv (report/scores.c) from a results directory written here: a baseline
  * job and a policy job, every score by hand.
  */
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,6 +185,63 @@ static void line_of(const char *dir, const char *prefix, char *out, size_t size)
 	fclose(f);
 }
 
+/* rp_scores_write(@dir, @run, 1)'s table (stdout) into @out; its return, or -2 if stdout could not be caught. */
+static int printed(const char *dir, json_t *run, char *out, size_t size)
+{
+	char path[4096];
+	FILE *f;
+	size_t n = 0;
+	int saved, fd, rc;
+
+	snprintf(path, sizeof(path), "%s/printed.txt", dir);
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (saved < 0 || fd < 0 || dup2(fd, STDOUT_FILENO) < 0) {
+		if (saved >= 0)
+			close(saved);
+		if (fd >= 0)
+			close(fd);
+		return -2;
+	}
+	close(fd);
+	rc = rp_scores_write(dir, run, 1);
+	fflush(stdout);
+	(void)dup2(saved, STDOUT_FILENO);
+	close(saved);
+	if ((f = fopen(path, "r"))) {
+		n = fread(out, 1, size - 1, f);
+		fclose(f);
+	}
+	out[n] = '\0';
+	return rc;
+}
+
+/* The cell of printed @table's line @ln (0: the header) under its header's column @col, spaces cut; "" if none. */
+static void cell(const char *table, int ln, const char *col, char *out, size_t size)
+{
+	const char *hdr = strstr(table, "\njob "), *row, *c, *end;
+	size_t start, stop, len;
+
+	out[0] = '\0';
+	if (!hdr || !(c = strstr(hdr + 1, col)) || strchr(hdr + 1, '\n') < c)
+		return;
+	row = hdr + 1;
+	for (int i = 0; i < ln && row; i++)
+		row = strchr(row, '\n') ? strchr(row, '\n') + 1 : NULL;
+	if (!row || !*row)
+		return;
+	stop = (size_t)(c - (hdr + 1)) + strlen(col);	/* right-aligned: the cell ends where its header does */
+	start = stop;
+	end = strchr(row, '\n');
+	len = end ? (size_t)(end - row) : strlen(row);
+	if (stop > len)
+		return;
+	while (start > 0 && row[start - 1] != ' ')
+		start--;
+	snprintf(out, size, "%.*s", (int)(stop - start), row + start);
+}
+
 /*
  * Two jobs of two 512 MiB guests: base (no budget) and mom (a 600 MiB budget).
  * base: actual 512 and RSS 300 MiB throughout; latencies 990 x 1000 ns, 10 x 10000 ns.
@@ -271,6 +329,40 @@ static void test_scores_csv(void)
 	    "2,mom,0,budget,,600.000,0,3,12.500,40.250\n");
 	run = rp_run_load(strcat(strcpy(line, dir), "/run.json"));
 	ok(run && rp_scores_write(dir, run, 0) == 0, "scores.csv written with decisions' phases and the kernel log's kills");
+	{
+		static char table[8192];
+		char in[32], out[32], bin[32], bout[32], hoom[32];
+		const char *h;
+		size_t hl = 0, rl[2] = { 0, 0 };
+
+		int rc = run ? printed(dir, run, table, sizeof(table)) : -1;
+
+		ok(rc == 0, "the table printed (%zu bytes)", strlen(table));
+		if ((h = strstr(table, "\njob "))) {
+			const char *r = strchr(h + 1, '\n');
+
+			hl = r ? (size_t)(r - h - 1) : 0;
+			for (int i = 0; i < 2 && r && r[1]; i++) {
+				const char *e = strchr(r + 1, '\n');
+
+				rl[i] = e ? (size_t)(e - r - 1) : 0;
+				r = e;
+			}
+		}
+		cell(table, 1, "swpInMB", bin, sizeof(bin));
+		cell(table, 1, "swpOutMB", bout, sizeof(bout));
+		cell(table, 2, "hOOM", hoom, sizeof(hoom));
+		cell(table, 2, "swpInMB", in, sizeof(in));
+		cell(table, 2, "swpOutMB", out, sizeof(out));
+		ok(h && strstr(h, " hOOM swpInMB swpOutMB  gOOM ") && hl && rl[0] == hl && rl[1] == hl,
+		   "the table's header has swpInMB and swpOutMB after hOOM; each row as wide as it (%zu, %zu, %zu)",
+		   hl, rl[0], rl[1]);
+		ok(!strcmp(in, "12.5") && !strcmp(out, "40.2") && !strcmp(hoom, "3") && !strcmp(bin, "-") &&
+		   !strcmp(bout, "-"), "the table's swpInMB, swpOutMB: scores.csv's host swap (%s, %s; hOOM %s); "
+		   "the baseline, no budget: %s, %s", in, out, hoom, bin, bout);
+		if (!h || rl[0] != hl)
+			diag("%s", table);
+	}
 	json_decref(run);
 	line_of(dir, "mom,\"\",0,m0,", line, sizeof(line));
 	ok(!strncmp(line, "mom,\"\",0,m0,mom,base,1,512.000,600.000,0.000,,0.000,,,", 48),
@@ -315,7 +407,7 @@ static void test_scores_csv(void)
 
 int main(void)
 {
-	plan(34);
+	plan(37);
 	test_step();
 	test_counter();
 	test_churn();

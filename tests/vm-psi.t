@@ -2,11 +2,12 @@
 # vm-psi: the agent reports its guest's memory pressure (/proc/pressure/memory)
 # and swap and fault counts (PSI, once a second): samples.csv has them, the
 # psi policy runs on them under a host budget (its decisions.csv rows show
-# the PSI inputs), and the external policy's stats line carries them. One
+# the PSI inputs), and the external policy's stats line carries them (and,
+# under a budget, the host's swap-in/out; host-swap's file null without one). One
 # small guest a job, two jobs.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 12
+plan 13
 
 # The agent reads /proc/pressure/memory: a guest kernel built without PSI has
 # none to report (one built with it off by default boots with psi=1). The
@@ -47,6 +48,7 @@ $budget
 [ext]
 policy = external:python3 $T/ext.py
 policy-period-scale = 0.2
+$budget
 INI
 
 "$BB" run -s "$STATE" -o "$RESULTS" "$T/psi.ini" >"$T/out" 2>"$T/err"
@@ -101,6 +103,23 @@ for s in lines[1:]:
         p, v = g.get("psi") or {}, g.get("vmstat") or {}
         ok &= all(isinstance(p.get(k), (int, float)) for k in ("some_avg10", "full_avg10", "some_total_us", "full_total_us"))
         ok &= all(isinstance(v.get(k), (int, float)) for k in ("pswpin", "pswpout", "pgmajfault", "oom_kill"))
+sys.exit(0 if ok else 1)
+PY
+# the host object: the budget's swap figures (the host's swap-in/out since its
+# creation, numbers where it has one) and host-swap's file (none here: null)
+check "external: host.swap_in_mib, swap_out_mib numbers with a budget, swapfile_mib, swapfile_used_mib null" \
+	python3 - "$T/stats.jsonl" "${MEM:+budget}" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+ok = len(lines) >= 2
+num = (int, float) if sys.argv[2] else type(None)
+for s in lines[1:]:
+    h = s["host"]
+    ok &= all(k in h for k in ("swap_in_mib", "swap_out_mib", "swapfile_mib", "swapfile_used_mib"))
+    ok &= isinstance(h.get("swap_in_mib"), num) and isinstance(h.get("swap_out_mib"), num)
+    ok &= h.get("swapfile_mib") is None and h.get("swapfile_used_mib") is None
+if not ok:
+    print(lines[-1]["host"] if lines else "no lines", file=sys.stderr)
 sys.exit(0 if ok else 1)
 PY
 check "no VM left running" test "$(qemus)" -eq 0

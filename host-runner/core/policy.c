@@ -177,6 +177,8 @@ void hr_pol_in_clear(struct hr_pol_in *in)
 	in->t_s = NAN;
 	in->host.limit_mib = in->host.usage_mib = in->host.swap_mib = NAN;
 	in->host.ev_high = in->host.ev_max = in->host.ev_oom = in->host.ev_oom_kill = NAN;
+	in->host.swap_in_mib = in->host.swap_out_mib = NAN;
+	in->host.swapfile_mib = in->host.swapfile_used_mib = NAN;
 	for (int i = 0; i < HR_POL_MAX_GUESTS; i++) {
 		struct hr_pol_guest *g = &in->g[i];
 

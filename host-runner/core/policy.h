@@ -80,6 +80,8 @@ struct hr_pol_host {
 	double limit_mib, usage_mib;
 	double swap_mib;		/* swap the budget's processes hold */
 	double ev_high, ev_max, ev_oom, ev_oom_kill;	/* memory.events (v1: failcnt in ev_max) */
+	double swap_in_mib, swap_out_mib;	/* the host's pswpin, pswpout since the budget's creation */
+	double swapfile_mib, swapfile_used_mib;	/* host-swap's file: its size, its Used (NaN: none) */
 };
 
 /* One period's inputs. */

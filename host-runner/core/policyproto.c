@@ -110,6 +110,10 @@ int hr_pp_encode_stats(const struct hr_pol_in *in, char *buf, size_t size)
 	put(host, "limit_mib", num(in->host.limit_mib), &bad);
 	put(host, "usage_mib", num(in->host.usage_mib), &bad);
 	put(host, "swap_mib", num(in->host.swap_mib), &bad);
+	put(host, "swap_in_mib", num(in->host.swap_in_mib), &bad);
+	put(host, "swap_out_mib", num(in->host.swap_out_mib), &bad);
+	put(host, "swapfile_mib", num(in->host.swapfile_mib), &bad);
+	put(host, "swapfile_used_mib", num(in->host.swapfile_used_mib), &bad);
 	put(ev, "high", num(in->host.ev_high), &bad);
 	put(ev, "max", num(in->host.ev_max), &bad);
 	put(ev, "oom", num(in->host.ev_oom), &bad);

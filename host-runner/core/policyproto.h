@@ -19,7 +19,7 @@
 
 #include "core/policy.h"
 
-#define HR_PP_VERSION	1
+#define HR_PP_VERSION	1		/* the stats line may gain fields within it (docs/policy.md) */
 #define HR_PP_LINE_MAX	65536		/* an answer's bytes, its newline not counted */
 #define HR_PP_STATS_MAX	(HR_POL_MAX_GUESTS * 1536 + 1024)	/* a stats line's bytes at most */
 

@@ -559,7 +559,7 @@ int hr_budget_read(struct hr_budget_cg *cg, struct hr_budget_state *st, const in
 
 	st->limit_mib = st->usage_mib = st->max_usage_mib = st->memsw_usage_mib = st->swap_mib = NAN;
 	st->failcnt = st->memsw_failcnt = st->oom_kill = st->under_oom = -1;
-	st->swap_in_mib = st->swap_out_mib = st->swapfile_used_mib = NAN;
+	st->swap_in_mib = st->swap_out_mib = st->swapfile_mib = st->swapfile_used_mib = NAN;
 	kmsg_read(cg, st, qpids, nq);
 	{
 		int64_t in, out;
@@ -570,6 +570,8 @@ int hr_budget_read(struct hr_budget_cg *cg, struct hr_budget_state *st, const in
 			st->swap_in_mib = (double)(in - cg->pswpin0) * page_mib;
 		if (out >= 0 && cg->pswpout0 >= 0 && out >= cg->pswpout0)
 			st->swap_out_mib = (double)(out - cg->pswpout0) * page_mib;
+		if (cg->swap.on)
+			st->swapfile_mib = (double)cg->swap.kib / 1024.0;
 		if (cg->swap.on && (in = hr_swap_used_kib(cg->swap.path)) >= 0)
 			st->swapfile_used_mib = (double)in / 1024.0;
 	}

@@ -72,6 +72,7 @@ struct hr_budget_kill {
 struct hr_budget_state {
 	double limit_mib, usage_mib, max_usage_mib, memsw_usage_mib, swap_mib;
 	double swap_in_mib, swap_out_mib;	/* the host's pswpin, pswpout since the budget's creation */
+	double swapfile_mib;		/* host-swap's file: its size while on (NaN: none) */
 	double swapfile_used_mib;	/* host-swap's file: its Used in /proc/swaps (NaN: none) */
 	int64_t failcnt, memsw_failcnt, oom_kill, under_oom;
 	int64_t kmsg_oom_kills;		/* the kernel log's count since the budget's creation, -1: unknown */

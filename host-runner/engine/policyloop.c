@@ -253,6 +253,10 @@ static int tick(struct hr_polwave *pw, int decide)
 		pw->in.host.limit_mib = bs.limit_mib;
 		pw->in.host.usage_mib = bs.usage_mib;
 		pw->in.host.swap_mib = bs.swap_mib;
+		pw->in.host.swap_in_mib = bs.swap_in_mib;
+		pw->in.host.swap_out_mib = bs.swap_out_mib;
+		pw->in.host.swapfile_mib = bs.swapfile_mib;
+		pw->in.host.swapfile_used_mib = bs.swapfile_used_mib;
 		pw->in.host.ev_max = bs.failcnt >= 0 ? (double)bs.failcnt : NAN;
 		/* the kernel log's count where it can be read: v1's oom_kill misses kills in the domains' cgroups */
 		pw->in.host.ev_oom_kill = bs.kmsg_oom_kills >= 0 ? (double)bs.kmsg_oom_kills :

@@ -506,6 +506,27 @@ static void baseline_of(const struct sc *s, int job, int k, double *rss, struct 
 	*rss = n ? sum / n : NAN;
 }
 
+/* The printed table's columns after job and policy: its header, width and decimals ("-": none). */
+static const struct sc_col {
+	const char *name;
+	int width, prec;
+} print_cols[] = {
+	{ "oc", 5, 2 }, { "savedGiBs", 9, 1 }, { "rssMiB", 7, 0 }, { "x", 6, 3 }, { "p99us", 9, 1 },
+	{ "x", 6, 3 }, { "p999us", 9, 1 }, { "x", 6, 3 }, { "hOOM", 4, 0 }, { "swpInMB", 7, 1 },
+	{ "swpOutMB", 8, 1 }, { "gOOM", 5, 0 }, { "churnMB", 7, 0 }, { "decideMs", 8, 0 },
+	{ "sloS", 6, 0 }, { "fail", 4, 0 },
+};
+#define SC_NPRINT	(sizeof(print_cols) / sizeof(print_cols[0]))
+
+static void print_header(void)
+{
+	printf("\nscores (scores.csv; x: over the baseline job, the first without a host budget)\n"
+	       "%-14s %-10s", "job", "policy");
+	for (size_t i = 0; i < SC_NPRINT; i++)
+		printf(" %*s", print_cols[i].width, print_cols[i].name);
+	printf("\n");
+}
+
 static void write_row(FILE *f, const struct sc *s, const struct sc_rep *e, const char *vm, int k,
 		      struct sc_row *o, int print)
 {
@@ -567,17 +588,17 @@ static void write_row(FILE *f, const struct sc *s, const struct sc_rep *e, const
 				     o->guests ? hr_score_ratio(o->rss / o->guests, base_rss) : NAN, p99,
 				     j->baseline >= 0 ? hr_score_ratio(p99, pct(&base, 99)) : NAN, p999,
 				     j->baseline >= 0 ? hr_score_ratio(p999, pct(&base, 99.9)) : NAN,
-				     isnan(e->limit) ? NAN : e->oom.sum, o->guest_oom, o->churn, med,
+				     isnan(e->limit) ? NAN : e->oom.sum, isnan(e->limit) ? NAN : e->swap_in,
+				     isnan(e->limit) ? NAN : e->swap_out, o->guest_oom, o->churn, med,
 				     o->slo_windows > 0 ? o->slo_violated : NAN, e->failed };
-		static const int w[] = { 5, 9, 7, 6, 9, 6, 9, 6, 4, 5, 7, 8, 6, 4 },
-				 p[] = { 2, 1, 0, 3, 1, 3, 1, 3, 0, 0, 0, 0, 0, 0 };
 
+		_Static_assert(sizeof(v) / sizeof(v[0]) == SC_NPRINT, "a figure per printed column");
 		printf("%-14.14s %-10.10s", j->name, *j->policy ? j->policy : "-");
-		for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		for (size_t i = 0; i < SC_NPRINT; i++)
 			if (isnan(v[i]))
-				printf(" %*s", w[i], "-");
+				printf(" %*s", print_cols[i].width, "-");
 			else
-				printf(" %*.*f", w[i], p[i], v[i]);
+				printf(" %*.*f", print_cols[i].width, print_cols[i].prec, v[i]);
 		printf("\n");
 	}
 }
@@ -656,10 +677,7 @@ int rp_scores_write(const char *dir, json_t *run, int print)
 	(void)hr_table_header(f, &hr_tables[HR_TB_SCORES]);
 	print = print && policies;
 	if (print)
-		printf("\nscores (scores.csv; x: over the baseline job, the first without a host budget)\n"
-		       "%-14s %-10s %5s %9s %7s %6s %9s %6s %9s %6s %4s %5s %7s %8s %6s %4s\n", "job",
-		       "policy", "oc", "savedGiBs", "rssMiB", "x", "p99us", "x", "p999us", "x", "hOOM",
-		       "gOOM", "churnMB", "decideMs", "sloS", "fail");
+		print_header();
 	for (int r = 0; r < s->nreps; r++) {
 		struct sc_row all;
 
