@@ -158,8 +158,9 @@ void hr_budget_host_probe(struct hr_budget_host *h, const char *state_dir, char 
 		snprintf(path, sizeof(path), "%s/memory.memsw.limit_in_bytes", m.dir);
 		h->memsw = !access(path, F_OK);
 	} else {
-		snprintf(why, whysize, "%s", m.v2 ? "the memory controller is cgroup v2's: a budget there "
-			 "is not implemented yet" : "no cgroup memory controller is mounted");
+		snprintf(why, whysize, "%s", m.v2 ? "the memory controller is cgroup v2's: the host budget "
+			 "is built and tested on cgroup v1's only (docs/policy.md)" :
+			 "no cgroup memory controller is mounted");
 		h->memcg_why = why;
 	}
 	h->swap_why = "the state dir is unknown";
