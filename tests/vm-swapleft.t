@@ -60,7 +60,7 @@ hog_end() { # hog_end PID: killed (SIGKILL ends one waiting under its cgroup's O
 # takes up to 2 s on these machines: usage.md); the signal's promise (as
 # vm-faults.t's): QEMU stopped within 2 s, the runner out within 2 s of that
 own() {
-	awk -F, -v took="${2:-99}" '$3 == "signal" { s = $1 } $3 == "destroyed" { d = $1 }
+	csv_awk -v took="${2:-99}" '$c["event"] == "signal" { s = $c["t_s"] } $c["event"] == "destroyed" { d = $c["t_s"] }
 		END { if (s == "" || d == "") print 99; else printf "%.2f", took - (d - s) }' "$1/events.csv"
 }
 # gone_in PID SECONDS: 0 once PID ended (the seconds it took on stdout, from now), 1 if not by then
@@ -118,7 +118,7 @@ stop_swapping() {
 	wait "$3"
 	rc=$?
 	# (what the runner spent after the signal to the handover: events.csv's own times)
-	ts=$(awk -F, '$3 == "signal" { s = $1 } $3 == "swap-left" { l = $1 } END { printf "%.2f", l - s }' "$dir/events.csv")
+	ts=$(csv_awk '$c["event"] == "signal" { s = $c["t_s"] } $c["event"] == "swap-left" { l = $c["t_s"] } END { printf "%.2f", l - s }' "$dir/events.csv")
 	o=$(own "$dir" "$took")
 	check "$1: SIG$2: the run ends ${took:-over 10} s after it, $o s after its guest's destruction (within 2 s; exit $rc); events.csv says swap-left $ts s after the signal, naming the file and the guardian" \
 		eval 'test $rc -eq 130 && awk -v t="$o" "BEGIN { exit !(t <= 2) }" &&
