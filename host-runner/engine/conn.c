@@ -355,19 +355,22 @@ int hr_lock_state_dir(struct hr_run *run)
 		/* its runner gone: its guardian still at work, for a while at most */
 		if (p > 1 && kill((pid_t)p, 0) && errno == ESRCH && !hr_stop && hr_now_ns() < deadline) {
 			if (!said++)
-				hr_info("state dir %s: waiting for the guardian of a killed run (pid %s) to finish "
-					"(%d s at most)", run->state_dir, pid, HR_GUARDIAN_WAIT_S);
+				hr_info("state dir %s: waiting for the guardian of an earlier run (pid %s, ended) to "
+					"finish its cleanup (%d s at most)", run->state_dir, pid, HR_GUARDIAN_WAIT_S);
 			nanosleep(&ts, NULL);
 			continue;
 		}
 		close(run->lock_fd);
 		run->lock_fd = -1;
 		if (p > 1 && kill((pid_t)p, 0) && errno == ESRCH)
-			return hr_error("state dir %s is still held by the guardian of a killed run (pid %s); "
+			return hr_error("state dir %s is still held by the guardian of an earlier run (pid %s); "
 					"wait for it or use --state-dir", run->state_dir, pid);
 		return hr_error("state dir %s is in use by another balloonbench run (pid %s); wait for it or use --state-dir",
 				run->state_dir, pid);
 	}
+	if (said)
+		hr_info("state dir %s: the earlier run's guardian is done (waited %.1f s)", run->state_dir,
+			(double)(hr_now_ns() + HR_GUARDIAN_WAIT_S * 1000000000ull - deadline) / 1e9);
 	if (ftruncate(run->lock_fd, 0) == 0)
 		(void)dprintf(run->lock_fd, "%d\n", (int)getpid());
 	return 0;

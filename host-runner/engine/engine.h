@@ -315,6 +315,15 @@ void hr_chan_stream_removed(struct hr_chan *c);
  * it if not yet, hr_conn_close lets it go.
  */
 #define HR_GUARDIAN_WAIT_S	30
+/*
+ * A guardian's whole cleanup ends within this of the runner's end (its last
+ * step, a swap file's swapoff, is tried again until then: swap.h), so that a
+ * run started at once in the same state dir, which waits HR_GUARDIAN_WAIT_S
+ * from its own start (after that end), finds it done and goes on.
+ */
+#define HR_GUARDIAN_WORK_S	25
+_Static_assert(HR_GUARDIAN_WORK_S + 3 <= HR_GUARDIAN_WAIT_S,
+	       "a guardian's work ends, with a margin, before a waiting run gives up on the lock");
 int hr_lock_state_dir(struct hr_run *run);
 int hr_conn_open(struct hr_run *run);
 void hr_conn_close(struct hr_run *run);

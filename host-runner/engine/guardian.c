@@ -17,7 +17,13 @@
  * left, waits for it instead of sweeping the same files beside it. A runner
  * that ends with a host swap file left on (its swapoff cut short by a
  * signal) says "swap" instead of "done" and does not wait: the guardian
- * swaps that off and removes it, then exits.
+ * swaps that off and removes it, then exits. Its swapoff is tried again
+ * with a backoff (hr_swap_guard: ENOMEM, a slow read-back are transient)
+ * until HR_GUARDIAN_WORK_S after the runner's end, under the
+ * HR_GUARDIAN_WAIT_S a run started at once waits for the lock: a file left
+ * then is said on the run's stderr (the guardian holds it), in the kernel
+ * log and in a note the next run's sweep reads. Every wait of the guardian
+ * has a deadline but the first (the runner's life).
  * The agent's watchdog (bb.watchdog= on the kernel command line) is the
  * second line: it powers a running guest off after the host's silence.
  */
@@ -39,6 +45,7 @@
 #include "policyloop.h"
 #include "hostprobe.h"
 #include "run.h"
+#include "swap.h"
 
 pid_t hr_pidfile_qemu(const char *path)
 {
@@ -146,24 +153,31 @@ int hr_remove_saves(const char *state, const char *prefix)
 /*
  * Wait for the runner's "done" or its end; at its end kill this run's QEMUs
  * (domains @prefix* with a pid file in @dir) and remove their cgroups
- * (@cgprefix: hr_cgroup_prefix), giving QEMU 5 s to leave them.
+ * (@cgprefix: hr_cgroup_prefix), giving QEMU 5 s to leave them; a swap
+ * file left, tried again until HR_GUARDIAN_WORK_S after that end (@id, the
+ * run's id, names the run in what it says of it).
  */
 static void guard(int rfd, const char *dir, const char *prefix, const char *cgprefix,
-		  const char *bprefix, const char *state, const char *run4)
+		  const char *bprefix, const char *state, const char *run4, const char *id)
 {
 	char buf[8];
 	ssize_t n;
+	uint64_t until;
 
 	(void)prctl(PR_SET_NAME, "bb-guardian", 0, 0, 0);
 	signal(SIGINT, SIG_IGN);	/* Ctrl-C is the runner's to handle */
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);	/* its stderr, the runner's, may be a pipe whose reader left */
+	hr_log_set_around(NULL);	/* no progress board here */
 	do
 		n = read(rfd, buf, sizeof(buf));
 	while (n < 0 && errno == EINTR);
+	/* all its work ends by then: a run started at once waits HR_GUARDIAN_WAIT_S for the lock */
+	until = hr_now_ns() + HR_GUARDIAN_WORK_S * 1000000000ull;
 	if (n >= 4 && !memcmp(buf, "swap", 4)) {	/* the runner ends, a swap file of it left on (a signal) */
 		if (*bprefix)
-			(void)hr_swap_sweep(state, bprefix, hr_now_ns() + HR_SWAPOFF_DEADLINE_S * 1000000000ull, NULL);
+			(void)hr_swap_guard(state, bprefix, until, id);
 	} else if (n <= 0) {	/* no "done": the runner died */
 		/* (a domain that was starting: its process followed until it is QEMU or gone, 3 s at most) */
 		for (uint64_t end = hr_now_ns() + 3000000000ull; kill_all(dir, prefix) && hr_now_ns() < end;)
@@ -175,7 +189,7 @@ static void guard(int rfd, const char *dir, const char *prefix, const char *cgpr
 		if (*bprefix) {	/* this run's host budget (budget.h), the domains' cgroups inside */
 			(void)hr_budget_sweep(bprefix, hr_now_ns() + 5000000000ull, NULL);
 			/* and its swap files (swap.h), the QEMUs gone: their pages freed, swapoff is quick */
-			(void)hr_swap_sweep(state, bprefix, hr_now_ns() + HR_SWAPOFF_DEADLINE_S * 1000000000ull, NULL);
+			(void)hr_swap_guard(state, bprefix, until, id);
 		}
 	}
 	_exit(0);
@@ -212,7 +226,7 @@ int hr_guardian_start(struct hr_run *run)
 	}
 	if (pid == 0) {
 		close(fds[1]);
-		guard(fds[0], dir, prefix, cgprefix, bprefix, run->state_dir, run->id + strlen(run->id) - 4);
+		guard(fds[0], dir, prefix, cgprefix, bprefix, run->state_dir, run->id + strlen(run->id) - 4, run->id);
 	}
 	close(fds[0]);
 	run->guardian_fd = fds[1];

@@ -8,6 +8,7 @@
  * what they recorded. It ends with run.json's status and the exit code, which
  * every failure reaches: a guest's, a write's, a signal's.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -709,6 +710,22 @@ static int hosts_ready(struct hr_run *run)
 	return live ? 0 : -1;
 }
 
+/* What the start's sweep did with an earlier run's swap file (hr_swap_seen_fn), said by name. */
+static void swept(const char *path, int err, const char *note, void *arg)
+{
+	(void)arg;
+	if (!err)
+		hr_info("removed host swap file %s, which an earlier run left (swapped off)%s%s%s", path,
+			*note ? " (" : "", note, *note ? ")" : "");
+	else if (err == ENOENT)
+		hr_info("host swap file %s, which an earlier run left, is gone already%s%s%s", path,
+			*note ? " (" : "", note, *note ? ")" : "");
+	else
+		hr_warn("cannot remove host swap file %s, which an earlier run left: swapoff: %s%s%s%s (still on: "
+			"the next run tries again)", path, err == ETIMEDOUT ? "not done by its deadline" :
+			err == EBUSY ? "still on" : strerror(err), *note ? " (" : "", note, *note ? ")" : "");
+}
+
 /* The watchdog, then the reaping of earlier runs' leftovers. Returns 0, or -1 (hr_error). */
 static int watch_and_reap(struct hr_run *run)
 {
@@ -734,16 +751,10 @@ static int watch_and_reap(struct hr_run *run)
 				hr_warn("cannot remove %d host budget cgroup director%s earlier runs left "
 					"(machine/%s*.partition)", left, left > 1 ? "ies" : "y", prefix);
 		}
-		/* their swap files (swap.h), their QEMUs gone: only under the state dir's lock */
-		if (run->lock_fd >= 0 && !hr_budget_prefix(run->state_dir, NULL, prefix, sizeof(prefix)) &&
-		    ((n = hr_swap_sweep(run->state_dir, prefix, hr_now_ns() + HR_SWAPOFF_DEADLINE_S * 1000000000ull,
-					&left)) || left)) {
-			if (n)
-				hr_info("removed %d host swap file%s earlier runs left (swapped off)", n, n > 1 ? "s" : "");
-			if (left)
-				hr_warn("cannot remove %d host swap file%s earlier runs left (%s/%s*.swap)", left,
-					left > 1 ? "s" : "", run->state_dir, prefix);
-		}
+		/* their swap files (swap.h), their QEMUs gone: only under the state dir's lock; each said */
+		if (run->lock_fd >= 0 && !hr_budget_prefix(run->state_dir, NULL, prefix, sizeof(prefix)))
+			(void)hr_swap_sweep(run->state_dir, prefix, hr_now_ns() + HR_SWAPOFF_DEADLINE_S * 1000000000ull,
+					    NULL, swept, NULL);
 	}
 	return 0;
 }

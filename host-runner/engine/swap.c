@@ -237,9 +237,19 @@ static int swapoff_by(const char *path, uint64_t deadline, uint64_t grace_ns)
 				deadline = now + grace_ns;
 		}
 		if (now >= deadline) {
+			uint64_t reap = now + HR_SWAPOFF_REAP_NS;
+
 			(void)kill(pid, SIGKILL);
-			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-				;
+			/*
+			 * a killed swapoff ends at its next page (EINTR); not waited
+			 * for past HR_SWAPOFF_REAP_NS: one stuck in the kernel is left
+			 * to init (the area then still listed: EBUSY to the caller)
+			 */
+			while ((r = waitpid(pid, &st, WNOHANG)) != pid) {
+				if ((r < 0 && errno != EINTR) || hr_now_ns() >= reap)
+					return ETIMEDOUT;
+				nanosleep(&ts, NULL);
+			}
 			/* swapoff may have ended just before the kill */
 			return WIFEXITED(st) ? WEXITSTATUS(st) : ETIMEDOUT;
 		}
@@ -396,12 +406,69 @@ int hr_swap_remove(struct hr_swap *sw, uint64_t deadline)
 	return 0;
 }
 
-int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *left)
+/*
+ * The guardian's note on @dir's @name (NAME.swap.left) into @buf ("" none):
+ * a regular file, never what a link points at, its first line.
+ */
+static void note_read(int dfd, const char *name, char *buf, size_t size)
+{
+	char n[NAME_MAX + 8];
+	struct stat st;
+	ssize_t r;
+	int fd;
+
+	buf[0] = '\0';
+	if (snprintf(n, sizeof(n), "%s%s", name, HR_SWAP_NOTE) >= (int)sizeof(n))
+		return;
+	fd = openat(dfd, n, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (r = read(fd, buf, size - 1)) > 0) {
+		buf[r] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+	}
+	close(fd);
+}
+
+/* Unlink @dir's note on @name, if any (a regular file or a stray link: the name only). */
+static void note_remove(int dfd, const char *name)
+{
+	char n[NAME_MAX + 8];
+	struct stat st;
+
+	if (snprintf(n, sizeof(n), "%s%s", name, HR_SWAP_NOTE) < (int)sizeof(n) &&
+	    !fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) && !S_ISDIR(st.st_mode))
+		(void)unlinkat(dfd, n, 0);
+}
+
+/* Write @text as @dir's note on @name (made afresh, 0644, never through a link). 0 or an errno. */
+static int note_write(const char *dir, const char *name, const char *text)
+{
+	char n[PATH_MAX + NAME_MAX + 16];
+	ssize_t len = (ssize_t)strlen(text), w;
+	int fd, e = 0;
+
+	if (snprintf(n, sizeof(n), "%s/%s%s", dir, name, HR_SWAP_NOTE) >= (int)sizeof(n))
+		return ENAMETOOLONG;
+	(void)unlink(n);
+	fd = open(n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno;
+	w = write(fd, text, (size_t)len);
+	if (w != len || write(fd, "\n", 1) != 1)
+		e = w < 0 ? errno : EIO;
+	if (close(fd) && !e)
+		e = errno;
+	return e;
+}
+
+int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *left, hr_swap_seen_fn *fn,
+		  void *arg)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	int removed = 0, nleft = 0;
-	char real[PATH_MAX];
+	char real[PATH_MAX], note[512];
 	uid_t me = geteuid();
 
 	if (!d || !realpath(dir, real)) {
@@ -412,14 +479,29 @@ int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *l
 		return 0;
 	}
 	while ((e = readdir(d))) {
-		size_t n = strlen(e->d_name);
+		size_t n = strlen(e->d_name), nl = strlen(HR_SWAP_NOTE);
 		char path[PATH_MAX + 300];
 		struct stat ls, fs;
-		int fd;
+		int fd, err;
 
-		if (strncmp(e->d_name, prefix, strlen(prefix)) || n < 6 || strcmp(e->d_name + n - 5, ".swap"))
+		if (strncmp(e->d_name, prefix, strlen(prefix)))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", real, e->d_name);
+		/* a guardian's note whose file is gone (removed by hand): said, removed */
+		if (n > 5 + nl && !strcmp(e->d_name + n - nl, HR_SWAP_NOTE) &&
+		    !strncmp(e->d_name + n - nl - 5, ".swap", 5)) {
+			path[strlen(path) - nl] = '\0';
+			if (!fstatat(dirfd(d), e->d_name, &ls, AT_SYMLINK_NOFOLLOW) &&
+			    fstatat(dirfd(d), path + strlen(real) + 1, &ls, AT_SYMLINK_NOFOLLOW) && errno == ENOENT) {
+				note_read(dirfd(d), path + strlen(real) + 1, note, sizeof(note));
+				note_remove(dirfd(d), path + strlen(real) + 1);
+				if (fn)
+					fn(path, ENOENT, note, arg);
+			}
+			continue;
+		}
+		if (n < 6 || strcmp(e->d_name + n - 5, ".swap"))
+			continue;
 		/* ours only: a regular file of this user, one name; never what a link points at */
 		if (fstatat(dirfd(d), e->d_name, &ls, AT_SYMLINK_NOFOLLOW))
 			continue;
@@ -428,32 +510,149 @@ int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *l
 				"this user with one name): left alone", path);
 			continue;
 		}
+		note_read(dirfd(d), e->d_name, note, sizeof(note));
 		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0) {
-			nleft++;
-			continue;
+			err = errno;
+			goto left;
 		}
 		if (fstat(fd, &fs) || fs.st_dev != ls.st_dev || fs.st_ino != ls.st_ino || !S_ISREG(fs.st_mode)) {
 			close(fd);	/* replaced meanwhile */
-			nleft++;
-			continue;
+			err = ESTALE;
+			goto left;
 		}
-		if (swapoff_fd(fd, path, deadline, 0)) {
+		if ((err = swapoff_fd(fd, path, deadline, 0))) {
 			close(fd);
-			nleft++;
-			continue;
+			goto left;
 		}
 		close(fd);
 		/* the name still that inode: unlinked */
 		if (fstatat(dirfd(d), e->d_name, &ls, AT_SYMLINK_NOFOLLOW) ? errno != ENOENT :
 		    (ls.st_dev != fs.st_dev || ls.st_ino != fs.st_ino ||
-		     (unlinkat(dirfd(d), e->d_name, 0) && errno != ENOENT)))
-			nleft++;
-		else
-			removed++;
+		     (unlinkat(dirfd(d), e->d_name, 0) && errno != ENOENT))) {
+			err = errno ? errno : ESTALE;
+			goto left;
+		}
+		removed++;
+		note_remove(dirfd(d), e->d_name);
+		if (fn)
+			fn(path, 0, note, arg);
+		continue;
+left:
+		nleft++;
+		if (fn)
+			fn(path, err, note, arg);
 	}
 	closedir(d);
 	if (left)
 		*left = nleft;
 	return removed;
+}
+
+/* ---- the guardian's: try again, with a backoff, until a bound; then leave a record ---- */
+
+/* An error a later swapoff may not meet: memory freed meanwhile, a read-back that goes on, another's swapoff done. */
+static int transient(int err)
+{
+	return err == ENOMEM || err == ETIMEDOUT || err == EINTR || err == EBUSY || err == EAGAIN;
+}
+
+/* What the guardian's last sweep said of each file it could not remove (a run leaves one a wave at most). */
+struct guard_left {
+	int n, hard;
+	struct {
+		char path[PATH_MAX + 300];
+		int err;
+	} f[8];
+};
+
+static void guard_seen(const char *path, int err, const char *note, void *arg)
+{
+	struct guard_left *g = arg;
+
+	(void)note;
+	if (!err || err == ENOENT)
+		return;
+	g->hard |= !transient(err);
+	if (g->n < (int)(sizeof(g->f) / sizeof(g->f[0]))) {
+		snprintf(g->f[g->n].path, sizeof(g->f[g->n].path), "%s", path);
+		g->f[g->n].err = err;
+	}
+	g->n++;
+}
+
+static const char *swapoff_why(int err)
+{
+	return err == ETIMEDOUT ? "not done by its deadline (it reads back every page the area holds)" :
+	       err == EBUSY ? "still on" : strerror(err);
+}
+
+/* The host's kernel log (/dev/kmsg, root's): where a swap area's life is recorded (swapon's "Adding ... swap"). */
+static void kmsg_say(const char *text)
+{
+	char line[1024];
+	int fd = open("/dev/kmsg", O_WRONLY | O_NONBLOCK | O_CLOEXEC), n;
+
+	if (fd < 0)
+		return;
+	n = snprintf(line, sizeof(line), "<4>balloonbench[%d]: %s\n", (int)getpid(), text);
+	if (n > 0)
+		(void)!write(fd, line, (size_t)(n < (int)sizeof(line) ? n : (int)sizeof(line) - 1));
+	close(fd);
+}
+
+int hr_swap_guard(const char *dir, const char *prefix, uint64_t until, const char *who)
+{
+	uint64_t t0 = hr_now_ns(), delay = HR_SWAP_RETRY_FIRST_NS;
+	struct timespec ts;
+	struct guard_left g;
+	int tries = 0;
+
+	for (;;) {
+		uint64_t now = hr_now_ns(), dl = now + HR_SWAPOFF_DEADLINE_S * 1000000000ull;
+
+		memset(&g, 0, sizeof(g));
+		tries++;
+		(void)hr_swap_sweep(dir, prefix, dl < until ? dl : until, NULL, guard_seen, &g);
+		if (!g.n) {
+			if (tries > 1)
+				hr_info("balloonbench: guardian of run %s: its swap file swapped off and removed at "
+					"try %d, %.1f s after the run", who, tries, (double)(hr_now_ns() - t0) / 1e9);
+			return 0;
+		}
+		now = hr_now_ns();
+		if (g.hard || now + delay >= until)
+			break;
+		if (tries == 1)
+			hr_warn("guardian of run %s: swapoff %s: %s; trying again for %.0f s at most (it stays on "
+				"meanwhile)", who, g.f[0].path, swapoff_why(g.f[0].err), (double)(until - now) / 1e9);
+		ts.tv_sec = (time_t)(delay / 1000000000ull);
+		ts.tv_nsec = (long)(delay % 1000000000ull);
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+		delay = delay * 2 < HR_SWAP_RETRY_MAX_NS ? delay * 2 : HR_SWAP_RETRY_MAX_NS;
+	}
+	/* given up: said where a user will see it, after the runner's end (stderr, the kernel log, a note) */
+	for (int i = 0; i < g.n && i < (int)(sizeof(g.f) / sizeof(g.f[0])); i++) {
+		char text[PATH_MAX + 512], stamp[32];
+		const char *base = strrchr(g.f[i].path, '/');
+		time_t t = time(NULL);
+		struct tm tm;
+
+		if (!gmtime_r(&t, &tm) || !strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm))
+			snprintf(stamp, sizeof(stamp), "?");
+		snprintf(text, sizeof(text), "the guardian of run %s gave up on it at %s after %d tr%s over %.1f s "
+			 "(swapoff: %s)", who, stamp, tries, tries > 1 ? "ies" : "y",
+			 (double)(hr_now_ns() - t0) / 1e9, swapoff_why(g.f[i].err));
+		if (base)
+			(void)note_write(dir, base + 1, text);
+		hr_warn("guardian of run %s: gave up on %s after %d tr%s over %.1f s (swapoff: %s): it stays on, a "
+			"swap area of the whole host, until the next run in %s removes it (or: swapoff %s && rm %s)",
+			who, g.f[i].path, tries, tries > 1 ? "ies" : "y", (double)(hr_now_ns() - t0) / 1e9,
+			swapoff_why(g.f[i].err), dir, g.f[i].path, g.f[i].path);
+		snprintf(text, sizeof(text), "guardian of run %s: cannot swap off %s (%s), left on until the next "
+			 "run in its state dir", who, g.f[i].path, swapoff_why(g.f[i].err));
+		kmsg_say(text);
+	}
+	return -1;
 }

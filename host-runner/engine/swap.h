@@ -19,7 +19,8 @@
  * (HR_SWAPOFF_DEADLINE_S; after a signal of the run HR_SWAPOFF_GRACE_NS
  * more at most), the child dying with its parent (PR_SET_PDEATHSIG): at the
  * deadline the child is killed, which ends swapoff with EINTR and the area
- * still on; the file is then left, said, for the next run to remove.
+ * still on; the file is then left, said, for the guardian (hr_swap_guard:
+ * tried again, with a backoff, for a bounded time) or the next run to remove.
  *
  * The file is swapped on and off by its open fd (/proc/self/fd/N): that
  * inode, whatever its name says meanwhile. The sweep takes only a regular
@@ -36,6 +37,8 @@
 #define HR_SWAPOFF_DEADLINE_S	10
 /* after a signal (hr_stop), the wave end's swapoff goes on for this much at most */
 #define HR_SWAPOFF_GRACE_NS	1500000000ull
+/* a swapoff child killed at its deadline is reaped within this, else left to init (never waited on) */
+#define HR_SWAPOFF_REAP_NS	2000000000ull
 
 struct hr_swap {
 	char path[PATH_MAX];
@@ -60,13 +63,43 @@ int hr_swap_create(struct hr_swap *sw, const char *dir, const char *name, uint64
  */
 int hr_swap_remove(struct hr_swap *sw, uint64_t deadline);
 
+/* A guardian that gave up on NAME.swap notes why in NAME.swap.left, for the next run's sweep to say. */
+#define HR_SWAP_NOTE	".left"
+
 /*
- * Every @dir/@prefix*.swap: swapped off (each by @deadline) and unlinked.
- * Returns how many were removed, *@left how many could not be. For the
+ * What a sweep did with one file, @path: @err 0, swapped off and removed;
+ * ENOENT, gone already (only its guardian's note was left, now removed);
+ * else left, an errno (ETIMEDOUT: its deadline; EBUSY: still on). @note:
+ * the guardian's note on it ("": none).
+ */
+typedef void hr_swap_seen_fn(const char *path, int err, const char *note, void *arg);
+
+/*
+ * Every @dir/@prefix*.swap: swapped off (each by @deadline) and unlinked,
+ * with its guardian's note (NAME.swap.left). Returns how many were removed,
+ * *@left how many could not be; @fn (NULL: none) is told of each. For the
  * guardian and the next run's start (which a signal, hr_stop, cuts short:
  * what is left, the run after removes).
  */
-int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *left);
+int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *left, hr_swap_seen_fn *fn,
+		  void *arg);
+
+/*
+ * The guardian's (@who: its run's id): hr_swap_sweep(@dir, @prefix) again
+ * and again until nothing is left or @until. The files' QEMUs are dead, so
+ * swapoff is quick (their pages went with them); what fails it is
+ * transient: ENOMEM (another process's pages there cannot be charged back
+ * to its cgroup now), a read-back at disk speed cut by its deadline (the
+ * next try goes on from what came back), another swapoff at work. So it
+ * tries again after HR_SWAP_RETRY_FIRST_NS, doubling up to
+ * HR_SWAP_RETRY_MAX_NS (each try under min(HR_SWAPOFF_DEADLINE_S, @until)).
+ * Any other error, or @until, ends it: each file left is said on stderr (the
+ * run's, which the guardian holds after the runner ended), in the host's
+ * kernel log, and in its note for the next run. 0: none left; -1: some.
+ */
+int hr_swap_guard(const char *dir, const char *prefix, uint64_t until, const char *who);
+#define HR_SWAP_RETRY_FIRST_NS	250000000ull
+#define HR_SWAP_RETRY_MAX_NS	4000000000ull
 
 /* @path's Used in /proc/swaps, KiB; -1: not on (or /proc/swaps unreadable). */
 int64_t hr_swap_used_kib(const char *path);
