@@ -163,16 +163,13 @@ fast: unit $(BIN) $(ASAN_BIN)
 # (beside another guest test on 2 cores it starved that one's agent: a CI
 # run saw a guest boot in 67 s and its agent miss every ping for 6 s after
 # CONF); vm-fleet.t runs two guests through two daemons of its own (a
-# neighbour's guest would starve their agents' pings); vm-swapleft.t turns a
-# swap file on for the whole host and fills it with a process that swapoff
-# cannot give its pages back to (a host-swap run beside it, vm-overcommit.t's,
-# is refused while it is on, and a neighbour's QEMUs would swap into it);
-# vm-compare.t times the balloon against a threshold, last, when the other
+# neighbour's guest would starve their agents' pings); vm-compare.t times the balloon against a threshold, last, when the other
 # lane has ended or is ending with its lightest tests. Then the other guest tests, two at a time,
-# the longest first. A test that hangs fails after 15 minutes (timeout
+# the longest first (vm-swapleft.t and vm-overcommit.t, whose host-swap
+# files are the whole host's, take turns by a lock at the top of each). A test that hangs fails after 15 minutes (timeout
 # signals its whole process group: the runner under test destroys its
 # guests) instead of stalling CI.
-ALONE_TESTS := tests/vm-scale.t tests/vm-fleet.t tests/vm-swapleft.t tests/vm-compare.t
+ALONE_TESTS := tests/vm-scale.t tests/vm-fleet.t tests/vm-compare.t
 NOGUEST_TESTS := tests/asan.t tests/compare.t tests/dry-run.t tests/failed-guest.t tests/formats.t \
 	tests/trend.t tests/install.t tests/corpus.t tests/docs.t tests/lsan.t tests/schema.t \
 	tests/report-page.t

@@ -5,7 +5,8 @@
 # state dir waits for that guardian, then goes on with nothing of it to
 # remove; a guardian that cannot, by its bound, leaves a record (stderr,
 # the kernel log, a note) and the next run removes the file, saying so.
-# In ALONE_TESTS (Makefile): a swap area is the whole host's.
+# It takes turns with vm-overcommit.t (the lock below): a swap area is the
+# whole host's.
 #
 # What makes swapoff fail is real, not a hook: a process of this test in a
 # memory cgroup of 48 MiB with its OOM killer off, whose pages went to the
@@ -13,6 +14,12 @@
 # cannot charge them back to that cgroup (ENOMEM, at once), until the
 # process is killed. Every stage is read from what the runs and the
 # guardian say (events.csv, stderr), each with a deadline.
+# With the other tests that swap on a host-swap file, in turn: two at a time in
+# `make check`, they would meet (a swap area is the whole host's, and a runner
+# refuses a host-swap job while another run's file is on). flock -o: the lock
+# is flock's own, not inherited by the runner, its guardian or QEMU.
+[ -n "${BB_HOST_SWAP_LOCKED:-}" ] ||
+	BB_HOST_SWAP_LOCKED=1 exec flock -o -w 900 /run/lock/balloonbench-host-swap-tests.lock "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 require vm cmd:python3
 plan 24
