@@ -80,6 +80,9 @@ def main():
     for line in sys.stdin:
         try:
             stats = json.loads(line)
+            if stats.get("v") != 1:     # a version it does not know: no answer
+                print(f"policy-example: stats of version {stats.get('v')!r}, not 1", file=sys.stderr)
+                continue
             period = stats["period"]
             targets = decide(stats, last)
         except (ValueError, KeyError, TypeError) as e:

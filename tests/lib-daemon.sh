@@ -84,10 +84,15 @@ daemon_kill() {
 # (machine/qemu-ID-DOMAIN.libvirt-qemu), its QEMUs gone: a killed daemon
 # removes none, and a daemon killed with its QEMUs still running neither.
 # Its domains are those it kept a log of, in its own /var.
+# The cgroup's name is libvirt's machine name (virDomainMachineNameAppendValid):
+# the domain's name with what is not [A-Za-z0-9.-] dropped and runs of - or .
+# made one; matched whole, after exactly qemu-ID- (extglob).
 daemon_cgroups_rm() {
-	local f globs=()
+	local f n globs=()
 	for f in "$T/$1"/var-up/log/libvirt/qemu/*.log; do
-		[ -f "$f" ] && globs+=("qemu-[0-9]*-$(basename "$f" .log).libvirt-qemu")
+		[ -f "$f" ] || continue
+		n=$(basename "$f" .log | tr -cd 'A-Za-z0-9.-' | tr -s '.-')
+		[ -n "$n" ] && globs+=("qemu-+([0-9])-$n.libvirt-qemu")
 	done
 	[ ${#globs[@]} -eq 0 ] || cgroups_rm "${globs[@]}" || true
 }

@@ -55,10 +55,13 @@ cleanup() {
 	for pid in $(pgrep -f "qemu-system.*$STATE" 2>/dev/null); do
 		kill -9 "$pid" 2>/dev/null
 	done
-	# and no cgroup of this test's libvirt root (where a check failed, or a
-	# domain the test made itself): a host that runs `make check` every day
-	# must not fill up with them
-	cgroups_rm "qemu-embed-$(printf %s "$STATE/embed" | sha256sum | cut -c1-8)-*" || true
+	# and no cgroup of this test's libvirt root: its domains' (where a check
+	# failed, or a domain the test made itself) and its runs' host budgets'
+	# (machine/bb-HASH-*.partition, the domains' inside): a host that runs
+	# `make check` every day must not fill up with them
+	local h
+	h=$(printf %s "$STATE/embed" | sha256sum | cut -c1-8)
+	cgroups_rm "qemu-embed-$h-*" "bb-$h-*.partition" || true
 	caps_share
 	# A failed test keeps what it saw for whoever reads the CI log: its files
 	# (results, output) and QEMU's logs, not the guests' disks.
@@ -161,6 +164,7 @@ cgroups() {
 # libvirt left to remove them). 0, or 1 if one is still there.
 cgroups_rm() {
 	local m g d end=$((SECONDS + 10)) left=0
+	shopt -s extglob
 	for m in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/mounts); do
 		for g in "$@"; do
 			for d in "$m"/machine/$g; do

@@ -127,7 +127,7 @@ for row in $ROWS; do
 		# is gone (a poll every 0.1 s, its sleeps late on a loaded host,
 		# measured itself: 2.16 s once under a load of 17); a watchdog
 		# bounds it
-		(sleep 10; kill -9 $pid 2>/dev/null) & wd=$!
+		(trap 'kill $s 2>/dev/null; exit 0' TERM; sleep 10 & s=$!; wait $s && kill -9 $pid 2>/dev/null) & wd=$!
 		wait $pid 2>/dev/null
 		act=$(elapsed "$t0")
 		kill $wd 2>/dev/null; wait $wd 2>/dev/null

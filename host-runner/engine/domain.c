@@ -97,7 +97,8 @@ char *hr_domain_xml(const struct hr_run *run, const struct hr_host *host, const 
 	 * its IPv6 stack, which the guest (no disk to decrypt, no network)
 	 * never uses, cost a fifth of a boot's emulated CPU under TCG (2.94 s
 	 * to 2.37 s of QEMU's CPU to the kernel's init, 6 alternated pairs,
-	 * docs/usage.md); a kernel without either hands the word to /init.
+	 * docs/usage.md); a kernel without either ignores them (a word with a dot
+	 * is a module's parameter to it, not handed to /init).
 	 */
 	fprintf(f, "</initrd>\n    <cmdline>console=ttyS0 quiet panic=-1 no_timer_check sysrq_always_enabled "
 		"psi=1 cryptomgr.notests ipv6.disable=1 bb.watchdog=%" PRIu64 " ",
