@@ -109,7 +109,8 @@ static int kill_all(const char *dir, const char *prefix)
 		if (strncmp(e->d_name, prefix, strlen(prefix)) || n < 5 ||
 		    strcmp(e->d_name + n - 4, ".pid"))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
+			continue;	/* not a pid file of ours: the state dir's are short */
 		pid = hr_pidfile_qemu(path);
 		if (pid) {
 			(void)kill(pid, SIGKILL);
