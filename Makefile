@@ -166,7 +166,7 @@ fast: unit $(BIN) $(ASAN_BIN)
 # neighbour's guest would starve their agents' pings); vm-compare.t times the balloon against a threshold, last, when the other
 # lane has ended or is ending with its lightest tests. Then the other guest tests, two at a time,
 # the longest first (vm-swapleft.t and vm-overcommit.t, whose host-swap
-# files are the whole host's, take turns by a lock at the top of each). A test that hangs fails after 15 minutes (timeout
+# files are the whole host's, take turns: tests/lib.sh host_swap_turn). A test that hangs fails after 15 minutes (timeout
 # signals its whole process group: the runner under test destroys its
 # guests) instead of stalling CI.
 ALONE_TESTS := tests/vm-scale.t tests/vm-fleet.t tests/vm-compare.t

@@ -62,6 +62,9 @@ cleanup() {
 	local h
 	h=$(printf %s "$STATE/embed" | sha256sum | cut -c1-8)
 	cgroups_rm "qemu-embed-$h-*" "bb-$h-*.partition" || true
+	# libvirt's lock files of the guests' agent channels (LCK.. and the path,
+	# / made _), which it leaves where the runner was killed holding one
+	rm -f /run/lock/LCK.."$(printf %s "$STATE" | tr / _)"_* 2>/dev/null
 	caps_share
 	# A failed test keeps what it saw for whoever reads the CI log: its files
 	# (results, output) and QEMU's logs, not the guests' disks.
@@ -92,7 +95,9 @@ cleanup() {
 				sed 's/^/# runner: /' >&2
 		done
 	fi
-	rm -rf "$T"
+	# (a test that could not swap off a swap area of its own in $T sets
+	# KEEP_T and says so: a deleted swap file stays on until a reboot)
+	[ -n "${KEEP_T:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 
@@ -177,6 +182,18 @@ cgroups_rm() {
 		done
 	done
 	return $left
+}
+
+# host_swap_turn: the tests that swap on a host-swap file take turns (flock):
+# two at a time in `make check` they would meet, a swap area being the whole
+# host's and a runner refusing a host-swap job while another run's file is
+# on. Called after `require`, before `plan`. The lock's fd (7) is inherited
+# by what the test starts (libvirt closes it for QEMU): a guardian still
+# cleaning after its runner holds it until it ends, 25 s at most.
+host_swap_turn() {
+	local l=/run/lock/balloonbench-host-swap-tests.lock
+	if ! exec 7>>"$l"; then echo "Bail out! cannot open $l"; exit 1; fi
+	flock -w 600 7 || { echo "Bail out! another host-swap test held $l for 10 minutes"; exit 1; }
 }
 
 # scenario NAME <<EOF ... writes $T/NAME.ini

@@ -10,14 +10,9 @@
 # budget's memory and swap limit raised by its size) instead of meeting the
 # OOM killer; the file is swapped off and removed after the run, after a
 # killed runner (the guardian), and an earlier run's by the next run's start.
-# With the other tests that swap on a host-swap file, in turn: two at a time in
-# `make check`, they would meet (a swap area is the whole host's, and a runner
-# refuses a host-swap job while another run's file is on). flock -o: the lock
-# is flock's own, not inherited by the runner, its guardian or QEMU.
-[ -n "${BB_HOST_SWAP_LOCKED:-}" ] ||
-	BB_HOST_SWAP_LOCKED=1 exec flock -o -w 900 /run/lock/balloonbench-host-swap-tests.lock "$0" "$@"
 . "$(dirname "$0")/lib.sh"
 require vm
+host_swap_turn	# with the other host-swap test, in turn (lib.sh)
 plan 51
 
 H=$(printf %s "$STATE/embed" | sha256sum | cut -c1-8)
