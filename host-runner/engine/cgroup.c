@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <mntent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -155,4 +156,56 @@ int hr_cgroup_remove(const char *prefix, const char *dom, uint64_t deadline, int
 int hr_cgroup_rmtree(int at, const char *name, uint64_t deadline)
 {
 	return remove_tree(at, name, deadline, 0);
+}
+
+/*
+ * libvirt's lock files of a root's agent channels. For a channel it opens
+ * (virDomainOpenChannel: the runner's link to each agent) libvirt's chrdev
+ * code writes HR_CHRDEV_LOCK_DIR/LCK..PATH, PATH the channel's socket with
+ * every / made _, holding its pid, and removes it when the stream closes;
+ * a runner killed while holding one leaves it. Removed here: those of the
+ * domains of root @root whose name begins with @dom, and only where the
+ * pid they hold is @pid (the dead runner's). No allocation beyond
+ * opendir's, nothing said: the guardian calls it. The number removed.
+ */
+#define HR_CHRDEV_LOCK_DIR	"/var/lock"	/* libvirt's LOCALSTATEDIR "/lock" (Debian: /run/lock) */
+
+int hr_chrdev_locks_remove(const char *root, const char *dom, pid_t pid)
+{
+	char want[PATH_MAX + 64], buf[32];
+	DIR *d;
+	struct dirent *e;
+	size_t n, dn = strlen(dom);
+	int removed = 0;
+
+	if (snprintf(want, sizeof(want), "LCK..%s/lib/qemu/channel/target/domain-", root) >= (int)sizeof(want))
+		return 0;
+	for (char *p = want; *p; p++)
+		if (*p == '/')
+			*p = '_';
+	n = strlen(want);
+	if (!(d = opendir(HR_CHRDEV_LOCK_DIR)))
+		return 0;
+	while ((e = readdir(d))) {
+		const char *id = e->d_name + n, *rest;
+		ssize_t r;
+		int fd;
+
+		if (strncmp(e->d_name, want, n))
+			continue;
+		rest = id + strspn(id, "0123456789");
+		if (rest == id || *rest != '-' || strncmp(rest + 1, dom, dn))
+			continue;
+		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		r = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (r <= 0)
+			continue;
+		buf[r] = '\0';
+		if (strtol(buf, NULL, 10) == (long)pid && !unlinkat(dirfd(d), e->d_name, 0))
+			removed++;
+	}
+	closedir(d);
+	return removed;
 }

@@ -270,6 +270,8 @@ int hr_cgroup_prefix(const char *root, char *buf, size_t size);
 int hr_cgroup_remove(const char *prefix, const char *dom, uint64_t deadline, int *left, int *err);
 /* Remove cgroup @name in directory @at, the directories inside it first, waiting out EBUSY until @deadline. 0 or -errno. */
 int hr_cgroup_rmtree(int at, const char *name, uint64_t deadline);
+/* libvirt's lock files of root @root's agent channels held by dead @pid, of domains @dom*: removed; how many (cgroup.c). */
+int hr_chrdev_locks_remove(const char *root, const char *dom, pid_t pid);
 
 /* ---- conn.c: the connection and the event thread ---- */
 
