@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +24,10 @@
 #include "core/log.h"
 #include "engine.h"
 #include "swap.h"
+
+#ifndef SYS_close_range
+#define SYS_close_range 436	/* the same number on every architecture */
+#endif
 
 /* /proc/swaps's file name: octal escapes (\040 a blank, \011, \012, \134) undone, " (deleted)" cut. */
 static void unescape(char *s)
@@ -197,15 +202,22 @@ static int listed(const char *path)
  * deadline, or the run's hr_stop, ends it). After hr_stop it is given
  * @grace_ns more at most (0: killed at once). The child dies with its
  * parent (PR_SET_PDEATHSIG): no swapoff outlives the deadline's owner.
- * 0, or an errno (EINVAL: not an area that is on, or one another swapoff
+ * It keeps no fd of the parent's but 0-2 and @keep (the file @path names
+ * by /proc/self/fd): a child killed and left to init would otherwise hold
+ * the state dir's lock after its parent's end. 0, or an errno (EINVAL: not an area that is on, or one another swapoff
  * is taking off: the caller asks /proc/swaps; ETIMEDOUT: the deadline or
  * the signal).
  */
-static int swapoff_by(const char *path, uint64_t deadline, uint64_t grace_ns)
+static int swapoff_by(const char *path, int keep, uint64_t deadline, uint64_t grace_ns)
 {
+	long open_max = sysconf(_SC_OPEN_MAX);	/* (not async-signal-safe: asked before the fork) */
 	pid_t parent = getpid();
-	pid_t pid = fork();
+	pid_t pid;
 	int st, stopped = 0;
+
+	if (open_max < 0 || open_max > 1 << 20)
+		open_max = 1 << 20;
+	pid = fork();
 
 	if (pid < 0)
 		return errno;
@@ -219,6 +231,12 @@ static int swapoff_by(const char *path, uint64_t deadline, uint64_t grace_ns)
 		sigaction(SIGHUP, &ign, NULL);
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) || getppid() != parent)
 			_exit(ECHILD);	/* the parent is gone already */
+		/* every fd but 0-2 and @keep closed (close_range, Linux 5.9; else one by one) */
+		if ((keep > 3 && syscall(SYS_close_range, 3u, (unsigned)keep - 1, 0u)) ||
+		    syscall(SYS_close_range, keep >= 3 ? (unsigned)keep + 1 : 3u, ~0u, 0u))
+			for (long fd = 3; fd < open_max; fd++)
+				if (fd != keep)
+					(void)close((int)fd);
 		_exit(swapoff(path) ? (errno & 0x7f) : 0);
 	}
 	for (;;) {
@@ -271,7 +289,7 @@ static int swapoff_fd(int fd, const char *path, uint64_t deadline, uint64_t grac
 	int e, l;
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	e = swapoff_by(link, deadline, grace_ns);
+	e = swapoff_by(link, fd, deadline, grace_ns);
 	if (e && e != EINVAL)
 		return e;
 	/* never on EINVAL alone: a swapoff mid-way (another's) says EINVAL too, its area still listed */
