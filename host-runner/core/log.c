@@ -14,7 +14,7 @@ void hr_log_set_around(void (*fn)(int before))
 	around = fn;
 }
 
-void hr_log(enum hr_level level, const char *fmt, ...)
+static void vlog(enum hr_level level, int always, const char *fmt, va_list ap)
 {
 	static const char *const prefix[] = {
 		[HR_ERR] = "balloonbench: ",
@@ -23,13 +23,10 @@ void hr_log(enum hr_level level, const char *fmt, ...)
 		[HR_DEBUG] = "debug: ",
 	};
 	char buf[2048];
-	va_list ap;
 
-	if ((int)level > hr_verbosity)
+	if (!always && (int)level > hr_verbosity)
 		return;
-	va_start(ap, fmt);
 	hr_vfmt(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	/* One message, one line: libvirt's and the guest's texts may hold newlines. */
 	for (char *p = buf; (p = strchr(p, '\n'));)
 		*p = ' ';
@@ -41,6 +38,24 @@ void hr_log(enum hr_level level, const char *fmt, ...)
 		hr_log_context && level == HR_ERR ? hr_log_context : "");
 	if (ar)
 		ar(0);
+}
+
+void hr_log(enum hr_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(level, 0, fmt, ap);
+	va_end(ap);
+}
+
+void hr_log_always(enum hr_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(level, 1, fmt, ap);
+	va_end(ap);
 }
 
 char *hr_vfmt(char *buf, size_t size, const char *fmt, va_list ap)

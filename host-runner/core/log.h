@@ -19,6 +19,8 @@ extern const char *hr_log_context;	/* appended to errors while set, e.g. "(after
 void hr_log_set_around(void (*fn)(int before));
 
 void hr_log(enum hr_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* hr_log whatever hr_verbosity says (-q too): a word the user must see, as the guardian's last */
+void hr_log_always(enum hr_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define hr_err(...)	hr_log(HR_ERR, __VA_ARGS__)
 #define hr_warn(...)	hr_log(HR_WARN, __VA_ARGS__)
