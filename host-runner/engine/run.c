@@ -711,8 +711,10 @@ static int hosts_ready(struct hr_run *run)
 }
 
 /* What the start's sweep did with an earlier run's swap file (hr_swap_seen_fn), said by name. */
-static void swept(const char *path, int err, const char *note, void *arg)
+static void swept(const char *path, int step, int err, const char *note, void *arg)
 {
+	char why[PATH_MAX + 128];
+
 	(void)arg;
 	if (!err)
 		hr_info("removed host swap file %s, which an earlier run left (swapped off)%s%s%s", path,
@@ -720,10 +722,14 @@ static void swept(const char *path, int err, const char *note, void *arg)
 	else if (err == ENOENT)
 		hr_info("host swap file %s, which an earlier run left, is gone already%s%s%s", path,
 			*note ? " (" : "", note, *note ? ")" : "");
+	else if (err == EIDRM)
+		hr_warn("host swap file %s, which an earlier run left, was removed while on (/proc/swaps: \"%s "
+			"(deleted)\"): it stays on until a reboot, or swapoff /proc/PID/fd/N by a process that still "
+			"has it open%s%s%s", path, path, *note ? " (" : "", note, *note ? ")" : "");
 	else
-		hr_warn("cannot remove host swap file %s, which an earlier run left: swapoff: %s%s%s%s (still on: "
-			"the next run tries again)", path, err == ETIMEDOUT ? "not done by its deadline" :
-			err == EBUSY ? "still on" : strerror(err), *note ? " (" : "", note, *note ? ")" : "");
+		hr_warn("cannot remove host swap file %s, which an earlier run left: %s (%s: the next run tries "
+			"again)%s%s%s", path, hr_swap_why(step, err, why, sizeof(why)), hr_swap_state(step, err),
+			*note ? " (" : "", note, *note ? ")" : "");
 }
 
 /* The watchdog, then the reaping of earlier runs' leftovers. Returns 0, or -1 (hr_error). */
@@ -752,9 +758,11 @@ static int watch_and_reap(struct hr_run *run)
 					"(machine/%s*.partition)", left, left > 1 ? "ies" : "y", prefix);
 		}
 		/* their swap files (swap.h), their QEMUs gone: only under the state dir's lock; each said */
-		if (run->lock_fd >= 0 && !hr_budget_prefix(run->state_dir, NULL, prefix, sizeof(prefix)))
-			(void)hr_swap_sweep(run->state_dir, prefix, hr_now_ns() + HR_SWAPOFF_DEADLINE_S * 1000000000ull,
-					    NULL, swept, NULL);
+		if (run->lock_fd >= 0 && !hr_budget_prefix(run->state_dir, NULL, prefix, sizeof(prefix)) &&
+		    (n = hr_swap_sweep(run->state_dir, prefix, hr_now_ns() + HR_SWAPOFF_DEADLINE_S * 1000000000ull,
+				       NULL, swept, NULL)) < 0)
+			hr_warn("cannot look for host swap files earlier runs left: %s: %s", run->state_dir,
+				strerror(-n));
 	}
 	return 0;
 }

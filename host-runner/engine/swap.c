@@ -426,7 +426,8 @@ int hr_swap_remove(struct hr_swap *sw, uint64_t deadline)
 
 /*
  * The guardian's note on @dir's @name (NAME.swap.left) into @buf ("" none):
- * a regular file, never what a link points at, its first line.
+ * a regular file of this user with one name, never what a link points at,
+ * its first line, each control character (a terminal's escapes) said as '?'.
  */
 static void note_read(int dfd, const char *name, char *buf, size_t size)
 {
@@ -441,9 +442,13 @@ static void note_read(int dfd, const char *name, char *buf, size_t size)
 	fd = openat(dfd, n, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && (r = read(fd, buf, size - 1)) > 0) {
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_uid == geteuid() && st.st_nlink == 1 &&
+	    (r = read(fd, buf, size - 1)) > 0) {
 		buf[r] = '\0';
 		buf[strcspn(buf, "\n")] = '\0';
+		for (unsigned char *p = (unsigned char *)buf; *p; p++)
+			if (*p < 0x20 || *p == 0x7f)
+				*p = '?';
 	}
 	close(fd);
 }
@@ -480,8 +485,44 @@ static int note_write(const char *dir, const char *name, const char *text)
 	return e;
 }
 
-int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *left, hr_swap_seen_fn *fn,
-		  void *arg)
+static const char *swapoff_why(int err)
+{
+	return err == ETIMEDOUT ? "not done by its deadline (it reads back every page the area holds)" :
+	       err == EBUSY ? "still on" : strerror(err);
+}
+
+const char *hr_swap_why(int step, int err, char *buf, size_t size)
+{
+	if (err == EIDRM)
+		snprintf(buf, size, "its name removed while it was on (listed in /proc/swaps as deleted)");
+	else if (err == ESTALE)
+		snprintf(buf, size, "its name now names another file%s", step == HR_SWAP_UNLINK ? " (after its swapoff)" :
+			 " (replaced as it was opened: not swapped off)");
+	else if (step == HR_SWAP_OPEN)
+		snprintf(buf, size, "cannot open it: %s", strerror(err));
+	else if (step == HR_SWAP_UNLINK)
+		snprintf(buf, size, "swapped off, but cannot unlink it: %s", strerror(err));
+	else
+		snprintf(buf, size, "swapoff: %s", swapoff_why(err));
+	return buf;
+}
+
+const char *hr_swap_state(int step, int err)
+{
+	return err == EIDRM ? "on until a reboot, or swapoff /proc/PID/fd/N by a process that still has it open" :
+	       err == ESTALE ? "that other file left alone" :
+	       step == HR_SWAP_OPEN ? "not swapped off: on if it was" :
+	       step == HR_SWAP_UNLINK ? "off, the file still there" : "still on";
+}
+
+/* What "left alone" was said of already (a guardian's, over its tries: each said once). */
+struct alien_said {
+	int n;
+	char name[8][NAME_MAX + 1];
+};
+
+static int sweep(const char *dir, const char *prefix, uint64_t deadline, int *left, hr_swap_seen_fn *fn, void *arg,
+		 struct alien_said *once)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -489,32 +530,44 @@ int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *l
 	char real[PATH_MAX], note[512];
 	uid_t me = geteuid();
 
+	if (left)
+		*left = 0;
 	if (!d || !realpath(dir, real)) {
+		int err = errno ? errno : EIO;
+
 		if (d)
 			closedir(d);
-		if (left)
-			*left = 0;
-		return 0;
+		return -err;
 	}
 	while ((e = readdir(d))) {
 		size_t n = strlen(e->d_name), nl = strlen(HR_SWAP_NOTE);
 		char path[PATH_MAX + 300];
 		struct stat ls, fs;
-		int fd, err;
+		int fd, err, step, told = 0;
 
 		if (strncmp(e->d_name, prefix, strlen(prefix)))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", real, e->d_name);
-		/* a guardian's note whose file is gone (removed by hand): said, removed */
+		/*
+		 * a guardian's note whose file is gone (removed by hand): said, removed; but
+		 * where /proc/swaps still lists "FILE (deleted)" (removed without swapoff)
+		 * the area is still on: said so, the note kept
+		 */
 		if (n > 5 + nl && !strcmp(e->d_name + n - nl, HR_SWAP_NOTE) &&
 		    !strncmp(e->d_name + n - nl - 5, ".swap", 5)) {
 			path[strlen(path) - nl] = '\0';
 			if (!fstatat(dirfd(d), e->d_name, &ls, AT_SYMLINK_NOFOLLOW) &&
 			    fstatat(dirfd(d), path + strlen(real) + 1, &ls, AT_SYMLINK_NOFOLLOW) && errno == ENOENT) {
 				note_read(dirfd(d), path + strlen(real) + 1, note, sizeof(note));
+				if (listed(path) == 1) {
+					nleft++;
+					if (fn)
+						fn(path, HR_SWAP_OFF, EIDRM, note, arg);
+					continue;
+				}
 				note_remove(dirfd(d), path + strlen(real) + 1);
 				if (fn)
-					fn(path, ENOENT, note, arg);
+					fn(path, HR_SWAP_OPEN, ENOENT, note, arg);
 			}
 			continue;
 		}
@@ -524,11 +577,22 @@ int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *l
 		if (fstatat(dirfd(d), e->d_name, &ls, AT_SYMLINK_NOFOLLOW))
 			continue;
 		if (!S_ISREG(ls.st_mode) || ls.st_uid != me || ls.st_nlink != 1) {
-			hr_warn("host swap: %s is not a swap file a run made (not a regular file of "
-				"this user with one name): left alone", path);
+			for (int i = 0; once && i < once->n && i < 8; i++)
+				told |= !strcmp(once->name[i], e->d_name);
+			if (once && !told && once->n < 8)
+				snprintf(once->name[once->n++], sizeof(once->name[0]), "%s", e->d_name);
+			if (!told)
+				hr_warn("host swap: %s is not a swap file a run made (not a regular file of "
+					"this user with one name): left alone", path);
 			continue;
 		}
 		note_read(dirfd(d), e->d_name, note, sizeof(note));
+		/* a deadline passed: the next file not begun (only one swapoff then outlives it, by its reaping) */
+		step = HR_SWAP_OFF;
+		err = ETIMEDOUT;
+		if (hr_now_ns() >= deadline)
+			goto left;
+		step = HR_SWAP_OPEN;
 		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0) {
 			err = errno;
@@ -539,27 +603,35 @@ int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *l
 			err = ESTALE;
 			goto left;
 		}
+		step = HR_SWAP_OFF;
 		if ((err = swapoff_fd(fd, path, deadline, 0))) {
 			close(fd);
 			goto left;
 		}
 		close(fd);
-		/* the name still that inode: unlinked */
-		if (fstatat(dirfd(d), e->d_name, &ls, AT_SYMLINK_NOFOLLOW) ? errno != ENOENT :
-		    (ls.st_dev != fs.st_dev || ls.st_ino != fs.st_ino ||
-		     (unlinkat(dirfd(d), e->d_name, 0) && errno != ENOENT))) {
-			err = errno ? errno : ESTALE;
+		/* off; the name still that inode: unlinked */
+		step = HR_SWAP_UNLINK;
+		if (fstatat(dirfd(d), e->d_name, &ls, AT_SYMLINK_NOFOLLOW)) {
+			if (errno != ENOENT) {
+				err = errno;
+				goto left;
+			}
+		} else if (ls.st_dev != fs.st_dev || ls.st_ino != fs.st_ino) {
+			err = ESTALE;	/* another file under its name now (not a stale errno: A) */
+			goto left;
+		} else if (unlinkat(dirfd(d), e->d_name, 0) && errno != ENOENT) {
+			err = errno;
 			goto left;
 		}
 		removed++;
 		note_remove(dirfd(d), e->d_name);
 		if (fn)
-			fn(path, 0, note, arg);
+			fn(path, HR_SWAP_OFF, 0, note, arg);
 		continue;
 left:
 		nleft++;
 		if (fn)
-			fn(path, err, note, arg);
+			fn(path, step, err, note, arg);
 	}
 	closedir(d);
 	if (left)
@@ -567,12 +639,19 @@ left:
 	return removed;
 }
 
+int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *left, hr_swap_seen_fn *fn,
+		  void *arg)
+{
+	return sweep(dir, prefix, deadline, left, fn, arg, NULL);
+}
+
 /* ---- the guardian's: try again, with a backoff, until a bound; then leave a record ---- */
 
 /* An error a later swapoff may not meet: memory freed meanwhile, a read-back that goes on, another's swapoff done. */
-static int transient(int err)
+static int transient(int step, int err)
 {
-	return err == ENOMEM || err == ETIMEDOUT || err == EINTR || err == EBUSY || err == EAGAIN;
+	return step == HR_SWAP_OFF &&
+	       (err == ENOMEM || err == ETIMEDOUT || err == EINTR || err == EBUSY || err == EAGAIN);
 }
 
 /* What the guardian's last sweep said of each file it could not remove (a run leaves one a wave at most). */
@@ -580,36 +659,33 @@ struct guard_left {
 	int n, hard;
 	struct {
 		char path[PATH_MAX + 300];
-		int err;
+		int step, err;
 	} f[8];
 };
 
-static void guard_seen(const char *path, int err, const char *note, void *arg)
+static void guard_seen(const char *path, int step, int err, const char *note, void *arg)
 {
 	struct guard_left *g = arg;
 
 	(void)note;
 	if (!err || err == ENOENT)
 		return;
-	g->hard |= !transient(err);
+	g->hard |= !transient(step, err);
 	if (g->n < (int)(sizeof(g->f) / sizeof(g->f[0]))) {
 		snprintf(g->f[g->n].path, sizeof(g->f[g->n].path), "%s", path);
+		g->f[g->n].step = step;
 		g->f[g->n].err = err;
 	}
 	g->n++;
 }
 
-static const char *swapoff_why(int err)
-{
-	return err == ETIMEDOUT ? "not done by its deadline (it reads back every page the area holds)" :
-	       err == EBUSY ? "still on" : strerror(err);
-}
-
 /* The host's kernel log (/dev/kmsg, root's): where a swap area's life is recorded (swapon's "Adding ... swap"). */
+static const char *kmsg_path = "/dev/kmsg";	/* (tests/swap.c: a file of its own) */
+
 static void kmsg_say(const char *text)
 {
 	char line[1024];
-	int fd = open("/dev/kmsg", O_WRONLY | O_NONBLOCK | O_CLOEXEC), n;
+	int fd = open(kmsg_path, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC), n;
 
 	if (fd < 0)
 		return;
@@ -619,58 +695,111 @@ static void kmsg_say(const char *text)
 	close(fd);
 }
 
+/* The guardian's record of @f (a file it gives up on): its note, the kernel log, then stderr (F). */
+static void give_up(const char *dir, const char *who, const char *path, int step, int err, int tries, double s)
+{
+	char text[PATH_MAX + 768], why[PATH_MAX + 128], stamp[32], then[PATH_MAX * 2 + 256];
+	const char *base = strrchr(path, '/');
+	time_t t = time(NULL);
+	struct tm tm;
+
+	hr_swap_why(step, err, why, sizeof(why));
+	if (!gmtime_r(&t, &tm) || !strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(stamp, sizeof(stamp), "?");
+	snprintf(text, sizeof(text), "the guardian of run %s gave up on it at %s after %d tr%s over %.1f s (%s)", who,
+		 stamp, tries, tries > 1 ? "ies" : "y", s, why);
+	if (base)
+		(void)note_write(dir, base + 1, text);
+	if (step == HR_SWAP_OFF && err != EIDRM)
+		snprintf(text, sizeof(text), "guardian of run %s: cannot swap off %s (%s), left on until the next run "
+			 "in its state dir", who, path, swapoff_why(err));
+	else
+		snprintf(text, sizeof(text), "guardian of run %s: gave up on %s (%s): %s", who, path, why,
+			 hr_swap_state(step, err));
+	kmsg_say(text);
+	if (err == EIDRM)
+		snprintf(then, sizeof(then), "it stays on, a swap area of the whole host, until a reboot (or swapoff "
+			 "/proc/PID/fd/N by a process that still has it open)");
+	else if (err == ESTALE)
+		snprintf(then, sizeof(then), "that file left alone; the next run in %s looks at it again", dir);
+	else if (step == HR_SWAP_UNLINK)
+		snprintf(then, sizeof(then), "it is off; the next run in %s removes it (or: rm %s)", dir, path);
+	else
+		snprintf(then, sizeof(then), "it stays on%s, a swap area of the whole host, until the next run in %s "
+			 "removes it (or: swapoff %s && rm %s)", step == HR_SWAP_OPEN ? " if it was" : "", dir, path,
+			 path);
+	/* at error level's visibility (-q too: the runner is gone, this is the user's only word of it) */
+	hr_log_always(HR_WARN, "guardian of run %s: gave up on %s after %d tr%s over %.1f s (%s): %s", who, path,
+		      tries, tries > 1 ? "ies" : "y", s, why, then);
+}
+
+/*
+ * The wait before the next try after one at @now (@delay: the backoff's), into
+ * *@wait: cut short so that the last try begins HR_SWAP_LAST_TRY_NS before
+ * @until. 0: no try is left.
+ */
+static int next_wait(uint64_t now, uint64_t until, uint64_t delay, uint64_t *wait)
+{
+	if (now + HR_SWAP_LAST_TRY_NS >= until)
+		return 0;
+	*wait = until - HR_SWAP_LAST_TRY_NS - now < delay ? until - HR_SWAP_LAST_TRY_NS - now : delay;
+	return 1;
+}
+
 int hr_swap_guard(const char *dir, const char *prefix, uint64_t until, const char *who)
 {
 	uint64_t t0 = hr_now_ns(), delay = HR_SWAP_RETRY_FIRST_NS;
+	struct alien_said once = { 0 };
 	struct timespec ts;
 	struct guard_left g;
-	int tries = 0;
+	int tries = 0, r = 0;
 
 	for (;;) {
-		uint64_t now = hr_now_ns(), dl = now + HR_SWAPOFF_DEADLINE_S * 1000000000ull;
+		uint64_t now = hr_now_ns(), dl = now + HR_SWAPOFF_DEADLINE_S * 1000000000ull, wait;
 
 		memset(&g, 0, sizeof(g));
 		tries++;
-		(void)hr_swap_sweep(dir, prefix, dl < until ? dl : until, NULL, guard_seen, &g);
-		if (!g.n) {
+		r = sweep(dir, prefix, dl < until ? dl : until, NULL, guard_seen, &g, &once);
+		/* its state dir unreadable (removed, no fd left): not done; EMFILE, ENFILE, ENOMEM may pass */
+		if (r < 0)
+			g.hard = !(r == -EMFILE || r == -ENFILE || r == -ENOMEM);
+		if (r >= 0 && !g.n) {
 			if (tries > 1)
 				hr_info("balloonbench: guardian of run %s: its swap file swapped off and removed at "
 					"try %d, %.1f s after the run", who, tries, (double)(hr_now_ns() - t0) / 1e9);
 			return 0;
 		}
 		now = hr_now_ns();
-		if (g.hard || now + delay >= until)
+		/* the last try begins HR_SWAP_LAST_TRY_NS before @until (its swapoff's least time), not a backoff earlier */
+		if (g.hard || !next_wait(now, until, delay, &wait))
 			break;
-		if (tries == 1)
+		if (tries == 1 && r >= 0) {	/* (a transient error is swapoff's: transient()) */
 			hr_warn("guardian of run %s: swapoff %s: %s; trying again for %.0f s at most (it stays on "
 				"meanwhile)", who, g.f[0].path, swapoff_why(g.f[0].err), (double)(until - now) / 1e9);
-		ts.tv_sec = (time_t)(delay / 1000000000ull);
-		ts.tv_nsec = (long)(delay % 1000000000ull);
+		} else if (tries == 1) {
+			hr_warn("guardian of run %s: cannot read its state dir %s: %s; trying again for %.0f s at most",
+				who, dir, strerror(-r), (double)(until - now) / 1e9);
+		}
+		ts.tv_sec = (time_t)(wait / 1000000000ull);
+		ts.tv_nsec = (long)(wait % 1000000000ull);
 		while (nanosleep(&ts, &ts) && errno == EINTR)
 			;
 		delay = delay * 2 < HR_SWAP_RETRY_MAX_NS ? delay * 2 : HR_SWAP_RETRY_MAX_NS;
 	}
-	/* given up: said where a user will see it, after the runner's end (stderr, the kernel log, a note) */
-	for (int i = 0; i < g.n && i < (int)(sizeof(g.f) / sizeof(g.f[0])); i++) {
-		char text[PATH_MAX + 512], stamp[32];
-		const char *base = strrchr(g.f[i].path, '/');
-		time_t t = time(NULL);
-		struct tm tm;
+	/* given up: said where a user will see it, after the runner's end (a note, the kernel log, stderr) */
+	if (r < 0) {
+		char text[PATH_MAX + 256];
 
-		if (!gmtime_r(&t, &tm) || !strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm))
-			snprintf(stamp, sizeof(stamp), "?");
-		snprintf(text, sizeof(text), "the guardian of run %s gave up on it at %s after %d tr%s over %.1f s "
-			 "(swapoff: %s)", who, stamp, tries, tries > 1 ? "ies" : "y",
-			 (double)(hr_now_ns() - t0) / 1e9, swapoff_why(g.f[i].err));
-		if (base)
-			(void)note_write(dir, base + 1, text);
-		hr_warn("guardian of run %s: gave up on %s after %d tr%s over %.1f s (swapoff: %s): it stays on, a "
-			"swap area of the whole host, until the next run in %s removes it (or: swapoff %s && rm %s)",
-			who, g.f[i].path, tries, tries > 1 ? "ies" : "y", (double)(hr_now_ns() - t0) / 1e9,
-			swapoff_why(g.f[i].err), dir, g.f[i].path, g.f[i].path);
-		snprintf(text, sizeof(text), "guardian of run %s: cannot swap off %s (%s), left on until the next "
-			 "run in its state dir", who, g.f[i].path, swapoff_why(g.f[i].err));
+		snprintf(text, sizeof(text), "guardian of run %s: cannot read its state dir %s (%s): its swap files, "
+			 "if any, are left as they are", who, dir, strerror(-r));
 		kmsg_say(text);
+		hr_log_always(HR_WARN, "guardian of run %s: gave up on its swap files after %d tr%s over %.1f s: "
+			      "cannot read its state dir %s: %s: any still on stays on, a swap area of the whole host "
+			      "(swapon --show)", who, tries, tries > 1 ? "ies" : "y",
+			      (double)(hr_now_ns() - t0) / 1e9, dir, strerror(-r));
+		return -1;
 	}
+	for (int i = 0; i < g.n && i < (int)(sizeof(g.f) / sizeof(g.f[0])); i++)
+		give_up(dir, who, g.f[i].path, g.f[i].step, g.f[i].err, tries, (double)(hr_now_ns() - t0) / 1e9);
 	return -1;
 }

@@ -32,6 +32,7 @@
 #define HR_ENGINE_SWAP_H
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define HR_SWAPOFF_DEADLINE_S	10
@@ -66,20 +67,35 @@ int hr_swap_remove(struct hr_swap *sw, uint64_t deadline);
 /* A guardian that gave up on NAME.swap notes why in NAME.swap.left, for the next run's sweep to say. */
 #define HR_SWAP_NOTE	".left"
 
+/* The step of a sweep a file was left at: opened (and checked), swapped off, unlinked. */
+enum { HR_SWAP_OPEN, HR_SWAP_OFF, HR_SWAP_UNLINK };
+
 /*
  * What a sweep did with one file, @path: @err 0, swapped off and removed;
  * ENOENT, gone already (only its guardian's note was left, now removed);
- * else left, an errno (ETIMEDOUT: its deadline; EBUSY: still on). @note:
- * the guardian's note on it ("": none).
+ * EIDRM, its name removed while the area is on (only its note was left,
+ * kept; /proc/swaps lists "@path (deleted)": only a reboot frees it, or a
+ * swapoff of /proc/PID/fd/N by a process that still has it open); else
+ * left at @step with an errno: HR_SWAP_OPEN, not swapped off (ESTALE:
+ * replaced as it was opened); HR_SWAP_OFF, still on (ETIMEDOUT: its
+ * deadline, also one passed before it was begun; EBUSY: still listed);
+ * HR_SWAP_UNLINK, off but not unlinked (ESTALE: its name names another
+ * file now, left alone). @note: the guardian's note on it ("": none).
  */
-typedef void hr_swap_seen_fn(const char *path, int err, const char *note, void *arg);
+typedef void hr_swap_seen_fn(const char *path, int step, int err, const char *note, void *arg);
+
+/* What happened to a file left (@step, @err of hr_swap_seen_fn), one phrase in @buf ("swapoff: WHY"). */
+const char *hr_swap_why(int step, int err, char *buf, size_t size);
+/* The state that leaves it in, one phrase ("still on"; "off, the file still there"; ...). */
+const char *hr_swap_state(int step, int err);
 
 /*
- * Every @dir/@prefix*.swap: swapped off (each by @deadline) and unlinked,
- * with its guardian's note (NAME.swap.left). Returns how many were removed,
- * *@left how many could not be; @fn (NULL: none) is told of each. For the
- * guardian and the next run's start (which a signal, hr_stop, cuts short:
- * what is left, the run after removes).
+ * Every @dir/@prefix*.swap: swapped off (each by @deadline: one not begun by
+ * then is left, ETIMEDOUT) and unlinked, with its guardian's note
+ * (NAME.swap.left). Returns how many were removed, *@left how many could
+ * not be; @fn (NULL: none) is told of each; -errno: @dir cannot be read
+ * (nothing done, *@left 0). For the guardian and the next run's start
+ * (which a signal, hr_stop, cuts short: what is left, the run after removes).
  */
 int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *left, hr_swap_seen_fn *fn,
 		  void *arg);
@@ -92,14 +108,21 @@ int hr_swap_sweep(const char *dir, const char *prefix, uint64_t deadline, int *l
  * to its cgroup now), a read-back at disk speed cut by its deadline (the
  * next try goes on from what came back), another swapoff at work. So it
  * tries again after HR_SWAP_RETRY_FIRST_NS, doubling up to
- * HR_SWAP_RETRY_MAX_NS (each try under min(HR_SWAPOFF_DEADLINE_S, @until)).
- * Any other error, or @until, ends it: each file left is said on stderr (the
- * run's, which the guardian holds after the runner ended), in the host's
- * kernel log, and in its note for the next run. 0: none left; -1: some.
+ * HR_SWAP_RETRY_MAX_NS (each try under min(HR_SWAPOFF_DEADLINE_S, @until)),
+ * the last wait cut short so that the last try begins HR_SWAP_LAST_TRY_NS
+ * before @until. Any other error, @dir unreadable (but EMFILE, ENFILE,
+ * ENOMEM), or @until ends it: each file left is said in its note for the
+ * next run, in the host's kernel log, then on stderr (the run's, which the
+ * guardian holds after the runner ended; whatever hr_verbosity says), in
+ * that order: what sees the stderr line finds the others. Each file
+ * "left alone" (not a run's) is said once. It ends by @until plus one
+ * swapoff's reaping (HR_SWAPOFF_REAP_NS) at most. 0: none left; -1: some.
  */
 int hr_swap_guard(const char *dir, const char *prefix, uint64_t until, const char *who);
 #define HR_SWAP_RETRY_FIRST_NS	250000000ull
 #define HR_SWAP_RETRY_MAX_NS	4000000000ull
+/* the least a try's swapoff is given: the last begins this long before the guardian's bound */
+#define HR_SWAP_LAST_TRY_NS	1000000000ull
 
 /* @path's Used in /proc/swaps, KiB; -1: not on (or /proc/swaps unreadable). */
 int64_t hr_swap_used_kib(const char *path);
