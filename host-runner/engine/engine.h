@@ -319,13 +319,20 @@ void hr_chan_stream_removed(struct hr_chan *c);
 #define HR_GUARDIAN_WAIT_S	30
 /*
  * A guardian's whole cleanup ends within this of the runner's end (its last
- * step, a swap file's swapoff, is tried again until then: swap.h), so that a
+ * step, a swap file's swapoff, is tried again until then, the last one's
+ * reaping after it: swap.h, guardian.c's asserts), so that a
  * run started at once in the same state dir, which waits HR_GUARDIAN_WAIT_S
  * from its own start (after that end), finds it done and goes on.
  */
 #define HR_GUARDIAN_WORK_S	25
-_Static_assert(HR_GUARDIAN_WORK_S + 3 <= HR_GUARDIAN_WAIT_S,
-	       "a guardian's work ends, with a margin, before a waiting run gives up on the lock");
+/*
+ * The guardian's fixed steps after a runner's death, before its swap files:
+ * a starting domain's process followed until it is QEMU (HR_GUARDIAN_KILL_NS),
+ * the domains' cgroups and the budget's, each removed under
+ * HR_GUARDIAN_CGROUP_NS (guardian.c asserts the sum with swap.h's bounds).
+ */
+#define HR_GUARDIAN_KILL_NS	3000000000ull
+#define HR_GUARDIAN_CGROUP_NS	5000000000ull
 int hr_lock_state_dir(struct hr_run *run);
 int hr_conn_open(struct hr_run *run);
 void hr_conn_close(struct hr_run *run);

@@ -152,6 +152,21 @@ int hr_remove_saves(const char *state, const char *prefix)
 }
 
 /*
+ * The guardian's work ends before a run started at once gives up on the lock
+ * (HR_GUARDIAN_WAIT_S from after the runner's end): its swap tries end by
+ * HR_GUARDIAN_WORK_S but for the last one's swapoff, killed at that bound
+ * and reaped within HR_SWAPOFF_REAP_NS (one file only: a sweep begins none
+ * past its deadline); 1 s more for what is no wait (/proc/swaps, the notes).
+ * And the runner-died path's fixed steps leave that a try at least.
+ */
+_Static_assert(HR_GUARDIAN_WORK_S * 1000000000ull + HR_SWAPOFF_REAP_NS + 1000000000ull <=
+	       HR_GUARDIAN_WAIT_S * 1000000000ull,
+	       "a guardian's work ends, its last swapoff reaped, before a waiting run gives up on the lock");
+_Static_assert(HR_GUARDIAN_KILL_NS + 2 * HR_GUARDIAN_CGROUP_NS + HR_SWAP_LAST_TRY_NS <=
+	       HR_GUARDIAN_WORK_S * 1000000000ull,
+	       "a killed runner's guardian gets to its swap files with a try's time left");
+
+/*
  * Wait for the runner's "done" or its end; at its end kill this run's QEMUs
  * (domains @prefix* with a pid file in @dir) and remove their cgroups
  * (@cgprefix: hr_cgroup_prefix), giving QEMU 5 s to leave them; a swap
@@ -181,14 +196,14 @@ static void guard(int rfd, const char *dir, const char *prefix, const char *cgpr
 			(void)hr_swap_guard(state, bprefix, until, id);
 	} else if (n <= 0) {	/* no "done": the runner died */
 		/* (a domain that was starting: its process followed until it is QEMU or gone, 3 s at most) */
-		for (uint64_t end = hr_now_ns() + 3000000000ull; kill_all(dir, prefix) && hr_now_ns() < end;)
+		for (uint64_t end = hr_now_ns() + HR_GUARDIAN_KILL_NS; kill_all(dir, prefix) && hr_now_ns() < end;)
 			usleep(50000);
 		(void)hr_remove_saves(state, prefix);	/* QEMU, which wrote them, is dead: none is whole */
 		hr_policy_reap(state, run4);	/* external:CMD programs (policyloop.h) */
 		if (*cgprefix)
-			(void)hr_cgroup_remove(cgprefix, prefix, hr_now_ns() + 5000000000ull, NULL, NULL);
+			(void)hr_cgroup_remove(cgprefix, prefix, hr_now_ns() + HR_GUARDIAN_CGROUP_NS, NULL, NULL);
 		if (*bprefix) {	/* this run's host budget (budget.h), the domains' cgroups inside */
-			(void)hr_budget_sweep(bprefix, hr_now_ns() + 5000000000ull, NULL);
+			(void)hr_budget_sweep(bprefix, hr_now_ns() + HR_GUARDIAN_CGROUP_NS, NULL);
 			/* and its swap files (swap.h), the QEMUs gone: their pages freed, swapoff is quick */
 			(void)hr_swap_guard(state, bprefix, until, id);
 		}
