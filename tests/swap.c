@@ -209,8 +209,8 @@ int main(void)
 	t = hr_now_ns() - t0;
 	capture(0);
 	slurp("err", buf, sizeof(buf));
-	ok(tries == -1 && t < 1000000000ull && strstr(buf, "guardian of run t: gave up on its swap files after 1 try") &&
-	   strstr(buf, "cannot read its state dir") && !strstr(buf, "removed at try"),
+	ok(tries == -1 && t < 1000000000ull && strstr(buf, "cannot read its state dir") &&
+	   strstr(buf, "guardian of run t: gave up on its swap files after 1 try") && !strstr(buf, "removed at try"),
 	   "the guardian of a state dir gone: gives up at once (%.2f s), says so under -q too", (double)t / 1e9);
 
 	/* F, G: the give-up: its bound passed (no swapoff begun), its note and kernel log line before stderr's */
@@ -222,8 +222,8 @@ int main(void)
 	capture(0);
 	hr_log_set_around(NULL);
 	slurp("err", buf, sizeof(buf));
-	ok(tries == -1 && strstr(buf, "warning: guardian of run t: gave up on ") && strstr(buf, "bb-g-w0.swap after 1 try") &&
-	   strstr(buf, "it stays on, a swap area of the whole host"),
+	ok(tries == -1 && strstr(buf, "warning: guardian of run t: gave up on ") &&
+	   strstr(buf, "bb-g-w0.swap after 1 try") && strstr(buf, "it stays on, a swap area of the whole host"),
 	   "the guardian at its bound gives up, says so on stderr under -q too");
 	ok(strstr(slurp("bb-g-w0.swap.left", buf, sizeof(buf)), "the guardian of run t gave up on it at ") &&
 	   strstr(buf, "(swapoff: not done by its deadline") &&

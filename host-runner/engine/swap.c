@@ -496,8 +496,8 @@ const char *hr_swap_why(int step, int err, char *buf, size_t size)
 	if (err == EIDRM)
 		snprintf(buf, size, "its name removed while it was on (listed in /proc/swaps as deleted)");
 	else if (err == ESTALE)
-		snprintf(buf, size, "its name now names another file%s", step == HR_SWAP_UNLINK ? " (after its swapoff)" :
-			 " (replaced as it was opened: not swapped off)");
+		snprintf(buf, size, "its name now names another file%s",
+			 step == HR_SWAP_UNLINK ? " (after its swapoff)" : " (replaced as it was opened: not swapped off)");
 	else if (step == HR_SWAP_OPEN)
 		snprintf(buf, size, "cannot open it: %s", strerror(err));
 	else if (step == HR_SWAP_UNLINK)
@@ -770,7 +770,7 @@ int hr_swap_guard(const char *dir, const char *prefix, uint64_t until, const cha
 			return 0;
 		}
 		now = hr_now_ns();
-		/* the last try begins HR_SWAP_LAST_TRY_NS before @until (its swapoff's least time), not a backoff earlier */
+		/* the last try begins HR_SWAP_LAST_TRY_NS (its swapoff's least time) before @until */
 		if (g.hard || !next_wait(now, until, delay, &wait))
 			break;
 		if (tries == 1 && r >= 0) {	/* (a transient error is swapoff's: transient()) */
