@@ -2,7 +2,7 @@
 # vm-interrupt: Ctrl-C leaves no VM and keeps the samples, and acts at once during a boot; a killed run's VM and cgroups are reaped.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 45
+plan 46
 
 scenario long <<'INI'
 [long]
@@ -174,6 +174,11 @@ check "SIGKILL: the runner's guardian ended its QEMU within 5 s" test "$(qemus)"
 for _ in $(seq 60); do [ "$(cgroups)" -eq 0 ] && break; sleep 0.1; done
 check "SIGKILL: the guardian removed the domain's cgroups too, from every hierarchy ($(cgroups) left)" \
 	test "$(cgroups)" -eq 0
+# and libvirt's lock file of the agent's channel (/var/lock/LCK..PATH, holding
+# the runner's pid), which the runner's open channel had and nothing closed
+lcks() { ls /var/lock/ 2>/dev/null | grep -c "^LCK..$(printf %s "$STATE" | tr / _)_"; }
+for _ in $(seq 60); do [ "$(lcks)" -eq 0 ] && break; sleep 0.1; done
+check "SIGKILL: the guardian removed libvirt's lock file of the agent's channel ($(lcks) left)" test "$(lcks)" -eq 0
 
 # A killed run's run.json said "running" for ever: the next look at it says killed.
 "$BB" report "$dir" >/dev/null 2>"$T/rep"

@@ -216,7 +216,7 @@ check "c: the guardian gave up by its bound ($tg s after the run ended), saying 
 tries=$(echo "$gave" | sed -n 's/.* after \([0-9]*\) tr.*/\1/p')
 # the guardian said it last, then ends: its lock (5 s at most) before the checks of what it left
 flock -w 5 "$STATE/lock" true
-check "c: it tried again with a backoff (${tries:-?} tries: 0.25 s doubling to 4 s within 25 s is 9 or 10)" \
+check "c: it tried again with a backoff (${tries:-?} tries: 0.25 s doubling to 4 s within 25 s, the last 1 s before it, is 10 or 11)" \
 	test "${tries:-0}" -ge 5 -a "${tries:-0}" -le 12
 check "c: the file is still on (nothing else removed it), and the guardian's note is beside it" \
 	eval 'on "$fileb" >/dev/null && grep -q "the guardian of run .* gave up on it at .* (swapoff: Cannot allocate memory)" "$fileb.left"'

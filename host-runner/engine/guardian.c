@@ -166,16 +166,30 @@ _Static_assert(HR_GUARDIAN_KILL_NS + 2 * HR_GUARDIAN_CGROUP_NS + HR_SWAP_LAST_TR
 	       HR_GUARDIAN_WORK_S * 1000000000ull,
 	       "a killed runner's guardian gets to its swap files with a try's time left");
 
+/* What the guardian of a run knows of it, from before the fork. */
+struct guard_of {
+	const char *root;	/* the embedded driver's root */
+	const char *dir;	/* its QEMUs' pid files */
+	const char *prefix;	/* its domains' names begin with it */
+	const char *cgprefix;	/* hr_cgroup_prefix of root, "": none */
+	const char *bprefix;	/* hr_budget_prefix of the run, "": none */
+	const char *state;	/* the state dir */
+	const char *run4;	/* the run id's last 4 hex digits */
+	const char *id;		/* the run's id, naming it in what the guardian says */
+	pid_t runner;		/* the runner's pid */
+};
+
 /*
  * Wait for the runner's "done" or its end; at its end kill this run's QEMUs
- * (domains @prefix* with a pid file in @dir) and remove their cgroups
- * (@cgprefix: hr_cgroup_prefix), giving QEMU 5 s to leave them; a swap
- * file left, tried again until HR_GUARDIAN_WORK_S after that end (@id, the
- * run's id, names the run in what it says of it).
+ * (domains @g->prefix* with a pid file in @g->dir) and remove their cgroups,
+ * giving QEMU 5 s to leave them, and libvirt's lock files of their agent
+ * channels the runner held; a swap file left, tried again until
+ * HR_GUARDIAN_WORK_S after that end.
  */
-static void guard(int rfd, const char *dir, const char *prefix, const char *cgprefix,
-		  const char *bprefix, const char *state, const char *run4, const char *id)
+static void guard(int rfd, const struct guard_of *g)
 {
+	const char *dir = g->dir, *prefix = g->prefix, *cgprefix = g->cgprefix, *bprefix = g->bprefix;
+	const char *state = g->state, *run4 = g->run4, *id = g->id;
 	char buf[8];
 	ssize_t n;
 	uint64_t until;
@@ -202,6 +216,7 @@ static void guard(int rfd, const char *dir, const char *prefix, const char *cgpr
 		hr_policy_reap(state, run4);	/* external:CMD programs (policyloop.h) */
 		if (*cgprefix)
 			(void)hr_cgroup_remove(cgprefix, prefix, hr_now_ns() + HR_GUARDIAN_CGROUP_NS, NULL, NULL);
+		(void)hr_chrdev_locks_remove(g->root, prefix, g->runner);	/* no wait: a directory's read */
 		if (*bprefix) {	/* this run's host budget (budget.h), the domains' cgroups inside */
 			(void)hr_budget_sweep(bprefix, hr_now_ns() + HR_GUARDIAN_CGROUP_NS, NULL);
 			/* and its swap files (swap.h), the QEMUs gone: their pages freed, swapoff is quick */
@@ -215,7 +230,7 @@ int hr_guardian_start(struct hr_run *run)
 {
 	char root[PATH_MAX + 16], dir[PATH_MAX + 48], prefix[16], cgprefix[32] = "", bprefix[48] = "";
 	int fds[2];
-	pid_t pid;
+	pid_t pid, runner;
 
 	run->guardian_fd = -1;
 	/* a daemon of its own keeps its domains; qemu:///system has AUTODESTROY; the embedded driver dies with us */
@@ -234,6 +249,7 @@ int hr_guardian_start(struct hr_run *run)
 	if (pipe2(fds, O_CLOEXEC))
 		return hr_error("cannot start the guardian: pipe: %s", strerror(errno));
 	fflush(NULL);
+	runner = getpid();
 	pid = fork();
 	if (pid < 0) {
 		close(fds[0]);
@@ -241,8 +257,12 @@ int hr_guardian_start(struct hr_run *run)
 		return hr_error("cannot start the guardian: fork: %s", strerror(errno));
 	}
 	if (pid == 0) {
+		struct guard_of g = { .root = root, .dir = dir, .prefix = prefix, .cgprefix = cgprefix,
+				      .bprefix = bprefix, .state = run->state_dir,
+				      .run4 = run->id + strlen(run->id) - 4, .id = run->id, .runner = runner };
+
 		close(fds[1]);
-		guard(fds[0], dir, prefix, cgprefix, bprefix, run->state_dir, run->id + strlen(run->id) - 4, run->id);
+		guard(fds[0], &g);
 	}
 	close(fds[0]);
 	run->guardian_fd = fds[1];
