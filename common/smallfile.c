@@ -9,7 +9,12 @@
 
 ssize_t bb_read_small(const char *path, char *buf, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return bb_read_small_at(AT_FDCWD, path, 0, buf, size);
+}
+
+ssize_t bb_read_small_at(int at, const char *name, int oflags, char *buf, size_t size)
+{
+	int fd = openat(at, name, O_RDONLY | O_CLOEXEC | oflags);
 	ssize_t n;
 
 	if (fd < 0)

@@ -15,6 +15,8 @@
  * Returns the length read, or -1 (errno).
  */
 ssize_t bb_read_small(const char *path, char *buf, size_t size);
+/* The same of @name in directory @at (AT_FDCWD: a path), opened with @oflags added (O_NOFOLLOW, ...). */
+ssize_t bb_read_small_at(int at, const char *name, int oflags, char *buf, size_t size);
 
 /* The counters of a /proc/PID/stat line that both sides read. */
 struct bb_proc_stat {

@@ -29,6 +29,7 @@
 
 #include <gnutls/crypto.h>
 
+#include "../../common/smallfile.h"
 #include "core/clock.h"
 #include "engine.h"
 
@@ -188,22 +189,14 @@ int hr_chrdev_locks_remove(const char *root, const char *dom, pid_t pid)
 		return 0;
 	while ((e = readdir(d))) {
 		const char *id = e->d_name + n, *rest;
-		ssize_t r;
-		int fd;
 
 		if (strncmp(e->d_name, want, n))
 			continue;
 		rest = id + strspn(id, "0123456789");
 		if (rest == id || *rest != '-' || strncmp(rest + 1, dom, dn))
 			continue;
-		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		r = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		if (r <= 0)
-			continue;
-		buf[r] = '\0';
-		if (strtol(buf, NULL, 10) == (long)pid && !unlinkat(dirfd(d), e->d_name, 0))
+		if (bb_read_small_at(dirfd(d), e->d_name, O_NOFOLLOW | O_NONBLOCK, buf, sizeof(buf)) > 0 &&
+		    strtol(buf, NULL, 10) == (long)pid && !unlinkat(dirfd(d), e->d_name, 0))
 			removed++;
 	}
 	closedir(d);

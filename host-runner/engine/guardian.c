@@ -39,6 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../common/smallfile.h"
 #include "core/log.h"
 #include "engine.h"
 #include "budget.h"
@@ -103,8 +104,6 @@ static int kill_all(const char *dir, const char *prefix)
 		size_t n = strlen(e->d_name);
 		pid_t pid;
 		long p;
-		ssize_t r;
-		int fd;
 
 		if (strncmp(e->d_name, prefix, strlen(prefix)) || n < 5 ||
 		    strcmp(e->d_name + n - 4, ".pid"))
@@ -116,13 +115,8 @@ static int kill_all(const char *dir, const char *prefix)
 			(void)kill(pid, SIGKILL);
 			continue;
 		}
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		r = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		if (r <= 0)
+		if (bb_read_small(path, buf, sizeof(buf)) <= 0)
 			continue;
-		buf[r] = '\0';
 		p = strtol(buf, NULL, 10);
 		if (p > 1 && p <= INT32_MAX && !kill((pid_t)p, 0))
 			pending++;
