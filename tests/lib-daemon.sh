@@ -93,8 +93,10 @@ daemon_cgroups_rm() {
 		[ -f "$f" ] || continue
 		n=$(basename "$f" .log | tr -cd 'A-Za-z0-9.-' | tr -s '.-')
 		[ -n "$n" ] && globs+=("qemu-+([0-9])-$n.libvirt-qemu")
-		# and libvirt's lock file of the domain's agent channel, left when it was killed
-		rm -f /run/lock/LCK.._var_lib_libvirt_qemu_channel_target_domain-[0-9]*-"$n"_* 2>/dev/null
+		# and libvirt's lock file of the domain's agent channel, left when it was
+		# killed: its channel directory is domain-ID-NAME, the name cut to 20
+		f=$(basename "$f" .log)
+		rm -f /var/lock/LCK.._var_lib_libvirt_qemu_channel_target_domain-[0-9]*-"${f:0:20}"_org.balloonbench.agent.* 2>/dev/null
 	done
 	[ ${#globs[@]} -eq 0 ] || cgroups_rm "${globs[@]}" || true
 }

@@ -14,6 +14,7 @@ ASAN_RUN=(env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=66:fast_unwi
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$ASAN_BB")
 [ -x "$ASAN_BB" ] || ASAN_RUN=("$BB")
 T=$(mktemp -d /tmp/bbtest.XXXXXX)
+KEEP_T=	# set by a test that must keep $T (cleanup), never by the environment
 STATE=$T/state
 RESULTS=$T/results
 # libvirt's answer to "what can this QEMU do", probed once for all the tests:
@@ -64,7 +65,7 @@ cleanup() {
 	cgroups_rm "qemu-embed-$h-*" "bb-$h-*.partition" || true
 	# libvirt's lock files of the guests' agent channels (LCK.. and the path,
 	# / made _), which it leaves where the runner was killed holding one
-	rm -f /run/lock/LCK.."$(printf %s "$STATE" | tr / _)"_* 2>/dev/null
+	rm -f /var/lock/LCK.."$(printf %s "$STATE" | tr / _)"_* 2>/dev/null
 	caps_share
 	# A failed test keeps what it saw for whoever reads the CI log: its files
 	# (results, output) and QEMU's logs, not the guests' disks.
@@ -188,10 +189,12 @@ cgroups_rm() {
 # two at a time in `make check` they would meet, a swap area being the whole
 # host's and a runner refusing a host-swap job while another run's file is
 # on. Called after `require`, before `plan`. The lock's fd (7) is inherited
-# by what the test starts (libvirt closes it for QEMU): a guardian still
-# cleaning after its runner holds it until it ends, 25 s at most.
+# by what the test starts (libvirt closes it for QEMU; a test closes it for
+# a process of its own that may outlive it): a guardian still cleaning after
+# its runner holds it until it ends, 27 s at most (its bound and its last
+# swapoff's reaping). In /run (root's), not the world-writable /var/lock.
 host_swap_turn() {
-	local l=/run/lock/balloonbench-host-swap-tests.lock
+	local l=/run/balloonbench-host-swap-tests.lock
 	if ! exec 7>>"$l"; then echo "Bail out! cannot open $l"; exit 1; fi
 	flock -w 600 7 || { echo "Bail out! another host-swap test held $l for 10 minutes"; exit 1; }
 }

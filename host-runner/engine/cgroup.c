@@ -169,7 +169,7 @@ int hr_cgroup_rmtree(int at, const char *name, uint64_t deadline)
  * pid they hold is @pid (the dead runner's). No allocation beyond
  * opendir's, nothing said: the guardian calls it. The number removed.
  */
-#define HR_CHRDEV_LOCK_DIR	"/var/lock"	/* libvirt's LOCALSTATEDIR "/lock" (Debian: /run/lock) */
+#define HR_CHRDEV_LOCK_DIR	"/var/lock"	/* libvirt's chrdev_lock_files as Debian builds it (a link to /run/lock) */
 
 int hr_chrdev_locks_remove(const char *root, const char *dom, pid_t pid)
 {
@@ -179,7 +179,9 @@ int hr_chrdev_locks_remove(const char *root, const char *dom, pid_t pid)
 	size_t n, dn = strlen(dom);
 	int removed = 0;
 
-	if (snprintf(want, sizeof(want), "LCK..%s/lib/qemu/channel/target/domain-", root) >= (int)sizeof(want))
+	/* as virChrdevLockFilePath: a leading "/dev" dropped, then every / made _ */
+	if (snprintf(want, sizeof(want), "LCK..%s/lib/qemu/channel/target/domain-",
+		     strncmp(root, "/dev", 4) ? root : root + 4) >= (int)sizeof(want))
 		return 0;
 	for (char *p = want; *p; p++)
 		if (*p == '/')
