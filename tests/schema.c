@@ -17,7 +17,7 @@ static const char *const headers[HR_NTABLES] = {
 		"oom_kills,mem_total_kib,mem_free_kib,actual_mib,qemu_rss_kib,qemu_anon_kib,qemu_file_kib,"
 		"qemu_shmem_kib,qemu_hugetlb_kib,host_avail_kib,host_node_free_kib,qemu_vcpu_cpu_ms,"
 		"qemu_other_cpu_ms,psi_some_avg10,psi_full_avg10,psi_some_total_us,psi_full_total_us,pswpin,"
-		"pswpout,pgmajfault",
+		"pswpout,pgmajfault,host_query_ms,host_read_ms",
 	[HR_TB_EVENTS] = "t_s,vm,event,detail",
 	[HR_TB_TRANS] = "vm,job,index,cycle,direction,from_mib,to_mib,requested_mib,moved_mib,t_set_s,"
 		"set_call_ms,control_latency_ms,t50_ms,t90_ms,t100_ms,mean_rate_mib_s,peak_rate_mib_s,"

@@ -2,7 +2,7 @@
 # vm-e2e: a real guest under TCG through embedded libvirt; inflate, deflate, check the counters.
 . "$(dirname "$0")/lib.sh"
 require vm
-plan 19
+plan 20
 
 scenario e2e <<'INI'
 [e2e]
@@ -38,6 +38,15 @@ check "host view (QEMU actual) moved $h MiB, guest $g MiB" within "$g" "$h" 1
 glast=$(csv_awk '$c["source"] == "guest" { b = $c["balloon_mib"] } END { print b }' "$dir/samples.csv")
 hlast=$(csv_awk '$c["source"] == "host" { b = $c["balloon_mib"] } END { print b }' "$dir/samples.csv")
 check "final balloon: guest $glast MiB, QEMU $hlast MiB" within "$glast" "$hlast" 1
+# Each host row is stamped at the middle of its query to QEMU (host_query_ms,
+# its round trip) and says how long the reads after it took (host_read_ms):
+# both known, in range, and the stamps in order.
+hq=$(csv_awk '$c["source"] == "host" { n++; q = $c["host_query_ms"]; r = $c["host_read_ms"]
+		if (q == "" || r == "" || q < 0 || r < 0 || q > 10000 || r > 10000 || $c["t_s"] <= t) bad++
+		t = $c["t_s"]; if (q > mq) mq = q; if (r > mr) mr = r }
+	END { printf "%d %d %.3f %.3f", n, bad, mq, mr }' "$dir/samples.csv")
+check "host rows: host_query_ms and host_read_ms known and in range, t_s increasing (rows, bad, max query ms, max read ms: $hq)" \
+	awk -v h="$hq" 'BEGIN { split(h, a, " "); exit !(a[1] > 10 && a[2] == 0) }'
 
 # host_t100_est_ms: the end between two host samples (20 ms apart), never after the
 # stepped host_t100_ms, and what an independent reading of samples.csv's host rows gives.

@@ -57,6 +57,8 @@ static const struct hr_col samples[] = {
 	[HR_SA_PSWPIN] = { "pswpin", INT, "pages", NO, "guest: /proc/vmstat pswpin, cumulative (with the PSI report: as psi_some_avg10)" },
 	[HR_SA_PSWPOUT] = { "pswpout", INT, "pages", NO, "guest: /proc/vmstat pswpout, cumulative (as pswpin)" },
 	[HR_SA_PGMAJFAULT] = { "pgmajfault", INT, "count", NO, "guest: /proc/vmstat pgmajfault, cumulative (as pswpin)" },
+	[HR_SA_HOST_QUERY_MS] = { "host_query_ms", FLT(3), "ms", NO, "host: the round trip of QEMU's answer to the actual's query; t_s is its middle, so actual_mib is QEMU's within half of this of t_s" },
+	[HR_SA_HOST_READ_MS] = { "host_read_ms", FLT(3), "ms", NO, "host: the reads after the query (QEMU's RSS and CPU, the host's memory): those figures are from between t_s + host_query_ms/2 and that + this" },
 };
 _Static_assert(sizeof(samples) / sizeof(samples[0]) == HR_SA_NCOLS, "samples.csv: a column per id");
 
@@ -134,7 +136,7 @@ static const struct hr_col trans[] = {
 	[HR_TR_WL_VERIFIED_MIB] = { "wl_verified_mib", FLT(3), "MiB", HI, "integrity: memory the workload verified during the change" },
 	[HR_TR_WL_MISMATCHES] = { "wl_mismatches", INT, "count", LO, "integrity: pages found not as written during the change (each an integrity-mismatch event)" },
 	[HR_TR_PROBE_HITS] = { "probe_hits", INT, "count", NO, "kprobe: hits of the agent's hooks over it (balloon batches or virtio-mem requests; empty: polled)" },
-	[HR_TR_PROBE_PERTURBATION_PCT] = { "probe_perturbation_pct", FLT(3), "%", LO, "kprobe: hits x the cost of a hit the agent measured, % of t100 (empty: polled or not measured)" },
+	[HR_TR_PROBE_PERTURBATION_PCT] = { "probe_perturbation_pct", FLT(3), "%", LO, "kprobe: hits x the cost of a hit the agent measured (in a hot loop: a lower bound on a slow host, docs/probe.md), % of t100 (empty: polled or not measured)" },
 };
 _Static_assert(sizeof(trans) / sizeof(trans[0]) == HR_TR_NCOLS, "transitions.csv: a column per id");
 

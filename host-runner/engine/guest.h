@@ -21,7 +21,9 @@ struct hr_gsample {
 
 /* One host sample: QEMU's view of the balloon, and what the host holds and spends. */
 struct hr_hsample {
-	int64_t t_ns;
+	int64_t t_ns;		/* the middle of QEMU's answer to the actual's query (run time base) */
+	int64_t query_ns;	/* that query's round trip: actual_kib is QEMU's within +-half of it of t_ns */
+	int64_t read_ns;	/* fig's reads, after the query: fig is from t_ns + query_ns/2 .. + this */
 	uint64_t actual_kib;
 	struct hr_hostfig fig;
 };

@@ -75,5 +75,7 @@ void hr_samples_host(struct hr_rec *rec, const char *vm, const struct hr_hsample
 	for (size_t i = 0; i < sizeof(kib_col) / sizeof(kib_col[0]); i++)
 		set_known(&row, kib_col[i], v[i]);
 	hr_row_set_s(&row, HR_SA_HOST_NODE_FREE_KIB, nodes);
+	hr_row_set_f(&row, HR_SA_HOST_QUERY_MS, (double)h->query_ns / 1e6);
+	hr_row_set_f(&row, HR_SA_HOST_READ_MS, (double)h->read_ns / 1e6);
 	hr_rec_put(rec, HR_F_SAMPLES, &row);
 }
