@@ -9,7 +9,11 @@
 # 1 kHz) and `2khz` (--set probe=poll --set sample-rate=2000); by --arms
 # also `kp1k` (--set probe-sample-rate=1000: the kprobe default before it
 # was capped at 100 Hz under TCG, a sample a batch up to 1 kHz), `kp10` (probe=kprobe sample-rate=10: the hooks and reads without the
-# volume of samples) and `entry` (batches timed at tell_host's entry, one
+# volume of samples), `p100` (--set probe=poll --set sample-rate=100: polling
+# at 100 Hz, 10 ms resolution), `kopen` (10hz with the batch hooks kept open
+# and hit, their records never read: what the hooks cost the kernel alone),
+# `kidle` (10hz with the same events open on getppid, never hit: what open
+# events cost without a hit) and `entry` (batches timed at tell_host's entry, one
 # hook a batch instead of a return probe's two: --set cmdline=bb.kprobe=entry); the order
 # rotates every round (A B C D, B C D A, ...) so no arm always follows another. Each run has its own results directory;
 # all use one state dir of their own (-s), never the default one.
@@ -73,7 +77,7 @@ case $N in ''|*[!0-9]*) usage ;; esac
 ARMS="default 10hz poll 2khz"
 [ -n "$BASE" ] && ARMS="$ARMS base-default base-10hz"
 [ -n "$ARMS_OPT" ] && ARMS=$ARMS_OPT
-[ $REPORT_ONLY -eq 1 ] && ARMS="default 10hz poll 2khz kp1k kp10 entry base-default base-10hz"
+[ $REPORT_ONLY -eq 1 ] && ARMS="default 10hz poll p100 2khz kp1k kp10 kopen kidle entry base-default base-10hz"
 arm_set() {	# the --set for an arm (the default rate: none)
 	case $1 in
 	*default) ;;
@@ -81,6 +85,9 @@ arm_set() {	# the --set for an arm (the default rate: none)
 	10hz) echo "--set probe=poll --set sample-rate=10" ;;
 	poll) echo "--set probe=poll" ;;
 	2khz) echo "--set probe=poll --set sample-rate=2000" ;;
+	p100) echo "--set probe=poll --set sample-rate=100" ;;	# polling at 100 Hz: 10 ms resolution
+	kopen) echo "--set probe=poll --set sample-rate=10 --set cmdline=bb.kprobe=open" ;;	# 10hz, the batch hooks open and hit, never read
+	kidle) echo "--set probe=poll --set sample-rate=10 --set cmdline=bb.kprobe=idle" ;;	# 10hz, the hooks open on getppid: never hit
 	kp1k) echo "--set probe-sample-rate=1000" ;;	# the kprobe default before its TCG cap: a sample a batch up to 1 kHz
 	kp10) echo "--set probe=kprobe --set sample-rate=10" ;;	# the events at 10 Hz: the hooks and reads without the volume
 	entry) echo "--set cmdline=bb.kprobe=entry" ;;	# batches timed at tell_host's entry (one hook a batch, not a return probe's two)
@@ -216,7 +223,7 @@ END {
 	printf "%-9s %-12s %4s %12s %22s %10s %8s %7s %9s %7s\n", "dir", "arm", "runs", "host_t100", "ratio to " refarm " [95% CI]",
 	       "sample_hz", "min_hz", "cpu_%", "us/sample", "est_%"
 	nd = split(bycycle ? "inflate-1 inflate-2 deflate-1 deflate-2" : "inflate deflate", D, " ")
-	na = split("default kp1k entry poll 2khz kp10 10hz base-default base-10hz", A, " ")
+	na = split("default kp1k entry poll p100 2khz kp10 kopen kidle 10hz base-default base-10hz", A, " ")
 	for (di = 1; di <= nd; di++) {
 		dir = D[di]
 		if (!(dir in dirs)) continue

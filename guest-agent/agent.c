@@ -181,11 +181,18 @@ int main(int argc, char **argv)
 	ga_arm_watchdog(a, cmd);
 	bbp_reader_init(&a->link.rd);
 	wlm_init(&a->wlm, ga_send_reliable, a);
-	/* bb.kprobe=entry (job option cmdline): tell_host's entry, to compare the two */
+	/*
+	 * bb.kprobe= (job option cmdline), for bench/probe-cost.sh's arms:
+	 * entry: tell_host's entry, to compare the two; open: under probe=poll
+	 * the events stay open, hit every batch, and are never read (what the
+	 * hooks cost the kernel alone); idle: the same, on getppid instead (what
+	 * open events cost without a hit)
+	 */
 	v = ga_cmdline_arg(cmd, "bb.kprobe=");
-	(void)kp_open(&a->kp.ev, v && !strncmp(v, "entry", 5) && (v[5] == ' ' || !v[5]));
+	(void)kp_open(&a->kp.ev, ga_cmdline_is(v, "entry"), ga_cmdline_is(v, "idle"));
+	a->kp.ev.keep_open = ga_cmdline_is(v, "open") || ga_cmdline_is(v, "idle");
 	v = ga_cmdline_arg(cmd, "bb.hookcost=");
-	a->kp.ev.hc_more = v && !strncmp(v, "more", 4) && (v[4] == ' ' || !v[4]);
+	a->kp.ev.hc_more = ga_cmdline_is(v, "more");
 	ga_faults_parse(cmd);
 	/* virtio-mem's requests, where it has a device (a test fault may keep them closed) */
 	if (ga_fault_hooked(GA_HOOK_VMEM_OPEN))

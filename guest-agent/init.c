@@ -188,6 +188,13 @@ const char *ga_cmdline_arg(const char *cmd, const char *key)
 	return NULL;
 }
 
+int ga_cmdline_is(const char *v, const char *word)
+{
+	size_t n = strlen(word);
+
+	return v && !strncmp(v, word, n) && (v[n] == ' ' || v[n] == '\n' || !v[n]);
+}
+
 /*
  * bb.watchdog=N on the kernel command line arms the watchdog from boot on,
  * before the host has said anything: a runner killed while its guest boots

@@ -34,6 +34,9 @@ void ga_settle(void);
 /* In kernel command line @cmd, what follows the word that starts with @key; NULL if none. */
 const char *ga_cmdline_arg(const char *cmd, const char *key);
 
+/* Whether value @v (ga_cmdline_arg's) is @word, whole: "more" is not "mores". */
+int ga_cmdline_is(const char *v, const char *word);
+
 /* bb.watchdog=N: the watchdog armed from boot on, before the host has said anything. */
 void ga_arm_watchdog(struct agent *a, const char *cmd);
 

@@ -107,8 +107,11 @@ static int open_one(int type, const char *func, uint64_t config, int cpu, void *
 	return fd;
 }
 
-int kp_open(struct kp *kp, int entry)
+int kp_open(struct kp *kp, int entry, int idle)
 {
+	/* @idle: both probes on getppid, which nothing calls while the balloon moves */
+	const char *tell = idle ? "__x64_sys_getppid" : "tell_host";
+	const char *leak = idle ? "__x64_sys_getppid" : "leak_balloon";
 	long type, ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	int rb = retprobe_bit();
 
@@ -132,19 +135,19 @@ int kp_open(struct kp *kp, int entry)
 	kp->ncpu = (int)ncpu;
 	kp->retprobe = !entry && rb >= 0 && rb < 64;
 	for (int c = 0; c < kp->ncpu; c++) {
-		kp->fd_tell[c] = open_one((int)type, "tell_host", kp->retprobe ? 1ull << rb : 0, c,
+		kp->fd_tell[c] = open_one((int)type, tell, kp->retprobe ? 1ull << rb : 0, c,
 					  &kp->ring_tell[c], kp->ring_bytes, 0);
 		if (kp->fd_tell[c] < 0 && kp->retprobe && c == 0) {	/* no return probes: entry */
 			kp->retprobe = 0;
-			kp->fd_tell[c] = open_one((int)type, "tell_host", 0, c, &kp->ring_tell[c],
+			kp->fd_tell[c] = open_one((int)type, tell, 0, c, &kp->ring_tell[c],
 						  kp->ring_bytes, 0);
 		}
 		if (kp->fd_tell[c] >= 0)
-			kp->fd_leak[c] = open_one((int)type, "leak_balloon", 0, c, &kp->ring_leak[c],
+			kp->fd_leak[c] = open_one((int)type, leak, 0, c, &kp->ring_leak[c],
 						  kp->ring_bytes, 0);
 		if (kp->fd_tell[c] < 0 || kp->fd_leak[c] < 0) {
 			snprintf(kp->why, sizeof(kp->why), "kprobe on %s, CPU %d: %s",
-				 kp->fd_tell[c] < 0 ? "tell_host" : "leak_balloon", c, strerror(errno));
+				 kp->fd_tell[c] < 0 ? tell : leak, c, strerror(errno));
 			kp_close(kp);
 			return -1;
 		}

@@ -67,6 +67,7 @@ struct kp {
 	uint64_t hits_entry;	/* records read of entry probes (hook hits), cumulative */
 	uint64_t hits_return;	/* records read of the return probe, cumulative */
 	int hc_more;		/* bb.hookcost=more: kp_hook_cost times the parts of a hit too */
+	int keep_open;		/* bb.kprobe=open|idle: kept open under probe=poll, never read (a cost experiment) */
 	char why[160];		/* why it is not ok */
 	/* virtio-mem (kp_vm_open) */
 	int vm_ok;		/* its request events are open */
@@ -84,7 +85,7 @@ struct kp {
  * where return probes exist (two hooks, the time the host acknowledged it).
  * Returns 0, or -1 with kp->why set.
  */
-int kp_open(struct kp *kp, int entry);
+int kp_open(struct kp *kp, int entry, int idle);
 
 /*
  * virtio-mem's request events, beside @kp's (kp_open first): only where a

@@ -766,14 +766,21 @@ uint64_t ga_conf_probe(struct agent *a, uint64_t probe)
 		ga_send_log(a, 1, "CONF: probe=%" PRIu64 " unknown: polling", probe);
 		probe = BBP_PROBE_POLL;
 	}
+	if (a->kp.ev.keep_open && probe != BBP_PROBE_POLL) {	/* idle: its events are not the balloon's */
+		ga_send_log(a, 1, "bb.kprobe=open/idle keeps the events open unread, for probe=poll: polling");
+		probe = BBP_PROBE_POLL;
+	}
 	if (probe == BBP_PROBE_KPROBE && a->smp.bal_mode == 3 && !a->kp.ev.vm_ok)
 		ga_send_log(a, 0, "probe=kprobe asked, but virtio-mem's request events could not be "
 			    "opened (%s): polling", a->kp.ev.vm_why);
 	else if (probe == BBP_PROBE_KPROBE && a->smp.bal_mode != 3 && !a->kp.ev.ok)
 		ga_send_log(a, 0, "probe=kprobe asked, but the events could not be opened (%s): polling",
 			    a->kp.ev.why);
-	if ((probe == BBP_PROBE_POLL || probe == BBP_PROBE_UNSAID) && (a->kp.ev.ok || a->kp.ev.vm_ok))
+	if ((probe == BBP_PROBE_POLL || probe == BBP_PROBE_UNSAID) && (a->kp.ev.ok || a->kp.ev.vm_ok) &&
+	    !a->kp.ev.keep_open)
 		kp_close_async(&a->kp.ev);
+	else if ((probe == BBP_PROBE_POLL || probe == BBP_PROBE_UNSAID) && a->kp.ev.ok)
+		ga_send_log(a, 2, "bb.kprobe=open/idle: the balloon's kprobe events stay open, never read");
 	return probe;
 }
 
