@@ -24,6 +24,7 @@ struct hr_hsample {
 	int64_t t_ns;		/* the middle of QEMU's answer to the actual's query (run time base) */
 	int64_t query_ns;	/* that query's round trip: actual_kib is QEMU's within +-half of it of t_ns */
 	int64_t read_ns;	/* fig's reads, after the query: fig is from t_ns + query_ns/2 .. + this */
+	int64_t fig_t_ns;	/* fig's time: the middle of its reads (the RSS's metrics use it) */
 	uint64_t actual_kib;
 	struct hr_hostfig fig;
 };
