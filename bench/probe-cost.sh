@@ -12,8 +12,10 @@
 # volume of samples), `p100` (--set probe=poll --set sample-rate=100: polling
 # at 100 Hz, 10 ms resolution), `kopen` (10hz with the batch hooks kept open
 # and hit, their records never read: what the hooks cost the kernel alone),
-# `kidle` (10hz with the same events open on getppid, never hit: what open
-# events cost without a hit) and `entry` (batches timed at tell_host's entry, one
+# `kidle` (10hz with the same events open on getppid, not hit while the
+# balloon moves: what open events cost without a hit; kopen's rings are never
+# read: past about 10,000 records a CPU, more than quick.ini makes, later hits
+# take perf's cheaper path of a lost record) and `entry` (batches timed at tell_host's entry, one
 # hook a batch instead of a return probe's two: --set cmdline=bb.kprobe=entry); the order
 # rotates every round (A B C D, B C D A, ...) so no arm always follows another. Each run has its own results directory;
 # all use one state dir of their own (-s), never the default one.

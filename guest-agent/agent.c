@@ -164,7 +164,7 @@ int main(int argc, char **argv)
 	struct agent *a = &agent;
 	char port[300] = "", cmd[4096];
 	const char *v;
-	int stage2 = 0, r;
+	int stage2 = 0, r, idle;
 
 	a->conf = conf_defaults;
 	a->fix.page_size = (uint64_t)sysconf(_SC_PAGESIZE);
@@ -186,10 +186,12 @@ int main(int argc, char **argv)
 	 * entry: tell_host's entry, to compare the two; open: under probe=poll
 	 * the events stay open, hit every batch, and are never read (what the
 	 * hooks cost the kernel alone); idle: the same, on getppid instead (what
-	 * open events cost without a hit)
+	 * open events cost without a hit while the balloon moves), and
+	 * virtio-mem's request events are not opened
 	 */
 	v = ga_cmdline_arg(cmd, "bb.kprobe=");
-	(void)kp_open(&a->kp.ev, ga_cmdline_is(v, "entry"), ga_cmdline_is(v, "idle"));
+	idle = ga_cmdline_is(v, "idle");
+	(void)kp_open(&a->kp.ev, ga_cmdline_is(v, "entry"), idle);
 	a->kp.ev.keep_open = ga_cmdline_is(v, "open") || ga_cmdline_is(v, "idle");
 	v = ga_cmdline_arg(cmd, "bb.hookcost=");
 	a->kp.ev.hc_more = ga_cmdline_is(v, "more");
@@ -198,6 +200,8 @@ int main(int argc, char **argv)
 	if (ga_fault_hooked(GA_HOOK_VMEM_OPEN))
 		snprintf(a->kp.ev.vm_why, sizeof(a->kp.ev.vm_why),
 			 "not opened: bb.vmem_kprobe=0 on the kernel command line (a test fault)");
+	else if (idle)
+		snprintf(a->kp.ev.vm_why, sizeof(a->kp.ev.vm_why), "not opened: bb.kprobe=idle");
 	else
 		(void)kp_vm_open(&a->kp.ev);
 	a->fix.npwrbtn = ga_pwrbtn_open(a->fix.pwrbtn, 4);

@@ -766,7 +766,8 @@ uint64_t ga_conf_probe(struct agent *a, uint64_t probe)
 		ga_send_log(a, 1, "CONF: probe=%" PRIu64 " unknown: polling", probe);
 		probe = BBP_PROBE_POLL;
 	}
-	if (a->kp.ev.keep_open && probe != BBP_PROBE_POLL) {	/* idle: its events are not the balloon's */
+	if (a->kp.ev.keep_open && (a->kp.ev.ok || a->kp.ev.vm_ok) &&
+	    (probe == BBP_PROBE_KPROBE || probe == BBP_PROBE_AUTO)) {	/* idle: not the balloon's events */
 		ga_send_log(a, 1, "bb.kprobe=open/idle keeps the events open unread, for probe=poll: polling");
 		probe = BBP_PROBE_POLL;
 	}
