@@ -192,7 +192,7 @@ int main(int argc, char **argv)
 	v = ga_cmdline_arg(cmd, "bb.kprobe=");
 	idle = ga_cmdline_is(v, "idle");
 	(void)kp_open(&a->kp.ev, ga_cmdline_is(v, "entry"), idle);
-	a->kp.ev.keep_open = ga_cmdline_is(v, "open") || ga_cmdline_is(v, "idle");
+	a->kp.ev.keep_open = idle || ga_cmdline_is(v, "open");
 	v = ga_cmdline_arg(cmd, "bb.hookcost=");
 	a->kp.ev.hc_more = ga_cmdline_is(v, "more");
 	ga_faults_parse(cmd);

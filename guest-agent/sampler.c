@@ -777,11 +777,12 @@ uint64_t ga_conf_probe(struct agent *a, uint64_t probe)
 	else if (probe == BBP_PROBE_KPROBE && a->smp.bal_mode != 3 && !a->kp.ev.ok)
 		ga_send_log(a, 0, "probe=kprobe asked, but the events could not be opened (%s): polling",
 			    a->kp.ev.why);
-	if ((probe == BBP_PROBE_POLL || probe == BBP_PROBE_UNSAID) && (a->kp.ev.ok || a->kp.ev.vm_ok) &&
-	    !a->kp.ev.keep_open)
-		kp_close_async(&a->kp.ev);
-	else if ((probe == BBP_PROBE_POLL || probe == BBP_PROBE_UNSAID) && a->kp.ev.ok)
-		ga_send_log(a, 2, "bb.kprobe=open/idle: the balloon's kprobe events stay open, never read");
+	if ((probe == BBP_PROBE_POLL || probe == BBP_PROBE_UNSAID) && (a->kp.ev.ok || a->kp.ev.vm_ok)) {
+		if (!a->kp.ev.keep_open)
+			kp_close_async(&a->kp.ev);
+		else if (a->kp.ev.ok)
+			ga_send_log(a, 2, "bb.kprobe=open/idle: the balloon's kprobe events stay open, never read");
+	}
 	return probe;
 }
 

@@ -24,10 +24,15 @@ struct hr_hsample {
 	int64_t t_ns;		/* the middle of QEMU's answer to the actual's query (run time base) */
 	int64_t query_ns;	/* that query's round trip: actual_kib is QEMU's within +-half of it of t_ns */
 	int64_t read_ns;	/* fig's reads, after the query: fig is from t_ns + query_ns/2 .. + this */
-	int64_t fig_t_ns;	/* fig's time: the middle of its reads (the RSS's metrics use it) */
 	uint64_t actual_kib;
 	struct hr_hostfig fig;
 };
+
+/* fig's time: the middle of its reads (the RSS's metrics use it, not t_ns) */
+static inline int64_t hr_hsample_fig_t(const struct hr_hsample *h)
+{
+	return h->t_ns + h->query_ns / 2 + h->read_ns / 2;
+}
 
 struct bbp_psi;
 

@@ -29,7 +29,7 @@ static void fill_drop(const struct hr_guest *g, struct hr_fill *f)
 
 	f->drop_mib = f->drop_delay_ms = NAN;
 	for (size_t i = 0; i < b->nhs; i++)
-		if (b->hs[i].fig_t_ns >= f->t_free && hr_hsample_held(&b->hs[i]) >= 0 &&
+		if (hr_hsample_fig_t(&b->hs[i]) >= f->t_free && hr_hsample_held(&b->hs[i]) >= 0 &&
 		    (low < 0 || hr_hsample_held(&b->hs[i]) < low))
 			low = hr_hsample_held(&b->hs[i]);
 	if (low < 0 || f->rss_at_free < 0)
@@ -38,9 +38,9 @@ static void fill_drop(const struct hr_guest *g, struct hr_fill *f)
 	for (size_t i = 0; i < b->nhs; i++) {
 		const struct hr_hsample *h = &b->hs[i];
 
-		if (h->fig_t_ns >= f->t_free && hr_hsample_held(h) >= 0 &&
+		if (hr_hsample_fig_t(h) >= f->t_free && hr_hsample_held(h) >= 0 &&
 		    (double)(hr_hsample_held(h) - low) <= fmax(1024, 0.02 * (double)(f->rss_at_free - low))) {
-			t_low = h->fig_t_ns;
+			t_low = hr_hsample_fig_t(h);
 			break;
 		}
 	}

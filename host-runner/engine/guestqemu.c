@@ -79,7 +79,7 @@ void hr_guest_poll_host(struct hr_guest *g)
 	hr_hostprobe_read(&b->hp, g->host->conn, b->dom, &h.fig);
 	/*
 	 * Stamped at the middle of the query, not after the /proc reads that
-	 * follow it (those have their own time, fig_t_ns, for the RSS's
+	 * follow it (those have their own time, hr_hsample_fig_t, for the RSS's
 	 * metrics): stamped at the end, host_t100 was late by the query's
 	 * second half and those reads (a host sample's spacing can then
 	 * understate how old its actual was: vm-virtio-mem.t saw 15.4 ms
@@ -88,7 +88,6 @@ void hr_guest_poll_host(struct hr_guest *g)
 	h.t_ns = q0 + (q1 - q0) / 2;
 	h.query_ns = q1 - q0;
 	h.read_ns = hr_run_time(g->run) - q1;
-	h.fig_t_ns = q1 + h.read_ns / 2;
 	if (b->nhs == b->hcap) {
 		size_t cap = b->hcap ? b->hcap * 2 : 1024;
 		struct hr_hsample *n = realloc(b->hs, cap * sizeof(*n));

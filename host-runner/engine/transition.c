@@ -108,7 +108,7 @@ static int host_side(const struct hr_guest *g, struct hr_trow *row, int64_t t_se
 	if (!pts)
 		return hr_error("%s: out of memory", g->name);
 	for (size_t i = 0; i < g->boot.nhs; i++)
-		pts[i] = (struct hr_rss_point){ g->boot.hs[i].fig_t_ns / 1e9, (double)hr_hsample_held(&g->boot.hs[i]) };
+		pts[i] = (struct hr_rss_point){ hr_hsample_fig_t(&g->boot.hs[i]) / 1e9, (double)hr_hsample_held(&g->boot.hs[i]) };
 	(void)hr_rss_metrics(&in, &o);
 	free(pts);
 	row->rss_delta_mib = o.delta_kib / 1024;
